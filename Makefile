@@ -1,0 +1,46 @@
+# Two commands do everything: `make run` and `make test`.
+PYTHON ?= python3.11
+ifeq (, $(shell command -v $(PYTHON) 2>/dev/null))
+PYTHON := python3
+endif
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+DEMO := var/demo/manifest.json
+export TALENT_ADMIN_TOKEN ?= demo-admin-token
+
+.PHONY: install run demo index serve test lint bench bench-retrieval clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+$(DEMO): $(STAMP)
+	$(BIN)/talent demo --employees 2000 --opportunities 300 --seed 7
+
+demo: $(STAMP)
+	$(BIN)/talent demo --employees 2000 --opportunities 300 --seed 7
+
+index: $(STAMP) $(DEMO)
+	$(BIN)/talent index
+
+run: index
+	$(BIN)/talent serve
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+bench: bench-retrieval
+
+clean:
+	rm -rf var .pytest_cache .ruff_cache
+
+bench-retrieval: $(STAMP)
+	$(BIN)/python bench/retrieval.py

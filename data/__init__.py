@@ -1,0 +1,1 @@
+"""Domain data: schema, storage, skills taxonomy, importers and the demo-company generator."""

@@ -1,0 +1,22 @@
+"""The demo company: a simulated workforce and marketplace history with a known true fit.
+
+company = generate_company(load_packaged_taxonomy(), employees=2000, opportunities=300)
+export_jsonl(company, "var/demo")
+"""
+
+from data.demo.company import DEFAULT_AS_OF, PERSONAS, DemoCompany, generate_company
+from data.demo.config import BiasConfig, HistoryConfig
+from data.demo.export import export_jsonl
+from data.demo.truth import TrueFit, load_true_fit
+
+__all__ = [
+    "DEFAULT_AS_OF",
+    "PERSONAS",
+    "BiasConfig",
+    "DemoCompany",
+    "HistoryConfig",
+    "TrueFit",
+    "export_jsonl",
+    "generate_company",
+    "load_true_fit",
+]

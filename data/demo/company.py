@@ -1,0 +1,193 @@
+"""Generate the demo company: people, opportunities, hidden true fit and logged history."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from data.demo.config import PROTECTED_ATTRIBUTES, BiasConfig, HistoryConfig
+from data.demo.demographics import attribute_values
+from data.demo.families import build_families
+from data.demo.history import simulate_history
+from data.demo.opportunities import generate_catalogue
+from data.demo.people import generate_workforce
+from data.demo.policy import overlap_scores
+from data.demo.skillspace import build_skill_space
+from data.demo.truth import TrueFit, compute_true_fit, save_true_fit
+from data.schemas import EmployeeIn, InteractionIn, OpportunityIn
+from data.taxonomy.model import Taxonomy
+
+DEFAULT_AS_OF = dt.date(2026, 6, 1)
+PERSONAS = {"employee": "E00001", "lead": "E00002", "hr": "E00003"}
+UNKNOWN = "unknown"
+# One independent random stream per phase: changing how one phase draws (or the bias settings)
+# leaves the others' draws untouched.
+_STREAMS = ("people", "opportunities", "truth", "sessions", "decisions")
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(slots=True)
+class DemoCompany:
+    employees: list[EmployeeIn]
+    opportunities: list[OpportunityIn]
+    interactions: list[InteractionIn]
+    # Hidden truth: true_fit[i, j] is the fit of employee_ids[i] for opportunity_ids[j].
+    true_fit: np.ndarray
+    employee_ids: tuple[str, ...]
+    opportunity_ids: tuple[str, ...]
+    as_of: dt.date
+    seed: int
+    bias: BiasConfig
+    history: HistoryConfig
+    taxonomy_version: str = ""
+    personas: dict[str, str] = field(default_factory=lambda: dict(PERSONAS))
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per phase, not exported
+
+    def fit_of(self, employee_id: str, opportunity_id: str) -> float:
+        return self._truth().of(employee_id, opportunity_id)
+
+    def save_true_fit(self, path: str | Path) -> Path:
+        """The matrix and both id orders as .npz (read back with `load_true_fit`)."""
+        return save_true_fit(self._truth(), path)
+
+    def _truth(self) -> TrueFit:
+        return TrueFit(self.true_fit, self.employee_ids, self.opportunity_ids)
+
+    def group_sizes(self) -> dict[str, dict[str, int]]:
+        """Head count per value of each self-reported attribute, missing counted as 'unknown'."""
+        demographics = [e.demographics for e in self.employees]
+        return {
+            attribute: dict(
+                sorted(
+                    Counter(v or UNKNOWN for v in attribute_values(demographics, attribute)).items()
+                )
+            )
+            for attribute in PROTECTED_ATTRIBUTES
+        }
+
+    def summary(self) -> dict[str, Any]:
+        groups = self.group_sizes()
+        return {
+            "seed": self.seed,
+            "as_of": self.as_of.isoformat(),
+            "taxonomy_version": self.taxonomy_version,
+            "employees": len(self.employees),
+            "opportunities": {
+                "total": len(self.opportunities),
+                "by_kind": dict(sorted(Counter(o.kind.value for o in self.opportunities).items())),
+                "by_status": dict(
+                    sorted(Counter(o.status.value for o in self.opportunities).items())
+                ),
+            },
+            "interactions": {
+                "total": len(self.interactions),
+                "by_type": dict(sorted(Counter(i.type.value for i in self.interactions).items())),
+                "sessions": len(
+                    {i.request_id for i in self.interactions if i.type.value == "impression"}
+                ),
+            },
+            "groups": groups,
+            "bias": {
+                **asdict(self.bias),
+                "penalised_group_size": groups[self.bias.attribute].get(self.bias.group, 0),
+                "expected_accept_ratio": round(self.bias.expected_accept_ratio, 4),
+            },
+            "personas": dict(self.personas),
+        }
+
+
+def generate_company(
+    taxonomy: Taxonomy,
+    *,
+    employees: int = 2000,
+    opportunities: int = 300,
+    seed: int = 7,
+    bias: BiasConfig | None = None,
+    history: HistoryConfig | None = None,
+    as_of: dt.date = DEFAULT_AS_OF,
+    progress: Progress | None = None,
+) -> DemoCompany:
+    """A reproducible company: the same taxonomy, sizes, seed and settings give the same data."""
+    if employees < len(PERSONAS):
+        raise ValueError(f"need at least {len(PERSONAS)} employees for the demo personas")
+    if opportunities < 1:
+        raise ValueError("need at least one opportunity")
+    bias = bias or BiasConfig()
+    history = history or HistoryConfig()
+    streams = dict(zip(_STREAMS, np.random.SeedSequence(seed).spawn(len(_STREAMS)), strict=True))
+    rng = {name: np.random.Generator(np.random.PCG64(s)) for name, s in streams.items()}
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(phase: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        timings[phase] = round(now - clock, 3)
+        clock = now
+
+    families = build_families(taxonomy)
+    workforce = generate_workforce(
+        rng["people"], taxonomy, families, size=employees, as_of=as_of, progress=progress
+    )
+    lap("people")
+    catalogue = generate_catalogue(
+        rng["opportunities"],
+        taxonomy,
+        families,
+        workforce,
+        size=opportunities,
+        as_of=as_of,
+        period_days=history.period_days,
+        lead_persona=1,
+        progress=progress,
+    )
+    lap("opportunities")
+    space = build_skill_space(
+        workforce.employees, catalogue.opportunities, workforce.interest_skill_ids
+    )
+    truth = compute_true_fit(
+        rng["truth"],
+        space,
+        workforce.employees,
+        catalogue.opportunities,
+        wanted_family=workforce.wanted_family,
+        opportunity_family=catalogue.family,
+    )
+    if progress is not None:
+        progress("true fit", 1, 1)
+    lap("true_fit")
+    interactions = simulate_history(
+        rng["sessions"],
+        rng["decisions"],
+        employees=workforce.employees,
+        catalogue=catalogue,
+        policy_scores=overlap_scores(space),
+        fit=truth.fit,
+        bias=bias,
+        config=history,
+        as_of=as_of,
+        progress=progress,
+    )
+    lap("history")
+    return DemoCompany(
+        employees=workforce.employees,
+        opportunities=catalogue.opportunities,
+        interactions=interactions,
+        true_fit=truth.fit,
+        employee_ids=truth.employee_ids,
+        opportunity_ids=truth.opportunity_ids,
+        as_of=as_of,
+        seed=seed,
+        bias=bias,
+        history=history,
+        taxonomy_version=taxonomy.version,
+        timings=timings,
+    )

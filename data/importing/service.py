@@ -1,0 +1,126 @@
+"""Validate, resolve and store a batch of records: either every row is written or none is."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, TypeVar
+
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from data.importing.errors import ImportRejected, RowError, errors_from_validation
+from data.importing.files import Record
+from data.importing.skills import SkillResolver
+from data.schemas import EmployeeIn, OpportunityIn, SkillRef
+from data.storage.employees import UpsertCounts, upsert_employees
+from data.storage.opportunities import upsert_opportunities
+from data.storage.skills import existing_skill_ids, upsert_skills
+from data.storage.tables import EmployeeRow
+
+ContractT = TypeVar("ContractT", EmployeeIn, OpportunityIn)
+
+
+def import_employees(
+    session: Session, records: Sequence[Record], resolver: SkillResolver
+) -> tuple[list[EmployeeIn], UpsertCounts]:
+    """Store employees; raises ImportRejected (and writes nothing) if any row is invalid."""
+    errors: list[RowError] = []
+    employees: list[EmployeeIn] = []
+    seen: dict[str, int] = {}
+    for row, record in records:
+        employee = _validate(EmployeeIn, row, record, errors)
+        if employee is None:
+            continue
+        if employee.external_id in seen:
+            errors.append(
+                RowError(row, "external_id", f"duplicate of row {seen[employee.external_id]}")
+            )
+            continue
+        seen[employee.external_id] = row
+        employee.skills = resolver.resolve_refs(row, "skills", employee.skills, errors)
+        employees.append(employee)
+    if errors:
+        raise ImportRejected(errors)
+    _store_missing_skills(session, resolver, [e.skills for e in employees])
+    return employees, upsert_employees(session, employees)
+
+
+def import_opportunities(
+    session: Session, records: Sequence[Record], resolver: SkillResolver
+) -> tuple[list[OpportunityIn], UpsertCounts]:
+    """Store opportunities; every owner must be a known employee."""
+    errors: list[RowError] = []
+    opportunities: list[tuple[int, OpportunityIn]] = []
+    seen: dict[str, int] = {}
+    for row, record in records:
+        opportunity = _validate(OpportunityIn, row, record, errors)
+        if opportunity is None:
+            continue
+        if opportunity.external_id in seen:
+            errors.append(
+                RowError(row, "external_id", f"duplicate of row {seen[opportunity.external_id]}")
+            )
+            continue
+        seen[opportunity.external_id] = row
+        opportunity.required_skills = resolver.resolve_refs(
+            row, "required_skills", opportunity.required_skills, errors
+        )
+        opportunity.preferred_skills = resolver.resolve_refs(
+            row, "preferred_skills", opportunity.preferred_skills, errors
+        )
+        required = {s.skill_id for s in opportunity.required_skills}
+        for index, skill in enumerate(opportunity.preferred_skills):
+            if skill.skill_id in required:
+                errors.append(RowError(row, f"preferred_skills.{index}", "also listed as required"))
+        opportunities.append((row, opportunity))
+    known_owners = _existing_employee_ids(session, {o.owner_external_id for _, o in opportunities})
+    for row, opportunity in opportunities:
+        if opportunity.owner_external_id not in known_owners:
+            errors.append(RowError(row, "owner_external_id", "unknown employee"))
+    if errors:
+        raise ImportRejected(errors)
+    items = [o for _, o in opportunities]
+    _store_missing_skills(
+        session, resolver, [o.required_skills + o.preferred_skills for o in items]
+    )
+    return items, upsert_opportunities(session, items)
+
+
+def _validate(
+    model: type[ContractT], row: int, record: Any, errors: list[RowError]
+) -> ContractT | None:
+    try:
+        return model.model_validate(record)
+    except ValidationError as exc:
+        errors.extend(errors_from_validation(row, exc))
+        return None
+
+
+def _store_missing_skills(
+    session: Session, resolver: SkillResolver, groups: Sequence[Sequence[SkillRef]]
+) -> None:
+    """Insert the referenced skills the database lacks (custom skills made while resolving).
+
+    Checked against the database, not the in-memory taxonomy: a custom skill created for an
+    earlier, rejected import lives in memory but was never stored.
+    """
+    referenced = sorted({ref.skill_id for group in groups for ref in group if ref.skill_id})
+    stored = existing_skill_ids(session, referenced)
+    missing = []
+    for skill_id in referenced:
+        if skill_id not in stored:
+            skill = resolver.taxonomy.skills.get(skill_id) or resolver.new_skills[skill_id]
+            missing.append(skill)
+    upsert_skills(session, missing)
+
+
+def _existing_employee_ids(session: Session, external_ids: set[str]) -> set[str]:
+    ids = sorted(external_ids)
+    found: set[str] = set()
+    for start in range(0, len(ids), 900):
+        query = select(EmployeeRow.external_id).where(
+            EmployeeRow.external_id.in_(ids[start : start + 900])
+        )
+        found.update(session.scalars(query))
+    return found

@@ -1,0 +1,238 @@
+"""The data contract (v1): what the API accepts and `talent import` reads.
+
+Every model rejects unknown fields, so a typo in a column name is an error naming that
+field rather than a silently dropped value.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from enum import StrEnum
+from typing import Annotated, Self
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+EXTERNAL_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$"
+SKILL_ID_PATTERN = r"^(esco|custom):[A-Za-z0-9._-]{1,80}$"
+MAX_HOURS_PER_WEEK = 60
+MAX_JOB_LEVEL = 7
+
+ExternalId = Annotated[str, Field(pattern=EXTERNAL_ID_PATTERN, examples=["E00001"])]
+ShortText = Annotated[str, Field(min_length=1, max_length=200)]
+LongText = Annotated[str, Field(max_length=5000)]
+JobLevel = Annotated[int, Field(ge=1, le=MAX_JOB_LEVEL)]
+Hours = Annotated[float, Field(ge=0, le=MAX_HOURS_PER_WEEK)]
+
+
+class OpportunityKind(StrEnum):
+    GIG = "gig"
+    MENTORSHIP = "mentorship"
+    ROLE = "role"
+
+
+class OpportunityStatus(StrEnum):
+    DRAFT = "draft"
+    OPEN = "open"
+    FILLED = "filled"
+    CLOSED = "closed"
+
+
+class InteractionType(StrEnum):
+    IMPRESSION = "impression"
+    VIEW = "view"
+    APPLY = "apply"
+    DISMISS = "dismiss"
+    SAVE = "save"
+    SHORTLIST = "shortlist"
+    ACCEPT = "accept"
+    REJECT = "reject"
+    COMPLETE = "complete"
+
+
+class Role(StrEnum):
+    EMPLOYEE = "employee"
+    LEAD = "lead"
+    HR = "hr"
+    ADMIN = "admin"
+
+
+class ContractModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=False)
+
+
+class SkillRef(ContractModel):
+    """A skill with a proficiency (1 aware … 5 expert), by taxonomy id or by free-text name.
+
+    When both are given the id wins and the name is only its display label, so a profile read
+    from the API can be sent back unchanged.
+    """
+
+    name: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    skill_id: Annotated[str, Field(pattern=SKILL_ID_PATTERN)] | None = None
+    level: Annotated[int, Field(ge=1, le=5)]
+
+    @model_validator(mode="after")
+    def _name_or_id(self) -> Self:
+        if self.name is None and self.skill_id is None:
+            raise ValueError("give 'name' or 'skill_id'")
+        return self
+
+    def key(self) -> str:
+        """Identity used for duplicate detection before normalisation."""
+        if self.skill_id is not None:
+            return self.skill_id
+        return normalize_label(self.name or "")
+
+
+def normalize_label(text: str) -> str:
+    """Case-, space- and punctuation-insensitive form used for exact label matching."""
+    text = text.casefold().replace("&", " and ")
+    text = re.sub(r"[^\w+#.]+", " ", text)
+    return re.sub(r"\s+", " ", text).strip(" .")
+
+
+def _reject_duplicate_skills(skills: list[SkillRef], field: str) -> list[SkillRef]:
+    seen: dict[str, int] = {}
+    for position, skill in enumerate(skills):
+        key = skill.key()
+        if key in seen:
+            raise ValueError(
+                f"duplicate skill {key!r} in {field} (items {seen[key]} and {position})"
+            )
+        seen[key] = position
+    return skills
+
+
+class Demographics(ContractModel):
+    """Self-reported, optional, stored apart from the profile; read only by fairness code."""
+
+    gender: Annotated[str, Field(max_length=40)] | None = None
+    race_ethnicity: Annotated[str, Field(max_length=80)] | None = None
+    age_band: Annotated[str, Field(pattern=r"^(under-25|\d{2}-\d{2}|\d{2}\+|unknown)$")] | None = (
+        None
+    )
+    disability: Annotated[str, Field(max_length=40)] | None = None
+
+
+class EmployeeIn(ContractModel):
+    external_id: ExternalId
+    name: ShortText
+    email: Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)] | None = (
+        None
+    )
+    title: ShortText
+    department: ShortText
+    level: JobLevel
+    location: ShortText
+    timezone: str = "UTC"
+    manager_external_id: ExternalId | None = None
+    hire_date: dt.date | None = None
+    skills: Annotated[list[SkillRef], Field(max_length=200)] = []
+    interests: Annotated[
+        list[Annotated[str, Field(min_length=1, max_length=200)]], Field(max_length=50)
+    ] = []
+    aspirations: LongText = ""
+    bio: LongText = ""
+    availability_hours_per_week: Hours = 0
+    open_to: list[OpportunityKind] = []
+    demographics: Demographics | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown IANA time zone {value!r}") from exc
+        return value
+
+    @field_validator("skills")
+    @classmethod
+    def _unique_skills(cls, value: list[SkillRef]) -> list[SkillRef]:
+        return _reject_duplicate_skills(value, "skills")
+
+    @field_validator("open_to")
+    @classmethod
+    def _unique_kinds(cls, value: list[OpportunityKind]) -> list[OpportunityKind]:
+        if len(set(value)) != len(value):
+            raise ValueError("each kind may appear once")
+        return value
+
+    @model_validator(mode="after")
+    def _not_own_manager(self) -> Self:
+        if self.manager_external_id == self.external_id:
+            raise ValueError("an employee cannot be their own manager")
+        return self
+
+
+class OpportunityIn(ContractModel):
+    external_id: ExternalId
+    kind: OpportunityKind
+    title: ShortText
+    description: LongText = ""
+    owner_external_id: ExternalId
+    department: ShortText
+    location: ShortText = "Remote"
+    required_skills: Annotated[list[SkillRef], Field(min_length=1, max_length=50)]
+    preferred_skills: Annotated[list[SkillRef], Field(max_length=50)] = []
+    hours_per_week: Hours
+    duration_weeks: Annotated[int, Field(ge=1, le=260)] | None = None
+    start_date: dt.date | None = None
+    level_min: JobLevel = 1
+    level_max: JobLevel = MAX_JOB_LEVEL
+    seats: Annotated[int, Field(ge=1, le=100)] = 1
+    status: OpportunityStatus = OpportunityStatus.OPEN
+
+    @field_validator("required_skills", "preferred_skills")
+    @classmethod
+    def _unique_skills(cls, value: list[SkillRef]) -> list[SkillRef]:
+        return _reject_duplicate_skills(value, "skills")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if self.level_min > self.level_max:
+            raise ValueError("level_min must not exceed level_max")
+        required = {s.key() for s in self.required_skills}
+        both = required & {s.key() for s in self.preferred_skills}
+        if both:
+            raise ValueError(f"skills listed as both required and preferred: {sorted(both)}")
+        return self
+
+
+class OpportunityPatch(ContractModel):
+    """Fields a lead may change on a posted opportunity."""
+
+    title: ShortText | None = None
+    description: LongText | None = None
+    location: ShortText | None = None
+    required_skills: Annotated[list[SkillRef], Field(min_length=1, max_length=50)] | None = None
+    preferred_skills: Annotated[list[SkillRef], Field(max_length=50)] | None = None
+    hours_per_week: Hours | None = None
+    duration_weeks: Annotated[int, Field(ge=1, le=260)] | None = None
+    start_date: dt.date | None = None
+    level_min: JobLevel | None = None
+    level_max: JobLevel | None = None
+    seats: Annotated[int, Field(ge=1, le=100)] | None = None
+    status: OpportunityStatus | None = None
+
+
+class InteractionIn(ContractModel):
+    """One logged event between an employee and an opportunity."""
+
+    request_id: Annotated[str, Field(max_length=64)] | None = None
+    employee_external_id: ExternalId
+    opportunity_external_id: ExternalId
+    type: InteractionType
+    position: Annotated[int, Field(ge=1, le=10_000)] | None = None
+    rating: Annotated[int, Field(ge=1, le=5)] | None = None
+    occurred_at: dt.datetime
+
+    @model_validator(mode="after")
+    def _fields_for_type(self) -> Self:
+        if self.type is InteractionType.IMPRESSION and self.position is None:
+            raise ValueError("an impression needs its position")
+        if self.rating is not None and self.type is not InteractionType.COMPLETE:
+            raise ValueError("only a 'complete' event carries a rating")
+        return self

@@ -1,0 +1,1 @@
+"""Relational storage (SQLAlchemy 2): SQLite by default, PostgreSQL when configured."""

@@ -1,0 +1,127 @@
+"""Employee profiles: upsert by external id, read back in the data-contract shape."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from data.schemas import EmployeeIn
+from data.storage.tables import DemographicsRow, EmployeeRow, EmployeeSkillRow
+
+
+@dataclass(frozen=True, slots=True)
+class UpsertCounts:
+    created: int
+    updated: int
+
+
+def rows_by_external_id(session: Session, external_ids: Sequence[str]) -> dict[str, EmployeeRow]:
+    found: dict[str, EmployeeRow] = {}
+    for start in range(0, len(external_ids), 900):  # stay under SQLite's bound-parameter limit
+        chunk = list(external_ids[start : start + 900])
+        for row in session.scalars(select(EmployeeRow).where(EmployeeRow.external_id.in_(chunk))):
+            found[row.external_id] = row
+    return found
+
+
+def upsert_employees(session: Session, employees: Sequence[EmployeeIn]) -> UpsertCounts:
+    """Create or replace profiles. Every skill must carry a resolved `skill_id`.
+
+    Demographics are replaced only when given: a profile edited through the API (which never
+    returns demographics) must not erase what the person self-reported.
+    """
+    existing = rows_by_external_id(session, [e.external_id for e in employees])
+    created = 0
+    rows: list[EmployeeRow] = []
+    for employee in employees:
+        row = existing.get(employee.external_id)
+        if row is None:
+            row = EmployeeRow(external_id=employee.external_id)
+            session.add(row)
+            created += 1
+        _apply_profile(row, employee)
+        rows.append(row)
+    session.flush()  # assigns ids to new rows, which the demographics rows point at
+    for row, employee in zip(rows, employees, strict=True):
+        if employee.demographics is not None:
+            _apply_demographics(session, row.id, employee)
+    session.flush()
+    return UpsertCounts(created=created, updated=len(employees) - created)
+
+
+def _apply_profile(row: EmployeeRow, employee: EmployeeIn) -> None:
+    # Set explicitly: a skills-only edit leaves the row itself clean, and the index snapshot
+    # finds what changed since it was saved by this column.
+    row.updated_at = func.now()
+    row.name = employee.name
+    row.email = employee.email
+    row.title = employee.title
+    row.department = employee.department
+    row.level = employee.level
+    row.location = employee.location
+    row.timezone = employee.timezone
+    row.manager_external_id = employee.manager_external_id
+    row.hire_date = employee.hire_date
+    row.interests = list(employee.interests)
+    row.aspirations = employee.aspirations
+    row.bio = employee.bio
+    row.availability_hours_per_week = employee.availability_hours_per_week
+    row.open_to = [kind.value for kind in employee.open_to]
+    wanted = {ref.skill_id: (ref.level, position) for position, ref in enumerate(employee.skills)}
+    kept = []
+    for skill_row in row.skills:
+        if skill_row.skill_id in wanted:
+            skill_row.level, skill_row.position = wanted.pop(skill_row.skill_id)
+            kept.append(skill_row)
+    for skill_id, (level, position) in wanted.items():
+        assert skill_id is not None, "skills must be resolved before storage"
+        kept.append(EmployeeSkillRow(skill_id=skill_id, level=level, position=position))
+    row.skills = sorted(kept, key=lambda s: s.position)
+
+
+def _apply_demographics(session: Session, employee_id: int, employee: EmployeeIn) -> None:
+    assert employee.demographics is not None
+    values = employee.demographics.model_dump()
+    row = session.get(DemographicsRow, employee_id)
+    if row is None:
+        session.add(DemographicsRow(employee_id=employee_id, **values))
+    else:
+        for key, value in values.items():
+            setattr(row, key, value)
+
+
+def get_employee(session: Session, external_id: str) -> EmployeeRow | None:
+    return session.scalar(select(EmployeeRow).where(EmployeeRow.external_id == external_id))
+
+
+def list_employees(session: Session, *, limit: int, after_id: int = 0) -> list[EmployeeRow]:
+    query = select(EmployeeRow).where(EmployeeRow.id > after_id).order_by(EmployeeRow.id)
+    return list(session.scalars(query.limit(limit)))
+
+
+def employee_profile(row: EmployeeRow) -> dict[str, Any]:
+    """The profile in the data-contract shape, without demographics (never part of a profile)."""
+    return {
+        "external_id": row.external_id,
+        "name": row.name,
+        "email": row.email,
+        "title": row.title,
+        "department": row.department,
+        "level": row.level,
+        "location": row.location,
+        "timezone": row.timezone,
+        "manager_external_id": row.manager_external_id,
+        "hire_date": row.hire_date.isoformat() if row.hire_date else None,
+        "skills": [
+            {"skill_id": s.skill_id, "name": s.skill.label, "level": s.level} for s in row.skills
+        ],
+        "interests": list(row.interests),
+        "aspirations": row.aspirations,
+        "bio": row.bio,
+        "availability_hours_per_week": row.availability_hours_per_week,
+        "open_to": list(row.open_to),
+    }

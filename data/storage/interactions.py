@@ -1,0 +1,97 @@
+"""Interaction events (impressions, applications, outcomes) appended in bulk."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
+
+from data.schemas import InteractionIn, InteractionType, OpportunityStatus
+from data.storage.tables import EmployeeRow, InteractionRow, OpportunityRow
+
+
+def add_interactions(
+    session: Session, events: Sequence[InteractionIn], *, batch: int = 5000
+) -> int:
+    """Append events with multi-row inserts (the demo history has ~10^5 of them)."""
+    for start in range(0, len(events), batch):
+        chunk = events[start : start + batch]
+        session.execute(
+            insert(InteractionRow),
+            [
+                {
+                    "request_id": e.request_id,
+                    "employee_external_id": e.employee_external_id,
+                    "opportunity_external_id": e.opportunity_external_id,
+                    "type": e.type.value,
+                    "position": e.position,
+                    "rating": e.rating,
+                    "occurred_at": e.occurred_at,
+                }
+                for e in chunk
+            ],
+        )
+    return len(events)
+
+
+def count_interactions(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(InteractionRow)) or 0
+
+
+class ReactionRefused(Exception):
+    """The employee may not react this way to this opportunity (the message says why)."""
+
+
+def record_reaction(
+    session: Session,
+    *,
+    employee: EmployeeRow,
+    opportunity: OpportunityRow,
+    type: InteractionType,
+    request_id: str | None = None,
+) -> bool:
+    """Store an employee's apply, save or dismiss; False if it was already recorded."""
+    if opportunity.owner_external_id == employee.external_id:
+        raise ReactionRefused("this is your own opportunity")
+    if type is InteractionType.APPLY and opportunity.status != OpportunityStatus.OPEN.value:
+        raise ReactionRefused(f"the opportunity is {opportunity.status}, not open")
+    earlier = session.scalar(
+        select(func.count())
+        .select_from(InteractionRow)
+        .where(
+            InteractionRow.employee_external_id == employee.external_id,
+            InteractionRow.opportunity_external_id == opportunity.external_id,
+            InteractionRow.type == type.value,
+        )
+    )
+    if earlier:
+        return False
+    session.add(
+        InteractionRow(
+            request_id=request_id,
+            employee_external_id=employee.external_id,
+            opportunity_external_id=opportunity.external_id,
+            type=type.value,
+            occurred_at=dt.datetime.now(dt.UTC),
+        )
+    )
+    session.flush()
+    return True
+
+
+def applicants(
+    session: Session, opportunity_external_id: str
+) -> list[tuple[EmployeeRow, dt.datetime]]:
+    """Who applied to an opportunity, first applicant first."""
+    query = (
+        select(EmployeeRow, InteractionRow.occurred_at)
+        .join(InteractionRow, InteractionRow.employee_external_id == EmployeeRow.external_id)
+        .where(
+            InteractionRow.opportunity_external_id == opportunity_external_id,
+            InteractionRow.type == InteractionType.APPLY.value,
+        )
+        .order_by(InteractionRow.occurred_at, EmployeeRow.id)
+    )
+    return [(row, at) for row, at in session.execute(query).all()]

@@ -1,0 +1,181 @@
+"""ORM tables. Demographics live in their own table so that nothing reading a profile sees them."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    func,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class SkillRow(Base):
+    """A taxonomy skill (ESCO or company-specific) referenced by profiles and opportunities."""
+
+    __tablename__ = "skills"
+
+    skill_id: Mapped[str] = mapped_column(String(96), primary_key=True)
+    label: Mapped[str] = mapped_column(String(300))
+    alt_labels: Mapped[list[str]] = mapped_column(JSON, default=list)
+    skill_type: Mapped[str] = mapped_column(String(20), default="skill")
+    description: Mapped[str] = mapped_column(Text, default="")
+    source: Mapped[str] = mapped_column(String(20), default="esco")
+
+
+class EmployeeRow(Base):
+    __tablename__ = "employees"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    external_id: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(254))
+    title: Mapped[str] = mapped_column(String(200))
+    department: Mapped[str] = mapped_column(String(200), index=True)
+    level: Mapped[int] = mapped_column(Integer)
+    location: Mapped[str] = mapped_column(String(200))
+    timezone: Mapped[str] = mapped_column(String(64))
+    manager_external_id: Mapped[str | None] = mapped_column(String(64))
+    hire_date: Mapped[dt.date | None] = mapped_column(Date)
+    interests: Mapped[list[str]] = mapped_column(JSON, default=list)
+    aspirations: Mapped[str] = mapped_column(Text, default="")
+    bio: Mapped[str] = mapped_column(Text, default="")
+    availability_hours_per_week: Mapped[float] = mapped_column(Float, default=0)
+    open_to: Mapped[list[str]] = mapped_column(JSON, default=list)
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )
+
+    skills: Mapped[list[EmployeeSkillRow]] = relationship(
+        cascade="all, delete-orphan", order_by="EmployeeSkillRow.position", lazy="selectin"
+    )
+
+
+class EmployeeSkillRow(Base):
+    __tablename__ = "employee_skills"
+
+    employee_id: Mapped[int] = mapped_column(
+        ForeignKey("employees.id", ondelete="CASCADE"), primary_key=True
+    )
+    skill_id: Mapped[str] = mapped_column(ForeignKey("skills.skill_id"), primary_key=True)
+    level: Mapped[int] = mapped_column(Integer)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    skill: Mapped[SkillRow] = relationship(lazy="joined")
+
+
+class DemographicsRow(Base):
+    """Self-reported protected attributes: read only by fairness code and HR aggregates."""
+
+    __tablename__ = "demographics"
+
+    employee_id: Mapped[int] = mapped_column(
+        ForeignKey("employees.id", ondelete="CASCADE"), primary_key=True
+    )
+    gender: Mapped[str | None] = mapped_column(String(40))
+    race_ethnicity: Mapped[str | None] = mapped_column(String(80))
+    age_band: Mapped[str | None] = mapped_column(String(20))
+    disability: Mapped[str | None] = mapped_column(String(40))
+
+
+class OpportunityRow(Base):
+    __tablename__ = "opportunities"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    external_id: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(20), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    owner_external_id: Mapped[str] = mapped_column(String(64), index=True)
+    department: Mapped[str] = mapped_column(String(200))
+    location: Mapped[str] = mapped_column(String(200))
+    hours_per_week: Mapped[float] = mapped_column(Float)
+    duration_weeks: Mapped[int | None] = mapped_column(Integer)
+    start_date: Mapped[dt.date | None] = mapped_column(Date)
+    level_min: Mapped[int] = mapped_column(Integer)
+    level_max: Mapped[int] = mapped_column(Integer)
+    seats: Mapped[int] = mapped_column(Integer, default=1)
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )
+
+    skills: Mapped[list[OpportunitySkillRow]] = relationship(
+        cascade="all, delete-orphan", order_by="OpportunitySkillRow.position", lazy="selectin"
+    )
+
+
+class OpportunitySkillRow(Base):
+    __tablename__ = "opportunity_skills"
+
+    opportunity_id: Mapped[int] = mapped_column(
+        ForeignKey("opportunities.id", ondelete="CASCADE"), primary_key=True
+    )
+    skill_id: Mapped[str] = mapped_column(ForeignKey("skills.skill_id"), primary_key=True)
+    level: Mapped[int] = mapped_column(Integer)
+    required: Mapped[bool] = mapped_column(Boolean)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    skill: Mapped[SkillRow] = relationship(lazy="joined")
+
+
+class InteractionRow(Base):
+    __tablename__ = "interactions"
+    __table_args__ = (
+        Index("ix_interactions_employee_time", "employee_external_id", "occurred_at"),
+        Index("ix_interactions_opportunity_time", "opportunity_external_id", "occurred_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[str | None] = mapped_column(String(64))
+    employee_external_id: Mapped[str] = mapped_column(String(64))
+    opportunity_external_id: Mapped[str] = mapped_column(String(64))
+    type: Mapped[str] = mapped_column(String(20))
+    position: Mapped[int | None] = mapped_column(Integer)
+    rating: Mapped[int | None] = mapped_column(Integer)
+    occurred_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ApiTokenRow(Base):
+    """Bearer tokens, stored as SHA-256 digests so a database dump does not leak credentials."""
+
+    __tablename__ = "api_tokens"
+
+    token_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    role: Mapped[str] = mapped_column(String(20))
+    subject_external_id: Mapped[str | None] = mapped_column(String(64))
+    label: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+
+
+class ModelVersionRow(Base):
+    """A trained ranker: its artefacts live on disk under `path`; at most one promoted per
+    direction serves requests."""
+
+    __tablename__ = "model_versions"
+
+    version: Mapped[str] = mapped_column(String(64), primary_key=True)
+    direction: Mapped[str] = mapped_column(String(20), index=True)
+    path: Mapped[str] = mapped_column(String(500))
+    feature_hash: Mapped[str] = mapped_column(String(32))
+    data_hash: Mapped[str] = mapped_column(String(64))
+    metrics: Mapped[dict[str, float]] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(20), default="trained")  # trained|promoted|retired
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    promoted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))

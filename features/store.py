@@ -1,0 +1,334 @@
+"""Columnar inputs for every person and opportunity, and vectorised pair features over them.
+
+`FeatureStore.compute(people, opportunities, at)` returns one row per (person, opportunity)
+pair, columns in registry order, with no Python loop per pair: skills are flattened into
+(pair, skill) rows, looked up with a sorted-key search and reduced with bincount. Counts of
+past events (completions, applications) are taken strictly before each pair's time `at`, so
+training rows never see their own future.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Sequence
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+import numpy as np
+
+from features.composition import (
+    EmployeeText,
+    LeveledSkill,
+    OpportunityText,
+    compose_employees,
+    compose_opportunities,
+)
+from features.inputs import OpportunityInputs, PersonInputs
+from features.registry import FEATURE_NAMES
+
+HOURS_BOUND_KINDS = frozenset({"gig", "mentorship"})
+REMOTE = frozenset({"remote", "anywhere", "virtual"})
+_TIME_SLOT = np.int64(2**34)  # > any epoch second we store: key = position * slot + time
+# Completion-rate smoothing: a person with no history scores the prior mean.
+PRIOR_COMPLETION_RATE, PRIOR_WEIGHT = 0.7, 2.0
+
+
+class Event(Protocol):
+    employee_external_id: str
+    opportunity_external_id: str
+    occurred_at: dt.datetime
+
+    @property
+    def type(self) -> object: ...
+
+
+def epoch_seconds(value: dt.datetime) -> int:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return int(value.timestamp())
+
+
+def _unit_rows(matrix: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    return (matrix / np.maximum(norms, 1e-12)).astype(np.float32)
+
+
+def _offset_hours(timezone: str, when: dt.date) -> float:
+    moment = dt.datetime.combine(when, dt.time(12), tzinfo=ZoneInfo(timezone))
+    offset = moment.utcoffset()
+    return 0.0 if offset is None else offset.total_seconds() / 3600
+
+
+def composed_vectors(
+    people: Sequence[PersonInputs],
+    opportunities: Sequence[OpportunityInputs],
+    embed: Callable[[Sequence[str]], np.ndarray],
+    skill_labels: Callable[[str], str],
+) -> tuple[np.ndarray, np.ndarray]:
+    """The same composed vectors retrieval uses (features.composition), from feature inputs."""
+    dim = int(embed(["dimension"]).shape[1])
+
+    def leveled(skills: dict[str, int]) -> list[LeveledSkill]:
+        return [LeveledSkill(skill_labels(s), level) for s, level in skills.items()]
+
+    person_texts = [EmployeeText(leveled(p.skills), list(p.interests)) for p in people]
+    opportunity_texts = [
+        OpportunityText(o.title, leveled(o.required), leveled(o.preferred)) for o in opportunities
+    ]
+    return (
+        compose_employees(person_texts, embed, dim),
+        compose_opportunities(opportunity_texts, embed, dim),
+    )
+
+
+class _Codes:
+    def __init__(self) -> None:
+        self.codes: dict[str, int] = {}
+
+    def __call__(self, value: str) -> int:
+        return self.codes.setdefault(value.strip().casefold(), len(self.codes))
+
+
+class FeatureStore:
+    def __init__(
+        self,
+        people: Sequence[PersonInputs],
+        opportunities: Sequence[OpportunityInputs],
+        *,
+        embed: Callable[[Sequence[str]], np.ndarray],
+        skill_labels: Callable[[str], str],
+        events: Iterable[Event] = (),
+        reference_date: dt.date,
+        person_vectors: np.ndarray | None = None,
+        opportunity_vectors: np.ndarray | None = None,
+    ) -> None:
+        """`embed` maps short texts to unit vectors (the skill-vector cache); composed profile
+        vectors are computed here unless the caller already has them (the serving engine)."""
+        self.person_index = {p.external_id: i for i, p in enumerate(people)}
+        self.opportunity_index = {o.external_id: i for i, o in enumerate(opportunities)}
+        self.people, self.opportunities = list(people), list(opportunities)
+        self._build_skills(people, opportunities)
+        self._build_people(people, reference_date)
+        self._build_opportunities(opportunities)
+        if person_vectors is None or opportunity_vectors is None:
+            person_vectors, opportunity_vectors = composed_vectors(
+                people, opportunities, embed, skill_labels
+            )
+        self.person_vectors = np.ascontiguousarray(person_vectors, dtype=np.float32)
+        self.opportunity_vectors = np.ascontiguousarray(opportunity_vectors, dtype=np.float32)
+        self._build_text_vectors(people, opportunities, embed, skill_labels)
+        self._build_events(events)
+
+    # -- construction ----------------------------------------------------------------------
+    def _build_skills(
+        self, people: Sequence[PersonInputs], opportunities: Sequence[OpportunityInputs]
+    ) -> None:
+        vocabulary: dict[str, int] = {}
+        for item in people:
+            for skill in item.skills:
+                vocabulary.setdefault(skill, len(vocabulary))
+        for opportunity in opportunities:
+            for skill in (*opportunity.required, *opportunity.preferred):
+                vocabulary.setdefault(skill, len(vocabulary))
+        self.vocabulary = vocabulary
+        self._width = np.int64(max(len(vocabulary), 1))
+        keys, levels = [], []
+        for position, item in enumerate(people):
+            for skill, level in item.skills.items():
+                keys.append(position * self._width + vocabulary[skill])
+                levels.append(level)
+        order = np.argsort(np.array(keys, dtype=np.int64), kind="stable")
+        self._skill_keys = np.array(keys, dtype=np.int64)[order]
+        self._skill_levels = np.array(levels, dtype=np.float32)[order]
+        pointer, columns, asked, required = [0], [], [], []
+        for opportunity in opportunities:
+            for skills, is_required in (
+                (opportunity.required, True),
+                (opportunity.preferred, False),
+            ):
+                for skill, level in skills.items():
+                    columns.append(vocabulary[skill])
+                    asked.append(level)
+                    required.append(is_required)
+            pointer.append(len(columns))
+        self._pointer = np.array(pointer, dtype=np.int64)
+        self._columns = np.array(columns, dtype=np.int64)
+        self._asked = np.array(asked, dtype=np.float32)
+        self._required = np.array(required, dtype=bool)
+
+    def _build_people(self, people: Sequence[PersonInputs], reference: dt.date) -> None:
+        self._location_code, self._department_code = _Codes(), _Codes()
+        self.p_level = np.array([p.level for p in people], dtype=np.float32)
+        self.p_availability = np.array([p.availability for p in people], dtype=np.float32)
+        self.p_location = np.array([self._location_code(p.location) for p in people])
+        self.p_department = np.array([self._department_code(p.department) for p in people])
+        self.p_offset = np.array([_offset_hours(p.timezone, reference) for p in people])
+        self.p_tenure = np.array(
+            [(reference - p.hire_date).days / 365.25 if p.hire_date else 0.0 for p in people],
+            dtype=np.float32,
+        )
+
+    def _build_opportunities(self, items: Sequence[OpportunityInputs]) -> None:
+        self.o_hours = np.array([o.hours for o in items], dtype=np.float32)
+        self.o_hours_bound = np.array([o.kind in HOURS_BOUND_KINDS for o in items])
+        self.o_mentorship = np.array([o.kind == "mentorship" for o in items])
+        self.o_level_min = np.array([o.level_min for o in items], dtype=np.float32)
+        self.o_level_max = np.array([o.level_max for o in items], dtype=np.float32)
+        self.o_location = np.array([self._location_code(o.location) for o in items])
+        self.o_remote = np.array([o.location.strip().casefold() in REMOTE for o in items])
+        self.o_department = np.array([self._department_code(o.department) for o in items])
+        self.o_owner = np.array([self.person_index.get(o.owner_external_id, -1) for o in items])
+        owner_offsets = [
+            self.p_offset[owner] if owner >= 0 else np.nan for owner in self.o_owner.tolist()
+        ]
+        self.o_owner_offset = np.array(owner_offsets, dtype=np.float32)
+
+    def _build_text_vectors(
+        self,
+        people: Sequence[PersonInputs],
+        opportunities: Sequence[OpportunityInputs],
+        embed: Callable[[Sequence[str]], np.ndarray],
+        skill_labels: Callable[[str], str],
+    ) -> None:
+        dim = self.person_vectors.shape[1]
+
+        def mean_vectors(groups: list[list[str]]) -> np.ndarray:
+            out = np.zeros((len(groups), dim), dtype=np.float32)
+            texts = sorted({t for group in groups for t in group})
+            if not texts:
+                return out
+            row_of = {t: i for i, t in enumerate(texts)}
+            vectors = embed(texts)
+            for i, group in enumerate(groups):
+                if group:
+                    out[i] = vectors[[row_of[t] for t in group]].mean(axis=0)
+            return _unit_rows(out) * (np.linalg.norm(out, axis=1, keepdims=True) > 0)
+
+        self.p_interests = mean_vectors([list(p.interests) for p in people])
+        self.p_aspirations = mean_vectors(
+            [[p.aspirations] if p.aspirations else [] for p in people]
+        )
+        self.o_offered = mean_vectors(
+            [
+                [skill_labels(s) for s in o.required] if o.kind == "mentorship" else []
+                for o in opportunities
+            ]
+        )
+
+    def _build_events(self, events: Iterable[Event]) -> None:
+        accepted, completed, applied = [], [], []
+        for event in events:
+            kind = str(getattr(event.type, "value", event.type))
+            at = epoch_seconds(event.occurred_at)
+            person = self.person_index.get(event.employee_external_id)
+            opportunity = self.opportunity_index.get(event.opportunity_external_id)
+            if kind == "accept" and person is not None:
+                accepted.append(person * _TIME_SLOT + at)
+            elif kind == "complete" and person is not None:
+                completed.append(person * _TIME_SLOT + at)
+            elif kind == "apply" and opportunity is not None:
+                applied.append(opportunity * _TIME_SLOT + at)
+        self._accepted = np.sort(np.array(accepted, dtype=np.int64))
+        self._completed = np.sort(np.array(completed, dtype=np.int64))
+        self._applied = np.sort(np.array(applied, dtype=np.int64))
+
+    # -- features --------------------------------------------------------------------------
+    def _levels_held(self, people: np.ndarray, columns: np.ndarray) -> np.ndarray:
+        keys = people.astype(np.int64) * self._width + columns
+        found = np.searchsorted(self._skill_keys, keys)
+        found = np.minimum(found, max(len(self._skill_keys) - 1, 0))
+        if len(self._skill_keys) == 0:
+            return np.zeros(len(keys), dtype=np.float32)
+        hit = self._skill_keys[found] == keys
+        return np.where(hit, self._skill_levels[found], 0.0).astype(np.float32)
+
+    @staticmethod
+    def _count_before(keys: np.ndarray, positions: np.ndarray, at: np.ndarray) -> np.ndarray:
+        base = positions.astype(np.int64) * _TIME_SLOT
+        return np.searchsorted(keys, base + at) - np.searchsorted(keys, base)
+
+    def compute(
+        self, people: np.ndarray, opportunities: np.ndarray, at: np.ndarray | int
+    ) -> np.ndarray:
+        """Feature matrix (pairs x features) for people[i] with opportunities[i] at time at[i]."""
+        people = np.asarray(people, dtype=np.int64)
+        opportunities = np.asarray(opportunities, dtype=np.int64)
+        n = len(people)
+        at = np.broadcast_to(np.asarray(at, dtype=np.int64), (n,))
+        # One row per (pair, skill asked by that pair's opportunity).
+        counts = self._pointer[opportunities + 1] - self._pointer[opportunities]
+        pair = np.repeat(np.arange(n), counts)
+        offsets = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+        flat = np.repeat(self._pointer[opportunities], counts) + offsets
+        columns, asked, required = self._columns[flat], self._asked[flat], self._required[flat]
+        held = self._levels_held(people[pair], columns)
+        credit = np.minimum(held / asked, 1.0)
+
+        def per_pair(weights: np.ndarray) -> np.ndarray:
+            return np.bincount(pair, weights=weights, minlength=n).astype(np.float32)
+
+        n_required, n_preferred = per_pair(required), per_pair(~required)
+        has = held > 0
+        matched_required = per_pair(has & required)
+        deficit = np.zeros(n, dtype=np.float32)
+        np.maximum.at(deficit, pair, np.where(required, np.maximum(asked - held, 0), 0))
+        mentorship = self.o_mentorship[opportunities]
+        owners = self.o_owner[opportunities]
+        mentor_levels = self._levels_held(np.maximum(owners[pair], 0), columns)
+        mentor_gap = per_pair(np.where(required, mentor_levels - held, 0)) / np.maximum(
+            n_required, 1
+        )
+
+        level = self.p_level[people]
+        level_min, level_max = self.o_level_min[opportunities], self.o_level_max[opportunities]
+        owner_offset = self.o_owner_offset[opportunities]
+        accepted = self._count_before(self._accepted, people, at)
+        completed = self._count_before(self._completed, people, at)
+        p_vectors, o_vectors = self.person_vectors[people], self.opportunity_vectors[opportunities]
+
+        columns_out = {
+            "required_coverage": per_pair(credit * required) / np.maximum(n_required, 1),
+            "required_missing": per_pair(~has & required),
+            "preferred_coverage": np.where(
+                n_preferred > 0, per_pair(credit * ~required) / np.maximum(n_preferred, 1), 0.0
+            ),
+            "embedding_similarity": np.einsum("ij,ij->i", p_vectors, o_vectors),
+            "level_surplus": per_pair(np.where(has & required, held - asked, 0))
+            / np.maximum(matched_required, 1),
+            "worst_level_deficit": deficit,
+            "interest_alignment": np.einsum("ij,ij->i", self.p_interests[people], o_vectors),
+            "aspiration_similarity": np.einsum("ij,ij->i", self.p_aspirations[people], o_vectors),
+            "availability_slack": np.where(
+                self.o_hours_bound[opportunities],
+                self.p_availability[people] - self.o_hours[opportunities],
+                0.0,
+            ),
+            "level_outside_band": np.maximum(level_min - level, 0)
+            + np.maximum(level - level_max, 0),
+            "level_position": np.clip(
+                (level - level_min) / np.maximum(level_max - level_min, 1), 0.0, 1.0
+            ),
+            "location_match": (
+                self.o_remote[opportunities]
+                | (self.p_location[people] == self.o_location[opportunities])
+            ).astype(np.float32),
+            "timezone_gap_hours": np.where(
+                np.isnan(owner_offset), 0.0, np.abs(self.p_offset[people] - owner_offset)
+            ),
+            "tenure_years": self.p_tenure[people],
+            "cross_department": (
+                self.p_department[people] != self.o_department[opportunities]
+            ).astype(np.float32),
+            "past_completion_rate": (completed + PRIOR_WEIGHT * PRIOR_COMPLETION_RATE)
+            / (accepted + PRIOR_WEIGHT),
+            "opportunity_popularity": np.log1p(
+                self._count_before(self._applied, opportunities, at)
+            ),
+            "mentor_level_gap": np.where(mentorship & (owners >= 0), mentor_gap, 0.0),
+            "mentee_interest_in_offered": np.where(
+                mentorship,
+                np.einsum("ij,ij->i", self.p_interests[people], self.o_offered[opportunities]),
+                0.0,
+            ),
+        }
+        return np.column_stack([columns_out[name] for name in FEATURE_NAMES]).astype(np.float32)

@@ -1,0 +1,1 @@
+"""Matching: encoder, skill-vector cache, vector composition, FAISS indexes and the pipeline."""

@@ -1,0 +1,386 @@
+"""Retrieval in both directions: composed vectors, FAISS, and eligibility inside the search.
+
+Employee → opportunities searches the pool of one opportunity kind; opportunity → employees
+searches the employee pool. The eligibility mask is handed to FAISS as an ID selector, so a
+page of N results holds N eligible items whenever that many exist, and each response carries
+how many items each rule removed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import threading
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from data.schemas import InteractionType, OpportunityKind, OpportunityStatus
+from data.storage.tables import EmployeeRow, InteractionRow, OpportunityRow
+from features.composition import compose_employees, compose_opportunities
+from matching.eligibility import (
+    MaskReport,
+    employee_facts,
+    employees_for,
+    opportunities_for,
+    opportunity_facts,
+)
+from matching.encoder import EMBEDDING_DIM
+from matching.index import VectorIndex
+from matching.pool import (
+    KIND_BITS,
+    EmployeePool,
+    LocationCodes,
+    OpportunityPool,
+    day_number,
+    is_remote,
+)
+from matching.records import (
+    EmployeeRecord,
+    OpportunityRecord,
+    employee_record,
+    opportunity_record,
+)
+from matching.skill_vectors import SkillVectorCache
+from matching.snapshot import load_snapshot, save_snapshot
+
+EXCLUDING_EVENTS = (InteractionType.APPLY.value, InteractionType.DISMISS.value)
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    row_id: int
+    external_id: str
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class Retrieval:
+    hits: list[Hit]
+    report: MaskReport
+
+
+class MatchEngine:
+    def __init__(
+        self,
+        cache: SkillVectorCache,
+        *,
+        dim: int = EMBEDDING_DIM,
+        today: Callable[[], dt.date] = dt.date.today,
+        exact_below: int = 20_000,
+        database: str = "",
+    ) -> None:
+        self.cache = cache
+        # Which database the pools mirror: a snapshot taken against another is not reused.
+        self.database_key = hashlib.sha256(database.encode()).hexdigest()[:16]
+        self.dim = dim
+        self.today = today
+        self.locations = LocationCodes()
+        self.employees = EmployeePool(dim, VectorIndex(dim, exact_below=exact_below))
+        self.opportunities = {
+            kind.value: OpportunityPool(dim, VectorIndex(dim, exact_below=exact_below))
+            for kind in OpportunityKind
+        }
+        self._kind_of: dict[int, str] = {}  # opportunity row id -> kind
+        self._employee_row_of: dict[str, int] = {}  # employee external id -> row id
+        self._owner_of: dict[int, str] = {}  # opportunity row id -> owner external id
+        self._excluded_for_employee: dict[int, set[int]] = defaultdict(set)
+        self._excluded_for_opportunity: dict[int, set[int]] = defaultdict(set)
+        self._accepted: dict[int, int] = defaultdict(int)
+        self._lock = threading.RLock()
+
+    # -- building --------------------------------------------------------------------------
+    def load(self, session: Session, *, snapshot: Path | None = None, batch: int = 5000) -> None:
+        """Fill the pools from the database, starting from a saved snapshot when one fits."""
+        restored_at = load_snapshot(self, snapshot) if snapshot is not None else None
+        self._load_interactions(session)
+        if restored_at is None:
+            self._load_all(session, batch)
+        else:
+            self._reconcile(session, restored_at, batch)
+        self._sync_accepted()
+        self.cache.save()
+
+    def _load_all(self, session: Session, batch: int) -> None:
+        for rows in _batches(session, EmployeeRow, batch):
+            self.refresh_employees(map(employee_record, rows), index=False)
+        for rows in _batches(session, OpportunityRow, batch):
+            self.refresh_opportunities(map(opportunity_record, rows), index=False)
+        self.rebuild_indexes()
+
+    def _reconcile(self, session: Session, saved_at: dt.datetime, batch: int) -> None:
+        """Refresh rows changed since the snapshot and drop rows deleted since."""
+        margin = saved_at - dt.timedelta(seconds=5)  # clocks and timestamp resolution
+        for table, pool_rows, refresh in (
+            (EmployeeRow, self.employees.position_of, self.refresh_employee_rows),
+            (OpportunityRow, self._kind_of, self.refresh_opportunity_rows),
+        ):
+            stamps = session.execute(select(table.id, table.updated_at)).all()
+            stale = [
+                row_id
+                for row_id, at in stamps
+                if row_id not in pool_rows or _naive_utc(at) >= margin
+            ]
+            for start in range(0, len(stale), batch):
+                chunk = stale[start : start + batch]
+                refresh(session.scalars(select(table).where(table.id.in_(chunk))).all())
+            gone = set(pool_rows) - {row_id for row_id, _ in stamps}
+            if table is EmployeeRow:
+                self.remove_employees(list(gone))
+            else:
+                self.remove_opportunities(list(gone))
+
+    def _load_interactions(self, session: Session) -> None:
+        query = select(
+            InteractionRow.employee_external_id,
+            InteractionRow.opportunity_external_id,
+            InteractionRow.type,
+        ).where(InteractionRow.type.in_([*EXCLUDING_EVENTS, InteractionType.ACCEPT.value]))
+        opportunity_rows = dict(
+            session.execute(select(OpportunityRow.external_id, OpportunityRow.id)).all()
+        )
+        employee_rows = dict(session.execute(select(EmployeeRow.external_id, EmployeeRow.id)).all())
+        with self._lock:
+            for employee, opportunity, kind in session.execute(query):
+                e, o = employee_rows.get(employee), opportunity_rows.get(opportunity)
+                if e is not None and o is not None:
+                    self._note(e, o, kind)
+
+    def _note(self, employee_row: int, opportunity_row: int, event: str) -> None:
+        if event in EXCLUDING_EVENTS:
+            self._excluded_for_employee[employee_row].add(opportunity_row)
+            self._excluded_for_opportunity[opportunity_row].add(employee_row)
+        elif event == InteractionType.ACCEPT.value:
+            self._accepted[opportunity_row] += 1
+
+    def _sync_accepted(self) -> None:
+        """Copy accepted counts into the opportunity pools' `accepted` column."""
+        for pool in self.opportunities.values():
+            accepted = pool.column("accepted")
+            accepted[:] = [self._accepted.get(int(r), 0) for r in pool.row_ids]
+
+    def record_interaction(self, employee_row: int, opportunity_row: int, event: str) -> None:
+        """Apply a new event to the masks (an application hides the opportunity at once)."""
+        with self._lock:
+            self._note(employee_row, opportunity_row, event)
+            kind = self._kind_of.get(opportunity_row)
+            if event == InteractionType.ACCEPT.value and kind is not None:
+                pool = self.opportunities[kind]
+                pool.column("accepted")[pool.position_of[opportunity_row]] += 1
+
+    def rebuild_indexes(self) -> None:
+        """Rebuild every index from its pool (picks exact or IVF by size); swaps atomically."""
+        for pool, queries in (
+            (self.employees, self._sample_vectors(self.opportunities.values())),
+            *((p, self._sample_vectors([self.employees])) for p in self.opportunities.values()),
+        ):
+            active = np.flatnonzero(pool.active)
+            pool.index.rebuild(active, pool.vectors[active], sample_queries=queries)
+
+    @staticmethod
+    def _sample_vectors(pools: Iterable[EmployeePool | OpportunityPool]) -> np.ndarray | None:
+        """Queries for recall tuning come from the other side of the match."""
+        rng = np.random.default_rng(0)
+        chunks = [p.vectors[p.active] for p in pools if len(p)]
+        if not chunks:
+            return None
+        vectors = np.vstack(chunks)
+        return vectors[rng.choice(len(vectors), size=min(200, len(vectors)), replace=False)]
+
+    # -- freshness -------------------------------------------------------------------------
+    def refresh_employee_rows(self, rows: Iterable[EmployeeRow]) -> None:
+        self.refresh_employees(map(employee_record, rows))
+
+    def refresh_opportunity_rows(self, rows: Iterable[OpportunityRow]) -> None:
+        self.refresh_opportunities(map(opportunity_record, rows))
+
+    def refresh_employees(self, records: Iterable[EmployeeRecord], *, index: bool = True) -> None:
+        rows = list(records)
+        if not rows:
+            return
+        vectors = compose_employees([r.text for r in rows], self.cache.vectors, self.dim)
+        columns = {
+            "level": np.array([r.level for r in rows]),
+            "availability": np.array([r.availability for r in rows]),
+            "open_to": np.array([sum(KIND_BITS[k] for k in set(r.open_to)) for r in rows]),
+            "location": np.array([self.locations.code(r.location) for r in rows]),
+        }
+        with self._lock:
+            positions = self.employees.put(
+                [r.row_id for r in rows], [r.external_id for r in rows], vectors, columns
+            )
+            for row in rows:
+                self._employee_row_of[row.external_id] = row.row_id
+            self._resolve_owners()
+            if index:
+                self._index_positions(self.employees, positions)
+
+    def refresh_opportunities(
+        self, records: Iterable[OpportunityRecord], *, index: bool = True
+    ) -> None:
+        rows = list(records)
+        if not rows:
+            return
+        vectors = compose_opportunities([r.text for r in rows], self.cache.vectors, self.dim)
+        with self._lock:
+            previous_kinds = {self._kind_of.get(r.row_id) for r in rows} - {None}
+            for kind in previous_kinds:
+                moved = [
+                    r.row_id for r in rows if self._kind_of.get(r.row_id) == kind and r.kind != kind
+                ]
+                if moved:  # the kind changed: leave the old kind's pool
+                    self._deactivate(self.opportunities[kind], moved)
+            for kind in {r.kind for r in rows}:
+                chosen = [i for i, r in enumerate(rows) if r.kind == kind]
+                subset = [rows[i] for i in chosen]
+                positions = self.opportunities[kind].put(
+                    [r.row_id for r in subset],
+                    [r.external_id for r in subset],
+                    vectors[chosen],
+                    self._opportunity_columns(subset),
+                )
+                for row in subset:
+                    self._kind_of[row.row_id] = kind
+                    self._owner_of[row.row_id] = row.owner_external_id
+                if index:
+                    self._index_positions(self.opportunities[kind], positions)
+
+    def _opportunity_columns(self, rows: list[OpportunityRecord]) -> dict[str, np.ndarray]:
+        return {
+            "owner_row_id": np.array(
+                [self._employee_row_of.get(r.owner_external_id, -1) for r in rows]
+            ),
+            "level_min": np.array([r.level_min for r in rows]),
+            "level_max": np.array([r.level_max for r in rows]),
+            "hours": np.array([r.hours for r in rows]),
+            "is_open": np.array([r.status == OpportunityStatus.OPEN.value for r in rows]),
+            "is_draft": np.array([r.status == OpportunityStatus.DRAFT.value for r in rows]),
+            "seats": np.array([r.seats for r in rows]),
+            "accepted": np.array([self._accepted.get(r.row_id, 0) for r in rows]),
+            "start_day": np.array([day_number(r.start_date) for r in rows]),
+            "location": np.array([self.locations.code(r.location) for r in rows]),
+            "onsite": np.array([not is_remote(r.location) for r in rows]),
+        }
+
+    def _resolve_owners(self) -> None:
+        """Owners imported after their opportunities get their row id now."""
+        for kind, pool in self.opportunities.items():
+            owners = pool.column("owner_row_id")
+            for position in np.flatnonzero(owners[: pool.size] == -1):
+                row_id = int(pool.row_ids[position])
+                owner = self._employee_row_of.get(self._owner_of.get(row_id, ""))
+                if owner is not None and self._kind_of.get(row_id) == kind:
+                    owners[position] = owner
+
+    def _index_positions(self, pool: EmployeePool | OpportunityPool, positions: np.ndarray) -> None:
+        pool.index.upsert(positions, pool.vectors[positions])
+        if pool.index.needs_rebuild:
+            active = np.flatnonzero(pool.active)
+            pool.index.rebuild(active, pool.vectors[active])
+
+    def _deactivate(self, pool: EmployeePool | OpportunityPool, row_ids: list[int]) -> None:
+        positions = pool.deactivate(row_ids)
+        if len(positions):
+            pool.index.remove(positions)
+
+    def remove_employees(self, row_ids: list[int]) -> None:
+        with self._lock:
+            self._deactivate(self.employees, row_ids)
+
+    def remove_opportunities(self, row_ids: list[int]) -> None:
+        with self._lock:
+            for row_id in row_ids:
+                kind = self._kind_of.pop(row_id, None)
+                if kind is not None:
+                    self._deactivate(self.opportunities[kind], [row_id])
+
+    def ensure_employee(self, row: EmployeeRow) -> None:
+        """Index a stored employee this process has not seen yet (written by another process)."""
+        if row.id not in self.employees.position_of:
+            self.refresh_employees([employee_record(row)])
+
+    def ensure_opportunity(self, row: OpportunityRow) -> None:
+        if row.id not in self._kind_of:
+            self.refresh_opportunities([opportunity_record(row)])
+
+    # -- queries ---------------------------------------------------------------------------
+    def matches_for_employee(self, employee_row: int, *, kind: str, limit: int) -> Retrieval:
+        with self._lock:
+            position = self.employees.position_of[employee_row]
+            pool = self.opportunities[kind]
+            excluded = {
+                pool.position_of[o]
+                for o in self._excluded_for_employee.get(employee_row, ())
+                if o in pool.position_of
+            }
+            mask, report = opportunities_for(
+                employee_facts(self.employees, position),
+                pool,
+                kind,
+                today=self.today(),
+                excluded_positions=excluded,
+            )
+            query = self.employees.vectors[position]
+            found, scores = pool.index.search(query, limit, allowed=mask, vectors=pool.vectors)
+            return Retrieval(_hits(pool, found, scores), report)
+
+    def candidates_for_opportunity(self, opportunity_row: int, *, limit: int) -> Retrieval:
+        with self._lock:
+            kind = self._kind_of[opportunity_row]
+            pool = self.opportunities[kind]
+            position = pool.position_of[opportunity_row]
+            people = self.employees
+            excluded = {
+                people.position_of[e]
+                for e in self._excluded_for_opportunity.get(opportunity_row, ())
+                if e in people.position_of
+            }
+            mask, report = employees_for(
+                opportunity_facts(pool, position, kind),
+                people,
+                today=self.today(),
+                excluded_positions=excluded,
+            )
+            query = pool.vectors[position]
+            found, scores = people.index.search(query, limit, allowed=mask, vectors=people.vectors)
+            return Retrieval(_hits(people, found, scores), report)
+
+    @property
+    def sizes(self) -> dict[str, int]:
+        sizes = {"employees": len(self.employees)}
+        sizes.update({kind: len(pool) for kind, pool in self.opportunities.items()})
+        return sizes
+
+    def save(self, path: Path) -> None:
+        with self._lock:
+            save_snapshot(self, path)
+
+
+def _hits(pool: EmployeePool | OpportunityPool, found: np.ndarray, scores: np.ndarray) -> list[Hit]:
+    return [
+        Hit(int(pool.row_ids[p]), pool.external_ids[p], float(s))
+        for p, s in zip(found.tolist(), scores.tolist(), strict=True)
+    ]
+
+
+def _batches(session: Session, table: type, size: int) -> Iterable[list]:
+    last = 0
+    while True:
+        rows = list(
+            session.scalars(select(table).where(table.id > last).order_by(table.id).limit(size))
+        )
+        if not rows:
+            return
+        yield rows
+        last = rows[-1].id
+
+
+def _naive_utc(value: dt.datetime) -> dt.datetime:
+    if value.tzinfo is not None:
+        value = value.astimezone(dt.UTC).replace(tzinfo=None)
+    return value

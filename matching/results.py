@@ -1,0 +1,87 @@
+"""Shape ranked hits into API items: the "why" (skill overlap) and the masked candidate view."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from typing import Any
+
+from data.storage.employees import employee_profile
+from data.storage.opportunities import opportunity_document
+from data.storage.tables import EmployeeRow, OpportunityRow
+from matching.engine import Hit
+
+RETRIEVAL_METHOD = "embedding_similarity"
+
+
+def skill_overlap(employee: EmployeeRow, opportunity: OpportunityRow) -> dict[str, Any]:
+    """Which asked-for skills the person has (with both levels) and which are missing."""
+    have = {s.skill_id: s.level for s in employee.skills}
+    matched, missing = [], []
+    for skill in opportunity.skills:
+        entry = {
+            "skill_id": skill.skill_id,
+            "name": skill.skill.label,
+            "level_required": skill.level,
+            "required": skill.required,
+        }
+        if skill.skill_id in have:
+            matched.append({**entry, "level": have[skill.skill_id]})
+        else:
+            missing.append(entry)
+    return {"method": RETRIEVAL_METHOD, "matched_skills": matched, "missing_skills": missing}
+
+
+def opportunity_items(
+    employee: EmployeeRow, hits: list[Hit], rows: dict[int, OpportunityRow]
+) -> list[dict[str, Any]]:
+    return [
+        {
+            "opportunity": opportunity_document(rows[hit.row_id]),
+            "score": round(hit.score, 6),
+            "rank": rank,
+            "explanation": skill_overlap(employee, rows[hit.row_id]),
+        }
+        for rank, hit in enumerate(hits, start=1)
+    ]
+
+
+def candidate_handle(key: bytes, employee_external_id: str) -> str:
+    """A stable pseudonym per candidate: leads can refer to someone without knowing who."""
+    digest = hmac.new(key, employee_external_id.encode(), hashlib.sha256).hexdigest()
+    return f"cand-{digest[:10]}"
+
+
+def masked_candidate(employee: EmployeeRow, key: bytes, *, reveal_id: bool) -> dict[str, Any]:
+    """What a lead sees: skills, level and availability; no name, contact, title or department."""
+    profile = employee_profile(employee)
+    candidate = {
+        "handle": candidate_handle(key, employee.external_id),
+        "level": profile["level"],
+        "skills": profile["skills"],
+        "interests": profile["interests"],
+        "availability_hours_per_week": profile["availability_hours_per_week"],
+        "open_to": profile["open_to"],
+    }
+    if reveal_id:
+        candidate["external_id"] = employee.external_id
+    return candidate
+
+
+def candidate_items(
+    opportunity: OpportunityRow,
+    hits: list[Hit],
+    rows: dict[int, EmployeeRow],
+    key: bytes,
+    *,
+    reveal_ids: bool,
+) -> list[dict[str, Any]]:
+    return [
+        {
+            "candidate": masked_candidate(rows[hit.row_id], key, reveal_id=reveal_ids),
+            "score": round(hit.score, 6),
+            "rank": rank,
+            "explanation": skill_overlap(rows[hit.row_id], opportunity),
+        }
+        for rank, hit in enumerate(hits, start=1)
+    ]

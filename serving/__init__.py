@@ -1,0 +1,1 @@
+"""HTTP service, web page and the `talent` command line."""

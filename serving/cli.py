@@ -1,0 +1,410 @@
+"""The `talent` command line: database, demo company, imports, index, tokens, server."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from sqlalchemy.orm import Session, sessionmaker
+
+from data.importing import (
+    ImportRejected,
+    import_employees,
+    import_opportunities,
+    read_records,
+)
+from data.schemas import Role
+from data.storage.engine import transaction
+from data.storage.skills import upsert_skills
+from data.storage.tokens import issue_token
+from serving.settings import Settings
+from serving.state import build_state, prepare_database
+
+if TYPE_CHECKING:
+    from training.pipeline import TrainingRun
+
+app = typer.Typer(help="talent-marketplace: skill-based internal matching.", no_args_is_help=True)
+taxonomy_app = typer.Typer(help="Skills taxonomy.", no_args_is_help=True)
+token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
+models_app = typer.Typer(help="Ranker model versions.", no_args_is_help=True)
+app.add_typer(taxonomy_app, name="taxonomy")
+app.add_typer(token_app, name="token")
+app.add_typer(models_app, name="models")
+console = Console(soft_wrap=True)
+
+DEMO_TOKENS = {
+    Role.EMPLOYEE: "demo-employee-token",
+    Role.LEAD: "demo-lead-token",
+    Role.HR: "demo-hr-token",
+}
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=console,
+    )
+
+
+@contextmanager
+def _database(settings: Settings) -> Iterator[sessionmaker[Session]]:
+    """A migrated database for one command; its connections are closed afterwards."""
+    engine, sessions = prepare_database(settings)
+    try:
+        yield sessions
+    finally:
+        engine.dispose()
+
+
+class ImportKind(StrEnum):
+    employees = "employees"
+    opportunities = "opportunities"
+
+
+@app.command("init-db")
+def init_db() -> None:
+    """Create or migrate the database and load the packaged ESCO taxonomy."""
+    settings = Settings()
+    with _database(settings):
+        pass
+    console.print(f"database ready: {settings.resolved_database_url}")
+
+
+@app.command()
+def demo(
+    employees: Annotated[int, typer.Option(min=10, help="number of employees")] = 2000,
+    opportunities: Annotated[int, typer.Option(min=5, help="number of opportunities")] = 300,
+    seed: Annotated[int, typer.Option(help="random seed (same seed, same company)")] = 7,
+    bias_penalty: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="historical penalty against women (0 = none)")
+    ] = 0.3,
+    export_dir: Annotated[
+        Path | None,
+        typer.Option(help="where the JSONL export goes (default: $TALENT_VAR_DIR/demo)"),
+    ] = None,
+    as_of: Annotated[
+        dt.datetime | None,
+        typer.Option(formats=["%Y-%m-%d"], help="the company's 'today' (default: today)"),
+    ] = None,
+) -> None:
+    """Generate the demo company, replace the database's contents with it and export it.
+
+    The history ends on `--as-of`, so the demo's open opportunities start after it; the same
+    seed and date give the same company.
+    """
+    from data.demo import BiasConfig, export_jsonl, generate_company
+    from data.importing.demo import store_demo_company
+    from data.taxonomy.packaged import load_packaged_taxonomy
+
+    settings = Settings()
+    export_dir = export_dir or settings.var_dir / "demo"
+    started = time.perf_counter()
+    with _database(settings) as sessions, _progress() as progress:
+        tasks: dict[str, int] = {}
+
+        def report(phase: str, done: int, total: int) -> None:
+            if phase not in tasks:
+                tasks[phase] = progress.add_task(phase, total=total)
+            progress.update(tasks[phase], completed=done, total=total)
+
+        company = generate_company(
+            load_packaged_taxonomy(),
+            employees=employees,
+            opportunities=opportunities,
+            seed=seed,
+            as_of=as_of.date() if as_of else dt.date.today(),
+            bias=BiasConfig(shortlist_penalty=bias_penalty, accept_penalty=bias_penalty),
+            progress=report,
+        )
+        store = progress.add_task("storing", total=3)
+        with transaction(sessions) as session:
+            store_demo_company(session, company, DEMO_TOKENS, step=lambda: progress.advance(store))
+    export_jsonl(company, export_dir)
+    tokens = {
+        role.value: {"token": token, "external_id": company.personas[role.value]}
+        for role, token in DEMO_TOKENS.items()
+    }
+    (export_dir / "tokens.json").write_text(json.dumps(tokens, indent=2) + "\n")
+    summary = company.summary()
+    console.print(
+        f"demo company (seed {seed}) built in {time.perf_counter() - started:.1f}s: "
+        f"{len(company.employees)} employees, {len(company.opportunities)} opportunities, "
+        f"{len(company.interactions)} interactions; exported to {export_dir}/"
+    )
+    console.print_json(data=summary)
+
+
+@app.command("import")
+def import_file(
+    kind: Annotated[ImportKind, typer.Argument(help="what the file holds")],
+    path: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="JSONL or CSV file")],
+) -> None:
+    """Import employees or opportunities (upsert by external_id); all rows or none."""
+    importer = import_employees if kind is ImportKind.employees else import_opportunities
+    state = None
+    try:
+        records = read_records(path)
+        state = build_state(Settings(), index=False)
+        with transaction(state.sessions) as session:
+            _, counts = importer(session, records, state.skill_resolver())
+    except ImportRejected as rejected:
+        console.print(f"[red]{path}: {rejected}[/red]")
+        console.print(rejected.report(), markup=False, highlight=False)
+        raise typer.Exit(1) from rejected
+    finally:
+        if state is not None:
+            state.close()
+    console.print(f"{path}: {counts.created} created, {counts.updated} updated")
+
+
+@taxonomy_app.command("import-esco")
+def import_esco(
+    directory: Annotated[
+        Path, typer.Argument(exists=True, file_okay=False, help="ESCO CSV folder")
+    ],
+) -> None:
+    """Load the official ESCO CSV download (skills_en.csv, occupations_en.csv, relations)."""
+    from data.taxonomy.esco_csv import read_esco_csv
+
+    taxonomy = read_esco_csv(directory)
+    with _database(Settings()) as sessions, transaction(sessions) as session:
+        written = upsert_skills(session, taxonomy.skills.values())
+    console.print(
+        f"imported {written} skills and {len(taxonomy.occupations)} occupations from {directory}"
+    )
+
+
+@token_app.command("create")
+def create_token(
+    role: Annotated[Role, typer.Option(help="role the token grants")],
+    subject: Annotated[
+        str | None, typer.Option(help="employee external id the token acts as")
+    ] = None,
+    label: Annotated[str, typer.Option(help="note for whoever audits tokens")] = "",
+) -> None:
+    """Issue a bearer token (printed once; only its digest is stored)."""
+    if role in (Role.EMPLOYEE, Role.LEAD) and not subject:
+        raise typer.BadParameter("employee and lead tokens need --subject", param_hint="--subject")
+    with _database(Settings()) as sessions, transaction(sessions) as session:
+        token = issue_token(session, role=role, subject_external_id=subject, label=label)
+    console.print(token)
+
+
+@app.command()
+def index() -> None:
+    """Encode skill labels (cached in var/vectors) and build the search indexes.
+
+    Also encodes the taxonomy's labels for the skill normaliser, so the first
+    `/skills/normalize` request does not pay for it.
+    """
+    started = time.perf_counter()
+    console.print("encoding profile skill labels (new ones only) and building the FAISS indexes")
+    state = build_state(Settings())
+    console.print(f"encoding the labels of {len(state.taxonomy)} taxonomy skills (cached once)")
+    state.normalizer.warm_up()
+    state.close()
+    sizes = ", ".join(f"{name}={size}" for name, size in state.matcher.sizes.items())
+    console.print(
+        f"indexed in {time.perf_counter() - started:.1f}s ({sizes}); "
+        f"{len(state.matcher.cache)} cached text vectors; "
+        f"{state.encoder.texts_encoded} texts encoded by the transformer in this run"
+    )
+
+
+def _training_run(seed: int, as_of: dt.datetime | None) -> tuple[TrainingRun, Settings]:
+    """Label the stored history, featurise it and train/evaluate (shared by evaluate and train)."""
+    from data.demo import load_true_fit
+    from training.company import load_company
+    from training.pipeline import evaluate_company
+
+    settings = Settings()
+    state = build_state(settings, index=False)
+    try:
+        with console.status("reading the company and its log"), state.sessions() as session:
+            company = load_company(session)
+        truth_file = settings.var_dir / "demo" / "true_fit.npz"
+        truth = load_true_fit(truth_file) if truth_file.exists() else None
+        events = len(company.interactions)
+        with console.status(f"labelling, featurising and training on {events} events"):
+            run = evaluate_company(
+                company.employees,
+                company.opportunities,
+                company.interactions,
+                embed=state.matcher.cache.vectors,
+                skill_labels=lambda skill: state.taxonomy.skills[skill].label,
+                reference_date=as_of.date() if as_of else dt.date.today(),
+                true_fit=(truth.fit, truth.employee_ids, truth.opportunity_ids) if truth else None,
+                seed=seed,
+            )
+    finally:
+        state.close()
+    _print_evaluation(run)
+    return run, settings
+
+
+def _print_evaluation(run: TrainingRun) -> None:
+    result, sizes = run.evaluation, run.sizes
+    table = Table(
+        title=f"held-out period: {sizes['test_groups']} served lists, {sizes['test_rows']} rows",
+        caption="fit@10: NDCG@10 against the demo's hidden true fit (what is right)",
+    )
+    table.add_column("ranker", no_wrap=True, min_width=28)
+    for column in ("NDCG@5", "NDCG@10", "MAP", "rec@5", "fit@10"):
+        table.add_column(column, no_wrap=True)
+    for name, metrics in result.logged.items():
+        table.add_row(
+            name,
+            *(f"{metrics[m]:.4f}" for m in ("ndcg@5", "ndcg@10", "map", "recall@5")),
+            f"{result.true_fit_ndcg10[name]:.4f}" if name in result.true_fit_ndcg10 else "n/a",
+        )
+    console.print(table)
+
+
+SeedOption = Annotated[int, typer.Option(help="training seed")]
+AsOfOption = Annotated[
+    dt.datetime | None,
+    typer.Option(formats=["%Y-%m-%d"], help="reference date for tenure and time zones"),
+]
+
+
+@app.command()
+def evaluate(seed: SeedOption = 7, as_of: AsOfOption = None) -> None:
+    """Train on the logged history and compare the ranker with baselines on the latest 15%.
+
+    Scores against the logged outcomes and, for the demo company (var/demo/true_fit.npz),
+    against the hidden true fit. The last line is the headline ratio.
+    """
+    run, _ = _training_run(seed, as_of)
+    console.print(run.evaluation.summary_line())
+
+
+@app.command()
+def train(
+    seed: SeedOption = 7,
+    as_of: AsOfOption = None,
+    promote: Annotated[bool, typer.Option(help="make the new version live")] = False,
+) -> None:
+    """Train the employee-direction ranker, evaluate it and register a new model version."""
+    from training.model_card import model_card
+    from training.registry import ModelRegistry
+
+    run, settings = _training_run(seed, as_of)
+    evaluation = run.evaluation
+    assert evaluation.ranker is not None
+    metrics = {f"test_{k}": v for k, v in evaluation.logged["ranker"].items()}
+    if "ranker" in evaluation.true_fit_ndcg10:
+        metrics["test_true_fit_ndcg@10"] = evaluation.true_fit_ndcg10["ranker"]
+    with _database(settings) as sessions:
+        registry = ModelRegistry(settings.var_dir / "models", sessions)
+        version = registry.register(
+            evaluation.ranker,
+            direction="employee",
+            metrics=metrics,
+            data_hash=run.data_hash,
+            card=model_card(evaluation, run.sizes, run.data_hash),
+        )
+        console.print(f"registered {version}")
+        if promote:
+            registry.promote(version)
+            console.print(f"promoted {version}")
+    console.print(evaluation.summary_line())
+
+
+@models_app.command("list")
+def models_list() -> None:
+    """Model versions, newest first, and which one is live."""
+    from training.registry import ModelRegistry
+
+    settings = Settings()
+    with _database(settings) as sessions:
+        versions = ModelRegistry(settings.var_dir / "models", sessions).versions()
+    table = Table(title="model versions")
+    for column in ("version (direction-date-time-data)", "status", "NDCG@10"):
+        table.add_column(column, no_wrap=True)
+    for v in versions:
+        table.add_row(v.version, v.status, f"{v.metrics.get('test_ndcg@10', float('nan')):.4f}")
+    console.print(table)
+    if not versions:
+        console.print("no trained model yet: run `talent train`")
+
+
+@models_app.command("promote")
+def models_promote(version: Annotated[str, typer.Argument(help="a version from `list`")]) -> None:
+    """Make a version live for its direction."""
+    from training.registry import ModelRegistry, RegistryError
+
+    settings = Settings()
+    with _database(settings) as sessions:
+        try:
+            row = ModelRegistry(settings.var_dir / "models", sessions).promote(version)
+        except RegistryError as refused:
+            raise typer.BadParameter(str(refused), param_hint="VERSION") from refused
+    console.print(f"promoted {row.version} ({row.direction})")
+
+
+@models_app.command("rollback")
+def models_rollback(
+    direction: Annotated[str, typer.Option(help="employee or opportunity")] = "employee",
+) -> None:
+    """Re-promote the version that was live before the current one."""
+    from training.registry import ModelRegistry, RegistryError
+
+    settings = Settings()
+    with _database(settings) as sessions:
+        try:
+            row = ModelRegistry(settings.var_dir / "models", sessions).rollback(direction)
+        except RegistryError as refused:
+            raise typer.BadParameter(str(refused), param_hint="--direction") from refused
+    console.print(f"rolled back to {row.version}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="bind address")] = None,
+    port: Annotated[int | None, typer.Option(help="port")] = None,
+) -> None:
+    """Serve the API and the web page."""
+    import uvicorn
+
+    from serving.app import create_app
+
+    settings = Settings()
+    host, port = host or settings.host, port or settings.port
+    _print_banner(settings, host, port)
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+
+
+def _print_banner(settings: Settings, host: str, port: int) -> None:
+    base = f"http://{host}:{port}"
+    table = Table(title="talent-marketplace", show_header=False)
+    table.add_row("web page", f"{base}/")
+    table.add_row("API docs", f"{base}/docs")
+    table.add_row("health", f"{base}/healthz")
+    tokens_file = settings.var_dir / "demo" / "tokens.json"
+    if tokens_file.exists():
+        for role, entry in json.loads(tokens_file.read_text()).items():
+            table.add_row(f"{role} token", f"{entry['token']}  (acts as {entry['external_id']})")
+    if settings.admin_token is not None:
+        table.add_row("admin token", "the value of TALENT_ADMIN_TOKEN")
+    console.print(table)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,58 @@
+"""Typed FastAPI dependencies: state, one transaction per request, the caller."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+from sqlalchemy.orm import Session
+
+from serving.auth import Principal, authenticate
+from serving.state import ServiceState
+
+AFTER_COMMIT = "after_commit"
+
+
+def get_state(request: Request) -> ServiceState:
+    return request.app.state.service
+
+
+StateDep = Annotated[ServiceState, Depends(get_state)]
+
+
+def get_session(state: StateDep) -> Iterator[Session]:
+    """One request, one transaction: commit if the handler returned, roll back if it raised.
+
+    Work that must only happen once data is durable (index refreshes) is queued with
+    `after_commit` and runs right after the commit.
+    """
+    session = state.sessions()
+    try:
+        yield session
+        session.commit()
+        for callback in session.info.pop(AFTER_COMMIT, []):
+            callback()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def after_commit(session: Session, callback: Callable[[], None]) -> None:
+    session.info.setdefault(AFTER_COMMIT, []).append(callback)
+
+
+def get_principal(
+    state: StateDep,
+    session: SessionDep,
+    authorization: Annotated[str | None, Header()] = None,
+) -> Principal:
+    return authenticate(authorization, state.settings, session)
+
+
+CurrentUser = Annotated[Principal, Depends(get_principal)]

@@ -1,0 +1,88 @@
+"""Errors carry their HTTP status; one handler renders `{error, detail, request_id}`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from data.importing import ImportRejected
+
+
+class AppError(Exception):
+    status_code = 400
+    error = "bad_request"
+
+    def __init__(self, detail: Any = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class Unauthorized(AppError):
+    status_code, error = 401, "unauthorized"
+
+
+class Forbidden(AppError):
+    status_code, error = 403, "forbidden"
+
+
+class NotFound(AppError):
+    status_code, error = 404, "not_found"
+
+
+class Conflict(AppError):
+    status_code, error = 409, "conflict"
+
+
+class InvalidField(AppError):
+    """A business-rule violation on one field (422, like schema errors)."""
+
+    status_code, error = 422, "validation_failed"
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__([{"loc": ["body", *_path(field)], "field": field, "message": message}])
+
+
+def _path(field: str) -> list[str | int]:
+    """'skills.0.level' -> ['skills', 0, 'level'], the shape FastAPI uses in `loc`."""
+    return [int(part) if part.isdigit() else part for part in field.split(".") if part]
+
+
+def _envelope(request: Request, status: int, error: str, detail: Any) -> JSONResponse:
+    request_id = getattr(request.state, "request_id", None)
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(
+        {"error": error, "detail": detail, "request_id": request_id}, status, headers=headers
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(AppError)
+    async def _app_error(request: Request, exc: AppError) -> JSONResponse:
+        return _envelope(request, exc.status_code, exc.error, exc.detail)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        detail = []
+        for err in exc.errors():
+            loc = [str(part) for part in err["loc"]]
+            field = (
+                ".".join(loc[1:]) if loc and loc[0] in {"body", "query", "path"} else ".".join(loc)
+            )
+            detail.append({"loc": loc, "field": field, "message": err["msg"]})
+        return _envelope(request, 422, "validation_failed", detail)
+
+    @app.exception_handler(ImportRejected)
+    async def _import(request: Request, exc: ImportRejected) -> JSONResponse:
+        detail = [
+            {
+                "loc": ["body", e.row - 1, *_path(e.field)],
+                "index": e.row - 1,  # API bodies are arrays: report the item index
+                "field": e.field,
+                "message": e.message,
+            }
+            for e in exc.errors
+        ]
+        return _envelope(request, 422, "validation_failed", detail)

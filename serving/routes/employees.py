@@ -1,0 +1,119 @@
+"""Employee profiles, bulk import and "my matches"."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Query, Request
+from sqlalchemy import select
+
+from data.importing import import_employees
+from data.schemas import EmployeeIn, OpportunityKind, Role
+from data.storage.employees import employee_profile, get_employee, list_employees
+from data.storage.tables import EmployeeRow, OpportunityRow
+from matching.results import opportunity_items
+from serving.auth import Principal
+from serving.deps import CurrentUser, SessionDep, StateDep, after_commit
+from serving.errors import Forbidden, InvalidField, NotFound
+from serving.routes.pagination import decode_cursor, next_cursor
+
+router = APIRouter(prefix="/api/v1/employees", tags=["employees"])
+
+
+def _self_or_admin(user: Principal, external_id: str) -> None:
+    if not (user.role is Role.ADMIN or user.is_self(external_id)):
+        raise Forbidden("only the employee themself or an admin may do this")
+
+
+def _load(session: SessionDep, external_id: str) -> EmployeeRow:
+    row = get_employee(session, external_id)
+    if row is None:
+        raise NotFound(f"no employee {external_id!r}")
+    return row
+
+
+@router.post("/bulk")
+def bulk_upsert(
+    state: StateDep,
+    session: SessionDep,
+    user: CurrentUser,
+    records: Annotated[list[dict[str, Any]], Body(max_length=10_000)],
+) -> dict[str, int]:
+    """Upsert by `external_id`; one invalid item rejects the whole batch (422, nothing stored)."""
+    user.require(Role.ADMIN)
+    employees, counts = import_employees(
+        session, [(i + 1, r) for i, r in enumerate(records)], state.skill_resolver()
+    )
+    ids = [e.external_id for e in employees]
+    after_commit(session, lambda: _reindex(state, ids))
+    return {"created": counts.created, "updated": counts.updated}
+
+
+def _reindex(state: StateDep, external_ids: list[str]) -> None:
+    with state.sessions() as session:
+        for start in range(0, len(external_ids), 900):
+            chunk = external_ids[start : start + 900]
+            rows = session.scalars(select(EmployeeRow).where(EmployeeRow.external_id.in_(chunk)))
+            state.matcher.refresh_employee_rows(rows)
+    state.matcher.cache.save()
+
+
+@router.get("")
+def list_(
+    session: SessionDep,
+    user: CurrentUser,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    cursor: str | None = None,
+) -> dict[str, Any]:
+    user.require(Role.ADMIN)
+    rows = list_employees(session, limit=limit, after_id=decode_cursor(cursor))
+    return {
+        "items": [employee_profile(r) for r in rows],
+        "next_cursor": next_cursor([r.id for r in rows], limit),
+    }
+
+
+@router.get("/{external_id}")
+def read(session: SessionDep, user: CurrentUser, external_id: str) -> dict[str, Any]:
+    _self_or_admin(user, external_id)
+    return employee_profile(_load(session, external_id))
+
+
+@router.put("/{external_id}")
+def replace(
+    state: StateDep, session: SessionDep, user: CurrentUser, external_id: str, body: EmployeeIn
+) -> dict[str, Any]:
+    _self_or_admin(user, external_id)
+    if body.external_id != external_id:
+        raise InvalidField("external_id", "must equal the id in the URL")
+    import_employees(session, [(1, body.model_dump(exclude_unset=True))], state.skill_resolver())
+    row = _load(session, external_id)
+    after_commit(session, lambda: _reindex(state, [external_id]))
+    return employee_profile(row)
+
+
+@router.get("/{external_id}/matches")
+def matches(
+    request: Request,
+    state: StateDep,
+    session: SessionDep,
+    user: CurrentUser,
+    external_id: str,
+    kind: OpportunityKind = OpportunityKind.GIG,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> dict[str, Any]:
+    """Open opportunities of one kind ranked for this person, with matched and missing skills."""
+    _self_or_admin(user, external_id)
+    employee = _load(session, external_id)
+    state.matcher.ensure_employee(employee)
+    retrieval = state.matcher.matches_for_employee(employee.id, kind=kind.value, limit=limit)
+    ids = [h.row_id for h in retrieval.hits]
+    rows = {
+        r.id: r for r in session.scalars(select(OpportunityRow).where(OpportunityRow.id.in_(ids)))
+    }
+    return {
+        "items": opportunity_items(employee, retrieval.hits, rows),
+        "retrieval": retrieval.report.as_dict(),
+        "request_id": getattr(request.state, "request_id", uuid.uuid4().hex),
+    }

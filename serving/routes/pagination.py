@@ -1,0 +1,17 @@
+"""Opaque cursors for `{items, next_cursor}` lists (the last row id, base-10)."""
+
+from __future__ import annotations
+
+from serving.errors import InvalidField
+
+
+def decode_cursor(cursor: str | None) -> int:
+    if not cursor:
+        return 0
+    if not cursor.isdigit():
+        raise InvalidField("cursor", "not a cursor returned by this API")
+    return int(cursor)
+
+
+def next_cursor(row_ids: list[int], limit: int) -> str | None:
+    return str(row_ids[-1]) if len(row_ids) == limit else None

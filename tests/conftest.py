@@ -1,0 +1,115 @@
+"""Shared fixtures: every database test runs on SQLite and on PostgreSQL.
+
+PostgreSQL comes from TALENT_TEST_POSTGRES_URL (default: the local server). If it cannot be
+reached the PostgreSQL half of the suite FAILS with the reason; set the variable to `off` to
+skip that half explicitly (the skip is reported with its reason).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from data.storage.engine import transaction
+from data.storage.reset import clear_company_data
+from matching.encoder import SentenceEncoder
+from matching.engine import MatchEngine
+from serving.app import create_app
+from serving.settings import Settings
+from serving.state import ServiceState, build_state
+
+# The matcher's "today" in tests: the factories' start dates lie after it, whatever the real date.
+TODAY = dt.date(2026, 11, 1)
+DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+ADMIN_TOKEN = "test-admin-token-0123456789"
+
+
+@pytest.fixture(scope="session")
+def encoder() -> SentenceEncoder:
+    """One model per test session (loaded on first use)."""
+    return SentenceEncoder()
+
+
+def _postgres_database(base_url: str) -> Iterator[str]:
+    """A throw-away database on the server, dropped afterwards."""
+    name = f"talent_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:
+        admin.dispose()
+        pytest.fail(
+            f"PostgreSQL is unreachable at {base_url} ({type(exc).__name__}: {exc}). Start it "
+            "(.ci/run does) or set TALENT_TEST_POSTGRES_URL=off to skip the PostgreSQL half.",
+            pytrace=False,
+        )
+    try:
+        yield make_url(base_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'talent.db'}"
+        return
+    base_url = os.environ.get("TALENT_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)
+    if base_url.strip().lower() == "off":
+        pytest.skip("PostgreSQL half disabled by TALENT_TEST_POSTGRES_URL=off")
+    yield from _postgres_database(base_url)
+
+
+@pytest.fixture(scope="session")
+def var_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Shared across backends so the encoded label vectors are computed once per run."""
+    return tmp_path_factory.mktemp("var")
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str, var_dir: Path) -> Settings:
+    return Settings(database_url=database_url, var_dir=var_dir, admin_token=ADMIN_TOKEN)
+
+
+@pytest.fixture(scope="session")
+def session_state(settings: Settings, encoder: SentenceEncoder) -> Iterator[ServiceState]:
+    state = build_state(settings, encoder=encoder)
+    yield state
+    state.close()
+
+
+@pytest.fixture
+def state(session_state: ServiceState) -> ServiceState:
+    """The shared state with an empty company and a fresh index (each test starts clean)."""
+    with transaction(session_state.sessions) as session:
+        clear_company_data(session)
+    session_state.matcher = MatchEngine(
+        session_state.matcher.cache,
+        today=lambda: TODAY,
+        database=session_state.settings.resolved_database_url,
+    )
+    return session_state
+
+
+@pytest.fixture
+def client(state: ServiceState) -> Iterator[TestClient]:
+    with TestClient(create_app(state.settings, state=state)) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def admin_headers() -> dict[str, str]:
+    return {"Authorization": f"Bearer {ADMIN_TOKEN}"}

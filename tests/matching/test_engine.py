@@ -1,0 +1,130 @@
+"""The engine over a real database: cache reuse, snapshots and masks in both directions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from data.importing import import_employees, import_opportunities
+from data.storage.engine import transaction
+from matching.engine import MatchEngine
+from matching.skill_vectors import SkillVectorCache
+from serving.state import ServiceState
+from tests.conftest import TODAY
+from tests.factories import PYTHON, make_employee, make_opportunity
+from tests.matching.fakes import DIM, HashEncoder
+
+PEOPLE = [
+    make_employee("LEAD", level=5),
+    make_employee("ANA", skills=[{"name": PYTHON, "level": 5}, {"name": "SQL", "level": 4}]),
+    make_employee("BEN", skills=[{"name": "JavaScript", "level": 4}], interests=["web design"]),
+    make_employee("CAT", availability_hours_per_week=1),
+]
+GIGS = [
+    make_opportunity("G1", owner="LEAD"),
+    make_opportunity(
+        "G2",
+        owner="LEAD",
+        title="Landing page",
+        required_skills=[{"name": "JavaScript", "level": 3}],
+        preferred_skills=[],
+    ),
+]
+
+
+@pytest.fixture
+def company(state: ServiceState) -> ServiceState:
+    with transaction(state.sessions) as session:
+        import_employees(session, list(enumerate(PEOPLE, 1)), state.skill_resolver())
+        import_opportunities(session, list(enumerate(GIGS, 1)), state.skill_resolver())
+    return state
+
+
+def engine(path: Path, encoder: HashEncoder, database: str = "db") -> MatchEngine:
+    return MatchEngine(
+        SkillVectorCache(encoder, path), dim=DIM, today=lambda: TODAY, database=database
+    )
+
+
+def row_id(state: ServiceState, matcher: MatchEngine, external_id: str) -> int:
+    return next(
+        r
+        for r, p in matcher.employees.position_of.items()
+        if matcher.employees.external_ids[p] == external_id
+    )
+
+
+def test_a_second_indexing_run_encodes_nothing_new(company: ServiceState, tmp_path: Path) -> None:
+    first_encoder, second_encoder = HashEncoder(), HashEncoder()
+    first = engine(tmp_path / "cache.npz", first_encoder)
+    with company.sessions() as session:
+        first.load(session)
+    assert first_encoder.texts_encoded > 0
+    second = engine(tmp_path / "cache.npz", second_encoder)
+    with company.sessions() as session:
+        second.load(session)
+    assert second_encoder.texts_encoded == 0
+    assert np.array_equal(first.employees.vectors, second.employees.vectors)
+
+
+def test_masks_apply_in_both_directions_and_are_reported(
+    company: ServiceState, tmp_path: Path
+) -> None:
+    matcher = engine(tmp_path / "cache.npz", HashEncoder())
+    with company.sessions() as session:
+        matcher.load(session)
+    lead = row_id(company, matcher, "LEAD")
+    own = matcher.matches_for_employee(lead, kind="gig", limit=10)
+    assert own.hits == [] and own.report.removed_by_rule["own_opportunity"] == 2
+    g1 = next(
+        r
+        for r, k in matcher._kind_of.items()
+        if matcher.opportunities[k].external_ids[matcher.opportunities[k].position_of[r]] == "G1"
+    )
+    found = matcher.candidates_for_opportunity(g1, limit=10)
+    assert {h.external_id for h in found.hits} == {"ANA", "BEN"}
+    assert found.report.removed_by_rule["own_opportunity"] == 1
+    assert found.report.removed_by_rule["availability_below_hours"] == 1  # CAT: 1 h free
+
+    ana = row_id(company, matcher, "ANA")
+    matcher.record_interaction(ana, g1, "dismiss")
+    after = matcher.matches_for_employee(ana, kind="gig", limit=10)
+    assert [h.external_id for h in after.hits] == ["G2"]
+    assert after.report.removed_by_rule["already_applied_or_dismissed"] == 1
+    assert "ANA" not in {
+        h.external_id for h in matcher.candidates_for_opportunity(g1, limit=10).hits
+    }
+
+
+def test_snapshot_round_trip_and_catch_up_with_later_edits(
+    company: ServiceState, tmp_path: Path
+) -> None:
+    cache, snapshot = tmp_path / "cache.npz", tmp_path / "index" / "snapshot.npz"
+    original = engine(cache, HashEncoder())
+    with company.sessions() as session:
+        original.load(session)
+    original.save(snapshot)
+    # An edit after the snapshot: BEN turns into a data person.
+    with transaction(company.sessions) as session:
+        edited = make_employee(
+            "BEN", skills=[{"name": PYTHON, "level": 5}, {"name": "SQL", "level": 5}]
+        )
+        import_employees(session, [(1, edited)], company.skill_resolver())
+    restored, rebuilt = engine(cache, HashEncoder()), engine(cache, HashEncoder())
+    with company.sessions() as session:
+        restored.load(session, snapshot=snapshot)
+        rebuilt.load(session)
+    for external_id in ("ANA", "BEN", "CAT"):
+        a = restored.matches_for_employee(
+            row_id(company, restored, external_id), kind="gig", limit=5
+        )
+        b = rebuilt.matches_for_employee(row_id(company, rebuilt, external_id), kind="gig", limit=5)
+        assert [(h.external_id, round(h.score, 5)) for h in a.hits] == [
+            (h.external_id, round(h.score, 5)) for h in b.hits
+        ]
+    other_database = engine(cache, HashEncoder(), database="another")
+    with company.sessions() as session:
+        other_database.load(session, snapshot=snapshot)  # ignored: built from this database
+    assert other_database.sizes == rebuilt.sizes

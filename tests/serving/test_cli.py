@@ -1,0 +1,126 @@
+"""The `talent` command line: file imports report every bad field and write nothing."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from sqlalchemy import delete
+from typer.testing import CliRunner
+
+from data.demo import generate_company
+from data.importing.demo import store_demo_company
+from data.storage.engine import transaction
+from data.storage.tables import ModelVersionRow
+from data.taxonomy.packaged import load_packaged_taxonomy
+from serving.cli import app
+from serving.settings import Settings
+from serving.state import ServiceState
+from tests.conftest import TODAY
+from tests.factories import make_employee
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def cli_env(settings: Settings, state: ServiceState, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Point the CLI (configured by environment, like in production) at the test database."""
+    monkeypatch.setenv("TALENT_DATABASE_URL", settings.resolved_database_url)
+    monkeypatch.setenv("TALENT_VAR_DIR", str(settings.var_dir))
+
+
+def write_jsonl(path: Path, records: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    return path
+
+
+@pytest.mark.usefixtures("cli_env")
+def test_import_reports_each_bad_row_and_field_then_writes_nothing(tmp_path: Path) -> None:
+    bad = write_jsonl(
+        tmp_path / "people.jsonl",
+        [make_employee("E1"), make_employee("E2", level=9), make_employee("E3", open_to=["x"])],
+    )
+    result = runner.invoke(app, ["import", "employees", str(bad)])
+    assert result.exit_code == 1
+    assert "row 2, level:" in result.output
+    assert "row 3, open_to.0:" in result.output
+    assert "nothing was written" in result.output
+
+    good = write_jsonl(tmp_path / "ok.jsonl", [make_employee("E1"), make_employee("E2")])
+    result = runner.invoke(app, ["import", "employees", str(good)])
+    assert result.exit_code == 0, result.output
+    assert "2 created, 0 updated" in result.output
+    gigs = tmp_path / "gigs.csv"
+    gigs.write_text(
+        "external_id,kind,title,owner_external_id,department,required_skills,hours_per_week\n"
+        'O1,gig,Churn model,E1,Sales Ops,"SQL:3;Python (computer programming):2",6\n'
+    )
+    result = runner.invoke(app, ["import", "opportunities", str(gigs)])
+    assert result.exit_code == 0, result.output
+    again = runner.invoke(app, ["import", "employees", str(good)])
+    assert "0 created, 2 updated" in again.output
+
+
+@pytest.mark.usefixtures("cli_env")
+def test_token_create_needs_a_subject_for_people_roles() -> None:
+    result = runner.invoke(app, ["token", "create", "--role", "lead"])
+    assert result.exit_code != 0 and "--subject" in result.output
+    made = runner.invoke(app, ["token", "create", "--role", "hr", "--label", "audit team"])
+    assert made.exit_code == 0 and len(made.output.strip()) >= 24
+
+
+@pytest.mark.usefixtures("cli_env")
+def test_an_unknown_file_type_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "people.xlsx"
+    path.write_bytes(b"PK")
+    result = runner.invoke(app, ["import", "employees", str(path)])
+    assert result.exit_code == 1 and "unsupported file type" in result.output
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("cli_env")
+def test_evaluate_compares_the_ranker_with_baselines(
+    state: ServiceState, settings: Settings
+) -> None:
+    company = generate_company(
+        load_packaged_taxonomy(), employees=200, opportunities=40, seed=3, as_of=TODAY
+    )
+    with transaction(state.sessions) as session:
+        store_demo_company(session, company, {})
+    (settings.var_dir / "demo").mkdir(exist_ok=True)
+    truth = company.save_true_fit(settings.var_dir / "demo" / "true_fit.npz")
+    try:
+        result = runner.invoke(app, ["evaluate", "--as-of", TODAY.isoformat()])
+    finally:
+        truth.unlink()
+    assert result.exit_code == 0, result.output
+    for name in ("ranker", "bm25_skills", "embedding_similarity", "required_skill_overlap"):
+        assert name in result.output
+    assert result.output.strip().splitlines()[-1].startswith("evaluate: ndcg10_ranker=")
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("cli_env")
+def test_train_registers_promotes_and_rolls_back(state: ServiceState, settings: Settings) -> None:
+    company = generate_company(
+        load_packaged_taxonomy(), employees=150, opportunities=30, seed=4, as_of=TODAY
+    )
+    with transaction(state.sessions) as session:
+        session.execute(delete(ModelVersionRow))
+        store_demo_company(session, company, {})
+    first = runner.invoke(app, ["train", "--as-of", TODAY.isoformat(), "--promote"])
+    assert first.exit_code == 0, first.output
+    assert "promoted employee-" in first.output
+    assert runner.invoke(app, ["train", "--as-of", TODAY.isoformat(), "--seed", "8"]).exit_code == 0
+    listing = runner.invoke(app, ["models", "list"]).output
+    assert listing.count("employee-") == 2 and "promoted" in listing
+    newest = re.findall(r"employee-\S+", listing)[0]
+    assert runner.invoke(app, ["models", "promote", newest]).exit_code == 0
+    rolled = runner.invoke(app, ["models", "rollback"])
+    assert rolled.exit_code == 0 and "rolled back to employee-" in rolled.output
+    refused = runner.invoke(app, ["models", "promote", "employee-missing"])
+    assert refused.exit_code != 0 and "no model version" in refused.output
+    card = next((settings.var_dir / "models").glob("employee-*/card.md")).read_text()
+    assert "## Results on the held-out period" in card and "bm25_skills" in card

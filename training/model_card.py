@@ -1,0 +1,65 @@
+"""A markdown model card for a trained ranker: what it is for, what it saw, how it scored."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from features.registry import FEATURES
+from training.evaluate import Evaluation
+
+DIRECTIONS = {1: "higher is never worse", -1: "higher is never better", 0: "free"}
+
+
+def model_card(evaluation: Evaluation, sizes: dict[str, int], data_hash: str) -> str:
+    assert evaluation.ranker is not None
+    ranker = evaluation.ranker
+    lines = [
+        "# Model card: employee -> opportunities ranker",
+        "",
+        f"Trained {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC. LightGBM LambdaRank, "
+        f"{ranker.best_iteration_} trees (early stopping on validation NDCG@10), seed "
+        f"{ranker.seed}, position debiasing {'on' if ranker.debias_positions else 'off'}.",
+        "",
+        "## Intended use",
+        "Orders the opportunities already found eligible for one employee. It never decides "
+        "eligibility, and it never sees protected attributes (the feature inputs have no field "
+        "for them). Its outputs are audited for group fairness before anyone acts on them.",
+        "",
+        "## Training data",
+        f"Served lists from the interaction log, split by time: {sizes['train_rows']} training "
+        f"rows, {sizes['valid_rows']} validation rows, {sizes['test_rows']} test rows "
+        f"({sizes['test_groups']} held-out lists). Data hash `{data_hash}`.",
+        "",
+        "## Results on the held-out period",
+        "| ranker | NDCG@5 | NDCG@10 | MAP | recall@5 | NDCG@10 vs true fit |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, metrics in evaluation.logged.items():
+        fit = evaluation.true_fit_ndcg10.get(name)
+        lines.append(
+            f"| {name} | {metrics['ndcg@5']:.4f} | {metrics['ndcg@10']:.4f} | "
+            f"{metrics['map']:.4f} | {metrics['recall@5']:.4f} | "
+            f"{'n/a' if fit is None else f'{fit:.4f}'} |"
+        )
+    importance = sorted(ranker.feature_importance().items(), key=lambda kv: -kv[1])
+    total = sum(gain for _, gain in importance) or 1.0
+    lines += [
+        "",
+        "## Features (gain share)",
+        "| feature | meaning | constraint | gain |",
+        "|---|---|---|---|",
+    ]
+    by_name = {f.name: f for f in FEATURES}
+    for name, gain in importance:
+        feature = by_name[name]
+        lines.append(
+            f"| {name} | {feature.meaning} | {DIRECTIONS[feature.monotone]} | {gain / total:.1%} |"
+        )
+    lines += [
+        "",
+        "## Caveats",
+        "Logged outcomes reward agreeing with the policy that produced them; the true-fit "
+        "column (demo company only) is the better guide to quality.",
+        "",
+    ]
+    return "\n".join(lines)
