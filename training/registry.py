@@ -46,10 +46,8 @@ class ModelRegistry:
         if direction not in DIRECTIONS:
             raise RegistryError(f"direction must be one of {DIRECTIONS}")
         now = dt.datetime.now(dt.UTC)
-        version = f"{direction}-{now:%Y%m%d-%H%M%S}-{data_hash[:8]}"
+        version = self._free_name(f"{direction}-{now:%Y%m%d-%H%M%S}-{data_hash[:8]}")
         final = self.root / version
-        if final.exists():
-            raise RegistryError(f"version {version} exists already")
         staging = self.root / f".{version}.tmp"
         staging.mkdir(parents=True)
         ranker.save(staging / "model.txt")
@@ -85,6 +83,20 @@ class ModelRegistry:
             shutil.rmtree(final, ignore_errors=True)  # no row, no artefact
             raise
         return version
+
+    def _free_name(self, base: str) -> str:
+        """`base`, or `base-2`, `base-3`...: two runs on the same data in the same second differ."""
+        with self.sessions() as session:
+            taken = set(
+                session.scalars(
+                    select(ModelVersionRow.version).where(ModelVersionRow.version.startswith(base))
+                )
+            )
+        name, suffix = base, 1
+        while name in taken or (self.root / name).exists():
+            suffix += 1
+            name = f"{base}-{suffix}"
+        return name
 
     def versions(self, direction: str | None = None) -> list[ModelVersionRow]:
         with self.sessions() as session:

@@ -80,3 +80,16 @@ def test_refusals_name_the_reason(registry: ModelRegistry) -> None:
         registry.rollback("employee")
     with pytest.raises(RegistryError, match="direction"):
         registry.register(trained(4), direction="sideways", metrics={}, data_hash="d", card="")
+
+
+def test_two_versions_on_the_same_data_in_one_second_both_register(
+    registry: ModelRegistry,
+) -> None:
+    names = [
+        registry.register(
+            trained(seed), direction="employee", metrics={}, data_hash="e" * 64, card=""
+        )
+        for seed in (5, 6, 7)
+    ]
+    assert len(set(names)) == 3
+    assert {v.version for v in registry.versions("employee")} == set(names)
