@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from data.schemas import EmployeeIn, OpportunityIn
+from data.storage.tables import EmployeeRow, OpportunityRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,4 +70,36 @@ def opportunity_inputs(opportunity: OpportunityIn) -> OpportunityInputs:
         level_max=opportunity.level_max,
         required={s.skill_id: s.level for s in opportunity.required_skills if s.skill_id},
         preferred={s.skill_id: s.level for s in opportunity.preferred_skills if s.skill_id},
+    )
+
+
+def person_inputs_from_row(row: EmployeeRow) -> PersonInputs:
+    """The same fields read from a stored profile (the serving path)."""
+    return PersonInputs(
+        external_id=row.external_id,
+        level=row.level,
+        availability=row.availability_hours_per_week,
+        location=row.location,
+        timezone=row.timezone,
+        department=row.department,
+        hire_date=row.hire_date,
+        skills={s.skill_id: s.level for s in row.skills},
+        interests=tuple(row.interests),
+        aspirations=row.aspirations,
+    )
+
+
+def opportunity_inputs_from_row(row: OpportunityRow) -> OpportunityInputs:
+    return OpportunityInputs(
+        external_id=row.external_id,
+        title=row.title,
+        kind=row.kind,
+        owner_external_id=row.owner_external_id,
+        department=row.department,
+        location=row.location,
+        hours=row.hours_per_week,
+        level_min=row.level_min,
+        level_max=row.level_max,
+        required={s.skill_id: s.level for s in row.skills if s.required},
+        preferred={s.skill_id: s.level for s in row.skills if not s.required},
     )

@@ -350,6 +350,24 @@ class MatchEngine:
             found, scores = people.index.search(query, limit, allowed=mask, vectors=people.vectors)
             return Retrieval(_hits(people, found, scores), report)
 
+    def employee_vectors(self, row_ids: list[int]) -> np.ndarray | None:
+        """Composed vectors of these employees as indexed (None if one is not in the pool)."""
+        with self._lock:
+            if any(r not in self.employees.position_of for r in row_ids):
+                return None
+            return self.employees.vectors[[self.employees.position_of[r] for r in row_ids]].copy()
+
+    def opportunity_vectors(self, row_ids: list[int]) -> np.ndarray | None:
+        with self._lock:
+            out = np.zeros((len(row_ids), self.dim), dtype=np.float32)
+            for i, row_id in enumerate(row_ids):
+                kind = self._kind_of.get(row_id)
+                if kind is None:
+                    return None
+                pool = self.opportunities[kind]
+                out[i] = pool.vectors[pool.position_of[row_id]]
+            return out
+
     @property
     def sizes(self) -> dict[str, int]:
         sizes = {"employees": len(self.employees)}

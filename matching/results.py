@@ -9,9 +9,7 @@ from typing import Any
 from data.storage.employees import employee_profile
 from data.storage.opportunities import opportunity_document
 from data.storage.tables import EmployeeRow, OpportunityRow
-from matching.engine import Hit
-
-RETRIEVAL_METHOD = "embedding_similarity"
+from matching.pipeline import RankedHit
 
 
 def skill_overlap(employee: EmployeeRow, opportunity: OpportunityRow) -> dict[str, Any]:
@@ -29,18 +27,24 @@ def skill_overlap(employee: EmployeeRow, opportunity: OpportunityRow) -> dict[st
             matched.append({**entry, "level": have[skill.skill_id]})
         else:
             missing.append(entry)
-    return {"method": RETRIEVAL_METHOD, "matched_skills": matched, "missing_skills": missing}
+    return {"matched_skills": matched, "missing_skills": missing}
+
+
+def _explanation(
+    hit: RankedHit, employee: EmployeeRow, opportunity: OpportunityRow
+) -> dict[str, Any]:
+    return {**skill_overlap(employee, opportunity), "similarity": round(hit.similarity, 6)}
 
 
 def opportunity_items(
-    employee: EmployeeRow, hits: list[Hit], rows: dict[int, OpportunityRow]
+    employee: EmployeeRow, hits: list[RankedHit], rows: dict[int, OpportunityRow]
 ) -> list[dict[str, Any]]:
     return [
         {
             "opportunity": opportunity_document(rows[hit.row_id]),
             "score": round(hit.score, 6),
             "rank": rank,
-            "explanation": skill_overlap(employee, rows[hit.row_id]),
+            "explanation": _explanation(hit, employee, rows[hit.row_id]),
         }
         for rank, hit in enumerate(hits, start=1)
     ]
@@ -70,7 +74,7 @@ def masked_candidate(employee: EmployeeRow, key: bytes, *, reveal_id: bool) -> d
 
 def candidate_items(
     opportunity: OpportunityRow,
-    hits: list[Hit],
+    hits: list[RankedHit],
     rows: dict[int, EmployeeRow],
     key: bytes,
     *,
@@ -81,7 +85,7 @@ def candidate_items(
             "candidate": masked_candidate(rows[hit.row_id], key, reveal_id=reveal_ids),
             "score": round(hit.score, 6),
             "rank": rank,
-            "explanation": skill_overlap(rows[hit.row_id], opportunity),
+            "explanation": _explanation(hit, rows[hit.row_id], opportunity),
         }
         for rank, hit in enumerate(hits, start=1)
     ]

@@ -17,6 +17,7 @@ from serving.errors import install_error_handlers
 from serving.routes import employees, health, me, opportunities, reactions, skills, stats
 from serving.settings import Settings
 from serving.state import ServiceState, build_state
+from serving.watcher import ModelWatcher
 
 REQUESTS = Counter("talent_http_requests_total", "HTTP requests", ["method", "route", "status"])
 LATENCY = Histogram("talent_http_request_seconds", "HTTP request latency", ["method", "route"])
@@ -29,10 +30,13 @@ def create_app(settings: Settings | None = None, *, state: ServiceState | None =
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = state is None
-        app.state.service = state or build_state(settings)
+        service = app.state.service = state or build_state(settings)
+        watcher = ModelWatcher(service.rankers, settings.model_poll_seconds)
+        watcher.start()
         yield
+        watcher.stop()
         if owned:
-            app.state.service.close()
+            service.close()
 
     app = FastAPI(
         title="talent-marketplace",

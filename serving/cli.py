@@ -224,8 +224,10 @@ def index() -> None:
     )
 
 
-def _training_run(seed: int, as_of: dt.datetime | None) -> tuple[TrainingRun, Settings]:
-    """Label the stored history, featurise it and train/evaluate (shared by evaluate and train)."""
+def _training_runs(
+    seed: int, as_of: dt.datetime | None
+) -> tuple[dict[str, TrainingRun | Exception], Settings]:
+    """Label the stored history, featurise it and train/evaluate both directions."""
     from data.demo import load_true_fit
     from training.company import load_company
     from training.pipeline import evaluate_company
@@ -239,7 +241,7 @@ def _training_run(seed: int, as_of: dt.datetime | None) -> tuple[TrainingRun, Se
         truth = load_true_fit(truth_file) if truth_file.exists() else None
         events = len(company.interactions)
         with console.status(f"labelling, featurising and training on {events} events"):
-            run = evaluate_company(
+            runs = evaluate_company(
                 company.employees,
                 company.opportunities,
                 company.interactions,
@@ -251,14 +253,20 @@ def _training_run(seed: int, as_of: dt.datetime | None) -> tuple[TrainingRun, Se
             )
     finally:
         state.close()
-    _print_evaluation(run)
-    return run, settings
+    for run in runs.values():
+        if isinstance(run, Exception):
+            console.print(f"[yellow]not trained[/]: {run}")
+        else:
+            _print_evaluation(run)
+    return {d.value: r for d, r in runs.items()}, settings
 
 
 def _print_evaluation(run: TrainingRun) -> None:
     result, sizes = run.evaluation, run.sizes
     table = Table(
-        title=f"held-out period: {sizes['test_groups']} served lists, {sizes['test_rows']} rows",
+        title=f"{run.direction.value} direction, held-out period: {sizes['test_groups']} "
+        f"query groups ({sizes['test_informative_groups']} with differing labels), "
+        f"{sizes['test_rows']} rows",
         caption="fit@10: NDCG@10 against the demo's hidden true fit (what is right)",
     )
     table.add_column("ranker", no_wrap=True, min_width=28)
@@ -280,70 +288,130 @@ AsOfOption = Annotated[
 ]
 
 
+def _summary_lines(runs: dict[str, TrainingRun | Exception]) -> list[str]:
+    """One headline per trained direction; the employee direction's comes last."""
+    lines = []
+    for direction in ("opportunity", "employee"):
+        run = runs.get(direction)
+        if run is None or isinstance(run, Exception):
+            continue
+        label = "evaluate" if direction == "employee" else "evaluate[candidates]"
+        lines.append(run.evaluation.summary_line(label))
+    return lines
+
+
 @app.command()
 def evaluate(seed: SeedOption = 7, as_of: AsOfOption = None) -> None:
-    """Train on the logged history and compare the ranker with baselines on the latest 15%.
+    """Train on the logged history and compare the rankers with baselines on the latest 15%.
 
-    Scores against the logged outcomes and, for the demo company (var/demo/true_fit.npz),
-    against the hidden true fit. The last line is the headline ratio.
+    Both directions: an employee's matches (served lists) and an opportunity's candidates
+    (its applicants). Scores against the logged outcomes and, for the demo company
+    (var/demo/true_fit.npz), against the hidden true fit. The last line is the headline ratio
+    for employees' matches.
     """
-    run, _ = _training_run(seed, as_of)
-    console.print(run.evaluation.summary_line())
+    runs, _ = _training_runs(seed, as_of)
+    lines = _summary_lines(runs)
+    if not lines:
+        raise typer.Exit(code=1)
+    for line in lines:
+        console.print(line)
 
 
 @app.command()
 def train(
     seed: SeedOption = 7,
     as_of: AsOfOption = None,
-    promote: Annotated[bool, typer.Option(help="make the new version live")] = False,
+    promote: Annotated[bool, typer.Option(help="make the new versions live")] = False,
 ) -> None:
-    """Train the employee-direction ranker, evaluate it and register a new model version."""
+    """Train a ranker per direction, evaluate it and register a new model version for each."""
     from training.model_card import model_card
     from training.registry import ModelRegistry
 
-    run, settings = _training_run(seed, as_of)
-    evaluation = run.evaluation
-    assert evaluation.ranker is not None
-    metrics = {f"test_{k}": v for k, v in evaluation.logged["ranker"].items()}
-    if "ranker" in evaluation.true_fit_ndcg10:
-        metrics["test_true_fit_ndcg@10"] = evaluation.true_fit_ndcg10["ranker"]
+    runs, settings = _training_runs(seed, as_of)
+    trained = {d: r for d, r in runs.items() if not isinstance(r, Exception)}
+    if not trained:
+        console.print("[red]nothing trained[/]: the log holds too little history")
+        raise typer.Exit(code=1)
     with _database(settings) as sessions:
         registry = ModelRegistry(settings.var_dir / "models", sessions)
-        version = registry.register(
-            evaluation.ranker,
-            direction="employee",
-            metrics=metrics,
-            data_hash=run.data_hash,
-            card=model_card(evaluation, run.sizes, run.data_hash),
-        )
-        console.print(f"registered {version}")
-        if promote:
-            registry.promote(version)
-            console.print(f"promoted {version}")
-    console.print(evaluation.summary_line())
+        for direction, run in trained.items():
+            evaluation = run.evaluation
+            assert evaluation.ranker is not None
+            metrics = {f"test_{k}": v for k, v in evaluation.logged["ranker"].items()}
+            if "ranker" in evaluation.true_fit_ndcg10:
+                metrics["test_true_fit_ndcg@10"] = evaluation.true_fit_ndcg10["ranker"]
+            version = registry.register(
+                evaluation.ranker,
+                direction=direction,
+                metrics=metrics,
+                data_hash=run.data_hash,
+                card=model_card(run),
+            )
+            console.print(f"registered {version}")
+            if promote:
+                registry.promote(version)
+                console.print(f"promoted {version}")
+    for line in _summary_lines(runs):
+        console.print(line)
 
 
 @models_app.command("list")
 def models_list() -> None:
-    """Model versions, newest first, and which one is live."""
-    from training.registry import ModelRegistry
+    """Model versions, newest first, and which model serves each direction now."""
+    from training.cold_start import load_default_ranker
+    from training.registry import DIRECTIONS, ModelRegistry
 
     settings = Settings()
     with _database(settings) as sessions:
-        versions = ModelRegistry(settings.var_dir / "models", sessions).versions()
+        registry = ModelRegistry(settings.var_dir / "models", sessions)
+        versions = registry.versions()
+        live = {d: registry.live(d) for d in DIRECTIONS}
     table = Table(title="model versions")
-    for column in ("version (direction-date-time-data)", "status", "NDCG@10"):
+    for column in ("version (direction-date-time-data)", "status", "NDCG@10", "fit@10"):
         table.add_column(column, no_wrap=True)
     for v in versions:
-        table.add_row(v.version, v.status, f"{v.metrics.get('test_ndcg@10', float('nan')):.4f}")
+        table.add_row(
+            v.version,
+            v.status,
+            f"{v.metrics.get('test_ndcg@10', float('nan')):.4f}",
+            f"{v.metrics.get('test_true_fit_ndcg@10', float('nan')):.4f}",
+        )
     console.print(table)
-    if not versions:
-        console.print("no trained model yet: run `talent train`")
+    for direction, row in live.items():
+        if row is not None:
+            console.print(f"live {direction}: {row.version} (company model)")
+        else:
+            default = load_default_ranker(direction)
+            console.print(
+                f"live {direction}: {default.version} (packaged default, trained on generated "
+                "demo companies; train and promote your own with `talent train --promote`)"
+            )
+
+
+@models_app.command("build-default")
+def models_build_default(
+    seed: SeedOption = 7,
+) -> None:
+    """Retrain the packaged cold-start rankers (maintainers; after a feature change)."""
+    from data.taxonomy.packaged import load_packaged_taxonomy
+    from matching.encoder import SentenceEncoder
+    from matching.skill_vectors import SkillVectorCache
+    from training.cold_start import DEFAULTS_DIR, build_default_rankers
+
+    settings = Settings()
+    encoder = SentenceEncoder(device=settings.encoder_device)
+    cache = SkillVectorCache(encoder, settings.var_dir / "vectors" / "skill_vectors.npz")
+    with console.status("generating companies and training the default rankers"):
+        meta = build_default_rankers(load_packaged_taxonomy(), cache.vectors, seed=seed)
+    cache.save()
+    for direction, info in meta["directions"].items():  # type: ignore[union-attr]
+        console.print(f"{direction}: {info}")
+    console.print(f"written to {DEFAULTS_DIR}")
 
 
 @models_app.command("promote")
 def models_promote(version: Annotated[str, typer.Argument(help="a version from `list`")]) -> None:
-    """Make a version live for its direction."""
+    """Make a version live for its direction (a running server swaps to it within seconds)."""
     from training.registry import ModelRegistry, RegistryError
 
     settings = Settings()

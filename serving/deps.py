@@ -9,7 +9,9 @@ from fastapi import Depends, Header, Request
 from sqlalchemy.orm import Session
 
 from serving.auth import Principal, authenticate
+from serving.errors import Unavailable
 from serving.state import ServiceState
+from training.live import LiveModel
 
 AFTER_COMMIT = "after_commit"
 
@@ -56,3 +58,12 @@ def get_principal(
 
 
 CurrentUser = Annotated[Principal, Depends(get_principal)]
+
+
+def live_model(state: ServiceState, direction: str) -> LiveModel:
+    """The ranker serving this direction; 503 (with the reason) when none could be loaded."""
+    try:
+        return state.rankers.get(direction)
+    except KeyError:
+        reason = state.rankers.problems.get(direction, "no model loaded")
+        raise Unavailable(f"no {direction} ranker is available: {reason}") from None

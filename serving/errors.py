@@ -36,6 +36,10 @@ class Conflict(AppError):
     status_code, error = 409, "conflict"
 
 
+class Unavailable(AppError):
+    status_code, error = 503, "unavailable"
+
+
 class InvalidField(AppError):
     """A business-rule violation on one field (422, like schema errors)."""
 

@@ -25,6 +25,11 @@ class Settings(BaseSettings):
         description="Key for candidate handles shown to leads; generated in var/ when unset",
     )
     encoder_device: Literal["cpu", "cuda"] = "cpu"
+    model_poll_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        description="How often the server checks for a newly promoted model (0: never)",
+    )
     host: str = "127.0.0.1"
     port: int = 8000
 

@@ -20,6 +20,8 @@ from matching.encoder import SentenceEncoder
 from matching.engine import MatchEngine
 from matching.skill_vectors import SkillVectorCache
 from serving.settings import Settings
+from training.live import LiveRankers
+from training.registry import ModelRegistry
 
 
 @dataclass
@@ -31,6 +33,7 @@ class ServiceState:
     encoder: SentenceEncoder
     normalizer: SkillNormalizer
     matcher: MatchEngine
+    rankers: LiveRankers
     pseudonym_key: bytes
 
     def skill_resolver(self) -> SkillResolver:
@@ -79,6 +82,8 @@ def build_state(
     if index:
         with sessions() as session:
             matcher.load(session, snapshot=snapshot_path(settings))
+    rankers = LiveRankers(ModelRegistry(settings.var_dir / "models", sessions))
+    rankers.refresh()
     return ServiceState(
         settings=settings,
         engine=engine,
@@ -87,6 +92,7 @@ def build_state(
         encoder=encoder,
         normalizer=normalizer,
         matcher=matcher,
+        rankers=rankers,
         pseudonym_key=_pseudonym_key(settings),
         indexed=index,
     )

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from features.store import FeatureStore
+from training.groups import QueryGroups
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,25 +22,25 @@ class RankingSet:
     def __len__(self) -> int:
         return len(self.labels)
 
+    @property
+    def has_positions(self) -> bool:
+        return bool(len(self.positions)) and bool((self.positions > 0).all())
 
-def ranking_set(
-    store: FeatureStore,
-    *,
-    employee_ids: np.ndarray,
-    opportunity_ids: np.ndarray,
-    labels: np.ndarray,
-    sizes: np.ndarray,
-    positions: np.ndarray,
-    at_seconds: np.ndarray,
-) -> RankingSet:
+
+def ranking_set(store: FeatureStore, groups: QueryGroups) -> RankingSet:
     """Compute features for each row's pair at the row's time (no look-ahead)."""
-    people = np.array([store.person_index[e] for e in employee_ids.tolist()], dtype=np.int64)
-    jobs = np.array([store.opportunity_index[o] for o in opportunity_ids.tolist()], dtype=np.int64)
+    people = np.array(
+        [store.person_index[e] for e in groups.employee_external_id.tolist()], dtype=np.int64
+    )
+    jobs = np.array(
+        [store.opportunity_index[o] for o in groups.opportunity_external_id.tolist()],
+        dtype=np.int64,
+    )
     return RankingSet(
-        features=store.compute(people, jobs, at_seconds),
-        labels=np.asarray(labels, dtype=np.int32),
-        sizes=np.asarray(sizes, dtype=np.int64),
-        positions=np.asarray(positions, dtype=np.int32),
+        features=store.compute(people, jobs, groups.occurred_at),
+        labels=np.asarray(groups.label, dtype=np.int32),
+        sizes=np.asarray(groups.group_sizes, dtype=np.int64),
+        positions=np.asarray(groups.position, dtype=np.int32),
         people=people,
         opportunities=jobs,
     )

@@ -31,11 +31,11 @@ class Evaluation:
         name = max(BASELINES, key=lambda b: self.logged[b]["ndcg@10"])
         return name, self.logged[name]["ndcg@10"]
 
-    def summary_line(self) -> str:
+    def summary_line(self, label: str = "evaluate") -> str:
         ranker = self.logged["ranker"]["ndcg@10"]
         name, best = self.best_baseline
         return (
-            f"evaluate: ndcg10_ranker={ranker:.4f} ndcg10_best_baseline={best:.4f} ({name}) "
+            f"{label}: ndcg10_ranker={ranker:.4f} ndcg10_best_baseline={best:.4f} ({name}) "
             f"ratio={ranker / best:.2f}"
         )
 
@@ -50,22 +50,24 @@ def evaluate(
     true_fit: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
     seed: int = 7,
 ) -> Evaluation:
+    positions = train.positions if train.has_positions else None
     ranker = LambdaRanker(seed=seed).fit(
         train.features,
         train.labels,
         train.sizes,
-        positions=train.positions,
+        positions=positions,
         valid=(valid.features, valid.labels, valid.sizes),
     )
-    naive = LambdaRanker(seed=seed, debias_positions=False).fit(
-        train.features,
-        train.labels,
-        train.sizes,
-        valid=(valid.features, valid.labels, valid.sizes),
-    )
-    scores = {
-        "ranker": ranker.predict(test.features),
-        "ranker_no_position_debiasing": naive.predict(test.features),
+    scores = {"ranker": ranker.predict(test.features)}
+    if positions is not None:  # the same ranker blind to positions shows what debiasing buys
+        naive = LambdaRanker(seed=seed, debias_positions=False).fit(
+            train.features,
+            train.labels,
+            train.sizes,
+            valid=(valid.features, valid.labels, valid.sizes),
+        )
+        scores["ranker_no_position_debiasing"] = naive.predict(test.features)
+    scores |= {
         "bm25_skills": bm25.scores(test.people, test.opportunities, query_side=query_side),
         "embedding_similarity": baselines.embedding_similarity(test.features),
         "required_skill_overlap": baselines.required_skill_overlap(test.features),

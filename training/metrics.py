@@ -1,7 +1,9 @@
 """Ranking metrics over query groups: NDCG@k, MAP and recall@k.
 
-Groups are contiguous rows described by `sizes` (LightGBM's layout). Groups whose labels are
-all zero carry no ranking signal and are skipped, as is usual for logged feedback.
+Groups are contiguous rows described by `sizes` (LightGBM's layout). A group whose labels are
+all equal carries no ranking signal and is skipped, as is usual for logged feedback. Graded
+labels count from the group's lowest one: among applicants (all at least "applied") what
+matters is who got further, so "applied" earns no gain there, as "ignored" earns none in a list.
 """
 
 from __future__ import annotations
@@ -18,6 +20,13 @@ def _groups(sizes: np.ndarray) -> Iterator[slice]:
         start += size
 
 
+def _graded(labels: np.ndarray) -> np.ndarray | None:
+    """Labels relative to the group's lowest, or None when they are all equal."""
+    if len(labels) == 0 or labels.max() == (lowest := labels.min()):
+        return None
+    return (labels - lowest).astype(np.float64)
+
+
 def _dcg(gains: np.ndarray, k: int) -> float:
     gains = gains[:k]
     return float((gains / np.log2(np.arange(2, len(gains) + 2))).sum())
@@ -29,10 +38,15 @@ def ndcg_at(
     """Mean NDCG@k; gains 2^label - 1 for graded labels, the label itself for a continuous fit."""
     values = []
     for rows in _groups(sizes):
-        label = labels[rows].astype(np.float64)
-        if not (label > 0).any():
-            continue
-        gains = np.power(2.0, label) - 1 if exponential else label
+        if exponential:
+            graded = _graded(labels[rows])
+            if graded is None:
+                continue
+            label, gains = graded, np.power(2.0, graded) - 1
+        else:
+            label = gains = labels[rows].astype(np.float64)
+            if not (label > 0).any():
+                continue
         order = np.lexsort((np.arange(len(label)), -scores[rows]))
         ideal = _dcg(np.sort(gains)[::-1], k)
         values.append(_dcg(gains[order], k) / ideal if ideal > 0 else 0.0)
@@ -40,12 +54,13 @@ def ndcg_at(
 
 
 def mean_average_precision(scores: np.ndarray, labels: np.ndarray, sizes: np.ndarray) -> float:
-    """MAP with any label > 0 counted relevant."""
+    """MAP with any label above the group's lowest counted relevant."""
     values = []
     for rows in _groups(sizes):
-        relevant = labels[rows] > 0
-        if not relevant.any():
+        graded = _graded(labels[rows])
+        if graded is None:
             continue
+        relevant = graded > 0
         order = np.lexsort((np.arange(len(relevant)), -scores[rows]))
         hits = relevant[order]
         precision = np.cumsum(hits) / np.arange(1, len(hits) + 1)
@@ -56,9 +71,10 @@ def mean_average_precision(scores: np.ndarray, labels: np.ndarray, sizes: np.nda
 def recall_at(scores: np.ndarray, labels: np.ndarray, sizes: np.ndarray, k: int) -> float:
     values = []
     for rows in _groups(sizes):
-        relevant = labels[rows] > 0
-        if not relevant.any():
+        graded = _graded(labels[rows])
+        if graded is None:
             continue
+        relevant = graded > 0
         order = np.lexsort((np.arange(len(relevant)), -scores[rows]))
         values.append(float(relevant[order][:k].sum() / relevant.sum()))
     return float(np.mean(values)) if values else float("nan")

@@ -5,30 +5,48 @@ from __future__ import annotations
 import datetime as dt
 
 from features.registry import FEATURES
-from training.evaluate import Evaluation
+from training.groups import Direction
+from training.pipeline import TrainingRun
 
 DIRECTIONS = {1: "higher is never worse", -1: "higher is never better", 0: "free"}
 
 
-def model_card(evaluation: Evaluation, sizes: dict[str, int], data_hash: str) -> str:
+PURPOSE = {
+    Direction.EMPLOYEE: (
+        "employee -> opportunities",
+        "Orders the opportunities already found eligible for one employee.",
+        "Served lists from the interaction log, graded by what the person did with each item",
+    ),
+    Direction.OPPORTUNITY: (
+        "opportunity -> candidates",
+        "Orders the employees already found eligible for one opportunity, for its lead.",
+        "Each opportunity's applicants, graded by how far they got (applied, shortlisted, "
+        "accepted, completed well)",
+    ),
+}
+
+
+def model_card(run: TrainingRun) -> str:
+    evaluation, sizes, data_hash = run.evaluation, run.sizes, run.data_hash
     assert evaluation.ranker is not None
     ranker = evaluation.ranker
+    title, use, data = PURPOSE[run.direction]
     lines = [
-        "# Model card: employee -> opportunities ranker",
+        f"# Model card: {title} ranker",
         "",
         f"Trained {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC. LightGBM LambdaRank, "
         f"{ranker.best_iteration_} trees (early stopping on validation NDCG@10), seed "
         f"{ranker.seed}, position debiasing {'on' if ranker.debias_positions else 'off'}.",
         "",
         "## Intended use",
-        "Orders the opportunities already found eligible for one employee. It never decides "
-        "eligibility, and it never sees protected attributes (the feature inputs have no field "
-        "for them). Its outputs are audited for group fairness before anyone acts on them.",
+        f"{use} It never decides eligibility, and it never sees protected attributes (the "
+        "feature inputs have no field for them). Its outputs are audited for group fairness "
+        "before anyone acts on them.",
         "",
         "## Training data",
-        f"Served lists from the interaction log, split by time: {sizes['train_rows']} training "
+        f"{data}, split by time: {sizes['train_rows']} training "
         f"rows, {sizes['valid_rows']} validation rows, {sizes['test_rows']} test rows "
-        f"({sizes['test_groups']} held-out lists). Data hash `{data_hash}`.",
+        f"({sizes['test_groups']} held-out groups). Data hash `{data_hash}`.",
         "",
         "## Results on the held-out period",
         "| ranker | NDCG@5 | NDCG@10 | MAP | recall@5 | NDCG@10 vs true fit |",

@@ -1,4 +1,11 @@
-"""From a company's people, opportunities and logs to an offline evaluation of the ranker."""
+"""From a company's people, opportunities and logs to a trained, evaluated ranker per direction.
+
+Employee direction ("my matches"): one query group per served list and kind, graded by what
+the person did. Opportunity direction ("candidates"): one group per opportunity, its
+applicants graded by how far they got. Each direction is split by time (train on the earliest
+70% of groups, stop early on the next 15%, test on the latest 15%) and evaluated against the
+baselines on the same held-out groups.
+"""
 
 from __future__ import annotations
 
@@ -15,25 +22,25 @@ from features.store import FeatureStore
 from training.baselines import BM25Skills
 from training.dataset import RankingSet, ranking_set
 from training.evaluate import Evaluation, evaluate
-from training.relevance import LabelledRows, label_impressions, time_split
+from training.groups import Direction, build_groups, opportunity_kinds
+from training.labels import label_interactions
+from training.split import time_split
 
 Embed = Callable[[Sequence[str]], np.ndarray]
+TrueFit = tuple[np.ndarray, Sequence[str], Sequence[str]]  # matrix, employee ids, opp. ids
+# Below this many groups with a ranking signal in any part, a direction is not trained: the
+# validation NDCG that early stopping follows would be noise.
+MIN_INFORMATIVE_GROUPS = 10
+QUERY_SIDE = {Direction.EMPLOYEE: "person", Direction.OPPORTUNITY: "opportunity"}
 
 
-def _ranking_set(store: FeatureStore, rows: LabelledRows) -> RankingSet:
-    return ranking_set(
-        store,
-        employee_ids=rows.employee_ids,
-        opportunity_ids=rows.opportunity_ids,
-        labels=rows.labels,
-        sizes=rows.sizes,
-        positions=rows.positions,
-        at_seconds=rows.at_seconds,
-    )
+class NotEnoughHistory(ValueError):
+    """The log holds too little labelled history to train or judge a ranker for a direction."""
 
 
 @dataclass(frozen=True, slots=True)
 class TrainingRun:
+    direction: Direction
     evaluation: Evaluation
     sizes: dict[str, int]
     data_hash: str  # identifies the training rows (pairs, labels, positions)
@@ -46,6 +53,14 @@ def _data_hash(rows: RankingSet) -> str:
     return digest.hexdigest()
 
 
+def informative_groups(rows: RankingSet) -> int:
+    """Groups whose labels differ: the only ones that teach or measure an order."""
+    starts = np.cumsum(rows.sizes) - rows.sizes
+    highest = np.maximum.reduceat(rows.labels, starts) if len(rows) else np.zeros(0)
+    lowest = np.minimum.reduceat(rows.labels, starts) if len(rows) else np.zeros(0)
+    return int((highest > lowest).sum())
+
+
 def evaluate_company(
     employees: Sequence[EmployeeIn],
     opportunities: Sequence[OpportunityIn],
@@ -54,10 +69,11 @@ def evaluate_company(
     embed: Embed,
     skill_labels: Callable[[str], str],
     reference_date: dt.date,
-    true_fit: tuple[np.ndarray, Sequence[str], Sequence[str]] | None = None,
+    true_fit: TrueFit | None = None,
     seed: int = 7,
-) -> TrainingRun:
-    """Train on the earlier 70% of served lists, stop early on the next 15%, test on the last.
+    directions: Sequence[Direction] = tuple(Direction),
+) -> dict[Direction, TrainingRun | NotEnoughHistory]:
+    """Train and evaluate a ranker per direction; a direction without enough history says so.
 
     `true_fit` is (matrix, employee ids, opportunity ids) when known (the demo company).
     """
@@ -71,33 +87,52 @@ def evaluate_company(
         events=interactions,
         reference_date=reference_date,
     )
-    train, valid, test = (
-        _ranking_set(store, part) for part in time_split(label_impressions(interactions))
-    )
-    lookup = None
-    if true_fit is not None:
-        matrix, fit_people, fit_jobs = true_fit
-        person_of = {e: i for i, e in enumerate(fit_people)}
-        person_row = np.array([person_of[p.external_id] for p in people])
-        job_row = {o: i for i, o in enumerate(fit_jobs)}
-        job_rows = np.array([job_row[o.external_id] for o in jobs])
+    labels = label_interactions(interactions)
+    kinds = opportunity_kinds(opportunities)
+    bm25 = BM25Skills(people, jobs, skill_labels)
+    lookup = _true_fit_lookup(true_fit, people, jobs) if true_fit is not None else None
+    runs: dict[Direction, TrainingRun | NotEnoughHistory] = {}
+    for direction in directions:
+        groups = build_groups(labels, kinds=kinds, direction=direction)
+        parts = [ranking_set(store, part) for part in time_split(groups)]
+        signal = [informative_groups(part) for part in parts]
+        if min(signal) < MIN_INFORMATIVE_GROUPS:
+            runs[direction] = NotEnoughHistory(
+                f"{direction.value} direction: groups with differing labels in train/valid/test "
+                f"= {signal[0]}/{signal[1]}/{signal[2]}; need {MIN_INFORMATIVE_GROUPS} in each"
+            )
+            continue
+        train, valid, test = parts
+        result = evaluate(
+            train,
+            valid,
+            test,
+            bm25=bm25,
+            query_side=QUERY_SIDE[direction],
+            true_fit=lookup,
+            seed=seed,
+        )
+        sizes = {
+            "train_rows": len(train),
+            "valid_rows": len(valid),
+            "test_rows": len(test),
+            "test_groups": len(test.sizes),
+            "test_informative_groups": signal[2],
+        }
+        runs[direction] = TrainingRun(direction, result, sizes, _data_hash(train))
+    return runs
 
-        def lookup(who: np.ndarray, what: np.ndarray) -> np.ndarray:
-            return matrix[person_row[who], job_rows[what]]
 
-    result = evaluate(
-        train,
-        valid,
-        test,
-        bm25=BM25Skills(people, jobs, skill_labels),
-        query_side="person",
-        true_fit=lookup,
-        seed=seed,
-    )
-    sizes = {
-        "train_rows": len(train),
-        "valid_rows": len(valid),
-        "test_rows": len(test),
-        "test_groups": len(test.sizes),
-    }
-    return TrainingRun(result, sizes, _data_hash(train))
+def _true_fit_lookup(
+    true_fit: TrueFit, people: Sequence[object], jobs: Sequence[object]
+) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+    matrix, fit_people, fit_jobs = true_fit
+    person_of = {e: i for i, e in enumerate(fit_people)}
+    job_of = {o: i for i, o in enumerate(fit_jobs)}
+    person_rows = np.array([person_of[p.external_id] for p in people])  # type: ignore[attr-defined]
+    job_rows = np.array([job_of[o.external_id] for o in jobs])  # type: ignore[attr-defined]
+
+    def lookup(who: np.ndarray, what: np.ndarray) -> np.ndarray:
+        return matrix[person_rows[who], job_rows[what]]
+
+    return lookup

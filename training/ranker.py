@@ -25,6 +25,11 @@ class LambdaRanker:
     num_leaves: int = 15
     min_child_samples: int = 20
     early_stopping_rounds: int = 40
+    # Early stopping looks for the best validation NDCG@10 from this many trees on. Logged
+    # feedback makes that metric noisy and quick to saturate: on the demo logs it is flat
+    # within its noise from 1 to ~100 trees while the fit to the hidden truth keeps rising
+    # (NDCG@10 0.893 at 1 tree, 0.915 at 50), so an unfloored stop keeps a 1-tree model.
+    min_trees: int = 50
     debias_positions: bool = True
     seed: int = 7
     booster_: lgb.Booster | None = field(default=None, init=False, repr=False)
@@ -67,9 +72,10 @@ class LambdaRanker:
         )
         callbacks = []
         valid_sets = []
+        stop = _FlooredEarlyStop(self.min_trees, self.early_stopping_rounds)
         if valid is not None:
             valid_sets = [lgb.Dataset(valid[0], valid[1], group=valid[2], reference=train)]
-            callbacks.append(lgb.early_stopping(self.early_stopping_rounds, verbose=False))
+            callbacks.append(stop)
         self.booster_ = lgb.train(
             self._params(),
             train,
@@ -77,7 +83,7 @@ class LambdaRanker:
             valid_sets=valid_sets,
             callbacks=callbacks,
         )
-        self.best_iteration_ = self.booster_.best_iteration or self.booster_.current_iteration()
+        self.best_iteration_ = stop.best_iteration or self.booster_.current_iteration()
         return self
 
     def _booster(self) -> lgb.Booster:
@@ -109,3 +115,24 @@ class LambdaRanker:
         if list(ranker.booster_.feature_name()) != list(FEATURE_NAMES):
             raise ValueError(f"{path} was trained on other features than this registry's")
         return ranker
+
+
+class _FlooredEarlyStop:
+    """Keep the iteration with the best validation score at or after `min_trees`; stop once
+    `patience` further trees bring no improvement."""
+
+    order = 30  # run where LightGBM runs its own early stopping
+
+    def __init__(self, min_trees: int, patience: int) -> None:
+        self.min_trees, self.patience = min_trees, patience
+        self.best_iteration, self.best_score = 0, float("-inf")
+
+    def __call__(self, env: lgb.callback.CallbackEnv) -> None:
+        trees = env.iteration + 1
+        result = env.evaluation_result_list[0]
+        if trees < self.min_trees or result is None:
+            return
+        if result[2] > self.best_score:
+            self.best_iteration, self.best_score = trees, result[2]
+        elif trees - self.best_iteration >= self.patience:
+            raise lgb.callback.EarlyStopException(self.best_iteration - 1, [result])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Annotated, Any
 
@@ -11,10 +12,11 @@ from sqlalchemy import select
 from data.importing import import_employees
 from data.schemas import EmployeeIn, OpportunityKind, Role
 from data.storage.employees import employee_profile, get_employee, list_employees
-from data.storage.tables import EmployeeRow, OpportunityRow
+from data.storage.tables import EmployeeRow
+from matching.pipeline import rank_matches
 from matching.results import opportunity_items
 from serving.auth import Principal
-from serving.deps import CurrentUser, SessionDep, StateDep, after_commit
+from serving.deps import CurrentUser, SessionDep, StateDep, after_commit, live_model
 from serving.errors import Forbidden, InvalidField, NotFound
 from serving.routes.pagination import decode_cursor, next_cursor
 
@@ -107,13 +109,19 @@ def matches(
     _self_or_admin(user, external_id)
     employee = _load(session, external_id)
     state.matcher.ensure_employee(employee)
-    retrieval = state.matcher.matches_for_employee(employee.id, kind=kind.value, limit=limit)
-    ids = [h.row_id for h in retrieval.hits]
-    rows = {
-        r.id: r for r in session.scalars(select(OpportunityRow).where(OpportunityRow.id.in_(ids)))
-    }
+    model = live_model(state, "employee")
+    ranking, rows = rank_matches(
+        session,
+        state.matcher,
+        model,
+        employee,
+        kind=kind.value,
+        limit=limit,
+        now=dt.datetime.now(dt.UTC),
+    )
     return {
-        "items": opportunity_items(employee, retrieval.hits, rows),
-        "retrieval": retrieval.report.as_dict(),
+        "items": opportunity_items(employee, ranking.hits, rows),
+        "model": model.describe(),
+        "retrieval": {**ranking.report.as_dict(), "ranked": ranking.retrieved},
         "request_id": getattr(request.state, "request_id", uuid.uuid4().hex),
     }

@@ -28,7 +28,11 @@ def readyz(state: StateDep) -> JSONResponse:
         details["database"] = "ok"
     except Exception as exc:  # readiness must report, not crash
         details["database"] = f"unreachable: {type(exc).__name__}"
-    ready = details["database"] == "ok"
+    # Which ranker serves each direction: the company's promoted version or the packaged default.
+    details["models"] = state.rankers.describe()
+    if state.rankers.problems:
+        details["model_problems"] = dict(state.rankers.problems)
+    ready = details["database"] == "ok" and len(details["models"]) == 2
     return JSONResponse({"ready": ready, "details": details}, status_code=200 if ready else 503)
 
 

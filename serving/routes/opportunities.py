@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Annotated, Any
 
@@ -12,10 +13,11 @@ from data.importing import import_opportunities
 from data.schemas import OpportunityIn, OpportunityKind, OpportunityPatch, OpportunityStatus, Role
 from data.storage.interactions import applicants
 from data.storage.opportunities import get_opportunity, list_opportunities, opportunity_document
-from data.storage.tables import EmployeeRow, OpportunityRow
+from data.storage.tables import OpportunityRow
+from matching.pipeline import rank_candidates
 from matching.results import candidate_items, masked_candidate, skill_overlap
 from serving.auth import Principal
-from serving.deps import CurrentUser, SessionDep, StateDep, after_commit
+from serving.deps import CurrentUser, SessionDep, StateDep, after_commit, live_model
 from serving.errors import Conflict, Forbidden, InvalidField, NotFound
 from serving.routes.pagination import decode_cursor, next_cursor
 
@@ -141,18 +143,20 @@ def candidates(
     opportunity = _load(session, external_id)
     _owner_or_admin(user, opportunity)
     state.matcher.ensure_opportunity(opportunity)
-    retrieval = state.matcher.candidates_for_opportunity(opportunity.id, limit=limit)
-    ids = [h.row_id for h in retrieval.hits]
-    rows = {r.id: r for r in session.scalars(select(EmployeeRow).where(EmployeeRow.id.in_(ids)))}
+    model = live_model(state, "opportunity")
+    ranking, rows = rank_candidates(
+        session, state.matcher, model, opportunity, limit=limit, now=dt.datetime.now(dt.UTC)
+    )
     return {
         "items": candidate_items(
             opportunity,
-            retrieval.hits,
+            ranking.hits,
             rows,
             state.pseudonym_key,
             reveal_ids=user.role is Role.ADMIN,
         ),
-        "retrieval": retrieval.report.as_dict(),
+        "model": model.describe(),
+        "retrieval": {**ranking.report.as_dict(), "ranked": ranking.retrieved},
         "request_id": getattr(request.state, "request_id", uuid.uuid4().hex),
     }
 

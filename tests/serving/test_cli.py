@@ -110,16 +110,23 @@ def test_train_registers_promotes_and_rolls_back(state: ServiceState, settings: 
     with transaction(state.sessions) as session:
         session.execute(delete(ModelVersionRow))
         store_demo_company(session, company, {})
+    before = runner.invoke(app, ["models", "list"]).output
+    assert "live employee: default-employee-" in before  # cold start: the packaged default
     first = runner.invoke(app, ["train", "--as-of", TODAY.isoformat(), "--promote"])
     assert first.exit_code == 0, first.output
     assert "promoted employee-" in first.output
     assert runner.invoke(app, ["train", "--as-of", TODAY.isoformat(), "--seed", "8"]).exit_code == 0
     listing = runner.invoke(app, ["models", "list"]).output
-    assert listing.count("employee-") == 2 and "promoted" in listing
-    newest = re.findall(r"employee-\S+", listing)[0]
+    employee_versions = re.findall(r"employee-\d{8}-\d{6}-[\w-]+", listing.split("live ")[0])
+    assert len(employee_versions) == 2 and "promoted" in listing
+    first_live = re.search(r"live employee: (employee-\S+) \(company model\)", listing)
+    assert first_live is not None
+    newest = employee_versions[0]
+    assert newest != first_live.group(1)
     assert runner.invoke(app, ["models", "promote", newest]).exit_code == 0
+    assert f"live employee: {newest}" in runner.invoke(app, ["models", "list"]).output
     rolled = runner.invoke(app, ["models", "rollback"])
-    assert rolled.exit_code == 0 and "rolled back to employee-" in rolled.output
+    assert rolled.exit_code == 0 and f"rolled back to {first_live.group(1)}" in rolled.output
     refused = runner.invoke(app, ["models", "promote", "employee-missing"])
     assert refused.exit_code != 0 and "no model version" in refused.output
     card = next((settings.var_dir / "models").glob("employee-*/card.md")).read_text()

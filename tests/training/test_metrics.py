@@ -32,3 +32,16 @@ def test_continuous_gains_for_a_true_fit() -> None:
     fit = np.array([0.2, 0.8, 0.5])
     scores = np.array([0.0, 1.0, 0.5])
     assert ndcg_at(scores, fit, np.array([3]), 3, exponential=False) == pytest.approx(1.0)
+
+
+def test_applicant_groups_count_grades_above_the_lowest() -> None:
+    # Three applicants: applied (1), applied (1), accepted (3); a second group all "applied".
+    labels = np.array([1, 1, 3, 1, 1])
+    sizes = np.array([3, 2])
+    accepted_first = np.array([0.1, 0.2, 0.9, 0.5, 0.4])
+    accepted_last = np.array([0.9, 0.8, 0.1, 0.5, 0.4])
+    assert ndcg_at(accepted_first, labels, sizes, 10) == pytest.approx(1.0)
+    # Gain 2^(3-1)-1 = 3 at rank 3 only; the all-equal group is skipped, not scored 1.
+    assert ndcg_at(accepted_last, labels, sizes, 10) == pytest.approx(3 / 2 / 3)
+    assert mean_average_precision(accepted_last, labels, sizes) == pytest.approx(1 / 3)
+    assert recall_at(accepted_last, labels, sizes, 2) == 0.0

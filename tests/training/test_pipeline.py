@@ -9,7 +9,8 @@ from data.demo import generate_company
 from data.taxonomy.packaged import load_packaged_taxonomy
 from tests.matching.fakes import HashEncoder
 from training.evaluate import BASELINES
-from training.pipeline import evaluate_company
+from training.groups import Direction
+from training.pipeline import NotEnoughHistory, TrainingRun, evaluate_company
 
 
 def test_evaluation_reports_ranker_and_baselines_on_logs_and_true_fit() -> None:
@@ -17,7 +18,7 @@ def test_evaluation_reports_ranker_and_baselines_on_logs_and_true_fit() -> None:
     company = generate_company(
         taxonomy, employees=300, opportunities=60, seed=3, as_of=dt.date(2026, 11, 1)
     )
-    run = evaluate_company(
+    runs = evaluate_company(
         company.employees,
         company.opportunities,
         company.interactions,
@@ -26,6 +27,8 @@ def test_evaluation_reports_ranker_and_baselines_on_logs_and_true_fit() -> None:
         reference_date=company.as_of,
         true_fit=(company.true_fit, company.employee_ids, company.opportunity_ids),
     )
+    run = runs[Direction.EMPLOYEE]
+    assert isinstance(run, TrainingRun)
     result, sizes = run.evaluation, run.sizes
     assert len(run.data_hash) == 64
     assert sizes["test_groups"] > 50 and sizes["train_rows"] > sizes["test_rows"]
@@ -38,3 +41,9 @@ def test_evaluation_reports_ranker_and_baselines_on_logs_and_true_fit() -> None:
         r"evaluate: ndcg10_ranker=\d\.\d{4} ndcg10_best_baseline=\d\.\d{4} \(\w+\) ratio=\d+\.\d\d",
         result.summary_line(),
     )
+
+    # The candidate direction trains on applicants; this small log has too few of them, and
+    # says so rather than reporting metrics over a handful of groups.
+    candidates = runs[Direction.OPPORTUNITY]
+    assert isinstance(candidates, NotEnoughHistory)
+    assert "need 10 in each" in str(candidates)

@@ -1,0 +1,183 @@
+"""One match request: retrieve (FAISS, masks inside) → featurise the pairs → rank with the model.
+
+Retrieval over-fetches `RETRIEVE_DEPTH` eligible items by embedding similarity; the learned
+ranker then orders them and the page is its top `limit`. Features are computed by the same
+`FeatureStore` code that built the training rows, over just the pairs of this request: the
+query side, the retrieved items, and the owners of the opportunities involved (time zone and
+mentor-level features read the owner's profile). Vectors come from the engine's pools, so
+nothing is re-encoded; history counts (acceptances, completions, applications) are read from
+the interaction log for the people and opportunities involved, as of now.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session
+
+from data.schemas import InteractionType
+from data.storage.tables import EmployeeRow, InteractionRow, OpportunityRow
+from features.inputs import opportunity_inputs_from_row, person_inputs_from_row
+from features.store import FeatureStore, epoch_seconds
+from matching.eligibility import MaskReport
+from matching.engine import MatchEngine
+
+RETRIEVE_DEPTH = 200
+PERSON_HISTORY = (InteractionType.ACCEPT.value, InteractionType.COMPLETE.value)
+
+
+class Scorer(Protocol):
+    def predict(self, features: np.ndarray) -> np.ndarray: ...
+
+
+@dataclass(frozen=True, slots=True)
+class RankedHit:
+    row_id: int
+    external_id: str
+    score: float  # the ranker's score
+    similarity: float  # the retrieval score (cosine of composed vectors)
+    features: np.ndarray  # the row the ranker scored, registry order
+
+
+@dataclass(frozen=True, slots=True)
+class Ranking:
+    hits: list[RankedHit]
+    report: MaskReport
+    retrieved: int  # eligible items the ranker ordered
+
+
+def rank_matches(
+    session: Session,
+    matcher: MatchEngine,
+    scorer: Scorer,
+    employee: EmployeeRow,
+    *,
+    kind: str,
+    limit: int,
+    now: dt.datetime,
+) -> tuple[Ranking, dict[int, OpportunityRow]]:
+    """Opportunities of one kind for this employee, best first."""
+    retrieval = matcher.matches_for_employee(
+        employee.id, kind=kind, limit=max(limit, RETRIEVE_DEPTH)
+    )
+    ids = [h.row_id for h in retrieval.hits]
+    rows = {
+        r.id: r for r in session.scalars(select(OpportunityRow).where(OpportunityRow.id.in_(ids)))
+    }
+    opportunities = [rows[i] for i in ids]
+    owners = _employees_by_external_id(
+        session, {o.owner_external_id for o in opportunities} - {employee.external_id}
+    )
+    people = [employee, *owners]
+    store = _feature_store(session, matcher, people, opportunities, now)
+    features = store.compute(
+        np.zeros(len(opportunities), dtype=np.int64), np.arange(len(opportunities)), _now(now)
+    )
+    similarity = [h.score for h in retrieval.hits]
+    return _ranked(scorer, retrieval.report, opportunities, similarity, features, limit), rows
+
+
+def rank_candidates(
+    session: Session,
+    matcher: MatchEngine,
+    scorer: Scorer,
+    opportunity: OpportunityRow,
+    *,
+    limit: int,
+    now: dt.datetime,
+) -> tuple[Ranking, dict[int, EmployeeRow]]:
+    """Eligible employees for this opportunity, best first."""
+    retrieval = matcher.candidates_for_opportunity(opportunity.id, limit=max(limit, RETRIEVE_DEPTH))
+    ids = [h.row_id for h in retrieval.hits]
+    rows = {r.id: r for r in session.scalars(select(EmployeeRow).where(EmployeeRow.id.in_(ids)))}
+    candidates = [rows[i] for i in ids]
+    owner = _employees_by_external_id(
+        session, {opportunity.owner_external_id} - {c.external_id for c in candidates}
+    )
+    store = _feature_store(session, matcher, [*candidates, *owner], [opportunity], now)
+    features = store.compute(
+        np.arange(len(candidates)), np.zeros(len(candidates), dtype=np.int64), _now(now)
+    )
+    similarity = [h.score for h in retrieval.hits]
+    return _ranked(scorer, retrieval.report, candidates, similarity, features, limit), rows
+
+
+def _ranked(
+    scorer: Scorer,
+    report: MaskReport,
+    items: Sequence[EmployeeRow | OpportunityRow],
+    similarity: Sequence[float],
+    features: np.ndarray,
+    limit: int,
+) -> Ranking:
+    scores = scorer.predict(features) if len(items) else np.zeros(0)
+    # Ties (a model ignores some differences) keep the retrieval order: stable and explainable.
+    order = np.lexsort((np.arange(len(items)), -np.asarray(scores)))[:limit]
+    hits = [
+        RankedHit(
+            items[i].id, items[i].external_id, float(scores[i]), float(similarity[i]), features[i]
+        )
+        for i in order.tolist()
+    ]
+    return Ranking(hits, report, len(items))
+
+
+def _employees_by_external_id(session: Session, external_ids: set[str]) -> list[EmployeeRow]:
+    if not external_ids:
+        return []
+    query = select(EmployeeRow).where(EmployeeRow.external_id.in_(sorted(external_ids)))
+    return list(session.scalars(query))
+
+
+def _now(now: dt.datetime) -> int:
+    return epoch_seconds(now) + 1  # history strictly before this second: all logged so far
+
+
+def _feature_store(
+    session: Session,
+    matcher: MatchEngine,
+    people: Sequence[EmployeeRow],
+    opportunities: Sequence[OpportunityRow],
+    now: dt.datetime,
+) -> FeatureStore:
+    labels = {s.skill_id: s.skill.label for row in (*people, *opportunities) for s in row.skills}
+    return FeatureStore(
+        [person_inputs_from_row(p) for p in people],
+        [opportunity_inputs_from_row(o) for o in opportunities],
+        embed=matcher.cache.vectors,
+        skill_labels=labels.__getitem__,
+        events=_history(session, people, opportunities),
+        reference_date=now.date(),
+        person_vectors=matcher.employee_vectors([p.id for p in people]),
+        opportunity_vectors=matcher.opportunity_vectors([o.id for o in opportunities]),
+    )
+
+
+def _history(
+    session: Session, people: Sequence[EmployeeRow], opportunities: Sequence[OpportunityRow]
+) -> list[object]:
+    """The log rows the history features count: people's acceptances and completions, and
+    applications to the opportunities (columns only; no ORM objects)."""
+    query = select(
+        InteractionRow.employee_external_id,
+        InteractionRow.opportunity_external_id,
+        InteractionRow.type,
+        InteractionRow.occurred_at,
+    ).where(
+        or_(
+            and_(
+                InteractionRow.type.in_(PERSON_HISTORY),
+                InteractionRow.employee_external_id.in_([p.external_id for p in people]),
+            ),
+            and_(
+                InteractionRow.type == InteractionType.APPLY.value,
+                InteractionRow.opportunity_external_id.in_([o.external_id for o in opportunities]),
+            ),
+        )
+    )
+    return list(session.execute(query))
