@@ -7,9 +7,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 DEMO := var/demo/manifest.json
+TRAINED := var/models/.trained-on-demo
 export TALENT_ADMIN_TOKEN ?= demo-admin-token
 
-.PHONY: install run demo index serve test lint bench bench-retrieval clean
+.PHONY: install run demo index train serve test lint bench bench-retrieval clean
 
 install: $(STAMP)
 
@@ -28,7 +29,15 @@ demo: $(STAMP)
 index: $(STAMP) $(DEMO)
 	$(BIN)/talent index
 
-run: index
+# Train both rankers on the demo history and make them live (again whenever the demo changes).
+$(TRAINED): $(DEMO)
+	$(BIN)/talent train --promote
+	touch $(TRAINED)
+
+train: $(STAMP) $(DEMO)
+	$(BIN)/talent train --promote
+
+run: index $(TRAINED)
 	$(BIN)/talent serve
 
 test: $(STAMP)

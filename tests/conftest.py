@@ -15,16 +15,18 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, delete, text
 from sqlalchemy.engine import make_url
 
 from data.storage.engine import transaction
 from data.storage.reset import clear_company_data
+from data.storage.tables import ModelVersionRow
 from matching.encoder import SentenceEncoder
 from matching.engine import MatchEngine
 from serving.app import create_app
 from serving.settings import Settings
 from serving.state import ServiceState, build_state
+from training.live import LiveRankers
 
 # The matcher's "today" in tests: the factories' start dates lie after it, whatever the real date.
 TODAY = dt.date(2026, 11, 1)
@@ -81,7 +83,13 @@ def var_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def settings(database_url: str, var_dir: Path) -> Settings:
-    return Settings(database_url=database_url, var_dir=var_dir, admin_token=ADMIN_TOKEN)
+    # No watcher thread: tests refresh the live models themselves, so none swaps mid-test.
+    return Settings(
+        database_url=database_url,
+        var_dir=var_dir,
+        admin_token=ADMIN_TOKEN,
+        model_poll_seconds=0,
+    )
 
 
 @pytest.fixture(scope="session")
@@ -93,14 +101,18 @@ def session_state(settings: Settings, encoder: SentenceEncoder) -> Iterator[Serv
 
 @pytest.fixture
 def state(session_state: ServiceState) -> ServiceState:
-    """The shared state with an empty company and a fresh index (each test starts clean)."""
+    """The shared state with an empty company, a fresh index and the packaged default rankers
+    live (no model versions registered): each test starts clean."""
     with transaction(session_state.sessions) as session:
         clear_company_data(session)
+        session.execute(delete(ModelVersionRow))
     session_state.matcher = MatchEngine(
         session_state.matcher.cache,
         today=lambda: TODAY,
         database=session_state.settings.resolved_database_url,
     )
+    session_state.rankers = LiveRankers(session_state.rankers.registry)
+    session_state.rankers.refresh()
     return session_state
 
 

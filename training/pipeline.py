@@ -72,6 +72,7 @@ def evaluate_company(
     true_fit: TrueFit | None = None,
     seed: int = 7,
     directions: Sequence[Direction] = tuple(Direction),
+    min_informative_groups: int = MIN_INFORMATIVE_GROUPS,
 ) -> dict[Direction, TrainingRun | NotEnoughHistory]:
     """Train and evaluate a ranker per direction; a direction without enough history says so.
 
@@ -96,10 +97,10 @@ def evaluate_company(
         groups = build_groups(labels, kinds=kinds, direction=direction)
         parts = [ranking_set(store, part) for part in time_split(groups)]
         signal = [informative_groups(part) for part in parts]
-        if min(signal) < MIN_INFORMATIVE_GROUPS:
+        if min(signal) < min_informative_groups:
             runs[direction] = NotEnoughHistory(
                 f"{direction.value} direction: groups with differing labels in train/valid/test "
-                f"= {signal[0]}/{signal[1]}/{signal[2]}; need {MIN_INFORMATIVE_GROUPS} in each"
+                f"= {signal[0]}/{signal[1]}/{signal[2]}; need {min_informative_groups} in each"
             )
             continue
         train, valid, test = parts

@@ -47,3 +47,26 @@ def test_evaluation_reports_ranker_and_baselines_on_logs_and_true_fit() -> None:
     candidates = runs[Direction.OPPORTUNITY]
     assert isinstance(candidates, NotEnoughHistory)
     assert "need 10 in each" in str(candidates)
+
+
+def test_the_candidate_direction_trains_on_applicants_without_position_debiasing() -> None:
+    taxonomy = load_packaged_taxonomy()
+    company = generate_company(
+        taxonomy, employees=300, opportunities=60, seed=3, as_of=dt.date(2026, 11, 1)
+    )
+    runs = evaluate_company(
+        company.employees,
+        company.opportunities,
+        company.interactions,
+        embed=HashEncoder(dim=16).encode,
+        skill_labels=lambda skill: taxonomy.skills[skill].label,
+        reference_date=company.as_of,
+        directions=[Direction.OPPORTUNITY],
+        min_informative_groups=1,
+    )
+    run = runs[Direction.OPPORTUNITY]
+    assert isinstance(run, TrainingRun) and run.evaluation.ranker is not None
+    # Applicant lists carry no logged positions: no debiasing, so no "without it" row.
+    assert set(run.evaluation.logged) == {"ranker", *BASELINES}
+    assert run.sizes["test_informative_groups"] >= 1
+    assert 0 < run.evaluation.logged["ranker"]["ndcg@10"] <= 1

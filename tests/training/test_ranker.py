@@ -53,3 +53,13 @@ def test_seeded_training_is_reproducible_and_saves_without_pickle(tmp_path: Path
 def test_predict_before_fit_says_what_to_do() -> None:
     with pytest.raises(NotFittedError, match="call fit"):
         LambdaRanker().predict(np.zeros((1, len(FEATURE_NAMES))))
+
+
+def test_early_stopping_keeps_the_best_iteration_after_the_floor(tmp_path: Path) -> None:
+    x, y, sizes = synthetic(200, seed=5)
+    xv, yv, sv = synthetic(40, seed=6)
+    ranker = LambdaRanker(n_estimators=300, min_trees=30, early_stopping_rounds=15)
+    ranker.fit(x, y, sizes, valid=(xv, yv, sv))
+    assert 30 <= ranker.best_iteration_ < 300
+    ranker.save(tmp_path / "model.txt")
+    assert LambdaRanker.load(tmp_path / "model.txt").best_iteration_ == ranker.best_iteration_

@@ -1,0 +1,149 @@
+"""The match endpoints rank with the live model: the packaged default at cold start, a
+promoted company model once there is one, swapped in while requests keep being answered."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+
+import numpy as np
+from fastapi.testclient import TestClient
+
+from data.schemas import Role
+from features.inputs import opportunity_inputs, person_inputs
+from features.store import FeatureStore, epoch_seconds
+from serving.state import ServiceState
+from tests.serving.test_api import seed, token_for
+from tests.training.test_ranker import synthetic
+from training.cold_start import load_default_ranker
+from training.company import load_company
+from training.groups import Direction
+from training.ranker import LambdaRanker
+
+
+def test_cold_start_matches_come_from_the_packaged_default_and_equal_its_offline_scores(
+    client: TestClient, state: ServiceState, admin_headers: dict[str, str]
+) -> None:
+    seed(client, admin_headers)
+    body = client.get("/api/v1/employees/DATA/matches?kind=gig", headers=admin_headers).json()
+    assert body["model"]["source"] == "default"
+    assert body["model"]["version"].startswith("default-employee-")
+    served = {item["opportunity"]["external_id"]: item["score"] for item in body["items"]}
+    scores = [item["score"] for item in body["items"]]
+    assert scores == sorted(scores, reverse=True) and len(scores) == 2
+
+    # The same pairs featurised the way training does it, scored by the same default model:
+    # serving and training compute identical features.
+    with state.sessions() as session:
+        company = load_company(session)
+    taxonomy = state.taxonomy
+    now = dt.datetime.now(dt.UTC)
+    store = FeatureStore(
+        [person_inputs(e) for e in company.employees],
+        [opportunity_inputs(o) for o in company.opportunities],
+        embed=state.matcher.cache.vectors,
+        skill_labels=lambda skill: taxonomy.skills[skill].label,
+        events=company.interactions,
+        reference_date=now.date(),
+    )
+    ids = list(served)
+    features = store.compute(
+        np.full(len(ids), store.person_index["DATA"]),
+        np.array([store.opportunity_index[o] for o in ids]),
+        epoch_seconds(now) + 1,
+    )
+    offline = load_default_ranker(Direction.EMPLOYEE).ranker.predict(features)
+    assert np.allclose([served[o] for o in ids], offline, atol=1e-5)
+
+
+def test_candidates_are_ranked_by_the_candidate_model(
+    client: TestClient, state: ServiceState, admin_headers: dict[str, str]
+) -> None:
+    seed(client, admin_headers)
+    lead = token_for(state, Role.LEAD, "LEAD")
+    body = client.get("/api/v1/opportunities/GIG-DATA/candidates", headers=lead).json()
+    assert body["model"]["version"].startswith("default-opportunity-")
+    assert body["retrieval"]["ranked"] == len(body["items"]) > 0
+    scores = [item["score"] for item in body["items"]]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_readiness_names_the_live_model_per_direction(client: TestClient) -> None:
+    models = client.get("/readyz").json()["details"]["models"]
+    assert models["employee"]["source"] == models["opportunity"]["source"] == "default"
+
+
+def test_a_promoted_model_is_swapped_in_while_requests_keep_succeeding(
+    client: TestClient, state: ServiceState, admin_headers: dict[str, str]
+) -> None:
+    seed(client, admin_headers)
+    x, y, sizes = synthetic(80, seed=11)
+    registry = state.rankers.registry
+    version = registry.register(
+        LambdaRanker(n_estimators=20, seed=11).fit(x, y, sizes),
+        direction="employee",
+        metrics={},
+        data_hash="f" * 64,
+        card="# test\n",
+    )
+    registry.promote(version)
+
+    old = state.rankers.get("employee").version
+    statuses: list[int] = []
+    versions: list[str] = []
+    done = threading.Event()
+
+    def keep_asking() -> None:
+        while not done.is_set():
+            response = client.get("/api/v1/employees/DATA/matches", headers=admin_headers)
+            statuses.append(response.status_code)
+            versions.append(response.json()["model"]["version"])
+
+    askers = [threading.Thread(target=keep_asking) for _ in range(3)]
+    for asker in askers:
+        asker.start()
+    try:
+        swapped = state.rankers.refresh()
+        after = client.get("/api/v1/employees/DATA/matches", headers=admin_headers).json()
+    finally:
+        done.set()
+        for asker in askers:
+            asker.join()
+
+    assert [m.version for m in swapped] == [version]
+    assert after["model"] == {"version": version, "source": "company"}
+    assert statuses and set(statuses) == {200}
+    # Each request was answered whole by one model: the default before the swap, the new after.
+    assert {v for v in versions if v != version} <= {old}
+    assert client.get("/readyz").json()["details"]["models"]["employee"]["version"] == version
+    # A second refresh with nothing new promoted changes nothing.
+    assert state.rankers.refresh() == []
+
+
+def test_a_broken_promoted_model_leaves_the_current_one_serving(
+    client: TestClient, state: ServiceState
+) -> None:
+    x, y, sizes = synthetic(40, seed=12)
+    registry = state.rankers.registry
+    version = registry.register(
+        LambdaRanker(n_estimators=5).fit(x, y, sizes),
+        direction="employee",
+        metrics={},
+        data_hash="a" * 64,
+        card="",
+    )
+    (registry.root / version / "model.txt").write_text("not a model")
+    registry.promote(version)
+    before = state.rankers.get("employee").version
+    assert state.rankers.refresh() == []
+    assert state.rankers.get("employee").version == before
+    details = client.get("/readyz").json()["details"]
+    assert version in details["model_problems"]["employee"]
+
+
+def test_the_packaged_defaults_match_this_feature_set_and_beat_similarity_cold() -> None:
+    for direction in Direction:
+        default = load_default_ranker(direction)
+        assert default.ranker.best_iteration_ > 0
+        holdout = default.meta["directions"][direction.value]["holdout_true_fit_ndcg@10"]
+        assert holdout["default_ranker"] > holdout["embedding_similarity"]
