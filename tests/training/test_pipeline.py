@@ -52,7 +52,7 @@ def test_evaluation_reports_ranker_and_baselines_on_logs_and_true_fit() -> None:
 def test_the_candidate_direction_trains_on_applicants_without_position_debiasing() -> None:
     taxonomy = load_packaged_taxonomy()
     company = generate_company(
-        taxonomy, employees=300, opportunities=60, seed=3, as_of=dt.date(2026, 11, 1)
+        taxonomy, employees=600, opportunities=150, seed=3, as_of=dt.date(2026, 11, 1)
     )
     runs = evaluate_company(
         company.employees,
