@@ -279,6 +279,13 @@ def _print_evaluation(run: TrainingRun) -> None:
             f"{result.true_fit_ndcg10[name]:.4f}" if name in result.true_fit_ndcg10 else "n/a",
         )
     console.print(table)
+    if run.position_bias is not None:
+        console.print(
+            f"position bias in the training logs: examination ~ (1/position)^eta with eta = "
+            f"{run.position_bias.eta:.2f} (intervention harvesting over "
+            f"{int(run.position_bias.support[0])} pairs shown first); `ranker` is trained to "
+            "discount it, `ranker_no_position_debiasing` is the same model without that"
+        )
 
 
 SeedOption = Annotated[int, typer.Option(help="training seed")]

@@ -22,8 +22,9 @@ from features.store import FeatureStore
 from training.baselines import BM25Skills
 from training.dataset import RankingSet, ranking_set
 from training.evaluate import Evaluation, evaluate
-from training.groups import Direction, build_groups, opportunity_kinds
+from training.groups import Direction, QueryGroups, build_groups, opportunity_kinds
 from training.labels import label_interactions
+from training.propensity import PositionBiasEstimate, estimate_position_bias
 from training.split import time_split
 
 Embed = Callable[[Sequence[str]], np.ndarray]
@@ -44,6 +45,8 @@ class TrainingRun:
     evaluation: Evaluation
     sizes: dict[str, int]
     data_hash: str  # identifies the training rows (pairs, labels, positions)
+    # How strongly position drove clicks in the training period (employee direction only).
+    position_bias: PositionBiasEstimate | None = None
 
 
 def _data_hash(rows: RankingSet) -> str:
@@ -95,7 +98,9 @@ def evaluate_company(
     runs: dict[Direction, TrainingRun | NotEnoughHistory] = {}
     for direction in directions:
         groups = build_groups(labels, kinds=kinds, direction=direction)
-        parts = [ranking_set(store, part) for part in time_split(groups)]
+        split = time_split(groups)
+        train_groups = split.train
+        parts = [ranking_set(store, part) for part in split]
         signal = [informative_groups(part) for part in parts]
         if min(signal) < min_informative_groups:
             runs[direction] = NotEnoughHistory(
@@ -120,8 +125,20 @@ def evaluate_company(
             "test_groups": len(test.sizes),
             "test_informative_groups": signal[2],
         }
-        runs[direction] = TrainingRun(direction, result, sizes, _data_hash(train))
+        runs[direction] = TrainingRun(
+            direction, result, sizes, _data_hash(train), _position_bias(train_groups)
+        )
     return runs
+
+
+def _position_bias(groups: QueryGroups) -> PositionBiasEstimate | None:
+    """Eta by intervention harvesting, where the log holds positions and enough repeats."""
+    if not len(groups) or (groups.position < 1).any():
+        return None
+    try:
+        return estimate_position_bias(groups.position, groups.label, pairs=groups.pair_codes())
+    except ValueError:  # too few pairs seen at position 1 and elsewhere to say
+        return None
 
 
 def _true_fit_lookup(
