@@ -302,7 +302,7 @@ def _summary_lines(runs: dict[str, TrainingRun | Exception]) -> list[str]:
         run = runs.get(direction)
         if run is None or isinstance(run, Exception):
             continue
-        label = "evaluate" if direction == "employee" else "evaluate[candidates]"
+        label = "evaluate" if direction == "employee" else "evaluate-candidates"
         lines.append(run.evaluation.summary_line(label))
     return lines
 
