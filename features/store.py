@@ -160,8 +160,10 @@ class FeatureStore:
         self._location_code, self._department_code = _Codes(), _Codes()
         self.p_level = np.array([p.level for p in people], dtype=np.float32)
         self.p_availability = np.array([p.availability for p in people], dtype=np.float32)
-        self.p_location = np.array([self._location_code(p.location) for p in people])
-        self.p_department = np.array([self._department_code(p.department) for p in people])
+        self.p_location = np.array([self._location_code(p.location) for p in people], dtype=int)
+        self.p_department = np.array(
+            [self._department_code(p.department) for p in people], dtype=int
+        )
         self.p_offset = np.array([_offset_hours(p.timezone, reference) for p in people])
         self.p_tenure = np.array(
             [(reference - p.hire_date).days / 365.25 if p.hire_date else 0.0 for p in people],
@@ -170,14 +172,21 @@ class FeatureStore:
 
     def _build_opportunities(self, items: Sequence[OpportunityInputs]) -> None:
         self.o_hours = np.array([o.hours for o in items], dtype=np.float32)
-        self.o_hours_bound = np.array([o.kind in HOURS_BOUND_KINDS for o in items])
-        self.o_mentorship = np.array([o.kind == "mentorship" for o in items])
+        # Explicit dtypes: an empty candidate set must still give bool / int columns.
+        self.o_hours_bound = np.array([o.kind in HOURS_BOUND_KINDS for o in items], dtype=bool)
+        self.o_mentorship = np.array([o.kind == "mentorship" for o in items], dtype=bool)
         self.o_level_min = np.array([o.level_min for o in items], dtype=np.float32)
         self.o_level_max = np.array([o.level_max for o in items], dtype=np.float32)
-        self.o_location = np.array([self._location_code(o.location) for o in items])
-        self.o_remote = np.array([o.location.strip().casefold() in REMOTE for o in items])
-        self.o_department = np.array([self._department_code(o.department) for o in items])
-        self.o_owner = np.array([self.person_index.get(o.owner_external_id, -1) for o in items])
+        self.o_location = np.array([self._location_code(o.location) for o in items], dtype=int)
+        self.o_remote = np.array(
+            [o.location.strip().casefold() in REMOTE for o in items], dtype=bool
+        )
+        self.o_department = np.array(
+            [self._department_code(o.department) for o in items], dtype=int
+        )
+        self.o_owner = np.array(
+            [self.person_index.get(o.owner_external_id, -1) for o in items], dtype=np.int64
+        )
         owner_offsets = [
             self.p_offset[owner] if owner >= 0 else np.nan for owner in self.o_owner.tolist()
         ]

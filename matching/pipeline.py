@@ -65,6 +65,8 @@ def rank_matches(
     retrieval = matcher.matches_for_employee(
         employee.id, kind=kind, limit=max(limit, RETRIEVE_DEPTH)
     )
+    if not retrieval.hits:
+        return Ranking([], retrieval.report, 0), {}
     ids = [h.row_id for h in retrieval.hits]
     rows = {
         r.id: r for r in session.scalars(select(OpportunityRow).where(OpportunityRow.id.in_(ids)))
@@ -93,6 +95,8 @@ def rank_candidates(
 ) -> tuple[Ranking, dict[int, EmployeeRow]]:
     """Eligible employees for this opportunity, best first."""
     retrieval = matcher.candidates_for_opportunity(opportunity.id, limit=max(limit, RETRIEVE_DEPTH))
+    if not retrieval.hits:
+        return Ranking([], retrieval.report, 0), {}
     ids = [h.row_id for h in retrieval.hits]
     rows = {r.id: r for r in session.scalars(select(EmployeeRow).where(EmployeeRow.id.in_(ids)))}
     candidates = [rows[i] for i in ids]

@@ -193,3 +193,12 @@ def test_shuffling_demographics_leaves_every_feature_unchanged() -> None:
         return store.compute(who, what, 1_800_000_000)
 
     assert np.array_equal(matrix(company.employees), matrix(shuffled))
+
+
+def test_an_empty_candidate_set_gives_an_empty_feature_matrix() -> None:
+    company = generate_company(
+        load_packaged_taxonomy(), employees=30, opportunities=6, seed=5, as_of=REFERENCE
+    )
+    store = store_of([person_inputs(e) for e in company.employees], [], [])
+    features = store.compute(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), 0)
+    assert features.shape == (0, len(FEATURE_NAMES))

@@ -8,11 +8,18 @@ import threading
 
 import numpy as np
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
+from data.demo import generate_company
+from data.importing.demo import store_demo_company
 from data.schemas import Role
+from data.storage.engine import transaction
+from data.storage.tables import DemographicsRow
+from data.taxonomy.packaged import load_packaged_taxonomy
 from features.inputs import opportunity_inputs, person_inputs
 from features.store import FeatureStore, epoch_seconds
 from serving.state import ServiceState
+from tests.conftest import TODAY
 from tests.serving.test_api import seed, token_for
 from tests.training.test_ranker import synthetic
 from training.cold_start import load_default_ranker
@@ -147,3 +154,47 @@ def test_the_packaged_defaults_match_this_feature_set_and_beat_similarity_cold()
         assert default.ranker.best_iteration_ > 0
         holdout = default.meta["directions"][direction.value]["holdout_true_fit_ndcg@10"]
         assert holdout["default_ranker"] > holdout["embedding_similarity"]
+
+
+def test_shuffling_stored_demographics_changes_no_served_score(
+    client: TestClient, state: ServiceState, admin_headers: dict[str, str]
+) -> None:
+    company = generate_company(
+        load_packaged_taxonomy(), employees=150, opportunities=40, seed=9, as_of=TODAY
+    )
+    with transaction(state.sessions) as session:
+        store_demo_company(session, company, {})
+    with state.sessions() as session:
+        state.matcher.load(session)
+    gig = next(o.external_id for o in company.opportunities if o.kind.value == "gig")
+    paths = [
+        f"/api/v1/employees/{e.external_id}/matches?kind=gig" for e in company.employees[:5]
+    ] + [f"/api/v1/opportunities/{gig}/candidates?limit=50"]
+
+    def served() -> list[list[tuple[str, float]]]:
+        out = []
+        for path in paths:
+            body = client.get(path, headers=admin_headers).json()
+            out.append(
+                [
+                    (str(item.get("opportunity") or item["candidate"]), item["score"])
+                    for item in body["items"]
+                ]
+            )
+        return out
+
+    before = served()
+    assert any(before)
+    with transaction(state.sessions) as session:
+        rows = list(session.scalars(select(DemographicsRow).order_by(DemographicsRow.employee_id)))
+        values = [(r.gender, r.race_ethnicity, r.age_band, r.disability) for r in rows]
+        permuted = [values[i] for i in np.random.default_rng(3).permutation(len(values))]
+        assert permuted != values
+        for row, (gender, race, age, disability) in zip(rows, permuted, strict=True):
+            row.gender, row.race_ethnicity, row.age_band, row.disability = (
+                gender,
+                race,
+                age,
+                disability,
+            )
+    assert served() == before
