@@ -1,0 +1,192 @@
+"""Exposure of groups in served rankings, and the ranking-representation metrics of Geyik et al.
+
+Selection rates ignore order, yet being shown 1st or 9th is not the same opportunity: attention
+falls with rank. Exposure weighs each position by 1 / log2(1 + rank), the discount of DCG, and
+sums it over every ranking served (amortised exposure), so a group that is always listed but
+always near the bottom shows up here even when its selection rate looks fine.
+
+Skew@k, MinSkew@k, MaxSkew@k and NDKL come from Geyik, Ambler and Kenthapadi, "Fairness-Aware
+Ranking in Search & Recommendation Systems with Application to LinkedIn Talent Search" (KDD 2019):
+they compare a ranking's group make-up, at a cut-off or across all cut-offs, with a target
+distribution (for instance the make-up of the eligible pool). Logarithms there are natural.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+
+from fairness.metrics import category_labels
+
+# A group absent from the top k would have Skew = ln(0) = -inf. Its share is replaced by this
+# value (shares above zero are left exact), giving ln(0.001 / target): finite, and far below any
+# skew that a present group can reach in a list of fewer than a thousand items.
+SKEW_EPSILON = 1e-3
+
+
+def exposure_by_position(n: int) -> np.ndarray:
+    """Position weights 1 / log2(1 + r) for ranks r = 1..n."""
+    if n < 0:
+        raise ValueError("n must be non-negative")
+    return 1.0 / np.log2(np.arange(2, n + 2, dtype=np.float64))
+
+
+@dataclass(frozen=True, slots=True)
+class GroupExposure:
+    category: str
+    appearances: int  # times a member was listed, over all rankings
+    exposure: float  # total position weight received
+    share: float  # of all exposure served, unknown included
+    mean_exposure: float  # per appearance
+    exposure_ratio: float  # mean_exposure ÷ the highest group's mean_exposure
+
+
+@dataclass(frozen=True, slots=True)
+class ExposureReport:
+    rankings: int
+    groups: list[GroupExposure]  # highest exposure ratio first
+    unknown_appearances: int
+    unknown_share: float  # of all exposure served
+
+    @property
+    def min_exposure_ratio(self) -> float | None:
+        return min((g.exposure_ratio for g in self.groups), default=None)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "rankings": self.rankings,
+            "min_exposure_ratio": self.min_exposure_ratio,
+            "unknown_appearances": self.unknown_appearances,
+            "unknown_share": self.unknown_share,
+            "groups": [asdict(g) for g in self.groups],
+        }
+
+
+def group_exposure(
+    rankings: Iterable[Sequence[str | None]], *, unknown: str = "unknown"
+) -> ExposureReport:
+    """Exposure per group over many rankings, each a list of category labels in rank order.
+
+    Shares are of all exposure served, so the known groups' shares and `unknown_share` add up to
+    one; ratios compare known groups only, by mean exposure per appearance, which does not
+    reward a group merely for being listed more often.
+    """
+    flat: list[str | None] = []
+    ranks: list[np.ndarray] = []
+    served = 0
+    for ranking in rankings:
+        items = list(ranking)
+        flat.extend(items)
+        ranks.append(np.arange(1, len(items) + 1))
+        served += 1
+    labels = category_labels(flat, unknown=unknown) if flat else np.array([], dtype=str)
+    weights = 1.0 / np.log2(1.0 + np.concatenate(ranks)) if ranks else np.zeros(0)
+    total = float(weights.sum())
+
+    known = labels != unknown
+    names, idx = np.unique(labels[known], return_inverse=True)
+    appearances = np.bincount(idx, minlength=len(names))
+    exposure = np.bincount(idx, weights=weights[known], minlength=len(names))
+    mean = exposure / np.maximum(appearances, 1)
+    top = mean.max() if len(mean) else 0.0
+
+    groups = [
+        GroupExposure(
+            category=str(names[g]),
+            appearances=int(appearances[g]),
+            exposure=float(exposure[g]),
+            share=float(exposure[g] / total),
+            mean_exposure=float(mean[g]),
+            exposure_ratio=float(mean[g] / top),
+        )
+        for g in range(len(names))
+    ]
+    groups.sort(key=lambda g: (-g.exposure_ratio, g.category))
+    unknown_exposure = float(weights[~known].sum())
+    return ExposureReport(
+        rankings=served,
+        groups=groups,
+        unknown_appearances=int(np.count_nonzero(~known)),
+        unknown_share=unknown_exposure / total if total > 0 else 0.0,
+    )
+
+
+def _check_target(target: Mapping[str, float]) -> None:
+    if not target:
+        raise ValueError("the target distribution is empty")
+    proportions = np.fromiter(target.values(), dtype=np.float64)
+    if (proportions <= 0).any() or not np.isclose(proportions.sum(), 1.0):
+        raise ValueError("target proportions must be positive and sum to 1")
+
+
+def _top_share(ranking: Sequence[str], group: str, k: int) -> float:
+    if k < 1:
+        raise ValueError("k must be at least 1")
+    top = list(ranking)[:k]
+    if not top:
+        raise ValueError("the ranking is empty")
+    # Over the slots actually filled: a list shorter than k is judged on all it has.
+    return sum(item == group for item in top) / len(top)
+
+
+def skew_at_k(
+    ranking: Sequence[str],
+    target: Mapping[str, float],
+    group: str,
+    k: int,
+    *,
+    epsilon: float = SKEW_EPSILON,
+) -> float:
+    """ln(share of `group` in the top k ÷ target[group]); > 0 over-, < 0 under-represented.
+
+    A zero share is replaced by `epsilon` so the value stays finite.
+    """
+    _check_target(target)
+    if group not in target:
+        raise ValueError(f"{group!r} has no target proportion")
+    share = _top_share(ranking, group, k)
+    return float(np.log((share if share > 0 else epsilon) / target[group]))
+
+
+def min_skew_at_k(
+    ranking: Sequence[str], target: Mapping[str, float], k: int, *, epsilon: float = SKEW_EPSILON
+) -> float:
+    """The most under-represented group's Skew@k."""
+    return min(skew_at_k(ranking, target, group, k, epsilon=epsilon) for group in target)
+
+
+def max_skew_at_k(
+    ranking: Sequence[str], target: Mapping[str, float], k: int, *, epsilon: float = SKEW_EPSILON
+) -> float:
+    """The most over-represented group's Skew@k."""
+    return max(skew_at_k(ranking, target, group, k, epsilon=epsilon) for group in target)
+
+
+def ndkl(ranking: Sequence[str], target: Mapping[str, float]) -> float:
+    """Normalised discounted KL divergence between each prefix's make-up and the target.
+
+    NDKL = (1/Z) Σ_i (1 / log2(i + 1)) · KL(D_top-i || target), Z = Σ_i 1 / log2(i + 1), over
+    i = 1..len(ranking); 0 means every prefix matches the target. Groups absent from a prefix add
+    0 to its KL (the 0·ln 0 = 0 convention); a label without a target proportion is an error,
+    since its KL would be infinite.
+    """
+    _check_target(target)
+    items = list(ranking)
+    if not items:
+        raise ValueError("the ranking is empty")
+    names = list(target)
+    missing = set(items) - set(names)
+    if missing:
+        raise ValueError(f"labels without a target proportion: {sorted(map(str, missing))}")
+    columns = np.array([names.index(item) for item in items])
+    one_hot = np.zeros((len(items), len(names)))
+    one_hot[np.arange(len(items)), columns] = 1.0
+    prefix = np.cumsum(one_hot, axis=0) / np.arange(1, len(items) + 1)[:, None]
+    proportions = np.fromiter(target.values(), dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(prefix > 0, prefix * np.log(prefix / proportions), 0.0)
+    weights = exposure_by_position(len(items))
+    return float(weights @ terms.sum(axis=1) / weights.sum())

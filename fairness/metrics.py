@@ -1,0 +1,405 @@
+"""Group selection and scoring rates, impact ratios, and the quality of what employees are shown.
+
+Impact ratios follow the NYC Local Law 144 rules (6 RCNY §5-300), so a bias audit of the matcher
+reads like the audits employers already publish:
+
+- selection rate of a category = selected ÷ people in the category;
+- for continuous scores, the scoring rate = share of the category scoring above the median score
+  of the whole sample (everyone scored, whatever their category), strictly above;
+- impact ratio = a category's rate ÷ the rate of the category with the highest rate.
+
+People whose category is unknown are left out of the ratios but their number is reported, as the
+rules require. A category holding under `min_share` (2%) of the people with a known category may
+be left out of the ratios; it is still listed with its count and rate. LL144 sets no pass mark;
+the flag used here is the EEOC four-fifths rule of thumb (29 CFR §1607.4(D)): a ratio under 0.8
+is worth a closer look. Small categories get a warning instead of a verdict, because a rate over
+a handful of people says little.
+
+`shown_quality_gap` asks the employee-side question: among employees with the same skills, are
+some groups shown lower-level or shorter opportunities than others? Comparing raw means would
+blame the matcher for who sits in which skill cluster, so each group is compared with the other
+groups inside the same stratum only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from fairlearn.metrics import MetricFrame, count, selection_rate
+from numpy.typing import ArrayLike
+
+FOUR_FIFTHS = 0.8
+SEPARATOR = " × "
+
+
+def category_labels(values: ArrayLike, *, unknown: str = "unknown") -> np.ndarray:
+    """One string label per person; None, NaN, pd.NA and blank strings become `unknown`."""
+    column = np.asarray(values, dtype=object)
+    if column.ndim != 1:
+        raise ValueError(f"expected one category per person, got an array of shape {column.shape}")
+    labels = np.char.strip(column.astype(str)) if len(column) else np.array([], dtype=str)
+    missing = pd.isna(column) | (labels == "")
+    return np.where(missing, unknown, labels)
+
+
+@dataclass(frozen=True, slots=True)
+class Intersection:
+    attribute: str  # e.g. "sex × race_ethnicity"
+    labels: np.ndarray  # e.g. "female × Black", or the unknown label
+
+
+def intersection(
+    *columns: ArrayLike,
+    names: Sequence[str],
+    unknown: str = "unknown",
+    separator: str = SEPARATOR,
+) -> Intersection:
+    """Combine attribute columns into one label per person; unknown if any part is unknown.
+
+    A person of known sex but unknown race/ethnicity cannot be placed in an intersectional
+    category, so the whole label is unknown (and counted as such by the reports).
+    """
+    if not columns:
+        raise ValueError("intersection needs at least one column")
+    if len(names) != len(columns):
+        raise ValueError(f"{len(columns)} columns but {len(names)} names")
+    parts = [category_labels(column, unknown=unknown) for column in columns]
+    if len({len(part) for part in parts}) > 1:
+        raise ValueError("the columns have different lengths")
+    labels = parts[0]
+    for part in parts[1:]:
+        labels = np.char.add(np.char.add(labels, separator), part)
+    missing = np.logical_or.reduce([part == unknown for part in parts])
+    return Intersection(attribute=separator.join(names), labels=np.where(missing, unknown, labels))
+
+
+@dataclass(frozen=True, slots=True)
+class CategoryRate:
+    category: str
+    count: int
+    selected: int  # selected (or scored above the median)
+    rate: float
+    impact_ratio: float | None  # None when excluded from the ratios (or no one was selected)
+    excluded: bool  # under min_share: shown, not compared
+    small_sample: bool
+    below_four_fifths: bool  # impact_ratio < 0.8
+
+
+@dataclass(frozen=True, slots=True)
+class ImpactReport:
+    attribute: str  # e.g. "gender" or "gender × race_ethnicity"
+    measure: str  # "selection" or "scoring"
+    categories: list[CategoryRate]  # sorted by rate, highest first
+    unknown_count: int
+    warnings: list[str]
+
+    @property
+    def min_impact_ratio(self) -> float | None:
+        ratios = [c.impact_ratio for c in self.categories if c.impact_ratio is not None]
+        return min(ratios) if ratios else None
+
+    @property
+    def flagged(self) -> list[str]:
+        """Categories whose impact ratio is under four-fifths."""
+        return [c.category for c in self.categories if c.below_four_fifths]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "attribute": self.attribute,
+            "measure": self.measure,
+            "threshold": FOUR_FIFTHS,
+            "min_impact_ratio": self.min_impact_ratio,
+            "flagged": self.flagged,
+            "unknown_count": self.unknown_count,
+            "categories": [asdict(c) for c in self.categories],
+            "warnings": list(self.warnings),
+        }
+
+
+def _selected_count(y_true: np.ndarray, y_pred: np.ndarray) -> int:
+    return int(np.count_nonzero(y_pred))
+
+
+def _impact_report(
+    hits: np.ndarray,
+    labels: np.ndarray,
+    *,
+    attribute: str,
+    measure: str,
+    min_share: float,
+    min_count: int,
+    unknown: str,
+) -> ImpactReport:
+    known = labels != unknown
+    unknown_count = int(np.count_nonzero(~known))
+    if not known.any():
+        return ImpactReport(
+            attribute, measure, [], unknown_count, ["no person has a known category"]
+        )
+    hits = hits[known].astype(np.int64)
+    frame = MetricFrame(
+        metrics={"count": count, "selected": _selected_count, "rate": selection_rate},
+        y_true=hits,
+        y_pred=hits,
+        sensitive_features={attribute: labels[known]},
+    )
+    by_group = frame.by_group
+    names = [str(name) for name in by_group.index]
+    counts = by_group["count"].to_numpy().astype(np.int64)
+    selected = by_group["selected"].to_numpy().astype(np.int64)
+    rates = by_group["rate"].to_numpy().astype(np.float64)
+
+    excluded = counts / counts.sum() < min_share
+    compared = np.flatnonzero(~excluded)
+    warnings: list[str] = []
+    # Highest rate among the compared categories; ties broken by count for a stable reference.
+    best = compared[np.lexsort((-counts[compared], -rates[compared]))[0]] if compared.size else -1
+    if best >= 0 and selected[best] == 0:
+        warnings.append(f"no one in any compared category was {_verb(measure)}: no impact ratios")
+        best = -1
+
+    categories = []
+    for i, name in enumerate(names):
+        ratio: float | None = None
+        below = False
+        if best >= 0 and not excluded[i]:
+            # Ratio of two fractions from integers: one rounding, and an exact four-fifths test.
+            ratio = float(selected[i] * counts[best] / (counts[i] * selected[best]))
+            below = bool(5 * selected[i] * counts[best] < 4 * counts[i] * selected[best])
+        small = bool(counts[i] < min_count or selected[i] < 5)
+        if excluded[i]:
+            warnings.append(
+                f"{name}: {counts[i]} people ({counts[i] / counts.sum():.1%} of those with a "
+                f"known category) is under {min_share:.0%}; shown but left out of the ratios"
+            )
+        if small:
+            warnings.append(
+                f"{name}: only {counts[i]} people and {selected[i]} {_verb(measure)}; too few to "
+                "conclude whether its rate really differs"
+            )
+        categories.append(
+            CategoryRate(
+                category=name,
+                count=int(counts[i]),
+                selected=int(selected[i]),
+                rate=float(rates[i]),
+                impact_ratio=ratio,
+                excluded=bool(excluded[i]),
+                small_sample=small,
+                below_four_fifths=below,
+            )
+        )
+    categories.sort(key=lambda c: (-c.rate, c.category))
+    return ImpactReport(attribute, measure, categories, unknown_count, warnings)
+
+
+def _verb(measure: str) -> str:
+    return "selected" if measure == "selection" else "scored above the median"
+
+
+def _check_lengths(values: np.ndarray, labels: np.ndarray) -> None:
+    if values.ndim != 1 or len(values) != len(labels):
+        raise ValueError(f"{values.shape} values for {len(labels)} categories")
+
+
+def selection_impact(
+    selected: ArrayLike,
+    categories: ArrayLike,
+    *,
+    attribute: str,
+    min_share: float = 0.02,
+    min_count: int = 30,
+    unknown: str = "unknown",
+) -> ImpactReport:
+    """Selection rates and impact ratios for a yes/no outcome (shortlisted, matched, hired).
+
+    `selected` holds one truthy value per person; `categories` one label per person (None/NaN for
+    unknown). A ratio under 0.8 is flagged after the EEOC four-fifths rule; LL144 itself sets no
+    threshold, it only requires the ratios to be published.
+    """
+    labels = category_labels(categories, unknown=unknown)
+    hits = np.asarray(selected).astype(bool)
+    _check_lengths(hits, labels)
+    return _impact_report(
+        hits,
+        labels,
+        attribute=attribute,
+        measure="selection",
+        min_share=min_share,
+        min_count=min_count,
+        unknown=unknown,
+    )
+
+
+def scoring_impact(
+    scores: ArrayLike,
+    categories: ArrayLike,
+    *,
+    attribute: str,
+    min_share: float = 0.02,
+    min_count: int = 30,
+    unknown: str = "unknown",
+) -> ImpactReport:
+    """Scoring rates and impact ratios for a continuous score (a match score, a rank score).
+
+    The median is taken over the whole sample, people of unknown category included, since they
+    were scored too; a score equal to the median is not above it. LL144 sets no threshold; the
+    0.8 flag is the EEOC four-fifths rule.
+    """
+    values = np.asarray(scores, dtype=np.float64)
+    labels = category_labels(categories, unknown=unknown)
+    _check_lengths(values, labels)
+    if not np.isfinite(values).all():
+        raise ValueError("scores must be finite; drop unscored people first")
+    hits = values > np.median(values) if len(values) else np.zeros(0, dtype=bool)
+    return _impact_report(
+        hits,
+        labels,
+        attribute=attribute,
+        measure="scoring",
+        min_share=min_share,
+        min_count=min_count,
+        unknown=unknown,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ShownQuality:
+    category: str
+    raw_mean: float  # over all its rows: mixes in who sits in which stratum
+    mean: float | None  # over its rows in strata shared with another group
+    peer_mean: float | None  # the other groups in those strata, weighted by this group's rows
+    gap: float | None  # mean - peer_mean: the stratum-standardised comparison
+    difference: float | None  # vs the best-served group, on the strata both are in
+    rows: int  # rows behind mean/gap (in shared strata)
+    strata: int  # shared strata behind mean/gap
+
+
+@dataclass(frozen=True, slots=True)
+class ShownQualityReport:
+    attribute: str
+    best_served: str | None
+    categories: list[ShownQuality]  # best served first
+    unknown_count: int
+    unmatched_rows: int  # known rows in strata where a single group is present: no comparison
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "attribute": self.attribute,
+            "best_served": self.best_served,
+            "unknown_count": self.unknown_count,
+            "unmatched_rows": self.unmatched_rows,
+            "categories": [asdict(c) for c in self.categories],
+        }
+
+
+def _stratum_codes(strata: Iterable[Hashable]) -> np.ndarray:
+    # A Series keeps tuple keys (skill cluster, level) whole where np.asarray would split them.
+    codes, _ = pd.factorize(pd.Series(list(strata), dtype=object), use_na_sentinel=False)
+    return codes
+
+
+def shown_quality_gap(
+    values: ArrayLike,
+    groups: ArrayLike,
+    strata: Iterable[Hashable],
+    *,
+    attribute: str,
+    unknown: str = "unknown",
+) -> ShownQualityReport:
+    """Do some groups get lower-level or shorter opportunities than peers with the same skills?
+
+    One row per served item: `values` its level or hours, `groups` the employee's category,
+    `strata` a hashable key (e.g. a tuple of skill cluster and level) grouping comparable
+    employees. For a group g and each stratum s that also holds another group, with g's row count
+    n_gs as the weight:
+
+    - gap(g) = Σ n_gs (mean of g in s − mean of the other groups in s) / Σ n_gs;
+    - the best-served group b has the largest gap;
+    - difference(g) = Σ n_gs (mean of g in s − mean of b in s) / Σ n_gs over strata holding both,
+      so "−1.0" reads as "one level lower than b's people with the same skills".
+
+    Strata with a single group contribute nothing (their rows are counted as unmatched).
+    Differences against b are pairwise, so with many groups and patchy strata they need not add
+    up exactly with the gaps.
+    """
+    shown = np.asarray(values, dtype=np.float64)
+    labels = category_labels(groups, unknown=unknown)
+    keys = _stratum_codes(strata)
+    _check_lengths(shown, labels)
+    if len(keys) != len(labels):
+        raise ValueError(f"{len(keys)} strata for {len(labels)} rows")
+    if not np.isfinite(shown).all():
+        raise ValueError("values must be finite")
+
+    known = labels != unknown
+    unknown_count = int(np.count_nonzero(~known))
+    names, group_idx = np.unique(labels[known], return_inverse=True)
+    _, stratum_idx = np.unique(keys[known], return_inverse=True)
+    shown = shown[known]
+    n_groups, n_strata = len(names), int(stratum_idx.max()) + 1 if len(stratum_idx) else 0
+
+    # (group, stratum) cell sums and counts.
+    cell = group_idx * n_strata + stratum_idx
+    size = n_groups * n_strata
+    counts = np.bincount(cell, minlength=size).reshape(n_groups, n_strata).astype(np.float64)
+    sums = np.bincount(cell, weights=shown, minlength=size).reshape(n_groups, n_strata)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = sums / counts
+        peer_counts = counts.sum(axis=0) - counts
+        peer_means = (sums.sum(axis=0) - sums) / peer_counts
+    shared = (counts > 0) & (peer_counts > 0)
+    weights = np.where(shared, counts, 0.0)
+    rows = weights.sum(axis=1)
+
+    own = _weighted_mean(means, weights)
+    peers = _weighted_mean(peer_means, weights)
+    gaps = own - peers
+    raw = np.bincount(group_idx, weights=shown, minlength=n_groups) / np.maximum(
+        np.bincount(group_idx, minlength=n_groups), 1
+    )
+
+    best = int(np.nanargmax(gaps)) if np.isfinite(gaps).any() else -1
+    if best >= 0:
+        both = (counts > 0) & (counts[best] > 0)
+        differences = _weighted_mean(means - means[best], np.where(both, counts, 0.0))
+    else:
+        differences = np.full(n_groups, np.nan)
+
+    categories = [
+        ShownQuality(
+            category=str(names[g]),
+            raw_mean=float(raw[g]),
+            mean=_finite(own[g]),
+            peer_mean=_finite(peers[g]),
+            gap=_finite(gaps[g]),
+            difference=_finite(differences[g]),
+            rows=int(rows[g]),
+            strata=int(np.count_nonzero(shared[g])),
+        )
+        for g in range(n_groups)
+    ]
+    categories.sort(key=lambda c: (c.difference is None, -(c.difference or 0.0), c.category))
+    return ShownQualityReport(
+        attribute=attribute,
+        best_served=str(names[best]) if best >= 0 else None,
+        categories=categories,
+        unknown_count=unknown_count,
+        unmatched_rows=int(len(shown) - rows.sum()),
+    )
+
+
+def _weighted_mean(matrix: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Row-wise weighted mean over the cells with a positive weight; NaN where there are none."""
+    total = weights.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        products = np.where(weights > 0, matrix * weights, 0.0)
+        return np.where(total > 0, products.sum(axis=1) / total, np.nan)
+
+
+def _finite(value: float) -> float | None:
+    return float(value) if np.isfinite(value) else None
