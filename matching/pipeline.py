@@ -1,7 +1,8 @@
-"""One match request: retrieve (FAISS, masks inside) → featurise the pairs → rank with the model.
+"""One match request: retrieve (FAISS, masks inside) → featurise the pairs → score with the model.
 
-Retrieval over-fetches `RETRIEVE_DEPTH` eligible items by embedding similarity; the learned
-ranker then orders them and the page is its top `limit`. Features are computed by the same
+Retrieval over-fetches `RETRIEVE_DEPTH` eligible items by embedding similarity and the learned
+ranker scores them all; `matching/serve.py` turns the scores into what a person sees (policy,
+fair re-ranking, overrides, audit record). Features are computed by the same
 `FeatureStore` code that built the training rows, over just the pairs of this request: the
 query side, the retrieved items, and the owners of the opportunities involved (time zone and
 mentor-level features read the owner's profile). Vectors come from the engine's pools, so
@@ -23,9 +24,10 @@ from sqlalchemy.orm import Session
 from data.schemas import InteractionType
 from data.storage.tables import EmployeeRow, InteractionRow, OpportunityRow
 from features.inputs import opportunity_inputs_from_row, person_inputs_from_row
+from features.registry import FEATURE_NAMES
 from features.store import FeatureStore, epoch_seconds
 from matching.eligibility import MaskReport
-from matching.engine import MatchEngine
+from matching.engine import MatchEngine, Retrieval
 
 RETRIEVE_DEPTH = 200
 PERSON_HISTORY = (InteractionType.ACCEPT.value, InteractionType.COMPLETE.value)
@@ -41,32 +43,47 @@ class RankedHit:
     external_id: str
     score: float  # the ranker's score
     similarity: float  # the retrieval score (cosine of composed vectors)
-    features: np.ndarray  # the row the ranker scored, registry order
 
 
 @dataclass(frozen=True, slots=True)
-class Ranking:
-    hits: list[RankedHit]
+class Scored:
+    """The eligible items retrieved for one request, in retrieval order, with their scores."""
+
+    items: list[EmployeeRow] | list[OpportunityRow]
+    similarity: np.ndarray
+    features: np.ndarray  # rows the ranker scored, registry order
+    scores: np.ndarray
     report: MaskReport
-    retrieved: int  # eligible items the ranker ordered
+
+    @property
+    def ids(self) -> list[str]:
+        return [item.external_id for item in self.items]
+
+    def hits(self, order: Sequence[int]) -> list[RankedHit]:
+        return [
+            RankedHit(
+                self.items[i].id,
+                self.items[i].external_id,
+                float(self.scores[i]),
+                float(self.similarity[i]),
+            )
+            for i in order
+        ]
 
 
-def rank_matches(
+def score_matches(
     session: Session,
     matcher: MatchEngine,
     scorer: Scorer,
     employee: EmployeeRow,
     *,
     kind: str,
-    limit: int,
     now: dt.datetime,
-) -> tuple[Ranking, dict[int, OpportunityRow]]:
-    """Opportunities of one kind for this employee, best first."""
-    retrieval = matcher.matches_for_employee(
-        employee.id, kind=kind, limit=max(limit, RETRIEVE_DEPTH)
-    )
+) -> Scored:
+    """The eligible opportunities of one kind for this employee, scored."""
+    retrieval = matcher.matches_for_employee(employee.id, kind=kind, limit=RETRIEVE_DEPTH)
     if not retrieval.hits:
-        return Ranking([], retrieval.report, 0), {}
+        return _empty(retrieval.report)
     ids = [h.row_id for h in retrieval.hits]
     rows = {
         r.id: r for r in session.scalars(select(OpportunityRow).where(OpportunityRow.id.in_(ids)))
@@ -80,23 +97,21 @@ def rank_matches(
     features = store.compute(
         np.zeros(len(opportunities), dtype=np.int64), np.arange(len(opportunities)), _now(now)
     )
-    similarity = [h.score for h in retrieval.hits]
-    return _ranked(scorer, retrieval.report, opportunities, similarity, features, limit), rows
+    return _scored(scorer, retrieval, opportunities, features)
 
 
-def rank_candidates(
+def score_candidates(
     session: Session,
     matcher: MatchEngine,
     scorer: Scorer,
     opportunity: OpportunityRow,
     *,
-    limit: int,
     now: dt.datetime,
-) -> tuple[Ranking, dict[int, EmployeeRow]]:
-    """Eligible employees for this opportunity, best first."""
-    retrieval = matcher.candidates_for_opportunity(opportunity.id, limit=max(limit, RETRIEVE_DEPTH))
+) -> Scored:
+    """The eligible employees for this opportunity, scored."""
+    retrieval = matcher.candidates_for_opportunity(opportunity.id, limit=RETRIEVE_DEPTH)
     if not retrieval.hits:
-        return Ranking([], retrieval.report, 0), {}
+        return _empty(retrieval.report)
     ids = [h.row_id for h in retrieval.hits]
     rows = {r.id: r for r in session.scalars(select(EmployeeRow).where(EmployeeRow.id.in_(ids)))}
     candidates = [rows[i] for i in ids]
@@ -107,28 +122,23 @@ def rank_candidates(
     features = store.compute(
         np.arange(len(candidates)), np.zeros(len(candidates), dtype=np.int64), _now(now)
     )
-    similarity = [h.score for h in retrieval.hits]
-    return _ranked(scorer, retrieval.report, candidates, similarity, features, limit), rows
+    return _scored(scorer, retrieval, candidates, features)
 
 
-def _ranked(
+def _scored(
     scorer: Scorer,
-    report: MaskReport,
-    items: Sequence[EmployeeRow | OpportunityRow],
-    similarity: Sequence[float],
+    retrieval: Retrieval,
+    items: list[EmployeeRow] | list[OpportunityRow],
     features: np.ndarray,
-    limit: int,
-) -> Ranking:
-    scores = scorer.predict(features) if len(items) else np.zeros(0)
-    # Ties (a model ignores some differences) keep the retrieval order: stable and explainable.
-    order = np.lexsort((np.arange(len(items)), -np.asarray(scores)))[:limit]
-    hits = [
-        RankedHit(
-            items[i].id, items[i].external_id, float(scores[i]), float(similarity[i]), features[i]
-        )
-        for i in order.tolist()
-    ]
-    return Ranking(hits, report, len(items))
+) -> Scored:
+    similarity = np.array([h.score for h in retrieval.hits], dtype=np.float64)
+    scores = np.asarray(scorer.predict(features), dtype=np.float64)
+    return Scored(items, similarity, features, scores, retrieval.report)
+
+
+def _empty(report: MaskReport) -> Scored:
+    nothing = np.zeros(0, dtype=np.float64)
+    return Scored([], nothing, np.zeros((0, len(FEATURE_NAMES)), np.float32), nothing, report)
 
 
 def _employees_by_external_id(session: Session, external_ids: set[str]) -> list[EmployeeRow]:

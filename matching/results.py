@@ -6,6 +6,9 @@ import hashlib
 import hmac
 from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from data.storage.employees import employee_profile
 from data.storage.opportunities import opportunity_document
 from data.storage.tables import EmployeeRow, OpportunityRow
@@ -89,3 +92,19 @@ def candidate_items(
         }
         for rank, hit in enumerate(hits, start=1)
     ]
+
+
+def resolve_candidate(session: Session, key: bytes, reference: str) -> str | None:
+    """The employee behind a handle (or an external id, for HR and admins)."""
+    if not reference.startswith("cand-"):
+        found = session.scalar(
+            select(EmployeeRow.external_id).where(EmployeeRow.external_id == reference)
+        )
+        return found
+    # Handles are one-way: compare against every employee's handle (a rare write, ~1 µs each).
+    for external_id in session.scalars(
+        select(EmployeeRow.external_id).execution_options(yield_per=5000)
+    ):
+        if hmac.compare_digest(candidate_handle(key, external_id), reference):
+            return external_id
+    return None

@@ -14,10 +14,19 @@ from fastapi.responses import HTMLResponse
 from prometheus_client import Counter, Histogram
 
 from serving.errors import install_error_handlers
-from serving.routes import employees, health, me, opportunities, reactions, skills, stats
+from serving.routes import (
+    audits,
+    employees,
+    health,
+    me,
+    opportunities,
+    reactions,
+    skills,
+    stats,
+)
 from serving.settings import Settings
 from serving.state import ServiceState, build_state
-from serving.watcher import ModelWatcher
+from serving.watcher import Refresher
 
 REQUESTS = Counter("talent_http_requests_total", "HTTP requests", ["method", "route", "status"])
 LATENCY = Histogram("talent_http_request_seconds", "HTTP request latency", ["method", "route"])
@@ -31,7 +40,12 @@ def create_app(settings: Settings | None = None, *, state: ServiceState | None =
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = state is None
         service = app.state.service = state or build_state(settings)
-        watcher = ModelWatcher(service.rankers, settings.model_poll_seconds)
+        watcher = Refresher(
+            [
+                ("models", service.rankers.refresh, settings.model_poll_seconds),
+                ("fairness monitor", service.monitor.refresh, settings.monitor_seconds),
+            ]
+        )
         watcher.start()
         yield
         watcher.stop()
@@ -61,7 +75,7 @@ def create_app(settings: Settings | None = None, *, state: ServiceState | None =
         response.headers["X-Request-ID"] = request.state.request_id
         return response
 
-    for module in (health, me, employees, opportunities, reactions, skills, stats):
+    for module in (health, me, employees, opportunities, reactions, skills, stats, audits):
         app.include_router(module.router)
 
     page = resources.files("serving.web").joinpath("index.html").read_text(encoding="utf-8")

@@ -37,9 +37,13 @@ app = typer.Typer(help="talent-marketplace: skill-based internal matching.", no_
 taxonomy_app = typer.Typer(help="Skills taxonomy.", no_args_is_help=True)
 token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
 models_app = typer.Typer(help="Ranker model versions.", no_args_is_help=True)
+audit_app = typer.Typer(
+    help="The served-ranking audit log and HR's fairness report.", no_args_is_help=True
+)
 app.add_typer(taxonomy_app, name="taxonomy")
 app.add_typer(token_app, name="token")
 app.add_typer(models_app, name="models")
+app.add_typer(audit_app, name="audit")
 console = Console(soft_wrap=True)
 
 DEMO_TOKENS = {
@@ -444,6 +448,57 @@ def models_rollback(
         except RegistryError as refused:
             raise typer.BadParameter(str(refused), param_hint="--direction") from refused
     console.print(f"rolled back to {row.version}")
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Walk the hash chain; exit 1 naming every edited, deleted or reordered record."""
+    from fairness.audit_log import AuditLog
+
+    settings = Settings()
+    with _database(settings) as sessions:
+        result = AuditLog(sessions, settings.var_dir / "audit" / "head.json").verify()
+    if result.ok:
+        console.print(f"audit log intact: {result.records} records, chain verified")
+        return
+    for problem in result.problems:
+        console.print(f"[red]{problem}[/]")
+    console.print(
+        f"audit log NOT intact: {len(result.problems)} problem(s) in {result.records} records"
+    )
+    raise typer.Exit(code=1)
+
+
+@audit_app.command("report")
+def audit_report(
+    start: Annotated[
+        dt.datetime | None, typer.Option("--from", formats=["%Y-%m-%d"], help="first day")
+    ] = None,
+    end: Annotated[
+        dt.datetime | None, typer.Option("--to", formats=["%Y-%m-%d"], help="last day")
+    ] = None,
+    out: Annotated[Path, typer.Option(help="HTML file to write; JSON goes next to it")] = Path(
+        "var/reports/fairness.html"
+    ),
+) -> None:
+    """HR's fairness report for [from, to]: HTML with charts, and the same figures as JSON."""
+    from fairness.audit_log import AuditLog
+    from fairness.report import build_report
+    from fairness.report_html import render_html
+
+    settings = Settings()
+    first = start.replace(tzinfo=dt.UTC) if start else None
+    after_last = end.replace(tzinfo=dt.UTC) + dt.timedelta(days=1) if end else None
+    with _database(settings) as sessions, sessions() as session:
+        audit = AuditLog(sessions, settings.var_dir / "audit" / "head.json")
+        with console.status("computing the fairness report"):
+            report = build_report(session, audit, first, after_last)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(render_html(report))
+    out.with_suffix(".json").write_text(json.dumps(report.as_dict(), indent=1) + "\n")
+    console.print(f"wrote {out} and {out.with_suffix('.json')}")
+    for breach in report.breaches:
+        console.print(f"[red]below four-fifths[/]: {breach}")
 
 
 @app.command()

@@ -30,6 +30,14 @@ class Settings(BaseSettings):
         ge=0,
         description="How often the server checks for a newly promoted model (0: never)",
     )
+    monitor_seconds: float = Field(
+        default=60.0,
+        ge=0,
+        description="How often the fairness monitor recomputes its window (0: never)",
+    )
+    monitor_window_days: float = Field(
+        default=7.0, gt=0, description="Sliding window of the fairness monitor, in days"
+    )
     host: str = "127.0.0.1"
     port: int = 8000
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,8 @@ from data.storage.skills import count_skills, load_taxonomy, upsert_skills
 from data.taxonomy.model import Taxonomy
 from data.taxonomy.normalizer import SkillNormalizer
 from data.taxonomy.packaged import load_packaged_taxonomy
+from fairness.audit_log import AuditLog
+from fairness.monitor import FairnessMonitor
 from matching.encoder import SentenceEncoder
 from matching.engine import MatchEngine
 from matching.skill_vectors import SkillVectorCache
@@ -34,6 +37,8 @@ class ServiceState:
     normalizer: SkillNormalizer
     matcher: MatchEngine
     rankers: LiveRankers
+    audit: AuditLog
+    monitor: FairnessMonitor
     pseudonym_key: bytes
 
     def skill_resolver(self) -> SkillResolver:
@@ -82,6 +87,7 @@ def build_state(
     if index:
         with sessions() as session:
             matcher.load(session, snapshot=snapshot_path(settings))
+    audit = AuditLog(sessions, settings.var_dir / "audit" / "head.json")
     rankers = LiveRankers(ModelRegistry(settings.var_dir / "models", sessions))
     rankers.refresh()
     return ServiceState(
@@ -93,6 +99,10 @@ def build_state(
         normalizer=normalizer,
         matcher=matcher,
         rankers=rankers,
+        audit=audit,
+        monitor=FairnessMonitor(
+            audit, sessions, window=dt.timedelta(days=settings.monitor_window_days)
+        ),
         pseudonym_key=_pseudonym_key(settings),
         indexed=index,
     )

@@ -83,12 +83,13 @@ def var_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def settings(database_url: str, var_dir: Path) -> Settings:
-    # No watcher thread: tests refresh the live models themselves, so none swaps mid-test.
+    # No background thread: tests refresh models and the monitor themselves.
     return Settings(
         database_url=database_url,
         var_dir=var_dir,
         admin_token=ADMIN_TOKEN,
         model_poll_seconds=0,
+        monitor_seconds=0,
     )
 
 

@@ -15,6 +15,7 @@ fails until then: the shipped models carry the registry hash they were trained o
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -46,7 +47,7 @@ Embed = Callable[[Sequence[str]], np.ndarray]
 @dataclass(frozen=True, slots=True)
 class DefaultRanker:
     direction: Direction
-    version: str  # "default-<direction>-<registry hash prefix>"
+    version: str  # "default-<direction>-<model file hash prefix>": a rebuilt default is new
     ranker: LambdaRanker
     meta: dict[str, object]
 
@@ -169,6 +170,7 @@ def load_default_ranker(direction: Direction | str, root: Path = DEFAULTS_DIR) -
             "the packaged default rankers were trained on another feature set; "
             "rebuild them with `talent models build-default`"
         )
-    ranker = LambdaRanker.load(root / f"{direction.value}.txt")
-    version = f"default-{direction.value}-{meta['feature_hash'][:8]}"
+    path = root / f"{direction.value}.txt"
+    ranker = LambdaRanker.load(path)
+    version = f"default-{direction.value}-{hashlib.sha256(path.read_bytes()).hexdigest()[:8]}"
     return DefaultRanker(direction, version, ranker, meta)

@@ -48,6 +48,16 @@ class LiveRankers:
     def get(self, direction: Direction | str) -> LiveModel:
         return self._models[Direction(direction)]
 
+    def ranker_for(self, version: str) -> LambdaRanker:
+        """Any version that served (for replay): a registry version or the packaged default."""
+        if version.startswith("default-"):
+            direction = version.split("-")[1]
+            default = load_default_ranker(direction, self.defaults_dir)
+            if default.version != version:
+                raise LookupError(f"{version} is no longer packaged (now {default.version})")
+            return default.ranker
+        return self.registry.load(version)
+
     def describe(self) -> dict[str, dict[str, str]]:
         return {d.value: m.describe() for d, m in self._models.items()}
 

@@ -1,4 +1,5 @@
-"""Remove a company's people, opportunities, history and tokens (the taxonomy stays)."""
+"""Remove a company's people, opportunities, history, tokens, audit trail and oversight
+decisions (the taxonomy and the model registry stay). Used to rebuild the demo company."""
 
 from __future__ import annotations
 
@@ -7,18 +8,26 @@ from sqlalchemy.orm import Session
 
 from data.storage.tables import (
     ApiTokenRow,
+    AuditRecordRow,
     DemographicsRow,
     EmployeeRow,
     EmployeeSkillRow,
     InteractionRow,
     OpportunityRow,
     OpportunitySkillRow,
+    OversightEventRow,
+    RankingOverrideRow,
+    RankingPolicyRow,
     SkillRow,
 )
 
 
 def clear_company_data(session: Session) -> None:
     for table in (
+        AuditRecordRow,
+        OversightEventRow,
+        RankingOverrideRow,
+        RankingPolicyRow,
         InteractionRow,
         OpportunitySkillRow,
         OpportunityRow,

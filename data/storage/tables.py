@@ -179,3 +179,68 @@ class ModelVersionRow(Base):
     status: Mapped[str] = mapped_column(String(20), default="trained")  # trained|promoted|retired
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     promoted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class AuditRecordRow(Base):
+    """One served ranking, append-only and hash-chained (see fairness/audit_log.py).
+
+    `body` is the canonical JSON the hash covers; the other columns repeat a few of its fields
+    so reports can filter without parsing every record. No demographics are ever stored here.
+    """
+
+    __tablename__ = "audit_records"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    request_id: Mapped[str] = mapped_column(String(64), index=True)
+    served_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+    direction: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(20), index=True)
+    query_external_id: Mapped[str] = mapped_column(String(64), index=True)
+    body: Mapped[str] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class RankingPolicyRow(Base):
+    """The fair re-ranking policy for one opportunity kind, and whether HR paused ranking."""
+
+    __tablename__ = "ranking_policies"
+
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    policy: Mapped[str] = mapped_column(String(20))  # off | fa*ir | detgreedy
+    params: Mapped[dict] = mapped_column(JSON, default=dict)
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_by: Mapped[str] = mapped_column(String(64), default="")
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class RankingOverrideRow(Base):
+    """A person's decision on one candidate list: pin a candidate on top, or hide one."""
+
+    __tablename__ = "ranking_overrides"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    opportunity_external_id: Mapped[str] = mapped_column(String(64), index=True)
+    employee_external_id: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(10))  # pin | hide
+    reason: Mapped[str] = mapped_column(Text)
+    created_by_role: Mapped[str] = mapped_column(String(20))
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class OversightEventRow(Base):
+    """Human oversight, logged: policy changes, pauses and resumes, pins, hides, revocations."""
+
+    __tablename__ = "oversight_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+    actor_role: Mapped[str] = mapped_column(String(20))
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str | None] = mapped_column(String(20))
+    opportunity_external_id: Mapped[str | None] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    details: Mapped[dict] = mapped_column(JSON, default=dict)

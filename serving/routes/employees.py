@@ -13,8 +13,10 @@ from data.importing import import_employees
 from data.schemas import EmployeeIn, OpportunityKind, Role
 from data.storage.employees import employee_profile, get_employee, list_employees
 from data.storage.tables import EmployeeRow
-from matching.pipeline import rank_matches
+from fairness.policy import load_policy
+from matching.pipeline import score_matches
 from matching.results import opportunity_items
+from matching.serve import serve
 from serving.auth import Principal
 from serving.deps import CurrentUser, SessionDep, StateDep, after_commit, live_model
 from serving.errors import Forbidden, InvalidField, NotFound
@@ -110,18 +112,27 @@ def matches(
     employee = _load(session, external_id)
     state.matcher.ensure_employee(employee)
     model = live_model(state, "employee")
-    ranking, rows = rank_matches(
-        session,
-        state.matcher,
-        model,
-        employee,
+    now = dt.datetime.now(dt.UTC)
+    scored = score_matches(session, state.matcher, model, employee, kind=kind.value, now=now)
+    request_id = getattr(request.state, "request_id", uuid.uuid4().hex)
+    served = serve(
+        scored,
+        audit=state.audit,
+        request_id=request_id,
+        caller_role=user.role.value,
+        direction="employee",
         kind=kind.value,
+        query_external_id=external_id,
+        model=model.describe(),
+        settings=load_policy(session, kind.value),
         limit=limit,
-        now=dt.datetime.now(dt.UTC),
+        now=now,
     )
+    rows = {row.id: row for row in scored.items}
     return {
-        "items": opportunity_items(employee, ranking.hits, rows),
+        "items": opportunity_items(employee, served.page, rows),
         "model": model.describe(),
-        "retrieval": {**ranking.report.as_dict(), "ranked": ranking.retrieved},
-        "request_id": getattr(request.state, "request_id", uuid.uuid4().hex),
+        "ranking": {"policy": served.order.policy["name"]},
+        "retrieval": {**scored.report.as_dict(), "ranked": len(scored.items)},
+        "request_id": request_id,
     }

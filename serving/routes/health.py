@@ -32,6 +32,10 @@ def readyz(state: StateDep) -> JSONResponse:
     details["models"] = state.rankers.describe()
     if state.rankers.problems:
         details["model_problems"] = dict(state.rankers.problems)
+    # The fairness monitor's last reading (recomputed in the background); a breach is shown
+    # here for operators, without making the service unready.
+    if state.monitor.reading is not None:
+        details["fairness"] = state.monitor.reading
     ready = details["database"] == "ok" and len(details["models"]) == 2
     return JSONResponse({"ready": ready, "details": details}, status_code=200 if ready else 503)
 

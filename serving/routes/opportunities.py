@@ -4,18 +4,34 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Query, Request
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from data.importing import import_opportunities
 from data.schemas import OpportunityIn, OpportunityKind, OpportunityPatch, OpportunityStatus, Role
 from data.storage.interactions import applicants
 from data.storage.opportunities import get_opportunity, list_opportunities, opportunity_document
-from data.storage.tables import OpportunityRow
-from matching.pipeline import rank_candidates
-from matching.results import candidate_items, masked_candidate, skill_overlap
+from data.storage.tables import OpportunityRow, RankingOverrideRow
+from fairness import demographics
+from fairness.policy import (
+    active_override_rows,
+    active_overrides,
+    add_override,
+    load_policy,
+    revoke_override,
+)
+from matching.pipeline import score_candidates
+from matching.results import (
+    candidate_handle,
+    candidate_items,
+    masked_candidate,
+    resolve_candidate,
+    skill_overlap,
+)
+from matching.serve import serve
 from serving.auth import Principal
 from serving.deps import CurrentUser, SessionDep, StateDep, after_commit, live_model
 from serving.errors import Conflict, Forbidden, InvalidField, NotFound
@@ -144,20 +160,46 @@ def candidates(
     _owner_or_admin(user, opportunity)
     state.matcher.ensure_opportunity(opportunity)
     model = live_model(state, "opportunity")
-    ranking, rows = rank_candidates(
-        session, state.matcher, model, opportunity, limit=limit, now=dt.datetime.now(dt.UTC)
+    now = dt.datetime.now(dt.UTC)
+    scored = score_candidates(session, state.matcher, model, opportunity, now=now)
+    ids = scored.ids
+    request_id = getattr(request.state, "request_id", uuid.uuid4().hex)
+    overrides = active_overrides(session, external_id)
+    served = serve(
+        scored,
+        audit=state.audit,
+        request_id=request_id,
+        caller_role=user.role.value,
+        direction="opportunity",
+        kind=opportunity.kind,
+        query_external_id=external_id,
+        model=model.describe(),
+        settings=load_policy(session, opportunity.kind),
+        limit=limit,
+        # Protected attributes are joined here for the re-ranker only; they leave no trace in
+        # the response (no per-item moves) and only a keyed digest in the audit log.
+        membership=lambda attribute: demographics.column(session, ids, attribute),
+        overrides=overrides,
+        key=state.pseudonym_key,
+        now=now,
     )
+    rows = {row.id: row for row in scored.items}
+    pinned = {o.employee_external_id for o in overrides if o.action == "pin"}
+    items = candidate_items(
+        opportunity,
+        served.page,
+        rows,
+        state.pseudonym_key,
+        reveal_ids=user.role is Role.ADMIN,
+    )
+    for item, hit in zip(items, served.page, strict=True):
+        item["pinned"] = hit.external_id in pinned
     return {
-        "items": candidate_items(
-            opportunity,
-            ranking.hits,
-            rows,
-            state.pseudonym_key,
-            reveal_ids=user.role is Role.ADMIN,
-        ),
+        "items": items,
         "model": model.describe(),
-        "retrieval": {**ranking.report.as_dict(), "ranked": ranking.retrieved},
-        "request_id": getattr(request.state, "request_id", uuid.uuid4().hex),
+        "ranking": {"policy": served.order.policy["name"]},
+        "retrieval": {**scored.report.as_dict(), "ranked": len(scored.items)},
+        "request_id": request_id,
     }
 
 
@@ -180,3 +222,88 @@ def applications(
             for row, applied_at in applicants(session, external_id)
         ]
     }
+
+
+class OverrideIn(BaseModel):
+    """Pin a candidate on top of this list, or hide one from it, saying why."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    candidate: str = Field(min_length=1, max_length=64, description="handle, or external id")
+    action: Literal["pin", "hide"]
+    reason: str = Field(min_length=3, max_length=2000)
+
+
+def _overseer(user: Principal, row: OpportunityRow) -> None:
+    """The owning lead, HR or an admin may override a candidate list."""
+    if user.role in (Role.HR, Role.ADMIN):
+        return
+    _owner_or_admin(user, row)
+
+
+def _override_document(row: RankingOverrideRow, key: bytes, *, reveal_id: bool) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "candidate": candidate_handle(key, row.employee_external_id),
+        **({"external_id": row.employee_external_id} if reveal_id else {}),
+        "action": row.action,
+        "reason": row.reason,
+        "by_role": row.created_by_role,
+        "created_at": row.created_at.isoformat(),
+    }
+
+
+@router.post("/{external_id}/overrides", status_code=201)
+def add_candidate_override(
+    state: StateDep, session: SessionDep, user: CurrentUser, external_id: str, body: OverrideIn
+) -> dict[str, Any]:
+    """Pin or hide a candidate on this opportunity's list (logged, shown in HR's reports)."""
+    opportunity = _load(session, external_id)
+    _overseer(user, opportunity)
+    if user.role is Role.LEAD and not body.candidate.startswith("cand-"):
+        raise InvalidField("candidate", "leads refer to candidates by their handle")
+    employee = resolve_candidate(session, state.pseudonym_key, body.candidate)
+    if employee is None:
+        raise NotFound(f"no candidate {body.candidate!r}")
+    row = add_override(
+        session,
+        opportunity_external_id=external_id,
+        employee_external_id=employee,
+        action=body.action,
+        reason=body.reason,
+        actor_role=user.role.value,
+        actor=user.subject_external_id or user.role.value,
+    )
+    return _override_document(row, state.pseudonym_key, reveal_id=user.role is not Role.LEAD)
+
+
+@router.get("/{external_id}/overrides")
+def list_candidate_overrides(
+    state: StateDep, session: SessionDep, user: CurrentUser, external_id: str
+) -> dict[str, Any]:
+    opportunity = _load(session, external_id)
+    _overseer(user, opportunity)
+    return {
+        "items": [
+            _override_document(row, state.pseudonym_key, reveal_id=user.role is not Role.LEAD)
+            for row in active_override_rows(session, external_id)
+        ]
+    }
+
+
+@router.delete("/{external_id}/overrides/{override_id}")
+def revoke_candidate_override(
+    session: SessionDep, user: CurrentUser, external_id: str, override_id: int
+) -> dict[str, Any]:
+    opportunity = _load(session, external_id)
+    _overseer(user, opportunity)
+    row = session.get(RankingOverrideRow, override_id)
+    if row is None or row.opportunity_external_id != external_id or row.revoked_at is not None:
+        raise NotFound(f"no active override {override_id} on {external_id!r}")
+    revoke_override(
+        session,
+        override_id,
+        actor_role=user.role.value,
+        actor=user.subject_external_id or user.role.value,
+    )
+    return {"revoked": override_id}

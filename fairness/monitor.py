@@ -1,0 +1,52 @@
+"""Monitoring: the impact ratio of the candidate lists served over a sliding window.
+
+Exported on `/metrics` as `talent_fairness_impact_ratio{attribute, stage}` (stage: before or
+after re-ranking) and shown in `/readyz` details; a value under 0.8 is a breach there and in
+HR's report. Recomputed by the server's watcher thread, not per request.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from prometheus_client import Gauge
+from sqlalchemy.orm import Session, sessionmaker
+
+from fairness.audit_log import AuditLog
+from fairness.report import served_impact
+
+IMPACT_RATIO = Gauge(
+    "talent_fairness_impact_ratio",
+    "Lowest selection impact ratio of served candidate lists over the sliding window",
+    ["attribute", "stage"],
+)
+RANKINGS = Gauge("talent_fairness_window_rankings", "Served candidate lists in the window")
+
+
+class FairnessMonitor:
+    def __init__(
+        self,
+        audit: AuditLog,
+        sessions: sessionmaker[Session],
+        *,
+        window: dt.timedelta = dt.timedelta(days=7),
+        attribute: str = "gender",
+    ) -> None:
+        self.audit, self.sessions = audit, sessions
+        self.window, self.attribute = window, attribute
+        self.reading: dict[str, Any] | None = None
+
+    def refresh(self, now: dt.datetime | None = None) -> dict[str, Any]:
+        now = now or dt.datetime.now(dt.UTC)
+        with self.sessions() as session:
+            reading = served_impact(
+                session, self.audit, now - self.window, None, attribute=self.attribute
+            )
+        reading["window_days"] = self.window.total_seconds() / 86400
+        for stage in ("before", "after"):
+            value = reading[f"impact_ratio_{stage}"]
+            IMPACT_RATIO.labels(self.attribute, stage).set(float("nan") if value is None else value)
+        RANKINGS.set(reading["rankings"])
+        self.reading = reading
+        return reading

@@ -1,0 +1,117 @@
+"""Replay: reproduce a served ranking from its audit record and its model version.
+
+The record holds the exact feature rows the model scored, so scoring them again with the same
+model version must give the logged scores bit for bit; the policy is re-applied with the
+parameters logged (p, alpha, targets as used), the overrides as logged, and the protected
+attribute joined now. If that membership differs from serving time (a person changed their
+self-report since), the keyed digest says so and the order may differ for that reason alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+from fairness.audit_log import decode_matrix
+from fairness.policy import Override, PolicySettings
+from fairness.rerank import Membership, membership_digest, serve_order
+
+
+@dataclass
+class ReplayResult:
+    request_id: str
+    model_version: str
+    scores_match: bool
+    max_score_difference: float
+    order_match: bool
+    membership_unchanged: bool | None  # None: no re-ranker read membership
+    served: list[str]
+    replayed: list[str]
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def exact(self) -> bool:
+        return self.scores_match and self.order_match
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "exact": self.exact}
+
+
+def settings_from_log(policy: dict[str, Any]) -> PolicySettings:
+    name = policy["name"]
+    if name == "paused":
+        return PolicySettings(paused=True)
+    if name in ("off", "none") or not policy.get("applied", False):
+        return PolicySettings(name="off")
+    if name == "fa*ir":
+        return PolicySettings(
+            name="fa*ir",
+            attribute=policy["attribute"],
+            protected=policy["protected"],
+            p=policy["p"],
+            alpha=policy["alpha"],
+        )
+    return PolicySettings(
+        name="detgreedy", attribute=policy["attribute"], protected=None, targets=policy["targets"]
+    )
+
+
+def replay(
+    record: dict[str, Any],
+    *,
+    scorer: Callable[[np.ndarray], np.ndarray],
+    membership: Membership | None,
+    key: bytes,
+) -> ReplayResult:
+    items = record["items"]
+    ids = [item["id"] for item in items]
+    features = decode_matrix(record["features"])
+    scores = np.asarray(scorer(features), dtype=np.float64) if len(ids) else np.zeros(0)
+    logged = np.array([item["score"] for item in items], dtype=np.float64)
+    similarity = np.array([item["similarity"] for item in items], dtype=np.float64)
+    settings = settings_from_log(record["policy"])
+    notes: list[str] = []
+    unchanged: bool | None = None
+    joined = membership
+    if settings.name != "off" and not settings.paused and membership is not None:
+        categories = list(membership(settings.attribute))
+        unchanged = membership_digest(key, categories) == record["policy"]["membership_digest"]
+        if not unchanged:
+            notes.append("protected-attribute membership changed since serving")
+        joined = lambda _attribute: categories  # noqa: E731 - read once, used by the re-ranker
+    overrides = [
+        Override(o["override_id"], o["id"], o["action"], o["reason"], o["by_role"], "")
+        for o in record["overrides"]
+        if o["in_list"]
+    ]
+    order = serve_order(
+        scores,
+        similarity,
+        ids,
+        settings=settings,
+        page=record["page_size"],
+        membership=joined,
+        overrides=overrides,
+        key=key,
+    )
+    page = record["page_size"]
+    served = [
+        item["id"]
+        for item in sorted((i for i in items if i["after"] is not None), key=lambda i: i["after"])
+    ][:page]
+    replayed = [ids[i] for i in order.order[:page].tolist()]
+    difference = float(np.max(np.abs(scores - logged))) if len(ids) else 0.0
+    return ReplayResult(
+        request_id=record["request_id"],
+        model_version=record["model"]["version"],
+        scores_match=bool(np.array_equal(scores, logged)),
+        max_score_difference=difference,
+        order_match=replayed == served,
+        membership_unchanged=unchanged,
+        served=served,
+        replayed=replayed,
+        notes=notes,
+    )

@@ -1,0 +1,397 @@
+"""The figures of HR's fairness report, computed from the audit log and the interaction log.
+
+Demographics are joined here, when the report is computed, never stored with what was served.
+
+- Served candidate lists: "selected" means on the page the lead saw. Rates are per appearance
+  (one person in ten lists counts ten times), before re-ranking (by the model's score) and
+  after (what was served), by attribute and by sex × race/ethnicity; scoring rates (share
+  above the median model score) as in NYC LL144 for scores; exposure 1/log2(1+rank) over the
+  pages; the protected group's share at each position; what the re-ranker and people changed.
+- Lead decisions: among applicants, who was shortlisted and who was accepted, by group. This
+  is where a historical bias shows (the demo company's is against `gender = female`).
+- Employee side: among the opportunities served to employees, the level and hours shown to each
+  group compared with colleagues of the same level and title.
+- Trend: the selection impact ratio after re-ranking, per ISO week.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from data.schemas import InteractionType
+from data.storage.tables import EmployeeRow, InteractionRow, OpportunityRow, OversightEventRow
+from fairness.audit_log import AuditLog
+from fairness.demographics import ATTRIBUTES, categories
+from fairness.exposure import ExposureReport, group_exposure
+from fairness.metrics import (
+    FOUR_FIFTHS,
+    intersection,
+    scoring_impact,
+    selection_impact,
+    shown_quality_gap,
+)
+
+INTERSECTION = ("gender", "race_ethnicity")
+UNKNOWN = "unknown"
+
+
+@dataclass
+class FairnessReport:
+    window: dict[str, Any]
+    candidate_lists: dict[str, Any] = field(default_factory=dict)
+    lead_decisions: dict[str, Any] = field(default_factory=dict)
+    employee_side: dict[str, Any] = field(default_factory=dict)
+    trend: list[dict[str, Any]] = field(default_factory=list)
+    interventions: dict[str, Any] = field(default_factory=dict)
+    oversight: list[dict[str, Any]] = field(default_factory=list)
+    breaches: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "window": self.window,
+            "threshold": FOUR_FIFTHS,
+            "breaches": self.breaches,
+            "candidate_lists": self.candidate_lists,
+            "lead_decisions": self.lead_decisions,
+            "employee_side": self.employee_side,
+            "trend": self.trend,
+            "interventions": self.interventions,
+            "oversight": self.oversight,
+        }
+
+
+def _labels(values: Sequence[str | None]) -> np.ndarray:
+    return np.array([UNKNOWN if v in (None, "") else v for v in values], dtype=object).astype(str)
+
+
+def _by_attribute(
+    people: Sequence[str], known: dict[str, dict[str, str | None]]
+) -> dict[str, np.ndarray]:
+    """Category labels per row for every attribute and the sex × race/ethnicity intersection."""
+    columns = {a: _labels([known.get(p, {}).get(a) for p in people]) for a in ATTRIBUTES}
+    combined = intersection(*(columns[a] for a in INTERSECTION), names=INTERSECTION)
+    columns[combined.attribute] = combined.labels
+    return columns
+
+
+def _impacts(selected: np.ndarray, columns: dict[str, np.ndarray]) -> dict[str, Any]:
+    return {
+        attribute: selection_impact(selected, labels, attribute=attribute).as_dict()
+        for attribute, labels in columns.items()
+    }
+
+
+def build_report(
+    session: Session,
+    audit: AuditLog,
+    start: dt.datetime | None = None,
+    end: dt.datetime | None = None,
+    *,
+    focus: str = "gender",
+) -> FairnessReport:
+    report = FairnessReport(
+        window={
+            "from": start.isoformat() if start else None,
+            "to": end.isoformat() if end else None,
+            "focus_attribute": focus,
+        }
+    )
+    lists = list(audit.between(start, end, direction="opportunity"))
+    matches = list(audit.between(start, end, direction="employee"))
+    people = sorted(
+        {item["id"] for r in lists for item in r["items"]}
+        | {r["query_external_id"] for r in matches}
+    )
+    known = categories(session, people)
+    _candidate_lists(report, lists, known, focus)
+    _lead_decisions(report, session, start, end)
+    _employee_side(report, session, matches, known, focus)
+    _oversight(report, session, start, end)
+    return report
+
+
+def _candidate_lists(
+    report: FairnessReport,
+    records: list[dict[str, Any]],
+    known: dict[str, dict[str, str | None]],
+    focus: str,
+) -> None:
+    rows_person, before, after, scores = [], [], [], []
+    pages_before, pages_after = [], []
+    weekly: dict[str, list[tuple[str, bool, bool]]] = defaultdict(list)
+    moves = moved_up = pinned = hidden = reranked = paused = 0
+    displacement: list[int] = []
+    moved_categories: dict[str, int] = defaultdict(int)
+    for record in records:
+        page = record["page_size"]
+        items = record["items"]
+        week = dt.datetime.fromisoformat(record["served_at"]).strftime("%G-W%V")
+        for item in items:
+            on_before = item["before"] <= page
+            on_after = item["after"] is not None and item["after"] <= page
+            rows_person.append(item["id"])
+            before.append(on_before)
+            after.append(on_after)
+            scores.append(item["score"])
+            weekly[week].append((item["id"], on_before, on_after))
+        by_before = sorted(items, key=lambda i: i["before"])[:page]
+        by_after = sorted((i for i in items if i["after"] is not None), key=lambda i: i["after"])
+        pages_before.append([i["id"] for i in by_before])
+        pages_after.append([i["id"] for i in by_after[:page]])
+        policy = record["policy"]
+        reranked += bool(policy.get("applied"))
+        paused += policy["name"] == "paused"
+        for move in record["moves"]:
+            moves += 1
+            if move["to"] is not None:
+                displacement.append(move["from"] - move["to"])
+                if move["to"] < move["from"]:
+                    moved_up += 1
+                    category = known.get(move["id"], {}).get(focus) or UNKNOWN
+                    moved_categories[category] += 1
+        for override in record["overrides"]:
+            pinned += override["action"] == "pin"
+            hidden += override["action"] == "hide"
+    report.window["served_candidate_lists"] = len(records)
+    if not records:
+        return
+    columns = _by_attribute(rows_person, known)
+    selected_before, selected_after = np.array(before), np.array(after)
+    report.candidate_lists = {
+        "appearances": len(rows_person),
+        "selection_before_reranking": _impacts(selected_before, columns),
+        "selection_after_reranking": _impacts(selected_after, columns),
+        "scoring": {
+            a: scoring_impact(np.array(scores), labels, attribute=a).as_dict()
+            for a, labels in columns.items()
+        },
+        "exposure_before_reranking": _exposure(pages_before, known, focus).as_dict(),
+        "exposure_after_reranking": _exposure(pages_after, known, focus).as_dict(),
+        "share_by_position": _share_by_position(pages_before, pages_after, known, focus),
+    }
+    report.interventions = {
+        "rankings": len(records),
+        "reranked": reranked,
+        "paused": paused,
+        "moves": moves,
+        "moved_up": moved_up,
+        "moved_up_by_category": dict(moved_categories),
+        "mean_displacement": float(np.mean(displacement)) if displacement else 0.0,
+        "pins": pinned,
+        "hides": hidden,
+    }
+    ratio = report.candidate_lists["selection_after_reranking"][focus]["min_impact_ratio"]
+    if ratio is not None and ratio < FOUR_FIFTHS:
+        report.breaches.append(
+            f"served candidate lists: {focus} selection impact ratio {ratio:.2f} < 0.80"
+        )
+    for week in sorted(weekly):
+        ids = [row[0] for row in weekly[week]]
+        labels = _labels([known.get(p, {}).get(focus) for p in ids])
+        week_before = selection_impact(
+            np.array([row[1] for row in weekly[week]]), labels, attribute=focus
+        )
+        week_after = selection_impact(
+            np.array([row[2] for row in weekly[week]]), labels, attribute=focus
+        )
+        report.trend.append(
+            {
+                "week": week,
+                "appearances": len(ids),
+                "impact_ratio_before": week_before.min_impact_ratio,
+                "impact_ratio_after": week_after.min_impact_ratio,
+            }
+        )
+
+
+def _exposure(
+    pages: list[list[str]], known: dict[str, dict[str, str | None]], focus: str
+) -> ExposureReport:
+    return group_exposure([[known.get(p, {}).get(focus) for p in page] for page in pages])
+
+
+def _share_by_position(
+    before: list[list[str]],
+    after: list[list[str]],
+    known: dict[str, dict[str, str | None]],
+    focus: str,
+) -> dict[str, Any]:
+    """Each category's share of position 1, 2, ... over all pages, before and after."""
+    depth = max((len(p) for p in before + after), default=0)
+    out: dict[str, Any] = {"positions": list(range(1, depth + 1))}
+    for name, pages in (("before", before), ("after", after)):
+        counts: dict[str, np.ndarray] = defaultdict(lambda: np.zeros(depth))
+        totals = np.zeros(depth)
+        for page in pages:
+            for rank, person in enumerate(page):
+                counts[known.get(person, {}).get(focus) or UNKNOWN][rank] += 1
+                totals[rank] += 1
+        out[name] = {c: (v / np.maximum(totals, 1)).round(4).tolist() for c, v in counts.items()}
+    return out
+
+
+def _lead_decisions(
+    report: FairnessReport, session: Session, start: dt.datetime | None, end: dt.datetime | None
+) -> None:
+    """Applications in the window and what leads decided on them (whenever they decided)."""
+    query = select(
+        InteractionRow.employee_external_id,
+        InteractionRow.opportunity_external_id,
+        InteractionRow.type,
+        InteractionRow.occurred_at,
+    ).where(
+        InteractionRow.type.in_(
+            [
+                InteractionType.APPLY.value,
+                InteractionType.SHORTLIST.value,
+                InteractionType.ACCEPT.value,
+            ]
+        )
+    )
+    applied: dict[tuple[str, str], list[bool]] = {}
+    decisions: list[tuple[tuple[str, str], str]] = []
+    for employee, opportunity, kind, at in session.execute(query):
+        at = at if at.tzinfo else at.replace(tzinfo=dt.UTC)
+        pair = (employee, opportunity)
+        if kind == InteractionType.APPLY.value:
+            if (start is None or at >= start) and (end is None or at < end):
+                applied.setdefault(pair, [False, False])
+        else:
+            decisions.append((pair, kind))
+    for pair, kind in decisions:
+        if pair in applied:
+            applied[pair][0 if kind == InteractionType.SHORTLIST.value else 1] = True
+    report.window["applications"] = len(applied)
+    if not applied:
+        return
+    pairs = list(applied)
+    people = [p[0] for p in pairs]
+    columns = _by_attribute(people, categories(session, sorted(set(people))))
+    shortlisted = np.array([applied[p][0] for p in pairs])
+    accepted = np.array([applied[p][1] for p in pairs])
+    report.lead_decisions = {
+        "applications": len(pairs),
+        "shortlisted": _impacts(shortlisted, columns),
+        "accepted": _impacts(accepted, columns),
+    }
+    for name in ("shortlisted", "accepted"):
+        ratio = report.lead_decisions[name]["gender"]["min_impact_ratio"]
+        if ratio is not None and ratio < FOUR_FIFTHS:
+            report.breaches.append(f"lead decisions: gender {name} impact ratio {ratio:.2f} < 0.80")
+
+
+def _employee_side(
+    report: FairnessReport,
+    session: Session,
+    records: list[dict[str, Any]],
+    known: dict[str, dict[str, str | None]],
+    focus: str,
+) -> None:
+    """Level and hours of what each group was shown, against peers of the same level/title."""
+    report.window["served_match_lists"] = len(records)
+    if not records:
+        return
+    shown: list[tuple[str, str]] = []
+    for record in records:
+        page = record["page_size"]
+        for item in record["items"]:
+            if item["after"] is not None and item["after"] <= page:
+                shown.append((record["query_external_id"], item["id"]))
+    employees = {e for e, _ in shown}
+    opportunities = {o for _, o in shown}
+    profile = dict(
+        (external_id, (level, title))
+        for external_id, level, title in session.execute(
+            select(EmployeeRow.external_id, EmployeeRow.level, EmployeeRow.title).where(
+                EmployeeRow.external_id.in_(sorted(employees))
+            )
+        )
+    )
+    offered = {
+        external_id: ((level_min + level_max) / 2, hours)
+        for external_id, level_min, level_max, hours in session.execute(
+            select(
+                OpportunityRow.external_id,
+                OpportunityRow.level_min,
+                OpportunityRow.level_max,
+                OpportunityRow.hours_per_week,
+            ).where(OpportunityRow.external_id.in_(sorted(opportunities)))
+        )
+    }
+    rows = [(e, o) for e, o in shown if e in profile and o in offered]
+    if not rows:
+        return
+    groups = _labels([known.get(e, {}).get(focus) for e, _ in rows])
+    strata = [profile[e] for e, _ in rows]
+    report.employee_side = {
+        "rows": len(rows),
+        "level": shown_quality_gap(
+            np.array([offered[o][0] for _, o in rows]), groups, strata, attribute=focus
+        ).as_dict(),
+        "hours": shown_quality_gap(
+            np.array([offered[o][1] for _, o in rows]), groups, strata, attribute=focus
+        ).as_dict(),
+    }
+
+
+def _oversight(
+    report: FairnessReport, session: Session, start: dt.datetime | None, end: dt.datetime | None
+) -> None:
+    query = select(OversightEventRow).order_by(OversightEventRow.id)
+    if start is not None:
+        query = query.where(OversightEventRow.at >= start)
+    if end is not None:
+        query = query.where(OversightEventRow.at < end)
+    report.oversight = [
+        {
+            "at": row.at.isoformat(),
+            "actor_role": row.actor_role,
+            "action": row.action,
+            "kind": row.kind,
+            "opportunity_external_id": row.opportunity_external_id,
+            "reason": row.reason,
+        }
+        for row in session.scalars(query)
+    ]
+
+
+def served_impact(
+    session: Session,
+    audit: AuditLog,
+    start: dt.datetime | None,
+    end: dt.datetime | None = None,
+    *,
+    attribute: str = "gender",
+) -> dict[str, Any]:
+    """The selection impact ratio of served candidate lists before and after re-ranking (the
+    monitoring figure: cheaper than a whole report)."""
+    people, before, after = [], [], []
+    rankings = 0
+    for record in audit.between(start, end, direction="opportunity"):
+        rankings += 1
+        page = record["page_size"]
+        for item in record["items"]:
+            people.append(item["id"])
+            before.append(item["before"] <= page)
+            after.append(item["after"] is not None and item["after"] <= page)
+    known = categories(session, sorted(set(people)), [attribute])
+    labels = _labels([known.get(p, {}).get(attribute) for p in people])
+    reading: dict[str, Any] = {
+        "attribute": attribute,
+        "rankings": rankings,
+        "appearances": len(people),
+    }
+    for name, selected in (("before", before), ("after", after)):
+        impact = selection_impact(np.array(selected, dtype=bool), labels, attribute=attribute)
+        reading[f"impact_ratio_{name}"] = impact.min_impact_ratio
+    ratio = reading["impact_ratio_after"]
+    reading["breach"] = ratio is not None and ratio < FOUR_FIFTHS
+    return reading

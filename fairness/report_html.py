@@ -1,0 +1,280 @@
+"""HR's fairness report as one self-contained HTML page: charts as inline SVG (matplotlib, no
+scripts, no network), the numbers behind them in tables, and the raw figures as JSON."""
+
+from __future__ import annotations
+
+import html
+import io
+import json
+from collections.abc import Sequence
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")  # headless: the server has no display
+import matplotlib.pyplot as plt
+
+from fairness.metrics import FOUR_FIFTHS
+from fairness.report import FairnessReport
+
+BEFORE, AFTER, LINE = "#9aa5b1", "#2f6db5", "#c0392b"
+STYLE = """
+body{font:15px/1.5 system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
+h1{font-size:1.6em}h2{margin-top:2em;border-bottom:1px solid #ddd}table{border-collapse:collapse}
+td,th{padding:.25em .7em;border-bottom:1px solid #eee;text-align:right}th:first-child,
+td:first-child{text-align:left}.flag{color:#c0392b;font-weight:600}.note{color:#555}
+.charts{display:flex;flex-wrap:wrap;gap:1em}.breach{background:#fdecea;padding:.6em 1em}
+"""
+
+
+def _svg(figure: plt.Figure) -> str:
+    buffer = io.StringIO()
+    figure.savefig(buffer, format="svg", bbox_inches="tight")
+    plt.close(figure)
+    text = buffer.getvalue()
+    return text[text.index("<svg") :]
+
+
+def _bars(
+    title: str,
+    labels: Sequence[str],
+    series: dict[str, Sequence[float]],
+    *,
+    ylabel: str,
+    threshold: float | None = None,
+) -> str:
+    figure, axis = plt.subplots(figsize=(5.2, 3.2))
+    width = 0.8 / max(len(series), 1)
+    for i, (name, values) in enumerate(series.items()):
+        offsets = [x + (i - (len(series) - 1) / 2) * width for x in range(len(labels))]
+        axis.bar(offsets, values, width, label=name, color=(BEFORE, AFTER, "#7fb77e")[i % 3])
+    if threshold is not None:
+        axis.axhline(threshold, color=LINE, linestyle="--", linewidth=1, label="four-fifths")
+    axis.set_xticks(
+        range(len(labels)),
+        labels,
+        rotation=30 if len(labels) > 4 else 0,
+        ha="right" if len(labels) > 4 else "center",
+        fontsize=8,
+    )
+    axis.set_title(title, fontsize=10)
+    axis.set_ylabel(ylabel, fontsize=9)
+    axis.legend(fontsize=8)
+    return _svg(figure)
+
+
+def _lines(
+    title: str,
+    x: Sequence[Any],
+    series: dict[str, Sequence[float | None]],
+    *,
+    ylabel: str,
+    threshold: float | None = None,
+) -> str:
+    figure, axis = plt.subplots(figsize=(5.2, 3.2))
+    for i, (name, values) in enumerate(series.items()):
+        ys = [float("nan") if v is None else v for v in values]
+        axis.plot(
+            list(range(len(x))),
+            ys,
+            marker="o",
+            markersize=3,
+            label=name,
+            color=(BEFORE, AFTER, "#7fb77e", "#b57f2f")[i % 4],
+        )
+    if threshold is not None:
+        axis.axhline(threshold, color=LINE, linestyle="--", linewidth=1, label="four-fifths")
+    step = max(1, len(x) // 10)
+    axis.set_xticks(list(range(0, len(x), step)), [str(v) for v in x][::step], fontsize=8)
+    axis.set_title(title, fontsize=10)
+    axis.set_ylabel(ylabel, fontsize=9)
+    axis.legend(fontsize=8)
+    return _svg(figure)
+
+
+def _impact_table(impact: dict[str, Any]) -> str:
+    rows = []
+    for c in impact["categories"]:
+        ratio = (
+            "excluded (<2%)"
+            if c["excluded"]
+            else ("n/a" if c["impact_ratio"] is None else f"{c['impact_ratio']:.2f}")
+        )
+        css = ' class="flag"' if c["below_four_fifths"] else ""
+        small = " (small sample)" if c["small_sample"] else ""
+        rows.append(
+            f"<tr><td>{html.escape(c['category'])}{small}</td><td>{c['count']}</td>"
+            f"<td>{c['selected']}</td><td>{c['rate']:.3f}</td><td{css}>{ratio}</td></tr>"
+        )
+    warnings = "".join(f"<li>{html.escape(w)}</li>" for w in impact["warnings"])
+    return (
+        f"<table><tr><th>{html.escape(impact['attribute'])}</th><th>count</th><th>selected</th>"
+        f"<th>rate</th><th>impact ratio</th></tr>{''.join(rows)}</table>"
+        f"<p class=note>unknown category: {impact['unknown_count']}</p>"
+        + (f"<ul class=note>{warnings}</ul>" if warnings else "")
+    )
+
+
+def _rates(impact: dict[str, Any]) -> dict[str, float]:
+    return {c["category"]: c["rate"] for c in impact["categories"]}
+
+
+def render_html(report: FairnessReport) -> str:
+    data = report.as_dict()
+    focus = report.window["focus_attribute"]
+    parts = [
+        "<!doctype html><html><head><meta charset=utf-8><title>Fairness report</title>",
+        f"<style>{STYLE}</style></head><body><h1>Fairness report</h1>",
+        f"<p class=note>window: {html.escape(str(report.window))}. Impact ratio = a category's "
+        "rate ÷ the highest category's (NYC LL144); flagged below 0.8 (EEOC four-fifths rule; "
+        "LL144 sets no threshold).</p>",
+    ]
+    if report.breaches:
+        items = "".join(f"<li>{html.escape(b)}</li>" for b in report.breaches)
+        parts.append(f"<div class=breach><b>Below four-fifths</b><ul>{items}</ul></div>")
+    lists = report.candidate_lists
+    if lists:
+        before = lists["selection_before_reranking"]
+        after = lists["selection_after_reranking"]
+        categories = [c["category"] for c in after[focus]["categories"]]
+        rates_before, rates_after = _rates(before[focus]), _rates(after[focus])
+        intersect = next(a for a in after if "×" in a)
+        ratios = {
+            c["category"]: c["impact_ratio"] or 0.0
+            for c in after[intersect]["categories"]
+            if not c["excluded"]
+        }
+        positions = lists["share_by_position"]
+        share_series = {
+            f"{c} {stage}": positions[stage].get(c, [0.0] * len(positions["positions"]))
+            for stage in ("before", "after")
+            for c in categories[-1:]  # the lowest-rate category: the one re-ranking is about
+        }
+        parts += [
+            f"<h2>Served candidate lists ({lists['appearances']} appearances)</h2>",
+            "<div class=charts>",
+            _bars(
+                f"Selection rate by {focus} (on the page the lead saw)",
+                categories,
+                {
+                    "before re-ranking": [rates_before.get(c, 0.0) for c in categories],
+                    "after re-ranking": [rates_after.get(c, 0.0) for c in categories],
+                },
+                ylabel="selection rate",
+            ),
+            _bars(
+                f"Impact ratio after re-ranking, {intersect}",
+                list(ratios),
+                {"impact ratio": list(ratios.values())},
+                ylabel="impact ratio",
+                threshold=FOUR_FIFTHS,
+            ),
+            _lines(
+                "Share by position",
+                positions["positions"],
+                share_series,
+                ylabel="share of the position",
+            ),
+            "</div><h3>Before re-ranking</h3>",
+            _impact_table(before[focus]),
+            "<h3>After re-ranking (served)</h3>",
+            _impact_table(after[focus]),
+            f"<h3>After re-ranking, {html.escape(intersect)}</h3>",
+            _impact_table(after[intersect]),
+            f"<h3>Scoring rate (model score above the median), {focus}</h3>",
+            _impact_table(lists["scoring"][focus]),
+            "<h3>Exposure (1/log2(1+rank))</h3><p>min exposure ratio before: "
+            f"{lists['exposure_before_reranking']['min_exposure_ratio']}, after: "
+            f"{lists['exposure_after_reranking']['min_exposure_ratio']}</p>",
+        ]
+    if report.trend:
+        parts += [
+            "<h2>Trend</h2>",
+            _lines(
+                f"{focus} impact ratio per week",
+                [t["week"] for t in report.trend],
+                {
+                    "before re-ranking": [t["impact_ratio_before"] for t in report.trend],
+                    "after re-ranking": [t["impact_ratio_after"] for t in report.trend],
+                },
+                ylabel="impact ratio",
+                threshold=FOUR_FIFTHS,
+            ),
+        ]
+    if report.interventions:
+        moved = report.interventions["moved_up_by_category"]
+        parts += [
+            "<h2>What the re-ranker and people changed</h2><div class=charts>",
+            _bars(
+                f"Candidates moved up, by {focus}",
+                list(moved),
+                {"moved up": list(moved.values())},
+                ylabel="moves",
+            ),
+            "</div><table>",
+            *(
+                f"<tr><td>{html.escape(k)}</td><td>{html.escape(str(v))}</td></tr>"
+                for k, v in report.interventions.items()
+                if k != "moved_up_by_category"
+            ),
+            "</table>",
+        ]
+    if report.lead_decisions:
+        decisions = report.lead_decisions
+        shortlist, accept = decisions["shortlisted"]["gender"], decisions["accepted"]["gender"]
+        names = [c["category"] for c in shortlist["categories"]]
+        parts += [
+            f"<h2>Lead decisions on {decisions['applications']} applications</h2>",
+            "<div class=charts>",
+            _bars(
+                "Shortlist and acceptance rate by gender",
+                names,
+                {
+                    "shortlisted": [_rates(shortlist).get(c, 0.0) for c in names],
+                    "accepted": [_rates(accept).get(c, 0.0) for c in names],
+                },
+                ylabel="rate among applicants",
+            ),
+            "</div><h3>Shortlisted</h3>",
+            _impact_table(shortlist),
+            "<h3>Accepted</h3>",
+            _impact_table(accept),
+        ]
+    if report.employee_side:
+        side = report.employee_side
+        parts.append(
+            "<h2>What employees are shown</h2><p class=note>Mean level and hours of the "
+            "opportunities shown, compared with colleagues of the same level and title "
+            "(difference from the best-served group).</p><table><tr><th>group</th>"
+            "<th>level gap</th><th>hours gap</th></tr>"
+        )
+        hours = {c["category"]: c for c in side["hours"]["categories"]}
+        for c in side["level"]["categories"]:
+            h = hours.get(c["category"], {})
+            parts.append(
+                f"<tr><td>{html.escape(c['category'])}</td><td>{_num(c['difference'])}</td>"
+                f"<td>{_num(h.get('difference'))}</td></tr>"
+            )
+        parts.append("</table>")
+    if report.oversight:
+        parts.append(
+            "<h2>Human oversight</h2><table><tr><th>when</th><th>who</th><th>action</th>"
+            "<th>kind / opportunity</th><th>reason</th></tr>"
+        )
+        for event in report.oversight:
+            target = event["kind"] or event["opportunity_external_id"] or ""
+            parts.append(
+                f"<tr><td>{event['at'][:16]}</td><td>{event['actor_role']}</td>"
+                f"<td>{event['action']}</td><td>{html.escape(target)}</td>"
+                f"<td>{html.escape(event['reason'])}</td></tr>"
+            )
+        parts.append("</table>")
+    parts.append(
+        "<h2>All figures (JSON)</h2><details><summary>show</summary><pre>"
+        f"{html.escape(json.dumps(data, indent=1))}</pre></details></body></html>"
+    )
+    return "\n".join(parts)
+
+
+def _num(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:+.2f}"

@@ -1,0 +1,87 @@
+"""A served ranking end to end: scored items → served order → page → audit record.
+
+Both match endpoints come through here, so every ranking anyone is shown is logged the same
+way: who asked (role only), which model and policy, every retrieved item with its score, its
+rank by score and its served rank, the feature rows the model scored (for replay), and every
+intervention (re-ranker moves, pins, hides).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from fairness.audit_log import AuditLog, encode_matrix
+from fairness.policy import Override, PolicySettings
+from fairness.rerank import Membership, ServedOrder, serve_order
+from features.registry import registry_hash
+from matching.pipeline import RankedHit, Scored
+
+
+@dataclass(frozen=True, slots=True)
+class Served:
+    page: list[RankedHit]
+    order: ServedOrder
+    record: dict[str, Any]
+    seq: int
+
+
+def serve(
+    scored: Scored,
+    *,
+    audit: AuditLog,
+    request_id: str,
+    caller_role: str,
+    direction: str,
+    kind: str,
+    query_external_id: str,
+    model: dict[str, str],
+    settings: PolicySettings,
+    limit: int,
+    membership: Membership | None = None,
+    overrides: Sequence[Override] = (),
+    key: bytes = b"",
+    now: dt.datetime | None = None,
+) -> Served:
+    ids = scored.ids
+    order = serve_order(
+        scored.scores,
+        scored.similarity,
+        ids,
+        settings=settings,
+        page=limit,
+        membership=membership,
+        overrides=overrides,
+        key=key,
+    )
+    after = {int(i): rank for rank, i in enumerate(order.order.tolist(), start=1)}
+    record = {
+        "request_id": request_id,
+        "served_at": (now or dt.datetime.now(dt.UTC)).isoformat(),
+        "caller_role": caller_role,
+        "direction": direction,
+        "kind": kind,
+        "query_external_id": query_external_id,
+        "model": {**model, "feature_hash": registry_hash()},
+        "policy": order.policy,
+        "page_size": limit,
+        "items": [
+            {
+                "id": ids[i],
+                "score": float(scored.scores[i]),
+                "similarity": float(scored.similarity[i]),
+                "before": int(order.before[i]),
+                "after": after.get(i),
+            }
+            for i in range(len(ids))
+        ],
+        "features": encode_matrix(scored.features),
+        "moves": order.moves,
+        "overrides": order.overrides,
+        "retrieval": scored.report.as_dict(),
+    }
+    appended = audit.append(record)
+    page = scored.hits(order.order[:limit].tolist())
+    return Served(page, order, record, appended.seq)

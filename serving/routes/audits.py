@@ -1,0 +1,194 @@
+"""HR's audit surface: the served-ranking log, its verification, replay, policies and pauses."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+from fastapi.responses import HTMLResponse
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+
+from data.schemas import OpportunityKind, Role
+from data.storage.tables import OversightEventRow
+from fairness import demographics
+from fairness.policy import PolicySettings, all_policies, set_policy
+from fairness.replay import replay
+from serving.deps import CurrentUser, SessionDep, StateDep
+from serving.errors import InvalidField, NotFound, Unavailable
+
+router = APIRouter(prefix="/api/v1/audits", tags=["audits"])
+
+
+class PolicyIn(BaseModel):
+    """A kind's re-ranking policy; `paused: true` switches automated ranking off for the kind."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    policy: Literal["off", "fa*ir", "detgreedy"] = "fa*ir"
+    attribute: Literal["gender", "race_ethnicity", "age_band", "disability"] = "gender"
+    protected: str | None = Field(default="female", max_length=80)
+    p: float | None = Field(default=None, gt=0, lt=1)
+    alpha: float = Field(default=0.1, gt=0, lt=1)
+    targets: dict[str, Annotated[float, Field(ge=0, le=1)]] | None = None
+    paused: bool = False
+    reason: str = Field(min_length=3, max_length=2000)
+
+
+def _policy_document(settings: PolicySettings) -> dict[str, Any]:
+    return {"policy": settings.name, **settings.params(), "paused": settings.paused}
+
+
+@router.get("/policies")
+def policies(session: SessionDep, user: CurrentUser) -> dict[str, Any]:
+    user.require(Role.HR, Role.ADMIN)
+    return {kind: _policy_document(s) for kind, s in all_policies(session).items()}
+
+
+@router.put("/policies/{kind}")
+def put_policy(
+    session: SessionDep, user: CurrentUser, kind: OpportunityKind, body: PolicyIn
+) -> dict[str, Any]:
+    """Set a kind's policy or pause its automated ranking; the change is logged with the reason."""
+    user.require(Role.HR, Role.ADMIN)
+    try:
+        settings = PolicySettings(
+            name=body.policy,
+            attribute=body.attribute,
+            protected=body.protected,
+            p=body.p,
+            alpha=body.alpha,
+            targets=body.targets,
+            paused=body.paused,
+        )
+    except ValueError as invalid:
+        field = "targets" if "targets" in str(invalid) else "protected"
+        raise InvalidField(field, str(invalid)) from None
+    set_policy(
+        session,
+        kind.value,
+        settings,
+        actor_role=user.role.value,
+        actor=user.subject_external_id or user.role.value,
+        reason=body.reason,
+    )
+    return _policy_document(settings)
+
+
+@router.get("/oversight")
+def oversight(
+    session: SessionDep,
+    user: CurrentUser,
+    start: Annotated[dt.date | None, Query(alias="from")] = None,
+    end: Annotated[dt.date | None, Query(alias="to")] = None,
+) -> dict[str, Any]:
+    """Pauses, policy changes, pins, hides and revocations, newest first."""
+    user.require(Role.HR, Role.ADMIN)
+    query = select(OversightEventRow).order_by(OversightEventRow.id.desc())
+    if start is not None:
+        query = query.where(OversightEventRow.at >= _midnight(start))
+    if end is not None:
+        query = query.where(OversightEventRow.at < _midnight(end + dt.timedelta(days=1)))
+    return {
+        "items": [
+            {
+                "at": row.at.isoformat(),
+                "actor_role": row.actor_role,
+                "actor": row.actor,
+                "action": row.action,
+                "kind": row.kind,
+                "opportunity_external_id": row.opportunity_external_id,
+                "reason": row.reason,
+                "details": row.details,
+            }
+            for row in session.scalars(query.limit(1000))
+        ]
+    }
+
+
+@router.get("/verify")
+def verify(state: StateDep, user: CurrentUser) -> dict[str, Any]:
+    """Walk the hash chain: any edited, deleted or reordered record is named."""
+    user.require(Role.HR, Role.ADMIN)
+    result = state.audit.verify()
+    return {"ok": result.ok, "records": result.records, "problems": result.problems}
+
+
+@router.get("/rankings/{request_id}")
+def ranking(state: StateDep, user: CurrentUser, request_id: str) -> dict[str, Any]:
+    """One served ranking as logged (feature rows included, for replay)."""
+    user.require(Role.HR, Role.ADMIN)
+    record = state.audit.find(request_id)
+    if record is None:
+        raise NotFound(f"no served ranking with request id {request_id!r}")
+    return record
+
+
+@router.get("/rankings/{request_id}/replay")
+def replay_ranking(
+    state: StateDep, session: SessionDep, user: CurrentUser, request_id: str
+) -> dict[str, Any]:
+    """Score the logged inputs again with the logged model version and re-apply the policy."""
+    user.require(Role.HR, Role.ADMIN)
+    record = state.audit.find(request_id)
+    if record is None:
+        raise NotFound(f"no served ranking with request id {request_id!r}")
+    version = record["model"]["version"]
+    try:
+        ranker = state.rankers.ranker_for(version)
+    except Exception as missing:  # a deleted artefact or a rebuilt default
+        raise Unavailable(f"model version {version} cannot be loaded: {missing}") from None
+    ids = [item["id"] for item in record["items"]]
+    membership = None
+    if record["direction"] == "opportunity":
+        membership = lambda attribute: demographics.column(session, ids, attribute)  # noqa: E731
+    return replay(
+        record, scorer=ranker.predict, membership=membership, key=state.pseudonym_key
+    ).as_dict()
+
+
+@router.get("/report")
+def report(
+    state: StateDep,
+    session: SessionDep,
+    user: CurrentUser,
+    start: Annotated[dt.date | None, Query(alias="from")] = None,
+    end: Annotated[dt.date | None, Query(alias="to")] = None,
+) -> dict[str, Any]:
+    """Fairness figures for served rankings and lead decisions in [from, to] (dates, UTC)."""
+    user.require(Role.HR, Role.ADMIN)
+    from fairness.report import build_report
+
+    return build_report(session, state.audit, *_window(start, end)).as_dict()
+
+
+@router.get("/report.html", response_class=HTMLResponse)
+def report_html(
+    state: StateDep,
+    session: SessionDep,
+    user: CurrentUser,
+    start: Annotated[dt.date | None, Query(alias="from")] = None,
+    end: Annotated[dt.date | None, Query(alias="to")] = None,
+) -> HTMLResponse:
+    """The same figures as an HTML page with charts."""
+    user.require(Role.HR, Role.ADMIN)
+    from fairness.report import build_report
+    from fairness.report_html import render_html
+
+    return HTMLResponse(render_html(build_report(session, state.audit, *_window(start, end))))
+
+
+def _midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(0), tzinfo=dt.UTC)
+
+
+def _window(
+    start: dt.date | None, end: dt.date | None
+) -> tuple[dt.datetime | None, dt.datetime | None]:
+    if start is not None and end is not None and end < start:
+        raise InvalidField("to", "must not be before 'from'")
+    return (
+        _midnight(start) if start else None,
+        _midnight(end + dt.timedelta(days=1)) if end else None,
+    )
