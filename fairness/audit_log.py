@@ -208,5 +208,9 @@ class AuditLog:
         if direction is not None:
             query = query.where(AuditRecordRow.direction == direction)
         with self.sessions() as session:
-            for text in session.scalars(query.execution_options(yield_per=500)):
-                yield json.loads(text)
+            result = session.scalars(query.execution_options(yield_per=500))
+            try:
+                for text in result:
+                    yield json.loads(text)
+            finally:  # a consumer that stops early must not leave a server cursor open
+                result.close()

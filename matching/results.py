@@ -102,9 +102,7 @@ def resolve_candidate(session: Session, key: bytes, reference: str) -> str | Non
         )
         return found
     # Handles are one-way: compare against every employee's handle (a rare write, ~1 µs each).
-    for external_id in session.scalars(
-        select(EmployeeRow.external_id).execution_options(yield_per=5000)
-    ):
+    for external_id in session.scalars(select(EmployeeRow.external_id)).all():
         if hmac.compare_digest(candidate_handle(key, external_id), reference):
             return external_id
     return None

@@ -136,6 +136,8 @@ def demo(
         store = progress.add_task("storing", total=3)
         with transaction(sessions) as session:
             store_demo_company(session, company, DEMO_TOKENS, step=lambda: progress.advance(store))
+    # The old company's audit trail went with it: its chain head must not outlive it.
+    (settings.var_dir / "audit" / "head.json").unlink(missing_ok=True)
     export_jsonl(company, export_dir)
     tokens = {
         role.value: {"token": token, "external_id": company.personas[role.value]}

@@ -16,6 +16,7 @@ from data.schemas import Role
 from data.storage.engine import transaction
 from data.storage.tables import DemographicsRow
 from data.taxonomy.packaged import load_packaged_taxonomy
+from fairness.policy import PolicySettings, set_policy
 from features.inputs import opportunity_inputs, person_inputs
 from features.store import FeatureStore, epoch_seconds
 from serving.state import ServiceState
@@ -164,6 +165,10 @@ def test_shuffling_stored_demographics_changes_no_served_score(
     )
     with transaction(state.sessions) as session:
         store_demo_company(session, company, {})
+        # Fair re-ranking reads demographics by design; with it off, nothing may.
+        set_policy(
+            session, "gig", PolicySettings(name="off"), actor_role="hr", actor="t", reason="t"
+        )
     with state.sessions() as session:
         state.matcher.load(session)
     gig = next(o.external_id for o in company.opportunities if o.kind.value == "gig")

@@ -1,0 +1,208 @@
+"""Fairness as HR and leads meet it through the API: re-ranked candidate lists that reveal no
+one's group, a replayable audit log, pause and overrides with reasons, reports and monitoring."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from data.demo import generate_company
+from data.importing.demo import store_demo_company
+from data.schemas import Role
+from data.storage.engine import transaction
+from data.taxonomy.packaged import load_packaged_taxonomy
+from serving.state import ServiceState
+from tests.conftest import TODAY
+from tests.serving.test_api import token_for
+
+PROTECTED_WORDS = ("gender", "female", "male", "race", "ethnicity", "age_band", "disability")
+
+
+@pytest.fixture
+def company(state: ServiceState) -> dict[str, Any]:
+    """A small demo company (with self-reported demographics) in the index; its first gig."""
+    demo = generate_company(
+        load_packaged_taxonomy(), employees=200, opportunities=40, seed=11, as_of=TODAY
+    )
+    with transaction(state.sessions) as session:
+        store_demo_company(session, demo, {})
+    with state.sessions() as session:
+        state.matcher.load(session)
+    gig = next(o for o in demo.opportunities if o.kind.value == "gig")
+    return {
+        "gig": gig.external_id,
+        "owner": gig.owner_external_id,
+        "employee": demo.employees[5].external_id,
+        "employees": [e.external_id for e in demo.employees[3:40]],
+        "lead": token_for(state, Role.LEAD, gig.owner_external_id),
+        "hr": token_for(state, Role.HR, demo.employees[2].external_id),
+    }
+
+
+def candidates(client: TestClient, company: dict[str, Any], **params: Any) -> dict[str, Any]:
+    query = "&".join(f"{k}={v}" for k, v in {"limit": 10, **params}.items())
+    response = client.get(
+        f"/api/v1/opportunities/{company['gig']}/candidates?{query}", headers=company["lead"]
+    )
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_a_lead_sees_a_re_ranked_list_that_names_no_group_and_it_is_logged(
+    client: TestClient, state: ServiceState, company: dict[str, Any]
+) -> None:
+    body = candidates(client, company)
+    assert body["ranking"]["policy"] == "fa*ir"
+    text = str(body["items"]).lower()
+    assert not any(word in text for word in PROTECTED_WORDS)
+    assert "moves" not in body and all("moved" not in item for item in body["items"])
+
+    record = client.get(
+        f"/api/v1/audits/rankings/{body['request_id']}", headers=company["hr"]
+    ).json()
+    assert record["caller_role"] == "lead" and record["direction"] == "opportunity"
+    assert record["model"]["version"] == body["model"]["version"]
+    assert record["policy"]["name"] == "fa*ir" and "membership_digest" in record["policy"]
+    assert not any(word in str(record["items"]).lower() for word in ("female", "male"))
+    shown = [i for i in record["items"] if i["after"] is not None]
+    served = sorted(shown, key=lambda i: i["after"])[:10]
+    assert [round(i["score"], 6) for i in served] == [item["score"] for item in body["items"]]
+    # Leads cannot read the audit log.
+    assert (
+        client.get(
+            f"/api/v1/audits/rankings/{body['request_id']}", headers=company["lead"]
+        ).status_code
+        == 403
+    )
+
+
+def test_replay_reproduces_served_lists_in_both_directions(
+    client: TestClient, state: ServiceState, company: dict[str, Any], admin_headers: dict[str, str]
+) -> None:
+    served = [candidates(client, company, limit=15)["request_id"]]
+    for employee in company["employees"]:
+        matches = client.get(
+            f"/api/v1/employees/{employee}/matches?kind=gig&limit=10", headers=admin_headers
+        ).json()
+        if matches["items"]:
+            break
+    served.append(matches["request_id"])
+    for request_id in served:
+        result = client.get(
+            f"/api/v1/audits/rankings/{request_id}/replay", headers=company["hr"]
+        ).json()
+        assert result["exact"] is True, result
+        assert result["scores_match"] and result["max_score_difference"] == 0.0
+        assert result["served"] == result["replayed"] and result["served"]
+    verified = client.get("/api/v1/audits/verify", headers=company["hr"]).json()
+    assert verified["ok"] is True and verified["problems"] == []
+
+
+def test_hr_pauses_ranking_for_a_kind_and_the_pause_is_logged(
+    client: TestClient, company: dict[str, Any]
+) -> None:
+    bad = client.put("/api/v1/audits/policies/gig", json={"paused": True}, headers=company["hr"])
+    assert bad.status_code == 422 and bad.json()["detail"][0]["field"] == "reason"
+    paused = client.put(
+        "/api/v1/audits/policies/gig",
+        json={"paused": True, "reason": "model under review after complaint"},
+        headers=company["hr"],
+    )
+    assert paused.status_code == 200 and paused.json()["paused"] is True
+    body = candidates(client, company)
+    assert body["ranking"]["policy"] == "paused"
+    similarity = [item["explanation"]["similarity"] for item in body["items"]]
+    assert similarity == sorted(similarity, reverse=True)
+    events = client.get("/api/v1/audits/oversight", headers=company["hr"]).json()["items"]
+    assert events[0]["action"] == "pause" and events[0]["kind"] == "gig"
+    assert events[0]["reason"] == "model under review after complaint"
+    assert (
+        client.put(
+            "/api/v1/audits/policies/gig",
+            json={"paused": True, "reason": "x" * 5},
+            headers=company["lead"],
+        ).status_code
+        == 403
+    )
+
+
+def test_a_lead_pins_and_hides_candidates_with_reasons(
+    client: TestClient, company: dict[str, Any]
+) -> None:
+    first = candidates(client, company)["items"]
+    fifth, second = first[4]["candidate"]["handle"], first[1]["candidate"]["handle"]
+    url = f"/api/v1/opportunities/{company['gig']}/overrides"
+    pin = client.post(
+        url,
+        json={"candidate": fifth, "action": "pin", "reason": "worked with them on X"},
+        headers=company["lead"],
+    )
+    assert pin.status_code == 201 and "external_id" not in pin.json()
+    hide = client.post(
+        url,
+        json={"candidate": second, "action": "hide", "reason": "already on another gig"},
+        headers=company["lead"],
+    )
+    assert hide.status_code == 201
+    after = candidates(client, company)["items"]
+    assert after[0]["candidate"]["handle"] == fifth and after[0]["pinned"] is True
+    assert second not in {item["candidate"]["handle"] for item in after}
+
+    by_id = client.post(
+        url,
+        json={"candidate": company["employee"], "action": "pin", "reason": "guessing ids"},
+        headers=company["lead"],
+    )
+    assert by_id.status_code == 422 and by_id.json()["detail"][0]["field"] == "candidate"
+    unknown = client.post(
+        url,
+        json={"candidate": "cand-0000000000", "action": "pin", "reason": "who?"},
+        headers=company["lead"],
+    )
+    assert unknown.status_code == 404
+
+    listed = client.get(url, headers=company["lead"]).json()["items"]
+    revoked = client.delete(f"{url}/{listed[0]['id']}", headers=company["lead"])
+    assert revoked.status_code == 200
+    actions = [
+        e["action"]
+        for e in client.get("/api/v1/audits/oversight", headers=company["hr"]).json()["items"]
+    ]
+    assert actions[:3] == ["revoke", "hide", "pin"]
+
+
+def test_the_report_shows_lead_decisions_and_served_lists_as_json_and_html(
+    client: TestClient, state: ServiceState, company: dict[str, Any]
+) -> None:
+    for limit in (10, 20):
+        candidates(client, company, limit=limit)
+    report = client.get("/api/v1/audits/report", headers=company["hr"]).json()
+    lists = report["candidate_lists"]
+    assert lists["appearances"] > 0
+    for stage in ("selection_before_reranking", "selection_after_reranking"):
+        gender = lists[stage]["gender"]
+        assert gender["threshold"] == 0.8 and gender["categories"]
+        assert "gender × race_ethnicity" in lists[stage]
+    decisions = report["lead_decisions"]
+    assert decisions["applications"] > 0 and decisions["shortlisted"]["gender"]["categories"]
+    assert report["interventions"]["rankings"] == 2
+    page = client.get("/api/v1/audits/report.html", headers=company["hr"])
+    assert page.status_code == 200 and page.text.count("<svg") >= 3
+    assert "four-fifths" in page.text
+    assert (
+        client.get(
+            "/api/v1/audits/report?from=2026-11-02&to=2026-11-01", headers=company["hr"]
+        ).status_code
+        == 422
+    )
+    assert client.get("/api/v1/audits/report", headers=company["lead"]).status_code == 403
+
+    reading = state.monitor.refresh()
+    assert reading["rankings"] == 2 and reading["impact_ratio_after"] is not None
+    assert client.get("/readyz").json()["details"]["fairness"]["rankings"] == 2
+    assert (
+        'talent_fairness_impact_ratio{attribute="gender",stage="after"}'
+        in client.get("/metrics").text
+    )
