@@ -18,7 +18,9 @@ import datetime as dt
 import hashlib
 import json
 import os
+import random
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -78,9 +80,10 @@ class AuditLog:
         self.head_path = head_path
         self._lock = threading.Lock()  # one appender per process; other processes: retry
 
-    def append(self, body: dict[str, Any], *, attempts: int = 5) -> Appended:
+    def append(self, body: dict[str, Any], *, attempts: int = 20) -> Appended:
         """Add a record after the newest one (its `seq` is set here)."""
-        served_at = dt.datetime.fromisoformat(body["served_at"])
+        # Stored in UTC: SQLite keeps no offset, so mixed offsets would compare wrongly.
+        served_at = _utc(dt.datetime.fromisoformat(body["served_at"]))
         with self._lock:
             for attempt in range(attempts):
                 try:
@@ -104,9 +107,10 @@ class AuditLog:
                             )
                         )
                     break
-                except IntegrityError:  # another process took this seq first
+                except IntegrityError:  # another process took this seq first: back off, retry
                     if attempt == attempts - 1:
                         raise
+                    time.sleep(random.uniform(0, 0.002 * 2 ** min(attempt, 6)))
             self._write_head(seq, digest)
         return Appended(seq, digest)
 
@@ -114,7 +118,10 @@ class AuditLog:
         if self.head_path is None:
             return
         self.head_path.parent.mkdir(parents=True, exist_ok=True)
-        staging = self.head_path.with_suffix(".tmp")
+        # One staging file per process and thread: concurrent writers never share it.
+        staging = self.head_path.with_name(
+            f".{self.head_path.name}.{os.getpid()}.{threading.get_ident()}.tmp"
+        )
         staging.write_text(json.dumps({"seq": seq, "hash": digest}) + "\n")
         os.replace(staging, self.head_path)
 
@@ -202,9 +209,9 @@ class AuditLog:
         """Record bodies served in [start, end), oldest first."""
         query = select(AuditRecordRow.body).order_by(AuditRecordRow.seq)
         if start is not None:
-            query = query.where(AuditRecordRow.served_at >= start)
+            query = query.where(AuditRecordRow.served_at >= _utc(start))
         if end is not None:
-            query = query.where(AuditRecordRow.served_at < end)
+            query = query.where(AuditRecordRow.served_at < _utc(end))
         if direction is not None:
             query = query.where(AuditRecordRow.direction == direction)
         with self.sessions() as session:
@@ -214,3 +221,8 @@ class AuditLog:
                     yield json.loads(text)
             finally:  # a consumer that stops early must not leave a server cursor open
                 result.close()
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    """Aware UTC (a naive time is taken as UTC)."""
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)

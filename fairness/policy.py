@@ -3,7 +3,9 @@
 A kind without a stored policy uses the default: FA*IR on the candidate lists leads see, with
 `gender = female` as the protected group (the group the demo company's history disfavours;
 HR sets their own), the minimum proportion p taken from the list's own candidate pool and
-alpha 0.1. Every change is an `oversight_events` row naming who, when and why.
+alpha 0.3. On ten-item pages alpha 0.1 almost never binds (bench/fairness.py: the women's
+selection rate moved by 1%); 0.3 moves it by 3% for 0.1% of NDCG@10 against the true fit.
+Every change is an `oversight_events` row naming who, when and why.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ class PolicySettings:
     attribute: str = "gender"
     protected: str | None = "female"  # FA*IR's protected category
     p: float | None = None  # FA*IR minimum proportion; None: the pool's share
-    alpha: float = 0.1
+    alpha: float = 0.3
     targets: dict[str, float] | None = None  # DetGreedy; None: the pool's proportions
     paused: bool = False
 

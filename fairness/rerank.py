@@ -25,6 +25,7 @@ from fairness.fair_ranking import det_greedy, fair_rerank
 from fairness.policy import Override, PolicySettings
 
 Membership = Callable[[str], Sequence[str | None]]  # attribute -> category per candidate
+UNKNOWN = "unknown"
 P_GRID = 0.05  # FA*IR's p from the pool is rounded down to this grid: few cached m-tables
 
 
@@ -49,12 +50,14 @@ def pool_share(protected: np.ndarray) -> float:
 
 
 def pool_targets(categories: Sequence[str | None]) -> dict[str, float]:
-    """DetGreedy's targets from the pool: each known category's share of the known ones."""
-    known = [c for c in categories if c is not None]
-    if not known:
+    """DetGreedy's targets from the pool: each category's share, people without a
+    self-report included as "unknown" (left without a share and a cap, they could take the
+    places the other groups' minimums need)."""
+    if not categories:
         return {}
-    names, counts = np.unique(np.array(known), return_counts=True)
-    return {str(n): float(c) / len(known) for n, c in zip(names, counts, strict=True)}
+    labels = np.array([UNKNOWN if c is None else c for c in categories])
+    names, counts = np.unique(labels, return_counts=True)
+    return {str(n): float(c) / len(labels) for n, c in zip(names, counts, strict=True)}
 
 
 def serve_order(
@@ -115,7 +118,7 @@ def _rerank(
             "satisfied": result.satisfied,
             "applied": True,
         }, np.asarray(result.order)
-    groups = np.array(["unknown" if c is None else c for c in categories])
+    groups = np.array([UNKNOWN if c is None else c for c in categories])
     targets = settings.targets if settings.targets is not None else pool_targets(categories)
     result = det_greedy(scores, groups, targets, k=k)
     return {

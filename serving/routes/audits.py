@@ -30,7 +30,7 @@ class PolicyIn(BaseModel):
     attribute: Literal["gender", "race_ethnicity", "age_band", "disability"] = "gender"
     protected: str | None = Field(default="female", max_length=80)
     p: float | None = Field(default=None, gt=0, lt=1)
-    alpha: float = Field(default=0.1, gt=0, lt=1)
+    alpha: float = Field(default=0.3, gt=0, lt=1)
     targets: dict[str, Annotated[float, Field(ge=0, le=1)]] | None = None
     paused: bool = False
     reason: str = Field(min_length=3, max_length=2000)
