@@ -10,7 +10,7 @@ DEMO := var/demo/manifest.json
 TRAINED := var/models/.trained-on-demo
 export TALENT_ADMIN_TOKEN ?= demo-admin-token
 
-.PHONY: install run demo index train serve test lint bench bench-retrieval clean
+.PHONY: install run demo index train serve test lint bench bench-retrieval bench-fairness clean
 
 install: $(STAMP)
 
@@ -46,10 +46,13 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-bench: bench-retrieval
+bench: bench-retrieval bench-fairness
 
 clean:
 	rm -rf var .pytest_cache .ruff_cache
 
 bench-retrieval: $(STAMP)
 	$(BIN)/python bench/retrieval.py
+
+bench-fairness: $(STAMP)
+	$(BIN)/python bench/fairness.py

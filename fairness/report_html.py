@@ -59,7 +59,8 @@ def _bars(
     )
     axis.set_title(title, fontsize=10)
     axis.set_ylabel(ylabel, fontsize=9)
-    axis.legend(fontsize=8)
+    if axis.get_legend_handles_labels()[0]:  # an empty window draws nothing to label
+        axis.legend(fontsize=8)
     return _svg(figure)
 
 
@@ -88,7 +89,8 @@ def _lines(
     axis.set_xticks(list(range(0, len(x), step)), [str(v) for v in x][::step], fontsize=8)
     axis.set_title(title, fontsize=10)
     axis.set_ylabel(ylabel, fontsize=9)
-    axis.legend(fontsize=8)
+    if axis.get_legend_handles_labels()[0]:  # an empty window draws nothing to label
+        axis.legend(fontsize=8)
     return _svg(figure)
 
 

@@ -7,13 +7,13 @@ import re
 from pathlib import Path
 
 import pytest
-from sqlalchemy import delete
+from sqlalchemy import delete, update
 from typer.testing import CliRunner
 
 from data.demo import generate_company
 from data.importing.demo import store_demo_company
 from data.storage.engine import transaction
-from data.storage.tables import ModelVersionRow
+from data.storage.tables import AuditRecordRow, ModelVersionRow
 from data.taxonomy.packaged import load_packaged_taxonomy
 from serving.cli import app
 from serving.settings import Settings
@@ -131,3 +131,44 @@ def test_train_registers_promotes_and_rolls_back(state: ServiceState, settings: 
     assert refused.exit_code != 0 and "no model version" in refused.output
     card = next((settings.var_dir / "models").glob("employee-*/card.md")).read_text()
     assert "## Results on the held-out period" in card and "bm25_skills" in card
+
+
+@pytest.mark.usefixtures("cli_env")
+def test_audit_verify_and_report_from_the_command_line(
+    state: ServiceState, settings: Settings, tmp_path: Path
+) -> None:
+    for i in range(3):
+        state.audit.append(
+            {
+                "request_id": f"r{i}",
+                "served_at": f"2026-11-0{i + 1}T10:00:00+00:00",
+                "direction": "opportunity",
+                "kind": "gig",
+                "query_external_id": "O1",
+                "policy": {"name": "off"},
+                "page_size": 1,
+                "items": [{"id": "E1", "score": 0.5, "similarity": 0.5, "before": 1, "after": 1}],
+                "moves": [],
+                "overrides": [],
+            }
+        )
+    intact = runner.invoke(app, ["audit", "verify"])
+    assert intact.exit_code == 0 and "3 records" in intact.output
+
+    out = tmp_path / "report.html"
+    made = runner.invoke(
+        app, ["audit", "report", "--from", "2026-11-01", "--to", "2026-11-02", "--out", str(out)]
+    )
+    assert made.exit_code == 0, made.output
+    figures = json.loads(out.with_suffix(".json").read_text())
+    assert figures["window"]["served_candidate_lists"] == 2  # the third is after --to
+    assert out.read_text().startswith("<!doctype html>")
+
+    with transaction(state.sessions) as session:
+        session.execute(
+            update(AuditRecordRow)
+            .where(AuditRecordRow.seq == 2)
+            .values(body=AuditRecordRow.body + " ")
+        )
+    tampered = runner.invoke(app, ["audit", "verify"])
+    assert tampered.exit_code == 1 and "record 2 was edited" in tampered.output
