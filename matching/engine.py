@@ -204,6 +204,11 @@ class MatchEngine:
         if not rows:
             return
         vectors = compose_employees([r.text for r in rows], self.cache.vectors, self.dim)
+        # The ranker's aspiration feature embeds this free text: encode it now, in one batch,
+        # so that no match request ever waits for the transformer.
+        aspirations = sorted({r.aspirations for r in rows if r.aspirations})
+        if aspirations:
+            self.cache.vectors(aspirations)
         columns = {
             "level": np.array([r.level for r in rows]),
             "availability": np.array([r.availability for r in rows]),

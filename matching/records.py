@@ -22,6 +22,7 @@ class EmployeeRecord:
     open_to: tuple[str, ...]
     location: str
     text: EmployeeText
+    aspirations: str = ""  # not in the vector, but a ranking feature: encoded at index time
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +53,7 @@ def employee_record(row: EmployeeRow) -> EmployeeRecord:
             skills=[LeveledSkill(s.skill.label, s.level) for s in row.skills],
             interests=list(row.interests),
         ),
+        aspirations=row.aspirations,
     )
 
 
