@@ -18,6 +18,7 @@ import numpy as np
 from fairness.audit_log import decode_matrix
 from fairness.policy import Override, PolicySettings
 from fairness.rerank import Membership, membership_digest, serve_order
+from matching.explain import EMPLOYEE, explain
 
 
 @dataclass
@@ -27,6 +28,7 @@ class ReplayResult:
     scores_match: bool
     max_score_difference: float
     order_match: bool
+    explanation_match: bool  # the page's explanations, recomputed, equal those served
     membership_unchanged: bool | None  # None: no re-ranker read membership
     served: list[str]
     replayed: list[str]
@@ -34,7 +36,7 @@ class ReplayResult:
 
     @property
     def exact(self) -> bool:
-        return self.scores_match and self.order_match
+        return self.scores_match and self.order_match and self.explanation_match
 
     def as_dict(self) -> dict[str, Any]:
         return {**asdict(self), "exact": self.exact}
@@ -63,6 +65,7 @@ def replay(
     record: dict[str, Any],
     *,
     scorer: Callable[[np.ndarray], np.ndarray],
+    contributions: Callable[[np.ndarray], np.ndarray],
     membership: Membership | None,
     key: bytes,
 ) -> ReplayResult:
@@ -104,12 +107,25 @@ def replay(
     ][:page]
     replayed = [ids[i] for i in order.order[:page].tolist()]
     difference = float(np.max(np.abs(scores - logged))) if len(ids) else 0.0
+    explained = record.get("explained", [])
+    position = {item_id: i for i, item_id in enumerate(ids)}
+    rows = [position[e["id"]] for e in explained]
+    again = explain(
+        contributions,
+        features[rows],
+        [e["details"] for e in explained],
+        audience=record.get("audience", EMPLOYEE),
+    )
+    explanation_match = again == [e["explanation"] for e in explained]
+    if not explanation_match:
+        notes.append("a recomputed explanation differs from the one served")
     return ReplayResult(
         request_id=record["request_id"],
         model_version=record["model"]["version"],
         scores_match=bool(np.array_equal(scores, logged)),
         max_score_difference=difference,
         order_match=replayed == served,
+        explanation_match=explanation_match,
         membership_unchanged=unchanged,
         served=served,
         replayed=replayed,

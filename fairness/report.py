@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from data.schemas import InteractionType
 from data.storage.tables import EmployeeRow, InteractionRow, OpportunityRow, OversightEventRow
-from fairness.audit_log import AuditLog
+from fairness.audit_log import AuditLog, decode_matrix
 from fairness.demographics import ATTRIBUTES, categories
 from fairness.exposure import ExposureReport, group_exposure
 from fairness.metrics import (
@@ -38,6 +38,8 @@ from fairness.metrics import (
     selection_impact,
     shown_quality_gap,
 )
+from training.global_view import global_view
+from training.ranker import LambdaRanker
 
 INTERSECTION = ("gender", "race_ethnicity")
 UNKNOWN = "unknown"
@@ -53,6 +55,7 @@ class FairnessReport:
     interventions: dict[str, Any] = field(default_factory=dict)
     oversight: list[dict[str, Any]] = field(default_factory=list)
     breaches: list[str] = field(default_factory=list)
+    models: dict[str, Any] = field(default_factory=dict)  # per direction: the global view
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -65,6 +68,7 @@ class FairnessReport:
             "trend": self.trend,
             "interventions": self.interventions,
             "oversight": self.oversight,
+            "models": self.models,
         }
 
 
@@ -96,7 +100,10 @@ def build_report(
     end: dt.datetime | None = None,
     *,
     focus: str = "gender",
+    models: dict[str, tuple[str, LambdaRanker]] | None = None,
 ) -> FairnessReport:
+    """`models`: direction -> (version, ranker) whose global view to include, computed on the
+    feature rows the window's served rankings logged."""
     report = FairnessReport(
         window={
             "from": start.isoformat() if start else None,
@@ -115,6 +122,11 @@ def build_report(
     _lead_decisions(report, session, start, end)
     _employee_side(report, session, matches, known, focus)
     _oversight(report, session, start, end)
+    for direction, (version, ranker) in (models or {}).items():
+        served = lists if direction == "opportunity" else matches
+        sample = [decode_matrix(r["features"]) for r in served[-500:] if r.get("features")]
+        rows = np.vstack(sample) if sample else None
+        report.models[direction] = {"version": version, **global_view(ranker, rows)}
     return report
 
 

@@ -271,6 +271,30 @@ def render_html(report: FairnessReport) -> str:
                 f"<td>{html.escape(event['reason'])}</td></tr>"
             )
         parts.append("</table>")
+    for direction, view in report.models.items():
+        top = view["importance"][:8]
+        parts += [
+            f"<h2>The {direction} ranker: {html.escape(view['version'])}</h2>",
+            "<p class=note>Importance: share of the model's total gain. Partial dependence: "
+            f"the mean score over {view['rows']} served feature rows with one feature set to "
+            "each value, everything else as served.</p><div class=charts>",
+            _bars(
+                "Feature importance (gain share)",
+                [t["feature"] for t in top],
+                {"gain share": [t["share"] for t in top]},
+                ylabel="share",
+            ),
+        ]
+        for curve in view["partial_dependence"]:
+            parts.append(
+                _lines(
+                    f"Partial dependence: {curve['feature']}",
+                    [f"{g:.2g}" for g in curve["grid"]],
+                    {"mean score": curve["mean_score"]},
+                    ylabel="mean score",
+                )
+            )
+        parts.append("</div>")
     parts.append(
         "<h2>All figures (JSON)</h2><details><summary>show</summary><pre>"
         f"{html.escape(json.dumps(data, indent=1))}</pre></details></body></html>"

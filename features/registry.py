@@ -16,8 +16,11 @@ from dataclasses import dataclass
 class Feature:
     name: str
     meaning: str
-    template: str
+    template: str  # to the employee, about their match
     monotone: int = 0
+    # To the lead, about a masked candidate: only skills, level and availability may be spoken
+    # of (None: the feature is never put into words for a lead; its weight is "other factors").
+    lead_template: str | None = None
 
 
 FEATURES: tuple[Feature, ...] = (
@@ -26,36 +29,42 @@ FEATURES: tuple[Feature, ...] = (
         "share of required skills held, each credited min(level held / level asked, 1)",
         "You have {matched} of {required} required skills{matched_names}",
         +1,
+        lead_template="Has {matched} of {required} required skills{matched_names}",
     ),
     Feature(
         "required_missing",
         "number of required skills not held at any level",
         "{missing_count} required skill(s) missing{missing_names}",
         -1,
+        lead_template="{missing_count} required skill(s) missing{missing_names}",
     ),
     Feature(
         "preferred_coverage",
         "share of preferred skills held, level-aware like required_coverage",
         "You have {preferred_matched} of {preferred} preferred skills",
         +1,
+        lead_template="Has {preferred_matched} of {preferred} preferred skills",
     ),
     Feature(
         "embedding_similarity",
         "cosine similarity of the composed profile and opportunity vectors",
         "Your skills and interests resemble what it asks for (similarity {value:.2f})",
         +1,
+        lead_template="Skills resemble what the opportunity asks for (similarity {value:.2f})",
     ),
     Feature(
         "level_surplus",
         "mean levels above the asked level over the required skills held",
         "On the required skills you hold you are {value:+.1f} levels from what is asked",
         +1,
+        lead_template="On the required skills held: {value:+.1f} levels from what is asked",
     ),
     Feature(
         "worst_level_deficit",
         "largest shortfall (levels) on any required skill, a missing skill counting its full level",
         "Largest gap on a required skill: {value:.0f} level(s)",
         -1,
+        lead_template="Largest gap on a required skill: {value:.0f} level(s)",
     ),
     Feature(
         "interest_alignment",
@@ -74,18 +83,21 @@ FEATURES: tuple[Feature, ...] = (
         "free hours per week minus hours asked (0 for roles, which replace the current job)",
         "Needs {hours:g} h/week; you have {availability:g}",
         +1,
+        lead_template="Needs {hours:g} h/week; has {availability:g} free",
     ),
     Feature(
         "level_outside_band",
         "job levels outside [level_min, level_max] (0 inside the band)",
         "Your level is {value:.0f} outside the level range asked",
         -1,
+        lead_template="Level is {value:.0f} outside the range asked",
     ),
     Feature(
         "level_position",
         "where the person's level sits in the band, 0 at level_min to 1 at level_max",
         "Your level sits at {value:.0%} of the asked range",
         0,
+        lead_template="Level sits at {value:.0%} of the asked range",
     ),
     Feature(
         "location_match",
@@ -128,6 +140,7 @@ FEATURES: tuple[Feature, ...] = (
         "mentorships: mean of (mentor's level - mentee's level) over the skills on offer",
         "The mentor is {value:+.1f} levels ahead of you on the skills offered",
         +1,
+        lead_template="You are {value:+.1f} levels ahead of the candidate on the skills offered",
     ),
     Feature(
         "mentee_interest_in_offered",

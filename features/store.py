@@ -59,26 +59,34 @@ def _offset_hours(timezone: str, when: dt.date) -> float:
     return 0.0 if offset is None else offset.total_seconds() / 3600
 
 
-def composed_vectors(
+def _leveled(skills: dict[str, int], skill_labels: Callable[[str], str]) -> list[LeveledSkill]:
+    return [LeveledSkill(skill_labels(s), level) for s, level in skills.items()]
+
+
+def person_vectors_of(
     people: Sequence[PersonInputs],
+    embed: Callable[[Sequence[str]], np.ndarray],
+    skill_labels: Callable[[str], str],
+    dim: int,
+) -> np.ndarray:
+    """The same composed vectors retrieval uses (features.composition), from feature inputs."""
+    texts = [EmployeeText(_leveled(p.skills, skill_labels), list(p.interests)) for p in people]
+    return compose_employees(texts, embed, dim)
+
+
+def opportunity_vectors_of(
     opportunities: Sequence[OpportunityInputs],
     embed: Callable[[Sequence[str]], np.ndarray],
     skill_labels: Callable[[str], str],
-) -> tuple[np.ndarray, np.ndarray]:
-    """The same composed vectors retrieval uses (features.composition), from feature inputs."""
-    dim = int(embed(["dimension"]).shape[1])
-
-    def leveled(skills: dict[str, int]) -> list[LeveledSkill]:
-        return [LeveledSkill(skill_labels(s), level) for s, level in skills.items()]
-
-    person_texts = [EmployeeText(leveled(p.skills), list(p.interests)) for p in people]
-    opportunity_texts = [
-        OpportunityText(o.title, leveled(o.required), leveled(o.preferred)) for o in opportunities
+    dim: int,
+) -> np.ndarray:
+    texts = [
+        OpportunityText(
+            o.title, _leveled(o.required, skill_labels), _leveled(o.preferred, skill_labels)
+        )
+        for o in opportunities
     ]
-    return (
-        compose_employees(person_texts, embed, dim),
-        compose_opportunities(opportunity_texts, embed, dim),
-    )
+    return compose_opportunities(texts, embed, dim)
 
 
 class _Codes:
@@ -111,9 +119,13 @@ class FeatureStore:
         self._build_people(people, reference_date)
         self._build_opportunities(opportunities)
         if person_vectors is None or opportunity_vectors is None:
-            person_vectors, opportunity_vectors = composed_vectors(
-                people, opportunities, embed, skill_labels
-            )
+            dim = int(embed(["dimension"]).shape[1])
+            if person_vectors is None:
+                person_vectors = person_vectors_of(people, embed, skill_labels, dim)
+            if opportunity_vectors is None:
+                opportunity_vectors = opportunity_vectors_of(
+                    opportunities, embed, skill_labels, dim
+                )
         self.person_vectors = np.ascontiguousarray(person_vectors, dtype=np.float32)
         self.opportunity_vectors = np.ascontiguousarray(opportunity_vectors, dtype=np.float32)
         self._build_text_vectors(people, opportunities, embed, skill_labels)

@@ -89,13 +89,15 @@ def score_matches(
         r.id: r for r in session.scalars(select(OpportunityRow).where(OpportunityRow.id.in_(ids)))
     }
     opportunities = [rows[i] for i in ids]
-    owners = _employees_by_external_id(
+    owners = employees_by_external_id(
         session, {o.owner_external_id for o in opportunities} - {employee.external_id}
     )
     people = [employee, *owners]
     store = _feature_store(session, matcher, people, opportunities, now)
     features = store.compute(
-        np.zeros(len(opportunities), dtype=np.int64), np.arange(len(opportunities)), _now(now)
+        np.zeros(len(opportunities), dtype=np.int64),
+        np.arange(len(opportunities)),
+        as_of_seconds(now),
     )
     return _scored(scorer, retrieval, opportunities, features)
 
@@ -115,12 +117,12 @@ def score_candidates(
     ids = [h.row_id for h in retrieval.hits]
     rows = {r.id: r for r in session.scalars(select(EmployeeRow).where(EmployeeRow.id.in_(ids)))}
     candidates = [rows[i] for i in ids]
-    owner = _employees_by_external_id(
+    owner = employees_by_external_id(
         session, {opportunity.owner_external_id} - {c.external_id for c in candidates}
     )
     store = _feature_store(session, matcher, [*candidates, *owner], [opportunity], now)
     features = store.compute(
-        np.arange(len(candidates)), np.zeros(len(candidates), dtype=np.int64), _now(now)
+        np.arange(len(candidates)), np.zeros(len(candidates), dtype=np.int64), as_of_seconds(now)
     )
     return _scored(scorer, retrieval, candidates, features)
 
@@ -141,14 +143,14 @@ def _empty(report: MaskReport) -> Scored:
     return Scored([], nothing, np.zeros((0, len(FEATURE_NAMES)), np.float32), nothing, report)
 
 
-def _employees_by_external_id(session: Session, external_ids: set[str]) -> list[EmployeeRow]:
+def employees_by_external_id(session: Session, external_ids: set[str]) -> list[EmployeeRow]:
     if not external_ids:
         return []
     query = select(EmployeeRow).where(EmployeeRow.external_id.in_(sorted(external_ids)))
     return list(session.scalars(query))
 
 
-def _now(now: dt.datetime) -> int:
+def as_of_seconds(now: dt.datetime) -> int:
     return epoch_seconds(now) + 1  # history strictly before this second: all logged so far
 
 
@@ -165,14 +167,14 @@ def _feature_store(
         [opportunity_inputs_from_row(o) for o in opportunities],
         embed=matcher.cache.vectors,
         skill_labels=labels.__getitem__,
-        events=_history(session, people, opportunities),
+        events=history_events(session, people, opportunities),
         reference_date=now.date(),
         person_vectors=matcher.employee_vectors([p.id for p in people]),
         opportunity_vectors=matcher.opportunity_vectors([o.id for o in opportunities]),
     )
 
 
-def _history(
+def history_events(
     session: Session, people: Sequence[EmployeeRow], opportunities: Sequence[OpportunityRow]
 ) -> list[object]:
     """The log rows the history features count: people's acceptances and completions, and

@@ -34,22 +34,34 @@ def skill_overlap(employee: EmployeeRow, opportunity: OpportunityRow) -> dict[st
 
 
 def _explanation(
-    hit: RankedHit, employee: EmployeeRow, opportunity: OpportunityRow
+    hit: RankedHit,
+    employee: EmployeeRow,
+    opportunity: OpportunityRow,
+    model: dict[str, Any],
 ) -> dict[str, Any]:
-    return {**skill_overlap(employee, opportunity), "similarity": round(hit.similarity, 6)}
+    """The model's reasons and exact contributions, plus the skills view. Scores and
+    contributions are not rounded: base_value + sum(contributions) == score."""
+    return {
+        **model,
+        **skill_overlap(employee, opportunity),
+        "similarity": hit.similarity,
+    }
 
 
 def opportunity_items(
-    employee: EmployeeRow, hits: list[RankedHit], rows: dict[int, OpportunityRow]
+    employee: EmployeeRow,
+    hits: list[RankedHit],
+    rows: dict[int, OpportunityRow],
+    explanations: list[dict[str, Any]],
 ) -> list[dict[str, Any]]:
     return [
         {
             "opportunity": opportunity_document(rows[hit.row_id]),
-            "score": round(hit.score, 6),
+            "score": hit.score,
             "rank": rank,
-            "explanation": _explanation(hit, employee, rows[hit.row_id]),
+            "explanation": _explanation(hit, employee, rows[hit.row_id], model),
         }
-        for rank, hit in enumerate(hits, start=1)
+        for rank, (hit, model) in enumerate(zip(hits, explanations, strict=True), start=1)
     ]
 
 
@@ -60,13 +72,13 @@ def candidate_handle(key: bytes, employee_external_id: str) -> str:
 
 
 def masked_candidate(employee: EmployeeRow, key: bytes, *, reveal_id: bool) -> dict[str, Any]:
-    """What a lead sees: skills, level and availability; no name, contact, title or department."""
+    """What a lead sees: skills, level and availability. No name, contact, title, department,
+    and no free text (interests, aspirations, bio can carry names and pronouns)."""
     profile = employee_profile(employee)
     candidate = {
         "handle": candidate_handle(key, employee.external_id),
         "level": profile["level"],
         "skills": profile["skills"],
-        "interests": profile["interests"],
         "availability_hours_per_week": profile["availability_hours_per_week"],
         "open_to": profile["open_to"],
     }
@@ -80,17 +92,18 @@ def candidate_items(
     hits: list[RankedHit],
     rows: dict[int, EmployeeRow],
     key: bytes,
+    explanations: list[dict[str, Any]],
     *,
     reveal_ids: bool,
 ) -> list[dict[str, Any]]:
     return [
         {
             "candidate": masked_candidate(rows[hit.row_id], key, reveal_id=reveal_ids),
-            "score": round(hit.score, 6),
+            "score": hit.score,
             "rank": rank,
-            "explanation": _explanation(hit, rows[hit.row_id], opportunity),
+            "explanation": _explanation(hit, rows[hit.row_id], opportunity, model),
         }
-        for rank, hit in enumerate(hits, start=1)
+        for rank, (hit, model) in enumerate(zip(hits, explanations, strict=True), start=1)
     ]
 
 

@@ -9,7 +9,7 @@ intervention (re-ranker moves, pins, hides).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,12 +17,14 @@ from fairness.audit_log import AuditLog, encode_matrix
 from fairness.policy import Override, PolicySettings
 from fairness.rerank import Membership, ServedOrder, serve_order
 from features.registry import registry_hash
+from matching.explain import Contributions, explain
 from matching.pipeline import RankedHit, Scored
 
 
 @dataclass(frozen=True, slots=True)
 class Served:
     page: list[RankedHit]
+    explanations: list[dict[str, Any]]  # one per page item, same order
     order: ServedOrder
     record: dict[str, Any]
     seq: int
@@ -40,6 +42,9 @@ def serve(
     model: dict[str, str],
     settings: PolicySettings,
     limit: int,
+    contributions: Contributions,
+    details: Callable[[int], dict[str, Any]],
+    audience: str,
     membership: Membership | None = None,
     overrides: Sequence[Override] = (),
     key: bytes = b"",
@@ -57,6 +62,11 @@ def serve(
         key=key,
     )
     after = {int(i): rank for rank, i in enumerate(order.order.tolist(), start=1)}
+    page_rows = order.order[:limit].tolist()
+    page_details = [details(i) for i in page_rows]
+    explanations = explain(
+        contributions, scored.features[page_rows], page_details, audience=audience
+    )
     record = {
         "request_id": request_id,
         "served_at": (now or dt.datetime.now(dt.UTC)).isoformat(),
@@ -78,10 +88,15 @@ def serve(
             for i in range(len(ids))
         ],
         "features": encode_matrix(scored.features),
+        "audience": audience,
+        # What the page's explanations were built from and what they said (replay checks it).
+        "explained": [
+            {"id": ids[i], "details": d, "explanation": e}
+            for i, d, e in zip(page_rows, page_details, explanations, strict=True)
+        ],
         "moves": order.moves,
         "overrides": order.overrides,
         "retrieval": scored.report.as_dict(),
     }
     appended = audit.append(record)
-    page = scored.hits(order.order[:limit].tolist())
-    return Served(page, order, record, appended.seq)
+    return Served(scored.hits(page_rows), explanations, order, record, appended.seq)

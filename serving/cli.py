@@ -487,14 +487,19 @@ def audit_report(
     from fairness.audit_log import AuditLog
     from fairness.report import build_report
     from fairness.report_html import render_html
+    from training.live import LiveRankers
+    from training.registry import ModelRegistry
 
     settings = Settings()
     first = start.replace(tzinfo=dt.UTC) if start else None
     after_last = end.replace(tzinfo=dt.UTC) + dt.timedelta(days=1) if end else None
     with _database(settings) as sessions, sessions() as session:
         audit = AuditLog(sessions, settings.var_dir / "audit" / "head.json")
+        rankers = LiveRankers(ModelRegistry(settings.var_dir / "models", sessions))
+        rankers.refresh()
+        models = {d: (m["version"], rankers.get(d).ranker) for d, m in rankers.describe().items()}
         with console.status("computing the fairness report"):
-            report = build_report(session, audit, first, after_last)
+            report = build_report(session, audit, first, after_last, models=models)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(render_html(report))
     out.with_suffix(".json").write_text(json.dumps(report.as_dict(), indent=1) + "\n")

@@ -33,6 +33,10 @@ class LiveModel:
     def predict(self, features: np.ndarray) -> np.ndarray:
         return self.ranker.predict(features)
 
+    def contributions(self, features: np.ndarray) -> np.ndarray:
+        """TreeSHAP per feature, base value last; each row sums to `predict`."""
+        return self.ranker.contributions(features)
+
     def describe(self) -> dict[str, str]:
         return {"version": self.version, "source": self.source}
 

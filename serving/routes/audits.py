@@ -144,7 +144,11 @@ def replay_ranking(
     if record["direction"] == "opportunity":
         membership = lambda attribute: demographics.column(session, ids, attribute)  # noqa: E731
     return replay(
-        record, scorer=ranker.predict, membership=membership, key=state.pseudonym_key
+        record,
+        scorer=ranker.predict,
+        contributions=ranker.contributions,
+        membership=membership,
+        key=state.pseudonym_key,
     ).as_dict()
 
 
@@ -160,7 +164,9 @@ def report(
     user.require(Role.HR, Role.ADMIN)
     from fairness.report import build_report
 
-    return build_report(session, state.audit, *_window(start, end)).as_dict()
+    return build_report(
+        session, state.audit, *_window(start, end), models=_live_models(state)
+    ).as_dict()
 
 
 @router.get("/report.html", response_class=HTMLResponse)
@@ -176,7 +182,14 @@ def report_html(
     from fairness.report import build_report
     from fairness.report_html import render_html
 
-    return HTMLResponse(render_html(build_report(session, state.audit, *_window(start, end))))
+    report = build_report(session, state.audit, *_window(start, end), models=_live_models(state))
+    return HTMLResponse(render_html(report))
+
+
+def _live_models(state: StateDep) -> dict[str, tuple[str, Any]]:
+    return {
+        d: (m["version"], state.rankers.get(d).ranker) for d, m in state.rankers.describe().items()
+    }
 
 
 def _midnight(day: dt.date) -> dt.datetime:

@@ -7,16 +7,20 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Request
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from data.importing import import_employees
 from data.schemas import EmployeeIn, OpportunityKind, Role
 from data.storage.employees import employee_profile, get_employee, list_employees
+from data.storage.opportunities import get_opportunity
 from data.storage.tables import EmployeeRow
 from fairness.policy import load_policy
+from matching.explain import EMPLOYEE, pair_details
 from matching.pipeline import score_matches
 from matching.results import opportunity_items
 from matching.serve import serve
+from matching.whatif import what_if
 from serving.auth import Principal
 from serving.deps import CurrentUser, SessionDep, StateDep, after_commit, live_model
 from serving.errors import Forbidden, InvalidField, NotFound
@@ -126,13 +130,94 @@ def matches(
         model=model.describe(),
         settings=load_policy(session, kind.value),
         limit=limit,
+        contributions=model.contributions,
+        details=lambda i: pair_details(employee, scored.items[i], scored.features[i]),
+        audience=EMPLOYEE,
         now=now,
     )
     rows = {row.id: row for row in scored.items}
     return {
-        "items": opportunity_items(employee, served.page, rows),
+        "items": opportunity_items(employee, served.page, rows, served.explanations),
         "model": model.describe(),
         "ranking": {"policy": served.order.policy["name"]},
         "retrieval": {**scored.report.as_dict(), "ranked": len(scored.items)},
         "request_id": request_id,
     }
+
+
+@router.get("/{external_id}/matches/{opportunity_id}/what-if")
+def what_if_for_match(
+    state: StateDep,
+    session: SessionDep,
+    user: CurrentUser,
+    external_id: str,
+    opportunity_id: str,
+) -> dict[str, Any]:
+    """Which one skill added, or one level raised, would move this opportunity up the most,
+    rescored by the live model; and where to correct the profile."""
+    _self_or_admin(user, external_id)
+    employee = _load(session, external_id)
+    opportunity = get_opportunity(session, opportunity_id)
+    if opportunity is None:
+        raise NotFound(f"no opportunity {opportunity_id!r}")
+    state.matcher.ensure_employee(employee)
+    model = live_model(state, "employee")
+    now = dt.datetime.now(dt.UTC)
+    scored = score_matches(session, state.matcher, model, employee, kind=opportunity.kind, now=now)
+    result = what_if(session, state.matcher, model, employee, opportunity, scored, now=now)
+    if result is None:
+        raise NotFound(
+            f"{opportunity_id!r} is not among your current matches (not eligible, or not among "
+            "the most similar opportunities of its kind)"
+        )
+    result["model"] = model.describe()
+    result["correct_profile"] = {
+        "method": "PUT",
+        "path": f"/api/v1/employees/{external_id}/skills/{{skill_id}}",
+        "body": {"level": "1..5"},
+    }
+    return result
+
+
+class SkillLevelIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    level: int = Field(ge=1, le=5, description="1 (aware) … 5 (expert)")
+
+
+@router.put("/{external_id}/skills/{skill_id}")
+def set_skill_level(
+    state: StateDep,
+    session: SessionDep,
+    user: CurrentUser,
+    external_id: str,
+    skill_id: str,
+    body: SkillLevelIn,
+) -> dict[str, Any]:
+    """Add a skill to my profile or correct its level (from a match card); matchable at once."""
+    _self_or_admin(user, external_id)
+    profile = employee_profile(_load(session, external_id))
+    skills = [s for s in profile["skills"] if s["skill_id"] != skill_id]
+    skills.append({"skill_id": skill_id, "level": body.level})
+    _store_profile(state, session, {**profile, "skills": skills})
+    return employee_profile(_load(session, external_id))
+
+
+@router.delete("/{external_id}/skills/{skill_id}")
+def remove_skill(
+    state: StateDep, session: SessionDep, user: CurrentUser, external_id: str, skill_id: str
+) -> dict[str, Any]:
+    _self_or_admin(user, external_id)
+    profile = employee_profile(_load(session, external_id))
+    skills = [s for s in profile["skills"] if s["skill_id"] != skill_id]
+    if len(skills) == len(profile["skills"]):
+        raise NotFound(f"{external_id!r} has no skill {skill_id!r}")
+    _store_profile(state, session, {**profile, "skills": skills})
+    return employee_profile(_load(session, external_id))
+
+
+def _store_profile(state: StateDep, session: SessionDep, profile: dict[str, Any]) -> None:
+    for skill in profile["skills"]:
+        skill.pop("name", None)  # the id decides; a label would be normalised again
+    import_employees(session, [(1, profile)], state.skill_resolver())
+    after_commit(session, lambda: _reindex(state, [profile["external_id"]]))

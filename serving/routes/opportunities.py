@@ -23,6 +23,7 @@ from fairness.policy import (
     load_policy,
     revoke_override,
 )
+from matching.explain import LEAD, pair_details
 from matching.pipeline import score_candidates
 from matching.results import (
     candidate_handle,
@@ -176,6 +177,9 @@ def candidates(
         model=model.describe(),
         settings=load_policy(session, opportunity.kind),
         limit=limit,
+        contributions=model.contributions,
+        details=lambda i: pair_details(scored.items[i], opportunity, scored.features[i]),
+        audience=LEAD,
         # Protected attributes are joined here for the re-ranker only; they leave no trace in
         # the response (no per-item moves) and only a keyed digest in the audit log.
         membership=lambda attribute: demographics.column(session, ids, attribute),
@@ -190,6 +194,7 @@ def candidates(
         served.page,
         rows,
         state.pseudonym_key,
+        served.explanations,
         reveal_ids=user.role is Role.ADMIN,
     )
     for item, hit in zip(items, served.page, strict=True):

@@ -68,7 +68,7 @@ def test_a_lead_sees_a_re_ranked_list_that_names_no_group_and_it_is_logged(
     assert not any(word in str(record["items"]).lower() for word in ("female", "male"))
     shown = [i for i in record["items"] if i["after"] is not None]
     served = sorted(shown, key=lambda i: i["after"])[:10]
-    assert [round(i["score"], 6) for i in served] == [item["score"] for item in body["items"]]
+    assert [i["score"] for i in served] == [item["score"] for item in body["items"]]
     # Leads cannot read the audit log.
     assert (
         client.get(
@@ -188,9 +188,16 @@ def test_the_report_shows_lead_decisions_and_served_lists_as_json_and_html(
     decisions = report["lead_decisions"]
     assert decisions["applications"] > 0 and decisions["shortlisted"]["gender"]["categories"]
     assert report["interventions"]["rankings"] == 2
+    # HR's global view of the live candidate model, on the feature rows those lists logged.
+    view = report["models"]["opportunity"]
+    shares = [f["share"] for f in view["importance"]]
+    assert shares == sorted(shares, reverse=True) and sum(shares) == pytest.approx(1.0)
+    curve = view["partial_dependence"][0]
+    assert curve["feature"] == view["importance"][0]["feature"] and view["rows"] > 0
+    assert len(curve["grid"]) == len(curve["mean_score"]) >= 2
     page = client.get("/api/v1/audits/report.html", headers=company["hr"])
     assert page.status_code == 200 and page.text.count("<svg") >= 3
-    assert "four-fifths" in page.text
+    assert "four-fifths" in page.text and "Partial dependence" in page.text
     assert (
         client.get(
             "/api/v1/audits/report?from=2026-11-02&to=2026-11-01", headers=company["hr"]

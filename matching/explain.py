@@ -1,0 +1,123 @@
+"""Why a match scored what it did, in sentences that are true to the model.
+
+LightGBM's TreeSHAP contributions (`pred_contrib=True`) split each score exactly into a base
+value plus one signed amount per feature. The strongest positive and negative amounts become
+the reasons, each written from its feature's template (features/registry.py) with the pair's
+details: which skills are held and missing, hours asked and free, and so on. Only the page that
+is returned is explained (TreeSHAP costs far more than scoring).
+
+A lead reads about a masked candidate: only features with a lead template (skills, level,
+availability) are put into words or listed; the rest of the score is one "other factors"
+amount, so base value + contributions still add up to the score.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from data.storage.tables import EmployeeRow, OpportunityRow
+from features.registry import BY_NAME, FEATURE_NAMES
+
+EMPLOYEE, LEAD = "employee", "lead"
+OTHER = "other_factors"
+POSITIVE_REASONS, NEGATIVE_REASONS = 3, 2
+NAMES_SHOWN = 4  # skill names listed in one sentence before "and N more"
+NEGLIGIBLE = 1e-6
+
+Contributions = Callable[[np.ndarray], np.ndarray]
+
+
+def _names(labels: Sequence[str]) -> str:
+    if not labels:
+        return ""
+    shown = ", ".join(labels[:NAMES_SHOWN])
+    more = len(labels) - NAMES_SHOWN
+    return f": {shown}" + (f" and {more} more" if more > 0 else "")
+
+
+def pair_details(
+    employee: EmployeeRow, opportunity: OpportunityRow, row: np.ndarray
+) -> dict[str, Any]:
+    """What the templates may say about one pair (skills, hours, level; no identity)."""
+    have = {s.skill_id: s.level for s in employee.skills}
+    required = [s for s in opportunity.skills if s.required]
+    preferred = [s for s in opportunity.skills if not s.required]
+    matched = [s.skill.label for s in required if s.skill_id in have]
+    missing = [s.skill.label for s in required if s.skill_id not in have]
+    popularity = float(row[FEATURE_NAMES.index("opportunity_popularity")])
+    remote = float(row[FEATURE_NAMES.index("location_match")]) > 0
+    return {
+        "matched": len(matched),
+        "required": len(required),
+        "matched_names": _names(matched),
+        "missing_count": len(missing),
+        "missing_names": _names(missing),
+        "preferred_matched": sum(s.skill_id in have for s in preferred),
+        "preferred": len(preferred),
+        "hours": float(opportunity.hours_per_week),
+        "availability": float(employee.availability_hours_per_week),
+        "location_text": "remote or in your location" if remote else "on site elsewhere",
+        "applications": round(math.expm1(popularity)),
+    }
+
+
+def sentence(feature: str, value: float, details: dict[str, Any], audience: str) -> str | None:
+    spec = BY_NAME[feature]
+    template = spec.template if audience == EMPLOYEE else spec.lead_template
+    if template is None:
+        return None
+    return template.format(value=value, **details)
+
+
+def explain_rows(
+    contributions: np.ndarray,
+    features: np.ndarray,
+    details: Sequence[dict[str, Any]],
+    *,
+    audience: str,
+) -> list[dict[str, Any]]:
+    """One explanation per row from precomputed contributions (n x (features + 1), base last)."""
+    out = []
+    for contribution, row, detail in zip(contributions, features, details, strict=True):
+        out.append(_explanation(contribution, row, detail, audience))
+    return out
+
+
+def explain(
+    contributions_of: Contributions,
+    features: np.ndarray,
+    details: Sequence[dict[str, Any]],
+    *,
+    audience: str,
+) -> list[dict[str, Any]]:
+    if not len(features):
+        return []
+    return explain_rows(contributions_of(features), features, details, audience=audience)
+
+
+def _explanation(
+    contribution: np.ndarray, row: np.ndarray, details: dict[str, Any], audience: str
+) -> dict[str, Any]:
+    base = float(contribution[-1])
+    spoken = {
+        name: float(c)
+        for name, c in zip(FEATURE_NAMES, contribution[:-1], strict=True)
+        if audience == EMPLOYEE or BY_NAME[name].lead_template is not None
+    }
+    listed = dict(spoken)
+    if audience == LEAD:
+        listed[OTHER] = float(contribution[:-1].sum()) - sum(spoken.values())
+    ranked = sorted(spoken.items(), key=lambda kv: (-kv[1], kv[0]))
+    positive = [kv for kv in ranked if kv[1] > NEGLIGIBLE][:POSITIVE_REASONS]
+    negative = [kv for kv in reversed(ranked) if kv[1] < -NEGLIGIBLE][:NEGATIVE_REASONS]
+    reasons = []
+    for name, amount in positive + negative:
+        value = float(row[FEATURE_NAMES.index(name)])
+        text = sentence(name, value, details, audience)
+        if text is not None:
+            reasons.append({"feature": name, "text": text, "contribution": amount})
+    return {"reasons": reasons, "base_value": base, "contributions": listed}

@@ -1,0 +1,119 @@
+"""Recourse: which single change to my profile would move this opportunity up the most?
+
+Candidate changes are the opportunity's own skills: add one I lack at the level it asks, or
+raise one I hold by a level. Each changed profile is scored again by the same model over the
+same retrieved opportunities (features recomputed, vector recomposed from the cached skill
+vectors), so the answer is the model's, not a guess: the opportunity's new score and its new
+rank among my current matches. Retrieval itself is kept as it was.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Any
+
+import numpy as np
+from sqlalchemy.orm import Session
+
+from data.storage.tables import EmployeeRow, OpportunityRow
+from features.inputs import PersonInputs, opportunity_inputs_from_row, person_inputs_from_row
+from features.store import FeatureStore
+from matching.engine import MatchEngine
+from matching.pipeline import (
+    Scored,
+    Scorer,
+    as_of_seconds,
+    employees_by_external_id,
+    history_events,
+)
+
+MAX_LEVEL = 5
+
+
+def _edits(
+    person: PersonInputs, opportunity: OpportunityRow
+) -> list[tuple[dict[str, Any], PersonInputs]]:
+    out = []
+    for skill in opportunity.skills:
+        held = person.skills.get(skill.skill_id, 0)
+        if held == 0:
+            level, change = skill.level, "add"
+        elif held < MAX_LEVEL:
+            level, change = held + 1, "raise"
+        else:
+            continue
+        edit = {
+            "change": change,
+            "skill_id": skill.skill_id,
+            "skill_name": skill.skill.label,
+            "from_level": held,
+            "to_level": level,
+            "required": skill.required,
+        }
+        skills = {**person.skills, skill.skill_id: level}
+        out.append((edit, dataclasses.replace(person, skills=skills)))
+    return out
+
+
+def what_if(
+    session: Session,
+    matcher: MatchEngine,
+    scorer: Scorer,
+    employee: EmployeeRow,
+    opportunity: OpportunityRow,
+    scored: Scored,
+    *,
+    now: dt.datetime,
+) -> dict[str, Any] | None:
+    """None when the opportunity is not among the employee's current matches."""
+    ids = scored.ids
+    if opportunity.external_id not in ids:
+        return None
+    target = ids.index(opportunity.external_id)
+    current_rank = int((scored.scores > scored.scores[target]).sum()) + 1
+    owners = employees_by_external_id(
+        session, {o.owner_external_id for o in scored.items} - {employee.external_id}
+    )
+    people_rows = [employee, *owners]
+    jobs = [opportunity_inputs_from_row(o) for o in scored.items]
+    labels = {
+        s.skill_id: s.skill.label for row in (*people_rows, *scored.items) for s in row.skills
+    }
+    events = history_events(session, people_rows, scored.items)
+    others = [person_inputs_from_row(p) for p in owners]
+    opportunity_vectors = matcher.opportunity_vectors([o.id for o in scored.items])
+    results = []
+    for edit, person in _edits(person_inputs_from_row(employee), opportunity):
+        store = FeatureStore(
+            [person, *others],
+            jobs,
+            embed=matcher.cache.vectors,
+            skill_labels=labels.__getitem__,
+            events=events,
+            reference_date=now.date(),
+            opportunity_vectors=opportunity_vectors,
+            # person_vectors left out: the edited profile's vector is recomposed
+        )
+        features = store.compute(
+            np.zeros(len(jobs), dtype=np.int64), np.arange(len(jobs)), as_of_seconds(now)
+        )
+        scores = np.asarray(scorer.predict(features), dtype=np.float64)
+        rank = int((scores > scores[target]).sum()) + 1
+        results.append(
+            {
+                "edit": edit,
+                "score": float(scores[target]),
+                "score_change": float(scores[target] - scored.scores[target]),
+                "rank": rank,
+                "rank_change": current_rank - rank,
+            }
+        )
+    results.sort(key=lambda r: (-r["rank_change"], -r["score_change"], r["edit"]["skill_id"]))
+    return {
+        "opportunity_external_id": opportunity.external_id,
+        "current": {"score": float(scored.scores[target]), "rank": current_rank},
+        "best": results[0] if results else None,
+        "options": results,
+        "note": "rank among your current matches, ordered by the model's score",
+    }
