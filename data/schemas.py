@@ -18,6 +18,9 @@ EXTERNAL_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$"
 SKILL_ID_PATTERN = r"^(esco|custom):[A-Za-z0-9._-]{1,80}$"
 MAX_HOURS_PER_WEEK = 60
 MAX_JOB_LEVEL = 7
+MAX_SKILL_LEVEL = 5
+MAX_COURSE_HOURS = 400.0
+MAX_COURSE_TITLE_LENGTH = 200
 
 ExternalId = Annotated[str, Field(pattern=EXTERNAL_ID_PATTERN, examples=["E00001"])]
 ShortText = Annotated[str, Field(min_length=1, max_length=200)]
@@ -235,4 +238,45 @@ class InteractionIn(ContractModel):
             raise ValueError("an impression needs its position")
         if self.rating is not None and self.type is not InteractionType.COMPLETE:
             raise ValueError("only a 'complete' event carries a rating")
+        return self
+
+
+class CourseFormat(StrEnum):
+    SELF_PACED = "self-paced"
+    WORKSHOP = "workshop"
+    COHORT = "cohort"
+
+
+class CourseSkill(ContractModel):
+    """A skill a course teaches: it starts at `level_from` (0 = none) and reaches `level_to`."""
+
+    skill_id: Annotated[str, Field(pattern=SKILL_ID_PATTERN)]
+    level_from: Annotated[int, Field(ge=0, le=MAX_SKILL_LEVEL - 1)]
+    level_to: Annotated[int, Field(ge=1, le=MAX_SKILL_LEVEL)]
+
+    @model_validator(mode="after")
+    def _moves_up(self) -> Self:
+        if self.level_to <= self.level_from:
+            raise ValueError(
+                f"level_to ({self.level_to}) must be above level_from ({self.level_from})"
+            )
+        return self
+
+
+class CourseIn(ContractModel):
+    """A learning item in the catalog, in the shape `courses.jsonl` holds."""
+
+    external_id: ExternalId
+    title: Annotated[str, Field(min_length=1, max_length=MAX_COURSE_TITLE_LENGTH)]
+    provider: ShortText
+    format: CourseFormat
+    hours: Annotated[float, Field(gt=0, le=MAX_COURSE_HOURS)]
+    url: Annotated[str, Field(pattern=r"^https?://\S+$", max_length=500)] | None = None
+    skills: Annotated[list[CourseSkill], Field(min_length=1, max_length=20)]
+
+    @model_validator(mode="after")
+    def _distinct_skills(self) -> Self:
+        seen = [s.skill_id for s in self.skills]
+        if len(set(seen)) != len(seen):
+            raise ValueError("a course lists each skill at most once")
         return self

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from data.storage.employees import employee_profile
 from data.storage.opportunities import opportunity_document
 from data.storage.tables import EmployeeRow, OpportunityRow
+from matching.learning import SkillGap, learning_for
 from matching.pipeline import RankedHit
 
 
@@ -53,15 +54,25 @@ def opportunity_items(
     hits: list[RankedHit],
     rows: dict[int, OpportunityRow],
     explanations: list[dict[str, Any]],
+    learning: list[list[dict[str, Any]]],
 ) -> list[dict[str, Any]]:
+    """An employee's match cards: the opportunity, the model's reasons, the skills view, the
+    ways to close the gap, and where to ask "what if"."""
     return [
         {
             "opportunity": opportunity_document(rows[hit.row_id]),
             "score": hit.score,
             "rank": rank,
-            "explanation": _explanation(hit, employee, rows[hit.row_id], model),
+            "explanation": {
+                **_explanation(hit, employee, rows[hit.row_id], model),
+                "learning": learn,
+                "what_if": f"/api/v1/employees/{employee.external_id}/matches/"
+                f"{hit.external_id}/what-if",
+            },
         }
-        for rank, (hit, model) in enumerate(zip(hits, explanations, strict=True), start=1)
+        for rank, (hit, model, learn) in enumerate(
+            zip(hits, explanations, learning, strict=True), start=1
+        )
     ]
 
 
@@ -119,3 +130,37 @@ def resolve_candidate(session: Session, key: bytes, reference: str) -> str | Non
         if hmac.compare_digest(candidate_handle(key, external_id), reference):
             return external_id
     return None
+
+
+def skill_gaps(employee: EmployeeRow, opportunity: OpportunityRow) -> list[SkillGap]:
+    """Asked-for skills the person lacks or holds below the asked level, required first."""
+    have = {s.skill_id: s.level for s in employee.skills}
+    asked = sorted(opportunity.skills, key=lambda s: (not s.required, s.position))
+    return [
+        SkillGap(s.skill_id, s.skill.label, have.get(s.skill_id, 0), s.level)
+        for s in asked
+        if have.get(s.skill_id, 0) < s.level
+    ]
+
+
+def learning_for_page(
+    session: Session, employee: EmployeeRow, opportunities: list[OpportunityRow]
+) -> list[list[dict[str, Any]]]:
+    """ "Close the gap" items for each opportunity on a page, from one batched lookup: courses
+    from the catalog and other open gigs or mentorships that build the missing skills."""
+    gaps = [skill_gaps(employee, o) for o in opportunities]
+    distinct = list(dict.fromkeys(g for item in gaps for g in item))
+    found = learning_for(
+        session,
+        distinct,
+        employee_external_id=employee.external_id,
+        exclude_opportunities=[o.external_id for o in opportunities],
+    )
+    by_gap: dict[tuple[str, int, int], list[dict[str, Any]]] = {}
+    for entry in found:
+        key = (entry["skill_id"], entry["level_held"], entry["level_asked"])
+        by_gap.setdefault(key, []).append(entry)
+    return [
+        [e for g in item for e in by_gap.get((g.skill_id, g.level_held, g.level_asked), [])]
+        for item in gaps
+    ]

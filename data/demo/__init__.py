@@ -1,11 +1,12 @@
 """The demo company: a simulated workforce and marketplace history with a known true fit.
 
 company = generate_company(load_packaged_taxonomy(), employees=2000, opportunities=300)
-export_jsonl(company, "var/demo")
+export_jsonl(company, "var/demo")  # company.courses is the course catalog
 """
 
 from data.demo.company import DEFAULT_AS_OF, PERSONAS, DemoCompany, generate_company
 from data.demo.config import BiasConfig, HistoryConfig
+from data.demo.courses import CourseFormat, CourseIn, CourseSkill, generate_courses
 from data.demo.export import export_jsonl
 from data.demo.truth import TrueFit, load_true_fit
 
@@ -13,10 +14,14 @@ __all__ = [
     "DEFAULT_AS_OF",
     "PERSONAS",
     "BiasConfig",
+    "CourseFormat",
+    "CourseIn",
+    "CourseSkill",
     "DemoCompany",
     "HistoryConfig",
     "TrueFit",
     "export_jsonl",
     "generate_company",
+    "generate_courses",
     "load_true_fit",
 ]

@@ -1,4 +1,4 @@
-"""Generate the demo company: people, opportunities, hidden true fit and logged history."""
+"""Generate the demo company: people, opportunities, courses, hidden true fit and logged history."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from data.demo.config import PROTECTED_ATTRIBUTES, BiasConfig, HistoryConfig
+from data.demo.courses import CourseIn, generate_courses
 from data.demo.demographics import attribute_values
 from data.demo.families import build_families
 from data.demo.history import simulate_history
@@ -28,8 +29,9 @@ DEFAULT_AS_OF = dt.date(2026, 6, 1)
 PERSONAS = {"employee": "E00001", "lead": "E00002", "hr": "E00003"}
 UNKNOWN = "unknown"
 # One independent random stream per phase: changing how one phase draws (or the bias settings)
-# leaves the others' draws untouched.
-_STREAMS = ("people", "opportunities", "truth", "sessions", "decisions")
+# leaves the others' draws untouched. New phases go at the end: SeedSequence.spawn numbers its
+# children, so appending one keeps every earlier stream (and so the earlier outputs) as it was.
+_STREAMS = ("people", "opportunities", "truth", "sessions", "decisions", "courses")
 
 Progress = Callable[[str, int, int], None]
 
@@ -49,6 +51,8 @@ class DemoCompany:
     history: HistoryConfig
     taxonomy_version: str = ""
     personas: dict[str, str] = field(default_factory=lambda: dict(PERSONAS))
+    # Learning items that close the gaps the opportunities open (see courses.py).
+    courses: list[CourseIn] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)  # seconds per phase, not exported
 
     def fit_of(self, employee_id: str, opportunity_id: str) -> float:
@@ -101,6 +105,10 @@ class DemoCompany:
                 "expected_accept_ratio": round(self.bias.expected_accept_ratio, 4),
             },
             "personas": dict(self.personas),
+            "courses": {
+                "total": len(self.courses),
+                "by_format": dict(sorted(Counter(c.format.value for c in self.courses).items())),
+            },
         }
 
 
@@ -150,6 +158,8 @@ def generate_company(
         progress=progress,
     )
     lap("opportunities")
+    courses = generate_courses(rng["courses"], taxonomy, catalogue.opportunities)
+    lap("courses")
     space = build_skill_space(
         workforce.employees, catalogue.opportunities, workforce.interest_skill_ids
     )
@@ -189,5 +199,6 @@ def generate_company(
         bias=bias,
         history=history,
         taxonomy_version=taxonomy.version,
+        courses=courses,
         timings=timings,
     )

@@ -14,6 +14,7 @@ from data.demo.company import DemoCompany
 EMPLOYEES_FILE = "employees.jsonl"
 OPPORTUNITIES_FILE = "opportunities.jsonl"
 INTERACTIONS_FILE = "interactions.jsonl"
+COURSES_FILE = "courses.jsonl"
 TRUE_FIT_FILE = "true_fit.npz"
 MANIFEST_FILE = "manifest.json"
 FORMAT_VERSION = 1
@@ -35,6 +36,10 @@ def export_jsonl(company: DemoCompany, directory: str | Path) -> dict[str, Path]
 
     Records are written as the API would accept them (no None fields, keys sorted). The manifest
     holds only what determines the content (no wall-clock time), so exports compare byte-wise.
+
+    The course catalog goes to `directory / COURSES_FILE` and is listed in the manifest's
+    `files`; the returned mapping keeps the v1 keys (the contract files, the true fit and the
+    manifest) that callers already rely on.
     """
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
@@ -48,6 +53,8 @@ def export_jsonl(company: DemoCompany, directory: str | Path) -> dict[str, Path]
     _write_jsonl(paths["employees"], company.employees)
     _write_jsonl(paths["opportunities"], company.opportunities)
     _write_jsonl(paths["interactions"], company.interactions)
+    courses_path = directory / COURSES_FILE
+    _write_jsonl(courses_path, company.courses)
     company.save_true_fit(paths["true_fit"])
     summary = company.summary()
     manifest = {
@@ -63,10 +70,14 @@ def export_jsonl(company: DemoCompany, directory: str | Path) -> dict[str, Path]
         },
         "opportunities": summary["opportunities"],
         "interactions": summary["interactions"],
+        "courses": summary["courses"],
         "bias": asdict(company.bias),
         "history": asdict(company.history),
         "personas": company.personas,
-        "files": {name: path.name for name, path in paths.items() if name != "manifest"},
+        "files": {
+            **{name: path.name for name, path in paths.items() if name != "manifest"},
+            "courses": courses_path.name,
+        },
     }
     paths["manifest"].write_text(
         json.dumps(manifest, sort_keys=True, indent=2, ensure_ascii=False) + "\n",

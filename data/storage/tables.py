@@ -244,3 +244,43 @@ class OversightEventRow(Base):
     opportunity_external_id: Mapped[str | None] = mapped_column(String(64))
     reason: Mapped[str] = mapped_column(Text, default="")
     details: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class CourseRow(Base):
+    """A learning item (self-paced course, workshop, cohort programme) and the skills it teaches."""
+
+    __tablename__ = "courses"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    external_id: Mapped[str] = mapped_column(String(64), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    provider: Mapped[str] = mapped_column(String(200))
+    format: Mapped[str] = mapped_column(String(20))  # self-paced | workshop | cohort
+    hours: Mapped[float] = mapped_column(Float)
+    url: Mapped[str | None] = mapped_column(String(500))
+
+    skills: Mapped[list[CourseSkillRow]] = relationship(
+        cascade="all, delete-orphan", order_by="CourseSkillRow.position", lazy="selectin"
+    )
+
+
+class CourseSkillRow(Base):
+    """A skill a course teaches, from `level_from` (0 = none) up to `level_to`."""
+
+    __tablename__ = "course_skills"
+
+    course_id: Mapped[int] = mapped_column(
+        ForeignKey("courses.id", ondelete="CASCADE"), primary_key=True
+    )
+    # Indexed: learning recommendations look courses up by the skills a person lacks.
+    skill_id: Mapped[str] = mapped_column(
+        ForeignKey("skills.skill_id"), primary_key=True, index=True
+    )
+    level_from: Mapped[int] = mapped_column(Integer)
+    level_to: Mapped[int] = mapped_column(Integer)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# Learning recommendations also look up open gigs and mentorships by skill; the primary key
+# (opportunity_id, skill_id) cannot serve a lookup by skill alone.
+Index("ix_opportunity_skills_skill_id", OpportunitySkillRow.skill_id)

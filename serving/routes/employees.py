@@ -18,7 +18,7 @@ from data.storage.tables import EmployeeRow
 from fairness.policy import load_policy
 from matching.explain import EMPLOYEE, pair_details
 from matching.pipeline import score_matches
-from matching.results import opportunity_items
+from matching.results import learning_for_page, opportunity_items
 from matching.serve import serve
 from matching.whatif import what_if
 from serving.auth import Principal
@@ -137,7 +137,13 @@ def matches(
     )
     rows = {row.id: row for row in scored.items}
     return {
-        "items": opportunity_items(employee, served.page, rows, served.explanations),
+        "items": opportunity_items(
+            employee,
+            served.page,
+            rows,
+            served.explanations,
+            learning_for_page(session, employee, [rows[hit.row_id] for hit in served.page]),
+        ),
         "model": model.describe(),
         "ranking": {"policy": served.order.policy["name"]},
         "retrieval": {**scored.report.as_dict(), "ranked": len(scored.items)},

@@ -129,7 +129,7 @@ def test_train_registers_promotes_and_rolls_back(state: ServiceState, settings: 
     assert rolled.exit_code == 0 and f"rolled back to {first_live.group(1)}" in rolled.output
     refused = runner.invoke(app, ["models", "promote", "employee-missing"])
     assert refused.exit_code != 0 and "no model version" in refused.output
-    card = next((settings.var_dir / "models").glob("employee-*/card.md")).read_text()
+    card = (settings.var_dir / "models" / first_live.group(1) / "card.md").read_text()
     assert "## Results on the held-out period" in card and "bm25_skills" in card
 
 

@@ -1,0 +1,176 @@
+"""Learning recommendations: ways to close the skill gaps a match explanation lists.
+
+A gap is a skill an opportunity asks for at a level the person does not hold (0 when they lack
+it). For each gap this suggests courses from the catalog that take the person from where they
+are to the asked level, and open gigs or mentorships that ask for the skill, where it can be
+built on the job.
+
+It runs on the request path of the match endpoints, once per returned item: two queries per
+call however many gaps it gets (course steps and openings on the gap skills, each batched by
+skill id), and only the courses teaching those skills are read, never the whole catalog.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from data.schemas import OpportunityKind, OpportunityStatus
+from data.storage.courses import CourseStep, course_steps
+from data.storage.tables import OpportunityRow, OpportunitySkillRow
+
+MAX_LEVEL = 5
+# Roles are not a way to learn a skill: they are the job itself.
+ON_THE_JOB_KINDS = (OpportunityKind.GIG.value, OpportunityKind.MENTORSHIP.value)
+# SQLite refuses statements with more than 999 bound parameters.
+_CHUNK = 900
+
+
+@dataclass(frozen=True, slots=True)
+class SkillGap:
+    skill_id: str
+    skill_name: str
+    level_held: int  # 0 when the person lacks the skill
+    level_asked: int
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.level_held <= MAX_LEVEL or not 1 <= self.level_asked <= MAX_LEVEL:
+            raise ValueError(
+                f"levels out of range for {self.skill_id}: held {self.level_held} (0-{MAX_LEVEL}),"
+                f" asked {self.level_asked} (1-{MAX_LEVEL})"
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class _Opening:
+    """An open gig or mentorship that asks for one of the gap skills."""
+
+    skill_id: str
+    level: int
+    kind: str
+    external_id: str
+    title: str
+    hours_per_week: float
+
+
+def learning_for(
+    session: Session,
+    gaps: Sequence[SkillGap],
+    *,
+    employee_external_id: str,
+    per_gap: int = 2,
+    exclude_opportunities: Collection[str] = (),
+) -> list[dict[str, Any]]:
+    """Up to `per_gap` courses and up to `per_gap` openings per gap, gap by gap in the given order.
+
+    Courses: those the person can start (`level_from <= level_held`) that reach the asked level,
+    smallest overshoot first, then fewest hours, then external id. When none reaches it, the one
+    that gets furthest, flagged `closes_gap: false`. Openings: open gigs and mentorships listing
+    the skill (required or preferred), not owned by the person and not in
+    `exclude_opportunities` (the opportunity the gaps come from, say), the level asked closest
+    to one above the person's first. A "gap" already closed (held >= asked) yields nothing.
+    """
+    open_gaps = [g for g in gaps if g.level_held < g.level_asked]
+    if not open_gaps or per_gap <= 0:
+        return []
+    skill_ids = sorted({g.skill_id for g in open_gaps})
+    steps: dict[str, list[CourseStep]] = defaultdict(list)
+    for step in course_steps(session, skill_ids):
+        steps[step.skill_id].append(step)
+    openings: dict[str, list[_Opening]] = defaultdict(list)
+    for opening in _openings(session, skill_ids, employee_external_id, exclude_opportunities):
+        openings[opening.skill_id].append(opening)
+
+    items: list[dict[str, Any]] = []
+    for gap in open_gaps:
+        gap_fields = {
+            "skill_id": gap.skill_id,
+            "skill_name": gap.skill_name,
+            "level_held": gap.level_held,
+            "level_asked": gap.level_asked,
+        }
+        for step, closes in _courses_for(gap, steps[gap.skill_id], per_gap):
+            items.append(
+                {
+                    **gap_fields,
+                    "kind": "course",
+                    "external_id": step.course_external_id,
+                    "title": step.title,
+                    "level_to": step.level_to,
+                    "hours": step.hours,
+                    "closes_gap": closes,
+                }
+            )
+        for opening in _openings_for(gap, openings[gap.skill_id], per_gap):
+            items.append(
+                {
+                    **gap_fields,
+                    "kind": opening.kind,
+                    "external_id": opening.external_id,
+                    "title": opening.title,
+                    "level": opening.level,
+                    "hours": opening.hours_per_week,
+                    "closes_gap": opening.level >= gap.level_asked,
+                }
+            )
+    return items
+
+
+def _courses_for(
+    gap: SkillGap, steps: list[CourseStep], per_gap: int
+) -> list[tuple[CourseStep, bool]]:
+    """The best closing courses, or the furthest-reaching one that can be started."""
+    startable = [s for s in steps if s.level_from <= gap.level_held and s.level_to > gap.level_held]
+    closing = [s for s in startable if s.level_to >= gap.level_asked]
+    if closing:
+        closing.sort(key=lambda s: (s.level_to - gap.level_asked, s.hours, s.course_external_id))
+        return [(s, True) for s in closing[:per_gap]]
+    if not startable:
+        return []
+    furthest = min(startable, key=lambda s: (-s.level_to, s.hours, s.course_external_id))
+    return [(furthest, False)]
+
+
+def _openings_for(gap: SkillGap, openings: list[_Opening], per_gap: int) -> list[_Opening]:
+    # One level above what the person holds is the stretch they can take on; an opening far
+    # above it asks for a skill they cannot yet contribute.
+    stretch = gap.level_held + 1
+    ranked = sorted(openings, key=lambda o: (abs(o.level - stretch), o.external_id))
+    return ranked[:per_gap]
+
+
+def _openings(
+    session: Session,
+    skill_ids: Sequence[str],
+    employee_external_id: str,
+    exclude_opportunities: Collection[str],
+) -> list[_Opening]:
+    """Open gigs and mentorships on these skills that the employee does not own."""
+    found: list[_Opening] = []
+    for start in range(0, len(skill_ids), _CHUNK):
+        query = (
+            select(
+                OpportunitySkillRow.skill_id,
+                OpportunitySkillRow.level,
+                OpportunityRow.kind,
+                OpportunityRow.external_id,
+                OpportunityRow.title,
+                OpportunityRow.hours_per_week,
+            )
+            .join(OpportunityRow, OpportunityRow.id == OpportunitySkillRow.opportunity_id)
+            .where(
+                OpportunitySkillRow.skill_id.in_(skill_ids[start : start + _CHUNK]),
+                OpportunityRow.kind.in_(ON_THE_JOB_KINDS),
+                OpportunityRow.status == OpportunityStatus.OPEN.value,
+                OpportunityRow.owner_external_id != employee_external_id,
+            )
+        )
+        if exclude_opportunities:
+            query = query.where(OpportunityRow.external_id.not_in(list(exclude_opportunities)))
+        found.extend(_Opening(*row) for row in session.execute(query))
+    return found

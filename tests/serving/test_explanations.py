@@ -1,0 +1,238 @@
+"""Every match says why, in words true to the model: contributions add up to the score, leads
+read only about skills, level and availability, and the what-if is the model's own answer."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+
+from data.demo import generate_company
+from data.importing.demo import store_demo_company
+from data.schemas import Role
+from data.storage.engine import transaction
+from data.taxonomy.packaged import load_packaged_taxonomy
+from features.registry import FEATURE_NAMES
+from matching.explain import EMPLOYEE, LEAD, OTHER, explain_rows
+from serving.state import ServiceState
+from tests.conftest import TODAY
+from tests.factories import make_employee, make_opportunity
+from tests.serving.test_api import token_for
+
+IDENTITY = re.compile(r"\b(zyxalia|quorrin|she|her|hers|he|him|his)\b", re.IGNORECASE)
+
+
+@pytest.fixture
+def demo(state: ServiceState) -> dict[str, Any]:
+    company = generate_company(
+        load_packaged_taxonomy(), employees=200, opportunities=40, seed=13, as_of=TODAY
+    )
+    with transaction(state.sessions) as session:
+        store_demo_company(session, company, {})
+    with state.sessions() as session:
+        state.matcher.load(session)
+    gig = next(o for o in company.opportunities if o.kind.value == "gig")
+    return {
+        "employees": [e.external_id for e in company.employees[3:60]],
+        "gig": gig.external_id,
+        "lead": token_for(state, Role.LEAD, gig.owner_external_id),
+    }
+
+
+def first_matches(client: TestClient, demo: dict[str, Any], headers: dict[str, str]) -> dict:
+    for employee in demo["employees"]:
+        body = client.get(
+            f"/api/v1/employees/{employee}/matches?kind=gig&limit=10", headers=headers
+        ).json()
+        if len(body["items"]) >= 3:
+            return {"employee": employee, **body}
+    raise AssertionError("no demo employee has three gig matches")
+
+
+def assert_adds_up(item: dict[str, Any]) -> None:
+    explanation = item["explanation"]
+    total = explanation["base_value"] + sum(explanation["contributions"].values())
+    assert total == pytest.approx(item["score"], abs=1e-9)
+
+
+def test_explanations_add_up_to_the_score_in_both_directions(
+    client: TestClient, demo: dict[str, Any], admin_headers: dict[str, str]
+) -> None:
+    matches = first_matches(client, demo, admin_headers)
+    for item in matches["items"]:
+        assert_adds_up(item)
+        explanation = item["explanation"]
+        assert set(explanation["contributions"]) == set(FEATURE_NAMES)
+        assert explanation["reasons"] and all(r["text"] for r in explanation["reasons"])
+        assert {"matched_skills", "missing_skills", "learning", "what_if"} <= set(explanation)
+    # "Close the gap": a missing skill comes with a course from the demo's catalog that
+    # reaches the asked level, and never with the opportunity itself.
+    gapped = [i for i in matches["items"] if i["explanation"]["missing_skills"]]
+    assert gapped
+    for item in gapped:
+        missing = {
+            s["skill_id"]: s["level_required"] for s in item["explanation"]["missing_skills"]
+        }
+        learning = item["explanation"]["learning"]
+        courses = [e for e in learning if e["kind"] == "course" and e["skill_id"] in missing]
+        assert courses and all(e["level_held"] == 0 for e in courses)
+        assert any(e["closes_gap"] and e["level_to"] >= missing[e["skill_id"]] for e in courses)
+        own = item["opportunity"]["external_id"]
+        assert all(e["external_id"] != own for e in learning)
+    candidates = client.get(
+        f"/api/v1/opportunities/{demo['gig']}/candidates?limit=10", headers=demo["lead"]
+    ).json()["items"]
+    assert candidates
+    for item in candidates:
+        assert_adds_up(item)
+        assert OTHER in item["explanation"]["contributions"]
+        assert "tenure_years" not in item["explanation"]["contributions"]
+
+
+def test_a_leads_view_carries_no_names_or_pronouns_from_profiles(
+    client: TestClient, state: ServiceState, admin_headers: dict[str, str]
+) -> None:
+    person = make_employee(
+        "E-ID",
+        name="Zyxalia Quorrin",
+        email="zyxalia@corp.example",
+        bio="She/her. Zyxalia Quorrin, ten years in analytics; ask her about churn.",
+        aspirations="Zyxalia wants to lead her own data team",
+        interests=["she/her pronouns circle", "Quorrin family book club", "machine learning"],
+    )
+    lead = make_employee("LEAD-ID", name="Lead Person")
+    assert (
+        client.post(
+            "/api/v1/employees/bulk", json=[person, lead], headers=admin_headers
+        ).status_code
+        == 200
+    )
+    gig = make_opportunity("GIG-ID", owner="LEAD-ID")
+    assert (
+        client.post("/api/v1/opportunities/bulk", json=[gig], headers=admin_headers).status_code
+        == 200
+    )
+    lead_token = token_for(state, Role.LEAD, "LEAD-ID")
+    body = client.get("/api/v1/opportunities/GIG-ID/candidates", headers=lead_token)
+    assert body.status_code == 200 and body.json()["items"]
+    assert not IDENTITY.search(body.text), IDENTITY.search(body.text)
+    reasons = [r["text"] for item in body.json()["items"] for r in item["explanation"]["reasons"]]
+    assert reasons and all(not t.startswith("You have") for t in reasons)
+    # The person's own view may speak of them: it is theirs.
+    own = client.get("/api/v1/employees/E-ID/matches?kind=gig", headers=admin_headers)
+    assert own.json()["items"][0]["explanation"]["reasons"]
+
+
+def test_the_what_if_agrees_with_rescoring_the_edited_profile(
+    client: TestClient, demo: dict[str, Any], admin_headers: dict[str, str]
+) -> None:
+    matches = first_matches(client, demo, admin_headers)
+    employee = matches["employee"]
+    target = matches["items"][-1]["opportunity"]["external_id"]
+    answer = client.get(
+        f"/api/v1/employees/{employee}/matches/{target}/what-if", headers=admin_headers
+    ).json()
+    best = answer["best"]
+    assert best is not None and answer["options"][0] == best
+    assert best["edit"]["change"] in ("add", "raise")
+    assert answer["current"]["score"] == pytest.approx(matches["items"][-1]["score"], abs=1e-9)
+
+    edit = best["edit"]
+    changed = client.put(
+        f"/api/v1/employees/{employee}/skills/{edit['skill_id']}",
+        json={"level": edit["to_level"]},
+        headers=admin_headers,
+    )
+    assert changed.status_code == 200
+    after = client.get(
+        f"/api/v1/employees/{employee}/matches?kind=gig&limit=100", headers=admin_headers
+    ).json()
+    rescored = next(i for i in after["items"] if i["opportunity"]["external_id"] == target)
+    assert rescored["score"] == pytest.approx(best["score"], abs=1e-6)
+
+
+def test_profile_corrections_from_a_match_card_are_validated(
+    client: TestClient, demo: dict[str, Any], admin_headers: dict[str, str]
+) -> None:
+    employee = demo["employees"][0]
+    url = f"/api/v1/employees/{employee}/skills"
+    bad = client.put(f"{url}/esco:whatever", json={"level": 9}, headers=admin_headers)
+    assert bad.status_code == 422 and bad.json()["detail"][0]["field"] == "level"
+    unknown = client.put(f"{url}/esco:not-a-skill", json={"level": 3}, headers=admin_headers)
+    assert unknown.status_code == 422 and "skill" in unknown.text
+    assert client.delete(f"{url}/esco:not-held", headers=admin_headers).status_code == 404
+    other = token_for_employee(client, demo)
+    assert client.put(f"{url}/esco:x", json={"level": 2}, headers=other).status_code == 403
+
+
+def token_for_employee(client: TestClient, demo: dict[str, Any]) -> dict[str, str]:
+    state: ServiceState = client.app.state.service  # type: ignore[attr-defined]
+    return token_for(state, Role.EMPLOYEE, demo["employees"][1])
+
+
+def test_golden_sentences_for_a_fixed_fixture() -> None:
+    contributions = np.zeros((1, len(FEATURE_NAMES) + 1))
+    values = np.zeros((1, len(FEATURE_NAMES)), dtype=np.float32)
+    amounts = {
+        "required_coverage": 0.42,
+        "availability_slack": -0.30,
+        "embedding_similarity": 0.17,
+        "tenure_years": 0.25,
+        "worst_level_deficit": -0.05,
+    }
+    for name, amount in amounts.items():
+        contributions[0, FEATURE_NAMES.index(name)] = amount
+    contributions[0, -1] = -0.1  # base value
+    values[0, FEATURE_NAMES.index("embedding_similarity")] = 0.734
+    values[0, FEATURE_NAMES.index("tenure_years")] = 3.25
+    values[0, FEATURE_NAMES.index("worst_level_deficit")] = 2
+    details = {
+        "matched": 4,
+        "required": 5,
+        "matched_names": ": Python (computer programming), SQL, data mining, statistics",
+        "missing_count": 1,
+        "missing_names": ": Apache Spark",
+        "preferred_matched": 1,
+        "preferred": 2,
+        "hours": 10.0,
+        "availability": 6.0,
+        "location_text": "remote or in your location",
+        "applications": 3,
+    }
+    [mine] = explain_rows(contributions, values, [details], audience=EMPLOYEE)
+    assert mine["reasons"] == [
+        {
+            "feature": "required_coverage",
+            "text": "You have 4 of 5 required skills: Python (computer programming), SQL, "
+            "data mining, statistics",
+            "contribution": 0.42,
+        },
+        {"feature": "tenure_years", "text": "3.2 years with the company", "contribution": 0.25},
+        {
+            "feature": "embedding_similarity",
+            "text": "Your skills and interests resemble what it asks for (similarity 0.73)",
+            "contribution": 0.17,
+        },
+        {
+            "feature": "availability_slack",
+            "text": "Needs 10 h/week; you have 6",
+            "contribution": -0.30,
+        },
+        {
+            "feature": "worst_level_deficit",
+            "text": "Largest gap on a required skill: 2 level(s)",
+            "contribution": -0.05,
+        },
+    ]
+    [theirs] = explain_rows(contributions, values, [details], audience=LEAD)
+    assert [r["text"] for r in theirs["reasons"]] == [
+        "Has 4 of 5 required skills: Python (computer programming), SQL, data mining, statistics",
+        "Skills resemble what the opportunity asks for (similarity 0.73)",
+        "Needs 10 h/week; has 6 free",
+        "Largest gap on a required skill: 2 level(s)",
+    ]
+    assert theirs["contributions"][OTHER] == pytest.approx(0.25)  # tenure, unspoken
+    assert theirs["base_value"] + sum(theirs["contributions"].values()) == pytest.approx(0.39)
