@@ -21,6 +21,9 @@ class Feature:
     # To the lead, about a masked candidate: only skills, level and availability may be spoken
     # of (None: the feature is never put into words for a lead; its weight is "other factors").
     lead_template: str | None = None
+    # (to the employee, to the lead) when the value is 0, where the template would read oddly
+    # ("0 required skill(s) missing"): a zero can still be a reason, good or bad.
+    zero_texts: tuple[str, str] | None = None
 
 
 FEATURES: tuple[Feature, ...] = (
@@ -37,6 +40,7 @@ FEATURES: tuple[Feature, ...] = (
         "{missing_count} required skill(s) missing{missing_names}",
         -1,
         lead_template="{missing_count} required skill(s) missing{missing_names}",
+        zero_texts=("No required skill is missing", "No required skill is missing"),
     ),
     Feature(
         "preferred_coverage",
@@ -65,6 +69,7 @@ FEATURES: tuple[Feature, ...] = (
         "Largest gap on a required skill: {value:.0f} level(s)",
         -1,
         lead_template="Largest gap on a required skill: {value:.0f} level(s)",
+        zero_texts=("You meet every required level", "Meets every required level"),
     ),
     Feature(
         "interest_alignment",
@@ -91,6 +96,7 @@ FEATURES: tuple[Feature, ...] = (
         "Your level is {value:.0f} outside the level range asked",
         -1,
         lead_template="Level is {value:.0f} outside the range asked",
+        zero_texts=("Your level is within the range asked", "Level is within the range asked"),
     ),
     Feature(
         "level_position",

@@ -70,6 +70,8 @@ def sentence(feature: str, value: float, details: dict[str, Any], audience: str)
     template = spec.template if audience == EMPLOYEE else spec.lead_template
     if template is None:
         return None
+    if value == 0 and spec.zero_texts is not None:
+        return spec.zero_texts[0 if audience == EMPLOYEE else 1]
     return template.format(value=value, **details)
 
 

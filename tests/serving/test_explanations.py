@@ -236,3 +236,20 @@ def test_golden_sentences_for_a_fixed_fixture() -> None:
     ]
     assert theirs["contributions"][OTHER] == pytest.approx(0.25)  # tenure, unspoken
     assert theirs["base_value"] + sum(theirs["contributions"].values()) == pytest.approx(0.39)
+
+
+def test_a_zero_reads_as_a_plain_statement_not_as_zero_of_something() -> None:
+    contributions = np.zeros((1, len(FEATURE_NAMES) + 1))
+    values = np.zeros((1, len(FEATURE_NAMES)), dtype=np.float32)
+    contributions[0, FEATURE_NAMES.index("level_outside_band")] = 0.03
+    contributions[0, FEATURE_NAMES.index("required_missing")] = 0.02
+    details = {"matched": 1, "required": 1, "matched_names": "", "missing_count": 0}
+    details |= {"missing_names": "", "preferred_matched": 0, "preferred": 0, "hours": 4.0}
+    details |= {"availability": 6.0, "location_text": "", "applications": 0}
+    [mine] = explain_rows(contributions, values, [details], audience=EMPLOYEE)
+    assert [r["text"] for r in mine["reasons"]] == [
+        "Your level is within the range asked",
+        "No required skill is missing",
+    ]
+    [theirs] = explain_rows(contributions, values, [details], audience=LEAD)
+    assert theirs["reasons"][0]["text"] == "Level is within the range asked"
