@@ -94,6 +94,8 @@ def test_replay_reproduces_served_lists_in_both_directions(
             f"/api/v1/audits/rankings/{request_id}/replay", headers=company["hr"]
         ).json()
         assert result["exact"] is True, result
+        # The explanations served are recomputed from the logged inputs and model version.
+        assert result["explanation_match"] is True
         assert result["scores_match"] and result["max_score_difference"] == 0.0
         assert result["served"] == result["replayed"] and result["served"]
     verified = client.get("/api/v1/audits/verify", headers=company["hr"]).json()
