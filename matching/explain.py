@@ -7,8 +7,9 @@ details: which skills are held and missing, hours asked and free, and so on. Onl
 is returned is explained (TreeSHAP costs far more than scoring).
 
 A lead reads about a masked candidate: only features with a lead template (skills, level,
-availability) are put into words or listed; the rest of the score is one "other factors"
-amount, so base value + contributions still add up to the score.
+availability) are put into words, each with the direction it pushes ("raises" / "lowers") but
+no amounts, and no score reaches a lead. With a fair re-ranker on, a lower score served above a
+higher one would say who was moved up, and so which group they belong to.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ from data.storage.tables import EmployeeRow, OpportunityRow
 from features.registry import BY_NAME, FEATURE_NAMES
 
 EMPLOYEE, LEAD = "employee", "lead"
-OTHER = "other_factors"
 POSITIVE_REASONS, NEGATIVE_REASONS = 3, 2
 NAMES_SHOWN = 4  # skill names listed in one sentence before "and N more"
 NEGLIGIBLE = 1e-6
@@ -110,9 +110,6 @@ def _explanation(
         for name, c in zip(FEATURE_NAMES, contribution[:-1], strict=True)
         if audience == EMPLOYEE or BY_NAME[name].lead_template is not None
     }
-    listed = dict(spoken)
-    if audience == LEAD:
-        listed[OTHER] = float(contribution[:-1].sum()) - sum(spoken.values())
     ranked = sorted(spoken.items(), key=lambda kv: (-kv[1], kv[0]))
     positive = [kv for kv in ranked if kv[1] > NEGLIGIBLE][:POSITIVE_REASONS]
     negative = [kv for kv in reversed(ranked) if kv[1] < -NEGLIGIBLE][:NEGATIVE_REASONS]
@@ -120,6 +117,14 @@ def _explanation(
     for name, amount in positive + negative:
         value = float(row[FEATURE_NAMES.index(name)])
         text = sentence(name, value, details, audience)
-        if text is not None:
+        if text is None:
+            continue
+        if audience == EMPLOYEE:
             reasons.append({"feature": name, "text": text, "contribution": amount})
-    return {"reasons": reasons, "base_value": base, "contributions": listed}
+        else:
+            reasons.append(
+                {"feature": name, "text": text, "effect": "raises" if amount > 0 else "lowers"}
+            )
+    if audience != EMPLOYEE:
+        return {"reasons": reasons}
+    return {"reasons": reasons, "base_value": base, "contributions": spoken}

@@ -38,12 +38,12 @@ def _explanation(
     hit: RankedHit,
     employee: EmployeeRow,
     opportunity: OpportunityRow,
-    model: dict[str, Any],
+    reasons: dict[str, Any],
 ) -> dict[str, Any]:
     """The model's reasons and exact contributions, plus the skills view. Scores and
     contributions are not rounded: base_value + sum(contributions) == score."""
     return {
-        **model,
+        **reasons,
         **skill_overlap(employee, opportunity),
         "similarity": hit.similarity,
     }
@@ -64,13 +64,13 @@ def opportunity_items(
             "score": hit.score,
             "rank": rank,
             "explanation": {
-                **_explanation(hit, employee, rows[hit.row_id], model),
+                **_explanation(hit, employee, rows[hit.row_id], reasons),
                 "learning": learn,
                 "what_if": f"/api/v1/employees/{employee.external_id}/matches/"
                 f"{hit.external_id}/what-if",
             },
         }
-        for rank, (hit, model, learn) in enumerate(
+        for rank, (hit, reasons, learn) in enumerate(
             zip(hits, explanations, learning, strict=True), start=1
         )
     ]
@@ -107,15 +107,18 @@ def candidate_items(
     *,
     reveal_ids: bool,
 ) -> list[dict[str, Any]]:
-    return [
-        {
+    items = []
+    for rank, (hit, model) in enumerate(zip(hits, explanations, strict=True), start=1):
+        item: dict[str, Any] = {
             "candidate": masked_candidate(rows[hit.row_id], key, reveal_id=reveal_ids),
-            "score": hit.score,
             "rank": rank,
-            "explanation": _explanation(hit, rows[hit.row_id], opportunity, model),
+            "explanation": {**model, **skill_overlap(rows[hit.row_id], opportunity)},
         }
-        for rank, (hit, model) in enumerate(zip(hits, explanations, strict=True), start=1)
-    ]
+        if reveal_ids:  # admins only: a lead gets no score (see matching/explain.py)
+            item["score"] = hit.score
+            item["explanation"]["similarity"] = hit.similarity
+        items.append(item)
+    return items
 
 
 def resolve_candidate(session: Session, key: bytes, reference: str) -> str | None:
