@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import fcntl
 import hashlib
 import json
 import os
@@ -118,6 +119,18 @@ class AuditLog:
         if self.head_path is None:
             return
         self.head_path.parent.mkdir(parents=True, exist_ok=True)
+        # Another process may have appended after us and written a later head already: the
+        # head only moves forward (checked and written under a lock shared by processes).
+        with open(self.head_path.with_name(f".{self.head_path.name}.lock"), "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if self.head_path.exists():
+                current = json.loads(self.head_path.read_text() or "{}")
+                if current.get("seq", 0) >= seq:
+                    return
+            self._replace_head(seq, digest)
+
+    def _replace_head(self, seq: int, digest: str) -> None:
+        assert self.head_path is not None
         # One staging file per process and thread: concurrent writers never share it.
         staging = self.head_path.with_name(
             f".{self.head_path.name}.{os.getpid()}.{threading.get_ident()}.tmp"
@@ -147,6 +160,9 @@ class AuditLog:
             else:
                 body = json.loads(row.body)
                 stale = [n for n in INDEXED if body.get(n) != getattr(row, n)]
+                served = _utc(dt.datetime.fromisoformat(body["served_at"]))
+                if served != _utc(row.served_at):  # reports filter on the column
+                    stale.append("served_at")
                 if body.get("seq") != row.seq:
                     stale.append("seq")
                 if stale:

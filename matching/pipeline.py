@@ -88,7 +88,9 @@ def score_matches(
     rows = {
         r.id: r for r in session.scalars(select(OpportunityRow).where(OpportunityRow.id.in_(ids)))
     }
-    opportunities = [rows[i] for i in ids]
+    # A row deleted by another process may still be indexed here: skip it, do not fail.
+    retrieval = _present(retrieval, rows)
+    opportunities = [rows[h.row_id] for h in retrieval.hits]
     owners = employees_by_external_id(
         session, {o.owner_external_id for o in opportunities} - {employee.external_id}
     )
@@ -116,7 +118,8 @@ def score_candidates(
         return _empty(retrieval.report)
     ids = [h.row_id for h in retrieval.hits]
     rows = {r.id: r for r in session.scalars(select(EmployeeRow).where(EmployeeRow.id.in_(ids)))}
-    candidates = [rows[i] for i in ids]
+    retrieval = _present(retrieval, rows)
+    candidates = [rows[h.row_id] for h in retrieval.hits]
     owner = employees_by_external_id(
         session, {opportunity.owner_external_id} - {c.external_id for c in candidates}
     )
@@ -125,6 +128,11 @@ def score_candidates(
         np.arange(len(candidates)), np.zeros(len(candidates), dtype=np.int64), as_of_seconds(now)
     )
     return _scored(scorer, retrieval, candidates, features)
+
+
+def _present(retrieval: Retrieval, rows: dict[int, object]) -> Retrieval:
+    hits = [h for h in retrieval.hits if h.row_id in rows]
+    return retrieval if len(hits) == len(retrieval.hits) else Retrieval(hits, retrieval.report)
 
 
 def _scored(

@@ -83,7 +83,12 @@ def build_state(
     normalizer = SkillNormalizer(
         taxonomy, embed=encoder.encode, cache_path=vectors_dir, embed_key=encoder.model_id
     )
-    matcher = MatchEngine(cache, database=settings.resolved_database_url)
+    # "Today" in UTC, like every other time the service stores and compares.
+    matcher = MatchEngine(
+        cache,
+        database=settings.resolved_database_url,
+        today=lambda: dt.datetime.now(dt.UTC).date(),
+    )
     if index:
         with sessions() as session:
             matcher.load(session, snapshot=snapshot_path(settings))

@@ -112,6 +112,9 @@ def state(session_state: ServiceState) -> ServiceState:
         today=lambda: TODAY,
         database=session_state.settings.resolved_database_url,
     )
+    # The cleared audit chain starts again at 1: its old head must go with it.
+    if session_state.audit.head_path is not None:
+        session_state.audit.head_path.unlink(missing_ok=True)
     session_state.rankers = LiveRankers(session_state.rankers.registry)
     session_state.rankers.refresh()
     return session_state

@@ -76,6 +76,8 @@ class LiveRankers:
                 except Exception as exc:  # database away: keep serving what is loaded
                     self.problems[direction.value] = f"registry unreachable: {type(exc).__name__}"
                     continue
+                if self.problems.get(direction.value, "").startswith("registry unreachable"):
+                    del self.problems[direction.value]  # it answers again
                 have = current.get(direction)
                 wanted = row.version if row is not None else None  # None: the default
                 if have is not None and (

@@ -101,7 +101,9 @@ class LambdaRanker:
         )
 
     def feature_importance(self) -> dict[str, float]:
-        gains = self._booster().feature_importance(importance_type="gain")
+        gains = self._booster().feature_importance(
+            importance_type="gain", iteration=self.best_iteration_
+        )
         return dict(zip(FEATURE_NAMES, (float(g) for g in gains), strict=True))
 
     def save(self, path: Path) -> None:

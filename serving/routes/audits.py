@@ -17,6 +17,7 @@ from fairness.policy import PolicySettings, all_policies, set_policy
 from fairness.replay import replay
 from serving.deps import CurrentUser, SessionDep, StateDep
 from serving.errors import InvalidField, NotFound, Unavailable
+from serving.validation import Reason
 
 router = APIRouter(prefix="/api/v1/audits", tags=["audits"])
 
@@ -33,7 +34,7 @@ class PolicyIn(BaseModel):
     alpha: float = Field(default=0.3, gt=0, lt=1)
     targets: dict[str, Annotated[float, Field(ge=0, le=1)]] | None = None
     paused: bool = False
-    reason: str = Field(min_length=3, max_length=2000)
+    reason: Reason
 
 
 def _policy_document(settings: PolicySettings) -> dict[str, Any]:
@@ -86,10 +87,11 @@ def oversight(
     """Pauses, policy changes, pins, hides and revocations, newest first."""
     user.require(Role.HR, Role.ADMIN)
     query = select(OversightEventRow).order_by(OversightEventRow.id.desc())
-    if start is not None:
-        query = query.where(OversightEventRow.at >= _midnight(start))
-    if end is not None:
-        query = query.where(OversightEventRow.at < _midnight(end + dt.timedelta(days=1)))
+    window_start, window_end = _window(start, end)
+    if window_start is not None:
+        query = query.where(OversightEventRow.at >= window_start)
+    if window_end is not None:
+        query = query.where(OversightEventRow.at < window_end)
     return {
         "items": [
             {
@@ -187,9 +189,8 @@ def report_html(
 
 
 def _live_models(state: StateDep) -> dict[str, tuple[str, Any]]:
-    return {
-        d: (m["version"], state.rankers.get(d).ranker) for d, m in state.rankers.describe().items()
-    }
+    live = {d: state.rankers.get(d) for d in state.rankers.describe()}  # one read per direction
+    return {d: (m.version, m.ranker) for d, m in live.items()}
 
 
 def _midnight(day: dt.date) -> dt.datetime:
@@ -201,6 +202,8 @@ def _window(
 ) -> tuple[dt.datetime | None, dt.datetime | None]:
     if start is not None and end is not None and end < start:
         raise InvalidField("to", "must not be before 'from'")
+    if end is not None and end >= dt.date.max:
+        raise InvalidField("to", "must be before 9999-12-31")
     return (
         _midnight(start) if start else None,
         _midnight(end + dt.timedelta(days=1)) if end else None,

@@ -95,10 +95,26 @@ def replace(
     _self_or_admin(user, external_id)
     if body.external_id != external_id:
         raise InvalidField("external_id", "must equal the id in the URL")
+    if user.role is not Role.ADMIN:
+        _keep_employer_fields(_load(session, external_id), body)
     import_employees(session, [(1, body.model_dump(exclude_unset=True))], state.skill_resolver())
     row = _load(session, external_id)
     after_commit(session, lambda: _reindex(state, [external_id]))
     return employee_profile(row)
+
+
+# Set by the employer's records, not by the person: level opens higher roles, hire date feeds
+# tenure, and the rest is organisational fact.
+EMPLOYER_FIELDS = ("level", "title", "department", "manager_external_id", "hire_date")
+
+
+def _keep_employer_fields(row: EmployeeRow, body: EmployeeIn) -> None:
+    stored = employee_profile(row)
+    for field in EMPLOYER_FIELDS:
+        sent = getattr(body, field)
+        sent = sent.isoformat() if hasattr(sent, "isoformat") else sent
+        if field in body.model_fields_set and sent != stored[field]:
+            raise Forbidden(f"{field} comes from HR records; ask HR or an admin to change it")
 
 
 @router.get("/{external_id}/matches")

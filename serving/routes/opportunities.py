@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Body, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from data.importing import import_opportunities
 from data.schemas import OpportunityIn, OpportunityKind, OpportunityPatch, OpportunityStatus, Role
@@ -37,6 +38,7 @@ from serving.auth import Principal
 from serving.deps import CurrentUser, SessionDep, StateDep, after_commit, live_model
 from serving.errors import Conflict, Forbidden, InvalidField, NotFound
 from serving.routes.pagination import decode_cursor, next_cursor
+from serving.validation import Reason
 
 router = APIRouter(prefix="/api/v1/opportunities", tags=["opportunities"])
 
@@ -92,9 +94,12 @@ def create(
         raise InvalidField("owner_external_id", "a lead can only post opportunities they own")
     if get_opportunity(session, body.external_id) is not None:
         raise Conflict(f"opportunity {body.external_id!r} exists; use PATCH to change it")
-    import_opportunities(
-        session, [(1, body.model_dump(exclude_unset=True))], state.skill_resolver()
-    )
+    try:
+        import_opportunities(
+            session, [(1, body.model_dump(exclude_unset=True))], state.skill_resolver()
+        )
+    except IntegrityError:  # another request created the same id in between
+        raise Conflict(f"opportunity {body.external_id!r} exists; use PATCH to change it") from None
     row = _load(session, body.external_id)
     after_commit(session, lambda: _reindex(state, [body.external_id]))
     return opportunity_document(row)
@@ -126,9 +131,15 @@ def list_(
 
 
 @router.get("/{external_id}")
-def read(session: SessionDep, _user: CurrentUser, external_id: str) -> dict[str, Any]:
-    """Any signed-in user can read an opportunity (employees see them in their matches)."""
-    return opportunity_document(_load(session, external_id))
+def read(session: SessionDep, user: CurrentUser, external_id: str) -> dict[str, Any]:
+    """Any signed-in user can read a posted opportunity (employees see them in their matches);
+    a draft only its lead, HR and admins."""
+    row = _load(session, external_id)
+    if row.status == OpportunityStatus.DRAFT.value and not (
+        user.role in (Role.HR, Role.ADMIN) or user.is_self(row.owner_external_id)
+    ):
+        raise NotFound(f"no opportunity {external_id!r}")
+    return opportunity_document(row)
 
 
 @router.patch("/{external_id}")
@@ -236,7 +247,7 @@ class OverrideIn(BaseModel):
 
     candidate: str = Field(min_length=1, max_length=64, description="handle, or external id")
     action: Literal["pin", "hide"]
-    reason: str = Field(min_length=3, max_length=2000)
+    reason: Reason
 
 
 def _overseer(user: Principal, row: OpportunityRow) -> None:
@@ -305,6 +316,8 @@ def revoke_candidate_override(
     row = session.get(RankingOverrideRow, override_id)
     if row is None or row.opportunity_external_id != external_id or row.revoked_at is not None:
         raise NotFound(f"no active override {override_id} on {external_id!r}")
+    if user.role is Role.LEAD and row.created_by_role != Role.LEAD.value:
+        raise Forbidden("a lead cannot revoke a decision HR or an admin made")
     revoke_override(
         session,
         override_id,

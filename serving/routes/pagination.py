@@ -8,7 +8,8 @@ from serving.errors import InvalidField
 def decode_cursor(cursor: str | None) -> int:
     if not cursor:
         return 0
-    if not cursor.isdigit():
+    # isdigit() alone accepts "²" and numbers no database column holds.
+    if not (cursor.isascii() and cursor.isdigit() and len(cursor) <= 18):
         raise InvalidField("cursor", "not a cursor returned by this API")
     return int(cursor)
 

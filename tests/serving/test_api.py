@@ -99,11 +99,18 @@ def test_profile_read_and_edit_by_self_not_by_others(
     assert profile["name"] == "Dana Data" and "demographics" not in profile
     assert client.get("/api/v1/employees/DATA", headers=other).status_code == 403
 
-    profile["title"] = "Senior Data Analyst"
+    profile["aspirations"] = "lead a data team"
     saved = client.put("/api/v1/employees/DATA", json=profile, headers=me)
     assert saved.status_code == 200, saved.text
-    assert saved.json()["title"] == "Senior Data Analyst"
+    assert saved.json()["aspirations"] == "lead a data team"
     assert saved.json()["skills"] == profile["skills"]
+    # Level, title and the other employer-record fields are not the person's to change.
+    for field, value in (("level", 5), ("title", "Head of Data"), ("hire_date", "2001-01-01")):
+        refused = client.put("/api/v1/employees/DATA", json={**profile, field: value}, headers=me)
+        assert refused.status_code == 403 and field in refused.json()["detail"]
+    profile["title"] = "Senior Data Analyst"
+    by_admin = client.put("/api/v1/employees/DATA", json=profile, headers=admin_headers)
+    assert by_admin.status_code == 200 and by_admin.json()["title"] == "Senior Data Analyst"
 
     bad = client.put("/api/v1/employees/DATA", json={**profile, "level": 0}, headers=me)
     assert bad.status_code == 422 and bad.json()["detail"][0]["field"] == "level"
