@@ -18,7 +18,7 @@ import numpy as np
 from fairness.audit_log import decode_matrix
 from fairness.policy import Override, PolicySettings
 from fairness.rerank import Membership, membership_digest, serve_order
-from matching.explain import EMPLOYEE, explain
+from matching.explain import EMPLOYEE, explain, paused_explanation
 
 
 @dataclass
@@ -110,12 +110,15 @@ def replay(
     explained = record.get("explained", [])
     position = {item_id: i for i, item_id in enumerate(ids)}
     rows = [position[e["id"]] for e in explained]
-    again = explain(
-        contributions,
-        features[rows],
-        [e["details"] for e in explained],
-        audience=record.get("audience", EMPLOYEE),
-    )
+    if settings.paused:
+        again = [paused_explanation() for _ in rows]
+    else:
+        again = explain(
+            contributions,
+            features[rows],
+            [e["details"] for e in explained],
+            audience=record.get("audience", EMPLOYEE),
+        )
     explanation_match = again == [e["explanation"] for e in explained]
     if not explanation_match:
         notes.append("a recomputed explanation differs from the one served")

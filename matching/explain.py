@@ -29,6 +29,12 @@ NAMES_SHOWN = 4  # skill names listed in one sentence before "and N more"
 NEGLIGIBLE = 1e-6
 
 Contributions = Callable[[np.ndarray], np.ndarray]
+PAUSED = "Automated ranking is paused by HR for this kind: ordered by skill similarity"
+
+
+def paused_explanation() -> dict[str, Any]:
+    """While HR pauses a kind, no model decides the order, so none is put into words."""
+    return {"reasons": [], "paused": PAUSED}
 
 
 def _names(labels: Sequence[str]) -> str:

@@ -8,6 +8,7 @@ intervention (re-ranker moves, pins, hides).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from fairness.audit_log import AuditLog, encode_matrix
 from fairness.policy import Override, PolicySettings
 from fairness.rerank import Membership, ServedOrder, serve_order
 from features.registry import registry_hash
-from matching.explain import Contributions, explain
+from matching.explain import Contributions, explain, paused_explanation
 from matching.pipeline import RankedHit, Scored
 
 
@@ -64,9 +65,12 @@ def serve(
     after = {int(i): rank for rank, i in enumerate(order.order.tolist(), start=1)}
     page_rows = order.order[:limit].tolist()
     page_details = [details(i) for i in page_rows]
-    explanations = explain(
-        contributions, scored.features[page_rows], page_details, audience=audience
-    )
+    if settings.paused:
+        explanations = [paused_explanation() for _ in page_rows]
+    else:
+        explanations = explain(
+            contributions, scored.features[page_rows], page_details, audience=audience
+        )
     record = {
         "request_id": request_id,
         "served_at": (now or dt.datetime.now(dt.UTC)).isoformat(),
@@ -99,4 +103,7 @@ def serve(
         "retrieval": scored.report.as_dict(),
     }
     appended = audit.append(record)
-    return Served(scored.hits(page_rows), explanations, order, record, appended.seq)
+    page = scored.hits(page_rows)
+    if settings.paused:  # what people see is the similarity order, and its scores
+        page = [dataclasses.replace(hit, score=hit.similarity) for hit in page]
+    return Served(page, explanations, order, record, appended.seq)

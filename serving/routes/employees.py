@@ -23,7 +23,7 @@ from matching.serve import serve
 from matching.whatif import what_if
 from serving.auth import Principal
 from serving.deps import CurrentUser, SessionDep, StateDep, after_commit, live_model
-from serving.errors import Forbidden, InvalidField, NotFound
+from serving.errors import Conflict, Forbidden, InvalidField, NotFound
 from serving.routes.pagination import decode_cursor, next_cursor
 
 router = APIRouter(prefix="/api/v1/employees", tags=["employees"])
@@ -182,6 +182,11 @@ def what_if_for_match(
     opportunity = get_opportunity(session, opportunity_id)
     if opportunity is None:
         raise NotFound(f"no opportunity {opportunity_id!r}")
+    if load_policy(session, opportunity.kind).paused:
+        raise Conflict(
+            f"automated ranking of {opportunity.kind} opportunities is paused by HR, "
+            "so there is no ranking to move up in"
+        )
     state.matcher.ensure_employee(employee)
     model = live_model(state, "employee")
     now = dt.datetime.now(dt.UTC)

@@ -121,6 +121,20 @@ def test_hr_pauses_ranking_for_a_kind_and_the_pause_is_logged(
     ).json()
     similarity = [item["explanation"]["similarity"] for item in admin["items"]]
     assert similarity == sorted(similarity, reverse=True)
+    # No model decides a paused list, so none is put into words or scored, and the log
+    # replays it as served.
+    assert all(i["explanation"]["reasons"] == [] for i in body["items"])
+    assert all("paused by HR" in i["explanation"]["paused"] for i in body["items"])
+    assert [i["score"] for i in admin["items"]] == similarity
+    replayed = client.get(
+        f"/api/v1/audits/rankings/{body['request_id']}/replay", headers=company["hr"]
+    ).json()
+    assert replayed["exact"] is True
+    what_if = client.get(
+        f"/api/v1/employees/{company['employee']}/matches/{company['gig']}/what-if",
+        headers=admin_headers,
+    )
+    assert what_if.status_code == 409 and "paused" in what_if.json()["detail"]
     events = client.get("/api/v1/audits/oversight", headers=company["hr"]).json()["items"]
     assert events[0]["action"] == "pause" and events[0]["kind"] == "gig"
     assert events[0]["reason"] == "model under review after complaint"
