@@ -63,6 +63,7 @@ def decode_matrix(encoded: dict[str, Any]) -> np.ndarray:
 class Appended:
     seq: int
     hash: str
+    request_id: str  # as filed: a reused id gets "~<seq>" so no record hides another
 
 
 @dataclass
@@ -95,7 +96,16 @@ class AuditLog:
                             .limit(1)
                         ).first()
                         seq, previous = (last[0] + 1, last[1]) if last else (1, GENESIS)
-                        text = canonical({**body, "seq": seq})
+                        request_id = body["request_id"]
+                        taken = session.scalar(
+                            select(AuditRecordRow.seq)
+                            .where(AuditRecordRow.request_id == request_id)
+                            .limit(1)
+                        )
+                        if taken is not None:  # a client sent an id already in the log
+                            request_id = f"{request_id}~{seq}"
+                        filed = {**body, "request_id": request_id}
+                        text = canonical({**filed, "seq": seq})
                         digest = chain_hash(previous, text)
                         session.add(
                             AuditRecordRow(
@@ -104,7 +114,7 @@ class AuditLog:
                                 body=text,
                                 prev_hash=previous,
                                 hash=digest,
-                                **{name: body[name] for name in INDEXED},
+                                **{name: filed[name] for name in INDEXED},
                             )
                         )
                     break
@@ -113,7 +123,7 @@ class AuditLog:
                         raise
                     time.sleep(random.uniform(0, 0.002 * 2 ** min(attempt, 6)))
             self._write_head(seq, digest)
-        return Appended(seq, digest)
+        return Appended(seq, digest, request_id)
 
     def _write_head(self, seq: int, digest: str) -> None:
         if self.head_path is None:

@@ -24,17 +24,22 @@ from matching.pipeline import RankedHit, Scored
 
 @dataclass(frozen=True, slots=True)
 class Served:
+    """A ranking ready to be shown; `log` appends its audit record once the response is built,
+    so the log never says "served" for a request that then failed."""
+
     page: list[RankedHit]
     explanations: list[dict[str, Any]]  # one per page item, same order
     order: ServedOrder
     record: dict[str, Any]
-    seq: int
+
+    def log(self, audit: AuditLog) -> str:
+        """Append the record; returns the request id it is filed under (unique in the log)."""
+        return audit.append(self.record).request_id
 
 
 def serve(
     scored: Scored,
     *,
-    audit: AuditLog,
     request_id: str,
     caller_role: str,
     direction: str,
@@ -102,8 +107,7 @@ def serve(
         "overrides": order.overrides,
         "retrieval": scored.report.as_dict(),
     }
-    appended = audit.append(record)
     page = scored.hits(page_rows)
     if settings.paused:  # what people see is the similarity order, and its scores
         page = [dataclasses.replace(hit, score=hit.similarity) for hit in page]
-    return Served(page, explanations, order, record, appended.seq)
+    return Served(page, explanations, order, record)

@@ -137,7 +137,6 @@ def matches(
     request_id = getattr(request.state, "request_id", uuid.uuid4().hex)
     served = serve(
         scored,
-        audit=state.audit,
         request_id=request_id,
         caller_role=user.role.value,
         direction="employee",
@@ -152,18 +151,19 @@ def matches(
         now=now,
     )
     rows = {row.id: row for row in scored.items}
+    items = opportunity_items(
+        employee,
+        served.page,
+        rows,
+        served.explanations,
+        learning_for_page(session, employee, [rows[hit.row_id] for hit in served.page]),
+    )
     return {
-        "items": opportunity_items(
-            employee,
-            served.page,
-            rows,
-            served.explanations,
-            learning_for_page(session, employee, [rows[hit.row_id] for hit in served.page]),
-        ),
+        "items": items,
         "model": model.describe(),
         "ranking": {"policy": served.order.policy["name"]},
         "retrieval": {**scored.report.as_dict(), "ranked": len(scored.items)},
-        "request_id": request_id,
+        "request_id": served.log(state.audit),
     }
 
 

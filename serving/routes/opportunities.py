@@ -179,7 +179,6 @@ def candidates(
     overrides = active_overrides(session, external_id)
     served = serve(
         scored,
-        audit=state.audit,
         request_id=request_id,
         caller_role=user.role.value,
         direction="opportunity",
@@ -215,7 +214,7 @@ def candidates(
         "model": model.describe(),
         "ranking": {"policy": served.order.policy["name"]},
         "retrieval": {**scored.report.as_dict(), "ranked": len(scored.items)},
-        "request_id": request_id,
+        "request_id": served.log(state.audit),
     }
 
 

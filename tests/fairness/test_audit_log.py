@@ -130,13 +130,16 @@ def test_find_returns_the_logged_body_with_its_seq(log: AuditLog) -> None:
     assert log.find("req-unknown") is None
 
 
-def test_find_returns_the_newest_record_when_a_request_id_was_reused(log: AuditLog) -> None:
-    log.append(make_record("req-1", query_external_id="O1"))
-    log.append(make_record("req-1", query_external_id="O2"))
+def test_a_reused_request_id_is_filed_apart_and_hides_nothing(log: AuditLog) -> None:
+    first = log.append(make_record("req-1", query_external_id="O1"))
+    second = log.append(make_record("req-1", query_external_id="O2"))
 
-    found = log.find("req-1")
-    assert found is not None
-    assert (found["seq"], found["query_external_id"]) == (2, "O2")
+    assert first.request_id == "req-1" and second.request_id == "req-1~2"
+    found, later = log.find("req-1"), log.find("req-1~2")
+    assert found is not None and later is not None
+    assert (found["seq"], found["query_external_id"]) == (1, "O1")
+    assert (later["seq"], later["query_external_id"]) == (2, "O2")
+    assert log.verify().ok
 
 
 def test_between_keeps_served_times_in_the_half_open_window_and_the_direction(

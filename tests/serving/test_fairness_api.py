@@ -233,3 +233,19 @@ def test_the_report_shows_lead_decisions_and_served_lists_as_json_and_html(
         'talent_fairness_impact_ratio{attribute="gender",stage="after"}'
         in client.get("/metrics").text
     )
+
+
+def test_a_reused_request_id_cannot_hide_an_earlier_ranking(
+    client: TestClient, company: dict[str, Any], admin_headers: dict[str, str]
+) -> None:
+    url = f"/api/v1/opportunities/{company['gig']}/candidates?limit=5"
+    first = client.get(url, headers={**company["lead"], "X-Request-ID": "same-id"}).json()
+    second = client.get(url, headers={**admin_headers, "X-Request-ID": "same-id"}).json()
+    assert first["request_id"] == "same-id" and second["request_id"].startswith("same-id~")
+    original = client.get("/api/v1/audits/rankings/same-id", headers=company["hr"]).json()
+    assert original["caller_role"] == "lead"
+    later = client.get(
+        f"/api/v1/audits/rankings/{second['request_id']}", headers=company["hr"]
+    ).json()
+    assert later["caller_role"] == "admin"
+    assert client.get("/api/v1/audits/verify", headers=company["hr"]).json()["ok"] is True
