@@ -42,6 +42,7 @@ from training.global_view import global_view
 from training.ranker import LambdaRanker
 
 INTERSECTION = ("gender", "race_ethnicity")
+MIN_LISTS_PER_CELL = 20
 UNKNOWN = "unknown"
 
 
@@ -185,10 +186,20 @@ def _candidate_lists(
             a: scoring_impact(np.array(scores), labels, attribute=a).as_dict()
             for a, labels in columns.items()
         },
-        "exposure_before_reranking": _exposure(pages_before, known, focus).as_dict(),
-        "exposure_after_reranking": _exposure(pages_after, known, focus).as_dict(),
-        "share_by_position": _share_by_position(pages_before, pages_after, known, focus),
     }
+    if len(records) >= MIN_LISTS_PER_CELL:
+        report.candidate_lists |= {
+            "exposure_before_reranking": _exposure(pages_before, known, focus).as_dict(),
+            "exposure_after_reranking": _exposure(pages_after, known, focus).as_dict(),
+            "share_by_position": _share_by_position(pages_before, pages_after, known, focus),
+        }
+    else:
+        # Each position holds one person per list: with a few lists, a position's share is
+        # someone's category, and the log says who sat there.
+        report.candidate_lists["withheld"] = (
+            f"exposure and share by position need at least {MIN_LISTS_PER_CELL} lists in the "
+            f"window ({len(records)} here): fewer would identify people"
+        )
     report.interventions = {
         "rankings": len(records),
         "reranked": reranked,

@@ -146,12 +146,7 @@ def render_html(report: FairnessReport) -> str:
             for c in after[intersect]["categories"]
             if not c["excluded"]
         }
-        positions = lists["share_by_position"]
-        share_series = {
-            f"{c} {stage}": positions[stage].get(c, [0.0] * len(positions["positions"]))
-            for stage in ("before", "after")
-            for c in categories[-1:]  # the lowest-rate category: the one re-ranking is about
-        }
+        positions = lists.get("share_by_position")
         parts += [
             f"<h2>Served candidate lists ({lists['appearances']} appearances)</h2>",
             "<div class=charts>",
@@ -171,12 +166,7 @@ def render_html(report: FairnessReport) -> str:
                 ylabel="impact ratio",
                 threshold=FOUR_FIFTHS,
             ),
-            _lines(
-                "Share by position",
-                positions["positions"],
-                share_series,
-                ylabel="share of the position",
-            ),
+            _share_chart(positions, categories[-1:]) if positions else "",
             "</div><h3>Before re-ranking</h3>",
             _impact_table(before[focus]),
             "<h3>After re-ranking (served)</h3>",
@@ -185,9 +175,7 @@ def render_html(report: FairnessReport) -> str:
             _impact_table(after[intersect]),
             f"<h3>Scoring rate (model score above the median), {focus}</h3>",
             _impact_table(lists["scoring"][focus]),
-            "<h3>Exposure (1/log2(1+rank))</h3><p>min exposure ratio before: "
-            f"{lists['exposure_before_reranking']['min_exposure_ratio']}, after: "
-            f"{lists['exposure_after_reranking']['min_exposure_ratio']}</p>",
+            _exposure_text(lists),
         ]
     if report.trend:
         parts += [
@@ -300,6 +288,26 @@ def render_html(report: FairnessReport) -> str:
         f"{html.escape(json.dumps(data, indent=1))}</pre></details></body></html>"
     )
     return "\n".join(parts)
+
+
+def _share_chart(positions: dict[str, Any], shown: list[str]) -> str:
+    """The lowest-rate category's share of each position (the one re-ranking is about)."""
+    series = {
+        f"{c} {stage}": positions[stage].get(c, [0.0] * len(positions["positions"]))
+        for stage in ("before", "after")
+        for c in shown
+    }
+    return _lines("Share by position", positions["positions"], series, ylabel="share")
+
+
+def _exposure_text(lists: dict[str, Any]) -> str:
+    if "withheld" in lists:
+        return f"<h3>Exposure</h3><p class=note>{html.escape(lists['withheld'])}</p>"
+    return (
+        "<h3>Exposure (1/log2(1+rank))</h3><p>min exposure ratio before: "
+        f"{lists['exposure_before_reranking']['min_exposure_ratio']}, after: "
+        f"{lists['exposure_after_reranking']['min_exposure_ratio']}</p>"
+    )
 
 
 def _num(value: float | None) -> str:

@@ -205,6 +205,8 @@ def test_the_report_shows_lead_decisions_and_served_lists_as_json_and_html(
         gender = lists[stage]["gender"]
         assert gender["threshold"] == 0.8 and gender["categories"]
         assert "gender × race_ethnicity" in lists[stage]
+    # Two lists: a position's share would be one person's category, so it is withheld.
+    assert "share_by_position" not in lists and "would identify people" in lists["withheld"]
     decisions = report["lead_decisions"]
     assert decisions["applications"] > 0 and decisions["shortlisted"]["gender"]["categories"]
     assert report["interventions"]["rankings"] == 2
