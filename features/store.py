@@ -31,6 +31,7 @@ REMOTE = frozenset({"remote", "anywhere", "virtual"})
 _TIME_SLOT = np.int64(2**34)  # > any epoch second we store: key = position * slot + time
 # Completion-rate smoothing: a person with no history scores the prior mean.
 PRIOR_COMPLETION_RATE, PRIOR_WEIGHT = 0.7, 2.0
+SECONDS_PER_YEAR = 365.25 * 86400
 
 
 class Event(Protocol):
@@ -177,9 +178,16 @@ class FeatureStore:
             [self._department_code(p.department) for p in people], dtype=int
         )
         self.p_offset = np.array([_offset_hours(p.timezone, reference) for p in people])
-        self.p_tenure = np.array(
-            [(reference - p.hire_date).days / 365.25 if p.hire_date else 0.0 for p in people],
-            dtype=np.float32,
+        # Hire dates as epoch seconds (midnight UTC; -1 when unknown): tenure is taken at each
+        # pair's own time, so a training row from last spring sees last spring's tenure.
+        self.p_hired = np.array(
+            [
+                epoch_seconds(dt.datetime.combine(p.hire_date, dt.time(0), tzinfo=dt.UTC))
+                if p.hire_date
+                else -1
+                for p in people
+            ],
+            dtype=np.int64,
         )
 
     def _build_opportunities(self, items: Sequence[OpportunityInputs]) -> None:
@@ -336,7 +344,11 @@ class FeatureStore:
             "timezone_gap_hours": np.where(
                 np.isnan(owner_offset), 0.0, np.abs(self.p_offset[people] - owner_offset)
             ),
-            "tenure_years": self.p_tenure[people],
+            "tenure_years": np.where(
+                self.p_hired[people] >= 0,
+                np.maximum(at - self.p_hired[people], 0) / SECONDS_PER_YEAR,
+                0.0,
+            ),
             "cross_department": (
                 self.p_department[people] != self.o_department[opportunities]
             ).astype(np.float32),

@@ -202,3 +202,10 @@ def test_an_empty_candidate_set_gives_an_empty_feature_matrix() -> None:
     store = store_of([person_inputs(e) for e in company.employees], [], [])
     features = store.compute(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), 0)
     assert features.shape == (0, len(FEATURE_NAMES))
+
+
+def test_tenure_is_taken_at_each_pairs_own_time() -> None:
+    store = store_of([person("ME")], [job("G")])
+    a_year_earlier = features_of(store, 0, 0, dt.datetime(2025, 11, 1, tzinfo=dt.UTC))
+    now = features_of(store, 0, 0, dt.datetime(2026, 11, 1, tzinfo=dt.UTC))
+    assert now["tenure_years"] - a_year_earlier["tenure_years"] == pytest.approx(1.0, abs=0.01)
