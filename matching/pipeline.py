@@ -22,6 +22,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from data.schemas import InteractionType
+from data.storage.employees import rows_by_external_id
 from data.storage.tables import EmployeeRow, InteractionRow, OpportunityRow
 from features.inputs import opportunity_inputs_from_row, person_inputs_from_row
 from features.registry import FEATURE_NAMES
@@ -152,10 +153,8 @@ def _empty(report: MaskReport) -> Scored:
 
 
 def employees_by_external_id(session: Session, external_ids: set[str]) -> list[EmployeeRow]:
-    if not external_ids:
-        return []
-    query = select(EmployeeRow).where(EmployeeRow.external_id.in_(sorted(external_ids)))
-    return list(session.scalars(query))
+    """Rows of these employees (in a stable order; unknown ids are left out)."""
+    return list(rows_by_external_id(session, sorted(external_ids)).values())
 
 
 def as_of_seconds(now: dt.datetime) -> int:
