@@ -6,9 +6,10 @@ together with the previous record's hash: hash_n = sha256(hash_{n-1} + "\n" + bo
 breaks the next record's link; deleting the newest records is caught by the head file
 (`var/audit/head.json`, the last sequence number and hash, rewritten atomically on every
 append), which an auditor can also copy elsewhere. The log stores what was served and the
-inputs that produced it (feature rows, model version, policy, interventions): never
-demographics. The one trace of group membership a re-ranker used is a keyed digest, so a
-replay can tell whether membership has changed since without the log revealing it.
+inputs that produced it (feature rows, model version, policy, interventions). No demographics
+are stored; the membership a re-ranker used is kept only as a keyed digest, so a replay can
+tell whether it changed since. HR reads records item by item, though, and a candidate that
+FA*IR moved up belongs to the protected group: the log is HR-only for that reason.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Re-ranking policy per opportunity kind, HR's pause switch, and leads' overrides, all logged.
+"""Re-ranking policy per opportunity kind, HR's pause switch, and people's overrides (the
+owning lead, HR or an admin pins or hides a candidate), all logged.
 
 A kind without a stored policy uses the default: FA*IR on the candidate lists leads see, with
 `gender = female` as the protected group (the group the demo company's history disfavours;

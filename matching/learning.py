@@ -5,7 +5,7 @@ it). For each gap this suggests courses from the catalog that take the person fr
 are to the asked level, and open gigs or mentorships that ask for the skill, where it can be
 built on the job.
 
-It runs on the request path of the match endpoints, once per returned item: two queries per
+It runs on the request path of the match endpoints, once per returned page: two queries per
 call however many gaps it gets (course steps and openings on the gap skills, each batched by
 skill id), and only the courses teaching those skills are read, never the whole catalog.
 """
