@@ -190,8 +190,9 @@ def candidates(
         contributions=model.contributions,
         details=lambda i: pair_details(scored.items[i], opportunity, scored.features[i]),
         audience=LEAD,
-        # Protected attributes are joined here for the re-ranker only; they leave no trace in
-        # the response (no per-item moves) and only a keyed digest in the audit log.
+        # Protected attributes are joined here for the re-ranker only: the lead's response
+        # carries no moves, scores or amounts (they would show who was moved up), and the
+        # audit log keeps a keyed digest of the membership, not the membership.
         membership=lambda attribute: demographics.column(session, ids, attribute),
         overrides=overrides,
         key=state.pseudonym_key,
