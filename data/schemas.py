@@ -64,6 +64,16 @@ class Role(StrEnum):
 class ContractModel(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=False)
 
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value: object) -> object:
+        # PostgreSQL text cannot hold NUL: refuse it here, naming the field, not at the database.
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("must not contain a NUL character")
+        if isinstance(value, list) and any(isinstance(v, str) and "\x00" in v for v in value):
+            raise ValueError("must not contain a NUL character")
+        return value
+
 
 class SkillRef(ContractModel):
     """A skill with a proficiency (1 aware … 5 expert), by taxonomy id or by free-text name.

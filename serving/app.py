@@ -9,9 +9,10 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from importlib import resources
+from urllib.parse import unquote
 
 from fastapi import FastAPI, Request, Response
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from prometheus_client import Counter, Histogram
 
 from serving.errors import install_error_handlers
@@ -70,6 +71,17 @@ def create_app(settings: Settings | None = None, *, state: ServiceState | None =
     ) -> Response:
         incoming = request.headers.get("x-request-id", "")
         request.state.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        # A NUL in the path or query would reach a database that cannot store it (PostgreSQL).
+        for part, text in (("path", request.url.path), ("query", request.url.query)):
+            if "\x00" in unquote(text):
+                return JSONResponse(
+                    {
+                        "error": "validation_failed",
+                        "detail": [{"loc": [part], "field": part, "message": "contains NUL"}],
+                        "request_id": request.state.request_id,
+                    },
+                    422,
+                )
         started = time.perf_counter()
         response = await call_next(request)
         route = request.scope.get("route")

@@ -51,7 +51,12 @@ class InvalidField(AppError):
 
 def _path(field: str) -> list[str | int]:
     """'skills.0.level' -> ['skills', 0, 'level'], the shape FastAPI uses in `loc`."""
-    return [int(part) if part.isdigit() else part for part in field.split(".") if part]
+    # isascii: "²".isdigit() is true, int("²") is not a number
+    return [
+        int(part) if part.isascii() and part.isdigit() else part
+        for part in field.split(".")
+        if part
+    ]
 
 
 def _envelope(request: Request, status: int, error: str, detail: Any) -> JSONResponse:

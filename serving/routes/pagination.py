@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from serving.errors import InvalidField
 
+MAX_ROW_ID = 2**31 - 1
+
 
 def decode_cursor(cursor: str | None) -> int:
     if not cursor:
         return 0
-    # isdigit() alone accepts "²" and numbers no database column holds.
-    if not (cursor.isascii() and cursor.isdigit() and len(cursor) <= 18):
+    # isdigit() alone accepts "²"; row ids are 32-bit integers on PostgreSQL.
+    if not (cursor.isascii() and cursor.isdigit() and int(cursor) < MAX_ROW_ID):
         raise InvalidField("cursor", "not a cursor returned by this API")
     return int(cursor)
 

@@ -254,3 +254,21 @@ def test_a_new_opportunity_is_matchable_on_the_next_request_and_applying_hides_i
     assert own.status_code == 409 and "own opportunity" in own.json()["detail"]
     closed = client.post("/api/v1/opportunities/GIG-CLOSED/applications", headers=me)
     assert closed.status_code == 409
+
+
+def test_odd_input_the_fuzzer_found_is_a_4xx_naming_the_field(
+    client: TestClient, admin_headers: dict[str, str]
+) -> None:
+    odd_field = client.post("/api/v1/employees/bulk", json=[{"²": None}], headers=admin_headers)
+    assert odd_field.status_code == 422
+    past_int4 = client.get("/api/v1/opportunities?cursor=2147483648", headers=admin_headers)
+    assert past_int4.status_code == 422 and past_int4.json()["detail"][0]["field"] == "cursor"
+    nul_path = client.get("/api/v1/employees/E%001", headers=admin_headers)
+    assert nul_path.status_code == 422 and nul_path.json()["detail"][0]["field"] == "path"
+    nul_body = client.post(
+        "/api/v1/employees/bulk",
+        json=[make_employee("E9", title="Ana\x00lyst")],
+        headers=admin_headers,
+    )
+    assert nul_body.status_code == 422 and nul_body.json()["detail"][0]["field"] == "title"
+    assert client.get("/api/v1/employees/E9", headers=admin_headers).status_code == 404
