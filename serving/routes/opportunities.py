@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Query, Request
+from fastapi import APIRouter, Body, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -245,7 +245,12 @@ class OverrideIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    candidate: str = Field(min_length=1, max_length=64, description="handle, or external id")
+    candidate: str = Field(
+        min_length=1,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9._:-]+$",
+        description="handle, or external id",
+    )
     action: Literal["pin", "hide"]
     reason: Reason
 
@@ -309,7 +314,10 @@ def list_candidate_overrides(
 
 @router.delete("/{external_id}/overrides/{override_id}")
 def revoke_candidate_override(
-    session: SessionDep, user: CurrentUser, external_id: str, override_id: int
+    session: SessionDep,
+    user: CurrentUser,
+    external_id: str,
+    override_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
 ) -> dict[str, Any]:
     opportunity = _load(session, external_id)
     _overseer(user, opportunity)
