@@ -33,6 +33,7 @@ from fairness.demographics import ATTRIBUTES, categories
 from fairness.exposure import ExposureReport, group_exposure
 from fairness.metrics import (
     FOUR_FIFTHS,
+    category_labels,
     intersection,
     scoring_impact,
     selection_impact,
@@ -73,15 +74,11 @@ class FairnessReport:
         }
 
 
-def _labels(values: Sequence[str | None]) -> np.ndarray:
-    return np.array([UNKNOWN if v in (None, "") else v for v in values], dtype=object).astype(str)
-
-
 def _by_attribute(
     people: Sequence[str], known: dict[str, dict[str, str | None]]
 ) -> dict[str, np.ndarray]:
     """Category labels per row for every attribute and the sex × race/ethnicity intersection."""
-    columns = {a: _labels([known.get(p, {}).get(a) for p in people]) for a in ATTRIBUTES}
+    columns = {a: category_labels([known.get(p, {}).get(a) for p in people]) for a in ATTRIBUTES}
     combined = intersection(*(columns[a] for a in INTERSECTION), names=INTERSECTION)
     columns[combined.attribute] = combined.labels
     return columns
@@ -218,7 +215,7 @@ def _candidate_lists(
         )
     for week in sorted(weekly):
         ids = [row[0] for row in weekly[week]]
-        labels = _labels([known.get(p, {}).get(focus) for p in ids])
+        labels = category_labels([known.get(p, {}).get(focus) for p in ids])
         week_before = selection_impact(
             np.array([row[1] for row in weekly[week]]), labels, attribute=focus
         )
@@ -352,7 +349,7 @@ def _employee_side(
     rows = [(e, o) for e, o in shown if e in profile and o in offered]
     if not rows:
         return
-    groups = _labels([known.get(e, {}).get(focus) for e, _ in rows])
+    groups = category_labels([known.get(e, {}).get(focus) for e, _ in rows])
     strata = [profile[e] for e, _ in rows]
     report.employee_side = {
         "rows": len(rows),
@@ -406,7 +403,7 @@ def served_impact(
             before.append(item["before"] <= page)
             after.append(item["after"] is not None and item["after"] <= page)
     known = categories(session, sorted(set(people)), [attribute])
-    labels = _labels([known.get(p, {}).get(attribute) for p in people])
+    labels = category_labels([known.get(p, {}).get(attribute) for p in people])
     reading: dict[str, Any] = {
         "attribute": attribute,
         "rankings": rankings,
