@@ -180,6 +180,34 @@ class EmployeeIn(ContractModel):
         return self
 
 
+class EmployeePatch(ContractModel):
+    """Fields of a profile to change; what is not sent stays as stored (`null` clears an
+    optional field)."""
+
+    external_id: ExternalId | None = None
+    name: ShortText | None = None
+    email: Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)] | None = (
+        None
+    )
+    title: ShortText | None = None
+    department: ShortText | None = None
+    level: JobLevel | None = None
+    location: ShortText | None = None
+    timezone: str | None = None
+    manager_external_id: ExternalId | None = None
+    hire_date: dt.date | None = None
+    skills: Annotated[list[SkillRef], Field(max_length=200)] | None = None
+    interests: (
+        Annotated[list[Annotated[str, Field(min_length=1, max_length=200)]], Field(max_length=50)]
+        | None
+    ) = None
+    aspirations: LongText | None = None
+    bio: LongText | None = None
+    availability_hours_per_week: Hours | None = None
+    open_to: list[OpportunityKind] | None = None
+    demographics: Demographics | None = None
+
+
 class OpportunityIn(ContractModel):
     external_id: ExternalId
     kind: OpportunityKind

@@ -1,8 +1,9 @@
 """Monitoring: the impact ratio of the candidate lists served over a sliding window.
 
-Exported on `/metrics` as `talent_fairness_impact_ratio{attribute, stage}` (stage: before or
-after re-ranking) and shown in `/readyz` details; a value under 0.8 is a breach there and in
-HR's report. Recomputed by the server's watcher thread, not per request.
+Exported on `/metrics` (to HR and admin tokens) as `talent_fairness_impact_ratio{attribute,
+stage}` (stage: before or after re-ranking) and shown in `/readyz` details (the same); a value
+under 0.8 is a breach there and in HR's report. Recomputed by the server's watcher thread, not
+per request.
 """
 
 from __future__ import annotations
@@ -10,18 +11,25 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from prometheus_client import Gauge
+from prometheus_client import CollectorRegistry, Gauge
 from sqlalchemy.orm import Session, sessionmaker
 
 from fairness.audit_log import AuditLog
 from fairness.report import served_impact
 
+# Apart from the process's public metrics: /metrics shows these to HR and admins only.
+FAIRNESS_REGISTRY = CollectorRegistry()
 IMPACT_RATIO = Gauge(
     "talent_fairness_impact_ratio",
     "Lowest selection impact ratio of served candidate lists over the sliding window",
     ["attribute", "stage"],
+    registry=FAIRNESS_REGISTRY,
 )
-RANKINGS = Gauge("talent_fairness_window_rankings", "Served candidate lists in the window")
+RANKINGS = Gauge(
+    "talent_fairness_window_rankings",
+    "Served candidate lists in the window",
+    registry=FAIRNESS_REGISTRY,
+)
 
 
 class FairnessMonitor:

@@ -85,7 +85,8 @@ def all_policies(session: Session) -> dict[str, PolicySettings]:
     return {kind.value: load_policy(session, kind.value) for kind in OpportunityKind}
 
 
-def _log(session: Session, **values: Any) -> None:
+def log_event(session: Session, **values: Any) -> None:
+    """One oversight event (who, what, why); written in the caller's transaction."""
     session.add(OversightEventRow(at=dt.datetime.now(dt.UTC), **values))
 
 
@@ -111,7 +112,7 @@ def set_policy(
         action = "pause" if settings.paused else "resume"
     else:
         action = "policy"
-    _log(
+    log_event(
         session,
         actor_role=actor_role,
         actor=actor,
@@ -155,7 +156,7 @@ def add_override(
     )
     session.add(row)
     session.flush()
-    _log(
+    log_event(
         session,
         actor_role=actor_role,
         actor=actor,
@@ -174,7 +175,7 @@ def revoke_override(
     if row is None or row.revoked_at is not None:
         return None
     row.revoked_at = dt.datetime.now(dt.UTC)
-    _log(
+    log_event(
         session,
         actor_role=actor_role,
         actor=actor,

@@ -109,8 +109,8 @@ def build_report(
             "focus_attribute": focus,
         }
     )
-    lists = list(audit.between(start, end, direction="opportunity"))
-    matches = list(audit.between(start, end, direction="employee"))
+    lists = list(audit.between(session, start, end, direction="opportunity"))
+    matches = list(audit.between(session, start, end, direction="employee"))
     people = sorted(
         {item["id"] for r in lists for item in r["items"]}
         | {r["query_external_id"] for r in matches}
@@ -395,7 +395,7 @@ def served_impact(
     monitoring figure: cheaper than a whole report)."""
     people, before, after = [], [], []
     rankings = 0
-    for record in audit.between(start, end, direction="opportunity"):
+    for record in audit.between(session, start, end, direction="opportunity"):
         rankings += 1
         page = record["page_size"]
         for item in record["items"]:

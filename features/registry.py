@@ -54,7 +54,8 @@ FEATURES: tuple[Feature, ...] = (
         "cosine similarity of the composed profile and opportunity vectors",
         "Your skills and interests resemble what it asks for (similarity {value:.2f})",
         +1,
-        lead_template="Skills resemble what the opportunity asks for (similarity {value:.2f})",
+        # In words, not the number: a lead sees no amounts the ranking is made of.
+        lead_template="Skills resemble what the opportunity asks for {resemblance}",
     ),
     Feature(
         "level_surplus",

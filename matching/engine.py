@@ -50,6 +50,8 @@ from matching.skill_vectors import SkillVectorCache
 from matching.snapshot import load_snapshot, save_snapshot
 
 EXCLUDING_EVENTS = (InteractionType.APPLY.value, InteractionType.DISMISS.value)
+# How far back `catch_up` compares rows' updated_at with what is indexed.
+CATCH_UP_LOOKBACK = dt.timedelta(minutes=10)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +93,12 @@ class MatchEngine:
         self._owner_of: dict[int, str] = {}  # opportunity row id -> owner external id
         self._excluded_for_employee: dict[int, set[int]] = defaultdict(set)
         self._excluded_for_opportunity: dict[int, set[int]] = defaultdict(set)
-        self._accepted: dict[int, int] = defaultdict(int)
+        # Who was accepted onto each opportunity (a set: an event seen twice counts once).
+        self._accepted: dict[int, set[int]] = defaultdict(set)
+        # What other processes may have written since: the newest interaction id applied, and
+        # each row's updated_at as indexed (see `catch_up`).
+        self._last_interaction = 0
+        self._stamps: dict[tuple[str, int], dt.datetime] = {}
         self._lock = threading.RLock()
 
     # -- building --------------------------------------------------------------------------
@@ -109,8 +116,10 @@ class MatchEngine:
     def _load_all(self, session: Session, batch: int) -> None:
         for rows in _batches(session, EmployeeRow, batch):
             self.refresh_employees(map(employee_record, rows), index=False)
+            self._stamp(EmployeeRow.__tablename__, rows)
         for rows in _batches(session, OpportunityRow, batch):
             self.refresh_opportunities(map(opportunity_record, rows), index=False)
+            self._stamp(OpportunityRow.__tablename__, rows)
         self.rebuild_indexes()
 
     def _reconcile(self, session: Session, saved_at: dt.datetime, batch: int) -> None:
@@ -135,43 +144,90 @@ class MatchEngine:
             else:
                 self.remove_opportunities(list(gone))
 
-    def _load_interactions(self, session: Session) -> None:
-        query = select(
-            InteractionRow.employee_external_id,
-            InteractionRow.opportunity_external_id,
-            InteractionRow.type,
-        ).where(InteractionRow.type.in_([*EXCLUDING_EVENTS, InteractionType.ACCEPT.value]))
-        opportunity_rows = dict(
-            session.execute(select(OpportunityRow.external_id, OpportunityRow.id)).all()
+    def _load_interactions(self, session: Session, *, after_id: int = 0) -> int:
+        """Apply the logged events the masks use (after `after_id`); returns how many."""
+        query = (
+            select(
+                InteractionRow.id,
+                InteractionRow.employee_external_id,
+                InteractionRow.opportunity_external_id,
+                InteractionRow.type,
+            )
+            .where(
+                InteractionRow.id > after_id,
+                InteractionRow.type.in_([*EXCLUDING_EVENTS, InteractionType.ACCEPT.value]),
+            )
+            .order_by(InteractionRow.id)
         )
-        employee_rows = dict(session.execute(select(EmployeeRow.external_id, EmployeeRow.id)).all())
+        events = session.execute(query).all()
+        if not events:
+            return 0
+        opportunity_rows = _row_ids(session, OpportunityRow, {e[2] for e in events})
+        employee_rows = _row_ids(session, EmployeeRow, {e[1] for e in events})
         with self._lock:
-            for employee, opportunity, kind in session.execute(query):
+            for event_id, employee, opportunity, kind in events:
                 e, o = employee_rows.get(employee), opportunity_rows.get(opportunity)
                 if e is not None and o is not None:
-                    self._note(e, o, kind)
+                    self.record_interaction(e, o, kind)
+                self._last_interaction = max(self._last_interaction, event_id)
+        return len(events)
 
     def _note(self, employee_row: int, opportunity_row: int, event: str) -> None:
         if event in EXCLUDING_EVENTS:
             self._excluded_for_employee[employee_row].add(opportunity_row)
             self._excluded_for_opportunity[opportunity_row].add(employee_row)
         elif event == InteractionType.ACCEPT.value:
-            self._accepted[opportunity_row] += 1
+            self._accepted[opportunity_row].add(employee_row)
 
     def _sync_accepted(self) -> None:
         """Copy accepted counts into the opportunity pools' `accepted` column."""
         for pool in self.opportunities.values():
             accepted = pool.column("accepted")
-            accepted[:] = [self._accepted.get(int(r), 0) for r in pool.row_ids]
+            accepted[:] = [len(self._accepted.get(int(r), ())) for r in pool.row_ids]
 
     def record_interaction(self, employee_row: int, opportunity_row: int, event: str) -> None:
-        """Apply a new event to the masks (an application hides the opportunity at once)."""
+        """Apply a new event to the masks (an application hides the opportunity at once).
+        Idempotent: the freshness poll may bring back an event this process recorded."""
         with self._lock:
             self._note(employee_row, opportunity_row, event)
             kind = self._kind_of.get(opportunity_row)
             if event == InteractionType.ACCEPT.value and kind is not None:
                 pool = self.opportunities[kind]
-                pool.column("accepted")[pool.position_of[opportunity_row]] += 1
+                count = len(self._accepted[opportunity_row])
+                pool.column("accepted")[pool.position_of[opportunity_row]] = count
+
+    def catch_up(self, session: Session, *, lookback: dt.timedelta = CATCH_UP_LOOKBACK) -> int:
+        """Index what other processes wrote (an import on the command line, another server
+        worker): rows whose `updated_at` differs from what this process indexed, within the
+        lookback, and new interactions. Returns how many rows and events it applied.
+
+        The lookback covers transactions that commit well after they stamped their rows
+        (PostgreSQL's now() is the transaction's start); a row stamped earlier than that and
+        committed later still is caught by the next restart's reconciliation."""
+        applied = self._load_interactions(session, after_id=self._last_interaction)
+        since = dt.datetime.now(dt.UTC) - lookback
+        for table, refresh in (
+            (EmployeeRow, self.refresh_employee_rows),
+            (OpportunityRow, self.refresh_opportunity_rows),
+        ):
+            stamps = session.execute(
+                select(table.id, table.updated_at).where(table.updated_at >= since)
+            ).all()
+            stale = [
+                row_id
+                for row_id, at in stamps
+                if self._stamps.get((table.__tablename__, row_id)) != _naive_utc(at)
+            ]
+            for start in range(0, len(stale), 900):
+                chunk = stale[start : start + 900]
+                refresh(session.scalars(select(table).where(table.id.in_(chunk))).all())
+            applied += len(stale)
+        return applied
+
+    def _stamp(self, table: str, rows: list) -> None:
+        for row in rows:
+            if isinstance(row.updated_at, dt.datetime):  # not a pending SQL expression
+                self._stamps[(table, row.id)] = _naive_utc(row.updated_at)
 
     def rebuild_indexes(self) -> None:
         """Rebuild every index from its pool (picks exact or IVF by size); swaps atomically."""
@@ -194,10 +250,14 @@ class MatchEngine:
 
     # -- freshness -------------------------------------------------------------------------
     def refresh_employee_rows(self, rows: Iterable[EmployeeRow]) -> None:
+        rows = list(rows)
         self.refresh_employees(map(employee_record, rows))
+        self._stamp(EmployeeRow.__tablename__, rows)
 
     def refresh_opportunity_rows(self, rows: Iterable[OpportunityRow]) -> None:
+        rows = list(rows)
         self.refresh_opportunities(map(opportunity_record, rows))
+        self._stamp(OpportunityRow.__tablename__, rows)
 
     def refresh_employees(self, records: Iterable[EmployeeRecord], *, index: bool = True) -> None:
         rows = list(records)
@@ -401,6 +461,17 @@ def _batches(session: Session, table: type, size: int) -> Iterable[list]:
             return
         yield rows
         last = rows[-1].id
+
+
+def _row_ids(session: Session, table: type, external_ids: set[str]) -> dict[str, int]:
+    ids = sorted(external_ids)
+    found: dict[str, int] = {}
+    for start in range(0, len(ids), 900):  # stay under SQLite's bound-parameter limit
+        query = select(table.external_id, table.id).where(
+            table.external_id.in_(ids[start : start + 900])
+        )
+        found.update((external_id, row_id) for external_id, row_id in session.execute(query))
+    return found
 
 
 def _naive_utc(value: dt.datetime) -> dt.datetime:

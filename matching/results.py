@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from data.storage.employees import employee_profile
 from data.storage.opportunities import opportunity_document
 from data.storage.tables import EmployeeRow, OpportunityRow
 from matching.learning import SkillGap, learning_for
@@ -76,22 +75,46 @@ def opportunity_items(
     ]
 
 
-def candidate_handle(key: bytes, employee_external_id: str) -> str:
-    """A stable pseudonym per candidate: leads can refer to someone without knowing who."""
-    digest = hmac.new(key, employee_external_id.encode(), hashlib.sha256).hexdigest()
-    return f"cand-{digest[:10]}"
+def candidate_handle(key: bytes, opportunity: OpportunityRow, employee_external_id: str) -> str:
+    """A pseudonym for one candidate on one opportunity of one lead: the lead can refer to
+    someone without knowing who, and cannot link them across opportunities (or with what
+    another lead sees)."""
+    message = "\x1f".join(
+        (opportunity.owner_external_id, opportunity.external_id, employee_external_id)
+    )
+    digest = hmac.new(key, message.encode(), hashlib.sha256).hexdigest()
+    return f"cand-{digest[:12]}"
 
 
-def masked_candidate(employee: EmployeeRow, key: bytes, *, reveal_id: bool) -> dict[str, Any]:
-    """What a lead sees: skills, level and availability. No name, contact, title, department,
-    and no free text (interests, aspirations, bio can carry names and pronouns)."""
-    profile = employee_profile(employee)
+def shown_skills(employee: EmployeeRow, opportunity: OpportunityRow) -> tuple[list[dict], int]:
+    """The skills a lead may read on a masked profile, and how many are withheld.
+
+    A custom skill is free text someone typed (it may hold a name or an e-mail address): its
+    name reaches a lead only once HR has reviewed it, unless the lead's own opportunity asks
+    for it (then the lead typed it)."""
+    asked = {s.skill_id for s in opportunity.skills}
+    shown, withheld = [], 0
+    for s in employee.skills:
+        if s.skill.status == "reviewed" or s.skill_id in asked:
+            shown.append({"skill_id": s.skill_id, "name": s.skill.label, "level": s.level})
+        else:
+            withheld += 1
+    return shown, withheld
+
+
+def masked_candidate(
+    employee: EmployeeRow, opportunity: OpportunityRow, key: bytes, *, reveal_id: bool
+) -> dict[str, Any]:
+    """What a lead sees: reviewed skills, level and availability. No name, contact, title,
+    department, and no free text (interests, aspirations, bio, unreviewed skill names)."""
+    skills, withheld = shown_skills(employee, opportunity)
     candidate = {
-        "handle": candidate_handle(key, employee.external_id),
-        "level": profile["level"],
-        "skills": profile["skills"],
-        "availability_hours_per_week": profile["availability_hours_per_week"],
-        "open_to": profile["open_to"],
+        "handle": candidate_handle(key, opportunity, employee.external_id),
+        "level": employee.level,
+        "skills": skills,
+        "unreviewed_skills": withheld,
+        "availability_hours_per_week": employee.availability_hours_per_week,
+        "open_to": list(employee.open_to),
     }
     if reveal_id:
         candidate["external_id"] = employee.external_id
@@ -109,10 +132,11 @@ def candidate_items(
 ) -> list[dict[str, Any]]:
     items = []
     for rank, (hit, model) in enumerate(zip(hits, explanations, strict=True), start=1):
+        employee = rows[hit.row_id]
         item: dict[str, Any] = {
-            "candidate": masked_candidate(rows[hit.row_id], key, reveal_id=reveal_ids),
+            "candidate": masked_candidate(employee, opportunity, key, reveal_id=reveal_ids),
             "rank": rank,
-            "explanation": {**model, **skill_overlap(rows[hit.row_id], opportunity)},
+            "explanation": {**model, **skill_overlap(employee, opportunity)},
         }
         if reveal_ids:  # admins only: a lead gets no score (see matching/explain.py)
             item["score"] = hit.score
@@ -121,16 +145,13 @@ def candidate_items(
     return items
 
 
-def resolve_candidate(session: Session, key: bytes, reference: str) -> str | None:
-    """The employee behind a handle (or an external id, for HR and admins)."""
-    if not reference.startswith("cand-"):
-        found = session.scalar(
-            select(EmployeeRow.external_id).where(EmployeeRow.external_id == reference)
-        )
-        return found
-    # Handles are one-way: compare against every employee's handle (a rare write, ~1 µs each).
-    for external_id in session.scalars(select(EmployeeRow.external_id)).all():
-        if hmac.compare_digest(candidate_handle(key, external_id), reference):
+def resolve_candidate(
+    key: bytes, opportunity: OpportunityRow, handle: str, shown: Iterable[str]
+) -> str | None:
+    """The employee behind a handle, among the people `shown` for this opportunity (a lead can
+    act only on handles it was given)."""
+    for external_id in dict.fromkeys(shown):
+        if hmac.compare_digest(candidate_handle(key, opportunity, external_id), handle):
             return external_id
     return None
 

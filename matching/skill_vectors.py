@@ -70,7 +70,8 @@ class SkillVectorCache:
             return
         with self._lock:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.path.with_suffix(".tmp.npz")
+            # Per process: several server workers may save the same cache at once.
+            tmp = self.path.with_suffix(f".{os.getpid()}.tmp.npz")
             keys = np.array(sorted(self._rows, key=self._rows.__getitem__), dtype="U40")
             np.savez(tmp, keys=keys, vectors=self._matrix, model_id=np.array(self.encoder.model_id))
             os.replace(tmp, self.path)

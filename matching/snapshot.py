@@ -56,7 +56,7 @@ def save_snapshot(engine: MatchEngine, path: Path) -> None:
     }
     arrays["meta"] = np.array(json.dumps(meta))
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp.npz")
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp.npz")  # workers may save at once
     np.savez(tmp, **arrays)
     os.replace(tmp, path)
 

@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import gc
-import re
-import time
-import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
-from urllib.parse import unquote
 
-from fastapi import FastAPI, Request, Response
-from fastapi.responses import HTMLResponse, JSONResponse
-from prometheus_client import Counter, Histogram
+from fastapi import FastAPI
+from fastapi.responses import HTMLResponse
 
 from serving.errors import install_error_handlers
+from serving.middleware import RequestGuard
 from serving.routes import (
     audits,
     employees,
@@ -29,10 +25,6 @@ from serving.routes import (
 from serving.settings import Settings
 from serving.state import ServiceState, build_state
 from serving.watcher import Refresher
-
-REQUESTS = Counter("talent_http_requests_total", "HTTP requests", ["method", "route", "status"])
-LATENCY = Histogram("talent_http_request_seconds", "HTTP request latency", ["method", "route"])
-_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
 def create_app(settings: Settings | None = None, *, state: ServiceState | None = None) -> FastAPI:
@@ -49,6 +41,7 @@ def create_app(settings: Settings | None = None, *, state: ServiceState | None =
             [
                 ("models", service.rankers.refresh, settings.model_poll_seconds),
                 ("fairness monitor", service.monitor.refresh, settings.monitor_seconds),
+                ("freshness", service.catch_up, settings.freshness_seconds),
             ]
         )
         watcher.start()
@@ -65,31 +58,7 @@ def create_app(settings: Settings | None = None, *, state: ServiceState | None =
     )
     install_error_handlers(app)
 
-    @app.middleware("http")
-    async def request_context(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        incoming = request.headers.get("x-request-id", "")
-        request.state.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
-        # A NUL in the path or query would reach a database that cannot store it (PostgreSQL).
-        for part, text in (("path", request.url.path), ("query", request.url.query)):
-            if "\x00" in unquote(text):
-                return JSONResponse(
-                    {
-                        "error": "validation_failed",
-                        "detail": [{"loc": [part], "field": part, "message": "contains NUL"}],
-                        "request_id": request.state.request_id,
-                    },
-                    422,
-                )
-        started = time.perf_counter()
-        response = await call_next(request)
-        route = request.scope.get("route")
-        path = getattr(route, "path", "unmatched")
-        LATENCY.labels(request.method, path).observe(time.perf_counter() - started)
-        REQUESTS.labels(request.method, path, str(response.status_code)).inc()
-        response.headers["X-Request-ID"] = request.state.request_id
-        return response
+    app.add_middleware(RequestGuard, settings=settings)
 
     for module in (health, me, employees, opportunities, reactions, skills, stats, audits):
         app.include_router(module.router)

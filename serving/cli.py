@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,6 +24,8 @@ from data.importing import (
     import_opportunities,
     read_records,
 )
+from data.importing.demo import DemoToken
+from data.private_files import write_private
 from data.schemas import Role
 from data.storage.engine import transaction
 from data.storage.skills import upsert_skills
@@ -31,6 +34,7 @@ from serving.settings import Settings
 from serving.state import build_state, prepare_database
 
 if TYPE_CHECKING:
+    from fairness.audit_log import AuditLog
     from training.pipeline import TrainingRun
 
 app = typer.Typer(help="talent-marketplace: skill-based internal matching.", no_args_is_help=True)
@@ -46,11 +50,13 @@ app.add_typer(models_app, name="models")
 app.add_typer(audit_app, name="audit")
 console = Console(soft_wrap=True)
 
-DEMO_TOKENS = {
-    Role.EMPLOYEE: "demo-employee-token",
-    Role.LEAD: "demo-lead-token",
-    Role.HR: "demo-hr-token",
-}
+DEMO_TOKENS = (
+    DemoToken("employee", Role.EMPLOYEE, "demo-employee-token"),
+    DemoToken("lead", Role.LEAD, "demo-lead-token"),
+    DemoToken("hr", Role.HR, "demo-hr-token"),
+    # The same HR person with the permission to read served rankings item by item.
+    DemoToken("hr", Role.HR, "demo-auditor-token", ("auditor",)),
+)
 
 
 def _progress() -> Progress:
@@ -112,6 +118,7 @@ def demo(
     from data.demo import BiasConfig, export_jsonl, generate_company
     from data.importing.demo import store_demo_company
     from data.taxonomy.packaged import load_packaged_taxonomy
+    from serving.keys import token_secret
 
     settings = Settings()
     export_dir = export_dir or settings.var_dir / "demo"
@@ -135,15 +142,26 @@ def demo(
         )
         store = progress.add_task("storing", total=3)
         with transaction(sessions) as session:
-            store_demo_company(session, company, DEMO_TOKENS, step=lambda: progress.advance(store))
+            store_demo_company(
+                session,
+                company,
+                DEMO_TOKENS,
+                token_secret=token_secret(settings),
+                step=lambda: progress.advance(store),
+            )
     # The old company's audit trail went with it: its chain head must not outlive it.
     (settings.var_dir / "audit" / "head.json").unlink(missing_ok=True)
     export_jsonl(company, export_dir)
+    # The demo's own file: the only place its tokens are written in clear (private, 0600).
     tokens = {
-        role.value: {"token": token, "external_id": company.personas[role.value]}
-        for role, token in DEMO_TOKENS.items()
+        ("auditor" if demo.scopes else demo.persona): {
+            "token": demo.token,
+            "role": demo.role.value,
+            "external_id": company.personas[demo.persona],
+        }
+        for demo in DEMO_TOKENS
     }
-    (export_dir / "tokens.json").write_text(json.dumps(tokens, indent=2) + "\n")
+    write_private(export_dir / "tokens.json", json.dumps(tokens, indent=2) + "\n")
     summary = company.summary()
     console.print(
         f"demo company (seed {seed}) built in {time.perf_counter() - started:.1f}s: "
@@ -200,13 +218,87 @@ def create_token(
         str | None, typer.Option(help="employee external id the token acts as")
     ] = None,
     label: Annotated[str, typer.Option(help="note for whoever audits tokens")] = "",
+    scope: Annotated[
+        list[str] | None,
+        typer.Option(help="extra permission (repeatable): auditor reads rankings item by item"),
+    ] = None,
+    days: Annotated[
+        int | None, typer.Option(min=1, help="lifetime (default TALENT_TOKEN_DAYS)")
+    ] = None,
 ) -> None:
-    """Issue a bearer token (printed once; only its digest is stored)."""
+    """Issue a bearer token (printed once; only a keyed digest is stored)."""
+    from data.storage.employees import get_employee
+    from data.storage.tokens import SCOPES
+    from serving.keys import token_secret
+
     if role in (Role.EMPLOYEE, Role.LEAD) and not subject:
         raise typer.BadParameter("employee and lead tokens need --subject", param_hint="--subject")
+    unknown = sorted(set(scope or []) - set(SCOPES))
+    if unknown:
+        raise typer.BadParameter(
+            f"unknown scope {unknown[0]!r}; known: {', '.join(SCOPES)}", param_hint="--scope"
+        )
+    settings = Settings()
+    with _database(settings) as sessions, transaction(sessions) as session:
+        if subject is not None and get_employee(session, subject) is None:
+            raise typer.BadParameter(
+                f"no employee {subject!r} in {settings.resolved_database_url}",
+                param_hint="--subject",
+            )
+        issued = issue_token(
+            session,
+            secret=token_secret(settings),
+            role=role,
+            subject_external_id=subject,
+            label=label,
+            scopes=scope or (),
+            lifetime=dt.timedelta(days=days or settings.token_days),
+        )
+    console.print(issued.token, markup=False, highlight=False)
+    console.print(
+        f"[dim]id {issued.token_id}, expires {issued.expires_at:%Y-%m-%d}; "
+        f"revoke with `talent token revoke {issued.token_id}`[/dim]"
+    )
+
+
+@token_app.command("list")
+def list_tokens_command() -> None:
+    """Every token's id, role, subject, permissions, expiry and state (never the token)."""
+    from data.storage.tokens import list_tokens, token_state
+
+    with _database(Settings()) as sessions, sessions() as session:
+        rows = list_tokens(session)
+        table = Table(title=f"{len(rows)} tokens")
+        for column in ("id", "role", "acts as", "scopes", "label", "created", "expires", "state"):
+            table.add_column(column, no_wrap=True)
+        for row in rows:
+            table.add_row(
+                row.token_id,
+                row.role,
+                row.subject_external_id or "",
+                ",".join(row.scopes or []),
+                row.label,
+                f"{row.created_at:%Y-%m-%d}",
+                f"{row.expires_at:%Y-%m-%d}" if row.expires_at else "",
+                token_state(row),
+            )
+    console.print(table)
+
+
+@token_app.command("revoke")
+def revoke_token_command(
+    token_id: Annotated[str, typer.Argument(help="the id shown by `token create` / `token list`")],
+) -> None:
+    """Withdraw a token at once (requests with it answer 401)."""
+    from data.storage.tokens import revoke_token
+
     with _database(Settings()) as sessions, transaction(sessions) as session:
-        token = issue_token(session, role=role, subject_external_id=subject, label=label)
-    console.print(token)
+        row = revoke_token(session, token_id)
+    if row is None:
+        raise typer.BadParameter(f"no token with id {token_id!r}", param_hint="TOKEN_ID")
+    console.print(
+        f"revoked token {token_id} ({row.role}, {row.subject_external_id or 'no subject'})"
+    )
 
 
 @app.command()
@@ -452,23 +544,63 @@ def models_rollback(
     console.print(f"rolled back to {row.version}")
 
 
-@audit_app.command("verify")
-def audit_verify() -> None:
-    """Walk the hash chain; exit 1 naming every edited, deleted or reordered record."""
+def _audit_log(settings: Settings, sessions: sessionmaker[Session]) -> AuditLog:
     from fairness.audit_log import AuditLog
+    from serving.keys import audit_key
+
+    return AuditLog(sessions, audit_key(settings), settings.var_dir / "audit" / "head.json")
+
+
+@audit_app.command("verify")
+def audit_verify(
+    checkpoint: Annotated[
+        Path | None,
+        typer.Option(exists=True, dir_okay=False, help="a checkpoint exported earlier"),
+    ] = None,
+) -> None:
+    """Check every record's seal and link; exit 1 naming every edited, deleted or reordered
+    record. With --checkpoint, also that nothing it vouched for was removed or rewritten."""
+    from fairness.audit_log import Checkpoint
 
     settings = Settings()
-    with _database(settings) as sessions:
-        result = AuditLog(sessions, settings.var_dir / "audit" / "head.json").verify()
+    exported = None
+    if checkpoint is not None:
+        try:
+            exported = Checkpoint.from_json(checkpoint.read_text())
+        except ValueError as bad:
+            raise typer.BadParameter(f"{checkpoint}: {bad}", param_hint="--checkpoint") from None
+    with _database(settings) as sessions, sessions() as session:
+        result = _audit_log(settings, sessions).verify(session, checkpoint=exported)
     if result.ok:
-        console.print(f"audit log intact: {result.records} records, chain verified")
+        against = f", and against {checkpoint} ({exported.records} records)" if exported else ""
+        console.print(f"audit log intact: {result.records} records, chain verified{against}")
         return
     for problem in result.problems:
-        console.print(f"[red]{problem}[/]")
+        console.print(f"[red]{problem}[/]", markup=True, highlight=False)
     console.print(
         f"audit log NOT intact: {len(result.problems)} problem(s) in {result.records} records"
     )
     raise typer.Exit(code=1)
+
+
+@audit_app.command("checkpoint")
+def audit_checkpoint(
+    out: Annotated[Path, typer.Option(help="where to write it (keep a copy off this machine)")],
+) -> None:
+    """Verify the log, then write a signed checkpoint of it (record count + newest seal)."""
+    settings = Settings()
+    with _database(settings) as sessions, sessions() as session:
+        log = _audit_log(settings, sessions)
+        result = log.verify(session)
+        if not result.ok:
+            for problem in result.problems:
+                console.print(f"[red]{problem}[/]", highlight=False)
+            console.print("no checkpoint written: the log does not verify")
+            raise typer.Exit(code=1)
+        exported = log.checkpoint(session)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(exported.to_json())
+    console.print(f"wrote {out}: {exported.records} records, head {exported.head[:16]}…")
 
 
 @audit_app.command("report")
@@ -484,7 +616,6 @@ def audit_report(
     ),
 ) -> None:
     """HR's fairness report for [from, to]: HTML with charts, and the same figures as JSON."""
-    from fairness.audit_log import AuditLog
     from fairness.report import build_report
     from fairness.report_html import render_html
     from training.live import LiveRankers
@@ -494,7 +625,7 @@ def audit_report(
     first = start.replace(tzinfo=dt.UTC) if start else None
     after_last = end.replace(tzinfo=dt.UTC) + dt.timedelta(days=1) if end else None
     with _database(settings) as sessions, sessions() as session:
-        audit = AuditLog(sessions, settings.var_dir / "audit" / "head.json")
+        audit = _audit_log(settings, sessions)
         rankers = LiveRankers(ModelRegistry(settings.var_dir / "models", sessions))
         rankers.refresh()
         models = {d: (m["version"], rankers.get(d).ranker) for d, m in rankers.describe().items()}
@@ -512,6 +643,9 @@ def audit_report(
 def serve(
     host: Annotated[str | None, typer.Option(help="bind address")] = None,
     port: Annotated[int | None, typer.Option(help="port")] = None,
+    workers: Annotated[
+        int, typer.Option(min=1, help="server processes (each loads the models and indexes)")
+    ] = 1,
 ) -> None:
     """Serve the API and the web page."""
     import uvicorn
@@ -521,7 +655,17 @@ def serve(
     settings = Settings()
     host, port = host or settings.host, port or settings.port
     _print_banner(settings, host, port)
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    if workers == 1:
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    else:  # each worker builds its app from the same environment
+        uvicorn.run(
+            "serving.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="info",
+        )
 
 
 def _print_banner(settings: Settings, host: str, port: int) -> None:
@@ -540,6 +684,9 @@ def _print_banner(settings: Settings, host: str, port: int) -> None:
 
 
 def main() -> None:
+    # Everything this program writes (database, exports, keys, models) holds people's data or
+    # secrets: private to the service's user.
+    os.umask(0o077)
     app()
 
 

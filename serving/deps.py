@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Header, Request
 from sqlalchemy.orm import Session
 
+from data.importing import SkillResolver
 from serving.auth import Principal, authenticate
 from serving.errors import Unavailable
 from serving.state import ServiceState
@@ -26,8 +27,9 @@ StateDep = Annotated[ServiceState, Depends(get_state)]
 def get_session(state: StateDep) -> Iterator[Session]:
     """One request, one transaction: commit if the handler returned, roll back if it raised.
 
-    Work that must only happen once data is durable (index refreshes) is queued with
-    `after_commit` and runs right after the commit.
+    Function scope: the commit happens before the response is sent, so a client never reads a
+    success whose commit then failed. Work that must only happen once data is durable (index
+    refreshes) is queued with `after_commit` and runs right after the commit.
     """
     session = state.sessions()
     try:
@@ -42,7 +44,7 @@ def get_session(state: StateDep) -> Iterator[Session]:
         session.close()
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 def after_commit(session: Session, callback: Callable[[], None]) -> None:
@@ -54,10 +56,18 @@ def get_principal(
     session: SessionDep,
     authorization: Annotated[str | None, Header()] = None,
 ) -> Principal:
-    return authenticate(authorization, state.settings, session)
+    return authenticate(authorization, state.settings, session, state.token_secret)
 
 
 CurrentUser = Annotated[Principal, Depends(get_principal)]
+
+
+def resolver_for(state: ServiceState, user: Principal, *, bulk: bool = False) -> SkillResolver:
+    """Skill resolution for one request: new custom skills are credited to the caller, and the
+    free-text names one request may introduce are capped (higher for an admin's bulk import)."""
+    settings = state.settings
+    cap = settings.max_new_skill_names_bulk if bulk else settings.max_new_skill_names
+    return state.skill_resolver(created_by=user.actor, max_new_names=cap)
 
 
 def live_model(state: ServiceState, direction: str) -> LiveModel:

@@ -1,4 +1,5 @@
-"""Errors carry their HTTP status; one handler renders `{error, detail, request_id}`."""
+"""Errors carry their HTTP status; one envelope `{error, detail, request_id}` for every 4xx and
+5xx the service sends, whoever raises it (a route, FastAPI's validation, Starlette's routing)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from data.importing import ImportRejected
 
@@ -45,8 +47,18 @@ class InvalidField(AppError):
 
     status_code, error = 422, "validation_failed"
 
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__([{"loc": ["body", *_path(field)], "field": field, "message": message}])
+    def __init__(self, field: str, message: str, *, where: str = "body") -> None:
+        super().__init__([{"loc": [where, *_path(field)], "field": field, "message": message}])
+
+
+# What Starlette's own HTTP errors (unknown path, wrong method, unreadable body) are called.
+HTTP_ERRORS = {
+    400: "bad_request",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+}
 
 
 def _path(field: str) -> list[str | int]:
@@ -59,12 +71,18 @@ def _path(field: str) -> list[str | int]:
     ]
 
 
-def _envelope(request: Request, status: int, error: str, detail: Any) -> JSONResponse:
+def envelope_body(error: str, detail: Any, request_id: str | None) -> dict[str, Any]:
+    return {"error": error, "detail": detail, "request_id": request_id}
+
+
+def _envelope(
+    request: Request, status: int, error: str, detail: Any, headers: dict[str, str] | None = None
+) -> JSONResponse:
     request_id = getattr(request.state, "request_id", None)
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return JSONResponse(
-        {"error": error, "detail": detail, "request_id": request_id}, status, headers=headers
-    )
+    headers = dict(headers or {})
+    if status == 401:
+        headers["WWW-Authenticate"] = "Bearer"
+    return JSONResponse(envelope_body(error, detail, request_id), status, headers=headers or None)
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -72,15 +90,21 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _app_error(request: Request, exc: AppError) -> JSONResponse:
         return _envelope(request, exc.status_code, exc.error, exc.detail)
 
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        error = HTTP_ERRORS.get(exc.status_code, "http_error")
+        return _envelope(request, exc.status_code, error, exc.detail, dict(exc.headers or {}))
+
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         detail = []
         for err in exc.errors():
             loc = [str(part) for part in err["loc"]]
             field = (
-                ".".join(loc[1:]) if loc and loc[0] in {"body", "query", "path"} else ".".join(loc)
+                ".".join(loc[1:]) if loc and loc[0] in {"body", "query", "path", "header"}
+                else ".".join(loc)
             )
-            detail.append({"loc": loc, "field": field, "message": err["msg"]})
+            detail.append({"loc": loc, "field": field or loc[0], "message": err["msg"]})
         return _envelope(request, 422, "validation_failed", detail)
 
     @app.exception_handler(ImportRejected)

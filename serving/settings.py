@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal, Self
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+MIN_SECRET_LENGTH = 16
+
+
+def default_key_dir() -> Path:
+    """Where generated keys live: outside the data folder, so that whoever can rewrite `var/`
+    (the database file, the audit head) does not also hold the key that seals the audit log."""
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "talent-marketplace"
 
 
 class Settings(BaseSettings):
@@ -24,6 +34,18 @@ class Settings(BaseSettings):
         default=None,
         description="Key for candidate handles shown to leads; generated in var/ when unset",
     )
+    audit_key: SecretStr | None = Field(
+        default=None, description="Key sealing the audit log (HMAC-SHA256); overrides the file"
+    )
+    audit_key_file: Path | None = Field(
+        default=None,
+        description="File holding the audit key, outside var_dir (default: generated under "
+        "~/.config/talent-marketplace/ in development; required in production)",
+    )
+    token_secret: SecretStr | None = Field(
+        default=None,
+        description="Key for token digests (HMAC); generated in the key folder when unset",
+    )
     encoder_device: Literal["cpu", "cuda"] = "cpu"
     model_poll_seconds: float = Field(
         default=5.0,
@@ -38,6 +60,37 @@ class Settings(BaseSettings):
     monitor_window_days: float = Field(
         default=7.0, gt=0, description="Sliding window of the fairness monitor, in days"
     )
+    freshness_seconds: float = Field(
+        default=2.0,
+        ge=0,
+        description="How often the server picks up writes made by other processes (0: never)",
+    )
+    max_concurrent_requests: int = Field(
+        default=16,
+        ge=1,
+        le=512,
+        description="API requests worked on at once (each holds one database connection); "
+        "more wait their turn",
+    )
+    queue_timeout_seconds: float = Field(
+        default=30.0, gt=0, description="How long a request may wait for its turn before a 503"
+    )
+    max_body_bytes: int = Field(
+        default=16 * 1024 * 1024, ge=1024, description="Largest request body accepted (413 above)"
+    )
+    rate_limit_per_minute: float = Field(
+        default=600.0, ge=0, description="Requests per minute per token (0: no limit)"
+    )
+    rate_limit_burst: int = Field(default=60, ge=1, description="Requests a token may burst")
+    max_new_skill_names: int = Field(
+        default=30,
+        ge=0,
+        description="Free-text skill names outside the taxonomy one request may introduce",
+    )
+    max_new_skill_names_bulk: int = Field(
+        default=5000, ge=0, description="The same for an admin's bulk import"
+    )
+    token_days: int = Field(default=90, ge=1, description="Default lifetime of issued tokens")
     host: str = "127.0.0.1"
     port: int = 8000
 
@@ -45,13 +98,37 @@ class Settings(BaseSettings):
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{(self.var_dir / 'talent.db').as_posix()}"
 
+    @property
+    def key_dir(self) -> Path:
+        return default_key_dir()
+
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Self:
         if self.environment == "production" and self.admin_token is not None:
             token = self.admin_token.get_secret_value()
-            if len(token) < 16 or token.startswith("demo-"):
+            if len(token) < MIN_SECRET_LENGTH or token.startswith("demo-"):
                 raise ValueError(
                     "TALENT_ADMIN_TOKEN must be a random secret of at least 16 characters in "
                     "production (demo tokens are refused)"
                 )
+        if self.environment == "production" and self.audit_key is None and (
+            self.audit_key_file is None or not self.audit_key_file.is_file()
+        ):
+            raise ValueError(
+                "production needs the audit log's key: set TALENT_AUDIT_KEY or point "
+                "TALENT_AUDIT_KEY_FILE at an existing key file outside TALENT_VAR_DIR"
+            )
+        if self.audit_key is not None and len(self.audit_key.get_secret_value()) < (
+            MIN_SECRET_LENGTH
+        ):
+            raise ValueError("TALENT_AUDIT_KEY must be at least 16 characters")
+        if self.audit_key_file is not None and _inside(self.audit_key_file, self.var_dir):
+            raise ValueError(
+                f"TALENT_AUDIT_KEY_FILE ({self.audit_key_file}) lies inside TALENT_VAR_DIR "
+                f"({self.var_dir}): keep the key apart from the log it seals"
+            )
         return self
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path.resolve().is_relative_to(folder.resolve())

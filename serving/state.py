@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,18 +12,23 @@ from sqlalchemy.orm import Session, sessionmaker
 from data.importing import SkillResolver
 from data.storage.engine import make_engine, make_session_factory, transaction
 from data.storage.migrate import upgrade_to_head
-from data.storage.skills import count_skills, load_taxonomy, upsert_skills
+from data.storage.skills import count_skills, load_taxonomy, reviewed_since, upsert_skills
 from data.taxonomy.model import Taxonomy
 from data.taxonomy.normalizer import SkillNormalizer
 from data.taxonomy.packaged import load_packaged_taxonomy
 from fairness.audit_log import AuditLog
 from fairness.monitor import FairnessMonitor
 from matching.encoder import SentenceEncoder
-from matching.engine import MatchEngine
+from matching.engine import CATCH_UP_LOOKBACK, MatchEngine
 from matching.skill_vectors import SkillVectorCache
+from serving.keys import audit_key, pseudonym_key, token_secret
 from serving.settings import Settings
 from training.live import LiveRankers
 from training.registry import ModelRegistry
+
+# Connections beyond one per admitted request: the model watcher, the fairness monitor and the
+# freshness poller each take one now and then.
+BACKGROUND_CONNECTIONS = 3
 
 
 @dataclass
@@ -32,7 +36,7 @@ class ServiceState:
     settings: Settings
     engine: Engine
     sessions: sessionmaker[Session]
-    taxonomy: Taxonomy
+    taxonomy: Taxonomy  # what everyone may be suggested: reviewed skills only
     encoder: SentenceEncoder
     normalizer: SkillNormalizer
     matcher: MatchEngine
@@ -40,29 +44,53 @@ class ServiceState:
     audit: AuditLog
     monitor: FairnessMonitor
     pseudonym_key: bytes
+    token_secret: bytes
+    # Their own small pools: an audit append or a health check never waits for a request's.
+    audit_engine: Engine
+    health_engine: Engine
 
-    def skill_resolver(self) -> SkillResolver:
-        return SkillResolver(self.taxonomy, self.normalizer)
+    def skill_resolver(
+        self, *, created_by: str | None = None, max_new_names: int | None = None
+    ) -> SkillResolver:
+        return SkillResolver(
+            self.taxonomy, self.normalizer, created_by=created_by, max_new_names=max_new_names
+        )
 
     indexed: bool = True
+
+    def catch_up(self) -> int:
+        """Take in what other processes wrote (imports on the command line, another server
+        worker, HR's reviews there): changed rows, new events, newly reviewed skills."""
+        since = dt.datetime.now(dt.UTC) - CATCH_UP_LOOKBACK
+        with self.sessions() as session:
+            applied = self.matcher.catch_up(session)
+            for skill in reviewed_since(session, since):
+                if skill.skill_id not in self.taxonomy.skills:
+                    self.normalizer.add_reviewed(skill)
+                    applied += 1
+        return applied
 
     def close(self) -> None:
         """Persist caches and (if this process built it) the index snapshot."""
         self.matcher.cache.save()
         if self.indexed:
             self.matcher.save(snapshot_path(self.settings))
-        self.engine.dispose()
+        for engine in (self.engine, self.audit_engine, self.health_engine):
+            engine.dispose()
 
 
 def snapshot_path(settings: Settings) -> Path:
     return settings.var_dir / "index" / "snapshot.npz"
 
 
-def prepare_database(settings: Settings) -> tuple[Engine, sessionmaker[Session]]:
+def prepare_database(
+    settings: Settings, *, pool_size: int = 5
+) -> tuple[Engine, sessionmaker[Session]]:
     """Migrate to the latest schema and make sure the skills taxonomy is loaded."""
+    settings.var_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     url = settings.resolved_database_url
     upgrade_to_head(url)
-    engine = make_engine(url)
+    engine = make_engine(url, pool_size=pool_size, max_overflow=BACKGROUND_CONNECTIONS)
     sessions = make_session_factory(engine)
     with transaction(sessions) as session:
         if count_skills(session) == 0:
@@ -74,7 +102,11 @@ def build_state(
     settings: Settings, *, index: bool = True, encoder: SentenceEncoder | None = None
 ) -> ServiceState:
     """Load everything a serving process needs; `encoder` lets tests share one loaded model."""
-    engine, sessions = prepare_database(settings)
+    # One connection per request admitted at once (serving/middleware.py admits that many).
+    engine, sessions = prepare_database(settings, pool_size=settings.max_concurrent_requests)
+    url = settings.resolved_database_url
+    audit_engine = make_engine(url, pool_size=1, max_overflow=1)
+    health_engine = make_engine(url, pool_size=1, max_overflow=0, pool_timeout=2)
     vectors_dir = settings.var_dir / "vectors"
     encoder = encoder or SentenceEncoder(device=settings.encoder_device)
     cache = SkillVectorCache(encoder, vectors_dir / "skill_vectors.npz")
@@ -92,7 +124,11 @@ def build_state(
     if index:
         with sessions() as session:
             matcher.load(session, snapshot=snapshot_path(settings))
-    audit = AuditLog(sessions, settings.var_dir / "audit" / "head.json")
+    audit = AuditLog(
+        make_session_factory(audit_engine),
+        audit_key(settings),
+        settings.var_dir / "audit" / "head.json",
+    )
     rankers = LiveRankers(ModelRegistry(settings.var_dir / "models", sessions))
     rankers.refresh()
     return ServiceState(
@@ -108,17 +144,9 @@ def build_state(
         monitor=FairnessMonitor(
             audit, sessions, window=dt.timedelta(days=settings.monitor_window_days)
         ),
-        pseudonym_key=_pseudonym_key(settings),
+        pseudonym_key=pseudonym_key(settings),
+        token_secret=token_secret(settings),
+        audit_engine=audit_engine,
+        health_engine=health_engine,
         indexed=index,
     )
-
-
-def _pseudonym_key(settings: Settings) -> bytes:
-    if settings.pseudonym_secret is not None:
-        return settings.pseudonym_secret.get_secret_value().encode()
-    path: Path = settings.var_dir / "pseudonym.key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
-    return path.read_text().strip().encode()

@@ -32,6 +32,8 @@ from training.live import LiveRankers
 TODAY = dt.date(2026, 11, 1)
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 ADMIN_TOKEN = "test-admin-token-0123456789"
+AUDIT_KEY = "test-audit-key-0123456789abcdef"
+TOKEN_SECRET = "test-token-secret-0123456789abcdef"
 
 
 @pytest.fixture(scope="session")
@@ -84,12 +86,18 @@ def var_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def settings(database_url: str, var_dir: Path) -> Settings:
     # No background thread: tests refresh models and the monitor themselves.
+    # Keys injected, not generated under ~/.config; rate limits off (the fuzzer and the
+    # concurrency tests send far more than a person would; the limiter has tests of its own).
     return Settings(
         database_url=database_url,
         var_dir=var_dir,
         admin_token=ADMIN_TOKEN,
+        audit_key=AUDIT_KEY,
+        token_secret=TOKEN_SECRET,
         model_poll_seconds=0,
         monitor_seconds=0,
+        freshness_seconds=0,
+        rate_limit_per_minute=0,
     )
 
 

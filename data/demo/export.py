@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable
 from dataclasses import asdict
 from pathlib import Path
@@ -10,6 +11,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from data.demo.company import DemoCompany
+from data.private_files import make_private, private_dir
 
 EMPLOYEES_FILE = "employees.jsonl"
 OPPORTUNITIES_FILE = "opportunities.jsonl"
@@ -22,7 +24,9 @@ FORMAT_VERSION = 1
 
 def _write_jsonl(path: Path, records: Iterable[BaseModel]) -> int:
     count = 0
-    with path.open("w", encoding="utf-8", newline="\n") as out:
+    make_private(path)  # people and their demographics: the owner's alone (0600)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8", newline="\n") as out:
         for record in records:
             payload = record.model_dump(mode="json", exclude_none=True)
             out.write(json.dumps(payload, sort_keys=True, ensure_ascii=False))
@@ -41,8 +45,7 @@ def export_jsonl(company: DemoCompany, directory: str | Path) -> dict[str, Path]
     `files`; the returned mapping keeps the v1 keys (the contract files, the true fit and the
     manifest) that callers already rely on.
     """
-    directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
+    directory = private_dir(Path(directory))
     paths = {
         "employees": directory / EMPLOYEES_FILE,
         "opportunities": directory / OPPORTUNITIES_FILE,
@@ -56,6 +59,7 @@ def export_jsonl(company: DemoCompany, directory: str | Path) -> dict[str, Path]
     courses_path = directory / COURSES_FILE
     _write_jsonl(courses_path, company.courses)
     company.save_true_fit(paths["true_fit"])
+    make_private(paths["true_fit"])
     summary = company.summary()
     manifest = {
         "format_version": FORMAT_VERSION,

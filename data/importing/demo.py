@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
@@ -17,15 +19,31 @@ from data.storage.skills import load_taxonomy
 from data.storage.tokens import issue_token
 
 
+@dataclass(frozen=True, slots=True)
+class DemoToken:
+    """A documented demo login: `persona` names whose profile it acts as (employee, lead, hr)."""
+
+    persona: str
+    role: Role
+    token: str
+    scopes: tuple[str, ...] = ()
+
+
+# Long enough for a demo that runs for a while; `talent demo` issues them again.
+DEMO_TOKEN_LIFETIME = dt.timedelta(days=365)
+
+
 def store_demo_company(
     session: Session,
     company: DemoCompany,
-    tokens: Mapping[Role, str],
+    tokens: Iterable[DemoToken] = (),
     *,
+    token_secret: bytes = b"",
     step: Callable[[], None] = lambda: None,
 ) -> None:
     """Replace the company data with `company` (course catalog included) and issue its persona
-    tokens. `step` is called three times, after people, opportunities and the rest."""
+    tokens (keyed with `token_secret`). `step` is called three times, after people,
+    opportunities and the rest."""
     clear_company_data(session)
     resolver = SkillResolver(load_taxonomy(session))
     records = [e.model_dump(mode="json") for e in company.employees]
@@ -37,12 +55,15 @@ def store_demo_company(
     upsert_courses(session, company.courses)
     step()
     add_interactions(session, company.interactions)
-    for role, token in tokens.items():
+    for demo in tokens:
         issue_token(
             session,
-            role=role,
-            subject_external_id=company.personas[role.value],
-            label=f"demo {role.value}",
-            token=token,
+            secret=token_secret,
+            role=demo.role,
+            subject_external_id=company.personas[demo.persona],
+            label=f"demo {demo.persona}" + "".join(f" ({s})" for s in demo.scopes),
+            token=demo.token,
+            scopes=demo.scopes,
+            lifetime=DEMO_TOKEN_LIFETIME,
         )
     step()

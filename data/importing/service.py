@@ -13,7 +13,7 @@ from data.importing.errors import ImportRejected, RowError, errors_from_validati
 from data.importing.files import Record
 from data.importing.skills import SkillResolver
 from data.schemas import EmployeeIn, OpportunityIn, SkillRef
-from data.storage.employees import UpsertCounts, upsert_employees
+from data.storage.employees import UpsertCounts, email_owners, upsert_employees
 from data.storage.opportunities import upsert_opportunities
 from data.storage.skills import existing_skill_ids, upsert_skills
 from data.storage.tables import EmployeeRow
@@ -26,7 +26,7 @@ def import_employees(
 ) -> tuple[list[EmployeeIn], UpsertCounts]:
     """Store employees; raises ImportRejected (and writes nothing) if any row is invalid."""
     errors: list[RowError] = []
-    employees: list[EmployeeIn] = []
+    employees: list[tuple[int, EmployeeIn]] = []
     seen: dict[str, int] = {}
     for row, record in records:
         employee = _validate(EmployeeIn, row, record, errors)
@@ -38,12 +38,38 @@ def import_employees(
             )
             continue
         seen[employee.external_id] = row
+        employees.append((row, employee))
+    resolver.prepare(session, [ref for _, e in employees for ref in e.skills])
+    for row, employee in employees:
         employee.skills = resolver.resolve_refs(row, "skills", employee.skills, errors)
-        employees.append(employee)
+    errors.extend(_email_clashes(session, employees))
     if errors:
-        raise ImportRejected(errors)
-    _store_missing_skills(session, resolver, [e.skills for e in employees])
-    return employees, upsert_employees(session, employees)
+        raise ImportRejected(sorted(errors, key=lambda e: e.row))
+    items = [e for _, e in employees]
+    _store_missing_skills(session, resolver, [e.skills for e in items])
+    return items, upsert_employees(session, items)
+
+
+def _email_clashes(session: Session, employees: list[tuple[int, EmployeeIn]]) -> list[RowError]:
+    """One person per e-mail address (case-insensitive), in the batch and against storage."""
+    errors: list[RowError] = []
+    first_row: dict[str, tuple[int, str]] = {}
+    for row, employee in employees:
+        if employee.email is None:
+            continue
+        address = employee.email.casefold()
+        if address in first_row:
+            errors.append(RowError(row, "email", f"same e-mail as row {first_row[address][0]}"))
+        else:
+            first_row[address] = (row, employee.external_id)
+    owners = email_owners(session, list(first_row))
+    moving = {e.external_id: (e.email or "").casefold() for _, e in employees}
+    for address, (row, external_id) in first_row.items():
+        owner = owners.get(address)
+        # Taken by someone else, unless this batch moves them to another address.
+        if owner is not None and owner != external_id and moving.get(owner, address) == address:
+            errors.append(RowError(row, "email", "another person already has this e-mail"))
+    return errors
 
 
 def import_opportunities(
@@ -63,6 +89,12 @@ def import_opportunities(
             )
             continue
         seen[opportunity.external_id] = row
+        opportunities.append((row, opportunity))
+    resolver.prepare(
+        session,
+        [r for _, o in opportunities for r in (*o.required_skills, *o.preferred_skills)],
+    )
+    for row, opportunity in opportunities:
         opportunity.required_skills = resolver.resolve_refs(
             row, "required_skills", opportunity.required_skills, errors
         )
@@ -73,7 +105,6 @@ def import_opportunities(
         for index, skill in enumerate(opportunity.preferred_skills):
             if skill.skill_id in required:
                 errors.append(RowError(row, f"preferred_skills.{index}", "also listed as required"))
-        opportunities.append((row, opportunity))
     known_owners = _existing_employee_ids(session, {o.owner_external_id for _, o in opportunities})
     for row, opportunity in opportunities:
         if opportunity.owner_external_id not in known_owners:
@@ -100,11 +131,8 @@ def _validate(
 def _store_missing_skills(
     session: Session, resolver: SkillResolver, groups: Sequence[Sequence[SkillRef]]
 ) -> None:
-    """Insert the referenced skills the database lacks (custom skills made while resolving).
-
-    Checked against the database, not the in-memory taxonomy: a custom skill created for an
-    earlier, rejected import lives in memory but was never stored.
-    """
+    """Insert the referenced skills the database lacks: the custom skills made while resolving
+    (unreviewed, credited to whoever sent them) and taxonomy skills not stored yet."""
     referenced = sorted({ref.skill_id for group in groups for ref in group if ref.skill_id})
     stored = existing_skill_ids(session, referenced)
     missing = []
@@ -112,7 +140,7 @@ def _store_missing_skills(
         if skill_id not in stored:
             skill = resolver.taxonomy.skills.get(skill_id) or resolver.new_skills[skill_id]
             missing.append(skill)
-    upsert_skills(session, missing)
+    upsert_skills(session, missing, created_by=resolver.created_by)
 
 
 def _existing_employee_ids(session: Session, external_ids: set[str]) -> set[str]:

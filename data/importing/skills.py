@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from typing import Protocol
 
+from sqlalchemy.orm import Session
+
 from data.importing.errors import RowError
-from data.schemas import SkillRef
+from data.schemas import SkillRef, normalize_label
+from data.storage.skills import stored_skills
 from data.taxonomy.model import Taxonomy, TaxonomySkill
 from data.taxonomy.normalizer import custom_skill_id
 
@@ -16,21 +20,64 @@ class SkillMatchLike(Protocol):
 
 
 class NormalizerLike(Protocol):
-    def resolve(self, text: str) -> SkillMatchLike: ...
+    def resolve_many(self, texts: list[str]) -> Sequence[SkillMatchLike]: ...
 
 
 class SkillResolver:
-    """Maps `{"name": ...}` skill references to ids: exact label, alt label, then the normaliser.
+    """Maps skill references to ids: an id, an exact label or alt label of the taxonomy, a
+    custom skill already stored under the same spelling, then the normaliser (all of one
+    request's names in one batch), else a new custom skill.
 
-    Without a normaliser (no encoder loaded), an unmatched name becomes a custom skill.
-    Skills created along the way are collected in `new_skills` for the caller to store in the
-    same transaction as the records that use them.
+    New custom skills are collected in `new_skills` for the caller to store, unreviewed, in the
+    same transaction as the records that use them: nothing here touches the shared taxonomy,
+    so a rejected request leaves no trace. `max_new_names` caps the free-text names one
+    request may send through the normaliser (each costs an encoder pass, and each may become
+    a new skill); the names past the cap are errors naming their field.
     """
 
-    def __init__(self, taxonomy: Taxonomy, normalizer: NormalizerLike | None = None) -> None:
+    def __init__(
+        self,
+        taxonomy: Taxonomy,
+        normalizer: NormalizerLike | None = None,
+        *,
+        max_new_names: int | None = None,
+        created_by: str | None = None,
+    ) -> None:
         self.taxonomy = taxonomy
         self.normalizer = normalizer
+        self.max_new_names = max_new_names
+        self.created_by = created_by
         self.new_skills: dict[str, TaxonomySkill] = {}
+        self._stored: dict[str, TaxonomySkill] = {}  # custom skills found in the database
+        self._by_name: dict[str, tuple[str, str]] = {}  # normalised name -> (id, label)
+        self._over_cap: set[str] = set()
+
+    def prepare(self, session: Session, refs: Iterable[SkillRef]) -> None:
+        """Look up, in a few queries and one encoder batch, every skill these refs name."""
+        refs = list(refs)
+        wanted_ids = {r.skill_id for r in refs if r.skill_id and r.skill_id not in self.taxonomy}
+        names: dict[str, str] = {}  # normalised -> first spelling seen
+        for ref in refs:
+            if ref.skill_id is None and ref.name:
+                key = normalize_label(ref.name)
+                if key not in self._by_name and self.taxonomy.lookup_label(ref.name) is None:
+                    names.setdefault(key, ref.name.strip())
+        customs = {key: custom_skill_id(name) for key, name in names.items()}
+        self._stored.update(stored_skills(session, sorted(wanted_ids | set(customs.values()))))
+        unknown = []
+        for key, name in names.items():
+            stored = self._stored.get(customs[key])
+            if stored is not None:
+                self._by_name[key] = (stored.skill_id, stored.label)
+            else:
+                unknown.append((key, name))
+        if self.max_new_names is not None and len(unknown) > self.max_new_names:
+            self._over_cap = {key for key, _ in unknown[self.max_new_names :]}
+            unknown = unknown[: self.max_new_names]
+        if self.normalizer is not None and unknown:
+            matches = self.normalizer.resolve_many([name for _, name in unknown])
+            for (key, _), match in zip(unknown, matches, strict=True):
+                self._by_name[key] = (match.skill_id, match.label)
 
     def resolve_refs(
         self, row: int, field: str, refs: list[SkillRef], errors: list[RowError]
@@ -40,11 +87,26 @@ class SkillResolver:
         for index, ref in enumerate(refs):
             path = f"{field}.{index}"
             if ref.skill_id is not None:
-                skill = self.taxonomy.skills.get(ref.skill_id) or self.new_skills.get(ref.skill_id)
+                skill = (
+                    self.taxonomy.skills.get(ref.skill_id)
+                    or self._stored.get(ref.skill_id)
+                    or self.new_skills.get(ref.skill_id)
+                )
                 if skill is None:
                     errors.append(RowError(row, f"{path}.skill_id", "unknown skill id"))
                     continue
                 skill_id, label = skill.skill_id, skill.label
+            elif normalize_label(ref.name or "") in self._over_cap:
+                errors.append(
+                    RowError(
+                        row,
+                        f"{path}.name",
+                        f"more than {self.max_new_names} skill names outside the taxonomy in "
+                        "one request; pick taxonomy skills (GET /api/v1/skills/normalize) or "
+                        "send the rest in another request",
+                    )
+                )
+                continue
             else:
                 skill_id, label = self._resolve_name(ref.name or "")
             if skill_id in seen:
@@ -60,13 +122,17 @@ class SkillResolver:
         exact = self.taxonomy.lookup_label(name)
         if exact is not None:
             return exact[0].skill_id, exact[0].label
-        if self.normalizer is not None:
-            match = self.normalizer.resolve(name)
-            skill_id, label = match.skill_id, match.label
-        else:
-            skill_id, label = custom_skill_id(name), name.strip()
-        if skill_id not in self.taxonomy.skills and skill_id not in self.new_skills:
+        key = normalize_label(name)
+        if key not in self._by_name:  # not prepared: resolve this one alone
+            if self.normalizer is not None:
+                match = self.normalizer.resolve_many([name])[0]
+                self._by_name[key] = (match.skill_id, match.label)
+            else:
+                self._by_name[key] = (custom_skill_id(name), name.strip())
+        skill_id, label = self._by_name[key]
+        known = skill_id in self.taxonomy.skills or skill_id in self._stored
+        if not known and skill_id not in self.new_skills:
             self.new_skills[skill_id] = TaxonomySkill(
-                skill_id=skill_id, label=label, source="custom"
+                skill_id=skill_id, label=label, source="custom", status="unreviewed"
             )
         return skill_id, label

@@ -59,6 +59,7 @@ def _apply_profile(row: EmployeeRow, employee: EmployeeIn) -> None:
     row.updated_at = func.now()
     row.name = employee.name
     row.email = employee.email
+    row.email_key = employee.email.casefold() if employee.email else None
     row.title = employee.title
     row.department = employee.department
     row.level = employee.level
@@ -92,6 +93,18 @@ def _apply_demographics(session: Session, employee_id: int, employee: EmployeeIn
     else:
         for key, value in values.items():
             setattr(row, key, value)
+
+
+def email_owners(session: Session, addresses: Sequence[str]) -> dict[str, str]:
+    """Casefolded e-mail address -> the external id of the person who has it."""
+    found: dict[str, str] = {}
+    for start in range(0, len(addresses), 900):  # stay under SQLite's bound-parameter limit
+        chunk = [a.casefold() for a in addresses[start : start + 900]]
+        query = select(EmployeeRow.email_key, EmployeeRow.external_id).where(
+            EmployeeRow.email_key.in_(chunk)
+        )
+        found.update((key, owner) for key, owner in session.execute(query))
+    return found
 
 
 def get_employee(session: Session, external_id: str) -> EmployeeRow | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -10,14 +11,25 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+# How long a SQLite writer waits for another's lock before "database is locked".
+SQLITE_BUSY_SECONDS = 30
 
-def make_engine(url: str) -> Engine:
-    """Create an engine; for a SQLite file, create its folder and turn on foreign keys."""
+
+def make_engine(
+    url: str, *, pool_size: int = 5, max_overflow: int = 10, pool_timeout: float = 30
+) -> Engine:
+    """Create an engine; for a SQLite file, create it private (0600, in its folder) and turn on
+    foreign keys and WAL. `pool_size` bounds the connections one process keeps open."""
     parsed = make_url(url)
+    pool = {"pool_size": pool_size, "max_overflow": max_overflow, "pool_timeout": pool_timeout}
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False})
+            _create_private(Path(parsed.database))
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_SECONDS},
+            **(pool if parsed.database not in (None, "", ":memory:") else {}),
+        )
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
@@ -28,7 +40,15 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, **pool)
+
+
+def _create_private(path: Path) -> None:
+    """The database holds demographics: readable by the service's user only (SQLite gives its
+    -wal and -shm files the database file's mode)."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if not path.exists():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

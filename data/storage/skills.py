@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from data.storage.tables import SkillRow
+from data.storage.tables import (
+    CourseSkillRow,
+    EmployeeRow,
+    EmployeeSkillRow,
+    OpportunityRow,
+    OpportunitySkillRow,
+    SkillRow,
+)
 from data.taxonomy.model import Taxonomy, TaxonomySkill
 
 
@@ -15,18 +23,19 @@ def count_skills(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(SkillRow)) or 0
 
 
-def upsert_skills(session: Session, skills: Iterable[TaxonomySkill]) -> int:
-    """Insert new skills and refresh labels of known ones; returns how many were written."""
+def upsert_skills(
+    session: Session, skills: Iterable[TaxonomySkill], *, created_by: str | None = None
+) -> int:
+    """Insert new skills and refresh labels of known ones; returns how many were written.
+
+    A known skill keeps its review status: importing the taxonomy again does not undo HR's
+    review of a custom skill. `created_by` is recorded on the rows this call inserts."""
     incoming = {skill.skill_id: skill for skill in skills}
-    ids = list(incoming)
-    existing: dict[str, SkillRow] = {}
-    for start in range(0, len(ids), 900):  # stay under SQLite's bound-parameter limit
-        query = select(SkillRow).where(SkillRow.skill_id.in_(ids[start : start + 900]))
-        existing.update((row.skill_id, row) for row in session.scalars(query))
+    existing = skill_rows(session, list(incoming))
     for skill_id, skill in incoming.items():
         row = existing.get(skill_id)
         if row is None:
-            session.add(_row_from_skill(skill))
+            session.add(_row_from_skill(skill, created_by))
         else:
             row.label = skill.label
             row.alt_labels = list(skill.alt_labels)
@@ -35,6 +44,19 @@ def upsert_skills(session: Session, skills: Iterable[TaxonomySkill]) -> int:
             row.source = skill.source
     session.flush()
     return len(incoming)
+
+
+def skill_rows(session: Session, skill_ids: list[str]) -> dict[str, SkillRow]:
+    found: dict[str, SkillRow] = {}
+    for start in range(0, len(skill_ids), 900):  # stay under SQLite's bound-parameter limit
+        query = select(SkillRow).where(SkillRow.skill_id.in_(skill_ids[start : start + 900]))
+        found.update((row.skill_id, row) for row in session.scalars(query))
+    return found
+
+
+def stored_skills(session: Session, skill_ids: list[str]) -> dict[str, TaxonomySkill]:
+    """The stored skills among these ids, whatever their review status."""
+    return {k: skill_from_row(row) for k, row in skill_rows(session, skill_ids).items()}
 
 
 def existing_skill_ids(session: Session, skill_ids: list[str]) -> set[str]:
@@ -47,13 +69,18 @@ def existing_skill_ids(session: Session, skill_ids: list[str]) -> set[str]:
     return found
 
 
-def load_taxonomy(session: Session, *, version: str = "db") -> Taxonomy:
-    """The taxonomy as stored (ESCO plus imported plus custom skills)."""
-    rows = session.scalars(select(SkillRow).order_by(SkillRow.skill_id))
-    return Taxonomy.build((_skill_from_row(row) for row in rows), version=version)
+def load_taxonomy(
+    session: Session, *, version: str = "db", statuses: tuple[str, ...] = ("reviewed",)
+) -> Taxonomy:
+    """The stored skills everyone may be suggested (ESCO, imported, and custom skills HR
+    reviewed); pass other `statuses` to include unreviewed or rejected ones."""
+    rows = session.scalars(
+        select(SkillRow).where(SkillRow.status.in_(statuses)).order_by(SkillRow.skill_id)
+    )
+    return Taxonomy.build((skill_from_row(row) for row in rows), version=version)
 
 
-def _row_from_skill(skill: TaxonomySkill) -> SkillRow:
+def _row_from_skill(skill: TaxonomySkill, created_by: str | None) -> SkillRow:
     return SkillRow(
         skill_id=skill.skill_id,
         label=skill.label,
@@ -61,10 +88,12 @@ def _row_from_skill(skill: TaxonomySkill) -> SkillRow:
         skill_type=skill.skill_type,
         description=skill.description,
         source=skill.source,
+        status=skill.status,
+        created_by=created_by,
     )
 
 
-def _skill_from_row(row: SkillRow) -> TaxonomySkill:
+def skill_from_row(row: SkillRow) -> TaxonomySkill:
     return TaxonomySkill(
         skill_id=row.skill_id,
         label=row.label,
@@ -72,4 +101,109 @@ def _skill_from_row(row: SkillRow) -> TaxonomySkill:
         skill_type=row.skill_type,
         description=row.description,
         source=row.source,
+        status=row.status,
     )
+
+
+def reviewed_since(session: Session, since: dt.datetime) -> list[TaxonomySkill]:
+    """Skills reviewed (or imported) or changed since `since`."""
+    query = select(SkillRow).where(
+        SkillRow.status == "reviewed", SkillRow.updated_at >= since.astimezone(dt.UTC)
+    )
+    return [skill_from_row(row) for row in session.scalars(query)]
+
+
+def custom_skills(
+    session: Session, *, status: str, limit: int, after_id: str = ""
+) -> list[SkillRow]:
+    """Custom skills in one review status, in id order after `after_id` (a cursor)."""
+    query = (
+        select(SkillRow)
+        .where(SkillRow.source == "custom", SkillRow.status == status, SkillRow.skill_id > after_id)
+        .order_by(SkillRow.skill_id)
+        .limit(limit)
+    )
+    return list(session.scalars(query))
+
+
+def skill_uses(session: Session, skill_ids: list[str]) -> dict[str, dict[str, int]]:
+    """How many profiles and opportunities hold each skill."""
+    uses = {s: {"profiles": 0, "opportunities": 0} for s in skill_ids}
+    for table, name in ((EmployeeSkillRow, "profiles"), (OpportunitySkillRow, "opportunities")):
+        for start in range(0, len(skill_ids), 900):
+            chunk = skill_ids[start : start + 900]
+            query = (
+                select(table.skill_id, func.count())
+                .where(table.skill_id.in_(chunk))
+                .group_by(table.skill_id)
+            )
+            for skill_id, count in session.execute(query):
+                uses[skill_id][name] = count
+    return uses
+
+
+def merge_skill(session: Session, source: str, target: str) -> tuple[list[int], list[int]]:
+    """Point every profile, opportunity and course that holds `source` at `target` instead
+    (keeping the higher level where both are held; required wins over preferred) and delete
+    `source`. Returns the employee and opportunity row ids changed."""
+    employees: list[int] = []
+    for row in session.scalars(select(EmployeeSkillRow).where(EmployeeSkillRow.skill_id == source)):
+        both = session.get(EmployeeSkillRow, (row.employee_id, target))
+        if both is None:
+            session.add(
+                EmployeeSkillRow(
+                    employee_id=row.employee_id,
+                    skill_id=target,
+                    level=row.level,
+                    position=row.position,
+                )
+            )
+        else:
+            both.level = max(both.level, row.level)
+        session.delete(row)
+        employees.append(row.employee_id)
+    opportunities: list[int] = []
+    query = select(OpportunitySkillRow).where(OpportunitySkillRow.skill_id == source)
+    for row in session.scalars(query):
+        both = session.get(OpportunitySkillRow, (row.opportunity_id, target))
+        if both is None:
+            session.add(
+                OpportunitySkillRow(
+                    opportunity_id=row.opportunity_id,
+                    skill_id=target,
+                    level=row.level,
+                    required=row.required,
+                    position=row.position,
+                )
+            )
+        else:
+            both.level, both.required = max(both.level, row.level), both.required or row.required
+        session.delete(row)
+        opportunities.append(row.opportunity_id)
+    for row in session.scalars(select(CourseSkillRow).where(CourseSkillRow.skill_id == source)):
+        if session.get(CourseSkillRow, (row.course_id, target)) is None:
+            session.add(
+                CourseSkillRow(
+                    course_id=row.course_id,
+                    skill_id=target,
+                    level_from=row.level_from,
+                    level_to=row.level_to,
+                    position=row.position,
+                )
+            )
+        session.delete(row)
+    session.flush()
+    stale = session.get(SkillRow, source)
+    if stale is not None:
+        session.delete(stale)
+    _touch(session, EmployeeRow, employees)
+    _touch(session, OpportunityRow, opportunities)
+    session.flush()
+    return employees, opportunities
+
+
+def _touch(session: Session, table: type, row_ids: list[int]) -> None:
+    """Mark rows changed, so other processes' freshness polls and snapshots see the edit."""
+    for start in range(0, len(row_ids), 900):
+        chunk = row_ids[start : start + 900]
+        session.execute(update(table).where(table.id.in_(chunk)).values(updated_at=func.now()))

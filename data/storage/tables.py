@@ -35,6 +35,13 @@ class SkillRow(Base):
     skill_type: Mapped[str] = mapped_column(String(20), default="skill")
     description: Mapped[str] = mapped_column(Text, default="")
     source: Mapped[str] = mapped_column(String(20), default="esco")
+    # Free text typed by someone becomes a custom skill that HR reviews before anyone else is
+    # shown its name: unreviewed | reviewed | rejected (taxonomy and imported skills: reviewed).
+    status: Mapped[str] = mapped_column(String(12), default="reviewed", index=True)
+    created_by: Mapped[str | None] = mapped_column(String(64))  # whose request introduced it
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )
 
 
 class EmployeeRow(Base):
@@ -44,6 +51,8 @@ class EmployeeRow(Base):
     external_id: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str | None] = mapped_column(String(254))
+    # The address casefolded: one person per e-mail address, whatever its case.
+    email_key: Mapped[str | None] = mapped_column(String(254), unique=True)
     title: Mapped[str] = mapped_column(String(200))
     department: Mapped[str] = mapped_column(String(200), index=True)
     level: Mapped[int] = mapped_column(Integer)
@@ -151,17 +160,23 @@ class InteractionRow(Base):
 
 
 class ApiTokenRow(Base):
-    """Bearer tokens, stored as SHA-256 digests so a database dump does not leak credentials."""
+    """Bearer tokens, stored as keyed digests (data/storage/tokens.py) so a database dump does
+    not leak credentials; `token_id` names a token in lists and revocations."""
 
     __tablename__ = "api_tokens"
 
-    token_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    token_id: Mapped[str] = mapped_column(String(16), unique=True)
+    scheme: Mapped[str] = mapped_column(String(10), default="hmac")  # hmac | sha256 (legacy)
     role: Mapped[str] = mapped_column(String(20))
     subject_external_id: Mapped[str | None] = mapped_column(String(64))
     label: Mapped[str] = mapped_column(String(200), default="")
+    scopes: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_at: Mapped[dt.datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now()
     )
+    expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class ModelVersionRow(Base):
@@ -284,3 +299,4 @@ class CourseSkillRow(Base):
 # Learning recommendations also look up open gigs and mentorships by skill; the primary key
 # (opportunity_id, skill_id) cannot serve a lookup by skill alone.
 Index("ix_opportunity_skills_skill_id", OpportunitySkillRow.skill_id)
+

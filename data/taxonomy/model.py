@@ -16,6 +16,9 @@ class TaxonomySkill:
     skill_type: str = "skill"  # ESCO: "skill/competence" -> "skill", or "knowledge"
     description: str = ""
     source: str = "esco"
+    # Custom skills typed as free text start "unreviewed": only their own users see the name
+    # until HR reviews it (data/storage/tables.py SkillRow.status).
+    status: str = "reviewed"
 
 
 @dataclass(frozen=True, slots=True)

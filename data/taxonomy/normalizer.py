@@ -156,12 +156,45 @@ class SkillNormalizer:
         return matches
 
     def resolve(self, text: str) -> SkillMatch:
-        """The best match if exact or scoring >= min_score; otherwise a new custom skill."""
-        text = _require_text(text)
-        best = self.suggest(text, limit=1)
-        if best and (best[0].method in ("label", "alt_label") or best[0].score >= self.min_score):
-            return best[0]
-        return self._custom(text)
+        """The best match if exact or scoring >= min_score; otherwise a custom skill (its id is
+        stable for equivalent spellings; storing it is the caller's business)."""
+        return self.resolve_many([text])[0]
+
+    def resolve_many(self, texts: list[str]) -> list[SkillMatch]:
+        """`resolve` for many texts, encoding all of them in one batch."""
+        texts = [_require_text(text) for text in texts]
+        out: list[SkillMatch | None] = [None] * len(texts)
+        pending: list[int] = []
+        for i, text in enumerate(texts):
+            exact = self.taxonomy.lookup_label(text)
+            if exact is not None:
+                out[i] = SkillMatch(exact[0].skill_id, exact[0].label, 1.0, exact[1])
+            else:
+                pending.append(i)
+        if pending and self.embed is not None and self.taxonomy.skills:
+            queries = self._encode([texts[i] for i in pending])
+            for i, query in zip(pending, queries, strict=True):
+                partial = self._partial_matches(texts[i])
+                scored = self._scored(query, partial, 1)
+                if scored and scored[0][1] >= self.min_score:
+                    skill_id, score, method = scored[0]
+                    label = self.taxonomy.skills[skill_id].label
+                    out[i] = SkillMatch(skill_id, label, score, method)
+        elif pending:
+            for i in pending:
+                partial = self._partial_matches(texts[i])
+                if partial:
+                    skill_id, coverage = min(partial.items(), key=lambda kv: (-kv[1], kv[0]))
+                    if coverage >= self.min_score:
+                        label = self.taxonomy.skills[skill_id].label
+                        out[i] = SkillMatch(skill_id, label, coverage, "partial_label")
+        return [match or self._custom(text) for match, text in zip(out, texts, strict=True)]
+
+    def add_reviewed(self, skill: TaxonomySkill) -> None:
+        """A skill HR reviewed (or another process stored) joins the vocabulary everyone is
+        suggested; the label index grows on its next use."""
+        with self._lock:
+            self.taxonomy.add_skill(skill)
 
     def warm_up(self) -> None:
         """Encode the labels now (at start-up) instead of on the first request."""
@@ -190,8 +223,12 @@ class SkillNormalizer:
     ) -> list[tuple[str, float, str]]:
         if not self.taxonomy.skills:
             return []
+        return self._scored(self._encode([text])[0], partial, limit)
+
+    def _scored(
+        self, query: np.ndarray, partial: dict[str, float], limit: int
+    ) -> list[tuple[str, float, str]]:
         index = self._current_index()
-        query = self._encode([text])[0]
         if query.shape[0] != index.vectors.shape[1]:
             raise ValueError(
                 f"the encoder gives {query.shape[0]}-d vectors but the label embeddings are "
@@ -217,15 +254,11 @@ class SkillNormalizer:
         ]
 
     def _custom(self, text: str) -> SkillMatch:
+        # Never added to the shared taxonomy here: a name from a request that then fails must
+        # not be suggested to anyone (the importer stores it with the records that use it).
         skill_id = custom_skill_id(text)
-        with self._lock:
-            existing = self.taxonomy.skills.get(skill_id)
-            if existing is None:
-                existing = TaxonomySkill(
-                    skill_id=skill_id, label=text, skill_type="unknown", source="custom"
-                )
-                self.taxonomy.add_skill(existing)
-        return SkillMatch(existing.skill_id, existing.label, 1.0, "custom")
+        known = self.taxonomy.skills.get(skill_id)
+        return SkillMatch(skill_id, known.label if known else text, 1.0, "custom")
 
     def _encode(self, texts: list[str]) -> np.ndarray:
         if self.embed is None:

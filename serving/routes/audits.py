@@ -13,10 +13,12 @@ from sqlalchemy import select
 from data.schemas import OpportunityKind, Role
 from data.storage.tables import OversightEventRow
 from fairness import demographics
-from fairness.policy import PolicySettings, all_policies, set_policy
+from fairness.audit_log import AuditLog
+from fairness.policy import PolicySettings, all_policies, log_event, set_policy
 from fairness.replay import replay
+from serving.auth import Principal
 from serving.deps import CurrentUser, SessionDep, StateDep
-from serving.errors import InvalidField, NotFound, Unavailable
+from serving.errors import Conflict, InvalidField, NotFound, Unavailable
 from serving.validation import Reason
 
 router = APIRouter(prefix="/api/v1/audits", tags=["audits"])
@@ -110,32 +112,79 @@ def oversight(
 
 
 @router.get("/verify")
-def verify(state: StateDep, user: CurrentUser) -> dict[str, Any]:
-    """Walk the hash chain: any edited, deleted or reordered record is named."""
+def verify(state: StateDep, session: SessionDep, user: CurrentUser) -> dict[str, Any]:
+    """Walk the sealed chain: any edited, deleted or reordered record is named, and so is a
+    truncation the head file remembers."""
     user.require(Role.HR, Role.ADMIN)
-    result = state.audit.verify()
+    result = state.audit.verify(session)
     return {"ok": result.ok, "records": result.records, "problems": result.problems}
 
 
-@router.get("/rankings/{request_id}")
-def ranking(state: StateDep, user: CurrentUser, request_id: str) -> dict[str, Any]:
-    """One served ranking as logged (feature rows included, for replay)."""
+@router.get("/checkpoint")
+def checkpoint(state: StateDep, session: SessionDep, user: CurrentUser) -> dict[str, Any]:
+    """A signed checkpoint (record count and newest seal) of the log as verified now: keep it
+    outside this server; `talent audit verify --checkpoint FILE` later proves that nothing
+    before it was removed or rewritten."""
     user.require(Role.HR, Role.ADMIN)
-    record = state.audit.find(request_id)
+    result = state.audit.verify(session)
+    if not result.ok:
+        raise Conflict(
+            {"message": "the log does not verify; no checkpoint", "problems": result.problems}
+        )
+    return state.audit.checkpoint(session).as_dict()
+
+
+def _record(state: StateDep, session: SessionDep, request_id: str) -> dict[str, Any]:
+    record = AuditLog.find(session, request_id)
     if record is None:
         raise NotFound(f"no served ranking with request id {request_id!r}")
     return record
 
 
-@router.get("/rankings/{request_id}/replay")
-def replay_ranking(
+def _log_read(session: SessionDep, user: Principal, request_id: str, what: str) -> None:
+    """Item-level reads reveal who a re-ranker moved: each one is on the oversight log."""
+    log_event(
+        session,
+        actor_role=user.role.value,
+        actor=user.actor,
+        action="audit_read",
+        reason=what,
+        details={"request_id": request_id},
+    )
+
+
+@router.get("/rankings/{request_id}")
+def ranking(
     state: StateDep, session: SessionDep, user: CurrentUser, request_id: str
 ) -> dict[str, Any]:
-    """Score the logged inputs again with the logged model version and re-apply the policy."""
+    """One served ranking as logged, item by item (feature rows included, for replay).
+
+    With the re-ranker's moves it tells who is in the protected group, so it needs the
+    `auditor` permission, and the read is logged."""
     user.require(Role.HR, Role.ADMIN)
-    record = state.audit.find(request_id)
-    if record is None:
-        raise NotFound(f"no served ranking with request id {request_id!r}")
+    user.require_scope("auditor")
+    record = _record(state, session, request_id)
+    _log_read(session, user, request_id, "read the served ranking item by item")
+    return record
+
+
+@router.get("/rankings/{request_id}/replay")
+def replay_ranking(
+    state: StateDep,
+    session: SessionDep,
+    user: CurrentUser,
+    request_id: str,
+    items: Annotated[
+        bool, Query(description="also list who was served and replayed (auditor permission)")
+    ] = False,
+) -> dict[str, Any]:
+    """Score the logged inputs again with the logged model version and re-apply the policy;
+    says whether scores, order and explanations came out the same, without naming anyone
+    unless `items=true` (auditors; logged)."""
+    user.require(Role.HR, Role.ADMIN)
+    if items:
+        user.require_scope("auditor")
+    record = _record(state, session, request_id)
     version = record["model"]["version"]
     try:
         ranker = state.rankers.ranker_for(version)
@@ -145,13 +194,19 @@ def replay_ranking(
     membership = None
     if record["direction"] == "opportunity":
         membership = lambda attribute: demographics.column(session, ids, attribute)  # noqa: E731
-    return replay(
+    result = replay(
         record,
         scorer=ranker.predict,
         contributions=ranker.contributions,
         membership=membership,
         key=state.pseudonym_key,
     ).as_dict()
+    if items:
+        _log_read(session, user, request_id, "replayed the served ranking item by item")
+        return result
+    served, replayed = result.pop("served"), result.pop("replayed")
+    result["items"] = {"served": len(served), "replayed": len(replayed)}
+    return result
 
 
 @router.get("/report")
@@ -201,9 +256,9 @@ def _window(
     start: dt.date | None, end: dt.date | None
 ) -> tuple[dt.datetime | None, dt.datetime | None]:
     if start is not None and end is not None and end < start:
-        raise InvalidField("to", "must not be before 'from'")
+        raise InvalidField("to", "must not be before 'from'", where="query")
     if end is not None and end >= dt.date.max:
-        raise InvalidField("to", "must be before 9999-12-31")
+        raise InvalidField("to", "must be before 9999-12-31", where="query")
     return (
         _midnight(start) if start else None,
         _midnight(end + dt.timedelta(days=1)) if end else None,

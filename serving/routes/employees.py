@@ -11,9 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from data.importing import import_employees
-from data.schemas import EmployeeIn, OpportunityKind, Role
+from data.schemas import EmployeeIn, EmployeePatch, OpportunityKind, Role
 from data.storage.employees import employee_profile, get_employee, list_employees
-from data.storage.opportunities import get_opportunity
 from data.storage.tables import EmployeeRow
 from fairness.policy import load_policy
 from matching.explain import EMPLOYEE, pair_details
@@ -21,8 +20,16 @@ from matching.pipeline import score_matches
 from matching.results import learning_for_page, opportunity_items
 from matching.serve import serve
 from matching.whatif import what_if
+from serving.access import visible_opportunity
 from serving.auth import Principal
-from serving.deps import CurrentUser, SessionDep, StateDep, after_commit, live_model
+from serving.deps import (
+    CurrentUser,
+    SessionDep,
+    StateDep,
+    after_commit,
+    live_model,
+    resolver_for,
+)
 from serving.errors import Conflict, Forbidden, InvalidField, NotFound
 from serving.routes.pagination import decode_cursor, next_cursor
 
@@ -32,6 +39,11 @@ router = APIRouter(prefix="/api/v1/employees", tags=["employees"])
 def _self_or_admin(user: Principal, external_id: str) -> None:
     if not (user.role is Role.ADMIN or user.is_self(external_id)):
         raise Forbidden("only the employee themself or an admin may do this")
+
+
+def _self_hr_or_admin(user: Principal, external_id: str) -> None:
+    if not (user.role in (Role.ADMIN, Role.HR) or user.is_self(external_id)):
+        raise Forbidden("only the employee themself, HR or an admin may do this")
 
 
 def _load(session: SessionDep, external_id: str) -> EmployeeRow:
@@ -51,7 +63,7 @@ def bulk_upsert(
     """Upsert by `external_id`; one invalid item rejects the whole batch (422, nothing stored)."""
     user.require(Role.ADMIN)
     employees, counts = import_employees(
-        session, [(i + 1, r) for i, r in enumerate(records)], state.skill_resolver()
+        session, [(i + 1, r) for i, r in enumerate(records)], resolver_for(state, user, bulk=True)
     )
     ids = [e.external_id for e in employees]
     after_commit(session, lambda: _reindex(state, ids))
@@ -84,7 +96,7 @@ def list_(
 
 @router.get("/{external_id}")
 def read(session: SessionDep, user: CurrentUser, external_id: str) -> dict[str, Any]:
-    _self_or_admin(user, external_id)
+    _self_hr_or_admin(user, external_id)
     return employee_profile(_load(session, external_id))
 
 
@@ -92,29 +104,60 @@ def read(session: SessionDep, user: CurrentUser, external_id: str) -> dict[str, 
 def replace(
     state: StateDep, session: SessionDep, user: CurrentUser, external_id: str, body: EmployeeIn
 ) -> dict[str, Any]:
-    _self_or_admin(user, external_id)
-    if body.external_id != external_id:
+    """Replace a profile; optional fields left out keep their stored values. An employee may
+    change their own skills, interests, aspirations, bio, location, availability and what they
+    are open to; the fields HR owns need HR or an admin."""
+    return _update(state, session, user, external_id, body.model_fields_set, body)
+
+
+@router.patch("/{external_id}")
+def update(
+    state: StateDep, session: SessionDep, user: CurrentUser, external_id: str, body: EmployeePatch
+) -> dict[str, Any]:
+    """Change only the fields sent; the rest stay as stored."""
+    return _update(state, session, user, external_id, body.model_fields_set, body)
+
+
+def _update(
+    state: StateDep,
+    session: SessionDep,
+    user: Principal,
+    external_id: str,
+    sent: set[str],
+    body: EmployeeIn | EmployeePatch,
+) -> dict[str, Any]:
+    _self_hr_or_admin(user, external_id)
+    if "external_id" in sent and body.external_id != external_id:
         raise InvalidField("external_id", "must equal the id in the URL")
-    if user.role is not Role.ADMIN:
-        _keep_employer_fields(_load(session, external_id), body)
-    import_employees(session, [(1, body.model_dump(exclude_unset=True))], state.skill_resolver())
     row = _load(session, external_id)
+    stored = employee_profile(row)
+    changes = body.model_dump(include=sent, mode="json")
+    if user.role not in (Role.ADMIN, Role.HR):
+        for field in HR_FIELDS:
+            if field in changes and changes[field] != stored.get(field):
+                raise Forbidden(f"{field} comes from HR records; ask HR or an admin to change it")
+    merged = {**stored, **changes, "external_id": external_id}
+    if merged.get("demographics") is None:
+        merged.pop("demographics", None)  # not sent: what the person reported stays
+    import_employees(session, [(1, merged)], resolver_for(state, user))
     after_commit(session, lambda: _reindex(state, [external_id]))
-    return employee_profile(row)
+    return employee_profile(_load(session, external_id))
 
 
 # Set by the employer's records, not by the person: level opens higher roles, hire date feeds
-# tenure, and the rest is organisational fact.
-EMPLOYER_FIELDS = ("level", "title", "department", "manager_external_id", "hire_date")
-
-
-def _keep_employer_fields(row: EmployeeRow, body: EmployeeIn) -> None:
-    stored = employee_profile(row)
-    for field in EMPLOYER_FIELDS:
-        sent = getattr(body, field)
-        sent = sent.isoformat() if hasattr(sent, "isoformat") else sent
-        if field in body.model_fields_set and sent != stored[field]:
-            raise Forbidden(f"{field} comes from HR records; ask HR or an admin to change it")
+# tenure, name and e-mail say who someone is (so nobody can take another's), and the rest is
+# organisational fact. Demographics are changed through HR too (they are read by the fairness
+# audit only, never by ranking).
+HR_FIELDS = (
+    "name",
+    "email",
+    "level",
+    "title",
+    "department",
+    "manager_external_id",
+    "hire_date",
+    "demographics",
+)
 
 
 @router.get("/{external_id}/matches")
@@ -179,9 +222,7 @@ def what_if_for_match(
     rescored by the live model; and where to correct the profile."""
     _self_or_admin(user, external_id)
     employee = _load(session, external_id)
-    opportunity = get_opportunity(session, opportunity_id)
-    if opportunity is None:
-        raise NotFound(f"no opportunity {opportunity_id!r}")
+    opportunity = visible_opportunity(session, user, opportunity_id)
     if load_policy(session, opportunity.kind).paused:
         raise Conflict(
             f"automated ranking of {opportunity.kind} opportunities is paused by HR, "

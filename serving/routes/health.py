@@ -1,45 +1,97 @@
-"""Liveness, readiness and Prometheus metrics."""
+"""Liveness, readiness and Prometheus metrics.
+
+These answer from the event loop (or their own small thread pool and database connection),
+never queueing behind business requests: a loaded server still tells its orchestrator it is
+alive. Without a token they tell only what an orchestrator needs; with an HR or admin token
+`/readyz` adds the fairness monitor's reading and `/metrics` the fairness gauges.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Response
+import anyio
+from fastapi import APIRouter, Header, Request, Response
 from fastapi.responses import JSONResponse
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 from sqlalchemy import text
+from sqlalchemy.orm import Session
 
-from serving.deps import StateDep
+from data.schemas import Role
+from fairness.monitor import FAIRNESS_REGISTRY
+from serving.auth import authenticate
+from serving.errors import AppError
+from serving.state import ServiceState
 
 router = APIRouter(tags=["health"])
+_LIMITER = "health_limiter"
 
 
 @router.get("/healthz")
-def healthz() -> dict[str, str]:
+async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz")
-def readyz(state: StateDep) -> JSONResponse:
-    details: dict[str, Any] = {"index_sizes": state.matcher.sizes, "skills": len(state.taxonomy)}
+def _probe(state: ServiceState, authorization: str | None) -> tuple[str, bool]:
+    """(database status, whether the caller may see fairness figures), on the health pool."""
     try:
-        with state.engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-        details["database"] = "ok"
+        with Session(state.health_engine) as session:
+            session.execute(text("SELECT 1"))
+            privileged = False
+            if authorization:
+                try:
+                    user = authenticate(authorization, state.settings, session, state.token_secret)
+                    privileged = user.role in (Role.HR, Role.ADMIN)
+                except AppError:
+                    privileged = False
+        return "ok", privileged
     except Exception as exc:  # readiness must report, not crash
-        details["database"] = f"unreachable: {type(exc).__name__}"
-    # Which ranker serves each direction: the company's promoted version or the packaged default.
-    details["models"] = state.rankers.describe()
+        return f"unreachable: {type(exc).__name__}", False
+
+
+async def _checked(request: Request, authorization: str | None) -> tuple[str, bool]:
+    limiter = getattr(request.app.state, _LIMITER, None)
+    if limiter is None:  # made in the server's event loop, on first use
+        limiter = anyio.CapacityLimiter(2)
+        setattr(request.app.state, _LIMITER, limiter)
+    state: ServiceState = request.app.state.service
+    return await anyio.to_thread.run_sync(_probe, state, authorization, limiter=limiter)
+
+
+@router.get("/readyz")
+async def readyz(
+    request: Request, authorization: Annotated[str | None, Header()] = None
+) -> JSONResponse:
+    state: ServiceState = request.app.state.service
+    database, privileged = await _checked(request, authorization)
+    details: dict[str, Any] = {
+        "database": database,
+        "index_sizes": state.matcher.sizes,
+        "skills": len(state.taxonomy),
+        # Which ranker serves each direction: the company's promoted version or the default.
+        "models": state.rankers.describe(),
+    }
     if state.rankers.problems:
         details["model_problems"] = dict(state.rankers.problems)
-    # The fairness monitor's last reading (recomputed in the background); a breach is shown
-    # here for operators, without making the service unready.
-    if state.monitor.reading is not None:
+    # The fairness monitor's last reading (recomputed in the background): for HR and admins.
+    if privileged and state.monitor.reading is not None:
         details["fairness"] = state.monitor.reading
-    ready = details["database"] == "ok" and len(details["models"]) == 2
+    ready = database == "ok" and len(details["models"]) == 2
     return JSONResponse({"ready": ready, "details": details}, status_code=200 if ready else 503)
 
 
-@router.get("/metrics")
-def metrics() -> Response:
-    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+@router.get(
+    "/metrics",
+    response_class=Response,
+    responses={200: {"content": {CONTENT_TYPE_LATEST: {"schema": {"type": "string"}}}}},
+)
+async def metrics(
+    request: Request, authorization: Annotated[str | None, Header()] = None
+) -> Response:
+    """Prometheus text format; the fairness gauges only for an HR or admin token."""
+    body = generate_latest(REGISTRY)
+    if authorization:
+        _, privileged = await _checked(request, authorization)
+        if privileged:
+            body += generate_latest(FAIRNESS_REGISTRY)
+    return Response(body, media_type=CONTENT_TYPE_LATEST)

@@ -13,10 +13,12 @@ from sqlalchemy.exc import IntegrityError
 
 from data.importing import import_opportunities
 from data.schemas import OpportunityIn, OpportunityKind, OpportunityPatch, OpportunityStatus, Role
+from data.storage.employees import get_employee
 from data.storage.interactions import applicants
 from data.storage.opportunities import get_opportunity, list_opportunities, opportunity_document
 from data.storage.tables import OpportunityRow, RankingOverrideRow
 from fairness import demographics
+from fairness.audit_log import AuditLog
 from fairness.policy import (
     active_override_rows,
     active_overrides,
@@ -34,8 +36,16 @@ from matching.results import (
     skill_overlap,
 )
 from matching.serve import serve
+from serving.access import visible_opportunity
 from serving.auth import Principal
-from serving.deps import CurrentUser, SessionDep, StateDep, after_commit, live_model
+from serving.deps import (
+    CurrentUser,
+    SessionDep,
+    StateDep,
+    after_commit,
+    live_model,
+    resolver_for,
+)
 from serving.errors import Conflict, Forbidden, InvalidField, NotFound
 from serving.routes.pagination import decode_cursor, next_cursor
 from serving.validation import Reason
@@ -77,7 +87,7 @@ def bulk_upsert(
     """Upsert by `external_id`; one invalid item rejects the whole batch (422, nothing stored)."""
     user.require(Role.ADMIN)
     items, counts = import_opportunities(
-        session, [(i + 1, r) for i, r in enumerate(records)], state.skill_resolver()
+        session, [(i + 1, r) for i, r in enumerate(records)], resolver_for(state, user, bulk=True)
     )
     ids = [o.external_id for o in items]
     after_commit(session, lambda: _reindex(state, ids))
@@ -96,7 +106,7 @@ def create(
         raise Conflict(f"opportunity {body.external_id!r} exists; use PATCH to change it")
     try:
         import_opportunities(
-            session, [(1, body.model_dump(exclude_unset=True))], state.skill_resolver()
+            session, [(1, body.model_dump(exclude_unset=True))], resolver_for(state, user)
         )
     except IntegrityError:  # another request created the same id in between
         raise Conflict(f"opportunity {body.external_id!r} exists; use PATCH to change it") from None
@@ -133,13 +143,8 @@ def list_(
 @router.get("/{external_id}")
 def read(session: SessionDep, user: CurrentUser, external_id: str) -> dict[str, Any]:
     """Any signed-in user can read a posted opportunity (employees see them in their matches);
-    a draft only its lead, HR and admins."""
-    row = _load(session, external_id)
-    if row.status == OpportunityStatus.DRAFT.value and not (
-        user.role in (Role.HR, Role.ADMIN) or user.is_self(row.owner_external_id)
-    ):
-        raise NotFound(f"no opportunity {external_id!r}")
-    return opportunity_document(row)
+    a draft only its lead and admins."""
+    return opportunity_document(visible_opportunity(session, user, external_id))
 
 
 @router.patch("/{external_id}")
@@ -150,10 +155,10 @@ def update(
     external_id: str,
     body: OpportunityPatch,
 ) -> dict[str, Any]:
-    row = _load(session, external_id)
+    row = visible_opportunity(session, user, external_id)
     _owner_or_admin(user, row)
     merged = {**opportunity_document(row), **body.model_dump(exclude_unset=True, mode="json")}
-    import_opportunities(session, [(1, merged)], state.skill_resolver())
+    import_opportunities(session, [(1, merged)], resolver_for(state, user))
     after_commit(session, lambda: _reindex(state, [external_id]))
     return opportunity_document(_load(session, external_id))
 
@@ -168,7 +173,7 @@ def candidates(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> dict[str, Any]:
     """Ranked candidates with identities masked; only an admin also sees their external ids."""
-    opportunity = _load(session, external_id)
+    opportunity = visible_opportunity(session, user, external_id)
     _owner_or_admin(user, opportunity)
     state.matcher.ensure_opportunity(opportunity)
     model = live_model(state, "opportunity")
@@ -224,13 +229,13 @@ def applications(
     state: StateDep, session: SessionDep, user: CurrentUser, external_id: str
 ) -> dict[str, Any]:
     """Who applied, masked like candidates (a lead sees handles, an admin also external ids)."""
-    opportunity = _load(session, external_id)
+    opportunity = visible_opportunity(session, user, external_id)
     _owner_or_admin(user, opportunity)
     return {
         "items": [
             {
                 "candidate": masked_candidate(
-                    row, state.pseudonym_key, reveal_id=user.role is Role.ADMIN
+                    row, opportunity, state.pseudonym_key, reveal_id=user.role is Role.ADMIN
                 ),
                 "applied_at": applied_at.isoformat(),
                 "explanation": skill_overlap(row, opportunity),
@@ -262,10 +267,12 @@ def _overseer(user: Principal, row: OpportunityRow) -> None:
     _owner_or_admin(user, row)
 
 
-def _override_document(row: RankingOverrideRow, key: bytes, *, reveal_id: bool) -> dict[str, Any]:
+def _override_document(
+    row: RankingOverrideRow, opportunity: OpportunityRow, key: bytes, *, reveal_id: bool
+) -> dict[str, Any]:
     return {
         "id": row.id,
-        "candidate": candidate_handle(key, row.employee_external_id),
+        "candidate": candidate_handle(key, opportunity, row.employee_external_id),
         **({"external_id": row.employee_external_id} if reveal_id else {}),
         "action": row.action,
         "reason": row.reason,
@@ -274,18 +281,51 @@ def _override_document(row: RankingOverrideRow, key: bytes, *, reveal_id: bool) 
     }
 
 
+# Served lists looked through for the handle a lead refers to (newest first).
+HANDLE_LOOKBACK = 500
+
+
+def _shown_candidates(
+    session: SessionDep, opportunity: OpportunityRow, user: Principal
+) -> list[str]:
+    """Whom this caller was shown for this opportunity: the pages of its candidate lists (a
+    lead: those served to a lead, that is to its owner) and its applicants."""
+    shown: list[str] = []
+    records = AuditLog.between(
+        session,
+        direction="opportunity",
+        query_external_id=opportunity.external_id,
+        newest_first=True,
+        limit=HANDLE_LOOKBACK,
+    )
+    for record in records:
+        if user.role is Role.LEAD and record.get("caller_role") != Role.LEAD.value:
+            continue
+        page = record["page_size"]
+        shown += [i["id"] for i in record["items"] if i["after"] is not None and i["after"] <= page]
+    shown += [row.external_id for row, _ in applicants(session, opportunity.external_id)]
+    return shown
+
+
 @router.post("/{external_id}/overrides", status_code=201)
 def add_candidate_override(
     state: StateDep, session: SessionDep, user: CurrentUser, external_id: str, body: OverrideIn
 ) -> dict[str, Any]:
-    """Pin or hide a candidate on this opportunity's list (logged, shown in HR's reports)."""
-    opportunity = _load(session, external_id)
+    """Pin or hide a candidate on this opportunity's list (logged, shown in HR's reports).
+
+    A lead names the candidate by the handle its list showed; HR and admins may also use the
+    external id."""
+    opportunity = visible_opportunity(session, user, external_id)
     _overseer(user, opportunity)
-    if user.role is Role.LEAD and not body.candidate.startswith("cand-"):
+    if body.candidate.startswith("cand-"):
+        shown = _shown_candidates(session, opportunity, user)
+        employee = resolve_candidate(state.pseudonym_key, opportunity, body.candidate, shown)
+    elif user.role is Role.LEAD:
         raise InvalidField("candidate", "leads refer to candidates by their handle")
-    employee = resolve_candidate(session, state.pseudonym_key, body.candidate)
+    else:
+        employee = body.candidate if get_employee(session, body.candidate) else None
     if employee is None:
-        raise NotFound(f"no candidate {body.candidate!r}")
+        raise NotFound(f"no candidate {body.candidate!r} was shown for {external_id!r}")
     row = add_override(
         session,
         opportunity_external_id=external_id,
@@ -293,20 +333,24 @@ def add_candidate_override(
         action=body.action,
         reason=body.reason,
         actor_role=user.role.value,
-        actor=user.subject_external_id or user.role.value,
+        actor=user.actor,
     )
-    return _override_document(row, state.pseudonym_key, reveal_id=user.role is not Role.LEAD)
+    return _override_document(
+        row, opportunity, state.pseudonym_key, reveal_id=user.role is not Role.LEAD
+    )
 
 
 @router.get("/{external_id}/overrides")
 def list_candidate_overrides(
     state: StateDep, session: SessionDep, user: CurrentUser, external_id: str
 ) -> dict[str, Any]:
-    opportunity = _load(session, external_id)
+    opportunity = visible_opportunity(session, user, external_id)
     _overseer(user, opportunity)
     return {
         "items": [
-            _override_document(row, state.pseudonym_key, reveal_id=user.role is not Role.LEAD)
+            _override_document(
+                row, opportunity, state.pseudonym_key, reveal_id=user.role is not Role.LEAD
+            )
             for row in active_override_rows(session, external_id)
         ]
     }
@@ -319,17 +363,12 @@ def revoke_candidate_override(
     external_id: str,
     override_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
 ) -> dict[str, Any]:
-    opportunity = _load(session, external_id)
+    opportunity = visible_opportunity(session, user, external_id)
     _overseer(user, opportunity)
     row = session.get(RankingOverrideRow, override_id)
     if row is None or row.opportunity_external_id != external_id or row.revoked_at is not None:
         raise NotFound(f"no active override {override_id} on {external_id!r}")
     if user.role is Role.LEAD and row.created_by_role != Role.LEAD.value:
         raise Forbidden("a lead cannot revoke a decision HR or an admin made")
-    revoke_override(
-        session,
-        override_id,
-        actor_role=user.role.value,
-        actor=user.subject_external_id or user.role.value,
-    )
+    revoke_override(session, override_id, actor_role=user.role.value, actor=user.actor)
     return {"revoked": override_id}

@@ -12,7 +12,7 @@ def decode_cursor(cursor: str | None) -> int:
         return 0
     # isdigit() alone accepts "²"; row ids are 32-bit integers on PostgreSQL.
     if not (cursor.isascii() and cursor.isdigit() and int(cursor) < MAX_ROW_ID):
-        raise InvalidField("cursor", "not a cursor returned by this API")
+        raise InvalidField("cursor", "not a cursor returned by this API", where="query")
     return int(cursor)
 
 

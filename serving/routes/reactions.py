@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request, Response
 from data.schemas import InteractionType
 from data.storage.employees import get_employee
 from data.storage.interactions import ReactionRefused, record_reaction
-from data.storage.opportunities import get_opportunity
+from serving.access import visible_opportunity
 from serving.deps import CurrentUser, SessionDep, StateDep, after_commit
 from serving.errors import Conflict, Forbidden, NotFound
 
@@ -29,9 +29,9 @@ def _react(
     if user.subject_external_id is None:
         raise Forbidden("only a person (employee or lead token) can react to an opportunity")
     employee = get_employee(session, user.subject_external_id)
-    opportunity = get_opportunity(session, external_id)
-    if employee is None or opportunity is None:
-        raise NotFound(f"no opportunity {external_id!r}" if employee else "your profile is missing")
+    if employee is None:
+        raise NotFound("your profile is missing")
+    opportunity = visible_opportunity(session, user, external_id)
     try:
         created = record_reaction(
             session,

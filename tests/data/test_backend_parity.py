@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from data.demo import generate_company
-from data.importing.demo import store_demo_company
+from data.importing.demo import DemoToken, store_demo_company
 from data.schemas import Role
 from data.storage.employees import employee_profile
 from data.storage.engine import make_engine, make_session_factory, transaction
@@ -39,7 +39,8 @@ def snapshot(url: str) -> dict[str, object]:
     company = generate_company(load_packaged_taxonomy(), employees=80, opportunities=20, seed=3)
     with transaction(sessions) as session:
         upsert_skills(session, load_packaged_taxonomy().skills.values())
-        store_demo_company(session, company, {Role.EMPLOYEE: "t-employee"})
+        employee = DemoToken("employee", Role.EMPLOYEE, "t-employee")
+        store_demo_company(session, company, [employee], token_secret=b"parity-secret-0123456789")
     with sessions() as session:
         people = session.scalars(select(EmployeeRow).order_by(EmployeeRow.external_id))
         jobs = session.scalars(select(OpportunityRow).order_by(OpportunityRow.external_id))

@@ -239,7 +239,7 @@ def test_the_demo_company_is_stored_with_its_catalog_and_cleared_with_it(
     state: ServiceState, company: DemoCompany
 ) -> None:
     with transaction(state.sessions) as session:
-        store_demo_company(session, company, {})
+        store_demo_company(session, company)
     with state.sessions() as session:
         assert count_courses(session) == len(company.courses)
     with transaction(state.sessions) as session:

@@ -305,7 +305,9 @@ class CountingEmbedder:
         return rows / np.linalg.norm(rows, axis=1, keepdims=True)
 
 
-def test_resolve_keeps_an_unknown_skill_as_custom_and_finds_it_again() -> None:
+def test_resolve_names_an_unknown_skill_as_custom_without_adding_it_to_the_taxonomy() -> None:
+    """Resolving must not change what everyone else is suggested: the importer stores the
+    custom skill with the record that uses it, or nothing if the request fails."""
     taxonomy = _small_taxonomy()
     normalizer = SkillNormalizer(taxonomy)
     match = normalizer.resolve("  Underwater Basket-Weaving ")
@@ -314,10 +316,11 @@ def test_resolve_keeps_an_unknown_skill_as_custom_and_finds_it_again() -> None:
         "Underwater Basket-Weaving",
         "custom",
     )
-    assert taxonomy.skills[match.skill_id].source == "custom"
+    assert match.skill_id not in taxonomy.skills
     again = normalizer.resolve("underwater basket weaving")
-    assert (again.skill_id, again.method) == (match.skill_id, "label")
-    assert len(taxonomy) == 4
+    assert (again.skill_id, again.method) == (match.skill_id, "custom")
+    assert len(taxonomy) == 3
+    assert all(s.skill_id != match.skill_id for s in normalizer.suggest("basket weaving", 5))
 
 
 def test_resolve_prefers_exact_matches_without_a_model() -> None:
@@ -363,9 +366,12 @@ def test_label_embeddings_are_cached_and_extended(tmp_path: Path) -> None:
 
     custom = second.resolve("zzz qqq")
     assert custom.method == "custom"
-    # The new custom skill joins the index: a near spelling now finds it by embedding.
+    assert second.suggest("zzz qqqq", limit=1)[0].skill_id != custom.skill_id  # not suggested
+    # Once reviewed, the custom skill joins the index: a near spelling finds it by embedding.
+    second.add_reviewed(TaxonomySkill(custom.skill_id, custom.label, source="custom"))
     near = second.suggest("zzz qqqq", limit=1)[0]
     assert (near.skill_id, near.method) == (custom.skill_id, "embedding")
+    assert again.texts_seen == 5  # the queries and the one new label, nothing else
 
 
 # -- the normaliser with the real encoder ------------------------------------------------------

@@ -1,10 +1,12 @@
-"""The audit log of served rankings: numbering, look-ups, exact feature rows, and a hash chain
-that names the record behind every kind of tampering (edit, delete, reorder, truncate, a stale
-indexed column), on SQLite and PostgreSQL alike."""
+"""The audit log of served rankings: numbering, look-ups, exact feature rows, and a sealed chain
+that names the record behind every kind of tampering (edit, re-hash without the key, delete,
+reorder, truncate, a forged or missing head, a stale indexed column), on SQLite and PostgreSQL
+alike."""
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import re
 import threading
@@ -20,16 +22,18 @@ from data.storage.engine import transaction
 from data.storage.tables import AuditRecordRow
 from fairness.audit_log import (
     GENESIS,
+    AuditKey,
     AuditLog,
+    Checkpoint,
     Verification,
     canonical,
-    chain_hash,
     decode_matrix,
     encode_matrix,
 )
 from serving.state import ServiceState
 
 MORNING = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)
+KEY = AuditKey(b"a key for the audit tests, 32 bytes")
 
 
 def make_record(
@@ -65,7 +69,27 @@ def make_record(
 
 @pytest.fixture
 def log(state: ServiceState, tmp_path: Path) -> AuditLog:
-    return AuditLog(state.sessions, tmp_path / "head.json")
+    return AuditLog(state.sessions, KEY, tmp_path / "head.json")
+
+
+def verify(log: AuditLog, checkpoint: Checkpoint | None = None) -> Verification:
+    with log.sessions() as session:
+        return log.verify(session, checkpoint=checkpoint)
+
+
+def find(log: AuditLog, request_id: str) -> dict[str, Any] | None:
+    with log.sessions() as session:
+        return AuditLog.find(session, request_id)
+
+
+def between(log: AuditLog, *args: Any, **kwargs: Any) -> list[str]:
+    with log.sessions() as session:
+        return [r["request_id"] for r in AuditLog.between(session, *args, **kwargs)]
+
+
+def sha256_chain(previous: str, text: str) -> str:
+    """What an unkeyed chain would store: anyone can recompute it."""
+    return hashlib.sha256(f"{previous}\n{text}".encode()).hexdigest()
 
 
 def fill(log: AuditLog, count: int) -> None:
@@ -101,15 +125,16 @@ def test_appends_are_numbered_from_one_and_the_untouched_chain_verifies(
 
     assert [a.seq for a in appended] == [1, 2, 3]
     assert len({a.hash for a in appended}) == 3
-    head = json.loads((tmp_path / "head.json").read_text())
-    assert head == {"seq": 3, "hash": appended[-1].hash}
-    result = log.verify()
+    head = Checkpoint.from_json((tmp_path / "head.json").read_text())
+    assert (head.records, head.head) == (3, appended[-1].hash)
+    assert head.valid(KEY)
+    result = verify(log)
     assert result.ok, result.problems
     assert result.records == 3
 
 
 def test_an_empty_log_verifies_with_no_records(log: AuditLog) -> None:
-    result = log.verify()
+    result = verify(log)
     assert result.ok
     assert result.records == 0
 
@@ -117,7 +142,9 @@ def test_an_empty_log_verifies_with_no_records(log: AuditLog) -> None:
 def test_the_first_record_links_to_the_genesis_hash(log: AuditLog) -> None:
     record = make_record("req-1")
     appended = log.append(record)
-    assert appended.hash == chain_hash(GENESIS, canonical({**record, "seq": 1}))
+    sealed = canonical({**record, "seq": 1, "key_id": KEY.key_id})
+    assert appended.hash == KEY.seal(GENESIS, sealed)
+    assert appended.hash != sha256_chain(GENESIS, sealed)
 
 
 def test_find_returns_the_logged_body_with_its_seq(log: AuditLog) -> None:
@@ -125,9 +152,9 @@ def test_find_returns_the_logged_body_with_its_seq(log: AuditLog) -> None:
     record = make_record("req-x", kind="mentorship", seed=42)
     log.append(record)
 
-    found = log.find("req-x")
-    assert found == {**record, "seq": 3}
-    assert log.find("req-unknown") is None
+    found = find(log, "req-x")
+    assert found == {**record, "seq": 3, "key_id": KEY.key_id}
+    assert find(log, "req-unknown") is None
 
 
 def test_a_reused_request_id_is_filed_apart_and_hides_nothing(log: AuditLog) -> None:
@@ -135,11 +162,11 @@ def test_a_reused_request_id_is_filed_apart_and_hides_nothing(log: AuditLog) -> 
     second = log.append(make_record("req-1", query_external_id="O2"))
 
     assert first.request_id == "req-1" and second.request_id == "req-1~2"
-    found, later = log.find("req-1"), log.find("req-1~2")
+    found, later = find(log, "req-1"), find(log, "req-1~2")
     assert found is not None and later is not None
     assert (found["seq"], found["query_external_id"]) == (1, "O1")
     assert (later["seq"], later["query_external_id"]) == (2, "O2")
-    assert log.verify().ok
+    assert verify(log).ok
 
 
 def test_between_keeps_served_times_in_the_half_open_window_and_the_direction(
@@ -157,18 +184,18 @@ def test_between_keeps_served_times_in_the_half_open_window_and_the_direction(
             )
     start, end = MORNING.replace(hour=9), MORNING.replace(hour=11)
 
-    window = [r["request_id"] for r in log.between(start, end, direction="opportunity")]
+    window = between(log, start, end, direction="opportunity")
     assert window == ["start-opportunity", "inside-opportunity"]
-    everyone = [r["request_id"] for r in log.between(start, end)]
+    everyone = between(log, start, end)
     assert everyone == [
         "start-opportunity",
         "start-employee",
         "inside-opportunity",
         "inside-employee",
     ]
-    from_end = [r["request_id"] for r in log.between(end, direction="employee")]
+    from_end = between(log, end, direction="employee")
     assert from_end == ["end-employee", "late-employee"]
-    until_start = [r["request_id"] for r in log.between(None, start)]
+    until_start = between(log, None, start)
     assert until_start == ["early-opportunity", "early-employee"]
 
 
@@ -196,7 +223,7 @@ def test_encoding_a_transposed_float64_matrix_keeps_its_float32_values() -> None
 def test_feature_rows_read_back_from_the_log_are_the_ones_scored(log: AuditLog) -> None:
     record = make_record("req-1", seed=5)
     log.append(record)
-    found = log.find("req-1")
+    found = find(log, "req-1")
     assert found is not None
     scored = decode_matrix(record["features"])
     assert decode_matrix(found["features"]).tobytes() == scored.tobytes()
@@ -211,7 +238,7 @@ def test_a_score_edited_in_the_database_names_that_record_as_edited(log: AuditLo
     body["items"][0]["score"] = 0.01
     change(log, 2, body=canonical(body))
 
-    result = log.verify()
+    result = verify(log)
 
     assert not result.ok
     assert result.records == 3
@@ -219,21 +246,45 @@ def test_a_score_edited_in_the_database_names_that_record_as_edited(log: AuditLo
     assert "edited" in about(result, 2)
 
 
-def test_an_edit_that_rehashes_its_own_record_breaks_the_next_link(log: AuditLog) -> None:
+def test_an_edit_rehashed_without_the_key_is_named_whole_chain_or_not(log: AuditLog) -> None:
     fill(log, 3)
     body = stored_body(log, 2)
     body["items"][0]["score"] = 0.01
     with log.sessions() as session:
         previous = session.scalar(select(AuditRecordRow.hash).where(AuditRecordRow.seq == 1))
     assert previous is not None
-    text = canonical(body)
-    change(log, 2, body=text, hash=chain_hash(previous, text))
+    # Re-hash the edited record and every later one with plain SHA-256, links and all: a chain
+    # without a key would verify after this.
+    for seq in (2, 3):
+        text = canonical(body if seq == 2 else stored_body(log, seq))
+        digest = sha256_chain(previous, text)
+        change(log, seq, body=text, prev_hash=previous, hash=digest)
+        previous = digest
 
-    result = log.verify()
+    result = verify(log)
 
     assert not result.ok
-    assert "link" in about(result, 3)
-    assert about(result, 2) == ""
+    assert "edited" in about(result, 2)
+    assert "edited" in about(result, 3)
+    assert about(result, 1) == ""
+
+
+def test_an_edit_sealed_with_another_key_names_the_key(log: AuditLog) -> None:
+    fill(log, 2)
+    body = stored_body(log, 2)
+    body["key_id"] = AuditKey(b"somebody else's key, 32 bytes...").key_id
+    text = canonical(body)
+    with log.sessions() as session:
+        previous = session.scalar(select(AuditRecordRow.hash).where(AuditRecordRow.seq == 1))
+    assert previous is not None
+    change(
+        log, 2, body=text, hash=AuditKey(b"somebody else's key, 32 bytes...").seal(previous, text)
+    )
+
+    result = verify(log)
+
+    assert not result.ok
+    assert "sealed with key" in about(result, 2)
 
 
 def test_a_record_deleted_in_the_middle_is_reported_missing(log: AuditLog) -> None:
@@ -241,7 +292,7 @@ def test_a_record_deleted_in_the_middle_is_reported_missing(log: AuditLog) -> No
     with transaction(log.sessions) as session:
         session.execute(delete(AuditRecordRow).where(AuditRecordRow.seq == 2))
 
-    result = log.verify()
+    result = verify(log)
 
     assert not result.ok
     assert result.records == 3
@@ -256,7 +307,7 @@ def test_two_records_swapped_in_place_break_the_links(log: AuditLog) -> None:
     change(log, 3, seq=2)
     change(log, -1, seq=3)
 
-    result = log.verify()
+    result = verify(log)
 
     assert not result.ok
     assert result.records == 4
@@ -275,19 +326,88 @@ def test_deleting_the_newest_records_is_caught_by_the_head_file(
     with transaction(log.sessions) as session:
         session.execute(delete(AuditRecordRow).where(AuditRecordRow.seq > kept))
 
-    result = log.verify()
+    result = verify(log)
 
     assert not result.ok
     assert result.records == kept
     assert "deleted" in about(result, 5)
 
 
-def test_without_a_head_file_a_truncated_log_still_looks_intact(state: ServiceState) -> None:
-    log = AuditLog(state.sessions)
+def test_deleting_the_newest_record_and_forging_the_head_file_is_caught(
+    log: AuditLog, tmp_path: Path
+) -> None:
     fill(log, 3)
     with transaction(log.sessions) as session:
         session.execute(delete(AuditRecordRow).where(AuditRecordRow.seq == 3))
-    assert log.verify().ok  # why the head file exists: only it remembers the newest record
+        second = session.scalar(select(AuditRecordRow.hash).where(AuditRecordRow.seq == 2))
+    head = tmp_path / "head.json"
+    forged = json.loads(head.read_text()) | {"records": 2, "head": second}
+    head.write_text(json.dumps(forged))
+
+    result = verify(log)
+
+    assert not result.ok
+    assert any("not signed with this audit key" in p for p in result.problems)
+
+
+def test_deleting_the_newest_record_and_the_head_file_is_caught(
+    log: AuditLog, tmp_path: Path
+) -> None:
+    fill(log, 3)
+    with transaction(log.sessions) as session:
+        session.execute(delete(AuditRecordRow).where(AuditRecordRow.seq == 3))
+    (tmp_path / "head.json").unlink()
+
+    result = verify(log)
+
+    assert not result.ok
+    assert any("head file" in p and "missing" in p for p in result.problems)
+
+
+def test_an_exported_checkpoint_catches_truncation_behind_an_old_genuine_head(
+    log: AuditLog, tmp_path: Path
+) -> None:
+    """Whoever can delete records can also put back yesterday's head file (it was genuine):
+    only a checkpoint kept elsewhere remembers what the log held."""
+    fill(log, 2)
+    old_head = (tmp_path / "head.json").read_text()
+    fill(log, 4)  # req-1..4 again: records 3..6
+    with log.sessions() as session:
+        exported = log.checkpoint(session)
+    assert exported.records == 6
+    kept = Checkpoint.from_json(exported.to_json())  # as HR stores it
+    with transaction(log.sessions) as session:
+        session.execute(delete(AuditRecordRow).where(AuditRecordRow.seq > 2))
+    (tmp_path / "head.json").write_text(old_head)
+
+    assert verify(log).ok  # the old head file vouches for records 1..2, which are intact
+    result = verify(log, kept)
+    assert not result.ok
+    assert any("records 6 entries but the log ends at 2" in p for p in result.problems)
+
+
+def test_a_checkpoint_from_another_key_or_edited_is_refused(log: AuditLog) -> None:
+    fill(log, 2)
+    with log.sessions() as session:
+        exported = log.checkpoint(session)
+    other = AuditLog(log.sessions, AuditKey(b"another installation's key 123456"))
+    with other.sessions() as session:
+        foreign = other.checkpoint(session)
+    edited = Checkpoint.from_json(exported.to_json().replace('"records": 2', '"records": 1'))
+
+    for bad in (foreign, edited):
+        result = verify(log, bad)
+        assert any("not signed with this audit key" in p for p in result.problems)
+    with pytest.raises(ValueError, match="not a talent-audit-checkpoint"):
+        Checkpoint.from_json('{"records": 3}')
+
+
+def test_without_a_head_file_a_truncated_log_still_looks_intact(state: ServiceState) -> None:
+    log = AuditLog(state.sessions, KEY)
+    fill(log, 3)
+    with transaction(log.sessions) as session:
+        session.execute(delete(AuditRecordRow).where(AuditRecordRow.seq == 3))
+    assert verify(log).ok  # why the head file and exported checkpoints exist
 
 
 def test_an_indexed_column_edited_without_its_body_disagrees_with_the_body(
@@ -296,7 +416,7 @@ def test_an_indexed_column_edited_without_its_body_disagrees_with_the_body(
     fill(log, 3)
     change(log, 2, kind="role")
 
-    result = log.verify()
+    result = verify(log)
 
     assert not result.ok
     assert len(result.problems) == 1
@@ -320,7 +440,28 @@ def test_concurrent_appends_leave_a_gap_free_chain(log: AuditLog) -> None:
         seqs = [seq for batch in pool.map(serve, range(threads)) for seq in batch]
 
     assert sorted(seqs) == list(range(1, threads * each + 1))
-    result = log.verify()
+    result = verify(log)
     assert result.ok, result.problems
     assert result.records == threads * each
-    assert all(log.find(f"w{w}-{n}") is not None for w in range(threads) for n in range(each))
+    assert all(find(log, f"w{w}-{n}") is not None for w in range(threads) for n in range(each))
+
+
+def test_two_processes_appending_at_once_leave_one_gap_free_chain(
+    state: ServiceState, tmp_path: Path
+) -> None:
+    """Two logs on one database stand for two server processes: their group commits race for
+    the same sequence numbers, and the loser retries."""
+    logs = [AuditLog(state.sessions, KEY, tmp_path / "head.json") for _ in range(2)]
+    start = threading.Barrier(6)
+
+    def serve(worker: int) -> None:
+        start.wait()
+        for n in range(8):
+            logs[worker % 2].append(make_record(f"p{worker}-{n}", seed=n))
+
+    with ThreadPoolExecutor(6) as pool:
+        list(pool.map(serve, range(6)))
+
+    result = verify(logs[0])
+    assert result.ok, result.problems
+    assert result.records == 48

@@ -17,9 +17,18 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def token_for(state: ServiceState, role: Role, subject: str | None) -> dict[str, str]:
+def token_for(
+    state: ServiceState, role: Role, subject: str | None, scopes: tuple[str, ...] = ()
+) -> dict[str, str]:
     with transaction(state.sessions) as session:
-        return bearer(issue_token(session, role=role, subject_external_id=subject))
+        issued = issue_token(
+            session,
+            secret=state.token_secret,
+            role=role,
+            subject_external_id=subject,
+            scopes=scopes,
+        )
+        return bearer(issued.token)
 
 
 def seed(client: TestClient, admin: dict[str, str]) -> None:

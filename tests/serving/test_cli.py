@@ -29,6 +29,12 @@ def cli_env(settings: Settings, state: ServiceState, monkeypatch: pytest.MonkeyP
     """Point the CLI (configured by environment, like in production) at the test database."""
     monkeypatch.setenv("TALENT_DATABASE_URL", settings.resolved_database_url)
     monkeypatch.setenv("TALENT_VAR_DIR", str(settings.var_dir))
+    for name, secret in (
+        ("AUDIT_KEY", settings.audit_key),
+        ("TOKEN_SECRET", settings.token_secret),
+    ):
+        assert secret is not None
+        monkeypatch.setenv(f"TALENT_{name}", secret.get_secret_value())
 
 
 def write_jsonl(path: Path, records: list[dict]) -> Path:
@@ -88,7 +94,7 @@ def test_evaluate_compares_the_ranker_with_baselines(
         load_packaged_taxonomy(), employees=200, opportunities=40, seed=3, as_of=TODAY
     )
     with transaction(state.sessions) as session:
-        store_demo_company(session, company, {})
+        store_demo_company(session, company)
     (settings.var_dir / "demo").mkdir(exist_ok=True)
     truth = company.save_true_fit(settings.var_dir / "demo" / "true_fit.npz")
     try:
@@ -109,7 +115,7 @@ def test_train_registers_promotes_and_rolls_back(state: ServiceState, settings: 
     )
     with transaction(state.sessions) as session:
         session.execute(delete(ModelVersionRow))
-        store_demo_company(session, company, {})
+        store_demo_company(session, company)
     before = runner.invoke(app, ["models", "list"]).output
     assert "live employee: default-employee-" in before  # cold start: the packaged default
     first = runner.invoke(app, ["train", "--as-of", TODAY.isoformat(), "--promote"])

@@ -31,7 +31,7 @@ def demo(state: ServiceState) -> dict[str, Any]:
         load_packaged_taxonomy(), employees=200, opportunities=40, seed=13, as_of=TODAY
     )
     with transaction(state.sessions) as session:
-        store_demo_company(session, company, {})
+        store_demo_company(session, company)
     with state.sessions() as session:
         state.matcher.load(session)
     gig = next(o for o in company.opportunities if o.kind.value == "gig")
@@ -209,6 +209,7 @@ def test_golden_sentences_for_a_fixed_fixture() -> None:
         "availability": 6.0,
         "location_text": "remote or in your location",
         "applications": 3,
+        "resemblance": "closely",
     }
     [mine] = explain_rows(contributions, values, [details], audience=EMPLOYEE)
     assert mine["reasons"] == [
@@ -238,7 +239,7 @@ def test_golden_sentences_for_a_fixed_fixture() -> None:
     [theirs] = explain_rows(contributions, values, [details], audience=LEAD)
     assert [r["text"] for r in theirs["reasons"]] == [
         "Has 4 of 5 required skills: Python (computer programming), SQL, data mining, statistics",
-        "Skills resemble what the opportunity asks for (similarity 0.73)",
+        "Skills resemble what the opportunity asks for closely",  # no amount for a lead
         "Needs 10 h/week; has 6 free",
         "Largest gap on a required skill: 2 level(s)",
     ]

@@ -27,7 +27,7 @@ def company(state: ServiceState) -> dict[str, Any]:
         load_packaged_taxonomy(), employees=200, opportunities=40, seed=11, as_of=TODAY
     )
     with transaction(state.sessions) as session:
-        store_demo_company(session, demo, {})
+        store_demo_company(session, demo)
     with state.sessions() as session:
         state.matcher.load(session)
     gig = next(o for o in demo.opportunities if o.kind.value == "gig")
@@ -38,6 +38,7 @@ def company(state: ServiceState) -> dict[str, Any]:
         "employees": [e.external_id for e in demo.employees[3:40]],
         "lead": token_for(state, Role.LEAD, gig.owner_external_id),
         "hr": token_for(state, Role.HR, demo.employees[2].external_id),
+        "auditor": token_for(state, Role.HR, demo.employees[2].external_id, ("auditor",)),
     }
 
 
@@ -59,10 +60,16 @@ def test_a_lead_sees_a_re_ranked_list_that_names_no_group_and_it_is_logged(
     assert not any(word in text for word in PROTECTED_WORDS)
     assert "moves" not in body and all("moved" not in item for item in body["items"])
 
-    record = client.get(
-        f"/api/v1/audits/rankings/{body['request_id']}", headers=company["hr"]
-    ).json()
+    # Item by item, a record tells who FA*IR moved up: HR needs the auditor permission...
+    path = f"/api/v1/audits/rankings/{body['request_id']}"
+    refused = client.get(path, headers=company["hr"])
+    assert refused.status_code == 403 and "auditor" in refused.json()["detail"]
+    record = client.get(path, headers=company["auditor"]).json()
     assert record["caller_role"] == "lead" and record["direction"] == "opportunity"
+    # ... and each such read is itself on the oversight log.
+    events = client.get("/api/v1/audits/oversight", headers=company["hr"]).json()["items"]
+    reads = [e for e in events if e["action"] == "audit_read"]
+    assert [e["details"]["request_id"] for e in reads] == [body["request_id"]]
     assert record["model"]["version"] == body["model"]["version"]
     assert record["policy"]["name"] == "fa*ir" and "membership_digest" in record["policy"]
     assert not any(word in str(record["items"]).lower() for word in ("female", "male"))
@@ -91,14 +98,17 @@ def test_replay_reproduces_served_lists_in_both_directions(
             break
     served.append(matches["request_id"])
     for request_id in served:
-        result = client.get(
-            f"/api/v1/audits/rankings/{request_id}/replay", headers=company["hr"]
-        ).json()
+        path = f"/api/v1/audits/rankings/{request_id}/replay"
+        result = client.get(path, headers=company["hr"]).json()
         assert result["exact"] is True, result
         # The explanations served are recomputed from the logged inputs and model version.
         assert result["explanation_match"] is True
         assert result["scores_match"] and result["max_score_difference"] == 0.0
-        assert result["served"] == result["replayed"] and result["served"]
+        # HR's default view verifies without naming anyone; an auditor may list the items.
+        assert "served" not in result and result["items"]["served"] > 0
+        assert client.get(f"{path}?items=true", headers=company["hr"]).status_code == 403
+        listed = client.get(f"{path}?items=true", headers=company["auditor"]).json()
+        assert listed["served"] == listed["replayed"] and listed["served"]
     verified = client.get("/api/v1/audits/verify", headers=company["hr"]).json()
     assert verified["ok"] is True and verified["problems"] == []
 
@@ -230,11 +240,13 @@ def test_the_report_shows_lead_decisions_and_served_lists_as_json_and_html(
 
     reading = state.monitor.refresh()
     assert reading["rankings"] == 2 and reading["impact_ratio_after"] is not None
-    assert client.get("/readyz").json()["details"]["fairness"]["rankings"] == 2
-    assert (
-        'talent_fairness_impact_ratio{attribute="gender",stage="after"}'
-        in client.get("/metrics").text
-    )
+    assert "fairness" not in client.get("/readyz").json()["details"]  # not without a token
+    ready = client.get("/readyz", headers=company["hr"]).json()
+    assert ready["details"]["fairness"]["rankings"] == 2
+    gauge = 'talent_fairness_impact_ratio{attribute="gender",stage="after"}'
+    assert gauge not in client.get("/metrics").text  # not without a token
+    assert gauge in client.get("/metrics", headers=company["hr"]).text
+    assert gauge not in client.get("/metrics", headers=company["lead"]).text
 
 
 def test_a_reused_request_id_cannot_hide_an_earlier_ranking(
@@ -244,10 +256,10 @@ def test_a_reused_request_id_cannot_hide_an_earlier_ranking(
     first = client.get(url, headers={**company["lead"], "X-Request-ID": "same-id"}).json()
     second = client.get(url, headers={**admin_headers, "X-Request-ID": "same-id"}).json()
     assert first["request_id"] == "same-id" and second["request_id"].startswith("same-id~")
-    original = client.get("/api/v1/audits/rankings/same-id", headers=company["hr"]).json()
+    original = client.get("/api/v1/audits/rankings/same-id", headers=company["auditor"]).json()
     assert original["caller_role"] == "lead"
     later = client.get(
-        f"/api/v1/audits/rankings/{second['request_id']}", headers=company["hr"]
+        f"/api/v1/audits/rankings/{second['request_id']}", headers=company["auditor"]
     ).json()
     assert later["caller_role"] == "admin"
     assert client.get("/api/v1/audits/verify", headers=company["hr"]).json()["ok"] is True

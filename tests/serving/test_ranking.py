@@ -166,7 +166,7 @@ def test_shuffling_stored_demographics_changes_no_served_score(
         load_packaged_taxonomy(), employees=150, opportunities=40, seed=9, as_of=TODAY
     )
     with transaction(state.sessions) as session:
-        store_demo_company(session, company, {})
+        store_demo_company(session, company)
         # Fair re-ranking reads demographics by design; with it off, nothing may.
         set_policy(
             session, "gig", PolicySettings(name="off"), actor_role="hr", actor="t", reason="t"

@@ -67,7 +67,7 @@ def test_every_readme_curl_example_works(client: TestClient, state: ServiceState
         load_packaged_taxonomy(), employees=150, opportunities=40, seed=7, as_of=TODAY
     )
     with transaction(state.sessions) as session:
-        store_demo_company(session, company, DEMO_TOKENS)
+        store_demo_company(session, company, DEMO_TOKENS, token_secret=state.token_secret)
     with state.sessions() as session:
         state.matcher.load(session)
     for args in curl_examples():
