@@ -10,7 +10,7 @@ DEMO := var/demo/manifest.json
 TRAINED := var/models/.trained-on-demo
 export TALENT_ADMIN_TOKEN ?= demo-admin-token
 
-.PHONY: install run demo index train serve test lint bench bench-retrieval bench-fairness clean
+.PHONY: install run demo index train serve test lint bench bench-retrieval bench-fairness bench-load clean
 
 install: $(STAMP)
 
@@ -46,7 +46,7 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-bench: bench-retrieval bench-fairness
+bench: bench-retrieval bench-fairness bench-load
 
 clean:
 	rm -rf var .pytest_cache .ruff_cache
@@ -56,3 +56,7 @@ bench-retrieval: $(STAMP)
 
 bench-fairness: $(STAMP)
 	$(BIN)/python bench/fairness.py
+
+# 50 clients for 60 s against a server on SQLite, then on PostgreSQL (TALENT_TEST_POSTGRES_URL).
+bench-load: $(STAMP)
+	$(BIN)/python bench/load.py

@@ -554,7 +554,8 @@ async def run_backend(name: str, args: argparse.Namespace) -> tuple[str, bool]:
     )
     ratio = pages.rps / bare.rps if bare.rps else float("nan")
     line = (
-        f"load: backend={name} rps={pages.rps:.1f} p50_ms={pages.percentile(50):.0f} "
+        f"load: backend={name} workers={args.workers} rps={pages.rps:.1f} "
+        f"p50_ms={pages.percentile(50):.0f} "
         f"p99_ms={pages.percentile(99):.0f} errors={pages.error_count} "
         f"rps_vs_bare_endpoint={ratio:.2f}"
     )
@@ -591,7 +592,11 @@ def main() -> None:
         help="distinct employees (one token each) a client rotates among",
     )
     parser.add_argument(
-        "--workers", type=int, default=1, help="server processes (passed on only when > 1)"
+        "--workers",
+        type=int,
+        default=2,
+        help="server processes (`talent serve --workers`; default 2, this machine's cores: one "
+        "process is bound by its GIL well below one core's worth of pages)",
     )
     parser.add_argument(
         "--postgres-url",

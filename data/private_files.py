@@ -8,8 +8,11 @@ from pathlib import Path
 
 
 def private_dir(path: Path) -> Path:
+    """The folder, created 0700 (an existing one of ours is tightened; one owned by someone
+    else, a mounted volume say, is left as its owner set it)."""
     path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    path.chmod(0o700)
+    if path.stat().st_uid == os.getuid():
+        path.chmod(0o700)
     return path
 
 

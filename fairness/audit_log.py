@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -231,6 +231,7 @@ class AuditLog:
         results: list[Appended] = []
         rows: list[tuple[int, str]] = []
         with transaction(self.sessions) as session:
+            _lock_the_chain(session)
             last = session.execute(
                 select(AuditRecordRow.seq, AuditRecordRow.hash)
                 .order_by(AuditRecordRow.seq.desc())
@@ -426,6 +427,22 @@ class AuditLog:
                 yield json.loads(text)
         finally:  # a consumer that stops early must not leave a server cursor open
             result.close()
+
+
+# Any fixed number: the advisory lock PostgreSQL appenders queue on.
+_CHAIN_LOCK = 0x7A1E47
+
+
+def _lock_the_chain(session: Session) -> None:
+    """Appenders in other processes wait here for this transaction to end, instead of racing
+    for the same sequence numbers and retrying (two server workers did, a lot)."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK})
+    elif dialect == "sqlite":
+        # Take the write lock first: a read snapshot that later tries to write fails at once
+        # when another process committed in between.
+        session.execute(text("BEGIN IMMEDIATE"))
 
 
 def _rows(session: Session, batch: int) -> Iterator[AuditRecordRow]:

@@ -39,6 +39,14 @@ def categories(
     return out
 
 
+def reported(session: Session, attribute: str) -> set[str]:
+    """The categories people have reported for one attribute (a policy may only name these)."""
+    if attribute not in ATTRIBUTES:
+        raise ValueError(f"unknown protected attribute {attribute!r}; known: {ATTRIBUTES}")
+    values = session.scalars(select(getattr(DemographicsRow, attribute)).distinct())
+    return {v for v in values if v is not None}
+
+
 def column(session: Session, employee_ids: Sequence[str], attribute: str) -> list[str | None]:
     """One attribute for each id, in order (None: not reported or no record)."""
     known = categories(session, employee_ids, [attribute])

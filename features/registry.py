@@ -62,7 +62,7 @@ FEATURES: tuple[Feature, ...] = (
         "mean levels above the asked level over the required skills held",
         "On the required skills you hold you are {value:+.1f} levels from what is asked",
         +1,
-        lead_template="On the required skills held: {value:+.1f} levels from what is asked",
+        lead_template="On the required skills held: about {value:+.0f} level(s) from what is asked",
     ),
     Feature(
         "worst_level_deficit",
@@ -147,7 +147,8 @@ FEATURES: tuple[Feature, ...] = (
         "mentorships: mean of (mentor's level - mentee's level) over the skills on offer",
         "The mentor is {value:+.1f} levels ahead of you on the skills offered",
         +1,
-        lead_template="You are {value:+.1f} levels ahead of the candidate on the skills offered",
+        lead_template="You are about {value:+.0f} level(s) ahead of the candidate on the skills "
+        "offered",
     ),
     Feature(
         "mentee_interest_in_offered",

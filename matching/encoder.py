@@ -43,6 +43,7 @@ class SentenceEncoder:
         self.batch_size = batch_size
         self.precision = precision  # float16 suits a GPU; CPUs are faster (and exact) in float32
         self.texts_encoded = 0
+        self.calls = 0  # encoder passes: one per batch, however many texts
         self._model: Any = None
         self._lock = threading.Lock()
 
@@ -76,4 +77,5 @@ class SentenceEncoder:
             show_progress_bar=len(texts) >= PROGRESS_BAR_FROM,
         )
         self.texts_encoded += len(texts)
+        self.calls += 1
         return np.ascontiguousarray(vectors, dtype=np.float32)

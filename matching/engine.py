@@ -326,7 +326,7 @@ class MatchEngine:
             "is_open": np.array([r.status == OpportunityStatus.OPEN.value for r in rows]),
             "is_draft": np.array([r.status == OpportunityStatus.DRAFT.value for r in rows]),
             "seats": np.array([r.seats for r in rows]),
-            "accepted": np.array([self._accepted.get(r.row_id, 0) for r in rows]),
+            "accepted": np.array([len(self._accepted.get(r.row_id, ())) for r in rows]),
             "start_day": np.array([day_number(r.start_date) for r in rows]),
             "location": np.array([self.locations.code(r.location) for r in rows]),
             "onsite": np.array([not is_remote(r.location) for r in rows]),

@@ -28,6 +28,7 @@ from data.importing.demo import DemoToken
 from data.private_files import write_private
 from data.schemas import Role
 from data.storage.engine import transaction
+from data.storage.maintenance import refresh_planner_statistics
 from data.storage.skills import upsert_skills
 from data.storage.tokens import issue_token
 from serving.settings import Settings
@@ -149,6 +150,8 @@ def demo(
                 token_secret=token_secret(settings),
                 step=lambda: progress.advance(store),
             )
+        with transaction(sessions) as session:
+            refresh_planner_statistics(session)
     # The old company's audit trail went with it: its chain head must not outlive it.
     (settings.var_dir / "audit" / "head.json").unlink(missing_ok=True)
     export_jsonl(company, export_dir)
@@ -183,7 +186,9 @@ def import_file(
         records = read_records(path)
         state = build_state(Settings(), index=False)
         with transaction(state.sessions) as session:
-            _, counts = importer(session, records, state.skill_resolver())
+            _, counts = importer(session, records, state.skill_resolver(created_by="import"))
+        with transaction(state.sessions) as session:
+            refresh_planner_statistics(session)
     except ImportRejected as rejected:
         console.print(f"[red]{path}: {rejected}[/red]")
         console.print(rejected.report(), markup=False, highlight=False)
@@ -269,8 +274,9 @@ def list_tokens_command() -> None:
     with _database(Settings()) as sessions, sessions() as session:
         rows = list_tokens(session)
         table = Table(title=f"{len(rows)} tokens")
-        for column in ("id", "role", "acts as", "scopes", "label", "created", "expires", "state"):
-            table.add_column(column, no_wrap=True)
+        table.add_column("id", no_wrap=True, min_width=12)  # what `token revoke` takes
+        for column in ("role", "acts as", "scopes", "label", "created", "expires", "state"):
+            table.add_column(column)
         for row in rows:
             table.add_row(
                 row.token_id,
@@ -644,8 +650,12 @@ def serve(
     host: Annotated[str | None, typer.Option(help="bind address")] = None,
     port: Annotated[int | None, typer.Option(help="port")] = None,
     workers: Annotated[
-        int, typer.Option(min=1, help="server processes (each loads the models and indexes)")
-    ] = 1,
+        int | None,
+        typer.Option(
+            min=1,
+            help="server processes, each with its models and indexes (default TALENT_WORKERS)",
+        ),
+    ] = None,
 ) -> None:
     """Serve the API and the web page."""
     import uvicorn
@@ -654,6 +664,7 @@ def serve(
 
     settings = Settings()
     host, port = host or settings.host, port or settings.port
+    workers = workers or settings.workers
     _print_banner(settings, host, port)
     if workers == 1:
         uvicorn.run(create_app(settings), host=host, port=port, log_level="info")

@@ -91,6 +91,9 @@ class Settings(BaseSettings):
         default=5000, ge=0, description="The same for an admin's bulk import"
     )
     token_days: int = Field(default=90, ge=1, description="Default lifetime of issued tokens")
+    workers: int = Field(
+        default=1, ge=1, le=64, description="Server processes `talent serve` starts"
+    )
     host: str = "127.0.0.1"
     port: int = 8000
 

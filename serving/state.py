@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from data.importing import SkillResolver
+from data.private_files import private_dir
 from data.storage.engine import make_engine, make_session_factory, transaction
 from data.storage.migrate import upgrade_to_head
 from data.storage.skills import count_skills, load_taxonomy, reviewed_since, upsert_skills
@@ -64,10 +65,9 @@ class ServiceState:
         since = dt.datetime.now(dt.UTC) - CATCH_UP_LOOKBACK
         with self.sessions() as session:
             applied = self.matcher.catch_up(session)
-            for skill in reviewed_since(session, since):
-                if skill.skill_id not in self.taxonomy.skills:
-                    self.normalizer.add_reviewed(skill)
-                    applied += 1
+            for skill in reviewed_since(session, since, known=self.taxonomy.skills):
+                self.normalizer.add_reviewed(skill)
+                applied += 1
         return applied
 
     def close(self) -> None:
@@ -87,7 +87,7 @@ def prepare_database(
     settings: Settings, *, pool_size: int = 5
 ) -> tuple[Engine, sessionmaker[Session]]:
     """Migrate to the latest schema and make sure the skills taxonomy is loaded."""
-    settings.var_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    private_dir(settings.var_dir)  # the database and exports hold people's data
     url = settings.resolved_database_url
     upgrade_to_head(url)
     engine = make_engine(url, pool_size=pool_size, max_overflow=BACKGROUND_CONNECTIONS)

@@ -22,7 +22,7 @@ class ImportRejected(Exception):
     """Nothing was written because at least one row is invalid."""
 
     def __init__(self, errors: list[RowError]) -> None:
-        self.errors = sorted(errors, key=lambda e: (e.row, e.field))
+        self.errors = sorted(errors, key=lambda e: (e.row, _field_order(e.field)))
         super().__init__(f"{len(self.errors)} invalid field(s); nothing was written")
 
     def report(self, *, limit: int = 50) -> str:
@@ -30,6 +30,11 @@ class ImportRejected(Exception):
         if len(self.errors) > limit:
             lines.append(f"... and {len(self.errors) - limit} more")
         return "\n".join(lines)
+
+
+def _field_order(field: str) -> tuple[tuple[int, int | str], ...]:
+    """'skills.30.name' before 'skills.100.name': list positions compare as numbers."""
+    return tuple((0, int(p)) if p.isascii() and p.isdigit() else (1, p) for p in field.split("."))
 
 
 def errors_from_validation(row: int, exc: ValidationError) -> list[RowError]:

@@ -44,7 +44,7 @@ def import_employees(
         employee.skills = resolver.resolve_refs(row, "skills", employee.skills, errors)
     errors.extend(_email_clashes(session, employees))
     if errors:
-        raise ImportRejected(sorted(errors, key=lambda e: e.row))
+        raise ImportRejected(errors)
     items = [e for _, e in employees]
     _store_missing_skills(session, resolver, [e.skills for e in items])
     return items, upsert_employees(session, items)

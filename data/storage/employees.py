@@ -35,6 +35,18 @@ def upsert_employees(session: Session, employees: Sequence[EmployeeIn]) -> Upser
     returns demographics) must not erase what the person self-reported.
     """
     existing = rows_by_external_id(session, [e.external_id for e in employees])
+    # People may swap addresses within one batch: free the addresses that change first, or
+    # the unique index would see two holders for a moment.
+    moving = [
+        row
+        for e in employees
+        if (row := existing.get(e.external_id)) is not None
+        and row.email_key != (e.email.casefold() if e.email else None)
+    ]
+    for row in moving:
+        row.email_key = None
+    if moving:
+        session.flush()
     created = 0
     rows: list[EmployeeRow] = []
     for employee in employees:

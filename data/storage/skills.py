@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -105,12 +105,18 @@ def skill_from_row(row: SkillRow) -> TaxonomySkill:
     )
 
 
-def reviewed_since(session: Session, since: dt.datetime) -> list[TaxonomySkill]:
-    """Skills reviewed (or imported) or changed since `since`."""
-    query = select(SkillRow).where(
-        SkillRow.status == "reviewed", SkillRow.updated_at >= since.astimezone(dt.UTC)
+def reviewed_since(
+    session: Session, since: dt.datetime, *, known: Container[str]
+) -> list[TaxonomySkill]:
+    """Skills reviewed (or imported) since `since` that are not among the `known` ids (only
+    their ids are read for the rest: a fresh import stamps every skill)."""
+    ids = session.scalars(
+        select(SkillRow.skill_id).where(
+            SkillRow.status == "reviewed", SkillRow.updated_at >= since.astimezone(dt.UTC)
+        )
     )
-    return [skill_from_row(row) for row in session.scalars(query)]
+    new = [skill_id for skill_id in ids if skill_id not in known]
+    return [skill_from_row(row) for row in skill_rows(session, new).values()]
 
 
 def custom_skills(

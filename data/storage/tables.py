@@ -147,6 +147,11 @@ class InteractionRow(Base):
     __table_args__ = (
         Index("ix_interactions_employee_time", "employee_external_id", "occurred_at"),
         Index("ix_interactions_opportunity_time", "opportunity_external_id", "occurred_at"),
+        # Every match request counts a few event types for ~200 opportunities and their people;
+        # by type, the lookups skip the impressions that make up most of the log (on the demo,
+        # 70 ms -> 6 ms per request).
+        Index("ix_interactions_employee_type", "employee_external_id", "type"),
+        Index("ix_interactions_opportunity_type", "opportunity_external_id", "type"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

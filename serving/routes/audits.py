@@ -22,6 +22,7 @@ from serving.errors import Conflict, InvalidField, NotFound, Unavailable
 from serving.validation import Reason
 
 router = APIRouter(prefix="/api/v1/audits", tags=["audits"])
+MAX_TARGET_GROUPS = 50  # categories of one attribute a DetGreedy policy may target
 
 
 class PolicyIn(BaseModel):
@@ -31,10 +32,19 @@ class PolicyIn(BaseModel):
 
     policy: Literal["off", "fa*ir", "detgreedy"] = "fa*ir"
     attribute: Literal["gender", "race_ethnicity", "age_band", "disability"] = "gender"
-    protected: str | None = Field(default="female", max_length=80)
+    protected: str | None = Field(default="female", max_length=80, pattern=r"^[^\x00]*$")
     p: float | None = Field(default=None, gt=0, lt=1)
     alpha: float = Field(default=0.3, gt=0, lt=1)
-    targets: dict[str, Annotated[float, Field(ge=0, le=1)]] | None = None
+    targets: (
+        Annotated[
+            dict[
+                Annotated[str, Field(max_length=80, pattern=r"^[^\x00]*$")],
+                Annotated[float, Field(ge=0, le=1)],
+            ],
+            Field(max_length=MAX_TARGET_GROUPS),
+        ]
+        | None
+    ) = None
     paused: bool = False
     reason: Reason
 
@@ -55,6 +65,7 @@ def put_policy(
 ) -> dict[str, Any]:
     """Set a kind's policy or pause its automated ranking; the change is logged with the reason."""
     user.require(Role.HR, Role.ADMIN)
+    _name_reported_groups(session, body)
     try:
         settings = PolicySettings(
             name=body.policy,
@@ -77,6 +88,25 @@ def put_policy(
         reason=body.reason,
     )
     return _policy_document(settings)
+
+
+def _name_reported_groups(session: SessionDep, body: PolicyIn) -> None:
+    """A policy protects or targets groups people actually reported: a misspelt category
+    would silently protect no one."""
+    if body.policy == "off" or body.paused:
+        return
+    reported = demographics.reported(session, body.attribute)
+    if body.policy == "fa*ir" and body.protected is not None and body.protected not in reported:
+        raise InvalidField(
+            "protected",
+            f"nobody reported {body.attribute} = {body.protected!r}; reported: {sorted(reported)}",
+        )
+    unknown = sorted(set(body.targets or {}) - reported)
+    if body.policy == "detgreedy" and unknown:
+        raise InvalidField(
+            "targets",
+            f"nobody reported {body.attribute} = {unknown[0]!r}; reported: {sorted(reported)}",
+        )
 
 
 @router.get("/oversight")

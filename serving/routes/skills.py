@@ -129,9 +129,8 @@ def review(
         if body.decision == "approve":
             if row.status == "reviewed" and body.label in (None, row.label):
                 raise Conflict(f"{skill_id!r} is reviewed already")
-            row.status, row.label = "reviewed", body.label or row.label
-            published = skill_from_row(row)
-            after_commit(session, lambda: state.normalizer.add_reviewed(published))
+            row = _publish(state, session, row, body.label or row.label)
+            result |= {"published_as": row.skill_id}
         else:
             row.status = "rejected"
         result |= {"status": row.status, "label": row.label}
@@ -144,6 +143,29 @@ def review(
         details={"skill_id": skill_id, "decision": body.decision, "before": before, **result},
     )
     return result
+
+
+def _publish(state: StateDep, session: SessionDep, row: SkillRow, label: str) -> SkillRow:
+    """Approve a custom skill under `label`. A custom skill's id is made from the text typed,
+    so a new label gets a new id, and every profile and opportunity moves to it: the old id
+    would still spell out what was typed (a name, say)."""
+    new_id = custom_skill_id(label)
+    if new_id != row.skill_id:
+        target = session.get(SkillRow, new_id)
+        if target is None:
+            target = SkillRow(
+                skill_id=new_id, label=label, source="custom", created_by=row.created_by
+            )
+            session.add(target)
+        target.status, target.label = "reviewed", label
+        session.flush()
+        employees, opportunities = merge_skill(session, row.skill_id, new_id)
+        after_commit(session, lambda: _reindex(state, employees, opportunities))
+        row = target
+    row.status, row.label = "reviewed", label
+    published = skill_from_row(row)
+    after_commit(session, lambda: state.normalizer.add_reviewed(published))
+    return row
 
 
 def _reindex(state: StateDep, employees: list[int], opportunities: list[int]) -> None:

@@ -178,3 +178,42 @@ def test_audit_verify_and_report_from_the_command_line(
         )
     tampered = runner.invoke(app, ["audit", "verify"])
     assert tampered.exit_code == 1 and "record 2 was edited" in tampered.output
+
+
+@pytest.mark.usefixtures("cli_env")
+def test_an_exported_checkpoint_proves_truncation_from_the_command_line(
+    state: ServiceState, settings: Settings, tmp_path: Path
+) -> None:
+    for i in range(3):
+        state.audit.append(
+            {
+                "request_id": f"c{i}",
+                "served_at": f"2026-11-0{i + 1}T10:00:00+00:00",
+                "direction": "employee",
+                "kind": "gig",
+                "query_external_id": "E1",
+                "policy": {"name": "off"},
+                "page_size": 1,
+                "items": [{"id": "O1", "score": 0.5, "similarity": 0.5, "before": 1, "after": 1}],
+                "moves": [],
+                "overrides": [],
+            }
+        )
+    kept = tmp_path / "elsewhere" / "checkpoint.json"
+    exported = runner.invoke(app, ["audit", "checkpoint", "--out", str(kept)])
+    assert exported.exit_code == 0 and "3 records" in exported.output, exported.output
+
+    # Someone with write access to the data folder deletes the newest record and the head file.
+    with transaction(state.sessions) as session:
+        session.execute(delete(AuditRecordRow).where(AuditRecordRow.seq == 3))
+    (settings.var_dir / "audit" / "head.json").unlink()
+
+    alone = runner.invoke(app, ["audit", "verify"])
+    assert alone.exit_code == 1 and "head file" in alone.output
+    against = runner.invoke(app, ["audit", "verify", "--checkpoint", str(kept)])
+    assert against.exit_code == 1
+    assert "records 3 entries but the log ends at 2" in against.output
+    forged = tmp_path / "forged.json"
+    forged.write_text(kept.read_text().replace('"records": 3', '"records": 2'))
+    refused = runner.invoke(app, ["audit", "verify", "--checkpoint", str(forged)])
+    assert refused.exit_code == 1 and "not signed with this audit key" in refused.output

@@ -1,0 +1,124 @@
+"""Limits and hygiene: oversized bodies, rate limits, one error envelope for every 4xx, health
+endpoints that say nothing private, and data files only their owner can read."""
+
+from __future__ import annotations
+
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from serving.app import create_app
+from serving.cli import app as cli
+from serving.middleware import TokenBuckets
+from serving.state import ServiceState
+
+
+def _envelope(response: object, status: int, error: str) -> dict:
+    assert response.status_code == status, response.text  # type: ignore[attr-defined]
+    body = response.json()  # type: ignore[attr-defined]
+    assert set(body) == {"error", "detail", "request_id"} and body["error"] == error, body
+    assert body["request_id"] == response.headers["x-request-id"]  # type: ignore[attr-defined]
+    return body
+
+
+def test_an_oversized_body_is_refused_before_it_is_read_or_the_caller_checked(
+    client: TestClient, state: ServiceState
+) -> None:
+    limit = state.settings.max_body_bytes
+    big = b"[" + b'{"external_id": "E1"},' * (limit // 20) + b"{}]"
+    assert len(big) > limit
+    # No token at all: the size answers first (a 50 MB body is not parsed to say 401).
+    body = _envelope(
+        client.post(
+            "/api/v1/employees/bulk", content=big, headers={"content-type": "application/json"}
+        ),
+        413,
+        "payload_too_large",
+    )
+    assert str(limit) in body["detail"]
+
+    def chunks() -> Iterator[bytes]:  # no Content-Length: the guard counts as it reads
+        for start in range(0, len(big), 65536):
+            yield big[start : start + 65536]
+
+    streamed = client.post(
+        "/api/v1/employees/bulk", content=chunks(), headers={"content-type": "application/json"}
+    )
+    _envelope(streamed, 413, "payload_too_large")
+
+
+def test_every_client_error_comes_in_one_envelope_with_the_request_id(
+    client: TestClient, admin_headers: dict[str, str]
+) -> None:
+    _envelope(client.get("/api/v1/nowhere", headers=admin_headers), 404, "not_found")
+    _envelope(client.delete("/api/v1/stats", headers=admin_headers), 405, "method_not_allowed")
+    broken = client.post(
+        "/api/v1/employees/bulk",
+        content=b"[{not json",
+        headers={**admin_headers, "content-type": "application/json"},
+    )
+    assert broken.status_code in (400, 422)
+    assert set(broken.json()) == {"error", "detail", "request_id"}
+    query = _envelope(
+        client.get("/api/v1/employees?cursor=abc", headers=admin_headers), 422, "validation_failed"
+    )
+    assert query["detail"][0]["loc"][0] == "query" and query["detail"][0]["field"] == "cursor"
+    _envelope(client.get("/api/v1/stats"), 401, "unauthorized")
+
+
+def test_a_token_over_its_rate_gets_429_with_retry_after(state: ServiceState) -> None:
+    limited = state.settings.model_copy(update={"rate_limit_per_minute": 60, "rate_limit_burst": 3})
+    with TestClient(create_app(limited, state=state)) as client:
+        headers = {"Authorization": "Bearer some-token-or-other"}
+        answers = [client.get("/api/v1/me", headers=headers) for _ in range(5)]
+        assert [a.status_code for a in answers] == [401, 401, 401, 429, 429]
+        body = _envelope(answers[-1], 429, "rate_limited")
+        assert int(answers[-1].headers["retry-after"]) >= 1 and "retry" in body["detail"]
+        other = client.get("/api/v1/me", headers={"Authorization": "Bearer another-token"})
+        assert other.status_code == 401  # a bucket per token
+        assert client.get("/healthz").status_code == 200  # probes are never limited
+
+
+def test_token_buckets_refill_at_their_rate() -> None:
+    now = [0.0]
+    buckets = TokenBuckets(rate=2.0, burst=2, clock=lambda: now[0])
+    assert [buckets.take("a") for _ in range(2)] == [0.0, 0.0]
+    assert buckets.take("a") == pytest.approx(0.5)
+    now[0] = 0.5
+    assert buckets.take("a") == 0.0
+    assert buckets.take("b") == 0.0
+
+
+def test_health_endpoints_say_nothing_private_without_a_token(client: TestClient) -> None:
+    ready = client.get("/readyz").json()
+    assert ready["ready"] is True and "fairness" not in ready["details"]
+    metrics = client.get("/metrics")
+    assert metrics.headers["content-type"].startswith("text/plain")
+    assert "talent_fairness" not in metrics.text and "talent_http_requests_total" in metrics.text
+
+
+@pytest.mark.slow
+def test_files_holding_people_are_private_to_the_service_user(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    var = tmp_path / "var"
+    monkeypatch.setenv("TALENT_VAR_DIR", str(var))
+    monkeypatch.setenv("TALENT_DATABASE_URL", f"sqlite:///{var / 'talent.db'}")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    made = CliRunner().invoke(cli, ["demo", "--employees", "30", "--opportunities", "8"])
+    assert made.exit_code == 0, made.output
+
+    def mode(path: Path) -> int:
+        return stat.S_IMODE(path.stat().st_mode)
+
+    assert mode(var) == 0o700 and mode(var / "demo") == 0o700
+    for private in ("talent.db", "demo/employees.jsonl", "demo/tokens.json", "demo/true_fit.npz"):
+        assert mode(var / private) == 0o600, private
+    keys = tmp_path / "config" / "talent-marketplace"
+    assert mode(keys) == 0o700 and mode(keys / "token.key") == 0o600
+    # The demo's tokens are written in clear only in its own file, never in the database.
+    assert b"demo-employee-token" not in (var / "talent.db").read_bytes()
