@@ -12,7 +12,15 @@ from enum import StrEnum
 from typing import Annotated, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 EXTERNAL_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$"
 SKILL_ID_PATTERN = r"^(esco|custom):[A-Za-z0-9._-]{1,80}$"
@@ -22,6 +30,24 @@ MAX_SKILL_LEVEL = 5
 MAX_COURSE_HOURS = 400.0
 MAX_COURSE_TITLE_LENGTH = 200
 
+def _iso_date(value: object) -> object:
+    """A date is written YYYY-MM-DD: a number or any other text is not taken for one (lax
+    parsing read `0.0` as 1970-01-01)."""
+    if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+        raise ValueError("must be a date written YYYY-MM-DD")
+    if isinstance(value, int | float):
+        raise ValueError("must be a date written YYYY-MM-DD, not a number")
+    return value
+
+
+def _iso_datetime(value: object) -> object:
+    if isinstance(value, int | float):
+        raise ValueError("must be an ISO 8601 date-time, not a number")
+    return value
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
+IsoDateTime = Annotated[dt.datetime, BeforeValidator(_iso_datetime)]
 ExternalId = Annotated[str, Field(pattern=EXTERNAL_ID_PATTERN, examples=["E00001"])]
 ShortText = Annotated[str, Field(min_length=1, max_length=200)]
 LongText = Annotated[str, Field(max_length=5000)]
@@ -63,6 +89,16 @@ class Role(StrEnum):
 
 class ContractModel(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_booleans_for_numbers(cls, value: object, info: ValidationInfo) -> object:
+        # Lax parsing would store `"hours_per_week": false` as 0: a boolean is never a number.
+        if isinstance(value, bool) and info.field_name is not None:
+            annotation = str(cls.model_fields[info.field_name].annotation)
+            if "bool" not in annotation:
+                raise ValueError("must not be true or false")
+        return value
 
     @field_validator("*", mode="after")
     @classmethod
@@ -141,7 +177,7 @@ class EmployeeIn(ContractModel):
     location: ShortText
     timezone: str = "UTC"
     manager_external_id: ExternalId | None = None
-    hire_date: dt.date | None = None
+    hire_date: IsoDate | None = None
     skills: Annotated[list[SkillRef], Field(max_length=200)] = []
     interests: Annotated[
         list[Annotated[str, Field(min_length=1, max_length=200)]], Field(max_length=50)
@@ -195,7 +231,7 @@ class EmployeePatch(ContractModel):
     location: ShortText | None = None
     timezone: str | None = None
     manager_external_id: ExternalId | None = None
-    hire_date: dt.date | None = None
+    hire_date: IsoDate | None = None
     skills: Annotated[list[SkillRef], Field(max_length=200)] | None = None
     interests: (
         Annotated[list[Annotated[str, Field(min_length=1, max_length=200)]], Field(max_length=50)]
@@ -220,7 +256,7 @@ class OpportunityIn(ContractModel):
     preferred_skills: Annotated[list[SkillRef], Field(max_length=50)] = []
     hours_per_week: Hours
     duration_weeks: Annotated[int, Field(ge=1, le=260)] | None = None
-    start_date: dt.date | None = None
+    start_date: IsoDate | None = None
     level_min: JobLevel = 1
     level_max: JobLevel = MAX_JOB_LEVEL
     seats: Annotated[int, Field(ge=1, le=100)] = 1
@@ -252,7 +288,7 @@ class OpportunityPatch(ContractModel):
     preferred_skills: Annotated[list[SkillRef], Field(max_length=50)] | None = None
     hours_per_week: Hours | None = None
     duration_weeks: Annotated[int, Field(ge=1, le=260)] | None = None
-    start_date: dt.date | None = None
+    start_date: IsoDate | None = None
     level_min: JobLevel | None = None
     level_max: JobLevel | None = None
     seats: Annotated[int, Field(ge=1, le=100)] | None = None
@@ -268,7 +304,7 @@ class InteractionIn(ContractModel):
     type: InteractionType
     position: Annotated[int, Field(ge=1, le=10_000)] | None = None
     rating: Annotated[int, Field(ge=1, le=5)] | None = None
-    occurred_at: dt.datetime
+    occurred_at: IsoDateTime
 
     @model_validator(mode="after")
     def _fields_for_type(self) -> Self:

@@ -6,6 +6,7 @@ import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
@@ -63,6 +64,7 @@ def create_app(settings: Settings | None = None, *, state: ServiceState | None =
     for module in (health, me, employees, opportunities, reactions, skills, stats, audits):
         app.include_router(module.router)
 
+    _finish_openapi(app)
     page = resources.files("serving.web").joinpath("index.html").read_text(encoding="utf-8")
 
     @app.get("/", include_in_schema=False)
@@ -70,3 +72,29 @@ def create_app(settings: Settings | None = None, *, state: ServiceState | None =
         return HTMLResponse(page)
 
     return app
+
+
+def _finish_openapi(app: FastAPI) -> None:
+    """Two things FastAPI's generated document does not say: API routes take a bearer token
+    (the check itself is `serving/auth.py`, in each route's dependencies), and an error from a
+    route that answers HTML (the report page) is JSON like every other error."""
+    plain = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        document = plain()
+        schemes = document.setdefault("components", {}).setdefault("securitySchemes", {})
+        schemes["bearer"] = {"type": "http", "scheme": "bearer"}
+        for path, operations in document["paths"].items():
+            for operation in operations.values():
+                if path.startswith("/api/"):
+                    operation["security"] = [{"bearer": []}]
+                for status, response in operation.get("responses", {}).items():
+                    content = response.get("content", {})
+                    if status[0] in "45" and "text/html" in content:
+                        content["application/json"] = content.pop("text/html")
+        app.openapi_schema = document
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -54,7 +54,8 @@ def after_commit(session: Session, callback: Callable[[], None]) -> None:
 def get_principal(
     state: StateDep,
     session: SessionDep,
-    authorization: Annotated[str | None, Header()] = None,
+    # Documented once as the bearer security scheme (serving/app.py), not as a parameter.
+    authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> Principal:
     return authenticate(authorization, state.settings, session, state.token_secret)
 

@@ -8,9 +8,65 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from data.importing import ImportRejected
+
+
+class ErrorEnvelope(BaseModel):
+    """Every error the API sends: what went wrong, the details, and the request id to quote."""
+
+    error: str = Field(examples=["not_found"])
+    detail: Any = Field(default=None, description="a message, or an object saying more")
+    request_id: str | None
+
+
+class FieldProblem(BaseModel):
+    loc: list[str | int] = Field(description="where: body / query / path / header, then the path")
+    field: str = Field(description="the dotted field name, e.g. skills.0.level")
+    message: str
+    index: int | None = Field(default=None, description="the item of a bulk array (bulk only)")
+
+
+class ValidationEnvelope(ErrorEnvelope):
+    """422: one entry per invalid field, each naming it."""
+
+    error: str = Field(examples=["validation_failed"])
+    detail: list[FieldProblem]
+
+
+_DESCRIPTIONS = {
+    400: "The body could not be read (not JSON)",
+    401: "No token, or an unknown, revoked or expired one",
+    403: "The token's role or permission does not allow this",
+    404: "No such record (or none this caller may know of)",
+    409: "The request conflicts with the current state (the detail says how)",
+    413: "The body is larger than TALENT_MAX_BODY_BYTES",
+    422: "Invalid input: every problem named by its field",
+    429: "Too many requests for this token; retry after the time given",
+    503: "Temporarily unavailable (busy, or no model loaded); retry shortly",
+}
+_RETRY_AFTER = {"Retry-After": {"description": "seconds to wait", "schema": {"type": "integer"}}}
+
+
+def documented(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for the error statuses a route can answer, in the envelope it sends."""
+    entries: dict[int | str, dict[str, Any]] = {}
+    for status in statuses:
+        entry: dict[str, Any] = {
+            "model": ValidationEnvelope if status == 422 else ErrorEnvelope,
+            "description": _DESCRIPTIONS[status],
+        }
+        if status in (429, 503):
+            entry["headers"] = _RETRY_AFTER
+        entries[status] = entry
+    return entries
+
+
+# What any API route can answer whatever it does: the token check, the guard in front of
+# every request (body size, NUL characters, rate limit, admission) and parameter validation.
+API_ERRORS = documented(401, 413, 422, 429, 503)
 
 
 class AppError(Exception):
@@ -101,7 +157,8 @@ def install_error_handlers(app: FastAPI) -> None:
         for err in exc.errors():
             loc = [str(part) for part in err["loc"]]
             field = (
-                ".".join(loc[1:]) if loc and loc[0] in {"body", "query", "path", "header"}
+                ".".join(loc[1:])
+                if loc and loc[0] in {"body", "query", "path", "header"}
                 else ".".join(loc)
             )
             detail.append({"loc": loc, "field": field or loc[0], "message": err["msg"]})

@@ -129,6 +129,8 @@ class RequestGuard:
     def _refusal(
         self, scope: Scope, headers: dict[str, str], request_id: str
     ) -> tuple[int, dict[str, Any], dict[str, str]] | None:
+        if scope["path"] in UNGATED:  # probes read neither a body nor the query
+            return None
         for part, text in (("path", scope["path"]), ("query", scope["query_string"].decode())):
             if "\x00" in unquote(text):
                 detail = [{"loc": [part], "field": part, "message": "contains NUL"}]
@@ -138,8 +140,6 @@ class RequestGuard:
             not length.isdigit() or int(length) > self.settings.max_body_bytes
         ):
             return self._too_large(request_id)
-        if scope["path"] in UNGATED:
-            return None
         wait = self.buckets.take(_caller(scope, headers))
         if wait > 0:
             retry = max(1, math.ceil(wait))
@@ -160,7 +160,8 @@ class RequestGuard:
         self, scope: Scope, headers: dict[str, str], receive: Receive, send: Send, request_id: str
     ) -> Receive | None:
         """A body sent without a length is read here, up to the limit, and handed on whole."""
-        if "content-length" in headers or scope["method"] in ("GET", "HEAD", "DELETE", "OPTIONS"):
+        bodiless = scope["method"] in ("GET", "HEAD", "DELETE", "OPTIONS")
+        if "content-length" in headers or bodiless or scope["path"] in UNGATED:
             return receive
         chunks, size = [], 0
         while True:

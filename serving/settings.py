@@ -114,8 +114,10 @@ class Settings(BaseSettings):
                     "TALENT_ADMIN_TOKEN must be a random secret of at least 16 characters in "
                     "production (demo tokens are refused)"
                 )
-        if self.environment == "production" and self.audit_key is None and (
-            self.audit_key_file is None or not self.audit_key_file.is_file()
+        if (
+            self.environment == "production"
+            and self.audit_key is None
+            and (self.audit_key_file is None or not self.audit_key_file.is_file())
         ):
             raise ValueError(
                 "production needs the audit log's key: set TALENT_AUDIT_KEY or point "

@@ -7,10 +7,10 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 from sqlalchemy import select
 
-from data.schemas import OpportunityKind, Role
+from data.schemas import ContractModel, IsoDate, OpportunityKind, Role
 from data.storage.tables import OversightEventRow
 from fairness import demographics
 from fairness.audit_log import AuditLog
@@ -18,17 +18,15 @@ from fairness.policy import PolicySettings, all_policies, log_event, set_policy
 from fairness.replay import replay
 from serving.auth import Principal
 from serving.deps import CurrentUser, SessionDep, StateDep
-from serving.errors import Conflict, InvalidField, NotFound, Unavailable
+from serving.errors import API_ERRORS, Conflict, InvalidField, NotFound, Unavailable, documented
 from serving.validation import Reason
 
-router = APIRouter(prefix="/api/v1/audits", tags=["audits"])
+router = APIRouter(prefix="/api/v1/audits", tags=["audits"], responses=API_ERRORS)
 MAX_TARGET_GROUPS = 50  # categories of one attribute a DetGreedy policy may target
 
 
-class PolicyIn(BaseModel):
+class PolicyIn(ContractModel):
     """A kind's re-ranking policy; `paused: true` switches automated ranking off for the kind."""
-
-    model_config = ConfigDict(extra="forbid")
 
     policy: Literal["off", "fa*ir", "detgreedy"] = "fa*ir"
     attribute: Literal["gender", "race_ethnicity", "age_band", "disability"] = "gender"
@@ -53,13 +51,13 @@ def _policy_document(settings: PolicySettings) -> dict[str, Any]:
     return {"policy": settings.name, **settings.params(), "paused": settings.paused}
 
 
-@router.get("/policies")
+@router.get("/policies", responses=documented(403))
 def policies(session: SessionDep, user: CurrentUser) -> dict[str, Any]:
     user.require(Role.HR, Role.ADMIN)
     return {kind: _policy_document(s) for kind, s in all_policies(session).items()}
 
 
-@router.put("/policies/{kind}")
+@router.put("/policies/{kind}", responses=documented(400, 403))
 def put_policy(
     session: SessionDep, user: CurrentUser, kind: OpportunityKind, body: PolicyIn
 ) -> dict[str, Any]:
@@ -109,12 +107,12 @@ def _name_reported_groups(session: SessionDep, body: PolicyIn) -> None:
         )
 
 
-@router.get("/oversight")
+@router.get("/oversight", responses=documented(403))
 def oversight(
     session: SessionDep,
     user: CurrentUser,
-    start: Annotated[dt.date | None, Query(alias="from")] = None,
-    end: Annotated[dt.date | None, Query(alias="to")] = None,
+    start: Annotated[IsoDate | None, Query(alias="from")] = None,
+    end: Annotated[IsoDate | None, Query(alias="to")] = None,
 ) -> dict[str, Any]:
     """Pauses, policy changes, pins, hides and revocations, newest first."""
     user.require(Role.HR, Role.ADMIN)
@@ -141,7 +139,7 @@ def oversight(
     }
 
 
-@router.get("/verify")
+@router.get("/verify", responses=documented(403))
 def verify(state: StateDep, session: SessionDep, user: CurrentUser) -> dict[str, Any]:
     """Walk the sealed chain: any edited, deleted or reordered record is named, and so is a
     truncation the head file remembers."""
@@ -150,7 +148,7 @@ def verify(state: StateDep, session: SessionDep, user: CurrentUser) -> dict[str,
     return {"ok": result.ok, "records": result.records, "problems": result.problems}
 
 
-@router.get("/checkpoint")
+@router.get("/checkpoint", responses=documented(403, 409))
 def checkpoint(state: StateDep, session: SessionDep, user: CurrentUser) -> dict[str, Any]:
     """A signed checkpoint (record count and newest seal) of the log as verified now: keep it
     outside this server; `talent audit verify --checkpoint FILE` later proves that nothing
@@ -183,7 +181,7 @@ def _log_read(session: SessionDep, user: Principal, request_id: str, what: str) 
     )
 
 
-@router.get("/rankings/{request_id}")
+@router.get("/rankings/{request_id}", responses=documented(403, 404))
 def ranking(
     state: StateDep, session: SessionDep, user: CurrentUser, request_id: str
 ) -> dict[str, Any]:
@@ -198,7 +196,7 @@ def ranking(
     return record
 
 
-@router.get("/rankings/{request_id}/replay")
+@router.get("/rankings/{request_id}/replay", responses=documented(403, 404))
 def replay_ranking(
     state: StateDep,
     session: SessionDep,
@@ -239,13 +237,13 @@ def replay_ranking(
     return result
 
 
-@router.get("/report")
+@router.get("/report", responses=documented(403))
 def report(
     state: StateDep,
     session: SessionDep,
     user: CurrentUser,
-    start: Annotated[dt.date | None, Query(alias="from")] = None,
-    end: Annotated[dt.date | None, Query(alias="to")] = None,
+    start: Annotated[IsoDate | None, Query(alias="from")] = None,
+    end: Annotated[IsoDate | None, Query(alias="to")] = None,
 ) -> dict[str, Any]:
     """Fairness figures for served rankings and lead decisions in [from, to] (dates, UTC)."""
     user.require(Role.HR, Role.ADMIN)
@@ -256,13 +254,13 @@ def report(
     ).as_dict()
 
 
-@router.get("/report.html", response_class=HTMLResponse)
+@router.get("/report.html", response_class=HTMLResponse, responses=documented(403))
 def report_html(
     state: StateDep,
     session: SessionDep,
     user: CurrentUser,
-    start: Annotated[dt.date | None, Query(alias="from")] = None,
-    end: Annotated[dt.date | None, Query(alias="to")] = None,
+    start: Annotated[IsoDate | None, Query(alias="from")] = None,
+    end: Annotated[IsoDate | None, Query(alias="to")] = None,
 ) -> HTMLResponse:
     """The same figures as an HTML page with charts."""
     user.require(Role.HR, Role.ADMIN)

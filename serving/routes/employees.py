@@ -7,11 +7,11 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 from sqlalchemy import select
 
 from data.importing import import_employees
-from data.schemas import EmployeeIn, EmployeePatch, OpportunityKind, Role
+from data.schemas import ContractModel, EmployeeIn, EmployeePatch, OpportunityKind, Role
 from data.storage.employees import employee_profile, get_employee, list_employees
 from data.storage.tables import EmployeeRow
 from fairness.policy import load_policy
@@ -30,10 +30,10 @@ from serving.deps import (
     live_model,
     resolver_for,
 )
-from serving.errors import Conflict, Forbidden, InvalidField, NotFound
-from serving.routes.pagination import decode_cursor, next_cursor
+from serving.errors import API_ERRORS, Conflict, Forbidden, InvalidField, NotFound, documented
+from serving.routes.pagination import Cursor, decode_cursor, next_cursor
 
-router = APIRouter(prefix="/api/v1/employees", tags=["employees"])
+router = APIRouter(prefix="/api/v1/employees", tags=["employees"], responses=API_ERRORS)
 
 
 def _self_or_admin(user: Principal, external_id: str) -> None:
@@ -53,7 +53,7 @@ def _load(session: SessionDep, external_id: str) -> EmployeeRow:
     return row
 
 
-@router.post("/bulk")
+@router.post("/bulk", responses=documented(400, 403))
 def bulk_upsert(
     state: StateDep,
     session: SessionDep,
@@ -79,12 +79,12 @@ def _reindex(state: StateDep, external_ids: list[str]) -> None:
     state.matcher.cache.save()
 
 
-@router.get("")
+@router.get("", responses=documented(403))
 def list_(
     session: SessionDep,
     user: CurrentUser,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    cursor: str | None = None,
+    cursor: Cursor = None,
 ) -> dict[str, Any]:
     user.require(Role.ADMIN)
     rows = list_employees(session, limit=limit, after_id=decode_cursor(cursor))
@@ -94,13 +94,13 @@ def list_(
     }
 
 
-@router.get("/{external_id}")
+@router.get("/{external_id}", responses=documented(403, 404))
 def read(session: SessionDep, user: CurrentUser, external_id: str) -> dict[str, Any]:
     _self_hr_or_admin(user, external_id)
     return employee_profile(_load(session, external_id))
 
 
-@router.put("/{external_id}")
+@router.put("/{external_id}", responses=documented(400, 403, 404))
 def replace(
     state: StateDep, session: SessionDep, user: CurrentUser, external_id: str, body: EmployeeIn
 ) -> dict[str, Any]:
@@ -110,7 +110,7 @@ def replace(
     return _update(state, session, user, external_id, body.model_fields_set, body)
 
 
-@router.patch("/{external_id}")
+@router.patch("/{external_id}", responses=documented(400, 403, 404))
 def update(
     state: StateDep, session: SessionDep, user: CurrentUser, external_id: str, body: EmployeePatch
 ) -> dict[str, Any]:
@@ -160,7 +160,7 @@ HR_FIELDS = (
 )
 
 
-@router.get("/{external_id}/matches")
+@router.get("/{external_id}/matches", responses=documented(403, 404))
 def matches(
     request: Request,
     state: StateDep,
@@ -210,7 +210,7 @@ def matches(
     }
 
 
-@router.get("/{external_id}/matches/{opportunity_id}/what-if")
+@router.get("/{external_id}/matches/{opportunity_id}/what-if", responses=documented(403, 404, 409))
 def what_if_for_match(
     state: StateDep,
     session: SessionDep,
@@ -247,13 +247,11 @@ def what_if_for_match(
     return result
 
 
-class SkillLevelIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class SkillLevelIn(ContractModel):
     level: int = Field(ge=1, le=5, description="1 (aware) … 5 (expert)")
 
 
-@router.put("/{external_id}/skills/{skill_id}")
+@router.put("/{external_id}/skills/{skill_id}", responses=documented(400, 403, 404))
 def set_skill_level(
     state: StateDep,
     session: SessionDep,
@@ -271,7 +269,7 @@ def set_skill_level(
     return employee_profile(_load(session, external_id))
 
 
-@router.delete("/{external_id}/skills/{skill_id}")
+@router.delete("/{external_id}/skills/{skill_id}", responses=documented(403, 404))
 def remove_skill(
     state: StateDep, session: SessionDep, user: CurrentUser, external_id: str, skill_id: str
 ) -> dict[str, Any]:

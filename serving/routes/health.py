@@ -58,9 +58,14 @@ async def _checked(request: Request, authorization: str | None) -> tuple[str, bo
     return await anyio.to_thread.run_sync(_probe, state, authorization, limiter=limiter)
 
 
-@router.get("/readyz")
+@router.get(
+    "/readyz",
+    responses={
+        503: {"description": "Not ready: the database is unreachable or a model is missing"}
+    },
+)
 async def readyz(
-    request: Request, authorization: Annotated[str | None, Header()] = None
+    request: Request, authorization: Annotated[str | None, Header(include_in_schema=False)] = None
 ) -> JSONResponse:
     state: ServiceState = request.app.state.service
     database, privileged = await _checked(request, authorization)
@@ -86,7 +91,7 @@ async def readyz(
     responses={200: {"content": {CONTENT_TYPE_LATEST: {"schema": {"type": "string"}}}}},
 )
 async def metrics(
-    request: Request, authorization: Annotated[str | None, Header()] = None
+    request: Request, authorization: Annotated[str | None, Header(include_in_schema=False)] = None
 ) -> Response:
     """Prometheus text format; the fairness gauges only for an HR or admin token."""
     body = generate_latest(REGISTRY)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from serving.deps import CurrentUser
+from serving.errors import API_ERRORS
 
-router = APIRouter(prefix="/api/v1/me", tags=["auth"])
+router = APIRouter(prefix="/api/v1/me", tags=["auth"], responses=API_ERRORS)
 
 
 @router.get("")

@@ -7,12 +7,19 @@ import uuid
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Path, Query, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from data.importing import import_opportunities
-from data.schemas import OpportunityIn, OpportunityKind, OpportunityPatch, OpportunityStatus, Role
+from data.schemas import (
+    ContractModel,
+    OpportunityIn,
+    OpportunityKind,
+    OpportunityPatch,
+    OpportunityStatus,
+    Role,
+)
 from data.storage.employees import get_employee
 from data.storage.interactions import applicants
 from data.storage.opportunities import get_opportunity, list_opportunities, opportunity_document
@@ -46,11 +53,11 @@ from serving.deps import (
     live_model,
     resolver_for,
 )
-from serving.errors import Conflict, Forbidden, InvalidField, NotFound
-from serving.routes.pagination import decode_cursor, next_cursor
+from serving.errors import API_ERRORS, Conflict, Forbidden, InvalidField, NotFound, documented
+from serving.routes.pagination import Cursor, decode_cursor, next_cursor
 from serving.validation import Reason
 
-router = APIRouter(prefix="/api/v1/opportunities", tags=["opportunities"])
+router = APIRouter(prefix="/api/v1/opportunities", tags=["opportunities"], responses=API_ERRORS)
 
 
 def _load(session: SessionDep, external_id: str) -> OpportunityRow:
@@ -77,7 +84,7 @@ def _reindex(state: StateDep, external_ids: list[str]) -> None:
     state.matcher.cache.save()
 
 
-@router.post("/bulk")
+@router.post("/bulk", responses=documented(400, 403))
 def bulk_upsert(
     state: StateDep,
     session: SessionDep,
@@ -94,7 +101,7 @@ def bulk_upsert(
     return {"created": counts.created, "updated": counts.updated}
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, responses=documented(400, 403, 409))
 def create(
     state: StateDep, session: SessionDep, user: CurrentUser, body: OpportunityIn
 ) -> dict[str, Any]:
@@ -115,14 +122,14 @@ def create(
     return opportunity_document(row)
 
 
-@router.get("")
+@router.get("", responses=documented(403))
 def list_(
     session: SessionDep,
     user: CurrentUser,
     kind: OpportunityKind | None = None,
     status: OpportunityStatus | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    cursor: str | None = None,
+    cursor: Cursor = None,
 ) -> dict[str, Any]:
     """Admins see every opportunity; leads see their own."""
     user.require(Role.ADMIN, Role.LEAD)
@@ -140,14 +147,14 @@ def list_(
     }
 
 
-@router.get("/{external_id}")
+@router.get("/{external_id}", responses=documented(404))
 def read(session: SessionDep, user: CurrentUser, external_id: str) -> dict[str, Any]:
     """Any signed-in user can read a posted opportunity (employees see them in their matches);
     a draft only its lead and admins."""
     return opportunity_document(visible_opportunity(session, user, external_id))
 
 
-@router.patch("/{external_id}")
+@router.patch("/{external_id}", responses=documented(400, 403, 404))
 def update(
     state: StateDep,
     session: SessionDep,
@@ -163,7 +170,7 @@ def update(
     return opportunity_document(_load(session, external_id))
 
 
-@router.get("/{external_id}/candidates")
+@router.get("/{external_id}/candidates", responses=documented(403, 404))
 def candidates(
     request: Request,
     state: StateDep,
@@ -224,7 +231,7 @@ def candidates(
     }
 
 
-@router.get("/{external_id}/applications")
+@router.get("/{external_id}/applications", responses=documented(403, 404))
 def applications(
     state: StateDep, session: SessionDep, user: CurrentUser, external_id: str
 ) -> dict[str, Any]:
@@ -245,10 +252,8 @@ def applications(
     }
 
 
-class OverrideIn(BaseModel):
+class OverrideIn(ContractModel):
     """Pin a candidate on top of this list, or hide one from it, saying why."""
-
-    model_config = ConfigDict(extra="forbid")
 
     candidate: str = Field(
         min_length=1,
@@ -307,7 +312,7 @@ def _shown_candidates(
     return shown
 
 
-@router.post("/{external_id}/overrides", status_code=201)
+@router.post("/{external_id}/overrides", status_code=201, responses=documented(400, 403, 404))
 def add_candidate_override(
     state: StateDep, session: SessionDep, user: CurrentUser, external_id: str, body: OverrideIn
 ) -> dict[str, Any]:
@@ -340,7 +345,7 @@ def add_candidate_override(
     )
 
 
-@router.get("/{external_id}/overrides")
+@router.get("/{external_id}/overrides", responses=documented(403, 404))
 def list_candidate_overrides(
     state: StateDep, session: SessionDep, user: CurrentUser, external_id: str
 ) -> dict[str, Any]:
@@ -356,7 +361,7 @@ def list_candidate_overrides(
     }
 
 
-@router.delete("/{external_id}/overrides/{override_id}")
+@router.delete("/{external_id}/overrides/{override_id}", responses=documented(403, 404))
 def revoke_candidate_override(
     session: SessionDep,
     user: CurrentUser,

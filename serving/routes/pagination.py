@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
+from fastapi import Query
+
 from serving.errors import InvalidField
 
 MAX_ROW_ID = 2**31 - 1
+# What the API hands out (row ids stay well below 10^9 here): documented, so a client or a
+# fuzzer knows the shape without guessing.
+Cursor = Annotated[
+    str | None,
+    Query(pattern=r"^[0-9]{1,9}$", description="`next_cursor` of the previous page"),
+]
 
 
 def decode_cursor(cursor: str | None) -> int:

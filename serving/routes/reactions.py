@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any
 
 from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel, Field
 
 from data.schemas import InteractionType
 from data.storage.employees import get_employee
 from data.storage.interactions import ReactionRefused, record_reaction
 from serving.access import visible_opportunity
 from serving.deps import CurrentUser, SessionDep, StateDep, after_commit
-from serving.errors import Conflict, Forbidden, NotFound
+from serving.errors import API_ERRORS, Conflict, Forbidden, NotFound, documented
 
-router = APIRouter(prefix="/api/v1/opportunities", tags=["reactions"])
+router = APIRouter(prefix="/api/v1/opportunities", tags=["reactions"], responses=API_ERRORS)
 
 
 def _react(
@@ -25,7 +25,7 @@ def _react(
     user: CurrentUser,
     external_id: str,
     kind: InteractionType,
-) -> dict[str, Any]:
+) -> ReactionOut:
     if user.subject_external_id is None:
         raise Forbidden("only a person (employee or lead token) can react to an opportunity")
     employee = get_employee(session, user.subject_external_id)
@@ -49,12 +49,19 @@ def _react(
         session, lambda: state.matcher.record_interaction(employee_id, opportunity_id, kind.value)
     )
     response.status_code = 201 if created else 200
-    return {
-        "employee_external_id": employee.external_id,
-        "opportunity_external_id": opportunity.external_id,
-        "type": kind.value,
-        "created": created,
-    }
+    return ReactionOut(
+        employee_external_id=employee.external_id,
+        opportunity_external_id=opportunity.external_id,
+        type=kind,
+        created=created,
+    )
+
+
+class ReactionOut(BaseModel):
+    employee_external_id: str
+    opportunity_external_id: str
+    type: InteractionType
+    created: bool = Field(description="false: it was recorded before (saves and dismissals)")
 
 
 class Reaction(StrEnum):
@@ -72,7 +79,14 @@ EVENT_OF = {
 }
 
 
-@router.post("/{external_id}/{reaction}", status_code=201)
+@router.post(
+    "/{external_id}/{reaction}",
+    status_code=201,
+    responses={
+        200: {"model": ReactionOut, "description": "Recorded before: nothing changed"},
+        **documented(403, 404, 409),
+    },
+)
 def react(
     request: Request,
     response: Response,
@@ -81,6 +95,6 @@ def react(
     user: CurrentUser,
     external_id: str,
     reaction: Reaction,
-) -> dict[str, Any]:
+) -> ReactionOut:
     """Apply to (`applications`), save (`saves`) or dismiss (`dismissals`) an opportunity."""
     return _react(request, response, state, session, user, external_id, EVENT_OF[reaction])

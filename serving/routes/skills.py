@@ -13,19 +13,19 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 from sqlalchemy import select
 
-from data.schemas import SKILL_ID_PATTERN, Role
+from data.schemas import SKILL_ID_PATTERN, ContractModel, Role
 from data.storage.skills import custom_skills, merge_skill, skill_from_row, skill_uses
 from data.storage.tables import EmployeeRow, OpportunityRow, SkillRow
 from data.taxonomy.normalizer import custom_skill_id
 from fairness.policy import log_event
 from serving.deps import CurrentUser, SessionDep, StateDep, after_commit
-from serving.errors import Conflict, InvalidField, NotFound
+from serving.errors import API_ERRORS, Conflict, InvalidField, NotFound, documented
 from serving.validation import Reason
 
-router = APIRouter(prefix="/api/v1/skills", tags=["skills"])
+router = APIRouter(prefix="/api/v1/skills", tags=["skills"], responses=API_ERRORS)
 
 SkillId = Annotated[str, Path(pattern=SKILL_ID_PATTERN)]
 
@@ -59,14 +59,16 @@ def normalize(
     return {"query": q, "items": items}
 
 
-@router.get("/review")
+@router.get("/review", responses=documented(403))
 def review_queue(
     state: StateDep,
     session: SessionDep,
     user: CurrentUser,
     status: Literal["unreviewed", "reviewed", "rejected"] = "unreviewed",
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: Annotated[str | None, Query(max_length=96)] = None,
+    cursor: Annotated[
+        str | None, Query(pattern=SKILL_ID_PATTERN, description="`next_cursor` of the last page")
+    ] = None,
 ) -> dict[str, Any]:
     """Custom skills waiting for review (or decided), with how often they are used and the
     taxonomy skills they resemble (candidates for a merge)."""
@@ -90,10 +92,8 @@ def review_queue(
     return {"items": items, "next_cursor": rows[-1].skill_id if len(rows) == limit else None}
 
 
-class ReviewIn(BaseModel):
+class ReviewIn(ContractModel):
     """HR's decision on a custom skill."""
-
-    model_config = ConfigDict(extra="forbid")
 
     decision: Literal["approve", "merge", "reject"]
     label: Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[^\x00]*$")] | None = (
@@ -105,7 +105,7 @@ class ReviewIn(BaseModel):
     reason: Reason
 
 
-@router.post("/{skill_id}/review")
+@router.post("/{skill_id}/review", responses=documented(400, 403, 404, 409))
 def review(
     state: StateDep, session: SessionDep, user: CurrentUser, skill_id: SkillId, body: ReviewIn
 ) -> dict[str, Any]:

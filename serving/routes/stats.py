@@ -10,11 +10,12 @@ from sqlalchemy import func, select
 from data.schemas import Role
 from data.storage.tables import EmployeeRow, InteractionRow, OpportunityRow
 from serving.deps import CurrentUser, SessionDep
+from serving.errors import API_ERRORS, documented
 
-router = APIRouter(prefix="/api/v1/stats", tags=["stats"])
+router = APIRouter(prefix="/api/v1/stats", tags=["stats"], responses=API_ERRORS)
 
 
-@router.get("")
+@router.get("", responses=documented(403))
 def stats(session: SessionDep, user: CurrentUser) -> dict[str, Any]:
     user.require(Role.HR, Role.ADMIN)
     by_kind_status = session.execute(
