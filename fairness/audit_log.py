@@ -232,12 +232,7 @@ class AuditLog:
         rows: list[tuple[int, str]] = []
         with transaction(self.sessions) as session:
             _lock_the_chain(session)
-            last = session.execute(
-                select(AuditRecordRow.seq, AuditRecordRow.hash)
-                .order_by(AuditRecordRow.seq.desc())
-                .limit(1)
-            ).first()
-            seq, previous = (last[0], last[1]) if last else (0, GENESIS)
+            seq, previous = _newest(session)
             wanted = sorted({p.body["request_id"] for p in batch})
             taken = set(
                 session.scalars(
@@ -296,13 +291,7 @@ class AuditLog:
 
         It vouches for whatever the log holds, so export it after a `verify` that passed (the
         CLI and the API do both in one call)."""
-        last = session.execute(
-            select(AuditRecordRow.seq, AuditRecordRow.hash)
-            .order_by(AuditRecordRow.seq.desc())
-            .limit(1)
-        ).first()
-        records, head = (last[0], last[1]) if last else (0, GENESIS)
-        return Checkpoint.make(self.key, records, head)
+        return Checkpoint.make(self.key, *_newest(session))
 
     # -- verifying -------------------------------------------------------------------------
     def verify(
@@ -427,6 +416,14 @@ class AuditLog:
                 yield json.loads(text)
         finally:  # a consumer that stops early must not leave a server cursor open
             result.close()
+
+
+def _newest(session: Session) -> tuple[int, str]:
+    """(sequence number, seal) of the newest record; (0, genesis) for an empty log."""
+    last = session.execute(
+        select(AuditRecordRow.seq, AuditRecordRow.hash).order_by(AuditRecordRow.seq.desc()).limit(1)
+    ).first()
+    return (last[0], last[1]) if last else (0, GENESIS)
 
 
 # Any fixed number: the advisory lock PostgreSQL appenders queue on.

@@ -74,11 +74,11 @@ def pair_details(
 
 
 def _resemblance(similarity: float) -> str:
-    """The similarity in words, for leads. Bands from the demo's served lists: about a third
-    of a lead's page lies at or above 0.60 and a third below 0.45."""
-    if similarity >= 0.60:
+    """The similarity in words, for leads: the bands are the terciles of the candidates on
+    leads' pages in the demo company (120 lists, 670 candidates: 0.586 and 0.719)."""
+    if similarity >= 0.72:
         return "closely"
-    if similarity >= 0.45:
+    if similarity >= 0.58:
         return "in part"
     return "loosely"
 

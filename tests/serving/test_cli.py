@@ -37,6 +37,22 @@ def cli_env(settings: Settings, state: ServiceState, monkeypatch: pytest.MonkeyP
         monkeypatch.setenv(f"TALENT_{name}", secret.get_secret_value())
 
 
+def served_record(request_id: str, *, day: int) -> dict:
+    """A one-candidate list as the serving path logs it, served on 2026-11-`day`."""
+    return {
+        "request_id": request_id,
+        "served_at": f"2026-11-{day:02d}T10:00:00+00:00",
+        "direction": "opportunity",
+        "kind": "gig",
+        "query_external_id": "O1",
+        "policy": {"name": "off"},
+        "page_size": 1,
+        "items": [{"id": "E1", "score": 0.5, "similarity": 0.5, "before": 1, "after": 1}],
+        "moves": [],
+        "overrides": [],
+    }
+
+
 def write_jsonl(path: Path, records: list[dict]) -> Path:
     path.write_text("".join(json.dumps(r) + "\n" for r in records))
     return path
@@ -144,20 +160,7 @@ def test_audit_verify_and_report_from_the_command_line(
     state: ServiceState, settings: Settings, tmp_path: Path
 ) -> None:
     for i in range(3):
-        state.audit.append(
-            {
-                "request_id": f"r{i}",
-                "served_at": f"2026-11-0{i + 1}T10:00:00+00:00",
-                "direction": "opportunity",
-                "kind": "gig",
-                "query_external_id": "O1",
-                "policy": {"name": "off"},
-                "page_size": 1,
-                "items": [{"id": "E1", "score": 0.5, "similarity": 0.5, "before": 1, "after": 1}],
-                "moves": [],
-                "overrides": [],
-            }
-        )
+        state.audit.append(served_record(f"r{i}", day=i + 1))
     intact = runner.invoke(app, ["audit", "verify"])
     assert intact.exit_code == 0 and "3 records" in intact.output
 
@@ -185,20 +188,7 @@ def test_an_exported_checkpoint_proves_truncation_from_the_command_line(
     state: ServiceState, settings: Settings, tmp_path: Path
 ) -> None:
     for i in range(3):
-        state.audit.append(
-            {
-                "request_id": f"c{i}",
-                "served_at": f"2026-11-0{i + 1}T10:00:00+00:00",
-                "direction": "employee",
-                "kind": "gig",
-                "query_external_id": "E1",
-                "policy": {"name": "off"},
-                "page_size": 1,
-                "items": [{"id": "O1", "score": 0.5, "similarity": 0.5, "before": 1, "after": 1}],
-                "moves": [],
-                "overrides": [],
-            }
-        )
+        state.audit.append(served_record(f"c{i}", day=i + 1))
     kept = tmp_path / "elsewhere" / "checkpoint.json"
     exported = runner.invoke(app, ["audit", "checkpoint", "--out", str(kept)])
     assert exported.exit_code == 0 and "3 records" in exported.output, exported.output
