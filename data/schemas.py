@@ -30,6 +30,7 @@ MAX_SKILL_LEVEL = 5
 MAX_COURSE_HOURS = 400.0
 MAX_COURSE_TITLE_LENGTH = 200
 
+
 def _iso_date(value: object) -> object:
     """A date is written YYYY-MM-DD: a number or any other text is not taken for one (lax
     parsing read `0.0` as 1970-01-01)."""
@@ -168,7 +169,7 @@ class Demographics(ContractModel):
 class EmployeeIn(ContractModel):
     external_id: ExternalId
     name: ShortText
-    email: Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)] | None = (
+    email: Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s.]+$", max_length=254)] | None = (
         None
     )
     title: ShortText
@@ -209,11 +210,12 @@ class EmployeeIn(ContractModel):
             raise ValueError("each kind may appear once")
         return value
 
-    @model_validator(mode="after")
-    def _not_own_manager(self) -> Self:
-        if self.manager_external_id == self.external_id:
+    @field_validator("manager_external_id")
+    @classmethod
+    def _not_own_manager(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is not None and value == info.data.get("external_id"):
             raise ValueError("an employee cannot be their own manager")
-        return self
+        return value
 
 
 class EmployeePatch(ContractModel):
@@ -222,7 +224,7 @@ class EmployeePatch(ContractModel):
 
     external_id: ExternalId | None = None
     name: ShortText | None = None
-    email: Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)] | None = (
+    email: Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s.]+$", max_length=254)] | None = (
         None
     )
     title: ShortText | None = None

@@ -92,6 +92,10 @@ def decode_matrix(encoded: dict[str, Any]) -> np.ndarray:
     return np.frombuffer(raw, dtype="<f4").reshape(encoded["shape"]).astype(np.float32)
 
 
+class AuditIntegrityError(RuntimeError):
+    """The log does not hold what its head file vouches for: appending would hide that."""
+
+
 @dataclass(frozen=True, slots=True)
 class Appended:
     seq: int
@@ -233,6 +237,7 @@ class AuditLog:
         with transaction(self.sessions) as session:
             _lock_the_chain(session)
             seq, previous = _newest(session)
+            self._check_against_head(seq, previous)
             wanted = sorted({p.body["request_id"] for p in batch})
             taken = set(
                 session.scalars(
@@ -261,6 +266,25 @@ class AuditLog:
                 rows.append((seq, previous))
                 results.append(Appended(seq, previous, request_id))
         return results, rows
+
+    def _check_against_head(self, seq: int, newest: str) -> None:
+        """Refuse to append behind a truncation: records chained after a gap would look intact
+        to the next verify, and the head file would move past what was deleted."""
+        try:
+            head = self.head()
+        except ValueError as unreadable:
+            raise AuditIntegrityError(f"the head file is unreadable ({unreadable})") from None
+        if head is None:
+            return
+        if not head.valid(self.key):
+            raise AuditIntegrityError("the head file is not signed with this audit key")
+        if head.records > seq:
+            raise AuditIntegrityError(
+                f"the head file vouches for {head.records} records but the log ends at {seq}: "
+                "records were deleted"
+            )
+        if head.records == seq and head.records and head.head != newest:
+            raise AuditIntegrityError(f"record {seq} differs from the head file: rewritten")
 
     def _write_head(self, checkpoint: Checkpoint) -> None:
         if self.head_path is None:
@@ -359,10 +383,15 @@ class AuditLog:
         last: int,
         result: Verification,
     ) -> None:
-        if not checkpoint.valid(self.key):
+        if checkpoint.key_id != self.key.key_id:
             result.problems.append(
-                f"{name} is not signed with this audit key (key {checkpoint.key_id}; this key is "
-                f"{self.key.key_id}): forged, edited, or from another installation"
+                f"{name} is not signed with this audit key (it names key {checkpoint.key_id}; "
+                f"this key is {self.key.key_id}): from another installation, or forged"
+            )
+        elif not checkpoint.valid(self.key):
+            result.problems.append(
+                f"{name} is not signed with this audit key: its signature does not match "
+                "(edited or forged)"
             )
         elif checkpoint.records > last:
             result.problems.append(

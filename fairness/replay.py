@@ -110,18 +110,25 @@ def replay(
     explained = record.get("explained", [])
     position = {item_id: i for i, item_id in enumerate(ids)}
     rows = [position[e["id"]] for e in explained]
-    if settings.paused:
-        again = [paused_explanation() for _ in rows]
-    else:
-        again = explain(
-            contributions,
-            features[rows],
-            [e["details"] for e in explained],
-            audience=record.get("audience", EMPLOYEE),
+    try:
+        if settings.paused:
+            again = [paused_explanation() for _ in rows]
+        else:
+            again = explain(
+                contributions,
+                features[rows],
+                [e["details"] for e in explained],
+                audience=record.get("audience", EMPLOYEE),
+            )
+        explanation_match = again == [e["explanation"] for e in explained]
+        if not explanation_match:
+            notes.append("a recomputed explanation differs from the one served")
+    except KeyError as missing:  # logged before a template asked for this detail
+        explanation_match = False
+        notes.append(
+            f"the explanation templates changed since this ranking was served (they now use "
+            f"{missing}, which its record lacks): explanations not compared"
         )
-    explanation_match = again == [e["explanation"] for e in explained]
-    if not explanation_match:
-        notes.append("a recomputed explanation differs from the one served")
     return ReplayResult(
         request_id=record["request_id"],
         model_version=record["model"]["version"],

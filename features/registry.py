@@ -24,6 +24,9 @@ class Feature:
     # (to the employee, to the lead) when the value is 0, where the template would read oddly
     # ("0 required skill(s) missing"): a zero can still be a reason, good or bad.
     zero_texts: tuple[str, str] | None = None
+    # The opportunity kinds the feature means something for (None: all): a mentorship's
+    # feature is never put into words about a gig, whatever its contribution there.
+    kinds: tuple[str, ...] | None = None
 
 
 FEATURES: tuple[Feature, ...] = (
@@ -104,7 +107,7 @@ FEATURES: tuple[Feature, ...] = (
         "where the person's level sits in the band, 0 at level_min to 1 at level_max",
         "Your level sits at {value:.0%} of the asked range",
         0,
-        lead_template="Level sits at {value:.0%} of the asked range",
+        lead_template="Level sits in the {band_part} of the range asked",
     ),
     Feature(
         "location_match",
@@ -149,12 +152,14 @@ FEATURES: tuple[Feature, ...] = (
         +1,
         lead_template="You are about {value:+.0f} level(s) ahead of the candidate on the skills "
         "offered",
+        kinds=("mentorship",),
     ),
     Feature(
         "mentee_interest_in_offered",
         "mentorships: cosine of the mentee's interests with the skills on offer",
         "The skills on offer match your interests (similarity {value:.2f})",
         +1,
+        kinds=("mentorship",),
     ),
 )
 

@@ -70,7 +70,16 @@ def pair_details(
         "location_text": "remote or in your location" if remote else "on site elsewhere",
         "applications": round(math.expm1(popularity)),
         "resemblance": _resemblance(similarity),
+        "band_part": _band_part(float(row[FEATURE_NAMES.index("level_position")])),
+        "kind": opportunity.kind,
     }
+
+
+def _band_part(position: float) -> str:
+    """Where a level sits in the asked range, in words (0 at level_min, 1 at level_max)."""
+    if position < 1 / 3:
+        return "lower part"
+    return "middle" if position <= 2 / 3 else "upper part"
 
 
 def _resemblance(similarity: float) -> str:
@@ -87,6 +96,8 @@ def sentence(feature: str, value: float, details: dict[str, Any], audience: str)
     spec = BY_NAME[feature]
     template = spec.template if audience == EMPLOYEE else spec.lead_template
     if template is None:
+        return None
+    if spec.kinds is not None and "kind" in details and details["kind"] not in spec.kinds:
         return None
     if value == 0 and spec.zero_texts is not None:
         return spec.zero_texts[0 if audience == EMPLOYEE else 1]

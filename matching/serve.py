@@ -33,7 +33,8 @@ class Served:
     record: dict[str, Any]
 
     def log(self, audit: AuditLog) -> str:
-        """Append the record; returns the request id it is filed under (unique in the log)."""
+        """Append the record; returns the request id it is filed under (unique in the log:
+        an id a client reused gets a suffix, which the response and its header then carry)."""
         return audit.append(self.record).request_id
 
 

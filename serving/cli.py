@@ -236,13 +236,19 @@ def create_token(
     from data.storage.tokens import SCOPES
     from serving.keys import token_secret
 
-    if role in (Role.EMPLOYEE, Role.LEAD) and not subject:
-        raise typer.BadParameter("employee and lead tokens need --subject", param_hint="--subject")
+    if role in (Role.EMPLOYEE, Role.LEAD, Role.HR) and not subject:
+        # A person's token acts as that person: what it does is logged under their name.
+        raise typer.BadParameter(
+            "employee, lead and HR tokens need --subject (the person it acts as)",
+            param_hint="--subject",
+        )
     unknown = sorted(set(scope or []) - set(SCOPES))
     if unknown:
         raise typer.BadParameter(
             f"unknown scope {unknown[0]!r}; known: {', '.join(SCOPES)}", param_hint="--scope"
         )
+    if scope and role not in (Role.HR, Role.ADMIN):
+        raise typer.BadParameter("the auditor permission is for HR and admin tokens", "--scope")
     settings = Settings()
     with _database(settings) as sessions, transaction(sessions) as session:
         if subject is not None and get_employee(session, subject) is None:

@@ -9,6 +9,7 @@ from fastapi import Depends, Header, Request
 from sqlalchemy.orm import Session
 
 from data.importing import SkillResolver
+from data.schemas import Role
 from serving.auth import Principal, authenticate
 from serving.errors import Unavailable
 from serving.state import ServiceState
@@ -68,7 +69,16 @@ def resolver_for(state: ServiceState, user: Principal, *, bulk: bool = False) ->
     free-text names one request may introduce are capped (higher for an admin's bulk import)."""
     settings = state.settings
     cap = settings.max_new_skill_names_bulk if bulk else settings.max_new_skill_names
-    return state.skill_resolver(created_by=user.actor, max_new_names=cap)
+    return state.skill_resolver(
+        created_by=user.actor, max_new_names=cap, restricted=user.role is not Role.ADMIN
+    )
+
+
+def filed_as(request: Request, request_id: str) -> str:
+    """The id the audit log filed a served ranking under becomes the request's id (and its
+    X-Request-ID header): a client that reused an id learns the one that counts."""
+    request.state.request_id = request_id
+    return request_id
 
 
 def live_model(state: ServiceState, direction: str) -> LiveModel:

@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -12,6 +15,9 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from data.importing import ImportRejected
+from fairness.audit_log import AuditIntegrityError
+
+log = logging.getLogger("talent.audit")
 
 
 class ErrorEnvelope(BaseModel):
@@ -37,12 +43,13 @@ class ValidationEnvelope(ErrorEnvelope):
 
 
 _DESCRIPTIONS = {
-    400: "The body could not be read (not JSON)",
+    400: "The body could not be decoded (not UTF-8)",
     401: "No token, or an unknown, revoked or expired one",
     403: "The token's role or permission does not allow this",
     404: "No such record (or none this caller may know of)",
     409: "The request conflicts with the current state (the detail says how)",
     413: "The body is larger than TALENT_MAX_BODY_BYTES",
+    415: "The body is not sent as JSON (Content-Type: application/json)",
     422: "Invalid input: every problem named by its field",
     429: "Too many requests for this token; retry after the time given",
     503: "Temporarily unavailable (busy, or no model loaded); retry shortly",
@@ -107,6 +114,29 @@ class InvalidField(AppError):
         super().__init__([{"loc": [where, *_path(field)], "field": field, "message": message}])
 
 
+class RecordRejected(AppError):
+    """422 for one record sent as an object (not a bulk array): fields without an index."""
+
+    status_code, error = 422, "validation_failed"
+
+    def __init__(self, rejected: ImportRejected) -> None:
+        super().__init__(
+            [
+                {"loc": ["body", *_path(e.field)], "field": e.field or "body", "message": e.message}
+                for e in rejected.errors
+            ]
+        )
+
+
+@contextmanager
+def one_record() -> Iterator[None]:
+    """Report an import of a single object's errors as that object's fields."""
+    try:
+        yield
+    except ImportRejected as rejected:
+        raise RecordRejected(rejected) from None
+
+
 # What Starlette's own HTTP errors (unknown path, wrong method, unreadable body) are called.
 HTTP_ERRORS = {
     400: "bad_request",
@@ -155,6 +185,12 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         detail = []
         for err in exc.errors():
+            if err["type"] == "json_invalid":  # its loc is a character position, not a field
+                where = err["loc"][1] if len(err["loc"]) > 1 else "?"
+                reason = (err.get("ctx") or {}).get("error", err["msg"])
+                message = f"not valid JSON: {reason} (at character {where})"
+                detail.append({"loc": ["body"], "field": "body", "message": message})
+                continue
             loc = [str(part) for part in err["loc"]]
             field = (
                 ".".join(loc[1:])
@@ -163,6 +199,16 @@ def install_error_handlers(app: FastAPI) -> None:
             )
             detail.append({"loc": loc, "field": field or loc[0], "message": err["msg"]})
         return _envelope(request, 422, "validation_failed", detail)
+
+    @app.exception_handler(AuditIntegrityError)
+    async def _audit(request: Request, exc: AuditIntegrityError) -> JSONResponse:
+        # Serving a ranking nobody can audit would be worse than serving none.
+        log.error("audit log integrity: %s", exc)
+        detail = (
+            f"the audit log failed its integrity check ({exc}); rankings are not served "
+            "until an operator has looked (talent audit verify)"
+        )
+        return _envelope(request, 503, "audit_log_damaged", detail)
 
     @app.exception_handler(ImportRejected)
     async def _import(request: Request, exc: ImportRejected) -> JSONResponse:

@@ -4,8 +4,10 @@ Starlette's BaseHTTPMiddleware, and able to answer before a body is read):
 - a request id (the caller's `X-Request-ID` if well-formed, else a new one), echoed back;
 - NUL characters in the path or query: 422 (PostgreSQL cannot store them);
 - the body limit: 413 before a byte of an oversized body is parsed;
-- the rate limit per token (a token bucket; the caller's address without a token): 429 with
+- the rate limit per token (a token bucket, keyed by the token however its header is spelt),
+  and per address for requests that fail authentication (guessing tokens): 429 with
   `Retry-After`;
+- a body that is not JSON (415), and a body sent without any token (401 before it is parsed);
 - admission: at most `max_concurrent_requests` requests are worked on at once, each holding at
   most one database connection; the rest wait here, holding nothing, and get a 503 after
   `queue_timeout_seconds`. Health endpoints skip the queue and the rate limit, so a loaded
@@ -56,13 +58,23 @@ class TokenBuckets:
         self.rate, self.burst, self.clock = rate, burst, clock
         self._buckets: dict[str, tuple[float, float]] = {}  # key -> (tokens, at)
 
+    def peek(self, key: str) -> float:
+        """What `take` would answer, without taking."""
+        if self.rate <= 0:
+            return 0.0
+        tokens = self._level(key, self.clock())
+        return 0.0 if tokens >= 1 else (1 - tokens) / self.rate
+
+    def _level(self, key: str, now: float) -> float:
+        tokens, at = self._buckets.get(key, (float(self.burst), now))
+        return min(float(self.burst), tokens + (now - at) * self.rate)
+
     def take(self, key: str) -> float:
         """0 if the request may go ahead, else the seconds until it may."""
         if self.rate <= 0:
             return 0.0
         now = self.clock()
-        tokens, at = self._buckets.get(key, (float(self.burst), now))
-        tokens = min(float(self.burst), tokens + (now - at) * self.rate)
+        tokens = self._level(key, now)
         if tokens >= 1:
             self._buckets[key] = (tokens - 1, now)
             if len(self._buckets) > MAX_BUCKETS:
@@ -101,11 +113,12 @@ class RequestGuard:
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status["code"] = message["status"]
+                # As filed: the audit log gives a reused id a suffix, and the route says so.
+                filed = scope["state"].get("request_id", request_id)
                 message.setdefault("headers", [])
-                message["headers"] = [
-                    *message["headers"],
-                    (b"x-request-id", request_id.encode()),
-                ]
+                message["headers"] = [*message["headers"], (b"x-request-id", filed.encode())]
+                if message["status"] == 401:
+                    self.buckets.take(_address(scope))  # failed logins count per address
             await send(message)
 
         try:
@@ -140,16 +153,35 @@ class RequestGuard:
             not length.isdigit() or int(length) > self.settings.max_body_bytes
         ):
             return self._too_large(request_id)
-        wait = self.buckets.take(_caller(scope, headers))
-        if wait > 0:
-            retry = max(1, math.ceil(wait))
-            detail = f"too many requests for this token; retry in {retry} s"
-            return (
-                429,
-                envelope_body("rate_limited", detail, request_id),
-                {"retry-after": str(retry)},
+        token = _token(headers)
+        if self._has_body(scope, headers):
+            if token is None and scope["path"].startswith("/api/"):
+                detail = "missing 'Authorization: Bearer <token>' header"
+                return 401, envelope_body("unauthorized", detail, request_id), _BEARER
+            media = headers.get("content-type", "").split(";")[0].strip().lower()
+            if not (media == "application/json" or media.endswith("+json")):
+                detail = "send the body as JSON (Content-Type: application/json)"
+                return 415, envelope_body("unsupported_media_type", detail, request_id), {}
+        for key in (f"t:{token}" if token else None, _address(scope)):
+            # An address is only charged for failed authentications (see send_with_id): here
+            # it is looked at, not charged, unless the request carries no token at all.
+            if key is None:
+                continue
+            wait = (
+                self.buckets.take(key) if key[0] == "t" or token is None else self.buckets.peek(key)
             )
+            if wait > 0:
+                retry = max(1, math.ceil(wait))
+                detail = f"too many requests; retry in {retry} s"
+                headers_out = {"retry-after": str(retry)}
+                return 429, envelope_body("rate_limited", detail, request_id), headers_out
         return None
+
+    @staticmethod
+    def _has_body(scope: Scope, headers: dict[str, str]) -> bool:
+        if scope["method"] in ("GET", "HEAD", "DELETE", "OPTIONS"):
+            return False
+        return headers.get("content-length", "0") != "0" or "transfer-encoding" in headers
 
     def _too_large(self, request_id: str) -> tuple[int, dict[str, Any], dict[str, str]]:
         limit = self.settings.max_body_bytes
@@ -159,9 +191,10 @@ class RequestGuard:
     async def _bounded_body(
         self, scope: Scope, headers: dict[str, str], receive: Receive, send: Send, request_id: str
     ) -> Receive | None:
-        """A body sent without a length is read here, up to the limit, and handed on whole."""
+        """The body is read here, counting, up to the limit, and handed on whole: a declared
+        length is not trusted (a chunked body can come with one that lies)."""
         bodiless = scope["method"] in ("GET", "HEAD", "DELETE", "OPTIONS")
-        if "content-length" in headers or bodiless or scope["path"] in UNGATED:
+        if bodiless or scope["path"] in UNGATED:
             return receive
         chunks, size = [], 0
         while True:
@@ -209,11 +242,20 @@ def _headers(scope: Scope) -> dict[str, str]:
     return {k.decode("latin-1"): v.decode("latin-1") for k, v in scope.get("headers", [])}
 
 
-def _caller(scope: Scope, headers: dict[str, str]) -> str:
-    """The rate-limit key: the bearer token (as a digest), else the client's address."""
-    authorization = headers.get("authorization", "")
-    if authorization:
-        return "t:" + hashlib.sha256(authorization.encode()).hexdigest()[:32]
+_BEARER = {"www-authenticate": "Bearer"}
+
+
+def _token(headers: dict[str, str]) -> str | None:
+    """A digest of the bearer token as authentication reads it (scheme in any case, spaces
+    around), so that spelling the header differently does not earn a second bucket."""
+    scheme, _, token = headers.get("authorization", "").strip().partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        return None
+    return hashlib.sha256(token.encode()).hexdigest()[:32]
+
+
+def _address(scope: Scope) -> str:
     client = scope.get("client")
     return f"a:{client[0] if client else 'unknown'}"
 

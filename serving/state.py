@@ -13,7 +13,13 @@ from data.importing import SkillResolver
 from data.private_files import private_dir
 from data.storage.engine import make_engine, make_session_factory, transaction
 from data.storage.migrate import upgrade_to_head
-from data.storage.skills import count_skills, load_taxonomy, reviewed_since, upsert_skills
+from data.storage.skills import (
+    count_skills,
+    load_taxonomy,
+    reviewed_custom_ids,
+    reviewed_since,
+    upsert_skills,
+)
 from data.taxonomy.model import Taxonomy
 from data.taxonomy.normalizer import SkillNormalizer
 from data.taxonomy.packaged import load_packaged_taxonomy
@@ -51,10 +57,18 @@ class ServiceState:
     health_engine: Engine
 
     def skill_resolver(
-        self, *, created_by: str | None = None, max_new_names: int | None = None
+        self,
+        *,
+        created_by: str | None = None,
+        max_new_names: int | None = None,
+        restricted: bool = False,
     ) -> SkillResolver:
         return SkillResolver(
-            self.taxonomy, self.normalizer, created_by=created_by, max_new_names=max_new_names
+            self.taxonomy,
+            self.normalizer,
+            created_by=created_by,
+            max_new_names=max_new_names,
+            restricted=restricted,
         )
 
     indexed: bool = True
@@ -68,6 +82,12 @@ class ServiceState:
             for skill in reviewed_since(session, since, known=self.taxonomy.skills):
                 self.normalizer.add_reviewed(skill)
                 applied += 1
+            # Custom skills merged, renamed or rejected elsewhere are no longer suggested here.
+            published = reviewed_custom_ids(session)
+            for skill in list(self.taxonomy.skills.values()):
+                if skill.source == "custom" and skill.skill_id not in published:
+                    self.normalizer.retire(skill.skill_id)
+                    applied += 1
         return applied
 
     def close(self) -> None:

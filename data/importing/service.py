@@ -13,7 +13,13 @@ from data.importing.errors import ImportRejected, RowError, errors_from_validati
 from data.importing.files import Record
 from data.importing.skills import SkillResolver
 from data.schemas import EmployeeIn, OpportunityIn, SkillRef
-from data.storage.employees import UpsertCounts, email_owners, upsert_employees
+from data.storage.employees import (
+    UpsertCounts,
+    email_owners,
+    rows_by_external_id,
+    upsert_employees,
+)
+from data.storage.opportunities import rows_by_external_id as opportunity_rows
 from data.storage.opportunities import upsert_opportunities
 from data.storage.skills import existing_skill_ids, upsert_skills
 from data.storage.tables import EmployeeRow
@@ -39,7 +45,12 @@ def import_employees(
             continue
         seen[employee.external_id] = row
         employees.append((row, employee))
-    resolver.prepare(session, [ref for _, e in employees for ref in e.skills])
+    stored = rows_by_external_id(session, [e.external_id for _, e in employees])
+    resolver.prepare(
+        session,
+        [ref for _, e in employees for ref in e.skills],
+        held={s.skill_id for row in stored.values() for s in row.skills},
+    )
     for row, employee in employees:
         employee.skills = resolver.resolve_refs(row, "skills", employee.skills, errors)
     errors.extend(_email_clashes(session, employees))
@@ -90,9 +101,11 @@ def import_opportunities(
             continue
         seen[opportunity.external_id] = row
         opportunities.append((row, opportunity))
+    stored_opportunities = opportunity_rows(session, [o.external_id for _, o in opportunities])
     resolver.prepare(
         session,
         [r for _, o in opportunities for r in (*o.required_skills, *o.preferred_skills)],
+        held={s.skill_id for row in stored_opportunities.values() for s in row.skills},
     )
     for row, opportunity in opportunities:
         opportunity.required_skills = resolver.resolve_refs(

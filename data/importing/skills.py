@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Sequence
 from typing import Protocol
 
@@ -33,6 +34,12 @@ class SkillResolver:
     so a rejected request leaves no trace. `max_new_names` caps the free-text names one
     request may send through the normaliser (each costs an encoder pass, and each may become
     a new skill); the names past the cap are errors naming their field.
+
+    `restricted` (anyone but an admin or an import): someone else's unreviewed custom skill
+    is neither found by its id nor joined by typing its text. Otherwise a lead could type a
+    guess ("Lucas Tanaka …") into a posting and see which masked candidate holds it, or learn
+    from a 422 whether such a text exists. The same text typed by two people stays two skills
+    until HR merges them; ids already on the record being edited stay usable.
     """
 
     def __init__(
@@ -42,19 +49,26 @@ class SkillResolver:
         *,
         max_new_names: int | None = None,
         created_by: str | None = None,
+        restricted: bool = False,
     ) -> None:
         self.taxonomy = taxonomy
         self.normalizer = normalizer
         self.max_new_names = max_new_names
         self.created_by = created_by
+        self.restricted = restricted
+        self.held: set[str] = set()
         self.new_skills: dict[str, TaxonomySkill] = {}
         self._stored: dict[str, TaxonomySkill] = {}  # custom skills found in the database
         self._by_name: dict[str, tuple[str, str]] = {}  # normalised name -> (id, label)
         self._over_cap: set[str] = set()
 
-    def prepare(self, session: Session, refs: Iterable[SkillRef]) -> None:
-        """Look up, in a few queries and one encoder batch, every skill these refs name."""
+    def prepare(
+        self, session: Session, refs: Iterable[SkillRef], *, held: Iterable[str] = ()
+    ) -> None:
+        """Look up, in a few queries and one encoder batch, every skill these refs name
+        (`held`: the skill ids the records being edited already hold)."""
         refs = list(refs)
+        self.held |= set(held)
         wanted_ids = {r.skill_id for r in refs if r.skill_id and r.skill_id not in self.taxonomy}
         names: dict[str, str] = {}  # normalised -> first spelling seen
         for ref in refs:
@@ -63,12 +77,19 @@ class SkillResolver:
                 if key not in self._by_name and self.taxonomy.lookup_label(ref.name) is None:
                     names.setdefault(key, ref.name.strip())
         customs = {key: custom_skill_id(name) for key, name in names.items()}
-        self._stored.update(stored_skills(session, sorted(wanted_ids | set(customs.values()))))
+        scoped = {key: self._scoped(customs[key]) for key in names}
+        lookup = wanted_ids | set(customs.values()) | set(scoped.values())
+        stored = stored_skills(session, sorted(lookup))
+        self._stored.update({k: v for k, v in stored.items() if self._usable(v)})
         unknown = []
         for key, name in names.items():
-            stored = self._stored.get(customs[key])
-            if stored is not None:
-                self._by_name[key] = (stored.skill_id, stored.label)
+            if customs[key] in stored and customs[key] not in self._stored:
+                customs[key] = scoped[key]  # someone else's unreviewed text: a skill apart
+            found = self._stored.get(customs[key])
+            if found is not None:
+                self._by_name[key] = (found.skill_id, found.label)
+            elif customs[key] == scoped[key]:
+                self._by_name[key] = (scoped[key], name)  # new, and the caller's own
             else:
                 unknown.append((key, name))
         if self.max_new_names is not None and len(unknown) > self.max_new_names:
@@ -117,6 +138,19 @@ class SkillResolver:
             seen[skill_id] = index
             resolved.append(SkillRef(skill_id=skill_id, name=label, level=ref.level))
         return resolved
+
+    def _usable(self, skill: TaxonomySkill) -> bool:
+        return (
+            not self.restricted
+            or skill.status == "reviewed"
+            or skill.created_by == self.created_by
+            or skill.skill_id in self.held
+        )
+
+    def _scoped(self, skill_id: str) -> str:
+        """The caller's own id for a text someone else typed first (a short digest of who)."""
+        who = hashlib.sha256((self.created_by or "").encode()).hexdigest()[:8]
+        return f"{skill_id[: len('custom:') + 71]}.{who}"
 
     def _resolve_name(self, name: str) -> tuple[str, str]:
         exact = self.taxonomy.lookup_label(name)

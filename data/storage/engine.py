@@ -49,6 +49,10 @@ def _create_private(path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     if not path.exists():
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    elif path.stat().st_uid == os.getuid():  # one made before this rule, or by hand
+        for existing in (path, *(path.with_name(path.name + s) for s in ("-wal", "-shm"))):
+            if existing.exists():
+                existing.chmod(0o600)
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

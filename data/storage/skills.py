@@ -102,6 +102,7 @@ def skill_from_row(row: SkillRow) -> TaxonomySkill:
         description=row.description,
         source=row.source,
         status=row.status,
+        created_by=row.created_by,
     )
 
 
@@ -117,6 +118,13 @@ def reviewed_since(
     )
     new = [skill_id for skill_id in ids if skill_id not in known]
     return [skill_from_row(row) for row in skill_rows(session, new).values()]
+
+
+def reviewed_custom_ids(session: Session) -> set[str]:
+    query = select(SkillRow.skill_id).where(
+        SkillRow.source == "custom", SkillRow.status == "reviewed"
+    )
+    return set(session.scalars(query))
 
 
 def custom_skills(

@@ -304,4 +304,3 @@ class CourseSkillRow(Base):
 # Learning recommendations also look up open gigs and mentorships by skill; the primary key
 # (opportunity_id, skill_id) cannot serve a lookup by skill alone.
 Index("ix_opportunity_skills_skill_id", OpportunitySkillRow.skill_id)
-

@@ -19,6 +19,7 @@ class TaxonomySkill:
     # Custom skills typed as free text start "unreviewed": only their own users see the name
     # until HR reviews it (data/storage/tables.py SkillRow.status).
     status: str = "reviewed"
+    created_by: str | None = None  # custom skills: whose request introduced it
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +63,14 @@ class Taxonomy:
         self._by_label.setdefault(normalize_label(skill.label), skill.skill_id)
         for alt in skill.alt_labels:
             self._by_alt_label.setdefault(normalize_label(alt), skill.skill_id)
+
+    def remove_skill(self, skill_id: str) -> None:
+        """Forget a skill (merged into another, renamed or rejected), labels and all."""
+        if self.skills.pop(skill_id, None) is None:
+            return
+        for index in (self._by_label, self._by_alt_label):
+            for key in [k for k, v in index.items() if v == skill_id]:
+                del index[key]
 
     def lookup_label(self, text: str) -> tuple[TaxonomySkill, str] | None:
         """Exact match on the preferred label, then on an alt label; returns (skill, method)."""

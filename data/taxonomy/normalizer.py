@@ -60,6 +60,7 @@ class _LabelIndex:
         self.positions: dict[str, int] = {}
         self.starts = np.zeros(0, dtype=np.int64)  # skill number -> its first row
         self.vectors = np.zeros((0, dimension), dtype=np.float32)
+        self.retired = np.zeros(0, dtype=bool)  # skill number -> no longer suggested
 
     def extended(
         self, skills: list[TaxonomySkill], texts: list[str], owners: list[str], vectors: np.ndarray
@@ -80,14 +81,16 @@ class _LabelIndex:
         index.positions = {skill_id: i for i, skill_id in enumerate(index.skill_ids)}
         index.starts = np.concatenate([self.starts, np.asarray(first_rows, dtype=np.int64)])
         index.vectors = np.vstack([self.vectors, vectors])
+        index.retired = np.concatenate([self.retired, np.zeros(len(skills), dtype=bool)])
         return index
 
     def best_scores(self, query: np.ndarray) -> np.ndarray:
         """Cosine of the query with each skill's closest text (label or any alt label)."""
         # A skill found through several alt labels counts once, with its best score;
         # reduceat over the contiguous row groups is much faster than ufunc.at.
-        best = np.maximum.reduceat(self.vectors @ query, self.starts)
-        return np.clip(best, 0.0, 1.0)
+        best = np.clip(np.maximum.reduceat(self.vectors @ query, self.starts), 0.0, 1.0)
+        best[self.retired] = -1.0  # below anything a live skill can score
+        return best
 
 
 class SkillNormalizer:
@@ -117,6 +120,7 @@ class SkillNormalizer:
         self.cache_path = Path(cache_path) if cache_path is not None else None
         self.embed_key = re.sub(r"[^A-Za-z0-9._-]+", "-", embed_key) or "default"
         self._index: _LabelIndex | None = None
+        self._waiting: list[TaxonomySkill] = []  # reviewed since the index was built
         # Index building and custom-skill creation mutate shared state: one at a time.
         self._lock = threading.RLock()
 
@@ -190,11 +194,25 @@ class SkillNormalizer:
                         out[i] = SkillMatch(skill_id, label, coverage, "partial_label")
         return [match or self._custom(text) for match, text in zip(out, texts, strict=True)]
 
+    def retire(self, skill_id: str) -> None:
+        """Stop suggesting a skill (merged away, renamed or rejected). Its rows stay in the
+        label index, which only grows; suggestions skip what the taxonomy no longer holds."""
+        with self._lock:
+            self.taxonomy.remove_skill(skill_id)
+            position = self._index.positions.get(skill_id) if self._index is not None else None
+            if position is not None:
+                self._index.retired[position] = True
+
     def add_reviewed(self, skill: TaxonomySkill) -> None:
         """A skill HR reviewed (or another process stored) joins the vocabulary everyone is
         suggested; the label index grows on its next use."""
         with self._lock:
             self.taxonomy.add_skill(skill)
+            position = self._index.positions.get(skill.skill_id) if self._index else None
+            if position is not None:
+                self._index.retired[position] = False
+            else:
+                self._waiting.append(skill)  # encoded on the index's next use
 
     def warm_up(self) -> None:
         """Encode the labels now (at start-up) instead of on the first request."""
@@ -251,6 +269,7 @@ class SkillNormalizer:
                 "partial_label" if index.skill_ids[i] in partial else "embedding",
             )
             for i in top
+            if not index.retired[i]
         ]
 
     def _custom(self, text: str) -> SkillMatch:
@@ -295,12 +314,9 @@ class SkillNormalizer:
                 texts, owners = self._texts(skills)
                 vectors = self._load_or_encode(texts, owners)
                 self._index = _LabelIndex(vectors.shape[1]).extended(skills, texts, owners, vectors)
-            elif len(self._index.skill_ids) != len(self.taxonomy.skills):
-                new = [
-                    s
-                    for s in self.taxonomy.skills.values()
-                    if s.skill_id not in self._index.positions
-                ]
+            elif self._waiting:
+                new = [s for s in self._waiting if s.skill_id not in self._index.positions]
+                self._waiting = []
                 if new:
                     texts, owners = self._texts(new)
                     self._index = self._index.extended(new, texts, owners, self._encode(texts))

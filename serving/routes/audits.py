@@ -19,6 +19,7 @@ from fairness.replay import replay
 from serving.auth import Principal
 from serving.deps import CurrentUser, SessionDep, StateDep
 from serving.errors import API_ERRORS, Conflict, InvalidField, NotFound, Unavailable, documented
+from serving.timestamps import utc_iso
 from serving.validation import Reason
 
 router = APIRouter(prefix="/api/v1/audits", tags=["audits"], responses=API_ERRORS)
@@ -57,7 +58,7 @@ def policies(session: SessionDep, user: CurrentUser) -> dict[str, Any]:
     return {kind: _policy_document(s) for kind, s in all_policies(session).items()}
 
 
-@router.put("/policies/{kind}", responses=documented(400, 403))
+@router.put("/policies/{kind}", responses=documented(400, 415, 403))
 def put_policy(
     session: SessionDep, user: CurrentUser, kind: OpportunityKind, body: PolicyIn
 ) -> dict[str, Any]:
@@ -82,7 +83,7 @@ def put_policy(
         kind.value,
         settings,
         actor_role=user.role.value,
-        actor=user.subject_external_id or user.role.value,
+        actor=user.actor,
         reason=body.reason,
     )
     return _policy_document(settings)
@@ -125,7 +126,7 @@ def oversight(
     return {
         "items": [
             {
-                "at": row.at.isoformat(),
+                "at": utc_iso(row.at),
                 "actor_role": row.actor_role,
                 "actor": row.actor,
                 "action": row.action,
@@ -177,7 +178,7 @@ def _log_read(session: SessionDep, user: Principal, request_id: str, what: str) 
         actor=user.actor,
         action="audit_read",
         reason=what,
-        details={"request_id": request_id},
+        details={"request_id": request_id, "token_id": user.token_id},
     )
 
 

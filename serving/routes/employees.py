@@ -27,10 +27,20 @@ from serving.deps import (
     SessionDep,
     StateDep,
     after_commit,
+    filed_as,
     live_model,
     resolver_for,
 )
-from serving.errors import API_ERRORS, Conflict, Forbidden, InvalidField, NotFound, documented
+from serving.errors import (
+    API_ERRORS,
+    Conflict,
+    Forbidden,
+    InvalidField,
+    NotFound,
+    RecordRejected,
+    documented,
+    one_record,
+)
 from serving.routes.pagination import Cursor, decode_cursor, next_cursor
 
 router = APIRouter(prefix="/api/v1/employees", tags=["employees"], responses=API_ERRORS)
@@ -53,7 +63,7 @@ def _load(session: SessionDep, external_id: str) -> EmployeeRow:
     return row
 
 
-@router.post("/bulk", responses=documented(400, 403))
+@router.post("/bulk", responses=documented(400, 415, 403))
 def bulk_upsert(
     state: StateDep,
     session: SessionDep,
@@ -100,7 +110,7 @@ def read(session: SessionDep, user: CurrentUser, external_id: str) -> dict[str, 
     return employee_profile(_load(session, external_id))
 
 
-@router.put("/{external_id}", responses=documented(400, 403, 404))
+@router.put("/{external_id}", responses=documented(400, 415, 403, 404))
 def replace(
     state: StateDep, session: SessionDep, user: CurrentUser, external_id: str, body: EmployeeIn
 ) -> dict[str, Any]:
@@ -110,7 +120,7 @@ def replace(
     return _update(state, session, user, external_id, body.model_fields_set, body)
 
 
-@router.patch("/{external_id}", responses=documented(400, 403, 404))
+@router.patch("/{external_id}", responses=documented(400, 415, 403, 404))
 def update(
     state: StateDep, session: SessionDep, user: CurrentUser, external_id: str, body: EmployeePatch
 ) -> dict[str, Any]:
@@ -139,7 +149,8 @@ def _update(
     merged = {**stored, **changes, "external_id": external_id}
     if merged.get("demographics") is None:
         merged.pop("demographics", None)  # not sent: what the person reported stays
-    import_employees(session, [(1, merged)], resolver_for(state, user))
+    with one_record():
+        import_employees(session, [(1, merged)], resolver_for(state, user))
     after_commit(session, lambda: _reindex(state, [external_id]))
     return employee_profile(_load(session, external_id))
 
@@ -206,7 +217,7 @@ def matches(
         "model": model.describe(),
         "ranking": {"policy": served.order.policy["name"]},
         "retrieval": {**scored.report.as_dict(), "ranked": len(scored.items)},
-        "request_id": served.log(state.audit),
+        "request_id": filed_as(request, served.log(state.audit)),
     }
 
 
@@ -251,7 +262,7 @@ class SkillLevelIn(ContractModel):
     level: int = Field(ge=1, le=5, description="1 (aware) … 5 (expert)")
 
 
-@router.put("/{external_id}/skills/{skill_id}", responses=documented(400, 403, 404))
+@router.put("/{external_id}/skills/{skill_id}", responses=documented(400, 415, 403, 404))
 def set_skill_level(
     state: StateDep,
     session: SessionDep,
@@ -265,7 +276,12 @@ def set_skill_level(
     profile = employee_profile(_load(session, external_id))
     skills = [s for s in profile["skills"] if s["skill_id"] != skill_id]
     skills.append({"skill_id": skill_id, "level": body.level})
-    _store_profile(state, session, {**profile, "skills": skills})
+    try:
+        _store_profile(state, session, user, {**profile, "skills": skills})
+    except RecordRejected as rejected:
+        if any(p["field"] == f"skills.{len(skills) - 1}.skill_id" for p in rejected.detail):
+            raise InvalidField("skill_id", "unknown skill id", where="path") from None
+        raise
     return employee_profile(_load(session, external_id))
 
 
@@ -278,12 +294,15 @@ def remove_skill(
     skills = [s for s in profile["skills"] if s["skill_id"] != skill_id]
     if len(skills) == len(profile["skills"]):
         raise NotFound(f"{external_id!r} has no skill {skill_id!r}")
-    _store_profile(state, session, {**profile, "skills": skills})
+    _store_profile(state, session, user, {**profile, "skills": skills})
     return employee_profile(_load(session, external_id))
 
 
-def _store_profile(state: StateDep, session: SessionDep, profile: dict[str, Any]) -> None:
+def _store_profile(
+    state: StateDep, session: SessionDep, user: Principal, profile: dict[str, Any]
+) -> None:
     for skill in profile["skills"]:
         skill.pop("name", None)  # the id decides; a label would be normalised again
-    import_employees(session, [(1, profile)], state.skill_resolver())
+    with one_record():
+        import_employees(session, [(1, profile)], resolver_for(state, user))
     after_commit(session, lambda: _reindex(state, [profile["external_id"]]))

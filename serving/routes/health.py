@@ -8,10 +8,10 @@ alive. Without a token they tell only what an orchestrator needs; with an HR or 
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 import anyio
-from fastapi import APIRouter, Header, Request, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 from sqlalchemy import text
@@ -64,11 +64,9 @@ async def _checked(request: Request, authorization: str | None) -> tuple[str, bo
         503: {"description": "Not ready: the database is unreachable or a model is missing"}
     },
 )
-async def readyz(
-    request: Request, authorization: Annotated[str | None, Header(include_in_schema=False)] = None
-) -> JSONResponse:
+async def readyz(request: Request) -> JSONResponse:
     state: ServiceState = request.app.state.service
-    database, privileged = await _checked(request, authorization)
+    database, privileged = await _checked(request, request.headers.get("authorization"))
     details: dict[str, Any] = {
         "database": database,
         "index_sizes": state.matcher.sizes,
@@ -90,11 +88,10 @@ async def readyz(
     response_class=Response,
     responses={200: {"content": {CONTENT_TYPE_LATEST: {"schema": {"type": "string"}}}}},
 )
-async def metrics(
-    request: Request, authorization: Annotated[str | None, Header(include_in_schema=False)] = None
-) -> Response:
+async def metrics(request: Request) -> Response:
     """Prometheus text format; the fairness gauges only for an HR or admin token."""
     body = generate_latest(REGISTRY)
+    authorization = request.headers.get("authorization")
     if authorization:
         _, privileged = await _checked(request, authorization)
         if privileged:

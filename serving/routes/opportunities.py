@@ -50,11 +50,21 @@ from serving.deps import (
     SessionDep,
     StateDep,
     after_commit,
+    filed_as,
     live_model,
     resolver_for,
 )
-from serving.errors import API_ERRORS, Conflict, Forbidden, InvalidField, NotFound, documented
+from serving.errors import (
+    API_ERRORS,
+    Conflict,
+    Forbidden,
+    InvalidField,
+    NotFound,
+    documented,
+    one_record,
+)
 from serving.routes.pagination import Cursor, decode_cursor, next_cursor
+from serving.timestamps import utc_iso
 from serving.validation import Reason
 
 router = APIRouter(prefix="/api/v1/opportunities", tags=["opportunities"], responses=API_ERRORS)
@@ -84,7 +94,7 @@ def _reindex(state: StateDep, external_ids: list[str]) -> None:
     state.matcher.cache.save()
 
 
-@router.post("/bulk", responses=documented(400, 403))
+@router.post("/bulk", responses=documented(400, 415, 403))
 def bulk_upsert(
     state: StateDep,
     session: SessionDep,
@@ -101,7 +111,7 @@ def bulk_upsert(
     return {"created": counts.created, "updated": counts.updated}
 
 
-@router.post("", status_code=201, responses=documented(400, 403, 409))
+@router.post("", status_code=201, responses=documented(400, 415, 403, 409))
 def create(
     state: StateDep, session: SessionDep, user: CurrentUser, body: OpportunityIn
 ) -> dict[str, Any]:
@@ -112,9 +122,10 @@ def create(
     if get_opportunity(session, body.external_id) is not None:
         raise Conflict(f"opportunity {body.external_id!r} exists; use PATCH to change it")
     try:
-        import_opportunities(
-            session, [(1, body.model_dump(exclude_unset=True))], resolver_for(state, user)
-        )
+        with one_record():
+            import_opportunities(
+                session, [(1, body.model_dump(exclude_unset=True))], resolver_for(state, user)
+            )
     except IntegrityError:  # another request created the same id in between
         raise Conflict(f"opportunity {body.external_id!r} exists; use PATCH to change it") from None
     row = _load(session, body.external_id)
@@ -154,7 +165,7 @@ def read(session: SessionDep, user: CurrentUser, external_id: str) -> dict[str, 
     return opportunity_document(visible_opportunity(session, user, external_id))
 
 
-@router.patch("/{external_id}", responses=documented(400, 403, 404))
+@router.patch("/{external_id}", responses=documented(400, 415, 403, 404))
 def update(
     state: StateDep,
     session: SessionDep,
@@ -165,7 +176,8 @@ def update(
     row = visible_opportunity(session, user, external_id)
     _owner_or_admin(user, row)
     merged = {**opportunity_document(row), **body.model_dump(exclude_unset=True, mode="json")}
-    import_opportunities(session, [(1, merged)], resolver_for(state, user))
+    with one_record():
+        import_opportunities(session, [(1, merged)], resolver_for(state, user))
     after_commit(session, lambda: _reindex(state, [external_id]))
     return opportunity_document(_load(session, external_id))
 
@@ -227,7 +239,7 @@ def candidates(
         "model": model.describe(),
         "ranking": {"policy": served.order.policy["name"]},
         "retrieval": {**scored.report.as_dict(), "ranked": len(scored.items)},
-        "request_id": served.log(state.audit),
+        "request_id": filed_as(request, served.log(state.audit)),
     }
 
 
@@ -244,7 +256,7 @@ def applications(
                 "candidate": masked_candidate(
                     row, opportunity, state.pseudonym_key, reveal_id=user.role is Role.ADMIN
                 ),
-                "applied_at": applied_at.isoformat(),
+                "applied_at": utc_iso(applied_at),
                 "explanation": skill_overlap(row, opportunity),
             }
             for row, applied_at in applicants(session, external_id)
@@ -282,7 +294,7 @@ def _override_document(
         "action": row.action,
         "reason": row.reason,
         "by_role": row.created_by_role,
-        "created_at": row.created_at.isoformat(),
+        "created_at": utc_iso(row.created_at),
     }
 
 
@@ -312,7 +324,7 @@ def _shown_candidates(
     return shown
 
 
-@router.post("/{external_id}/overrides", status_code=201, responses=documented(400, 403, 404))
+@router.post("/{external_id}/overrides", status_code=201, responses=documented(400, 415, 403, 404))
 def add_candidate_override(
     state: StateDep, session: SessionDep, user: CurrentUser, external_id: str, body: OverrideIn
 ) -> dict[str, Any]:

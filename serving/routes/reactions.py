@@ -84,7 +84,7 @@ EVENT_OF = {
     status_code=201,
     responses={
         200: {"model": ReactionOut, "description": "Recorded before: nothing changed"},
-        **documented(403, 404, 409),
+        **documented(403, 404, 409, 415),
     },
 )
 def react(

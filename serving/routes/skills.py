@@ -105,7 +105,7 @@ class ReviewIn(ContractModel):
     reason: Reason
 
 
-@router.post("/{skill_id}/review", responses=documented(400, 403, 404, 409))
+@router.post("/{skill_id}/review", responses=documented(400, 415, 403, 404, 409))
 def review(
     state: StateDep, session: SessionDep, user: CurrentUser, skill_id: SkillId, body: ReviewIn
 ) -> dict[str, Any]:
@@ -121,6 +121,7 @@ def review(
             raise InvalidField("into", "must name another reviewed skill")
         employees, opportunities = merge_skill(session, skill_id, target.skill_id)
         after_commit(session, lambda: _reindex(state, employees, opportunities))
+        after_commit(session, lambda: state.normalizer.retire(skill_id))
         result |= {"merged_into": target.skill_id, "profiles": len(employees)}
         result["opportunities"] = len(opportunities)
     else:
@@ -133,6 +134,7 @@ def review(
             result |= {"published_as": row.skill_id}
         else:
             row.status = "rejected"
+            after_commit(session, lambda: state.normalizer.retire(skill_id))
         result |= {"status": row.status, "label": row.label}
     log_event(
         session,
@@ -159,8 +161,10 @@ def _publish(state: StateDep, session: SessionDep, row: SkillRow, label: str) ->
             session.add(target)
         target.status, target.label = "reviewed", label
         session.flush()
-        employees, opportunities = merge_skill(session, row.skill_id, new_id)
+        old_id = row.skill_id
+        employees, opportunities = merge_skill(session, old_id, new_id)
         after_commit(session, lambda: _reindex(state, employees, opportunities))
+        after_commit(session, lambda: state.normalizer.retire(old_id))
         row = target
     row.status, row.label = "reviewed", label
     published = skill_from_row(row)

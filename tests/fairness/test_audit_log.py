@@ -22,6 +22,7 @@ from data.storage.engine import transaction
 from data.storage.tables import AuditRecordRow
 from fairness.audit_log import (
     GENESIS,
+    AuditIntegrityError,
     AuditKey,
     AuditLog,
     Checkpoint,
@@ -465,3 +466,14 @@ def test_two_processes_appending_at_once_leave_one_gap_free_chain(
     result = verify(logs[0])
     assert result.ok, result.problems
     assert result.records == 48
+
+
+def test_appending_behind_a_truncation_is_refused(log: AuditLog) -> None:
+    """Records chained after a gap would look intact: the log stops instead (until someone
+    looks), rather than moving its head past what was deleted."""
+    fill(log, 3)
+    with transaction(log.sessions) as session:
+        session.execute(delete(AuditRecordRow).where(AuditRecordRow.seq == 3))
+    with pytest.raises(AuditIntegrityError, match="records were deleted"):
+        log.append(make_record("after-the-gap"))
+    assert find(log, "after-the-gap") is None

@@ -87,10 +87,13 @@ def test_import_reports_each_bad_row_and_field_then_writes_nothing(tmp_path: Pat
 
 @pytest.mark.usefixtures("cli_env")
 def test_token_create_needs_a_subject_for_people_roles() -> None:
-    result = runner.invoke(app, ["token", "create", "--role", "lead"])
-    assert result.exit_code != 0 and "--subject" in result.output
-    made = runner.invoke(app, ["token", "create", "--role", "hr", "--label", "audit team"])
-    assert made.exit_code == 0 and len(made.output.strip()) >= 24
+    for role in ("lead", "employee", "hr"):  # what a person's token does is logged as theirs
+        result = runner.invoke(app, ["token", "create", "--role", role])
+        assert result.exit_code != 0 and "--subject" in result.output
+    made = runner.invoke(app, ["token", "create", "--role", "admin", "--label", "ops robot"])
+    assert made.exit_code == 0 and len(made.output.strip().splitlines()[0]) >= 24
+    wrong = runner.invoke(app, ["token", "create", "--role", "admin", "--scope", "root"])
+    assert wrong.exit_code != 0 and "unknown scope" in wrong.output
 
 
 @pytest.mark.usefixtures("cli_env")

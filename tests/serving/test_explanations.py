@@ -262,3 +262,20 @@ def test_a_zero_reads_as_a_plain_statement_not_as_zero_of_something() -> None:
     ]
     [theirs] = explain_rows(contributions, values, [details], audience=LEAD)
     assert theirs["reasons"][0]["text"] == "Level is within the range asked"
+
+
+def test_a_mentorship_feature_is_never_a_reason_about_a_gig() -> None:
+    contributions = np.zeros((1, len(FEATURE_NAMES) + 1))
+    values = np.zeros((1, len(FEATURE_NAMES)), dtype=np.float32)
+    contributions[0, FEATURE_NAMES.index("mentor_level_gap")] = 0.4
+    contributions[0, FEATURE_NAMES.index("required_coverage")] = 0.1
+    details = {"matched": 1, "required": 1, "matched_names": "", "missing_count": 0}
+    details |= {"missing_names": "", "preferred_matched": 0, "preferred": 0, "hours": 4.0}
+    details |= {"availability": 6.0, "location_text": "", "applications": 0}
+    for kind, spoken in (("gig", False), ("mentorship", True)):
+        for audience in (EMPLOYEE, LEAD):
+            [shown] = explain_rows(
+                contributions, values, [{**details, "kind": kind}], audience=audience
+            )
+            features = [r["feature"] for r in shown["reasons"]]
+            assert ("mentor_level_gap" in features) is spoken, (kind, audience, features)

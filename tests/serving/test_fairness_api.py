@@ -7,11 +7,13 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import delete
 
 from data.demo import generate_company
 from data.importing.demo import store_demo_company
 from data.schemas import Role
 from data.storage.engine import transaction
+from data.storage.tables import AuditRecordRow
 from data.taxonomy.packaged import load_packaged_taxonomy
 from serving.state import ServiceState
 from tests.conftest import TODAY
@@ -263,3 +265,27 @@ def test_a_reused_request_id_cannot_hide_an_earlier_ranking(
     ).json()
     assert later["caller_role"] == "admin"
     assert client.get("/api/v1/audits/verify", headers=company["hr"]).json()["ok"] is True
+
+
+def test_a_damaged_audit_log_stops_serving_rankings(
+    client: TestClient, state: ServiceState, company: dict[str, Any]
+) -> None:
+    first = candidates(client, company)
+    candidates(client, company)
+    with transaction(state.sessions) as session:
+        session.execute(delete(AuditRecordRow).where(AuditRecordRow.seq == 2))
+    refused = client.get(
+        f"/api/v1/opportunities/{company['gig']}/candidates", headers=company["lead"]
+    )
+    assert refused.status_code == 503 and refused.json()["error"] == "audit_log_damaged"
+    assert first["items"]  # served before the damage, and logged
+
+
+def test_a_reused_request_id_is_answered_under_the_id_it_was_filed_as(
+    client: TestClient, company: dict[str, Any]
+) -> None:
+    url = f"/api/v1/opportunities/{company['gig']}/candidates?limit=3"
+    client.get(url, headers={**company["lead"], "X-Request-ID": "twice"})
+    again = client.get(url, headers={**company["lead"], "X-Request-ID": "twice"})
+    assert again.json()["request_id"].startswith("twice~")
+    assert again.headers["x-request-id"] == again.json()["request_id"]

@@ -50,7 +50,6 @@ if TYPE_CHECKING:
     from schemathesis import APIOperation, Case, HookContext, Response
 
 
-
 # Fixed by default: the same requests on every run. A longer hunt (nightly, or after touching
 # validation) sets e.g. TALENT_FUZZ_EXAMPLES=300 TALENT_FUZZ_SEED=7.
 SEED = int(os.environ.get("TALENT_FUZZ_SEED", "20261101"))

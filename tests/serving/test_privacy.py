@@ -202,3 +202,64 @@ def test_lead_reasons_carry_no_amounts(
     assert all(
         "score" not in item and "similarity" not in item["explanation"] for item in body["items"]
     )
+
+
+def test_a_lead_cannot_probe_for_text_someone_else_typed(
+    client: TestClient, state: ServiceState, admin_headers: dict[str, str]
+) -> None:
+    seed(client, admin_headers)
+    data, lead = token_for(state, Role.EMPLOYEE, "DATA"), token_for(state, Role.LEAD, "LEAD")
+    profile = client.get("/api/v1/employees/DATA", headers=data).json()
+    profile["skills"].append({"name": PERSON, "level": 3})
+    saved = client.put("/api/v1/employees/DATA", json=profile, headers=data).json()
+    [typed] = [s["skill_id"] for s in saved["skills"] if s["name"] == PERSON]
+
+    # Typing the same text into a posting makes the lead's own skill, not a link to Dana's.
+    probe = make_opportunity(
+        "GIG-PROBE", owner="LEAD", required_skills=[{"name": PERSON, "level": 1}]
+    )
+    posted = client.post("/api/v1/opportunities", json=probe, headers=lead)
+    assert posted.status_code == 201, posted.text
+    [theirs] = [s["skill_id"] for s in posted.json()["required_skills"]]
+    assert theirs != typed
+    listed = client.get("/api/v1/opportunities/GIG-PROBE/candidates", headers=lead).json()
+    matched = [m["name"] for i in listed["items"] for m in i["explanation"]["matched_skills"]]
+    assert PERSON not in matched  # nobody holds the lead's text, whoever typed it too
+    # Naming Dana's skill by its id answers exactly as for an id that does not exist.
+    by_id = make_opportunity(
+        "GIG-PROBE2", owner="LEAD", required_skills=[{"skill_id": typed, "level": 1}]
+    )
+    never = make_opportunity(
+        "GIG-PROBE3", owner="LEAD", required_skills=[{"skill_id": "custom:never-typed", "level": 1}]
+    )
+    answers = [client.post("/api/v1/opportunities", json=o, headers=lead) for o in (by_id, never)]
+    assert [a.status_code for a in answers] == [422, 422]
+    assert answers[0].json()["detail"] == answers[1].json()["detail"]
+
+
+def test_renaming_an_approved_skill_takes_the_old_name_out_of_suggestions(
+    client: TestClient, state: ServiceState, admin_headers: dict[str, str]
+) -> None:
+    seed(client, admin_headers)
+    dana, wes = (token_for(state, Role.EMPLOYEE, e) for e in ("DATA", "WEB"))
+    hr = token_for(state, Role.HR, "SHY")
+    typed = "Mia Rossi mia.rossi@corp.example"
+    profile = client.get("/api/v1/employees/DATA", headers=dana).json()
+    profile["skills"].append({"name": typed, "level": 2})
+    assert client.put("/api/v1/employees/DATA", json=profile, headers=dana).status_code == 200
+    [waiting] = client.get("/api/v1/skills/review", headers=hr).json()["items"]
+
+    def review(skill_id: str, **body: str) -> dict:
+        body = {"reason": "reviewed by HR", **body}
+        response = client.post(f"/api/v1/skills/{skill_id}/review", json=body, headers=hr)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    review(waiting["skill_id"], decision="approve")  # published as typed, by mistake
+    assert typed in _normalized(client, wes, typed)
+    renamed = review(waiting["skill_id"], decision="approve", label="stakeholder liaison")
+    assert renamed["published_as"] != waiting["skill_id"]
+    assert typed not in _normalized(client, wes, typed)
+    assert "stakeholder liaison" in _normalized(client, wes, "stakeholder liaison")
+    held = client.get("/api/v1/employees/DATA", headers=dana).json()["skills"]
+    assert "stakeholder liaison" in [s["name"] for s in held] and typed not in str(held)

@@ -195,3 +195,25 @@ def test_a_token_stored_before_keyed_digests_works_once_then_is_re_keyed(
         row = session.get(ApiTokenRow, hashlib.sha256(legacy.encode()).hexdigest())
         assert row is None  # no plain digest left in the database
     assert client.get("/api/v1/me", headers=bearer(legacy)).status_code == 200
+
+
+def test_one_record_reports_its_own_fields_without_a_bulk_index(
+    client: TestClient, state: ServiceState, admin_headers: dict[str, str]
+) -> None:
+    seed(client, admin_headers)
+    dana = token_for(state, Role.EMPLOYEE, "DATA")
+    bad = client.patch(
+        "/api/v1/employees/DATA",
+        json={"skills": [{"skill_id": "custom:nope", "level": 2}]},
+        headers=dana,
+    )
+    assert bad.status_code == 422
+    [problem] = bad.json()["detail"]
+    assert problem["loc"] == ["body", "skills", 0, "skill_id"] and "index" not in problem
+    own = client.patch(
+        "/api/v1/employees/DATA", json={"manager_external_id": "DATA"}, headers=admin_headers
+    )
+    assert own.status_code == 422 and own.json()["detail"][0]["field"] == "manager_external_id"
+    path = client.put("/api/v1/employees/DATA/skills/custom:nope", json={"level": 3}, headers=dana)
+    assert path.status_code == 422
+    assert path.json()["detail"][0]["loc"] == ["path", "skill_id"]
