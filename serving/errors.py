@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -157,6 +158,16 @@ def _path(field: str) -> list[str | int]:
     ]
 
 
+def _methods_for(app: FastAPI, path: str) -> list[str]:
+    """The methods the OpenAPI document lists for every path template matching `path`."""
+    methods: set[str] = set()
+    for template, operations in app.openapi()["paths"].items():
+        pattern = "^" + re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template)) + "$"
+        if re.match(pattern, path):
+            methods |= {m.upper() for m in operations}
+    return sorted(methods)
+
+
 def envelope_body(error: str, detail: Any, request_id: str | None) -> dict[str, Any]:
     return {"error": error, "detail": detail, "request_id": request_id}
 
@@ -179,7 +190,10 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         error = HTTP_ERRORS.get(exc.status_code, "http_error")
-        return _envelope(request, exc.status_code, error, exc.detail, dict(exc.headers or {}))
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:  # Starlette names only the first route matching the path
+            headers["Allow"] = ", ".join(_methods_for(app, request.url.path))
+        return _envelope(request, exc.status_code, error, exc.detail, headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:

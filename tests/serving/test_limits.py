@@ -161,3 +161,11 @@ def test_files_holding_people_are_private_to_the_service_user(
     assert mode(keys) == 0o700 and mode(keys / "token.key") == 0o600
     # The demo's tokens are written in clear only in its own file, never in the database.
     assert b"demo-employee-token" not in (var / "talent.db").read_bytes()
+
+
+def test_a_wrong_method_names_every_method_the_path_takes(
+    client: TestClient, admin_headers: dict[str, str]
+) -> None:
+    wrong = client.delete("/api/v1/employees/E1", headers=admin_headers)
+    _envelope(wrong, 405, "method_not_allowed")
+    assert {m.strip() for m in wrong.headers["allow"].split(",")} >= {"GET", "PUT", "PATCH"}
