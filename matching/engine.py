@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from data.schemas import InteractionType, OpportunityKind, OpportunityStatus
-from data.storage.tables import EmployeeRow, InteractionRow, OpportunityRow
+from data.storage.matchable import batches, mask_events, row_ids, rows_of, stamps
+from data.storage.tables import EmployeeRow, OpportunityRow
 from features.composition import compose_employees, compose_opportunities
 from matching.eligibility import (
     MaskReport,
@@ -114,10 +114,10 @@ class MatchEngine:
         self.cache.save()
 
     def _load_all(self, session: Session, batch: int) -> None:
-        for rows in _batches(session, EmployeeRow, batch):
+        for rows in batches(session, EmployeeRow, batch):
             self.refresh_employees(map(employee_record, rows), index=False)
             self._stamp(EmployeeRow.__tablename__, rows)
-        for rows in _batches(session, OpportunityRow, batch):
+        for rows in batches(session, OpportunityRow, batch):
             self.refresh_opportunities(map(opportunity_record, rows), index=False)
             self._stamp(OpportunityRow.__tablename__, rows)
         self.rebuild_indexes()
@@ -129,16 +129,15 @@ class MatchEngine:
             (EmployeeRow, self.employees.position_of, self.refresh_employee_rows),
             (OpportunityRow, self._kind_of, self.refresh_opportunity_rows),
         ):
-            stamps = session.execute(select(table.id, table.updated_at)).all()
+            stamped = stamps(session, table)
             stale = [
                 row_id
-                for row_id, at in stamps
+                for row_id, at in stamped
                 if row_id not in pool_rows or _naive_utc(at) >= margin
             ]
             for start in range(0, len(stale), batch):
-                chunk = stale[start : start + batch]
-                refresh(session.scalars(select(table).where(table.id.in_(chunk))).all())
-            gone = set(pool_rows) - {row_id for row_id, _ in stamps}
+                refresh(rows_of(session, table, stale[start : start + batch]))
+            gone = set(pool_rows) - {row_id for row_id, _ in stamped}
             if table is EmployeeRow:
                 self.remove_employees(list(gone))
             else:
@@ -146,24 +145,11 @@ class MatchEngine:
 
     def _load_interactions(self, session: Session, *, after_id: int = 0) -> int:
         """Apply the logged events the masks use (after `after_id`); returns how many."""
-        query = (
-            select(
-                InteractionRow.id,
-                InteractionRow.employee_external_id,
-                InteractionRow.opportunity_external_id,
-                InteractionRow.type,
-            )
-            .where(
-                InteractionRow.id > after_id,
-                InteractionRow.type.in_([*EXCLUDING_EVENTS, InteractionType.ACCEPT.value]),
-            )
-            .order_by(InteractionRow.id)
-        )
-        events = session.execute(query).all()
+        events = mask_events(session, after_id=after_id)
         if not events:
             return 0
-        opportunity_rows = _row_ids(session, OpportunityRow, {e[2] for e in events})
-        employee_rows = _row_ids(session, EmployeeRow, {e[1] for e in events})
+        opportunity_rows = row_ids(session, OpportunityRow, [e[2] for e in events])
+        employee_rows = row_ids(session, EmployeeRow, [e[1] for e in events])
         with self._lock:
             for event_id, employee, opportunity, kind in events:
                 e, o = employee_rows.get(employee), opportunity_rows.get(opportunity)
@@ -210,17 +196,12 @@ class MatchEngine:
             (EmployeeRow, self.refresh_employee_rows),
             (OpportunityRow, self.refresh_opportunity_rows),
         ):
-            stamps = session.execute(
-                select(table.id, table.updated_at).where(table.updated_at >= since)
-            ).all()
             stale = [
                 row_id
-                for row_id, at in stamps
+                for row_id, at in stamps(session, table, since=since)
                 if self._stamps.get((table.__tablename__, row_id)) != _naive_utc(at)
             ]
-            for start in range(0, len(stale), 900):
-                chunk = stale[start : start + 900]
-                refresh(session.scalars(select(table).where(table.id.in_(chunk))).all())
+            refresh(rows_of(session, table, stale))
             applied += len(stale)
         return applied
 
@@ -449,29 +430,6 @@ def _hits(pool: EmployeePool | OpportunityPool, found: np.ndarray, scores: np.nd
         Hit(int(pool.row_ids[p]), pool.external_ids[p], float(s))
         for p, s in zip(found.tolist(), scores.tolist(), strict=True)
     ]
-
-
-def _batches(session: Session, table: type, size: int) -> Iterable[list]:
-    last = 0
-    while True:
-        rows = list(
-            session.scalars(select(table).where(table.id > last).order_by(table.id).limit(size))
-        )
-        if not rows:
-            return
-        yield rows
-        last = rows[-1].id
-
-
-def _row_ids(session: Session, table: type, external_ids: set[str]) -> dict[str, int]:
-    ids = sorted(external_ids)
-    found: dict[str, int] = {}
-    for start in range(0, len(ids), 900):  # stay under SQLite's bound-parameter limit
-        query = select(table.external_id, table.id).where(
-            table.external_id.in_(ids[start : start + 900])
-        )
-        found.update((external_id, row_id) for external_id, row_id in session.execute(query))
-    return found
 
 
 def _naive_utc(value: dt.datetime) -> dt.datetime:

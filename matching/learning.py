@@ -17,18 +17,15 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from data.schemas import OpportunityKind, OpportunityStatus
+from data.schemas import OpportunityKind
 from data.storage.courses import CourseStep, course_steps
-from data.storage.tables import OpportunityRow, OpportunitySkillRow
+from data.storage.opportunities import openings_on_skills
 
 MAX_LEVEL = 5
 # Roles are not a way to learn a skill: they are the job itself.
 ON_THE_JOB_KINDS = (OpportunityKind.GIG.value, OpportunityKind.MENTORSHIP.value)
-# SQLite refuses statements with more than 999 bound parameters.
-_CHUNK = 900
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,8 +80,15 @@ def learning_for(
     for step in course_steps(session, skill_ids):
         steps[step.skill_id].append(step)
     openings: dict[str, list[_Opening]] = defaultdict(list)
-    for opening in _openings(session, skill_ids, employee_external_id, exclude_opportunities):
-        openings[opening.skill_id].append(opening)
+    found = openings_on_skills(
+        session,
+        skill_ids,
+        kinds=ON_THE_JOB_KINDS,
+        not_owned_by=employee_external_id,
+        excluding=exclude_opportunities,
+    )
+    for row in found:
+        openings[row[0]].append(_Opening(*row))
 
     items: list[dict[str, Any]] = []
     for gap in open_gaps:
@@ -142,35 +146,3 @@ def _openings_for(gap: SkillGap, openings: list[_Opening], per_gap: int) -> list
     stretch = gap.level_held + 1
     ranked = sorted(openings, key=lambda o: (abs(o.level - stretch), o.external_id))
     return ranked[:per_gap]
-
-
-def _openings(
-    session: Session,
-    skill_ids: Sequence[str],
-    employee_external_id: str,
-    exclude_opportunities: Collection[str],
-) -> list[_Opening]:
-    """Open gigs and mentorships on these skills that the employee does not own."""
-    found: list[_Opening] = []
-    for start in range(0, len(skill_ids), _CHUNK):
-        query = (
-            select(
-                OpportunitySkillRow.skill_id,
-                OpportunitySkillRow.level,
-                OpportunityRow.kind,
-                OpportunityRow.external_id,
-                OpportunityRow.title,
-                OpportunityRow.hours_per_week,
-            )
-            .join(OpportunityRow, OpportunityRow.id == OpportunitySkillRow.opportunity_id)
-            .where(
-                OpportunitySkillRow.skill_id.in_(skill_ids[start : start + _CHUNK]),
-                OpportunityRow.kind.in_(ON_THE_JOB_KINDS),
-                OpportunityRow.status == OpportunityStatus.OPEN.value,
-                OpportunityRow.owner_external_id != employee_external_id,
-            )
-        )
-        if exclude_opportunities:
-            query = query.where(OpportunityRow.external_id.not_in(list(exclude_opportunities)))
-        found.extend(_Opening(*row) for row in session.execute(query))
-    return found

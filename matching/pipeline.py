@@ -18,12 +18,11 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
-from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from data.schemas import InteractionType
-from data.storage.employees import rows_by_external_id
-from data.storage.tables import EmployeeRow, InteractionRow, OpportunityRow
+from data.storage.interactions import history_events
+from data.storage.queries import rows_by_external_id, rows_by_id
+from data.storage.tables import EmployeeRow, OpportunityRow
 from features.inputs import opportunity_inputs_from_row, person_inputs_from_row
 from features.registry import FEATURE_NAMES
 from features.store import FeatureStore, epoch_seconds
@@ -31,7 +30,6 @@ from matching.eligibility import MaskReport
 from matching.engine import MatchEngine, Retrieval
 
 RETRIEVE_DEPTH = 200
-PERSON_HISTORY = (InteractionType.ACCEPT.value, InteractionType.COMPLETE.value)
 
 
 class Scorer(Protocol):
@@ -85,10 +83,7 @@ def score_matches(
     retrieval = matcher.matches_for_employee(employee.id, kind=kind, limit=RETRIEVE_DEPTH)
     if not retrieval.hits:
         return _empty(retrieval.report)
-    ids = [h.row_id for h in retrieval.hits]
-    rows = {
-        r.id: r for r in session.scalars(select(OpportunityRow).where(OpportunityRow.id.in_(ids)))
-    }
+    rows = rows_by_id(session, OpportunityRow, [h.row_id for h in retrieval.hits])
     # A row deleted by another process may still be indexed here: skip it, do not fail.
     retrieval = _present(retrieval, rows)
     opportunities = [rows[h.row_id] for h in retrieval.hits]
@@ -117,8 +112,7 @@ def score_candidates(
     retrieval = matcher.candidates_for_opportunity(opportunity.id, limit=RETRIEVE_DEPTH)
     if not retrieval.hits:
         return _empty(retrieval.report)
-    ids = [h.row_id for h in retrieval.hits]
-    rows = {r.id: r for r in session.scalars(select(EmployeeRow).where(EmployeeRow.id.in_(ids)))}
+    rows = rows_by_id(session, EmployeeRow, [h.row_id for h in retrieval.hits])
     retrieval = _present(retrieval, rows)
     candidates = [rows[h.row_id] for h in retrieval.hits]
     owner = employees_by_external_id(
@@ -154,7 +148,7 @@ def _empty(report: MaskReport) -> Scored:
 
 def employees_by_external_id(session: Session, external_ids: set[str]) -> list[EmployeeRow]:
     """Rows of these employees (in a stable order; unknown ids are left out)."""
-    return list(rows_by_external_id(session, sorted(external_ids)).values())
+    return list(rows_by_external_id(session, EmployeeRow, sorted(external_ids)).values())
 
 
 def as_of_seconds(now: dt.datetime) -> int:
@@ -174,33 +168,12 @@ def _feature_store(
         [opportunity_inputs_from_row(o) for o in opportunities],
         embed=matcher.cache.vectors,
         skill_labels=labels.__getitem__,
-        events=history_events(session, people, opportunities),
+        events=history_events(
+            session,
+            people=[p.external_id for p in people],
+            opportunities=[o.external_id for o in opportunities],
+        ),
         reference_date=now.date(),
         person_vectors=matcher.employee_vectors([p.id for p in people]),
         opportunity_vectors=matcher.opportunity_vectors([o.id for o in opportunities]),
     )
-
-
-def history_events(
-    session: Session, people: Sequence[EmployeeRow], opportunities: Sequence[OpportunityRow]
-) -> list[object]:
-    """The log rows the history features count: people's acceptances and completions, and
-    applications to the opportunities (columns only; no ORM objects)."""
-    query = select(
-        InteractionRow.employee_external_id,
-        InteractionRow.opportunity_external_id,
-        InteractionRow.type,
-        InteractionRow.occurred_at,
-    ).where(
-        or_(
-            and_(
-                InteractionRow.type.in_(PERSON_HISTORY),
-                InteractionRow.employee_external_id.in_([p.external_id for p in people]),
-            ),
-            and_(
-                InteractionRow.type == InteractionType.APPLY.value,
-                InteractionRow.opportunity_external_id.in_([o.external_id for o in opportunities]),
-            ),
-        )
-    )
-    return list(session.execute(query))

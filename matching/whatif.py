@@ -16,17 +16,12 @@ from typing import Any
 import numpy as np
 from sqlalchemy.orm import Session
 
+from data.storage.interactions import history_events
 from data.storage.tables import EmployeeRow, OpportunityRow
 from features.inputs import PersonInputs, opportunity_inputs_from_row, person_inputs_from_row
 from features.store import FeatureStore
 from matching.engine import MatchEngine
-from matching.pipeline import (
-    Scored,
-    Scorer,
-    as_of_seconds,
-    employees_by_external_id,
-    history_events,
-)
+from matching.pipeline import Scored, Scorer, as_of_seconds, employees_by_external_id
 
 MAX_LEVEL = 5
 
@@ -80,7 +75,11 @@ def what_if(
     labels = {
         s.skill_id: s.skill.label for row in (*people_rows, *scored.items) for s in row.skills
     }
-    events = history_events(session, people_rows, scored.items)
+    events = history_events(
+        session,
+        people=[p.external_id for p in people_rows],
+        opportunities=[o.external_id for o in scored.items],
+    )
     others = [person_inputs_from_row(p) for p in owners]
     opportunity_vectors = matcher.opportunity_vectors([o.id for o in scored.items])
     results = []

@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from typing import Any, TypeVar
 
 from pydantic import ValidationError
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from data.importing.errors import ImportRejected, RowError, errors_from_validation
@@ -16,13 +15,13 @@ from data.schemas import EmployeeIn, OpportunityIn, SkillRef
 from data.storage.employees import (
     UpsertCounts,
     email_owners,
-    rows_by_external_id,
+    existing_external_ids,
     upsert_employees,
 )
-from data.storage.opportunities import rows_by_external_id as opportunity_rows
 from data.storage.opportunities import upsert_opportunities
+from data.storage.queries import rows_by_external_id
 from data.storage.skills import existing_skill_ids, upsert_skills
-from data.storage.tables import EmployeeRow
+from data.storage.tables import EmployeeRow, OpportunityRow
 
 ContractT = TypeVar("ContractT", EmployeeIn, OpportunityIn)
 
@@ -45,7 +44,7 @@ def import_employees(
             continue
         seen[employee.external_id] = row
         employees.append((row, employee))
-    stored = rows_by_external_id(session, [e.external_id for _, e in employees])
+    stored = rows_by_external_id(session, EmployeeRow, [e.external_id for _, e in employees])
     resolver.prepare(
         session,
         [ref for _, e in employees for ref in e.skills],
@@ -101,7 +100,9 @@ def import_opportunities(
             continue
         seen[opportunity.external_id] = row
         opportunities.append((row, opportunity))
-    stored_opportunities = opportunity_rows(session, [o.external_id for _, o in opportunities])
+    stored_opportunities = rows_by_external_id(
+        session, OpportunityRow, [o.external_id for _, o in opportunities]
+    )
     resolver.prepare(
         session,
         [r for _, o in opportunities for r in (*o.required_skills, *o.preferred_skills)],
@@ -118,7 +119,9 @@ def import_opportunities(
         for index, skill in enumerate(opportunity.preferred_skills):
             if skill.skill_id in required:
                 errors.append(RowError(row, f"preferred_skills.{index}", "also listed as required"))
-    known_owners = _existing_employee_ids(session, {o.owner_external_id for _, o in opportunities})
+    known_owners = existing_external_ids(
+        session, sorted({o.owner_external_id for _, o in opportunities})
+    )
     for row, opportunity in opportunities:
         if opportunity.owner_external_id not in known_owners:
             errors.append(RowError(row, "owner_external_id", "unknown employee"))
@@ -154,14 +157,3 @@ def _store_missing_skills(
             skill = resolver.taxonomy.skills.get(skill_id) or resolver.new_skills[skill_id]
             missing.append(skill)
     upsert_skills(session, missing, created_by=resolver.created_by)
-
-
-def _existing_employee_ids(session: Session, external_ids: set[str]) -> set[str]:
-    ids = sorted(external_ids)
-    found: set[str] = set()
-    for start in range(0, len(ids), 900):
-        query = select(EmployeeRow.external_id).where(
-            EmployeeRow.external_id.in_(ids[start : start + 900])
-        )
-        found.update(session.scalars(query))
-    return found

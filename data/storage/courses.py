@@ -12,10 +12,8 @@ from sqlalchemy.orm import Session
 
 from data.schemas import CourseIn
 from data.storage.employees import UpsertCounts
+from data.storage.queries import rows_by_external_id, rows_in
 from data.storage.tables import CourseRow, CourseSkillRow
-
-# SQLite refuses statements with more than 999 bound parameters.
-_CHUNK = 900
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,18 +28,9 @@ class CourseStep:
     hours: float
 
 
-def rows_by_external_id(session: Session, external_ids: Sequence[str]) -> dict[str, CourseRow]:
-    found: dict[str, CourseRow] = {}
-    for start in range(0, len(external_ids), _CHUNK):
-        chunk = list(external_ids[start : start + _CHUNK])
-        for row in session.scalars(select(CourseRow).where(CourseRow.external_id.in_(chunk))):
-            found[row.external_id] = row
-    return found
-
-
 def upsert_courses(session: Session, courses: Sequence[CourseIn]) -> UpsertCounts:
     """Create or replace courses; every skill they teach must already be in the skills table."""
-    existing = rows_by_external_id(session, [c.external_id for c in courses])
+    existing = rows_by_external_id(session, CourseRow, [c.external_id for c in courses])
     created = 0
     for course in courses:
         row = existing.get(course.external_id)
@@ -124,20 +113,13 @@ def course_steps(session: Session, skill_ids: Sequence[str]) -> list[CourseStep]
     Only the courses teaching the asked skills come back, never the whole catalog, so the cost
     follows the number of gaps rather than the size of the catalog.
     """
-    distinct = sorted(set(skill_ids))
-    steps: list[CourseStep] = []
-    for start in range(0, len(distinct), _CHUNK):
-        query = (
-            select(
-                CourseSkillRow.skill_id,
-                CourseSkillRow.level_from,
-                CourseSkillRow.level_to,
-                CourseRow.external_id,
-                CourseRow.title,
-                CourseRow.hours,
-            )
-            .join(CourseRow, CourseRow.id == CourseSkillRow.course_id)
-            .where(CourseSkillRow.skill_id.in_(distinct[start : start + _CHUNK]))
-        )
-        steps.extend(CourseStep(*row) for row in session.execute(query))
-    return steps
+    query = select(
+        CourseSkillRow.skill_id,
+        CourseSkillRow.level_from,
+        CourseSkillRow.level_to,
+        CourseRow.external_id,
+        CourseRow.title,
+        CourseRow.hours,
+    ).join(CourseRow, CourseRow.id == CourseSkillRow.course_id)
+    rows = rows_in(session, query, CourseSkillRow.skill_id, sorted(set(skill_ids)))
+    return [CourseStep(*row) for row in rows]

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from data.schemas import EmployeeIn
+from data.storage.queries import rows_by_external_id, rows_in, scalars_in
 from data.storage.tables import DemographicsRow, EmployeeRow, EmployeeSkillRow
 
 
@@ -19,22 +20,13 @@ class UpsertCounts:
     updated: int
 
 
-def rows_by_external_id(session: Session, external_ids: Sequence[str]) -> dict[str, EmployeeRow]:
-    found: dict[str, EmployeeRow] = {}
-    for start in range(0, len(external_ids), 900):  # stay under SQLite's bound-parameter limit
-        chunk = list(external_ids[start : start + 900])
-        for row in session.scalars(select(EmployeeRow).where(EmployeeRow.external_id.in_(chunk))):
-            found[row.external_id] = row
-    return found
-
-
 def upsert_employees(session: Session, employees: Sequence[EmployeeIn]) -> UpsertCounts:
     """Create or replace profiles. Every skill must carry a resolved `skill_id`.
 
     Demographics are replaced only when given: a profile edited through the API (which never
     returns demographics) must not erase what the person self-reported.
     """
-    existing = rows_by_external_id(session, [e.external_id for e in employees])
+    existing = rows_by_external_id(session, EmployeeRow, [e.external_id for e in employees])
     # People may swap addresses within one batch: free the addresses that change first, or
     # the unique index would see two holders for a moment.
     moving = [
@@ -109,14 +101,9 @@ def _apply_demographics(session: Session, employee_id: int, employee: EmployeeIn
 
 def email_owners(session: Session, addresses: Sequence[str]) -> dict[str, str]:
     """Casefolded e-mail address -> the external id of the person who has it."""
-    found: dict[str, str] = {}
-    for start in range(0, len(addresses), 900):  # stay under SQLite's bound-parameter limit
-        chunk = [a.casefold() for a in addresses[start : start + 900]]
-        query = select(EmployeeRow.email_key, EmployeeRow.external_id).where(
-            EmployeeRow.email_key.in_(chunk)
-        )
-        found.update((key, owner) for key, owner in session.execute(query))
-    return found
+    query = select(EmployeeRow.email_key, EmployeeRow.external_id)
+    keys = [a.casefold() for a in addresses]
+    return {key: owner for key, owner in rows_in(session, query, EmployeeRow.email_key, keys)}
 
 
 def get_employee(session: Session, external_id: str) -> EmployeeRow | None:
@@ -150,3 +137,8 @@ def employee_profile(row: EmployeeRow) -> dict[str, Any]:
         "availability_hours_per_week": row.availability_hours_per_week,
         "open_to": list(row.open_to),
     }
+
+
+def existing_external_ids(session: Session, external_ids: Sequence[str]) -> set[str]:
+    query = select(EmployeeRow.external_id)
+    return set(scalars_in(session, query, EmployeeRow.external_id, external_ids))

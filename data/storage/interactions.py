@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import and_, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from data.schemas import InteractionIn, InteractionType, OpportunityStatus
@@ -95,3 +96,33 @@ def applicants(
         .order_by(InteractionRow.occurred_at, EmployeeRow.id)
     )
     return [(row, at) for row, at in session.execute(query).all()]
+
+
+# The events the history features count: a person's acceptances and completions, and the
+# applications an opportunity received.
+PERSON_HISTORY = (InteractionType.ACCEPT.value, InteractionType.COMPLETE.value)
+
+
+def history_events(
+    session: Session, *, people: Sequence[str], opportunities: Sequence[str]
+) -> list[Any]:
+    """(employee, opportunity, type, occurred_at) rows the history features count, for these
+    people and opportunities (columns only; no ORM objects)."""
+    query = select(
+        InteractionRow.employee_external_id,
+        InteractionRow.opportunity_external_id,
+        InteractionRow.type,
+        InteractionRow.occurred_at,
+    ).where(
+        or_(
+            and_(
+                InteractionRow.type.in_(PERSON_HISTORY),
+                InteractionRow.employee_external_id.in_(list(people)),
+            ),
+            and_(
+                InteractionRow.type == InteractionType.APPLY.value,
+                InteractionRow.opportunity_external_id.in_(list(opportunities)),
+            ),
+        )
+    )
+    return list(session.execute(query))

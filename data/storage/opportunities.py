@@ -2,30 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from data.schemas import OpportunityIn
+from data.schemas import OpportunityIn, OpportunityStatus
 from data.storage.employees import UpsertCounts
+from data.storage.queries import rows_by_external_id, rows_in
 from data.storage.tables import OpportunityRow, OpportunitySkillRow
-
-
-def rows_by_external_id(session: Session, external_ids: Sequence[str]) -> dict[str, OpportunityRow]:
-    found: dict[str, OpportunityRow] = {}
-    for start in range(0, len(external_ids), 900):  # stay under SQLite's bound-parameter limit
-        chunk = list(external_ids[start : start + 900])
-        query = select(OpportunityRow).where(OpportunityRow.external_id.in_(chunk))
-        for row in session.scalars(query):
-            found[row.external_id] = row
-    return found
 
 
 def upsert_opportunities(session: Session, opportunities: Sequence[OpportunityIn]) -> UpsertCounts:
     """Create or replace opportunities. Every skill must carry a resolved `skill_id`."""
-    existing = rows_by_external_id(session, [o.external_id for o in opportunities])
+    existing = rows_by_external_id(session, OpportunityRow, [o.external_id for o in opportunities])
     created = 0
     for opportunity in opportunities:
         row = existing.get(opportunity.external_id)
@@ -122,3 +113,35 @@ def opportunity_document(row: OpportunityRow) -> dict[str, Any]:
         "seats": row.seats,
         "status": row.status,
     }
+
+
+def openings_on_skills(
+    session: Session,
+    skill_ids: Sequence[str],
+    *,
+    kinds: Sequence[str],
+    not_owned_by: str,
+    excluding: Collection[str] = (),
+) -> list[Any]:
+    """(skill id, level, kind, external id, title, hours) of the open opportunities of these
+    kinds that list one of the skills (required or preferred), but for those `not_owned_by`
+    owns and those `excluding` names."""
+    query = (
+        select(
+            OpportunitySkillRow.skill_id,
+            OpportunitySkillRow.level,
+            OpportunityRow.kind,
+            OpportunityRow.external_id,
+            OpportunityRow.title,
+            OpportunityRow.hours_per_week,
+        )
+        .join(OpportunityRow, OpportunityRow.id == OpportunitySkillRow.opportunity_id)
+        .where(
+            OpportunityRow.kind.in_(list(kinds)),
+            OpportunityRow.status == OpportunityStatus.OPEN.value,
+            OpportunityRow.owner_external_id != not_owned_by,
+        )
+    )
+    if excluding:
+        query = query.where(OpportunityRow.external_id.not_in(list(excluding)))
+    return rows_in(session, query, OpportunitySkillRow.skill_id, skill_ids)

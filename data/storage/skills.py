@@ -8,6 +8,7 @@ from collections.abc import Container, Iterable
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from data.storage.queries import chunked, rows_by_key, rows_in, scalars_in
 from data.storage.tables import (
     CourseSkillRow,
     EmployeeRow,
@@ -47,11 +48,7 @@ def upsert_skills(
 
 
 def skill_rows(session: Session, skill_ids: list[str]) -> dict[str, SkillRow]:
-    found: dict[str, SkillRow] = {}
-    for start in range(0, len(skill_ids), 900):  # stay under SQLite's bound-parameter limit
-        query = select(SkillRow).where(SkillRow.skill_id.in_(skill_ids[start : start + 900]))
-        found.update((row.skill_id, row) for row in session.scalars(query))
-    return found
+    return rows_by_key(session, SkillRow, SkillRow.skill_id, skill_ids)
 
 
 def stored_skills(session: Session, skill_ids: list[str]) -> dict[str, TaxonomySkill]:
@@ -60,13 +57,7 @@ def stored_skills(session: Session, skill_ids: list[str]) -> dict[str, TaxonomyS
 
 
 def existing_skill_ids(session: Session, skill_ids: list[str]) -> set[str]:
-    found: set[str] = set()
-    for start in range(0, len(skill_ids), 900):  # stay under SQLite's bound-parameter limit
-        query = select(SkillRow.skill_id).where(
-            SkillRow.skill_id.in_(skill_ids[start : start + 900])
-        )
-        found.update(session.scalars(query))
-    return found
+    return set(scalars_in(session, select(SkillRow.skill_id), SkillRow.skill_id, skill_ids))
 
 
 def load_taxonomy(
@@ -144,15 +135,9 @@ def skill_uses(session: Session, skill_ids: list[str]) -> dict[str, dict[str, in
     """How many profiles and opportunities hold each skill."""
     uses = {s: {"profiles": 0, "opportunities": 0} for s in skill_ids}
     for table, name in ((EmployeeSkillRow, "profiles"), (OpportunitySkillRow, "opportunities")):
-        for start in range(0, len(skill_ids), 900):
-            chunk = skill_ids[start : start + 900]
-            query = (
-                select(table.skill_id, func.count())
-                .where(table.skill_id.in_(chunk))
-                .group_by(table.skill_id)
-            )
-            for skill_id, count in session.execute(query):
-                uses[skill_id][name] = count
+        query = select(table.skill_id, func.count()).group_by(table.skill_id)
+        for skill_id, count in rows_in(session, query, table.skill_id, skill_ids):
+            uses[skill_id][name] = count
     return uses
 
 
@@ -218,6 +203,5 @@ def merge_skill(session: Session, source: str, target: str) -> tuple[list[int], 
 
 def _touch(session: Session, table: type, row_ids: list[int]) -> None:
     """Mark rows changed, so other processes' freshness polls and snapshots see the edit."""
-    for start in range(0, len(row_ids), 900):
-        chunk = row_ids[start : start + 900]
+    for chunk in chunked(row_ids):
         session.execute(update(table).where(table.id.in_(chunk)).values(updated_at=func.now()))

@@ -1,0 +1,71 @@
+"""What the match engine reads to index people and opportunities and keep its masks current:
+rows in id order, their change stamps, and the events that take a pair out of matching."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Sequence
+from typing import Any, TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from data.schemas import InteractionType
+from data.storage.queries import rows_by_id, rows_in
+from data.storage.tables import InteractionRow
+
+T = TypeVar("T")
+# An application or a dismissal takes the pair out of matching; acceptances fill seats.
+MASK_EVENTS = (
+    InteractionType.APPLY.value,
+    InteractionType.DISMISS.value,
+    InteractionType.ACCEPT.value,
+)
+
+
+def batches(session: Session, table: type[T], size: int) -> Iterator[list[T]]:
+    """Every row of `table` (employees or opportunities), `size` at a time, in id order."""
+    last = 0
+    while True:
+        query = select(table).where(table.id > last).order_by(table.id).limit(size)  # type: ignore[attr-defined]
+        rows = list(session.scalars(query))
+        if not rows:
+            return
+        yield rows
+        last = rows[-1].id  # type: ignore[attr-defined]
+
+
+def stamps(
+    session: Session, table: type, *, since: dt.datetime | None = None
+) -> list[tuple[int, dt.datetime]]:
+    """(row id, updated_at) of every row, or of those changed since `since`."""
+    query = select(table.id, table.updated_at)
+    if since is not None:
+        query = query.where(table.updated_at >= since)
+    return [(row_id, at) for row_id, at in session.execute(query)]
+
+
+def rows_of(session: Session, table: type[T], row_ids: Sequence[int]) -> list[T]:
+    return list(rows_by_id(session, table, row_ids).values())
+
+
+def mask_events(session: Session, *, after_id: int = 0) -> list[Any]:
+    """(event id, employee, opportunity, type) of the events the masks use, after `after_id`,
+    oldest first."""
+    query = (
+        select(
+            InteractionRow.id,
+            InteractionRow.employee_external_id,
+            InteractionRow.opportunity_external_id,
+            InteractionRow.type,
+        )
+        .where(InteractionRow.id > after_id, InteractionRow.type.in_(MASK_EVENTS))
+        .order_by(InteractionRow.id)
+    )
+    return list(session.execute(query))
+
+
+def row_ids(session: Session, table: type, external_ids: Sequence[str]) -> dict[str, int]:
+    """External id -> row id (unknown ids are left out)."""
+    query = select(table.external_id, table.id)
+    return dict(rows_in(session, query, table.external_id, external_ids))  # type: ignore[arg-type]
