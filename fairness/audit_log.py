@@ -43,14 +43,15 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from data.storage import audit as stored
+from data.storage.audit import GENESIS
 from data.storage.engine import transaction
 from data.storage.tables import AuditRecordRow
+from fairness.audit_record import ServedRanking
 
-GENESIS = "0" * 64
 # Columns repeated outside the body for filtering; verify checks they still agree with it.
 INDEXED = ("request_id", "direction", "kind", "query_external_id")
 CHECKPOINT_FORMAT = "talent-audit-checkpoint/1"
@@ -170,7 +171,7 @@ class Verification:
 class _Pending:
     """One record waiting in the group-commit queue."""
 
-    body: dict[str, Any]
+    body: ServedRanking
     served_at: dt.datetime
     done: threading.Event = field(default_factory=threading.Event)
     result: Appended | None = None
@@ -196,7 +197,7 @@ class AuditLog:
         self._writer = threading.Lock()  # one group commit at a time in this process
 
     # -- appending -------------------------------------------------------------------------
-    def append(self, body: dict[str, Any]) -> Appended:
+    def append(self, body: ServedRanking) -> Appended:
         """Add a record after the newest one (its `seq` is set here); returns once committed."""
         # Stored in UTC: SQLite keeps no offset, so mixed offsets would compare wrongly.
         pending = _Pending(body, _utc(dt.datetime.fromisoformat(body["served_at"])))
@@ -235,15 +236,11 @@ class AuditLog:
         results: list[Appended] = []
         rows: list[tuple[int, str]] = []
         with transaction(self.sessions) as session:
-            _lock_the_chain(session)
-            seq, previous = _newest(session)
+            stored.lock_chain(session)
+            seq, previous = stored.newest(session)
             self._check_against_head(seq, previous)
             wanted = sorted({p.body["request_id"] for p in batch})
-            taken = set(
-                session.scalars(
-                    select(AuditRecordRow.request_id).where(AuditRecordRow.request_id.in_(wanted))
-                )
-            )
+            taken = stored.taken_request_ids(session, wanted)
             for pending in batch:
                 seq += 1
                 request_id = pending.body["request_id"]
@@ -253,7 +250,8 @@ class AuditLog:
                 filed = {**pending.body, "request_id": request_id}
                 text = canonical({**filed, "seq": seq, "key_id": self.key.key_id})
                 link, previous = previous, self.key.seal(previous, text)
-                session.add(
+                stored.add_record(
+                    session,
                     AuditRecordRow(
                         seq=seq,
                         served_at=pending.served_at,
@@ -261,7 +259,7 @@ class AuditLog:
                         prev_hash=link,
                         hash=previous,
                         **{name: filed[name] for name in INDEXED},
-                    )
+                    ),
                 )
                 rows.append((seq, previous))
                 results.append(Appended(seq, previous, request_id))
@@ -315,7 +313,7 @@ class AuditLog:
 
         It vouches for whatever the log holds, so export it after a `verify` that passed (the
         CLI and the API do both in one call)."""
-        return Checkpoint.make(self.key, *_newest(session))
+        return Checkpoint.make(self.key, *stored.newest(session))
 
     # -- verifying -------------------------------------------------------------------------
     def verify(
@@ -327,7 +325,7 @@ class AuditLog:
         expected_seq, previous = 1, GENESIS
         seals: dict[int, str] = {}
         foreign_keys: dict[str, list[int]] = {}
-        for row in _rows(session, batch):
+        for row in stored.records_in_order(session, batch=batch):
             result.records += 1
             if row.seq != expected_seq:
                 result.problems.append(
@@ -406,14 +404,9 @@ class AuditLog:
 
     # -- reading ---------------------------------------------------------------------------
     @staticmethod
-    def find(session: Session, request_id: str) -> dict[str, Any] | None:
+    def find(session: Session, request_id: str) -> ServedRanking | None:
         """The record of one served ranking (the newest, if an id was reused)."""
-        text = session.scalar(
-            select(AuditRecordRow.body)
-            .where(AuditRecordRow.request_id == request_id)
-            .order_by(AuditRecordRow.seq.desc())
-            .limit(1)
-        )
+        text = stored.find_body(session, request_id)
         return json.loads(text) if text is not None else None
 
     @staticmethod
@@ -426,64 +419,19 @@ class AuditLog:
         query_external_id: str | None = None,
         newest_first: bool = False,
         limit: int | None = None,
-    ) -> Iterator[dict[str, Any]]:
+    ) -> Iterator[ServedRanking]:
         """Record bodies served in [start, end), oldest first (or newest first, at most
         `limit` of them)."""
-        order = AuditRecordRow.seq.desc() if newest_first else AuditRecordRow.seq
-        query = select(AuditRecordRow.body).order_by(order).limit(limit)
-        if start is not None:
-            query = query.where(AuditRecordRow.served_at >= _utc(start))
-        if end is not None:
-            query = query.where(AuditRecordRow.served_at < _utc(end))
-        if direction is not None:
-            query = query.where(AuditRecordRow.direction == direction)
-        if query_external_id is not None:
-            query = query.where(AuditRecordRow.query_external_id == query_external_id)
-        result = session.scalars(query.execution_options(yield_per=500))
-        try:
-            for text in result:
-                yield json.loads(text)
-        finally:  # a consumer that stops early must not leave a server cursor open
-            result.close()
-
-
-def _newest(session: Session) -> tuple[int, str]:
-    """(sequence number, seal) of the newest record; (0, genesis) for an empty log."""
-    last = session.execute(
-        select(AuditRecordRow.seq, AuditRecordRow.hash).order_by(AuditRecordRow.seq.desc()).limit(1)
-    ).first()
-    return (last[0], last[1]) if last else (0, GENESIS)
-
-
-# Any fixed number: the advisory lock PostgreSQL appenders queue on.
-_CHAIN_LOCK = 0x7A1E47
-
-
-def _lock_the_chain(session: Session) -> None:
-    """Appenders in other processes wait here for this transaction to end, instead of racing
-    for the same sequence numbers and retrying (two server workers did, a lot)."""
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK})
-    elif dialect == "sqlite":
-        # Take the write lock first: a read snapshot that later tries to write fails at once
-        # when another process committed in between.
-        session.execute(text("BEGIN IMMEDIATE"))
-
-
-def _rows(session: Session, batch: int) -> Iterator[AuditRecordRow]:
-    last: int | None = None
-    while True:
-        query = select(AuditRecordRow).order_by(AuditRecordRow.seq).limit(batch)
-        if last is not None:
-            query = query.where(AuditRecordRow.seq > last)
-        rows = list(session.scalars(query))
-        for row in rows:
-            session.expunge(row)
-        if not rows:
-            return
-        yield from rows
-        last = rows[-1].seq
+        for text in stored.bodies(
+            session,
+            _utc(start) if start is not None else None,
+            _utc(end) if end is not None else None,
+            direction=direction,
+            query_external_id=query_external_id,
+            newest_first=newest_first,
+            limit=limit,
+        ):
+            yield json.loads(text)
 
 
 def _parse(text: str) -> dict[str, Any] | None:

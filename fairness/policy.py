@@ -15,11 +15,11 @@ import datetime as dt
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from data.schemas import OpportunityKind
-from data.storage.tables import OversightEventRow, RankingOverrideRow, RankingPolicyRow
+from data.storage import oversight as stored
+from data.storage.tables import RankingOverrideRow
 from fairness.demographics import ATTRIBUTES
 
 POLICIES = ("off", "fa*ir", "detgreedy")
@@ -75,7 +75,7 @@ def _kind(kind: str) -> str:
 
 
 def load_policy(session: Session, kind: str) -> PolicySettings:
-    row = session.get(RankingPolicyRow, _kind(kind))
+    row = stored.policy_row(session, _kind(kind))
     if row is None:
         return PolicySettings()
     return PolicySettings(name=row.policy, paused=row.paused, **row.params)
@@ -87,7 +87,7 @@ def all_policies(session: Session) -> dict[str, PolicySettings]:
 
 def log_event(session: Session, **values: Any) -> None:
     """One oversight event (who, what, why); written in the caller's transaction."""
-    session.add(OversightEventRow(at=dt.datetime.now(dt.UTC), **values))
+    stored.add_event(session, **values)
 
 
 def set_policy(
@@ -102,12 +102,14 @@ def set_policy(
     """Store the policy for a kind (pause state included) and log the change."""
     kind = _kind(kind)
     before = load_policy(session, kind)
-    row = session.get(RankingPolicyRow, kind)
-    if row is None:
-        row = RankingPolicyRow(kind=kind)
-        session.add(row)
-    row.policy, row.params, row.paused = settings.name, settings.params(), settings.paused
-    row.updated_by, row.updated_at = actor, dt.datetime.now(dt.UTC)
+    stored.save_policy_row(
+        session,
+        kind,
+        policy=settings.name,
+        params=settings.params(),
+        paused=settings.paused,
+        by=actor,
+    )
     if before.paused != settings.paused:
         action = "pause" if settings.paused else "resume"
     else:
@@ -154,8 +156,7 @@ def add_override(
         created_by=actor,
         created_at=now,
     )
-    session.add(row)
-    session.flush()
+    stored.add_override_row(session, row)
     log_event(
         session,
         actor_role=actor_role,
@@ -171,7 +172,7 @@ def add_override(
 def revoke_override(
     session: Session, override_id: int, *, actor_role: str, actor: str, reason: str = ""
 ) -> RankingOverrideRow | None:
-    row = session.get(RankingOverrideRow, override_id)
+    row = stored.override_row(session, override_id)
     if row is None or row.revoked_at is not None:
         return None
     row.revoked_at = dt.datetime.now(dt.UTC)
@@ -190,15 +191,7 @@ def revoke_override(
 def active_override_rows(
     session: Session, opportunity_external_id: str
 ) -> list[RankingOverrideRow]:
-    query = (
-        select(RankingOverrideRow)
-        .where(
-            RankingOverrideRow.opportunity_external_id == opportunity_external_id,
-            RankingOverrideRow.revoked_at.is_(None),
-        )
-        .order_by(RankingOverrideRow.id)
-    )
-    return list(session.scalars(query))
+    return stored.active_override_rows(session, opportunity_external_id)
 
 
 def active_overrides(session: Session, opportunity_external_id: str) -> list[Override]:

@@ -9,16 +9,20 @@ self-report since), the keyed digest says so and the order may differ for that r
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
 
 from fairness.audit_log import decode_matrix
+from fairness.audit_record import ServedRanking, served_page
 from fairness.policy import Override, PolicySettings
 from fairness.rerank import Membership, membership_digest, serve_order
-from matching.explain import EMPLOYEE, explain, paused_explanation
+
+# (feature rows of the explained page, their logged details, audience, paused) -> the page's
+# explanations, as the serving path writes them: handed in by the caller, which knows how.
+Explainer = Callable[[np.ndarray, Sequence[dict[str, Any]], str, bool], list[dict[str, Any]]]
 
 
 @dataclass
@@ -62,10 +66,10 @@ def settings_from_log(policy: dict[str, Any]) -> PolicySettings:
 
 
 def replay(
-    record: dict[str, Any],
+    record: ServedRanking,
     *,
     scorer: Callable[[np.ndarray], np.ndarray],
-    contributions: Callable[[np.ndarray], np.ndarray],
+    explain_again: Explainer,
     membership: Membership | None,
     key: bytes,
 ) -> ReplayResult:
@@ -101,25 +105,16 @@ def replay(
         key=key,
     )
     page = record["page_size"]
-    served = [
-        item["id"]
-        for item in sorted((i for i in items if i["after"] is not None), key=lambda i: i["after"])
-    ][:page]
+    served = [item["id"] for item in served_page(record)]
     replayed = [ids[i] for i in order.order[:page].tolist()]
     difference = float(np.max(np.abs(scores - logged))) if len(ids) else 0.0
     explained = record.get("explained", [])
     position = {item_id: i for i, item_id in enumerate(ids)}
     rows = [position[e["id"]] for e in explained]
     try:
-        if settings.paused:
-            again = [paused_explanation() for _ in rows]
-        else:
-            again = explain(
-                contributions,
-                features[rows],
-                [e["details"] for e in explained],
-                audience=record.get("audience", EMPLOYEE),
-            )
+        details = [e["details"] for e in explained]
+        audience = record.get("audience", "employee")
+        again = explain_again(features[rows], details, audience, settings.paused)
         explanation_match = again == [e["explanation"] for e in explained]
         if not explanation_match:
             notes.append("a recomputed explanation differs from the one served")

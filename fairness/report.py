@@ -18,17 +18,20 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from data.schemas import InteractionType
-from data.storage.tables import EmployeeRow, InteractionRow, OpportunityRow, OversightEventRow
+from data.storage.employees import levels_and_titles
+from data.storage.interactions import events_of
+from data.storage.opportunities import level_ranges_and_hours
+from data.storage.oversight import events as oversight_events
 from fairness.audit_log import AuditLog, decode_matrix
+from fairness.audit_record import ServedRanking, served_page
 from fairness.demographics import ATTRIBUTES, categories
 from fairness.exposure import ExposureReport, group_exposure
 from fairness.metrics import (
@@ -39,8 +42,10 @@ from fairness.metrics import (
     selection_impact,
     shown_quality_gap,
 )
-from training.global_view import global_view
-from training.ranker import LambdaRanker
+
+# A model's global view (importances, partial dependence) from a sample of the feature rows it
+# scored; the serving layer hands it in, so the report does not need the training code.
+ModelView = Callable[[np.ndarray | None], dict[str, Any]]
 
 INTERSECTION = ("gender", "race_ethnicity")
 MIN_LISTS_PER_CELL = 20
@@ -98,7 +103,7 @@ def build_report(
     end: dt.datetime | None = None,
     *,
     focus: str = "gender",
-    models: dict[str, tuple[str, LambdaRanker]] | None = None,
+    models: dict[str, tuple[str, ModelView]] | None = None,
 ) -> FairnessReport:
     """`models`: direction -> (version, ranker) whose global view to include, computed on the
     feature rows the window's served rankings logged."""
@@ -120,17 +125,17 @@ def build_report(
     _lead_decisions(report, session, start, end)
     _employee_side(report, session, matches, known, focus)
     _oversight(report, session, start, end)
-    for direction, (version, ranker) in (models or {}).items():
+    for direction, (version, view) in (models or {}).items():
         served = lists if direction == "opportunity" else matches
         sample = [decode_matrix(r["features"]) for r in served[-500:] if r.get("features")]
         rows = np.vstack(sample) if sample else None
-        report.models[direction] = {"version": version, **global_view(ranker, rows)}
+        report.models[direction] = {"version": version, **view(rows)}
     return report
 
 
 def _candidate_lists(
     report: FairnessReport,
-    records: list[dict[str, Any]],
+    records: list[ServedRanking],
     known: dict[str, dict[str, str | None]],
     focus: str,
 ) -> None:
@@ -153,9 +158,8 @@ def _candidate_lists(
             scores.append(item["score"])
             weekly[week].append((item["id"], on_before, on_after))
         by_before = sorted(items, key=lambda i: i["before"])[:page]
-        by_after = sorted((i for i in items if i["after"] is not None), key=lambda i: i["after"])
         pages_before.append([i["id"] for i in by_before])
-        pages_after.append([i["id"] for i in by_after[:page]])
+        pages_after.append([i["id"] for i in served_page(record)])
         policy = record["policy"]
         reranked += bool(policy.get("applied"))
         paused += policy["name"] == "paused"
@@ -262,23 +266,10 @@ def _lead_decisions(
     report: FairnessReport, session: Session, start: dt.datetime | None, end: dt.datetime | None
 ) -> None:
     """Applications in the window and what leads decided on them (whenever they decided)."""
-    query = select(
-        InteractionRow.employee_external_id,
-        InteractionRow.opportunity_external_id,
-        InteractionRow.type,
-        InteractionRow.occurred_at,
-    ).where(
-        InteractionRow.type.in_(
-            [
-                InteractionType.APPLY.value,
-                InteractionType.SHORTLIST.value,
-                InteractionType.ACCEPT.value,
-            ]
-        )
-    )
+    kinds = [InteractionType.APPLY, InteractionType.SHORTLIST, InteractionType.ACCEPT]
     applied: dict[tuple[str, str], list[bool]] = {}
     decisions: list[tuple[tuple[str, str], str]] = []
-    for employee, opportunity, kind, at in session.execute(query):
+    for employee, opportunity, kind, at in events_of(session, [k.value for k in kinds]):
         at = at if at.tzinfo else at.replace(tzinfo=dt.UTC)
         pair = (employee, opportunity)
         if kind == InteractionType.APPLY.value:
@@ -311,7 +302,7 @@ def _lead_decisions(
 def _employee_side(
     report: FairnessReport,
     session: Session,
-    records: list[dict[str, Any]],
+    records: list[ServedRanking],
     known: dict[str, dict[str, str | None]],
     focus: str,
 ) -> None:
@@ -319,32 +310,15 @@ def _employee_side(
     report.window["served_match_lists"] = len(records)
     if not records:
         return
-    shown: list[tuple[str, str]] = []
-    for record in records:
-        page = record["page_size"]
-        for item in record["items"]:
-            if item["after"] is not None and item["after"] <= page:
-                shown.append((record["query_external_id"], item["id"]))
+    shown = [(r["query_external_id"], item["id"]) for r in records for item in served_page(r)]
     employees = {e for e, _ in shown}
     opportunities = {o for _, o in shown}
-    profile = dict(
-        (external_id, (level, title))
-        for external_id, level, title in session.execute(
-            select(EmployeeRow.external_id, EmployeeRow.level, EmployeeRow.title).where(
-                EmployeeRow.external_id.in_(sorted(employees))
-            )
-        )
-    )
+    profile = levels_and_titles(session, sorted(employees))
     offered = {
         external_id: ((level_min + level_max) / 2, hours)
-        for external_id, level_min, level_max, hours in session.execute(
-            select(
-                OpportunityRow.external_id,
-                OpportunityRow.level_min,
-                OpportunityRow.level_max,
-                OpportunityRow.hours_per_week,
-            ).where(OpportunityRow.external_id.in_(sorted(opportunities)))
-        )
+        for external_id, (level_min, level_max, hours) in level_ranges_and_hours(
+            session, sorted(opportunities)
+        ).items()
     }
     rows = [(e, o) for e, o in shown if e in profile and o in offered]
     if not rows:
@@ -365,11 +339,6 @@ def _employee_side(
 def _oversight(
     report: FairnessReport, session: Session, start: dt.datetime | None, end: dt.datetime | None
 ) -> None:
-    query = select(OversightEventRow).order_by(OversightEventRow.id)
-    if start is not None:
-        query = query.where(OversightEventRow.at >= start)
-    if end is not None:
-        query = query.where(OversightEventRow.at < end)
     report.oversight = [
         {
             "at": row.at.isoformat(),
@@ -379,7 +348,7 @@ def _oversight(
             "opportunity_external_id": row.opportunity_external_id,
             "reason": row.reason,
         }
-        for row in session.scalars(query)
+        for row in oversight_events(session, start, end)
     ]
 
 

@@ -20,7 +20,8 @@ import numpy as np
 from sqlalchemy.orm import Session
 
 from data.schemas import InteractionType, OpportunityKind, OpportunityStatus
-from data.storage.matchable import batches, mask_events, row_ids, rows_of, stamps
+from data.storage.matchable import mask_events, row_ids, stamps
+from data.storage.queries import batches, rows_of
 from data.storage.tables import EmployeeRow, OpportunityRow
 from features.composition import compose_employees, compose_opportunities
 from matching.eligibility import (

@@ -628,8 +628,8 @@ def audit_report(
     ),
 ) -> None:
     """HR's fairness report for [from, to]: HTML with charts, and the same figures as JSON."""
-    from fairness.report import build_report
     from fairness.report_html import render_html
+    from serving.usecases.audit import fairness_report
     from training.live import LiveRankers
     from training.registry import ModelRegistry
 
@@ -640,9 +640,8 @@ def audit_report(
         audit = _audit_log(settings, sessions)
         rankers = LiveRankers(ModelRegistry(settings.var_dir / "models", sessions))
         rankers.refresh()
-        models = {d: (m["version"], rankers.get(d).ranker) for d, m in rankers.describe().items()}
         with console.status("computing the fairness report"):
-            report = build_report(session, audit, first, after_last, models=models)
+            report = fairness_report(session, audit, rankers, first, after_last)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(render_html(report))
     out.with_suffix(".json").write_text(json.dumps(report.as_dict(), indent=1) + "\n")

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from data.schemas import EmployeeIn, OpportunityIn
 from data.storage.employees import employee_profile
+from data.storage.interactions import interactions_in_time_order
 from data.storage.opportunities import opportunity_document
+from data.storage.queries import batches
 from data.storage.tables import EmployeeRow, InteractionRow, OpportunityRow
+
+BATCH = 5000
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,15 +27,12 @@ def load_company(session: Session) -> CompanyData:
     """Everything training needs; profiles come without demographics (never part of one)."""
     employees = [
         EmployeeIn.model_validate(employee_profile(row))
-        for row in session.scalars(select(EmployeeRow).order_by(EmployeeRow.id))
+        for rows in batches(session, EmployeeRow, BATCH)
+        for row in rows
     ]
     opportunities = [
         OpportunityIn.model_validate(opportunity_document(row))
-        for row in session.scalars(select(OpportunityRow).order_by(OpportunityRow.id))
+        for rows in batches(session, OpportunityRow, BATCH)
+        for row in rows
     ]
-    interactions = list(
-        session.scalars(
-            select(InteractionRow).order_by(InteractionRow.occurred_at, InteractionRow.id)
-        )
-    )
-    return CompanyData(employees, opportunities, interactions)
+    return CompanyData(employees, opportunities, interactions_in_time_order(session))

@@ -14,9 +14,9 @@ import os
 import shutil
 from pathlib import Path
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from data.storage import models as stored
 from data.storage.engine import transaction
 from data.storage.tables import ModelVersionRow
 from features.registry import FEATURE_NAMES, registry_hash
@@ -67,7 +67,8 @@ class ModelRegistry:
         os.replace(staging, final)
         try:
             with transaction(self.sessions) as session:
-                session.add(
+                stored.add_version(
+                    session,
                     ModelVersionRow(
                         version=version,
                         direction=direction,
@@ -77,7 +78,7 @@ class ModelRegistry:
                         metrics=metrics,
                         status="trained",
                         created_at=now,
-                    )
+                    ),
                 )
         except BaseException:
             shutil.rmtree(final, ignore_errors=True)  # no row, no artefact
@@ -87,11 +88,7 @@ class ModelRegistry:
     def _free_name(self, base: str) -> str:
         """`base`, or `base-2`, `base-3`...: two runs on the same data in the same second differ."""
         with self.sessions() as session:
-            taken = set(
-                session.scalars(
-                    select(ModelVersionRow.version).where(ModelVersionRow.version.startswith(base))
-                )
-            )
+            taken = stored.version_names_starting(session, base)
         name, suffix = base, 1
         while name in taken or (self.root / name).exists():
             suffix += 1
@@ -100,32 +97,19 @@ class ModelRegistry:
 
     def versions(self, direction: str | None = None) -> list[ModelVersionRow]:
         with self.sessions() as session:
-            query = select(ModelVersionRow).order_by(ModelVersionRow.created_at.desc())
-            if direction:
-                query = query.where(ModelVersionRow.direction == direction)
-            return list(session.scalars(query))
+            return stored.versions(session, direction)
 
     def live(self, direction: str) -> ModelVersionRow | None:
         return next((v for v in self.versions(direction) if v.status == "promoted"), None)
 
     def promote(self, version: str) -> ModelVersionRow:
         with transaction(self.sessions) as session:
-            row = session.get(ModelVersionRow, version)
+            row = stored.get_version(session, version)
             if row is None:
                 raise RegistryError(f"no model version {version!r}")
             if row.feature_hash != registry_hash():
                 raise RegistryError(f"{version} was trained on another feature set; retrain it")
-            current = session.scalars(
-                select(ModelVersionRow).where(
-                    ModelVersionRow.direction == row.direction,
-                    ModelVersionRow.status == "promoted",
-                )
-            ).all()
-            for other in current:
-                other.status = "retired"
-            row.status = "promoted"
-            row.promoted_at = dt.datetime.now(dt.UTC)
-            return row
+            return stored.promote_version(session, row)
 
     def rollback(self, direction: str) -> ModelVersionRow:
         """Re-promote the version that was live before the current one."""

@@ -142,3 +142,9 @@ def employee_profile(row: EmployeeRow) -> dict[str, Any]:
 def existing_external_ids(session: Session, external_ids: Sequence[str]) -> set[str]:
     query = select(EmployeeRow.external_id)
     return set(scalars_in(session, query, EmployeeRow.external_id, external_ids))
+
+
+def levels_and_titles(session: Session, external_ids: Sequence[str]) -> dict[str, tuple[int, str]]:
+    query = select(EmployeeRow.external_id, EmployeeRow.level, EmployeeRow.title)
+    rows = rows_in(session, query, EmployeeRow.external_id, external_ids)
+    return {external_id: (level, title) for external_id, level, title in rows}

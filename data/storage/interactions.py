@@ -126,3 +126,20 @@ def history_events(
         )
     )
     return list(session.execute(query))
+
+
+def interactions_in_time_order(session: Session) -> list[InteractionRow]:
+    """The whole log, oldest first (what training labels)."""
+    query = select(InteractionRow).order_by(InteractionRow.occurred_at, InteractionRow.id)
+    return list(session.scalars(query))
+
+
+def events_of(session: Session, types: Sequence[str]) -> list[Any]:
+    """(employee, opportunity, type, occurred_at) of every event of these types."""
+    query = select(
+        InteractionRow.employee_external_id,
+        InteractionRow.opportunity_external_id,
+        InteractionRow.type,
+        InteractionRow.occurred_at,
+    ).where(InteractionRow.type.in_(list(types)))
+    return list(session.execute(query))

@@ -1,38 +1,25 @@
-"""What the match engine reads to index people and opportunities and keep its masks current:
-rows in id order, their change stamps, and the events that take a pair out of matching."""
+"""What the match engine reads to keep its pools and masks current: rows' change stamps, and
+the events that take a pair out of matching."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
-from typing import Any, TypeVar
+from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from data.schemas import InteractionType
-from data.storage.queries import rows_by_id, rows_in
+from data.storage.queries import rows_in
 from data.storage.tables import InteractionRow
 
-T = TypeVar("T")
 # An application or a dismissal takes the pair out of matching; acceptances fill seats.
 MASK_EVENTS = (
     InteractionType.APPLY.value,
     InteractionType.DISMISS.value,
     InteractionType.ACCEPT.value,
 )
-
-
-def batches(session: Session, table: type[T], size: int) -> Iterator[list[T]]:
-    """Every row of `table` (employees or opportunities), `size` at a time, in id order."""
-    last = 0
-    while True:
-        query = select(table).where(table.id > last).order_by(table.id).limit(size)  # type: ignore[attr-defined]
-        rows = list(session.scalars(query))
-        if not rows:
-            return
-        yield rows
-        last = rows[-1].id  # type: ignore[attr-defined]
 
 
 def stamps(
@@ -43,10 +30,6 @@ def stamps(
     if since is not None:
         query = query.where(table.updated_at >= since)
     return [(row_id, at) for row_id, at in session.execute(query)]
-
-
-def rows_of(session: Session, table: type[T], row_ids: Sequence[int]) -> list[T]:
-    return list(rows_by_id(session, table, row_ids).values())
 
 
 def mask_events(session: Session, *, after_id: int = 0) -> list[Any]:

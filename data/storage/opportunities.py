@@ -145,3 +145,16 @@ def openings_on_skills(
     if excluding:
         query = query.where(OpportunityRow.external_id.not_in(list(excluding)))
     return rows_in(session, query, OpportunitySkillRow.skill_id, skill_ids)
+
+
+def level_ranges_and_hours(
+    session: Session, external_ids: Sequence[str]
+) -> dict[str, tuple[int, int, float]]:
+    query = select(
+        OpportunityRow.external_id,
+        OpportunityRow.level_min,
+        OpportunityRow.level_max,
+        OpportunityRow.hours_per_week,
+    )
+    rows = rows_in(session, query, OpportunityRow.external_id, external_ids)
+    return {external_id: (low, high, hours) for external_id, low, high, hours in rows}

@@ -57,3 +57,20 @@ def rows_by_external_id(
 
 def rows_by_id(session: Session, table: type[T], row_ids: Iterable[int]) -> dict[int, T]:
     return rows_by_key(session, table, table.id, row_ids)  # type: ignore[attr-defined]
+
+
+def batches(session: Session, table: type[T], size: int) -> Iterator[list[T]]:
+    """Every row of `table` (employees or opportunities), `size` at a time, in id order."""
+    last = 0
+    while True:
+        query = select(table).where(table.id > last).order_by(table.id).limit(size)  # type: ignore[attr-defined]
+        rows = list(session.scalars(query))
+        if not rows:
+            return
+        yield rows
+        last = rows[-1].id  # type: ignore[attr-defined]
+
+
+def rows_of(session: Session, table: type[T], row_ids: Sequence[int]) -> list[T]:
+    """ORM rows of `table` with these ids (unknown ids are left out)."""
+    return list(rows_by_id(session, table, row_ids).values())

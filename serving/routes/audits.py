@@ -13,13 +13,12 @@ from sqlalchemy import select
 from data.schemas import ContractModel, IsoDate, OpportunityKind, Role
 from data.storage.tables import OversightEventRow
 from fairness import demographics
-from fairness.audit_log import AuditLog
-from fairness.policy import PolicySettings, all_policies, log_event, set_policy
-from fairness.replay import replay
-from serving.auth import Principal
+from fairness.policy import PolicySettings, all_policies, set_policy
+from fairness.report_html import render_html
 from serving.deps import CurrentUser, SessionDep, StateDep
-from serving.errors import API_ERRORS, Conflict, InvalidField, NotFound, Unavailable, documented
+from serving.errors import API_ERRORS, Conflict, InvalidField, documented
 from serving.timestamps import utc_iso
+from serving.usecases.audit import fairness_report, read_ranking, replay_ranking
 from serving.validation import Reason
 
 router = APIRouter(prefix="/api/v1/audits", tags=["audits"], responses=API_ERRORS)
@@ -163,42 +162,19 @@ def checkpoint(state: StateDep, session: SessionDep, user: CurrentUser) -> dict[
     return state.audit.checkpoint(session).as_dict()
 
 
-def _record(state: StateDep, session: SessionDep, request_id: str) -> dict[str, Any]:
-    record = AuditLog.find(session, request_id)
-    if record is None:
-        raise NotFound(f"no served ranking with request id {request_id!r}")
-    return record
-
-
-def _log_read(session: SessionDep, user: Principal, request_id: str, what: str) -> None:
-    """Item-level reads reveal who a re-ranker moved: each one is on the oversight log."""
-    log_event(
-        session,
-        actor_role=user.role.value,
-        actor=user.actor,
-        action="audit_read",
-        reason=what,
-        details={"request_id": request_id, "token_id": user.token_id},
-    )
-
-
 @router.get("/rankings/{request_id}", responses=documented(403, 404))
-def ranking(
-    state: StateDep, session: SessionDep, user: CurrentUser, request_id: str
-) -> dict[str, Any]:
+def ranking(session: SessionDep, user: CurrentUser, request_id: str) -> dict[str, Any]:
     """One served ranking as logged, item by item (feature rows included, for replay).
 
     With the re-ranker's moves it tells who is in the protected group, so it needs the
     `auditor` permission, and the read is logged."""
     user.require(Role.HR, Role.ADMIN)
     user.require_scope("auditor")
-    record = _record(state, session, request_id)
-    _log_read(session, user, request_id, "read the served ranking item by item")
-    return record
+    return dict(read_ranking(session, user, request_id))
 
 
 @router.get("/rankings/{request_id}/replay", responses=documented(403, 404))
-def replay_ranking(
+def replay_served(
     state: StateDep,
     session: SessionDep,
     user: CurrentUser,
@@ -213,29 +189,7 @@ def replay_ranking(
     user.require(Role.HR, Role.ADMIN)
     if items:
         user.require_scope("auditor")
-    record = _record(state, session, request_id)
-    version = record["model"]["version"]
-    try:
-        ranker = state.rankers.ranker_for(version)
-    except Exception as missing:  # a deleted artefact or a rebuilt default
-        raise Unavailable(f"model version {version} cannot be loaded: {missing}") from None
-    ids = [item["id"] for item in record["items"]]
-    membership = None
-    if record["direction"] == "opportunity":
-        membership = lambda attribute: demographics.column(session, ids, attribute)  # noqa: E731
-    result = replay(
-        record,
-        scorer=ranker.predict,
-        contributions=ranker.contributions,
-        membership=membership,
-        key=state.pseudonym_key,
-    ).as_dict()
-    if items:
-        _log_read(session, user, request_id, "replayed the served ranking item by item")
-        return result
-    served, replayed = result.pop("served"), result.pop("replayed")
-    result["items"] = {"served": len(served), "replayed": len(replayed)}
-    return result
+    return replay_ranking(state, session, user, request_id, items=items)
 
 
 @router.get("/report", responses=documented(403))
@@ -248,11 +202,7 @@ def report(
 ) -> dict[str, Any]:
     """Fairness figures for served rankings and lead decisions in [from, to] (dates, UTC)."""
     user.require(Role.HR, Role.ADMIN)
-    from fairness.report import build_report
-
-    return build_report(
-        session, state.audit, *_window(start, end), models=_live_models(state)
-    ).as_dict()
+    return fairness_report(session, state.audit, state.rankers, *_window(start, end)).as_dict()
 
 
 @router.get("/report.html", response_class=HTMLResponse, responses=documented(403))
@@ -265,16 +215,8 @@ def report_html(
 ) -> HTMLResponse:
     """The same figures as an HTML page with charts."""
     user.require(Role.HR, Role.ADMIN)
-    from fairness.report import build_report
-    from fairness.report_html import render_html
-
-    report = build_report(session, state.audit, *_window(start, end), models=_live_models(state))
+    report = fairness_report(session, state.audit, state.rankers, *_window(start, end))
     return HTMLResponse(render_html(report))
-
-
-def _live_models(state: StateDep) -> dict[str, tuple[str, Any]]:
-    live = {d: state.rankers.get(d) for d in state.rankers.describe()}  # one read per direction
-    return {d: (m.version, m.ranker) for d, m in live.items()}
 
 
 def _midnight(day: dt.date) -> dt.datetime:

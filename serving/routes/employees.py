@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Request
@@ -15,10 +14,7 @@ from data.schemas import ContractModel, EmployeeIn, EmployeePatch, OpportunityKi
 from data.storage.employees import employee_profile, get_employee, list_employees
 from data.storage.tables import EmployeeRow
 from fairness.policy import load_policy
-from matching.explain import EMPLOYEE, pair_details
 from matching.pipeline import score_matches
-from matching.results import learning_for_page, opportunity_items
-from matching.serve import serve
 from matching.whatif import what_if
 from serving.access import visible_opportunity
 from serving.auth import Principal
@@ -42,6 +38,7 @@ from serving.errors import (
     one_record,
 )
 from serving.routes.pagination import Cursor, decode_cursor, next_cursor
+from serving.usecases.rankings import serve_matches
 
 router = APIRouter(prefix="/api/v1/employees", tags=["employees"], responses=API_ERRORS)
 
@@ -184,41 +181,17 @@ def matches(
     """Open opportunities of one kind ranked for this person, with matched and missing skills."""
     _self_or_admin(user, external_id)
     employee = _load(session, external_id)
-    state.matcher.ensure_employee(employee)
-    model = live_model(state, "employee")
-    now = dt.datetime.now(dt.UTC)
-    scored = score_matches(session, state.matcher, model, employee, kind=kind.value, now=now)
-    request_id = getattr(request.state, "request_id", uuid.uuid4().hex)
-    served = serve(
-        scored,
-        request_id=request_id,
-        caller_role=user.role.value,
-        direction="employee",
-        kind=kind.value,
-        query_external_id=external_id,
-        model=model.describe(),
-        settings=load_policy(session, kind.value),
-        limit=limit,
-        contributions=model.contributions,
-        details=lambda i: pair_details(employee, scored.items[i], scored.features[i]),
-        audience=EMPLOYEE,
-        now=now,
-    )
-    rows = {row.id: row for row in scored.items}
-    items = opportunity_items(
+    body = serve_matches(
+        state,
+        session,
+        user,
         employee,
-        served.page,
-        rows,
-        served.explanations,
-        learning_for_page(session, employee, [rows[hit.row_id] for hit in served.page]),
+        kind=kind.value,
+        limit=limit,
+        request_id=request.state.request_id,
     )
-    return {
-        "items": items,
-        "model": model.describe(),
-        "ranking": {"policy": served.order.policy["name"]},
-        "retrieval": {**scored.report.as_dict(), "ranked": len(scored.items)},
-        "request_id": filed_as(request, served.log(state.audit)),
-    }
+    filed_as(request, body["request_id"])
+    return body
 
 
 @router.get("/{external_id}/matches/{opportunity_id}/what-if", responses=documented(403, 404, 409))

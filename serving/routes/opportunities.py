@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import uuid
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Path, Query, Request
@@ -24,25 +22,18 @@ from data.storage.employees import get_employee
 from data.storage.interactions import applicants
 from data.storage.opportunities import get_opportunity, list_opportunities, opportunity_document
 from data.storage.tables import OpportunityRow, RankingOverrideRow
-from fairness import demographics
 from fairness.audit_log import AuditLog
 from fairness.policy import (
     active_override_rows,
-    active_overrides,
     add_override,
-    load_policy,
     revoke_override,
 )
-from matching.explain import LEAD, pair_details
-from matching.pipeline import score_candidates
 from matching.results import (
     candidate_handle,
-    candidate_items,
     masked_candidate,
     resolve_candidate,
     skill_overlap,
 )
-from matching.serve import serve
 from serving.access import visible_opportunity
 from serving.auth import Principal
 from serving.deps import (
@@ -51,7 +42,6 @@ from serving.deps import (
     StateDep,
     after_commit,
     filed_as,
-    live_model,
     resolver_for,
 )
 from serving.errors import (
@@ -65,6 +55,7 @@ from serving.errors import (
 )
 from serving.routes.pagination import Cursor, decode_cursor, next_cursor
 from serving.timestamps import utc_iso
+from serving.usecases.rankings import serve_candidates
 from serving.validation import Reason
 
 router = APIRouter(prefix="/api/v1/opportunities", tags=["opportunities"], responses=API_ERRORS)
@@ -194,53 +185,11 @@ def candidates(
     """Ranked candidates with identities masked; only an admin also sees their external ids."""
     opportunity = visible_opportunity(session, user, external_id)
     _owner_or_admin(user, opportunity)
-    state.matcher.ensure_opportunity(opportunity)
-    model = live_model(state, "opportunity")
-    now = dt.datetime.now(dt.UTC)
-    scored = score_candidates(session, state.matcher, model, opportunity, now=now)
-    ids = scored.ids
-    request_id = getattr(request.state, "request_id", uuid.uuid4().hex)
-    overrides = active_overrides(session, external_id)
-    served = serve(
-        scored,
-        request_id=request_id,
-        caller_role=user.role.value,
-        direction="opportunity",
-        kind=opportunity.kind,
-        query_external_id=external_id,
-        model=model.describe(),
-        settings=load_policy(session, opportunity.kind),
-        limit=limit,
-        contributions=model.contributions,
-        details=lambda i: pair_details(scored.items[i], opportunity, scored.features[i]),
-        audience=LEAD,
-        # Protected attributes are joined here for the re-ranker only: the lead's response
-        # carries no moves, scores or amounts (they would show who was moved up), and the
-        # audit log keeps a keyed digest of the membership, not the membership.
-        membership=lambda attribute: demographics.column(session, ids, attribute),
-        overrides=overrides,
-        key=state.pseudonym_key,
-        now=now,
+    body = serve_candidates(
+        state, session, user, opportunity, limit=limit, request_id=request.state.request_id
     )
-    rows = {row.id: row for row in scored.items}
-    pinned = {o.employee_external_id for o in overrides if o.action == "pin"}
-    items = candidate_items(
-        opportunity,
-        served.page,
-        rows,
-        state.pseudonym_key,
-        served.explanations,
-        reveal_ids=user.role is Role.ADMIN,
-    )
-    for item, hit in zip(items, served.page, strict=True):
-        item["pinned"] = hit.external_id in pinned
-    return {
-        "items": items,
-        "model": model.describe(),
-        "ranking": {"policy": served.order.policy["name"]},
-        "retrieval": {**scored.report.as_dict(), "ranked": len(scored.items)},
-        "request_id": filed_as(request, served.log(state.audit)),
-    }
+    filed_as(request, body["request_id"])
+    return body
 
 
 @router.get("/{external_id}/applications", responses=documented(403, 404))

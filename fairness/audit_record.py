@@ -1,0 +1,63 @@
+"""What one audit record holds: the one definition of a served ranking as the log keeps it.
+
+The serving path writes it (serving/usecases/rankings.py), the audit log seals it as canonical
+JSON (adding `seq` and `key_id`), and replay, HR's report, the monitor and the handle lookup
+read it back. Keys are JSON names and stay stable: a sealed record is never rewritten.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NotRequired, TypedDict
+
+
+class LoggedItem(TypedDict):
+    id: str  # the external id of the opportunity (employee direction) or the person
+    score: float  # the model's score
+    similarity: float  # the retrieval cosine
+    before: int  # rank by score
+    after: int | None  # rank as served (None: hidden by an override)
+
+
+class EncodedMatrix(TypedDict):
+    shape: list[int]
+    f4_base64: str  # little-endian float32: the exact rows the model scored
+
+
+class ModelRef(TypedDict):
+    version: str
+    source: str  # company | default
+    feature_hash: str
+
+
+class ExplainedItem(TypedDict):
+    id: str
+    details: dict[str, Any]  # what the reason templates were filled with
+    explanation: dict[str, Any]  # what the page said
+
+
+class ServedRanking(TypedDict):
+    request_id: str
+    served_at: str  # ISO 8601, UTC
+    caller_role: str
+    direction: str  # employee | opportunity
+    kind: str
+    query_external_id: str
+    model: ModelRef
+    policy: dict[str, Any]  # the policy as applied: name, parameters, membership digest
+    page_size: int
+    items: list[LoggedItem]  # every scored item, in retrieval order
+    features: EncodedMatrix
+    audience: str  # employee | lead
+    explained: list[ExplainedItem]  # the page, in served order
+    moves: list[dict[str, Any]]  # what the re-ranker changed
+    overrides: list[dict[str, Any]]  # pins and hides applied
+    retrieval: dict[str, Any]  # pool and eligibility counts
+    seq: NotRequired[int]  # set by the log when it files the record
+    key_id: NotRequired[str]  # the audit key that sealed it
+
+
+def served_page(record: ServedRanking) -> list[LoggedItem]:
+    """The items on the page that was served, in served order."""
+    page = record["page_size"]
+    shown = [i for i in record["items"] if i["after"] is not None and i["after"] <= page]
+    return sorted(shown, key=lambda i: i["after"])  # type: ignore[arg-type, return-value]

@@ -1,0 +1,239 @@
+"""Serve a ranking, either direction: score → policy → re-rank → explain → page → audit record.
+
+Both endpoints come through here, so every ranking anyone is shown is logged the same way: who
+asked (role only), which model and policy, every retrieved item with its score, its rank by
+score and its served rank, the feature rows the model scored (for replay), and every
+intervention (re-ranker moves, pins, hides). The record is appended once the response is built,
+so the log never says "served" for a request that then failed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from data.storage.tables import EmployeeRow, OpportunityRow
+from fairness import demographics
+from fairness.audit_log import encode_matrix
+from fairness.audit_record import ServedRanking
+from fairness.policy import Override, PolicySettings, active_overrides, load_policy
+from fairness.rerank import Membership, ServedOrder, serve_order
+from features.registry import registry_hash
+from matching.explain import (
+    EMPLOYEE,
+    LEAD,
+    Contributions,
+    explain,
+    pair_details,
+    paused_explanation,
+)
+from matching.pipeline import RankedHit, Scored, score_candidates, score_matches
+from matching.results import candidate_items, learning_for_page, opportunity_items
+from serving.auth import Principal
+from serving.deps import live_model
+from serving.state import ServiceState
+
+
+@dataclass(frozen=True, slots=True)
+class Served:
+    """A ranking ready to be shown, and the record that says so."""
+
+    page: list[RankedHit]
+    explanations: list[dict[str, Any]]  # one per page item, same order
+    order: ServedOrder
+    record: ServedRanking
+
+
+def serve_matches(
+    state: ServiceState,
+    session: Session,
+    user: Principal,
+    employee: EmployeeRow,
+    *,
+    kind: str,
+    limit: int,
+    request_id: str,
+) -> dict[str, Any]:
+    """Open opportunities of one kind ranked for this person, with the reasons, the skills
+    matched and missing, and ways to close the gaps."""
+    state.matcher.ensure_employee(employee)
+    model = live_model(state, "employee")
+    now = dt.datetime.now(dt.UTC)
+    scored = score_matches(session, state.matcher, model, employee, kind=kind, now=now)
+    served = _serve(
+        scored,
+        request_id=request_id,
+        caller_role=user.role.value,
+        direction="employee",
+        kind=kind,
+        query_external_id=employee.external_id,
+        model=model.describe(),
+        settings=load_policy(session, kind),
+        limit=limit,
+        contributions=model.contributions,
+        details=lambda i: pair_details(employee, scored.items[i], scored.features[i]),
+        audience=EMPLOYEE,
+        now=now,
+    )
+    rows = {row.id: row for row in scored.items}
+    page = [rows[hit.row_id] for hit in served.page]
+    items = opportunity_items(
+        employee, served.page, rows, served.explanations, learning_for_page(session, employee, page)
+    )
+    return _page(state, model.describe(), served, scored, items)
+
+
+def serve_candidates(
+    state: ServiceState,
+    session: Session,
+    user: Principal,
+    opportunity: OpportunityRow,
+    *,
+    limit: int,
+    request_id: str,
+) -> dict[str, Any]:
+    """Ranked candidates with identities masked; only an admin also sees their external ids."""
+    state.matcher.ensure_opportunity(opportunity)
+    model = live_model(state, "opportunity")
+    now = dt.datetime.now(dt.UTC)
+    scored = score_candidates(session, state.matcher, model, opportunity, now=now)
+    ids = scored.ids
+    overrides = active_overrides(session, opportunity.external_id)
+    served = _serve(
+        scored,
+        request_id=request_id,
+        caller_role=user.role.value,
+        direction="opportunity",
+        kind=opportunity.kind,
+        query_external_id=opportunity.external_id,
+        model=model.describe(),
+        settings=load_policy(session, opportunity.kind),
+        limit=limit,
+        contributions=model.contributions,
+        details=lambda i: pair_details(scored.items[i], opportunity, scored.features[i]),
+        audience=LEAD,
+        # Protected attributes are joined here for the re-ranker only: the lead's response
+        # carries no moves, scores or amounts (they would show who was moved up), and the
+        # audit log keeps a keyed digest of the membership, not the membership.
+        membership=lambda attribute: demographics.column(session, ids, attribute),
+        overrides=overrides,
+        key=state.pseudonym_key,
+        now=now,
+    )
+    rows = {row.id: row for row in scored.items}
+    pinned = {o.employee_external_id for o in overrides if o.action == "pin"}
+    items = candidate_items(
+        opportunity,
+        served.page,
+        rows,
+        state.pseudonym_key,
+        served.explanations,
+        reveal_ids=user.role.value == "admin",
+    )
+    for item, hit in zip(items, served.page, strict=True):
+        item["pinned"] = hit.external_id in pinned
+    return _page(state, model.describe(), served, scored, items)
+
+
+def _page(
+    state: ServiceState,
+    model: dict[str, str],
+    served: Served,
+    scored: Scored,
+    items: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """The response, once built, and its record appended (filed under a unique request id: an
+    id a client reused gets a suffix, which the response then carries)."""
+    body = {
+        "items": items,
+        "model": model,
+        "ranking": {"policy": served.order.policy["name"]},
+        "retrieval": {**scored.report.as_dict(), "ranked": len(scored.items)},
+    }
+    body["request_id"] = state.audit.append(served.record).request_id
+    return body
+
+
+def _serve(
+    scored: Scored,
+    *,
+    request_id: str,
+    caller_role: str,
+    direction: str,
+    kind: str,
+    query_external_id: str,
+    model: dict[str, str],
+    settings: PolicySettings,
+    limit: int,
+    contributions: Contributions,
+    details: Callable[[int], dict[str, Any]],
+    audience: str,
+    membership: Membership | None = None,
+    overrides: Sequence[Override] = (),
+    key: bytes = b"",
+    now: dt.datetime | None = None,
+) -> Served:
+    ids = scored.ids
+    order = serve_order(
+        scored.scores,
+        scored.similarity,
+        ids,
+        settings=settings,
+        page=limit,
+        membership=membership,
+        overrides=overrides,
+        key=key,
+    )
+    after = {int(i): rank for rank, i in enumerate(order.order.tolist(), start=1)}
+    page_rows = order.order[:limit].tolist()
+    page_details = [details(i) for i in page_rows]
+    if settings.paused:
+        explanations = [paused_explanation() for _ in page_rows]
+    else:
+        explanations = explain(
+            contributions, scored.features[page_rows], page_details, audience=audience
+        )
+    record: ServedRanking = {
+        "request_id": request_id,
+        "served_at": (now or dt.datetime.now(dt.UTC)).isoformat(),
+        "caller_role": caller_role,
+        "direction": direction,
+        "kind": kind,
+        "query_external_id": query_external_id,
+        "model": {
+            "version": model["version"],
+            "source": model["source"],
+            "feature_hash": registry_hash(),
+        },
+        "policy": order.policy,
+        "page_size": limit,
+        "items": [
+            {
+                "id": ids[i],
+                "score": float(scored.scores[i]),
+                "similarity": float(scored.similarity[i]),
+                "before": int(order.before[i]),
+                "after": after.get(i),
+            }
+            for i in range(len(ids))
+        ],
+        "features": encode_matrix(scored.features),  # type: ignore[typeddict-item]
+        "audience": audience,
+        # What the page's explanations were built from and what they said (replay checks it).
+        "explained": [
+            {"id": ids[i], "details": d, "explanation": e}
+            for i, d, e in zip(page_rows, page_details, explanations, strict=True)
+        ],
+        "moves": order.moves,
+        "overrides": order.overrides,
+        "retrieval": scored.report.as_dict(),
+    }
+    page = scored.hits(page_rows)
+    if settings.paused:  # what people see is the similarity order, and its scores
+        page = [dataclasses.replace(hit, score=hit.similarity) for hit in page]
+    return Served(page, explanations, order, record)
