@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -53,6 +53,11 @@ def _create_private(path: Path) -> None:
         for existing in (path, *(path.with_name(path.name + s) for s in ("-wal", "-shm"))):
             if existing.exists():
                 existing.chmod(0o600)
+
+
+def ping(session: Session) -> None:
+    """A round trip to the database (raises if it is unreachable)."""
+    session.execute(text("SELECT 1"))
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -97,6 +97,23 @@ def skill_from_row(row: SkillRow) -> TaxonomySkill:
     )
 
 
+def skill_row(session: Session, skill_id: str) -> SkillRow | None:
+    return session.get(SkillRow, skill_id)
+
+
+def reviewed_custom_skill(
+    session: Session, skill_id: str, label: str, *, created_by: str | None
+) -> SkillRow:
+    """The reviewed custom skill `skill_id`, made if it does not exist yet."""
+    row = session.get(SkillRow, skill_id)
+    if row is None:
+        row = SkillRow(skill_id=skill_id, label=label, source="custom", created_by=created_by)
+        session.add(row)
+    row.status, row.label = "reviewed", label
+    session.flush()
+    return row
+
+
 def reviewed_since(
     session: Session, since: dt.datetime, *, known: Container[str]
 ) -> list[TaxonomySkill]:

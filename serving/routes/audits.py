@@ -8,10 +8,9 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
 from pydantic import Field
-from sqlalchemy import select
 
 from data.schemas import ContractModel, IsoDate, OpportunityKind, Role
-from data.storage.tables import OversightEventRow
+from data.storage.oversight import events as oversight_events
 from fairness import demographics
 from fairness.policy import PolicySettings, all_policies, set_policy
 from fairness.report_html import render_html
@@ -116,12 +115,7 @@ def oversight(
 ) -> dict[str, Any]:
     """Pauses, policy changes, pins, hides and revocations, newest first."""
     user.require(Role.HR, Role.ADMIN)
-    query = select(OversightEventRow).order_by(OversightEventRow.id.desc())
-    window_start, window_end = _window(start, end)
-    if window_start is not None:
-        query = query.where(OversightEventRow.at >= window_start)
-    if window_end is not None:
-        query = query.where(OversightEventRow.at < window_end)
+    rows = oversight_events(session, *_window(start, end), newest_first=True, limit=1000)
     return {
         "items": [
             {
@@ -134,7 +128,7 @@ def oversight(
                 "reason": row.reason,
                 "details": row.details,
             }
-            for row in session.scalars(query.limit(1000))
+            for row in rows
         ]
     }
 

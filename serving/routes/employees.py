@@ -7,7 +7,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Request
 from pydantic import Field
-from sqlalchemy import select
 
 from data.importing import import_employees
 from data.schemas import ContractModel, EmployeeIn, EmployeePatch, OpportunityKind, Role
@@ -38,6 +37,7 @@ from serving.errors import (
     one_record,
 )
 from serving.routes.pagination import Cursor, decode_cursor, next_cursor
+from serving.usecases.indexing import reindex
 from serving.usecases.rankings import serve_matches
 
 router = APIRouter(prefix="/api/v1/employees", tags=["employees"], responses=API_ERRORS)
@@ -73,17 +73,8 @@ def bulk_upsert(
         session, [(i + 1, r) for i, r in enumerate(records)], resolver_for(state, user, bulk=True)
     )
     ids = [e.external_id for e in employees]
-    after_commit(session, lambda: _reindex(state, ids))
+    after_commit(session, lambda: reindex(state, employees=ids))
     return {"created": counts.created, "updated": counts.updated}
-
-
-def _reindex(state: StateDep, external_ids: list[str]) -> None:
-    with state.sessions() as session:
-        for start in range(0, len(external_ids), 900):
-            chunk = external_ids[start : start + 900]
-            rows = session.scalars(select(EmployeeRow).where(EmployeeRow.external_id.in_(chunk)))
-            state.matcher.refresh_employee_rows(rows)
-    state.matcher.cache.save()
 
 
 @router.get("", responses=documented(403))
@@ -148,7 +139,7 @@ def _update(
         merged.pop("demographics", None)  # not sent: what the person reported stays
     with one_record():
         import_employees(session, [(1, merged)], resolver_for(state, user))
-    after_commit(session, lambda: _reindex(state, [external_id]))
+    after_commit(session, lambda: reindex(state, employees=[external_id]))
     return employee_profile(_load(session, external_id))
 
 
@@ -278,4 +269,4 @@ def _store_profile(
         skill.pop("name", None)  # the id decides; a label would be normalised again
     with one_record():
         import_employees(session, [(1, profile)], resolver_for(state, user))
-    after_commit(session, lambda: _reindex(state, [profile["external_id"]]))
+    after_commit(session, lambda: reindex(state, employees=[profile["external_id"]]))

@@ -14,10 +14,10 @@ import anyio
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from data.schemas import Role
+from data.storage.engine import ping
 from fairness.monitor import FAIRNESS_REGISTRY
 from serving.auth import authenticate
 from serving.errors import AppError
@@ -36,7 +36,7 @@ def _probe(state: ServiceState, authorization: str | None) -> tuple[str, bool]:
     """(database status, whether the caller may see fairness figures), on the health pool."""
     try:
         with Session(state.health_engine) as session:
-            session.execute(text("SELECT 1"))
+            ping(session)
             privileged = False
             if authorization:
                 try:

@@ -6,7 +6,6 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Path, Query, Request
 from pydantic import Field
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from data.importing import import_opportunities
@@ -21,6 +20,7 @@ from data.schemas import (
 from data.storage.employees import get_employee
 from data.storage.interactions import applicants
 from data.storage.opportunities import get_opportunity, list_opportunities, opportunity_document
+from data.storage.oversight import override_row
 from data.storage.tables import OpportunityRow, RankingOverrideRow
 from fairness.audit_log import AuditLog
 from fairness.policy import (
@@ -55,6 +55,7 @@ from serving.errors import (
 )
 from serving.routes.pagination import Cursor, decode_cursor, next_cursor
 from serving.timestamps import utc_iso
+from serving.usecases.indexing import reindex
 from serving.usecases.rankings import serve_candidates
 from serving.validation import Reason
 
@@ -76,15 +77,6 @@ def _owner_or_admin(user: Principal, row: OpportunityRow) -> None:
     raise Forbidden("only the lead who owns this opportunity or an admin may do this")
 
 
-def _reindex(state: StateDep, external_ids: list[str]) -> None:
-    with state.sessions() as session:
-        for start in range(0, len(external_ids), 900):
-            chunk = external_ids[start : start + 900]
-            query = select(OpportunityRow).where(OpportunityRow.external_id.in_(chunk))
-            state.matcher.refresh_opportunity_rows(session.scalars(query))
-    state.matcher.cache.save()
-
-
 @router.post("/bulk", responses=documented(400, 415, 403))
 def bulk_upsert(
     state: StateDep,
@@ -98,7 +90,7 @@ def bulk_upsert(
         session, [(i + 1, r) for i, r in enumerate(records)], resolver_for(state, user, bulk=True)
     )
     ids = [o.external_id for o in items]
-    after_commit(session, lambda: _reindex(state, ids))
+    after_commit(session, lambda: reindex(state, opportunities=ids))
     return {"created": counts.created, "updated": counts.updated}
 
 
@@ -120,7 +112,7 @@ def create(
     except IntegrityError:  # another request created the same id in between
         raise Conflict(f"opportunity {body.external_id!r} exists; use PATCH to change it") from None
     row = _load(session, body.external_id)
-    after_commit(session, lambda: _reindex(state, [body.external_id]))
+    after_commit(session, lambda: reindex(state, opportunities=[body.external_id]))
     return opportunity_document(row)
 
 
@@ -169,7 +161,7 @@ def update(
     merged = {**opportunity_document(row), **body.model_dump(exclude_unset=True, mode="json")}
     with one_record():
         import_opportunities(session, [(1, merged)], resolver_for(state, user))
-    after_commit(session, lambda: _reindex(state, [external_id]))
+    after_commit(session, lambda: reindex(state, opportunities=[external_id]))
     return opportunity_document(_load(session, external_id))
 
 
@@ -331,7 +323,7 @@ def revoke_candidate_override(
 ) -> dict[str, Any]:
     opportunity = visible_opportunity(session, user, external_id)
     _overseer(user, opportunity)
-    row = session.get(RankingOverrideRow, override_id)
+    row = override_row(session, override_id)
     if row is None or row.opportunity_external_id != external_id or row.revoked_at is not None:
         raise NotFound(f"no active override {override_id} on {external_id!r}")
     if user.role is Role.LEAD and row.created_by_role != Role.LEAD.value:

@@ -14,15 +14,12 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query
 from pydantic import Field
-from sqlalchemy import select
 
 from data.schemas import SKILL_ID_PATTERN, ContractModel, Role
-from data.storage.skills import custom_skills, merge_skill, skill_from_row, skill_uses
-from data.storage.tables import EmployeeRow, OpportunityRow, SkillRow
-from data.taxonomy.normalizer import custom_skill_id
-from fairness.policy import log_event
-from serving.deps import CurrentUser, SessionDep, StateDep, after_commit
-from serving.errors import API_ERRORS, Conflict, InvalidField, NotFound, documented
+from data.storage.skills import custom_skills, skill_uses
+from serving.deps import CurrentUser, SessionDep, StateDep
+from serving.errors import API_ERRORS, InvalidField, documented
+from serving.usecases.skills import own_unreviewed, review_skill
 from serving.validation import Reason
 
 router = APIRouter(prefix="/api/v1/skills", tags=["skills"], responses=API_ERRORS)
@@ -43,8 +40,8 @@ def normalize(
     if not q.strip():
         raise InvalidField("q", "must contain more than white space", where="query")
     items = []
-    own = session.get(SkillRow, custom_skill_id(q))
-    if own is not None and own.status == "unreviewed" and own.created_by == user.actor:
+    own = own_unreviewed(session, user, q)
+    if own is not None:
         items.append({"skill_id": own.skill_id, "label": own.label, "score": 1.0, "method": "own"})
     for match in state.normalizer.suggest(q, limit=limit):
         if len(items) < limit:
@@ -110,74 +107,13 @@ def review(
     state: StateDep, session: SessionDep, user: CurrentUser, skill_id: SkillId, body: ReviewIn
 ) -> dict[str, Any]:
     user.require(Role.HR, Role.ADMIN)
-    row = session.get(SkillRow, skill_id)
-    if row is None or row.source != "custom":
-        raise NotFound(f"no custom skill {skill_id!r}")
-    before = {"status": row.status, "label": row.label}
-    result: dict[str, Any] = {"skill_id": skill_id}
-    if body.decision == "merge":
-        target = session.get(SkillRow, body.into) if body.into else None
-        if target is None or target.status != "reviewed" or target.skill_id == skill_id:
-            raise InvalidField("into", "must name another reviewed skill")
-        employees, opportunities = merge_skill(session, skill_id, target.skill_id)
-        after_commit(session, lambda: _reindex(state, employees, opportunities))
-        after_commit(session, lambda: state.normalizer.retire(skill_id))
-        result |= {"merged_into": target.skill_id, "profiles": len(employees)}
-        result["opportunities"] = len(opportunities)
-    else:
-        if body.into is not None:
-            raise InvalidField("into", "only a merge names a skill to merge into")
-        if body.decision == "approve":
-            if row.status == "reviewed" and body.label in (None, row.label):
-                raise Conflict(f"{skill_id!r} is reviewed already")
-            row = _publish(state, session, row, body.label or row.label)
-            result |= {"published_as": row.skill_id}
-        else:
-            row.status = "rejected"
-            after_commit(session, lambda: state.normalizer.retire(skill_id))
-        result |= {"status": row.status, "label": row.label}
-    log_event(
+    return review_skill(
+        state,
         session,
-        actor_role=user.role.value,
-        actor=user.actor,
-        action="skill_review",
+        user,
+        skill_id,
+        decision=body.decision,
+        label=body.label,
+        into=body.into,
         reason=body.reason,
-        details={"skill_id": skill_id, "decision": body.decision, "before": before, **result},
     )
-    return result
-
-
-def _publish(state: StateDep, session: SessionDep, row: SkillRow, label: str) -> SkillRow:
-    """Approve a custom skill under `label`. A custom skill's id is made from the text typed,
-    so a new label gets a new id, and every profile and opportunity moves to it: the old id
-    would still spell out what was typed (a name, say)."""
-    new_id = custom_skill_id(label)
-    if new_id != row.skill_id:
-        target = session.get(SkillRow, new_id)
-        if target is None:
-            target = SkillRow(
-                skill_id=new_id, label=label, source="custom", created_by=row.created_by
-            )
-            session.add(target)
-        target.status, target.label = "reviewed", label
-        session.flush()
-        old_id = row.skill_id
-        employees, opportunities = merge_skill(session, old_id, new_id)
-        after_commit(session, lambda: _reindex(state, employees, opportunities))
-        after_commit(session, lambda: state.normalizer.retire(old_id))
-        row = target
-    row.status, row.label = "reviewed", label
-    published = skill_from_row(row)
-    after_commit(session, lambda: state.normalizer.add_reviewed(published))
-    return row
-
-
-def _reindex(state: StateDep, employees: list[int], opportunities: list[int]) -> None:
-    with state.sessions() as session:
-        for table, ids, refresh in (
-            (EmployeeRow, employees, state.matcher.refresh_employee_rows),
-            (OpportunityRow, opportunities, state.matcher.refresh_opportunity_rows),
-        ):
-            for start in range(0, len(ids), 900):
-                chunk = ids[start : start + 900]
-                refresh(session.scalars(select(table).where(table.id.in_(chunk))).all())

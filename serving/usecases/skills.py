@@ -1,0 +1,101 @@
+"""HR's review of the custom skills people typed: approve (under a clean label), merge into a
+taxonomy skill, or reject; and the suggestions a person may see of their own unreviewed ones.
+
+Each decision is an oversight event. The index and the vocabulary everyone is suggested follow
+after the commit: moved profiles are re-indexed, renamed or merged ids are retired.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from data.storage import skills as stored
+from data.storage.tables import SkillRow
+from data.taxonomy.normalizer import custom_skill_id
+from fairness.policy import log_event
+from serving.auth import Principal
+from serving.deps import after_commit
+from serving.errors import Conflict, InvalidField, NotFound
+from serving.state import ServiceState
+from serving.usecases.indexing import reindex
+
+
+def own_unreviewed(session: Session, user: Principal, text: str) -> SkillRow | None:
+    """The caller's own unreviewed custom skill with this spelling, if there is one."""
+    row = stored.skill_row(session, custom_skill_id(text))
+    if row is not None and row.status == "unreviewed" and row.created_by == user.actor:
+        return row
+    return None
+
+
+def review_skill(
+    state: ServiceState,
+    session: Session,
+    user: Principal,
+    skill_id: str,
+    *,
+    decision: str,
+    label: str | None,
+    into: str | None,
+    reason: str,
+) -> dict[str, Any]:
+    row = stored.skill_row(session, skill_id)
+    if row is None or row.source != "custom":
+        raise NotFound(f"no custom skill {skill_id!r}")
+    before = {"status": row.status, "label": row.label}
+    result: dict[str, Any] = {"skill_id": skill_id}
+    if decision == "merge":
+        target = stored.skill_row(session, into) if into else None
+        if target is None or target.status != "reviewed" or target.skill_id == skill_id:
+            raise InvalidField("into", "must name another reviewed skill")
+        moved = _move(state, session, skill_id, target.skill_id)
+        result |= {"merged_into": target.skill_id, **moved}
+    else:
+        if into is not None:
+            raise InvalidField("into", "only a merge names a skill to merge into")
+        if decision == "approve":
+            if row.status == "reviewed" and label in (None, row.label):
+                raise Conflict(f"{skill_id!r} is reviewed already")
+            row = _publish(state, session, row, label or row.label)
+            result["published_as"] = row.skill_id
+        else:
+            row.status = "rejected"
+            after_commit(session, lambda: state.normalizer.retire(skill_id))
+        result |= {"status": row.status, "label": row.label}
+    log_event(
+        session,
+        actor_role=user.role.value,
+        actor=user.actor,
+        action="skill_review",
+        reason=reason,
+        details={"skill_id": skill_id, "decision": decision, "before": before, **result},
+    )
+    return result
+
+
+def _publish(state: ServiceState, session: Session, row: SkillRow, label: str) -> SkillRow:
+    """Approve a custom skill under `label`. A custom skill's id is made from the text typed,
+    so a new label gets a new id, and every profile and opportunity moves to it: the old id
+    would still spell out what was typed (a name, say)."""
+    new_id = custom_skill_id(label)
+    if new_id != row.skill_id:
+        target = stored.reviewed_custom_skill(session, new_id, label, created_by=row.created_by)
+        _move(state, session, row.skill_id, new_id)
+        row = target
+    row.status, row.label = "reviewed", label
+    published = stored.skill_from_row(row)
+    after_commit(session, lambda: state.normalizer.add_reviewed(published))
+    return row
+
+
+def _move(state: ServiceState, session: Session, source: str, target: str) -> dict[str, int]:
+    """Every holder of `source` holds `target` instead; says how many moved."""
+    employees, opportunities = stored.merge_skill(session, source, target)
+    after_commit(
+        session,
+        lambda: reindex(state, employee_rows=employees, opportunity_rows=opportunities),
+    )
+    after_commit(session, lambda: state.normalizer.retire(source))
+    return {"profiles": len(employees), "opportunities": len(opportunities)}
