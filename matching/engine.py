@@ -32,7 +32,7 @@ from matching.eligibility import (
     opportunity_facts,
 )
 from matching.encoder import EMBEDDING_DIM
-from matching.index import VectorIndex
+from matching.index import IndexInfo, VectorIndex
 from matching.pool import (
     KIND_BITS,
     EmployeePool,
@@ -105,7 +105,7 @@ class MatchEngine:
     # -- building --------------------------------------------------------------------------
     def load(self, session: Session, *, snapshot: Path | None = None, batch: int = 5000) -> None:
         """Fill the pools from the database, starting from a saved snapshot when one fits."""
-        restored_at = load_snapshot(self, snapshot) if snapshot is not None else None
+        restored_at = self._restore(snapshot) if snapshot is not None else None
         self._load_interactions(session)
         if restored_at is None:
             self._load_all(session, batch)
@@ -423,7 +423,62 @@ class MatchEngine:
 
     def save(self, path: Path) -> None:
         with self._lock:
-            save_snapshot(self, path)
+            save_snapshot(path, *self._snapshot_state())
+
+    def _pools(self) -> dict[str, EmployeePool | OpportunityPool]:
+        return {
+            "employees": self.employees,
+            **{f"opp_{k}": p for k, p in self.opportunities.items()},
+        }
+
+    def _snapshot_state(self) -> tuple[dict[str, np.ndarray], dict[str, object]]:
+        """The pools, their indexes and the engine's bookkeeping, as plain arrays and JSON."""
+        arrays: dict[str, np.ndarray] = {}
+        infos: dict[str, dict[str, object]] = {}
+        for name, pool in self._pools().items():
+            for key, value in pool.arrays().items():
+                arrays[f"{name}.{key}"] = value
+            arrays[f"{name}.index"] = pool.index.to_bytes()
+            info = pool.index.info
+            infos[name] = {
+                "kind": info.kind,
+                "size": info.size,
+                "nlist": info.nlist,
+                "nprobe": info.nprobe,
+                "recall_at_50": info.recall_at_50,
+            }
+        meta = {
+            "model_id": self.cache.encoder.model_id,
+            "database": self.database_key,
+            "saved_at": dt.datetime.now(dt.UTC).replace(tzinfo=None).isoformat(),
+            "locations": self.locations.codes,
+            "owners": {str(k): v for k, v in self._owner_of.items()},
+            "indexes": infos,
+        }
+        return arrays, meta
+
+    def _restore(self, path: Path) -> dt.datetime | None:
+        """Fill the pools from a snapshot; returns when it was taken, or None if unusable."""
+        loaded = load_snapshot(path, model_id=self.cache.encoder.model_id)
+        if loaded is None:
+            return None
+        arrays, meta = loaded
+        for name, pool in self._pools().items():
+            prefix = f"{name}."
+            pool.restore_arrays(
+                {k[len(prefix) :]: v for k, v in arrays.items() if k.startswith(prefix)}
+            )
+            pool.index.restore(arrays[f"{name}.index"], IndexInfo(**meta["indexes"][name]))
+        self.locations.codes = dict(meta["locations"])
+        self._owner_of = {int(k): v for k, v in meta["owners"].items()}
+        self._employee_row_of = dict(
+            zip(self.employees.external_ids, self.employees.row_ids.tolist(), strict=True)
+        )
+        for kind, pool in self.opportunities.items():
+            for row_id, active in zip(pool.row_ids.tolist(), pool.active.tolist(), strict=True):
+                if active:
+                    self._kind_of[row_id] = kind
+        return dt.datetime.fromisoformat(meta["saved_at"])
 
 
 def _hits(pool: EmployeePool | OpportunityPool, found: np.ndarray, scores: np.ndarray) -> list[Hit]:

@@ -23,7 +23,6 @@ from pathlib import Path
 
 import numpy as np
 
-from data.demo import generate_company
 from data.taxonomy.model import Taxonomy
 from features.inputs import opportunity_inputs, person_inputs
 from features.registry import FEATURE_NAMES, registry_hash
@@ -63,6 +62,10 @@ def without_history(features: np.ndarray) -> np.ndarray:
 def _company_sets(
     taxonomy: Taxonomy, seed: int, embed: Embed, employees: int, opportunities: int
 ) -> dict[Direction, tuple[RankingSet, ...]]:
+    # Here, not at the top: the server loads this module for `load_default_ranker`, and has
+    # no business loading the demo-company simulator.
+    from data.demo import generate_company
+
     company = generate_company(
         taxonomy, employees=employees, opportunities=opportunities, seed=seed
     )
