@@ -7,7 +7,12 @@ read it back. Keys are JSON names and stay stable: a sealed record is never rewr
 
 from __future__ import annotations
 
-from typing import Any, NotRequired, TypedDict
+from typing import (
+    Any,
+    NotRequired,  # pydantic reads these on Python 3.11
+)
+
+from typing_extensions import TypedDict
 
 
 class LoggedItem(TypedDict):

@@ -12,10 +12,12 @@ from pydantic import Field
 from data.schemas import ContractModel, IsoDate, OpportunityKind, Role
 from data.storage.oversight import events as oversight_events
 from fairness import demographics
+from fairness.audit_record import ServedRanking
 from fairness.policy import PolicySettings, all_policies, set_policy
 from fairness.report_html import render_html
 from serving.deps import CurrentUser, SessionDep, StateDep
 from serving.errors import API_ERRORS, Conflict, InvalidField, documented
+from serving.schemas import CheckpointOut, OversightOut, PolicyOut, ReplayOut, ReportOut, VerifyOut
 from serving.timestamps import utc_iso
 from serving.usecases.audit import fairness_report, read_ranking, replay_ranking
 from serving.validation import Reason
@@ -50,13 +52,13 @@ def _policy_document(settings: PolicySettings) -> dict[str, Any]:
     return {"policy": settings.name, **settings.params(), "paused": settings.paused}
 
 
-@router.get("/policies", responses=documented(403))
+@router.get("/policies", response_model=dict[str, PolicyOut], responses=documented(403))
 def policies(session: SessionDep, user: CurrentUser) -> dict[str, Any]:
     user.require(Role.HR, Role.ADMIN)
     return {kind: _policy_document(s) for kind, s in all_policies(session).items()}
 
 
-@router.put("/policies/{kind}", responses=documented(400, 415, 403))
+@router.put("/policies/{kind}", response_model=PolicyOut, responses=documented(400, 415, 403))
 def put_policy(
     session: SessionDep, user: CurrentUser, kind: OpportunityKind, body: PolicyIn
 ) -> dict[str, Any]:
@@ -106,7 +108,7 @@ def _name_reported_groups(session: SessionDep, body: PolicyIn) -> None:
         )
 
 
-@router.get("/oversight", responses=documented(403))
+@router.get("/oversight", response_model=OversightOut, responses=documented(403))
 def oversight(
     session: SessionDep,
     user: CurrentUser,
@@ -133,7 +135,7 @@ def oversight(
     }
 
 
-@router.get("/verify", responses=documented(403))
+@router.get("/verify", response_model=VerifyOut, responses=documented(403))
 def verify(state: StateDep, session: SessionDep, user: CurrentUser) -> dict[str, Any]:
     """Walk the sealed chain: any edited, deleted or reordered record is named, and so is a
     truncation the head file remembers."""
@@ -142,7 +144,7 @@ def verify(state: StateDep, session: SessionDep, user: CurrentUser) -> dict[str,
     return {"ok": result.ok, "records": result.records, "problems": result.problems}
 
 
-@router.get("/checkpoint", responses=documented(403, 409))
+@router.get("/checkpoint", response_model=CheckpointOut, responses=documented(403, 409))
 def checkpoint(state: StateDep, session: SessionDep, user: CurrentUser) -> dict[str, Any]:
     """A signed checkpoint (record count and newest seal) of the log as verified now: keep it
     outside this server; `talent audit verify --checkpoint FILE` later proves that nothing
@@ -156,7 +158,7 @@ def checkpoint(state: StateDep, session: SessionDep, user: CurrentUser) -> dict[
     return state.audit.checkpoint(session).as_dict()
 
 
-@router.get("/rankings/{request_id}", responses=documented(403, 404))
+@router.get("/rankings/{request_id}", response_model=ServedRanking, responses=documented(403, 404))
 def ranking(session: SessionDep, user: CurrentUser, request_id: str) -> dict[str, Any]:
     """One served ranking as logged, item by item (feature rows included, for replay).
 
@@ -167,7 +169,12 @@ def ranking(session: SessionDep, user: CurrentUser, request_id: str) -> dict[str
     return dict(read_ranking(session, user, request_id))
 
 
-@router.get("/rankings/{request_id}/replay", responses=documented(403, 404))
+@router.get(
+    "/rankings/{request_id}/replay",
+    response_model=ReplayOut,
+    response_model_exclude_unset=True,
+    responses=documented(403, 404),
+)
 def replay_served(
     state: StateDep,
     session: SessionDep,
@@ -186,7 +193,7 @@ def replay_served(
     return replay_ranking(state, session, user, request_id, items=items)
 
 
-@router.get("/report", responses=documented(403))
+@router.get("/report", response_model=ReportOut, responses=documented(403))
 def report(
     state: StateDep,
     session: SessionDep,

@@ -37,6 +37,7 @@ from serving.errors import (
     one_record,
 )
 from serving.routes.pagination import Cursor, decode_cursor, next_cursor
+from serving.schemas import MatchesOut, Page, ProfileOut, UpsertOut, WhatIfOut
 from serving.usecases.indexing import reindex
 from serving.usecases.rankings import serve_matches
 
@@ -60,7 +61,7 @@ def _load(session: SessionDep, external_id: str) -> EmployeeRow:
     return row
 
 
-@router.post("/bulk", responses=documented(400, 415, 403))
+@router.post("/bulk", response_model=UpsertOut, responses=documented(400, 415, 403))
 def bulk_upsert(
     state: StateDep,
     session: SessionDep,
@@ -77,7 +78,7 @@ def bulk_upsert(
     return {"created": counts.created, "updated": counts.updated}
 
 
-@router.get("", responses=documented(403))
+@router.get("", response_model=Page[ProfileOut], responses=documented(403))
 def list_(
     session: SessionDep,
     user: CurrentUser,
@@ -92,13 +93,13 @@ def list_(
     }
 
 
-@router.get("/{external_id}", responses=documented(403, 404))
+@router.get("/{external_id}", response_model=ProfileOut, responses=documented(403, 404))
 def read(session: SessionDep, user: CurrentUser, external_id: str) -> dict[str, Any]:
     _self_hr_or_admin(user, external_id)
     return employee_profile(_load(session, external_id))
 
 
-@router.put("/{external_id}", responses=documented(400, 415, 403, 404))
+@router.put("/{external_id}", response_model=ProfileOut, responses=documented(400, 415, 403, 404))
 def replace(
     state: StateDep, session: SessionDep, user: CurrentUser, external_id: str, body: EmployeeIn
 ) -> dict[str, Any]:
@@ -108,7 +109,7 @@ def replace(
     return _update(state, session, user, external_id, body.model_fields_set, body)
 
 
-@router.patch("/{external_id}", responses=documented(400, 415, 403, 404))
+@router.patch("/{external_id}", response_model=ProfileOut, responses=documented(400, 415, 403, 404))
 def update(
     state: StateDep, session: SessionDep, user: CurrentUser, external_id: str, body: EmployeePatch
 ) -> dict[str, Any]:
@@ -159,7 +160,12 @@ HR_FIELDS = (
 )
 
 
-@router.get("/{external_id}/matches", responses=documented(403, 404))
+@router.get(
+    "/{external_id}/matches",
+    response_model=MatchesOut,
+    response_model_exclude_unset=True,
+    responses=documented(403, 404),
+)
 def matches(
     request: Request,
     state: StateDep,
@@ -185,7 +191,11 @@ def matches(
     return body
 
 
-@router.get("/{external_id}/matches/{opportunity_id}/what-if", responses=documented(403, 404, 409))
+@router.get(
+    "/{external_id}/matches/{opportunity_id}/what-if",
+    response_model=WhatIfOut,
+    responses=documented(403, 404, 409),
+)
 def what_if_for_match(
     state: StateDep,
     session: SessionDep,
@@ -226,7 +236,11 @@ class SkillLevelIn(ContractModel):
     level: int = Field(ge=1, le=5, description="1 (aware) … 5 (expert)")
 
 
-@router.put("/{external_id}/skills/{skill_id}", responses=documented(400, 415, 403, 404))
+@router.put(
+    "/{external_id}/skills/{skill_id}",
+    response_model=ProfileOut,
+    responses=documented(400, 415, 403, 404),
+)
 def set_skill_level(
     state: StateDep,
     session: SessionDep,
@@ -249,7 +263,9 @@ def set_skill_level(
     return employee_profile(_load(session, external_id))
 
 
-@router.delete("/{external_id}/skills/{skill_id}", responses=documented(403, 404))
+@router.delete(
+    "/{external_id}/skills/{skill_id}", response_model=ProfileOut, responses=documented(403, 404)
+)
 def remove_skill(
     state: StateDep, session: SessionDep, user: CurrentUser, external_id: str, skill_id: str
 ) -> dict[str, Any]:

@@ -21,13 +21,14 @@ from data.storage.engine import ping
 from fairness.monitor import FAIRNESS_REGISTRY
 from serving.auth import authenticate
 from serving.errors import AppError
+from serving.schemas import HealthOut, ReadyOut
 from serving.state import ServiceState
 
 router = APIRouter(tags=["health"])
 _LIMITER = "health_limiter"
 
 
-@router.get("/healthz")
+@router.get("/healthz", response_model=HealthOut)
 async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
@@ -60,8 +61,12 @@ async def _checked(request: Request, authorization: str | None) -> tuple[str, bo
 
 @router.get(
     "/readyz",
+    response_model=ReadyOut,
     responses={
-        503: {"description": "Not ready: the database is unreachable or a model is missing"}
+        503: {
+            "model": ReadyOut,
+            "description": "Not ready: the database is unreachable or a model is missing",
+        }
     },
 )
 async def readyz(request: Request) -> JSONResponse:

@@ -54,6 +54,16 @@ from serving.errors import (
     one_record,
 )
 from serving.routes.pagination import Cursor, decode_cursor, next_cursor
+from serving.schemas import (
+    ApplicantsOut,
+    CandidatesOut,
+    OpportunityOut,
+    OverrideOut,
+    OverridesOut,
+    Page,
+    RevokedOut,
+    UpsertOut,
+)
 from serving.timestamps import utc_iso
 from serving.usecases.indexing import reindex
 from serving.usecases.rankings import serve_candidates
@@ -77,7 +87,7 @@ def _owner_or_admin(user: Principal, row: OpportunityRow) -> None:
     raise Forbidden("only the lead who owns this opportunity or an admin may do this")
 
 
-@router.post("/bulk", responses=documented(400, 415, 403))
+@router.post("/bulk", response_model=UpsertOut, responses=documented(400, 415, 403))
 def bulk_upsert(
     state: StateDep,
     session: SessionDep,
@@ -94,7 +104,9 @@ def bulk_upsert(
     return {"created": counts.created, "updated": counts.updated}
 
 
-@router.post("", status_code=201, responses=documented(400, 415, 403, 409))
+@router.post(
+    "", status_code=201, response_model=OpportunityOut, responses=documented(400, 415, 403, 409)
+)
 def create(
     state: StateDep, session: SessionDep, user: CurrentUser, body: OpportunityIn
 ) -> dict[str, Any]:
@@ -116,7 +128,7 @@ def create(
     return opportunity_document(row)
 
 
-@router.get("", responses=documented(403))
+@router.get("", response_model=Page[OpportunityOut], responses=documented(403))
 def list_(
     session: SessionDep,
     user: CurrentUser,
@@ -141,14 +153,16 @@ def list_(
     }
 
 
-@router.get("/{external_id}", responses=documented(404))
+@router.get("/{external_id}", response_model=OpportunityOut, responses=documented(404))
 def read(session: SessionDep, user: CurrentUser, external_id: str) -> dict[str, Any]:
     """Any signed-in user can read a posted opportunity (employees see them in their matches);
     a draft only its lead and admins."""
     return opportunity_document(visible_opportunity(session, user, external_id))
 
 
-@router.patch("/{external_id}", responses=documented(400, 415, 403, 404))
+@router.patch(
+    "/{external_id}", response_model=OpportunityOut, responses=documented(400, 415, 403, 404)
+)
 def update(
     state: StateDep,
     session: SessionDep,
@@ -165,7 +179,12 @@ def update(
     return opportunity_document(_load(session, external_id))
 
 
-@router.get("/{external_id}/candidates", responses=documented(403, 404))
+@router.get(
+    "/{external_id}/candidates",
+    response_model=CandidatesOut,
+    response_model_exclude_unset=True,
+    responses=documented(403, 404),
+)
 def candidates(
     request: Request,
     state: StateDep,
@@ -184,7 +203,12 @@ def candidates(
     return body
 
 
-@router.get("/{external_id}/applications", responses=documented(403, 404))
+@router.get(
+    "/{external_id}/applications",
+    response_model=ApplicantsOut,
+    response_model_exclude_unset=True,
+    responses=documented(403, 404),
+)
 def applications(
     state: StateDep, session: SessionDep, user: CurrentUser, external_id: str
 ) -> dict[str, Any]:
@@ -265,7 +289,13 @@ def _shown_candidates(
     return shown
 
 
-@router.post("/{external_id}/overrides", status_code=201, responses=documented(400, 415, 403, 404))
+@router.post(
+    "/{external_id}/overrides",
+    status_code=201,
+    response_model=OverrideOut,
+    response_model_exclude_unset=True,
+    responses=documented(400, 415, 403, 404),
+)
 def add_candidate_override(
     state: StateDep, session: SessionDep, user: CurrentUser, external_id: str, body: OverrideIn
 ) -> dict[str, Any]:
@@ -298,7 +328,12 @@ def add_candidate_override(
     )
 
 
-@router.get("/{external_id}/overrides", responses=documented(403, 404))
+@router.get(
+    "/{external_id}/overrides",
+    response_model=OverridesOut,
+    response_model_exclude_unset=True,
+    responses=documented(403, 404),
+)
 def list_candidate_overrides(
     state: StateDep, session: SessionDep, user: CurrentUser, external_id: str
 ) -> dict[str, Any]:
@@ -314,7 +349,11 @@ def list_candidate_overrides(
     }
 
 
-@router.delete("/{external_id}/overrides/{override_id}", responses=documented(403, 404))
+@router.delete(
+    "/{external_id}/overrides/{override_id}",
+    response_model=RevokedOut,
+    responses=documented(403, 404),
+)
 def revoke_candidate_override(
     session: SessionDep,
     user: CurrentUser,

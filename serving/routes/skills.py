@@ -19,6 +19,7 @@ from data.schemas import SKILL_ID_PATTERN, ContractModel, Role
 from data.storage.skills import custom_skills, skill_uses
 from serving.deps import CurrentUser, SessionDep, StateDep
 from serving.errors import API_ERRORS, InvalidField, documented
+from serving.schemas import CustomSkill, Page, ReviewOut, SuggestionsOut
 from serving.usecases.skills import own_unreviewed, review_skill
 from serving.validation import Reason
 
@@ -27,7 +28,7 @@ router = APIRouter(prefix="/api/v1/skills", tags=["skills"], responses=API_ERROR
 SkillId = Annotated[str, Path(pattern=SKILL_ID_PATTERN)]
 
 
-@router.get("/normalize")
+@router.get("/normalize", response_model=SuggestionsOut)
 def normalize(
     state: StateDep,
     session: SessionDep,
@@ -56,7 +57,7 @@ def normalize(
     return {"query": q, "items": items}
 
 
-@router.get("/review", responses=documented(403))
+@router.get("/review", response_model=Page[CustomSkill], responses=documented(403))
 def review_queue(
     state: StateDep,
     session: SessionDep,
@@ -102,7 +103,12 @@ class ReviewIn(ContractModel):
     reason: Reason
 
 
-@router.post("/{skill_id}/review", responses=documented(400, 415, 403, 404, 409))
+@router.post(
+    "/{skill_id}/review",
+    response_model=ReviewOut,
+    response_model_exclude_unset=True,
+    responses=documented(400, 415, 403, 404, 409),
+)
 def review(
     state: StateDep, session: SessionDep, user: CurrentUser, skill_id: SkillId, body: ReviewIn
 ) -> dict[str, Any]:

@@ -1,0 +1,415 @@
+"""What each route answers: the response models the OpenAPI document shows.
+
+Every model forbids fields it does not name, so a route that starts sending something new fails
+its tests instead of drifting from its documentation. Fields that only some answers carry (an
+admin's `external_id`, the employee's amounts, a paused kind's note) are optional and left out
+when absent (routes set `response_model_exclude_unset`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+T = TypeVar("T")
+
+
+class Out(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Page(Out, Generic[T]):
+    items: list[T]
+    next_cursor: str | None = Field(description="pass as `cursor` for the next page")
+
+
+# -- people and opportunities ------------------------------------------------------------------
+
+
+class SkillLevelOut(Out):
+    skill_id: str
+    name: str
+    level: int = Field(description="1 (aware) … 5 (expert)")
+
+
+class ProfileOut(Out):
+    external_id: str
+    name: str
+    email: str | None
+    title: str
+    department: str
+    level: int
+    location: str
+    timezone: str
+    manager_external_id: str | None
+    hire_date: dt.date | None
+    skills: list[SkillLevelOut]
+    interests: list[str]
+    aspirations: str
+    bio: str
+    availability_hours_per_week: float
+    open_to: list[str]
+
+
+class OpportunityOut(Out):
+    external_id: str
+    kind: str
+    title: str
+    description: str
+    owner_external_id: str
+    department: str
+    location: str
+    required_skills: list[SkillLevelOut]
+    preferred_skills: list[SkillLevelOut]
+    hours_per_week: float
+    duration_weeks: int | None
+    start_date: dt.date | None
+    level_min: int
+    level_max: int
+    seats: int
+    status: str
+
+
+class UpsertOut(Out):
+    created: int
+    updated: int
+
+
+class MeOut(Out):
+    role: str
+    subject_external_id: str | None
+
+
+class StatsOut(Out):
+    employees: int
+    opportunities: dict[str, dict[str, int]] = Field(description="kind -> status -> count")
+    interactions: dict[str, int] = Field(description="event type -> count")
+
+
+# -- served rankings ---------------------------------------------------------------------------
+
+
+class ModelOut(Out):
+    version: str
+    source: Literal["company", "default"]
+
+
+class RankingOut(Out):
+    policy: str = Field(description="the re-ranking policy applied (never who it moved)")
+
+
+class RetrievalOut(Out):
+    pool: int
+    eligible: int
+    removed_by_rule: dict[str, int]
+    ranked: int
+
+
+class MatchedSkill(Out):
+    skill_id: str
+    name: str
+    level_required: int
+    required: bool
+    level: int = Field(description="the level held")
+
+
+class MissingSkill(Out):
+    skill_id: str
+    name: str
+    level_required: int
+    required: bool
+
+
+class EmployeeReason(Out):
+    feature: str
+    text: str
+    contribution: float
+
+
+class LeadReason(Out):
+    feature: str
+    text: str
+    effect: Literal["raises", "lowers"]
+
+
+class LearningItem(Out):
+    skill_id: str
+    skill_name: str
+    level_held: int
+    level_asked: int
+    kind: str = Field(description="course, gig or mentorship")
+    external_id: str
+    title: str
+    hours: float
+    closes_gap: bool
+    level_to: int | None = Field(default=None, description="courses: the level reached")
+    level: int | None = Field(default=None, description="openings: the level they ask")
+
+
+class MatchExplanation(Out):
+    reasons: list[EmployeeReason]
+    base_value: float | None = None
+    contributions: dict[str, float] | None = Field(
+        default=None, description="base_value + all contributions == score"
+    )
+    paused: str | None = None
+    matched_skills: list[MatchedSkill]
+    missing_skills: list[MissingSkill]
+    similarity: float
+    learning: list[LearningItem]
+    what_if: str
+
+
+class MatchCard(Out):
+    opportunity: OpportunityOut
+    score: float
+    rank: int
+    explanation: MatchExplanation
+
+
+class MatchesOut(Out):
+    items: list[MatchCard]
+    model: ModelOut
+    ranking: RankingOut
+    retrieval: RetrievalOut
+    request_id: str = Field(description="the served ranking's id in the audit log")
+
+
+class MaskedCandidate(Out):
+    handle: str = Field(description="a pseudonym for this lead and opportunity only")
+    level: int
+    skills: list[SkillLevelOut]
+    unreviewed_skills: int = Field(description="skills typed as free text, not shown by name")
+    availability_hours_per_week: float
+    open_to: list[str]
+    external_id: str | None = Field(default=None, description="admins only")
+
+
+class CandidateExplanation(Out):
+    reasons: list[LeadReason]
+    paused: str | None = None
+    matched_skills: list[MatchedSkill]
+    missing_skills: list[MissingSkill]
+    similarity: float | None = Field(default=None, description="admins only")
+
+
+class CandidateCard(Out):
+    candidate: MaskedCandidate
+    rank: int
+    explanation: CandidateExplanation
+    pinned: bool
+    score: float | None = Field(default=None, description="admins only")
+
+
+class CandidatesOut(Out):
+    items: list[CandidateCard]
+    model: ModelOut
+    ranking: RankingOut
+    retrieval: RetrievalOut
+    request_id: str
+
+
+class SkillOverlap(Out):
+    matched_skills: list[MatchedSkill]
+    missing_skills: list[MissingSkill]
+
+
+class Applicant(Out):
+    candidate: MaskedCandidate
+    applied_at: dt.datetime
+    explanation: SkillOverlap
+
+
+class ApplicantsOut(Out):
+    items: list[Applicant]
+
+
+class WhatIfEdit(Out):
+    change: Literal["add", "raise"]
+    skill_id: str
+    skill_name: str
+    from_level: int
+    to_level: int
+    required: bool
+
+
+class WhatIfOption(Out):
+    edit: WhatIfEdit
+    score: float
+    score_change: float
+    rank: int
+    rank_change: int
+
+
+class WhatIfCurrent(Out):
+    score: float
+    rank: int
+
+
+class ProfileCorrection(Out):
+    method: str
+    path: str
+    body: dict[str, str]
+
+
+class WhatIfOut(Out):
+    opportunity_external_id: str
+    current: WhatIfCurrent
+    best: WhatIfOption | None
+    options: list[WhatIfOption]
+    note: str
+    model: ModelOut
+    correct_profile: ProfileCorrection
+
+
+# -- oversight ---------------------------------------------------------------------------------
+
+
+class OverrideOut(Out):
+    id: int
+    candidate: str = Field(description="the handle the owning lead knows")
+    external_id: str | None = Field(default=None, description="HR and admins")
+    action: Literal["pin", "hide"]
+    reason: str
+    by_role: str
+    created_at: dt.datetime
+
+
+class OverridesOut(Out):
+    items: list[OverrideOut]
+
+
+class RevokedOut(Out):
+    revoked: int
+
+
+class PolicyOut(Out):
+    policy: str
+    attribute: str
+    protected: str | None
+    p: float | None
+    alpha: float
+    targets: dict[str, float] | None
+    paused: bool
+
+
+class OversightEvent(Out):
+    at: dt.datetime
+    actor_role: str
+    actor: str
+    action: str
+    kind: str | None
+    opportunity_external_id: str | None
+    reason: str
+    details: dict[str, Any]
+
+
+class OversightOut(Out):
+    items: list[OversightEvent]
+
+
+class VerifyOut(Out):
+    ok: bool
+    records: int
+    problems: list[str]
+
+
+class CheckpointOut(Out):
+    format: str
+    records: int
+    head: str
+    key_id: str
+    at: str
+    signature: str
+
+
+class ReplayCounts(Out):
+    served: int
+    replayed: int
+
+
+class ReplayOut(Out):
+    request_id: str
+    model_version: str
+    scores_match: bool
+    max_score_difference: float
+    order_match: bool
+    explanation_match: bool
+    membership_unchanged: bool | None
+    served: list[str] | None = Field(default=None, description="auditors (`items=true`)")
+    replayed: list[str] | None = Field(default=None, description="auditors (`items=true`)")
+    items: ReplayCounts | None = Field(default=None, description="how many, without who")
+    notes: list[str]
+    exact: bool
+
+
+class ReportOut(Out):
+    window: dict[str, Any]
+    threshold: float
+    breaches: list[str]
+    candidate_lists: dict[str, Any]
+    lead_decisions: dict[str, Any]
+    employee_side: dict[str, Any]
+    trend: list[dict[str, Any]]
+    interventions: dict[str, Any]
+    oversight: list[dict[str, Any]]
+    models: dict[str, Any]
+
+
+# -- skills ------------------------------------------------------------------------------------
+
+
+class Suggestion(Out):
+    skill_id: str
+    label: str
+    score: float
+    method: str
+
+
+class SuggestionsOut(Out):
+    query: str
+    items: list[Suggestion]
+
+
+class SkillUses(Out):
+    profiles: int
+    opportunities: int
+
+
+class Resemblance(Out):
+    skill_id: str
+    label: str
+    score: float
+
+
+class CustomSkill(Out):
+    skill_id: str
+    label: str
+    status: str
+    created_by: str | None
+    uses: SkillUses
+    resembles: list[Resemblance]
+
+
+class ReviewOut(Out):
+    skill_id: str
+    status: str | None = None
+    label: str | None = None
+    published_as: str | None = None
+    merged_into: str | None = None
+    profiles: int | None = None
+    opportunities: int | None = None
+
+
+# -- health ------------------------------------------------------------------------------------
+
+
+class HealthOut(Out):
+    status: str
+
+
+class ReadyOut(Out):
+    ready: bool
+    details: dict[str, Any]
