@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Request
@@ -12,9 +11,6 @@ from data.importing import import_employees
 from data.schemas import ContractModel, EmployeeIn, EmployeePatch, OpportunityKind, Role
 from data.storage.employees import employee_profile, get_employee, list_employees
 from data.storage.tables import EmployeeRow
-from fairness.policy import load_policy
-from matching.pipeline import score_matches
-from matching.whatif import what_if
 from serving.access import visible_opportunity
 from serving.auth import Principal
 from serving.deps import (
@@ -23,23 +19,20 @@ from serving.deps import (
     StateDep,
     after_commit,
     filed_as,
-    live_model,
     resolver_for,
 )
 from serving.errors import (
     API_ERRORS,
-    Conflict,
     Forbidden,
-    InvalidField,
     NotFound,
-    RecordRejected,
     documented,
-    one_record,
 )
 from serving.routes.pagination import Cursor, decode_cursor, next_cursor
 from serving.schemas import MatchesOut, Page, ProfileOut, UpsertOut, WhatIfOut
+from serving.usecases import profiles
 from serving.usecases.indexing import reindex
-from serving.usecases.rankings import serve_matches
+from serving.usecases.profiles import update_profile
+from serving.usecases.rankings import serve_matches, what_if_page
 
 router = APIRouter(prefix="/api/v1/employees", tags=["employees"], responses=API_ERRORS)
 
@@ -106,7 +99,9 @@ def replace(
     """Replace a profile; optional fields left out keep their stored values. An employee may
     change their own skills, interests, aspirations, bio, location, availability and what they
     are open to; the fields HR owns need HR or an admin."""
-    return _update(state, session, user, external_id, body.model_fields_set, body)
+    _self_hr_or_admin(user, external_id)
+    row = _load(session, external_id)
+    return update_profile(state, session, user, row, body.model_fields_set, body)
 
 
 @router.patch("/{external_id}", response_model=ProfileOut, responses=documented(400, 415, 403, 404))
@@ -114,50 +109,9 @@ def update(
     state: StateDep, session: SessionDep, user: CurrentUser, external_id: str, body: EmployeePatch
 ) -> dict[str, Any]:
     """Change only the fields sent; the rest stay as stored."""
-    return _update(state, session, user, external_id, body.model_fields_set, body)
-
-
-def _update(
-    state: StateDep,
-    session: SessionDep,
-    user: Principal,
-    external_id: str,
-    sent: set[str],
-    body: EmployeeIn | EmployeePatch,
-) -> dict[str, Any]:
     _self_hr_or_admin(user, external_id)
-    if "external_id" in sent and body.external_id != external_id:
-        raise InvalidField("external_id", "must equal the id in the URL")
     row = _load(session, external_id)
-    stored = employee_profile(row)
-    changes = body.model_dump(include=sent, mode="json")
-    if user.role not in (Role.ADMIN, Role.HR):
-        for field in HR_FIELDS:
-            if field in changes and changes[field] != stored.get(field):
-                raise Forbidden(f"{field} comes from HR records; ask HR or an admin to change it")
-    merged = {**stored, **changes, "external_id": external_id}
-    if merged.get("demographics") is None:
-        merged.pop("demographics", None)  # not sent: what the person reported stays
-    with one_record():
-        import_employees(session, [(1, merged)], resolver_for(state, user))
-    after_commit(session, lambda: reindex(state, employees=[external_id]))
-    return employee_profile(_load(session, external_id))
-
-
-# Set by the employer's records, not by the person: level opens higher roles, hire date feeds
-# tenure, name and e-mail say who someone is (so nobody can take another's), and the rest is
-# organisational fact. Demographics are changed through HR too (they are read by the fairness
-# audit only, never by ranking).
-HR_FIELDS = (
-    "name",
-    "email",
-    "level",
-    "title",
-    "department",
-    "manager_external_id",
-    "hire_date",
-    "demographics",
-)
+    return update_profile(state, session, user, row, body.model_fields_set, body)
 
 
 @router.get(
@@ -207,29 +161,9 @@ def what_if_for_match(
     rescored by the live model; and where to correct the profile."""
     _self_or_admin(user, external_id)
     employee = _load(session, external_id)
-    opportunity = visible_opportunity(session, user, opportunity_id)
-    if load_policy(session, opportunity.kind).paused:
-        raise Conflict(
-            f"automated ranking of {opportunity.kind} opportunities is paused by HR, "
-            "so there is no ranking to move up in"
-        )
-    state.matcher.ensure_employee(employee)
-    model = live_model(state, "employee")
-    now = dt.datetime.now(dt.UTC)
-    scored = score_matches(session, state.matcher, model, employee, kind=opportunity.kind, now=now)
-    result = what_if(session, state.matcher, model, employee, opportunity, scored, now=now)
-    if result is None:
-        raise NotFound(
-            f"{opportunity_id!r} is not among your current matches (not eligible, or not among "
-            "the most similar opportunities of its kind)"
-        )
-    result["model"] = model.describe()
-    result["correct_profile"] = {
-        "method": "PUT",
-        "path": f"/api/v1/employees/{external_id}/skills/{{skill_id}}",
-        "body": {"level": "1..5"},
-    }
-    return result
+    return what_if_page(
+        state, session, employee, visible_opportunity(session, user, opportunity_id)
+    )
 
 
 class SkillLevelIn(ContractModel):
@@ -251,16 +185,8 @@ def set_skill_level(
 ) -> dict[str, Any]:
     """Add a skill to my profile or correct its level (from a match card); matchable at once."""
     _self_or_admin(user, external_id)
-    profile = employee_profile(_load(session, external_id))
-    skills = [s for s in profile["skills"] if s["skill_id"] != skill_id]
-    skills.append({"skill_id": skill_id, "level": body.level})
-    try:
-        _store_profile(state, session, user, {**profile, "skills": skills})
-    except RecordRejected as rejected:
-        if any(p["field"] == f"skills.{len(skills) - 1}.skill_id" for p in rejected.detail):
-            raise InvalidField("skill_id", "unknown skill id", where="path") from None
-        raise
-    return employee_profile(_load(session, external_id))
+    row = _load(session, external_id)
+    return profiles.set_skill_level(state, session, user, row, skill_id, body.level)
 
 
 @router.delete(
@@ -270,19 +196,4 @@ def remove_skill(
     state: StateDep, session: SessionDep, user: CurrentUser, external_id: str, skill_id: str
 ) -> dict[str, Any]:
     _self_or_admin(user, external_id)
-    profile = employee_profile(_load(session, external_id))
-    skills = [s for s in profile["skills"] if s["skill_id"] != skill_id]
-    if len(skills) == len(profile["skills"]):
-        raise NotFound(f"{external_id!r} has no skill {skill_id!r}")
-    _store_profile(state, session, user, {**profile, "skills": skills})
-    return employee_profile(_load(session, external_id))
-
-
-def _store_profile(
-    state: StateDep, session: SessionDep, user: Principal, profile: dict[str, Any]
-) -> None:
-    for skill in profile["skills"]:
-        skill.pop("name", None)  # the id decides; a label would be normalised again
-    with one_record():
-        import_employees(session, [(1, profile)], resolver_for(state, user))
-    after_commit(session, lambda: reindex(state, employees=[profile["external_id"]]))
+    return profiles.remove_skill(state, session, user, _load(session, external_id), skill_id)

@@ -17,21 +17,17 @@ from data.schemas import (
     OpportunityStatus,
     Role,
 )
-from data.storage.employees import get_employee
 from data.storage.interactions import applicants
 from data.storage.opportunities import get_opportunity, list_opportunities, opportunity_document
 from data.storage.oversight import override_row
 from data.storage.tables import OpportunityRow, RankingOverrideRow
-from fairness.audit_log import AuditLog
 from fairness.policy import (
     active_override_rows,
-    add_override,
     revoke_override,
 )
 from matching.results import (
     candidate_handle,
     masked_candidate,
-    resolve_candidate,
     skill_overlap,
 )
 from serving.access import visible_opportunity
@@ -66,6 +62,7 @@ from serving.schemas import (
 )
 from serving.timestamps import utc_iso
 from serving.usecases.indexing import reindex
+from serving.usecases.overrides import override_candidate
 from serving.usecases.rankings import serve_candidates
 from serving.validation import Reason
 
@@ -263,32 +260,6 @@ def _override_document(
     }
 
 
-# Served lists looked through for the handle a lead refers to (newest first).
-HANDLE_LOOKBACK = 500
-
-
-def _shown_candidates(
-    session: SessionDep, opportunity: OpportunityRow, user: Principal
-) -> list[str]:
-    """Whom this caller was shown for this opportunity: the pages of its candidate lists (a
-    lead: those served to a lead, that is to its owner) and its applicants."""
-    shown: list[str] = []
-    records = AuditLog.between(
-        session,
-        direction="opportunity",
-        query_external_id=opportunity.external_id,
-        newest_first=True,
-        limit=HANDLE_LOOKBACK,
-    )
-    for record in records:
-        if user.role is Role.LEAD and record.get("caller_role") != Role.LEAD.value:
-            continue
-        page = record["page_size"]
-        shown += [i["id"] for i in record["items"] if i["after"] is not None and i["after"] <= page]
-    shown += [row.external_id for row, _ in applicants(session, opportunity.external_id)]
-    return shown
-
-
 @router.post(
     "/{external_id}/overrides",
     status_code=201,
@@ -305,23 +276,8 @@ def add_candidate_override(
     external id."""
     opportunity = visible_opportunity(session, user, external_id)
     _overseer(user, opportunity)
-    if body.candidate.startswith("cand-"):
-        shown = _shown_candidates(session, opportunity, user)
-        employee = resolve_candidate(state.pseudonym_key, opportunity, body.candidate, shown)
-    elif user.role is Role.LEAD:
-        raise InvalidField("candidate", "leads refer to candidates by their handle")
-    else:
-        employee = body.candidate if get_employee(session, body.candidate) else None
-    if employee is None:
-        raise NotFound(f"no candidate {body.candidate!r} was shown for {external_id!r}")
-    row = add_override(
-        session,
-        opportunity_external_id=external_id,
-        employee_external_id=employee,
-        action=body.action,
-        reason=body.reason,
-        actor_role=user.role.value,
-        actor=user.actor,
+    row = override_candidate(
+        state, session, user, opportunity, body.candidate, action=body.action, reason=body.reason
     )
     return _override_document(
         row, opportunity, state.pseudonym_key, reveal_id=user.role is not Role.LEAD

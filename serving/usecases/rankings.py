@@ -34,8 +34,10 @@ from matching.explain import (
 )
 from matching.pipeline import RankedHit, Scored, score_candidates, score_matches
 from matching.results import candidate_items, learning_for_page, opportunity_items
+from matching.whatif import what_if
 from serving.auth import Principal
 from serving.deps import live_model
+from serving.errors import Conflict, NotFound
 from serving.state import ServiceState
 
 
@@ -138,6 +140,35 @@ def serve_candidates(
     for item, hit in zip(items, served.page, strict=True):
         item["pinned"] = hit.external_id in pinned
     return _page(state, model.describe(), served, scored, items)
+
+
+def what_if_page(
+    state: ServiceState, session: Session, employee: EmployeeRow, opportunity: OpportunityRow
+) -> dict[str, Any]:
+    """Which one skill added, or one level raised, would move this opportunity up the most,
+    rescored by the live model; and where to correct the profile."""
+    if load_policy(session, opportunity.kind).paused:
+        raise Conflict(
+            f"automated ranking of {opportunity.kind} opportunities is paused by HR, "
+            "so there is no ranking to move up in"
+        )
+    state.matcher.ensure_employee(employee)
+    model = live_model(state, "employee")
+    now = dt.datetime.now(dt.UTC)
+    scored = score_matches(session, state.matcher, model, employee, kind=opportunity.kind, now=now)
+    result = what_if(session, state.matcher, model, employee, opportunity, scored, now=now)
+    if result is None:
+        raise NotFound(
+            f"{opportunity.external_id!r} is not among your current matches (not eligible, or "
+            "not among the most similar opportunities of its kind)"
+        )
+    result["model"] = model.describe()
+    result["correct_profile"] = {
+        "method": "PUT",
+        "path": f"/api/v1/employees/{employee.external_id}/skills/{{skill_id}}",
+        "body": {"level": "1..5"},
+    }
+    return result
 
 
 def _page(

@@ -1,0 +1,109 @@
+"""Change a profile: whole (PUT), in part (PATCH), or one skill from a match card.
+
+What a request leaves out keeps its stored value; the fields HR owns change only through HR,
+an admin or an import; new skill names go through the request's capped, restricted resolver;
+the person is matchable again once the change commits.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from data.importing import import_employees
+from data.schemas import EmployeeIn, EmployeePatch, Role
+from data.storage.employees import employee_profile
+from data.storage.tables import EmployeeRow
+from serving.auth import Principal
+from serving.deps import after_commit, resolver_for
+from serving.errors import Forbidden, InvalidField, NotFound, RecordRejected, one_record
+from serving.state import ServiceState
+from serving.usecases.indexing import reindex
+
+# Set by the employer's records, not by the person: level opens higher roles, hire date feeds
+# tenure, name and e-mail say who someone is (so nobody can take another's), and the rest is
+# organisational fact. Demographics are changed through HR too (they are read by the fairness
+# audit only, never by ranking).
+HR_FIELDS = (
+    "name",
+    "email",
+    "level",
+    "title",
+    "department",
+    "manager_external_id",
+    "hire_date",
+    "demographics",
+)
+
+
+def update_profile(
+    state: ServiceState,
+    session: Session,
+    user: Principal,
+    row: EmployeeRow,
+    sent: set[str],
+    body: EmployeeIn | EmployeePatch,
+) -> dict[str, Any]:
+    """Apply the fields `sent` to the stored profile; the rest stays."""
+    if "external_id" in sent and body.external_id != row.external_id:
+        raise InvalidField("external_id", "must equal the id in the URL")
+    stored = employee_profile(row)
+    changes = body.model_dump(include=sent, mode="json")
+    if user.role not in (Role.ADMIN, Role.HR):
+        for field in HR_FIELDS:
+            if field in changes and changes[field] != stored.get(field):
+                raise Forbidden(f"{field} comes from HR records; ask HR or an admin to change it")
+    merged = {**stored, **changes, "external_id": row.external_id}
+    if merged.get("demographics") is None:
+        merged.pop("demographics", None)  # not sent: what the person reported stays
+    with one_record():
+        import_employees(session, [(1, merged)], resolver_for(state, user))
+    after_commit(session, lambda: reindex(state, employees=[row.external_id]))
+    return employee_profile(row)
+
+
+def set_skill_level(
+    state: ServiceState,
+    session: Session,
+    user: Principal,
+    row: EmployeeRow,
+    skill_id: str,
+    level: int,
+) -> dict[str, Any]:
+    """Add a skill or correct its level (from a match card)."""
+    profile = employee_profile(row)
+    skills = [s for s in profile["skills"] if s["skill_id"] != skill_id]
+    skills.append({"skill_id": skill_id, "level": level})
+    try:
+        _store_skills(state, session, user, profile, skills)
+    except RecordRejected as rejected:
+        if any(p["field"] == f"skills.{len(skills) - 1}.skill_id" for p in rejected.detail):
+            raise InvalidField("skill_id", "unknown skill id", where="path") from None
+        raise
+    return employee_profile(row)
+
+
+def remove_skill(
+    state: ServiceState, session: Session, user: Principal, row: EmployeeRow, skill_id: str
+) -> dict[str, Any]:
+    profile = employee_profile(row)
+    skills = [s for s in profile["skills"] if s["skill_id"] != skill_id]
+    if len(skills) == len(profile["skills"]):
+        raise NotFound(f"{row.external_id!r} has no skill {skill_id!r}")
+    _store_skills(state, session, user, profile, skills)
+    return employee_profile(row)
+
+
+def _store_skills(
+    state: ServiceState,
+    session: Session,
+    user: Principal,
+    profile: dict[str, Any],
+    skills: list[dict[str, Any]],
+) -> None:
+    for skill in skills:
+        skill.pop("name", None)  # the id decides; a label would be normalised again
+    with one_record():
+        import_employees(session, [(1, {**profile, "skills": skills})], resolver_for(state, user))
+    after_commit(session, lambda: reindex(state, employees=[profile["external_id"]]))
