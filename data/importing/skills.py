@@ -109,7 +109,7 @@ class SkillResolver:
             path = f"{field}.{index}"
             if ref.skill_id is not None:
                 skill = (
-                    self.taxonomy.skills.get(ref.skill_id)
+                    self.taxonomy.skill(ref.skill_id)  # a retired id becomes its successor
                     or self._stored.get(ref.skill_id)
                     or self.new_skills.get(ref.skill_id)
                 )

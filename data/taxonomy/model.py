@@ -20,6 +20,11 @@ class TaxonomySkill:
     # until HR reviews it (data/storage/tables.py SkillRow.status).
     status: str = "reviewed"
     created_by: str | None = None  # custom skills: whose request introduced it
+    # False when the preferred label could not be cut exactly out of the source (ESCO skills
+    # the derivation left unresolved): shown, but kept out of the exact-label index.
+    exact: bool = True
+    alt_text: str = ""  # ESCO's other labels run together where they cannot be separated
+    legacy: bool = False  # an id an earlier taxonomy shipped that ESCO 1.2.0 dropped
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +35,9 @@ class TaxonomyOccupation:
     description: str = ""
     essential_skill_ids: tuple[str, ...] = ()
     optional_skill_ids: tuple[str, ...] = ()
+    hidden_labels: tuple[str, ...] = ()  # ESCO's misspellings and old titles: found, not shown
+    isco_group: str = ""  # the ISCO-08 unit group, e.g. "2511"
+    code: str = ""  # ESCO's code: the ISCO group, then the occupation's place under it
 
 
 @dataclass(slots=True)
@@ -39,8 +47,10 @@ class Taxonomy:
     skills: dict[str, TaxonomySkill] = field(default_factory=dict)
     occupations: dict[str, TaxonomyOccupation] = field(default_factory=dict)
     version: str = ""
+    aliases: dict[str, str] = field(default_factory=dict)  # retired id -> the id that replaced it
     _by_label: dict[str, str] = field(default_factory=dict, repr=False)
     _by_alt_label: dict[str, str] = field(default_factory=dict, repr=False)
+    _by_alias: dict[str, str] = field(default_factory=dict, repr=False)  # the company's names
 
     @classmethod
     def build(
@@ -49,8 +59,9 @@ class Taxonomy:
         occupations: Iterable[TaxonomyOccupation] = (),
         *,
         version: str = "",
+        aliases: dict[str, str] | None = None,
     ) -> Taxonomy:
-        taxonomy = cls(version=version)
+        taxonomy = cls(version=version, aliases=dict(aliases or {}))
         for skill in skills:
             taxonomy.add_skill(skill)
         for occupation in occupations:
@@ -60,23 +71,45 @@ class Taxonomy:
     def add_skill(self, skill: TaxonomySkill) -> None:
         self.skills[skill.skill_id] = skill
         # Preferred labels win over alt labels: "Python" the language, not an alt of something else.
-        self._by_label.setdefault(normalize_label(skill.label), skill.skill_id)
+        if skill.exact:
+            self._by_label.setdefault(normalize_label(skill.label), skill.skill_id)
         for alt in skill.alt_labels:
             self._by_alt_label.setdefault(normalize_label(alt), skill.skill_id)
+
+    def add_name_alias(self, text: str, skill_id: str) -> None:
+        """A company's own name for a skill ("k8s" -> Kubernetes): found after preferred
+        labels, before ESCO's alt labels (the company said what it means)."""
+        if skill_id not in self.skills:
+            raise KeyError(skill_id)
+        self._by_alias[normalize_label(text)] = skill_id
+
+    def remove_name_alias(self, text: str) -> None:
+        self._by_alias.pop(normalize_label(text), None)
 
     def remove_skill(self, skill_id: str) -> None:
         """Forget a skill (merged into another, renamed or rejected), labels and all."""
         if self.skills.pop(skill_id, None) is None:
             return
-        for index in (self._by_label, self._by_alt_label):
+        for index in (self._by_label, self._by_alias, self._by_alt_label):
             for key in [k for k, v in index.items() if v == skill_id]:
                 del index[key]
 
+    def canonical_id(self, skill_id: str) -> str:
+        """The id a skill goes by now (an alias's target, else the id itself)."""
+        return self.aliases.get(skill_id, skill_id)
+
+    def skill(self, skill_id: str) -> TaxonomySkill | None:
+        """The skill with this id or with the id that replaced it."""
+        return self.skills.get(self.canonical_id(skill_id))
+
     def lookup_label(self, text: str) -> tuple[TaxonomySkill, str] | None:
-        """Exact match on the preferred label, then on an alt label; returns (skill, method)."""
+        """Exact match on the preferred label, then on a company alias, then on an alt label;
+        returns (skill, method)."""
         key = normalize_label(text)
         if key in self._by_label:
             return self.skills[self._by_label[key]], "label"
+        if key in self._by_alias:
+            return self.skills[self._by_alias[key]], "alias"
         if key in self._by_alt_label:
             return self.skills[self._by_alt_label[key]], "alt_label"
         return None
@@ -90,12 +123,14 @@ class Taxonomy:
             skills=dict(self.skills),
             occupations=dict(self.occupations),
             version=self.version,
+            aliases=dict(self.aliases),
             _by_label=dict(self._by_label),
             _by_alt_label=dict(self._by_alt_label),
+            _by_alias=dict(self._by_alias),
         )
 
     def __len__(self) -> int:
         return len(self.skills)
 
     def __contains__(self, skill_id: object) -> bool:
-        return skill_id in self.skills
+        return skill_id in self.skills or skill_id in self.aliases

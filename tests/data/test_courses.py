@@ -38,10 +38,10 @@ SMALL = {"employees": 200, "opportunities": 40}
 # people, opportunities, history and true fit exactly as they were. If you change one of those
 # generators on purpose, recompute these.
 BEFORE_COURSES = {
-    "employees": "4c85447110827dff1fb22c4cb6b1ab465ec7c8dcaae5f9285768a2db1b909031",
-    "opportunities": "d8e88ec7f85597dde58dd91b3b778eb8478798be945997c535a2abe63720c9d2",
-    "interactions": "320248e835ec179f213315070a9d00112f8ca3890acc97c6b3340693b0661143",
-    "true_fit": "e7bbd2b06a451f2c79c8dac3f45057840d7d99d2e3ce3107104aa8be6f30553e",
+    "employees": "65ca038e5392fe7830ac36b927086a82df3a15023836a9b27e332114d76fe439",
+    "opportunities": "1276ceb214238eaa231b72f142ce56224b88fcc296b12c5f3043690177a55b86",
+    "interactions": "5a2e09def480854f7ccf79cad87c0a39c15fdd8999dae3bc4d7b9cb1b81abefc",
+    "true_fit": "0f6c79d98c9e6acb1378618ae26c8cc711d267aee4cc16d0e58befd05a55c7e5",
 }
 
 

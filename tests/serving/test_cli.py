@@ -130,7 +130,7 @@ def test_evaluate_compares_the_ranker_with_baselines(
 @pytest.mark.usefixtures("cli_env")
 def test_train_registers_promotes_and_rolls_back(state: ServiceState, settings: Settings) -> None:
     company = generate_company(
-        load_packaged_taxonomy(), employees=150, opportunities=30, seed=4, as_of=TODAY
+        load_packaged_taxonomy(), employees=250, opportunities=40, seed=4, as_of=TODAY
     )
     with transaction(state.sessions) as session:
         session.execute(delete(ModelVersionRow))
