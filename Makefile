@@ -10,7 +10,7 @@ DEMO := var/demo/manifest.json
 TRAINED := var/models/.trained-on-demo
 export TALENT_ADMIN_TOKEN ?= demo-admin-token
 
-.PHONY: install run demo index train serve test lint bench bench-retrieval bench-fairness bench-load clean
+.PHONY: install run demo index train serve test lint bench bench-retrieval bench-fairness bench-load bench-import bench-taxonomy clean
 
 install: $(STAMP)
 
@@ -53,7 +53,7 @@ test: $(STAMP) $(ESCO_WHEELS)/.fetched
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-bench: bench-retrieval bench-fairness bench-load
+bench: bench-retrieval bench-fairness bench-load bench-import bench-taxonomy
 
 clean:
 	rm -rf var .pytest_cache .ruff_cache
@@ -67,3 +67,12 @@ bench-fairness: $(STAMP)
 # 50 clients for 60 s against a server on SQLite, then on PostgreSQL (TALENT_TEST_POSTGRES_URL).
 bench-load: $(STAMP)
 	$(BIN)/python bench/load.py
+
+# 10,000 generated employees, a third of their skill names free text, through the CLI and the
+# HTTP job, against encoding the unique names alone.
+bench-import: $(STAMP)
+	$(BIN)/python bench/importing.py
+
+# Held-out ESCO alternative titles and labels -> occupations and skills, against BM25.
+bench-taxonomy: $(STAMP)
+	$(BIN)/python bench/taxonomy.py

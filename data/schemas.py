@@ -24,6 +24,8 @@ from pydantic import (
 
 EXTERNAL_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$"
 SKILL_ID_PATTERN = r"^(esco|custom):[A-Za-z0-9._-]{1,80}$"
+# `custom:` leaves room for occupations outside ESCO; an id the taxonomy lacks is refused.
+OCCUPATION_ID_PATTERN = r"^(esco|custom):[A-Za-z0-9._-]{1,80}$"
 MAX_HOURS_PER_WEEK = 60
 MAX_JOB_LEVEL = 7
 MAX_SKILL_LEVEL = 5
@@ -143,16 +145,38 @@ def normalize_label(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip(" .")
 
 
-def _reject_duplicate_skills(skills: list[SkillRef], field: str) -> list[SkillRef]:
-    seen: dict[str, int] = {}
-    for position, skill in enumerate(skills):
-        key = skill.key()
-        if key in seen:
-            raise ValueError(
-                f"duplicate skill {key!r} in {field} (items {seen[key]} and {position})"
-            )
-        seen[key] = position
-    return skills
+OccupationId = Annotated[
+    str,
+    Field(
+        pattern=OCCUPATION_ID_PATTERN,
+        description="an ESCO occupation (GET /api/v1/occupations/normalize finds one); set it "
+        "to override the occupation inferred from the title",
+    ),
+]
+
+
+OCCUPATION_ECHO = (
+    "read-only, as the API returns it: accepted back unchanged and ignored (set occupation_id "
+    "to choose the occupation)"
+)
+
+
+class OccupationEcho(ContractModel):
+    """A record's occupation as read from the API. Sent back with the rest of a profile or a
+    posting it changes nothing: without `occupation_id` a declared occupation stays and an
+    inferred one follows the title."""
+
+    occupation_id: OccupationId
+    label: Annotated[str, Field(max_length=500)] = ""
+    score: float | None = None
+    source: Annotated[str, Field(max_length=20)] = "inferred"
+
+
+class OpportunitySkillRef(SkillRef):
+    """A skill of a posting. `inferred`: implied by the posting's occupation, not chosen by
+    the lead (a lead confirms it by sending it back without the flag)."""
+
+    inferred: bool = False
 
 
 class Demographics(ContractModel):
@@ -188,6 +212,10 @@ class EmployeeIn(ContractModel):
     availability_hours_per_week: Hours = 0
     open_to: list[OpportunityKind] = []
     demographics: Demographics | None = None
+    occupation_id: OccupationId | None = None
+    occupation: OccupationEcho | None = Field(
+        default=None, exclude=True, description=OCCUPATION_ECHO
+    )
 
     @field_validator("timezone")
     @classmethod
@@ -197,11 +225,6 @@ class EmployeeIn(ContractModel):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown IANA time zone {value!r}") from exc
         return value
-
-    @field_validator("skills")
-    @classmethod
-    def _unique_skills(cls, value: list[SkillRef]) -> list[SkillRef]:
-        return _reject_duplicate_skills(value, "skills")
 
     @field_validator("open_to")
     @classmethod
@@ -244,6 +267,7 @@ class EmployeePatch(ContractModel):
     availability_hours_per_week: Hours | None = None
     open_to: list[OpportunityKind] | None = None
     demographics: Demographics | None = None
+    occupation_id: OccupationId | None = None
 
 
 class OpportunityIn(ContractModel):
@@ -252,10 +276,17 @@ class OpportunityIn(ContractModel):
     title: ShortText
     description: LongText = ""
     owner_external_id: ExternalId
-    department: ShortText
+    department: Annotated[
+        ShortText | None, Field(description="defaults to the owner's department")
+    ] = None
     location: ShortText = "Remote"
-    required_skills: Annotated[list[SkillRef], Field(min_length=1, max_length=50)]
-    preferred_skills: Annotated[list[SkillRef], Field(max_length=50)] = []
+    # None given: the skills the title's occupation implies are used, marked `inferred`.
+    required_skills: Annotated[list[OpportunitySkillRef], Field(max_length=50)] = []
+    preferred_skills: Annotated[list[OpportunitySkillRef], Field(max_length=50)] = []
+    occupation_id: OccupationId | None = None
+    occupation: OccupationEcho | None = Field(
+        default=None, exclude=True, description=OCCUPATION_ECHO
+    )
     hours_per_week: Hours
     duration_weeks: Annotated[int, Field(ge=1, le=260)] | None = None
     start_date: IsoDate | None = None
@@ -264,19 +295,10 @@ class OpportunityIn(ContractModel):
     seats: Annotated[int, Field(ge=1, le=100)] = 1
     status: OpportunityStatus = OpportunityStatus.OPEN
 
-    @field_validator("required_skills", "preferred_skills")
-    @classmethod
-    def _unique_skills(cls, value: list[SkillRef]) -> list[SkillRef]:
-        return _reject_duplicate_skills(value, "skills")
-
     @model_validator(mode="after")
     def _consistent(self) -> Self:
         if self.level_min > self.level_max:
             raise ValueError("level_min must not exceed level_max")
-        required = {s.key() for s in self.required_skills}
-        both = required & {s.key() for s in self.preferred_skills}
-        if both:
-            raise ValueError(f"skills listed as both required and preferred: {sorted(both)}")
         return self
 
 
@@ -286,8 +308,9 @@ class OpportunityPatch(ContractModel):
     title: ShortText | None = None
     description: LongText | None = None
     location: ShortText | None = None
-    required_skills: Annotated[list[SkillRef], Field(min_length=1, max_length=50)] | None = None
-    preferred_skills: Annotated[list[SkillRef], Field(max_length=50)] | None = None
+    required_skills: Annotated[list[OpportunitySkillRef], Field(max_length=50)] | None = None
+    preferred_skills: Annotated[list[OpportunitySkillRef], Field(max_length=50)] | None = None
+    occupation_id: OccupationId | None = None
     hours_per_week: Hours | None = None
     duration_weeks: Annotated[int, Field(ge=1, le=260)] | None = None
     start_date: IsoDate | None = None

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from data.schemas import EmployeeIn, OpportunityIn
 from data.storage.tables import EmployeeRow, OpportunityRow
+from data.taxonomy.packaged import occupation_skill_ids
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +26,9 @@ class PersonInputs:
     skills: dict[str, int]  # skill id -> proficiency 1..5
     interests: tuple[str, ...]
     aspirations: str
+    # Skills the person's occupation implies that they have not declared: "skills you may
+    # have", a separate signal from what they said they can do (never shown as theirs).
+    implied: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +46,12 @@ class OpportunityInputs:
     preferred: dict[str, int]
 
 
+def _implied(occupation_id: str | None, declared: dict[str, int]) -> frozenset[str]:
+    return occupation_skill_ids(occupation_id) - declared.keys()
+
+
 def person_inputs(employee: EmployeeIn) -> PersonInputs:
+    skills = {s.skill_id: s.level for s in employee.skills if s.skill_id}
     return PersonInputs(
         external_id=employee.external_id,
         level=employee.level,
@@ -51,9 +60,10 @@ def person_inputs(employee: EmployeeIn) -> PersonInputs:
         timezone=employee.timezone,
         department=employee.department,
         hire_date=employee.hire_date,
-        skills={s.skill_id: s.level for s in employee.skills if s.skill_id},
+        skills=skills,
         interests=tuple(employee.interests),
         aspirations=employee.aspirations,
+        implied=_implied(employee.occupation_id, skills),
     )
 
 
@@ -75,6 +85,7 @@ def opportunity_inputs(opportunity: OpportunityIn) -> OpportunityInputs:
 
 def person_inputs_from_row(row: EmployeeRow) -> PersonInputs:
     """The same fields read from a stored profile (the serving path)."""
+    skills = {s.skill_id: s.level for s in row.skills}
     return PersonInputs(
         external_id=row.external_id,
         level=row.level,
@@ -83,9 +94,10 @@ def person_inputs_from_row(row: EmployeeRow) -> PersonInputs:
         timezone=row.timezone,
         department=row.department,
         hire_date=row.hire_date,
-        skills={s.skill_id: s.level for s in row.skills},
+        skills=skills,
         interests=tuple(row.interests),
         aspirations=row.aspirations,
+        implied=_implied(row.occupation_id, skills),
     )
 
 

@@ -53,6 +53,16 @@ FEATURES: tuple[Feature, ...] = (
         lead_template="Has {preferred_matched} of {preferred} preferred skills",
     ),
     Feature(
+        "implied_required_coverage",
+        "share of required skills not declared but listed by the person's occupation (skills "
+        "they may have; a separate signal from declared ones, never shown as declared)",
+        "Your occupation usually involves {implied} more of the required skills{implied_names}"
+        " (not on your profile: add them if you have them)",
+        +1,
+        lead_template="Their occupation usually involves {implied} more of the required skills "
+        "(not declared by them)",
+    ),
+    Feature(
         "embedding_similarity",
         "cosine similarity of the composed profile and opportunity vectors",
         "Your skills and interests resemble what it asks for (similarity {value:.2f})",

@@ -153,6 +153,14 @@ class FeatureStore:
         order = np.argsort(np.array(keys, dtype=np.int64), kind="stable")
         self._skill_keys = np.array(keys, dtype=np.int64)[order]
         self._skill_levels = np.array(levels, dtype=np.float32)[order]
+        # Implied skills matter only where some opportunity asks for them.
+        implied = [
+            position * self._width + vocabulary[skill]
+            for position, item in enumerate(people)
+            for skill in item.implied
+            if skill in vocabulary
+        ]
+        self._implied_keys = np.sort(np.array(implied, dtype=np.int64))
         pointer, columns, asked, required = [0], [], [], []
         for opportunity in opportunities:
             for skills, is_required in (
@@ -271,6 +279,13 @@ class FeatureStore:
         hit = self._skill_keys[found] == keys
         return np.where(hit, self._skill_levels[found], 0.0).astype(np.float32)
 
+    def _implied(self, people: np.ndarray, columns: np.ndarray) -> np.ndarray:
+        keys = people.astype(np.int64) * self._width + columns
+        if len(self._implied_keys) == 0:
+            return np.zeros(len(keys), dtype=bool)
+        found = np.minimum(np.searchsorted(self._implied_keys, keys), len(self._implied_keys) - 1)
+        return self._implied_keys[found] == keys
+
     @staticmethod
     def _count_before(keys: np.ndarray, positions: np.ndarray, at: np.ndarray) -> np.ndarray:
         base = positions.astype(np.int64) * _TIME_SLOT
@@ -321,6 +336,10 @@ class FeatureStore:
             "preferred_coverage": np.where(
                 n_preferred > 0, per_pair(credit * ~required) / np.maximum(n_preferred, 1), 0.0
             ),
+            "implied_required_coverage": per_pair(
+                ~has & required & self._implied(people[pair], columns)
+            )
+            / np.maximum(n_required, 1),
             "embedding_similarity": np.einsum("ij,ij->i", p_vectors, o_vectors),
             "level_surplus": per_pair(np.where(has & required, held - asked, 0))
             / np.maximum(matched_required, 1),

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from data.storage.tables import EmployeeRow, OpportunityRow
+from data.taxonomy.packaged import occupation_skill_ids
 from features.registry import BY_NAME, FEATURE_NAMES
 
 EMPLOYEE, LEAD = "employee", "lead"
@@ -54,15 +55,21 @@ def pair_details(
     preferred = [s for s in opportunity.skills if not s.required]
     matched = [s.skill.label for s in required if s.skill_id in have]
     missing = [s.skill.label for s in required if s.skill_id not in have]
+    may_have = occupation_skill_ids(employee.occupation_id)
+    implied = [s.skill.label for s in required if s.skill_id not in have and s.skill_id in may_have]
+    # A posting's skills implied by its title, not chosen by its lead: say so wherever named.
+    source = inferred_note(opportunity)
     popularity = float(row[FEATURE_NAMES.index("opportunity_popularity")])
     remote = float(row[FEATURE_NAMES.index("location_match")]) > 0
     similarity = float(row[FEATURE_NAMES.index("embedding_similarity")])
     return {
         "matched": len(matched),
         "required": len(required),
-        "matched_names": _names(matched),
+        "matched_names": _names(matched) + (source if matched else ""),
         "missing_count": len(missing),
-        "missing_names": _names(missing),
+        "missing_names": _names(missing) + (source if missing else ""),
+        "implied": len(implied),
+        "implied_names": _names(implied),
         "preferred_matched": sum(s.skill_id in have for s in preferred),
         "preferred": len(preferred),
         "hours": float(opportunity.hours_per_week),
@@ -73,6 +80,14 @@ def pair_details(
         "band_part": _band_part(float(row[FEATURE_NAMES.index("level_position")])),
         "kind": opportunity.kind,
     }
+
+
+def inferred_note(opportunity: OpportunityRow) -> str:
+    """' (typical for: business analyst)' when the posting's required skills were implied by
+    its occupation rather than chosen by its lead; '' otherwise."""
+    if opportunity.occupation_label and any(s.inferred for s in opportunity.skills if s.required):
+        return f" (typical for: {opportunity.occupation_label})"
+    return ""
 
 
 def _band_part(position: float) -> str:

@@ -26,6 +26,8 @@ def skill_overlap(employee: EmployeeRow, opportunity: OpportunityRow) -> dict[st
             "level_required": skill.level,
             "required": skill.required,
         }
+        if skill.inferred:  # implied by the title, not chosen by the lead
+            entry["inferred_from"] = opportunity.occupation_label or "the title"
         if skill.skill_id in have:
             matched.append({**entry, "level": have[skill.skill_id]})
         else:

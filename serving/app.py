@@ -17,7 +17,9 @@ from serving.routes import (
     audits,
     employees,
     health,
+    imports,
     me,
+    occupations,
     opportunities,
     reactions,
     skills,
@@ -35,6 +37,9 @@ def create_app(settings: Settings | None = None, *, state: ServiceState | None =
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = state is None
         service = app.state.service = state or build_state(settings)
+        # Read from var/vectors (built by `talent index`), or encoded here, before the server
+        # takes its first request: never inside one.
+        service.warm_up()
         # Everything loaded so far lives as long as the process: keep it out of the garbage
         # collector's scans (a full collection over it cost ~130 ms in the middle of a request).
         gc.freeze()
@@ -61,7 +66,9 @@ def create_app(settings: Settings | None = None, *, state: ServiceState | None =
 
     app.add_middleware(RequestGuard, settings=settings)
 
-    for module in (health, me, employees, opportunities, reactions, skills, stats, audits):
+    # occupations before opportunities: /opportunities/suggest-skills is not an opportunity id.
+    routers = (health, me, occupations, employees, opportunities, imports, reactions, skills)
+    for module in (*routers, stats, audits):
         app.include_router(module.router)
 
     _finish_openapi(app)

@@ -178,15 +178,29 @@ def demo(
 def import_file(
     kind: Annotated[ImportKind, typer.Argument(help="what the file holds")],
     path: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="JSONL or CSV file")],
+    report: Annotated[
+        Path | None,
+        typer.Option(help="write the whole import report (every name, every merge) as JSON"),
+    ] = None,
 ) -> None:
-    """Import employees or opportunities (upsert by external_id); all rows or none."""
+    """Import employees or opportunities (upsert by external_id); all rows or none.
+
+    Prints what became of every name that was not an exact ESCO label, the skills merged
+    within a record, and the occupations inferred from titles."""
     importer = import_employees if kind is ImportKind.employees else import_opportunities
     state = None
     try:
         records = read_records(path)
         state = build_state(Settings(), index=False)
-        with transaction(state.sessions) as session:
-            _, counts = importer(session, records, state.skill_resolver(created_by="import"))
+        resolver = state.skill_resolver(created_by="import")
+        with _progress() as bar:
+            task = bar.add_task("reading", total=len(records))
+
+            def step(phase: str, done: int, total: int) -> None:
+                bar.update(task, description=phase, completed=done, total=total)
+
+            with transaction(state.sessions) as session:
+                _, counts = importer(session, records, resolver, progress=step)
         with transaction(state.sessions) as session:
             refresh_planner_statistics(session)
     except ImportRejected as rejected:
@@ -197,6 +211,11 @@ def import_file(
         if state is not None:
             state.close()
     console.print(f"{path}: {counts.created} created, {counts.updated} updated")
+    for line in resolver.report.lines():
+        console.print(line, markup=False, highlight=False)
+    if report is not None:
+        write_private(report, json.dumps(resolver.report.as_dict(), indent=1) + "\n")
+        console.print(f"import report: {report}")
 
 
 @taxonomy_app.command("import-esco")
@@ -317,14 +336,17 @@ def revoke_token_command(
 def index() -> None:
     """Encode skill labels (cached in var/vectors) and build the search indexes.
 
-    Also encodes the taxonomy's labels for the skill normaliser, so the first
-    `/skills/normalize` request does not pay for it.
+    Also encodes the taxonomy's skill labels and occupation titles for the normalisers, so
+    that no request ever pays for it.
     """
     started = time.perf_counter()
     console.print("encoding profile skill labels (new ones only) and building the FAISS indexes")
     state = build_state(Settings())
-    console.print(f"encoding the labels of {len(state.taxonomy)} taxonomy skills (cached once)")
-    state.normalizer.warm_up()
+    console.print(
+        f"encoding the labels of {len(state.taxonomy)} taxonomy skills and the titles of "
+        f"{len(state.occupations)} occupations (cached once)"
+    )
+    state.warm_up()
     state.close()
     sizes = ", ".join(f"{name}={size}" for name, size in state.matcher.sizes.items())
     console.print(

@@ -64,11 +64,17 @@ def get_principal(
 CurrentUser = Annotated[Principal, Depends(get_principal)]
 
 
-def resolver_for(state: ServiceState, user: Principal, *, bulk: bool = False) -> SkillResolver:
+def resolver_for(
+    state: ServiceState, user: Principal, *, bulk: bool = False, job: bool = False
+) -> SkillResolver:
     """Skill resolution for one request: new custom skills are credited to the caller, and the
-    free-text names one request may introduce are capped (higher for an admin's bulk import)."""
+    free-text names one request may introduce are capped (higher for an admin's bulk import,
+    higher still for one running as a background job: it costs no request its time)."""
     settings = state.settings
-    cap = settings.max_new_skill_names_bulk if bulk else settings.max_new_skill_names
+    if job:
+        cap = settings.max_new_skill_names_job
+    else:
+        cap = settings.max_new_skill_names_bulk if bulk else settings.max_new_skill_names
     return state.skill_resolver(
         created_by=user.actor, max_new_names=cap, restricted=user.role is not Role.ADMIN
     )

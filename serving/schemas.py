@@ -34,6 +34,19 @@ class SkillLevelOut(Out):
     level: int = Field(description="1 (aware) … 5 (expert)")
 
 
+class OccupationOut(Out):
+    occupation_id: str
+    label: str
+    score: float | None = Field(description="how well the title matched it (1.0: declared)")
+    source: Literal["inferred", "declared"]
+
+
+class PostingSkillOut(SkillLevelOut):
+    inferred: bool | None = Field(
+        default=None, description="implied by the occupation, not chosen by the lead"
+    )
+
+
 class ProfileOut(Out):
     external_id: str
     name: str
@@ -51,6 +64,7 @@ class ProfileOut(Out):
     bio: str
     availability_hours_per_week: float
     open_to: list[str]
+    occupation: OccupationOut | None
 
 
 class OpportunityOut(Out):
@@ -61,8 +75,8 @@ class OpportunityOut(Out):
     owner_external_id: str
     department: str
     location: str
-    required_skills: list[SkillLevelOut]
-    preferred_skills: list[SkillLevelOut]
+    required_skills: list[PostingSkillOut]
+    preferred_skills: list[PostingSkillOut]
     hours_per_week: float
     duration_weeks: int | None
     start_date: dt.date | None
@@ -70,11 +84,67 @@ class OpportunityOut(Out):
     level_max: int
     seats: int
     status: str
+    occupation: OccupationOut | None
+
+
+class NameResolutionOut(Out):
+    name: str = Field(description="as first written")
+    skill_id: str
+    label: str = Field(description="what it became")
+    method: Literal["alias", "alt_label", "partial_label", "embedding", "custom"]
+    score: float
+    first_row: int
+    rows: int = Field(description="records that wrote this name")
+    review: bool = Field(description="a new custom skill, flagged for HR's review")
+    nearest: str | None = Field(description="custom: the closest taxonomy skill")
+    nearest_score: float | None
+
+
+class SkillMergeOut(Out):
+    row: int
+    field: str
+    skill_id: str
+    label: str
+    names: list[str] = Field(description="the names in the record that meant this skill")
+    level: int = Field(description="the level kept: the highest given")
+    reason: str
+
+
+class ImportReportOut(Out):
+    summary: dict[str, int]
+    names: list[NameResolutionOut] = Field(
+        description="every name that was not an exact ESCO preferred label"
+    )
+    merges: list[SkillMergeOut]
+    department_defaulted_rows: list[int]
+    truncated: bool = Field(description="lists cut at 1,000 entries; the summary counts all")
 
 
 class UpsertOut(Out):
     created: int
     updated: int
+    report: ImportReportOut
+
+
+class ImportErrorOut(Out):
+    index: int | None = Field(description="the item of the bulk array")
+    field: str
+    message: str
+
+
+class ImportJobOut(Out):
+    job_id: str
+    kind: Literal["employees", "opportunities"]
+    status: Literal["queued", "running", "succeeded", "failed"]
+    phase: str = Field(description="what it is doing now")
+    done: int
+    total: int = Field(description="records in the batch")
+    created_at: dt.datetime
+    finished_at: dt.datetime | None
+    result: UpsertOut | None = Field(description="succeeded: counts and the import report")
+    errors: list[ImportErrorOut] | None = Field(
+        description="failed: every invalid field (nothing was written)"
+    )
 
 
 class MeOut(Out):
@@ -113,6 +183,11 @@ class MatchedSkill(Out):
     level_required: int
     required: bool
     level: int = Field(description="the level held")
+    inferred_from: str | None = Field(
+        default=None,
+        description="the posting's occupation, when this skill was implied by its title "
+        "rather than chosen by its lead (typical for: ...)",
+    )
 
 
 class MissingSkill(Out):
@@ -120,6 +195,7 @@ class MissingSkill(Out):
     name: str
     level_required: int
     required: bool
+    inferred_from: str | None = None
 
 
 class EmployeeReason(Out):
@@ -373,6 +449,44 @@ class SuggestionsOut(Out):
     items: list[Suggestion]
 
 
+class OccupationMatchOut(Out):
+    occupation_id: str
+    label: str
+    score: float = Field(description="1.0 for an exact title; else the embedding's cosine")
+    method: Literal["label", "alt_label", "hidden_label", "embedding"]
+    matched_title: str = Field(description="the occupation's title that matched best")
+    isco_group: str
+
+
+class OccupationsOut(Out):
+    query: str
+    items: list[OccupationMatchOut]
+
+
+class ImpliedSkillOut(Out):
+    skill_id: str
+    label: str
+    essential: bool = Field(description="essential to the occupation (else optional)")
+    typical_for: str = Field(description="the occupation that implies it")
+
+
+class SkillSuggestionsOut(Out):
+    title: str
+    occupation: OccupationMatchOut | None = Field(
+        description="the occupation the title implies (None: no title matched well enough)"
+    )
+    alternatives: list[OccupationMatchOut] = Field(description="the next best occupations")
+    skills: list[ImpliedSkillOut] = Field(description="essential first, the most specific first")
+
+
+class MaybeSkillsOut(Out):
+    occupation: OccupationOut | None
+    skills: list[ImpliedSkillOut] = Field(
+        description="skills the occupation implies that the profile lacks: confirm the ones "
+        "you have (PUT /api/v1/employees/{id}/skills/{skill_id})"
+    )
+
+
 class SkillUses(Out):
     profiles: int
     opportunities: int
@@ -391,6 +505,20 @@ class CustomSkill(Out):
     created_by: str | None
     uses: SkillUses
     resembles: list[Resemblance]
+
+
+class AliasOut(Out):
+    alias: str
+    skill_id: str
+    label: str
+
+
+class AliasAddedOut(AliasOut):
+    merged_custom_skill: str | None = Field(
+        description="the custom skill made from this name before, merged into the skill"
+    )
+    profiles: int = Field(description="profiles moved from that custom skill")
+    opportunities: int
 
 
 class ReviewOut(Out):

@@ -88,7 +88,16 @@ class Settings(BaseSettings):
         description="Free-text skill names outside the taxonomy one request may introduce",
     )
     max_new_skill_names_bulk: int = Field(
-        default=5000, ge=0, description="The same for an admin's bulk import"
+        default=5000, ge=0, description="The same for an admin's bulk import answered at once"
+    )
+    max_new_skill_names_job: int = Field(
+        default=100_000, ge=0, description="The same for a bulk import run as a background job"
+    )
+    bulk_sync_records: int = Field(
+        default=500,
+        ge=1,
+        description="Bulk imports of more records than this answer 202 and run as a job "
+        "(GET /api/v1/imports/{id} shows its progress)",
     )
     token_days: int = Field(default=90, ge=1, description="Default lifetime of issued tokens")
     workers: int = Field(

@@ -6,6 +6,7 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -16,12 +17,14 @@ from data.storage.engine import make_engine, make_session_factory, transaction
 from data.storage.migrate import upgrade_to_head
 from data.storage.skills import (
     load_taxonomy,
+    name_aliases,
     reviewed_custom_ids,
     reviewed_since,
     sync_packaged_taxonomy,
 )
 from data.taxonomy.model import Taxonomy
 from data.taxonomy.normalizer import SkillNormalizer
+from data.taxonomy.occupations import OccupationNormalizer
 from data.taxonomy.packaged import load_packaged_taxonomy
 from fairness.audit_log import AuditLog
 from fairness.monitor import FairnessMonitor
@@ -48,6 +51,7 @@ class ServiceState:
     taxonomy: Taxonomy  # what everyone may be suggested: reviewed skills only
     encoder: SentenceEncoder
     normalizer: SkillNormalizer
+    occupations: OccupationNormalizer
     matcher: MatchEngine
     rankers: LiveRankers
     audit: AuditLog
@@ -71,9 +75,18 @@ class ServiceState:
             created_by=created_by,
             max_new_names=max_new_names,
             restricted=restricted,
+            occupations=self.occupations,
         )
 
     indexed: bool = True
+    # serving/usecases/imports.ImportJobs, made on a process's first background import.
+    import_jobs: Any = None
+
+    def warm_up(self) -> None:
+        """Encode the taxonomy's skill labels and occupation titles (or read them from
+        var/vectors) before the first request: never inside one."""
+        self.normalizer.warm_up()
+        self.occupations.warm_up()
 
     def catch_up(self) -> int:
         """Take in what other processes wrote (imports on the command line, another server
@@ -90,10 +103,21 @@ class ServiceState:
                 if skill.source == "custom" and skill.skill_id not in published:
                     self.normalizer.retire(skill.skill_id)
                     applied += 1
+            aliases = {
+                key: skill_id
+                for key, skill_id in name_aliases(session).items()
+                if skill_id in self.taxonomy.skills
+            }
+            if aliases != self.taxonomy.name_aliases():
+                self.taxonomy.set_name_aliases(aliases)
+                applied += 1
         return applied
 
     def close(self) -> None:
-        """Persist caches and (if this process built it) the index snapshot."""
+        """Finish running imports; persist caches and (if this process built it) the index
+        snapshot."""
+        if self.import_jobs is not None:
+            self.import_jobs.shutdown()
         self.matcher.cache.save()
         if self.indexed:
             self.matcher.save(snapshot_path(self.settings))
@@ -143,6 +167,12 @@ def build_state(
     normalizer = SkillNormalizer(
         taxonomy, embed=encoder.encode, cache_path=vectors_dir, embed_key=encoder.model_id
     )
+    occupations = OccupationNormalizer(
+        load_packaged_taxonomy(),
+        embed=encoder.encode,
+        cache_path=vectors_dir,
+        embed_key=encoder.model_id,
+    )
     # "Today" in UTC, like every other time the service stores and compares.
     matcher = MatchEngine(
         cache,
@@ -166,6 +196,7 @@ def build_state(
         taxonomy=taxonomy,
         encoder=encoder,
         normalizer=normalizer,
+        occupations=occupations,
         matcher=matcher,
         rankers=rankers,
         audit=audit,

@@ -78,7 +78,7 @@ def database_url(
     yield from _postgres_database(base_url)
 
 
-# Encoding the taxonomy's ~32k label texts takes minutes on two cores: the suite keeps the
+# Encoding the taxonomy's skill labels and occupation titles (~60k texts) takes minutes on two cores: the suite keeps the
 # result between runs (the file name holds the taxonomy version, the model and a digest of
 # the texts, so a stale file is never used).
 LABEL_VECTOR_CACHE = Path(__file__).resolve().parents[1] / ".cache" / "test-label-vectors"
@@ -94,7 +94,7 @@ def var_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         shutil.copy(cached, vectors / cached.name)
     yield path
     LABEL_VECTOR_CACHE.mkdir(parents=True, exist_ok=True)
-    for made in vectors.glob("*-labels-*.npy"):
+    for made in [*vectors.glob("skill-labels-*.npy"), *vectors.glob("occupation-titles-*.npy")]:
         if not (LABEL_VECTOR_CACHE / made.name).exists():
             shutil.copy(made, LABEL_VECTOR_CACHE / made.name)
 

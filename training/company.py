@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from data.schemas import EmployeeIn, OpportunityIn
-from data.storage.employees import employee_profile
+from data.storage.employees import profile_record
 from data.storage.interactions import interactions_in_time_order
-from data.storage.opportunities import opportunity_document
+from data.storage.opportunities import posting_record
 from data.storage.queries import batches
 from data.storage.tables import EmployeeRow, InteractionRow, OpportunityRow
 
@@ -25,13 +25,14 @@ class CompanyData:
 
 def load_company(session: Session) -> CompanyData:
     """Everything training needs; profiles come without demographics (never part of one)."""
+    # The stored occupation, inferred or declared: features read it as serving does.
     employees = [
-        EmployeeIn.model_validate(employee_profile(row))
+        EmployeeIn.model_validate({**profile_record(row), "occupation_id": row.occupation_id})
         for rows in batches(session, EmployeeRow, BATCH)
         for row in rows
     ]
     opportunities = [
-        OpportunityIn.model_validate(opportunity_document(row))
+        OpportunityIn.model_validate(posting_record(row))
         for rows in batches(session, OpportunityRow, BATCH)
         for row in rows
     ]

@@ -16,6 +16,7 @@ from data.schemas import (
     EmployeeIn,
     OpportunityIn,
     OpportunityKind,
+    OpportunitySkillRef,
     OpportunityStatus,
     SkillRef,
 )
@@ -87,7 +88,7 @@ def _pick(rng: np.random.Generator, items: list[str], weights: np.ndarray, k: in
 
 def _skills_from_family(
     rng: np.random.Generator, family: JobFamily, level_min: int
-) -> tuple[list[SkillRef], list[SkillRef], int]:
+) -> tuple[list[OpportunitySkillRef], list[OpportunitySkillRef], int]:
     """Required skills from the family's core and one occupation's own; preferred from the rest."""
     occupation = int(rng.integers(len(family.occupations)))
     pool, weights = family.skill_weights(occupation, core=8.0, own=3.0, other=0.1)
@@ -98,23 +99,35 @@ def _skills_from_family(
     asked = np.clip(np.round(1.2 + 0.45 * level_min + rng.normal(0, 0.6, len(required))), 2, 4)
     wished = np.clip(np.round(1.0 + 0.4 * level_min + rng.normal(0, 0.6, len(preferred))), 1, 4)
     return (
-        [SkillRef(skill_id=s, level=int(v)) for s, v in zip(required, asked, strict=True)],
-        [SkillRef(skill_id=s, level=int(v)) for s, v in zip(preferred, wished, strict=True)],
+        [
+            OpportunitySkillRef(skill_id=s, level=int(v))
+            for s, v in zip(required, asked, strict=True)
+        ],
+        [
+            OpportunitySkillRef(skill_id=s, level=int(v))
+            for s, v in zip(preferred, wished, strict=True)
+        ],
         occupation,
     )
 
 
 def _skills_on_offer(
     rng: np.random.Generator, mentor: EmployeeIn
-) -> tuple[list[SkillRef], list[SkillRef]]:
+) -> tuple[list[OpportunitySkillRef], list[OpportunitySkillRef]]:
     """The mentor's strongest skills; the listed level is what a mentee can grow to (own - 1)."""
     ranked = sorted(mentor.skills, key=lambda s: (-s.level, rng.random()))
     count = int(rng.integers(2, 7))
     offered = ranked[:count]
     extra = ranked[count : count + int(rng.integers(0, 3))]
     return (
-        [SkillRef(skill_id=s.skill_id, level=int(np.clip(s.level - 1, 2, 4))) for s in offered],
-        [SkillRef(skill_id=s.skill_id, level=int(np.clip(s.level - 1, 1, 4))) for s in extra],
+        [
+            OpportunitySkillRef(skill_id=s.skill_id, level=int(np.clip(s.level - 1, 2, 4)))
+            for s in offered
+        ],
+        [
+            OpportunitySkillRef(skill_id=s.skill_id, level=int(np.clip(s.level - 1, 1, 4)))
+            for s in extra
+        ],
     )
 
 

@@ -337,6 +337,8 @@ def generate_workforce(
                 availability_hours_per_week=person.availability,
                 open_to=person.open_to,
                 demographics=demographics[i],
+                # The HR system's job code: the occupation the person was drawn from.
+                occupation_id=family.occupations[person.occupation].occupation_id,
             )
         )
     if progress is not None:

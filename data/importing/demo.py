@@ -17,6 +17,7 @@ from data.storage.interactions import add_interactions
 from data.storage.reset import clear_company_data
 from data.storage.skills import load_taxonomy
 from data.storage.tokens import issue_token
+from data.taxonomy.packaged import load_packaged_taxonomy
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +46,8 @@ def store_demo_company(
     tokens (keyed with `token_secret`). `step` is called three times, after people,
     opportunities and the rest."""
     clear_company_data(session)
-    resolver = SkillResolver(load_taxonomy(session))
+    # The packaged taxonomy brings the occupations the demo's people and postings declare.
+    resolver = SkillResolver(load_taxonomy(session, base=load_packaged_taxonomy()))
     records = [e.model_dump(mode="json") for e in company.employees]
     import_employees(session, list(enumerate(records, start=1)), resolver)
     step()

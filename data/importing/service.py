@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from pydantic import ValidationError
@@ -10,12 +10,19 @@ from sqlalchemy.orm import Session
 
 from data.importing.errors import ImportRejected, RowError, errors_from_validation
 from data.importing.files import Record
+from data.importing.occupations import (
+    OccupationChoice,
+    OccupationOutcome,
+    OccupationRequest,
+    choose_occupations,
+    implied_skills,
+)
 from data.importing.skills import SkillResolver
 from data.schemas import EmployeeIn, OpportunityIn, SkillRef
 from data.storage.employees import (
     UpsertCounts,
+    departments_of,
     email_owners,
-    existing_external_ids,
     upsert_employees,
 )
 from data.storage.opportunities import upsert_opportunities
@@ -24,27 +31,29 @@ from data.storage.skills import existing_skill_ids, upsert_skills
 from data.storage.tables import EmployeeRow, OpportunityRow
 
 ContractT = TypeVar("ContractT", EmployeeIn, OpportunityIn)
+# Called as work gets done: (phase, records done, records in all).
+Progress = Callable[[str, int, int], None]
+
+
+def _no_progress(phase: str, done: int, total: int) -> None:
+    return None
 
 
 def import_employees(
-    session: Session, records: Sequence[Record], resolver: SkillResolver
+    session: Session,
+    records: Sequence[Record],
+    resolver: SkillResolver,
+    *,
+    progress: Progress = _no_progress,
 ) -> tuple[list[EmployeeIn], UpsertCounts]:
-    """Store employees; raises ImportRejected (and writes nothing) if any row is invalid."""
+    """Store employees; raises ImportRejected (and writes nothing) if any row is invalid.
+    What became of each name is in `resolver.report`."""
     errors: list[RowError] = []
-    employees: list[tuple[int, EmployeeIn]] = []
-    seen: dict[str, int] = {}
-    for row, record in records:
-        employee = _validate(EmployeeIn, row, record, errors)
-        if employee is None:
-            continue
-        if employee.external_id in seen:
-            errors.append(
-                RowError(row, "external_id", f"duplicate of row {seen[employee.external_id]}")
-            )
-            continue
-        seen[employee.external_id] = row
-        employees.append((row, employee))
+    total = len(records)
+    progress("validating", 0, total)
+    employees = _validated(EmployeeIn, records, errors)
     stored = rows_by_external_id(session, EmployeeRow, [e.external_id for _, e in employees])
+    progress("resolving skill names", 0, total)
     resolver.prepare(
         session,
         [ref for _, e in employees for ref in e.skills],
@@ -52,12 +61,187 @@ def import_employees(
     )
     for row, employee in employees:
         employee.skills = resolver.resolve_refs(row, "skills", employee.skills, errors)
+    progress("inferring occupations", 0, total)
+    occupations = _choices(
+        _occupations(
+            resolver,
+            [(row, e, stored.get(e.external_id), _ids(e.skills)) for row, e in employees],
+            errors,
+        )
+    )
     errors.extend(_email_clashes(session, employees))
     if errors:
         raise ImportRejected(errors)
     items = [e for _, e in employees]
+    progress("storing", 0, total)
     _store_missing_skills(session, resolver, [e.skills for e in items])
-    return items, upsert_employees(session, items)
+    counts = upsert_employees(session, items, occupations)
+    progress("stored", total, total)
+    return items, counts
+
+
+def import_opportunities(
+    session: Session,
+    records: Sequence[Record],
+    resolver: SkillResolver,
+    *,
+    progress: Progress = _no_progress,
+) -> tuple[list[OpportunityIn], UpsertCounts]:
+    """Store opportunities; every owner must be a known employee. A posting without
+    `department` takes its owner's; one without skills is matched on the skills its title's
+    occupation implies (marked `inferred`)."""
+    errors: list[RowError] = []
+    total = len(records)
+    progress("validating", 0, total)
+    opportunities = _validated(OpportunityIn, records, errors)
+    stored = rows_by_external_id(session, OpportunityRow, [o.external_id for _, o in opportunities])
+    progress("resolving skill names", 0, total)
+    resolver.prepare(
+        session,
+        [r for _, o in opportunities for r in (*o.required_skills, *o.preferred_skills)],
+        held={s.skill_id for row in stored.values() for s in row.skills},
+    )
+    for row, opportunity in opportunities:
+        opportunity.required_skills = resolver.resolve_refs(
+            row, "required_skills", opportunity.required_skills, errors
+        )
+        opportunity.preferred_skills = resolver.drop_required_from_preferred(
+            row,
+            opportunity.required_skills,
+            resolver.resolve_refs(row, "preferred_skills", opportunity.preferred_skills, errors),
+        )
+    departments = departments_of(session, sorted({o.owner_external_id for _, o in opportunities}))
+    for row, opportunity in opportunities:
+        if opportunity.owner_external_id not in departments:
+            errors.append(RowError(row, "owner_external_id", "unknown employee"))
+        elif opportunity.department is None:
+            opportunity.department = departments[opportunity.owner_external_id]
+            resolver.report.department_defaulted.append(row)
+    progress("inferring occupations", 0, total)
+    outcomes = _occupations(
+        resolver,
+        [(row, o, stored.get(o.external_id), _ids(o.required_skills)) for row, o in opportunities],
+        errors,
+    )
+    for row, opportunity in opportunities:
+        outcome = outcomes.get(opportunity.external_id)
+        if outcome is not None:
+            _imply_skills(resolver, row, opportunity, outcome, errors)
+    occupations = _choices(outcomes)
+    if errors:
+        raise ImportRejected(errors)
+    items = [o for _, o in opportunities]
+    progress("storing", 0, total)
+    _store_missing_skills(
+        session, resolver, [o.required_skills + o.preferred_skills for o in items]
+    )
+    counts = upsert_opportunities(session, items, occupations)
+    progress("stored", total, total)
+    return items, counts
+
+
+def _validated(
+    model: type[ContractT], records: Sequence[Record], errors: list[RowError]
+) -> list[tuple[int, ContractT]]:
+    valid: list[tuple[int, ContractT]] = []
+    seen: dict[str, int] = {}
+    for row, record in records:
+        item = _validate(model, row, record, errors)
+        if item is None:
+            continue
+        if item.external_id in seen:
+            errors.append(
+                RowError(row, "external_id", f"duplicate of row {seen[item.external_id]}")
+            )
+            continue
+        seen[item.external_id] = row
+        valid.append((row, item))
+    return valid
+
+
+def _ids(refs: Sequence[SkillRef]) -> frozenset[str]:
+    return frozenset(ref.skill_id for ref in refs if ref.skill_id)
+
+
+def _choices(outcomes: dict[str, OccupationOutcome]) -> dict[str, OccupationChoice | None]:
+    return {external_id: outcome.choice for external_id, outcome in outcomes.items()}
+
+
+def _occupations(
+    resolver: SkillResolver,
+    records: list[tuple[int, Any, EmployeeRow | OpportunityRow | None, frozenset[str]]],
+    errors: list[RowError],
+) -> dict[str, OccupationOutcome]:
+    """Each record's occupation (declared, kept or inferred), by external id; the records
+    naming an unknown occupation id get an error instead."""
+    requests = [
+        OccupationRequest(
+            title=item.title,
+            skill_ids=skills,
+            declared=item.occupation_id,
+            clears="occupation_id" in item.model_fields_set and item.occupation_id is None,
+            stored=_stored_choice(stored),
+        )
+        for _, item, stored, skills in records
+    ]
+    outcomes = choose_occupations(requests, resolver.taxonomy, resolver.occupations)
+    chosen: dict[str, OccupationOutcome] = {}
+    report = resolver.report
+    for (row, item, _, _), outcome in zip(records, outcomes, strict=True):
+        if outcome.error is not None:
+            errors.append(RowError(row, "occupation_id", outcome.error))
+            continue
+        chosen[item.external_id] = outcome
+        if outcome.choice is None:
+            report.occupations_unknown += 1
+        elif outcome.choice.source == "declared":
+            report.occupations_declared += 1
+        else:
+            report.occupations_inferred += 1
+    return chosen
+
+
+def _stored_choice(row: EmployeeRow | OpportunityRow | None) -> OccupationChoice | None:
+    if row is None or row.occupation_id is None:
+        return None
+    return OccupationChoice(
+        row.occupation_id,
+        row.occupation_label or "",
+        row.occupation_score or 0.0,
+        row.occupation_source or "inferred",
+    )
+
+
+def _imply_skills(
+    resolver: SkillResolver,
+    row: int,
+    opportunity: OpportunityIn,
+    outcome: OccupationOutcome,
+    errors: list[RowError],
+) -> None:
+    """A posting whose required skills are none, or all implied ones sent back, is matched
+    on what its (possibly new) occupation implies; the lead's own skills are kept."""
+    if any(not ref.inferred for ref in opportunity.required_skills):
+        return
+    occupation = outcome.choice
+    if occupation is None:
+        guess = outcome.best_guess
+        hint = f" (closest: {guess.label!r} at {guess.score:.2f})" if guess else ""
+        errors.append(
+            RowError(
+                row,
+                "required_skills",
+                "no skills given and the title names no occupation clearly enough to imply "
+                f"them{hint}; list the skills or set occupation_id",
+            )
+        )
+        return
+    required, preferred = implied_skills(resolver.taxonomy, occupation.occupation_id)
+    own = [ref for ref in opportunity.preferred_skills if not ref.inferred]
+    taken = {ref.skill_id for ref in required} | {ref.skill_id for ref in own}
+    opportunity.required_skills = required
+    opportunity.preferred_skills = own + [r for r in preferred if r.skill_id not in taken]
+    resolver.report.implied_skill_postings += 1
 
 
 def _email_clashes(session: Session, employees: list[tuple[int, EmployeeIn]]) -> list[RowError]:
@@ -80,58 +264,6 @@ def _email_clashes(session: Session, employees: list[tuple[int, EmployeeIn]]) ->
         if owner is not None and owner != external_id and moving.get(owner, address) == address:
             errors.append(RowError(row, "email", "another person already has this e-mail"))
     return errors
-
-
-def import_opportunities(
-    session: Session, records: Sequence[Record], resolver: SkillResolver
-) -> tuple[list[OpportunityIn], UpsertCounts]:
-    """Store opportunities; every owner must be a known employee."""
-    errors: list[RowError] = []
-    opportunities: list[tuple[int, OpportunityIn]] = []
-    seen: dict[str, int] = {}
-    for row, record in records:
-        opportunity = _validate(OpportunityIn, row, record, errors)
-        if opportunity is None:
-            continue
-        if opportunity.external_id in seen:
-            errors.append(
-                RowError(row, "external_id", f"duplicate of row {seen[opportunity.external_id]}")
-            )
-            continue
-        seen[opportunity.external_id] = row
-        opportunities.append((row, opportunity))
-    stored_opportunities = rows_by_external_id(
-        session, OpportunityRow, [o.external_id for _, o in opportunities]
-    )
-    resolver.prepare(
-        session,
-        [r for _, o in opportunities for r in (*o.required_skills, *o.preferred_skills)],
-        held={s.skill_id for row in stored_opportunities.values() for s in row.skills},
-    )
-    for row, opportunity in opportunities:
-        opportunity.required_skills = resolver.resolve_refs(
-            row, "required_skills", opportunity.required_skills, errors
-        )
-        opportunity.preferred_skills = resolver.resolve_refs(
-            row, "preferred_skills", opportunity.preferred_skills, errors
-        )
-        required = {s.skill_id for s in opportunity.required_skills}
-        for index, skill in enumerate(opportunity.preferred_skills):
-            if skill.skill_id in required:
-                errors.append(RowError(row, f"preferred_skills.{index}", "also listed as required"))
-    known_owners = existing_external_ids(
-        session, sorted({o.owner_external_id for _, o in opportunities})
-    )
-    for row, opportunity in opportunities:
-        if opportunity.owner_external_id not in known_owners:
-            errors.append(RowError(row, "owner_external_id", "unknown employee"))
-    if errors:
-        raise ImportRejected(errors)
-    items = [o for _, o in opportunities]
-    _store_missing_skills(
-        session, resolver, [o.required_skills + o.preferred_skills for o in items]
-    )
-    return items, upsert_opportunities(session, items)
 
 
 def _validate(

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
 from sqlalchemy.orm import Session
 
 from data.importing.errors import RowError
+from data.importing.occupations import OccupationInferrer
+from data.importing.report import ImportReport, SkillMerge
 from data.schemas import SkillRef, normalize_label
 from data.storage.skills import stored_skills
 from data.taxonomy.model import Taxonomy, TaxonomySkill
@@ -18,6 +21,20 @@ from data.taxonomy.normalizer import custom_skill_id
 class SkillMatchLike(Protocol):
     skill_id: str
     label: str
+    score: float
+    method: str
+    nearest: tuple[str, float] | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Found:
+    """What a name resolved to, and how (for the import report)."""
+
+    skill_id: str
+    label: str
+    method: str  # "label" | "alias" | "alt_label" | "partial_label" | "embedding" | "custom"
+    score: float = 1.0
+    nearest: tuple[str, float] | None = None
 
 
 class NormalizerLike(Protocol):
@@ -50,16 +67,19 @@ class SkillResolver:
         max_new_names: int | None = None,
         created_by: str | None = None,
         restricted: bool = False,
+        occupations: OccupationInferrer | None = None,
     ) -> None:
         self.taxonomy = taxonomy
         self.normalizer = normalizer
+        self.occupations = occupations  # infers a title's occupation (None: never inferred)
         self.max_new_names = max_new_names
         self.created_by = created_by
         self.restricted = restricted
         self.held: set[str] = set()
         self.new_skills: dict[str, TaxonomySkill] = {}
+        self.report = ImportReport()
         self._stored: dict[str, TaxonomySkill] = {}  # custom skills found in the database
-        self._by_name: dict[str, tuple[str, str]] = {}  # normalised name -> (id, label)
+        self._by_name: dict[str, _Found] = {}  # normalised name -> what it resolved to
         self._over_cap: set[str] = set()
 
     def prepare(
@@ -87,9 +107,9 @@ class SkillResolver:
                 customs[key] = scoped[key]  # someone else's unreviewed text: a skill apart
             found = self._stored.get(customs[key])
             if found is not None:
-                self._by_name[key] = (found.skill_id, found.label)
+                self._by_name[key] = _Found(found.skill_id, found.label, "custom")
             elif customs[key] == scoped[key]:
-                self._by_name[key] = (scoped[key], name)  # new, and the caller's own
+                self._by_name[key] = _Found(scoped[key], name, "custom")  # new, the caller's own
             else:
                 unknown.append((key, name))
         if self.max_new_names is not None and len(unknown) > self.max_new_names:
@@ -98,13 +118,18 @@ class SkillResolver:
         if self.normalizer is not None and unknown:
             matches = self.normalizer.resolve_many([name for _, name in unknown])
             for (key, _), match in zip(unknown, matches, strict=True):
-                self._by_name[key] = (match.skill_id, match.label)
+                self._by_name[key] = _Found(
+                    match.skill_id, match.label, match.method, match.score, match.nearest
+                )
 
     def resolve_refs(
-        self, row: int, field: str, refs: list[SkillRef], errors: list[RowError]
+        self, row: int, field: str, refs: Sequence[SkillRef], errors: list[RowError]
     ) -> list[SkillRef]:
+        """The refs with ids. Two names for one skill merge into one entry at the higher
+        level ("Python" and "Python programming"), reported in `report.merges`."""
         resolved: list[SkillRef] = []
-        seen: dict[str, int] = {}
+        at: dict[str, int] = {}  # skill id -> its position in `resolved`
+        merges: dict[str, SkillMerge] = {}
         for index, ref in enumerate(refs):
             path = f"{field}.{index}"
             if ref.skill_id is not None:
@@ -129,15 +154,50 @@ class SkillResolver:
                 )
                 continue
             else:
-                skill_id, label = self._resolve_name(ref.name or "")
-            if skill_id in seen:
-                errors.append(
-                    RowError(row, path, f"same skill as item {seen[skill_id]} ({label!r})")
-                )
+                skill_id, label = self._resolve_name(row, ref.name or "")
+            written = ref.skill_id if ref.name is None else ref.name
+            if skill_id in at:
+                kept = resolved[at[skill_id]]
+                merge = merges.get(skill_id)
+                if merge is None:
+                    first = (
+                        kept.name if refs[at[skill_id]].name is None else refs[at[skill_id]].name
+                    )
+                    merge = merges[skill_id] = SkillMerge(
+                        row, field, skill_id, label, [first or skill_id], kept.level, "same skill"
+                    )
+                    self.report.merges.append(merge)
+                merge.names.append(written or skill_id)
+                merge.level = max(merge.level, ref.level)
+                resolved[at[skill_id]] = kept.model_copy(update={"level": merge.level})
                 continue
-            seen[skill_id] = index
-            resolved.append(SkillRef(skill_id=skill_id, name=label, level=ref.level))
+            at[skill_id] = len(resolved)
+            resolved.append(ref.model_copy(update={"skill_id": skill_id, "name": label}))
         return resolved
+
+    def drop_required_from_preferred(
+        self, row: int, required: list[SkillRef], preferred: list[SkillRef]
+    ) -> list[SkillRef]:
+        """Preferred entries naming a required skill are dropped: required wins."""
+        wanted = {ref.skill_id: ref for ref in required}
+        kept = []
+        for ref in preferred:
+            both = wanted.get(ref.skill_id)
+            if both is None:
+                kept.append(ref)
+                continue
+            self.report.merges.append(
+                SkillMerge(
+                    row,
+                    "required_skills",
+                    ref.skill_id or "",
+                    both.name or "",
+                    [both.name or "", ref.name or ""],
+                    both.level,
+                    "required and preferred: required kept",
+                )
+            )
+        return kept
 
     def _usable(self, skill: TaxonomySkill) -> bool:
         return (
@@ -152,21 +212,46 @@ class SkillResolver:
         who = hashlib.sha256((self.created_by or "").encode()).hexdigest()[:8]
         return f"{skill_id[: len('custom:') + 71]}.{who}"
 
-    def _resolve_name(self, name: str) -> tuple[str, str]:
+    def _resolve_name(self, row: int, name: str) -> tuple[str, str]:
+        key = normalize_label(name)
         exact = self.taxonomy.lookup_label(name)
         if exact is not None:
-            return exact[0].skill_id, exact[0].label
-        key = normalize_label(name)
+            skill, method = exact
+            if method != "label":
+                self.report.resolved(
+                    key,
+                    name,
+                    row,
+                    skill_id=skill.skill_id,
+                    label=skill.label,
+                    method=method,
+                    score=1.0,
+                )
+            return skill.skill_id, skill.label
         if key not in self._by_name:  # not prepared: resolve this one alone
             if self.normalizer is not None:
                 match = self.normalizer.resolve_many([name])[0]
-                self._by_name[key] = (match.skill_id, match.label)
+                self._by_name[key] = _Found(
+                    match.skill_id, match.label, match.method, match.score, match.nearest
+                )
             else:
-                self._by_name[key] = (custom_skill_id(name), name.strip())
-        skill_id, label = self._by_name[key]
-        known = skill_id in self.taxonomy.skills or skill_id in self._stored
-        if not known and skill_id not in self.new_skills:
-            self.new_skills[skill_id] = TaxonomySkill(
-                skill_id=skill_id, label=label, source="custom", status="unreviewed"
+                self._by_name[key] = _Found(custom_skill_id(name), name.strip(), "custom")
+        found = self._by_name[key]
+        known = found.skill_id in self.taxonomy.skills or found.skill_id in self._stored
+        new = not known and found.skill_id not in self.new_skills
+        if new:
+            self.new_skills[found.skill_id] = TaxonomySkill(
+                skill_id=found.skill_id, label=found.label, source="custom", status="unreviewed"
             )
-        return skill_id, label
+        self.report.resolved(
+            key,
+            name,
+            row,
+            skill_id=found.skill_id,
+            label=found.label,
+            method=found.method,
+            score=found.score if found.method != "custom" else (found.nearest or ("", 0.0))[1],
+            review=found.skill_id in self.new_skills,
+            nearest=found.nearest,
+        )
+        return found.skill_id, found.label

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from data.schemas import EmployeeIn
 from data.storage.queries import rows_by_external_id, rows_in, scalars_in
-from data.storage.tables import DemographicsRow, EmployeeRow, EmployeeSkillRow
+from data.storage.tables import DemographicsRow, EmployeeRow, EmployeeSkillRow, OpportunityRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,8 +20,13 @@ class UpsertCounts:
     updated: int
 
 
-def upsert_employees(session: Session, employees: Sequence[EmployeeIn]) -> UpsertCounts:
+def upsert_employees(
+    session: Session,
+    employees: Sequence[EmployeeIn],
+    occupations: Mapping[str, OccupationValue | None] | None = None,
+) -> UpsertCounts:
     """Create or replace profiles. Every skill must carry a resolved `skill_id`.
+    `occupations` (by external id) replaces the stored occupation of the people it names.
 
     Demographics are replaced only when given: a profile edited through the API (which never
     returns demographics) must not erase what the person self-reported.
@@ -48,6 +53,8 @@ def upsert_employees(session: Session, employees: Sequence[EmployeeIn]) -> Upser
             session.add(row)
             created += 1
         _apply_profile(row, employee)
+        if occupations is not None and employee.external_id in occupations:
+            apply_occupation(row, occupations[employee.external_id])
         rows.append(row)
     session.flush()  # assigns ids to new rows, which the demographics rows point at
     for row, employee in zip(rows, employees, strict=True):
@@ -86,6 +93,37 @@ def _apply_profile(row: EmployeeRow, employee: EmployeeIn) -> None:
         assert skill_id is not None, "skills must be resolved before storage"
         kept.append(EmployeeSkillRow(skill_id=skill_id, level=level, position=position))
     row.skills = sorted(kept, key=lambda s: s.position)
+
+
+class OccupationValue(Protocol):
+    occupation_id: str
+    label: str
+    score: float
+    source: str
+
+
+def apply_occupation(row: EmployeeRow | OpportunityRow, value: OccupationValue | None) -> None:
+    row.occupation_id = value.occupation_id if value else None
+    row.occupation_label = value.label if value else None
+    row.occupation_score = value.score if value else None
+    row.occupation_source = value.source if value else None
+
+
+def occupation_document(row: EmployeeRow | OpportunityRow) -> dict[str, Any] | None:
+    if row.occupation_id is None:
+        return None
+    return {
+        "occupation_id": row.occupation_id,
+        "label": row.occupation_label or "",
+        "score": row.occupation_score,
+        "source": row.occupation_source or "inferred",
+    }
+
+
+def departments_of(session: Session, external_ids: Sequence[str]) -> dict[str, str]:
+    """Each known person's department, by external id."""
+    query = select(EmployeeRow.external_id, EmployeeRow.department)
+    return dict(rows_in(session, query, EmployeeRow.external_id, external_ids))
 
 
 def _apply_demographics(session: Session, employee_id: int, employee: EmployeeIn) -> None:
@@ -136,7 +174,18 @@ def employee_profile(row: EmployeeRow) -> dict[str, Any]:
         "bio": row.bio,
         "availability_hours_per_week": row.availability_hours_per_week,
         "open_to": list(row.open_to),
+        "occupation": occupation_document(row),
     }
+
+
+def profile_record(row: EmployeeRow) -> dict[str, Any]:
+    """The stored profile as an import record (to apply a change to): a declared occupation
+    goes back as its id, an inferred one is inferred again from the (maybe new) title."""
+    record = employee_profile(row)
+    occupation = record.pop("occupation")
+    if occupation is not None and occupation["source"] == "declared":
+        record["occupation_id"] = occupation["occupation_id"]
+    return record
 
 
 def existing_external_ids(session: Session, external_ids: Sequence[str]) -> set[str]:

@@ -2,20 +2,30 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from data.schemas import OpportunityIn, OpportunityStatus
-from data.storage.employees import UpsertCounts
+from data.storage.employees import (
+    OccupationValue,
+    UpsertCounts,
+    apply_occupation,
+    occupation_document,
+)
 from data.storage.queries import rows_by_external_id, rows_in
 from data.storage.tables import OpportunityRow, OpportunitySkillRow
 
 
-def upsert_opportunities(session: Session, opportunities: Sequence[OpportunityIn]) -> UpsertCounts:
-    """Create or replace opportunities. Every skill must carry a resolved `skill_id`."""
+def upsert_opportunities(
+    session: Session,
+    opportunities: Sequence[OpportunityIn],
+    occupations: Mapping[str, OccupationValue | None] | None = None,
+) -> UpsertCounts:
+    """Create or replace opportunities. Every skill must carry a resolved `skill_id`;
+    `occupations` (by external id) replaces the stored occupation of those it names."""
     existing = rows_by_external_id(session, OpportunityRow, [o.external_id for o in opportunities])
     created = 0
     for opportunity in opportunities:
@@ -25,6 +35,8 @@ def upsert_opportunities(session: Session, opportunities: Sequence[OpportunityIn
             session.add(row)
             created += 1
         apply_opportunity(row, opportunity)
+        if occupations is not None and opportunity.external_id in occupations:
+            apply_occupation(row, occupations[opportunity.external_id])
     session.flush()
     return UpsertCounts(created=created, updated=len(opportunities) - created)
 
@@ -44,21 +56,30 @@ def apply_opportunity(row: OpportunityRow, opportunity: OpportunityIn) -> None:
     row.level_max = opportunity.level_max
     row.seats = opportunity.seats
     row.status = opportunity.status.value
-    wanted: dict[str, tuple[int, bool, int]] = {}
+    wanted: dict[str, tuple[int, bool, int, bool]] = {}
     refs = [(ref, True) for ref in opportunity.required_skills]
     refs += [(ref, False) for ref in opportunity.preferred_skills]
     for position, (ref, required) in enumerate(refs):
         assert ref.skill_id is not None, "skills must be resolved before storage"
-        wanted[ref.skill_id] = (ref.level, required, position)
+        wanted[ref.skill_id] = (ref.level, required, position, ref.inferred)
     kept = []
     for skill_row in row.skills:
         if skill_row.skill_id in wanted:
-            skill_row.level, skill_row.required, skill_row.position = wanted.pop(skill_row.skill_id)
+            (
+                skill_row.level,
+                skill_row.required,
+                skill_row.position,
+                skill_row.inferred,
+            ) = wanted.pop(skill_row.skill_id)
             kept.append(skill_row)
-    for skill_id, (level, required, position) in wanted.items():
+    for skill_id, (level, required, position, inferred) in wanted.items():
         kept.append(
             OpportunitySkillRow(
-                skill_id=skill_id, level=level, required=required, position=position
+                skill_id=skill_id,
+                level=level,
+                required=required,
+                position=position,
+                inferred=inferred,
             )
         )
     row.skills = sorted(kept, key=lambda s: s.position)
@@ -91,6 +112,7 @@ def opportunity_document(row: OpportunityRow) -> dict[str, Any]:
     def skills(required: bool) -> list[dict[str, Any]]:
         return [
             {"skill_id": s.skill_id, "name": s.skill.label, "level": s.level}
+            | ({"inferred": True} if s.inferred else {})
             for s in row.skills
             if s.required is required
         ]
@@ -112,7 +134,18 @@ def opportunity_document(row: OpportunityRow) -> dict[str, Any]:
         "level_max": row.level_max,
         "seats": row.seats,
         "status": row.status,
+        "occupation": occupation_document(row),
     }
+
+
+def posting_record(row: OpportunityRow) -> dict[str, Any]:
+    """The stored posting as an import record (to apply a change to): a declared occupation
+    goes back as its id, an inferred one is inferred again from the (maybe new) title."""
+    record = opportunity_document(row)
+    occupation = record.pop("occupation")
+    if occupation is not None and occupation["source"] == "declared":
+        record["occupation_id"] = occupation["occupation_id"]
+    return record
 
 
 def openings_on_skills(

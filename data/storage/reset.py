@@ -1,5 +1,6 @@
-"""Remove a company's people, opportunities, course catalog, history, tokens, audit trail and
-oversight decisions (the taxonomy and the model registry stay). Used to rebuild the demo company."""
+"""Remove a company's people, opportunities, course catalog, history, tokens, audit trail,
+oversight decisions, skill aliases and import jobs (the taxonomy and the model registry stay).
+Used to rebuild the demo company."""
 
 from __future__ import annotations
 
@@ -14,12 +15,14 @@ from data.storage.tables import (
     DemographicsRow,
     EmployeeRow,
     EmployeeSkillRow,
+    ImportJobRow,
     InteractionRow,
     OpportunityRow,
     OpportunitySkillRow,
     OversightEventRow,
     RankingOverrideRow,
     RankingPolicyRow,
+    SkillAliasRow,
     SkillRow,
 )
 
@@ -41,6 +44,10 @@ def clear_company_data(session: Session) -> None:
         # database's ON DELETE CASCADE) and before the custom skills they may point at.
         CourseSkillRow,
         CourseRow,
+        # The company's names for skills and its import jobs; aliases before the custom
+        # skills they may name.
+        SkillAliasRow,
+        ImportJobRow,
     ):
         session.execute(delete(table))
     session.execute(delete(SkillRow).where(SkillRow.source == "custom"))

@@ -104,6 +104,49 @@ def load_taxonomy(
     return taxonomy
 
 
+def name_aliases(session: Session) -> dict[str, str]:
+    """The company's own names for skills: normalised alias -> skill id."""
+    return dict(session.execute(select(SkillAliasRow.alias_key, SkillAliasRow.skill_id)).all())
+
+
+def alias_rows(session: Session) -> list[SkillAliasRow]:
+    return list(session.scalars(select(SkillAliasRow).order_by(SkillAliasRow.alias_key)))
+
+
+def alias_row(session: Session, alias_key: str) -> SkillAliasRow | None:
+    return session.get(SkillAliasRow, alias_key)
+
+
+def add_alias(
+    session: Session, alias_key: str, alias: str, skill_id: str, created_by: str
+) -> SkillAliasRow:
+    row = session.get(SkillAliasRow, alias_key)
+    if row is None:
+        row = SkillAliasRow(alias_key=alias_key)
+        session.add(row)
+    row.alias, row.skill_id, row.created_by = alias, skill_id, created_by
+    session.flush()
+    return row
+
+
+def custom_skills_by_use(session: Session, *, status: str, limit: int) -> list[SkillRow]:
+    """Custom skills in one review status, the most held (by people and postings) first."""
+    held = (
+        select(EmployeeSkillRow.skill_id.label("skill_id"))
+        .union_all(select(OpportunitySkillRow.skill_id))
+        .subquery()
+    )
+    uses = select(held.c.skill_id, func.count().label("uses")).group_by(held.c.skill_id).subquery()
+    query = (
+        select(SkillRow)
+        .outerjoin(uses, uses.c.skill_id == SkillRow.skill_id)
+        .where(SkillRow.source == "custom", SkillRow.status == status)
+        .order_by(func.coalesce(uses.c.uses, 0).desc(), SkillRow.skill_id)
+        .limit(limit)
+    )
+    return list(session.scalars(query))
+
+
 TAXONOMY_VERSION_KEY = "packaged_taxonomy_version"
 
 

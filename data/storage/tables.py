@@ -108,6 +108,7 @@ class EmployeeRow(Base):
     open_to: Mapped[list[str]] = mapped_column(JSON, default=list)
     # The ESCO occupation of the title: inferred (with the normaliser's score) or declared.
     occupation_id: Mapped[str | None] = mapped_column(String(96))
+    occupation_label: Mapped[str | None] = mapped_column(String(300))
     occupation_score: Mapped[float | None] = mapped_column(Float)
     occupation_source: Mapped[str | None] = mapped_column(String(10))  # inferred | declared
     updated_at: Mapped[dt.datetime] = mapped_column(
@@ -166,6 +167,7 @@ class OpportunityRow(Base):
     status: Mapped[str] = mapped_column(String(20), index=True)
     # The ESCO occupation of the title: inferred (with the normaliser's score) or declared.
     occupation_id: Mapped[str | None] = mapped_column(String(96))
+    occupation_label: Mapped[str | None] = mapped_column(String(300))
     occupation_score: Mapped[float | None] = mapped_column(Float)
     occupation_source: Mapped[str | None] = mapped_column(String(10))  # inferred | declared
     updated_at: Mapped[dt.datetime] = mapped_column(

@@ -51,6 +51,7 @@ class Taxonomy:
     _by_label: dict[str, str] = field(default_factory=dict, repr=False)
     _by_alt_label: dict[str, str] = field(default_factory=dict, repr=False)
     _by_alias: dict[str, str] = field(default_factory=dict, repr=False)  # the company's names
+    _listing_counts: dict[str, int] | None = field(default=None, repr=False)
 
     @classmethod
     def build(
@@ -86,6 +87,14 @@ class Taxonomy:
     def remove_name_alias(self, text: str) -> None:
         self._by_alias.pop(normalize_label(text), None)
 
+    def name_aliases(self) -> dict[str, str]:
+        """The company's names: normalised text -> skill id."""
+        return dict(self._by_alias)
+
+    def set_name_aliases(self, aliases: dict[str, str]) -> None:
+        """Replace the company's names (as another process stored them)."""
+        self._by_alias = {normalize_label(k): v for k, v in aliases.items() if v in self.skills}
+
     def remove_skill(self, skill_id: str) -> None:
         """Forget a skill (merged into another, renamed or rejected), labels and all."""
         if self.skills.pop(skill_id, None) is None:
@@ -93,6 +102,17 @@ class Taxonomy:
         for index in (self._by_label, self._by_alias, self._by_alt_label):
             for key in [k for k, v in index.items() if v == skill_id]:
                 del index[key]
+
+    def listing_count(self, skill_id: str) -> int:
+        """In how many occupations' profiles the skill appears: "use Microsoft Office" in
+        hundreds, "perform business analysis" in a few. Fewer says more about the work."""
+        if self._listing_counts is None:
+            counts: dict[str, int] = {}
+            for occupation in self.occupations.values():
+                for listed in {*occupation.essential_skill_ids, *occupation.optional_skill_ids}:
+                    counts[listed] = counts.get(listed, 0) + 1
+            self._listing_counts = counts
+        return self._listing_counts.get(skill_id, 0)
 
     def canonical_id(self, skill_id: str) -> str:
         """The id a skill goes by now (an alias's target, else the id itself)."""

@@ -30,7 +30,9 @@ class SkillMatch:
     skill_id: str
     label: str
     score: float  # 0..1; 1.0 for an exact label, alt-label or custom match
-    method: str  # "label" | "alt_label" | "partial_label" | "embedding" | "custom"
+    method: str  # "label" | "alias" | "alt_label" | "partial_label" | "embedding" | "custom"
+    # A custom skill: the closest taxonomy skill it was not close enough to, and its score.
+    nearest: tuple[str, float] | None = None
 
 
 def custom_skill_id(text: str) -> str:
@@ -165,6 +167,7 @@ class SkillNormalizer:
         """`resolve` for many texts, encoding all of them in one batch."""
         texts = [_require_text(text) for text in texts]
         out: list[SkillMatch | None] = [None] * len(texts)
+        nearest: dict[int, tuple[str, float]] = {}
         pending: list[int] = []
         for i, text in enumerate(texts):
             exact = self.taxonomy.lookup_label(text)
@@ -177,10 +180,13 @@ class SkillNormalizer:
             for i, query in zip(pending, queries, strict=True):
                 partial = self._partial_matches(texts[i])
                 scored = self._scored(query, partial, 1)
-                if scored and scored[0][1] >= self.min_score:
+                if scored:
                     skill_id, score, method = scored[0]
                     label = self.taxonomy.skills[skill_id].label
-                    out[i] = SkillMatch(skill_id, label, score, method)
+                    if score >= self.min_score:
+                        out[i] = SkillMatch(skill_id, label, score, method)
+                    else:
+                        nearest[i] = (label, score)
         elif pending:
             for i in pending:
                 partial = self._partial_matches(texts[i])
@@ -189,7 +195,10 @@ class SkillNormalizer:
                     if coverage >= self.min_score:
                         label = self.taxonomy.skills[skill_id].label
                         out[i] = SkillMatch(skill_id, label, coverage, "partial_label")
-        return [match or self._custom(text) for match, text in zip(out, texts, strict=True)]
+        return [
+            match or self._custom(text, nearest.get(i))
+            for i, (match, text) in enumerate(zip(out, texts, strict=True))
+        ]
 
     def retire(self, skill_id: str) -> None:
         """Stop suggesting a skill (merged away, renamed or rejected). Its rows stay in the
@@ -269,12 +278,12 @@ class SkillNormalizer:
             if not index.retired[i]
         ]
 
-    def _custom(self, text: str) -> SkillMatch:
+    def _custom(self, text: str, nearest: tuple[str, float] | None = None) -> SkillMatch:
         # Never added to the shared taxonomy here: a name from a request that then fails must
         # not be suggested to anyone (the importer stores it with the records that use it).
         skill_id = custom_skill_id(text)
         known = self.taxonomy.skills.get(skill_id)
-        return SkillMatch(skill_id, known.label if known else text, 1.0, "custom")
+        return SkillMatch(skill_id, known.label if known else text, 1.0, "custom", nearest)
 
     def _encode(self, texts: list[str]) -> np.ndarray:
         if self.embed is None:

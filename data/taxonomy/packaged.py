@@ -155,3 +155,13 @@ def load_packaged_taxonomy() -> Taxonomy:
             f"packaged taxonomy {PACKAGED_FILE} is missing; rebuild it with: {DERIVE_COMMAND}"
         ) from exc
     return taxonomy_from_json(json.loads(gzip.decompress(raw)))
+
+
+@functools.lru_cache(maxsize=4096)
+def occupation_skill_ids(occupation_id: str | None) -> frozenset[str]:
+    """Every skill the packaged occupation's profile lists (essential and optional); empty
+    for no or an unknown occupation."""
+    occupation = load_packaged_taxonomy().occupations.get(occupation_id or "")
+    if occupation is None:
+        return frozenset()
+    return frozenset(occupation.essential_skill_ids + occupation.optional_skill_ids)

@@ -7,7 +7,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Query, Request
 from pydantic import Field
 
-from data.importing import import_employees
 from data.schemas import ContractModel, EmployeeIn, EmployeePatch, OpportunityKind, Role
 from data.storage.employees import employee_profile, get_employee, list_employees
 from data.storage.tables import EmployeeRow
@@ -17,9 +16,7 @@ from serving.deps import (
     CurrentUser,
     SessionDep,
     StateDep,
-    after_commit,
     filed_as,
-    resolver_for,
 )
 from serving.errors import (
     API_ERRORS,
@@ -27,10 +24,11 @@ from serving.errors import (
     NotFound,
     documented,
 )
+from serving.routes.imports import job_accepted
 from serving.routes.pagination import Cursor, decode_cursor, next_cursor
-from serving.schemas import MatchesOut, Page, ProfileOut, UpsertOut, WhatIfOut
+from serving.schemas import ImportJobOut, MatchesOut, Page, ProfileOut, UpsertOut, WhatIfOut
 from serving.usecases import profiles
-from serving.usecases.indexing import reindex
+from serving.usecases.imports import bulk_import
 from serving.usecases.profiles import update_profile
 from serving.usecases.rankings import serve_matches, what_if_page
 
@@ -54,21 +52,31 @@ def _load(session: SessionDep, external_id: str) -> EmployeeRow:
     return row
 
 
-@router.post("/bulk", response_model=UpsertOut, responses=documented(400, 415, 403))
+@router.post(
+    "/bulk",
+    response_model=UpsertOut,
+    responses={
+        202: {"model": ImportJobOut, "description": "a large batch: runs as a job to poll"},
+        **documented(400, 415, 403),
+    },
+)
 def bulk_upsert(
     state: StateDep,
     session: SessionDep,
     user: CurrentUser,
     records: Annotated[list[dict[str, Any]], Body(max_length=10_000)],
-) -> dict[str, int]:
-    """Upsert by `external_id`; one invalid item rejects the whole batch (422, nothing stored)."""
+    wait: Annotated[
+        bool | None,
+        Query(description="false: always run as a job (202); default: only large batches"),
+    ] = None,
+) -> Any:
+    """Upsert by `external_id`; one invalid item rejects the whole batch (422, nothing stored).
+    The answer reports what became of every name that was not an exact ESCO label and which
+    skills merged. More than `TALENT_BULK_SYNC_RECORDS` records (500) answer 202 with a job:
+    `GET /api/v1/imports/{job_id}` shows its progress, then its report or its errors."""
     user.require(Role.ADMIN)
-    employees, counts = import_employees(
-        session, [(i + 1, r) for i, r in enumerate(records)], resolver_for(state, user, bulk=True)
-    )
-    ids = [e.external_id for e in employees]
-    after_commit(session, lambda: reindex(state, employees=ids))
-    return {"created": counts.created, "updated": counts.updated}
+    status, body = bulk_import(state, session, user, "employees", records, wait=wait)
+    return job_accepted(body) if status == 202 else body
 
 
 @router.get("", response_model=Page[ProfileOut], responses=documented(403))

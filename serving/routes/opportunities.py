@@ -18,7 +18,12 @@ from data.schemas import (
     Role,
 )
 from data.storage.interactions import applicants
-from data.storage.opportunities import get_opportunity, list_opportunities, opportunity_document
+from data.storage.opportunities import (
+    get_opportunity,
+    list_opportunities,
+    opportunity_document,
+    posting_record,
+)
 from data.storage.oversight import override_row
 from data.storage.tables import OpportunityRow, RankingOverrideRow
 from fairness.policy import (
@@ -49,10 +54,12 @@ from serving.errors import (
     documented,
     one_record,
 )
+from serving.routes.imports import job_accepted
 from serving.routes.pagination import Cursor, decode_cursor, next_cursor
 from serving.schemas import (
     ApplicantsOut,
     CandidatesOut,
+    ImportJobOut,
     OpportunityOut,
     OverrideOut,
     OverridesOut,
@@ -61,6 +68,7 @@ from serving.schemas import (
     UpsertOut,
 )
 from serving.timestamps import utc_iso
+from serving.usecases.imports import bulk_import
 from serving.usecases.indexing import reindex
 from serving.usecases.overrides import override_candidate
 from serving.usecases.rankings import serve_candidates
@@ -84,21 +92,31 @@ def _owner_or_admin(user: Principal, row: OpportunityRow) -> None:
     raise Forbidden("only the lead who owns this opportunity or an admin may do this")
 
 
-@router.post("/bulk", response_model=UpsertOut, responses=documented(400, 415, 403))
+@router.post(
+    "/bulk",
+    response_model=UpsertOut,
+    responses={
+        202: {"model": ImportJobOut, "description": "a large batch: runs as a job to poll"},
+        **documented(400, 415, 403),
+    },
+)
 def bulk_upsert(
     state: StateDep,
     session: SessionDep,
     user: CurrentUser,
     records: Annotated[list[dict[str, Any]], Body(max_length=10_000)],
-) -> dict[str, int]:
-    """Upsert by `external_id`; one invalid item rejects the whole batch (422, nothing stored)."""
+    wait: Annotated[
+        bool | None,
+        Query(description="false: always run as a job (202); default: only large batches"),
+    ] = None,
+) -> Any:
+    """Upsert by `external_id`; one invalid item rejects the whole batch (422, nothing stored).
+    A posting without skills is matched on those its title's occupation implies; one without
+    `department` takes its owner's; the report says which. Large batches answer 202 with a
+    job (`GET /api/v1/imports/{job_id}`)."""
     user.require(Role.ADMIN)
-    items, counts = import_opportunities(
-        session, [(i + 1, r) for i, r in enumerate(records)], resolver_for(state, user, bulk=True)
-    )
-    ids = [o.external_id for o in items]
-    after_commit(session, lambda: reindex(state, opportunities=ids))
-    return {"created": counts.created, "updated": counts.updated}
+    status, body = bulk_import(state, session, user, "opportunities", records, wait=wait)
+    return job_accepted(body) if status == 202 else body
 
 
 @router.post(
@@ -169,7 +187,7 @@ def update(
 ) -> dict[str, Any]:
     row = visible_opportunity(session, user, external_id)
     _owner_or_admin(user, row)
-    merged = {**opportunity_document(row), **body.model_dump(exclude_unset=True, mode="json")}
+    merged = {**posting_record(row), **body.model_dump(exclude_unset=True, mode="json")}
     with one_record():
         import_opportunities(session, [(1, merged)], resolver_for(state, user))
     after_commit(session, lambda: reindex(state, opportunities=[external_id]))

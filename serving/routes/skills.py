@@ -16,10 +16,11 @@ from fastapi import APIRouter, Path, Query
 from pydantic import Field
 
 from data.schemas import SKILL_ID_PATTERN, ContractModel, Role
-from data.storage.skills import custom_skills, skill_uses
+from data.storage.skills import alias_rows, custom_skills, custom_skills_by_use, skill_uses
 from serving.deps import CurrentUser, SessionDep, StateDep
 from serving.errors import API_ERRORS, InvalidField, documented
-from serving.schemas import CustomSkill, Page, ReviewOut, SuggestionsOut
+from serving.schemas import AliasAddedOut, AliasOut, CustomSkill, Page, ReviewOut, SuggestionsOut
+from serving.usecases import skills as skill_usecases
 from serving.usecases.skills import own_unreviewed, review_skill
 from serving.validation import Reason
 
@@ -63,6 +64,10 @@ def review_queue(
     session: SessionDep,
     user: CurrentUser,
     status: Literal["unreviewed", "reviewed", "rejected"] = "unreviewed",
+    order: Annotated[
+        Literal["id", "uses"],
+        Query(description="uses: the most held first (one page, no cursor)"),
+    ] = "id",
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[
         str | None, Query(pattern=SKILL_ID_PATTERN, description="`next_cursor` of the last page")
@@ -71,7 +76,10 @@ def review_queue(
     """Custom skills waiting for review (or decided), with how often they are used and the
     taxonomy skills they resemble (candidates for a merge)."""
     user.require(Role.HR, Role.ADMIN)
-    rows = custom_skills(session, status=status, limit=limit, after_id=cursor or "")
+    if order == "uses":
+        rows = custom_skills_by_use(session, status=status, limit=limit)
+    else:
+        rows = custom_skills(session, status=status, limit=limit, after_id=cursor or "")
     uses = skill_uses(session, [r.skill_id for r in rows])
     items = [
         {
@@ -87,7 +95,63 @@ def review_queue(
         }
         for row in rows
     ]
-    return {"items": items, "next_cursor": rows[-1].skill_id if len(rows) == limit else None}
+    more = order == "id" and len(rows) == limit
+    return {"items": items, "next_cursor": rows[-1].skill_id if more else None}
+
+
+class AliasIn(ContractModel):
+    """An admin's name for a skill, resolved like an ESCO alt label from now on."""
+
+    alias: Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[^\x00]*$")]
+    skill_id: Annotated[str, Field(pattern=SKILL_ID_PATTERN)]
+    reason: Reason
+
+
+@router.get("/aliases", response_model=list[AliasOut], responses=documented(403))
+def aliases(state: StateDep, session: SessionDep, user: CurrentUser) -> list[dict[str, Any]]:
+    """The company's own names for skills ("k8s" -> Kubernetes)."""
+    user.require(Role.HR, Role.ADMIN)
+    out = []
+    for row in alias_rows(session):
+        skill = state.taxonomy.skill(row.skill_id)
+        out.append(
+            {"alias": row.alias, "skill_id": row.skill_id, "label": skill.label if skill else ""}
+        )
+    return out
+
+
+@router.post(
+    "/aliases",
+    status_code=201,
+    response_model=AliasAddedOut,
+    responses=documented(400, 415, 403, 409),
+)
+def add_alias(
+    state: StateDep, session: SessionDep, user: CurrentUser, body: AliasIn
+) -> dict[str, Any]:
+    """Name a skill: imports and edits resolve the alias to it (before ESCO's alt labels),
+    and a custom skill made from that name before is merged into it, its holders with it."""
+    user.require(Role.ADMIN)
+    return skill_usecases.add_alias(state, session, user, body.alias, body.skill_id, body.reason)
+
+
+class AliasRemoval(ContractModel):
+    reason: Reason
+
+
+@router.post(
+    "/aliases/{alias}/remove", response_model=AliasOut, responses=documented(400, 403, 404)
+)
+def remove_alias(
+    state: StateDep,
+    session: SessionDep,
+    user: CurrentUser,
+    alias: Annotated[str, Path(min_length=1, max_length=200)],
+    body: AliasRemoval,
+) -> dict[str, Any]:
+    """Forget an alias (with a reason, for the oversight log); skills already resolved stay."""
+    user.require(Role.ADMIN)
+    return skill_usecases.remove_alias(state, session, user, alias, body.reason)
 
 
 class ReviewIn(ContractModel):

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from data.importing import import_employees
 from data.schemas import EmployeeIn, EmployeePatch, Role
-from data.storage.employees import employee_profile
+from data.storage.employees import employee_profile, profile_record
 from data.storage.tables import EmployeeRow
 from serving.auth import Principal
 from serving.deps import after_commit, resolver_for
@@ -48,7 +48,7 @@ def update_profile(
     """Apply the fields `sent` to the stored profile; the rest stays."""
     if "external_id" in sent and body.external_id != row.external_id:
         raise InvalidField("external_id", "must equal the id in the URL")
-    stored = employee_profile(row)
+    stored = profile_record(row)
     changes = body.model_dump(include=sent, mode="json")
     if user.role not in (Role.ADMIN, Role.HR):
         for field in HR_FIELDS:
@@ -72,7 +72,7 @@ def set_skill_level(
     level: int,
 ) -> dict[str, Any]:
     """Add a skill or correct its level (from a match card)."""
-    profile = employee_profile(row)
+    profile = profile_record(row)
     skills = [s for s in profile["skills"] if s["skill_id"] != skill_id]
     skills.append({"skill_id": skill_id, "level": level})
     try:
@@ -87,7 +87,7 @@ def set_skill_level(
 def remove_skill(
     state: ServiceState, session: Session, user: Principal, row: EmployeeRow, skill_id: str
 ) -> dict[str, Any]:
-    profile = employee_profile(row)
+    profile = profile_record(row)
     skills = [s for s in profile["skills"] if s["skill_id"] != skill_id]
     if len(skills) == len(profile["skills"]):
         raise NotFound(f"{row.external_id!r} has no skill {skill_id!r}")

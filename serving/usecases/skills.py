@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from data.schemas import normalize_label
 from data.storage import skills as stored
 from data.storage.tables import SkillRow
 from data.taxonomy.normalizer import custom_skill_id
@@ -99,3 +100,65 @@ def _move(state: ServiceState, session: Session, source: str, target: str) -> di
     )
     after_commit(session, lambda: state.normalizer.retire(source))
     return {"profiles": len(employees), "opportunities": len(opportunities)}
+
+
+def add_alias(
+    state: ServiceState, session: Session, user: Principal, alias: str, skill_id: str, reason: str
+) -> dict[str, Any]:
+    """A company's own name for a skill ("k8s" -> Kubernetes). The name is then resolved to
+    the skill in every import and edit, before ESCO's alt labels; a custom skill already made
+    from that name is merged into the skill (its holders follow)."""
+    key = normalize_label(alias)
+    if not key:
+        raise InvalidField("alias", "must contain letters or digits")
+    target = state.taxonomy.skill(skill_id)
+    if target is None:
+        raise InvalidField("skill_id", "must name a reviewed skill (ESCO or custom)")
+    found = state.taxonomy.lookup_label(alias)
+    if found is not None and found[1] == "label" and found[0].skill_id != target.skill_id:
+        raise Conflict(
+            f"{alias!r} is the preferred label of {found[0].skill_id!r}; an alias cannot take it"
+        )
+    moved = {"profiles": 0, "opportunities": 0}
+    typed = custom_skill_id(alias)
+    if typed != target.skill_id and stored.skill_row(session, typed) is not None:
+        moved = _move(state, session, typed, target.skill_id)
+    stored.add_alias(session, key, alias.strip(), target.skill_id, user.actor)
+    log_event(
+        session,
+        actor_role=user.role.value,
+        actor=user.actor,
+        action="skill_alias",
+        reason=reason,
+        details={"alias": alias.strip(), "skill_id": target.skill_id, "merged": moved},
+    )
+    after_commit(session, lambda: state.taxonomy.add_name_alias(alias, target.skill_id))
+    return {
+        "alias": alias.strip(),
+        "skill_id": target.skill_id,
+        "label": target.label,
+        "merged_custom_skill": typed if moved["profiles"] or moved["opportunities"] else None,
+        **moved,
+    }
+
+
+def remove_alias(
+    state: ServiceState, session: Session, user: Principal, alias: str, reason: str
+) -> dict[str, Any]:
+    """Forget an alias; the answer names what it pointed at."""
+    row = stored.alias_row(session, normalize_label(alias))
+    if row is None:
+        raise NotFound(f"no alias {alias!r}")
+    log_event(
+        session,
+        actor_role=user.role.value,
+        actor=user.actor,
+        action="skill_alias_removed",
+        reason=reason,
+        details={"alias": row.alias, "skill_id": row.skill_id},
+    )
+    skill = state.taxonomy.skill(row.skill_id)
+    removed = {"alias": row.alias, "skill_id": row.skill_id, "label": skill.label if skill else ""}
+    session.delete(row)
+    after_commit(session, lambda: state.taxonomy.remove_name_alias(alias))
+    return removed

@@ -36,10 +36,11 @@ from serving.state import ServiceState
 SMALL = {"employees": 200, "opportunities": 40}
 # SHA-256 of the seed-7 SMALL export made before the catalog existed: adding courses must leave
 # people, opportunities, history and true fit exactly as they were. If you change one of those
-# generators on purpose, recompute these.
+# generators on purpose, recompute these. (People and postings were recomputed when they
+# gained `occupation_id` and skills their `inferred` flag: without those, the same bytes.)
 BEFORE_COURSES = {
-    "employees": "65ca038e5392fe7830ac36b927086a82df3a15023836a9b27e332114d76fe439",
-    "opportunities": "1276ceb214238eaa231b72f142ce56224b88fcc296b12c5f3043690177a55b86",
+    "employees": "53bae5a5d866402545a4b93d04195514ced431ec1be90f245c063ae1aa5987d6",
+    "opportunities": "51e422bc09e490099059065ae16b7e468c16a0bd0bd446fffad6f5d6e4b3afe5",
     "interactions": "5a2e09def480854f7ccf79cad87c0a39c15fdd8999dae3bc4d7b9cb1b81abefc",
     "true_fit": "0f6c79d98c9e6acb1378618ae26c8cc711d267aee4cc16d0e58befd05a55c7e5",
 }

@@ -9,10 +9,11 @@ import pytest
 from sqlalchemy import func, select
 
 from data.importing import ImportRejected, import_employees, import_opportunities, read_records
+from data.importing.report import ImportReport
 from data.storage.engine import transaction
-from data.storage.tables import DemographicsRow, EmployeeRow
+from data.storage.tables import DemographicsRow, EmployeeRow, OpportunityRow
 from serving.state import ServiceState
-from tests.factories import make_employee, make_opportunity
+from tests.factories import PYTHON, make_employee, make_opportunity
 
 
 def write_jsonl(path: Path, records: list[dict]) -> Path:
@@ -128,3 +129,148 @@ def test_unknown_skill_names_become_custom_skills(state: ServiceState) -> None:
     with transaction(state.sessions) as session:
         stored, _ = import_employees(session, [(1, record)], state.skill_resolver())
     assert stored[0].skills[0].skill_id == "custom:quarterly-zorblax-reconciliation"
+
+
+# -- real HRIS data: synonyms merge, every remap is reported, titles imply skills ------------
+
+
+def _import_employee(state: ServiceState, record: dict) -> tuple[EmployeeRow, ImportReport]:
+    resolver = state.skill_resolver(created_by="import")
+    with transaction(state.sessions) as session:
+        import_employees(session, [(1, record)], resolver)
+    with state.sessions() as session:
+        row = session.scalar(
+            select(EmployeeRow).where(EmployeeRow.external_id == record["external_id"])
+        )
+        assert row is not None
+        session.expunge(row)
+        return row, resolver.report
+
+
+def test_three_names_for_python_import_as_one_skill_at_the_highest_level(
+    state: ServiceState,
+) -> None:
+    """The issue's acceptance: synonyms merge (higher level wins) and the merge is reported."""
+    skills = [
+        {"name": "Python", "level": 2},
+        {"name": "Python programming", "level": 4},
+        {"name": "python (computer programming)", "level": 3},
+        {"name": "SQL", "level": 3},
+    ]
+    resolver = state.skill_resolver(created_by="import")
+    with transaction(state.sessions) as session:
+        import_employees(session, [(1, make_employee("E1", skills=skills))], resolver)
+    with state.sessions() as session:
+        person = session.scalar(select(EmployeeRow))
+        assert person is not None
+        held = {s.skill.label: s.level for s in person.skills}
+    assert held == {PYTHON: 4, "SQL": 3}
+    [merge] = resolver.report.merges
+    assert (merge.row, merge.field, merge.label, merge.level) == (1, "skills", PYTHON, 4)
+    assert merge.names == ["Python", "Python programming", "python (computer programming)"]
+    how = {r.name: (r.method, r.label) for r in resolver.report.names.values()}
+    assert how["Python"] == ("alt_label", PYTHON)
+    assert how["Python programming"][1] == PYTHON
+    assert how["Python programming"][0] in ("partial_label", "embedding")
+    assert "python (computer programming)" not in how  # an exact preferred label: no remark
+
+
+def test_required_wins_over_preferred_and_the_merge_says_why(state: ServiceState) -> None:
+    with transaction(state.sessions) as session:
+        import_employees(session, [(1, make_employee("E1"))], state.skill_resolver())
+    posting = make_opportunity(
+        required_skills=[{"name": "Python", "level": 3}],
+        preferred_skills=[{"name": PYTHON, "level": 2}, {"name": "SQL", "level": 2}],
+    )
+    resolver = state.skill_resolver(created_by="import")
+    with transaction(state.sessions) as session:
+        [stored], _ = import_opportunities(session, [(1, posting)], resolver)
+    assert [s.name for s in stored.required_skills] == [PYTHON]
+    assert [s.name for s in stored.preferred_skills] == ["SQL"]
+    [merge] = resolver.report.merges
+    assert merge.reason == "required and preferred: required kept"
+
+
+def test_every_name_that_is_not_an_exact_label_is_reported_with_how_and_score(
+    state: ServiceState,
+) -> None:
+    skills = [
+        {"name": "team leadership", "level": 3},  # embedding
+        {"name": "qwertyuiop zzz", "level": 2},  # nonsense: a custom skill, flagged for review
+        {"name": "SQL", "level": 4},  # exact: not reported
+    ]
+    _, report = _import_employee(state, make_employee("E1", skills=skills))
+    by_name = {r.name: r for r in report.names.values()}
+    assert set(by_name) == {"team leadership", "qwertyuiop zzz"}
+    lead = by_name["team leadership"]
+    assert (lead.label, lead.method, lead.review) == ("lead a team", "embedding", False)
+    assert lead.score >= state.normalizer.min_score
+    nonsense = by_name["qwertyuiop zzz"]
+    assert (nonsense.method, nonsense.review) == ("custom", True)
+    assert nonsense.nearest and nonsense.nearest_score < state.normalizer.min_score
+    assert report.summary()["flagged_for_review"] == 1
+
+
+def test_a_persons_occupation_is_inferred_from_the_title_and_a_declared_one_stays(
+    state: ServiceState,
+) -> None:
+    row, report = _import_employee(state, make_employee("E1", title="Senior Business Analyst"))
+    assert (row.occupation_label, row.occupation_source) == ("business analyst", "inferred")
+    assert report.occupations_inferred == 1
+    accountant = next(
+        o.occupation_id for o in state.taxonomy.occupations.values() if o.label == "accountant"
+    )
+    row, _ = _import_employee(
+        state, make_employee("E1", title="Senior Business Analyst", occupation_id=accountant)
+    )
+    assert (row.occupation_label, row.occupation_source) == ("accountant", "declared")
+    row, _ = _import_employee(state, make_employee("E1", title="Lead Business Analyst"))
+    assert row.occupation_label == "accountant"  # the person's choice outlives a title change
+    row, _ = _import_employee(state, make_employee("E1", title="Data Engineer", occupation_id=None))
+    assert (row.occupation_label, row.occupation_source) == ("data engineer", "inferred")
+
+
+def test_an_unknown_occupation_id_is_refused_by_field(state: ServiceState) -> None:
+    record = make_employee("E1", occupation_id="esco:not-an-occupation")
+    with pytest.raises(ImportRejected) as rejected, transaction(state.sessions) as session:
+        import_employees(session, [(1, record)], state.skill_resolver())
+    assert [(e.row, e.field) for e in rejected.value.errors] == [(1, "occupation_id")]
+
+
+def test_a_title_only_posting_is_matched_on_the_skills_its_occupation_implies(
+    state: ServiceState,
+) -> None:
+    with transaction(state.sessions) as session:
+        import_employees(
+            session, [(1, make_employee("E1", department="Strategy"))], state.skill_resolver()
+        )
+    posting = make_opportunity(
+        title="Senior Business Analyst", required_skills=[], preferred_skills=[]
+    )
+    del posting["department"]
+    resolver = state.skill_resolver(created_by="import")
+    with transaction(state.sessions) as session:
+        [stored], _ = import_opportunities(session, [(1, posting)], resolver)
+    assert stored.department == "Strategy"  # the owner's
+    assert 1 <= len(stored.required_skills) <= 10
+    assert all(s.inferred for s in stored.required_skills + stored.preferred_skills)
+    analyst = next(o for o in state.taxonomy.occupations.values() if o.label == "business analyst")
+    assert {s.skill_id for s in stored.required_skills} <= set(analyst.essential_skill_ids)
+    summary = resolver.report.summary()
+    assert (summary["implied_skill_postings"], summary["department_defaulted"]) == (1, 1)
+    with state.sessions() as session:
+        row = session.scalar(select(OpportunityRow))
+        assert row is not None and row.occupation_label == "business analyst"
+        assert all(s.inferred for s in row.skills)
+
+
+def test_a_posting_with_no_skills_and_no_recognisable_title_is_refused_with_a_hint(
+    state: ServiceState,
+) -> None:
+    with transaction(state.sessions) as session:
+        import_employees(session, [(1, make_employee("E1"))], state.skill_resolver())
+    posting = make_opportunity(title="Wizard of Light Bulb Moments", required_skills=[])
+    with pytest.raises(ImportRejected) as rejected, transaction(state.sessions) as session:
+        import_opportunities(session, [(1, posting)], state.skill_resolver())
+    [error] = rejected.value.errors
+    assert error.field == "required_skills" and "closest:" in error.message

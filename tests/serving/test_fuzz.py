@@ -40,6 +40,7 @@ from data.storage.tables import (
     OversightEventRow,
     RankingOverrideRow,
     RankingPolicyRow,
+    SkillAliasRow,
     SkillRow,
 )
 from serving.state import ServiceState
@@ -66,6 +67,7 @@ BUSINESS_RULES = (
     "/api/v1/opportunities/{external_id}/overrides",
     "/api/v1/audits/policies/{kind}",
     "/api/v1/skills/{skill_id}/review",
+    "/api/v1/skills/aliases",  # the skill must exist; the alias must not name another skill
     # `to` before `from`: each date is valid alone
     "/api/v1/audits/oversight",
     "/api/v1/audits/report",
@@ -84,6 +86,7 @@ COMPANY_TABLES = (
     RankingPolicyRow,
     RankingOverrideRow,
     OversightEventRow,
+    SkillAliasRow,
 )
 
 

@@ -26,6 +26,7 @@ depends_on = None
 def _occupation_columns(table: str) -> None:
     with op.batch_alter_table(table) as batch:
         batch.add_column(sa.Column('occupation_id', sa.String(length=96), nullable=True))
+        batch.add_column(sa.Column('occupation_label', sa.String(length=300), nullable=True))
         batch.add_column(sa.Column('occupation_score', sa.Float(), nullable=True))
         batch.add_column(sa.Column('occupation_source', sa.String(length=10), nullable=True))
 
@@ -73,4 +74,5 @@ def downgrade() -> None:
         with op.batch_alter_table(table) as batch:
             batch.drop_column('occupation_source')
             batch.drop_column('occupation_score')
+            batch.drop_column('occupation_label')
             batch.drop_column('occupation_id')

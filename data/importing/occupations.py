@@ -1,0 +1,158 @@
+"""The occupation of a person or a posting, and the skills a posting's occupation implies.
+
+A title is matched to an ESCO occupation (with the record's skills breaking near-ties) and
+stored with its score as `inferred`; `occupation_id` in a record overrides it (`declared`),
+and a declared occupation stays until the record sets another or sends `null`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from data.schemas import OpportunitySkillRef
+from data.taxonomy.model import Taxonomy
+
+# A posting given no skills is matched on this many of its occupation's essential skills
+# (required) and optional ones (preferred): enough to match on, few enough to stay specific.
+IMPLIED_REQUIRED = 10
+IMPLIED_PREFERRED = 5
+IMPLIED_REQUIRED_LEVEL = 3
+IMPLIED_PREFERRED_LEVEL = 2
+
+
+@dataclass(frozen=True, slots=True)
+class OccupationChoice:
+    occupation_id: str
+    label: str
+    score: float
+    source: str  # "inferred" | "declared"
+
+
+class OccupationMatchLike(Protocol):
+    occupation_id: str
+    label: str
+    score: float
+
+
+class OccupationInferrer(Protocol):
+    min_score: float
+
+    def normalize_many(
+        self,
+        titles: list[str],
+        *,
+        limit: int = 5,
+        skill_ids: list[Collection[str]] | None = None,
+    ) -> Sequence[Sequence[OccupationMatchLike]]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class OccupationRequest:
+    title: str
+    skill_ids: frozenset[str]
+    declared: str | None  # occupation_id sent in the record
+    clears: bool  # the record sent occupation_id: null (back to inferring)
+    stored: OccupationChoice | None  # what the stored record holds
+
+
+@dataclass(frozen=True, slots=True)
+class OccupationOutcome:
+    choice: OccupationChoice | None
+    best_guess: OccupationChoice | None  # the top match even when below the bar
+    error: str | None = None  # for the occupation_id field
+
+
+def choose_occupations(
+    requests: Sequence[OccupationRequest],
+    taxonomy: Taxonomy,
+    inferrer: OccupationInferrer | None,
+) -> list[OccupationOutcome]:
+    """Declared where given (or kept), else inferred from the title in one batch."""
+    outcomes: list[OccupationOutcome | None] = [None] * len(requests)
+    to_infer: list[int] = []
+    for i, request in enumerate(requests):
+        if request.declared is not None:
+            occupation = taxonomy.occupations.get(request.declared)
+            if occupation is None:
+                outcomes[i] = OccupationOutcome(None, None, "unknown occupation id")
+            else:
+                choice = OccupationChoice(
+                    occupation.occupation_id, occupation.label, 1.0, "declared"
+                )
+                outcomes[i] = OccupationOutcome(choice, choice)
+        elif (
+            request.stored is not None
+            and request.stored.source == "declared"
+            and not request.clears
+        ):
+            outcomes[i] = OccupationOutcome(request.stored, request.stored)
+        else:
+            to_infer.append(i)
+    if to_infer and inferrer is not None and taxonomy.occupations:
+        ranked = inferrer.normalize_many(
+            [requests[i].title for i in to_infer],
+            limit=1,
+            skill_ids=[requests[i].skill_ids for i in to_infer],
+        )
+        for i, matches in zip(to_infer, ranked, strict=True):
+            best = (
+                OccupationChoice(
+                    matches[0].occupation_id, matches[0].label, matches[0].score, "inferred"
+                )
+                if matches
+                else None
+            )
+            chosen = best if best is not None and best.score >= inferrer.min_score else None
+            outcomes[i] = OccupationOutcome(chosen, best)
+    return [o or OccupationOutcome(None, None) for o in outcomes]
+
+
+def implied_skills(
+    taxonomy: Taxonomy, occupation_id: str
+) -> tuple[list[OpportunitySkillRef], list[OpportunitySkillRef]]:
+    """(required, preferred) for a posting of this occupation: its essential skills, the most
+    specific first (listed by the fewest occupations), then optional ones as preferred."""
+    occupation = taxonomy.occupations[occupation_id]
+
+    def ranked(ids: Sequence[str]) -> list[str]:
+        usable = [i for i in ids if i in taxonomy.skills]
+        return sorted(usable, key=lambda i: (taxonomy.listing_count(i), taxonomy.skills[i].label))
+
+    essential = ranked(occupation.essential_skill_ids)
+    optional = ranked([i for i in occupation.optional_skill_ids if i not in set(essential)])
+    required = [
+        OpportunitySkillRef(
+            skill_id=i, name=taxonomy.skills[i].label, level=IMPLIED_REQUIRED_LEVEL, inferred=True
+        )
+        for i in essential[:IMPLIED_REQUIRED]
+    ]
+    preferred = [
+        OpportunitySkillRef(
+            skill_id=i, name=taxonomy.skills[i].label, level=IMPLIED_PREFERRED_LEVEL, inferred=True
+        )
+        for i in optional[:IMPLIED_PREFERRED]
+    ]
+    return required, preferred
+
+
+def suggested_skills(
+    taxonomy: Taxonomy, occupation_id: str, *, held: Collection[str] = (), limit: int = 15
+) -> list[tuple[str, str, bool]]:
+    """(skill id, label, essential) the occupation implies that `held` lacks, essential
+    first, the most specific first within each."""
+    occupation = taxonomy.occupations[occupation_id]
+    seen = set(held)
+    out: list[tuple[str, str, bool]] = []
+    for essential, ids in (
+        (True, occupation.essential_skill_ids),
+        (False, occupation.optional_skill_ids),
+    ):
+        for skill_id in sorted(
+            (i for i in ids if i in taxonomy.skills and i not in seen),
+            key=lambda i: (taxonomy.listing_count(i), taxonomy.skills[i].label),
+        ):
+            seen.add(skill_id)
+            out.append((skill_id, taxonomy.skills[skill_id].label, essential))
+    return out[:limit]

@@ -1,0 +1,141 @@
+"""What an import did to the names it was given: every name that was not an exact ESCO
+preferred label (what it became, how, with what score), the skills merged within a record,
+the occupations inferred, the defaults filled in. Returned with the import, kept by the job."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+# How a name found its skill, from the most to the least certain.
+METHODS = ("alias", "alt_label", "partial_label", "embedding", "custom")
+
+
+@dataclass(slots=True)
+class NameResolution:
+    name: str  # as first written
+    skill_id: str
+    label: str
+    method: str  # one of METHODS
+    score: float  # 1.0 for an alias or alt label; the normaliser's score otherwise
+    first_row: int
+    rows: int = 1  # how many records wrote this name (any spelling with the same normal form)
+    review: bool = False  # a new custom skill: HR reviews it before anyone else is shown it
+    nearest: str | None = None  # custom: the closest taxonomy skill, and its score
+    nearest_score: float | None = None
+
+
+@dataclass(slots=True)
+class SkillMerge:
+    row: int
+    field: str  # "skills", "required_skills" or "preferred_skills" (where the kept one is)
+    skill_id: str
+    label: str
+    names: list[str]  # every name in the record that meant this skill, as written
+    level: int  # the level kept: the highest one given
+    reason: str  # "same skill" | "required and preferred: required kept"
+
+
+@dataclass(slots=True)
+class ImportReport:
+    names: dict[str, NameResolution] = field(default_factory=dict)  # by normalised name
+    merges: list[SkillMerge] = field(default_factory=list)
+    occupations_inferred: int = 0
+    occupations_declared: int = 0
+    occupations_unknown: int = 0  # titles no occupation scored high enough for
+    implied_skill_postings: int = 0  # postings given no skills, matched on implied ones
+    department_defaulted: list[int] = field(default_factory=list)  # rows
+
+    def resolved(
+        self,
+        key: str,
+        name: str,
+        row: int,
+        *,
+        skill_id: str,
+        label: str,
+        method: str,
+        score: float,
+        review: bool = False,
+        nearest: tuple[str, float] | None = None,
+    ) -> None:
+        known = self.names.get(key)
+        if known is not None:
+            known.rows += 1
+            return
+        self.names[key] = NameResolution(
+            name=name,
+            skill_id=skill_id,
+            label=label,
+            method=method,
+            score=round(score, 4),
+            first_row=row,
+            review=review,
+            nearest=nearest[0] if nearest else None,
+            nearest_score=round(nearest[1], 4) if nearest else None,
+        )
+
+    def summary(self) -> dict[str, int]:
+        counts = {method: 0 for method in METHODS}
+        for resolution in self.names.values():
+            counts[resolution.method] += 1
+        return {
+            "names_not_exact": len(self.names),
+            **{f"by_{method}": count for method, count in counts.items()},
+            "flagged_for_review": sum(r.review for r in self.names.values()),
+            "merges": len(self.merges),
+            "occupations_inferred": self.occupations_inferred,
+            "occupations_declared": self.occupations_declared,
+            "occupations_unknown": self.occupations_unknown,
+            "implied_skill_postings": self.implied_skill_postings,
+            "department_defaulted": len(self.department_defaulted),
+        }
+
+    def as_dict(self, *, limit: int | None = None) -> dict[str, Any]:
+        """The report as JSON; `limit` caps each list (the summary counts everything)."""
+        names = sorted(self.names.values(), key=lambda r: (METHODS.index(r.method), r.score))
+        return {
+            "summary": self.summary(),
+            "names": [_plain(r) for r in names[:limit]],
+            "merges": [_plain(m) for m in self.merges[:limit]],
+            "department_defaulted_rows": self.department_defaulted[:limit],
+            "truncated": limit is not None
+            and max(len(names), len(self.merges), len(self.department_defaulted)) > limit,
+        }
+
+    def lines(self, *, limit: int = 20) -> list[str]:
+        """A reader's summary for the command line."""
+        summary = self.summary()
+        out = [
+            f"{summary['names_not_exact']} names were not exact ESCO labels: "
+            + ", ".join(f"{summary[f'by_{m}']} by {m.replace('_', ' ')}" for m in METHODS)
+            + f"; {summary['flagged_for_review']} new custom skills flagged for review",
+        ]
+        shown = sorted(self.names.values(), key=lambda r: (-r.rows, r.name))[:limit]
+        for r in shown:
+            how = f"{r.method} {r.score:.2f}"
+            if r.method == "custom" and r.nearest:
+                how += f"; nearest {r.nearest!r} {r.nearest_score:.2f}"
+            out.append(f"  {r.name!r} -> {r.label!r} ({how}; {r.rows} records)")
+        if self.merges:
+            out.append(f"{len(self.merges)} skills merged within a record, e.g.:")
+            for m in self.merges[: min(limit, 5)]:
+                out.append(f"  row {m.row}: {m.names} -> {m.label!r} level {m.level} ({m.reason})")
+        if self.occupations_inferred or self.occupations_unknown:
+            out.append(
+                f"occupations: {self.occupations_inferred} inferred from titles, "
+                f"{self.occupations_declared} given, {self.occupations_unknown} titles too "
+                "unclear to infer one"
+            )
+        if self.implied_skill_postings:
+            out.append(
+                f"{self.implied_skill_postings} postings without skills are matched on the "
+                "skills their occupation implies"
+            )
+        if self.department_defaulted:
+            out.append(f"{len(self.department_defaulted)} postings took the owner's department")
+        return out
+
+
+def _plain(item: NameResolution | SkillMerge) -> dict[str, Any]:
+    return {name: getattr(item, name) for name in item.__slots__}

@@ -1,0 +1,115 @@
+"""Job titles -> ESCO occupations, and the skills an occupation implies: for a lead writing a
+posting (suggest-skills) and for a person's "skills you may have"."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from data.importing.occupations import suggested_skills
+from data.schemas import Role
+from data.storage.employees import get_employee, occupation_document
+from serving.deps import CurrentUser, SessionDep, StateDep
+from serving.errors import API_ERRORS, Forbidden, InvalidField, NotFound, documented
+from serving.schemas import MaybeSkillsOut, OccupationsOut, SkillSuggestionsOut
+
+router = APIRouter(tags=["occupations"], responses=API_ERRORS)
+
+Title = Annotated[str, Query(min_length=1, max_length=200, description="a job title")]
+
+
+def _text(value: str, field: str) -> str:
+    if not value.strip():
+        raise InvalidField(field, "must contain more than white space", where="query")
+    return value.strip()
+
+
+@router.get("/api/v1/occupations/normalize", response_model=OccupationsOut)
+def normalize(
+    state: StateDep,
+    user: CurrentUser,
+    q: Title,
+    limit: Annotated[int, Query(ge=1, le=50)] = 5,
+) -> dict[str, Any]:
+    """ESCO occupations for a job title, best first: exact titles and alternative titles
+    score 1.0 (0.99 for another occupation's alternative title), the rest by the embedding's
+    cosine with the occupation's closest title. Seniority words are ignored ("Senior")."""
+    title = _text(q, "q")
+    return {
+        "query": q,
+        "items": [asdict(m) for m in state.occupations.normalize(title, limit=limit)],
+    }
+
+
+@router.get(
+    "/api/v1/opportunities/suggest-skills",
+    response_model=SkillSuggestionsOut,
+    responses=documented(403),
+)
+def suggest_skills(
+    state: StateDep,
+    user: CurrentUser,
+    title: Title,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> dict[str, Any]:
+    """The skills a posting with this title would ask for, for its lead to confirm: the
+    occupation's essential skills first, then optional ones, the most specific first. A
+    posting sent without skills is matched on the first of these."""
+    user.require(Role.LEAD, Role.ADMIN)
+    text = _text(title, "title")
+    ranked = state.occupations.normalize(text, limit=4)
+    best = ranked[0] if ranked and ranked[0].score >= state.occupations.min_score else None
+    skills = []
+    if best is not None:
+        skills = [
+            {"skill_id": i, "label": label, "essential": essential, "typical_for": best.label}
+            for i, label, essential in suggested_skills(
+                state.taxonomy, best.occupation_id, limit=limit
+            )
+        ]
+    return {
+        "title": title,
+        "occupation": asdict(best) if best else None,
+        "alternatives": [asdict(m) for m in ranked if m is not best][:3],
+        "skills": skills,
+    }
+
+
+@router.get(
+    "/api/v1/employees/{external_id}/suggested-skills",
+    response_model=MaybeSkillsOut,
+    responses=documented(403, 404),
+)
+def skills_you_may_have(
+    state: StateDep,
+    session: SessionDep,
+    user: CurrentUser,
+    external_id: str,
+    limit: Annotated[int, Query(ge=1, le=100)] = 15,
+) -> dict[str, Any]:
+    """Skills the person's occupation usually involves that their profile lacks. They count
+    for matching only as "may have" (a separate signal from declared skills), are never shown
+    to a lead as the person's, and become theirs when confirmed with a level."""
+    if not (user.role in (Role.ADMIN, Role.HR) or user.is_self(external_id)):
+        raise Forbidden("only the employee themself, HR or an admin may see this")
+    row = get_employee(session, external_id)
+    if row is None:
+        raise NotFound(f"no employee {external_id!r}")
+    occupation = occupation_document(row)
+    skills = []
+    if occupation is not None and row.occupation_id in state.taxonomy.occupations:
+        held = {s.skill_id for s in row.skills}
+        skills = [
+            {
+                "skill_id": i,
+                "label": label,
+                "essential": essential,
+                "typical_for": occupation["label"],
+            }
+            for i, label, essential in suggested_skills(
+                state.taxonomy, occupation["occupation_id"], held=held, limit=limit
+            )
+        ]
+    return {"occupation": occupation, "skills": skills}
