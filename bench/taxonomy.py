@@ -167,10 +167,7 @@ def occupation_task(taxonomy: Taxonomy, memo: MemoEmbedder, count: int, seed: in
     memo.remember(full._texts, full._title_vectors())  # the product's cached title vectors
     folds = draw_queries(
         {o.occupation_id: o.alt_labels for o in taxonomy.occupations.values()},
-        {
-            o.occupation_id: (o.label, *o.hidden_labels)
-            for o in taxonomy.occupations.values()
-        },
+        {o.occupation_id: (o.label, *o.hidden_labels) for o in taxonomy.occupations.values()},
         count,
         seed,
     )

@@ -78,9 +78,9 @@ def database_url(
     yield from _postgres_database(base_url)
 
 
-# Encoding the taxonomy's skill labels and occupation titles (~60k texts) takes minutes on two cores: the suite keeps the
-# result between runs (the file name holds the taxonomy version, the model and a digest of
-# the texts, so a stale file is never used).
+# Encoding the taxonomy's skill labels and occupation titles (~60k texts) takes minutes on two
+# cores: the suite keeps the result between runs (the file name holds the taxonomy version,
+# the model and a digest of the texts, so a stale file is never used).
 LABEL_VECTOR_CACHE = Path(__file__).resolve().parents[1] / ".cache" / "test-label-vectors"
 
 
