@@ -324,7 +324,5 @@ class SkillNormalizer:
             return self._index
 
     def _load_or_encode(self, texts: list[str], owners: list[str]) -> np.ndarray:
-        path = cache_file(
-            self.cache_path, "skill-labels", self.embed_key, self.taxonomy.version, texts, owners
-        )
+        path = cache_file(self.cache_path, "skill-labels", self.embed_key, texts, owners)
         return load_or_encode(path, texts, self._encode)

@@ -273,7 +273,6 @@ class OccupationNormalizer:
                     self.cache_path,
                     "occupation-titles",
                     self.embed_key,
-                    self.taxonomy.version,
                     self._texts,
                     owners,
                 )

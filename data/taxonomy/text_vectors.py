@@ -2,8 +2,10 @@
 
 Encoding ~60k short texts takes minutes on two cores, so the vectors are built once (at
 `talent index` or server start, never inside a request) and kept as .npy files named by what
-they encode: the encoder, the taxonomy version and a digest of every (owner, text) pair. A
-file for other texts or another model is never read by mistake.
+they encode: the encoder and a digest of every (owner, text) pair (not the taxonomy's version:
+the same texts under another version name, such as the packaged taxonomy and the one read
+back from the database, share one file). A file for other texts or another model is never
+read by mistake.
 """
 
 from __future__ import annotations
@@ -28,7 +30,6 @@ def cache_file(
     directory: Path | None,
     kind: str,
     embed_key: str,
-    version: str,
     texts: list[str],
     owners: list[str],
 ) -> Path | None:
@@ -37,7 +38,7 @@ def cache_file(
     digest = hashlib.sha256()
     for owner, text in zip(owners, texts, strict=True):
         digest.update(f"{owner}\t{text}\n".encode())
-    name = f"{kind}-{embed_key}-{safe_name(version, 'unversioned')}-{digest.hexdigest()[:16]}.npy"
+    name = f"{kind}-{embed_key}-{digest.hexdigest()[:16]}.npy"
     return directory / name
 
 

@@ -406,7 +406,7 @@ def test_label_embeddings_are_cached_and_extended(tmp_path: Path) -> None:
     first = SkillNormalizer(_small_taxonomy(), embed, cache_path=tmp_path, embed_key="trigram")
     first.warm_up()
     assert embed.texts_seen == 5  # 3 labels + 2 alt labels, encoded once
-    (cache_file,) = tmp_path.glob("skill-labels-trigram-t1-*.npy")
+    (cache_file,) = tmp_path.glob("skill-labels-trigram-*.npy")
     assert np.load(cache_file, allow_pickle=False).shape == (5, 64)
 
     again = CountingEmbedder()
