@@ -175,7 +175,10 @@ class OccupationNormalizer:
             key if key in self._exact else core_title(title)
             for key, title in ((normalize_label(title), title) for title in titles)
         ]
-        pending = [i for i, core in enumerate(cores) if core not in self._exact]
+        # An exact title still gets its embedding neighbours when more than one is asked for:
+        # ESCO shares titles between occupations ("nun"), and the rest of the list is the
+        # choice a person or a lead makes from.
+        pending = [i for i, core in enumerate(cores) if limit > 1 or core not in self._exact]
         queries: dict[int, np.ndarray] = {}
         if pending and self.embed is not None and self._ids:
             encoded = self._encode([cores[i] for i in pending])
