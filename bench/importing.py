@@ -50,7 +50,7 @@ from data.taxonomy.packaged import load_packaged_taxonomy  # noqa: E402
 ADMIN_TOKEN = "bench-import-admin-token-0123456789"
 DEPARTMENTS = ("Engineering", "Data", "Finance", "Operations", "Sales", "People", "Legal")
 LOCATIONS = ("Berlin", "Lisbon", "Warsaw", "Madrid", "Dublin")
-LEVELS = ("junior", "mid", "senior", "lead")
+LEVELS = (1, 2, 3, 4, 5, 6, 7)  # job levels
 READY_TIMEOUT_S = 900.0  # a first start with no cached vectors encodes ~60k texts
 JOB_TIMEOUT_S = 1800.0
 POLL_S = 1.0

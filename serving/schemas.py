@@ -91,7 +91,7 @@ class NameResolutionOut(Out):
     name: str = Field(description="as first written")
     skill_id: str
     label: str = Field(description="what it became")
-    method: Literal["alias", "alt_label", "partial_label", "embedding", "custom"]
+    method: Literal["alias", "alt_label", "spelling", "partial_label", "embedding", "custom"]
     score: float
     first_row: int
     rows: int = Field(description="records that wrote this name")

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 # How a name found its skill, from the most to the least certain.
-METHODS = ("alias", "alt_label", "partial_label", "embedding", "custom")
+METHODS = ("alias", "alt_label", "spelling", "partial_label", "embedding", "custom")
 
 
 @dataclass(slots=True)

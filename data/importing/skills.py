@@ -32,7 +32,8 @@ class _Found:
 
     skill_id: str
     label: str
-    method: str  # "label" | "alias" | "alt_label" | "partial_label" | "embedding" | "custom"
+    # "label" | "alias" | "alt_label" | "spelling" | "partial_label" | "embedding" | "custom"
+    method: str
     score: float = 1.0
     nearest: tuple[str, float] | None = None
 

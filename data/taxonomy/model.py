@@ -77,6 +77,10 @@ class Taxonomy:
         for alt in skill.alt_labels:
             self._by_alt_label.setdefault(normalize_label(alt), skill.skill_id)
 
+    def exact_labels(self) -> list[tuple[str, str]]:
+        """(normalised text, skill id) of every exact preferred label and alt label."""
+        return [*self._by_label.items(), *self._by_alt_label.items()]
+
     def add_name_alias(self, text: str, skill_id: str) -> None:
         """A company's own name for a skill ("k8s" -> Kubernetes): found after preferred
         labels, before ESCO's alt labels (the company said what it means)."""

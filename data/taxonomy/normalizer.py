@@ -2,7 +2,8 @@
 
 The encoder is injected as a plain function (texts -> L2-normalised float32 rows) so that
 `data/` stays free of torch and of `matching/`. Each label text is encoded once, in one batch,
-when first needed, and can be persisted as .npy keyed by taxonomy version and label list.
+when first needed, and can be persisted as .npy keyed by the label list. A name one typo away
+from a single label is that skill without the encoder (data/taxonomy/spelling.py).
 """
 
 from __future__ import annotations
@@ -18,11 +19,14 @@ import numpy as np
 
 from data.schemas import normalize_label
 from data.taxonomy.model import Taxonomy, TaxonomySkill
+from data.taxonomy.spelling import SCORE as SPELLING_SCORE
+from data.taxonomy.spelling import SpellingIndex
 from data.taxonomy.text_vectors import Embedder, cache_file, load_or_encode, safe_name, unit_rows
 
 _MAX_SLUG = 80
 _MAX_QUERY_WORDS = 12  # longer texts are sentences, not skill names: look at their start only
 _MAX_ALT_TEXT_WORDS = 32  # encoder cost grows with length; 32 words cover most skills' names
+_SCORE_BLOCK = 256  # names scored per matrix product (256 x ~45k label rows: ~46 MB)
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,7 +34,8 @@ class SkillMatch:
     skill_id: str
     label: str
     score: float  # 0..1; 1.0 for an exact label, alt-label or custom match
-    method: str  # "label" | "alias" | "alt_label" | "partial_label" | "embedding" | "custom"
+    # "label" | "alias" | "alt_label" | "spelling" | "partial_label" | "embedding" | "custom"
+    method: str
     # A custom skill: the closest taxonomy skill it was not close enough to, and its score.
     nearest: tuple[str, float] | None = None
 
@@ -85,10 +90,15 @@ class _LabelIndex:
 
     def best_scores(self, query: np.ndarray) -> np.ndarray:
         """Cosine of the query with each skill's closest text (label or any alt label)."""
+        return self.best_scores_many(query[None, :])[0]
+
+    def best_scores_many(self, queries: np.ndarray) -> np.ndarray:
+        """`best_scores` for each row of `queries`: (queries, skills)."""
         # A skill found through several alt labels counts once, with its best score;
         # reduceat over the contiguous row groups is much faster than ufunc.at.
-        best = np.clip(np.maximum.reduceat(self.vectors @ query, self.starts), 0.0, 1.0)
-        best[self.retired] = -1.0  # below anything a live skill can score
+        similarity = queries @ self.vectors.T
+        best = np.clip(np.maximum.reduceat(similarity, self.starts, axis=1), 0.0, 1.0)
+        best[:, self.retired] = -1.0  # below anything a live skill can score
         return best
 
 
@@ -119,6 +129,7 @@ class SkillNormalizer:
         self.cache_path = Path(cache_path) if cache_path is not None else None
         self.embed_key = safe_name(embed_key, "default")
         self._index: _LabelIndex | None = None
+        self._spelling: SpellingIndex | None = None
         self._waiting: list[TaxonomySkill] = []  # reviewed since the index was built
         # Index building and custom-skill creation mutate shared state: one at a time.
         self._lock = threading.RLock()
@@ -169,24 +180,35 @@ class SkillNormalizer:
         out: list[SkillMatch | None] = [None] * len(texts)
         nearest: dict[int, tuple[str, float]] = {}
         pending: list[int] = []
+        spelling = self._spelling_index()
         for i, text in enumerate(texts):
             exact = self.taxonomy.lookup_label(text)
+            typo = spelling.lookup(normalize_label(text)) if exact is None else None
             if exact is not None:
                 out[i] = SkillMatch(exact[0].skill_id, exact[0].label, 1.0, exact[1])
+            elif typo is not None and typo in self.taxonomy.skills:
+                label = self.taxonomy.skills[typo].label
+                out[i] = SkillMatch(typo, label, SPELLING_SCORE, "spelling")
             else:
                 pending.append(i)
         if pending and self.embed is not None and self.taxonomy.skills:
             queries = self._encode([texts[i] for i in pending])
-            for i, query in zip(pending, queries, strict=True):
-                partial = self._partial_matches(texts[i])
-                scored = self._scored(query, partial, 1)
-                if scored:
-                    skill_id, score, method = scored[0]
-                    label = self.taxonomy.skills[skill_id].label
-                    if score >= self.min_score:
-                        out[i] = SkillMatch(skill_id, label, score, method)
-                    else:
-                        nearest[i] = (label, score)
+            index = self._current_index()
+            self._check_dimension(queries, index)
+            # Scored a block of queries at a time: one matrix product instead of a pass over
+            # every label vector per name (the names of a large import number tens of thousands).
+            for start in range(0, len(pending), _SCORE_BLOCK):
+                block = pending[start : start + _SCORE_BLOCK]
+                best = index.best_scores_many(queries[start : start + _SCORE_BLOCK])
+                for i, scores in zip(block, best, strict=True):
+                    scored = self._top(index, scores, self._partial_matches(texts[i]), 1)
+                    if scored:
+                        skill_id, score, method = scored[0]
+                        label = self.taxonomy.skills[skill_id].label
+                        if score >= self.min_score:
+                            out[i] = SkillMatch(skill_id, label, score, method)
+                        else:
+                            nearest[i] = (label, score)
         elif pending:
             for i in pending:
                 partial = self._partial_matches(texts[i])
@@ -222,6 +244,7 @@ class SkillNormalizer:
 
     def warm_up(self) -> None:
         """Encode the labels now (at start-up) instead of on the first request."""
+        self._spelling_index()
         if self.embed is not None:
             self._current_index()
 
@@ -249,17 +272,26 @@ class SkillNormalizer:
             return []
         return self._scored(self._encode([text])[0], partial, limit)
 
+    def _check_dimension(self, queries: np.ndarray, index: _LabelIndex) -> None:
+        if queries.shape[-1] != index.vectors.shape[1]:
+            raise ValueError(
+                f"the encoder gives {queries.shape[-1]}-d vectors but the label embeddings are "
+                f"{index.vectors.shape[1]}-d: a cache from another model? (embed_key "
+                f"{self.embed_key!r})"
+            )
+
     def _scored(
         self, query: np.ndarray, partial: dict[str, float], limit: int
     ) -> list[tuple[str, float, str]]:
         index = self._current_index()
-        if query.shape[0] != index.vectors.shape[1]:
-            raise ValueError(
-                f"the encoder gives {query.shape[0]}-d vectors but the label embeddings are "
-                f"{index.vectors.shape[1]}-d: a cache from another model? (embed_key "
-                f"{self.embed_key!r})"
-            )
-        scores = index.best_scores(query)
+        self._check_dimension(query, index)
+        return self._top(index, index.best_scores(query), partial, limit)
+
+    @staticmethod
+    def _top(
+        index: _LabelIndex, scores: np.ndarray, partial: dict[str, float], limit: int
+    ) -> list[tuple[str, float, str]]:
+        """The best `limit` (+1) skills by score, raised for labels found inside the text."""
         for skill_id, coverage in partial.items():
             position = index.positions.get(skill_id)  # None: added by another thread just now
             if position is not None:
@@ -306,6 +338,14 @@ class SkillNormalizer:
                     texts.append(text)
                     owners.append(skill.skill_id)
         return texts, owners
+
+    def _spelling_index(self) -> SpellingIndex:
+        """Built on first use from the labels then known (skills reviewed later are found by
+        their exact label and the embedding, not by spelling)."""
+        with self._lock:
+            if self._spelling is None:
+                self._spelling = SpellingIndex(self.taxonomy.exact_labels())
+            return self._spelling
 
     def _current_index(self) -> _LabelIndex:
         """The index, built on first use and extended with skills added since (custom ones)."""

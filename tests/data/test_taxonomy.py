@@ -26,6 +26,7 @@ from data.taxonomy import (
 )
 from data.taxonomy._blob import guess_label, label_first_words, split_blob
 from data.taxonomy.derive import main as derive_main
+from data.taxonomy.spelling import SpellingIndex, within_one_edit
 from matching.encoder import SentenceEncoder
 from serving.state import ServiceState
 
@@ -481,6 +482,63 @@ def test_nonsense_becomes_a_custom_skill(normalizer: SkillNormalizer) -> None:
 def test_the_full_taxonomy_knows_rare_crafts(normalizer: SkillNormalizer) -> None:
     # Absent from the 3,792 skills shipped before; all of ESCO has it.
     assert normalizer.resolve("underwater basket weaving").label == "perform basket weaving"
+
+
+@pytest.mark.slow
+def test_a_batch_resolves_each_name_as_it_would_alone(normalizer: SkillNormalizer) -> None:
+    """Names are scored in blocks (one matrix product each): the same answer as one by one."""
+    names = ["python programming", "SQL databases", "qwertyuiop zzz", "team leadership"] * 70
+    together = [(m.skill_id, m.method, round(m.score, 4)) for m in normalizer.resolve_many(names)]
+    alone = [normalizer.resolve(name) for name in names[:4]]
+    assert together[:4] == [(m.skill_id, m.method, round(m.score, 4)) for m in alone]
+    assert together[-4:] == together[:4]
+
+
+# -- typos -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "near"),
+    [
+        ("sensors", "sensrs", True),  # dropped
+        ("sensors", "sennsors", True),  # doubled
+        ("sensors", "snesors", True),  # swapped
+        ("sensors", "sensxrs", True),  # mistyped
+        ("test materials", "testm aterials", True),  # swapped across the space
+        ("sensors", "snesrs", False),  # two edits
+        ("sensors", "sensors", True),
+    ],
+)
+def test_one_edit_apart(a: str, b: str, near: bool) -> None:
+    assert within_one_edit(a, b) is near and within_one_edit(b, a) is near
+
+
+def test_a_typo_finds_the_one_skill_it_is_near() -> None:
+    index = SpellingIndex(
+        [("test sensors", "esco:s1"), ("manage budgets", "esco:s2"), ("manage budget", "esco:s2")]
+    )
+    assert index.lookup("test sensrs") == "esco:s1"
+    assert index.lookup("manage budgetz") == "esco:s2"  # near two labels of one skill
+    assert index.lookup("test censorss") is None  # two edits
+
+
+def test_a_typo_near_two_skills_or_a_short_name_is_left_to_the_embedding() -> None:
+    index = SpellingIndex([("use sensors", "esco:s1"), ("use censors", "esco:s2"), ("SQL", "x")])
+    assert index.lookup("use xensors") is None  # one edit from both
+    assert index.lookup("sqk") is None  # short names one letter apart are other skills
+
+
+def test_an_import_resolves_typos_without_the_encoder(packaged: Taxonomy) -> None:
+    calls: list[list[str]] = []
+
+    def embed(texts: list[str]) -> np.ndarray:
+        calls.append(texts)
+        return np.eye(len(texts), 384, dtype=np.float32)
+
+    normalizer = SkillNormalizer(packaged.copy(), embed)
+    match = normalizer.resolve_many(["follow nuclear plant saety precautions"])[0]
+    assert (match.label, match.method) == ("follow nuclear plant safety precautions", "spelling")
+    assert calls == []
 
 
 # -- loading a newer packaged taxonomy into an existing database -----------------------------
