@@ -4,7 +4,8 @@ A company of --employees people (default 10,000) is generated from the packaged 
 taxonomy (seed --seed): each person holds an occupation's title and --skills skills (default
 15) drawn from that occupation's essential and optional skills, and about a third of the skill
 names are written as an HRIS export writes them: ESCO alternative labels, typos (a dropped,
-doubled or swapped letter), other casing and punctuation, or a word added ("… skills"). A few
+doubled, swapped or mistyped letter), other casing and punctuation, rewordings ("project
+management" for "perform project management"), or a word added ("… skills"). A few
 records name one skill twice, as exports do. Then, in a fresh data folder:
   - warm-up: the server's start (the taxonomy's label and title vectors, read from var/vectors
     when a previous run or `make run` left them there; else encoded and cached);
@@ -16,6 +17,9 @@ records name one skill twice, as exports do. Then, in a fresh data folder:
   - encode bound: the unique names that are not exact labels, encoded in one batch by the same
     model in this process: the least any import resolving them by embedding could cost.
 Both imports must succeed and agree (the same number of people, names and merges reported).
+The generator knows which skill each free-text name was written for: the share of reported
+names that became that skill is printed, by method (a reworded name can be truly ambiguous:
+"hardware expertise" was written for "design hardware").
 Last line:
   import: employees=… cli_s=… http_s=… names_per_s=… unique_names=… vs_encode_bound=…
 (names_per_s: skill names resolved per second by the CLI import; vs_encode_bound: the CLI
@@ -64,29 +68,52 @@ def _typo(name: str, rng: random.Random) -> str:
     if len(letters) < 5:
         return name.upper()
     i = rng.choice(letters[1:-1])
-    how = rng.randrange(3)
+    how = rng.randrange(4)
     if how == 0:
         return name[:i] + name[i + 1 :]  # dropped
     if how == 1:
         return name[:i] + name[i] + name[i:]  # doubled
+    if how == 2:
+        return name[:i] + rng.choice("aeiourstnl") + name[i + 1 :]  # mistyped
     return name[: i - 1] + name[i] + name[i - 1] + name[i + 1 :]  # swapped
+
+
+def _reworded(name: str, rng: random.Random) -> str:
+    """A synonym as people write it: ESCO's "perform project management" as "project
+    management", "manage budgets" as "budgets management"."""
+    words = name.split()
+    if len(words) >= 3:
+        return " ".join(words[1:])
+    if len(words) == 2:
+        return f"{words[1]} {rng.choice(('management', 'work', 'expertise'))}"
+    return f"{name} expertise"
 
 
 def _free_text(name: str, alt_labels: tuple[str, ...], rng: random.Random) -> str:
     """One way an export writes a skill other than by its preferred label."""
     roll = rng.random()
-    if alt_labels and roll < 0.4:
+    if alt_labels and roll < 0.3:
         return rng.choice(alt_labels)
-    if roll < 0.7:
+    if roll < 0.55:
         return _typo(name, rng)
-    if roll < 0.85:
+    if roll < 0.7:
         return rng.choice((name.upper(), name.title(), f" {name}. ", name.replace(" ", "-")))
+    if roll < 0.85:
+        return _reworded(name, rng)
     return f"{name} skills"
 
 
 def generate_export(
-    taxonomy: Taxonomy, *, employees: int, skills: int, free_share: float, seed: int
+    taxonomy: Taxonomy,
+    *,
+    employees: int,
+    skills: int,
+    free_share: float,
+    seed: int,
+    written_for: dict[str, str] | None = None,
 ) -> list[dict[str, Any]]:
+    """The export; `written_for` collects each free-text name's skill (normalised name -> id)."""
+    written_for = {} if written_for is None else written_for
     rng = random.Random(seed)
     occupations = [
         o
@@ -109,10 +136,12 @@ def generate_export(
             name = skill.label
             if rng.random() < free_share:
                 name = _free_text(name, skill.alt_labels, rng)
+                written_for.setdefault(normalize_label(name), skill_id)
             refs.append({"name": name, "level": rng.randint(1, 5)})
         if refs and rng.random() < 0.05:  # the same skill twice, once as another spelling
             again = taxonomy.skills[chosen[0]]
             refs[-1] = {"name": _free_text(again.label, again.alt_labels, rng), "level": 2}
+            written_for.setdefault(normalize_label(refs[-1]["name"]), again.skill_id)
         title = (
             occupation.label
             if rng.random() < 0.6
@@ -279,6 +308,21 @@ def encode_bound(taxonomy: Taxonomy, names: list[str]) -> tuple[float, int]:
     return time.perf_counter() - started, len(unique)
 
 
+def right_skill_share(report: dict[str, Any], written_for: dict[str, str]) -> str:
+    """How many reported names became the skill they were written for, by method."""
+    right: dict[str, list[int]] = {}
+    for entry in report["names"]:
+        meant = written_for.get(normalize_label(entry["name"]))
+        if meant is not None:
+            counts = right.setdefault(entry["method"], [0, 0])
+            counts[0] += entry["skill_id"] == meant
+            counts[1] += 1
+    hits = sum(c[0] for c in right.values())
+    asked = sum(c[1] for c in right.values())
+    by_method = ", ".join(f"{m} {c[0] / c[1]:.3f} of {c[1]}" for m, c in sorted(right.items()))
+    return f"{hits / max(asked, 1):.3f} of {asked} ({by_method})"
+
+
 def _summary(report: dict[str, Any]) -> dict[str, Any]:
     return report.get("summary", report)
 
@@ -293,12 +337,14 @@ def main() -> int:
     args = parser.parse_args()
 
     taxonomy = load_packaged_taxonomy()
+    written_for: dict[str, str] = {}
     records = generate_export(
         taxonomy,
         employees=args.employees,
         skills=args.skills,
         free_share=args.free_share,
         seed=args.seed,
+        written_for=written_for,
     )
     names = names_of(records)
     distinct = {normalize_label(n) for n in names}
@@ -319,8 +365,14 @@ def main() -> int:
 
         report_path = Path(tmp) / "report.json"
         cli_s = run_cli(var_dir, Path(tmp) / "cli.db", export, report_path)
-        cli_report = _summary(json.loads(report_path.read_text()))
+        full_report = json.loads(report_path.read_text())
+        cli_report = _summary(full_report)
         print(f"cli: {cli_s:.1f} s; report {json.dumps(cli_report)}", flush=True)
+        print(
+            "reported names that became the skill they were written for: "
+            + right_skill_share(full_report, written_for),
+            flush=True,
+        )
 
         http_s = float("nan")
         if not args.skip_http:

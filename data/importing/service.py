@@ -39,6 +39,11 @@ def _no_progress(phase: str, done: int, total: int) -> None:
     return None
 
 
+def _share_of(progress: Progress, phase: str, total: int) -> Callable[[int, int], None]:
+    """Progress in names, reported as the same share of the records."""
+    return lambda done, names: progress(phase, round(total * done / max(names, 1)), total)
+
+
 def import_employees(
     session: Session,
     records: Sequence[Record],
@@ -58,6 +63,7 @@ def import_employees(
         session,
         [ref for _, e in employees for ref in e.skills],
         held={s.skill_id for row in stored.values() for s in row.skills},
+        progress=_share_of(progress, "resolving skill names", total),
     )
     for row, employee in employees:
         employee.skills = resolver.resolve_refs(row, "skills", employee.skills, errors)
@@ -100,6 +106,7 @@ def import_opportunities(
         session,
         [r for _, o in opportunities for r in (*o.required_skills, *o.preferred_skills)],
         held={s.skill_id for row in stored.values() for s in row.skills},
+        progress=_share_of(progress, "resolving skill names", total),
     )
     for row, opportunity in opportunities:
         opportunity.required_skills = resolver.resolve_refs(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -16,6 +16,8 @@ from data.schemas import SkillRef, normalize_label
 from data.storage.skills import stored_skills
 from data.taxonomy.model import Taxonomy, TaxonomySkill
 from data.taxonomy.normalizer import custom_skill_id
+
+NAME_BLOCK = 2048  # names per encoder call when progress is reported (a few seconds each)
 
 
 class SkillMatchLike(Protocol):
@@ -84,10 +86,17 @@ class SkillResolver:
         self._over_cap: set[str] = set()
 
     def prepare(
-        self, session: Session, refs: Iterable[SkillRef], *, held: Iterable[str] = ()
+        self,
+        session: Session,
+        refs: Iterable[SkillRef],
+        *,
+        held: Iterable[str] = (),
+        progress: Callable[[int, int], None] | None = None,
     ) -> None:
         """Look up, in a few queries and one encoder batch, every skill these refs name
-        (`held`: the skill ids the records being edited already hold)."""
+        (`held`: the skill ids the records being edited already hold). With `progress`
+        (names done, names in all), more than NAME_BLOCK names go in blocks of that many,
+        reported after each."""
         refs = list(refs)
         self.held |= set(held)
         wanted_ids = {r.skill_id for r in refs if r.skill_id and r.skill_id not in self.taxonomy}
@@ -117,11 +126,16 @@ class SkillResolver:
             self._over_cap = {key for key, _ in unknown[self.max_new_names :]}
             unknown = unknown[: self.max_new_names]
         if self.normalizer is not None and unknown:
-            matches = self.normalizer.resolve_many([name for _, name in unknown])
-            for (key, _), match in zip(unknown, matches, strict=True):
-                self._by_name[key] = _Found(
-                    match.skill_id, match.label, match.method, match.score, match.nearest
-                )
+            block = NAME_BLOCK if progress is not None else len(unknown)
+            for start in range(0, len(unknown), block):
+                part = unknown[start : start + block]
+                matches = self.normalizer.resolve_many([name for _, name in part])
+                for (key, _), match in zip(part, matches, strict=True):
+                    self._by_name[key] = _Found(
+                        match.skill_id, match.label, match.method, match.score, match.nearest
+                    )
+                if progress is not None:
+                    progress(start + len(part), len(unknown))
 
     def resolve_refs(
         self, row: int, field: str, refs: Sequence[SkillRef], errors: list[RowError]

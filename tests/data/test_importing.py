@@ -274,3 +274,21 @@ def test_a_posting_with_no_skills_and_no_recognisable_title_is_refused_with_a_hi
         import_opportunities(session, [(1, posting)], state.skill_resolver())
     [error] = rejected.value.errors
     assert error.field == "required_skills" and "closest:" in error.message
+
+
+def test_a_large_import_reports_progress_while_it_resolves_names(
+    state: ServiceState, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("data.importing.skills.NAME_BLOCK", 4)
+    records = [
+        (i + 1, make_employee(f"E{i}", skills=[{"name": f"zorblax method {i}", "level": 2}]))
+        for i in range(10)
+    ]
+    seen: list[tuple[str, int, int]] = []
+    with transaction(state.sessions) as session:
+        import_employees(
+            session, records, state.skill_resolver(), progress=lambda *step: seen.append(step)
+        )
+    resolving = [done for phase, done, _ in seen if phase == "resolving skill names"]
+    assert resolving == [0, 4, 8, 10]  # after each block of 4 names (of 10 records)
+    assert seen[-1] == ("stored", 10, 10)
