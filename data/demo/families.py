@@ -168,17 +168,27 @@ def match_family(label: str) -> FamilySpec | None:
     return None
 
 
-def _known(ids: tuple[str, ...], taxonomy: Taxonomy) -> list[str]:
-    return [i for i in ids if i in taxonomy.skills]
+def _known(ids: tuple[str, ...], taxonomy: Taxonomy, allowed: frozenset[str] | None) -> list[str]:
+    return [i for i in ids if i in taxonomy.skills and (allowed is None or i in allowed)]
+
+
+def _ids_in(name: str) -> frozenset[str]:
+    text = resources.files("data.demo").joinpath(name).read_text(encoding="utf-8")
+    return frozenset(
+        line.split()[0] for line in text.splitlines() if line.strip() and not line.startswith("#")
+    )
 
 
 @functools.lru_cache(maxsize=1)
 def demo_occupation_ids() -> frozenset[str]:
     """The occupations the demo was designed on (`occupations.txt`)."""
-    text = resources.files("data.demo").joinpath("occupations.txt").read_text(encoding="utf-8")
-    return frozenset(
-        line.split()[0] for line in text.splitlines() if line.strip() and not line.startswith("#")
-    )
+    return _ids_in("occupations.txt")
+
+
+@functools.lru_cache(maxsize=1)
+def demo_skill_ids() -> frozenset[str]:
+    """The skills the demo was designed on (`skills.txt`)."""
+    return _ids_in("skills.txt")
 
 
 def build_families(taxonomy: Taxonomy) -> tuple[JobFamily, ...]:
@@ -189,11 +199,15 @@ def build_families(taxonomy: Taxonomy) -> tuple[JobFamily, ...]:
     grouped: dict[str, list[TaxonomyOccupation]] = {spec.key: [] for spec in FAMILY_SPECS}
     designed_on = demo_occupation_ids()
     pool = [o for o in taxonomy.occupations.values() if o.occupation_id in designed_on]
+    # The same goes for skills: the designed ones where the taxonomy is the packaged one.
+    allowed = demo_skill_ids() if pool else None
     # Sorted by id so the result does not depend on the order the taxonomy was loaded in.
     for occupation in sorted(pool or taxonomy.occupations.values(), key=lambda o: o.occupation_id):
         spec = match_family(occupation.label)
         usable = len(
-            _known(occupation.essential_skill_ids + occupation.optional_skill_ids, taxonomy)
+            _known(
+                occupation.essential_skill_ids + occupation.optional_skill_ids, taxonomy, allowed
+            )
         )
         if spec is not None and usable >= 2:
             grouped[spec.key].append(occupation)
@@ -202,9 +216,11 @@ def build_families(taxonomy: Taxonomy) -> tuple[JobFamily, ...]:
         occupations = tuple(grouped[spec.key])
         if not occupations:
             continue
-        essential = Counter(i for o in occupations for i in _known(o.essential_skill_ids, taxonomy))
+        essential = Counter(
+            i for o in occupations for i in _known(o.essential_skill_ids, taxonomy, allowed)
+        )
         optional = sorted(
-            {i for o in occupations for i in _known(o.optional_skill_ids, taxonomy)}
+            {i for o in occupations for i in _known(o.optional_skill_ids, taxonomy, allowed)}
             - set(essential)
         )
         ranked = sorted(essential.items(), key=lambda item: (-item[1], item[0]))

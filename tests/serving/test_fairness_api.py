@@ -49,7 +49,13 @@ def company(state: ServiceState) -> dict[str, Any]:
         store_demo_company(session, demo)
     with state.sessions() as session:
         state.matcher.load(session)
-    gig = next(o for o in demo.opportunities if o.kind.value == "gig")
+    # A gig whose seat the simulated history has not filled already (else no one is eligible).
+    filled = {i.opportunity_external_id for i in demo.interactions if i.type.value == "accept"}
+    gig = next(
+        o
+        for o in demo.opportunities
+        if o.kind.value == "gig" and o.status.value == "open" and o.external_id not in filled
+    )
     return {
         "gig": gig.external_id,
         "owner": gig.owner_external_id,
