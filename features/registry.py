@@ -142,6 +142,8 @@ FEATURES: tuple[Feature, ...] = (
         "1 when the opportunity belongs to another department",
         "A move outside your department",
         0,
+        # A zero is a reason too (the model may like or dislike staying): say what it means.
+        zero_texts=("Within your own department", ""),
     ),
     Feature(
         "past_completion_rate",

@@ -206,6 +206,12 @@ def import_file(
     except ImportRejected as rejected:
         console.print(f"[red]{path}: {rejected}[/red]")
         console.print(rejected.report(), markup=False, highlight=False)
+        if report is not None:  # the file asked for says what was wrong (nothing was written)
+            errors = [
+                {"row": e.row, "field": e.field, "message": e.message} for e in rejected.errors
+            ]
+            write_private(report, json.dumps({"errors": errors}, indent=1) + "\n")
+            console.print(f"errors: {report}")
         raise typer.Exit(1) from rejected
     finally:
         if state is not None:

@@ -102,6 +102,11 @@ def core_title(title: str) -> str:
     return " ".join(words) or normalize_label(title)
 
 
+def _only_level_words(core: str) -> bool:
+    words = core.replace(".", " ").split()
+    return bool(words) and all(w in LEADING_WORDS or w in TRAILING_WORDS for w in words)
+
+
 class OccupationNormalizer:
     """Rank the taxonomy's occupations for a job title (and, optionally, a set of skills)."""
 
@@ -175,16 +180,23 @@ class OccupationNormalizer:
             key if key in self._exact else core_title(title)
             for key, title in ((normalize_label(title), title) for title in titles)
         ]
+        # A title of level words alone ("Intern", "Senior") says nothing about the work.
+        empty = {i for i, core in enumerate(cores) if _only_level_words(core)}
         # An exact title still gets its embedding neighbours when more than one is asked for:
         # ESCO shares titles between occupations ("nun"), and the rest of the list is the
         # choice a person or a lead makes from.
-        pending = [i for i, core in enumerate(cores) if limit > 1 or core not in self._exact]
+        pending = [
+            i
+            for i, core in enumerate(cores)
+            if i not in empty and (limit > 1 or core not in self._exact)
+        ]
         queries: dict[int, np.ndarray] = {}
         if pending and self.embed is not None and self._ids:
             encoded = self._encode([cores[i] for i in pending])
             queries = dict(zip(pending, encoded, strict=True))
         return [
-            self._ranked(core, queries.get(i), skill_ids[i], limit) for i, core in enumerate(cores)
+            [] if i in empty else self._ranked(core, queries.get(i), skill_ids[i], limit)
+            for i, core in enumerate(cores)
         ]
 
     def infer(self, title: str, skill_ids: Collection[str] = ()) -> OccupationMatch | None:

@@ -64,11 +64,17 @@ def test_import_reports_each_bad_row_and_field_then_writes_nothing(tmp_path: Pat
         tmp_path / "people.jsonl",
         [make_employee("E1"), make_employee("E2", level=9), make_employee("E3", open_to=["x"])],
     )
-    result = runner.invoke(app, ["import", "employees", str(bad)])
+    report = tmp_path / "report.json"
+    result = runner.invoke(app, ["import", "employees", str(bad), "--report", str(report)])
     assert result.exit_code == 1
     assert "row 2, level:" in result.output
     assert "row 3, open_to.0:" in result.output
     assert "nothing was written" in result.output
+    # The report file asked for holds the errors too.
+    assert [(e["row"], e["field"]) for e in json.loads(report.read_text())["errors"]] == [
+        (2, "level"),
+        (3, "open_to.0"),
+    ]
 
     good = write_jsonl(tmp_path / "ok.jsonl", [make_employee("E1"), make_employee("E2")])
     result = runner.invoke(app, ["import", "employees", str(good)])

@@ -36,6 +36,10 @@ def test_a_job_title_finds_its_esco_occupation(
         "/api/v1/occupations/normalize?q=digital%20marketing%20executive", headers=admin_headers
     ).json()["items"]
     assert fuzzy[0]["method"] == "embedding" and "marketing" in fuzzy[0]["label"]
+    # Level words alone name no work: no occupation rather than a guess ("editorial assistant").
+    for title in ("Intern", "Senior", "Sr. II"):
+        answer = client.get(f"/api/v1/occupations/normalize?q={title}", headers=admin_headers)
+        assert answer.status_code == 200 and answer.json()["items"] == [], answer.text
     blank = client.get("/api/v1/occupations/normalize?q=%20", headers=admin_headers)
     assert blank.status_code == 422 and blank.json()["detail"][0]["field"] == "q"
 
