@@ -65,7 +65,8 @@ def pair_details(
     return {
         "matched": len(matched),
         "required": len(required),
-        "matched_names": _names(matched) + (source if matched else ""),
+        # Said even when none matched: "Has 0 of 10 required skills (typical for: X)".
+        "matched_names": _names(matched) + (source if required else ""),
         "missing_count": len(missing),
         "missing_names": _names(missing) + (source if missing else ""),
         "implied": len(implied),
