@@ -178,14 +178,18 @@ def employee_profile(row: EmployeeRow) -> dict[str, Any]:
     }
 
 
-def profile_record(row: EmployeeRow) -> dict[str, Any]:
-    """The stored profile as an import record (to apply a change to): a declared occupation
-    goes back as its id, an inferred one is inferred again from the (maybe new) title."""
-    record = employee_profile(row)
-    occupation = record.pop("occupation")
+def as_import_record(document: dict[str, Any]) -> dict[str, Any]:
+    """A stored profile's or posting's document as an import record (to apply a change to): a
+    declared occupation goes back as its id, an inferred one is inferred again from the (maybe
+    new) title."""
+    occupation = document.pop("occupation")
     if occupation is not None and occupation["source"] == "declared":
-        record["occupation_id"] = occupation["occupation_id"]
-    return record
+        document["occupation_id"] = occupation["occupation_id"]
+    return document
+
+
+def profile_record(row: EmployeeRow) -> dict[str, Any]:
+    return as_import_record(employee_profile(row))
 
 
 def existing_external_ids(session: Session, external_ids: Sequence[str]) -> set[str]:

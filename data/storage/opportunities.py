@@ -13,6 +13,7 @@ from data.storage.employees import (
     OccupationValue,
     UpsertCounts,
     apply_occupation,
+    as_import_record,
     occupation_document,
 )
 from data.storage.queries import rows_by_external_id, rows_in
@@ -139,13 +140,7 @@ def opportunity_document(row: OpportunityRow) -> dict[str, Any]:
 
 
 def posting_record(row: OpportunityRow) -> dict[str, Any]:
-    """The stored posting as an import record (to apply a change to): a declared occupation
-    goes back as its id, an inferred one is inferred again from the (maybe new) title."""
-    record = opportunity_document(row)
-    occupation = record.pop("occupation")
-    if occupation is not None and occupation["source"] == "declared":
-        record["occupation_id"] = occupation["occupation_id"]
-    return record
+    return as_import_record(opportunity_document(row))
 
 
 def openings_on_skills(
