@@ -114,14 +114,9 @@ def implied_skills(
 ) -> tuple[list[OpportunitySkillRef], list[OpportunitySkillRef]]:
     """(required, preferred) for a posting of this occupation: its essential skills, the most
     specific first (listed by the fewest occupations), then optional ones as preferred."""
-    occupation = taxonomy.occupations[occupation_id]
-
-    def ranked(ids: Sequence[str]) -> list[str]:
-        usable = [i for i in ids if i in taxonomy.skills]
-        return sorted(usable, key=lambda i: (taxonomy.listing_count(i), taxonomy.skills[i].label))
-
-    essential = ranked(occupation.essential_skill_ids)
-    optional = ranked([i for i in occupation.optional_skill_ids if i not in set(essential)])
+    ranked = suggested_skills(taxonomy, occupation_id, limit=len(taxonomy.skills))
+    essential = [i for i, _, is_essential in ranked if is_essential]
+    optional = [i for i, _, is_essential in ranked if not is_essential]
     required = [
         OpportunitySkillRef(
             skill_id=i, name=taxonomy.skills[i].label, level=IMPLIED_REQUIRED_LEVEL, inferred=True
