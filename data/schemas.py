@@ -78,9 +78,22 @@ class InteractionType(StrEnum):
     DISMISS = "dismiss"
     SAVE = "save"
     SHORTLIST = "shortlist"
-    ACCEPT = "accept"
+    ACCEPT = "accept"  # the lead took the person on (the demo history's word for assign)
     REJECT = "reject"
     COMPLETE = "complete"
+    # The live workflow's steps (data/workflow.py), each logged as it happens.
+    INVITE = "invite"
+    WAITLIST = "waitlist"
+    WITHDRAW = "withdraw"
+    DECLINE = "decline"  # an invitation or an offer, declined by the employee
+    OFFER = "offer"
+    ACCEPT_OFFER = "accept_offer"
+    APPROVAL = "approval"  # the manager's decision on a large share of someone's time
+    ASSIGN = "assign"
+    RATE = "rate"  # the employee's rating of a completed piece of work
+
+
+RATED_TYPES = frozenset({InteractionType.COMPLETE, InteractionType.RATE})
 
 
 class Role(StrEnum):
@@ -335,8 +348,8 @@ class InteractionIn(ContractModel):
     def _fields_for_type(self) -> Self:
         if self.type is InteractionType.IMPRESSION and self.position is None:
             raise ValueError("an impression needs its position")
-        if self.rating is not None and self.type is not InteractionType.COMPLETE:
-            raise ValueError("only a 'complete' event carries a rating")
+        if self.rating is not None and self.type not in RATED_TYPES:
+            raise ValueError("only a 'complete' or 'rate' event carries a rating")
         return self
 
 

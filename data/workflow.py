@@ -1,7 +1,8 @@
 """The life of one (person, opportunity) pair, from invitation or application to completion.
 
-Each step is an action by one side: the employee applies, withdraws, answers an invitation or an
-offer; the lead invites, shortlists, rejects, offers, assigns and marks the work complete. A
+Each step is an action by one side: the employee applies (or joins a full mentorship's
+waitlist), withdraws, answers an invitation or an offer; the lead invites, shortlists, rejects,
+offers, assigns and marks the work complete. A
 step the pair's stage does not allow is refused with the stage and the steps it does allow, so
 an API can answer 409 saying what may happen next. Stages that end the pair
 (completed, rejected, withdrawn, declined) allow nothing more.
@@ -18,6 +19,7 @@ from data.schemas import Role
 class Stage(StrEnum):
     NONE = "none"  # recommended at most: nothing happened between the two yet
     INVITED = "invited"
+    WAITLISTED = "waitlisted"  # asked for a full mentorship: offered the next free slot in turn
     APPLIED = "applied"
     SHORTLISTED = "shortlisted"
     OFFERED = "offered"
@@ -32,6 +34,7 @@ class Stage(StrEnum):
 class Action(StrEnum):
     INVITE = "invite"
     APPLY = "apply"
+    JOIN_WAITLIST = "join_waitlist"
     ACCEPT_INVITATION = "accept_invitation"
     DECLINE_INVITATION = "decline_invitation"
     WITHDRAW = "withdraw"
@@ -55,7 +58,12 @@ _OPEN_TO_APPLICANTS = (Stage.APPLIED, Stage.SHORTLISTED)
 STEPS: dict[Stage, tuple[Step, ...]] = {
     Stage.NONE: (
         Step(Action.APPLY, Role.EMPLOYEE, Stage.APPLIED),
+        Step(Action.JOIN_WAITLIST, Role.EMPLOYEE, Stage.WAITLISTED),
         Step(Action.INVITE, Role.LEAD, Stage.INVITED),
+    ),
+    Stage.WAITLISTED: (
+        Step(Action.WITHDRAW, Role.EMPLOYEE, Stage.WITHDRAWN),
+        Step(Action.OFFER, Role.LEAD, Stage.OFFERED),  # a slot freed up (or the lead chose)
     ),
     Stage.INVITED: (
         Step(Action.ACCEPT_INVITATION, Role.EMPLOYEE, Stage.APPLIED),

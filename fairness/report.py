@@ -42,6 +42,7 @@ from fairness.metrics import (
     selection_impact,
     shown_quality_gap,
 )
+from fairness.outcomes import marketplace_outcomes
 
 # A model's global view (importances, partial dependence) from a sample of the feature rows it
 # scored; the serving layer hands it in, so the report does not need the training code.
@@ -63,6 +64,7 @@ class FairnessReport:
     oversight: list[dict[str, Any]] = field(default_factory=list)
     breaches: list[str] = field(default_factory=list)
     models: dict[str, Any] = field(default_factory=dict)  # per direction: the global view
+    outcomes: dict[str, Any] = field(default_factory=dict)  # fairness/outcomes.py
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -76,6 +78,7 @@ class FairnessReport:
             "interventions": self.interventions,
             "oversight": self.oversight,
             "models": self.models,
+            "outcomes": self.outcomes,
         }
 
 
@@ -125,6 +128,7 @@ def build_report(
     _lead_decisions(report, session, start, end)
     _employee_side(report, session, matches, known, focus)
     _oversight(report, session, start, end)
+    report.outcomes = marketplace_outcomes(session, start, end)
     for direction, (version, view) in (models or {}).items():
         served = lists if direction == "opportunity" else matches
         sample = [decode_matrix(r["features"]) for r in served[-500:] if r.get("features")]
@@ -265,35 +269,40 @@ def _share_by_position(
 def _lead_decisions(
     report: FairnessReport, session: Session, start: dt.datetime | None, end: dt.datetime | None
 ) -> None:
-    """Applications in the window and what leads decided on them (whenever they decided)."""
-    kinds = [InteractionType.APPLY, InteractionType.SHORTLIST, InteractionType.ACCEPT]
+    """Applications in the window and what leads decided on them (whenever they decided):
+    shortlisted, offered, and taken on (the demo history's `accept`, the live workflow's
+    `assign`)."""
+    decided = {
+        InteractionType.SHORTLIST.value: 0,
+        InteractionType.OFFER.value: 1,
+        InteractionType.ACCEPT.value: 2,
+        InteractionType.ASSIGN.value: 2,
+    }
+    kinds = [InteractionType.APPLY.value, *decided]
     applied: dict[tuple[str, str], list[bool]] = {}
     decisions: list[tuple[tuple[str, str], str]] = []
-    for employee, opportunity, kind, at in events_of(session, [k.value for k in kinds]):
+    for employee, opportunity, kind, at in events_of(session, kinds):
         at = at if at.tzinfo else at.replace(tzinfo=dt.UTC)
         pair = (employee, opportunity)
         if kind == InteractionType.APPLY.value:
             if (start is None or at >= start) and (end is None or at < end):
-                applied.setdefault(pair, [False, False])
+                applied.setdefault(pair, [False, False, False])
         else:
             decisions.append((pair, kind))
     for pair, kind in decisions:
         if pair in applied:
-            applied[pair][0 if kind == InteractionType.SHORTLIST.value else 1] = True
+            applied[pair][decided[kind]] = True
     report.window["applications"] = len(applied)
     if not applied:
         return
     pairs = list(applied)
     people = [p[0] for p in pairs]
     columns = _by_attribute(people, categories(session, sorted(set(people))))
-    shortlisted = np.array([applied[p][0] for p in pairs])
-    accepted = np.array([applied[p][1] for p in pairs])
-    report.lead_decisions = {
-        "applications": len(pairs),
-        "shortlisted": _impacts(shortlisted, columns),
-        "accepted": _impacts(accepted, columns),
-    }
-    for name in ("shortlisted", "accepted"):
+    report.lead_decisions = {"applications": len(pairs)}
+    for index, name in enumerate(("shortlisted", "offered", "accepted")):
+        chosen = np.array([applied[p][index] for p in pairs])
+        report.lead_decisions[name] = _impacts(chosen, columns)
+    for name in ("shortlisted", "offered", "accepted"):
         ratio = report.lead_decisions[name]["gender"]["min_impact_ratio"]
         if ratio is not None and ratio < FOUR_FIFTHS:
             report.breaches.append(f"lead decisions: gender {name} impact ratio {ratio:.2f} < 0.80")

@@ -121,6 +121,103 @@ def _rates(impact: dict[str, Any]) -> dict[str, float]:
     return {c["category"]: c["rate"] for c in impact["categories"]}
 
 
+def _figure(value: Any, unit: str = "") -> str:
+    return "n/a" if value is None else f"{value}{unit}"
+
+
+def _outcomes_section(outcomes: dict[str, Any]) -> list[str]:
+    """Fill rate, participation, mobility and learning: what the marketplace achieved."""
+    fill, part = outcomes["internal_fill_rate"], outcomes["participation"]
+    mobility, skills = outcomes["mobility_velocity"], outcomes["skills_gap_closure"]
+    mentors = outcomes["mentors"]
+    rows = [
+        (
+            "internal fill rate",
+            f"{fill['filled_internally']} of {fill['posted']} posted ({_figure(fill['rate'])})",
+        ),
+        (
+            "time to first application",
+            f"{_figure(outcomes['time_to_first_application']['median_days'], ' days')} "
+            f"(median, n={outcomes['time_to_first_application']['n']})",
+        ),
+        (
+            "time to fill",
+            f"{_figure(outcomes['time_to_fill']['median_days'], ' days')} "
+            f"(median, n={outcomes['time_to_fill']['n']})",
+        ),
+        (
+            "participation",
+            f"applied {_figure(part['applied'])}, assigned "
+            f"{_figure(part['assigned'])} of {part['employees']} employees",
+        ),
+        (
+            "mobility velocity",
+            f"{_figure(mobility['assignments_per_100_per_quarter'])} "
+            f"assignments and {_figure(mobility['role_moves_per_100_per_quarter'])} role moves "
+            "per 100 employees per quarter",
+        ),
+        (
+            "skills-gap closure",
+            f"{skills['skills_confirmed']} skills confirmed at completion; "
+            f"{skills['profile_updates_accepted']} of {skills['profile_updates_proposed']} "
+            f"profile updates accepted; courses: {skills['through_courses']}",
+        ),
+        (
+            "time to proficiency",
+            f"{_figure(outcomes['time_to_proficiency']['median_days'], ' days')} "
+            f"(median, n={outcomes['time_to_proficiency']['n']})",
+        ),
+        (
+            "mentors",
+            f"{mentors['mentees_now']} mentees in {mentors['capacity']} slots "
+            f"({_figure(mentors['load'])}); {mentors['full']} full; {mentors['waitlisted']} "
+            f"waiting (longest list {mentors['longest_waitlist']})",
+        ),
+        ("identity reveals", f"{outcomes['identity_reveals']} (a lead shown who applied)"),
+        (
+            "career paths",
+            f"{outcomes['career_paths']['people_with_target']} people follow one; "
+            f"{outcomes['career_paths']['skills_confirmed_since_target']} skills confirmed since; "
+            f"{outcomes['career_paths']['roles_filled_by_path_followers']} of "
+            f"{outcomes['career_paths']['roles_filled']} roles filled by someone whose target it "
+            "was",
+        ),
+    ]
+    kinds = list(fill["by_kind"])
+    departments = list(part["by_department"])
+    months = list(outcomes["trend"])
+    return [
+        "<h2>Marketplace outcomes</h2><table>",
+        *(f"<tr><td>{html.escape(k)}</td><td>{html.escape(v)}</td></tr>" for k, v in rows),
+        "</table><div class=charts>",
+        _bars(
+            "Internal fill rate by kind",
+            kinds,
+            {"filled internally": [fill["by_kind"][k]["rate"] or 0.0 for k in kinds]},
+            ylabel="share of those posted",
+        ),
+        _bars(
+            "Participation by department",
+            departments,
+            {
+                "applied": [part["by_department"][d]["applied"] or 0.0 for d in departments],
+                "assigned": [part["by_department"][d]["assigned"] or 0.0 for d in departments],
+            },
+            ylabel="share of employees",
+        ),
+        _bars(
+            "Applications and assignments per month",
+            months,
+            {
+                "applications": [outcomes["trend"][m]["applications"] for m in months],
+                "assignments": [outcomes["trend"][m]["assignments"] for m in months],
+            },
+            ylabel="count",
+        ),
+        "</div>",
+    ]
+
+
 def render_html(report: FairnessReport) -> str:
     data = report.as_dict()
     focus = report.window["focus_attribute"]
@@ -212,24 +309,30 @@ def render_html(report: FairnessReport) -> str:
     if report.lead_decisions:
         decisions = report.lead_decisions
         shortlist, accept = decisions["shortlisted"]["gender"], decisions["accepted"]["gender"]
+        offer = decisions["offered"]["gender"]
         names = [c["category"] for c in shortlist["categories"]]
         parts += [
             f"<h2>Lead decisions on {decisions['applications']} applications</h2>",
             "<div class=charts>",
             _bars(
-                "Shortlist and acceptance rate by gender",
+                "Shortlist, offer and acceptance rate by gender",
                 names,
                 {
                     "shortlisted": [_rates(shortlist).get(c, 0.0) for c in names],
+                    "offered": [_rates(offer).get(c, 0.0) for c in names],
                     "accepted": [_rates(accept).get(c, 0.0) for c in names],
                 },
                 ylabel="rate among applicants",
             ),
             "</div><h3>Shortlisted</h3>",
             _impact_table(shortlist),
-            "<h3>Accepted</h3>",
+            "<h3>Offered</h3>",
+            _impact_table(offer),
+            "<h3>Accepted (assigned)</h3>",
             _impact_table(accept),
         ]
+    if report.outcomes:
+        parts += _outcomes_section(report.outcomes)
     if report.employee_side:
         side = report.employee_side
         parts.append(

@@ -259,7 +259,9 @@ class FeatureStore:
             at = epoch_seconds(event.occurred_at)
             person = self.person_index.get(event.employee_external_id)
             opportunity = self.opportunity_index.get(event.opportunity_external_id)
-            if kind == "accept" and person is not None:
+            # "accept": the demo history's word for a lead taking someone on; "assign": the
+            # live workflow's.
+            if kind in ("accept", "assign") and person is not None:
                 accepted.append(person * _TIME_SLOT + at)
             elif kind == "complete" and person is not None:
                 completed.append(person * _TIME_SLOT + at)

@@ -6,8 +6,9 @@ how many active items that rule rejects (an item failing two rules counts under 
 
 Rules (both directions):
 - not_open_to_kind: the employee has not opted into this kind of opportunity;
-- availability_below_hours: for gigs and mentorships, fewer free hours than the hours asked
-  (roles replace the current job, so free hours do not apply);
+- availability_below_hours: for gigs and mentorships, fewer free hours than the hours asked,
+  after the hours of current assignments (roles replace the current job, so free hours do not
+  apply);
 - level_out_of_range: job level outside [level_min, level_max];
 - own_opportunity: the employee is the lead who posted it;
 - already_applied_or_dismissed: the employee applied to it or dismissed it;
@@ -169,16 +170,17 @@ def employees_for(
     *,
     today: dt.date,
     excluded_positions: Collection[int] = (),
+    committed: np.ndarray | None = None,
 ) -> tuple[np.ndarray, MaskReport]:
-    """Which employees may be proposed to the lead of this opportunity."""
+    """Which employees may be proposed to the lead of this opportunity (`committed`: hours a
+    week each pool position already gives to assignments)."""
     col = pool.column
+    free = col("availability") if committed is None else col("availability") - committed
     passed = opportunity.start_day != NO_DATE and opportunity.start_day < day_number(today)
     failures: dict[str, np.ndarray | bool] = {
         "not_open_to_kind": (col("open_to") & KIND_BITS[opportunity.kind]) == 0,
         "availability_below_hours": (
-            col("availability") < opportunity.hours
-            if opportunity.kind in HOURS_BOUND_KINDS
-            else False
+            free < opportunity.hours if opportunity.kind in HOURS_BOUND_KINDS else False
         ),
         "level_out_of_range": (col("level") < opportunity.level_min)
         | (col("level") > opportunity.level_max),

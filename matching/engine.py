@@ -8,6 +8,7 @@ how many items each rule removed.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import threading
@@ -20,7 +21,8 @@ import numpy as np
 from sqlalchemy.orm import Session
 
 from data.schemas import InteractionType, OpportunityKind, OpportunityStatus
-from data.storage.matchable import mask_events, row_ids, stamps
+from data.storage.matchable import COMMITMENT_EVENTS, mask_events, row_ids, stamps
+from data.storage.pipeline import commitments
 from data.storage.queries import batches, rows_of
 from data.storage.tables import EmployeeRow, OpportunityRow
 from features.composition import compose_employees, compose_opportunities
@@ -35,6 +37,7 @@ from matching.encoder import EMBEDDING_DIM
 from matching.index import IndexInfo, VectorIndex
 from matching.pool import (
     KIND_BITS,
+    NO_DATE,
     EmployeePool,
     LocationCodes,
     OpportunityPool,
@@ -96,6 +99,9 @@ class MatchEngine:
         self._excluded_for_opportunity: dict[int, set[int]] = defaultdict(set)
         # Who was accepted onto each opportunity (a set: an event seen twice counts once).
         self._accepted: dict[int, set[int]] = defaultdict(set)
+        # Hours a week each person gives to assignments, with each one's last day (NO_DATE:
+        # open-ended): subtracted from free hours in the availability rule until that day.
+        self._commitments: dict[int, list[tuple[float, int]]] = {}
         # What other processes may have written since: the newest interaction id applied, and
         # each row's updated_at as indexed (see `catch_up`).
         self._last_interaction = 0
@@ -107,6 +113,7 @@ class MatchEngine:
         """Fill the pools from the database, starting from a saved snapshot when one fits."""
         restored_at = self._restore(snapshot) if snapshot is not None else None
         self._load_interactions(session)
+        self._load_commitments(session)
         if restored_at is None:
             self._load_all(session, batch)
         else:
@@ -149,6 +156,9 @@ class MatchEngine:
         events = mask_events(session, after_id=after_id)
         if not events:
             return 0
+        committing = [e[1] for e in events if e[3] in COMMITMENT_EVENTS]
+        if committing and after_id:
+            self._load_commitments(session, employees=committing)
         opportunity_rows = row_ids(session, OpportunityRow, [e[2] for e in events])
         employee_rows = row_ids(session, EmployeeRow, [e[1] for e in events])
         with self._lock:
@@ -165,6 +175,51 @@ class MatchEngine:
             self._excluded_for_opportunity[opportunity_row].add(employee_row)
         elif event == InteractionType.ACCEPT.value:
             self._accepted[opportunity_row].add(employee_row)
+
+    def _load_commitments(self, session: Session, *, employees: list[str] | None = None) -> None:
+        """Read the current assignments (of these people, or everyone's)."""
+        today = self.today()
+        found: dict[str, list[tuple[float, dt.date | None]]] = defaultdict(list)
+        for employee, hours, ends_on in commitments(
+            session, today=today, employee_external_ids=employees
+        ):
+            found[employee].append((hours, ends_on))
+        rows = row_ids(session, EmployeeRow, list(found) + list(employees or ()))
+        with self._lock:
+            if employees is None:
+                self._commitments.clear()
+            for external_id in set(found) | set(employees or ()):
+                if external_id in rows:
+                    self.set_commitments(rows[external_id], found.get(external_id, []))
+
+    def set_commitments(
+        self, employee_row: int, assignments: list[tuple[float, dt.date | None]]
+    ) -> None:
+        """This person's current assignments: (hours a week, last day or None)."""
+        with self._lock:
+            kept = [(float(h), day_number(end)) for h, end in assignments if h]
+            if kept:
+                self._commitments[employee_row] = kept
+            else:
+                self._commitments.pop(employee_row, None)
+
+    def committed_hours(self, employee_row: int) -> float:
+        today = day_number(self.today())
+        return sum(
+            h
+            for h, end in self._commitments.get(employee_row, ())
+            if end == NO_DATE or end >= today
+        )
+
+    def _committed_column(self) -> np.ndarray | None:
+        if not self._commitments:
+            return None
+        column = np.zeros(self.employees.size, dtype=np.float32)
+        for row_id in self._commitments:
+            position = self.employees.position_of.get(row_id)
+            if position is not None:
+                column[position] = self.committed_hours(row_id)
+        return column
 
     def _sync_accepted(self) -> None:
         """Copy accepted counts into the opportunity pools' `accepted` column."""
@@ -308,7 +363,11 @@ class MatchEngine:
             "is_open": np.array([r.status == OpportunityStatus.OPEN.value for r in rows]),
             "is_draft": np.array([r.status == OpportunityStatus.DRAFT.value for r in rows]),
             "seats": np.array([r.seats for r in rows]),
-            "accepted": np.array([len(self._accepted.get(r.row_id, ())) for r in rows]),
+            # Assignments made through the live workflow count in `seats_filled`; the demo
+            # history's acceptances are events (each source counts its own).
+            "accepted": np.array(
+                [len(self._accepted.get(r.row_id, ())) + r.seats_filled for r in rows]
+            ),
             "start_day": np.array([day_number(r.start_date) for r in rows]),
             "location": np.array([self.locations.code(r.location) for r in rows]),
             "onsite": np.array([not is_remote(r.location) for r in rows]),
@@ -365,8 +424,12 @@ class MatchEngine:
                 for o in self._excluded_for_employee.get(employee_row, ())
                 if o in pool.position_of
             }
+            facts = employee_facts(self.employees, position)
+            committed = self.committed_hours(employee_row)
+            if committed:
+                facts = dataclasses.replace(facts, availability=facts.availability - committed)
             mask, report = opportunities_for(
-                employee_facts(self.employees, position),
+                facts,
                 pool,
                 kind,
                 today=self.today(),
@@ -392,6 +455,7 @@ class MatchEngine:
                 people,
                 today=self.today(),
                 excluded_positions=excluded,
+                committed=self._committed_column(),
             )
             query = pool.vectors[position]
             found, scores = people.index.search(query, limit, allowed=mask, vectors=people.vectors)

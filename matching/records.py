@@ -39,6 +39,7 @@ class OpportunityRecord:
     start_date: dt.date | None
     location: str
     text: OpportunityText
+    seats_filled: int = 0  # seats taken by live assignments
 
 
 def employee_record(row: EmployeeRow) -> EmployeeRecord:
@@ -70,6 +71,7 @@ def opportunity_record(row: OpportunityRow) -> OpportunityRecord:
         seats=row.seats,
         start_date=row.start_date,
         location=row.location,
+        seats_filled=row.seats_filled or 0,
         text=OpportunityText(
             title=row.title,
             required=[LeveledSkill(s.skill.label, s.level) for s in row.skills if s.required],

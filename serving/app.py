@@ -15,12 +15,14 @@ from serving.errors import install_error_handlers
 from serving.middleware import RequestGuard
 from serving.routes import (
     audits,
+    career,
     employees,
     health,
     imports,
     me,
     occupations,
     opportunities,
+    pipeline,
     reactions,
     skills,
     stats,
@@ -67,7 +69,20 @@ def create_app(settings: Settings | None = None, *, state: ServiceState | None =
     app.add_middleware(RequestGuard, settings=settings)
 
     # occupations before opportunities: /opportunities/suggest-skills is not an opportunity id.
-    routers = (health, me, occupations, employees, opportunities, imports, reactions, skills)
+    # The pipeline's routes before the reactions' `/{external_id}/{reaction}`, which would
+    # otherwise claim `/{external_id}/pipeline`.
+    routers = (
+        health,
+        me,
+        occupations,
+        employees,
+        career,
+        opportunities,
+        imports,
+        pipeline,
+        reactions,
+        skills,
+    )
     for module in (*routers, stats, audits):
         app.include_router(module.router)
 

@@ -363,10 +363,11 @@ def index() -> None:
 
 
 def _training_runs(
-    seed: int, as_of: dt.datetime | None
+    seed: int, as_of: dt.datetime | None, min_groups: int = 10
 ) -> tuple[dict[str, TrainingRun | Exception], Settings]:
     """Label the stored history, featurise it and train/evaluate both directions."""
     from data.demo import load_true_fit
+    from serving.usecases.training_data import served_impressions
     from training.company import load_company
     from training.pipeline import evaluate_company
 
@@ -375,19 +376,33 @@ def _training_runs(
     try:
         with console.status("reading the company and its log"), state.sessions() as session:
             company = load_company(session)
+            served = served_impressions(session)
+        known = {o.external_id for o in company.opportunities}
+        people = {e.external_id for e in company.employees}
+        shown = [
+            i
+            for i in served.impressions
+            if i.opportunity_external_id in known and i.employee_external_id in people
+        ]
+        console.print(
+            f"the log: {len(company.interactions)} events; the audit log: {served.lists} "
+            f"employees' lists ({len(shown)} impressions), {served.candidate_lists} candidate "
+            f"lists ({served.candidate_impressions} impressions, not labelled)"
+        )
         truth_file = settings.var_dir / "demo" / "true_fit.npz"
         truth = load_true_fit(truth_file) if truth_file.exists() else None
-        events = len(company.interactions)
-        with console.status(f"labelling, featurising and training on {events} events"):
+        events = [*company.interactions, *shown]
+        with console.status(f"labelling, featurising and training on {len(events)} events"):
             runs = evaluate_company(
                 company.employees,
                 company.opportunities,
-                company.interactions,
+                events,
                 embed=state.matcher.cache.vectors,
                 skill_labels=lambda skill: state.taxonomy.skills[skill].label,
                 reference_date=as_of.date() if as_of else dt.date.today(),
                 true_fit=(truth.fit, truth.employee_ids, truth.opportunity_ids) if truth else None,
                 seed=seed,
+                min_informative_groups=min_groups,
             )
     finally:
         state.close()
@@ -445,8 +460,21 @@ def _summary_lines(runs: dict[str, TrainingRun | Exception]) -> list[str]:
     return lines
 
 
+MinGroupsOption = Annotated[
+    int,
+    typer.Option(
+        "--min-groups",
+        min=1,
+        help="fewest query groups with differing grades each of train/valid/test must hold "
+        "before a direction is trained (a pilot with little history may lower it)",
+    ),
+]
+
+
 @app.command()
-def evaluate(seed: SeedOption = 7, as_of: AsOfOption = None) -> None:
+def evaluate(
+    seed: SeedOption = 7, as_of: AsOfOption = None, min_groups: MinGroupsOption = 10
+) -> None:
     """Train on the logged history and compare the rankers with baselines on the latest 15%.
 
     Both directions: an employee's matches (served lists) and an opportunity's candidates
@@ -454,7 +482,7 @@ def evaluate(seed: SeedOption = 7, as_of: AsOfOption = None) -> None:
     (var/demo/true_fit.npz), against the hidden true fit. The last line is the headline ratio
     for employees' matches.
     """
-    runs, _ = _training_runs(seed, as_of)
+    runs, _ = _training_runs(seed, as_of, min_groups)
     lines = _summary_lines(runs)
     if not lines:
         raise typer.Exit(code=1)
@@ -467,12 +495,16 @@ def train(
     seed: SeedOption = 7,
     as_of: AsOfOption = None,
     promote: Annotated[bool, typer.Option(help="make the new versions live")] = False,
+    min_groups: MinGroupsOption = 10,
 ) -> None:
-    """Train a ranker per direction, evaluate it and register a new model version for each."""
+    """Train a ranker per direction, evaluate it and register a new model version for each.
+
+    It learns from the interaction log and from every list the service served (the audit
+    log's records); a direction with too little history is refused, with the counts."""
     from training.model_card import model_card
     from training.registry import ModelRegistry
 
-    runs, settings = _training_runs(seed, as_of)
+    runs, settings = _training_runs(seed, as_of, min_groups)
     trained = {d: r for d, r in runs.items() if not isinstance(r, Exception)}
     if not trained:
         console.print("[red]nothing trained[/]: the log holds too little history")

@@ -251,6 +251,9 @@ class MatchesOut(Out):
     ranking: RankingOut
     retrieval: RetrievalOut
     request_id: str = Field(description="the served ranking's id in the audit log")
+    invitations: list[PairOut] = Field(
+        default_factory=list, description="leads' invitations of this kind, waiting for you"
+    )
 
 
 class MaskedCandidate(Out):
@@ -432,6 +435,7 @@ class ReportOut(Out):
     interventions: dict[str, Any]
     oversight: list[dict[str, Any]]
     models: dict[str, Any]
+    outcomes: dict[str, Any] = Field(description="the marketplace's outcome figures")
 
 
 # -- skills ------------------------------------------------------------------------------------
@@ -541,3 +545,190 @@ class HealthOut(Out):
 class ReadyOut(Out):
     ready: bool
     details: dict[str, Any]
+
+
+# -- the workflow (serving/usecases/pipeline.py) -----------------------------------------------
+
+
+class Identity(Out):
+    """Who a candidate is: shown to the lead once the candidate applied or accepted."""
+
+    external_id: str
+    name: str
+    email: str | None
+
+
+class PipelineCandidate(MaskedCandidate):
+    identity: Identity | None = Field(
+        default=None, description="after an application or an accepted invitation only"
+    )
+
+
+class ApprovalState(Out):
+    status: Literal["none", "pending", "approved", "declined"]
+    approver_external_id: str | None = None
+    requested_at: dt.datetime | None = None
+    decided_at: dt.datetime | None = None
+    reason: str | None = None
+    escalated: bool = False
+
+
+class PairOut(Out):
+    """Where one (person, opportunity) pair stands, as the side that asked sees it."""
+
+    id: int
+    opportunity_external_id: str
+    stage: str
+    allowed_next: list[str] = Field(description="the steps the caller may take now")
+    origin: str = Field(description="application | invitation | waitlist")
+    note: str
+    reason_code: str | None = None
+    approval: ApprovalState
+    hours_per_week: float | None = None
+    starts_on: dt.date | None = None
+    ends_on: dt.date | None = None
+    lead_rating: int | None = None
+    employee_rating: int | None = None
+    skills_used: list[SkillLevelOut] | None = None
+    request_id: str | None = Field(default=None, description="the served list it came from")
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    candidate: PipelineCandidate | None = Field(default=None, description="the lead's view")
+    opportunity: OpportunityOut | None = Field(default=None, description="the employee's view")
+    waitlist_position: int | None = None
+
+
+class SkillProposalOut(Out):
+    id: int
+    skill_id: str
+    label: str
+    level: int
+    current_level: int = Field(description="the level the profile holds now (0: none)")
+    opportunity_external_id: str
+    status: Literal["pending", "accepted", "declined"]
+    created_at: dt.datetime
+    decided_at: dt.datetime | None = None
+
+
+class StepOut(PairOut):
+    created: bool
+    proposals: list[SkillProposalOut] = Field(
+        default_factory=list, description="profile updates the completion proposes"
+    )
+
+
+class LeadPipelineOut(Out):
+    opportunity_external_id: str
+    status: str
+    seats: int
+    seats_filled: int
+    stages: dict[str, list[PairOut]] = Field(description="each stage with its pairs, oldest first")
+
+
+class EmployeePipelineOut(Out):
+    employee_external_id: str
+    applications: list[PairOut]
+    invitations: list[PairOut]
+    offers: list[PairOut]
+    waitlists: list[PairOut]
+    assignments: list[PairOut]
+    closed: list[PairOut]
+    committed_hours_per_week: float
+    availability_hours_per_week: float
+
+
+class ApprovalOut(Out):
+    pair_id: int
+    employee: Identity
+    opportunity: OpportunityOut
+    hours_per_week: float
+    share_of_week: float
+    other_commitments_hours_per_week: float
+    availability_hours_per_week: float
+    approval: ApprovalState
+
+
+class ApprovalsOut(Out):
+    items: list[ApprovalOut]
+
+
+class QuietModeOut(Out):
+    employee_external_id: str
+    quiet_mode: bool
+
+
+class SkillProposalsOut(Out):
+    items: list[SkillProposalOut]
+
+
+class FillRate(Out):
+    posted: int
+    filled_internally: int
+    rate: float | None
+    by_kind: dict[str, dict[str, Any]]
+    by_department: dict[str, dict[str, Any]]
+
+
+class OutcomesOut(Out):
+    window: dict[str, Any]
+    employees: int
+    internal_fill_rate: FillRate
+    time_to_first_application: dict[str, Any]
+    time_to_fill: dict[str, Any]
+    participation: dict[str, Any]
+    mobility_velocity: dict[str, Any]
+    skills_gap_closure: dict[str, Any]
+    time_to_proficiency: dict[str, Any]
+    mentors: dict[str, Any]
+    identity_reveals: int
+    career_paths: dict[str, Any]
+    trend: dict[str, dict[str, int]]
+
+
+# -- career paths ------------------------------------------------------------------------------
+
+
+class CareerTargetRef(Out):
+    kind: Literal["role", "occupation"]
+    id: str
+    label: str
+
+
+class CareerTargetOut(Out):
+    employee_external_id: str
+    target: CareerTargetRef | None
+    set_at: dt.datetime | None = None
+
+
+class CareerGap(Out):
+    skill_id: str
+    name: str
+    level_held: int
+    level_needed: int
+    confirmed_by_work: bool = Field(description="held through completed work, not the profile")
+
+
+class PathStep(Out):
+    order: int
+    kind: Literal["course", "mentorship", "gig"]
+    external_id: str
+    title: str
+    hours: float
+    hours_are: Literal["total", "per week"]
+    builds: list[dict[str, Any]]
+
+
+class CareerProgress(Out):
+    skills_needed: int
+    skills_met: int
+    share: float
+
+
+class CareerPathOut(Out):
+    employee_external_id: str
+    set_at: dt.datetime | None
+    target: CareerTargetRef
+    gap: list[CareerGap]
+    path: list[PathStep]
+    not_covered: list[dict[str, Any]] = Field(description="gaps nothing open today builds")
+    progress: CareerProgress

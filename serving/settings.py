@@ -100,6 +100,19 @@ class Settings(BaseSettings):
         "(GET /api/v1/imports/{id} shows its progress)",
     )
     token_days: int = Field(default=90, ge=1, description="Default lifetime of issued tokens")
+    working_hours_per_week: float = Field(
+        default=40, gt=0, le=80, description="A full week's working time at this company"
+    )
+    approval_share: float = Field(
+        default=0.2,
+        ge=0,
+        le=1,
+        description="Gigs taking more than this share of working time need the employee's "
+        "manager to approve before assignment",
+    )
+    approval_escalation_days: float = Field(
+        default=5, gt=0, description="A manager's decision pending longer than this goes to HR"
+    )
     workers: int = Field(
         default=1, ge=1, le=64, description="Server processes `talent serve` starts"
     )

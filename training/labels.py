@@ -1,9 +1,11 @@
 """Graded relevance from the interaction log, for both ranking directions.
 
-Grades (issue 4): shown and ignored 0; apply or save 1; shortlist 2; accept 3; completed with a
-rating of 4 or 5: 4. A completion with a lower rating (or none) keeps what an acceptance gives,
-3: finishing says the person was taken on, the rating says it did not go well. Reject and view
-change nothing; a dismissal keeps 0 and is recorded as a flag.
+Grades (issue 4): shown and ignored 0; apply, save or joining a waitlist 1; shortlist, offer
+or accepting an offer 2; accept (the demo's word) or assign 3; completed with a rating of 4 or
+5: 4. A completion with a lower rating (or none) keeps what an acceptance gives, 3: finishing
+says the person was taken on, the rating says it did not go well. Reject, view, invite,
+decline, withdraw, approval and the employee's own rating change nothing; a dismissal keeps 0
+and is recorded as a flag.
 
 Employee direction: one sample per impression. Every later event of the same (employee,
 opportunity) pair is credited to one impression: the impression of that pair in the list the
@@ -14,8 +16,9 @@ the stronger evidence when it matches (the pair may have been shown again meanwh
 later list did not produce the application), the most recent impression the fallback. A sample's
 label is the highest grade credited to it.
 
-Opportunity direction: one sample per (employee, opportunity) application, graded by how far
-the applicant got: apply 1, shortlist 2, accept 3, completed with a good rating 4. Saves do not
+Opportunity direction: one sample per (employee, opportunity) application (or waitlist entry),
+graded by how far the applicant got: apply 1, shortlist or offer 2, accept or assign 3,
+completed with a good rating 4. Saves do not
 make an application; decisions on a pair that never applied are not counted.
 """
 
@@ -49,19 +52,32 @@ _CAUSAL_ORDER = (
     InteractionType.VIEW,
     InteractionType.DISMISS,
     InteractionType.SAVE,
+    InteractionType.INVITE,
+    InteractionType.WAITLIST,
     InteractionType.APPLY,
+    InteractionType.DECLINE,
+    InteractionType.WITHDRAW,
     InteractionType.SHORTLIST,
     InteractionType.REJECT,
+    InteractionType.OFFER,
+    InteractionType.ACCEPT_OFFER,
+    InteractionType.APPROVAL,
     InteractionType.ACCEPT,
+    InteractionType.ASSIGN,
     InteractionType.COMPLETE,
+    InteractionType.RATE,
 )
 _RANK = {t.value: i for i, t in enumerate(_CAUSAL_ORDER)}
 # Plain ints in the hot loop: IntEnum arithmetic and comparisons are several times slower.
 _GRADE = {
     InteractionType.APPLY.value: int(Grade.INTEREST),
+    InteractionType.WAITLIST.value: int(Grade.INTEREST),
     InteractionType.SAVE.value: int(Grade.INTEREST),
     InteractionType.SHORTLIST.value: int(Grade.SHORTLIST),
+    InteractionType.OFFER.value: int(Grade.SHORTLIST),
+    InteractionType.ACCEPT_OFFER.value: int(Grade.SHORTLIST),
     InteractionType.ACCEPT.value: int(Grade.ACCEPT),
+    InteractionType.ASSIGN.value: int(Grade.ACCEPT),
 }
 _IGNORED = int(Grade.IGNORED)
 _COMPLETED_WELL = int(Grade.COMPLETED_WELL)
@@ -69,7 +85,9 @@ _ACCEPT = int(Grade.ACCEPT)
 _INTEREST = int(Grade.INTEREST)
 _IMPRESSION = InteractionType.IMPRESSION.value
 _DISMISS = InteractionType.DISMISS.value
-_APPLY = InteractionType.APPLY.value
+# What makes an application (opportunity direction): applying, or asking for a full
+# mentorship's next slot.
+_ASKED = frozenset({InteractionType.APPLY.value, InteractionType.WAITLIST.value})
 _COMPLETE = InteractionType.COMPLETE.value
 
 
@@ -183,7 +201,7 @@ def label_interactions(events: Iterable[Any]) -> InteractionLabels:
             continue
 
         grade = _grade(value, rating[i])
-        if value == _APPLY and pair not in applied:
+        if value in _ASKED and pair not in applied:
             applied[pair] = [int(seconds[i]), _INTEREST]
         elif grade and pair in applied:
             application = applied[pair]

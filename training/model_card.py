@@ -48,6 +48,13 @@ def model_card(run: TrainingRun) -> str:
         f"rows, {sizes['valid_rows']} validation rows, {sizes['test_rows']} test rows "
         f"({sizes['test_groups']} held-out groups). Data hash `{data_hash}`.",
         "",
+        "## What it learned from",
+        f"- served lists: {run.log.lists} (impressions: {run.log.impressions})",
+        f"- query groups: {sizes.get('groups', 0)}, of which "
+        f"{sizes.get('informative_groups', 0)} with differing grades",
+        *(f"- {kind}: {count}" for kind, count in sorted(run.log.outcomes.items())),
+        f"- outcomes on pairs no list had shown: {run.log.unattributed}",
+        "",
         "## Results on the held-out period",
         "| ranker | NDCG@5 | NDCG@10 | MAP | recall@5 | NDCG@10 vs true fit |",
         "|---|---|---|---|---|---|",

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -23,7 +24,7 @@ from training.baselines import BM25Skills
 from training.dataset import RankingSet, ranking_set
 from training.evaluate import Evaluation, evaluate
 from training.groups import Direction, QueryGroups, build_groups, opportunity_kinds
-from training.labels import label_interactions
+from training.labels import InteractionLabels, label_interactions
 from training.propensity import PositionBiasEstimate, estimate_position_bias
 from training.split import time_split
 
@@ -40,6 +41,32 @@ class NotEnoughHistory(ValueError):
 
 
 @dataclass(frozen=True, slots=True)
+class LogSummary:
+    """What a training run read: served lists and their impressions, and every outcome by
+    kind (the model card states them; a refusal quotes them)."""
+
+    lists: int
+    impressions: int
+    outcomes: dict[str, int]
+    unattributed: int  # outcomes on pairs no list had shown before them
+
+    def describe(self) -> str:
+        outcomes = ", ".join(f"{k} {v}" for k, v in sorted(self.outcomes.items())) or "none"
+        return f"{self.lists} served lists, {self.impressions} impressions, outcomes: {outcomes}"
+
+
+def summarize_log(events: Sequence[object], labels: InteractionLabels) -> LogSummary:
+    kinds = Counter(str(getattr(e.type, "value", e.type)) for e in events)  # type: ignore[attr-defined]
+    kinds.pop("impression", None)
+    return LogSummary(
+        lists=len(set(labels.impressions.request_id.tolist())),
+        impressions=len(labels.impressions),
+        outcomes=dict(kinds),
+        unattributed=labels.unattributed,
+    )
+
+
+@dataclass(frozen=True, slots=True)
 class TrainingRun:
     direction: Direction
     evaluation: Evaluation
@@ -47,6 +74,7 @@ class TrainingRun:
     data_hash: str  # identifies the training rows (pairs, labels, positions)
     # How strongly position drove clicks in the training period (employee direction only).
     position_bias: PositionBiasEstimate | None = None
+    log: LogSummary = field(default_factory=lambda: LogSummary(0, 0, {}, 0))
 
 
 def _data_hash(rows: RankingSet) -> str:
@@ -92,6 +120,7 @@ def evaluate_company(
         reference_date=reference_date,
     )
     labels = label_interactions(interactions)
+    log = summarize_log(interactions, labels)
     kinds = opportunity_kinds(opportunities)
     bm25 = BM25Skills(people, jobs, skill_labels)
     lookup = _true_fit_lookup(true_fit, people, jobs) if true_fit is not None else None
@@ -105,7 +134,8 @@ def evaluate_company(
         if min(signal) < min_informative_groups:
             runs[direction] = NotEnoughHistory(
                 f"{direction.value} direction: groups with differing labels in train/valid/test "
-                f"= {signal[0]}/{signal[1]}/{signal[2]}; need {min_informative_groups} in each"
+                f"= {signal[0]}/{signal[1]}/{signal[2]}; need {min_informative_groups} in each "
+                f"(the log holds {log.describe()})"
             )
             continue
         train, valid, test = parts
@@ -124,9 +154,11 @@ def evaluate_company(
             "test_rows": len(test),
             "test_groups": len(test.sizes),
             "test_informative_groups": signal[2],
+            "groups": len(groups.group_sizes),
+            "informative_groups": sum(signal),
         }
         runs[direction] = TrainingRun(
-            direction, result, sizes, _data_hash(train), _position_bias(train_groups)
+            direction, result, sizes, _data_hash(train), _position_bias(train_groups), log
         )
     return runs
 

@@ -53,6 +53,8 @@ class DemoCompany:
     personas: dict[str, str] = field(default_factory=lambda: dict(PERSONAS))
     # Learning items that close the gaps the opportunities open (see courses.py).
     courses: list[CourseIn] = field(default_factory=list)
+    # When each opportunity was posted (the simulation's window opens then).
+    posted_at: dict[str, dt.datetime] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)  # seconds per phase, not exported
 
     def fit_of(self, employee_id: str, opportunity_id: str) -> float:
@@ -200,5 +202,10 @@ def generate_company(
         history=history,
         taxonomy_version=taxonomy.version,
         courses=courses,
+        posted_at={
+            o.external_id: dt.datetime.combine(as_of, dt.time(0), dt.UTC)
+            + dt.timedelta(seconds=float(opened))
+            for o, opened in zip(catalogue.opportunities, catalogue.open_from, strict=True)
+        },
         timings=timings,
     )

@@ -14,6 +14,7 @@ from data.importing.skills import SkillResolver
 from data.schemas import Role
 from data.storage.courses import upsert_courses
 from data.storage.interactions import add_interactions
+from data.storage.opportunities import set_posted_at
 from data.storage.reset import clear_company_data
 from data.storage.skills import load_taxonomy
 from data.storage.tokens import issue_token
@@ -53,6 +54,7 @@ def store_demo_company(
     step()
     records = [o.model_dump(mode="json") for o in company.opportunities]
     import_opportunities(session, list(enumerate(records, start=1)), resolver)
+    set_posted_at(session, company.posted_at)
     # Courses teach the skills the opportunities ask for, all taxonomy skills already stored.
     upsert_courses(session, company.courses)
     step()

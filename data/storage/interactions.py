@@ -98,9 +98,13 @@ def applicants(
     return [(row, at) for row, at in session.execute(query).all()]
 
 
-# The events the history features count: a person's acceptances and completions, and the
-# applications an opportunity received.
-PERSON_HISTORY = (InteractionType.ACCEPT.value, InteractionType.COMPLETE.value)
+# The events the history features count: a person's acceptances (the demo's) or assignments
+# (the live workflow's) and completions, and the applications an opportunity received.
+PERSON_HISTORY = (
+    InteractionType.ACCEPT.value,
+    InteractionType.ASSIGN.value,
+    InteractionType.COMPLETE.value,
+)
 
 
 def history_events(

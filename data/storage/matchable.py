@@ -14,11 +14,18 @@ from data.schemas import InteractionType
 from data.storage.queries import rows_in
 from data.storage.tables import InteractionRow
 
+# Steps that start or end an assignment change the person's free hours.
+COMMITMENT_EVENTS = (
+    InteractionType.ASSIGN.value,
+    InteractionType.COMPLETE.value,
+    InteractionType.WITHDRAW.value,
+)
 # An application or a dismissal takes the pair out of matching; acceptances fill seats.
 MASK_EVENTS = (
     InteractionType.APPLY.value,
     InteractionType.DISMISS.value,
     InteractionType.ACCEPT.value,
+    *COMMITMENT_EVENTS,
 )
 
 

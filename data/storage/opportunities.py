@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
@@ -24,15 +25,19 @@ def upsert_opportunities(
     session: Session,
     opportunities: Sequence[OpportunityIn],
     occupations: Mapping[str, OccupationValue | None] | None = None,
+    *,
+    posted_at: dt.datetime | None = None,
 ) -> UpsertCounts:
     """Create or replace opportunities. Every skill must carry a resolved `skill_id`;
-    `occupations` (by external id) replaces the stored occupation of those it names."""
+    `occupations` (by external id) replaces the stored occupation of those it names. A new
+    opportunity is stamped `posted_at` (now, unless given)."""
+    posted_at = posted_at or dt.datetime.now(dt.UTC)
     existing = rows_by_external_id(session, OpportunityRow, [o.external_id for o in opportunities])
     created = 0
     for opportunity in opportunities:
         row = existing.get(opportunity.external_id)
         if row is None:
-            row = OpportunityRow(external_id=opportunity.external_id)
+            row = OpportunityRow(external_id=opportunity.external_id, posted_at=posted_at)
             session.add(row)
             created += 1
         apply_opportunity(row, opportunity)
@@ -40,6 +45,13 @@ def upsert_opportunities(
             apply_occupation(row, occupations[opportunity.external_id])
     session.flush()
     return UpsertCounts(created=created, updated=len(opportunities) - created)
+
+
+def set_posted_at(session: Session, posted: Mapping[str, dt.datetime]) -> None:
+    """Known posting times (an import of history, the demo company) for stored opportunities."""
+    for row in rows_by_external_id(session, OpportunityRow, list(posted)).values():
+        row.posted_at = posted[row.external_id]
+    session.flush()
 
 
 def apply_opportunity(row: OpportunityRow, opportunity: OpportunityIn) -> None:

@@ -1,5 +1,6 @@
-"""Remove a company's people, opportunities, course catalog, history, tokens, audit trail,
-oversight decisions, skill aliases and import jobs (the taxonomy and the model registry stay).
+"""Remove a company's people, opportunities, course catalog, history and pipeline, skill
+proposals, tokens, audit trail, oversight decisions, skill aliases and import jobs (the
+taxonomy and the model registry stay).
 Used to rebuild the demo company."""
 
 from __future__ import annotations
@@ -20,9 +21,11 @@ from data.storage.tables import (
     OpportunityRow,
     OpportunitySkillRow,
     OversightEventRow,
+    PipelineRow,
     RankingOverrideRow,
     RankingPolicyRow,
     SkillAliasRow,
+    SkillProposalRow,
     SkillRow,
 )
 
@@ -34,6 +37,8 @@ def clear_company_data(session: Session) -> None:
         RankingOverrideRow,
         RankingPolicyRow,
         InteractionRow,
+        PipelineRow,
+        SkillProposalRow,
         OpportunitySkillRow,
         OpportunityRow,
         EmployeeSkillRow,

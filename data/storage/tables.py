@@ -15,8 +15,10 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    UniqueConstraint,
     false,
     func,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -111,6 +113,13 @@ class EmployeeRow(Base):
     occupation_label: Mapped[str | None] = mapped_column(String(300))
     occupation_score: Mapped[float | None] = mapped_column(Float)
     occupation_source: Mapped[str | None] = mapped_column(String(10))  # inferred | declared
+    # Quiet mode (on by default): the manager sees none of this person's applications until
+    # an approval is needed. Managers holding on to their people is what sinks marketplaces.
+    quiet_mode: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # Where the person wants to be: a role posted here, or an ESCO occupation (career path).
+    target_opportunity_external_id: Mapped[str | None] = mapped_column(String(64))
+    target_occupation_id: Mapped[str | None] = mapped_column(String(96))
+    target_set_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[dt.datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
     )
@@ -164,7 +173,13 @@ class OpportunityRow(Base):
     level_min: Mapped[int] = mapped_column(Integer)
     level_max: Mapped[int] = mapped_column(Integer)
     seats: Mapped[int] = mapped_column(Integer, default=1)
+    # Seats taken by assignments: a gig's stay taken; a mentorship's free again at completion
+    # (its seats are the mentor's capacity, mentees at once). Changed only by a conditional
+    # UPDATE (data/storage/pipeline.py), so two leads cannot both take the last seat.
+    seats_filled: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     status: Mapped[str] = mapped_column(String(20), index=True)
+    # When it was first stored (time to first application and to fill count from here).
+    posted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     # The ESCO occupation of the title: inferred (with the normaliser's score) or declared.
     occupation_id: Mapped[str | None] = mapped_column(String(96))
     occupation_label: Mapped[str | None] = mapped_column(String(300))
@@ -215,6 +230,74 @@ class InteractionRow(Base):
     position: Mapped[int | None] = mapped_column(Integer)
     rating: Mapped[int | None] = mapped_column(Integer)
     occurred_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    # Who took a workflow step (role and person), and what they said: a reason code, a note,
+    # the skills a completed gig used. Empty for impressions and the demo history.
+    actor_role: Mapped[str | None] = mapped_column(String(20))
+    actor: Mapped[str | None] = mapped_column(String(64))
+    details: Mapped[dict | None] = mapped_column(JSON)
+
+
+class PipelineRow(Base):
+    """Where one (person, opportunity) pair stands in the workflow (data/workflow.py).
+
+    Every change is a compare-and-set on `version`, so two people acting on one pair at once
+    cannot both win; the interaction log keeps each step, this row only the present.
+    """
+
+    __tablename__ = "pipeline"
+    __table_args__ = (
+        UniqueConstraint(
+            "employee_external_id", "opportunity_external_id", name="uq_pipeline_pair"
+        ),
+        Index("ix_pipeline_opportunity_stage", "opportunity_external_id", "stage"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    employee_external_id: Mapped[str] = mapped_column(String(64), index=True)
+    opportunity_external_id: Mapped[str] = mapped_column(String(64))
+    stage: Mapped[str] = mapped_column(String(20))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    request_id: Mapped[str | None] = mapped_column(String(64))  # the list the pair came from
+    origin: Mapped[str] = mapped_column(String(12))  # application | invitation | waitlist
+    note: Mapped[str] = mapped_column(Text, default="")  # the applicant's or lead's message
+    reason_code: Mapped[str | None] = mapped_column(String(20))  # why rejected
+    # Manager approval of a large share of working time: none | pending | approved | declined.
+    approval: Mapped[str] = mapped_column(String(10), default="none")
+    approver_external_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    approval_requested_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    approval_decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    approval_decided_by: Mapped[str | None] = mapped_column(String(64))
+    approval_reason: Mapped[str] = mapped_column(Text, default="")
+    # The commitment, once assigned: hours a week from `starts_on` until `ends_on`.
+    hours_per_week: Mapped[float | None] = mapped_column(Float)
+    starts_on: Mapped[dt.date | None] = mapped_column(Date)
+    ends_on: Mapped[dt.date | None] = mapped_column(Date)
+    lead_rating: Mapped[int | None] = mapped_column(Integer)
+    employee_rating: Mapped[int | None] = mapped_column(Integer)
+    skills_used: Mapped[list[dict] | None] = mapped_column(JSON)  # [{skill_id, label, level}]
+    # When the lead first saw who this is (after an application or an accepted invitation).
+    revealed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class SkillProposalRow(Base):
+    """A skill and level that completed work showed, proposed to the person's profile: it
+    changes nothing until the person accepts it."""
+
+    __tablename__ = "skill_proposals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    employee_external_id: Mapped[str] = mapped_column(String(64), index=True)
+    skill_id: Mapped[str] = mapped_column(ForeignKey("skills.skill_id"))
+    level: Mapped[int] = mapped_column(Integer)
+    opportunity_external_id: Mapped[str] = mapped_column(String(64))
+    proposed_by: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(10), default="pending")  # pending|accepted|declined
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+    skill: Mapped[SkillRow] = relationship(lazy="joined")
 
 
 class ApiTokenRow(Base):

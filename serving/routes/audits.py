@@ -13,11 +13,20 @@ from data.schemas import ContractModel, IsoDate, OpportunityKind, Role
 from data.storage.oversight import events as oversight_events
 from fairness import demographics
 from fairness.audit_record import ServedRanking
+from fairness.outcomes import marketplace_outcomes
 from fairness.policy import PolicySettings, all_policies, set_policy
 from fairness.report_html import render_html
 from serving.deps import CurrentUser, SessionDep, StateDep
 from serving.errors import API_ERRORS, Conflict, InvalidField, documented
-from serving.schemas import CheckpointOut, OversightOut, PolicyOut, ReplayOut, ReportOut, VerifyOut
+from serving.schemas import (
+    CheckpointOut,
+    OutcomesOut,
+    OversightOut,
+    PolicyOut,
+    ReplayOut,
+    ReportOut,
+    VerifyOut,
+)
 from serving.timestamps import utc_iso
 from serving.usecases.audit import fairness_report, read_ranking, replay_ranking
 from serving.validation import Reason
@@ -204,6 +213,22 @@ def report(
     """Fairness figures for served rankings and lead decisions in [from, to] (dates, UTC)."""
     user.require(Role.HR, Role.ADMIN)
     return fairness_report(session, state.audit, state.rankers, *_window(start, end)).as_dict()
+
+
+@router.get("/outcomes", response_model=OutcomesOut, responses=documented(403))
+def outcomes(
+    session: SessionDep,
+    user: CurrentUser,
+    start: Annotated[IsoDate | None, Query(alias="from")] = None,
+    end: Annotated[IsoDate | None, Query(alias="to")] = None,
+    department: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+) -> dict[str, Any]:
+    """Internal fill rate, time to first application and to fill, participation (by
+    department and by group), mobility velocity, skills-gap closure, time to proficiency,
+    mentor load and waitlists, identity reveals: for [from, to] (dates, UTC), one department
+    or all."""
+    user.require(Role.HR, Role.ADMIN)
+    return marketplace_outcomes(session, *_window(start, end), department=department)
 
 
 @router.get("/report.html", response_class=HTMLResponse, responses=documented(403))

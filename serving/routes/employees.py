@@ -9,6 +9,8 @@ from pydantic import Field
 
 from data.schemas import ContractModel, EmployeeIn, EmployeePatch, OpportunityKind, Role
 from data.storage.employees import employee_profile, get_employee, list_employees
+from data.storage.opportunities import get_opportunity
+from data.storage.pipeline import invitations_of
 from data.storage.tables import EmployeeRow
 from serving.access import visible_opportunity
 from serving.auth import Principal
@@ -26,6 +28,7 @@ from serving.errors import (
 )
 from serving.routes.imports import job_accepted
 from serving.routes.pagination import Cursor, decode_cursor, next_cursor
+from serving.routes.pipeline import pair_document
 from serving.schemas import ImportJobOut, MatchesOut, Page, ProfileOut, UpsertOut, WhatIfOut
 from serving.usecases import profiles
 from serving.usecases.imports import bulk_import
@@ -150,6 +153,12 @@ def matches(
         request_id=request.state.request_id,
     )
     filed_as(request, body["request_id"])
+    body["invitations"] = [
+        pair_document(state, session, user, pair, side=Role.EMPLOYEE, opportunity=opportunity)
+        for pair in invitations_of(session, external_id)
+        if (opportunity := get_opportunity(session, pair.opportunity_external_id)) is not None
+        and opportunity.kind == kind.value
+    ]
     return body
 
 

@@ -10,9 +10,11 @@ from pydantic import BaseModel, Field
 from data.schemas import InteractionType
 from data.storage.employees import get_employee
 from data.storage.interactions import ReactionRefused, record_reaction
+from data.workflow import Action
 from serving.access import visible_opportunity
 from serving.deps import CurrentUser, SessionDep, StateDep, after_commit
 from serving.errors import API_ERRORS, Conflict, Forbidden, NotFound, documented
+from serving.usecases.pipeline import StepInput, take_step
 
 router = APIRouter(prefix="/api/v1/opportunities", tags=["reactions"], responses=API_ERRORS)
 
@@ -32,6 +34,24 @@ def _react(
     if employee is None:
         raise NotFound("your profile is missing")
     opportunity = visible_opportunity(session, user, external_id)
+    if kind is InteractionType.APPLY:  # an application opens the pair's workflow
+        result = take_step(
+            state,
+            session,
+            user,
+            opportunity,
+            StepInput(action=Action.APPLY.value),
+            request_id=request.state.request_id,
+        )
+        for callback in result.after:
+            after_commit(session, callback)
+        response.status_code = 201
+        return ReactionOut(
+            employee_external_id=employee.external_id,
+            opportunity_external_id=opportunity.external_id,
+            type=kind,
+            created=True,
+        )
     try:
         created = record_reaction(
             session,
@@ -42,8 +62,6 @@ def _react(
         )
     except ReactionRefused as refused:
         raise Conflict(str(refused)) from refused
-    if kind is InteractionType.APPLY and not created:
-        raise Conflict("you have already applied to this opportunity")
     employee_id, opportunity_id = employee.id, opportunity.id
     after_commit(
         session, lambda: state.matcher.record_interaction(employee_id, opportunity_id, kind.value)
@@ -67,7 +85,8 @@ class ReactionOut(BaseModel):
 class Reaction(StrEnum):
     """The path segment of each reaction and the interaction it records."""
 
-    applications = "applications"  # apply: the opportunity leaves your matches
+    # apply (same as the pipeline's apply step): the opportunity leaves your matches
+    applications = "applications"
     saves = "saves"  # bookmark (repeating it is harmless)
     dismissals = "dismissals"  # not interested: it leaves your matches, you its candidates
 

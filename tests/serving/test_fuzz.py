@@ -38,9 +38,11 @@ from data.storage.tables import (
     OpportunityRow,
     OpportunitySkillRow,
     OversightEventRow,
+    PipelineRow,
     RankingOverrideRow,
     RankingPolicyRow,
     SkillAliasRow,
+    SkillProposalRow,
     SkillRow,
 )
 from serving.state import ServiceState
@@ -65,6 +67,8 @@ BUSINESS_RULES = (
     "/api/v1/opportunities/bulk",
     "/api/v1/opportunities/{external_id}",
     "/api/v1/opportunities/{external_id}/overrides",
+    # a completion needs its rating, a rejection its reason, used skills must resolve
+    "/api/v1/opportunities/{external_id}/pipeline",
     "/api/v1/audits/policies/{kind}",
     "/api/v1/skills/{skill_id}/review",
     "/api/v1/skills/aliases",  # the skill must exist; the alias must not name another skill
@@ -87,6 +91,8 @@ COMPANY_TABLES = (
     RankingOverrideRow,
     OversightEventRow,
     SkillAliasRow,
+    PipelineRow,
+    SkillProposalRow,
 )
 
 
@@ -121,6 +127,7 @@ def company(client: TestClient, state: ServiceState, admin_headers: dict[str, st
     # not inside a fuzzed request that has schemathesis' 10 s timeout.
     assert client.get("/api/v1/skills/normalize?q=sql", headers=admin_headers).status_code == 200
     profile = client.get("/api/v1/employees/DATA", headers=employee).json()
+    pipeline = client.get("/api/v1/employees/DATA/pipeline", headers=employee).json()
     gigs = ["GIG-DATA", "GIG-WEB", "GIG-CLOSED"]
     return Company(
         state=state,
@@ -136,6 +143,7 @@ def company(client: TestClient, state: ServiceState, admin_headers: dict[str, st
             "skill_id": [skill["skill_id"] for skill in profile["skills"]],
             "override_id": [override.json()["id"]],
             "request_id": ["fuzz-ranking"],
+            "pair_id": [pair["id"] for pair in pipeline["applications"]],
         },
     )
 

@@ -1,0 +1,266 @@
+"""Each (person, opportunity) pair's place in the workflow, stored: read it, open it, move it
+by compare-and-set, and take or free the seats an assignment holds.
+
+Two people acting at once (two leads on the last seat, a lead and the employee on one pair)
+cannot both win: a pair moves only if its `version` is still the one read, and a seat is taken
+only by `UPDATE ... WHERE seats_filled < seats`. On PostgreSQL the second writer waits for the
+first's row lock and then finds the condition false; SQLite serialises writers outright. Either
+way the loser changes nothing and is told (`PairChanged`, `NoSeatLeft`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import and_, case, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from data.schemas import OpportunityStatus
+from data.storage.queries import rows_in
+from data.storage.tables import OpportunityRow, PipelineRow, SkillProposalRow
+from data.workflow import Stage
+
+# Stages in which a pair holds a seat (and commits the person's hours).
+HOLDS_SEAT = (Stage.ASSIGNED.value,)
+
+
+class PairChanged(Exception):
+    """Someone else moved the pair (or opened it) between our read and our write."""
+
+
+class NoSeatLeft(Exception):
+    """Every seat was taken, possibly a moment ago by someone else."""
+
+
+def get_pair(
+    session: Session, employee_external_id: str, opportunity_external_id: str
+) -> PipelineRow | None:
+    query = select(PipelineRow).where(
+        PipelineRow.employee_external_id == employee_external_id,
+        PipelineRow.opportunity_external_id == opportunity_external_id,
+    )
+    return session.scalars(query).first()
+
+
+def pair_by_id(session: Session, pair_id: int) -> PipelineRow | None:
+    return session.get(PipelineRow, pair_id)
+
+
+def open_pair(
+    session: Session,
+    *,
+    employee_external_id: str,
+    opportunity_external_id: str,
+    stage: Stage,
+    now: dt.datetime,
+    **values: Any,
+) -> PipelineRow:
+    """The pair's first step; PairChanged when a concurrent request opened it first."""
+    defaults = {"note": "", "approval": "none", "approval_reason": ""}
+    row = PipelineRow(
+        employee_external_id=employee_external_id,
+        opportunity_external_id=opportunity_external_id,
+        stage=stage.value,
+        version=1,
+        created_at=now,
+        updated_at=now,
+        **(defaults | values),
+    )
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError as exc:
+        raise PairChanged("the pair was opened by another request a moment ago") from exc
+    return row
+
+
+def move_pair(session: Session, pair: PipelineRow, *, now: dt.datetime, **values: Any) -> None:
+    """Write `values` (a new stage, approval, ratings...) if nobody changed the pair since it
+    was read; PairChanged otherwise. The row object is refreshed either way."""
+    expected = pair.version
+    result = session.execute(
+        update(PipelineRow)
+        .where(PipelineRow.id == pair.id, PipelineRow.version == expected)
+        .values(version=expected + 1, updated_at=now, **values)
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(pair)
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise PairChanged(f"the pair changed a moment ago (it is now {pair.stage!r})")
+
+
+def mark_revealed(session: Session, pair: PipelineRow, *, now: dt.datetime) -> bool:
+    """Stamp the first time a lead saw who this is; False if another request stamped it (the
+    version is left alone: looking is not a step)."""
+    result = session.execute(
+        update(PipelineRow)
+        .where(PipelineRow.id == pair.id, PipelineRow.revealed_at.is_(None))
+        .values(revealed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(pair)
+    return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+def take_seat(session: Session, opportunity: OpportunityRow) -> None:
+    """One seat more taken; the opportunity is `filled` at its last. NoSeatLeft if none."""
+    result = session.execute(
+        update(OpportunityRow)
+        .where(
+            OpportunityRow.id == opportunity.id, OpportunityRow.seats_filled < OpportunityRow.seats
+        )
+        .values(
+            seats_filled=OpportunityRow.seats_filled + 1,
+            status=case(
+                (
+                    and_(
+                        OpportunityRow.seats_filled + 1 >= OpportunityRow.seats,
+                        OpportunityRow.status == OpportunityStatus.OPEN.value,
+                    ),
+                    OpportunityStatus.FILLED.value,
+                ),
+                else_=OpportunityRow.status,
+            ),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(opportunity)
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise NoSeatLeft(
+            f"all {opportunity.seats} seat(s) of {opportunity.external_id!r} are taken"
+        )
+
+
+def free_seat(session: Session, opportunity: OpportunityRow, *, reopen: bool) -> None:
+    """A seat given back (a mentee finished); a filled opportunity opens again if `reopen`."""
+    values: dict[str, Any] = {"seats_filled": OpportunityRow.seats_filled - 1}
+    if reopen:
+        values["status"] = case(
+            (OpportunityRow.status == OpportunityStatus.FILLED.value, OpportunityStatus.OPEN.value),
+            else_=OpportunityRow.status,
+        )
+    session.execute(
+        update(OpportunityRow)
+        .where(OpportunityRow.id == opportunity.id, OpportunityRow.seats_filled > 0)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(opportunity)
+
+
+def pairs_of_opportunity(session: Session, opportunity_external_id: str) -> list[PipelineRow]:
+    query = (
+        select(PipelineRow)
+        .where(PipelineRow.opportunity_external_id == opportunity_external_id)
+        .order_by(PipelineRow.created_at, PipelineRow.id)
+    )
+    return list(session.scalars(query))
+
+
+def pairs_of_employee(session: Session, employee_external_id: str) -> list[PipelineRow]:
+    query = (
+        select(PipelineRow)
+        .where(PipelineRow.employee_external_id == employee_external_id)
+        .order_by(PipelineRow.updated_at.desc(), PipelineRow.id.desc())
+    )
+    return list(session.scalars(query))
+
+
+def stages_of(
+    session: Session, opportunity_external_id: str, employee_external_ids: Sequence[str]
+) -> dict[str, str]:
+    """employee -> stage, for these people on one opportunity (those with a pair)."""
+    query = select(PipelineRow.employee_external_id, PipelineRow.stage).where(
+        PipelineRow.opportunity_external_id == opportunity_external_id
+    )
+    return dict(rows_in(session, query, PipelineRow.employee_external_id, employee_external_ids))  # type: ignore[arg-type]
+
+
+def invitations_of(session: Session, employee_external_id: str) -> list[PipelineRow]:
+    query = (
+        select(PipelineRow)
+        .where(
+            PipelineRow.employee_external_id == employee_external_id,
+            PipelineRow.stage == Stage.INVITED.value,
+        )
+        .order_by(PipelineRow.created_at.desc(), PipelineRow.id.desc())
+    )
+    return list(session.scalars(query))
+
+
+def waitlist(session: Session, opportunity_external_id: str) -> list[PipelineRow]:
+    """Who waits for a slot, first come first."""
+    query = (
+        select(PipelineRow)
+        .where(
+            PipelineRow.opportunity_external_id == opportunity_external_id,
+            PipelineRow.stage == Stage.WAITLISTED.value,
+        )
+        .order_by(PipelineRow.created_at, PipelineRow.id)
+    )
+    return list(session.scalars(query))
+
+
+def commitments(
+    session: Session,
+    *,
+    today: dt.date,
+    employee_external_ids: Sequence[str] | None = None,
+) -> list[tuple[str, float, dt.date | None]]:
+    """(employee, hours a week, last day) of every assignment not over by `today`."""
+    query = select(
+        PipelineRow.employee_external_id, PipelineRow.hours_per_week, PipelineRow.ends_on
+    ).where(
+        PipelineRow.stage.in_(HOLDS_SEAT),
+        or_(PipelineRow.ends_on.is_(None), PipelineRow.ends_on >= today),
+    )
+    if employee_external_ids is None:
+        rows = session.execute(query)
+    else:
+        rows = rows_in(session, query, PipelineRow.employee_external_id, employee_external_ids)  # type: ignore[assignment]
+    return [(e, float(h or 0.0), end) for e, h, end in rows]
+
+
+def pending_approvals(
+    session: Session, *, approver: str | None = None, requested_before: dt.datetime | None = None
+) -> list[PipelineRow]:
+    query = select(PipelineRow).where(PipelineRow.approval == "pending")
+    if approver is not None:
+        query = query.where(PipelineRow.approver_external_id == approver)
+    if requested_before is not None:
+        query = query.where(PipelineRow.approval_requested_at < requested_before)
+    return list(session.scalars(query.order_by(PipelineRow.approval_requested_at, PipelineRow.id)))
+
+
+def stage_counts(session: Session) -> dict[str, int]:
+    query = select(PipelineRow.stage, func.count()).group_by(PipelineRow.stage)
+    return {stage: count for stage, count in session.execute(query)}
+
+
+def add_proposals(session: Session, rows: Sequence[SkillProposalRow]) -> None:
+    session.add_all(rows)
+    session.flush()
+
+
+def proposals_of(session: Session, employee_external_id: str) -> list[SkillProposalRow]:
+    query = (
+        select(SkillProposalRow)
+        .where(SkillProposalRow.employee_external_id == employee_external_id)
+        .order_by(SkillProposalRow.id)
+    )
+    return list(session.scalars(query))
+
+
+def proposal_counts(
+    session: Session, start: dt.datetime | None, end: dt.datetime | None
+) -> dict[str, int]:
+    """Skill proposals made in [start, end), by what became of them."""
+    query = select(SkillProposalRow.status, func.count()).group_by(SkillProposalRow.status)
+    if start is not None:
+        query = query.where(SkillProposalRow.created_at >= start)
+    if end is not None:
+        query = query.where(SkillProposalRow.created_at < end)
+    return {status: count for status, count in session.execute(query)}

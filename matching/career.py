@@ -1,0 +1,158 @@
+"""A career path: from where a person stands to a target role or occupation.
+
+The gap is every skill the target asks for (a posted role's required and preferred skills, or
+an ESCO occupation's most specific essential skills) at a level the person does not hold. A
+skill counts as held at the higher of the profile's level and the level completed work
+confirmed (a lead's confirmation is evidence even before the person copies it into their
+profile). The path closes the gap greedily: each step is the course, mentorship or open gig
+that closes the most remaining gap skills (partly reaching a level counts half), fewer hours
+first on ties; a gap nothing open today builds is listed as such. Planned afresh on every
+read, so a confirmed skill drops out of the gap and the path the next time it is asked for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from data.storage.tables import EmployeeRow
+from matching.learning import SkillGap, learning_for
+
+KIND_ORDER = {"course": 0, "mentorship": 1, "gig": 2}
+MAX_STEPS = 12
+
+
+@dataclass(frozen=True, slots=True)
+class TargetSkill:
+    skill_id: str
+    name: str
+    level: int
+
+
+@dataclass(frozen=True, slots=True)
+class CareerTarget:
+    kind: str  # role | occupation
+    external_id: str  # the role's external id or the occupation id
+    label: str
+    skills: Sequence[TargetSkill]
+
+
+def career_path(
+    session: Session,
+    employee: EmployeeRow,
+    target: CareerTarget,
+    *,
+    confirmed: Mapping[str, int],
+) -> dict[str, Any]:
+    profile = {s.skill_id: s.level for s in employee.skills}
+    held = {k: max(profile.get(k, 0), confirmed.get(k, 0)) for k in {*profile, *confirmed}}
+    gaps = [
+        SkillGap(s.skill_id, s.name, held.get(s.skill_id, 0), s.level)
+        for s in target.skills
+        if held.get(s.skill_id, 0) < s.level
+    ]
+    exclude = [target.external_id] if target.kind == "role" else []
+    options = learning_for(
+        session,
+        gaps,
+        employee_external_id=employee.external_id,
+        per_gap=3,
+        exclude_opportunities=exclude,
+    )
+    steps = _steps(options)
+    path, uncovered = _plan(steps, {g.skill_id: g for g in gaps})
+    met = len(target.skills) - len(gaps)
+    return {
+        "target": {"kind": target.kind, "id": target.external_id, "label": target.label},
+        "gap": [
+            {
+                "skill_id": g.skill_id,
+                "name": g.skill_name,
+                "level_held": g.level_held,
+                "level_needed": g.level_asked,
+                "confirmed_by_work": confirmed.get(g.skill_id, 0) > profile.get(g.skill_id, 0),
+            }
+            for g in gaps
+        ],
+        "path": path,
+        "not_covered": [
+            {"skill_id": g.skill_id, "name": g.skill_name, "level_needed": g.level_asked}
+            for g in gaps
+            if g.skill_id in uncovered
+        ],
+        "progress": {
+            "skills_needed": len(target.skills),
+            "skills_met": met,
+            "share": round(met / len(target.skills), 3) if target.skills else 1.0,
+        },
+    }
+
+
+@dataclass
+class _Step:
+    kind: str
+    external_id: str
+    title: str
+    hours: float
+    reaches: dict[str, int]  # skill id -> the level this step takes it to
+
+
+def _steps(options: list[dict[str, Any]]) -> list[_Step]:
+    by_key: dict[tuple[str, str], _Step] = {}
+    for option in options:
+        key = (option["kind"], option["external_id"])
+        step = by_key.setdefault(
+            key, _Step(option["kind"], option["external_id"], option["title"], option["hours"], {})
+        )
+        level = option.get("level_to", option.get("level", 0))
+        step.reaches[option["skill_id"]] = max(step.reaches.get(option["skill_id"], 0), level)
+    return list(by_key.values())
+
+
+def _plan(steps: list[_Step], gaps: dict[str, SkillGap]) -> tuple[list[dict[str, Any]], set[str]]:
+    remaining = set(gaps)
+    chosen: list[dict[str, Any]] = []
+
+    def value(step: _Step) -> float:
+        return sum(
+            1.0 if level >= gaps[s].level_asked else 0.5
+            for s, level in step.reaches.items()
+            if s in remaining and level > gaps[s].level_held
+        )
+
+    pool = list(steps)
+    while remaining and pool and len(chosen) < MAX_STEPS:
+        best = max(
+            pool, key=lambda s: (value(s), -s.hours, -KIND_ORDER.get(s.kind, 3), s.external_id)
+        )
+        if value(best) <= 0:
+            break
+        pool.remove(best)
+        builds = [
+            {
+                "skill_id": s,
+                "name": gaps[s].skill_name,
+                "from": gaps[s].level_held,
+                "to": level,
+                "closes_gap": level >= gaps[s].level_asked,
+            }
+            for s, level in sorted(best.reaches.items())
+            if s in remaining and level > gaps[s].level_held
+        ]
+        chosen.append(
+            {
+                "order": len(chosen) + 1,
+                "kind": best.kind,
+                "external_id": best.external_id,
+                "title": best.title,
+                # A course's hours in all; an opening's hours a week.
+                "hours": best.hours,
+                "hours_are": "total" if best.kind == "course" else "per week",
+                "builds": builds,
+            }
+        )
+        remaining -= {b["skill_id"] for b in builds if b["closes_gap"]}
+    return chosen, remaining

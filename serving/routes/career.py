@@ -1,0 +1,143 @@
+"""Where I want to be: set a target role or occupation, and read the path that closes the gap."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Self
+
+from fastapi import APIRouter
+from pydantic import Field, model_validator
+from sqlalchemy.orm import Session
+
+from data.importing.occupations import implied_skills
+from data.schemas import ContractModel, OpportunityKind, Role
+from data.storage.employees import get_employee
+from data.storage.opportunities import get_opportunity
+from data.storage.pipeline import pairs_of_employee
+from data.storage.tables import EmployeeRow
+from data.workflow import Stage
+from matching.career import CareerTarget, TargetSkill, career_path
+from serving.auth import Principal
+from serving.deps import CurrentUser, SessionDep, StateDep
+from serving.errors import API_ERRORS, Conflict, Forbidden, InvalidField, NotFound, documented
+from serving.schemas import CareerPathOut, CareerTargetOut
+from serving.state import ServiceState
+from serving.timestamps import utc_iso
+
+router = APIRouter(prefix="/api/v1/employees", tags=["career"], responses=API_ERRORS)
+
+
+class CareerTargetIn(ContractModel):
+    """A posted role (`opportunity_external_id`) or an ESCO occupation (`occupation_id`);
+    both left out (or null) clears the target."""
+
+    opportunity_external_id: str | None = Field(
+        default=None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$"
+    )
+    occupation_id: str | None = Field(
+        default=None, min_length=1, max_length=96, pattern=r"^[A-Za-z0-9._:/-]+$"
+    )
+
+    @model_validator(mode="after")
+    def _one_target(self) -> Self:
+        if self.opportunity_external_id is not None and self.occupation_id is not None:
+            raise ValueError("a target is a role or an occupation, not both")
+        return self
+
+
+def _person(session: Session, user: Principal, external_id: str) -> EmployeeRow:
+    if not (user.role is Role.ADMIN or user.is_self(external_id)):
+        raise Forbidden("only the person (or an admin) sets and reads their career path")
+    employee = get_employee(session, external_id)
+    if employee is None:
+        raise NotFound(f"no employee {external_id!r}")
+    return employee
+
+
+def _target(state: ServiceState, session: Session, employee: EmployeeRow) -> CareerTarget | None:
+    if employee.target_opportunity_external_id is not None:
+        role = get_opportunity(session, employee.target_opportunity_external_id)
+        if role is None:
+            return None
+        skills = [TargetSkill(s.skill_id, s.skill.label, s.level) for s in role.skills]
+        return CareerTarget("role", role.external_id, role.title, skills)
+    if employee.target_occupation_id is not None:
+        occupation = state.taxonomy.occupations.get(employee.target_occupation_id)
+        if occupation is None:
+            return None
+        required, _ = implied_skills(state.taxonomy, occupation.occupation_id)
+        skills = [TargetSkill(r.skill_id or "", r.name or "", r.level) for r in required]
+        return CareerTarget("occupation", occupation.occupation_id, occupation.label, skills)
+    return None
+
+
+def _target_document(employee: EmployeeRow, target: CareerTarget | None) -> dict[str, Any]:
+    document: dict[str, Any] = {"employee_external_id": employee.external_id, "target": None}
+    if target is not None:
+        document["target"] = {"kind": target.kind, "id": target.external_id, "label": target.label}
+        document["set_at"] = utc_iso(employee.target_set_at)
+    return document
+
+
+@router.put(
+    "/{external_id}/career-target",
+    response_model=CareerTargetOut,
+    response_model_exclude_unset=True,
+    responses=documented(400, 403, 404, 415),
+)
+def set_target(
+    state: StateDep,
+    session: SessionDep,
+    user: CurrentUser,
+    external_id: str,
+    body: CareerTargetIn,
+) -> dict[str, Any]:
+    """Pick where you want to be: a role posted here, or an occupation (GET
+    /api/v1/occupations/normalize finds its id)."""
+    employee = _person(session, user, external_id)
+    if body.opportunity_external_id is not None:
+        role = get_opportunity(session, body.opportunity_external_id)
+        if role is None or role.status == "draft":
+            raise InvalidField("opportunity_external_id", "no such role")
+        if role.kind != OpportunityKind.ROLE.value:
+            raise InvalidField(
+                "opportunity_external_id", f"{role.external_id!r} is a {role.kind}, not a role"
+            )
+    if body.occupation_id is not None and body.occupation_id not in state.taxonomy.occupations:
+        raise InvalidField(
+            "occupation_id", "unknown occupation; GET /api/v1/occupations/normalize?q= finds it"
+        )
+    employee.target_opportunity_external_id = body.opportunity_external_id
+    employee.target_occupation_id = body.occupation_id
+    cleared = body.opportunity_external_id is None and body.occupation_id is None
+    employee.target_set_at = None if cleared else dt.datetime.now(dt.UTC)
+    session.flush()
+    return _target_document(employee, _target(state, session, employee))
+
+
+@router.get(
+    "/{external_id}/career-path",
+    response_model=CareerPathOut,
+    response_model_exclude_unset=True,
+    responses=documented(403, 404, 409),
+)
+def read_path(
+    state: StateDep, session: SessionDep, user: CurrentUser, external_id: str
+) -> dict[str, Any]:
+    """The gap to your target (skills and levels), and an ordered path of courses,
+    mentorships and stretch gigs open now that closes it; re-planned as skills are confirmed."""
+    employee = _person(session, user, external_id)
+    target = _target(state, session, employee)
+    if target is None:
+        raise Conflict(
+            "no career target set (or it no longer exists): PUT "
+            f"/api/v1/employees/{external_id}/career-target"
+        )
+    confirmed: dict[str, int] = {}
+    for pair in pairs_of_employee(session, external_id):
+        if pair.stage == Stage.COMPLETED.value:
+            for used in pair.skills_used or []:
+                skill = used["skill_id"]
+                confirmed[skill] = max(confirmed.get(skill, 0), int(used["level"]))
+    path = career_path(session, employee, target, confirmed=confirmed)
+    return {"employee_external_id": external_id, "set_at": utc_iso(employee.target_set_at), **path}

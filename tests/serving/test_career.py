@@ -1,0 +1,171 @@
+"""One employee's path to a target role: the gap, an ordered path of what is open now, a
+completed gig confirming a skill, and the re-planned path with that gap closed."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from data.schemas import CourseIn, Role
+from data.storage.courses import upsert_courses
+from data.storage.engine import transaction
+from serving.state import ServiceState
+from tests.factories import PYTHON, make_employee, make_opportunity
+from tests.serving.test_api import token_for
+
+MINING = "data mining"
+
+
+def _company(client: TestClient, state: ServiceState, admin: dict[str, str]) -> None:
+    people = [
+        make_employee("LEAD", level=5, title="Analytics Lead"),
+        make_employee(
+            "ANA",
+            name="Ana Analyst",
+            availability_hours_per_week=10,
+            skills=[{"name": PYTHON, "level": 4}, {"name": "SQL", "level": 3}],
+        ),
+    ]
+    assert client.post("/api/v1/employees/bulk", json=people, headers=admin).status_code == 200
+    postings = [
+        make_opportunity(
+            "ROLE-DS",
+            owner="LEAD",
+            kind="role",
+            title="Data Scientist",
+            hours_per_week=40,
+            duration_weeks=None,
+            required_skills=[{"name": PYTHON, "level": 4}, {"name": MINING, "level": 3}],
+            preferred_skills=[{"name": "SQL", "level": 4}],
+        ),
+        make_opportunity(
+            "GIG-MINING",
+            owner="LEAD",
+            title="Mine the support tickets",
+            hours_per_week=4,
+            required_skills=[{"name": MINING, "level": 3}],
+            preferred_skills=[],
+        ),
+    ]
+    posted = client.post("/api/v1/opportunities/bulk", json=postings, headers=admin)
+    assert posted.status_code == 200
+    sql = client.get("/api/v1/skills/normalize?q=SQL", headers=admin).json()["items"][0]
+    with transaction(state.sessions) as session:
+        upsert_courses(
+            session,
+            [
+                CourseIn.model_validate(
+                    {
+                        "external_id": "C-SQL",
+                        "title": "Advanced SQL",
+                        "provider": "Academy",
+                        "format": "self-paced",
+                        "hours": 12,
+                        "skills": [{"skill_id": sql["skill_id"], "level_from": 2, "level_to": 4}],
+                    }
+                )
+            ],
+        )
+
+
+def test_a_path_to_a_target_role_is_replanned_once_a_gig_confirms_a_skill(
+    client: TestClient, state: ServiceState, admin_headers: dict[str, str]
+) -> None:
+    _company(client, state, admin_headers)
+    ana, lead = token_for(state, Role.EMPLOYEE, "ANA"), token_for(state, Role.LEAD, "LEAD")
+    assert client.get("/api/v1/employees/ANA/career-path", headers=ana).status_code == 409
+    wrong = client.put(
+        "/api/v1/employees/ANA/career-target",
+        json={"opportunity_external_id": "GIG-MINING"},
+        headers=ana,
+    )
+    assert wrong.status_code == 422 and wrong.json()["detail"][0]["field"] == (
+        "opportunity_external_id"
+    )
+    assert (
+        client.put(
+            "/api/v1/employees/ANA/career-target",
+            json={"opportunity_external_id": "ROLE-DS"},
+            headers=lead,
+        ).status_code
+        == 403
+    )
+    chosen = client.put(
+        "/api/v1/employees/ANA/career-target",
+        json={"opportunity_external_id": "ROLE-DS"},
+        headers=ana,
+    )
+    assert chosen.status_code == 200 and chosen.json()["target"]["label"] == "Data Scientist"
+
+    plan = client.get("/api/v1/employees/ANA/career-path", headers=ana).json()
+    assert {(g["name"], g["level_held"], g["level_needed"]) for g in plan["gap"]} == {
+        (MINING, 0, 3),
+        ("SQL", 3, 4),
+    }
+    steps = [(s["order"], s["kind"], s["external_id"]) for s in plan["path"]]
+    assert sorted(s[2] for s in steps) == ["C-SQL", "GIG-MINING"]
+    assert [s[0] for s in steps] == [1, 2]
+    course = next(s for s in plan["path"] if s["external_id"] == "C-SQL")
+    assert course["hours"] == 12 and course["hours_are"] == "total"
+    assert course["builds"][0]["to"] == 4 and course["builds"][0]["closes_gap"]
+    assert plan["progress"] == {"skills_needed": 3, "skills_met": 1, "share": 0.333}
+
+    # The stretch gig, done: the lead confirms data mining at 3.
+    assert (
+        client.post(
+            "/api/v1/opportunities/GIG-MINING/pipeline", json={"action": "apply"}, headers=ana
+        ).status_code
+        == 201
+    )
+    board = client.get("/api/v1/opportunities/GIG-MINING/pipeline", headers=lead).json()
+    handle = board["stages"]["applied"][0]["candidate"]["handle"]
+    for who, body in (
+        (lead, {"action": "offer", "candidate": handle}),
+        (ana, {"action": "accept_offer"}),
+        (lead, {"action": "assign", "candidate": handle}),
+        (
+            lead,
+            {
+                "action": "complete",
+                "candidate": handle,
+                "rating": 5,
+                "skills_used": [{"name": MINING, "level": 3}],
+            },
+        ),
+    ):
+        moved = client.post("/api/v1/opportunities/GIG-MINING/pipeline", json=body, headers=who)
+        assert moved.status_code == 200, moved.text
+
+    replanned = client.get("/api/v1/employees/ANA/career-path", headers=ana).json()
+    assert [(g["name"], g["level_needed"]) for g in replanned["gap"]] == [("SQL", 4)]
+    assert [s["external_id"] for s in replanned["path"]] == ["C-SQL"]
+    assert replanned["progress"]["skills_met"] == 2
+
+    # HR sees how many follow a path and how far they got.
+    outcomes = client.get(
+        "/api/v1/audits/outcomes", headers=token_for(state, Role.HR, "LEAD")
+    ).json()
+    assert outcomes["career_paths"]["people_with_target"] == 1
+    assert outcomes["career_paths"]["skills_confirmed_since_target"] == 1
+
+
+def test_an_occupation_can_be_the_target(
+    client: TestClient, state: ServiceState, admin_headers: dict[str, str]
+) -> None:
+    _company(client, state, admin_headers)
+    ana = token_for(state, Role.EMPLOYEE, "ANA")
+    found = client.get("/api/v1/occupations/normalize?q=data scientist", headers=ana).json()
+    occupation = found["items"][0]["occupation_id"]
+    unknown = client.put(
+        "/api/v1/employees/ANA/career-target", json={"occupation_id": "esco:nope"}, headers=ana
+    )
+    assert unknown.status_code == 422 and unknown.json()["detail"][0]["field"] == "occupation_id"
+    chosen = client.put(
+        "/api/v1/employees/ANA/career-target", json={"occupation_id": occupation}, headers=ana
+    )
+    assert chosen.status_code == 200 and chosen.json()["target"]["kind"] == "occupation"
+    plan = client.get("/api/v1/employees/ANA/career-path", headers=ana).json()
+    assert plan["progress"]["skills_needed"] == 10  # its ten most specific essential skills
+    assert len(plan["gap"]) + plan["progress"]["skills_met"] == 10
+    covered = {b["skill_id"] for step in plan["path"] for b in step["builds"]}
+    uncovered = {g["skill_id"] for g in plan["not_covered"]}
+    assert {g["skill_id"] for g in plan["gap"]} <= covered | uncovered
