@@ -10,7 +10,7 @@ DEMO := var/demo/manifest.json
 TRAINED := var/models/.trained-on-demo
 export TALENT_ADMIN_TOKEN ?= demo-admin-token
 
-.PHONY: install run demo index train serve test lint bench bench-retrieval bench-fairness bench-load bench-import bench-taxonomy clean
+.PHONY: install run demo index train serve test lint bench bench-retrieval bench-fairness bench-load bench-import bench-taxonomy bench-impressions clean
 
 install: $(STAMP)
 
@@ -53,7 +53,7 @@ test: $(STAMP) $(ESCO_WHEELS)/.fetched
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-bench: bench-retrieval bench-fairness bench-load bench-import bench-taxonomy
+bench: bench-retrieval bench-fairness bench-load bench-import bench-taxonomy bench-impressions
 
 clean:
 	rm -rf var .pytest_cache .ruff_cache
@@ -76,3 +76,8 @@ bench-import: $(STAMP)
 # Held-out ESCO alternative titles and labels -> occupations and skills, against BM25.
 bench-taxonomy: $(STAMP)
 	$(BIN)/python bench/taxonomy.py
+
+# A served list's cost with its impressions derived from the audit record (what ships) or also
+# written as interaction rows; and the cost of deriving them at training time.
+bench-impressions: $(STAMP)
+	$(BIN)/python bench/impressions.py

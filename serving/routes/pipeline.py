@@ -406,7 +406,7 @@ class DecisionIn(ContractModel):
 
 
 @router.post(
-    "/approvals/{pair_id}",
+    "/approvals/{opportunity_external_id}/{employee_external_id}",
     response_model=ApprovalOut,
     response_model_exclude_unset=True,
     responses=documented(400, 403, 404, 409, 415),
@@ -415,21 +415,23 @@ def decide(
     state: StateDep,
     session: SessionDep,
     user: CurrentUser,
-    pair_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+    opportunity_external_id: str,
+    employee_external_id: str,
     body: DecisionIn,
 ) -> dict[str, Any]:
     """Approve or decline a gig that takes a large share of someone's week, saying why (the
     employee's manager; HR once it escalated; an admin)."""
-    pair = pairs.pair_by_id(session, pair_id)
+    pair = pairs.get_pair(session, employee_external_id, opportunity_external_id)
+    which = f"{employee_external_id!r} on {opportunity_external_id!r}"
     if pair is None or pair.approval == "none":
-        raise NotFound(f"no approval {pair_id}")
+        raise NotFound(f"no approval for {which}")
     escalate_after = dt.timedelta(days=state.settings.approval_escalation_days)
     mine = pair.approver_external_id is not None and user.is_self(pair.approver_external_id)
     hr_may = user.role is Role.HR and _escalated(pair, escalate_after)
     if not (mine or hr_may or user.role is Role.ADMIN):
         if user.role is Role.HR:
             raise Forbidden("HR decides an approval only once it has escalated")
-        raise NotFound(f"no approval {pair_id}")  # someone else's people: not yours to know
+        raise NotFound(f"no approval for {which}")  # someone else's people: not yours to know
     if pair.approval != "pending":
         raise Conflict(f"this approval was already decided: {pair.approval}")
     now = dt.datetime.now(dt.UTC)
@@ -448,7 +450,7 @@ def decide(
     log_approval(session, user, pair, decision=body.decision, reason=body.reason, now=now)
     item = _approval_item(state, session, pair)
     if item is None:
-        raise NotFound(f"no approval {pair_id}")
+        raise NotFound(f"no approval for {which}")
     return item
 
 
@@ -498,31 +500,36 @@ class ProposalAnswerIn(ContractModel):
 
 
 @router.post(
-    "/employees/{external_id}/skill-proposals/{proposal_id}",
+    "/employees/{external_id}/skill-proposals/{skill_id}",
     response_model=SkillProposalOut,
     response_model_exclude_unset=True,
-    responses=documented(400, 403, 404, 409, 415),
+    responses=documented(400, 403, 404, 415),
 )
 def answer_proposal(
     state: StateDep,
     session: SessionDep,
     user: CurrentUser,
     external_id: str,
-    proposal_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+    skill_id: Annotated[str, Path(max_length=96)],
     body: ProposalAnswerIn,
 ) -> dict[str, Any]:
-    """Accept (the profile takes the skill at that level) or decline a proposal."""
+    """Accept (the profile takes the skill at the highest level proposed) or decline the
+    pending proposals of one skill."""
     employee = _own_profile(session, user, external_id)
-    row = session.get(SkillProposalRow, proposal_id)
-    if row is None or row.employee_external_id != external_id:
-        raise NotFound(f"no skill proposal {proposal_id}")
-    if row.status != "pending":
-        raise Conflict(f"this proposal was already {row.status}")
+    pending = [
+        r
+        for r in pairs.proposals_of(session, external_id)
+        if r.skill_id == skill_id and r.status == "pending"
+    ]
+    if not pending:
+        raise NotFound(f"no pending skill proposal for {skill_id!r}")
+    row = max(pending, key=lambda r: (r.level, r.id))
     if body.decision == "accept":
         have = {s.skill_id: s.level for s in employee.skills}
         if row.level > have.get(row.skill_id, 0):
             set_skill_level(state, session, user, employee, row.skill_id, row.level)
-    row.status = "accepted" if body.decision == "accept" else "declined"
-    row.decided_at = dt.datetime.now(dt.UTC)
+    for proposal in pending:
+        proposal.status = "accepted" if body.decision == "accept" else "declined"
+        proposal.decided_at = dt.datetime.now(dt.UTC)
     session.flush()
     return _proposal(row, employee)

@@ -32,6 +32,7 @@ from data.storage.tables import (
 from data.workflow import Action, Stage, StepRefused, allowed_steps, next_stage
 from fairness.audit_log import AuditLog
 from fairness.audit_record import served_page
+from matching.results import resolve_candidate
 from serving.auth import Principal
 from serving.errors import Conflict, Forbidden, InvalidField, NotFound
 from serving.state import ServiceState
@@ -242,8 +243,6 @@ def _candidate_for_lead(
         raise InvalidField("candidate", "name the candidate by the handle you were shown")
     found: str | None = None
     if step.candidate.startswith("cand-"):
-        from matching.results import resolve_candidate
-
         shown = shown_candidates(session, opportunity, user)
         shown += [
             p.employee_external_id
@@ -253,7 +252,15 @@ def _candidate_for_lead(
     elif user.role is Role.ADMIN:
         found = step.candidate
     else:
-        raise InvalidField("candidate", "leads refer to candidates by their handle")
+        # Once a candidate applied (or accepted an invitation) the lead knows who it is, and
+        # may name them so; anyone else only by the handle a list showed.
+        pair = pairs.get_pair(session, step.candidate, opportunity.external_id)
+        if pair is None or not is_revealed(pair):
+            raise InvalidField(
+                "candidate",
+                "name a candidate by the handle you were shown until they apply or accept",
+            )
+        found = step.candidate
     employee = get_employee(session, found) if found else None
     if employee is None:
         raise NotFound(f"no candidate {step.candidate!r} was shown for {opportunity.external_id!r}")
@@ -295,11 +302,16 @@ def _rules(
         values["reason_code"] = step.reason_code
     if action is Action.ACCEPT_OFFER and needs_approval(state, opportunity):
         manager = employee.manager_external_id
-        values.update(
-            approval="pending",
-            approver_external_id=manager if manager and get_employee(session, manager) else None,
-            approval_requested_at=now,
-        )
+        approver = manager if manager and get_employee(session, manager) else None
+        values.update(approval="pending", approver_external_id=approver, approval_requested_at=now)
+        if approver is not None and approver == opportunity.owner_external_id:
+            # The manager posted the gig and made the offer: that is the approval.
+            values.update(
+                approval="approved",
+                approval_decided_at=now,
+                approval_decided_by=approver,
+                approval_reason="the employee's manager posted this gig and made the offer",
+            )
     if action is Action.ASSIGN:
         assert pair is not None
         if pair.approval == "pending":
@@ -577,11 +589,15 @@ def allowed_for(pair: PipelineRow | None, side: Role) -> list[str]:
     return allowed
 
 
+def is_revealed(pair: PipelineRow) -> bool:
+    unanswered = pair.origin == ORIGIN[Action.INVITE] and pair.stage in UNANSWERED
+    return pair.revealed_at is not None or not unanswered
+
+
 def reveal(session: Session, user: Principal, pair: PipelineRow, *, now: dt.datetime) -> bool:
     """Whether the lead may see who this is: the person asked (applied, joined the waitlist)
     or accepted an invitation. The first time a lead sees it, the reveal is logged for HR."""
-    unanswered = pair.origin == ORIGIN[Action.INVITE] and pair.stage in UNANSWERED
-    if unanswered and pair.revealed_at is None:
+    if not is_revealed(pair):
         return False
     first_time = user.role is Role.LEAD and pair.revealed_at is None
     if first_time and pairs.mark_revealed(session, pair, now=now):

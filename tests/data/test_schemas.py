@@ -82,7 +82,7 @@ def test_level_range_and_skill_lists_must_be_consistent() -> None:
     assert posting.required_skills == [] and posting.department is None
 
 
-def test_impressions_need_a_position_and_only_completions_carry_ratings() -> None:
+def test_impressions_need_a_position_and_only_completions_and_rates_carry_ratings() -> None:
     base = {
         "employee_external_id": "E1",
         "opportunity_external_id": "O1",
@@ -90,6 +90,7 @@ def test_impressions_need_a_position_and_only_completions_carry_ratings() -> Non
     }
     with pytest.raises(ValidationError, match="needs its position"):
         InteractionIn.model_validate({**base, "type": "impression"})
-    with pytest.raises(ValidationError, match="only a 'complete' event"):
+    with pytest.raises(ValidationError, match="only a 'complete' or 'rate' event"):
         InteractionIn.model_validate({**base, "type": "apply", "rating": 4})
     assert InteractionIn.model_validate({**base, "type": "complete", "rating": 5}).rating == 5
+    assert InteractionIn.model_validate({**base, "type": "rate", "rating": 2}).rating == 2

@@ -76,6 +76,7 @@ BUSINESS_RULES = (
     "/api/v1/audits/oversight",
     "/api/v1/audits/report",
     "/api/v1/audits/report.html",
+    "/api/v1/audits/outcomes",
 )
 ACCEPTED = ["2xx", "401", "403", "404", "409", "429"]
 # Stored company data a rejected request must leave untouched (tokens and audit records are
@@ -143,7 +144,10 @@ def company(client: TestClient, state: ServiceState, admin_headers: dict[str, st
             "skill_id": [skill["skill_id"] for skill in profile["skills"]],
             "override_id": [override.json()["id"]],
             "request_id": ["fuzz-ranking"],
-            "pair_id": [pair["id"] for pair in pipeline["applications"]],
+            "opportunity_external_id": [
+                p["opportunity_external_id"] for p in pipeline["applications"]
+            ],
+            "employee_external_id": ["DATA"],
         },
     )
 

@@ -7,6 +7,7 @@ down, and the last seat won by exactly one of two concurrent assignments."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import socket
 import threading
 import time
@@ -15,10 +16,10 @@ from typing import Any
 import httpx
 import uvicorn
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from data.schemas import Role
-from data.storage.tables import InteractionRow, OversightEventRow
+from data.storage.tables import InteractionRow, OversightEventRow, PipelineRow
 from serving.app import create_app
 from serving.state import ServiceState
 from tests.factories import PYTHON, make_employee, make_opportunity
@@ -133,14 +134,14 @@ def test_an_application_goes_from_apply_to_a_rated_completion(
     assert client.get("/api/v1/approvals", headers=hr).json()["items"] == []
     assert (
         client.post(
-            f"/api/v1/approvals/{approval['pair_id']}",
+            "/api/v1/approvals/GIG-BIG/ANA",
             json={"decision": "approve", "reason": "fits the quarter"},
             headers=lead,
         ).status_code
         == 404
     )
     decided = client.post(
-        f"/api/v1/approvals/{approval['pair_id']}",
+        "/api/v1/approvals/GIG-BIG/ANA",
         json={"decision": "approve", "reason": "fits the quarter"},
         headers=manager,
     )
@@ -180,7 +181,7 @@ def test_an_application_goes_from_apply_to_a_rated_completion(
     assert step(client, ana, "GIG-BIG", action="rate", rating=4).status_code == 200
     assert step(client, ana, "GIG-BIG", action="rate", rating=5).status_code == 409
     accepted = client.post(
-        f"/api/v1/employees/ANA/skill-proposals/{proposal['id']}",
+        f"/api/v1/employees/ANA/skill-proposals/{proposal['skill_id']}",
         json={"decision": "accept"},
         headers=ana,
     )
@@ -399,3 +400,60 @@ def test_two_assignments_racing_for_the_last_seat_one_wins_the_other_gets_409(
     board = client.get("/api/v1/opportunities/GIG-SMALL/pipeline", headers=lead).json()
     assert board["seats_filled"] == 1 and board["status"] == "filled"
     assert len(board["stages"]["assigned"]) == 1 and len(board["stages"]["accepted"]) == 1
+
+
+def test_an_approval_left_pending_goes_to_hr_and_a_declined_one_blocks_assignment(
+    client: TestClient, state: ServiceState, admin_headers: Headers
+) -> None:
+    company(client, admin_headers)
+    ana, lead = token_for(state, Role.EMPLOYEE, "ANA"), token_for(state, Role.LEAD, "LEAD")
+    hr = token_for(state, Role.HR, "CAT")
+    assert step(client, ana, "GIG-BIG", action="apply").status_code == 201
+    # Ana applied: her lead may now name her (an invitee only by handle, until she accepts).
+    assert step(client, lead, "GIG-BIG", action="offer", candidate="ANA").status_code == 200
+    assert step(client, lead, "GIG-SMALL", action="offer", candidate="BEN").status_code == 422
+    assert step(client, ana, "GIG-BIG", action="accept_offer").status_code == 200
+    assert client.get("/api/v1/approvals", headers=hr).json()["items"] == []
+    with state.sessions() as session:
+        session.execute(
+            update(PipelineRow).values(
+                approval_requested_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=6)
+            )
+        )
+        session.commit()
+    [late] = client.get("/api/v1/approvals", headers=hr).json()["items"]
+    assert late["approval"]["escalated"] is True  # 6 days > the 5 the company allows
+    declined = client.post(
+        "/api/v1/approvals/GIG-BIG/ANA",
+        json={"decision": "decline", "reason": "quarter close needs her"},
+        headers=hr,
+    )
+    assert declined.status_code == 200 and declined.json()["approval"]["status"] == "declined"
+    again = client.post(
+        "/api/v1/approvals/GIG-BIG/ANA",
+        json={"decision": "approve", "reason": "changed my mind"},
+        headers=admin_headers,
+    )
+    assert again.status_code == 409
+    blocked = step(client, lead, "GIG-BIG", action="assign", candidate="ANA")
+    assert blocked.status_code == 409
+    assert blocked.json()["detail"]["message"].endswith("quarter close needs her")
+    assert blocked.json()["detail"]["allowed_next"] == ["reject"]
+
+
+def test_a_gig_posted_by_the_employees_own_manager_needs_no_separate_approval(
+    client: TestClient, state: ServiceState, admin_headers: Headers
+) -> None:
+    company(client, admin_headers)
+    gig = make_opportunity("GIG-TEAM", owner="MGR", title="Team churn study", hours_per_week=12)
+    assert (
+        client.post("/api/v1/opportunities/bulk", json=[gig], headers=admin_headers).status_code
+        == 200
+    )
+    ben = token_for(state, Role.EMPLOYEE, "BEN")
+    assert step(client, ben, "GIG-TEAM", action="apply").status_code == 201
+    offer = step(client, admin_headers, "GIG-TEAM", action="offer", candidate="BEN")
+    assert offer.status_code == 200
+    accepted = step(client, ben, "GIG-TEAM", action="accept_offer").json()
+    assert accepted["approval"]["status"] == "approved"
+    assert "manager posted this gig" in accepted["approval"]["reason"]
