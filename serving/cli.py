@@ -387,7 +387,7 @@ def _training_runs(
         console.print(
             f"the log: {len(company.interactions)} events; the audit log: {served.lists} "
             f"employees' lists ({len(shown)} impressions), {served.candidate_lists} candidate "
-            f"lists ({served.candidate_impressions} impressions, not labelled)"
+            f"lists ({len(served.candidate_impressions)} impressions, not labelled)"
         )
         truth_file = settings.var_dir / "demo" / "true_fit.npz"
         truth = load_true_fit(truth_file) if truth_file.exists() else None

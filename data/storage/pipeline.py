@@ -235,6 +235,12 @@ def pending_approvals(
     return list(session.scalars(query.order_by(PipelineRow.approval_requested_at, PipelineRow.id)))
 
 
+def add_pairs(session: Session, rows: Sequence[PipelineRow]) -> None:
+    """Pairs of an imported history, in bulk."""
+    session.add_all(rows)
+    session.flush()
+
+
 def stage_counts(session: Session) -> dict[str, int]:
     query = select(PipelineRow.stage, func.count()).group_by(PipelineRow.stage)
     return {stage: count for stage, count in session.execute(query)}

@@ -23,46 +23,57 @@ from fairness.audit_record import served_page
 
 @dataclass(frozen=True, slots=True)
 class ServedImpression:
-    """One shown item, shaped like `InteractionIn` (what labelling reads)."""
+    """One shown item, shaped like `InteractionIn` (what labelling reads), with the list's
+    direction, kind and the model version that ranked it."""
 
     request_id: str
     employee_external_id: str
     opportunity_external_id: str
     occurred_at: dt.datetime
     position: int
+    direction: str  # employee (my matches) | opportunity (a lead's candidates)
+    kind: str
+    model_version: str
     type: str = InteractionType.IMPRESSION.value
     rating: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class ServedLists:
-    impressions: list[ServedImpression]  # the employees' pages, as impressions
+    impressions: list[ServedImpression]  # the employees' pages: what labelling reads
     lists: int  # employees' lists they came from
-    candidate_lists: int  # leads' candidate lists (their impressions are not labelled)
-    candidate_impressions: int
+    # Leads' candidate lists: counted and kept, but not labelled (the candidates' ranker
+    # learns from each opportunity's applicants, training/groups.py).
+    candidate_impressions: list[ServedImpression]
+    candidate_lists: int
 
 
 def served_impressions(session: Session) -> ServedLists:
-    impressions: list[ServedImpression] = []
-    lists = candidate_lists = candidate_impressions = 0
+    shown: dict[str, list[ServedImpression]] = {"employee": [], "opportunity": []}
+    lists = {"employee": 0, "opportunity": 0}
     for record in AuditLog.between(session):
         if record["caller_role"] == Role.ADMIN.value:
             continue
-        page = served_page(record)
-        if record["direction"] == "opportunity":
-            candidate_lists += 1
-            candidate_impressions += len(page)
-            continue
-        lists += 1
+        direction = record["direction"]
+        lists[direction] += 1
         served_at = dt.datetime.fromisoformat(record["served_at"])
-        impressions += [
-            ServedImpression(
-                request_id=record["request_id"],
-                employee_external_id=record["query_external_id"],
-                opportunity_external_id=item["id"],
-                occurred_at=served_at,
-                position=int(item["after"] or 0),
+        query = record["query_external_id"]
+        for item in served_page(record):
+            employee, opportunity = (
+                (query, item["id"]) if direction == "employee" else (item["id"], query)
             )
-            for item in page
-        ]
-    return ServedLists(impressions, lists, candidate_lists, candidate_impressions)
+            shown[direction].append(
+                ServedImpression(
+                    request_id=record["request_id"],
+                    employee_external_id=employee,
+                    opportunity_external_id=opportunity,
+                    occurred_at=served_at,
+                    position=int(item["after"] or 0),
+                    direction=direction,
+                    kind=record["kind"],
+                    model_version=record["model"]["version"],
+                )
+            )
+    return ServedLists(
+        shown["employee"], lists["employee"], shown["opportunity"], lists["opportunity"]
+    )

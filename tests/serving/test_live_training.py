@@ -13,9 +13,11 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from data.schemas import Role
+from data.storage.interactions import count_interactions
 from serving.cli import app
 from serving.settings import Settings
 from serving.state import ServiceState
+from serving.usecases.training_data import served_impressions
 from tests.conftest import TODAY
 from tests.factories import PYTHON, make_employee, make_opportunity
 from tests.serving.test_api import token_for
@@ -135,3 +137,36 @@ def test_train_on_an_empty_log_refuses_with_the_counts(
     assert result.exit_code == 1
     assert "nothing trained" in result.output
     assert "0 served lists, 0 impressions, outcomes: none" in result.output.replace("\n", " ")
+
+
+def test_every_served_list_yields_its_impressions_from_the_audit_log_alone(
+    client: TestClient, state: ServiceState, admin_headers: dict[str, str]
+) -> None:
+    _company(client, admin_headers)
+    me, lead = token_for(state, Role.EMPLOYEE, "P01"), token_for(state, Role.LEAD, "LEAD")
+    mine = client.get("/api/v1/employees/P01/matches?kind=gig&limit=5", headers=me).json()
+    theirs = client.get("/api/v1/opportunities/G01/candidates?limit=3", headers=lead).json()
+    client.get("/api/v1/employees/P01/matches?kind=gig", headers=admin_headers)  # a preview
+    with state.sessions() as session:
+        served = served_impressions(session)
+        assert count_interactions(session) == 0  # nothing was written twice
+    assert (served.lists, served.candidate_lists) == (1, 1)
+    assert [
+        (i.opportunity_external_id, i.position, i.kind, i.model_version, i.request_id)
+        for i in served.impressions
+    ] == [
+        (
+            item["opportunity"]["external_id"],
+            item["rank"],
+            "gig",
+            mine["model"]["version"],
+            mine["request_id"],
+        )
+        for item in mine["items"]
+    ]
+    assert {i.employee_external_id for i in served.impressions} == {"P01"}
+    assert [i.position for i in served.candidate_impressions] == [
+        item["rank"] for item in theirs["items"]
+    ]
+    assert {i.opportunity_external_id for i in served.candidate_impressions} == {"G01"}
+    assert {i.direction for i in served.candidate_impressions} == {"opportunity"}

@@ -18,10 +18,15 @@ import uvicorn
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
+from data.demo import generate_company
+from data.importing.demo import open_pipeline, store_demo_company
 from data.schemas import Role
+from data.storage.engine import transaction
 from data.storage.tables import InteractionRow, OversightEventRow, PipelineRow
+from data.taxonomy.packaged import load_packaged_taxonomy
 from serving.app import create_app
 from serving.state import ServiceState
+from tests.conftest import TODAY
 from tests.factories import PYTHON, make_employee, make_opportunity
 from tests.serving.test_api import token_for
 
@@ -457,3 +462,34 @@ def test_a_gig_posted_by_the_employees_own_manager_needs_no_separate_approval(
     accepted = step(client, ben, "GIG-TEAM", action="accept_offer").json()
     assert accepted["approval"]["status"] == "approved"
     assert "manager posted this gig" in accepted["approval"]["reason"]
+
+
+def test_the_demo_historys_open_applications_are_live_pipelines(
+    client: TestClient, state: ServiceState
+) -> None:
+    company_ = generate_company(
+        load_packaged_taxonomy(), employees=150, opportunities=40, seed=7, as_of=TODAY
+    )
+    with transaction(state.sessions) as session:
+        store_demo_company(session, company_)
+    rows = open_pipeline(company_)
+    assert rows and {r.stage for r in rows} <= {"applied", "shortlisted"}
+    first = rows[0]
+    owner = next(
+        o.owner_external_id
+        for o in company_.opportunities
+        if o.external_id == first.opportunity_external_id
+    )
+    lead = token_for(state, Role.LEAD, owner)
+    board = client.get(
+        f"/api/v1/opportunities/{first.opportunity_external_id}/pipeline", headers=lead
+    ).json()
+    listed = [p["candidate"]["identity"]["external_id"] for p in board["stages"][first.stage]]
+    assert first.employee_external_id in listed
+    again = step(
+        client,
+        token_for(state, Role.EMPLOYEE, first.employee_external_id),
+        first.opportunity_external_id,
+        action="apply",
+    )
+    assert again.status_code == 409 and again.json()["detail"]["stage"] == first.stage
