@@ -87,6 +87,7 @@ class InteractionType(StrEnum):
     WITHDRAW = "withdraw"
     DECLINE = "decline"  # an invitation or an offer, declined by the employee
     OFFER = "offer"
+    SLOT_OFFER = "slot_offer"  # the service offered a freed slot to the first on a waitlist
     ACCEPT_OFFER = "accept_offer"
     APPROVAL = "approval"  # the manager's decision on a large share of someone's time
     ASSIGN = "assign"

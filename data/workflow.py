@@ -90,6 +90,8 @@ STEPS: dict[Stage, tuple[Step, ...]] = {
     Stage.ACCEPTED: (
         Step(Action.ASSIGN, Role.LEAD, Stage.ASSIGNED),
         Step(Action.WITHDRAW, Role.EMPLOYEE, Stage.WITHDRAWN),
+        # The lead ends it before assigning (the manager declined, plans changed).
+        Step(Action.REJECT, Role.LEAD, Stage.REJECTED),
     ),
     Stage.ASSIGNED: (Step(Action.COMPLETE, Role.LEAD, Stage.COMPLETED),),
 }

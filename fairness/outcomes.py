@@ -26,6 +26,7 @@ from collections.abc import Iterable
 from statistics import median
 from typing import Any
 
+import numpy as np
 from sqlalchemy.orm import Session
 
 from data.schemas import InteractionType, OpportunityKind
@@ -42,8 +43,8 @@ from data.storage.pipeline import proposal_counts
 from data.storage.tables import PipelineRow
 from data.workflow import Stage
 from fairness.demographics import ATTRIBUTES, categories
+from fairness.metrics import category_labels, selection_impact
 
-UNKNOWN = "unknown"
 DAYS_PER_QUARTER = 365.25 / 4
 TAKEN_ON = (InteractionType.ACCEPT.value, InteractionType.ASSIGN.value)
 EVENTS = (
@@ -211,13 +212,18 @@ def _participation(
     by_department: dict[str, list[str]] = defaultdict(list)
     for person in people:
         by_department[departments[person]].append(person)
+    # By group as the fairness report counts selection: rates, impact ratios, the four-fifths
+    # flag, and small groups flagged (a department filter can leave a group of one).
     known = categories(session, people)
+    applied = np.array([p in appliers for p in people], dtype=bool)
+    assigned = np.array([p in assignees for p in people], dtype=bool)
     by_group: dict[str, dict[str, Any]] = {}
     for attribute in ATTRIBUTES:
-        members: dict[str, list[str]] = defaultdict(list)
-        for person in people:
-            members[known.get(person, {}).get(attribute) or UNKNOWN].append(person)
-        by_group[attribute] = {c: shares(m) for c, m in sorted(members.items())}
+        labels = category_labels([known.get(p, {}).get(attribute) for p in people])
+        by_group[attribute] = {
+            "applied": selection_impact(applied, labels, attribute=attribute).as_dict(),
+            "assigned": selection_impact(assigned, labels, attribute=attribute).as_dict(),
+        }
     return {
         **shares(people),
         "by_department": {d: shares(m) for d, m in sorted(by_department.items())},

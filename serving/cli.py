@@ -403,6 +403,7 @@ def _training_runs(
                 true_fit=(truth.fit, truth.employee_ids, truth.opportunity_ids) if truth else None,
                 seed=seed,
                 min_informative_groups=min_groups,
+                other_lists={i.request_id for i in served.candidate_impressions},
             )
     finally:
         state.close()

@@ -565,7 +565,7 @@ class PipelineCandidate(MaskedCandidate):
 
 
 class ApprovalState(Out):
-    status: Literal["none", "pending", "approved", "declined"]
+    status: Literal["none", "pending", "approved", "declined", "cancelled"]
     approver_external_id: str | None = None
     requested_at: dt.datetime | None = None
     decided_at: dt.datetime | None = None

@@ -4,8 +4,8 @@ Grades (issue 4): shown and ignored 0; apply, save or joining a waitlist 1; shor
 or accepting an offer 2; accept (the demo's word) or assign 3; completed with a rating of 4 or
 5: 4. A completion with a lower rating (or none) keeps what an acceptance gives, 3: finishing
 says the person was taken on, the rating says it did not go well. Reject, view, invite,
-decline, withdraw, approval and the employee's own rating change nothing; a dismissal keeps 0
-and is recorded as a flag.
+decline, withdraw, approval, the service's own offer of a freed waitlist slot and the
+employee's own rating change nothing; a dismissal keeps 0 and is recorded as a flag.
 
 Employee direction: one sample per impression. Every later event of the same (employee,
 opportunity) pair is credited to one impression: the impression of that pair in the list the
@@ -25,7 +25,7 @@ make an application; decisions on a pair that never applied are not counted.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any
@@ -60,6 +60,7 @@ _CAUSAL_ORDER = (
     InteractionType.SHORTLIST,
     InteractionType.REJECT,
     InteractionType.OFFER,
+    InteractionType.SLOT_OFFER,
     InteractionType.ACCEPT_OFFER,
     InteractionType.APPROVAL,
     InteractionType.ACCEPT,
@@ -138,12 +139,18 @@ def epoch_seconds(value: dt.datetime) -> float:
     return value.timestamp()
 
 
-def label_interactions(events: Iterable[Any]) -> InteractionLabels:
+def label_interactions(
+    events: Iterable[Any], *, other_lists: Collection[str] = ()
+) -> InteractionLabels:
     """Graded samples for both directions from events shaped like `InteractionIn`.
 
     Accepts `InteractionIn` and stored `InteractionRow` alike (type as enum or string). The
     input need not be sorted: events are ordered by time, then causally within a second, then
     by input order. One linear pass after the sort.
+
+    `other_lists`: request ids of lists served to someone else (a lead's candidate lists).
+    An event naming one came from there (the lead invited the person), not from anything the
+    person was shown: it still grades the application, and is credited to no impression.
     """
     request: list[str | None] = []
     employee: list[str] = []
@@ -208,6 +215,9 @@ def label_interactions(events: Iterable[Any]) -> InteractionLabels:
             application[1] = max(application[1], grade)
 
         name = request[i]
+        if name is not None and name in other_lists:
+            unattributed += 1
+            continue
         row = shown_in.get((name, *pair)) if name is not None else None
         if row is None:
             row = latest.get(pair)

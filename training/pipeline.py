@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -104,10 +104,12 @@ def evaluate_company(
     seed: int = 7,
     directions: Sequence[Direction] = tuple(Direction),
     min_informative_groups: int = MIN_INFORMATIVE_GROUPS,
+    other_lists: Collection[str] = (),
 ) -> dict[Direction, TrainingRun | NotEnoughHistory]:
     """Train and evaluate a ranker per direction; a direction without enough history says so.
 
-    `true_fit` is (matrix, employee ids, opportunity ids) when known (the demo company).
+    `true_fit` is (matrix, employee ids, opportunity ids) when known (the demo company);
+    `other_lists` the request ids of leads' candidate lists (see `label_interactions`).
     """
     people = [person_inputs(e) for e in employees]
     jobs = [opportunity_inputs(o) for o in opportunities]
@@ -119,7 +121,7 @@ def evaluate_company(
         events=interactions,
         reference_date=reference_date,
     )
-    labels = label_interactions(interactions)
+    labels = label_interactions(interactions, other_lists=other_lists)
     log = summarize_log(interactions, labels)
     kinds = opportunity_kinds(opportunities)
     bm25 = BM25Skills(people, jobs, skill_labels)

@@ -69,9 +69,12 @@ def open_pair(
         updated_at=now,
         **(defaults | values),
     )
+    # A plain flush, no savepoint: on SQLite a SAVEPOINT issued before any write would open
+    # (and its RELEASE commit) a transaction of its own, outside the request's. A conflict
+    # leaves the session to the request's rollback.
+    session.add(row)
     try:
-        with session.begin_nested():
-            session.add(row)
+        session.flush()
     except IntegrityError as exc:
         raise PairChanged("the pair was opened by another request a moment ago") from exc
     return row
@@ -146,6 +149,21 @@ def free_seat(session: Session, opportunity: OpportunityRow, *, reopen: bool) ->
         update(OpportunityRow)
         .where(OpportunityRow.id == opportunity.id, OpportunityRow.seats_filled > 0)
         .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(opportunity)
+
+
+def reopen_if_free(session: Session, opportunity: OpportunityRow) -> None:
+    """A filled opportunity with a seat free again is open again."""
+    session.execute(
+        update(OpportunityRow)
+        .where(
+            OpportunityRow.id == opportunity.id,
+            OpportunityRow.status == OpportunityStatus.FILLED.value,
+            OpportunityRow.seats_filled < OpportunityRow.seats,
+        )
+        .values(status=OpportunityStatus.OPEN.value)
         .execution_options(synchronize_session=False)
     )
     session.refresh(opportunity)
@@ -227,7 +245,10 @@ def commitments(
 def pending_approvals(
     session: Session, *, approver: str | None = None, requested_before: dt.datetime | None = None
 ) -> list[PipelineRow]:
-    query = select(PipelineRow).where(PipelineRow.approval == "pending")
+    """Approvals waiting on pairs still waiting for them (accepted, not yet assigned)."""
+    query = select(PipelineRow).where(
+        PipelineRow.approval == "pending", PipelineRow.stage == Stage.ACCEPTED.value
+    )
     if approver is not None:
         query = query.where(PipelineRow.approver_external_id == approver)
     if requested_before is not None:

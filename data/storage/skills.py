@@ -16,8 +16,10 @@ from data.storage.tables import (
     EmployeeSkillRow,
     OpportunityRow,
     OpportunitySkillRow,
+    PipelineRow,
     ServiceMetaRow,
     SkillAliasRow,
+    SkillProposalRow,
     SkillRow,
 )
 from data.taxonomy.model import Taxonomy, TaxonomySkill
@@ -268,9 +270,10 @@ def skill_uses(session: Session, skill_ids: list[str]) -> dict[str, dict[str, in
 
 
 def merge_skill(session: Session, source: str, target: str) -> tuple[list[int], list[int]]:
-    """Point every profile, opportunity and course that holds `source` at `target` instead
-    (keeping the higher level where both are held; required wins over preferred) and delete
-    `source`. Returns the employee and opportunity row ids changed."""
+    """Point every profile, opportunity, course, skill proposal and confirmation of completed
+    work that holds `source` at `target` instead (keeping the higher level where both are
+    held; required wins over preferred) and delete `source`. Returns the employee and
+    opportunity row ids changed."""
     employees: list[int] = []
     for row in session.scalars(select(EmployeeSkillRow).where(EmployeeSkillRow.skill_id == source)):
         both = session.get(EmployeeSkillRow, (row.employee_id, target))
@@ -317,6 +320,20 @@ def merge_skill(session: Session, source: str, target: str) -> tuple[list[int], 
                 )
             )
         session.delete(row)
+    # Completed work's confirmations and the profile updates they propose follow the skill.
+    session.execute(
+        update(SkillProposalRow)
+        .where(SkillProposalRow.skill_id == source)
+        .values(skill_id=target)
+        .execution_options(synchronize_session=False)
+    )
+    used = select(PipelineRow).where(PipelineRow.skills_used.is_not(None))
+    for pair in session.scalars(used):
+        if any(entry.get("skill_id") == source for entry in pair.skills_used or []):
+            pair.skills_used = [
+                {**entry, "skill_id": target} if entry.get("skill_id") == source else entry
+                for entry in pair.skills_used or []
+            ]
     session.flush()
     stale = session.get(SkillRow, source)
     if stale is not None:

@@ -71,6 +71,7 @@ from serving.timestamps import utc_iso
 from serving.usecases.imports import bulk_import
 from serving.usecases.indexing import reindex
 from serving.usecases.overrides import override_candidate
+from serving.usecases.pipeline import check_posting_edit, recheck_approvals
 from serving.usecases.rankings import serve_candidates
 from serving.validation import Reason
 
@@ -187,11 +188,15 @@ def update(
 ) -> dict[str, Any]:
     row = visible_opportunity(session, user, external_id)
     _owner_or_admin(user, row)
-    merged = {**posting_record(row), **body.model_dump(exclude_unset=True, mode="json")}
+    edited = body.model_dump(exclude_unset=True, mode="json")
+    check_posting_edit(row, edited)
+    merged = {**posting_record(row), **edited}
     with one_record():
         import_opportunities(session, [(1, merged)], resolver_for(state, user))
+    stored = _load(session, external_id)
+    recheck_approvals(state, session, stored)
     after_commit(session, lambda: reindex(state, opportunities=[external_id]))
-    return opportunity_document(_load(session, external_id))
+    return opportunity_document(stored)
 
 
 @router.get(

@@ -29,7 +29,7 @@ from data.storage.tables import (
     PipelineRow,
     SkillProposalRow,
 )
-from data.workflow import Action, Stage, StepRefused, allowed_steps, next_stage
+from data.workflow import FINAL, Action, Stage, StepRefused, allowed_steps, next_stage
 from fairness.audit_log import AuditLog
 from fairness.audit_record import served_page
 from matching.results import resolve_candidate
@@ -102,6 +102,43 @@ class StepResult:
     proposals: list[SkillProposalRow] = field(default_factory=list)
 
 
+def check_posting_edit(opportunity: OpportunityRow, edited: dict[str, Any]) -> None:
+    """A posting's seats cannot drop below those taken, nor reopen with none free."""
+    seats = int(edited.get("seats", opportunity.seats))
+    if seats < opportunity.seats_filled:
+        raise InvalidField(
+            "seats", f"{opportunity.seats_filled} seats are taken; seats cannot go below that"
+        )
+    reopening = edited.get("status") == OpportunityStatus.OPEN.value
+    if reopening and opportunity.seats_filled >= seats:
+        raise InvalidField("status", "every seat is taken: add seats to open it again")
+
+
+def recheck_approvals(state: ServiceState, session: Session, opportunity: OpportunityRow) -> None:
+    """After an edit: pairs that accepted before the gig grew past the company's share of a
+    week now need their manager's approval too (assignment waits for it)."""
+    if not needs_approval(state, opportunity):
+        return
+    now = dt.datetime.now(dt.UTC)
+    for pair in pairs.pairs_of_opportunity(session, opportunity.external_id):
+        if pair.stage != Stage.ACCEPTED.value or pair.approval in ("pending", "approved"):
+            continue
+        employee = get_employee(session, pair.employee_external_id)
+        manager = employee.manager_external_id if employee is not None else None
+        approver = manager if manager and get_employee(session, manager) else None
+        try:
+            pairs.move_pair(
+                session,
+                pair,
+                now=now,
+                approval="pending",
+                approver_external_id=approver,
+                approval_requested_at=now,
+            )
+        except pairs.PairChanged as changed:
+            raise Conflict(f"{changed}; try the edit again") from None
+
+
 def needs_approval(state: ServiceState, opportunity: OpportunityRow) -> bool:
     """A gig taking more than the company's share of a working week needs the manager."""
     if opportunity.kind != OpportunityKind.GIG.value:
@@ -158,6 +195,8 @@ def take_step(
         created=pair is None,
     )
     values = _rules(state, session, user, action, employee, opportunity, pair, step, now)
+    if to in FINAL and pair is not None and pair.approval == "pending":
+        values["approval"] = "cancelled"  # nobody is waiting for it any more
     source = step.request_id or (pair.request_id if pair is not None else None)
     source = source or _list_that_showed(session, action, employee, opportunity)
     try:
@@ -202,6 +241,8 @@ def take_step(
         result.proposals = _propose_skills(session, user, employee, opportunity, pair, now)
         if opportunity.kind == OpportunityKind.MENTORSHIP.value:
             _free_mentor_slot(session, opportunity, now=now)
+    elif to in FINAL and _held_a_waitlist_slot(pair, stage, opportunity):
+        _pass_slot_on(session, opportunity, now=now)
     _after_commit(state, session, result, action)
     return result
 
@@ -412,9 +453,36 @@ def _free_mentor_slot(session: Session, opportunity: OpportunityRow, *, now: dt.
     waiting = pairs.waitlist(session, opportunity.external_id)
     pairs.free_seat(session, opportunity, reopen=not waiting)
     if waiting:
-        first = waiting[0]
+        _offer_slot(session, waiting[0], opportunity, now=now)
+
+
+def _held_a_waitlist_slot(pair: PipelineRow, stage: Stage, opportunity: OpportunityRow) -> bool:
+    """The pair ending now had been offered a freed slot from the waitlist, not yet taken."""
+    return (
+        opportunity.kind == OpportunityKind.MENTORSHIP.value
+        and pair.origin == ORIGIN[Action.JOIN_WAITLIST]
+        and stage in (Stage.OFFERED, Stage.ACCEPTED)
+    )
+
+
+def _pass_slot_on(session: Session, opportunity: OpportunityRow, *, now: dt.datetime) -> None:
+    """An offered slot was declined (or withdrawn, or taken back): the next on the waitlist
+    gets it, else the mentor is open to new mentees again."""
+    waiting = pairs.waitlist(session, opportunity.external_id)
+    if waiting:
+        _offer_slot(session, waiting[0], opportunity, now=now)
+    else:
+        pairs.reopen_if_free(session, opportunity)
+
+
+def _offer_slot(
+    session: Session, first: PipelineRow, opportunity: OpportunityRow, *, now: dt.datetime
+) -> None:
+    try:
         pairs.move_pair(session, first, now=now, stage=Stage.OFFERED.value)
-        _log_system(session, first, opportunity, InteractionType.OFFER, now=now)
+    except pairs.PairChanged as changed:  # they left the waitlist at this very moment
+        raise Conflict(f"{changed}; try again") from None
+    _log_system(session, first, opportunity, InteractionType.SLOT_OFFER, now=now)
 
 
 def _rate(
@@ -475,6 +543,8 @@ def _list_that_showed(
         newest_first=True,
         limit=LIST_LOOKBACK,
     ):
+        if record["caller_role"] == Role.ADMIN.value:
+            continue  # a preview: not what the person (or the lead) saw
         if any(shown["id"] == item for shown in served_page(record)):
             return record["request_id"]
     return None

@@ -22,7 +22,14 @@ from data.demo import generate_company
 from data.importing.demo import open_pipeline, store_demo_company
 from data.schemas import Role
 from data.storage.engine import transaction
-from data.storage.tables import InteractionRow, OversightEventRow, PipelineRow
+from data.storage.skills import merge_skill
+from data.storage.tables import (
+    InteractionRow,
+    OversightEventRow,
+    PipelineRow,
+    SkillProposalRow,
+    SkillRow,
+)
 from data.taxonomy.packaged import load_packaged_taxonomy
 from serving.app import create_app
 from serving.state import ServiceState
@@ -329,8 +336,32 @@ def test_a_full_mentorship_offers_its_next_slot_in_waitlist_order(
     assert assigned.status_code == 200, assigned.text
     board = client.get("/api/v1/opportunities/MENTOR/pipeline", headers=lead).json()
     assert board["status"] == "filled" and board["seats_filled"] == 1
-    offered = [e for e in events(state, "MENTOR") if e.type == "offer" and e.actor == "system"]
+    offered = [e for e in events(state, "MENTOR") if e.type == "slot_offer"]
     assert [e.employee_external_id for e in offered] == ["BEN"]
+
+
+def test_a_declined_waitlist_offer_passes_to_the_next_and_then_reopens_the_mentor(
+    client: TestClient, state: ServiceState, admin_headers: Headers
+) -> None:
+    company(client, admin_headers)
+    lead = token_for(state, Role.LEAD, "LEAD")
+    ana, ben, cat = (token_for(state, Role.EMPLOYEE, p) for p in ("ANA", "BEN", "CAT"))
+    assert step(client, ana, "MENTOR", action="apply").status_code == 201
+    for who, action in ((lead, "offer"), (ana, "accept_offer"), (lead, "assign")):
+        body = {"candidate": "ANA"} if who is lead else {}
+        assert step(client, who, "MENTOR", action=action, **body).status_code == 200
+    for who in (ben, cat):
+        assert step(client, who, "MENTOR", action="join_waitlist").status_code == 201
+    done = step(client, lead, "MENTOR", action="complete", candidate="ANA", rating=4)
+    assert done.status_code == 200
+    assert step(client, ben, "MENTOR", action="decline_offer").status_code == 200
+    offers = client.get("/api/v1/employees/CAT/pipeline", headers=cat).json()["offers"]
+    assert [p["opportunity_external_id"] for p in offers] == ["MENTOR"]
+    board = client.get("/api/v1/opportunities/MENTOR/pipeline", headers=lead).json()
+    assert board["status"] == "filled"  # held for Cat
+    assert step(client, cat, "MENTOR", action="decline_offer").status_code == 200
+    board = client.get("/api/v1/opportunities/MENTOR/pipeline", headers=lead).json()
+    assert board["status"] == "open" and board["seats_filled"] == 0
 
 
 def handle_of_pair(client: TestClient, lead: Headers, opportunity: str, stage: str) -> str:
@@ -444,6 +475,57 @@ def test_an_approval_left_pending_goes_to_hr_and_a_declined_one_blocks_assignmen
     assert blocked.status_code == 409
     assert blocked.json()["detail"]["message"].endswith("quarter close needs her")
     assert blocked.json()["detail"]["allowed_next"] == ["reject"]
+    ended = step(
+        client, lead, "GIG-BIG", action="reject", candidate="ANA", reason_code="availability"
+    )
+    assert ended.status_code == 200 and ended.json()["stage"] == "rejected"
+
+
+def test_a_withdrawal_cancels_the_pending_approval_and_edits_keep_the_rules(
+    client: TestClient, state: ServiceState, admin_headers: Headers
+) -> None:
+    company(client, admin_headers)
+    lead, manager = token_for(state, Role.LEAD, "LEAD"), token_for(state, Role.EMPLOYEE, "MGR")
+    ana, ben = token_for(state, Role.EMPLOYEE, "ANA"), token_for(state, Role.EMPLOYEE, "BEN")
+    for who, name in ((ana, "ANA"), (ben, "BEN")):
+        assert step(client, who, "GIG-BIG", action="apply").status_code == 201
+        assert step(client, lead, "GIG-BIG", action="offer", candidate=name).status_code == 200
+        assert step(client, who, "GIG-BIG", action="accept_offer").status_code == 200
+    assert len(client.get("/api/v1/approvals", headers=manager).json()["items"]) == 2
+    gone = step(client, ben, "GIG-BIG", action="withdraw")
+    assert gone.status_code == 200 and gone.json()["approval"]["status"] == "cancelled"
+    [left] = client.get("/api/v1/approvals", headers=manager).json()["items"]
+    assert left["employee"]["external_id"] == "ANA"
+
+    # A small gig accepted without approval needs one once its hours grow past the share.
+    assert step(client, ben, "GIG-SMALL", action="apply").status_code == 201
+    assert step(client, lead, "GIG-SMALL", action="offer", candidate="BEN").status_code == 200
+    taken = step(client, ben, "GIG-SMALL", action="accept_offer").json()
+    assert taken["approval"]["status"] == "none"
+    grown = client.patch(
+        "/api/v1/opportunities/GIG-SMALL", json={"hours_per_week": 16}, headers=lead
+    )
+    assert grown.status_code == 200, grown.text
+    waiting = step(client, lead, "GIG-SMALL", action="assign", candidate="BEN")
+    assert waiting.status_code == 409 and waiting.json()["detail"]["approval"] == "pending"
+    assert (
+        client.patch(
+            "/api/v1/opportunities/GIG-SMALL", json={"hours_per_week": 4}, headers=lead
+        ).status_code
+        == 200
+    )
+    # Seats cannot drop below those taken, nor a full posting reopen.
+    approve = client.post(
+        "/api/v1/approvals/GIG-SMALL/BEN",
+        json={"decision": "approve", "reason": "fine by me"},
+        headers=manager,
+    )
+    assert approve.status_code == 200
+    assert step(client, lead, "GIG-SMALL", action="assign", candidate="BEN").status_code == 200
+    fewer = client.patch("/api/v1/opportunities/GIG-SMALL", json={"seats": 0}, headers=lead)
+    assert fewer.status_code == 422
+    reopen = client.patch("/api/v1/opportunities/GIG-SMALL", json={"status": "open"}, headers=lead)
+    assert reopen.status_code == 422 and reopen.json()["detail"][0]["field"] == "status"
 
 
 def test_a_gig_posted_by_the_employees_own_manager_needs_no_separate_approval(
@@ -493,3 +575,48 @@ def test_the_demo_historys_open_applications_are_live_pipelines(
         action="apply",
     )
     assert again.status_code == 409 and again.json()["detail"]["stage"] == first.stage
+
+
+def test_merging_a_skill_moves_the_confirmations_and_proposals_that_name_it(
+    client: TestClient, state: ServiceState, admin_headers: Headers
+) -> None:
+    company(client, admin_headers)
+    ana = token_for(state, Role.EMPLOYEE, "ANA")
+    sql = client.get("/api/v1/skills/normalize?q=SQL", headers=admin_headers).json()["items"][0]
+    now = dt.datetime.now(dt.UTC)
+    custom = "custom:warehouse-queries"
+    with transaction(state.sessions) as session:
+        session.add(SkillRow(skill_id=custom, label="warehouse queries", source="custom"))
+        session.flush()
+        session.add(
+            PipelineRow(
+                employee_external_id="ANA",
+                opportunity_external_id="GIG-SMALL",
+                stage="completed",
+                version=1,
+                origin="application",
+                note="",
+                approval="none",
+                approval_reason="",
+                skills_used=[{"skill_id": custom, "name": "warehouse queries", "level": 4}],
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        session.add(
+            SkillProposalRow(
+                employee_external_id="ANA",
+                skill_id=custom,
+                level=4,
+                opportunity_external_id="GIG-SMALL",
+                proposed_by="LEAD",
+                status="pending",
+                created_at=now,
+            )
+        )
+    with transaction(state.sessions) as session:
+        merge_skill(session, custom, sql["skill_id"])  # HR merged it into SQL
+    [moved] = client.get("/api/v1/employees/ANA/skill-proposals", headers=ana).json()["items"]
+    assert (moved["skill_id"], moved["label"]) == (sql["skill_id"], "SQL")
+    mine = client.get("/api/v1/employees/ANA/pipeline", headers=ana).json()
+    assert [s["skill_id"] for s in mine["closed"][0]["skills_used"]] == [sql["skill_id"]]

@@ -203,3 +203,29 @@ def test_an_application_keeps_its_first_time_and_ignores_decisions_before_it() -
     labels = label_interactions(events).applications
     assert labels.label.tolist() == [1]
     assert labels.applied_at.tolist() == [int(ev("apply", "E1", "A", 10).occurred_at.timestamp())]
+
+
+def test_steps_that_came_from_a_leads_list_grade_the_application_but_no_impression() -> None:
+    log = [
+        *shown("r1", "E1", ["A", "B"], 0),
+        # The lead invited E1 to A from its candidate list "lead-1"; E1 accepted (an apply).
+        ev("invite", "E1", "A", 5, request_id="lead-1"),
+        ev("apply", "E1", "A", 6, request_id="lead-1"),
+        ev("assign", "E1", "A", 60, request_id="lead-1"),
+        ev("apply", "E1", "B", 7, request_id="r1"),
+        ev("offer", "E1", "B", 30, request_id="r1"),
+        ev("slot_offer", "E1", "B", 31),
+    ]
+    plain = label_interactions(log)
+    assert by_opportunity(plain) == {"A": 3, "B": 2}  # the fallback credits A to r1
+    labels = label_interactions(log, other_lists={"lead-1"})
+    assert by_opportunity(labels) == {"A": 0, "B": 2}
+    assert labels.unattributed == plain.unattributed + 3
+    applications = dict(
+        zip(
+            labels.applications.opportunity_external_id.tolist(),
+            labels.applications.label.tolist(),
+            strict=True,
+        )
+    )
+    assert applications == {"A": 3, "B": 2}  # the candidates' ranker still learns from both
