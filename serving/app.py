@@ -9,7 +9,9 @@ from importlib import resources
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
 
 from serving.errors import install_error_handlers
 from serving.middleware import RequestGuard
@@ -63,6 +65,9 @@ def create_app(settings: Settings | None = None, *, state: ServiceState | None =
         version="0.1.0",
         summary="Skill-based matching of people to gigs, mentorships and roles.",
         lifespan=lifespan,
+        # Served below from packaged assets: the defaults load Swagger UI from a CDN.
+        docs_url=None,
+        redoc_url=None,
     )
     install_error_handlers(app)
 
@@ -87,13 +92,53 @@ def create_app(settings: Settings | None = None, *, state: ServiceState | None =
         app.include_router(module.router)
 
     _finish_openapi(app)
-    page = resources.files("serving.web").joinpath("index.html").read_text(encoding="utf-8")
+    _web_app(app)
+    return app
+
+
+def _web_app(app: FastAPI) -> None:
+    """The web app (one page, its scripts and styles) and the API reference, all from files
+    in the installed packages: nothing is fetched from another site at run time."""
+    web = resources.files("serving.web")
+    page = web.joinpath("index.html").read_text(encoding="utf-8")
+    app.mount("/static", StaticFiles(directory=str(web.joinpath("static"))), name="static")
+    docs = resources.files("fastapi_offline").joinpath("static")
+    app.mount("/docs-assets", StaticFiles(directory=str(docs)), name="docs-assets")
 
     @app.get("/", include_in_schema=False)
     def index() -> HTMLResponse:
-        return HTMLResponse(page)
+        return HTMLResponse(page, headers=PAGE_HEADERS)
 
-    return app
+    @app.get("/docs", include_in_schema=False)
+    def swagger() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="talent-marketplace API",
+            swagger_js_url="/docs-assets/swagger-ui-bundle.js",
+            swagger_css_url="/docs-assets/swagger-ui.css",
+            swagger_favicon_url="/docs-assets/favicon.png",
+        )
+
+    @app.get("/redoc", include_in_schema=False)
+    def redoc() -> HTMLResponse:
+        return get_redoc_html(
+            openapi_url="/openapi.json",
+            title="talent-marketplace API",
+            redoc_js_url="/docs-assets/redoc.standalone.js",
+            redoc_favicon_url="/docs-assets/favicon.png",
+            with_google_fonts=False,
+        )
+
+
+# The page runs only its own scripts and styles, and may not be framed by another site.
+PAGE_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "frame-src 'self'; frame-ancestors 'self'; base-uri 'none'; form-action 'self'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
 
 
 def _finish_openapi(app: FastAPI) -> None:

@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 from data.importing import SkillResolver
 from data.schemas import Role
 from serving.auth import Principal, authenticate
-from serving.errors import Unavailable
+from serving.errors import Forbidden, Unavailable
+from serving.session import cross_site_risk, request_token
 from serving.state import ServiceState
 from training.live import LiveModel
 
@@ -53,11 +54,22 @@ def after_commit(session: Session, callback: Callable[[], None]) -> None:
 
 
 def get_principal(
+    request: Request,
     state: StateDep,
     session: SessionDep,
     # Documented once as the bearer security scheme (serving/app.py), not as a parameter.
     authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> Principal:
+    """The caller, from the bearer header or (the web app) the session cookie."""
+    headers = {k.lower(): v for k, v in request.headers.items()}
+    token, from_cookie = request_token(headers)
+    if from_cookie:
+        if cross_site_risk(request.method, headers, from_cookie=True):
+            raise Forbidden(
+                "a write signed in by the session cookie needs the header "
+                "'X-Requested-With: talent-web' (the web app sends it)"
+            )
+        authorization = f"Bearer {token}"
     return authenticate(authorization, state.settings, session, state.token_secret)
 
 

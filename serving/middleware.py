@@ -31,6 +31,7 @@ from urllib.parse import unquote
 from prometheus_client import Counter, Histogram
 
 from serving.errors import envelope_body
+from serving.session import SESSION_PATH, request_token
 from serving.settings import Settings
 
 Scope = MutableMapping[str, Any]
@@ -155,7 +156,8 @@ class RequestGuard:
             return self._too_large(request_id)
         token = _token(headers)
         if self._has_body(scope, headers):
-            if token is None and scope["path"].startswith("/api/"):
+            signing_in = scope["path"] == SESSION_PATH  # the body carries the token
+            if token is None and scope["path"].startswith("/api/") and not signing_in:
                 detail = "missing 'Authorization: Bearer <token>' header"
                 return 401, envelope_body("unauthorized", detail, request_id), _BEARER
             media = headers.get("content-type", "").split(";")[0].strip().lower()
@@ -246,11 +248,11 @@ _BEARER = {"www-authenticate": "Bearer"}
 
 
 def _token(headers: dict[str, str]) -> str | None:
-    """A digest of the bearer token as authentication reads it (scheme in any case, spaces
-    around), so that spelling the header differently does not earn a second bucket."""
-    scheme, _, token = headers.get("authorization", "").strip().partition(" ")
-    token = token.strip()
-    if scheme.lower() != "bearer" or not token:
+    """A digest of the token as authentication reads it (the bearer header, scheme in any
+    case and spaces around, else the web app's session cookie), so that spelling the header
+    differently, or signing in through the page, does not earn a second bucket."""
+    token, _ = request_token(headers)
+    if token is None:
         return None
     return hashlib.sha256(token.encode()).hexdigest()[:32]
 

@@ -150,6 +150,15 @@ class ImportJobOut(Out):
 class MeOut(Out):
     role: str
     subject_external_id: str | None
+    name: str | None = Field(default=None, description="the person the token acts as")
+    direct_reports: int = Field(
+        default=0, description="people who name this person as their manager (approvals)"
+    )
+    scopes: list[str] = Field(default_factory=list)
+
+
+class SignedOutOut(Out):
+    signed_out: bool
 
 
 class StatsOut(Out):
@@ -732,3 +741,29 @@ class CareerPathOut(Out):
     path: list[PathStep]
     not_covered: list[dict[str, Any]] = Field(description="gaps nothing open today builds")
     progress: CareerProgress
+
+
+class LiveModel(Out):
+    direction: str
+    version: str
+    source: Literal["company", "default"]
+    card: str = Field(description="markdown")
+
+
+class LiveModelsOut(Out):
+    items: list[LiveModel]
+
+
+class ServedListRef(Out):
+    seq: int
+    request_id: str
+    served_at: dt.datetime
+    direction: str
+    kind: str
+    query_external_id: str | None = Field(
+        description="the opportunity; an employee only for auditors"
+    )
+
+
+class ServedListsOut(Out):
+    items: list[ServedListRef]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Iterator
+from typing import Any
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
@@ -94,3 +95,30 @@ def bodies(
         yield from result
     finally:  # a consumer that stops early must not leave a server cursor open
         result.close()
+
+
+def recent_records(
+    session: Session,
+    *,
+    kind: str | None = None,
+    direction: str | None = None,
+    request_id: str | None = None,
+    limit: int = 50,
+) -> list[Any]:
+    """(seq, request id, served at, direction, kind, query id) of the newest records,
+    filtered; a `request_id` matches as a prefix."""
+    query = select(
+        AuditRecordRow.seq,
+        AuditRecordRow.request_id,
+        AuditRecordRow.served_at,
+        AuditRecordRow.direction,
+        AuditRecordRow.kind,
+        AuditRecordRow.query_external_id,
+    ).order_by(AuditRecordRow.seq.desc())
+    if kind is not None:
+        query = query.where(AuditRecordRow.kind == kind)
+    if direction is not None:
+        query = query.where(AuditRecordRow.direction == direction)
+    if request_id is not None:
+        query = query.where(AuditRecordRow.request_id.startswith(request_id, autoescape=True))
+    return list(session.execute(query.limit(limit)))

@@ -201,3 +201,8 @@ def levels_and_titles(session: Session, external_ids: Sequence[str]) -> dict[str
     query = select(EmployeeRow.external_id, EmployeeRow.level, EmployeeRow.title)
     rows = rows_in(session, query, EmployeeRow.external_id, external_ids)
     return {external_id: (level, title) for external_id, level, title in rows}
+
+
+def direct_report_count(session: Session, manager_external_id: str) -> int:
+    query = select(func.count()).where(EmployeeRow.manager_external_id == manager_external_id)
+    return session.scalar(query) or 0

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse
 from pydantic import Field
 
 from data.schemas import ContractModel, IsoDate, OpportunityKind, Role
+from data.storage.audit import recent_records
 from data.storage.oversight import events as oversight_events
 from fairness import demographics
 from fairness.audit_record import ServedRanking
@@ -20,15 +21,18 @@ from serving.deps import CurrentUser, SessionDep, StateDep
 from serving.errors import API_ERRORS, Conflict, InvalidField, documented
 from serving.schemas import (
     CheckpointOut,
+    LiveModelsOut,
     OutcomesOut,
     OversightOut,
     PolicyOut,
     ReplayOut,
     ReportOut,
+    ServedListsOut,
     VerifyOut,
 )
 from serving.timestamps import utc_iso
 from serving.usecases.audit import fairness_report, read_ranking, replay_ranking
+from serving.usecases.model_cards import model_cards
 from serving.validation import Reason
 
 router = APIRouter(prefix="/api/v1/audits", tags=["audits"], responses=API_ERRORS)
@@ -167,6 +171,43 @@ def checkpoint(state: StateDep, session: SessionDep, user: CurrentUser) -> dict[
     return state.audit.checkpoint(session).as_dict()
 
 
+@router.get("/rankings", response_model=ServedListsOut, responses=documented(403))
+def served_rankings(
+    session: SessionDep,
+    user: CurrentUser,
+    kind: OpportunityKind | None = None,
+    direction: Literal["employee", "opportunity"] | None = None,
+    request_id: Annotated[
+        str | None, Query(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> dict[str, Any]:
+    """The newest served rankings (to find one to replay): when, which direction and kind,
+    for which opportunity. Whom an employee's list was for needs the `auditor` permission."""
+    user.require(Role.HR, Role.ADMIN)
+    auditor = "auditor" in user.scopes
+    rows = recent_records(
+        session,
+        kind=kind.value if kind else None,
+        direction=direction,
+        request_id=request_id,
+        limit=limit,
+    )
+    return {
+        "items": [
+            {
+                "seq": seq,
+                "request_id": rid,
+                "served_at": utc_iso(at),
+                "direction": d,
+                "kind": k,
+                "query_external_id": q if d == "opportunity" or auditor else None,
+            }
+            for seq, rid, at, d, k, q in rows
+        ]
+    }
+
+
 @router.get("/rankings/{request_id}", response_model=ServedRanking, responses=documented(403, 404))
 def ranking(session: SessionDep, user: CurrentUser, request_id: str) -> dict[str, Any]:
     """One served ranking as logged, item by item (feature rows included, for replay).
@@ -229,6 +270,14 @@ def outcomes(
     or all."""
     user.require(Role.HR, Role.ADMIN)
     return marketplace_outcomes(session, *_window(start, end), department=department)
+
+
+@router.get("/models", response_model=LiveModelsOut, responses=documented(403))
+def live_models(state: StateDep, session: SessionDep, user: CurrentUser) -> dict[str, Any]:
+    """The model serving each direction and its card (what it is for, what it learned from,
+    how it scored against the baselines, its features)."""
+    user.require(Role.HR, Role.ADMIN)
+    return {"items": model_cards(state)}
 
 
 @router.get("/report.html", response_class=HTMLResponse, responses=documented(403))

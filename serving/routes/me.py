@@ -1,16 +1,71 @@
-"""Who the caller is (used by the web page to pick a view)."""
+"""Who the caller is (the web page picks its views by it), and the web app's sign-in."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Any
 
-from serving.deps import CurrentUser
-from serving.errors import API_ERRORS
-from serving.schemas import MeOut
+from fastapi import APIRouter, Request, Response
+from pydantic import Field
 
-router = APIRouter(prefix="/api/v1/me", tags=["auth"], responses=API_ERRORS)
+from data.schemas import ContractModel
+from data.storage.employees import direct_report_count, get_employee
+from serving.auth import Principal, authenticate
+from serving.deps import CurrentUser, SessionDep, StateDep
+from serving.errors import API_ERRORS, documented
+from serving.schemas import MeOut, SignedOutOut
+from serving.session import COOKIE, SESSION_PATH
+
+router = APIRouter(prefix="/api/v1", tags=["auth"], responses=API_ERRORS)
 
 
-@router.get("", response_model=MeOut)
-def me(user: CurrentUser) -> dict[str, str | None]:
-    return {"role": user.role.value, "subject_external_id": user.subject_external_id}
+def _me(session: SessionDep, user: Principal) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "role": user.role.value,
+        "subject_external_id": user.subject_external_id,
+        "scopes": sorted(user.scopes),
+    }
+    if user.subject_external_id is not None:
+        person = get_employee(session, user.subject_external_id)
+        if person is not None:
+            body["name"] = person.name
+        body["direct_reports"] = direct_report_count(session, user.subject_external_id)
+    return body
+
+
+@router.get("/me", response_model=MeOut, response_model_exclude_unset=True)
+def me(session: SessionDep, user: CurrentUser) -> dict[str, Any]:
+    return _me(session, user)
+
+
+class SignIn(ContractModel):
+    token: str = Field(min_length=1, max_length=512, pattern=r"^[^\x00\s]+$")
+
+
+@router.post(
+    "/session",
+    response_model=MeOut,
+    response_model_exclude_unset=True,
+    responses=documented(400, 415),
+)
+def sign_in(
+    request: Request, response: Response, state: StateDep, session: SessionDep, body: SignIn
+) -> dict[str, Any]:
+    """Exchange a token for an HTTP-only session cookie (the web app's sign-in)."""
+    user = authenticate(f"Bearer {body.token}", state.settings, session, state.token_secret)
+    response.set_cookie(
+        COOKIE,
+        body.token,
+        httponly=True,
+        secure=True,
+        samesite="strict",
+        path="/",
+        max_age=12 * 3600,
+    )
+    return _me(session, user)
+
+
+@router.post(f"{SESSION_PATH.removeprefix('/api/v1')}/end", response_model=SignedOutOut)
+def sign_out(response: Response) -> dict[str, bool]:
+    """Forget the session cookie (signing out of the web app)."""
+    response.delete_cookie(COOKIE, path="/", httponly=True, secure=True, samesite="strict")
+    return {"signed_out": True}

@@ -331,6 +331,20 @@ class QuietModeIn(ContractModel):
     )
 
 
+@router.get(
+    "/employees/{external_id}/quiet-mode",
+    response_model=QuietModeOut,
+    responses=documented(403, 404),
+)
+def get_quiet_mode(session: SessionDep, user: CurrentUser, external_id: str) -> dict[str, Any]:
+    if not (user.role is Role.ADMIN or user.is_self(external_id)):
+        raise Forbidden("only the person (or an admin) sees their quiet mode")
+    employee = get_employee(session, external_id)
+    if employee is None:
+        raise NotFound(f"no employee {external_id!r}")
+    return {"employee_external_id": external_id, "quiet_mode": employee.quiet_mode}
+
+
 @router.put(
     "/employees/{external_id}/quiet-mode",
     response_model=QuietModeOut,

@@ -1,0 +1,44 @@
+"""The card of each live model, for HR: a company model's `card.md` from the registry, or a
+description of the packaged cold-start model from its metadata."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from serving.state import ServiceState
+from training.cold_start import DEFAULTS_DIR
+from training.live import COMPANY
+
+
+def model_cards(state: ServiceState) -> list[dict[str, Any]]:
+    items = []
+    for direction, live in sorted(state.rankers.describe().items()):
+        version, source = live["version"], live["source"]
+        card = _company_card(state, version) if source == COMPANY else _default_card(direction)
+        items.append({"direction": direction, "version": version, "source": source, "card": card})
+    return items
+
+
+def _company_card(state: ServiceState, version: str) -> str:
+    path = state.rankers.registry.root / version / "card.md"
+    return path.read_text(encoding="utf-8") if path.exists() else f"(no card stored for {version})"
+
+
+def _default_card(direction: str) -> str:
+    meta = json.loads((DEFAULTS_DIR / "meta.json").read_text(encoding="utf-8"))
+    features = ", ".join(meta["features"])
+    neutral = ", ".join(meta.get("neutralised", [])) or "none"
+    return "\n".join(
+        [
+            f"# Packaged cold-start ranker: {direction} direction",
+            "",
+            "Serves until this company trains and promotes its own (`talent train --promote`).",
+            f"Trained on generated demo companies (seeds {meta['train_seeds']}, checked on seed "
+            f"{meta['holdout_seed']}), built {meta['created']}; it never sees protected "
+            "attributes.",
+            "",
+            f"Features: {features}.",
+            f"Held at their neutral value (they describe one company's history): {neutral}.",
+        ]
+    )

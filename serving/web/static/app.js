@@ -1,0 +1,97 @@
+// The page: sign in (the token becomes an HTTP-only cookie), then the sections of one's role.
+import { $, api, h, say, tabs, words } from "./ui.js";
+import * as employee from "./employee.js";
+import * as lead from "./lead.js";
+import * as manager from "./manager.js";
+import * as hr from "./hr.js";
+
+function sections(me) {
+  const list = [];
+  if (me.role === "employee") {
+    list.push(["matches", "My matches", employee.matches]);
+    list.push(["applications", "My applications", employee.applications]);
+    list.push(["career", "Career path", employee.career]);
+    list.push(["profile", "Profile", employee.profile]);
+  }
+  if (me.role === "lead" || me.role === "admin") {
+    list.push(["opportunities", "My opportunities", lead.opportunities]);
+    list.push(["post", "Post an opportunity", lead.post]);
+  }
+  if (me.role === "hr" || me.role === "admin") {
+    list.push(["dashboard", "Fairness", hr.dashboard]);
+    list.push(["outcomes", "Outcomes", hr.outcomes]);
+    list.push(["audit", "Audit log", hr.audit]);
+    list.push(["policies", "Policies", hr.policies]);
+    list.push(["models", "Models", hr.models]);
+  }
+  // A manager's people's approvals; HR's the escalated ones.
+  if (me.direct_reports > 0 || me.role === "hr" || me.role === "admin") {
+    list.push(["approvals", "Approvals", manager.approvals]);
+  }
+  return list;
+}
+
+function showSignedIn(me) {
+  $("#signin-view").classList.add("hidden");
+  $("#signout").classList.remove("hidden");
+  $("#who").textContent = `${me.name || me.subject_external_id || "Administrator"} · ${words(me.role)}`;
+  const nav = $("#tabs");
+  const view = $("#view");
+  const list = sections(me);
+  const wanted = location.hash.slice(1);
+  const { panel } = tabs(
+    list.map(([name, text]) => [name, text]),
+    (name, target) => {
+      const section = list.find(([n]) => n === name);
+      target.replaceChildren();
+      section[2](me, target);
+    },
+    { container: nav, initial: wanted, onchange: (name) => history.replaceState(null, "", `#${name}`) },
+  );
+  nav.classList.remove("hidden");
+  view.replaceChildren(panel);
+  view.classList.remove("hidden");
+}
+
+function showSignedOut(message = "") {
+  $("#signin-view").classList.remove("hidden");
+  $("#view").classList.add("hidden");
+  $("#tabs").classList.add("hidden");
+  $("#signout").classList.add("hidden");
+  $("#who").textContent = "";
+  $("#signin-error").textContent = message;
+  $("#token").focus();
+}
+
+$("#signin").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const field = $("#token");
+  $("#signin-error").textContent = "";
+  try {
+    const me = await api("/api/v1/session", { method: "POST", body: { token: field.value.trim() } });
+    field.value = "";
+    showSignedIn(me);
+    say(`Signed in as ${me.name || words(me.role)}`);
+  } catch (error) {
+    $("#signin-error").textContent = error.status === 401 ? "That token is not valid (or has expired or been revoked)." : error.message;
+  }
+});
+
+$("#signout").addEventListener("click", async () => {
+  try {
+    await api("/api/v1/session/end", { method: "POST" });
+  } finally {
+    location.hash = "";
+    showSignedOut("You are signed out.");
+  }
+});
+
+(async () => {
+  try {
+    showSignedIn(await api("/api/v1/me"));
+  } catch (error) {
+    showSignedOut(error.status === 401 ? "" : error.message);
+  }
+})();
+
+export { h };

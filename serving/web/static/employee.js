@@ -1,0 +1,286 @@
+// What an employee sees: matches with reasons, applications, a career path, the profile.
+import { act, api, h, load, say, tabs, words } from "./ui.js";
+
+const KINDS = [["gig", "Gigs"], ["mentorship", "Mentorships"], ["role", "Roles"]];
+const STAGE_WORDS = {
+  applied: "Applied", shortlisted: "Shortlisted", accepted: "Offer accepted", invited: "Invited",
+  offered: "Offer", waitlisted: "On the waitlist", assigned: "Assigned", completed: "Completed",
+  rejected: "Not selected", withdrawn: "Withdrawn", declined: "Declined",
+};
+
+const me_ = (me) => encodeURIComponent(me.subject_external_id);
+const step = (opportunity, body) =>
+  api(`/api/v1/opportunities/${encodeURIComponent(opportunity)}/pipeline`, { method: "POST", body });
+
+/** A strength people can read: how many of the required skills they hold at the level. */
+function strength(explanation) {
+  const required = [...explanation.matched_skills, ...explanation.missing_skills].filter((s) => s.required);
+  const met = explanation.matched_skills.filter((s) => s.required && s.level >= s.level_required).length;
+  if (!required.length) return ["good", "Good match"];
+  const share = met / required.length;
+  if (share >= 0.8) return ["strong", `Strong match: ${met} of ${required.length} required skills`];
+  if (share >= 0.4) return ["good", `Good match: ${met} of ${required.length} required skills`];
+  return ["partial", `Partial match: ${met} of ${required.length} required skills`];
+}
+
+function skillChips(list, cls, label) {
+  if (!list.length) return null;
+  return h("div", {}, h("span", { class: "meta" }, label),
+    h("ul", { class: "chips" }, list.map((s) =>
+      h("li", { class: `chip ${cls}` }, `${s.name}${s.level ? ` ${s.level}/${s.level_required}` : ` (needs ${s.level_required})`}${s.inferred_from ? ` (typical for: ${s.inferred_from})` : ""}`))));
+}
+
+function matchCard(me, item, onGone) {
+  const o = item.opportunity;
+  const ex = item.explanation;
+  const [cls, text] = strength(ex);
+  const result = h("div", { class: "meta", "aria-live": "polite" });
+  const note = h("textarea", { id: `note-${o.external_id}`, maxlength: "2000" });
+  const applyBox = h("div", { class: "hidden" },
+    h("label", { for: `note-${o.external_id}` }, "A note to the lead (optional)"), note,
+    h("div", { class: "row" }, h("button", {
+      type: "button",
+      onclick: (e) => act(e.target, async () => {
+        await step(o.external_id, { action: "apply", note: note.value });
+        onGone(`Applied to ${o.title}`);
+      }),
+    }, "Send application")));
+  const whatIf = h("div", { class: "meta" });
+  return h("article", { class: "card", "aria-labelledby": `m-${o.external_id}` },
+    h("div", { class: "row" },
+      h("h3", { id: `m-${o.external_id}`, class: "grow" }, o.title),
+      h("span", { class: `strength ${cls}` }, text)),
+    h("p", { class: "meta" }, `${words(o.kind)} · ${o.department} · ${o.location} · ${o.hours_per_week} h/week${o.duration_weeks ? ` for ${o.duration_weeks} weeks` : ""}${o.start_date ? ` · starts ${o.start_date}` : ""}`),
+    ex.paused ? h("p", { class: "meta" }, ex.paused) : null,
+    h("ul", { class: "reasons", "aria-label": "Why this match" }, ex.reasons.map((r) => h("li", {}, r.text))),
+    skillChips(ex.matched_skills, "ok", "You have:"),
+    skillChips(ex.missing_skills, "miss", "To learn:"),
+    ex.learning.length ? h("details", {}, h("summary", {}, "Ways to close the gap"),
+      h("ul", { class: "plain" }, ex.learning.map((l) =>
+        h("li", {}, `${words(l.kind)}: ${l.title} (${l.skill_name}, ${l.kind === "course" ? `${l.hours} h` : `${l.hours} h/week`})`)))) : null,
+    whatIf,
+    h("div", { class: "row" },
+      h("button", { type: "button", onclick: () => applyBox.classList.toggle("hidden") }, "Apply"),
+      h("button", { type: "button", class: "secondary", onclick: (e) => act(e.target, () => api(`/api/v1/opportunities/${encodeURIComponent(o.external_id)}/saves`, { method: "POST" }), `Saved ${o.title}`) }, "Save"),
+      h("button", {
+        type: "button", class: "secondary",
+        onclick: (e) => act(e.target, async () => {
+          await api(`/api/v1/opportunities/${encodeURIComponent(o.external_id)}/dismissals`, { method: "POST" });
+          onGone(`Dismissed ${o.title}`);
+        }),
+      }, "Not for me"),
+      h("button", {
+        type: "button", class: "secondary",
+        onclick: (e) => act(e.target, async () => {
+          const w = await api(ex.what_if);
+          whatIf.textContent = w.best
+            ? `What if: ${w.best.edit.change === "add" ? "add" : "raise"} ${w.best.edit.skill_name} to level ${w.best.edit.to_level} → rank ${w.best.rank} (now ${w.current.rank}).`
+            : "No one skill would move this up.";
+        }),
+      }, "What would move it up?")),
+    applyBox, result);
+}
+
+function invitationCard(pair, refresh) {
+  const o = pair.opportunity;
+  const answer = (action, done) => (e) => act(e.target, async () => { await step(o.external_id, { action }); refresh(); }, done);
+  return h("article", { class: "card" },
+    h("h3", {}, `Invitation: ${o.title}`),
+    pair.note ? h("p", {}, `“${pair.note}”`) : null,
+    h("p", { class: "meta" }, `${o.hours_per_week} h/week · ${o.department}`),
+    h("div", { class: "row" },
+      h("button", { type: "button", onclick: answer("accept_invitation", "Invitation accepted: you have applied") }, "Accept"),
+      h("button", { type: "button", class: "secondary", onclick: answer("decline_invitation", "Invitation declined") }, "Decline")));
+}
+
+export function matches(me, root) {
+  const { list, panel } = tabs(KINDS, (kind, target) => {
+    const render = () => load(target, async () => {
+      const body = await api(`/api/v1/employees/${me_(me)}/matches?kind=${kind}&limit=10`);
+      const invitations = body.invitations.map((p) => invitationCard(p, render));
+      const gone = (message) => { say(message); render(); };
+      const cards = body.items.map((item) => matchCard(me, item, gone));
+      return [
+        ...invitations,
+        cards.length ? cards : h("p", { class: "meta" }, `No open ${words(kind)} matches right now: ${body.retrieval.eligible} eligible of ${body.retrieval.pool}.`),
+      ];
+    });
+    render();
+  }, { label: "Kinds of opportunity" });
+  root.append(h("h1", {}, "My matches"), list, panel);
+}
+
+function pairCard(pair, refresh) {
+  const o = pair.opportunity;
+  const buttons = pair.allowed_next.map((action) => {
+    if (action === "rate") {
+      const rating = h("select", { "aria-label": `Rate ${o.title}` }, [5, 4, 3, 2, 1].map((n) => h("option", { value: n }, `${n} of 5`)));
+      return h("span", { class: "row" }, rating, h("button", {
+        type: "button",
+        onclick: (e) => act(e.target, async () => { await step(o.external_id, { action: "rate", rating: Number(rating.value) }); refresh(); }, "Thank you for rating it"),
+      }, "Rate"));
+    }
+    const cls = action.startsWith("decline") || action === "withdraw" ? "danger" : "";
+    return h("button", {
+      type: "button", class: cls,
+      onclick: (e) => act(e.target, async () => { await step(o.external_id, { action }); refresh(); }, `${words(action)}: done`),
+    }, words(action).replace(/^./, (c) => c.toUpperCase()));
+  });
+  const approval = pair.approval.status !== "none"
+    ? h("p", { class: "meta" }, `Manager approval: ${pair.approval.status}${pair.approval.reason ? ` (“${pair.approval.reason}”)` : ""}`) : null;
+  return h("article", { class: "card" },
+    h("div", { class: "row" }, h("h3", { class: "grow" }, o.title), h("span", { class: "chip" }, STAGE_WORDS[pair.stage] || pair.stage)),
+    h("p", { class: "meta" }, `${words(o.kind)} · ${o.hours_per_week} h/week${pair.ends_on ? ` · until ${pair.ends_on}` : ""}${pair.waitlist_position ? ` · number ${pair.waitlist_position} on the waitlist` : ""}`),
+    approval,
+    buttons.length ? h("div", { class: "row" }, buttons) : null);
+}
+
+export function applications(me, root) {
+  const body = h("div");
+  root.append(h("h1", {}, "My applications"), body);
+  const render = () => load(body, async () => {
+    const p = await api(`/api/v1/employees/${me_(me)}/pipeline`);
+    const groups = [
+      ["offers", "Offers to answer"], ["invitations", "Invitations to answer"], ["applications", "Applications"],
+      ["waitlists", "Waitlists"], ["assignments", "Current work"], ["closed", "Finished and closed"],
+    ];
+    const proposals = await api(`/api/v1/employees/${me_(me)}/skill-proposals`);
+    const pending = proposals.items.filter((x) => x.status === "pending");
+    return [
+      h("p", { class: "meta" }, `Committed: ${p.committed_hours_per_week} of ${p.availability_hours_per_week} free hours a week.`),
+      pending.length ? h("section", { class: "card", "aria-labelledby": "proposals" },
+        h("h2", { id: "proposals" }, "Skills your work showed"),
+        pending.map((x) => h("div", { class: "row" },
+          h("span", { class: "grow" }, `${x.label}: level ${x.level} (your profile says ${x.current_level || "nothing"})`),
+          h("button", { type: "button", onclick: (e) => act(e.target, async () => { await api(`/api/v1/employees/${me_(me)}/skill-proposals/${encodeURIComponent(x.skill_id)}`, { method: "POST", body: { decision: "accept" } }); render(); }, "Added to your profile") }, "Add to my profile"),
+          h("button", { type: "button", class: "secondary", onclick: (e) => act(e.target, async () => { await api(`/api/v1/employees/${me_(me)}/skill-proposals/${encodeURIComponent(x.skill_id)}`, { method: "POST", body: { decision: "decline" } }); render(); }) }, "No thanks")))) : null,
+      ...groups.filter(([key]) => p[key].length).map(([key, title]) =>
+        h("section", { class: "stage" }, h("h2", {}, title), p[key].map((pair) => pairCard(pair, render)))),
+      groups.some(([key]) => p[key].length) ? null : h("p", { class: "meta" }, "Nothing yet: apply from My matches."),
+    ];
+  });
+  render();
+}
+
+export function career(me, root) {
+  const body = h("div");
+  const search = h("input", { type: "search", id: "target-q", class: "grow", placeholder: "e.g. data scientist" });
+  const found = h("div");
+  root.append(h("h1", {}, "Career path"),
+    h("form", {
+      class: "card",
+      onsubmit: async (e) => {
+        e.preventDefault();
+        await act(null, async () => {
+          const r = await api(`/api/v1/occupations/normalize?q=${encodeURIComponent(search.value)}&limit=5`);
+          found.replaceChildren(...r.items.map((o) => h("button", {
+            type: "button", class: "secondary",
+            onclick: (ev) => act(ev.target, async () => {
+              await api(`/api/v1/employees/${me_(me)}/career-target`, { method: "PUT", body: { occupation_id: o.occupation_id } });
+              render();
+            }, `Your target is now ${o.label}`),
+          }, o.label)));
+        });
+      },
+    }, h("label", { for: "target-q" }, "Where do you want to be? Search an occupation"),
+    h("div", { class: "row" }, search, h("button", { type: "submit" }, "Search")), found),
+    body);
+  const render = () => load(body, async () => {
+    let path;
+    try {
+      path = await api(`/api/v1/employees/${me_(me)}/career-path`);
+    } catch (error) {
+      if (error.status === 409) return h("p", { class: "meta" }, "No target yet: search for where you want to be.");
+      throw error;
+    }
+    const share = path.progress.share;
+    return [
+      h("h2", {}, `Towards: ${path.target.label}`),
+      h("p", {}, `${path.progress.skills_met} of ${path.progress.skills_needed} skills at the level needed.`),
+      h("div", { class: "progress", role: "progressbar", "aria-valuemin": 0, "aria-valuemax": 100, "aria-valuenow": Math.round(share * 100), "aria-label": "Progress to your target" },
+        h("span", { class: `w${Math.round(share * 10)}` })),
+      path.gap.length ? h("section", {}, h("h3", {}, "The gap"), h("ul", { class: "chips" }, path.gap.map((g) => h("li", { class: "chip miss" }, `${g.name} ${g.level_held}→${g.level_needed}`)))) : h("p", { class: "notice" }, "No gap left: you hold every skill at the level needed."),
+      path.path.length ? h("section", {}, h("h3", {}, "Next steps, in order"),
+        h("ol", {}, path.path.map((s) => h("li", {}, `${words(s.kind)}: ${s.title} (${s.hours} h${s.hours_are === "per week" ? "/week" : ""}) builds ${s.builds.map((b) => `${b.name} to ${b.to}`).join(", ")}`)))) : null,
+      path.not_covered.length ? h("p", { class: "meta" }, `Nothing open builds yet: ${path.not_covered.map((g) => g.name).join(", ")}.`) : null,
+    ];
+  });
+  render();
+}
+
+export function profile(me, root) {
+  const body = h("div");
+  root.append(h("h1", {}, "Profile"), body);
+  const render = () => load(body, async () => {
+    const p = await api(`/api/v1/employees/${me_(me)}`);
+    const maybe = await api(`/api/v1/employees/${me_(me)}/suggested-skills`);
+    const privacy = await api(`/api/v1/employees/${me_(me)}/quiet-mode`);
+    const setLevel = (skill, level) => api(`/api/v1/employees/${me_(me)}/skills/${encodeURIComponent(skill)}`, { method: "PUT", body: { level } });
+    const levelSelect = (id, value, onchange, label) => h("select", { id, "aria-label": label, onchange },
+      [1, 2, 3, 4, 5].map((n) => h("option", { value: n, selected: n === value }, `${n} ${["", "aware", "basic", "working", "advanced", "expert"][n]}`)));
+    const skills = h("ul", { class: "plain" }, p.skills.map((s) => h("li", { class: "row" },
+      h("span", { class: "grow" }, s.name),
+      levelSelect(`lv-${s.skill_id}`, s.level, (e) => act(e.target, () => setLevel(s.skill_id, Number(e.target.value)), `${s.name}: level ${e.target.value}`), `Level of ${s.name}`),
+      h("button", { type: "button", class: "danger", onclick: (e) => act(e.target, async () => { await api(`/api/v1/employees/${me_(me)}/skills/${encodeURIComponent(s.skill_id)}`, { method: "DELETE" }); render(); }, `Removed ${s.name}`) }, `Remove`))));
+    const add = h("input", { type: "text", id: "add-skill", list: "skill-options", class: "grow", autocomplete: "off" });
+    const options = h("datalist", { id: "skill-options" });
+    let found = [];
+    add.addEventListener("input", async () => {
+      if (add.value.trim().length < 2) return;
+      try {
+        const r = await api(`/api/v1/skills/normalize?q=${encodeURIComponent(add.value)}&limit=6`);
+        found = r.items;
+        options.replaceChildren(...found.map((s) => h("option", { value: s.label })));
+      } catch { /* typing on: the next keystroke asks again */ }
+    });
+    const addLevel = levelSelect("add-level", 3, null, "Level of the new skill");
+    const interests = h("input", { type: "text", id: "interests", class: "wide", value: p.interests.join(", ") });
+    const aspirations = h("textarea", { id: "aspirations" }, p.aspirations);
+    const hours = h("input", { type: "number", id: "hours", min: 0, max: 60, step: 1, value: p.availability_hours_per_week });
+    const openTo = ["gig", "mentorship", "role"].map((k) => h("input", { type: "checkbox", id: `open-${k}`, value: k, checked: p.open_to.includes(k) }));
+    const quiet = h("input", { type: "checkbox", id: "quiet", checked: privacy.quiet_mode });
+    return [
+      h("section", { class: "card" }, h("h2", {}, `${p.name}, ${p.title}`), h("p", { class: "meta" }, `${p.department} · level ${p.level} · ${p.location}${p.occupation ? ` · ${p.occupation.label}` : ""}`)),
+      h("section", { class: "card", "aria-labelledby": "skills-h" }, h("h2", { id: "skills-h" }, "My skills"), skills,
+        h("label", { for: "add-skill" }, "Add a skill"), h("div", { class: "row" }, add, options, addLevel,
+          h("button", {
+            type: "button",
+            onclick: (e) => act(e.target, async () => {
+              const hit = found.find((s) => s.label.toLowerCase() === add.value.trim().toLowerCase()) || found[0];
+              if (!hit) throw new Error("Pick a skill from the suggestions first.");
+              await setLevel(hit.skill_id, Number(addLevel.value));
+              render();
+            }, "Skill added"),
+          }, "Add"))),
+      maybe.skills.length ? h("section", { class: "card", "aria-labelledby": "maybe-h" }, h("h2", { id: "maybe-h" }, "Skills you may have"),
+        h("p", { class: "meta" }, `Usual for ${maybe.occupation ? maybe.occupation.label : "your occupation"}; confirm the ones you have.`),
+        h("ul", { class: "plain" }, maybe.skills.slice(0, 8).map((s) => h("li", { class: "row" }, h("span", { class: "grow" }, s.label),
+          h("button", { type: "button", class: "secondary", onclick: (e) => act(e.target, async () => { await setLevel(s.skill_id, 2); render(); }, `${s.label} added at level 2`) }, "I have this"))))) : null,
+      h("form", {
+        class: "card",
+        onsubmit: (e) => {
+          e.preventDefault();
+          act(e.submitter, () => api(`/api/v1/employees/${me_(me)}`, {
+            method: "PATCH",
+            body: {
+              interests: interests.value.split(",").map((x) => x.trim()).filter(Boolean),
+              aspirations: aspirations.value,
+              availability_hours_per_week: Number(hours.value),
+              open_to: openTo.filter((c) => c.checked).map((c) => c.value),
+            },
+          }), "Profile saved");
+        },
+      },
+      h("h2", {}, "What I am looking for"),
+      h("label", { for: "interests" }, "Interests (separated by commas)"), interests,
+      h("label", { for: "aspirations" }, "Aspirations"), aspirations,
+      h("label", { for: "hours" }, "Free hours a week"), hours,
+      h("fieldset", {}, h("legend", {}, "Open to"), openTo.map((c) => h("label", { class: "inline", for: c.id }, c, words(c.value)))),
+      h("button", { type: "submit" }, "Save")),
+      h("section", { class: "card" }, h("h2", {}, "Privacy"),
+        h("label", { class: "inline", for: "quiet" }, quiet, "Quiet mode: my manager sees none of my applications until an approval is needed"),
+        h("button", { type: "button", class: "secondary", onclick: (e) => act(e.target, () => api(`/api/v1/employees/${me_(me)}/quiet-mode`, { method: "PUT", body: { quiet_mode: quiet.checked } }), quiet.checked ? "Quiet mode on" : "Quiet mode off") }, "Save privacy")),
+    ];
+  });
+  render();
+}
