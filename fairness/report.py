@@ -270,8 +270,8 @@ def _lead_decisions(
     report: FairnessReport, session: Session, start: dt.datetime | None, end: dt.datetime | None
 ) -> None:
     """Applications in the window and what leads decided on them (whenever they decided):
-    shortlisted, offered, and taken on (the demo history's `accept`, the live workflow's
-    `assign`)."""
+    shortlisted, offered (an assignment counts as offered: the demo history logs no offers),
+    and taken on (the demo history's `accept`, the live workflow's `assign`)."""
     decided = {
         InteractionType.SHORTLIST.value: 0,
         InteractionType.OFFER.value: 1,
@@ -292,6 +292,8 @@ def _lead_decisions(
     for pair, kind in decisions:
         if pair in applied:
             applied[pair][decided[kind]] = True
+            if decided[kind] == 2:  # taken on: an offer was made, logged or not (the demo's)
+                applied[pair][1] = True
     report.window["applications"] = len(applied)
     if not applied:
         return

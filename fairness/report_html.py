@@ -218,13 +218,25 @@ def _outcomes_section(outcomes: dict[str, Any]) -> list[str]:
     ]
 
 
+def _window_words(window: dict[str, Any]) -> str:
+    start, end = window.get("from"), window.get("to")
+    period = (f"from {start[:10]}" if start else "from the first record") + (
+        f" to {end[:10]}" if end else " to now"
+    )
+    focus = str(window.get("focus_attribute", "gender")).replace("_", " ")
+    counted = [f"{window[k]} {k.replace('_', ' ')}" for k in ("applications",) if k in window]
+    return f"Period: {period}; groups compared by {focus}" + (
+        f"; {', '.join(counted)}" if counted else ""
+    )
+
+
 def render_html(report: FairnessReport) -> str:
     data = report.as_dict()
     focus = report.window["focus_attribute"]
     parts = [
         "<!doctype html><html><head><meta charset=utf-8><title>Fairness report</title>",
         f"<style>{STYLE}</style></head><body><h1>Fairness report</h1>",
-        f"<p class=note>window: {html.escape(str(report.window))}. Impact ratio = a category's "
+        f"<p class=note>{html.escape(_window_words(report.window))}. Impact ratio = a category's "
         "rate ÷ the highest category's (NYC LL144); flagged below 0.8 (EEOC four-fifths rule; "
         "LL144 sets no threshold).</p>",
     ]
@@ -300,7 +312,8 @@ def render_html(report: FairnessReport) -> str:
             ),
             "</div><table>",
             *(
-                f"<tr><td>{html.escape(k)}</td><td>{html.escape(str(v))}</td></tr>"
+                f"<tr><td>{html.escape(k.replace('_', ' '))}</td>"
+                f"<td>{html.escape(f'{v:.2f}' if isinstance(v, float) else str(v))}</td></tr>"
                 for k, v in report.interventions.items()
                 if k != "moved_up_by_category"
             ),

@@ -63,7 +63,8 @@ def career_path(
         exclude_opportunities=exclude,
     )
     steps = _steps(options)
-    path, uncovered = _plan(steps, {g.skill_id: g for g in gaps})
+    path, unclosed = _plan(steps, {g.skill_id: g for g in gaps})
+    built = {b["skill_id"] for step in path for b in step["builds"]}
     met = len(target.skills) - len(gaps)
     return {
         "target": {"kind": target.kind, "id": target.external_id, "label": target.label},
@@ -78,10 +79,16 @@ def career_path(
             for g in gaps
         ],
         "path": path,
+        # Gaps the path builds only part of the way, and gaps nothing open builds at all.
+        "not_closed": [
+            {"skill_id": g.skill_id, "name": g.skill_name, "level_needed": g.level_asked}
+            for g in gaps
+            if g.skill_id in unclosed and g.skill_id in built
+        ],
         "not_covered": [
             {"skill_id": g.skill_id, "name": g.skill_name, "level_needed": g.level_asked}
             for g in gaps
-            if g.skill_id in uncovered
+            if g.skill_id in unclosed and g.skill_id not in built
         ],
         "progress": {
             "skills_needed": len(target.skills),

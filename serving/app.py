@@ -29,6 +29,7 @@ from serving.routes import (
     skills,
     stats,
 )
+from serving.session import SESSION_PATH
 from serving.settings import Settings
 from serving.state import ServiceState, build_state
 from serving.watcher import Refresher
@@ -111,23 +112,27 @@ def _web_app(app: FastAPI) -> None:
 
     @app.get("/docs", include_in_schema=False)
     def swagger() -> HTMLResponse:
-        return get_swagger_ui_html(
+        page = get_swagger_ui_html(
             openapi_url="/openapi.json",
             title="talent-marketplace API",
             swagger_js_url="/docs-assets/swagger-ui-bundle.js",
             swagger_css_url="/docs-assets/swagger-ui.css",
             swagger_favicon_url="/docs-assets/favicon.png",
         )
+        page.headers.update(DOCS_HEADERS)
+        return page
 
     @app.get("/redoc", include_in_schema=False)
     def redoc() -> HTMLResponse:
-        return get_redoc_html(
+        page = get_redoc_html(
             openapi_url="/openapi.json",
             title="talent-marketplace API",
             redoc_js_url="/docs-assets/redoc.standalone.js",
             redoc_favicon_url="/docs-assets/favicon.png",
             with_google_fonts=False,
         )
+        page.headers.update(DOCS_HEADERS)
+        return page
 
 
 # The page runs only its own scripts and styles, and may not be framed by another site.
@@ -139,11 +144,21 @@ PAGE_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
 }
+# The API reference pages start their viewers with an inline script, and ReDoc would fetch its
+# logo from its own CDN: same site only (the logo is simply not shown).
+DOCS_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+        "script-src 'self' 'unsafe-inline'; worker-src 'self' blob:; frame-ancestors 'self'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+}
 
 
 def _finish_openapi(app: FastAPI) -> None:
     """Two things FastAPI's generated document does not say: API routes take a bearer token
-    (the check itself is `serving/auth.py`, in each route's dependencies), and an error from a
+    (the check itself is `serving/auth.py`, in each route's dependencies; signing in and out of
+    the web app need none), and an error from a
     route that answers HTML (the report page) is JSON like every other error."""
     plain = app.openapi
 
@@ -155,7 +170,7 @@ def _finish_openapi(app: FastAPI) -> None:
         schemes["bearer"] = {"type": "http", "scheme": "bearer"}
         for path, operations in document["paths"].items():
             for operation in operations.values():
-                if path.startswith("/api/"):
+                if path.startswith("/api/") and not path.startswith(SESSION_PATH):
                     operation["security"] = [{"bearer": []}]
                 for status, response in operation.get("responses", {}).items():
                     content = response.get("content", {})

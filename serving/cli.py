@@ -753,8 +753,20 @@ def _print_banner(settings: Settings, host: str, port: int) -> None:
     table.add_row("health", f"{base}/healthz")
     tokens_file = settings.var_dir / "demo" / "tokens.json"
     if tokens_file.exists():
-        for role, entry in json.loads(tokens_file.read_text()).items():
-            table.add_row(f"{role} token", f"{entry['token']}  (acts as {entry['external_id']})")
+        from data.storage.employees import direct_report_count
+
+        entries = json.loads(tokens_file.read_text())
+        with _database(settings) as sessions, sessions() as session:
+            reports = {
+                e["external_id"]: direct_report_count(session, e["external_id"])
+                for e in entries.values()
+            }
+        for role, entry in entries.items():
+            manages = reports.get(entry["external_id"], 0)
+            note = f"; manages {manages}: Approvals" if manages else ""
+            table.add_row(
+                f"{role} token", f"{entry['token']}  (acts as {entry['external_id']}{note})"
+            )
     if settings.admin_token is not None:
         table.add_row("admin token", "the value of TALENT_ADMIN_TOKEN")
     console.print(table)

@@ -739,6 +739,9 @@ class CareerPathOut(Out):
     target: CareerTargetRef
     gap: list[CareerGap]
     path: list[PathStep]
+    not_closed: list[dict[str, Any]] = Field(
+        description="gaps the path builds only part of the way"
+    )
     not_covered: list[dict[str, Any]] = Field(description="gaps nothing open today builds")
     progress: CareerProgress
 

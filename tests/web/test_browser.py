@@ -214,8 +214,18 @@ def test_an_employee_applies_from_their_matches_and_sees_it_in_their_application
     first.get_by_label("A note to the lead (optional)").fill("I did this last quarter")
     first.get_by_role("button", name="Send application").click()
     page.get_by_role("status").get_by_text(f"Applied to {title}").wait_for()  # type: ignore[attr-defined]
-    page.locator('#tabs [data-name="applications"]').click()  # type: ignore[attr-defined]
+    # Tabs move with the arrow keys.
+    page.locator('#tabs [data-name="matches"]').focus()  # type: ignore[attr-defined]
+    page.keyboard.press("ArrowRight")  # type: ignore[attr-defined]
+    assert page.locator('#tabs [data-name="applications"]').get_attribute("aria-selected") == "true"  # type: ignore[attr-defined]
     page.get_by_role("heading", name=title).wait_for()  # type: ignore[attr-defined]
+    # A career target, found by searching occupations, gives a path.
+    page.locator('#tabs [data-name="career"]').click()  # type: ignore[attr-defined]
+    page.get_by_label("Where do you want to be? Search an occupation").fill("data scientist")  # type: ignore[attr-defined]
+    page.get_by_label("Where do you want to be? Search an occupation").press("Enter")  # type: ignore[attr-defined]
+    page.get_by_role("button", name="data scientist", exact=True).click()  # type: ignore[attr-defined]
+    page.get_by_role("heading", name="Towards: data scientist").wait_for()  # type: ignore[attr-defined]
+    assert page.get_by_role("progressbar").count() == 1  # type: ignore[attr-defined]
     _check_every_section(page, "employee")
     page.get_by_role("button", name="Sign out").click()  # type: ignore[attr-defined]
     page.get_by_label("Your access token").wait_for()  # type: ignore[attr-defined]
@@ -262,6 +272,18 @@ def test_a_lead_shortlists_offers_and_assigns_an_applicant(browser: object, site
     # The applicant's name shows once they applied (it never does on recommendations).
     assigned = page.locator(".stage", has_text="assigned").locator("article.card").first  # type: ignore[attr-defined]
     assert "corp.example" in assigned.inner_text()
+    # Posting from a title: the skills it implies are offered to confirm; the new one opens.
+    page.locator('#tabs [data-name="post"]').click()  # type: ignore[attr-defined]
+    page.get_by_label("Title").fill("Data engineer")  # type: ignore[attr-defined]
+    page.get_by_role("button", name="Suggest skills").click()  # type: ignore[attr-defined]
+    page.get_by_text("Typical for data engineer").wait_for()  # type: ignore[attr-defined]
+    page.get_by_label("Hours a week").fill("3")  # type: ignore[attr-defined]
+    page.get_by_role("button", name="Post", exact=True).click()  # type: ignore[attr-defined]
+    page.get_by_role("status").get_by_text("Posted").wait_for()  # type: ignore[attr-defined]
+    chosen = page.get_by_label("Opportunity")  # type: ignore[attr-defined]
+    chosen.wait_for()
+    page.get_by_role("heading", name="Data engineer").wait_for()  # type: ignore[attr-defined]
+    assert chosen.input_value().startswith("O-")
     _check_every_section(page, "lead")
 
 

@@ -15,12 +15,15 @@ const step = (opportunity, body) =>
 /** A strength people can read: how many of the required skills they hold at the level. */
 function strength(explanation) {
   const required = [...explanation.matched_skills, ...explanation.missing_skills].filter((s) => s.required);
-  const met = explanation.matched_skills.filter((s) => s.required && s.level >= s.level_required).length;
+  const held = explanation.matched_skills.filter((s) => s.required);
+  const atLevel = held.filter((s) => s.level >= s.level_required).length;
   if (!required.length) return ["good", "Good match"];
-  const share = met / required.length;
-  if (share >= 0.8) return ["strong", `Strong match: ${met} of ${required.length} required skills`];
-  if (share >= 0.4) return ["good", `Good match: ${met} of ${required.length} required skills`];
-  return ["partial", `Partial match: ${met} of ${required.length} required skills`];
+  // Held at the level asked counts whole, held below it half.
+  const share = (atLevel + 0.5 * (held.length - atLevel)) / required.length;
+  const text = `${held.length} of ${required.length} required skills${held.length > atLevel ? ` (${atLevel} at the level asked)` : ""}`;
+  if (share >= 0.8) return ["strong", `Strong match: ${text}`];
+  if (share >= 0.4) return ["good", `Good match: ${text}`];
+  return ["partial", `Partial match: ${text}`];
 }
 
 function skillChips(list, cls, label) {
@@ -61,7 +64,13 @@ function matchCard(me, item, onGone) {
     whatIf,
     h("div", { class: "row" },
       h("button", { type: "button", onclick: () => applyBox.classList.toggle("hidden") }, "Apply"),
-      h("button", { type: "button", class: "secondary", onclick: (e) => act(e.target, () => api(`/api/v1/opportunities/${encodeURIComponent(o.external_id)}/saves`, { method: "POST" }), `Saved ${o.title}`) }, "Save"),
+      h("button", {
+        type: "button", class: "secondary",
+        onclick: (e) => act(e.target, async () => {
+          await api(`/api/v1/opportunities/${encodeURIComponent(o.external_id)}/saves`, { method: "POST" });
+          e.target.textContent = "Saved ✓";
+        }, `Saved ${o.title}`),
+      }, "Save"),
       h("button", {
         type: "button", class: "secondary",
         onclick: (e) => act(e.target, async () => {
@@ -73,9 +82,12 @@ function matchCard(me, item, onGone) {
         type: "button", class: "secondary",
         onclick: (e) => act(e.target, async () => {
           const w = await api(ex.what_if);
-          whatIf.textContent = w.best
-            ? `What if: ${w.best.edit.change === "add" ? "add" : "raise"} ${w.best.edit.skill_name} to level ${w.best.edit.to_level} → rank ${w.best.rank} (now ${w.current.rank}).`
-            : "No one skill would move this up.";
+          const edit = w.best && `${w.best.edit.change === "add" ? "add" : "raise"} ${w.best.edit.skill_name} to level ${w.best.edit.to_level}`;
+          whatIf.textContent = !w.best
+            ? "No one skill would move this up."
+            : w.best.rank < w.current.rank
+              ? `What if: ${edit} → rank ${w.best.rank} (now ${w.current.rank}).`
+              : `What if: it is already your number ${w.current.rank}; to ${edit} would make it a closer match still.`;
         }),
       }, "What would move it up?")),
     applyBox, result);
@@ -166,6 +178,7 @@ export function career(me, root) {
   const body = h("div");
   const search = h("input", { type: "search", id: "target-q", class: "grow", placeholder: "e.g. data scientist" });
   const found = h("div");
+  const roles = h("div");
   root.append(h("h1", {}, "Career path"),
     h("form", {
       class: "card",
@@ -173,6 +186,7 @@ export function career(me, root) {
         e.preventDefault();
         await act(null, async () => {
           const r = await api(`/api/v1/occupations/normalize?q=${encodeURIComponent(search.value)}&limit=5`);
+          found.className = "row";
           found.replaceChildren(...r.items.map((o) => h("button", {
             type: "button", class: "secondary",
             onclick: (ev) => act(ev.target, async () => {
@@ -183,8 +197,20 @@ export function career(me, root) {
         });
       },
     }, h("label", { for: "target-q" }, "Where do you want to be? Search an occupation"),
-    h("div", { class: "row" }, search, h("button", { type: "submit" }, "Search")), found),
+    h("div", { class: "row" }, search, h("button", { type: "submit" }, "Search")), found,
+    h("p", { class: "meta" }, "Or aim at a role posted here:"), roles),
     body);
+  load(roles, async () => {
+    const r = await api(`/api/v1/employees/${me_(me)}/matches?kind=role&limit=5`);
+    if (!r.items.length) return h("span", { class: "meta" }, "no open role matches you now.");
+    return h("div", { class: "row" }, r.items.map((item) => h("button", {
+      type: "button", class: "secondary",
+      onclick: (ev) => act(ev.target, async () => {
+        await api(`/api/v1/employees/${me_(me)}/career-target`, { method: "PUT", body: { opportunity_external_id: item.opportunity.external_id } });
+        render();
+      }, `Your target is now ${item.opportunity.title}`),
+    }, item.opportunity.title)));
+  });
   const render = () => load(body, async () => {
     let path;
     try {
@@ -202,6 +228,7 @@ export function career(me, root) {
       path.gap.length ? h("section", {}, h("h3", {}, "The gap"), h("ul", { class: "chips" }, path.gap.map((g) => h("li", { class: "chip miss" }, `${g.name} ${g.level_held}→${g.level_needed}`)))) : h("p", { class: "notice" }, "No gap left: you hold every skill at the level needed."),
       path.path.length ? h("section", {}, h("h3", {}, "Next steps, in order"),
         h("ol", {}, path.path.map((s) => h("li", {}, `${words(s.kind)}: ${s.title} (${s.hours} h${s.hours_are === "per week" ? "/week" : ""}) builds ${s.builds.map((b) => `${b.name} to ${b.to}`).join(", ")}`)))) : null,
+      path.not_closed.length ? h("p", { class: "meta" }, `Built part of the way only by what is open now: ${path.not_closed.map((g) => g.name).join(", ")}.`) : null,
       path.not_covered.length ? h("p", { class: "meta" }, `Nothing open builds yet: ${path.not_covered.map((g) => g.name).join(", ")}.`) : null,
     ];
   });
@@ -246,11 +273,25 @@ export function profile(me, root) {
           h("button", {
             type: "button",
             onclick: (e) => act(e.target, async () => {
-              const hit = found.find((s) => s.label.toLowerCase() === add.value.trim().toLowerCase()) || found[0];
-              if (!hit) throw new Error("Pick a skill from the suggestions first.");
-              await setLevel(hit.skill_id, Number(addLevel.value));
+              const typed = add.value.trim();
+              if (!typed) throw new Error("Type a skill first.");
+              const hit = found.find((s) => s.label.toLowerCase() === typed.toLowerCase());
+              if (hit) {
+                await setLevel(hit.skill_id, Number(addLevel.value));
+                say(`Added ${hit.label}`);
+              } else {
+                // Not one of the suggestions: the server resolves the name as an import does
+                // (synonyms, typos), or keeps it as a skill of your own for HR to review.
+                const before = new Set(p.skills.map((x) => x.skill_id));
+                const saved = await api(`/api/v1/employees/${me_(me)}`, {
+                  method: "PATCH",
+                  body: { skills: [...p.skills.map((x) => ({ skill_id: x.skill_id, level: x.level })), { name: typed, level: Number(addLevel.value) }] },
+                });
+                const made = saved.skills.find((x) => !before.has(x.skill_id));
+                say(made ? (made.name.toLowerCase() === typed.toLowerCase() ? `Added ${made.name}` : `Added as ${made.name}`) : "You already have that skill");
+              }
               render();
-            }, "Skill added"),
+            }),
           }, "Add"))),
       maybe.skills.length ? h("section", { class: "card", "aria-labelledby": "maybe-h" }, h("h2", { id: "maybe-h" }, "Skills you may have"),
         h("p", { class: "meta" }, `Usual for ${maybe.occupation ? maybe.occupation.label : "your occupation"}; confirm the ones you have.`),

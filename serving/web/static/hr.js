@@ -105,6 +105,7 @@ export function audit(me, root) {
   const lists = h("div");
   const events = h("div");
   const replay = (requestId) => act(null, async () => {
+    replayBox.replaceChildren(h("p", { class: "meta" }, "Replaying…"));
     const r = await api(`/api/v1/audits/rankings/${enc(requestId)}/replay`);
     replayBox.replaceChildren(h("div", { class: "card" },
       h("h3", {}, `Replay of ${r.request_id}`),
@@ -115,6 +116,9 @@ export function audit(me, root) {
         h("li", {}, `Explanations match: ${r.explanation_match ? "yes" : "no"}`),
         h("li", {}, `Model: ${r.model_version}`)),
       r.notes.length ? h("p", { class: "meta" }, r.notes.join(" ")) : null));
+    replayBox.scrollIntoView({ block: "nearest" });
+    replayBox.querySelector("h3").setAttribute("tabindex", "-1");
+    replayBox.querySelector("h3").focus();
   });
   const showLists = () => load(lists, async () => {
     const q = search.value.trim();
@@ -125,14 +129,14 @@ export function audit(me, root) {
       items = all.items.filter((i) => [i.kind, i.direction, i.query_external_id || ""].some((v) => v.toLowerCase().includes(q.toLowerCase())));
     }
     if (!items.length) return h("p", { class: "meta" }, "No served ranking matches.");
-    return h("div", { class: "table-wrap" }, h("table", {},
+    return h("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-label": "Served rankings" }, h("table", {},
       h("caption", { class: "meta" }, "Served rankings, newest first"),
-      h("thead", {}, h("tr", {}, ["#", "served", "list", "kind", "for", ""].map((t) => h("th", { scope: "col" }, t)))),
+      h("thead", {}, h("tr", {}, ["", "#", "served", "list", "kind", "for"].map((t) => h("th", { scope: "col" }, t)))),
       h("tbody", {}, items.map((i) => h("tr", {},
+        h("td", {}, h("button", { type: "button", class: "secondary", "aria-label": `Replay ranking ${i.seq}`, onclick: () => replay(i.request_id) }, "Replay")),
         h("td", {}, i.seq), h("td", {}, i.served_at.replace("T", " ").slice(0, 19)),
         h("td", {}, i.direction === "employee" ? "an employee's matches" : "a lead's candidates"),
-        h("td", {}, i.kind), h("td", {}, i.query_external_id || "(auditors only)"),
-        h("td", {}, h("button", { type: "button", class: "secondary", "aria-label": `Replay ranking ${i.seq}`, onclick: () => replay(i.request_id) }, "Replay")))))));
+        h("td", {}, i.kind), h("td", {}, i.query_external_id || "(auditors only)"))))));
   });
   root.append(h("h1", {}, "Audit log"),
     h("form", { class: "card", onsubmit: (e) => { e.preventDefault(); showLists(); } },
@@ -142,7 +146,7 @@ export function audit(me, root) {
   load(events, async () => {
     const r = await api("/api/v1/audits/oversight");
     if (!r.items.length) return h("p", { class: "meta" }, "No oversight events yet.");
-    return h("div", { class: "table-wrap" }, h("table", {},
+    return h("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-label": "Oversight events" }, h("table", {},
       h("caption", { class: "meta" }, "Pauses, policy changes, pins, hides, reveals and audit reads, newest first"),
       h("thead", {}, h("tr", {}, ["when", "who", "what", "on", "why"].map((t) => h("th", { scope: "col" }, t)))),
       h("tbody", {}, r.items.slice(0, 100).map((e) => h("tr", {},
@@ -185,6 +189,37 @@ export function models(me, root) {
     return r.items.map((m) => h("article", { class: "card" },
       h("h2", {}, `${m.direction === "employee" ? "Employees' matches" : "Leads' candidates"}: ${m.version}`),
       h("p", { class: "meta" }, m.source === "company" ? "Trained on this company's history and promoted." : "The packaged cold-start model."),
-      h("pre", { class: "card-text" }, m.card)));
+      markdown(m.card)));
   });
+}
+
+/** The few Markdown forms a model card uses: headings, tables, lists and paragraphs. */
+function markdown(text) {
+  const out = [];
+  const lines = text.split("\n");
+  const inline = (t) => t.replaceAll("`", "");
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i];
+    if (line.startsWith("#")) {
+      const level = Math.min(line.match(/^#+/)[0].length + 2, 5);
+      out.push(h(`h${level}`, {}, inline(line.replace(/^#+\s*/, ""))));
+    } else if (line.startsWith("|")) {
+      const rows = [];
+      while (i < lines.length && lines[i].startsWith("|")) rows.push(lines[i++]);
+      i--;
+      const cells = (row) => row.slice(1, -1).split("|").map((c) => inline(c.trim()));
+      const body = rows.slice(2).map(cells);
+      out.push(h("div", { class: "table-wrap" }, h("table", {},
+        h("thead", {}, h("tr", {}, cells(rows[0]).map((c) => h("th", { scope: "col" }, c)))),
+        h("tbody", {}, body.map((r) => h("tr", {}, r.map((c) => h("td", {}, c))))))));
+    } else if (line.startsWith("- ")) {
+      const items = [];
+      while (i < lines.length && lines[i].startsWith("- ")) items.push(lines[i++].slice(2));
+      i--;
+      out.push(h("ul", { class: "plain" }, items.map((t) => h("li", {}, inline(t)))));
+    } else if (line.trim()) {
+      out.push(h("p", {}, inline(line)));
+    }
+  }
+  return h("div", { class: "model-card" }, out);
 }

@@ -7,6 +7,10 @@ const REASONS = [["skills", "Skills"], ["availability", "Availability"], ["timin
 const enc = encodeURIComponent;
 
 const step = (opportunity, body) => api(`/api/v1/opportunities/${enc(opportunity)}/pipeline`, { method: "POST", body });
+const DONE = {
+  invite: "Invitation sent", shortlist: "Shortlisted", offer: "Offer sent", assign: "Assigned: the seat is taken",
+  reject: "Rejected, with the reason logged", complete: "Marked complete",
+};
 
 function who(candidate) {
   return candidate.identity ? `${candidate.identity.name} (${candidate.identity.email || candidate.identity.external_id})` : `Candidate ${candidate.handle}`;
@@ -22,8 +26,8 @@ function stepControls(opportunity, pair, refresh) {
   const id = `p${pair.id}`;
   return pair.allowed_next.map((action) => {
     if (action === "reject") {
-      const reason = h("select", { id: `${id}-reason`, "aria-label": "Reason" }, REASONS.map(([v, t]) => h("option", { value: v }, t)));
-      return h("span", { class: "row" }, reason, h("button", {
+      const reason = h("select", { id: `${id}-reason` }, REASONS.map(([v, t]) => h("option", { value: v }, t)));
+      return h("span", { class: "row" }, h("label", { class: "inline", for: `${id}-reason` }, "Reason"), reason, h("button", {
         type: "button", class: "danger",
         onclick: (e) => act(e.target, async () => { await step(opportunity, { action, candidate: name, reason_code: reason.value }); refresh(); }, "Rejected, with the reason logged"),
       }, "Reject"));
@@ -45,7 +49,7 @@ function stepControls(opportunity, pair, refresh) {
     }
     return h("button", {
       type: "button",
-      onclick: (e) => act(e.target, async () => { await step(opportunity, { action, candidate: name }); refresh(); }, `${words(action)}: done`),
+      onclick: (e) => act(e.target, async () => { await step(opportunity, { action, candidate: name }); refresh(); }, DONE[action] || "Done"),
     }, words(action).replace(/^./, (c) => c.toUpperCase()));
   });
 }
@@ -63,8 +67,9 @@ function pipelineBoard(opportunity, board, refresh) {
         h("div", { class: "row" }, stepControls(opportunity, pair, refresh)))))) : h("p", { class: "meta" }, "Nobody yet: invite someone recommended below."));
 }
 
-function candidateCard(opportunity, item, refresh) {
+function candidateCard(opportunity, item, refresh, inPipeline) {
   const c = item.candidate;
+  const stage = inPipeline.get(c.handle);
   const reason = h("input", { type: "text", id: `why-${c.handle}`, placeholder: "why (for the audit log)", "aria-label": `Reason to pin or hide ${c.handle}` });
   const override = (action) => (e) => act(e.target, async () => {
     if (reason.value.trim().length < 3) throw new Error("Say why (at least 3 characters): pins and hides are logged for HR.");
@@ -77,7 +82,9 @@ function candidateCard(opportunity, item, refresh) {
     h("ul", { class: "reasons", "aria-label": "Why recommended" }, item.explanation.reasons.map((r) => h("li", {}, `${r.text} (${r.effect})`))),
     h("p", { class: "meta" }, `Has: ${item.explanation.matched_skills.map((s) => s.name).join(", ") || "none of the asked skills"}`),
     h("div", { class: "row" },
-      h("button", { type: "button", onclick: (e) => act(e.target, async () => { await step(opportunity, { action: "invite", candidate: c.handle }); refresh(); }, "Invitation sent") }, "Invite"),
+      stage
+        ? h("span", { class: "chip" }, `In your pipeline: ${words(stage)}`)
+        : h("button", { type: "button", onclick: (e) => act(e.target, async () => { await step(opportunity, { action: "invite", candidate: c.handle }); refresh(); }, "Invitation sent") }, "Invite"),
       reason,
       h("button", { type: "button", class: "secondary", onclick: override("pin") }, "Pin"),
       h("button", { type: "button", class: "secondary", onclick: override("hide") }, "Hide")));
@@ -114,13 +121,22 @@ function detail(o, root) {
     } catch (error) {
       candidates = { items: [], error };
     }
+    const inPipeline = new Map(Object.values(board.stages).flat().map((p) => [p.candidate.handle, p.stage]));
+    const overrides = await api(`/api/v1/opportunities/${enc(o.external_id)}/overrides`);
     return [
       h("h2", {}, `${fresh.title} (${fresh.external_id})`),
       h("p", { class: "meta" }, `${words(fresh.kind)} · ${fresh.hours_per_week} h/week · asks ${fresh.required_skills.map((s) => `${s.name} ${s.level}`).join(", ") || "no skills"}`),
       editForm(fresh, render),
       pipelineBoard(fresh.external_id, board, render),
       h("section", { "aria-labelledby": "rec-h" }, h("h2", { id: "rec-h" }, "Recommended candidates (identities hidden until they apply)"),
-        candidates.error ? h("p", { class: "error" }, candidates.error.message) : candidates.items.map((item) => candidateCard(fresh.external_id, item, render))),
+        candidates.error ? h("p", { class: "error" }, candidates.error.message) : candidates.items.map((item) => candidateCard(fresh.external_id, item, render, inPipeline))),
+      overrides.items.length ? h("section", { "aria-labelledby": "ov-h" }, h("h2", { id: "ov-h" }, "Pins and hides"),
+        h("ul", { class: "plain" }, overrides.items.map((x) => h("li", { class: "row" },
+          h("span", { class: "grow" }, `${x.action === "pin" ? "Pinned" : "Hidden"}: candidate ${x.candidate} (“${x.reason}”)`),
+          h("button", {
+            type: "button", class: "secondary",
+            onclick: (e) => act(e.target, async () => { await api(`/api/v1/opportunities/${enc(fresh.external_id)}/overrides/${x.id}`, { method: "DELETE" }); render(); }, "Undone"),
+          }, x.action === "pin" ? "Unpin" : "Show again"))))) : null,
     ];
   });
   render();
@@ -133,7 +149,9 @@ export function opportunities(me, root) {
   load(list, async () => {
     const page = await api("/api/v1/opportunities?limit=100");
     if (!page.items.length) return h("p", { class: "meta" }, "You have posted nothing yet: see Post an opportunity.");
-    const select = h("select", { id: "pick-opp", class: "grow" }, page.items.map((o) => h("option", { value: o.external_id }, `${o.title} (${words(o.kind)}, ${o.status}, ${o.external_id})`)));
+    const wanted = sessionStorage.getItem("talent-posted");
+    sessionStorage.removeItem("talent-posted");
+    const select = h("select", { id: "pick-opp", class: "grow" }, page.items.map((o) => h("option", { value: o.external_id, selected: o.external_id === wanted }, `${o.title} (${words(o.kind)}, ${o.status}, ${o.external_id})`)));
     const open = () => detail(page.items.find((o) => o.external_id === select.value), pane);
     select.addEventListener("change", open);
     open();
@@ -143,46 +161,95 @@ export function opportunities(me, root) {
 
 export function post(me, root) {
   const title = h("input", { type: "text", id: "p-title", class: "wide", required: true });
+  const description = h("textarea", { id: "p-description", maxlength: "5000" });
   const kind = h("select", { id: "p-kind" }, [["gig", "Gig"], ["mentorship", "Mentorship"], ["role", "Role"]].map(([v, t]) => h("option", { value: v }, t)));
   const hours = h("input", { type: "number", id: "p-hours", min: 0, max: 60, value: 4, required: true });
   const weeks = h("input", { type: "number", id: "p-weeks", min: 1, max: 260, value: 6 });
   const start = h("input", { type: "date", id: "p-start" });
   const seats = h("input", { type: "number", id: "p-seats", min: 1, max: 100, value: 1 });
   const suggested = h("div");
+  const own = h("ul", { class: "plain" });
+  const levelOf = (label, value) => h("select", { "aria-label": `Level for ${label}` }, [1, 2, 3, 4, 5].map((n) => h("option", { value: n, selected: n === value }, String(n))));
   let skills = [];
+  let occupation = null;
+  const showSuggestions = (r) => {
+    skills = r.skills.map((s, i) => ({ ...s, box: h("input", { type: "checkbox", id: `s-${s.skill_id}`, checked: s.essential && i < 6 }), level: levelOf(s.label, s.essential ? 3 : 2) }));
+    const alternatives = [r.occupation, ...r.alternatives].filter(Boolean);
+    suggested.replaceChildren(
+      h("p", { class: "meta" }, r.occupation
+        ? `Typical for ${r.occupation.label}: tick what the work needs, and the level.`
+        : "No occupation matches the title closely. Pick the nearest below, or add the skills yourself."),
+      alternatives.length > 1 || !r.occupation ? h("div", { class: "row" }, alternatives.map((o) => h("button", {
+        type: "button", class: "secondary", "aria-pressed": String(occupation === o.occupation_id),
+        onclick: (e) => act(e.target, async () => {
+          occupation = o.occupation_id;
+          const again = await api(`/api/v1/opportunities/suggest-skills?title=${enc(o.label)}&limit=12`);
+          showSuggestions({ ...again, occupation: again.occupation || o, alternatives: r.alternatives });
+        }, `Using the skills of ${o.label}`),
+      }, o.label))) : null,
+      h("ul", { class: "plain" }, skills.map((s) => h("li", { class: "row" }, h("label", { class: "inline", for: s.box.id }, s.box, `${s.label}${s.essential ? "" : " (optional)"}`), s.level))));
+  };
   const suggest = async (e) => act(e.target, async () => {
     if (!title.value.trim()) throw new Error("Write the title first.");
-    const r = await api(`/api/v1/opportunities/suggest-skills?title=${enc(title.value.trim())}&limit=12`);
-    skills = r.skills.map((s) => ({ ...s, box: h("input", { type: "checkbox", id: `s-${s.skill_id}`, checked: s.essential }), level: h("select", { "aria-label": `Level for ${s.label}` }, [1, 2, 3, 4, 5].map((n) => h("option", { value: n, selected: n === (s.essential ? 3 : 2) }, String(n)))) }));
-    suggested.replaceChildren(
-      h("p", { class: "meta" }, r.occupation ? `Typical for ${r.occupation.label}: tick what the work needs, and the level.` : "No occupation matched the title well: the opportunity needs skills of its own."),
-      h("ul", { class: "plain" }, skills.map((s) => h("li", { class: "row" }, h("label", { class: "inline", for: s.box.id }, s.box, `${s.label}${s.essential ? "" : " (optional)"}`), s.level))));
+    occupation = null;
+    showSuggestions(await api(`/api/v1/opportunities/suggest-skills?title=${enc(title.value.trim())}&limit=12`));
   });
+  const extra = [];
+  const addName = h("input", { type: "text", id: "p-add", list: "p-add-options", autocomplete: "off", class: "grow" });
+  const addOptions = h("datalist", { id: "p-add-options" });
+  addName.addEventListener("input", async () => {
+    if (addName.value.trim().length < 2) return;
+    try {
+      const r = await api(`/api/v1/skills/normalize?q=${enc(addName.value)}&limit=6`);
+      addOptions.replaceChildren(...r.items.map((x) => h("option", { value: x.label })));
+    } catch { /* the next keystroke asks again */ }
+  });
+  const addLevel = levelOf("the skill to add", 3);
   root.append(h("h1", {}, "Post an opportunity"), h("form", {
     class: "card",
     onsubmit: (e) => {
       e.preventDefault();
       act(e.submitter, async () => {
         const chosen = skills.filter((s) => s.box.checked);
+        const required = [
+          ...chosen.filter((s) => s.essential).map((s) => ({ skill_id: s.skill_id, level: Number(s.level.value) })),
+          ...extra.map((x) => ({ name: x.name, level: Number(x.level.value) })),
+        ];
         const made = await api("/api/v1/opportunities", {
           method: "POST",
           body: {
             external_id: `O-${Date.now().toString(36).toUpperCase()}`,
-            kind: kind.value, title: title.value.trim(), owner_external_id: me.subject_external_id,
+            kind: kind.value, title: title.value.trim(), description: description.value, owner_external_id: me.subject_external_id,
             hours_per_week: Number(hours.value), duration_weeks: kind.value === "role" ? null : Number(weeks.value) || null,
             start_date: start.value || null, seats: Number(seats.value),
-            required_skills: chosen.filter((s) => s.essential).map((s) => ({ skill_id: s.skill_id, level: Number(s.level.value) })),
+            required_skills: required,
             preferred_skills: chosen.filter((s) => !s.essential).map((s) => ({ skill_id: s.skill_id, level: Number(s.level.value) })),
+            ...(occupation && !required.length ? { occupation_id: occupation } : {}),
           },
         });
-        say(`Posted: ${made.title} (${made.external_id})`);
-        location.hash = "opportunities";
-        location.reload();
-      });
+        sessionStorage.setItem("talent-posted", made.external_id);
+        document.querySelector('#tabs [data-name="opportunities"]').click();
+        return made;
+      }, "Posted: it is open and matchable now");
     },
   },
   h("label", { for: "p-title" }, "Title"), h("div", { class: "row" }, title, h("button", { type: "button", class: "secondary", onclick: suggest }, "Suggest skills")),
   suggested,
+  h("label", { for: "p-add" }, "Add a skill of your own"), h("div", { class: "row" }, addName, addOptions, addLevel,
+    h("button", {
+      type: "button", class: "secondary",
+      onclick: () => {
+        const name = addName.value.trim();
+        if (!name) return;
+        const level = levelOf(name, Number(addLevel.value));
+        const item = { name, level };
+        extra.push(item);
+        own.append(h("li", { class: "row" }, h("span", { class: "grow" }, `${name} (required)`), level,
+          h("button", { type: "button", class: "danger", onclick: (ev) => { extra.splice(extra.indexOf(item), 1); ev.target.closest("li").remove(); } }, "Remove")));
+        addName.value = "";
+      },
+    }, "Add")), own,
+  h("label", { for: "p-description" }, "Description"), description,
   h("label", { for: "p-kind" }, "Kind"), kind,
   h("label", { for: "p-hours" }, "Hours a week"), hours,
   h("label", { for: "p-weeks" }, "Weeks"), weeks,

@@ -22,6 +22,8 @@ export function approvals(me, root) {
         h("h2", {}, `${a.employee.name}: ${a.opportunity.title}`),
         h("p", {}, `${a.hours_per_week} h a week (${pct(a.share_of_week)} of a working week)${a.opportunity.duration_weeks ? ` for ${a.opportunity.duration_weeks} weeks` : ""}, in ${a.opportunity.department}.`),
         h("p", { class: "meta" }, `Already committed: ${a.other_commitments_hours_per_week} h a week · free hours on the profile: ${a.availability_hours_per_week}${a.approval.escalated ? " · escalated to HR" : ""}`),
+        a.hours_per_week + a.other_commitments_hours_per_week > a.availability_hours_per_week
+          ? h("p", { class: "error" }, `This asks more than the ${a.availability_hours_per_week} free hours the profile gives.`) : null,
         h("label", { for: id }, "Reason"), reason,
         h("div", { class: "row" },
           h("button", { type: "button", onclick: decide("approve") }, "Approve"),

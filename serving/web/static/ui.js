@@ -207,9 +207,9 @@ export function barChart(title, labels, series, { max, format = pct, line } = {}
     add("line", { x1: left, y1: y, x2: width - right, y2: y, stroke: "#8a5a00", "stroke-dasharray": "4 3" });
   }
   const legend = h("div", { class: "legend" }, names.map((n, j) => h("span", {}, h("span", { class: `swatch s${j % 3}` }), n)));
-  const table = h("div", { class: "table-wrap" }, h("table", {},
+  const table = h("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-label": `${title}: the figures` }, h("table", {},
     h("caption", { class: "meta" }, `${title}: the figures`),
     h("thead", {}, h("tr", {}, h("th", { scope: "col" }, ""), names.map((n) => h("th", { scope: "col" }, n)))),
     h("tbody", {}, labels.map((label, i) => h("tr", {}, h("th", { scope: "row" }, label), names.map((n) => h("td", {}, format(series[n][i]))))))));
-  return h("figure", { class: "chart" }, h("figcaption", {}, title), svg, legend, table);
+  return h("figure", { class: "chart" }, h("figcaption", {}, title), h("div", { class: "chart-scroll", tabindex: "0", role: "region", "aria-label": `${title} (scrolls sideways)` }, svg), legend, table);
 }
