@@ -157,6 +157,11 @@ class MeOut(Out):
     scopes: list[str] = Field(default_factory=list)
 
 
+class SessionOut(Out):
+    signed_in: bool
+    me: MeOut | None = None
+
+
 class SignedOutOut(Out):
     signed_out: bool
 

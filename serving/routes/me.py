@@ -11,9 +11,9 @@ from data.schemas import ContractModel
 from data.storage.employees import direct_report_count, get_employee
 from serving.auth import Principal, authenticate
 from serving.deps import CurrentUser, SessionDep, StateDep
-from serving.errors import API_ERRORS, documented
-from serving.schemas import MeOut, SignedOutOut
-from serving.session import COOKIE, SESSION_PATH
+from serving.errors import API_ERRORS, Unauthorized, documented
+from serving.schemas import MeOut, SessionOut, SignedOutOut
+from serving.session import COOKIE, SESSION_PATH, request_token
 
 router = APIRouter(prefix="/api/v1", tags=["auth"], responses=API_ERRORS)
 
@@ -63,6 +63,20 @@ def sign_in(
         max_age=12 * 3600,
     )
     return _me(session, user)
+
+
+@router.get("/session", response_model=SessionOut, response_model_exclude_unset=True)
+def session_state(request: Request, state: StateDep, session: SessionDep) -> dict[str, Any]:
+    """Whether this browser is signed in (the page asks before showing the sign-in form); a
+    missing or stale cookie is an answer here, not an error."""
+    token, _ = request_token({k.lower(): v for k, v in request.headers.items()})
+    if token is None:
+        return {"signed_in": False}
+    try:
+        user = authenticate(f"Bearer {token}", state.settings, session, state.token_secret)
+    except Unauthorized:
+        return {"signed_in": False}
+    return {"signed_in": True, "me": _me(session, user)}
 
 
 @router.post(f"{SESSION_PATH.removeprefix('/api/v1')}/end", response_model=SignedOutOut)

@@ -77,6 +77,7 @@ BUSINESS_RULES = (
     "/api/v1/audits/report",
     "/api/v1/audits/report.html",
     "/api/v1/audits/outcomes",
+    "/api/v1/employees/{external_id}/career-target",  # the role or occupation must exist
 )
 ACCEPTED = ["2xx", "401", "403", "404", "409", "429"]
 # Stored company data a rejected request must leave untouched (tokens and audit records are

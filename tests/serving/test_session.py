@@ -32,6 +32,12 @@ def test_a_token_becomes_a_cookie_that_scripts_cannot_read_and_sign_out_clears(
         assert flag.lower() in cookie.lower(), cookie
     jar = {"Cookie": f"{COOKIE}={token}"}
     client.cookies.clear()
+    # The page asks first whether it is signed in: an answer either way, not an error.
+    assert client.get("/api/v1/session").json() == {"signed_in": False}
+    assert client.get("/api/v1/session", headers={"Cookie": f"{COOKIE}=stale"}).json() == {
+        "signed_in": False
+    }
+    assert client.get("/api/v1/session", headers=jar).json()["me"]["name"] == "Dana Data"
     assert client.get("/api/v1/me", headers=jar).json()["subject_external_id"] == "DATA"
     # A write signed in by the cookie alone could come from another site's form: refused.
     forged = client.post("/api/v1/opportunities/GIG-WEB/saves", headers=jar)

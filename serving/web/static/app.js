@@ -63,8 +63,11 @@ function showSignedOut(message = "") {
   $("#token").focus();
 }
 
+let signedInHere = false; // a sign-in on this page outranks the first check's late answer
+
 $("#signin").addEventListener("submit", async (event) => {
   event.preventDefault();
+  signedInHere = true;
   const field = $("#token");
   $("#signin-error").textContent = "";
   try {
@@ -88,9 +91,12 @@ $("#signout").addEventListener("click", async () => {
 
 (async () => {
   try {
-    showSignedIn(await api("/api/v1/me"));
+    const session = await api("/api/v1/session");
+    if (signedInHere) return;
+    if (session.signed_in) showSignedIn(session.me);
+    else showSignedOut();
   } catch (error) {
-    showSignedOut(error.status === 401 ? "" : error.message);
+    if (!signedInHere) showSignedOut(error.message);
   }
 })();
 

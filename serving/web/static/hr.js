@@ -120,9 +120,10 @@ export function audit(me, root) {
     replayBox.querySelector("h3").setAttribute("tabindex", "-1");
     replayBox.querySelector("h3").focus();
   });
+  let shown = 30;
   const showLists = () => load(lists, async () => {
     const q = search.value.trim();
-    const r = await api(`/api/v1/audits/rankings?limit=30${/^[A-Za-z0-9._:-]+$/.test(q) ? `&request_id=${enc(q)}` : ""}`);
+    const r = await api(`/api/v1/audits/rankings?limit=${shown}${/^[A-Za-z0-9._:-]+$/.test(q) ? `&request_id=${enc(q)}` : ""}`);
     let items = r.items;
     if (!items.length && q) {
       const all = await api("/api/v1/audits/rankings?limit=200");
@@ -136,7 +137,8 @@ export function audit(me, root) {
         h("td", {}, h("button", { type: "button", class: "secondary", "aria-label": `Replay ranking ${i.seq}`, onclick: () => replay(i.request_id) }, "Replay")),
         h("td", {}, i.seq), h("td", {}, i.served_at.replace("T", " ").slice(0, 19)),
         h("td", {}, i.direction === "employee" ? "an employee's matches" : "a lead's candidates"),
-        h("td", {}, i.kind), h("td", {}, i.query_external_id || "(auditors only)"))))));
+        h("td", {}, i.kind), h("td", {}, i.query_external_id || "(auditors only)"))))),
+      items.length >= shown && shown < 200 ? h("button", { type: "button", class: "secondary", onclick: () => { shown = 200; showLists(); } }, "Show more") : null);
   });
   root.append(h("h1", {}, "Audit log"),
     h("form", { class: "card", onsubmit: (e) => { e.preventDefault(); showLists(); } },
@@ -168,11 +170,15 @@ export function policies(me, root) {
         await api(`/api/v1/audits/policies/${enc(kind)}`, { method: "PUT", body: { ...update, reason: reason.value.trim() } });
         render();
       }, done);
+      const chooser = h("select", { id: `pol-${kind}` }, [["fa*ir", "FA*IR (a protected group's share at each prefix)"], ["detgreedy", "DetGreedy (each group's share near its pool share)"], ["off", "Off (the model's order)"]]
+        .map(([v, t]) => h("option", { value: v, selected: v === p.policy }, t)));
       return h("article", { class: "card" },
         h("h2", {}, `${words(kind)}s`),
         h("p", {}, p.paused ? "Paused: lists are in plain similarity order." : `Re-ranking: ${p.policy}${p.policy !== "off" ? ` on ${words(p.attribute)}${p.protected ? ` (protected: ${p.protected})` : ""}, alpha ${p.alpha}` : ""}`),
+        h("label", { for: `pol-${kind}` }, "Re-ranking policy"), chooser,
         h("label", { for: id }, "Reason"), reason,
         h("div", { class: "row" },
+          h("button", { type: "button", class: "secondary", onclick: change({ policy: chooser.value, attribute: p.attribute, paused: p.paused }, "Policy saved") }, "Save policy"),
           p.paused
             ? h("button", { type: "button", onclick: change({ paused: false, policy: p.policy, attribute: p.attribute, protected: p.protected, alpha: p.alpha }, "Resumed") }, `Resume ${kind} ranking`)
             : h("button", { type: "button", class: "danger", onclick: change({ paused: true }, "Paused") }, `Pause ${kind} ranking`)));
