@@ -95,18 +95,27 @@ function editForm(o, refresh) {
   const hours = h("input", { type: "number", id: "e-hours", min: 0, max: 60, value: o.hours_per_week });
   const seats = h("input", { type: "number", id: "e-seats", min: 1, max: 100, value: o.seats });
   const status = h("select", { id: "e-status" }, ["draft", "open", "filled", "closed"].map((s) => h("option", { value: s, selected: s === o.status }, s)));
+  const start = h("input", { type: "date", id: "e-start", value: o.start_date || "" });
+  const weeks = h("input", { type: "number", id: "e-weeks", min: 1, max: 260, value: o.duration_weeks || "" });
   return h("details", {}, h("summary", {}, "Edit this opportunity"),
     h("form", {
       class: "card",
       onsubmit: (e) => {
         e.preventDefault();
         act(e.submitter, async () => {
-          await api(`/api/v1/opportunities/${enc(o.external_id)}`, { method: "PATCH", body: { title: title.value, hours_per_week: Number(hours.value), seats: Number(seats.value), status: status.value } });
+          await api(`/api/v1/opportunities/${enc(o.external_id)}`, {
+            method: "PATCH",
+            body: {
+              title: title.value, hours_per_week: Number(hours.value), seats: Number(seats.value), status: status.value,
+              start_date: start.value || null, duration_weeks: weeks.value ? Number(weeks.value) : null,
+            },
+          });
           refresh();
         }, "Saved");
       },
     }, h("label", { for: "e-title" }, "Title"), title, h("label", { for: "e-hours" }, "Hours a week"), hours,
-    h("label", { for: "e-seats" }, "Seats"), seats, h("label", { for: "e-status" }, "Status"), status, h("p", {}, h("button", { type: "submit" }, "Save changes"))));
+    h("label", { for: "e-seats" }, "Seats"), seats, h("label", { for: "e-start" }, "Starts"), start,
+    h("label", { for: "e-weeks" }, "Weeks"), weeks, h("label", { for: "e-status" }, "Status"), status, h("p", {}, h("button", { type: "submit" }, "Save changes"))));
 }
 
 function detail(o, root) {
