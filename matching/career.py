@@ -5,8 +5,9 @@ an ESCO occupation's most specific essential skills) at a level the person does 
 skill counts as held at the higher of the profile's level and the level completed work
 confirmed (a lead's confirmation is evidence even before the person copies it into their
 profile). The path closes the gap greedily: each step is the course, mentorship or open gig
-that closes the most remaining gap skills (partly reaching a level counts half), fewer hours
-first on ties; a gap nothing open today builds is listed as such. Planned afresh on every
+that closes the most remaining gap skills (raising one part of the way, beyond what earlier
+steps reach, counts half), fewer hours first on ties; a gap nothing open today builds is
+listed as such. Planned afresh on every
 read, so a confirmed skill drops out of the gap and the path the next time it is asked for.
 """
 
@@ -121,14 +122,18 @@ def _steps(options: list[dict[str, Any]]) -> list[_Step]:
 
 def _plan(steps: list[_Step], gaps: dict[str, SkillGap]) -> tuple[list[dict[str, Any]], set[str]]:
     remaining = set(gaps)
+    reached = {s: g.level_held for s, g in gaps.items()}  # as the path so far leaves each skill
     chosen: list[dict[str, Any]] = []
 
+    def gains(step: _Step) -> list[tuple[str, int]]:
+        return [
+            (s, level)
+            for s, level in sorted(step.reaches.items())
+            if s in remaining and level > reached[s]
+        ]
+
     def value(step: _Step) -> float:
-        return sum(
-            1.0 if level >= gaps[s].level_asked else 0.5
-            for s, level in step.reaches.items()
-            if s in remaining and level > gaps[s].level_held
-        )
+        return sum(1.0 if level >= gaps[s].level_asked else 0.5 for s, level in gains(step))
 
     pool = list(steps)
     while remaining and pool and len(chosen) < MAX_STEPS:
@@ -142,12 +147,11 @@ def _plan(steps: list[_Step], gaps: dict[str, SkillGap]) -> tuple[list[dict[str,
             {
                 "skill_id": s,
                 "name": gaps[s].skill_name,
-                "from": gaps[s].level_held,
+                "from": reached[s],
                 "to": level,
                 "closes_gap": level >= gaps[s].level_asked,
             }
-            for s, level in sorted(best.reaches.items())
-            if s in remaining and level > gaps[s].level_held
+            for s, level in gains(best)
         ]
         chosen.append(
             {
@@ -161,5 +165,7 @@ def _plan(steps: list[_Step], gaps: dict[str, SkillGap]) -> tuple[list[dict[str,
                 "builds": builds,
             }
         )
+        for build in builds:
+            reached[build["skill_id"]] = build["to"]
         remaining -= {b["skill_id"] for b in builds if b["closes_gap"]}
     return chosen, remaining
