@@ -110,11 +110,19 @@ def demo(
         dt.datetime | None,
         typer.Option(formats=["%Y-%m-%d"], help="the company's 'today' (default: today)"),
     ] = None,
+    history: Annotated[
+        bool,
+        typer.Option(
+            "--history/--no-history",
+            help="simulate a past of served lists and outcomes (--no-history: the same people, "
+            "opportunities and true fit on the marketplace's first day, nothing logged)",
+        ),
+    ] = True,
 ) -> None:
     """Generate the demo company, replace the database's contents with it and export it.
 
     The history ends on `--as-of`, so the demo's open opportunities start after it; the same
-    seed and date give the same company.
+    seed and date give the same company. `--no-history` starts it cold.
     """
     from data.demo import BiasConfig, export_jsonl, generate_company
     from data.importing.demo import store_demo_company
@@ -140,6 +148,7 @@ def demo(
             as_of=as_of.date() if as_of else dt.date.today(),
             bias=BiasConfig(shortlist_penalty=bias_penalty, accept_penalty=bias_penalty),
             progress=report,
+            with_history=history,
         )
         store = progress.add_task("storing", total=3)
         with transaction(sessions) as session:

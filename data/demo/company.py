@@ -22,7 +22,7 @@ from data.demo.people import generate_workforce
 from data.demo.policy import overlap_scores
 from data.demo.skillspace import build_skill_space
 from data.demo.truth import TrueFit, compute_true_fit, save_true_fit
-from data.schemas import EmployeeIn, InteractionIn, OpportunityIn
+from data.schemas import EmployeeIn, InteractionIn, OpportunityIn, OpportunityStatus
 from data.taxonomy.model import Taxonomy
 
 DEFAULT_AS_OF = dt.date(2026, 6, 1)
@@ -124,8 +124,13 @@ def generate_company(
     history: HistoryConfig | None = None,
     as_of: dt.date = DEFAULT_AS_OF,
     progress: Progress | None = None,
+    with_history: bool = True,
 ) -> DemoCompany:
-    """A reproducible company: the same taxonomy, sizes, seed and settings give the same data."""
+    """A reproducible company: the same taxonomy, sizes, seed and settings give the same data.
+
+    `with_history=False`: the same people, opportunities and hidden true fit on the day the
+    marketplace opens, without a simulated past: every opportunity posted that day and open,
+    none starting before a week from then, and no interactions (a cold start to learn from)."""
     if employees < len(PERSONAS):
         raise ValueError(f"need at least {len(PERSONAS)} employees for the demo personas")
     if opportunities < 1:
@@ -176,6 +181,19 @@ def generate_company(
     if progress is not None:
         progress("true fit", 1, 1)
     lap("true_fit")
+    if not with_history:
+        return _opening_day(
+            workforce.employees,
+            catalogue.opportunities,
+            truth,
+            courses,
+            timings,
+            as_of=as_of,
+            seed=seed,
+            bias=bias,
+            history=history,
+            taxonomy=taxonomy,
+        )
     interactions = simulate_history(
         rng["sessions"],
         rng["decisions"],
@@ -207,5 +225,47 @@ def generate_company(
             + dt.timedelta(seconds=float(opened))
             for o, opened in zip(catalogue.opportunities, catalogue.open_from, strict=True)
         },
+        timings=timings,
+    )
+
+
+def _opening_day(
+    employees: list[EmployeeIn],
+    opportunities: list[OpportunityIn],
+    truth: Any,
+    courses: list[CourseIn],
+    timings: dict[str, float],
+    *,
+    as_of: dt.date,
+    seed: int,
+    bias: BiasConfig,
+    history: HistoryConfig,
+    taxonomy: Taxonomy,
+) -> DemoCompany:
+    earliest = as_of + dt.timedelta(days=7)
+    opened = [
+        o.model_copy(
+            update={
+                "status": OpportunityStatus.OPEN,
+                "start_date": max(o.start_date or earliest, earliest),
+            }
+        )
+        for o in opportunities
+    ]
+    midnight = dt.datetime.combine(as_of, dt.time(0), dt.UTC)
+    return DemoCompany(
+        employees=employees,
+        opportunities=opened,
+        interactions=[],
+        true_fit=truth.fit,
+        employee_ids=truth.employee_ids,
+        opportunity_ids=truth.opportunity_ids,
+        as_of=as_of,
+        seed=seed,
+        bias=bias,
+        history=history,
+        taxonomy_version=taxonomy.version,
+        courses=courses,
+        posted_at={o.external_id: midnight for o in opened},
         timings=timings,
     )

@@ -601,3 +601,19 @@ def test_default_size_is_fast_and_sized_as_documented() -> None:
     assert elapsed < 60, f"generation took {elapsed:.1f} s"
     assert 50_000 <= counts["impression"] <= 150_000
     assert 1_000 <= counts["apply"] <= 10_000
+
+
+def test_without_history_the_same_company_opens_cold(
+    company: DemoCompany, taxonomy: Taxonomy
+) -> None:
+    cold = generate_company(taxonomy, **SMALL, seed=7, with_history=False)
+    assert cold.interactions == []
+    assert cold.employees == company.employees  # the same people ...
+    assert np.array_equal(cold.true_fit, company.true_fit)  # ... and the same hidden fit
+    assert [o.external_id for o in cold.opportunities] == [
+        o.external_id for o in company.opportunities
+    ]
+    opening = dt.datetime.combine(cold.as_of, dt.time(0), dt.UTC)
+    assert {o.status.value for o in cold.opportunities} == {"open"}
+    assert all(o.start_date > cold.as_of for o in cold.opportunities)
+    assert set(cold.posted_at.values()) == {opening}

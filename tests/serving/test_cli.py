@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from data.demo import generate_company
 from data.importing.demo import store_demo_company
 from data.storage.engine import transaction
+from data.storage.interactions import count_interactions
 from data.storage.tables import AuditRecordRow, ModelVersionRow
 from data.taxonomy.packaged import load_packaged_taxonomy
 from serving.cli import app
@@ -216,3 +217,14 @@ def test_an_exported_checkpoint_proves_truncation_from_the_command_line(
     forged.write_text(kept.read_text().replace('"records": 3', '"records": 2'))
     refused = runner.invoke(app, ["audit", "verify", "--checkpoint", str(forged)])
     assert refused.exit_code == 1 and "not signed with this audit key" in refused.output
+
+
+@pytest.mark.usefixtures("cli_env")
+def test_demo_without_history_stores_a_cold_company(state: ServiceState) -> None:
+    result = runner.invoke(
+        app, ["demo", "--employees", "60", "--opportunities", "12", "--no-history"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "60 employees, 12 opportunities, 0 interactions" in result.output
+    with state.sessions() as session:
+        assert count_interactions(session) == 0
