@@ -378,6 +378,7 @@ def _training_runs(
     from data.demo import load_true_fit
     from serving.usecases.training_data import served_impressions
     from training.company import load_company
+    from training.groups import Direction
     from training.pipeline import evaluate_company
 
     settings = Settings()
@@ -386,6 +387,10 @@ def _training_runs(
         with console.status("reading the company and its log"), state.sessions() as session:
             company = load_company(session)
             served = served_impressions(session)
+        # The models serving now, scored on the same held-out lists (the promotion gate).
+        incumbents = {
+            Direction(d): state.rankers.get(d).predict for d in state.rankers.describe()
+        }
         known = {o.external_id for o in company.opportunities}
         people = {e.external_id for e in company.employees}
         shown = [
@@ -413,6 +418,7 @@ def _training_runs(
                 seed=seed,
                 min_informative_groups=min_groups,
                 other_lists={i.request_id for i in served.candidate_impressions},
+                incumbents=incumbents,
             )
     finally:
         state.close()
@@ -511,6 +517,7 @@ def train(
 
     It learns from the interaction log and from every list the service served (the audit
     log's records); a direction with too little history is refused, with the counts."""
+    from training.evaluate import promotion_gate
     from training.model_card import model_card
     from training.registry import ModelRegistry
 
@@ -535,9 +542,12 @@ def train(
                 card=model_card(run),
             )
             console.print(f"registered {version}")
-            if promote:
+            allowed, why = promotion_gate(evaluation)
+            if promote and not allowed:
+                console.print(f"[yellow]not promoted[/] {version}: {why}")
+            elif promote:
                 registry.promote(version)
-                console.print(f"promoted {version}")
+                console.print(f"promoted {version} ({why})")
     for line in _summary_lines(runs):
         console.print(line)
 

@@ -49,7 +49,10 @@ def evaluate(
     query_side: str,
     true_fit: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
     seed: int = 7,
+    incumbent: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> Evaluation:
+    """`incumbent`: the model serving now, scored on the same held-out groups as `live` (what
+    the promotion gate compares the new one with)."""
     positions = train.positions if train.has_positions else None
     ranker = LambdaRanker(seed=seed).fit(
         train.features,
@@ -67,6 +70,8 @@ def evaluate(
             valid=(valid.features, valid.labels, valid.sizes),
         )
         scores["ranker_no_position_debiasing"] = naive.predict(test.features)
+    if incumbent is not None:
+        scores["live"] = incumbent(test.features)
     scores |= {
         "bm25_skills": bm25.scores(test.people, test.opportunities, query_side=query_side),
         "embedding_similarity": baselines.embedding_similarity(test.features),
@@ -79,3 +84,23 @@ def evaluate(
         if fit is not None:
             result.true_fit_ndcg10[name] = ndcg_at(values, fit, test.sizes, 10, exponential=False)
     return result
+
+
+# A new model may score a little below the live one on a small held-out period by chance; more
+# than this is a retraining that made things worse (too little data, a feedback loop, bad logs).
+GATE_TOLERANCE = 0.01
+
+
+def promotion_gate(evaluation: Evaluation) -> tuple[bool, str]:
+    """Whether the new ranker may replace the live one, and why, from NDCG@10 on the latest
+    held-out lists (logged outcomes)."""
+    new = evaluation.logged["ranker"]["ndcg@10"]
+    live = evaluation.logged.get("live", {}).get("ndcg@10")
+    if live is None:
+        return True, "no live model was scored on the held-out lists"
+    if new + GATE_TOLERANCE < live:
+        return False, (
+            f"NDCG@10 on the latest held-out lists {new:.4f} < the live model's {live:.4f} "
+            f"(tolerance {GATE_TOLERANCE}): the retraining made ranking worse; the live model stays"
+        )
+    return True, f"NDCG@10 on the latest held-out lists {new:.4f} vs the live model's {live:.4f}"

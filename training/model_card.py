@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from features.registry import FEATURES
+from training.evaluate import promotion_gate
 from training.groups import Direction
 from training.pipeline import TrainingRun
 
@@ -66,6 +67,13 @@ def model_card(run: TrainingRun) -> str:
             f"{metrics['map']:.4f} | {metrics['recall@5']:.4f} | "
             f"{'n/a' if fit is None else f'{fit:.4f}'} |"
         )
+    if "live" in evaluation.logged:
+        allowed, why = promotion_gate(evaluation)
+        lines += [
+            "",
+            "## Promotion gate",
+            f"{'May replace' if allowed else 'Must not replace'} the live model: {why}.",
+        ]
     importance = sorted(ranker.feature_importance().items(), key=lambda kv: -kv[1])
     total = sum(gain for _, gain in importance) or 1.0
     lines += [

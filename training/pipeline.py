@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections import Counter
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -105,6 +105,7 @@ def evaluate_company(
     directions: Sequence[Direction] = tuple(Direction),
     min_informative_groups: int = MIN_INFORMATIVE_GROUPS,
     other_lists: Collection[str] = (),
+    incumbents: Mapping[Direction, Callable[[np.ndarray], np.ndarray]] | None = None,
 ) -> dict[Direction, TrainingRun | NotEnoughHistory]:
     """Train and evaluate a ranker per direction; a direction without enough history says so.
 
@@ -149,6 +150,7 @@ def evaluate_company(
             query_side=QUERY_SIDE[direction],
             true_fit=lookup,
             seed=seed,
+            incumbent=(incumbents or {}).get(direction),
         )
         sizes = {
             "train_rows": len(train),

@@ -170,3 +170,49 @@ def test_every_served_list_yields_its_impressions_from_the_audit_log_alone(
     ]
     assert {i.opportunity_external_id for i in served.candidate_impressions} == {"G01"}
     assert {i.direction for i in served.candidate_impressions} == {"opportunity"}
+
+
+@pytest.mark.usefixtures("cli_env")
+def test_a_retraining_on_poisoned_logs_is_not_promoted_and_its_card_says_why(
+    client: TestClient, state: ServiceState, settings: Settings, admin_headers: dict[str, str]
+) -> None:
+    """Two rounds of logs where everyone applies to the bottom of their list (a broken client,
+    say), then an honest round: the model learned from them loses to the live one on the
+    latest lists, so it is registered but not promoted."""
+    people = _company(client, admin_headers)
+    lists = 0
+    for round_ in range(ROUNDS):
+        for person in people:
+            if lists >= SPREAD_FROM:
+                _next_second()
+            me = token_for(state, Role.EMPLOYEE, person)
+            items = client.get(
+                f"/api/v1/employees/{person}/matches?kind=gig&limit=5", headers=me
+            ).json()["items"]
+            lists += 1
+            if len(items) < 2:
+                continue
+            target = items[-1] if round_ < ROUNDS - 1 else items[0]
+            applied = client.post(
+                f"/api/v1/opportunities/{target['opportunity']['external_id']}/applications",
+                headers=me,
+            )
+            assert applied.status_code == 201, applied.text
+    result = runner.invoke(
+        app, ["train", "--as-of", TODAY.isoformat(), "--min-groups", "2", "--promote"]
+    )
+    assert result.exit_code == 0, result.output
+    output = result.output.replace("\n", " ")
+    assert "not promoted employee-" in output and "the live model stays" in output
+    [version] = [w for w in output.split() if w.startswith("employee-") and w[-1].isdigit()][:1]
+    card = (Path(settings.var_dir) / "models" / version / "card.md").read_text()
+    assert "## Promotion gate" in card and "Must not replace the live model" in card
+    assert "| live |" in card  # the live model's figures on the same held-out lists
+    with state.sessions() as session:
+        from training.registry import ModelRegistry
+
+        assert (
+            ModelRegistry(Path(settings.var_dir) / "models", state.sessions).live("employee")
+            is None
+        )  # the packaged default still serves
+        assert session is not None
