@@ -403,6 +403,12 @@ def _training_runs(
         )
         truth_file = settings.var_dir / "demo" / "true_fit.npz"
         truth = load_true_fit(truth_file) if truth_file.exists() else None
+        if truth is not None and not (
+            {e.external_id for e in company.employees} <= set(truth.employee_ids)
+            and {o.external_id for o in company.opportunities} <= set(truth.opportunity_ids)
+        ):
+            console.print(f"[yellow]{truth_file} is not this company's true fit: not used[/]")
+            truth = None
         events = [*company.interactions, *shown]
         with console.status(f"labelling, featurising and training on {len(events)} events"):
             runs = evaluate_company(
