@@ -5,10 +5,11 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from data.schemas import OpportunityStatus, Role
+from data.storage.employees import get_employee
 from data.storage.opportunities import get_opportunity
-from data.storage.tables import OpportunityRow
+from data.storage.tables import EmployeeRow, OpportunityRow
 from serving.auth import Principal
-from serving.errors import NotFound
+from serving.errors import Forbidden, NotFound
 
 
 def visible_opportunity(session: Session, user: Principal, external_id: str) -> OpportunityRow:
@@ -22,3 +23,15 @@ def visible_opportunity(session: Session, user: Principal, external_id: str) -> 
     ):
         raise NotFound(f"no opportunity {external_id!r}")
     return row
+
+
+def own_profile(
+    session: Session, user: Principal, external_id: str, *, refusal: str
+) -> EmployeeRow:
+    """The person's own record, for the person or an admin; anyone else gets `refusal` (403)."""
+    if not (user.role is Role.ADMIN or user.is_self(external_id)):
+        raise Forbidden(refusal)
+    employee = get_employee(session, external_id)
+    if employee is None:
+        raise NotFound(f"no employee {external_id!r}")
+    return employee

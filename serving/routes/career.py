@@ -10,16 +10,16 @@ from pydantic import Field, model_validator
 from sqlalchemy.orm import Session
 
 from data.importing.occupations import implied_skills
-from data.schemas import ContractModel, OpportunityKind, Role
-from data.storage.employees import get_employee
+from data.schemas import ContractModel, OpportunityKind
 from data.storage.opportunities import get_opportunity
 from data.storage.pipeline import pairs_of_employee
 from data.storage.tables import EmployeeRow
 from data.workflow import Stage
 from matching.career import CareerTarget, TargetSkill, career_path
+from serving.access import own_profile
 from serving.auth import Principal
 from serving.deps import CurrentUser, SessionDep, StateDep
-from serving.errors import API_ERRORS, Conflict, Forbidden, InvalidField, NotFound, documented
+from serving.errors import API_ERRORS, Conflict, InvalidField, documented
 from serving.schemas import CareerPathOut, CareerTargetOut
 from serving.state import ServiceState
 from serving.timestamps import utc_iso
@@ -46,12 +46,12 @@ class CareerTargetIn(ContractModel):
 
 
 def _person(session: Session, user: Principal, external_id: str) -> EmployeeRow:
-    if not (user.role is Role.ADMIN or user.is_self(external_id)):
-        raise Forbidden("only the person (or an admin) sets and reads their career path")
-    employee = get_employee(session, external_id)
-    if employee is None:
-        raise NotFound(f"no employee {external_id!r}")
-    return employee
+    return own_profile(
+        session,
+        user,
+        external_id,
+        refusal="only the person (or an admin) sets and reads their career path",
+    )
 
 
 def _target(state: ServiceState, session: Session, employee: EmployeeRow) -> CareerTarget | None:

@@ -17,7 +17,7 @@ from data.storage.opportunities import get_opportunity, opportunity_document
 from data.storage.tables import EmployeeRow, OpportunityRow, PipelineRow, SkillProposalRow
 from data.workflow import Action, Stage
 from matching.results import masked_candidate
-from serving.access import visible_opportunity
+from serving.access import own_profile, visible_opportunity
 from serving.auth import Principal
 from serving.deps import CurrentUser, SessionDep, StateDep, after_commit
 from serving.errors import API_ERRORS, Conflict, Forbidden, NotFound, documented
@@ -337,11 +337,9 @@ class QuietModeIn(ContractModel):
     responses=documented(403, 404),
 )
 def get_quiet_mode(session: SessionDep, user: CurrentUser, external_id: str) -> dict[str, Any]:
-    if not (user.role is Role.ADMIN or user.is_self(external_id)):
-        raise Forbidden("only the person (or an admin) sees their quiet mode")
-    employee = get_employee(session, external_id)
-    if employee is None:
-        raise NotFound(f"no employee {external_id!r}")
+    employee = own_profile(
+        session, user, external_id, refusal="only the person (or an admin) sees their quiet mode"
+    )
     return {"employee_external_id": external_id, "quiet_mode": employee.quiet_mode}
 
 
@@ -354,11 +352,9 @@ def set_quiet_mode(
     session: SessionDep, user: CurrentUser, external_id: str, body: QuietModeIn
 ) -> dict[str, Any]:
     """Whether your manager may see your applications (the person, an admin)."""
-    if not (user.role is Role.ADMIN or user.is_self(external_id)):
-        raise Forbidden("only the person (or an admin) sets quiet mode")
-    employee = get_employee(session, external_id)
-    if employee is None:
-        raise NotFound(f"no employee {external_id!r}")
+    employee = own_profile(
+        session, user, external_id, refusal="only the person (or an admin) sets quiet mode"
+    )
     employee.quiet_mode = body.quiet_mode
     return {"employee_external_id": external_id, "quiet_mode": employee.quiet_mode}
 
@@ -489,12 +485,12 @@ def _proposal(row: SkillProposalRow, employee: EmployeeRow) -> dict[str, Any]:
 
 
 def _own_profile(session: Session, user: Principal, external_id: str) -> EmployeeRow:
-    if not (user.role is Role.ADMIN or user.is_self(external_id)):
-        raise Forbidden("only the person (or an admin) sees and answers their proposals")
-    employee = get_employee(session, external_id)
-    if employee is None:
-        raise NotFound(f"no employee {external_id!r}")
-    return employee
+    return own_profile(
+        session,
+        user,
+        external_id,
+        refusal="only the person (or an admin) sees and answers their proposals",
+    )
 
 
 @router.get(
