@@ -10,7 +10,7 @@ DEMO := var/demo/manifest.json
 TRAINED := var/models/.trained-on-demo
 export TALENT_ADMIN_TOKEN ?= demo-admin-token
 
-.PHONY: install run demo index train serve test lint bench bench-retrieval bench-fairness bench-load bench-import bench-taxonomy bench-impressions clean
+.PHONY: install run demo index train serve test lint bench bench-retrieval bench-fairness bench-load bench-import bench-taxonomy bench-impressions bench-loop clean
 
 install: $(STAMP)
 
@@ -53,7 +53,7 @@ test: $(STAMP) $(ESCO_WHEELS)/.fetched
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-bench: bench-retrieval bench-fairness bench-load bench-import bench-taxonomy bench-impressions
+bench: bench-retrieval bench-fairness bench-load bench-import bench-taxonomy bench-impressions bench-loop
 
 clean:
 	rm -rf var .pytest_cache .ruff_cache
@@ -81,3 +81,8 @@ bench-taxonomy: $(STAMP)
 # written as interaction rows; and the cost of deriving them at training time.
 bench-impressions: $(STAMP)
 	$(BIN)/python bench/impressions.py
+
+# A company with no past, used through the API for 6 simulated weeks: learning each week vs the
+# packaged default frozen, fair re-ranking on vs off (bench/loop.html: charts and table).
+bench-loop: $(STAMP) index
+	$(BIN)/python bench/loop.py

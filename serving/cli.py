@@ -388,7 +388,10 @@ def _training_runs(
             company = load_company(session)
             served = served_impressions(session)
         # The models serving now, scored on the same held-out lists (the promotion gate).
-        incumbents = {Direction(d): state.rankers.get(d).predict for d in state.rankers.describe()}
+        incumbents = {
+            Direction(d): (state.rankers.get(d).version, state.rankers.get(d).ranker)
+            for d in state.rankers.describe()
+        }
         known = {o.external_id for o in company.opportunities}
         people = {e.external_id for e in company.employees}
         shown = [

@@ -36,8 +36,17 @@ def ndcg_at(
     scores: np.ndarray, labels: np.ndarray, sizes: np.ndarray, k: int, *, exponential: bool = True
 ) -> float:
     """Mean NDCG@k; gains 2^label - 1 for graded labels, the label itself for a continuous fit."""
-    values = []
-    for rows in _groups(sizes):
+    values = ndcg_per_group(scores, labels, sizes, k, exponential=exponential)
+    counted = values[~np.isnan(values)]
+    return float(counted.mean()) if counted.size else float("nan")
+
+
+def ndcg_per_group(
+    scores: np.ndarray, labels: np.ndarray, sizes: np.ndarray, k: int, *, exponential: bool = True
+) -> np.ndarray:
+    """NDCG@k of each group, NaN for a group without ranking signal (see `ndcg_at`)."""
+    values = np.full(len(sizes), np.nan)
+    for i, rows in enumerate(_groups(sizes)):
         if exponential:
             graded = _graded(labels[rows])
             if graded is None:
@@ -49,8 +58,8 @@ def ndcg_at(
                 continue
         order = np.lexsort((np.arange(len(label)), -scores[rows]))
         ideal = _dcg(np.sort(gains)[::-1], k)
-        values.append(_dcg(gains[order], k) / ideal if ideal > 0 else 0.0)
-    return float(np.mean(values)) if values else float("nan")
+        values[i] = _dcg(gains[order], k) / ideal if ideal > 0 else 0.0
+    return values
 
 
 def mean_average_precision(scores: np.ndarray, labels: np.ndarray, sizes: np.ndarray) -> float:

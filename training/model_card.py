@@ -37,7 +37,8 @@ def model_card(run: TrainingRun) -> str:
         "",
         f"Trained {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC. LightGBM LambdaRank, "
         f"{ranker.best_iteration_} trees (early stopping on validation NDCG@10), seed "
-        f"{ranker.seed}, position debiasing {'on' if ranker.debias_positions else 'off'}.",
+        f"{ranker.seed}, position debiasing {'on' if ranker.debias_positions else 'off'}; "
+        f"{evaluation.origin}.",
         "",
         "## Intended use",
         f"{use} It never decides eligibility, and it never sees protected attributes (the "

@@ -26,6 +26,7 @@ from training.evaluate import Evaluation, evaluate
 from training.groups import Direction, QueryGroups, build_groups, opportunity_kinds
 from training.labels import InteractionLabels, label_interactions
 from training.propensity import PositionBiasEstimate, estimate_position_bias
+from training.ranker import LambdaRanker
 from training.split import time_split
 
 Embed = Callable[[Sequence[str]], np.ndarray]
@@ -105,9 +106,12 @@ def evaluate_company(
     directions: Sequence[Direction] = tuple(Direction),
     min_informative_groups: int = MIN_INFORMATIVE_GROUPS,
     other_lists: Collection[str] = (),
-    incumbents: Mapping[Direction, Callable[[np.ndarray], np.ndarray]] | None = None,
+    incumbents: Mapping[Direction, tuple[str, LambdaRanker]] | None = None,
 ) -> dict[Direction, TrainingRun | NotEnoughHistory]:
     """Train and evaluate a ranker per direction; a direction without enough history says so.
+
+    `incumbents`: the (version, model) serving each direction now; the new model is compared
+    with it on the held-out period, and may continue boosting from it (see `evaluate`).
 
     `true_fit` is (matrix, employee ids, opportunity ids) when known (the demo company);
     `other_lists` the request ids of leads' candidate lists (see `label_interactions`).
@@ -150,7 +154,8 @@ def evaluate_company(
             query_side=QUERY_SIDE[direction],
             true_fit=lookup,
             seed=seed,
-            incumbent=(incumbents or {}).get(direction),
+            incumbent=live[1].predict if (live := (incumbents or {}).get(direction)) else None,
+            warm_start=live,
         )
         sizes = {
             "train_rows": len(train),

@@ -8,17 +8,19 @@ from data.demo.company import DEFAULT_AS_OF, PERSONAS, DemoCompany, generate_com
 from data.demo.config import BiasConfig, HistoryConfig
 from data.demo.courses import CourseFormat, CourseIn, CourseSkill, generate_courses
 from data.demo.export import export_jsonl
-from data.demo.truth import TrueFit, load_true_fit
+from data.demo.truth import TASTES, Tastes, TrueFit, load_true_fit
 
 __all__ = [
     "DEFAULT_AS_OF",
     "PERSONAS",
+    "TASTES",
     "BiasConfig",
     "CourseFormat",
     "CourseIn",
     "CourseSkill",
     "DemoCompany",
     "HistoryConfig",
+    "Tastes",
     "TrueFit",
     "export_jsonl",
     "generate_company",

@@ -21,7 +21,7 @@ from data.demo.opportunities import generate_catalogue
 from data.demo.people import generate_workforce
 from data.demo.policy import overlap_scores
 from data.demo.skillspace import build_skill_space
-from data.demo.truth import TrueFit, compute_true_fit, save_true_fit
+from data.demo.truth import STANDARD, Tastes, TrueFit, compute_true_fit, save_true_fit
 from data.schemas import EmployeeIn, InteractionIn, OpportunityIn, OpportunityStatus
 from data.taxonomy.model import Taxonomy
 
@@ -125,12 +125,15 @@ def generate_company(
     as_of: dt.date = DEFAULT_AS_OF,
     progress: Progress | None = None,
     with_history: bool = True,
+    tastes: Tastes = STANDARD,
 ) -> DemoCompany:
     """A reproducible company: the same taxonomy, sizes, seed and settings give the same data.
 
     `with_history=False`: the same people, opportunities and hidden true fit on the day the
     marketplace opens, without a simulated past: every opportunity posted that day and open,
-    none starting before a week from then, and no interactions (a cold start to learn from)."""
+    none starting before a week from then, and no interactions (a cold start to learn from).
+    `tastes`: what this company's people value (see truth.py); the history and the hidden fit
+    follow them."""
     if employees < len(PERSONAS):
         raise ValueError(f"need at least {len(PERSONAS)} employees for the demo personas")
     if opportunities < 1:
@@ -177,6 +180,7 @@ def generate_company(
         catalogue.opportunities,
         wanted_family=workforce.wanted_family,
         opportunity_family=catalogue.family,
+        tastes=tastes,
     )
     if progress is not None:
         progress("true fit", 1, 1)

@@ -15,7 +15,10 @@ fit[e, o] = clip(relevance × feasibility + noise, 0, 1), with components in [0,
 
 relevance    gig 0.65·skill + 0.35·align; role 0.70·skill + 0.30·align;
              mentorship align · (0.4 + 0.6·growth): wanting what is on offer comes first,
-             and it is worth more to someone who does not know it yet.
+             and it is worth more to someone who does not know it yet. These weights are a
+             company's `Tastes`: the packaged default rankers learned the standard ones; a
+             company whose people weigh interest over skill (INTEREST_LED) is one the default
+             was not trained for, and what learning from its own logs must find out.
 feasibility  gig and mentorship (0.4 + 0.6·level_fit)·(0.2 + 0.8·availability);
              role 0.2 + 0.8·level_fit (a move outside the band rarely works).
 noise        N(0, NOISE_SD): what no profile records (chemistry, timing).
@@ -35,6 +38,25 @@ from data.demo.skillspace import PAD, SkillSpace
 from data.schemas import EmployeeIn, OpportunityIn, OpportunityKind
 
 NOISE_SD = 0.05
+
+
+@dataclass(frozen=True, slots=True)
+class Tastes:
+    """The weights of skill and of alignment with what the person wants, per kind."""
+
+    gig: tuple[float, float] = (0.65, 0.35)
+    role: tuple[float, float] = (0.70, 0.30)
+
+    def __post_init__(self) -> None:
+        for name in ("gig", "role"):
+            skill, align = getattr(self, name)
+            if min(skill, align) < 0 or abs(skill + align - 1.0) > 1e-9:
+                raise ValueError(f"{name}: skill and align weights must be >= 0 and sum to 1")
+
+
+STANDARD = Tastes()
+INTEREST_LED = Tastes(gig=(0.30, 0.70), role=(0.40, 0.60))
+TASTES = {"standard": STANDARD, "interest-led": INTEREST_LED}
 EMPLOYEE_CHUNK = 1024  # bounds the (employees × opportunities × listed skills) gathers
 
 
@@ -85,6 +107,7 @@ def compute_true_fit(
     *,
     wanted_family: np.ndarray,
     opportunity_family: np.ndarray,
+    tastes: Tastes = STANDARD,
 ) -> TrueFit:
     kind = np.array([o.kind.value for o in opportunities])
     is_gig = kind == OpportunityKind.GIG.value
@@ -116,8 +139,8 @@ def compute_true_fit(
         relevance = np.select(
             [is_gig[None, :], is_role[None, :], is_mentorship[None, :]],
             [
-                0.65 * skill + 0.35 * align,
-                0.70 * skill + 0.30 * align,
+                tastes.gig[0] * skill + tastes.gig[1] * align,
+                tastes.role[0] * skill + tastes.role[1] * align,
                 align * (0.4 + 0.6 * growth),
             ],
         )

@@ -14,9 +14,11 @@ import pytest
 
 from data.demo import (
     DEFAULT_AS_OF,
+    TASTES,
     BiasConfig,
     DemoCompany,
     HistoryConfig,
+    Tastes,
     export_jsonl,
     generate_company,
     load_true_fit,
@@ -617,3 +619,38 @@ def test_without_history_the_same_company_opens_cold(
     assert {o.status.value for o in cold.opportunities} == {"open"}
     assert all(o.start_date > cold.as_of for o in cold.opportunities)
     assert set(cold.posted_at.values()) == {opening}
+
+
+def test_a_company_with_other_tastes_differs_only_in_what_fits(
+    company: DemoCompany, taxonomy: Taxonomy
+) -> None:
+    """Interest-led people: the same workforce and postings, a different hidden fit, in which
+    skill counts for less (so a ranker that learned the standard tastes is off)."""
+    other = generate_company(
+        taxonomy, **SMALL, seed=7, with_history=False, tastes=TASTES["interest-led"]
+    )
+    assert other.employees == company.employees
+    assert [o.external_id for o in other.opportunities] == [
+        o.external_id for o in company.opportunities
+    ]
+    assert not np.array_equal(other.true_fit, company.true_fit)
+    roles = [j for j, o in enumerate(company.opportunities) if o.kind.value == "role"]
+    # Roles ask for skills: under interest-led tastes the fit follows holding them less.
+    coverage = np.array(
+        [
+            [
+                np.mean([s.skill_id in {h.skill_id for h in e.skills} for s in o.required_skills])
+                if o.required_skills
+                else 0.0
+                for o in (company.opportunities[j] for j in roles)
+            ]
+            for e in company.employees
+        ]
+    )
+
+    def follows_skills(fit: np.ndarray) -> float:
+        return float(np.corrcoef(coverage.ravel(), fit[:, roles].ravel())[0, 1])
+
+    assert follows_skills(other.true_fit) < follows_skills(company.true_fit)
+    with pytest.raises(ValueError, match="sum to 1"):
+        Tastes(gig=(0.5, 0.6))

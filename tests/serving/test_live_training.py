@@ -178,8 +178,10 @@ def test_a_retraining_on_poisoned_logs_is_not_promoted_and_its_card_says_why(
     client: TestClient, state: ServiceState, settings: Settings, admin_headers: dict[str, str]
 ) -> None:
     """Two rounds of logs where everyone applies to the bottom of their list (a broken client,
-    say), then an honest round: the model learned from them loses to the live one on the
-    latest lists, so it is registered but not promoted."""
+    say), then an honest round, all through the API: the model learned from them is registered
+    but not promoted. On a log this small the gate refuses for want of held-out lists; that it
+    also refuses a model that ranks worse on enough of them is tested in
+    tests/training/test_pipeline.py."""
     people = _company(client, admin_headers)
     lists = 0
     for round_ in range(ROUNDS):
@@ -205,6 +207,7 @@ def test_a_retraining_on_poisoned_logs_is_not_promoted_and_its_card_says_why(
     assert result.exit_code == 0, result.output
     output = result.output.replace("\n", " ")
     assert "not promoted employee-" in output and "the live model stays" in output
+    assert "too little evidence to replace it" in output
     registered = [line.split()[-1] for line in result.output.splitlines() if "registered" in line]
     [version] = [v for v in registered if v.startswith("employee-")]
     card = (Path(settings.var_dir) / "models" / version / "card.md").read_text()

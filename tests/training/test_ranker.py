@@ -63,3 +63,36 @@ def test_early_stopping_keeps_the_best_iteration_after_the_floor(tmp_path: Path)
     assert 30 <= ranker.best_iteration_ < 300
     ranker.save(tmp_path / "model.txt")
     assert LambdaRanker.load(tmp_path / "model.txt").best_iteration_ == ranker.best_iteration_
+
+
+def company_logs(groups: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Like `synthetic`, but at this company interests matter too."""
+    rng = np.random.default_rng(seed)
+    sizes = np.full(groups, 10)
+    x = rng.random((groups * 10, len(FEATURE_NAMES))).astype(np.float32)
+    signal = (
+        2 * x[:, FEATURE_NAMES.index("required_coverage")]
+        + x[:, FEATURE_NAMES.index("embedding_similarity")]
+        + 1.5 * x[:, FEATURE_NAMES.index("interest_alignment")]
+    )
+    labels = np.digitize(signal + 0.3 * rng.normal(size=len(signal)), [1.7, 2.5, 3.3])
+    return x, labels, sizes
+
+
+def test_continuing_from_a_model_learns_a_company_from_few_logs(tmp_path: Path) -> None:
+    """A model trained on much generic data, corrected on 25 lists of one company's logs, ranks
+    that company better than either the generic model or one trained on the 25 lists alone."""
+    base = LambdaRanker(n_estimators=150).fit(*synthetic(400, seed=7), valid=synthetic(80, seed=8))
+    few, valid, test = company_logs(25, seed=9), company_logs(25, seed=10), company_logs(300, 11)
+    scratch = LambdaRanker().fit(*few, valid=valid)
+    continued = LambdaRanker(min_trees=1).fit(*few, valid=valid, init_model=base)
+    assert continued.base_trees_ == base.best_iteration_
+    assert continued.best_iteration_ > continued.base_trees_  # it added trees of its own
+    x, y, sizes = test
+    scores = {
+        name: ndcg_at(model.predict(x), y, sizes, 10)
+        for name, model in (("base", base), ("scratch", scratch), ("continued", continued))
+    }
+    assert scores["continued"] > max(scores["base"], scores["scratch"]), scores
+    continued.save(tmp_path / "model.txt")
+    assert np.allclose(LambdaRanker.load(tmp_path / "model.txt").predict(x), continued.predict(x))

@@ -1,0 +1,853 @@
+"""Does the marketplace learn from its own use, and stay fair while it does?
+
+A demo company with no past (`generate_company(with_history=False)`, what `talent demo
+--no-history` stores) is served by the real app, in process (the same ASGI code path as a server,
+a real SQLite file), starting from the packaged default rankers. Every round is a simulated week:
+
+1. employees answer last round's invitations and offers;
+2. a sample of employees asks for matches of a kind they are open to (`GET …/matches`) and acts
+   on what it is shown with the demo's behaviour model (history.py): examined with probability
+   (1/position)^0.8, then viewed, applied, saved or dismissed following the hidden true fit;
+3. managers decide the approvals waiting for them (`/approvals`);
+4. the lead of every open opportunity asks for candidates (`GET …/candidates`), invites some of
+   those shown, and shortlists, rejects, offers, assigns and completes through the pipeline with
+   the demo's bias against one group (BiasConfig: perceived fit × 0.7 for women, at shortlist
+   and at offer); completed work is rated from the true fit;
+5. arms that learn run `talent train --promote` on the instance's own logs, gate included.
+
+Arms share the seed and the simulated people's random draws (one uniform per round, person and
+opportunity), so they differ only by what they serve: `learned` (retrain each round, fair
+re-ranking on: the product as shipped), `frozen` (the packaged default, never retrained) and
+`learned_unfair` (learning, re-ranking switched off by HR's policy API).
+
+Per round and arm, from the audit log's record of every served list (its whole scored pool):
+NDCG@10 against the true fit of the page served, of the same pool ordered by model score before
+re-ranking, and of the pool ordered by the true fit (the oracle; the ideal is the pool's best
+ten, so the oracle is the ceiling, 1.0); fill rate and time to fill (rounds); applications per
+served list; the impact ratio (gender) of served candidate lists before and after re-ranking
+(fairness/report.served_impact); and of the leads' shortlisting decisions so far. Charts and a
+table go to bench/loop.html. The last line:
+
+  loop: rounds=… ndcg_true_frozen=… ndcg_true_learned=… lift_pct=… gap_closed_pct=…
+  fill_rate_frozen=… fill_rate_learned=… impact_served_after=… impact_lead_decisions=…
+
+(`gap_closed_pct`: the share of the distance from the frozen model to the oracle that learning
+closed in the last round; `impact_served_after`: the lowest round's ratio in the learned arm.)
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import html
+import io
+import math
+import os
+import secrets
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+import matplotlib  # noqa: E402
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+from fastapi.testclient import TestClient  # noqa: E402
+from typer.testing import CliRunner  # noqa: E402
+
+from data.demo import TASTES, DemoCompany, generate_company  # noqa: E402
+from data.demo.demographics import attribute_values  # noqa: E402
+from data.importing.demo import store_demo_company  # noqa: E402
+from data.schemas import OpportunityKind, Role  # noqa: E402
+from data.storage.engine import transaction  # noqa: E402
+from data.storage.tokens import issue_token  # noqa: E402
+from data.taxonomy.packaged import load_packaged_taxonomy  # noqa: E402
+from fairness.metrics import selection_impact  # noqa: E402
+from fairness.report import served_impact  # noqa: E402
+from serving.app import create_app  # noqa: E402
+from serving.cli import app as cli  # noqa: E402
+from serving.settings import Settings  # noqa: E402
+from serving.state import ServiceState, build_state  # noqa: E402
+
+KINDS = tuple(OpportunityKind)
+DEFAULT_KIND_SHARES = np.array([0.5, 0.25, 0.25])  # what people open to no kind browse
+PAGE = 10
+POSITION_DECAY = 0.8  # HistoryConfig's examination curve
+INVITE_RATE = 0.3  # a lead invites an examined, not yet involved candidate w.p. this × fit
+OFFER_ACCEPT = 0.9
+APPROVE = 0.9
+ROUND_WEEKS = 2  # how many weeks of an assignment one round covers, for completions
+OUT = REPO / "bench" / "loop.html"
+
+
+@dataclass(frozen=True, slots=True)
+class Arm:
+    name: str
+    learn: bool
+    fair: bool
+
+
+ARMS = (
+    Arm("learned", learn=True, fair=True),
+    Arm("frozen", learn=False, fair=True),
+    Arm("learned_unfair", learn=True, fair=False),
+)
+
+
+# -- the simulated world: who the people are and how they behave ---------------------------------
+
+
+@dataclass
+class World:
+    company: DemoCompany
+    seed: int
+    browse_share: float
+    penalty_shortlist: float
+    penalty_accept: float
+    employee_of: dict[str, int] = field(init=False)
+    opportunity_of: dict[str, int] = field(init=False)
+    penalised: np.ndarray = field(init=False)
+    gender: list[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        c = self.company
+        self.employee_of = {e: i for i, e in enumerate(c.employee_ids)}
+        self.opportunity_of = {o: j for j, o in enumerate(c.opportunity_ids)}
+        bias = c.bias
+        values = attribute_values([e.demographics for e in c.employees], bias.attribute)
+        self.penalised = np.array([v == bias.group for v in values])
+        self.gender = [
+            v or "unknown"
+            for v in attribute_values([e.demographics for e in c.employees], "gender")
+        ]
+        self.open_to = np.array([[k in e.open_to for k in KINDS] for e in c.employees])
+        activity_rng = np.random.default_rng((self.seed, 0))
+        self.activity = activity_rng.gamma(0.8, 1.0, len(c.employees)) * np.where(
+            self.open_to.any(axis=1), 1.0, 0.3
+        )
+
+    def fit(self, employee: str, opportunity: str) -> float:
+        return float(
+            self.company.true_fit[self.employee_of[employee], self.opportunity_of[opportunity]]
+        )
+
+    def draws(self, tag: int, round_: int, employee: str, opportunity: str, n: int) -> np.ndarray:
+        """The same uniforms for the same person, opportunity and round in every arm."""
+        key = (self.seed, tag, round_, self.employee_of[employee], self.opportunity_of[opportunity])
+        return np.random.default_rng(key).random(n)
+
+    def browsers(self, round_: int) -> list[tuple[str, str]]:
+        """(employee, kind) of the sessions of one round, the same in every arm."""
+        rng = np.random.default_rng((self.seed, 1, round_))
+        people = self.company.employees
+        n = max(1, round(self.browse_share * len(people)))
+        who = rng.choice(len(people), size=n, replace=False, p=self.activity / self.activity.sum())
+        out = []
+        for i in who.tolist():
+            weights = (
+                self.open_to[i] / self.open_to[i].sum()
+                if self.open_to[i].any()
+                else (DEFAULT_KIND_SHARES)
+            )
+            kind = KINDS[int(rng.choice(len(KINDS), p=weights))]
+            out.append((people[i].external_id, kind.value))
+        return out
+
+    def perceived(self, employee: str, opportunity: str, penalty: float) -> float:
+        fit = self.fit(employee, opportunity)
+        return fit * (1.0 - penalty) if self.penalised[self.employee_of[employee]] else fit
+
+    def willing(self, employee: str, kind: str) -> float:
+        return (
+            1.0
+            if self.open_to[self.employee_of[employee], KINDS.index(OpportunityKind(kind))]
+            else 0.3
+        )
+
+
+# -- one arm: a real instance, its people's tokens, and what the bench knows of its pipeline ------
+
+
+@dataclass
+class Pair:
+    stage: str
+    handle: str | None = None
+    request_id: str | None = None
+    since_round: int = 0
+    approval: str = "none"
+
+
+@dataclass
+class Instance:
+    arm: Arm
+    folder: Path
+    settings: Settings
+    state: ServiceState
+    client: TestClient
+    tokens: dict[tuple[str, str], dict[str, str]]  # (role, person) -> headers
+    auditor: dict[str, str]
+    pairs: dict[tuple[str, str], Pair] = field(default_factory=dict)
+    refused: Counter[str] = field(default_factory=Counter)
+    first_fill: dict[str, int] = field(default_factory=dict)  # opportunity -> round
+    lead_decisions: list[tuple[str, bool]] = field(default_factory=list)  # (employee, shortlisted)
+    promotions: list[str] = field(default_factory=list)
+
+    def headers(self, role: str, person: str) -> dict[str, str]:
+        return self.tokens[(role, person)]
+
+    def call(self, method: str, path: str, headers: dict[str, str], **kwargs: Any) -> Any:
+        response = self.client.request(method, path, headers=headers, **kwargs)
+        if response.status_code >= 500:
+            raise RuntimeError(f"{method} {path}: {response.status_code} {response.text}")
+        if response.status_code >= 400:
+            action = (kwargs.get("json") or {}).get("action", "")
+            self.refused[f"{response.status_code} {path.split('/')[-1]} {action}".strip()] += 1
+            return None
+        return response.json()
+
+    def step(self, opportunity: str, headers: dict[str, str], **body: Any) -> Any:
+        return self.call(
+            "POST", f"/api/v1/opportunities/{opportunity}/pipeline", headers, json=body
+        )
+
+
+def _secrets() -> dict[str, str]:
+    return {
+        "admin_token": "bench-admin-" + secrets.token_hex(16),
+        "audit_key": secrets.token_hex(32),
+        "token_secret": secrets.token_hex(32),
+        "pseudonym_secret": secrets.token_hex(32),
+    }
+
+
+@contextmanager
+def instance(
+    arm: Arm, company: DemoCompany, root: Path, vectors: Path = REPO / "var" / "vectors"
+) -> Iterator[Instance]:
+    folder = root / arm.name
+    (folder / "vectors").mkdir(parents=True)
+    # Label vectors are encoded once (by `talent index`, then by the first arm) and copied.
+    shared = root / "vectors"
+    for cached in [*vectors.glob("*.np*"), *shared.glob("*.np*")]:
+        shutil.copy(cached, folder / "vectors" / cached.name)
+    keys = _secrets()
+    settings = Settings(
+        database_url=f"sqlite:///{folder / 'talent.db'}",
+        var_dir=folder,
+        rate_limit_per_minute=0,
+        rate_limit_burst=10**6,
+        **keys,
+    )
+    state = build_state(settings, index=False)
+    with transaction(state.sessions) as session:
+        store_demo_company(session, company)
+    with state.sessions() as session:
+        state.matcher.load(session)
+    state.matcher.cache.save()
+    shutil.copytree(folder / "vectors", shared, dirs_exist_ok=True)
+    owners = {o.owner_external_id for o in company.opportunities if o.owner_external_id}
+    with transaction(state.sessions) as session:
+
+        def token(role: Role, person: str | None, scopes: tuple[str, ...] = ()) -> dict[str, str]:
+            issued = issue_token(
+                session,
+                secret=state.token_secret,
+                role=role,
+                subject_external_id=person,
+                scopes=scopes,
+            )
+            return {"Authorization": f"Bearer {issued.token}"}
+
+        tokens = {
+            ("employee", e.external_id): token(Role.EMPLOYEE, e.external_id)
+            for e in company.employees
+        }
+        tokens |= {("lead", p): token(Role.LEAD, p) for p in owners}
+        hr = company.personas["hr"]
+        tokens[("hr", hr)] = token(Role.HR, hr)
+        auditor = token(Role.HR, hr, ("auditor",))
+    env = {
+        "TALENT_DATABASE_URL": settings.resolved_database_url,
+        "TALENT_VAR_DIR": str(folder),
+        **{f"TALENT_{k.upper()}": v for k, v in keys.items()},
+    }
+    with TestClient(create_app(settings, state=state)) as client:
+        inst = Instance(arm, folder, settings, state, client, tokens, auditor)
+        inst.env = env  # type: ignore[attr-defined]
+        if not arm.fair:
+            for kind in KINDS:
+                set_off = inst.call(
+                    "PUT",
+                    f"/api/v1/audits/policies/{kind.value}",
+                    tokens[("hr", hr)],
+                    json={"policy": "off", "reason": "bench arm: re-ranking off, to measure it"},
+                )
+                if set_off is None:
+                    raise RuntimeError(f"HR could not switch re-ranking off for {kind.value}")
+        yield inst
+    state.close()
+
+
+# -- a round -------------------------------------------------------------------------------------
+
+
+def employees_answer(inst: Instance, world: World, round_: int) -> None:
+    """Answer the invitations and offers the leads made last round."""
+    for (employee, opportunity), pair in list(inst.pairs.items()):
+        me = inst.headers("employee", employee)
+        if pair.stage == "invited":
+            kind = world.company.opportunities[world.opportunity_of[opportunity]].kind.value
+            u = world.draws(2, round_, employee, opportunity, 1)[0]
+            fit = world.fit(employee, opportunity)
+            yes = u < float(np.clip(2.0 * fit - 0.2, 0.02, 0.9)) * world.willing(employee, kind)
+            action = "accept_invitation" if yes else "decline_invitation"
+            if inst.step(opportunity, me, action=action) is not None:
+                pair.stage = "applied" if yes else "declined"
+        elif pair.stage == "offered":
+            yes = world.draws(3, round_, employee, opportunity, 1)[0] < OFFER_ACCEPT
+            done = inst.step(opportunity, me, action="accept_offer" if yes else "decline_offer")
+            if done is not None:
+                pair.stage = done["stage"]
+                pair.approval = done["approval"]["status"]
+
+
+def employees_browse(inst: Instance, world: World, round_: int) -> dict[str, int]:
+    counts = Counter()
+    for employee, kind in world.browsers(round_):
+        me = inst.headers("employee", employee)
+        page = inst.call(
+            "GET", f"/api/v1/employees/{employee}/matches?kind={kind}&limit={PAGE}", me
+        )
+        if page is None:
+            continue
+        counts["lists"] += 1
+        for item in page["items"]:
+            opportunity, position = item["opportunity"]["external_id"], item["rank"]
+            fit = world.fit(employee, opportunity)
+            u = world.draws(4, round_, employee, opportunity, 5)
+            if u[0] >= (1.0 / position) ** POSITION_DECAY:
+                continue  # not examined
+            viewed = u[1] < 0.12 + 0.75 * fit
+            if viewed and u[2] < float(np.clip(2.0 * fit - 0.2, 0.02, 0.9)) * world.willing(
+                employee, kind
+            ):
+                if (employee, opportunity) in inst.pairs:
+                    continue
+                done = inst.step(opportunity, me, action="apply", request_id=page["request_id"])
+                if done is None:  # a full mentor: wait for a slot
+                    done = inst.step(opportunity, me, action="join_waitlist")
+                if done is not None:
+                    inst.pairs[(employee, opportunity)] = Pair(
+                        done["stage"], request_id=page["request_id"], since_round=round_
+                    )
+                    counts["applications"] += 1
+            elif viewed and u[3] < 0.08 + 0.20 * fit:
+                saved = inst.call("POST", f"/api/v1/opportunities/{opportunity}/saves", me)
+                counts["saves"] += saved is not None
+            elif not viewed and u[4] < 0.25 * (1.0 - fit):
+                gone = inst.call("POST", f"/api/v1/opportunities/{opportunity}/dismissals", me)
+                counts["dismissals"] += gone is not None
+    return counts
+
+
+def managers_decide(inst: Instance, world: World, round_: int) -> None:
+    """Each manager with someone waiting decides; HR decides those with no manager on record."""
+    managers = {
+        world.company.employees[world.employee_of[e]].manager_external_id
+        for (e, _), pair in inst.pairs.items()
+        if pair.approval == "pending"
+    }
+    hr = world.company.personas["hr"]
+    deciders = [inst.headers("employee", m) for m in sorted(m for m in managers if m)]
+    if None in managers:
+        deciders.append(inst.headers("hr", hr))
+    for me in deciders:
+        waiting = inst.call("GET", "/api/v1/approvals", me)
+        for item in (waiting or {}).get("items", []):
+            employee = item["employee"]["external_id"]
+            opportunity = item["opportunity"]["external_id"]
+            yes = world.draws(5, round_, employee, opportunity, 1)[0] < APPROVE
+            decided = inst.call(
+                "POST",
+                f"/api/v1/approvals/{opportunity}/{employee}",
+                me,
+                json={
+                    "decision": "approve" if yes else "decline",
+                    "reason": "fits the team's plan" if yes else "the team needs them this quarter",
+                },
+            )
+            if decided is not None and (employee, opportunity) in inst.pairs:
+                inst.pairs[(employee, opportunity)].approval = "approved" if yes else "declined"
+
+
+def leads_act(inst: Instance, world: World, round_: int) -> int:
+    company = world.company
+    bias = company.bias
+    lists = 0
+    by_opportunity: dict[str, list[tuple[str, Pair]]] = defaultdict(list)
+    for (employee, opportunity), pair in inst.pairs.items():
+        by_opportunity[opportunity].append((employee, pair))
+    for posting in company.opportunities:
+        opportunity, owner = posting.external_id, posting.owner_external_id
+        if not owner:
+            continue
+        lead = inst.headers("lead", owner)
+        board = inst.call("GET", f"/api/v1/opportunities/{opportunity}/pipeline", lead)
+        if board is None:
+            continue
+        # Once someone applied (or accepted an invitation) the lead knows who they are.
+        handles = {
+            doc["candidate"]["identity"]["external_id"]: doc["candidate"]["handle"]
+            for stage in board["stages"].values()
+            for doc in stage
+            if "identity" in doc["candidate"]
+        }
+        seats_left = board["seats"] - board["seats_filled"]
+        if board["status"] == "open" and seats_left > 0:
+            lists += invite_from_candidates(inst, world, round_, opportunity, lead)
+        # Decide on each pair in the pipeline, oldest first.
+        committed = sum(p.stage in ("offered", "accepted") for _, p in by_opportunity[opportunity])
+        for employee, pair in sorted(by_opportunity[opportunity], key=lambda x: x[1].since_round):
+            handle = pair.handle or handles.get(employee)
+            if handle is None:
+                continue
+            u = world.draws(6, round_, employee, opportunity, 3)
+            if pair.stage == "applied":
+                shortlisted = u[0] < world.perceived(employee, opportunity, bias.shortlist_penalty)
+                if shortlisted:
+                    action: dict[str, Any] = {"action": "shortlist"}
+                elif u[1] < 0.7:
+                    action = {"action": "reject", "reason_code": "skills"}
+                else:
+                    continue
+                if inst.step(opportunity, lead, candidate=handle, **action):
+                    pair.stage = "shortlisted" if shortlisted else "rejected"
+                    inst.lead_decisions.append((employee, shortlisted))
+            elif pair.stage == "shortlisted" and round_ > pair.since_round:
+                offer = u[0] < world.perceived(employee, opportunity, bias.accept_penalty)
+                if offer and committed >= seats_left:
+                    continue  # no seat to offer now: keep them shortlisted
+                action = (
+                    {"action": "offer"} if offer else {"action": "reject", "reason_code": "skills"}
+                )
+                if inst.step(opportunity, lead, candidate=handle, **action):
+                    pair.stage, pair.since_round = ("offered" if offer else "rejected"), round_
+                    committed += offer
+            elif pair.stage == "accepted" and pair.approval in ("none", "approved"):
+                done = inst.step(opportunity, lead, candidate=handle, action="assign")
+                if done is not None:
+                    pair.stage, pair.since_round = "assigned", round_
+                    inst.first_fill.setdefault(opportunity, round_)
+                else:  # the last seat went to someone else first
+                    if inst.step(
+                        opportunity, lead, candidate=handle, action="reject", reason_code="timing"
+                    ):
+                        pair.stage = "rejected"
+            elif pair.stage == "assigned" and posting.kind is not OpportunityKind.ROLE:
+                weeks = posting.duration_weeks or ROUND_WEEKS
+                if round_ - pair.since_round >= math.ceil(weeks / ROUND_WEEKS):
+                    fit = world.fit(employee, opportunity)
+                    noise = np.random.default_rng(
+                        (
+                            world.seed,
+                            7,
+                            world.employee_of[employee],
+                            world.opportunity_of[opportunity],
+                        )
+                    ).normal(0, 0.5)
+                    rating = int(np.clip(round(1 + 4 * fit + noise), 1, 5))
+                    if inst.step(
+                        opportunity, lead, candidate=handle, action="complete", rating=rating
+                    ):
+                        pair.stage = "completed"
+    return lists
+
+
+def invite_from_candidates(
+    inst: Instance, world: World, round_: int, opportunity: str, lead: dict[str, str]
+) -> int:
+    page = inst.call("GET", f"/api/v1/opportunities/{opportunity}/candidates?limit={PAGE}", lead)
+    if page is None or not page["items"]:
+        return 0
+    # Who is behind each handle: the simulated lead decides on what it perceives of the person;
+    # the bench learns it from the audit log, as an auditor would.
+    record = inst.call("GET", f"/api/v1/audits/rankings/{page['request_id']}", inst.auditor)
+    served = sorted(
+        (
+            i
+            for i in record["items"]
+            if i["after"] is not None and i["after"] <= record["page_size"]
+        ),
+        key=lambda i: i["after"],
+    )
+    penalty = world.company.bias.shortlist_penalty
+    for item, logged in zip(page["items"], served, strict=True):
+        employee, position = logged["id"], item["rank"]
+        if (employee, opportunity) in inst.pairs:
+            continue
+        u = world.draws(8, round_, employee, opportunity, 2)
+        if u[0] >= (1.0 / position) ** POSITION_DECAY:
+            continue
+        if u[1] < INVITE_RATE * world.perceived(employee, opportunity, penalty):
+            handle = item["candidate"]["handle"]
+            if inst.step(
+                opportunity, lead, candidate=handle, action="invite", request_id=page["request_id"]
+            ):
+                inst.pairs[(employee, opportunity)] = Pair(
+                    "invited", handle=handle, request_id=page["request_id"], since_round=round_
+                )
+    return 1
+
+
+def retrain(inst: Instance, round_: int, min_groups: int) -> str:
+    previous = {k: os.environ.get(k) for k in inst.env}  # type: ignore[attr-defined]
+    os.environ.update(inst.env)  # type: ignore[attr-defined]
+    try:
+        result = CliRunner().invoke(
+            cli, ["train", "--promote", "--min-groups", str(min_groups), "--seed", str(round_)]
+        )
+    finally:
+        for k, v in previous.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    inst.state.rankers.refresh()
+    said = [
+        line.strip()
+        for line in result.output.splitlines()
+        if line.startswith(("promoted", "not promoted", "not trained", "nothing trained"))
+    ]
+    return "; ".join(said) or f"exit {result.exit_code}"
+
+
+# -- what each round served, from the audit log ----------------------------------------------------
+
+
+def ndcg(gains_in_order: list[float], pool: list[float], k: int = PAGE) -> float | None:
+    ideal = sorted(pool, reverse=True)[:k]
+    discount = [1.0 / math.log2(i + 2) for i in range(k)]
+    best = sum(g * d for g, d in zip(ideal, discount, strict=False))
+    if best <= 0:
+        return None
+    return sum(g * d for g, d in zip(gains_in_order[:k], discount, strict=False)) / best
+
+
+def served_figures(
+    inst: Instance, world: World, start: dt.datetime, end: dt.datetime
+) -> dict[str, float | None]:
+    values: dict[str, list[float]] = defaultdict(list)
+    with inst.state.sessions() as session:
+        for record in inst.state.audit.between(session, start, end):
+            direction = record["direction"]
+            query = record["query_external_id"]
+            items = record["items"]
+            if direction == "employee":
+                fits = [world.fit(query, i["id"]) for i in items]
+            else:
+                fits = [world.fit(i["id"], query) for i in items]
+            served = [
+                f
+                for f, i in sorted(
+                    zip(fits, items, strict=True), key=lambda x: x[1]["after"] or 10**9
+                )
+                if i["after"] is not None
+            ]
+            before = [
+                f for f, _ in sorted(zip(fits, items, strict=True), key=lambda x: x[1]["before"])
+            ]
+            side = "emp" if direction == "employee" else "cand"
+            for name, order in (
+                ("served", served),
+                ("before", before),
+                ("oracle", sorted(fits, reverse=True)),
+            ):
+                value = ndcg(order, fits)
+                if value is not None:
+                    values[f"ndcg_{side}_{name}"].append(value)
+        impact = served_impact(session, inst.state.audit, start, end)
+    out: dict[str, float | None] = {k: float(np.mean(v)) for k, v in values.items()}
+    out["impact_served_before"] = impact["impact_ratio_before"]
+    out["impact_served_after"] = impact["impact_ratio_after"]
+    return out
+
+
+def lead_impact(inst: Instance, world: World) -> float | None:
+    if not inst.lead_decisions:
+        return None
+    people = [world.gender[world.employee_of[e]] for e, _ in inst.lead_decisions]
+    chosen = np.array([s for _, s in inst.lead_decisions])
+    return selection_impact(chosen, np.array(people), attribute="gender").min_impact_ratio
+
+
+def run_arm(
+    arm: Arm, world: World, rounds: int, root: Path, min_groups: int, vectors: Path
+) -> list[dict]:
+    rows = []
+    n_opportunities = len(world.company.opportunities)
+    with instance(arm, world.company, root, vectors) as inst:
+        for round_ in range(1, rounds + 1):
+            clock = time.perf_counter()
+            start = dt.datetime.now(dt.UTC)
+            employees_answer(inst, world, round_)
+            counts = employees_browse(inst, world, round_)
+            managers_decide(inst, world, round_)
+            leads_act(inst, world, round_)
+            end = dt.datetime.now(dt.UTC) + dt.timedelta(microseconds=1)
+            served_s = time.perf_counter() - clock
+            figures = served_figures(inst, world, start, end)
+            filled = list(inst.first_fill.values())
+            row = {
+                "arm": arm.name,
+                "round": round_,
+                **figures,
+                "lists": counts["lists"],
+                "applications_per_list": counts["applications"] / max(counts["lists"], 1),
+                "fill_rate": len(filled) / n_opportunities,
+                "time_to_fill_rounds": statistics.median(filled) if filled else None,
+                "impact_lead_decisions": lead_impact(inst, world),
+                "model": inst.state.rankers.describe()["employee"]["version"],
+            }
+            trained = ""
+            if arm.learn:
+                clock2 = time.perf_counter()
+                trained = retrain(inst, round_, min_groups)
+                row["train_s"] = time.perf_counter() - clock2
+            row["promotion"] = trained
+            row["serve_s"] = served_s
+            rows.append(row)
+            print(
+                f"  {arm.name} round {round_}: emp NDCG {_fmt(row.get('ndcg_emp_served'), 4)}, "
+                f"cand NDCG {_fmt(row.get('ndcg_cand_served'), 4)}, "
+                f"fill {row['fill_rate']:.3f}, impact after {_fmt(row['impact_served_after'])}, "
+                f"lead {_fmt(row['impact_lead_decisions'])} ({served_s:.0f}s served"
+                + (f", {row['train_s']:.0f}s trained: {trained}" if arm.learn else "")
+                + ")",
+                flush=True,
+            )
+        if inst.refused:
+            print(f"  {arm.name} refused steps: {dict(inst.refused.most_common(8))}", flush=True)
+    return rows
+
+
+def _fmt(value: float | None, digits: int = 3) -> str:
+    return "n/a" if value is None else f"{value:.{digits}f}"
+
+
+# -- report ----------------------------------------------------------------------------------------
+
+FIGURES = (
+    ("ndcg_emp_served", "Employees' matches: NDCG@10 vs true fit"),
+    ("ndcg_cand_served", "Leads' candidates: NDCG@10 vs true fit"),
+    ("fill_rate", "Fill rate (share of opportunities with an assignment)"),
+    ("time_to_fill_rounds", "Median rounds to first assignment"),
+    ("applications_per_list", "Applications per served list"),
+    ("impact_served_after", "Impact ratio of served candidate lists (after re-ranking)"),
+    ("impact_served_before", "Impact ratio of served candidate lists (before re-ranking)"),
+    ("impact_lead_decisions", "Impact ratio of leads' shortlisting (so far)"),
+)
+COLOURS = {"learned": "#1f6f8b", "frozen": "#b57f2f", "learned_unfair": "#7fb77e"}
+
+
+def chart(rows: list[dict], key: str, title: str) -> str:
+    figure, axis = plt.subplots(figsize=(5.2, 3.2))
+    for arm in ARMS:
+        mine = [r for r in rows if r["arm"] == arm.name]
+        if mine:
+            axis.plot(
+                [r["round"] for r in mine],
+                [np.nan if r.get(key) is None else r[key] for r in mine],
+                marker="o",
+                markersize=3,
+                label=arm.name,
+                color=COLOURS[arm.name],
+            )
+    if key.startswith("ndcg"):
+        oracle = key.replace("served", "oracle")
+        mine = [r for r in rows if r["arm"] == "learned" and r.get(oracle) is not None]
+        if mine:
+            axis.plot(
+                [r["round"] for r in mine],
+                [r[oracle] for r in mine],
+                linestyle=":",
+                color="#555",
+                label="oracle",
+            )
+    if key.startswith("impact"):
+        axis.axhline(0.8, color="#c0392b", linestyle="--", linewidth=1, label="four-fifths")
+    axis.set_title(title, fontsize=10)
+    axis.set_xlabel("round (week)", fontsize=9)
+    axis.legend(fontsize=8)
+    buffer = io.StringIO()
+    figure.savefig(buffer, format="svg", bbox_inches="tight")
+    plt.close(figure)
+    text = buffer.getvalue()
+    return text[text.index("<svg") :]
+
+
+COLUMNS = (
+    "arm",
+    "round",
+    "ndcg_emp_served",
+    "ndcg_emp_before",
+    "ndcg_emp_oracle",
+    "ndcg_cand_served",
+    "ndcg_cand_before",
+    "ndcg_cand_oracle",
+    "lists",
+    "applications_per_list",
+    "fill_rate",
+    "time_to_fill_rounds",
+    "impact_served_before",
+    "impact_served_after",
+    "impact_lead_decisions",
+    "model",
+    "promotion",
+)
+
+
+def write_report(rows: list[dict], summary: str, settings_line: str, path: Path) -> None:
+    cells = []
+    for r in rows:
+        tds = []
+        for c in COLUMNS:
+            v = r.get(c)
+            tds.append(f"<td>{html.escape(_fmt(v, 4) if isinstance(v, float) else str(v))}</td>")
+        cells.append("<tr>" + "".join(tds) + "</tr>")
+    page = f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>talent-marketplace: learning from its own use</title>
+<style>body{{font-family:system-ui,sans-serif;margin:2em;max-width:80em}}
+.charts{{display:flex;flex-wrap:wrap;gap:1em}}table{{border-collapse:collapse;font-size:.8em}}
+td,th{{border:1px solid #ccc;padding:.2em .4em;text-align:right}}</style></head><body>
+<h1>Learning from its own use</h1>
+<p>{html.escape(settings_line)}</p><p><code>{html.escape(summary)}</code></p>
+<div class="charts">{"".join(chart(rows, k, t) for k, t in FIGURES)}</div>
+<h2>Per round and arm</h2><div style="overflow-x:auto"><table>
+<tr>{"".join(f"<th>{c}</th>" for c in COLUMNS)}</tr>{"".join(cells)}</table></div>
+</body></html>"""
+    path.write_text(page)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--employees", type=int, default=1000)
+    parser.add_argument("--opportunities", type=int, default=150)
+    parser.add_argument("--rounds", type=int, default=6)
+    parser.add_argument(
+        "--browse-share",
+        type=float,
+        default=0.3,
+        help="share of employees who ask for matches each round",
+    )
+    parser.add_argument(
+        "--min-groups",
+        type=int,
+        default=5,
+        help="talent train --min-groups: a pilot's few weeks of history",
+    )
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--arms", default=",".join(a.name for a in ARMS))
+    parser.add_argument(
+        "--tastes",
+        choices=sorted(TASTES),
+        default="standard",
+        help="what the company's people value (data/demo/truth.py); interest-led: a company "
+        "unlike the generated ones the packaged default rankers learned from",
+    )
+    parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument(
+        "--vectors",
+        type=Path,
+        default=REPO / "var" / "vectors",
+        help="label vectors `talent index` cached (else every arm encodes them)",
+    )
+    args = parser.parse_args()
+    arms = [a for a in ARMS if a.name in args.arms.split(",")]
+
+    started = time.perf_counter()
+    company = generate_company(
+        load_packaged_taxonomy(),
+        employees=args.employees,
+        opportunities=args.opportunities,
+        seed=args.seed,
+        as_of=dt.date.today(),
+        with_history=False,
+        tastes=TASTES[args.tastes],
+    )
+    world = World(
+        company,
+        args.seed,
+        args.browse_share,
+        company.bias.shortlist_penalty,
+        company.bias.accept_penalty,
+    )
+    settings_line = (
+        f"{args.employees} employees, {args.opportunities} opportunities, {args.tastes} "
+        f"tastes, seed {args.seed}, "
+        f"{args.rounds} rounds, {args.browse_share:.0%} of employees browse per round; bias "
+        f"against {company.bias.attribute}={company.bias.group} (perceived fit x "
+        f"{1 - company.bias.shortlist_penalty:.1f} at shortlist and at offer)"
+    )
+    print(settings_line, flush=True)
+    root = Path(tempfile.mkdtemp(prefix="talent-bench-loop-"))
+    rows: list[dict] = []
+    try:
+        for arm in arms:
+            rows += run_arm(arm, world, args.rounds, root, args.min_groups, args.vectors)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+    def last(arm: str, key: str) -> float | None:
+        mine = [r for r in rows if r["arm"] == arm]
+        return mine[-1].get(key) if mine else None
+
+    frozen, learned = last("frozen", "ndcg_emp_served"), last("learned", "ndcg_emp_served")
+    oracle = last("learned", "ndcg_emp_oracle")
+    lift = gap = None
+    if frozen and learned is not None:
+        lift = 100 * (learned / frozen - 1)
+        if oracle is not None and oracle > frozen:
+            gap = 100 * (learned - frozen) / (oracle - frozen)
+    impacts = [r["impact_served_after"] for r in rows if r["arm"] == "learned"]
+    impact_after = min((v for v in impacts if v is not None), default=None)
+    unfair, fair = last("learned_unfair", "ndcg_cand_served"), last("learned", "ndcg_cand_served")
+    cost = 100 * (1 - fair / unfair) if unfair and fair is not None else None
+    within = [
+        100 * (1 - r["ndcg_cand_served"] / r["ndcg_cand_before"])
+        for r in rows
+        if r["arm"] == "learned" and r.get("ndcg_cand_before")
+    ]
+    line = (
+        f"loop: rounds={args.rounds} ndcg_true_frozen={_fmt(frozen, 4)} "
+        f"ndcg_true_learned={_fmt(learned, 4)} lift_pct={_fmt(lift, 2)} "
+        f"gap_closed_pct={_fmt(gap, 1)} fill_rate_frozen={_fmt(last('frozen', 'fill_rate'))} "
+        f"fill_rate_learned={_fmt(last('learned', 'fill_rate'))} "
+        f"impact_served_after={_fmt(impact_after)} "
+        f"impact_lead_decisions={_fmt(last('learned', 'impact_lead_decisions'))}"
+    )
+    write_report(rows, line, settings_line, args.out)
+    print(f"report: {args.out}")
+    print(
+        f"fair re-ranking cost on candidate lists, last round: {_fmt(cost, 2)}% NDCG@10 vs the "
+        f"unfair arm; within each served list (served vs by score), worst round: "
+        f"{_fmt(max(within) if within else None, 2)}%; "
+        f"whole bench {time.perf_counter() - started:.0f}s"
+    )
+    print(line)
+
+
+if __name__ == "__main__":
+    main()
