@@ -33,6 +33,14 @@ table go to bench/loop.html. The last line:
 
 (`gap_closed_pct`: the share of the distance from the frozen model to the oracle that learning
 closed in the last round; `impact_served_after`: the lowest round's ratio in the learned arm.)
+
+What it taught the product: a ranker trained from scratch on a few weeks of logs loses to the
+packaged default (0.69 vs 0.81 NDCG@10 on the held-out lists in round 1), so `talent train`
+also continues boosting from the live model and keeps whichever wins on validation; and a
+candidates' ranker promoted on 4 held-out lists ranked far worse against the true fit, so the
+promotion gate wants 30 lists and a non-inferiority bound (training/evaluate.py).
+`--tastes interest-led` runs a company whose people weigh interest over skill, unlike the
+generated companies the default was trained on.
 """
 
 from __future__ import annotations
@@ -75,6 +83,7 @@ from data.schemas import OpportunityKind, Role  # noqa: E402
 from data.storage.engine import transaction  # noqa: E402
 from data.storage.tokens import issue_token  # noqa: E402
 from data.taxonomy.packaged import load_packaged_taxonomy  # noqa: E402
+from fairness.audit_log import decode_matrix  # noqa: E402
 from fairness.metrics import selection_impact  # noqa: E402
 from fairness.report import served_impact  # noqa: E402
 from serving.app import create_app  # noqa: E402
@@ -204,6 +213,9 @@ class Instance:
     first_fill: dict[str, int] = field(default_factory=dict)  # opportunity -> round
     lead_decisions: list[tuple[str, bool]] = field(default_factory=list)  # (employee, shortlisted)
     promotions: list[str] = field(default_factory=list)
+    # The employee ranker the last retraining registered, promoted or not: scored in the shadow
+    # on the next round's served pools, to tell whether the gate kept a better model out.
+    challenger: str | None = None
 
     def headers(self, role: str, person: str) -> dict[str, str]:
         return self.tokens[(role, person)]
@@ -526,6 +538,12 @@ def retrain(inst: Instance, round_: int, min_groups: int) -> str:
             else:
                 os.environ[k] = v
     inst.state.rankers.refresh()
+    registered = [
+        line.split()[-1]
+        for line in result.output.splitlines()
+        if line.startswith("registered employee-")
+    ]
+    inst.challenger = registered[-1] if registered else None
     said = [
         line.strip()
         for line in result.output.splitlines()
@@ -550,6 +568,7 @@ def served_figures(
     inst: Instance, world: World, start: dt.datetime, end: dt.datetime
 ) -> dict[str, float | None]:
     values: dict[str, list[float]] = defaultdict(list)
+    challenger = inst.state.rankers.ranker_for(inst.challenger) if inst.challenger else None
     with inst.state.sessions() as session:
         for record in inst.state.audit.between(session, start, end):
             direction = record["direction"]
@@ -570,6 +589,11 @@ def served_figures(
                 f for f, _ in sorted(zip(fits, items, strict=True), key=lambda x: x[1]["before"])
             ]
             side = "emp" if direction == "employee" else "cand"
+            if challenger is not None and side == "emp":
+                shadow = challenger.predict(decode_matrix(record["features"]))
+                order = [fits[i] for i in np.argsort(-shadow, kind="stable")]
+                if (value := ndcg(order, fits)) is not None:
+                    values["ndcg_emp_challenger"].append(value)
             for name, order in (
                 ("served", served),
                 ("before", before),
@@ -631,6 +655,7 @@ def run_arm(
             rows.append(row)
             print(
                 f"  {arm.name} round {round_}: emp NDCG {_fmt(row.get('ndcg_emp_served'), 4)}, "
+                f"(last retrained, in the shadow: {_fmt(row.get('ndcg_emp_challenger'), 4)}), "
                 f"cand NDCG {_fmt(row.get('ndcg_cand_served'), 4)}, "
                 f"fill {row['fill_rate']:.3f}, impact after {_fmt(row['impact_served_after'])}, "
                 f"lead {_fmt(row['impact_lead_decisions'])} ({served_s:.0f}s served"
@@ -686,6 +711,16 @@ def chart(rows: list[dict], key: str, title: str) -> str:
                 color="#555",
                 label="oracle",
             )
+    shadow = [r for r in rows if r["arm"] == "learned" and r.get("ndcg_emp_challenger")]
+    if key == "ndcg_emp_served" and shadow:
+        axis.plot(
+            [r["round"] for r in shadow],
+            [r["ndcg_emp_challenger"] for r in shadow],
+            linestyle="--",
+            marker="x",
+            color=COLOURS["learned"],
+            label="last retrained (shadow)",
+        )
     if key.startswith("impact"):
         axis.axhline(0.8, color="#c0392b", linestyle="--", linewidth=1, label="four-fifths")
     axis.set_title(title, fontsize=10)
@@ -703,6 +738,7 @@ COLUMNS = (
     "round",
     "ndcg_emp_served",
     "ndcg_emp_before",
+    "ndcg_emp_challenger",
     "ndcg_emp_oracle",
     "ndcg_cand_served",
     "ndcg_cand_before",

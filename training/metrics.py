@@ -42,9 +42,18 @@ def ndcg_at(
 
 
 def ndcg_per_group(
-    scores: np.ndarray, labels: np.ndarray, sizes: np.ndarray, k: int, *, exponential: bool = True
+    scores: np.ndarray,
+    labels: np.ndarray,
+    sizes: np.ndarray,
+    k: int,
+    *,
+    exponential: bool = True,
+    gain_weights: np.ndarray | None = None,
 ) -> np.ndarray:
-    """NDCG@k of each group, NaN for a group without ranking signal (see `ndcg_at`)."""
+    """NDCG@k of each group, NaN for a group without ranking signal (see `ndcg_at`).
+
+    `gain_weights` scale each row's gain: inverse examination propensities turn logged clicks
+    into an estimate of what a ranking would get had every position been looked at."""
     values = np.full(len(sizes), np.nan)
     for i, rows in enumerate(_groups(sizes)):
         if exponential:
@@ -56,6 +65,8 @@ def ndcg_per_group(
             label = gains = labels[rows].astype(np.float64)
             if not (label > 0).any():
                 continue
+        if gain_weights is not None:
+            gains = gains * gain_weights[rows]
         order = np.lexsort((np.arange(len(label)), -scores[rows]))
         ideal = _dcg(np.sort(gains)[::-1], k)
         values[i] = _dcg(gains[order], k) / ideal if ideal > 0 else 0.0

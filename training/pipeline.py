@@ -146,6 +146,7 @@ def evaluate_company(
             )
             continue
         train, valid, test = parts
+        bias = _position_bias(train_groups)
         result = evaluate(
             train,
             valid,
@@ -156,6 +157,7 @@ def evaluate_company(
             seed=seed,
             incumbent=live[1].predict if (live := (incumbents or {}).get(direction)) else None,
             warm_start=live,
+            examination_eta=bias.eta if bias is not None else None,
         )
         sizes = {
             "train_rows": len(train),
@@ -166,9 +168,7 @@ def evaluate_company(
             "groups": len(groups.group_sizes),
             "informative_groups": sum(signal),
         }
-        runs[direction] = TrainingRun(
-            direction, result, sizes, _data_hash(train), _position_bias(train_groups), log
-        )
+        runs[direction] = TrainingRun(direction, result, sizes, _data_hash(train), bias, log)
     return runs
 
 

@@ -125,6 +125,7 @@ def test_the_gate_keeps_the_live_model_when_retraining_on_poisoned_logs_ranks_wo
     allowed, why = promotion_gate(run.evaluation)
     assert not allowed
     assert "it may rank worse; the live model stays" in why and "lower bound" in why
+    assert "inverse examination propensity" in why  # the demo's logs vary positions
     assert run.evaluation.logged["ranker"]["ndcg@10"] < run.evaluation.logged["live"]["ndcg@10"]
     # Retrained on the honest log, continuing from the live model, it may replace it.
     again = evaluate_company(
@@ -145,6 +146,7 @@ def test_the_gate_wants_enough_held_out_lists_before_a_model_replaces_the_live_o
     evaluation = Evaluation(
         logged={"ranker": {"ndcg@10": 0.93}, "live": {"ndcg@10": 0.85}},
         gate_differences=np.array([0.1, 0.05, 0.12, 0.05]),
+        gate_means=(0.93, 0.85),
     )
     allowed, why = promotion_gate(evaluation)
     assert not allowed and f"the gate needs {GATE_MIN_GROUPS}" in why
