@@ -210,6 +210,7 @@ class Instance:
     auditor: dict[str, str]
     pairs: dict[tuple[str, str], Pair] = field(default_factory=dict)
     refused: Counter[str] = field(default_factory=Counter)
+    refusal_example: dict[str, Any] = field(default_factory=dict)  # what the API said, once
     first_fill: dict[str, int] = field(default_factory=dict)  # opportunity -> round
     lead_decisions: list[tuple[str, bool]] = field(default_factory=list)  # (employee, shortlisted)
     promotions: list[str] = field(default_factory=list)
@@ -226,7 +227,9 @@ class Instance:
             raise RuntimeError(f"{method} {path}: {response.status_code} {response.text}")
         if response.status_code >= 400:
             action = (kwargs.get("json") or {}).get("action", "")
-            self.refused[f"{response.status_code} {path.split('/')[-1]} {action}".strip()] += 1
+            key = f"{response.status_code} {path.split('/')[-1]} {action}".strip()
+            self.refused[key] += 1
+            self.refusal_example.setdefault(key, response.json().get("detail", response.text))
             return None
         return response.json()
 
@@ -665,6 +668,8 @@ def run_arm(
             )
         if inst.refused:
             print(f"  {arm.name} refused steps: {dict(inst.refused.most_common(8))}", flush=True)
+            for key, said in inst.refusal_example.items():
+                print(f"    {key}, e.g.: {str(said)[:200]}", flush=True)
     return rows
 
 
