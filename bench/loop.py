@@ -38,7 +38,8 @@ What it taught the product: a ranker trained from scratch on a few weeks of logs
 packaged default (0.69 vs 0.81 NDCG@10 on the held-out lists in round 1), so `talent train`
 also continues boosting from the live model and keeps whichever wins on validation; and a
 candidates' ranker promoted on 4 held-out lists ranked far worse against the true fit, so the
-promotion gate wants 30 lists and a non-inferiority bound (training/evaluate.py).
+promotion gate wants 30 held-out lists with differing outcomes, and weighs their clicks by
+inverse examination propensity (training/evaluate.py).
 `--tastes interest-led` runs a company whose people weigh interest over skill, unlike the
 generated companies the default was trained on.
 """
@@ -64,6 +65,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import lightgbm as lgb
 import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
@@ -329,8 +331,9 @@ def employees_answer(inst: Instance, world: World, round_: int) -> None:
             fit = world.fit(employee, opportunity)
             yes = u < float(np.clip(2.0 * fit - 0.2, 0.02, 0.9)) * world.willing(employee, kind)
             action = "accept_invitation" if yes else "decline_invitation"
-            if inst.step(opportunity, me, action=action) is not None:
-                pair.stage = "applied" if yes else "declined"
+            answered = inst.step(opportunity, me, action=action) is not None
+            # Refused: the posting filled meanwhile (409 says so); the invitation lapses.
+            pair.stage = ("applied" if yes else "declined") if answered else "lapsed"
         elif pair.stage == "offered":
             yes = world.draws(3, round_, employee, opportunity, 1)[0] < OFFER_ACCEPT
             done = inst.step(opportunity, me, action="accept_offer" if yes else "decline_offer")
@@ -623,7 +626,8 @@ def lead_impact(inst: Instance, world: World) -> float | None:
 def run_arm(
     arm: Arm, world: World, rounds: int, root: Path, min_groups: int, vectors: Path
 ) -> list[dict]:
-    rows = []
+    rows: list[dict] = []
+    windows: list[tuple[dt.datetime, dt.datetime]] = []
     n_opportunities = len(world.company.opportunities)
     with instance(arm, world.company, root, vectors) as inst:
         for round_ in range(1, rounds + 1):
@@ -634,6 +638,7 @@ def run_arm(
             managers_decide(inst, world, round_)
             leads_act(inst, world, round_)
             end = dt.datetime.now(dt.UTC) + dt.timedelta(microseconds=1)
+            windows.append((start, end))
             served_s = time.perf_counter() - clock
             figures = served_figures(inst, world, start, end)
             filled = list(inst.first_fill.values())
@@ -666,11 +671,71 @@ def run_arm(
                 + ")",
                 flush=True,
             )
+        if not arm.learn:
+            feature_ceiling(inst, world, windows, rows)
         if inst.refused:
             print(f"  {arm.name} refused steps: {dict(inst.refused.most_common(8))}", flush=True)
             for key, said in inst.refusal_example.items():
                 print(f"    {key}, e.g.: {str(said)[:200]}", flush=True)
     return rows
+
+
+def feature_ceiling(
+    inst: Instance,
+    world: World,
+    windows: list[tuple[dt.datetime, dt.datetime]],
+    rows: list[dict],
+) -> None:
+    """What any ranker over the 20 features could reach: a LightGBM regression fitted on the
+    hidden true fit itself (the feature rows the audit log kept for every served pool) of half
+    the people, scored on the other half's lists against what was served to them."""
+    pools = []
+    with inst.state.sessions() as session:
+        for round_, (start, end) in enumerate(windows, start=1):
+            for record in inst.state.audit.between(session, start, end, direction="employee"):
+                person = world.employee_of[record["query_external_id"]]
+                fits = np.array(
+                    [world.fit(record["query_external_id"], i["id"]) for i in record["items"]]
+                )
+                served = np.array([-(i["after"] or 10**9) for i in record["items"]], dtype=float)
+                pools.append((round_, person % 2, decode_matrix(record["features"]), fits, served))
+    fitted = [p for p in pools if p[1] == 0 and len(p[3])]
+    if not fitted:
+        return
+    model = lgb.train(
+        {
+            "objective": "regression",
+            "num_leaves": 15,
+            "learning_rate": 0.05,
+            "seed": world.seed,
+            "deterministic": True,
+            "num_threads": 2,
+            "verbosity": -1,
+        },
+        lgb.Dataset(np.vstack([p[2] for p in fitted]), np.concatenate([p[3] for p in fitted])),
+        num_boost_round=300,
+    )
+    for row in rows:
+        scored = {"ceiling": [], "served": []}
+        for round_, half, features, fits, served in pools:
+            if round_ != row["round"] or half != 1 or len(fits) < 2:
+                continue
+            for name, score in (("ceiling", model.predict(features)), ("served", served)):
+                value = ndcg([fits[i] for i in np.argsort(-score, kind="stable")], list(fits))
+                if value is not None:
+                    scored[name].append(value)
+        if scored["ceiling"]:
+            row["ndcg_emp_feature_ceiling"] = float(np.mean(scored["ceiling"]))
+            row["ndcg_emp_served_other_half"] = float(np.mean(scored["served"]))
+    last = rows[-1]
+    if "ndcg_emp_feature_ceiling" in last:
+        print(
+            f"  features ceiling (a regression on the hidden true fit of half the people, on the "
+            f"other half's lists): {last['ndcg_emp_feature_ceiling']:.4f} vs "
+            f"{last['ndcg_emp_served_other_half']:.4f} served by {inst.arm.name} in the last "
+            "round",
+            flush=True,
+        )
 
 
 def _fmt(value: float | None, digits: int = 3) -> str:
@@ -726,6 +791,15 @@ def chart(rows: list[dict], key: str, title: str) -> str:
             color=COLOURS["learned"],
             label="last retrained (shadow)",
         )
+    ceiling = [r for r in rows if r.get("ndcg_emp_feature_ceiling")]
+    if key == "ndcg_emp_served" and ceiling:
+        axis.plot(
+            [r["round"] for r in ceiling],
+            [r["ndcg_emp_feature_ceiling"] for r in ceiling],
+            linestyle="-.",
+            color="#555",
+            label="features ceiling",
+        )
     if key.startswith("impact"):
         axis.axhline(0.8, color="#c0392b", linestyle="--", linewidth=1, label="four-fifths")
     axis.set_title(title, fontsize=10)
@@ -745,6 +819,8 @@ COLUMNS = (
     "ndcg_emp_before",
     "ndcg_emp_challenger",
     "ndcg_emp_oracle",
+    "ndcg_emp_feature_ceiling",
+    "ndcg_emp_served_other_half",
     "ndcg_cand_served",
     "ndcg_cand_before",
     "ndcg_cand_oracle",

@@ -6,6 +6,7 @@ import json
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 from sqlalchemy import delete, update
 from typer.testing import CliRunner
@@ -16,11 +17,14 @@ from data.storage.engine import transaction
 from data.storage.interactions import count_interactions
 from data.storage.tables import AuditRecordRow, ModelVersionRow
 from data.taxonomy.packaged import load_packaged_taxonomy
+from features.registry import FEATURE_NAMES
 from serving.cli import app
 from serving.settings import Settings
 from serving.state import ServiceState
 from tests.conftest import TODAY
 from tests.factories import make_employee
+from training.ranker import LambdaRanker
+from training.registry import ModelRegistry
 
 runner = CliRunner()
 
@@ -137,22 +141,40 @@ def test_evaluate_compares_the_ranker_with_baselines(
 @pytest.mark.usefixtures("cli_env")
 def test_train_registers_promotes_and_rolls_back(state: ServiceState, settings: Settings) -> None:
     company = generate_company(
-        load_packaged_taxonomy(), employees=250, opportunities=40, seed=4, as_of=TODAY
+        # Enough history for the promotion gate: about 90 held-out lists with differing outcomes.
+        load_packaged_taxonomy(),
+        employees=800,
+        opportunities=60,
+        seed=4,
+        as_of=TODAY,
     )
     with transaction(state.sessions) as session:
         session.execute(delete(ModelVersionRow))
         store_demo_company(session, company)
     before = runner.invoke(app, ["models", "list"]).output
     assert "live employee: default-employee-" in before  # cold start: the packaged default
+    # A live model that ranks at random: what the gate must let a retraining replace.
+    rng = np.random.default_rng(0)
+    # (Trees fitted to random labels: varied, meaningless scores. A constant model would tie
+    # every item and so keep the logged order, which position bias flatters.)
+    noise = LambdaRanker(n_estimators=60, min_trees=60, min_child_samples=5).fit(
+        rng.random((2000, len(FEATURE_NAMES))), rng.integers(0, 3, 2000), np.full(200, 10)
+    )
+    registry = ModelRegistry(settings.var_dir / "models", state.sessions)
+    registry.promote(
+        registry.register(
+            noise, direction="employee", metrics={}, data_hash="random00", card="# random\n"
+        )
+    )
     first = runner.invoke(app, ["train", "--as-of", TODAY.isoformat(), "--promote"])
     assert first.exit_code == 0, first.output
-    assert "promoted employee-" in first.output
+    assert re.search(r"^promoted employee-", first.output, re.MULTILINE), first.output
     assert runner.invoke(app, ["train", "--as-of", TODAY.isoformat(), "--seed", "8"]).exit_code == 0
     listing = runner.invoke(app, ["models", "list"]).output
     employee_versions = re.findall(r"employee-\d{8}-\d{6}-[\w-]+", listing.split("live ")[0])
-    assert len(employee_versions) == 2 and "promoted" in listing
+    assert len(employee_versions) == 3 and "promoted" in listing
     first_live = re.search(r"live employee: (employee-\S+) \(company model\)", listing)
-    assert first_live is not None
+    assert first_live is not None and "random00" not in first_live.group(1)
     newest = employee_versions[0]
     assert newest != first_live.group(1)
     assert runner.invoke(app, ["models", "promote", newest]).exit_code == 0
@@ -163,6 +185,7 @@ def test_train_registers_promotes_and_rolls_back(state: ServiceState, settings: 
     assert refused.exit_code != 0 and "no model version" in refused.output
     card = (settings.var_dir / "models" / first_live.group(1) / "card.md").read_text()
     assert "## Results on the held-out period" in card and "bm25_skills" in card
+    assert "May replace the live model" in card and "inverse examination propensity" in card
 
 
 @pytest.mark.usefixtures("cli_env")
