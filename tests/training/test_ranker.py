@@ -13,16 +13,21 @@ from training.metrics import ndcg_at
 from training.ranker import LambdaRanker
 
 
-def synthetic(groups: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Relevance driven by required_coverage and embedding_similarity, plus noise."""
+def synthetic(
+    groups: int, seed: int, *, interests: float = 0.0
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Relevance driven by required_coverage and embedding_similarity (and, at a company where
+    they matter, `interests` × interest_alignment), plus noise, cut into four grades."""
     rng = np.random.default_rng(seed)
     sizes = np.full(groups, 10)
     x = rng.random((groups * 10, len(FEATURE_NAMES))).astype(np.float32)
     signal = (
         2 * x[:, FEATURE_NAMES.index("required_coverage")]
         + x[:, FEATURE_NAMES.index("embedding_similarity")]
+        + interests * x[:, FEATURE_NAMES.index("interest_alignment")]
     )
-    labels = np.digitize(signal + 0.3 * rng.normal(size=len(signal)), [1.2, 1.8, 2.4])
+    cuts = np.array([1.2, 1.8, 2.4]) + interests / 2
+    labels = np.digitize(signal + 0.3 * rng.normal(size=len(signal)), cuts)
     return x, labels, sizes
 
 
@@ -65,25 +70,13 @@ def test_early_stopping_keeps_the_best_iteration_after_the_floor(tmp_path: Path)
     assert LambdaRanker.load(tmp_path / "model.txt").best_iteration_ == ranker.best_iteration_
 
 
-def company_logs(groups: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Like `synthetic`, but at this company interests matter too."""
-    rng = np.random.default_rng(seed)
-    sizes = np.full(groups, 10)
-    x = rng.random((groups * 10, len(FEATURE_NAMES))).astype(np.float32)
-    signal = (
-        2 * x[:, FEATURE_NAMES.index("required_coverage")]
-        + x[:, FEATURE_NAMES.index("embedding_similarity")]
-        + 1.5 * x[:, FEATURE_NAMES.index("interest_alignment")]
-    )
-    labels = np.digitize(signal + 0.3 * rng.normal(size=len(signal)), [1.7, 2.5, 3.3])
-    return x, labels, sizes
-
-
 def test_continuing_from_a_model_learns_a_company_from_few_logs(tmp_path: Path) -> None:
     """A model trained on much generic data, corrected on 25 lists of one company's logs, ranks
     that company better than either the generic model or one trained on the 25 lists alone."""
     base = LambdaRanker(n_estimators=150).fit(*synthetic(400, seed=7), valid=synthetic(80, seed=8))
-    few, valid, test = company_logs(25, seed=9), company_logs(25, seed=10), company_logs(300, 11)
+    few, valid, test = (
+        synthetic(n, seed, interests=1.5) for n, seed in ((25, 9), (25, 10), (300, 11))
+    )
     scratch = LambdaRanker().fit(*few, valid=valid)
     continued = LambdaRanker(min_trees=1).fit(*few, valid=valid, init_model=base)
     assert continued.base_trees_ == base.best_iteration_
