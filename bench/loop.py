@@ -37,9 +37,9 @@ closed in the last round; `impact_served_after`: the lowest round's ratio in the
 What it taught the product: a ranker trained from scratch on a few weeks of logs loses to the
 packaged default (0.69 vs 0.81 NDCG@10 on the held-out lists in round 1), so `talent train`
 also continues boosting from the live model and keeps whichever wins on validation; and a
-candidates' ranker promoted on 4 held-out lists ranked far worse against the true fit, so the
-promotion gate wants 30 held-out lists with differing outcomes, and weighs their clicks by
-inverse examination propensity (training/evaluate.py).
+candidates' ranker promoted on a handful of held-out postings ranked far worse against the
+true fit, so the promotion gate wants 30 held-out lists with differing outcomes, and weighs
+their clicks by inverse examination propensity (training/evaluate.py).
 `--tastes interest-led` runs a company whose people weigh interest over skill, unlike the
 generated companies the default was trained on.
 """

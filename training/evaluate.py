@@ -159,8 +159,8 @@ def evaluate(
 # than this is a retraining that made things worse (too little data, a feedback loop, bad logs).
 GATE_TOLERANCE = 0.01
 # Fewer held-out lists than this cannot tell a better model from a lucky one: bench/loop.py saw
-# a candidates' ranker promoted on 4 held-out lists (0.86 vs 0.82 on logged outcomes) that had
-# fallen from 0.66 to 0.51 NDCG@10 against the true fit.
+# a candidates' ranker promoted on a handful of held-out postings (0.86 vs 0.82 on logged
+# outcomes) that had fallen from 0.66 to 0.51 NDCG@10 against the true fit.
 GATE_MIN_GROUPS = 30
 GATE_CONFIDENCE = 0.90  # of the interval the reason quotes (information, not the rule)
 GATE_RESAMPLES = 2000
