@@ -770,36 +770,33 @@ def chart(rows: list[dict], key: str, title: str) -> str:
                 label=arm.name,
                 color=COLOURS[arm.name],
             )
-    if key.startswith("ndcg"):
-        oracle = key.replace("served", "oracle")
-        mine = [r for r in rows if r["arm"] == "learned" and r.get(oracle) is not None]
-        if mine:
+    # Reference lines: (chart key, arm or None for any, column, style, label).
+    references = [
+        (key, "learned", key.replace("served", "oracle"), {"linestyle": ":"}, "oracle"),
+        (
+            "ndcg_emp_served",
+            "learned",
+            "ndcg_emp_challenger",
+            {"linestyle": "--", "marker": "x", "color": COLOURS["learned"]},
+            "last retrained (shadow)",
+        ),
+        (
+            "ndcg_emp_served",
+            None,
+            "ndcg_emp_feature_ceiling",
+            {"linestyle": "-."},
+            "features ceiling",
+        ),
+    ]
+    for shown_on, arm_name, column, style, label in references:
+        mine = [r for r in rows if r.get(column) is not None and arm_name in (None, r["arm"])]
+        if key.startswith("ndcg") and shown_on == key and mine:
             axis.plot(
                 [r["round"] for r in mine],
-                [r[oracle] for r in mine],
-                linestyle=":",
-                color="#555",
-                label="oracle",
+                [r[column] for r in mine],
+                **{"color": "#555", **style},
+                label=label,
             )
-    shadow = [r for r in rows if r["arm"] == "learned" and r.get("ndcg_emp_challenger")]
-    if key == "ndcg_emp_served" and shadow:
-        axis.plot(
-            [r["round"] for r in shadow],
-            [r["ndcg_emp_challenger"] for r in shadow],
-            linestyle="--",
-            marker="x",
-            color=COLOURS["learned"],
-            label="last retrained (shadow)",
-        )
-    ceiling = [r for r in rows if r.get("ndcg_emp_feature_ceiling")]
-    if key == "ndcg_emp_served" and ceiling:
-        axis.plot(
-            [r["round"] for r in ceiling],
-            [r["ndcg_emp_feature_ceiling"] for r in ceiling],
-            linestyle="-.",
-            color="#555",
-            label="features ceiling",
-        )
     if key.startswith("impact"):
         axis.axhline(0.8, color="#c0392b", linestyle="--", linewidth=1, label="four-fifths")
     axis.set_title(title, fontsize=10)
