@@ -28,6 +28,7 @@ from features.registry import FEATURE_NAMES
 from features.store import FeatureStore, epoch_seconds
 from matching.eligibility import MaskReport
 from matching.engine import MatchEngine, Retrieval
+from matching.stages import stage
 
 RETRIEVE_DEPTH = 200
 
@@ -80,23 +81,26 @@ def score_matches(
     now: dt.datetime,
 ) -> Scored:
     """The eligible opportunities of one kind for this employee, scored."""
-    retrieval = matcher.matches_for_employee(employee.id, kind=kind, limit=RETRIEVE_DEPTH)
+    with stage("retrieve"):
+        retrieval = matcher.matches_for_employee(employee.id, kind=kind, limit=RETRIEVE_DEPTH)
     if not retrieval.hits:
         return _empty(retrieval.report)
-    rows = rows_by_id(session, OpportunityRow, [h.row_id for h in retrieval.hits])
-    # A row deleted by another process may still be indexed here: skip it, do not fail.
-    retrieval = _present(retrieval, rows)
-    opportunities = [rows[h.row_id] for h in retrieval.hits]
-    owners = employees_by_external_id(
-        session, {o.owner_external_id for o in opportunities} - {employee.external_id}
-    )
+    with stage("load_rows"):
+        rows = rows_by_id(session, OpportunityRow, [h.row_id for h in retrieval.hits])
+        # A row deleted by another process may still be indexed here: skip it, do not fail.
+        retrieval = _present(retrieval, rows)
+        opportunities = [rows[h.row_id] for h in retrieval.hits]
+        owners = employees_by_external_id(
+            session, {o.owner_external_id for o in opportunities} - {employee.external_id}
+        )
     people = [employee, *owners]
     store = _feature_store(session, matcher, people, opportunities, now)
-    features = store.compute(
-        np.zeros(len(opportunities), dtype=np.int64),
-        np.arange(len(opportunities)),
-        as_of_seconds(now),
-    )
+    with stage("features"):
+        features = store.compute(
+            np.zeros(len(opportunities), dtype=np.int64),
+            np.arange(len(opportunities)),
+            as_of_seconds(now),
+        )
     return _scored(scorer, retrieval, opportunities, features)
 
 
@@ -109,19 +113,24 @@ def score_candidates(
     now: dt.datetime,
 ) -> Scored:
     """The eligible employees for this opportunity, scored."""
-    retrieval = matcher.candidates_for_opportunity(opportunity.id, limit=RETRIEVE_DEPTH)
+    with stage("retrieve"):
+        retrieval = matcher.candidates_for_opportunity(opportunity.id, limit=RETRIEVE_DEPTH)
     if not retrieval.hits:
         return _empty(retrieval.report)
-    rows = rows_by_id(session, EmployeeRow, [h.row_id for h in retrieval.hits])
-    retrieval = _present(retrieval, rows)
-    candidates = [rows[h.row_id] for h in retrieval.hits]
-    owner = employees_by_external_id(
-        session, {opportunity.owner_external_id} - {c.external_id for c in candidates}
-    )
+    with stage("load_rows"):
+        rows = rows_by_id(session, EmployeeRow, [h.row_id for h in retrieval.hits])
+        retrieval = _present(retrieval, rows)
+        candidates = [rows[h.row_id] for h in retrieval.hits]
+        owner = employees_by_external_id(
+            session, {opportunity.owner_external_id} - {c.external_id for c in candidates}
+        )
     store = _feature_store(session, matcher, [*candidates, *owner], [opportunity], now)
-    features = store.compute(
-        np.arange(len(candidates)), np.zeros(len(candidates), dtype=np.int64), as_of_seconds(now)
-    )
+    with stage("features"):
+        features = store.compute(
+            np.arange(len(candidates)),
+            np.zeros(len(candidates), dtype=np.int64),
+            as_of_seconds(now),
+        )
     return _scored(scorer, retrieval, candidates, features)
 
 
@@ -137,7 +146,8 @@ def _scored(
     features: np.ndarray,
 ) -> Scored:
     similarity = np.array([h.score for h in retrieval.hits], dtype=np.float64)
-    scores = np.asarray(scorer.predict(features), dtype=np.float64)
+    with stage("score"):
+        scores = np.asarray(scorer.predict(features), dtype=np.float64)
     return Scored(items, similarity, features, scores, retrieval.report)
 
 
@@ -162,18 +172,26 @@ def _feature_store(
     opportunities: Sequence[OpportunityRow],
     now: dt.datetime,
 ) -> FeatureStore:
-    labels = {s.skill_id: s.skill.label for row in (*people, *opportunities) for s in row.skills}
-    return FeatureStore(
-        [person_inputs_from_row(p) for p in people],
-        [opportunity_inputs_from_row(o) for o in opportunities],
-        embed=matcher.cache.vectors,
-        skill_labels=labels.__getitem__,
-        events=history_events(
+    with stage("load_rows"):
+        labels = {
+            s.skill_id: s.skill.label for row in (*people, *opportunities) for s in row.skills
+        }
+        person_inputs = [person_inputs_from_row(p) for p in people]
+        opportunity_inputs = [opportunity_inputs_from_row(o) for o in opportunities]
+    with stage("history"):
+        events = history_events(
             session,
             people=[p.external_id for p in people],
             opportunities=[o.external_id for o in opportunities],
-        ),
-        reference_date=now.date(),
-        person_vectors=matcher.employee_vectors([p.id for p in people]),
-        opportunity_vectors=matcher.opportunity_vectors([o.id for o in opportunities]),
-    )
+        )
+    with stage("features"):
+        return FeatureStore(
+            person_inputs,
+            opportunity_inputs,
+            embed=matcher.cache.vectors,
+            skill_labels=labels.__getitem__,
+            events=events,
+            reference_date=now.date(),
+            person_vectors=matcher.employee_vectors([p.id for p in people]),
+            opportunity_vectors=matcher.opportunity_vectors([o.id for o in opportunities]),
+        )

@@ -13,6 +13,7 @@ from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
+from data.storage.changes import ChangeFeed, listens
 from serving.errors import install_error_handlers
 from serving.middleware import RequestGuard
 from serving.routes import (
@@ -33,6 +34,43 @@ from serving.session import SESSION_PATH
 from serving.settings import Settings
 from serving.state import ServiceState, build_state
 from serving.watcher import Refresher
+
+# What each table's change notification asks this process to redo.
+TASKS_FOR_TABLE = {
+    "model_versions": "models",
+    **dict.fromkeys(
+        (
+            "employees",
+            "employee_skills",
+            "opportunities",
+            "opportunity_skills",
+            "interactions",
+            "pipeline",
+            "skills",
+            "skill_aliases",
+        ),
+        "freshness",
+    ),
+}
+
+
+def change_feed(service: ServiceState, watcher: Refresher) -> ChangeFeed | None:
+    """On PostgreSQL, what another worker writes wakes this one's catch-up (or model refresh)
+    at once; the periodic poll stays as the net under lost notifications. Policies and
+    overrides are read per request and need nothing."""
+    url = service.settings.resolved_database_url
+    if not listens(url) or not watcher.names & {"freshness", "models"}:
+        return None
+
+    def on_change(tables: frozenset[str]) -> None:
+        if "*" in tables:
+            watcher.wake(set(TASKS_FOR_TABLE.values()))
+        else:
+            watcher.wake({TASKS_FOR_TABLE[t] for t in tables if t in TASKS_FOR_TABLE})
+
+    feed = ChangeFeed(url, on_change)
+    feed.start()
+    return feed
 
 
 def create_app(settings: Settings | None = None, *, state: ServiceState | None = None) -> FastAPI:
@@ -56,7 +94,10 @@ def create_app(settings: Settings | None = None, *, state: ServiceState | None =
             ]
         )
         watcher.start()
+        feed = change_feed(service, watcher)
         yield
+        if feed is not None:
+            feed.stop()
         watcher.stop()
         if owned:
             service.close()

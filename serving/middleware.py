@@ -12,7 +12,8 @@ Starlette's BaseHTTPMiddleware, and able to answer before a body is read):
   most one database connection; the rest wait here, holding nothing, and get a 503 after
   `queue_timeout_seconds`. Health endpoints skip the queue and the rate limit, so a loaded
   server still answers its probes;
-- request counts and latencies for `/metrics`.
+- request counts and latencies for `/metrics`;
+- a `Server-Timing` header with the time of each stage of a ranking (matching/stages.py).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from urllib.parse import unquote
 
 from prometheus_client import Counter, Histogram
 
+from matching.stages import recording
 from serving.errors import envelope_body
 from serving.session import SESSION_PATH, request_token
 from serving.settings import Settings
@@ -118,10 +120,25 @@ class RequestGuard:
                 filed = scope["state"].get("request_id", request_id)
                 message.setdefault("headers", [])
                 message["headers"] = [*message["headers"], (b"x-request-id", filed.encode())]
+                if stages:
+                    message["headers"].append((b"server-timing", _server_timing(stages)))
                 if message["status"] == 401:
                     self.buckets.take(_address(scope))  # failed logins count per address
             await send(message)
 
+        with recording() as stages:
+            await self._guarded(scope, receive, send_with_id, headers, request_id, started, status)
+
+    async def _guarded(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send_with_id: Send,
+        headers: dict[str, str],
+        request_id: str,
+        started: float,
+        status: dict[str, int],
+    ) -> None:
         try:
             refusal = self._refusal(scope, headers, request_id)
             if refusal is not None:
@@ -238,6 +255,12 @@ class RequestGuard:
             await self.app(scope, receive, send)
         finally:
             self._gate.release()
+
+
+def _server_timing(stages: dict[str, float]) -> bytes:
+    return ", ".join(
+        f"{name};dur={seconds * 1000:.2f}" for name, seconds in stages.items()
+    ).encode()
 
 
 def _headers(scope: Scope) -> dict[str, str]:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from data.importing import SkillResolver
 from data.private_files import private_dir
 from data.storage.engine import make_engine, make_session_factory, transaction
-from data.storage.migrate import upgrade_to_head
+from data.storage.migrate import one_at_a_time, upgrade_to_head
 from data.storage.skills import (
     load_taxonomy,
     name_aliases,
@@ -135,11 +135,12 @@ def prepare_database(
     """Migrate to the latest schema and make sure the skills taxonomy is loaded."""
     private_dir(settings.var_dir)  # the database and exports hold people's data
     url = settings.resolved_database_url
-    upgrade_to_head(url)
     engine = make_engine(url, pool_size=pool_size, max_overflow=BACKGROUND_CONNECTIONS)
     sessions = make_session_factory(engine)
-    with transaction(sessions) as session:
-        sync = sync_packaged_taxonomy(session, load_packaged_taxonomy())
+    with one_at_a_time(url):
+        upgrade_to_head(url)
+        with transaction(sessions) as session:
+            sync = sync_packaged_taxonomy(session, load_packaged_taxonomy())
     if sync is not None and sync.retired:
         logger.info(
             "taxonomy %s -> %s: %d retired skill ids moved to their successors",

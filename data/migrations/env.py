@@ -12,6 +12,7 @@ from data.storage.engine import make_engine
 from data.storage.tables import Base
 
 config = context.config
+MIGRATION_LOCK = 0x7A1E47  # any constant; PostgreSQL's advisory locks are keyed by a number
 target_metadata = Base.metadata
 
 
@@ -46,6 +47,12 @@ def _migrate(engine, sqlite: bool) -> None:  # type: ignore[no-untyped-def]
             connection=connection, target_metadata=target_metadata, render_as_batch=sqlite
         )
         with context.begin_transaction():
+            if not sqlite:
+                # Several server workers start at once, each migrating: one at a time, and
+                # those after the first find the schema already at head.
+                connection.execute(
+                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK}
+                )
             context.run_migrations()
             if sqlite:
                 broken = connection.execute(text("PRAGMA foreign_key_check")).all()

@@ -34,6 +34,7 @@ from matching.explain import (
 )
 from matching.pipeline import RankedHit, Scored, score_candidates, score_matches
 from matching.results import candidate_items, learning_for_page, opportunity_items
+from matching.stages import stage
 from matching.whatif import what_if
 from serving.auth import Principal
 from serving.deps import live_model
@@ -82,11 +83,11 @@ def serve_matches(
         audience=EMPLOYEE,
         now=now,
     )
-    rows = {row.id: row for row in scored.items}
-    page = [rows[hit.row_id] for hit in served.page]
-    items = opportunity_items(
-        employee, served.page, rows, served.explanations, learning_for_page(session, employee, page)
-    )
+    with stage("page"):
+        rows = {row.id: row for row in scored.items}
+        page = [rows[hit.row_id] for hit in served.page]
+        learning = learning_for_page(session, employee, page)
+        items = opportunity_items(employee, served.page, rows, served.explanations, learning)
     return _page(state, model.describe(), served, scored, items)
 
 
@@ -127,18 +128,19 @@ def serve_candidates(
         key=state.pseudonym_key,
         now=now,
     )
-    rows = {row.id: row for row in scored.items}
-    pinned = {o.employee_external_id for o in overrides if o.action == "pin"}
-    items = candidate_items(
-        opportunity,
-        served.page,
-        rows,
-        state.pseudonym_key,
-        served.explanations,
-        reveal_ids=user.role.value == "admin",
-    )
-    for item, hit in zip(items, served.page, strict=True):
-        item["pinned"] = hit.external_id in pinned
+    with stage("page"):
+        rows = {row.id: row for row in scored.items}
+        pinned = {o.employee_external_id for o in overrides if o.action == "pin"}
+        items = candidate_items(
+            opportunity,
+            served.page,
+            rows,
+            state.pseudonym_key,
+            served.explanations,
+            reveal_ids=user.role.value == "admin",
+        )
+        for item, hit in zip(items, served.page, strict=True):
+            item["pinned"] = hit.external_id in pinned
     return _page(state, model.describe(), served, scored, items)
 
 
@@ -186,7 +188,8 @@ def _page(
         "ranking": {"policy": served.order.policy["name"]},
         "retrieval": {**scored.report.as_dict(), "ranked": len(scored.items)},
     }
-    body["request_id"] = state.audit.append(served.record).request_id
+    with stage("audit_write"):
+        body["request_id"] = state.audit.append(served.record).request_id
     return body
 
 
@@ -210,25 +213,27 @@ def _serve(
     now: dt.datetime | None = None,
 ) -> Served:
     ids = scored.ids
-    order = serve_order(
-        scored.scores,
-        scored.similarity,
-        ids,
-        settings=settings,
-        page=limit,
-        membership=membership,
-        overrides=overrides,
-        key=key,
-    )
+    with stage("rerank"):
+        order = serve_order(
+            scored.scores,
+            scored.similarity,
+            ids,
+            settings=settings,
+            page=limit,
+            membership=membership,
+            overrides=overrides,
+            key=key,
+        )
     after = {int(i): rank for rank, i in enumerate(order.order.tolist(), start=1)}
     page_rows = order.order[:limit].tolist()
-    page_details = [details(i) for i in page_rows]
-    if settings.paused:
-        explanations = [paused_explanation() for _ in page_rows]
-    else:
-        explanations = explain(
-            contributions, scored.features[page_rows], page_details, audience=audience
-        )
+    with stage("explain"):
+        page_details = [details(i) for i in page_rows]
+        if settings.paused:
+            explanations = [paused_explanation() for _ in page_rows]
+        else:
+            explanations = explain(
+                contributions, scored.features[page_rows], page_details, audience=audience
+            )
     record: ServedRanking = {
         "request_id": request_id,
         "served_at": (now or dt.datetime.now(dt.UTC)).isoformat(),

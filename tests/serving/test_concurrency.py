@@ -143,3 +143,16 @@ def test_what_another_process_writes_becomes_matchable_without_a_restart(
     assert "GIG-WEB" not in gig_matches("DATA")
     assert client.get("/api/v1/opportunities/GIG-DATA/candidates", headers=lead).status_code == 200
     assert state.catch_up() == 0  # nothing new since: nothing is applied twice
+
+
+def test_a_page_says_where_its_time_went(
+    client: TestClient, state: ServiceState, admin_headers: dict[str, str]
+) -> None:
+    """Server-Timing names each stage of the ranking (what bench/serving.py reads in process)."""
+    seed(client, admin_headers)
+    answer = client.get("/api/v1/employees/DATA/matches?kind=gig", headers=admin_headers)
+    assert answer.status_code == 200
+    stages = dict(part.split(";dur=") for part in answer.headers["server-timing"].split(", "))
+    for name in ("retrieve", "load_rows", "features", "score", "rerank", "explain", "audit_write"):
+        assert float(stages[name]) >= 0, stages
+    assert "server-timing" not in client.get("/healthz").headers  # nothing ranked, nothing said
