@@ -372,9 +372,29 @@ def index() -> None:
 
 
 def _training_runs(
-    seed: int, as_of: dt.datetime | None, min_groups: int = 10
+    seed: int, as_of: dt.datetime | None, min_groups: int = 10, dask: str | None = None
 ) -> tuple[dict[str, TrainingRun | Exception], Settings]:
-    """Label the stored history, featurise it and train/evaluate both directions."""
+    """Label the stored history, featurise it and train/evaluate both directions (on the
+    Dask cluster at `dask`, if given)."""
+    from training.distributed import DaskUnavailable, dask_client
+
+    if dask is None:
+        return _training_runs_with(seed, as_of, min_groups, None)
+    try:
+        with dask_client(dask) as client:
+            console.print(
+                f"training on the Dask cluster at {dask} "
+                f"({len(client.scheduler_info()['workers'])} workers)"
+            )
+            return _training_runs_with(seed, as_of, min_groups, client)
+    except DaskUnavailable as exc:
+        console.print(f"[red]--dask {dask}[/]: {exc}")
+        raise typer.Exit(code=2) from exc
+
+
+def _training_runs_with(
+    seed: int, as_of: dt.datetime | None, min_groups: int, client: object | None
+) -> tuple[dict[str, TrainingRun | Exception], Settings]:
     from data.demo import load_true_fit
     from serving.usecases.training_data import served_impressions
     from training.company import load_company
@@ -426,6 +446,7 @@ def _training_runs(
                 min_informative_groups=min_groups,
                 other_lists={i.request_id for i in served.candidate_impressions},
                 incumbents=incumbents,
+                dask_client=client,
             )
     finally:
         state.close()
@@ -519,6 +540,13 @@ def train(
     as_of: AsOfOption = None,
     promote: Annotated[bool, typer.Option(help="make the new versions live")] = False,
     min_groups: MinGroupsOption = 10,
+    dask: Annotated[
+        str | None,
+        typer.Option(
+            metavar="ADDRESS",
+            help="train on the Dask cluster whose scheduler is at ADDRESS (tcp://host:8786)",
+        ),
+    ] = None,
 ) -> None:
     """Train a ranker per direction, evaluate it and register a new model version for each.
 
@@ -528,7 +556,7 @@ def train(
     from training.model_card import model_card
     from training.registry import ModelRegistry
 
-    runs, settings = _training_runs(seed, as_of, min_groups)
+    runs, settings = _training_runs(seed, as_of, min_groups, dask)
     trained = {d: r for d, r in runs.items() if not isinstance(r, Exception)}
     if not trained:
         console.print("[red]nothing trained[/]: the log holds too little history")

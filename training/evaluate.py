@@ -15,6 +15,7 @@ import numpy as np
 from training import baselines
 from training.dataset import RankingSet
 from training.metrics import ndcg_at, ndcg_per_group, ranking_report
+from training.distributed import fit_on_dask
 from training.ranker import LambdaRanker
 
 BASELINES = ("bm25_skills", "embedding_similarity", "required_skill_overlap")
@@ -60,6 +61,7 @@ def evaluate(
     incumbent: Callable[[np.ndarray], np.ndarray] | None = None,
     warm_start: tuple[str, LambdaRanker] | None = None,
     examination_eta: float | None = None,
+    dask_client: object | None = None,
 ) -> Evaluation:
     """`incumbent`: the model serving now, scored on the same held-out groups as `live` (what
     the promotion gate compares the new one with).
@@ -74,15 +76,23 @@ def evaluate(
     comparison favours it (bench/loop.py: the gate refused retrained models that ranked better
     against the true fit). The gate weighs each logged gain by its inverse propensity."""
     positions = train.positions if train.has_positions else None
-    ranker = LambdaRanker(seed=seed).fit(
-        train.features,
-        train.labels,
-        train.sizes,
-        positions=positions,
-        valid=(valid.features, valid.labels, valid.sizes),
-    )
     scores: dict[str, np.ndarray] = {}
-    origin = "trained from scratch"
+    if dask_client is not None:  # training/distributed.py: no positions through Dask
+        ranker = fit_on_dask(LambdaRanker(seed=seed), train, valid, dask_client)
+        workers = len(dask_client.scheduler_info()["workers"])
+        origin = (
+            f"trained from scratch on a Dask cluster of {workers} workers "
+            "(LightGBM's Dask interface: no position debiasing)"
+        )
+    else:
+        ranker = LambdaRanker(seed=seed).fit(
+            train.features,
+            train.labels,
+            train.sizes,
+            positions=positions,
+            valid=(valid.features, valid.labels, valid.sizes),
+        )
+        origin = "trained from scratch"
     if warm_start is not None:
         version, base = warm_start
         continued = LambdaRanker(seed=seed, min_trees=1).fit(
@@ -111,11 +121,11 @@ def evaluate(
             )
         else:
             origin = (
-                f"trained from scratch: validation NDCG@10 {on_valid['scratch']:.4f} vs "
+                f"{origin}: validation NDCG@10 {on_valid['scratch']:.4f} vs "
                 f"{on_valid['continued']:.4f} continuing from {version}"
             )
     scores = {"ranker": ranker.predict(test.features), **scores}
-    if positions is not None:  # the same ranker blind to positions shows what debiasing buys
+    if positions is not None and dask_client is None:  # what debiasing buys
         naive = LambdaRanker(seed=seed, debias_positions=False).fit(
             train.features,
             train.labels,

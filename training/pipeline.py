@@ -107,6 +107,7 @@ def evaluate_company(
     min_informative_groups: int = MIN_INFORMATIVE_GROUPS,
     other_lists: Collection[str] = (),
     incumbents: Mapping[Direction, tuple[str, LambdaRanker]] | None = None,
+    dask_client: object | None = None,
 ) -> dict[Direction, TrainingRun | NotEnoughHistory]:
     """Train and evaluate a ranker per direction; a direction without enough history says so.
 
@@ -114,7 +115,8 @@ def evaluate_company(
     with it on the held-out period, and may continue boosting from it (see `evaluate`).
 
     `true_fit` is (matrix, employee ids, opportunity ids) when known (the demo company);
-    `other_lists` the request ids of leads' candidate lists (see `label_interactions`).
+    `other_lists` the request ids of leads' candidate lists (see `label_interactions`);
+    `dask_client`: train on that Dask cluster (training/distributed.py).
     """
     people = [person_inputs(e) for e in employees]
     jobs = [opportunity_inputs(o) for o in opportunities]
@@ -158,6 +160,7 @@ def evaluate_company(
             incumbent=live[1].predict if (live := (incumbents or {}).get(direction)) else None,
             warm_start=live,
             examination_eta=bias.eta if bias is not None else None,
+            dask_client=dask_client,
         )
         sizes = {
             "train_rows": len(train),
