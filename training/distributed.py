@@ -12,6 +12,7 @@ interface lacks are done here instead, so the model means what the single-proces
 
 from __future__ import annotations
 
+import itertools
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -52,7 +53,7 @@ def group_partitions(sizes: np.ndarray, parts: int) -> list[np.ndarray]:
     total = int(ends[-1]) if len(ends) else 0
     cuts = [int(np.searchsorted(ends, total * k / parts, side="left")) + 1 for k in range(1, parts)]
     bounds = [0, *sorted(set(min(c, len(sizes)) for c in cuts)), len(sizes)]
-    return [sizes[a:b] for a, b in zip(bounds, bounds[1:], strict=False) if b > a]
+    return [sizes[a:b] for a, b in itertools.pairwise(bounds) if b > a]
 
 
 def fit_on_dask(

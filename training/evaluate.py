@@ -14,8 +14,8 @@ import numpy as np
 
 from training import baselines
 from training.dataset import RankingSet
-from training.metrics import ndcg_at, ndcg_per_group, ranking_report
 from training.distributed import fit_on_dask
+from training.metrics import ndcg_at, ndcg_per_group, ranking_report
 from training.ranker import LambdaRanker
 
 BASELINES = ("bm25_skills", "embedding_similarity", "required_skill_overlap")

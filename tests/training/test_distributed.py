@@ -69,7 +69,7 @@ def test_a_two_worker_dask_cluster_trains_a_model_as_good_as_one_process() -> No
     assert abs(logged[1] - logged[0]) <= 0.02, logged  # a small held-out period: noisier
 
 
-def test_train_says_when_no_dask_scheduler_answers(tmp_path, monkeypatch) -> None:  # noqa: ANN001
+def test_train_says_when_no_dask_scheduler_answers(tmp_path, monkeypatch) -> None:
     pytest.importorskip("distributed")
     from typer.testing import CliRunner
 
