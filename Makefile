@@ -10,7 +10,7 @@ DEMO := var/demo/manifest.json
 TRAINED := var/models/.trained-on-demo
 export TALENT_ADMIN_TOKEN ?= demo-admin-token
 
-.PHONY: install run demo index train serve test lint bench bench-retrieval bench-fairness bench-load bench-import bench-taxonomy bench-impressions bench-loop clean
+.PHONY: install run demo index train serve test lint bench bench-retrieval bench-fairness bench-load bench-import bench-taxonomy bench-impressions bench-loop bench-serving bench-training clean
 
 install: $(STAMP)
 
@@ -53,7 +53,10 @@ test: $(STAMP) $(ESCO_WHEELS)/.fetched
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-bench: bench-retrieval bench-fairness bench-load bench-import bench-taxonomy bench-impressions bench-loop
+# Every benchmark, one after another, then bench/REPORT.md (figure, same-run baseline, ratio,
+# target, machine) from their last lines; about an hour on 2 cores.
+bench: $(STAMP) index
+	$(BIN)/python bench/report.py
 
 clean:
 	rm -rf var .pytest_cache .ruff_cache
@@ -86,3 +89,12 @@ bench-impressions: $(STAMP)
 # packaged default frozen, fair re-ranking on vs off (bench/loop.html: charts and table).
 bench-loop: $(STAMP) index
 	$(BIN)/python bench/loop.py
+
+# 100k employees and 10k postings imported as a customer would: whole requests in process, stage
+# by stage against retrieval alone, then over HTTP with 1 and 2 workers (PostgreSQL).
+bench-serving: $(STAMP) index
+	$(BIN)/python bench/serving.py
+
+# The ranker on 1M labelled pairs: one process against a tenth of the data, and on 2 Dask workers.
+bench-training: $(STAMP) index
+	$(BIN)/python bench/training.py
