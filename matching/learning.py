@@ -86,6 +86,9 @@ def learning_for(
         kinds=ON_THE_JOB_KINDS,
         not_owned_by=employee_external_id,
         excluding=exclude_opportunities,
+        # _openings_for ranks by (distance from one level up, external id): the first
+        # `per_gap` at each level are enough to find its top `per_gap` whatever that level.
+        per_level=per_gap,
     )
     for row in found:
         openings[row[0]].append(_Opening(*row))

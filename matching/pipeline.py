@@ -7,7 +7,9 @@ fair re-ranking, overrides, audit record). Features are computed by the same
 query side, the retrieved items, and the owners of the opportunities involved (time zone and
 mentor-level features read the owner's profile). Vectors come from the engine's pools, so
 nothing is re-encoded; history counts (acceptances, completions, applications) are read from
-the interaction log for the people and opportunities involved, as of now.
+the interaction log for the people and opportunities involved, as of now. The retrieved
+rows and the owners are read as snapshots (data/storage/snapshots.py), not ORM objects: at
+100k people the ORM's loading was most of a page's time.
 """
 
 from __future__ import annotations
@@ -15,13 +17,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 from sqlalchemy.orm import Session
 
+from data.schemas import OpportunityKind
 from data.storage.interactions import history_events
-from data.storage.queries import rows_by_external_id, rows_by_id
+from data.storage.snapshots import Snapshot, snapshots_by_external_id, snapshots_by_id
 from data.storage.tables import EmployeeRow, OpportunityRow
 from features.inputs import opportunity_inputs_from_row, person_inputs_from_row
 from features.registry import FEATURE_NAMES
@@ -86,13 +89,11 @@ def score_matches(
     if not retrieval.hits:
         return _empty(retrieval.report)
     with stage("load_rows"):
-        rows = rows_by_id(session, OpportunityRow, [h.row_id for h in retrieval.hits])
+        rows = snapshots_by_id(session, OpportunityRow, [h.row_id for h in retrieval.hits])
         # A row deleted by another process may still be indexed here: skip it, do not fail.
         retrieval = _present(retrieval, rows)
         opportunities = [rows[h.row_id] for h in retrieval.hits]
-        owners = employees_by_external_id(
-            session, {o.owner_external_id for o in opportunities} - {employee.external_id}
-        )
+        owners = owners_of(session, opportunities, {employee.external_id})
     people = [employee, *owners]
     store = _feature_store(session, matcher, people, opportunities, now)
     with stage("features"):
@@ -118,12 +119,10 @@ def score_candidates(
     if not retrieval.hits:
         return _empty(retrieval.report)
     with stage("load_rows"):
-        rows = rows_by_id(session, EmployeeRow, [h.row_id for h in retrieval.hits])
+        rows = snapshots_by_id(session, EmployeeRow, [h.row_id for h in retrieval.hits])
         retrieval = _present(retrieval, rows)
         candidates = [rows[h.row_id] for h in retrieval.hits]
-        owner = employees_by_external_id(
-            session, {opportunity.owner_external_id} - {c.external_id for c in candidates}
-        )
+        owner = owners_of(session, [opportunity], {c.external_id for c in candidates})
     store = _feature_store(session, matcher, [*candidates, *owner], [opportunity], now)
     with stage("features"):
         features = store.compute(
@@ -156,9 +155,23 @@ def _empty(report: MaskReport) -> Scored:
     return Scored([], nothing, np.zeros((0, len(FEATURE_NAMES)), np.float32), nothing, report)
 
 
-def employees_by_external_id(session: Session, external_ids: set[str]) -> list[EmployeeRow]:
-    """Rows of these employees (in a stable order; unknown ids are left out)."""
-    return list(rows_by_external_id(session, EmployeeRow, sorted(external_ids)).values())
+def employees_by_external_id(
+    session: Session, external_ids: set[str], *, skills: bool = True
+) -> list[Snapshot]:
+    """These employees, read-only (in a stable order; unknown ids are left out)."""
+    found = snapshots_by_external_id(session, EmployeeRow, sorted(external_ids), skills=skills)
+    return list(found.values())
+
+
+def owners_of(
+    session: Session, opportunities: Sequence[Any], excluding: set[str]
+) -> list[Snapshot]:
+    """The leads who posted these opportunities. Their skills feed one feature only, the
+    mentor's level in a mentorship's skills; for other kinds they are left unread (the rows
+    with their ~15 skills each were a third of a page's time at 100k people)."""
+    mentoring = any(o.kind == OpportunityKind.MENTORSHIP.value for o in opportunities)
+    owners = {o.owner_external_id for o in opportunities} - excluding
+    return employees_by_external_id(session, owners, skills=mentoring)
 
 
 def as_of_seconds(now: dt.datetime) -> int:
