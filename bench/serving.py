@@ -120,12 +120,12 @@ def peak_rss_mb() -> float:
 
 def in_process(args: argparse.Namespace) -> dict[str, object]:
     """What one worker does per request, timed stage by stage; run in a fresh process."""
-    from sqlalchemy import select
+    from sqlalchemy import func, select
 
     from data.schemas import Role
     from data.storage.employees import get_employee
     from data.storage.opportunities import get_opportunity
-    from data.storage.tables import EmployeeRow, OpportunityRow
+    from data.storage.tables import AuditRecordRow, EmployeeRow, OpportunityRow
     from matching.pipeline import RETRIEVE_DEPTH
     from matching.stages import recording, stage
     from serving.auth import Principal
@@ -221,6 +221,11 @@ def in_process(args: argparse.Namespace) -> dict[str, object]:
             "stages_p99_ms": {s: percentile_ms(v, 99) for s, v in stages.items()},
         }
     results["peak_rss_mb"] = peak_rss_mb()
+    with state.sessions() as session:  # what the audit log grows by (docs/scaling.md)
+        count, size = session.execute(
+            select(func.count(), func.avg(func.length(AuditRecordRow.body)))
+        ).one()
+    results["audit_records"], results["audit_bytes_per_list"] = count, float(size or 0)
     state.close()
     return results
 
@@ -265,7 +270,8 @@ def print_in_process(results: dict[str, object]) -> None:
     print(
         f"  RSS: {results['baseline_rss_mb']:.0f} MB before loading, "
         f"{results['loaded_rss_mb']:.0f} MB loaded, peak {results['peak_rss_mb']:.0f} MB; "
-        f"indexed {results['sizes']}",
+        f"indexed {results['sizes']}; audit log {results['audit_bytes_per_list'] / 1024:.1f} KB "
+        f"a served list",
         flush=True,
     )
 
