@@ -6,6 +6,7 @@ across profiles, restarts and re-indexing.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import threading
@@ -24,7 +25,9 @@ class Encoder(Protocol):
     def encode(self, texts: Sequence[str]) -> np.ndarray: ...
 
 
+@functools.lru_cache(maxsize=100_000)
 def text_key(text: str) -> str:
+    # Memoised: every ranked list looks up the same few thousand labels again.
     return hashlib.sha1(normalize_label(text).encode()).hexdigest()
 
 
