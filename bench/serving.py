@@ -14,7 +14,9 @@ then indexed (`talent index`), in a fresh data folder on a fresh PostgreSQL data
     queries in the same process; the child's peak RSS;
   - over HTTP: `talent serve` with 1 and then 2 uvicorn workers on the same data, --clients
     keep-alive clients for --seconds each (70% match pages, 30% candidate pages, as
-    bench/load.py), pages a second and the workers' peak RSS.
+    bench/load.py), pages a second and the workers' peak RSS;
+  - then --profiled more requests per side under pyinstrument (after the timed ones), its
+    profiles written to bench/profile-serving-{emp,lead}.txt: where a page's time goes.
 Last line:
   serving: p99_ms_emp=… p99_ms_lead=… p99_vs_retrieval_emp=… rss_mb=… http_rps_1w=… http_rps_2w=…
 """
@@ -221,6 +223,19 @@ def in_process(args: argparse.Namespace) -> dict[str, object]:
             "stages_p99_ms": {s: percentile_ms(v, 99) for s, v in stages.items()},
         }
     results["peak_rss_mb"] = peak_rss_mb()
+    if args.profiles:  # after the timed requests: the profiler's overhead is not in them
+        from pyinstrument import Profiler
+
+        for direction, work, serve_one in (
+            ("emp", [(e, k) for e, k in asked[: args.profiled]], one_match),
+            ("lead", [(e, o) for e, o in jobs[: args.profiled]], one_candidates),
+        ):
+            profiler = Profiler(interval=0.001)
+            with profiler:
+                timed(work, serve_one)
+            path = Path(args.profiles) / f"profile-serving-{direction}.txt"
+            path.write_text(profiler.output_text(unicode=False, color=False))
+            print(f"  profile of {len(work)} {direction} requests: {path}", flush=True)
     with state.sessions() as session:  # what the audit log grows by (docs/scaling.md)
         count, size = session.execute(
             select(func.count(), func.avg(func.length(AuditRecordRow.body)))
@@ -241,7 +256,11 @@ def run_child(backend: Backend, args: argparse.Namespace) -> dict[str, object]:
         str(args.queries),
         "--seed",
         str(args.seed),
+        "--profiled",
+        str(args.profiled),
     ]
+    if args.profiles:
+        argv += ["--profiles", str(Path(args.profiles).resolve())]
     env = {**backend.env, "TALENT_ADMIN_TOKEN": "bench-child-admin-token-0123456789"}
     started = time.perf_counter()
     done = subprocess.run(argv, cwd=REPO, env=env)
@@ -383,6 +402,12 @@ def main() -> None:
         "--postgres-url",
         default=os.environ.get("TALENT_TEST_POSTGRES_URL") or load.DEFAULT_POSTGRES,
     )
+    parser.add_argument(
+        "--profiles",
+        default=str(REPO / "bench"),
+        help="where the pyinstrument profiles of each direction go ('' for none)",
+    )
+    parser.add_argument("--profiled", type=int, default=100, help="requests profiled per side")
     parser.add_argument("--json", help="also write every figure to this file")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     parser.add_argument("--child", help=argparse.SUPPRESS)  # the in-process half, internal
