@@ -34,7 +34,16 @@ def normalize(
     state: StateDep,
     session: SessionDep,
     user: CurrentUser,
-    q: Annotated[str, Query(min_length=1, max_length=200, description="free-text skill")],
+    q: Annotated[
+        str,
+        Query(
+            min_length=1,
+            max_length=200,
+            # Said in the schema, so clients and the fuzzer know: some letter, and no NUL.
+            pattern=r"^[^\x00]*[^\s\x00][^\x00]*$",
+            description="free-text skill (not only white space)",
+        ),
+    ],
     limit: Annotated[int, Query(ge=1, le=50)] = 5,
 ) -> dict[str, Any]:
     """Taxonomy skills for the text, best first; a custom skill the caller introduced and HR
