@@ -179,9 +179,8 @@ def commit() -> str:
     # Only files that change what the benchmarks measure make a run "modified".
     dirty = git("status", "--porcelain", "--", *(p for p in ("bench", "data", "matching",
                 "features", "training", "fairness", "serving")))  # fmt: skip
-    changed = [
-        line for line in dirty.splitlines() if not line.endswith(("REPORT.md", "results.json"))
-    ]
+    outputs = ("REPORT.md", "results.json", "NOTES.md", ".txt", "loop.html")  # what benches write
+    changed = [line for line in dirty.splitlines() if not line.endswith(outputs)]
     return f"{head}{' (modified)' if changed else ''}"
 
 
