@@ -107,7 +107,10 @@ def ndcg_at_10(scores: np.ndarray, fit: np.ndarray) -> float:
     return float(np.mean(values))
 
 
-def generate(employees: int, opportunities: int, seed: int) -> tuple[list, list, Taxonomy]:
+def generate(
+    employees: int, opportunities: int, seed: int, as_of: dt.date = AS_OF
+) -> tuple[list, list, Taxonomy]:
+    """The demo generators' people and catalogue at any size (no history, no true fit)."""
     from data.demo.families import build_families
     from data.demo.opportunities import generate_catalogue
     from data.demo.people import generate_workforce
@@ -116,14 +119,14 @@ def generate(employees: int, opportunities: int, seed: int) -> tuple[list, list,
     taxonomy = load_packaged_taxonomy()
     families = build_families(taxonomy)
     rng = np.random.default_rng(seed)
-    workforce = generate_workforce(rng, taxonomy, families, size=employees, as_of=AS_OF)
+    workforce = generate_workforce(rng, taxonomy, families, size=employees, as_of=as_of)
     catalogue = generate_catalogue(
         rng,
         taxonomy,
         families,
         workforce,
         size=opportunities,
-        as_of=AS_OF,
+        as_of=as_of,
         period_days=182,
         lead_persona=1,
     )

@@ -65,29 +65,13 @@ STAGES = (
 
 def write_company(root: Path, employees: int, opportunities: int, seed: int) -> tuple[Path, Path]:
     """Generated people and postings as the JSONL files an HRIS export would be."""
-    from data.demo.families import build_families
-    from data.demo.opportunities import generate_catalogue
-    from data.demo.people import generate_workforce
-    from data.taxonomy.packaged import load_packaged_taxonomy
+    from bench.retrieval import generate
 
     started = time.perf_counter()
     today = dt.datetime.now(dt.UTC).date()  # the server's "today": postings start after it
-    taxonomy = load_packaged_taxonomy()
-    families = build_families(taxonomy)
-    rng = np.random.default_rng(seed)
-    workforce = generate_workforce(rng, taxonomy, families, size=employees, as_of=today)
-    catalogue = generate_catalogue(
-        rng,
-        taxonomy,
-        families,
-        workforce,
-        size=opportunities,
-        as_of=today,
-        period_days=182,
-        lead_persona=1,
-    )
+    people, postings, _ = generate(employees, opportunities, seed, as_of=today)
     paths = root / "employees.jsonl", root / "opportunities.jsonl"
-    for path, records in zip(paths, (workforce.employees, catalogue.opportunities), strict=True):
+    for path, records in zip(paths, (people, postings), strict=True):
         with path.open("w") as out:
             for record in records:
                 out.write(record.model_dump_json(exclude_none=True) + "\n")
