@@ -237,7 +237,8 @@ def render(results: dict[str, dict[str, object]]) -> str:
         result = results.get(row.bench)
         if result is None:
             continue
-        parsed = [p[1] for line in result["lines"] if (p := parse_line(line)) is not None]
+        lines = dict.fromkeys(result["lines"])  # load.py repeats each backend's in a summary
+        parsed = [p[1] for line in lines if (p := parse_line(line)) is not None]
         chosen = [v for v in parsed if all(v.get(k) == x for k, x in (row.match or {}).items())]
         if not chosen:
             out.append(f"| {row.bench} | {row.what} | not printed | | | | {row.target} | ✗ |")
@@ -276,7 +277,7 @@ def render(results: dict[str, dict[str, object]]) -> str:
         )
     out += ["", "## Last lines, as printed", "", "```"]
     for name in BENCHES:
-        for line in (results.get(name) or {}).get("lines", []):
+        for line in dict.fromkeys((results.get(name) or {}).get("lines", [])):
             out.append(line)
     out += ["```", ""]
     notes = REPO / "bench" / "NOTES.md"
