@@ -12,6 +12,7 @@ interface lacks are done here instead, so the model means what the single-proces
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import warnings
 from collections.abc import Iterator
@@ -84,22 +85,10 @@ def fit_on_dask(
         # The threads per worker are the cluster's (nthreads), as LightGBM says it does.
         warnings.filterwarnings("ignore", "Parameter (n_jobs|num_threads) will be ignored")
         model.fit(features, labels, group=groups, feature_name=list(FEATURE_NAMES))
-    ranker = LambdaRanker(**{f: getattr(template, f) for f in _SETTINGS})
-    ranker.debias_positions = False
+    ranker = dataclasses.replace(template, debias_positions=False)
     ranker.booster_ = model.to_local().booster_
     ranker.best_iteration_ = best_iteration(ranker.booster_, valid, template)
     return ranker
-
-
-_SETTINGS = (
-    "n_estimators",
-    "learning_rate",
-    "num_leaves",
-    "min_child_samples",
-    "early_stopping_rounds",
-    "min_trees",
-    "seed",
-)
 
 
 def best_iteration(booster: Any, valid: RankingSet, template: LambdaRanker) -> int:

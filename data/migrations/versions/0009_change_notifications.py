@@ -29,9 +29,7 @@ TABLES = (
     'skills',
     'skill_aliases',
     'model_versions',
-    'ranking_policies',
-    'ranking_overrides',
-)
+)  # policies and overrides are read per request: nothing to notify
 
 
 def upgrade() -> None:
