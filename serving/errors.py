@@ -13,6 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from data.importing import ImportRejected
@@ -50,6 +51,7 @@ _DESCRIPTIONS = {
     404: "No such record (or none this caller may know of)",
     409: "The request conflicts with the current state (the detail says how)",
     413: "The body is larger than TALENT_MAX_BODY_BYTES",
+    412: "The record changed since the version named by If-Match: read it again",
     415: "The body is not sent as JSON (Content-Type: application/json)",
     422: "Invalid input: every problem named by its field",
     429: "Too many requests for this token; retry after the time given",
@@ -104,6 +106,10 @@ class Conflict(AppError):
 
 class Unavailable(AppError):
     status_code, error = 503, "unavailable"
+
+class PreconditionFailed(AppError):
+    status_code, error = 412, "precondition_failed"
+
 
 
 class InvalidField(AppError):
@@ -217,6 +223,30 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AuditIntegrityError)
     async def _audit(request: Request, exc: AuditIntegrityError) -> JSONResponse:
         # Serving a ranking nobody can audit would be worse than serving none.
+    @app.exception_handler(IntegrityError)
+    async def _constraint(request: Request, exc: IntegrityError) -> JSONResponse:
+        # A unique or foreign key the request's checks could not see coming (another request
+        # wrote the same key first): the caller's to retry or change, never a 500. The
+        # statement stays in the log: it may hold other people's data.
+        log.warning("constraint violation: %s", exc.orig)
+        detail = (
+            "the change conflicts with a record written at the same time (a duplicate key or "
+            "a reference that no longer holds); read the current state and try again"
+        )
+        return _envelope(request, 409, "conflict", detail)
+
+    @app.exception_handler(OperationalError)
+    async def _contention(request: Request, exc: OperationalError) -> JSONResponse:
+        # Waiting for another writer's lock past the database's patience (SQLite's busy
+        # timeout) or a deadlock PostgreSQL broke: retrying shortly succeeds.
+        sqlstate = getattr(exc.orig, "sqlstate", None)
+        if sqlstate not in ("40001", "40P01", "55P03") and "database is locked" not in str(
+            exc.orig
+        ):
+            raise exc
+        detail = "the record is busy with another change; retry shortly"
+        return _envelope(request, 503, "busy", detail, {"Retry-After": "1"})
+
         log.error("audit log integrity: %s", exc)
         detail = (
             f"the audit log failed its integrity check ({exc}); rankings are not served "

@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from data.schemas import EmployeeIn
-from data.storage.queries import rows_by_external_id, rows_in, scalars_in
+from data.storage.locks import lock_rows
+from data.storage.queries import rows_in, scalars_in
 from data.storage.tables import DemographicsRow, EmployeeRow, EmployeeSkillRow, OpportunityRow
 
 
@@ -30,8 +31,11 @@ def upsert_employees(
 
     Demographics are replaced only when given: a profile edited through the API (which never
     returns demographics) must not erase what the person self-reported.
+
+    The stored rows are locked first and read again if another writer changed them since this
+    session read them: the skills kept, dropped and added are decided against what is stored.
     """
-    existing = rows_by_external_id(session, EmployeeRow, [e.external_id for e in employees])
+    existing = lock_rows(session, EmployeeRow, [e.external_id for e in employees])
     # People may swap addresses within one batch: free the addresses that change first, or
     # the unique index would see two holders for a moment.
     moving = [
@@ -66,6 +70,7 @@ def _apply_profile(row: EmployeeRow, employee: EmployeeIn) -> None:
     # Set explicitly: a skills-only edit leaves the row itself clean, and the index snapshot
     # finds what changed since it was saved by this column.
     row.updated_at = func.now()
+    row.version = (row.version or 0) + 1  # under the row's lock (upsert_employees took it)
     row.name = employee.name
     row.email = employee.email
     row.email_key = employee.email.casefold() if employee.email else None

@@ -17,6 +17,7 @@ from data.storage.employees import (
     as_import_record,
     occupation_document,
 )
+from data.storage.locks import lock_rows
 from data.storage.queries import chunked, rows_by_external_id, rows_in
 from data.storage.tables import OpportunityRow, OpportunitySkillRow
 
@@ -30,9 +31,10 @@ def upsert_opportunities(
 ) -> UpsertCounts:
     """Create or replace opportunities. Every skill must carry a resolved `skill_id`;
     `occupations` (by external id) replaces the stored occupation of those it names. A new
-    opportunity is stamped `posted_at` (now, unless given)."""
+    opportunity is stamped `posted_at` (now, unless given). Stored rows are locked and read
+    afresh first, as in `upsert_employees`."""
     posted_at = posted_at or dt.datetime.now(dt.UTC)
-    existing = rows_by_external_id(session, OpportunityRow, [o.external_id for o in opportunities])
+    existing = lock_rows(session, OpportunityRow, [o.external_id for o in opportunities])
     created = 0
     for opportunity in opportunities:
         row = existing.get(opportunity.external_id)
@@ -56,6 +58,7 @@ def set_posted_at(session: Session, posted: Mapping[str, dt.datetime]) -> None:
 
 def apply_opportunity(row: OpportunityRow, opportunity: OpportunityIn) -> None:
     row.updated_at = func.now()  # explicit: skills-only edits must show as changes too
+    row.version = (row.version or 0) + 1  # under the row's lock (upsert_opportunities took it)
     row.kind = opportunity.kind.value
     row.title = opportunity.title
     row.description = opportunity.description

@@ -9,6 +9,7 @@ from collections.abc import Container, Iterable
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from data.storage.locks import begin_write, is_sqlite, lock_rows
 from data.storage.queries import chunked, rows_by_key, rows_in, scalars_in
 from data.storage.tables import (
     CourseSkillRow,
@@ -212,6 +213,16 @@ def skill_row(session: Session, skill_id: str) -> SkillRow | None:
     return session.get(SkillRow, skill_id)
 
 
+def lock_skill(session: Session, skill_id: str) -> SkillRow | None:
+    """The skill, locked until the transaction ends and as stored now (two HR reviews of one
+    skill run one after the other: the second sees what the first decided)."""
+    begin_write(session)
+    query = select(SkillRow).where(SkillRow.skill_id == skill_id)
+    if not is_sqlite(session):
+        query = query.with_for_update()
+    return session.scalar(query.execution_options(populate_existing=True))
+
+
 def reviewed_custom_skill(
     session: Session, skill_id: str, label: str, *, created_by: str | None
 ) -> SkillRow:
@@ -273,7 +284,11 @@ def merge_skill(session: Session, source: str, target: str) -> tuple[list[int], 
     """Point every profile, opportunity, course, skill proposal and confirmation of completed
     work that holds `source` at `target` instead (keeping the higher level where both are
     held; required wins over preferred) and delete `source`. Returns the employee and
-    opportunity row ids changed."""
+    opportunity row ids changed.
+
+    The profiles and postings holding `source` are locked first, as every edit of them does,
+    so a merge and an edit of one profile run one after the other (not a deadlock)."""
+    _lock_holders(session, source)
     employees: list[int] = []
     for row in session.scalars(select(EmployeeSkillRow).where(EmployeeSkillRow.skill_id == source)):
         both = session.get(EmployeeSkillRow, (row.employee_id, target))
@@ -344,7 +359,28 @@ def merge_skill(session: Session, source: str, target: str) -> tuple[list[int], 
     return employees, opportunities
 
 
+def _lock_holders(session: Session, skill_id: str) -> None:
+    begin_write(session)
+    people = (
+        select(EmployeeRow.external_id)
+        .join(EmployeeSkillRow, EmployeeSkillRow.employee_id == EmployeeRow.id)
+        .where(EmployeeSkillRow.skill_id == skill_id)
+    )
+    postings = (
+        select(OpportunityRow.external_id)
+        .join(OpportunitySkillRow, OpportunitySkillRow.opportunity_id == OpportunityRow.id)
+        .where(OpportunitySkillRow.skill_id == skill_id)
+    )
+    lock_rows(session, EmployeeRow, list(session.scalars(people)))
+    lock_rows(session, OpportunityRow, list(session.scalars(postings)))
+
+
 def _touch(session: Session, table: type, row_ids: list[int]) -> None:
-    """Mark rows changed, so other processes' freshness polls and snapshots see the edit."""
+    """Mark rows changed, so other processes' freshness polls and snapshots see the edit, and
+    count the write in their `version` (a writer that read them before reads them again)."""
     for chunk in chunked(row_ids):
-        session.execute(update(table).where(table.id.in_(chunk)).values(updated_at=func.now()))
+        session.execute(
+            update(table)
+            .where(table.id.in_(chunk))
+            .values(updated_at=func.now(), version=table.version + 1)
+        )

@@ -126,6 +126,9 @@ class EmployeeRow(Base):
 
     skills: Mapped[list[EmployeeSkillRow]] = relationship(
         cascade="all, delete-orphan", order_by="EmployeeSkillRow.position", lazy="selectin"
+    # One more at every write of the profile or its skills: a writer that read the row before
+    # it took the row's lock reads it again if this moved (data/storage/locks.py).
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     )
 
 
@@ -191,6 +194,7 @@ class OpportunityRow(Base):
 
     skills: Mapped[list[OpportunitySkillRow]] = relationship(
         cascade="all, delete-orphan", order_by="OpportunitySkillRow.position", lazy="selectin"
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")  # as employees'
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query, Request
+from fastapi import APIRouter, Body, Header, Query, Request, Response
 from pydantic import Field
 
 from data.schemas import ContractModel, EmployeeIn, EmployeePatch, OpportunityKind, Role
@@ -26,6 +26,7 @@ from serving.errors import (
     NotFound,
     documented,
 )
+from serving.etags import tagged
 from serving.routes.imports import job_accepted
 from serving.routes.pagination import Cursor, decode_cursor, next_cursor
 from serving.routes.pipeline import pair_document
@@ -36,6 +37,15 @@ from serving.usecases.profiles import update_profile
 from serving.usecases.rankings import serve_matches, what_if_page
 
 router = APIRouter(prefix="/api/v1/employees", tags=["employees"], responses=API_ERRORS)
+
+# Optional: without it a write still runs alone (the profile is locked), and the last one wins.
+IfMatch = Annotated[
+    str | None,
+    Header(
+        description="the ETag a GET answered: the write is refused (412) if the profile "
+        "changed since"
+    ),
+]
 
 
 def _self_or_admin(user: Principal, external_id: str) -> None:
@@ -98,31 +108,55 @@ def list_(
 
 
 @router.get("/{external_id}", response_model=ProfileOut, responses=documented(403, 404))
-def read(session: SessionDep, user: CurrentUser, external_id: str) -> dict[str, Any]:
+def read(
+    response: Response, session: SessionDep, user: CurrentUser, external_id: str
+) -> dict[str, Any]:
+    """The profile, with its version in the `ETag` header (for `If-Match` on a write)."""
     _self_hr_or_admin(user, external_id)
-    return employee_profile(_load(session, external_id))
+    return tagged(response, employee_profile(_load(session, external_id)))
 
 
-@router.put("/{external_id}", response_model=ProfileOut, responses=documented(400, 415, 403, 404))
+_WRITES = documented(400, 415, 403, 404, 409, 412)
+
+
+@router.put("/{external_id}", response_model=ProfileOut, responses=_WRITES)
 def replace(
-    state: StateDep, session: SessionDep, user: CurrentUser, external_id: str, body: EmployeeIn
+    response: Response,
+    state: StateDep,
+    session: SessionDep,
+    user: CurrentUser,
+    external_id: str,
+    body: EmployeeIn,
+    if_match: IfMatch = None,
 ) -> dict[str, Any]:
     """Replace a profile; optional fields left out keep their stored values. An employee may
     change their own skills, interests, aspirations, bio, location, availability and what they
     are open to; the fields HR owns need HR or an admin."""
     _self_hr_or_admin(user, external_id)
     row = _load(session, external_id)
-    return update_profile(state, session, user, row, body.model_fields_set, body)
+    profile = update_profile(
+        state, session, user, row, body.model_fields_set, body, if_match=if_match
+    )
+    return tagged(response, profile)
 
 
-@router.patch("/{external_id}", response_model=ProfileOut, responses=documented(400, 415, 403, 404))
+@router.patch("/{external_id}", response_model=ProfileOut, responses=_WRITES)
 def update(
-    state: StateDep, session: SessionDep, user: CurrentUser, external_id: str, body: EmployeePatch
+    response: Response,
+    state: StateDep,
+    session: SessionDep,
+    user: CurrentUser,
+    external_id: str,
+    body: EmployeePatch,
+    if_match: IfMatch = None,
 ) -> dict[str, Any]:
     """Change only the fields sent; the rest stay as stored."""
     _self_hr_or_admin(user, external_id)
     row = _load(session, external_id)
-    return update_profile(state, session, user, row, body.model_fields_set, body)
+    profile = update_profile(
+        state, session, user, row, body.model_fields_set, body, if_match=if_match
+    )
+    return tagged(response, profile)
 
 
 @router.get(
@@ -187,30 +221,41 @@ class SkillLevelIn(ContractModel):
     level: int = Field(ge=1, le=5, description="1 (aware) … 5 (expert)")
 
 
-@router.put(
-    "/{external_id}/skills/{skill_id}",
-    response_model=ProfileOut,
-    responses=documented(400, 415, 403, 404),
-)
+@router.put("/{external_id}/skills/{skill_id}", response_model=ProfileOut, responses=_WRITES)
 def set_skill_level(
+    response: Response,
     state: StateDep,
     session: SessionDep,
     user: CurrentUser,
     external_id: str,
     skill_id: str,
     body: SkillLevelIn,
+    if_match: IfMatch = None,
 ) -> dict[str, Any]:
     """Add a skill to my profile or correct its level (from a match card); matchable at once."""
     _self_or_admin(user, external_id)
     row = _load(session, external_id)
-    return profiles.set_skill_level(state, session, user, row, skill_id, body.level)
+    profile = profiles.set_skill_level(
+        state, session, user, row, skill_id, body.level, if_match=if_match
+    )
+    return tagged(response, profile)
 
 
 @router.delete(
-    "/{external_id}/skills/{skill_id}", response_model=ProfileOut, responses=documented(403, 404)
+    "/{external_id}/skills/{skill_id}",
+    response_model=ProfileOut,
+    responses=documented(403, 404, 409, 412),
 )
 def remove_skill(
-    state: StateDep, session: SessionDep, user: CurrentUser, external_id: str, skill_id: str
+    response: Response,
+    state: StateDep,
+    session: SessionDep,
+    user: CurrentUser,
+    external_id: str,
+    skill_id: str,
+    if_match: IfMatch = None,
 ) -> dict[str, Any]:
     _self_or_admin(user, external_id)
-    return profiles.remove_skill(state, session, user, _load(session, external_id), skill_id)
+    row = _load(session, external_id)
+    profile = profiles.remove_skill(state, session, user, row, skill_id, if_match=if_match)
+    return tagged(response, profile)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Path, Query, Request
+from fastapi import APIRouter, Body, Header, Path, Query, Request, Response
 from pydantic import Field
 from sqlalchemy.exc import IntegrityError
 
@@ -18,6 +18,7 @@ from data.schemas import (
     Role,
 )
 from data.storage.interactions import applicants
+from data.storage.locks import begin_write, lock_row
 from data.storage.opportunities import (
     get_opportunity,
     list_opportunities,
@@ -53,6 +54,7 @@ from serving.errors import (
     NotFound,
     documented,
     one_record,
+from serving.etags import check_if_match, tagged
 )
 from serving.routes.imports import job_accepted
 from serving.routes.pagination import Cursor, decode_cursor, next_cursor
@@ -119,29 +121,38 @@ def bulk_upsert(
     status, body = bulk_import(state, session, user, "opportunities", records, wait=wait)
     return job_accepted(body) if status == 202 else body
 
+def _taken(external_id: str) -> Conflict:
+    # The same words whoever holds the id (the caller, another lead, a draft nobody else may
+    # know of): a draft's existence is never confirmed to another lead beyond "taken".
+    return Conflict(f"the id {external_id!r} is taken; choose another external_id")
+
+
 
 @router.post(
     "", status_code=201, response_model=OpportunityOut, responses=documented(400, 415, 403, 409)
 )
 def create(
-    state: StateDep, session: SessionDep, user: CurrentUser, body: OpportunityIn
+    response: Response, state: StateDep, session: SessionDep, user: CurrentUser, body: OpportunityIn
 ) -> dict[str, Any]:
     """A lead posts an opportunity they own (an admin may post for anyone)."""
     user.require(Role.LEAD, Role.ADMIN)
     if user.role is Role.LEAD and not user.is_self(body.owner_external_id):
         raise InvalidField("owner_external_id", "a lead can only post opportunities they own")
     if get_opportunity(session, body.external_id) is not None:
-        raise Conflict(f"opportunity {body.external_id!r} exists; use PATCH to change it")
+    begin_write(session)  # SQLite: the check and the insert under one write lock
+        raise _taken(body.external_id)
     try:
         with one_record():
-            import_opportunities(
+            _, counts = import_opportunities(
                 session, [(1, body.model_dump(exclude_unset=True))], resolver_for(state, user)
             )
-    except IntegrityError:  # another request created the same id in between
-        raise Conflict(f"opportunity {body.external_id!r} exists; use PATCH to change it") from None
+    except IntegrityError:  # PostgreSQL: another request inserted the same id, uncommitted
+        raise _taken(body.external_id) from None
+    if counts.created != 1:  # PostgreSQL: another request's insert committed after the check
+        raise _taken(body.external_id)  # (the rollback undoes this request's update of it)
     row = _load(session, body.external_id)
     after_commit(session, lambda: reindex(state, opportunities=[body.external_id]))
-    return opportunity_document(row)
+    return tagged(response, opportunity_document(row))
 
 
 @router.get("", response_model=Page[OpportunityOut], responses=documented(403))
@@ -170,10 +181,12 @@ def list_(
 
 
 @router.get("/{external_id}", response_model=OpportunityOut, responses=documented(404))
-def read(session: SessionDep, user: CurrentUser, external_id: str) -> dict[str, Any]:
+def read(
+    response: Response, session: SessionDep, user: CurrentUser, external_id: str
+) -> dict[str, Any]:
     """Any signed-in user can read a posted opportunity (employees see them in their matches);
-    a draft only its lead and admins."""
-    return opportunity_document(visible_opportunity(session, user, external_id))
+    a draft only its lead and admins. Its version is in the `ETag` header."""
+    return tagged(response, opportunity_document(visible_opportunity(session, user, external_id)))
 
 
 @router.patch(
@@ -183,20 +196,34 @@ def update(
     state: StateDep,
     session: SessionDep,
     user: CurrentUser,
+    response: Response,
     external_id: str,
     body: OpportunityPatch,
 ) -> dict[str, Any]:
     row = visible_opportunity(session, user, external_id)
     _owner_or_admin(user, row)
+    if_match: Annotated[
+        str | None,
+        Header(
+            description="the ETag a GET answered: the edit is refused (412) if the posting "
+            "changed since (without it, edits still run one at a time; the last one wins)"
+        ),
+    ] = None,
     edited = body.model_dump(exclude_unset=True, mode="json")
     check_posting_edit(row, edited)
     merged = {**posting_record(row), **edited}
     with one_record():
         import_opportunities(session, [(1, merged)], resolver_for(state, user))
+    locked = lock_row(session, row)
+    if locked is None:
+        raise NotFound(f"no opportunity {external_id!r}")
+    row = visible_opportunity(session, user, external_id)  # as stored now: owner, status
+    _owner_or_admin(user, row)
+    check_if_match(if_match, opportunity_document(row))
     stored = _load(session, external_id)
     recheck_approvals(state, session, stored)
     after_commit(session, lambda: reindex(state, opportunities=[external_id]))
-    return opportunity_document(stored)
+    return tagged(response, opportunity_document(stored))
 
 
 @router.get(

@@ -3,6 +3,10 @@
 What a request leaves out keeps its stored value; the fields HR owns change only through HR,
 an admin or an import; new skill names go through the request's capped, restricted resolver;
 the person is matchable again once the change commits.
+
+Every change locks the profile before reading it (data/storage/locks.py), so concurrent edits
+run one after the other, each on what the one before stored; an `If-Match` naming an older
+version of the profile than the stored one is refused (412) instead of overwriting it.
 """
 
 from __future__ import annotations
@@ -14,10 +18,12 @@ from sqlalchemy.orm import Session
 from data.importing import import_employees
 from data.schemas import EmployeeIn, EmployeePatch, Role
 from data.storage.employees import employee_profile, profile_record
+from data.storage.locks import lock_row
 from data.storage.tables import EmployeeRow
 from serving.auth import Principal
 from serving.deps import after_commit, resolver_for
 from serving.errors import Forbidden, InvalidField, NotFound, RecordRejected, one_record
+from serving.etags import check_if_match
 from serving.state import ServiceState
 from serving.usecases.indexing import reindex
 
@@ -44,10 +50,13 @@ def update_profile(
     row: EmployeeRow,
     sent: set[str],
     body: EmployeeIn | EmployeePatch,
+    *,
+    if_match: str | None = None,
 ) -> dict[str, Any]:
     """Apply the fields `sent` to the stored profile; the rest stays."""
     if "external_id" in sent and body.external_id != row.external_id:
         raise InvalidField("external_id", "must equal the id in the URL")
+    row = _locked(session, row, if_match)
     stored = profile_record(row)
     changes = body.model_dump(include=sent, mode="json")
     if user.role not in (Role.ADMIN, Role.HR):
@@ -70,8 +79,11 @@ def set_skill_level(
     row: EmployeeRow,
     skill_id: str,
     level: int,
+    *,
+    if_match: str | None = None,
 ) -> dict[str, Any]:
     """Add a skill or correct its level (from a match card)."""
+    row = _locked(session, row, if_match)
     profile = profile_record(row)
     skills = [s for s in profile["skills"] if s["skill_id"] != skill_id]
     skills.append({"skill_id": skill_id, "level": level})
@@ -85,14 +97,31 @@ def set_skill_level(
 
 
 def remove_skill(
-    state: ServiceState, session: Session, user: Principal, row: EmployeeRow, skill_id: str
+    state: ServiceState,
+    session: Session,
+    user: Principal,
+    row: EmployeeRow,
+    skill_id: str,
+    *,
+    if_match: str | None = None,
 ) -> dict[str, Any]:
+    row = _locked(session, row, if_match)
     profile = profile_record(row)
     skills = [s for s in profile["skills"] if s["skill_id"] != skill_id]
     if len(skills) == len(profile["skills"]):
         raise NotFound(f"{row.external_id!r} has no skill {skill_id!r}")
     _store_skills(state, session, user, profile, skills)
     return employee_profile(row)
+
+
+def _locked(session: Session, row: EmployeeRow, if_match: str | None) -> EmployeeRow:
+    """The profile locked for this request and as stored now; 412 if `If-Match` names
+    another version of it."""
+    locked = lock_row(session, row)
+    if locked is None:
+        raise NotFound(f"no employee {row.external_id!r}")
+    check_if_match(if_match, employee_profile(locked))
+    return locked
 
 
 def _store_skills(

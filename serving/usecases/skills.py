@@ -42,7 +42,7 @@ def review_skill(
     into: str | None,
     reason: str,
 ) -> dict[str, Any]:
-    row = stored.skill_row(session, skill_id)
+    row = stored.lock_skill(session, skill_id)  # two reviews at once: one after the other
     if row is None or row.source != "custom":
         raise NotFound(f"no custom skill {skill_id!r}")
     before = {"status": row.status, "label": row.label}

@@ -1,0 +1,83 @@
+"""One writer per profile or posting: what a read-modify-write reads is what it overwrites.
+
+PostgreSQL locks the rows (`SELECT ... FOR UPDATE`): a second writer of the same row waits for
+the first to commit, then reads what it wrote. SQLite locks the whole database for writing, and
+pysqlite only starts a transaction at the first INSERT/UPDATE/DELETE, so what a request read
+before that could be stale by then (8 concurrent PATCHes of one profile left the union of their
+skill lists): `begin_write` takes the write lock (`BEGIN IMMEDIATE`) before the read instead.
+
+Rows read before the lock was taken are refreshed if another writer changed them since, as
+their `version` (bumped by every write of the row) tells.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
+
+from data.storage.queries import chunked, rows_by_external_id
+from data.storage.tables import EmployeeRow, OpportunityRow
+
+Versioned = TypeVar("Versioned", EmployeeRow, OpportunityRow)
+
+
+def is_sqlite(session: Session) -> bool:
+    return session.get_bind().dialect.name == "sqlite"
+
+
+def begin_write(session: Session) -> None:
+    """On SQLite, make this transaction the database's one writer now (waiting for the busy
+    timeout if another holds the lock). A no-op on PostgreSQL, and on SQLite when this
+    transaction has written already (it then holds the lock, and reads the newest data)."""
+    if not is_sqlite(session):
+        return
+    connection = session.connection()
+    if not connection.connection.dbapi_connection.in_transaction:  # type: ignore[union-attr]
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def lock_rows(
+    session: Session, table: type[Versioned], external_ids: Sequence[str]
+) -> dict[str, Versioned]:
+    """The rows with these external ids (unknown ids are left out), locked until this
+    transaction ends and as they are now: a row this session read earlier and another writer
+    has changed since is read again, skills included.
+
+    Locks are taken in external-id order, so two writers locking overlapping sets (two bulk
+    imports) wait for each other instead of deadlocking."""
+    begin_write(session)
+    wanted = sorted(set(external_ids))
+    current: dict[str, tuple[int, int]] = {}
+    for chunk in chunked(wanted):
+        query = (
+            select(table.external_id, table.id, table.version)
+            .where(table.external_id.in_(chunk))
+            .order_by(table.external_id)
+        )
+        if not is_sqlite(session):
+            query = query.with_for_update()
+        current.update({x: (row_id, version) for x, row_id, version in session.execute(query)})
+    stale = []
+    for external_id, (row_id, version) in current.items():
+        held = session.identity_map.get(identity_key(table, row_id))
+        if held is not None and held.version != version:  # type: ignore[attr-defined]
+            stale.append(external_id)
+    for chunk in chunked(stale):
+        fresh = select(table).where(table.external_id.in_(chunk))
+        session.scalars(fresh.execution_options(populate_existing=True)).all()
+    return rows_by_external_id(session, table, list(current))
+
+
+def lock_row(session: Session, row: Versioned) -> Versioned | None:
+    """`row` locked and read again whatever its version (a request's read-modify-write: the
+    seat counter's conditional updates change a posting's status without a version); None if
+    it was deleted meanwhile."""
+    table = type(row)
+    if row.external_id not in lock_rows(session, table, [row.external_id]):
+        return None
+    fresh = select(table).where(table.external_id == row.external_id)
+    return session.scalar(fresh.execution_options(populate_existing=True))
