@@ -18,8 +18,9 @@ class Feature:
     meaning: str
     template: str  # to the employee, about their match
     monotone: int = 0
-    # To the lead, about a masked candidate: only skills, level and availability may be spoken
-    # of (None: the feature is never put into words for a lead; its weight is "other factors").
+    # To the lead, about a masked candidate: formatted with the facts the candidate's masked card
+    # shows (matching/masking.text_facts) and said only when the card shows every fact named, so
+    # a sentence never tells more than the card (None: never put into words for a lead).
     lead_template: str | None = None
     # (to the employee, to the lead) when the value is 0, where the template would read oddly
     # ("0 required skill(s) missing"): a zero can still be a reason, good or bad.
@@ -35,14 +36,14 @@ FEATURES: tuple[Feature, ...] = (
         "share of required skills held, each credited min(level held / level asked, 1)",
         "You have {matched} of {required} required skills{matched_names}",
         +1,
-        lead_template="Has {matched} of {required} required skills{matched_names}",
+        lead_template="Holds {required_held} of the {required} required skills",
     ),
     Feature(
         "required_missing",
         "number of required skills not held at any level",
         "{missing_count} required skill(s) missing{missing_names}",
         -1,
-        lead_template="{missing_count} required skill(s) missing{missing_names}",
+        lead_template="Required skills not held: {required_missing} of {required}",
         zero_texts=("No required skill is missing", "No required skill is missing"),
     ),
     Feature(
@@ -50,7 +51,7 @@ FEATURES: tuple[Feature, ...] = (
         "share of preferred skills held, level-aware like required_coverage",
         "You have {preferred_matched} of {preferred} preferred skills",
         +1,
-        lead_template="Has {preferred_matched} of {preferred} preferred skills",
+        lead_template="Holds {preferred_held} of the {preferred} preferred skills",
     ),
     Feature(
         "implied_required_coverage",
@@ -59,30 +60,28 @@ FEATURES: tuple[Feature, ...] = (
         "Your occupation usually involves {implied} more of the required skills{implied_names}"
         " (not on your profile: add them if you have them)",
         +1,
-        lead_template="Their occupation usually involves {implied} more of the required skills "
-        "(not declared by them)",
     ),
     Feature(
         "embedding_similarity",
         "cosine similarity of the composed profile and opportunity vectors",
         "Your skills and interests resemble what it asks for (similarity {value:.2f})",
         +1,
-        # In words, not the number: a lead sees no amounts the ranking is made of.
-        lead_template="Skills resemble what the opportunity asks for {resemblance}",
     ),
     Feature(
         "level_surplus",
         "mean levels above the asked level over the required skills held",
         "On the required skills you hold you are {value:+.1f} levels from what is asked",
         +1,
-        lead_template="On the required skills held: about {value:+.0f} level(s) from what is asked",
+        lead_template="Holds {required_at_level} of the {required} required skills at the asked "
+        "level or above",
     ),
     Feature(
         "worst_level_deficit",
         "largest shortfall (levels) on any required skill, a missing skill counting its full level",
         "Largest gap on a required skill: {value:.0f} level(s)",
         -1,
-        lead_template="Largest gap on a required skill: {value:.0f} level(s)",
+        lead_template="Short of the asked level on {required_short} of the {required} required "
+        "skills",
         zero_texts=("You meet every required level", "Meets every required level"),
     ),
     Feature(
@@ -102,14 +101,15 @@ FEATURES: tuple[Feature, ...] = (
         "free hours per week minus hours asked (0 for roles, which replace the current job)",
         "Needs {hours:g} h/week; you have {availability:g}",
         +1,
-        lead_template="Needs {hours:g} h/week; has {availability:g} free",
+        # Everyone listed has the hours free (a hard rule): the sentence names no hours.
+        lead_template="Free time beyond the hours asked",
     ),
     Feature(
         "level_outside_band",
         "job levels outside [level_min, level_max] (0 inside the band)",
         "Your level is {value:.0f} outside the level range asked",
         -1,
-        lead_template="Level is {value:.0f} outside the range asked",
+        lead_template="Level is {level_range} the range asked",
         zero_texts=("Your level is within the range asked", "Level is within the range asked"),
     ),
     Feature(
@@ -117,7 +117,6 @@ FEATURES: tuple[Feature, ...] = (
         "where the person's level sits in the band, 0 at level_min to 1 at level_max",
         "Your level sits at {value:.0%} of the asked range",
         0,
-        lead_template="Level sits in the {band_part} of the range asked",
     ),
     Feature(
         "location_match",
@@ -162,8 +161,6 @@ FEATURES: tuple[Feature, ...] = (
         "mentorships: mean of (mentor's level - mentee's level) over the skills on offer",
         "The mentor is {value:+.1f} levels ahead of you on the skills offered",
         +1,
-        lead_template="You are about {value:+.0f} level(s) ahead of the candidate on the skills "
-        "offered",
         kinds=("mentorship",),
     ),
     Feature(

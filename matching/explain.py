@@ -6,10 +6,11 @@ the reasons, each written from its feature's template (features/registry.py) wit
 details: which skills are held and missing, hours asked and free, and so on. Only the page that
 is returned is explained (TreeSHAP costs far more than scoring).
 
-A lead reads about a masked candidate: only features with a lead template (skills, level,
-availability) are put into words, each with the direction it pushes ("raises" / "lowers") but
-no amounts, and no score reaches a lead. With a fair re-ranker on, a lower score served above a
-higher one would say who was moved up, and so which group they belong to.
+A lead reads about a masked candidate: only features with a lead template are put into words,
+from the facts the masked card shows (matching/masking.py), each with the direction it pushes
+("raises" / "lowers") but no amounts, and no score reaches a lead. With a fair re-ranker on,
+a lower score served above a higher one would say who was moved up, and so which group they
+belong to.
 """
 
 from __future__ import annotations
@@ -108,16 +109,21 @@ def _resemblance(similarity: float) -> str:
     return "loosely"
 
 
-def sentence(feature: str, value: float, details: dict[str, Any], audience: str) -> str | None:
+def _speaks_of(feature: str, details: dict[str, Any]) -> bool:
+    """Whether a feature means something for this pair's kind (a mentorship's feature is never
+    a reason about a gig)."""
+    kinds = BY_NAME[feature].kinds
+    return kinds is None or "kind" not in details or details["kind"] in kinds
+
+
+def sentence(feature: str, value: float, details: dict[str, Any]) -> str | None:
+    """The employee's sentence about one feature of their match (a lead's: matching/masking)."""
     spec = BY_NAME[feature]
-    template = spec.template if audience == EMPLOYEE else spec.lead_template
-    if template is None:
-        return None
-    if spec.kinds is not None and "kind" in details and details["kind"] not in spec.kinds:
+    if not _speaks_of(feature, details):
         return None
     if value == 0 and spec.zero_texts is not None:
-        return spec.zero_texts[0 if audience == EMPLOYEE else 1]
-    return template.format(value=value, **details)
+        return spec.zero_texts[0]
+    return spec.template.format(value=value, **details)
 
 
 def explain_rows(
@@ -156,20 +162,24 @@ def _explanation(
         if audience == EMPLOYEE or BY_NAME[name].lead_template is not None
     }
     ranked = sorted(spoken.items(), key=lambda kv: (-kv[1], kv[0]))
+    if audience != EMPLOYEE:
+        # A lead's sentences are said from the masked card (matching/masking.py), which alone
+        # knows what this lead may see of this person; here only which features pushed which
+        # way, strongest first, and never by how much.
+        return {
+            "reasons": [
+                {"feature": name, "effect": "raises" if amount > 0 else "lowers"}
+                for name, amount in ranked
+                if abs(amount) > NEGLIGIBLE and _speaks_of(name, details)
+            ]
+        }
     positive = [kv for kv in ranked if kv[1] > NEGLIGIBLE][:POSITIVE_REASONS]
     negative = [kv for kv in reversed(ranked) if kv[1] < -NEGLIGIBLE][:NEGATIVE_REASONS]
     reasons = []
     for name, amount in positive + negative:
         value = float(row[FEATURE_NAMES.index(name)])
-        text = sentence(name, value, details, audience)
+        text = sentence(name, value, details)
         if text is None:
             continue
-        if audience == EMPLOYEE:
-            reasons.append({"feature": name, "text": text, "contribution": amount})
-        else:
-            reasons.append(
-                {"feature": name, "text": text, "effect": "raises" if amount > 0 else "lowers"}
-            )
-    if audience != EMPLOYEE:
-        return {"reasons": reasons}
+        reasons.append({"feature": name, "text": text, "contribution": amount})
     return {"reasons": reasons, "base_value": base, "contributions": spoken}

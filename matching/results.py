@@ -1,4 +1,5 @@
-"""Shape ranked hits into API items: the "why" (skill overlap) and the masked candidate view."""
+"""Shape ranked hits into API items: the "why" (skill overlap) and the masked candidate view
+(matching/masking.py decides what a lead may see)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session
 from data.storage.opportunities import opportunity_document
 from data.storage.tables import EmployeeRow, OpportunityRow
 from matching.learning import SkillGap, learning_for
+from matching.masking import lead_reasons, revealed_card
 from matching.pipeline import RankedHit
 
 
@@ -88,36 +90,20 @@ def candidate_handle(key: bytes, opportunity: OpportunityRow, employee_external_
     return f"cand-{digest[:12]}"
 
 
-def shown_skills(employee: EmployeeRow, opportunity: OpportunityRow) -> tuple[list[dict], int]:
-    """The skills a lead may read on a masked profile, and how many are withheld.
-
-    A custom skill is free text someone typed (it may hold a name or an e-mail address): its
-    name reaches a lead only once HR has reviewed it, unless the lead's own opportunity asks
-    for it (then the lead typed it)."""
-    asked = {s.skill_id for s in opportunity.skills}
-    shown, withheld = [], 0
-    for s in employee.skills:
-        if s.skill.status == "reviewed" or s.skill_id in asked:
-            shown.append({"skill_id": s.skill_id, "name": s.skill.label, "level": s.level})
-        else:
-            withheld += 1
-    return shown, withheld
-
-
 def masked_candidate(
-    employee: EmployeeRow, opportunity: OpportunityRow, key: bytes, *, reveal_id: bool
+    employee: EmployeeRow,
+    opportunity: OpportunityRow,
+    key: bytes,
+    *,
+    reveal_id: bool,
+    revealed: bool,
 ) -> dict[str, Any]:
-    """What a lead sees: reviewed skills, level and availability. No name, contact, title,
-    department, and no free text (interests, aspirations, bio, unreviewed skill names)."""
-    skills, withheld = shown_skills(employee, opportunity)
-    candidate = {
-        "handle": candidate_handle(key, opportunity, employee.external_id),
-        "level": employee.level,
-        "skills": skills,
-        "unreviewed_skills": withheld,
-        "availability_hours_per_week": employee.availability_hours_per_week,
-        "open_to": list(employee.open_to),
-    }
+    """One candidate outside a ranked list (an applicant, a pipeline pair): the finest card
+    once the person revealed themselves to this lead for this posting, else only the handle
+    (there is no pool here to hide them in; the lead saw their card in the list they came from).
+    No name, contact, title, department, no free text and no skill the posting did not ask."""
+    view = revealed_card(employee, opportunity) if revealed else {"detail": "withheld"}
+    candidate = {"handle": candidate_handle(key, opportunity, employee.external_id), **view}
     if reveal_id:
         candidate["external_id"] = employee.external_id
     return candidate
@@ -129,18 +115,22 @@ def candidate_items(
     rows: dict[int, EmployeeRow],
     key: bytes,
     explanations: list[dict[str, Any]],
+    cards: dict[int, dict[str, Any]],
     *,
     reveal_ids: bool,
 ) -> list[dict[str, Any]]:
+    """A lead's page: each candidate's masked card (`cards`, by row id, from
+    matching/masking.mask_pool over the pool the lead can be shown) and the model's reasons said
+    from that card."""
     items = []
     for rank, (hit, model) in enumerate(zip(hits, explanations, strict=True), start=1):
         employee = rows[hit.row_id]
-        item: dict[str, Any] = {
-            "candidate": masked_candidate(employee, opportunity, key, reveal_id=reveal_ids),
-            "rank": rank,
-            "explanation": {**model, **skill_overlap(employee, opportunity)},
-        }
+        view = cards[hit.row_id]
+        candidate = {"handle": candidate_handle(key, opportunity, employee.external_id), **view}
+        explanation = {**model, "reasons": lead_reasons(model.get("reasons", []), view)}
+        item: dict[str, Any] = {"candidate": candidate, "rank": rank, "explanation": explanation}
         if reveal_ids:  # admins only: a lead gets no score (see matching/explain.py)
+            candidate["external_id"] = employee.external_id
             item["score"] = hit.score
             item["explanation"]["similarity"] = hit.similarity
         items.append(item)

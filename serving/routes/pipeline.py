@@ -164,10 +164,15 @@ def pair_document(
         employee = employee or get_employee(session, pair.employee_external_id)
         opportunity = opportunity or get_opportunity(session, pair.opportunity_external_id)
         assert employee is not None and opportunity is not None
+        revealed = reveal(session, user, pair, now=dt.datetime.now(dt.UTC))
         candidate = masked_candidate(
-            employee, opportunity, state.pseudonym_key, reveal_id=user.role is Role.ADMIN
+            employee,
+            opportunity,
+            state.pseudonym_key,
+            reveal_id=user.role is Role.ADMIN,
+            revealed=revealed,
         )
-        if reveal(session, user, pair, now=dt.datetime.now(dt.UTC)):
+        if revealed:
             candidate["identity"] = {
                 "external_id": employee.external_id,
                 "name": employee.name,

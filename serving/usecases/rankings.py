@@ -32,6 +32,7 @@ from matching.explain import (
     pair_details,
     paused_explanation,
 )
+from matching.masking import VISIBLE_POOL, mask_pool, revealed_card
 from matching.pipeline import RankedHit, Scored, score_candidates, score_matches
 from matching.results import candidate_items, learning_for_page, opportunity_items
 from matching.stages import stage
@@ -131,13 +132,25 @@ def serve_candidates(
     with stage("page"):
         rows = {row.id: row for row in scored.items}
         pinned = {o.employee_external_id for o in overrides if o.action == "pin"}
+        admin = user.role.value == "admin"
+        if admin:  # sees who each candidate is (operations, evaluation): nothing to hide
+            cards = {
+                hit.row_id: revealed_card(rows[hit.row_id], opportunity) for hit in served.page
+            }
+        else:
+            # Coarsened within the pool the lead could be shown in any one list (the route's
+            # largest limit), so that no card is told apart from k-1 others there.
+            visible = [scored.items[i] for i in served.order.order[:VISIBLE_POOL].tolist()]
+            masked = mask_pool(visible, opportunity, k=state.settings.mask_k)
+            cards = {row.id: view for row, view in zip(visible, masked, strict=True)}
         items = candidate_items(
             opportunity,
             served.page,
             rows,
             state.pseudonym_key,
             served.explanations,
-            reveal_ids=user.role.value == "admin",
+            cards,
+            reveal_ids=admin,
         )
         for item, hit in zip(items, served.page, strict=True):
             item["pinned"] = hit.external_id in pinned

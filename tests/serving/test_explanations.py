@@ -1,5 +1,5 @@
 """Every match says why, in words true to the model: contributions add up to the score, leads
-read only about skills, level and availability, and the what-if is the model's own answer."""
+read only what their masked card shows, and the what-if is the model's own answer."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from data.storage.engine import transaction
 from data.taxonomy.packaged import load_packaged_taxonomy
 from features.registry import FEATURE_NAMES
 from matching.explain import EMPLOYEE, LEAD, explain_rows
+from matching.masking import lead_reasons
 from serving.state import ServiceState
 from tests.conftest import TODAY
 from tests.factories import make_employee, make_opportunity
@@ -237,14 +238,43 @@ def test_golden_sentences_for_a_fixed_fixture() -> None:
         },
     ]
     [theirs] = explain_rows(contributions, values, [details], audience=LEAD)
-    assert [r["text"] for r in theirs["reasons"]] == [
-        "Has 4 of 5 required skills: Python (computer programming), SQL, data mining, statistics",
-        "Skills resemble what the opportunity asks for closely",  # no amount for a lead
-        "Needs 10 h/week; has 6 free",
-        "Largest gap on a required skill: 2 level(s)",
+    # To a lead: which way, never how much; tenure and similarity are never spoken of.
+    assert theirs == {
+        "reasons": [
+            {"feature": "required_coverage", "effect": "raises"},
+            {"feature": "worst_level_deficit", "effect": "lowers"},
+            {"feature": "availability_slack", "effect": "lowers"},
+        ]
+    }
+    coverage = {"required": 5, "required_held": 4, "required_at_level": 3}
+    coverage |= {"preferred": 2, "preferred_held": 1}
+    card = {"detail": "skills", "coverage": coverage, "level_in_range": True}
+    assert lead_reasons(theirs["reasons"], card) == [
+        {
+            "feature": "required_coverage",
+            "text": "Holds 4 of the 5 required skills",
+            "effect": "raises",
+        },
+        {
+            "feature": "availability_slack",
+            "text": "Free time beyond the hours asked",
+            "effect": "lowers",
+        },
+        {
+            "feature": "worst_level_deficit",
+            "text": "Short of the asked level on 2 of the 5 required skills",
+            "effect": "lowers",
+        },
     ]
-    assert [r["effect"] for r in theirs["reasons"]] == ["raises", "raises", "lowers", "lowers"]
-    assert set(theirs) == {"reasons"}  # no amounts, no base value: tenure stays unspoken
+    # A coarser card: the sentences say no more than it shows.
+    coarse = {"detail": "coarse", "coverage": {"required": 5, "required_share": "most"}}
+    assert [r["text"] for r in lead_reasons(theirs["reasons"], coarse)] == [
+        "Holds most of the 5 required skills",
+        "Free time beyond the hours asked",
+    ]
+    assert [r["feature"] for r in lead_reasons(theirs["reasons"], {"detail": "withheld"})] == [
+        "availability_slack"
+    ]
 
 
 def test_a_zero_reads_as_a_plain_statement_not_as_zero_of_something() -> None:
@@ -261,7 +291,13 @@ def test_a_zero_reads_as_a_plain_statement_not_as_zero_of_something() -> None:
         "No required skill is missing",
     ]
     [theirs] = explain_rows(contributions, values, [details], audience=LEAD)
-    assert theirs["reasons"][0]["text"] == "Level is within the range asked"
+    card = {"detail": "counts", "coverage": {"required": 1, "required_held": 1}}
+    card["coverage"] |= {"preferred": 0, "preferred_held": 0}
+    said = lead_reasons(theirs["reasons"], {**card, "level_in_range": True})
+    assert [r["text"] for r in said] == [
+        "Level is within the range asked",
+        "No required skill is missing",
+    ]
 
 
 def test_a_mentorship_feature_is_never_a_reason_about_a_gig() -> None:
@@ -273,9 +309,12 @@ def test_a_mentorship_feature_is_never_a_reason_about_a_gig() -> None:
     details |= {"missing_names": "", "preferred_matched": 0, "preferred": 0, "hours": 4.0}
     details |= {"availability": 6.0, "location_text": "", "applications": 0}
     for kind, spoken in (("gig", False), ("mentorship", True)):
-        for audience in (EMPLOYEE, LEAD):
-            [shown] = explain_rows(
-                contributions, values, [{**details, "kind": kind}], audience=audience
-            )
-            features = [r["feature"] for r in shown["reasons"]]
-            assert ("mentor_level_gap" in features) is spoken, (kind, audience, features)
+        [shown] = explain_rows(
+            contributions, values, [{**details, "kind": kind}], audience=EMPLOYEE
+        )
+        features = [r["feature"] for r in shown["reasons"]]
+        assert ("mentor_level_gap" in features) is spoken, (kind, features)
+        # A lead (the mentor) is not told their level gap with a masked candidate: it would
+        # tell the candidate's levels on skills beyond the card.
+        [theirs] = explain_rows(contributions, values, [{**details, "kind": kind}], audience=LEAD)
+        assert "mentor_level_gap" not in [r["feature"] for r in theirs["reasons"]]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -48,7 +49,11 @@ def test_a_skill_named_after_a_person_reaches_no_lead_until_hr_reviews_it(
     seen = lead_views()
     assert not re.search(r"lucas|tanaka|@corp", seen, re.IGNORECASE), seen
     applicant = client.get("/api/v1/opportunities/GIG-DATA/applications", headers=lead).json()
-    assert applicant["items"][0]["candidate"]["unreviewed_skills"] == 1
+    posting = client.get("/api/v1/opportunities/GIG-DATA", headers=lead).json()
+    asked = [s["name"] for s in posting["required_skills"] + posting["preferred_skills"]]
+    # An applicant's card speaks of the skills the posting asks for, nothing else they hold.
+    shown = applicant["items"][0]["candidate"]["asked_skills"]
+    assert [s["name"] for s in shown] == asked
 
     hr = token_for(state, Role.HR, "WEB")
     queue = client.get("/api/v1/skills/review", headers=hr).json()["items"]
@@ -205,7 +210,10 @@ def test_lead_reasons_carry_no_amounts(
 
 
 def test_a_lead_cannot_probe_for_text_someone_else_typed(
-    client: TestClient, state: ServiceState, admin_headers: dict[str, str]
+    client: TestClient,
+    state: ServiceState,
+    admin_headers: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     seed(client, admin_headers)
     data, lead = token_for(state, Role.EMPLOYEE, "DATA"), token_for(state, Role.LEAD, "LEAD")
@@ -222,9 +230,16 @@ def test_a_lead_cannot_probe_for_text_someone_else_typed(
     assert posted.status_code == 201, posted.text
     [theirs] = [s["skill_id"] for s in posted.json()["required_skills"]]
     assert theirs != typed
+    # Cards shown in full (k = 1) so that a held skill would show.
+    monkeypatch.setattr(state.settings, "mask_k", 1)
     listed = client.get("/api/v1/opportunities/GIG-PROBE/candidates", headers=lead).json()
-    matched = [m["name"] for i in listed["items"] for m in i["explanation"]["matched_skills"]]
-    assert PERSON not in matched  # nobody holds the lead's text, whoever typed it too
+    held = [
+        s["name"]
+        for i in listed["items"]
+        for s in i["candidate"]["asked_skills"]
+        if s["held"] != "not_held"
+    ]
+    assert listed["items"] and PERSON not in held  # nobody holds the lead's text
     # Naming Dana's skill by its id answers exactly as for an id that does not exist.
     by_id = make_opportunity(
         "GIG-PROBE2", owner="LEAD", required_skills=[{"skill_id": typed, "level": 1}]

@@ -167,7 +167,8 @@ def test_a_write_through_one_worker_is_matched_by_the_other_within_two_seconds(
     def web_matches_python() -> bool:
         for item in candidates(b, "GIG-NEW")["items"]:
             if item["candidate"]["external_id"] == "WEB":
-                return any(m["name"] == PYTHON for m in item["explanation"]["matched_skills"])
+                asked = item["candidate"]["asked_skills"]
+                return any(s["name"] == PYTHON and s["held"] != "not_held" for s in asked)
         return False
 
     before = web_matches_python()

@@ -16,8 +16,28 @@ function who(candidate) {
   return candidate.identity ? `${candidate.identity.name} (${candidate.identity.email || candidate.identity.external_id})` : `Candidate ${candidate.handle}`;
 }
 
-function skillLine(candidate) {
-  return candidate.skills.slice(0, 8).map((s) => `${s.name} ${s.level}`).join(", ") + (candidate.unreviewed_skills ? ` and ${candidate.unreviewed_skills} unreviewed` : "");
+const HELD = { at_or_above: "at the level asked", below: "below the level asked", held: "held", not_held: "not held" };
+const SHARE = { none: "none", some: "some", most: "most", all: "all" };
+
+/** What a masked card shows, in words: only what the posting asks about, as coarse as it must
+ *  be for several candidates of the list to look alike (the server decides). */
+function cardLine(c) {
+  if (c.detail === "withheld" || !c.detail) {
+    return c.shared_by ? `Details withheld: fewer than ${c.k} candidates would look alike.` : "Details appear once they apply or accept.";
+  }
+  const parts = [];
+  const cov = c.coverage || {};
+  if (cov.required_held !== undefined && cov.required_held !== null) parts.push(`${cov.required_held} of ${cov.required} required skills`);
+  else if (cov.required_share) parts.push(`${SHARE[cov.required_share]} of the ${cov.required} required skills`);
+  if (cov.preferred) parts.push(`${cov.preferred_held} of ${cov.preferred} preferred`);
+  if (c.level_in_range !== undefined && c.level_in_range !== null) parts.push(c.level_in_range ? "level in range" : "level outside the range");
+  return parts.join(" · ");
+}
+
+function skillList(c) {
+  if (!c.asked_skills) return null;
+  return h("ul", { class: "plain", "aria-label": "Asked skills" }, c.asked_skills.map((s) => h("li", {},
+    `${s.name}${s.required ? "" : " (preferred)"}: ${HELD[s.held]}`)));
 }
 
 /** The buttons a pair's next steps allow, each asking for what that step needs. */
@@ -61,7 +81,7 @@ function pipelineBoard(opportunity, board, refresh) {
     filled.length ? filled.map((stage) => h("div", { class: "stage" }, h("h3", {}, `${words(stage)} (${board.stages[stage].length})`),
       board.stages[stage].map((pair) => h("article", { class: "card" },
         h("p", {}, h("b", {}, who(pair.candidate))),
-        h("p", { class: "meta" }, `Level ${pair.candidate.level} · ${pair.candidate.availability_hours_per_week} h free · ${skillLine(pair.candidate)}`),
+        h("p", { class: "meta" }, cardLine(pair.candidate)),
         pair.note ? h("p", {}, `“${pair.note}”`) : null,
         pair.approval.status !== "none" ? h("p", { class: "meta" }, `Manager approval: ${pair.approval.status}`) : null,
         h("div", { class: "row" }, stepControls(opportunity, pair, refresh)))))) : h("p", { class: "meta" }, "Nobody yet: invite someone recommended below."));
@@ -78,9 +98,9 @@ function candidateCard(opportunity, item, refresh, inPipeline) {
   }, action === "pin" ? "Pinned on top" : "Hidden from this list");
   return h("article", { class: "card" },
     h("div", { class: "row" }, h("h3", { class: "grow" }, `${item.rank}. Candidate ${c.handle}`), item.pinned ? h("span", { class: "chip" }, "pinned") : null),
-    h("p", { class: "meta" }, `Level ${c.level} · ${c.availability_hours_per_week} h free · open to ${c.open_to.join(", ")}`),
+    h("p", { class: "meta" }, cardLine(c)),
     h("ul", { class: "reasons", "aria-label": "Why recommended" }, item.explanation.reasons.map((r) => h("li", {}, `${r.text} (${r.effect})`))),
-    h("p", { class: "meta" }, `Has: ${item.explanation.matched_skills.map((s) => s.name).join(", ") || "none of the asked skills"}`),
+    skillList(c),
     h("div", { class: "row" },
       stage
         ? h("span", { class: "chip" }, `In your pipeline: ${words(stage)}`)

@@ -1,0 +1,282 @@
+"""What a lead sees of a candidate before the reveal: only what the posting asks about, and no
+more than at least k candidates of the same list share.
+
+A whole profile is a fingerprint: in the demo company every card of the old view (all reviewed
+skills with levels, level, free hours, open_to) was unique within its list, and 141 people were
+found again under other handles in other lists. So a card says nothing the posting did not ask
+about (the asked skills held, in bands relative to the asked level; how many are held; whether
+the person's level lies in the asked range: the hard rules, open to the kind and enough free
+hours, hold for everyone listed), and it is coarsened, one detail level at a time, until its
+visible combination is shared by at least k candidates of the pool the lead can be shown. A
+detail level hides all that the levels above it show, so a card at a coarser level is a
+generalisation of what a finer one would have said.
+
+The anonymity sets are disjoint and each of size >= k (or the whole pool, when the pool has
+fewer than k people): cards are grouped at the finest level first, groups of k or more keep
+that level, the rest are tried one level coarser; should fewer than k be left for the last
+level, the lowest-ranked members of a group that can spare them (or else a whole group) join
+them. Counting only the people not already
+shown finer matters: a card's anonymity set is the cards that look exactly like it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from features.registry import BY_NAME
+
+# From finest to coarsest. "skills": each asked skill held at or above the asked level, below
+# it, or not held; "held": held or not, without the band; "counts": how many required and
+# preferred skills are held; "coarse": none / some / most / all of the required ones;
+# "withheld": nothing beyond the handle and the rank.
+DETAIL_LEVELS = ("skills", "held", "counts", "coarse", "withheld")
+DEFAULT_K = 5
+# A lead can be shown at most this many candidates of one posting in one list (the candidates
+# route's largest `limit`): the pool the anonymity sets are counted in.
+VISIBLE_POOL = 100
+
+
+@dataclass(frozen=True, slots=True)
+class AskedSkill:
+    skill_id: str
+    name: str
+    required: bool
+    level_asked: int
+
+
+@dataclass(frozen=True, slots=True)
+class Posting:
+    """What a card may speak of: the asked skills in the posting's order and the level range."""
+
+    skills: tuple[AskedSkill, ...]
+    level_min: int | None
+    level_max: int | None
+
+    @classmethod
+    def of(cls, opportunity: Any) -> Posting:
+        asked = sorted(opportunity.skills, key=lambda s: (not s.required, s.position))
+        return cls(
+            tuple(
+                AskedSkill(s.skill_id, s.skill.label, bool(s.required), int(s.level)) for s in asked
+            ),
+            opportunity.level_min,
+            opportunity.level_max,
+        )
+
+
+def _band(held: int, asked: int) -> str:
+    if held <= 0:
+        return "not_held"
+    return "at_or_above" if held >= asked else "below"
+
+
+def _share(held: int, of: int) -> str:
+    if of == 0 or held == 0:
+        return "none"
+    if held == of:
+        return "all"
+    return "most" if held * 2 >= of else "some"
+
+
+def full_facts(levels: dict[str, int], person_level: int, posting: Posting) -> dict[str, Any]:
+    """Everything a card may ever show about one person (the finest detail level)."""
+    bands = [_band(levels.get(s.skill_id, 0), s.level_asked) for s in posting.skills]
+    required = [b for b, s in zip(bands, posting.skills, strict=True) if s.required]
+    preferred = [b for b, s in zip(bands, posting.skills, strict=True) if not s.required]
+    low = posting.level_min if posting.level_min is not None else person_level
+    high = posting.level_max if posting.level_max is not None else person_level
+    return {
+        "bands": tuple(bands),
+        "required": len(required),
+        "required_held": sum(b != "not_held" for b in required),
+        "required_at_level": sum(b == "at_or_above" for b in required),
+        "preferred": len(preferred),
+        "preferred_held": sum(b != "not_held" for b in preferred),
+        "level_in_range": low <= person_level <= high,
+    }
+
+
+def signature(facts: dict[str, Any], detail: str) -> tuple[Any, ...]:
+    """The visible combination of a card at one detail level (equal tuples look alike)."""
+    if detail == "skills":
+        return (detail, facts["bands"], facts["level_in_range"])
+    if detail == "held":
+        held = tuple(b != "not_held" for b in facts["bands"])
+        return (detail, held, facts["level_in_range"])
+    if detail == "counts":
+        return (detail, facts["required_held"], facts["preferred_held"], facts["level_in_range"])
+    if detail == "coarse":
+        return (detail, _share(facts["required_held"], facts["required"]))
+    return (detail,)
+
+
+@dataclass(frozen=True, slots=True)
+class Masked:
+    detail: str  # one of DETAIL_LEVELS
+    shared_by: int  # cards of the pool that look exactly like this one
+
+
+def anonymise(pool: Sequence[dict[str, Any]], k: int = DEFAULT_K) -> list[Masked]:
+    """The detail level of each card of a pool (facts from `full_facts`, in the served order)
+    such that each card looks exactly like at least k-1 others (or like the whole pool, when
+    it has fewer than k people)."""
+    if not pool:
+        return []
+    k = max(1, k)
+    remaining = list(range(len(pool)))
+    placed: dict[int, str] = {}
+    accepted: list[tuple[str, list[int]]] = []  # (detail, members) of every kept group
+    for detail in DETAIL_LEVELS[:-1]:
+        groups: dict[tuple[Any, ...], list[int]] = defaultdict(list)
+        for i in remaining:
+            groups[signature(pool[i], detail)].append(i)
+        left = []
+        for members in groups.values():
+            if len(members) >= k:
+                accepted.append((detail, members))
+            else:
+                left.extend(members)
+        remaining = left
+    last = DETAIL_LEVELS[-1]
+    needed = k - len(remaining)
+    if 0 < len(remaining) < k and accepted:
+        # Too few for the last level to hide anyone: the lowest-ranked members of a group that
+        # can spare them join them (the group keeps >= k), else the smallest group joins whole.
+        spare = [g for g in accepted if len(g[1]) >= k + needed]
+        if spare:
+            detail, members = max(spare, key=lambda g: len(g[1]))
+            remaining.extend(members[-needed:])
+            del members[-needed:]
+        else:
+            smallest = min(accepted, key=lambda g: len(g[1]))
+            accepted.remove(smallest)
+            remaining.extend(smallest[1])
+    for detail, members in accepted:
+        for i in members:
+            placed[i] = detail
+    for i in remaining:
+        placed[i] = last
+    sizes = Counter(signature(pool[i], placed[i]) for i in range(len(pool)))
+    return [Masked(placed[i], sizes[signature(pool[i], placed[i])]) for i in range(len(pool))]
+
+
+def card(facts: dict[str, Any], posting: Posting, masked: Masked, k: int) -> dict[str, Any]:
+    """The lead's view of one candidate at its detail level (no handle: the caller adds it)."""
+    detail = masked.detail
+    view: dict[str, Any] = {"detail": detail, "shared_by": masked.shared_by, "k": k}
+    if detail in ("skills", "held"):
+        view["asked_skills"] = [
+            {
+                "skill_id": s.skill_id,
+                "name": s.name,
+                "required": s.required,
+                "level_asked": s.level_asked,
+                "held": band if detail == "skills" else ("held" if band != "not_held" else band),
+            }
+            for s, band in zip(posting.skills, facts["bands"], strict=True)
+        ]
+    if detail in ("skills", "held", "counts"):
+        view["coverage"] = {
+            "required": facts["required"],
+            "required_held": facts["required_held"],
+            "preferred": facts["preferred"],
+            "preferred_held": facts["preferred_held"],
+        }
+        if detail == "skills":
+            view["coverage"]["required_at_level"] = facts["required_at_level"]
+        view["level_in_range"] = facts["level_in_range"]
+    if detail == "coarse":
+        view["coverage"] = {
+            "required": facts["required"],
+            "required_share": _share(facts["required_held"], facts["required"]),
+        }
+    return view
+
+
+def levels_of(employee: Any) -> dict[str, int]:
+    return {s.skill_id: int(s.level) for s in employee.skills}
+
+
+def mask_pool(
+    employees: Iterable[Any], opportunity: Any, *, k: int = DEFAULT_K
+) -> list[dict[str, Any]]:
+    """The lead's cards for a pool of people (served order), each shared by >= k of them."""
+    posting = Posting.of(opportunity)
+    facts = [full_facts(levels_of(e), int(e.level), posting) for e in employees]
+    return [card(f, posting, m, k) for f, m in zip(facts, anonymise(facts, k), strict=True)]
+
+
+def revealed_card(employee: Any, opportunity: Any) -> dict[str, Any]:
+    """The finest card, for a person who revealed themselves to this lead for this posting (an
+    application or an accepted invitation): no anonymity set to keep."""
+    posting = Posting.of(opportunity)
+    return card(
+        full_facts(levels_of(employee), int(employee.level), posting),
+        posting,
+        Masked("skills", 1),
+        1,
+    )
+
+
+# The lead's reasons, said from the card ----------------------------------------------------
+
+POSITIVE_REASONS, NEGATIVE_REASONS = 3, 2
+
+
+def text_facts(view: dict[str, Any]) -> dict[str, Any]:
+    """What a lead's sentence may name about a card: exactly the facts the card shows."""
+    facts: dict[str, Any] = {}
+    coverage = view.get("coverage") or {}
+    if "required_held" in coverage:
+        facts |= {
+            "required": coverage["required"],
+            "required_held": coverage["required_held"],
+            "required_missing": coverage["required"] - coverage["required_held"],
+            "preferred": coverage["preferred"],
+            "preferred_held": coverage["preferred_held"],
+        }
+    elif "required_share" in coverage:
+        facts |= {"required": coverage["required"], "required_held": coverage["required_share"]}
+    if "required_at_level" in coverage:
+        facts["required_at_level"] = coverage["required_at_level"]
+        facts["required_short"] = coverage["required"] - coverage["required_at_level"]
+    if "level_in_range" in view:
+        facts["level_range"] = "within" if view["level_in_range"] else "outside"
+    return facts
+
+
+def lead_reasons(ranked: Sequence[dict[str, Any]], view: dict[str, Any]) -> list[dict[str, Any]]:
+    """The strongest features the card can speak of, each as a sentence with its direction:
+    `ranked` comes from matching/explain (feature and effect, strongest first)."""
+    facts = text_facts(view)
+    said: list[dict[str, Any]] = []
+    wanted = {"raises": POSITIVE_REASONS, "lowers": NEGATIVE_REASONS}
+    raising = [r for r in ranked if r["effect"] == "raises"]
+    lowering = [r for r in reversed(ranked) if r["effect"] == "lowers"]  # strongest first
+    for reason in raising + lowering:
+        effect = reason["effect"]
+        spec = BY_NAME[reason["feature"]]
+        if wanted[effect] == 0 or spec.lead_template is None:
+            continue
+        try:
+            text = spec.lead_template.format(**facts)
+        except KeyError:  # names a fact this card does not show
+            continue
+        zero = _is_zero(reason["feature"], facts)
+        if zero and spec.zero_texts is not None and spec.zero_texts[1]:
+            text = spec.zero_texts[1]
+        said.append({"feature": reason["feature"], "text": text, "effect": effect})
+        wanted[effect] -= 1
+    return said
+
+
+def _is_zero(feature: str, facts: dict[str, Any]) -> bool:
+    """Whether a feature's value reads as zero on the card (for its zero sentence)."""
+    return {
+        "required_missing": facts.get("required_missing") == 0,
+        "worst_level_deficit": facts.get("required_short") == 0,
+        "level_outside_band": facts.get("level_range") == "within",
+    }.get(feature, False)
