@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from data.importing import SkillResolver
 from data.private_files import private_dir
 from data.storage.engine import make_engine, make_session_factory, transaction
+from data.storage.imports import fail_interrupted_jobs
 from data.storage.migrate import one_at_a_time, upgrade_to_head
 from data.storage.skills import (
     load_taxonomy,
@@ -81,6 +82,8 @@ class ServiceState:
     indexed: bool = True
     # serving/usecases/imports.ImportJobs, made on a process's first background import.
     import_jobs: Any = None
+    # serving/builds.Builds (HR's reports and aggregates), made on first use.
+    builds: Any = None
 
     def warm_up(self) -> None:
         """Encode the taxonomy's skill labels and occupation titles (or read them from
@@ -118,6 +121,8 @@ class ServiceState:
         snapshot."""
         if self.import_jobs is not None:
             self.import_jobs.shutdown()
+        if self.builds is not None:
+            self.builds.shutdown()
         self.matcher.cache.save()
         if self.indexed:
             self.matcher.save(snapshot_path(self.settings))
@@ -157,6 +162,10 @@ def build_state(
     """Load everything a serving process needs; `encoder` lets tests share one loaded model."""
     # One connection per request admitted at once (serving/middleware.py admits that many).
     engine, sessions = prepare_database(settings, pool_size=settings.max_concurrent_requests)
+    with transaction(sessions) as session:
+        interrupted = fail_interrupted_jobs(session)
+    if interrupted:
+        logger.warning("import jobs interrupted by a stop, now marked failed: %s", interrupted)
     url = settings.resolved_database_url
     audit_engine = make_engine(url, pool_size=1, max_overflow=1)
     health_engine = make_engine(url, pool_size=1, max_overflow=0, pool_timeout=2)
@@ -202,7 +211,10 @@ def build_state(
         rankers=rankers,
         audit=audit,
         monitor=FairnessMonitor(
-            audit, sessions, window=dt.timedelta(days=settings.monitor_window_days)
+            audit,
+            sessions,
+            window=dt.timedelta(days=settings.monitor_window_days),
+            min_cell=settings.min_cell_size,
         ),
         pseudonym_key=pseudonym_key(settings),
         token_secret=token_secret(settings),

@@ -108,5 +108,6 @@ def store_demo_company(
             token=demo.token,
             scopes=demo.scopes,
             lifetime=DEMO_TOKEN_LIFETIME,
+            demo=True,
         )
     step()
