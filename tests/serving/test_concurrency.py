@@ -1,6 +1,7 @@
 """Many requests at once against a real server, and writes made by other processes: every
 request is answered, every served ranking is in an intact audit log, probes answer while the
-queue is full, and what another process stored becomes matchable without a restart."""
+queue is full, concurrent writes of one record run one at a time, and what another process
+stored becomes matchable without a restart."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import httpx
 import pytest
 import uvicorn
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from data.importing import SkillResolver, import_employees
 from data.schemas import InteractionType, Role
@@ -22,6 +24,7 @@ from data.storage.engine import make_engine, make_session_factory, transaction
 from data.storage.interactions import record_reaction
 from data.storage.opportunities import get_opportunity
 from data.storage.skills import load_taxonomy
+from data.storage.tables import SkillRow
 from fairness.audit_log import AuditLog
 from serving.app import create_app
 from serving.state import ServiceState
@@ -156,3 +159,52 @@ def test_a_page_says_where_its_time_went(
     for name in ("retrieve", "load_rows", "features", "score", "rerank", "explain", "audit_write"):
         assert float(stages[name]) >= 0, stages
     assert "server-timing" not in client.get("/healthz").headers  # nothing ranked, nothing said
+
+
+def test_concurrent_writes_over_http_run_one_at_a_time_per_record(
+    server: str, state: ServiceState, admin_headers: dict[str, str]
+) -> None:
+    """The same races as tests/serving/test_concurrent_writes.py, through a real server:
+    8 edits of one profile's skills, 8 PUTs of one skill and 8 creates of one posting id at
+    once. Each profile ends with one request's list, whole; every answer is JSON."""
+    person = token_for(state, Role.EMPLOYEE, "P00")
+    lead = token_for(state, Role.LEAD, "LEAD")
+    with state.sessions() as session:
+        query = select(SkillRow.skill_id).where(SkillRow.source != "custom")
+        ids = list(session.scalars(query.order_by(SkillRow.skill_id).limit(8 * 30)))
+    lists = [[{"skill_id": s, "level": 2} for s in ids[i * 30 : (i + 1) * 30]] for i in range(8)]
+    posting = make_opportunity("GIG-RACE", owner="LEAD")
+
+    async def fire() -> tuple[list[httpx.Response], ...]:
+        async with httpx.AsyncClient(base_url=server, timeout=60) as http:
+            patches = [
+                http.patch("/api/v1/employees/P00", json={"skills": s}, headers=person)
+                for s in lists
+            ]
+            puts = [
+                http.put(
+                    f"/api/v1/employees/P01/skills/{ids[0]}",
+                    json={"level": 1 + i % 5},
+                    headers=admin_headers,
+                )
+                for i in range(8)
+            ]
+            creates = [
+                http.post("/api/v1/opportunities", json=posting, headers=lead) for _ in range(8)
+            ]
+            answered = list(await asyncio.gather(*patches, *puts, *creates))
+            return answered[:8], answered[8:16], answered[16:]
+
+    patches, puts, creates = asyncio.run(fire())
+
+    for answer in [*patches, *puts, *creates]:
+        assert answer.headers["content-type"] == "application/json", answer.text[:200]
+    assert [a.status_code for a in patches] == [200] * 8
+    assert [a.status_code for a in puts] == [200] * 8
+    assert sorted(a.status_code for a in creates) == [201] + [409] * 7
+    with state.sessions() as session:
+        p00, p01 = get_employee(session, "P00"), get_employee(session, "P01")
+        assert p00 is not None and p01 is not None
+        held = [s.skill_id for s in p00.skills]
+        assert held in [[s["skill_id"] for s in sent] for sent in lists]
+        assert [s.skill_id for s in p01.skills].count(ids[0]) == 1
