@@ -14,12 +14,13 @@ distribution (for instance the make-up of the eligible pool). Logarithms there a
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
 
 from fairness.metrics import category_labels
+from fairness.small_cells import check_min_cell, hidden_rows, reason, suppressed_marker
 
 # A group absent from the top k would have Skew = ln(0) = -inf. Its share is replaced by this
 # value (shares above zero are left exact), giving ln(0.001 / target): finite, and far below any
@@ -50,29 +51,69 @@ class ExposureReport:
     groups: list[GroupExposure]  # highest exposure ratio first
     unknown_appearances: int
     unknown_share: float  # of all exposure served
+    # Distinct people per group (the unknown label included), when who was listed is known:
+    # what small-cell suppression counts (fairness/small_cells.py).
+    people: dict[str, int] = field(default_factory=dict)
+    unknown_label: str = "unknown"
 
     @property
     def min_exposure_ratio(self) -> float | None:
         return min((g.exposure_ratio for g in self.groups), default=None)
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self, min_cell: int | None = None) -> dict[str, Any]:
+        """As published; with `min_cell`, groups of fewer people suppressed (and a second one,
+        or the unknown share, where the shares' total would give a lone one back). Ratios are
+        to the most exposed group: when it is suppressed, none is shown."""
+        check_min_cell(min_cell)
+        if min_cell is not None and not self.people and self.groups:
+            raise ValueError("suppressing small cells needs the people listed (group_exposure)")
+        hidden = (
+            hidden_rows({k: (v,) for k, v in self.people.items()}, min_cell) if min_cell else set()
+        )
+        top = self.groups[0].category if self.groups else None
+        no_ratios = top in hidden
+        groups = []
+        for group in self.groups:
+            if group.category in hidden:
+                continue
+            row = asdict(group) | {"suppressed": False}
+            if no_ratios:
+                row["exposure_ratio"] = None
+            groups.append(row)
+        for name in sorted(g.category for g in self.groups if g.category in hidden):
+            empty = dict.fromkeys(
+                ("appearances", "exposure", "share", "mean_exposure", "exposure_ratio")
+            )
+            groups.append({"category": name, **empty, **suppressed_marker(min_cell or 0)})
+        ratios = [g["exposure_ratio"] for g in groups if g["exposure_ratio"] is not None]
+        unknown_hidden = self.unknown_label in hidden
+        notes = []
+        if hidden:
+            notes.append(f"groups suppressed: {reason(min_cell or 0)}, or to protect such a group")
+        if no_ratios:
+            notes.append("exposure ratios not shown: the group they compare with is suppressed")
         return {
             "rankings": self.rankings,
-            "min_exposure_ratio": self.min_exposure_ratio,
-            "unknown_appearances": self.unknown_appearances,
-            "unknown_share": self.unknown_share,
-            "groups": [asdict(g) for g in self.groups],
+            "min_exposure_ratio": min(ratios) if ratios else None,
+            "unknown_appearances": None if unknown_hidden else self.unknown_appearances,
+            "unknown_share": None if unknown_hidden else self.unknown_share,
+            "groups": groups,
+            **({"notes": notes} if notes else {}),
         }
 
 
 def group_exposure(
-    rankings: Iterable[Sequence[str | None]], *, unknown: str = "unknown"
+    rankings: Iterable[Sequence[str | None]],
+    *,
+    unknown: str = "unknown",
+    people: Iterable[Sequence[str]] | None = None,
 ) -> ExposureReport:
     """Exposure per group over many rankings, each a list of category labels in rank order.
 
     Shares are of all exposure served, so the known groups' shares and `unknown_share` add up to
     one; ratios compare known groups only, by mean exposure per appearance, which does not
-    reward a group merely for being listed more often.
+    reward a group merely for being listed more often. `people`: who was listed, in the same
+    shape as `rankings` (needed to suppress small groups).
     """
     flat: list[str | None] = []
     ranks: list[np.ndarray] = []
@@ -82,6 +123,9 @@ def group_exposure(
         flat.extend(items)
         ranks.append(np.arange(1, len(items) + 1))
         served += 1
+    who = [p for ranking in people for p in ranking] if people is not None else None
+    if who is not None and len(who) != len(flat):
+        raise ValueError(f"{len(who)} people listed for {len(flat)} labels")
     labels = category_labels(flat, unknown=unknown) if flat else np.array([], dtype=str)
     weights = 1.0 / np.log2(1.0 + np.concatenate(ranks)) if ranks else np.zeros(0)
     total = float(weights.sum())
@@ -106,11 +150,16 @@ def group_exposure(
     ]
     groups.sort(key=lambda g: (-g.exposure_ratio, g.category))
     unknown_exposure = float(weights[~known].sum())
+    distinct: dict[str, set[str]] = {}
+    for label, person in zip(labels, who or (), strict=False):
+        distinct.setdefault(str(label), set()).add(person)
     return ExposureReport(
         rankings=served,
         groups=groups,
         unknown_appearances=int(np.count_nonzero(~known)),
         unknown_share=unknown_exposure / total if total > 0 else 0.0,
+        people={label: len(members) for label, members in sorted(distinct.items())},
+        unknown_label=unknown,
     )
 
 

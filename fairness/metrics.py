@@ -24,13 +24,15 @@ groups inside the same stratum only.
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from fairlearn.metrics import MetricFrame, count, selection_rate
 from numpy.typing import ArrayLike
+
+from fairness.small_cells import check_min_cell, hidden_rows, reason, suppressed_marker
 
 FOUR_FIFTHS = 0.8
 SEPARATOR = " × "
@@ -96,6 +98,13 @@ class ImpactReport:
     categories: list[CategoryRate]  # sorted by rate, highest first
     unknown_count: int
     warnings: list[str]
+    # For small-cell suppression (fairness/small_cells.py): per category (the unknown label
+    # included) the distinct people in it, among them selected, and not selected; the category
+    # the impact ratios compare with; which category each warning is about.
+    cells: dict[str, tuple[int, int, int]] = field(default_factory=dict)
+    reference: str | None = None
+    warning_about: list[str | None] = field(default_factory=list)
+    unknown_label: str = "unknown"
 
     @property
     def min_impact_ratio(self) -> float | None:
@@ -107,21 +116,92 @@ class ImpactReport:
         """Categories whose impact ratio is under four-fifths."""
         return [c.category for c in self.categories if c.below_four_fifths]
 
-    def as_dict(self) -> dict[str, Any]:
+    def suppressed(self, min_cell: int | None) -> set[str]:
+        """The categories (the unknown label included) whose cells a reader may not see."""
+        check_min_cell(min_cell)
+        if min_cell is None:
+            return set()
+        secret = {self.unknown_label: (False, True, True)}  # its selections are never shown
+        return hidden_rows(self.cells, min_cell, unpublished=secret)
+
+    def min_shown_ratio(self, min_cell: int | None) -> float | None:
+        """The lowest impact ratio among the categories shown (None: none can be shown)."""
+        return self.as_dict(min_cell)["min_impact_ratio"]
+
+    def as_dict(self, min_cell: int | None = None) -> dict[str, Any]:
+        """As published; with `min_cell`, small cells suppressed (fairness/small_cells.py).
+
+        A ratio needs the reference category's rate: when that category is suppressed, no
+        ratio is shown, since each would give its rate back."""
+        hidden = self.suppressed(min_cell)
+        shown = [c for c in self.categories if c.category not in hidden]
+        no_ratios = self.reference is not None and self.reference in hidden
+        rows = []
+        for c in shown:
+            row = asdict(c) | {"suppressed": False}
+            if no_ratios:
+                row |= {"impact_ratio": None, "below_four_fifths": False}
+            rows.append(row)
+        ratios = [r["impact_ratio"] for r in rows if r["impact_ratio"] is not None]
+        warnings = [
+            w for w, on in zip(self.warnings, self.warning_about, strict=True) if on not in hidden
+        ]
+        gone = sorted(c.category for c in self.categories if c.category in hidden)
+        rows += [_suppressed_rate(name, min_cell or 0) for name in gone]
+        if gone:
+            warnings.append(
+                f"{len(gone)} of {len(self.categories)} categories suppressed: "
+                f"{reason(min_cell or 0)} in a cell, or needed so that no such cell can be "
+                "worked out from the totals"
+            )
+        if no_ratios:
+            warnings.append("impact ratios not shown: the category they compare with is suppressed")
+        unknown_hidden = self.unknown_label in hidden
         return {
             "attribute": self.attribute,
             "measure": self.measure,
             "threshold": FOUR_FIFTHS,
-            "min_impact_ratio": self.min_impact_ratio,
-            "flagged": self.flagged,
-            "unknown_count": self.unknown_count,
-            "categories": [asdict(c) for c in self.categories],
-            "warnings": list(self.warnings),
+            "min_impact_ratio": min(ratios) if ratios else None,
+            "flagged": [r["category"] for r in rows if r["below_four_fifths"]],
+            "unknown_count": None if unknown_hidden else self.unknown_count,
+            "categories": rows,
+            "warnings": warnings,
         }
+
+
+def _suppressed_rate(name: str, min_cell: int) -> dict[str, Any]:
+    empty = dict.fromkeys(
+        ("count", "selected", "rate", "impact_ratio", "excluded", "small_sample"), None
+    )
+    return {"category": name, **empty, "below_four_fifths": False, **suppressed_marker(min_cell)}
 
 
 def _selected_count(y_true: np.ndarray, y_pred: np.ndarray) -> int:
     return int(np.count_nonzero(y_pred))
+
+
+def _people_cells(
+    hits: np.ndarray, labels: np.ndarray, people: np.ndarray | None
+) -> dict[str, tuple[int, int, int]]:
+    """Per category: distinct people, those with a selected row, those with one not selected.
+
+    Without `people` each row is a person of its own. Rows are appearances when one person
+    counts many times (one per list): a cell is then about people, not appearances."""
+    frame = pd.DataFrame(
+        {
+            "label": labels,
+            "who": people if people is not None else np.arange(len(labels)),
+            "hit": hits.astype(bool),
+        }
+    )
+    cells: dict[str, tuple[int, int, int]] = {}
+    for name, group in frame.groupby("label", sort=True):
+        cells[str(name)] = (
+            int(group["who"].nunique()),
+            int(group.loc[group["hit"], "who"].nunique()),
+            int(group.loc[~group["hit"], "who"].nunique()),
+        )
+    return cells
 
 
 def _impact_report(
@@ -133,12 +213,21 @@ def _impact_report(
     min_share: float,
     min_count: int,
     unknown: str,
+    people: np.ndarray | None,
 ) -> ImpactReport:
     known = labels != unknown
     unknown_count = int(np.count_nonzero(~known))
+    cells = _people_cells(hits, labels, people)
     if not known.any():
         return ImpactReport(
-            attribute, measure, [], unknown_count, ["no person has a known category"]
+            attribute,
+            measure,
+            [],
+            unknown_count,
+            ["no person has a known category"],
+            cells=cells,
+            warning_about=[None],
+            unknown_label=unknown,
         )
     hits = hits[known].astype(np.int64)
     frame = MetricFrame(
@@ -156,10 +245,12 @@ def _impact_report(
     excluded = counts / counts.sum() < min_share
     compared = np.flatnonzero(~excluded)
     warnings: list[str] = []
+    about: list[str | None] = []
     # Highest rate among the compared categories; ties broken by count for a stable reference.
     best = compared[np.lexsort((-counts[compared], -rates[compared]))[0]] if compared.size else -1
     if best >= 0 and selected[best] == 0:
         warnings.append(f"no one in any compared category was {_verb(measure)}: no impact ratios")
+        about.append(None)
         best = -1
 
     categories = []
@@ -176,11 +267,13 @@ def _impact_report(
                 f"{name}: {counts[i]} people ({counts[i] / counts.sum():.1%} of those with a "
                 f"known category) is under {min_share:.0%}; shown but left out of the ratios"
             )
+            about.append(name)
         if small:
             warnings.append(
                 f"{name}: only {counts[i]} people and {selected[i]} {_verb(measure)}; too few to "
                 "conclude whether its rate really differs"
             )
+            about.append(name)
         categories.append(
             CategoryRate(
                 category=name,
@@ -194,11 +287,30 @@ def _impact_report(
             )
         )
     categories.sort(key=lambda c: (-c.rate, c.category))
-    return ImpactReport(attribute, measure, categories, unknown_count, warnings)
+    return ImpactReport(
+        attribute,
+        measure,
+        categories,
+        unknown_count,
+        warnings,
+        cells=cells,
+        reference=names[best] if best >= 0 else None,
+        warning_about=about,
+        unknown_label=unknown,
+    )
 
 
 def _verb(measure: str) -> str:
     return "selected" if measure == "selection" else "scored above the median"
+
+
+def _people(people: ArrayLike | None, labels: np.ndarray) -> np.ndarray | None:
+    if people is None:
+        return None
+    who = np.asarray(people, dtype=object)
+    if who.ndim != 1 or len(who) != len(labels):
+        raise ValueError(f"{who.shape} people for {len(labels)} categories")
+    return who
 
 
 def _check_lengths(values: np.ndarray, labels: np.ndarray) -> None:
@@ -214,12 +326,14 @@ def selection_impact(
     min_share: float = 0.02,
     min_count: int = 30,
     unknown: str = "unknown",
+    people: ArrayLike | None = None,
 ) -> ImpactReport:
     """Selection rates and impact ratios for a yes/no outcome (shortlisted, matched, hired).
 
     `selected` holds one truthy value per person; `categories` one label per person (None/NaN for
     unknown). A ratio under 0.8 is flagged after the EEOC four-fifths rule; LL144 itself sets no
-    threshold, it only requires the ratios to be published.
+    threshold, it only requires the ratios to be published. `people`: who each row is, when one
+    person has several rows (appearances in many lists); small cells count people.
     """
     labels = category_labels(categories, unknown=unknown)
     hits = np.asarray(selected).astype(bool)
@@ -232,6 +346,7 @@ def selection_impact(
         min_share=min_share,
         min_count=min_count,
         unknown=unknown,
+        people=_people(people, labels),
     )
 
 
@@ -243,6 +358,7 @@ def scoring_impact(
     min_share: float = 0.02,
     min_count: int = 30,
     unknown: str = "unknown",
+    people: ArrayLike | None = None,
 ) -> ImpactReport:
     """Scoring rates and impact ratios for a continuous score (a match score, a rank score).
 
@@ -264,6 +380,7 @@ def scoring_impact(
         min_share=min_share,
         min_count=min_count,
         unknown=unknown,
+        people=_people(people, labels),
     )
 
 

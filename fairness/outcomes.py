@@ -13,6 +13,10 @@
 - mentor load (mentees now over capacity) and waitlist length;
 - identity reveals: how often a lead was shown who a candidate is.
 
+Participation by group is the one figure split by a protected attribute: with `min_cell`, its
+cells of fewer people are suppressed (fairness/small_cells.py; a department and a short window
+can leave a group of one), and the ratios come from the cells shown.
+
 Every figure is counted, not estimated, and names what it is the share of. Course completions
 are not recorded by the service, so skills built through courses are not counted (said so in
 the figures rather than shown as zero).
@@ -44,6 +48,7 @@ from data.storage.tables import PipelineRow
 from data.workflow import Stage
 from fairness.demographics import ATTRIBUTES, categories
 from fairness.metrics import category_labels, selection_impact
+from fairness.small_cells import check_min_cell
 
 DAYS_PER_QUARTER = 365.25 / 4
 TAKEN_ON = (InteractionType.ACCEPT.value, InteractionType.ASSIGN.value)
@@ -84,8 +89,11 @@ def marketplace_outcomes(
     end: dt.datetime | None = None,
     *,
     department: str | None = None,
+    min_cell: int | None = None,
 ) -> dict[str, Any]:
-    """The outcome figures for opportunities posted, and steps taken, in [start, end)."""
+    """The outcome figures for opportunities posted, and steps taken, in [start, end);
+    `min_cell`: suppress cells by group of fewer people (None: every cell, for auditors)."""
+    check_min_cell(min_cell)
     start, end = _utc(start), _utc(end)
     departments = employee_departments(session)
     people = [e for e, d in departments.items() if department is None or d == department]
@@ -144,6 +152,7 @@ def marketplace_outcomes(
             "to": end.isoformat() if end else None,
             "department": department,
             "days": round(span, 1) if span else None,
+            "min_cell": min_cell,
         },
         "employees": len(people),
         "internal_fill_rate": {
@@ -155,7 +164,9 @@ def marketplace_outcomes(
         },
         "time_to_first_application": _days(to_first_application),
         "time_to_fill": _days(to_fill),
-        "participation": _participation(session, people, departments, appliers, assignees),
+        "participation": _participation(
+            session, people, departments, appliers, assignees, min_cell
+        ),
         "mobility_velocity": {
             "assignments": assignments,
             "role_moves": role_moves,
@@ -201,6 +212,7 @@ def _participation(
     departments: dict[str, str],
     appliers: set[str],
     assignees: set[str],
+    min_cell: int | None,
 ) -> dict[str, Any]:
     def shares(members: list[str]) -> dict[str, Any]:
         return {
@@ -221,8 +233,8 @@ def _participation(
     for attribute in ATTRIBUTES:
         labels = category_labels([known.get(p, {}).get(attribute) for p in people])
         by_group[attribute] = {
-            "applied": selection_impact(applied, labels, attribute=attribute).as_dict(),
-            "assigned": selection_impact(assigned, labels, attribute=attribute).as_dict(),
+            "applied": selection_impact(applied, labels, attribute=attribute).as_dict(min_cell),
+            "assigned": selection_impact(assigned, labels, attribute=attribute).as_dict(min_cell),
         }
     return {
         **shares(people),

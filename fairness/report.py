@@ -12,6 +12,10 @@ Demographics are joined here, when the report is computed, never stored with wha
 - Employee side: among the opportunities served to employees, the level and hours shown to each
   group compared with colleagues of the same level and title.
 - Trend: the selection impact ratio after re-ranking, per ISO week.
+
+With `min_cell`, every figure split by a group has its small cells suppressed (counted in
+distinct people; fairness/small_cells.py), and ratios and breaches are computed from the cells
+shown only; without it (an auditor's reading) every cell is shown.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from data.storage.employees import levels_and_titles
 from data.storage.interactions import events_of
 from data.storage.opportunities import level_ranges_and_hours
 from data.storage.oversight import events as oversight_events
+from data.storage.versions import UNCOUNTED_EVENTS
 from fairness.audit_log import AuditLog, decode_matrix
 from fairness.audit_record import ServedRanking, served_page
 from fairness.demographics import ATTRIBUTES, categories
@@ -43,6 +48,7 @@ from fairness.metrics import (
     shown_quality_gap,
 )
 from fairness.outcomes import marketplace_outcomes
+from fairness.small_cells import check_min_cell, hidden_rows, reason, suppressed_marker
 
 # A model's global view (importances, partial dependence) from a sample of the feature rows it
 # scored; the serving layer hands it in, so the report does not need the training code.
@@ -92,9 +98,16 @@ def _by_attribute(
     return columns
 
 
-def _impacts(selected: np.ndarray, columns: dict[str, np.ndarray]) -> dict[str, Any]:
+def _impacts(
+    selected: np.ndarray,
+    columns: dict[str, np.ndarray],
+    people: Sequence[str],
+    min_cell: int | None,
+) -> dict[str, Any]:
     return {
-        attribute: selection_impact(selected, labels, attribute=attribute).as_dict()
+        attribute: selection_impact(selected, labels, attribute=attribute, people=people).as_dict(
+            min_cell
+        )
         for attribute, labels in columns.items()
     }
 
@@ -107,14 +120,18 @@ def build_report(
     *,
     focus: str = "gender",
     models: dict[str, tuple[str, ModelView]] | None = None,
+    min_cell: int | None = None,
 ) -> FairnessReport:
     """`models`: direction -> (version, ranker) whose global view to include, computed on the
-    feature rows the window's served rankings logged."""
+    feature rows the window's served rankings logged. `min_cell`: suppress cells of fewer
+    people (None: show every cell, for auditors)."""
+    check_min_cell(min_cell)
     report = FairnessReport(
         window={
             "from": start.isoformat() if start else None,
             "to": end.isoformat() if end else None,
             "focus_attribute": focus,
+            "min_cell": min_cell,
         }
     )
     lists = list(audit.between(session, start, end, direction="opportunity"))
@@ -124,11 +141,11 @@ def build_report(
         | {r["query_external_id"] for r in matches}
     )
     known = categories(session, people)
-    _candidate_lists(report, lists, known, focus)
-    _lead_decisions(report, session, start, end)
-    _employee_side(report, session, matches, known, focus)
+    _candidate_lists(report, lists, known, focus, min_cell)
+    _lead_decisions(report, session, start, end, min_cell)
+    _employee_side(report, session, matches, known, focus, min_cell)
     _oversight(report, session, start, end)
-    report.outcomes = marketplace_outcomes(session, start, end)
+    report.outcomes = marketplace_outcomes(session, start, end, min_cell=min_cell)
     for direction, (version, view) in (models or {}).items():
         served = lists if direction == "opportunity" else matches
         sample = [decode_matrix(r["features"]) for r in served[-500:] if r.get("features")]
@@ -142,6 +159,7 @@ def _candidate_lists(
     records: list[ServedRanking],
     known: dict[str, dict[str, str | None]],
     focus: str,
+    min_cell: int | None,
 ) -> None:
     rows_person, before, after, scores = [], [], [], []
     pages_before, pages_after = [], []
@@ -149,6 +167,7 @@ def _candidate_lists(
     moves = moved_up = pinned = hidden = reranked = paused = 0
     displacement: list[int] = []
     moved_categories: dict[str, int] = defaultdict(int)
+    moved_people: dict[str, set[str]] = defaultdict(set)
     for record in records:
         page = record["page_size"]
         items = record["items"]
@@ -175,6 +194,7 @@ def _candidate_lists(
                     moved_up += 1
                     category = known.get(move["id"], {}).get(focus) or UNKNOWN
                     moved_categories[category] += 1
+                    moved_people[category].add(move["id"])
         for override in record["overrides"]:
             pinned += override["action"] == "pin"
             hidden += override["action"] == "hide"
@@ -185,18 +205,22 @@ def _candidate_lists(
     selected_before, selected_after = np.array(before), np.array(after)
     report.candidate_lists = {
         "appearances": len(rows_person),
-        "selection_before_reranking": _impacts(selected_before, columns),
-        "selection_after_reranking": _impacts(selected_after, columns),
+        "selection_before_reranking": _impacts(selected_before, columns, rows_person, min_cell),
+        "selection_after_reranking": _impacts(selected_after, columns, rows_person, min_cell),
         "scoring": {
-            a: scoring_impact(np.array(scores), labels, attribute=a).as_dict()
+            a: scoring_impact(np.array(scores), labels, attribute=a, people=rows_person).as_dict(
+                min_cell
+            )
             for a, labels in columns.items()
         },
     }
     if len(records) >= MIN_LISTS_PER_CELL:
         report.candidate_lists |= {
-            "exposure_before_reranking": _exposure(pages_before, known, focus).as_dict(),
-            "exposure_after_reranking": _exposure(pages_after, known, focus).as_dict(),
-            "share_by_position": _share_by_position(pages_before, pages_after, known, focus),
+            "exposure_before_reranking": _exposure(pages_before, known, focus).as_dict(min_cell),
+            "exposure_after_reranking": _exposure(pages_after, known, focus).as_dict(min_cell),
+            "share_by_position": _share_by_position(
+                pages_before, pages_after, known, focus, min_cell
+            ),
         }
     else:
         # Each position holds one person per list: with a few lists, a position's share is
@@ -205,17 +229,23 @@ def _candidate_lists(
             f"exposure and share by position need at least {MIN_LISTS_PER_CELL} lists in the "
             f"window ({len(records)} here): fewer would identify people"
         )
+    moved_shown, moved_hidden = _counts_shown(moved_categories, moved_people, min_cell)
     report.interventions = {
         "rankings": len(records),
         "reranked": reranked,
         "paused": paused,
         "moves": moves,
         "moved_up": moved_up,
-        "moved_up_by_category": dict(moved_categories),
+        "moved_up_by_category": moved_shown,
         "mean_displacement": float(np.mean(displacement)) if displacement else 0.0,
         "pins": pinned,
         "hides": hidden,
     }
+    if moved_hidden:
+        report.interventions["suppressed"] = {
+            "moved_up_by_category": moved_hidden,
+            **suppressed_marker(min_cell or 0),
+        }
     ratio = report.candidate_lists["selection_after_reranking"][focus]["min_impact_ratio"]
     if ratio is not None and ratio < FOUR_FIFTHS:
         report.breaches.append(
@@ -225,17 +255,17 @@ def _candidate_lists(
         ids = [row[0] for row in weekly[week]]
         labels = category_labels([known.get(p, {}).get(focus) for p in ids])
         week_before = selection_impact(
-            np.array([row[1] for row in weekly[week]]), labels, attribute=focus
+            np.array([row[1] for row in weekly[week]]), labels, attribute=focus, people=ids
         )
         week_after = selection_impact(
-            np.array([row[2] for row in weekly[week]]), labels, attribute=focus
+            np.array([row[2] for row in weekly[week]]), labels, attribute=focus, people=ids
         )
         report.trend.append(
             {
                 "week": week,
                 "appearances": len(ids),
-                "impact_ratio_before": week_before.min_impact_ratio,
-                "impact_ratio_after": week_after.min_impact_ratio,
+                "impact_ratio_before": week_before.min_shown_ratio(min_cell),
+                "impact_ratio_after": week_after.min_shown_ratio(min_cell),
             }
         )
 
@@ -243,7 +273,9 @@ def _candidate_lists(
 def _exposure(
     pages: list[list[str]], known: dict[str, dict[str, str | None]], focus: str
 ) -> ExposureReport:
-    return group_exposure([[known.get(p, {}).get(focus) for p in page] for page in pages])
+    return group_exposure(
+        [[known.get(p, {}).get(focus) for p in page] for page in pages], people=pages
+    )
 
 
 def _share_by_position(
@@ -251,23 +283,52 @@ def _share_by_position(
     after: list[list[str]],
     known: dict[str, dict[str, str | None]],
     focus: str,
+    min_cell: int | None,
 ) -> dict[str, Any]:
-    """Each category's share of position 1, 2, ... over all pages, before and after."""
+    """Each category's share of position 1, 2, ... over all pages, before and after.
+
+    With `min_cell`, a category's share at a position is null where fewer people of it held
+    that position (the same person often holds a position in every list of one posting)."""
     depth = max((len(p) for p in before + after), default=0)
     out: dict[str, Any] = {"positions": list(range(1, depth + 1))}
+    suppressed: dict[str, dict[str, list[int]]] = {}
     for name, pages in (("before", before), ("after", after)):
         counts: dict[str, np.ndarray] = defaultdict(lambda: np.zeros(depth))
+        holders: dict[str, list[set[str]]] = defaultdict(lambda: [set() for _ in range(depth)])
         totals = np.zeros(depth)
         for page in pages:
             for rank, person in enumerate(page):
-                counts[known.get(person, {}).get(focus) or UNKNOWN][rank] += 1
+                category = known.get(person, {}).get(focus) or UNKNOWN
+                counts[category][rank] += 1
+                holders[category][rank].add(person)
                 totals[rank] += 1
-        out[name] = {c: (v / np.maximum(totals, 1)).round(4).tolist() for c, v in counts.items()}
+        shares = {c: (v / np.maximum(totals, 1)).round(4).tolist() for c, v in counts.items()}
+        if min_cell is not None:
+            for rank in range(depth):
+                cells = {c: (len(holders[c][rank]),) for c in counts}
+                for category in hidden_rows(cells, min_cell):
+                    shares[category][rank] = None
+                    suppressed.setdefault(name, {}).setdefault(category, []).append(rank + 1)
+        out[name] = shares
+    if suppressed:
+        out["suppressed"] = {"reason": reason(min_cell or 0), "positions": suppressed}
     return out
 
 
+def _counts_shown(
+    counts: dict[str, int], people: dict[str, set[str]], min_cell: int | None
+) -> tuple[dict[str, int | None], list[str]]:
+    """Counts by category, a suppressed one null; and the suppressed categories."""
+    hidden = hidden_rows({c: (len(people[c]),) for c in counts}, min_cell) if min_cell else set()
+    return {c: (None if c in hidden else n) for c, n in sorted(counts.items())}, sorted(hidden)
+
+
 def _lead_decisions(
-    report: FairnessReport, session: Session, start: dt.datetime | None, end: dt.datetime | None
+    report: FairnessReport,
+    session: Session,
+    start: dt.datetime | None,
+    end: dt.datetime | None,
+    min_cell: int | None,
 ) -> None:
     """Applications in the window and what leads decided on them (whenever they decided):
     shortlisted, offered (an assignment counts as offered: the demo history logs no offers),
@@ -303,7 +364,7 @@ def _lead_decisions(
     report.lead_decisions = {"applications": len(pairs)}
     for index, name in enumerate(("shortlisted", "offered", "accepted")):
         chosen = np.array([applied[p][index] for p in pairs])
-        report.lead_decisions[name] = _impacts(chosen, columns)
+        report.lead_decisions[name] = _impacts(chosen, columns, people, min_cell)
     for name in ("shortlisted", "offered", "accepted"):
         ratio = report.lead_decisions[name]["gender"]["min_impact_ratio"]
         if ratio is not None and ratio < FOUR_FIFTHS:
@@ -316,6 +377,7 @@ def _employee_side(
     records: list[ServedRanking],
     known: dict[str, dict[str, str | None]],
     focus: str,
+    min_cell: int | None,
 ) -> None:
     """Level and hours of what each group was shown, against peers of the same level/title."""
     report.window["served_match_lists"] = len(records)
@@ -336,14 +398,51 @@ def _employee_side(
         return
     groups = category_labels([known.get(e, {}).get(focus) for e, _ in rows])
     strata = [profile[e] for e, _ in rows]
+    members: dict[str, set[str]] = defaultdict(set)
+    for group, (employee, _) in zip(groups, rows, strict=True):
+        members[str(group)].add(employee)
+    cells = {group: (len(people),) for group, people in members.items()}
+    hidden = hidden_rows(cells, min_cell) if min_cell else set()
     report.employee_side = {
         "rows": len(rows),
-        "level": shown_quality_gap(
-            np.array([offered[o][0] for _, o in rows]), groups, strata, attribute=focus
-        ).as_dict(),
-        "hours": shown_quality_gap(
-            np.array([offered[o][1] for _, o in rows]), groups, strata, attribute=focus
-        ).as_dict(),
+        "level": _quality_shown(
+            shown_quality_gap(
+                np.array([offered[o][0] for _, o in rows]), groups, strata, attribute=focus
+            ).as_dict(),
+            hidden,
+            min_cell,
+        ),
+        "hours": _quality_shown(
+            shown_quality_gap(
+                np.array([offered[o][1] for _, o in rows]), groups, strata, attribute=focus
+            ).as_dict(),
+            hidden,
+            min_cell,
+        ),
+    }
+
+
+def _quality_shown(
+    quality: dict[str, Any], hidden: set[str], min_cell: int | None
+) -> dict[str, Any]:
+    """A shown-quality comparison with the groups of too few people suppressed: their figures
+    null, and no difference from a best-served group that is itself suppressed."""
+    if not hidden:
+        return quality
+    best_hidden = quality["best_served"] in hidden
+    rows = []
+    for row in quality["categories"]:
+        if row["category"] in hidden:
+            row = {k: None for k in row} | {"category": row["category"]}
+            row |= suppressed_marker(min_cell or 0)
+        elif best_hidden:
+            row = row | {"difference": None}
+        rows.append(row)
+    rows.sort(key=lambda r: bool(r.get("suppressed")))  # stable: the shown keep their order
+    return quality | {
+        "best_served": None if best_hidden else quality["best_served"],
+        "unknown_count": None if UNKNOWN in hidden else quality["unknown_count"],
+        "categories": rows,
     }
 
 
@@ -360,6 +459,9 @@ def _oversight(
             "reason": row.reason,
         }
         for row in oversight_events(session, start, end)
+        # Auditors' reads are on the oversight log, not in the report: they change no figure
+        # (and the report's cache does not count them: data/storage/versions.py).
+        if row.action not in UNCOUNTED_EVENTS
     ]
 
 
@@ -370,9 +472,11 @@ def served_impact(
     end: dt.datetime | None = None,
     *,
     attribute: str = "gender",
+    min_cell: int | None = None,
 ) -> dict[str, Any]:
     """The selection impact ratio of served candidate lists before and after re-ranking (the
-    monitoring figure: cheaper than a whole report)."""
+    monitoring figure: cheaper than a whole report); with `min_cell`, over the categories
+    whose cells may be shown."""
     people, before, after = [], [], []
     rankings = 0
     for record in audit.between(session, start, end, direction="opportunity"):
@@ -390,8 +494,10 @@ def served_impact(
         "appearances": len(people),
     }
     for name, selected in (("before", before), ("after", after)):
-        impact = selection_impact(np.array(selected, dtype=bool), labels, attribute=attribute)
-        reading[f"impact_ratio_{name}"] = impact.min_impact_ratio
+        impact = selection_impact(
+            np.array(selected, dtype=bool), labels, attribute=attribute, people=people
+        )
+        reading[f"impact_ratio_{name}"] = impact.min_shown_ratio(min_cell)
     ratio = reading["impact_ratio_after"]
     reading["breach"] = ratio is not None and ratio < FOUR_FIFTHS
     return reading

@@ -1,18 +1,32 @@
 """HR's fairness report as one self-contained HTML page: charts as inline SVG (matplotlib, no
-scripts, no network), the numbers behind them in tables, and the raw figures as JSON."""
+scripts, no network), the numbers behind them in tables, and the raw figures as JSON.
+
+Group names, departments and every other text people typed are data, never markup: in HTML
+each is escaped (control characters shown as `\\xNN`); in a chart each text is drawn as plain
+text (matplotlib would parse `$...$` as mathtext: a department named `Ops $\\undefined{$` made
+the page a 500 for everyone), shortened, and drawn with `?`-like replacement glyphs where the
+font has none (a missing glyph is a warning, and the page must not depend on one). Charts are
+made on `Figure` objects, not pyplot, whose global figure registry is not thread-safe.
+
+Figures suppressed for small cells (fairness/small_cells.py) are said to be suppressed in the
+tables and left out of the charts.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 import html
 import io
 import json
+import re
 from collections.abc import Sequence
 from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg")  # headless: the server has no display
-import matplotlib.pyplot as plt
+from matplotlib import font_manager
+from matplotlib.figure import Figure
+from matplotlib.ft2font import FT2Font
+from matplotlib.text import Text
 
 from fairness.metrics import FOUR_FIFTHS
 from fairness.report import FairnessReport
@@ -24,15 +38,50 @@ h1{font-size:1.6em}h2{margin-top:2em;border-bottom:1px solid #ddd}table{border-c
 td,th{padding:.25em .7em;border-bottom:1px solid #eee;text-align:right}th:first-child,
 td:first-child{text-align:left}.flag{color:#c0392b;font-weight:600}.note{color:#555}
 .charts{display:flex;flex-wrap:wrap;gap:1em}.breach{background:#fdecea;padding:.6em 1em}
+.suppressed{color:#777;font-style:italic}
 """
+CHART_LABEL_CHARS = 40  # longer labels are cut in a chart (the tables show them whole)
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
-def _svg(figure: plt.Figure) -> str:
+def _h(value: Any) -> str:
+    """Text for HTML: escaped, with control characters shown rather than passed on."""
+    text = CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(value))
+    return html.escape(text, quote=True)
+
+
+@functools.cache
+def _glyphs() -> frozenset[int]:
+    """The code points the charts' font can draw."""
+    path = font_manager.findfont(font_manager.FontProperties(family=["sans-serif"]))
+    return frozenset(FT2Font(path).get_charmap())
+
+
+def _chart_text(value: Any) -> str:
+    """A label as a chart draws it: one line, at most CHART_LABEL_CHARS characters, every
+    character one the font has (else U+FFFD)."""
+    text = " ".join(CONTROL.sub(" ", str(value)).split())
+    if len(text) > CHART_LABEL_CHARS:
+        text = text[: CHART_LABEL_CHARS - 1] + "…"
+    glyphs = _glyphs()
+    missing = "\ufffd" if 0xFFFD in glyphs else "?"
+    return "".join(c if ord(c) in glyphs else missing for c in text)
+
+
+def _svg(figure: Figure) -> str:
+    # Every text plain: no mathtext, no LaTeX, whatever the labels hold.
+    for text in figure.findobj(Text):
+        text.set_parse_math(False)
+        text.set_usetex(False)
     buffer = io.StringIO()
     figure.savefig(buffer, format="svg", bbox_inches="tight")
-    plt.close(figure)
     text = buffer.getvalue()
     return text[text.index("<svg") :]
+
+
+def _new_chart() -> tuple[Figure, Any]:
+    figure = Figure(figsize=(5.2, 3.2))
+    return figure, figure.subplots()
 
 
 def _bars(
@@ -43,22 +92,29 @@ def _bars(
     ylabel: str,
     threshold: float | None = None,
 ) -> str:
-    figure, axis = plt.subplots(figsize=(5.2, 3.2))
+    figure, axis = _new_chart()
     width = 0.8 / max(len(series), 1)
     for i, (name, values) in enumerate(series.items()):
         offsets = [x + (i - (len(series) - 1) / 2) * width for x in range(len(labels))]
-        axis.bar(offsets, values, width, label=name, color=(BEFORE, AFTER, "#7fb77e")[i % 3])
+        axis.bar(
+            offsets,
+            values,
+            width,
+            label=_chart_text(name),
+            color=(BEFORE, AFTER, "#7fb77e")[i % 3],
+        )
     if threshold is not None:
         axis.axhline(threshold, color=LINE, linestyle="--", linewidth=1, label="four-fifths")
     axis.set_xticks(
         range(len(labels)),
-        labels,
+        [_chart_text(label) for label in labels],
         rotation=30 if len(labels) > 4 else 0,
         ha="right" if len(labels) > 4 else "center",
         fontsize=8,
+        parse_math=False,
     )
-    axis.set_title(title, fontsize=10)
-    axis.set_ylabel(ylabel, fontsize=9)
+    axis.set_title(_chart_text(title), fontsize=10, parse_math=False)
+    axis.set_ylabel(_chart_text(ylabel), fontsize=9, parse_math=False)
     if axis.get_legend_handles_labels()[0]:  # an empty window draws nothing to label
         axis.legend(fontsize=8)
     return _svg(figure)
@@ -72,7 +128,7 @@ def _lines(
     ylabel: str,
     threshold: float | None = None,
 ) -> str:
-    figure, axis = plt.subplots(figsize=(5.2, 3.2))
+    figure, axis = _new_chart()
     for i, (name, values) in enumerate(series.items()):
         ys = [float("nan") if v is None else v for v in values]
         axis.plot(
@@ -80,23 +136,36 @@ def _lines(
             ys,
             marker="o",
             markersize=3,
-            label=name,
+            label=_chart_text(name),
             color=(BEFORE, AFTER, "#7fb77e", "#b57f2f")[i % 4],
         )
     if threshold is not None:
         axis.axhline(threshold, color=LINE, linestyle="--", linewidth=1, label="four-fifths")
     step = max(1, len(x) // 10)
-    axis.set_xticks(list(range(0, len(x), step)), [str(v) for v in x][::step], fontsize=8)
-    axis.set_title(title, fontsize=10)
-    axis.set_ylabel(ylabel, fontsize=9)
+    axis.set_xticks(
+        list(range(0, len(x), step)),
+        [_chart_text(v) for v in x][::step],
+        fontsize=8,
+        parse_math=False,
+    )
+    axis.set_title(_chart_text(title), fontsize=10, parse_math=False)
+    axis.set_ylabel(_chart_text(ylabel), fontsize=9, parse_math=False)
     if axis.get_legend_handles_labels()[0]:  # an empty window draws nothing to label
         axis.legend(fontsize=8)
     return _svg(figure)
 
 
+def _suppressed_cell(row: dict[str, Any], span: int = 1) -> str:
+    why = row.get("reason") or "small cell"
+    return f"<td colspan={span} class=suppressed>suppressed ({_h(why)})</td>"
+
+
 def _impact_table(impact: dict[str, Any]) -> str:
     rows = []
     for c in impact["categories"]:
+        if c.get("suppressed"):
+            rows.append(f"<tr><td>{_h(c['category'])}</td>{_suppressed_cell(c, 4)}</tr>")
+            continue
         ratio = (
             "excluded (<2%)"
             if c["excluded"]
@@ -105,24 +174,40 @@ def _impact_table(impact: dict[str, Any]) -> str:
         css = ' class="flag"' if c["below_four_fifths"] else ""
         small = " (small sample)" if c["small_sample"] else ""
         rows.append(
-            f"<tr><td>{html.escape(c['category'])}{small}</td><td>{c['count']}</td>"
+            f"<tr><td>{_h(c['category'])}{small}</td><td>{c['count']}</td>"
             f"<td>{c['selected']}</td><td>{c['rate']:.3f}</td><td{css}>{ratio}</td></tr>"
         )
-    warnings = "".join(f"<li>{html.escape(w)}</li>" for w in impact["warnings"])
+    warnings = "".join(f"<li>{_h(w)}</li>" for w in impact["warnings"])
+    unknown = impact["unknown_count"]
     return (
-        f"<table><tr><th>{html.escape(impact['attribute'])}</th><th>count</th><th>selected</th>"
+        f"<table><tr><th>{_h(impact['attribute'])}</th><th>count</th><th>selected</th>"
         f"<th>rate</th><th>impact ratio</th></tr>{''.join(rows)}</table>"
-        f"<p class=note>unknown category: {impact['unknown_count']}</p>"
+        f"<p class=note>unknown category: {'suppressed' if unknown is None else unknown}</p>"
         + (f"<ul class=note>{warnings}</ul>" if warnings else "")
     )
 
 
+def _shown(impact: dict[str, Any]) -> list[str]:
+    """The categories of an impact table whose figures may be drawn."""
+    return [c["category"] for c in impact["categories"] if not c.get("suppressed")]
+
+
 def _rates(impact: dict[str, Any]) -> dict[str, float]:
-    return {c["category"]: c["rate"] for c in impact["categories"]}
+    return {c["category"]: c["rate"] for c in impact["categories"] if c["rate"] is not None}
 
 
 def _figure(value: Any, unit: str = "") -> str:
     return "n/a" if value is None else f"{value}{unit}"
+
+
+def _share_table(title: str, by: dict[str, dict[str, Any]], columns: Sequence[str]) -> str:
+    """The numbers behind a chart by kind or department (names shown whole, escaped)."""
+    head = "".join(f"<th>{_h(c.replace('_', ' '))}</th>" for c in columns)
+    rows = "".join(
+        f"<tr><td>{_h(name)}</td>" + "".join(f"<td>{_h(_figure(v[c]))}</td>" for c in columns)
+        for name, v in by.items()
+    )
+    return f"<h3>{_h(title)}</h3><table><tr><th></th>{head}</tr>{rows}</table>"
 
 
 def _outcomes_section(outcomes: dict[str, Any]) -> list[str]:
@@ -188,7 +273,7 @@ def _outcomes_section(outcomes: dict[str, Any]) -> list[str]:
     months = list(outcomes["trend"])
     return [
         "<h2>Marketplace outcomes</h2><table>",
-        *(f"<tr><td>{html.escape(k)}</td><td>{html.escape(v)}</td></tr>" for k, v in rows),
+        *(f"<tr><td>{_h(k)}</td><td>{_h(v)}</td></tr>" for k, v in rows),
         "</table><div class=charts>",
         _bars(
             "Internal fill rate by kind",
@@ -215,7 +300,14 @@ def _outcomes_section(outcomes: dict[str, Any]) -> list[str]:
             ylabel="count",
         ),
         "</div>",
+        _share_table("Participation by department", part["by_department"], PARTICIPATION),
+        _share_table("Internal fill rate by kind", fill["by_kind"], FILL),
+        _share_table("Internal fill rate by department", fill["by_department"], FILL),
     ]
+
+
+PARTICIPATION = ("employees", "applied", "assigned")
+FILL = ("posted", "filled_internally", "rate")
 
 
 def _window_words(window: dict[str, Any]) -> str:
@@ -225,8 +317,16 @@ def _window_words(window: dict[str, Any]) -> str:
     )
     focus = str(window.get("focus_attribute", "gender")).replace("_", " ")
     counted = [f"{window[k]} {k.replace('_', ' ')}" for k in ("applications",) if k in window]
-    return f"Period: {period}; groups compared by {focus}" + (
-        f"; {', '.join(counted)}" if counted else ""
+    cells = window.get("min_cell")
+    suppression = (
+        f"; cells of fewer than {cells} people are suppressed"
+        if cells
+        else "; every cell is shown (auditor)"
+    )
+    return (
+        f"Period: {period}; groups compared by {focus}"
+        + (f"; {', '.join(counted)}" if counted else "")
+        + (suppression if "min_cell" in window else "")
     )
 
 
@@ -236,56 +336,16 @@ def render_html(report: FairnessReport) -> str:
     parts = [
         "<!doctype html><html><head><meta charset=utf-8><title>Fairness report</title>",
         f"<style>{STYLE}</style></head><body><h1>Fairness report</h1>",
-        f"<p class=note>{html.escape(_window_words(report.window))}. Impact ratio = a category's "
+        f"<p class=note>{_h(_window_words(report.window))}. Impact ratio = a category's "
         "rate ÷ the highest category's (NYC LL144); flagged below 0.8 (EEOC four-fifths rule; "
         "LL144 sets no threshold).</p>",
     ]
     if report.breaches:
-        items = "".join(f"<li>{html.escape(b)}</li>" for b in report.breaches)
+        items = "".join(f"<li>{_h(b)}</li>" for b in report.breaches)
         parts.append(f"<div class=breach><b>Below four-fifths</b><ul>{items}</ul></div>")
     lists = report.candidate_lists
     if lists:
-        before = lists["selection_before_reranking"]
-        after = lists["selection_after_reranking"]
-        categories = [c["category"] for c in after[focus]["categories"]]
-        rates_before, rates_after = _rates(before[focus]), _rates(after[focus])
-        intersect = next(a for a in after if "×" in a)
-        ratios = {
-            c["category"]: c["impact_ratio"] or 0.0
-            for c in after[intersect]["categories"]
-            if not c["excluded"]
-        }
-        positions = lists.get("share_by_position")
-        parts += [
-            f"<h2>Served candidate lists ({lists['appearances']} appearances)</h2>",
-            "<div class=charts>",
-            _bars(
-                f"Selection rate by {focus} (on the page the lead saw)",
-                categories,
-                {
-                    "before re-ranking": [rates_before.get(c, 0.0) for c in categories],
-                    "after re-ranking": [rates_after.get(c, 0.0) for c in categories],
-                },
-                ylabel="selection rate",
-            ),
-            _bars(
-                f"Impact ratio after re-ranking, {intersect}",
-                list(ratios),
-                {"impact ratio": list(ratios.values())},
-                ylabel="impact ratio",
-                threshold=FOUR_FIFTHS,
-            ),
-            _share_chart(positions, categories[-1:]) if positions else "",
-            "</div><h3>Before re-ranking</h3>",
-            _impact_table(before[focus]),
-            "<h3>After re-ranking (served)</h3>",
-            _impact_table(after[focus]),
-            f"<h3>After re-ranking, {html.escape(intersect)}</h3>",
-            _impact_table(after[intersect]),
-            f"<h3>Scoring rate (model score above the median), {focus}</h3>",
-            _impact_table(lists["scoring"][focus]),
-            _exposure_text(lists),
-        ]
+        parts += _candidate_section(lists, focus)
     if report.trend:
         parts += [
             "<h2>Trend</h2>",
@@ -301,67 +361,13 @@ def render_html(report: FairnessReport) -> str:
             ),
         ]
     if report.interventions:
-        moved = report.interventions["moved_up_by_category"]
-        parts += [
-            "<h2>What the re-ranker and people changed</h2><div class=charts>",
-            _bars(
-                f"Candidates moved up, by {focus}",
-                list(moved),
-                {"moved up": list(moved.values())},
-                ylabel="moves",
-            ),
-            "</div><table>",
-            *(
-                f"<tr><td>{html.escape(k.replace('_', ' '))}</td>"
-                f"<td>{html.escape(f'{v:.2f}' if isinstance(v, float) else str(v))}</td></tr>"
-                for k, v in report.interventions.items()
-                if k != "moved_up_by_category"
-            ),
-            "</table>",
-        ]
+        parts += _interventions_section(report.interventions, focus)
     if report.lead_decisions:
-        decisions = report.lead_decisions
-        shortlist, accept = decisions["shortlisted"]["gender"], decisions["accepted"]["gender"]
-        offer = decisions["offered"]["gender"]
-        names = [c["category"] for c in shortlist["categories"]]
-        parts += [
-            f"<h2>Lead decisions on {decisions['applications']} applications</h2>",
-            "<div class=charts>",
-            _bars(
-                "Shortlist, offer and acceptance rate by gender",
-                names,
-                {
-                    "shortlisted": [_rates(shortlist).get(c, 0.0) for c in names],
-                    "offered": [_rates(offer).get(c, 0.0) for c in names],
-                    "accepted": [_rates(accept).get(c, 0.0) for c in names],
-                },
-                ylabel="rate among applicants",
-            ),
-            "</div><h3>Shortlisted</h3>",
-            _impact_table(shortlist),
-            "<h3>Offered</h3>",
-            _impact_table(offer),
-            "<h3>Accepted (assigned)</h3>",
-            _impact_table(accept),
-        ]
+        parts += _decisions_section(report.lead_decisions)
     if report.outcomes:
         parts += _outcomes_section(report.outcomes)
     if report.employee_side:
-        side = report.employee_side
-        parts.append(
-            "<h2>What employees are shown</h2><p class=note>Mean level and hours of the "
-            "opportunities shown, compared with colleagues of the same level and title "
-            "(difference from the best-served group).</p><table><tr><th>group</th>"
-            "<th>level gap</th><th>hours gap</th></tr>"
-        )
-        hours = {c["category"]: c for c in side["hours"]["categories"]}
-        for c in side["level"]["categories"]:
-            h = hours.get(c["category"], {})
-            parts.append(
-                f"<tr><td>{html.escape(c['category'])}</td><td>{_num(c['difference'])}</td>"
-                f"<td>{_num(h.get('difference'))}</td></tr>"
-            )
-        parts.append("</table>")
+        parts += _employee_section(report.employee_side)
     if report.oversight:
         parts.append(
             "<h2>Human oversight</h2><table><tr><th>when</th><th>who</th><th>action</th>"
@@ -370,18 +376,18 @@ def render_html(report: FairnessReport) -> str:
         for event in report.oversight:
             target = event["kind"] or event["opportunity_external_id"] or ""
             parts.append(
-                f"<tr><td>{event['at'][:16]}</td><td>{event['actor_role']}</td>"
-                f"<td>{event['action']}</td><td>{html.escape(target)}</td>"
-                f"<td>{html.escape(event['reason'])}</td></tr>"
+                f"<tr><td>{_h(event['at'][:16])}</td><td>{_h(event['actor_role'])}</td>"
+                f"<td>{_h(event['action'])}</td><td>{_h(target)}</td>"
+                f"<td>{_h(event['reason'])}</td></tr>"
             )
         parts.append("</table>")
     for direction, view in report.models.items():
         top = view["importance"][:8]
         parts += [
-            f"<h2>The {direction} ranker: {html.escape(view['version'])}</h2>",
+            f"<h2>The {_h(direction)} ranker: {_h(view['version'])}</h2>",
             "<p class=note>Importance: share of the model's total gain. Partial dependence: "
-            f"the mean score over {view['rows']} served feature rows with one feature set to "
-            "each value, everything else as served.</p><div class=charts>",
+            f"the mean score over {_h(view['rows'])} served feature rows with one feature set "
+            "to each value, everything else as served.</p><div class=charts>",
             _bars(
                 "Feature importance (gain share)",
                 [t["feature"] for t in top],
@@ -401,9 +407,132 @@ def render_html(report: FairnessReport) -> str:
         parts.append("</div>")
     parts.append(
         "<h2>All figures (JSON)</h2><details><summary>show</summary><pre>"
-        f"{html.escape(json.dumps(data, indent=1))}</pre></details></body></html>"
+        f"{_h(json.dumps(data, indent=1))}</pre></details></body></html>"
     )
     return "\n".join(parts)
+
+
+def _candidate_section(lists: dict[str, Any], focus: str) -> list[str]:
+    before = lists["selection_before_reranking"]
+    after = lists["selection_after_reranking"]
+    categories = _shown(after[focus])
+    rates_before, rates_after = _rates(before[focus]), _rates(after[focus])
+    intersect = next(a for a in after if "×" in a)
+    ratios = {
+        c["category"]: c["impact_ratio"] or 0.0
+        for c in after[intersect]["categories"]
+        if not c.get("suppressed") and not c["excluded"]
+    }
+    positions = lists.get("share_by_position")
+    return [
+        f"<h2>Served candidate lists ({_h(lists['appearances'])} appearances)</h2>",
+        "<div class=charts>",
+        _bars(
+            f"Selection rate by {focus} (on the page the lead saw)",
+            categories,
+            {
+                "before re-ranking": [rates_before.get(c, 0.0) for c in categories],
+                "after re-ranking": [rates_after.get(c, 0.0) for c in categories],
+            },
+            ylabel="selection rate",
+        ),
+        _bars(
+            f"Impact ratio after re-ranking, {intersect}",
+            list(ratios),
+            {"impact ratio": list(ratios.values())},
+            ylabel="impact ratio",
+            threshold=FOUR_FIFTHS,
+        ),
+        _share_chart(positions, categories[-1:]) if positions else "",
+        "</div><h3>Before re-ranking</h3>",
+        _impact_table(before[focus]),
+        "<h3>After re-ranking (served)</h3>",
+        _impact_table(after[focus]),
+        f"<h3>After re-ranking, {_h(intersect)}</h3>",
+        _impact_table(after[intersect]),
+        f"<h3>Scoring rate (model score above the median), {_h(focus)}</h3>",
+        _impact_table(lists["scoring"][focus]),
+        _exposure_text(lists),
+        _position_table(positions) if positions else "",
+    ]
+
+
+def _interventions_section(interventions: dict[str, Any], focus: str) -> list[str]:
+    moved = {c: n for c, n in interventions["moved_up_by_category"].items() if n is not None}
+    hidden = interventions.get("suppressed", {})
+    rows = [
+        f"<tr><td>moved up: {_h(c)}</td>"
+        + (f"<td>{_h(n)}</td>" if n is not None else _suppressed_cell(hidden))
+        + "</tr>"
+        for c, n in interventions["moved_up_by_category"].items()
+    ]
+    return [
+        "<h2>What the re-ranker and people changed</h2><div class=charts>",
+        _bars(
+            f"Candidates moved up, by {focus}",
+            list(moved),
+            {"moved up": list(moved.values())},
+            ylabel="moves",
+        ),
+        "</div><table>",
+        *(
+            f"<tr><td>{_h(k.replace('_', ' '))}</td>"
+            f"<td>{_h(f'{v:.2f}' if isinstance(v, float) else v)}</td></tr>"
+            for k, v in interventions.items()
+            if k not in ("moved_up_by_category", "suppressed")
+        ),
+        *rows,
+        "</table>",
+    ]
+
+
+def _decisions_section(decisions: dict[str, Any]) -> list[str]:
+    shortlist, accept = decisions["shortlisted"]["gender"], decisions["accepted"]["gender"]
+    offer = decisions["offered"]["gender"]
+    names = [
+        c for c in _shown(shortlist) if c in _rates(offer) and c in _rates(accept)
+    ]  # a category suppressed in one table is left out of the chart of all three
+    return [
+        f"<h2>Lead decisions on {_h(decisions['applications'])} applications</h2>",
+        "<div class=charts>",
+        _bars(
+            "Shortlist, offer and acceptance rate by gender",
+            names,
+            {
+                "shortlisted": [_rates(shortlist)[c] for c in names],
+                "offered": [_rates(offer)[c] for c in names],
+                "accepted": [_rates(accept)[c] for c in names],
+            },
+            ylabel="rate among applicants",
+        ),
+        "</div><h3>Shortlisted</h3>",
+        _impact_table(shortlist),
+        "<h3>Offered</h3>",
+        _impact_table(offer),
+        "<h3>Accepted (assigned)</h3>",
+        _impact_table(accept),
+    ]
+
+
+def _employee_section(side: dict[str, Any]) -> list[str]:
+    parts = [
+        "<h2>What employees are shown</h2><p class=note>Mean level and hours of the "
+        "opportunities shown, compared with colleagues of the same level and title "
+        "(difference from the best-served group).</p><table><tr><th>group</th>"
+        "<th>level gap</th><th>hours gap</th></tr>"
+    ]
+    hours = {c["category"]: c for c in side["hours"]["categories"]}
+    for c in side["level"]["categories"]:
+        if c.get("suppressed"):
+            parts.append(f"<tr><td>{_h(c['category'])}</td>{_suppressed_cell(c, 2)}</tr>")
+            continue
+        h = hours.get(c["category"], {})
+        parts.append(
+            f"<tr><td>{_h(c['category'])}</td><td>{_num(c['difference'])}</td>"
+            f"<td>{_num(h.get('difference'))}</td></tr>"
+        )
+    parts.append("</table>")
+    return parts
 
 
 def _share_chart(positions: dict[str, Any], shown: list[str]) -> str:
@@ -416,15 +545,46 @@ def _share_chart(positions: dict[str, Any], shown: list[str]) -> str:
     return _lines("Share by position", positions["positions"], series, ylabel="share")
 
 
+def _position_table(positions: dict[str, Any]) -> str:
+    """Each category's share of each position after re-ranking (suppressed ones said so)."""
+    head = "".join(f"<th>{_h(p)}</th>" for p in positions["positions"])
+    rows = "".join(
+        f"<tr><td>{_h(c)}</td>"
+        + "".join(
+            "<td class=suppressed>suppressed</td>" if v is None else f"<td>{v:.2f}</td>"
+            for v in values
+        )
+        + "</tr>"
+        for c, values in sorted(positions["after"].items())
+    )
+    return (
+        "<h3>Share of each position after re-ranking</h3>"
+        f"<table><tr><th>position</th>{head}</tr>{rows}</table>"
+    )
+
+
 def _exposure_text(lists: dict[str, Any]) -> str:
     if "withheld" in lists:
-        return f"<h3>Exposure</h3><p class=note>{html.escape(lists['withheld'])}</p>"
+        return f"<h3>Exposure</h3><p class=note>{_h(lists['withheld'])}</p>"
     return (
         "<h3>Exposure (1/log2(1+rank))</h3><p>min exposure ratio before: "
-        f"{lists['exposure_before_reranking']['min_exposure_ratio']}, after: "
-        f"{lists['exposure_after_reranking']['min_exposure_ratio']}</p>"
+        f"{_h(_figure(lists['exposure_before_reranking']['min_exposure_ratio']))}, after: "
+        f"{_h(_figure(lists['exposure_after_reranking']['min_exposure_ratio']))}</p>"
     )
 
 
 def _num(value: float | None) -> str:
     return "n/a" if value is None else f"{value:+.2f}"
+
+
+def building_page(queued_at: dt.datetime, retry_after: int, poll: str) -> str:
+    """What report.html answers (202) while the report is built: it reloads itself at `poll`
+    (the same page with its job's id)."""
+    return (
+        "<!doctype html><html><head><meta charset=utf-8>"
+        f'<meta http-equiv="refresh" content="{int(retry_after)}; url={_h(poll)}">'
+        f"<title>Fairness report</title><style>{STYLE}</style></head><body>"
+        "<h1>Fairness report</h1><p>The report is being built (asked for at "
+        f"{_h(queued_at.strftime('%H:%M:%S'))} UTC). This page reloads itself every "
+        f"{int(retry_after)} s until it is ready.</p></body></html>"
+    )

@@ -452,6 +452,17 @@ class ReportOut(Out):
     outcomes: dict[str, Any] = Field(description="the marketplace's outcome figures")
 
 
+class BuildingOut(Out):
+    """A report or aggregate not built yet (serving/builds.py): ask again at `poll`."""
+
+    job_id: str
+    kind: Literal["report", "outcomes"]
+    status: Literal["queued", "building"]
+    queued_at: dt.datetime
+    poll: str = Field(description="the URL to ask again (this one with the job): 200 once built")
+    retry_after: int = Field(description="seconds to wait before asking (also Retry-After)")
+
+
 # -- skills ------------------------------------------------------------------------------------
 
 

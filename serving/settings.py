@@ -75,6 +75,31 @@ class Settings(BaseSettings):
     queue_timeout_seconds: float = Field(
         default=30.0, gt=0, description="How long a request may wait for its turn before a 503"
     )
+    report_builds: int = Field(
+        default=1,
+        ge=1,
+        le=16,
+        description="Fairness reports built at once, each on a worker thread of its own (never "
+        "in a request's slot); identical requests share one build",
+    )
+    aggregate_builds: int = Field(
+        default=2, ge=1, le=16, description="Outcome figures built at once, likewise"
+    )
+    build_wait_seconds: float = Field(
+        default=20.0,
+        ge=0,
+        description="How long a request for a report or aggregate that is not cached waits for "
+        "its build before answering 202 with a job to poll (only as many requests wait at "
+        "once as the kind has builds; the others are answered 202 at once)",
+    )
+    min_cell_size: int = Field(
+        default=10,
+        ge=1,
+        le=1000,
+        description="Fewest people a cell of a figure split by a protected attribute may show; "
+        "smaller cells are suppressed (and others, so none can be derived), unless the reader "
+        "has the auditor permission",
+    )
     max_body_bytes: int = Field(
         default=16 * 1024 * 1024, ge=1024, description="Largest request body accepted (413 above)"
     )

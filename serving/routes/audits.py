@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import Field
 
 from data.schemas import ContractModel, IsoDate, OpportunityKind, Role
@@ -14,12 +14,13 @@ from data.storage.audit import recent_records
 from data.storage.oversight import events as oversight_events
 from fairness import demographics
 from fairness.audit_record import ServedRanking
-from fairness.outcomes import marketplace_outcomes
 from fairness.policy import PolicySettings, all_policies, set_policy
-from fairness.report_html import render_html
+from fairness.report_html import building_page
+from serving.builds import Built
 from serving.deps import CurrentUser, SessionDep, StateDep
 from serving.errors import API_ERRORS, Conflict, InvalidField, documented
 from serving.schemas import (
+    BuildingOut,
     CheckpointOut,
     LiveModelsOut,
     OutcomesOut,
@@ -31,7 +32,7 @@ from serving.schemas import (
     VerifyOut,
 )
 from serving.timestamps import utc_iso
-from serving.usecases.audit import fairness_report, read_ranking, replay_ranking
+from serving.usecases.audit import outcomes_build, read_ranking, replay_ranking, report_build
 from serving.usecases.model_cards import model_cards
 from serving.validation import Reason
 
@@ -243,33 +244,97 @@ def replay_served(
     return replay_ranking(state, session, user, request_id, items=items)
 
 
-@router.get("/report", response_model=ReportOut, responses=documented(403))
+RETRY_AFTER_S = 2
+# The contract of every built read (report, report.html, outcomes): 200 with the figures when
+# they are cached or built within a short wait; else 202 with the job, to ask again.
+BUILDING = {
+    202: {
+        "model": BuildingOut,
+        "description": "Not built yet: built on a worker thread, never in a request slot. Ask "
+        "again at `poll` (this URL with `job=<job_id>`) after Retry-After seconds; it answers "
+        "200 once built, with the figures as of the first request or later. Identical requests "
+        "share one build, and a built answer is reused until the data it read changes.",
+        "headers": {
+            "Retry-After": {"description": "seconds to wait", "schema": {"type": "integer"}},
+            "Location": {"description": "where to ask again", "schema": {"type": "string"}},
+        },
+    }
+}
+SMALL_CELLS = (
+    " Cells of a figure split by a protected attribute that hold fewer than "
+    "`TALENT_MIN_CELL_SIZE` people (10 by default) are suppressed (`suppressed: true`, figures "
+    "null), and so are others where a total would give one back; a token with the `auditor` "
+    "permission sees every cell, and each such read is logged."
+)
+
+
+JobId = Annotated[
+    str | None,
+    Query(
+        pattern=r"^[0-9a-f]{16}$",
+        description="the job a 202 answered with: its figures once built (polling)",
+    ),
+]
+
+
+def _poll_url(request: Request, built: Built) -> str:
+    assert built.job is not None
+    url = request.url.include_query_params(job=built.job.job_id)
+    return f"{url.path}?{url.query}"
+
+
+def _pending(request: Request, built: Built) -> JSONResponse:
+    assert built.job is not None
+    poll = _poll_url(request, built)
+    headers = {"Retry-After": str(RETRY_AFTER_S), "Location": poll}
+    return JSONResponse(built.job.view(poll, RETRY_AFTER_S), status_code=202, headers=headers)
+
+
+@router.get(
+    "/report",
+    response_model=ReportOut,
+    responses={**BUILDING, **documented(403)},
+    description="Fairness figures for served rankings and lead decisions in [from, to] "
+    "(dates, UTC)." + SMALL_CELLS,
+)
 def report(
+    request: Request,
     state: StateDep,
     session: SessionDep,
     user: CurrentUser,
     start: Annotated[IsoDate | None, Query(alias="from")] = None,
     end: Annotated[IsoDate | None, Query(alias="to")] = None,
-) -> dict[str, Any]:
-    """Fairness figures for served rankings and lead decisions in [from, to] (dates, UTC)."""
+    job: JobId = None,
+) -> Any:
     user.require(Role.HR, Role.ADMIN)
-    return fairness_report(session, state.audit, state.rankers, *_window(start, end)).as_dict()
+    built = report_build(state, session, user, *_window(start, end), html=False, job_id=job)
+    return built.value.as_dict() if built.ready else _pending(request, built)
 
 
-@router.get("/outcomes", response_model=OutcomesOut, responses=documented(403))
+@router.get(
+    "/outcomes",
+    response_model=OutcomesOut,
+    responses={**BUILDING, **documented(403)},
+    description="Internal fill rate, time to first application and to fill, participation "
+    "(by department and by group), mobility velocity, skills-gap closure, time to "
+    "proficiency, mentor load and waitlists, identity reveals: for [from, to] (dates, UTC), "
+    "one department or all." + SMALL_CELLS,
+)
 def outcomes(
+    request: Request,
+    state: StateDep,
     session: SessionDep,
     user: CurrentUser,
     start: Annotated[IsoDate | None, Query(alias="from")] = None,
     end: Annotated[IsoDate | None, Query(alias="to")] = None,
     department: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
-) -> dict[str, Any]:
-    """Internal fill rate, time to first application and to fill, participation (by
-    department and by group), mobility velocity, skills-gap closure, time to proficiency,
-    mentor load and waitlists, identity reveals: for [from, to] (dates, UTC), one department
-    or all."""
+    job: JobId = None,
+) -> Any:
     user.require(Role.HR, Role.ADMIN)
-    return marketplace_outcomes(session, *_window(start, end), department=department)
+    built = outcomes_build(
+        state, session, user, *_window(start, end), department=department, job_id=job
+    )
+    return built.value if built.ready else _pending(request, built)
 
 
 @router.get("/models", response_model=LiveModelsOut, responses=documented(403))
@@ -280,18 +345,40 @@ def live_models(state: StateDep, session: SessionDep, user: CurrentUser) -> dict
     return {"items": model_cards(state)}
 
 
-@router.get("/report.html", response_class=HTMLResponse, responses=documented(403))
+@router.get(
+    "/report.html",
+    response_class=HTMLResponse,
+    responses={
+        202: {
+            "content": {"text/html": {"schema": {"type": "string"}}},
+            "description": "Not built yet: a page that reloads itself until the report is "
+            "built (see GET /api/v1/audits/report)",
+            "headers": BUILDING[202]["headers"],
+        },
+        **documented(403),
+    },
+    description="The same figures as an HTML page with charts." + SMALL_CELLS,
+)
 def report_html(
+    request: Request,
     state: StateDep,
     session: SessionDep,
     user: CurrentUser,
     start: Annotated[IsoDate | None, Query(alias="from")] = None,
     end: Annotated[IsoDate | None, Query(alias="to")] = None,
+    job: JobId = None,
 ) -> HTMLResponse:
-    """The same figures as an HTML page with charts."""
     user.require(Role.HR, Role.ADMIN)
-    report = fairness_report(session, state.audit, state.rankers, *_window(start, end))
-    return HTMLResponse(render_html(report))
+    built = report_build(state, session, user, *_window(start, end), html=True, job_id=job)
+    if built.ready:
+        return HTMLResponse(built.value)
+    assert built.job is not None
+    poll = _poll_url(request, built)
+    return HTMLResponse(
+        building_page(built.job.queued_at, RETRY_AFTER_S, poll),
+        status_code=202,
+        headers={"Retry-After": str(RETRY_AFTER_S), "Location": poll},
+    )
 
 
 def _midnight(day: dt.date) -> dt.datetime:

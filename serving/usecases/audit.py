@@ -4,26 +4,37 @@ Item-level reads (who was served, who was moved) need the `auditor` permission a
 written to the oversight log; replay by default says only whether the ranking came out the
 same. The report receives each live model's global view as a function, so `fairness/` never
 imports the training code.
+
+The report and the outcome figures are built on worker threads and cached (serving/builds.py)
+under their parameters and the version of the data they read. Their cells split by a protected
+attribute are suppressed below `min_cell_size` people, unless the reader has the `auditor`
+permission: then every cell is shown and the read is logged, like an item-level read.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any
 
 import numpy as np
 from sqlalchemy.orm import Session
 
+from data.storage.versions import aggregate_data_version
 from fairness import demographics
 from fairness.audit_log import AuditLog
 from fairness.audit_record import ServedRanking
+from fairness.outcomes import marketplace_outcomes
 from fairness.policy import log_event
 from fairness.replay import replay
 from fairness.report import FairnessReport, ModelView, build_report
+from fairness.report_html import render_html
+from fairness.small_cells import DEFAULT_MIN_CELL
 from matching.explain import explain, paused_explanation
 from serving.auth import Principal
+from serving.builds import Build, Builds, Built, Busy
 from serving.errors import NotFound, Unavailable
 from serving.state import ServiceState
 from training.global_view import global_view
@@ -82,13 +93,130 @@ def fairness_report(
     rankers: LiveRankers,
     start: dt.datetime | None,
     end: dt.datetime | None,
+    *,
+    min_cell: int | None = DEFAULT_MIN_CELL,
 ) -> FairnessReport:
-    """HR's report for [start, end), with the global view of each live model."""
+    """HR's report for [start, end), with the global view of each live model; cells of fewer
+    than `min_cell` people suppressed (None: every cell, for auditors)."""
     live = {d: rankers.get(d) for d in rankers.describe()}  # one read per direction
     views: dict[str, tuple[str, ModelView]] = {
         d: (m.version, partial(global_view, m.ranker)) for d, m in live.items()
     }
-    return build_report(session, audit, start, end, models=views)
+    return build_report(session, audit, start, end, models=views, min_cell=min_cell)
+
+
+_MAKING = threading.Lock()
+
+
+def builds_of(state: ServiceState) -> Builds:
+    """The process's builds of reports and aggregates (made on first use)."""
+    with _MAKING:
+        if state.builds is None:
+            settings = state.settings
+            state.builds = Builds(
+                {"report": settings.report_builds, "outcomes": settings.aggregate_builds},
+                wait_seconds=settings.build_wait_seconds,
+            )
+        return state.builds
+
+
+def reads_every_cell(user: Principal) -> bool:
+    """Auditors see the cells below the minimum size (and each such read is logged)."""
+    return "auditor" in user.scopes
+
+
+def _min_cell(state: ServiceState, user: Principal) -> int | None:
+    return None if reads_every_cell(user) else state.settings.min_cell_size
+
+
+def _window_text(start: dt.datetime | None, end: dt.datetime | None) -> dict[str, str | None]:
+    return {
+        "from": start.isoformat() if start else None,
+        "to": end.isoformat() if end else None,
+    }
+
+
+def report_build(
+    state: ServiceState,
+    session: Session,
+    user: Principal,
+    start: dt.datetime | None,
+    end: dt.datetime | None,
+    *,
+    html: bool,
+    job_id: str | None = None,
+) -> Built:
+    """HR's fairness report for [start, end) (the FairnessReport, or its HTML page): cached,
+    else built on the report worker; an auditor's read of every cell is logged."""
+    min_cell = _min_cell(state, user)
+    models = tuple(sorted((d, m["version"]) for d, m in state.rankers.describe().items()))
+    params = ("report", start, end, min_cell, models)
+    builds = builds_of(state)
+
+    def report_from(own: Session, version: str) -> FairnessReport:
+        report = builds.cached(params, version)
+        if report is None:
+            report = fairness_report(own, state.audit, state.rankers, start, end, min_cell=min_cell)
+            builds.keep(params, version, report)
+        return report
+
+    def build(reading: Callable[[str], None]) -> FairnessReport | str:
+        with state.sessions() as own:
+            version = aggregate_data_version(own)  # first: everything after is as new or newer
+            reading(version)
+            report = report_from(own, version)
+            return render_html(report) if html else report
+
+    key = ("report.html", *params) if html else params
+    built = _fetch(builds, "report", key, aggregate_data_version(session), build, job_id)
+    if built.ready and min_cell is None:
+        what = "report.html" if html else "report"
+        _log_aggregate_read(session, user, what, _window_text(start, end))
+    return built
+
+
+def outcomes_build(
+    state: ServiceState,
+    session: Session,
+    user: Principal,
+    start: dt.datetime | None,
+    end: dt.datetime | None,
+    *,
+    department: str | None,
+    job_id: str | None = None,
+) -> Built:
+    """The outcome figures for [start, end) and one department or all: cached, else built on an
+    aggregate worker; an auditor's read of every cell is logged."""
+    min_cell = _min_cell(state, user)
+    params = ("outcomes", start, end, department, min_cell)
+
+    def build(reading: Callable[[str], None]) -> dict[str, Any]:
+        with state.sessions() as own:
+            reading(aggregate_data_version(own))
+            return marketplace_outcomes(own, start, end, department=department, min_cell=min_cell)
+
+    version = aggregate_data_version(session)
+    built = _fetch(builds_of(state), "outcomes", params, version, build, job_id)
+    if built.ready and min_cell is None:
+        params_read = _window_text(start, end) | {"department": department}
+        _log_aggregate_read(session, user, "outcomes", params_read)
+    return built
+
+
+def _fetch(
+    builds: Builds,
+    kind: str,
+    params: tuple[Any, ...],
+    version: str,
+    build: Build,
+    job_id: str | None,
+) -> Built:
+    try:
+        return builds.fetch(kind, params, version, build, job_id=job_id)
+    except Busy as busy:
+        raise Unavailable(
+            f"too many {kind} builds are waiting ({busy}); retry in a minute"
+        ) from None
 
 
 def _record(session: Session, request_id: str) -> ServedRanking:
@@ -96,6 +224,20 @@ def _record(session: Session, request_id: str) -> ServedRanking:
     if record is None:
         raise NotFound(f"no served ranking with request id {request_id!r}")
     return record
+
+
+def _log_aggregate_read(
+    session: Session, user: Principal, what: str, params: dict[str, Any]
+) -> None:
+    """An auditor read figures with every small cell shown: logged like an item-level read."""
+    log_event(
+        session,
+        actor_role=user.role.value,
+        actor=user.actor,
+        action="audit_read",
+        reason=f"read the {what} with cells under the minimum size shown",
+        details={"aggregate": what, **params, "token_id": user.token_id},
+    )
 
 
 def _log_read(session: Session, user: Principal, request_id: str, what: str) -> None:

@@ -3,6 +3,17 @@
 import { act, api, barChart, h, load, num, pct, words } from "./ui.js";
 
 const enc = encodeURIComponent;
+// Reports and aggregates are built on the server's worker threads: until one is built the
+// server answers 202 with the job; ask again at its `poll` URL after `retry_after` seconds.
+async function built(path, root) {
+  for (;;) {
+    const r = await api(path);
+    if (!r || !("poll" in r && "job_id" in r)) return r;
+    root.replaceChildren(h("p", { class: "meta" }, `Building the figures (${r.status})…`));
+    await new Promise((done) => setTimeout(done, (r.retry_after || 2) * 1000));
+    path = r.poll;
+  }
+}
 const rates = (impact) => Object.fromEntries((impact?.categories || []).map((c) => [c.category, c.rate]));
 const ratios = (impact) => Object.fromEntries((impact?.categories || []).map((c) => [c.category, c.impact_ratio]));
 
@@ -12,7 +23,7 @@ export function dashboard(me, root) {
     h("p", {}, h("a", { href: "/api/v1/audits/report.html", target: "_blank", rel: "noopener" }, "Open the full report (HTML, with every table and chart)")),
     body);
   load(body, async () => {
-    const r = await api("/api/v1/audits/report");
+    const r = await built("/api/v1/audits/report", body);
     const focus = r.window.focus_attribute;
     const parts = [];
     if (r.breaches.length) parts.push(h("div", { class: "card", role: "alert" }, h("h2", {}, "Below four-fifths"), h("ul", { class: "plain" }, r.breaches.map((b) => h("li", {}, b)))));
@@ -20,12 +31,12 @@ export function dashboard(me, root) {
     if (lists.selection_after_reranking) {
       const before = lists.selection_before_reranking;
       const after = lists.selection_after_reranking;
-      const cats = (after[focus].categories || []).map((c) => c.category);
+      const cats = (after[focus].categories || []).filter((c) => !c.suppressed).map((c) => c.category);
       parts.push(barChart(`Selection rate by ${words(focus)}: on the page leads saw, before and after re-ranking`, cats,
         { "before re-ranking": cats.map((c) => rates(before[focus])[c] ?? null), "after re-ranking": cats.map((c) => rates(after[focus])[c] ?? null) }));
       const cross = Object.keys(after).find((k) => k.includes("×"));
       if (cross) {
-        const names = (after[cross].categories || []).filter((c) => !c.excluded).map((c) => c.category);
+        const names = (after[cross].categories || []).filter((c) => !c.excluded && !c.suppressed).map((c) => c.category);
         parts.push(barChart(`Impact ratio by ${cross} (after re-ranking; dashed line: four-fifths)`, names,
           { "impact ratio": names.map((n) => ratios(after[cross])[n] ?? null) }, { max: 1, line: 0.8, format: (v) => num(v, 2) }));
       }
@@ -45,7 +56,7 @@ export function dashboard(me, root) {
     }
     const decisions = r.lead_decisions;
     if (decisions.shortlisted) {
-      const cats = (decisions.shortlisted.gender.categories || []).map((c) => c.category);
+      const cats = (decisions.shortlisted.gender.categories || []).filter((c) => !c.suppressed).map((c) => c.category);
       parts.push(barChart(`Lead decisions by gender among ${decisions.applications} applications`, cats, {
         shortlisted: cats.map((c) => rates(decisions.shortlisted.gender)[c] ?? null),
         offered: cats.map((c) => rates(decisions.offered.gender)[c] ?? null),
@@ -64,7 +75,7 @@ export function outcomes(me, root) {
   const body = h("div");
   root.append(h("h1", {}, "Marketplace outcomes"), body);
   load(body, async () => {
-    const o = await api("/api/v1/audits/outcomes");
+    const o = await built("/api/v1/audits/outcomes", body);
     const fill = o.internal_fill_rate;
     const part = o.participation;
     const figure = (label, value, note) => h("div", { class: "figure" }, h("span", { class: "meta" }, label), h("b", {}, value), note ? h("span", { class: "meta" }, note) : null);
