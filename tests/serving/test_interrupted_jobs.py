@@ -30,19 +30,22 @@ def test_a_restart_fails_the_jobs_of_dead_processes_only(
     encoder: SentenceEncoder,
 ) -> None:
     dead, alive = _dead_process(), this_process()
+    ids = {
+        name: f"{i:016x}" for i, name in enumerate(("killed", "queued", "legacy", "live", "done"))
+    }
     assert not process_alive(dead) and process_alive(alive)
     now = dt.datetime.now(dt.UTC)
     with transaction(state.sessions) as session:
-        for job_id, owner, status in (
+        for name, owner, status in (
             ("killed", dead, "running"),
-            ("queued-dead", dead, "queued"),
+            ("queued", dead, "queued"),
             ("legacy", None, "running"),  # written before jobs named their process
             ("live", alive, "running"),
             ("done", dead, "succeeded"),
         ):
             session.add(
                 ImportJobRow(
-                    job_id=job_id,
+                    job_id=ids[name],
                     kind="employees",
                     status=status,
                     phase=status,
@@ -53,21 +56,21 @@ def test_a_restart_fails_the_jobs_of_dead_processes_only(
                     owner=owner,
                 )
             )
-    before = client.get("/api/v1/imports/killed", headers=admin_headers).json()
+    before = client.get(f"/api/v1/imports/{ids['killed']}", headers=admin_headers).json()
     assert before["status"] == "running"  # what the review saw after a kill -9
 
     restarted = build_state(state.settings, index=False, encoder=encoder)
     restarted.close()
     statuses = {}
-    for job_id in ("killed", "queued-dead", "legacy", "live", "done"):
+    for name, job_id in ids.items():
         answer = client.get(f"/api/v1/imports/{job_id}", headers=admin_headers).json()
-        statuses[job_id] = answer["status"]
+        statuses[name] = answer["status"]
         if answer["status"] == "failed":
             assert answer["errors"][0]["message"] == INTERRUPTED
             assert answer["finished_at"] is not None
     assert statuses == {
         "killed": "failed",
-        "queued-dead": "failed",
+        "queued": "failed",
         "legacy": "failed",
         "live": "running",
         "done": "succeeded",
