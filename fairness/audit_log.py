@@ -1,4 +1,5 @@
-"""The audit log: one append-only record per served ranking, chained with a keyed MAC.
+"""The audit log: one append-only record per served ranking, chained with a keyed MAC, and seals
+over the record of what people decided (the interaction log and the oversight record).
 
 Each record's canonical JSON (`body`, sorted keys, its own sequence number and the key's id
 inside) is sealed together with the previous record's seal:
@@ -7,12 +8,26 @@ body breaks its seal; deleting or reordering records breaks the next record's li
 the key is not stored beside the log, someone who can write the database cannot re-seal an
 edited chain (a plain SHA-256 chain could simply be recomputed).
 
-Deleting the newest records leaves a shorter chain that is still intact. Checkpoints catch
-that: a checkpoint is the record count and the newest seal, signed with the key. The log keeps
-its latest one in the head file (`var/audit/head.json`, rewritten atomically after every
-append and only ever forwards); HR exports others (`talent audit checkpoint`, `GET
-/api/v1/audits/checkpoint`) and keeps them elsewhere, because whoever can delete records can
-also put back an older genuine head file. `verify(checkpoint=...)` then names the truncation.
+The interaction log (applications, shortlists, rejections, assignments: data/storage/
+interactions.py) and the oversight record (auditor reads, reveals, pins, pauses, policy changes:
+data/storage/oversight.py) are written by many requests at once, inside their own
+transactions; chaining each row there would make every write wait for one lock. They are sealed
+in batches instead, just after the writing transaction commits (data/storage/audit.py tells the
+log; a background thread seals, so a write costs nothing more than a flag): a seal lists each
+row's id and digest, and is chained like the records, in `audit_seals`, with the same key. Each
+sealed row is stamped with its seal (`sealed_by`). Deleting, rewriting or renumbering a sealed
+row, or stamping it with another seal, is named by `verify`; a row written since the last seal
+is "pending" (it is sealed within moments, or at the next start). Rows from before sealing
+existed are sealed the same way the first time the log opens (the service's start).
+
+Deleting the newest records (or seals) leaves a shorter chain that is still intact. Checkpoints
+catch that: a checkpoint is the record count and newest seal, and the seal count and newest
+seal of `audit_seals`, signed with the key. The log keeps its latest one in the head file
+(`var/audit/head.json`, rewritten atomically after every append or seal and only ever
+forwards); HR exports others (`talent audit checkpoint`, `GET /api/v1/audits/checkpoint`) and
+keeps them elsewhere, because whoever can delete records can also put back an older genuine
+head file. `verify(checkpoint=...)` then names the truncation. An empty log that no head file
+or checkpoint vouches for is "unverifiable", never "intact": wiping everything looks like that.
 
 The log stores what was served and the inputs that produced it (feature rows, model version,
 policy, interventions). No demographics are stored; the membership a re-ranker used is kept
@@ -23,6 +38,10 @@ for auditors only, and every read is itself logged (serving/routes/audits.py).
 Appends are group commits: concurrent callers queue their records and whichever holds the
 writer's lock writes everything queued in one transaction, on the log's own connection, so an
 append never waits on (or holds) a request's connection and 50 requests cost a few commits.
+
+`health()` is what readiness probes ask: whether an append would be refused (the head file
+check), whether the records and seals added since the last look verify, and what the last full
+verification found; cached for a couple of seconds, and never a walk of the whole chain.
 """
 
 from __future__ import annotations
@@ -33,6 +52,7 @@ import fcntl
 import hashlib
 import hmac
 import json
+import logging
 import os
 import random
 import threading
@@ -40,22 +60,41 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
+from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from data.storage import audit as stored
 from data.storage.audit import GENESIS
 from data.storage.engine import transaction
-from data.storage.tables import AuditRecordRow
+from data.storage.tables import AuditRecordRow, AuditSealRow
 from fairness.audit_record import ServedRanking
+
+logger = logging.getLogger(__name__)
 
 # Columns repeated outside the body for filtering; verify checks they still agree with it.
 INDEXED = ("request_id", "direction", "kind", "query_external_id")
-CHECKPOINT_FORMAT = "talent-audit-checkpoint/1"
+CHECKPOINT_FORMAT = "talent-audit-checkpoint/2"  # records and seals
+CHECKPOINT_FORMAT_V1 = "talent-audit-checkpoint/1"  # records only (still read)
 MAX_BATCH = 500  # records written in one group commit
+
+# The sealed streams: (one row, several rows) in what verify says.
+STREAMS = {
+    "interactions": ("interaction", "interactions"),
+    "oversight": ("oversight event", "oversight events"),
+}
+SEAL_ROWS = 2000  # rows under one seal: its body lists each id and digest (~50 KB)
+SEAL_TRANSACTION = 10_000  # rows sealed per transaction (appends wait for the chain's lock)
+SEAL_PAUSE = 0.05  # seconds between two seals: writes in between share the next one
+SEAL_IDLE = 2.0  # the sealing thread ends after this long without a write
+ROW_DIGEST = 16  # hex digits of each row's digest in a seal (the seal's full digest covers all)
+VERIFY_WINDOW = 5000  # sealed rows read back at once by verify
+HEALTH_SECONDS = 2.0  # how long a readiness verdict is reused
+HEALTH_STEP = 200  # records (and seals) a readiness check verifies at most, beyond the last
+LISTED = 8  # rows named in one problem before "and N more"
 
 
 def canonical(body: dict[str, Any]) -> str:
@@ -106,32 +145,41 @@ class Appended:
 
 @dataclass(frozen=True, slots=True)
 class Checkpoint:
-    """The log's length and newest seal at one moment, signed with the audit key."""
+    """The log's length and newest seal at one moment (records, and seals over the interaction
+    and oversight rows), signed with the audit key. `seals` is None in a checkpoint made before
+    those were sealed (format 1): it vouches for the records only."""
 
     records: int
     head: str
     key_id: str
     at: str
     signature: str
+    seals: int | None = None
+    seals_head: str | None = None
 
     @classmethod
-    def make(cls, key: AuditKey, records: int, head: str) -> Checkpoint:
+    def make(
+        cls, key: AuditKey, records: int, head: str, seals: int = 0, seals_head: str = GENESIS
+    ) -> Checkpoint:
         at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-        return cls(records, head, key.key_id, at, key.sign(_signed_text(records, head, at)))
+        signature = key.sign(_signed_text(records, head, at, seals, seals_head))
+        return cls(records, head, key.key_id, at, signature, seals, seals_head)
 
     def valid(self, key: AuditKey) -> bool:
-        expected = key.sign(_signed_text(self.records, self.head, self.at))
+        expected = key.sign(
+            _signed_text(self.records, self.head, self.at, self.seals, self.seals_head)
+        )
         return self.key_id == key.key_id and hmac.compare_digest(expected, self.signature)
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "format": CHECKPOINT_FORMAT,
+        document: dict[str, Any] = {
+            "format": CHECKPOINT_FORMAT if self.seals is not None else CHECKPOINT_FORMAT_V1,
             "records": self.records,
             "head": self.head,
-            "key_id": self.key_id,
-            "at": self.at,
-            "signature": self.signature,
         }
+        if self.seals is not None:
+            document |= {"seals": self.seals, "seals_head": self.seals_head}
+        return document | {"key_id": self.key_id, "at": self.at, "signature": self.signature}
 
     def to_json(self) -> str:
         return json.dumps(self.as_dict(), indent=1) + "\n"
@@ -141,30 +189,107 @@ class Checkpoint:
         """Parse a checkpoint file; ValueError naming what is wrong with it."""
         try:
             data = json.loads(text)
-            if data.get("format") != CHECKPOINT_FORMAT:
+            if data.get("format") not in (CHECKPOINT_FORMAT, CHECKPOINT_FORMAT_V1):
                 raise ValueError(f"not a {CHECKPOINT_FORMAT} file")
-            records = data["records"]
-            if not isinstance(records, int) or isinstance(records, bool) or records < 0:
-                raise ValueError("'records' must be a whole number")
+            records = _count(data["records"], "records")
+            seals, seals_head = None, None
+            if data["format"] == CHECKPOINT_FORMAT:
+                seals, seals_head = _count(data["seals"], "seals"), str(data["seals_head"])
             return cls(
-                records, str(data["head"]), str(data["key_id"]), str(data["at"]), data["signature"]
+                records,
+                str(data["head"]),
+                str(data["key_id"]),
+                str(data["at"]),
+                data["signature"],
+                seals,
+                seals_head,
             )
         except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as bad:
             raise ValueError(f"unreadable checkpoint: {bad}") from None
 
 
-def _signed_text(records: int, head: str, at: str) -> str:
-    return f"{CHECKPOINT_FORMAT}\n{records}\n{head}\n{at}"
+def _count(value: Any, name: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise ValueError(f"{name!r} must be a whole number")
+    return value
+
+
+def _signed_text(
+    records: int, head: str, at: str, seals: int | None, seals_head: str | None
+) -> str:
+    if seals is None:  # format 1: what such a checkpoint was signed over
+        return f"{CHECKPOINT_FORMAT_V1}\n{records}\n{head}\n{at}"
+    return f"{CHECKPOINT_FORMAT}\n{records}\n{head}\n{seals}\n{seals_head}\n{at}"
+
+
+@dataclass
+class StreamCounts:
+    sealed: int = 0  # rows a seal covers (and that still match it)
+    pending: int = 0  # rows written since the last seal
 
 
 @dataclass
 class Verification:
     records: int = 0
     problems: list[str] = field(default_factory=list)
+    seals: int = 0
+    streams: dict[str, StreamCounts] = field(
+        default_factory=lambda: {name: StreamCounts() for name in STREAMS}
+    )
+    anchored: bool = False  # a head file or a checkpoint vouched for the log
+    # The newest record's and seal's (seq, seal) the walk verified: what a checkpoint vouches.
+    newest: tuple[int, str, int, str] = (0, GENESIS, 0, GENESIS)
+
+    @property
+    def status(self) -> str:
+        """damaged (problems named), unverifiable (nothing sealed and nothing to say there
+        should be: a new log, or a wiped one), or intact."""
+        if self.problems:
+            return "damaged"
+        if not self.records and not self.seals and not self.anchored:
+            return "unverifiable"
+        return "intact"
 
     @property
     def ok(self) -> bool:
-        return not self.problems
+        return self.status == "intact"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "status": self.status,
+            "records": self.records,
+            "seals": self.seals,
+            "streams": {
+                name: {"sealed": counts.sealed, "pending": counts.pending}
+                for name, counts in self.streams.items()
+            },
+            "problems": self.problems,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class AuditHealth:
+    """What a readiness probe learns of the log (see AuditLog.health)."""
+
+    status: str  # intact | damaged | unverifiable
+    problems: tuple[str, ...]
+    checked_at: str
+
+    @property
+    def damaged(self) -> bool:
+        return self.status == "damaged"
+
+    def as_dict(self) -> dict[str, Any]:
+        shown = list(self.problems[:LISTED])
+        if len(self.problems) > LISTED:
+            shown.append(f"and {len(self.problems) - LISTED} more (talent audit verify)")
+        return {"status": self.status, "problems": shown, "checked_at": self.checked_at}
+
+
+# Where the log stood when a problem was found: the newest record's and seal's (seq, hash). A
+# problem is forgotten once that no longer holds (the log was replaced, e.g. the demo rebuilt).
+Anchor = tuple[int, str, int, str]
 
 
 @dataclass
@@ -186,15 +311,52 @@ class _Pending:
 
 class AuditLog:
     def __init__(
-        self, sessions: sessionmaker[Session], key: AuditKey, head_path: Path | None = None
+        self,
+        sessions: sessionmaker[Session],
+        key: AuditKey,
+        head_path: Path | None = None,
+        *,
+        seal_writes: bool = True,
     ) -> None:
-        """`sessions` should be the log's own (one connection is enough): see the docstring."""
+        """`sessions` should be the log's own (one connection is enough): see the docstring.
+
+        With `seal_writes`, interactions and oversight events committed to this database by
+        this process are sealed just after their commit, and rows still unsealed (from before
+        sealing existed, or written by another process) are sealed now, in the background. A
+        log opened only to verify passes False."""
         self.sessions = sessions
         self.key = key
         self.head_path = head_path
+        self.seal_writes = seal_writes
         self._queue: list[_Pending] = []
         self._queue_lock = threading.Lock()
-        self._writer = threading.Lock()  # one group commit at a time in this process
+        self._writer = threading.Lock()  # one group commit (or seal) at a time in this process
+        self._kick = threading.Event()
+        self._sealer: threading.Thread | None = None
+        self._sealer_lock = threading.Lock()
+        self._sealer_complaint: str | None = None  # logged once
+        self._closed = False
+        self._health: tuple[float, Any, AuditHealth] | None = None  # when, head file, verdict
+        self._health_lock = threading.Lock()
+        self._state_lock = threading.Lock()
+        self._cursor: Anchor | None = None  # verified up to here (records, seals)
+        self._found: list[tuple[Anchor, str]] = []  # problems found, and where the log stood
+        self._engine = sessions.kw.get("bind")
+        if seal_writes and isinstance(self._engine, Engine):
+            stored.watch_commits(self._engine, self.seal_soon)
+            self.seal_soon()  # rows from before this start (an upgraded database's history)
+
+    def close(self) -> None:
+        """Stop sealing writes (rows committed later wait for another log, or the next start);
+        returns once the sealing thread has finished."""
+        self._closed = True
+        if isinstance(self._engine, Engine):
+            stored.unwatch_commits(self._engine, self.seal_soon)
+        with self._sealer_lock:
+            sealer = self._sealer
+        self._kick.set()
+        if sealer is not None:
+            sealer.join()
 
     # -- appending -------------------------------------------------------------------------
     def append(self, body: ServedRanking) -> Appended:
@@ -216,13 +378,13 @@ class AuditLog:
         try:
             for attempt in range(attempts):
                 try:
-                    results, rows = self._seal(batch)
+                    results, rows, seals = self._seal(batch)
                     break
                 except IntegrityError:  # another process took these seqs: back off, retry
                     if attempt == attempts - 1:
                         raise
                     time.sleep(random.uniform(0, 0.002 * 2 ** min(attempt, 6)))
-            self._write_head(Checkpoint.make(self.key, rows[-1][0], rows[-1][1]))
+            self._write_head(Checkpoint.make(self.key, rows[-1][0], rows[-1][1], *seals))
         except BaseException as failed:
             for pending in batch:
                 pending.error = failed
@@ -232,13 +394,16 @@ class AuditLog:
             pending.result = result
             pending.done.set()
 
-    def _seal(self, batch: list[_Pending]) -> tuple[list[Appended], list[tuple[int, str]]]:
+    def _seal(
+        self, batch: list[_Pending]
+    ) -> tuple[list[Appended], list[tuple[int, str]], tuple[int, str]]:
         results: list[Appended] = []
         rows: list[tuple[int, str]] = []
         with transaction(self.sessions) as session:
             stored.lock_chain(session)
             seq, previous = stored.newest(session)
-            self._check_against_head(seq, previous)
+            seals = stored.newest_seal(session)
+            self._check_against_head((seq, previous), seals)
             wanted = sorted({p.body["request_id"] for p in batch})
             taken = stored.taken_request_ids(session, wanted)
             for pending in batch:
@@ -263,11 +428,11 @@ class AuditLog:
                 )
                 rows.append((seq, previous))
                 results.append(Appended(seq, previous, request_id))
-        return results, rows
+        return results, rows, seals
 
-    def _check_against_head(self, seq: int, newest: str) -> None:
-        """Refuse to append behind a truncation: records chained after a gap would look intact
-        to the next verify, and the head file would move past what was deleted."""
+    def _check_against_head(self, records: tuple[int, str], seals: tuple[int, str]) -> None:
+        """Refuse to append (or seal) behind a truncation: records chained after a gap would
+        look intact to the next verify, and the head file would move past what was deleted."""
         try:
             head = self.head()
         except ValueError as unreadable:
@@ -276,6 +441,7 @@ class AuditLog:
             return
         if not head.valid(self.key):
             raise AuditIntegrityError("the head file is not signed with this audit key")
+        seq, newest = records
         if head.records > seq:
             raise AuditIntegrityError(
                 f"the head file vouches for {head.records} records but the log ends at {seq}: "
@@ -283,6 +449,16 @@ class AuditLog:
             )
         if head.records == seq and head.records and head.head != newest:
             raise AuditIntegrityError(f"record {seq} differs from the head file: rewritten")
+        if head.seals is None:  # a head file from before the seals
+            return
+        sealed, newest_seal = seals
+        if head.seals > sealed:
+            raise AuditIntegrityError(
+                f"the head file vouches for {head.seals} seals but the seal chain ends at "
+                f"{sealed}: seals were deleted (and with them the record of what they covered)"
+            )
+        if head.seals == sealed and sealed and head.seals_head != newest_seal:
+            raise AuditIntegrityError(f"seal {sealed} differs from the head file: rewritten")
 
     def _write_head(self, checkpoint: Checkpoint) -> None:
         if self.head_path is None:
@@ -292,9 +468,26 @@ class AuditLog:
         # head only moves forward (checked and written under a lock shared by processes).
         with open(self.head_path.with_name(f".{self.head_path.name}.lock"), "a") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
-            current = self.head()
-            if current is not None and current.records >= checkpoint.records:
-                return
+            try:
+                current = self.head()
+            except ValueError:
+                current = None  # unreadable: replaced by a good one (verify said so before)
+            if current is not None and current.valid(self.key):
+                records = max(
+                    (current.records, current.head), (checkpoint.records, checkpoint.head)
+                )
+                seals = max(
+                    (current.seals or 0, current.seals_head or GENESIS),
+                    (checkpoint.seals or 0, checkpoint.seals_head or GENESIS),
+                )
+                if records == (current.records, current.head) and seals == (
+                    current.seals or 0,
+                    current.seals_head or GENESIS,
+                ):
+                    return  # nothing newer than what the head file holds
+                # Each part moves forward on its own: an appender and a sealer in two
+                # processes may finish in either order.
+                checkpoint = Checkpoint.make(self.key, *records, *seals)
             # One staging file per process and thread: concurrent writers never share it.
             staging = self.head_path.with_name(
                 f".{self.head_path.name}.{os.getpid()}.{threading.get_ident()}.tmp"
@@ -311,96 +504,444 @@ class AuditLog:
     def checkpoint(self, session: Session) -> Checkpoint:
         """A signed checkpoint of the log as it stands now, to export and keep elsewhere.
 
-        It vouches for whatever the log holds, so export it after a `verify` that passed (the
-        CLI and the API do both in one call)."""
-        return Checkpoint.make(self.key, *stored.newest(session))
+        It vouches for whatever the log holds, so export it after `seal_pending` and a `verify`
+        that passed (the CLI and the API do all three in one call)."""
+        return Checkpoint.make(self.key, *stored.newest(session), *stored.newest_seal(session))
+
+    def export_checkpoint(self, session: Session) -> tuple[Verification, Checkpoint | None]:
+        """Seal what is pending, verify, and (unless that found damage) sign a checkpoint of
+        exactly what the verification walked; HR keeps it off this server."""
+        self.seal_pending()
+        result = self.verify(session)
+        if result.problems:
+            return result, None
+        return result, Checkpoint.make(self.key, *result.newest)
+
+    # -- sealing the interaction log and the oversight record ---------------------------------
+    def seal_soon(self) -> None:
+        """Seal what was just committed, on the sealing thread (returns at once: it is called
+        from the committing request's thread)."""
+        if self._closed:
+            return
+        self._kick.set()
+        with self._sealer_lock:
+            if self._sealer is None:
+                self._sealer = threading.Thread(
+                    target=self._sealing, name="audit-sealer", daemon=True
+                )
+                self._sealer.start()
+
+    def _sealing(self) -> None:
+        while True:
+            if self._closed:
+                with self._sealer_lock:
+                    self._sealer = None
+                return
+            if not self._kick.wait(SEAL_IDLE):
+                with self._sealer_lock:
+                    if not self._kick.is_set():  # else a write came in just now: go on
+                        self._sealer = None
+                        return
+                continue
+            self._kick.clear()
+            try:
+                self.seal_pending()
+                self._sealer_complaint = None
+            except AuditIntegrityError as damaged:  # health() finds the same, by itself
+                self._complain(f"interactions and oversight events are not sealed: {damaged}")
+            except Exception as failed:  # the database went away: the next write retries
+                self._complain(f"sealing failed: {type(failed).__name__}: {failed}")
+            time.sleep(SEAL_PAUSE)
+
+    def _complain(self, message: str) -> None:
+        if message != self._sealer_complaint:  # once, not at every write
+            logger.error("audit log: %s", message)
+            self._sealer_complaint = message
+
+    def seal_pending(self) -> int:
+        """Seal every committed interaction and oversight row that no seal covers yet; the
+        number sealed. AuditIntegrityError (sealing nothing) behind a truncated chain."""
+        total = 0
+        while True:
+            with self._writer:
+                sealed = self._seal_rows(SEAL_TRANSACTION)
+            total += sealed
+            if sealed < SEAL_TRANSACTION:
+                return total
+
+    def _seal_rows(self, limit: int) -> int:
+        sealed = 0
+        with transaction(self.sessions) as session:
+            stored.lock_chain(session)
+            records = stored.newest(session)
+            seq, previous = stored.newest_seal(session)
+            self._check_against_head(records, (seq, previous))
+            at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+            for stream in STREAMS:
+                while sealed < limit:
+                    rows = stored.claim_unsealed(
+                        session, stream, seal=seq + 1, limit=min(SEAL_ROWS, limit - sealed)
+                    )
+                    if not rows:
+                        break
+                    seq += 1
+                    texts = [_row_text(stream, row) for row in rows]
+                    body = {
+                        "seq": seq,
+                        "key_id": self.key.key_id,
+                        "stream": stream,
+                        "sealed_at": at,
+                        "rows": [
+                            [row["id"], _digest(t)] for row, t in zip(rows, texts, strict=True)
+                        ],
+                        "digest": _batch_digest(texts),
+                    }
+                    text = canonical(body)
+                    link, previous = previous, self.key.seal(previous, text)
+                    stored.add_seal(
+                        session,
+                        AuditSealRow(
+                            seq=seq,
+                            stream=stream,
+                            rows=len(rows),
+                            body=text,
+                            prev_hash=link,
+                            hash=previous,
+                        ),
+                    )
+                    sealed += len(rows)
+        if sealed:
+            self._write_head(Checkpoint.make(self.key, *records, seq, previous))
+        return sealed
+
+    def pending(self) -> int:
+        """Interaction and oversight rows committed but not sealed yet."""
+        with self.sessions() as session:
+            return sum(stored.unsealed(session, stream) for stream in STREAMS)
 
     # -- verifying -------------------------------------------------------------------------
     def verify(
         self, session: Session, *, checkpoint: Checkpoint | None = None, batch: int = 2000
     ) -> Verification:
-        """Walk the chain from the first record and say what does not hold; with an exported
-        `checkpoint`, also whether the log still holds everything it held then."""
+        """Walk the chain of records from the first and the chain of seals with every row they
+        cover, and say what does not hold; with an exported `checkpoint`, also whether the log
+        still holds everything it held then."""
         result = Verification()
-        expected_seq, previous = 1, GENESIS
-        seals: dict[int, str] = {}
-        foreign_keys: dict[str, list[int]] = {}
-        for row in stored.records_in_order(session, batch=batch):
-            result.records += 1
-            if row.seq != expected_seq:
-                result.problems.append(
-                    f"record {row.seq} follows record {expected_seq - 1}: "
-                    f"records {expected_seq}..{row.seq - 1} are missing (deleted?)"
-                )
-            if row.prev_hash != previous:
-                result.problems.append(
-                    f"record {row.seq} does not link to the record before it "
-                    "(a record was deleted, reordered or its link edited)"
-                )
-            body = _parse(row.body)
-            key_id = body.get("key_id") if body is not None else None
-            if key_id is not None and key_id != self.key.key_id:
-                foreign_keys.setdefault(str(key_id), []).append(row.seq)
-            elif self.key.seal(row.prev_hash, row.body) != row.hash or body is None:
-                result.problems.append(
-                    f"record {row.seq} was edited (its seal does not match: changed, or "
-                    "re-sealed without the audit key)"
-                )
-            else:
-                _check_columns(row, body, result)
-            seals[row.seq] = row.hash
-            expected_seq, previous = row.seq + 1, row.hash
-        for key_id, seqs in foreign_keys.items():
-            result.problems.append(
-                f"{len(seqs)} record(s) ({_span(seqs)}) were sealed with key {key_id}, not with "
-                f"this key ({self.key.key_id}): wrong TALENT_AUDIT_KEY, or forged records"
-            )
-        last = expected_seq - 1
+        # Read before the walk: what is appended meanwhile only adds to what the walk sees.
         try:
             head = self.head()
         except ValueError as unreadable:
             result.problems.append(f"the head file is unreadable ({unreadable})")
-        else:
-            if self.head_path is not None and head is None and last > 0:
-                result.problems.append(
-                    f"the head file {self.head_path} is missing although the log holds {last} "
-                    "records: the newest records may have been deleted (verify against an "
-                    "exported checkpoint)"
-                )
-            if head is not None:
-                self._check_checkpoint(head, "the head file", seals, last, result)
-        if checkpoint is not None:
-            self._check_checkpoint(checkpoint, "the checkpoint", seals, last, result)
+            head = None
+        records = self._verify_records(session, result, batch)
+        seals = self._verify_seals(session, result)
+        last_record, last_seal = max(records, default=0), max(seals, default=0)
+        result.newest = (
+            last_record,
+            records.get(last_record, GENESIS),
+            last_seal,
+            seals.get(last_seal, GENESIS),
+        )
+        if self.head_path is not None and head is None and (last_record or last_seal):
+            result.problems.append(
+                f"the head file {self.head_path} is missing although the log holds "
+                f"{last_record} records and {last_seal} seals: the newest may have been deleted "
+                "(verify against an exported checkpoint)"
+            )
+        for name, vouching in (("the head file", head), ("the checkpoint", checkpoint)):
+            if vouching is not None:
+                result.anchored = True
+                self._check_checkpoint(vouching, name, records, seals, result)
+        self._remember(result)
         return result
+
+    def _verify_records(self, session: Session, result: Verification, batch: int) -> dict[int, str]:
+        expected_seq, previous = 1, GENESIS
+        seals: dict[int, str] = {}
+        foreign: dict[str, list[int]] = {}
+        for row in stored.records_in_order(session, batch=batch):
+            result.records += 1
+            body = self._check_link(row, expected_seq, previous, "record", result.problems, foreign)
+            if body is not None:
+                _check_columns(row, body, result)
+            seals[row.seq] = row.hash
+            expected_seq, previous = row.seq + 1, row.hash
+        _foreign_keys(foreign, "record", self.key, result.problems)
+        return seals
+
+    def _check_link(
+        self,
+        row: AuditRecordRow | AuditSealRow,
+        expected_seq: int,
+        previous: str,
+        noun: str,
+        problems: list[str],
+        foreign: dict[str, list[int]],
+    ) -> dict[str, Any] | None:
+        """What is wrong with one link of a chain (a record or a seal); its body if its seal
+        holds."""
+        if row.seq != expected_seq:
+            problems.append(
+                f"{noun} {row.seq} follows {noun} {expected_seq - 1}: "
+                f"{noun}s {expected_seq}..{row.seq - 1} are missing (deleted?)"
+            )
+        if row.prev_hash != previous:
+            problems.append(
+                f"{noun} {row.seq} does not link to the {noun} before it "
+                f"(a {noun} was deleted, reordered or its link edited)"
+            )
+        body = _parse(row.body)
+        key_id = body.get("key_id") if body is not None else None
+        if key_id is not None and key_id != self.key.key_id:
+            foreign.setdefault(str(key_id), []).append(row.seq)
+            return None
+        if body is None or self.key.seal(row.prev_hash, row.body) != row.hash:
+            problems.append(
+                f"{noun} {row.seq} was edited (its seal does not match: changed, or "
+                "re-sealed without the audit key)"
+            )
+            return None
+        return body
+
+    def _verify_seals(self, session: Session, result: Verification) -> dict[int, str]:
+        """The chain of seals, and every row each one covers, a window of seals at a time."""
+        expected_seq, previous = 1, GENESIS
+        hashes: dict[int, str] = {}
+        foreign: dict[str, list[int]] = {}
+        findings = _Findings()
+        window: list[tuple[int, str, dict[str, Any] | None]] = []
+        listed = 0
+        while True:
+            rows = stored.seals_after(session, expected_seq - 1, limit=500)
+            for row in rows:
+                result.seals += 1
+                body = self._check_link(
+                    row, expected_seq, previous, "seal", result.problems, foreign
+                )
+                if body is not None and (
+                    body.get("seq") != row.seq
+                    or body.get("stream") != row.stream
+                    or len(body.get("rows", ())) != row.rows
+                ):
+                    result.problems.append(f"seal {row.seq}: columns disagree with its body")
+                    body = None
+                window.append((row.seq, row.stream, body))
+                listed += row.rows
+                hashes[row.seq] = row.hash
+                expected_seq, previous = row.seq + 1, row.hash
+                if listed >= VERIFY_WINDOW:
+                    self._check_sealed_rows(session, window, findings, result)
+                    window, listed = [], 0
+            if len(rows) < 500:
+                break
+        if window:
+            self._check_sealed_rows(session, window, findings, result)
+        _foreign_keys(foreign, "seal", self.key, result.problems)
+        last = expected_seq - 1
+        newest_now = stored.newest_seal(session)[0]
+        for stream in STREAMS:
+            # Stamped with a seal that does not exist even now: its seal was deleted.
+            beyond = stored.stamped_beyond(session, stream, max(last, newest_now))
+            findings.add_all("lost", stream, beyond)
+            counts = result.streams[stream]
+            counts.pending = stored.unsealed(session, stream, after_seal=last) - len(beyond)
+        result.problems.extend(findings.problems())
+        return hashes
+
+    def _check_sealed_rows(
+        self,
+        session: Session,
+        window: list[tuple[int, str, dict[str, Any] | None]],
+        findings: _Findings,
+        result: Verification,
+    ) -> None:
+        first, last = window[0][0], window[-1][0]
+        of_seal = {seq: (stream, body) for seq, stream, body in window}
+        for stream in STREAMS:
+            listed = {
+                seq: dict(body["rows"]) if body is not None else None
+                for seq, (s, body) in of_seal.items()
+                if s == stream
+            }
+            texts: dict[int, list[str]] = {seq: [] for seq in listed}
+            clean = set(listed)
+            for row in stored.sealed_rows(session, stream, first, last):
+                seq, row_id = row.pop("sealed_by"), row["id"]
+                if seq not in of_seal:
+                    findings.add("lost", stream, row_id, seq)
+                    continue
+                if seq not in listed:  # stamped with another stream's seal
+                    findings.add("stamp", stream, row_id, seq)
+                    continue
+                expected = listed[seq]
+                if expected is None:  # the seal itself is damaged: reported as such
+                    continue
+                text = _row_text(stream, row)
+                digest = expected.pop(row_id, None)
+                if digest is None:
+                    findings.add("stamp", stream, row_id, seq)
+                    clean.discard(seq)
+                elif digest != _digest(text):
+                    findings.add("rewritten", stream, row_id, seq)
+                    clean.discard(seq)
+                else:
+                    result.streams[stream].sealed += 1
+                    texts[seq].append(text)
+            for seq, expected in listed.items():
+                if expected:  # listed by the seal, no longer in the log
+                    findings.add_all("deleted", stream, [(int(i), seq) for i in expected])
+                    clean.discard(seq)
+            for seq in clean:
+                body = of_seal[seq][1]
+                if body is not None and _batch_digest(texts[seq]) != body.get("digest"):
+                    result.problems.append(
+                        f"seal {seq}: the {STREAMS[stream][1]} it covers match their digests "
+                        "one by one but not together: rewritten to collide"
+                    )
 
     def _check_checkpoint(
         self,
         checkpoint: Checkpoint,
         name: str,
+        records: dict[int, str],
         seals: dict[int, str],
-        last: int,
         result: Verification,
     ) -> None:
+        last, last_seal = max(records, default=0), max(seals, default=0)
         if checkpoint.key_id != self.key.key_id:
             result.problems.append(
                 f"{name} is not signed with this audit key (it names key {checkpoint.key_id}; "
                 f"this key is {self.key.key_id}): from another installation, or forged"
             )
-        elif not checkpoint.valid(self.key):
+            return
+        if not checkpoint.valid(self.key):
             result.problems.append(
                 f"{name} is not signed with this audit key: its signature does not match "
                 "(edited or forged)"
             )
-        elif checkpoint.records > last:
+            return
+        if checkpoint.records > last:
             result.problems.append(
                 f"{name} ({checkpoint.at}) records {checkpoint.records} entries but the log ends "
                 f"at {last}: the newest records were deleted"
             )
-        elif checkpoint.records > 0 and seals.get(checkpoint.records) != checkpoint.head:
+        elif checkpoint.records > 0 and records.get(checkpoint.records) != checkpoint.head:
             result.problems.append(
                 f"record {checkpoint.records} differs from {name} ({checkpoint.at}): the log "
                 "was rewritten after it"
             )
+        if checkpoint.seals is None:
+            return
+        if checkpoint.seals > last_seal:
+            result.problems.append(
+                f"{name} ({checkpoint.at}) vouches for {checkpoint.seals} seals but the seal "
+                f"chain ends at {last_seal}: seals were deleted (and with them the record of the "
+                "interactions and oversight events they covered)"
+            )
+        elif checkpoint.seals > 0 and seals.get(checkpoint.seals) != checkpoint.seals_head:
+            result.problems.append(
+                f"seal {checkpoint.seals} differs from {name} ({checkpoint.at}): the seals were "
+                "rewritten after it"
+            )
+
+    # -- readiness -------------------------------------------------------------------------
+    def health(self, session: Session, *, max_age: float = HEALTH_SECONDS) -> AuditHealth:
+        """The log's state for a readiness probe, reused for `max_age` seconds: damaged when an
+        append would be refused, when a record or seal added since the last look does not
+        verify, or when the last full verification (or the sealer) found a problem in the log as
+        it still stands. Never walks the whole chain."""
+        cached, head = self._health, self._head_stamp()
+        # Every append and seal rewrites the head file: a verdict older than it is stale.
+        if cached is not None and time.monotonic() - cached[0] < max_age and cached[1] == head:
+            return cached[2]
+        # One refresh at a time; other probes meanwhile take the previous answer.
+        if not self._health_lock.acquire(blocking=cached is None):
+            assert cached is not None
+            return cached[2]
+        try:
+            health = self._check_health(session)
+            self._health = (time.monotonic(), head, health)
+            return health
+        finally:
+            self._health_lock.release()
+
+    def _head_stamp(self) -> tuple[int, int] | None:
+        try:
+            stat = self.head_path.stat() if self.head_path is not None else None
+        except OSError:
+            return None
+        return (stat.st_mtime_ns, stat.st_ino) if stat is not None else None
+
+    def forget_health(self) -> None:
+        """The next `health()` looks again."""
+        self._health = None
+
+    def _check_health(self, session: Session) -> AuditHealth:
+        records, seals = stored.newest(session), stored.newest_seal(session)
+        here: Anchor = (*records, *seals)
+        problems: list[str] = []
+        try:
+            self._check_against_head(records, seals)
+            head = self.head()
+        except AuditIntegrityError as refused:
+            problems.append(str(refused))
+            head = None
+        problems += self._check_new(session, here)
+        with self._state_lock:
+            self._found = [(a, p) for a, p in self._found if _holds(session, a)]
+            problems += [p for _, p in self._found if p not in problems]
+        if self.seal_writes and stored.has_unsealed(session):
+            self.seal_soon()  # written by another process, or before this one started
+        if problems:
+            status = "damaged"
+        elif records[0] or seals[0] or head is not None:
+            status = "intact"
+        else:
+            status = "unverifiable"
+        at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        return AuditHealth(status, tuple(problems), at)
+
+    def _check_new(self, session: Session, here: Anchor) -> list[str]:
+        """Verify the records and seals added since the last look (at most HEALTH_STEP of
+        each); the first look starts at the newest."""
+        with self._state_lock:
+            cursor = self._cursor
+        if cursor is None or not _holds(session, cursor):
+            # First look, or the log was replaced below us (a rebuilt company): start here.
+            with self._state_lock:
+                self._cursor = here
+            return []
+        problems: list[str] = []
+        foreign: dict[str, list[int]] = {}
+        seq, previous, seal_seq, seal_previous = cursor
+        for row in stored.records_after(session, seq, limit=HEALTH_STEP):
+            body = self._check_link(row, seq + 1, previous, "record", problems, foreign)
+            if body is not None:
+                result = Verification()
+                _check_columns(row, body, result)
+                problems += result.problems
+            seq, previous = row.seq, row.hash
+        _foreign_keys(foreign, "record", self.key, problems)
+        foreign = {}
+        for seal in stored.seals_after(session, seal_seq, limit=HEALTH_STEP):
+            self._check_link(seal, seal_seq + 1, seal_previous, "seal", problems, foreign)
+            seal_seq, seal_previous = seal.seq, seal.hash
+        _foreign_keys(foreign, "seal", self.key, problems)
+        advanced: Anchor = (seq, previous, seal_seq, seal_previous)
+        with self._state_lock:
+            self._cursor = advanced
+            self._found += [(advanced, p) for p in problems]
+        return problems
+
+    def _remember(self, result: Verification) -> None:
+        """A full verification's verdict stands for readiness until the log changes under it
+        or a later one passes."""
+        here = result.newest
+        with self._state_lock:
+            self._found = [(here, p) for p in result.problems]
+            if not result.problems:
+                self._cursor = here
+        self._health = None
 
     # -- reading ---------------------------------------------------------------------------
     @staticmethod
@@ -434,6 +975,78 @@ class AuditLog:
             yield json.loads(text)
 
 
+class _Findings:
+    """Rows found wrong while verifying the seals, gathered by what is wrong, so that a
+    thousand rewritten rows make one problem naming the first few, not a thousand."""
+
+    WHAT: ClassVar[dict[str, str]] = {
+        "deleted": "deleted after they were sealed (the seal lists them, the log no longer "
+        "holds them)",
+        "rewritten": "rewritten after they were sealed (their contents no longer match the "
+        "seal: edited, or swapped with another row's)",
+        "stamp": "stamped as covered by a seal that never covered them (inserted, renumbered, "
+        "or re-stamped)",
+        "lost": "stamped with a seal that is missing from the seal chain (deleted?)",
+    }
+
+    def __init__(self) -> None:
+        self.found: dict[tuple[str, str], list[tuple[int, int]]] = {}
+
+    def add(self, what: str, stream: str, row_id: int, seal: int) -> None:
+        self.found.setdefault((what, stream), []).append((row_id, seal))
+
+    def add_all(self, what: str, stream: str, rows: list[tuple[int, int]]) -> None:
+        for row_id, seal in rows:
+            self.add(what, stream, row_id, seal)
+
+    def problems(self) -> list[str]:
+        problems = []
+        for (what, stream), rows in self.found.items():
+            one, many = STREAMS[stream]
+            rows.sort()
+            named = ", ".join(f"{one} {row_id} (seal {seal})" for row_id, seal in rows[:LISTED])
+            more = f" and {len(rows) - LISTED} more" if len(rows) > LISTED else ""
+            counted = f"1 {one}" if len(rows) == 1 else f"{len(rows)} {many}"
+            problems.append(f"{counted} {self.WHAT[what]}: {named}{more}")
+        return problems
+
+
+def _row_text(stream: str, row: dict[str, Any]) -> str:
+    """What a seal covers of one row: its stream and columns as canonical JSON."""
+    values = {
+        name: value.isoformat() if isinstance(value, dt.datetime) else value
+        for name, value in row.items()
+    }
+    return canonical({"stream": stream, **values})
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:ROW_DIGEST]
+
+
+def _batch_digest(texts: list[str]) -> str:
+    return hashlib.sha256("\n".join(texts).encode()).hexdigest()
+
+
+def _holds(session: Session, anchor: Anchor) -> bool:
+    """Whether the log still holds the newest record and seal it held at `anchor`."""
+    seq, head, seals, seals_head = anchor
+    if seq and stored.record_hash(session, seq) != head:
+        return False
+    return not seals or stored.seal_hash(session, seals) == seals_head
+
+
+def _foreign_keys(
+    foreign: dict[str, list[int]], noun: str, key: AuditKey, problems: list[str]
+) -> None:
+    for key_id, seqs in foreign.items():
+        span = f"{noun} {seqs[0]}" if len(seqs) == 1 else f"{noun}s {seqs[0]}..{seqs[-1]}"
+        problems.append(
+            f"{len(seqs)} {noun}(s) ({span}) were sealed with key {key_id}, not with "
+            f"this key ({key.key_id}): wrong TALENT_AUDIT_KEY, or forged {noun}s"
+        )
+
+
 def _parse(text: str) -> dict[str, Any] | None:
     try:
         body = json.loads(text)
@@ -453,10 +1066,6 @@ def _check_columns(row: AuditRecordRow, body: dict[str, Any], result: Verificati
         result.problems.append(
             f"record {row.seq}: columns {', '.join(stale)} disagree with its body"
         )
-
-
-def _span(seqs: list[int]) -> str:
-    return f"record {seqs[0]}" if len(seqs) == 1 else f"records {seqs[0]}..{seqs[-1]}"
 
 
 def _utc(value: dt.datetime) -> dt.datetime:

@@ -675,7 +675,9 @@ def _audit_log(settings: Settings, sessions: sessionmaker[Session]) -> AuditLog:
     from fairness.audit_log import AuditLog
     from serving.keys import audit_key
 
-    return AuditLog(sessions, audit_key(settings), settings.var_dir / "audit" / "head.json")
+    # Only to verify and export here: the server seals as people write.
+    path = settings.var_dir / "audit" / "head.json"
+    return AuditLog(sessions, audit_key(settings), path, seal_writes=False)
 
 
 @audit_app.command("verify")
@@ -685,8 +687,10 @@ def audit_verify(
         typer.Option(exists=True, dir_okay=False, help="a checkpoint exported earlier"),
     ] = None,
 ) -> None:
-    """Check every record's seal and link; exit 1 naming every edited, deleted or reordered
-    record. With --checkpoint, also that nothing it vouched for was removed or rewritten."""
+    """Check every record's and seal's link, and every sealed interaction and oversight event;
+    exit 1 naming every edited, deleted or reordered one. With --checkpoint, also that nothing
+    it vouched for was removed or rewritten. Exit 2 if the log is empty and nothing vouches
+    for it (unverifiable: new, or wiped)."""
     from fairness.audit_log import Checkpoint
 
     settings = Settings()
@@ -698,9 +702,23 @@ def audit_verify(
             raise typer.BadParameter(f"{checkpoint}: {bad}", param_hint="--checkpoint") from None
     with _database(settings) as sessions, sessions() as session:
         result = _audit_log(settings, sessions).verify(session, checkpoint=exported)
+    if result.status == "unverifiable":
+        console.print(
+            "audit log unverifiable: it holds no record and no seal, and neither a head file "
+            "nor a checkpoint says it should (a new log, or a wiped one): verify with "
+            "--checkpoint FILE exported earlier"
+        )
+        raise typer.Exit(code=2)
     if result.ok:
         against = f", and against {checkpoint} ({exported.records} records)" if exported else ""
-        console.print(f"audit log intact: {result.records} records, chain verified{against}")
+        sealed = ", ".join(f"{c.sealed} {name}" for name, c in result.streams.items())
+        console.print(
+            f"audit log intact: {result.records} records, chain verified; {result.seals} seals "
+            f"over {sealed}{against}"
+        )
+        pending = sum(c.pending for c in result.streams.values())
+        if pending:
+            console.print(f"{pending} rows written since the last seal (sealed within moments)")
         return
     for problem in result.problems:
         console.print(f"[red]{problem}[/]", markup=True, highlight=False)
@@ -714,20 +732,22 @@ def audit_verify(
 def audit_checkpoint(
     out: Annotated[Path, typer.Option(help="where to write it (keep a copy off this machine)")],
 ) -> None:
-    """Verify the log, then write a signed checkpoint of it (record count + newest seal)."""
+    """Seal every interaction and oversight event written so far, verify the log, then write a
+    signed checkpoint of it (record and seal counts, newest seals)."""
     settings = Settings()
     with _database(settings) as sessions, sessions() as session:
-        log = _audit_log(settings, sessions)
-        result = log.verify(session)
-        if not result.ok:
-            for problem in result.problems:
-                console.print(f"[red]{problem}[/]", highlight=False)
-            console.print("no checkpoint written: the log does not verify")
-            raise typer.Exit(code=1)
-        exported = log.checkpoint(session)
+        result, exported = _audit_log(settings, sessions).export_checkpoint(session)
+    if exported is None:
+        for problem in result.problems:
+            console.print(f"[red]{problem}[/]", highlight=False)
+        console.print("no checkpoint written: the log does not verify")
+        raise typer.Exit(code=1)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(exported.to_json())
-    console.print(f"wrote {out}: {exported.records} records, head {exported.head[:16]}…")
+    console.print(
+        f"wrote {out}: {exported.records} records, {exported.seals} seals, "
+        f"head {exported.head[:16]}…"
+    )
 
 
 @audit_app.command("report")

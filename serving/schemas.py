@@ -403,9 +403,20 @@ class OversightOut(Out):
     items: list[OversightEvent]
 
 
+class SealedStreamOut(Out):
+    sealed: int = Field(description="rows a seal covers and that still match it")
+    pending: int = Field(description="rows written since the last seal (sealed within moments)")
+
+
 class VerifyOut(Out):
-    ok: bool
+    ok: bool = Field(description="true only when intact")
+    status: Literal["intact", "damaged", "unverifiable"] = Field(
+        description="unverifiable: nothing sealed and no head file or checkpoint vouching for "
+        "the log (a new log, or a wiped one)"
+    )
     records: int
+    seals: int = Field(description="seals over the interaction log and the oversight record")
+    streams: dict[str, SealedStreamOut]
     problems: list[str]
 
 
@@ -413,9 +424,12 @@ class CheckpointOut(Out):
     format: str
     records: int
     head: str
+    seals: int | None = None
+    seals_head: str | None = None
     key_id: str
     at: str
     signature: str
+
 
 
 class ReplayCounts(Out):
@@ -569,7 +583,9 @@ class HealthOut(Out):
 
 class ReadyOut(Out):
     ready: bool
-    details: dict[str, Any]
+    details: dict[str, Any] | None = Field(
+        default=None, description="for an HR or admin token only"
+    )
 
 
 # -- the workflow (serving/usecases/pipeline.py) -----------------------------------------------

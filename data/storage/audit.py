@@ -1,21 +1,58 @@
-"""The audit_records table: append-only rows of the sealed chain (fairness/audit_log.py seals
-them; this module only reads and writes rows)."""
+"""The audit tables: append-only rows of the sealed chain of served rankings (audit_records),
+the seals over the interaction log and the oversight record (audit_seals, and each sealed row's
+`sealed_by`), and the hook that tells the audit log when such rows were committed.
+fairness/audit_log.py seals them; this module only reads and writes rows."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
+import threading
+import weakref
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from sqlalchemy import select, text
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine, event, func, or_, select, text
+from sqlalchemy.orm import Session, object_session
 
 from data.storage.queries import scalars_in
-from data.storage.tables import AuditRecordRow
+from data.storage.tables import AuditRecordRow, AuditSealRow, InteractionRow, OversightEventRow
 
 GENESIS = "0" * 64  # the link of the first record
 # Any fixed number: the advisory lock PostgreSQL appenders queue on.
 _CHAIN_LOCK = 0x7A1E47
+
+# What a seal covers of each row, in this order: the columns as they were when sealing began
+# (a column added later is not covered; `sealed_by` is the seal itself).
+SEALED_TABLES: dict[str, Any] = {
+    "interactions": InteractionRow.__table__,
+    "oversight": OversightEventRow.__table__,
+}
+SEALED_COLUMNS: dict[str, tuple[str, ...]] = {
+    "interactions": (
+        "id",
+        "request_id",
+        "employee_external_id",
+        "opportunity_external_id",
+        "type",
+        "position",
+        "rating",
+        "occurred_at",
+        "actor_role",
+        "actor",
+        "details",
+    ),
+    "oversight": (
+        "id",
+        "at",
+        "actor_role",
+        "actor",
+        "action",
+        "kind",
+        "opportunity_external_id",
+        "reason",
+        "details",
+    ),
+}
 
 
 def lock_chain(session: Session) -> None:
@@ -122,3 +159,171 @@ def recent_records(
     if request_id is not None:
         query = query.where(AuditRecordRow.request_id.startswith(request_id, autoescape=True))
     return list(session.execute(query.limit(limit)))
+
+
+def record_hash(session: Session, seq: int) -> str | None:
+    return session.scalar(select(AuditRecordRow.hash).where(AuditRecordRow.seq == seq))
+
+
+def records_after(session: Session, seq: int, *, limit: int) -> list[AuditRecordRow]:
+    """At most `limit` rows after `seq`, oldest first (detached)."""
+    query = select(AuditRecordRow).where(AuditRecordRow.seq > seq).order_by(AuditRecordRow.seq)
+    rows = list(session.scalars(query.limit(limit)))
+    for row in rows:
+        session.expunge(row)
+    return rows
+
+
+# -- seals over the interaction log and the oversight record -------------------------------
+
+
+def newest_seal(session: Session) -> tuple[int, str]:
+    """(sequence number, seal) of the newest seal; (0, genesis) when nothing is sealed."""
+    query = select(AuditSealRow.seq, AuditSealRow.hash).order_by(AuditSealRow.seq.desc())
+    last = session.execute(query.limit(1)).first()
+    return (last[0], last[1]) if last else (0, GENESIS)
+
+
+def seal_hash(session: Session, seq: int) -> str | None:
+    return session.scalar(select(AuditSealRow.hash).where(AuditSealRow.seq == seq))
+
+
+def add_seal(session: Session, row: AuditSealRow) -> None:
+    session.add(row)
+    session.flush()
+
+
+def claim_unsealed(session: Session, stream: str, *, seal: int, limit: int) -> list[dict[str, Any]]:
+    """Stamp up to `limit` committed, unsealed rows of `stream` (oldest first) as covered by
+    `seal`, and return what they hold (times as aware UTC): one statement, so the rows sealed
+    are exactly the rows stamped."""
+    table = SEALED_TABLES[stream]
+    oldest = select(table.c.id).where(table.c.sealed_by.is_(None)).order_by(table.c.id)
+    statement = (
+        table.update()
+        .where(table.c.id.in_(oldest.limit(limit)))
+        .values(sealed_by=seal)
+        .returning(*(table.c[name] for name in SEALED_COLUMNS[stream]))
+    )
+    rows = [_plain(row._mapping) for row in session.execute(statement)]
+    return sorted(rows, key=lambda row: row["id"])
+
+
+def has_unsealed(session: Session) -> bool:
+    for table in SEALED_TABLES.values():
+        query = select(table.c.id).where(table.c.sealed_by.is_(None)).limit(1)
+        if session.execute(query).first() is not None:
+            return True
+    return False
+
+
+def unsealed(session: Session, stream: str, *, after_seal: int | None = None) -> int:
+    """Rows of `stream` no seal covers yet (or, with `after_seal`, none up to that seal)."""
+    table = SEALED_TABLES[stream]
+    condition = table.c.sealed_by.is_(None)
+    if after_seal is not None:
+        condition = or_(condition, table.c.sealed_by > after_seal)
+    return session.scalar(select(func.count()).select_from(table).where(condition)) or 0
+
+
+def seals_after(session: Session, seq: int, *, limit: int | None = None) -> list[AuditSealRow]:
+    """Seals after `seq`, oldest first (detached)."""
+    query = select(AuditSealRow).where(AuditSealRow.seq > seq).order_by(AuditSealRow.seq)
+    rows = list(session.scalars(query.limit(limit)))
+    for row in rows:
+        session.expunge(row)
+    return rows
+
+
+def stamped_beyond(session: Session, stream: str, seal: int) -> list[tuple[int, int]]:
+    """(id, seal) of the rows of `stream` stamped with a seal after `seal`."""
+    table = SEALED_TABLES[stream]
+    query = select(table.c.id, table.c.sealed_by).where(table.c.sealed_by > seal)
+    return [(row_id, stamp) for row_id, stamp in session.execute(query.order_by(table.c.id))]
+
+
+def sealed_rows(session: Session, stream: str, first: int, last: int) -> list[dict[str, Any]]:
+    """The rows of `stream` stamped with a seal in [first, last], by seal then id, with
+    `sealed_by` (times as aware UTC)."""
+    table = SEALED_TABLES[stream]
+    columns = [table.c[name] for name in SEALED_COLUMNS[stream]]
+    query = (
+        select(*columns, table.c.sealed_by)
+        .where(table.c.sealed_by.between(first, last))
+        .order_by(table.c.sealed_by, table.c.id)
+    )
+    return [_plain(row._mapping) for row in session.execute(query)]
+
+
+def _plain(row: Any) -> dict[str, Any]:
+    """A row's values with times in aware UTC: SQLite hands them back without an offset."""
+    return {
+        name: _utc(value) if isinstance(value, dt.datetime) else value
+        for name, value in row.items()
+    }
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+# -- telling the audit log that sealable rows were committed --------------------------------
+
+_SEALABLE = "talent.audit.sealable"  # a Session.info key: this transaction wrote such rows
+_watchers: dict[str, list[weakref.WeakMethod[Callable[[], None]]]] = {}
+_watchers_lock = threading.Lock()
+
+
+def watch_commits(engine: Engine, callback: Callable[[], None]) -> None:
+    """Call `callback` (a bound method, held weakly: it must return at once) after any
+    session on `engine`'s database commits interactions or oversight events."""
+    key = _database(engine)
+    with _watchers_lock:
+        alive = [ref for ref in _watchers.get(key, []) if ref() is not None]
+        _watchers[key] = [*alive, weakref.WeakMethod(callback)]  # type: ignore[arg-type]
+
+
+def unwatch_commits(engine: Engine, callback: Callable[[], None]) -> None:
+    key = _database(engine)
+    with _watchers_lock:
+        _watchers[key] = [
+            ref for ref in _watchers.get(key, []) if ref() is not None and ref() != callback
+        ]
+
+
+def mark_sealable(session: Session) -> None:
+    """Rows were written without the ORM's unit of work (bulk inserts): say so by hand."""
+    session.info[_SEALABLE] = True
+
+
+def _database(engine: Engine) -> str:
+    return engine.url.render_as_string(hide_password=False)
+
+
+@event.listens_for(InteractionRow, "after_insert")
+@event.listens_for(OversightEventRow, "after_insert")
+def _inserted(_mapper: Any, _connection: Any, target: Any) -> None:
+    session = object_session(target)
+    if session is not None:
+        session.info[_SEALABLE] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _committed(session: Session) -> None:
+    if not session.info.pop(_SEALABLE, False):
+        return
+    try:
+        key = _database(session.get_bind().engine)
+    except Exception:  # a session without a single bind: nothing to tell
+        return
+    with _watchers_lock:
+        refs = list(_watchers.get(key, ()))
+    for ref in refs:
+        callback = ref()
+        if callback is not None:
+            callback()
+
+
+@event.listens_for(Session, "after_rollback")
+def _rolled_back(session: Session) -> None:
+    session.info.pop(_SEALABLE, None)

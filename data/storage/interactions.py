@@ -1,4 +1,8 @@
-"""Interaction events (impressions, applications, outcomes) appended in bulk."""
+"""Interaction events (impressions, applications, outcomes) appended in bulk.
+
+The log is the record of what people decided: each row is sealed by the audit log just after
+the transaction that wrote it commits (data/storage/audit.py tells it; fairness/audit_log.py
+seals), so a deleted or rewritten event is reported by `talent audit verify`."""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from sqlalchemy import and_, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from data.schemas import InteractionIn, InteractionType, OpportunityStatus
+from data.storage.audit import mark_sealable
 from data.storage.tables import EmployeeRow, InteractionRow, OpportunityRow
 
 
@@ -34,6 +39,8 @@ def add_interactions(
                 for e in chunk
             ],
         )
+    if events:
+        mark_sealable(session)  # a bulk insert passes no ORM event: say so by hand
     return len(events)
 
 

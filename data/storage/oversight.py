@@ -1,5 +1,8 @@
 """People's decisions about rankings, stored: each kind's re-ranking policy and pause, pins and
-hides on candidate lists, and the oversight log of every such change (and of audit reads)."""
+hides on candidate lists, and the oversight log of every such change (and of audit reads).
+
+Oversight events are sealed by the audit log just after the transaction that wrote them
+commits (data/storage/audit.py), like the interaction log."""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from data.storage.audit import mark_sealable
 from data.storage.tables import OversightEventRow, RankingOverrideRow, RankingPolicyRow
 
 
@@ -31,6 +35,7 @@ def save_policy_row(
 def add_event(session: Session, **values: Any) -> None:
     """One oversight event (who, what, why), in the caller's transaction."""
     session.add(OversightEventRow(at=dt.datetime.now(dt.UTC), **values))
+    mark_sealable(session)
 
 
 def events(

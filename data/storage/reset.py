@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from data.storage.tables import (
     ApiTokenRow,
     AuditRecordRow,
+    AuditSealRow,
     CourseRow,
     CourseSkillRow,
     DemographicsRow,
@@ -33,6 +34,7 @@ from data.storage.tables import (
 def clear_company_data(session: Session) -> None:
     for table in (
         AuditRecordRow,
+        AuditSealRow,  # the seals over the interactions and oversight events below
         OversightEventRow,
         RankingOverrideRow,
         RankingPolicyRow,

@@ -239,6 +239,9 @@ class InteractionRow(Base):
     actor_role: Mapped[str | None] = mapped_column(String(20))
     actor: Mapped[str | None] = mapped_column(String(64))
     details: Mapped[dict | None] = mapped_column(JSON)
+    # The audit seal that covers this row (fairness/audit_log.py); NULL until it is sealed,
+    # just after the transaction that wrote it commits.
+    sealed_by: Mapped[int | None] = mapped_column(Integer, index=True)
 
 
 class PipelineRow(Base):
@@ -361,6 +364,21 @@ class AuditRecordRow(Base):
     hash: Mapped[str] = mapped_column(String(64), unique=True)
 
 
+class AuditSealRow(Base):
+    """One seal over a batch of interaction or oversight rows, chained like the served-ranking
+    records (see fairness/audit_log.py): `body` is the canonical JSON the seal covers (each
+    row's id and digest), `hash` its keyed seal."""
+
+    __tablename__ = "audit_seals"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    stream: Mapped[str] = mapped_column(String(20))  # interactions | oversight
+    rows: Mapped[int] = mapped_column(Integer)
+    body: Mapped[str] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
 class RankingPolicyRow(Base):
     """The fair re-ranking policy for one opportunity kind, and whether HR paused ranking."""
 
@@ -404,6 +422,7 @@ class OversightEventRow(Base):
     opportunity_external_id: Mapped[str | None] = mapped_column(String(64))
     reason: Mapped[str] = mapped_column(Text, default="")
     details: Mapped[dict] = mapped_column(JSON, default=dict)
+    sealed_by: Mapped[int | None] = mapped_column(Integer, index=True)  # as interactions'
 
 
 class CourseRow(Base):

@@ -151,25 +151,26 @@ def oversight(
 
 @router.get("/verify", response_model=VerifyOut, responses=documented(403))
 def verify(state: StateDep, session: SessionDep, user: CurrentUser) -> dict[str, Any]:
-    """Walk the sealed chain: any edited, deleted or reordered record is named, and so is a
-    truncation the head file remembers."""
+    """Walk the sealed chains: any edited, deleted or reordered served ranking, interaction or
+    oversight event is named, and so is a truncation the head file remembers. An empty log
+    nothing vouches for is `unverifiable`, not intact."""
     user.require(Role.HR, Role.ADMIN)
-    result = state.audit.verify(session)
-    return {"ok": result.ok, "records": result.records, "problems": result.problems}
+    return state.audit.verify(session).as_dict()
 
 
 @router.get("/checkpoint", response_model=CheckpointOut, responses=documented(403, 409))
 def checkpoint(state: StateDep, session: SessionDep, user: CurrentUser) -> dict[str, Any]:
-    """A signed checkpoint (record count and newest seal) of the log as verified now: keep it
-    outside this server; `talent audit verify --checkpoint FILE` later proves that nothing
+    """A signed checkpoint (record and seal counts, newest seals) of the log as verified now,
+    after sealing every interaction and oversight event written so far: keep it outside this
+    server; `talent audit verify --checkpoint FILE` later proves that nothing
     before it was removed or rewritten."""
     user.require(Role.HR, Role.ADMIN)
-    result = state.audit.verify(session)
-    if not result.ok:
+    result, exported = state.audit.export_checkpoint(session)
+    if exported is None:
         raise Conflict(
             {"message": "the log does not verify; no checkpoint", "problems": result.problems}
         )
-    return state.audit.checkpoint(session).as_dict()
+    return exported.as_dict()
 
 
 @router.get("/rankings", response_model=ServedListsOut, responses=documented(403))

@@ -32,9 +32,12 @@ from fairness.audit_log import (
     encode_matrix,
 )
 from serving.state import ServiceState
+from tests.conftest import AUDIT_KEY
 
 MORNING = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)
-KEY = AuditKey(b"a key for the audit tests, 32 bytes")
+# The service's own key: a log made here seals interactions and oversight events committed to
+# the shared test database too, and must seal them as the service would.
+KEY = AuditKey(AUDIT_KEY.encode())
 
 
 def make_record(
@@ -70,7 +73,8 @@ def make_record(
 
 @pytest.fixture
 def log(state: ServiceState, tmp_path: Path) -> AuditLog:
-    return AuditLog(state.sessions, KEY, tmp_path / "head.json")
+    # Served rankings only: the service's own log seals the shared database's interactions.
+    return AuditLog(state.sessions, KEY, tmp_path / "head.json", seal_writes=False)
 
 
 def verify(log: AuditLog, checkpoint: Checkpoint | None = None) -> Verification:
@@ -134,10 +138,24 @@ def test_appends_are_numbered_from_one_and_the_untouched_chain_verifies(
     assert result.records == 3
 
 
-def test_an_empty_log_verifies_with_no_records(log: AuditLog) -> None:
+def test_an_empty_log_is_unverifiable_until_something_vouches_for_it(
+    log: AuditLog, tmp_path: Path
+) -> None:
+    """A new log and a wiped one look the same: neither is "intact"."""
     result = verify(log)
-    assert result.ok
+    assert result.status == "unverifiable" and not result.ok and not result.problems
     assert result.records == 0
+
+    with log.sessions() as session:
+        empty = log.checkpoint(session)
+    assert verify(log, empty).status == "intact"  # a checkpoint says it was empty then
+
+    fill(log, 2)
+    with transaction(log.sessions) as session:
+        session.execute(delete(AuditRecordRow))
+    (tmp_path / "head.json").unlink()
+    wiped = verify(log)
+    assert wiped.status == "unverifiable" and wiped.records == 0
 
 
 def test_the_first_record_links_to_the_genesis_hash(log: AuditLog) -> None:
@@ -391,7 +409,9 @@ def test_a_checkpoint_from_another_key_or_edited_is_refused(log: AuditLog) -> No
     fill(log, 2)
     with log.sessions() as session:
         exported = log.checkpoint(session)
-    other = AuditLog(log.sessions, AuditKey(b"another installation's key 123456"))
+    other = AuditLog(
+        log.sessions, AuditKey(b"another installation's key 123456"), seal_writes=False
+    )
     with other.sessions() as session:
         foreign = other.checkpoint(session)
     edited = Checkpoint.from_json(exported.to_json().replace('"records": 2', '"records": 1'))
@@ -404,7 +424,7 @@ def test_a_checkpoint_from_another_key_or_edited_is_refused(log: AuditLog) -> No
 
 
 def test_without_a_head_file_a_truncated_log_still_looks_intact(state: ServiceState) -> None:
-    log = AuditLog(state.sessions, KEY)
+    log = AuditLog(state.sessions, KEY, seal_writes=False)
     fill(log, 3)
     with transaction(log.sessions) as session:
         session.execute(delete(AuditRecordRow).where(AuditRecordRow.seq == 3))
@@ -452,7 +472,9 @@ def test_two_processes_appending_at_once_leave_one_gap_free_chain(
 ) -> None:
     """Two logs on one database stand for two server processes: their group commits race for
     the same sequence numbers, and the loser retries."""
-    logs = [AuditLog(state.sessions, KEY, tmp_path / "head.json") for _ in range(2)]
+    logs = [
+        AuditLog(state.sessions, KEY, tmp_path / "head.json", seal_writes=False) for _ in range(2)
+    ]
     start = threading.Barrier(6)
 
     def serve(worker: int) -> None:

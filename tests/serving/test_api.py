@@ -66,9 +66,10 @@ def seed(client: TestClient, admin: dict[str, str]) -> None:
     assert client.post("/api/v1/opportunities/bulk", json=gigs, headers=admin).status_code == 200
 
 
-def test_health_and_readiness(client: TestClient) -> None:
+def test_health_and_readiness(client: TestClient, admin_headers: dict[str, str]) -> None:
     assert client.get("/healthz").json() == {"status": "ok"}
-    ready = client.get("/readyz").json()
+    assert client.get("/readyz").json() == {"ready": True}  # and nothing else without a token
+    ready = client.get("/readyz", headers=admin_headers).json()
     assert ready["ready"] is True and ready["details"]["database"] == "ok"
     assert "talent_http_requests_total" in client.get("/metrics").text
 

@@ -78,8 +78,10 @@ def test_candidates_are_ranked_by_the_candidate_model(
     assert scores == sorted(scores, reverse=True)
 
 
-def test_readiness_names_the_live_model_per_direction(client: TestClient) -> None:
-    models = client.get("/readyz").json()["details"]["models"]
+def test_readiness_names_the_live_model_per_direction(
+    client: TestClient, admin_headers: dict[str, str]
+) -> None:
+    models = client.get("/readyz", headers=admin_headers).json()["details"]["models"]
     assert models["employee"]["source"] == models["opportunity"]["source"] == "default"
 
 
@@ -125,13 +127,14 @@ def test_a_promoted_model_is_swapped_in_while_requests_keep_succeeding(
     assert statuses and set(statuses) == {200}
     # Each request was answered whole by one model: the default before the swap, the new after.
     assert {v for v in versions if v != version} <= {old}
-    assert client.get("/readyz").json()["details"]["models"]["employee"]["version"] == version
+    ready = client.get("/readyz", headers=admin_headers).json()
+    assert ready["details"]["models"]["employee"]["version"] == version
     # A second refresh with nothing new promoted changes nothing.
     assert state.rankers.refresh() == []
 
 
 def test_a_broken_promoted_model_leaves_the_current_one_serving(
-    client: TestClient, state: ServiceState
+    client: TestClient, state: ServiceState, admin_headers: dict[str, str]
 ) -> None:
     x, y, sizes = synthetic(40, seed=12)
     registry = state.rankers.registry
@@ -147,7 +150,7 @@ def test_a_broken_promoted_model_leaves_the_current_one_serving(
     before = state.rankers.get("employee").version
     assert state.rankers.refresh() == []
     assert state.rankers.get("employee").version == before
-    details = client.get("/readyz").json()["details"]
+    details = client.get("/readyz", headers=admin_headers).json()["details"]
     assert version in details["model_problems"]["employee"]
 
 
