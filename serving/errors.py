@@ -51,7 +51,8 @@ _DESCRIPTIONS = {
     404: "No such record (or none this caller may know of)",
     409: "The request conflicts with the current state (the detail says how)",
     413: "The body is larger than TALENT_MAX_BODY_BYTES",
-    412: "The record changed since the version named by If-Match: read it again",
+    412: "The If-Match header names another version than the stored one (the record "
+    "changed since it was read): read it again",
     415: "The body is not sent as JSON (Content-Type: application/json)",
     422: "Invalid input: every problem named by its field",
     429: "Too many requests for this token; retry after the time given",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Header, Query, Request, Response
+from fastapi import APIRouter, Body, Query, Request, Response
 from pydantic import Field
 
 from data.schemas import ContractModel, EmployeeIn, EmployeePatch, OpportunityKind, Role
@@ -26,7 +26,7 @@ from serving.errors import (
     NotFound,
     documented,
 )
-from serving.etags import tagged
+from serving.etags import IfMatch, etag_responses, tagged
 from serving.routes.imports import job_accepted
 from serving.routes.pagination import Cursor, decode_cursor, next_cursor
 from serving.routes.pipeline import pair_document
@@ -37,15 +37,6 @@ from serving.usecases.profiles import update_profile
 from serving.usecases.rankings import serve_matches, what_if_page
 
 router = APIRouter(prefix="/api/v1/employees", tags=["employees"], responses=API_ERRORS)
-
-# Optional: without it a write still runs alone (the profile is locked), and the last one wins.
-IfMatch = Annotated[
-    str | None,
-    Header(
-        description="the ETag a GET answered: the write is refused (412) if the profile "
-        "changed since"
-    ),
-]
 
 
 def _self_or_admin(user: Principal, external_id: str) -> None:
@@ -107,7 +98,11 @@ def list_(
     }
 
 
-@router.get("/{external_id}", response_model=ProfileOut, responses=documented(403, 404))
+@router.get(
+    "/{external_id}",
+    response_model=ProfileOut,
+    responses={**etag_responses(), **documented(403, 404)},
+)
 def read(
     response: Response, session: SessionDep, user: CurrentUser, external_id: str
 ) -> dict[str, Any]:
@@ -116,7 +111,7 @@ def read(
     return tagged(response, employee_profile(_load(session, external_id)))
 
 
-_WRITES = documented(400, 415, 403, 404, 409, 412)
+_WRITES = {**etag_responses(), **documented(400, 415, 403, 404, 409, 412)}
 
 
 @router.put("/{external_id}", response_model=ProfileOut, responses=_WRITES)
@@ -244,7 +239,7 @@ def set_skill_level(
 @router.delete(
     "/{external_id}/skills/{skill_id}",
     response_model=ProfileOut,
-    responses=documented(403, 404, 409, 412),
+    responses={**etag_responses(), **documented(403, 404, 409, 412)},
 )
 def remove_skill(
     response: Response,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Header, Path, Query, Request, Response
+from fastapi import APIRouter, Body, Path, Query, Request, Response
 from pydantic import Field
 from sqlalchemy.exc import IntegrityError
 
@@ -54,8 +54,8 @@ from serving.errors import (
     NotFound,
     documented,
     one_record,
-from serving.etags import check_if_match, tagged
 )
+from serving.etags import IfMatch, check_if_match, etag_responses, tagged
 from serving.routes.imports import job_accepted
 from serving.routes.pagination import Cursor, decode_cursor, next_cursor
 from serving.schemas import (
@@ -121,25 +121,30 @@ def bulk_upsert(
     status, body = bulk_import(state, session, user, "opportunities", records, wait=wait)
     return job_accepted(body) if status == 202 else body
 
+
 def _taken(external_id: str) -> Conflict:
     # The same words whoever holds the id (the caller, another lead, a draft nobody else may
     # know of): a draft's existence is never confirmed to another lead beyond "taken".
     return Conflict(f"the id {external_id!r} is taken; choose another external_id")
 
 
-
 @router.post(
-    "", status_code=201, response_model=OpportunityOut, responses=documented(400, 415, 403, 409)
+    "",
+    status_code=201,
+    response_model=OpportunityOut,
+    responses={**etag_responses(201), **documented(400, 415, 403, 409)},
 )
 def create(
     response: Response, state: StateDep, session: SessionDep, user: CurrentUser, body: OpportunityIn
 ) -> dict[str, Any]:
-    """A lead posts an opportunity they own (an admin may post for anyone)."""
+    """A lead posts an opportunity they own (an admin may post for anyone). An id already
+    taken answers 409 in the same words whoever holds it; of two requests creating one id at
+    once, one gets 201 and the other 409."""
     user.require(Role.LEAD, Role.ADMIN)
     if user.role is Role.LEAD and not user.is_self(body.owner_external_id):
         raise InvalidField("owner_external_id", "a lead can only post opportunities they own")
-    if get_opportunity(session, body.external_id) is not None:
     begin_write(session)  # SQLite: the check and the insert under one write lock
+    if get_opportunity(session, body.external_id) is not None:
         raise _taken(body.external_id)
     try:
         with one_record():
@@ -180,7 +185,11 @@ def list_(
     }
 
 
-@router.get("/{external_id}", response_model=OpportunityOut, responses=documented(404))
+@router.get(
+    "/{external_id}",
+    response_model=OpportunityOut,
+    responses={**etag_responses(), **documented(404)},
+)
 def read(
     response: Response, session: SessionDep, user: CurrentUser, external_id: str
 ) -> dict[str, Any]:
@@ -190,36 +199,34 @@ def read(
 
 
 @router.patch(
-    "/{external_id}", response_model=OpportunityOut, responses=documented(400, 415, 403, 404)
+    "/{external_id}",
+    response_model=OpportunityOut,
+    responses={**etag_responses(), **documented(400, 415, 403, 404, 409, 412)},
 )
 def update(
+    response: Response,
     state: StateDep,
     session: SessionDep,
     user: CurrentUser,
-    response: Response,
     external_id: str,
     body: OpportunityPatch,
+    if_match: IfMatch = None,
 ) -> dict[str, Any]:
+    """Change only the fields sent. Edits of one posting run one at a time, each on what the
+    one before stored."""
     row = visible_opportunity(session, user, external_id)
     _owner_or_admin(user, row)
-    if_match: Annotated[
-        str | None,
-        Header(
-            description="the ETag a GET answered: the edit is refused (412) if the posting "
-            "changed since (without it, edits still run one at a time; the last one wins)"
-        ),
-    ] = None,
-    edited = body.model_dump(exclude_unset=True, mode="json")
-    check_posting_edit(row, edited)
-    merged = {**posting_record(row), **edited}
-    with one_record():
-        import_opportunities(session, [(1, merged)], resolver_for(state, user))
     locked = lock_row(session, row)
     if locked is None:
         raise NotFound(f"no opportunity {external_id!r}")
     row = visible_opportunity(session, user, external_id)  # as stored now: owner, status
     _owner_or_admin(user, row)
     check_if_match(if_match, opportunity_document(row))
+    edited = body.model_dump(exclude_unset=True, mode="json")
+    check_posting_edit(row, edited)
+    merged = {**posting_record(row), **edited}
+    with one_record():
+        import_opportunities(session, [(1, merged)], resolver_for(state, user))
     stored = _load(session, external_id)
     recheck_approvals(state, session, stored)
     after_commit(session, lambda: reindex(state, opportunities=[external_id]))
