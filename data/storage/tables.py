@@ -123,12 +123,12 @@ class EmployeeRow(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
     )
-
-    skills: Mapped[list[EmployeeSkillRow]] = relationship(
-        cascade="all, delete-orphan", order_by="EmployeeSkillRow.position", lazy="selectin"
     # One more at every write of the profile or its skills: a writer that read the row before
     # it took the row's lock reads it again if this moved (data/storage/locks.py).
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+
+    skills: Mapped[list[EmployeeSkillRow]] = relationship(
+        cascade="all, delete-orphan", order_by="EmployeeSkillRow.position", lazy="selectin"
     )
 
 
@@ -191,10 +191,10 @@ class OpportunityRow(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
     )
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")  # as employees'
 
     skills: Mapped[list[OpportunitySkillRow]] = relationship(
         cascade="all, delete-orphan", order_by="OpportunitySkillRow.position", lazy="selectin"
-    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")  # as employees'
     )
 
 
