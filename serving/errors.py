@@ -50,9 +50,9 @@ _DESCRIPTIONS = {
     403: "The token's role or permission does not allow this",
     404: "No such record (or none this caller may know of)",
     409: "The request conflicts with the current state (the detail says how)",
-    413: "The body is larger than TALENT_MAX_BODY_BYTES",
     412: "The If-Match header names another version than the stored one (the record "
     "changed since it was read): read it again",
+    413: "The body is larger than TALENT_MAX_BODY_BYTES",
     415: "The body is not sent as JSON (Content-Type: application/json)",
     422: "Invalid input: every problem named by its field",
     429: "Too many requests for this token; retry after the time given",
@@ -105,12 +105,12 @@ class Conflict(AppError):
     status_code, error = 409, "conflict"
 
 
-class Unavailable(AppError):
-    status_code, error = 503, "unavailable"
-
 class PreconditionFailed(AppError):
     status_code, error = 412, "precondition_failed"
 
+
+class Unavailable(AppError):
+    status_code, error = 503, "unavailable"
 
 
 class InvalidField(AppError):
@@ -221,9 +221,6 @@ def install_error_handlers(app: FastAPI) -> None:
             detail.append({"loc": loc, "field": field or loc[0], "message": err["msg"]})
         return _envelope(request, 422, "validation_failed", detail)
 
-    @app.exception_handler(AuditIntegrityError)
-    async def _audit(request: Request, exc: AuditIntegrityError) -> JSONResponse:
-        # Serving a ranking nobody can audit would be worse than serving none.
     @app.exception_handler(IntegrityError)
     async def _constraint(request: Request, exc: IntegrityError) -> JSONResponse:
         # A unique or foreign key the request's checks could not see coming (another request
@@ -248,6 +245,9 @@ def install_error_handlers(app: FastAPI) -> None:
         detail = "the record is busy with another change; retry shortly"
         return _envelope(request, 503, "busy", detail, {"Retry-After": "1"})
 
+    @app.exception_handler(AuditIntegrityError)
+    async def _audit(request: Request, exc: AuditIntegrityError) -> JSONResponse:
+        # Serving a ranking nobody can audit would be worse than serving none.
         log.error("audit log integrity: %s", exc)
         detail = (
             f"the audit log failed its integrity check ({exc}); rankings are not served "
