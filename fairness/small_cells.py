@@ -63,19 +63,24 @@ def hidden_rows(
         for row, values in cells.items()
         if any(small(v) and not secret(row, c) for c, v in enumerate(values))
     }
-    while True:
-        exposed = False
+
+    def exposed(rows: set[str]) -> int:
+        """How many columns still let a small cell be worked out, with `rows` hidden."""
+        count = 0
         for column in range(width):
-            values = [cells[row][column] for row in cells if row in hidden or secret(row, column)]
+            values = [cells[row][column] for row in cells if row in rows or secret(row, column)]
             lone = len(values) == 1 and small(values[0])
-            if lone or (len(values) > 1 and small(sum(values))):
-                exposed = True
-                break
+            count += lone or (len(values) > 1 and small(sum(values)))
+        return count
+
+    while exposed(hidden):
         shown = [row for row in cells if row not in hidden]
-        if not exposed or not shown:
-            return hidden
-        # The smallest group still shown: the least information given up.
-        hidden.add(min(shown, key=lambda row: (sum(cells[row]), row)))
+        if not shown:
+            break
+        # Greedy: the group whose suppression leaves the fewest columns exposed, then the
+        # smallest (the least information given up).
+        hidden.add(min(shown, key=lambda row: (exposed(hidden | {row}), sum(cells[row]), row)))
+    return hidden
 
 
 def check_min_cell(min_cell: int | None) -> None:

@@ -267,4 +267,4 @@ def test_a_page_keeps_its_latency_while_sixteen_reports_are_asked_for(
     assert 503 not in statuses
     # Generous: a build thread competes with pages for the GIL and two cores; before, a page
     # waited behind sixteen reports for ~30 s (x300) or was refused.
-    assert ratio < 5, f"page p50 x{ratio:.1f} while reports were built"
+    assert ratio < 10, f"page p50 x{ratio:.1f} while reports were built"
