@@ -23,7 +23,9 @@ const SHARE = { none: "none", some: "some", most: "most", all: "all" };
  *  be for several candidates of the list to look alike (the server decides). */
 function cardLine(c) {
   if (c.detail === "withheld" || !c.detail) {
-    return c.shared_by ? `Details withheld: fewer than ${c.k} candidates would look alike.` : "Details appear once they apply or accept.";
+    return c.shared_by
+      ? `Details withheld: a card shows details only where at least ${c.k} candidates of this list look alike (${c.shared_by} here).`
+      : "Details appear once they apply or accept.";
   }
   const parts = [];
   const cov = c.coverage || {};
