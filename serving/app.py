@@ -14,8 +14,9 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from data.storage.changes import ChangeFeed, listens
+from serving.auth import verified_token_key
 from serving.errors import install_error_handlers
-from serving.middleware import RequestGuard
+from serving.middleware import RequestGuard, Verifier
 from serving.routes import (
     audits,
     career,
@@ -113,7 +114,7 @@ def create_app(settings: Settings | None = None, *, state: ServiceState | None =
     )
     install_error_handlers(app)
 
-    app.add_middleware(RequestGuard, settings=settings)
+    app.add_middleware(RequestGuard, settings=settings, verify=_credential_checker(app))
 
     # occupations before opportunities: /opportunities/suggest-skills is not an opportunity id.
     # The pipeline's routes before the reactions' `/{external_id}/{reaction}`, which would
@@ -136,6 +137,24 @@ def create_app(settings: Settings | None = None, *, state: ServiceState | None =
     _finish_openapi(app)
     _web_app(app)
     return app
+
+
+def _credential_checker(app: FastAPI) -> Verifier:
+    """The request guard's check of a credential from a client past its failure budget: in a
+    database session of its own, outside any request's transaction."""
+
+    def verify(credential: str, from_cookie: bool) -> str | None:
+        service: ServiceState = app.state.service
+        with service.sessions() as session:
+            return verified_token_key(
+                credential,
+                from_cookie=from_cookie,
+                settings=service.settings,
+                session=session,
+                secret=service.token_secret,
+            )
+
+    return verify
 
 
 def _web_app(app: FastAPI) -> None:

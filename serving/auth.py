@@ -1,16 +1,20 @@
-"""Bearer-token authentication and role checks."""
+"""Authentication (a bearer token, or the web app's server-side session) and role checks."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hmac
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
 from data.schemas import Role
-from data.storage.tokens import SCOPES, find_token, token_state
+from data.storage.tokens import SCOPES, find_token, token_by_digest, token_digest, token_state
+from data.storage.web_sessions import OpenedSession, find_session, open_session
 from serving.errors import Forbidden, Unauthorized
 from serving.settings import Settings
+
+BOOTSTRAP_ADMIN = "bootstrap-admin"
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,19 +44,30 @@ class Principal:
         """Who to name in logs: the person, else the token, else the role."""
         return self.subject_external_id or self.token_id or self.role.value
 
+    @property
+    def token_key(self) -> str:
+        """The token behind this caller, however presented (header or any of its sessions):
+        what its requests are counted under."""
+        return self.token_id or BOOTSTRAP_ADMIN
+
 
 def authenticate(
     authorization: str | None, settings: Settings, session: Session, secret: bytes
 ) -> Principal:
+    """The caller of an `Authorization: Bearer <token>` header."""
     if not authorization:
         raise Unauthorized("missing 'Authorization: Bearer <token>' header")
     scheme, _, token = authorization.partition(" ")
     token = token.strip()
     if scheme.lower() != "bearer" or not token:
         raise Unauthorized("expected 'Authorization: Bearer <token>'")
-    if settings.admin_token is not None and hmac.compare_digest(
-        token.encode(), settings.admin_token.get_secret_value().encode()
-    ):
+    return authenticate_token(token, settings, session, secret)
+
+
+def authenticate_token(
+    token: str, settings: Settings, session: Session, secret: bytes
+) -> Principal:
+    if _is_bootstrap_admin(token_digest(secret, token), settings, secret):
         return Principal(Role.ADMIN, None, frozenset(SCOPES))
     row = find_token(session, secret, token)
     if row is None:
@@ -61,3 +76,61 @@ def authenticate(
     if state != "active":
         raise Unauthorized(f"this token is {state}; ask an admin for a new one")
     return Principal(Role(row.role), row.subject_external_id, frozenset(row.scopes), row.token_id)
+
+
+def authenticate_session(
+    session_id: str, settings: Settings, session: Session, secret: bytes
+) -> Principal:
+    """The caller of a web session cookie: the session must be live, and the token it was
+    opened with still active (its role and permissions are read now, not at sign-in). A bearer
+    token put in the cookie is no session."""
+    row = find_session(session, secret, session_id)
+    if row is None:
+        raise Unauthorized("not signed in, or the session has ended; sign in again")
+    if _is_bootstrap_admin(row.token_digest, settings, secret):
+        return Principal(Role.ADMIN, None, frozenset(SCOPES))
+    token = token_by_digest(session, row.token_digest)
+    state = "gone" if token is None else token_state(token)
+    if token is None or state != "active":
+        raise Unauthorized(f"the token this session was opened with is {state}; sign in again")
+    return Principal(
+        Role(token.role), token.subject_external_id, frozenset(token.scopes), token.token_id
+    )
+
+
+def start_session(
+    token: str, settings: Settings, session: Session, secret: bytes
+) -> tuple[Principal, OpenedSession]:
+    """Sign in with a token: a new session bound to it, lasting `session_hours` but never past
+    the token's own expiry."""
+    user = authenticate_token(token, settings, session, secret)
+    digest = token_digest(secret, token)
+    ends = dt.datetime.now(dt.UTC) + dt.timedelta(hours=settings.session_hours)
+    row = token_by_digest(session, digest)
+    if row is not None and row.expires_at is not None:
+        ends = min(ends, _aware(row.expires_at))
+    return user, open_session(session, secret=secret, token_digest=digest, expires_at=ends)
+
+
+def verified_token_key(
+    credential: str, *, from_cookie: bool, settings: Settings, session: Session, secret: bytes
+) -> str | None:
+    """The token key of a valid credential (a token, or a session id from the cookie); None
+    for one that does not authenticate. The request guard asks this before refusing a
+    credential from a client that has failed too often: a valid one is never refused."""
+    check = authenticate_session if from_cookie else authenticate_token
+    try:
+        return check(credential, settings, session, secret).token_key
+    except Unauthorized:
+        return None
+
+
+def _is_bootstrap_admin(digest: str, settings: Settings, secret: bytes) -> bool:
+    if settings.admin_token is None:
+        return False
+    admin = token_digest(secret, settings.admin_token.get_secret_value())
+    return hmac.compare_digest(digest, admin)
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -806,17 +806,25 @@ def serve(
     host, port = host or settings.host, port or settings.port
     workers = workers or settings.workers
     _print_banner(settings, host, port)
+    options = server_options(settings)
     if workers == 1:
-        uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+        uvicorn.run(create_app(settings), host=host, port=port, **options)
     else:  # each worker builds its app from the same environment
         uvicorn.run(
-            "serving.app:create_app",
-            factory=True,
-            host=host,
-            port=port,
-            workers=workers,
-            log_level="info",
+            "serving.app:create_app", factory=True, host=host, port=port, workers=workers, **options
         )
+
+
+def server_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn's options: it believes X-Forwarded-For (and -Proto) only from TALENT_TRUSTED_PROXIES
+    (its own default trusts 127.0.0.1, so any local client could choose its address). The
+    request guard applies the same rule to the client address it limits by."""
+    trusted = list(settings.trusted_proxies)
+    return {
+        "log_level": "info",
+        "proxy_headers": bool(trusted),
+        "forwarded_allow_ips": trusted or None,
+    }
 
 
 def _print_banner(settings: Settings, host: str, port: int) -> None:

@@ -10,9 +10,9 @@ from sqlalchemy.orm import Session
 
 from data.importing import SkillResolver
 from data.schemas import Role
-from serving.auth import Principal, authenticate
+from serving.auth import Principal, authenticate, authenticate_session
 from serving.errors import Forbidden, Unavailable
-from serving.session import cross_site_risk, request_token
+from serving.session import cross_site_risk, request_credential
 from serving.state import ServiceState
 from training.live import LiveModel
 
@@ -62,15 +62,25 @@ def get_principal(
 ) -> Principal:
     """The caller, from the bearer header or (the web app) the session cookie."""
     headers = {k.lower(): v for k, v in request.headers.items()}
-    token, from_cookie = request_token(headers)
-    if from_cookie:
+    credential, from_cookie = request_credential(headers)
+    if credential is not None and from_cookie:
         if cross_site_risk(request.method, headers, from_cookie=True):
             raise Forbidden(
                 "a write signed in by the session cookie needs the header "
                 "'X-Requested-With: talent-web' (the web app sends it)"
             )
-        authorization = f"Bearer {token}"
-    return authenticate(authorization, state.settings, session, state.token_secret)
+        user = authenticate_session(credential, state.settings, session, state.token_secret)
+    else:
+        user = authenticate(authorization, state.settings, session, state.token_secret)
+    vouch(request, user)
+    return user
+
+
+def vouch(request: Request, user: Principal) -> None:
+    """Tell the request guard (serving/middleware.py) that this request's credential is valid
+    and whose it is: its requests are counted under the token, and failures of others from
+    the same client never hold it back."""
+    request.state.token_key = user.token_key
 
 
 CurrentUser = Annotated[Principal, Depends(get_principal)]

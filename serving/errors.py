@@ -49,13 +49,15 @@ _DESCRIPTIONS = {
     401: "No token, or an unknown, revoked or expired one",
     403: "The token's role or permission does not allow this",
     404: "No such record (or none this caller may know of)",
+    408: "The body took longer than TALENT_BODY_TIMEOUT_SECONDS to arrive",
     409: "The request conflicts with the current state (the detail says how)",
     412: "The If-Match header names another version than the stored one (the record "
     "changed since it was read): read it again",
     413: "The body is larger than TALENT_MAX_BODY_BYTES",
     415: "The body is not sent as JSON (Content-Type: application/json)",
     422: "Invalid input: every problem named by its field",
-    429: "Too many requests for this token; retry after the time given",
+    429: "Too many requests for this token, or failed authentications from this client or "
+    "with this credential; retry after the time given",
     503: "Temporarily unavailable (busy, or no model loaded); retry shortly",
 }
 _RETRY_AFTER = {"Retry-After": {"description": "seconds to wait", "schema": {"type": "integer"}}}
@@ -76,8 +78,9 @@ def documented(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 
 # What any API route can answer whatever it does: the token check, the guard in front of
-# every request (body size, NUL characters, rate limit, admission) and parameter validation.
-API_ERRORS = documented(401, 413, 422, 429, 503)
+# every request (body size and read time, NUL characters, rate limit, admission) and parameter
+# validation.
+API_ERRORS = documented(401, 408, 413, 422, 429, 503)
 
 
 class AppError(Exception):

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
-from typing import Literal, Self
+from typing import Annotated, Any, Literal, Self
 
-from pydantic import Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 MIN_SECRET_LENGTH = 16
 
@@ -103,10 +104,27 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(
         default=16 * 1024 * 1024, ge=1024, description="Largest request body accepted (413 above)"
     )
+    body_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="Longest time a request body may take to arrive (408 after): a body that "
+        "trickles in holds a connection",
+    )
     rate_limit_per_minute: float = Field(
-        default=600.0, ge=0, description="Requests per minute per token (0: no limit)"
+        default=600.0,
+        ge=0,
+        description="Requests per minute per token; also failed sign-ins per presented token "
+        "and per client (0: no limit)",
     )
     rate_limit_burst: int = Field(default=60, ge=1, description="Requests a token may burst")
+    trusted_proxies: Annotated[tuple[str, ...], NoDecode] = Field(
+        default=(),
+        description="Addresses or networks (CIDR), comma-separated, of the reverse proxies "
+        "whose X-Forwarded-For is believed; from anyone else it is ignored (default: none)",
+    )
+    session_hours: float = Field(
+        default=12, gt=0, le=24 * 30, description="How long a web app sign-in lasts"
+    )
     max_new_skill_names: int = Field(
         default=30,
         ge=0,
@@ -151,6 +169,21 @@ class Settings(BaseSettings):
     @property
     def key_dir(self) -> Path:
         return default_key_dir()
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _proxy_list(cls, value: Any) -> Any:
+        """`10.0.0.5, 10.1.0.0/16` in the environment; each entry must parse as a network."""
+        if isinstance(value, str):
+            value = [part for part in value.replace(",", " ").split() if part]
+        for entry in value or ():
+            try:
+                ipaddress.ip_network(str(entry), strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"TALENT_TRUSTED_PROXIES: {entry!r} is not an IP address or network"
+                ) from None
+        return value
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Self:

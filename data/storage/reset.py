@@ -1,6 +1,6 @@
 """Remove a company's people, opportunities, course catalog, history and pipeline, skill
-proposals, tokens, audit trail, oversight decisions, skill aliases and import jobs (the
-taxonomy and the model registry stay).
+proposals, tokens and their web sessions, audit trail, oversight decisions, skill aliases and
+import jobs (the taxonomy and the model registry stay).
 Used to rebuild the demo company."""
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from data.storage.tables import (
     SkillAliasRow,
     SkillProposalRow,
     SkillRow,
+    WebSessionRow,
 )
 
 
@@ -46,6 +47,7 @@ def clear_company_data(session: Session) -> None:
         EmployeeSkillRow,
         DemographicsRow,
         EmployeeRow,
+        WebSessionRow,  # the web sign-ins of the tokens below
         ApiTokenRow,
         # Course skills before their courses (as for opportunities, without relying on the
         # database's ON DELETE CASCADE) and before the custom skills they may point at.

@@ -327,6 +327,21 @@ class ApiTokenRow(Base):
     revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
 
+class WebSessionRow(Base):
+    """The web app's sign-ins (data/storage/web_sessions.py): the cookie holds a random id, this
+    table its keyed digest, the digest of the token signed in with (whose state decides the
+    session's on every request) and when it ends. Signing out deletes the row."""
+
+    __tablename__ = "web_sessions"
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    token_digest: Mapped[str] = mapped_column(String(64), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
 class ModelVersionRow(Base):
     """A trained ranker: its artefacts live on disk under `path`; at most one promoted per
     direction serves requests."""

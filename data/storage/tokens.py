@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from data.schemas import Role
 from data.storage.tables import ApiTokenRow
+from data.storage.web_sessions import end_sessions_of
 
 KEYED, LEGACY = "hmac", "sha256"
 SCOPES = ("auditor",)  # auditor: may read served rankings item by item (each read is logged)
@@ -85,6 +86,11 @@ def find_token(session: Session, secret: bytes, token: str) -> ApiTokenRow | Non
     return legacy
 
 
+def token_by_digest(session: Session, digest: str) -> ApiTokenRow | None:
+    """The row a web session was opened with (it keeps the token's keyed digest)."""
+    return session.get(ApiTokenRow, digest)
+
+
 def token_state(row: ApiTokenRow, now: dt.datetime | None = None) -> str:
     """'active', 'revoked' or 'expired'."""
     now = now or dt.datetime.now(dt.UTC)
@@ -96,9 +102,12 @@ def token_state(row: ApiTokenRow, now: dt.datetime | None = None) -> str:
 
 
 def revoke_token(session: Session, token_id: str) -> ApiTokenRow | None:
+    """Withdraw a token, and end the web sessions signed in with it (they would fail their next
+    check anyway: this removes them now)."""
     row = session.scalar(select(ApiTokenRow).where(ApiTokenRow.token_id == token_id))
     if row is not None and row.revoked_at is None:
         row.revoked_at = dt.datetime.now(dt.UTC)
+        end_sessions_of(session, row.digest)
         session.flush()
     return row
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
@@ -9,11 +10,12 @@ from pydantic import Field
 
 from data.schemas import ContractModel
 from data.storage.employees import direct_report_count, get_employee
-from serving.auth import Principal, authenticate
-from serving.deps import CurrentUser, SessionDep, StateDep
+from data.storage.web_sessions import end_session
+from serving.auth import Principal, authenticate_session, authenticate_token, start_session
+from serving.deps import CurrentUser, SessionDep, StateDep, vouch
 from serving.errors import API_ERRORS, Unauthorized, documented
 from serving.schemas import MeOut, SessionOut, SignedOutOut
-from serving.session import COOKIE, SESSION_PATH, request_token
+from serving.session import COOKIE, SESSION_PATH, cookie_session_id, request_credential
 
 router = APIRouter(prefix="/api/v1", tags=["auth"], responses=API_ERRORS)
 
@@ -42,8 +44,16 @@ class SignIn(ContractModel):
     token: str = Field(min_length=1, max_length=512, pattern=r"^[!-~]+$")
 
 
+_COOKIE_FLAGS: dict[str, Any] = {
+    "path": "/",
+    "httponly": True,
+    "secure": True,
+    "samesite": "strict",
+}
+
+
 @router.post(
-    "/session",
+    SESSION_PATH.removeprefix("/api/v1"),
     response_model=MeOut,
     response_model_exclude_unset=True,
     responses=documented(400, 415),
@@ -51,36 +61,48 @@ class SignIn(ContractModel):
 def sign_in(
     request: Request, response: Response, state: StateDep, session: SessionDep, body: SignIn
 ) -> dict[str, Any]:
-    """Exchange a token for an HTTP-only session cookie (the web app's sign-in)."""
-    user = authenticate(f"Bearer {body.token}", state.settings, session, state.token_secret)
+    """Exchange a token for a session (the web app's sign-in): an HTTP-only cookie holding a
+    random session id, never the token, that lasts TALENT_SESSION_HOURS at most (no longer
+    than the token) and ends at sign-out."""
+    user, opened = start_session(body.token, state.settings, session, state.token_secret)
+    vouch(request, user)
+    lifetime = opened.expires_at - dt.datetime.now(dt.UTC)
     response.set_cookie(
-        COOKIE,
-        body.token,
-        httponly=True,
-        secure=True,
-        samesite="strict",
-        path="/",
-        max_age=12 * 3600,
+        COOKIE, opened.session_id, max_age=max(1, round(lifetime.total_seconds())), **_COOKIE_FLAGS
     )
     return _me(session, user)
 
 
-@router.get("/session", response_model=SessionOut, response_model_exclude_unset=True)
+@router.get(
+    SESSION_PATH.removeprefix("/api/v1"),
+    response_model=SessionOut,
+    response_model_exclude_unset=True,
+)
 def session_state(request: Request, state: StateDep, session: SessionDep) -> dict[str, Any]:
     """Whether this browser is signed in (the page asks before showing the sign-in form); a
-    missing or stale cookie is an answer here, not an error."""
-    token, _ = request_token({k.lower(): v for k, v in request.headers.items()})
-    if token is None:
+    missing or ended session is an answer here, not an error."""
+    credential, from_cookie = request_credential({k.lower(): v for k, v in request.headers.items()})
+    if credential is None:
         return {"signed_in": False}
+    check = authenticate_session if from_cookie else authenticate_token
     try:
-        user = authenticate(f"Bearer {token}", state.settings, session, state.token_secret)
+        user = check(credential, state.settings, session, state.token_secret)
     except Unauthorized:
+        # Counted like a 401 by the request guard: this answer must be no free guessing oracle.
+        request.state.auth_failed = True
         return {"signed_in": False}
+    vouch(request, user)
     return {"signed_in": True, "me": _me(session, user)}
 
 
-@router.post(f"{SESSION_PATH.removeprefix('/api/v1')}/end", response_model=SignedOutOut)
-def sign_out(response: Response) -> dict[str, bool]:
-    """Forget the session cookie (signing out of the web app)."""
-    response.delete_cookie(COOKIE, path="/", httponly=True, secure=True, samesite="strict")
+@router.delete(SESSION_PATH.removeprefix("/api/v1"), response_model=SignedOutOut)
+def sign_out(
+    request: Request, response: Response, state: StateDep, session: SessionDep
+) -> dict[str, bool]:
+    """Sign out of the web app: the session ends on the server (its cookie is no session from
+    now on, wherever a copy of it is) and the browser forgets the cookie."""
+    session_id = cookie_session_id(request.headers.get("cookie"))
+    if session_id is not None:
+        end_session(session, state.token_secret, session_id)
+    response.delete_cookie(COOKIE, **_COOKIE_FLAGS)
     return {"signed_out": True}

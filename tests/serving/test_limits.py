@@ -1,20 +1,28 @@
-"""Limits and hygiene: oversized bodies, rate limits, one error envelope for every 4xx, health
-endpoints that say nothing private, and data files only their owner can read."""
+"""Limits and hygiene: oversized bodies, rate limits, failed authentication limited per
+credential and per client without ever locking out a valid credential, X-Forwarded-For believed
+only from trusted proxies, one error envelope for every 4xx, health endpoints that say nothing
+private, and data files only their owner can read."""
 
 from __future__ import annotations
 
+import re
 import stat
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import ValidationError
 from typer.testing import CliRunner
 
+from data.schemas import Role
 from serving.app import create_app
 from serving.cli import app as cli
 from serving.middleware import TokenBuckets
+from serving.session import COOKIE
+from serving.settings import Settings
 from serving.state import ServiceState
+from tests.serving.test_api import token_for
 
 
 def _envelope(response: object, status: int, error: str) -> dict:
@@ -120,6 +128,132 @@ def test_guessing_tokens_is_limited_per_address(state: ServiceState) -> None:
             for n in range(5)
         ]
         assert [g.status_code for g in guesses] == [401, 401, 401, 429, 429]
+        body = _envelope(guesses[-1], 429, "rate_limited")
+        assert "failed authentications" in body["detail"]
+        # Signing in through the page, or asking whether a cookie is a session, is guessing too.
+        sign_in = client.post("/api/v1/session", json={"token": "guess-9"})
+        assert sign_in.status_code == 429
+        asked = client.get("/api/v1/session", headers={"Cookie": f"{COOKIE}=guess-10"})
+        assert asked.status_code == 429
+
+
+def test_a_flood_of_bad_tokens_never_locks_out_a_valid_one(
+    state: ServiceState, admin_headers: dict[str, str]
+) -> None:
+    """As filed: 400 bad tokens from one address, and the next valid employee and admin
+    requests got 429."""
+    # One failure earned back a minute: however slow this machine, the flood stays refused.
+    limited = state.settings.model_copy(update={"rate_limit_per_minute": 1, "rate_limit_burst": 3})
+    employee = token_for(state, Role.EMPLOYEE, "E1")
+    fresh = token_for(state, Role.LEAD, "L1")  # first seen after the flood
+    signing_in = token_for(state, Role.HR, "H1")["Authorization"].removeprefix("Bearer ")
+    with TestClient(create_app(limited, state=state)) as client:
+        assert client.get("/api/v1/me", headers=employee).status_code == 200
+        signed = client.post("/api/v1/session", json={"token": signing_in})
+        session = {"Cookie": signed.headers["set-cookie"].split(";")[0]}
+        client.cookies.clear()
+        flood = [
+            client.get("/api/v1/me", headers={"Authorization": f"Bearer bad-{n}"}).status_code
+            for n in range(400)
+        ]
+        assert flood[:3] == [401] * 3 and set(flood[3:]) == {429}
+        # Every valid credential from the same address goes through, known here or not.
+        for valid in (employee, fresh, admin_headers, session):
+            answer = client.get("/api/v1/me", headers=valid)
+            assert answer.status_code == 200, (valid, answer.text)
+        assert client.post("/api/v1/session", json={"token": signing_in}).status_code == 200
+        # ... and still no guess does.
+        assert (
+            client.get("/api/v1/me", headers={"Authorization": "Bearer bad-x"}).status_code == 429
+        )
+
+
+def test_a_bad_token_is_limited_whoever_sends_it(state: ServiceState) -> None:
+    """Failures count per presented credential too: one guessed token tried from many
+    addresses (here: many clients behind a trusted proxy) is refused after its burst."""
+    limited = state.settings.model_copy(
+        update={
+            "rate_limit_per_minute": 1,
+            "rate_limit_burst": 3,
+            "trusted_proxies": ("127.0.0.1",),
+        }
+    )
+    app = create_app(limited, state=state)
+    with TestClient(app, client=("127.0.0.1", 40000)) as client:
+        answers = [
+            client.get(
+                "/api/v1/me",
+                headers={"Authorization": "Bearer the-guess", "X-Forwarded-For": f"10.0.0.{n}"},
+            ).status_code
+            for n in range(6)
+        ]
+        assert answers == [401, 401, 401, 429, 429, 429]
+        other = client.get(
+            "/api/v1/me",
+            headers={"Authorization": "Bearer another-guess", "X-Forwarded-For": "10.0.0.99"},
+        )
+        assert other.status_code == 401
+
+
+def test_forwarded_for_from_an_untrusted_client_neither_dodges_nor_aims_the_limit(
+    state: ServiceState,
+) -> None:
+    limited = state.settings.model_copy(update={"rate_limit_per_minute": 1, "rate_limit_burst": 3})
+    app = create_app(limited, state=state)
+    with TestClient(app, client=("198.51.100.7", 40000)) as attacker:
+        # A new address in the header for each guess: still one client, limited as one.
+        dodging = [
+            attacker.get(
+                "/api/v1/me",
+                headers={"Authorization": f"Bearer g-{n}", "X-Forwarded-For": f"10.9.0.{n}"},
+            ).status_code
+            for n in range(5)
+        ]
+        assert dodging == [401, 401, 401, 429, 429]
+        # Naming someone else's address charges the sender, not them.
+        for n in range(5):
+            attacker.get(
+                "/api/v1/me",
+                headers={"Authorization": f"Bearer h-{n}", "X-Forwarded-For": "203.0.113.9"},
+            )
+    with TestClient(app, client=("203.0.113.9", 40000)) as victim:
+        mistyped = victim.get("/api/v1/me", headers={"Authorization": "Bearer typo"})
+        assert mistyped.status_code == 401  # not 429: the attacker's failures are not theirs
+        assert victim.get("/").status_code == 200
+
+
+def test_forwarded_for_from_a_trusted_proxy_is_believed(state: ServiceState) -> None:
+    limited = state.settings.model_copy(
+        update={
+            "rate_limit_per_minute": 1,
+            "rate_limit_burst": 3,
+            "trusted_proxies": ("10.1.0.0/16", "127.0.0.1"),
+        }
+    )
+    app = create_app(limited, state=state)
+
+    def guess(client: TestClient, n: int, forwarded: str) -> int:
+        headers = {"Authorization": f"Bearer g-{n}", "X-Forwarded-For": forwarded}
+        return client.get("/api/v1/me", headers=headers).status_code
+
+    with TestClient(app, client=("127.0.0.1", 40000)) as proxy:
+        # Two proxies in a row (10.1.2.3 forwarded to 127.0.0.1): the client is the first
+        # untrusted address from the right; what it wrote on the left is not believed.
+        chain = "6.6.6.6, 192.0.2.10, 10.1.2.3"
+        assert [guess(proxy, n, chain) for n in range(4)] == [401, 401, 401, 429]
+        assert guess(proxy, 5, "7.7.7.7, 192.0.2.10, 10.1.2.3") == 429
+        assert guess(proxy, 6, "192.0.2.11") == 401  # another client behind the proxy
+    with TestClient(app, client=("192.0.2.50", 40000)) as stranger:  # no proxy of ours
+        assert guess(stranger, 7, "10.1.2.3") == 401
+        assert guess(stranger, 8, "192.0.2.11") == 401  # not charged to 192.0.2.11
+
+
+def test_trusted_proxies_are_addresses_or_networks(state: ServiceState) -> None:
+    parsed = Settings(trusted_proxies="10.0.0.5, 10.1.0.0/16 ::1")  # type: ignore[arg-type]
+    assert parsed.trusted_proxies == ("10.0.0.5", "10.1.0.0/16", "::1")
+    assert Settings().trusted_proxies == ()
+    with pytest.raises(ValidationError, match=re.escape("TALENT_TRUSTED_PROXIES: 'proxy.local'")):
+        Settings(trusted_proxies="10.0.0.5,proxy.local")  # type: ignore[arg-type]
 
 
 def test_token_buckets_refill_at_their_rate() -> None:

@@ -1,4 +1,4 @@
-// The page: sign in (the token becomes an HTTP-only cookie), then the sections of one's role.
+// The page: sign in (the token opens a server-side session, its id an HTTP-only cookie), then the sections of one's role.
 import { $, api, h, say, tabs, words } from "./ui.js";
 import * as employee from "./employee.js";
 import * as lead from "./lead.js";
@@ -82,7 +82,7 @@ $("#signin").addEventListener("submit", async (event) => {
 
 $("#signout").addEventListener("click", async () => {
   try {
-    await api("/api/v1/session/end", { method: "POST" });
+    await api("/api/v1/session", { method: "DELETE" });
   } finally {
     location.hash = "";
     showSignedOut("You are signed out.");
