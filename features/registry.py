@@ -36,14 +36,14 @@ FEATURES: tuple[Feature, ...] = (
         "share of required skills held, each credited min(level held / level asked, 1)",
         "You have {matched} of {required} required skills{matched_names}",
         +1,
-        lead_template="Holds {required_held} of the {required} required skills",
+        lead_template="Holds {required_held} of the {required} required skills{inferred}",
     ),
     Feature(
         "required_missing",
         "number of required skills not held at any level",
         "{missing_count} required skill(s) missing{missing_names}",
         -1,
-        lead_template="Required skills not held: {required_missing} of {required}",
+        lead_template="Required skills not held: {required_missing} of {required}{inferred}",
         zero_texts=("No required skill is missing", "No required skill is missing"),
     ),
     Feature(
@@ -73,7 +73,7 @@ FEATURES: tuple[Feature, ...] = (
         "On the required skills you hold you are {value:+.1f} levels from what is asked",
         +1,
         lead_template="Holds {required_at_level} of the {required} required skills at the asked "
-        "level or above",
+        "level or above{inferred}",
     ),
     Feature(
         "worst_level_deficit",
@@ -81,7 +81,7 @@ FEATURES: tuple[Feature, ...] = (
         "Largest gap on a required skill: {value:.0f} level(s)",
         -1,
         lead_template="Short of the asked level on {required_short} of the {required} required "
-        "skills",
+        "skills{inferred}",
         zero_texts=("You meet every required level", "Meets every required level"),
     ),
     Feature(

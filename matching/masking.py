@@ -226,9 +226,11 @@ def revealed_card(employee: Any, opportunity: Any) -> dict[str, Any]:
 POSITIVE_REASONS, NEGATIVE_REASONS = 3, 2
 
 
-def text_facts(view: dict[str, Any]) -> dict[str, Any]:
-    """What a lead's sentence may name about a card: exactly the facts the card shows."""
-    facts: dict[str, Any] = {}
+def text_facts(view: dict[str, Any], *, inferred: str = "") -> dict[str, Any]:
+    """What a lead's sentence may name about a card: exactly the facts the card shows, and
+    where the posting's required skills came from (`inferred`: ' (typical for: …)' when its
+    title implied them; a fact about the posting, not the person)."""
+    facts: dict[str, Any] = {"inferred": inferred}
     coverage = view.get("coverage") or {}
     if "required_held" in coverage:
         facts |= {
@@ -248,10 +250,12 @@ def text_facts(view: dict[str, Any]) -> dict[str, Any]:
     return facts
 
 
-def lead_reasons(ranked: Sequence[dict[str, Any]], view: dict[str, Any]) -> list[dict[str, Any]]:
+def lead_reasons(
+    ranked: Sequence[dict[str, Any]], view: dict[str, Any], *, inferred: str = ""
+) -> list[dict[str, Any]]:
     """The strongest features the card can speak of, each as a sentence with its direction:
     `ranked` comes from matching/explain (feature and effect, strongest first)."""
-    facts = text_facts(view)
+    facts = text_facts(view, inferred=inferred)
     said: list[dict[str, Any]] = []
     wanted = {"raises": POSITIVE_REASONS, "lowers": NEGATIVE_REASONS}
     raising = [r for r in ranked if r["effect"] == "raises"]

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from data.storage.opportunities import opportunity_document
 from data.storage.tables import EmployeeRow, OpportunityRow
+from matching.explain import inferred_note
 from matching.learning import SkillGap, learning_for
 from matching.masking import lead_reasons, revealed_card
 from matching.pipeline import RankedHit
@@ -122,12 +123,13 @@ def candidate_items(
     """A lead's page: each candidate's masked card (`cards`, by row id, from
     matching/masking.mask_pool over the pool the lead can be shown) and the model's reasons said
     from that card."""
-    items = []
+    items, note = [], inferred_note(opportunity)
     for rank, (hit, model) in enumerate(zip(hits, explanations, strict=True), start=1):
         employee = rows[hit.row_id]
         view = cards[hit.row_id]
         candidate = {"handle": candidate_handle(key, opportunity, employee.external_id), **view}
-        explanation = {**model, "reasons": lead_reasons(model.get("reasons", []), view)}
+        reasons = lead_reasons(model.get("reasons", []), view, inferred=note)
+        explanation = {**model, "reasons": reasons}
         item: dict[str, Any] = {"candidate": candidate, "rank": rank, "explanation": explanation}
         if reveal_ids:  # admins only: a lead gets no score (see matching/explain.py)
             candidate["external_id"] = employee.external_id

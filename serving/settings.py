@@ -130,6 +130,12 @@ class Settings(BaseSettings):
         ge=0,
         description="Free-text skill names outside the taxonomy one request may introduce",
     )
+    max_pending_skill_names: int = Field(
+        default=30,
+        ge=0,
+        description="Skill names outside the taxonomy one person's profile may hold while they "
+        "wait for HR's review",
+    )
     max_new_skill_names_bulk: int = Field(
         default=5000, ge=0, description="The same for an admin's bulk import answered at once"
     )
@@ -143,6 +149,13 @@ class Settings(BaseSettings):
         "(GET /api/v1/imports/{id} shows its progress)",
     )
     token_days: int = Field(default=90, ge=1, description="Default lifetime of issued tokens")
+    mask_k: int = Field(
+        default=5,
+        ge=1,
+        le=100,
+        description="Before a candidate is revealed, each card a lead sees looks exactly like at "
+        "least this many cards of the same list (details are coarsened until it does)",
+    )
     working_hours_per_week: float = Field(
         default=40, gt=0, le=80, description="A full week's working time at this company"
     )

@@ -5,8 +5,9 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Container, Iterable
+from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from data.storage.locks import begin_write, is_sqlite, lock_rows
@@ -147,6 +148,8 @@ def custom_skills_by_use(session: Session, *, status: str, limit: int) -> list[S
         .order_by(func.coalesce(uses.c.uses, 0).desc(), SkillRow.skill_id)
         .limit(limit)
     )
+    if status == "unreviewed":
+        query = query.where(_in_use())
     return list(session.scalars(query))
 
 
@@ -267,7 +270,58 @@ def custom_skills(
         .order_by(SkillRow.skill_id)
         .limit(limit)
     )
+    if status == "unreviewed":  # a name nothing holds any more waits for nobody's review
+        query = query.where(_in_use())
     return list(session.scalars(query))
+
+
+def _in_use() -> Any:
+    """Whether a profile, posting, course or skill proposal holds the skill row."""
+    return or_(
+        *(
+            exists().where(table.skill_id == SkillRow.skill_id)
+            for table in (EmployeeSkillRow, OpportunitySkillRow, CourseSkillRow, SkillProposalRow)
+        )
+    )
+
+
+def unreviewed_held(session: Session, employee_id: int) -> list[str]:
+    """The custom skill names a profile holds that HR has not reviewed yet."""
+    query = (
+        select(SkillRow.skill_id)
+        .join(EmployeeSkillRow, EmployeeSkillRow.skill_id == SkillRow.skill_id)
+        .where(
+            EmployeeSkillRow.employee_id == employee_id,
+            SkillRow.source == "custom",
+            SkillRow.status == "unreviewed",
+        )
+    )
+    return list(session.scalars(query))
+
+
+def forget_unused_custom(session: Session, skill_ids: Iterable[str], *, created_by: str) -> int:
+    """Delete the unreviewed custom skills among `skill_ids` that `created_by` typed and nothing
+    holds any more (a profile dropped them): they leave HR's review queue and the table. Their
+    aliases go with them. Returns how many went."""
+    ids = list(skill_ids)
+    if not ids:
+        return 0
+    unused = list(
+        session.scalars(
+            select(SkillRow.skill_id).where(
+                SkillRow.skill_id.in_(ids),
+                SkillRow.source == "custom",
+                SkillRow.status == "unreviewed",
+                SkillRow.created_by == created_by,
+                ~_in_use(),
+            )
+        )
+    )
+    if unused:
+        session.execute(delete(SkillAliasRow).where(SkillAliasRow.skill_id.in_(unused)))
+        session.execute(delete(SkillRow).where(SkillRow.skill_id.in_(unused)))
+        session.flush()
+    return len(unused)
 
 
 def skill_uses(session: Session, skill_ids: list[str]) -> dict[str, dict[str, int]]:
