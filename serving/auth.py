@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from data.schemas import Role
+from data.storage.tables import ApiTokenRow
 from data.storage.tokens import SCOPES, find_token, token_by_digest, token_digest, token_state
 from data.storage.web_sessions import OpenedSession, find_session, open_session
 from serving.errors import Forbidden, Unauthorized
@@ -72,6 +73,7 @@ def authenticate_token(
     row = find_token(session, secret, token)
     if row is None:
         raise Unauthorized("unknown token")
+    _refuse_demo(row, settings)
     state = token_state(row)
     if state != "active":
         raise Unauthorized(f"this token is {state}; ask an admin for a new one")
@@ -90,6 +92,8 @@ def authenticate_session(
     if _is_bootstrap_admin(row.token_digest, settings, secret):
         return Principal(Role.ADMIN, None, frozenset(SCOPES))
     token = token_by_digest(session, row.token_digest)
+    if token is not None:
+        _refuse_demo(token, settings)
     state = "gone" if token is None else token_state(token)
     if token is None or state != "active":
         raise Unauthorized(f"the token this session was opened with is {state}; sign in again")
@@ -123,6 +127,15 @@ def verified_token_key(
         return check(credential, settings, session, secret).token_key
     except Unauthorized:
         return None
+
+
+def _refuse_demo(row: ApiTokenRow, settings: Settings) -> None:
+    """The demo's tokens have documented texts: a production instance opens for none of them,
+    even on a state that began as the demo."""
+    if row.demo and settings.environment == "production":
+        raise Unauthorized(
+            "demo tokens are refused in production; ask an admin for a token (talent token create)"
+        )
 
 
 def _is_bootstrap_admin(digest: str, settings: Settings, secret: bytes) -> bool:

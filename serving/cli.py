@@ -130,6 +130,13 @@ def demo(
     from serving.keys import token_secret
 
     settings = Settings()
+    if settings.environment == "production":
+        # It replaces every person and posting stored, and issues documented tokens.
+        console.print(
+            "[red]talent demo replaces the whole database with a made-up company: refused with "
+            "TALENT_ENVIRONMENT=production[/red]"
+        )
+        raise typer.Exit(2)
     export_dir = export_dir or settings.var_dir / "demo"
     started = time.perf_counter()
     with _database(settings) as sessions, _progress() as progress:
@@ -834,7 +841,9 @@ def _print_banner(settings: Settings, host: str, port: int) -> None:
     table.add_row("API docs", f"{base}/docs")
     table.add_row("health", f"{base}/healthz")
     tokens_file = settings.var_dir / "demo" / "tokens.json"
-    if tokens_file.exists():
+    if tokens_file.exists() and settings.environment == "production":
+        table.add_row("demo tokens", "refused in production (issue tokens with `talent token`)")
+    elif tokens_file.exists():
         from data.storage.employees import direct_report_count
 
         entries = json.loads(tokens_file.read_text())

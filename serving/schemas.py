@@ -270,21 +270,51 @@ class MatchesOut(Out):
     )
 
 
+class AskedSkillHeld(Out):
+    skill_id: str
+    name: str
+    required: bool
+    level_asked: int
+    held: Literal["at_or_above", "below", "held", "not_held"] = Field(
+        description="at or above the asked level, below it, held (level band withheld), or not"
+    )
+
+
+class CandidateCoverage(Out):
+    required: int
+    required_held: int | None = None
+    required_at_level: int | None = Field(default=None, description="held at the asked level")
+    preferred: int | None = None
+    preferred_held: int | None = None
+    required_share: Literal["none", "some", "most", "all"] | None = Field(
+        default=None, description="on a coarse card, instead of the counts"
+    )
+
+
 class MaskedCandidate(Out):
+    """Before the reveal, only what the posting asks about, coarsened until at least `k`
+    candidates of the list look exactly alike (matching/masking.py)."""
+
     handle: str = Field(description="a pseudonym for this lead and opportunity only")
-    level: int
-    skills: list[SkillLevelOut]
-    unreviewed_skills: int = Field(description="skills typed as free text, not shown by name")
-    availability_hours_per_week: float
-    open_to: list[str]
+    detail: Literal["skills", "held", "counts", "coarse", "withheld"] = Field(
+        description="how much this card shows: each asked skill in a band; held or not; "
+        "counts; a share of the required skills; nothing"
+    )
+    shared_by: int | None = Field(
+        default=None, description="candidates of this list whose card looks exactly alike"
+    )
+    k: int | None = Field(default=None, description="the fewest a card must look like")
+    asked_skills: list[AskedSkillHeld] | None = None
+    coverage: CandidateCoverage | None = None
+    level_in_range: bool | None = Field(
+        default=None, description="whether the person's level lies in the posting's range"
+    )
     external_id: str | None = Field(default=None, description="admins only")
 
 
 class CandidateExplanation(Out):
-    reasons: list[LeadReason]
+    reasons: list[LeadReason] = Field(description="said from the card's facts only")
     paused: str | None = None
-    matched_skills: list[MatchedSkill]
-    missing_skills: list[MissingSkill]
     similarity: float | None = Field(default=None, description="admins only")
 
 
@@ -312,7 +342,6 @@ class SkillOverlap(Out):
 class Applicant(Out):
     candidate: MaskedCandidate
     applied_at: dt.datetime
-    explanation: SkillOverlap
 
 
 class ApplicantsOut(Out):
@@ -429,7 +458,6 @@ class CheckpointOut(Out):
     key_id: str
     at: str
     signature: str
-
 
 
 class ReplayCounts(Out):

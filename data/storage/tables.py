@@ -76,6 +76,9 @@ class ImportJobRow(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     result: Mapped[dict | None] = mapped_column(JSON)
+    # host:pid:start of the process running it (data/storage/imports.py): a restart fails the
+    # jobs of processes that are gone.
+    owner: Mapped[str | None] = mapped_column(String(200))
 
 
 class ServiceMetaRow(Base):
@@ -320,6 +323,8 @@ class ApiTokenRow(Base):
     subject_external_id: Mapped[str | None] = mapped_column(String(64))
     label: Mapped[str] = mapped_column(String(200), default="")
     scopes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Issued by `talent demo` (documented, guessable texts): refused by a production instance.
+    demo: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[dt.datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now()
     )

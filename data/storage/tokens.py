@@ -48,6 +48,7 @@ def issue_token(
     token: str | None = None,
     scopes: Sequence[str] = (),
     lifetime: dt.timedelta = dt.timedelta(days=90),
+    demo: bool = False,
 ) -> IssuedToken:
     """Store a token for a role (and the person it acts as). `token` fixes its text (the demo's
     documented tokens); re-issuing the same text replaces the old row."""
@@ -64,6 +65,7 @@ def issue_token(
     row.scheme = KEYED
     row.role, row.subject_external_id, row.label = role.value, subject_external_id, label
     row.scopes = sorted(set(scopes))
+    row.demo = demo  # production refuses it (serving/auth.py)
     row.created_at, row.expires_at, row.revoked_at = now, now + lifetime, None
     session.flush()
     return IssuedToken(token, row.token_id, row.expires_at)

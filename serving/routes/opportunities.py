@@ -34,7 +34,6 @@ from fairness.policy import (
 from matching.results import (
     candidate_handle,
     masked_candidate,
-    skill_overlap,
 )
 from serving.access import visible_opportunity
 from serving.auth import Principal
@@ -272,11 +271,15 @@ def applications(
     return {
         "items": [
             {
+                # They applied: revealed to this lead for this posting (the pipeline names them).
                 "candidate": masked_candidate(
-                    row, opportunity, state.pseudonym_key, reveal_id=user.role is Role.ADMIN
+                    row,
+                    opportunity,
+                    state.pseudonym_key,
+                    reveal_id=user.role is Role.ADMIN,
+                    revealed=True,
                 ),
                 "applied_at": utc_iso(applied_at),
-                "explanation": skill_overlap(row, opportunity),
             }
             for row, applied_at in applicants(session, external_id)
         ]
