@@ -41,6 +41,8 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy.orm import Session, sessionmaker
+
 log = logging.getLogger(__name__)
 
 # Distinct builds one worker may have waiting or running: beyond, a new one is refused (503)
@@ -101,8 +103,12 @@ class Builds:
         budgets: Mapping[str, int],
         *,
         wait_seconds: float,
+        sessions: sessionmaker[Session],
+        close: Callable[[], None] | None = None,
         cache_entries: int = CACHE_ENTRIES,
     ) -> None:
+        """`sessions`: the builds' own connections (one per worker); `close` releases them."""
+        self.sessions, self._close = sessions, close
         self.wait_seconds = wait_seconds
         self.budgets = dict(budgets)
         self.cache_entries = cache_entries
@@ -231,3 +237,5 @@ class Builds:
     def shutdown(self) -> None:
         for executor in self._executors.values():
             executor.shutdown(wait=True, cancel_futures=True)
+        if self._close is not None:
+            self._close()

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy.orm import Session
 
+from data.storage.engine import make_engine, make_session_factory
 from data.storage.versions import aggregate_data_version
 from fairness import demographics
 from fairness.audit_log import AuditLog
@@ -113,9 +114,17 @@ def builds_of(state: ServiceState) -> Builds:
     with _MAKING:
         if state.builds is None:
             settings = state.settings
+            budgets = {"report": settings.report_builds, "outcomes": settings.aggregate_builds}
+            # A connection per build, from a pool of their own: builds never take one that an
+            # admitted request or the server's background threads count on.
+            engine = make_engine(
+                settings.resolved_database_url, pool_size=sum(budgets.values()), max_overflow=0
+            )
             state.builds = Builds(
-                {"report": settings.report_builds, "outcomes": settings.aggregate_builds},
+                budgets,
                 wait_seconds=settings.build_wait_seconds,
+                sessions=make_session_factory(engine),
+                close=engine.dispose,
             )
         return state.builds
 
@@ -161,7 +170,7 @@ def report_build(
         return report
 
     def build(reading: Callable[[str], None]) -> FairnessReport | str:
-        with state.sessions() as own:
+        with builds.sessions() as own:
             version = aggregate_data_version(own)  # first: everything after is as new or newer
             reading(version)
             report = report_from(own, version)
@@ -189,14 +198,15 @@ def outcomes_build(
     aggregate worker; an auditor's read of every cell is logged."""
     min_cell = _min_cell(state, user)
     params = ("outcomes", start, end, department, min_cell)
+    builds = builds_of(state)
 
     def build(reading: Callable[[str], None]) -> dict[str, Any]:
-        with state.sessions() as own:
+        with builds.sessions() as own:
             reading(aggregate_data_version(own))
             return marketplace_outcomes(own, start, end, department=department, min_cell=min_cell)
 
     version = aggregate_data_version(session)
-    built = _fetch(builds_of(state), "outcomes", params, version, build, job_id)
+    built = _fetch(builds, "outcomes", params, version, build, job_id)
     if built.ready and min_cell is None:
         params_read = _window_text(start, end) | {"department": department}
         _log_aggregate_read(session, user, "outcomes", params_read)
