@@ -403,44 +403,30 @@ def _employee_side(
         members[str(group)].add(employee)
     cells = {group: (len(people),) for group, people in members.items()}
     hidden = hidden_rows(cells, min_cell) if min_cell else set()
-    report.employee_side = {
-        "rows": len(rows),
-        "level": _quality_shown(
-            shown_quality_gap(
-                np.array([offered[o][0] for _, o in rows]), groups, strata, attribute=focus
-            ).as_dict(),
-            hidden,
-            min_cell,
-        ),
-        "hours": _quality_shown(
-            shown_quality_gap(
-                np.array([offered[o][1] for _, o in rows]), groups, strata, attribute=focus
-            ).as_dict(),
-            hidden,
-            min_cell,
-        ),
-    }
+    # The comparison is made among the groups shown only: a peer mean over a suppressed
+    # group would be a figure about it.
+    keep = np.array([str(g) not in hidden for g in groups], dtype=bool)
+    kept_groups = groups[keep]
+    kept_strata = [s for s, k in zip(strata, keep, strict=True) if k]
+    report.employee_side = {"rows": len(rows)}
+    for name, column in (("level", 0), ("hours", 1)):
+        values = np.array([offered[o][column] for _, o in rows])[keep]
+        quality = shown_quality_gap(values, kept_groups, kept_strata, attribute=focus).as_dict()
+        report.employee_side[name] = _quality_shown(quality, hidden, min_cell)
 
 
 def _quality_shown(
     quality: dict[str, Any], hidden: set[str], min_cell: int | None
 ) -> dict[str, Any]:
-    """A shown-quality comparison with the groups of too few people suppressed: their figures
-    null, and no difference from a best-served group that is itself suppressed."""
-    if not hidden:
-        return quality
-    best_hidden = quality["best_served"] in hidden
-    rows = []
-    for row in quality["categories"]:
-        if row["category"] in hidden:
-            row = {k: None for k in row} | {"category": row["category"]}
-            row |= suppressed_marker(min_cell or 0)
-        elif best_hidden:
-            row = row | {"difference": None}
-        rows.append(row)
-    rows.sort(key=lambda r: bool(r.get("suppressed")))  # stable: the shown keep their order
+    """A shown-quality comparison (among the groups shown) with the suppressed groups listed
+    as such."""
+    rows = [row | {"suppressed": False} for row in quality["categories"]]
+    for name in sorted(hidden - {UNKNOWN}):
+        empty = dict.fromkeys(
+            ("raw_mean", "mean", "peer_mean", "gap", "difference", "rows", "strata")
+        )
+        rows.append({"category": name, **empty, **suppressed_marker(min_cell or 0)})
     return quality | {
-        "best_served": None if best_hidden else quality["best_served"],
         "unknown_count": None if UNKNOWN in hidden else quality["unknown_count"],
         "categories": rows,
     }

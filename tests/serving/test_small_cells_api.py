@@ -125,8 +125,16 @@ def test_every_table_by_group_in_hrs_report_keeps_to_the_minimum(
 ) -> None:
     for limit in (10, 20):
         candidates(client, company, limit=limit)
+    for person in company["employees"][:4]:  # what employees are shown, by group
+        employee = token_for(state, Role.EMPLOYEE, person)
+        seen = client.get(f"/api/v1/employees/{person}/matches?kind=gig", headers=employee)
+        assert seen.status_code == 200, seen.text
     _one_applicant_today(client, state, company)
     report = client.get("/api/v1/audits/report", headers=company["hr"]).json()
+    # Four employees: every group of them is under ten, so no group's figures are shown.
+    side = report["employee_side"]["level"]
+    assert side["categories"] and all(c["suppressed"] for c in side["categories"])
+    assert all(c["mean"] is None and c["rows"] is None for c in side["categories"])
     tables = list(impact_tables(report))
     places = {where.split(".")[1] for where, _ in tables}
     assert {"candidate_lists", "lead_decisions", "outcomes"} <= places
