@@ -1,10 +1,11 @@
 """One writer per profile or posting: what a read-modify-write reads is what it overwrites.
 
-PostgreSQL locks the rows (`SELECT ... FOR UPDATE`): a second writer of the same row waits for
-the first to commit, then reads what it wrote. SQLite locks the whole database for writing, and
-pysqlite only starts a transaction at the first INSERT/UPDATE/DELETE, so what a request read
-before that could be stale by then (8 concurrent PATCHes of one profile left the union of their
-skill lists): `begin_write` takes the write lock (`BEGIN IMMEDIATE`) before the read instead.
+PostgreSQL locks the rows (`SELECT ... FOR NO KEY UPDATE`): a second writer of the same row
+waits for the first to commit, then reads what it wrote. SQLite locks the whole database for
+writing, and pysqlite only starts a transaction at the first INSERT/UPDATE/DELETE, so what a
+request read before that could be stale by then (8 concurrent PATCHes of one profile left the
+union of their skill lists): `begin_write` takes the write lock (`BEGIN IMMEDIATE`) before the
+read instead.
 
 Rows read before the lock was taken are refreshed if another writer changed them since, as
 their `version` (bumped by every write of the row) tells.
@@ -59,7 +60,9 @@ def lock_rows(
             .order_by(table.external_id)
         )
         if not is_sqlite(session):
-            query = query.with_for_update()
+            # FOR NO KEY UPDATE: writers of the row wait for each other, while inserts that
+            # merely reference it (a skill row's foreign key) do not.
+            query = query.with_for_update(key_share=True)
         current.update({x: (row_id, version) for x, row_id, version in session.execute(query)})
     stale = []
     for external_id, (row_id, version) in current.items():

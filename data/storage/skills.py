@@ -222,7 +222,9 @@ def lock_skill(session: Session, skill_id: str) -> SkillRow | None:
     begin_write(session)
     query = select(SkillRow).where(SkillRow.skill_id == skill_id)
     if not is_sqlite(session):
-        query = query.with_for_update()
+        # NO KEY: a profile edit adding the skill meanwhile (its foreign key takes a key-share
+        # lock on this row) neither waits for the review nor deadlocks with it.
+        query = query.with_for_update(key_share=True)
     return session.scalar(query.execution_options(populate_existing=True))
 
 
