@@ -6,9 +6,10 @@ Each table is summarised by what any write changes:
   newest id (and the audit log's newest seal, which covers every record before it). The count
   matters too: ids are taken at insert, so a transaction holding a lower id can commit after
   one holding a higher id;
-- rows changed in place: the count, the newest id, and the sum of their `updated_at` times
-  (each write stamps its row, so the sum moves even when the newest stamp does not; a
-  transaction's clock is its start, which may lie before another's stamp);
+- people and postings: the count, the newest id, the sum of their row versions (one more at
+  every write of the row or its skills) and of their `updated_at` times (each write stamps its
+  row, so the sum moves even when the newest stamp does not; a transaction's clock is its
+  start, which may lie before another's stamp);
 - the workflow's pairs: the sum of their versions (every step is a compare-and-set on it) and
   the reveals stamped;
 - skill proposals: how many were decided;
@@ -74,7 +75,12 @@ def aggregate_data_version(session: Session) -> str:
     ).one()
     for table in (EmployeeRow, OpportunityRow):
         parts += session.execute(
-            select(func.count(), func.max(table.id), _stamp_sum(session, table.updated_at))
+            select(
+                func.count(),
+                func.max(table.id),
+                func.sum(table.version),
+                _stamp_sum(session, table.updated_at),
+            )
         ).one()
     parts += session.execute(
         select(
