@@ -783,7 +783,9 @@ def audit_report(
         rankers = LiveRankers(ModelRegistry(settings.var_dir / "models", sessions))
         rankers.refresh()
         with console.status("computing the fairness report"):
-            report = fairness_report(session, audit, rankers, first, after_last)
+            report = fairness_report(
+                session, audit, rankers, first, after_last, min_cell=settings.min_cell_size
+            )
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(render_html(report))
     out.with_suffix(".json").write_text(json.dumps(report.as_dict(), indent=1) + "\n")
