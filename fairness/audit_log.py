@@ -57,13 +57,14 @@ import os
 import random
 import threading
 import time
+import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -88,7 +89,7 @@ STREAMS = {
 }
 SEAL_ROWS = 2000  # rows under one seal: its body lists each id and digest (~50 KB)
 SEAL_TRANSACTION = 10_000  # rows sealed per transaction (appends wait for the chain's lock)
-SEAL_PAUSE = 0.05  # seconds between two seals: writes in between share the next one
+SEAL_PAUSE = 0.5  # seconds between two seals: writes in between share the next one
 SEAL_IDLE = 2.0  # the sealing thread ends after this long without a write
 ROW_DIGEST = 16  # hex digits of each row's digest in a seal (the seal's full digest covers all)
 VERIFY_WINDOW = 5000  # sealed rows read back at once by verify
@@ -335,7 +336,7 @@ class AuditLog:
         self._sealer: threading.Thread | None = None
         self._sealer_lock = threading.Lock()
         self._sealer_complaint: str | None = None  # logged once
-        self._closed = False
+        self._stopped = threading.Event()  # close(): no more sealing by this log
         self._health: tuple[float, Any, AuditHealth] | None = None  # when, head file, verdict
         self._health_lock = threading.Lock()
         self._state_lock = threading.Lock()
@@ -344,18 +345,22 @@ class AuditLog:
         self._engine = sessions.kw.get("bind")
         if seal_writes and isinstance(self._engine, Engine):
             stored.watch_commits(self._engine, self.seal_soon)
+            # Disposing of the log's engine (the service closing) ends its sealing too: a seal
+            # after that would open a connection nobody closes.
+            ref = weakref.ref(self)
+            event.listen(self._engine, "engine_disposed", lambda _engine: _close(ref))
             self.seal_soon()  # rows from before this start (an upgraded database's history)
 
     def close(self) -> None:
         """Stop sealing writes (rows committed later wait for another log, or the next start);
         returns once the sealing thread has finished."""
-        self._closed = True
+        self._stopped.set()
         if isinstance(self._engine, Engine):
             stored.unwatch_commits(self._engine, self.seal_soon)
         with self._sealer_lock:
             sealer = self._sealer
         self._kick.set()
-        if sealer is not None:
+        if sealer is not None and sealer is not threading.current_thread():
             sealer.join()
 
     # -- appending -------------------------------------------------------------------------
@@ -521,37 +526,27 @@ class AuditLog:
     def seal_soon(self) -> None:
         """Seal what was just committed, on the sealing thread (returns at once: it is called
         from the committing request's thread)."""
-        if self._closed:
+        if self._stopped.is_set():
             return
         self._kick.set()
         with self._sealer_lock:
             if self._sealer is None:
+                # The thread holds the log weakly: a log nobody uses any more is not kept
+                # alive (and sealing) by its own thread.
                 self._sealer = threading.Thread(
-                    target=self._sealing, name="audit-sealer", daemon=True
+                    target=_seal_in_background, args=(weakref.ref(self),), daemon=True
                 )
                 self._sealer.start()
 
-    def _sealing(self) -> None:
-        while True:
-            if self._closed:
-                with self._sealer_lock:
-                    self._sealer = None
-                return
-            if not self._kick.wait(SEAL_IDLE):
-                with self._sealer_lock:
-                    if not self._kick.is_set():  # else a write came in just now: go on
-                        self._sealer = None
-                        return
-                continue
-            self._kick.clear()
-            try:
-                self.seal_pending()
-                self._sealer_complaint = None
-            except AuditIntegrityError as damaged:  # health() finds the same, by itself
-                self._complain(f"interactions and oversight events are not sealed: {damaged}")
-            except Exception as failed:  # the database went away: the next write retries
-                self._complain(f"sealing failed: {type(failed).__name__}: {failed}")
-            time.sleep(SEAL_PAUSE)
+    def _seal_once(self) -> None:
+        """One round of the sealing thread: what it raises is logged, never thrown."""
+        try:
+            self.seal_pending()
+            self._sealer_complaint = None
+        except AuditIntegrityError as damaged:  # health() finds the same, by itself
+            self._complain(f"interactions and oversight events are not sealed: {damaged}")
+        except Exception as failed:  # the database went away: the next write retries
+            self._complain(f"sealing failed: {type(failed).__name__}: {failed}")
 
     def _complain(self, message: str) -> None:
         if message != self._sealer_complaint:  # once, not at every write
@@ -973,6 +968,36 @@ class AuditLog:
             limit=limit,
         ):
             yield json.loads(text)
+
+
+def _seal_in_background(ref: weakref.ref[AuditLog]) -> None:
+    """The sealing thread: waits for commits, seals, pauses SEAL_PAUSE so that the writes of
+    the meantime share one seal; ends after SEAL_IDLE without a write, or when the log is
+    closed or gone."""
+    while True:
+        log = ref()
+        if log is None:
+            return
+        kick, stopped, lock = log._kick, log._stopped, log._sealer_lock
+        del log  # not held while waiting
+        woken = kick.wait(SEAL_IDLE)
+        log = ref()
+        if log is None:
+            return
+        with lock:
+            if stopped.is_set() or not (woken or kick.is_set()):
+                log._sealer = None
+                return
+        kick.clear()
+        log._seal_once()
+        del log
+        stopped.wait(SEAL_PAUSE)
+
+
+def _close(ref: weakref.ref[AuditLog]) -> None:
+    log = ref()
+    if log is not None:
+        log.close()
 
 
 class _Findings:
