@@ -337,6 +337,7 @@ class AuditLog:
         self._sealer_lock = threading.Lock()
         self._sealer_complaint: str | None = None  # logged once
         self._stopped = threading.Event()  # close(): no more sealing by this log
+        self._sealing_pool: Any = None  # the pool the last background seal drew from
         self._health: tuple[float, Any, AuditHealth] | None = None  # when, head file, verdict
         self._health_lock = threading.Lock()
         self._state_lock = threading.Lock()
@@ -362,6 +363,11 @@ class AuditLog:
         self._kick.set()
         if sealer is not None and sealer is not threading.current_thread():
             sealer.join()
+        # Closed because the engine was disposed while a seal ran: that seal's connection went
+        # back to the pool the engine has just dropped, which nobody would close.
+        pool = self._sealing_pool
+        if pool is not None and isinstance(self._engine, Engine) and pool is not self._engine.pool:
+            pool.dispose()
 
     # -- appending -------------------------------------------------------------------------
     def append(self, body: ServedRanking) -> Appended:
@@ -540,6 +546,8 @@ class AuditLog:
 
     def _seal_once(self) -> None:
         """One round of the sealing thread: what it raises is logged, never thrown."""
+        if isinstance(self._engine, Engine):
+            self._sealing_pool = self._engine.pool
         try:
             self.seal_pending()
             self._sealer_complaint = None

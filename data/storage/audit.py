@@ -198,10 +198,18 @@ def claim_unsealed(session: Session, stream: str, *, seal: int, limit: int) -> l
     `seal`, and return what they hold (times as aware UTC): one statement, so the rows sealed
     are exactly the rows stamped."""
     table = SEALED_TABLES[stream]
-    oldest = select(table.c.id).where(table.c.sealed_by.is_(None)).order_by(table.c.id)
+    # Rows another transaction holds (one deleting a company's data) are left for the next
+    # seal: waiting for them while holding others would deadlock with it (PostgreSQL).
+    oldest = (
+        select(table.c.id)
+        .where(table.c.sealed_by.is_(None))
+        .order_by(table.c.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
     statement = (
         table.update()
-        .where(table.c.id.in_(oldest.limit(limit)))
+        .where(table.c.id.in_(oldest))
         .values(sealed_by=seal)
         .returning(*(table.c[name] for name in SEALED_COLUMNS[stream]))
     )

@@ -25,7 +25,7 @@ from data.storage.engine import transaction
 from data.storage.tables import AuditRecordRow, AuditSealRow, InteractionRow, OversightEventRow
 from data.taxonomy.packaged import load_packaged_taxonomy
 from serving.cli import app
-from serving.routes.health import ANONYMOUS_SECONDS
+from serving.routes.health import ANONYMOUS_SECONDS, FAILED_TOKENS
 from serving.settings import Settings
 from serving.state import ServiceState
 from tests.conftest import TODAY
@@ -284,6 +284,18 @@ def test_readyz_tells_a_caller_without_a_token_only_whether_it_is_ready(
     details = client.get("/readyz", headers=admin_headers).json()["details"]
     assert {"database", "index_sizes", "models", "audit"} <= set(details)
     assert details["audit"]["status"] in ("intact", "unverifiable")
+
+
+def test_readyz_stops_looking_up_tokens_for_a_client_that_keeps_failing(
+    client: TestClient, admin_headers: dict[str, str]
+) -> None:
+    """Probes skip the request guard: a client guessing tokens there gets the answer for no
+    token after FAILED_TOKENS failures a minute, and no token is looked up for it."""
+    for n in range(FAILED_TOKENS):
+        bad = client.get("/readyz", headers={"Authorization": f"Bearer guess-{n}"})
+        assert bad.json() == {"ready": True}
+    assert client.get("/readyz", headers=admin_headers).json() == {"ready": True}
+    assert client.get("/readyz").status_code == 200
 
 
 def test_readyz_is_not_ready_while_rankings_refuse_for_a_damaged_log(
