@@ -126,6 +126,7 @@ class ServiceState:
         self.matcher.cache.save()
         if self.indexed:
             self.matcher.save(snapshot_path(self.settings))
+        self.audit.close()  # its sealing thread finishes before the engines go
         for engine in (self.engine, self.audit_engine, self.health_engine):
             engine.dispose()
 

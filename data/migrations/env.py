@@ -9,10 +9,10 @@ from alembic import context
 from sqlalchemy import event, text
 
 from data.storage.engine import make_engine
+from data.storage.locks import MIGRATION_LOCK
 from data.storage.tables import Base
 
 config = context.config
-MIGRATION_LOCK = 0x7A1E47  # any constant; PostgreSQL's advisory locks are keyed by a number
 target_metadata = Base.metadata
 
 

@@ -14,12 +14,11 @@ from typing import Any
 from sqlalchemy import Engine, event, func, or_, select, text
 from sqlalchemy.orm import Session, object_session
 
+from data.storage.locks import AUDIT_CHAIN_LOCK
 from data.storage.queries import scalars_in
 from data.storage.tables import AuditRecordRow, AuditSealRow, InteractionRow, OversightEventRow
 
 GENESIS = "0" * 64  # the link of the first record
-# Any fixed number: the advisory lock PostgreSQL appenders queue on.
-_CHAIN_LOCK = 0x7A1E47
 
 # What a seal covers of each row, in this order: the columns as they were when sealing began
 # (a column added later is not covered; `sealed_by` is the seal itself).
@@ -60,7 +59,7 @@ def lock_chain(session: Session) -> None:
     for the same sequence numbers and retrying (two server workers did, a lot)."""
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK})
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_CHAIN_LOCK})
     elif dialect == "sqlite":
         # Take the write lock first: a read snapshot that later tries to write fails at once
         # when another process committed in between.

@@ -25,6 +25,13 @@ from data.storage.tables import EmployeeRow, OpportunityRow
 
 Versioned = TypeVar("Versioned", EmployeeRow, OpportunityRow)
 
+# PostgreSQL's advisory locks are keyed by a number: every key the service takes, in one place,
+# so that no two locks share one (the audit chain's once shared the migration's, and a start-up
+# migration waited behind sealing).
+MIGRATION_LOCK = 0x7A1E47  # data/migrations/env.py: one migration run at a time
+STARTUP_LOCK = 0x7A1E48  # data/storage/migrate.py: workers starting together take turns
+AUDIT_CHAIN_LOCK = 0x7A1E49  # data/storage/audit.py: appenders to the audit chain queue
+
 
 def is_sqlite(session: Session) -> bool:
     return session.get_bind().dialect.name == "sqlite"

@@ -12,6 +12,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
+from data.storage.locks import STARTUP_LOCK
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 
@@ -24,10 +26,6 @@ def alembic_config(url: str) -> Config:
 
 def upgrade_to_head(url: str) -> None:
     command.upgrade(alembic_config(url), "head")
-
-
-# Keys of PostgreSQL advisory locks (any constants; the migration's own is in env.py).
-STARTUP_LOCK = 0x7A1E48
 
 
 @contextmanager
