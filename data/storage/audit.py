@@ -206,9 +206,15 @@ def claim_unsealed(session: Session, stream: str, *, seal: int, limit: int) -> l
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
+    # The ids first, then the update: as one statement (`id IN (subquery)`), a table whose
+    # statistics still said "1 row" after a bulk load was planned as a nested loop that ran
+    # the locking subquery once per row (47k rows: minutes, holding the chain's lock).
+    ids = list(session.scalars(oldest))
+    if not ids:
+        return []
     statement = (
         table.update()
-        .where(table.c.id.in_(oldest))
+        .where(table.c.id.in_(ids))
         .values(sealed_by=seal)
         .returning(*(table.c[name] for name in SEALED_COLUMNS[stream]))
     )
