@@ -59,6 +59,7 @@ import threading
 import time
 import weakref
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
@@ -616,6 +617,14 @@ class AuditLog:
         if sealed:
             self._write_head(Checkpoint.make(self.key, *records, seq, previous))
         return sealed
+
+    @contextmanager
+    def quiet(self) -> Iterator[None]:
+        """No append or seal of this process runs meanwhile: for wiping the log and its head
+        file together (a seal committed before the wipe must not write its head after it)."""
+        with self._writer:
+            yield
+        self.forget_health()
 
     def pending(self) -> int:
         """Interaction and oversight rows committed but not sealed yet."""

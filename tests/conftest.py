@@ -128,17 +128,19 @@ def session_state(settings: Settings, encoder: SentenceEncoder) -> Iterator[Serv
 def state(session_state: ServiceState) -> ServiceState:
     """The shared state with an empty company, a fresh index and the packaged default rankers
     live (no model versions registered): each test starts clean."""
-    with transaction(session_state.sessions) as session:
-        clear_company_data(session)
-        session.execute(delete(ModelVersionRow))
+    # The cleared audit chain starts again at 1: its old head must go with it, and a seal of
+    # the last test's writes must not land in between (its head written after the wipe).
+    with session_state.audit.quiet():
+        with transaction(session_state.sessions) as session:
+            clear_company_data(session)
+            session.execute(delete(ModelVersionRow))
+        if session_state.audit.head_path is not None:
+            session_state.audit.head_path.unlink(missing_ok=True)
     session_state.matcher = MatchEngine(
         session_state.matcher.cache,
         today=lambda: TODAY,
         database=session_state.settings.resolved_database_url,
     )
-    # The cleared audit chain starts again at 1: its old head must go with it.
-    if session_state.audit.head_path is not None:
-        session_state.audit.head_path.unlink(missing_ok=True)
     session_state.rankers = LiveRankers(session_state.rankers.registry)
     session_state.rankers.refresh()
     return session_state
