@@ -101,8 +101,6 @@ FEATURES: tuple[Feature, ...] = (
         "free hours per week minus hours asked (0 for roles, which replace the current job)",
         "Needs {hours:g} h/week; you have {availability:g}",
         +1,
-        # Everyone listed has the hours free (a hard rule): the sentence names no hours.
-        lead_template="Free time beyond the hours asked",
     ),
     Feature(
         "level_outside_band",

@@ -164,11 +164,12 @@ def _explanation(
     ranked = sorted(spoken.items(), key=lambda kv: (-kv[1], kv[0]))
     if audience != EMPLOYEE:
         # A lead's sentences are said from the masked card (matching/masking.py), which alone
-        # knows what this lead may see of this person; here only which features pushed which
-        # way, strongest first, and never by how much.
+        # knows what this lead may see of this person, from the amounts shared by every card
+        # alike (one person's own amounts would tell cards apart); the amounts stay here and in
+        # the audit record, never in a lead's answer.
         return {
             "reasons": [
-                {"feature": name, "effect": "raises" if amount > 0 else "lowers"}
+                {"feature": name, "effect": "raises" if amount > 0 else "lowers", "amount": amount}
                 for name, amount in ranked
                 if abs(amount) > NEGLIGIBLE and _speaks_of(name, details)
             ]

@@ -21,6 +21,7 @@ shown finer matters: a card's anonymity set is the cards that look exactly like 
 
 from __future__ import annotations
 
+import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -224,6 +225,7 @@ def revealed_card(employee: Any, opportunity: Any) -> dict[str, Any]:
 # The lead's reasons, said from the card ----------------------------------------------------
 
 POSITIVE_REASONS, NEGATIVE_REASONS = 3, 2
+NEGLIGIBLE = 1e-6
 
 
 def text_facts(view: dict[str, Any], *, inferred: str = "") -> dict[str, Any]:
@@ -284,3 +286,34 @@ def _is_zero(feature: str, facts: dict[str, Any]) -> bool:
         "worst_level_deficit": facts.get("required_short") == 0,
         "level_outside_band": facts.get("level_range") == "within",
     }.get(feature, False)
+
+
+def shared_reasons(
+    explanations: Sequence[dict[str, Any]], views: Sequence[dict[str, Any]]
+) -> list[list[dict[str, Any]]]:
+    """For each card of a page, the features the model weighed, strongest first, from the mean
+    amounts of all the page's cards that look exactly alike: which reasons a card shows, and
+    which way they push, must not tell apart cards that look the same (one person's own
+    amounts depend on levels and hours the card does not show)."""
+    alike: dict[str, list[int]] = defaultdict(list)
+    for i, view in enumerate(views):
+        alike[_looks(view)].append(i)
+    out: list[list[dict[str, Any]]] = [[] for _ in views]
+    for members in alike.values():
+        totals: dict[str, float] = defaultdict(float)
+        for i in members:
+            for reason in explanations[i].get("reasons", []):
+                totals[reason["feature"]] += reason["amount"] / len(members)
+        ranked = [
+            {"feature": name, "effect": "raises" if amount > 0 else "lowers"}
+            for name, amount in sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))
+            if abs(amount) > NEGLIGIBLE
+        ]
+        for i in members:
+            out[i] = ranked
+    return out
+
+
+def _looks(view: dict[str, Any]) -> str:
+    """A card as a lead tells cards apart (the count of look-alikes is the same for all)."""
+    return json.dumps({k: v for k, v in view.items() if k != "shared_by"}, sort_keys=True)

@@ -14,7 +14,7 @@ from data.storage.opportunities import opportunity_document
 from data.storage.tables import EmployeeRow, OpportunityRow
 from matching.explain import inferred_note
 from matching.learning import SkillGap, learning_for
-from matching.masking import lead_reasons, revealed_card
+from matching.masking import lead_reasons, revealed_card, shared_reasons
 from matching.pipeline import RankedHit
 
 
@@ -124,11 +124,14 @@ def candidate_items(
     matching/masking.mask_pool over the pool the lead can be shown) and the model's reasons said
     from that card."""
     items, note = [], inferred_note(opportunity)
-    for rank, (hit, model) in enumerate(zip(hits, explanations, strict=True), start=1):
+    views = [cards[hit.row_id] for hit in hits]
+    weighed = shared_reasons(explanations, views)
+    for rank, (hit, model, view, ranked) in enumerate(
+        zip(hits, explanations, views, weighed, strict=True), start=1
+    ):
         employee = rows[hit.row_id]
-        view = cards[hit.row_id]
         candidate = {"handle": candidate_handle(key, opportunity, employee.external_id), **view}
-        reasons = lead_reasons(model.get("reasons", []), view, inferred=note)
+        reasons = lead_reasons(ranked, view, inferred=note)
         explanation = {**model, "reasons": reasons}
         item: dict[str, Any] = {"candidate": candidate, "rank": rank, "explanation": explanation}
         if reveal_ids:  # admins only: a lead gets no score (see matching/explain.py)

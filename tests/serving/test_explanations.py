@@ -17,7 +17,7 @@ from data.storage.engine import transaction
 from data.taxonomy.packaged import load_packaged_taxonomy
 from features.registry import FEATURE_NAMES
 from matching.explain import EMPLOYEE, LEAD, explain_rows
-from matching.masking import lead_reasons
+from matching.masking import lead_reasons, shared_reasons
 from serving.state import ServiceState
 from tests.conftest import TODAY
 from tests.factories import make_employee, make_opportunity
@@ -93,8 +93,11 @@ def test_explanations_add_up_to_the_score_in_both_directions(
         explanation = item["explanation"]
         assert "score" not in item and "contributions" not in explanation
         assert "base_value" not in explanation
-        assert explanation["reasons"]
+        # A card that shows nothing says nothing; every other card says why.
+        assert bool(explanation["reasons"]) is (item["candidate"]["detail"] != "withheld")
         assert all(r["effect"] in ("raises", "lowers") for r in explanation["reasons"])
+        assert all(set(r) == {"feature", "text", "effect"} for r in explanation["reasons"])
+    assert any(item["explanation"]["reasons"] for item in candidates)
     admin = client.get(
         f"/api/v1/opportunities/{demo['gig']}/candidates?limit=10", headers=admin_headers
     ).json()["items"]
@@ -102,8 +105,12 @@ def test_explanations_add_up_to_the_score_in_both_directions(
 
 
 def test_a_leads_view_carries_no_names_or_pronouns_from_profiles(
-    client: TestClient, state: ServiceState, admin_headers: dict[str, str]
+    client: TestClient,
+    state: ServiceState,
+    admin_headers: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setattr(state.settings, "mask_k", 1)  # one candidate: show the card in full
     person = make_employee(
         "E-ID",
         name="Zyxalia Quorrin",
@@ -238,27 +245,21 @@ def test_golden_sentences_for_a_fixed_fixture() -> None:
         },
     ]
     [theirs] = explain_rows(contributions, values, [details], audience=LEAD)
-    # To a lead: which way, never how much; tenure and similarity are never spoken of.
-    assert theirs == {
-        "reasons": [
-            {"feature": "required_coverage", "effect": "raises"},
-            {"feature": "worst_level_deficit", "effect": "lowers"},
-            {"feature": "availability_slack", "effect": "lowers"},
-        ]
-    }
+    # Which way each spoken feature pushes; tenure, similarity and hours are never spoken of to
+    # a lead (the amounts stay in the audit record: the lead's card gets no amount).
+    assert [(r["feature"], r["effect"]) for r in theirs["reasons"]] == [
+        ("required_coverage", "raises"),
+        ("worst_level_deficit", "lowers"),
+    ]
     coverage = {"required": 5, "required_held": 4, "required_at_level": 3}
     coverage |= {"preferred": 2, "preferred_held": 1}
     card = {"detail": "skills", "coverage": coverage, "level_in_range": True}
-    assert lead_reasons(theirs["reasons"], card) == [
+    [ranked] = shared_reasons([theirs], [card])
+    assert lead_reasons(ranked, card) == [
         {
             "feature": "required_coverage",
             "text": "Holds 4 of the 5 required skills",
             "effect": "raises",
-        },
-        {
-            "feature": "availability_slack",
-            "text": "Free time beyond the hours asked",
-            "effect": "lowers",
         },
         {
             "feature": "worst_level_deficit",
@@ -268,12 +269,34 @@ def test_golden_sentences_for_a_fixed_fixture() -> None:
     ]
     # A coarser card: the sentences say no more than it shows.
     coarse = {"detail": "coarse", "coverage": {"required": 5, "required_share": "most"}}
-    assert [r["text"] for r in lead_reasons(theirs["reasons"], coarse)] == [
-        "Holds most of the 5 required skills",
-        "Free time beyond the hours asked",
+    assert [r["text"] for r in lead_reasons(ranked, coarse)] == [
+        "Holds most of the 5 required skills"
     ]
-    assert [r["feature"] for r in lead_reasons(theirs["reasons"], {"detail": "withheld"})] == [
-        "availability_slack"
+    assert lead_reasons(ranked, {"detail": "withheld"}) == []
+
+
+def test_cards_that_look_alike_carry_the_same_reasons() -> None:
+    """One person's own amounts depend on levels and hours the card does not show: cards that
+    look alike get the reasons of their mean, so the reasons cannot tell them apart."""
+    card = {"detail": "counts", "coverage": {"required": 3, "required_held": 2}}
+    card["coverage"] |= {"preferred": 0, "preferred_held": 0}
+    card["level_in_range"] = True
+    first = {"reasons": [{"feature": "required_coverage", "effect": "raises", "amount": 0.3}]}
+    first["reasons"].append({"feature": "worst_level_deficit", "effect": "lowers", "amount": -0.1})
+    second = {"reasons": [{"feature": "worst_level_deficit", "effect": "raises", "amount": 0.2}]}
+    other = {**card, "level_in_range": False}
+    shared = shared_reasons([first, second, first], [card, card, other])
+    assert (
+        shared[0]
+        == shared[1]
+        == [
+            {"feature": "required_coverage", "effect": "raises"},  # 0.15
+            {"feature": "worst_level_deficit", "effect": "raises"},  # 0.05
+        ]
+    )
+    assert shared[2] == [
+        {"feature": "required_coverage", "effect": "raises"},
+        {"feature": "worst_level_deficit", "effect": "lowers"},
     ]
 
 
@@ -293,7 +316,9 @@ def test_a_zero_reads_as_a_plain_statement_not_as_zero_of_something() -> None:
     [theirs] = explain_rows(contributions, values, [details], audience=LEAD)
     card = {"detail": "counts", "coverage": {"required": 1, "required_held": 1}}
     card["coverage"] |= {"preferred": 0, "preferred_held": 0}
-    said = lead_reasons(theirs["reasons"], {**card, "level_in_range": True})
+    card = {**card, "level_in_range": True}
+    [ranked] = shared_reasons([theirs], [card])
+    said = lead_reasons(ranked, card)
     assert [r["text"] for r in said] == [
         "Level is within the range asked",
         "No required skill is missing",

@@ -198,13 +198,19 @@ def test_a_draft_does_not_exist_for_anyone_but_its_lead_and_admins(
 
 
 def test_lead_reasons_carry_no_amounts(
-    client: TestClient, state: ServiceState, admin_headers: dict[str, str]
+    client: TestClient,
+    state: ServiceState,
+    admin_headers: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     seed(client, admin_headers)
+    monkeypatch.setattr(state.settings, "mask_k", 1)  # a tiny company: cards shown in full
     lead = token_for(state, Role.LEAD, "LEAD")
     body = client.get("/api/v1/opportunities/GIG-DATA/candidates", headers=lead).json()
     texts = [r["text"] for item in body["items"] for r in item["explanation"]["reasons"]]
     assert texts and not any(re.search(r"\d\.\d", t) for t in texts), texts
+    reasons = [r for item in body["items"] for r in item["explanation"]["reasons"]]
+    assert all(set(r) == {"feature", "text", "effect"} for r in reasons)  # no amount
     assert all(
         "score" not in item and "similarity" not in item["explanation"] for item in body["items"]
     )
