@@ -158,7 +158,9 @@ def _tidy_review_queue(
         return  # HR's own corrections and imports are not a person's self-service
     cap = state.settings.max_pending_skill_names
     waiting = unreviewed_held(session, row.id)
-    if len(waiting) > cap:
+    # Only a name this request added is refused: someone over the cap (an import, a lowered
+    # setting) can still edit, and drop names.
+    if len(waiting) > cap and set(waiting) - held:
         raise InvalidField(
             "skills",
             f"{len(waiting)} skill names on this profile wait for HR's review; at most {cap} may "

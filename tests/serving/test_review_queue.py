@@ -82,3 +82,9 @@ def test_one_person_keeps_only_so_many_names_waiting_for_review(
     assert (
         client.put("/api/v1/employees/DATA", json=profile, headers=admin_headers).status_code == 200
     )
+    # Over the cap now, the person can still edit and drop names; only adding one is refused.
+    mine = client.get("/api/v1/employees/DATA", headers=data).json()
+    mine["aspirations"] = "lead a data team"
+    assert client.put("/api/v1/employees/DATA", json=mine, headers=data).status_code == 200
+    mine["skills"] = [s for s in mine["skills"] if s["name"] != "flurbish craft 7"]
+    assert client.put("/api/v1/employees/DATA", json=mine, headers=data).status_code == 200
