@@ -290,6 +290,14 @@ class RequestGuard:
         return host
 
     def _refusal(self, scope: Scope, headers: dict[str, str], request_id: str) -> Refusal | None:
+        # One credential a request: with two Authorization (or Cookie) headers, this guard and
+        # the route would read different ones (the last here, the first there), and a guess
+        # could ride on a valid token's budget.
+        raw = [name.lower() for name, _ in scope.get("headers", [])]
+        for name in ("authorization", "cookie"):
+            if raw.count(name.encode()) > 1:
+                detail = [{"loc": ["header", name], "field": name, "message": "sent twice"}]
+                return 400, envelope_body("bad_request", detail, request_id), {}
         if scope["path"] in UNGATED:  # probes read neither a body nor the query
             return None
         for part, text in (("path", scope["path"]), ("query", scope["query_string"].decode())):

@@ -172,3 +172,21 @@ def test_forwarded_for_from_a_trusted_proxy_is_believed_by_the_server(
         one_client = _guesses(url, ["192.0.2.7"] * 5)
     assert each_their_own == [401] * 5  # five people behind the proxy, one guess each
     assert one_client == [401, 401, 401, 429, 429]
+
+
+def test_a_guess_cannot_ride_on_a_valid_token_sent_in_a_second_header(
+    state: ServiceState,
+) -> None:
+    """Found in review: with two Authorization headers the guard read the last (a valid token)
+    and the route the first (a guess), so guesses went at the valid token's rate."""
+    settings = state.settings.model_copy(update={"rate_limit_per_minute": 60})
+    valid = f"Bearer {ADMIN_TOKEN}"
+    with _serving(settings, state) as url, httpx.Client(base_url=url) as client:
+        for doubled in (
+            [("authorization", "Bearer guess-1"), ("authorization", valid)],
+            [("authorization", valid), ("cookie", "a=1"), ("cookie", "talent_session=x")],
+        ):
+            answer = client.get("/api/v1/me", headers=httpx.Headers(doubled))
+            assert answer.status_code == 400, answer.text
+            assert answer.json()["detail"][0]["message"] == "sent twice"
+        assert client.get("/api/v1/me", headers={"Authorization": valid}).status_code == 200
