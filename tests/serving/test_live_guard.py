@@ -54,8 +54,10 @@ def _serving(settings: Settings, state: ServiceState) -> Iterator[str]:
         thread.join(timeout=10)
 
 
-def _trickle(url: str, *, every: float, limit: float) -> tuple[bytes, float]:
-    """POST a JSON body one byte at a time; what came back, and when."""
+def _trickle(url: str, *, every: float, limit: float) -> tuple[bytes, float, bool]:
+    """POST a JSON body one byte at a time; what came back, when, and whether the server reset
+    the connection (it closes after its 408 while bytes are still arriving, and a reset can
+    overtake the answer)."""
     host, port = url.removeprefix("http://").split(":")
     head = (
         "POST /api/v1/employees/bulk HTTP/1.1\r\n"
@@ -74,19 +76,27 @@ def _trickle(url: str, *, every: float, limit: float) -> tuple[bytes, float]:
                 chunk = connection.recv(65536)
             except TimeoutError:
                 continue
+            except ConnectionResetError:
+                return answer, time.monotonic() - started, True
             if not chunk:
                 break
             answer += chunk
-        return answer, time.monotonic() - started
+        return answer, time.monotonic() - started, False
 
 
 def test_a_body_that_trickles_in_is_answered_408_in_time(state: ServiceState) -> None:
     settings = state.settings.model_copy(update={"body_timeout_seconds": 1.0})
     with _serving(settings, state) as url:
-        answer, elapsed = _trickle(url, every=0.2, limit=15)
+        answer, elapsed, reset = _trickle(url, every=0.2, limit=15)
         # The guard is still there for the next, well-behaved request.
         assert httpx.get(f"{url}/api/v1/me", headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
-    assert answer.startswith(b"HTTP/1.1 408"), answer[:200]
+    # Cut off (the finding: held for as long as bytes came, 70 s and more): answered 408, or
+    # reset by the close that follows the answer, before the trickle's own 15 s ran out.
+    assert answer.startswith(b"HTTP/1.1 408") or (reset and not answer), answer[:200]
+    assert elapsed < 15, elapsed
+    if not answer:
+        assert elapsed >= 0.9, elapsed
+        return
     # Answered (the finding: held for as long as bytes came), not before the limit; no upper
     # wall-clock bound beyond the trickle's own 15 s (a shared 2-core machine stalls).
     assert elapsed >= 0.9, elapsed

@@ -82,6 +82,7 @@ def test_talent_demo_refuses_to_replace_a_production_database(tmp_path: Path) ->
         "TALENT_ENVIRONMENT": "production",
         "TALENT_AUDIT_KEY": AUDIT_KEY,
         "TALENT_VAR_DIR": str(tmp_path),
+        "TALENT_ADMIN_TOKEN": None,  # `make test` exports the demo's, which production refuses
     }
     result = CliRunner().invoke(cli.app, ["demo", "--employees", "10"], env=environment)
     assert result.exit_code == 2, result.output
