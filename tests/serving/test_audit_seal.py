@@ -17,21 +17,17 @@ from fastapi.testclient import TestClient
 from sqlalchemy import delete, select, update
 from typer.testing import CliRunner
 
-from data.demo import generate_company
-from data.importing.demo import store_demo_company
 from data.schemas import Role
 from data.storage import audit as stored
 from data.storage.engine import transaction
 from data.storage.tables import AuditRecordRow, AuditSealRow, InteractionRow, OversightEventRow
-from data.taxonomy.packaged import load_packaged_taxonomy
 from serving.cli import app
 from serving.routes.health import ANONYMOUS_SECONDS, FAILED_TOKENS
 from serving.settings import Settings
 from serving.state import ServiceState
-from tests.conftest import TODAY
 from tests.serving.test_api import token_for
 from tests.serving.test_cli import served_record
-from tests.serving.test_fairness_api import candidates
+from tests.serving.test_fairness_api import candidates, stored_demo_with_open_gig
 
 runner = CliRunner()
 
@@ -39,19 +35,7 @@ runner = CliRunner()
 @pytest.fixture
 def company(state: ServiceState) -> dict[str, Any]:
     """A small demo company (with its history of decisions) in the index; an open gig."""
-    demo = generate_company(
-        load_packaged_taxonomy(), employees=80, opportunities=16, seed=11, as_of=TODAY
-    )
-    with transaction(state.sessions) as session:
-        store_demo_company(session, demo)
-    with state.sessions() as session:
-        state.matcher.load(session)
-    filled = {i.opportunity_external_id for i in demo.interactions if i.type.value == "accept"}
-    gig = next(
-        o
-        for o in demo.opportunities
-        if o.kind.value == "gig" and o.status.value == "open" and o.external_id not in filled
-    )
+    demo, gig = stored_demo_with_open_gig(state, employees=80, opportunities=16)
     return {
         "gig": gig.external_id,
         "lead": token_for(state, Role.LEAD, gig.owner_external_id),

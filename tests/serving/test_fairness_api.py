@@ -10,9 +10,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import delete
 
-from data.demo import generate_company
+from data.demo import DemoCompany, generate_company
 from data.importing.demo import store_demo_company
-from data.schemas import Role
+from data.schemas import OpportunityIn, Role
 from data.storage.engine import transaction
 from data.storage.tables import AuditRecordRow
 from data.taxonomy.packaged import load_packaged_taxonomy
@@ -39,23 +39,36 @@ def words_outside_skill_labels(value: Any) -> set[str]:
     return set()
 
 
-@pytest.fixture
-def company(state: ServiceState) -> dict[str, Any]:
-    """A small demo company (with self-reported demographics) in the index; its first gig."""
+def stored_demo_with_open_gig(
+    state: ServiceState, *, employees: int, opportunities: int
+) -> tuple[DemoCompany, OpportunityIn]:
+    """A demo company (with its history and self-reported demographics) stored and indexed, and
+    its first open gig whose seat the simulated history has not filled (else no one is
+    eligible)."""
     demo = generate_company(
-        load_packaged_taxonomy(), employees=200, opportunities=40, seed=11, as_of=TODAY
+        load_packaged_taxonomy(),
+        employees=employees,
+        opportunities=opportunities,
+        seed=11,
+        as_of=TODAY,
     )
     with transaction(state.sessions) as session:
         store_demo_company(session, demo)
     with state.sessions() as session:
         state.matcher.load(session)
-    # A gig whose seat the simulated history has not filled already (else no one is eligible).
     filled = {i.opportunity_external_id for i in demo.interactions if i.type.value == "accept"}
     gig = next(
         o
         for o in demo.opportunities
         if o.kind.value == "gig" and o.status.value == "open" and o.external_id not in filled
     )
+    return demo, gig
+
+
+@pytest.fixture
+def company(state: ServiceState) -> dict[str, Any]:
+    """A small demo company (with self-reported demographics) in the index; its first gig."""
+    demo, gig = stored_demo_with_open_gig(state, employees=200, opportunities=40)
     return {
         "gig": gig.external_id,
         "owner": gig.owner_external_id,
