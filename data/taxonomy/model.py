@@ -38,6 +38,11 @@ class TaxonomyOccupation:
     hidden_labels: tuple[str, ...] = ()  # ESCO's misspellings and old titles: found, not shown
     isco_group: str = ""  # the ISCO-08 unit group, e.g. "2511"
     code: str = ""  # ESCO's code: the ISCO group, then the occupation's place under it
+    # O*NET's alternate and reported titles of the O*NET occupations the ESCO-O*NET crosswalk
+    # maps this occupation to: how people in the US name the same work.
+    other_titles: tuple[str, ...] = ()
+    onet_codes: tuple[str, ...] = ()  # the O*NET-SOC codes the crosswalk maps it to
+    tool_ids: tuple[str, ...] = ()  # O*NET tools and technologies its work uses, hot ones first
 
 
 @dataclass(slots=True)
@@ -48,6 +53,9 @@ class Taxonomy:
     occupations: dict[str, TaxonomyOccupation] = field(default_factory=dict)
     version: str = ""
     aliases: dict[str, str] = field(default_factory=dict)  # retired id -> the id that replaced it
+    # A tool (O*NET product, skill_type "tool") -> its category (skill_type "tool_category"):
+    # Tableau and Power BI share "Business intelligence and data analysis software".
+    tool_categories: dict[str, str] = field(default_factory=dict)
     _by_label: dict[str, str] = field(default_factory=dict, repr=False)
     _by_alt_label: dict[str, str] = field(default_factory=dict, repr=False)
     _by_alias: dict[str, str] = field(default_factory=dict, repr=False)  # the company's names
@@ -148,6 +156,7 @@ class Taxonomy:
             occupations=dict(self.occupations),
             version=self.version,
             aliases=dict(self.aliases),
+            tool_categories=dict(self.tool_categories),
             _by_label=dict(self._by_label),
             _by_alt_label=dict(self._by_alt_label),
             _by_alias=dict(self._by_alias),
