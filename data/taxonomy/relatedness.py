@@ -1,0 +1,266 @@
+"""How related two occupations are: a number in [0, 1] from where ESCO files them, the skills
+and tools their work shares, and the O*NET occupations the crosswalk maps them to.
+
+    score(a, b) = 1                                            a == b
+                = (0.30 h + 0.50 s + 0.10 t + 0.10 c) / W      otherwise (unknown or None: 0)
+
+- h, the hierarchy (ESCO's code is the ISCO-08 unit group, then the occupation's place under
+  it: "2654.1.7" is filed under "2654.1", filed under ISCO 2654): 1.0 when one is filed
+  directly under the other, 0.85 for siblings under the same ESCO occupation, 0.75 further
+  within one ESCO branch, 0.6 in the same ISCO unit group, 0.3 in the same minor group, 0.1 in
+  the same sub-major group. ISCO groups are coarse (a unit group can hold 200 occupations
+  whose skill profiles share nothing), so h alone never makes a close neighbour.
+- s, the skills: cosine of skill profiles where each skill weighs log((N + 1) / listings)
+  (listed by one occupation ~8, "use Microsoft Office" in hundreds ~1), essential skills
+  counting in full and optional ones half. The strongest single signal, hence the largest
+  weight; the IDF weights keep generic skills from making neighbours.
+- t, the tools (O*NET tools and technologies the work uses), the same cosine over tools.
+- c, the crosswalk: Jaccard of the two occupations' O*NET codes (1 when both map to the one
+  same O*NET occupation).
+W is the sum of the weights of the parts both occupations have data for: an occupation without
+a crosswalk entry (no tools, no O*NET code) is scored on hierarchy and skills alone rather
+than marked down for what the crosswalk lacks.
+
+On the packaged taxonomy (tests/data/test_relatedness.py checks the classes): pairs in one
+ISCO unit group score far above random pairs, ESCO siblings above the rest of their unit
+group, and a data analyst's, a nurse's, a welder's and a software developer's ten nearest are
+their own kind of work.
+
+Built from the taxonomy in well under a second (sparse matrices); a score row is computed on
+demand and the last rows kept, so nothing of size N x N is ever held.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import scipy.sparse as sp
+
+from data.taxonomy.model import Taxonomy, TaxonomyOccupation
+
+HIERARCHY_WEIGHT = 0.30
+SKILL_WEIGHT = 0.50
+TOOL_WEIGHT = 0.10
+CROSSWALK_WEIGHT = 0.10
+OPTIONAL_SKILL_SHARE = 0.5  # an optional skill says half as much about the work
+
+FILED_UNDER = 1.0  # one is ESCO's narrower occupation of the other
+SIBLINGS = 0.85  # filed under the same ESCO occupation
+SAME_BRANCH = 0.75  # further apart under one ESCO occupation (cousins, grandchild)
+SAME_UNIT_GROUP = 0.6
+SAME_MINOR_GROUP = 0.3
+SAME_SUB_MAJOR_GROUP = 0.1
+
+_ROWS_KEPT = 512  # score rows kept per taxonomy (3,000 floats each)
+_CACHE_SIZE = 4  # taxonomies kept (the packaged one, a company's, tests')
+
+
+class OccupationRelatedness:
+    """Scores between the occupations of one taxonomy; build with `from_taxonomy`."""
+
+    def __init__(self, occupations: Sequence[TaxonomyOccupation]) -> None:
+        self._ids = [o.occupation_id for o in occupations]
+        self._index = {occupation_id: i for i, occupation_id in enumerate(self._ids)}
+        self._hierarchy = _Hierarchy(occupations)
+        self._skills = _profile_matrix(
+            [
+                [(s, 1.0) for s in o.essential_skill_ids]
+                + [(s, OPTIONAL_SKILL_SHARE) for s in o.optional_skill_ids]
+                for o in occupations
+            ]
+        )
+        self._tools = _profile_matrix([[(t, 1.0) for t in o.tool_ids] for o in occupations])
+        self._crosswalk = _binary_matrix([o.onet_codes for o in occupations])
+        self._crosswalk_sizes = np.asarray(self._crosswalk.sum(axis=1)).ravel()
+        self._has_tools = np.asarray(self._tools.getnnz(axis=1) > 0)
+        self._has_crosswalk = self._crosswalk_sizes > 0
+        self._rows: OrderedDict[int, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_taxonomy(cls, taxonomy: Taxonomy) -> OccupationRelatedness:
+        """The relatedness of this taxonomy's occupations, built once per taxonomy version."""
+        return _cached(_taxonomy_key(taxonomy), taxonomy)
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def __contains__(self, occupation_id: object) -> bool:
+        return occupation_id in self._index
+
+    def score(self, a: str | None, b: str | None) -> float:
+        """1.0 for the same occupation, 0.0 when either is None or unknown."""
+        return float(self.scores(a, [b])[0])
+
+    def scores(self, a: str | None, bs: Sequence[str | None]) -> np.ndarray:
+        """`score(a, b)` for every b, as float32 (one row lookup, vectorised)."""
+        out = np.zeros(len(bs), dtype=np.float32)
+        i = self._index.get(a) if a is not None else None
+        if i is None or not len(bs):
+            return out
+        positions = np.fromiter(
+            (self._index.get(b, -1) if b is not None else -1 for b in bs), np.int64, len(bs)
+        )
+        known = positions >= 0
+        out[known] = self._row(i)[positions[known]]
+        return out
+
+    def neighbours(self, occupation_id: str, limit: int = 10) -> list[tuple[str, float]]:
+        """The `limit` most related other occupations, best first (ties by id); [] when the
+        occupation is unknown."""
+        i = self._index.get(occupation_id)
+        if i is None or limit <= 0:
+            return []
+        row = self._row(i).copy()
+        row[i] = -1.0
+        take = min(limit, len(row) - 1)
+        if take <= 0:
+            return []
+        top = np.argpartition(-row, take - 1)[:take] if take < len(row) else np.arange(len(row))
+        top = sorted(top, key=lambda j: (-row[j], self._ids[j]))
+        return [(self._ids[j], float(row[j])) for j in top if row[j] > 0]
+
+    def _row(self, i: int) -> np.ndarray:
+        with self._lock:
+            row = self._rows.get(i)
+            if row is not None:
+                self._rows.move_to_end(i)
+                return row
+        row = self._compute_row(i)
+        with self._lock:
+            self._rows[i] = row
+            while len(self._rows) > _ROWS_KEPT:
+                self._rows.popitem(last=False)
+        return row
+
+    def _compute_row(self, i: int) -> np.ndarray:
+        hierarchy = self._hierarchy.row(i)
+        skills = _cosine_row(self._skills, i)
+        tools = _cosine_row(self._tools, i)
+        shared = (self._crosswalk @ self._crosswalk[i].T).toarray().ravel()
+        union = self._crosswalk_sizes + self._crosswalk_sizes[i] - shared
+        crosswalk = np.divide(shared, union, out=np.zeros_like(shared), where=union > 0)
+        tool_weight = np.where(self._has_tools & self._has_tools[i], TOOL_WEIGHT, 0.0)
+        walk_weight = np.where(self._has_crosswalk & self._has_crosswalk[i], CROSSWALK_WEIGHT, 0.0)
+        total = HIERARCHY_WEIGHT + SKILL_WEIGHT + tool_weight + walk_weight
+        row = (
+            HIERARCHY_WEIGHT * hierarchy
+            + SKILL_WEIGHT * skills
+            + tool_weight * tools
+            + walk_weight * crosswalk
+        ) / total
+        # Another occupation is never the same one: keep 1.0 for identity alone.
+        row = np.minimum(row, 0.99).astype(np.float32)
+        row[i] = 1.0
+        return row
+
+
+class _Hierarchy:
+    """ESCO's filing of each occupation as integer codes, compared a whole row at a time."""
+
+    def __init__(self, occupations: Sequence[TaxonomyOccupation]) -> None:
+        vocabulary: dict[str, int] = {}
+
+        def code_of(text: str) -> int:
+            return vocabulary.setdefault(text, len(vocabulary)) if text else -1
+
+        own, parent, branch, unit, minor, sub_major = ([] for _ in range(6))
+        for o in occupations:
+            parts = o.code.split(".") if o.code else []
+            group = o.isco_group or (parts[0] if parts else "")
+            own.append(code_of(o.code) if len(parts) > 1 else -1)
+            parent.append(code_of(".".join(parts[:-1])) if len(parts) > 2 else -1)
+            branch.append(code_of(".".join(parts[:2])) if len(parts) > 1 else -1)
+            unit.append(code_of("isco:" + group) if len(group) >= 4 else -1)
+            minor.append(code_of("isco:" + group[:3]) if len(group) >= 3 else -1)
+            sub_major.append(code_of("isco:" + group[:2]) if len(group) >= 2 else -1)
+        self._own, self._parent, self._branch = map(np.asarray, (own, parent, branch))
+        self._unit, self._minor, self._sub_major = map(np.asarray, (unit, minor, sub_major))
+
+    def row(self, i: int) -> np.ndarray:
+        def same(codes: np.ndarray) -> np.ndarray:
+            return (codes == codes[i]) & (codes[i] >= 0)
+
+        filed_under = ((self._parent == self._own[i]) & (self._own[i] >= 0)) | (
+            (self._own == self._parent[i]) & (self._parent[i] >= 0)
+        )
+        return np.select(
+            [
+                filed_under,
+                same(self._parent),
+                same(self._branch),
+                same(self._unit),
+                same(self._minor),
+                same(self._sub_major),
+            ],
+            [
+                FILED_UNDER,
+                SIBLINGS,
+                SAME_BRANCH,
+                SAME_UNIT_GROUP,
+                SAME_MINOR_GROUP,
+                SAME_SUB_MAJOR_GROUP,
+            ],
+            default=0.0,
+        )
+
+
+def _profile_matrix(profiles: Sequence[Iterable[tuple[str, float]]]) -> sp.csr_matrix:
+    """Rows of unit length: each item weighted by its share times log((N + 1) / listings)."""
+    columns: dict[str, int] = {}
+    weights: dict[tuple[int, int], float] = {}
+    for row, items in enumerate(profiles):
+        for item, share in items:
+            key = (row, columns.setdefault(item, len(columns)))
+            weights[key] = max(weights.get(key, 0.0), share)  # essential wins over optional
+    shape = (len(profiles), max(len(columns), 1))
+    if not weights:
+        return sp.csr_matrix(shape, dtype=np.float64)
+    rows, cols = (np.fromiter(part, np.int64, len(weights)) for part in zip(*weights, strict=True))
+    matrix = sp.csr_matrix((np.fromiter(weights.values(), float), (rows, cols)), shape=shape)
+    listings = np.bincount(cols, minlength=shape[1])
+    idf = np.log((len(profiles) + 1) / np.maximum(listings, 1))
+    matrix = matrix @ sp.diags(idf)
+    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+    return sp.csr_matrix(sp.diags(1.0 / np.where(norms > 0, norms, 1.0)) @ matrix)
+
+
+def _binary_matrix(sets: Sequence[Iterable[str]]) -> sp.csr_matrix:
+    return _profile_matrix([[(item, 1.0) for item in items] for items in sets]).sign()
+
+
+def _cosine_row(matrix: sp.csr_matrix, i: int) -> np.ndarray:
+    return np.clip((matrix @ matrix[i].T).toarray().ravel(), 0.0, 1.0)
+
+
+def _taxonomy_key(taxonomy: Taxonomy) -> str:
+    """The version names the content of a shipped or stored taxonomy; a taxonomy built in
+    code without one is named by what relatedness reads of it."""
+    if taxonomy.version:
+        return f"{taxonomy.version}:{len(taxonomy.occupations)}"
+    digest = hashlib.sha256()
+    for o in taxonomy.occupations.values():
+        fields = (o.occupation_id, o.code, o.isco_group, *o.essential_skill_ids, "|")
+        digest.update("\t".join((*fields, *o.optional_skill_ids, "|", *o.tool_ids)).encode())
+        digest.update("\t".join(("|", *o.onet_codes, "\n")).encode())
+    return "content:" + digest.hexdigest()
+
+
+_built: OrderedDict[str, OccupationRelatedness] = OrderedDict()
+_build_lock = threading.Lock()
+
+
+def _cached(key: str, taxonomy: Taxonomy) -> OccupationRelatedness:
+    with _build_lock:  # one build per taxonomy, however many requests ask at once
+        found = _built.get(key)
+        if found is None:
+            occupations = sorted(taxonomy.occupations.values(), key=lambda o: o.occupation_id)
+            found = _built[key] = OccupationRelatedness(occupations)
+            while len(_built) > _CACHE_SIZE:
+                _built.popitem(last=False)
+        _built.move_to_end(key)
+        return found
