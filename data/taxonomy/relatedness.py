@@ -33,6 +33,7 @@ demand and the last rows kept, so nothing of size N x N is ever held.
 from __future__ import annotations
 
 import hashlib
+import math
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
@@ -66,14 +67,18 @@ class OccupationRelatedness:
         self._ids = [o.occupation_id for o in occupations]
         self._index = {occupation_id: i for i, occupation_id in enumerate(self._ids)}
         self._hierarchy = _Hierarchy(occupations)
-        self._skills = _profile_matrix(
+        self._skills, skill_weights = _profile_matrix(
             [
                 [(s, 1.0) for s in o.essential_skill_ids]
                 + [(s, OPTIONAL_SKILL_SHARE) for s in o.optional_skill_ids]
                 for o in occupations
             ]
         )
-        self._tools = _profile_matrix([[(t, 1.0) for t in o.tool_ids] for o in occupations])
+        self._tools, tool_weights = _profile_matrix(
+            [[(t, 1.0) for t in o.tool_ids] for o in occupations]
+        )
+        self._specificity = {**skill_weights, **tool_weights}
+        self._unlisted = math.log(len(occupations) + 1)
         self._crosswalk = _binary_matrix([o.onet_codes for o in occupations])
         self._crosswalk_sizes = np.asarray(self._crosswalk.sum(axis=1)).ravel()
         self._has_tools = np.asarray(self._tools.getnnz(axis=1) > 0)
@@ -91,6 +96,11 @@ class OccupationRelatedness:
 
     def __contains__(self, occupation_id: object) -> bool:
         return occupation_id in self._index
+
+    def specificity(self, item_id: str) -> float:
+        """How much holding a skill or tool says about the work: log((N + 1) / listings), the
+        weight scores give it; one no occupation lists says the most."""
+        return self._specificity.get(item_id, self._unlisted)
 
     def score(self, a: str | None, b: str | None) -> float:
         """1.0 for the same occupation, 0.0 when either is None or unknown."""
@@ -209,8 +219,11 @@ class _Hierarchy:
         )
 
 
-def _profile_matrix(profiles: Sequence[Iterable[tuple[str, float]]]) -> sp.csr_matrix:
-    """Rows of unit length: each item weighted by its share times log((N + 1) / listings)."""
+def _profile_matrix(
+    profiles: Sequence[Iterable[tuple[str, float]]],
+) -> tuple[sp.csr_matrix, dict[str, float]]:
+    """Rows of unit length, each item weighted by its share times log((N + 1) / listings);
+    and that weight of each item."""
     columns: dict[str, int] = {}
     weights: dict[tuple[int, int], float] = {}
     for row, items in enumerate(profiles):
@@ -219,18 +232,19 @@ def _profile_matrix(profiles: Sequence[Iterable[tuple[str, float]]]) -> sp.csr_m
             weights[key] = max(weights.get(key, 0.0), share)  # essential wins over optional
     shape = (len(profiles), max(len(columns), 1))
     if not weights:
-        return sp.csr_matrix(shape, dtype=np.float64)
+        return sp.csr_matrix(shape, dtype=np.float64), {}
     rows, cols = (np.fromiter(part, np.int64, len(weights)) for part in zip(*weights, strict=True))
     matrix = sp.csr_matrix((np.fromiter(weights.values(), float), (rows, cols)), shape=shape)
     listings = np.bincount(cols, minlength=shape[1])
     idf = np.log((len(profiles) + 1) / np.maximum(listings, 1))
     matrix = matrix @ sp.diags(idf)
     norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
-    return sp.csr_matrix(sp.diags(1.0 / np.where(norms > 0, norms, 1.0)) @ matrix)
+    unit = sp.csr_matrix(sp.diags(1.0 / np.where(norms > 0, norms, 1.0)) @ matrix)
+    return unit, {item: float(idf[column]) for item, column in columns.items()}
 
 
 def _binary_matrix(sets: Sequence[Iterable[str]]) -> sp.csr_matrix:
-    return _profile_matrix([[(item, 1.0) for item in items] for items in sets]).sign()
+    return _profile_matrix([[(item, 1.0) for item in items] for items in sets])[0].sign()
 
 
 def _cosine_row(matrix: sp.csr_matrix, i: int) -> np.ndarray:
