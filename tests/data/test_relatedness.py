@@ -164,7 +164,7 @@ def test_neighbours_are_the_best_scored_others_in_order() -> None:
         )
 
 
-def test_built_once_per_taxonomy_version_and_rebuilt_for_other_content() -> None:
+def test_built_once_per_content_a_copy_shares_it_other_content_is_rebuilt() -> None:
     taxonomy = load_packaged_taxonomy()
     built = OccupationRelatedness.from_taxonomy(taxonomy)
     assert OccupationRelatedness.from_taxonomy(taxonomy.copy()) is built
