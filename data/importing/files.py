@@ -105,5 +105,5 @@ def _csv_skill(column: str, index: int, text: str) -> dict[str, Any]:
     name, sep, level = text.strip().rpartition(":")
     if not sep or not name.strip() or not level.strip().isdigit():
         raise ValueError(f"{column}.{index}", f"expected 'skill:level', got {text.strip()!r}")
-    key = "skill_id" if name.startswith(("esco:", "custom:")) else "name"
+    key = "skill_id" if name.startswith(("esco:", "custom:", "tool:", "toolcat:")) else "name"
     return {key: name.strip(), "level": int(level)}

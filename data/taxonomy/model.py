@@ -56,6 +56,9 @@ class Taxonomy:
     # A tool (O*NET product, skill_type "tool") -> its category (skill_type "tool_category"):
     # Tableau and Power BI share "Business intelligence and data analysis software".
     tool_categories: dict[str, str] = field(default_factory=dict)
+    # A tool category -> the ESCO skills its tools go with (most over-represented, by lift, in
+    # the profiles of the occupations using them): what knowing such a tool says beyond it.
+    category_skills: dict[str, tuple[str, ...]] = field(default_factory=dict)
     _by_label: dict[str, str] = field(default_factory=dict, repr=False)
     _by_alt_label: dict[str, str] = field(default_factory=dict, repr=False)
     _by_alias: dict[str, str] = field(default_factory=dict, repr=False)  # the company's names
@@ -157,6 +160,7 @@ class Taxonomy:
             version=self.version,
             aliases=dict(self.aliases),
             tool_categories=dict(self.tool_categories),
+            category_skills=dict(self.category_skills),
             _by_label=dict(self._by_label),
             _by_alt_label=dict(self._by_alt_label),
             _by_alias=dict(self._by_alias),

@@ -1,4 +1,5 @@
-"""The ESCO taxonomy shipped inside the package (`esco_taxonomy.json.gz`, built by `derive.py`)."""
+"""The taxonomy shipped inside the package: ESCO (`esco_taxonomy.json.gz`, built by `derive.py`)
+with O*NET's tools and titles on top (`onet.json.gz`, built by `derive_onet.py`)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from importlib import resources
 from typing import Any
 
 from data.taxonomy.model import Taxonomy, TaxonomyOccupation, TaxonomySkill
+from data.taxonomy.onet import ONET_DERIVE_COMMAND, ONET_FILE, with_onet
 
 PACKAGED_FILE = "esco_taxonomy.json.gz"
 DERIVE_COMMAND = (
@@ -24,7 +26,17 @@ _SKILL_TYPES = {
     "knowledge": "knowledge",
     "unknown": "unknown",
     "": "unknown",
+    "tool": "tool",  # an O*NET product: Tableau, Kubernetes
+    "tool_category": "tool_category",  # its UNSPSC category
 }
+
+
+def _source(skill_id: str) -> str:
+    if skill_id.startswith("custom:"):
+        return "custom"
+    if skill_id.startswith(("tool:", "toolcat:")):
+        return "onet"
+    return "esco"
 
 
 def _strings(value: Any, where: str) -> tuple[str, ...]:
@@ -57,7 +69,7 @@ def _skill(record: Mapping[str, Any], position: int) -> TaxonomySkill:
         alt_labels=_strings(record.get("alt_labels", []), f"{where}.alt_labels"),
         skill_type=_SKILL_TYPES[skill_type],
         description=_text(record, "description", where),
-        source="custom" if skill_id.startswith("custom:") else "esco",
+        source=_source(skill_id),
         exact=exact,
         alt_text=_text(record, "alt_text", where),
         legacy=legacy,
@@ -139,22 +151,33 @@ def taxonomy_from_json(obj: Mapping[str, Any]) -> Taxonomy:
     )
 
 
+def _packaged_json(name: str, command: str) -> Any:
+    resource = resources.files("data.taxonomy").joinpath(name)
+    try:
+        raw = resource.read_bytes()
+    except FileNotFoundError as exc:
+        raise FileNotFoundError(
+            f"packaged taxonomy file {name} is missing; rebuild it with: {command}"
+        ) from exc
+    return json.loads(gzip.decompress(raw))
+
+
+@functools.lru_cache(maxsize=1)
+def load_packaged_esco() -> Taxonomy:
+    """ESCO alone, as `derive.py` wrote it (what `derive_onet.py` builds on)."""
+    return taxonomy_from_json(_packaged_json(PACKAGED_FILE, DERIVE_COMMAND))
+
+
 @functools.lru_cache(maxsize=1)
 def load_packaged_taxonomy() -> Taxonomy:
-    """The shipped taxonomy, parsed once per process.
+    """The shipped taxonomy (ESCO with O*NET's tools, categories and titles), parsed once per
+    process.
 
     The object is shared: `SkillNormalizer.resolve` adds custom skills to the taxonomy it is
     given, so pass `load_packaged_taxonomy().copy()` where those must not leak across users
     of the process (tests, several tenants).
     """
-    resource = resources.files("data.taxonomy").joinpath(PACKAGED_FILE)
-    try:
-        raw = resource.read_bytes()
-    except FileNotFoundError as exc:
-        raise FileNotFoundError(
-            f"packaged taxonomy {PACKAGED_FILE} is missing; rebuild it with: {DERIVE_COMMAND}"
-        ) from exc
-    return taxonomy_from_json(json.loads(gzip.decompress(raw)))
+    return with_onet(load_packaged_esco(), _packaged_json(ONET_FILE, ONET_DERIVE_COMMAND))
 
 
 @functools.lru_cache(maxsize=4096)
