@@ -10,7 +10,7 @@ DEMO := var/demo/manifest.json
 TRAINED := var/models/.trained-on-demo
 export TALENT_ADMIN_TOKEN ?= demo-admin-token
 
-.PHONY: install run demo index train serve test lint bench bench-retrieval bench-fairness bench-load bench-import bench-taxonomy bench-impressions bench-loop bench-serving bench-training clean
+.PHONY: install run demo index train serve test lint bench bench-retrieval bench-fairness bench-load bench-import bench-taxonomy bench-impressions bench-loop bench-serving bench-training bench-quality clean
 
 install: $(STAMP)
 
@@ -75,6 +75,12 @@ bench-load: $(STAMP)
 # HTTP job, against encoding the unique names alone.
 bench-import: $(STAMP)
 	$(BIN)/python bench/importing.py
+
+# Held-out public data from ../shared (O*NET titles and tools, ESCO occupation profiles, the
+# ESCO-O*NET crosswalk) through the product's normalisers and API, against BM25 and MiniLM on
+# the same items; its last line goes to bench/results.json and bench/REPORT.md.
+bench-quality: $(STAMP)
+	$(BIN)/python bench/report.py --only quality
 
 # Held-out ESCO alternative titles and labels -> occupations and skills, against BM25.
 bench-taxonomy: $(STAMP)
