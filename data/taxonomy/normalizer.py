@@ -1,9 +1,16 @@
-"""Map free-text skill names to taxonomy skills: exact labels first, then embedding neighbours.
+"""Map free-text skill names to taxonomy skills: exact labels, typos, then all the evidence.
 
 The encoder is injected as a plain function (texts -> L2-normalised float32 rows) so that
 `data/` stays free of torch and of `matching/`. Each label text is encoded once, in one batch,
 when first needed, and can be persisted as .npy keyed by the label list. A name one typo away
 from a single label is that skill without the encoder (data/taxonomy/spelling.py).
+
+Every other name is scored against candidates found two ways, the skills nearest by embedding
+and the skills whose labels share its words (BM25, data/taxonomy/lexical.py); each candidate's
+score is one calibrated probability built from both kinds of evidence
+(data/taxonomy/calibration.py), so `min_score` means the same whichever way a skill was found.
+A brand name or acronym is never resolved to a skill that shares none of its words: the
+embedding puts "Docker" near "dock operations", which says nothing of what Docker is.
 """
 
 from __future__ import annotations
@@ -18,6 +25,8 @@ from pathlib import Path
 import numpy as np
 
 from data.schemas import normalize_label
+from data.taxonomy.calibration import FEATURES, FITTED, Calibration
+from data.taxonomy.lexical import LexicalIndex, words
 from data.taxonomy.model import Taxonomy, TaxonomySkill
 from data.taxonomy.spelling import SCORE as SPELLING_SCORE
 from data.taxonomy.spelling import SpellingIndex
@@ -27,6 +36,13 @@ _MAX_SLUG = 80
 _MAX_QUERY_WORDS = 12  # longer texts are sentences, not skill names: look at their start only
 _MAX_ALT_TEXT_WORDS = 32  # encoder cost grows with length; 32 words cover most skills' names
 _SCORE_BLOCK = 256  # names scored per matrix product (256 x ~45k label rows: ~46 MB)
+_COSINE_CANDIDATES = 10  # nearest skills by embedding looked at per name
+_BM25_ROWS = 30  # best BM25 texts looked at per name (several may be one skill's)
+_ROWS_PER_CANDIDATE = 3  # a candidate's texts compared word by word: its best BM25 ones + label
+# A brand-like name is offered a skill sharing none of its words only when the calibrated score
+# gives it a real chance: the profile form listed "table tennis" under "tableau" (the encoder's
+# third nearest, 0.48 before calibration), one click from becoming the person's skill.
+SUGGEST_FLOOR = 0.05
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +54,24 @@ class SkillMatch:
     method: str
     # A custom skill: the closest taxonomy skill it was not close enough to, and its score.
     nearest: tuple[str, float] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    skill_id: str
+    score: float  # calibrated probability that this is the skill meant
+    method: str  # "partial_label" | "embedding"
+    resolvable: bool  # False: a brand-like name and a skill sharing none of its words
+
+
+@dataclass(frozen=True, slots=True)
+class _Evidence:
+    """One name's candidates: skill numbers of `index` and a row of features for each."""
+
+    index: _LabelIndex
+    skill_numbers: list[int]
+    features: np.ndarray  # (candidates, len(FEATURES))
+    partial: list[bool]  # a label of the skill appears word for word inside the name
 
 
 def custom_skill_id(text: str) -> str:
@@ -65,6 +99,10 @@ class _LabelIndex:
         self.starts = np.zeros(0, dtype=np.int64)  # skill number -> its first row
         self.vectors = np.zeros((0, dimension), dtype=np.float32)
         self.retired = np.zeros(0, dtype=bool)  # skill number -> no longer suggested
+        self.texts: list[str] = []  # row -> its text
+        self.row_skill = np.zeros(0, dtype=np.int64)  # row -> skill number
+        self._lexical: LexicalIndex | None = None
+        self._lexical_lock = threading.Lock()
 
     def extended(
         self, skills: list[TaxonomySkill], texts: list[str], owners: list[str], vectors: np.ndarray
@@ -86,7 +124,18 @@ class _LabelIndex:
         index.starts = np.concatenate([self.starts, np.asarray(first_rows, dtype=np.int64)])
         index.vectors = np.vstack([self.vectors, vectors])
         index.retired = np.concatenate([self.retired, np.zeros(len(skills), dtype=bool)])
+        index.texts = self.texts + list(texts)
+        new_rows = np.arange(len(self.texts), len(index.texts))
+        owners_of_new = np.searchsorted(index.starts, new_rows, side="right") - 1
+        index.row_skill = np.concatenate([self.row_skill, owners_of_new]).astype(np.int64)
         return index
+
+    def lexical(self) -> LexicalIndex:
+        """The BM25 index over the same rows, built on first use (~1 s for ESCO's texts)."""
+        with self._lexical_lock:
+            if self._lexical is None:
+                self._lexical = LexicalIndex(self.texts, self.row_skill.tolist())
+            return self._lexical
 
     def best_scores(self, query: np.ndarray) -> np.ndarray:
         """Cosine of the query with each skill's closest text (label or any alt label)."""
@@ -120,6 +169,7 @@ class SkillNormalizer:
         min_score: float = 0.60,
         cache_path: Path | None = None,
         embed_key: str = "default",
+        calibration: Calibration = FITTED,
     ) -> None:
         if not 0.0 <= min_score <= 1.0:
             raise ValueError("min_score must lie in [0, 1]")
@@ -128,6 +178,7 @@ class SkillNormalizer:
         self.min_score = min_score
         self.cache_path = Path(cache_path) if cache_path is not None else None
         self.embed_key = safe_name(embed_key, "default")
+        self.calibration = calibration
         self._index: _LabelIndex | None = None
         self._spelling: SpellingIndex | None = None
         self._waiting: list[TaxonomySkill] = []  # reviewed since the index was built
@@ -139,10 +190,12 @@ class SkillNormalizer:
     def suggest(self, text: str, limit: int = 5) -> list[SkillMatch]:
         """Ranked skills for the text, best first.
 
-        An exact label or alt-label match comes first with score 1.0. Then every other skill by
-        score: the cosine between the text and the skill's closest label, raised for a skill
-        whose label appears word for word inside the text ("SQL" in "SQL databases") by the
-        share of the text that label covers, so that covering all of it would score 1.0.
+        An exact label or alt-label match comes first with score 1.0. Then other skills by
+        their calibrated score: the estimated probability that the skill is what was meant,
+        from the embedding's cosine and the words the text shares with the skill's labels.
+        A skill whose label appears word for word inside the text ("SQL" in "SQL databases")
+        is marked "partial_label". Without an encoder: labels found inside the text, scored by
+        the share of the text they cover.
         """
         text = _require_text(text)
         if limit < 1:
@@ -154,17 +207,21 @@ class SkillNormalizer:
             matches.append(SkillMatch(skill.skill_id, skill.label, 1.0, method))
         if len(matches) >= limit:
             return matches
-        partial = self._partial_matches(text)
-        if self.embed is None:
+        if self.embed is None or not self.taxonomy.skills:
+            partial = self._partial_matches(text)
             ranked = sorted(partial.items(), key=lambda item: (-item[1], item[0]))
             scored = [(skill_id, coverage, "partial_label") for skill_id, coverage in ranked]
         else:
-            scored = self._embedding_matches(text, partial, limit - len(matches))
+            scored = [
+                (c.skill_id, c.score, c.method)
+                for c in self._ranked([text], limit - len(matches) + 1)[0]
+                if c.resolvable or c.score >= SUGGEST_FLOOR
+            ]
         taken = {match.skill_id for match in matches}
         for skill_id, score, method in scored:
             if len(matches) == limit:
                 break
-            if skill_id not in taken:
+            if skill_id not in taken and skill_id in self.taxonomy.skills:
                 label = self.taxonomy.skills[skill_id].label
                 matches.append(SkillMatch(skill_id, label, score, method))
         return matches
@@ -175,7 +232,12 @@ class SkillNormalizer:
         return self.resolve_many([text])[0]
 
     def resolve_many(self, texts: list[str]) -> list[SkillMatch]:
-        """`resolve` for many texts, encoding all of them in one batch."""
+        """`resolve` for many texts, encoding all of them in one batch.
+
+        A skill is taken when its calibrated score reaches `min_score` and the evidence is more
+        than the embedding's for a brand-like name; otherwise the name is a custom skill that
+        names the closest skill it was not close enough to.
+        """
         texts = [_require_text(text) for text in texts]
         out: list[SkillMatch | None] = [None] * len(texts)
         nearest: dict[int, tuple[str, float]] = {}
@@ -192,23 +254,16 @@ class SkillNormalizer:
             else:
                 pending.append(i)
         if pending and self.embed is not None and self.taxonomy.skills:
-            queries = self._encode([texts[i] for i in pending])
-            index = self._current_index()
-            self._check_dimension(queries, index)
-            # Scored a block of queries at a time: one matrix product instead of a pass over
-            # every label vector per name (the names of a large import number tens of thousands).
-            for start in range(0, len(pending), _SCORE_BLOCK):
-                block = pending[start : start + _SCORE_BLOCK]
-                best = index.best_scores_many(queries[start : start + _SCORE_BLOCK])
-                for i, scores in zip(block, best, strict=True):
-                    scored = self._top(index, scores, self._partial_matches(texts[i]), 1)
-                    if scored:
-                        skill_id, score, method = scored[0]
-                        label = self.taxonomy.skills[skill_id].label
-                        if score >= self.min_score:
-                            out[i] = SkillMatch(skill_id, label, score, method)
-                        else:
-                            nearest[i] = (label, score)
+            ranked = self._ranked([texts[i] for i in pending], 1)
+            for i, candidates in zip(pending, ranked, strict=True):
+                best = next((c for c in candidates if c.skill_id in self.taxonomy.skills), None)
+                if best is None:
+                    continue
+                label = self.taxonomy.skills[best.skill_id].label
+                if best.score >= self.min_score and best.resolvable:
+                    out[i] = SkillMatch(best.skill_id, label, best.score, best.method)
+                else:
+                    nearest[i] = (label, best.score)
         elif pending:
             for i in pending:
                 partial = self._partial_matches(texts[i])
@@ -243,10 +298,10 @@ class SkillNormalizer:
                 self._waiting.append(skill)  # encoded on the index's next use
 
     def warm_up(self) -> None:
-        """Encode the labels now (at start-up) instead of on the first request."""
+        """Encode the labels and index their words now (at start-up), not on the first request."""
         self._spelling_index()
         if self.embed is not None:
-            self._current_index()
+            self._current_index().lexical()
 
     # -- internals -------------------------------------------------------------------------
 
@@ -265,13 +320,6 @@ class SkillNormalizer:
                     found[hit[0].skill_id] = size / len(words)
         return found
 
-    def _embedding_matches(
-        self, text: str, partial: dict[str, float], limit: int
-    ) -> list[tuple[str, float, str]]:
-        if not self.taxonomy.skills:
-            return []
-        return self._scored(self._encode([text])[0], partial, limit)
-
     def _check_dimension(self, queries: np.ndarray, index: _LabelIndex) -> None:
         if queries.shape[-1] != index.vectors.shape[1]:
             raise ValueError(
@@ -280,35 +328,120 @@ class SkillNormalizer:
                 f"{self.embed_key!r})"
             )
 
-    def _scored(
-        self, query: np.ndarray, partial: dict[str, float], limit: int
-    ) -> list[tuple[str, float, str]]:
-        index = self._current_index()
-        self._check_dimension(query, index)
-        return self._top(index, index.best_scores(query), partial, limit)
-
-    @staticmethod
-    def _top(
-        index: _LabelIndex, scores: np.ndarray, partial: dict[str, float], limit: int
-    ) -> list[tuple[str, float, str]]:
-        """The best `limit` (+1) skills by score, raised for labels found inside the text."""
-        for skill_id, coverage in partial.items():
-            position = index.positions.get(skill_id)  # None: added by another thread just now
-            if position is not None:
-                scores[position] += (1.0 - scores[position]) * coverage
-        # One more than needed: the exact match, if any, is among them and gets dropped.
-        count = min(limit + 1, len(scores))
-        top = np.argpartition(-scores, count - 1)[:count]
-        top = top[np.argsort(-scores[top], kind="stable")]
-        return [
-            (
-                index.skill_ids[i],
-                float(scores[i]),
-                "partial_label" if index.skill_ids[i] in partial else "embedding",
+    def _ranked(self, texts: list[str], limit: int) -> list[list[_Candidate]]:
+        """For each text, its best `limit` candidates by calibrated score."""
+        out: list[list[_Candidate]] = []
+        for found in self.candidate_evidence(texts):
+            if not found.skill_numbers:
+                out.append([])
+                continue
+            scores = self.calibration.probability(found.features)
+            cosine = found.features[:, 0]
+            order = np.lexsort((-cosine, -scores))[:limit]
+            brand = found.features[:, FEATURES.index("brand_unsupported")] > 0
+            out.append(
+                [
+                    _Candidate(
+                        found.index.skill_ids[found.skill_numbers[k]],
+                        float(scores[k]),
+                        "partial_label" if found.partial[k] else "embedding",
+                        not bool(brand[k]),
+                    )
+                    for k in order.tolist()
+                ]
             )
-            for i in top
-            if not index.retired[i]
-        ]
+        return out
+
+    def candidate_evidence(self, texts: list[str]) -> list[_Evidence]:
+        """Each text's candidate skills (nearest by cosine, best by BM25, labels inside it)
+        with their evidence features (data/taxonomy/calibration.py FEATURES), vectorised per
+        block of names: one matrix product and one BM25 retrieval for the whole block."""
+        index = self._current_index()
+        queries = self._encode(texts)
+        self._check_dimension(queries, index)
+        lexical = index.lexical()
+        rows, bm25 = lexical.retrieve([words(text) for text in texts], _BM25_ROWS)
+        out: list[_Evidence] = []
+        for start in range(0, len(texts), _SCORE_BLOCK):
+            best = index.best_scores_many(queries[start : start + _SCORE_BLOCK])
+            count = min(_COSINE_CANDIDATES, best.shape[1])
+            near = np.argpartition(-best, count - 1, axis=1)[:, :count]
+            for j in range(best.shape[0]):
+                i = start + j
+                out.append(
+                    self._evidence(index, lexical, texts[i], best[j], near[j], rows[i], bm25[i])
+                )
+        return out
+
+    def _evidence(
+        self,
+        index: _LabelIndex,
+        lexical: LexicalIndex,
+        text: str,
+        cosines: np.ndarray,
+        near: np.ndarray,
+        rows: np.ndarray,
+        bm25: np.ndarray,
+    ) -> _Evidence:
+        compared: dict[int, list[int]] = {}  # skill number -> its texts to compare word by word
+        bm25_best: dict[int, float] = {}
+        for row, score in zip(rows.tolist(), bm25.tolist(), strict=True):
+            if score <= 0.0:
+                continue
+            number = int(index.row_skill[row])
+            if index.retired[number]:
+                continue
+            bm25_best[number] = max(bm25_best.get(number, 0.0), score)
+            group = compared.setdefault(number, [])
+            if len(group) < _ROWS_PER_CANDIDATE:
+                group.append(row)
+        for number in near.tolist():
+            if not index.retired[number]:
+                compared.setdefault(number, [])
+        for row in lexical.expansions(text):
+            number = int(index.row_skill[row])
+            if not index.retired[number]:
+                compared.setdefault(number, []).append(row)
+        inside: dict[int, float] = {}
+        for skill_id, coverage in self._partial_matches(text).items():
+            number = index.positions.get(skill_id)  # None: added by another thread just now
+            if number is not None and not index.retired[number]:
+                compared.setdefault(number, [])
+                inside[number] = coverage
+        numbers = list(compared)
+        if not numbers:
+            return _Evidence(index, [], np.zeros((0, len(FEATURES))), [])
+        brand = lexical.brand_like(text)
+        top_cosine = float(max(cosines[n] for n in numbers))
+        top_bm25 = max(bm25_best.values(), default=0.0)
+        query_words = np.log1p(len(words(text)))
+        features = np.zeros((len(numbers), len(FEATURES)))
+        for k, number in enumerate(numbers):
+            label_row = int(index.starts[number])
+            candidates = dict.fromkeys([*compared[number], label_row])
+            pairs = [lexical.evidence(text, index.texts[row]) for row in candidates]
+            chosen = max(pairs, key=lambda e: (e.query_cover + e.text_cover, e.trigrams))
+            acronym = any(e.acronym for e in pairs)
+            supported = chosen.query_cover > 0.0 or acronym
+            cosine = float(cosines[number])
+            skill = self.taxonomy.skills.get(index.skill_ids[number])
+            features[k] = (
+                cosine,
+                cosine - top_cosine,
+                chosen.query_cover,
+                max(e.prefix_cover for e in pairs),
+                inside.get(number, 0.0),
+                chosen.text_cover,
+                max(e.trigrams for e in pairs),
+                float(acronym),
+                bm25_best.get(number, 0.0) / top_bm25 if top_bm25 > 0 else 0.0,
+                float(not supported),
+                cosine if not supported else 0.0,
+                float(brand and not supported),
+                float(skill is not None and skill.skill_type == "tool"),
+                query_words,
+            )
+        return _Evidence(index, numbers, features, [n in inside for n in numbers])
 
     def _custom(self, text: str, nearest: tuple[str, float] | None = None) -> SkillMatch:
         # Never added to the shared taxonomy here: a name from a request that then fails must
