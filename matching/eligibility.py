@@ -2,7 +2,9 @@
 
 A rule returns True where an item FAILS it. The mask handed to the index is "active and fails
 no rule", so retrieval itself only ever returns eligible items. The report counts, per rule,
-how many active items that rule rejects (an item failing two rules counts under both).
+how many active items that rule rejects (an item failing two rules counts under both), and how
+many it alone rejects (what changing that one fact would bring back: the "why is my list empty"
+answer names it, matching/shortfall.py).
 
 Rules (both directions):
 - not_open_to_kind: the employee has not opted into this kind of opportunity;
@@ -22,7 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -47,6 +49,9 @@ class MaskReport:
     pool: int  # active items searched over
     eligible: int
     removed_by_rule: dict[str, int]
+    # Items failing this rule and no other (left out of `as_dict`: the audit record keeps the
+    # shape it always had).
+    only_by_rule: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -114,19 +119,22 @@ def opportunity_facts(pool: OpportunityPool, position: int, kind: str) -> Opport
 def _combine(
     active: np.ndarray, failures: dict[str, np.ndarray | bool]
 ) -> tuple[np.ndarray, MaskReport]:
-    eligible = active.copy()
-    removed: dict[str, int] = {}
-    pool = int(active.sum())
-    for rule in RULES:
-        failed = failures[rule]
-        if isinstance(failed, (bool, np.bool_)):
-            removed[rule] = pool if failed else 0
-            if failed:
-                eligible[:] = False
-            continue
-        removed[rule] = int((failed & active).sum())
-        eligible &= ~failed
-    return eligible, MaskReport(pool=pool, eligible=int(eligible.sum()), removed_by_rule=removed)
+    # A rule about the one item on the other side (the posting is closed) is one bool: it
+    # fails every item alike.
+    failed = {
+        rule: np.broadcast_to(np.asarray(failures[rule], dtype=bool), active.shape) & active
+        for rule in RULES
+    }
+    failed_rules = np.sum([failed[rule] for rule in RULES], axis=0, dtype=np.int32)
+    eligible = active & (failed_rules == 0)
+    alone = failed_rules == 1
+    report = MaskReport(
+        pool=int(active.sum()),
+        eligible=int(eligible.sum()),
+        removed_by_rule={rule: int(failed[rule].sum()) for rule in RULES},
+        only_by_rule={rule: int((failed[rule] & alone).sum()) for rule in RULES},
+    )
+    return eligible, report
 
 
 def _positions_mask(size: int, positions: Collection[int]) -> np.ndarray:

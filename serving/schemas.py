@@ -187,8 +187,52 @@ class RankingOut(Out):
 class RetrievalOut(Out):
     pool: int
     eligible: int
-    removed_by_rule: dict[str, int]
+    removed_by_rule: dict[str, int] | None = Field(
+        default=None,
+        description="exact counts per rule; left out of a lead's candidates (counts of people "
+        "that could single someone out: `why` says them banded)",
+    )
     ranked: int
+
+
+class WhyRuleOut(Out):
+    rule: str = Field(
+        description="an eligibility rule (matching/eligibility.py), or hidden_from_this_list"
+    )
+    removed: int | None = Field(
+        description="how many it removed; null on a lead's list where the exact count could "
+        "single people out (see removed_words)"
+    )
+    removed_words: str = Field(description="the count as said: 40, fewer than 5, ...")
+    alone: int | None = Field(description="how many it alone removed (null: banded, or n/a)")
+    alone_words: str
+    text: str = Field(description="what removed them, in words")
+    change: str | None = Field(description="what the reader could change about it")
+    where: Literal["profile", "applications", "posting"] | None = Field(
+        description="the page to change it on"
+    )
+    field: str | None = Field(description="the field there")
+
+
+class WhyChangeOut(Out):
+    text: str
+    where: Literal["profile", "applications", "posting"] | None
+    field: str | None
+    would_add: int | None = Field(
+        description="items this change alone would bring back (null: unknown or banded)"
+    )
+
+
+class WhyOut(Out):
+    """Why a list is empty or shorter than asked (present only then)."""
+
+    summary: str
+    considered: int = Field(description="items searched over")
+    eligible: int = Field(description="items no hard rule removed")
+    shown: int
+    asked: int = Field(description="the limit asked for")
+    rules: list[WhyRuleOut] = Field(description="largest first")
+    changes: list[WhyChangeOut] = Field(description="those bringing back the most first")
 
 
 class MatchedSkill(Out):
@@ -259,14 +303,38 @@ class MatchCard(Out):
     explanation: MatchExplanation
 
 
+class RoleMoveSkillOut(Out):
+    skill_id: str
+    label: str
+    kind: Literal["skill", "tool"] = Field(description="an essential skill of it, or a tool")
+
+
+class RoleMoveOut(Out):
+    """A good next move: an occupation next to the person's own (matching/next_moves.py)."""
+
+    occupation_id: str
+    label: str
+    relatedness: float = Field(description="to the person's occupation (0 to 1)")
+    fit: float = Field(description="the order: relatedness and the weighted share held")
+    held: list[RoleMoveSkillOut]
+    gap: list[RoleMoveSkillOut] = Field(description="what the person lacks, most specific first")
+    gap_total: int
+
+
 class MatchesOut(Out):
     items: list[MatchCard]
     model: ModelOut
     ranking: RankingOut
     retrieval: RetrievalOut
+    why: WhyOut | None = Field(default=None, description="when the list is empty or short")
     request_id: str = Field(description="the served ranking's id in the audit log")
     invitations: list[PairOut] = Field(
         default_factory=list, description="leads' invitations of this kind, waiting for you"
+    )
+    next_moves: list[RoleMoveOut] | None = Field(
+        default=None,
+        description="roles only: occupations next to yours that you are readiest for, with "
+        "the gap, whether or not one is posted now",
     )
 
 
@@ -331,6 +399,7 @@ class CandidatesOut(Out):
     model: ModelOut
     ranking: RankingOut
     retrieval: RetrievalOut
+    why: WhyOut | None = Field(default=None, description="when the list is empty or short")
     request_id: str
 
 

@@ -17,7 +17,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from data.schemas import OpportunityKind
 from data.storage.tables import EmployeeRow, OpportunityRow
+from data.taxonomy.relatedness import OccupationRelatedness
 from fairness import demographics
 from fairness.audit_log import encode_matrix
 from fairness.audit_record import ServedRanking
@@ -33,8 +35,10 @@ from matching.explain import (
     paused_explanation,
 )
 from matching.masking import VISIBLE_POOL, mask_pool, revealed_card
+from matching.next_moves import next_moves
 from matching.pipeline import RankedHit, Scored, score_candidates, score_matches
 from matching.results import candidate_items, learning_for_page, opportunity_items
+from matching.shortfall import Posting, Seeker, why_candidates, why_matches
 from matching.stages import stage
 from matching.whatif import what_if
 from serving.auth import Principal
@@ -89,7 +93,27 @@ def serve_matches(
         page = [rows[hit.row_id] for hit in served.page]
         learning = learning_for_page(session, employee, page)
         items = opportunity_items(employee, served.page, rows, served.explanations, learning)
-    return _page(state, model.describe(), served, scored, items)
+    seeker = Seeker.of(employee, committed_hours=state.matcher.committed_hours(employee.id))
+    why = why_matches(scored.report, kind=kind, seeker=seeker, shown=len(items), asked=limit)
+    body = _page(state, model.describe(), served, scored, items, why=why)
+    if kind == OpportunityKind.ROLE.value:
+        body["next_moves"] = good_next_moves(state, employee)
+    return body
+
+
+NEXT_MOVES_SHOWN = 5
+
+
+def good_next_moves(state: ServiceState, employee: EmployeeRow) -> list[dict[str, Any]]:
+    """Occupations next to the person's own that they are readiest for, with the gap: roles
+    worth aiming at whether or not one is posted here now ([] without an occupation)."""
+    occupation = employee.occupation_id
+    if occupation is None or occupation not in state.taxonomy.occupations:
+        return []
+    relatedness = OccupationRelatedness.from_taxonomy(state.taxonomy)
+    held = [s.skill_id for s in employee.skills]
+    moves = next_moves(state.taxonomy, relatedness, occupation, held, limit=NEXT_MOVES_SHOWN)
+    return [dataclasses.asdict(move) for move in moves]
 
 
 def serve_candidates(
@@ -154,7 +178,21 @@ def serve_candidates(
         )
         for item, hit in zip(items, served.page, strict=True):
             item["pinned"] = hit.external_id in pinned
-    return _page(state, model.describe(), served, scored, items)
+    retrieved = set(ids)
+    why = why_candidates(
+        scored.report,
+        posting=Posting.of(opportunity),
+        shown=len(items),
+        asked=limit,
+        hidden=sum(o.action == "hide" and o.employee_external_id in retrieved for o in overrides),
+        k=state.settings.mask_k,
+        exact=admin,
+        own=user.is_self(opportunity.owner_external_id),
+    )
+    body = _page(state, model.describe(), served, scored, items, why=why)
+    if not admin:  # exact counts of people could single someone out: `why` says them banded
+        del body["retrieval"]["removed_by_rule"]
+    return body
 
 
 def what_if_page(
@@ -192,15 +230,20 @@ def _page(
     served: Served,
     scored: Scored,
     items: list[dict[str, Any]],
+    *,
+    why: dict[str, Any] | None,
 ) -> dict[str, Any]:
     """The response, once built, and its record appended (filed under a unique request id: an
-    id a client reused gets a suffix, which the response then carries)."""
+    id a client reused gets a suffix, which the response then carries). `why`: what left the
+    list empty or short, when it is."""
     body = {
         "items": items,
         "model": model,
         "ranking": {"policy": served.order.policy["name"]},
         "retrieval": {**scored.report.as_dict(), "ranked": len(scored.items)},
     }
+    if why is not None:
+        body["why"] = why
     with stage("audit_write"):
         body["request_id"] = state.audit.append(served.record).request_id
     return body

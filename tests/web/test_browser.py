@@ -353,3 +353,96 @@ def test_hr_replays_a_ranking_and_pauses_a_kind(browser: object, site: Site) -> 
     report.goto(site.url + "/api/v1/audits/report.html")  # the session cookie opens it
     report.get_by_role("heading", name="Fairness report").wait_for()
     _check_every_section(page, "hr")
+
+
+def _scan_here(page: object, name: str) -> None:
+    """The view as it is now: no serious or critical axe violation, nothing wider than the
+    screen at either width, and a screenshot of each."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    bad = [
+        (v["id"], v["impact"], v["help"], [n["target"] for n in v["nodes"]][:3])
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert bad == [], f"{name}: {bad}"
+    ARTIFACTS.mkdir(exist_ok=True)
+    for label, (width, height) in WIDTHS.items():
+        page.set_viewport_size({"width": width, "height": height})  # type: ignore[attr-defined]
+        page.screenshot(path=str(ARTIFACTS / f"{name}-{label}.png"), full_page=True)  # type: ignore[attr-defined]
+        overflow = page.evaluate(  # type: ignore[attr-defined]
+            "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 1, f"{name} is {overflow}px too wide at {width}px"
+    page.set_viewport_size({"width": 1280, "height": 900})  # type: ignore[attr-defined]
+
+
+def test_an_employee_with_no_gig_left_reads_why_and_is_taken_to_the_field_to_change(
+    browser: object, site: Site
+) -> None:
+    before = site.api("GET", "/api/v1/employees/E00001")["availability_hours_per_week"]
+    site.api("PATCH", "/api/v1/employees/E00001", json={"availability_hours_per_week": 0})
+    try:
+        page = _page(browser, site, EMPLOYEE)
+        why = page.locator("section.why")  # type: ignore[attr-defined]
+        why.get_by_role("heading", name="Why no gig shows").wait_for()
+        text = why.inner_text()
+        assert "can be shown to you right now" in text
+        assert "more hours a week than you have free (0 h/week)" in text
+        assert "Raise your free hours a week in your profile" in text
+        assert "eligible of" not in page.locator("#view").inner_text()  # type: ignore[attr-defined]
+        _scan_here(page, "employee-empty-gigs")
+        why.get_by_role("button", name="Edit your profile").first.click()
+        hours = page.get_by_label("Free hours a week")  # type: ignore[attr-defined]
+        hours.wait_for()
+        page.wait_for_function(
+            "() => document.activeElement && document.activeElement.id === 'hours'"
+        )  # type: ignore[attr-defined]
+        # The change made where it was offered: the gigs come back.
+        hours.fill("10")
+        page.get_by_role("button", name="Save", exact=True).click()  # type: ignore[attr-defined]
+        page.get_by_role("status").get_by_text("Profile saved").wait_for()  # type: ignore[attr-defined]
+        page.locator('#tabs [data-name="matches"]').click()  # type: ignore[attr-defined]
+        page.locator("article.card").first.wait_for()  # type: ignore[attr-defined]
+        assert page.errors == [], page.errors  # type: ignore[attr-defined]
+    finally:
+        site.api("PATCH", "/api/v1/employees/E00001", json={"availability_hours_per_week": before})
+
+
+def test_a_lead_whose_posting_reaches_nobody_reads_why_and_edits_it_there(
+    browser: object, site: Site
+) -> None:
+    site.api(
+        "POST",
+        "/api/v1/opportunities",
+        token=LEAD,
+        json={
+            "external_id": "O-WEB-EMPTY",
+            "kind": "gig",
+            "title": "Weekend data clean-up",
+            "owner_external_id": "E00002",
+            "required_skills": [{"name": "perform data cleansing", "level": 2}],
+            "hours_per_week": 60,
+            "duration_weeks": 2,
+        },
+    )
+    page = _page(browser, site, LEAD)
+    page.get_by_label("Opportunity").select_option("O-WEB-EMPTY")  # type: ignore[attr-defined]
+    why = page.locator("section.why")  # type: ignore[attr-defined]
+    why.get_by_role("heading", name="Why nobody is recommended").wait_for()
+    text = why.inner_text()
+    assert "Nobody can be proposed for this gig yet" in text
+    assert "fewer than the 60 free hours a week it asks for" in text
+    assert "Ask for fewer hours a week" in text
+    board = page.locator("section", has=page.locator("#pipeline-h")).inner_text()  # type: ignore[attr-defined]
+    assert "Nobody yet." in board and "recommended below" not in board
+    _scan_here(page, "lead-empty-candidates")
+    why.get_by_role("button", name="Edit this posting").first.click()
+    page.wait_for_function(
+        "() => document.activeElement && document.activeElement.id === 'e-hours'"
+    )  # type: ignore[attr-defined]
+    page.get_by_label("Hours a week").fill("2")  # type: ignore[attr-defined]
+    page.get_by_role("button", name="Save changes").click()  # type: ignore[attr-defined]
+    page.locator("article.card", has_text="Candidate cand-").first.wait_for()  # type: ignore[attr-defined]
+    assert page.errors == [], page.errors  # type: ignore[attr-defined]

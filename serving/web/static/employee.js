@@ -1,5 +1,6 @@
 // What an employee sees: matches with reasons, applications, a career path, the profile.
 import { act, api, h, load, say, tabs, words } from "./ui.js";
+import { focusWhenShown, whyBox } from "./why.js";
 
 const KINDS = [["gig", "Gigs"], ["mentorship", "Mentorships"], ["role", "Roles"]];
 const STAGE_WORDS = {
@@ -9,6 +10,23 @@ const STAGE_WORDS = {
 };
 
 const me_ = (me) => encodeURIComponent(me.subject_external_id);
+const PLURAL = { gig: "gigs", mentorship: "mentorships", role: "roles" };
+const PROFILE_FIELDS = { availability_hours_per_week: "#hours", location: "#location", skills: "#add-skill" };
+
+/** Where a change named by a list's `why` is made: the section's tab, then its field. */
+const goTo = (kind) => (where, field) => {
+  document.querySelector(`#tabs [data-name="${where}"]`).click();
+  const selector = field === "open_to" ? `#open-${kind}` : PROFILE_FIELDS[field];
+  if (selector) focusWhenShown(selector);
+};
+
+/** Why a list of `kind` came back empty or short, when it did. */
+function whyMatches(body, kind) {
+  if (!body.why) return null;
+  const n = body.items.length;
+  const title = n ? `Why only ${n} ${n === 1 ? kind : PLURAL[kind]} ${n === 1 ? "shows" : "show"}` : `Why no ${kind} shows`;
+  return whyBox(body.why, title, goTo(kind));
+}
 const step = (opportunity, body) =>
   api(`/api/v1/opportunities/${encodeURIComponent(opportunity)}/pipeline`, { method: "POST", body });
 
@@ -112,14 +130,31 @@ export function matches(me, root) {
       const invitations = body.invitations.map((p) => invitationCard(p, render));
       const gone = (message) => { say(message); render(); };
       const cards = body.items.map((item) => matchCard(me, item, gone));
-      return [
-        ...invitations,
-        cards.length ? cards : h("p", { class: "meta" }, `No open ${words(kind)} matches right now: ${body.retrieval.eligible} eligible of ${body.retrieval.pool}.`),
-      ];
+      return [...invitations, cards, whyMatches(body, kind), kind === "role" ? nextMoves(me, body.next_moves) : null];
     });
     render();
   }, { label: "Kinds of opportunity" });
   root.append(h("h1", {}, "My matches"), list, panel);
+}
+
+/** Occupations next to the person's own, readiest first, with the gap: worth aiming at
+ *  whether or not such a role is posted now. */
+function nextMoves(me, moves) {
+  if (!moves || !moves.length) return null;
+  return h("section", { class: "card", "aria-labelledby": "moves-h" },
+    h("h3", { id: "moves-h" }, "Good next moves"),
+    h("p", { class: "meta" }, "Work next to yours, the one you are readiest for first. Aim for one to plan the path there."),
+    h("ul", { class: "plain" }, moves.map((m) => h("li", {},
+      h("div", { class: "row" },
+        h("span", { class: "grow" }, h("b", {}, m.label), ` · you hold ${m.held.length} of the ${m.held.length + m.gap_total} skills and tools it asks for`),
+        h("button", {
+          type: "button", class: "secondary",
+          onclick: (e) => act(e.target, async () => {
+            await api(`/api/v1/employees/${me_(me)}/career-target`, { method: "PUT", body: { occupation_id: m.occupation_id } });
+            document.querySelector('#tabs [data-name="career"]').click();
+          }, `Your target is now ${m.label}`),
+        }, `Aim for ${m.label}`)),
+      m.gap.length ? h("ul", { class: "chips", "aria-label": `To learn for ${m.label}` }, m.gap.slice(0, 6).map((g) => h("li", { class: "chip miss" }, g.label))) : null))));
 }
 
 function pairCard(pair, refresh) {
@@ -202,7 +237,7 @@ export function career(me, root) {
     body);
   load(roles, async () => {
     const r = await api(`/api/v1/employees/${me_(me)}/matches?kind=role&limit=5`);
-    if (!r.items.length) return h("span", { class: "meta" }, "no open role matches you now.");
+    if (!r.items.length) return r.why ? whyMatches(r, "role") : h("span", { class: "meta" }, "no open role matches you now.");
     return h("div", { class: "row" }, r.items.map((item) => h("button", {
       type: "button", class: "secondary",
       onclick: (ev) => act(ev.target, async () => {
@@ -264,6 +299,7 @@ export function profile(me, root) {
     const interests = h("input", { type: "text", id: "interests", class: "wide", value: p.interests.join(", ") });
     const aspirations = h("textarea", { id: "aspirations" }, p.aspirations);
     const hours = h("input", { type: "number", id: "hours", min: 0, max: 60, step: 1, value: p.availability_hours_per_week });
+    const location = h("input", { type: "text", id: "location", autocomplete: "address-level2", value: p.location });
     const openTo = ["gig", "mentorship", "role"].map((k) => h("input", { type: "checkbox", id: `open-${k}`, value: k, checked: p.open_to.includes(k) }));
     const quiet = h("input", { type: "checkbox", id: "quiet", checked: privacy.quiet_mode });
     return [
@@ -307,6 +343,7 @@ export function profile(me, root) {
               interests: interests.value.split(",").map((x) => x.trim()).filter(Boolean),
               aspirations: aspirations.value,
               availability_hours_per_week: Number(hours.value),
+              location: location.value.trim() || p.location,
               open_to: openTo.filter((c) => c.checked).map((c) => c.value),
             },
           }), "Profile saved");
@@ -316,6 +353,7 @@ export function profile(me, root) {
       h("label", { for: "interests" }, "Interests (separated by commas)"), interests,
       h("label", { for: "aspirations" }, "Aspirations"), aspirations,
       h("label", { for: "hours" }, "Free hours a week"), hours,
+      h("label", { for: "location" }, "Where I work (on-site work elsewhere is not shown)"), location,
       h("fieldset", {}, h("legend", {}, "Open to"), openTo.map((c) => h("label", { class: "inline", for: c.id }, c, words(c.value)))),
       h("button", { type: "submit" }, "Save")),
       h("section", { class: "card" }, h("h2", {}, "Privacy"),

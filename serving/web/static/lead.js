@@ -1,6 +1,7 @@
 // What a project lead sees: their opportunities, each with its pipeline and masked candidates,
 // and a form to post one (title first, the skills it implies to confirm).
 import { act, api, h, load, say, words } from "./ui.js";
+import { focusWhenShown, whyBox } from "./why.js";
 
 const STAGES = ["invited", "waitlisted", "applied", "shortlisted", "offered", "accepted", "assigned", "completed", "rejected", "withdrawn", "declined"];
 const REASONS = [["skills", "Skills"], ["availability", "Availability"], ["timing", "Timing"], ["other", "Other"]];
@@ -76,7 +77,7 @@ function stepControls(opportunity, pair, refresh) {
   });
 }
 
-function pipelineBoard(opportunity, board, refresh) {
+function pipelineBoard(opportunity, board, refresh, recommended) {
   const filled = STAGES.filter((s) => board.stages[s] && board.stages[s].length);
   return h("section", { "aria-labelledby": "pipeline-h" },
     h("h2", { id: "pipeline-h" }, `Pipeline · ${board.seats_filled} of ${board.seats} seats taken · ${board.status}`),
@@ -86,7 +87,25 @@ function pipelineBoard(opportunity, board, refresh) {
         h("p", { class: "meta" }, cardLine(pair.candidate)),
         pair.note ? h("p", {}, `“${pair.note}”`) : null,
         pair.approval.status !== "none" ? h("p", { class: "meta" }, `Manager approval: ${pair.approval.status}`) : null,
-        h("div", { class: "row" }, stepControls(opportunity, pair, refresh)))))) : h("p", { class: "meta" }, "Nobody yet: invite someone recommended below."));
+        h("div", { class: "row" }, stepControls(opportunity, pair, refresh)))))) : h("p", { class: "meta" }, recommended ? "Nobody yet: invite someone recommended below." : "Nobody yet."));
+}
+
+// The edit form's field for each posting field a list's `why` names.
+const POSTING_FIELDS = {
+  hours_per_week: "#e-hours", level_min: "#e-level-min", level_max: "#e-level-max", location: "#e-location",
+  status: "#e-status", seats: "#e-seats", start_date: "#e-start", required_skills: "#e-skill", overrides: "#ov-h + ul button",
+};
+const goToPosting = (where, field) => focusWhenShown(POSTING_FIELDS[field] || "#e-title");
+
+/** Why nobody, or so few, are recommended (the server's words; counts of people banded). */
+function whyCandidates(candidates) {
+  if (candidates.error) {
+    return h("div", { class: "card why" }, h("p", { class: "error" }, candidates.error.message),
+      candidates.error.status === 409 ? h("button", { type: "button", class: "secondary", onclick: () => goToPosting("posting", "required_skills") }, "Edit this posting") : null);
+  }
+  if (!candidates.why) return null;
+  const n = candidates.items.length;
+  return whyBox(candidates.why, n ? `Why only ${n} ${n === 1 ? "is" : "are"} recommended` : "Why nobody is recommended", goToPosting);
 }
 
 function candidateCard(opportunity, item, refresh, inPipeline) {
@@ -119,17 +138,25 @@ function editForm(o, refresh) {
   const status = h("select", { id: "e-status" }, ["draft", "open", "filled", "closed"].map((s) => h("option", { value: s, selected: s === o.status }, s)));
   const start = h("input", { type: "date", id: "e-start", value: o.start_date || "" });
   const weeks = h("input", { type: "number", id: "e-weeks", min: 1, max: 260, value: o.duration_weeks || "" });
+  const levelMin = h("input", { type: "number", id: "e-level-min", min: 1, max: 7, value: o.level_min });
+  const levelMax = h("input", { type: "number", id: "e-level-max", min: 1, max: 7, value: o.level_max });
+  const location = h("input", { type: "text", id: "e-location", value: o.location });
+  const skill = h("input", { type: "text", id: "e-skill", class: "grow", autocomplete: "off" });
+  const skillLevel = h("select", { id: "e-skill-level", "aria-label": "Level asked for the skill to add" }, [1, 2, 3, 4, 5].map((n) => h("option", { value: n, selected: n === 3 }, String(n))));
   return h("details", {}, h("summary", {}, "Edit this opportunity"),
     h("form", {
       class: "card",
       onsubmit: (e) => {
         e.preventDefault();
         act(e.submitter, async () => {
+          const added = skill.value.trim();
           await api(`/api/v1/opportunities/${enc(o.external_id)}`, {
             method: "PATCH",
             body: {
               title: title.value, hours_per_week: Number(hours.value), seats: Number(seats.value), status: status.value,
               start_date: start.value || null, duration_weeks: weeks.value ? Number(weeks.value) : null,
+              level_min: Number(levelMin.value), level_max: Number(levelMax.value), location: location.value.trim() || o.location,
+              ...(added ? { required_skills: [...o.required_skills.map((s) => ({ skill_id: s.skill_id, level: s.level })), { name: added, level: Number(skillLevel.value) }] } : {}),
             },
           });
           refresh();
@@ -137,7 +164,11 @@ function editForm(o, refresh) {
       },
     }, h("label", { for: "e-title" }, "Title"), title, h("label", { for: "e-hours" }, "Hours a week"), hours,
     h("label", { for: "e-seats" }, "Seats"), seats, h("label", { for: "e-start" }, "Starts"), start,
-    h("label", { for: "e-weeks" }, "Weeks"), weeks, h("label", { for: "e-status" }, "Status"), status, h("p", {}, h("button", { type: "submit" }, "Save changes"))));
+    h("label", { for: "e-weeks" }, "Weeks"), weeks,
+    h("label", { for: "e-level-min" }, "Lowest level"), levelMin, h("label", { for: "e-level-max" }, "Highest level"), levelMax,
+    h("label", { for: "e-location" }, "Location (Remote: anywhere)"), location,
+    h("label", { for: "e-skill" }, "Add a required skill"), h("div", { class: "row" }, skill, skillLevel),
+    h("label", { for: "e-status" }, "Status"), status, h("p", {}, h("button", { type: "submit" }, "Save changes"))));
 }
 
 function detail(o, root) {
@@ -158,9 +189,9 @@ function detail(o, root) {
       h("h2", {}, `${fresh.title} (${fresh.external_id})`),
       h("p", { class: "meta" }, `${words(fresh.kind)} · ${fresh.hours_per_week} h/week · asks ${fresh.required_skills.map((s) => `${s.name} ${s.level}`).join(", ") || "no skills"}`),
       editForm(fresh, render),
-      pipelineBoard(fresh.external_id, board, render),
+      pipelineBoard(fresh.external_id, board, render, candidates.items.length > 0),
       h("section", { "aria-labelledby": "rec-h" }, h("h2", { id: "rec-h" }, "Recommended candidates (identities hidden until they apply)"),
-        candidates.error ? h("p", { class: "error" }, candidates.error.message) : candidates.items.map((item) => candidateCard(fresh.external_id, item, render, inPipeline))),
+        candidates.items.map((item) => candidateCard(fresh.external_id, item, render, inPipeline)), whyCandidates(candidates)),
       overrides.items.length ? h("section", { "aria-labelledby": "ov-h" }, h("h2", { id: "ov-h" }, "Pins and hides"),
         h("ul", { class: "plain" }, overrides.items.map((x) => h("li", { class: "row" },
           h("span", { class: "grow" }, `${x.action === "pin" ? "Pinned" : "Hidden"}: candidate ${x.candidate} (“${x.reason}”)`),
