@@ -65,7 +65,8 @@ def next_moves(
         if target is None or related < MIN_RELATEDNESS:
             continue
         moves.append(_move(taxonomy, relatedness, target, related, held))
-    moves.sort(key=lambda m: (-m.fit, -m.relatedness, m.occupation_id))
+    # Stable: equal fits keep the neighbours' order (more related first, then by id).
+    moves.sort(key=lambda m: -m.fit)
     return moves[:limit]
 
 
@@ -99,7 +100,7 @@ def _move(
         occupation_id=target.occupation_id,
         label=target.label,
         relatedness=round(related, 4),
-        fit=round(RELATEDNESS_SHARE * related + (1 - RELATEDNESS_SHARE) * share, 4),
+        fit=RELATEDNESS_SHARE * related + (1 - RELATEDNESS_SHARE) * share,
         held=tuple(have),
         gap=tuple(lack[:GAP_SHOWN]),
         gap_total=len(lack),

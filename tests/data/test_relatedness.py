@@ -6,6 +6,7 @@ not made by generic skills."""
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from collections import Counter
 
@@ -205,7 +206,7 @@ def test_one_unit_group_scores_far_above_random_pairs_and_esco_siblings_above_th
     assert np.mean(random_pairs) < 0.05
 
 
-def test_neighbours_are_the_same_kind_of_work_not_made_by_generic_skills(
+def test_neighbours_are_the_same_kind_of_work_and_stay_without_generic_skills(
     packaged: tuple[Taxonomy, OccupationRelatedness],
 ) -> None:
     taxonomy, relatedness = packaged
@@ -214,21 +215,35 @@ def test_neighbours_are_the_same_kind_of_work_not_made_by_generic_skills(
         for o in taxonomy.occupations.values()
         for s in {*o.essential_skill_ids, *o.optional_skill_ids}
     )
+    generic = {s for s, count in listings.items() if count > 100}  # 147 skills
+    without_generic = OccupationRelatedness.from_taxonomy(
+        Taxonomy.build(
+            taxonomy.skills.values(),
+            [
+                dataclasses.replace(
+                    o,
+                    essential_skill_ids=tuple(s for s in o.essential_skill_ids if s not in generic),
+                    optional_skill_ids=tuple(s for s in o.optional_skill_ids if s not in generic),
+                )
+                for o in taxonomy.occupations.values()
+            ],
+        )
+    )
     ids = sorted(taxonomy.occupations)
     rng = np.random.default_rng(13)
-    in_minor_group, generic_only = [], []
+    in_minor_group, kept = [], []
     for a in (ids[i] for i in rng.choice(len(ids), 200, replace=False)):
         mine = taxonomy.occupations[a]
-        own = {*mine.essential_skill_ids, *mine.optional_skill_ids}
-        for b, _ in relatedness.neighbours(a, 5):
-            theirs = taxonomy.occupations[b]
-            shared = own & {*theirs.essential_skill_ids, *theirs.optional_skill_ids}
-            generic_only.append(all(listings[s] > 100 for s in shared))
-            in_minor_group.append(theirs.isco_group[:3] == mine.isco_group[:3])
-    # Measured: 88% of the five nearest in the same minor group; 2% sharing only skills listed
-    # by over 100 occupations (those are ESCO siblings whose profiles are generic).
+        nearest = [b for b, _ in relatedness.neighbours(a, 5)]
+        in_minor_group += [
+            taxonomy.occupations[b].isco_group[:3] == mine.isco_group[:3] for b in nearest
+        ]
+        still = {b for b, _ in without_generic.neighbours(a, 5)}
+        kept.append(len(still & set(nearest)) / len(nearest))
+    # Measured: 87% of the five nearest in the same minor group; 94% of them still among the
+    # five nearest when no occupation lists a skill that over 100 occupations list.
     assert np.mean(in_minor_group) > 0.8
-    assert np.mean(generic_only) < 0.05
+    assert np.mean(kept) > 0.85
 
 
 @pytest.mark.parametrize(
