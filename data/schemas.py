@@ -301,6 +301,12 @@ class OpportunityIn(ContractModel):
     occupation: OccupationEcho | None = Field(
         default=None, exclude=True, description=OCCUPATION_ECHO
     )
+    # Read-only state of a posting placed in no occupation, echoed back by clients that send
+    # a GET document with a PUT: accepted and ignored (the import works them out afresh).
+    needs_skills: bool | None = Field(default=None, exclude=True, description="read-only")
+    occupation_choices: Annotated[list[OccupationEcho], Field(max_length=20)] | None = Field(
+        default=None, exclude=True, description="read-only"
+    )
     hours_per_week: Hours
     duration_weeks: Annotated[int, Field(ge=1, le=260)] | None = None
     start_date: IsoDate | None = None

@@ -360,8 +360,14 @@ class MatchEngine:
             "level_min": np.array([r.level_min for r in rows]),
             "level_max": np.array([r.level_max for r in rows]),
             "hours": np.array([r.hours for r in rows]),
-            "is_open": np.array([r.status == OpportunityStatus.OPEN.value for r in rows]),
-            "is_draft": np.array([r.status == OpportunityStatus.DRAFT.value for r in rows]),
+            # A posting with no required skill "needs skills" (its title placed it in no
+            # occupation): matched with nobody, in either direction, until it has some.
+            "is_open": np.array(
+                [r.status == OpportunityStatus.OPEN.value and bool(r.text.required) for r in rows]
+            ),
+            "is_draft": np.array(
+                [r.status == OpportunityStatus.DRAFT.value and bool(r.text.required) for r in rows]
+            ),
             "seats": np.array([r.seats for r in rows]),
             # Assignments made through the live workflow count in `seats_filled`; the demo
             # history's acceptances are events (each source counts its own).

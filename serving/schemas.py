@@ -85,6 +85,15 @@ class OpportunityOut(Out):
     seats: int
     status: str
     occupation: OccupationOut | None
+    needs_skills: bool = Field(
+        default=False,
+        description="no required skill and no occupation: matched with nobody until the lead "
+        "lists skills or sets occupation_id",
+    )
+    occupation_choices: list[OccupationChoiceOut] = Field(
+        default_factory=list,
+        description="needs_skills: the closest occupations to its title, to choose from",
+    )
 
 
 class NameResolutionOut(Out):
@@ -110,6 +119,19 @@ class SkillMergeOut(Out):
     reason: str
 
 
+class OccupationChoiceOut(Out):
+    occupation_id: str
+    label: str
+    score: float
+
+
+class UnplacedTitleOut(Out):
+    row: int
+    external_id: str
+    title: str
+    closest: list[OccupationChoiceOut] = Field(description="best first, all below the bar")
+
+
 class ImportReportOut(Out):
     summary: dict[str, int]
     names: list[NameResolutionOut] = Field(
@@ -117,6 +139,14 @@ class ImportReportOut(Out):
     )
     merges: list[SkillMergeOut]
     department_defaulted_rows: list[int]
+    unplaced_titles: list[UnplacedTitleOut] = Field(
+        default_factory=list, description="titles placed in no occupation: stored without one"
+    )
+    needs_skills_rows: list[int] = Field(
+        default_factory=list,
+        description="postings with no skills and no occupation: stored, matched with nobody "
+        "until their lead lists skills or picks an occupation",
+    )
     truncated: bool = Field(description="lists cut at 1,000 entries; the summary counts all")
 
 
@@ -593,7 +623,9 @@ class OccupationMatchOut(Out):
     occupation_id: str
     label: str
     score: float = Field(description="1.0 for an exact title; else the embedding's cosine")
-    method: Literal["label", "alt_label", "hidden_label", "embedding"]
+    method: Literal[
+        "label", "alt_label", "hidden_label", "other_title", "head_noun", "title", "skills"
+    ]
     matched_title: str = Field(description="the occupation's title that matched best")
     isco_group: str
 

@@ -1,8 +1,10 @@
 """The occupation of a person or a posting, and the skills a posting's occupation implies.
 
-A title is matched to an ESCO occupation (with the record's skills breaking near-ties) and
-stored with its score as `inferred`; `occupation_id` in a record overrides it (`declared`),
-and a declared occupation stays until the record sets another or sends `null`.
+A title is matched to an ESCO occupation from the record's own evidence (its title, its skills,
+a posting's description; never its lead's profile) and stored with its score as `inferred`;
+`occupation_id` in a record overrides it (`declared`), and a declared occupation stays until
+the record sets another or sends `null`. A title placed nowhere is kept with its closest
+occupations (`OccupationOutcome.closest`) for the person or the lead to choose from.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ IMPLIED_REQUIRED = 10
 IMPLIED_PREFERRED = 5
 IMPLIED_REQUIRED_LEVEL = 3
 IMPLIED_PREFERRED_LEVEL = 2
+CHOICES = 3  # closest occupations kept for a title placed nowhere
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +48,7 @@ class OccupationInferrer(Protocol):
         *,
         limit: int = 5,
         skill_ids: list[Collection[str]] | None = None,
+        descriptions: list[str] | None = None,
     ) -> Sequence[Sequence[OccupationMatchLike]]: ...
 
 
@@ -55,6 +59,7 @@ class OccupationRequest:
     declared: str | None  # occupation_id sent in the record
     clears: bool  # the record sent occupation_id: null (back to inferring)
     stored: OccupationChoice | None  # what the stored record holds
+    description: str = ""  # a posting's own text: the occupations it names vote
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +67,7 @@ class OccupationOutcome:
     choice: OccupationChoice | None
     best_guess: OccupationChoice | None  # the top match even when below the bar
     error: str | None = None  # for the occupation_id field
+    closest: tuple[OccupationChoice, ...] = ()  # inferred: the best few, even below the bar
 
 
 def choose_occupations(
@@ -93,19 +99,17 @@ def choose_occupations(
     if to_infer and inferrer is not None and taxonomy.occupations:
         ranked = inferrer.normalize_many(
             [requests[i].title for i in to_infer],
-            limit=1,
+            limit=CHOICES,
             skill_ids=[requests[i].skill_ids for i in to_infer],
+            descriptions=[requests[i].description for i in to_infer],
         )
         for i, matches in zip(to_infer, ranked, strict=True):
-            best = (
-                OccupationChoice(
-                    matches[0].occupation_id, matches[0].label, matches[0].score, "inferred"
-                )
-                if matches
-                else None
+            closest = tuple(
+                OccupationChoice(m.occupation_id, m.label, m.score, "inferred") for m in matches
             )
+            best = closest[0] if closest else None
             chosen = best if best is not None and best.score >= inferrer.min_score else None
-            outcomes[i] = OccupationOutcome(chosen, best)
+            outcomes[i] = OccupationOutcome(chosen, best, closest=closest)
     return [o or OccupationOutcome(None, None) for o in outcomes]
 
 

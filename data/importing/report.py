@@ -4,6 +4,7 @@ the occupations inferred, the defaults filled in. Returned with the import, kept
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,6 +38,16 @@ class SkillMerge:
 
 
 @dataclass(slots=True)
+class UnplacedTitle:
+    """A title that named no occupation clearly enough: stored without one."""
+
+    row: int
+    external_id: str
+    title: str
+    closest: list[dict[str, Any]]  # [{occupation_id, label, score}], best first
+
+
+@dataclass(slots=True)
 class ImportReport:
     names: dict[str, NameResolution] = field(default_factory=dict)  # by normalised name
     merges: list[SkillMerge] = field(default_factory=list)
@@ -44,7 +55,13 @@ class ImportReport:
     occupations_declared: int = 0
     occupations_unknown: int = 0  # titles no occupation scored high enough for
     implied_skill_postings: int = 0  # postings given no skills, matched on implied ones
+    unplaced_titles: list[UnplacedTitle] = field(default_factory=list)
+    # Postings with no skills and no occupation: stored, matched with nobody until they have some.
+    needs_skills_rows: list[int] = field(default_factory=list)
     department_defaulted: list[int] = field(default_factory=list)  # rows
+    # What loading a newer packaged taxonomy did before this import ran, in words: "custom
+    # skill 'Tableau' merged into Tableau (O*NET tool)" (data/storage/skills.TaxonomySync).
+    taxonomy_changes: list[str] = field(default_factory=list)
 
     def resolved(
         self,
@@ -75,6 +92,19 @@ class ImportReport:
             nearest_score=round(nearest[1], 4) if nearest else None,
         )
 
+    def unplaced(self, row: int, external_id: str, title: str, closest: Sequence[Any] = ()) -> None:
+        self.unplaced_titles.append(
+            UnplacedTitle(
+                row,
+                external_id,
+                title,
+                [
+                    {"occupation_id": c.occupation_id, "label": c.label, "score": c.score}
+                    for c in closest
+                ],
+            )
+        )
+
     def summary(self) -> dict[str, int]:
         counts = {method: 0 for method in METHODS}
         for resolution in self.names.values():
@@ -88,7 +118,9 @@ class ImportReport:
             "occupations_declared": self.occupations_declared,
             "occupations_unknown": self.occupations_unknown,
             "implied_skill_postings": self.implied_skill_postings,
+            "needs_skills": len(self.needs_skills_rows),
             "department_defaulted": len(self.department_defaulted),
+            "taxonomy_changes": len(self.taxonomy_changes),
         }
 
     def as_dict(self, *, limit: int | None = None) -> dict[str, Any]:
@@ -99,8 +131,17 @@ class ImportReport:
             "names": [_plain(r) for r in names[:limit]],
             "merges": [_plain(m) for m in self.merges[:limit]],
             "department_defaulted_rows": self.department_defaulted[:limit],
+            "unplaced_titles": [_plain(u) for u in self.unplaced_titles[:limit]],
+            "needs_skills_rows": self.needs_skills_rows[:limit],
+            "taxonomy_changes": self.taxonomy_changes[:limit],
             "truncated": limit is not None
-            and max(len(names), len(self.merges), len(self.department_defaulted)) > limit,
+            and max(
+                len(names),
+                len(self.merges),
+                len(self.department_defaulted),
+                len(self.unplaced_titles),
+            )
+            > limit,
         }
 
     def lines(self, *, limit: int = 20) -> list[str]:
@@ -127,6 +168,18 @@ class ImportReport:
                 f"{self.occupations_declared} given, {self.occupations_unknown} titles too "
                 "unclear to infer one"
             )
+        if self.needs_skills_rows:
+            out.append(
+                f"{len(self.needs_skills_rows)} postings need skills (no skill listed and no "
+                "occupation found for the title): stored, matched with nobody until their lead "
+                f"lists skills or picks an occupation; rows {self.needs_skills_rows[:limit]}"
+            )
+        for unplaced in self.unplaced_titles[: min(limit, 5)]:
+            closest = ", ".join(f"{c['label']!r} {c['score']:.2f}" for c in unplaced.closest)
+            out.append(
+                f"  row {unplaced.row}: title {unplaced.title!r} placed in no occupation"
+                + (f" (closest: {closest})" if closest else "")
+            )
         if self.implied_skill_postings:
             out.append(
                 f"{self.implied_skill_postings} postings without skills are matched on the "
@@ -134,8 +187,11 @@ class ImportReport:
             )
         if self.department_defaulted:
             out.append(f"{len(self.department_defaulted)} postings took the owner's department")
+        if self.taxonomy_changes:
+            out.append("the newer packaged taxonomy loaded before this import:")
+            out.extend(f"  {change}" for change in self.taxonomy_changes[:limit])
         return out
 
 
-def _plain(item: NameResolution | SkillMerge) -> dict[str, Any]:
+def _plain(item: NameResolution | SkillMerge | UnplacedTitle) -> dict[str, Any]:
     return {name: getattr(item, name) for name in item.__slots__}

@@ -95,7 +95,9 @@ def import_opportunities(
 ) -> tuple[list[OpportunityIn], UpsertCounts]:
     """Store opportunities; every owner must be a known employee. A posting without
     `department` takes its owner's; one without skills is matched on the skills its title's
-    occupation implies (marked `inferred`)."""
+    occupation implies (marked `inferred`). One whose title and text place it in no occupation
+    is stored all the same, "needs skills" (matched with nobody until it has some), with its
+    closest occupations for the lead to choose from; the report lists it."""
     errors: list[RowError] = []
     total = len(records)
     progress("validating", 0, total)
@@ -130,10 +132,11 @@ def import_opportunities(
         [(row, o, stored.get(o.external_id), _ids(o.required_skills)) for row, o in opportunities],
         errors,
     )
+    choices: dict[str, list[dict[str, Any]] | None] = {}
     for row, opportunity in opportunities:
         outcome = outcomes.get(opportunity.external_id)
         if outcome is not None:
-            _imply_skills(resolver, row, opportunity, outcome, errors)
+            choices[opportunity.external_id] = _imply_skills(resolver, row, opportunity, outcome)
     occupations = _choices(outcomes)
     if errors:
         raise ImportRejected(errors)
@@ -143,6 +146,9 @@ def import_opportunities(
         session, resolver, [o.required_skills + o.preferred_skills for o in items]
     )
     counts = upsert_opportunities(session, items, occupations)
+    written = rows_by_external_id(session, OpportunityRow, list(choices))
+    for external_id, listed in choices.items():
+        written[external_id].occupation_choices = listed
     progress("stored", total, total)
     return items, counts
 
@@ -181,6 +187,7 @@ def _occupations(
 ) -> dict[str, OccupationOutcome]:
     """Each record's occupation (declared, kept or inferred), by external id; the records
     naming an unknown occupation id get an error instead."""
+    # A posting's own text votes; a person's bio does not (it tells their story, not a post).
     requests = [
         OccupationRequest(
             title=item.title,
@@ -188,6 +195,7 @@ def _occupations(
             declared=item.occupation_id,
             clears="occupation_id" in item.model_fields_set and item.occupation_id is None,
             stored=_stored_choice(stored),
+            description=item.description if isinstance(item, OpportunityIn) else "",
         )
         for _, item, stored, skills in records
     ]
@@ -201,6 +209,7 @@ def _occupations(
         chosen[item.external_id] = outcome
         if outcome.choice is None:
             report.occupations_unknown += 1
+            report.unplaced(row, item.external_id, item.title, outcome.closest)
         elif outcome.choice.source == "declared":
             report.occupations_declared += 1
         else:
@@ -220,35 +229,30 @@ def _stored_choice(row: EmployeeRow | OpportunityRow | None) -> OccupationChoice
 
 
 def _imply_skills(
-    resolver: SkillResolver,
-    row: int,
-    opportunity: OpportunityIn,
-    outcome: OccupationOutcome,
-    errors: list[RowError],
-) -> None:
+    resolver: SkillResolver, row: int, opportunity: OpportunityIn, outcome: OccupationOutcome
+) -> list[dict[str, Any]] | None:
     """A posting whose required skills are none, or all implied ones sent back, is matched
-    on what its (possibly new) occupation implies; the lead's own skills are kept."""
+    on what its (possibly new) occupation implies; the lead's own skills are kept. Without an
+    occupation it keeps no implied skill and "needs skills": the closest occupations are
+    returned for its lead to choose from (None when it needs nothing)."""
     if any(not ref.inferred for ref in opportunity.required_skills):
-        return
+        return None
+    own = [ref for ref in opportunity.preferred_skills if not ref.inferred]
     occupation = outcome.choice
     if occupation is None:
-        guess = outcome.best_guess
-        hint = f" (closest: {guess.label!r} at {guess.score:.2f})" if guess else ""
-        errors.append(
-            RowError(
-                row,
-                "required_skills",
-                "no skills given and the title names no occupation clearly enough to imply "
-                f"them{hint}; list the skills or set occupation_id",
-            )
-        )
-        return
+        opportunity.required_skills = []
+        opportunity.preferred_skills = own
+        resolver.report.needs_skills_rows.append(row)
+        return [
+            {"occupation_id": c.occupation_id, "label": c.label, "score": c.score}
+            for c in outcome.closest
+        ]
     required, preferred = implied_skills(resolver.taxonomy, occupation.occupation_id)
-    own = [ref for ref in opportunity.preferred_skills if not ref.inferred]
     taken = {ref.skill_id for ref in required} | {ref.skill_id for ref in own}
     opportunity.required_skills = required
     opportunity.preferred_skills = own + [r for r in preferred if r.skill_id not in taken]
     resolver.report.implied_skill_postings += 1
+    return None
 
 
 def _email_clashes(session: Session, employees: list[tuple[int, EmployeeIn]]) -> list[RowError]:

@@ -151,6 +151,9 @@ def opportunity_document(row: OpportunityRow) -> dict[str, Any]:
         "seats": row.seats,
         "status": row.status,
         "occupation": occupation_document(row),
+        # Matched with nobody until it has a required skill (eligibility: needs_skills).
+        "needs_skills": not any(s.required for s in row.skills),
+        "occupation_choices": list(row.occupation_choices or []),
     }
 
 

@@ -191,6 +191,9 @@ class OpportunityRow(Base):
     occupation_label: Mapped[str | None] = mapped_column(String(300))
     occupation_score: Mapped[float | None] = mapped_column(Float)
     occupation_source: Mapped[str | None] = mapped_column(String(10))  # inferred | declared
+    # A title placed nowhere: the closest occupations for its lead to choose from
+    # ([{occupation_id, label, score}]); the posting "needs skills" while it has no required ones.
+    occupation_choices: Mapped[list[dict] | None] = mapped_column(JSON)
     updated_at: Mapped[dt.datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
     )

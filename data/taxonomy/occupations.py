@@ -1,10 +1,21 @@
-"""Job title -> ESCO occupations: exact titles first, then embedding neighbours of every title.
+"""Job title -> ESCO occupations, from all the evidence a title and a record carry.
 
-Each occupation is known by its preferred label, its alternative titles and its hidden labels
-(misspellings, old names), ~33k texts in all. A title is matched as typed and with its
-seniority words taken off ("Senior Business Analyst II" -> "business analyst"): seniority is
-the person's level, not their occupation. When the person's or the posting's skills are
-known they break near-ties: an occupation whose profile holds those skills gains a little.
+Each occupation is known by its preferred label, its alternative titles and hidden labels
+(misspellings, old names), ~33k texts, and by the O*NET titles of the O*NET occupations the
+ESCO-O*NET crosswalk maps it to (`other_titles`: how people in the US name the same work).
+A title is matched:
+1. exactly, as typed and with its seniority words taken off (`core_title`); an occupation's
+   own label outranks another's alternative title even when only the core matches ("Senior
+   Data Analyst" is a data analyst, though ESCO lists it as an alt title of call centre
+   analyst); O*NET titles rank below ESCO's own;
+2. by its head noun when the words before it name nothing ESCO knows ("Fish Cook (Ikan
+   Bakar)" is a cook, "Confinement Dietician" a dietitian);
+3. by lexical evidence (IDF-weighted word overlap with every title, O*NET's included) and
+   embedding evidence (cosine with ESCO's titles), combined.
+A title that names no occupation on its own ("Employee", "Team Member", "Senior Associate
+II": every word spread over many kinds of work) is placed by the record's skills, or not at
+all; never by what its words resemble. The record's skills and a posting's description
+(occupations it names) add a little to the title's evidence.
 """
 
 from __future__ import annotations
@@ -18,93 +29,73 @@ from pathlib import Path
 import numpy as np
 
 from data.schemas import normalize_label
-from data.taxonomy.model import Taxonomy, TaxonomyOccupation
+from data.taxonomy.model import Taxonomy
 from data.taxonomy.text_vectors import Embedder, cache_file, load_or_encode, safe_name, unit_rows
+from data.taxonomy.title_evidence import SkillProfiles, TitleLexicon
+from data.taxonomy.title_words import (
+    LEADING_WORDS,
+    TRAILING_WORDS,
+    core_title,
+    only_level_words,
+    title_forms,
+    title_segments,
+    tokens,
+)
 
-# Words about level or contract, not about the work: taken off the start of a title, and
-# grade numbers off its end ("Senior Business Analyst II"). Inside a title they can be the
-# work itself ("team lead", "chief executive officer" is matched as typed first).
-LEADING_WORDS = frozenset(
-    [
-        "senior",
-        "sr",
-        "snr",
-        "junior",
-        "jr",
-        "jnr",
-        "lead",
-        "principal",
-        "staff",
-        "trainee",
-        "intern",
-        "graduate",
-        "entry",
-        "level",
-        "mid",
-        "experienced",
-        "interim",
-        "temporary",
-        "temp",
-        "contract",
-        "contractor",
-        "freelance",
-        "remote",
-    ]
-)
-TRAILING_WORDS = frozenset(
-    [
-        "i",
-        "ii",
-        "iii",
-        "iv",
-        "v",
-        "vi",
-        "1",
-        "2",
-        "3",
-        "4",
-        "5",
-        "6",
-        "intern",
-        "trainee",
-        "contractor",
-    ]
-)
-# Where a title says "of"/"for" ("head of marketing"), the work follows it.
-_HEAD_OF = re.compile(r"^(?:head|director|vp|vice president) (?:of|for) (.+)$")
-EXACT_SCORES = {"label": 1.0, "alt_label": 0.99, "hidden_label": 0.98}
+__all__ = [
+    "LEADING_WORDS",
+    "TRAILING_WORDS",
+    "OccupationMatch",
+    "OccupationNormalizer",
+    "core_title",
+]
+
+# Exact titles: (kind, matched on) -> score. An own label on the core beats another's alt
+# title as typed; every ESCO title beats an O*NET one (crosswalked: shared by every ESCO
+# occupation of that O*NET code).
+EXACT_SCORES = {
+    ("label", "typed"): 1.0,
+    ("label", "core"): 0.99,
+    ("alt_label", "typed"): 0.97,
+    ("alt_label", "core"): 0.96,
+    ("hidden_label", "typed"): 0.95,
+    ("hidden_label", "core"): 0.94,
+    ("other_title", "typed"): 0.78,
+    ("other_title", "core"): 0.77,
+}
+OTHER_TITLE_EVIDENCE = 0.12  # an O*NET title's score: its tier plus this times the evidence
+EXACT_KINDS = frozenset(kind for kind, _ in EXACT_SCORES)
+EXACT_TIE_BREAK = 0.005  # times the other evidence: orders occupations sharing one exact title
+# Evidence that is not an exact title scores below every exact title.
+EVIDENCE_CAP = 0.88
+HEAD_NOUN_SCORE = 0.76  # the title's last words are an occupation's title, the rest unknown
+HEAD_NOUN_COVERAGE = 0.12  # ... plus this times the share of the title's weight they carry
+EMBEDDING_WEIGHT = 0.6  # the rest is the lexical overlap (calibrated: see bench notes below)
 SKILL_WEIGHT = 0.15  # how much a full skill-profile overlap can add to a title score
+DESCRIPTION_WEIGHT = 0.05  # an occupation the posting's description names
+DESCRIPTION_PLACES = 0.80  # ... the only one it names, for a title that names none
+SKILLS_MIN_HELD = 2  # a generic title placed by skills needs at least this many in the profile
 CANDIDATES = 30  # title neighbours re-scored with the skills
+_DESCRIPTION_NGRAM = 4
 
 
 @dataclass(frozen=True, slots=True)
 class OccupationMatch:
     occupation_id: str
     label: str
-    score: float  # 0..1; 1.0 for an exact title
-    method: str  # "label" | "alt_label" | "hidden_label" | "embedding"
+    score: float  # 0..1; 1.0 for an exact preferred label
+    # "label" | "alt_label" | "hidden_label" | "other_title" | "head_noun" | "title" | "skills"
+    method: str
     matched_title: str  # the title text of the occupation that matched best
     isco_group: str = ""
 
 
-def core_title(title: str) -> str:
-    """The work a title names, without seniority or grade ("Sr. Data Engineer II" -> "data
-    engineer"); the whole normalised title if nothing would be left."""
-    text = normalize_label(title)
-    head_of = _HEAD_OF.match(text)
-    if head_of:
-        text = head_of.group(1)
-    words = text.replace(".", " ").split()
-    while len(words) > 1 and words[0] in LEADING_WORDS:
-        words.pop(0)
-    while len(words) > 1 and words[-1] in TRAILING_WORDS:
-        words.pop()
-    return " ".join(words) or normalize_label(title)
-
-
-def _only_level_words(core: str) -> bool:
-    words = core.replace(".", " ").split()
-    return bool(words) and all(w in LEADING_WORDS or w in TRAILING_WORDS for w in words)
+@dataclass(frozen=True, slots=True)
+class _Query:
+    typed: str  # normalised as typed
+    core: str  # the work the title names
+    generic: bool  # names no occupation on its own
+    forms: tuple[str, ...] = ()  # the title proper with some or all level words taken off
 
 
 class OccupationNormalizer:
@@ -128,9 +119,14 @@ class OccupationNormalizer:
         self.embed_key = safe_name(embed_key, "default")
         occupations = sorted(taxonomy.occupations.values(), key=lambda o: o.occupation_id)
         self._ids = [o.occupation_id for o in occupations]
+        # ESCO's titles: embedded (the cached vectors are these texts, in this order).
         self._texts: list[str] = []
-        self._kinds: list[str] = []
         owners: list[int] = []
+        # Every title, O*NET's included: lexical evidence, rows contiguous per occupation.
+        lexical_texts: list[str] = []
+        lexical_owners: list[int] = []
+        lexical_weights: list[float] = []
+        spread_rows: list[bool] = []
         self._exact: dict[str, list[tuple[int, str, str]]] = {}
         for number, occupation in enumerate(occupations):
             seen: set[str] = set()
@@ -138,18 +134,32 @@ class OccupationNormalizer:
                 ("label", (occupation.label,)),
                 ("alt_label", occupation.alt_labels),
                 ("hidden_label", occupation.hidden_labels),
+                ("other_title", occupation.other_titles),
             ):
                 for title in titles:
                     key = normalize_label(title)
                     if not key or key in seen:
                         continue
                     seen.add(key)
-                    self._texts.append(title)
-                    self._kinds.append(kind)
-                    owners.append(number)
                     self._exact.setdefault(key, []).append((number, kind, title))
+                    if kind != "other_title":
+                        self._texts.append(title)
+                        owners.append(number)
+                    lexical_texts.append(title)
+                    lexical_owners.append(number)
+                    lexical_weights.append(0.95 if kind == "other_title" else 1.0)
+                    spread_rows.append(kind in ("label", "alt_label"))
         self._owners = np.asarray(owners, dtype=np.int64)
         self._starts = np.flatnonzero(np.r_[True, self._owners[1:] != self._owners[:-1]])
+        self._embedded_owner = self._owners[self._starts] if len(owners) else self._owners
+        self.lexicon = TitleLexicon(
+            lexical_texts,
+            lexical_owners,
+            lexical_weights,
+            [o.isco_group for o in occupations],
+            spread_rows=spread_rows,
+        )
+        self.profiles = SkillProfiles(taxonomy, self._ids)
         self._vectors: np.ndarray | None = None
         self._lock = threading.Lock()
 
@@ -159,10 +169,17 @@ class OccupationNormalizer:
     # -- public API ------------------------------------------------------------------------
 
     def normalize(
-        self, title: str, *, limit: int = 5, skill_ids: Collection[str] = ()
+        self,
+        title: str,
+        *,
+        limit: int = 5,
+        skill_ids: Collection[str] = (),
+        description: str = "",
     ) -> list[OccupationMatch]:
         """Occupations for the title, best first."""
-        return self.normalize_many([title], limit=limit, skill_ids=[skill_ids])[0]
+        return self.normalize_many(
+            [title], limit=limit, skill_ids=[skill_ids], descriptions=[description]
+        )[0]
 
     def normalize_many(
         self,
@@ -170,110 +187,243 @@ class OccupationNormalizer:
         *,
         limit: int = 5,
         skill_ids: list[Collection[str]] | None = None,
+        descriptions: list[str] | None = None,
     ) -> list[list[OccupationMatch]]:
-        """`normalize` for many titles, encoding the ones without an exact title in one batch."""
+        """`normalize` for many titles; the titles that need the encoder are encoded in one
+        batch. A generic title is ranked by `skill_ids` alone (empty without them)."""
         if limit < 1:
             raise ValueError("limit must be at least 1")
         skill_ids = skill_ids or [() for _ in titles]
-        # Exact as typed first ("chief executive officer"), then without the seniority words.
-        cores = [
-            key if key in self._exact else core_title(title)
-            for key, title in ((normalize_label(title), title) for title in titles)
-        ]
-        # A title of level words alone ("Intern", "Senior") says nothing about the work.
-        empty = {i for i, core in enumerate(cores) if _only_level_words(core)}
-        # An exact title still gets its embedding neighbours when more than one is asked for:
-        # ESCO shares titles between occupations ("nun"), and the rest of the list is the
-        # choice a person or a lead makes from.
+        descriptions = descriptions or ["" for _ in titles]
+        queries = [self._query(title) for title in titles]
         pending = [
             i
-            for i, core in enumerate(cores)
-            if i not in empty and (limit > 1 or core not in self._exact)
+            for i, q in enumerate(queries)
+            if not q.generic and (limit > 1 or not self._exact_label(q))
         ]
-        queries: dict[int, np.ndarray] = {}
+        encoded: dict[int, np.ndarray] = {}
         if pending and self.embed is not None and self._ids:
-            encoded = self._encode([cores[i] for i in pending])
-            queries = dict(zip(pending, encoded, strict=True))
+            vectors = self._encode([queries[i].core for i in pending])
+            encoded = dict(zip(pending, vectors, strict=True))
         return [
-            [] if i in empty else self._ranked(core, queries.get(i), skill_ids[i], limit)
-            for i, core in enumerate(cores)
+            self._ranked(q, encoded.get(i), skill_ids[i], descriptions[i], limit)
+            for i, q in enumerate(queries)
         ]
 
-    def infer(self, title: str, skill_ids: Collection[str] = ()) -> OccupationMatch | None:
+    def infer(
+        self, title: str, skill_ids: Collection[str] = (), description: str = ""
+    ) -> OccupationMatch | None:
         """The occupation to store for this title, if one scores at least `min_score`."""
-        return self.infer_many([title], [skill_ids])[0]
+        return self.infer_many([title], [skill_ids], [description])[0]
 
     def infer_many(
-        self, titles: list[str], skill_ids: list[Collection[str]] | None = None
+        self,
+        titles: list[str],
+        skill_ids: list[Collection[str]] | None = None,
+        descriptions: list[str] | None = None,
     ) -> list[OccupationMatch | None]:
-        ranked = self.normalize_many(titles, limit=1, skill_ids=skill_ids)
+        ranked = self.normalize_many(
+            titles, limit=1, skill_ids=skill_ids, descriptions=descriptions
+        )
         return [r[0] if r and r[0].score >= self.min_score else None for r in ranked]
+
+    def is_generic(self, title: str) -> bool:
+        """True when the title names no occupation on its own (placed by skills only)."""
+        return self._query(title).generic
 
     def warm_up(self) -> None:
         """Encode every title now (at start-up), not on the first request."""
         if self.embed is not None:
             self._title_vectors()
 
-    # -- internals -------------------------------------------------------------------------
+    # -- the query -------------------------------------------------------------------------
+
+    def _query(self, title: str) -> _Query:
+        typed = normalize_label(title)
+        forms = tuple(f for f in title_forms(self._title_proper(title)) if f != typed)
+        # The evidence is about the least-stripped exact title, else about the core.
+        core = next((f for f in forms if f in self._exact), forms[-1] if forms else typed)
+        query = _Query(typed, core, False, forms)
+        generic = only_level_words(core) or (
+            not self._exact_label(query) and self.lexicon.is_generic(core)
+        )
+        return _Query(typed, core, generic, forms)
+
+    def _title_proper(self, title: str) -> str:
+        """The title without brackets, shift words and the parts after a dash or comma that
+        name no work ("Welder, Jurong" -> "welder"); parts that do stay ("Director, Sales")."""
+        segments = title_segments(title)
+        whole = " ".join(segments)
+        if len(segments) == 1 or core_title(whole) in self._exact:
+            return whole
+        if core_title(segments[0]) in self._exact:
+            return segments[0]
+        vocabulary = self.lexicon.vocabulary
+        kept = [segments[0]] + [
+            s for s in segments[1:] if any(w in vocabulary for w in self.lexicon.words(s))
+        ]
+        return " ".join(kept)
+
+    def _exact_label(self, query: _Query) -> bool:
+        return any(kind == "label" for _, kind, _ in self._exact_matches(query))
+
+    def _exact_matches(self, query: _Query) -> list[tuple[int, str, str]]:
+        return [(n, kind, title) for n, kind, title, _ in self._exact_hits(query)]
+
+    # -- evidence --------------------------------------------------------------------------
 
     def _ranked(
-        self, core: str, query: np.ndarray | None, skills: Collection[str], limit: int
+        self,
+        query: _Query,
+        vector: np.ndarray | None,
+        skills: Collection[str],
+        description: str,
+        limit: int,
     ) -> list[OccupationMatch]:
-        scores = np.zeros(len(self._ids), dtype=np.float32)
-        best_row = np.full(len(self._ids), -1, dtype=np.int64)
-        if query is not None:
-            vectors = self._title_vectors()
-            similarity = vectors @ query
-            scores = np.clip(np.maximum.reduceat(similarity, self._starts), 0.0, 1.0)
-            # The row of each occupation's best title: argmax within each contiguous group.
-            order = np.lexsort((-similarity, self._owners))
-            firsts = order[np.r_[0, np.flatnonzero(np.diff(self._owners[order])) + 1]]
-            best_row = firsts
-        methods: dict[int, tuple[str, str]] = {}
-        for number, kind, title in self._exact.get(core, ()):
-            # An occupation's own label before another's alternative title of the same words
-            # ("business analyst" is also an alt title of business economics researcher).
-            if number not in methods or EXACT_SCORES[kind] > scores[number]:
-                scores[number] = EXACT_SCORES[kind]
+        if not self._ids:
+            return []
+        votes = self._description_votes(description)
+        if query.generic:
+            return self._by_skills(skills, votes, limit)
+        embedding = self._embedding_scores(vector)
+        lexical = self.lexicon.scores(query.core)
+        if vector is None:
+            scores = lexical.copy()
+        else:
+            scores = EMBEDDING_WEIGHT * embedding + (1 - EMBEDDING_WEIGHT) * lexical
+        scores = np.minimum(scores, EVIDENCE_CAP)
+        methods = {int(n): ("title", "") for n in np.flatnonzero(scores > 0)}
+        for number, score, title in self._head_noun(query.core):
+            if score > scores[number]:
+                scores[number] = score
+                methods[number] = ("head_noun", title)
+        evidence = scores.copy()
+        for number, kind, title, on in self._exact_hits(query):
+            # An O*NET title is shared by every ESCO occupation of its O*NET code: the other
+            # evidence chooses among them.
+            weight = OTHER_TITLE_EVIDENCE if kind == "other_title" else EXACT_TIE_BREAK
+            exact = EXACT_SCORES[(kind, on)] + weight * float(evidence[number])
+            if methods.get(number, ("",))[0] not in EXACT_KINDS or exact > scores[number]:
+                scores[number] = exact
                 methods[number] = (kind, title)
         count = min(max(limit, CANDIDATES), len(scores))
-        if count == 0:
-            return []
         top = np.argpartition(-scores, count - 1)[:count]
         final = {int(n): float(scores[n]) for n in top if scores[n] > 0}
+        for number in votes:
+            if number in final:
+                final[number] += DESCRIPTION_WEIGHT
         if skills:
-            held = set(skills)
+            fit, _ = self.profiles.scores(skills)
             for number in final:
-                final[number] += SKILL_WEIGHT * self._overlap(number, held)
-            top_score = max(final.values(), default=1.0)
-            if top_score > 1.0:  # keep 0..1: a skill bonus re-orders, it does not inflate
-                final = {n: s / top_score for n, s in final.items()}
+                final[number] += SKILL_WEIGHT * float(fit[number])
+        top_score = max(final.values(), default=1.0)
+        if top_score > 1.0:  # keep 0..1: the extra evidence re-orders, it does not inflate
+            final = {n: s / top_score for n, s in final.items()}
+        return self._matches(final, methods, embedding, lexical, limit)
+
+    def _by_skills(
+        self, skills: Collection[str], votes: set[int], limit: int
+    ) -> list[OccupationMatch]:
+        """A generic title's occupations: those whose profile holds the listed skills (at least
+        SKILLS_MIN_HELD of them), and one the posting's description names."""
+        final: dict[int, float] = {}
+        if skills:
+            fit, held = self.profiles.scores(skills)
+            for number in np.flatnonzero(held >= SKILLS_MIN_HELD):
+                final[int(number)] = float(fit[number])
+        for number in votes:
+            # The one occupation a posting's text names is the post's work ("Team Member ...
+            # we need a welder"); several named are only hints.
+            named = DESCRIPTION_PLACES if len(votes) == 1 else DESCRIPTION_WEIGHT
+            final[number] = max(final.get(number, 0.0) + DESCRIPTION_WEIGHT, named)
+        final = {n: min(s, 1.0) for n, s in final.items() if s > 0}
+        methods = {n: ("description" if n in votes else "skills", "") for n in final}
+        if skills:
+            methods.update(
+                {int(n): ("skills", "") for n in np.flatnonzero(held >= SKILLS_MIN_HELD)}
+            )
+        return self._matches(final, methods, None, None, limit)
+
+    def _matches(
+        self,
+        final: dict[int, float],
+        methods: dict[int, tuple[str, str]],
+        embedding: np.ndarray | None,
+        lexical: np.ndarray | None,
+        limit: int,
+    ) -> list[OccupationMatch]:
         ranked = sorted(final.items(), key=lambda item: (-item[1], self._ids[item[0]]))[:limit]
         out = []
         for number, score in ranked:
             occupation = self.taxonomy.occupations[self._ids[number]]
-            if number in methods:
-                method, title = methods[number]
-            else:
-                method, title = "embedding", self._texts[int(best_row[number])]
+            method, title = methods.get(number, ("title", ""))
             out.append(
                 OccupationMatch(
                     occupation.occupation_id,
                     occupation.label,
-                    round(score, 4),
+                    round(min(score, 1.0), 4),
                     method,
-                    title,
+                    title or occupation.label,
                     occupation.isco_group,
                 )
             )
         return out
 
-    def _overlap(self, number: int, held: set[str]) -> float:
-        """Share of the held skills the occupation's profile lists (optional ones count half)."""
-        occupation: TaxonomyOccupation = self.taxonomy.occupations[self._ids[number]]
-        essential = held.intersection(occupation.essential_skill_ids)
-        optional = held.intersection(occupation.optional_skill_ids) - essential
-        return (len(essential) + 0.5 * len(optional)) / len(held)
+    def _exact_hits(self, query: _Query) -> list[tuple[int, str, str, str]]:
+        hits = [(n, kind, title, "typed") for n, kind, title in self._exact.get(query.typed, ())]
+        for form in query.forms:
+            hits += [(n, kind, title, "core") for n, kind, title in self._exact.get(form, ())]
+        return hits
+
+    def _head_noun(self, core: str) -> list[tuple[int, float, str]]:
+        """Occupations one of whose titles is the title's last words, when the words before
+        them are no title word ("fish cook": "cook"), the longest such ending first. A generic
+        ending ("... assistant") names nothing."""
+        words = core.split()
+        for start in range(1, len(words)):
+            ending = " ".join(words[start:])
+            hits = [h for h in self._exact.get(ending, ()) if h[1] != "other_title"]
+            if not hits or self.lexicon.is_generic(ending):
+                continue
+            weight_all = self._idf_mass(" ".join(words))
+            share = self._idf_mass(ending) / weight_all if weight_all else 0.0
+            score = HEAD_NOUN_SCORE + HEAD_NOUN_COVERAGE * share
+            return [(n, score, title) for n, _, title in hits]
+        return []
+
+    def _idf_mass(self, text: str) -> float:
+        vocabulary, idf = self.lexicon.vocabulary, self.lexicon.idf
+        return float(
+            sum(idf[vocabulary[w]] if w in vocabulary else idf.max() for w in tokens(text))
+        )
+
+    def _description_votes(self, description: str) -> set[int]:
+        """Occupations the text names by a title of their own that is specific (not a generic
+        word like "manager", not a title many occupations share)."""
+        if not description:
+            return set()
+        words = re.findall(r"[\w+#]+", description.casefold())
+        votes: set[int] = set()
+        for size in range(_DESCRIPTION_NGRAM, 0, -1):
+            for start in range(len(words) - size + 1):
+                key = " ".join(words[start : start + size])
+                hits = [h for h in self._exact.get(key, ()) if h[1] != "other_title"]
+                if not hits or len({n for n, _, _ in hits}) > 2:
+                    continue
+                if self.lexicon.is_generic(key):
+                    continue
+                labels = [n for n, kind, _ in hits if kind == "label"]
+                votes.update(labels or [n for n, _, _ in hits])
+        return votes
+
+    def _embedding_scores(self, vector: np.ndarray | None) -> np.ndarray:
+        scores = np.zeros(len(self._ids), dtype=np.float32)
+        if vector is None or not len(self._texts):
+            return scores
+        similarity = self._title_vectors() @ vector
+        best = np.clip(np.maximum.reduceat(similarity, self._starts), 0.0, 1.0)
+        scores[self._embedded_owner] = best
+        return scores
 
     def _encode(self, texts: list[str]) -> np.ndarray:
         if self.embed is None:

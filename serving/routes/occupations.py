@@ -33,9 +33,14 @@ def normalize(
     q: Title,
     limit: Annotated[int, Query(ge=1, le=50)] = 5,
 ) -> dict[str, Any]:
-    """ESCO occupations for a job title, best first: exact titles and alternative titles
-    score 1.0 (0.99 for another occupation's alternative title), the rest by the embedding's
-    cosine with the occupation's closest title. Seniority words are ignored ("Senior")."""
+    """ESCO occupations for a job title, best first. Exact titles first: an occupation's own
+    label (1.0; 0.99 without seniority words: "Senior Data Analyst" is a data analyst), then
+    ESCO's alternative and hidden titles, then O*NET's titles of the same work; then the head
+    noun ("Fish Cook (Ikan Bakar)" is a cook) and word overlap with every title combined with
+    the embedding's cosine (at most 0.88). A title that names no occupation on its own
+    ("Employee", "Team Member") lists none: such a title is placed by skills only. A score
+    below `min_score` (GET .../occupations/normalize lists it all the same) is never stored
+    as anyone's occupation."""
     title = _text(q, "q")
     return {
         "query": q,

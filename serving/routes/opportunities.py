@@ -236,7 +236,7 @@ def update(
     "/{external_id}/candidates",
     response_model=CandidatesOut,
     response_model_exclude_unset=True,
-    responses=documented(403, 404),
+    responses=documented(403, 404, 409),
 )
 def candidates(
     request: Request,
@@ -246,9 +246,20 @@ def candidates(
     external_id: str,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> dict[str, Any]:
-    """Ranked candidates with identities masked; only an admin also sees their external ids."""
+    """Ranked candidates with identities masked; only an admin also sees their external ids.
+    A posting that needs skills (none required, its title placed in no occupation) has none:
+    409, saying what to set."""
     opportunity = visible_opportunity(session, user, external_id)
     _owner_or_admin(user, opportunity)
+    if not any(s.required for s in opportunity.skills):
+        choices = ", ".join(
+            f"{c['label']} ({c['occupation_id']})" for c in opportunity.occupation_choices or []
+        )
+        raise Conflict(
+            "this posting needs skills: its title names no occupation clearly enough to imply "
+            "any, so it is matched with nobody; list required_skills or set occupation_id"
+            + (f" (closest occupations: {choices})" if choices else "")
+        )
     body = serve_candidates(
         state, session, user, opportunity, limit=limit, request_id=request.state.request_id
     )

@@ -195,14 +195,14 @@ def test_every_name_that_is_not_an_exact_label_is_reported_with_how_and_score(
     state: ServiceState,
 ) -> None:
     skills = [
-        {"name": "team leadership", "level": 3},  # embedding
+        {"name": "leading teams", "level": 3},  # embedding
         {"name": "qwertyuiop zzz", "level": 2},  # nonsense: a custom skill, flagged for review
         {"name": "SQL", "level": 4},  # exact: not reported
     ]
     _, report = _import_employee(state, make_employee("E1", skills=skills))
     by_name = {r.name: r for r in report.names.values()}
-    assert set(by_name) == {"team leadership", "qwertyuiop zzz"}
-    lead = by_name["team leadership"]
+    assert set(by_name) == {"leading teams", "qwertyuiop zzz"}
+    lead = by_name["leading teams"]
     assert (lead.label, lead.method, lead.review) == ("lead a team", "embedding", False)
     assert lead.score >= state.normalizer.min_score
     nonsense = by_name["qwertyuiop zzz"]
@@ -264,16 +264,27 @@ def test_a_title_only_posting_is_matched_on_the_skills_its_occupation_implies(
         assert all(s.inferred for s in row.skills)
 
 
-def test_a_posting_with_no_skills_and_no_recognisable_title_is_refused_with_a_hint(
+def test_a_posting_with_no_skills_and_no_recognisable_title_is_kept_needing_skills(
     state: ServiceState,
 ) -> None:
     with transaction(state.sessions) as session:
         import_employees(session, [(1, make_employee("E1"))], state.skill_resolver())
     posting = make_opportunity(title="Wizard of Light Bulb Moments", required_skills=[])
-    with pytest.raises(ImportRejected) as rejected, transaction(state.sessions) as session:
-        import_opportunities(session, [(1, posting)], state.skill_resolver())
-    [error] = rejected.value.errors
-    assert error.field == "required_skills" and "closest:" in error.message
+    resolver = state.skill_resolver()
+    with transaction(state.sessions) as session:
+        [stored], counts = import_opportunities(session, [(1, posting)], resolver)
+    assert counts.created == 1 and stored.required_skills == []
+    report = resolver.report.as_dict()
+    assert report["needs_skills_rows"] == [1]
+    [unplaced] = report["unplaced_titles"]
+    assert unplaced["title"] == "Wizard of Light Bulb Moments" and unplaced["closest"]
+    assert any("need skills" in line for line in resolver.report.lines())
+    with state.sessions() as session:
+        row = session.scalar(select(OpportunityRow))
+        assert row is not None and row.occupation_id is None
+        assert [c["occupation_id"] for c in row.occupation_choices or []] == [
+            c["occupation_id"] for c in unplaced["closest"]
+        ]
 
 
 def test_a_large_import_reports_progress_while_it_resolves_names(

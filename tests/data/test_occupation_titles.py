@@ -1,0 +1,289 @@
+"""Job titles placed by all the evidence; titles that name no occupation placed by skills or
+not at all; titles placed nowhere still accepted ("needs skills"), never matched."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+
+import pytest
+from sqlalchemy import select
+
+from data.importing import import_employees, import_opportunities
+from data.schemas import normalize_label
+from data.storage.engine import transaction
+from data.storage.opportunities import opportunity_document
+from data.storage.tables import EmployeeRow, OpportunityRow
+from data.taxonomy.model import Taxonomy
+from data.taxonomy.occupations import OccupationNormalizer
+from data.taxonomy.packaged import load_packaged_taxonomy
+from data.taxonomy.title_evidence import GENERIC_SPREAD
+from data.taxonomy.title_words import LEADING_WORDS, tokens
+from serving.state import ServiceState
+from tests.factories import make_employee, make_opportunity
+
+# Titles a real HR export carries that name no kind of work on their own (issue 23).
+GENERIC_TITLES = [
+    "Employee",
+    "Associate",
+    "Team Member",
+    "Specialist",
+    "Staff",
+    "Worker",
+    "Consultant",
+    "Professional",
+    "Officer",
+    "Manager",
+    "Analyst",
+    "Engineer",
+    "Assistant",
+    "Senior Associate II",
+    "Junior Specialist",
+    "Lead Consultant",
+]
+
+
+@pytest.fixture(scope="module")
+def taxonomy() -> Taxonomy:
+    return load_packaged_taxonomy()
+
+
+@pytest.fixture(scope="module")
+def lexical(taxonomy: Taxonomy) -> OccupationNormalizer:
+    """Exact titles and word evidence only (no encoder): fast, and what exact ranks rest on."""
+    return OccupationNormalizer(taxonomy)
+
+
+def _label(taxonomy: Taxonomy, occupation_id: str) -> str:
+    return taxonomy.occupations[occupation_id].label
+
+
+def test_an_own_label_beats_another_occupations_alt_title_with_a_seniority_word(
+    taxonomy: Taxonomy, lexical: OccupationNormalizer
+) -> None:
+    """Every case in the taxonomy: "<seniority> <label of A>" is an alt title of B. A title
+    typed that way is A (seniority is the level, not the work)."""
+    labels: dict[str, set[str]] = {}
+    for occupation in taxonomy.occupations.values():
+        labels.setdefault(normalize_label(occupation.label), set()).add(occupation.occupation_id)
+    cases = []
+    for other in taxonomy.occupations.values():
+        for alt in other.alt_labels:
+            words = normalize_label(alt).split()
+            if len(words) > 1 and words[0] in LEADING_WORDS:
+                owners = labels.get(" ".join(words[1:]), set()) - {other.occupation_id}
+                if owners:
+                    cases.append((alt, owners, other.occupation_id))
+    assert len(cases) >= 10, "the taxonomy has this class (e.g. senior data analyst)"
+    assert any(alt.casefold() == "senior data analyst" for alt, _, _ in cases)
+    wrong = [
+        (alt, _label(taxonomy, best.occupation_id))
+        for alt, owners, _ in cases
+        for best in lexical.normalize(alt, limit=1)
+        if best.occupation_id not in owners
+    ]
+    assert wrong == []
+    # Without the seniority word it is A's own label, found as such.
+    for alt, _, _ in cases[:20]:
+        rest = " ".join(normalize_label(alt).split()[1:])
+        assert lexical.normalize(rest, limit=1)[0].method == "label"
+
+
+def _generated_generic_titles(taxonomy: Taxonomy, lexical: OccupationNormalizer) -> list[str]:
+    """Words the taxonomy spreads over many kinds of work, none an occupation's own label,
+    alone, with a seniority word or grade, and in pairs no title holds together."""
+    labels = {normalize_label(o.label) for o in taxonomy.occupations.values()}
+    counts: Counter[str] = Counter()
+    for occupation in taxonomy.occupations.values():
+        words = {w for t in (occupation.label, *occupation.alt_labels) for w in tokens(t)}
+        counts.update(words)
+    lexicon = lexical.lexicon
+    spread = [
+        w
+        for w, _ in counts.most_common(300)
+        if w not in labels
+        and w not in LEADING_WORDS
+        and lexicon.spread({lexicon.vocabulary[w]}) >= GENERIC_SPREAD * 1.5
+    ][:25]
+    assert len(spread) >= 15
+    rng = random.Random(23)
+    titles = [w.title() for w in spread]
+    titles += [f"Senior {w.title()}" for w in rng.sample(spread, 8)]
+    titles += [f"{w.title()} II" for w in rng.sample(spread, 8)]
+    pairs = 0
+    while pairs < 10:
+        a, b = rng.sample(spread, 2)
+        if lexicon.spread({lexicon.vocabulary[a], lexicon.vocabulary[b]}) == 0.0:
+            titles.append(f"{a.title()} {b.title()}")
+            pairs += 1
+    return titles
+
+
+def test_generic_titles_are_never_placed_by_the_title_alone(
+    taxonomy: Taxonomy, lexical: OccupationNormalizer, state: ServiceState
+) -> None:
+    titles = GENERIC_TITLES + _generated_generic_titles(taxonomy, lexical)
+    occupations = state.occupations  # with the encoder: embedding evidence is not enough
+    assert [t for t in titles if not occupations.is_generic(t)] == []
+    placed = occupations.infer_many(titles)
+    assert {t: p.label for t, p in zip(titles, placed, strict=True) if p is not None} == {}
+    assert all(r == [] for r in occupations.normalize_many(titles, limit=5))
+
+
+SPECIFIC = {
+    "data analyst": "data analyst",
+    "Senior Data Analyst": "data analyst",
+    "Welder": "welder",
+    "Java developer": "software developer",
+    "Nurse": "nurse",
+    "Fish Cook (Ikan Bakar)": "cook",
+    "Confinement Dietician": "dietitian",
+    "Staff Nurse - Night Shift": "nurse",
+    "Welder, Jurong": "welder",
+    "Cook (Part Time)": "cook",
+    "Sr. Business Analyst II": "business analyst",
+}
+
+
+@pytest.mark.parametrize("title", sorted(SPECIFIC))
+def test_specific_titles_are_still_placed(state: ServiceState, title: str) -> None:
+    placed = state.occupations.infer(title)
+    assert placed is not None, title
+    assert SPECIFIC[title] in placed.label, (title, placed.label)
+    assert not state.occupations.is_generic(title)
+
+
+def test_every_preferred_label_with_a_seniority_word_is_placed_at_itself(
+    taxonomy: Taxonomy, lexical: OccupationNormalizer
+) -> None:
+    rng = random.Random(5)
+    sample = rng.sample(sorted(taxonomy.occupations.values(), key=lambda o: o.label), 300)
+    missed = []
+    for occupation in sample:
+        for title in (occupation.label, f"Senior {occupation.label} II"):
+            best = lexical.infer(title)
+            shared = {
+                o.occupation_id
+                for o in taxonomy.occupations.values()
+                if normalize_label(o.label) == normalize_label(occupation.label)
+            }
+            if best is None or best.occupation_id not in shared:
+                missed.append(title)
+    assert missed == []
+
+
+def _specific_skills(taxonomy: Taxonomy, occupation_id: str, count: int) -> list[str]:
+    listed = taxonomy.occupations[occupation_id].essential_skill_ids
+    return sorted(listed, key=lambda s: (taxonomy.listing_count(s), s))[:count]
+
+
+def test_a_generic_title_is_placed_by_the_skills_listed_or_not_at_all(
+    taxonomy: Taxonomy, lexical: OccupationNormalizer
+) -> None:
+    rng = random.Random(11)
+    pool = sorted(o for o, occ in taxonomy.occupations.items() if len(occ.essential_skill_ids) >= 8)
+    right = 0
+    sample = rng.sample(pool, 60)
+    for occupation_id in sample:
+        skills = _specific_skills(taxonomy, occupation_id, 6)
+        title = rng.choice(GENERIC_TITLES)
+        best = lexical.infer(title, skills)
+        assert best is not None, (title, _label(taxonomy, occupation_id))
+        assert best.method == "skills"
+        held = set(taxonomy.occupations[best.occupation_id].essential_skill_ids)
+        held |= set(taxonomy.occupations[best.occupation_id].optional_skill_ids)
+        assert len(held.intersection(skills)) >= 4  # a profile that really holds them
+        right += best.occupation_id == occupation_id
+    assert right >= 0.8 * len(sample)
+    # Skills of six unrelated kinds of work place a generic title nowhere.
+    by_group: dict[str, list[str]] = {}
+    for occupation_id in pool:
+        by_group.setdefault(taxonomy.occupations[occupation_id].isco_group[:1], []).append(
+            occupation_id
+        )
+    unplaced = 0
+    for _ in range(40):
+        groups = rng.sample(sorted(by_group), 6)
+        skills = [_specific_skills(taxonomy, rng.choice(by_group[g]), 1)[0] for g in groups]
+        unplaced += lexical.infer("Employee", skills) is None
+    assert unplaced >= 36
+
+
+def _import_postings(state: ServiceState, records: list[dict]) -> dict:
+    with transaction(state.sessions) as session:
+        resolver = state.skill_resolver()
+        import_opportunities(session, [(i + 1, r) for i, r in enumerate(records)], resolver)
+    return resolver.report.as_dict()
+
+
+def _people(state: ServiceState, *people: dict) -> None:
+    with transaction(state.sessions) as session:
+        import_employees(
+            session, [(i + 1, p) for i, p in enumerate(people)], state.skill_resolver()
+        )
+
+
+def test_unplaceable_titles_are_accepted_marked_needs_skills_and_never_matched(
+    state: ServiceState,
+) -> None:
+    _people(state, make_employee("LEAD"), make_employee("E2", title="Employee", skills=[]))
+    titles = [*GENERIC_TITLES[:6], "Wizard of Light Bulb Moments"]
+    records = [
+        make_opportunity(f"V{i}", "LEAD", title=t, required_skills=[], preferred_skills=[])
+        for i, t in enumerate(titles)
+    ] + [make_opportunity("W1", "LEAD", title="Welder", required_skills=[], preferred_skills=[])]
+    report = _import_postings(state, records)  # one batch, nothing refused
+    assert report["summary"]["needs_skills"] == len(titles)
+    assert report["needs_skills_rows"] == list(range(1, len(titles) + 1))
+    assert {u["title"] for u in report["unplaced_titles"]} == set(titles)
+    with state.sessions() as session:
+        rows = {r.external_id: r for r in session.scalars(select(OpportunityRow))}
+        documents = {k: opportunity_document(r) for k, r in rows.items()}
+    for i in range(len(titles)):
+        document = documents[f"V{i}"]
+        assert document["needs_skills"] and document["required_skills"] == []
+        assert document["occupation"] is None
+    wizard = documents[f"V{len(titles) - 1}"]
+    assert wizard["occupation_choices"], "a non-generic title keeps its closest occupations"
+    assert not documents["W1"]["needs_skills"] and documents["W1"]["required_skills"]
+    # Matched with nobody: the open pool marks them closed; the welder posting stays open.
+    state.matcher.refresh_opportunity_rows(list(rows.values()))
+    for external_id, row in rows.items():
+        kind_pool = state.matcher.opportunities[row.kind]
+        position = kind_pool.position_of[row.id]
+        assert bool(kind_pool.column("is_open")[position]) == (external_id == "W1")
+    # A person with a generic title and no skills is stored, with no occupation.
+    with state.sessions() as session:
+        person = session.scalar(select(EmployeeRow).where(EmployeeRow.external_id == "E2"))
+        assert person is not None and person.occupation_id is None
+
+
+def test_a_postings_occupation_comes_from_its_own_title_not_its_lead(
+    state: ServiceState,
+) -> None:
+    _people(
+        state,
+        make_employee("NURSE", title="Nurse", skills=[]),
+        make_employee("DEV", title="Java developer", skills=[]),
+    )
+    titles = ["Welder", "Data Analyst", "Team Member", "Fish Cook (Ikan Bakar)"]
+    records = [
+        make_opportunity(f"{lead}-{i}", lead, title=t, required_skills=[], preferred_skills=[])
+        for lead in ("NURSE", "DEV")
+        for i, t in enumerate(titles)
+    ]
+    _import_postings(state, records)
+    with state.sessions() as session:
+        rows = {r.external_id: r for r in session.scalars(select(OpportunityRow))}
+    for i in range(len(titles)):
+        a, b = rows[f"NURSE-{i}"], rows[f"DEV-{i}"]
+        assert a.occupation_id == b.occupation_id
+        assert {s.skill_id for s in a.skills} == {s.skill_id for s in b.skills}
+
+
+def test_a_description_naming_the_work_places_a_generic_title(state: ServiceState) -> None:
+    best = state.occupations.infer(
+        "Team Member", description="We need a welder for our shipyard repairs."
+    )
+    assert best is not None and best.label == "welder"
+    assert state.occupations.infer("Team Member", description="Join a friendly team.") is None
