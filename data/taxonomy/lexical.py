@@ -122,6 +122,7 @@ class PairEvidence:
     trigrams: float  # character-trigram Dice
     acronym: bool  # one is the other's initials
     text_in_query: bool  # every word of the text is in the name ("SQL" in "SQL databases")
+    exact_word: bool = False  # some word of the name is a word of the text, letter for letter
 
     @property
     def supported(self) -> bool:
@@ -204,6 +205,18 @@ class LexicalIndex:
         return False
 
 
+def product_like(query: str, vocabulary: frozenset[str] | set[str]) -> bool:
+    """One word no label uses, written as a name is ("Datadog", "iOS", "S3"): one letter
+    from a label is then another product ("Datalog"), not a typo of it."""
+    raw = _TOKEN.findall(fold(query))
+    if len(raw) != 1 or stem(raw[0]) in vocabulary:
+        return False
+    word = query.strip()
+    return (
+        word[:1].isupper() or any(c.isdigit() for c in word) or any(c.isupper() for c in word[1:])
+    )
+
+
 def _evidence(index: LexicalIndex, query: str, text: str) -> PairEvidence:
     q = _query_words(query)
     t = _query_words(text)
@@ -223,6 +236,7 @@ def _evidence(index: LexicalIndex, query: str, text: str) -> PairEvidence:
         trigrams=trigram_dice(query, text),
         acronym=acronym,
         text_in_query=len(text_found) == len(t),
+        exact_word=bool(set(q) & set(t)),
     )
 
 

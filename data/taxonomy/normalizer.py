@@ -26,7 +26,7 @@ import numpy as np
 
 from data.schemas import normalize_label
 from data.taxonomy.calibration import FEATURES, FITTED, Calibration
-from data.taxonomy.lexical import LexicalIndex, words
+from data.taxonomy.lexical import LexicalIndex, product_like, words
 from data.taxonomy.model import Taxonomy, TaxonomySkill
 from data.taxonomy.spelling import SCORE as SPELLING_SCORE
 from data.taxonomy.spelling import SpellingIndex
@@ -181,6 +181,7 @@ class SkillNormalizer:
         self.calibration = calibration
         self._index: _LabelIndex | None = None
         self._spelling: SpellingIndex | None = None
+        self._words: frozenset[str] | None = None
         self._waiting: list[TaxonomySkill] = []  # reviewed since the index was built
         # Index building and custom-skill creation mutate shared state: one at a time.
         self._lock = threading.RLock()
@@ -245,7 +246,9 @@ class SkillNormalizer:
         spelling = self._spelling_index()
         for i, text in enumerate(texts):
             exact = self.taxonomy.lookup_label(text)
-            typo = spelling.lookup(normalize_label(text)) if exact is None else None
+            typo = None
+            if exact is None and not product_like(text, self._vocabulary()):
+                typo = spelling.lookup(normalize_label(text))
             if exact is not None:
                 out[i] = SkillMatch(exact[0].skill_id, exact[0].label, 1.0, exact[1])
             elif typo is not None and typo in self.taxonomy.skills:
@@ -422,7 +425,11 @@ class SkillNormalizer:
             pairs = [lexical.evidence(text, index.texts[row]) for row in candidates]
             chosen = max(pairs, key=lambda e: (e.query_cover + e.text_cover, e.trigrams))
             acronym = any(e.acronym for e in pairs)
-            supported = chosen.query_cover > 0.0 or acronym
+            # A brand-like name one letter from a word ("Datadog", "Datalog") is another name.
+            if brand:
+                supported = acronym or any(e.exact_word for e in pairs)
+            else:
+                supported = chosen.query_cover > 0.0 or acronym
             cosine = float(cosines[number])
             skill = self.taxonomy.skills.get(index.skill_ids[number])
             features[k] = (
@@ -471,6 +478,20 @@ class SkillNormalizer:
                     texts.append(text)
                     owners.append(skill.skill_id)
         return texts, owners
+
+    def _vocabulary(self) -> frozenset[str]:
+        """Words of the labels known when the spelling index was built (tools' names apart:
+        a product's name is not a word of the vocabulary)."""
+        with self._lock:
+            if self._words is None:
+                self._words = frozenset(
+                    word
+                    for skill in self.taxonomy.skills.values()
+                    if skill.skill_type != "tool"
+                    for text in (skill.label, *skill.alt_labels)
+                    for word in words(text)
+                )
+            return self._words
 
     def _spelling_index(self) -> SpellingIndex:
         """Built on first use from the labels then known (skills reviewed later are found by

@@ -371,7 +371,9 @@ def test_tableau_is_never_table_tennis(real: SkillNormalizer, name: str) -> None
     [
         ("NLP", "natural language processing"),
         ("machine learning models", "machine learning"),
-        ("SQL databases", "SQL"),
+        ("leading a team", "lead a team"),
+        ("Docker containers", "Docker"),
+        ("Power BI reports", "Microsoft Power BI"),
         ("python programming", "Python (computer programming)"),
     ],
 )
@@ -409,3 +411,23 @@ def test_the_score_is_calibrated_on_held_out_names(real: SkillNormalizer) -> Non
         p = FITTED.probability(features[i]) if len(features[i]) else np.zeros(1)
         accepted_unknown += bool(p.max() >= real.min_score)
     assert accepted_unknown / max(len(unknown), 1) < 0.15
+
+
+def test_a_product_name_one_letter_from_a_label_is_another_product_not_a_typo() -> None:
+    """"Datadog" is not a typo of ESCO's "Datalog": a capitalised word no label uses, one
+    substitution from a one-word label, is kept as typed even where the encoder puts it on
+    that label; the same slip in lower case inside a known phrase is still a typo."""
+    labels = ["Datalog", "accounting", "typesetting", "Kotlin", "blockchain", "carpentry"]
+    taxonomy = Taxonomy.build([TaxonomySkill(f"esco:{i}", x) for i, x in enumerate(labels)])
+    rng = random.Random(4)
+    names: dict[str, str] = {}
+    for label in labels:
+        position = rng.randrange(1, len(label) - 1)
+        letters = [c for c in "bdgkmptvz" if c != label[position].lower()]
+        names[label[:position] + rng.choice(letters) + label[position + 1 :]] = label
+    products = {name.capitalize(): label for name, label in names.items()}
+    normalizer = SkillNormalizer(taxonomy, ConfusedEmbedder(products))
+    for name, match in zip(products, normalizer.resolve_many(list(products)), strict=True):
+        assert match.method == "custom", (name, match)
+    typo = normalizer.resolve("accountng")  # a dropped letter, typed in lower case
+    assert (typo.label, typo.method) == ("accounting", "spelling")
