@@ -23,7 +23,7 @@ from pydantic import (
 )
 
 EXTERNAL_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$"
-SKILL_ID_PATTERN = r"^(esco|custom):[A-Za-z0-9._-]{1,80}$"
+SKILL_ID_PATTERN = r"^(esco|custom|tool|toolcat):[A-Za-z0-9._-]{1,80}$"
 # `custom:` leaves room for occupations outside ESCO; an id the taxonomy lacks is refused.
 OCCUPATION_ID_PATTERN = r"^(esco|custom):[A-Za-z0-9._-]{1,80}$"
 MAX_HOURS_PER_WEEK = 60

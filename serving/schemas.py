@@ -147,6 +147,11 @@ class ImportReportOut(Out):
         description="postings with no skills and no occupation: stored, matched with nobody "
         "until their lead lists skills or picks an occupation",
     )
+    taxonomy_changes: list[str] = Field(
+        default_factory=list,
+        description="what loading a newer packaged taxonomy changed before this import, e.g. "
+        "\"custom skill 'Tableau' merged into Tableau (O*NET tool)\"",
+    )
     truncated: bool = Field(description="lists cut at 1,000 entries; the summary counts all")
 
 

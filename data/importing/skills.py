@@ -71,6 +71,7 @@ class SkillResolver:
         created_by: str | None = None,
         restricted: bool = False,
         occupations: OccupationInferrer | None = None,
+        taxonomy_changes: Sequence[str] = (),
     ) -> None:
         self.taxonomy = taxonomy
         self.normalizer = normalizer
@@ -80,7 +81,9 @@ class SkillResolver:
         self.restricted = restricted
         self.held: set[str] = set()
         self.new_skills: dict[str, TaxonomySkill] = {}
-        self.report = ImportReport()
+        # what loading a newer packaged taxonomy changed first (merged custom skills), said
+        # in this import's report
+        self.report = ImportReport(taxonomy_changes=list(taxonomy_changes))
         self._stored: dict[str, TaxonomySkill] = {}  # custom skills found in the database
         self._by_name: dict[str, _Found] = {}  # normalised name -> what it resolved to
         self._over_cap: set[str] = set()

@@ -271,3 +271,96 @@ def test_derive_onet_reproduces_the_shipped_file(tmp_path: Path) -> None:
         ]
     )  # fmt: skip
     assert out.read_bytes() == PACKAGED_ONET.read_bytes()
+
+
+# -- stored databases catch up ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("typed", ["tableau", "Power BI", "Apache Hadoop"])
+def test_custom_skills_the_taxonomy_now_names_merge_into_it(state, typed: str) -> None:  # type: ignore[no-untyped-def]
+    """A database from before the tools: a custom skill typed as a tool's name (its label, an
+    alias, or a name an ESCO skill took from O*NET), held by a profile and a posting, becomes
+    that skill when the newer taxonomy loads; the custom row goes, nothing is held twice, and
+    the import report says what happened."""
+    from sqlalchemy import delete, select
+
+    from data.importing import import_employees, import_opportunities
+    from data.importing.skills import SkillResolver
+    from data.storage.engine import transaction
+    from data.storage.skills import sync_packaged_taxonomy, upsert_skills
+    from data.storage.tables import (
+        EmployeeSkillRow,
+        OpportunitySkillRow,
+        ServiceMetaRow,
+        SkillAliasRow,
+        SkillRow,
+    )
+    from data.taxonomy.model import TaxonomySkill
+    from data.taxonomy.normalizer import custom_skill_id
+    from tests.factories import make_employee, make_opportunity
+
+    packaged = load_packaged_taxonomy()
+    target = packaged.lookup_label(typed)
+    assert target is not None
+    target_id = target[0].skill_id
+    custom = custom_skill_id(typed)
+    with transaction(state.sessions) as session:
+        upsert_skills(
+            session,
+            [TaxonomySkill(custom, typed, source="custom", status="unreviewed")],
+            created_by="someone",
+        )
+        session.add(SkillAliasRow(alias_key="our bi", alias="our BI", skill_id=custom))
+        people = [
+            make_employee("E1", skills=[{"skill_id": custom, "level": 2}]),
+            # holds both: one row afterwards, the higher level
+            make_employee(
+                "E2",
+                skills=[{"skill_id": custom, "level": 5}, {"skill_id": target_id, "level": 3}],
+            ),
+        ]
+        import_employees(session, list(enumerate(people, 1)), state.skill_resolver())
+        posting = make_opportunity("O1", required_skills=[{"skill_id": custom, "level": 3}])
+        import_opportunities(session, [(1, posting)], state.skill_resolver())
+        session.execute(delete(ServiceMetaRow))  # as a database synced before the tools
+    with transaction(state.sessions) as session:
+        sync = sync_packaged_taxonomy(session, packaged)
+    assert sync is not None
+    assert [(m.custom_id, m.skill_id) for m in sync.merged] == [(custom, target_id)]
+    assert (sync.merged[0].profiles, sync.merged[0].opportunities) == (2, 1)
+    with state.sessions() as session:
+        held = sorted((r.skill_id, r.level) for r in session.scalars(select(EmployeeSkillRow)))
+        assert held == [(target_id, 2), (target_id, 5)]
+        asked = [r.skill_id for r in session.scalars(select(OpportunitySkillRow))]
+        assert asked.count(target_id) == 1 and custom not in asked
+        assert session.get(SkillRow, custom) is None
+        assert session.get(SkillAliasRow, "our bi").skill_id == target_id
+    report = SkillResolver(packaged, taxonomy_changes=sync.lines()).report
+    said = f"custom skill {typed!r} merged into {target[0].label}"
+    assert any(line.strip().startswith(said) for line in report.lines())
+    assert report.as_dict()["taxonomy_changes"] == sync.lines()
+    with transaction(state.sessions) as session:
+        assert sync_packaged_taxonomy(session, packaged) is None  # loaded: nothing more to do
+
+
+def test_custom_skills_named_otherwise_stay(state) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import delete
+
+    from data.storage.engine import transaction
+    from data.storage.skills import sync_packaged_taxonomy, upsert_skills
+    from data.storage.tables import ServiceMetaRow, SkillRow
+    from data.taxonomy.model import TaxonomySkill
+
+    names = ["our quarterly ritual", "Access", "Teams"]  # ordinary words are no tool's name
+    with transaction(state.sessions) as session:
+        upsert_skills(
+            session,
+            [TaxonomySkill(f"custom:x{i}", n, source="custom") for i, n in enumerate(names)],
+        )
+        session.execute(delete(ServiceMetaRow))
+    with transaction(state.sessions) as session:
+        sync = sync_packaged_taxonomy(session, load_packaged_taxonomy())
+        assert sync is not None
+        kept = {m.custom_id for m in sync.merged if m.kind != "ESCO skill"}
+        assert kept == set()
+        assert session.get(SkillRow, "custom:x0") is not None
