@@ -119,13 +119,22 @@ class VectorMemo:
         return self._buffer[: len(self.rows)]
 
     def _append(self, texts: Sequence[str], vectors: np.ndarray) -> None:
-        first, needed = len(self.rows), len(self.rows) + len(texts)
+        """Add the texts not known yet (the first row of a text given twice)."""
+        first_rows: dict[str, int] = {}
+        for i, text in enumerate(texts):
+            if text not in self.rows and text not in first_rows:
+                first_rows[text] = i
+        if not first_rows:
+            return
+        first, needed = len(self.rows), len(self.rows) + len(first_rows)
         if needed > len(self._buffer):
             grown = np.zeros((max(needed, 2 * len(self._buffer)), 384), dtype=np.float32)
             grown[:first] = self._buffer[:first]
             self._buffer = grown
-        self._buffer[first:needed] = vectors
-        self.rows.update((t, first + i) for i, t in enumerate(texts))
+        self._buffer[first:needed] = np.asarray(vectors, dtype=np.float32)[
+            list(first_rows.values())
+        ]
+        self.rows.update((t, first + i) for i, t in enumerate(first_rows))
 
     def _merge(self, path: Path) -> None:
         """Take in the texts a file holds that this memo lacks (another run's work)."""
@@ -142,8 +151,7 @@ class VectorMemo:
         return all(t in self.rows for t in texts)
 
     def remember(self, texts: Sequence[str], vectors: np.ndarray) -> None:
-        new = [i for i, t in enumerate(texts) if t not in self.rows]
-        self._append([texts[i] for i in new], np.asarray(vectors[new], dtype=np.float32))
+        self._append(texts, vectors)
 
     def __call__(self, texts: Sequence[str]) -> np.ndarray:
         missing = [t for t in dict.fromkeys(texts) if t not in self.rows]

@@ -12,12 +12,13 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.quality import SHARED, alias_forms  # noqa: E402
+from bench.quality import SHARED, VectorMemo, alias_forms  # noqa: E402
 
 LAST_LINE = re.compile(
     r"quality: titles_top5=(\d\.\d{3}) titles_misses_vs_best=(\d+\.\d{3}) "
@@ -121,3 +122,34 @@ def test_typed_forms_drop_the_vendor_and_software_and_take_acronyms_in_use(
     assert forms == expected
     # Never the name itself, always lower case: a form must be found by other evidence.
     assert all(form == form.lower() and form != name.lower() for form in forms)
+
+
+class _LengthEncoder:
+    """A stand-in encoder whose vector of a text is computable: (length, first letter)."""
+
+    model_id = "length-test"
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        out = np.zeros((len(texts), 384), dtype=np.float32)
+        for row, text in enumerate(texts):
+            out[row, 0], out[row, 1] = len(text), ord(text[0])
+        return out
+
+
+def test_the_vector_memo_answers_each_text_with_its_own_vector_whatever_repeats(
+    tmp_path: Path,
+) -> None:
+    encoder = _LengthEncoder()
+    memo = VectorMemo(encoder, tmp_path / "memo.npz")  # type: ignore[arg-type]
+    batches = [["ab", "c", "ab", "def", "c"], ["ghij", "ab", "klmno"], ["p", "p", "qq"]]
+    for n, batch in enumerate(batches):
+        if n % 2 == 0:  # given with vectors (a product cache), or encoded on demand
+            memo.remember(batch, encoder.encode(batch))
+        else:
+            memo(batch)
+    memo.save()
+    again = VectorMemo(encoder, tmp_path / "memo.npz")  # type: ignore[arg-type]
+    texts = sorted({t for batch in batches for t in batch})
+    assert len(again.rows) == len(texts)
+    for reader in (memo, again):
+        assert np.array_equal(reader(texts), encoder.encode(texts))
