@@ -401,33 +401,20 @@ def test_the_score_is_calibrated_on_held_out_names(real: SkillNormalizer) -> Non
     asked, features, labels = examples(held, names)
     assert len(asked) > 200
     result = reliability(FITTED, features, labels, asked, threshold=real.min_score)
-    assert result.expected_error < 0.12, result
-    assert result.wrongly_accepted < 0.12, result
+    assert result.expected_error < 0.1, result
+    # What the threshold means: of the names taken (score >= min_score), most were right.
+    taken = [b for b in result.bins if b[0] >= real.min_score]
+    right = sum(share * count for _, _, share, count in taken) / sum(b[3] for b in taken)
+    assert right >= 0.8, result.bins
     well_populated = [b for b in result.bins if b[3] >= 20]
     assert well_populated[0][2] < well_populated[-1][2] - 0.3, result.bins  # scores rank
-    unknown = [i for i, n in enumerate(asked) if n.owner is None]
-    accepted_unknown = 0
-    for i in unknown:
-        p = FITTED.probability(features[i]) if len(features[i]) else np.zeros(1)
-        accepted_unknown += bool(p.max() >= real.min_score)
-    assert accepted_unknown / max(len(unknown), 1) < 0.15
-
-
-def test_a_product_name_one_letter_from_a_label_is_another_product_not_a_typo() -> None:
-    """"Datadog" is not a typo of ESCO's "Datalog": a capitalised word no label uses, one
-    substitution from a one-word label, is kept as typed even where the encoder puts it on
-    that label; the same slip in lower case inside a known phrase is still a typo."""
-    labels = ["Datalog", "accounting", "typesetting", "Kotlin", "blockchain", "carpentry"]
-    taxonomy = Taxonomy.build([TaxonomySkill(f"esco:{i}", x) for i, x in enumerate(labels)])
-    rng = random.Random(4)
-    names: dict[str, str] = {}
-    for label in labels:
-        position = rng.randrange(1, len(label) - 1)
-        letters = [c for c in "bdgkmptvz" if c != label[position].lower()]
-        names[label[:position] + rng.choice(letters) + label[position + 1 :]] = label
-    products = {name.capitalize(): label for name, label in names.items()}
-    normalizer = SkillNormalizer(taxonomy, ConfusedEmbedder(products))
-    for name, match in zip(products, normalizer.resolve_many(list(products)), strict=True):
-        assert match.method == "custom", (name, match)
-    typo = normalizer.resolve("accountng")  # a dropped letter, typed in lower case
-    assert (typo.label, typo.method) == ("accounting", "spelling")
+    # Made-up names have no right answer (a tool taken out often has a sibling product that
+    # is a fair answer: "Salesforce software" and "Salesforce.com Salesforce CRM").
+    products = {taxonomy.skills[r].label for r in removed}
+    made_up = [i for i, n in enumerate(asked) if n.owner is None and n.text not in products]
+    assert len(made_up) >= 20
+    taken = sum(
+        bool(len(features[i]) and FITTED.probability(features[i]).max() >= real.min_score)
+        for i in made_up
+    )
+    assert taken == 0, [asked[i].text for i in made_up]
