@@ -9,10 +9,17 @@ that closes the most remaining gap skills (raising one part of the way, beyond w
 steps reach, counts half), fewer hours first on ties; a gap nothing open today builds is
 listed as such. Planned afresh on every
 read, so a confirmed skill drops out of the gap and the path the next time it is asked for.
+
+The route is the occupations between the person's and the target's: the direct move when it
+is as good as any, else one or two stepping stones among the two occupations' nearest
+(`OccupationRelatedness`), chosen so that the least related move along the way is as related
+as possible; a stone is taken only when it raises that weakest move by `STONE_GAIN` (each one
+is a whole change of job).
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -20,10 +27,14 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from data.storage.tables import EmployeeRow
+from data.taxonomy.model import Taxonomy
+from data.taxonomy.relatedness import OccupationRelatedness
 from matching.learning import SkillGap, learning_for
 
 KIND_ORDER = {"course": 0, "mentorship": 1, "gig": 2}
 MAX_STEPS = 12
+STONES_CONSIDERED = 25  # nearest occupations of each end that may be a stepping stone
+STONE_GAIN = 0.1  # how much a stepping stone must raise the weakest move to be worth a job
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +50,7 @@ class CareerTarget:
     external_id: str  # the role's external id or the occupation id
     label: str
     skills: Sequence[TargetSkill]
+    occupation_id: str | None = None  # the occupation itself, or the role's occupation
 
 
 def career_path(
@@ -47,7 +59,10 @@ def career_path(
     target: CareerTarget,
     *,
     confirmed: Mapping[str, int],
+    taxonomy: Taxonomy | None = None,
 ) -> dict[str, Any]:
+    """The gap, the path that closes it and, given the taxonomy, the route between the
+    person's occupation and the target's."""
     profile = {s.skill_id: s.level for s in employee.skills}
     held = {k: max(profile.get(k, 0), confirmed.get(k, 0)) for k in {*profile, *confirmed}}
     gaps = [
@@ -96,7 +111,74 @@ def career_path(
             "skills_met": met,
             "share": round(met / len(target.skills), 3) if target.skills else 1.0,
         },
+        "route": (
+            occupation_route(taxonomy, employee.occupation_id, target.occupation_id)
+            if taxonomy is not None
+            else None
+        ),
     }
+
+
+def occupation_route(
+    taxonomy: Taxonomy, from_id: str | None, to_id: str | None
+) -> dict[str, Any] | None:
+    """The moves from one occupation to another: {from_occupation, to_occupation, relatedness
+    (of the direct move), steps: [{occupation_id, label, relatedness to the step before}],
+    weakest}; None when either end is unknown."""
+    if from_id is None or to_id is None:
+        return None
+    if from_id not in taxonomy.occupations or to_id not in taxonomy.occupations:
+        return None
+    relatedness = OccupationRelatedness.from_taxonomy(taxonomy)
+    stones = _stones(relatedness, from_id, to_id)
+    hops = [from_id, *stones, to_id]
+    moves = [relatedness.score(a, b) for a, b in itertools.pairwise(hops)]
+
+    def named(occupation_id: str) -> dict[str, str]:
+        return {"occupation_id": occupation_id, "label": taxonomy.occupations[occupation_id].label}
+
+    return {
+        "from_occupation": named(from_id),
+        "to_occupation": named(to_id),
+        "relatedness": round(relatedness.score(from_id, to_id), 4),
+        "steps": [
+            {**named(b), "relatedness": round(r, 4)} for b, r in zip(hops[1:], moves, strict=True)
+        ]
+        if from_id != to_id
+        else [],
+        "weakest": round(min(moves), 4),
+    }
+
+
+def _stones(relatedness: OccupationRelatedness, from_id: str, to_id: str) -> list[str]:
+    """No, one or two stepping stones: the widest route (its weakest move the most related),
+    the shorter one unless the longer raises the weakest move by STONE_GAIN."""
+    if from_id == to_id:
+        return []
+    near_from = [n for n, _ in relatedness.neighbours(from_id, STONES_CONSIDERED) if n != to_id]
+    near_to = [n for n, _ in relatedness.neighbours(to_id, STONES_CONSIDERED) if n != from_id]
+    best: tuple[float, list[str]] = (relatedness.score(from_id, to_id), [])
+    one = sorted(set(near_from) | set(near_to))
+    from_one, to_one = relatedness.scores(from_id, one), relatedness.scores(to_id, one)
+    widest_one = max(
+        ((min(a, b), [m]) for m, a, b in zip(one, from_one, to_one, strict=True)),
+        key=lambda found: found[0],
+        default=None,
+    )
+    if widest_one is not None and widest_one[0] >= best[0] + STONE_GAIN:
+        best = (float(widest_one[0]), widest_one[1])
+    from_first = relatedness.scores(from_id, near_from)
+    to_last = relatedness.scores(to_id, near_to)
+    for first, into_first in zip(near_from, from_first, strict=True):
+        between = relatedness.scores(first, near_to)
+        for last, middle, out_of_last in zip(near_to, between, to_last, strict=True):
+            weakest = float(min(into_first, middle, out_of_last))
+            # Over fewer stones it must gain STONE_GAIN a stone; over two, just be wider.
+            needed = best[0] + STONE_GAIN * (2 - len(best[1]))
+            wider = weakest > best[0] if len(best[1]) == 2 else weakest >= needed
+            if last != first and wider:
+                best = (weakest, [first, last])
+    return best[1]
 
 
 @dataclass

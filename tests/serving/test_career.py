@@ -1,13 +1,17 @@
 """One employee's path to a target role: the gap, an ordered path of what is open now, a
-completed gig confirming a skill, and the re-planned path with that gap closed."""
+completed gig confirming a skill, and the re-planned path with that gap closed; the route between
+the person's occupation and the target's, and the next moves from their occupation."""
 
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 
 from data.schemas import CourseIn, Role
 from data.storage.courses import upsert_courses
+from data.storage.employees import get_employee
 from data.storage.engine import transaction
+from data.taxonomy.relatedness import OccupationRelatedness
 from serving.state import ServiceState
 from tests.factories import PYTHON, make_employee, make_opportunity
 from tests.serving.test_api import token_for
@@ -169,3 +173,112 @@ def test_an_occupation_can_be_the_target(
     covered = {b["skill_id"] for step in plan["path"] for b in step["builds"]}
     uncovered = {g["skill_id"] for g in plan["not_covered"]}
     assert {g["skill_id"] for g in plan["gap"]} <= covered | uncovered
+
+
+def _occupation_id(state: ServiceState, label: str) -> str:
+    return next(o.occupation_id for o in state.taxonomy.occupations.values() if o.label == label)
+
+
+@pytest.mark.parametrize(
+    ("own", "target", "stones"),
+    [
+        ("data analyst", "data analyst", False),  # already there: no move
+        ("data analyst", "data scientist", False),  # next door: the direct move
+        ("nurse assistant", "specialist nurse", True),  # via general care nursing
+    ],
+)
+def test_the_path_shows_the_route_between_the_occupations(
+    client: TestClient,
+    state: ServiceState,
+    admin_headers: dict[str, str],
+    own: str,
+    target: str,
+    stones: bool,
+) -> None:
+    _company(client, state, admin_headers)
+    own_id, target_id = _occupation_id(state, own), _occupation_id(state, target)
+    placed = [make_employee("BEA", title=own, occupation_id=own_id, skills=[])]
+    assert (
+        client.post("/api/v1/employees/bulk", json=placed, headers=admin_headers).status_code == 200
+    )
+    bea = token_for(state, Role.EMPLOYEE, "BEA")
+    chosen = client.put(
+        "/api/v1/employees/BEA/career-target", json={"occupation_id": target_id}, headers=bea
+    )
+    assert chosen.status_code == 200
+    route = client.get("/api/v1/employees/BEA/career-path", headers=bea).json()["route"]
+    relatedness = OccupationRelatedness.from_taxonomy(state.taxonomy)
+    assert route["from_occupation"] == {"occupation_id": own_id, "label": own}
+    assert route["to_occupation"] == {"occupation_id": target_id, "label": target}
+    assert route["relatedness"] == pytest.approx(relatedness.score(own_id, target_id), abs=1e-4)
+    if own == target:
+        assert route["steps"] == [] and route["relatedness"] == 1.0
+        return
+    assert route["steps"][-1]["occupation_id"] == target_id
+    hops = [own_id, *(s["occupation_id"] for s in route["steps"])]
+    for before, step in zip(hops, route["steps"], strict=False):
+        assert step["relatedness"] == pytest.approx(
+            relatedness.score(before, step["occupation_id"]), abs=1e-4
+        )
+    assert route["weakest"] == min(s["relatedness"] for s in route["steps"])
+    assert (len(route["steps"]) > 1) is stones
+    if stones:  # a stepping stone is there because every move is more related than the leap
+        assert route["weakest"] > route["relatedness"]
+
+
+def test_a_person_without_an_occupation_has_no_route_and_no_next_moves(
+    client: TestClient, state: ServiceState, admin_headers: dict[str, str]
+) -> None:
+    _company(client, state, admin_headers)
+    ana = token_for(state, Role.EMPLOYEE, "ANA")
+    with transaction(state.sessions) as session:
+        get_employee(session, "ANA").occupation_id = None
+    assert (
+        client.put(
+            "/api/v1/employees/ANA/career-target",
+            json={"opportunity_external_id": "ROLE-DS"},
+            headers=ana,
+        ).status_code
+        == 200
+    )
+    assert client.get("/api/v1/employees/ANA/career-path", headers=ana).json()["route"] is None
+    moves = client.get("/api/v1/employees/ANA/next-moves", headers=ana).json()
+    assert moves["items"] == [] and moves["occupation"] is None
+    assert "no occupation" in moves["why_empty"]
+
+
+@pytest.mark.parametrize(
+    "own", ["data analyst", "welder", "specialist nurse", "software developer"]
+)
+def test_next_moves_are_related_occupations_with_what_the_person_holds_and_lacks(
+    client: TestClient, state: ServiceState, admin_headers: dict[str, str], own: str
+) -> None:
+    own_id = _occupation_id(state, own)
+    essential = state.taxonomy.occupations[own_id].essential_skill_ids
+    skills = [{"skill_id": s, "level": 3} for s in essential[:6]]
+    people = [
+        make_employee("CY", title=own, occupation_id=own_id, skills=skills),
+        make_employee("DEV", title="Developer"),
+    ]
+    assert (
+        client.post("/api/v1/employees/bulk", json=people, headers=admin_headers).status_code == 200
+    )
+    cy = token_for(state, Role.EMPLOYEE, "CY")
+    answer = client.get("/api/v1/employees/CY/next-moves?limit=4", headers=cy)
+    assert answer.status_code == 200
+    body = answer.json()
+    assert body["occupation"] == {"occupation_id": own_id, "label": own}
+    moves = body["items"]
+    assert 1 <= len(moves) <= 4 and own_id not in {m["occupation_id"] for m in moves}
+    relatedness = OccupationRelatedness.from_taxonomy(state.taxonomy)
+    nearest = {n for n, _ in relatedness.neighbours(own_id, 30)}
+    held = {s["skill_id"] for s in skills}
+    for move in moves:
+        assert move["occupation_id"] in nearest
+        assert {h["skill_id"] for h in move["held"]} <= held
+        assert not {g["skill_id"] for g in move["gap"]} & held
+    # Someone else's moves are theirs; a limit out of range is named.
+    dev = token_for(state, Role.EMPLOYEE, "DEV")
+    assert client.get("/api/v1/employees/CY/next-moves", headers=dev).status_code == 403
+    bad = client.get("/api/v1/employees/CY/next-moves?limit=0", headers=cy)
+    assert bad.status_code == 422 and bad.json()["detail"][0]["field"] == "limit"
