@@ -29,6 +29,7 @@ class PersonInputs:
     # Skills the person's occupation implies that they have not declared: "skills you may
     # have", a separate signal from what they said they can do (never shown as theirs).
     implied: frozenset[str] = frozenset()
+    occupation_id: str | None = None  # for occupation relatedness (data/taxonomy/relatedness)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +45,7 @@ class OpportunityInputs:
     level_max: int
     required: dict[str, int]  # skill id -> level asked
     preferred: dict[str, int]
+    occupation_id: str | None = None  # from the posting's own title and text
 
 
 def _implied(occupation_id: str | None, declared: dict[str, int]) -> frozenset[str]:
@@ -64,6 +66,7 @@ def person_inputs(employee: EmployeeIn) -> PersonInputs:
         interests=tuple(employee.interests),
         aspirations=employee.aspirations,
         implied=_implied(employee.occupation_id, skills),
+        occupation_id=employee.occupation_id,
     )
 
 
@@ -80,6 +83,7 @@ def opportunity_inputs(opportunity: OpportunityIn) -> OpportunityInputs:
         level_max=opportunity.level_max,
         required={s.skill_id: s.level for s in opportunity.required_skills if s.skill_id},
         preferred={s.skill_id: s.level for s in opportunity.preferred_skills if s.skill_id},
+        occupation_id=opportunity.occupation_id,
     )
 
 
@@ -98,6 +102,7 @@ def person_inputs_from_row(row: EmployeeRow) -> PersonInputs:
         interests=tuple(row.interests),
         aspirations=row.aspirations,
         implied=_implied(row.occupation_id, skills),
+        occupation_id=row.occupation_id,
     )
 
 
@@ -114,4 +119,5 @@ def opportunity_inputs_from_row(row: OpportunityRow) -> OpportunityInputs:
         level_max=row.level_max,
         required={s.skill_id: s.level for s in row.skills if s.required},
         preferred={s.skill_id: s.level for s in row.skills if not s.required},
+        occupation_id=row.occupation_id,
     )

@@ -28,6 +28,11 @@ class Feature:
     # The opportunity kinds the feature means something for (None: all): a mentorship's
     # feature is never put into words about a gig, whatever its contribution there.
     kinds: tuple[str, ...] | None = None
+    # The feature that says the same fact from the other side ("holds 2 of 6" / "4 of 6 not
+    # held"): an amount against this feature's monotone direction is said in that feature's
+    # words, so a reason never reads "Holds 2 of 6 required skills (lowers)". A monotone
+    # feature without one is not put into words when its amount goes against its direction.
+    opposite: str | None = None
 
 
 FEATURES: tuple[Feature, ...] = (
@@ -37,6 +42,7 @@ FEATURES: tuple[Feature, ...] = (
         "You have {matched} of {required} required skills{matched_names}",
         +1,
         lead_template="Holds {required_held} of the {required} required skills{inferred}",
+        opposite="required_missing",
     ),
     Feature(
         "required_missing",
@@ -45,6 +51,7 @@ FEATURES: tuple[Feature, ...] = (
         -1,
         lead_template="Required skills not held: {required_missing} of {required}{inferred}",
         zero_texts=("No required skill is missing", "No required skill is missing"),
+        opposite="required_coverage",
     ),
     Feature(
         "preferred_coverage",
@@ -55,25 +62,44 @@ FEATURES: tuple[Feature, ...] = (
     ),
     Feature(
         "implied_required_coverage",
-        "share of required skills not declared but listed by the person's occupation (skills "
-        "they may have; a separate signal from declared ones, never shown as declared)",
+        "share of required skills declared or listed by the person's occupation (declared or "
+        "may have): a superset of declared coverage, so declaring an implied skill never "
+        "lowers it, while declared ones alone count in required_coverage",
         "Your occupation usually involves {implied} more of the required skills{implied_names}"
         " (not on your profile: add them if you have them)",
         +1,
     ),
     Feature(
-        "embedding_similarity",
-        "cosine similarity of the composed profile and opportunity vectors",
-        "Your skills and interests resemble what it asks for (similarity {value:.2f})",
+        "required_related_coverage",
+        "share of required skills held, or not held but with a tool of the same category held "
+        "(Tableau for Power BI): a superset of holding them, a partial match in between",
+        "You use tools like {related} of the required ones{related_names}",
+        +1,
+    ),
+    Feature(
+        "skill_similarity",
+        "for each skill asked, the cosine of its label to the nearest skill the person holds "
+        "(1 when held), averaged (required 0.8, preferred 0.2): adding a skill never lowers it",
+        "Your skills come close to the ones it asks for (similarity {value:.2f})",
+        +1,
+    ),
+    Feature(
+        "occupation_relatedness",
+        "how related the person's occupation is to the posting's (data/taxonomy/relatedness: "
+        "1 the same, 0 unrelated or either unknown)",
+        "Your occupation is close to the one it is for (relatedness {value:.2f})",
         +1,
     ),
     Feature(
         "level_surplus",
-        "mean levels above the asked level over the required skills held",
-        "On the required skills you hold you are {value:+.1f} levels from what is asked",
+        "levels above the asked level, summed over the required skills and divided by their "
+        "number (a skill held below the asked level or not held adds 0, so adding or raising "
+        "one never lowers it; shortfalls are worst_level_deficit's)",
+        "You exceed the asked level by {value:.1f} level(s) per required skill",
         +1,
         lead_template="Holds {required_at_level} of the {required} required skills at the asked "
         "level or above{inferred}",
+        opposite="worst_level_deficit",
     ),
     Feature(
         "worst_level_deficit",
@@ -83,6 +109,7 @@ FEATURES: tuple[Feature, ...] = (
         lead_template="Short of the asked level on {required_short} of the {required} required "
         "skills{inferred}",
         zero_texts=("You meet every required level", "Meets every required level"),
+        opposite="level_surplus",
     ),
     Feature(
         "interest_alignment",

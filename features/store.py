@@ -10,7 +10,7 @@ training rows never see their own future.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -25,6 +25,11 @@ from features.composition import (
 )
 from features.inputs import OpportunityInputs, PersonInputs
 from features.registry import FEATURE_NAMES
+from features.taxonomy_facts import (
+    OccupationRelatedness,
+    packaged_relatedness,
+    packaged_tool_categories,
+)
 
 HOURS_BOUND_KINDS = frozenset({"gig", "mentorship"})
 REMOTE = frozenset({"remote", "anywhere", "virtual"})
@@ -32,6 +37,11 @@ _TIME_SLOT = np.int64(2**34)  # > any epoch second we store: key = position * sl
 # Completion-rate smoothing: a person with no history scores the prior mean.
 PRIOR_COMPLETION_RATE, PRIOR_WEIGHT = 0.7, 2.0
 SECONDS_PER_YEAR = 365.25 * 86400
+# skill_similarity: how much the asked skills' parts weigh (as in the composed posting vector,
+# where required skills weigh 0.60 and preferred 0.15).
+REQUIRED_SIMILARITY_WEIGHT = 0.8
+# (pair, asked skill, held skill) rows expanded at once while looking for the nearest held skill.
+SIMILARITY_BLOCK = 1 << 21
 
 
 class Event(Protocol):
@@ -110,15 +120,25 @@ class FeatureStore:
         reference_date: dt.date,
         person_vectors: np.ndarray | None = None,
         opportunity_vectors: np.ndarray | None = None,
+        tool_categories: Mapping[str, str] | None = None,
+        occupation_relatedness: OccupationRelatedness | None = None,
     ) -> None:
         """`embed` maps short texts to unit vectors (the skill-vector cache); composed profile
-        vectors are computed here unless the caller already has them (the serving engine)."""
+        vectors are computed here unless the caller already has them (the serving engine).
+        `tool_categories` (tool id -> category id) and `occupation_relatedness` default to the
+        packaged taxonomy's."""
+        if tool_categories is None:
+            tool_categories = packaged_tool_categories()
+        if occupation_relatedness is None:
+            occupation_relatedness = packaged_relatedness()
         self.person_index = {p.external_id: i for i, p in enumerate(people)}
         self.opportunity_index = {o.external_id: i for i, o in enumerate(opportunities)}
         self.people, self.opportunities = list(people), list(opportunities)
         self._build_skills(people, opportunities)
+        self._build_tool_categories(people, tool_categories)
         self._build_people(people, reference_date)
         self._build_opportunities(opportunities)
+        self._build_occupations(people, opportunities, occupation_relatedness)
         if person_vectors is None or opportunity_vectors is None:
             dim = int(embed(["dimension"]).shape[1])
             if person_vectors is None:
@@ -130,6 +150,7 @@ class FeatureStore:
         self.person_vectors = np.ascontiguousarray(person_vectors, dtype=np.float32)
         self.opportunity_vectors = np.ascontiguousarray(opportunity_vectors, dtype=np.float32)
         self._build_text_vectors(people, opportunities, embed, skill_labels)
+        self._build_skill_similarity(embed, skill_labels)
         self._build_events(events)
 
     # -- construction ----------------------------------------------------------------------
@@ -176,6 +197,80 @@ class FeatureStore:
         self._columns = np.array(columns, dtype=np.int64)
         self._asked = np.array(asked, dtype=np.float32)
         self._required = np.array(required, dtype=bool)
+
+    def _build_tool_categories(
+        self, people: Sequence[PersonInputs], tool_categories: Mapping[str, str]
+    ) -> None:
+        """Each vocabulary skill's tool category (-1: none) and the categories each person
+        holds a tool of, as sorted keys person * categories + category."""
+        codes: dict[str, int] = {}
+        self._category = np.array(
+            [
+                codes.setdefault(tool_categories[skill], len(codes))
+                if skill in tool_categories
+                else -1
+                for skill in self.vocabulary
+            ],
+            dtype=np.int64,
+        )
+        self._n_categories = np.int64(max(len(codes), 1))
+        people_of = self._skill_keys // self._width
+        held = self._category[self._skill_keys % self._width] if len(codes) else np.array([])
+        tools = held >= 0 if len(held) else np.zeros(0, dtype=bool)
+        self._category_keys = np.unique(people_of[tools] * self._n_categories + held[tools])
+
+    def _build_occupations(
+        self,
+        people: Sequence[PersonInputs],
+        opportunities: Sequence[OpportunityInputs],
+        relatedness: OccupationRelatedness,
+    ) -> None:
+        """Relatedness of every distinct (person occupation, posting occupation): a few hundred
+        of each in a company, so the table is small; pairs look it up by code."""
+        person_codes: dict[str | None, int] = {}
+        posting_codes: dict[str | None, int] = {}
+        self.p_occupation = np.array(
+            [person_codes.setdefault(p.occupation_id, len(person_codes)) for p in people],
+            dtype=np.int64,
+        )
+        self.o_occupation = np.array(
+            [posting_codes.setdefault(o.occupation_id, len(posting_codes)) for o in opportunities],
+            dtype=np.int64,
+        )
+        postings = list(posting_codes)
+        table = np.zeros((max(len(person_codes), 1), max(len(postings), 1)), dtype=np.float32)
+        for occupation, row in person_codes.items():
+            if occupation is not None and postings:
+                table[row, : len(postings)] = relatedness.scores(occupation, postings)
+        self._relatedness = table
+
+    def _build_skill_similarity(
+        self,
+        embed: Callable[[Sequence[str]], np.ndarray],
+        skill_labels: Callable[[str], str],
+    ) -> None:
+        """Cosines (clipped to [0, 1]) between every skill some posting asks for and every
+        skill some person holds: asked x held, a few thousand each at most."""
+        skills = list(self.vocabulary)
+        asked = np.unique(self._columns)
+        held = np.unique(self._skill_keys % self._width)
+        self._asked_row = np.full(len(skills) + 1, -1, dtype=np.int64)
+        self._held_row = np.full(len(skills) + 1, -1, dtype=np.int64)
+        self._asked_row[asked] = np.arange(len(asked))
+        self._held_row[held] = np.arange(len(held))
+        people = len(self.people)
+        self._held_start = np.searchsorted(
+            self._skill_keys, np.arange(people + 1, dtype=np.int64) * self._width
+        )
+        if not len(asked) or not len(held):
+            self._similarity = np.zeros((max(len(asked), 1), max(len(held), 1)), np.float32)
+            return
+        wanted = np.unique(np.concatenate([asked, held]))
+        vectors = _unit_rows(np.asarray(embed([skill_labels(skills[i]) for i in wanted])))
+        row_of = {int(c): i for i, c in enumerate(wanted.tolist())}
+        a = vectors[[row_of[int(c)] for c in asked.tolist()]]
+        h = vectors[[row_of[int(c)] for c in held.tolist()]]
+        self._similarity = np.clip(a @ h.T, 0.0, 1.0).astype(np.float32)
 
     def _build_people(self, people: Sequence[PersonInputs], reference: dt.date) -> None:
         self._location_code, self._department_code = _Codes(), _Codes()
@@ -288,10 +383,58 @@ class FeatureStore:
         found = np.minimum(np.searchsorted(self._implied_keys, keys), len(self._implied_keys) - 1)
         return self._implied_keys[found] == keys
 
+    def _related(self, people: np.ndarray, columns: np.ndarray) -> np.ndarray:
+        """Whether each person holds a tool of the same category as each asked skill."""
+        category = self._category[columns]
+        if len(self._category_keys) == 0:
+            return np.zeros(len(columns), dtype=bool)
+        keys = people.astype(np.int64) * self._n_categories + np.maximum(category, 0)
+        found = np.minimum(np.searchsorted(self._category_keys, keys), len(self._category_keys) - 1)
+        return (category >= 0) & (self._category_keys[found] == keys)
+
+    def _nearest_held(self, people: np.ndarray, columns: np.ndarray, has: np.ndarray) -> np.ndarray:
+        """For each (person, asked skill) row, the cosine of the asked skill to the nearest
+        skill the person holds; 1 where held. Expanded to (row, held skill) in blocks and
+        reduced with maximum.reduceat, never a Python loop per pair."""
+        out = has.astype(np.float32)
+        starts = self._held_start[people]
+        counts = self._held_start[people + 1] - starts
+        todo = np.flatnonzero(~has & (counts > 0))
+        if not len(todo):
+            return out
+        reach = np.cumsum(counts[todo])
+        first = 0
+        while first < len(todo):
+            before = reach[first - 1] if first else 0
+            last = max(int(np.searchsorted(reach, before + SIMILARITY_BLOCK, "right")), first + 1)
+            block = todo[first:last]
+            sizes = counts[block]
+            offsets = np.cumsum(sizes) - sizes
+            row = np.repeat(np.arange(len(block)), sizes)
+            entries = np.repeat(starts[block], sizes) + (np.arange(sizes.sum()) - offsets[row])
+            held_columns = self._skill_keys[entries] % self._width
+            cosines = self._similarity[
+                self._asked_row[columns[block]][row], self._held_row[held_columns]
+            ]
+            out[block] = np.maximum.reduceat(cosines, offsets)
+            first = last
+        return out
+
+    def _occupation_relatedness(self, people: np.ndarray, opportunities: np.ndarray) -> np.ndarray:
+        return self._relatedness[self.p_occupation[people], self.o_occupation[opportunities]]
+
     @staticmethod
     def _count_before(keys: np.ndarray, positions: np.ndarray, at: np.ndarray) -> np.ndarray:
         base = positions.astype(np.int64) * _TIME_SLOT
         return np.searchsorted(keys, base + at) - np.searchsorted(keys, base)
+
+    def composed_similarity(self, people: np.ndarray, opportunities: np.ndarray) -> np.ndarray:
+        """Cosine of the composed profile and posting vectors (what retrieval ranks by): a
+        baseline, not a feature, since adding a skill can move a profile's mean away."""
+        people, opportunities = np.asarray(people), np.asarray(opportunities)
+        return np.einsum(
+            "ij,ij->i", self.person_vectors[people], self.opportunity_vectors[opportunities]
+        )
 
     def compute(
         self, people: np.ndarray, opportunities: np.ndarray, at: np.ndarray | int
@@ -315,7 +458,21 @@ class FeatureStore:
 
         n_required, n_preferred = per_pair(required), per_pair(~required)
         has = held > 0
-        matched_required = per_pair(has & required)
+        # Superset measures: declaring a skill the occupation implies, or acquiring the tool a
+        # same-category one stood in for, moves a row from "implied"/"related" to "held"
+        # without lowering either share (monotone +1 features must never fall as skills grow).
+        declared_or_implied = has | self._implied(people[pair], columns)
+        held_or_related = has | self._related(people[pair], columns)
+        nearest = self._nearest_held(people[pair], columns, has)
+        required_similarity = per_pair(nearest * required) / np.maximum(n_required, 1)
+        preferred_similarity = per_pair(nearest * ~required) / np.maximum(n_preferred, 1)
+        both = (n_required > 0) & (n_preferred > 0)
+        skill_similarity = np.where(
+            both,
+            REQUIRED_SIMILARITY_WEIGHT * required_similarity
+            + (1 - REQUIRED_SIMILARITY_WEIGHT) * preferred_similarity,
+            np.where(n_required > 0, required_similarity, preferred_similarity),
+        )
         deficit = np.zeros(n, dtype=np.float32)
         np.maximum.at(deficit, pair, np.where(required, np.maximum(asked - held, 0), 0))
         mentorship = self.o_mentorship[opportunities]
@@ -330,7 +487,7 @@ class FeatureStore:
         owner_offset = self.o_owner_offset[opportunities]
         accepted = self._count_before(self._accepted, people, at)
         completed = self._count_before(self._completed, people, at)
-        p_vectors, o_vectors = self.person_vectors[people], self.opportunity_vectors[opportunities]
+        o_vectors = self.opportunity_vectors[opportunities]
 
         columns_out = {
             "required_coverage": per_pair(credit * required) / np.maximum(n_required, 1),
@@ -338,13 +495,14 @@ class FeatureStore:
             "preferred_coverage": np.where(
                 n_preferred > 0, per_pair(credit * ~required) / np.maximum(n_preferred, 1), 0.0
             ),
-            "implied_required_coverage": per_pair(
-                ~has & required & self._implied(people[pair], columns)
-            )
+            "implied_required_coverage": per_pair(declared_or_implied & required)
             / np.maximum(n_required, 1),
-            "embedding_similarity": np.einsum("ij,ij->i", p_vectors, o_vectors),
-            "level_surplus": per_pair(np.where(has & required, held - asked, 0))
-            / np.maximum(matched_required, 1),
+            "required_related_coverage": per_pair(held_or_related & required)
+            / np.maximum(n_required, 1),
+            "skill_similarity": skill_similarity,
+            "occupation_relatedness": self._occupation_relatedness(people, opportunities),
+            "level_surplus": per_pair(np.where(required, np.maximum(held - asked, 0), 0))
+            / np.maximum(n_required, 1),
             "worst_level_deficit": deficit,
             "interest_alignment": np.einsum("ij,ij->i", self.p_interests[people], o_vectors),
             "aspiration_similarity": np.einsum("ij,ij->i", self.p_aspirations[people], o_vectors),

@@ -24,6 +24,7 @@ import numpy as np
 from data.storage.tables import EmployeeRow, OpportunityRow
 from data.taxonomy.packaged import occupation_skill_ids
 from features.registry import BY_NAME, FEATURE_NAMES
+from features.taxonomy_facts import packaged_tool_categories
 
 EMPLOYEE, LEAD = "employee", "lead"
 POSITIVE_REASONS, NEGATIVE_REASONS = 3, 2
@@ -58,11 +59,12 @@ def pair_details(
     missing = [s.skill.label for s in required if s.skill_id not in have]
     may_have = occupation_skill_ids(employee.occupation_id)
     implied = [s.skill.label for s in required if s.skill_id not in have and s.skill_id in may_have]
+    related = _related_tools(employee, [s for s in required if s.skill_id not in have])
     # A posting's skills implied by its title, not chosen by its lead: say so wherever named.
     source = inferred_note(opportunity)
     popularity = float(row[FEATURE_NAMES.index("opportunity_popularity")])
     remote = float(row[FEATURE_NAMES.index("location_match")]) > 0
-    similarity = float(row[FEATURE_NAMES.index("embedding_similarity")])
+    similarity = float(row[FEATURE_NAMES.index("skill_similarity")])
     return {
         "matched": len(matched),
         "required": len(required),
@@ -72,6 +74,8 @@ def pair_details(
         "missing_names": _names(missing) + (source if missing else ""),
         "implied": len(implied),
         "implied_names": _names(implied),
+        "related": len(related),
+        "related_names": _names(related),
         "preferred_matched": sum(s.skill_id in have for s in preferred),
         "preferred": len(preferred),
         "hours": float(opportunity.hours_per_week),
@@ -82,6 +86,23 @@ def pair_details(
         "band_part": _band_part(float(row[FEATURE_NAMES.index("level_position")])),
         "kind": opportunity.kind,
     }
+
+
+def _related_tools(employee: EmployeeRow, missing: Sequence[Any]) -> list[str]:
+    """'Tableau, similar to Microsoft Power BI' for each required tool not held whose category
+    the person holds a tool of (what required_related_coverage credits)."""
+    categories = packaged_tool_categories()
+    held_by_category: dict[str, str] = {}
+    for skill in employee.skills:
+        category = categories.get(skill.skill_id)
+        if category is not None:
+            held_by_category.setdefault(category, skill.skill.label)
+    out = []
+    for wanted in missing:
+        held = held_by_category.get(categories.get(wanted.skill_id, ""))
+        if held is not None:
+            out.append(f"{held}, similar to {wanted.skill.label}")
+    return out
 
 
 def inferred_note(opportunity: OpportunityRow) -> str:
@@ -157,8 +178,8 @@ def _explanation(
 ) -> dict[str, Any]:
     base = float(contribution[-1])
     spoken = {
-        name: float(c)
-        for name, c in zip(FEATURE_NAMES, contribution[:-1], strict=True)
+        name: amount
+        for name, amount in _said_with_its_direction(contribution[:-1]).items()
         if audience == EMPLOYEE or BY_NAME[name].lead_template is not None
     }
     ranked = sorted(spoken.items(), key=lambda kv: (-kv[1], kv[0]))
@@ -183,4 +204,21 @@ def _explanation(
         if text is None:
             continue
         reasons.append({"feature": name, "text": text, "contribution": amount})
-    return {"reasons": reasons, "base_value": base, "contributions": spoken}
+    contributions = dict(zip(FEATURE_NAMES, map(float, contribution[:-1]), strict=True))
+    return {"reasons": reasons, "base_value": base, "contributions": contributions}
+
+
+def _said_with_its_direction(amounts: np.ndarray) -> dict[str, float]:
+    """Each feature's amount, where an amount against a monotone feature's direction is said
+    by its opposite ("Holds 2 of 6 required skills" lowering a score becomes "Required skills
+    not held: 4 of 6"), or not at all when it has none: more of a +1 feature never lowers a
+    score, so "Has 2 of 6 (lowers)" would read as if holding them were held against the
+    person, when it is the 4 missing that count against them relative to others."""
+    out: dict[str, float] = {}
+    for name, amount in zip(FEATURE_NAMES, amounts.tolist(), strict=True):
+        spec = BY_NAME[name]
+        if spec.monotone * amount >= 0:
+            out[name] = out.get(name, 0.0) + amount
+        elif spec.opposite is not None:
+            out[spec.opposite] = out.get(spec.opposite, 0.0) + amount
+    return out

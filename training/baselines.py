@@ -3,7 +3,8 @@
 - BM25 over skill text (bm25s): the person's skill labels and interests as the query, the
   opportunity's required and preferred skill labels as the document (and the other way round
   for the candidate direction);
-- embedding similarity alone (what retrieval already gives);
+- embedding similarity alone (what retrieval already gives: the cosine of the composed
+  profile and posting vectors, kept beside the features, not among them);
 - required-skill overlap: fewest required skills missing, ties by level-aware coverage.
 """
 
@@ -16,14 +17,16 @@ import numpy as np
 
 from features.inputs import OpportunityInputs, PersonInputs
 from features.registry import FEATURE_NAMES
+from training.dataset import RankingSet
 
-EMBEDDING = FEATURE_NAMES.index("embedding_similarity")
 MISSING = FEATURE_NAMES.index("required_missing")
 COVERAGE = FEATURE_NAMES.index("required_coverage")
 
 
-def embedding_similarity(features: np.ndarray) -> np.ndarray:
-    return features[:, EMBEDDING]
+def embedding_similarity(rows: RankingSet) -> np.ndarray:
+    if rows.similarity is None:
+        raise ValueError("these rows were built without the composed similarity (ranking_set)")
+    return rows.similarity
 
 
 def required_skill_overlap(features: np.ndarray) -> np.ndarray:

@@ -1,11 +1,14 @@
 """The packaged default rankers: what serves before a company has history of its own.
 
-They are trained on several generated demo companies (seeds other than the one `make run`
-builds) on the features that transfer between companies only. The history features
-(`past_completion_rate`, `opportunity_popularity`) describe one company's log, its volume
-and its habits; they are set to their no-history values while training, so the trees never
-split on them and a company without a log is scored exactly as one with a log would be. The
-result is judged on a further generated company the model never saw, against its hidden true
+They are trained on several generated companies (seeds other than the one `make run` builds) on
+the features that transfer between companies only. Most of those companies are drawn from the
+whole taxonomy (training/taxonomy_company.py: ISCO groups with occupations sampled across ESCO,
+their essential and optional skills and their O*NET tools as skills), one has the demo's office
+departments. The history features (`past_completion_rate`, `opportunity_popularity`) describe
+one company's log, its volume and its habits; they are set to their no-history values while
+training, so the trees never split on them and a company without a log is scored exactly as one
+with a log would be. The result is judged on further generated companies the model never saw
+(one drawn from the whole taxonomy, one with the demo's departments), against their hidden true
 fit, next to the baselines a new customer would otherwise get.
 
 Rebuild with `talent models build-default` after any change to the feature registry (a test
@@ -17,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,8 +42,9 @@ from training.split import time_split
 DEFAULTS_DIR = Path(__file__).parent / "default_rankers"
 # Values a feature takes for a company with no log: what the default model is trained on.
 NO_HISTORY = {"past_completion_rate": PRIOR_COMPLETION_RATE, "opportunity_popularity": 0.0}
-TRAIN_SEEDS = (101, 102, 103)
-HOLDOUT_SEED = 104
+# (seed, drawn from the whole taxonomy?) of the companies trained on, and of those held out.
+TRAIN_COMPANIES = ((101, True), (102, True), (103, True), (105, False))
+HOLDOUT_COMPANIES = {"whole_taxonomy": (104, True), "demo_departments": (104, False)}
 Embed = Callable[[Sequence[str]], np.ndarray]
 
 
@@ -60,15 +65,30 @@ def without_history(features: np.ndarray) -> np.ndarray:
 
 
 def _company_sets(
-    taxonomy: Taxonomy, seed: int, embed: Embed, employees: int, opportunities: int
-) -> dict[Direction, tuple[RankingSet, ...]]:
+    taxonomy: Taxonomy,
+    seed: int,
+    embed: Embed,
+    employees: int,
+    opportunities: int,
+    *,
+    whole_taxonomy: bool,
+) -> tuple[dict[Direction, tuple[tuple[RankingSet, np.ndarray], ...]], dict[str, object]]:
+    """Ranking sets (train, valid, test parts with their true fit) per direction, and what the
+    company was drawn from."""
     # Here, not at the top: the server loads this module for `load_default_ranker`, and has
     # no business loading the demo-company simulator.
     from data.demo import generate_company
+    from training.taxonomy_company import taxonomy_families
 
+    families = taxonomy_families(taxonomy, seed=seed) if whole_taxonomy else None
     company = generate_company(
-        taxonomy, employees=employees, opportunities=opportunities, seed=seed
+        taxonomy,
+        employees=employees,
+        opportunities=opportunities,
+        seed=seed,
+        families=families,
     )
+    described = _described(company, taxonomy, seed, whole_taxonomy)
     people = [person_inputs(e) for e in company.employees]
     jobs = [opportunity_inputs(o) for o in company.opportunities]
     store = FeatureStore(
@@ -93,7 +113,28 @@ def _company_sets(
             fit = company.true_fit[person_rows[rows.people], job_rows[rows.opportunities]]
             parts.append((rows, fit))
         out[direction] = tuple(parts)
-    return out
+    return out, described
+
+
+def _described(company: object, taxonomy: Taxonomy, seed: int, whole: bool) -> dict[str, object]:
+    employees = company.employees  # type: ignore[attr-defined]
+    postings = company.opportunities  # type: ignore[attr-defined]
+    held = {s.skill_id for e in employees for s in e.skills}
+    asked = {s.skill_id for o in postings for s in (*o.required_skills, *o.preferred_skills)}
+    skills = held | asked
+    return {
+        "seed": seed,
+        "families": "whole taxonomy (ISCO groups, sampled occupations)" if whole else "demo",
+        "departments": sorted({e.department for e in employees}),
+        "occupations": len({e.occupation_id for e in employees if e.occupation_id}),
+        "skills": len(skills),
+        "tools": sum(
+            1 for s in skills if s in taxonomy.skills and taxonomy.skills[s].skill_type == "tool"
+        ),
+        "employees": len(employees),
+        "opportunities": len(postings),
+        "interactions": len(company.interactions),  # type: ignore[attr-defined]
+    }
 
 
 def _stack(sets: Sequence[RankingSet]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -115,15 +156,29 @@ def build_default_rankers(
     seed: int = 7,
 ) -> dict[str, object]:
     """Train one default ranker per direction and write them with `meta.json` to `out_dir`."""
-    companies = [_company_sets(taxonomy, s, embed, employees, opportunities) for s in TRAIN_SEEDS]
-    holdout = _company_sets(taxonomy, HOLDOUT_SEED, embed, employees, opportunities)
+    started = time.perf_counter()
+    companies, trained_on = [], []
+    for company_seed, whole in TRAIN_COMPANIES:
+        sets, described = _company_sets(
+            taxonomy, company_seed, embed, employees, opportunities, whole_taxonomy=whole
+        )
+        companies.append(sets)
+        trained_on.append(described)
+    holdouts, held_out = {}, {}
+    for name, (company_seed, whole) in HOLDOUT_COMPANIES.items():
+        holdouts[name], held_out[name] = _company_sets(
+            taxonomy, company_seed, embed, employees, opportunities, whole_taxonomy=whole
+        )
     meta: dict[str, object] = {
         "feature_hash": registry_hash(),
         "features": list(FEATURE_NAMES),
         "neutralised": NO_HISTORY,
-        "train_seeds": list(TRAIN_SEEDS),
-        "holdout_seed": HOLDOUT_SEED,
+        "train_seeds": [company_seed for company_seed, _ in TRAIN_COMPANIES],
+        "holdout_seed": HOLDOUT_COMPANIES["whole_taxonomy"][0],
         "company_size": {"employees": employees, "opportunities": opportunities},
+        "trained_on": trained_on,
+        "held_out": held_out,
+        "taxonomy_version": taxonomy.version,
         "created": dt.date.today().isoformat(),
         "directions": {},
     }
@@ -140,8 +195,16 @@ def build_default_rankers(
         meta["directions"][direction.value] = {  # type: ignore[index]
             "trees": ranker.best_iteration_,
             "train_rows": len(train[1]),
-            "holdout_true_fit_ndcg@10": _holdout_report(ranker, holdout[direction]),
+            # On the company drawn from the whole taxonomy (the key the model card reads), and
+            # on one with the demo's departments.
+            "holdout_true_fit_ndcg@10": _holdout_report(
+                ranker, holdouts["whole_taxonomy"][direction]
+            ),
+            "holdout_demo_departments_true_fit_ndcg@10": _holdout_report(
+                ranker, holdouts["demo_departments"][direction]
+            ),
         }
+    meta["build_seconds"] = round(time.perf_counter() - started, 1)
     (out_dir / "meta.json").write_text(json.dumps(meta, indent=2) + "\n")
     return meta
 
@@ -156,7 +219,7 @@ def _holdout_report(
     fit = np.concatenate([p[1] for p in parts])
     scores = {
         "default_ranker": ranker.predict(features),
-        "embedding_similarity": baselines.embedding_similarity(features),
+        "embedding_similarity": np.concatenate([baselines.embedding_similarity(r) for r in rows]),
         "required_skill_overlap": baselines.required_skill_overlap(features),
     }
     return {

@@ -18,6 +18,8 @@ class RankingSet:
     positions: np.ndarray  # logged position (1-based; 0 when not logged)
     people: np.ndarray  # feature-store indices, for joins (true fit, baselines)
     opportunities: np.ndarray
+    # Cosine of the composed vectors (retrieval's score): the embedding baseline's, not a feature.
+    similarity: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.labels)
@@ -43,4 +45,5 @@ def ranking_set(store: FeatureStore, groups: QueryGroups) -> RankingSet:
         positions=np.asarray(groups.position, dtype=np.int32),
         people=people,
         opportunities=jobs,
+        similarity=store.composed_similarity(people, jobs),
     )

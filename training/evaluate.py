@@ -137,7 +137,7 @@ def evaluate(
         scores["live"] = incumbent(test.features)
     scores |= {
         "bm25_skills": bm25.scores(test.people, test.opportunities, query_side=query_side),
-        "embedding_similarity": baselines.embedding_similarity(test.features),
+        "embedding_similarity": baselines.embedding_similarity(test),
         "required_skill_overlap": baselines.required_skill_overlap(test.features),
     }
     result = Evaluation(ranker=ranker, origin=origin)

@@ -15,7 +15,7 @@ import numpy as np
 from data.demo.config import PROTECTED_ATTRIBUTES, BiasConfig, HistoryConfig
 from data.demo.courses import CourseIn, generate_courses
 from data.demo.demographics import attribute_values
-from data.demo.families import build_families
+from data.demo.families import JobFamily, build_families
 from data.demo.history import simulate_history
 from data.demo.opportunities import generate_catalogue
 from data.demo.people import generate_workforce
@@ -126,6 +126,7 @@ def generate_company(
     progress: Progress | None = None,
     with_history: bool = True,
     tastes: Tastes = STANDARD,
+    families: tuple[JobFamily, ...] | None = None,
 ) -> DemoCompany:
     """A reproducible company: the same taxonomy, sizes, seed and settings give the same data.
 
@@ -133,7 +134,9 @@ def generate_company(
     marketplace opens, without a simulated past: every opportunity posted that day and open,
     none starting before a week from then, and no interactions (a cold start to learn from).
     `tastes`: what this company's people value (see truth.py); the history and the hidden fit
-    follow them."""
+    follow them.
+    `families`: the company's kinds of work (default: the demo's, build_families); the packaged
+    default rankers are trained on families sampled across the whole taxonomy."""
     if employees < len(PERSONAS):
         raise ValueError(f"need at least {len(PERSONAS)} employees for the demo personas")
     if opportunities < 1:
@@ -151,7 +154,7 @@ def generate_company(
         timings[phase] = round(now - clock, 3)
         clock = now
 
-    families = build_families(taxonomy)
+    families = families or build_families(taxonomy)
     workforce = generate_workforce(
         rng["people"], taxonomy, families, size=employees, as_of=as_of, progress=progress
     )

@@ -240,11 +240,13 @@ def generate_catalogue(
         else:
             level_min = int(rng.choice([1, 2, 3], p=[0.5, 0.35, 0.15]))
             level_max = MAX_JOB_LEVEL
+        occupation_id = None  # a mentorship's skills are its mentor's, of no one occupation
         if kind is OpportunityKind.MENTORSHIP:
             required, preferred = _skills_on_offer(rng, lead)
             title = _mentorship_title(rng, taxonomy, required, lead)
         else:
             required, preferred, occupation = _skills_from_family(rng, family, level_min)
+            occupation_id = family.occupations[occupation].occupation_id
             if kind is OpportunityKind.ROLE:
                 role = title_case(family.occupations[occupation].label)
                 title = f"{SENIORITY[level_min]}{role}"
@@ -288,6 +290,7 @@ def generate_catalogue(
                 level_max=level_max,
                 seats=seats,
                 status=status,
+                occupation_id=occupation_id,
             )
         )
         family_of.append(family_index)

@@ -89,7 +89,7 @@ def test_skill_features_are_level_aware() -> None:
     assert f["required_coverage"] == pytest.approx((1 + 0.5 + 0) / 3)  # A 4>=3, B 2/4, C none
     assert f["required_missing"] == 1
     assert f["preferred_coverage"] == 0
-    assert f["level_surplus"] == pytest.approx((1 - 2) / 2)  # held: A +1, B -2
+    assert f["level_surplus"] == pytest.approx(1 / 3)  # A +1 over 3 required; B short adds 0
     assert f["worst_level_deficit"] == 2  # B short by 2; C missing, asked 2
     assert f["availability_slack"] == 3  # 8 free, 5 asked
     assert f["level_outside_band"] == 0 and f["level_position"] == pytest.approx(0.5)

@@ -195,14 +195,14 @@ def test_golden_sentences_for_a_fixed_fixture() -> None:
     amounts = {
         "required_coverage": 0.42,
         "availability_slack": -0.30,
-        "embedding_similarity": 0.17,
+        "skill_similarity": 0.17,
         "tenure_years": 0.25,
         "worst_level_deficit": -0.05,
     }
     for name, amount in amounts.items():
         contributions[0, FEATURE_NAMES.index(name)] = amount
     contributions[0, -1] = -0.1  # base value
-    values[0, FEATURE_NAMES.index("embedding_similarity")] = 0.734
+    values[0, FEATURE_NAMES.index("skill_similarity")] = 0.734
     values[0, FEATURE_NAMES.index("tenure_years")] = 3.25
     values[0, FEATURE_NAMES.index("worst_level_deficit")] = 2
     details = {
@@ -229,8 +229,8 @@ def test_golden_sentences_for_a_fixed_fixture() -> None:
         },
         {"feature": "tenure_years", "text": "3.2 years with the company", "contribution": 0.25},
         {
-            "feature": "embedding_similarity",
-            "text": "Your skills and interests resemble what it asks for (similarity 0.73)",
+            "feature": "skill_similarity",
+            "text": "Your skills come close to the ones it asks for (similarity 0.73)",
             "contribution": 0.17,
         },
         {

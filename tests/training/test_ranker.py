@@ -16,14 +16,14 @@ from training.ranker import LambdaRanker
 def synthetic(
     groups: int, seed: int, *, interests: float = 0.0
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Relevance driven by required_coverage and embedding_similarity (and, at a company where
+    """Relevance driven by required_coverage and skill_similarity (and, at a company where
     they matter, `interests` × interest_alignment), plus noise, cut into four grades."""
     rng = np.random.default_rng(seed)
     sizes = np.full(groups, 10)
     x = rng.random((groups * 10, len(FEATURE_NAMES))).astype(np.float32)
     signal = (
         2 * x[:, FEATURE_NAMES.index("required_coverage")]
-        + x[:, FEATURE_NAMES.index("embedding_similarity")]
+        + x[:, FEATURE_NAMES.index("skill_similarity")]
         + interests * x[:, FEATURE_NAMES.index("interest_alignment")]
     )
     cuts = np.array([1.2, 1.8, 2.4]) + interests / 2
