@@ -7,10 +7,11 @@ import random
 from collections import Counter
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from data.importing import import_employees, import_opportunities
-from data.schemas import normalize_label
+from data.schemas import Role, normalize_label
 from data.storage.engine import transaction
 from data.storage.opportunities import opportunity_document
 from data.storage.tables import EmployeeRow, OpportunityRow
@@ -21,6 +22,7 @@ from data.taxonomy.title_evidence import GENERIC_SPREAD
 from data.taxonomy.title_words import LEADING_WORDS, tokens
 from serving.state import ServiceState
 from tests.factories import make_employee, make_opportunity
+from tests.serving.test_api import token_for
 
 # Titles a real HR export carries that name no kind of work on their own (issue 23).
 GENERIC_TITLES = [
@@ -287,3 +289,46 @@ def test_a_description_naming_the_work_places_a_generic_title(state: ServiceStat
     )
     assert best is not None and best.label == "welder"
     assert state.occupations.infer("Team Member", description="Join a friendly team.") is None
+
+
+def test_a_lead_posts_an_unplaceable_title_then_picks_an_occupation(
+    client: TestClient, state: ServiceState, admin_headers: dict[str, str]
+) -> None:
+    people = [make_employee("LEAD"), make_employee("E2")]
+    assert (
+        client.post("/api/v1/employees/bulk", json=people, headers=admin_headers).status_code == 200
+    )
+    lead = token_for(state, Role.LEAD, "LEAD")
+    posted = {}
+    for external_id, title in (
+        ("G-VAGUE", "Team Member"),
+        ("G-ODD", "Wizard of Light Bulb Moments"),
+    ):
+        body = make_opportunity(external_id, "LEAD", title=title, required_skills=[])
+        response = client.post("/api/v1/opportunities", json=body, headers=lead)
+        assert response.status_code == 201, response.text  # accepted, not refused
+        posted[external_id] = response.json()
+        assert posted[external_id]["needs_skills"] and posted[external_id]["occupation"] is None
+        refused = client.get(f"/api/v1/opportunities/{external_id}/candidates", headers=lead)
+        assert refused.status_code == 409 and "needs skills" in refused.text
+    # A generic title has no near occupation to offer; an odd but specific one does.
+    assert posted["G-VAGUE"]["occupation_choices"] == []
+    choice = posted["G-ODD"]["occupation_choices"][0]
+    # The GET document sent back whole is accepted (read-only fields ignored).
+    again = client.get("/api/v1/opportunities/G-ODD", headers=lead).json()
+    assert again["occupation_choices"] == posted["G-ODD"]["occupation_choices"]
+    picked = client.patch(
+        "/api/v1/opportunities/G-ODD", json={"occupation_id": choice["occupation_id"]}, headers=lead
+    )
+    assert picked.status_code == 200, picked.text
+    body = picked.json()
+    assert not body["needs_skills"] and body["occupation_choices"] == []
+    assert body["required_skills"] and all(s["inferred"] for s in body["required_skills"])
+    assert client.get("/api/v1/opportunities/G-ODD/candidates", headers=lead).status_code == 200
+    # Listing skills is the other way out.
+    listed = client.patch(
+        "/api/v1/opportunities/G-VAGUE",
+        json={"required_skills": [{"name": "SQL", "level": 3}]},
+        headers=lead,
+    )
+    assert listed.status_code == 200 and not listed.json()["needs_skills"]
