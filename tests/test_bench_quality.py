@@ -53,7 +53,9 @@ def test_every_task_scores_the_project_and_both_baselines_on_the_same_items(
             *("--titles", str(SIZES["titles"]), "--tools", str(SIZES["tools"])),
             *("--role-occupations", "6", "--people", str(SIZES["people_roles"])),
             *("--tool-occupations", "4", "--tool-people", str(SIZES["tool_people"])),
+            # The suite's label caches (conftest) stand in for `talent index`'s.
             *("--universe", "20", "--vectors", str(var_dir / "vectors")),
+            *("--seed-from", str(var_dir / "vectors")),
             *("--items", str(items_file)),
         ],
         capture_output=True,
