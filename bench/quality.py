@@ -739,6 +739,7 @@ def tool_task(
                 copy.add_skill(replaced)
         normalizer = SkillNormalizer(copy, embed=memo, embed_key=memo.encoder.model_id)
         queries = [item.query for item in fold]
+        memo(queries)  # one batch: the normaliser asks for one name at a time
         for item in fold:
             top = normalizer.suggest(item.query, limit=1)
             item.answers["project"] = [m.skill_id for m in top]
