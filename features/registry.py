@@ -30,9 +30,12 @@ class Feature:
     kinds: tuple[str, ...] | None = None
     # The feature that says the same fact from the other side ("holds 2 of 6" / "4 of 6 not
     # held"): an amount against this feature's monotone direction is said in that feature's
-    # words, so a reason never reads "Holds 2 of 6 required skills (lowers)". A monotone
-    # feature without one is not put into words when its amount goes against its direction.
+    # words, so a reason never reads "Holds 2 of 6 required skills (lowers)".
     opposite: str | None = None
+    # A share of skills held with no opposite to say it: an amount against its direction is
+    # left unsaid ("Your occupation usually involves 3 more of the required skills" never
+    # lowers). Other features ("Needs 10 h/week; you have 6") read right either way.
+    unsaid_against: bool = False
 
 
 FEATURES: tuple[Feature, ...] = (
@@ -59,6 +62,7 @@ FEATURES: tuple[Feature, ...] = (
         "You have {preferred_matched} of {preferred} preferred skills",
         +1,
         lead_template="Holds {preferred_held} of the {preferred} preferred skills",
+        unsaid_against=True,
     ),
     Feature(
         "implied_required_coverage",
@@ -68,6 +72,7 @@ FEATURES: tuple[Feature, ...] = (
         "Your occupation usually involves {implied} more of the required skills{implied_names}"
         " (not on your profile: add them if you have them)",
         +1,
+        unsaid_against=True,
     ),
     Feature(
         "required_related_coverage",
@@ -75,6 +80,7 @@ FEATURES: tuple[Feature, ...] = (
         "(Tableau for Power BI): a superset of holding them, a partial match in between",
         "You use tools like {related} of the required ones{related_names}",
         +1,
+        unsaid_against=True,
     ),
     Feature(
         "skill_similarity",
@@ -82,6 +88,7 @@ FEATURES: tuple[Feature, ...] = (
         "(1 when held), averaged (required 0.8, preferred 0.2): adding a skill never lowers it",
         "Your skills come close to the ones it asks for (similarity {value:.2f})",
         +1,
+        unsaid_against=True,
     ),
     Feature(
         "occupation_relatedness",

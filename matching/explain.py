@@ -211,9 +211,11 @@ def _explanation(
 def _said_with_its_direction(amounts: np.ndarray) -> dict[str, float]:
     """Each feature's amount, where an amount against a monotone feature's direction is said
     by its opposite ("Holds 2 of 6 required skills" lowering a score becomes "Required skills
-    not held: 4 of 6"), or not at all when it has none: more of a +1 feature never lowers a
-    score, so "Has 2 of 6 (lowers)" would read as if holding them were held against the
-    person, when it is the 4 missing that count against them relative to others."""
+    not held: 4 of 6"), or not at all for a share of skills with none (`unsaid_against`): more
+    of a +1 feature never lowers a score, so "Has 2 of 6 (lowers)" would read as if holding
+    them were held against the person, when it is the 4 missing that count against them
+    relative to others. Features that read right either way ("Needs 10 h/week; you have 6")
+    keep their amounts."""
     out: dict[str, float] = {}
     for name, amount in zip(FEATURE_NAMES, amounts.tolist(), strict=True):
         spec = BY_NAME[name]
@@ -221,4 +223,6 @@ def _said_with_its_direction(amounts: np.ndarray) -> dict[str, float]:
             out[name] = out.get(name, 0.0) + amount
         elif spec.opposite is not None:
             out[spec.opposite] = out.get(spec.opposite, 0.0) + amount
+        elif not spec.unsaid_against:
+            out[name] = out.get(name, 0.0) + amount
     return out
