@@ -405,6 +405,13 @@ def test_an_employee_with_no_gig_left_reads_why_and_is_taken_to_the_field_to_cha
         page.get_by_role("status").get_by_text("Profile saved").wait_for()  # type: ignore[attr-defined]
         page.locator('#tabs [data-name="matches"]').click()  # type: ignore[attr-defined]
         page.locator("article.card").first.wait_for()  # type: ignore[attr-defined]
+        # Roles: good next moves (occupations next to theirs, with the gap) to aim for.
+        page.get_by_role("tab", name="Roles").click()  # type: ignore[attr-defined]
+        moves = page.locator("section[aria-labelledby=moves-h]")  # type: ignore[attr-defined]
+        moves.get_by_role("heading", name="Good next moves").wait_for()
+        assert moves.get_by_role("button", name="Aim for").count() >= 1
+        assert "skills and tools it asks for" in moves.inner_text()
+        _scan_here(page, "employee-roles-next-moves")
         assert page.errors == [], page.errors  # type: ignore[attr-defined]
     finally:
         site.api("PATCH", "/api/v1/employees/E00001", json={"availability_hours_per_week": before})
