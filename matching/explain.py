@@ -179,7 +179,7 @@ def _explanation(
     base = float(contribution[-1])
     spoken = {
         name: amount
-        for name, amount in _said_with_its_direction(contribution[:-1]).items()
+        for name, amount in _said_with_its_direction(contribution[:-1], row).items()
         if audience == EMPLOYEE or BY_NAME[name].lead_template is not None
     }
     ranked = sorted(spoken.items(), key=lambda kv: (-kv[1], kv[0]))
@@ -208,7 +208,7 @@ def _explanation(
     return {"reasons": reasons, "base_value": base, "contributions": contributions}
 
 
-def _said_with_its_direction(amounts: np.ndarray) -> dict[str, float]:
+def _said_with_its_direction(amounts: np.ndarray, row: np.ndarray) -> dict[str, float]:
     """Each feature's amount, where an amount against a monotone feature's direction is said
     by its opposite ("Holds 2 of 6 required skills" lowering a score becomes "Required skills
     not held: 4 of 6"), or not at all for a share of skills with none (`unsaid_against`): more
@@ -217,9 +217,10 @@ def _said_with_its_direction(amounts: np.ndarray) -> dict[str, float]:
     relative to others. Features that read right either way ("Needs 10 h/week; you have 6")
     keep their amounts."""
     out: dict[str, float] = {}
-    for name, amount in zip(FEATURE_NAMES, amounts.tolist(), strict=True):
+    for name, amount, value in zip(FEATURE_NAMES, amounts.tolist(), row.tolist(), strict=True):
         spec = BY_NAME[name]
-        if spec.monotone * amount >= 0:
+        # A zero with its own sentence reads right either way ("No required skill is missing").
+        if spec.monotone * amount >= 0 or (value == 0 and spec.zero_texts is not None):
             out[name] = out.get(name, 0.0) + amount
         elif spec.opposite is not None:
             out[spec.opposite] = out.get(spec.opposite, 0.0) + amount

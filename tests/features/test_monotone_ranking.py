@@ -397,15 +397,20 @@ def test_occupation_relatedness_is_the_taxonomy_s_score_and_zero_when_unknown(
 @given(
     amounts=st.lists(
         st.floats(-2, 2, allow_nan=False), min_size=len(FEATURES), max_size=len(FEATURES)
-    )
+    ),
+    values=st.lists(
+        st.sampled_from([0.0, 1.0, 2.0]), min_size=len(FEATURES), max_size=len(FEATURES)
+    ),
 )
-def test_no_reason_says_holding_more_lowers_a_score(amounts: list[float]) -> None:
+def test_no_reason_says_holding_more_lowers_a_score(
+    amounts: list[float], values: list[float]
+) -> None:
     """Whatever the contributions, a feature about skills held (coverage, missing, levels) is
     never a reason against its direction: such an amount is said by the opposite feature
     ("4 of 6 not held" rather than "Holds 2 of 6 ... lowers") or, a share with no opposite,
     left unsaid; features that read right either way (hours, time zones) keep their amounts."""
     contributions = np.array([[*amounts, 0.1]])
-    row = np.zeros((1, len(FEATURES)), dtype=np.float32)
+    row = np.array([values], dtype=np.float32)
     details = [
         {
             "matched": 2, "required": 6, "matched_names": "", "missing_count": 4,
@@ -419,7 +424,10 @@ def test_no_reason_says_holding_more_lowers_a_score(amounts: list[float]) -> Non
         for reason in reasons:
             spec = BY_NAME[reason["feature"]]
             amount = reason.get("amount", reason.get("contribution"))
-            if spec.opposite is not None or spec.unsaid_against:
+            value = values[FEATURE_NAMES.index(reason["feature"])]
+            if value == 0 and spec.zero_texts is not None:  # "No required skill is missing"
+                assert audience == LEAD or reason["text"] == spec.zero_texts[0]
+            elif spec.opposite is not None or spec.unsaid_against:
                 assert spec.monotone * amount >= 0, (audience, reason)
     # (A lowering "Needs 10 h/week; you have 6" is still said: tests/serving/test_explanations.)
     total = explain_rows(contributions, row, details, audience=EMPLOYEE)[0]["contributions"]
