@@ -73,7 +73,9 @@ def _progress() -> Progress:
 @contextmanager
 def _database(settings: Settings) -> Iterator[sessionmaker[Session]]:
     """A migrated database for one command; its connections are closed afterwards."""
-    engine, sessions = prepare_database(settings)
+    engine, sessions, changes = prepare_database(settings)
+    for line in changes:
+        console.print(f"taxonomy upgrade: {line}")
     try:
         yield sessions
     finally:

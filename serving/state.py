@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +70,8 @@ class ServiceState:
         max_new_names: int | None = None,
         restricted: bool = False,
     ) -> SkillResolver:
+        # What this process's taxonomy upgrade changed is told once, by the first import.
+        changes, self.taxonomy_changes = self.taxonomy_changes, []
         return SkillResolver(
             self.taxonomy,
             self.normalizer,
@@ -77,9 +79,11 @@ class ServiceState:
             max_new_names=max_new_names,
             restricted=restricted,
             occupations=self.occupations,
+            taxonomy_changes=changes,
         )
 
     indexed: bool = True
+    taxonomy_changes: list[str] = field(default_factory=list)
     # serving/usecases/imports.ImportJobs, made on a process's first background import.
     import_jobs: Any = None
     # serving/builds.Builds (HR's reports and aggregates), made on first use.
@@ -137,8 +141,9 @@ def snapshot_path(settings: Settings) -> Path:
 
 def prepare_database(
     settings: Settings, *, pool_size: int = 5
-) -> tuple[Engine, sessionmaker[Session]]:
-    """Migrate to the latest schema and make sure the skills taxonomy is loaded."""
+) -> tuple[Engine, sessionmaker[Session], list[str]]:
+    """Migrate to the latest schema and make sure the skills taxonomy is loaded; the third
+    item says what loading a newer taxonomy changed (custom skills merged into new entries)."""
     private_dir(settings.var_dir)  # the database and exports hold people's data
     url = settings.resolved_database_url
     engine = make_engine(url, pool_size=pool_size, max_overflow=BACKGROUND_CONNECTIONS)
@@ -147,14 +152,12 @@ def prepare_database(
         upgrade_to_head(url)
         with transaction(sessions) as session:
             sync = sync_packaged_taxonomy(session, load_packaged_taxonomy())
-    if sync is not None and sync.retired:
+    changes = sync.lines() if sync is not None else []
+    for line in changes:
         logger.info(
-            "taxonomy %s -> %s: %d retired skill ids moved to their successors",
-            sync.previous,
-            load_packaged_taxonomy().version,
-            len(sync.retired),
+            "taxonomy %s -> %s: %s", sync.previous, load_packaged_taxonomy().version, line
         )
-    return engine, sessions
+    return engine, sessions, changes
 
 
 def build_state(
@@ -162,7 +165,9 @@ def build_state(
 ) -> ServiceState:
     """Load everything a serving process needs; `encoder` lets tests share one loaded model."""
     # One connection per request admitted at once (serving/middleware.py admits that many).
-    engine, sessions = prepare_database(settings, pool_size=settings.max_concurrent_requests)
+    engine, sessions, taxonomy_changes = prepare_database(
+        settings, pool_size=settings.max_concurrent_requests
+    )
     with transaction(sessions) as session:
         interrupted = fail_interrupted_jobs(session)
     if interrupted:
@@ -222,4 +227,5 @@ def build_state(
         audit_engine=audit_engine,
         health_engine=health_engine,
         indexed=index,
+        taxonomy_changes=taxonomy_changes,
     )
