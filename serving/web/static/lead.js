@@ -292,7 +292,9 @@ export function post(me, root) {
         sessionStorage.setItem("talent-posted", made.external_id);
         document.querySelector('#tabs [data-name="opportunities"]').click();
         return made;
-      }, "Posted: it is open and matchable now");
+      }, (made) => (made && made.needs_skills
+        ? `Posted, but nobody is matched yet: its title names no occupation clearly${(made.occupation_choices || []).length ? ` (closest: ${made.occupation_choices.slice(0, 3).map((o) => o.label).join(", ")})` : ""}. Open it and list the skills it needs or pick an occupation.`
+        : "Posted: it is open and matchable now"));
     },
   },
   h("label", { for: "p-title" }, "Title"), h("div", { class: "row" }, title, h("button", { type: "button", class: "secondary", onclick: suggest }, "Suggest skills")),

@@ -91,7 +91,9 @@ export async function act(button, work, done) {
   if (button) button.disabled = true;
   try {
     const result = await work();
-    if (done) say(done);
+    // `done` may depend on the answer ("posted, but it needs skills"): a function of it.
+    const message = typeof done === "function" ? done(result) : done;
+    if (message) say(message);
     return result;
   } catch (error) {
     say(error.message || String(error), true);
