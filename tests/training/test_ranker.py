@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -17,10 +18,18 @@ def synthetic(
     groups: int, seed: int, *, interests: float = 0.0
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Relevance driven by required_coverage and skill_similarity (and, at a company where
-    they matter, `interests` × interest_alignment), plus noise, cut into four grades."""
+    they matter, `interests` × interest_alignment), plus noise, cut into four grades.
+
+    Each feature's column comes from its own stream, seeded by `seed` and the feature's name, so
+    adding or removing other features in the registry leaves these draws as they are."""
     rng = np.random.default_rng(seed)
     sizes = np.full(groups, 10)
-    x = rng.random((groups * 10, len(FEATURE_NAMES))).astype(np.float32)
+    x = np.column_stack(
+        [
+            np.random.default_rng([seed, zlib.crc32(name.encode())]).random(groups * 10)
+            for name in FEATURE_NAMES
+        ]
+    ).astype(np.float32)
     signal = (
         2 * x[:, FEATURE_NAMES.index("required_coverage")]
         + x[:, FEATURE_NAMES.index("skill_similarity")]
