@@ -49,6 +49,7 @@ class OccupationInferrer(Protocol):
         limit: int = 5,
         skill_ids: list[Collection[str]] | None = None,
         descriptions: list[str] | None = None,
+        neighbours_of_exact: bool = True,
     ) -> Sequence[Sequence[OccupationMatchLike]]: ...
 
 
@@ -102,6 +103,9 @@ def choose_occupations(
             limit=CHOICES,
             skill_ids=[requests[i].skill_ids for i in to_infer],
             descriptions=[requests[i].description for i in to_infer],
+            # The closest occupations are kept for a title that cannot be placed; a title that
+            # is an occupation's own label is placed, so it needs no encoder pass for them.
+            neighbours_of_exact=False,
         )
         for i, matches in zip(to_infer, ranked, strict=True):
             closest = tuple(

@@ -194,9 +194,12 @@ class OccupationNormalizer:
         limit: int = 5,
         skill_ids: list[Collection[str]] | None = None,
         descriptions: list[str] | None = None,
+        neighbours_of_exact: bool = True,
     ) -> list[list[OccupationMatch]]:
         """`normalize` for many titles; the titles that need the encoder are encoded in one
-        batch. A generic title is ranked by `skill_ids` alone (empty without them)."""
+        batch. A generic title is ranked by `skill_ids` alone (empty without them). An
+        occupation's own label gets its embedding neighbours after it when more than one is
+        asked for, unless `neighbours_of_exact` is False (then it comes alone, unencoded)."""
         if limit < 1:
             raise ValueError("limit must be at least 1")
         skill_ids = skill_ids or [() for _ in titles]
@@ -205,7 +208,7 @@ class OccupationNormalizer:
         pending = [
             i
             for i, q in enumerate(queries)
-            if not q.generic and (limit > 1 or not self._exact_label(q))
+            if not q.generic and ((limit > 1 and neighbours_of_exact) or not self._exact_label(q))
         ]
         encoded: dict[int, np.ndarray] = {}
         if pending and self.embed is not None and self._ids:
