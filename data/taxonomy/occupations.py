@@ -254,7 +254,9 @@ class OccupationNormalizer:
         core = next((f for f in forms if f in self._exact), forms[-1] if forms else typed)
         query = _Query(typed, core, False, forms)
         generic = only_level_words(core) or (
-            not self._exact_label(query) and self.lexicon.is_generic(core)
+            not self._exact_label(query)
+            and not self._exact_esco_phrase(query)
+            and self.lexicon.is_generic(core)
         )
         return _Query(typed, core, generic, forms)
 
@@ -275,6 +277,13 @@ class OccupationNormalizer:
 
     def _exact_label(self, query: _Query) -> bool:
         return any(kind == "label" for _, kind, _ in self._exact_matches(query))
+
+    def _exact_esco_phrase(self, query: _Query) -> bool:
+        """An alternative or hidden title ESCO itself gives, of two words or more, names the
+        work ("business development manager"); a one-word one ("manager") may not."""
+        return len(query.core.split()) > 1 and any(
+            kind in ("alt_label", "hidden_label") for _, kind, _ in self._exact_matches(query)
+        )
 
     def _exact_matches(self, query: _Query) -> list[tuple[int, str, str]]:
         return [(n, kind, title) for n, kind, title, _ in self._exact_hits(query)]

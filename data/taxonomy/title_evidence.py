@@ -136,6 +136,11 @@ class TitleLexicon:
         ids = {self.vocabulary[w] for w in words}
         if any(self.spread({i}) < GENERIC_SPREAD for i in ids):
             return False
+        # Two of its words that titles use together for one kind of work name it, whatever the
+        # rest: "food service manager" (no title holds all three; "food service" is specific).
+        pairs = [{a, b} for a in ids for b in ids if a < b] if len(ids) > 2 else []
+        if any(0.0 < self.spread(pair) < GENERIC_SPREAD for pair in pairs):
+            return False
         together = self.spread(ids)
         return together == 0.0 or together >= GENERIC_SPREAD
 

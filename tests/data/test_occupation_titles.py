@@ -132,6 +132,31 @@ def test_generic_titles_are_never_placed_by_the_title_alone(
     assert all(r == [] for r in occupations.normalize_many(titles, limit=5))
 
 
+def test_titles_of_several_words_that_name_the_work_together_are_not_generic(
+    taxonomy: Taxonomy, lexical: OccupationNormalizer
+) -> None:
+    """Words each spread over many kinds of work can name one together: ESCO's own
+    alternative titles of two words or more (after seniority words), and O*NET-style titles
+    none of whose words is specific alone."""
+    esco = sorted(
+        {
+            alt
+            for occupation in taxonomy.occupations.values()
+            for alt in (*occupation.alt_labels, *occupation.hidden_labels)
+            if len(lexical._query(alt).core.split()) > 1
+        }
+    )
+    assert [t for t in esco if lexical.is_generic(t)] == []
+    for title in (
+        "Food Service Manager",
+        "Power Plant Operations Manager",
+        "Professional Stock Car Driver",
+        "System Safety Engineer",
+        "Fuel System Maintenance Worker",
+    ):
+        assert not lexical.is_generic(title), title
+
+
 SPECIFIC = {
     "data analyst": "data analyst",
     "Senior Data Analyst": "data analyst",
