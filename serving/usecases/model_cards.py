@@ -29,14 +29,21 @@ def _default_card(direction: str) -> str:
     meta = json.loads((DEFAULTS_DIR / "meta.json").read_text(encoding="utf-8"))
     features = ", ".join(meta["features"])
     neutral = ", ".join(meta.get("neutralised", [])) or "none"
+    companies = [
+        f"- seed {c['seed']}: {c['families']}, {c['occupations']} occupations, {c['skills']} "
+        f"skills ({c['tools']} of them tools), {c['employees']} people, "
+        f"{c['opportunities']} postings"
+        for c in meta.get("trained_on", [])
+    ]
     return "\n".join(
         [
             f"# Packaged cold-start ranker: {direction} direction",
             "",
             "Serves until this company trains and promotes its own (`talent train --promote`).",
-            f"Trained on generated demo companies (seeds {meta['train_seeds']}, checked on seed "
+            f"Trained on generated companies (seeds {meta['train_seeds']}, checked on seed "
             f"{meta['holdout_seed']}), built {meta['created']}; it never sees protected "
             "attributes.",
+            *companies,
             "",
             f"Features: {features}.",
             f"Held at their neutral value (they describe one company's history): {neutral}.",
