@@ -24,7 +24,7 @@ from serving.access import own_profile
 from serving.auth import Principal
 from serving.deps import CurrentUser, SessionDep, StateDep
 from serving.errors import API_ERRORS, Conflict, InvalidField, documented
-from serving.schemas import CareerPathOut, CareerTargetOut, Out
+from serving.schemas import CareerPathOut, CareerTargetOut, Out, RoleMoveOut
 from serving.state import ServiceState
 from serving.timestamps import utc_iso
 
@@ -58,26 +58,10 @@ class CareerPathRouteOut(CareerPathOut):
     )
 
 
-class MoveSkillOut(Out):
-    skill_id: str
-    label: str
-    kind: str = Field(description="skill (an essential one of the occupation) or tool")
-
-
-class NextMoveOut(Out):
-    occupation_id: str
-    label: str
-    relatedness: float = Field(description="to the person's occupation (0 to 1)")
-    fit: float = Field(description="the order: relatedness and the weighted share held")
-    held: list[MoveSkillOut]
-    gap: list[MoveSkillOut] = Field(description="what the person lacks, most specific first")
-    gap_total: int
-
-
 class NextMovesOut(Out):
     employee_external_id: str
     occupation: OccupationRef | None
-    items: list[NextMoveOut]
+    items: list[RoleMoveOut]  # the same shape as a role match's next moves
     why_empty: str | None = Field(default=None, description="what an empty list comes from")
 
 
