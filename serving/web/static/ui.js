@@ -103,15 +103,22 @@ export async function act(button, work, done) {
   }
 }
 
+// The latest load asked of each root: an earlier, slower one (the posting picked before
+// this one) must not land over it when it finishes last.
+const latestLoad = new WeakMap();
+
 /** Load into `root`, showing progress and any error in words. */
 export async function load(root, work) {
+  const ticket = (latestLoad.get(root) || 0) + 1;
+  latestLoad.set(root, ticket);
   root.replaceChildren(h("p", { class: "meta" }, "Loading…"));
+  let content;
   try {
-    const content = await work();
-    root.replaceChildren(...[content].flat(Infinity).filter(Boolean));
+    content = [await work()].flat(Infinity).filter(Boolean);
   } catch (error) {
-    root.replaceChildren(errorBox(error));
+    content = [errorBox(error)];
   }
+  if (latestLoad.get(root) === ticket) root.replaceChildren(...content);
 }
 
 let tabCount = 0;
