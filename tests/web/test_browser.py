@@ -457,3 +457,49 @@ def test_a_lead_whose_posting_reaches_nobody_reads_why_and_edits_it_there(
     page.get_by_role("button", name="Save changes").click()  # type: ignore[attr-defined]
     page.locator("article.card", has_text="Candidate cand-").first.wait_for()  # type: ignore[attr-defined]
     assert page.errors == [], page.errors  # type: ignore[attr-defined]
+
+
+def test_a_lead_posts_by_title_and_adds_tools_by_the_names_people_type(
+    browser: object, site: Site
+) -> None:
+    """A new lead's first posting: the title finds its occupation (not another's alternative
+    title), software typed as people type it is offered as the product alone, and a title
+    that names no kind of work is posted and said to need skills."""
+    page = _page(browser, site, LEAD)
+    page.locator('#tabs [data-name="post"]').click()  # type: ignore[attr-defined]
+    page.get_by_label("Title").fill("Senior Data Analyst")  # type: ignore[attr-defined]
+    page.get_by_role("button", name="Suggest skills").click()  # type: ignore[attr-defined]
+    page.get_by_text("Typical for data analyst").wait_for()  # type: ignore[attr-defined]
+    add = page.get_by_label("Add a skill of your own")  # type: ignore[attr-defined]
+    for typed, product in (
+        ("tableau", "Tableau"),
+        ("k8s", "Kubernetes"),
+        ("Power BI", "Microsoft Power BI"),
+        ("Jira", "Atlassian JIRA"),
+    ):
+        add.fill(typed)
+        add.dispatch_event("input")
+        page.wait_for_function(  # type: ignore[attr-defined]
+            "p => { const o = document.querySelector('#p-add-options option');"
+            " return o && o.value === p; }",
+            arg=product,
+        )
+        offered = page.locator("#p-add-options option").evaluate_all(  # type: ignore[attr-defined]
+            "els => els.map(e => e.value)"
+        )
+        # Unlikely products ("TablEdit" for "tableau") are not offered beside it.
+        assert offered[0] == product and len(offered) <= 2, (typed, offered)
+        page.get_by_role("button", name="Add", exact=True).click()  # type: ignore[attr-defined]
+    page.get_by_role("button", name="Post", exact=True).click()  # type: ignore[attr-defined]
+    page.get_by_text("Posted: it is open and matchable now").wait_for()  # type: ignore[attr-defined]
+    asks = page.get_by_text("asks ").first.inner_text()  # type: ignore[attr-defined]
+    for product in ("Tableau 3", "Kubernetes 3", "Microsoft Power BI 3", "Atlassian JIRA 3"):
+        assert product in asks, asks
+    _scan_here(page, "lead-posted-with-tools")
+    page.locator('#tabs [data-name="post"]').click()  # type: ignore[attr-defined]
+    page.get_by_label("Title").fill("Team Member")  # type: ignore[attr-defined]
+    page.get_by_role("button", name="Suggest skills").click()  # type: ignore[attr-defined]
+    page.get_by_text("The title names no kind of work on its own").wait_for()  # type: ignore[attr-defined]
+    page.get_by_role("button", name="Post", exact=True).click()  # type: ignore[attr-defined]
+    page.get_by_text("Posted, but nobody is matched yet").wait_for()  # type: ignore[attr-defined]
+    assert page.errors == [], page.errors  # type: ignore[attr-defined]

@@ -1,5 +1,5 @@
 // What an employee sees: matches with reasons, applications, a career path, the profile.
-import { act, api, h, load, say, tabs, words } from "./ui.js";
+import { act, api, h, likelySkills, load, say, tabs, words } from "./ui.js";
 import { focusWhenShown, whyBox } from "./why.js";
 
 const KINDS = [["gig", "Gigs"], ["mentorship", "Mentorships"], ["role", "Roles"]];
@@ -291,7 +291,7 @@ export function profile(me, root) {
       if (add.value.trim().length < 2) return;
       try {
         const r = await api(`/api/v1/skills/normalize?q=${encodeURIComponent(add.value)}&limit=6`);
-        found = r.items;
+        found = likelySkills(r.items);
         options.replaceChildren(...found.map((s) => h("option", { value: s.label })));
       } catch { /* typing on: the next keystroke asks again */ }
     });

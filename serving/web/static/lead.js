@@ -1,6 +1,6 @@
 // What a project lead sees: their opportunities, each with its pipeline and masked candidates,
 // and a form to post one (title first, the skills it implies to confirm).
-import { act, api, h, load, say, words } from "./ui.js";
+import { act, api, h, likelySkills, load, say, words } from "./ui.js";
 import { focusWhenShown, whyBox } from "./why.js";
 
 const STAGES = ["invited", "waitlisted", "applied", "shortlisted", "offered", "accepted", "assigned", "completed", "rejected", "withdrawn", "declined"];
@@ -240,7 +240,9 @@ export function post(me, root) {
     suggested.replaceChildren(
       h("p", { class: "meta" }, r.occupation
         ? `Typical for ${r.occupation.label}: tick what the work needs, and the level.`
-        : "No occupation matches the title closely. Pick the nearest below, or add the skills yourself."),
+        : alternatives.length
+          ? "No occupation matches the title closely. Pick the nearest below, or add the skills yourself."
+          : "The title names no kind of work on its own: add the skills it needs below (or write a more specific title)."),
       alternatives.length > 1 || !r.occupation ? h("div", { class: "row" }, alternatives.map((o) => h("button", {
         type: "button", class: "secondary", "aria-pressed": String(occupation === o.occupation_id),
         onclick: (e) => act(e.target, async () => {
@@ -263,7 +265,7 @@ export function post(me, root) {
     if (addName.value.trim().length < 2) return;
     try {
       const r = await api(`/api/v1/skills/normalize?q=${enc(addName.value)}&limit=6`);
-      addOptions.replaceChildren(...r.items.map((x) => h("option", { value: x.label })));
+      addOptions.replaceChildren(...likelySkills(r.items).map((x) => h("option", { value: x.label })));
     } catch { /* the next keystroke asks again */ }
   });
   const addLevel = levelOf("the skill to add", 3);

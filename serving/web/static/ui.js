@@ -164,6 +164,10 @@ export function tabs(items, show, { label, initial, className = "subtabs", oncha
   return { list, panel, select };
 }
 
+// A skill suggestion's score is the estimated chance it is what was typed: below this it is
+// noise ("Tableau" then "TablEdit" at 0.006), so the form does not offer it.
+export const SUGGESTION_FLOOR = 0.05;
+export const likelySkills = (items) => items.filter((s) => s.score >= SUGGESTION_FLOOR);
 export const pct = (value) => (value === null || value === undefined ? "n/a" : `${Math.round(value * 1000) / 10}%`);
 export const num = (value, digits = 1) => (value === null || value === undefined ? "n/a" : String(Math.round(value * 10 ** digits) / 10 ** digits));
 export const words = (text) => String(text ?? "").replaceAll("_", " ");
