@@ -429,11 +429,11 @@ def derive(sources: Sources) -> tuple[Record, Report]:
         "aliases": aliases,
         "occupations": sorted(occupations, key=lambda r: r["id"]),
     }
-    content["version"] = hashlib.sha256(_canonical(content)).hexdigest()[:16]
+    content["version"] = hashlib.sha256(canonical_json(content)).hexdigest()[:16]
     return content, report
 
 
-def _canonical(document: Record) -> bytes:
+def canonical_json(document: Record) -> bytes:
     return json.dumps(document, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
 
 
@@ -441,7 +441,7 @@ def write_document(document: Record, out: Path) -> None:
     buffer = io.BytesIO()
     # mtime=0 and no file name in the header: identical input gives identical bytes.
     with gzip.GzipFile(filename="", mode="wb", fileobj=buffer, compresslevel=9, mtime=0) as gz:
-        gz.write(_canonical(document))
+        gz.write(canonical_json(document))
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(buffer.getvalue())
 

@@ -48,6 +48,7 @@ from data.taxonomy._onet_names import (
     NameRules,
     strip_qualifier,
 )
+from data.taxonomy.derive import canonical_json, write_document
 
 FORMAT = 1
 ONET_RELEASE = "29.2"
@@ -582,20 +583,8 @@ def derive(
         "occupations": occupations,
         "titles": read_titles(onet, used_codes),
     }
-    content["version"] = hashlib.sha256(_canonical(content)).hexdigest()[:16]
+    content["version"] = hashlib.sha256(canonical_json(content)).hexdigest()[:16]
     return content, report
-
-
-def _canonical(document: Record) -> bytes:
-    return json.dumps(document, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
-
-
-def write_document(document: Record, out: Path) -> None:
-    buffer = io.BytesIO()
-    with gzip.GzipFile(filename="", mode="wb", fileobj=buffer, compresslevel=9, mtime=0) as gz:
-        gz.write(_canonical(document))
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_bytes(buffer.getvalue())
 
 
 def format_report(report: Report, document: Record, out: Path) -> str:
