@@ -98,6 +98,25 @@ FEATURES: tuple[Feature, ...] = (
         +1,
     ),
     Feature(
+        "profile_fit",
+        "how well the person's whole profile fits the posting's whole work: the F1 of the "
+        "share of their skills (specificity-weighted) that the posting's occupation lists or "
+        "the posting asks, and the share of that work's weight they hold "
+        "(data/taxonomy/occupation_profiles.py); holding one more asked skill never lowers it",
+        "Your skills fit this line of work as a whole, not only the ones listed "
+        "(fit {value:.2f})",
+        +1,
+        unsaid_against=True,
+    ),
+    Feature(
+        "tool_category_fit",
+        "the person's tools counted per O*NET category against the categories the work's "
+        "tools fall in (Vectorworks for a drafter whose list names AutoCAD); 0 without tools",
+        "You use the kinds of software this work uses (fit {value:.2f})",
+        +1,
+        unsaid_against=True,
+    ),
+    Feature(
         "level_surplus",
         "levels above the asked level, summed over the required skills and divided by their "
         "number (a skill held below the asked level or not held adds 0, so adding or raising "

@@ -26,7 +26,9 @@ from features.composition import (
 from features.inputs import OpportunityInputs, PersonInputs
 from features.registry import FEATURE_NAMES
 from features.taxonomy_facts import (
+    OccupationProfiles,
     OccupationRelatedness,
+    packaged_profiles,
     packaged_relatedness,
     packaged_tool_categories,
 )
@@ -42,6 +44,8 @@ SECONDS_PER_YEAR = 365.25 * 86400
 REQUIRED_SIMILARITY_WEIGHT = 0.8
 # (pair, asked skill, held skill) rows expanded at once while looking for the nearest held skill.
 SIMILARITY_BLOCK = 1 << 21
+# Pairs whose (pair, held skill) rows are expanded at once for the profile fits.
+PROFILE_BLOCK = 1 << 17
 
 
 class Event(Protocol):
@@ -100,6 +104,22 @@ def opportunity_vectors_of(
     return compose_opportunities(texts, embed, dim)
 
 
+def _expand(starts: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For ranges [starts[i], starts[i] + counts[i]): (i, position) for every position."""
+    counts = counts.astype(np.int64)
+    row = np.repeat(np.arange(len(counts)), counts)
+    offsets = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+    return row, np.repeat(starts.astype(np.int64), counts) + offsets
+
+
+def _lookup(keys: np.ndarray, values: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """values[keys == wanted] for each wanted key (sorted keys), 0 where absent."""
+    if not len(keys):
+        return np.zeros(len(wanted), dtype=np.float32)
+    found = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
+    return np.where(keys[found] == wanted, values[found], 0.0).astype(np.float32)
+
+
 class _Codes:
     def __init__(self) -> None:
         self.codes: dict[str, int] = {}
@@ -122,15 +142,18 @@ class FeatureStore:
         opportunity_vectors: np.ndarray | None = None,
         tool_categories: Mapping[str, str] | None = None,
         occupation_relatedness: OccupationRelatedness | None = None,
+        occupation_profiles: OccupationProfiles | None = None,
     ) -> None:
         """`embed` maps short texts to unit vectors (the skill-vector cache); composed profile
         vectors are computed here unless the caller already has them (the serving engine).
-        `tool_categories` (tool id -> category id) and `occupation_relatedness` default to the
-        packaged taxonomy's."""
+        `tool_categories` (tool id -> category id), `occupation_relatedness` and
+        `occupation_profiles` default to the packaged taxonomy's."""
         if tool_categories is None:
             tool_categories = packaged_tool_categories()
         if occupation_relatedness is None:
             occupation_relatedness = packaged_relatedness()
+        if occupation_profiles is None:
+            occupation_profiles = packaged_profiles()
         self.person_index = {p.external_id: i for i, p in enumerate(people)}
         self.opportunity_index = {o.external_id: i for i, o in enumerate(opportunities)}
         self.people, self.opportunities = list(people), list(opportunities)
@@ -139,6 +162,7 @@ class FeatureStore:
         self._build_people(people, reference_date)
         self._build_opportunities(opportunities)
         self._build_occupations(people, opportunities, occupation_relatedness)
+        self._build_profiles(people, opportunities, occupation_profiles)
         if person_vectors is None or opportunity_vectors is None:
             dim = int(embed(["dimension"]).shape[1])
             if person_vectors is None:
@@ -243,6 +267,78 @@ class FeatureStore:
             if occupation is not None and postings:
                 table[row, : len(postings)] = relatedness.scores(occupation, postings)
         self._relatedness = table
+
+    def _build_profiles(
+        self,
+        people: Sequence[PersonInputs],
+        opportunities: Sequence[OpportunityInputs],
+        profiles: OccupationProfiles,
+    ) -> None:
+        """What profile_fit and tool_category_fit read (data/taxonomy/occupation_profiles.py):
+        each held skill's weight and each person's total; each posting's profile over the
+        skills someone here holds, as sorted keys posting * width + skill, and its total; the
+        person's tools per category and each posting's unit category vector, keyed alike."""
+        width = self._width
+        column_weight = np.array([profiles.weight(s) for s in self.vocabulary], dtype=np.float32)
+        held_columns = self._skill_keys % width
+        self._held_weight = column_weight[held_columns] if len(held_columns) else np.zeros(0)
+        self._person_start = np.searchsorted(
+            self._skill_keys, np.arange(len(people) + 1, dtype=np.int64) * width
+        )
+        self._person_mass = np.bincount(
+            self._skill_keys // width, weights=self._held_weight, minlength=len(people)
+        ).astype(np.float32)
+        held_anywhere = set(np.unique(held_columns).tolist())
+        keys: list[int] = []
+        weights: list[float] = []
+        mass: list[float] = []
+        categories: dict[str, int] = {}
+        category_keys: list[int] = []
+        category_weights: list[float] = []
+        posting_vectors = []
+        for position, opportunity in enumerate(opportunities):
+            profile = profiles.posting_profile(
+                opportunity.occupation_id, opportunity.required, opportunity.preferred
+            )
+            mass.append(sum(profile.values()))
+            for skill_id, weight in profile.items():
+                column = self.vocabulary.get(skill_id)
+                if column is not None and column in held_anywhere:
+                    keys.append(position * int(width) + column)
+                    weights.append(weight)
+            tools = (
+                *profiles.occupation_tools(opportunity.occupation_id),
+                *opportunity.required,
+                *opportunity.preferred,
+            )
+            posting_vectors.append(profiles.category_vector(tools))
+        person_vectors = [profiles.person_categories(p.skills) for p in people]
+        for vector in (*posting_vectors, *person_vectors):
+            for category in vector:
+                categories.setdefault(category, len(categories))
+        self._n_profile_categories = np.int64(max(len(categories), 1))
+        order = np.argsort(np.array(keys, dtype=np.int64), kind="stable")
+        self._profile_keys = np.array(keys, dtype=np.int64)[order]
+        self._profile_weights = np.array(weights, dtype=np.float32)[order]
+        self._profile_mass = np.array(mass, dtype=np.float32)
+        for position, vector in enumerate(posting_vectors):
+            for category, weight in vector.items():
+                category_keys.append(position * int(self._n_profile_categories) + categories[category])
+                category_weights.append(weight)
+        order = np.argsort(np.array(category_keys, dtype=np.int64), kind="stable")
+        self._posting_category_keys = np.array(category_keys, dtype=np.int64)[order]
+        self._posting_category_weights = np.array(category_weights, dtype=np.float32)[order]
+        held_keys: list[int] = []
+        held_weights: list[float] = []
+        starts = [0]
+        for vector in person_vectors:
+            for category in sorted(vector, key=categories.__getitem__):
+                held_keys.append(categories[category])
+                held_weights.append(vector[category])
+            starts.append(len(held_keys))
+        self._person_categories = np.array(held_keys, dtype=np.int64)
+        self._person_category_weights = np.array(held_weights, dtype=np.float32)
+        self._person_category_start = np.array(starts, dtype=np.int64)
 
     def _build_skill_similarity(
         self,
@@ -420,6 +516,46 @@ class FeatureStore:
             first = last
         return out
 
+    def _profile_fits(
+        self, people: np.ndarray, opportunities: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(profile_fit, tool_category_fit) per pair, a block of pairs at a time: each pair
+        expanded to its person's held skills (and tool categories), looked up in the posting's
+        profile, reduced with bincount."""
+        n = len(people)
+        fit = np.zeros(n, dtype=np.float32)
+        category_fit = np.zeros(n, dtype=np.float32)
+        for start in range(0, n, PROFILE_BLOCK):
+            p = people[start : start + PROFILE_BLOCK]
+            o = opportunities[start : start + PROFILE_BLOCK]
+            m = len(p)
+            first = self._person_start[p]
+            pair, entries = _expand(first, self._person_start[p + 1] - first)
+            columns = self._skill_keys[entries] % self._width
+            asked = _lookup(
+                self._profile_keys, self._profile_weights, o[pair] * self._width + columns
+            )
+            inside = np.bincount(pair, weights=self._held_weight[entries] * (asked > 0), minlength=m)
+            precision = inside / np.maximum(self._person_mass[p], 1e-9)
+            recall = np.bincount(pair, weights=asked, minlength=m) / np.maximum(
+                self._profile_mass[o], 1e-9
+            )
+            total = precision + recall
+            fit[start : start + m] = np.where(
+                total > 0, 2 * precision * recall / np.maximum(total, 1e-12), 0.0
+            )
+            first = self._person_category_start[p]
+            pair, entries = _expand(first, self._person_category_start[p + 1] - first)
+            shared = _lookup(
+                self._posting_category_keys,
+                self._posting_category_weights,
+                o[pair] * self._n_profile_categories + self._person_categories[entries],
+            )
+            category_fit[start : start + m] = np.bincount(
+                pair, weights=shared * self._person_category_weights[entries], minlength=m
+            )
+        return fit, category_fit
+
     def _occupation_relatedness(self, people: np.ndarray, opportunities: np.ndarray) -> np.ndarray:
         return self._relatedness[self.p_occupation[people], self.o_occupation[opportunities]]
 
@@ -488,6 +624,7 @@ class FeatureStore:
         accepted = self._count_before(self._accepted, people, at)
         completed = self._count_before(self._completed, people, at)
         o_vectors = self.opportunity_vectors[opportunities]
+        profile_fit, tool_category_fit = self._profile_fits(people, opportunities)
 
         columns_out = {
             "required_coverage": per_pair(credit * required) / np.maximum(n_required, 1),
@@ -501,6 +638,8 @@ class FeatureStore:
             / np.maximum(n_required, 1),
             "skill_similarity": skill_similarity,
             "occupation_relatedness": self._occupation_relatedness(people, opportunities),
+            "profile_fit": profile_fit,
+            "tool_category_fit": tool_category_fit,
             "level_surplus": per_pair(np.where(required, np.maximum(held - asked, 0), 0))
             / np.maximum(n_required, 1),
             "worst_level_deficit": deficit,

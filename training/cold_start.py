@@ -78,6 +78,7 @@ def _company_sets(
     # Here, not at the top: the server loads this module for `load_default_ranker`, and has
     # no business loading the demo-company simulator.
     from data.demo import generate_company
+    from data.demo.truth import STANDARD, WORK_AWARE
     from training.taxonomy_company import taxonomy_families
 
     families = taxonomy_families(taxonomy, seed=seed) if whole_taxonomy else None
@@ -87,6 +88,9 @@ def _company_sets(
         opportunities=opportunities,
         seed=seed,
         families=families,
+        # Where experience of the whole line of work counts beside a posting's listed skills:
+        # the default ranker learns what profile_fit and tool_category_fit say.
+        tastes=WORK_AWARE if whole_taxonomy else STANDARD,
     )
     described = _described(company, taxonomy, seed, whole_taxonomy)
     people = [person_inputs(e) for e in company.employees]

@@ -20,7 +20,7 @@ from data.demo.history import simulate_history
 from data.demo.opportunities import generate_catalogue
 from data.demo.people import generate_workforce
 from data.demo.policy import overlap_scores
-from data.demo.skillspace import build_skill_space
+from data.demo.skillspace import SkillSpace, build_skill_space
 from data.demo.truth import STANDARD, Tastes, TrueFit, compute_true_fit, save_true_fit
 from data.schemas import EmployeeIn, InteractionIn, OpportunityIn, OpportunityStatus
 from data.taxonomy.model import Taxonomy
@@ -114,6 +114,39 @@ class DemoCompany:
         }
 
 
+TOOL_KIND_CREDIT = 0.5
+
+
+def work_profile(
+    taxonomy: Taxonomy, space: SkillSpace, opportunities: list[OpportunityIn]
+) -> np.ndarray:
+    """(O, S): how much holding each skill column is experience of each posting's work: 1 for
+    what its occupation lists (essential, optional skills and its tools), TOOL_KIND_CREDIT for
+    another tool of a category its tools fall in (CAD software is CAD software, whichever
+    product); an empty row for a posting of no occupation."""
+    column = {s: i for i, s in enumerate(space.skill_ids)}
+    tools_of: dict[str, list[int]] = {}
+    for skill_id, i in column.items():
+        category = taxonomy.tool_categories.get(skill_id)
+        if category is not None:
+            tools_of.setdefault(category, []).append(i)
+    out = np.zeros((len(opportunities), len(space.skill_ids)), dtype=np.float32)
+    for row, opportunity in enumerate(opportunities):
+        occupation = taxonomy.occupations.get(opportunity.occupation_id or "")
+        if occupation is None:
+            continue
+        for tool_id in occupation.tool_ids:
+            out[row, tools_of.get(taxonomy.tool_categories.get(tool_id, ""), [])] = TOOL_KIND_CREDIT
+        for skill_id in (
+            *occupation.essential_skill_ids,
+            *occupation.optional_skill_ids,
+            *occupation.tool_ids,
+        ):
+            if skill_id in column:
+                out[row, column[skill_id]] = 1.0
+    return out
+
+
 def generate_company(
     taxonomy: Taxonomy,
     *,
@@ -184,6 +217,9 @@ def generate_company(
         wanted_family=workforce.wanted_family,
         opportunity_family=catalogue.family,
         tastes=tastes,
+        work_profile=work_profile(taxonomy, space, catalogue.opportunities)
+        if tastes.work > 0
+        else None,
     )
     if progress is not None:
         progress("true fit", 1, 1)

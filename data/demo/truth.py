@@ -5,7 +5,11 @@ fit[e, o] = clip(relevance × feasibility + noise, 0, 1), with components in [0,
 - coverage(skills)  mean over the listed skills of min(1, proficiency / asked level): a level-3
                     ask met at 2 counts 2/3, a missing skill 0.
 - skill             0.75 · coverage(required) + 0.25 · coverage(preferred)
-                    (preferred coverage = required coverage when none are listed).
+                    (preferred coverage = required coverage when none are listed); with
+                    Tastes.work = w > 0, (1 − w) · that + w · work, where
+- work              min(1, skills of the posting's occupation (essential, optional, tools)
+                    held / 5), another tool of a kind its tools are counting half: experience
+                    of the whole line of work, not only its listed skills.
 - growth            mentorships only: mean over the offered skills of
                     clip((level + 1 − proficiency) / (level + 1), 0, 1): room left to learn.
 - align             0.6 · min(1, listed skills the employee's interests name / 2)
@@ -42,21 +46,32 @@ NOISE_SD = 0.05
 
 @dataclass(frozen=True, slots=True)
 class Tastes:
-    """The weights of skill and of alignment with what the person wants, per kind."""
+    """The weights of skill and of alignment with what the person wants, per kind; and `work`,
+    the share of the skill part that is experience of the posting's whole line of work (its
+    occupation's essential and optional skills and tools held, beyond the few it lists)."""
 
     gig: tuple[float, float] = (0.65, 0.35)
     role: tuple[float, float] = (0.70, 0.30)
+    work: float = 0.0
 
     def __post_init__(self) -> None:
         for name in ("gig", "role"):
             skill, align = getattr(self, name)
             if min(skill, align) < 0 or abs(skill + align - 1.0) > 1e-9:
                 raise ValueError(f"{name}: skill and align weights must be >= 0 and sum to 1")
+        if not 0.0 <= self.work <= 1.0:
+            raise ValueError("work must be in [0, 1]")
 
 
 STANDARD = Tastes()
 INTEREST_LED = Tastes(gig=(0.30, 0.70), role=(0.40, 0.60))
-TASTES = {"standard": STANDARD, "interest-led": INTEREST_LED}
+# A company where experience of the line of work counts beside the skills a posting lists: a
+# posting names a few skills, the work asks for its occupation's whole profile. The companies
+# drawn from the whole taxonomy that the default rankers learn on are such companies.
+WORK_AWARE = Tastes(work=0.35)
+TASTES = {"standard": STANDARD, "interest-led": INTEREST_LED, "work-aware": WORK_AWARE}
+# Skills of the posting's occupation held at which experience of the work counts in full.
+WORK_SATURATION = 5.0
 EMPLOYEE_CHUNK = 1024  # bounds the (employees × opportunities × listed skills) gathers
 
 
@@ -108,7 +123,13 @@ def compute_true_fit(
     wanted_family: np.ndarray,
     opportunity_family: np.ndarray,
     tastes: Tastes = STANDARD,
+    work_profile: np.ndarray | None = None,
 ) -> TrueFit:
+    """`work_profile`: (O, S), how much each skill column is experience of each posting's work
+    (data/demo/company.work_profile; needed when tastes.work > 0; a posting of no occupation has
+    an empty row and its work counts 0)."""
+    if tastes.work > 0 and work_profile is None:
+        raise ValueError("tastes.work needs each posting's work_profile")
     kind = np.array([o.kind.value for o in opportunities])
     is_gig = kind == OpportunityKind.GIG.value
     is_role = kind == OpportunityKind.ROLE.value
@@ -126,6 +147,10 @@ def compute_true_fit(
         required = _coverage(prof, space.required, space.required_level)
         preferred = _coverage(prof, space.preferred, space.preferred_level)
         skill = 0.75 * required + 0.25 * np.where(np.isnan(preferred), required, preferred)
+        if tastes.work > 0 and work_profile is not None:
+            held = (prof > 0).astype(np.float32) @ work_profile.T.astype(np.float32)
+            work = np.minimum(1.0, held / WORK_SATURATION)
+            skill = (1 - tastes.work) * skill + tastes.work * work
         growth = _growth(prof, space.required, space.required_level)
         hits = _interest_hits(space.interest[rows], space)
         wants = wanted_family[rows, None] == opportunity_family[None, :]

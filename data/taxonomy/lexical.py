@@ -240,6 +240,39 @@ def _evidence(index: LexicalIndex, query: str, text: str) -> PairEvidence:
     )
 
 
+# Words a product's name carries beside its name proper ("Spreadsheet software").
+GENERIC_NAME_WORDS = frozenset({"software"})
+
+
+@lru_cache(maxsize=65536)
+def raw_words(text: str) -> tuple[str, ...]:
+    """Words as written (folded, not stemmed), stopwords out: "auditing" is not "audit"."""
+    tokens = tuple(_TOKEN.findall(fold(text)))
+    content = tuple(t for t in tokens if t not in STOPWORDS)
+    return content or tokens
+
+
+@lru_cache(maxsize=131072)
+def core_forms(text: str, vocabulary: frozenset[str]) -> frozenset[tuple[str, ...]]:
+    """The ways a product's name is its name proper, word for word: without "software"
+    ("Internal audit software" -> internal audit), without a leading word no label of the
+    taxonomy uses, the vendor ("Autodesk Maya" -> maya, "IBM Lotus 1-2-3" -> lotus 1 2 3), and
+    without, or as, the acronym it ends with ("Collection Point Management System CPMS" ->
+    collection point management system, cpms). `vocabulary`: stemmed words of the taxonomy's
+    labels other than products'."""
+    base = tuple(w for w in raw_words(text) if w not in GENERIC_NAME_WORDS)
+    if not base:
+        return frozenset()
+    forms = {base}
+    last = base[-1]
+    if len(base) > 2 and is_acronym_of(last, base[-1 - len(last) : -1]):
+        forms.update({base[:-1], (last,)})
+    for form in list(forms):
+        if len(form) > 1 and stem(form[0]) not in vocabulary and not form[0].isdigit():
+            forms.add(form[1:])
+    return frozenset(forms)
+
+
 @lru_cache(maxsize=65536)
 def _query_words(text: str) -> tuple[str, ...]:
     return tuple(words(text))

@@ -26,7 +26,7 @@ import numpy as np
 
 from data.schemas import normalize_label
 from data.taxonomy.calibration import FEATURES, FITTED, Calibration
-from data.taxonomy.lexical import LexicalIndex, product_like, words
+from data.taxonomy.lexical import LexicalIndex, core_forms, product_like, raw_words, words
 from data.taxonomy.model import Taxonomy, TaxonomySkill
 from data.taxonomy.spelling import SCORE as SPELLING_SCORE
 from data.taxonomy.spelling import SpellingIndex
@@ -415,6 +415,8 @@ class SkillNormalizer:
         if not numbers:
             return _Evidence(index, [], np.zeros((0, len(FEATURES))), [])
         brand = lexical.brand_like(text)
+        typed = raw_words(text)
+        vocabulary = self._vocabulary()
         top_cosine = float(max(cosines[n] for n in numbers))
         top_bm25 = max(bm25_best.values(), default=0.0)
         query_words = np.log1p(len(words(text)))
@@ -447,6 +449,7 @@ class SkillNormalizer:
                 float(brand and not supported),
                 float(skill is not None and skill.skill_type == "tool"),
                 query_words,
+                float(any(typed in core_forms(index.texts[row], vocabulary) for row in candidates)),
             )
         return _Evidence(index, numbers, features, [n in inside for n in numbers])
 

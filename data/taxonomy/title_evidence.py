@@ -30,6 +30,7 @@ from data.taxonomy.title_words import tokens
 GENERIC_SPREAD = 8.0
 HEAD_MISMATCH = 0.85  # a title whose last word differs names other work ("cook" vs "fish")
 SPELLING_MIN = 6  # words shorter than this are too often other words one letter away
+DOC_K1, DOC_B = 1.2, 0.75  # BM25's saturation and length normalisation, its usual values
 
 
 class TitleLexicon:
@@ -81,6 +82,46 @@ class TitleLexicon:
         self._row_mass = np.asarray(self._rows @ self.idf).ravel()
         self._groups = list(occupation_groups)
         self._spelling = SpellingIndex((w, w) for w in self.vocabulary if len(w) >= SPELLING_MIN)
+        self._documents = self._document_weights()
+
+    def _document_weights(self) -> sparse.csr_matrix:
+        """BM25 weights of each occupation's titles taken together as one document (a word in
+        many of its titles counts more, up to saturation): "production sorter" finds the work
+        whose titles say "production" in one and "sorter" in another."""
+        pick = sparse.csr_matrix(
+            (np.ones(len(self._owner), dtype=np.float32), (self._owner, np.arange(len(self._owner)))),
+            shape=(self._count, len(self._owner)),
+        )
+        counts = sparse.csr_matrix(pick @ self._rows)
+        lengths = np.asarray(counts.sum(axis=1)).ravel()
+        listed = np.asarray((counts > 0).sum(axis=0)).ravel()
+        n = max(self._count, 1)
+        idf = np.log(1 + (n - listed + 0.5) / (listed + 0.5)).astype(np.float32)
+        self._document_idf = idf
+        norm = DOC_K1 * (1 - DOC_B + DOC_B * lengths / max(float(lengths.mean()), 1e-9))
+        rows = np.repeat(np.arange(self._count), np.diff(counts.indptr))
+        tf = counts.data
+        counts.data = (idf[counts.indices] * tf * (DOC_K1 + 1) / (tf + norm[rows])).astype(
+            np.float32
+        )
+        return counts
+
+    def document_scores(self, text: str) -> np.ndarray:
+        """Per occupation, 0..1: the BM25 of the text against all its titles together, over
+        what a document holding every word of the text at saturation would score (a word no
+        title uses counts as missing at the highest weight)."""
+        words = self.words(text)
+        known = sorted({self.vocabulary[w] for w in words if w in self.vocabulary})
+        if not known:
+            return np.zeros(self._count, dtype=np.float32)
+        query = np.zeros(self._rows.shape[1], dtype=np.float32)
+        query[known] = 1.0
+        scores = np.asarray(self._documents @ query).ravel()
+        unknown = len({w for w in words if w not in self.vocabulary})
+        ceiling = (DOC_K1 + 1) * (
+            float(self._document_idf[known].sum()) + unknown * float(self._document_idf.max())
+        )
+        return np.clip(scores / ceiling, 0.0, 1.0).astype(np.float32)
 
     def words(self, text: str) -> list[str]:
         """The text's content words, a misspelt one replaced by the one title word a single
