@@ -17,6 +17,7 @@ fails until then: the shipped models carry the registry hash they were trained o
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -28,6 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from data.taxonomy.model import Taxonomy
+from data.taxonomy.occupation_profiles import OccupationProfiles
 from features.inputs import opportunity_inputs, person_inputs
 from features.registry import FEATURE_NAMES, registry_hash
 from features.store import PRIOR_COMPLETION_RATE, FeatureStore
@@ -102,6 +104,9 @@ def _company_sets(
         skill_labels=lambda skill: taxonomy.skills[skill].label,
         events=company.interactions,
         reference_date=company.as_of,
+        occupation_profiles=OccupationProfiles.from_taxonomy(
+            _sampled_tool_lists(taxonomy, seed) if whole_taxonomy else taxonomy
+        ),
     )
     labels = label_interactions(company.interactions)
     kinds = opportunity_kinds(company.opportunities)
@@ -118,6 +123,25 @@ def _company_sets(
             parts.append((rows, fit))
         out[direction] = tuple(parts)
     return out, described
+
+
+def _sampled_tool_lists(taxonomy: Taxonomy, seed: int) -> Taxonomy:
+    """A copy whose occupations list a seeded half of their O*NET tools (at least one). O*NET's
+    tools per occupation are examples, and people use products their occupation's list does not
+    name: features computed on half lists teach the ranker what a person's other tools of the
+    same kinds are worth, where the hidden fit counts the whole list."""
+    rng = np.random.default_rng(seed)
+    copy = taxonomy.copy()
+    for occupation_id in sorted(copy.occupations):
+        occupation = copy.occupations[occupation_id]
+        tools = list(occupation.tool_ids)
+        if len(tools) < 2:
+            continue
+        kept = sorted(rng.choice(len(tools), size=max(1, len(tools) // 2), replace=False))
+        copy.occupations[occupation_id] = dataclasses.replace(
+            occupation, tool_ids=tuple(tools[i] for i in kept)
+        )
+    return copy
 
 
 def _described(company: object, taxonomy: Taxonomy, seed: int, whole: bool) -> dict[str, object]:
