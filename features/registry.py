@@ -103,8 +103,7 @@ FEATURES: tuple[Feature, ...] = (
         "share of their skills (specificity-weighted) that the posting's occupation lists or "
         "the posting asks, and the share of that work's weight they hold "
         "(data/taxonomy/occupation_profiles.py); holding one more asked skill never lowers it",
-        "Your skills fit this line of work as a whole, not only the ones listed "
-        "(fit {value:.2f})",
+        "Your skills fit this line of work as a whole, not only the ones listed (fit {value:.2f})",
         +1,
         unsaid_against=True,
     ),

@@ -323,7 +323,9 @@ class FeatureStore:
         self._profile_mass = np.array(mass, dtype=np.float32)
         for position, vector in enumerate(posting_vectors):
             for category, weight in vector.items():
-                category_keys.append(position * int(self._n_profile_categories) + categories[category])
+                category_keys.append(
+                    position * int(self._n_profile_categories) + categories[category]
+                )
                 category_weights.append(weight)
         order = np.argsort(np.array(category_keys, dtype=np.int64), kind="stable")
         self._posting_category_keys = np.array(category_keys, dtype=np.int64)[order]
@@ -535,7 +537,9 @@ class FeatureStore:
             asked = _lookup(
                 self._profile_keys, self._profile_weights, o[pair] * self._width + columns
             )
-            inside = np.bincount(pair, weights=self._held_weight[entries] * (asked > 0), minlength=m)
+            inside = np.bincount(
+                pair, weights=self._held_weight[entries] * (asked > 0), minlength=m
+            )
             precision = inside / np.maximum(self._person_mass[p], 1e-9)
             recall = np.bincount(pair, weights=asked, minlength=m) / np.maximum(
                 self._profile_mass[o], 1e-9

@@ -98,9 +98,9 @@ FITTED = Calibration(
     top_shift=0.8965,
 )
 FIT_INFO = (
-    'python -m bench.fit_skill_calibration --seed 7 --known 1200 --unknown 400: taxonomy '
-    '0287a35f76b00650+onet-29.2.45fec91dcd11a599 (22722 skills, 8643 tools), 31589 pairs; '
-    'held-out half: top1 0.911, wrongly accepted at 0.6 0.064, expected calibration error '
-    '0.031'
+    "python -m bench.fit_skill_calibration --seed 7 --known 1200 --unknown 400: taxonomy "
+    "0287a35f76b00650+onet-29.2.45fec91dcd11a599 (22722 skills, 8643 tools), 31589 pairs; "
+    "held-out half: top1 0.911, wrongly accepted at 0.6 0.064, expected calibration error "
+    "0.031"
 )
 # END FITTED

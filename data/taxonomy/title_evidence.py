@@ -89,7 +89,10 @@ class TitleLexicon:
         many of its titles counts more, up to saturation): "production sorter" finds the work
         whose titles say "production" in one and "sorter" in another."""
         pick = sparse.csr_matrix(
-            (np.ones(len(self._owner), dtype=np.float32), (self._owner, np.arange(len(self._owner)))),
+            (
+                np.ones(len(self._owner), dtype=np.float32),
+                (self._owner, np.arange(len(self._owner))),
+            ),
             shape=(self._count, len(self._owner)),
         )
         counts = sparse.csr_matrix(pick @ self._rows)

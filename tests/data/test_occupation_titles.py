@@ -357,3 +357,63 @@ def test_a_lead_posts_an_unplaceable_title_then_picks_an_occupation(
         headers=lead,
     )
     assert listed.status_code == 200 and not listed.json()["needs_skills"]
+
+
+def test_the_closest_occupations_offer_several_kinds_of_work(
+    lexical: OccupationNormalizer, taxonomy: Taxonomy
+) -> None:
+    """ESCO splits one O*NET occupation into close variants ("nitrator operator", "granulator
+    machine operator"): at most two of them come before the other kinds of work a vague title
+    could name, for every title tried, and the best match stays first."""
+    by_work = Counter(o.onet_codes for o in taxonomy.occupations.values() if o.onet_codes)
+    crowded = [codes for codes, n in by_work.items() if n >= 6]
+    titles = sorted(
+        {
+            taxonomy.occupations[o].label.split()[-1]
+            for o in taxonomy.occupations
+            if taxonomy.occupations[o].onet_codes in crowded
+        }
+    )[:40]
+    assert len(titles) >= 20
+    for title in titles:
+        ranked = lexical.normalize(title, limit=5)
+        unlimited = lexical.normalize(title, limit=1)
+        assert not ranked or ranked[0].occupation_id == unlimited[0].occupation_id
+        works = Counter(taxonomy.occupations[m.occupation_id].onet_codes for m in ranked)
+        if any(n > 2 for codes, n in works.items() if codes):
+            # A third of one kind only once every other kind found is listed.
+            wider = lexical.normalize(title, limit=30)
+            kinds = {taxonomy.occupations[m.occupation_id].onet_codes for m in wider}
+            assert kinds <= set(works), (title, [m.label for m in ranked])
+
+
+def test_words_spread_over_an_occupations_titles_place_the_title_together(
+    lexical: OccupationNormalizer, taxonomy: Taxonomy
+) -> None:
+    """A title made of one word from each of two of an occupation's titles, which no single
+    title holds both of ("production" from one, "sorter" from another), is found through all
+    its titles read together: the work (its O*NET occupations) among the first five for three
+    in four such titles (six in ten from the best single title alone)."""
+    rng = random.Random(11)
+    tried = found = 0
+    occupations = sorted(taxonomy.occupations.values(), key=lambda o: o.occupation_id)
+    for occupation in rng.sample(occupations, 600):
+        every = [occupation.label, *occupation.alt_labels, *occupation.other_titles]
+        if len(occupation.other_titles) < 2:
+            continue
+        first, second = (tokens(t) for t in rng.sample(occupation.other_titles, 2))
+        only_first = [w for w in first if w not in second]
+        only_second = [w for w in second if w not in first]
+        if not only_first or not only_second:
+            continue
+        query = f"{rng.choice(only_first)} {rng.choice(only_second)}"
+        if any(set(tokens(query)) <= set(tokens(t)) for t in every) or lexical.is_generic(query):
+            continue
+        tried += 1
+        ranked = lexical.normalize(query, limit=5)
+        found += any(
+            taxonomy.occupations[m.occupation_id].onet_codes == occupation.onet_codes
+            for m in ranked
+        )
+    assert tried >= 300
+    assert found / tried >= 0.75, (found, tried)

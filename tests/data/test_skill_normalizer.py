@@ -23,7 +23,7 @@ from data.taxonomy.calibrate import (
     write_fitted,
 )
 from data.taxonomy.calibration import FEATURES, FITTED, UNSUPPORTED_CAP, Calibration
-from data.taxonomy.lexical import LexicalIndex, is_acronym_of, stem, words
+from data.taxonomy.lexical import LexicalIndex, core_forms, is_acronym_of, stem, words
 from data.taxonomy.model import Taxonomy, TaxonomySkill
 from data.taxonomy.normalizer import SkillNormalizer
 from data.taxonomy.packaged import load_packaged_taxonomy
@@ -233,7 +233,16 @@ def _random_features(rng: np.random.Generator, count: int) -> np.ndarray:
 
 
 @pytest.mark.parametrize(
-    "feature", ["cosine", "query_cover", "prefix_cover", "label_inside", "text_cover", "acronym"]
+    "feature",
+    [
+        "cosine",
+        "query_cover",
+        "prefix_cover",
+        "label_inside",
+        "text_cover",
+        "acronym",
+        "core_exact",
+    ],
 )
 def test_more_evidence_never_lowers_the_score(feature: str) -> None:
     """Over generated evidence: raising the cosine or the share of words in common (all else
@@ -418,3 +427,69 @@ def test_the_score_is_calibrated_on_held_out_names(real: SkillNormalizer) -> Non
         for i in made_up
     )
     assert taken == 0, [asked[i].text for i in made_up]
+
+
+# -- a product's name proper ----------------------------------------------------------------------
+
+NEAR_NAMES = [
+    # (typed, the product meant, what else is close: a skill or a product sharing its words)
+    (
+        "document imaging",
+        ("tool:imaging", "Document imaging software"),
+        ("tool:office-imaging", "Microsoft Office Document Imaging"),
+    ),
+    (
+        "feds",
+        ("tool:feds", "Facility Energy Decision Systems FEDS"),
+        ("tool:fedstats", "FedStats"),
+    ),
+    ("elms", ("tool:elms", "Halogen eLMS"), ("tool:elm", "ELM Resources ELM")),
+]
+
+
+@pytest.mark.parametrize(("typed", "meant", "decoy"), NEAR_NAMES)
+def test_a_products_name_without_software_its_vendor_or_its_acronym_finds_it(
+    typed: str, meant: tuple[str, str], decoy: tuple[str, str]
+) -> None:
+    """The name as people type it, which no label or alias of the product is, finds the product
+    over a skill or another product with the same words in another form."""
+    skills = [TaxonomySkill(i, label, ()) for i, label, _ in ESCO]
+    for skill_id, label in (meant, decoy):
+        is_tool = skill_id.startswith("tool:")
+        skills.append(
+            TaxonomySkill(
+                skill_id,
+                label,
+                (),
+                skill_type="tool" if is_tool else "skill",
+                source="onet" if is_tool else "esco",
+            )
+        )
+    normalizer = SkillNormalizer(Taxonomy.build(skills, version="near-names"), trigram_embed)
+    assert normalizer.suggest(typed, limit=1)[0].skill_id == meant[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "form"),
+    [
+        ("Internal audit software", ("internal", "audit")),
+        ("Autodesk Maya", ("maya",)),
+        ("IBM Lotus 1-2-3", ("lotus", "1", "2", "3")),
+        ("Collection Point Management System CPMS", ("cpms",)),
+        (
+            "Collection Point Management System CPMS",
+            ("collection", "point", "management", "system"),
+        ),
+        ("Swan River Software Estimiser Pro", ("swan", "river", "estimiser", "pro")),
+    ],
+)
+def test_core_forms_of_a_products_name(text: str, form: tuple[str, ...]) -> None:
+    vocabulary = frozenset(
+        {"internal", "audit", "collection", "point", "management", "system", "river", "pro"}
+    )
+    assert form in core_forms(text, vocabulary)
+
+
+def test_a_leading_word_the_taxonomy_uses_is_no_vendor() -> None:
+    vocabulary = frozenset({"document", "imag", "imaging"})
+    assert ("imaging",) not in core_forms("Document imaging software", vocabulary)
