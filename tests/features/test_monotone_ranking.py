@@ -429,6 +429,8 @@ def test_no_reason_says_holding_more_lowers_a_score(
                 assert audience == LEAD or reason["text"] == spec.zero_texts[0]
             elif spec.opposite is not None or spec.unsaid_against:
                 assert spec.monotone * amount >= 0, (audience, reason)
+            # None held is never a reason a score rose ("Holds 0 of 1 required skills raises").
+            assert not (spec.monotone > 0 and value == 0 and amount > 0), (audience, reason)
     # (A lowering "Needs 10 h/week; you have 6" is still said: tests/serving/test_explanations.)
     total = explain_rows(contributions, row, details, audience=EMPLOYEE)[0]["contributions"]
     assert sum(total.values()) == pytest.approx(sum(amounts))  # nothing lost, only said apart
