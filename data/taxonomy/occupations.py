@@ -193,7 +193,8 @@ class OccupationNormalizer:
         skill_ids: Collection[str] = (),
         description: str = "",
     ) -> list[OccupationMatch]:
-        """Occupations for the title, best first."""
+        """Occupations for the title, best first, with at most SAME_WORK_CAP of one kind of
+        work (the same O*NET occupations) before the other kinds (so scores may step up)."""
         return self.normalize_many(
             [title], limit=limit, skill_ids=[skill_ids], descriptions=[description]
         )[0]
