@@ -36,6 +36,10 @@ class Feature:
     # left unsaid ("Your occupation usually involves 3 more of the required skills" never
     # lowers). Other features ("Needs 10 h/week; you have 6") read right either way.
     unsaid_against: bool = False
+    # A +1 feature is said as raising a score only above this value: "fits this line of work
+    # (fit 0.09)" or "close to the one it is for (relatedness 0.00)" is no reason, whatever a
+    # tree credited it against a reference that had less.
+    said_above: float = 0.0
 
 
 FEATURES: tuple[Feature, ...] = (
@@ -96,6 +100,7 @@ FEATURES: tuple[Feature, ...] = (
         "1 the same, 0 unrelated or either unknown)",
         "Your occupation is close to the one it is for (relatedness {value:.2f})",
         +1,
+        said_above=0.3,
     ),
     Feature(
         "profile_fit",
@@ -106,6 +111,7 @@ FEATURES: tuple[Feature, ...] = (
         "Your skills fit this line of work as a whole, not only the ones listed (fit {value:.2f})",
         +1,
         unsaid_against=True,
+        said_above=0.3,
     ),
     Feature(
         "tool_category_fit",
@@ -141,12 +147,15 @@ FEATURES: tuple[Feature, ...] = (
         "cosine of the person's stated interests with the opportunity",
         "It matches your stated interests (similarity {value:.2f})",
         +1,
+        unsaid_against=True,
     ),
     Feature(
         "aspiration_similarity",
         "cosine of the person's aspirations with the opportunity",
         "It fits your aspirations (similarity {value:.2f})",
         +1,
+        # "It fits your aspirations (similarity 0.13)" cannot be a reason against.
+        unsaid_against=True,
     ),
     Feature(
         "availability_slack",

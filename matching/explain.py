@@ -226,12 +226,13 @@ def _said_with_its_direction(amounts: np.ndarray, row: np.ndarray) -> dict[str, 
             out[spec.opposite] = out.get(spec.opposite, 0.0) + amount
         elif not spec.unsaid_against:
             out[name] = out.get(name, 0.0) + amount
-    # None of a thing to have more of is no reason a score rose ("Holds 0 of the 1 required
-    # skills (raises)"): a tree can credit the least value against a reference that held less
-    # of something else; left unsaid, its amount stays in `contributions`.
+    # None of a thing to have more of, or too little (Feature.said_above), is no reason a score
+    # rose ("Holds 0 of the 1 required skills (raises)"): a tree can credit the least value
+    # against a reference that held less of something else; left unsaid, its amount stays in
+    # `contributions`.
     values = dict(zip(FEATURE_NAMES, row.tolist(), strict=True))
     for name in [n for n, amount in out.items() if amount > 0]:
         spec = BY_NAME[name]
-        if spec.monotone > 0 and values[name] == 0 and spec.zero_texts is None:
+        if spec.monotone > 0 and values[name] <= spec.said_above and spec.zero_texts is None:
             del out[name]
     return out

@@ -202,6 +202,7 @@ def test_golden_sentences_for_a_fixed_fixture() -> None:
     for name, amount in amounts.items():
         contributions[0, FEATURE_NAMES.index(name)] = amount
     contributions[0, -1] = -0.1  # base value
+    values[0, FEATURE_NAMES.index("required_coverage")] = 0.8
     values[0, FEATURE_NAMES.index("skill_similarity")] = 0.734
     values[0, FEATURE_NAMES.index("tenure_years")] = 3.25
     values[0, FEATURE_NAMES.index("worst_level_deficit")] = 2
@@ -330,6 +331,8 @@ def test_a_mentorship_feature_is_never_a_reason_about_a_gig() -> None:
     values = np.zeros((1, len(FEATURE_NAMES)), dtype=np.float32)
     contributions[0, FEATURE_NAMES.index("mentor_level_gap")] = 0.4
     contributions[0, FEATURE_NAMES.index("required_coverage")] = 0.1
+    values[0, FEATURE_NAMES.index("mentor_level_gap")] = 2.0  # the mentor is 2 levels ahead
+    values[0, FEATURE_NAMES.index("required_coverage")] = 1.0
     details = {"matched": 1, "required": 1, "matched_names": "", "missing_count": 0}
     details |= {"missing_names": "", "preferred_matched": 0, "preferred": 0, "hours": 4.0}
     details |= {"availability": 6.0, "location_text": "", "applications": 0}
