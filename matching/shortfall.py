@@ -309,11 +309,15 @@ def why_candidates(
     k: int,
     exact: bool,
     own: bool,
+    holding_required: int | None = None,
 ) -> dict[str, Any] | None:
-    """Why a lead's list of candidates holds `shown` people where `asked` were asked for.
+    """Why a lead's list of candidates holds `shown` people where `asked` were asked for, or,
+    however long it is, that none of them declares any skill it requires.
     `hidden`: eligible people the list's own overrides hid; `exact`: counts said exactly (an
-    admin), else banded below `k`; `own`: the reader posted it."""
-    if shown >= asked:
+    admin), else banded below `k`; `own`: the reader posted it; `holding_required`: eligible
+    people declaring at least one required skill (None: not counted)."""
+    nobody_holds = holding_required == 0 and posting.required_skills > 0 and report.eligible > 0
+    if shown >= asked and not nobody_holds:
         return None
     count = _exact if exact else (lambda n: _banded(n, report.pool, k))
     rules = _rules(report, count, lambda rule, n: _lead_words(rule, n, posting, own=own))
@@ -354,6 +358,21 @@ def why_candidates(
     elif report.eligible == 0:
         summary = f"Nobody can be proposed for this {posting.kind} yet"
         summary += _main_reason(rules)
+    elif nobody_holds:
+        summary = (
+            f"None of the {report.eligible} people who could be proposed declares any of its "
+            f"{posting.required_skills} required skills: they are ranked on related skills, "
+            "tools of the same kinds and how close their work is."
+        )
+        changes.insert(
+            0,
+            {
+                "text": "Check the required skills' names, or ask for skills people here hold",
+                "where": "posting",
+                "field": "required_skills",
+                "would_add": None,
+            },
+        )
     elif not rules:
         summary = f"All {report.eligible} people here who could be proposed are shown."
     else:

@@ -25,7 +25,7 @@ from fairness.audit_log import encode_matrix
 from fairness.audit_record import ServedRanking
 from fairness.policy import Override, PolicySettings, active_overrides, load_policy
 from fairness.rerank import Membership, ServedOrder, serve_order
-from features.registry import registry_hash
+from features.registry import FEATURE_NAMES, registry_hash
 from matching.explain import (
     EMPLOYEE,
     LEAD,
@@ -188,6 +188,9 @@ def serve_candidates(
         k=state.settings.mask_k,
         exact=admin,
         own=user.is_self(opportunity.owner_external_id),
+        holding_required=int(
+            (scored.features[:, FEATURE_NAMES.index("required_coverage")] > 0).sum()
+        ),
     )
     body = _page(state, model.describe(), served, scored, items, why=why)
     if not admin:  # exact counts of people could single someone out: `why` says them banded

@@ -421,3 +421,31 @@ def test_role_matches_carry_good_next_moves_with_the_gap_and_other_kinds_do_not(
         assert not {g["skill_id"] for g in move["gap"]} & held  # the gap is what they lack
         assert move["gap_total"] >= len(move["gap"])
     assert "next_moves" not in _matches(client, me, kind="gig")
+
+
+def test_a_full_list_where_nobody_declares_a_required_skill_says_so(
+    client: TestClient, state: ServiceState, admin_headers: Headers
+) -> None:
+    """A new user's trial: a posting asking for tools nobody here lists got a full page of
+    "Holds 0 of 7" cards and no word why. The list says it, and what the lead can change; once
+    someone declares one of them, it says nothing more (the list is neither short nor blind)."""
+    people = [make_employee("LEAD", level=4), *_people("N", 6)]
+    assert (
+        client.post("/api/v1/employees/bulk", json=people, headers=admin_headers).status_code == 200
+    )
+    posting = make_opportunity(
+        "T",
+        owner="LEAD",
+        required_skills=[{"name": "Kubernetes", "level": 3}, {"name": "Tableau", "level": 2}],
+    )
+    assert client.post("/api/v1/opportunities/bulk", json=[posting], headers=admin_headers)
+    lead = token_for(state, Role.LEAD, "LEAD")
+    body = _candidates(client, lead, "T", limit=3)
+    assert len(body["items"]) == 3
+    why = body["why"]
+    assert why["summary"].startswith("None of the 6 people who could be proposed declares any")
+    assert why["changes"][0]["field"] == "required_skills"
+
+    holder = make_employee("N1", skills=[{"name": "Tableau", "level": 3}])
+    assert client.post("/api/v1/employees/bulk", json=[holder], headers=admin_headers)
+    assert _candidates(client, lead, "T", limit=3).get("why") is None
