@@ -9,11 +9,12 @@ occupations (`OccupationOutcome.closest`) for the person or the lead to choose f
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from data.schemas import OpportunitySkillRef
+from data.schemas import OpportunitySkillRef, normalize_label
 from data.taxonomy.model import Taxonomy
 
 # A posting given no skills is matched on this many of its occupation's essential skills
@@ -159,3 +160,58 @@ def suggested_skills(
             seen.add(skill_id)
             out.append((skill_id, taxonomy.skills[skill_id].label, essential))
     return out[:limit]
+
+
+TITLE_TOOL_WORDS = 4  # the longest product name looked for in a title, in words
+_ENGLISH: dict[tuple[int, int], frozenset[str]] = {}
+
+
+def _english_words(taxonomy: Taxonomy) -> frozenset[str]:
+    """Words ESCO writes in lower case in its skills' labels: English words ("access",
+    "react", "teams"), not products' names ("SAP", "Oracle", "R")."""
+    key = (id(taxonomy.skills), len(taxonomy.skills))
+    found = _ENGLISH.get(key)
+    if found is None:
+        found = frozenset(
+            word
+            for skill in taxonomy.skills.values()
+            if skill.skill_type != "tool" and skill.skill_id not in taxonomy.tool_categories
+            for word in re.findall(r"[A-Za-z][\w'-]*", skill.label)
+            if word.islower()
+        )
+        _ENGLISH.clear()  # the one taxonomy in use; a new one replaces it
+        _ENGLISH[key] = found
+    return found
+
+
+def tools_in_title(taxonomy: Taxonomy, title: str) -> list[OpportunitySkillRef]:
+    """The tools and technologies a posting's title names by their name or an alias ("Tableau
+    dashboard developer", "Salesforce administrator"), longest names first, none overlapping,
+    as required skills the title implies. Aliases that are ordinary words ("Access", "Word")
+    were never made (data/taxonomy/derive_onet.py), so "Access Coordinator" names none."""
+    words = normalize_label(title).split(" ")
+    taken = [False] * len(words)
+    found: dict[str, OpportunitySkillRef] = {}
+    for size in range(min(TITLE_TOOL_WORDS, len(words)), 0, -1):
+        for start in range(len(words) - size + 1):
+            if any(taken[start : start + size]):
+                continue
+            hit = taxonomy.lookup_label(" ".join(words[start : start + size]))
+            if hit is None:
+                continue
+            skill = hit[0]
+            if skill.skill_type != "tool" and skill.skill_id not in taxonomy.tool_categories:
+                continue
+            if size == 1 and words[start] in _english_words(taxonomy):
+                continue  # "Access Coordinator", "React to incidents": a word, not a product
+            taken[start : start + size] = [True] * size
+            found.setdefault(
+                skill.skill_id,
+                OpportunitySkillRef(
+                    skill_id=skill.skill_id,
+                    name=skill.label,
+                    level=IMPLIED_REQUIRED_LEVEL,
+                    inferred=True,
+                ),
+            )
+    return list(found.values())

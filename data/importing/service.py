@@ -16,9 +16,10 @@ from data.importing.occupations import (
     OccupationRequest,
     choose_occupations,
     implied_skills,
+    tools_in_title,
 )
 from data.importing.skills import SkillResolver
-from data.schemas import EmployeeIn, OpportunityIn, SkillRef
+from data.schemas import EmployeeIn, OpportunityIn, OpportunitySkillRef, SkillRef
 from data.storage.employees import (
     UpsertCounts,
     departments_of,
@@ -127,16 +128,33 @@ def import_opportunities(
             opportunity.department = departments[opportunity.owner_external_id]
             resolver.report.department_defaulted.append(row)
     progress("inferring occupations", 0, total)
+    # A title-only posting's tools, named in its title, are evidence of its work too.
+    named = {
+        o.external_id: tools_in_title(resolver.taxonomy, o.title)
+        if all(ref.inferred for ref in o.required_skills)
+        else []
+        for _, o in opportunities
+    }
     outcomes = _occupations(
         resolver,
-        [(row, o, stored.get(o.external_id), _ids(o.required_skills)) for row, o in opportunities],
+        [
+            (
+                row,
+                o,
+                stored.get(o.external_id),
+                _ids(o.required_skills) | _ids(named[o.external_id]),
+            )
+            for row, o in opportunities
+        ],
         errors,
     )
     choices: dict[str, list[dict[str, Any]] | None] = {}
     for row, opportunity in opportunities:
         outcome = outcomes.get(opportunity.external_id)
         if outcome is not None:
-            choices[opportunity.external_id] = _imply_skills(resolver, row, opportunity, outcome)
+            choices[opportunity.external_id] = _imply_skills(
+                resolver, row, opportunity, outcome, named[opportunity.external_id]
+            )
     occupations = _choices(outcomes)
     if errors:
         raise ImportRejected(errors)
@@ -229,25 +247,34 @@ def _stored_choice(row: EmployeeRow | OpportunityRow | None) -> OccupationChoice
 
 
 def _imply_skills(
-    resolver: SkillResolver, row: int, opportunity: OpportunityIn, outcome: OccupationOutcome
+    resolver: SkillResolver,
+    row: int,
+    opportunity: OpportunityIn,
+    outcome: OccupationOutcome,
+    named: list[OpportunitySkillRef],
 ) -> list[dict[str, Any]] | None:
     """A posting whose required skills are none, or all implied ones sent back, is matched
-    on what its (possibly new) occupation implies; the lead's own skills are kept. Without an
-    occupation it keeps no implied skill and "needs skills": the closest occupations are
-    returned for its lead to choose from (None when it needs nothing)."""
+    on the tools its title names (`named`) and what its (possibly new) occupation implies; the
+    lead's own skills are kept. With neither it keeps no implied skill and "needs skills": the
+    closest occupations are returned for its lead to choose from (None when it needs
+    nothing)."""
     if any(not ref.inferred for ref in opportunity.required_skills):
         return None
     own = [ref for ref in opportunity.preferred_skills if not ref.inferred]
     occupation = outcome.choice
     if occupation is None:
-        opportunity.required_skills = []
-        opportunity.preferred_skills = own
+        opportunity.required_skills = list(named)
+        opportunity.preferred_skills = [r for r in own if r.skill_id not in _ids(named)]
+        if named:
+            resolver.report.implied_skill_postings += 1
+            return None
         resolver.report.needs_skills_rows.append(row)
         return [
             {"occupation_id": c.occupation_id, "label": c.label, "score": c.score}
             for c in outcome.closest
         ]
-    required, preferred = implied_skills(resolver.taxonomy, occupation.occupation_id)
+    implied, preferred = implied_skills(resolver.taxonomy, occupation.occupation_id)
+    required = [*named, *(r for r in implied if r.skill_id not in _ids(named))]
     taken = {ref.skill_id for ref in required} | {ref.skill_id for ref in own}
     opportunity.required_skills = required
     opportunity.preferred_skills = own + [r for r in preferred if r.skill_id not in taken]

@@ -417,3 +417,37 @@ def test_words_spread_over_an_occupations_titles_place_the_title_together(
         )
     assert tried >= 300
     assert found / tried >= 0.75, (found, tried)
+
+
+def test_tools_a_title_names_are_what_a_title_only_posting_asks_for(
+    state: ServiceState, taxonomy: Taxonomy
+) -> None:
+    """A new user's trial: "Tableau dashboard developer" was placed nowhere and asked for
+    nothing, not even Tableau. A title-only posting now asks for the products its title names
+    (before its occupation's skills), and is matched on them even where no occupation is
+    placed; an English word that is also a product's short name ("Access", "Teams") is none."""
+    _people(state, make_employee("LEAD"))
+    titles = {
+        "T1": ("Tableau dashboard developer", ["Tableau"]),
+        "T2": ("AutoCAD drafter", ["Autodesk AutoCAD"]),
+        "T3": ("Salesforce Administrator", ["Salesforce software"]),
+        "T4": ("Kubernetes platform engineer", ["Kubernetes"]),
+        "T5": ("Access Coordinator", []),
+        "T6": ("Teams lead", []),
+    }
+    records = [
+        make_opportunity(key, "LEAD", title=title, required_skills=[], preferred_skills=[])
+        for key, (title, _) in titles.items()
+    ]
+    _import_postings(state, records)
+    with state.sessions() as session:
+        rows = {r.external_id: r for r in session.scalars(select(OpportunityRow))}
+        documents = {k: opportunity_document(r) for k, r in rows.items()}
+    for key, (title, named) in titles.items():
+        required = [s["name"] for s in documents[key]["required_skills"]]
+        assert required[: len(named)] == named, (title, required)
+        if named:
+            assert not documents[key]["needs_skills"], title
+    # Where the occupation is placed too, its skills follow the named tool.
+    drafter = documents["T2"]
+    assert drafter["occupation"] is not None and len(drafter["required_skills"]) > 1
