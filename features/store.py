@@ -288,7 +288,10 @@ class FeatureStore:
         self._person_mass = np.bincount(
             self._skill_keys // width, weights=self._held_weight, minlength=len(people)
         ).astype(np.float32)
-        held_anywhere = set(np.unique(held_columns).tolist())
+        held_anywhere = np.unique(held_columns).tolist()
+        skill_of = list(self.vocabulary)  # column -> skill id
+        held_skills = [(skill_of[c], c) for c in held_anywhere]
+        held_set = set(held_anywhere)
         keys: list[int] = []
         weights: list[float] = []
         mass: list[float] = []
@@ -297,21 +300,31 @@ class FeatureStore:
         category_weights: list[float] = []
         posting_vectors = []
         for position, opportunity in enumerate(opportunities):
-            profile = profiles.posting_profile(
-                opportunity.occupation_id, opportunity.required, opportunity.preferred
+            occupation = opportunity.occupation_id
+            profile = profiles.profile(occupation)
+            asked = profiles.asked(occupation, opportunity.required, opportunity.preferred)
+            mass.append(
+                profiles.mass(occupation) + sum(w - profile.get(s, 0.0) for s, w in asked.items())
             )
-            mass.append(sum(profile.values()))
-            for skill_id, weight in profile.items():
-                column = self.vocabulary.get(skill_id)
-                if column is not None and column in held_anywhere:
-                    keys.append(position * int(width) + column)
-                    weights.append(weight)
-            tools = (
-                *profiles.occupation_tools(opportunity.occupation_id),
-                *opportunity.required,
-                *opportunity.preferred,
+            base = int(position * width)
+            # Whichever is smaller: the skills someone here holds, or the posting's profile.
+            if len(held_skills) <= len(profile) + len(asked):
+                for skill_id, column in held_skills:
+                    weight = asked.get(skill_id) or profile.get(skill_id, 0.0)
+                    if weight > 0:
+                        keys.append(base + column)
+                        weights.append(weight)
+            else:
+                for skill_id, weight in {**profile, **asked}.items():
+                    column = self.vocabulary.get(skill_id)
+                    if column is not None and column in held_set:
+                        keys.append(base + column)
+                        weights.append(weight)
+            posting_vectors.append(
+                profiles.posting_categories(
+                    occupation, (*opportunity.required, *opportunity.preferred)
+                )
             )
-            posting_vectors.append(profiles.category_vector(tools))
         person_vectors = [profiles.person_categories(p.skills) for p in people]
         for vector in (*posting_vectors, *person_vectors):
             for category in vector:

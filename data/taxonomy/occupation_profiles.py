@@ -65,6 +65,7 @@ class OccupationProfiles:
         self._occupations = {o.occupation_id: o for o in occupations}
         self._profiles: dict[str, dict[str, float]] = {}
         self._vectors: dict[str, dict[str, float]] = {}
+        self._masses: dict[str, float] = {}
         self._lock = threading.Lock()
 
     def weight(self, skill_id: str) -> float:
@@ -102,12 +103,33 @@ class OccupationProfiles:
     ) -> dict[str, float]:
         """The occupation's profile with what the posting asks added (the larger weight)."""
         merged = dict(self.profile(occupation_id))
+        merged.update(self.asked(occupation_id, required, preferred))
+        return merged
+
+    def asked(
+        self, occupation_id: str | None, required: Collection[str], preferred: Collection[str]
+    ) -> dict[str, float]:
+        """What the posting asks that weighs more than its occupation's profile says."""
+        profile = self.profile(occupation_id)
+        out: dict[str, float] = {}
         for ids, share in ((preferred, PREFERRED), (required, REQUIRED)):
             for skill_id in ids:
                 value = share * self.weight(skill_id)
-                if value > merged.get(skill_id, 0.0):
-                    merged[skill_id] = value
-        return merged
+                if value > max(profile.get(skill_id, 0.0), out.get(skill_id, 0.0)):
+                    out[skill_id] = value
+        return out
+
+    def mass(self, occupation_id: str | None) -> float:
+        """The occupation profile's whole weight."""
+        if occupation_id is None or occupation_id not in self._occupations:
+            return 0.0
+        with self._lock:
+            found = self._masses.get(occupation_id)
+        if found is None:
+            found = sum(self.profile(occupation_id).values())
+            with self._lock:
+                self._masses[occupation_id] = found
+        return found
 
     def category_vector(self, tool_ids: Collection[str]) -> dict[str, float]:
         """Unit vector over the tools' categories: log(1 + tools in it) x its weight."""
@@ -115,6 +137,23 @@ class OccupationProfiles:
         raw = {c: math.log1p(n) * self.category_weight(c) for c, n in counts.items()}
         norm = math.sqrt(sum(v * v for v in raw.values()))
         return {c: v / norm for c, v in raw.items()} if norm > 0 else {}
+
+    def posting_categories(
+        self, occupation_id: str | None, asked: Collection[str]
+    ) -> dict[str, float]:
+        """The unit category vector of the occupation's tools and the tools the posting asks
+        (kept per occupation: most postings ask no tool beyond it)."""
+        extra = [s for s in asked if s in self.tool_categories]
+        if extra:
+            return self.category_vector([*self.occupation_tools(occupation_id), *extra])
+        key = occupation_id or ""
+        with self._lock:
+            found = self._vectors.get(key)
+        if found is None:
+            found = self.category_vector(self.occupation_tools(occupation_id))
+            with self._lock:
+                self._vectors[key] = found
+        return found
 
     def occupation_tools(self, occupation_id: str | None) -> tuple[str, ...]:
         occupation = self._occupations.get(occupation_id or "")
