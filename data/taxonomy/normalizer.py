@@ -43,6 +43,9 @@ _ROWS_PER_CANDIDATE = 3  # a candidate's texts compared word by word: its best B
 # gives it a real chance: the profile form listed "table tennis" under "tableau" (the encoder's
 # third nearest, 0.48 before calibration), one click from becoming the person's skill.
 SUGGEST_FLOOR = 0.05
+# A product's name typed run together ("powerbi"): found by rule, not by an exact label.
+JOINED_SCORE = 0.95
+_JOINED_MIN = 5  # letters: shorter run-together keys ("msbi") name too many things
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,6 +185,7 @@ class SkillNormalizer:
         self._index: _LabelIndex | None = None
         self._spelling: SpellingIndex | None = None
         self._words: frozenset[str] | None = None
+        self._joined: dict[str, str] | None = None
         self._waiting: list[TaxonomySkill] = []  # reviewed since the index was built
         # Index building and custom-skill creation mutate shared state: one at a time.
         self._lock = threading.RLock()
@@ -202,10 +206,11 @@ class SkillNormalizer:
         if limit < 1:
             raise ValueError("limit must be at least 1")
         matches: list[SkillMatch] = []
-        exact = self.taxonomy.lookup_label(text)
+        exact = self.taxonomy.lookup_label(text) or self._run_together(text)
         if exact is not None:
             skill, method = exact
-            matches.append(SkillMatch(skill.skill_id, skill.label, 1.0, method))
+            score = JOINED_SCORE if method == "joined_name" else 1.0
+            matches.append(SkillMatch(skill.skill_id, skill.label, score, method))
         if len(matches) >= limit:
             return matches
         if self.embed is None or not self.taxonomy.skills:
@@ -245,12 +250,13 @@ class SkillNormalizer:
         pending: list[int] = []
         spelling = self._spelling_index()
         for i, text in enumerate(texts):
-            exact = self.taxonomy.lookup_label(text)
+            exact = self.taxonomy.lookup_label(text) or self._run_together(text)
             typo = None
             if exact is None and not product_like(text, self._vocabulary()):
                 typo = spelling.lookup(normalize_label(text))
             if exact is not None:
-                out[i] = SkillMatch(exact[0].skill_id, exact[0].label, 1.0, exact[1])
+                score = JOINED_SCORE if exact[1] == "joined_name" else 1.0
+                out[i] = SkillMatch(exact[0].skill_id, exact[0].label, score, exact[1])
             elif typo is not None and typo in self.taxonomy.skills:
                 label = self.taxonomy.skills[typo].label
                 out[i] = SkillMatch(typo, label, SPELLING_SCORE, "spelling")
@@ -427,11 +433,13 @@ class SkillNormalizer:
             pairs = [lexical.evidence(text, index.texts[row]) for row in candidates]
             chosen = max(pairs, key=lambda e: (e.query_cover + e.text_cover, e.trigrams))
             acronym = any(e.acronym for e in pairs)
-            # A brand-like name one letter from a word ("Datadog", "Datalog") is another name.
+            core = any(typed in core_forms(index.texts[row], vocabulary) for row in candidates)
+            # A brand-like name one letter from a word ("Datadog", "Datalog") is another name;
+            # its name proper typed run together ("powerbi") is that name.
             if brand:
-                supported = acronym or any(e.exact_word for e in pairs)
+                supported = acronym or core or any(e.exact_word for e in pairs)
             else:
-                supported = chosen.query_cover > 0.0 or acronym
+                supported = chosen.query_cover > 0.0 or acronym or core
             cosine = float(cosines[number])
             skill = self.taxonomy.skills.get(index.skill_ids[number])
             features[k] = (
@@ -449,7 +457,7 @@ class SkillNormalizer:
                 float(brand and not supported),
                 float(skill is not None and skill.skill_type == "tool"),
                 query_words,
-                float(any(typed in core_forms(index.texts[row], vocabulary) for row in candidates)),
+                float(core),
             )
         return _Evidence(index, numbers, features, [n in inside for n in numbers])
 
@@ -481,6 +489,63 @@ class SkillNormalizer:
                     texts.append(text)
                     owners.append(skill.skill_id)
         return texts, owners
+
+    def _run_together(self, text: str) -> tuple[TaxonomySkill, str] | None:
+        """The one product whose name proper, of two or three words, is the text typed as one
+        word ("powerbi" for Microsoft Power BI, "googlesheets" for Google Sheets)."""
+        typed = raw_words(text)
+        if len(typed) != 1 or len(typed[0]) < _JOINED_MIN:
+            return None
+        skill_id = self._joined_names().get(typed[0])
+        skill = self.taxonomy.skills.get(skill_id or "")
+        return (skill, "joined_name") if skill is not None else None
+
+    def _joined_names(self) -> dict[str, str]:
+        """Run-together name -> the product it names, where only one product has it (built
+        on first use from the products then known)."""
+        if self._joined is not None:
+            return self._joined
+        vocabulary = self._vocabulary()
+        known = self._by_word_vocabulary()
+        with self._lock:
+            if self._joined is None:
+                # key -> {skill: words taken off its name to get there}; the product it names
+                # with the fewest taken off ("Power BI" itself over "Bing for Power BI").
+                owners: dict[str, dict[str, int]] = {}
+                for skill in self.taxonomy.skills.values():
+                    if (
+                        skill.skill_type != "tool"
+                        and skill.skill_id not in self.taxonomy.tool_categories
+                    ):
+                        continue
+                    for name in (skill.label, *skill.alt_labels):
+                        whole = len(raw_words(name))
+                        for form in core_forms(name, vocabulary):
+                            key = "".join(form)
+                            if 1 < len(form) <= 3 and key not in known:
+                                taken_off = whole - len(form)
+                                found = owners.setdefault(key, {})
+                                found[skill.skill_id] = min(
+                                    found.get(skill.skill_id, 99), taken_off
+                                )
+                joined: dict[str, str] = {}
+                for key, found in owners.items():
+                    fewest = min(found.values())
+                    best = [s for s, n in found.items() if n == fewest]
+                    if len(best) == 1:
+                        joined[key] = best[0]
+                self._joined = joined
+            return self._joined
+
+    def _by_word_vocabulary(self) -> frozenset[str]:
+        """Every word of every label and alias, as written (a run-together key that is a word
+        of its own, "database", is that word, not a product)."""
+        return frozenset(
+            word
+            for skill in self.taxonomy.skills.values()
+            for text in (skill.label, *skill.alt_labels)
+            for word in raw_words(text)
+        )
 
     def _vocabulary(self) -> frozenset[str]:
         """Words of the labels known when the spelling index was built (tools' names apart:

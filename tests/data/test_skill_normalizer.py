@@ -493,3 +493,23 @@ def test_core_forms_of_a_products_name(text: str, form: tuple[str, ...]) -> None
 def test_a_leading_word_the_taxonomy_uses_is_no_vendor() -> None:
     vocabulary = frozenset({"document", "imag", "imaging"})
     assert ("imaging",) not in core_forms("Document imaging software", vocabulary)
+
+
+def test_a_products_name_typed_run_together_is_that_product() -> None:
+    """A new user's trial: "powerbi" scored 0.07 for Microsoft Power BI. A name proper of two
+    or three words typed as one word names the product with the fewest words taken off to get
+    there ("Power BI" itself over "Bing for Power BI"); a word labels use is that word."""
+    skills = [TaxonomySkill(i, label, alts) for i, label, alts in ESCO]
+    skills += [
+        TaxonomySkill("tool:power-bi", "Microsoft Power BI", ("Power BI",), skill_type="tool"),
+        TaxonomySkill("tool:bing-bi", "Bing for Power BI", (), skill_type="tool"),
+        TaxonomySkill("tool:sheets", "Google Sheets", (), skill_type="tool"),
+        TaxonomySkill("tool:db", "Data Base", (), skill_type="tool"),
+        TaxonomySkill("esco:database", "database", (), skill_type="knowledge"),
+    ]
+    normalizer = SkillNormalizer(Taxonomy.build(skills, version="joined"), trigram_embed)
+    for typed, meant in (("powerbi", "tool:power-bi"), ("GoogleSheets", "tool:sheets")):
+        assert normalizer.suggest(typed, limit=1)[0].skill_id == meant
+        resolved = normalizer.resolve(typed)
+        assert (resolved.skill_id, resolved.method) == (meant, "joined_name")
+    assert normalizer.resolve("database").skill_id == "esco:database"
