@@ -8,7 +8,7 @@ import pytest
 from data.taxonomy.model import Taxonomy, TaxonomyOccupation, TaxonomySkill
 from data.taxonomy.occupation_profiles import OccupationProfiles
 from features import FEATURE_NAMES, FeatureStore
-from tests.features.test_store import ENCODER, REFERENCE, job, person
+from tests.features.test_store import job, person, store_of
 
 CAD, GIS, OFFICE = "toolcat:cad", "toolcat:gis", "toolcat:office"
 TOOLS = {
@@ -55,17 +55,7 @@ PROFILES = OccupationProfiles.from_taxonomy(TAXONOMY)
 
 
 def _store(people, jobs) -> FeatureStore:
-    return FeatureStore(
-        people,
-        jobs,
-        person_vectors=ENCODER.encode([p.external_id for p in people]),
-        opportunity_vectors=ENCODER.encode([o.external_id for o in jobs]),
-        embed=ENCODER.encode,
-        skill_labels=lambda skill: f"skill {skill}",
-        reference_date=REFERENCE,
-        tool_categories=TOOLS,
-        occupation_profiles=PROFILES,
-    )
+    return store_of(people, jobs, tool_categories=TOOLS, occupation_profiles=PROFILES)
 
 
 def _values(store: FeatureStore, pairs: list[tuple[int, int]], name: str) -> np.ndarray:

@@ -64,8 +64,12 @@ def event(who: str, what: str, kind: str, day: int) -> SimpleNamespace:
 
 
 def store_of(
-    people: Sequence[PersonInputs], jobs: Sequence[OpportunityInputs], events=()
+    people: Sequence[PersonInputs],
+    jobs: Sequence[OpportunityInputs],
+    events=(),
+    **taxonomy_facts: object,
 ) -> FeatureStore:
+    """`taxonomy_facts`: tool_categories, occupation_relatedness, occupation_profiles."""
     return FeatureStore(
         people,
         jobs,
@@ -75,6 +79,7 @@ def store_of(
         skill_labels=lambda skill: f"skill {skill}",
         events=events,
         reference_date=REFERENCE,
+        **taxonomy_facts,  # type: ignore[arg-type]
     )
 
 
