@@ -274,9 +274,28 @@ def lead_reasons(
         zero = _is_zero(reason["feature"], facts)
         if zero and spec.zero_texts is not None and spec.zero_texts[1]:
             text = spec.zero_texts[1]
+        if _said_already(reason["feature"], effect, facts, said):
+            continue
         said.append({"feature": reason["feature"], "text": text, "effect": effect})
         wanted[effect] -= 1
     return said
+
+
+def _said_already(
+    feature: str, effect: str, facts: dict[str, Any], said: Sequence[dict[str, Any]]
+) -> bool:
+    """A lowering "short of the asked level on 10 of the 10" beside "not held: 10 of 10" says
+    one fact twice when every skill short is one not held: the second of them is left out."""
+    pair = {"required_missing", "worst_level_deficit"}
+    if feature not in pair or effect != "lowers":
+        return False
+    missing = facts.get("required_missing")
+    (other,) = pair - {feature}
+    return (
+        missing is not None
+        and missing == facts.get("required_short")
+        and any(r["feature"] == other and r["effect"] == "lowers" for r in said)
+    )
 
 
 def _is_zero(feature: str, facts: dict[str, Any]) -> bool:

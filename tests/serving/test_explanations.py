@@ -346,3 +346,28 @@ def test_a_mentorship_feature_is_never_a_reason_about_a_gig() -> None:
         # tell the candidate's levels on skills beyond the card.
         [theirs] = explain_rows(contributions, values, [{**details, "kind": kind}], audience=LEAD)
         assert "mentor_level_gap" not in [r["feature"] for r in theirs["reasons"]]
+
+
+def test_a_lead_card_never_says_one_shortfall_twice() -> None:
+    """A new user's trial: cards read "Required skills not held: 10 of 10" beside "Short of the
+    asked level on 10 of the 10 required skills". When every skill short is one not held, the
+    second is left out, whichever comes first, and the slot goes to the next reason; when some
+    are held below the level, both are said."""
+    ranked = [
+        {"feature": "level_outside_band", "effect": "raises"},
+        {"feature": "preferred_coverage", "effect": "raises"},
+        {"feature": "worst_level_deficit", "effect": "lowers"},
+        {"feature": "required_missing", "effect": "lowers"},
+    ]
+    blind = {"detail": "counts", "level_in_range": True}
+    blind["coverage"] = {"required": 10, "required_held": 0, "required_at_level": 0}
+    blind["coverage"] |= {"preferred": 1, "preferred_held": 1}
+    lowering = [r["text"] for r in lead_reasons(ranked, blind) if r["effect"] == "lowers"]
+    assert lowering == ["Required skills not held: 10 of 10"]
+    for order in (ranked, [*ranked[:2], ranked[3], ranked[2]]):
+        said = [r["feature"] for r in lead_reasons(order, blind) if r["effect"] == "lowers"]
+        assert len(said) == 1
+    partly = {**blind, "coverage": {**blind["coverage"], "required_held": 6}}
+    partly["coverage"]["required_at_level"] = 3
+    lowering = [r["text"] for r in lead_reasons(ranked, partly) if r["effect"] == "lowers"]
+    assert len(lowering) == 2
