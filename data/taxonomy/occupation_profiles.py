@@ -28,9 +28,10 @@ from __future__ import annotations
 
 import math
 import threading
-from collections import Counter, OrderedDict
+from collections import Counter
 from collections.abc import Collection, Mapping
 
+from data.taxonomy.content_cache import ByContent
 from data.taxonomy.model import Taxonomy, TaxonomyOccupation
 
 ESSENTIAL = 1.0
@@ -38,7 +39,6 @@ OPTIONAL = 0.6
 TOOL = 0.6
 REQUIRED = 1.0
 PREFERRED = 0.6
-_CACHE_SIZE = 4
 
 
 class OccupationProfiles:
@@ -170,30 +170,9 @@ class OccupationProfiles:
         return _cached(taxonomy)
 
 
-_built: OrderedDict[tuple[object, ...], OccupationProfiles] = OrderedDict()
-# The dictionaries last asked about, by identity, with their sizes: a page asking again about
-# the served taxonomy skips hashing 3,000 occupations. Held here, so no id is reused.
-_recent: list[tuple[dict[str, TaxonomyOccupation], int, OccupationProfiles]] = []
-_build_lock = threading.Lock()
-
-
-def _cached(taxonomy: Taxonomy) -> OccupationProfiles:
-    occupations = taxonomy.occupations
-    with _build_lock:
-        for known, size, found in _recent:
-            if known is occupations and size == len(occupations):
-                return found
-    # Keyed by content (a copy, or the same occupations read back, share one build).
-    key = (*occupations.values(), len(taxonomy.tool_categories))
-    with _build_lock:
-        found = _built.get(key)
-        if found is None:
-            found = _built[key] = OccupationProfiles(
-                list(taxonomy.occupations.values()), dict(taxonomy.tool_categories)
-            )
-            while len(_built) > _CACHE_SIZE:
-                _built.popitem(last=False)
-        _built.move_to_end(key)
-        _recent.insert(0, (occupations, len(occupations), found))
-        del _recent[_CACHE_SIZE:]
-        return found
+_cached = ByContent(
+    lambda taxonomy: OccupationProfiles(
+        list(taxonomy.occupations.values()), dict(taxonomy.tool_categories)
+    ),
+    key=lambda taxonomy: (*taxonomy.occupations.values(), len(taxonomy.tool_categories)),
+)

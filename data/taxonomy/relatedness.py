@@ -45,6 +45,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import scipy.sparse as sp
 
+from data.taxonomy.content_cache import ByContent
 from data.taxonomy.model import Taxonomy, TaxonomyOccupation
 
 HIERARCHY_WEIGHT = 0.30
@@ -61,7 +62,6 @@ SAME_MINOR_GROUP = 0.3
 SAME_SUB_MAJOR_GROUP = 0.1
 
 _ROWS_KEPT = 512  # score rows kept per taxonomy (3,000 floats each)
-_CACHE_SIZE = 4  # taxonomies kept (the packaged one, a company's, tests')
 
 
 class OccupationRelatedness:
@@ -260,28 +260,8 @@ def _cosine_row(matrix: sp.csr_matrix, i: int) -> np.ndarray:
     return np.clip((matrix @ matrix[i].T).toarray().ravel(), 0.0, 1.0)
 
 
-_built: OrderedDict[tuple[TaxonomyOccupation, ...], OccupationRelatedness] = OrderedDict()
-# The occupations dictionaries last asked about, by identity: a request asking again about the
-# served taxonomy skips hashing 3,000 occupations (~2 ms). Held here, so no id is reused.
-_recent: list[tuple[dict[str, TaxonomyOccupation], int, OccupationRelatedness]] = []
-_build_lock = threading.Lock()
-
-
-def _cached(taxonomy: Taxonomy) -> OccupationRelatedness:
-    occupations = taxonomy.occupations
-    with _build_lock:  # one build per content, however many requests ask at once
-        for known, size, found in _recent:
-            if known is occupations and size == len(occupations):
-                return found
-        # Keyed by content, not the version name: a taxonomy read from the database is
-        # named "db" whatever it holds, and copies share their original's content.
-        key = tuple(occupations.values())
-        found = _built.get(key)
-        if found is None:
-            found = _built[key] = OccupationRelatedness(sorted(key, key=lambda o: o.occupation_id))
-            while len(_built) > _CACHE_SIZE:
-                _built.popitem(last=False)
-        _built.move_to_end(key)
-        _recent.insert(0, (occupations, len(occupations), found))
-        del _recent[_CACHE_SIZE:]
-        return found
+_cached = ByContent(
+    lambda taxonomy: OccupationRelatedness(
+        sorted(taxonomy.occupations.values(), key=lambda o: o.occupation_id)
+    )
+)
