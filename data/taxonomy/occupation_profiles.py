@@ -95,21 +95,11 @@ class OccupationProfiles:
                 self._profiles[occupation_id] = found
         return found
 
-    def posting_profile(
-        self,
-        occupation_id: str | None,
-        required: Collection[str],
-        preferred: Collection[str],
-    ) -> dict[str, float]:
-        """The occupation's profile with what the posting asks added (the larger weight)."""
-        merged = dict(self.profile(occupation_id))
-        merged.update(self.asked(occupation_id, required, preferred))
-        return merged
-
     def asked(
         self, occupation_id: str | None, required: Collection[str], preferred: Collection[str]
     ) -> dict[str, float]:
-        """What the posting asks that weighs more than its occupation's profile says."""
+        """What the posting asks that weighs more than its occupation's profile says: the
+        posting's profile is the occupation's with these put over it."""
         profile = self.profile(occupation_id)
         out: dict[str, float] = {}
         for ids, share in ((preferred, PREFERRED), (required, REQUIRED)):
