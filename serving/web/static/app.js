@@ -4,6 +4,7 @@ import * as employee from "./employee.js";
 import * as lead from "./lead.js";
 import * as manager from "./manager.js";
 import * as hr from "./hr.js";
+import * as admin from "./admin.js";
 
 function sections(me) {
   const list = [];
@@ -13,6 +14,7 @@ function sections(me) {
     list.push(["career", "Career path", employee.career]);
     list.push(["profile", "Profile", employee.profile]);
   }
+  if (me.role === "admin") list.push(["admin", "Admin console", admin.console_]);
   if (me.role === "lead" || me.role === "admin") {
     list.push(["opportunities", "My opportunities", lead.opportunities]);
     list.push(["post", "Post an opportunity", lead.post]);
