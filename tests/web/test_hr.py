@@ -17,7 +17,7 @@ def test_hr_replays_a_ranking_and_pauses_a_kind(browser: object, site: Site) -> 
     role.get_by_text("Paused: lists are in plain similarity order.").wait_for()
     policies = site.api("GET", "/api/v1/audits/policies", token=HR)
     assert policies["role"]["paused"] is True
-    report = page.context.newsigned_in()  # type: ignore[attr-defined]
+    report = page.context.new_page()  # type: ignore[attr-defined]
     report.goto(site.url + "/api/v1/audits/report.html")  # the session cookie opens it
     report.get_by_role("heading", name="Fairness report").wait_for()
     check_every_section(page, "hr")
