@@ -30,6 +30,7 @@ from serving.routes import (
     reactions,
     skills,
     stats,
+    tokens,
 )
 from serving.session import SESSION_PATH
 from serving.settings import Settings
@@ -130,6 +131,7 @@ def create_app(settings: Settings | None = None, *, state: ServiceState | None =
         pipeline,
         reactions,
         skills,
+        tokens,
     )
     for module in (*routers, stats, audits):
         app.include_router(module.router)

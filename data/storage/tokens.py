@@ -114,6 +114,10 @@ def revoke_token(session: Session, token_id: str) -> ApiTokenRow | None:
     return row
 
 
+def token_by_id(session: Session, token_id: str) -> ApiTokenRow | None:
+    return session.scalar(select(ApiTokenRow).where(ApiTokenRow.token_id == token_id))
+
+
 def list_tokens(session: Session) -> list[ApiTokenRow]:
     return list(session.scalars(select(ApiTokenRow).order_by(ApiTokenRow.created_at)))
 
