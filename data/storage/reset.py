@@ -1,6 +1,6 @@
 """Remove a company's people, opportunities, course catalog, history and pipeline, skill
-proposals, tokens and their web sessions, audit trail, oversight decisions, skill aliases and
-import jobs (the taxonomy and the model registry stay).
+proposals, tokens and their web sessions, audit trail, oversight decisions, skill aliases,
+import jobs and the column mappings of uploaded files (the taxonomy and the model registry stay).
 Used to rebuild the demo company."""
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from data.storage.tables import (
     EmployeeRow,
     EmployeeSkillRow,
     ImportJobRow,
+    ImportMappingRow,
     InteractionRow,
     OpportunityRow,
     OpportunitySkillRow,
@@ -57,6 +58,7 @@ def clear_company_data(session: Session) -> None:
         # skills they may name.
         SkillAliasRow,
         ImportJobRow,
+        ImportMappingRow,
     ):
         session.execute(delete(table))
     session.execute(delete(SkillRow).where(SkillRow.source == "custom"))

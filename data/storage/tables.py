@@ -81,6 +81,23 @@ class ImportJobRow(Base):
     owner: Mapped[str | None] = mapped_column(String(200))
 
 
+class ImportMappingRow(Base):
+    """How the columns of an uploaded file map to the data contract's fields, remembered per
+    kind and header row (data/storage/import_mappings.py): the company's next export with the
+    same columns is mapped the same way."""
+
+    __tablename__ = "import_mappings"
+    __table_args__ = (UniqueConstraint("kind", "header_key", name="uq_import_mappings_headers"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # employees | opportunities
+    header_key: Mapped[str] = mapped_column(String(64))  # digest of the header row, normalised
+    headers: Mapped[list[str]] = mapped_column(JSON)
+    mapping: Mapped[dict] = mapped_column(JSON)  # header -> field (or null: not imported)
+    updated_by: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
 class ServiceMetaRow(Base):
     """Small facts about the installation (which packaged taxonomy the skills table holds)."""
 
