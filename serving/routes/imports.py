@@ -1,19 +1,143 @@
-"""Background import jobs: progress, then the report or the errors."""
+"""Imports for an admin: an uploaded CSV or XLSX export (its columns, a dry run, the import as
+a background job), and where a background import stands: progress, then the report or the
+errors."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
 
-from data.schemas import Role
-from serving.deps import CurrentUser, StateDep
+from data.importing.tables import MAX_ROWS
+from data.schemas import ContractModel, Role
+from serving.deps import CurrentUser, SessionDep, StateDep
 from serving.errors import API_ERRORS, NotFound, documented
-from serving.schemas import ImportJobOut
+from serving.schemas import ImportJobOut, ImportReportOut
+from serving.usecases import file_imports
 from serving.usecases.imports import jobs_of
 
 router = APIRouter(prefix="/api/v1/imports", tags=["imports"], responses=API_ERRORS)
+
+Kind = Literal["employees", "opportunities"]
+Header = Annotated[str, Field(max_length=200)]
+
+
+class FileIn(ContractModel):
+    """An export of people or postings: CSV or XLSX, its bytes in base64."""
+
+    kind: Kind = Field(description="employees (people) or opportunities (postings)")
+    filename: Annotated[str, Field(min_length=1, max_length=255, pattern=r"^[^\x00/\\]*$")] = Field(
+        description="its name: the extension (.csv or .xlsx) says how to read it"
+    )
+    content: str = Field(description=f"the file's bytes, base64; at most {MAX_ROWS} rows")
+
+
+class MappedFileIn(FileIn):
+    mapping: dict[Header, Annotated[str, Field(max_length=64)] | None] | None = Field(
+        default=None,
+        description="column header -> contract field (null: not imported); default: proposed",
+    )
+    defaults: dict[Annotated[str, Field(max_length=64)], Annotated[str, Field(max_length=200)]] = (
+        Field(
+            default_factory=dict,
+            description="one value for every row, for a required field no column holds "
+            "(e.g. level)",
+        )
+    )
+
+
+class Out(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class FieldOut(Out):
+    field: str
+    label: str
+    required: bool
+
+
+class RememberedOut(Out):
+    by: str
+    at: str
+
+
+class ColumnsOut(Out):
+    kind: Kind
+    filename: str
+    rows: int = Field(description="rows of data under the header row")
+    headers: list[str]
+    samples: dict[str, list[str]] = Field(description="the first values of each column")
+    fields: list[FieldOut] = Field(description="what a column can fill")
+    mapping: dict[str, str | None] = Field(
+        description="the mapping to start from: remembered for these columns, else proposed"
+    )
+    remembered: RememberedOut | None = Field(description="who saved this mapping, and when")
+
+
+class RowErrorOut(Out):
+    row: int = Field(description="the row in the file (the header is row 1)")
+    field: str
+    message: str
+
+
+class SkillNoteOut(Out):
+    row: int
+    field: str
+    text: str = Field(description="the skill as written in the cell")
+    note: str = Field(description="what reading it had to assume")
+
+
+class DryRunOut(Out):
+    kind: Kind
+    rows: int
+    create: int = Field(description="records that would be new")
+    update: int = Field(description="records already stored, that would be updated")
+    errors: list[RowErrorOut] = Field(description="every invalid field (first 1,000)")
+    error_count: int
+    skill_notes: list[SkillNoteOut] = Field(description="skills cells read with a guess")
+    skill_note_count: int
+    report: ImportReportOut
+
+
+@router.post("/files/columns", response_model=ColumnsOut, responses=documented(403, 415))
+def file_columns(session: SessionDep, user: CurrentUser, body: FileIn) -> dict[str, Any]:
+    """The file's header row, and the mapping of its columns to start from (the one saved for
+    these columns, else one proposed from Workday-, SuccessFactors-style or contract names)."""
+    user.require(Role.ADMIN)
+    table = file_imports.uploaded_table(body.filename, body.content)
+    return file_imports.columns(session, body.kind, body.filename, table)
+
+
+@router.post("/files/dry-run", response_model=DryRunOut, responses=documented(403, 415))
+def file_dry_run(state: StateDep, user: CurrentUser, body: MappedFileIn) -> dict[str, Any]:
+    """What importing the file would do (new and updated records, skills merged, names
+    resolved, new custom skills, errors by row and field), with nothing written."""
+    user.require(Role.ADMIN)
+    table = file_imports.uploaded_table(body.filename, body.content)
+    mapped = file_imports.mapped_rows(body.kind, table, body.mapping, body.defaults)
+    return file_imports.dry_run(state, user, body.kind, mapped)
+
+
+@router.post(
+    "/files",
+    status_code=202,
+    response_model=ImportJobOut,
+    responses=documented(403, 415),
+)
+def file_import(
+    state: StateDep, session: SessionDep, user: CurrentUser, body: MappedFileIn
+) -> JSONResponse:
+    """Import the file as a background job (poll `GET /api/v1/imports/{job_id}`; its errors'
+    `index` + 1 is the row in the file) and remember the mapping for files with these columns."""
+    user.require(Role.ADMIN)
+    table = file_imports.uploaded_table(body.filename, body.content)
+    mapping = body.mapping or file_imports.propose_mapping(body.kind, table.headers)
+    mapped = file_imports.mapped_rows(body.kind, table, mapping, body.defaults)
+    return job_accepted(
+        file_imports.start_import(state, session, user, body.kind, table, mapping, mapped)
+    )
 
 
 @router.get("/{job_id}", response_model=ImportJobOut, responses=documented(403, 404))

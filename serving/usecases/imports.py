@@ -98,11 +98,23 @@ class ImportJobs:
         self._live: dict[str, tuple[str, int, int]] = {}  # job id -> (phase, done, total)
         self._lock = threading.Lock()
 
-    def submit(self, kind: str, records: list[dict[str, Any]], user: Principal) -> str:
+    def submit(
+        self,
+        kind: str,
+        records: list[dict[str, Any]],
+        user: Principal,
+        *,
+        rows: list[int] | None = None,
+    ) -> str:
+        """`rows`: each record's row in an uploaded file (its report and errors say those);
+        default 1, 2, ... (an error's `index` is then the item of the array)."""
         job_id = secrets.token_hex(8)
         with transaction(self.state.sessions) as session:
             create_job(session, job_id, kind, len(records), user.actor)
-        self._executor.submit(self._run, job_id, kind, records, user)
+        numbers = rows if rows is not None else list(range(1, len(records) + 1))
+        self._executor.submit(
+            self._run, job_id, kind, list(zip(numbers, records, strict=True)), user
+        )
         return job_id
 
     def view(self, row: ImportJobRow) -> dict[str, Any]:
@@ -127,7 +139,9 @@ class ImportJobs:
     def shutdown(self) -> None:
         self._executor.shutdown(wait=True)
 
-    def _run(self, job_id: str, kind: str, records: list[dict[str, Any]], user: Principal) -> None:
+    def _run(
+        self, job_id: str, kind: str, rows: list[tuple[int, dict[str, Any]]], user: Principal
+    ) -> None:
         sessions = self.state.sessions
         last = [0.0]
 
@@ -143,7 +157,6 @@ class ImportJobs:
 
         resolver = resolver_for(self.state, user, bulk=True, job=True)
         try:
-            rows = [(i + 1, record) for i, record in enumerate(records)]
             with transaction(sessions) as session:
                 items, counts = IMPORTERS[kind](session, rows, resolver, progress=step)
             step("updating the index", 0, len(items))

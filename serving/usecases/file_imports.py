@@ -1,0 +1,149 @@
+"""The admin console's import of an uploaded CSV or XLSX export: read its header row and
+propose a column mapping (the one remembered for these columns first), try the import without
+writing anything (a dry run: the report it would give, errors by row and field), then run it
+as a background job (serving/usecases/imports.py) and remember the mapping for next time."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from data.importing import ImportRejected
+from data.importing.errors import RowError
+from data.importing.mapping import (
+    Mapped,
+    MappingProblem,
+    apply_mapping,
+    check_mapping,
+    field_list,
+    propose_mapping,
+)
+from data.importing.tables import FileProblem, Table, header_key, read_table
+from data.storage.import_mappings import save_mapping, saved_mapping
+from data.storage.queries import rows_by_external_id
+from data.storage.tables import EmployeeRow, OpportunityRow
+from serving.auth import Principal
+from serving.deps import resolver_for
+from serving.errors import InvalidField
+from serving.state import ServiceState
+from serving.timestamps import utc_iso
+from serving.usecases.imports import IMPORTERS, REPORT_LIMIT, jobs_of
+
+TABLES = {"employees": EmployeeRow, "opportunities": OpportunityRow}
+
+
+def uploaded_table(filename: str, content: str) -> Table:
+    """The file sent (base64) as a table; 422 naming the problem otherwise."""
+    try:
+        raw = base64.b64decode(content, validate=True)
+    except (binascii.Error, ValueError):
+        raise InvalidField("content", "must be the file's bytes in base64") from None
+    try:
+        return read_table(filename, raw)
+    except FileProblem as problem:
+        raise InvalidField("file", str(problem)) from None
+
+
+def columns(session: Session, kind: str, filename: str, table: Table) -> dict[str, Any]:
+    """The header row, a few values of each column, and the mapping to start from: the one
+    remembered for these columns, else the one the headers suggest."""
+    remembered = saved_mapping(session, kind, header_key(table.headers))
+    proposed = propose_mapping(kind, table.headers)
+    mapping = proposed
+    if remembered is not None:
+        mapping = {h: remembered.mapping.get(h, proposed[h]) for h in table.headers}
+    return {
+        "kind": kind,
+        "filename": filename,
+        "rows": len(table.rows),
+        "headers": table.headers,
+        "samples": table.samples(),
+        "fields": field_list(kind),
+        "mapping": mapping,
+        "remembered": None
+        if remembered is None
+        else {"by": remembered.updated_by, "at": utc_iso(remembered.updated_at)},
+    }
+
+
+def mapped_rows(
+    kind: str, table: Table, mapping: dict[str, str | None] | None, defaults: dict[str, str]
+) -> Mapped:
+    chosen = mapping if mapping is not None else propose_mapping(kind, table.headers)
+    try:
+        check_mapping(kind, table.headers, chosen, defaults)
+    except MappingProblem as problem:
+        raise InvalidField(problem.field, problem.message) from None
+    return apply_mapping(kind, table, chosen, defaults)
+
+
+def dry_run(state: ServiceState, user: Principal, kind: str, mapped: Mapped) -> dict[str, Any]:
+    """What the import would do, in a transaction that is always rolled back: nothing is
+    written, not even the new custom skills the report lists."""
+    resolver = resolver_for(state, user, bulk=True, job=True)
+    errors = list(mapped.errors)
+    session = state.sessions()
+    try:
+        ids = sorted({str(r.get("external_id")) for _, r in mapped.records if r.get("external_id")})
+        existing = set(rows_by_external_id(session, TABLES[kind], ids))
+        try:
+            IMPORTERS[kind](session, mapped.records, resolver)
+        except ImportRejected as rejected:
+            errors.extend(rejected.errors)
+    finally:
+        session.rollback()
+        session.close()
+    ordered = ImportRejected(errors).errors  # by row, then field
+    return {
+        "kind": kind,
+        "rows": len(mapped.records),
+        "create": len(set(ids) - existing),
+        "update": len(existing),
+        "errors": [_row_error(e) for e in ordered[:REPORT_LIMIT]],
+        "error_count": len(ordered),
+        "skill_notes": [n.as_dict() for n in mapped.notes[:REPORT_LIMIT]],
+        "skill_note_count": len(mapped.notes),
+        "report": resolver.report.as_dict(limit=REPORT_LIMIT),
+    }
+
+
+def start_import(
+    state: ServiceState,
+    session: Session,
+    user: Principal,
+    kind: str,
+    table: Table,
+    mapping: dict[str, str | None],
+    mapped: Mapped,
+) -> dict[str, Any]:
+    """Remember the mapping for these columns and run the import as a job; cells that cannot
+    be read refuse it first (422, every one by row and field)."""
+    if mapped.errors:
+        raise InvalidField(
+            "file",
+            "; ".join(f"row {e.row}, {e.field}: {e.message}" for e in mapped.errors[:20]),
+        )
+    jobs = jobs_of(state)
+    # The job first: it writes its row in a transaction of its own, which on SQLite would
+    # wait for this request's, were the mapping written first.
+    job_id = jobs.submit(
+        kind, [r for _, r in mapped.records], user, rows=[n for n, _ in mapped.records]
+    )
+    save_mapping(
+        session,
+        kind=kind,
+        header_key=header_key(table.headers),
+        headers=table.headers,
+        mapping=mapping,
+        by=user.actor,
+    )
+    row = jobs.get(job_id)
+    assert row is not None  # just created
+    return jobs.view(row)
+
+
+def _row_error(error: RowError) -> dict[str, Any]:
+    return {"row": error.row, "field": error.field, "message": error.message}

@@ -1,0 +1,131 @@
+"""Importing an uploaded export from the admin console: the columns proposed, a dry run that
+writes nothing, the import as a job, the mapping remembered; bad files and mappings refused
+with the problem named; an admin's business alone."""
+
+from __future__ import annotations
+
+import base64
+import time
+
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from data.schemas import Role
+from data.storage.tables import (
+    EmployeeRow,
+    ImportJobRow,
+    ImportMappingRow,
+    OversightEventRow,
+    SkillRow,
+)
+from serving.state import ServiceState
+from tests.factories import make_employee
+from tests.serving.test_api import token_for
+
+WORKDAY = (
+    "Employee ID,Worker,Business Title,Supervisory Organization,Location,Manager ID,Hire Date,"
+    "Skills,Job Level\n"
+    "P-FILE-1,Ada Park,Data Analyst,Finance,Berlin,,2021-03-01,Python; SQL (4); Zorblax tuning,3\n"
+    "P-FILE-2,Bo Chen,Analyst,Finance,Berlin,P-FILE-1,2022-04-15,Power BI (Microsoft),2\n"
+)
+
+
+def _file(text: str, name: str = "workers.csv", kind: str = "employees") -> dict[str, str]:
+    return {"kind": kind, "filename": name, "content": base64.b64encode(text.encode()).decode()}
+
+
+def _counts(state: ServiceState) -> tuple[int, ...]:
+    with state.sessions() as session:
+        return tuple(
+            session.scalar(select(func.count()).select_from(table))
+            for table in (EmployeeRow, SkillRow, ImportJobRow, ImportMappingRow, OversightEventRow)
+        )
+
+
+def test_a_workday_file_is_mapped_tried_without_a_write_then_imported_as_a_job(
+    client: TestClient, state: ServiceState, admin_headers: dict[str, str]
+) -> None:
+    stored = [make_employee("P-FILE-2", name="Bo Chen")]
+    assert (
+        client.post("/api/v1/employees/bulk", json=stored, headers=admin_headers).status_code == 200
+    )
+    upload = _file(WORKDAY)
+    columns = client.post("/api/v1/imports/files/columns", json=upload, headers=admin_headers)
+    assert columns.status_code == 200, columns.text
+    proposed = columns.json()
+    assert proposed["rows"] == 2 and proposed["remembered"] is None
+    assert proposed["mapping"]["Employee ID"] == "external_id"
+    assert proposed["mapping"]["Supervisory Organization"] == "department"
+    assert proposed["samples"]["Worker"] == ["Ada Park", "Bo Chen"]
+
+    before = _counts(state)
+    dry = client.post(
+        "/api/v1/imports/files/dry-run",
+        json=upload | {"mapping": proposed["mapping"]},
+        headers=admin_headers,
+    )
+    assert dry.status_code == 200, dry.text
+    report = dry.json()
+    assert (report["create"], report["update"], report["errors"]) == (1, 1, [])
+    custom = [n for n in report["report"]["names"] if n["method"] == "custom"]
+    assert [n["name"] for n in custom] == ["Zorblax tuning"] and custom[0]["review"]
+    assert {n["text"] for n in report["skill_notes"]} >= {"Python", "Power BI (Microsoft)"}
+    assert _counts(state) == before  # nothing written: people, skills, jobs, mapping, log
+
+    mapping = proposed["mapping"] | {"Hire Date": None}  # the admin's own choice
+    started = client.post(
+        "/api/v1/imports/files", json=upload | {"mapping": mapping}, headers=admin_headers
+    )
+    assert started.status_code == 202, started.text
+    job = started.json()
+    for _ in range(600):
+        job = client.get(f"/api/v1/imports/{job['job_id']}", headers=admin_headers).json()
+        if job["status"] in ("succeeded", "failed"):
+            break
+        time.sleep(0.1)
+    assert job["status"] == "succeeded", job
+    assert (job["result"]["created"], job["result"]["updated"]) == (1, 1)
+    ada = client.get("/api/v1/employees/P-FILE-1", headers=admin_headers).json()
+    assert ada["department"] == "Finance" and ada["hire_date"] is None
+    assert {s["name"] for s in ada["skills"]} >= {"SQL"}
+
+    again = client.post("/api/v1/imports/files/columns", json=upload, headers=admin_headers)
+    assert again.json()["mapping"]["Hire Date"] is None  # remembered for these columns
+    assert again.json()["remembered"] is not None
+
+
+def test_bad_files_and_mappings_are_refused_naming_the_problem(
+    client: TestClient, admin_headers: dict[str, str]
+) -> None:
+    def refused(path: str, body: dict[str, object]) -> tuple[str, str]:
+        answer = client.post(f"/api/v1/imports/files{path}", json=body, headers=admin_headers)
+        assert answer.status_code == 422, answer.text
+        [problem] = answer.json()["detail"]
+        return problem["field"], problem["message"]
+
+    assert refused("/columns", _file("x", "people.pdf")) == (
+        "file",
+        "a .pdf file cannot be imported here: upload a CSV (.csv) or Excel (.xlsx) file",
+    )
+    assert refused("/columns", _file("")) == ("file", "the file is empty")
+    assert "header row" in refused("/columns", _file("E1,Ada,ada@corp.example\n"))[1]
+    assert refused("/columns", _file("a", "x.xlsx"))[1].startswith("the file is not a readable")
+    no_id = {"Employee ID": None} | {h: None for h in ("Worker",)}
+    field, message = refused("/dry-run", _file(WORKDAY) | {"mapping": no_id})
+    assert field == "mapping" and "Employee ID" in message
+    bad_base64 = {"kind": "employees", "filename": "w.csv", "content": "###"}
+    assert refused("/columns", bad_base64)[0] == "content"
+
+
+def test_only_an_admin_imports_files(
+    client: TestClient, state: ServiceState, admin_headers: dict[str, str]
+) -> None:
+    people = [make_employee("P-FILE-9")]
+    assert (
+        client.post("/api/v1/employees/bulk", json=people, headers=admin_headers).status_code == 200
+    )
+    for role in (Role.EMPLOYEE, Role.LEAD, Role.HR):
+        other = token_for(state, role, "P-FILE-9")
+        for path in ("/columns", "/dry-run", ""):
+            answer = client.post(f"/api/v1/imports/files{path}", json=_file(WORKDAY), headers=other)
+            assert answer.status_code == 403, (role, path)
