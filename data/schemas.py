@@ -77,6 +77,9 @@ class InteractionType(StrEnum):
     APPLY = "apply"
     DISMISS = "dismiss"
     SAVE = "save"
+    # Taken back by the employee: the log is append-only, so an undo is an event of its own.
+    UNDISMISS = "undismiss"
+    UNSAVE = "unsave"
     SHORTLIST = "shortlist"
     ACCEPT = "accept"  # the lead took the person on (the demo history's word for assign)
     REJECT = "reject"
@@ -92,6 +95,8 @@ class InteractionType(StrEnum):
     APPROVAL = "approval"  # the manager's decision on a large share of someone's time
     ASSIGN = "assign"
     RATE = "rate"  # the employee's rating of a completed piece of work
+    # An invitation or offer that lapsed because its posting's last seat was taken.
+    LAPSE = "lapse"
 
 
 RATED_TYPES = frozenset({InteractionType.COMPLETE, InteractionType.RATE})

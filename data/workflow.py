@@ -5,7 +5,7 @@ waitlist), withdraws, answers an invitation or an offer; the lead invites, short
 offers, assigns and marks the work complete. A
 step the pair's stage does not allow is refused with the stage and the steps it does allow, so
 an API can answer 409 saying what may happen next. Stages that end the pair
-(completed, rejected, withdrawn, declined) allow nothing more.
+(completed, rejected, withdrawn, declined, lapsed) allow nothing more.
 """
 
 from __future__ import annotations
@@ -29,6 +29,9 @@ class Stage(StrEnum):
     REJECTED = "rejected"
     WITHDRAWN = "withdrawn"
     DECLINED = "declined"
+    # An invitation or offer left unanswered when the posting's last seat was taken: it
+    # lapsed at once (nothing more can happen; the person is told why).
+    LAPSED = "lapsed"
 
 
 class Action(StrEnum):

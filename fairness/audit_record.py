@@ -58,11 +58,22 @@ class ServedRanking(TypedDict):
     overrides: list[dict[str, Any]]  # pins and hides applied
     retrieval: dict[str, Any]  # pool and eligibility counts
     seq: NotRequired[int]  # set by the log when it files the record
+    # A later page of the same list: the ranks before it were not on this page (0: the first).
+    offset: NotRequired[int]
+    # What the person narrowed their matches to (matching/filters.py): `items` are the eligible
+    # items that passed, in the order the ranker gave them.
+    filters: NotRequired[dict[str, Any]]
     key_id: NotRequired[str]  # the audit key that sealed it
+
+
+def page_bounds(record: ServedRanking) -> tuple[int, int]:
+    """The served ranks on the page: after the first, up to and including the second."""
+    offset = record.get("offset", 0)
+    return offset, offset + record["page_size"]
 
 
 def served_page(record: ServedRanking) -> list[LoggedItem]:
     """The items on the page that was served, in served order."""
-    page = record["page_size"]
-    shown = [i for i in record["items"] if i["after"] is not None and i["after"] <= page]
+    first, last = page_bounds(record)
+    shown = [i for i in record["items"] if i["after"] is not None and first < i["after"] <= last]
     return sorted(shown, key=lambda i: i["after"])  # type: ignore[arg-type, return-value]

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from fairness.audit_log import decode_matrix
-from fairness.audit_record import ServedRanking, served_page
+from fairness.audit_record import ServedRanking, page_bounds, served_page
 from fairness.policy import Override, PolicySettings
 from fairness.rerank import Membership, membership_digest, serve_order
 
@@ -104,9 +104,9 @@ def replay(
         overrides=overrides,
         key=key,
     )
-    page = record["page_size"]
+    first, last = page_bounds(record)
     served = [item["id"] for item in served_page(record)]
-    replayed = [ids[i] for i in order.order[:page].tolist()]
+    replayed = [ids[i] for i in order.order[first:last].tolist()]
     difference = float(np.max(np.abs(scores - logged))) if len(ids) else 0.0
     explained = record.get("explained", [])
     position = {item_id: i for i, item_id in enumerate(ids)}

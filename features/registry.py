@@ -160,7 +160,7 @@ FEATURES: tuple[Feature, ...] = (
     Feature(
         "availability_slack",
         "free hours per week minus hours asked (0 for roles, which replace the current job)",
-        "Needs {hours:g} h/week; you have {availability:g}",
+        "Needs {hours:g} h a week; {free_hours}",
         +1,
     ),
     Feature(
@@ -218,7 +218,7 @@ FEATURES: tuple[Feature, ...] = (
     Feature(
         "mentor_level_gap",
         "mentorships: mean of (mentor's level - mentee's level) over the skills on offer",
-        "The mentor is {value:+.1f} levels ahead of you on the skills offered",
+        "On the skills offered, the mentor is {mentor_ahead}",
         +1,
         kinds=("mentorship",),
     ),

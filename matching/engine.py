@@ -97,6 +97,9 @@ class MatchEngine:
         self._owner_of: dict[int, str] = {}  # opportunity row id -> owner external id
         self._excluded_for_employee: dict[int, set[int]] = defaultdict(set)
         self._excluded_for_opportunity: dict[int, set[int]] = defaultdict(set)
+        # (employee row, opportunity row) pairs with an application: an undone dismissal
+        # brings the opportunity back only where the person never applied to it.
+        self._applied: set[tuple[int, int]] = set()
         # Who was accepted onto each opportunity (a set: an event seen twice counts once).
         self._accepted: dict[int, set[int]] = defaultdict(set)
         # Hours a week each person gives to assignments, with each one's last day (NO_DATE:
@@ -173,6 +176,12 @@ class MatchEngine:
         if event in EXCLUDING_EVENTS:
             self._excluded_for_employee[employee_row].add(opportunity_row)
             self._excluded_for_opportunity[opportunity_row].add(employee_row)
+            if event == InteractionType.APPLY.value:
+                self._applied.add((employee_row, opportunity_row))
+        elif event == InteractionType.UNDISMISS.value:
+            if (employee_row, opportunity_row) not in self._applied:
+                self._excluded_for_employee[employee_row].discard(opportunity_row)
+                self._excluded_for_opportunity[opportunity_row].discard(employee_row)
         elif event == InteractionType.ACCEPT.value:
             self._accepted[opportunity_row].add(employee_row)
 
@@ -220,6 +229,12 @@ class MatchEngine:
             if position is not None:
                 column[position] = self.committed_hours(row_id)
         return column
+
+    def history_acceptances(self, opportunity_row: int) -> int:
+        """People the logged history accepted onto this opportunity: seats they hold besides
+        the live workflow's assignments (`seats_filled`)."""
+        with self._lock:
+            return len(self._accepted.get(opportunity_row, ()))
 
     def _sync_accepted(self) -> None:
         """Copy accepted counts into the opportunity pools' `accepted` column."""

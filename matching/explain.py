@@ -49,9 +49,14 @@ def _names(labels: Sequence[str]) -> str:
 
 
 def pair_details(
-    employee: EmployeeRow, opportunity: OpportunityRow, row: np.ndarray
+    employee: EmployeeRow,
+    opportunity: OpportunityRow,
+    row: np.ndarray,
+    *,
+    committed_hours: float = 0.0,
 ) -> dict[str, Any]:
-    """What the templates may say about one pair (skills, hours, level; no identity)."""
+    """What the templates may say about one pair (skills, hours, level; no identity).
+    `committed_hours`: hours a week the person already gives to assignments."""
     have = {s.skill_id: s.level for s in employee.skills}
     required = [s for s in opportunity.skills if s.required]
     preferred = [s for s in opportunity.skills if not s.required]
@@ -80,12 +85,40 @@ def pair_details(
         "preferred": len(preferred),
         "hours": float(opportunity.hours_per_week),
         "availability": float(employee.availability_hours_per_week),
+        "free_hours": free_hours_text(float(employee.availability_hours_per_week), committed_hours),
+        "mentor_ahead": mentor_ahead_text(float(row[FEATURE_NAMES.index("mentor_level_gap")])),
         "location_text": "remote or in your location" if remote else "on site elsewhere",
         "applications": round(math.expm1(popularity)),
         "resemblance": _resemblance(similarity),
         "band_part": _band_part(float(row[FEATURE_NAMES.index("level_position")])),
         "kind": opportunity.kind,
     }
+
+
+def free_hours_text(availability: float, committed: float) -> str:
+    """'8 of your 20 free hours are left after the 12 you have committed' (never 'you have
+    20' when 12 of them are taken)."""
+    if committed <= 0:
+        return f"you have {availability:g} free"
+    left = max(availability - committed, 0.0)
+    return (
+        f"{left:g} of your {availability:g} free hours are left "
+        f"after the {committed:g} you have committed"
+    )
+
+
+def mentor_ahead_text(levels: float) -> str:
+    """How far ahead of the mentee the mentor is on the skills offered, in words (a level is
+    1 aware to 5 expert, so the mean gap runs from -4 to +4)."""
+    if levels >= 3:
+        return "an expert where you are starting out"
+    if levels >= 2:
+        return "well ahead of you"
+    if levels >= 1:
+        return "a step ahead of you"
+    if levels > 0:
+        return "a little ahead of you"
+    return "about level with you"
 
 
 def _related_tools(employee: EmployeeRow, missing: Sequence[Any]) -> list[str]:
@@ -144,7 +177,12 @@ def sentence(feature: str, value: float, details: dict[str, Any]) -> str | None:
         return None
     if value == 0 and spec.zero_texts is not None:
         return spec.zero_texts[0]
-    return spec.template.format(value=value, **details)
+    # Details logged before these words existed still say something true.
+    derived = {
+        "free_hours": free_hours_text(float(details.get("availability", 0.0)), 0.0),
+        "mentor_ahead": mentor_ahead_text(value),
+    }
+    return spec.template.format(value=value, **{**derived, **details})
 
 
 def explain_rows(

@@ -111,6 +111,7 @@ def learning_for(
                     "level_to": step.level_to,
                     "hours": step.hours,
                     "closes_gap": closes,
+                    **({"url": step.url} if step.url else {}),
                 }
             )
         for opening in _openings_for(gap, openings[gap.skill_id], per_gap):

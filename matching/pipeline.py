@@ -15,7 +15,7 @@ rows and the owners are read as snapshots (data/storage/snapshots.py), not ORM o
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -57,6 +57,18 @@ class Scored:
     features: np.ndarray  # rows the ranker scored, registry order
     scores: np.ndarray
     report: MaskReport
+
+    def only(self, keep: Callable[[Any], bool]) -> Scored:
+        """The items `keep` accepts, in the same order with their rows and scores (a person's
+        filters: each item's score stands alone, so the ranker's order is kept)."""
+        kept = [i for i, item in enumerate(self.items) if keep(item)]
+        return Scored(
+            [self.items[i] for i in kept],  # type: ignore[arg-type]
+            self.similarity[kept],
+            self.features[kept],
+            self.scores[kept],
+            self.report,
+        )
 
     @property
     def ids(self) -> list[str]:

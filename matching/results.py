@@ -47,9 +47,23 @@ def _explanation(
     """The model's reasons and exact contributions, plus the skills view. Scores and
     contributions are not rounded: base_value + sum(contributions) == score."""
     return {
-        **reasons,
+        **for_and_against(reasons),
         **skill_overlap(employee, opportunity),
         "similarity": hit.similarity,
+    }
+
+
+def for_and_against(explanation: dict[str, Any]) -> dict[str, Any]:
+    """An employee's reasons split by their sign: what speaks for the match stays `reasons`,
+    what counts against it becomes `gaps` (a card lists them apart, never a shortfall among
+    the "why" bullets). The audit record keeps the model's explanation as it was made."""
+    reasons = explanation.get("reasons", [])
+    return {
+        **explanation,
+        "reasons": [r for r in reasons if r["contribution"] > 0],
+        "gaps": [
+            {"feature": r["feature"], "text": r["text"]} for r in reasons if r["contribution"] < 0
+        ],
     }
 
 

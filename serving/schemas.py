@@ -315,10 +315,19 @@ class LearningItem(Out):
     closes_gap: bool
     level_to: int | None = Field(default=None, description="courses: the level reached")
     level: int | None = Field(default=None, description="openings: the level they ask")
+    url: str | None = Field(default=None, description="courses: where the catalogue has it")
+
+
+class GapOut(Out):
+    feature: str
+    text: str = Field(description="what stands between the person and this work, as a gap")
 
 
 class MatchExplanation(Out):
-    reasons: list[EmployeeReason]
+    reasons: list[EmployeeReason] = Field(description="what speaks for the match")
+    gaps: list[GapOut] = Field(
+        default_factory=list, description="what counts against it, worded as gaps to close"
+    )
     base_value: float | None = None
     contributions: dict[str, float] | None = Field(
         default=None, description="base_value + all contributions == score"
@@ -336,6 +345,12 @@ class MatchCard(Out):
     score: float
     rank: int
     explanation: MatchExplanation
+    saved: bool = Field(default=False, description="the person saved it (and has not unsaved)")
+
+
+class MatchFacets(Out):
+    departments: list[str]
+    locations: list[str]
 
 
 class RoleMoveSkillOut(Out):
@@ -391,6 +406,17 @@ class CandidateCoverage(Out):
     preferred_held: int | None = None
     required_share: Literal["none", "some", "most", "all"] | None = Field(
         default=None, description="on a coarse card, instead of the counts"
+    )
+    matched: int | None = Field(
+        default=None, description="eligible opportunities that passed the filters, all pages"
+    )
+    offset: int | None = Field(default=None, description="ranks skipped before this page")
+    next_offset: int | None = Field(
+        default=None, description="pass as `offset` for the next page (absent: the last page)"
+    )
+    filters: dict[str, Any] | None = Field(default=None, description="the filters applied")
+    facets: MatchFacets | None = Field(
+        default=None, description="departments and places among the eligible, to filter by"
     )
 
 
@@ -771,6 +797,11 @@ class PairOut(Out):
     candidate: PipelineCandidate | None = Field(default=None, description="the lead's view")
     opportunity: OpportunityOut | None = Field(default=None, description="the employee's view")
     waitlist_position: int | None = None
+    lapsed: str | None = Field(
+        default=None,
+        description="an invitation or offer that lapsed: why, in words ('every seat was "
+        "taken on 2026-12-01')",
+    )
 
 
 class SkillProposalOut(Out):

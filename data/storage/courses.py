@@ -26,6 +26,7 @@ class CourseStep:
     course_external_id: str
     title: str
     hours: float
+    url: str | None = None  # where the catalogue has the course, when it says
 
 
 def upsert_courses(session: Session, courses: Sequence[CourseIn]) -> UpsertCounts:
@@ -120,6 +121,7 @@ def course_steps(session: Session, skill_ids: Sequence[str]) -> list[CourseStep]
         CourseRow.external_id,
         CourseRow.title,
         CourseRow.hours,
+        CourseRow.url,
     ).join(CourseRow, CourseRow.id == CourseSkillRow.course_id)
     rows = rows_in(session, query, CourseSkillRow.skill_id, sorted(set(skill_ids)))
     return [CourseStep(*row) for row in rows]

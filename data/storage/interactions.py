@@ -65,27 +65,90 @@ def record_reaction(
         raise ReactionRefused("this is your own opportunity")
     if type is InteractionType.APPLY and opportunity.status != OpportunityStatus.OPEN.value:
         raise ReactionRefused(f"the opportunity is {opportunity.status}, not open")
-    earlier = session.scalar(
-        select(func.count())
-        .select_from(InteractionRow)
-        .where(
-            InteractionRow.employee_external_id == employee.external_id,
-            InteractionRow.opportunity_external_id == opportunity.external_id,
-            InteractionRow.type == type.value,
+    if type in UNDONE_BY:  # a save or dismissal stands until taken back, then may come again
+        if opportunity.external_id in standing_reactions(session, employee.external_id, type):
+            return False
+    else:
+        earlier = session.scalar(
+            select(func.count())
+            .select_from(InteractionRow)
+            .where(
+                InteractionRow.employee_external_id == employee.external_id,
+                InteractionRow.opportunity_external_id == opportunity.external_id,
+                InteractionRow.type == type.value,
+            )
         )
-    )
-    if earlier:
-        return False
+        if earlier:
+            return False
+    _append(session, employee.external_id, opportunity.external_id, type, request_id)
+    return True
+
+
+# The reactions a person can take back, and the event that takes each back.
+UNDONE_BY = {
+    InteractionType.SAVE: InteractionType.UNSAVE,
+    InteractionType.DISMISS: InteractionType.UNDISMISS,
+}
+
+
+def _append(
+    session: Session,
+    employee_external_id: str,
+    opportunity_external_id: str,
+    type: InteractionType,
+    request_id: str | None,
+) -> None:
     session.add(
         InteractionRow(
             request_id=request_id,
-            employee_external_id=employee.external_id,
-            opportunity_external_id=opportunity.external_id,
+            employee_external_id=employee_external_id,
+            opportunity_external_id=opportunity_external_id,
             type=type.value,
             occurred_at=dt.datetime.now(dt.UTC),
         )
     )
     session.flush()
+
+
+def standing_reactions(
+    session: Session, employee_external_id: str, type: InteractionType
+) -> dict[str, dt.datetime]:
+    """The opportunities this person's save (or dismissal) stands on now, with when it was
+    made, newest first: the latest of the reaction and its undo decides (the log keeps both)."""
+    undo = UNDONE_BY[type]
+    query = (
+        select(
+            InteractionRow.opportunity_external_id,
+            InteractionRow.type,
+            InteractionRow.occurred_at,
+        )
+        .where(
+            InteractionRow.employee_external_id == employee_external_id,
+            InteractionRow.type.in_([type.value, undo.value]),
+        )
+        .order_by(InteractionRow.id)
+    )
+    standing: dict[str, dt.datetime] = {}
+    for opportunity, event, at in session.execute(query):
+        if event == type.value:
+            standing[opportunity] = at
+        else:
+            standing.pop(opportunity, None)
+    return dict(sorted(standing.items(), key=lambda kv: kv[1], reverse=True))
+
+
+def take_back_reaction(
+    session: Session,
+    *,
+    employee_external_id: str,
+    opportunity_external_id: str,
+    type: InteractionType,
+    request_id: str | None = None,
+) -> bool:
+    """Undo a standing save or dismissal (appends its undo); False if none stands."""
+    if opportunity_external_id not in standing_reactions(session, employee_external_id, type):
+        return False
+    _append(session, employee_external_id, opportunity_external_id, UNDONE_BY[type], request_id)
     return True
 
 
@@ -154,3 +217,24 @@ def events_of(session: Session, types: Sequence[str]) -> list[Any]:
         InteractionRow.occurred_at,
     ).where(InteractionRow.type.in_(list(types)))
     return list(session.execute(query))
+
+
+def people_by_opportunity(
+    session: Session, opportunity_external_ids: Sequence[str], events: Sequence[InteractionType]
+) -> dict[str, int]:
+    """How many different people logged one of `events` on each of these opportunities (one grouped
+    query: a page of a lead's list counts its applicants at once)."""
+    if not opportunity_external_ids:
+        return {}
+    query = (
+        select(
+            InteractionRow.opportunity_external_id,
+            func.count(func.distinct(InteractionRow.employee_external_id)),
+        )
+        .where(
+            InteractionRow.opportunity_external_id.in_(list(opportunity_external_ids)),
+            InteractionRow.type.in_([e.value for e in events]),
+        )
+        .group_by(InteractionRow.opportunity_external_id)
+    )
+    return {opportunity: int(n) for opportunity, n in session.execute(query)}

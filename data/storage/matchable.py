@@ -24,6 +24,7 @@ COMMITMENT_EVENTS = (
 MASK_EVENTS = (
     InteractionType.APPLY.value,
     InteractionType.DISMISS.value,
+    InteractionType.UNDISMISS.value,
     InteractionType.ACCEPT.value,
     *COMMITMENT_EVENTS,
 )

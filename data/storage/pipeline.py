@@ -197,14 +197,38 @@ def stages_of(
     return dict(rows_in(session, query, PipelineRow.employee_external_id, employee_external_ids))  # type: ignore[arg-type]
 
 
-def invitations_of(session: Session, employee_external_id: str) -> list[PipelineRow]:
+def invitations_of(
+    session: Session, employee_external_id: str, *, lapsed_since: dt.datetime | None = None
+) -> list[PipelineRow]:
+    """Invitations waiting for this person's answer, and (with `lapsed_since`) those that
+    lapsed since then: the invitee is told what became of them where they saw them."""
+    stage = PipelineRow.stage == Stage.INVITED.value
+    if lapsed_since is not None:
+        stage = or_(
+            stage,
+            and_(
+                PipelineRow.stage == Stage.LAPSED.value,
+                PipelineRow.origin == "invitation",
+                PipelineRow.updated_at >= lapsed_since,
+            ),
+        )
+    query = (
+        select(PipelineRow)
+        .where(PipelineRow.employee_external_id == employee_external_id, stage)
+        .order_by(PipelineRow.created_at.desc(), PipelineRow.id.desc())
+    )
+    return list(session.scalars(query))
+
+
+def unanswered_pairs(session: Session, opportunity_external_id: str) -> list[PipelineRow]:
+    """Invitations and offers on this posting still waiting for the person's answer."""
     query = (
         select(PipelineRow)
         .where(
-            PipelineRow.employee_external_id == employee_external_id,
-            PipelineRow.stage == Stage.INVITED.value,
+            PipelineRow.opportunity_external_id == opportunity_external_id,
+            PipelineRow.stage.in_([Stage.INVITED.value, Stage.OFFERED.value]),
         )
-        .order_by(PipelineRow.created_at.desc(), PipelineRow.id.desc())
+        .order_by(PipelineRow.id)
     )
     return list(session.scalars(query))
 

@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Request, Response
 from pydantic import Field
 
-from data.schemas import ContractModel, EmployeeIn, EmployeePatch, OpportunityKind, Role
+from data.schemas import (
+    ContractModel,
+    EmployeeIn,
+    EmployeePatch,
+    InteractionType,
+    OpportunityKind,
+    OpportunityStatus,
+    Role,
+)
 from data.storage.employees import employee_profile, get_employee, list_employees
-from data.storage.opportunities import get_opportunity
-from data.storage.pipeline import invitations_of
+from data.storage.interactions import standing_reactions
+from data.storage.opportunities import get_opportunity, opportunity_document
+from data.storage.pipeline import get_pair, invitations_of
 from data.storage.tables import EmployeeRow
+from matching.filters import MatchFilters
+from matching.pipeline import RETRIEVE_DEPTH
 from serving.access import visible_opportunity
 from serving.auth import Principal
 from serving.deps import (
@@ -23,6 +35,7 @@ from serving.deps import (
 from serving.errors import (
     API_ERRORS,
     Forbidden,
+    InvalidField,
     NotFound,
     documented,
 )
@@ -30,13 +43,37 @@ from serving.etags import IfMatch, etag_responses, tagged
 from serving.routes.imports import job_accepted
 from serving.routes.pagination import Cursor, decode_cursor, next_cursor
 from serving.routes.pipeline import pair_document
-from serving.schemas import ImportJobOut, MatchesOut, Page, ProfileOut, UpsertOut, WhatIfOut
+from serving.schemas import (
+    ImportJobOut,
+    LearningItem,
+    MatchedSkill,
+    MatchesOut,
+    MissingSkill,
+    OpportunityOut,
+    Out,
+    Page,
+    PairOut,
+    ProfileOut,
+    UpsertOut,
+    WhatIfOut,
+)
+from serving.timestamps import utc_iso
 from serving.usecases import profiles
 from serving.usecases.imports import bulk_import
+from serving.usecases.opportunity_page import opportunity_view
 from serving.usecases.profiles import update_profile
 from serving.usecases.rankings import serve_matches, what_if_page
 
 router = APIRouter(prefix="/api/v1/employees", tags=["employees"], responses=API_ERRORS)
+
+
+class ReactionItem(Out):
+    opportunity: OpportunityOut
+    at: str = Field(description="when it was saved (or dismissed), UTC")
+
+
+class ReactionListOut(Out):
+    items: list[ReactionItem]
 
 
 def _self_or_admin(user: Principal, external_id: str) -> None:
@@ -168,10 +205,47 @@ def matches(
     external_id: str,
     kind: OpportunityKind = OpportunityKind.GIG,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    offset: Annotated[
+        int, Query(ge=0, le=RETRIEVE_DEPTH, description="ranks to skip: the pages before")
+    ] = 0,
+    q: Annotated[
+        str, Query(max_length=200, description="words, each in the title, description or a skill")
+    ] = "",
+    hours_max: Annotated[
+        float | None, Query(ge=0, le=80, description="hours a week asked, at most")
+    ] = None,
+    department: Annotated[str, Query(max_length=100)] = "",
+    location: Annotated[
+        str, Query(max_length=100, description="a place, or `remote` for remote work")
+    ] = "",
+    remote: Annotated[bool, Query(description="remote postings only")] = False,
+    skill: Annotated[
+        str, Query(max_length=120, description="a skill id, or words of an asked skill's name")
+    ] = "",
+    starts_from: Annotated[
+        dt.date | None, Query(description="starting on or after (YYYY-MM-DD)")
+    ] = None,
+    starts_until: Annotated[
+        dt.date | None, Query(description="starting on or before (YYYY-MM-DD)")
+    ] = None,
 ) -> dict[str, Any]:
-    """Open opportunities of one kind ranked for this person, with matched and missing skills."""
+    """Open opportunities of one kind ranked for this person, with matched and missing skills.
+    The filters narrow the eligible list the ranker ordered (its order kept); `matched` says
+    how many passed them, `next_offset` where the next page starts (null: none)."""
     _self_or_admin(user, external_id)
+    if starts_from and starts_until and starts_from > starts_until:
+        raise InvalidField("starts_until", "is before starts_from", where="query")
     employee = _load(session, external_id)
+    filters = MatchFilters(
+        words=q.strip(),
+        hours_max=hours_max,
+        department=department.strip(),
+        location=location.strip(),
+        remote_only=remote,
+        skill=skill.strip(),
+        starts_from=starts_from,
+        starts_until=starts_until,
+    )
     body = serve_matches(
         state,
         session,
@@ -180,15 +254,68 @@ def matches(
         kind=kind.value,
         limit=limit,
         request_id=request.state.request_id,
+        filters=filters,
+        offset=offset,
     )
     filed_as(request, body["request_id"])
+    saved = standing_reactions(session, external_id, InteractionType.SAVE)
+    for item in body["items"]:
+        item["saved"] = item["opportunity"]["external_id"] in saved
     body["invitations"] = [
         pair_document(state, session, user, pair, side=Role.EMPLOYEE, opportunity=opportunity)
-        for pair in invitations_of(session, external_id)
+        for pair in invitations_of(session, external_id, lapsed_since=_recently())
         if (opportunity := get_opportunity(session, pair.opportunity_external_id)) is not None
         and opportunity.kind == kind.value
     ]
     return body
+
+
+# How long a lapsed invitation stays on My matches, saying why, before only My applications
+# keeps it (among the closed).
+LAPSED_SHOWN = dt.timedelta(days=14)
+
+
+def _recently() -> dt.datetime:
+    return dt.datetime.now(dt.UTC) - LAPSED_SHOWN
+
+
+@router.get(
+    "/{external_id}/saves",
+    response_model=ReactionListOut,
+    responses=documented(403, 404),
+)
+def saved_opportunities(session: SessionDep, user: CurrentUser, external_id: str) -> dict[str, Any]:
+    """What this person saved and has not unsaved, newest first (unsave:
+    `DELETE /api/v1/opportunities/{id}/saves`)."""
+    _self_or_admin(user, external_id)
+    _load(session, external_id)
+    return _reaction_list(session, external_id, InteractionType.SAVE)
+
+
+@router.get(
+    "/{external_id}/dismissals",
+    response_model=ReactionListOut,
+    responses=documented(403, 404),
+)
+def dismissed_opportunities(
+    session: SessionDep, user: CurrentUser, external_id: str
+) -> dict[str, Any]:
+    """What this person marked "not for me" and has not taken back, newest first (undo:
+    `DELETE /api/v1/opportunities/{id}/dismissals`)."""
+    _self_or_admin(user, external_id)
+    _load(session, external_id)
+    return _reaction_list(session, external_id, InteractionType.DISMISS)
+
+
+def _reaction_list(session: SessionDep, external_id: str, kind: InteractionType) -> dict[str, Any]:
+    standing = standing_reactions(session, external_id, kind)
+    items = []
+    for opportunity_id, at in standing.items():
+        row = get_opportunity(session, opportunity_id)
+        if row is None or row.status == OpportunityStatus.DRAFT.value:
+            continue  # deleted, or taken back to a draft by its lead
+        items.append({"opportunity": opportunity_document(row), "at": utc_iso(at)})
+    return {"items": items}
 
 
 @router.get(
@@ -254,3 +381,61 @@ def remove_skill(
     row = _load(session, external_id)
     profile = profiles.remove_skill(state, session, user, row, skill_id, if_match=if_match)
     return tagged(response, profile)
+
+
+class LeadOut(Out):
+    external_id: str
+    name: str
+    title: str
+
+
+class ForYouOut(Out):
+    """What this posting is for the person reading it."""
+
+    own: bool = Field(description="their own posting: no match, no reactions")
+    matched_skills: list[MatchedSkill]
+    missing_skills: list[MissingSkill]
+    learning: list[LearningItem] = Field(description="ways to close the gaps")
+    saved: bool
+    dismissed: bool
+    pair: PairOut | None = Field(description="where they stand in its pipeline, if anywhere")
+
+
+class OpportunityPageOut(Out):
+    opportunity: OpportunityOut
+    lead: LeadOut | None = Field(description="who posted it (null: no longer on record)")
+    seats_taken: int
+    state: str = Field(
+        description="open | filled | closed | draft, in words a person reads ('Every seat is "
+        "taken')"
+    )
+    for_you: ForYouOut
+
+
+@router.get(
+    "/{external_id}/opportunities/{opportunity_id}",
+    response_model=OpportunityPageOut,
+    response_model_exclude_unset=True,
+    responses=documented(403, 404),
+)
+def opportunity_page(
+    state: StateDep,
+    session: SessionDep,
+    user: CurrentUser,
+    external_id: str,
+    opportunity_id: str,
+) -> dict[str, Any]:
+    """One posting as this person sees it: its description, lead, dates, hours and seats, the
+    skills they hold and lack for it with ways to close the gaps, whether they saved or
+    dismissed it, and their place in its pipeline. Anyone who may read the posting may read
+    it for themself (a manager opens the gig a report asks for); an admin for anyone."""
+    _self_or_admin(user, external_id)
+    employee = _load(session, external_id)
+    opportunity = visible_opportunity(session, user, opportunity_id)
+    view = opportunity_view(state, session, employee, opportunity)
+    pair = get_pair(session, employee.external_id, opportunity.external_id)
+    if pair is not None:
+        view["for_you"]["pair"] = pair_document(
+            state, session, user, pair, side=Role.EMPLOYEE, opportunity=opportunity
+        )
+    return view

@@ -37,6 +37,7 @@ from serving.usecases.pipeline import (
     RATE,
     StepInput,
     allowed_for,
+    lapse_words,
     log_approval,
     reveal,
     take_step,
@@ -183,6 +184,11 @@ def pair_document(
         opportunity = opportunity or get_opportunity(session, pair.opportunity_external_id)
         assert opportunity is not None
         document["opportunity"] = opportunity_document(opportunity)
+    lapsed = lapse_words(pair, opportunity) if opportunity is not None else None
+    if lapsed is not None:
+        document["lapsed"] = lapsed
+        accepting = (Action.ACCEPT_INVITATION.value, Action.ACCEPT_OFFER.value)
+        document["allowed_next"] = [a for a in document["allowed_next"] if a not in accepting]
     return document
 
 
@@ -281,7 +287,7 @@ EMPLOYEE_GROUPS = {
     "offers": (Stage.OFFERED,),
     "waitlists": (Stage.WAITLISTED,),
     "assignments": (Stage.ASSIGNED,),
-    "closed": (Stage.COMPLETED, Stage.REJECTED, Stage.WITHDRAWN, Stage.DECLINED),
+    "closed": (Stage.COMPLETED, Stage.REJECTED, Stage.WITHDRAWN, Stage.DECLINED, Stage.LAPSED),
 }
 
 

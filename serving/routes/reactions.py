@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from data.schemas import InteractionType
 from data.storage.employees import get_employee
-from data.storage.interactions import ReactionRefused, record_reaction
+from data.storage.interactions import ReactionRefused, record_reaction, take_back_reaction
 from data.workflow import Action
 from serving.access import visible_opportunity
 from serving.deps import CurrentUser, SessionDep, StateDep, after_commit
@@ -117,3 +117,48 @@ def react(
 ) -> ReactionOut:
     """Apply to (`applications`), save (`saves`) or dismiss (`dismissals`) an opportunity."""
     return _react(request, response, state, session, user, external_id, EVENT_OF[reaction])
+
+
+@router.delete(
+    "/{external_id}/{reaction}",
+    status_code=204,
+    responses=documented(403, 404, 409),
+)
+def take_back(
+    request: Request,
+    state: StateDep,
+    session: SessionDep,
+    user: CurrentUser,
+    external_id: str,
+    reaction: Reaction,
+) -> Response:
+    """Unsave (`saves`) or undo a dismissal (`dismissals`): the opportunity comes back to your
+    matches if nothing else keeps it out. 404 when no such save or dismissal stands; an
+    application is withdrawn through the pipeline instead (409)."""
+    if reaction is Reaction.applications:
+        raise Conflict("an application is withdrawn as a pipeline step (action: withdraw)")
+    if user.subject_external_id is None:
+        raise Forbidden("only a person (employee or lead token) can react to an opportunity")
+    employee = get_employee(session, user.subject_external_id)
+    if employee is None:
+        raise NotFound("your profile is missing")
+    opportunity = visible_opportunity(session, user, external_id)
+    kind = EVENT_OF[reaction]
+    if not take_back_reaction(
+        session,
+        employee_external_id=employee.external_id,
+        opportunity_external_id=opportunity.external_id,
+        type=kind,
+        request_id=request.state.request_id,
+    ):
+        noun = "save" if kind is InteractionType.SAVE else "dismissal"
+        raise NotFound(f"you have no {noun} of {external_id!r} to take back")
+    if kind is InteractionType.DISMISS:
+        employee_id, opportunity_id = employee.id, opportunity.id
+        after_commit(
+            session,
+            lambda: state.matcher.record_interaction(
+                employee_id, opportunity_id, InteractionType.UNDISMISS.value
+            ),
+        )
+    return Response(status_code=204)

@@ -177,6 +177,9 @@ def take_step(
     stage = Stage(pair.stage) if pair is not None else Stage.NONE
     if action is Action.APPLY and stage is Stage.INVITED:
         action = Action.ACCEPT_INVITATION  # applying to what you were invited to accepts it
+    lapsed = lapse_words(pair, opportunity) if pair is not None else None
+    if lapsed is not None and action in (Action.ACCEPT_INVITATION, Action.ACCEPT_OFFER):
+        raise Conflict({"message": lapsed, "stage": Stage.LAPSED.value, "allowed_next": []})
     try:
         to = next_stage(stage, action, by)
     except StepRefused as refused:
@@ -380,6 +383,8 @@ def _rules(
             pairs.take_seat(session, opportunity)
         except pairs.NoSeatLeft as none_left:
             raise Conflict(str(none_left)) from None
+        if opportunity.seats_filled >= opportunity.seats:
+            _lapse_unanswered(session, opportunity, now=now)
         starts = max(opportunity.start_date or now.date(), now.date())
         weeks = opportunity.duration_weeks
         values.update(
@@ -445,6 +450,49 @@ def _propose_skills(
     ]
     pairs.add_proposals(session, rows)
     return rows
+
+
+def lapse_words(pair: PipelineRow, opportunity: OpportunityRow) -> str | None:
+    """Why an invitation or offer can no longer be accepted, in the invitee's words; None
+    while it can. One that lapsed when the last seat went says when; one still waiting on a
+    posting that filled some other way (before lapsing existed, or by an edit) says the same."""
+    invited = pair.stage == Stage.INVITED.value or (
+        pair.stage == Stage.LAPSED.value and pair.origin == ORIGIN[Action.INVITE]
+    )
+    noun = "invitation" if invited else "offer"
+    if pair.stage == Stage.LAPSED.value:
+        return f"This {noun} lapsed: every seat was taken on {pair.updated_at.date().isoformat()}"
+    waiting = pair.stage in (Stage.INVITED.value, Stage.OFFERED.value)
+    full = (
+        opportunity.status == OpportunityStatus.FILLED.value
+        or opportunity.seats_filled >= opportunity.seats
+    )
+    if waiting and full:
+        day = opportunity.updated_at.date().isoformat()
+        return f"This {noun} lapsed: every seat was taken on {day}"
+    return None
+
+
+def _lapse_unanswered(session: Session, opportunity: OpportunityRow, *, now: dt.datetime) -> None:
+    """The last seat was just taken: every invitation and offer still waiting lapses in the
+    same transaction, so nobody is left holding one they cannot accept."""
+    for pair in pairs.unanswered_pairs(session, opportunity.external_id):
+        try:
+            pairs.move_pair(session, pair, now=now, stage=Stage.LAPSED.value)
+        except pairs.PairChanged as changed:  # answered at this very moment: try again
+            raise Conflict(f"{changed}; try again") from None
+        session.add(
+            InteractionRow(
+                request_id=pair.request_id,
+                employee_external_id=pair.employee_external_id,
+                opportunity_external_id=opportunity.external_id,
+                type=InteractionType.LAPSE.value,
+                occurred_at=now,
+                actor_role=SYSTEM,
+                actor=SYSTEM,
+                details={"why": "every seat was taken"},
+            )
+        )
 
 
 def _free_mentor_slot(session: Session, opportunity: OpportunityRow, *, now: dt.datetime) -> None:

@@ -34,6 +34,7 @@ from matching.explain import (
     pair_details,
     paused_explanation,
 )
+from matching.filters import MatchFilters, facets
 from matching.masking import VISIBLE_POOL, mask_pool, revealed_card
 from matching.next_moves import next_moves
 from matching.pipeline import RankedHit, Scored, score_candidates, score_matches
@@ -66,13 +67,19 @@ def serve_matches(
     kind: str,
     limit: int,
     request_id: str,
+    filters: MatchFilters | None = None,
+    offset: int = 0,
 ) -> dict[str, Any]:
     """Open opportunities of one kind ranked for this person, with the reasons, the skills
-    matched and missing, and ways to close the gaps."""
+    matched and missing, and ways to close the gaps. `filters` narrow the eligible list the
+    ranker scored (its order kept); `offset` skips the ranks of the pages before."""
+    filters = filters or MatchFilters()
     state.matcher.ensure_employee(employee)
     model = live_model(state, "employee")
     now = dt.datetime.now(dt.UTC)
-    scored = score_matches(session, state.matcher, model, employee, kind=kind, now=now)
+    everything = score_matches(session, state.matcher, model, employee, kind=kind, now=now)
+    scored = everything.only(filters.keeps) if filters.active else everything
+    committed = state.matcher.committed_hours(employee.id)
     served = _serve(
         scored,
         request_id=request_id,
@@ -84,18 +91,33 @@ def serve_matches(
         settings=load_policy(session, kind),
         limit=limit,
         contributions=model.contributions,
-        details=lambda i: pair_details(employee, scored.items[i], scored.features[i]),
+        details=lambda i: pair_details(
+            employee, scored.items[i], scored.features[i], committed_hours=committed
+        ),
         audience=EMPLOYEE,
         now=now,
+        offset=offset,
+        filters=filters.as_dict(),
     )
     with stage("page"):
         rows = {row.id: row for row in scored.items}
         page = [rows[hit.row_id] for hit in served.page]
         learning = learning_for_page(session, employee, page)
         items = opportunity_items(employee, served.page, rows, served.explanations, learning)
-    seeker = Seeker.of(employee, committed_hours=state.matcher.committed_hours(employee.id))
-    why = why_matches(scored.report, kind=kind, seeker=seeker, shown=len(items), asked=limit)
+    seeker = Seeker.of(employee, committed_hours=committed)
+    # A later page or a filtered list is short for reasons of its own: `matched` says them.
+    plain = not filters.active and offset == 0
+    why = (
+        why_matches(scored.report, kind=kind, seeker=seeker, shown=len(items), asked=limit)
+        if plain
+        else None
+    )
     body = _page(state, model.describe(), served, scored, items, why=why)
+    body["matched"] = len(scored.items)
+    body["offset"] = offset
+    body["next_offset"] = offset + limit if offset + limit < len(scored.items) else None
+    body["filters"] = filters.as_dict()
+    body["facets"] = facets(everything.items)
     if kind == OpportunityKind.ROLE.value:
         body["next_moves"] = good_next_moves(state, employee)
     return body
@@ -270,6 +292,8 @@ def _serve(
     overrides: Sequence[Override] = (),
     key: bytes = b"",
     now: dt.datetime | None = None,
+    offset: int = 0,
+    filters: dict[str, Any] | None = None,
 ) -> Served:
     ids = scored.ids
     with stage("rerank"):
@@ -284,7 +308,7 @@ def _serve(
             key=key,
         )
     after = {int(i): rank for rank, i in enumerate(order.order.tolist(), start=1)}
-    page_rows = order.order[:limit].tolist()
+    page_rows = order.order[offset : offset + limit].tolist()
     with stage("explain"):
         page_details = [details(i) for i in page_rows]
         if settings.paused:
@@ -328,6 +352,10 @@ def _serve(
         "overrides": order.overrides,
         "retrieval": scored.report.as_dict(),
     }
+    if offset:
+        record["offset"] = offset
+    if filters:
+        record["filters"] = filters
     page = scored.hits(page_rows)
     if settings.paused:  # what people see is the similarity order, and its scores
         page = [dataclasses.replace(hit, score=hit.similarity) for hit in page]

@@ -236,7 +236,7 @@ def test_golden_sentences_for_a_fixed_fixture() -> None:
         },
         {
             "feature": "availability_slack",
-            "text": "Needs 10 h/week; you have 6",
+            "text": "Needs 10 h a week; you have 6 free",
             "contribution": -0.30,
         },
         {

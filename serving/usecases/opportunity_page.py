@@ -1,0 +1,62 @@
+"""One posting as one person sees it: the posting in full, who leads it, its seats and state in
+words, and what it is for them (skills held and missing, ways to close the gaps, saved or
+dismissed). The route adds their place in its pipeline (serving/routes/pipeline.pair_document)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from data.schemas import InteractionType, OpportunityStatus
+from data.storage.employees import get_employee
+from data.storage.interactions import standing_reactions
+from data.storage.opportunities import opportunity_document
+from data.storage.tables import EmployeeRow, OpportunityRow
+from matching.results import learning_for_page, skill_overlap
+from serving.state import ServiceState
+
+STATE_WORDS = {
+    OpportunityStatus.OPEN.value: "Open",
+    OpportunityStatus.FILLED.value: "Every seat is taken",
+    OpportunityStatus.CLOSED.value: "Closed by its lead",
+    OpportunityStatus.DRAFT.value: "A draft, not posted yet",
+}
+
+
+def opportunity_view(
+    state: ServiceState,
+    session: Session,
+    employee: EmployeeRow,
+    opportunity: OpportunityRow,
+) -> dict[str, Any]:
+    owner = get_employee(session, opportunity.owner_external_id)
+    own = opportunity.owner_external_id == employee.external_id
+    taken = opportunity.seats_filled + state.matcher.history_acceptances(opportunity.id)
+    full = taken >= opportunity.seats
+    status = opportunity.status
+    words = STATE_WORDS.get(status, status)
+    if status == OpportunityStatus.OPEN.value and full:
+        words = STATE_WORDS[OpportunityStatus.FILLED.value]
+    saved = standing_reactions(session, employee.external_id, InteractionType.SAVE)
+    dismissed = standing_reactions(session, employee.external_id, InteractionType.DISMISS)
+    overlap = skill_overlap(employee, opportunity)
+    learning = [] if own else learning_for_page(session, employee, [opportunity])[0]
+    return {
+        "opportunity": {**opportunity_document(opportunity), "seats_taken": taken},
+        "lead": (
+            {"external_id": owner.external_id, "name": owner.name, "title": owner.title}
+            if owner is not None
+            else None
+        ),
+        "seats_taken": taken,
+        "state": words,
+        "for_you": {
+            "own": own,
+            **overlap,
+            "learning": learning,
+            "saved": opportunity.external_id in saved,
+            "dismissed": opportunity.external_id in dismissed,
+            "pair": None,
+        },
+    }
