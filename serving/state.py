@@ -42,6 +42,8 @@ logger = logging.getLogger(__name__)
 # Connections beyond one per admitted request: the model watcher, the fairness monitor and the
 # freshness poller each take one now and then.
 BACKGROUND_CONNECTIONS = 3
+# What the start-up asks the normalisers once, to load the model (any words would do).
+WARM_UP_QUERY = "data analysis"
 
 
 @dataclass
@@ -94,6 +96,11 @@ class ServiceState:
         var/vectors) before the first request: never inside one."""
         self.normalizer.warm_up()
         self.occupations.warm_up()
+        # With the vectors read from var/vectors nothing above loads the model: the first
+        # query would (7-10 s inside someone's first autocomplete). One query of each kind
+        # loads it and builds whatever a query alone builds.
+        self.normalizer.suggest(WARM_UP_QUERY, limit=1)
+        self.occupations.normalize(WARM_UP_QUERY)
 
     def catch_up(self) -> int:
         """Take in what other processes wrote (imports on the command line, another server
