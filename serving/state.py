@@ -161,9 +161,7 @@ def prepare_database(
             sync = sync_packaged_taxonomy(session, load_packaged_taxonomy())
     changes = sync.lines() if sync is not None else []
     for line in changes:
-        logger.info(
-            "taxonomy %s -> %s: %s", sync.previous, load_packaged_taxonomy().version, line
-        )
+        logger.info("taxonomy %s -> %s: %s", sync.previous, load_packaged_taxonomy().version, line)
     return engine, sessions, changes
 
 
