@@ -1,0 +1,202 @@
+// Importing people or postings from a CSV or XLSX export: read its columns, check the
+// mapping proposed (or remembered for these columns), try it without writing anything, then
+// import it as a job whose progress the page follows.
+import { act, api, h, say, words } from "./ui.js";
+
+const KINDS = [["employees", "People"], ["opportunities", "Postings"]];
+const METHODS = {
+  alias: "your company's alias",
+  alt_label: "another name for it",
+  spelling: "spelling corrected",
+  partial_label: "part of its name",
+  embedding: "closest in meaning",
+  custom: "new custom skill, for review",
+};
+const POLL_MS = 500;
+
+function base64(buffer) {
+  const bytes = new Uint8Array(buffer);
+  let text = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(text);
+}
+
+export function importer(me, root) {
+  const kind = h("select", { id: "import-kind" }, KINDS.map(([value, text]) => h("option", { value }, text)));
+  const file = h("input", { id: "import-file", type: "file", accept: ".csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", required: true });
+  const read = h("button", { type: "submit" }, "Read the columns");
+  const work = h("div", { class: "import-work" });
+  const form = h("form", { class: "card", "aria-labelledby": "import-h" },
+    h("h2", { id: "import-h" }, "Import people or postings"),
+    h("p", { class: "meta" }, "Upload an export from Workday, SuccessFactors or a spreadsheet (CSV or Excel .xlsx). You check how its columns are read and see what the import would do before anything is written."),
+    h("div", { class: "import-pick" },
+      h("div", {}, h("label", { for: "import-kind" }, "The file holds"), kind),
+      h("div", { class: "grow" }, h("label", { for: "import-file" }, "CSV or Excel file"), file)),
+    h("div", { class: "row" }, read));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const chosen = file.files[0];
+    if (!chosen) return say("Choose a file first.", true);
+    const upload = { kind: kind.value, filename: chosen.name, content: base64(await chosen.arrayBuffer()) };
+    const columns = await act(read, () => api("/api/v1/imports/files/columns", { method: "POST", body: upload }));
+    if (columns) mappingStep(work, upload, columns);
+  });
+  root.append(form, work);
+}
+
+function mappingStep(root, upload, columns) {
+  const fields = Object.fromEntries(columns.fields.map((f) => [f.field, f]));
+  const mapping = { ...columns.mapping };
+  const defaults = {};
+  const defaultsBox = h("div", { class: "import-defaults" });
+  const result = h("div", { "aria-live": "polite" });
+  const rows = columns.headers.map((header, i) => {
+    const id = `map-${i}`;
+    const select = h("select", { id, "data-header": header },
+      h("option", { value: "" }, "Not imported"),
+      columns.fields.map((f) => h("option", { value: f.field, selected: mapping[header] === f.field }, f.label + (f.required ? " (needed)" : ""))));
+    select.addEventListener("change", () => {
+      mapping[header] = select.value || null;
+      showDefaults();
+      result.replaceChildren();
+    });
+    const samples = columns.samples[header] || [];
+    return h("div", { class: "map-row" },
+      h("label", { for: id }, header),
+      h("span", { class: "meta map-sample" }, samples.length ? `e.g. ${samples.join(", ")}` : "empty in every row"),
+      select);
+  });
+  function showDefaults() {
+    const held = new Set(Object.values(mapping).filter(Boolean));
+    if (held.has("first_name") || held.has("last_name")) held.add("name");
+    const missing = columns.fields.filter((f) => f.required && !held.has(f.field) && !["external_id", "name", "title"].includes(f.field));
+    defaultsBox.replaceChildren(...(missing.length ? [
+      h("p", {}, "No column holds these; give one value for every row (or map a column):"),
+      ...missing.map((f) => {
+        const input = h("input", { id: `default-${f.field}`, type: "text", value: defaults[f.field] || "" });
+        input.addEventListener("input", () => { defaults[f.field] = input.value; });
+        return h("div", { class: "map-row" }, h("label", { for: `default-${f.field}` }, f.label), input);
+      }),
+    ] : []));
+    for (const key of Object.keys(defaults)) if (!missing.some((f) => f.field === key)) delete defaults[key];
+  }
+  showDefaults();
+  const body = () => ({ ...upload, mapping, defaults });
+  const tryIt = h("button", { type: "button" }, "Try it (dry run)");
+  tryIt.addEventListener("click", async () => {
+    result.replaceChildren(h("p", { class: "meta" }, "Reading every row and resolving skill names… nothing is written."));
+    const report = await act(tryIt, () => api("/api/v1/imports/files/dry-run", { method: "POST", body: body() }));
+    if (!report) return result.replaceChildren();
+    const start = h("button", { type: "button", disabled: report.error_count > 0 }, `Import ${report.rows} ${report.rows === 1 ? "row" : "rows"}`);
+    start.addEventListener("click", async () => {
+      const job = await act(start, () => api("/api/v1/imports/files", { method: "POST", body: body() }));
+      if (job) follow(result, job, fields);
+    });
+    const card = dryRunReport(report, fields);
+    card.append(h("div", { class: "row" }, start,
+      report.error_count ? h("span", { class: "meta" }, "Fix these rows in the file, then read it again: an import writes every row or none.") : null));
+    result.replaceChildren(card);
+  });
+  const remembered = columns.remembered
+    ? `The mapping you saved for these columns (${new Date(columns.remembered.at).toLocaleDateString()}) is filled in.`
+    : "Proposed from the column names: check each one.";
+  root.replaceChildren(h("section", { class: "card", "aria-labelledby": "map-h" },
+    h("h2", { id: "map-h" }, `How the columns of ${upload.filename} are read`),
+    h("p", { class: "meta" }, `${columns.rows} ${columns.rows === 1 ? "row" : "rows"} of ${words(KINDS.find(([k]) => k === upload.kind)[1].toLowerCase())}. ${remembered} The mapping is remembered for the next file with the same columns.`),
+    h("div", { class: "map-grid" }, rows),
+    defaultsBox,
+    h("div", { class: "row" }, tryIt)), result);
+}
+
+const figure = (value, text) => h("div", { class: "figure" }, h("b", {}, String(value)), text);
+const fieldName = (fields, field) => {
+  const [top, ...rest] = String(field || "").split(".");
+  const label = fields[top]?.label || words(top) || "the row";
+  return rest.length ? `${label} (${rest.map(words).join(" ")})` : label;
+};
+
+function reportParts(report, fields, { rows }) {
+  const names = report.names || [];
+  const custom = names.filter((n) => n.method === "custom");
+  const remapped = names.filter((n) => n.method !== "custom");
+  const parts = [];
+  if (remapped.length) {
+    parts.push(details(`Skill names read as taxonomy skills (${remapped.length})`, h("ul", { class: "plain" },
+      remapped.map((n) => h("li", {}, `“${n.name}” → ${n.label} (${METHODS[n.method] || words(n.method)}; ${n.rows} ${n.rows === 1 ? "row" : "rows"})`)))));
+  }
+  if (custom.length) {
+    parts.push(details(`New custom skills, for review (${custom.length})`, h("ul", { class: "plain" },
+      custom.map((n) => h("li", {}, `“${n.name}”, row ${n.first_row}${n.nearest ? ` (closest: ${n.nearest})` : ""}`)))));
+  }
+  if (report.merges?.length) {
+    parts.push(details(`Skills merged within a row (${report.merges.length})`, h("ul", { class: "plain" },
+      report.merges.map((m) => h("li", {}, `Row ${m.row}: ${m.names.map((n) => `“${n}”`).join(" and ")} → ${m.label}, level ${m.level}`)))));
+  }
+  if (report.unplaced_titles?.length) {
+    parts.push(details(`Titles placed in no occupation (${report.unplaced_titles.length})`, h("ul", { class: "plain" },
+      report.unplaced_titles.map((u) => h("li", {}, `Row ${u.row}: “${u.title}”`)))));
+  }
+  if (rows) parts.unshift(...rows);
+  return parts;
+}
+
+function details(summary, content, open = false) {
+  return h("details", { open }, h("summary", {}, summary), content);
+}
+
+function dryRunReport(report, fields) {
+  const summary = report.report.summary;
+  const errors = report.errors.length ? details(`Errors by row (${report.error_count})`, h("ul", { class: "plain import-errors" },
+    report.errors.map((e) => h("li", {}, h("b", {}, `Row ${e.row}`), `, ${fieldName(fields, e.field)}: ${e.message}`))), true) : null;
+  const notes = report.skill_notes.length ? details(`Skills cells read with a guess (${report.skill_note_count})`, h("ul", { class: "plain" },
+    report.skill_notes.map((n) => h("li", {}, `Row ${n.row}, “${n.text}”: ${n.note}`)))) : null;
+  return h("section", { class: "card", "aria-labelledby": "dry-h" },
+    h("h2", { id: "dry-h" }, "Dry run: what the import would do"),
+    h("p", {}, report.error_count ? `Nothing was written. ${report.error_count} ${report.error_count === 1 ? "problem stops" : "problems stop"} the import.` : "Nothing was written. The import can go ahead."),
+    h("div", { class: "figures" },
+      figure(report.create, "to create"),
+      figure(report.update, "to update"),
+      figure(report.error_count, report.error_count === 1 ? "error" : "errors"),
+      figure(summary.merges, "skills merged"),
+      figure(summary.names_not_exact - summary.by_custom, "skill names remapped"),
+      figure(summary.by_custom, "new custom skills")),
+    reportParts(report.report, fields, { rows: [errors, notes].filter(Boolean) }));
+}
+
+const PHASES = { queued: "Waiting to start", validating: "Checking the rows", "resolving skill names": "Resolving skill names", "inferring occupations": "Placing titles in occupations", storing: "Writing", stored: "Written", "updating the index": "Updating the search index", running: "Running" };
+
+function follow(root, job, fields) {
+  const bar = h("progress", { id: "import-progress", max: Math.max(job.total, 1), value: 0 });
+  const words_ = h("p", { id: "import-progress-words" }, "Import started.");
+  const box = h("section", { class: "card", "aria-labelledby": "job-h" },
+    h("h2", { id: "job-h" }, "Importing"),
+    h("label", { for: "import-progress" }, "Progress"), bar, words_);
+  root.replaceChildren(box);
+  const tick = async () => {
+    let now;
+    try {
+      now = await api(`/api/v1/imports/${job.job_id}`);
+    } catch (error) {
+      words_.textContent = `${error.message} Checking again…`;
+      return setTimeout(tick, POLL_MS * 4);
+    }
+    bar.max = Math.max(now.total, 1);
+    bar.value = now.status === "succeeded" ? bar.max : Math.min(now.done, now.total);
+    if (now.status === "succeeded") {
+      const r = now.result;
+      say(`Imported: ${r.created} created, ${r.updated} updated.`);
+      box.replaceChildren(h("h2", { id: "job-h" }, "Imported"), bar,
+        h("p", { id: "import-progress-words" }, `Done: ${r.created} created, ${r.updated} updated. Custom skills wait in “Skills to review”.`),
+        ...reportParts(r.report, fields, { rows: [] }));
+    } else if (now.status === "failed") {
+      say("The import failed; nothing was written.", true);
+      box.replaceChildren(h("h2", { id: "job-h" }, "The import failed: nothing was written"),
+        h("ul", { class: "plain import-errors" }, (now.errors || []).map((e) => h("li", {},
+          e.index === null || e.index === undefined ? e.message : `Row ${e.index + 1}, ${fieldName(fields, e.field)}: ${e.message}`))));
+    } else {
+      words_.textContent = `${PHASES[now.phase] || words(now.phase)}: ${Math.min(now.done, now.total)} of ${now.total} rows.`;
+      setTimeout(tick, POLL_MS);
+    }
+  };
+  tick();
+}

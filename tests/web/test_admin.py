@@ -1,0 +1,200 @@
+"""An admin's flows in the browser: importing people from a Workday CSV and a SuccessFactors
+XLSX (columns proposed, a dry run that writes nothing, the import's progress, the people
+stored), the custom-skill review queue (accept, merge), aliases (add, remove) and tokens
+(created, shown once, listed, revoked)."""
+
+from __future__ import annotations
+
+import io
+
+import httpx
+from openpyxl import Workbook
+
+from tests.conftest import ADMIN_TOKEN
+from tests.web.browsing import Site, scan_here, signed_in
+
+WORKDAY = (
+    "Employee ID,Worker,Legal Name,Business Title,Supervisory Organization,Location,Manager ID,"
+    "Hire Date,Skills,Job Level\n"
+    "P-ADM-1,Adele Marsh,Adele Marsh,Data Analyst,Finance,Berlin,,2021-03-01,"
+    '"Python; SQL (4)",3\n'
+    "P-ADM-2,Bruno Varga,Bruno Varga,Analyst,Finance,Berlin,P-ADM-1,2022-04-15,"
+    '"Excel (expert); Power BI (Microsoft)",2\n'
+    "P-ADM-3,Chiara Lund,Chiara Lund,Reporting Lead,Finance,Lisbon,P-ADM-1,2019-09-02,"
+    "SQL (5),5\n"
+)
+
+
+def _status(site: Site, path: str, token: str = ADMIN_TOKEN) -> int:
+    answer = httpx.get(site.url + path, headers={"Authorization": f"Bearer {token}"}, timeout=60)
+    return answer.status_code
+
+
+def _admin(browser: object, site: Site, task: str) -> object:
+    page = signed_in(browser, site, ADMIN_TOKEN)
+    page.locator('#tabs [data-name="admin"]').click()  # type: ignore[attr-defined]
+    page.get_by_role("tab", name=task).click()  # type: ignore[attr-defined]
+    return page
+
+
+def test_an_admin_imports_people_from_a_workday_csv(browser: object, site: Site) -> None:
+    page = _admin(browser, site, "Import people or postings")
+    page.get_by_label("The file holds").select_option("employees")  # type: ignore[attr-defined]
+    page.get_by_label("CSV or Excel file").set_input_files(  # type: ignore[attr-defined]
+        {"name": "workers.csv", "mimeType": "text/csv", "buffer": WORKDAY.encode()}
+    )
+    page.get_by_role("button", name="Read the columns").click()  # type: ignore[attr-defined]
+    page.get_by_role("heading", name="How the columns of workers.csv are read").wait_for()  # type: ignore[attr-defined]
+    assert page.get_by_label("Employee ID", exact=True).input_value() == "external_id"  # type: ignore[attr-defined]
+    assert page.get_by_label("Worker", exact=True).input_value() == "name"  # type: ignore[attr-defined]
+    assert page.get_by_label("Legal Name", exact=True).input_value() == ""  # type: ignore[attr-defined]
+    assert page.get_by_label("Supervisory Organization").input_value() == "department"  # type: ignore[attr-defined]
+    scan_here(page, "admin-import-mapping")
+
+    page.get_by_role("button", name="Try it (dry run)").click()  # type: ignore[attr-defined]
+    report = page.locator("section", has_text="Dry run: what the import would do")  # type: ignore[attr-defined]
+    report.get_by_text("Nothing was written. The import can go ahead.").wait_for()
+    assert "3\nto create" in report.locator(".figures").inner_text()
+    report.get_by_text("Skills cells read with a guess").click()
+    report.get_by_text("“Power BI (Microsoft)”: '(Microsoft)' is no level").wait_for()
+    assert _status(site, "/api/v1/employees/P-ADM-1") == 404  # the dry run wrote nothing
+    scan_here(page, "admin-import-dry-run")
+
+    page.get_by_role("button", name="Import 3 rows").click()  # type: ignore[attr-defined]
+    page.get_by_role("heading", name="Imported").wait_for(timeout=120_000)  # type: ignore[attr-defined]
+    assert "3 created, 0 updated" in page.locator("#import-progress-words").inner_text()  # type: ignore[attr-defined]
+    progress = page.locator("#import-progress")  # type: ignore[attr-defined]
+    assert progress.get_attribute("value") == progress.get_attribute("max")
+    bruno = site.api("GET", "/api/v1/employees/P-ADM-2")
+    assert (bruno["name"], bruno["department"], bruno["manager_external_id"]) == (
+        "Bruno Varga",
+        "Finance",
+        "P-ADM-1",
+    )
+    assert {s["level"] for s in bruno["skills"]} == {5, 3}  # Excel (expert); Power BI assumed
+    scan_here(page, "admin-import-done")
+
+    # The same columns again: the mapping saved with the import is filled in.
+    page.get_by_role("button", name="Read the columns").click()  # type: ignore[attr-defined]
+    page.get_by_text("The mapping you saved for these columns").wait_for()  # type: ignore[attr-defined]
+    assert page.errors == []  # type: ignore[attr-defined]
+
+
+def test_an_admin_imports_a_successfactors_xlsx_giving_a_level_for_every_row(
+    browser: object, site: Site
+) -> None:
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["userId", "firstName", "lastName", "title", "department", "location", "hireDate"])
+    sheet.append(["P-ADM-X1", "Dara", "Okafor", "Engineer", "R&D", "Dublin", "2020-01-06"])
+    sheet.append(["P-ADM-X2", "Emil", "Sato", "Engineer", "R&D", "Tokyo", "2021-11-20"])
+    content = io.BytesIO()
+    book.save(content)
+    page = _admin(browser, site, "Import people or postings")
+    page.get_by_label("CSV or Excel file").set_input_files(  # type: ignore[attr-defined]
+        {
+            "name": "sf-export.xlsx",
+            "mimeType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "buffer": content.getvalue(),
+        }
+    )
+    page.get_by_role("button", name="Read the columns").click()  # type: ignore[attr-defined]
+    page.get_by_role("heading", name="How the columns of sf-export.xlsx are read").wait_for()  # type: ignore[attr-defined]
+    assert page.get_by_label("firstName").input_value() == "first_name"  # type: ignore[attr-defined]
+    # No column holds the job level: the dry run says so until one value is given.
+    page.get_by_role("button", name="Try it (dry run)").click()  # type: ignore[attr-defined]
+    page.get_by_role("status").get_by_text("no column is mapped to Job level").wait_for()  # type: ignore[attr-defined]
+    page.locator("#default-level").fill("2")  # type: ignore[attr-defined]
+    page.get_by_role("button", name="Try it (dry run)").click()  # type: ignore[attr-defined]
+    page.get_by_text("Nothing was written. The import can go ahead.").wait_for()  # type: ignore[attr-defined]
+    scan_here(page, "admin-import-xlsx")
+    page.get_by_role("button", name="Import 2 rows").click()  # type: ignore[attr-defined]
+    page.get_by_role("heading", name="Imported").wait_for(timeout=120_000)  # type: ignore[attr-defined]
+    dara = site.api("GET", "/api/v1/employees/P-ADM-X1")
+    assert (dara["name"], dara["level"], dara["hire_date"]) == ("Dara Okafor", 2, "2020-01-06")
+
+
+def test_an_admin_reviews_custom_skills_accepting_one_and_merging_another(
+    browser: object, site: Site
+) -> None:
+    people = [
+        {
+            "external_id": f"P-ADM-R{i}",
+            "name": f"Reviewed Person {i}",
+            "title": "Analyst",
+            "department": "Finance",
+            "level": 2,
+            "location": "Berlin",
+            "skills": [{"name": name, "level": 3}],
+        }
+        for i, name in enumerate(["Zorblax tuning", "Quibbleflux weaving"])
+    ]
+    site.api("POST", "/api/v1/employees/bulk", json=people)
+    page = _admin(browser, site, "Skills to review")
+    accepted = page.locator("article.card", has_text="Zorblax tuning")  # type: ignore[attr-defined]
+    accepted.get_by_text("Held by 1 person").wait_for()
+    scan_here(page, "admin-review-queue")
+    accepted.get_by_label("Reason (for the oversight log)").fill("a tool our analysts use")
+    accepted.get_by_role("button", name="Accept as a new skill").click()
+    accepted.get_by_text("is now a skill everyone can pick").wait_for()
+
+    merged = page.locator("article.card", has_text="Quibbleflux weaving")  # type: ignore[attr-defined]
+    merged.get_by_label("Search the skills").fill("SQL")
+    merged.get_by_role("button", name="Find").click()
+    merged.get_by_role("radio", name="SQL", exact=True).check()
+    merged.get_by_label("Reason (for the oversight log)").fill("our name for SQL work")
+    merged.get_by_role("button", name="Merge into the chosen skill").click()
+    merged.get_by_text("merged into SQL").wait_for()
+    holder = site.api("GET", "/api/v1/employees/P-ADM-R1")
+    assert [s["name"] for s in holder["skills"]] == ["SQL"]
+    queue = site.api("GET", "/api/v1/skills/review?limit=200")
+    assert not {"Zorblax tuning", "Quibbleflux weaving"} & {i["label"] for i in queue["items"]}
+    assert page.errors == []  # type: ignore[attr-defined]
+
+
+def test_an_admin_adds_and_removes_an_alias(browser: object, site: Site) -> None:
+    page = _admin(browser, site, "Skill aliases")
+    page.get_by_label("Alias", exact=True).fill("kubes-adm")  # type: ignore[attr-defined]
+    page.get_by_label("Search the skills").fill("Kubernetes")  # type: ignore[attr-defined]
+    page.get_by_role("button", name="Find").click()  # type: ignore[attr-defined]
+    page.get_by_role("radio", name="Kubernetes").first.check()  # type: ignore[attr-defined]
+    page.get_by_label("Reason (for the oversight log)").fill("what the platform team says")  # type: ignore[attr-defined]
+    page.get_by_role("button", name="Add the alias").click()  # type: ignore[attr-defined]
+    row = page.locator("li.alias-row", has_text="kubes-adm")  # type: ignore[attr-defined]
+    row.get_by_text("means Kubernetes").wait_for()
+    assert "kubes-adm" in {a["alias"] for a in site.api("GET", "/api/v1/skills/aliases")}
+    scan_here(page, "admin-aliases")
+    row.get_by_role("button", name="Remove the alias kubes-adm").click()
+    row.get_by_label("Reason").fill("a name nobody uses")
+    row.get_by_role("button", name="Remove “kubes-adm”").click()
+    page.get_by_role("status").get_by_text("removed").wait_for()  # type: ignore[attr-defined]
+    page.locator("li.alias-row", has_text="kubes-adm").wait_for(state="detached")  # type: ignore[attr-defined]
+    assert "kubes-adm" not in {a["alias"] for a in site.api("GET", "/api/v1/skills/aliases")}
+
+
+def test_an_admin_creates_a_token_sees_it_once_and_revokes_it(browser: object, site: Site) -> None:
+    page = _admin(browser, site, "Access tokens")
+    page.get_by_label("Role").select_option("employee")  # type: ignore[attr-defined]
+    page.get_by_label("Acts as (employee ID)").fill("E00001")  # type: ignore[attr-defined]
+    page.get_by_label("Label (who has it, what for)").fill("ADM kiosk laptop")  # type: ignore[attr-defined]
+    page.get_by_role("button", name="Create the token").click()  # type: ignore[attr-defined]
+    page.get_by_role("heading", name="Copy the new token now").wait_for()  # type: ignore[attr-defined]
+    secret = page.locator("#token-secret").input_value()  # type: ignore[attr-defined]
+    assert len(secret) > 20 and _status(site, "/api/v1/me", secret) == 200
+    page.get_by_role("button", name="Copy", exact=True).click()  # type: ignore[attr-defined]
+    page.get_by_role("status").get_by_text("Copied").wait_for()  # type: ignore[attr-defined]
+    row = page.locator("li.token-row", has_text="ADM kiosk laptop")  # type: ignore[attr-defined]
+    row.get_by_text("Active").wait_for()
+    assert "acts as E00001" in row.inner_text()
+    scan_here(page, "admin-token-created")
+    page.get_by_role("button", name="I have copied it").click()  # type: ignore[attr-defined]
+    assert secret not in page.content()  # type: ignore[attr-defined]
+    page.reload()  # type: ignore[attr-defined]
+    page.get_by_role("tab", name="Access tokens").click()  # type: ignore[attr-defined]
+    row = page.locator("li.token-row", has_text="ADM kiosk laptop")  # type: ignore[attr-defined]
+    row.get_by_role("button", name="Revoke ADM kiosk laptop").click()
+    row.get_by_text("Revoked").wait_for()
+    assert _status(site, "/api/v1/me", secret) == 401
+    assert secret not in page.content()  # type: ignore[attr-defined]
+    scan_here(page, "admin-tokens")
+    assert page.errors == []  # type: ignore[attr-defined]
