@@ -332,6 +332,7 @@ class OpportunityPatch(ContractModel):
 
     title: ShortText | None = None
     description: LongText | None = None
+    department: ShortText | None = None
     location: ShortText | None = None
     required_skills: Annotated[list[OpportunitySkillRef], Field(max_length=50)] | None = None
     preferred_skills: Annotated[list[OpportunitySkillRef], Field(max_length=50)] | None = None

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from data.storage.opportunities import opportunity_document
 from data.storage.tables import EmployeeRow, OpportunityRow
+from matching.aliases import candidate_alias
 from matching.explain import inferred_note
 from matching.learning import SkillGap, learning_for
 from matching.masking import lead_reasons, revealed_card, shared_reasons
@@ -118,7 +119,8 @@ def masked_candidate(
     (there is no pool here to hide them in; the lead saw their card in the list they came from).
     No name, contact, title, department, no free text and no skill the posting did not ask."""
     view = revealed_card(employee, opportunity) if revealed else {"detail": "withheld"}
-    candidate = {"handle": candidate_handle(key, opportunity, employee.external_id), **view}
+    handle = candidate_handle(key, opportunity, employee.external_id)
+    candidate = {"handle": handle, "alias": candidate_alias(handle), **view}
     if reveal_id:
         candidate["external_id"] = employee.external_id
     return candidate
@@ -144,7 +146,8 @@ def candidate_items(
         zip(hits, explanations, views, weighed, strict=True), start=1
     ):
         employee = rows[hit.row_id]
-        candidate = {"handle": candidate_handle(key, opportunity, employee.external_id), **view}
+        handle = candidate_handle(key, opportunity, employee.external_id)
+        candidate = {"handle": handle, "alias": candidate_alias(handle), **view}
         reasons = lead_reasons(ranked, view, inferred=note)
         explanation = {**model, "reasons": reasons}
         item: dict[str, Any] = {"candidate": candidate, "rank": rank, "explanation": explanation}

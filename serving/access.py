@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 from data.schemas import OpportunityStatus, Role
 from data.storage.employees import get_employee
 from data.storage.opportunities import get_opportunity
+from data.storage.pipeline import pairs_of_opportunity
 from data.storage.tables import EmployeeRow, OpportunityRow
 from serving.auth import Principal
 from serving.errors import Forbidden, NotFound
@@ -19,10 +20,23 @@ def visible_opportunity(session: Session, user: Principal, external_id: str) -> 
     row = get_opportunity(session, external_id)
     if row is None or (
         row.status == OpportunityStatus.DRAFT.value
-        and not (user.role is Role.ADMIN or user.is_self(row.owner_external_id))
+        and not (
+            user.role is Role.ADMIN
+            or user.is_self(row.owner_external_id)
+            or _asked_to_approve(session, user, row)
+        )
     ):
         raise NotFound(f"no opportunity {external_id!r}")
     return row
+
+
+def _asked_to_approve(session: Session, user: Principal, row: OpportunityRow) -> bool:
+    """A manager asked to approve someone's place on a posting may read it (an approval links
+    to the gig), even once its lead turned it back into a draft."""
+    me = user.subject_external_id
+    return me is not None and any(
+        p.approver_external_id == me for p in pairs_of_opportunity(session, row.external_id)
+    )
 
 
 def own_profile(

@@ -90,10 +90,38 @@ class OpportunityOut(Out):
         description="no required skill and no occupation: matched with nobody until the lead "
         "lists skills or sets occupation_id",
     )
+    seats_taken: int | None = Field(
+        default=None,
+        description="seats held by assignments (and the history's acceptances): the count the "
+        "matching engine's 'every seat taken' rule reads",
+    )
     occupation_choices: list[OccupationChoiceOut] = Field(
         default_factory=list,
         description="needs_skills: the closest occupations to its title, to choose from",
     )
+
+
+class OpportunityListItem(OpportunityOut):
+    applicants: int = Field(description="people who applied to it (or joined its waitlist)")
+
+
+class OpportunityListOut(Out):
+    items: list[OpportunityListItem]
+    next_cursor: str | None = Field(description="pass as `cursor` for the next page")
+    total: int = Field(description="how many match the filters, over all pages")
+
+
+class PersonOut(Out):
+    """A person to pick (an admin choosing the lead who owns a posting)."""
+
+    external_id: str
+    name: str
+    title: str
+    department: str
+
+
+class PeopleOut(Out):
+    items: list[PersonOut]
 
 
 class NameResolutionOut(Out):
@@ -425,6 +453,10 @@ class MaskedCandidate(Out):
     candidates of the list look exactly alike (matching/masking.py)."""
 
     handle: str = Field(description="a pseudonym for this lead and opportunity only")
+    alias: str = Field(
+        description="a readable name read off the handle ('Candidate Amber Falcon'): stable "
+        "for this candidate on this posting, saying nothing of who it is"
+    )
     detail: Literal["skills", "held", "counts", "coarse", "withheld"] = Field(
         description="how much this card shows: each asked skill in a band; held or not; "
         "counts; a share of the required skills; nothing"
@@ -522,6 +554,7 @@ class WhatIfOut(Out):
 class OverrideOut(Out):
     id: int
     candidate: str = Field(description="the handle the owning lead knows")
+    alias: str = Field(description="the handle's readable name")
     external_id: str | None = Field(default=None, description="HR and admins")
     action: Literal["pin", "hide"]
     reason: str
@@ -680,6 +713,12 @@ class SkillSuggestionsOut(Out):
     )
     alternatives: list[OccupationMatchOut] = Field(description="the next best occupations")
     skills: list[ImpliedSkillOut] = Field(description="essential first, the most specific first")
+    implied: Literal["required", "preferred"] | None = Field(
+        default=None,
+        description="suggest-skills: what a posting of this title sent without skills asks "
+        "(required or preferred, at `level`); None: a further suggestion",
+    )
+    level: int | None = Field(default=None, description="the level an implied skill is asked at")
 
 
 class MaybeSkillsOut(Out):
@@ -827,7 +866,10 @@ class LeadPipelineOut(Out):
     opportunity_external_id: str
     status: str
     seats: int
-    seats_filled: int
+    seats_filled: int = Field(description="seats held by assignments made in this workflow")
+    seats_taken: int = Field(
+        description="seats_filled plus the history's acceptances: what 'every seat is taken' counts"
+    )
     stages: dict[str, list[PairOut]] = Field(description="each stage with its pairs, oldest first")
 
 
@@ -852,6 +894,13 @@ class ApprovalOut(Out):
     other_commitments_hours_per_week: float
     availability_hours_per_week: float
     approval: ApprovalState
+class Commitment(Out):
+    opportunity_external_id: str
+    title: str
+    hours_per_week: float
+    ends_on: dt.date | None
+
+
 
 
 class ApprovalsOut(Out):
@@ -859,7 +908,13 @@ class ApprovalsOut(Out):
 
 
 class QuietModeOut(Out):
+    commitments: list[Commitment] = Field(
+        default_factory=list, description="what the other committed hours are: current work"
+    )
     employee_external_id: str
+    hours_left_per_week: float = Field(
+        description="free hours less the committed ones and this gig's: negative when over"
+    )
     quiet_mode: bool
 
 

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from data.schemas import OpportunityIn, OpportunityStatus
@@ -105,6 +105,32 @@ def get_opportunity(session: Session, external_id: str) -> OpportunityRow | None
     return session.scalar(select(OpportunityRow).where(OpportunityRow.external_id == external_id))
 
 
+def _listing(
+    query: Any,
+    *,
+    kind: str | None,
+    status: str | None,
+    owner_external_id: str | None,
+    words: Sequence[str],
+) -> Any:
+    if kind:
+        query = query.where(OpportunityRow.kind == kind)
+    if status:
+        query = query.where(OpportunityRow.status == status)
+    if owner_external_id:
+        query = query.where(OpportunityRow.owner_external_id == owner_external_id)
+    for word in words:  # every word, in the title or the id, in any case
+        escaped = word.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        pattern = f"%{escaped}%"
+        query = query.where(
+            or_(
+                func.lower(OpportunityRow.title).like(pattern, escape="\\"),
+                func.lower(OpportunityRow.external_id).like(pattern, escape="\\"),
+            )
+        )
+    return query
+
+
 def list_opportunities(
     session: Session,
     *,
@@ -113,15 +139,36 @@ def list_opportunities(
     kind: str | None = None,
     status: str | None = None,
     owner_external_id: str | None = None,
+    words: Sequence[str] = (),
 ) -> list[OpportunityRow]:
-    query = select(OpportunityRow).where(OpportunityRow.id > after_id)
-    if kind:
-        query = query.where(OpportunityRow.kind == kind)
-    if status:
-        query = query.where(OpportunityRow.status == status)
-    if owner_external_id:
-        query = query.where(OpportunityRow.owner_external_id == owner_external_id)
+    """A page in id order, after `after_id`; `words` must each appear in the title (or id)."""
+    query = _listing(
+        select(OpportunityRow).where(OpportunityRow.id > after_id),
+        kind=kind,
+        status=status,
+        owner_external_id=owner_external_id,
+        words=words,
+    )
     return list(session.scalars(query.order_by(OpportunityRow.id).limit(limit)))
+
+
+def count_opportunities(
+    session: Session,
+    *,
+    kind: str | None = None,
+    status: str | None = None,
+    owner_external_id: str | None = None,
+    words: Sequence[str] = (),
+) -> int:
+    """How many `list_opportunities` pages through with the same filters."""
+    query = _listing(
+        select(func.count()).select_from(OpportunityRow),
+        kind=kind,
+        status=status,
+        owner_external_id=owner_external_id,
+        words=words,
+    )
+    return int(session.scalar(query) or 0)
 
 
 def opportunity_document(row: OpportunityRow) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from data.importing.occupations import suggested_skills
+from data.importing.occupations import implied_skills, suggested_skills, tools_in_title
 from data.schemas import Role
 from data.storage.employees import get_employee, occupation_document
 from serving.deps import CurrentUser, SessionDep, StateDep
@@ -59,27 +59,56 @@ def suggest_skills(
     title: Title,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> dict[str, Any]:
-    """The skills a posting with this title would ask for, for its lead to confirm: the
-    occupation's essential skills first, then optional ones, the most specific first. A
-    posting sent without skills is matched on the first of these."""
+    """The skills a posting with this title would ask for, for its lead to confirm: first
+    those a posting sent without skills asks (`implied`: the products its title names, the
+    occupation's first essential skills as required, its first optional ones as preferred),
+    then further skills of the occupation, essential first, the most specific first."""
     user.require(Role.LEAD, Role.ADMIN)
     text = _text(title, "title")
     ranked = state.occupations.normalize(text, limit=4)
     best = ranked[0] if ranked and ranked[0].score >= state.occupations.min_score else None
-    skills = []
-    if best is not None:
-        skills = [
-            {"skill_id": i, "label": label, "essential": essential, "typical_for": best.label}
-            for i, label, essential in suggested_skills(
-                state.taxonomy, best.occupation_id, limit=limit
-            )
-        ]
+    skills = _as_posted(state, text, best.occupation_id if best else None, best, limit=limit)
     return {
         "title": title,
         "occupation": asdict(best) if best else None,
         "alternatives": [asdict(m) for m in ranked if m is not best][:3],
         "skills": skills,
     }
+
+
+def _as_posted(
+    state: StateDep, title: str, occupation_id: str | None, best: Any, *, limit: int
+) -> list[dict[str, Any]]:
+    """What a posting of this title sent without skills would ask, marked `implied` (the
+    products its title names, then the occupation's implied skills, as the import composes
+    them), then further suggestions of the occupation up to `limit` in all: a form that ticks
+    the implied ones posts what the title alone would."""
+    typical_for = best.label if best is not None else "the title"
+    named = tools_in_title(state.taxonomy, title)
+    required, preferred = (
+        implied_skills(state.taxonomy, occupation_id) if occupation_id else ([], [])
+    )
+    out: dict[str, dict[str, Any]] = {}
+    for refs, implied in ((named, "required"), (required, "required"), (preferred, "preferred")):
+        for ref in refs:
+            out.setdefault(
+                str(ref.skill_id),
+                {
+                    "skill_id": ref.skill_id,
+                    "label": ref.name,
+                    "essential": implied == "required",
+                    "typical_for": typical_for,
+                    "implied": implied,
+                    "level": ref.level,
+                },
+            )
+    further = suggested_skills(state.taxonomy, occupation_id, limit=limit) if occupation_id else []
+    for i, label, essential in further:
+        if len(out) >= limit:
+            break
+        entry = {"skill_id": i, "label": label, "essential": essential}
+        out.setdefault(i, {**entry, "typical_for": typical_for})
+    return list(out.values())
 
 
 @router.get(

@@ -11,26 +11,31 @@ from sqlalchemy.exc import IntegrityError
 from data.importing import import_opportunities
 from data.schemas import (
     ContractModel,
+    ExternalId,
     OpportunityIn,
     OpportunityKind,
     OpportunityPatch,
     OpportunityStatus,
     Role,
 )
+from data.storage.employees import get_employee
 from data.storage.interactions import applicants
 from data.storage.locks import begin_write, lock_row
 from data.storage.opportunities import (
+    count_opportunities,
     get_opportunity,
     list_opportunities,
     opportunity_document,
     posting_record,
 )
 from data.storage.oversight import override_row
+from data.storage.people_search import people_named
 from data.storage.tables import OpportunityRow, RankingOverrideRow
 from fairness.policy import (
     active_override_rows,
     revoke_override,
 )
+from matching.aliases import candidate_alias
 from matching.results import (
     candidate_handle,
     masked_candidate,
@@ -61,10 +66,11 @@ from serving.schemas import (
     ApplicantsOut,
     CandidatesOut,
     ImportJobOut,
+    OpportunityListOut,
     OpportunityOut,
     OverrideOut,
     OverridesOut,
-    Page,
+    PeopleOut,
     RevokedOut,
     UpsertOut,
 )
@@ -73,6 +79,7 @@ from serving.usecases.imports import bulk_import
 from serving.usecases.indexing import reindex
 from serving.usecases.overrides import override_candidate
 from serving.usecases.pipeline import check_posting_edit, recheck_approvals
+from serving.usecases.postings import posting_document, posting_documents
 from serving.usecases.rankings import serve_candidates
 from serving.validation import Reason
 
@@ -121,6 +128,29 @@ def bulk_upsert(
     return job_accepted(body) if status == 202 else body
 
 
+class PostingIn(OpportunityIn):
+    """A posting as sent: a lead may leave `owner_external_id` out (it is theirs); an admin
+    posting on a lead's behalf names that lead."""
+
+    owner_external_id: ExternalId | None = None  # type: ignore[assignment]
+
+
+def _owner_of(session: SessionDep, user: Principal, body: PostingIn) -> str:
+    owner = body.owner_external_id
+    if user.role is Role.LEAD:
+        if owner is not None and not user.is_self(owner):
+            raise InvalidField("owner_external_id", "a lead can only post opportunities they own")
+        assert user.subject_external_id is not None
+        return user.subject_external_id
+    if owner is None:
+        raise InvalidField(
+            "owner_external_id", "an admin posting for a lead names the lead who owns it"
+        )
+    if get_employee(session, owner) is None:
+        raise InvalidField("owner_external_id", f"no person {owner!r} to own this posting")
+    return owner
+
+
 def _taken(external_id: str) -> Conflict:
     # The same words whoever holds the id (the caller, another lead, a draft nobody else may
     # know of): a draft's existence is never confirmed to another lead beyond "taken".
@@ -134,14 +164,14 @@ def _taken(external_id: str) -> Conflict:
     responses={**etag_responses(201), **documented(400, 415, 403, 409)},
 )
 def create(
-    response: Response, state: StateDep, session: SessionDep, user: CurrentUser, body: OpportunityIn
+    response: Response, state: StateDep, session: SessionDep, user: CurrentUser, body: PostingIn
 ) -> dict[str, Any]:
-    """A lead posts an opportunity they own (an admin may post for anyone). An id already
-    taken answers 409 in the same words whoever holds it; of two requests creating one id at
-    once, one gets 201 and the other 409."""
+    """A lead posts an opportunity they own (`owner_external_id` may be left out); an admin
+    posts for the lead it names there (422 naming the field when it is missing or nobody).
+    An id already taken answers 409 in the same words whoever holds it; of two requests
+    creating one id at once, one gets 201 and the other 409."""
     user.require(Role.LEAD, Role.ADMIN)
-    if user.role is Role.LEAD and not user.is_self(body.owner_external_id):
-        raise InvalidField("owner_external_id", "a lead can only post opportunities they own")
+    body.owner_external_id = _owner_of(session, user, body)
     begin_write(session)  # SQLite: the check and the insert under one write lock
     if get_opportunity(session, body.external_id) is not None:
         raise _taken(body.external_id)
@@ -156,31 +186,67 @@ def create(
         raise _taken(body.external_id)  # (the rollback undoes this request's update of it)
     row = _load(session, body.external_id)
     after_commit(session, lambda: reindex(state, opportunities=[body.external_id]))
-    return tagged(response, opportunity_document(row))
+    return tagged(response, posting_document(session, row))
 
 
-@router.get("", response_model=Page[OpportunityOut], responses=documented(403))
+MAX_QUERY_WORDS = 8
+
+
+@router.get("", response_model=OpportunityListOut, responses=documented(403))
 def list_(
     session: SessionDep,
     user: CurrentUser,
     kind: OpportunityKind | None = None,
     status: OpportunityStatus | None = None,
+    q: Annotated[
+        str | None,
+        Query(max_length=200, description="words that must all appear in the title (or id)"),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: Cursor = None,
 ) -> dict[str, Any]:
-    """Admins see every opportunity; leads see their own."""
+    """Admins see every opportunity; leads see their own. Each with its seats taken and how
+    many applied; `total` counts every page of the same filters."""
     user.require(Role.ADMIN, Role.LEAD)
-    rows = list_opportunities(
-        session,
-        limit=limit,
-        after_id=decode_cursor(cursor),
-        kind=kind.value if kind else None,
-        status=status.value if status else None,
-        owner_external_id=user.subject_external_id if user.role is Role.LEAD else None,
-    )
+    words = (q or "").split()
+    if len(words) > MAX_QUERY_WORDS:
+        raise InvalidField("q", f"at most {MAX_QUERY_WORDS} words", where="query")
+    filters: dict[str, Any] = {
+        "kind": kind.value if kind else None,
+        "status": status.value if status else None,
+        "owner_external_id": user.subject_external_id if user.role is Role.LEAD else None,
+        "words": words,
+    }
+    rows = list_opportunities(session, limit=limit, after_id=decode_cursor(cursor), **filters)
     return {
-        "items": [opportunity_document(r) for r in rows],
+        "items": posting_documents(session, rows),
         "next_cursor": next_cursor([r.id for r in rows], limit),
+        "total": count_opportunities(session, **filters),
+    }
+
+
+@router.get("/owners", response_model=PeopleOut, responses=documented(403))
+def owners(
+    session: SessionDep,
+    user: CurrentUser,
+    q: Annotated[str, Query(min_length=1, max_length=200, description="words of a name or id")],
+    limit: Annotated[int, Query(ge=1, le=50)] = 10,
+) -> dict[str, Any]:
+    """People who could own a posting, by name (an admin posting on a lead's behalf)."""
+    user.require(Role.ADMIN)
+    words = q.split()
+    if not words or len(words) > MAX_QUERY_WORDS:
+        raise InvalidField("q", f"one to {MAX_QUERY_WORDS} words", where="query")
+    return {
+        "items": [
+            {
+                "external_id": p.external_id,
+                "name": p.name,
+                "title": p.title,
+                "department": p.department,
+            }
+            for p in people_named(session, words, limit=limit)
+        ]
     }
 
 
@@ -194,7 +260,8 @@ def read(
 ) -> dict[str, Any]:
     """Any signed-in user can read a posted opportunity (employees see them in their matches);
     a draft only its lead and admins. Its version is in the `ETag` header."""
-    return tagged(response, opportunity_document(visible_opportunity(session, user, external_id)))
+    row = visible_opportunity(session, user, external_id)
+    return tagged(response, posting_document(session, row))
 
 
 @router.patch(
@@ -229,7 +296,7 @@ def update(
     stored = _load(session, external_id)
     recheck_approvals(state, session, stored)
     after_commit(session, lambda: reindex(state, opportunities=[external_id]))
-    return tagged(response, opportunity_document(stored))
+    return tagged(response, posting_document(session, stored))
 
 
 @router.get(
@@ -276,13 +343,13 @@ def candidates(
 def applications(
     state: StateDep, session: SessionDep, user: CurrentUser, external_id: str
 ) -> dict[str, Any]:
-    """Who applied, masked like candidates (a lead sees handles, an admin also external ids)."""
+    """Who applied, masked like candidates (a lead sees handles and aliases, an admin also
+    external ids); the pipeline names them (`candidate.identity`)."""
     opportunity = visible_opportunity(session, user, external_id)
     _owner_or_admin(user, opportunity)
     return {
         "items": [
             {
-                # They applied: revealed to this lead for this posting (the pipeline names them).
                 "candidate": masked_candidate(
                     row,
                     opportunity,
@@ -320,9 +387,11 @@ def _overseer(user: Principal, row: OpportunityRow) -> None:
 def _override_document(
     row: RankingOverrideRow, opportunity: OpportunityRow, key: bytes, *, reveal_id: bool
 ) -> dict[str, Any]:
+    handle = candidate_handle(key, opportunity, row.employee_external_id)
     return {
         "id": row.id,
-        "candidate": candidate_handle(key, opportunity, row.employee_external_id),
+        "candidate": handle,
+        "alias": candidate_alias(handle),
         **({"external_id": row.employee_external_id} if reveal_id else {}),
         "action": row.action,
         "reason": row.reason,

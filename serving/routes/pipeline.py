@@ -42,6 +42,7 @@ from serving.usecases.pipeline import (
     reveal,
     take_step,
 )
+from serving.usecases.postings import posting_document, seats_taken
 from serving.usecases.profiles import set_skill_level
 from serving.validation import Reason
 
@@ -272,11 +273,19 @@ def opportunity_pipeline(
         stages[pair.stage].append(
             pair_document(state, session, user, pair, side=Role.LEAD, opportunity=opportunity)
         )
+    # The waitlist in the order it is served (first come first), each with its place.
+    queue = [p.id for p in pairs.waitlist(session, external_id)]
+    waiting = stages[Stage.WAITLISTED.value]
+    waiting.sort(key=lambda d: queue.index(d["id"]) if d["id"] in queue else len(queue))
+    for document in waiting:
+        if document["id"] in queue:
+            document["waitlist_position"] = queue.index(document["id"]) + 1
     return {
         "opportunity_external_id": external_id,
         "status": opportunity.status,
         "seats": opportunity.seats,
         "seats_filled": opportunity.seats_filled,
+        "seats_taken": seats_taken(session, [opportunity])[external_id],
         "stages": stages,
     }
 
@@ -380,12 +389,8 @@ def _approval_item(
     opportunity = get_opportunity(session, pair.opportunity_external_id)
     if employee is None or opportunity is None:
         return None
-    others = sum(
-        hours
-        for _, hours, _ in pairs.commitments(
-            session, today=dt.date.today(), employee_external_ids=[employee.external_id]
-        )
-    )
+    current = _current_work(session, employee.external_id, besides=pair.id)
+    others = sum(c["hours_per_week"] for c in current)
     return {
         "pair_id": pair.id,
         "employee": {
@@ -393,15 +398,46 @@ def _approval_item(
             "name": employee.name,
             "email": employee.email,
         },
-        "opportunity": opportunity_document(opportunity),
+        "opportunity": posting_document(session, opportunity),
         "hours_per_week": opportunity.hours_per_week,
         "share_of_week": round(
             opportunity.hours_per_week / state.settings.working_hours_per_week, 3
         ),
         "other_commitments_hours_per_week": others,
+        "commitments": current,
         "availability_hours_per_week": employee.availability_hours_per_week,
+        "hours_left_per_week": round(
+            employee.availability_hours_per_week - others - opportunity.hours_per_week, 2
+        ),
         "approval": _approval(pair, dt.timedelta(days=state.settings.approval_escalation_days)),
     }
+
+
+def _current_work(session: Session, employee: str, *, besides: int) -> list[dict[str, Any]]:
+    """The assignments holding someone's hours today (not the one asked about), each named:
+    a manager weighs the week with what it is already spent on."""
+    today = dt.date.today()
+    held = [
+        p
+        for p in pairs.pairs_of_employee(session, employee)
+        if p.id != besides
+        and p.stage in pairs.HOLDS_SEAT
+        and (p.ends_on is None or p.ends_on >= today)
+    ]
+    work = []
+    for pair in held:
+        opportunity = get_opportunity(session, pair.opportunity_external_id)
+        work.append(
+            {
+                "opportunity_external_id": pair.opportunity_external_id,
+                "title": opportunity.title
+                if opportunity is not None
+                else "a posting since removed",
+                "hours_per_week": float(pair.hours_per_week or 0.0),
+                "ends_on": pair.ends_on.isoformat() if pair.ends_on else None,
+            }
+        )
+    return work
 
 
 @router.get("/approvals", response_model=ApprovalsOut, response_model_exclude_unset=True)

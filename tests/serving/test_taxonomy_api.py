@@ -62,8 +62,14 @@ def test_a_lead_gets_the_skills_a_title_implies_to_confirm(
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["occupation"]["label"] == "business analyst"
-    essential = [s["essential"] for s in body["skills"]]
-    assert essential[0] and essential == sorted(essential, reverse=True)  # essential first
+    # First what the title alone would ask (required, then preferred), then the rest of the
+    # occupation's skills, essential first.
+    implied = [s.get("implied") for s in body["skills"]]
+    asked = [k for k in implied if k]
+    assert asked[0] == "required" and asked == sorted(asked, key=lambda k: k != "required")
+    assert implied == asked + [None] * (len(implied) - len(asked))
+    rest = [s["essential"] for s in body["skills"][len(asked) :]]
+    assert rest == sorted(rest, reverse=True)
     assert {s["typical_for"] for s in body["skills"]} == {"business analyst"}
     employee = token_for(state, Role.EMPLOYEE, "E2")
     refused = client.get("/api/v1/opportunities/suggest-skills?title=x", headers=employee)

@@ -1,0 +1,51 @@
+"""What a lead's list of postings says beside each one: seats taken (one count, the one the
+matching engine's 'every seat is taken' rule reads) and how many people applied."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from data.schemas import InteractionType
+from data.storage.interactions import people_by_opportunity
+from data.storage.opportunities import opportunity_document
+from data.storage.tables import OpportunityRow
+
+# The demo history records a lead taking someone on as an `accept` event (no pipeline row);
+# the live workflow counts its assignments in `seats_filled`. The engine adds the two, so
+# every count of seats shown to a person does too (a board said "0 of 2 seats taken" beside
+# "every seat is taken (2 of 2)").
+HISTORY_SEAT = (InteractionType.ACCEPT,)
+ASKED = (InteractionType.APPLY, InteractionType.WAITLIST)
+
+
+def seats_taken(session: Session, rows: Sequence[OpportunityRow]) -> dict[str, int]:
+    """Seats held on each posting, by external id, capped at its seats."""
+    history = people_by_opportunity(session, [r.external_id for r in rows], HISTORY_SEAT)
+    return {
+        r.external_id: min(r.seats, (r.seats_filled or 0) + history.get(r.external_id, 0))
+        for r in rows
+    }
+
+
+def posting_documents(session: Session, rows: Sequence[OpportunityRow]) -> list[dict[str, Any]]:
+    """Each posting's document with its seats taken and its applicants (two grouped queries
+    for the page, not two per posting)."""
+    taken = seats_taken(session, rows)
+    asked = people_by_opportunity(session, [r.external_id for r in rows], ASKED)
+    return [
+        {
+            **opportunity_document(r),
+            "seats_taken": taken[r.external_id],
+            "applicants": asked.get(r.external_id, 0),
+        }
+        for r in rows
+    ]
+
+
+def posting_document(session: Session, row: OpportunityRow) -> dict[str, Any]:
+    """One posting's document with its seats taken."""
+    taken = seats_taken(session, [row])
+    return {**opportunity_document(row), "seats_taken": taken[row.external_id]}
