@@ -463,9 +463,11 @@ def lapse_words(pair: PipelineRow, opportunity: OpportunityRow) -> str | None:
     if pair.stage == Stage.LAPSED.value:
         return f"This {noun} lapsed: every seat was taken on {pair.updated_at.date().isoformat()}"
     waiting = pair.stage in (Stage.INVITED.value, Stage.OFFERED.value)
-    full = (
+    # A mentor's freed slot offered to the waitlist keeps the posting `filled` (nobody new
+    # may ask) with a seat free: that offer stands.
+    full = opportunity.seats_filled >= opportunity.seats or (
         opportunity.status == OpportunityStatus.FILLED.value
-        or opportunity.seats_filled >= opportunity.seats
+        and pair.origin != ORIGIN[Action.JOIN_WAITLIST]
     )
     if waiting and full:
         day = opportunity.updated_at.date().isoformat()

@@ -17,6 +17,7 @@ def test_an_employee_applies_from_their_matches_and_sees_it_in_their_application
         "Strong match",
         "Good match",
         "Partial match",
+        "A stretch",
     )
     assert first.locator("ul.reasons li").count() >= 1
     first.get_by_role("button", name="What would move it up?").click()
@@ -80,3 +81,230 @@ def test_an_employee_with_no_gig_left_reads_why_and_is_taken_to_the_field_to_cha
         assert page.errors == [], page.errors  # type: ignore[attr-defined]
     finally:
         site.api("PATCH", "/api/v1/employees/E00001", json={"availability_hours_per_week": before})
+
+
+ME = "E00001"  # the demo employee token's person
+
+
+def _matches(site: Site, kind: str, **params: object) -> dict:
+    query = "&".join(f"{k}={v}" for k, v in {"kind": kind, "limit": 100, **params}.items())
+    return site.api("GET", f"/api/v1/employees/{ME}/matches?{query}", token=EMPLOYEE)
+
+
+def _open_kind(page: object, name: str) -> None:
+    page.get_by_role("tab", name=name, exact=True).click()  # type: ignore[attr-defined]
+    page.wait_for_function(  # type: ignore[attr-defined]
+        "() => !document.querySelector('#view').textContent.includes('Loading…')"
+    )
+
+
+def test_an_employee_searches_filters_and_pages_through_their_matches(
+    browser: object, site: Site
+) -> None:
+    before = site.api("GET", f"/api/v1/employees/{ME}")
+    # Free enough hours, and gigs enough for a second page (the demo has 40 postings in all).
+    site.api("PATCH", f"/api/v1/employees/{ME}", json={"availability_hours_per_week": 40})
+    extra = [f"O-EMP-PAGE-{n}" for n in range(1, 9)]
+    site.api(
+        "POST", "/api/v1/employees/bulk", json=[{**_person("P-EMP-LEAD", "Lapse Lead"), "level": 5}]
+    )
+    site.api(
+        "POST",
+        "/api/v1/opportunities/bulk",
+        json=[
+            _gig(external_id, before, title=f"Reporting sprint {n}")
+            for n, external_id in enumerate(extra, 1)
+        ],
+    )
+    try:
+        everything = _matches(site, "gig")
+        total = everything["matched"]
+        assert total > 10, f"the demo company leaves only {total} gigs for {ME}"
+        page = signed_in(browser, site, EMPLOYEE)
+        cards = page.locator("#view article.card")  # type: ignore[attr-defined]
+        cards.first.wait_for()
+        summary = page.locator("#sum-gig")  # type: ignore[attr-defined]
+        assert summary.inner_text() == f"Showing 10 of {total} gigs that fit you."
+        assert cards.count() == 10
+        page.get_by_role("button", name="Show more").click()  # type: ignore[attr-defined]
+        page.wait_for_function("() => document.querySelectorAll('#view article.card').length > 10")  # type: ignore[attr-defined]
+        shown = min(total, 20)
+        assert summary.inner_text() == f"Showing {shown} of {total} gigs that fit you."
+        # Focus moves to the first new card (keyboard and screen-reader users carry on there).
+        assert page.evaluate(
+            "() => document.activeElement.closest('article') === "
+            "document.querySelectorAll('#view article.card')[10]"
+        )  # type: ignore[attr-defined]
+        titles = [t["opportunity"]["title"] for t in everything["items"]]
+        assert cards.nth(10).locator("h3").inner_text() == titles[10]  # the ranker's order
+
+        # A filter by department: the server's count, in the ranker's order.
+        department = everything["items"][0]["opportunity"]["department"]
+        kept = [
+            i["opportunity"]["title"]
+            for i in everything["items"]
+            if i["opportunity"]["department"] == department
+        ]
+        page.get_by_label("Department").select_option(department)  # type: ignore[attr-defined]
+        page.get_by_label("Hours a week, at most").fill("40")  # type: ignore[attr-defined]
+        page.get_by_role("button", name="Search", exact=True).click()  # type: ignore[attr-defined]
+        page.get_by_text(
+            f"{len(kept)} gig{'' if len(kept) == 1 else 's'} match your filters"
+        ).wait_for()  # type: ignore[attr-defined]
+        assert [cards.nth(i).locator("h3").inner_text() for i in range(cards.count())] == kept[:10]
+        scan_here(page, "employee-matches-filtered")
+        # Words that match nothing say so, and Clear brings the whole list back.
+        page.get_by_label("Words").fill("zzzz-nothing")  # type: ignore[attr-defined]
+        page.get_by_role("button", name="Search", exact=True).click()  # type: ignore[attr-defined]
+        page.get_by_text("Nothing matches these filters").wait_for()  # type: ignore[attr-defined]
+        page.get_by_role("button", name="Clear filters").click()  # type: ignore[attr-defined]
+        page.get_by_text(f"Showing 10 of {total} gigs that fit you.").wait_for()  # type: ignore[attr-defined]
+        assert page.errors == [], page.errors  # type: ignore[attr-defined]
+    finally:
+        site.api(
+            "PATCH",
+            f"/api/v1/employees/{ME}",
+            json={"availability_hours_per_week": before["availability_hours_per_week"]},
+        )
+        for external_id in extra:
+            site.api("PATCH", f"/api/v1/opportunities/{external_id}", json={"status": "closed"})
+
+
+def test_an_opportunity_page_opens_from_a_card_and_by_its_address(
+    browser: object, site: Site
+) -> None:
+    page = signed_in(browser, site, EMPLOYEE)
+    first = page.locator("#view article.card").first  # type: ignore[attr-defined]
+    first.wait_for()
+    link = first.locator("h3 a")
+    title = link.inner_text()
+    link.click()
+    heading = page.get_by_role("heading", level=1, name=title)  # type: ignore[attr-defined]
+    heading.wait_for()
+    external_id = page.evaluate("() => decodeURIComponent(location.hash.split('=')[1])")  # type: ignore[attr-defined]
+    posting = site.api("GET", f"/api/v1/opportunities/{external_id}")
+    lead = site.api("GET", f"/api/v1/employees/{posting['owner_external_id']}")
+    text = page.locator("#view").inner_text()  # type: ignore[attr-defined]
+    assert posting["description"].split("\n")[0][:60] in text
+    assert f"{lead['name']}, {lead['title']}" in text
+    assert f"of {posting['seats']} taken" in text
+    assert "You and this work" in text
+    page.get_by_role("button", name="Apply").wait_for()  # type: ignore[attr-defined]
+    scan_here(page, "employee-opportunity-page")
+    # Back goes to the list; the address alone opens the page again (a fresh tab, a link).
+    page.get_by_role("link", name="← Back to My matches").click()  # type: ignore[attr-defined]
+    page.locator("#view article.card").first.wait_for()  # type: ignore[attr-defined]
+    page.goto(f"{site.url}/#opportunity={external_id}")  # type: ignore[attr-defined]
+    page.get_by_role("heading", level=1, name=title).wait_for()  # type: ignore[attr-defined]
+    page.goto(f"{site.url}/#opportunity=NO-SUCH-THING")  # type: ignore[attr-defined]
+    page.get_by_role("heading", level=1, name="Opportunity not found").wait_for()  # type: ignore[attr-defined]
+    assert page.errors == [], page.errors  # type: ignore[attr-defined]
+
+
+def test_saved_stays_saved_after_a_reload_and_a_dismissal_can_be_undone(
+    browser: object, site: Site
+) -> None:
+    page = signed_in(browser, site, EMPLOYEE)
+    cards = page.locator("#view article.card")  # type: ignore[attr-defined]
+    cards.first.wait_for()
+    first, second = cards.nth(0), cards.nth(1)
+    saved_title = first.locator("h3").inner_text()
+    first.get_by_role("button", name="Save", exact=True).click()
+    first.get_by_role("button", name="Saved ✓ (unsave)").wait_for()
+    page.reload()  # type: ignore[attr-defined]
+    again = page.locator("#view article.card").filter(has_text=saved_title).first  # type: ignore[attr-defined]
+    again.get_by_role("button", name="Saved ✓ (unsave)").wait_for()  # still Saved
+    _open_kind(page, "Saved")
+    page.get_by_role("link", name=saved_title).wait_for()  # type: ignore[attr-defined]
+    scan_here(page, "employee-saved")
+    page.get_by_role("button", name="Unsave").first.click()  # type: ignore[attr-defined]
+    page.get_by_text("Nothing saved yet").wait_for()  # type: ignore[attr-defined]
+
+    _open_kind(page, "Gigs")
+    second = page.locator("#view article.card").nth(1)  # type: ignore[attr-defined]
+    gone_title = second.locator("h3").inner_text()
+    second.get_by_role("button", name="Not for me").click()
+    page.get_by_text(f"Dismissed {gone_title}.").wait_for()  # type: ignore[attr-defined]
+    scan_here(page, "employee-dismissed-undo")
+    page.get_by_role("button", name="Undo").click()  # type: ignore[attr-defined]
+    page.get_by_role("heading", name=gone_title).wait_for()  # type: ignore[attr-defined]  # the card is back
+    # Dismissed from the list, then brought back from "Not for me".
+    page.get_by_role("heading", name=gone_title).locator("xpath=ancestor::article").get_by_role(
+        "button", name="Not for me"
+    ).click()  # type: ignore[attr-defined]
+    page.get_by_text(f"Dismissed {gone_title}.").wait_for()  # type: ignore[attr-defined]
+    _open_kind(page, "Not for me")
+    page.get_by_role("link", name=gone_title).wait_for()  # type: ignore[attr-defined]
+    scan_here(page, "employee-not-for-me")
+    page.get_by_role("button", name="Bring it back").click()  # type: ignore[attr-defined]
+    page.get_by_text("Nothing dismissed").wait_for()  # type: ignore[attr-defined]
+    assert gone_title in [i["opportunity"]["title"] for i in _matches(site, "gig")["items"]]
+    assert page.errors == [], page.errors  # type: ignore[attr-defined]
+
+
+def test_an_invitation_to_a_gig_that_filled_shows_why_it_lapsed_and_no_accept(
+    browser: object, site: Site
+) -> None:
+    people = [
+        {**_person("P-EMP-LEAD", "Lapse Lead"), "level": 5},
+        _person("P-EMP-TAKER", "Seat Taker"),
+    ]
+    site.api("POST", "/api/v1/employees/bulk", json=people)
+    me = site.api("GET", f"/api/v1/employees/{ME}")
+    gig = _gig("O-EMP-LAPSE", me, title="Quarterly churn write-up")
+    site.api("POST", "/api/v1/opportunities/bulk", json=[gig])
+    flow = "/api/v1/opportunities/O-EMP-LAPSE/pipeline"
+    try:
+        site.api(
+            "POST", flow, json={"action": "invite", "candidate": ME, "note": "You would be great"}
+        )
+        for action in ("apply", "offer", "accept_offer", "assign"):
+            site.api("POST", flow, json={"action": action, "candidate": "P-EMP-TAKER"})
+        page = signed_in(browser, site, EMPLOYEE)
+        card = page.locator("article.invitation").filter(has_text="Quarterly churn write-up")  # type: ignore[attr-defined]
+        card.get_by_text("This invitation lapsed: every seat was taken on").wait_for()
+        assert card.get_by_role("button", name="Accept").count() == 0
+        scan_here(page, "employee-lapsed-invitation")
+        page.locator('#tabs [data-name="applications"]').click()  # type: ignore[attr-defined]
+        closed = page.locator("article.card").filter(has_text="Quarterly churn write-up")  # type: ignore[attr-defined]
+        closed.get_by_text("Lapsed", exact=True).wait_for()
+        assert closed.get_by_role("button").count() == 0
+        assert page.errors == [], page.errors  # type: ignore[attr-defined]
+    finally:
+        site.api("PATCH", "/api/v1/opportunities/O-EMP-LAPSE", json={"status": "closed"})
+
+
+def _person(external_id: str, name: str) -> dict:
+    return {
+        "external_id": external_id,
+        "name": name,
+        "email": f"{external_id.lower()}@corp.example",
+        "title": "Analyst",
+        "department": "Finance",
+        "level": 3,
+        "location": "Berlin",
+        "timezone": "Europe/Berlin",
+        "skills": [{"name": "SQL", "level": 3}],
+        "availability_hours_per_week": 10,
+        "open_to": ["gig"],
+    }
+
+
+def _gig(external_id: str, me: dict, *, title: str) -> dict:
+    """A one-hour remote gig in the person's department asking for a skill they hold."""
+    return {
+        "external_id": external_id,
+        "kind": "gig",
+        "title": title,
+        "description": f"{title}: one page on what drove churn this quarter.",
+        "owner_external_id": "P-EMP-LEAD",
+        "department": me["department"],
+        "location": "Remote",
+        "required_skills": [{"skill_id": me["skills"][0]["skill_id"], "level": 1}],
+        "hours_per_week": 1,
+        "duration_weeks": 2,
+        "level_min": 1,
+        "level_max": 7,
+        "seats": 1,
+        "status": "open",
+    }

@@ -1,6 +1,7 @@
 // The page: sign in (the token opens a server-side session, its id an HTTP-only cookie), then the sections of one's role.
 import { $, api, h, say, tabs, words } from "./ui.js";
 import * as employee from "./employee.js";
+import { opportunityPage } from "./opportunity.js";
 import * as lead from "./lead.js";
 import * as manager from "./manager.js";
 import * as hr from "./hr.js";
@@ -41,7 +42,7 @@ function showSignedIn(me) {
   const view = $("#view");
   const list = sections(me);
   const wanted = location.hash.slice(1);
-  const { panel } = tabs(
+  const { panel, select } = tabs(
     list.map(([name, text]) => [name, text]),
     (name, target) => {
       const section = list.find(([n]) => n === name);
@@ -53,6 +54,24 @@ function showSignedIn(me) {
   nav.classList.remove("hidden");
   view.replaceChildren(panel);
   view.classList.remove("hidden");
+  // `#opportunity=<id>` opens that posting's page (from a card, an approval, a shared link);
+  // going back returns to the section it was opened from.
+  const follow = (hash) => {
+    const target = hash.slice(1);
+    if (target.startsWith("opportunity=")) {
+      const id = decodeURIComponent(target.slice("opportunity=".length));
+      for (const tab of nav.querySelectorAll("[role=tab]")) tab.setAttribute("aria-selected", "false");
+      const home = list.find(([n]) => n === "matches") || list[0];
+      opportunityPage(me, panel, id, { href: `#${home[0]}`, text: `Back to ${home[1]}` });
+    } else if (list.some(([n]) => n === target)) {
+      select(target);
+    }
+  };
+  if (wanted.startsWith("opportunity=")) {
+    history.replaceState(null, "", `#${wanted}`);
+    follow(`#${wanted}`);
+  }
+  window.onhashchange = () => follow(location.hash);
 }
 
 function showSignedOut(message = "") {

@@ -1,17 +1,20 @@
-// What an employee sees: matches with reasons, applications, a career path, the profile.
+// What an employee sees: matches with reasons (searched, filtered, paged), saved and dismissed
+// opportunities, applications, a career path, the profile.
 import { act, api, h, likelySkills, load, say, tabs, words } from "./ui.js";
 import { focusWhenShown, whyBox } from "./why.js";
+import {
+  STAGE_WORDS, applyControls, learningList, opportunityHref, pairButtons, postingLine, saveButton, skillChips, step,
+} from "./opportunity.js";
 
-const KINDS = [["gig", "Gigs"], ["mentorship", "Mentorships"], ["role", "Roles"]];
-const STAGE_WORDS = {
-  applied: "Applied", shortlisted: "Shortlisted", accepted: "Offer accepted", invited: "Invited",
-  offered: "Offer", waitlisted: "On the waitlist", assigned: "Assigned", completed: "Completed",
-  rejected: "Not selected", withdrawn: "Withdrawn", declined: "Declined",
-};
+const KINDS = [["gig", "Gigs"], ["mentorship", "Mentorships"], ["role", "Roles"], ["saved", "Saved"], ["dismissed", "Not for me"]];
+const PAGE = 10;
 
 const me_ = (me) => encodeURIComponent(me.subject_external_id);
 const PLURAL = { gig: "gigs", mentorship: "mentorships", role: "roles" };
 const PROFILE_FIELDS = { availability_hours_per_week: "#hours", location: "#location", skills: "#add-skill" };
+// The filters each kind was last searched with: they stay when the person comes back from an
+// opportunity's page.
+const lastFilters = {};
 
 /** Where a change named by a list's `why` is made: the section's tab, then its field. */
 const goTo = (kind) => (where, field) => {
@@ -27,15 +30,25 @@ function whyMatches(body, kind) {
   const title = n ? `Why only ${n} ${n === 1 ? kind : PLURAL[kind]} ${n === 1 ? "shows" : "show"}` : `Why no ${kind} shows`;
   return whyBox(body.why, title, goTo(kind));
 }
-const step = (opportunity, body) =>
-  api(`/api/v1/opportunities/${encodeURIComponent(opportunity)}/pipeline`, { method: "POST", body });
 
-/** A strength people can read: how many of the required skills they hold at the level. */
-function strength(explanation) {
-  const required = [...explanation.matched_skills, ...explanation.missing_skills].filter((s) => s.required);
+/** A strength people can read. Gigs and roles: the required skills held at the level asked.
+ *  Mentorships: what the mentee gets, the skills on offer they can grow (never "0 of 3
+ *  required": a mentee is there to learn them). */
+function strength(explanation, kind) {
+  const asked = [...explanation.matched_skills, ...explanation.missing_skills];
+  if (kind === "mentorship") {
+    const grow = [...explanation.missing_skills, ...explanation.matched_skills.filter((s) => s.level < s.level_required)];
+    if (!asked.length) return ["good", "Mentoring"];
+    const names = grow.slice(0, 3).map((s) => s.name).join(", ");
+    return grow.length
+      ? ["good", `Offers ${grow.length} skill${grow.length === 1 ? "" : "s"} to grow: ${names}${grow.length > 3 ? "…" : ""}`]
+      : ["partial", "You already hold every skill on offer at the mentor's level"];
+  }
+  const required = asked.filter((s) => s.required);
   const held = explanation.matched_skills.filter((s) => s.required);
   const atLevel = held.filter((s) => s.level >= s.level_required).length;
   if (!required.length) return ["good", "Good match"];
+  if (!held.length) return ["partial", `A stretch: none of the ${required.length} required skills yet`];
   // Held at the level asked counts whole, held below it half.
   const share = (atLevel + 0.5 * (held.length - atLevel)) / required.length;
   const text = `${held.length} of ${required.length} required skills${held.length > atLevel ? ` (${atLevel} at the level asked)` : ""}`;
@@ -44,59 +57,52 @@ function strength(explanation) {
   return ["partial", `Partial match: ${text}`];
 }
 
-function skillChips(list, cls, label) {
-  if (!list.length) return null;
-  return h("div", {}, h("span", { class: "meta" }, label),
-    h("ul", { class: "chips" }, list.map((s) =>
-      h("li", { class: `chip ${cls}` }, `${s.name}${s.level ? ` ${s.level}/${s.level_required}` : ` (needs ${s.level_required})`}${s.inferred_from ? ` (typical for: ${s.inferred_from})` : ""}`))));
+function dismissButton(o, card, refresh) {
+  return h("button", {
+    type: "button", class: "secondary",
+    onclick: (e) => act(e.target, async () => {
+      await api(`/api/v1/opportunities/${encodeURIComponent(o.external_id)}/dismissals`, { method: "POST" });
+      // The card gives way to a line that can bring it back.
+      const undo = h("button", {
+        type: "button", class: "secondary",
+        onclick: (ev) => act(ev.target, async () => {
+          await api(`/api/v1/opportunities/${encodeURIComponent(o.external_id)}/dismissals`, { method: "DELETE" });
+          refresh();
+        }, `${o.title} is back in your matches`),
+      }, "Undo");
+      card.replaceChildren(h("div", { class: "row" }, h("span", { class: "grow" }, `Dismissed ${o.title}.`), undo));
+      card.classList.add("dismissed");
+      undo.focus();
+    }, `Dismissed ${o.title}`),
+  }, "Not for me");
 }
 
-function matchCard(me, item, onGone) {
+function matchCard(me, item, refresh) {
   const o = item.opportunity;
   const ex = item.explanation;
-  const [cls, text] = strength(ex);
-  const result = h("div", { class: "meta", "aria-live": "polite" });
-  const note = h("textarea", { id: `note-${o.external_id}`, maxlength: "2000" });
-  const applyBox = h("div", { class: "hidden" },
-    h("label", { for: `note-${o.external_id}` }, "A note to the lead (optional)"), note,
-    h("div", { class: "row" }, h("button", {
-      type: "button",
-      onclick: (e) => act(e.target, async () => {
-        await step(o.external_id, { action: "apply", note: note.value });
-        onGone(`Applied to ${o.title}`);
-      }),
-    }, "Send application")));
-  const whatIf = h("div", { class: "meta" });
-  return h("article", { class: "card", "aria-labelledby": `m-${o.external_id}` },
+  const [cls, text] = strength(ex, o.kind);
+  const whatIf = h("div", { class: "meta", "aria-live": "polite" });
+  const apply = applyControls(o, (message) => { say(message); refresh(); });
+  const card = h("article", { class: "card", "aria-labelledby": `m-${o.external_id}` });
+  const gaps = ex.gaps || [];
+  card.append(
     h("div", { class: "row" },
-      h("h3", { id: `m-${o.external_id}`, class: "grow" }, o.title),
+      h("h3", { id: `m-${o.external_id}`, class: "grow", tabindex: "-1" }, h("a", { href: opportunityHref(o.external_id) }, o.title)),
       h("span", { class: `strength ${cls}` }, text)),
-    h("p", { class: "meta" }, `${words(o.kind)} · ${o.department} · ${o.location} · ${o.hours_per_week} h/week${o.duration_weeks ? ` for ${o.duration_weeks} weeks` : ""}${o.start_date ? ` · starts ${o.start_date}` : ""}`),
-    ex.paused ? h("p", { class: "meta" }, ex.paused) : null,
-    h("ul", { class: "reasons", "aria-label": "Why this match" }, ex.reasons.map((r) => h("li", {}, r.text))),
-    skillChips(ex.matched_skills, "ok", "You have:"),
-    skillChips(ex.missing_skills, "miss", "To learn:"),
-    ex.learning.length ? h("details", {}, h("summary", {}, "Ways to close the gap"),
-      h("ul", { class: "plain" }, ex.learning.map((l) =>
-        h("li", {}, `${words(l.kind)}: ${l.title} (${l.skill_name}, ${l.kind === "course" ? `${l.hours} h` : `${l.hours} h/week`})`)))) : null,
+    h("p", { class: "meta" }, postingLine(o)),
+    ex.paused ? h("p", { class: "meta" }, "Ranking of this kind is paused by HR: these come in order of skill similarity, without reasons.") : null,
+    ex.reasons.length ? h("ul", { class: "reasons", "aria-label": "Why this match" }, ex.reasons.map((r) => h("li", {}, r.text))) : null,
+    gaps.length ? h("div", { class: "gaps" }, h("span", { class: "meta" }, "The gap:"),
+      h("ul", { class: "reasons gap", "aria-label": "The gap" }, gaps.map((g) => h("li", {}, g.text)))) : null,
+    skillChips(ex.matched_skills, "ok", o.kind === "mentorship" ? "On offer, you hold:" : "You have:"),
+    skillChips(ex.missing_skills, "miss", o.kind === "mentorship" ? "On offer, new to you:" : "To learn:"),
+    ex.learning.length ? h("details", {}, h("summary", {}, "Ways to close the gap"), learningList(ex.learning)) : null,
     whatIf,
     h("div", { class: "row" },
-      h("button", { type: "button", onclick: () => applyBox.classList.toggle("hidden") }, "Apply"),
-      h("button", {
-        type: "button", class: "secondary",
-        onclick: (e) => act(e.target, async () => {
-          await api(`/api/v1/opportunities/${encodeURIComponent(o.external_id)}/saves`, { method: "POST" });
-          e.target.textContent = "Saved ✓";
-        }, `Saved ${o.title}`),
-      }, "Save"),
-      h("button", {
-        type: "button", class: "secondary",
-        onclick: (e) => act(e.target, async () => {
-          await api(`/api/v1/opportunities/${encodeURIComponent(o.external_id)}/dismissals`, { method: "POST" });
-          onGone(`Dismissed ${o.title}`);
-        }),
-      }, "Not for me"),
-      h("button", {
+      apply.open,
+      saveButton(o, item.saved),
+      dismissButton(o, card, refresh),
+      ex.paused ? null : h("button", {
         type: "button", class: "secondary",
         onclick: (e) => act(e.target, async () => {
           const w = await api(ex.what_if);
@@ -108,31 +114,138 @@ function matchCard(me, item, onGone) {
               : `What if: it is already your number ${w.current.rank}; to ${edit} would make it a closer match still.`;
         }),
       }, "What would move it up?")),
-    applyBox, result);
+    apply.box);
+  return card;
 }
 
 function invitationCard(pair, refresh) {
   const o = pair.opportunity;
   const answer = (action, done) => (e) => act(e.target, async () => { await step(o.external_id, { action }); refresh(); }, done);
-  return h("article", { class: "card" },
-    h("h3", {}, `Invitation: ${o.title}`),
+  return h("article", { class: "card invitation" },
+    h("h3", {}, pair.lapsed ? "Lapsed invitation: " : "Invitation: ", h("a", { href: opportunityHref(o.external_id) }, o.title)),
     pair.note ? h("p", {}, `“${pair.note}”`) : null,
-    h("p", { class: "meta" }, `${o.hours_per_week} h/week · ${o.department}`),
-    h("div", { class: "row" },
-      h("button", { type: "button", onclick: answer("accept_invitation", "Invitation accepted: you have applied") }, "Accept"),
-      h("button", { type: "button", class: "secondary", onclick: answer("decline_invitation", "Invitation declined") }, "Decline")));
+    h("p", { class: "meta" }, postingLine(o)),
+    pair.lapsed
+      ? h("p", { class: "lapsed" }, pair.lapsed)
+      : h("div", { class: "row" },
+        h("button", { type: "button", onclick: answer("accept_invitation", "Invitation accepted: you have applied") }, "Accept"),
+        h("button", { type: "button", class: "secondary", onclick: answer("decline_invitation", "Invitation declined") }, "Decline")));
+}
+
+/** The search and filter form of one kind; `run(filters)` asks for the list. */
+function filterForm(kind, facets, current, run) {
+  const id = (name) => `f-${kind}-${name}`;
+  const field = (name, label, control) => h("div", { class: "field" }, h("label", { for: id(name) }, label), control);
+  const q = h("input", { type: "search", id: id("q"), value: current.q || "", placeholder: "title, description or skill" });
+  const hours = h("input", { type: "number", id: id("hours"), min: 0, max: 80, step: 1, value: current.hours_max ?? "" });
+  const choose = (name, options, value, anyText) => h("select", { id: id(name) },
+    h("option", { value: "" }, anyText),
+    options.map((o) => h("option", { value: o.value ?? o, selected: (o.value ?? o) === value }, o.text ?? o)));
+  const department = choose("dept", facets.departments || [], current.department || "", "Any department");
+  const places = (facets.locations || []).filter((l) => l.toLowerCase() !== "remote");
+  const location = choose("where", [{ value: "remote", text: "Remote" }, ...places], current.location || "", "Anywhere I can work");
+  const skill = h("input", { type: "text", id: id("skill"), value: current.skill || "", placeholder: "e.g. SQL" });
+  const from = h("input", { type: "date", id: id("from"), value: current.starts_from || "" });
+  const until = h("input", { type: "date", id: id("until"), value: current.starts_until || "" });
+  const read = () => ({
+    q: q.value.trim(), hours_max: hours.value === "" ? null : Number(hours.value), department: department.value,
+    location: location.value, skill: skill.value.trim(), starts_from: from.value, starts_until: until.value,
+  });
+  const active = Object.values(current).some((v) => v !== "" && v !== null && v !== undefined);
+  return h("form", {
+    class: "card filters", role: "search", "aria-label": `Search ${PLURAL[kind]}`,
+    onsubmit: (e) => { e.preventDefault(); run(read()); },
+  },
+  h("details", { open: active || window.innerWidth > 600 },
+    h("summary", {}, "Search and filter"),
+    h("div", { class: "filter-grid" },
+      field("q", "Words", q), field("hours", "Hours a week, at most", hours), field("dept", "Department", department),
+      field("where", "Where", location), field("skill", "A skill it asks for", skill),
+      field("from", "Starts on or after", from), field("until", "Starts on or before", until)),
+    h("div", { class: "row" }, h("button", { type: "submit" }, "Search"),
+      h("button", { type: "button", class: "secondary", onclick: () => run({}) }, "Clear filters"))));
+}
+
+function query(kind, filters, offset) {
+  const params = new URLSearchParams({ kind, limit: String(PAGE) });
+  if (offset) params.set("offset", String(offset));
+  for (const [key, value] of Object.entries(filters)) {
+    if (value !== "" && value !== null && value !== undefined) params.set(key, String(value));
+  }
+  return params;
+}
+
+function kindList(me, kind, target) {
+  const filters = lastFilters[kind] || {};
+  const render = () => load(target, async () => {
+    const body = await api(`/api/v1/employees/${me_(me)}/matches?${query(kind, filters, 0)}`);
+    const invitations = body.invitations.map((p) => invitationCard(p, render));
+    const list = h("div", { class: "cards" }, body.items.map((item) => matchCard(me, item, render)));
+    const filtered = Object.keys(body.filters || {}).length > 0;
+    const summary = h("p", { class: "meta", role: "status", id: `sum-${kind}` });
+    let shown = body.items.length;
+    const tell = () => {
+      summary.textContent = filtered
+        ? `${body.matched} ${body.matched === 1 ? kind : PLURAL[kind]} match your filters; showing ${shown}.`
+        : `Showing ${shown} of ${body.matched} ${PLURAL[kind]} that fit you.`;
+    };
+    tell();
+    let next = body.next_offset;
+    const more = h("button", { type: "button", class: "secondary more" }, "Show more");
+    more.addEventListener("click", () => act(more, async () => {
+      const page = await api(`/api/v1/employees/${me_(me)}/matches?${query(kind, filters, next)}`);
+      const cards = page.items.map((item) => matchCard(me, item, render));
+      list.append(...cards);
+      shown += page.items.length;
+      next = page.next_offset;
+      tell();
+      if (next === null || next === undefined) more.remove();
+      if (cards.length) cards[0].querySelector("h3").focus();
+      return page.items.length;
+    }, (n) => `${n} more shown: ${shown} of ${body.matched}`));
+    const empty = !body.items.length && filtered
+      ? h("p", { class: "card" }, "Nothing matches these filters. Clear some to see more.") : null;
+    return [
+      filterForm(kind, body.facets || {}, filters, (wanted) => { lastFilters[kind] = wanted; kindList(me, kind, target); }),
+      ...invitations, summary, list, empty,
+      next !== null && next !== undefined ? more : null,
+      filtered ? null : whyMatches(body, kind),
+      kind === "role" ? nextMoves(me, body.next_moves) : null,
+    ];
+  });
+  render();
+}
+
+/** Saved, or dismissed ("Not for me"), each with the way back. */
+function reactionList(me, which, target) {
+  const render = () => load(target, async () => {
+    const body = await api(`/api/v1/employees/${me_(me)}/${which === "saved" ? "saves" : "dismissals"}`);
+    if (!body.items.length) {
+      return h("p", { class: "meta" }, which === "saved"
+        ? "Nothing saved yet: Save a match to keep it here."
+        : "Nothing dismissed. What you mark “Not for me” waits here, so you can bring it back.");
+    }
+    return [
+      h("p", { class: "meta" }, which === "saved" ? `${body.items.length} saved, newest first.` : `${body.items.length} dismissed, newest first: they stay out of your matches until you bring them back.`),
+      body.items.map(({ opportunity: o, at }) => h("article", { class: "card", "aria-labelledby": `${which}-${o.external_id}` },
+        h("h3", { id: `${which}-${o.external_id}` }, h("a", { href: opportunityHref(o.external_id) }, o.title)),
+        h("p", { class: "meta" }, `${postingLine(o)} · ${which === "saved" ? "saved" : "dismissed"} ${at.slice(0, 10)}${o.status !== "open" ? ` · ${o.status === "filled" ? "every seat is taken" : words(o.status)}` : ""}`),
+        h("div", { class: "row" }, h("button", {
+          type: "button", class: "secondary",
+          onclick: (e) => act(e.target, async () => {
+            await api(`/api/v1/opportunities/${encodeURIComponent(o.external_id)}/${which === "saved" ? "saves" : "dismissals"}`, { method: "DELETE" });
+            render();
+          }, which === "saved" ? `Removed ${o.title} from your saved list` : `${o.title} is back in your matches`),
+        }, which === "saved" ? "Unsave" : "Bring it back")))),
+    ];
+  });
+  render();
 }
 
 export function matches(me, root) {
   const { list, panel } = tabs(KINDS, (kind, target) => {
-    const render = () => load(target, async () => {
-      const body = await api(`/api/v1/employees/${me_(me)}/matches?kind=${kind}&limit=10`);
-      const invitations = body.invitations.map((p) => invitationCard(p, render));
-      const gone = (message) => { say(message); render(); };
-      const cards = body.items.map((item) => matchCard(me, item, gone));
-      return [...invitations, cards, whyMatches(body, kind), kind === "role" ? nextMoves(me, body.next_moves) : null];
-    });
-    render();
+    if (kind === "saved" || kind === "dismissed") reactionList(me, kind, target);
+    else kindList(me, kind, target);
   }, { label: "Kinds of opportunity" });
   root.append(h("h1", {}, "My matches"), list, panel);
 }
@@ -159,25 +272,13 @@ function nextMoves(me, moves) {
 
 function pairCard(pair, refresh) {
   const o = pair.opportunity;
-  const buttons = pair.allowed_next.map((action) => {
-    if (action === "rate") {
-      const rating = h("select", { "aria-label": `Rate ${o.title}` }, [5, 4, 3, 2, 1].map((n) => h("option", { value: n }, `${n} of 5`)));
-      return h("span", { class: "row" }, rating, h("button", {
-        type: "button",
-        onclick: (e) => act(e.target, async () => { await step(o.external_id, { action: "rate", rating: Number(rating.value) }); refresh(); }, "Thank you for rating it"),
-      }, "Rate"));
-    }
-    const cls = action.startsWith("decline") || action === "withdraw" ? "danger" : "";
-    return h("button", {
-      type: "button", class: cls,
-      onclick: (e) => act(e.target, async () => { await step(o.external_id, { action }); refresh(); }, `${words(action)}: done`),
-    }, words(action).replace(/^./, (c) => c.toUpperCase()));
-  });
+  const buttons = pairButtons(pair, refresh);
   const approval = pair.approval.status !== "none"
     ? h("p", { class: "meta" }, `Manager approval: ${pair.approval.status}${pair.approval.reason ? ` (“${pair.approval.reason}”)` : ""}`) : null;
   return h("article", { class: "card" },
-    h("div", { class: "row" }, h("h3", { class: "grow" }, o.title), h("span", { class: "chip" }, STAGE_WORDS[pair.stage] || pair.stage)),
-    h("p", { class: "meta" }, `${words(o.kind)} · ${o.hours_per_week} h/week${pair.ends_on ? ` · until ${pair.ends_on}` : ""}${pair.waitlist_position ? ` · number ${pair.waitlist_position} on the waitlist` : ""}`),
+    h("div", { class: "row" }, h("h3", { class: "grow" }, h("a", { href: opportunityHref(o.external_id) }, o.title)), h("span", { class: "chip" }, STAGE_WORDS[pair.stage] || words(pair.stage))),
+    h("p", { class: "meta" }, `${words(o.kind)} · ${o.hours_per_week} h a week${pair.ends_on ? ` · until ${pair.ends_on}` : ""}${pair.waitlist_position ? ` · number ${pair.waitlist_position} on the waitlist` : ""}`),
+    pair.lapsed ? h("p", { class: "lapsed" }, pair.lapsed) : null,
     approval,
     buttons.length ? h("div", { class: "row" }, buttons) : null);
 }
@@ -194,7 +295,9 @@ export function applications(me, root) {
     const proposals = await api(`/api/v1/employees/${me_(me)}/skill-proposals`);
     const pending = proposals.items.filter((x) => x.status === "pending");
     return [
-      h("p", { class: "meta" }, `Committed: ${p.committed_hours_per_week} of ${p.availability_hours_per_week} free hours a week.`),
+      h("p", { class: "meta" }, p.committed_hours_per_week
+        ? `${Math.max(p.availability_hours_per_week - p.committed_hours_per_week, 0)} of your ${p.availability_hours_per_week} free hours a week are left after the ${p.committed_hours_per_week} you have committed.`
+        : `You have committed none of your ${p.availability_hours_per_week} free hours a week.`),
       pending.length ? h("section", { class: "card", "aria-labelledby": "proposals" },
         h("h2", { id: "proposals" }, "Skills your work showed"),
         pending.map((x) => h("div", { class: "row" },
