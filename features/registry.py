@@ -46,7 +46,7 @@ FEATURES: tuple[Feature, ...] = (
     Feature(
         "required_coverage",
         "share of required skills held, each credited min(level held / level asked, 1)",
-        "You have {matched} of {required} required skills{matched_names}",
+        "You have {matched} of {required} {asked}{matched_names}",
         +1,
         lead_template="Holds {required_held} of the {required} required skills{inferred}",
         opposite="required_missing",
@@ -54,7 +54,7 @@ FEATURES: tuple[Feature, ...] = (
     Feature(
         "required_missing",
         "number of required skills not held at any level",
-        "{missing_count} required skill(s) missing{missing_names}",
+        "{asked_missing}: {missing_count} of {required}{missing_names}",
         -1,
         lead_template="Required skills not held: {required_missing} of {required}{inferred}",
         zero_texts=("No required skill is missing", "No required skill is missing"),
@@ -73,7 +73,7 @@ FEATURES: tuple[Feature, ...] = (
         "share of required skills declared or listed by the person's occupation (declared or "
         "may have): a superset of declared coverage, so declaring an implied skill never "
         "lowers it, while declared ones alone count in required_coverage",
-        "Your occupation usually involves {implied} more of the required skills{implied_names}"
+        "Your occupation usually involves {implied} more of the {asked}{implied_names}"
         " (not on your profile: add them if you have them)",
         +1,
         unsaid_against=True,
@@ -82,7 +82,7 @@ FEATURES: tuple[Feature, ...] = (
         "required_related_coverage",
         "share of required skills held, or not held but with a tool of the same category held "
         "(Tableau for Power BI): a superset of holding them, a partial match in between",
-        "You use tools like {related} of the required ones{related_names}",
+        "You use tools like {related} of the {asked}{related_names}",
         +1,
         unsaid_against=True,
     ),

@@ -87,12 +87,21 @@ def pair_details(
         "availability": float(employee.availability_hours_per_week),
         "free_hours": free_hours_text(float(employee.availability_hours_per_week), committed_hours),
         "mentor_ahead": mentor_ahead_text(float(row[FEATURE_NAMES.index("mentor_level_gap")])),
+        **asked_words(opportunity.kind),
         "location_text": "remote or in your location" if remote else "on site elsewhere",
         "applications": round(math.expm1(popularity)),
         "resemblance": _resemblance(similarity),
         "band_part": _band_part(float(row[FEATURE_NAMES.index("level_position")])),
         "kind": opportunity.kind,
     }
+
+
+def asked_words(kind: str) -> dict[str, str]:
+    """What a posting's required skills are called: a mentorship's are the mentor's skills on
+    offer, there to be learned ("0 of 3 required skills" would read as a failing)."""
+    if kind == "mentorship":
+        return {"asked": "skills on offer", "asked_missing": "Skills on offer new to you"}
+    return {"asked": "required skills", "asked_missing": "Required skills not held yet"}
 
 
 def free_hours_text(availability: float, committed: float) -> str:
@@ -170,17 +179,24 @@ def _speaks_of(feature: str, details: dict[str, Any]) -> bool:
     return kinds is None or "kind" not in details or details["kind"] in kinds
 
 
+# Features whose sentence names a count of skills: with none to name there is nothing to say.
+COUNTED_BY = {"implied_required_coverage": "implied", "required_related_coverage": "related"}
+
+
 def sentence(feature: str, value: float, details: dict[str, Any]) -> str | None:
     """The employee's sentence about one feature of their match (a lead's: matching/masking)."""
     spec = BY_NAME[feature]
     if not _speaks_of(feature, details):
         return None
+    if details.get(COUNTED_BY.get(feature, ""), 1) == 0:
+        return None  # "Your occupation usually involves 0 more of the required skills"
     if value == 0 and spec.zero_texts is not None:
         return spec.zero_texts[0]
     # Details logged before these words existed still say something true.
     derived = {
         "free_hours": free_hours_text(float(details.get("availability", 0.0)), 0.0),
         "mentor_ahead": mentor_ahead_text(value),
+        **asked_words(details.get("kind", "gig")),
     }
     return spec.template.format(value=value, **{**derived, **details})
 

@@ -48,22 +48,45 @@ def _explanation(
     """The model's reasons and exact contributions, plus the skills view. Scores and
     contributions are not rounded: base_value + sum(contributions) == score."""
     return {
-        **for_and_against(reasons),
+        **for_and_against(reasons, kind=opportunity.kind),
         **skill_overlap(employee, opportunity),
         "similarity": hit.similarity,
     }
 
 
-def for_and_against(explanation: dict[str, Any]) -> dict[str, Any]:
+# What can stand between a person and the work, said as a gap when it lowers the score. Other
+# features lower a score only against the reference ("3.2 years with the company", "Your
+# occupation is close to the one it is for (relatedness 0.00)" lowering it): no gap a person
+# could close or weigh, so the card leaves them unsaid (their amounts stay in `contributions`
+# and the audit record).
+GAP_FEATURES = frozenset(
+    {
+        "required_missing",
+        "worst_level_deficit",
+        "level_outside_band",
+        "location_match",
+        "timezone_gap_hours",
+    }
+)
+
+
+# A mentorship is there to learn the skills on offer: lacking them is its point, not a gap.
+MENTEE_GAPS = GAP_FEATURES - {"required_missing", "worst_level_deficit"}
+
+
+def for_and_against(explanation: dict[str, Any], *, kind: str = "gig") -> dict[str, Any]:
     """An employee's reasons split by their sign: what speaks for the match stays `reasons`,
-    what counts against it becomes `gaps` (a card lists them apart, never a shortfall among
+    what stands against it becomes `gaps` (a card lists them apart, never a shortfall among
     the "why" bullets). The audit record keeps the model's explanation as it was made."""
     reasons = explanation.get("reasons", [])
     return {
         **explanation,
         "reasons": [r for r in reasons if r["contribution"] > 0],
         "gaps": [
-            {"feature": r["feature"], "text": r["text"]} for r in reasons if r["contribution"] < 0
+            {"feature": r["feature"], "text": r["text"]}
+            for r in reasons
+            if r["contribution"] < 0
+            and r["feature"] in (MENTEE_GAPS if kind == "mentorship" else GAP_FEATURES)
         ],
     }
 

@@ -196,6 +196,18 @@ def test_an_opportunity_page_opens_from_a_card_and_by_its_address(
     page.locator("#view article.card").first.wait_for()  # type: ignore[attr-defined]
     page.goto(f"{site.url}/#opportunity={external_id}")  # type: ignore[attr-defined]
     page.get_by_role("heading", level=1, name=title).wait_for()  # type: ignore[attr-defined]
+    # Mentorship cards say what a mentee gets, never "0 of 3 required skills" or "+5.0 levels".
+    page.get_by_role("link", name="← Back to My matches").click()  # type: ignore[attr-defined]
+    _open_kind(page, "Mentorships")
+    mentorships = _matches(site, "mentorship")["items"]
+    assert mentorships, "the demo company offers this person no mentorship"
+    view = page.locator("#view")  # type: ignore[attr-defined]
+    badges = view.locator("article.card .strength").all_inner_texts()
+    assert badges and all(
+        b.startswith(("Offers ", "You already hold", "Mentoring")) for b in badges
+    )
+    assert "required skills" not in view.inner_text() and "levels ahead" not in view.inner_text()
+    scan_here(page, "employee-mentorships")
     page.goto(f"{site.url}/#opportunity=NO-SUCH-THING")  # type: ignore[attr-defined]
     page.get_by_role("heading", level=1, name="Opportunity not found").wait_for()  # type: ignore[attr-defined]
     assert page.errors == [], page.errors  # type: ignore[attr-defined]

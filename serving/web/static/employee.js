@@ -85,7 +85,8 @@ function matchCard(me, item, refresh) {
   const apply = applyControls(o, (message) => { say(message); refresh(); });
   const card = h("article", { class: "card", "aria-labelledby": `m-${o.external_id}` });
   const gaps = ex.gaps || [];
-  card.append(
+  const fill = (...parts) => card.append(...parts.flat(Infinity).filter(Boolean));
+  fill(
     h("div", { class: "row" },
       h("h3", { id: `m-${o.external_id}`, class: "grow", tabindex: "-1" }, h("a", { href: opportunityHref(o.external_id) }, o.title)),
       h("span", { class: `strength ${cls}` }, text)),
@@ -94,8 +95,10 @@ function matchCard(me, item, refresh) {
     ex.reasons.length ? h("ul", { class: "reasons", "aria-label": "Why this match" }, ex.reasons.map((r) => h("li", {}, r.text))) : null,
     gaps.length ? h("div", { class: "gaps" }, h("span", { class: "meta" }, "The gap:"),
       h("ul", { class: "reasons gap", "aria-label": "The gap" }, gaps.map((g) => h("li", {}, g.text)))) : null,
-    skillChips(ex.matched_skills, "ok", o.kind === "mentorship" ? "On offer, you hold:" : "You have:"),
-    skillChips(ex.missing_skills, "miss", o.kind === "mentorship" ? "On offer, new to you:" : "To learn:"),
+    o.kind === "mentorship"
+      ? [skillChips(ex.missing_skills, "", "On offer, new to you:", { offered: true }),
+        skillChips(ex.matched_skills, "ok", "On offer, you hold:", { offered: true })]
+      : [skillChips(ex.matched_skills, "ok", "You have:"), skillChips(ex.missing_skills, "miss", "To learn:")],
     ex.learning.length ? h("details", {}, h("summary", {}, "Ways to close the gap"), learningList(ex.learning)) : null,
     whatIf,
     h("div", { class: "row" },

@@ -33,11 +33,18 @@ export function learningList(learning) {
   }));
 }
 
-export function skillChips(list, cls, label) {
+const LEVEL_WORDS = ["", "aware", "basic", "working", "advanced", "expert"];
+
+/** Skills as chips. `offered`: a mentorship's skills on offer, with the mentor's level in words
+ *  (there to be learned, not a requirement failed). */
+export function skillChips(list, cls, label, { offered = false } = {}) {
   if (!list.length) return null;
+  const text = (s) => (offered
+    ? `${s.name} (mentor: ${LEVEL_WORDS[s.level_required] || s.level_required}${s.level ? `, you: ${LEVEL_WORDS[s.level] || s.level}` : ""})`
+    : `${s.name}${s.level ? ` ${s.level}/${s.level_required}` : ` (needs ${s.level_required})`}`);
   return h("div", {}, h("span", { class: "meta" }, label),
     h("ul", { class: "chips" }, list.map((s) =>
-      h("li", { class: `chip ${cls}` }, `${s.name}${s.level ? ` ${s.level}/${s.level_required}` : ` (needs ${s.level_required})`}${s.inferred_from ? ` (typical for: ${s.inferred_from})` : ""}`))));
+      h("li", { class: `chip ${cls}` }, `${text(s)}${s.inferred_from ? ` (typical for: ${s.inferred_from})` : ""}`))));
 }
 
 /** Save / Unsave as one button that says what it will do, kept true to the server. */
@@ -144,8 +151,10 @@ function content(view, refresh) {
   }
   const missing = mine.missing_skills.length;
   parts.push(h("section", { class: "card", "aria-labelledby": "opp-you" }, h("h2", { id: "opp-you" }, "You and this work"),
-    skillChips(mine.matched_skills, "ok", "You have:"),
-    skillChips(mine.missing_skills, "miss", "To learn:"),
+    o.kind === "mentorship"
+      ? [skillChips(mine.missing_skills, "", "On offer, new to you:", { offered: true }),
+        skillChips(mine.matched_skills, "ok", "On offer, you hold:", { offered: true })]
+      : [skillChips(mine.matched_skills, "ok", "You have:"), skillChips(mine.missing_skills, "miss", "To learn:")],
     !mine.matched_skills.length && !missing ? h("p", { class: "meta" }, "It lists no skills.") : null,
     mine.learning.length ? [h("h3", {}, "Ways to close the gap"), learningList(mine.learning)] : null));
   const pair = mine.pair;
