@@ -1,8 +1,12 @@
-"""A manager's flows in the browser: approving a gig that takes a large share of someone's week."""
+"""A manager's flows in the browser: approving a gig that takes a large share of someone's week,
+reading that person's week in words (free, committed and to what, asked, left), and following
+the approval's link to the gig."""
 
 from __future__ import annotations
 
-from tests.web.browsing import EMPLOYEE, LEAD, Site, signed_in
+from tests.conftest import ADMIN_TOKEN
+from tests.web.browsing import EMPLOYEE, LEAD, Site, scan_here, signed_in
+from tests.web.test_lead import token_of
 
 
 def test_a_manager_approves_a_large_gig_with_a_reason(browser: object, site: Site) -> None:
@@ -42,8 +46,83 @@ def test_a_manager_approves_a_large_gig_with_a_reason(browser: object, site: Sit
     page.get_by_role("status").get_by_text("Give a reason").wait_for()  # type: ignore[attr-defined]
     card.get_by_label("Reason").fill("Three weeks, after our release")
     card.get_by_role("button", name="Approve").click()
-    page.get_by_text("Nothing is waiting for your approval.").wait_for()  # type: ignore[attr-defined]
+    card.wait_for(state="detached")
     pipeline = site.api("GET", "/api/v1/opportunities/O-WEB-2/pipeline")
     [pair] = pipeline["stages"]["accepted"]
     assert pair["approval"]["status"] == "approved"
     assert pair["approval"]["reason"] == "Three weeks, after our release"
+
+
+def test_a_manager_reads_the_week_and_follows_the_link_to_the_gig(
+    browser: object, site: Site
+) -> None:
+    # A person of the lead's own (E00002 manages them), 16 free hours a week.
+    site.api(
+        "POST",
+        "/api/v1/employees/bulk",
+        json=[
+            {
+                "external_id": "P-MGR-1",
+                "name": "Robin Weekday",
+                "title": "Data Analyst",
+                "department": "Finance",
+                "level": 3,
+                "location": "Remote",
+                "manager_external_id": "E00002",
+                "skills": [{"name": "perform data cleansing", "level": 3}],
+                "availability_hours_per_week": 16,
+            }
+        ],
+    )
+    site.api(
+        "POST",
+        "/api/v1/opportunities/bulk",
+        json=[
+            {
+                "external_id": external_id,
+                "kind": "gig",
+                "title": title,
+                "owner_external_id": "E00003",
+                "required_skills": [{"name": "perform data cleansing", "level": 2}],
+                "hours_per_week": hours,
+                "duration_weeks": 3,
+            }
+            for external_id, title, hours in (
+                ("O-MGR-SMALL", "Invoice data tidy-up", 8),
+                ("O-MGR-BIG", "Supplier data migration", 10),
+            )
+        ],
+    )
+    robin = token_of(site, "P-MGR-1")
+    for posting, last in (("O-MGR-SMALL", "assign"), ("O-MGR-BIG", None)):
+        for action, token in (
+            ("apply", robin),
+            ("offer", None),
+            ("accept_offer", robin),
+            (last, None),
+        ):
+            if action is None:
+                continue
+            body = {"action": action} if token else {"action": action, "candidate": "P-MGR-1"}
+            site.api(
+                "POST",
+                f"/api/v1/opportunities/{posting}/pipeline",
+                token=token or ADMIN_TOKEN,
+                json=body,
+            )
+    page = signed_in(browser, site, LEAD)
+    page.locator('#tabs [data-name="approvals"]').click()  # type: ignore[attr-defined]
+    card = page.locator("article.card", has_text="Supplier data migration")  # type: ignore[attr-defined]
+    text = card.inner_text()
+    assert "10 h on top of 8 h already committed leaves -2 of 16 free hours a week." in text, text
+    assert "That is 2 h a week more than the free hours their profile gives." in text
+    assert "Invoice data tidy-up, 8 h" in text
+    assert "more than the 20 free hours" not in text
+    scan_here(page, "manager-approvals")
+    link = card.get_by_role("link", name="Open the gig: Supplier data migration")
+    assert link.get_attribute("href") == "/#opportunity=O-MGR-BIG"
+    link.click()
+    page.wait_for_url("**/#opportunity=O-MGR-BIG")  # type: ignore[attr-defined]
+    # The gig's own page (any signed-in person who may read the posting), not the approval.
+    page.get_by_role("heading", name="Supplier data migration", exact=True).wait_for()  # type: ignore[attr-defined]
+    assert page.errors == [], page.errors  # type: ignore[attr-defined]

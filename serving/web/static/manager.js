@@ -1,8 +1,32 @@
 // Approvals: a gig that takes a large share of someone's week waits for their manager (and,
-// once it waited too long, for HR).
+// once it waited too long, for HR). Each states the person's week in words: the free hours
+// their profile gives, what is already committed and to what, what this gig asks, what is left.
 import { act, api, h, load, pct } from "./ui.js";
 
 const enc = encodeURIComponent;
+const n = (x) => String(Math.round(x * 10) / 10);
+
+/** "10 h on top of 12 h already committed leaves -2 of 20" and what that means. */
+function week(a) {
+  const free = a.availability_hours_per_week;
+  const committed = a.other_commitments_hours_per_week;
+  const left = a.hours_left_per_week;
+  const asked = a.hours_per_week;
+  const what = (a.commitments || []).map((c) => `${c.title}, ${n(c.hours_per_week)} h${c.ends_on ? ` until ${c.ends_on}` : ""}`);
+  const sum = committed
+    ? `${n(asked)} h on top of ${n(committed)} h already committed leaves ${n(left)} of ${n(free)} free hours a week.`
+    : `${n(asked)} h, with nothing else committed, leaves ${n(left)} of ${n(free)} free hours a week.`;
+  const verdict = left < 0
+    ? `That is ${n(-left)} h a week more than the free hours their profile gives.`
+    : "That fits within the free hours their profile gives.";
+  return h("div", { class: "week" },
+    h("dl", { class: "week-figures" },
+      h("div", {}, h("dt", {}, "Free hours on their profile"), h("dd", {}, `${n(free)} h a week`)),
+      h("div", {}, h("dt", {}, "Already committed"), h("dd", {}, committed ? `${n(committed)} h a week: ${what.join("; ")}` : "nothing")),
+      h("div", {}, h("dt", {}, "This gig asks"), h("dd", {}, `${n(asked)} h a week (${pct(a.share_of_week)} of a working week)${a.opportunity.duration_weeks ? ` for ${a.opportunity.duration_weeks} weeks` : ""}${a.opportunity.start_date ? ` from ${a.opportunity.start_date}` : ""}`)),
+      h("div", {}, h("dt", {}, "Left"), h("dd", {}, `${n(left)} h a week`))),
+    h("p", { class: left < 0 ? "over" : "fits" }, h("b", {}, sum), " ", verdict));
+}
 
 export function approvals(me, root) {
   const body = h("div");
@@ -12,18 +36,18 @@ export function approvals(me, root) {
     if (!r.items.length) return h("p", { class: "meta" }, "Nothing is waiting for your approval.");
     return r.items.map((a) => {
       const id = `why-${a.pair_id}`;
+      const headingId = `approval-${a.pair_id}`;
       const reason = h("textarea", { id, maxlength: "2000", required: true });
       const decide = (decision) => (e) => act(e.target, async () => {
         if (reason.value.trim().length < 3) throw new Error("Give a reason (at least 3 characters): the employee and HR see it.");
         await api(`/api/v1/approvals/${enc(a.opportunity.external_id)}/${enc(a.employee.external_id)}`, { method: "POST", body: { decision, reason: reason.value.trim() } });
         render();
       }, decision === "approve" ? "Approved" : "Declined");
-      return h("article", { class: "card" },
-        h("h2", {}, `${a.employee.name}: ${a.opportunity.title}`),
-        h("p", {}, `${a.hours_per_week} h a week (${pct(a.share_of_week)} of a working week)${a.opportunity.duration_weeks ? ` for ${a.opportunity.duration_weeks} weeks` : ""}, in ${a.opportunity.department}.`),
-        h("p", { class: "meta" }, `Already committed: ${a.other_commitments_hours_per_week} h a week · free hours on the profile: ${a.availability_hours_per_week}${a.approval.escalated ? " · escalated to HR" : ""}`),
-        a.hours_per_week + a.other_commitments_hours_per_week > a.availability_hours_per_week
-          ? h("p", { class: "error" }, `This asks more than the ${a.availability_hours_per_week} free hours the profile gives.`) : null,
+      return h("article", { class: "card approval", "aria-labelledby": headingId },
+        h("h2", { id: headingId }, `${a.employee.name}: ${a.opportunity.title}`),
+        h("p", { class: "meta" }, `A gig in ${a.opportunity.department}${a.approval.escalated ? " · waited too long: escalated to HR" : ""} · `,
+          h("a", { href: `/#opportunity=${enc(a.opportunity.external_id)}` }, `Open the gig: ${a.opportunity.title}`)),
+        week(a),
         h("label", { for: id }, "Reason"), reason,
         h("div", { class: "row" },
           h("button", { type: "button", onclick: decide("approve") }, "Approve"),
