@@ -3,7 +3,7 @@ path, empty lists explained."""
 
 from __future__ import annotations
 
-from tests.web.browsing import EMPLOYEE, Site, check_every_section, scan_here, signed_in
+from tests.web.browsing import EMPLOYEE, HR, Site, check_every_section, scan_here, signed_in
 
 
 def test_an_employee_applies_from_their_matches_and_sees_it_in_their_applications(
@@ -208,6 +208,28 @@ def test_an_opportunity_page_opens_from_a_card_and_by_its_address(
     )
     assert "required skills" not in view.inner_text() and "levels ahead" not in view.inner_text()
     scan_here(page, "employee-mentorships")
+    # HR pauses mentorship ranking: the list says so in words, and the cards give no reasons.
+    policy = site.api("GET", "/api/v1/audits/policies", token=HR)["mentorship"]
+    fields = ("policy", "attribute", "protected", "p", "alpha", "targets")
+    kept = {k: policy[k] for k in fields if k in policy}
+    site.api(
+        "PUT",
+        "/api/v1/audits/policies/mentorship",
+        token=HR,
+        json={**kept, "paused": True, "reason": "review"},
+    )
+    try:
+        _open_kind(page, "Gigs")
+        _open_kind(page, "Mentorships")
+        view.get_by_text("HR has paused automated ranking of mentorships").wait_for()
+        assert view.locator("article.card ul.reasons").count() == 0
+    finally:
+        site.api(
+            "PUT",
+            "/api/v1/audits/policies/mentorship",
+            token=HR,
+            json={**kept, "paused": policy["paused"], "reason": "review done"},
+        )
     page.goto(f"{site.url}/#opportunity=NO-SUCH-THING")  # type: ignore[attr-defined]
     page.get_by_role("heading", level=1, name="Opportunity not found").wait_for()  # type: ignore[attr-defined]
     assert page.errors == [], page.errors  # type: ignore[attr-defined]

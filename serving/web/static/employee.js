@@ -91,7 +91,6 @@ function matchCard(me, item, refresh) {
       h("h3", { id: `m-${o.external_id}`, class: "grow", tabindex: "-1" }, h("a", { href: opportunityHref(o.external_id) }, o.title)),
       h("span", { class: `strength ${cls}` }, text)),
     h("p", { class: "meta" }, postingLine(o)),
-    ex.paused ? h("p", { class: "meta" }, "Ranking of this kind is paused by HR: these come in order of skill similarity, without reasons.") : null,
     ex.reasons.length ? h("ul", { class: "reasons", "aria-label": "Why this match" }, ex.reasons.map((r) => h("li", {}, r.text))) : null,
     gaps.length ? h("div", { class: "gaps" }, h("span", { class: "meta" }, "The gap:"),
       h("ul", { class: "reasons gap", "aria-label": "The gap" }, gaps.map((g) => h("li", {}, g.text)))) : null,
@@ -206,11 +205,14 @@ function kindList(me, kind, target) {
       if (cards.length) cards[0].querySelector("h3").focus();
       return page.items.length;
     }, (n) => `${n} more shown: ${shown} of ${body.matched}`));
+    const paused = body.ranking && body.ranking.policy === "paused"
+      ? h("p", { class: "notice paused" }, `HR has paused automated ranking of ${PLURAL[kind]}: these come in order of how close their skills are to yours, without reasons.`)
+      : null;
     const empty = !body.items.length && filtered
       ? h("p", { class: "card" }, "Nothing matches these filters. Clear some to see more.") : null;
     return [
       filterForm(kind, body.facets || {}, filters, (wanted) => { lastFilters[kind] = wanted; kindList(me, kind, target); }),
-      ...invitations, summary, list, empty,
+      ...invitations, summary, paused, list, empty,
       next !== null && next !== undefined ? more : null,
       filtered ? null : whyMatches(body, kind),
       kind === "role" ? nextMoves(me, body.next_moves) : null,
