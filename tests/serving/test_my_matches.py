@@ -12,6 +12,7 @@ from data.schemas import Role
 from data.storage.engine import transaction
 from fairness.audit_log import AuditLog
 from fairness.audit_record import ServedRanking, served_page
+from matching.explain import free_hours_text, sentence
 from serving.state import ServiceState
 from tests.factories import PYTHON, make_employee, make_opportunity
 from tests.serving.test_api import token_for
@@ -225,3 +226,21 @@ def test_an_invitation_lapses_when_the_last_seat_goes_and_says_why(
     assert accept.json()["detail"]["message"].startswith("This invitation lapsed")
     closed = client.get("/api/v1/employees/BEN/pipeline", headers=ben).json()["closed"]
     assert [p["stage"] for p in closed] == ["lapsed"]
+
+
+def test_free_hours_are_said_after_commitments_and_a_mentor_in_words() -> None:
+    details = {"hours": 10.0, "availability": 20.0, "kind": "gig"}
+    details["free_hours"] = free_hours_text(20.0, 12.0)
+    said = sentence("availability_slack", -2.0, details)
+    assert (
+        said
+        == "Needs 10 h a week; 8 of your 20 free hours are left after the 12 you have committed"
+    )
+    assert sentence(
+        "availability_slack", 10.0, {**details, "free_hours": free_hours_text(20, 0)}
+    ) == ("Needs 10 h a week; you have 20 free")
+    mentor = sentence("mentor_level_gap", 4.0, {"kind": "mentorship"})
+    assert mentor == "On the skills offered, the mentor is an expert where you are starting out"
+    assert "+" not in mentor and "levels ahead" not in mentor
+    covered = {"kind": "mentorship", "matched": 1, "required": 3, "matched_names": ": SQL"}
+    assert sentence("required_coverage", 0.3, covered) == "You have 1 of 3 skills on offer: SQL"

@@ -282,7 +282,7 @@ function pairCard(pair, refresh) {
     ? h("p", { class: "meta" }, `Manager approval: ${pair.approval.status}${pair.approval.reason ? ` (“${pair.approval.reason}”)` : ""}`) : null;
   return h("article", { class: "card" },
     h("div", { class: "row" }, h("h3", { class: "grow" }, h("a", { href: opportunityHref(o.external_id) }, o.title)), h("span", { class: "chip" }, STAGE_WORDS[pair.stage] || words(pair.stage))),
-    h("p", { class: "meta" }, `${words(o.kind)} · ${o.hours_per_week} h a week${pair.ends_on ? ` · until ${pair.ends_on}` : ""}${pair.waitlist_position ? ` · number ${pair.waitlist_position} on the waitlist` : ""}`),
+    h("p", { class: "meta" }, `${words(o.kind).replace(/^./, (c) => c.toUpperCase())} · ${o.hours_per_week} h a week${pair.ends_on ? ` · until ${pair.ends_on}` : ""}${pair.waitlist_position ? ` · number ${pair.waitlist_position} on the waitlist` : ""}`),
     pair.lapsed ? h("p", { class: "lapsed" }, pair.lapsed) : null,
     approval,
     buttons.length ? h("div", { class: "row" }, buttons) : null);
