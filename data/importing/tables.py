@@ -139,17 +139,22 @@ def _csv_grid(content: bytes) -> list[tuple[int, list[Cell]]]:
 def _xlsx_grid(content: bytes) -> list[tuple[int, list[Cell]]]:
     from openpyxl import load_workbook
 
+    unreadable = FileProblem(
+        "the file is not a readable Excel workbook (.xlsx); save it again as .xlsx or CSV"
+    )
+    if not zipfile.is_zipfile(io.BytesIO(content)):
+        raise unreadable
+    # A damaged or foreign archive fails deep inside openpyxl in many ways (KeyError, XML
+    # errors, TypeError): whichever it is, the answer to the person is the same.
     try:
         book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise FileProblem(
-            "the file is not a readable Excel workbook (.xlsx); save it again as .xlsx or CSV"
-        ) from exc
-    try:
-        sheet = book.worksheets[0]  # the first sheet: where exports put their table
-        return [
-            (number, list(cells))
-            for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1)
-        ]
-    finally:
-        book.close()
+        try:
+            sheet = book.worksheets[0]  # the first sheet: where exports put their table
+            return [
+                (number, list(cells))
+                for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1)
+            ]
+        finally:
+            book.close()
+    except Exception as exc:
+        raise unreadable from exc

@@ -101,7 +101,7 @@ class DryRunOut(Out):
     report: ImportReportOut
 
 
-@router.post("/files/columns", response_model=ColumnsOut, responses=documented(403, 415))
+@router.post("/files/columns", response_model=ColumnsOut, responses=documented(400, 403, 415))
 def file_columns(session: SessionDep, user: CurrentUser, body: FileIn) -> dict[str, Any]:
     """The file's header row, and the mapping of its columns to start from (the one saved for
     these columns, else one proposed from Workday-, SuccessFactors-style or contract names)."""
@@ -110,7 +110,7 @@ def file_columns(session: SessionDep, user: CurrentUser, body: FileIn) -> dict[s
     return file_imports.columns(session, body.kind, body.filename, table)
 
 
-@router.post("/files/dry-run", response_model=DryRunOut, responses=documented(403, 415))
+@router.post("/files/dry-run", response_model=DryRunOut, responses=documented(400, 403, 415))
 def file_dry_run(state: StateDep, user: CurrentUser, body: MappedFileIn) -> dict[str, Any]:
     """What importing the file would do (new and updated records, skills merged, names
     resolved, new custom skills, errors by row and field), with nothing written."""
@@ -124,7 +124,7 @@ def file_dry_run(state: StateDep, user: CurrentUser, body: MappedFileIn) -> dict
     "/files",
     status_code=202,
     response_model=ImportJobOut,
-    responses=documented(403, 415),
+    responses=documented(400, 403, 415),
 )
 def file_import(
     state: StateDep, session: SessionDep, user: CurrentUser, body: MappedFileIn

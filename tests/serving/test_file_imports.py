@@ -129,3 +129,42 @@ def test_only_an_admin_imports_files(
         for path in ("/columns", "/dry-run", ""):
             answer = client.post(f"/api/v1/imports/files{path}", json=_file(WORKDAY), headers=other)
             assert answer.status_code == 403, (role, path)
+
+
+def test_postings_from_a_requisition_export_take_one_kind_given_for_every_row(
+    client: TestClient, admin_headers: dict[str, str]
+) -> None:
+    leads = [make_employee("P-FILE-LEAD", name="Lee Lead", department="Data")]
+    assert (
+        client.post("/api/v1/employees/bulk", json=leads, headers=admin_headers).status_code == 200
+    )
+    export = (
+        "Job Requisition ID,Job Posting Title,Hiring Manager ID,Required Skills,Hours,Openings\n"
+        "O-FILE-1,Churn model,P-FILE-LEAD,Python (4); SQL,6,2\n"
+    )
+    upload = _file(export, "requisitions.csv", kind="opportunities")
+    columns = client.post("/api/v1/imports/files/columns", json=upload, headers=admin_headers)
+    mapping = columns.json()["mapping"]
+    assert mapping == {
+        "Job Requisition ID": "external_id",
+        "Job Posting Title": "title",
+        "Hiring Manager ID": "owner_external_id",
+        "Required Skills": "required_skills",
+        "Hours": "hours_per_week",
+        "Openings": "seats",
+    }
+    body = upload | {"mapping": mapping}
+    refused = client.post("/api/v1/imports/files/dry-run", json=body, headers=admin_headers)
+    assert refused.status_code == 422 and "Kind" in refused.json()["detail"][0]["message"]
+    body["defaults"] = {"kind": "gig"}
+    dry = client.post("/api/v1/imports/files/dry-run", json=body, headers=admin_headers).json()
+    assert (dry["create"], dry["error_count"]) == (1, 0)
+    job = client.post("/api/v1/imports/files", json=body, headers=admin_headers).json()
+    for _ in range(600):
+        job = client.get(f"/api/v1/imports/{job['job_id']}", headers=admin_headers).json()
+        if job["status"] in ("succeeded", "failed"):
+            break
+        time.sleep(0.1)
+    assert job["status"] == "succeeded", job
+    posting = client.get("/api/v1/opportunities/O-FILE-1", headers=admin_headers).json()
+    assert (posting["kind"], posting["seats"], posting["department"]) == ("gig", 2, "Data")

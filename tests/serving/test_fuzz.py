@@ -79,6 +79,12 @@ BUSINESS_RULES = (
     "/api/v1/audits/report.html",
     "/api/v1/audits/outcomes",
     "/api/v1/employees/{external_id}/career-target",  # the role or occupation must exist
+    # a person's token names a person who exists; the auditor permission is for HR and admin
+    "/api/v1/tokens",
+    # the content must be a readable CSV or XLSX file, the mapping name the columns it has
+    "/api/v1/imports/files",
+    "/api/v1/imports/files/columns",
+    "/api/v1/imports/files/dry-run",
 )
 ACCEPTED = ["2xx", "401", "403", "404", "409", "429"]
 # Stored company data a rejected request must leave untouched (tokens and audit records are

@@ -33,6 +33,8 @@ export function importer(me, root) {
       h("div", {}, h("label", { for: "import-kind" }, "The file holds"), kind),
       h("div", { class: "grow" }, h("label", { for: "import-file" }, "CSV or Excel file"), file)),
     h("div", { class: "row" }, read));
+  // Another file or kind: the columns read before no longer apply.
+  for (const control of [kind, file]) control.addEventListener("change", () => work.replaceChildren());
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const chosen = file.files[0];
