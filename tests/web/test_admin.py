@@ -80,6 +80,31 @@ def test_an_admin_imports_people_from_a_workday_csv(browser: object, site: Site)
     assert page.errors == []  # type: ignore[attr-defined]
 
 
+def test_a_dry_run_lists_errors_by_row_and_the_import_waits_for_a_clean_file(
+    browser: object, site: Site
+) -> None:
+    bad = (
+        "Employee ID,Worker,Business Title,Supervisory Organization,Location,Hire Date,Skills,"
+        "Job Level\n"
+        "P-ADM-E1,Ines Roth,Analyst,Finance,Berlin,03/04/2021,SQL (9),3\n"
+        "P-ADM-E2,Jon Dale,Analyst,Finance,Berlin,2021-04-03,SQL,12\n"
+    )
+    page = _admin(browser, site, "Import people or postings")
+    page.get_by_label("CSV or Excel file").set_input_files(  # type: ignore[attr-defined]
+        {"name": "bad-workers.csv", "mimeType": "text/csv", "buffer": bad.encode()}
+    )
+    page.get_by_role("button", name="Read the columns").click()  # type: ignore[attr-defined]
+    page.get_by_role("button", name="Try it (dry run)").click()  # type: ignore[attr-defined]
+    errors = page.locator(".import-errors")  # type: ignore[attr-defined]
+    errors.wait_for()
+    text = errors.inner_text()
+    assert "Row 2, Hire date: 03/04/2021 could be day 3 of month 4" in text
+    assert "Row 2, Skills, skill 1, level" in text and "Row 3, Job level (1-7)" in text
+    assert page.get_by_role("button", name="Import 2 rows").is_disabled()  # type: ignore[attr-defined]
+    assert _status(site, "/api/v1/employees/P-ADM-E2") == 404
+    scan_here(page, "admin-import-errors")
+
+
 def test_an_admin_imports_a_successfactors_xlsx_giving_a_level_for_every_row(
     browser: object, site: Site
 ) -> None:
@@ -127,7 +152,9 @@ def test_an_admin_reviews_custom_skills_accepting_one_and_merging_another(
             "location": "Berlin",
             "skills": [{"name": name, "level": 3}],
         }
-        for i, name in enumerate(["Zorblax tuning", "Quibbleflux weaving"])
+        for i, name in enumerate(
+            ["Zorblax tuning", "Quibbleflux weaving", "Kubblewrangling", "Snorfle dusting"]
+        )
     ]
     site.api("POST", "/api/v1/employees/bulk", json=people)
     page = _admin(browser, site, "Skills to review")
@@ -147,8 +174,27 @@ def test_an_admin_reviews_custom_skills_accepting_one_and_merging_another(
     merged.get_by_text("merged into SQL").wait_for()
     holder = site.api("GET", "/api/v1/employees/P-ADM-R1")
     assert [s["name"] for s in holder["skills"]] == ["SQL"]
+
+    aliased = page.locator("article.card", has_text="Kubblewrangling")  # type: ignore[attr-defined]
+    aliased.get_by_label("Search the skills").fill("Kubernetes")
+    aliased.get_by_role("button", name="Find").click()
+    aliased.get_by_role("radio", name="Kubernetes").first.check()
+    aliased.get_by_label("Reason (for the oversight log)").fill("our platform team's word for it")
+    aliased.get_by_role("button", name="Make it an alias of the chosen skill").click()
+    aliased.get_by_text("is now another name for Kubernetes").wait_for()
+    assert "Kubblewrangling" in {a["alias"] for a in site.api("GET", "/api/v1/skills/aliases")}
+    moved = site.api("GET", "/api/v1/employees/P-ADM-R2")
+    assert [s["name"] for s in moved["skills"]] == ["Kubernetes"]
+
+    rejected = page.locator("article.card", has_text="Snorfle dusting")  # type: ignore[attr-defined]
+    rejected.get_by_label("Reason (for the oversight log)").fill("not a skill")
+    rejected.get_by_role("button", name="Reject").click()
+    rejected.get_by_text("rejected: it stays on its holders' profiles").wait_for()
     queue = site.api("GET", "/api/v1/skills/review?limit=200")
-    assert not {"Zorblax tuning", "Quibbleflux weaving"} & {i["label"] for i in queue["items"]}
+    waiting = {i["label"] for i in queue["items"]}
+    assert not {"Zorblax tuning", "Quibbleflux weaving", "Kubblewrangling", "Snorfle dusting"} & (
+        waiting
+    )
     assert page.errors == []  # type: ignore[attr-defined]
 
 

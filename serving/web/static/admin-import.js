@@ -114,7 +114,9 @@ const figure = (value, text) => h("div", { class: "figure" }, h("b", {}, String(
 const fieldName = (fields, field) => {
   const [top, ...rest] = String(field || "").split(".");
   const label = fields[top]?.label || words(top) || "the row";
-  return rest.length ? `${label} (${rest.map(words).join(" ")})` : label;
+  // "skills.0.level" reads "Skills, skill 1, level".
+  const part = (p) => (/^\d+$/.test(p) ? `${top.endsWith("skills") ? "skill" : "item"} ${Number(p) + 1}` : words(p));
+  return [label, ...rest.map(part)].join(", ");
 };
 
 function reportParts(report, fields, { rows }) {
