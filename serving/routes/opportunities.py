@@ -79,7 +79,7 @@ from serving.usecases.imports import bulk_import
 from serving.usecases.indexing import reindex
 from serving.usecases.overrides import override_candidate
 from serving.usecases.pipeline import check_posting_edit, recheck_approvals
-from serving.usecases.postings import posting_document, posting_documents
+from serving.usecases.postings import posting_documents, seats_taken
 from serving.usecases.rankings import serve_candidates
 from serving.validation import Reason
 
@@ -91,6 +91,14 @@ def _load(session: SessionDep, external_id: str) -> OpportunityRow:
     if row is None:
         raise NotFound(f"no opportunity {external_id!r}")
     return row
+
+
+def _tagged(response: Response, session: SessionDep, row: OpportunityRow) -> dict[str, Any]:
+    """The posting with its version in `ETag` (what an edit changes: the seats assignments
+    take are not a version of the posting, so `If-Match` from a read still matches) and its
+    seats taken."""
+    document = tagged(response, opportunity_document(row))
+    return {**document, "seats_taken": seats_taken(session, [row])[row.external_id]}
 
 
 def _owner_or_admin(user: Principal, row: OpportunityRow) -> None:
@@ -186,10 +194,13 @@ def create(
         raise _taken(body.external_id)  # (the rollback undoes this request's update of it)
     row = _load(session, body.external_id)
     after_commit(session, lambda: reindex(state, opportunities=[body.external_id]))
-    return tagged(response, posting_document(session, row))
+    return _tagged(response, session, row)
 
 
 MAX_QUERY_WORDS = 8
+# At most MAX_QUERY_WORDS words, said in the schema (a client learns it from the OpenAPI).
+QUERY_WORDS = r"^\s*(?:\S+(?:\s+\S+){0,7})?\s*$"
+SOME_WORDS = r"^\s*\S+(?:\s+\S+){0,7}\s*$"
 
 
 @router.get("", response_model=OpportunityListOut, responses=documented(403))
@@ -200,7 +211,11 @@ def list_(
     status: OpportunityStatus | None = None,
     q: Annotated[
         str | None,
-        Query(max_length=200, description="words that must all appear in the title (or id)"),
+        Query(
+            max_length=200,
+            pattern=QUERY_WORDS,
+            description="up to 8 words that must all appear in the title (or id)",
+        ),
     ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: Cursor = None,
@@ -229,7 +244,10 @@ def list_(
 def owners(
     session: SessionDep,
     user: CurrentUser,
-    q: Annotated[str, Query(min_length=1, max_length=200, description="words of a name or id")],
+    q: Annotated[
+        str,
+        Query(min_length=1, max_length=200, pattern=SOME_WORDS, description="1-8 words of a name"),
+    ],
     limit: Annotated[int, Query(ge=1, le=50)] = 10,
 ) -> dict[str, Any]:
     """People who could own a posting, by name (an admin posting on a lead's behalf)."""
@@ -261,7 +279,7 @@ def read(
     """Any signed-in user can read a posted opportunity (employees see them in their matches);
     a draft only its lead and admins. Its version is in the `ETag` header."""
     row = visible_opportunity(session, user, external_id)
-    return tagged(response, posting_document(session, row))
+    return _tagged(response, session, row)
 
 
 @router.patch(
@@ -296,7 +314,7 @@ def update(
     stored = _load(session, external_id)
     recheck_approvals(state, session, stored)
     after_commit(session, lambda: reindex(state, opportunities=[external_id]))
-    return tagged(response, posting_document(session, stored))
+    return _tagged(response, session, stored)
 
 
 @router.get(

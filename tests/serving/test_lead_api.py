@@ -46,6 +46,17 @@ def test_a_lead_finds_postings_by_title_words_page_by_page_with_their_counts(
     assert second["total"] == 7
     counted = {o["external_id"]: o for o in first["items"]}["SURVEY-01"]
     assert (counted["applicants"], counted["seats_taken"], counted["seats"]) == (1, 0, 1)
+    # A read's version still names the posting (its seats taken are not part of it); the
+    # department is editable.
+    read = client.get("/api/v1/opportunities/SURVEY-01", headers=lead)
+    assert read.json()["seats_taken"] == 0
+    edited = client.patch(
+        "/api/v1/opportunities/SURVEY-01",
+        json={"department": "Ports"},
+        headers={**lead, "If-Match": read.headers["etag"]},
+    )
+    assert edited.status_code == 200, edited.text
+    assert edited.json()["department"] == "Ports"
 
     everyone = client.get("/api/v1/opportunities?q=harbour", headers=admin_headers).json()
     assert everyone["total"] == 8  # an admin sees every lead's

@@ -91,8 +91,19 @@ def test_a_lead_moves_people_across_the_board_by_keyboard_and_sees_the_waitlist(
     # Who was invited (an admin's view says), so the waitlist below is of other people.
     board = site.api("GET", "/api/v1/opportunities/O-LEAD-BOARD/pipeline")
     [invitee] = [p["candidate"]["external_id"] for p in board["stages"]["invited"]]
-    second, third = [p for p in ("E00122", "E00123", "E00124") if p != invitee][:2]
-    names = {p: site.api("GET", f"/api/v1/employees/{p}")["name"] for p in (first, second, third)}
+    second, third, fourth = [p for p in ("E00122", "E00123", "E00124", "E00125") if p != invitee][
+        :3
+    ]
+    names = {
+        p: site.api("GET", f"/api/v1/employees/{p}")["name"] for p in (first, second, third, fourth)
+    }
+    site.api(
+        "POST",
+        "/api/v1/opportunities/O-LEAD-BOARD/pipeline",
+        token=token_of(site, fourth),
+        json={"action": "apply"},
+    )
+    open_posting(page, title)
 
     # The applicant is named, and moves column to column by keyboard; focus follows the card.
     card = column(page, "applied").locator(".pair", has_text=names[first])  # type: ignore[attr-defined]
@@ -122,7 +133,20 @@ def test_a_lead_moves_people_across_the_board_by_keyboard_and_sees_the_waitlist(
 
     # The list beside it says the same.
     row = page.locator("#opp-results li", has_text=title)  # type: ignore[attr-defined]
-    row.filter(has_text="1 of 1 seat taken · 1 applied").wait_for()
+    row.filter(has_text="1 of 1 seat taken · 2 applied").wait_for()
+    # Rejected by keyboard too: the reason asked, the person folded away among the closed.
+    other = column(page, "applied").locator(".pair", has_text=names[fourth])  # type: ignore[attr-defined]
+    press_on(page, other.locator("summary"))
+    other.get_by_label("Reason").select_option("timing")
+    press_on(page, other.get_by_role("button", name="Reject"))
+    closed = page.locator("details.closed")  # type: ignore[attr-defined]
+    closed.wait_for()
+    page.wait_for_function(  # type: ignore[attr-defined]
+        "() => document.activeElement && document.activeElement.matches('details.closed > summary')"
+    )
+    assert "Closed (1)" in closed.inner_text()
+    closed.locator("summary").press("Enter")
+    assert f"{names[fourth]}: Rejected (timing)" in closed.inner_text()
 
     # A full mentorship keeps a waitlist: its lead sees who waits, in their order.
     mentoring = "Board walk data mentoring"

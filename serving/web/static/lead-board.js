@@ -126,7 +126,7 @@ export function pipelineBoard(opportunity, board, moved, { recommended }) {
   const all = Object.values(board.stages).flat();
   const taken = board.seats_taken ?? board.seats_filled;
   const full = taken >= board.seats;
-  const heading = h("h2", { id: "pipeline-h" }, "Pipeline");
+  const heading = h("h2", { id: "pipeline-h", tabindex: "-1" }, "Pipeline");
   const summary = h("p", { class: "meta", id: "seats-line" },
     `${taken} of ${board.seats} ${board.seats === 1 ? "seat" : "seats"} taken${full ? ": every seat is taken" : ""} · ${words(board.status)}`);
   const waitlist = board.stages.waitlisted || [];
@@ -134,7 +134,7 @@ export function pipelineBoard(opportunity, board, moved, { recommended }) {
   const columns = COLUMNS.map(([key, title, stages]) => {
     const pairs = stages.flatMap((s) => board.stages[s] || []);
     const id = `col-${key}`;
-    return h("section", { class: "column", "aria-labelledby": id, "data-column": key },
+    return h("section", { class: pairs.length ? "column" : "column empty", "aria-labelledby": id, "data-column": key },
       h("h3", { id }, `${title} (${pairs.length})`),
       pairs.length ? pairs.map((p) => pairCard(opportunity, p, moved)) : h("p", { class: "meta" }, "Nobody"));
   });

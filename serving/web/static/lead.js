@@ -112,8 +112,9 @@ function detail(me, externalId, root, { focus = false, changed = () => {} } = {}
     const moved = async (pairId) => {
       await render();
       changed(); // the list's seats and applicants say the same as the board
-      const card = root.querySelector(`[data-pair="${pairId}"]`);
-      if (card) card.focus();
+      // A person rejected leaves the board for the folded list: focus stays near, on it.
+      const target = root.querySelector(`[data-pair="${pairId}"]`) || root.querySelector("details.closed > summary") || root.querySelector("#pipeline-h");
+      if (target) target.focus();
     };
     return [
       h("h2", { id: "detail-h", tabindex: "-1" }, fresh.title),
