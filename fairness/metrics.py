@@ -9,11 +9,21 @@ reads like the audits employers already publish:
 - impact ratio = a category's rate ÷ the rate of the category with the highest rate.
 
 People whose category is unknown are left out of the ratios but their number is reported, as the
-rules require. A category holding under `min_share` (2%) of the people with a known category may
-be left out of the ratios; it is still listed with its count and rate. LL144 sets no pass mark;
+rules require. A category is *too few to judge* when it holds under `min_share` (2%) of the
+data (rows with a known category: LL144's exclusion rule) or fewer than `min_count` (30)
+distinct people: it is listed with its count, rate and why, but it takes no impact ratio, is
+never the reference, and is left out of every verdict and headline. LL144 sets no pass mark;
 the flag used here is the EEOC four-fifths rule of thumb (29 CFR §1607.4(D)): a ratio under 0.8
-is worth a closer look. Small categories get a warning instead of a verdict, because a rate over
-a handful of people says little.
+is worth a closer look.
+
+Every rate carries a 95% Wilson interval and every impact ratio a 95% Katz log interval
+(Katz et al. 1978: log ratio ± z·sqrt(1/x₁ − 1/n₁ + 1/x₂ − 1/n₂); with a zero count, 0.5 is
+added to each cell of the 2×2 table). Rows are often appearances (one person in many lists),
+which are not independent: both intervals use each category's effective sample size, its rows
+divided by Kish's design effect (the cluster-robust variance of the rate, people as clusters,
+over the binomial one; at least 1; all rows over people when the rate is 0 or 1). Each compared
+category gets a verdict: below four-fifths (the whole interval under 0.8), at or above
+four-fifths (the whole interval at or over 0.8), or not enough evidence either way.
 
 `shown_quality_gap` asks the employee-side question: among employees with the same skills, are
 some groups shown lower-level or shorter opportunities than others? Comparing raw means would
@@ -29,13 +39,23 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from fairlearn.metrics import MetricFrame, count, selection_rate
 from numpy.typing import ArrayLike
 
 from fairness.small_cells import check_min_cell, hidden_rows, reason, suppressed_marker
 
 FOUR_FIFTHS = 0.8
 SEPARATOR = " × "
+MIN_GROUP = 30  # fewest distinct people a category needs before its ratio is judged
+MIN_SHARE = 0.02  # LL144: a category under 2% of the data may be left out of the ratios
+Z95 = 1.959963984540054
+
+# A compared category's verdict, from its ratio's interval against four-fifths.
+BELOW = "below four-fifths"
+UNSURE = "not enough evidence either way"
+AT_OR_ABOVE = "at or above four-fifths"
+REFERENCE = "reference (highest rate)"
+TOO_FEW = "too few to judge"
+NO_RATIO = "no ratio"
 
 
 def category_labels(values: ArrayLike, *, unknown: str = "unknown") -> np.ndarray:
@@ -82,13 +102,18 @@ def intersection(
 @dataclass(frozen=True, slots=True)
 class CategoryRate:
     category: str
-    count: int
+    count: int  # rows (appearances, when one person has several)
     selected: int  # selected (or scored above the median)
     rate: float
     impact_ratio: float | None  # None when excluded from the ratios (or no one was selected)
-    excluded: bool  # under min_share: shown, not compared
+    excluded: bool  # too few to judge: shown, not compared
     small_sample: bool
-    below_four_fifths: bool  # impact_ratio < 0.8
+    below_four_fifths: bool  # impact_ratio < 0.8 (the point estimate; see `verdict`)
+    people: int = 0  # distinct people behind the rows
+    rate_ci: tuple[float, float] | None = None  # 95% Wilson
+    impact_ratio_ci: tuple[float, float] | None = None  # 95% Katz log
+    verdict: str = NO_RATIO
+    too_few: str | None = None  # why it is left out: "too few to judge (n = 11): ..."
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +130,7 @@ class ImpactReport:
     reference: str | None = None
     warning_about: list[str | None] = field(default_factory=list)
     unknown_label: str = "unknown"
+    min_group: int = MIN_GROUP
 
     @property
     def min_impact_ratio(self) -> float | None:
@@ -115,6 +141,11 @@ class ImpactReport:
     def flagged(self) -> list[str]:
         """Categories whose impact ratio is under four-fifths."""
         return [c.category for c in self.categories if c.below_four_fifths]
+
+    @property
+    def below(self) -> list[CategoryRate]:
+        """Compared categories whose whole ratio interval lies under four-fifths."""
+        return [c for c in self.categories if c.verdict == BELOW]
 
     def suppressed(self, min_cell: int | None) -> set[str]:
         """The categories (the unknown label included) whose cells a reader may not see."""
@@ -140,7 +171,12 @@ class ImpactReport:
         for c in shown:
             row = asdict(c) | {"suppressed": False}
             if no_ratios:
-                row |= {"impact_ratio": None, "below_four_fifths": False}
+                row |= {
+                    "impact_ratio": None,
+                    "impact_ratio_ci": None,
+                    "below_four_fifths": False,
+                    "verdict": NO_RATIO if c.too_few is None else TOO_FEW,
+                }
             rows.append(row)
         ratios = [r["impact_ratio"] for r in rows if r["impact_ratio"] is not None]
         warnings = [
@@ -163,6 +199,11 @@ class ImpactReport:
             "threshold": FOUR_FIFTHS,
             "min_impact_ratio": min(ratios) if ratios else None,
             "flagged": [r["category"] for r in rows if r["below_four_fifths"]],
+            "below": [r["category"] for r in rows if r["verdict"] == BELOW],
+            "unsure": [
+                r["category"] for r in rows if r["below_four_fifths"] and r["verdict"] == UNSURE
+            ],
+            "min_group": self.min_group,
             "unknown_count": None if unknown_hidden else self.unknown_count,
             "categories": rows,
             "warnings": warnings,
@@ -171,37 +212,144 @@ class ImpactReport:
 
 def _suppressed_rate(name: str, min_cell: int) -> dict[str, Any]:
     empty = dict.fromkeys(
-        ("count", "selected", "rate", "impact_ratio", "excluded", "small_sample"), None
+        (
+            "count",
+            "selected",
+            "rate",
+            "impact_ratio",
+            "excluded",
+            "small_sample",
+            "people",
+            "rate_ci",
+            "impact_ratio_ci",
+            "too_few",
+        ),
+        None,
     )
-    return {"category": name, **empty, "below_four_fifths": False, **suppressed_marker(min_cell)}
+    return {
+        "category": name,
+        **empty,
+        "below_four_fifths": False,
+        "verdict": "suppressed",
+        **suppressed_marker(min_cell),
+    }
 
 
-def _selected_count(y_true: np.ndarray, y_pred: np.ndarray) -> int:
-    return int(np.count_nonzero(y_pred))
+@dataclass(frozen=True, slots=True)
+class _Groups:
+    """Per category (sorted by name): rows, rows selected, distinct people, people with a
+    selected row, people with a row not selected, and the effective sample size."""
 
+    names: list[str]
+    rows: np.ndarray
+    selected: np.ndarray
+    people: np.ndarray
+    people_selected: np.ndarray
+    people_not_selected: np.ndarray
+    effective: np.ndarray
 
-def _people_cells(
-    hits: np.ndarray, labels: np.ndarray, people: np.ndarray | None
-) -> dict[str, tuple[int, int, int]]:
-    """Per category: distinct people, those with a selected row, those with one not selected.
-
-    Without `people` each row is a person of its own. Rows are appearances when one person
-    counts many times (one per list): a cell is then about people, not appearances."""
-    frame = pd.DataFrame(
-        {
-            "label": labels,
-            "who": people if people is not None else np.arange(len(labels)),
-            "hit": hits.astype(bool),
+    def cells(self) -> dict[str, tuple[int, int, int]]:
+        return {
+            name: (int(n), int(hit), int(miss))
+            for name, n, hit, miss in zip(
+                self.names,
+                self.people,
+                self.people_selected,
+                self.people_not_selected,
+                strict=True,
+            )
         }
+
+
+def _groups(hits: np.ndarray, labels: np.ndarray, people: np.ndarray | None) -> _Groups:
+    """One pass of counting with numpy (fairlearn's MetricFrame gives the same rows and rates,
+    tests/fairness/test_metrics.py checks it, but took 40 ms a table: 1.3 s of a 2 s report).
+
+    Rows are appearances when one person counts many times (one per list): cells and
+    effective sample sizes are about people. The effective size is the rows over Kish's design
+    effect (at least 1), people as clusters: the rate's cluster-robust variance is
+    Σ(yᵢ − r·mᵢ)² / (Σmᵢ)² (yᵢ hits and mᵢ rows of person i), which with one row a person is
+    the binomial r(1−r)/n, so the effective size is then n."""
+    names, label_code = np.unique(labels, return_inverse=True)
+    n_labels = len(names)
+    if people is None:
+        who_code = np.arange(len(labels))
+    else:
+        who_code, _ = pd.factorize(pd.Series(people, dtype=object), use_na_sentinel=False)
+    pair_key = label_code.astype(np.int64) * (int(who_code.max(initial=0)) + 1) + who_code
+    pairs, pair_code = np.unique(pair_key, return_inverse=True)
+    pair_label = (pairs // (int(who_code.max(initial=0)) + 1)).astype(np.int64)
+    pair_rows = np.bincount(pair_code, minlength=len(pairs)).astype(np.float64)
+    pair_hits = np.bincount(pair_code, weights=hits.astype(np.float64), minlength=len(pairs))
+    rows = np.bincount(label_code, minlength=n_labels).astype(np.float64)
+    selected = np.bincount(label_code, weights=hits.astype(np.float64), minlength=n_labels)
+    people_count = np.bincount(pair_label, minlength=n_labels)
+    rate = np.divide(selected, rows, out=np.zeros(n_labels), where=rows > 0)
+    residual = np.bincount(
+        pair_label, weights=(pair_hits - rate[pair_label] * pair_rows) ** 2, minlength=n_labels
     )
-    cells: dict[str, tuple[int, int, int]] = {}
-    for name, group in frame.groupby("label", sort=True):
-        cells[str(name)] = (
-            int(group["who"].nunique()),
-            int(group.loc[group["hit"], "who"].nunique()),
-            int(group.loc[~group["hit"], "who"].nunique()),
+    binomial = rate * (1 - rate) / np.maximum(rows, 1)
+    clustered = residual / np.maximum(rows, 1) ** 2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # A rate of 0 or 1 has no variance to compare: assume each person's rows move together.
+        effect = np.where(
+            binomial > 0,
+            np.maximum(1.0, clustered / np.where(binomial > 0, binomial, 1)),
+            rows / np.maximum(people_count, 1),
         )
-    return cells
+    return _Groups(
+        names=[str(n) for n in names],
+        rows=rows.astype(np.int64),
+        selected=np.rint(selected).astype(np.int64),
+        people=people_count.astype(np.int64),
+        people_selected=np.bincount(pair_label, weights=pair_hits > 0, minlength=n_labels).astype(
+            np.int64
+        ),
+        people_not_selected=np.bincount(
+            pair_label, weights=pair_hits < pair_rows, minlength=n_labels
+        ).astype(np.int64),
+        effective=rows / effect,
+    )
+
+
+def wilson_interval(rate: float, n: float, z: float = Z95) -> tuple[float, float]:
+    """The Wilson score interval of a proportion observed over `n` (possibly effective) trials."""
+    if n <= 0:
+        return (0.0, 1.0)
+    z2 = z * z
+    centre = (rate + z2 / (2 * n)) / (1 + z2 / n)
+    half = z / (1 + z2 / n) * np.sqrt(rate * (1 - rate) / n + z2 / (4 * n * n))
+    return (float(max(0.0, centre - half)), float(min(1.0, centre + half)))
+
+
+def katz_ratio_interval(
+    x1: float, n1: float, x2: float, n2: float, z: float = Z95
+) -> tuple[float, float]:
+    """The Katz log interval of (x1/n1) ÷ (x2/n2); with a zero count, 0.5 added to each cell of
+    the 2×2 table (so 1 to each n)."""
+    if x1 <= 0 or x2 <= 0:
+        x1, n1, x2, n2 = x1 + 0.5, n1 + 1, x2 + 0.5, n2 + 1
+    log_ratio = np.log((x1 / n1) / (x2 / n2))
+    se = np.sqrt(max(0.0, 1 / x1 - 1 / n1 + 1 / x2 - 1 / n2))
+    return (float(np.exp(log_ratio - z * se)), float(np.exp(log_ratio + z * se)))
+
+
+def _verdict(interval: tuple[float, float]) -> str:
+    low, high = interval
+    if high < FOUR_FIFTHS:
+        return BELOW
+    if low >= FOUR_FIFTHS:
+        return AT_OR_ABOVE
+    return UNSURE
+
+
+def too_few_text(people: int, share: float, *, min_count: int, min_share: float) -> str | None:
+    """Why a category is too few to judge (None: it is not)."""
+    if people < min_count:
+        return f"{TOO_FEW} (n = {people}): fewer than {min_count} people"
+    if share < min_share:
+        return f"{TOO_FEW} (n = {people}): {share:.1%} of the data, under {min_share:.0%}"
+    return None
 
 
 def _impact_report(
@@ -217,7 +365,8 @@ def _impact_report(
 ) -> ImpactReport:
     known = labels != unknown
     unknown_count = int(np.count_nonzero(~known))
-    cells = _people_cells(hits, labels, people)
+    groups = _groups(hits, labels, people)
+    cells = groups.cells()
     if not known.any():
         return ImpactReport(
             attribute,
@@ -228,21 +377,20 @@ def _impact_report(
             cells=cells,
             warning_about=[None],
             unknown_label=unknown,
+            min_group=min_count,
         )
-    hits = hits[known].astype(np.int64)
-    frame = MetricFrame(
-        metrics={"count": count, "selected": _selected_count, "rate": selection_rate},
-        y_true=hits,
-        y_pred=hits,
-        sensitive_features={attribute: labels[known]},
-    )
-    by_group = frame.by_group
-    names = [str(name) for name in by_group.index]
-    counts = by_group["count"].to_numpy().astype(np.int64)
-    selected = by_group["selected"].to_numpy().astype(np.int64)
-    rates = by_group["rate"].to_numpy().astype(np.float64)
-
-    excluded = counts / counts.sum() < min_share
+    keep = np.array([name != unknown for name in groups.names], dtype=bool)
+    names = [name for name, k in zip(groups.names, keep, strict=True) if k]
+    counts, selected = groups.rows[keep], groups.selected[keep]
+    rates = selected / counts
+    heads = groups.people[keep]
+    effective = dict(zip(names, groups.effective[keep].tolist(), strict=True))
+    shares = counts / counts.sum()
+    reasons = [
+        too_few_text(int(heads[i]), float(shares[i]), min_count=min_count, min_share=min_share)
+        for i in range(len(names))
+    ]
+    excluded = np.array([why is not None for why in reasons], dtype=bool)
     compared = np.flatnonzero(~excluded)
     warnings: list[str] = []
     about: list[str | None] = []
@@ -255,23 +403,33 @@ def _impact_report(
 
     categories = []
     for i, name in enumerate(names):
+        n_eff = effective[name]
         ratio: float | None = None
+        ratio_ci: tuple[float, float] | None = None
         below = False
+        verdict = TOO_FEW if excluded[i] else NO_RATIO
         if best >= 0 and not excluded[i]:
             # Ratio of two fractions from integers: one rounding, and an exact four-fifths test.
             ratio = float(selected[i] * counts[best] / (counts[i] * selected[best]))
             below = bool(5 * selected[i] * counts[best] < 4 * counts[i] * selected[best])
-        small = bool(counts[i] < min_count or selected[i] < 5)
+            if i == best:
+                verdict = REFERENCE
+            else:
+                n_best = effective[names[best]]
+                ratio_ci = katz_ratio_interval(
+                    rates[i] * n_eff, n_eff, rates[best] * n_best, n_best
+                )
+                verdict = _verdict(ratio_ci)
+        small = bool(excluded[i] or selected[i] < 5)
         if excluded[i]:
             warnings.append(
-                f"{name}: {counts[i]} people ({counts[i] / counts.sum():.1%} of those with a "
-                f"known category) is under {min_share:.0%}; shown but left out of the ratios"
+                f"{name}: {reasons[i]}; shown, but left out of the ratios and the verdict"
             )
             about.append(name)
-        if small:
+        elif small:
             warnings.append(
-                f"{name}: only {counts[i]} people and {selected[i]} {_verb(measure)}; too few to "
-                "conclude whether its rate really differs"
+                f"{name}: only {selected[i]} {_verb(measure)}; the interval says how little "
+                "that tells"
             )
             about.append(name)
         categories.append(
@@ -284,6 +442,11 @@ def _impact_report(
                 excluded=bool(excluded[i]),
                 small_sample=small,
                 below_four_fifths=below,
+                people=int(heads[i]),
+                rate_ci=wilson_interval(float(rates[i]), n_eff),
+                impact_ratio_ci=ratio_ci,
+                verdict=verdict,
+                too_few=reasons[i],
             )
         )
     categories.sort(key=lambda c: (-c.rate, c.category))
@@ -297,6 +460,7 @@ def _impact_report(
         reference=names[best] if best >= 0 else None,
         warning_about=about,
         unknown_label=unknown,
+        min_group=min_count,
     )
 
 
@@ -323,8 +487,8 @@ def selection_impact(
     categories: ArrayLike,
     *,
     attribute: str,
-    min_share: float = 0.02,
-    min_count: int = 30,
+    min_share: float = MIN_SHARE,
+    min_count: int = MIN_GROUP,
     unknown: str = "unknown",
     people: ArrayLike | None = None,
 ) -> ImpactReport:
@@ -355,8 +519,8 @@ def scoring_impact(
     categories: ArrayLike,
     *,
     attribute: str,
-    min_share: float = 0.02,
-    min_count: int = 30,
+    min_share: float = MIN_SHARE,
+    min_count: int = MIN_GROUP,
     unknown: str = "unknown",
     people: ArrayLike | None = None,
 ) -> ImpactReport:

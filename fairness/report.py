@@ -11,7 +11,12 @@ Demographics are joined here, when the report is computed, never stored with wha
   is where a historical bias shows (the demo company's is against `gender = female`).
 - Employee side: among the opportunities served to employees, the level and hours shown to each
   group compared with colleagues of the same level and title.
-- Trend: the selection impact ratio after re-ranking, per ISO week.
+- Trend: per ISO week with served lists, each group's selection rate before and after
+  re-ranking and the impact ratio (groups too few to judge that week left out).
+
+Verdicts (fairness/metrics.py): `breaches` names the groups whose whole 95% interval lies under
+four-fifths; `cautions` names those under it on the point estimate whose interval reaches 0.8
+(not enough evidence either way) and the groups too few to judge, left out of every verdict.
 
 With `min_cell`, every figure split by a group has its small cells suppressed (counted in
 distinct people; fairness/small_cells.py), and ratios and breaches are computed from the cells
@@ -40,7 +45,9 @@ from fairness.audit_record import ServedRanking, served_page
 from fairness.demographics import ATTRIBUTES, categories
 from fairness.exposure import ExposureReport, group_exposure
 from fairness.metrics import (
+    BELOW,
     FOUR_FIFTHS,
+    UNSURE,
     category_labels,
     intersection,
     scoring_impact,
@@ -69,6 +76,7 @@ class FairnessReport:
     interventions: dict[str, Any] = field(default_factory=dict)
     oversight: list[dict[str, Any]] = field(default_factory=list)
     breaches: list[str] = field(default_factory=list)
+    cautions: list[str] = field(default_factory=list)
     models: dict[str, Any] = field(default_factory=dict)  # per direction: the global view
     outcomes: dict[str, Any] = field(default_factory=dict)  # fairness/outcomes.py
 
@@ -77,6 +85,7 @@ class FairnessReport:
             "window": self.window,
             "threshold": FOUR_FIFTHS,
             "breaches": self.breaches,
+            "cautions": self.cautions,
             "candidate_lists": self.candidate_lists,
             "lead_decisions": self.lead_decisions,
             "employee_side": self.employee_side,
@@ -164,6 +173,7 @@ def _candidate_lists(
     rows_person, before, after, scores = [], [], [], []
     pages_before, pages_after = [], []
     weekly: dict[str, list[tuple[str, bool, bool]]] = defaultdict(list)
+    weekly_lists: dict[str, int] = defaultdict(int)
     moves = moved_up = pinned = hidden = reranked = paused = 0
     displacement: list[int] = []
     moved_categories: dict[str, int] = defaultdict(int)
@@ -172,6 +182,7 @@ def _candidate_lists(
         page = record["page_size"]
         items = record["items"]
         week = dt.datetime.fromisoformat(record["served_at"]).strftime("%G-W%V")
+        weekly_lists[week] += 1
         for item in items:
             on_before = item["before"] <= page
             on_after = item["after"] is not None and item["after"] <= page
@@ -246,28 +257,89 @@ def _candidate_lists(
             "moved_up_by_category": moved_hidden,
             **suppressed_marker(min_cell or 0),
         }
-    ratio = report.candidate_lists["selection_after_reranking"][focus]["min_impact_ratio"]
-    if ratio is not None and ratio < FOUR_FIFTHS:
-        report.breaches.append(
-            f"served candidate lists: {focus} selection impact ratio {ratio:.2f} < 0.80"
-        )
+    judge(
+        report,
+        "served candidate lists",
+        report.candidate_lists["selection_after_reranking"][focus],
+        "selection",
+    )
+    report.trend = _weekly(weekly, weekly_lists, known, focus, min_cell)
+
+
+def _weekly(
+    weekly: dict[str, list[tuple[str, bool, bool]]],
+    lists: dict[str, int],
+    known: dict[str, dict[str, str | None]],
+    focus: str,
+    min_cell: int | None,
+) -> list[dict[str, Any]]:
+    """Per ISO week with served lists: each group's selection rate before and after
+    re-ranking (groups too few to judge that week, or suppressed, left out) and the lowest
+    impact ratio among the groups judged."""
+    trend = []
     for week in sorted(weekly):
         ids = [row[0] for row in weekly[week]]
         labels = category_labels([known.get(p, {}).get(focus) for p in ids])
-        week_before = selection_impact(
-            np.array([row[1] for row in weekly[week]]), labels, attribute=focus, people=ids
-        )
-        week_after = selection_impact(
-            np.array([row[2] for row in weekly[week]]), labels, attribute=focus, people=ids
-        )
-        report.trend.append(
+        impacts = {
+            name: selection_impact(
+                np.array([row[column] for row in weekly[week]]),
+                labels,
+                attribute=focus,
+                people=ids,
+            ).as_dict(min_cell)
+            for name, column in (("before", 1), ("after", 2))
+        }
+        rates: dict[str, dict[str, float]] = defaultdict(dict)
+        set_aside: dict[str, int | None] = {}
+        for name, impact in impacts.items():
+            for row in impact["categories"]:
+                if row["suppressed"] or row["excluded"]:
+                    set_aside[row["category"]] = row["people"]
+                else:
+                    rates[row["category"]][name] = row["rate"]
+        trend.append(
             {
                 "week": week,
+                "lists": lists[week],
                 "appearances": len(ids),
-                "impact_ratio_before": week_before.min_shown_ratio(min_cell),
-                "impact_ratio_after": week_after.min_shown_ratio(min_cell),
+                "impact_ratio_before": impacts["before"]["min_impact_ratio"],
+                "impact_ratio_after": impacts["after"]["min_impact_ratio"],
+                "selection_rate": dict(sorted(rates.items())),
+                "too_few": dict(sorted((c, n) for c, n in set_aside.items() if c not in rates)),
             }
         )
+    return trend
+
+
+def _interval(row: dict[str, Any]) -> str:
+    low, high = row["impact_ratio_ci"]
+    return f"95% interval {low:.2f} to {high:.2f}"
+
+
+def judge(report: FairnessReport, where: str, impact: dict[str, Any], outcome: str) -> None:
+    """The verdicts of one published impact table (small cells already suppressed): breaches
+    where the whole interval is under four-fifths, cautions where it reaches 0.8 and for the
+    groups too few to judge."""
+    attribute = impact["attribute"]
+    for row in impact["categories"]:
+        if row["suppressed"]:
+            continue
+        name = f"{where}: {attribute} {outcome} impact ratio"
+        if row["verdict"] == BELOW:
+            report.breaches.append(
+                f"{name} {row['impact_ratio']:.2f} < 0.80 for {row['category']} "
+                f"(n = {row['people']}; {_interval(row)})"
+            )
+        elif row["below_four_fifths"] and row["verdict"] == UNSURE:
+            report.cautions.append(
+                f"{name} {row['impact_ratio']:.2f} for {row['category']} (n = {row['people']}), "
+                f"but its {_interval(row)} reaches 0.80: not enough evidence either way"
+            )
+        elif row["too_few"]:
+            report.cautions.append(
+                f"{where}: {attribute} {row['category']}: {row['too_few']}; left out of the "
+                "four-fifths verdict"
+            )
 
 
 def _exposure(
@@ -341,6 +413,7 @@ def _lead_decisions(
     }
     kinds = [InteractionType.APPLY.value, *decided]
     applied: dict[tuple[str, str], list[bool]] = {}
+    applied_week: dict[tuple[str, str], str] = {}
     decisions: list[tuple[tuple[str, str], str]] = []
     for employee, opportunity, kind, at in events_of(session, kinds):
         at = at if at.tzinfo else at.replace(tzinfo=dt.UTC)
@@ -348,6 +421,7 @@ def _lead_decisions(
         if kind == InteractionType.APPLY.value:
             if (start is None or at >= start) and (end is None or at < end):
                 applied.setdefault(pair, [False, False, False])
+                applied_week.setdefault(pair, at.strftime("%G-W%V"))
         else:
             decisions.append((pair, kind))
     for pair, kind in decisions:
@@ -366,9 +440,52 @@ def _lead_decisions(
         chosen = np.array([applied[p][index] for p in pairs])
         report.lead_decisions[name] = _impacts(chosen, columns, people, min_cell)
     for name in ("shortlisted", "offered", "accepted"):
-        ratio = report.lead_decisions[name]["gender"]["min_impact_ratio"]
-        if ratio is not None and ratio < FOUR_FIFTHS:
-            report.breaches.append(f"lead decisions: gender {name} impact ratio {ratio:.2f} < 0.80")
+        judge(report, "lead decisions", report.lead_decisions[name]["gender"], name)
+    report.lead_decisions["weekly"] = _weekly_shortlisting(
+        pairs, applied, applied_week, columns["gender"], min_cell
+    )
+
+
+TRAILING_WEEKS = 4  # a week's shortlisting point reads this many weeks of applications
+
+
+def _weekly_shortlisting(
+    pairs: list[tuple[str, str]],
+    applied: dict[tuple[str, str], list[bool]],
+    week_of: dict[tuple[str, str], str],
+    genders: np.ndarray,
+    min_cell: int | None,
+) -> list[dict[str, Any]]:
+    """Per ISO week with applications: each gender's shortlisting rate over the trailing
+    `TRAILING_WEEKS` weeks (one week of a company of 2,000 holds some 35 applicants a group,
+    too few to judge), for the groups large enough to judge and shown; the others with n."""
+    mondays = np.array(
+        [dt.date.fromisocalendar(*map(int, week_of[p].split("-W")), 1).toordinal() for p in pairs]
+    )
+    people = np.array([p[0] for p in pairs], dtype=object)
+    chosen = np.array([applied[p][0] for p in pairs], dtype=bool)
+    out = []
+    for monday in sorted(set(mondays.tolist())):
+        rows = (mondays <= monday) & (mondays > monday - 7 * TRAILING_WEEKS)
+        impact = selection_impact(
+            chosen[rows], genders[rows], attribute="gender", people=people[rows]
+        ).as_dict(min_cell)
+        shown = [c for c in impact["categories"] if not c["suppressed"] and not c["excluded"]]
+        out.append(
+            {
+                "week": dt.date.fromordinal(monday).strftime("%G-W%V"),
+                "weeks_read": TRAILING_WEEKS,
+                "applications": int(rows.sum()),
+                "shortlisted_rate": {c["category"]: c["rate"] for c in shown},
+                "impact_ratio": impact["min_impact_ratio"],
+                "too_few": {
+                    c["category"]: c["people"]
+                    for c in impact["categories"]
+                    if c["suppressed"] or c["excluded"]
+                },
+            }
+        )
+    return out
 
 
 def _employee_side(

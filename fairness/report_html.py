@@ -28,7 +28,7 @@ from matplotlib.figure import Figure
 from matplotlib.ft2font import FT2Font
 from matplotlib.text import Text
 
-from fairness.metrics import FOUR_FIFTHS
+from fairness.metrics import BELOW, FOUR_FIFTHS
 from fairness.report import FairnessReport
 
 BEFORE, AFTER, LINE = "#9aa5b1", "#2f6db5", "#c0392b"
@@ -160,36 +160,62 @@ def _suppressed_cell(row: dict[str, Any], span: int = 1) -> str:
     return f"<td colspan={span} class=suppressed>suppressed ({_h(why)})</td>"
 
 
+def _range(interval: Sequence[float] | None) -> str:
+    return "" if interval is None else f" ({interval[0]:.2f} to {interval[1]:.2f})"
+
+
 def _impact_table(impact: dict[str, Any]) -> str:
+    """Rates with their 95% Wilson interval, impact ratios with their 95% Katz interval and
+    the verdict; a group too few to judge says so, with its n."""
     rows = []
     for c in impact["categories"]:
         if c.get("suppressed"):
-            rows.append(f"<tr><td>{_h(c['category'])}</td>{_suppressed_cell(c, 4)}</tr>")
+            rows.append(f"<tr><td>{_h(c['category'])}</td>{_suppressed_cell(c, 6)}</tr>")
             continue
-        ratio = (
-            "excluded (<2%)"
-            if c["excluded"]
-            else ("n/a" if c["impact_ratio"] is None else f"{c['impact_ratio']:.2f}")
-        )
-        css = ' class="flag"' if c["below_four_fifths"] else ""
-        small = " (small sample)" if c["small_sample"] else ""
+        ratio = "n/a" if c["impact_ratio"] is None else f"{c['impact_ratio']:.2f}"
+        verdict = c["too_few"] or c["verdict"]
+        css = ' class="flag"' if c["verdict"] == BELOW else ""
         rows.append(
-            f"<tr><td>{_h(c['category'])}{small}</td><td>{c['count']}</td>"
-            f"<td>{c['selected']}</td><td>{c['rate']:.3f}</td><td{css}>{ratio}</td></tr>"
+            f"<tr><td>{_h(c['category'])}</td><td>{c['people']}</td><td>{c['count']}</td>"
+            f"<td>{c['selected']}</td><td>{c['rate']:.3f}{_range(c['rate_ci'])}</td>"
+            f"<td{css}>{ratio}{_range(c['impact_ratio_ci'])}</td><td>{_h(verdict)}</td></tr>"
         )
     warnings = "".join(f"<li>{_h(w)}</li>" for w in impact["warnings"])
     unknown = impact["unknown_count"]
     return (
-        f"<table><tr><th>{_h(impact['attribute'])}</th><th>count</th><th>selected</th>"
-        f"<th>rate</th><th>impact ratio</th></tr>{''.join(rows)}</table>"
+        f"<table><tr><th>{_h(impact['attribute'])}</th><th>people</th><th>rows</th>"
+        "<th>selected</th><th>rate (95% interval)</th><th>impact ratio (95% interval)</th>"
+        f"<th>verdict</th></tr>{''.join(rows)}</table>"
         f"<p class=note>unknown category: {'suppressed' if unknown is None else unknown}</p>"
         + (f"<ul class=note>{warnings}</ul>" if warnings else "")
     )
 
 
 def _shown(impact: dict[str, Any]) -> list[str]:
-    """The categories of an impact table whose figures may be drawn."""
+    """The categories of an impact table that a chart names (not suppressed)."""
     return [c["category"] for c in impact["categories"] if not c.get("suppressed")]
+
+
+def _judged(impact: dict[str, Any]) -> list[str]:
+    """The categories whose figures a chart may draw: shown and not too few to judge."""
+    return [c["category"] for c in _rows_shown(impact) if not c["excluded"]]
+
+
+def _rows_shown(impact: dict[str, Any]) -> list[dict[str, Any]]:
+    return [c for c in impact["categories"] if not c.get("suppressed")]
+
+
+def _axis_labels(impact: dict[str, Any], names: Sequence[str]) -> list[str]:
+    """A chart's category labels: a group too few to judge is named with its n and no bar."""
+    people = {c["category"]: c["people"] for c in _rows_shown(impact) if c["excluded"]}
+    return [f"{n} (too few, n = {people[n]})" if n in people else n for n in names]
+
+
+def _drawn(
+    values: dict[str, float | None], names: Sequence[str], judged: Sequence[str]
+) -> list[float]:
+    drawn = [values.get(n) if n in judged else None for n in names]
+    return [float("nan") if v is None else v for v in drawn]
 
 
 def _rates(impact: dict[str, Any]) -> dict[str, float]:
@@ -343,6 +369,9 @@ def render_html(report: FairnessReport) -> str:
     if report.breaches:
         items = "".join(f"<li>{_h(b)}</li>" for b in report.breaches)
         parts.append(f"<div class=breach><b>Below four-fifths</b><ul>{items}</ul></div>")
+    if report.cautions:
+        items = "".join(f"<li>{_h(c)}</li>" for c in report.cautions)
+        parts.append(f"<div><b>Not enough evidence to judge</b><ul>{items}</ul></div>")
     lists = report.candidate_lists
     if lists:
         parts += _candidate_section(lists, focus)
@@ -416,34 +445,32 @@ def _candidate_section(lists: dict[str, Any], focus: str) -> list[str]:
     before = lists["selection_before_reranking"]
     after = lists["selection_after_reranking"]
     categories = _shown(after[focus])
+    judged = _judged(after[focus])
     rates_before, rates_after = _rates(before[focus]), _rates(after[focus])
     intersect = next(a for a in after if "×" in a)
-    ratios = {
-        c["category"]: c["impact_ratio"] or 0.0
-        for c in after[intersect]["categories"]
-        if not c.get("suppressed") and not c["excluded"]
-    }
+    cells = _shown(after[intersect])
+    ratios = {c["category"]: c["impact_ratio"] for c in _rows_shown(after[intersect])}
     positions = lists.get("share_by_position")
     return [
         f"<h2>Served candidate lists ({_h(lists['appearances'])} appearances)</h2>",
         "<div class=charts>",
         _bars(
             f"Selection rate by {focus} (on the page the lead saw)",
-            categories,
+            _axis_labels(after[focus], categories),
             {
-                "before re-ranking": [rates_before.get(c, 0.0) for c in categories],
-                "after re-ranking": [rates_after.get(c, 0.0) for c in categories],
+                "before re-ranking": _drawn(rates_before, categories, judged),
+                "after re-ranking": _drawn(rates_after, categories, judged),
             },
             ylabel="selection rate",
         ),
         _bars(
             f"Impact ratio after re-ranking, {intersect}",
-            list(ratios),
-            {"impact ratio": list(ratios.values())},
+            _axis_labels(after[intersect], cells),
+            {"impact ratio": _drawn(ratios, cells, _judged(after[intersect]))},
             ylabel="impact ratio",
             threshold=FOUR_FIFTHS,
         ),
-        _share_chart(positions, categories[-1:]) if positions else "",
+        _share_chart(positions, judged[-1:]) if positions else "",
         "</div><h3>Before re-ranking</h3>",
         _impact_table(before[focus]),
         "<h3>After re-ranking (served)</h3>",
@@ -497,11 +524,11 @@ def _decisions_section(decisions: dict[str, Any]) -> list[str]:
         "<div class=charts>",
         _bars(
             "Shortlist, offer and acceptance rate by gender",
-            names,
+            _axis_labels(shortlist, names),
             {
-                "shortlisted": [_rates(shortlist)[c] for c in names],
-                "offered": [_rates(offer)[c] for c in names],
-                "accepted": [_rates(accept)[c] for c in names],
+                "shortlisted": _drawn(_rates(shortlist), names, _judged(shortlist)),
+                "offered": _drawn(_rates(offer), names, _judged(shortlist)),
+                "accepted": _drawn(_rates(accept), names, _judged(shortlist)),
             },
             ylabel="rate among applicants",
         ),

@@ -414,6 +414,17 @@ class MatchesOut(Out):
         description="roles only: occupations next to yours that you are readiest for, with "
         "the gap, whether or not one is posted now",
     )
+    matched: int | None = Field(
+        default=None, description="eligible opportunities that passed the filters, all pages"
+    )
+    offset: int | None = Field(default=None, description="ranks skipped before this page")
+    next_offset: int | None = Field(
+        default=None, description="pass as `offset` for the next page (absent: the last page)"
+    )
+    filters: dict[str, Any] | None = Field(default=None, description="the filters applied")
+    facets: MatchFacets | None = Field(
+        default=None, description="departments and places among the eligible, to filter by"
+    )
 
 
 class AskedSkillHeld(Out):
@@ -434,17 +445,6 @@ class CandidateCoverage(Out):
     preferred_held: int | None = None
     required_share: Literal["none", "some", "most", "all"] | None = Field(
         default=None, description="on a coarse card, instead of the counts"
-    )
-    matched: int | None = Field(
-        default=None, description="eligible opportunities that passed the filters, all pages"
-    )
-    offset: int | None = Field(default=None, description="ranks skipped before this page")
-    next_offset: int | None = Field(
-        default=None, description="pass as `offset` for the next page (absent: the last page)"
-    )
-    filters: dict[str, Any] | None = Field(default=None, description="the filters applied")
-    facets: MatchFacets | None = Field(
-        default=None, description="departments and places among the eligible, to filter by"
     )
 
 
@@ -584,9 +584,11 @@ class OversightEvent(Out):
     at: dt.datetime
     actor_role: str
     actor: str
+    actor_name: str | None = Field(default=None, description="the actor's name, for auditors")
     action: str
     kind: str | None
     opportunity_external_id: str | None
+    opportunity_title: str | None = None
     reason: str
     details: dict[str, Any]
 
@@ -646,7 +648,14 @@ class ReplayOut(Out):
 class ReportOut(Out):
     window: dict[str, Any]
     threshold: float
-    breaches: list[str]
+    breaches: list[str] = Field(
+        description="groups whose whole 95% impact-ratio interval is under four-fifths"
+    )
+    cautions: list[str] = Field(
+        description="groups under four-fifths whose interval reaches 0.8 (not enough evidence "
+        "either way), and groups too few to judge (under 30 people or 2% of the data), left "
+        "out of every verdict"
+    )
     candidate_lists: dict[str, Any]
     lead_decisions: dict[str, Any]
     employee_side: dict[str, Any]
@@ -704,6 +713,12 @@ class ImpliedSkillOut(Out):
     label: str
     essential: bool = Field(description="essential to the occupation (else optional)")
     typical_for: str = Field(description="the occupation that implies it")
+    implied: Literal["required", "preferred"] | None = Field(
+        default=None,
+        description="suggest-skills: what a posting of this title sent without skills asks "
+        "(required or preferred, at `level`); None: a further suggestion",
+    )
+    level: int | None = Field(default=None, description="the level an implied skill is asked at")
 
 
 class SkillSuggestionsOut(Out):
@@ -713,12 +728,6 @@ class SkillSuggestionsOut(Out):
     )
     alternatives: list[OccupationMatchOut] = Field(description="the next best occupations")
     skills: list[ImpliedSkillOut] = Field(description="essential first, the most specific first")
-    implied: Literal["required", "preferred"] | None = Field(
-        default=None,
-        description="suggest-skills: what a posting of this title sent without skills asks "
-        "(required or preferred, at `level`); None: a further suggestion",
-    )
-    level: int | None = Field(default=None, description="the level an implied skill is asked at")
 
 
 class MaybeSkillsOut(Out):
@@ -885,15 +894,6 @@ class EmployeePipelineOut(Out):
     availability_hours_per_week: float
 
 
-class ApprovalOut(Out):
-    pair_id: int
-    employee: Identity
-    opportunity: OpportunityOut
-    hours_per_week: float
-    share_of_week: float
-    other_commitments_hours_per_week: float
-    availability_hours_per_week: float
-    approval: ApprovalState
 class Commitment(Out):
     opportunity_external_id: str
     title: str
@@ -901,6 +901,21 @@ class Commitment(Out):
     ends_on: dt.date | None
 
 
+class ApprovalOut(Out):
+    pair_id: int
+    employee: Identity
+    opportunity: OpportunityOut
+    hours_per_week: float
+    share_of_week: float
+    other_commitments_hours_per_week: float
+    commitments: list[Commitment] = Field(
+        default_factory=list, description="what the other committed hours are: current work"
+    )
+    availability_hours_per_week: float
+    hours_left_per_week: float = Field(
+        description="free hours less the committed ones and this gig's: negative when over"
+    )
+    approval: ApprovalState
 
 
 class ApprovalsOut(Out):
@@ -908,13 +923,7 @@ class ApprovalsOut(Out):
 
 
 class QuietModeOut(Out):
-    commitments: list[Commitment] = Field(
-        default_factory=list, description="what the other committed hours are: current work"
-    )
     employee_external_id: str
-    hours_left_per_week: float = Field(
-        description="free hours less the committed ones and this gig's: negative when over"
-    )
     quiet_mode: bool
 
 
@@ -1018,7 +1027,15 @@ class ServedListRef(Out):
     query_external_id: str | None = Field(
         description="the opportunity; an employee only for auditors"
     )
+    query_name: str | None = Field(
+        default=None, description="the opportunity's title; the employee's name for auditors"
+    )
 
 
 class ServedListsOut(Out):
     items: list[ServedListRef]
+    note: str | None = Field(
+        default=None,
+        description="why a search found less than it might (a person searched "
+        "for without the auditor permission)",
+    )

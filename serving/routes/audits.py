@@ -10,7 +10,6 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import Field
 
 from data.schemas import ContractModel, IsoDate, OpportunityKind, Role
-from data.storage.audit import recent_records
 from data.storage.oversight import events as oversight_events
 from fairness import demographics
 from fairness.audit_record import ServedRanking
@@ -33,6 +32,7 @@ from serving.schemas import (
 )
 from serving.timestamps import utc_iso
 from serving.usecases.audit import outcomes_build, read_ranking, replay_ranking, report_build
+from serving.usecases.audit_search import opportunity_titles, person_names, search_rankings
 from serving.usecases.model_cards import model_cards
 from serving.validation import Reason
 
@@ -132,15 +132,22 @@ def oversight(
     """Pauses, policy changes, pins, hides and revocations, newest first."""
     user.require(Role.HR, Role.ADMIN)
     rows = oversight_events(session, *_window(start, end), newest_first=True, limit=1000)
+    titles = opportunity_titles(
+        session, [r.opportunity_external_id for r in rows if r.opportunity_external_id]
+    )
+    # Who acted, by name, for auditors (as with whom a served list was for).
+    names = person_names(session, [r.actor for r in rows]) if "auditor" in user.scopes else {}
     return {
         "items": [
             {
                 "at": utc_iso(row.at),
                 "actor_role": row.actor_role,
                 "actor": row.actor,
+                "actor_name": names.get(row.actor),
                 "action": row.action,
                 "kind": row.kind,
                 "opportunity_external_id": row.opportunity_external_id,
+                "opportunity_title": titles.get(row.opportunity_external_id or ""),
                 "reason": row.reason,
                 "details": row.details,
             }
@@ -182,32 +189,34 @@ def served_rankings(
     request_id: Annotated[
         str | None, Query(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")
     ] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=200,
+            pattern=r"^[^\x00]*$",
+            description="words, all of which a ranking's readable fields must hold: request "
+            "id, kind, list, day served, opportunity id or title; a person's id or name "
+            "(auditors only)",
+        ),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> dict[str, Any]:
     """The newest served rankings (to find one to replay): when, which direction and kind,
-    for which opportunity. Whom an employee's list was for needs the `auditor` permission."""
+    for which opportunity (with its title). Whom an employee's list was for, by id and name,
+    and finding a person's rankings need the `auditor` permission."""
     user.require(Role.HR, Role.ADMIN)
     auditor = "auditor" in user.scopes
-    rows = recent_records(
+    found = search_rankings(
         session,
+        query=q if q is not None else request_id,
+        auditor=auditor,
         kind=kind.value if kind else None,
         direction=direction,
-        request_id=request_id,
         limit=limit,
     )
-    return {
-        "items": [
-            {
-                "seq": seq,
-                "request_id": rid,
-                "served_at": utc_iso(at),
-                "direction": d,
-                "kind": k,
-                "query_external_id": q if d == "opportunity" or auditor else None,
-            }
-            for seq, rid, at, d, k, q in rows
-        ]
-    }
+    items = [item | {"served_at": utc_iso(item["served_at"])} for item in found.items]
+    return {"items": items, "note": found.note}
 
 
 @router.get("/rankings/{request_id}", response_model=ServedRanking, responses=documented(403, 404))

@@ -10,9 +10,11 @@ import pytest
 from fairness.metrics import (
     category_labels,
     intersection,
+    katz_ratio_interval,
     scoring_impact,
     selection_impact,
     shown_quality_gap,
+    wilson_interval,
 )
 
 
@@ -95,8 +97,8 @@ def test_category_under_two_percent_is_shown_but_not_compared() -> None:
     assert (rare.count, rare.selected) == (3, 1) and rare.rate == pytest.approx(1 / 3)
     assert report.min_impact_ratio == pytest.approx(50 / 60)
     assert any(w.startswith("rare:") and "left out of the ratios" in w for w in report.warnings)
-    # With no threshold it is compared like any other category.
-    kept = selection_impact(selected, groups, attribute="x", min_share=0.0)
+    # With neither threshold it is compared like any other category.
+    kept = selection_impact(selected, groups, attribute="x", min_share=0.0, min_count=1)
     assert kept.flagged == ["rare"]
 
 
@@ -106,8 +108,82 @@ def test_small_categories_get_a_warning_not_a_verdict() -> None:
     small = {c.category: c.small_sample for c in report.categories}
     assert small == {"big": False, "tiny": True, "few_selected": True}
     tiny_warnings = [w for w in report.warnings if w.startswith("tiny:")]
-    assert len(tiny_warnings) == 1 and "too few to conclude" in tiny_warnings[0]
+    assert len(tiny_warnings) == 1 and "too few to judge (n = 10)" in tiny_warnings[0]
     assert not any(w.startswith("big:") for w in report.warnings)
+    tiny = next(c for c in report.categories if c.category == "tiny")
+    assert tiny.excluded and tiny.impact_ratio is None and tiny.verdict == "too few to judge"
+
+
+def test_a_tiny_group_never_trips_the_flag_and_a_large_one_does() -> None:
+    # 11 people of whom none was selected (the demo's 0.00 from 11 non-binary people), beside
+    # two large groups: the tiny one is too few to judge, listed with its n, and the verdict is
+    # about the large ones only.
+    selected, groups = _outcomes(men=(300, 1000), women=(290, 1000), nonbinary=(0, 11))
+    fair = selection_impact(selected, groups, attribute="gender")
+    tiny = next(c for c in fair.categories if c.category == "nonbinary")
+    assert tiny.too_few == "too few to judge (n = 11): fewer than 30 people"
+    assert tiny.impact_ratio is None and not tiny.below_four_fifths
+    assert fair.flagged == [] and fair.below == []
+    assert fair.min_impact_ratio == pytest.approx(290 / 300)
+    published = fair.as_dict()
+    row = next(r for r in published["categories"] if r["category"] == "nonbinary")
+    assert row["verdict"] == "too few to judge" and row["people"] == 11
+    assert published["below"] == [] and published["flagged"] == []
+    # A large group selected at half the rate is below four-fifths, interval and all.
+    selected, groups = _outcomes(men=(300, 1000), women=(150, 1000), nonbinary=(0, 11))
+    unfair = selection_impact(selected, groups, attribute="gender")
+    women = next(c for c in unfair.categories if c.category == "women")
+    assert women.impact_ratio == pytest.approx(0.5)
+    assert women.impact_ratio_ci is not None and women.impact_ratio_ci[1] < 0.8
+    assert women.verdict == "below four-fifths" and unfair.below == [women]
+    assert unfair.as_dict()["below"] == ["women"]
+
+
+def test_an_interval_across_four_fifths_is_not_enough_evidence() -> None:
+    # 12 of 40 against 20 of 40: a ratio of 0.6, but 40 people each cannot tell 0.6 from 0.8.
+    selected, groups = _outcomes(a=(20, 40), b=(12, 40))
+    report = selection_impact(selected, groups, attribute="x")
+    b = next(c for c in report.categories if c.category == "b")
+    assert b.below_four_fifths and b.impact_ratio == pytest.approx(0.6)
+    low, high = b.impact_ratio_ci
+    assert low < 0.6 < 0.8 < high
+    assert b.verdict == "not enough evidence either way"
+    assert report.as_dict()["unsure"] == ["b"] and report.as_dict()["below"] == []
+    a = next(c for c in report.categories if c.category == "a")
+    assert a.verdict == "reference (highest rate)" and a.impact_ratio_ci is None
+
+
+def test_wilson_and_katz_intervals_match_worked_values() -> None:
+    # Wilson 95% for 12/40: centre (0.3 + z²/80) / (1 + z²/40) = 0.3175, half-width 0.1368.
+    low, high = wilson_interval(12 / 40, 40)
+    assert (round(low, 4), round(high, 4)) == (0.1807, 0.4543)
+    # Katz: 12/40 vs 20/40, log ratio ln 0.6, se sqrt(1/12 - 1/40 + 1/20 - 1/40).
+    se = (1 / 12 - 1 / 40 + 1 / 20 - 1 / 40) ** 0.5
+    low, high = katz_ratio_interval(12, 40, 20, 40)
+    assert low == pytest.approx(0.6 * np.exp(-1.959964 * se))
+    assert high == pytest.approx(0.6 * np.exp(1.959964 * se))
+    # A zero count: 0.5 added to each cell, so the interval is finite and starts above 0.
+    low, high = katz_ratio_interval(0, 50, 25, 50)
+    assert 0 < low < high < 0.8
+
+
+def test_repeated_appearances_widen_the_interval() -> None:
+    # The same 40 + 40 people appearing in 10 lists each, always with the same outcome: the
+    # rows say 400 + 400, but the evidence is 40 people a group, so the interval matches the
+    # one for 40 people seen once.
+    selected, groups = _outcomes(a=(20, 40), b=(12, 40))
+    once = selection_impact(selected, groups, attribute="x", people=list(range(80)))
+    tenfold = selection_impact(
+        np.repeat(selected, 10),
+        np.repeat(groups, 10),
+        attribute="x",
+        people=np.repeat(np.arange(80), 10),
+    )
+    b_once = next(c for c in once.categories if c.category == "b")
+    b_ten = next(c for c in tenfold.categories if c.category == "b")
+    assert b_ten.count == 400 and b_ten.people == 40
+    assert b_ten.impact_ratio_ci == pytest.approx(b_once.impact_ratio_ci)
+    assert b_ten.verdict == "not enough evidence either way"
 
 
 def test_report_is_sorted_by_rate_and_json_ready() -> None:
@@ -217,3 +293,24 @@ def test_single_group_strata_and_unknown_rows_contribute_nothing() -> None:
     assert by_name["a"].mean == 3.0 and by_name["a"].rows == 2 and by_name["a"].strata == 1
     assert by_name["b"].difference == pytest.approx(-1.0)
     assert json.loads(json.dumps(report.as_dict()))["best_served"] == "a"
+
+
+def test_counts_and_rates_are_fairlearns() -> None:
+    # The report counts with numpy for speed; fairlearn's MetricFrame is the reference.
+    from fairlearn.metrics import MetricFrame, count, selection_rate
+
+    rng = np.random.default_rng(3)
+    labels = rng.choice(["a", "b", "c", "d"], size=500, p=[0.5, 0.3, 0.15, 0.05])
+    selected = rng.random(500) < np.where(labels == "b", 0.2, 0.4)
+    people = rng.integers(0, 150, size=500)
+    frame = MetricFrame(
+        metrics={"count": count, "rate": selection_rate},
+        y_true=selected.astype(int),
+        y_pred=selected.astype(int),
+        sensitive_features={"g": labels},
+    ).by_group
+    report = selection_impact(selected, labels, attribute="g", people=people, min_count=1)
+    for row in report.categories:
+        assert row.count == frame.loc[row.category, "count"]
+        assert row.rate == pytest.approx(frame.loc[row.category, "rate"])
+        assert row.people == len(set(people[labels == row.category]))

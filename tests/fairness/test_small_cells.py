@@ -76,7 +76,8 @@ def test_ratios_come_only_from_the_cells_shown() -> None:
     selected, labels = _selection(
         {"a": (100, 40), "b": (100, 30), "c": (80, 20), "tiny": (4, 4), "d": (60, 0)}
     )
-    impact = selection_impact(selected, labels, attribute="group", min_share=0.0)
+    # Both exclusion rules off: the tiny group is compared (and suppressed for privacy alone).
+    impact = selection_impact(selected, labels, attribute="group", min_share=0.0, min_count=1)
     shown = impact.as_dict(10)
     by_name = {c["category"]: c for c in shown["categories"]}
     # "tiny" (4 people, all selected) is the reference of every ratio: with it suppressed (and

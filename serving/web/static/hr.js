@@ -1,5 +1,6 @@
 // What HR sees: fairness by group (before and after re-ranking), outcomes, the audit log with
 // replay, each kind's policy and pause, the live models' cards, and the full report.
+import { lineChart, notJudged, ratioChart } from "./hr-charts.js";
 import { act, api, barChart, h, load, num, pct, words } from "./ui.js";
 
 const enc = encodeURIComponent;
@@ -15,7 +16,77 @@ async function built(path, root) {
   }
 }
 const rates = (impact) => Object.fromEntries((impact?.categories || []).map((c) => [c.category, c.rate]));
-const ratios = (impact) => Object.fromEntries((impact?.categories || []).map((c) => [c.category, c.impact_ratio]));
+// Groups a chart may draw: neither suppressed for privacy nor too few to judge.
+const judged = (impact) => (impact?.categories || []).filter((c) => !notJudged(c)).map((c) => c.category);
+const setAside = (impact) => (impact?.categories || []).filter((c) => notJudged(c));
+
+/** The groups a chart leaves out, each with why ("too few to judge (n = 11)"). */
+function leftOut(impact) {
+  const rows = setAside(impact);
+  if (!rows.length) return null;
+  return h("p", { class: "meta left-out" }, "Not drawn: ",
+    rows.map((r, i) => [i ? "; " : "", `${r.category}: ${r.too_few ? r.too_few.split(":")[0] : notJudged(r)}`]), ".");
+}
+
+function verdicts(r) {
+  const parts = [];
+  if (r.breaches.length) {
+    parts.push(h("div", { class: "card verdict-box", role: "alert" }, h("h2", {}, "Below four-fifths"),
+      h("p", { class: "meta" }, "The whole 95% interval of each impact ratio here is under 0.8."),
+      h("ul", { class: "plain" }, r.breaches.map((b) => h("li", {}, b)))));
+  } else {
+    parts.push(h("div", { class: "card" }, h("h2", {}, "No group is below four-fifths"),
+      h("p", { class: "meta" }, "No group large enough to judge has its whole 95% interval under 0.8.")));
+  }
+  if (r.cautions.length) {
+    parts.push(h("details", { class: "card caution" },
+      h("summary", {}, `Not enough evidence to judge (${r.cautions.length})`),
+      h("ul", { class: "plain" }, r.cautions.map((c) => h("li", {}, c)))));
+  }
+  return parts;
+}
+
+function servedTrend(r, focus) {
+  const weeks = r.trend || [];
+  if (weeks.length < 2) {
+    const said = weeks.length
+      ? `Served candidate lists so far fall in one week (${weeks[0].week}: ${weeks[0].lists} lists); their trend needs at least two weeks.`
+      : "No candidate lists were served in this window, so they have no weekly trend yet.";
+    return h("p", { class: "trend-empty" }, said);
+  }
+  const labels = weeks.map((t) => t.week);
+  const groups = [...new Set(weeks.flatMap((t) => Object.keys(t.selection_rate || {})))].sort();
+  const series = Object.fromEntries(groups.map((g) => [g, weeks.map((t) => t.selection_rate?.[g]?.after ?? null)]));
+  const sparse = [...new Set(weeks.flatMap((t) => Object.keys(t.too_few || {})))].sort();
+  return [
+    lineChart(`Selection rate by ${words(focus)} per week in served candidate lists, after re-ranking (${weeks.length} weeks)`, labels, series),
+    lineChart(`Lowest impact ratio (${words(focus)}) per week in served candidate lists (dashed line: four-fifths)`, labels,
+      { "before re-ranking": weeks.map((t) => t.impact_ratio_before), "after re-ranking": weeks.map((t) => t.impact_ratio_after) },
+      { max: Math.max(1, ...weeks.flatMap((t) => [t.impact_ratio_before || 0, t.impact_ratio_after || 0])), line: 0.8, format: (v) => num(v, 2) }),
+    sparse.length ? h("p", { class: "meta" }, `Not drawn in weeks where they were too few to judge: ${sparse.join(", ")}.`) : null,
+  ];
+}
+
+function decisionsTrend(r) {
+  const weeks = r.lead_decisions?.weekly || [];
+  if (weeks.length < 2) {
+    return h("p", { class: "trend-empty" }, weeks.length
+      ? `Applications so far fall in one week (${weeks[0].week}); their trend needs at least two weeks.`
+      : "No applications in this window, so lead decisions have no weekly trend yet.");
+  }
+  const labels = weeks.map((t) => t.week);
+  const groups = [...new Set(weeks.flatMap((t) => Object.keys(t.shortlisted_rate)))].sort();
+  const gaps = weeks.filter((t) => groups.some((g) => t.shortlisted_rate[g] === undefined)).length;
+  return [
+    lineChart(`Shortlisting rate by gender per week of application, each week with the ${weeks[0].weeks_read} weeks to it (${weeks.length} weeks)`, labels,
+      Object.fromEntries(groups.map((g) => [g, weeks.map((t) => t.shortlisted_rate[g] ?? null)]))),
+    gaps ? h("p", { class: "meta" }, `A gap is a week where that group had too few applicants to judge (under ${r.lead_decisions.shortlisted.gender.min_group} people) or was not shown: ${gaps} of ${weeks.length} weeks.`) : null,
+  ];
+}
+
+function trend(r, focus) {
+  return [h("h2", {}, "Weekly trend"), servedTrend(r, focus), decisionsTrend(r)];
+}
 
 export function dashboard(me, root) {
   const body = h("div");
@@ -25,28 +96,28 @@ export function dashboard(me, root) {
   load(body, async () => {
     const r = await built("/api/v1/audits/report", body);
     const focus = r.window.focus_attribute;
-    const parts = [];
-    if (r.breaches.length) parts.push(h("div", { class: "card", role: "alert" }, h("h2", {}, "Below four-fifths"), h("ul", { class: "plain" }, r.breaches.map((b) => h("li", {}, b)))));
+    const parts = verdicts(r);
     const lists = r.candidate_lists;
     if (lists.selection_after_reranking) {
       const before = lists.selection_before_reranking;
       const after = lists.selection_after_reranking;
-      const cats = (after[focus].categories || []).filter((c) => !c.suppressed).map((c) => c.category);
-      parts.push(barChart(`Selection rate by ${words(focus)}: on the page leads saw, before and after re-ranking`, cats,
-        { "before re-ranking": cats.map((c) => rates(before[focus])[c] ?? null), "after re-ranking": cats.map((c) => rates(after[focus])[c] ?? null) }));
-      const cross = Object.keys(after).find((k) => k.includes("×"));
-      if (cross) {
-        const names = (after[cross].categories || []).filter((c) => !c.excluded && !c.suppressed).map((c) => c.category);
-        parts.push(barChart(`Impact ratio by ${cross} (after re-ranking; dashed line: four-fifths)`, names,
-          { "impact ratio": names.map((n) => ratios(after[cross])[n] ?? null) }, { max: 1, line: 0.8, format: (v) => num(v, 2) }));
+      const cats = judged(after[focus]);
+      parts.push(h("h2", {}, "Served candidate lists"),
+        h("p", { class: "meta" }, `${r.window.served_candidate_lists} lists, ${lists.appearances} appearances. A group under ${after[focus].min_group} people or 2% of the data is too few to judge: it is listed, never charted or flagged.`));
+      parts.push(ratioChart(`Impact ratio by ${words(focus)}, after re-ranking`, after[focus]));
+      if (cats.length) {
+        parts.push(barChart(`Selection rate by ${words(focus)}: on the page leads saw, before and after re-ranking`, cats,
+          { "before re-ranking": cats.map((c) => rates(before[focus])[c] ?? null), "after re-ranking": cats.map((c) => rates(after[focus])[c] ?? null) }));
       }
+      const cross = Object.keys(after).find((k) => k.includes("×"));
+      if (cross) parts.push(ratioChart(`Impact ratio by ${words(cross)}, after re-ranking`, after[cross]));
       if (lists.share_by_position) {
         const shares = lists.share_by_position.after || {};
-        const groups = Object.keys(shares).sort();
+        const groups = Object.keys(shares).filter((g) => cats.includes(g)).sort();
         const positions = lists.share_by_position.positions || [];
         if (groups.length) {
           parts.push(barChart(`Exposure by position: each ${words(focus)} group's share of position 1, 2, … after re-ranking`,
-            positions.map((p) => `#${p}`), Object.fromEntries(groups.slice(0, 3).map((g) => [g, shares[g]]))));
+            positions.map((p) => `#${p}`), Object.fromEntries(groups.slice(0, 3).map((g) => [g, shares[g]]))), leftOut(after[focus]));
         }
       } else if (lists.withheld) {
         parts.push(h("p", { class: "meta" }, lists.withheld));
@@ -56,17 +127,18 @@ export function dashboard(me, root) {
     }
     const decisions = r.lead_decisions;
     if (decisions.shortlisted) {
-      const cats = (decisions.shortlisted.gender.categories || []).filter((c) => !c.suppressed).map((c) => c.category);
-      parts.push(barChart(`Lead decisions by gender among ${decisions.applications} applications`, cats, {
-        shortlisted: cats.map((c) => rates(decisions.shortlisted.gender)[c] ?? null),
-        offered: cats.map((c) => rates(decisions.offered.gender)[c] ?? null),
-        "taken on": cats.map((c) => rates(decisions.accepted.gender)[c] ?? null),
-      }));
+      const cats = judged(decisions.shortlisted.gender);
+      parts.push(h("h2", {}, "Lead decisions"));
+      if (cats.length) {
+        parts.push(barChart(`Lead decisions by gender among ${decisions.applications} applications`, cats, {
+          shortlisted: cats.map((c) => rates(decisions.shortlisted.gender)[c] ?? null),
+          offered: cats.map((c) => rates(decisions.offered.gender)[c] ?? null),
+          "taken on": cats.map((c) => rates(decisions.accepted.gender)[c] ?? null),
+        }));
+      }
+      parts.push(ratioChart("Shortlisting impact ratio by gender", decisions.shortlisted.gender));
     }
-    if (r.trend.length) {
-      parts.push(barChart(`Weekly impact ratio (${words(focus)}), before and after re-ranking`, r.trend.map((t) => t.week),
-        { before: r.trend.map((t) => t.impact_ratio_before), after: r.trend.map((t) => t.impact_ratio_after) }, { max: 1, line: 0.8, format: (v) => num(v, 2) }));
-    }
+    parts.push(trend(r, focus));
     return parts;
   });
 }
@@ -110,10 +182,27 @@ export function outcomes(me, root) {
   });
 }
 
+const when = (iso) => iso.replace("T", " ").slice(0, 16);
+
+/** Whom a served list was for, in words: the opportunity's title, an employee's name
+ *  (auditors), else why it is not shown. */
+function listFor(item) {
+  if (item.direction === "opportunity") return item.query_name ? `${item.query_name} (${item.query_external_id})` : item.query_external_id;
+  if (item.query_external_id) return item.query_name ? `${item.query_name} (${item.query_external_id})` : item.query_external_id;
+  return "an employee (auditors only)";
+}
+
 export function audit(me, root) {
+  const auditor = (me.scopes || []).includes("auditor");
   const replayBox = h("div", { "aria-live": "polite" });
-  const search = h("input", { type: "search", id: "audit-q", class: "grow", placeholder: "request id, kind or opportunity" });
-  const lists = h("div");
+  const search = h("input", {
+    type: "search", id: "audit-q", class: "grow", autocomplete: "off",
+    placeholder: auditor ? "a person, an opportunity, a request id or words" : "an opportunity, a request id or words",
+    "aria-describedby": "audit-q-help",
+  });
+  const kind = h("select", { id: "audit-kind" }, [["", "any kind"], ["gig", "gigs"], ["mentorship", "mentorships"], ["role", "roles"]].map(([v, t]) => h("option", { value: v }, t)));
+  const list = h("select", { id: "audit-list" }, [["", "both"], ["opportunity", "a lead's candidates"], ["employee", "an employee's matches"]].map(([v, t]) => h("option", { value: v }, t)));
+  const lists = h("div", { "aria-live": "polite" });
   const events = h("div");
   const replay = (requestId) => act(null, async () => {
     replayBox.replaceChildren(h("p", { class: "meta" }, "Replaying…"));
@@ -134,37 +223,48 @@ export function audit(me, root) {
   let shown = 30;
   const showLists = () => load(lists, async () => {
     const q = search.value.trim();
-    const r = await api(`/api/v1/audits/rankings?limit=${shown}${/^[A-Za-z0-9._:-]+$/.test(q) ? `&request_id=${enc(q)}` : ""}`);
-    let items = r.items;
-    if (!items.length && q) {
-      const all = await api("/api/v1/audits/rankings?limit=200");
-      items = all.items.filter((i) => [i.kind, i.direction, i.query_external_id || ""].some((v) => v.toLowerCase().includes(q.toLowerCase())));
-    }
-    if (!items.length) return h("p", { class: "meta" }, "No served ranking matches.");
-    return h("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-label": "Served rankings" }, h("table", {},
-      h("caption", { class: "meta" }, "Served rankings, newest first"),
-      h("thead", {}, h("tr", {}, ["", "#", "served", "list", "kind", "for"].map((t) => h("th", { scope: "col" }, t)))),
-      h("tbody", {}, items.map((i) => h("tr", {},
-        h("td", {}, h("button", { type: "button", class: "secondary", "aria-label": `Replay ranking ${i.seq}`, onclick: () => replay(i.request_id) }, "Replay")),
-        h("td", {}, i.seq), h("td", {}, i.served_at.replace("T", " ").slice(0, 19)),
-        h("td", {}, i.direction === "employee" ? "an employee's matches" : "a lead's candidates"),
-        h("td", {}, i.kind), h("td", {}, i.query_external_id || "(auditors only)"))))),
-      items.length >= shown && shown < 200 ? h("button", { type: "button", class: "secondary", onclick: () => { shown = 200; showLists(); } }, "Show more") : null);
+    const params = new URLSearchParams({ limit: String(shown) });
+    if (q) params.set("q", q);
+    if (kind.value) params.set("kind", kind.value);
+    if (list.value) params.set("direction", list.value);
+    const r = await api(`/api/v1/audits/rankings?${params}`);
+    const items = r.items;
+    const note = r.note ? h("p", { class: "meta", role: "note" }, r.note) : null;
+    if (!items.length) return [h("p", {}, q ? `No served ranking matches “${q}”.` : "No rankings were served yet."), note];
+    return [note, h("p", { class: "meta" }, q ? `${items.length}${items.length >= shown ? "+" : ""} served rankings match “${q}”, newest first.` : "The newest served rankings."),
+      h("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-label": "Served rankings" }, h("table", { class: "rankings" },
+        h("caption", { class: "meta" }, "Served rankings, newest first"),
+        h("thead", {}, h("tr", {}, ["", "served", "list", "kind", "for", "request id"].map((t) => h("th", { scope: "col" }, t)))),
+        h("tbody", {}, items.map((i) => h("tr", {},
+          h("td", {}, h("button", { type: "button", class: "secondary", "aria-label": `Replay ranking ${i.seq}`, onclick: () => replay(i.request_id) }, "Replay")),
+          h("td", {}, when(i.served_at)),
+          h("td", {}, i.direction === "employee" ? "an employee's matches" : "a lead's candidates"),
+          h("td", {}, i.kind), h("td", { class: "for" }, listFor(i)), h("td", { class: "meta" }, i.request_id)))))),
+      items.length >= shown && shown < 200 ? h("button", { type: "button", class: "secondary", onclick: () => { shown = 200; showLists(); } }, "Show more") : null];
   });
   root.append(h("h1", {}, "Audit log"),
-    h("form", { class: "card", onsubmit: (e) => { e.preventDefault(); showLists(); } },
-      h("label", { for: "audit-q" }, "Find a served ranking"), h("div", { class: "row" }, search, h("button", { type: "submit" }, "Search"))),
+    h("form", { class: "card", role: "search", onsubmit: (e) => { e.preventDefault(); shown = 30; showLists(); } },
+      h("label", { for: "audit-q" }, "Find a served ranking"),
+      h("div", { class: "row" }, search, h("button", { type: "submit" }, "Search")),
+      h("p", { class: "meta", id: "audit-q-help" }, auditor
+        ? "Every word must match: a person's id or name, an opportunity's id or title, a request id, a kind or a day (2026-12-05)."
+        : "Every word must match: an opportunity's id or title, a request id, a kind or a day (2026-12-05). Finding a person's rankings needs the auditor permission."),
+      h("div", { class: "audit-filters" },
+        h("div", {}, h("label", { for: "audit-kind" }, "Kind"), kind),
+        h("div", {}, h("label", { for: "audit-list" }, "List"), list))),
     replayBox, lists, h("h2", {}, "Oversight events"), events);
   showLists();
   load(events, async () => {
     const r = await api("/api/v1/audits/oversight");
     if (!r.items.length) return h("p", { class: "meta" }, "No oversight events yet.");
+    const who = (e) => `${e.actor_name || e.actor} (${words(e.actor_role)})`;
+    const on = (e) => (e.opportunity_title ? `${e.opportunity_title} (${e.opportunity_external_id})` : e.opportunity_external_id || (e.kind ? `${words(e.kind)}s` : ""));
     return h("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-label": "Oversight events" }, h("table", {},
       h("caption", { class: "meta" }, "Pauses, policy changes, pins, hides, reveals and audit reads, newest first"),
       h("thead", {}, h("tr", {}, ["when", "who", "what", "on", "why"].map((t) => h("th", { scope: "col" }, t)))),
       h("tbody", {}, r.items.slice(0, 100).map((e) => h("tr", {},
-        h("td", {}, e.at.replace("T", " ").slice(0, 16)), h("td", {}, `${e.actor} (${e.actor_role})`),
-        h("td", {}, words(e.action)), h("td", {}, e.opportunity_external_id || e.kind || ""), h("td", {}, e.reason))))));
+        h("td", {}, when(e.at)), h("td", {}, who(e)),
+        h("td", {}, words(e.action)), h("td", {}, on(e)), h("td", { class: "why" }, e.reason))))));
   });
 }
 
