@@ -80,9 +80,19 @@ def mapped_rows(
     return apply_mapping(kind, table, chosen, defaults)
 
 
+class _BeforeWriting(Exception):
+    """Raised by the dry run's progress callback when the import is about to write."""
+
+
+def _stop_before_writing(phase: str, done: int, total: int) -> None:
+    if phase == "storing":
+        raise _BeforeWriting
+
+
 def dry_run(state: ServiceState, user: Principal, kind: str, mapped: Mapped) -> dict[str, Any]:
-    """What the import would do, in a transaction that is always rolled back: nothing is
-    written, not even the new custom skills the report lists."""
+    """What the import would do: every check and every name resolved, stopped where it would
+    start writing (and in a transaction rolled back all the same), so nothing is written, not
+    even the new custom skills the report lists."""
     resolver = resolver_for(state, user, bulk=True, job=True)
     errors = list(mapped.errors)
     session = state.sessions()
@@ -90,7 +100,9 @@ def dry_run(state: ServiceState, user: Principal, kind: str, mapped: Mapped) -> 
         ids = sorted({str(r.get("external_id")) for _, r in mapped.records if r.get("external_id")})
         existing = set(rows_by_external_id(session, TABLES[kind], ids))
         try:
-            IMPORTERS[kind](session, mapped.records, resolver)
+            IMPORTERS[kind](session, mapped.records, resolver, progress=_stop_before_writing)
+        except _BeforeWriting:
+            pass
         except ImportRejected as rejected:
             errors.extend(rejected.errors)
     finally:
