@@ -297,6 +297,12 @@ def apply_mapping(
     """The rows as contract records (after `check_mapping`)."""
     fields = FIELDS[kind]
     columns = [(i, mapping.get(h)) for i, h in enumerate(table.headers)]
+    # A column of dates is written one way: a row whose day is past 12 settles it for all.
+    orders = {
+        name: _date_order([cells[i] for _, cells in table.rows if i < len(cells)])
+        for i, name in columns
+        if name is not None and fields[name].kind == "date"
+    }
     out = Mapped()
     for row, cells in table.rows:
         record: dict[str, Any] = {}
@@ -306,7 +312,7 @@ def apply_mapping(
                 values[name] = cells[index]
         for name, cell in values.items():
             try:
-                value = _convert(fields[name].kind, cell, row, name, out.notes)
+                value = _convert(fields[name].kind, cell, row, name, out.notes, orders.get(name))
             except ValueError as exc:
                 out.errors.append(RowError(row, name, str(exc)))
                 continue
@@ -376,12 +382,19 @@ def _skill_and_level(
     return part, DEFAULT_SKILL_LEVEL
 
 
-def _convert(kind: str, cell: Cell, row: int, name: str, notes: list[SkillNote]) -> Any:
+def _convert(
+    kind: str,
+    cell: Cell,
+    row: int,
+    name: str,
+    notes: list[SkillNote],
+    date_order: str | None = None,
+) -> Any:
     text = cell_text(cell)
     if kind == "skills":
         return parse_skills(text, row, name, notes)
     if kind == "date":
-        return _date(cell, text)
+        return _date(cell, text, date_order)
     if kind == "int":
         if isinstance(cell, int | float) and not isinstance(cell, bool):
             return int(cell) if float(cell).is_integer() else cell
@@ -400,18 +413,35 @@ def _convert(kind: str, cell: Cell, row: int, name: str, notes: list[SkillNote])
     return text
 
 
-def _date(cell: Cell, text: str) -> str:
+SLASHED_DATE = re.compile(r"(\d{1,2})[/.](\d{1,2})[/.](\d{4})")
+
+
+def _date_order(cells: list[Cell]) -> str | None:
+    """'dm' (31/01/2024), 'md' (01/31/2024), or None: the column never says, or says both."""
+    seen = set()
+    for cell in cells:
+        slashed = SLASHED_DATE.fullmatch(cell_text(cell)) if isinstance(cell, str) else None
+        if slashed:
+            first, second = int(slashed.group(1)), int(slashed.group(2))
+            if first > 12:
+                seen.add("dm")
+            elif second > 12:
+                seen.add("md")
+    return seen.pop() if len(seen) == 1 else None
+
+
+def _date(cell: Cell, text: str, order: str | None = None) -> str:
     if isinstance(cell, dt.datetime):
         return cell.date().isoformat()
     if isinstance(cell, dt.date):
         return cell.isoformat()
-    slashed = re.fullmatch(r"(\d{1,2})[/.](\d{1,2})[/.](\d{4})", text)
+    slashed = SLASHED_DATE.fullmatch(text)
     if not slashed:
         return text  # YYYY-MM-DD, or the contract's check says what is wrong
     first, second, year = (int(g) for g in slashed.groups())
-    if first > 12 or first == second:
+    if first > 12 or first == second or (order == "dm" and second <= 12):
         day, month = first, second
-    elif second > 12:
+    elif second > 12 or order == "md":
         month, day = first, second
     else:
         raise ValueError(

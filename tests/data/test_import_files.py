@@ -160,3 +160,15 @@ def test_a_date_that_reads_two_ways_is_an_error_naming_the_field() -> None:
 def test_the_same_columns_in_another_order_or_spelling_share_a_remembered_mapping() -> None:
     assert header_key(["Employee ID", "Worker"]) == header_key(["worker", "employee_id"])
     assert header_key(["Employee ID", "Worker"]) != header_key(["Employee ID", "Name"])
+
+
+def test_a_column_of_dates_is_read_the_way_its_unambiguous_rows_are_written() -> None:
+    us = b"Employee ID,Worker,Hire Date\nE1,Ada,03/04/2021\nE2,Bo,12/31/2020\n"
+    table = read_table("w.csv", us)
+    mapped = apply_mapping("employees", table, propose_mapping("employees", table.headers), {})
+    assert mapped.errors == []
+    assert [r["hire_date"] for _, r in mapped.records] == ["2021-03-04", "2020-12-31"]
+    european = b"Employee ID,Worker,Hire Date\nE1,Ada,03/04/2021\nE2,Bo,31/12/2020\n"
+    table = read_table("w.csv", european)
+    mapped = apply_mapping("employees", table, propose_mapping("employees", table.headers), {})
+    assert [r["hire_date"] for _, r in mapped.records] == ["2021-04-03", "2020-12-31"]
