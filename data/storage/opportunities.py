@@ -140,16 +140,21 @@ def list_opportunities(
     status: str | None = None,
     owner_external_id: str | None = None,
     words: Sequence[str] = (),
+    newest_first: bool = False,
 ) -> list[OpportunityRow]:
-    """A page in id order, after `after_id`; `words` must each appear in the title (or id)."""
+    """A page in id order after `after_id` (newest first: in reverse, before it; 0 starts
+    either); `words` must each appear in the title (or id)."""
+    if newest_first:
+        start = select(OpportunityRow)
+        if after_id:
+            start = start.where(OpportunityRow.id < after_id)
+        order = OpportunityRow.id.desc()
+    else:
+        start, order = select(OpportunityRow).where(OpportunityRow.id > after_id), OpportunityRow.id
     query = _listing(
-        select(OpportunityRow).where(OpportunityRow.id > after_id),
-        kind=kind,
-        status=status,
-        owner_external_id=owner_external_id,
-        words=words,
+        start, kind=kind, status=status, owner_external_id=owner_external_id, words=words
     )
-    return list(session.scalars(query.order_by(OpportunityRow.id).limit(limit)))
+    return list(session.scalars(query.order_by(order).limit(limit)))
 
 
 def count_opportunities(

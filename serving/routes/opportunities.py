@@ -217,6 +217,10 @@ def list_(
             description="up to 8 words that must all appear in the title (or id)",
         ),
     ] = None,
+    order: Annotated[
+        Literal["oldest", "newest"],
+        Query(description="oldest first (stable for exports) or newest first; keep it per cursor"),
+    ] = "oldest",
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: Cursor = None,
 ) -> dict[str, Any]:
@@ -232,7 +236,13 @@ def list_(
         "owner_external_id": user.subject_external_id if user.role is Role.LEAD else None,
         "words": words,
     }
-    rows = list_opportunities(session, limit=limit, after_id=decode_cursor(cursor), **filters)
+    rows = list_opportunities(
+        session,
+        limit=limit,
+        after_id=decode_cursor(cursor),
+        newest_first=order == "newest",
+        **filters,
+    )
     return {
         "items": posting_documents(session, rows),
         "next_cursor": next_cursor([r.id for r in rows], limit),

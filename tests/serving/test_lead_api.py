@@ -44,6 +44,13 @@ def test_a_lead_finds_postings_by_title_words_page_by_page_with_their_counts(
     ).json()
     assert [o["external_id"] for o in second["items"]] == ["SURVEY-06", "SURVEY-07"]
     assert second["total"] == 7
+    newest = client.get("/api/v1/opportunities?q=survey&order=newest&limit=5", headers=lead)
+    assert [o["external_id"] for o in newest.json()["items"]][:2] == ["SURVEY-07", "SURVEY-06"]
+    older = client.get(
+        f"/api/v1/opportunities?q=survey&order=newest&limit=5&cursor={newest.json()['next_cursor']}",
+        headers=lead,
+    ).json()
+    assert [o["external_id"] for o in older["items"]] == ["SURVEY-02", "SURVEY-01"]
     counted = {o["external_id"]: o for o in first["items"]}["SURVEY-01"]
     assert (counted["applicants"], counted["seats_taken"], counted["seats"]) == (1, 0, 1)
     # A read's version still names the posting (its seats taken are not part of it); the

@@ -219,9 +219,9 @@ def test_a_lead_searches_postings_and_pages_through_them(browser: object, site: 
     page.get_by_role("button", name="Next page").click()  # type: ignore[attr-defined]
     page.locator("#opp-page", has_text="Page 2 of 2").wait_for()  # type: ignore[attr-defined]
     titles = page.locator("#opp-results li button").all_inner_texts()  # type: ignore[attr-defined]
-    assert titles == ["Harbour survey 11", "Harbour survey 12"]
-    page.get_by_role("button", name="Harbour survey 12").click()  # type: ignore[attr-defined]
-    page.locator("#detail-h", has_text="Harbour survey 12").wait_for()  # type: ignore[attr-defined]
+    assert titles == ["Harbour survey 2", "Harbour survey 1"]  # newest first
+    page.get_by_role("button", name="Harbour survey 1", exact=True).click()  # type: ignore[attr-defined]
+    page.get_by_role("heading", name="Harbour survey 1", exact=True).wait_for()  # type: ignore[attr-defined]
     page.wait_for_function("() => document.activeElement.id === 'detail-h'")  # type: ignore[attr-defined]
     scan_here(page, "lead-opportunity-list")
     page.get_by_role("button", name="Previous page").click()  # type: ignore[attr-defined]

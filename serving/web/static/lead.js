@@ -161,7 +161,7 @@ export function opportunities(me, root) {
     return detail(me, externalId, pane, { focus, changed: () => show({ reopen: false }) });
   };
   const show = ({ reopen = true } = {}) => load(results, async () => {
-    const params = new URLSearchParams({ limit: String(PAGE) });
+    const params = new URLSearchParams({ limit: String(PAGE), order: "newest" }); // the latest posted on top
     if (q.value.trim()) params.set("q", q.value.trim());
     if (kind.value) params.set("kind", kind.value);
     if (status.value) params.set("status", status.value);
