@@ -4,6 +4,7 @@
 import { act, api, h, likelySkills, load, say } from "./ui.js";
 
 const enc = encodeURIComponent;
+const QUEUE_PAGE = 50;
 let pickers = 0;
 
 /** A search for an existing skill; `chosen()` is the picked {skill_id, label} or null. */
@@ -52,9 +53,12 @@ export function reviewQueue(me, root) {
     h("p", { class: "meta" }, "Names people typed that are not in the skills taxonomy. Until you decide, only the people who typed one see it. The most held come first."),
     list);
   load(list, async () => {
-    const page = await api("/api/v1/skills/review?order=uses&limit=50");
+    const page = await api(`/api/v1/skills/review?order=uses&limit=${QUEUE_PAGE}`);
     if (!page.items.length) return h("p", {}, "Nothing is waiting for review.");
-    return page.items.map((item) => reviewCard(item));
+    const more = page.items.length === QUEUE_PAGE
+      ? h("p", { class: "meta" }, `The ${QUEUE_PAGE} most held are shown; the rest appear as you decide on these (open this tab again).`)
+      : null;
+    return [...page.items.map((item) => reviewCard(item)), more];
   });
 }
 
