@@ -103,6 +103,7 @@ class OpportunityOut(Out):
 
 class OpportunityListItem(OpportunityOut):
     applicants: int = Field(description="people who applied to it (or joined its waitlist)")
+    owner_name: str | None = Field(description="the lead who owns it, by name")
 
 
 class OpportunityListOut(Out):

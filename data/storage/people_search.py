@@ -28,3 +28,13 @@ def people_named(session: Session, words: Sequence[str], *, limit: int) -> list[
             )
         )
     return list(session.scalars(query.order_by(EmployeeRow.name, EmployeeRow.id).limit(limit)))
+
+
+def names_of(session: Session, external_ids: Sequence[str]) -> dict[str, str]:
+    """Each person's name, by external id (those who exist)."""
+    if not external_ids:
+        return {}
+    query = select(EmployeeRow.external_id, EmployeeRow.name).where(
+        EmployeeRow.external_id.in_(sorted(set(external_ids)))
+    )
+    return {external_id: name for external_id, name in session.execute(query)}

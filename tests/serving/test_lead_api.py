@@ -66,7 +66,9 @@ def test_a_lead_finds_postings_by_title_words_page_by_page_with_their_counts(
     assert edited.json()["department"] == "Ports"
 
     everyone = client.get("/api/v1/opportunities?q=harbour", headers=admin_headers).json()
-    assert everyone["total"] == 8  # an admin sees every lead's
+    assert everyone["total"] == 8  # an admin sees every lead's, with who owns each
+    owners = {o["external_id"]: o["owner_name"] for o in everyone["items"]}
+    assert (owners["SURVEY-01"], owners["OTHER-1"]) == ("Lena Lead", "Mia Manager")
     none = client.get("/api/v1/opportunities?q=100%25_", headers=admin_headers).json()
     assert none["total"] == 0 and none["items"] == []  # % and _ are letters, not wildcards
     bad = client.get("/api/v1/opportunities?q=" + "x" * 201, headers=lead)

@@ -233,6 +233,7 @@ def test_a_lead_searches_postings_and_pages_through_them(browser: object, site: 
     line.wait_for()
     total = int(re.search(r"· (\d+) postings", line.inner_text()).group(1))  # type: ignore[union-attr]
     assert total >= 54, line.inner_text()
+    assert "posted by " in admin.locator("#opp-results li").first.inner_text()  # type: ignore[attr-defined]
     assert page.errors == [] and admin.errors == [], (page.errors, admin.errors)  # type: ignore[attr-defined]
 
 

@@ -184,7 +184,8 @@ export function opportunities(me, root) {
         h("span", { class: "meta" }, [
           words(o.kind).replace(/^./, (c) => c.toUpperCase()), words(o.status),
           `${taken} of ${plural(o.seats, "seat")} taken`, `${o.applicants} applied`,
-        ].join(" · ")));
+          admin && o.owner_name ? `posted by ${o.owner_name}` : null,
+        ].filter(Boolean).join(" · ")));
     });
     if (reopen) open(selected, false);
     return [
