@@ -65,6 +65,7 @@ from serving.usecases.profiles import update_profile
 from serving.usecases.rankings import serve_matches, what_if_page
 
 router = APIRouter(prefix="/api/v1/employees", tags=["employees"], responses=API_ERRORS)
+NO_NUL = r"^[^\x00]*$"  # the request guard refuses NUL anywhere: the schema says so too
 
 
 class ReactionItem(Out):
@@ -209,18 +210,29 @@ def matches(
         int, Query(ge=0, le=RETRIEVE_DEPTH, description="ranks to skip: the pages before")
     ] = 0,
     q: Annotated[
-        str, Query(max_length=200, description="words, each in the title, description or a skill")
+        str,
+        Query(
+            max_length=200,
+            pattern=NO_NUL,
+            description="words, each in the title, description or a skill",
+        ),
     ] = "",
     hours_max: Annotated[
         float | None, Query(ge=0, le=80, description="hours a week asked, at most")
     ] = None,
-    department: Annotated[str, Query(max_length=100)] = "",
+    department: Annotated[str, Query(max_length=100, pattern=NO_NUL)] = "",
     location: Annotated[
-        str, Query(max_length=100, description="a place, or `remote` for remote work")
+        str,
+        Query(max_length=100, pattern=NO_NUL, description="a place, or `remote` for remote work"),
     ] = "",
     remote: Annotated[bool, Query(description="remote postings only")] = False,
     skill: Annotated[
-        str, Query(max_length=120, description="a skill id, or words of an asked skill's name")
+        str,
+        Query(
+            max_length=120,
+            pattern=NO_NUL,
+            description="a skill id, or words of an asked skill's name",
+        ),
     ] = "",
     starts_from: Annotated[
         dt.date | None, Query(description="starting on or after (YYYY-MM-DD)")

@@ -9,7 +9,12 @@ from pydantic import BaseModel, Field
 
 from data.schemas import InteractionType
 from data.storage.employees import get_employee
-from data.storage.interactions import ReactionRefused, record_reaction, take_back_reaction
+from data.storage.interactions import (
+    UNDONE_BY,
+    ReactionRefused,
+    record_reaction,
+    take_back_reaction,
+)
 from data.workflow import Action
 from serving.access import visible_opportunity
 from serving.deps import CurrentUser, SessionDep, StateDep, after_commit
@@ -119,11 +124,7 @@ def react(
     return _react(request, response, state, session, user, external_id, EVENT_OF[reaction])
 
 
-@router.delete(
-    "/{external_id}/{reaction}",
-    status_code=204,
-    responses=documented(403, 404, 409),
-)
+@router.delete("/{external_id}/{reaction}", responses=documented(403, 404, 409))
 def take_back(
     request: Request,
     state: StateDep,
@@ -131,10 +132,11 @@ def take_back(
     user: CurrentUser,
     external_id: str,
     reaction: Reaction,
-) -> Response:
+) -> ReactionOut:
     """Unsave (`saves`) or undo a dismissal (`dismissals`): the opportunity comes back to your
-    matches if nothing else keeps it out. 404 when no such save or dismissal stands; an
-    application is withdrawn through the pipeline instead (409)."""
+    matches if nothing else keeps it out. Answers the undo recorded (`unsave`, `undismiss`); 404
+    when no such save or dismissal stands; an application is withdrawn through the pipeline
+    instead (409)."""
     if reaction is Reaction.applications:
         raise Conflict("an application is withdrawn as a pipeline step (action: withdraw)")
     if user.subject_external_id is None:
@@ -161,4 +163,9 @@ def take_back(
                 employee_id, opportunity_id, InteractionType.UNDISMISS.value
             ),
         )
-    return Response(status_code=204)
+    return ReactionOut(
+        employee_external_id=employee.external_id,
+        opportunity_external_id=opportunity.external_id,
+        type=UNDONE_BY[kind],
+        created=True,
+    )

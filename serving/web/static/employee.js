@@ -370,7 +370,9 @@ export function career(me, root) {
         h("span", { class: `w${Math.round(share * 10)}` })),
       path.gap.length ? h("section", {}, h("h3", {}, "The gap"), h("ul", { class: "chips" }, path.gap.map((g) => h("li", { class: "chip miss" }, `${g.name} ${g.level_held}→${g.level_needed}`)))) : h("p", { class: "notice" }, "No gap left: you hold every skill at the level needed."),
       path.path.length ? h("section", {}, h("h3", {}, "Next steps, in order"),
-        h("ol", {}, path.path.map((s) => h("li", {}, `${words(s.kind)}: ${s.title} (${s.hours} h${s.hours_are === "per week" ? "/week" : ""}) builds ${s.builds.map((b) => `${b.name} to ${b.to}`).join(", ")}`)))) : null,
+        h("ol", {}, path.path.map((s) => h("li", {}, `${words(s.kind).replace(/^./, (c) => c.toUpperCase())}: `,
+          s.kind === "course" ? s.title : h("a", { href: opportunityHref(s.external_id) }, s.title),
+          ` (${s.hours} h${s.hours_are === "per week" ? " a week" : " in all"}) builds ${s.builds.map((b) => `${b.name} to ${b.to}`).join(", ")}`)))) : null,
       path.not_closed.length ? h("p", { class: "meta" }, `Built part of the way only by what is open now: ${path.not_closed.map((g) => g.name).join(", ")}.`) : null,
       path.not_covered.length ? h("p", { class: "meta" }, `Nothing open builds yet: ${path.not_covered.map((g) => g.name).join(", ")}.`) : null,
     ];
