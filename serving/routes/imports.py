@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -14,7 +14,7 @@ from data.importing.tables import MAX_ROWS
 from data.schemas import ContractModel, Role
 from serving.deps import CurrentUser, SessionDep, StateDep
 from serving.errors import API_ERRORS, NotFound, documented
-from serving.schemas import ImportJobOut, ImportReportOut
+from serving.schemas import ImportErrorOut, ImportJobOut, ImportReportOut
 from serving.usecases import file_imports
 from serving.usecases.imports import jobs_of
 
@@ -110,14 +110,63 @@ def file_columns(session: SessionDep, user: CurrentUser, body: FileIn) -> dict[s
     return file_imports.columns(session, body.kind, body.filename, table)
 
 
-@router.post("/files/dry-run", response_model=DryRunOut, responses=documented(400, 403, 415))
-def file_dry_run(state: StateDep, user: CurrentUser, body: MappedFileIn) -> dict[str, Any]:
+class DryRunJobOut(Out):
+    job_id: str
+    kind: Kind
+    status: Literal["queued", "running", "succeeded", "failed"]
+    phase: str = Field(description="what it is doing now")
+    done: int
+    total: int = Field(description="rows in the file")
+    created_at: str
+    finished_at: str | None
+    result: DryRunOut | None = Field(description="succeeded: what the import would do")
+    errors: list[ImportErrorOut] | None = Field(description="failed: why")
+
+
+@router.post(
+    "/files/dry-run",
+    response_model=DryRunOut,
+    responses={
+        202: {"model": DryRunJobOut, "description": "a large file: runs as a job to poll"},
+        **documented(400, 403, 415),
+    },
+)
+def file_dry_run(
+    state: StateDep,
+    user: CurrentUser,
+    body: MappedFileIn,
+    wait: Annotated[
+        bool | None,
+        Query(description="false: always run as a job (202); default: only large files"),
+    ] = None,
+) -> Any:
     """What importing the file would do (new and updated records, skills merged, names
-    resolved, new custom skills, errors by row and field), with nothing written."""
+    resolved, new custom skills, errors by row and field), with nothing written. A file of
+    more than `TALENT_BULK_SYNC_RECORDS` rows (or `wait=false`) answers 202 with a job:
+    `GET /api/v1/imports/files/dry-run/{job_id}` shows its progress, then the same answer."""
     user.require(Role.ADMIN)
     table = file_imports.uploaded_table(body.filename, body.content)
     mapped = file_imports.mapped_rows(body.kind, table, body.mapping, body.defaults)
+    if wait is False or (wait is None and len(table.rows) > state.settings.bulk_sync_records):
+        job = DryRunJobOut.model_validate(file_imports.dry_run_job(state, user, body.kind, mapped))
+        return JSONResponse(
+            job.model_dump(mode="json"),
+            status_code=202,
+            headers={"Location": f"/api/v1/imports/files/dry-run/{job.job_id}"},
+        )
     return file_imports.dry_run(state, user, body.kind, mapped)
+
+
+@router.get("/files/dry-run/{job_id}", response_model=DryRunJobOut, responses=documented(403, 404))
+def file_dry_run_job(
+    state: StateDep,
+    user: CurrentUser,
+    job_id: Annotated[str, Path(pattern=r"^[0-9a-f]{16}$")],
+) -> dict[str, Any]:
+    """Where a dry run stands: queued, running (phase, rows done), then what the import would
+    do (nothing is written)."""
+    user.require(Role.ADMIN)
+    return file_imports.dry_run_view(state, job_id)
 
 
 @router.post(
@@ -151,7 +200,7 @@ def read(
     user.require(Role.ADMIN)
     jobs = jobs_of(state)
     row = jobs.get(job_id)
-    if row is None:
+    if row is None or row.kind.startswith(file_imports.DRY_RUN):
         raise NotFound(f"no import job {job_id!r}")
     return jobs.view(row)
 

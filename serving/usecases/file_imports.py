@@ -21,13 +21,14 @@ from data.importing.mapping import (
     field_list,
     propose_mapping,
 )
+from data.importing.service import Progress
 from data.importing.tables import FileProblem, Table, header_key, read_table
 from data.storage.import_mappings import save_mapping, saved_mapping
 from data.storage.queries import rows_by_external_id
 from data.storage.tables import EmployeeRow, OpportunityRow
 from serving.auth import Principal
 from serving.deps import resolver_for
-from serving.errors import InvalidField
+from serving.errors import InvalidField, NotFound
 from serving.state import ServiceState
 from serving.timestamps import utc_iso
 from serving.usecases.imports import IMPORTERS, REPORT_LIMIT, jobs_of
@@ -84,15 +85,29 @@ class _BeforeWriting(Exception):
     """Raised by the dry run's progress callback when the import is about to write."""
 
 
-def _stop_before_writing(phase: str, done: int, total: int) -> None:
-    if phase == "storing":
-        raise _BeforeWriting
+DRY_RUN = "dry"  # a dry run job's kind: "dry-employees" (the column holds 20 characters)
 
 
-def dry_run(state: ServiceState, user: Principal, kind: str, mapped: Mapped) -> dict[str, Any]:
+def _no_progress(phase: str, done: int, total: int) -> None:
+    return None
+
+
+def dry_run(
+    state: ServiceState,
+    user: Principal,
+    kind: str,
+    mapped: Mapped,
+    progress: Progress = _no_progress,
+) -> dict[str, Any]:
     """What the import would do: every check and every name resolved, stopped where it would
     start writing (and in a transaction rolled back all the same), so nothing is written, not
     even the new custom skills the report lists."""
+
+    def _stop_before_writing(phase: str, done: int, total: int) -> None:
+        if phase == "storing":
+            raise _BeforeWriting
+        progress(phase, done, total)
+
     resolver = resolver_for(state, user, bulk=True, job=True)
     errors = list(mapped.errors)
     session = state.sessions()
@@ -120,6 +135,27 @@ def dry_run(state: ServiceState, user: Principal, kind: str, mapped: Mapped) -> 
         "skill_note_count": len(mapped.notes),
         "report": resolver.report.as_dict(limit=REPORT_LIMIT),
     }
+
+
+def dry_run_job(state: ServiceState, user: Principal, kind: str, mapped: Mapped) -> dict[str, Any]:
+    """The dry run as a background job (a large file takes a while): its view to poll."""
+    jobs = jobs_of(state)
+    job_id = jobs.submit_task(
+        f"{DRY_RUN}-{kind}",
+        len(mapped.records),
+        user,
+        lambda progress: dry_run(state, user, kind, mapped, progress),
+    )
+    return dry_run_view(state, job_id)
+
+
+def dry_run_view(state: ServiceState, job_id: str) -> dict[str, Any]:
+    jobs = jobs_of(state)
+    row = jobs.get(job_id)
+    if row is None or not row.kind.startswith(DRY_RUN):
+        raise NotFound(f"no dry run {job_id!r}")
+    view = jobs.view(row)
+    return view | {"kind": row.kind.removeprefix(f"{DRY_RUN}-")}
 
 
 def start_import(

@@ -117,6 +117,21 @@ class ImportJobs:
         )
         return job_id
 
+    def submit_task(
+        self,
+        kind: str,
+        total: int,
+        user: Principal,
+        task: Callable[[Callable[[str, int, int], None]], dict[str, Any]],
+    ) -> str:
+        """Run `task(progress)` as a job of this kind (a file's dry run): its progress is
+        followed like an import's, and what it returns is the job's result."""
+        job_id = secrets.token_hex(8)
+        with transaction(self.state.sessions) as session:
+            create_job(session, job_id, kind, total, user.actor)
+        self._executor.submit(self._run_task, job_id, task)
+        return job_id
+
     def view(self, row: ImportJobRow) -> dict[str, Any]:
         phase, done, total = self._live.get(row.job_id, (row.phase, row.done, row.total))
         return {
@@ -139,9 +154,7 @@ class ImportJobs:
     def shutdown(self) -> None:
         self._executor.shutdown(wait=True)
 
-    def _run(
-        self, job_id: str, kind: str, rows: list[tuple[int, dict[str, Any]]], user: Principal
-    ) -> None:
+    def _stepper(self, job_id: str) -> Callable[[str, int, int], None]:
         sessions = self.state.sessions
         last = [0.0]
 
@@ -155,6 +168,28 @@ class ImportJobs:
                 with transaction(sessions) as session:
                     set_progress(session, job_id, phase=phase, done=done, total=total)
 
+        return step
+
+    def _run_task(
+        self, job_id: str, task: Callable[[Callable[[str, int, int], None]], dict[str, Any]]
+    ) -> None:
+        try:
+            result, status = task(self._stepper(job_id)), "succeeded"
+        except Exception:  # the job must end, whatever failed; the log says what
+            log.exception("job %s failed", job_id)
+            message = "the job failed on the server (see its log); nothing was written"
+            result = {"errors": [{"index": None, "field": "", "message": message}]}
+            status = "failed"
+        with transaction(self.state.sessions) as session:
+            finish_job(session, job_id, status=status, result=result)
+        with self._lock:
+            self._live.pop(job_id, None)
+
+    def _run(
+        self, job_id: str, kind: str, rows: list[tuple[int, dict[str, Any]]], user: Principal
+    ) -> None:
+        sessions = self.state.sessions
+        step = self._stepper(job_id)
         resolver = resolver_for(self.state, user, bulk=True, job=True)
         try:
             with transaction(sessions) as session:

@@ -42,6 +42,15 @@ def _counts(state: ServiceState) -> tuple[int, ...]:
         )
 
 
+def _finished(client: TestClient, location: str, headers: dict[str, str]) -> dict:
+    for _ in range(600):
+        job = client.get(location, headers=headers).json()
+        if job["status"] in ("succeeded", "failed"):
+            return job
+        time.sleep(0.1)
+    raise AssertionError(f"{location} did not finish")
+
+
 def test_a_workday_file_is_mapped_tried_without_a_write_then_imported_as_a_job(
     client: TestClient, state: ServiceState, admin_headers: dict[str, str]
 ) -> None:
@@ -71,6 +80,21 @@ def test_a_workday_file_is_mapped_tried_without_a_write_then_imported_as_a_job(
     assert [n["name"] for n in custom] == ["Zorblax tuning"] and custom[0]["review"]
     assert {n["text"] for n in report["skill_notes"]} >= {"Python", "Power BI (Microsoft)"}
     assert _counts(state) == before  # nothing written: people, skills, jobs, mapping, log
+
+    # A large file's dry run is a job to poll: the same answer, still nothing written.
+    queued = client.post(
+        "/api/v1/imports/files/dry-run?wait=false",
+        json=upload | {"mapping": proposed["mapping"]},
+        headers=admin_headers,
+    )
+    assert queued.status_code == 202, queued.text
+    polled = _finished(client, queued.headers["Location"], admin_headers)
+    assert polled["status"] == "succeeded" and polled["kind"] == "employees"
+    assert polled["result"] == report
+    assert client.get(f"/api/v1/imports/{polled['job_id']}", headers=admin_headers).status_code == (
+        404
+    )
+    assert _counts(state)[:2] == before[:2]
 
     mapping = proposed["mapping"] | {"Hire Date": None}  # the admin's own choice
     started = client.post(

@@ -86,13 +86,20 @@ function mappingStep(root, upload, columns) {
   const body = () => ({ ...upload, mapping, defaults });
   const tryIt = h("button", { type: "button" }, "Try it (dry run)");
   tryIt.addEventListener("click", async () => {
-    result.replaceChildren(h("p", { class: "meta" }, "Reading every row and resolving skill names… nothing is written."));
-    const report = await act(tryIt, () => api("/api/v1/imports/files/dry-run", { method: "POST", body: body() }));
-    if (!report) return result.replaceChildren();
+    // A dry run of a large file takes a while: it runs as a job, its progress shown.
+    const job = await act(tryIt, () => api("/api/v1/imports/files/dry-run?wait=false", { method: "POST", body: body() }));
+    if (!job) return result.replaceChildren();
+    tryIt.disabled = true;
+    const progress = progressBox("dry-progress", "Dry run: checking every row (nothing is written)");
+    result.replaceChildren(progress.box);
+    const done = await watch(`/api/v1/imports/files/dry-run/${job.job_id}`, progress);
+    tryIt.disabled = false;
+    if (done.status !== "succeeded") return result.replaceChildren(failure(done, fields, "The dry run failed"));
+    const report = done.result;
     const start = h("button", { type: "button", disabled: report.error_count > 0 }, `Import ${report.rows} ${report.rows === 1 ? "row" : "rows"}`);
     start.addEventListener("click", async () => {
-      const job = await act(start, () => api("/api/v1/imports/files", { method: "POST", body: body() }));
-      if (job) follow(result, job, fields);
+      const started = await act(start, () => api("/api/v1/imports/files", { method: "POST", body: body() }));
+      if (started) follow(result, started, fields);
     });
     const card = dryRunReport(report, fields);
     card.append(h("div", { class: "row" }, start,
@@ -169,38 +176,50 @@ function dryRunReport(report, fields) {
 
 const PHASES = { queued: "Waiting to start", validating: "Checking the rows", "resolving skill names": "Resolving skill names", "inferring occupations": "Placing titles in occupations", storing: "Writing", stored: "Written", "updating the index": "Updating the search index", running: "Running" };
 
-function follow(root, job, fields) {
-  const bar = h("progress", { id: "import-progress", max: Math.max(job.total, 1), value: 0 });
-  const words_ = h("p", { id: "import-progress-words" }, "Import started.");
-  const box = h("section", { class: "card", "aria-labelledby": "job-h" },
-    h("h2", { id: "job-h" }, "Importing"),
-    h("label", { for: "import-progress" }, "Progress"), bar, words_);
-  root.replaceChildren(box);
-  const tick = async () => {
+/** A card with a labelled progress bar and a line of words, for a job to follow. */
+function progressBox(id, title) {
+  const bar = h("progress", { id, max: 1, value: 0 });
+  const line = h("p", { id: `${id}-words` }, "Starting…");
+  const box = h("section", { class: "card", "aria-labelledby": `${id}-h` },
+    h("h2", { id: `${id}-h` }, title), h("label", { for: id }, "Progress"), bar, line);
+  return { box, bar, line };
+}
+
+/** Poll a job until it ends, showing its phase and rows done; the last view of it. */
+async function watch(path, { bar, line }) {
+  for (;;) {
     let now;
     try {
-      now = await api(`/api/v1/imports/${job.job_id}`);
+      now = await api(path);
     } catch (error) {
-      words_.textContent = `${error.message} Checking again…`;
-      return setTimeout(tick, POLL_MS * 4);
+      line.textContent = `${error.message} Checking again…`;
+      await new Promise((done) => setTimeout(done, POLL_MS * 4));
+      continue;
     }
     bar.max = Math.max(now.total, 1);
     bar.value = now.status === "succeeded" ? bar.max : Math.min(now.done, now.total);
-    if (now.status === "succeeded") {
-      const r = now.result;
-      say(`Imported: ${r.created} created, ${r.updated} updated.`);
-      box.replaceChildren(h("h2", { id: "job-h" }, "Imported"), bar,
-        h("p", { id: "import-progress-words" }, `Done: ${r.created} created, ${r.updated} updated. Custom skills wait in “Skills to review”.`),
-        ...reportParts(r.report, fields, { rows: [] }));
-    } else if (now.status === "failed") {
-      say("The import failed; nothing was written.", true);
-      box.replaceChildren(h("h2", { id: "job-h" }, "The import failed: nothing was written"),
-        h("ul", { class: "plain import-errors" }, (now.errors || []).map((e) => h("li", {},
-          e.index === null || e.index === undefined ? e.message : `Row ${e.index + 1}, ${fieldName(fields, e.field)}: ${e.message}`))));
-    } else {
-      words_.textContent = `${PHASES[now.phase] || words(now.phase)}: ${Math.min(now.done, now.total)} of ${now.total} rows.`;
-      setTimeout(tick, POLL_MS);
-    }
-  };
-  tick();
+    if (now.status === "succeeded" || now.status === "failed") return now;
+    line.textContent = `${PHASES[now.phase] || words(now.phase)}: ${Math.min(now.done, now.total)} of ${now.total} rows.`;
+    await new Promise((done) => setTimeout(done, POLL_MS));
+  }
+}
+
+function failure(job, fields, title) {
+  say(`${title}; nothing was written.`, true);
+  return h("section", { class: "card", "aria-labelledby": "failed-h" },
+    h("h2", { id: "failed-h" }, `${title}: nothing was written`),
+    h("ul", { class: "plain import-errors" }, (job.errors || []).map((e) => h("li", {},
+      e.index === null || e.index === undefined ? e.message : `Row ${e.index + 1}, ${fieldName(fields, e.field)}: ${e.message}`))));
+}
+
+async function follow(root, job, fields) {
+  const progress = progressBox("import-progress", "Importing");
+  root.replaceChildren(progress.box);
+  const done = await watch(`/api/v1/imports/${job.job_id}`, progress);
+  if (done.status !== "succeeded") return root.replaceChildren(failure(done, fields, "The import failed"));
+  const r = done.result;
+  say(`Imported: ${r.created} created, ${r.updated} updated.`);
+  progress.line.textContent = `Done: ${r.created} created, ${r.updated} updated. Custom skills wait in “Skills to review”.`;
+  progress.box.querySelector("h2").textContent = "Imported";
+  progress.box.append(...reportParts(r.report, fields, { rows: [] }));
 }
