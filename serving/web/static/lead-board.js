@@ -1,7 +1,7 @@
 // A posting's pipeline as a board: a column per stage side by side (stacked on a phone), each
 // person a card with buttons for the steps allowed next. Moving is by buttons (keyboard and
 // screen reader alike); after a move, focus follows the card to its new column.
-import { act, api, h, words } from "./ui.js";
+import { act, api, h, say, words } from "./ui.js";
 
 const enc = encodeURIComponent;
 // The columns, left to right, and the stages each holds.
@@ -13,6 +13,8 @@ export const COLUMNS = [
   ["completed", "Completed", ["completed"]],
 ];
 const CLOSED = ["rejected", "withdrawn", "declined"];
+// The step that moves a person into each column (dragging is a shortcut for these buttons).
+const INTO = { shortlisted: "shortlist", offered: "offer", assigned: "assign", completed: "complete" };
 const REASONS = [["skills", "Skills"], ["availability", "Availability"], ["timing", "Timing"], ["other", "Other"]];
 const STEP_WORDS = {
   invite: "Invite", shortlist: "Shortlist", offer: "Offer", assign: "Assign", complete: "Complete", reject: "Reject",
@@ -109,7 +111,11 @@ function pairCard(opportunity, pair, moved) {
   const approval = pair.approval.status !== "none"
     ? h("p", { class: "meta" }, `${APPROVAL_WORDS[pair.approval.status] || words(pair.approval.status)}${pair.approval.reason ? `: “${pair.approval.reason}”` : ""}${pair.approval.escalated ? " (escalated to HR)" : ""}`)
     : null;
-  return h("article", { class: "card pair", "data-pair": pair.id, tabindex: "-1", "aria-labelledby": headingId },
+  return h("article", {
+    class: "card pair", "data-pair": pair.id, tabindex: "-1", "aria-labelledby": headingId,
+    draggable: pair.allowed_next.length ? "true" : null,
+    ondragstart: (e) => { e.dataTransfer.setData("text/plain", String(pair.id)); e.dataTransfer.effectAllowed = "move"; },
+  },
     h("h4", { id: headingId }, nameOf(c)),
     c.identity && c.identity.email ? h("p", { class: "meta" }, c.identity.email) : null,
     h("p", { class: "meta" }, `${STAGE_WORDS[pair.stage] || words(pair.stage)}${pair.origin === "invitation" ? " (you invited them)" : ""}`),
@@ -122,7 +128,7 @@ function pairCard(opportunity, pair, moved) {
 /**
  * The board. `board`: the pipeline answer; `moved(pairId)`: re-render, then focus that card.
  */
-export function pipelineBoard(opportunity, board, moved, { recommended }) {
+export function pipelineBoard(opportunity, board, moved, { recommended, kind }) {
   const all = Object.values(board.stages).flat();
   const taken = board.seats_taken ?? board.seats_filled;
   const full = taken >= board.seats;
@@ -131,10 +137,32 @@ export function pipelineBoard(opportunity, board, moved, { recommended }) {
     `${taken} of ${board.seats} ${board.seats === 1 ? "seat" : "seats"} taken${full ? ": every seat is taken" : ""} · ${words(board.status)}`);
   const waitlist = board.stages.waitlisted || [];
   const closed = CLOSED.flatMap((s) => board.stages[s] || []);
+  const byId = new Map(all.map((p) => [String(p.id), p]));
+  // Dropping a card on a column takes the step into it, when the card's stage allows it.
+  const drop = (key, title) => (e) => {
+    e.preventDefault();
+    const pair = byId.get(e.dataTransfer.getData("text/plain"));
+    const action = INTO[key];
+    if (!pair || pair.stage === key) return;
+    const who = nameOf(pair.candidate);
+    if (!action || !pair.allowed_next.includes(action)) {
+      say(`${who} cannot move to ${title} from ${STAGE_WORDS[pair.stage] || pair.stage}: use the buttons on the card.`, true);
+      return;
+    }
+    if (action === "complete") {
+      const more = document.querySelector(`[data-pair="${pair.id}"] details.step-more:last-of-type`);
+      if (more) { more.open = true; more.querySelector("select")?.focus(); }
+      return;
+    }
+    act(null, async () => { await step(opportunity, { action, candidate: pair.candidate.handle }); moved(pair.id); }, DONE[action]);
+  };
   const columns = COLUMNS.map(([key, title, stages]) => {
     const pairs = stages.flatMap((s) => board.stages[s] || []);
     const id = `col-${key}`;
-    return h("section", { class: pairs.length ? "column" : "column empty", "aria-labelledby": id, "data-column": key },
+    return h("section", {
+      class: pairs.length ? "column" : "column empty", "aria-labelledby": id, "data-column": key,
+      ondragover: (e) => e.preventDefault(), ondrop: drop(key, title),
+    },
       h("h3", { id }, `${title} (${pairs.length})`),
       pairs.length ? pairs.map((p) => pairCard(opportunity, p, moved)) : h("p", { class: "meta" }, "Nobody"));
   });
@@ -142,7 +170,8 @@ export function pipelineBoard(opportunity, board, moved, { recommended }) {
     heading, summary,
     all.length ? null : h("p", { class: "meta" }, recommended ? "Nobody yet: invite someone recommended below." : "Nobody yet."),
     h("div", { class: "board" }, columns),
-    waitlist.length || full ? h("section", { class: "card waitlist", "aria-labelledby": "waitlist-h" },
+    // Only a mentorship keeps a waitlist: shown once it is full, or while anyone waits.
+    waitlist.length || (full && kind === "mentorship") ? h("section", { class: "card waitlist", "aria-labelledby": "waitlist-h" },
       h("h3", { id: "waitlist-h" }, `Waitlist (${waitlist.length})`),
       waitlist.length
         ? [h("p", { class: "meta" }, "In the order they joined: when a seat frees up, the first is offered it."),

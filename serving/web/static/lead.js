@@ -123,7 +123,7 @@ function detail(me, externalId, root, { focus = false, changed = () => {} } = {}
       asks(fresh),
       fresh.needs_skills ? needsSkills(fresh, render) : null,
       h("details", { class: "edit" }, h("summary", {}, "Edit this posting"), postingForm({ o: fresh, me, saved: () => { render(); changed(); } })),
-      pipelineBoard(fresh.external_id, board, moved, { recommended: candidates.items.length > 0 }),
+      pipelineBoard(fresh.external_id, board, moved, { recommended: candidates.items.length > 0, kind: fresh.kind }),
       fresh.needs_skills ? null : h("section", { "aria-labelledby": "rec-h" }, h("h2", { id: "rec-h" }, "Recommended candidates (names hidden until they apply)"),
         candidates.items.map((item) => candidateCard(fresh.external_id, item, render, inPipeline)), whyCandidates(candidates)),
       overrides.items.length ? h("section", { "aria-labelledby": "ov-h" }, h("h2", { id: "ov-h" }, "Pins and hides"),
