@@ -219,7 +219,8 @@ async function follow(root, job, fields) {
   if (done.status !== "succeeded") return root.replaceChildren(failure(done, fields, "The import failed"));
   const r = done.result;
   say(`Imported: ${r.created} created, ${r.updated} updated.`);
-  progress.line.textContent = `Done: ${r.created} created, ${r.updated} updated. Custom skills wait in “Skills to review”.`;
+  const custom = r.report.summary.by_custom;
+  progress.line.textContent = `Done: ${r.created} created, ${r.updated} updated.${custom ? ` ${custom} new custom ${custom === 1 ? "skill waits" : "skills wait"} in “Skills to review”.` : ""}`;
   progress.box.querySelector("h2").textContent = "Imported";
   progress.box.append(...reportParts(r.report, fields, { rows: [] }));
 }
