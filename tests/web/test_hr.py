@@ -1,13 +1,185 @@
-"""HR's flows in the browser: replaying a served ranking, pausing a kind's ranking, the report."""
+"""HR's flows in the browser: the fairness page (groups too few to judge, intervals, the weekly
+trend), searching the audit log by words and by a person, names for auditors, replaying a
+served ranking, pausing a kind's ranking, the report."""
 
 from __future__ import annotations
 
-from tests.web.browsing import HR, Site, check_every_section, signed_in
+import datetime as dt
+import re
+from typing import Any
+
+from fairness.audit_log import AuditLog
+from tests.web.browsing import HR, Site, check_every_section, scan_here, signed_in
+
+AUDITOR = "demo-auditor-token"
+
+
+def _open_postings(site: Site, n: int, kinds: tuple[str, ...] = ("gig",)) -> list[dict[str, Any]]:
+    listed = site.api("GET", "/api/v1/opportunities?status=open&limit=100")["items"]
+    return [o for o in listed if o["kind"] in kinds][:n]
+
+
+def _serve_candidate_lists(site: Site, n: int = 8, kinds: tuple[str, ...] = ("gig",)) -> list[str]:
+    """Candidate lists served for the first `n` open postings (as an admin): request ids."""
+    return [
+        site.api("GET", f"/api/v1/opportunities/{o['external_id']}/candidates?limit=10")[
+            "request_id"
+        ]
+        for o in _open_postings(site, n, kinds)
+    ]
+
+
+def _view(page: object) -> Any:
+    return page.locator("#view")  # type: ignore[attr-defined]
+
+
+def _tab(page: object, name: str) -> None:
+    page.locator(f'#tabs [data-name="{name}"]').click()  # type: ignore[attr-defined]
+    page.wait_for_function(  # type: ignore[attr-defined]
+        "() => !document.querySelector('#view').textContent.includes('Loading…')"
+        " && !document.querySelector('#view').textContent.includes('Building the figures')"
+    )
+
+
+def test_a_group_too_few_to_judge_is_named_with_its_n_and_never_flagged(
+    browser: object, site: Site
+) -> None:
+    # Every open posting's list: enough people in this company of 150 for two groups to judge.
+    _serve_candidate_lists(site, 40, ("gig", "mentorship", "role"))
+    report = site.api("GET", "/api/v1/audits/report", token=HR)
+    after = report["candidate_lists"]["selection_after_reranking"]
+    drawn = [report["window"]["focus_attribute"], next(a for a in after if "×" in a)]
+    rows = [row for attribute in drawn for row in after[attribute]["categories"]]
+    too_few = [r for r in rows if r["too_few"] and not r["suppressed"]]
+    assert too_few, "the small company should have groups under 30 people"
+    # No headline is about a group too few to judge.
+    for row in too_few:
+        assert not any(f"for {row['category']} (" in b for b in report["breaches"])
+    page = signed_in(browser, site, HR)
+    _tab(page, "dashboard")
+    view = _view(page)
+    for row in too_few:
+        said = f"too few to judge (n = {row['people']})"
+        assert view.get_by_text(said).count() >= 1, said
+    scan_here(page, "hr-fairness")
+    assert page.errors == []  # type: ignore[attr-defined]
+    # An auditor sees every cell: the judged groups drawn as a dot with its 95% interval, and
+    # a verdict in words; the groups too few to judge still without one.
+    audited = site.api("GET", "/api/v1/audits/report", token=AUDITOR)
+    focus = audited["candidate_lists"]["selection_after_reranking"][drawn[0]]
+    judged = [r for r in focus["categories"] if not r["too_few"]]
+    assert len(judged) >= 2, focus
+    page = signed_in(browser, site, AUDITOR)
+    _tab(page, "dashboard")
+    chart = page.locator("figure", has_text=f"Impact ratio by {drawn[0]}, after re-ranking").first  # type: ignore[attr-defined]
+    assert chart.locator("svg .ratio-dot").count() == len(judged)
+    assert chart.locator("svg line.interval").count() == len(judged) - 1  # the reference has none
+    text = chart.inner_text()
+    assert "reference (highest rate)" in text
+    assert re.search(r"below four-fifths|not enough evidence either way|at or above", text)
+    assert re.search(r"\d\.\d\d \(\d\.\d\d to \d\.\d\d\)", text), "a ratio with its interval"
+    for row in focus["categories"]:
+        if row["too_few"]:
+            assert f"too few to judge (n = {row['people']})" in text
+    scan_here(page, "hr-fairness-auditor")
+
+
+def test_the_weekly_trend_draws_the_weeks_with_served_lists(browser: object, site: Site) -> None:
+    # Lists served one and two weeks ago: copies of today's, filed with earlier dates.
+    served = _serve_candidate_lists(site, 40, ("gig", "mentorship", "role"))
+    with site.state.sessions() as session:
+        records = [AuditLog.find(session, request_id) for request_id in served]
+    today = dt.datetime.now(dt.UTC)
+    for weeks_ago in (1, 2):
+        for record in records:
+            assert record is not None
+            copy = {k: v for k, v in record.items() if k not in ("seq", "key_id")}
+            copy["request_id"] = f"{record['request_id']}-w{weeks_ago}"
+            copy["served_at"] = (today - dt.timedelta(weeks=weeks_ago)).isoformat()
+            site.state.audit.append(copy)  # type: ignore[arg-type]
+    weeks = {
+        (today - dt.timedelta(weeks=w)).strftime("%G-W%V") for w in (0, 1, 2)
+    }  # as the report names them
+    page = signed_in(browser, site, HR)
+    _tab(page, "dashboard")
+    trend = page.locator("figure", has_text="per week in served candidate lists").first  # type: ignore[attr-defined]
+    trend.wait_for()
+    assert trend.locator("path.trend-line").count() >= 1
+    assert trend.locator("circle.point").count() >= 3
+    table = trend.locator("table").first.inner_text()
+    for week in weeks:
+        assert week in table, week
+    assert "a trend needs at least two weeks" not in _view(page).inner_text()
+    trend.scroll_into_view_if_needed()
+    scan_here(page, "hr-trend")
+
+
+def test_hr_searches_the_audit_log_by_words_and_a_person_needs_the_auditor(
+    browser: object, site: Site
+) -> None:
+    gig = _open_postings(site, 1)[0]
+    served = site.api("GET", f"/api/v1/opportunities/{gig['external_id']}/candidates?limit=10")
+    page = signed_in(browser, site, HR)
+    _tab(page, "audit")
+    # The title's words out of order, with the kind: every word must match, anywhere.
+    words = gig["title"].split()
+    query = " ".join([*reversed(words), "gig"])
+    page.get_by_label("Find a served ranking").fill(query)  # type: ignore[attr-defined]
+    page.get_by_role("button", name="Search", exact=True).click()  # type: ignore[attr-defined]
+    rows = page.locator("table.rankings tbody tr")  # type: ignore[attr-defined]
+    rows.first.wait_for()
+    assert rows.count() >= 1
+    for i in range(rows.count()):
+        assert gig["title"] in rows.nth(i).locator("td.for").inner_text()
+    assert page.get_by_text(served["request_id"]).count() >= 1  # type: ignore[attr-defined]
+    scan_here(page, "hr-audit-search")
+    # A word no ranking holds: nothing matches, and the page says so.
+    page.get_by_label("Find a served ranking").fill(f"{words[0]} zzznothing")  # type: ignore[attr-defined]
+    page.get_by_role("button", name="Search", exact=True).click()  # type: ignore[attr-defined]
+    page.get_by_text("No served ranking matches").wait_for()  # type: ignore[attr-defined]
+    # A person's id, without the auditor permission: nothing, and why.
+    record = site.api("GET", f"/api/v1/audits/rankings/{served['request_id']}", token=AUDITOR)
+    person = record["items"][0]["id"]
+    page.get_by_label("Find a served ranking").fill(person)  # type: ignore[attr-defined]
+    page.get_by_role("button", name="Search", exact=True).click()  # type: ignore[attr-defined]
+    page.get_by_text("needs the auditor permission", exact=False).first.wait_for()  # type: ignore[attr-defined]
+
+
+def test_an_auditor_finds_a_person_by_id_and_sees_names_not_ids(
+    browser: object, site: Site
+) -> None:
+    gig = _open_postings(site, 1)[0]
+    served = site.api("GET", f"/api/v1/opportunities/{gig['external_id']}/candidates?limit=10")
+    record = site.api("GET", f"/api/v1/audits/rankings/{served['request_id']}", token=AUDITOR)
+    person = record["items"][0]["id"]
+    profile = site.api("GET", f"/api/v1/employees/{person}")
+    site.api("GET", f"/api/v1/employees/{person}/matches?kind=gig&limit=5")  # their own list
+    page = signed_in(browser, site, AUDITOR)
+    _tab(page, "audit")
+    page.get_by_label("Find a served ranking").fill(person)  # type: ignore[attr-defined]
+    page.get_by_role("button", name="Search", exact=True).click()  # type: ignore[attr-defined]
+    rows = page.locator("table.rankings tbody tr")  # type: ignore[attr-defined]
+    rows.first.wait_for()
+    texts = [rows.nth(i).inner_text() for i in range(rows.count())]
+    # Their own matches, named; and the lead's list they were in, by the posting's title.
+    assert any(profile["name"] in t and "an employee's matches" in t for t in texts), texts
+    assert any(gig["title"] in t and "a lead's candidates" in t for t in texts), texts
+    assert not any("auditors only" in t for t in texts)
+    scan_here(page, "hr-auditor-person")
+    # By name too, words in any order.
+    page.get_by_label("Find a served ranking").fill(" ".join(profile["name"].split()[::-1]))  # type: ignore[attr-defined]
+    page.get_by_role("button", name="Search", exact=True).click()  # type: ignore[attr-defined]
+    page.locator("table.rankings td.for", has_text=profile["name"]).first.wait_for()  # type: ignore[attr-defined]
+    # Plain HR sees the same employee list without whom it was for.
+    plain = site.api("GET", "/api/v1/audits/rankings?limit=50", token=HR)["items"]
+    theirs = [i for i in plain if i["direction"] == "employee"]
+    assert theirs and all(i["query_name"] is None for i in theirs)
 
 
 def test_hr_replays_a_ranking_and_pauses_a_kind(browser: object, site: Site) -> None:
+    _serve_candidate_lists(site, 1)
     page = signed_in(browser, site, HR)
-    page.locator('#tabs [data-name="audit"]').click()  # type: ignore[attr-defined]
+    _tab(page, "audit")
     page.get_by_role("button", name="Replay ranking").first.click()  # type: ignore[attr-defined]
     page.get_by_text("Reproduced exactly").wait_for()  # type: ignore[attr-defined]
     page.locator('#tabs [data-name="policies"]').click()  # type: ignore[attr-defined]
@@ -17,7 +189,22 @@ def test_hr_replays_a_ranking_and_pauses_a_kind(browser: object, site: Site) -> 
     role.get_by_text("Paused: lists are in plain similarity order.").wait_for()
     policies = site.api("GET", "/api/v1/audits/policies", token=HR)
     assert policies["role"]["paused"] is True
+    # The oversight table names the pause in words.
+    _tab(page, "audit")
+    page.locator("table", has_text="role matching under review").first.wait_for()  # type: ignore[attr-defined]
     report = page.context.new_page()  # type: ignore[attr-defined]
     report.goto(site.url + "/api/v1/audits/report.html")  # the session cookie opens it
     report.get_by_role("heading", name="Fairness report").wait_for()
     check_every_section(page, "hr")
+    resumed = {"paused": False, "policy": "off", "reason": "review done"}
+    site.api(
+        "PUT",
+        "/api/v1/audits/policies/role",
+        token=HR,
+        json=resumed
+        | {
+            "policy": policies["role"]["policy"]
+            if policies["role"]["policy"] != "paused"
+            else "off"
+        },
+    )

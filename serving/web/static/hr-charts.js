@@ -108,7 +108,7 @@ export function lineChart(title, labels, series, { max, format = pct, line } = {
   const names = Object.keys(series);
   const values = names.flatMap((n) => series[n]).filter((v) => v !== null && v !== undefined);
   const top = max ?? Math.max(1e-9, ...values, line ?? 0);
-  const width = 640, height = 250, left = 56, right = 16, topPad = 10, bottom = 40;
+  const width = 640, height = 250, left = 56, right = 36, topPad = 10, bottom = 40;
   const plotW = width - left - right, plotH = height - topPad - bottom;
   const x = (i) => left + (labels.length > 1 ? (i / (labels.length - 1)) * plotW : plotW / 2);
   const y = (v) => topPad + plotH - (Math.max(0, v) / top) * plotH;

@@ -28,15 +28,29 @@ function leftOut(impact) {
     rows.map((r, i) => [i ? "; " : "", `${r.category}: ${r.too_few ? r.too_few.split(":")[0] : notJudged(r)}`]), ".");
 }
 
+const COMPARED = ["below four-fifths", "not enough evidence either way", "at or above four-fifths"];
+
+/** Whether any served-list or lead-decision table compared two groups. */
+function comparedAnywhere(r) {
+  const tables = [
+    ...Object.values(r.candidate_lists.selection_after_reranking || {}),
+    ...["shortlisted", "offered", "accepted"].map((k) => r.lead_decisions[k]?.gender).filter(Boolean),
+  ];
+  return tables.some((t) => (t.categories || []).some((c) => COMPARED.includes(c.verdict)));
+}
+
 function verdicts(r) {
   const parts = [];
   if (r.breaches.length) {
     parts.push(h("div", { class: "card verdict-box", role: "alert" }, h("h2", {}, "Below four-fifths"),
       h("p", { class: "meta" }, "The whole 95% interval of each impact ratio here is under 0.8."),
       h("ul", { class: "plain" }, r.breaches.map((b) => h("li", {}, b)))));
-  } else {
+  } else if (comparedAnywhere(r)) {
     parts.push(h("div", { class: "card" }, h("h2", {}, "No group is below four-fifths"),
       h("p", { class: "meta" }, "No group large enough to judge has its whole 95% interval under 0.8.")));
+  } else {
+    parts.push(h("div", { class: "card caution" }, h("h2", {}, "No group can be judged yet"),
+      h("p", { class: "meta" }, "Every group is too few to judge or not shown, so there is no impact ratio to compare with four-fifths.")));
   }
   if (r.cautions.length) {
     parts.push(h("details", { class: "card caution" },
@@ -57,13 +71,18 @@ function servedTrend(r, focus) {
   const labels = weeks.map((t) => t.week);
   const groups = [...new Set(weeks.flatMap((t) => Object.keys(t.selection_rate || {})))].sort();
   const series = Object.fromEntries(groups.map((g) => [g, weeks.map((t) => t.selection_rate?.[g]?.after ?? null)]));
+  if (!groups.length) {
+    return h("p", { class: "trend-empty" }, `Served candidate lists fall in ${weeks.length} weeks, but no ${words(focus)} group was large enough to judge in any of them.`);
+  }
   const sparse = [...new Set(weeks.flatMap((t) => Object.keys(t.too_few || {})))].sort();
   return [
     lineChart(`Selection rate by ${words(focus)} per week in served candidate lists, after re-ranking (${weeks.length} weeks)`, labels, series),
-    lineChart(`Lowest impact ratio (${words(focus)}) per week in served candidate lists (dashed line: four-fifths)`, labels,
-      { "before re-ranking": weeks.map((t) => t.impact_ratio_before), "after re-ranking": weeks.map((t) => t.impact_ratio_after) },
-      { max: Math.max(1, ...weeks.flatMap((t) => [t.impact_ratio_before || 0, t.impact_ratio_after || 0])), line: 0.8, format: (v) => num(v, 2) }),
-    sparse.length ? h("p", { class: "meta" }, `Not drawn in weeks where they were too few to judge: ${sparse.join(", ")}.`) : null,
+    weeks.some((t) => t.impact_ratio_after !== null || t.impact_ratio_before !== null)
+      ? lineChart(`Lowest impact ratio (${words(focus)}) per week in served candidate lists (dashed line: four-fifths)`, labels,
+        { "before re-ranking": weeks.map((t) => t.impact_ratio_before), "after re-ranking": weeks.map((t) => t.impact_ratio_after) },
+        { max: Math.max(1, ...weeks.flatMap((t) => [t.impact_ratio_before || 0, t.impact_ratio_after || 0])), line: 0.8, format: (v) => num(v, 2) })
+      : h("p", { class: "meta" }, `No week had two ${words(focus)} groups large enough to compare, so there is no weekly impact ratio.`),
+    sparse.length ? h("p", { class: "meta" }, `Not drawn in weeks where they were too few to judge or not shown: ${sparse.join(", ")}.`) : null,
   ];
 }
 
@@ -76,6 +95,9 @@ function decisionsTrend(r) {
   }
   const labels = weeks.map((t) => t.week);
   const groups = [...new Set(weeks.flatMap((t) => Object.keys(t.shortlisted_rate)))].sort();
+  if (!groups.length) {
+    return h("p", { class: "trend-empty" }, `Applications fall in ${weeks.length} weeks, but no gender group was large enough to judge in any of them (each week reads the ${weeks[0].weeks_read} weeks to it).`);
+  }
   const gaps = weeks.filter((t) => groups.some((g) => t.shortlisted_rate[g] === undefined)).length;
   return [
     lineChart(`Shortlisting rate by gender per week of application, each week with the ${weeks[0].weeks_read} weeks to it (${weeks.length} weeks)`, labels,
@@ -113,11 +135,13 @@ export function dashboard(me, root) {
       if (cross) parts.push(ratioChart(`Impact ratio by ${words(cross)}, after re-ranking`, after[cross]));
       if (lists.share_by_position) {
         const shares = lists.share_by_position.after || {};
-        const groups = Object.keys(shares).filter((g) => cats.includes(g)).sort();
+        const groups = Object.keys(shares).filter((g) => cats.includes(g) && (shares[g] || []).some((v) => v !== null)).sort();
         const positions = lists.share_by_position.positions || [];
         if (groups.length) {
           parts.push(barChart(`Exposure by position: each ${words(focus)} group's share of position 1, 2, … after re-ranking`,
             positions.map((p) => `#${p}`), Object.fromEntries(groups.slice(0, 3).map((g) => [g, shares[g]]))), leftOut(after[focus]));
+        } else {
+          parts.push(h("p", { class: "meta" }, `Exposure by position: no ${words(focus)} group held a position often enough to be shown.`));
         }
       } else if (lists.withheld) {
         parts.push(h("p", { class: "meta" }, lists.withheld));
