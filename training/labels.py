@@ -51,7 +51,9 @@ _CAUSAL_ORDER = (
     InteractionType.IMPRESSION,
     InteractionType.VIEW,
     InteractionType.DISMISS,
+    InteractionType.UNDISMISS,
     InteractionType.SAVE,
+    InteractionType.UNSAVE,
     InteractionType.INVITE,
     InteractionType.WAITLIST,
     InteractionType.APPLY,
@@ -65,6 +67,7 @@ _CAUSAL_ORDER = (
     InteractionType.APPROVAL,
     InteractionType.ACCEPT,
     InteractionType.ASSIGN,
+    InteractionType.LAPSE,  # an assignment took the last seat: the waiting offers lapse
     InteractionType.COMPLETE,
     InteractionType.RATE,
 )

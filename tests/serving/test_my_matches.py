@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 
 from data.schemas import Role
 from data.storage.engine import transaction
+from data.storage.interactions import interactions_in_time_order
 from fairness.audit_log import AuditLog
 from fairness.audit_record import ServedRanking, served_page
 from matching.explain import free_hours_text, sentence
@@ -17,6 +18,7 @@ from serving.state import ServiceState
 from tests.factories import PYTHON, make_employee, make_opportunity
 from tests.serving.test_api import token_for
 from tests.serving.test_pipeline import handle_of, step
+from training.labels import label_interactions
 
 Headers = dict[str, str]
 
@@ -226,6 +228,13 @@ def test_an_invitation_lapses_when_the_last_seat_goes_and_says_why(
     assert accept.json()["detail"]["message"].startswith("This invitation lapsed")
     closed = client.get("/api/v1/employees/BEN/pipeline", headers=ben).json()["closed"]
     assert [p["stage"] for p in closed] == ["lapsed"]
+    # Training reads the live log, lapses and undone reactions included.
+    assert client.post("/api/v1/opportunities/G1/saves", headers=ben).status_code == 201
+    assert client.delete("/api/v1/opportunities/G1/saves", headers=ben).status_code == 200
+    with transaction(state.sessions) as session:
+        events = interactions_in_time_order(session)
+        assert {"lapse", "unsave"} <= {e.type for e in events}
+        label_interactions(events)
 
 
 def test_free_hours_are_said_after_commitments_and_a_mentor_in_words() -> None:
