@@ -74,6 +74,11 @@ function candidateCard(opportunity, item, refresh, inPipeline) {
       h("button", { type: "button", class: "secondary", onclick: override("hide") }, "Hide")));
 }
 
+/** A posting's status; an open one whose seats are all taken (the history's acceptances
+ *  count) is matched with nobody, so it says so rather than a bare "open". */
+const statusWords = (o) => (o.status === "open" && o.seats_taken !== undefined && o.seats_taken !== null && o.seats_taken >= o.seats
+  ? "open, every seat taken" : words(o.status));
+
 /** One line of facts about a posting, in words. */
 function facts(o) {
   const when = [
@@ -81,7 +86,7 @@ function facts(o) {
     o.duration_weeks ? `for ${plural(o.duration_weeks, "week")}` : null,
     o.start_date ? `from ${o.start_date}` : null,
   ].filter(Boolean).join(" ");
-  return [words(o.kind).replace(/^./, (c) => c.toUpperCase()), words(o.status), when, o.location === "Remote" ? "remote" : o.location,
+  return [words(o.kind).replace(/^./, (c) => c.toUpperCase()), statusWords(o), when, o.location === "Remote" ? "remote" : o.location,
     o.department, `levels ${o.level_min} to ${o.level_max}`].filter(Boolean).join(" · ");
 }
 
@@ -182,7 +187,7 @@ export function opportunities(me, root) {
       return h("li", { class: "opp-row" },
         h("button", { type: "button", class: "link", "data-opportunity": o.external_id, "aria-current": o.external_id === selected ? "true" : null, onclick: () => open(o.external_id, true) }, o.title),
         h("span", { class: "meta" }, [
-          words(o.kind).replace(/^./, (c) => c.toUpperCase()), words(o.status),
+          words(o.kind).replace(/^./, (c) => c.toUpperCase()), statusWords(o),
           `${taken} of ${plural(o.seats, "seat")} taken`, `${o.applicants} applied`,
           admin && o.owner_name ? `posted by ${o.owner_name}` : null,
         ].filter(Boolean).join(" · ")));
