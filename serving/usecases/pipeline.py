@@ -72,8 +72,9 @@ ORIGIN = {
     Action.JOIN_WAITLIST: "waitlist",
     Action.INVITE: "invitation",
 }
-# An invitation at these stages was never accepted: the invitee stays masked.
-UNANSWERED = frozenset({Stage.INVITED.value, Stage.DECLINED.value})
+# An invitation at these stages was never accepted: the invitee stays masked (one that lapsed
+# unanswered too).
+UNANSWERED = frozenset({Stage.INVITED.value, Stage.DECLINED.value, Stage.LAPSED.value})
 # Served lists looked through for the one that showed the pair (newest first).
 LIST_LOOKBACK = 50
 SYSTEM = "system"  # the actor of steps the service takes itself (a freed slot offered)

@@ -228,6 +228,10 @@ def test_an_invitation_lapses_when_the_last_seat_goes_and_says_why(
     assert accept.json()["detail"]["message"].startswith("This invitation lapsed")
     closed = client.get("/api/v1/employees/BEN/pipeline", headers=ben).json()["closed"]
     assert [p["stage"] for p in closed] == ["lapsed"]
+    # The lead never learns who an invitation that lapsed unanswered went to.
+    board = client.get("/api/v1/opportunities/G0/pipeline", headers=lead).json()
+    [lapsed] = board["stages"]["lapsed"]
+    assert "identity" not in lapsed["candidate"] and "Ben" not in str(lapsed)
     # Training reads the live log, lapses and undone reactions included.
     assert client.post("/api/v1/opportunities/G1/saves", headers=ben).status_code == 201
     assert client.delete("/api/v1/opportunities/G1/saves", headers=ben).status_code == 200
