@@ -156,11 +156,25 @@ def build_report(
     _oversight(report, session, start, end)
     report.outcomes = marketplace_outcomes(session, start, end, min_cell=min_cell)
     for direction, (version, view) in (models or {}).items():
-        served = lists if direction == "opportunity" else matches
-        sample = [decode_matrix(r["features"]) for r in served[-500:] if r.get("features")]
+        served = _view_sample(lists if direction == "opportunity" else matches)
+        sample = [decode_matrix(r["features"]) for r in served if r.get("features")]
         rows = np.vstack(sample) if sample else None
         report.models[direction] = {"version": version, **view(rows)}
     return report
+
+
+VIEW_RECORDS = 500  # newest served rankings whose feature rows a model's global view reads
+VIEW_STEP = 50  # the sample moves on every this many rankings
+
+
+def _view_sample(served: list[ServedRanking]) -> list[ServedRanking]:
+    """The rankings a model's global view reads: the newest `VIEW_RECORDS` up to the last
+    multiple of `VIEW_STEP` in the log, so the sample (and a cached view of it) stays the same
+    while the next rankings are served (all of them while there are fewer)."""
+    newest = max((r.get("seq", 0) for r in served), default=0)
+    upto = newest // VIEW_STEP * VIEW_STEP
+    kept = [r for r in served if r.get("seq", 0) <= upto] or served
+    return kept[-VIEW_RECORDS:]
 
 
 def _candidate_lists(

@@ -14,7 +14,9 @@ permission: then every cell is shown and the read is logged, like an item-level 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any
@@ -101,9 +103,35 @@ def fairness_report(
     than `min_cell` people suppressed (None: every cell, for auditors)."""
     live = {d: rankers.get(d) for d in rankers.describe()}  # one read per direction
     views: dict[str, tuple[str, ModelView]] = {
-        d: (m.version, partial(global_view, m.ranker)) for d, m in live.items()
+        d: (m.version, partial(_cached_view, (d, m.version), partial(global_view, m.ranker)))
+        for d, m in live.items()
     }
     return build_report(session, audit, start, end, models=views, min_cell=min_cell)
+
+
+_VIEWS: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
+_VIEWS_LOCK = threading.Lock()
+VIEWS_KEPT = 8
+
+
+def _cached_view(
+    model: tuple[str, str], view: ModelView, rows: np.ndarray | None
+) -> dict[str, Any]:
+    """A model's global view, reused while the model and the sampled rows are the same: it is
+    a fifth of a report's build (partial dependence scores ~100k rows), and its sample moves
+    only every few dozen rankings (fairness/report.py `_view_sample`)."""
+    digest = None if rows is None else hashlib.blake2b(rows.tobytes(), digest_size=16).digest()
+    key = (*model, None if rows is None else rows.shape, digest)
+    with _VIEWS_LOCK:
+        if key in _VIEWS:
+            _VIEWS.move_to_end(key)
+            return _VIEWS[key]
+    made = view(rows)
+    with _VIEWS_LOCK:
+        _VIEWS[key] = made
+        while len(_VIEWS) > VIEWS_KEPT:
+            _VIEWS.popitem(last=False)
+    return made
 
 
 _MAKING = threading.Lock()
