@@ -99,6 +99,10 @@ STEPS: dict[Stage, tuple[Step, ...]] = {
     Stage.ASSIGNED: (Step(Action.COMPLETE, Role.LEAD, Stage.COMPLETED),),
 }
 FINAL = frozenset(stage for stage in Stage if stage not in STEPS)
+# Stages the service moves pairs to itself, never a side's step: when an assignment takes a
+# posting's last seat, its invitations and offers still waiting (LAPSES_FROM) lapse.
+SYSTEM_STAGES = frozenset({Stage.LAPSED})
+LAPSES_FROM = (Stage.INVITED, Stage.OFFERED)
 
 
 class StepRefused(Exception):

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from data.schemas import OpportunityStatus
 from data.storage.queries import rows_in
 from data.storage.tables import OpportunityRow, PipelineRow, SkillProposalRow
-from data.workflow import Stage
+from data.workflow import LAPSES_FROM, Stage
 
 # Stages in which a pair holds a seat (and commits the person's hours).
 HOLDS_SEAT = (Stage.ASSIGNED.value,)
@@ -226,7 +226,7 @@ def unanswered_pairs(session: Session, opportunity_external_id: str) -> list[Pip
         select(PipelineRow)
         .where(
             PipelineRow.opportunity_external_id == opportunity_external_id,
-            PipelineRow.stage.in_([Stage.INVITED.value, Stage.OFFERED.value]),
+            PipelineRow.stage.in_([stage.value for stage in LAPSES_FROM]),
         )
         .order_by(PipelineRow.id)
     )
