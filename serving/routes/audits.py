@@ -31,7 +31,13 @@ from serving.schemas import (
     VerifyOut,
 )
 from serving.timestamps import utc_iso
-from serving.usecases.audit import outcomes_build, read_ranking, replay_ranking, report_build
+from serving.usecases.audit import (
+    log_search,
+    outcomes_build,
+    read_ranking,
+    replay_ranking,
+    report_build,
+)
 from serving.usecases.audit_search import opportunity_titles, person_names, search_rankings
 from serving.usecases.model_cards import model_cards
 from serving.validation import Reason
@@ -215,6 +221,8 @@ def served_rankings(
         direction=direction,
         limit=limit,
     )
+    if found.person_searched:
+        log_search(session, user, q or "")
     items = [item | {"served_at": utc_iso(item["served_at"])} for item in found.items]
     return {"items": items, "note": found.note}
 

@@ -278,6 +278,18 @@ def _log_aggregate_read(
     )
 
 
+def log_search(session: Session, user: Principal, query: str) -> None:
+    """An auditor looked a person up in the served rankings: on the oversight log, like a read."""
+    log_event(
+        session,
+        actor_role=user.role.value,
+        actor=user.actor,
+        action="audit_read",
+        reason="searched the served rankings for a person",
+        details={"query": query[:200], "token_id": user.token_id},
+    )
+
+
 def _log_read(session: Session, user: Principal, request_id: str, what: str) -> None:
     """Item-level reads reveal who a re-ranker moved: each one is on the oversight log."""
     log_event(

@@ -40,6 +40,7 @@ LIST_WORDS = {"employee": "an employee's matches", "opportunity": "a lead's cand
 class Found:
     items: list[dict[str, Any]]
     note: str | None
+    person_searched: bool = False  # an auditor looked a person up (logged like a read)
 
 
 def words_of(query: str) -> list[str]:
@@ -71,11 +72,12 @@ def search_rankings(
         if rows:
             return Found(_named_rows(session, rows, auditor), None)
     rows = newest_rankings(session, kind=kind, direction=direction, limit=SCAN if words else limit)
+    person_words = False
     if words:
         rows, person_words = _matching(session, rows, words, auditor)
         if person_words and not auditor:
             note = PERSON_NOTE
-    return Found(_named_rows(session, rows[:limit], auditor), note)
+    return Found(_named_rows(session, rows[:limit], auditor), note, auditor and person_words)
 
 
 def _matching(
@@ -107,7 +109,8 @@ def _matching(
         if not found:
             break
     kept = [r for r in rows if r.seq in (found or set())]
-    return kept, named_person and not kept
+    # Plain HR is told why a person's id found nothing; an auditor's person search is logged.
+    return kept, named_person and (auditor or not kept)
 
 
 def _readable(

@@ -89,6 +89,9 @@ def test_a_person_is_found_by_id_or_name_only_by_auditors(
     assert served["matches"] in _ids(by_id)
     mine = next(i for i in by_id["items"] if i["request_id"] == served["matches"])
     assert mine["query_name"] == name and by_id["note"] is None
+    # Looking a person up is on the oversight log, like an item-level read.
+    events = client.get("/api/v1/audits/oversight", headers=company["hr"]).json()["items"]
+    assert any(e["action"] == "audit_read" and e["details"].get("query") == person for e in events)
     # Their name, words reversed, finds the same list.
     assert served["matches"] in _ids(
         _search(client, company["auditor"], " ".join(name.split()[::-1]))
