@@ -48,10 +48,10 @@ function strength(explanation, kind) {
   const held = explanation.matched_skills.filter((s) => s.required);
   const atLevel = held.filter((s) => s.level >= s.level_required).length;
   if (!required.length) return ["good", "Good match"];
-  if (!held.length) return ["partial", `A stretch: none of the ${required.length} required skills yet`];
+  if (!held.length) return ["partial", `A stretch: ${required.length === 1 ? "not the required skill" : `none of the ${required.length} required skills`} yet`];
   // Held at the level asked counts whole, held below it half.
   const share = (atLevel + 0.5 * (held.length - atLevel)) / required.length;
-  const text = `${held.length} of ${required.length} required skills${held.length > atLevel ? ` (${atLevel} at the level asked)` : ""}`;
+  const text = `${held.length} of ${required.length} required skill${required.length === 1 ? "" : "s"}${held.length > atLevel ? ` (${atLevel} at the level asked)` : ""}`;
   if (share >= 0.8) return ["strong", `Strong match: ${text}`];
   if (share >= 0.4) return ["good", `Good match: ${text}`];
   return ["partial", `Partial match: ${text}`];
