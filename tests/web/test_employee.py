@@ -303,6 +303,9 @@ def test_an_invitation_to_a_gig_that_filled_shows_why_it_lapsed_and_no_accept(
         closed = page.locator("article.card").filter(has_text="Quarterly churn write-up")  # type: ignore[attr-defined]
         closed.get_by_text("Lapsed", exact=True).wait_for()
         assert closed.get_by_role("button").count() == 0
+        # Its lead finds it among the closed, still masked (the invitation was never accepted).
+        [lapsed] = site.api("GET", flow)["stages"]["lapsed"]
+        assert not lapsed["candidate"].get("identity"), lapsed["candidate"]
         assert page.errors == [], page.errors  # type: ignore[attr-defined]
     finally:
         site.api("PATCH", "/api/v1/opportunities/O-EMP-LAPSE", json={"status": "closed"})

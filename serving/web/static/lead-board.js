@@ -12,7 +12,7 @@ export const COLUMNS = [
   ["assigned", "Assigned", ["assigned"]],
   ["completed", "Completed", ["completed"]],
 ];
-const CLOSED = ["rejected", "withdrawn", "declined"];
+const CLOSED = ["rejected", "withdrawn", "declined", "lapsed"];
 // The step that moves a person into each column (dragging is a shortcut for these buttons).
 const INTO = { shortlisted: "shortlist", offered: "offer", assigned: "assign", completed: "complete" };
 const REASONS = [["skills", "Skills"], ["availability", "Availability"], ["timing", "Timing"], ["other", "Other"]];
@@ -26,7 +26,7 @@ const DONE = {
 const STAGE_WORDS = {
   invited: "Invited, no answer yet", applied: "Applied", shortlisted: "Shortlisted", offered: "Offered, waiting for their answer",
   accepted: "Accepted the offer", assigned: "Assigned", completed: "Completed", rejected: "Rejected", withdrawn: "Withdrew",
-  declined: "Declined", waitlisted: "On the waitlist",
+  declined: "Declined", waitlisted: "On the waitlist", lapsed: "Invitation or offer lapsed when every seat was taken",
 };
 const APPROVAL_WORDS = {
   pending: "Waiting for their manager's approval before you can assign", approved: "Their manager approved",
@@ -177,6 +177,6 @@ export function pipelineBoard(opportunity, board, moved, { recommended, kind }) 
         ? [h("p", { class: "meta" }, "In the order they joined: when a seat frees up, the first is offered it."),
           h("ol", {}, waitlist.map((p) => h("li", {}, `${nameOf(p.candidate)}${p.candidate.identity && p.candidate.identity.email ? ` (${p.candidate.identity.email})` : ""}`)))]
         : h("p", { class: "meta" }, "Nobody is waiting for a seat.")) : null,
-    closed.length ? h("details", { class: "closed" }, h("summary", {}, `Closed (${closed.length}): rejected, withdrawn or declined`),
+    closed.length ? h("details", { class: "closed" }, h("summary", {}, `Closed (${closed.length}): rejected, withdrawn, declined or lapsed`),
       h("ul", { class: "plain" }, closed.map((p) => h("li", {}, `${nameOf(p.candidate)}: ${STAGE_WORDS[p.stage]}${p.reason_code ? ` (${words(p.reason_code)})` : ""}`)))) : null);
 }
