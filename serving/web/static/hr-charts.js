@@ -47,27 +47,28 @@ export function ratioChart(title, impact) {
   const rows = impact.categories || [];
   const judged = rows.filter((r) => !notJudged(r) && r.impact_ratio !== null);
   const top = Math.max(1.2, ...judged.map((r) => (r.impact_ratio_ci ? r.impact_ratio_ci[1] : r.impact_ratio)));
-  const width = 640, left = 190, right = 16, rowH = 26, topPad = 8, axisH = 28;
+  // Text sizes hold up at a phone's 520 px (the chart's narrowest, scrolled sideways).
+  const width = 640, left = 200, right = 16, rowH = 30, topPad = 8, axisH = 30;
   const height = topPad + rowH * Math.max(rows.length, 1) + axisH;
   const plotW = width - left - right;
   const x = (v) => left + (Math.min(v, top) / top) * plotW;
   const { svg, add } = svgOf(width, height, `${title}: each group's impact ratio with its 95% interval`);
   const bottom = topPad + rowH * Math.max(rows.length, 1);
   for (const tick of [0, 0.5, 0.8, 1, top > 1.5 ? 1.5 : null].filter((t) => t !== null)) {
-    add("text", { x: x(tick), y: bottom + 16, "text-anchor": "middle", "font-size": 11, fill: "#4a5263" }, num(tick, 1));
+    add("text", { x: x(tick), y: bottom + 18, "text-anchor": "middle", "font-size": 13, fill: "#4a5263" }, num(tick, 1));
   }
   add("line", { x1: left, y1: bottom, x2: width - right, y2: bottom, stroke: "#4a5263" });
   add("line", { x1: x(FOUR_FIFTHS), y1: topPad, x2: x(FOUR_FIFTHS), y2: bottom, stroke: "#8a5a00", "stroke-dasharray": "4 3" });
   rows.forEach((row, i) => {
     const y = topPad + i * rowH + rowH / 2;
-    add("text", { x: left - 8, y: y + 4, "text-anchor": "end", "font-size": 12, fill: "#1b2230" }, short(row.category, 26));
+    add("text", { x: left - 8, y: y + 5, "text-anchor": "end", "font-size": 14, fill: "#1b2230" }, short(row.category, 24));
     const why = notJudged(row);
     if (why) {
-      add("text", { x: left + 4, y: y + 4, "font-size": 12, fill: "#4a5263" }, why);
+      add("text", { x: left + 4, y: y + 5, "font-size": 14, fill: "#4a5263" }, why);
       return;
     }
     if (row.impact_ratio === null) {
-      add("text", { x: left + 4, y: y + 4, "font-size": 12, fill: "#4a5263" }, "no ratio");
+      add("text", { x: left + 4, y: y + 5, "font-size": 14, fill: "#4a5263" }, "no ratio");
       return;
     }
     const colour = VERDICT_FILL[row.verdict] || "#4a5263";
@@ -76,7 +77,7 @@ export function ratioChart(title, impact) {
       add("line", { x1: x(lo), y1: y, x2: x(hi), y2: y, stroke: colour, "stroke-width": 3, class: "interval" });
       for (const end of [lo, hi]) add("line", { x1: x(end), y1: y - 6, x2: x(end), y2: y + 6, stroke: colour, "stroke-width": 2 });
     }
-    add("circle", { cx: x(row.impact_ratio), cy: y, r: 5, fill: colour, class: "ratio-dot" });
+    add("circle", { cx: x(row.impact_ratio), cy: y, r: 6, fill: colour, class: "ratio-dot" });
   });
   const legend = h("p", { class: "legend meta" },
     "Dot: impact ratio; bar: its 95% interval; dashed line: four-fifths (0.8). ",
