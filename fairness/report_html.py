@@ -375,20 +375,7 @@ def render_html(report: FairnessReport) -> str:
     lists = report.candidate_lists
     if lists:
         parts += _candidate_section(lists, focus)
-    if report.trend:
-        parts += [
-            "<h2>Trend</h2>",
-            _lines(
-                f"{focus} impact ratio per week",
-                [t["week"] for t in report.trend],
-                {
-                    "before re-ranking": [t["impact_ratio_before"] for t in report.trend],
-                    "after re-ranking": [t["impact_ratio_after"] for t in report.trend],
-                },
-                ylabel="impact ratio",
-                threshold=FOUR_FIFTHS,
-            ),
-        ]
+    parts += _trend_section(report, focus)
     if report.interventions:
         parts += _interventions_section(report.interventions, focus)
     if report.lead_decisions:
@@ -439,6 +426,46 @@ def render_html(report: FairnessReport) -> str:
         f"{_h(json.dumps(data, indent=1))}</pre></details></body></html>"
     )
     return "\n".join(parts)
+
+
+def _trend_section(report: FairnessReport, focus: str) -> list[str]:
+    """Weekly: the served lists' impact ratio, and the shortlisting rate by gender over the
+    trailing weeks; in words where there are fewer than two weeks."""
+    parts = ["<h2>Weekly trend</h2>"]
+    weeks = report.trend
+    if len(weeks) < 2:
+        said = (
+            f"Served candidate lists fall in one week ({weeks[0]['week']}); a trend needs two."
+            if weeks
+            else "No candidate lists were served in this window."
+        )
+        parts.append(f"<p class=note>{_h(said)}</p>")
+    else:
+        parts.append(
+            _lines(
+                f"{focus} impact ratio per week (groups too few to judge left out)",
+                [t["week"] for t in weeks],
+                {
+                    "before re-ranking": [t["impact_ratio_before"] for t in weeks],
+                    "after re-ranking": [t["impact_ratio_after"] for t in weeks],
+                },
+                ylabel="impact ratio",
+                threshold=FOUR_FIFTHS,
+            )
+        )
+    shortlisting = report.lead_decisions.get("weekly", [])
+    groups = sorted({g for t in shortlisting for g in t["shortlisted_rate"]})
+    if len(shortlisting) >= 2 and groups:
+        parts.append(
+            _lines(
+                f"Shortlisting rate by gender per week, each with the "
+                f"{shortlisting[0]['weeks_read']} weeks to it",
+                [t["week"] for t in shortlisting],
+                {g: [t["shortlisted_rate"].get(g) for t in shortlisting] for g in groups},
+                ylabel="shortlisting rate",
+            )
+        )
+    return parts
 
 
 def _candidate_section(lists: dict[str, Any], focus: str) -> list[str]:
