@@ -31,6 +31,14 @@ function svgOf(width, height, label) {
 const short = (text, n) => (String(text).length > n ? `${String(text).slice(0, n - 1)}…` : String(text));
 const range = (ci, format) => (ci ? `${format(ci[0])} to ${format(ci[1])}` : "");
 
+/** Why a judged group has no ratio: the group it compares with is hidden, or no one was chosen. */
+function noRatio(impact) {
+  const warned = (impact.warnings || []).join(" ");
+  if (warned.includes("the category they compare with is suppressed")) return "no ratio (the highest-rate group is not shown)";
+  if (warned.includes("no impact ratios")) return "no ratio (no one in any group was chosen)";
+  return "no ratio";
+}
+
 /** What a group's row says when it is not judged: too few, or suppressed for privacy. */
 export function notJudged(row) {
   if (row.suppressed) return `not shown (${row.reason})`;
@@ -68,7 +76,7 @@ export function ratioChart(title, impact) {
       return;
     }
     if (row.impact_ratio === null) {
-      add("text", { x: left + 4, y: y + 5, "font-size": 14, fill: "#4a5263" }, "no ratio");
+      add("text", { x: left + 4, y: y + 5, "font-size": 14, fill: "#4a5263" }, noRatio(impact));
       return;
     }
     const colour = VERDICT_FILL[row.verdict] || "#4a5263";
@@ -100,7 +108,7 @@ export function impactTable(title, impact) {
         h("td", {}, r.people ?? "—"),
         h("td", {}, r.rate === null ? "—" : `${pct(r.rate)}${r.rate_ci ? ` (${range(r.rate_ci, pct)})` : ""}`),
         h("td", {}, r.impact_ratio === null || why ? "—" : `${num(r.impact_ratio, 2)}${r.impact_ratio_ci ? ` (${range(r.impact_ratio_ci, (v) => num(v, 2))})` : ""}`),
-        h("td", {}, why ? (r.too_few || why) : words(r.verdict)));
+        h("td", {}, why ? (r.too_few || why) : r.verdict === "no ratio" ? noRatio(impact) : words(r.verdict)));
     }))));
 }
 
