@@ -79,6 +79,9 @@ class FairnessReport:
     cautions: list[str] = field(default_factory=list)
     models: dict[str, Any] = field(default_factory=dict)  # per direction: the global view
     outcomes: dict[str, Any] = field(default_factory=dict)  # fairness/outcomes.py
+    # A group too few to judge: the stages it was too few at, and its line among the cautions.
+    too_few_stages: dict[tuple[str, ...], list[str]] = field(default_factory=dict, repr=False)
+    too_few_lines: dict[tuple[str, ...], int] = field(default_factory=dict, repr=False)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -330,30 +333,55 @@ def _interval(row: dict[str, Any]) -> str:
     return f"95% interval {low:.2f} to {high:.2f}"
 
 
+# The stage each judged table is about, as the caution names it.
+STAGE = {
+    "selection": "appearing on a served list",
+    "shortlisted": "shortlisting",
+    "offered": "offers",
+    "accepted": "taking on",
+}
+
+
 def judge(report: FairnessReport, where: str, impact: dict[str, Any], outcome: str) -> None:
     """The verdicts of one published impact table (small cells already suppressed): breaches
     where the whole interval is under four-fifths, cautions where it reaches 0.8 and for the
-    groups too few to judge."""
+    groups too few to judge. A group too few to judge at several stages of one table (the
+    same applicants shortlisted, offered, taken on) is one line naming every stage."""
     attribute = impact["attribute"]
+    stage = STAGE.get(outcome, outcome)
     for row in impact["categories"]:
         if row["suppressed"]:
             continue
         name = f"{where}: {attribute} {outcome} impact ratio"
         if row["verdict"] == BELOW:
-            report.breaches.append(
+            line = (
                 f"{name} {row['impact_ratio']:.2f} < 0.80 for {row['category']} "
                 f"(n = {row['people']}; {_interval(row)})"
             )
+            if line not in report.breaches:
+                report.breaches.append(line)
         elif row["below_four_fifths"] and row["verdict"] == UNSURE:
-            report.cautions.append(
+            line = (
                 f"{name} {row['impact_ratio']:.2f} for {row['category']} (n = {row['people']}), "
                 f"but its {_interval(row)} reaches 0.80: not enough evidence either way"
             )
+            if line not in report.cautions:
+                report.cautions.append(line)
         elif row["too_few"]:
-            report.cautions.append(
-                f"{where}: {attribute} {row['category']}: {row['too_few']}; left out of the "
-                "four-fifths verdict"
+            key = (where, attribute, row["category"], row["too_few"])
+            stages = report.too_few_stages.setdefault(key, [])
+            if stage in stages:
+                continue
+            stages.append(stage)
+            line = (
+                f"{where} ({', '.join(stages)}): {attribute} {row['category']}: "
+                f"{row['too_few']}; left out of the four-fifths verdict"
             )
+            if len(stages) == 1:
+                report.too_few_lines[key] = len(report.cautions)
+                report.cautions.append(line)
+            else:
+                report.cautions[report.too_few_lines[key]] = line
 
 
 def _exposure(

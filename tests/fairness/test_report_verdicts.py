@@ -39,9 +39,22 @@ def test_a_tiny_group_is_a_caution_never_a_breach() -> None:
     report = _judged(_impact(men=(300, 1000), women=(290, 1000), nonbinary=(0, 11)))
     assert report.breaches == []
     assert report.cautions == [
-        "lead decisions: gender nonbinary: too few to judge (n = 11): fewer than 30 people; "
-        "left out of the four-fifths verdict"
+        "lead decisions (shortlisting): gender nonbinary: too few to judge (n = 11): fewer "
+        "than 30 people; left out of the four-fifths verdict"
     ]
+
+
+def test_a_group_too_few_at_every_stage_is_one_line_naming_each_stage() -> None:
+    # The same applicants at each stage: a tiny group is too few at all three, said once.
+    report = FairnessReport(window={})
+    for stage, chosen in (("shortlisted", 300), ("offered", 200), ("accepted", 100)):
+        impact = _impact(men=(chosen, 1000), women=(chosen - 5, 1000), nonbinary=(0, 20))
+        judge(report, "lead decisions", impact, stage)
+    assert report.cautions == [
+        "lead decisions (shortlisting, offers, taking on): gender nonbinary: too few to judge "
+        "(n = 20): fewer than 30 people; left out of the four-fifths verdict"
+    ]
+    assert len(set(report.cautions)) == len(report.cautions)
 
 
 def test_an_interval_across_four_fifths_is_not_enough_evidence() -> None:
