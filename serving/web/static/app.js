@@ -37,7 +37,10 @@ function sections(me) {
 function showSignedIn(me) {
   $("#signin-view").classList.add("hidden");
   $("#signout").classList.remove("hidden");
-  $("#who").textContent = `${me.name || me.subject_external_id || "Administrator"} · ${words(me.role)}`;
+  // The role in words, and a permission beyond it (an auditor sees names in the audit log).
+  const role = me.role === "hr" ? "HR" : words(me.role);
+  const extra = (me.scopes || []).map((s) => ` · ${words(s)}`).join("");
+  $("#who").textContent = `${me.name || me.subject_external_id || "Administrator"} · ${role}${extra}`;
   const nav = $("#tabs");
   const view = $("#view");
   const list = sections(me);
