@@ -14,8 +14,13 @@ from data.schemas import InteractionType
 from data.storage.queries import rows_in
 from data.storage.tables import InteractionRow
 
-# Steps that start or end an assignment change the person's free hours.
+# Steps that start or end an accepted offer or an assignment change the person's free hours
+# (an approval declined frees the hours its accepted offer held).
 COMMITMENT_EVENTS = (
+    InteractionType.ACCEPT_OFFER.value,
+    InteractionType.APPROVAL.value,
+    InteractionType.REJECT.value,
+    InteractionType.DECLINE.value,
     InteractionType.ASSIGN.value,
     InteractionType.COMPLETE.value,
     InteractionType.WITHDRAW.value,

@@ -23,7 +23,7 @@ from data.storage.queries import rows_in
 from data.storage.tables import OpportunityRow, PipelineRow, SkillProposalRow
 from data.workflow import LAPSES_FROM, Stage
 
-# Stages in which a pair holds a seat (and commits the person's hours).
+# Stages in which a pair holds a seat (hours are committed from acceptance: COMMITS_HOURS).
 HOLDS_SEAT = (Stage.ASSIGNED.value,)
 
 
@@ -246,24 +246,64 @@ def waitlist(session: Session, opportunity_external_id: str) -> list[PipelineRow
     return list(session.scalars(query))
 
 
+# Stages that commit the person's hours: an accepted offer as much as the assignment it becomes
+# (a person who took two offers has promised both weeks, approved or not yet).
+COMMITS_HOURS = (Stage.ACCEPTED.value, Stage.ASSIGNED.value)
+
+
+def current_work(
+    session: Session,
+    *,
+    today: dt.date,
+    employee_external_ids: Sequence[str] | None = None,
+) -> list[tuple[PipelineRow, OpportunityRow | None, float, dt.date | None]]:
+    """(pair, opportunity, hours a week, last day) of every pair committing hours on `today`:
+    the one source the employee's page, the matches' free hours and the manager's approval use.
+    An accepted offer counts the posting's hours until the end its duration gives (a declined
+    approval commits nothing: the assignment will not happen)."""
+    query = (
+        select(PipelineRow, OpportunityRow)
+        .outerjoin(
+            OpportunityRow,
+            OpportunityRow.external_id == PipelineRow.opportunity_external_id,
+        )
+        .where(
+            PipelineRow.stage.in_(COMMITS_HOURS),
+            or_(PipelineRow.ends_on.is_(None), PipelineRow.ends_on >= today),
+        )
+        .order_by(PipelineRow.id)
+    )
+    if employee_external_ids is None:
+        rows = list(session.execute(query))
+    else:
+        rows = rows_in(session, query, PipelineRow.employee_external_id, employee_external_ids)
+    work = []
+    for pair, opportunity in rows:
+        if pair.stage == Stage.ASSIGNED.value:
+            work.append((pair, opportunity, float(pair.hours_per_week or 0.0), pair.ends_on))
+            continue
+        if pair.approval == "declined" or opportunity is None:
+            continue
+        weeks = opportunity.duration_weeks
+        starts = max(opportunity.start_date or today, today)
+        ends = starts + dt.timedelta(days=7 * weeks - 1) if weeks else None
+        work.append((pair, opportunity, float(opportunity.hours_per_week or 0.0), ends))
+    return work
+
+
 def commitments(
     session: Session,
     *,
     today: dt.date,
     employee_external_ids: Sequence[str] | None = None,
 ) -> list[tuple[str, float, dt.date | None]]:
-    """(employee, hours a week, last day) of every assignment not over by `today`."""
-    query = select(
-        PipelineRow.employee_external_id, PipelineRow.hours_per_week, PipelineRow.ends_on
-    ).where(
-        PipelineRow.stage.in_(HOLDS_SEAT),
-        or_(PipelineRow.ends_on.is_(None), PipelineRow.ends_on >= today),
-    )
-    if employee_external_ids is None:
-        rows = session.execute(query)
-    else:
-        rows = rows_in(session, query, PipelineRow.employee_external_id, employee_external_ids)  # type: ignore[assignment]
-    return [(e, float(h or 0.0), end) for e, h, end in rows]
+    """(employee, hours a week, last day) of every accepted offer or assignment not over."""
+    return [
+        (pair.employee_external_id, hours, ends)
+        for pair, _, hours, ends in current_work(
+            session, today=today, employee_external_ids=employee_external_ids
+        )
+    ]
 
 
 def pending_approvals(

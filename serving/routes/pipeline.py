@@ -414,30 +414,19 @@ def _approval_item(
 
 
 def _current_work(session: Session, employee: str, *, besides: int) -> list[dict[str, Any]]:
-    """The assignments holding someone's hours today (not the one asked about), each named:
-    a manager weighs the week with what it is already spent on."""
-    today = dt.date.today()
-    held = [
-        p
-        for p in pairs.pairs_of_employee(session, employee)
-        if p.id != besides
-        and p.stage in pairs.HOLDS_SEAT
-        and (p.ends_on is None or p.ends_on >= today)
+    """The accepted offers and assignments holding someone's hours today (not the one asked
+    about), each named: a manager weighs the week with what it is already spent on."""
+    held = pairs.current_work(session, today=dt.date.today(), employee_external_ids=[employee])
+    return [
+        {
+            "opportunity_external_id": pair.opportunity_external_id,
+            "title": opportunity.title if opportunity is not None else "a posting since removed",
+            "hours_per_week": hours,
+            "ends_on": ends.isoformat() if ends else None,
+        }
+        for pair, opportunity, hours, ends in held
+        if pair.id != besides
     ]
-    work = []
-    for pair in held:
-        opportunity = get_opportunity(session, pair.opportunity_external_id)
-        work.append(
-            {
-                "opportunity_external_id": pair.opportunity_external_id,
-                "title": opportunity.title
-                if opportunity is not None
-                else "a posting since removed",
-                "hours_per_week": float(pair.hours_per_week or 0.0),
-                "ends_on": pair.ends_on.isoformat() if pair.ends_on else None,
-            }
-        )
-    return work
 
 
 @router.get("/approvals", response_model=ApprovalsOut, response_model_exclude_unset=True)

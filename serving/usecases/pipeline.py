@@ -687,14 +687,14 @@ def _after_commit(
     )
     opportunity = result.opportunity
     result.after.append(lambda: state.matcher.refresh_opportunity_rows([opportunity]))
-    if action in (Action.ASSIGN, Action.COMPLETE, Action.WITHDRAW):
-        current = [
-            (hours, end)
-            for _, hours, end in pairs.commitments(
-                session, today=dt.date.today(), employee_external_ids=[result.employee.external_id]
-            )
-        ]
-        result.after.append(lambda: state.matcher.set_commitments(employee_row, current))
+    # Any step may start or end a commitment (an accepted offer commits as an assignment does).
+    current = [
+        (hours, end)
+        for _, hours, end in pairs.commitments(
+            session, today=dt.date.today(), employee_external_ids=[result.employee.external_id]
+        )
+    ]
+    result.after.append(lambda: state.matcher.set_commitments(employee_row, current))
 
 
 def allowed_for(pair: PipelineRow | None, side: Role) -> list[str]:

@@ -620,3 +620,38 @@ def test_merging_a_skill_moves_the_confirmations_and_proposals_that_name_it(
     assert (moved["skill_id"], moved["label"]) == (sql["skill_id"], "SQL")
     mine = client.get("/api/v1/employees/ANA/pipeline", headers=ana).json()
     assert [s["skill_id"] for s in mine["closed"][0]["skills_used"]] == [sql["skill_id"]]
+
+
+def test_accepted_offers_commit_their_hours_on_every_page_that_counts_them(
+    client: TestClient, state: ServiceState, admin_headers: Headers
+) -> None:
+    """Two offers accepted (4 h, then 12 h, of Ana's 14 free) before any assignment: her page,
+    her matches' free hours and the manager's approval all count both."""
+    company(client, admin_headers)
+    lead, manager = token_for(state, Role.LEAD, "LEAD"), token_for(state, Role.EMPLOYEE, "MGR")
+    ana = token_for(state, Role.EMPLOYEE, "ANA")
+    for gig in ("GIG-SMALL", "GIG-BIG"):
+        assert step(client, ana, gig, action="apply").status_code == 201
+        assert step(client, lead, gig, action="offer", candidate="ANA").status_code == 200
+        assert step(client, ana, gig, action="accept_offer").status_code == 200
+    mine = client.get("/api/v1/employees/ANA/pipeline", headers=ana).json()
+    assert mine["committed_hours_per_week"] == 16
+    assert mine["assignments"] == []  # nothing assigned yet: the offers alone commit
+    [approval] = client.get("/api/v1/approvals", headers=manager).json()["items"]
+    assert approval["opportunity"]["external_id"] == "GIG-BIG"
+    assert approval["other_commitments_hours_per_week"] == 4
+    assert [c["title"] for c in approval["commitments"]] == ["Churn dashboard"]
+    assert approval["hours_left_per_week"] == -2
+    # No free hours are left: even the 2-hour mentorship is out of her matches.
+    matches = client.get("/api/v1/employees/ANA/matches?kind=mentorship", headers=ana).json()
+    assert "MENTOR" not in {i["opportunity"]["external_id"] for i in matches["items"]}
+    assert matches["retrieval"]["removed_by_rule"]["availability_below_hours"] >= 1
+    # A declined approval frees the hours its offer held.
+    declined = client.post(
+        "/api/v1/approvals/GIG-BIG/ANA",
+        json={"decision": "decline", "reason": "quarter close"},
+        headers=manager,
+    )
+    assert declined.status_code == 200
+    mine = client.get("/api/v1/employees/ANA/pipeline", headers=ana).json()
+    assert mine["committed_hours_per_week"] == 4

@@ -288,6 +288,14 @@ function pairCard(pair, refresh) {
     buttons.length ? h("div", { class: "row" }, buttons) : null);
 }
 
+/** Accepted offers and current work commit hours: what is left, or by how much it is over. */
+function committedWords(committed, free) {
+  if (!committed) return `You have committed none of your ${free} free hours a week.`;
+  const left = free - committed;
+  if (left < 0) return `You have committed ${committed} h a week (accepted offers and current work): ${-left} h a week more than the ${free} free hours your profile gives.`;
+  return `${left} of your ${free} free hours a week are left after the ${committed} h you have committed (accepted offers and current work).`;
+}
+
 export function applications(me, root) {
   const body = h("div");
   root.append(h("h1", {}, "My applications"), body);
@@ -300,9 +308,7 @@ export function applications(me, root) {
     const proposals = await api(`/api/v1/employees/${me_(me)}/skill-proposals`);
     const pending = proposals.items.filter((x) => x.status === "pending");
     return [
-      h("p", { class: "meta" }, p.committed_hours_per_week
-        ? `${Math.max(p.availability_hours_per_week - p.committed_hours_per_week, 0)} of your ${p.availability_hours_per_week} free hours a week are left after the ${p.committed_hours_per_week} you have committed.`
-        : `You have committed none of your ${p.availability_hours_per_week} free hours a week.`),
+      h("p", { class: "meta", id: "committed-hours" }, committedWords(p.committed_hours_per_week, p.availability_hours_per_week)),
       pending.length ? h("section", { class: "card", "aria-labelledby": "proposals" },
         h("h2", { id: "proposals" }, "Skills your work showed"),
         pending.map((x) => h("div", { class: "row" },

@@ -6,25 +6,30 @@ import { act, api, h, load, pct } from "./ui.js";
 const enc = encodeURIComponent;
 const n = (x) => String(Math.round(x * 10) / 10);
 
-/** "10 h on top of 12 h already committed leaves -2 of 20" and what that means. */
+/** "10 h on top of 12 h already committed: 2 h a week more than they have free (20 h)". */
 function week(a) {
   const free = a.availability_hours_per_week;
   const committed = a.other_commitments_hours_per_week;
   const left = a.hours_left_per_week;
   const asked = a.hours_per_week;
   const what = (a.commitments || []).map((c) => `${c.title}, ${n(c.hours_per_week)} h${c.ends_on ? ` until ${c.ends_on}` : ""}`);
+  // A negative remainder is said as an overrun, never as "leaves -2".
+  const outcome = left < 0
+    ? `is ${n(-left)} h a week more than they have free (${n(free)} h).`
+    : `leaves ${n(left)} of ${n(free)} free hours a week.`;
   const sum = committed
-    ? `${n(asked)} h on top of ${n(committed)} h already committed leaves ${n(left)} of ${n(free)} free hours a week.`
-    : `${n(asked)} h, with nothing else committed, leaves ${n(left)} of ${n(free)} free hours a week.`;
+    ? `${n(asked)} h on top of ${n(committed)} h already committed ${outcome}`
+    : `${n(asked)} h, with nothing else committed, ${outcome}`;
   const verdict = left < 0
-    ? `That is ${n(-left)} h a week more than the free hours their profile gives.`
+    ? "Approving it asks for more than the free hours their profile gives."
     : "That fits within the free hours their profile gives.";
+  const leftWords = left < 0 ? `none: ${n(-left)} h a week over` : `${n(left)} h a week`;
   return h("div", { class: "week" },
     h("dl", { class: "week-figures" },
       h("div", {}, h("dt", {}, "Free hours on their profile"), h("dd", {}, `${n(free)} h a week`)),
       h("div", {}, h("dt", {}, "Already committed"), h("dd", {}, committed ? `${n(committed)} h a week: ${what.join("; ")}` : "nothing")),
       h("div", {}, h("dt", {}, "This gig asks"), h("dd", {}, `${n(asked)} h a week (${pct(a.share_of_week)} of a working week)${a.opportunity.duration_weeks ? ` for ${a.opportunity.duration_weeks} weeks` : ""}${a.opportunity.start_date ? ` from ${a.opportunity.start_date}` : ""}`)),
-      h("div", {}, h("dt", {}, "Left"), h("dd", {}, `${n(left)} h a week`))),
+      h("div", {}, h("dt", {}, "Left"), h("dd", {}, leftWords))),
     h("p", { class: left < 0 ? "over" : "fits" }, h("b", {}, sum), " ", verdict));
 }
 
