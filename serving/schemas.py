@@ -119,6 +119,8 @@ class PersonOut(Out):
     name: str
     title: str
     department: str
+    leads: bool = Field(description="owns postings, manages people or holds a lead token")
+    why: str = Field(description="why they can own a posting, in words")
 
 
 class PeopleOut(Out):

@@ -29,7 +29,7 @@ from data.storage.opportunities import (
     posting_record,
 )
 from data.storage.oversight import override_row
-from data.storage.people_search import people_named
+from data.storage.people_search import OwnerCandidate, owner_candidates
 from data.storage.tables import OpportunityRow, RankingOverrideRow
 from fairness.policy import (
     active_override_rows,
@@ -260,7 +260,8 @@ def owners(
     ],
     limit: Annotated[int, Query(ge=1, le=50)] = 10,
 ) -> dict[str, Any]:
-    """People who could own a posting, by name (an admin posting on a lead's behalf)."""
+    """People who could own a posting, by name (an admin posting on a lead's behalf): those who
+    lead first, each with why they can own it in words; the rest after, said to lead nothing."""
     user.require(Role.ADMIN)
     words = q.split()
     if not words or len(words) > MAX_QUERY_WORDS:
@@ -268,14 +269,31 @@ def owners(
     return {
         "items": [
             {
-                "external_id": p.external_id,
-                "name": p.name,
-                "title": p.title,
-                "department": p.department,
+                "external_id": c.person.external_id,
+                "name": c.person.name,
+                "title": c.person.title,
+                "department": c.person.department,
+                "leads": c.leads,
+                "why": _why_owner(c),
             }
-            for p in people_named(session, words, limit=limit)
+            for c in owner_candidates(session, words, limit=limit)
         ]
     }
+
+
+def _plural(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def _why_owner(c: OwnerCandidate) -> str:
+    reasons = []
+    if c.postings:
+        reasons.append(f"leads {_plural(c.postings, 'posting', 'postings')}")
+    if c.reports:
+        reasons.append(f"manages {_plural(c.reports, 'person', 'people')}")
+    if c.lead_token:
+        reasons.append("signs in as a lead")
+    return ", ".join(reasons) if reasons else "leads no postings and manages no one yet"
 
 
 @router.get(

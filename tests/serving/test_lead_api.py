@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from data.schemas import Role
 from matching.aliases import candidate_alias
 from serving.state import ServiceState
-from tests.factories import make_opportunity
+from tests.factories import make_employee, make_opportunity
 from tests.serving.test_api import token_for
 from tests.serving.test_pipeline import company, step
 
@@ -197,3 +197,35 @@ def test_an_approval_states_the_week_with_what_is_already_committed(
     # The approval links to the gig: the manager may read it.
     read = client.get("/api/v1/opportunities/GIG-BIG", headers=manager)
     assert read.status_code == 200 and read.json()["title"] == "Churn model"
+
+
+def test_owner_search_ranks_leads_first_says_why_and_leaves_namesakes_after(
+    client: TestClient, state: ServiceState, admin_headers: Headers
+) -> None:
+    # Five namesakes who lead nothing sort before the three leads by name: a search cut at
+    # three must still show the leads, each with why they can own a posting.
+    people = [make_employee(f"CH-{i}", name=f"Chloe A{'a' * i}lmeida") for i in range(5)]
+    people += [
+        make_employee("CH-POSTS", name="Chloe Suzuki", title="Data Lead"),
+        make_employee("CH-TOKEN", name="Chloe Tanaka"),
+        make_employee("CH-BOSS", name="Chloe Weber"),
+        make_employee("CH-REPORT", name="Rory Report", manager_external_id="CH-BOSS"),
+    ]
+    assert client.post("/api/v1/employees/bulk", json=people, headers=admin_headers).is_success
+    postings = [make_opportunity(f"CH-O{i}", owner="CH-POSTS") for i in range(2)]
+    stored = client.post("/api/v1/opportunities/bulk", json=postings, headers=admin_headers)
+    assert stored.is_success
+    token_for(state, Role.LEAD, "CH-TOKEN")
+    token_for(state, Role.EMPLOYEE, "CH-0")  # an employee token makes nobody a lead
+
+    found = client.get("/api/v1/opportunities/owners?q=chloe&limit=3", headers=admin_headers)
+    assert found.status_code == 200, found.text
+    assert [(p["name"], p["leads"], p["why"]) for p in found.json()["items"]] == [
+        ("Chloe Suzuki", True, "leads 2 postings"),
+        ("Chloe Tanaka", True, "signs in as a lead"),
+        ("Chloe Weber", True, "manages 1 person"),
+    ]
+    rest = client.get("/api/v1/opportunities/owners?q=chloe&limit=20", headers=admin_headers)
+    after = rest.json()["items"][3:]
+    assert [p["external_id"] for p in after] == [f"CH-{i}" for i in (4, 3, 2, 1, 0)]  # by name
+    assert {p["why"] for p in after} == {"leads no postings and manages no one yet"}
