@@ -62,6 +62,8 @@ class ImportReport:
     # What loading a newer packaged taxonomy did before this import ran, in words: "custom
     # skill 'Tableau' merged into Tableau (O*NET tool)" (data/storage/skills.TaxonomySync).
     taxonomy_changes: list[str] = field(default_factory=list)
+    # Stored records the import gives exactly as stored: not updates (data/importing/unchanged).
+    unchanged: list[str] = field(default_factory=list)
 
     def resolved(
         self,
@@ -113,6 +115,11 @@ class ImportReport:
             "names_not_exact": len(self.names),
             **{f"by_{method}": count for method, count in counts.items()},
             "flagged_for_review": sum(r.review for r in self.names.values()),
+            # custom skills stored before this import (by an earlier one, or typed by someone)
+            "existing_custom": sum(
+                r.method == "custom" and not r.review for r in self.names.values()
+            ),
+            "unchanged": len(self.unchanged),
             "merges": len(self.merges),
             "occupations_inferred": self.occupations_inferred,
             "occupations_declared": self.occupations_declared,

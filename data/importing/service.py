@@ -19,6 +19,7 @@ from data.importing.occupations import (
     tools_in_title,
 )
 from data.importing.skills import SkillResolver
+from data.importing.unchanged import employee_unchanged, opportunity_unchanged
 from data.schemas import EmployeeIn, OpportunityIn, OpportunitySkillRef, SkillRef
 from data.storage.employees import (
     UpsertCounts,
@@ -69,17 +70,22 @@ def import_employees(
     for row, employee in employees:
         employee.skills = resolver.resolve_refs(row, "skills", employee.skills, errors)
     progress("inferring occupations", 0, total)
-    occupations = _choices(
-        _occupations(
-            resolver,
-            [(row, e, stored.get(e.external_id), _ids(e.skills)) for row, e in employees],
-            errors,
-        )
+    outcomes = _occupations(
+        resolver,
+        [(row, e, stored.get(e.external_id), _ids(e.skills)) for row, e in employees],
+        errors,
     )
+    occupations = _choices(outcomes)
     errors.extend(_email_clashes(session, employees))
     if errors:
         raise ImportRejected(errors)
     items = [e for _, e in employees]
+    resolver.report.unchanged = [
+        e.external_id
+        for e in items
+        if (before := stored.get(e.external_id)) is not None
+        and employee_unchanged(e, before, outcomes.get(e.external_id))
+    ]
     progress("storing", 0, total)
     _store_missing_skills(session, resolver, [e.skills for e in items])
     counts = upsert_employees(session, items, occupations)
@@ -159,6 +165,12 @@ def import_opportunities(
     if errors:
         raise ImportRejected(errors)
     items = [o for _, o in opportunities]
+    resolver.report.unchanged = [
+        o.external_id
+        for o in items
+        if (before := stored.get(o.external_id)) is not None
+        and opportunity_unchanged(o, before, outcomes.get(o.external_id))
+    ]
     progress("storing", 0, total)
     _store_missing_skills(
         session, resolver, [o.required_skills + o.preferred_skills for o in items]

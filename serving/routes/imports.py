@@ -93,7 +93,11 @@ class DryRunOut(Out):
     kind: Kind
     rows: int
     create: int = Field(description="records that would be new")
-    update: int = Field(description="records already stored, that would be updated")
+    update: int = Field(description="records already stored, that the file changes")
+    unchanged: int = Field(description="records already stored exactly as the file gives them")
+    review_threshold: float | None = Field(
+        description="a skill name read with a lower score is kept as a custom skill, for review"
+    )
     errors: list[RowErrorOut] = Field(description="every invalid field (first 1,000)")
     error_count: int
     skill_notes: list[SkillNoteOut] = Field(description="skills cells read with a guess")

@@ -124,11 +124,16 @@ def dry_run(
         session.rollback()
         session.close()
     ordered = ImportRejected(errors).errors  # by row, then field
+    # A stored record the file gives exactly as stored is unchanged, not an update (known only
+    # once every row resolved: with errors, the stored ones count as updates).
+    unchanged = len(set(resolver.report.unchanged) & existing)
     return {
         "kind": kind,
         "rows": len(mapped.records),
         "create": len(set(ids) - existing),
-        "update": len(existing),
+        "update": len(existing) - unchanged,
+        "unchanged": unchanged,
+        "review_threshold": state.normalizer.min_score,
         "errors": [_row_error(e) for e in ordered[:REPORT_LIMIT]],
         "error_count": len(ordered),
         "skill_notes": [n.as_dict() for n in mapped.notes[:REPORT_LIMIT]],

@@ -192,3 +192,42 @@ def test_postings_from_a_requisition_export_take_one_kind_given_for_every_row(
     assert job["status"] == "succeeded", job
     posting = client.get("/api/v1/opportunities/O-FILE-1", headers=admin_headers).json()
     assert (posting["kind"], posting["seats"], posting["department"]) == ("gig", 2, "Data")
+
+
+THREE_ROWS = (
+    "Employee ID,Worker,Business Title,Supervisory Organization,Location,Manager ID,Hire Date,"
+    "Skills,Job Level\n"
+    "P-AGAIN-1,Ada Park,Data Analyst,Finance,Berlin,,2021-03-01,Python; SQL (4); Zorblax tuning,3\n"
+    "P-AGAIN-2,Bo Chen,Analyst,Finance,Berlin,P-AGAIN-1,2022-04-15,SQL; Quuxite brewing,2\n"
+    "P-AGAIN-3,Cy Diaz,Analyst,Finance,Berlin,P-AGAIN-1,2022-05-01,SQL,2\n"
+)
+
+
+def _dry(client: TestClient, text: str, headers: dict[str, str]) -> dict:
+    answer = client.post("/api/v1/imports/files/dry-run", json=_file(text), headers=headers)
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+def test_importing_the_same_file_again_is_unchanged_and_its_custom_skills_are_not_new(
+    client: TestClient, admin_headers: dict[str, str]
+) -> None:
+    first = _dry(client, THREE_ROWS, admin_headers)
+    assert (first["create"], first["update"], first["unchanged"]) == (3, 0, 0)
+    assert first["report"]["summary"]["flagged_for_review"] == 2
+    started = client.post("/api/v1/imports/files", json=_file(THREE_ROWS), headers=admin_headers)
+    assert started.status_code == 202, started.text
+    done = _finished(client, started.headers["Location"], admin_headers)
+    assert done["status"] == "succeeded", done
+
+    again = _dry(client, THREE_ROWS, admin_headers)
+    assert (again["create"], again["update"], again["unchanged"]) == (0, 0, 3)
+    summary = again["report"]["summary"]
+    assert (summary["flagged_for_review"], summary["existing_custom"]) == (0, 2)
+    custom = [n for n in again["report"]["names"] if n["method"] == "custom"]
+    assert custom and not any(n["review"] for n in custom)
+
+    # One row really changed (a new level): one update, the rest unchanged.
+    changed = THREE_ROWS.replace("2022-05-01,SQL,2", "2022-05-01,SQL,3")
+    edited = _dry(client, changed, admin_headers)
+    assert (edited["create"], edited["update"], edited["unchanged"]) == (0, 1, 2)

@@ -13,6 +13,8 @@ const METHODS = {
   custom: "new custom skill, for review",
 };
 const POLL_MS = 500;
+// ISO dates (YYYY-MM-DD) everywhere in the console, as in the rest of the app.
+const isoDay = (iso) => String(iso).slice(0, 10);
 
 function base64(buffer) {
   const bytes = new Uint8Array(buffer);
@@ -107,7 +109,7 @@ function mappingStep(root, upload, columns) {
     result.replaceChildren(card);
   });
   const remembered = columns.remembered
-    ? `The mapping you saved for these columns (${new Date(columns.remembered.at).toLocaleDateString()}) is filled in.`
+    ? `The mapping you saved for these columns (${isoDay(columns.remembered.at)}) is filled in.`
     : "Proposed from the column names: check each one.";
   root.replaceChildren(h("section", { class: "card", "aria-labelledby": "map-h" },
     h("h2", { id: "map-h" }, `How the columns of ${upload.filename} are read`),
@@ -126,18 +128,40 @@ const fieldName = (fields, field) => {
   return [label, ...rest.map(part)].join(", ");
 };
 
-function reportParts(report, fields, { rows }) {
+// A calibrated score in words: how sure the reading of a name is.
+const likelihood = (score) => (score >= 0.9 ? "almost certain" : score >= 0.75 ? "very likely" : score >= 0.6 ? "likely" : score >= 0.4 ? "possible" : "unlikely");
+const GUESSES = new Set(["spelling", "partial_label", "embedding"]);
+const rowsText = (n) => `${n.rows} ${n.rows === 1 ? "row" : "rows"}`;
+
+function reportParts(report, fields, { rows, threshold }) {
   const names = report.names || [];
-  const custom = names.filter((n) => n.method === "custom");
-  const remapped = names.filter((n) => n.method !== "custom");
+  const newCustom = names.filter((n) => n.method === "custom" && n.review);
+  const oldCustom = names.filter((n) => n.method === "custom" && !n.review);
+  const guessed = names.filter((n) => GUESSES.has(n.method));
+  const certain = names.filter((n) => n.method !== "custom" && !GUESSES.has(n.method));
+  const bar = typeof threshold === "number" ? ` (${threshold.toFixed(2)})` : "";
   const parts = [];
-  if (remapped.length) {
-    parts.push(details(`Skill names read as taxonomy skills (${remapped.length})`, h("ul", { class: "plain" },
-      remapped.map((n) => h("li", {}, `“${n.name}” → ${n.label} (${METHODS[n.method] || words(n.method)}; ${n.rows} ${n.rows === 1 ? "row" : "rows"})`)))));
+  if (guessed.length) {
+    // Guesses first and open: the admin checks them before anything is written.
+    parts.push(details(`Skill names read by a guess: check them (${guessed.length})`, [
+      h("p", { class: "meta" }, "Each name below was read as the skill after “read as”, with how sure the reading is. Not what your company means? Add an alias in “Skill aliases” (the name → the skill you mean), then try the dry run again."),
+      h("ul", { class: "plain import-guesses" }, guessed.map((n) => h("li", {},
+        `“${n.name}” read as `, h("b", {}, n.label), ` — ${likelihood(n.score)} (score ${n.score.toFixed(2)}, ${METHODS[n.method] || words(n.method)}; ${rowsText(n)})`))),
+    ], true));
   }
-  if (custom.length) {
-    parts.push(details(`New custom skills, for review (${custom.length})`, h("ul", { class: "plain" },
-      custom.map((n) => h("li", {}, `“${n.name}”, row ${n.first_row}${n.nearest ? ` (closest: ${n.nearest})` : ""}`)))));
+  if (certain.length) {
+    parts.push(details(`Skill names read as taxonomy skills (${certain.length})`, h("ul", { class: "plain" },
+      certain.map((n) => h("li", {}, `“${n.name}” → ${n.label} (${METHODS[n.method] || words(n.method)}; ${rowsText(n)})`)))));
+  }
+  if (newCustom.length) {
+    parts.push(details(`New custom skills, for review (${newCustom.length})`, h("ul", { class: "plain" },
+      newCustom.map((n) => h("li", {}, `“${n.name}”, row ${n.first_row}: kept as a custom skill${n.nearest
+        ? ` — the closest skill, ${n.nearest}, is ${likelihood(n.nearest_score ?? 0)} (score ${(n.nearest_score ?? 0).toFixed(2)}), below the score needed to read it as that${bar}`
+        : ""}`)))));
+  }
+  if (oldCustom.length) {
+    parts.push(details(`Existing custom skills (${oldCustom.length})`, h("ul", { class: "plain" },
+      oldCustom.map((n) => h("li", {}, `“${n.name}”: already a custom skill (from an earlier import or typed by someone); ${rowsText(n)}`)))));
   }
   if (report.merges?.length) {
     parts.push(details(`Skills merged within a row (${report.merges.length})`, h("ul", { class: "plain" },
@@ -167,11 +191,13 @@ function dryRunReport(report, fields) {
     h("div", { class: "figures" },
       figure(report.create, "to create"),
       figure(report.update, "to update"),
+      figure(report.unchanged, "unchanged"),
       figure(report.error_count, report.error_count === 1 ? "error" : "errors"),
       figure(summary.merges, "skills merged"),
       figure(summary.names_not_exact - summary.by_custom, "skill names remapped"),
-      figure(summary.by_custom, "new custom skills")),
-    reportParts(report.report, fields, { rows: [errors, notes].filter(Boolean) }));
+      figure(summary.flagged_for_review, summary.flagged_for_review === 1 ? "new custom skill" : "new custom skills"),
+      summary.existing_custom ? figure(summary.existing_custom, summary.existing_custom === 1 ? "existing custom skill" : "existing custom skills") : null),
+    reportParts(report.report, fields, { rows: [errors, notes].filter(Boolean), threshold: report.review_threshold }));
 }
 
 const PHASES = { queued: "Waiting to start", validating: "Checking the rows", "resolving skill names": "Resolving skill names", "inferring occupations": "Placing titles in occupations", storing: "Writing", stored: "Written", "updating the index": "Updating the search index", running: "Running" };
@@ -218,9 +244,10 @@ async function follow(root, job, fields) {
   const done = await watch(`/api/v1/imports/${job.job_id}`, progress);
   if (done.status !== "succeeded") return root.replaceChildren(failure(done, fields, "The import failed"));
   const r = done.result;
-  say(`Imported: ${r.created} created, ${r.updated} updated.`);
-  const custom = r.report.summary.by_custom;
-  progress.line.textContent = `Done: ${r.created} created, ${r.updated} updated.${custom ? ` ${custom} new custom ${custom === 1 ? "skill waits" : "skills wait"} in “Skills to review”.` : ""}`;
+  say(`Imported: ${r.created} created, ${r.updated - (r.report.summary.unchanged || 0)} updated.`);
+  const custom = r.report.summary.flagged_for_review;
+  const same = r.report.summary.unchanged || 0;
+  progress.line.textContent = `Done: ${r.created} created, ${r.updated - same} updated${same ? `, ${same} unchanged` : ""}.${custom ? ` ${custom} new custom ${custom === 1 ? "skill waits" : "skills wait"} in “Skills to review”.` : ""}`;
   progress.box.querySelector("h2").textContent = "Imported";
   progress.box.append(...reportParts(r.report, fields, { rows: [] }));
 }
