@@ -338,12 +338,19 @@ def test_an_admin_posts_for_a_lead_found_by_name(browser: object, site: Site) ->
     page.get_by_label("Add a required skill").fill("perform data cleansing")  # type: ignore[attr-defined]
     page.get_by_label("Add a required skill").press("Enter")  # type: ignore[attr-defined]
     page.get_by_role("button", name="Post", exact=True).click()  # type: ignore[attr-defined]
-    page.get_by_role("status").get_by_text("Owner: search for the lead").wait_for()  # type: ignore[attr-defined]
+    page.get_by_role("status").get_by_text("Owner: nobody is chosen yet").wait_for()  # type: ignore[attr-defined]
     page.get_by_label("Lead who owns it").fill(lead_name.split()[-1])  # type: ignore[attr-defined]
     owner = page.get_by_label("Owner", exact=True)  # type: ignore[attr-defined]
     page.wait_for_function(  # type: ignore[attr-defined]
         "() => [...document.querySelectorAll('#p-owner option')].some(o => o.value === 'E00002')"
     )
+    # Found is not chosen: Post is still refused, in words, until the admin picks someone.
+    assert owner.input_value() == ""
+    page.get_by_role("button", name="Post", exact=True).click()  # type: ignore[attr-defined]
+    page.get_by_role("status").get_by_text("Owner: nobody is chosen yet").wait_for()  # type: ignore[attr-defined]
+    leads = page.locator('#p-owner optgroup[label="Leads"] option').all_inner_texts()  # type: ignore[attr-defined]
+    why = re.compile(r": leads \d+ postings?")
+    assert any(t.startswith(lead_name) and why.search(t) for t in leads), leads
     owner.select_option("E00002")
     scan_here(page, "admin-post-for-lead")
     page.get_by_role("button", name="Post", exact=True).click()  # type: ignore[attr-defined]

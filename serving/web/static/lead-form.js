@@ -87,28 +87,42 @@ function skillAdder(id, label, onAdd) {
     h("button", { type: "button", class: "secondary", onclick: addNow }, "Add"))];
 }
 
-/** An admin picks the lead a posting belongs to, by name. */
+/**
+ * An admin picks the lead a posting belongs to, by name. People who lead (own postings, manage
+ * people or sign in as a lead) come first, each saying why; nobody is chosen until the admin
+ * picks, so a namesake never receives a posting by default.
+ */
 function ownerPicker(prefix, current) {
   const search = h("input", { type: "search", id: `${prefix}-owner-q`, autocomplete: "off", class: "grow" });
+  const pickOne = (text) => h("option", { value: "", selected: true }, text);
   const select = h("select", { id: `${prefix}-owner`, class: "grow" },
-    current ? h("option", { value: current.external_id }, current.label) : h("option", { value: "" }, "Search above, then choose"));
+    current ? h("option", { value: current.external_id }, current.label) : pickOne("Search above, then choose"));
+  const found = h("p", { class: "meta", id: `${prefix}-owner-found`, "aria-live": "polite" });
   let asked = 0;
   const find = async () => {
     const q = search.value.trim();
     if (q.length < 2) return;
     const ticket = ++asked;
     try {
-      const r = await api(`/api/v1/opportunities/owners?q=${enc(q)}&limit=10`);
+      const r = await api(`/api/v1/opportunities/owners?q=${enc(q)}&limit=20`);
       if (ticket !== asked) return;
+      const option = (p) => h("option", { value: p.external_id }, `${p.name}, ${p.title} (${p.department}): ${p.why}`);
+      const leads = r.items.filter((p) => p.leads);
+      const others = r.items.filter((p) => !p.leads);
       select.replaceChildren(...(r.items.length
-        ? r.items.map((p) => h("option", { value: p.external_id }, `${p.name}, ${p.title} (${p.department})`))
-        : [h("option", { value: "" }, `Nobody is called “${q}”`)]));
+        ? [pickOne(`Choose one of ${r.items.length} people called “${q}”`),
+          leads.length ? h("optgroup", { label: "Leads" }, leads.map(option)) : null,
+          others.length ? h("optgroup", { label: "Not leading anything yet" }, others.map(option)) : null].filter(Boolean)
+        : [pickOne(`Nobody is called “${q}”`)]));
+      found.textContent = r.items.length
+        ? `${leads.length} of ${r.items.length} people called “${q}” lead; choose the owner below.`
+        : `Nobody is called “${q}”.`;
     } catch { /* the next keystroke asks again */ }
   };
   search.addEventListener("input", find);
   search.addEventListener("keydown", (e) => { if (e.key === "Enter") { e.preventDefault(); find(); } });
   return {
-    nodes: [h("label", { for: search.id }, "Lead who owns it: search people by name"), h("div", { class: "row" }, search),
+    nodes: [h("label", { for: search.id }, "Lead who owns it: search people by name"), h("div", { class: "row" }, search), found,
       h("label", { for: select.id }, "Owner"), h("div", { class: "row" }, select)],
     get value() { return select.value; },
   };
@@ -209,7 +223,7 @@ export function postingForm({ o = null, me, saved }) {
       e.preventDefault();
       act(submit, async () => {
         if (remote.checked === false && !location.value.trim()) throw new Error("Location: write where it is, or tick Remote.");
-        if (owner && !owner.value) throw new Error("Owner: search for the lead who owns it and choose them.");
+        if (owner && !owner.value) throw new Error("Owner: nobody is chosen yet. Search for the lead who owns it and choose them in Owner.");
         const record = body();
         const stored = o
           ? await api(`/api/v1/opportunities/${enc(o.external_id)}`, { method: "PATCH", body: record })
