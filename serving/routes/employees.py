@@ -71,6 +71,10 @@ NO_NUL = r"^[^\x00]*$"  # the request guard refuses NUL anywhere: the schema say
 class ReactionItem(Out):
     opportunity: OpportunityOut
     at: str = Field(description="when it was saved (or dismissed), UTC")
+    stage: str = Field(
+        default="none",
+        description="where the person stands with it in the workflow (applied, accepted...)",
+    )
 
 
 class ReactionListOut(Out):
@@ -319,14 +323,28 @@ def dismissed_opportunities(
     return _reaction_list(session, external_id, InteractionType.DISMISS)
 
 
+# Stages in which the person still wants the opportunity: it is not "Not for me".
+_WANTED = ("invited", "waitlisted", "applied", "shortlisted", "offered", "accepted", "assigned")
+
+
 def _reaction_list(session: SessionDep, external_id: str, kind: InteractionType) -> dict[str, Any]:
+    """A save and a dismissal never both stand (the newer wins, also for history logged before
+    they took each other back); an application takes the opportunity out of "Not for me"."""
     standing = standing_reactions(session, external_id, kind)
+    other = InteractionType.DISMISS if kind is InteractionType.SAVE else InteractionType.SAVE
+    rival = standing_reactions(session, external_id, other)
     items = []
     for opportunity_id, at in standing.items():
         row = get_opportunity(session, opportunity_id)
         if row is None or row.status == OpportunityStatus.DRAFT.value:
             continue  # deleted, or taken back to a draft by its lead
-        items.append({"opportunity": opportunity_document(row), "at": utc_iso(at)})
+        if opportunity_id in rival and rival[opportunity_id] > at:
+            continue
+        pair = get_pair(session, external_id, opportunity_id)
+        stage = pair.stage if pair is not None else "none"
+        if kind is InteractionType.DISMISS and stage in _WANTED:
+            continue
+        items.append({"opportunity": opportunity_document(row), "at": utc_iso(at), "stage": stage})
     return {"items": items}
 
 

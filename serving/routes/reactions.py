@@ -67,10 +67,29 @@ def _react(
         )
     except ReactionRefused as refused:
         raise Conflict(str(refused)) from refused
+    # Saved and "Not for me" exclude each other: the newer one takes the other back (appended).
+    other = {
+        InteractionType.SAVE: InteractionType.DISMISS,
+        InteractionType.DISMISS: InteractionType.SAVE,
+    }
+    undone = take_back_reaction(
+        session,
+        employee_external_id=employee.external_id,
+        opportunity_external_id=opportunity.external_id,
+        type=other[kind],
+        request_id=request.state.request_id,
+    )
     employee_id, opportunity_id = employee.id, opportunity.id
     after_commit(
         session, lambda: state.matcher.record_interaction(employee_id, opportunity_id, kind.value)
     )
+    if undone and kind is InteractionType.SAVE:  # back in the matches, like an undo
+        after_commit(
+            session,
+            lambda: state.matcher.record_interaction(
+                employee_id, opportunity_id, InteractionType.UNDISMISS.value
+            ),
+        )
     response.status_code = 201 if created else 200
     return ReactionOut(
         employee_external_id=employee.external_id,

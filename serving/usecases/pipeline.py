@@ -21,6 +21,7 @@ from data.importing.errors import RowError
 from data.schemas import InteractionType, OpportunityKind, OpportunityStatus, Role, SkillRef
 from data.storage import pipeline as pairs
 from data.storage.employees import get_employee
+from data.storage.interactions import take_back_reaction
 from data.storage.oversight import add_event
 from data.storage.tables import (
     EmployeeRow,
@@ -67,6 +68,8 @@ EVENT_OF = {
     Action.ASSIGN: InteractionType.ASSIGN,
     Action.COMPLETE: InteractionType.COMPLETE,
 }
+# The person's own steps that say they want the opportunity after all.
+WANTS_IT = (Action.APPLY, Action.JOIN_WAITLIST, Action.ACCEPT_INVITATION, Action.ACCEPT_OFFER)
 ORIGIN = {
     Action.APPLY: "application",
     Action.JOIN_WAITLIST: "waitlist",
@@ -241,6 +244,15 @@ def take_step(
         rating=step.rating if action is Action.COMPLETE else None,
         details=details,
     )
+    if action in WANTS_IT:
+        # Asking for it (or taking it) takes it out of "Not for me"; the log keeps both events.
+        take_back_reaction(
+            session,
+            employee_external_id=employee.external_id,
+            opportunity_external_id=opportunity.external_id,
+            type=InteractionType.DISMISS,
+            request_id=source,
+        )
     if action is Action.COMPLETE:
         result.proposals = _propose_skills(session, user, employee, opportunity, pair, now)
         if opportunity.kind == OpportunityKind.MENTORSHIP.value:

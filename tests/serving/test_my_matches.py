@@ -179,6 +179,53 @@ def test_saves_and_dismissals_are_listed_and_can_be_taken_back(
     assert undo_apply.status_code == 409 and "withdraw" in undo_apply.json()["detail"]
 
 
+def test_saved_not_for_me_and_applied_never_stand_at_once(
+    client: TestClient, state: ServiceState, admin_headers: Headers
+) -> None:
+    """Dismissing takes a save back, saving takes a dismissal back, and applying or accepting
+    takes a dismissal back; each as a new event in the log (nothing rewritten)."""
+    _company(client, admin_headers)
+    ana, lead = token_for(state, Role.EMPLOYEE, "ANA"), token_for(state, Role.LEAD, "LEAD")
+
+    def listed(which: str) -> list[str]:
+        items = client.get(f"/api/v1/employees/ANA/{which}", headers=ana).json()["items"]
+        return [i["opportunity"]["external_id"] for i in items]
+
+    assert client.post("/api/v1/opportunities/G2/saves", headers=ana).status_code == 201
+    assert client.post("/api/v1/opportunities/G2/dismissals", headers=ana).status_code == 201
+    assert (listed("saves"), listed("dismissals")) == ([], ["G2"])
+    assert client.post("/api/v1/opportunities/G2/saves", headers=ana).status_code == 201
+    assert (listed("saves"), listed("dismissals")) == (["G2"], [])
+
+    assert client.post("/api/v1/opportunities/G2/dismissals", headers=ana).status_code == 201
+    assert client.post("/api/v1/opportunities/G3/saves", headers=ana).status_code == 201
+    assert step(client, ana, "G2", action="apply").status_code == 201
+    assert listed("dismissals") == []
+    assert step(client, ana, "G3", action="apply").status_code == 201
+    assert step(client, lead, "G3", action="offer", candidate="ANA").status_code == 200
+    assert step(client, ana, "G3", action="accept_offer").status_code == 200
+    [saved] = client.get("/api/v1/employees/ANA/saves", headers=ana).json()["items"]
+    assert (saved["opportunity"]["external_id"], saved["stage"]) == ("G3", "accepted")
+
+    with transaction(state.sessions) as session:
+        logged = [
+            e.type
+            for e in interactions_in_time_order(session)
+            if e.employee_external_id == "ANA" and e.opportunity_external_id == "G2"
+        ]
+    assert logged == [
+        "save",
+        "dismiss",
+        "unsave",
+        "save",
+        "undismiss",
+        "dismiss",
+        "unsave",
+        "apply",
+        "undismiss",
+    ]
+
+
 def test_the_opportunity_page_says_what_it_is_and_what_it_is_for_me(
     client: TestClient, state: ServiceState, admin_headers: Headers
 ) -> None:

@@ -232,8 +232,11 @@ function reactionList(me, which, target) {
     }
     return [
       h("p", { class: "meta" }, which === "saved" ? `${body.items.length} saved, newest first.` : `${body.items.length} dismissed, newest first: they stay out of your matches until you bring them back.`),
-      body.items.map(({ opportunity: o, at }) => h("article", { class: "card", "aria-labelledby": `${which}-${o.external_id}` },
-        h("h3", { id: `${which}-${o.external_id}` }, h("a", { href: opportunityHref(o.external_id) }, o.title)),
+      body.items.map(({ opportunity: o, at, stage }) => h("article", { class: "card", "aria-labelledby": `${which}-${o.external_id}` },
+        h("div", { class: "row" },
+          h("h3", { id: `${which}-${o.external_id}`, class: "grow" }, h("a", { href: opportunityHref(o.external_id) }, o.title)),
+          // Already in the workflow: say where, rather than invite a second application.
+          stage && stage !== "none" ? h("span", { class: "stage-word" }, STAGE_WORDS[stage] || words(stage)) : null),
         h("p", { class: "meta" }, `${postingLine(o)} · ${which === "saved" ? "saved" : "dismissed"} ${at.slice(0, 10)}${o.status !== "open" ? ` · ${o.status === "filled" ? "every seat is taken" : words(o.status)}` : ""}`),
         h("div", { class: "row" }, h("button", {
           type: "button", class: "secondary",
