@@ -6,6 +6,7 @@ stored), the custom-skill review queue (accept, merge), aliases (add, remove) an
 from __future__ import annotations
 
 import io
+import re
 
 import httpx
 from openpyxl import Workbook
@@ -238,7 +239,25 @@ def test_an_admin_creates_a_token_sees_it_once_and_revokes_it(browser: object, s
     page.reload()  # type: ignore[attr-defined]
     page.get_by_role("tab", name="Access tokens").click()  # type: ignore[attr-defined]
     row = page.locator("li.token-row", has_text="ADM kiosk laptop")  # type: ignore[attr-defined]
-    row.get_by_role("button", name="Revoke ADM kiosk laptop").click()
+    # Dates in ISO form, like the rest of the app (never 12/12/2026).
+    assert re.search(r"Created \d{4}-\d{2}-\d{2}, expires \d{4}-\d{2}-\d{2}\.", row.inner_text())
+    # Revoking asks first, naming the token and its person; "Keep it" changes nothing.
+    row.get_by_role("button", name="Revoke ADM kiosk laptop (acts as E00001)").click()
+    ask = row.get_by_role("group")
+    assert "Revoke “ADM kiosk laptop” (acts as E00001)?" in ask.inner_text()
+    page.keyboard.press("Enter")  # type: ignore[attr-defined]  # focus starts on "Keep it"
+    ask.wait_for(state="detached")
+    assert _status(site, "/api/v1/me", secret) == 200 and "Active" in row.inner_text()
+    # By keyboard alone: focus is back on Revoke; Enter, Shift+Tab to "Yes, revoke it", Enter.
+    revoke = row.get_by_role("button", name="Revoke ADM kiosk laptop (acts as E00001)")
+    assert revoke.evaluate("b => b === document.activeElement")
+    page.keyboard.press("Enter")  # type: ignore[attr-defined]
+    scan_here(page, "admin-token-confirm")
+    page.keyboard.press("Shift+Tab")  # type: ignore[attr-defined]
+    assert row.get_by_role("button", name="Yes, revoke it").evaluate(
+        "b => b === document.activeElement"
+    )
+    page.keyboard.press("Enter")  # type: ignore[attr-defined]
     row.get_by_text("Revoked").wait_for()
     assert _status(site, "/api/v1/me", secret) == 401
     assert secret not in page.content()  # type: ignore[attr-defined]

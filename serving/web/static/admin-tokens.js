@@ -7,7 +7,8 @@ const ROLES = [["employee", "Employee"], ["lead", "Project lead"], ["hr", "HR"],
 const PERSON = new Set(["employee", "lead", "hr"]);
 const AUDITOR = new Set(["hr", "admin"]);
 const roleName = (role) => ROLES.find(([r]) => r === role)?.[1] || words(role);
-const day = (iso) => (iso ? new Date(iso).toLocaleDateString() : "never");
+// ISO dates (YYYY-MM-DD), as everywhere in the app; the stored instant is UTC.
+const day = (iso) => (iso ? String(iso).slice(0, 10) : "never");
 
 export function tokens(me, root) {
   const list = h("div");
@@ -93,10 +94,30 @@ function tokenRow(t, refresh) {
       h("b", {}, t.label || "No label"), " ", h("span", { class: `chip ${t.state === "active" ? "ok" : "miss"}` }, state),
       h("div", { class: "meta" }, `${who}. Created ${day(t.created_at)}, expires ${day(t.expires_at)}. Id ${t.token_id}.`)));
   if (t.state === "active") {
-    const revoke = h("button", { type: "button", class: "danger", "aria-label": `Revoke ${t.label || t.token_id}` }, "Revoke");
-    revoke.addEventListener("click", async () => {
-      const done = await act(revoke, () => api(`/api/v1/tokens/${encodeURIComponent(t.token_id)}/revoke`, { method: "POST" }), "Token revoked: it no longer opens anything.");
-      if (done) refresh();
+    const name = t.label || `token ${t.token_id}`;
+    const whose = t.subject_external_id ? ` (acts as ${t.subject_external_id})` : "";
+    const revoke = h("button", { type: "button", class: "danger", "aria-label": `Revoke ${name}${whose}` }, "Revoke");
+    // Revoking cannot be undone: a second, explicit step names the token and its person.
+    revoke.addEventListener("click", () => {
+      const confirmId = `revoke-ask-${t.token_id}`;
+      const yes = h("button", { type: "button", class: "danger" }, "Yes, revoke it");
+      const no = h("button", { type: "button", class: "secondary" }, "Keep it");
+      const ask = h("div", { class: "token-confirm", role: "group", "aria-labelledby": confirmId },
+        h("p", { id: confirmId }, `Revoke “${name}”${whose}? It stops working at once, and cannot be turned back on.`),
+        h("div", { class: "row" }, yes, no));
+      no.addEventListener("click", () => {
+        ask.replaceWith(revoke);
+        revoke.focus();
+      });
+      ask.addEventListener("keydown", (event) => {
+        if (event.key === "Escape") no.click();
+      });
+      yes.addEventListener("click", async () => {
+        const done = await act(yes, () => api(`/api/v1/tokens/${encodeURIComponent(t.token_id)}/revoke`, { method: "POST" }), `“${name}” revoked: it no longer opens anything.`);
+        if (done) refresh();
+      });
+      revoke.replaceWith(ask);
+      no.focus();
     });
     item.append(revoke);
   }
