@@ -94,15 +94,9 @@ def test_a_manager_reads_the_week_and_follows_the_link_to_the_gig(
         ],
     )
     robin = token_of(site, "P-MGR-1")
-    for posting, last in (("O-MGR-SMALL", "assign"), ("O-MGR-BIG", None)):
-        for action, token in (
-            ("apply", robin),
-            ("offer", None),
-            ("accept_offer", robin),
-            (last, None),
-        ):
-            if action is None:
-                continue
+    # Two offers accepted, neither assigned yet: both commit their hours.
+    for posting in ("O-MGR-SMALL", "O-MGR-BIG"):
+        for action, token in (("apply", robin), ("offer", None), ("accept_offer", robin)):
             body = {"action": action} if token else {"action": action, "candidate": "P-MGR-1"}
             site.api(
                 "POST",
@@ -110,19 +104,37 @@ def test_a_manager_reads_the_week_and_follows_the_link_to_the_gig(
                 token=token or ADMIN_TOKEN,
                 json=body,
             )
+    mine = signed_in(browser, site, robin)
+    mine.locator('#tabs [data-name="applications"]').click()  # type: ignore[attr-defined]
+    committed = mine.locator("#committed-hours")  # type: ignore[attr-defined]
+    committed.wait_for()
+    assert committed.inner_text() == (
+        "You have committed 18 h a week (accepted offers and current work): "
+        "2 h a week more than the 16 free hours your profile gives."
+    ), committed.inner_text()
+    mine.close()  # type: ignore[attr-defined]
+
     page = signed_in(browser, site, LEAD)
     page.locator('#tabs [data-name="approvals"]').click()  # type: ignore[attr-defined]
     card = page.locator("article.card", has_text="Supplier data migration")  # type: ignore[attr-defined]
     text = card.inner_text()
-    assert "10 h on top of 8 h already committed leaves -2 of 16 free hours a week." in text, text
-    assert "That is 2 h a week more than the free hours their profile gives." in text
+    assert (
+        "10 h on top of 8 h already committed is 2 h a week more than they have free (16 h)."
+        in text
+    ), text
+    assert "leaves -2" not in text and "none: 2 h a week over" in text
     assert "Invoice data tidy-up, 8 h" in text
-    assert "more than the 20 free hours" not in text
     scan_here(page, "manager-approvals")
-    link = card.get_by_role("link", name="Open the gig: Supplier data migration")
-    assert link.get_attribute("href") == "/#opportunity=O-MGR-BIG"
-    link.click()
-    page.wait_for_url("**/#opportunity=O-MGR-BIG")  # type: ignore[attr-defined]
-    # The gig's own page (any signed-in person who may read the posting), not the approval.
+    card.get_by_role("button", name="Open the gig: Supplier data migration").click()
+    # The posting and Robin's week: not the manager's own fit, no Apply; the way back.
     page.get_by_role("heading", name="Supplier data migration", exact=True).wait_for()  # type: ignore[attr-defined]
+    view = page.locator("#view").inner_text()  # type: ignore[attr-defined]
+    assert "Robin Weekday's week" in view and "perform data cleansing (level 2)" in view
+    assert "You and this work" not in view and "Back to My opportunities" not in view
+    assert page.get_by_role("button", name="Apply").count() == 0  # type: ignore[attr-defined]
+    scan_here(page, "manager-approval-gig")
+    page.get_by_role("button", name="← Back to Approvals").click()  # type: ignore[attr-defined]
+    page.get_by_role("heading", name="Approvals", exact=True).wait_for()  # type: ignore[attr-defined]
+    back_on = page.evaluate("document.activeElement.textContent")  # type: ignore[attr-defined]
+    assert back_on == "Open the gig: Supplier data migration"
     assert page.errors == [], page.errors  # type: ignore[attr-defined]

@@ -1,7 +1,8 @@
 // Approvals: a gig that takes a large share of someone's week waits for their manager (and,
 // once it waited too long, for HR). Each states the person's week in words: the free hours
 // their profile gives, what is already committed and to what, what this gig asks, what is left.
-import { act, api, h, load, pct } from "./ui.js";
+import { act, api, h, load, pct, words } from "./ui.js";
+import { postingLine } from "./opportunity.js";
 
 const enc = encodeURIComponent;
 const n = (x) => String(Math.round(x * 10) / 10);
@@ -33,7 +34,35 @@ function week(a) {
     h("p", { class: left < 0 ? "over" : "fits" }, h("b", {}, sum), " ", verdict));
 }
 
-export function approvals(me, root) {
+const skillWords = (list) => list.map((s) => `${s.name} (level ${s.level})`).join(", ");
+
+/** The gig an approval asks about, in place of the list: the posting and the report's week,
+ *  never the manager's own fit or an Apply button (the manager is deciding, not applying). */
+function gigOfApproval(me, root, a) {
+  const o = a.opportunity;
+  const back = h("button", { type: "button", class: "link back" }, "← Back to Approvals");
+  back.addEventListener("click", () => {
+    root.replaceChildren();
+    approvals(me, root, a.pair_id);
+  });
+  const heading = h("h1", { tabindex: "-1" }, o.title);
+  root.replaceChildren(
+    h("p", {}, back), heading,
+    h("p", { class: "meta" }, postingLine(o)),
+    h("section", { class: "card", "aria-labelledby": "gig-about" }, h("h2", { id: "gig-about" }, "About it"),
+      h("p", { class: "description" }, o.description || "No description yet."),
+      h("dl", { class: "facts" },
+        h("dt", {}, "Skills required"), h("dd", {}, o.required_skills.length ? skillWords(o.required_skills) : "none listed"),
+        o.preferred_skills.length ? [h("dt", {}, "Also asked for (preferred)"), h("dd", {}, skillWords(o.preferred_skills))] : null,
+        h("dt", {}, "Starts"), h("dd", {}, o.start_date || "when the lead and the person agree"),
+        h("dt", {}, "Seats"), h("dd", {}, `${o.seats_taken ?? 0} of ${o.seats} taken`),
+        h("dt", {}, "State"), h("dd", {}, words(o.status)))),
+    h("section", { class: "card approval", "aria-labelledby": "gig-week" },
+      h("h2", { id: "gig-week" }, `${a.employee.name}'s week`), week(a)));
+  heading.focus();
+}
+
+export function approvals(me, root, returnTo = null) {
   const body = h("div");
   root.append(h("h1", {}, "Approvals"), body);
   const render = () => load(body, async () => {
@@ -51,7 +80,7 @@ export function approvals(me, root) {
       return h("article", { class: "card approval", "aria-labelledby": headingId },
         h("h2", { id: headingId }, `${a.employee.name}: ${a.opportunity.title}`),
         h("p", { class: "meta" }, `A gig in ${a.opportunity.department}${a.approval.escalated ? " · waited too long: escalated to HR" : ""} · `,
-          h("a", { href: `/#opportunity=${enc(a.opportunity.external_id)}` }, `Open the gig: ${a.opportunity.title}`)),
+          h("button", { type: "button", class: "link", id: `open-${a.pair_id}`, onclick: () => gigOfApproval(me, root, a) }, `Open the gig: ${a.opportunity.title}`)),
         week(a),
         h("label", { for: id }, "Reason"), reason,
         h("div", { class: "row" },
@@ -59,5 +88,6 @@ export function approvals(me, root) {
           h("button", { type: "button", class: "danger", onclick: decide("decline") }, "Decline")));
     });
   });
-  render();
+  // Back from a gig: the keyboard lands where it left, on that approval's link.
+  render().then(() => { if (returnTo !== null) document.getElementById(`open-${returnTo}`)?.focus(); });
 }
