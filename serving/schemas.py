@@ -102,7 +102,10 @@ class OpportunityOut(Out):
 
 
 class OpportunityListItem(OpportunityOut):
-    applicants: int = Field(description="people who applied to it (or joined its waitlist)")
+    applicants: int = Field(
+        description="people who applied to it (or joined its waitlist or accepted an invitation), "
+        "whatever stage they reached since: the number its board says"
+    )
     owner_name: str | None = Field(description="the lead who owns it, by name")
 
 
@@ -881,6 +884,10 @@ class LeadPipelineOut(Out):
     seats_filled: int = Field(description="seats held by assignments made in this workflow")
     seats_taken: int = Field(
         description="seats_filled plus the history's acceptances: what 'every seat is taken' counts"
+    )
+    applicants: int = Field(
+        description="people here who applied (or joined the waitlist or accepted an invitation), "
+        "whatever stage they reached since; the lead's list says the same number"
     )
     stages: dict[str, list[PairOut]] = Field(description="each stage with its pairs, oldest first")
 

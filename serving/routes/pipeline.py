@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from data.schemas import ContractModel, Role, SkillRef
 from data.storage import pipeline as pairs
+from data.storage.applicants import applicants
 from data.storage.employees import get_employee
 from data.storage.opportunities import get_opportunity, opportunity_document
 from data.storage.tables import EmployeeRow, OpportunityRow, PipelineRow, SkillProposalRow
@@ -286,6 +287,7 @@ def opportunity_pipeline(
         "seats": opportunity.seats,
         "seats_filled": opportunity.seats_filled,
         "seats_taken": seats_taken(session, [opportunity])[external_id],
+        "applicants": applicants(session, [external_id]).get(external_id, 0),
         "stages": stages,
     }
 

@@ -1,5 +1,6 @@
 """What a lead's list of postings says beside each one: seats taken (one count, the one the
-matching engine's 'every seat is taken' rule reads) and how many people applied."""
+matching engine's 'every seat is taken' rule reads) and how many people applied (one count, the
+one its board says: the people on the board who asked for it, whatever stage they reached)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from data.schemas import InteractionType
+from data.storage.applicants import applicants
 from data.storage.interactions import people_by_opportunity
 from data.storage.opportunities import opportunity_document
 from data.storage.people_search import names_of
@@ -19,7 +21,6 @@ from data.storage.tables import OpportunityRow
 # every count of seats shown to a person does too (a board said "0 of 2 seats taken" beside
 # "every seat is taken (2 of 2)").
 HISTORY_SEAT = (InteractionType.ACCEPT,)
-ASKED = (InteractionType.APPLY, InteractionType.WAITLIST)
 
 
 def seats_taken(session: Session, rows: Sequence[OpportunityRow]) -> dict[str, int]:
@@ -35,7 +36,7 @@ def posting_documents(session: Session, rows: Sequence[OpportunityRow]) -> list[
     """Each posting's document with its seats taken, its applicants and its owner's name
     (three queries for the page, not three per posting)."""
     taken = seats_taken(session, rows)
-    asked = people_by_opportunity(session, [r.external_id for r in rows], ASKED)
+    asked = applicants(session, [r.external_id for r in rows])
     owners = names_of(session, [r.owner_external_id for r in rows])
     return [
         {

@@ -6,16 +6,19 @@ approval that states the person's week."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from fastapi.testclient import TestClient
 
 from data.schemas import Role
+from data.storage.engine import transaction
+from data.storage.tables import InteractionRow
 from matching.aliases import candidate_alias
 from serving.state import ServiceState
 from tests.factories import make_employee, make_opportunity
 from tests.serving.test_api import token_for
-from tests.serving.test_pipeline import company, step
+from tests.serving.test_pipeline import company, handle_of, step
 
 Headers = dict[str, str]
 ALIAS = re.compile(r"^Candidate [A-Z][a-z]+ [A-Z][a-z]+$")
@@ -229,3 +232,37 @@ def test_owner_search_ranks_leads_first_says_why_and_leaves_namesakes_after(
     after = rest.json()["items"][3:]
     assert [p["external_id"] for p in after] == [f"CH-{i}" for i in (4, 3, 2, 1, 0)]  # by name
     assert {p["why"] for p in after} == {"leads no postings and manages no one yet"}
+
+
+def test_the_list_and_the_board_count_the_same_applicants_and_an_invitee_is_not_one(
+    client: TestClient, state: ServiceState, admin_headers: Headers
+) -> None:
+    company(client, admin_headers)
+    lead = token_for(state, Role.LEAD, "LEAD")
+    ana, cat = token_for(state, Role.EMPLOYEE, "ANA"), token_for(state, Role.EMPLOYEE, "CAT")
+    assert step(client, ana, "GIG-SMALL", action="apply").status_code == 201
+    assert step(client, cat, "GIG-SMALL", action="apply").status_code == 201
+    assert step(client, cat, "GIG-SMALL", action="withdraw").status_code == 200
+    handle = handle_of(client, lead, "GIG-SMALL", admin_headers, "BEN")
+    assert step(client, lead, "GIG-SMALL", action="invite", candidate=handle).status_code == 201
+    # An application from the history alone (the demo's kind): it has no place on the board.
+    with transaction(state.sessions) as session:
+        session.add(
+            InteractionRow(
+                employee_external_id="MGR",
+                opportunity_external_id="GIG-SMALL",
+                type="apply",
+                occurred_at=dt.datetime(2026, 1, 5, tzinfo=dt.UTC),
+            )
+        )
+
+    def counts() -> tuple[int, int]:
+        listed = client.get("/api/v1/opportunities?q=dashboard", headers=lead).json()
+        board = client.get("/api/v1/opportunities/GIG-SMALL/pipeline", headers=lead).json()
+        return listed["items"][0]["applicants"], board["applicants"]
+
+    # Ana applied, Cat applied then withdrew: two, on both; Ben, invited, and Mia's history: not.
+    assert counts() == (2, 2)
+    ben = token_for(state, Role.EMPLOYEE, "BEN")
+    assert step(client, ben, "GIG-SMALL", action="accept_invitation").status_code == 200
+    assert counts() == (3, 3)  # accepting the invitation is applying
