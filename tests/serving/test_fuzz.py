@@ -79,6 +79,7 @@ BUSINESS_RULES = (
     "/api/v1/audits/report.html",
     "/api/v1/audits/outcomes",
     "/api/v1/employees/{external_id}/career-target",  # the role or occupation must exist
+    "/api/v1/employees/{external_id}/matches",  # `starts_until` before `starts_from`
     # a person's token names a person who exists; the auditor permission is for HR and admin
     "/api/v1/tokens",
     # the content must be a readable CSV or XLSX file, the mapping name the columns it has
