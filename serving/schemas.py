@@ -130,6 +130,10 @@ class PeopleOut(Out):
     items: list[PersonOut]
 
 
+class DepartmentsOut(Out):
+    items: list[str] = Field(description="the company's departments, by name")
+
+
 class NameResolutionOut(Out):
     name: str = Field(description="as first written")
     skill_id: str

@@ -1,5 +1,5 @@
 """Find people by what a person types: words of their name (or their id), for pickers such as
-an admin choosing which lead owns a posting."""
+an admin choosing which lead owns a posting; and the departments they work in, for a posting's."""
 
 from __future__ import annotations
 
@@ -102,3 +102,11 @@ def names_of(session: Session, external_ids: Sequence[str]) -> dict[str, str]:
         EmployeeRow.external_id.in_(sorted(set(external_ids)))
     )
     return {external_id: name for external_id, name in session.execute(query)}
+
+
+def departments(session: Session) -> list[str]:
+    """The company's departments (those people work in and postings are posted in), by name:
+    the choices a posting's department is offered from, as employees filter by them."""
+    people = select(EmployeeRow.department).where(EmployeeRow.department != "")
+    postings = select(OpportunityRow.department).where(OpportunityRow.department != "")
+    return sorted({d.strip() for d in session.scalars(people.union(postings)) if d.strip()})

@@ -29,7 +29,7 @@ from data.storage.opportunities import (
     posting_record,
 )
 from data.storage.oversight import override_row
-from data.storage.people_search import OwnerCandidate, owner_candidates
+from data.storage.people_search import OwnerCandidate, departments, owner_candidates
 from data.storage.tables import OpportunityRow, RankingOverrideRow
 from fairness.policy import (
     active_override_rows,
@@ -65,6 +65,7 @@ from serving.routes.pagination import Cursor, decode_cursor, next_cursor
 from serving.schemas import (
     ApplicantsOut,
     CandidatesOut,
+    DepartmentsOut,
     ImportJobOut,
     OpportunityListOut,
     OpportunityOut,
@@ -179,6 +180,12 @@ def create(
     An id already taken answers 409 in the same words whoever holds it; of two requests
     creating one id at once, one gets 201 and the other 409."""
     user.require(Role.LEAD, Role.ADMIN)
+    if body.status not in NEW_POSTING_STATUSES:
+        # Filled means its seats were taken, closed that it ended: neither is true of a posting
+        # nobody has seen yet (bulk imports may still bring postings in any state).
+        raise InvalidField(
+            "status", "a new posting is a draft or open; it fills as people are assigned"
+        )
     body.owner_external_id = _owner_of(session, user, body)
     begin_write(session)  # SQLite: the check and the insert under one write lock
     if get_opportunity(session, body.external_id) is not None:
@@ -197,6 +204,7 @@ def create(
     return _tagged(response, session, row)
 
 
+NEW_POSTING_STATUSES = (OpportunityStatus.DRAFT, OpportunityStatus.OPEN)
 MAX_QUERY_WORDS = 8
 # At most MAX_QUERY_WORDS words, said in the schema (a client learns it from the OpenAPI).
 QUERY_WORDS = r"^\s*(?:\S+(?:\s+\S+){0,7})?\s*$"
@@ -279,6 +287,14 @@ def owners(
             for c in owner_candidates(session, words, limit=limit)
         ]
     }
+
+
+@router.get("/departments", response_model=DepartmentsOut, responses=documented(403))
+def company_departments(session: SessionDep, user: CurrentUser) -> dict[str, Any]:
+    """The departments a posting may name (those people work in and postings are posted in):
+    the list employees filter their matches by, offered as the post form's choices."""
+    user.require(Role.LEAD, Role.ADMIN)
+    return {"items": departments(session)}
 
 
 def _plural(n: int, one: str, many: str) -> str:

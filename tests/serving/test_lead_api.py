@@ -266,3 +266,27 @@ def test_the_list_and_the_board_count_the_same_applicants_and_an_invitee_is_not_
     ben = token_for(state, Role.EMPLOYEE, "BEN")
     assert step(client, ben, "GIG-SMALL", action="accept_invitation").status_code == 200
     assert counts() == (3, 3)  # accepting the invitation is applying
+
+
+def test_a_new_posting_is_a_draft_or_open_and_its_department_is_one_of_the_companys(
+    client: TestClient, state: ServiceState, admin_headers: Headers
+) -> None:
+    company(client, admin_headers)
+    lead = token_for(state, Role.LEAD, "LEAD")
+    for status in ("filled", "closed"):
+        posting = {**make_opportunity(f"NEW-{status}", owner="LEAD"), "status": status}
+        refused = client.post("/api/v1/opportunities", json=posting, headers=lead)
+        assert refused.status_code == 422, refused.text
+        [problem] = refused.json()["detail"]
+        assert problem["field"] == "status" and "draft or open" in problem["message"]
+    draft = {**make_opportunity("NEW-DRAFT", owner="LEAD"), "status": "draft"}
+    assert client.post("/api/v1/opportunities", json=draft, headers=lead).status_code == 201
+
+    people = {
+        p["department"]
+        for p in client.get("/api/v1/employees", headers=admin_headers).json()["items"]
+    }
+    offered = client.get("/api/v1/opportunities/departments", headers=lead).json()["items"]
+    assert set(offered) >= people and offered == sorted(offered)
+    ana = token_for(state, Role.EMPLOYEE, "ANA")
+    assert client.get("/api/v1/opportunities/departments", headers=ana).status_code == 403
