@@ -76,6 +76,9 @@ def test_a_group_too_few_to_judge_is_named_with_its_n_and_never_flagged(
     assert chart.locator("svg line.interval").count() == len(judged) - 1  # the reference has none
     text = chart.inner_text()
     assert "reference (highest rate)" in text
+    # Which group the ratios compare with, and its n, said in words.
+    reference = next(r for r in focus["categories"] if r["verdict"] == "reference (highest rate)")
+    assert f"Compared with: {reference['category']} (n = {reference['people']}," in text
     assert re.search(r"below four-fifths|not enough evidence either way|at or above", text)
     assert re.search(r"\d\.\d\d \(\d\.\d\d to \d\.\d\d\)", text), "a ratio with its interval"
     for row in focus["categories"]:
@@ -131,7 +134,10 @@ def test_hr_searches_the_audit_log_by_words_and_a_person_needs_the_auditor(
     assert rows.count() >= 1
     for i in range(rows.count()):
         assert gig["title"] in rows.nth(i).locator("td.for").inner_text()
-    assert page.get_by_text(served["request_id"]).count() >= 1  # type: ignore[attr-defined]
+    # The request id shortened, its full value in the title.
+    full = page.locator(f'table.rankings abbr[title="{served["request_id"]}"]')  # type: ignore[attr-defined]
+    assert full.count() >= 1
+    assert full.first.inner_text() == served["request_id"][:8] + "…"
     scan_here(page, "hr-audit-search")
     # A word no ranking holds: nothing matches, and the page says so.
     page.get_by_label("Find a served ranking").fill(f"{words[0]} zzznothing")  # type: ignore[attr-defined]
@@ -155,6 +161,8 @@ def test_an_auditor_finds_a_person_by_id_and_sees_names_not_ids(
     profile = site.api("GET", f"/api/v1/employees/{person}")
     site.api("GET", f"/api/v1/employees/{person}/matches?kind=gig&limit=5")  # their own list
     page = signed_in(browser, site, AUDITOR)
+    # The header says the token carries the auditor permission, not only its role.
+    assert page.locator("#who").inner_text().endswith("· HR · auditor")  # type: ignore[attr-defined]
     _tab(page, "audit")
     page.get_by_label("Find a served ranking").fill(person)  # type: ignore[attr-defined]
     page.get_by_role("button", name="Search", exact=True).click()  # type: ignore[attr-defined]
@@ -208,3 +216,116 @@ def test_hr_replays_a_ranking_and_pauses_a_kind(browser: object, site: Site) -> 
             else "off"
         },
     )
+
+
+_HASH = "9f2c" * 16
+_VERSION = "employee-20261205-223952-fa6a198d"
+_CARD = "\n".join(
+    [
+        "# Model card: employee -> opportunities ranker",
+        "",
+        "## Training data",
+        f"Each employee's outcomes, split by time: 900 training rows. Data hash `{_HASH}`.",
+        "",
+        "## Results on the held-out period",
+        "| ranker | NDCG@5 | NDCG@10 | MAP | recall@5 | NDCG@10 vs true fit |",
+        "|---|---|---|---|---|---|",
+        "| ranker | 0.5100 | 0.5600 | 0.4800 | 0.4400 | 0.6100 |",
+        "| ranker_from_scratch | 0.5000 | 0.5500 | 0.4700 | 0.4300 | 0.6000 |",
+        "| bm25_skills | 0.3100 | 0.3500 | 0.2900 | 0.2700 | n/a |",
+    ]
+)
+
+
+# Every chart's axis, four-fifths line, dots and bars, and every table cell, inside the screen.
+_OUTSIDE_THE_PHONE = """() => {
+  const width = document.documentElement.clientWidth;
+  const inside = (el) => {
+    const r = el.getBoundingClientRect();
+    return r.left >= -1 && r.right <= width + 1;
+  };
+  const out = [];
+  for (const svg of document.querySelectorAll('#view figure.chart svg')) {
+    for (const el of svg.querySelectorAll('.axis, .four-fifths, .ratio-dot, .bar, .tick')) {
+      if (!inside(el)) out.push(`${svg.getAttribute('aria-label')}: ${el.getAttribute('class')}`);
+    }
+  }
+  const cells = '#view tbody th, #view tbody td, #view caption, #view h2';
+  for (const cell of document.querySelectorAll(cells)) {
+    if (cell.getClientRects().length && !inside(cell)) out.push(cell.textContent.slice(0, 60));
+  }
+  return out;
+}"""
+
+
+def _everything_in_view_on_a_phone(page: object, name: str) -> None:
+    page.set_viewport_size({"width": 390, "height": 844})  # type: ignore[attr-defined]
+    outside = page.evaluate(_OUTSIDE_THE_PHONE)  # type: ignore[attr-defined]
+    page.set_viewport_size({"width": 1280, "height": 900})  # type: ignore[attr-defined]
+    assert outside == [], f"{name} at 390 px: {outside[:6]}"
+
+
+def test_every_hr_page_fits_a_phone_with_its_axes_and_columns_in_view(
+    browser: object, site: Site
+) -> None:
+    _serve_candidate_lists(site, 40, ("gig", "mentorship", "role"))
+    page = signed_in(browser, site, AUDITOR)
+    for name in ("dashboard", "outcomes", "audit", "policies", "models"):
+        _tab(page, name)
+        if name == "audit":
+            page.locator("table.rankings").wait_for()  # type: ignore[attr-defined]
+            page.locator("table.oversight").wait_for()  # type: ignore[attr-defined]
+        if name == "dashboard":
+            assert page.locator("#view svg .four-fifths").count() >= 1  # type: ignore[attr-defined]
+        _everything_in_view_on_a_phone(page, name)
+    # Models: a company model's card (as training/model_card.py writes it) in words people
+    # read; the technical names in a second line, the hash and version shortened.
+    models = site.api("GET", "/api/v1/audits/models", token=HR)
+    models["items"][0] |= {"source": "company", "version": _VERSION, "card": _CARD}
+    page.route(  # type: ignore[attr-defined]
+        "**/api/v1/audits/models", lambda route: route.fulfill(json=models)
+    )
+    _tab(page, "dashboard")
+    _tab(page, "models")
+    _everything_in_view_on_a_phone(page, "models with a company card")
+    text = _view(page).inner_text()
+    assert "->" not in text and "Model card: how it ranks opportunities for an employee" in text
+    assert _HASH not in text and page.locator(f'abbr[title="{_HASH}"]').count() == 1  # type: ignore[attr-defined]
+    assert _VERSION not in text and page.locator(f'abbr[title="{_VERSION}"]').count() == 1  # type: ignore[attr-defined]
+    assert "Version of 2026-12-05 22:39 UTC" in text
+    for tech, said in (
+        ("ranker_from_scratch", "Trained from scratch"),
+        ("bm25_skills", "Skill keyword match"),
+    ):
+        cell = page.locator("table.card-table tbody th", has_text=tech).first  # type: ignore[attr-defined]
+        assert cell.inner_text().startswith(said), cell.inner_text()
+    scan_here(page, "hr-models-company")
+    # Policies in words, headings capitalised, the method a second line.
+    _tab(page, "policies")
+    headings = page.locator("#view article h2").all_inner_texts()  # type: ignore[attr-defined]
+    assert headings and all(t[0].isupper() for t in headings), headings
+    assert "alpha" not in _view(page).locator("article p:not(.meta)").all_inner_texts().__str__()
+
+
+def test_a_policy_change_without_a_reason_is_said_beside_the_reason(
+    browser: object, site: Site
+) -> None:
+    page = signed_in(browser, site, HR)
+    _tab(page, "policies")
+    gig = page.locator("article.card", has_text="Gigs").first  # type: ignore[attr-defined]
+    for button in ("Save policy", "Pause gig ranking"):
+        gig.get_by_role("button", name=button).click()
+        reason = gig.get_by_label("Reason")
+        problem = gig.locator("#why-gig-error")
+        problem.wait_for()
+        assert "Say why" in problem.inner_text()
+        assert reason.get_attribute("aria-describedby") == "why-gig-error"
+        assert reason.get_attribute("aria-invalid") == "true"
+        assert page.evaluate("() => document.activeElement.id") == "why-gig"  # type: ignore[attr-defined]
+        reason.fill("x")  # typing clears the message
+        assert not problem.is_visible()
+        reason.fill("")
+    gig.get_by_role("button", name="Save policy").click()
+    gig.locator("#why-gig-error").wait_for()
+    scan_here(page, "hr-policy-no-reason")
+    assert site.api("GET", "/api/v1/audits/policies", token=HR)["gig"]["paused"] is False

@@ -28,8 +28,89 @@ function svgOf(width, height, label) {
   return { svg, add };
 }
 
-const short = (text, n) => (String(text).length > n ? `${String(text).slice(0, n - 1)}…` : String(text));
 const range = (ci, format) => (ci ? `${format(ci[0])} to ${format(ci[1])}` : "");
+// Every chart draws on a narrow canvas and scales to the width it has (a phone's ~340 px
+// included), so its axis and the four-fifths line are always in view, never scrolled away.
+const WIDTH = 420;
+const COLOURS = ["#1f5fcc", "#c0561f", "#17703d", "#6b3fa0", "#4a5263"];
+const INK = "#1b2230", MUTED = "#4a5263";
+
+/** A long label over two lines (split at " × " or a space near its middle). */
+function lines(label, room = 42) {
+  const text = String(label);
+  if (text.length <= room) return [text];
+  const at = text.includes(" × ") ? text.indexOf(" × ") + 2 : text.lastIndexOf(" ", room);
+  return at > 0 ? [text.slice(0, at).trim(), text.slice(at).trim()] : [text];
+}
+
+/** A figure whose chart fits its box (no sideways scrolling), its legend and figures below. */
+function fitted(title, svg, ...below) {
+  return h("figure", { class: "chart fit" }, h("figcaption", {}, title), svg, ...below);
+}
+
+/**
+ * A table that reads as rows of labelled figures on a phone (each cell names its column), so
+ * no column is ever out of reach; `cells` per row: the row's name first, then one per column
+ * (a string, a node, or { cell, class }).
+ */
+export function stackTable(caption, columns, rows, { className = "", rowClass } = {}) {
+  return h("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-label": caption },
+    h("table", { class: `stack ${className}`.trim() },
+      h("caption", { class: "meta" }, caption),
+      h("thead", {}, h("tr", {}, columns.map((c) => h("th", { scope: "col" }, c)))),
+      h("tbody", {}, rows.map((cells, i) => h("tr", { class: rowClass ? rowClass(i) : null },
+        cells.map((cell, j) => (j === 0
+          ? h("th", { scope: "row" }, cell)
+          : cell?.cell !== undefined
+            ? h("td", { "data-label": columns[j] || null, class: cell.class }, cell.cell)
+            : h("td", { "data-label": columns[j] || null }, cell))))))));
+}
+
+/**
+ * Grouped horizontal bars: each label on its own line, then one bar per series with its
+ * value at the bar's end; the figures in a table below.
+ */
+/** A round number at or above `v` for an axis's end (0.6, 25, 200…). */
+function niceTop(v) {
+  const power = 10 ** Math.floor(Math.log10(v));
+  return [1, 2, 2.5, 5, 10].map((m) => m * power).find((t) => t >= v - 1e-12) ?? 10 * power;
+}
+
+export function bars(title, labels, series, { format = pct, max } = {}) {
+  const names = Object.keys(series);
+  const values = names.flatMap((n) => series[n]).filter((v) => v !== null && v !== undefined);
+  const top = max ?? niceTop(Math.max(1e-9, ...values));
+  const left = 8, right = 70, barH = 16, gap = 3, labelH = 22, groupGap = 10, axisH = 26;
+  const plotW = WIDTH - left - right;
+  const heights = labels.map((l) => labelH * lines(l).length + names.length * (barH + gap) + groupGap);
+  const height = heights.reduce((a, b) => a + b, 0) + axisH;
+  const { svg, add } = svgOf(WIDTH, height, title);
+  const x = (v) => left + (Math.max(0, v) / top) * plotW;
+  let y = 0;
+  labels.forEach((label, i) => {
+    lines(label).forEach((line, k) => add("text", { x: left, y: y + 17 + k * labelH, "font-size": 16, fill: INK }, line));
+    let yb = y + labelH * lines(label).length;
+    names.forEach((name, j) => {
+      const v = series[name][i];
+      if (v === null || v === undefined) {
+        add("text", { x: left, y: yb + barH - 3, "font-size": 14, fill: MUTED }, `${name}: no figure`);
+      } else {
+        add("rect", { x: left, y: yb, width: Math.max(1, x(v) - left), height: barH, fill: COLOURS[j % COLOURS.length], class: "bar" });
+        add("text", { x: x(v) + 4, y: yb + barH - 3, "font-size": 14, fill: INK }, format(v));
+      }
+      yb += barH + gap;
+    });
+    y += heights[i];
+  });
+  add("line", { x1: left, y1: y, x2: left + plotW, y2: y, stroke: MUTED, class: "axis" });
+  for (const tick of [0, 0.5, 1]) {
+    add("text", { x: x(tick * top), y: y + 18, "text-anchor": tick === 0 ? "start" : tick === 1 ? "end" : "middle", "font-size": 14, fill: MUTED }, format(tick * top));
+  }
+  const legend = h("div", { class: "legend" }, names.map((n, j) => h("span", {}, h("span", { class: `swatch c${j % COLOURS.length}` }), n)));
+  const table = stackTable(`${title}: the figures`, ["", ...names],
+    labels.map((label, i) => [label, ...names.map((n) => (series[n][i] === null || series[n][i] === undefined ? "—" : format(series[n][i])))]));
+  return fitted(title, svg, legend, table);
+}
 
 /** Why a judged group has no ratio: the group it compares with is hidden, or no one was chosen. */
 function noRatio(impact) {
@@ -46,40 +127,56 @@ export function notJudged(row) {
   return null;
 }
 
+/** The reference group of an impact table (the highest rate among those judged), if any. */
+export function referenceOf(impact) {
+  return (impact.categories || []).find((r) => r.verdict === "reference (highest rate)") || null;
+}
+
+/** Which group the ratios compare with, its n, and why the reference can change. */
+function referenceNote(impact) {
+  const ref = referenceOf(impact);
+  if (!ref) return null;
+  return h("p", { class: "meta reference-note" },
+    `Compared with: ${ref.category} (n = ${ref.people}, rate ${pct(ref.rate)}${ref.rate_ci ? `, 95% interval ${range(ref.rate_ci, pct)}` : ""}), `,
+    "the group with the highest rate among those large enough to judge (the rule NYC Local Law 144 uses). ",
+    "When another group grows large enough to judge and has a higher rate, it becomes the reference and every ratio moves; ",
+    "a reference of few people makes every interval wider, which the bars show.");
+}
+
 /**
- * Impact ratios of one table (an impact report as the API publishes it): per group a dot at
- * the ratio and a bar over its 95% interval, the four-fifths line dashed; groups too few to
- * judge named with their n and no dot.
+ * Impact ratios of one table (an impact report as the API publishes it): per group its name
+ * on a line, then a dot at the ratio and a bar over its 95% interval, the four-fifths line
+ * dashed; groups too few to judge named with their n and no dot.
  */
 export function ratioChart(title, impact) {
   const rows = impact.categories || [];
   const judged = rows.filter((r) => !notJudged(r) && r.impact_ratio !== null);
   const top = Math.max(1.2, ...judged.map((r) => (r.impact_ratio_ci ? r.impact_ratio_ci[1] : r.impact_ratio)));
-  // Text sizes hold up at a phone's 520 px (the chart's narrowest, scrolled sideways).
-  const width = 640, left = 200, right = 16, rowH = 30, topPad = 8, axisH = 30;
-  const height = topPad + rowH * Math.max(rows.length, 1) + axisH;
-  const plotW = width - left - right;
+  const left = 14, right = 14, labelH = 21, markH = 24, topPad = 4, axisH = 28;
+  const named = (r) => (r.verdict === "reference (highest rate)" ? `${r.category} (reference, n = ${r.people})` : r.category);
+  const heights = rows.map((r) => labelH * lines(named(r)).length + markH);
+  const bottom = topPad + heights.reduce((a, b) => a + b, 0);
+  const height = bottom + axisH;
+  const plotW = WIDTH - left - right;
   const x = (v) => left + (Math.min(v, top) / top) * plotW;
-  const { svg, add } = svgOf(width, height, `${title}: each group's impact ratio with its 95% interval`);
-  const bottom = topPad + rowH * Math.max(rows.length, 1);
+  const { svg, add } = svgOf(WIDTH, height, `${title}: each group's impact ratio with its 95% interval`);
   for (const tick of [0, 0.5, 0.8, 1, top > 1.5 ? 1.5 : null].filter((t) => t !== null)) {
-    add("text", { x: x(tick), y: bottom + 18, "text-anchor": "middle", "font-size": 13, fill: "#4a5263" }, num(tick, 1));
+    add("text", { x: x(tick), y: bottom + 20, "text-anchor": tick === 0 ? "start" : "middle", "font-size": 15, fill: MUTED, class: "tick" }, num(tick, 1));
   }
-  add("line", { x1: left, y1: bottom, x2: width - right, y2: bottom, stroke: "#4a5263" });
-  add("line", { x1: x(FOUR_FIFTHS), y1: topPad, x2: x(FOUR_FIFTHS), y2: bottom, stroke: "#8a5a00", "stroke-dasharray": "4 3" });
+  add("line", { x1: left, y1: bottom, x2: WIDTH - right, y2: bottom, stroke: MUTED, class: "axis" });
+  add("line", { x1: x(FOUR_FIFTHS), y1: topPad, x2: x(FOUR_FIFTHS), y2: bottom, stroke: "#8a5a00", "stroke-dasharray": "4 3", class: "four-fifths" });
+  let y0 = topPad;
   rows.forEach((row, i) => {
-    const y = topPad + i * rowH + rowH / 2;
-    add("text", { x: left - 8, y: y + 5, "text-anchor": "end", "font-size": 14, fill: "#1b2230" }, short(row.category, 24));
+    const label = lines(named(row));
+    label.forEach((line, k) => add("text", { x: left, y: y0 + 16 + k * labelH, "font-size": 16, fill: INK }, line));
+    const y = y0 + labelH * label.length + markH / 2 - 2;
+    y0 += heights[i];
     const why = notJudged(row);
-    if (why) {
-      add("text", { x: left + 4, y: y + 5, "font-size": 14, fill: "#4a5263" }, why);
+    if (why || row.impact_ratio === null) {
+      add("text", { x: left, y: y + 5, "font-size": 15, fill: MUTED }, why || noRatio(impact));
       return;
     }
-    if (row.impact_ratio === null) {
-      add("text", { x: left + 4, y: y + 5, "font-size": 14, fill: "#4a5263" }, noRatio(impact));
-      return;
-    }
-    const colour = VERDICT_FILL[row.verdict] || "#4a5263";
+    const colour = VERDICT_FILL[row.verdict] || MUTED;
     if (row.impact_ratio_ci) {
       const [lo, hi] = row.impact_ratio_ci;
       add("line", { x1: x(lo), y1: y, x2: x(hi), y2: y, stroke: colour, "stroke-width": 3, class: "interval" });
@@ -90,26 +187,20 @@ export function ratioChart(title, impact) {
   const legend = h("p", { class: "legend meta" },
     "Dot: impact ratio; bar: its 95% interval; dashed line: four-fifths (0.8). ",
     "A group is below four-fifths only when its whole bar is left of the line.");
-  return h("figure", { class: "chart" }, h("figcaption", {}, title),
-    h("div", { class: "chart-scroll", tabindex: "0", role: "region", "aria-label": `${title} (scrolls sideways)` }, svg),
-    legend, impactTable(title, impact));
+  return fitted(title, svg, legend, referenceNote(impact), impactTable(title, impact));
 }
 
 /** The figures of an impact table: people, rate and ratio with their intervals, the verdict. */
 export function impactTable(title, impact) {
   const rows = impact.categories || [];
-  return h("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-label": `${title}: the figures` }, h("table", { class: "impact" },
-    h("caption", { class: "meta" }, `${title}: the figures`),
-    h("thead", {}, h("tr", {}, ["group", "people", "rate (95% interval)", "impact ratio (95% interval)", "verdict"].map((t) => h("th", { scope: "col" }, t)))),
-    h("tbody", {}, rows.map((r) => {
+  return stackTable(`${title}: the figures`, ["group", "people", "rate (95% interval)", "impact ratio (95% interval)", "verdict"],
+    rows.map((r) => {
       const why = notJudged(r);
-      return h("tr", { class: why ? "not-judged" : null },
-        h("th", { scope: "row" }, r.category),
-        h("td", {}, r.people ?? "—"),
-        h("td", {}, r.rate === null ? "—" : `${pct(r.rate)}${r.rate_ci ? ` (${range(r.rate_ci, pct)})` : ""}`),
-        h("td", {}, r.impact_ratio === null || why ? "—" : `${num(r.impact_ratio, 2)}${r.impact_ratio_ci ? ` (${range(r.impact_ratio_ci, (v) => num(v, 2))})` : ""}`),
-        h("td", {}, why ? (r.too_few || why) : r.verdict === "no ratio" ? noRatio(impact) : words(r.verdict)));
-    }))));
+      return [r.category, String(r.people ?? "—"),
+        r.rate === null ? "—" : `${pct(r.rate)}${r.rate_ci ? ` (${range(r.rate_ci, pct)})` : ""}`,
+        r.impact_ratio === null || why ? "—" : `${num(r.impact_ratio, 2)}${r.impact_ratio_ci ? ` (${range(r.impact_ratio_ci, (v) => num(v, 2))})` : ""}`,
+        why ? (r.too_few || why) : r.verdict === "no ratio" ? noRatio(impact) : words(r.verdict)];
+    }), { className: "impact", rowClass: (i) => (notJudged(rows[i]) ? "not-judged" : null) });
 }
 
 /** A line chart of values per week (null: no figure that week), with its figures below. */
@@ -117,21 +208,24 @@ export function lineChart(title, labels, series, { max, format = pct, line } = {
   const names = Object.keys(series);
   const values = names.flatMap((n) => series[n]).filter((v) => v !== null && v !== undefined);
   const top = max ?? Math.max(1e-9, ...values, line ?? 0);
-  const width = 640, height = 250, left = 56, right = 36, topPad = 10, bottom = 40;
-  const plotW = width - left - right, plotH = height - topPad - bottom;
+  const height = 220, left = 52, right = 14, topPad = 10, bottom = 40;
+  const plotW = WIDTH - left - right, plotH = height - topPad - bottom;
   const x = (i) => left + (labels.length > 1 ? (i / (labels.length - 1)) * plotW : plotW / 2);
   const y = (v) => topPad + plotH - (Math.max(0, v) / top) * plotH;
-  const { svg, add } = svgOf(width, height, title);
-  add("line", { x1: left, y1: topPad + plotH, x2: width - right, y2: topPad + plotH, stroke: "#4a5263" });
-  for (const tick of [0, 0.5, 1]) add("text", { x: left - 6, y: y(tick * top) + 4, "text-anchor": "end", "font-size": 11, fill: "#4a5263" }, format(tick * top));
-  const step = Math.max(1, Math.ceil(labels.length / 8));
+  const { svg, add } = svgOf(WIDTH, height, title);
+  add("line", { x1: left, y1: topPad + plotH, x2: WIDTH - right, y2: topPad + plotH, stroke: MUTED, class: "axis" });
+  for (const tick of [0, 0.5, 1]) add("text", { x: left - 4, y: y(tick * top) + 5, "text-anchor": "end", "font-size": 14, fill: MUTED }, format(tick * top));
+  // Week labels as "W49" under the axis (the year is in the table), at most five of them.
+  const step = Math.max(1, Math.ceil(labels.length / 5));
   labels.forEach((label, i) => {
-    if (i % step === 0) add("text", { x: x(i), y: topPad + plotH + 16, "text-anchor": "middle", "font-size": 11, fill: "#1b2230" }, label);
+    if (i % step === 0 || i === labels.length - 1) {
+      const anchor = i === 0 ? "start" : i === labels.length - 1 ? "end" : "middle";
+      add("text", { x: x(i), y: topPad + plotH + 18, "text-anchor": anchor, "font-size": 14, fill: INK }, String(label).replace(/^\d{4}-/, ""));
+    }
   });
-  if (line !== undefined) add("line", { x1: left, y1: y(line), x2: width - right, y2: y(line), stroke: "#8a5a00", "stroke-dasharray": "4 3" });
-  const colours = ["#1f5fcc", "#c0561f", "#17703d", "#6b3fa0", "#4a5263"];
+  if (line !== undefined) add("line", { x1: left, y1: y(line), x2: WIDTH - right, y2: y(line), stroke: "#8a5a00", "stroke-dasharray": "4 3", class: "four-fifths" });
   names.forEach((name, j) => {
-    const colour = colours[j % colours.length];
+    const colour = COLOURS[j % COLOURS.length];
     let d = "";
     let pen = false; // a week without a figure breaks the line
     series[name].forEach((v, i) => {
@@ -142,13 +236,10 @@ export function lineChart(title, labels, series, { max, format = pct, line } = {
     });
     if (d) add("path", { d: d.trim(), fill: "none", stroke: colour, "stroke-width": 2, class: "trend-line" });
   });
-  const legend = h("div", { class: "legend" }, names.map((n, j) => h("span", {}, h("span", { class: `swatch c${j % colours.length}` }), n)));
-  const table = h("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-label": `${title}: the figures` }, h("table", {},
-    h("caption", { class: "meta" }, `${title}: the figures`),
-    h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "week"), names.map((n) => h("th", { scope: "col" }, n)))),
-    h("tbody", {}, labels.map((label, i) => h("tr", {}, h("th", { scope: "row" }, label), names.map((n) => h("td", {}, series[n][i] === null || series[n][i] === undefined ? "—" : format(series[n][i]))))))));
+  const legend = h("div", { class: "legend" }, names.map((n, j) => h("span", {}, h("span", { class: `swatch c${j % COLOURS.length}` }), n)));
+  const table = stackTable(`${title}: the figures`, ["week", ...names],
+    labels.map((label, i) => [label, ...names.map((n) => (series[n][i] === null || series[n][i] === undefined ? "—" : format(series[n][i])))]));
   // A long run of weeks keeps its figures one click away instead of a page of rows.
   const figures = labels.length > 8 ? h("details", {}, h("summary", {}, "The figures, week by week"), table) : table;
-  return h("figure", { class: "chart" }, h("figcaption", {}, title),
-    h("div", { class: "chart-scroll", tabindex: "0", role: "region", "aria-label": `${title} (scrolls sideways)` }, svg), legend, figures);
+  return fitted(title, svg, legend, figures);
 }

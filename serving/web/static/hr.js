@@ -1,7 +1,7 @@
 // What HR sees: fairness by group (before and after re-ranking), outcomes, the audit log with
 // replay, each kind's policy and pause, the live models' cards, and the full report.
-import { lineChart, notJudged, ratioChart } from "./hr-charts.js";
-import { act, api, barChart, h, load, num, pct, words } from "./ui.js";
+import { bars, lineChart, notJudged, ratioChart, stackTable } from "./hr-charts.js";
+import { act, api, h, load, num, pct, say, words } from "./ui.js";
 
 const enc = encodeURIComponent;
 // Reports and aggregates are built on the server's worker threads: until one is built the
@@ -54,8 +54,8 @@ function verdicts(r) {
   }
   if (r.cautions.length) {
     parts.push(h("details", { class: "card caution" },
-      h("summary", {}, `Not enough evidence to judge (${r.cautions.length})`),
-      h("ul", { class: "plain" }, r.cautions.map((c) => h("li", {}, c)))));
+      h("summary", {}, `Not enough evidence to judge (${new Set(r.cautions).size})`),
+      h("ul", { class: "plain" }, [...new Set(r.cautions)].map((c) => h("li", {}, c)))));
   }
   return parts;
 }
@@ -128,7 +128,7 @@ export function dashboard(me, root) {
         h("p", { class: "meta" }, `${r.window.served_candidate_lists} lists, ${lists.appearances} appearances. A group under ${after[focus].min_group} people or 2% of the data is too few to judge: it is listed, never charted or flagged.`));
       parts.push(ratioChart(`Impact ratio by ${words(focus)}, after re-ranking`, after[focus]));
       if (cats.length) {
-        parts.push(barChart(`Selection rate by ${words(focus)}: on the page leads saw, before and after re-ranking`, cats,
+        parts.push(bars(`Selection rate by ${words(focus)}: on the page leads saw, before and after re-ranking`, cats,
           { "before re-ranking": cats.map((c) => rates(before[focus])[c] ?? null), "after re-ranking": cats.map((c) => rates(after[focus])[c] ?? null) }));
       }
       const cross = Object.keys(after).find((k) => k.includes("×"));
@@ -138,7 +138,7 @@ export function dashboard(me, root) {
         const groups = Object.keys(shares).filter((g) => cats.includes(g) && (shares[g] || []).some((v) => v !== null)).sort();
         const positions = lists.share_by_position.positions || [];
         if (groups.length) {
-          parts.push(barChart(`Exposure by position: each ${words(focus)} group's share of position 1, 2, … after re-ranking`,
+          parts.push(bars(`Exposure by position: each ${words(focus)} group's share of position 1, 2, … after re-ranking`,
             positions.map((p) => `#${p}`), Object.fromEntries(groups.slice(0, 3).map((g) => [g, shares[g]]))), leftOut(after[focus]));
         } else {
           parts.push(h("p", { class: "meta" }, `Exposure by position: no ${words(focus)} group held a position often enough to be shown.`));
@@ -154,7 +154,7 @@ export function dashboard(me, root) {
       const cats = judged(decisions.shortlisted.gender);
       parts.push(h("h2", {}, "Lead decisions"));
       if (cats.length) {
-        parts.push(barChart(`Lead decisions by gender among ${decisions.applications} applications`, cats, {
+        parts.push(bars(`Lead decisions by gender among ${decisions.applications} applications`, cats, {
           shortlisted: cats.map((c) => rates(decisions.shortlisted.gender)[c] ?? null),
           offered: cats.map((c) => rates(decisions.offered.gender)[c] ?? null),
           "taken on": cats.map((c) => rates(decisions.accepted.gender)[c] ?? null),
@@ -187,17 +187,18 @@ export function outcomes(me, root) {
         figure("Assigned", pct(part.assigned), "of employees"),
         figure("Mobility", num(o.mobility_velocity.assignments_per_100_per_quarter), "assignments per 100 people per quarter"),
         figure("Role moves", num(o.mobility_velocity.role_moves_per_100_per_quarter), "per 100 people per quarter"),
-        figure("Skills confirmed", String(o.skills_gap_closure.skills_confirmed), `${o.skills_gap_closure.profile_updates_accepted} profile updates accepted`),
+        figure("Skills confirmed by work", String(o.skills_gap_closure.skills_confirmed),
+          `skills used in work completed in this window; ${o.skills_gap_closure.profile_updates_accepted} of ${o.skills_gap_closure.profile_updates_proposed ?? 0} skill updates that completed work proposed were accepted (profile edits and imports are not counted)`),
         figure("Time to proficiency", o.time_to_proficiency.median_days === null ? "n/a" : `${o.time_to_proficiency.median_days} days`, `median of ${o.time_to_proficiency.n}`),
         figure("Mentor load", pct(o.mentors.load), `${o.mentors.waitlisted} waiting`),
         figure("Identity reveals", String(o.identity_reveals), "leads shown who applied"),
         figure("Career paths", String(o.career_paths.people_with_target), `${o.career_paths.roles_filled_by_path_followers} of ${o.career_paths.roles_filled} roles filled by followers`)),
-      barChart("Internal fill rate by kind", kinds, { "filled internally": kinds.map((k) => fill.by_kind[k].rate) }),
-      barChart("Participation by department", departments, {
+      bars("Internal fill rate by kind", kinds, { "filled internally": kinds.map((k) => fill.by_kind[k].rate) }),
+      bars("Participation by department", departments, {
         applied: departments.map((d) => part.by_department[d].applied),
         assigned: departments.map((d) => part.by_department[d].assigned),
       }),
-      months.length ? barChart("Applications and assignments per month", months, {
+      months.length ? bars("Applications and assignments per month", months, {
         applications: months.map((m) => o.trend[m].applications),
         assignments: months.map((m) => o.trend[m].assignments),
       }, { format: (v) => num(v, 0) }) : null,
@@ -207,6 +208,16 @@ export function outcomes(me, root) {
 }
 
 const when = (iso) => iso.replace("T", " ").slice(0, 16);
+const KIND = { gig: "Gig", mentorship: "Mentorship", role: "Role" };
+const KINDS = { gig: "Gigs", mentorship: "Mentorships", role: "Roles" };
+
+/** A long id shortened to its first 8 characters; the full value in its title (hover) and
+ *  for screen readers. */
+function shortId(id) {
+  const text = String(id);
+  if (text.length <= 12) return text;
+  return h("abbr", { class: "id", title: text, "aria-label": text }, `${text.slice(0, 8)}…`);
+}
 
 /** Whom a served list was for, in words: the opportunity's title, an employee's name
  *  (auditors), else why it is not shown. */
@@ -224,15 +235,16 @@ export function audit(me, root) {
     placeholder: auditor ? "a person, an opportunity, a request id or words" : "an opportunity, a request id or words",
     "aria-describedby": "audit-q-help",
   });
-  const kind = h("select", { id: "audit-kind" }, [["", "any kind"], ["gig", "gigs"], ["mentorship", "mentorships"], ["role", "roles"]].map(([v, t]) => h("option", { value: v }, t)));
-  const list = h("select", { id: "audit-list" }, [["", "both"], ["opportunity", "a lead's candidates"], ["employee", "an employee's matches"]].map(([v, t]) => h("option", { value: v }, t)));
+  const kind = h("select", { id: "audit-kind" }, [["", "Any kind"], ["gig", "Gigs"], ["mentorship", "Mentorships"], ["role", "Roles"]].map(([v, t]) => h("option", { value: v }, t)));
+  const list = h("select", { id: "audit-list" }, [["", "Both"], ["opportunity", "A lead's candidates"], ["employee", "An employee's matches"]].map(([v, t]) => h("option", { value: v }, t)));
   const lists = h("div", { "aria-live": "polite" });
   const events = h("div");
   const replay = (requestId) => act(null, async () => {
     replayBox.replaceChildren(h("p", { class: "meta" }, "Replaying…"));
     const r = await api(`/api/v1/audits/rankings/${enc(requestId)}/replay`);
     replayBox.replaceChildren(h("div", { class: "card" },
-      h("h3", {}, `Replay of ${r.request_id}`),
+      h("h3", {}, "Replay of a served ranking"),
+      h("p", { class: "meta id-full" }, `Request id ${r.request_id}`),
       h("p", { class: r.exact ? "notice" : "error" }, r.exact ? "Reproduced exactly: same scores, order and explanations." : "Not reproduced exactly."),
       h("ul", { class: "plain" },
         h("li", {}, `Scores match: ${r.scores_match ? "yes" : "no"} (largest difference ${r.max_score_difference})`),
@@ -256,14 +268,14 @@ export function audit(me, root) {
     const note = r.note ? h("p", { class: "meta", role: "note" }, r.note) : null;
     if (!items.length) return [h("p", {}, q ? `No served ranking matches “${q}”.` : "No rankings were served yet."), note];
     return [note, h("p", { class: "meta" }, q ? `${items.length}${items.length >= shown ? "+" : ""} served rankings match “${q}”, newest first.` : "The newest served rankings."),
-      h("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-label": "Served rankings" }, h("table", { class: "rankings" },
-        h("caption", { class: "meta" }, "Served rankings, newest first"),
-        h("thead", {}, h("tr", {}, ["", "served", "list", "kind", "for", "request id"].map((t) => h("th", { scope: "col" }, t)))),
-        h("tbody", {}, items.map((i) => h("tr", {},
-          h("td", {}, h("button", { type: "button", class: "secondary", "aria-label": `Replay ranking ${i.seq}`, onclick: () => replay(i.request_id) }, "Replay")),
-          h("td", {}, when(i.served_at)),
-          h("td", {}, i.direction === "employee" ? "an employee's matches" : "a lead's candidates"),
-          h("td", {}, i.kind), h("td", { class: "for" }, listFor(i)), h("td", { class: "meta" }, i.request_id)))))),
+      stackTable("Served rankings, newest first", ["Served", "List", "Kind", "For", "Request", ""], items.map((i) => [
+        when(i.served_at),
+        i.direction === "employee" ? "an employee's matches" : "a lead's candidates",
+        KIND[i.kind] || words(i.kind),
+        { cell: listFor(i), class: "for" },
+        { cell: shortId(i.request_id), class: "id" },
+        h("button", { type: "button", class: "secondary", "aria-label": `Replay ranking ${i.seq}`, onclick: () => replay(i.request_id) }, "Replay"),
+      ]), { className: "rankings" }),
       items.length >= shown && shown < 200 ? h("button", { type: "button", class: "secondary", onclick: () => { shown = 200; showLists(); } }, "Show more") : null];
   });
   root.append(h("h1", {}, "Audit log"),
@@ -283,13 +295,25 @@ export function audit(me, root) {
     if (!r.items.length) return h("p", { class: "meta" }, "No oversight events yet.");
     const who = (e) => `${e.actor_name || e.actor} (${words(e.actor_role)})`;
     const on = (e) => (e.opportunity_title ? `${e.opportunity_title} (${e.opportunity_external_id})` : e.opportunity_external_id || (e.kind ? `${words(e.kind)}s` : ""));
-    return h("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-label": "Oversight events" }, h("table", {},
-      h("caption", { class: "meta" }, "Pauses, policy changes, pins, hides, reveals and audit reads, newest first"),
-      h("thead", {}, h("tr", {}, ["when", "who", "what", "on", "why"].map((t) => h("th", { scope: "col" }, t)))),
-      h("tbody", {}, r.items.slice(0, 100).map((e) => h("tr", {},
-        h("td", {}, when(e.at)), h("td", {}, who(e)),
-        h("td", {}, words(e.action)), h("td", {}, on(e)), h("td", { class: "why" }, e.reason))))));
+    return stackTable("Pauses, policy changes, pins, hides, reveals and audit reads, newest first", ["When", "Who", "What", "On", "Why"],
+      r.items.slice(0, 100).map((e) => [when(e.at), who(e), words(e.action), on(e), { cell: e.reason, class: "why" }]), { className: "oversight" });
   });
+}
+
+/** What a kind's re-ranking does, in words. */
+function policyInWords(p) {
+  const attribute = words(p.attribute || "");
+  if (p.policy === "fa*ir") {
+    return `Re-ranking keeps enough ${p.protected || "protected-group"} people near the top of every list, so that at each point of the list their share is not significantly below their share of the candidates (by ${attribute}).`;
+  }
+  if (p.policy === "detgreedy") return `Re-ranking keeps each ${attribute} group's share of every list near its share of the candidates.`;
+  return "No re-ranking: lists are in the model's order.";
+}
+
+/** The same policy as an auditor names it. */
+function policyTechnical(p) {
+  const name = p.policy === "fa*ir" ? "FA*IR" : p.policy === "detgreedy" ? "DetGreedy" : p.policy;
+  return `Method: ${name} on ${words(p.attribute || "")}${p.protected ? `, protected group ${p.protected}` : ""}${p.alpha !== undefined && p.alpha !== null ? `, significance level α = ${p.alpha}` : ""}.`;
 }
 
 export function policies(me, root) {
@@ -299,19 +323,32 @@ export function policies(me, root) {
     const all = await api("/api/v1/audits/policies");
     return Object.entries(all).map(([kind, p]) => {
       const id = `why-${kind}`;
-      const reason = h("input", { type: "text", id, class: "wide", placeholder: "why (logged)" });
-      const change = (update, done) => (e) => act(e.target, async () => {
-        if (reason.value.trim().length < 3) throw new Error("Say why (at least 3 characters): the change is logged.");
-        await api(`/api/v1/audits/policies/${enc(kind)}`, { method: "PUT", body: { ...update, reason: reason.value.trim() } });
-        render();
-      }, done);
+      const problem = h("p", { class: "error", id: `${id}-error`, hidden: true });
+      const reason = h("input", { type: "text", id, class: "wide", placeholder: "why (logged)", "aria-describedby": `${id}-error` });
+      reason.addEventListener("input", () => { problem.hidden = true; reason.removeAttribute("aria-invalid"); });
+      const change = (update, done) => (e) => {
+        // A missing reason is said beside the field, which takes the focus.
+        if (reason.value.trim().length < 3) {
+          problem.textContent = "Say why (at least 3 characters): every change is logged with its reason.";
+          problem.hidden = false;
+          reason.setAttribute("aria-invalid", "true");
+          reason.focus();
+          say(problem.textContent);
+          return;
+        }
+        act(e.target, async () => {
+          await api(`/api/v1/audits/policies/${enc(kind)}`, { method: "PUT", body: { ...update, reason: reason.value.trim() } });
+          render();
+        }, done);
+      };
       const chooser = h("select", { id: `pol-${kind}` }, [["fa*ir", "FA*IR (a protected group's share at each prefix)"], ["detgreedy", "DetGreedy (each group's share near its pool share)"], ["off", "Off (the model's order)"]]
         .map(([v, t]) => h("option", { value: v, selected: v === p.policy }, t)));
       return h("article", { class: "card" },
-        h("h2", {}, `${words(kind)}s`),
-        h("p", {}, p.paused ? "Paused: lists are in plain similarity order." : `Re-ranking: ${p.policy}${p.policy !== "off" ? ` on ${words(p.attribute)}${p.protected ? ` (protected: ${p.protected})` : ""}, alpha ${p.alpha}` : ""}`),
+        h("h2", {}, KINDS[kind] || words(kind)),
+        h("p", {}, p.paused ? "Paused: lists are in plain similarity order." : policyInWords(p)),
+        !p.paused && p.policy !== "off" ? h("p", { class: "meta" }, policyTechnical(p)) : null,
         h("label", { for: `pol-${kind}` }, "Re-ranking policy"), chooser,
-        h("label", { for: id }, "Reason"), reason,
+        h("label", { for: id }, "Reason"), reason, problem,
         h("div", { class: "row" },
           h("button", { type: "button", class: "secondary", onclick: change({ policy: chooser.value, attribute: p.attribute, paused: p.paused }, "Policy saved") }, "Save policy"),
           p.paused
@@ -328,9 +365,43 @@ export function models(me, root) {
   load(body, async () => {
     const r = await api("/api/v1/audits/models");
     return r.items.map((m) => h("article", { class: "card" },
-      h("h2", {}, `${m.direction === "employee" ? "Employees' matches" : "Leads' candidates"}: ${m.version}`),
-      h("p", { class: "meta" }, m.source === "company" ? "Trained on this company's history and promoted." : "The packaged cold-start model."),
+      h("h2", {}, m.direction === "employee" ? "The model behind employees' matches" : "The model behind leads' candidates"),
+      h("p", { class: "meta" }, m.source === "company" ? "Trained on this company's history and promoted." : "The packaged cold-start model.",
+        " ", versionInWords(m.version)),
       markdown(m.card)));
+  });
+}
+
+/** A model version ("employee-20261205-223952-fa6a198d") as a date, the full id in its title. */
+function versionInWords(version) {
+  const at = String(version).match(/(\d{4})(\d{2})(\d{2})-(\d{2})(\d{2})\d{2}/);
+  const said = at ? `Version of ${at[1]}-${at[2]}-${at[3]} ${at[4]}:${at[5]} UTC` : "Version";
+  return h("span", {}, `${said} (id `, h("abbr", { class: "id", title: version, "aria-label": version }, String(version).split("-").pop()), ").");
+}
+
+// The card's technical names in words; the name stays in a second line for auditors.
+const RANKERS = {
+  ranker: "This model",
+  ranker_from_scratch: "Trained from scratch",
+  ranker_continued: "Continued from the live model",
+  ranker_no_position_debiasing: "Without position debiasing",
+  live: "The live model",
+  bm25_skills: "Skill keyword match",
+  embedding_similarity: "Profile similarity",
+  required_skill_overlap: "Required skills held",
+};
+const DIRECTIONS = { "employee -> opportunities": "opportunities for an employee", "opportunity -> candidates": "candidates for an opportunity" };
+
+function cellInWords(text) {
+  if (RANKERS[text]) return [RANKERS[text], h("span", { class: "meta tech" }, text)];
+  return inline(text);
+}
+
+/** Inline code: a long hash shortened (its full value in the title), else plain text. */
+function inline(text) {
+  return text.split("`").map((part, i) => {
+    if (i % 2 === 0) return part;
+    return part.length > 16 ? h("abbr", { class: "id", title: part, "aria-label": part }, `${part.slice(0, 12)}…`) : h("code", {}, part);
   });
 }
 
@@ -338,21 +409,21 @@ export function models(me, root) {
 function markdown(text) {
   const out = [];
   const lines = text.split("\n");
-  const inline = (t) => t.replaceAll("`", "");
+  let heading = "";
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i];
     if (line.startsWith("#")) {
       const level = Math.min(line.match(/^#+/)[0].length + 2, 5);
-      out.push(h(`h${level}`, {}, inline(line.replace(/^#+\s*/, ""))));
+      const title = line.replace(/^#+\s*/, "").replace(/^Model card: (.+) ranker$/, (_, d) => `Model card: how it ranks ${DIRECTIONS[d] || d}`);
+      heading = title;
+      out.push(h(`h${level}`, {}, inline(title)));
     } else if (line.startsWith("|")) {
       const rows = [];
       while (i < lines.length && lines[i].startsWith("|")) rows.push(lines[i++]);
       i--;
-      const cells = (row) => row.slice(1, -1).split("|").map((c) => inline(c.trim()));
-      const body = rows.slice(2).map(cells);
-      out.push(h("div", { class: "table-wrap" }, h("table", {},
-        h("thead", {}, h("tr", {}, cells(rows[0]).map((c) => h("th", { scope: "col" }, c)))),
-        h("tbody", {}, body.map((r) => h("tr", {}, r.map((c) => h("td", {}, c))))))));
+      const cells = (row) => row.slice(1, -1).split("|").map((c) => c.trim());
+      const head = cells(rows[0]).map((c) => c.charAt(0).toUpperCase() + c.slice(1));
+      out.push(stackTable(heading || head.join(", "), head, rows.slice(2).map((r) => cells(r).map(cellInWords)), { className: "card-table" }));
     } else if (line.startsWith("- ")) {
       const items = [];
       while (i < lines.length && lines[i].startsWith("- ")) items.push(lines[i++].slice(2));
