@@ -230,8 +230,9 @@ def _could_be(row: Any, posting: Posting, cards: list[tuple[str, dict[str, Any]]
 
 
 def _visible(card: dict[str, Any]) -> str:
-    """A card as the lead compares it: everything but the count of look-alikes."""
-    shown = {k: v for k, v in card.items() if k not in ("handle", "shared_by")}
+    """A card as the lead compares it: everything but the count of look-alikes and the
+    pseudonym (the handle, and the alias read off it: keyed per list, never the same twice)."""
+    shown = {k: v for k, v in card.items() if k not in ("handle", "alias", "shared_by")}
     return json.dumps(shown, sort_keys=True)
 
 
