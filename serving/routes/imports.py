@@ -189,7 +189,9 @@ def file_import(
     mapping = body.mapping or file_imports.propose_mapping(body.kind, table.headers)
     mapped = file_imports.mapped_rows(body.kind, table, mapping, body.defaults)
     return job_accepted(
-        file_imports.start_import(state, session, user, body.kind, table, mapping, mapped)
+        file_imports.start_import(
+            state, session, user, body.kind, table, mapping, mapped, filename=body.filename
+        )
     )
 
 

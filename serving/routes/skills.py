@@ -21,6 +21,7 @@ from serving.deps import CurrentUser, SessionDep, StateDep
 from serving.errors import API_ERRORS, InvalidField, documented
 from serving.schemas import AliasAddedOut, AliasOut, CustomSkill, Page, ReviewOut, SuggestionsOut
 from serving.usecases import skills as skill_usecases
+from serving.usecases.imports import skill_origin_words
 from serving.usecases.skills import own_unreviewed, review_skill
 from serving.validation import Reason
 
@@ -67,7 +68,15 @@ def normalize(
     return {"query": q, "items": items}
 
 
-@router.get("/review", response_model=Page[CustomSkill], responses=documented(403))
+class QueuedSkill(CustomSkill):
+    origin: str = Field(
+        description="where it came from, in words: 'from the import of workers.csv on "
+        "2026-12-05 by the administrator', 'from an import on …' (no file name kept), "
+        "'typed first by Ada Park'"
+    )
+
+
+@router.get("/review", response_model=Page[QueuedSkill], responses=documented(403))
 def review_queue(
     state: StateDep,
     session: SessionDep,
@@ -90,12 +99,14 @@ def review_queue(
     else:
         rows = custom_skills(session, status=status, limit=limit, after_id=cursor or "")
     uses = skill_uses(session, [r.skill_id for r in rows])
+    origins = skill_origin_words(session, [(r.skill_id, r.created_by) for r in rows])
     items = [
         {
             "skill_id": row.skill_id,
             "label": row.label,
             "status": row.status,
             "created_by": row.created_by,
+            "origin": origins[row.skill_id],
             "uses": uses[row.skill_id],
             "resembles": [
                 {"skill_id": m.skill_id, "label": m.label, "score": round(m.score, 4)}

@@ -171,9 +171,12 @@ def start_import(
     table: Table,
     mapping: dict[str, str | None],
     mapped: Mapped,
+    *,
+    filename: str | None = None,
 ) -> dict[str, Any]:
     """Remember the mapping for these columns and run the import as a job; cells that cannot
-    be read refuse it first (422, every one by row and field)."""
+    be read refuse it first (422, every one by row and field). `filename` is kept with the
+    job's result (where its new custom skills came from)."""
     if mapped.errors:
         raise InvalidField(
             "file",
@@ -183,7 +186,11 @@ def start_import(
     # The job first: it writes its row in a transaction of its own, which on SQLite would
     # wait for this request's, were the mapping written first.
     job_id = jobs.submit(
-        kind, [r for _, r in mapped.records], user, rows=[n for n, _ in mapped.records]
+        kind,
+        [r for _, r in mapped.records],
+        user,
+        rows=[n for n, _ in mapped.records],
+        filename=filename,
     )
     save_mapping(
         session,

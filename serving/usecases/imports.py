@@ -21,9 +21,13 @@ from sqlalchemy.orm import Session
 
 from data.importing import ImportRejected, import_employees, import_opportunities
 from data.importing.report import ImportReport
+from data.schemas import Role
+from data.storage.employees import get_employee
 from data.storage.engine import transaction
+from data.storage.import_origins import succeeded_imports
 from data.storage.imports import create_job, finish_job, get_job, set_progress
 from data.storage.tables import ImportJobRow
+from data.storage.tokens import token_by_id
 from serving.auth import Principal
 from serving.deps import after_commit, resolver_for
 from serving.state import ServiceState
@@ -105,15 +109,18 @@ class ImportJobs:
         user: Principal,
         *,
         rows: list[int] | None = None,
+        filename: str | None = None,
     ) -> str:
         """`rows`: each record's row in an uploaded file (its report and errors say those);
-        default 1, 2, ... (an error's `index` is then the item of the array)."""
+        default 1, 2, ... (an error's `index` is then the item of the array). `filename`: the
+        uploaded file's name, kept with the result (the review queue says where a custom skill
+        came from)."""
         job_id = secrets.token_hex(8)
         with transaction(self.state.sessions) as session:
             create_job(session, job_id, kind, len(records), user.actor)
         numbers = rows if rows is not None else list(range(1, len(records) + 1))
         self._executor.submit(
-            self._run, job_id, kind, list(zip(numbers, records, strict=True)), user
+            self._run, job_id, kind, list(zip(numbers, records, strict=True)), user, filename
         )
         return job_id
 
@@ -143,7 +150,7 @@ class ImportJobs:
             "total": total,
             "created_at": utc_iso(row.created_at),
             "finished_at": utc_iso(row.finished_at) if row.finished_at else None,
-            "result": row.result if row.status == "succeeded" else None,
+            "result": _without_source(row.result) if row.status == "succeeded" else None,
             "errors": (row.result or {}).get("errors") if row.status == "failed" else None,
         }
 
@@ -186,7 +193,12 @@ class ImportJobs:
             self._live.pop(job_id, None)
 
     def _run(
-        self, job_id: str, kind: str, rows: list[tuple[int, dict[str, Any]]], user: Principal
+        self,
+        job_id: str,
+        kind: str,
+        rows: list[tuple[int, dict[str, Any]]],
+        user: Principal,
+        filename: str | None = None,
     ) -> None:
         sessions = self.state.sessions
         step = self._stepper(job_id)
@@ -197,6 +209,7 @@ class ImportJobs:
             step("updating the index", 0, len(items))
             reindex_imported(self.state, kind, [item.external_id for item in items])
             result = import_result(counts.created, counts.updated, resolver.report)
+            result[SOURCE] = {"filename": filename}
             status = "succeeded"
         except ImportRejected as rejected:
             result, status = {"errors": rejection_detail(rejected)}, "failed"
@@ -211,3 +224,70 @@ class ImportJobs:
             finish_job(session, job_id, status=status, result=result)
         with self._lock:
             self._live.pop(job_id, None)
+
+
+# Kept in a job's stored result, not part of its view: where the records came from.
+SOURCE = "source"
+
+
+def _without_source(result: dict[str, Any] | None) -> dict[str, Any] | None:
+    if result is None:
+        return None
+    return {key: value for key, value in result.items() if key != SOURCE}
+
+
+def skill_origins(session: Session, skill_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """The import job that first made each of these custom skills: {skill_id: {filename (None
+    when not an uploaded file), at, by}}; a skill typed by someone, or made by an import
+    answered at once (no job), has none."""
+    wanted = set(skill_ids)
+    found: dict[str, dict[str, Any]] = {}
+    for job in succeeded_imports(session, tuple(IMPORTERS)):
+        report = (job.result or {}).get("report") or {}
+        for name in report.get("names") or []:
+            skill_id = name.get("skill_id")
+            # `review`: new in that import (an existing custom skill is only reused).
+            if skill_id in wanted and skill_id not in found and name.get("review"):
+                source = (job.result or {}).get(SOURCE) or {}
+                found[skill_id] = {
+                    "filename": source.get("filename"),
+                    "at": job.created_at,
+                    "by": job.created_by,
+                }
+        if len(found) == len(wanted):
+            break
+    return found
+
+
+def _who(session: Session, actor: str | None) -> str:
+    """An actor (a person's id, a token's id, or a role) in words."""
+    if not actor:
+        return "someone unknown"
+    person = get_employee(session, actor)
+    if person is not None:
+        return person.name
+    token = token_by_id(session, actor)
+    if token is not None:
+        return f"the token “{token.label}”" if token.label else f"the token {actor}"
+    return "the administrator" if actor == Role.ADMIN.value else actor
+
+
+def skill_origin_words(
+    session: Session, skills: Sequence[tuple[str, str | None]]
+) -> dict[str, str]:
+    """Where each custom skill (skill_id, created_by) came from, in words: "from the import of
+    workers.csv on 2026-12-05 by the administrator", "from an import on …" (no file name
+    kept), "typed first by Ada Park" (a person's own edit) or "added by … through the API"."""
+    origins = skill_origins(session, [skill_id for skill_id, _ in skills])
+    words: dict[str, str] = {}
+    for skill_id, created_by in skills:
+        origin = origins.get(skill_id)
+        if origin is not None:
+            where = f"the import of {origin['filename']}" if origin["filename"] else "an import"
+            day = utc_iso(origin["at"])[:10]
+            words[skill_id] = f"from {where} on {day} by {_who(session, origin['by'])}"
+        elif created_by and get_employee(session, created_by) is not None:
+            words[skill_id] = f"typed first by {_who(session, created_by)}"
+        else:
+            words[skill_id] = f"added by {_who(session, created_by)} through the API"
+    return words

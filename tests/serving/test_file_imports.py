@@ -219,6 +219,12 @@ def test_importing_the_same_file_again_is_unchanged_and_its_custom_skills_are_no
     assert started.status_code == 202, started.text
     done = _finished(client, started.headers["Location"], admin_headers)
     assert done["status"] == "succeeded", done
+    # The review queue says where the new custom skills came from, and who imported them.
+    queue = client.get("/api/v1/skills/review?limit=200", headers=admin_headers).json()["items"]
+    origins = {i["label"]: i["origin"] for i in queue}
+    day = done["created_at"][:10]
+    for label in ("Zorblax tuning", "Quuxite brewing"):
+        assert origins[label].startswith(f"from the import of workers.csv on {day} by "), origins
 
     again = _dry(client, THREE_ROWS, admin_headers)
     assert (again["create"], again["update"], again["unchanged"]) == (0, 0, 3)

@@ -263,3 +263,74 @@ def test_an_admin_creates_a_token_sees_it_once_and_revokes_it(browser: object, s
     assert secret not in page.content()  # type: ignore[attr-defined]
     scan_here(page, "admin-tokens")
     assert page.errors == []  # type: ignore[attr-defined]
+
+
+AGAIN = (
+    "Employee ID,Worker,Business Title,Supervisory Organization,Location,Hire Date,Skills,"
+    "Job Level\n"
+    'P-ADM-G1,Greta Holm,Team Coach,Finance,Berlin,2020-02-03,"coaching; Plinthwelding",4\n'
+    "P-ADM-G2,Hugo Sand,Analyst,Finance,Berlin,2021-06-07,SQL (4),2\n"
+)
+LIKELIHOODS = ("almost certain", "very likely", "likely", "possible", "unlikely")
+
+
+def _dry_run_of(page: object, name: str, text: str) -> object:
+    page.get_by_label("CSV or Excel file").set_input_files(  # type: ignore[attr-defined]
+        {"name": name, "mimeType": "text/csv", "buffer": text.encode()}
+    )
+    page.get_by_role("button", name="Read the columns").click()  # type: ignore[attr-defined]
+    page.get_by_role("heading", name=f"How the columns of {name} are read").wait_for()  # type: ignore[attr-defined]
+    page.get_by_role("button", name="Try it (dry run)").click()  # type: ignore[attr-defined]
+    report = page.get_by_role("region", name="Dry run: what the import would do")  # type: ignore[attr-defined]
+    report.get_by_text("Nothing was written.").wait_for()
+    return report
+
+
+def test_the_same_file_twice_is_unchanged_guesses_are_shown_and_the_queue_names_the_file(
+    browser: object, site: Site
+) -> None:
+    page = _admin(browser, site, "Import people or postings")
+    report = _dry_run_of(page, "adm-again.csv", AGAIN)
+    figures = report.locator(".figures").inner_text()
+    assert "2\nto create" in figures and "1\nnew custom skill" in figures
+    # A name the normaliser guessed is shown "read as" a skill, how sure in words, or said
+    # to stay a custom skill when its closest skill scored below the review threshold.
+    text = report.inner_text()
+    coaching = [line for line in text.splitlines() if "“coaching”" in line]
+    assert coaching, text
+    assert ("read as" in coaching[0] and any(w in coaching[0] for w in LIKELIHOODS)) or (
+        "kept as a custom skill" in coaching[0]
+    ), coaching
+    report.get_by_text("New custom skills, for review (1)").click()
+    assert "“Plinthwelding”, row 2: kept as a custom skill" in report.inner_text()
+    scan_here(page, "admin-import-guesses")
+
+    page.get_by_role("button", name="Import 2 rows").click()  # type: ignore[attr-defined]
+    page.get_by_role("heading", name="Imported").wait_for(timeout=120_000)  # type: ignore[attr-defined]
+
+    # The same file again: nothing to update, and the custom skill is no longer new.
+    report = _dry_run_of(page, "adm-again.csv", AGAIN)
+    figures = report.locator(".figures").inner_text()
+    assert "0\nto create" in figures and "0\nto update" in figures and "2\nunchanged" in figures
+    assert "0\nnew custom skills" in figures and "1\nexisting custom skill" in figures
+    scan_here(page, "admin-import-again")
+
+    page.get_by_role("tab", name="Skills to review").click()  # type: ignore[attr-defined]
+    card = page.locator("article.card", has_text="Plinthwelding")  # type: ignore[attr-defined]
+    card.get_by_text("from the import of adm-again.csv on").wait_for()
+    assert re.search(
+        r"from the import of adm-again\.csv on \d{4}-\d{2}-\d{2} by \S", card.inner_text()
+    )
+    assert "typed first" not in card.inner_text()
+    # Put back: the custom skill leaves the queue (the people imported stay, ids P-ADM-G*).
+    skill_id = next(
+        i["skill_id"]
+        for i in site.api("GET", "/api/v1/skills/review?limit=200")["items"]
+        if i["label"] == "Plinthwelding"
+    )
+    site.api(
+        "POST",
+        f"/api/v1/skills/{skill_id}/review",
+        json={"decision": "reject", "reason": "test skill"},
+    )
+    assert page.errors == []  # type: ignore[attr-defined]

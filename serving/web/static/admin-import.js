@@ -130,6 +130,7 @@ const fieldName = (fields, field) => {
 
 // A calibrated score in words: how sure the reading of a name is.
 const likelihood = (score) => (score >= 0.9 ? "almost certain" : score >= 0.75 ? "very likely" : score >= 0.6 ? "likely" : score >= 0.4 ? "possible" : "unlikely");
+const NEAR = 0.25; // below this the closest skill is noise, not worth naming
 const GUESSES = new Set(["spelling", "partial_label", "embedding"]);
 const rowsText = (n) => `${n.rows} ${n.rows === 1 ? "row" : "rows"}`;
 
@@ -155,9 +156,9 @@ function reportParts(report, fields, { rows, threshold }) {
   }
   if (newCustom.length) {
     parts.push(details(`New custom skills, for review (${newCustom.length})`, h("ul", { class: "plain" },
-      newCustom.map((n) => h("li", {}, `“${n.name}”, row ${n.first_row}: kept as a custom skill${n.nearest
-        ? ` — the closest skill, ${n.nearest}, is ${likelihood(n.nearest_score ?? 0)} (score ${(n.nearest_score ?? 0).toFixed(2)}), below the score needed to read it as that${bar}`
-        : ""}`)))));
+      newCustom.map((n) => h("li", {}, `“${n.name}”, row ${n.first_row}: kept as a custom skill${n.nearest && n.nearest_score >= NEAR
+        ? ` — the closest skill, ${n.nearest}, is ${likelihood(n.nearest_score)} (score ${n.nearest_score.toFixed(2)}), below the score needed to read it as that${bar}`
+        : " — no skill in the taxonomy comes close"}`)))));
   }
   if (oldCustom.length) {
     parts.push(details(`Existing custom skills (${oldCustom.length})`, h("ul", { class: "plain" },
@@ -187,7 +188,9 @@ function dryRunReport(report, fields) {
     report.skill_notes.map((n) => h("li", {}, `Row ${n.row}, “${n.text}”: ${n.note}`)))) : null;
   return h("section", { class: "card", "aria-labelledby": "dry-h" },
     h("h2", { id: "dry-h" }, "Dry run: what the import would do"),
-    h("p", {}, report.error_count ? `Nothing was written. ${report.error_count} ${report.error_count === 1 ? "problem stops" : "problems stop"} the import.` : "Nothing was written. The import can go ahead."),
+    h("p", {}, report.error_count ? `Nothing was written. ${report.error_count} ${report.error_count === 1 ? "problem stops" : "problems stop"} the import.`
+      : report.create + report.update === 0 ? "Nothing was written. Importing it would change nothing: every row is stored as the file gives it."
+        : "Nothing was written. The import can go ahead."),
     h("div", { class: "figures" },
       figure(report.create, "to create"),
       figure(report.update, "to update"),

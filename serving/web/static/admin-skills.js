@@ -50,7 +50,7 @@ const held = (uses) => {
 export function reviewQueue(me, root) {
   const list = h("div");
   root.append(h("h2", {}, "Custom skills waiting for review"),
-    h("p", { class: "meta" }, "Names people typed that are not in the skills taxonomy. Until you decide, only the people who typed one see it. The most held come first."),
+    h("p", { class: "meta" }, "Names people typed, or imports brought in, that are not in the skills taxonomy. Until you decide, it is suggested to no one else and shown to no lead. The most held come first."),
     list);
   load(list, async () => {
     const page = await api(`/api/v1/skills/review?order=uses&limit=${QUEUE_PAGE}`);
@@ -101,7 +101,7 @@ function reviewCard(item) {
   reject.addEventListener("click", () => decide(reject, { decision: "reject" }, `“${item.label}” rejected: it stays on its holders' profiles, hidden from everyone else.`));
   card.append(
     h("h3", { id: `h-${id}` }, item.label),
-    h("p", { class: "meta" }, `${held(item.uses)[0].toUpperCase()}${held(item.uses).slice(1)}; typed first by ${item.created_by || "an import"}.`),
+    h("p", { class: "meta" }, `${held(item.uses)[0].toUpperCase()}${held(item.uses).slice(1)}; ${item.origin}.`),
     h("div", { class: "review-grid" },
       h("div", {}, h("label", { for: `label-${id}` }, "Name to publish, if accepted"), label),
       h("div", {}, h("label", { for: `reason-${id}` }, "Reason (for the oversight log)"), reason)),
