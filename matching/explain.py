@@ -109,7 +109,12 @@ def free_hours_text(availability: float, committed: float) -> str:
     20' when 12 of them are taken)."""
     if committed <= 0:
         return f"you have {availability:g} free"
-    left = max(availability - committed, 0.0)
+    left = availability - committed
+    if left < 0:  # accepted offers and work past the free hours: said as the overrun
+        return (
+            f"your {committed:g} committed hours are already {-left:g} more than "
+            f"the {availability:g} free you have"
+        )
     return (
         f"{left:g} of your {availability:g} free hours are left "
         f"after the {committed:g} you have committed"
@@ -183,6 +188,37 @@ def _speaks_of(feature: str, details: dict[str, Any]) -> bool:
 COUNTED_BY = {"implied_required_coverage": "implied", "required_related_coverage": "related"}
 
 
+def _in_words(feature: str, value: float, details: dict[str, Any]) -> str | None:
+    """An employee's sentence with no raw score in it ("(similarity 0.59)", "(relatedness
+    1.00)" mean nothing to a reader): the amount said in words, or left out."""
+    if feature == "skill_similarity":
+        return {
+            "closely": "Your skills come close to the ones it asks for",
+            "in part": "Some of your skills come close to the ones it asks for",
+            "loosely": "A few of your skills are like the ones it asks for",
+        }[_resemblance(value)]
+    if feature == "occupation_relatedness":
+        if value >= 0.99:
+            return "It is for your own occupation"
+        if value >= 0.5:
+            return "Your occupation is close to the one it is for"
+        return "Your occupation is related to the one it is for"
+    if feature == "timezone_gap_hours":
+        # A mentorship's other side is the mentor; a gig's or role's, its lead.
+        who = "mentor" if details.get("kind") == "mentorship" else "lead"
+        return f"The {who}'s working day is {value:.0f} h apart from yours (time zones)"
+    return WITHOUT_SCORE.get(feature)
+
+
+# Sentences whose template ends in a score: said without it.
+WITHOUT_SCORE = {
+    "interest_alignment": "It matches your stated interests",
+    "aspiration_similarity": "It fits your aspirations",
+    "profile_fit": "Your skills fit this line of work as a whole, not only the ones listed",
+    "tool_category_fit": "You use the kinds of software this work uses",
+}
+
+
 def sentence(feature: str, value: float, details: dict[str, Any]) -> str | None:
     """The employee's sentence about one feature of their match (a lead's: matching/masking)."""
     spec = BY_NAME[feature]
@@ -192,6 +228,9 @@ def sentence(feature: str, value: float, details: dict[str, Any]) -> str | None:
         return None  # "Your occupation usually involves 0 more of the required skills"
     if value == 0 and spec.zero_texts is not None:
         return spec.zero_texts[0]
+    worded = _in_words(feature, value, details)
+    if worded is not None:
+        return worded
     # Details logged before these words existed still say something true.
     derived = {
         "free_hours": free_hours_text(float(details.get("availability", 0.0)), 0.0),

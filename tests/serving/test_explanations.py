@@ -231,7 +231,7 @@ def test_golden_sentences_for_a_fixed_fixture() -> None:
         {"feature": "tenure_years", "text": "3.2 years with the company", "contribution": 0.25},
         {
             "feature": "skill_similarity",
-            "text": "Your skills come close to the ones it asks for (similarity 0.73)",
+            "text": "Your skills come close to the ones it asks for",
             "contribution": 0.17,
         },
         {

@@ -4,6 +4,7 @@ opportunity page, and invitations that lapse when the last seat goes."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -304,3 +305,32 @@ def test_free_hours_are_said_after_commitments_and_a_mentor_in_words() -> None:
     assert "+" not in mentor and "levels ahead" not in mentor
     covered = {"kind": "mentorship", "matched": 1, "required": 3, "matched_names": ": SQL"}
     assert sentence("required_coverage", 0.3, covered) == "You have 1 of 3 skills on offer: SQL"
+
+
+def test_card_sentences_say_scores_in_words_and_a_mentorship_names_its_mentor() -> None:
+    for feature, value in (
+        ("skill_similarity", 0.59),
+        ("occupation_relatedness", 1.0),
+        ("interest_alignment", 0.41),
+        ("aspiration_similarity", 0.3),
+        ("profile_fit", 0.52),
+        ("tool_category_fit", 0.6),
+    ):
+        said = sentence(feature, value, {"kind": "gig"})
+        assert said is not None and not re.search(r"\d\.\d", said), said
+    assert sentence("occupation_relatedness", 1.0, {"kind": "gig"}) == (
+        "It is for your own occupation"
+    )
+    assert sentence("timezone_gap_hours", 8.0, {"kind": "mentorship"}) == (
+        "The mentor's working day is 8 h apart from yours (time zones)"
+    )
+    assert "lead" in (sentence("timezone_gap_hours", 8.0, {"kind": "gig"}) or "")
+    over = sentence(
+        "availability_slack",
+        -12.0,
+        {"hours": 2.0, "kind": "gig", "free_hours": free_hours_text(8.0, 18.0)},
+    )
+    assert (
+        over
+        == "Needs 2 h a week; your 18 committed hours are already 10 more than the 8 free you have"
+    )

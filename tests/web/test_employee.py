@@ -137,6 +137,18 @@ def test_an_employee_searches_filters_and_pages_through_their_matches(
         )  # type: ignore[attr-defined]
         titles = [t["opportunity"]["title"] for t in everything["items"]]
         assert cards.nth(10).locator("h3").inner_text() == titles[10]  # the ranker's order
+        # Not for me, then Undo, on the second page: the same card comes back in its place
+        # and the list keeps what Show more added.
+        eleventh = cards.nth(10)
+        eleventh.get_by_role("button", name="Not for me").click()
+        page.get_by_role("button", name="Undo").click()  # type: ignore[attr-defined]
+        page.get_by_role("status").get_by_text(f"{titles[10]} is back in your matches").wait_for()  # type: ignore[attr-defined]
+        assert cards.count() == shown and cards.nth(10).locator("h3").inner_text() == titles[10]
+        assert summary.inner_text() == f"Showing {shown} of {total} gigs that fit you."
+        assert page.evaluate(
+            "() => document.activeElement.closest('article') === "
+            "document.querySelectorAll('#view article.card')[10]"
+        )  # type: ignore[attr-defined]
 
         # A filter by department: the server's count, in the ranker's order.
         department = everything["items"][0]["opportunity"]["department"]
@@ -345,3 +357,112 @@ def _gig(external_id: str, me: dict, *, title: str) -> dict:
         "seats": 1,
         "status": "open",
     }
+
+
+# Each card's strength line and its skill chips, read from the page: the chips' labels with
+# how many skills each lists.
+_CARD_FACTS = """() => [...document.querySelectorAll('#view article.card')].map((card) => ({
+  title: card.querySelector('h3').innerText,
+  strength: card.querySelector('.strength')?.innerText || '',
+  text: card.innerText,
+  chips: Object.fromEntries([...card.querySelectorAll('ul.chips')].map((ul) =>
+    [ul.previousElementSibling.innerText, ul.querySelectorAll('li').length])),
+}))"""
+
+
+def test_skill_counts_add_up_and_cards_speak_in_words(browser: object, site: Site) -> None:
+    import re
+
+    page = signed_in(browser, site, EMPLOYEE)
+    page.locator("#view article.card").first.wait_for()  # type: ignore[attr-defined]
+    cards = page.evaluate(_CARD_FACTS)  # type: ignore[attr-defined]
+    assert cards
+    for card in cards:
+        chips, strength = card["chips"], card["strength"]
+        held = chips.get("You have (required):", 0)
+        to_learn = chips.get("To learn (required):", 0)
+        counted = re.search(r"(\d+) of (\d+) required skill", strength)
+        if counted:
+            assert (held, held + to_learn) == (int(counted[1]), int(counted[2])), card
+        none = re.search(r"none of the (\d+) required skills", strength)
+        if none:
+            assert (held, to_learn) == (0, int(none[1])), card
+        assert set(chips) <= {
+            "You have (required):",
+            "To learn (required):",
+            "Also asked for (preferred), you have:",
+            "Also asked for (preferred), to learn:",
+        }, card
+        # No "3/2", no raw scores in a sentence.
+        assert not re.search(r"\d/\d", card["text"]), card["text"]
+        assert "(similarity" not in card["text"] and "(relatedness" not in card["text"], card
+    scan_here(page, "employee-cards-skill-counts")
+    # The opportunity page says the same of the same posting.
+    first = cards[0]
+    page.get_by_role("link", name=first["title"], exact=True).first.click()  # type: ignore[attr-defined]
+    page.get_by_role("heading", level=1, name=first["title"]).wait_for()  # type: ignore[attr-defined]
+    you = page.locator("#opp-you").locator("xpath=..")  # type: ignore[attr-defined]
+    labels = you.locator("ul.chips").evaluate_all(
+        "(uls) => Object.fromEntries(uls.map((ul) => [ul.previousElementSibling.innerText, "
+        "ul.querySelectorAll('li').length]))"
+    )
+    assert labels == first["chips"], (labels, first["chips"])
+    scan_here(page, "employee-opportunity-skill-counts")
+    # Mentorships: the other side is the mentor; a time-zone difference is worth knowing, not
+    # a gap.
+    page.get_by_role("link", name="← Back to My matches").click()  # type: ignore[attr-defined]
+    _open_kind(page, "Mentorships")
+    for card in page.evaluate(_CARD_FACTS):  # type: ignore[attr-defined]
+        assert "with the lead" not in card["text"], card["text"]
+        assert not re.search(r"\d/\d", card["text"]), card["text"]
+        gap = card["text"].split("The gap:")[-1] if "The gap:" in card["text"] else ""
+        assert "time zones" not in gap.split("Worth knowing:")[0], card["text"]
+    assert page.errors == [], page.errors  # type: ignore[attr-defined]
+
+
+def test_skill_suggestions_follow_the_last_keystroke_and_open_to_reads_in_words(
+    browser: object, site: Site
+) -> None:
+    """An earlier keystroke's answer ("table") is made to arrive last (a slow network): the
+    list still shows what the whole word finds."""
+    first = site.api("GET", "/api/v1/skills/normalize?q=tableau&limit=6", token=EMPLOYEE)
+    wanted = first["items"][0]["label"]
+    context = browser.new_context(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
+    context.add_init_script(
+        """(() => {
+          const real = window.fetch;
+          window.fetch = async (url, options) => {
+            const answer = await real(url, options);
+            const q = String(url).includes('/skills/normalize')
+              ? new URL(String(url), location.href).searchParams.get('q') : null;
+            if (q === 'table') await new Promise((r) => setTimeout(r, 1200));
+            return answer;
+          };
+        })()"""
+    )
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(site.url + "/#profile")
+    page.get_by_label("Your access token").fill(EMPLOYEE)
+    page.get_by_label("Your access token").press("Enter")
+    page.get_by_role("tab", name="Profile").click()
+    field = page.get_by_label("Add a skill")
+    field.press_sequentially("tableau", delay=40)
+    page.wait_for_timeout(2000)  # every slower answer has come by now
+    offered = page.locator("#skill-options option").evaluate_all(
+        "(options) => options.map((o) => o.value)"
+    )
+    assert offered and offered[0] == wanted, offered
+    me = site.api("GET", f"/api/v1/employees/{ME}")
+    plural = {"gig": "gigs", "mentorship": "mentorships", "role": "roles"}
+    names = [plural[k] for k in ("gig", "mentorship", "role") if k in me["open_to"]]
+    said = page.locator("#open-to-line").inner_text()
+    if len(names) == 3:
+        assert said == "Open to: gigs, mentorships and roles", said
+    else:
+        assert said.startswith("Open to: ") and all(n in said for n in names), said
+    assert page.get_by_label("Mentorships").count() == 1
+    scan_here(page, "employee-profile")
+    assert errors == [], errors
+    context.close()

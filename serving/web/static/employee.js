@@ -3,7 +3,7 @@
 import { act, api, h, likelySkills, load, say, tabs, words } from "./ui.js";
 import { focusWhenShown, whyBox } from "./why.js";
 import {
-  STAGE_WORDS, applyControls, learningList, opportunityHref, pairButtons, postingLine, saveButton, skillChips, step,
+  STAGE_WORDS, applyControls, askedSkillChips, learningList, opportunityHref, pairButtons, postingLine, saveButton, skillChips, step,
 } from "./opportunity.js";
 
 const KINDS = [["gig", "Gigs"], ["mentorship", "Mentorships"], ["role", "Roles"], ["saved", "Saved"], ["dismissed", "Not for me"]];
@@ -57,17 +57,21 @@ function strength(explanation, kind) {
   return ["partial", `Partial match: ${text}`];
 }
 
-function dismissButton(o, card, refresh) {
+function dismissButton(o, card) {
   return h("button", {
     type: "button", class: "secondary",
     onclick: (e) => act(e.target, async () => {
       await api(`/api/v1/opportunities/${encodeURIComponent(o.external_id)}/dismissals`, { method: "POST" });
-      // The card gives way to a line that can bring it back.
+      // The card gives way to a line that can bring it back; Undo puts the same card back
+      // where it was (no reload: the pages shown with Show more stay).
+      const was = [...card.childNodes];
       const undo = h("button", {
         type: "button", class: "secondary",
         onclick: (ev) => act(ev.target, async () => {
           await api(`/api/v1/opportunities/${encodeURIComponent(o.external_id)}/dismissals`, { method: "DELETE" });
-          refresh();
+          card.replaceChildren(...was);
+          card.classList.remove("dismissed");
+          card.querySelector("h3").focus();
         }, `${o.title} is back in your matches`),
       }, "Undo");
       card.replaceChildren(h("div", { class: "row" }, h("span", { class: "grow" }, `Dismissed ${o.title}.`), undo));
@@ -84,7 +88,9 @@ function matchCard(me, item, refresh) {
   const whatIf = h("div", { class: "meta", "aria-live": "polite" });
   const apply = applyControls(o, (message) => { say(message); refresh(); });
   const card = h("article", { class: "card", "aria-labelledby": `m-${o.external_id}` });
-  const gaps = ex.gaps || [];
+  // A time-zone difference is something to weigh, not a gap anyone closes.
+  const gaps = (ex.gaps || []).filter((g) => g.feature !== "timezone_gap_hours");
+  const weigh = (ex.gaps || []).filter((g) => g.feature === "timezone_gap_hours");
   const fill = (...parts) => card.append(...parts.flat(Infinity).filter(Boolean));
   fill(
     h("div", { class: "row" },
@@ -94,16 +100,18 @@ function matchCard(me, item, refresh) {
     ex.reasons.length ? h("ul", { class: "reasons", "aria-label": "Why this match" }, ex.reasons.map((r) => h("li", {}, r.text))) : null,
     gaps.length ? h("div", { class: "gaps" }, h("span", { class: "meta" }, "The gap:"),
       h("ul", { class: "reasons gap", "aria-label": "The gap" }, gaps.map((g) => h("li", {}, g.text)))) : null,
+    weigh.length ? h("div", { class: "gaps" }, h("span", { class: "meta" }, "Worth knowing:"),
+      h("ul", { class: "reasons", "aria-label": "Worth knowing" }, weigh.map((g) => h("li", {}, g.text)))) : null,
     o.kind === "mentorship"
       ? [skillChips(ex.missing_skills, "", "On offer, new to you:", { offered: true }),
         skillChips(ex.matched_skills, "ok", "On offer, you hold:", { offered: true })]
-      : [skillChips(ex.matched_skills, "ok", "You have:"), skillChips(ex.missing_skills, "miss", "To learn:")],
+      : askedSkillChips(ex.matched_skills, ex.missing_skills),
     ex.learning.length ? h("details", {}, h("summary", {}, "Ways to close the gap"), learningList(ex.learning)) : null,
     whatIf,
     h("div", { class: "row" },
       apply.open,
       saveButton(o, item.saved),
-      dismissButton(o, card, refresh),
+      dismissButton(o, card),
       ex.paused ? null : h("button", {
         type: "button", class: "secondary",
         onclick: (e) => act(e.target, async () => {
@@ -389,6 +397,16 @@ export function career(me, root) {
   render();
 }
 
+const KIND_PLURAL = { gig: "Gigs", mentorship: "Mentorships", role: "Roles" };
+
+/** "Open to: gigs, mentorships and roles" (never "gig mentorship role"). */
+function openToWords(kinds) {
+  const names = ["gig", "mentorship", "role"].filter((k) => kinds.includes(k)).map((k) => PLURAL[k]);
+  if (!names.length) return "Open to: nothing yet (choose below what you would take on).";
+  const list = names.length === 1 ? names[0] : `${names.slice(0, -1).join(", ")} and ${names[names.length - 1]}`;
+  return `Open to: ${list}`;
+}
+
 export function profile(me, root) {
   const body = h("div");
   root.append(h("h1", {}, "Profile"), body);
@@ -406,10 +424,13 @@ export function profile(me, root) {
     const add = h("input", { type: "text", id: "add-skill", list: "skill-options", class: "grow", autocomplete: "off" });
     const options = h("datalist", { id: "skill-options" });
     let found = [];
+    let asked = 0; // each keystroke's question is numbered: a slower earlier answer is dropped
     add.addEventListener("input", async () => {
+      const ticket = ++asked;
       if (add.value.trim().length < 2) return;
       try {
         const r = await api(`/api/v1/skills/normalize?q=${encodeURIComponent(add.value)}&limit=6`);
+        if (ticket !== asked) return; // a later keystroke asked since: its answer decides
         found = likelySkills(r.items);
         options.replaceChildren(...found.map((s) => h("option", { value: s.label })));
       } catch { /* typing on: the next keystroke asks again */ }
@@ -422,7 +443,8 @@ export function profile(me, root) {
     const openTo = ["gig", "mentorship", "role"].map((k) => h("input", { type: "checkbox", id: `open-${k}`, value: k, checked: p.open_to.includes(k) }));
     const quiet = h("input", { type: "checkbox", id: "quiet", checked: privacy.quiet_mode });
     return [
-      h("section", { class: "card" }, h("h2", {}, `${p.name}, ${p.title}`), h("p", { class: "meta" }, `${p.department} · level ${p.level} · ${p.location}${p.occupation ? ` · ${p.occupation.label}` : ""}`)),
+      h("section", { class: "card" }, h("h2", {}, `${p.name}, ${p.title}`), h("p", { class: "meta" }, `${p.department} · level ${p.level} · ${p.location}${p.occupation ? ` · ${p.occupation.label}` : ""}`),
+        h("p", { class: "meta", id: "open-to-line" }, openToWords(p.open_to))),
       h("section", { class: "card", "aria-labelledby": "skills-h" }, h("h2", { id: "skills-h" }, "My skills"), skills,
         h("label", { for: "add-skill" }, "Add a skill"), h("div", { class: "row" }, add, options, addLevel,
           h("button", {
@@ -473,7 +495,7 @@ export function profile(me, root) {
       h("label", { for: "aspirations" }, "Aspirations"), aspirations,
       h("label", { for: "hours" }, "Free hours a week"), hours,
       h("label", { for: "location" }, "Where I work (on-site work elsewhere is not shown)"), location,
-      h("fieldset", {}, h("legend", {}, "Open to"), openTo.map((c) => h("label", { class: "inline", for: c.id }, c, words(c.value)))),
+      h("fieldset", {}, h("legend", {}, "Open to"), openTo.map((c) => h("label", { class: "inline", for: c.id }, c, KIND_PLURAL[c.value]))),
       h("button", { type: "submit" }, "Save")),
       h("section", { class: "card" }, h("h2", {}, "Privacy"),
         h("label", { class: "inline", for: "quiet" }, quiet, "Quiet mode: my manager sees none of my applications until an approval is needed"),

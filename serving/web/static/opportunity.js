@@ -41,10 +41,22 @@ export function skillChips(list, cls, label, { offered = false } = {}) {
   if (!list.length) return null;
   const text = (s) => (offered
     ? `${s.name} (mentor: ${LEVEL_WORDS[s.level_required] || s.level_required}${s.level ? `, you: ${LEVEL_WORDS[s.level] || s.level}` : ""})`
-    : `${s.name}${s.level ? ` ${s.level}/${s.level_required}` : ` (needs ${s.level_required})`}`);
+    : `${s.name} (${s.level ? `level ${s.level}, asks ${s.level_required}` : `asks level ${s.level_required}`})`);
   return h("div", {}, h("span", { class: "meta" }, label),
     h("ul", { class: "chips" }, list.map((s) =>
       h("li", { class: `chip ${cls}` }, `${text(s)}${s.inferred_from ? ` (typical for: ${s.inferred_from})` : ""}`))));
+}
+
+/** A gig's or role's skills, required apart from preferred, so the chips add up to the
+ *  strength line's "2 of 6 required skills" (preferred ones never counted among them). */
+export function askedSkillChips(matched, missing) {
+  const req = (list, want) => list.filter((s) => Boolean(s.required) === want);
+  return [
+    skillChips(req(matched, true), "ok", "You have (required):"),
+    skillChips(req(missing, true), "miss", "To learn (required):"),
+    skillChips(req(matched, false), "ok", "Also asked for (preferred), you have:"),
+    skillChips(req(missing, false), "miss", "Also asked for (preferred), to learn:"),
+  ];
 }
 
 /** Save / Unsave as one button that says what it will do, kept true to the server. */
@@ -154,7 +166,7 @@ function content(view, refresh) {
     o.kind === "mentorship"
       ? [skillChips(mine.missing_skills, "", "On offer, new to you:", { offered: true }),
         skillChips(mine.matched_skills, "ok", "On offer, you hold:", { offered: true })]
-      : [skillChips(mine.matched_skills, "ok", "You have:"), skillChips(mine.missing_skills, "miss", "To learn:")],
+      : askedSkillChips(mine.matched_skills, mine.missing_skills),
     !mine.matched_skills.length && !missing ? h("p", { class: "meta" }, "It lists no skills.") : null,
     mine.learning.length ? [h("h3", {}, "Ways to close the gap"), learningList(mine.learning)] : null));
   const pair = mine.pair;
