@@ -277,8 +277,8 @@ def test_every_hr_page_fits_a_phone_with_its_axes_and_columns_in_view(
             page.locator("table.oversight").wait_for()  # type: ignore[attr-defined]
         if name == "outcomes":  # what the skills figure counts, in words
             said = _view(page).inner_text()
-            assert "skills used in work completed in this window" in said
-            assert "profile edits and imports are not counted" in said
+            assert "Skills confirmed by work: skills used in work completed" in said
+            assert "Profile edits and imports are not counted" in said
         if name == "dashboard":
             assert page.locator("#view svg .four-fifths").count() >= 1  # type: ignore[attr-defined]
         _everything_in_view_on_a_phone(page, name)
