@@ -88,6 +88,12 @@ def test_a_lead_moves_people_across_the_board_by_keyboard_and_sees_the_waitlist(
     invited = page.locator(".pair", has_text="Invited, no answer yet").locator("h4").inner_text()  # type: ignore[attr-defined]
     assert ALIAS.fullmatch(invited), invited
     assert not RAW_IDS.search(page.locator("#opp-detail").inner_text())  # type: ignore[attr-defined]
+    # The invitee is not counted as applied: the column counts the one applicant, the
+    # invitation sits apart, and the board says what its number counts.
+    applied = column(page, "applied")
+    assert applied.locator("h3").inner_text() == "Applied (1)"  # type: ignore[attr-defined]
+    assert applied.locator(".invited-h").inner_text() == "Invited, not applied yet (1)"  # type: ignore[attr-defined]
+    assert page.locator("#applied-line").inner_text().startswith("1 person applied")  # type: ignore[attr-defined]
     # Who was invited (an admin's view says), so the waitlist below is of other people.
     board = site.api("GET", "/api/v1/opportunities/O-LEAD-BOARD/pipeline")
     [invitee] = [p["candidate"]["external_id"] for p in board["stages"]["invited"]]
@@ -129,12 +135,13 @@ def test_a_lead_moves_people_across_the_board_by_keyboard_and_sees_the_waitlist(
     assert "Accepted the offer" in offered.inner_text()
     press_on(page, offered.get_by_role("button", name="Assign"))
     column(page, "assigned").locator(".pair", has_text=names[first]).wait_for()  # type: ignore[attr-defined]
-    assert "1 of 1 seat taken: every seat is taken" in page.locator("#seats-line").inner_text()  # type: ignore[attr-defined]
+    assert "1 of 1 seat taken · filled" in page.locator("#seats-line").inner_text()  # type: ignore[attr-defined]
 
     assert page.locator(".waitlist").count() == 0  # type: ignore[attr-defined]  # a gig keeps none
     # The list beside it says the same.
     row = page.locator("#opp-results li", has_text=title)  # type: ignore[attr-defined]
-    row.filter(has_text="1 of 1 seat taken · 2 applied").wait_for()
+    row.filter(has_text="1 of 1 seat taken · 2 applied (any stage)").wait_for()
+    assert page.locator("#applied-line").inner_text().startswith("2 people applied")  # type: ignore[attr-defined]
     # Rejected by keyboard too: the reason asked, the person folded away among the closed.
     other = column(page, "applied").locator(".pair", has_text=names[fourth])  # type: ignore[attr-defined]
     press_on(page, other.locator("summary"))
@@ -145,7 +152,8 @@ def test_a_lead_moves_people_across_the_board_by_keyboard_and_sees_the_waitlist(
     page.wait_for_function(  # type: ignore[attr-defined]
         "() => document.activeElement && document.activeElement.matches('details.closed > summary')"
     )
-    assert "Closed (1)" in closed.inner_text()
+    # The rejected applicant, and the invitation that lapsed when the last seat was taken.
+    assert "Closed (2)" in closed.inner_text()
     closed.locator("summary").press("Enter")
     assert f"{names[fourth]}: Rejected (timing)" in closed.inner_text()
 
@@ -187,7 +195,7 @@ def test_a_lead_moves_people_across_the_board_by_keyboard_and_sees_the_waitlist(
     open_posting(page, mentoring)
     waiting = page.locator(".waitlist ol li").all_inner_texts()  # type: ignore[attr-defined]
     assert [w.split(" (")[0] for w in waiting] == [names[second], names[third]]
-    assert "every seat is taken" in page.locator("#seats-line").inner_text()  # type: ignore[attr-defined]
+    assert "· filled" in page.locator("#seats-line").inner_text()  # type: ignore[attr-defined]
     scan_here(page, "lead-board")
     assert page.errors == [], page.errors  # type: ignore[attr-defined]
 
@@ -216,17 +224,30 @@ def test_a_lead_searches_postings_and_pages_through_them(browser: object, site: 
     page.locator("#opp-page", has_text="Page 1 of 2 · 12 postings").wait_for()  # type: ignore[attr-defined]
     rows = page.locator("#opp-results li")  # type: ignore[attr-defined]
     assert rows.count() == 10
-    assert "Gig · open · 0 of 1 seat taken · 0 applied" in rows.first.inner_text()
+    assert "Gig · open · 0 of 1 seat taken · 0 applied (any stage)" in rows.first.inner_text()
     page.get_by_role("button", name="Next page").click()  # type: ignore[attr-defined]
     page.locator("#opp-page", has_text="Page 2 of 2").wait_for()  # type: ignore[attr-defined]
+    # Focus lands on the new page's line, not on the body, and the page is announced.
+    page.wait_for_function("() => document.activeElement.id === 'opp-page'")  # type: ignore[attr-defined]
+    assert page.locator("#status").inner_text() == "Page 2 of 2"  # type: ignore[attr-defined]
     titles = page.locator("#opp-results li button").all_inner_texts()  # type: ignore[attr-defined]
     assert titles == ["Harbour survey 2", "Harbour survey 1"]  # newest first
+    # On a phone the detail is below the list: picking a posting brings its heading into view.
+    page.set_viewport_size({"width": 390, "height": 844})  # type: ignore[attr-defined]
     page.get_by_role("button", name="Harbour survey 1", exact=True).click()  # type: ignore[attr-defined]
     page.get_by_role("heading", name="Harbour survey 1", exact=True).wait_for()  # type: ignore[attr-defined]
     page.wait_for_function("() => document.activeElement.id === 'detail-h'")  # type: ignore[attr-defined]
+    top = page.evaluate("() => document.querySelector('#detail-h').getBoundingClientRect().top")  # type: ignore[attr-defined]
+    assert 0 <= top < 844 / 2, top
+    page.get_by_role("button", name="Back to the list of postings").click()  # type: ignore[attr-defined]
+    page.wait_for_function(  # type: ignore[attr-defined]
+        "() => document.activeElement.dataset.opportunity === 'O-LEAD-HARB-01'"
+    )
+    page.set_viewport_size({"width": 1280, "height": 900})  # type: ignore[attr-defined]
     scan_here(page, "lead-opportunity-list")
     page.get_by_role("button", name="Previous page").click()  # type: ignore[attr-defined]
     page.locator("#opp-page", has_text="Page 1 of 2").wait_for()  # type: ignore[attr-defined]
+    page.wait_for_function("() => document.activeElement.id === 'opp-page'")  # type: ignore[attr-defined]
     # An admin sees every lead's postings, all of them by pages (no cap at 100).
     admin = signed_in(browser, site, ADMIN_TOKEN)
     admin.locator('#tabs [data-name="opportunities"]').click()  # type: ignore[attr-defined]
@@ -257,8 +278,21 @@ def test_a_lead_posts_with_every_field_then_edits_it(browser: object, site: Site
     required = sum(1 for s in suggested["skills"] if s.get("implied") == "required")
     assert f"the {required} required and {len(implied) - required} preferred" in note, note
     page.get_by_label("Description").fill("Move the nightly loads to the new warehouse.")  # type: ignore[attr-defined]
+    # A new posting is a draft or open; nothing is remote until said so, and the location
+    # field is there to type in; departments are offered from the company's own list.
+    statuses = page.locator("#p-status option").all_inner_texts()  # type: ignore[attr-defined]
+    assert statuses == ["Draft (only you see it)", "Open"], statuses
+    assert not page.get_by_label("Remote: anyone, anywhere").is_checked()  # type: ignore[attr-defined]
+    assert page.get_by_label("Location").is_enabled()  # type: ignore[attr-defined]
+    company = {p["department"] for p in site.api("GET", "/api/v1/employees?limit=200")["items"]}
+    page.wait_for_function(
+        "() => document.querySelectorAll('#p-department-options option').length > 0"
+    )  # type: ignore[attr-defined]
+    offered = page.locator("#p-department-options option").evaluate_all(
+        "els => els.map(e => e.value)"
+    )  # type: ignore[attr-defined]
+    assert company <= set(offered), (company, offered)
     page.get_by_label("Department").fill("Data Platform")  # type: ignore[attr-defined]
-    page.get_by_label("Remote: anyone, anywhere").uncheck()  # type: ignore[attr-defined]
     page.get_by_label("Location").fill("Berlin")  # type: ignore[attr-defined]
     page.get_by_label("Seats").fill("2")  # type: ignore[attr-defined]
     page.get_by_label("Starts").fill("2027-02-01")  # type: ignore[attr-defined]
@@ -269,10 +303,15 @@ def test_a_lead_posts_with_every_field_then_edits_it(browser: object, site: Site
     # Enter in a skill field adds the skill; it does not post the form.
     page.get_by_label("Add a required skill").fill("Power BI")  # type: ignore[attr-defined]
     page.get_by_label("Add a required skill").press("Enter")  # type: ignore[attr-defined]
-    page.get_by_label("Add a preferred skill").fill("Jira")  # type: ignore[attr-defined]
+    page.get_by_label("Add a preferred skill").fill("jira")  # type: ignore[attr-defined]
     page.get_by_label("Add a preferred skill").press("Enter")  # type: ignore[attr-defined]
     assert page.locator("#p-title").is_visible()  # type: ignore[attr-defined]  # still on the form
-    assert page.get_by_label("Required or preferred: Jira").input_value() == "preferred"  # type: ignore[attr-defined]
+    # A typed name reads as the skill it resolved to, not as typed.
+    jira = page.get_by_label("Required or preferred: Atlassian JIRA")  # type: ignore[attr-defined]
+    jira.wait_for()
+    assert jira.input_value() == "preferred"
+    page.locator('.skill-rows li[data-name="Microsoft Power BI"]').wait_for()  # type: ignore[attr-defined]
+    assert page.locator('.skill-rows li[data-name="jira"]').count() == 0  # type: ignore[attr-defined]
     scan_here(page, "lead-post-form")
     page.get_by_role("button", name="Post", exact=True).click()  # type: ignore[attr-defined]
     page.get_by_role("status").get_by_text("Posted").wait_for()  # type: ignore[attr-defined]

@@ -134,7 +134,7 @@ export function pipelineBoard(opportunity, board, moved, { recommended, kind }) 
   const full = taken >= board.seats;
   const heading = h("h2", { id: "pipeline-h", tabindex: "-1" }, "Pipeline");
   const summary = h("p", { class: "meta", id: "seats-line" },
-    `${taken} of ${board.seats} ${board.seats === 1 ? "seat" : "seats"} taken${full ? ": every seat is taken" : ""} · ${words(board.status)}`);
+    `${taken} of ${board.seats} ${board.seats === 1 ? "seat" : "seats"} taken · ${full || board.status === "filled" ? "filled" : words(board.status)}`);
   const waitlist = board.stages.waitlisted || [];
   const closed = CLOSED.flatMap((s) => board.stages[s] || []);
   const byId = new Map(all.map((p) => [String(p.id), p]));
@@ -158,16 +158,26 @@ export function pipelineBoard(opportunity, board, moved, { recommended, kind }) 
   };
   const columns = COLUMNS.map(([key, title, stages]) => {
     const pairs = stages.flatMap((s) => board.stages[s] || []);
+    // Invited people share the first column but are not counted in it: they have not applied.
+    const invited = pairs.filter((p) => p.stage === "invited");
+    const counted = pairs.filter((p) => p.stage !== "invited");
     const id = `col-${key}`;
     return h("section", {
       class: pairs.length ? "column" : "column empty", "aria-labelledby": id, "data-column": key,
       ondragover: (e) => e.preventDefault(), ondrop: drop(key, title),
     },
-      h("h3", { id }, `${title} (${pairs.length})`),
-      pairs.length ? pairs.map((p) => pairCard(opportunity, p, moved)) : h("p", { class: "meta" }, "Nobody"));
+      h("h3", { id }, `${title} (${counted.length})`),
+      pairs.length ? null : h("p", { class: "meta" }, "Nobody"),
+      counted.map((p) => pairCard(opportunity, p, moved)),
+      invited.length ? h("p", { class: "meta invited-h", "data-invited": invited.length },
+        `Invited, not applied yet (${invited.length})`) : null,
+      invited.map((p) => pairCard(opportunity, p, moved)));
   });
+  const applied = board.applicants ?? 0;
+  const appliedLine = h("p", { class: "meta", id: "applied-line" },
+    `${applied} ${applied === 1 ? "person" : "people"} applied, whatever stage they reached since (the number My opportunities shows); people you invited count once they accept.`);
   return h("section", { "aria-labelledby": "pipeline-h", class: "pipeline" },
-    heading, summary,
+    heading, summary, appliedLine,
     all.length ? null : h("p", { class: "meta" }, recommended ? "Nobody yet: invite someone recommended below." : "Nobody yet."),
     h("div", { class: "board" }, columns),
     // Only a mentorship keeps a waitlist: shown once it is full, or while anyone waits.

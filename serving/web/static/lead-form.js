@@ -6,6 +6,8 @@ import { act, api, h, likelySkills } from "./ui.js";
 const enc = encodeURIComponent;
 const KINDS = [["gig", "Gig"], ["mentorship", "Mentorship"], ["role", "Role"]];
 const STATUSES = [["draft", "Draft (only you see it)"], ["open", "Open"], ["filled", "Filled"], ["closed", "Closed"]];
+// A new posting starts as a draft or open: it fills as people are assigned, and closes later.
+const NEW_STATUSES = STATUSES.slice(0, 2);
 const REMOTE = "Remote";
 
 const levelSelect = (id, label, value) => h("select", { id, "aria-label": label },
@@ -35,10 +37,28 @@ function skillPicker(prefix) {
       h("option", { value: "required", selected: required }, "Required"),
       h("option", { value: "preferred", selected: !required }, "Preferred"));
     const levelPick = levelSelect(`${id}-level`, `Level asked for ${name}`, level);
+    const shown = h("span", {}, name);
     const row = { skill_id, name, box, kind, level: levelPick };
     for (const control of [box, kind, levelPick]) control.addEventListener("change", () => { changed = true; });
     row.node = h("li", { class: "row skill-row", "data-name": name },
-      h("label", { class: "inline grow", for: id }, box, name, note ? h("span", { class: "meta" }, ` (${note})`) : null), kind, levelPick);
+      h("label", { class: "inline grow", for: id }, box, shown, note ? h("span", { class: "meta" }, ` (${note})`) : null), kind, levelPick);
+    // What was typed, once the taxonomy resolved it: shown and sent as that skill.
+    row.resolve = (resolved) => {
+      const twin = rows.find((r) => r !== row && r.skill_id === resolved.skill_id);
+      if (twin) {
+        twin.box.checked = true;
+        twin.kind.value = kind.value;
+        twin.level.value = levelPick.value;
+        rows.splice(rows.indexOf(row), 1);
+        render();
+        return;
+      }
+      Object.assign(row, resolved);
+      shown.textContent = resolved.name;
+      row.node.dataset.name = resolved.name;
+      kind.setAttribute("aria-label", `Required or preferred: ${resolved.name}`);
+      levelPick.setAttribute("aria-label", `Level asked for ${resolved.name}`);
+    };
     rows.push(row);
     render();
     return row;
@@ -74,12 +94,19 @@ function skillAdder(id, label, onAdd) {
       if (ticket === asked) options.replaceChildren(...likelySkills(r.items).map((x) => h("option", { value: x.label })));
     } catch { /* the next keystroke asks again */ }
   });
-  const addNow = () => {
-    const name = input.value.trim();
-    if (!name) return;
-    onAdd(name, Number(level.value));
+  const addNow = async () => {
+    const typed = input.value.trim();
+    if (!typed) return;
     input.value = "";
     options.replaceChildren();
+    // Added at once as typed (a Post right after still sends it: the server resolves names),
+    // then shown as the skill it resolves to ("tableau" reads "Tableau"), as the posting will
+    // store it; a name the taxonomy does not know stays as typed (kept as a custom skill).
+    const row = onAdd(typed, Number(level.value));
+    try {
+      const [best] = likelySkills((await api(`/api/v1/skills/normalize?q=${enc(typed)}&limit=1`)).items);
+      if (best && row && !row.skill_id) row.resolve({ skill_id: best.skill_id, name: best.label });
+    } catch { /* left as typed: the server resolves it on save */ }
   };
   // Enter adds the skill; it never submits the whole form from here.
   input.addEventListener("keydown", (e) => { if (e.key === "Enter") { e.preventDefault(); addNow(); } });
@@ -140,9 +167,16 @@ export function postingForm({ o = null, me, saved }) {
   const title = h("input", { type: "text", id: `${p}-title`, class: "wide", required: true, maxlength: 200, value: o ? o.title : "" });
   const kind = h("select", { id: `${p}-kind`, disabled: Boolean(o) }, KINDS.map(([v, t]) => h("option", { value: v, selected: o && o.kind === v }, t)));
   const description = h("textarea", { id: `${p}-description`, maxlength: "5000" }, o ? o.description : "");
-  const department = h("input", { type: "text", id: `${p}-department`, maxlength: 200, value: o ? o.department : "", placeholder: o ? "" : "the owner's department" });
-  const remote = h("input", { type: "checkbox", id: `${p}-remote`, checked: !o || o.location === REMOTE });
-  const location = h("input", { type: "text", id: `${p}-location`, maxlength: 200, value: o && o.location !== REMOTE ? o.location : "", disabled: !o || o.location === REMOTE });
+  // The company's departments as choices: employees filter their matches by these names.
+  const departments = h("datalist", { id: `${p}-department-options` });
+  const department = h("input", { type: "text", id: `${p}-department`, list: departments.id, maxlength: 200, autocomplete: "off", value: o ? o.department : "", placeholder: o ? "" : "the owner's department" });
+  api("/api/v1/opportunities/departments")
+    .then((r) => departments.replaceChildren(...r.items.map((d) => h("option", { value: d }))))
+    .catch(() => { /* typed freely: the choices are a help, not a rule */ });
+  // Location is optional: left empty (or Remote ticked) the posting is remote. Nothing is
+  // ticked for a new posting, so the field is there to type in.
+  const remote = h("input", { type: "checkbox", id: `${p}-remote`, checked: Boolean(o) && o.location === REMOTE });
+  const location = h("input", { type: "text", id: `${p}-location`, maxlength: 200, "aria-describedby": `${p}-location-hint`, value: o && o.location !== REMOTE ? o.location : "", disabled: Boolean(o) && o.location === REMOTE });
   remote.addEventListener("change", () => { location.disabled = remote.checked; if (!remote.checked) location.focus(); });
   const seats = h("input", { type: "number", id: `${p}-seats`, min: 1, max: 100, value: o ? o.seats : 1, required: true });
   const start = h("input", { type: "date", id: `${p}-start`, value: o && o.start_date ? o.start_date : "" });
@@ -150,7 +184,7 @@ export function postingForm({ o = null, me, saved }) {
   const hours = h("input", { type: "number", id: `${p}-hours`, min: 0, max: 60, step: "0.5", value: o ? o.hours_per_week : 4, required: true });
   const levelMin = h("input", { type: "number", id: `${p}-level-min`, min: 1, max: 7, value: o ? o.level_min : 1 });
   const levelMax = h("input", { type: "number", id: `${p}-level-max`, min: 1, max: 7, value: o ? o.level_max : 7 });
-  const status = h("select", { id: `${p}-status` }, STATUSES.map(([v, t]) => h("option", { value: v, selected: (o ? o.status : "open") === v }, t)));
+  const status = h("select", { id: `${p}-status` }, (o ? STATUSES : NEW_STATUSES).map(([v, t]) => h("option", { value: v, selected: (o ? o.status : "open") === v }, t)));
   const skills = skillPicker(p);
   if (o) {
     for (const [list, required] of [[o.required_skills, true], [o.preferred_skills, false]]) {
@@ -222,7 +256,6 @@ export function postingForm({ o = null, me, saved }) {
     onsubmit: (e) => {
       e.preventDefault();
       act(submit, async () => {
-        if (remote.checked === false && !location.value.trim()) throw new Error("Location: write where it is, or tick Remote.");
         if (owner && !owner.value) throw new Error("Owner: nobody is chosen yet. Search for the lead who owns it and choose them in Owner.");
         const record = body();
         const stored = o
@@ -254,8 +287,9 @@ export function postingForm({ o = null, me, saved }) {
     skillAdder(`${p}-preferred`, "Add a preferred skill", (name, level) => skills.add({ name, level, required: false }))),
   h("fieldset", {}, h("legend", {}, "Where and when"),
     h("div", { class: "fields" },
-      h("div", {}, field(`${p}-department`, "Department", department)),
-      h("div", {}, h("label", { for: `${p}-location` }, "Location"), location,
+      h("div", {}, field(`${p}-department`, "Department", department), departments),
+      h("div", {}, h("label", { for: `${p}-location` }, "Location (optional)"),
+        h("p", { class: "meta hint", id: `${p}-location-hint` }, "Empty: remote"), location,
         h("label", { class: "inline", for: `${p}-remote` }, remote, "Remote: anyone, anywhere")),
       h("div", {}, field(`${p}-start`, "Starts", start)),
       h("div", {}, field(`${p}-weeks`, "Duration in weeks", weeks)),

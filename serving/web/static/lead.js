@@ -1,7 +1,7 @@
 // What a project lead sees: their postings as a searchable, paged list; each one's pipeline as a
 // board, its recommended (masked) candidates, and a form to edit it; and a form to post one.
 // An admin sees every posting and posts on a lead's behalf.
-import { act, api, h, load, words } from "./ui.js";
+import { act, api, h, load, say, words } from "./ui.js";
 import { focusWhenShown, whyBox } from "./why.js";
 import { cardLine, nameOf, pipelineBoard, skillList, step } from "./lead-board.js";
 import { postingForm } from "./lead-form.js";
@@ -74,10 +74,11 @@ function candidateCard(opportunity, item, refresh, inPipeline) {
       h("button", { type: "button", class: "secondary", onclick: override("hide") }, "Hide")));
 }
 
-/** A posting's status; an open one whose seats are all taken (the history's acceptances
- *  count) is matched with nobody, so it says so rather than a bare "open". */
-const statusWords = (o) => (o.status === "open" && o.seats_taken !== undefined && o.seats_taken !== null && o.seats_taken >= o.seats
-  ? "open, every seat taken" : words(o.status));
+/** A posting's status in one wording: an open one whose seats are all taken (the history's
+ *  acceptances count) is matched with nobody, as one marked filled is, so both read "filled". */
+const statusWords = (o, taken = o.seats_taken) => (o.status === "filled"
+  || (o.status === "open" && taken !== undefined && taken !== null && taken >= o.seats)
+  ? "filled" : words(o.status));
 
 /** One line of facts about a posting, in words. */
 function facts(o) {
@@ -122,6 +123,14 @@ function detail(me, externalId, root, { focus = false, changed = () => {} } = {}
       if (target) target.focus();
     };
     return [
+      h("p", { class: "back-to-list" }, h("button", {
+        type: "button", class: "link",
+        onclick: () => {
+          const row = document.querySelector(`#opp-results [data-opportunity="${CSS.escape(externalId)}"]`) || document.querySelector("#opp-page");
+          row?.scrollIntoView({ block: "center" });
+          row?.focus();
+        },
+      }, "Back to the list of postings")),
       h("h2", { id: "detail-h", tabindex: "-1" }, fresh.title),
       h("p", { class: "meta" }, facts(fresh)),
       fresh.description ? h("p", { class: "description" }, fresh.description) : null,
@@ -140,7 +149,13 @@ function detail(me, externalId, root, { focus = false, changed = () => {} } = {}
           }, x.action === "pin" ? "Unpin" : "Show again"))))) : null,
     ];
   });
-  return render().then(() => { if (focus) root.querySelector("#detail-h")?.focus(); });
+  return render().then(() => {
+    if (!focus) return;
+    // On a phone the detail sits below the list: bring its heading to the top, then focus it.
+    const heading = root.querySelector("#detail-h");
+    heading?.scrollIntoView({ block: "start" });
+    heading?.focus({ preventScroll: true });
+  });
 }
 
 /** The searchable, paged list of postings (a lead's own; an admin's all). */
@@ -188,19 +203,29 @@ export function opportunities(me, root) {
         h("button", { type: "button", class: "link", "data-opportunity": o.external_id, "aria-current": o.external_id === selected ? "true" : null, onclick: () => open(o.external_id, true) }, o.title),
         h("span", { class: "meta" }, [
           words(o.kind).replace(/^./, (c) => c.toUpperCase()), statusWords(o),
-          `${taken} of ${plural(o.seats, "seat")} taken`, `${o.applicants} applied`,
+          `${taken} of ${plural(o.seats, "seat")} taken`, `${o.applicants} applied (any stage)`,
           admin && o.owner_name ? `posted by ${o.owner_name}` : null,
         ].filter(Boolean).join(" · ")));
     });
     if (reopen) open(selected, false);
     return [
-      h("p", { class: "meta", id: "opp-page" }, `Page ${pageNumber} of ${pages} · ${plural(page.total, "posting")}`),
+      h("p", { class: "meta", id: "opp-page", tabindex: "-1" }, `Page ${pageNumber} of ${pages} · ${plural(page.total, "posting")}`),
+      h("p", { class: "meta hint" }, "Applied: the people who applied, whatever stage they reached since, as each board counts them; people you invited count once they accept."),
       h("ul", { class: "plain opp-list", "aria-label": "Postings" }, rows),
       h("div", { class: "row pager" },
-        h("button", { type: "button", class: "secondary", disabled: pageNumber === 1, onclick: () => { cursors.pop(); show(); } }, "Previous page"),
-        h("button", { type: "button", class: "secondary", disabled: !page.next_cursor || pageNumber >= pages, onclick: () => { cursors.push(page.next_cursor); show(); } }, "Next page")),
+        h("button", { type: "button", class: "secondary", disabled: pageNumber === 1, onclick: () => { cursors.pop(); turnPage(); } }, "Previous page"),
+        h("button", { type: "button", class: "secondary", disabled: !page.next_cursor || pageNumber >= pages, onclick: () => { cursors.push(page.next_cursor); turnPage(); } }, "Next page")),
     ];
   });
+  // The pager's button is replaced with the page: focus moves to the new page's line (read
+  // aloud as "Page 2 of 3 · …") rather than falling to the body.
+  const turnPage = async () => {
+    await show();
+    const line = results.querySelector("#opp-page");
+    if (!line) return;
+    line.focus();
+    say(line.textContent.split(" · ")[0]);
+  };
   const search = h("form", {
     class: "card row search", role: "search",
     onsubmit: (e) => { e.preventDefault(); cursors = [null]; selected = null; show(); },
