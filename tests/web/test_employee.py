@@ -265,6 +265,22 @@ def test_saved_stays_saved_after_a_reload_and_a_dismissal_can_be_undone(
     scan_here(page, "employee-saved")
     page.get_by_role("button", name="Unsave").first.click()  # type: ignore[attr-defined]
     page.get_by_text("Nothing saved yet").wait_for()  # type: ignore[attr-defined]
+    # Saved, then applied to: the Saved list says where it stands, with no second Apply.
+    _open_kind(page, "Gigs")
+    card = page.locator("#view article.card").first  # type: ignore[attr-defined]
+    applied_title = card.locator("h3").inner_text()
+    card.get_by_role("button", name="Save", exact=True).click()
+    card.get_by_role("button", name="Saved ✓ (unsave)").wait_for()
+    card.get_by_role("button", name="Apply").click()
+    card.get_by_role("button", name="Send application").click()
+    page.get_by_role("status").get_by_text(f"Applied to {applied_title}").wait_for()  # type: ignore[attr-defined]
+    _open_kind(page, "Saved")
+    kept = page.locator("#view article.card").filter(has_text=applied_title)  # type: ignore[attr-defined]
+    kept.get_by_text("Applied", exact=True).wait_for()
+    assert kept.get_by_role("button", name="Apply").count() == 0
+    scan_here(page, "employee-saved-applied")
+    kept.get_by_role("button", name="Unsave").click()
+    page.get_by_text("Nothing saved yet").wait_for()  # type: ignore[attr-defined]
 
     _open_kind(page, "Gigs")
     second = page.locator("#view article.card").nth(1)  # type: ignore[attr-defined]
@@ -361,7 +377,7 @@ def _gig(external_id: str, me: dict, *, title: str) -> dict:
 
 # Each card's strength line and its skill chips, read from the page: the chips' labels with
 # how many skills each lists.
-_CARD_FACTS = """() => [...document.querySelectorAll('#view article.card')].map((card) => ({
+_CARD_FACTS = """() => [...document.querySelectorAll('#view article.card:not(.invitation)')].map((card) => ({
   title: card.querySelector('h3').innerText,
   strength: card.querySelector('.strength')?.innerText || '',
   text: card.innerText,
@@ -396,6 +412,9 @@ def test_skill_counts_add_up_and_cards_speak_in_words(browser: object, site: Sit
         # No "3/2", no raw scores in a sentence.
         assert not re.search(r"\d/\d", card["text"]), card["text"]
         assert "(similarity" not in card["text"] and "(relatedness" not in card["text"], card
+    for card in page.evaluate(_CARD_FACTS):  # type: ignore[attr-defined]
+        why = card["text"].split("Worth knowing:")[0]
+        assert "time zones" not in why, card["text"]  # worth knowing, never a reason or a gap
     scan_here(page, "employee-cards-skill-counts")
     # The opportunity page says the same of the same posting.
     first = cards[0]
@@ -463,6 +482,13 @@ def test_skill_suggestions_follow_the_last_keystroke_and_open_to_reads_in_words(
     else:
         assert said.startswith("Open to: ") and all(n in said for n in names), said
     assert page.get_by_label("Mentorships").count() == 1
+    if len(names) == 3:  # the line follows a save (and is put back after)
+        page.get_by_label("Roles").uncheck()
+        page.get_by_role("button", name="Save", exact=True).click()
+        page.get_by_text("Open to: gigs and mentorships", exact=True).wait_for()
+        page.get_by_label("Roles").check()
+        page.get_by_role("button", name="Save", exact=True).click()
+        page.get_by_text("Open to: gigs, mentorships and roles", exact=True).wait_for()
     scan_here(page, "employee-profile")
     assert errors == [], errors
     context.close()

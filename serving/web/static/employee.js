@@ -88,16 +88,19 @@ function matchCard(me, item, refresh) {
   const whatIf = h("div", { class: "meta", "aria-live": "polite" });
   const apply = applyControls(o, (message) => { say(message); refresh(); });
   const card = h("article", { class: "card", "aria-labelledby": `m-${o.external_id}` });
-  // A time-zone difference is something to weigh, not a gap anyone closes.
-  const gaps = (ex.gaps || []).filter((g) => g.feature !== "timezone_gap_hours");
-  const weigh = (ex.gaps || []).filter((g) => g.feature === "timezone_gap_hours");
+  // A time-zone difference is something to weigh, whichever way it moved the score: neither
+  // a gap anyone closes nor a reason the work suits them.
+  const zone = (r) => r.feature === "timezone_gap_hours";
+  const gaps = (ex.gaps || []).filter((g) => !zone(g));
+  const weigh = [...ex.reasons, ...(ex.gaps || [])].filter(zone);
+  const reasons = ex.reasons.filter((r) => !zone(r));
   const fill = (...parts) => card.append(...parts.flat(Infinity).filter(Boolean));
   fill(
     h("div", { class: "row" },
       h("h3", { id: `m-${o.external_id}`, class: "grow", tabindex: "-1" }, h("a", { href: opportunityHref(o.external_id) }, o.title)),
       h("span", { class: `strength ${cls}` }, text)),
     h("p", { class: "meta" }, postingLine(o)),
-    ex.reasons.length ? h("ul", { class: "reasons", "aria-label": "Why this match" }, ex.reasons.map((r) => h("li", {}, r.text))) : null,
+    reasons.length ? h("ul", { class: "reasons", "aria-label": "Why this match" }, reasons.map((r) => h("li", {}, r.text))) : null,
     gaps.length ? h("div", { class: "gaps" }, h("span", { class: "meta" }, "The gap:"),
       h("ul", { class: "reasons gap", "aria-label": "The gap" }, gaps.map((g) => h("li", {}, g.text)))) : null,
     weigh.length ? h("div", { class: "gaps" }, h("span", { class: "meta" }, "Worth knowing:"),
@@ -478,16 +481,19 @@ export function profile(me, root) {
         class: "card",
         onsubmit: (e) => {
           e.preventDefault();
-          act(e.submitter, () => api(`/api/v1/employees/${me_(me)}`, {
-            method: "PATCH",
-            body: {
-              interests: interests.value.split(",").map((x) => x.trim()).filter(Boolean),
-              aspirations: aspirations.value,
-              availability_hours_per_week: Number(hours.value),
-              location: location.value.trim() || p.location,
-              open_to: openTo.filter((c) => c.checked).map((c) => c.value),
-            },
-          }), "Profile saved");
+          act(e.submitter, async () => {
+            const saved = await api(`/api/v1/employees/${me_(me)}`, {
+              method: "PATCH",
+              body: {
+                interests: interests.value.split(",").map((x) => x.trim()).filter(Boolean),
+                aspirations: aspirations.value,
+                availability_hours_per_week: Number(hours.value),
+                location: location.value.trim() || p.location,
+                open_to: openTo.filter((c) => c.checked).map((c) => c.value),
+              },
+            });
+            document.getElementById("open-to-line").textContent = openToWords(saved.open_to);
+          }, "Profile saved");
         },
       },
       h("h2", {}, "What I am looking for"),
