@@ -207,7 +207,7 @@ export function impactTable(title, impact) {
 export function lineChart(title, labels, series, { max, format = pct, line } = {}) {
   const names = Object.keys(series);
   const values = names.flatMap((n) => series[n]).filter((v) => v !== null && v !== undefined);
-  const top = max ?? Math.max(1e-9, ...values, line ?? 0);
+  const top = max ?? niceTop(Math.max(1e-9, ...values, line ?? 0));
   const height = 220, left = 52, right = 14, topPad = 10, bottom = 40;
   const plotW = WIDTH - left - right, plotH = height - topPad - bottom;
   const x = (i) => left + (labels.length > 1 ? (i / (labels.length - 1)) * plotW : plotW / 2);
