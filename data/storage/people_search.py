@@ -51,9 +51,9 @@ def owner_candidates(
     session: Session, words: Sequence[str], *, limit: int, now: dt.datetime | None = None
 ) -> list[OwnerCandidate]:
     """People whose name (or external id) holds every word, in any case: those who lead first
-    (own postings, hold a lead token in force, or manage people: the three ways the product knows
-    a lead), then the rest, each by name. Ranked in the query so a lead is never cut off behind
-    a page of namesakes."""
+    (own postings or hold a lead token in force, then those who manage people: the ways the
+    product knows a lead), then the rest, each by name. Ranked in the query so a lead is never
+    cut off behind a page of namesakes."""
     now = now or dt.datetime.now(dt.UTC)
     postings = (
         select(OpportunityRow.owner_external_id.label("who"), func.count().label("n"))
@@ -80,7 +80,8 @@ def owner_candidates(
     n_postings = func.coalesce(postings.c.n, 0)
     n_reports = func.coalesce(reports.c.n, 0)
     has_token = tokens.c.who.is_not(None)
-    leads = case((or_(n_postings > 0, n_reports > 0, has_token), 0), else_=1)
+    # Those who post (own postings, or sign in as a lead) before those who only manage people.
+    leads = case((or_(n_postings > 0, has_token), 0), (n_reports > 0, 1), else_=2)
     query = (
         select(EmployeeRow, n_postings, n_reports, has_token)
         .outerjoin(postings, postings.c.who == EmployeeRow.external_id)

@@ -205,13 +205,13 @@ def test_an_approval_states_the_week_with_what_is_already_committed(
 def test_owner_search_ranks_leads_first_says_why_and_leaves_namesakes_after(
     client: TestClient, state: ServiceState, admin_headers: Headers
 ) -> None:
-    # Five namesakes who lead nothing sort before the three leads by name: a search cut at
-    # three must still show the leads, each with why they can own a posting.
+    # Five namesakes who lead nothing sort before the leads by name: a search cut at three
+    # must still show the leads (those who post first), each with why they can own a posting.
     people = [make_employee(f"CH-{i}", name=f"Chloe A{'a' * i}lmeida") for i in range(5)]
     people += [
         make_employee("CH-POSTS", name="Chloe Suzuki", title="Data Lead"),
         make_employee("CH-TOKEN", name="Chloe Tanaka"),
-        make_employee("CH-BOSS", name="Chloe Weber"),
+        make_employee("CH-BOSS", name="Chloe Adams"),  # manages only: after those who post
         make_employee("CH-REPORT", name="Rory Report", manager_external_id="CH-BOSS"),
     ]
     assert client.post("/api/v1/employees/bulk", json=people, headers=admin_headers).is_success
@@ -226,7 +226,7 @@ def test_owner_search_ranks_leads_first_says_why_and_leaves_namesakes_after(
     assert [(p["name"], p["leads"], p["why"]) for p in found.json()["items"]] == [
         ("Chloe Suzuki", True, "leads 2 postings"),
         ("Chloe Tanaka", True, "signs in as a lead"),
-        ("Chloe Weber", True, "manages 1 person"),
+        ("Chloe Adams", True, "manages 1 person"),
     ]
     rest = client.get("/api/v1/opportunities/owners?q=chloe&limit=20", headers=admin_headers)
     after = rest.json()["items"][3:]
