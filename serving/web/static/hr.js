@@ -344,7 +344,7 @@ export function policies(me, root) {
           render();
         }, done);
       };
-      const chooser = h("select", { id: `pol-${kind}` }, [["fa*ir", "FA*IR (a protected group's share at each prefix)"], ["detgreedy", "DetGreedy (each group's share near its pool share)"], ["off", "Off (the model's order)"]]
+      const chooser = h("select", { id: `pol-${kind}` }, [["fa*ir", "Keep a protected group's share up at every point of the list (FA*IR)"], ["detgreedy", "Keep each group near its share of the candidates (DetGreedy)"], ["off", "Off: the model's order"]]
         .map(([v, t]) => h("option", { value: v, selected: v === p.policy }, t)));
       return h("article", { class: "card" },
         h("h2", {}, KINDS[kind] || words(kind)),
@@ -397,6 +397,11 @@ const DIRECTIONS = { "employee -> opportunities": "opportunities for an employee
 
 function cellInWords(text) {
   if (RANKERS[text]) return [RANKERS[text], h("span", { class: "meta tech" }, text)];
+  // Any other snake_case name (a feature): its words first, the name below.
+  if (/^[a-z][a-z0-9]*(_[a-z0-9@]+)+$/.test(text)) {
+    const said = words(text);
+    return [said.charAt(0).toUpperCase() + said.slice(1), h("span", { class: "meta tech" }, text)];
+  }
   return inline(text);
 }
 
