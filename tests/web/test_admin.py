@@ -334,3 +334,41 @@ def test_the_same_file_twice_is_unchanged_guesses_are_shown_and_the_queue_names_
         json={"decision": "reject", "reason": "test skill"},
     )
     assert page.errors == []  # type: ignore[attr-defined]
+
+
+COVERED_BY_NOTE = """() => {
+  const box = document.querySelector('#status').getBoundingClientRect();
+  const hit = (r) => r.width && r.height && r.left < box.right && r.right > box.left
+    && r.top < box.bottom && r.bottom > box.top;
+  const controls = [...document.querySelectorAll('button, input, select, a, [role=tab]')]
+    .filter((el) => hit(el.getBoundingClientRect()))
+    .map((el) => el.textContent.trim() || el.id || el.tagName);
+  const lines = [];
+  const walk = document.createTreeWalker(document.querySelector('main'), NodeFilter.SHOW_TEXT);
+  while (walk.nextNode()) {
+    const text = walk.currentNode.textContent.trim();
+    const range = document.createRange();
+    range.selectNodeContents(walk.currentNode);
+    if (text && [...range.getClientRects()].some(hit)) lines.push(text);
+  }
+  return [...controls, ...lines];
+}"""
+
+
+def test_the_signed_in_note_covers_no_control_at_either_width(browser: object, site: Site) -> None:
+    for width, height in ((1280, 900), (390, 844)):
+        context = browser.new_context(viewport={"width": width, "height": height})  # type: ignore[attr-defined]
+        page = context.new_page()
+        page.goto(site.url + "/")
+        page.get_by_label("Your access token").fill(ADMIN_TOKEN)
+        page.get_by_label("Your access token").press("Enter")
+        note = page.get_by_role("status")
+        note.get_by_text("Signed in as").wait_for()
+        # A page that fills the screen (the token list), while the note still shows.
+        page.get_by_role("tab", name="Access tokens").click()
+        page.locator("li.token-row").first.wait_for()
+        note.get_by_text("Signed in as").wait_for()
+        assert page.evaluate(COVERED_BY_NOTE) == [], width  # no control, no line of content
+        assert note.bounding_box()["height"] <= 40, width  # small: one line
+        page.screenshot(path=f"test-artifacts/admin-signed-in-note-{width}.png")
+        context.close()
