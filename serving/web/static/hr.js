@@ -405,11 +405,11 @@ function cellInWords(text) {
   return inline(text);
 }
 
-/** Inline code: a long hash shortened (its full value in the title), else plain text. */
+/** Inline code: a long hash shortened (its full value in the title), else as written. */
 function inline(text) {
   return text.split("`").map((part, i) => {
     if (i % 2 === 0) return part;
-    return part.length > 16 ? h("abbr", { class: "id", title: part, "aria-label": part }, `${part.slice(0, 12)}…`) : h("code", {}, part);
+    return /^[0-9a-f]{17,}$/i.test(part) ? h("abbr", { class: "id", title: part, "aria-label": part }, `${part.slice(0, 12)}…`) : h("code", {}, part);
   });
 }
 
