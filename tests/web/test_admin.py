@@ -219,6 +219,24 @@ def test_an_admin_adds_and_removes_an_alias(browser: object, site: Site) -> None
     assert "kubes-adm" not in {a["alias"] for a in site.api("GET", "/api/v1/skills/aliases")}
 
 
+def test_with_no_aliases_the_tab_says_what_an_alias_is_for(browser: object, site: Site) -> None:
+    page = signed_in(browser, site, ADMIN_TOKEN)
+    # This company has none yet (other tests here add some: the list is answered empty).
+    page.route(  # type: ignore[attr-defined]
+        "**/api/v1/skills/aliases",
+        lambda route: (
+            route.fulfill(json=[]) if route.request.method == "GET" else route.continue_()
+        ),
+    )
+    page.locator('#tabs [data-name="admin"]').click()  # type: ignore[attr-defined]
+    page.get_by_role("tab", name="Skill aliases").click()  # type: ignore[attr-defined]
+    empty = page.get_by_text("No aliases yet.")  # type: ignore[attr-defined]
+    empty.wait_for()
+    assert "your company's own name for a skill" in empty.inner_text()
+    assert "“k8s” → Kubernetes" in empty.inner_text()
+    scan_here(page, "admin-aliases-empty")
+
+
 def test_an_admin_creates_a_token_sees_it_once_and_revokes_it(browser: object, site: Site) -> None:
     page = _admin(browser, site, "Access tokens")
     page.get_by_label("Role").select_option("employee")  # type: ignore[attr-defined]

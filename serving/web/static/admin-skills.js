@@ -137,7 +137,11 @@ export function aliases(me, root) {
   });
   const refresh = () => load(list, async () => {
     const all = await api("/api/v1/skills/aliases");
-    if (!all.length) return h("p", {}, "No aliases yet.");
+    if (!all.length) {
+      return h("div", { class: "empty-aliases" },
+        h("p", {}, "No aliases yet. An alias is your company's own name for a skill, for example “k8s” → Kubernetes"),
+        h("p", { class: "meta" }, "Imports and profile edits then read that name as the skill instead of keeping it as a custom skill for review, and people who already typed it move to the skill. Add one above, or from “Skills to review”."));
+    }
     return h("ul", { class: "plain alias-list" }, all.map(aliasRow(refresh)));
   });
   root.append(form, h("section", { "aria-labelledby": "alias-list-h" }, h("h2", { id: "alias-list-h" }, "Aliases"), list));
