@@ -10,6 +10,7 @@ import io
 import pytest
 from openpyxl import Workbook
 
+from data.importing import import_employees, import_opportunities
 from data.importing.mapping import (
     MappingProblem,
     apply_mapping,
@@ -17,8 +18,11 @@ from data.importing.mapping import (
     parse_skills,
     propose_mapping,
 )
+from data.importing.report import ImportReport
 from data.importing.tables import FileProblem, header_key, read_table
 from data.schemas import EmployeeIn
+from data.storage.engine import transaction
+from serving.state import ServiceState
 
 WORKDAY = (
     "Employee ID,Worker,Legal Name,Business Title,Supervisory Organization,Location,"
@@ -172,3 +176,54 @@ def test_a_column_of_dates_is_read_the_way_its_unambiguous_rows_are_written() ->
     table = read_table("w.csv", european)
     mapped = apply_mapping("employees", table, propose_mapping("employees", table.headers), {})
     assert [r["hire_date"] for _, r in mapped.records] == ["2021-04-03", "2020-12-31"]
+
+
+def test_a_file_imported_again_is_unchanged_and_its_custom_skills_are_existing(
+    state: ServiceState,
+) -> None:
+    people = (
+        "Employee ID,Worker,Business Title,Supervisory Organization,Location,Skills,Job Level\n"
+        "P-U1,Ada Park,Data Analyst,Finance,Berlin,Python; Zorblax tuning (4),3\n"
+        "P-U2,Bo Chen,Analyst,Finance,Berlin,SQL,2\n"
+    )
+    table = read_table("workers.csv", people.encode())
+    mapped = apply_mapping("employees", table, propose_mapping("employees", table.headers), {})
+
+    def run() -> ImportReport:
+        resolver = state.skill_resolver(created_by="admin")
+        with transaction(state.sessions) as session:
+            import_employees(session, mapped.records, resolver)
+        return resolver.report
+
+    first = run().summary()
+    assert (first["unchanged"], first["flagged_for_review"], first["existing_custom"]) == (0, 1, 0)
+    again = run()
+    assert sorted(again.unchanged) == ["P-U1", "P-U2"]
+    assert (again.summary()["flagged_for_review"], again.summary()["existing_custom"]) == (0, 1)
+
+    # One field changed (a level): that record is an update, the other stays unchanged.
+    changed = people.replace("Berlin,SQL,2", "Berlin,SQL,3")
+    table = read_table("workers.csv", changed.encode())
+    mapped = apply_mapping("employees", table, propose_mapping("employees", table.headers), {})
+    assert run().unchanged == ["P-U1"]
+
+    owner_posting = [
+        (
+            1,
+            {
+                "external_id": "O-U1",
+                "kind": "gig",
+                "title": "Churn model",
+                "owner_external_id": "P-U1",
+                "hours_per_week": 4,
+                "required_skills": [{"name": "SQL", "level": 3}],
+            },
+        )
+    ]
+    reports = []
+    for _ in range(2):
+        resolver = state.skill_resolver(created_by="admin")
+        with transaction(state.sessions) as session:
+            import_opportunities(session, owner_posting, resolver)
+        reports.append(resolver.report.unchanged)
+    assert reports == [[], ["O-U1"]]
