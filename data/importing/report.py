@@ -159,6 +159,13 @@ class ImportReport:
             + ", ".join(f"{summary[f'by_{m}']} by {m.replace('_', ' ')}" for m in METHODS)
             + f"; {summary['flagged_for_review']} new custom skills flagged for review",
         ]
+        if self.unchanged:
+            out.append(
+                f"{len(self.unchanged)} stored records were given exactly as stored (unchanged)"
+            )
+        existing = summary["existing_custom"]
+        if existing:
+            out.append(f"{existing} custom skills were already stored (not new)")
         shown = sorted(self.names.values(), key=lambda r: (-r.rows, r.name))[:limit]
         for r in shown:
             how = f"{r.method} {r.score:.2f}"
