@@ -133,49 +133,6 @@ def bodies(
         result.close()
 
 
-def recent_records(
-    session: Session,
-    *,
-    kind: str | None = None,
-    direction: str | None = None,
-    request_id: str | None = None,
-    limit: int = 50,
-) -> list[Any]:
-    """(seq, request id, served at, direction, kind, query id) of the newest records,
-    filtered; a `request_id` matches as a prefix."""
-    query = select(
-        AuditRecordRow.seq,
-        AuditRecordRow.request_id,
-        AuditRecordRow.served_at,
-        AuditRecordRow.direction,
-        AuditRecordRow.kind,
-        AuditRecordRow.query_external_id,
-    ).order_by(AuditRecordRow.seq.desc())
-    if kind is not None:
-        query = query.where(AuditRecordRow.kind == kind)
-    if direction is not None:
-        query = query.where(AuditRecordRow.direction == direction)
-    if request_id is not None:
-        query = query.where(AuditRecordRow.request_id.startswith(request_id, autoescape=True))
-    return list(session.execute(query.limit(limit)))
-
-
-def record_hash(session: Session, seq: int) -> str | None:
-    return session.scalar(select(AuditRecordRow.hash).where(AuditRecordRow.seq == seq))
-
-
-def records_after(session: Session, seq: int, *, limit: int) -> list[AuditRecordRow]:
-    """At most `limit` rows after `seq`, oldest first (detached)."""
-    query = select(AuditRecordRow).where(AuditRecordRow.seq > seq).order_by(AuditRecordRow.seq)
-    rows = list(session.scalars(query.limit(limit)))
-    for row in rows:
-        session.expunge(row)
-    return rows
-
-
-# -- seals over the interaction log and the oversight record -------------------------------
-
-
 def newest_seal(session: Session) -> tuple[int, str]:
     """(sequence number, seal) of the newest seal; (0, genesis) when nothing is sealed."""
     query = select(AuditSealRow.seq, AuditSealRow.hash).order_by(AuditSealRow.seq.desc())

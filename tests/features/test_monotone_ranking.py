@@ -433,6 +433,7 @@ def test_no_reason_says_holding_more_lowers_a_score(
             # skills raises", "fit 0.09").
             too_little = value <= spec.said_above and spec.zero_texts is None
             assert not (spec.monotone > 0 and too_little and amount > 0), (audience, reason)
-    # (A lowering "Needs 10 h a week; you have 6 free" is still said: tests/serving/test_explanations.)
+    # (A lowering "Needs 10 h a week; you have 6 free" is still said:
+    # tests/serving/test_explanations.)
     total = explain_rows(contributions, row, details, audience=EMPLOYEE)[0]["contributions"]
     assert sum(total.values()) == pytest.approx(sum(amounts))  # nothing lost, only said apart

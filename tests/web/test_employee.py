@@ -377,7 +377,9 @@ def _gig(external_id: str, me: dict, *, title: str) -> dict:
 
 # Each card's strength line and its skill chips, read from the page: the chips' labels with
 # how many skills each lists.
-_CARD_FACTS = """() => [...document.querySelectorAll('#view article.card:not(.invitation)')].map((card) => ({
+_CARD_FACTS = """() => [
+  ...document.querySelectorAll('#view article.card:not(.invitation)')
+].map((card) => ({
   title: card.querySelector('h3').innerText,
   strength: card.querySelector('.strength')?.innerText || '',
   text: card.innerText,
