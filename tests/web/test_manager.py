@@ -135,6 +135,9 @@ def test_a_manager_reads_the_week_and_follows_the_link_to_the_gig(
     scan_here(page, "manager-approval-gig")
     page.get_by_role("button", name="← Back to Approvals").click()  # type: ignore[attr-defined]
     page.get_by_role("heading", name="Approvals", exact=True).wait_for()  # type: ignore[attr-defined]
-    back_on = page.evaluate("document.activeElement.textContent")  # type: ignore[attr-defined]
-    assert back_on == "Open the gig: Supplier data migration"
+    # The heading shows at once; the list, and the focus on the link left, once it has loaded.
+    page.wait_for_function(  # type: ignore[attr-defined]
+        "() => document.activeElement"
+        " && document.activeElement.textContent === 'Open the gig: Supplier data migration'"
+    )
     assert page.errors == [], page.errors  # type: ignore[attr-defined]
