@@ -133,6 +133,22 @@ def bodies(
         result.close()
 
 
+def record_hash(session: Session, seq: int) -> str | None:
+    return session.scalar(select(AuditRecordRow.hash).where(AuditRecordRow.seq == seq))
+
+
+def records_after(session: Session, seq: int, *, limit: int) -> list[AuditRecordRow]:
+    """At most `limit` rows after `seq`, oldest first (detached)."""
+    query = select(AuditRecordRow).where(AuditRecordRow.seq > seq).order_by(AuditRecordRow.seq)
+    rows = list(session.scalars(query.limit(limit)))
+    for row in rows:
+        session.expunge(row)
+    return rows
+
+
+# -- seals over the interaction log and the oversight record -------------------------------
+
+
 def newest_seal(session: Session) -> tuple[int, str]:
     """(sequence number, seal) of the newest seal; (0, genesis) when nothing is sealed."""
     query = select(AuditSealRow.seq, AuditSealRow.hash).order_by(AuditSealRow.seq.desc())
