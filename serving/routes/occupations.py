@@ -17,7 +17,16 @@ from serving.schemas import MaybeSkillsOut, OccupationsOut, SkillSuggestionsOut
 
 router = APIRouter(tags=["occupations"], responses=API_ERRORS)
 
-Title = Annotated[str, Query(min_length=1, max_length=200, description="a job title")]
+# Said in the schema, so clients and the fuzzer know: some letter, and no NUL.
+Title = Annotated[
+    str,
+    Query(
+        min_length=1,
+        max_length=200,
+        pattern=r"^[^\x00]*[^\s\x00][^\x00]*$",
+        description="a job title (not only white space)",
+    ),
+]
 
 
 def _text(value: str, field: str) -> str:
