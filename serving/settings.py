@@ -6,6 +6,7 @@ import ipaddress
 import os
 from pathlib import Path
 from typing import Annotated, Any, Literal, Self
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -174,6 +175,64 @@ class Settings(BaseSettings):
     )
     host: str = "127.0.0.1"
     port: int = 8000
+    # Single sign-on with OpenID Connect (serving/sso/, docs/sso.md): off while the issuer is empty.
+    sso_issuer: str = Field(
+        default="",
+        description="The identity provider's issuer URL (its /.well-known/openid-configuration "
+        "is read from it); empty: no single sign-on, the token sign-in only",
+    )
+    sso_client_id: str = Field(default="", description="This app's client id at the provider")
+    sso_client_secret: SecretStr | None = Field(
+        default=None,
+        description="The client secret (confidential client); unset: a public client (PKCE)",
+    )
+    sso_scopes: str = Field(
+        default="openid email profile", description="Scopes asked for, space-separated"
+    )
+    sso_redirect_base_url: str = Field(
+        default="",
+        description="This app's public address (https://talent.example.com); the provider sends "
+        "people back to <it>/api/v1/sso/callback and, after sign-out, to <it>/",
+    )
+    sso_provider_name: str = Field(
+        default="your company account", description="Shown as 'Sign in with <name>'"
+    )
+    sso_match_claim: str = Field(
+        default="email", description="The ID token claim that names the employee"
+    )
+    sso_match_field: Literal["email", "external_id"] = Field(
+        default="email", description="The employee field that claim is compared with"
+    )
+    sso_groups_claim: str = Field(default="groups", description="The claim listing groups")
+    sso_required_groups: Annotated[tuple[str, ...], NoDecode] = Field(
+        default=(),
+        description="Groups one of which a person must be in to use the app (empty: anyone "
+        "matched to an employee), comma-separated",
+    )
+    sso_lead_groups: Annotated[tuple[str, ...], NoDecode] = Field(
+        default=(), description="Groups whose members sign in as leads"
+    )
+    sso_hr_groups: Annotated[tuple[str, ...], NoDecode] = Field(
+        default=(), description="Groups whose members sign in as HR"
+    )
+    sso_admin_groups: Annotated[tuple[str, ...], NoDecode] = Field(
+        default=(), description="Groups whose members sign in as admins"
+    )
+    sso_auditor_groups: Annotated[tuple[str, ...], NoDecode] = Field(
+        default=(), description="Groups whose members get the auditor permission"
+    )
+    sso_hide_token_form: bool = Field(
+        default=False, description="Hide the token sign-in form when single sign-on is on"
+    )
+    sso_timeout_seconds: float = Field(
+        default=10.0, gt=0, le=120, description="How long a call to the provider may take"
+    )
+    sso_login_minutes: float = Field(
+        default=10.0, gt=0, le=60, description="How long a started sign-in may take to return"
+    )
+    sso_clock_skew_seconds: int = Field(
+        default=60, ge=0, le=600, description="Clock difference tolerated on ID token times"
+    )
 
     @property
     def resolved_database_url(self) -> str:
@@ -197,6 +256,32 @@ class Settings(BaseSettings):
                     f"TALENT_TRUSTED_PROXIES: {entry!r} is not an IP address or network"
                 ) from None
         return value
+
+    @field_validator(
+        "sso_required_groups",
+        "sso_lead_groups",
+        "sso_hr_groups",
+        "sso_admin_groups",
+        "sso_auditor_groups",
+        mode="before",
+    )
+    @classmethod
+    def _group_list(cls, value: Any) -> Any:
+        """Comma-separated in the environment (group names may hold spaces)."""
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @property
+    def sso_enabled(self) -> bool:
+        return bool(self.sso_issuer)
+
+    @model_validator(mode="after")
+    def _check_sso(self) -> Self:
+        problem = sso_problem(self)
+        if problem:
+            raise ValueError(problem)
+        return self
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Self:
@@ -230,3 +315,43 @@ class Settings(BaseSettings):
 
 def _inside(path: Path, folder: Path) -> bool:
     return path.resolve().is_relative_to(folder.resolve())
+
+
+def sso_problem(settings: Settings) -> str | None:
+    """What is wrong with the single sign-on settings, naming the setting (None: nothing)."""
+    if not settings.sso_issuer:
+        named = [
+            name
+            for name in ("sso_client_id", "sso_client_secret", "sso_redirect_base_url")
+            if getattr(settings, name)
+        ]
+        if named:
+            return f"TALENT_{named[0].upper()} is set but TALENT_SSO_ISSUER is not"
+        return None
+    production = settings.environment == "production"
+    for name in ("sso_issuer", "sso_redirect_base_url"):
+        value = getattr(settings, name)
+        if not value:
+            return f"TALENT_{name.upper()} is required when TALENT_SSO_ISSUER is set"
+        problem = _url_problem(value, production=production)
+        if problem:
+            return f"TALENT_{name.upper()} ({value!r}) {problem}"
+    if not settings.sso_client_id:
+        return "TALENT_SSO_CLIENT_ID is required when TALENT_SSO_ISSUER is set"
+    if "openid" not in settings.sso_scopes.split():
+        return "TALENT_SSO_SCOPES must include 'openid'"
+    if not settings.sso_match_claim.strip():
+        return "TALENT_SSO_MATCH_CLAIM must name a claim (e.g. email)"
+    return None
+
+
+def _url_problem(url: str, *, production: bool) -> str | None:
+    parsed = urlsplit(url)
+    if parsed.scheme not in ("https", "http") or not parsed.hostname:
+        return "must be an absolute https:// URL"
+    if parsed.query or parsed.fragment:
+        return "must carry no query or fragment"
+    local = parsed.hostname in ("localhost", "127.0.0.1", "::1")
+    if parsed.scheme == "http" and (production or not local):
+        return "must use https:// (plain http only for localhost, in development)"
+    return None
