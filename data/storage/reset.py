@@ -1,6 +1,7 @@
 """Remove a company's people, opportunities, course catalog, history and pipeline, skill
 proposals, tokens and their web sessions, audit trail, oversight decisions, skill aliases,
-import jobs and the column mappings of uploaded files (the taxonomy and the model registry stay).
+import jobs, the column mappings of uploaded files, notifications and people's choices of them
+(the taxonomy and the model registry stay).
 Used to rebuild the demo company."""
 
 from __future__ import annotations
@@ -20,12 +21,17 @@ from data.storage.tables import (
     ImportJobRow,
     ImportMappingRow,
     InteractionRow,
+    NotificationPreferenceRow,
     OpportunityRow,
     OpportunitySkillRow,
+    OutboxRow,
     OversightEventRow,
     PipelineRow,
     RankingOverrideRow,
     RankingPolicyRow,
+    ScimGroupMemberRow,
+    ScimGroupRow,
+    ScimUserRow,
     SkillAliasRow,
     SkillProposalRow,
     SkillRow,
@@ -47,6 +53,10 @@ def clear_company_data(session: Session) -> None:
         OpportunityRow,
         EmployeeSkillRow,
         DemographicsRow,
+        # SCIM's names and groups of the people below.
+        ScimGroupMemberRow,
+        ScimGroupRow,
+        ScimUserRow,
         EmployeeRow,
         WebSessionRow,  # the web sign-ins of the tokens below
         ApiTokenRow,
@@ -59,6 +69,9 @@ def clear_company_data(session: Session) -> None:
         SkillAliasRow,
         ImportJobRow,
         ImportMappingRow,
+        # Messages about the people above, and their choices of how to hear of them.
+        OutboxRow,
+        NotificationPreferenceRow,
     ):
         session.execute(delete(table))
     session.execute(delete(SkillRow).where(SkillRow.source == "custom"))

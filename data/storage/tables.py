@@ -146,9 +146,57 @@ class EmployeeRow(Base):
     # One more at every write of the profile or its skills: a writer that read the row before
     # it took the row's lock reads it again if this moved (data/storage/locks.py).
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # False once the HR system or identity provider deactivates the person (SCIM): out of
+    # matching and every pipeline, the history kept (data/storage/offboarding.py).
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true(), index=True)
+    deactivated_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
     skills: Mapped[list[EmployeeSkillRow]] = relationship(
         cascade="all, delete-orphan", order_by="EmployeeSkillRow.position", lazy="selectin"
+    )
+
+
+class ScimUserRow(Base):
+    """How the HR system or identity provider names a person (SCIM, data/storage/scim_users.py):
+    its userName and own id, and the SCIM attributes it sent that the profile has no column for
+    (name parts, e-mail types). The person's SCIM id is their external id."""
+
+    __tablename__ = "scim_users"
+
+    employee_id: Mapped[int] = mapped_column(
+        ForeignKey("employees.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_name: Mapped[str] = mapped_column(String(254))
+    user_name_key: Mapped[str] = mapped_column(String(254), unique=True)  # casefolded
+    scim_external_id: Mapped[str | None] = mapped_column(String(254), index=True)
+    attributes: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ScimGroupRow(Base):
+    """A group provisioned by SCIM (e.g. the product's role groups: leads, hr, auditors,
+    admins) and its members; single sign-on reads a person's groups as role claims."""
+
+    __tablename__ = "scim_groups"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    display_name_key: Mapped[str] = mapped_column(String(200), unique=True)  # casefolded
+    scim_external_id: Mapped[str | None] = mapped_column(String(254))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class ScimGroupMemberRow(Base):
+    __tablename__ = "scim_group_members"
+
+    group_id: Mapped[str] = mapped_column(
+        ForeignKey("scim_groups.id", ondelete="CASCADE"), primary_key=True
+    )
+    employee_id: Mapped[int] = mapped_column(
+        ForeignKey("employees.id", ondelete="CASCADE"), primary_key=True, index=True
     )
 
 
@@ -354,17 +402,40 @@ class ApiTokenRow(Base):
 
 class WebSessionRow(Base):
     """The web app's sign-ins (data/storage/web_sessions.py): the cookie holds a random id, this
-    table its keyed digest, the digest of the token signed in with (whose state decides the
-    session's on every request) and when it ends. Signing out deletes the row."""
+    table its keyed digest, and when it ends. A token sign-in keeps the digest of the token
+    (whose state decides the session's on every request); a single sign-on keeps the employee,
+    the role and permissions its groups gave, and the ID token (the provider's sign-out takes it
+    as a hint). Signing out deletes the row."""
 
     __tablename__ = "web_sessions"
 
     digest: Mapped[str] = mapped_column(String(64), primary_key=True)
-    token_digest: Mapped[str] = mapped_column(String(64), index=True)
+    token_digest: Mapped[str | None] = mapped_column(String(64), index=True)
+    subject_external_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    role: Mapped[str | None] = mapped_column(String(20))
+    scopes: Mapped[list[str] | None] = mapped_column(JSON)
+    id_token: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now()
     )
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class SsoLoginRow(Base):
+    """A single sign-on under way (serving/sso/): the keyed digest of its state, the nonce and
+    PKCE verifier it was started with, until when it may come back, and when it did (a state
+    comes back once)."""
+
+    __tablename__ = "sso_logins"
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    nonce: Mapped[str] = mapped_column(String(128))
+    code_verifier: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+    used_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class ModelVersionRow(Base):
@@ -498,6 +569,50 @@ class CourseSkillRow(Base):
     level_from: Mapped[int] = mapped_column(Integer)
     level_to: Mapped[int] = mapped_column(Integer)
     position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class NotificationPreferenceRow(Base):
+    """Where one person hears about their invitations, offers and approvals, and how often
+    their digest of new matches comes (serving/notifications/). No row: the defaults."""
+
+    __tablename__ = "notification_preferences"
+
+    employee_external_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    channels: Mapped[list[str]] = mapped_column(JSON, default=list)  # email | slack | teams
+    digest: Mapped[str] = mapped_column(String(10), default="weekly")  # off | daily | weekly
+    # Sends nothing at all (unlike the profile's quiet_mode, which hides applications from a
+    # manager).
+    quiet: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The person's own incoming webhooks (secrets: never shown back whole).
+    slack_webhook_url: Mapped[str | None] = mapped_column(Text)
+    teams_webhook_url: Mapped[str | None] = mapped_column(Text)
+    last_digest_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class OutboxRow(Base):
+    """One message to one recipient on one channel, written in the transaction of the event
+    that causes it; the delivery worker claims, sends and marks it (serving/notifications/)."""
+
+    __tablename__ = "notification_outbox"
+    __table_args__ = (Index("ix_notification_outbox_due", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event: Mapped[str] = mapped_column(String(20))  # invitation | offer | approval_asked | ...
+    # None: the company's own channel (an approval with no manager on record goes to HR).
+    recipient_external_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    channel: Mapped[str] = mapped_column(String(10))  # email | slack | teams
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    link: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(10))  # pending|sending|sent|failed|cancelled
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    # A claim's lease: a worker that died mid-send leaves the row to be claimed again after it.
+    claimed_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 # Learning recommendations also look up open gigs and mentorships by skill; the primary key
