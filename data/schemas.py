@@ -107,6 +107,9 @@ class Role(StrEnum):
     LEAD = "lead"
     HR = "hr"
     ADMIN = "admin"
+    # The HR system's or identity provider's provisioning token: opens /scim/v2 and nothing
+    # else (serving/deps.py refuses it everywhere else).
+    SCIM = "scim"
 
 
 class ContractModel(BaseModel):

@@ -72,6 +72,8 @@ def get_principal(
         user = authenticate_session(credential, state.settings, session, state.token_secret)
     else:
         user = authenticate(authorization, state.settings, session, state.token_secret)
+    if user.role is Role.SCIM:
+        raise Forbidden("a provisioning (SCIM) token opens /scim/v2 and nothing else")
     vouch(request, user)
     return user
 

@@ -45,6 +45,8 @@ def create_token(
     if role in PERSON_ROLES and not subject:
         # A person's token acts as that person: what it does is logged under their name.
         raise InvalidField("subject", "employee, lead and HR tokens need the person it acts as")
+    if role is Role.SCIM and subject:
+        raise InvalidField("subject", "a provisioning (SCIM) token acts as no person")
     unknown = sorted(set(scopes) - set(SCOPES))
     if unknown:
         raise InvalidField("scopes", f"unknown permission {unknown[0]!r}; known: {list(SCOPES)}")
