@@ -11,6 +11,8 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from serving.notifications.settings import NotificationSettings
+
 MIN_SECRET_LENGTH = 16
 
 
@@ -21,7 +23,8 @@ def default_key_dir() -> Path:
     return Path(base) / "talent-marketplace"
 
 
-class Settings(BaseSettings):
+# The notification settings (SMTP, webhooks, the delivery worker) live with their feature.
+class Settings(BaseSettings, NotificationSettings):
     model_config = SettingsConfigDict(env_prefix="TALENT_", extra="ignore")
 
     environment: Literal["development", "production"] = "development"
