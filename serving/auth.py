@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from data.schemas import Role
-from data.storage.tables import ApiTokenRow
+from data.storage.employees import get_employee
+from data.storage.tables import ApiTokenRow, WebSessionRow
 from data.storage.tokens import SCOPES, find_token, token_by_digest, token_digest, token_state
 from data.storage.web_sessions import OpenedSession, find_session, open_session
 from serving.errors import Forbidden, Unauthorized
@@ -23,7 +24,8 @@ class Principal:
     role: Role
     subject_external_id: str | None  # the employee this token acts as (None for admin/service)
     scopes: frozenset[str] = frozenset()
-    token_id: str | None = None  # None: the bootstrap admin token from settings
+    token_id: str | None = None  # None: the bootstrap admin token, or a single sign-on
+    single_sign_on: bool = False  # signed in through the identity provider (serving/sso/)
 
     def is_self(self, external_id: str) -> bool:
         return self.subject_external_id is not None and self.subject_external_id == external_id
@@ -48,7 +50,9 @@ class Principal:
     @property
     def token_key(self) -> str:
         """The token behind this caller, however presented (header or any of its sessions):
-        what its requests are counted under."""
+        what its requests are counted under. A single sign-on has no token: its person."""
+        if self.single_sign_on:
+            return f"sso:{self.subject_external_id}"
         return self.token_id or BOOTSTRAP_ADMIN
 
 
@@ -89,6 +93,8 @@ def authenticate_session(
     row = find_session(session, secret, session_id)
     if row is None:
         raise Unauthorized("not signed in, or the session has ended; sign in again")
+    if row.token_digest is None:
+        return _single_sign_on(session, row)
     if _is_bootstrap_admin(row.token_digest, settings, secret):
         return Principal(Role.ADMIN, None, frozenset(SCOPES))
     token = token_by_digest(session, row.token_digest)
@@ -99,6 +105,18 @@ def authenticate_session(
         raise Unauthorized(f"the token this session was opened with is {state}; sign in again")
     return Principal(
         Role(token.role), token.subject_external_id, frozenset(token.scopes), token.token_id
+    )
+
+
+def _single_sign_on(session: Session, row: WebSessionRow) -> Principal:
+    """A single sign-on session: its person must still be a current employee (removed or
+    deactivated, their sessions end at once); role and permissions are those their groups gave
+    at sign-in."""
+    employee = get_employee(session, row.subject_external_id or "")
+    if employee is None or not employee.active or row.role is None:
+        raise Unauthorized("the person this session signed in as is not active now; sign in again")
+    return Principal(
+        Role(row.role), employee.external_id, frozenset(row.scopes or ()), single_sign_on=True
     )
 
 

@@ -237,6 +237,10 @@ class SessionOut(Out):
 
 class SignedOutOut(Out):
     signed_out: bool
+    end_session_url: str | None = Field(
+        default=None,
+        description="A single sign-on session: the identity provider's sign-out to go to next",
+    )
 
 
 class StatsOut(Out):

@@ -1,7 +1,9 @@
 """The web app's sign-in sessions: an opaque random id in the browser's cookie, its keyed digest
-here (like tokens: a copy of the database cannot be replayed as cookies), bound to the token
-signed in with, with an expiry. Signing out deletes the row; revoking the token ends every
-session opened with it (the session's principal is read from the token's row on each use).
+here (like tokens: a copy of the database cannot be replayed as cookies), with an expiry. A
+token sign-in is bound to the token: revoking it ends every session opened with it (the
+session's principal is read from the token's row on each use). A single sign-on carries its
+principal (employee, role, permissions from the provider's groups at sign-in) and the ID token.
+Signing out deletes the row.
 """
 
 from __future__ import annotations
@@ -44,6 +46,36 @@ def open_session(
         WebSessionRow(
             digest=session_digest(secret, session_id),
             token_digest=token_digest,
+            created_at=now,
+            expires_at=expires_at,
+        )
+    )
+    session.flush()
+    return OpenedSession(session_id, expires_at)
+
+
+def open_sso_session(
+    session: Session,
+    *,
+    secret: bytes,
+    subject_external_id: str,
+    role: str,
+    scopes: list[str],
+    id_token: str,
+    expires_at: dt.datetime,
+) -> OpenedSession:
+    """A new session for a person signed in by single sign-on, until `expires_at`."""
+    now = dt.datetime.now(dt.UTC)
+    session.execute(delete(WebSessionRow).where(WebSessionRow.expires_at <= now))
+    session_id = secrets.token_urlsafe(32)
+    session.add(
+        WebSessionRow(
+            digest=session_digest(secret, session_id),
+            token_digest=None,
+            subject_external_id=subject_external_id,
+            role=role,
+            scopes=sorted(scopes),
+            id_token=id_token,
             created_at=now,
             expires_at=expires_at,
         )

@@ -10,12 +10,14 @@ from pydantic import Field
 
 from data.schemas import ContractModel
 from data.storage.employees import direct_report_count, get_employee
-from data.storage.web_sessions import end_session
+from data.storage.web_sessions import end_session, find_session
 from serving.auth import Principal, authenticate_session, authenticate_token, start_session
 from serving.deps import CurrentUser, SessionDep, StateDep, vouch
 from serving.errors import API_ERRORS, Unauthorized, documented
 from serving.schemas import MeOut, SessionOut, SignedOutOut
 from serving.session import COOKIE, SESSION_PATH, cookie_session_id, request_credential
+from serving.sso.flow import logout_url
+from serving.sso.routes import provider_of
 
 router = APIRouter(prefix="/api/v1", tags=["auth"], responses=API_ERRORS)
 
@@ -95,14 +97,25 @@ def session_state(request: Request, state: StateDep, session: SessionDep) -> dic
     return {"signed_in": True, "me": _me(session, user)}
 
 
-@router.delete(SESSION_PATH.removeprefix("/api/v1"), response_model=SignedOutOut)
+@router.delete(
+    SESSION_PATH.removeprefix("/api/v1"),
+    response_model=SignedOutOut,
+    response_model_exclude_none=True,
+)
 def sign_out(
     request: Request, response: Response, state: StateDep, session: SessionDep
-) -> dict[str, bool]:
+) -> dict[str, Any]:
     """Sign out of the web app: the session ends on the server (its cookie is no session from
-    now on, wherever a copy of it is) and the browser forgets the cookie."""
+    now on, wherever a copy of it is) and the browser forgets the cookie. A single sign-on
+    session also names the provider's sign-out page to go to, where it offers one."""
+    body: dict[str, Any] = {"signed_out": True}
     session_id = cookie_session_id(request.headers.get("cookie"))
     if session_id is not None:
+        row = find_session(session, state.token_secret, session_id)
+        if row is not None and row.token_digest is None and state.settings.sso_enabled:
+            body["end_session_url"] = logout_url(
+                state.settings, provider_of(request, state.settings), row.id_token
+            )
         end_session(session, state.token_secret, session_id)
     response.delete_cookie(COOKIE, **_COOKIE_FLAGS)
-    return {"signed_out": True}
+    return body

@@ -84,7 +84,7 @@ function showSignedOut(message = "") {
   $("#signout").classList.add("hidden");
   $("#who").textContent = "";
   $("#signin-error").textContent = message;
-  $("#token").focus();
+  ($("#signin").classList.contains("hidden") ? $("#sso-link") : $("#token")).focus();
 }
 
 let signedInHere = false; // a sign-in on this page outranks the first check's late answer
@@ -105,13 +105,34 @@ $("#signin").addEventListener("submit", async (event) => {
 });
 
 $("#signout").addEventListener("click", async () => {
+  let provider = null;
   try {
-    await api("/api/v1/session", { method: "DELETE" });
+    const out = await api("/api/v1/session", { method: "DELETE" });
+    provider = out.end_session_url || null;
   } finally {
-    location.hash = "";
-    showSignedOut("You are signed out.");
+    // A single sign-on also ends at the provider, which sends the browser back here.
+    if (provider) location.assign(provider);
+    else {
+      location.hash = "";
+      showSignedOut("You are signed out.");
+    }
   }
 });
+
+// Single sign-on, where the company's identity provider is set up: a link to it (a navigation,
+// not a script's request: the provider's pages take over the tab); the token form stays below
+// unless the instance hides it.
+(async () => {
+  try {
+    const sso = await api("/api/v1/sso");
+    if (!sso.enabled) return;
+    $("#sso-link").textContent = `Sign in with ${sso.provider_name}`;
+    $("#sso").classList.remove("hidden");
+    if (!sso.token_form) $("#signin").classList.add("hidden");
+  } catch {
+    // No single sign-on offered: the token form is the way in.
+  }
+})();
 
 (async () => {
   try {
