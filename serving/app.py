@@ -34,6 +34,7 @@ from serving.routes import (
 )
 from serving.session import SESSION_PATH
 from serving.settings import Settings
+from serving.sso import routes as single_sign_on
 from serving.state import ServiceState, build_state
 from serving.watcher import Refresher
 
@@ -133,7 +134,7 @@ def create_app(settings: Settings | None = None, *, state: ServiceState | None =
         skills,
         tokens,
     )
-    for module in (*routers, stats, audits):
+    for module in (*routers, stats, audits, single_sign_on):
         app.include_router(module.router)
 
     _finish_openapi(app)
