@@ -1,0 +1,254 @@
+"""Single sign-on in Chromium against a real OpenID Connect provider process
+(`oidc-provider-mock` on 127.0.0.1): the person signs in at the provider and lands in the app as
+the matched employee with the role their groups give; an unknown person, a missing group, a
+replayed state and a provider's error are each refused with a page saying so; signing out ends
+the provider's session too. The app is served at `localhost` and the provider at `127.0.0.1`:
+two sites, as in real life (the cookies' SameSite rules are exercised).
+
+An expired ID token and a wrong audience the mock cannot produce: tests/serving/test_sso.py
+checks those against ID tokens signed by a key the test serves as a JWKS.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+import uvicorn
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from data.demo import generate_company
+from data.importing.demo import store_demo_company
+from data.storage.engine import transaction
+from data.storage.tables import EmployeeRow
+from data.taxonomy.packaged import load_packaged_taxonomy
+from matching.encoder import SentenceEncoder
+from serving.app import create_app
+from serving.settings import Settings
+from serving.state import build_state
+from tests.conftest import ADMIN_TOKEN, AUDIT_KEY, TOKEN_SECRET
+from tests.web.browsing import free_port
+
+CLIENT_ID = "talent-web"
+PROVIDER_NAME = "Test Identity"
+USERS_GROUP, LEADS_GROUP, HR_GROUP, AUDITORS_GROUP = "talent-users", "talent-leads", "hr", "aud"
+STRANGER = "stranger@elsewhere.example"
+
+
+def _wait_for_port(port: int, process: subprocess.Popen[bytes], seconds: float = 20) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        assert process.poll() is None, "the OIDC provider process exited at start"
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise AssertionError(f"the OIDC provider did not listen on {port} within {seconds} s")
+
+
+@pytest.fixture(scope="module")
+def sso_site(
+    tmp_path_factory: pytest.TempPathFactory, encoder: SentenceEncoder
+) -> Iterator[dict[str, object]]:
+    folder = tmp_path_factory.mktemp("sso-web")
+    (folder / "vectors").mkdir()
+    url = f"sqlite:///{folder / 'web.db'}"
+    provider_port, app_port = free_port(), free_port()
+    issuer = f"http://127.0.0.1:{provider_port}"
+    base = f"http://localhost:{app_port}"
+    settings = Settings(
+        database_url=url,
+        var_dir=folder,
+        admin_token=ADMIN_TOKEN,
+        audit_key=AUDIT_KEY,
+        token_secret=TOKEN_SECRET,
+        model_poll_seconds=0,
+        monitor_seconds=0,
+        freshness_seconds=0,
+        rate_limit_per_minute=0,
+        sso_issuer=issuer,
+        sso_client_id=CLIENT_ID,
+        # The mock takes any secret; it authenticates no public client (no PKCE extension).
+        sso_client_secret="test-client-secret",
+        sso_redirect_base_url=base,
+        sso_provider_name=PROVIDER_NAME,
+        sso_required_groups=(USERS_GROUP,),
+        sso_lead_groups=(LEADS_GROUP,),
+        sso_hr_groups=(HR_GROUP,),
+        sso_auditor_groups=(AUDITORS_GROUP,),
+    )
+    state = build_state(settings, encoder=encoder, index=False)
+    # The sign-in needs no skill search: skip encoding the taxonomy before the first request
+    # (minutes without cached vectors; the other browser tests cover it).
+    state.warm_up = lambda: None  # type: ignore[method-assign]
+    company = generate_company(
+        load_packaged_taxonomy(), employees=30, opportunities=5, seed=7, as_of=dt.date.today()
+    )
+    with transaction(state.sessions) as session:
+        store_demo_company(session, company, (), token_secret=state.token_secret)
+        people = list(
+            session.scalars(
+                select(EmployeeRow).where(EmployeeRow.email.is_not(None)).order_by(EmployeeRow.id)
+            )
+        )
+        lead, outsider = people[0], people[1]
+        known = {"lead": (lead.external_id, lead.name, lead.email)}
+        outsider_email = outsider.email
+    claims = [
+        {
+            "sub": "lead-person",
+            "email": known["lead"][2],
+            "groups": [USERS_GROUP, LEADS_GROUP, AUDITORS_GROUP],
+        },
+        {"sub": "stranger", "email": STRANGER, "groups": [USERS_GROUP]},
+        {"sub": "outsider", "email": outsider_email, "groups": ["some-other-group"]},
+    ]
+    command = [sys.executable, "-m", "oidc_provider_mock", "--host", "127.0.0.1"]
+    command += ["--port", str(provider_port)]
+    for user in claims:
+        command += ["--user-claims", json.dumps(user)]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(settings, state=state), host="127.0.0.1", port=app_port, log_level="warning"
+        )
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    try:
+        _wait_for_port(provider_port, process)
+        thread.start()
+        deadline = time.monotonic() + 60
+        while not server.started and thread.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert server.started, "the test server did not start"
+        yield {"url": base, "lead": known["lead"], "state": state, "issuer": issuer}
+    finally:
+        server.should_exit = True
+        if thread.is_alive():
+            thread.join(timeout=10)
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        state.close()
+
+
+def _new_page(browser: object) -> object:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
+    # The provider's pages link a stylesheet on a CDN: nothing is fetched from outside.
+    context.route("https://**/*", lambda route: route.abort())
+    return context.new_page()
+
+
+def _sign_in_at_provider(page: object, site: dict[str, object], sub: str) -> None:
+    page.goto(str(site["url"]) + "/")  # type: ignore[attr-defined]
+    page.get_by_role("link", name=f"Sign in with {PROVIDER_NAME}").click()  # type: ignore[attr-defined]
+    page.get_by_role("button", name=sub, exact=True).click()  # type: ignore[attr-defined]
+
+
+def _refusal(page: object) -> tuple[str, str]:
+    reason = page.locator("#refusal-reason")  # type: ignore[attr-defined]
+    reason.wait_for()
+    return str(reason.get_attribute("data-reason")), page.locator("h1").inner_text()  # type: ignore[attr-defined]
+
+
+def test_a_person_in_the_groups_signs_in_as_their_employee_with_their_roles(
+    browser: object, sso_site: dict[str, object]
+) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+
+    page = _new_page(browser)
+    page.goto(str(sso_site["url"]) + "/")  # type: ignore[attr-defined]
+    link = page.get_by_role("link", name=f"Sign in with {PROVIDER_NAME}")  # type: ignore[attr-defined]
+    link.wait_for()
+    # The token form stays as the fallback.
+    assert page.get_by_label("Your access token").is_visible()  # type: ignore[attr-defined]
+    results = Axe().run(page)
+    serious = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+    assert not serious, serious
+    _sign_in_at_provider(page, sso_site, "lead-person")
+    external_id, name, _ = sso_site["lead"]  # type: ignore[misc]
+    page.get_by_role("button", name="Sign out").wait_for()  # type: ignore[attr-defined]
+    expect(page.locator("#who")).to_have_text(f"{name} · lead · auditor")  # type: ignore[attr-defined]
+    me = page.evaluate(  # type: ignore[attr-defined]
+        "fetch('/api/v1/me').then((r) => r.json())"
+    )
+    assert me["role"] == "lead" and me["subject_external_id"] == external_id
+    assert me["scopes"] == ["auditor"]
+    cookies = {c["name"]: c for c in page.context.cookies()}  # type: ignore[attr-defined]
+    assert (
+        cookies["talent_session"]["httpOnly"] and cookies["talent_session"]["sameSite"] == "Strict"
+    )
+    assert "talent_sso_state" not in cookies  # spent
+
+    # Signing out ends the session here and at the provider, which sends the browser back.
+    page.get_by_role("button", name="Sign out").click()  # type: ignore[attr-defined]
+    page.wait_for_url("**/oauth2/end_session**")  # type: ignore[attr-defined]
+    assert "id_token_hint=" in page.url and "post_logout_redirect_uri=" in page.url  # type: ignore[attr-defined]
+    page.locator("form button[type=submit]").first.click()  # type: ignore[attr-defined]
+    page.get_by_role("link", name=f"Sign in with {PROVIDER_NAME}").wait_for()  # type: ignore[attr-defined]
+    assert page.url.startswith(str(sso_site["url"]))  # type: ignore[attr-defined]
+    state = page.evaluate("fetch('/api/v1/session').then((r) => r.json())")  # type: ignore[attr-defined]
+    assert state == {"signed_in": False}
+    page.context.close()  # type: ignore[attr-defined]
+
+
+def test_a_replayed_state_is_refused(browser: object, sso_site: dict[str, object]) -> None:
+    page = _new_page(browser)
+    callbacks: list[str] = []
+    page.on(  # type: ignore[attr-defined]
+        "request",
+        lambda request: callbacks.append(request.url) if "/sso/callback" in request.url else None,
+    )
+    _sign_in_at_provider(page, sso_site, "lead-person")
+    page.get_by_role("button", name="Sign out").wait_for()  # type: ignore[attr-defined]
+    assert len(callbacks) == 1
+    page.goto(callbacks[0])  # the same code and state again  # type: ignore[attr-defined]
+    reason, title = _refusal(page)
+    assert reason == "replayed_state" and title == "This sign-in link was already used"
+    page.context.close()  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("sub", "reason", "title"),
+    [
+        ("stranger", "unknown_person", "You are not known to this app"),
+        ("outsider", "missing_group", "You are not in a group allowed to use this app"),
+    ],
+)
+def test_a_person_the_app_cannot_admit_is_refused_with_a_page_saying_why(
+    browser: object, sso_site: dict[str, object], sub: str, reason: str, title: str
+) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+
+    page = _new_page(browser)
+    _sign_in_at_provider(page, sso_site, sub)
+    assert _refusal(page) == (reason, title)
+    serious = [
+        v for v in Axe().run(page).response["violations"] if v["impact"] in ("serious", "critical")
+    ]
+    assert not serious, serious
+    state = page.evaluate("fetch('/api/v1/session').then((r) => r.json())")  # type: ignore[attr-defined]
+    assert state == {"signed_in": False}
+    page.context.close()  # type: ignore[attr-defined]
+
+
+def test_a_sign_in_denied_at_the_provider_is_refused_with_a_page(
+    browser: object, sso_site: dict[str, object]
+) -> None:
+    page = _new_page(browser)
+    page.goto(str(sso_site["url"]) + "/")  # type: ignore[attr-defined]
+    page.get_by_role("link", name=f"Sign in with {PROVIDER_NAME}").click()  # type: ignore[attr-defined]
+    page.get_by_role("button", name="Deny").click()  # type: ignore[attr-defined]
+    assert _refusal(page)[0] == "provider_error"
+    page.context.close()  # type: ignore[attr-defined]
