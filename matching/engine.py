@@ -126,7 +126,7 @@ class MatchEngine:
 
     def _load_all(self, session: Session, batch: int) -> None:
         for rows in batches(session, EmployeeRow, batch):
-            self.refresh_employees(map(employee_record, rows), index=False)
+            self.refresh_employees(map(employee_record, _active(rows)), index=False)
             self._stamp(EmployeeRow.__tablename__, rows)
         for rows in batches(session, OpportunityRow, batch):
             self.refresh_opportunities(map(opportunity_record, rows), index=False)
@@ -302,8 +302,10 @@ class MatchEngine:
 
     # -- freshness -------------------------------------------------------------------------
     def refresh_employee_rows(self, rows: Iterable[EmployeeRow]) -> None:
+        """Index these people as stored; those deactivated (SCIM) leave the pool instead."""
         rows = list(rows)
-        self.refresh_employees(map(employee_record, rows))
+        self.remove_employees([row.id for row in rows if not row.active])
+        self.refresh_employees(map(employee_record, _active(rows)))
         self._stamp(EmployeeRow.__tablename__, rows)
 
     def refresh_opportunity_rows(self, rows: Iterable[OpportunityRow]) -> None:
@@ -428,7 +430,7 @@ class MatchEngine:
 
     def ensure_employee(self, row: EmployeeRow) -> None:
         """Index a stored employee this process has not seen yet (written by another process)."""
-        if row.id not in self.employees.position_of:
+        if row.active and row.id not in self.employees.position_of:
             self.refresh_employees([employee_record(row)])
 
     def ensure_opportunity(self, row: OpportunityRow) -> None:
@@ -577,3 +579,8 @@ def _naive_utc(value: dt.datetime) -> dt.datetime:
     if value.tzinfo is not None:
         value = value.astimezone(dt.UTC).replace(tzinfo=None)
     return value
+
+
+def _active(rows: Iterable[EmployeeRow]) -> list[EmployeeRow]:
+    """People still provisioned: a deactivated person is neither matched nor a candidate."""
+    return [row for row in rows if row.active is not False]
