@@ -32,6 +32,7 @@ from serving.routes import (
     stats,
     tokens,
 )
+from serving.scim import routes as scim
 from serving.session import SESSION_PATH
 from serving.settings import Settings
 from serving.sso import routes as single_sign_on
@@ -136,6 +137,7 @@ def create_app(settings: Settings | None = None, *, state: ServiceState | None =
     )
     for module in (*routers, stats, audits, single_sign_on):
         app.include_router(module.router)
+    app.include_router(scim.router)  # /scim/v2: the provisioning token's, and only its
 
     _finish_openapi(app)
     _web_app(app)
