@@ -16,6 +16,7 @@ from joserfc.errors import (
     ExpiredTokenError,
     InvalidKeyIdError,
     JoseError,
+    MissingClaimError,
 )
 from joserfc.jwk import KeySet
 from joserfc.jws import JWSRegistry
@@ -73,9 +74,11 @@ def validate_id_token(
         checks.validate(claims)
     except ExpiredTokenError:
         raise SsoRefusal("expired_token", "the ID token has expired") from None
+    except MissingClaimError as exc:
+        raise SsoRefusal("invalid_token", f"the ID token has no '{exc.claim}' claim") from None
     except ClaimError as exc:
         kind = _CLAIM_KINDS.get(exc.claim, "invalid_token")
-        raise SsoRefusal(kind, f"the ID token's '{exc.claim}' claim is wrong or missing") from None
+        raise SsoRefusal(kind, f"the ID token's '{exc.claim}' claim is wrong") from None
     audiences = claims["aud"] if isinstance(claims["aud"], list) else [claims["aud"]]
     # Core 3.1.3.7 (4, 5): a token for several audiences names this client as its party.
     if len(audiences) > 1 and claims.get("azp") != client_id:
