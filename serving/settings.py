@@ -25,7 +25,11 @@ def default_key_dir() -> Path:
 
 # The notification settings (SMTP, webhooks, the delivery worker) live with their feature.
 class Settings(BaseSettings, NotificationSettings):
-    model_config = SettingsConfigDict(env_prefix="TALENT_", extra="ignore")
+    # A refusal names the setting and why; it never echoes the values (tokens, passwords and
+    # webhook URLs are secrets, and a start-up error lands in logs).
+    model_config = SettingsConfigDict(
+        env_prefix="TALENT_", extra="ignore", hide_input_in_errors=True
+    )
 
     environment: Literal["development", "production"] = "development"
     var_dir: Path = Path("var")
