@@ -22,6 +22,7 @@ from serving.access import own_profile, visible_opportunity
 from serving.auth import Principal
 from serving.deps import CurrentUser, SessionDep, StateDep, after_commit
 from serving.errors import API_ERRORS, Conflict, Forbidden, NotFound, documented
+from serving.notifications import events as notifications
 from serving.schemas import (
     ApprovalOut,
     ApprovalsOut,
@@ -496,6 +497,9 @@ def decide(
     except pairs.PairChanged as changed:
         raise Conflict(str(changed)) from None
     log_approval(session, user, pair, decision=body.decision, reason=body.reason, now=now)
+    opportunity = get_opportunity(session, opportunity_external_id)
+    if opportunity is not None:  # the applicant hears the decision (same transaction)
+        notifications.approval_decided(session, state.settings, pair, opportunity, now=now)
     item = _approval_item(state, session, pair)
     if item is None:
         raise NotFound(f"no approval for {which}")

@@ -36,6 +36,7 @@ from fairness.audit_record import served_page
 from matching.results import resolve_candidate
 from serving.auth import Principal
 from serving.errors import Conflict, Forbidden, InvalidField, NotFound
+from serving.notifications import events as notifications
 from serving.state import ServiceState
 from serving.usecases.overrides import shown_candidates
 
@@ -141,6 +142,7 @@ def recheck_approvals(state: ServiceState, session: Session, opportunity: Opport
             )
         except pairs.PairChanged as changed:
             raise Conflict(f"{changed}; try the edit again") from None
+        notifications.approval_asked(session, state.settings, pair, employee, opportunity, now=now)
 
 
 def needs_approval(state: ServiceState, opportunity: OpportunityRow) -> bool:
@@ -253,12 +255,16 @@ def take_step(
             type=InteractionType.DISMISS,
             request_id=source,
         )
+    # Whom the step concerns hears of it, in this same transaction.
+    notifications.step_taken(
+        session, state.settings, state.pseudonym_key, action, employee, opportunity, pair, now=now
+    )
     if action is Action.COMPLETE:
         result.proposals = _propose_skills(session, user, employee, opportunity, pair, now)
         if opportunity.kind == OpportunityKind.MENTORSHIP.value:
-            _free_mentor_slot(session, opportunity, now=now)
+            _free_mentor_slot(state, session, opportunity, now=now)
     elif to in FINAL and _held_a_waitlist_slot(pair, stage, opportunity):
-        _pass_slot_on(session, opportunity, now=now)
+        _pass_slot_on(state, session, opportunity, now=now)
     _after_commit(state, session, result, action)
     return result
 
@@ -397,7 +403,7 @@ def _rules(
         except pairs.NoSeatLeft as none_left:
             raise Conflict(str(none_left)) from None
         if opportunity.seats_filled >= opportunity.seats:
-            _lapse_unanswered(session, opportunity, now=now)
+            _lapse_unanswered(state, session, opportunity, now=now)
         starts = max(opportunity.start_date or now.date(), now.date())
         weeks = opportunity.duration_weeks
         values.update(
@@ -488,14 +494,18 @@ def lapse_words(pair: PipelineRow, opportunity: OpportunityRow) -> str | None:
     return None
 
 
-def _lapse_unanswered(session: Session, opportunity: OpportunityRow, *, now: dt.datetime) -> None:
+def _lapse_unanswered(
+    state: ServiceState, session: Session, opportunity: OpportunityRow, *, now: dt.datetime
+) -> None:
     """The last seat was just taken: every invitation and offer still waiting lapses in the
     same transaction, so nobody is left holding one they cannot accept."""
     for pair in pairs.unanswered_pairs(session, opportunity.external_id):
+        was = pair.stage
         try:
             pairs.move_pair(session, pair, now=now, stage=Stage.LAPSED.value)
         except pairs.PairChanged as changed:  # answered at this very moment: try again
             raise Conflict(f"{changed}; try again") from None
+        notifications.lapsed(session, state.settings, pair, opportunity, was=was, now=now)
         session.add(
             InteractionRow(
                 request_id=pair.request_id,
@@ -510,13 +520,15 @@ def _lapse_unanswered(session: Session, opportunity: OpportunityRow, *, now: dt.
         )
 
 
-def _free_mentor_slot(session: Session, opportunity: OpportunityRow, *, now: dt.datetime) -> None:
+def _free_mentor_slot(
+    state: ServiceState, session: Session, opportunity: OpportunityRow, *, now: dt.datetime
+) -> None:
     """A mentee finished: the slot goes to the first on the waitlist, else the mentor is open
     to new mentees again."""
     waiting = pairs.waitlist(session, opportunity.external_id)
     pairs.free_seat(session, opportunity, reopen=not waiting)
     if waiting:
-        _offer_slot(session, waiting[0], opportunity, now=now)
+        _offer_slot(state, session, waiting[0], opportunity, now=now)
 
 
 def _held_a_waitlist_slot(pair: PipelineRow, stage: Stage, opportunity: OpportunityRow) -> bool:
@@ -528,24 +540,32 @@ def _held_a_waitlist_slot(pair: PipelineRow, stage: Stage, opportunity: Opportun
     )
 
 
-def _pass_slot_on(session: Session, opportunity: OpportunityRow, *, now: dt.datetime) -> None:
+def _pass_slot_on(
+    state: ServiceState, session: Session, opportunity: OpportunityRow, *, now: dt.datetime
+) -> None:
     """An offered slot was declined (or withdrawn, or taken back): the next on the waitlist
     gets it, else the mentor is open to new mentees again."""
     waiting = pairs.waitlist(session, opportunity.external_id)
     if waiting:
-        _offer_slot(session, waiting[0], opportunity, now=now)
+        _offer_slot(state, session, waiting[0], opportunity, now=now)
     else:
         pairs.reopen_if_free(session, opportunity)
 
 
 def _offer_slot(
-    session: Session, first: PipelineRow, opportunity: OpportunityRow, *, now: dt.datetime
+    state: ServiceState,
+    session: Session,
+    first: PipelineRow,
+    opportunity: OpportunityRow,
+    *,
+    now: dt.datetime,
 ) -> None:
     try:
         pairs.move_pair(session, first, now=now, stage=Stage.OFFERED.value)
     except pairs.PairChanged as changed:  # they left the waitlist at this very moment
         raise Conflict(f"{changed}; try again") from None
     _log_system(session, first, opportunity, InteractionType.SLOT_OFFER, now=now)
+    notifications.slot_offered(session, state.settings, first, opportunity, now=now)
 
 
 def _rate(

@@ -1,0 +1,181 @@
+"""The notification outbox and people's notification preferences, stored.
+
+A message is claimed by a conditional UPDATE (pending, due, or a lapsed claim -> sending), so
+two workers never send one row at once; it is marked sent only after the channel accepted it,
+and a failure puts it back with a later attempt time (or marks it failed for good).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from data.storage.tables import EmployeeRow, NotificationPreferenceRow, OutboxRow
+
+STATUSES = ("pending", "sending", "sent", "failed", "cancelled")
+DIGEST_PERIOD = {"daily": dt.timedelta(days=1), "weekly": dt.timedelta(days=7)}
+DEFAULT_DIGEST = "weekly"
+# Deactivated people (provisioning) hear nothing; the column exists once provisioning does.
+_ACTIVE = getattr(EmployeeRow, "active", None)
+
+
+def get_preferences(
+    session: Session, employee_external_id: str
+) -> NotificationPreferenceRow | None:
+    return session.get(NotificationPreferenceRow, employee_external_id)
+
+
+def save_preferences(
+    session: Session, employee_external_id: str, *, now: dt.datetime, **values: Any
+) -> NotificationPreferenceRow:
+    row = get_preferences(session, employee_external_id)
+    if row is None:
+        row = NotificationPreferenceRow(
+            employee_external_id=employee_external_id,
+            channels=["email"],
+            digest=DEFAULT_DIGEST,
+            quiet=False,
+        )
+        session.add(row)
+    for name, value in values.items():
+        setattr(row, name, value)
+    row.updated_at = now
+    session.flush()
+    return row
+
+
+def add_messages(session: Session, rows: Sequence[OutboxRow]) -> None:
+    session.add_all(rows)
+    session.flush()
+
+
+def _claimable(now: dt.datetime) -> Any:
+    return or_(
+        and_(OutboxRow.status == "pending", OutboxRow.next_attempt_at <= now),
+        and_(OutboxRow.status == "sending", OutboxRow.claimed_until < now),
+    )
+
+
+def due_ids(session: Session, *, now: dt.datetime, limit: int) -> list[int]:
+    """Messages ready to be sent (oldest first), and those whose sender died mid-claim."""
+    query = select(OutboxRow.id).where(_claimable(now)).order_by(OutboxRow.id).limit(limit)
+    return list(session.scalars(query))
+
+
+def claim(session: Session, message_id: int, *, now: dt.datetime, until: dt.datetime) -> bool:
+    """Take one message for sending (counting the attempt); False if another worker has it."""
+    result = session.execute(
+        update(OutboxRow)
+        .where(OutboxRow.id == message_id, _claimable(now))
+        .values(status="sending", claimed_until=until, attempts=OutboxRow.attempts + 1)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+def finish(session: Session, message_id: int, *, status: str, **values: Any) -> None:
+    """The claimed message's outcome: sent, back to pending (a retry), failed or cancelled."""
+    session.execute(
+        update(OutboxRow)
+        .where(OutboxRow.id == message_id, OutboxRow.status == "sending")
+        .values(status=status, claimed_until=None, **values)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def get_message(session: Session, message_id: int) -> OutboxRow | None:
+    return session.get(OutboxRow, message_id)
+
+
+def list_messages(
+    session: Session, *, status: str | None, limit: int, before_id: int | None = None
+) -> list[OutboxRow]:
+    """Newest first."""
+    query = select(OutboxRow).order_by(OutboxRow.id.desc()).limit(limit)
+    if status is not None:
+        query = query.where(OutboxRow.status == status)
+    if before_id is not None:
+        query = query.where(OutboxRow.id < before_id)
+    return list(session.scalars(query))
+
+
+def status_counts(session: Session) -> dict[str, int]:
+    query = select(OutboxRow.status, func.count()).group_by(OutboxRow.status)
+    counts = dict.fromkeys(STATUSES, 0)
+    counts.update({status: count for status, count in session.execute(query)})
+    return counts
+
+
+def retry_failed(session: Session, message_id: int, *, now: dt.datetime) -> bool:
+    """A failed message pending again with a fresh count of attempts; False if not failed."""
+    result = session.execute(
+        update(OutboxRow)
+        .where(OutboxRow.id == message_id, OutboxRow.status == "failed")
+        .values(status="pending", attempts=0, next_attempt_at=now, claimed_until=None)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+def due_for_digest(session: Session, *, now: dt.datetime, limit: int) -> list[str]:
+    """People whose digest period has passed since their last one (those with no choice
+    saved get the default weekly digest by e-mail, if they have an address), longest waiting
+    first."""
+    prefs = NotificationPreferenceRow
+    last = prefs.last_digest_at
+    due = or_(
+        *(
+            and_(prefs.digest == name, or_(last.is_(None), last <= now - period))
+            for name, period in DIGEST_PERIOD.items()
+        )
+    )
+    query = (
+        select(EmployeeRow.external_id)
+        .outerjoin(prefs, prefs.employee_external_id == EmployeeRow.external_id)
+        .where(
+            or_(
+                and_(prefs.employee_external_id.is_(None), EmployeeRow.email.is_not(None)),
+                and_(prefs.quiet.is_(False), due),
+            )
+        )
+        .order_by(last.is_not(None), last, EmployeeRow.id)
+        .limit(limit)
+    )
+    if _ACTIVE is not None:
+        query = query.where(_ACTIVE.is_(True))
+    return list(session.scalars(query))
+
+
+def stamp_digest(
+    session: Session,
+    employee_external_id: str,
+    *,
+    previous: dt.datetime | None,
+    now: dt.datetime,
+) -> bool:
+    """Record that this person's digest was prepared now, if nobody else did since `previous`
+    was read (two workers never queue one person's digest twice)."""
+    row = get_preferences(session, employee_external_id)
+    if row is None:
+        save_preferences(session, employee_external_id, now=now, last_digest_at=now)
+        return True
+    condition = (
+        NotificationPreferenceRow.last_digest_at.is_(None)
+        if previous is None
+        else NotificationPreferenceRow.last_digest_at == previous
+    )
+    result = session.execute(
+        update(NotificationPreferenceRow)
+        .where(NotificationPreferenceRow.employee_external_id == employee_external_id, condition)
+        .values(last_digest_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+def is_active(employee: EmployeeRow) -> bool:
+    return bool(getattr(employee, "active", True))

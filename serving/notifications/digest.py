@@ -1,0 +1,89 @@
+"""The digest of new matches: for each person whose daily or weekly period has passed, the
+opportunities posted since their last digest that the ranker puts in their matches, best
+first, queued as one message (nothing is queued when nothing new matched).
+
+A digest is prepared in a transaction of its own per person: the person's `last_digest_at` is
+moved by compare-and-set in the same transaction as the message, so two workers never queue
+one person's digest twice, and a failure queues nothing and leaves the period due.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from data.schemas import OpportunityKind
+from data.storage import notifications as store
+from data.storage.employees import get_employee
+from data.storage.engine import transaction
+from matching.pipeline import score_matches
+from serving.notifications import messages
+from serving.notifications.outbox import notify
+from serving.state import ServiceState
+from training.live import LiveModel
+
+log = logging.getLogger("talent.notifications")
+
+DIGEST_SIZE = 5  # opportunities one digest lists at most
+
+
+def queue_digests(state: ServiceState, *, now: dt.datetime | None = None) -> int:
+    """Digests queued for the people due one (TALENT_NOTIFY_DIGESTS_PER_RUN at most)."""
+    now = now or dt.datetime.now(dt.UTC)
+    limit = state.settings.notify_digests_per_run
+    if limit == 0:
+        return 0
+    try:
+        model = state.rankers.get("employee")
+    except KeyError:
+        log.warning("no employee ranker is live: digests wait")
+        return 0
+    with state.sessions() as session:
+        due = store.due_for_digest(session, now=now, limit=limit)
+    queued = 0
+    for external_id in due:
+        try:
+            with transaction(state.sessions) as session:
+                queued += _digest_for(state, session, model, external_id, now=now)
+        except IntegrityError:
+            continue  # another worker prepared this person's digest at the same moment
+    return queued
+
+
+def _digest_for(
+    state: ServiceState, session: Session, model: LiveModel, external_id: str, *, now: dt.datetime
+) -> int:
+    employee = get_employee(session, external_id)
+    if employee is None:
+        return 0
+    prefs = store.get_preferences(session, external_id)
+    frequency = prefs.digest if prefs is not None else store.DEFAULT_DIGEST
+    if frequency not in store.DIGEST_PERIOD:
+        return 0
+    previous = prefs.last_digest_at if prefs is not None else None
+    since = _aware(previous) if previous is not None else now - store.DIGEST_PERIOD[frequency]
+    if not store.stamp_digest(session, external_id, previous=previous, now=now):
+        return 0
+    kinds = [k.value for k in OpportunityKind if k.value in (employee.open_to or [])]
+    state.matcher.ensure_employee(employee)
+    fresh = []
+    for kind in kinds or [k.value for k in OpportunityKind]:
+        scored = score_matches(session, state.matcher, model, employee, kind=kind, now=now)
+        for item, score in zip(scored.items, scored.scores, strict=True):
+            posted = getattr(item, "posted_at", None)
+            if posted is not None and _aware(posted) > since:
+                fresh.append((float(score), item.external_id, item))
+    if not fresh:
+        return 0
+    fresh.sort(key=lambda found: (-found[0], found[1]))
+    best = [item for _, _, item in fresh[:DIGEST_SIZE]]
+    notice = messages.digest(state.settings.public_url, best, frequency=frequency)  # type: ignore[arg-type]
+    return 1 if notify(session, state.settings, external_id, notice, now=now) else 0
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    """SQLite hands back naive datetimes; every time the service stores is UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
