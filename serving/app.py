@@ -17,6 +17,8 @@ from data.storage.changes import ChangeFeed, listens
 from serving.auth import verified_token_key
 from serving.errors import install_error_handlers
 from serving.middleware import RequestGuard, Verifier
+from serving.notifications import routes as notifications
+from serving.notifications.worker import delivery_round
 from serving.routes import (
     audits,
     career,
@@ -94,6 +96,8 @@ def create_app(settings: Settings | None = None, *, state: ServiceState | None =
             [
                 ("models", service.rankers.refresh, settings.model_poll_seconds),
                 ("fairness monitor", service.monitor.refresh, settings.monitor_seconds),
+                # The outbox's delivery worker (and the digests it queues): 0 seconds, off.
+                ("notifications", lambda: delivery_round(service), settings.notify_seconds),
                 ("freshness", service.catch_up, settings.freshness_seconds),
             ]
         )
@@ -135,7 +139,7 @@ def create_app(settings: Settings | None = None, *, state: ServiceState | None =
         skills,
         tokens,
     )
-    for module in (*routers, stats, audits, single_sign_on):
+    for module in (*routers, stats, audits, single_sign_on, notifications):
         app.include_router(module.router)
     app.include_router(scim.router)  # /scim/v2: the provisioning token's, and only its
 

@@ -7,7 +7,7 @@ import json
 import os
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -794,6 +794,46 @@ def audit_report(
     console.print(f"wrote {out} and {out.with_suffix('.json')}")
     for breach in report.breaches:
         console.print(f"[red]below four-fifths[/]: {breach}")
+
+
+@app.command()
+def notify(
+    once: Annotated[
+        bool, typer.Option("--once", help="one round, then exit (for cron and scripts)")
+    ] = False,
+    digests: Annotated[
+        bool,
+        typer.Option(
+            "--digests/--no-digests",
+            help="also queue the digests of new matches now due (loads the match engine)",
+        ),
+    ] = False,
+) -> None:
+    """Send the notifications that are due (failed sends retried with back-off); without
+    --once, a round every TALENT_NOTIFY_SECONDS (30 when 0) until stopped."""
+    from serving.notifications.delivery import Courier
+    from serving.notifications.worker import RoundReport, delivery_round
+
+    settings = Settings()
+    with ExitStack() as stack:
+        if digests:
+            state = build_state(settings)
+            stack.callback(state.close)
+            state.warm_up()
+            run = lambda: delivery_round(state)  # noqa: E731
+        else:
+            courier = Courier(settings, stack.enter_context(_database(settings)))
+            run = lambda: RoundReport(0, courier.run_once())  # noqa: E731
+        while True:
+            report = run()
+            counts = ", ".join(f"{k} {v}" for k, v in report.delivery.as_dict().items())
+            console.print(f"digests queued {report.digests}; {counts}")
+            if once:
+                return
+            try:
+                time.sleep(settings.notify_seconds or 30.0)
+            except KeyboardInterrupt:
+                return
 
 
 @app.command()

@@ -6,6 +6,7 @@ import * as lead from "./lead.js";
 import * as manager from "./manager.js";
 import * as hr from "./hr.js";
 import * as admin from "./admin.js";
+import * as notifications from "./notifications.js";
 
 function sections(me) {
   const list = [];
@@ -31,6 +32,8 @@ function sections(me) {
   if (me.direct_reports > 0 || me.role === "hr" || me.role === "admin") {
     list.push(["approvals", "Approvals", manager.approvals]);
   }
+  // Anyone who is a person (not the bootstrap admin) chooses how they hear of things.
+  if (me.subject_external_id) list.push(["notifications", "Notifications", notifications.settings]);
   return list;
 }
 
