@@ -11,7 +11,6 @@ from scim2_models import (
     Attribute,
     EnterpriseUser,
     Group,
-    Mutability,
     Required,
     Schema,
     User,
@@ -42,7 +41,7 @@ ENTERPRISE_ATTRIBUTES: dict[str, tuple[str, ...] | None] = {
 }
 GROUP_ATTRIBUTES: dict[str, tuple[str, ...] | None] = {
     "displayName": None,
-    "members": ("value", "$ref", "type", "display"),
+    "members": ("value", "$ref", "type"),
 }
 
 
@@ -73,15 +72,7 @@ def _schemas() -> tuple[Schema, ...]:
             # never left unassigned; a create that leaves it out makes an active person.
             attribute.required = Required.true
     enterprise = _trimmed(EnterpriseUser.to_schema().model_copy(deep=True), ENTERPRISE_ATTRIBUTES)
-    for attribute in enterprise.attributes or []:
-        if attribute.name == "employeeNumber":
-            # The person's id in this service (their SCIM id too): set once, at creation.
-            attribute.mutability = Mutability.immutable
     group = _trimmed(Group.to_schema().model_copy(deep=True), GROUP_ATTRIBUTES)
-    for attribute in group.attributes or []:
-        for sub in attribute.sub_attributes or []:
-            if attribute.name == "members" and sub.name == "display":
-                sub.mutability = Mutability.read_only  # the member's name, as stored here
     return user, enterprise, group
 
 
@@ -117,10 +108,9 @@ def resource_type_documents(base: str) -> list[dict[str, Any]]:
     ]
 
 
-def service_provider_config(base: str, documentation: str) -> dict[str, Any]:
+def service_provider_config(base: str) -> dict[str, Any]:
     document = {
         "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"],
-        "documentationUri": documentation,
         "patch": {"supported": True},
         "bulk": {"supported": False, "maxOperations": 0, "maxPayloadSize": 0},
         "filter": {"supported": True, "maxResults": MAX_RESULTS},

@@ -52,7 +52,6 @@ USER_COLUMNS: dict[tuple[str, str | None], Column] = {
     ("active", None): Column(EmployeeRow.active, "bool"),
     ("title", None): Column(EmployeeRow.title, "text", NOT_PROVIDED),
     ("name", "formatted"): Column(EmployeeRow.name),
-    ("employeenumber", None): Column(EmployeeRow.external_id, "exact"),
     ("department", None): Column(EmployeeRow.department, "text", NOT_PROVIDED),
     ("manager", None): Column(EmployeeRow.manager_external_id, "exact"),
     ("manager", "value"): Column(EmployeeRow.manager_external_id, "exact"),

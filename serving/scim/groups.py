@@ -65,8 +65,8 @@ def group_document(
         document["externalId"] = group.scim_external_id
     if members:
         document["members"] = [
-            {"value": member, "$ref": f"{base}/Users/{member}", "type": "User", "display": name}
-            for member, name in members
+            {"value": member, "$ref": f"{base}/Users/{member}", "type": "User"}
+            for member, _ in members
         ]
     document["meta"] = {
         "resourceType": "Group",

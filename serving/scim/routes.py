@@ -22,7 +22,6 @@ from serving.scim.errors import ScimError, bad_request, error_response, not_foun
 from serving.usecases import provisioning
 
 PREFIX = "/scim/v2"
-DOCUMENTATION = "docs/scim.md"
 
 
 class ScimRoute(APIRoute):
@@ -161,7 +160,7 @@ def _list_response(page: provisioning.Page, attributes: list[str], excluded: lis
 # -- discovery ------------------------------------------------------------------------------
 @router.get("/ServiceProviderConfig")
 def service_provider_config(request: Request, caller: Caller) -> Response:
-    return scim_response(discovery.service_provider_config(_base(request), DOCUMENTATION))
+    return scim_response(discovery.service_provider_config(_base(request)))
 
 
 @router.get("/ResourceTypes")
@@ -327,8 +326,13 @@ def search_everything(caller: Caller) -> Response:
 
 
 @router.api_route("/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
-def unknown(rest: str, caller: Caller) -> Response:
+def unknown(request: Request, rest: str, caller: Caller) -> Response:
+    if rest.split("/")[0] in ENDPOINTS:  # a known endpoint, a method it does not take
+        raise ScimError(405, f"/{rest} does not take {request.method}")
     raise not_found(f"no SCIM endpoint /{rest}")
+
+
+ENDPOINTS = {"ServiceProviderConfig", "ResourceTypes", "Schemas", "Users", "Groups"}
 
 
 def _if_match(request: Request) -> str | None:

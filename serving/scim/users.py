@@ -132,6 +132,8 @@ def provisioned_from(user: UserModel) -> Provisioned:
         attributes["displayName"] = user.display_name
     if emails:
         attributes["emails"] = emails
+    if number is not None:
+        attributes["employeeNumber"] = number
     return Provisioned(
         user_name=user_name,
         scim_external_id=user.external_id,
@@ -208,7 +210,9 @@ def user_document(
             {"value": group_id, "$ref": f"{base}/Groups/{group_id}", "display": name}
             for group_id, name in groups
         ]
-    enterprise: dict[str, Any] = {"employeeNumber": employee.external_id}
+    enterprise: dict[str, Any] = {}
+    if attributes.get("employeeNumber"):
+        enterprise["employeeNumber"] = attributes["employeeNumber"]
     if employee.department and employee.department != NOT_PROVIDED:
         enterprise["department"] = employee.department
     if employee.manager_external_id:
@@ -216,7 +220,10 @@ def user_document(
             "value": employee.manager_external_id,
             "$ref": f"{base}/Users/{employee.manager_external_id}",
         }
-    document[ENTERPRISE_USER] = enterprise
+    if enterprise:
+        document[ENTERPRISE_USER] = enterprise
+    else:
+        document["schemas"] = [CORE_USER]
     document["meta"] = {
         "resourceType": "User",
         "created": _iso(link.created_at),

@@ -121,9 +121,12 @@ def create_user(
     if user_name_holder(session, wanted.user_name) is not None:
         raise conflict(f"userName {wanted.user_name!r} is taken by another User")
     existing = _adoptable(session, wanted.employee_number, wanted.profile["email"])
+    attributes = wanted.attributes
     if existing is not None:
         record = {**profile_record(existing), **wanted.profile}
         external_id = existing.external_id
+        # An imported person's id is the HR system's employee number.
+        attributes = {**attributes, "employeeNumber": external_id}
     else:
         external_id = wanted.employee_number or _new_external_id(session)
         record = new_profile(external_id, wanted.profile)
@@ -133,7 +136,7 @@ def create_user(
         employee,
         user_name=wanted.user_name,
         scim_external_id=wanted.scim_external_id,
-        attributes=wanted.attributes,
+        attributes=attributes,
         now=dt.datetime.now(dt.UTC),
     )
     outcome = _apply_active(state, session, caller, employee, wanted.active)
@@ -160,12 +163,8 @@ def replace_user(
     employee, link = _provisioned(session, external_id)
     _check_version(_user_view(session, employee, link, base), if_match)
     wanted = provisioned_from(parse_user(known_only(payload)))
-    if wanted.employee_number not in (None, employee.external_id):
-        raise bad_request(
-            "employeeNumber is this person's id here and cannot change "
-            f"(it is {employee.external_id!r})",
-            "mutability",
-        )
+    attributes = _with_employee_number(session, employee, wanted.employee_number)
+    attributes = {**wanted.attributes, **attributes}
     holder = user_name_holder(session, wanted.user_name)
     if holder is not None and holder != employee.id:
         raise conflict(f"userName {wanted.user_name!r} is taken by another User")
@@ -176,7 +175,7 @@ def replace_user(
         employee,
         user_name=wanted.user_name,
         scim_external_id=wanted.scim_external_id,
-        attributes=wanted.attributes,
+        attributes=attributes,
         now=dt.datetime.now(dt.UTC),
     )
     outcome = _apply_active(state, session, caller, employee, wanted.active)
@@ -233,6 +232,21 @@ def delete_user(
     outcome = deactivate(state, session, caller, employee)
     unlink(session, employee)
     _audit(session, caller, "scim_user_delete", {"id": external_id, **outcome})
+
+
+def _with_employee_number(
+    session: Session, employee: EmployeeRow, wanted: str | None
+) -> dict[str, Any]:
+    """The first employeeNumber a person is provisioned with is their id here (and their SCIM
+    id), for good: ids are what pipelines and the log refer to. A later value is kept as the
+    SCIM attribute the HR system sent, never renaming the person; one that is another
+    person's id is refused (a manager reference would become ambiguous)."""
+    if wanted is None:
+        return {}
+    other = get_employee(session, wanted)
+    if other is not None and other.id != employee.id:
+        raise conflict(f"employeeNumber {wanted!r} is another person's id")
+    return {"employeeNumber": wanted}
 
 
 def _provisioned(session: Session, external_id: str) -> tuple[EmployeeRow, ScimUserRow]:
