@@ -19,6 +19,7 @@ from fairness.audit_log import decode_matrix
 from fairness.audit_record import ServedRanking, page_bounds, served_page
 from fairness.policy import Override, PolicySettings
 from fairness.rerank import Membership, membership_digest, serve_order
+from features.declared import declared_tiers
 
 # (feature rows of the explained page, their logged details, audience, paused) -> the page's
 # explanations, as the serving path writes them: handed in by the caller, which knows how.
@@ -103,6 +104,7 @@ def replay(
         membership=joined,
         overrides=overrides,
         key=key,
+        tiers=declared_tiers(features) if record["policy"].get("declared_first") else None,
     )
     first, last = page_bounds(record)
     served = [item["id"] for item in served_page(record)]

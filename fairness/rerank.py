@@ -23,6 +23,7 @@ import numpy as np
 
 from fairness.fair_ranking import det_greedy, fair_rerank
 from fairness.policy import Override, PolicySettings
+from features.declared import tiered_scores
 
 Membership = Callable[[str], Sequence[str | None]]  # attribute -> category per candidate
 UNKNOWN = "unknown"
@@ -70,9 +71,15 @@ def serve_order(
     membership: Membership | None,
     overrides: Sequence[Override] = (),
     key: bytes = b"",
+    tiers: np.ndarray | None = None,
 ) -> ServedOrder:
     """The served order of N candidates; `membership` is None where no re-ranking applies
-    (an employee's own matches: the items are opportunities, not people)."""
+    (an employee's own matches: the items are opportunities, not people). `tiers`: candidates
+    of a higher tier come before lower ones, by score within a tier, before any re-ranking
+    (features/declared.py: those who declare a required skill first); logged in the policy."""
+    tiered = tiers is not None and not settings.paused and len(ids) > 0
+    if tiered:
+        scores = tiered_scores(scores, tiers)
     base_scores = similarity if settings.paused else scores
     base = np.lexsort((np.arange(len(ids)), -np.asarray(base_scores)))
     before = np.empty(len(ids), dtype=np.int64)
@@ -84,6 +91,8 @@ def serve_order(
         policy, order = {"name": "off" if settings.name == "off" else "none"}, base
     else:
         policy, order = _rerank(np.asarray(scores), settings, page, membership, key)
+    if tiered:
+        policy = {**policy, "declared_first": True}
     order, applied = _apply_overrides(order, ids, overrides)
     moves = _moves(order, before, ids, page)
     return ServedOrder(order, before, policy, moves, applied)

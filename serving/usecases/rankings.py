@@ -25,6 +25,7 @@ from fairness.audit_log import encode_matrix
 from fairness.audit_record import ServedRanking
 from fairness.policy import Override, PolicySettings, active_overrides, load_policy
 from fairness.rerank import Membership, ServedOrder, serve_order
+from features.declared import declared_tiers
 from features.registry import FEATURE_NAMES, registry_hash
 from matching.explain import (
     EMPLOYEE,
@@ -306,6 +307,8 @@ def _serve(
             membership=membership,
             overrides=overrides,
             key=key,
+            # A lead's candidates: who declares a required skill comes first (features/declared.py).
+            tiers=declared_tiers(scored.features) if direction == "opportunity" else None,
         )
     after = {int(i): rank for rank, i in enumerate(order.order.tolist(), start=1)}
     page_rows = order.order[offset : offset + limit].tolist()
