@@ -13,11 +13,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from data.schemas import Role
-from data.storage.employees import get_employee
+from data.storage.employees import email_owners, get_employee
 from data.storage.tables import EmployeeRow
 from serving.settings import Settings
 from serving.sso.refusals import SsoRefusal
@@ -77,9 +76,9 @@ def _matched_employee(session: Session, settings: Settings, claims: dict[str, An
         # ID) are trusted on their own claim.
         if claims.get("email_verified") is False and settings.sso_match_claim == "email":
             raise SsoRefusal("unknown_person", "the provider says the e-mail is not verified")
-        employee = session.scalar(
-            select(EmployeeRow).where(EmployeeRow.email_key == value.strip().casefold())
-        )
+        address = value.strip().casefold()
+        owner = email_owners(session, [address]).get(address)
+        employee = get_employee(session, owner) if owner is not None else None
     else:
         employee = get_employee(session, value.strip())
     if employee is None:
