@@ -47,6 +47,7 @@ class Provisioned:
     active: bool
     employee_number: str | None
     profile: dict[str, Any]  # name, email, title, department, manager_external_id
+    given: frozenset[str]  # the profile fields the User itself carried
     attributes: dict[str, Any]  # name parts, displayName, emails as sent
 
 
@@ -95,6 +96,15 @@ def parse_user(payload: dict[str, Any]) -> UserModel:
         return UserModel.model_validate(payload)
     except ValidationError as invalid:
         raise bad_request(validation_words(invalid)) from None
+
+
+def scim_type_of(invalid: ValidationError, default: str = "invalidValue") -> str:
+    """The scimType scim2-models gave the first problem (mutability, invalidValue...)."""
+    for error in invalid.errors():
+        found = (error.get("ctx") or {}).get("scim_type")
+        if found:
+            return str(found)
+    return default
 
 
 def validation_words(invalid: ValidationError) -> str:
@@ -146,6 +156,17 @@ def provisioned_from(user: UserModel) -> Provisioned:
             "department": (enterprise.department if enterprise else None) or NOT_PROVIDED,
             "manager_external_id": manager,
         },
+        given=frozenset(
+            field
+            for field, sent in (
+                ("name", name or user.display_name),
+                ("email", emails),
+                ("title", user.title),
+                ("department", enterprise is not None and enterprise.department),
+                ("manager_external_id", manager),
+            )
+            if sent
+        ),
         attributes=attributes,
     )
 

@@ -58,6 +58,7 @@ from serving.scim.users import (
     new_profile,
     parse_user,
     provisioned_from,
+    scim_type_of,
     user_document,
     validation_words,
 )
@@ -123,7 +124,10 @@ def create_user(
     existing = _adoptable(session, wanted.employee_number, wanted.profile["email"])
     attributes = wanted.attributes
     if existing is not None:
-        record = {**profile_record(existing), **wanted.profile}
+        # What the User leaves out keeps the imported value (a bare userName must not
+        # rename an imported person).
+        sent = {k: v for k, v in wanted.profile.items() if k in wanted.given}
+        record = {**profile_record(existing), **sent}
         external_id = existing.external_id
         # An imported person's id is the HR system's employee number.
         attributes = {**attributes, "employeeNumber": external_id}
@@ -504,7 +508,7 @@ def _patched(model: type, current: dict[str, Any], payload: Any) -> dict[str, An
         )
         patch.patch(resource)
     except ValidationError as invalid:
-        raise bad_request(validation_words(invalid), "invalidSyntax") from None
+        raise bad_request(validation_words(invalid), scim_type_of(invalid)) from None
     except SCIMException as refused:
         raise ScimError(refused.status, refused.detail, refused.scim_type or None) from None
     except (ValueError, TypeError, KeyError) as refused:

@@ -75,6 +75,7 @@ def serve_matches(
     matched and missing, and ways to close the gaps. `filters` narrow the eligible list the
     ranker scored (its order kept); `offset` skips the ranks of the pages before."""
     filters = filters or MatchFilters()
+    refuse_deactivated(employee)
     state.matcher.ensure_employee(employee)
     model = live_model(state, "employee")
     now = dt.datetime.now(dt.UTC)
@@ -231,6 +232,7 @@ def what_if_page(
             f"automated ranking of {opportunity.kind} opportunities is paused by HR, "
             "so there is no ranking to move up in"
         )
+    refuse_deactivated(employee)
     state.matcher.ensure_employee(employee)
     model = live_model(state, "employee")
     now = dt.datetime.now(dt.UTC)
@@ -363,3 +365,9 @@ def _serve(
     if settings.paused:  # what people see is the similarity order, and its scores
         page = [dataclasses.replace(hit, score=hit.similarity) for hit in page]
     return Served(page, explanations, order, record)
+
+
+def refuse_deactivated(employee: EmployeeRow) -> None:
+    """A person the HR system deactivated (SCIM) is matched with nothing until reactivated."""
+    if not employee.active:
+        raise Conflict(f"{employee.external_id} is deactivated: matched with nothing")

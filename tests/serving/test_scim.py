@@ -1,0 +1,455 @@
+"""Provisioning over SCIM 2.0 (/scim/v2): people created, found, paged, patched, deactivated
+(out of matching and every pipeline, history kept) and reactivated; groups; SCIM errors for
+bad input; and the provisioning token, which opens /scim/v2 and nothing else."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from data.schemas import Role
+from data.storage.tables import DemographicsRow, InteractionRow, OversightEventRow, PipelineRow
+from serving.state import ServiceState
+from tests.serving.test_api import token_for
+from tests.serving.test_pipeline import company, handle_of, step
+
+Headers = dict[str, str]
+CORE = "urn:ietf:params:scim:schemas:core:2.0:User"
+ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+PATCH = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
+SCIM_JSON = {"Content-Type": "application/scim+json"}
+
+
+def scim_token(state: ServiceState) -> Headers:
+    return {**token_for(state, Role.SCIM, None), **SCIM_JSON}
+
+
+def user(user_name: str, **attributes: Any) -> dict[str, Any]:
+    enterprise = attributes.pop("enterprise", None)
+    body: dict[str, Any] = {"schemas": [CORE], "userName": user_name, **attributes}
+    if enterprise is not None:
+        body["schemas"].append(ENTERPRISE)
+        body[ENTERPRISE] = enterprise
+    return body
+
+
+def patch(*operations: dict[str, Any]) -> dict[str, Any]:
+    return {"schemas": [PATCH], "Operations": list(operations)}
+
+
+def found(client: TestClient, scim: Headers, query: str) -> list[str]:
+    answer = client.get(f"/scim/v2/Users?{query}", headers=scim)
+    assert answer.status_code == 200, answer.text
+    return [r["id"] for r in answer.json()["Resources"]]
+
+
+def candidates(client: TestClient, admin: Headers, opportunity: str) -> set[str]:
+    answer = client.get(f"/api/v1/opportunities/{opportunity}/candidates?limit=50", headers=admin)
+    assert answer.status_code == 200, answer.text
+    return {item["candidate"]["external_id"] for item in answer.json()["items"]}
+
+
+def test_an_idp_creates_finds_pages_and_patches_people_as_employees(
+    client: TestClient, state: ServiceState, admin_headers: Headers
+) -> None:
+    company(client, admin_headers)
+    scim = scim_token(state)
+    created = client.post(
+        "/scim/v2/Users",
+        json=user(
+            "dana.lee@corp.example",
+            externalId="okta-00u1",
+            name={"givenName": "Dana", "familyName": "Lee"},
+            emails=[{"value": "dana.lee@corp.example", "type": "work", "primary": True}],
+            title="Data Engineer",
+            gender="female",  # not a published attribute: ignored, never stored
+            enterprise={
+                "employeeNumber": "E900",
+                "department": "Data",
+                "manager": {"value": "MGR"},
+            },
+        ),
+        headers=scim,
+    )
+    assert created.status_code == 201, created.text
+    assert created.headers["content-type"] == "application/scim+json"
+    body = created.json()
+    assert body["id"] == "E900" and body["active"] is True
+    assert created.headers["ETag"] == body["meta"]["version"]
+    assert created.headers["Location"].endswith("/scim/v2/Users/E900")
+    assert body[ENTERPRISE] == {
+        "employeeNumber": "E900",
+        "department": "Data",
+        "manager": {"value": "MGR", "$ref": "http://testserver/scim/v2/Users/MGR"},
+    }
+    profile = client.get("/api/v1/employees/E900", headers=admin_headers).json()
+    assert (profile["name"], profile["email"], profile["title"]) == (
+        "Dana Lee",
+        "dana.lee@corp.example",
+        "Data Engineer",
+    )
+    assert (profile["department"], profile["manager_external_id"]) == ("Data", "MGR")
+    with state.sessions() as session:
+        assert session.scalars(select(DemographicsRow)).all() == []  # nobody sent any
+
+    # People imported before are linked, by employee number or by e-mail, not duplicated.
+    ana = client.post(
+        "/scim/v2/Users", json=user("ana", enterprise={"employeeNumber": "ANA"}), headers=scim
+    )
+    assert ana.status_code == 201 and ana.json()["id"] == "ANA", ana.text
+    assert ana.json()["name"] == {"formatted": "Ana Analyst"}  # the profile's name
+    ben = client.post(
+        "/scim/v2/Users",
+        json=user("ben", emails=[{"value": "BEN@corp.example", "primary": True}], active=True),
+        headers=scim,
+    )
+    assert ben.status_code == 201 and ben.json()["id"] == "BEN", ben.text
+    again = client.post(
+        "/scim/v2/Users", json=user("ANA-again", enterprise={"employeeNumber": "ANA"}), headers=scim
+    )
+    assert again.status_code == 409 and again.json()["scimType"] == "uniqueness"
+    taken = client.post("/scim/v2/Users", json=user("DANA.LEE@corp.example"), headers=scim)
+    assert taken.status_code == 409 and "userName" in taken.json()["detail"]
+
+    # Filters: eq (userName is case-insensitive), co, sw, pr, and/or, on SQL columns and on
+    # the attributes only the SCIM document holds.
+    assert found(client, scim, 'filter=userName eq "Dana.Lee@CORP.example"') == ["E900"]
+    assert found(client, scim, 'filter=externalId eq "okta-00u1"') == ["E900"]
+    assert found(client, scim, 'filter=emails.value co "ben@"') == ["BEN"]
+    assert found(client, scim, 'filter=userName sw "an"') == ["ANA"]
+    assert found(client, scim, "filter=externalId pr") == ["E900"]
+    assert found(client, scim, 'filter=userName eq "ana" or userName eq "ben"') == ["ANA", "BEN"]
+    assert found(client, scim, 'filter=active eq true and title co "engineer"') == ["E900"]
+    assert found(client, scim, f'filter={ENTERPRISE}:department eq "data"') == ["E900"]
+    assert found(client, scim, f'filter={ENTERPRISE}:employeeNumber eq "E900"') == ["E900"]
+    assert found(client, scim, 'filter=emails[type eq "work" and value sw "dana"]') == ["E900"]
+    assert found(client, scim, 'filter=name.familyName eq "Lee"') == ["E900"]
+
+    # Paging: 1-based startIndex, count, totalResults; attributes narrows each resource.
+    page = client.get(
+        "/scim/v2/Users?startIndex=2&count=1&attributes=userName", headers=scim
+    ).json()
+    assert (page["totalResults"], page["startIndex"], page["itemsPerPage"]) == (3, 2, 1)
+    assert set(page["Resources"][0]) == {"schemas", "id", "meta", "userName"}
+    assert client.get("/scim/v2/Users?count=0", headers=scim).json()["Resources"] == []
+
+    # PATCH: replace an enterprise attribute, add a title, remove the manager.
+    patched = client.patch(
+        "/scim/v2/Users/E900",
+        json=patch(
+            {"op": "Replace", "path": f"{ENTERPRISE}:department", "value": "Platform"},
+            {"op": "add", "value": {"title": "Senior Data Engineer"}},
+            {"op": "remove", "path": f"{ENTERPRISE}:manager"},
+        ),
+        headers=scim,
+    )
+    assert patched.status_code == 200, patched.text
+    assert patched.json()[ENTERPRISE] == {"employeeNumber": "E900", "department": "Platform"}
+    profile = client.get("/api/v1/employees/E900", headers=admin_headers).json()
+    assert (profile["department"], profile["title"], profile["manager_external_id"]) == (
+        "Platform",
+        "Senior Data Engineer",
+        None,
+    )
+    # Replaced whole (PUT): what is left out is removed.
+    replaced = client.put(
+        "/scim/v2/Users/E900", json=user("dana.lee@corp.example", active=True), headers=scim
+    )
+    assert replaced.status_code == 200, replaced.text
+    assert "title" not in replaced.json() and "emails" not in replaced.json()
+
+    # Every write is an oversight event by the provisioning token, naming no values.
+    with state.sessions() as session:
+        actions = [e.action for e in session.scalars(select(OversightEventRow))]
+        roles = {e.actor_role for e in session.scalars(select(OversightEventRow))}
+    assert actions.count("scim_user_create") == 1 and actions.count("scim_user_link") == 2
+    assert "scim_user_patch" in actions and "scim_user_replace" in actions
+    assert roles == {"scim"}
+
+
+def test_a_deactivated_person_leaves_matching_and_every_pipeline_and_comes_back(
+    client: TestClient, state: ServiceState, admin_headers: Headers
+) -> None:
+    company(client, admin_headers)
+    scim = scim_token(state)
+    for number in ("ANA", "MGR"):
+        linked = client.post(
+            "/scim/v2/Users",
+            json=user(number.lower(), enterprise={"employeeNumber": number}),
+            headers=scim,
+        )
+        assert linked.status_code == 201, linked.text
+    ana, lead = token_for(state, Role.EMPLOYEE, "ANA"), token_for(state, Role.LEAD, "LEAD")
+    hr = token_for(state, Role.HR, "CAT")
+    assert "ANA" in candidates(client, admin_headers, "MENTOR")
+
+    # Ana: invited to one gig, offered another and accepted (12 h: her manager must approve).
+    handle = handle_of(client, lead, "GIG-SMALL", admin_headers, "ANA")
+    assert step(client, lead, "GIG-SMALL", action="invite", candidate=handle).status_code in (
+        200,
+        201,
+    )
+    assert step(client, ana, "GIG-BIG", action="apply").status_code == 201
+    board = client.get("/api/v1/opportunities/GIG-BIG/pipeline", headers=lead).json()
+    big = board["stages"]["applied"][0]["candidate"]["handle"]
+    assert step(client, lead, "GIG-BIG", action="offer", candidate=big).status_code == 200
+    accepted = step(client, ana, "GIG-BIG", action="accept_offer").json()
+    assert accepted["approval"]["status"] == "pending"
+
+    # Her manager leaves: the approval waiting on him goes to HR (he has no manager on record).
+    gone = client.patch(
+        "/scim/v2/Users/MGR",
+        json=patch({"op": "replace", "path": "active", "value": False}),
+        headers=scim,
+    )
+    assert gone.status_code == 200 and gone.json()["active"] is False, gone.text
+    [escalated] = client.get("/api/v1/approvals", headers=hr).json()["items"]
+    assert escalated["employee"]["external_id"] == "ANA"
+
+    # Ana leaves (Entra ID's way: "False" as text, no path).
+    left = client.patch(
+        "/scim/v2/Users/ANA",
+        json=patch({"op": "Replace", "value": {"active": "False"}}),
+        headers=scim,
+    )
+    assert left.status_code == 200 and left.json()["active"] is False, left.text
+    for opportunity in ("MENTOR", "GIG-SMALL", "GIG-BIG"):
+        assert "ANA" not in candidates(client, admin_headers, opportunity)
+    assert (
+        client.get("/api/v1/employees/ANA/matches?kind=gig", headers=admin_headers).status_code
+        == 409
+    )
+    assert client.get("/api/v1/employees/ANA", headers=ana).status_code == 401  # token revoked
+    assert client.get("/api/v1/approvals", headers=hr).json()["items"] == []
+    with state.sessions() as session:
+        stages = {
+            p.opportunity_external_id: (p.stage, p.approval)
+            for p in session.scalars(
+                select(PipelineRow).where(PipelineRow.employee_external_id == "ANA")
+            )
+        }
+        steps = [
+            (e.opportunity_external_id, e.type, e.actor_role)
+            for e in session.scalars(
+                select(InteractionRow)
+                .where(InteractionRow.employee_external_id == "ANA")
+                .order_by(InteractionRow.id)
+            )
+        ]
+    assert stages == {"GIG-SMALL": ("lapsed", "none"), "GIG-BIG": ("withdrawn", "cancelled")}
+    assert ("GIG-SMALL", "lapse", "scim") in steps and ("GIG-BIG", "withdraw", "scim") in steps
+    assert ("GIG-BIG", "apply", "employee") in steps  # the history stays
+
+    # Reactivated: matched again (the ended pairs stay ended).
+    back = client.patch(
+        "/scim/v2/Users/ANA",
+        json=patch({"op": "replace", "path": "active", "value": True}),
+        headers=scim,
+    )
+    assert back.status_code == 200 and back.json()["active"] is True
+    assert "ANA" in candidates(client, admin_headers, "MENTOR")
+
+    # Deleted: gone from SCIM, deactivated here, the profile and history kept.
+    assert client.delete("/scim/v2/Users/ANA", headers=scim).status_code == 204
+    assert client.get("/scim/v2/Users/ANA", headers=scim).status_code == 404
+    assert "ANA" not in candidates(client, admin_headers, "MENTOR")
+    assert client.get("/api/v1/employees/ANA", headers=admin_headers).status_code == 200
+    relinked = client.post(
+        "/scim/v2/Users", json=user("ana", enterprise={"employeeNumber": "ANA"}), headers=scim
+    )
+    assert relinked.status_code == 201 and relinked.json()["active"] is True
+    assert "ANA" in candidates(client, admin_headers, "MENTOR")
+
+
+def test_groups_hold_provisioned_people_and_patch_their_members(
+    client: TestClient, state: ServiceState, admin_headers: Headers
+) -> None:
+    company(client, admin_headers)
+    scim = scim_token(state)
+    for number in ("ANA", "LEAD"):
+        client.post(
+            "/scim/v2/Users",
+            json=user(number.lower(), enterprise={"employeeNumber": number}),
+            headers=scim,
+        )
+    leads = client.post(
+        "/scim/v2/Groups",
+        json={
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+            "displayName": "leads",
+            "members": [{"value": "LEAD"}],
+        },
+        headers=scim,
+    )
+    assert leads.status_code == 201, leads.text
+    group_id = leads.json()["id"]
+    added = client.patch(
+        f"/scim/v2/Groups/{group_id}",
+        json=patch({"op": "Add", "path": "members", "value": [{"value": "ANA"}]}),
+        headers=scim,
+    )
+    assert sorted(m["value"] for m in added.json()["members"]) == ["ANA", "LEAD"], added.text
+    assert client.get("/scim/v2/Users/ANA", headers=scim).json()["groups"][0]["display"] == "leads"
+    listed = client.get(
+        '/scim/v2/Groups?filter=displayName eq "LEADS" and members eq "ANA"', headers=scim
+    )
+    assert [g["id"] for g in listed.json()["Resources"]] == [group_id]
+    removed = client.patch(
+        f"/scim/v2/Groups/{group_id}",
+        json=patch({"op": "remove", "path": 'members[value eq "ANA"]'}),
+        headers=scim,
+    )
+    assert [m["value"] for m in removed.json()["members"]] == ["LEAD"], removed.text
+    clash = client.post("/scim/v2/Groups", json={"displayName": "Leads"}, headers=scim)
+    assert clash.status_code == 409 and clash.json()["scimType"] == "uniqueness"
+    stranger = client.post(
+        "/scim/v2/Groups", json={"displayName": "hr", "members": [{"value": "BEN"}]}, headers=scim
+    )
+    assert stranger.status_code == 400 and "BEN" in stranger.json()["detail"]  # not provisioned
+    assert client.delete(f"/scim/v2/Groups/{group_id}", headers=scim).status_code == 204
+    assert client.get(f"/scim/v2/Groups/{group_id}", headers=scim).status_code == 404
+
+
+def test_bad_input_gets_a_scim_error_naming_the_problem_never_a_500(
+    client: TestClient, state: ServiceState, admin_headers: Headers
+) -> None:
+    company(client, admin_headers)
+    scim = scim_token(state)
+    client.post(
+        "/scim/v2/Users", json=user("ana", enterprise={"employeeNumber": "ANA"}), headers=scim
+    )
+
+    def error(answer: Any, status: int, scim_type: str | None, words: str) -> None:
+        assert answer.status_code == status, answer.text
+        assert answer.headers["content-type"] == "application/scim+json"
+        body = answer.json()
+        assert body["schemas"] == ["urn:ietf:params:scim:api:messages:2.0:Error"]
+        assert body["status"] == str(status) and body.get("scimType") == scim_type
+        assert words in body["detail"], body
+
+    error(
+        client.post("/scim/v2/Users", content=b"{not json", headers=scim),
+        400,
+        "invalidSyntax",
+        "not JSON",
+    )
+    error(
+        client.post("/scim/v2/Users", json=[1], headers=scim), 400, "invalidSyntax", "JSON object"
+    )
+    error(
+        client.post("/scim/v2/Users", json={"schemas": [CORE]}, headers=scim),
+        400,
+        "invalidValue",
+        "userName",
+    )
+    error(
+        client.post(
+            "/scim/v2/Users", json=user("x", emails=[{"value": "not-an-address"}]), headers=scim
+        ),
+        400,
+        "invalidValue",
+        "emails",
+    )
+    error(
+        client.post(
+            "/scim/v2/Users",
+            json=user("y", enterprise={"employeeNumber": "no spaces"}),
+            headers=scim,
+        ),
+        400,
+        "invalidValue",
+        "employeeNumber",
+    )
+    error(
+        client.post("/scim/v2/Users", json=user("z", active="maybe"), headers=scim),
+        400,
+        "invalidValue",
+        "active",
+    )
+    error(
+        client.get("/scim/v2/Users?filter=userName eqq 1", headers=scim),
+        400,
+        "invalidFilter",
+        "filter",
+    )
+    error(
+        client.get('/scim/v2/Users?filter=active eq "yes"', headers=scim),
+        400,
+        "invalidFilter",
+        "active",
+    )
+    error(
+        client.get("/scim/v2/Users?startIndex=two", headers=scim), 400, "invalidValue", "startIndex"
+    )
+    error(client.get("/scim/v2/Users?sortBy=userName", headers=scim), 400, "invalidValue", "sort")
+    error(client.get("/scim/v2/Users/NOBODY", headers=scim), 404, None, "NOBODY")
+    error(client.get("/scim/v2/Elsewhere", headers=scim), 404, None, "Elsewhere")
+    error(client.put("/scim/v2/Users", json={}, headers=scim), 405, None, "PUT")
+    error(
+        client.patch(
+            "/scim/v2/Users/ANA", json=patch({"op": "explode", "path": "title"}), headers=scim
+        ),
+        400,
+        "invalidValue",
+        "op",
+    )
+    error(
+        client.patch(
+            "/scim/v2/Users/ANA",
+            json=patch({"op": "replace", "path": "groups", "value": []}),
+            headers=scim,
+        ),
+        400,
+        "mutability",
+        "read-only",
+    )
+    error(
+        client.put(
+            "/scim/v2/Users/ANA", json=user("ana"), headers={**scim, "If-Match": 'W/"stale"'}
+        ),
+        412,
+        None,
+        "version",
+    )
+    current = client.get("/scim/v2/Users/ANA", headers=scim)
+    fresh = client.put(
+        "/scim/v2/Users/ANA",
+        json=user("ana"),
+        headers={**scim, "If-Match": current.headers["ETag"]},
+    )
+    assert fresh.status_code == 200, fresh.text
+    error(client.post("/scim/v2/.search", json={}, headers=scim), 501, None, "apart")
+
+
+def test_the_provisioning_token_opens_scim_and_nothing_else(
+    client: TestClient, state: ServiceState, admin_headers: Headers
+) -> None:
+    company(client, admin_headers)
+    issued = client.post(
+        "/api/v1/tokens", json={"role": "scim", "label": "Okta provisioning"}, headers=admin_headers
+    )
+    assert issued.status_code == 201, issued.text
+    scim = {"Authorization": f"Bearer {issued.json()['token']}", **SCIM_JSON}
+    assert client.get("/scim/v2/ServiceProviderConfig", headers=scim).status_code == 200
+    for path in ("/api/v1/employees", "/api/v1/opportunities", "/api/v1/tokens", "/api/v1/me"):
+        refused = client.get(path, headers=scim)
+        assert refused.status_code == 403, (path, refused.text)
+    # An admin's or a person's token does not open /scim/v2; neither does none.
+    ana = token_for(state, Role.EMPLOYEE, "ANA")
+    for headers in (admin_headers, ana):
+        refused = client.get("/scim/v2/Users", headers=headers)
+        assert refused.status_code == 403 and refused.json()["status"] == "403"
+    anonymous = client.get("/scim/v2/Users")
+    assert anonymous.status_code == 401 and anonymous.headers["WWW-Authenticate"] == "Bearer"
+    # It acts as no person, and it is withdrawn like any token.
+    person = client.post(
+        "/api/v1/tokens", json={"role": "scim", "subject_external_id": "ANA"}, headers=admin_headers
+    )
+    assert person.status_code == 422 and "no person" in person.text
+    token_id = issued.json()["token_id"]
+    assert (
+        client.post(f"/api/v1/tokens/{token_id}/revoke", headers=admin_headers).status_code == 200
+    )
+    assert client.get("/scim/v2/Users", headers=scim).status_code == 401
