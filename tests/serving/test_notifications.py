@@ -12,16 +12,19 @@ message carries a protected attribute or a masked person's identity.
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
+from typer.testing import CliRunner
 
 from data.schemas import Role
 from data.storage.tables import OutboxRow, PipelineRow
 from serving.app import create_app
+from serving.cli import app as cli
 from serving.notifications.delivery import Courier, Round
 from serving.notifications.digest import queue_digests
 from serving.state import ServiceState
@@ -470,3 +473,59 @@ def test_a_digest_lists_new_matches_once_per_period(
         assert value not in text_of(digest)
     # A day later nothing new was posted: no empty digest.
     assert queue_digests(notifying, now=now + dt.timedelta(days=1, hours=1)) == 0
+
+
+def test_the_server_sends_in_the_background_and_the_cli_from_scripts(
+    notifying: ServiceState,
+    receivers: tuple[Inbox, int, Hooks],
+    admin_headers: Headers,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    inbox, port, _ = receivers
+    # The server's worker: every 0.2 s (digests off, so only the invitation goes out).
+    notifying.settings = notifying.settings.model_copy(
+        update={"notify_seconds": 0.2, "notify_digests_per_run": 0}
+    )
+    with TestClient(create_app(notifying.settings, state=notifying)) as client:
+        company(client, admin_headers)
+        lead = token_for(notifying, Role.LEAD, "LEAD")
+        handle = handle_of(client, lead, "GIG-BIG", admin_headers, "BEN")
+        assert step(client, lead, "GIG-BIG", action="invite", candidate=handle).status_code == 201
+        deadline = time.monotonic() + 20
+        while not inbox.to("ben@corp.example") and time.monotonic() < deadline:
+            time.sleep(0.1)
+    assert subjects(inbox, "ben@corp.example") == ["You are invited to “Churn model”"]
+
+    # With no server worker, `talent notify --once` sends what is due, configured (like in
+    # production) by the environment.
+    settings = notifying.settings
+    environment = {
+        "DATABASE_URL": settings.resolved_database_url,
+        "VAR_DIR": str(settings.var_dir),
+        "AUDIT_KEY": settings.audit_key.get_secret_value(),  # type: ignore[union-attr]
+        "TOKEN_SECRET": settings.token_secret.get_secret_value(),  # type: ignore[union-attr]
+        "PUBLIC_URL": PUBLIC,
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": str(port),
+        "SMTP_SECURITY": "none",
+        "SMTP_FROM": "talent@corp.test",
+    }
+    for name, value in environment.items():
+        monkeypatch.setenv(f"TALENT_{name}", value)
+    with notifying.sessions() as session:
+        ben = session.scalars(select(PipelineRow).where(PipelineRow.employee_external_id == "BEN"))
+        assert ben.one().stage == "invited"
+    with TestClient(create_app(original_off(notifying), state=notifying)) as client:
+        small = handle_of(client, lead, "GIG-SMALL", admin_headers, "BEN")
+        assert step(client, lead, "GIG-SMALL", action="invite", candidate=small).status_code == 201
+    result = CliRunner().invoke(cli, ["notify", "--once"])
+    assert result.exit_code == 0, result.output
+    assert "sent 1" in result.output
+    assert subjects(inbox, "ben@corp.example")[-1] == "You are invited to “Churn dashboard”"
+    again = CliRunner().invoke(cli, ["notify", "--once"])
+    assert "sent 0" in again.output
+
+
+def original_off(state: ServiceState) -> Any:
+    state.settings = state.settings.model_copy(update={"notify_seconds": 0})
+    return state.settings

@@ -17,9 +17,10 @@ export function settings(me, root) {
   root.append(h("h1", {}, "Notifications"), body);
   const render = () => load(body, async () => {
     const p = await api("/api/v1/me/notifications");
-    const boxes = CHANNELS.map(([value, text]) => h("input", {
-      type: "checkbox", id: `notify-${value}`, value, checked: p.channels.includes(value),
-      disabled: value === "email" && !(p.email_available && p.email),
+    // E-mail can be chosen only where the company sends it and the profile has an address.
+    const usable = (value) => value !== "email" || Boolean(p.email_available && p.email);
+    const boxes = CHANNELS.map(([value]) => h("input", {
+      type: "checkbox", id: `notify-${value}`, value, checked: usable(value) && p.channels.includes(value), disabled: !usable(value),
     }));
     const emailNote = !p.email_available ? " (not set up here)" : p.email ? ` (${p.email})` : " (no address on your profile)";
     const hook = (channel, text) => {
@@ -42,7 +43,7 @@ export function settings(me, root) {
           e.preventDefault();
           act(e.submitter, async () => {
             const chosen = {
-              channels: boxes.filter((b) => b.checked).map((b) => b.value),
+              channels: boxes.filter((b) => b.checked && !b.disabled).map((b) => b.value),
               digest: body.querySelector("input[name=digest]:checked").value,
               quiet: quiet.checked,
             };

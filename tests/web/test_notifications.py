@@ -1,0 +1,59 @@
+"""The Notifications tab in the browser: a person chooses channels, the digest and quiet
+mode by keyboard, a choice that cannot work is refused in words naming the field, and what
+was saved is there after a reload; the panel passes the axe scan."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete
+
+from data.storage.engine import transaction
+from data.storage.tables import NotificationPreferenceRow
+from tests.web.browsing import EMPLOYEE, Site, scan_here, signed_in
+
+
+def test_a_person_chooses_how_to_hear_by_keyboard_and_finds_it_saved(
+    browser: object, site: Site
+) -> None:
+    me = site.api("GET", "/api/v1/me", token=EMPLOYEE)["subject_external_id"]
+    page = signed_in(browser, site, EMPLOYEE)
+    try:
+        page.locator('#tabs [data-name="notifications"]').click()  # type: ignore[attr-defined]
+        page.get_by_role("heading", name="Notifications").wait_for()  # type: ignore[attr-defined]
+        # E-mail is not set up on this site: its box says so and cannot be ticked.
+        email = page.get_by_label("E-mail (not set up here)")  # type: ignore[attr-defined]
+        assert email.is_disabled() and not email.is_checked()
+        assert page.get_by_label("Weekly").is_checked()  # type: ignore[attr-defined]
+
+        page.get_by_label("Slack", exact=True).focus()  # type: ignore[attr-defined]
+        page.keyboard.press("Space")  # type: ignore[attr-defined]
+        page.get_by_role("button", name="Save").press("Enter")  # type: ignore[attr-defined]
+        refusal = page.get_by_role("status").get_by_text("needs your incoming webhook")  # type: ignore[attr-defined]
+        refusal.wait_for()
+        assert "channels" in refusal.inner_text()
+
+        page.get_by_label("Slack", exact=True).focus()  # type: ignore[attr-defined]
+        page.keyboard.press("Space")  # type: ignore[attr-defined]
+        page.get_by_label("Daily").focus()  # type: ignore[attr-defined]
+        page.keyboard.press("Space")  # type: ignore[attr-defined]
+        page.get_by_label("Quiet: send me nothing at all").focus()  # type: ignore[attr-defined]
+        page.keyboard.press("Space")  # type: ignore[attr-defined]
+        page.get_by_role("button", name="Save").press("Enter")  # type: ignore[attr-defined]
+        page.get_by_role("status").get_by_text("Notification choices saved").wait_for()  # type: ignore[attr-defined]
+
+        page.goto(site.url + "/#notifications")  # type: ignore[attr-defined]
+        page.reload()  # type: ignore[attr-defined]
+        page.get_by_label("Daily").wait_for()  # type: ignore[attr-defined]
+        assert page.get_by_label("Daily").is_checked()  # type: ignore[attr-defined]
+        assert page.get_by_label("Quiet: send me nothing at all").is_checked()  # type: ignore[attr-defined]
+        assert not page.get_by_label("Slack", exact=True).is_checked()  # type: ignore[attr-defined]
+        saved = site.api("GET", "/api/v1/me/notifications", token=EMPLOYEE)
+        assert (saved["digest"], saved["quiet"], saved["channels"]) == ("daily", True, [])
+        scan_here(page, "employee-notifications")
+        assert page.errors == []  # type: ignore[attr-defined]
+    finally:  # the shared company as it was: no choice saved
+        with transaction(site.state.sessions) as session:
+            session.execute(
+                delete(NotificationPreferenceRow).where(
+                    NotificationPreferenceRow.employee_external_id == me
+                )
+            )
