@@ -334,3 +334,26 @@ def test_without_an_issuer_single_sign_on_is_off_and_says_so(client: TestClient)
     }  # fmt: skip
     answer = client.get("/api/v1/sso/login", follow_redirects=False)
     assert answer.status_code == 404 and _reason(answer) == "not_configured"
+
+
+def test_an_unreachable_provider_is_a_page_saying_so(
+    state: ServiceState, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from serving.app import create_app
+    from tests.web.browsing import free_port
+
+    closed = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    settings = Settings(
+        **{
+            **state.settings.model_dump(),
+            "sso_issuer": closed,
+            "sso_client_id": CLIENT_ID,
+            "sso_redirect_base_url": "http://localhost:8000",
+            "sso_timeout_seconds": 2,
+        }
+    )
+    monkeypatch.setattr(state, "settings", settings)
+    with TestClient(create_app(settings, state=state)) as client:
+        answer = client.get("/api/v1/sso/login", follow_redirects=False)
+    assert answer.status_code == 502 and _reason(answer) == "provider_unreachable"
+    assert "cannot be reached" in answer.text
