@@ -1,12 +1,14 @@
 """Single sign-on in Chromium against a real OpenID Connect provider process
 (`oidc-provider-mock` on 127.0.0.1): the person signs in at the provider and lands in the app as
 the matched employee with the role their groups give; an unknown person, a missing group, a
-replayed state and a provider's error are each refused with a page saying so; signing out ends
-the provider's session too. The app is served at `localhost` and the provider at `127.0.0.1`:
-two sites, as in real life (the cookies' SameSite rules are exercised).
+replayed state, an expired ID token and a provider's error are each refused with a page saying
+so; signing out ends the provider's session too. The app is served at `localhost` and the
+provider at `127.0.0.1`: two sites, as in real life (the cookies' SameSite rules are exercised).
 
-An expired ID token and a wrong audience the mock cannot produce: tests/serving/test_sso.py
-checks those against ID tokens signed by a key the test serves as a JWKS.
+A second provider process issues ID tokens that expired before they were issued (the refusal
+is checked in the browser too). A wrong audience the mock cannot produce (its tokens are always
+for the client that asked): tests/serving/test_sso.py checks it, with the other ID token checks,
+against ID tokens signed by a key the test serves as a JWKS.
 """
 
 from __future__ import annotations
@@ -58,6 +60,21 @@ def _wait_for_port(port: int, process: subprocess.Popen[bytes], seconds: float =
 def sso_site(
     tmp_path_factory: pytest.TempPathFactory, encoder: SentenceEncoder
 ) -> Iterator[dict[str, object]]:
+    yield from _served(tmp_path_factory, encoder)
+
+
+@pytest.fixture(scope="module")
+def expiring_site(
+    tmp_path_factory: pytest.TempPathFactory, encoder: SentenceEncoder
+) -> Iterator[dict[str, object]]:
+    """A provider whose ID tokens expired an hour before they were issued."""
+    yield from _served(tmp_path_factory, encoder, token_max_age=-3600)
+
+
+def _served(
+    tmp_path_factory: pytest.TempPathFactory, encoder: SentenceEncoder, token_max_age: int = 3600
+) -> Iterator[dict[str, object]]:
+    """A small company served on SQLite with single sign-on through a provider process."""
     folder = tmp_path_factory.mktemp("sso-web")
     (folder / "vectors").mkdir()
     url = f"sqlite:///{folder / 'web.db'}"
@@ -112,7 +129,7 @@ def sso_site(
         {"sub": "outsider", "email": outsider_email, "groups": ["some-other-group"]},
     ]
     command = [sys.executable, "-m", "oidc_provider_mock", "--host", "127.0.0.1"]
-    command += ["--port", str(provider_port)]
+    command += ["--port", str(provider_port), f"--token-max-age={token_max_age}"]
     for user in claims:
         command += ["--user-claims", json.dumps(user)]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -251,4 +268,15 @@ def test_a_sign_in_denied_at_the_provider_is_refused_with_a_page(
     page.get_by_role("link", name=f"Sign in with {PROVIDER_NAME}").click()  # type: ignore[attr-defined]
     page.get_by_role("button", name="Deny").click()  # type: ignore[attr-defined]
     assert _refusal(page)[0] == "provider_error"
+    page.context.close()  # type: ignore[attr-defined]
+
+
+def test_an_expired_id_token_is_refused_with_a_page(
+    browser: object, expiring_site: dict[str, object]
+) -> None:
+    page = _new_page(browser)
+    _sign_in_at_provider(page, expiring_site, "lead-person")
+    assert _refusal(page) == ("expired_token", "The sign-in has expired")
+    state = page.evaluate("fetch('/api/v1/session').then((r) => r.json())")  # type: ignore[attr-defined]
+    assert state == {"signed_in": False}
     page.context.close()  # type: ignore[attr-defined]
