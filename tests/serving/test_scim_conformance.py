@@ -62,6 +62,8 @@ def test_scim2_tester_finds_no_failing_check(state: ServiceState, scim_server: s
         results = check_server(SyncSCIMClient(http))
     tally = Counter(result.status.name for result in results)
     print(f"scim2-tester: {len(results)} checks, {dict(sorted(tally.items()))}")
+    for skipped in (r for r in results if r.status is Status.SKIPPED):
+        print(f"  skipped {skipped.title} [{skipped.resource_type or '-'}]: {skipped.reason}")
     failing = [
         f"{r.title} [{r.resource_type or '-'}]: {r.reason}" for r in results if r.status in FAILING
     ]
