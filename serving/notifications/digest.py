@@ -21,7 +21,7 @@ from data.storage.employees import get_employee
 from data.storage.engine import transaction
 from matching.pipeline import score_matches
 from serving.notifications import messages
-from serving.notifications.outbox import notify
+from serving.notifications.outbox import deliverable_channels, notify
 from serving.state import ServiceState
 from training.live import LiveModel
 
@@ -67,6 +67,8 @@ def _digest_for(
     since = _aware(previous) if previous is not None else now - store.DIGEST_PERIOD[frequency]
     if not store.stamp_digest(session, external_id, previous=previous, now=now):
         return 0
+    if not deliverable_channels(session, state.settings, external_id):
+        return 0  # nowhere to send it: no ranking spent on it (the period still moves)
     kinds = [k.value for k in OpportunityKind if k.value in (employee.open_to or [])]
     state.matcher.ensure_employee(employee)
     fresh = []

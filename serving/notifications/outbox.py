@@ -37,7 +37,7 @@ def notify(
     channels = (
         _company_channels(settings)
         if recipient_external_id is None
-        else _channels_of(session, settings, recipient_external_id)
+        else deliverable_channels(session, settings, recipient_external_id)
     )
     rows = [
         OutboxRow(
@@ -71,7 +71,10 @@ def _company_channels(settings: NotificationSettings) -> list[str]:
     ]
 
 
-def _channels_of(session: Session, settings: NotificationSettings, external_id: str) -> list[str]:
+def deliverable_channels(
+    session: Session, settings: NotificationSettings, external_id: str
+) -> list[str]:
+    """The channels this person chose that can reach them now (none in quiet mode)."""
     employee = get_employee(session, external_id)
     if employee is None or not store.is_active(employee):
         return []

@@ -3,6 +3,8 @@ webhooks reach only the allowed hosts."""
 
 from __future__ import annotations
 
+import ast
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -99,3 +101,27 @@ def test_back_off_doubles_up_to_its_cap() -> None:
     settings = Settings(notify_backoff_seconds=30, notify_backoff_max_seconds=200)
     waits = [backoff(settings, n).total_seconds() for n in range(1, 6)]
     assert waits == [30, 60, 120, 200, 200]
+
+
+def test_no_notification_code_reads_demographics() -> None:
+    """Privacy by construction: no name the notification code uses (imports, attributes,
+    variables) touches the protected attributes; the fairness code is their one reader."""
+    import serving.notifications
+
+    folder = Path(serving.notifications.__file__).parent
+    words = ("demographic", "gender", "ethnicity", "age_band", "disability")
+    checked = 0
+    for path in folder.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = [
+                getattr(node, "id", None),
+                getattr(node, "attr", None),
+                getattr(node, "module", None),
+                getattr(node, "arg", None),
+            ]
+            if isinstance(node, ast.alias):
+                names += [node.name, node.asname]
+            for name in filter(None, names):
+                checked += 1
+                assert not any(w in name.lower() for w in words), f"{path.name}: {name}"
+    assert checked > 500

@@ -529,3 +529,25 @@ def test_the_server_sends_in_the_background_and_the_cli_from_scripts(
 def original_off(state: ServiceState) -> Any:
     state.settings = state.settings.model_copy(update={"notify_seconds": 0})
     return state.settings
+
+
+def test_a_mail_server_without_starttls_is_an_error_an_admin_can_read(
+    app_client: TestClient,
+    notifying: ServiceState,
+    receivers: tuple[Inbox, int, Hooks],
+    admin_headers: Headers,
+) -> None:
+    """TLS is never silently skipped: a server that does not offer STARTTLS gets no message,
+    and the outbox says why."""
+    inbox, _, _ = receivers
+    client = app_client
+    company(client, admin_headers)
+    notifying.settings = notifying.settings.model_copy(update={"smtp_security": "starttls"})
+    lead = token_for(notifying, Role.LEAD, "LEAD")
+    handle = handle_of(client, lead, "GIG-BIG", admin_headers, "BEN")
+    assert step(client, lead, "GIG-BIG", action="invite", candidate=handle).status_code == 201
+    assert deliver(notifying).retrying == 1
+    assert inbox.messages == []
+    listed = client.get("/api/v1/notifications/outbox?status=pending", headers=admin_headers)
+    [waiting] = listed.json()["items"]
+    assert "STARTTLS" in waiting["last_error"] and waiting["attempts"] == 1
