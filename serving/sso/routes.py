@@ -9,8 +9,9 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from data.storage.web_sessions import end_session
 from serving.deps import SessionDep, StateDep
-from serving.session import COOKIE
+from serving.session import COOKIE, cookie_session_id
 from serving.settings import Settings
 from serving.sso.flow import STATE_COOKIE, STATE_COOKIE_PATH, begin, finish
 from serving.sso.pages import PAGE_HEADERS, refusal_page
@@ -94,6 +95,11 @@ def callback(request: Request, state: StateDep, session: SessionDep) -> Response
     except SsoRefusal as refusal:
         response: Response = _refused(refusal, settings)
     else:
+        # A session this browser held before (another person, or the same) ends here: one
+        # browser, one sign-in.
+        previous = cookie_session_id(request.headers.get("cookie"))
+        if previous is not None:
+            end_session(session, state.token_secret, previous)
         person = finished.person
         log.info(
             "signed in by single sign-on: employee %s as %s%s",

@@ -185,6 +185,18 @@ def test_a_valid_id_token_opens_a_session_as_the_matched_employee_with_the_group
     session_id = cookie.split(";")[0].split("=", 1)[1]
     me = sso_client.get("/api/v1/me", headers={"Cookie": f"{COOKIE}={session_id}"}).json()
     assert (me["role"], me["subject_external_id"]) == ("hr", "E1")
+    # Signing in again from the same browser ends the session it held.
+    again_state, again_nonce = _start(sso_client)
+    provider.id_token = _sign(_claims(provider.issuer, again_nonce))
+    second = sso_client.get(
+        f"/api/v1/sso/callback?code=c&state={again_state}",
+        headers={"Cookie": f"{STATE_COOKIE}={again_state}; {COOKIE}={session_id}"},
+        follow_redirects=False,
+    )
+    assert second.status_code == 303
+    old = sso_client.get("/api/v1/session", headers={"Cookie": f"{COOKIE}={session_id}"})
+    assert old.json() == {"signed_in": False}
+    session_id = second.headers["set-cookie"].split(f"{COOKIE}=")[1].split(";")[0]
     # Signing out names no provider sign-out (this one offers none) and ends the session.
     out = sso_client.delete(
         "/api/v1/session",
