@@ -348,7 +348,7 @@ def test_without_an_issuer_single_sign_on_is_off_and_says_so(client: TestClient)
     assert answer.status_code == 404 and _reason(answer) == "not_configured"
 
 
-def test_an_unreachable_provider_is_a_page_saying_so(
+def test_an_unreachable_provider_is_a_page_saying_so_and_the_page_offers_what_is_set(
     state: ServiceState, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from serving.app import create_app
@@ -362,10 +362,17 @@ def test_an_unreachable_provider_is_a_page_saying_so(
             "sso_client_id": CLIENT_ID,
             "sso_redirect_base_url": "http://localhost:8000",
             "sso_timeout_seconds": 2,
+            "sso_provider_name": "Okta",
+            "sso_hide_token_form": True,
         }
     )
     monkeypatch.setattr(state, "settings", settings)
     with TestClient(create_app(settings, state=state)) as client:
+        # The sign-in page learns what to offer (here: the provider only, no token form).
+        assert client.get("/api/v1/sso").json() == {
+            "enabled": True, "provider_name": "Okta", "login_url": "/api/v1/sso/login",
+            "token_form": False,
+        }  # fmt: skip
         answer = client.get("/api/v1/sso/login", follow_redirects=False)
     assert answer.status_code == 502 and _reason(answer) == "provider_unreachable"
     assert "cannot be reached" in answer.text
