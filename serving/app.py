@@ -96,16 +96,21 @@ def create_app(settings: Settings | None = None, *, state: ServiceState | None =
             [
                 ("models", service.rankers.refresh, settings.model_poll_seconds),
                 ("fairness monitor", service.monitor.refresh, settings.monitor_seconds),
-                # The outbox's delivery worker (and the digests it queues): 0 seconds, off.
-                ("notifications", lambda: delivery_round(service), settings.notify_seconds),
                 ("freshness", service.catch_up, settings.freshness_seconds),
             ]
         )
         watcher.start()
+        # The outbox's delivery worker (and the digests it queues) on a thread of its own: a
+        # mail server timing out must not hold up model refreshes and catch-up. 0 s: off.
+        courier = Refresher(
+            [("notifications", lambda: delivery_round(service), settings.notify_seconds)]
+        )
+        courier.start()
         feed = change_feed(service, watcher)
         yield
         if feed is not None:
             feed.stop()
+        courier.stop()
         watcher.stop()
         if owned:
             service.close()
