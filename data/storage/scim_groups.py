@@ -28,6 +28,10 @@ def find_groups(
     return total or 0, page
 
 
+def all_groups(session: Session) -> list[ScimGroupRow]:
+    return list(session.scalars(select(ScimGroupRow).order_by(ScimGroupRow.created_at)))
+
+
 def get_group(session: Session, group_id: str) -> ScimGroupRow | None:
     return session.get(ScimGroupRow, group_id)
 

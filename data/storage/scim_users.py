@@ -15,6 +15,10 @@ from sqlalchemy.orm import Session
 from data.storage.queries import rows_in
 from data.storage.tables import EmployeeRow, ScimGroupMemberRow, ScimGroupRow, ScimUserRow
 
+# A profile field SCIM does not carry, or a person created without it: said plainly, and
+# rendered by SCIM as unassigned (a title removed by SCIM reads back as removed).
+NOT_PROVIDED = "Not provided"
+
 
 def provisioned() -> Select[tuple[EmployeeRow, ScimUserRow]]:
     """Every provisioned person with their SCIM name, in a stable order (for paging)."""

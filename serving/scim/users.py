@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from scim2_models import EnterpriseUser, User
 
 from data.schemas import EXTERNAL_ID_PATTERN
+from data.storage.scim_users import NOT_PROVIDED
 from data.storage.tables import EmployeeRow, ScimUserRow
 from serving.scim.discovery import (
     CORE_USER,
@@ -30,9 +31,6 @@ from serving.scim.discovery import (
 from serving.scim.errors import bad_request
 
 UserModel = User[EnterpriseUser]
-# A profile field SCIM does not carry, or a person created without it: said plainly, and
-# rendered as unassigned (a title removed by SCIM reads back as removed).
-NOT_PROVIDED = "Not provided"
 NEW_PERSON_LEVEL = 1  # the job level of someone SCIM creates, until HR's import sets it
 COMMON = {"schemas", "id", "externalId", "meta"}
 _EXTERNAL_ID = re.compile(EXTERNAL_ID_PATTERN)

@@ -19,12 +19,13 @@ from typing import Any
 
 from pydantic import ValidationError
 from scim2_models import Context, Group, PatchOp, SCIMException
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
 from data.importing import ImportRejected, import_employees
 from data.storage.employees import email_owners, get_employee, profile_record
 from data.storage.scim_groups import (
+    all_groups,
     delete_group,
     find_groups,
     get_group,
@@ -47,7 +48,7 @@ from data.storage.tables import EmployeeRow, ScimGroupRow, ScimUserRow
 from fairness.policy import log_event
 from serving.auth import Principal
 from serving.deps import after_commit, resolver_for
-from serving.scim import filters
+from serving.scim import search as filters
 from serving.scim.discovery import MAX_RESULTS
 from serving.scim.errors import ScimError, bad_request, conflict, not_found
 from serving.scim.groups import group_document, group_input, parse_group
@@ -359,7 +360,7 @@ def list_groups(
             find_groups(session, where, offset=offset, limit=limit)[1]
         ),
         total=lambda where: find_groups(session, where, offset=0, limit=0)[0],
-        everything=lambda: views(list(session.scalars(select(ScimGroupRow)))),
+        everything=lambda: views(all_groups(session)),
         model=Group,
     )
 

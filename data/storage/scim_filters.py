@@ -1,8 +1,8 @@
-"""SCIM filters (RFC 7644 §3.4.2.2) as SQL: the attributes people are looked up by
-(userName, externalId, emails, active, employeeNumber...) become WHERE clauses, so the
-lookup an identity provider makes before each create stays an index read. A filter naming an
-attribute kept only in the SCIM document (displayName of a User, an e-mail's type) is
-evaluated on the documents instead (`needs_documents`)."""
+"""SCIM filters (RFC 7644 §3.4.2.2), parsed by scim2-models, as SQL: the attributes people
+are looked up by (userName, externalId, emails, active...) become WHERE clauses, so the lookup
+an identity provider makes before each create stays an index read. A filter naming an
+attribute kept only in the SCIM document (displayName of a User, an e-mail's type) raises
+NeedsDocuments: serving/scim/search.py evaluates it on the rendered resources instead."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from scim2_models import ScimFilter
 from scim2_models.path.expressions import (
     AttrPath,
     CompareOperator,
@@ -23,13 +22,16 @@ from scim2_models.path.expressions import (
 )
 from sqlalchemy import ColumnElement, and_, exists, false, func, not_, or_, select, true
 
+from data.storage.scim_users import NOT_PROVIDED
 from data.storage.tables import EmployeeRow, ScimGroupMemberRow, ScimGroupRow, ScimUserRow
-from serving.scim.discovery import ENTERPRISE_USER
-from serving.scim.errors import bad_request
-from serving.scim.users import NOT_PROVIDED
 
 CORE_USER = "urn:ietf:params:scim:schemas:core:2.0:user"
+ENTERPRISE_USER = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:user"
 CORE_GROUP = "urn:ietf:params:scim:schemas:core:2.0:group"
+
+
+class FilterRefused(ValueError):
+    """A filter this service cannot run as written (its words say why)."""
 
 
 class NeedsDocuments(Exception):
@@ -64,13 +66,6 @@ GROUP_COLUMNS: dict[tuple[str, str | None], Column] = {
 MEMBER_KEYS = {("members", None), ("members", "value")}
 
 
-def parse(text: str) -> FilterNode:
-    try:
-        return ScimFilter(text).ast
-    except Exception as exc:  # the parser's own words name what is wrong
-        raise bad_request(f"filter: {exc}", "invalidFilter") from None
-
-
 def user_clause(node: FilterNode) -> ColumnElement[bool]:
     return _clause(node, lambda path: _column(path, USER_COLUMNS, CORE_USER, ENTERPRISE_USER))
 
@@ -88,7 +83,7 @@ def group_clause(node: FilterNode) -> ColumnElement[bool]:
 def _key(path: AttrPath, core: str, extension: str | None) -> tuple[str, str | None]:
     uri = (path.uri or "").lower()
     if uri and uri not in (core, (extension or "").lower()):
-        raise bad_request(f"filter: unknown schema {path.uri!r}", "invalidFilter")
+        raise FilterRefused(f"unknown schema {path.uri!r}")
     return path.attr.lower(), path.sub_attr.lower() if path.sub_attr else None
 
 
@@ -131,7 +126,7 @@ def _present(target: Column) -> ColumnElement[bool]:
 
 def _member(node: Comparison) -> ColumnElement[bool]:
     if node.op is not CompareOperator.eq or not isinstance(node.value, str):
-        raise bad_request("filter: members supports eq with a User's id", "invalidFilter")
+        raise FilterRefused("members supports eq with a User's id")
     return exists().where(
         ScimGroupMemberRow.group_id == ScimGroupRow.id,
         ScimGroupMemberRow.employee_id
@@ -143,14 +138,12 @@ def _compare(target: Column, op: CompareOperator, value: Any, name: str) -> Colu
     column = target.column
     if target.kind == "bool":
         if not isinstance(value, bool) or op not in (CompareOperator.eq, CompareOperator.ne):
-            raise bad_request(
-                f"filter: {name} compares with eq/ne and true or false", "invalidFilter"
-            )
+            raise FilterRefused(f"{name} compares with eq/ne and true or false")
         return column.is_(value) if op is CompareOperator.eq else column.is_not(value)
     if value is None:
         return column.is_(None) if op is CompareOperator.eq else column.is_not(None)
     if not isinstance(value, str):
-        raise bad_request(f"filter: {name} compares with a string", "invalidFilter")
+        raise FilterRefused(f"{name} compares with a string")
     if target.kind in ("text", "folded"):
         folded = value.casefold() if target.kind == "folded" else value.lower()
         column = column if target.kind == "folded" else func.lower(column)
@@ -170,12 +163,3 @@ def _compare(target: Column, op: CompareOperator, value: Any, name: str) -> Colu
         CompareOperator.le: lambda: column <= value,
     }
     return clauses[op]()
-
-
-def matches(text: str, model: type, document: dict[str, Any]) -> bool:
-    """Evaluate a filter on one rendered document (the attributes with no column)."""
-    try:
-        resource = model.model_validate(document)
-        return bool(ScimFilter[model](text).match(resource))  # type: ignore[index]
-    except Exception as exc:
-        raise bad_request(f"filter: {exc}", "invalidFilter") from None
