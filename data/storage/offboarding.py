@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from data.storage.tables import ApiTokenRow, EmployeeRow, PipelineRow
@@ -21,10 +21,11 @@ def set_active(session: Session, employee: EmployeeRow, active: bool, *, now: dt
         return False
     employee.active = active
     employee.deactivated_at = None if active else now
-    employee.updated_at = func.now()
+    # The clock's microseconds, not SQLite's CURRENT_TIMESTAMP (whole seconds): a
+    # reactivation within the second of its deactivation still reads as a change.
+    employee.updated_at = now
     employee.version = (employee.version or 0) + 1
     session.flush()
-    session.refresh(employee, ["updated_at"])
     return True
 
 

@@ -453,3 +453,25 @@ def test_the_provisioning_token_opens_scim_and_nothing_else(
         client.post(f"/api/v1/tokens/{token_id}/revoke", headers=admin_headers).status_code == 200
     )
     assert client.get("/scim/v2/Users", headers=scim).status_code == 401
+
+
+def test_a_deactivation_written_by_another_process_reaches_this_ones_pool(
+    client: TestClient, state: ServiceState, admin_headers: Headers
+) -> None:
+    """Another server worker (or `talent` on the command line) deactivates: this process's
+    catch-up (the freshness poll, or PostgreSQL's change feed waking it) drops the person."""
+    import datetime as dt
+
+    from data.storage.employees import get_employee
+    from data.storage.engine import transaction
+    from data.storage.offboarding import set_active
+
+    company(client, admin_headers)
+    assert "ANA" in candidates(client, admin_headers, "MENTOR")
+    for active in (False, True):
+        with transaction(state.sessions) as session:
+            ana = get_employee(session, "ANA")
+            assert ana is not None
+            assert set_active(session, ana, active, now=dt.datetime.now(dt.UTC))
+        state.catch_up()
+        assert ("ANA" in candidates(client, admin_headers, "MENTOR")) is active
