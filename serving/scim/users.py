@@ -63,6 +63,8 @@ def known_only(payload: Any) -> dict[str, Any]:
         elif key.lower() == ENTERPRISE_USER.lower() and isinstance(value, dict):
             kept[ENTERPRISE_USER] = _enterprise_only(value)
     kept.pop("groups", None)  # read-only: membership is changed through /Groups
+    if kept.get("active", False) is None:
+        kept.pop("active")  # null is unassigned (RFC 7643 §2.5): an active person
     if "active" in kept:
         kept["active"] = as_bool(kept["active"], "active")
     schemas = [CORE_USER] + ([ENTERPRISE_USER] if ENTERPRISE_USER in kept else [])

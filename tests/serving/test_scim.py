@@ -421,6 +421,23 @@ def test_bad_input_gets_a_scim_error_naming_the_problem_never_a_500(
     )
     assert fresh.status_code == 200, fresh.text
     error(client.post("/scim/v2/.search", json={}, headers=scim), 501, None, "apart")
+    # Ben's address, under another employee number: one person per e-mail address.
+    error(
+        client.post(
+            "/scim/v2/Users",
+            json=user(
+                "imposter",
+                emails=[{"value": "ben@corp.example"}],
+                enterprise={"employeeNumber": "NEW1"},
+            ),
+            headers=scim,
+        ),
+        409,
+        "uniqueness",
+        "e-mail",
+    )
+    unassigned = client.put("/scim/v2/Users/ANA", json=user("ana", active=None), headers=scim)
+    assert unassigned.status_code == 200 and unassigned.json()["active"] is True
 
 
 def test_the_provisioning_token_opens_scim_and_nothing_else(
