@@ -61,6 +61,19 @@ class Settings(BaseSettings, NotificationSettings):
         ge=0,
         description="How often the server checks for a newly promoted model (0: never)",
     )
+    retrain_hours: float = Field(
+        default=168.0,
+        ge=0,
+        description="How often the server retrains, gates and promotes the rankers on the "
+        "company's own log (hours since the last training; 0: never)",
+    )
+    fairness_gate_tolerance: float = Field(
+        default=0.05,
+        ge=0,
+        le=1,
+        description="How far a new candidates' ranker's selection impact ratio on the held-out "
+        "lists may fall below the live model's before it is refused promotion",
+    )
     monitor_seconds: float = Field(
         default=60.0,
         ge=0,
