@@ -3,7 +3,7 @@
 // may carry the auditor permission.
 import { act, api, h, load, say, words } from "./ui.js";
 
-const ROLES = [["employee", "Employee"], ["lead", "Project lead"], ["hr", "HR"], ["admin", "Administrator"]];
+const ROLES = [["employee", "Employee"], ["lead", "Project lead"], ["hr", "HR"], ["admin", "Administrator"], ["scim", "Provisioning (SCIM)"]];
 const PERSON = new Set(["employee", "lead", "hr"]);
 const AUDITOR = new Set(["hr", "admin"]);
 const roleName = (role) => ROLES.find(([r]) => r === role)?.[1] || words(role);
@@ -22,7 +22,11 @@ export function tokens(me, root) {
   const fit = () => {
     const person = PERSON.has(role.value);
     subject.required = person;
-    hint.textContent = person ? "Needed: the token acts as this person, and what it does is logged under their name." : "Optional for an administrator's token.";
+    hint.textContent = person ? "Needed: the token acts as this person, and what it does is logged under their name."
+      : role.value === "scim" ? "None: a provisioning token acts as no person. It opens /scim/v2 and nothing else; paste it into the HR system's or identity provider's SCIM settings (docs/scim.md)."
+      : "Optional for an administrator's token.";
+    subject.disabled = role.value === "scim";
+    if (subject.disabled) subject.value = "";
     auditor.disabled = !AUDITOR.has(role.value);
     if (auditor.disabled) auditor.checked = false;
   };
