@@ -109,7 +109,9 @@ class StepResult:
 
 def check_posting_edit(opportunity: OpportunityRow, edited: dict[str, Any]) -> None:
     """A posting's seats cannot drop below those taken, nor reopen with none free."""
-    seats = int(edited.get("seats", opportunity.seats))
+    # `seats: null` is no number of seats: the record's own validation refuses it (422).
+    asked = edited.get("seats")
+    seats = opportunity.seats if asked is None else int(asked)
     if seats < opportunity.seats_filled:
         raise InvalidField(
             "seats", f"{opportunity.seats_filled} seats are taken; seats cannot go below that"

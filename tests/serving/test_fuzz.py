@@ -86,6 +86,8 @@ BUSINESS_RULES = (
     "/api/v1/imports/files",
     "/api/v1/imports/files/columns",
     "/api/v1/imports/files/dry-run",
+    # a chat channel needs its webhook, e-mail an address and the company's SMTP
+    "/api/v1/me/notifications",
 )
 ACCEPTED = ["2xx", "401", "403", "404", "409", "429"]
 # Stored company data a rejected request must leave untouched (tokens and audit records are

@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 from sqlalchemy import select
 from typer.testing import CliRunner
 
@@ -551,3 +552,28 @@ def test_a_mail_server_without_starttls_is_an_error_an_admin_can_read(
     listed = client.get("/api/v1/notifications/outbox?status=pending", headers=admin_headers)
     [waiting] = listed.json()["items"]
     assert "STARTTLS" in waiting["last_error"] and waiting["attempts"] == 1
+
+
+def test_an_approval_nobody_manages_goes_to_the_company_channel_for_hr(
+    app_client: TestClient,
+    notifying: ServiceState,
+    receivers: tuple[Inbox, int, Hooks],
+    admin_headers: Headers,
+) -> None:
+    _, _, hooks = receivers
+    client = app_client
+    company(client, admin_headers)
+    notifying.settings = notifying.settings.model_copy(
+        update={"slack_webhook_url": SecretStr(hooks.url("/slack/hr"))}
+    )
+    lead, ben = token_for(notifying, Role.LEAD, "LEAD"), token_for(notifying, Role.EMPLOYEE, "BEN")
+    handle = handle_of(client, lead, "GIG-BIG", admin_headers, "BEN")
+    assert step(client, ben, "GIG-BIG", action="apply").status_code == 201
+    assert step(client, lead, "GIG-BIG", action="offer", candidate=handle).status_code == 200
+    accepted = step(client, ben, "GIG-BIG", action="accept_offer")
+    assert accepted.json()["approval"]["status"] == "pending"  # Ben has no manager on record
+    deliver(notifying)
+    [posted] = hooks.payloads("/slack/hr")
+    assert posted["text"].startswith("Approval asked: Ben Builder for “Churn model”")
+    assert "HR decides" in posted["blocks"][1]["text"]["text"]
+    assert posted["blocks"][-1]["elements"][0]["url"] == f"{PUBLIC}/#approvals"
