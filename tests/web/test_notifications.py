@@ -1,13 +1,17 @@
-"""The Notifications tab in the browser: a person chooses channels, the digest and quiet
-mode by keyboard, a choice that cannot work is refused in words naming the field, and what
-was saved is there after a reload; the panel passes the axe scan."""
+"""Notifications in the browser: a person chooses channels, the digest and quiet mode by
+keyboard, a choice that cannot work is refused in words naming the field, and what was saved
+is there after a reload; an admin sees a failed message with its error and retries it. Each
+panel passes the axe scan."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 from sqlalchemy import delete
 
 from data.storage.engine import transaction
-from data.storage.tables import NotificationPreferenceRow
+from data.storage.tables import NotificationPreferenceRow, OutboxRow
+from tests.conftest import ADMIN_TOKEN
 from tests.web.browsing import EMPLOYEE, Site, scan_here, signed_in
 
 
@@ -57,3 +61,44 @@ def test_a_person_chooses_how_to_hear_by_keyboard_and_finds_it_saved(
                     NotificationPreferenceRow.employee_external_id == me
                 )
             )
+
+
+def test_an_admin_sees_a_failed_message_with_its_error_and_retries_it(
+    browser: object, site: Site
+) -> None:
+    now = dt.datetime.now(dt.UTC)
+    with transaction(site.state.sessions) as session:
+        row = OutboxRow(
+            event="invitation",
+            recipient_external_id="E00001",
+            channel="slack",
+            subject="You are invited to “Web test gig”",
+            body="The lead invites you.",
+            link="https://talent.test/#opportunity=X",
+            status="failed",
+            attempts=8,
+            next_attempt_at=now,
+            last_error="the webhook answered 500: down for maintenance",
+            created_at=now,
+        )
+        session.add(row)
+        session.flush()
+        message = row.id
+    try:
+        page = signed_in(browser, site, ADMIN_TOKEN)
+        page.get_by_role("tab", name="Admin console").click()  # type: ignore[attr-defined]
+        page.get_by_role("tab", name="Notifications").click()  # type: ignore[attr-defined]
+        failed = page.get_by_role("row").filter(has_text="Web test gig")  # type: ignore[attr-defined]
+        failed.wait_for()
+        assert "down for maintenance" in failed.inner_text() and "8" in failed.inner_text()
+        assert "Failed: 1" in page.locator("#outbox-counts").inner_text()  # type: ignore[attr-defined]
+        scan_here(page, "admin-notifications")
+        page.get_by_role("button", name=f"Retry message {message}").press("Enter")  # type: ignore[attr-defined]
+        page.get_by_role("status").get_by_text(f"Message {message} will be sent again").wait_for()  # type: ignore[attr-defined]
+        page.get_by_text("No messages with this status.").wait_for()  # type: ignore[attr-defined]
+        page.get_by_label("Show").select_option("pending")  # type: ignore[attr-defined]
+        page.get_by_role("row").filter(has_text="Web test gig").wait_for()  # type: ignore[attr-defined]
+        assert page.errors == []  # type: ignore[attr-defined]
+    finally:
+        with transaction(site.state.sessions) as session:
+            session.execute(delete(OutboxRow).where(OutboxRow.id == message))

@@ -5,12 +5,14 @@ import { h, tabs } from "./ui.js";
 import { importer } from "./admin-import.js";
 import { aliases, reviewQueue } from "./admin-skills.js";
 import { tokens } from "./admin-tokens.js";
+import { outbox } from "./admin-notifications.js";
 
 const TASKS = [
   ["import", "Import people or postings", importer],
   ["review", "Skills to review", reviewQueue],
   ["aliases", "Skill aliases", aliases],
   ["tokens", "Access tokens", tokens],
+  ["notifications", "Notifications", outbox],
 ];
 
 export function console_(me, root) {
