@@ -6,7 +6,7 @@ import datetime as dt
 import json
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from enum import StrEnum
 from pathlib import Path
@@ -36,7 +36,8 @@ from serving.state import build_state, prepare_database
 
 if TYPE_CHECKING:
     from fairness.audit_log import AuditLog
-    from training.pipeline import TrainingRun
+    from serving.usecases.training import Trained
+    from training.pipeline import TrainingRun, TrueFit
 
 app = typer.Typer(help="talent-marketplace: skill-based internal matching.", no_args_is_help=True)
 taxonomy_app = typer.Typer(help="Skills taxonomy.", no_args_is_help=True)
@@ -380,91 +381,50 @@ def index() -> None:
     )
 
 
-def _training_runs(
-    seed: int, as_of: dt.datetime | None, min_groups: int = 10, dask: str | None = None
-) -> tuple[dict[str, TrainingRun | Exception], Settings]:
-    """Label the stored history, featurise it and train/evaluate both directions (on the
-    Dask cluster at `dask`, if given)."""
+@contextmanager
+def _dask(address: str | None) -> Iterator[object | None]:
+    """The Dask cluster at `address` for one command (None: train here)."""
     from training.distributed import DaskUnavailable, dask_client
 
-    if dask is None:
-        return _training_runs_with(seed, as_of, min_groups, None)
+    if address is None:
+        yield None
+        return
     try:
-        with dask_client(dask) as client:
+        with dask_client(address) as client:
             console.print(
-                f"training on the Dask cluster at {dask} "
+                f"training on the Dask cluster at {address} "
                 f"({len(client.scheduler_info()['workers'])} workers)"
             )
-            return _training_runs_with(seed, as_of, min_groups, client)
+            yield client
     except DaskUnavailable as exc:
-        console.print(f"[red]--dask {dask}[/]: {exc}")
+        console.print(f"[red]--dask {address}[/]: {exc}")
         raise typer.Exit(code=2) from exc
 
 
-def _training_runs_with(
-    seed: int, as_of: dt.datetime | None, min_groups: int, client: object | None
-) -> tuple[dict[str, TrainingRun | Exception], Settings]:
+def _demo_true_fit(settings: Settings) -> TrueFit | None:
+    """The demo company's hidden true fit (var/demo/true_fit.npz), when there is one."""
     from data.demo import load_true_fit
-    from serving.usecases.training_data import served_impressions
-    from training.company import load_company
-    from training.groups import Direction
-    from training.pipeline import evaluate_company
 
-    settings = Settings()
-    state = build_state(settings, index=False)
-    try:
-        with console.status("reading the company and its log"), state.sessions() as session:
-            company = load_company(session)
-            served = served_impressions(session)
-        # The models serving now, scored on the same held-out lists (the promotion gate).
-        incumbents = {
-            Direction(d): (state.rankers.get(d).version, state.rankers.get(d).ranker)
-            for d in state.rankers.describe()
-        }
-        known = {o.external_id for o in company.opportunities}
-        people = {e.external_id for e in company.employees}
-        shown = [
-            i
-            for i in served.impressions
-            if i.opportunity_external_id in known and i.employee_external_id in people
-        ]
-        console.print(
-            f"the log: {len(company.interactions)} events; the audit log: {served.lists} "
-            f"employees' lists ({len(shown)} impressions), {served.candidate_lists} candidate "
-            f"lists ({len(served.candidate_impressions)} impressions, not labelled)"
-        )
+    truth_file = settings.var_dir / "demo" / "true_fit.npz"
+    if not truth_file.exists():
+        return None
+    truth = load_true_fit(truth_file)
+    return (truth.fit, truth.employee_ids, truth.opportunity_ids)
+
+
+TRAINING_STATUS = "reading the company and its log; labelling, featurising and training"
+
+
+def _print_trained(trained: Trained, settings: Settings) -> None:
+    console.print(trained.read.describe())
+    if trained.true_fit_ignored:
         truth_file = settings.var_dir / "demo" / "true_fit.npz"
-        truth = load_true_fit(truth_file) if truth_file.exists() else None
-        if truth is not None and not (
-            {e.external_id for e in company.employees} <= set(truth.employee_ids)
-            and {o.external_id for o in company.opportunities} <= set(truth.opportunity_ids)
-        ):
-            console.print(f"[yellow]{truth_file} is not this company's true fit: not used[/]")
-            truth = None
-        events = [*company.interactions, *shown]
-        with console.status(f"labelling, featurising and training on {len(events)} events"):
-            runs = evaluate_company(
-                company.employees,
-                company.opportunities,
-                events,
-                embed=state.matcher.cache.vectors,
-                skill_labels=lambda skill: state.taxonomy.skills[skill].label,
-                reference_date=as_of.date() if as_of else dt.date.today(),
-                true_fit=(truth.fit, truth.employee_ids, truth.opportunity_ids) if truth else None,
-                seed=seed,
-                min_informative_groups=min_groups,
-                other_lists={i.request_id for i in served.candidate_impressions},
-                incumbents=incumbents,
-                dask_client=client,
-            )
-    finally:
-        state.close()
-    for run in runs.values():
+        console.print(f"[yellow]{truth_file} is not this company's true fit: not used[/]")
+    for run in trained.runs.values():
         if isinstance(run, Exception):
             console.print(f"[yellow]not trained[/]: {run}")
         else:
             _print_evaluation(run)
-    return {d.value: r for d, r in runs.items()}, settings
 
 
 def _print_evaluation(run: TrainingRun) -> None:
@@ -501,7 +461,7 @@ AsOfOption = Annotated[
 ]
 
 
-def _summary_lines(runs: dict[str, TrainingRun | Exception]) -> list[str]:
+def _summary_lines(runs: Mapping[str, TrainingRun | Exception]) -> list[str]:
     """One headline per trained direction; the employee direction's comes last."""
     lines = []
     for direction in ("opportunity", "employee"):
@@ -535,8 +495,23 @@ def evaluate(
     (var/demo/true_fit.npz), against the hidden true fit. The last line is the headline ratio
     for employees' matches.
     """
-    runs, _ = _training_runs(seed, as_of, min_groups)
-    lines = _summary_lines(runs)
+    from serving.usecases.training import train_rankers
+
+    settings = Settings()
+    state = build_state(settings, index=False)
+    try:
+        with console.status(TRAINING_STATUS):
+            trained = train_rankers(
+                state,
+                seed=seed,
+                as_of=as_of.date() if as_of else None,
+                min_groups=min_groups,
+                true_fit=_demo_true_fit(settings),
+            )
+    finally:
+        state.close()
+    _print_trained(trained, settings)
+    lines = _summary_lines({d.value: r for d, r in trained.runs.items()})
     if not lines:
         raise typer.Exit(code=1)
     for line in lines:
@@ -560,39 +535,38 @@ def train(
     """Train a ranker per direction, evaluate it and register a new model version for each.
 
     It learns from the interaction log and from every list the service served (the audit
-    log's records); a direction with too little history is refused, with the counts."""
-    from training.evaluate import promotion_gate
-    from training.model_card import model_card
-    from training.registry import ModelRegistry
+    log's records); a direction with too little history is refused, with the counts. With
+    --promote, a version goes live only if it passes the promotion gate: quality on the
+    held-out lists and, for the candidates' ranker, fairness (its selection impact ratio)."""
+    from serving.usecases.training import AlreadyTraining, train_and_promote
 
-    runs, settings = _training_runs(seed, as_of, min_groups, dask)
-    trained = {d: r for d, r in runs.items() if not isinstance(r, Exception)}
-    if not trained:
+    settings = Settings()
+    state = build_state(settings, index=False)
+    try:
+        with _dask(dask) as client, console.status(TRAINING_STATUS):
+            result = train_and_promote(
+                state,
+                seed=seed,
+                as_of=as_of.date() if as_of else None,
+                min_groups=min_groups,
+                promote=promote,
+                true_fit=_demo_true_fit(settings),
+                dask_client=client,
+                on_trained=lambda trained: _print_trained(trained, settings),
+            )
+    except AlreadyTraining as busy:
+        console.print(f"[red]not trained[/]: {busy}")
+        raise typer.Exit(code=1) from busy
+    finally:
+        state.close()
+    if not any(d.version for d in result.directions.values()):
         console.print("[red]nothing trained[/]: the log holds too little history")
         raise typer.Exit(code=1)
-    with _database(settings) as sessions:
-        registry = ModelRegistry(settings.var_dir / "models", sessions)
-        for direction, run in trained.items():
-            evaluation = run.evaluation
-            assert evaluation.ranker is not None
-            metrics = {f"test_{k}": v for k, v in evaluation.logged["ranker"].items()}
-            if "ranker" in evaluation.true_fit_ndcg10:
-                metrics["test_true_fit_ndcg@10"] = evaluation.true_fit_ndcg10["ranker"]
-            version = registry.register(
-                evaluation.ranker,
-                direction=direction,
-                metrics=metrics,
-                data_hash=run.data_hash,
-                card=model_card(run),
-            )
-            console.print(f"registered {version}")
-            allowed, why = promotion_gate(evaluation)
-            if promote and not allowed:
-                console.print(f"[yellow]not promoted[/] {version}: {why}")
-            elif promote:
-                registry.promote(version)
-                console.print(f"promoted {version} ({why})")
-    for line in _summary_lines(runs):
+    for line in result.outcome_lines(promote=promote):
+        refused = line.startswith("not promoted")
+        console.print(line, style="yellow" if refused else None, markup=False)
+    trained = {d: r.run for d, r in result.directions.items() if r.run is not None}
+    for line in _summary_lines(trained):
         console.print(line)
 
 

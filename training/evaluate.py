@@ -34,6 +34,9 @@ class Evaluation:
     # Mean NDCG@10 of (new, live) on those groups, and how the gains were weighted.
     gate_means: tuple[float, float] = (float("nan"), float("nan"))
     gate_weighting: str = "logged outcomes, unweighted"
+    # Scores of the new ranker ("ranker") and the live one ("live") on the held-out rows: what
+    # the fairness gate reads (who each model would put at the top of each list).
+    held_out_scores: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def best_baseline(self) -> tuple[str, float]:
@@ -141,6 +144,7 @@ def evaluate(
         "required_skill_overlap": baselines.required_skill_overlap(test.features),
     }
     result = Evaluation(ranker=ranker, origin=origin)
+    result.held_out_scores = {k: scores[k] for k in ("ranker", "live") if k in scores}
     if incumbent is not None:
         weights = None
         if examination_eta is not None and test.has_positions:

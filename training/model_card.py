@@ -27,7 +27,9 @@ PURPOSE = {
 }
 
 
-def model_card(run: TrainingRun) -> str:
+def model_card(run: TrainingRun, *, fairness: tuple[bool, str] | None = None) -> str:
+    """`fairness`: the fairness gate's verdict and reason (candidates' models), handed in by
+    the training use case: fairness code measures it, this module only writes it down."""
     evaluation, sizes, data_hash = run.evaluation, run.sizes, run.data_hash
     assert evaluation.ranker is not None
     ranker = evaluation.ranker
@@ -74,6 +76,14 @@ def model_card(run: TrainingRun) -> str:
             "",
             "## Promotion gate",
             f"{'May replace' if allowed else 'Must not replace'} the live model: {why}.",
+        ]
+    if fairness is not None:
+        allowed, why = fairness
+        lines += [
+            "",
+            "## Fairness gate",
+            f"{'May replace' if allowed else 'Must not replace'} the live model: {why}. "
+            "A model refused here is registered but not promoted.",
         ]
     importance = sorted(ranker.feature_importance().items(), key=lambda kv: -kv[1])
     total = sum(gain for _, gain in importance) or 1.0

@@ -68,6 +68,17 @@ def summarize_log(events: Sequence[object], labels: InteractionLabels) -> LogSum
 
 
 @dataclass(frozen=True, slots=True)
+class HeldOutLists:
+    """Who and what each held-out row is (rows grouped by list, as `Evaluation.held_out_scores`):
+    the fairness gate joins its demographics by these ids."""
+
+    employee_ids: tuple[str, ...]
+    opportunity_ids: tuple[str, ...]
+    kinds: tuple[str, ...]
+    sizes: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class TrainingRun:
     direction: Direction
     evaluation: Evaluation
@@ -76,6 +87,7 @@ class TrainingRun:
     # How strongly position drove clicks in the training period (employee direction only).
     position_bias: PositionBiasEstimate | None = None
     log: LogSummary = field(default_factory=lambda: LogSummary(0, 0, {}, 0))
+    held_out: HeldOutLists | None = None
 
 
 def _data_hash(rows: RankingSet) -> str:
@@ -171,7 +183,15 @@ def evaluate_company(
             "groups": len(groups.group_sizes),
             "informative_groups": sum(signal),
         }
-        runs[direction] = TrainingRun(direction, result, sizes, _data_hash(train), bias, log)
+        held_out = HeldOutLists(
+            employee_ids=tuple(people[i].external_id for i in test.people.tolist()),
+            opportunity_ids=tuple(jobs[i].external_id for i in test.opportunities.tolist()),
+            kinds=tuple(kinds.get(jobs[i].external_id, "") for i in test.opportunities.tolist()),
+            sizes=tuple(test.sizes.tolist()),
+        )
+        runs[direction] = TrainingRun(
+            direction, result, sizes, _data_hash(train), bias, log, held_out
+        )
     return runs
 
 

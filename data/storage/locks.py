@@ -13,10 +13,11 @@ their `version` (bumped by every write of the row) tells.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
@@ -31,6 +32,25 @@ Versioned = TypeVar("Versioned", EmployeeRow, OpportunityRow)
 MIGRATION_LOCK = 0x7A1E47  # data/migrations/env.py: one migration run at a time
 STARTUP_LOCK = 0x7A1E48  # data/storage/migrate.py: workers starting together take turns
 AUDIT_CHAIN_LOCK = 0x7A1E49  # data/storage/audit.py: appenders to the audit chain queue
+TRAINING_LOCK = 0x7A1E4A  # serving/usecases/training.py: one training run at a time
+
+
+@contextmanager
+def try_exclusive(engine: Engine, key: int) -> Iterator[bool]:
+    """Whether this process got the advisory lock `key` (held until the block ends) without
+    waiting: a second comer is told at once instead of queueing. PostgreSQL only, on its own
+    connection outside any transaction; on SQLite (one machine's processes) it yields True and
+    the caller's in-process lock is what serialises."""
+    if engine.dialect.name != "postgresql":
+        yield True
+        return
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        got = bool(connection.scalar(text("SELECT pg_try_advisory_lock(:key)"), {"key": key}))
+        try:
+            yield got
+        finally:
+            if got:
+                connection.scalar(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
 
 
 def is_sqlite(session: Session) -> bool:
