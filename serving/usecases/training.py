@@ -280,10 +280,15 @@ class RetrainingSchedule:
     thread (serving/app.py); never two runs at once."""
 
     def __init__(
-        self, state: ServiceState, *, clock: Callable[[], dt.datetime] | None = None
+        self,
+        state: ServiceState,
+        *,
+        hours: float | None = None,
+        clock: Callable[[], dt.datetime] | None = None,
     ) -> None:
+        """`hours`: between runs (default: the state's TALENT_RETRAIN_HOURS; 0: off)."""
         self.state = state
-        self.every = dt.timedelta(hours=state.settings.retrain_hours)
+        self.every = dt.timedelta(hours=state.settings.retrain_hours if hours is None else hours)
         self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
         self.last_attempt: dt.datetime | None = None
         self.last_result: TrainingResult | None = None

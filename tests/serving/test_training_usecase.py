@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 from pathlib import Path
 
 import numpy as np
 import pytest
+from fastapi.testclient import TestClient
 
 from data.importing.service import import_employees, import_opportunities
 from data.importing.skills import SkillResolver
@@ -23,6 +25,7 @@ from data.storage.interactions import add_interactions
 from data.storage.locks import TRAINING_LOCK, try_exclusive
 from data.storage.skills import load_taxonomy
 from data.taxonomy.packaged import load_packaged_taxonomy
+from serving.app import create_app
 from serving.state import ServiceState
 from serving.usecases.training import (
     AlreadyTraining,
@@ -190,9 +193,20 @@ def test_scheduled_retraining_runs_once_when_due(state: ServiceState) -> None:
 
 
 def test_retraining_is_off_at_zero_hours(state: ServiceState) -> None:
-    schedule = RetrainingSchedule(state)
-    schedule.every = dt.timedelta(0)
-    assert not schedule.due(dt.datetime.now(dt.UTC))
+    schedule = RetrainingSchedule(state, hours=0)
+    assert not schedule.due(dt.datetime.now(dt.UTC)) and schedule.check_seconds == 0
+    assert schedule.run_if_due() is None
+
+
+def test_the_server_retrains_on_its_own_thread_when_due(state: ServiceState) -> None:
+    settings = state.settings.model_copy(update={"retrain_hours": 0.5 / 3600})  # 0.5 s
+    with TestClient(create_app(settings, state=state)) as client:
+        schedule = client.app.state.retraining  # type: ignore[attr-defined]
+        deadline = time.monotonic() + 30
+        while schedule.last_result is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert schedule.last_result is not None  # an empty company: refused with the counts
+        assert client.get("/healthz").status_code == 200  # serving meanwhile
 
 
 def test_retraining_never_runs_twice_at_once(state: ServiceState) -> None:
