@@ -39,6 +39,7 @@ from serving.session import SESSION_PATH
 from serving.settings import Settings
 from serving.sso import routes as single_sign_on
 from serving.state import ServiceState, build_state
+from serving.usecases.training import RetrainingSchedule
 from serving.watcher import Refresher
 
 # What each table's change notification asks this process to redo.
@@ -106,10 +107,18 @@ def create_app(settings: Settings | None = None, *, state: ServiceState | None =
             [("notifications", lambda: delivery_round(service), settings.notify_seconds)]
         )
         courier.start()
+        # Scheduled retraining (TALENT_RETRAIN_HOURS; 0: off) on a thread of its own too: a
+        # run takes minutes. It promotes only what passes the gates, then refreshes the rankers.
+        retraining = app.state.retraining = RetrainingSchedule(
+            service, hours=settings.retrain_hours
+        )
+        trainer = Refresher([("retraining", retraining.run_if_due, retraining.check_seconds)])
+        trainer.start()
         feed = change_feed(service, watcher)
         yield
         if feed is not None:
             feed.stop()
+        trainer.stop()
         courier.stop()
         watcher.stop()
         if owned:
