@@ -20,7 +20,6 @@ from sqlalchemy.orm import Session
 
 from data.schemas import InteractionType
 from data.storage import pipeline as pairs
-from data.storage.employees import get_employee
 from data.storage.offboarding import (
     approvals_waiting_on,
     live_token_ids,
@@ -36,7 +35,7 @@ from serving.deps import after_commit
 from serving.errors import Conflict
 from serving.state import ServiceState
 from serving.usecases.indexing import reindex
-from serving.usecases.pipeline import _held_a_waitlist_slot, _pass_slot_on
+from serving.usecases.pipeline import _held_a_waitlist_slot, _pass_slot_on, approver_for
 
 WHY = "the person was deactivated by the HR system"
 LAPSING = (Stage.INVITED, Stage.OFFERED)
@@ -70,9 +69,7 @@ def deactivate(
             touched.add(opportunity.external_id)
             if _held_a_waitlist_slot(pair, stage, opportunity):
                 _pass_slot_on(session, opportunity, now=now)
-    manager = employee.manager_external_id
-    successor = get_employee(session, manager) if manager else None
-    next_approver = successor.external_id if successor is not None and successor.active else None
+    next_approver = approver_for(session, employee)
     for pair in approvals_waiting_on(session, employee.external_id):
         # Their own manager decides instead; without one, HR does (an approval with no
         # approver is HR's, serving/routes/pipeline.py).

@@ -131,8 +131,7 @@ def recheck_approvals(state: ServiceState, session: Session, opportunity: Opport
         if pair.stage != Stage.ACCEPTED.value or pair.approval in ("pending", "approved"):
             continue
         employee = get_employee(session, pair.employee_external_id)
-        manager = employee.manager_external_id if employee is not None else None
-        approver = manager if manager and get_employee(session, manager) else None
+        approver = approver_for(session, employee)
         try:
             pairs.move_pair(
                 session,
@@ -145,6 +144,25 @@ def recheck_approvals(state: ServiceState, session: Session, opportunity: Opport
         except pairs.PairChanged as changed:
             raise Conflict(f"{changed}; try the edit again") from None
         notifications.approval_asked(session, state.settings, pair, employee, opportunity, now=now)
+
+
+MANAGER_CHAIN_LIMIT = 20  # deeper than any real hierarchy; stops a cycle in the data
+
+
+def approver_for(session: Session, employee: EmployeeRow | None) -> str | None:
+    """Who approves the employee's time: their manager, or the first active one above a
+    deactivated manager; None (HR decides) without one on record."""
+    seen: set[str] = set()
+    manager = employee.manager_external_id if employee is not None else None
+    while manager and manager not in seen and len(seen) < MANAGER_CHAIN_LIMIT:
+        seen.add(manager)
+        row = get_employee(session, manager)
+        if row is None:
+            return None
+        if row.active:
+            return row.external_id
+        manager = row.manager_external_id
+    return None
 
 
 def needs_approval(state: ServiceState, opportunity: OpportunityRow) -> bool:
@@ -366,8 +384,7 @@ def _rules(
             raise InvalidField("reason_code", f"one of: {', '.join(REASON_CODES)}")
         values["reason_code"] = step.reason_code
     if action is Action.ACCEPT_OFFER and needs_approval(state, opportunity):
-        manager = employee.manager_external_id
-        approver = manager if manager and get_employee(session, manager) else None
+        approver = approver_for(session, employee)
         values.update(approval="pending", approver_external_id=approver, approval_requested_at=now)
         if approver is not None and approver == opportunity.owner_external_id:
             # The manager posted the gig and made the offer: that is the approval.

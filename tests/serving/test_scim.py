@@ -492,3 +492,39 @@ def test_a_deactivation_written_by_another_process_reaches_this_ones_pool(
             assert set_active(session, ana, active, now=dt.datetime.now(dt.UTC))
         state.catch_up()
         assert ("ANA" in candidates(client, admin_headers, "MENTOR")) is active
+
+
+def test_an_approval_asked_after_the_manager_left_goes_above_them(
+    client: TestClient, state: ServiceState, admin_headers: Headers
+) -> None:
+    company(client, admin_headers)
+    scim = scim_token(state)
+    for number in ("ANA", "MGR"):
+        linked = client.post(
+            "/scim/v2/Users",
+            json=user(number.lower(), enterprise={"employeeNumber": number}),
+            headers=scim,
+        )
+        assert linked.status_code == 201, linked.text
+    gone = client.patch(
+        "/scim/v2/Users/MGR",
+        json=patch({"op": "replace", "path": "active", "value": False}),
+        headers=scim,
+    )
+    assert gone.status_code == 200, gone.text
+    ana, lead = token_for(state, Role.EMPLOYEE, "ANA"), token_for(state, Role.LEAD, "LEAD")
+    assert step(client, ana, "GIG-BIG", action="apply").status_code == 201
+    board = client.get("/api/v1/opportunities/GIG-BIG/pipeline", headers=lead).json()
+    big = board["stages"]["applied"][0]["candidate"]["handle"]
+    assert step(client, lead, "GIG-BIG", action="offer", candidate=big).status_code == 200
+    accepted = step(client, ana, "GIG-BIG", action="accept_offer").json()
+    assert accepted["approval"]["status"] == "pending"
+    # Her manager left and has none above him: HR decides, not the deactivated manager.
+    with state.sessions() as session:
+        pair = session.scalars(
+            select(PipelineRow).where(PipelineRow.employee_external_id == "ANA")
+        ).one()
+    assert pair.approver_external_id is None
+    hr = token_for(state, Role.HR, "CAT")
+    [waiting] = client.get("/api/v1/approvals", headers=hr).json()["items"]
+    assert waiting["employee"]["external_id"] == "ANA"
