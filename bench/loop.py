@@ -13,7 +13,8 @@ a real SQLite file), starting from the packaged default rankers. Every round is 
    those shown, and shortlists, rejects, offers, assigns and completes through the pipeline with
    the demo's bias against one group (BiasConfig: perceived fit × 0.7 for women, at shortlist
    and at offer); completed work is rated from the true fit;
-5. arms that learn run `talent train --promote` on the instance's own logs, gate included.
+5. arms that learn retrain through the training use case (what `talent train --promote` and
+   the server's scheduled retraining call) on the instance's own logs, both gates included.
 
 Arms share the seed and the simulated people's random draws (one uniform per round, person and
 opportunity), so they differ only by what they serve: `learned` (retrain each round, fair
@@ -51,7 +52,6 @@ import datetime as dt
 import html
 import io
 import math
-import os
 import secrets
 import shutil
 import statistics
@@ -76,7 +76,6 @@ import matplotlib  # noqa: E402
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
-from typer.testing import CliRunner  # noqa: E402
 
 from data.demo import TASTES, DemoCompany, generate_company  # noqa: E402
 from data.demo.demographics import attribute_values  # noqa: E402
@@ -89,9 +88,9 @@ from fairness.audit_log import decode_matrix  # noqa: E402
 from fairness.metrics import selection_impact  # noqa: E402
 from fairness.report import served_impact  # noqa: E402
 from serving.app import create_app  # noqa: E402
-from serving.cli import app as cli  # noqa: E402
 from serving.settings import Settings  # noqa: E402
 from serving.state import ServiceState, build_state  # noqa: E402
+from serving.usecases.training import train_and_promote  # noqa: E402
 
 KINDS = tuple(OpportunityKind)
 DEFAULT_KIND_SHARES = np.array([0.5, 0.25, 0.25])  # what people open to no kind browse
@@ -266,6 +265,7 @@ def instance(
         var_dir=folder,
         rate_limit_per_minute=0,
         rate_limit_burst=10**6,
+        retrain_hours=0,  # the learning arms retrain once a round, below
         **keys,
     )
     state = build_state(settings, index=False)
@@ -296,14 +296,8 @@ def instance(
         hr = company.personas["hr"]
         tokens[("hr", hr)] = token(Role.HR, hr)
         auditor = token(Role.HR, hr, ("auditor",))
-    env = {
-        "TALENT_DATABASE_URL": settings.resolved_database_url,
-        "TALENT_VAR_DIR": str(folder),
-        **{f"TALENT_{k.upper()}": v for k, v in keys.items()},
-    }
     with TestClient(create_app(settings, state=state)) as client:
         inst = Instance(arm, folder, settings, state, client, tokens, auditor)
-        inst.env = env  # type: ignore[attr-defined]
         if not arm.fair:
             for kind in KINDS:
                 set_off = inst.call(
@@ -531,31 +525,17 @@ def invite_from_candidates(
 
 
 def retrain(inst: Instance, round_: int, min_groups: int) -> str:
-    previous = {k: os.environ.get(k) for k in inst.env}  # type: ignore[attr-defined]
-    os.environ.update(inst.env)  # type: ignore[attr-defined]
-    try:
-        result = CliRunner().invoke(
-            cli, ["train", "--promote", "--min-groups", str(min_groups), "--seed", str(round_)]
-        )
-    finally:
-        for k, v in previous.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-    inst.state.rankers.refresh()
-    registered = [
-        line.split()[-1]
-        for line in result.output.splitlines()
-        if line.startswith("registered employee-")
+    """Retrain through the product's training use case (what `talent train --promote` and the
+    server's scheduled retraining call), both gates included; what became of each direction."""
+    result = train_and_promote(inst.state, seed=round_, min_groups=min_groups, promote=True)
+    inst.challenger = result.registered("employee")
+    said = [f"not trained: {d.not_trained}" for d in result.directions.values() if d.not_trained]
+    said += [
+        line for line in result.outcome_lines(promote=True) if not line.startswith("registered")
     ]
-    inst.challenger = registered[-1] if registered else None
-    said = [
-        line.strip()
-        for line in result.output.splitlines()
-        if line.startswith(("promoted", "not promoted", "not trained", "nothing trained"))
-    ]
-    return "; ".join(said) or f"exit {result.exit_code}"
+    if not any(d.version for d in result.directions.values()):
+        said.append("nothing trained: the log holds too little history")
+    return "; ".join(said)
 
 
 # -- what each round served, from the audit log ----------------------------------------------------
