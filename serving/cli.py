@@ -286,13 +286,20 @@ def create_token(
             "employee, lead and HR tokens need --subject (the person it acts as)",
             param_hint="--subject",
         )
+    if role is Role.SCIM and subject:
+        # The HR system's provisioning token opens /scim/v2 only and acts as nobody.
+        raise typer.BadParameter(
+            "a provisioning (scim) token acts as no person", param_hint="--subject"
+        )
     unknown = sorted(set(scope or []) - set(SCOPES))
     if unknown:
         raise typer.BadParameter(
             f"unknown scope {unknown[0]!r}; known: {', '.join(SCOPES)}", param_hint="--scope"
         )
     if scope and role not in (Role.HR, Role.ADMIN):
-        raise typer.BadParameter("the auditor permission is for HR and admin tokens", "--scope")
+        raise typer.BadParameter(
+            "the auditor permission is for HR and admin tokens", param_hint="--scope"
+        )
     settings = Settings()
     with _database(settings) as sessions, transaction(sessions) as session:
         if subject is not None and get_employee(session, subject) is None:

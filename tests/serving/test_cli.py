@@ -105,6 +105,14 @@ def test_token_create_needs_a_subject_for_people_roles() -> None:
     assert made.exit_code == 0 and len(made.output.strip().splitlines()[0]) >= 24
     wrong = runner.invoke(app, ["token", "create", "--role", "admin", "--scope", "root"])
     assert wrong.exit_code != 0 and "unknown scope" in wrong.output
+    employee_auditor = runner.invoke(
+        app, ["token", "create", "--role", "employee", "--subject", "E1", "--scope", "auditor"]
+    )
+    assert employee_auditor.exit_code != 0 and "auditor permission" in employee_auditor.output
+    person = runner.invoke(app, ["token", "create", "--role", "scim", "--subject", "E1"])
+    assert person.exit_code != 0 and "acts as no person" in person.output
+    provisioning = runner.invoke(app, ["token", "create", "--role", "scim", "--label", "Workday"])
+    assert provisioning.exit_code == 0, provisioning.output
 
 
 @pytest.mark.usefixtures("cli_env")
