@@ -32,7 +32,7 @@ from data.storage.maintenance import refresh_planner_statistics
 from data.storage.skills import upsert_skills
 from data.storage.tokens import issue_token
 from serving.settings import Settings
-from serving.state import build_state, prepare_database
+from serving.state import ServiceState, build_state, prepare_database
 
 if TYPE_CHECKING:
     from fairness.audit_log import AuditLog
@@ -196,7 +196,16 @@ def demo(
 @app.command("import")
 def import_file(
     kind: Annotated[ImportKind, typer.Argument(help="what the file holds")],
-    path: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="JSONL or CSV file")],
+    path: Annotated[
+        Path,
+        typer.Argument(
+            exists=True,
+            dir_okay=False,
+            help="JSONL, JSON or CSV in this contract's fields, or an HR system's CSV or XLSX "
+            "export (Workday- or SuccessFactors-style columns, or a mapping saved in the admin "
+            "console)",
+        ),
+    ],
     report: Annotated[
         Path | None,
         typer.Option(help="write the whole import report (every name, every merge) as JSON"),
@@ -209,8 +218,8 @@ def import_file(
     importer = import_employees if kind is ImportKind.employees else import_opportunities
     state = None
     try:
-        records = read_records(path)
         state = build_state(Settings(), index=False)
+        records = _records_of(state, kind.value, path)
         resolver = state.skill_resolver(created_by="import")
         with _progress() as bar:
             task = bar.add_task("reading", total=len(records))
@@ -241,6 +250,33 @@ def import_file(
     if report is not None:
         write_private(report, json.dumps(resolver.report.as_dict(), indent=1) + "\n")
         console.print(f"import report: {report}")
+
+
+def _records_of(state: ServiceState, kind: str, path: Path) -> list[tuple[int, dict[str, Any]]]:
+    """The file's records: this contract's own files as they are; an export's columns mapped
+    as the admin console maps them (serving/usecases/file_imports.py), the mapping printed."""
+    from data.importing.tables import FileProblem, read_table
+    from serving.usecases.file_imports import export_records, is_contract_table
+
+    suffix = path.suffix.lower()
+    if suffix in (".jsonl", ".ndjson", ".json"):
+        return read_records(path)
+    if suffix == ".csv":
+        try:
+            headers = read_table(path.name, path.read_bytes()).headers
+        except FileProblem:
+            headers = []  # read_records says what is wrong with it
+        if not headers or is_contract_table(kind, headers):
+            return read_records(path)
+    with state.sessions() as session:
+        records, mapping, remembered = export_records(session, kind, path.name, path.read_bytes())
+    how = "the mapping saved for these columns" if remembered else "columns read by their names"
+    used = ", ".join(f"{h} → {f}" for h, f in mapping.items() if f is not None)
+    skipped = [h for h, f in mapping.items() if f is None]
+    console.print(f"{path.name}: {how}: {used}", markup=False, highlight=False)
+    if skipped:
+        console.print(f"not imported: {', '.join(skipped)}", markup=False, highlight=False)
+    return records
 
 
 @taxonomy_app.command("import-esco")

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from data.importing import ImportRejected
 from data.importing.errors import RowError
 from data.importing.mapping import (
+    FIELDS,
     Mapped,
     MappingProblem,
     apply_mapping,
@@ -79,6 +80,38 @@ def mapped_rows(
     except MappingProblem as problem:
         raise InvalidField(problem.field, problem.message) from None
     return apply_mapping(kind, table, chosen, defaults)
+
+
+def is_contract_table(kind: str, headers: list[str]) -> bool:
+    """A CSV whose header row is this contract's own field names (read as documented in
+    data/importing/files.py); any other header row is an export to map."""
+    names = set(FIELDS[kind]) - {"first_name", "last_name"}
+    return bool(headers) and all(h.strip() in names for h in headers)
+
+
+def export_records(
+    session: Session, kind: str, filename: str, content: bytes
+) -> tuple[list[tuple[int, dict[str, Any]]], dict[str, str | None], bool]:
+    """An HR system's export read the way the admin console reads it: the mapping remembered
+    for these columns, else the one the headers suggest; (records, mapping, remembered?).
+    Unreadable cells and a mapping that cannot import the file refuse it, naming where."""
+    try:
+        table = read_table(filename, content)
+    except FileProblem as problem:
+        raise ImportRejected([RowError(0, "file", str(problem))]) from None
+    remembered = saved_mapping(session, kind, header_key(table.headers))
+    proposed = propose_mapping(kind, table.headers)
+    mapping = proposed
+    if remembered is not None:
+        mapping = {h: remembered.mapping.get(h, proposed[h]) for h in table.headers}
+    try:
+        check_mapping(kind, table.headers, mapping, {})
+    except MappingProblem as problem:
+        raise ImportRejected([RowError(0, problem.field, problem.message)]) from None
+    mapped = apply_mapping(kind, table, mapping, {})
+    if mapped.errors:
+        raise ImportRejected(mapped.errors)
+    return mapped.records, mapping, remembered is not None
 
 
 class _BeforeWriting(Exception):

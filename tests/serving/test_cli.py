@@ -270,3 +270,37 @@ def test_demo_without_history_stores_a_cold_company(state: ServiceState, tmp_pat
     assert "60 employees, 12 opportunities, 0 interactions" in result.output
     with state.sessions() as session:
         assert count_interactions(session) == 0
+
+
+@pytest.mark.usefixtures("cli_env")
+def test_import_reads_an_hr_system_export_as_the_admin_console_maps_it(tmp_path: Path) -> None:
+    workday = tmp_path / "workers.csv"
+    workday.write_text(
+        "Employee ID,Worker,Business Title,Supervisory Organization,Location,Manager ID,"
+        "Hire Date,Skills,Job Level\n"
+        'P-1,Ada Park,Data Analyst,Finance,Berlin,,2021-03-01,"Python; SQL (4)",3\n'
+        "P-2,Bo Chen,Analyst,Finance,Berlin,P-1,2022-04-15,Excel (expert),4\n"
+    )
+    result = runner.invoke(app, ["import", "employees", str(workday)])
+    assert result.exit_code == 0, result.output
+    assert "Employee ID → external_id" in result.output and "Worker → name" in result.output
+    assert "2 created, 0 updated" in result.output
+    # The same people from SuccessFactors, as a spreadsheet: updated, not duplicated.
+    from openpyxl import Workbook
+
+    book = Workbook()
+    for row in (
+        ["userId", "firstName", "lastName", "title", "department", "location", "level"],
+        ["P-1", "Ada", "Park", "Senior Data Analyst", "Finance", "Berlin", 4],
+        ["P-2", "Bo", "Chen", "Analyst", "Finance", "Berlin", 4],
+    ):
+        book.active.append(row)
+    book.save(tmp_path / "users.xlsx")
+    result = runner.invoke(app, ["import", "employees", str(tmp_path / "users.xlsx")])
+    assert result.exit_code == 0, result.output
+    assert "0 created, 2 updated" in result.output
+    # An export with no column naming who each row is: refused, nothing written.
+    nameless = tmp_path / "nameless.csv"
+    nameless.write_text("Worker,Business Title\nCy Diaz,Analyst\n")
+    refused = runner.invoke(app, ["import", "employees", str(nameless)])
+    assert refused.exit_code == 1 and "Employee ID" in refused.output
