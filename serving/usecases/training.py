@@ -276,8 +276,10 @@ def train_and_promote(
 class RetrainingSchedule:
     """The server's retraining: due when TALENT_RETRAIN_HOURS have passed since the newest
     registered model or this process's last attempt (so a restart does not reset the clock, and
-    a company with too little history is not retried every check). Checked by a background
-    thread (serving/app.py); never two runs at once."""
+    a company with too little history is not retried every check); with neither, since the
+    schedule started: a fresh install has no history to learn from yet, and a server start is
+    no time to read the whole company. Checked by a background thread (serving/app.py); never
+    two runs at once."""
 
     def __init__(
         self,
@@ -285,11 +287,14 @@ class RetrainingSchedule:
         *,
         hours: float | None = None,
         clock: Callable[[], dt.datetime] | None = None,
+        since: dt.datetime | None = None,
     ) -> None:
-        """`hours`: between runs (default: the state's TALENT_RETRAIN_HOURS; 0: off)."""
+        """`hours`: between runs (default: the state's TALENT_RETRAIN_HOURS; 0: off); `since`:
+        when the first period starts for a company without a registered model (default: now)."""
         self.state = state
         self.every = dt.timedelta(hours=state.settings.retrain_hours if hours is None else hours)
         self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
+        self.since = since or self.clock()
         self.last_attempt: dt.datetime | None = None
         self.last_result: TrainingResult | None = None
 
@@ -304,7 +309,7 @@ class RetrainingSchedule:
         times = [_utc(v.created_at) for v in self.state.rankers.registry.versions()]
         if self.last_attempt is not None:
             times.append(self.last_attempt)
-        return not times or now - max(times) >= self.every
+        return now - max(times, default=self.since) >= self.every
 
     def run_if_due(self) -> TrainingResult | None:
         now = self.clock()

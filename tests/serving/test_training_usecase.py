@@ -180,7 +180,10 @@ def test_scheduled_retraining_runs_once_when_due(state: ServiceState) -> None:
     now = dt.datetime(2026, 11, 1, 12, tzinfo=dt.UTC)
     schedule = RetrainingSchedule(state, clock=lambda: now)
     assert schedule.every == dt.timedelta(hours=168) and schedule.check_seconds == 3600
-    assert schedule.due(now)  # never trained
+    # Never trained: a fresh server waits one period (no history yet, nothing read at start).
+    assert not schedule.due(now) and schedule.run_if_due() is None
+    now += dt.timedelta(hours=168)
+    assert schedule.due(now)
     first = schedule.run_if_due()
     assert first is not None and schedule.last_attempt == now
     # An empty company: both directions refused with the counts, nothing registered.
@@ -229,7 +232,7 @@ def test_retraining_never_runs_twice_at_once(state: ServiceState) -> None:
         assert inside.wait(60)
         with pytest.raises(AlreadyTraining):
             train_and_promote(state, as_of=TODAY)
-        schedule = RetrainingSchedule(state)
+        schedule = RetrainingSchedule(state, since=dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
         assert schedule.due(dt.datetime.now(dt.UTC))
         assert schedule.run_if_due() is None  # skipped, not queued
     finally:
