@@ -31,6 +31,7 @@ import asyncio
 import hashlib
 import ipaddress
 import json
+import logging
 import math
 import re
 import time
@@ -48,6 +49,8 @@ from matching.stages import recording
 from serving.errors import envelope_body
 from serving.session import SESSION_PATH, request_credential
 from serving.settings import Settings
+
+logger = logging.getLogger("talent.requests")
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -222,7 +225,15 @@ class RequestGuard:
         try:
             with recording() as stages:
                 await self._guarded(scope, receive, send_with_id, headers, request_id, call)
-        except Exception:
+        except Exception as exc:
+            # The id the client was told to quote, beside the traceback the server prints next.
+            logger.error(
+                "request %s: %s %s failed with %s",
+                request_id,
+                scope["method"],
+                scope["path"],
+                type(exc).__name__,
+            )
             # Starlette's last resort would answer plain text without the headers above.
             if not call.started:
                 detail = "an unexpected error; quote the request id when reporting it"

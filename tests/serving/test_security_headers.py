@@ -95,7 +95,10 @@ def test_the_report_runs_no_script_and_the_pages_keep_their_own_policies(
 
 
 def test_an_error_that_escapes_a_route_is_an_envelope_with_the_headers(
-    state: ServiceState, admin_headers: dict[str, str], monkeypatch: pytest.MonkeyPatch
+    state: ServiceState,
+    admin_headers: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("a bug")
@@ -111,3 +114,7 @@ def test_an_error_that_escapes_a_route_is_an_envelope_with_the_headers(
         "request_id": "bug-1",
     }
     _secured(answer)
+    # The id the person quotes finds the failure in the server's log.
+    assert any(
+        "bug-1" in r.getMessage() and "RuntimeError" in r.getMessage() for r in caplog.records
+    )
