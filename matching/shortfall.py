@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from data.storage.scim_users import NOT_PROVIDED
 from matching.eligibility import RULES, MaskReport
 
 PLURAL = {"gig": "gigs", "mentorship": "mentorships", "role": "roles"}
@@ -174,6 +175,13 @@ def _seeker_words(rule: str, n: Count, kind: str, seeker: Seeker) -> Words:
     if rule == "start_date_passed":
         return Words(f"{_many(n, 'has', 'have')} already started")
     if rule == "onsite_location_mismatch":
+        if not seeker.location.strip() or seeker.location == NOT_PROVIDED:
+            return Words(
+                f"{_many(n, 'is', 'are')} on site, and your profile gives no location",
+                "Add your location to your profile",
+                "profile",
+                "location",
+            )
         return Words(
             f"{_many(n, 'is', 'are')} on site away from {seeker.location}",
             "If you have moved, update your location in your profile",

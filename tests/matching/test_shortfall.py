@@ -133,3 +133,21 @@ def test_a_posting_with_no_required_skill_is_told_to_add_some_first() -> None:
     [change] = why["changes"]
     assert change["text"].startswith("Add the skills the work needs, or pick the closest")
     assert "data analyst, statistician" in change["text"]
+
+
+def test_a_person_without_a_location_is_asked_for_one_not_told_they_are_away_from_it() -> None:
+    from dataclasses import replace
+
+    from data.storage.scim_users import NOT_PROVIDED
+
+    away = {r: 40 if r == "onsite_location_mismatch" else 0 for r in RULES}
+    report = MaskReport(pool=40, eligible=0, removed_by_rule=away, only_by_rule=away)
+    for location in (NOT_PROVIDED, " "):
+        why = why_matches(
+            report, kind="gig", seeker=replace(SEEKER, location=location), shown=0, asked=10
+        )
+        assert why is not None
+        [entry] = why["rules"]
+        assert "no location" in entry["text"] and "away from" not in entry["text"]
+    placed = why_matches(report, kind="gig", seeker=SEEKER, shown=0, asked=10)
+    assert placed is not None and "away from Berlin" in placed["rules"][0]["text"]
