@@ -10,12 +10,14 @@ from sqlalchemy.orm import Session
 from data.storage.employees import get_employee
 from data.storage.tables import EmployeeRow, OpportunityRow, PipelineRow
 from data.workflow import Action, Stage
+from matching.aliases import candidate_alias
 from matching.results import candidate_handle
 from serving.notifications import messages
 from serving.notifications.outbox import notify
 from serving.notifications.settings import NotificationSettings
 
-# What the lead is told a candidate did (the candidate named by handle only).
+# What the lead is told a candidate did (the candidate named by the alias the lead's lists
+# show, read off the handle: never a name, which only a logged reveal on the board gives).
 ASKED = {
     Action.APPLY: "applied to",
     Action.ACCEPT_INVITATION: "accepted your invitation to",
@@ -58,8 +60,8 @@ def step_taken(
         )
         notify(session, settings, person, notice, now=now)
     elif action in ASKED:
-        handle = candidate_handle(pseudonym_key, opportunity, person)
-        notice = messages.candidate_applied(url, opportunity, handle=handle, how=ASKED[action])
+        alias = candidate_alias(candidate_handle(pseudonym_key, opportunity, person))
+        notice = messages.candidate_applied(url, opportunity, alias=alias, how=ASKED[action])
         notify(session, settings, opportunity.owner_external_id, notice, now=now)
 
 

@@ -2,7 +2,8 @@
 the addressee acts.
 
 Built only from what the addressee may already see: the posting (title, kind, hours), their own
-name, and for a lead the candidate's handle, never a name (the lead learns who it is on the
+name, and for a lead the candidate's alias ("Candidate Peppy Swan", the one the lead's lists
+show), never a name (the lead learns who it is on the
 board, where the reveal is logged). Nothing here reads demographics.
 """
 
@@ -155,12 +156,13 @@ def lapsed(url: str, opportunity: OpportunityRow, *, noun: str) -> Notice:
     )
 
 
-def candidate_applied(url: str, opportunity: OpportunityRow, *, handle: str, how: str) -> Notice:
-    """To the lead: the candidate by the handle the lead's lists show, never by name."""
+def candidate_applied(url: str, opportunity: OpportunityRow, *, alias: str, how: str) -> Notice:
+    """To the lead: the candidate by the alias the lead's lists show ('Candidate Peppy Swan',
+    matching.aliases), never by name."""
     return Notice(
         "applied",
         f"A candidate {how} “{opportunity.title}”",
-        f"Candidate {handle} {how} {_posting(opportunity)}.\n\n"
+        f"{alias} {how} {_posting(opportunity)}.\n\n"
         "Open your opportunities to review the pipeline.",
         link_to(url, "opportunities"),
     )

@@ -24,6 +24,7 @@ from typer.testing import CliRunner
 
 from data.schemas import Role
 from data.storage.tables import OutboxRow, PipelineRow
+from matching.aliases import candidate_alias
 from serving.app import create_app
 from serving.cli import app as cli
 from serving.notifications.delivery import Courier, Round
@@ -157,7 +158,7 @@ def test_the_workflow_reaches_each_person_by_email_with_a_link_to_act(
     assert f"{PUBLIC}/#opportunity=GIG-BIG" in invitation.get_content()
     assert "Keen?" in invitation.get_content()
 
-    # Ana applies: the lead hears of "a candidate", by the handle the lead's lists show.
+    # Ana applies: the lead hears of "a candidate", by the alias the lead's lists show.
     ana_handle = handle_of(client, lead, "GIG-BIG", admin_headers, "ANA")
     assert step(client, ana, "GIG-BIG", action="apply").status_code == 201
     for action in ("shortlist", "offer"):
@@ -168,7 +169,12 @@ def test_the_workflow_reaches_each_person_by_email_with_a_link_to_act(
     deliver(notifying)
     [applied] = inbox.to("lead@corp.example")
     assert applied["Subject"] == "A candidate applied to “Churn model”"
-    assert ana_handle in applied.get_content()
+    board = client.get("/api/v1/opportunities/GIG-BIG/pipeline", headers=lead).json()
+    pairs = [p for stage in board["stages"].values() for p in stage]
+    [alias] = [p["candidate"]["alias"] for p in pairs if p["candidate"]["handle"] == ana_handle]
+    assert alias == candidate_alias(ana_handle) and alias.startswith("Candidate ")
+    assert f"{alias} applied to" in applied.get_content()
+    assert ana_handle not in applied.get_content()  # a raw handle the lead never sees
     [asked] = inbox.to("mgr@corp.example")
     assert asked["Subject"] == "Approval asked: Ana Analyst for “Churn model”"
     assert f"{PUBLIC}/#approvals" in asked.get_content()
