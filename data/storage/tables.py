@@ -338,7 +338,8 @@ class PipelineRow(Base):
     request_id: Mapped[str | None] = mapped_column(String(64))  # the list the pair came from
     origin: Mapped[str] = mapped_column(String(12))  # application | invitation | waitlist
     note: Mapped[str] = mapped_column(Text, default="")  # the applicant's or lead's message
-    reason_code: Mapped[str | None] = mapped_column(String(20))  # why rejected
+    # Why rejected (the lead's code), or why it lapsed (data.workflow.LapseReason).
+    reason_code: Mapped[str | None] = mapped_column(String(20))
     # Manager approval of a large share of working time: none | pending | approved | declined.
     approval: Mapped[str] = mapped_column(String(10), default="none")
     approver_external_id: Mapped[str | None] = mapped_column(String(64), index=True)
