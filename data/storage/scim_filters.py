@@ -1,8 +1,9 @@
 """SCIM filters (RFC 7644 §3.4.2.2), parsed by scim2-models, as SQL: the attributes people
-are looked up by (userName, externalId, emails, active...) become WHERE clauses, so the lookup
-an identity provider makes before each create stays an index read. A filter naming an
-attribute kept only in the SCIM document (displayName of a User, an e-mail's type) raises
-NeedsDocuments: serving/scim/search.py evaluates it on the rendered resources instead."""
+are looked up by (userName, externalId, emails, active, employeeNumber...) become WHERE
+clauses, so the lookup an identity provider makes before each create stays an index read. A
+filter naming an attribute kept only in the SCIM document (displayName of a User, an e-mail's
+type) raises NeedsDocuments: serving/scim/search.py evaluates it on the rendered resources
+instead. Names arrive resolved against the published schemas (serving/scim/names.py)."""
 
 from __future__ import annotations
 
@@ -55,6 +56,8 @@ USER_COLUMNS: dict[tuple[str, str | None], Column] = {
     ("title", None): Column(EmployeeRow.title, "text", NOT_PROVIDED),
     ("name", "formatted"): Column(EmployeeRow.name),
     ("department", None): Column(EmployeeRow.department, "text", NOT_PROVIDED),
+    # As the User carries it (a later employeeNumber never renames the person: not their id).
+    ("employeenumber", None): Column(ScimUserRow.attributes["employeeNumber"].as_string()),
     ("manager", None): Column(EmployeeRow.manager_external_id, "exact"),
     ("manager", "value"): Column(EmployeeRow.manager_external_id, "exact"),
 }

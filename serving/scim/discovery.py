@@ -76,6 +76,24 @@ def _schemas() -> tuple[Schema, ...]:
     return user, enterprise, group
 
 
+@cache
+def published_attributes() -> dict[str, dict[str, tuple[str, ...] | None]]:
+    """Schema URN -> attribute -> its sub-attributes (None: simple), as /Schemas says."""
+    return {
+        schema.id: {
+            attribute.name: (
+                tuple(s.name for s in attribute.sub_attributes if s.name)
+                if attribute.sub_attributes
+                else None
+            )
+            for attribute in schema.attributes or []
+            if attribute.name
+        }
+        for schema in _schemas()
+        if schema.id
+    }
+
+
 def schema_documents(base: str) -> list[dict[str, Any]]:
     return [
         _location(s.model_dump(mode="json", exclude_none=True), base, f"Schemas/{s.id}", "Schema")

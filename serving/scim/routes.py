@@ -17,7 +17,7 @@ from data.schemas import Role
 from serving.auth import Principal, authenticate
 from serving.deps import SessionDep, StateDep, vouch
 from serving.errors import AppError
-from serving.scim import discovery
+from serving.scim import discovery, names
 from serving.scim.errors import ScimError, bad_request, error_response, not_found, scim_response
 from serving.usecases import provisioning
 
@@ -107,10 +107,14 @@ def _projected(
     document: dict[str, Any], attributes: list[str], excluded: list[str]
 ) -> dict[str, Any]:
     """`attributes` / `excludedAttributes` (RFC 7644 §3.9), by top-level attribute (an
-    extension's attributes named with its URN); id, schemas and meta always come back."""
+    extension's attributes named with its URN or, unambiguous, without: `employeeNumber`);
+    id, schemas and meta always come back."""
     always = {"schemas", "id", "meta"}
+    is_user = document.get("meta", {}).get("resourceType") == "User"
+    vocabulary = names.user_names() if is_user else names.group_names()
 
     def split(name: str) -> tuple[str, str | None]:
+        name = vocabulary.qualified(name)
         for key in document:
             if key.startswith("urn:") and name.lower().startswith(key.lower()):
                 rest = name[len(key) :].lstrip(":").split(".")[0]

@@ -197,9 +197,12 @@ def user_document(
     *,
     base: str,
     groups: list[tuple[str, str]],
+    manager_is_user: bool,
 ) -> dict[str, Any]:
     """The person as a SCIM User. The profile is the truth for what it holds (an import may
-    have changed the name, e-mail or title since SCIM sent them)."""
+    have changed the name, e-mail or title since SCIM sent them). The manager's `value` is
+    their id here (their employee number); `$ref` only when they are a User themselves, as
+    RFC 7643 §4.3 makes it the URI of the manager's SCIM resource."""
     attributes = dict(link.attributes or {})
     document: dict[str, Any] = {
         "schemas": [CORE_USER, ENTERPRISE_USER],
@@ -237,10 +240,9 @@ def user_document(
     if employee.department and employee.department != NOT_PROVIDED:
         enterprise["department"] = employee.department
     if employee.manager_external_id:
-        enterprise["manager"] = {
-            "value": employee.manager_external_id,
-            "$ref": f"{base}/Users/{employee.manager_external_id}",
-        }
+        enterprise["manager"] = {"value": employee.manager_external_id}
+        if manager_is_user:
+            enterprise["manager"]["$ref"] = f"{base}/Users/{employee.manager_external_id}"
     if enterprise:
         document[ENTERPRISE_USER] = enterprise
     else:

@@ -52,6 +52,7 @@ from serving.scim import search as filters
 from serving.scim.discovery import MAX_RESULTS
 from serving.scim.errors import ScimError, bad_request, conflict, not_found
 from serving.scim.groups import group_document, group_input, parse_group
+from serving.scim.names import Vocabulary, group_names, user_names
 from serving.scim.users import (
     UserModel,
     as_bool,
@@ -99,20 +100,15 @@ def list_users(
         start,
         count,
         clause=filters.user_clause,
-        page=lambda where, offset, limit: [
-            _user_view(session, e, link, base, groups=g)
-            for (e, link), g in _with_groups(
-                session, find_provisioned(session, where, offset=offset, limit=limit)[1]
-            )
-        ],
+        page=lambda where, offset, limit: _user_views(
+            session, find_provisioned(session, where, offset=offset, limit=limit)[1], base
+        ),
         total=lambda where: find_provisioned(session, where, offset=0, limit=0)[0],
-        everything=lambda: [
-            _user_view(session, e, link, base, groups=g)
-            for (e, link), g in _with_groups(
-                session, [(e, link) for e, link in session.execute(provisioned())]
-            )
-        ],
+        everything=lambda: _user_views(
+            session, [(e, link) for e, link in session.execute(provisioned())], base
+        ),
         model=UserModel,
+        vocabulary=user_names(),
     )
 
 
@@ -207,7 +203,7 @@ def patch_user(
     employee, link = _provisioned(session, external_id)
     current = _user_view(session, employee, link, base)
     _check_version(current, if_match)
-    patched = _patched(UserModel, current, _entra_booleans(payload))
+    patched = _patched(UserModel, current, _entra_booleans(_qualified_paths(payload)))
     return replace_user(
         state,
         session,
@@ -262,23 +258,29 @@ def _provisioned(session: Session, external_id: str) -> tuple[EmployeeRow, ScimU
 
 
 def _user_view(
-    session: Session,
-    employee: EmployeeRow,
-    link: ScimUserRow,
-    base: str,
-    *,
-    groups: list[tuple[str, str]] | None = None,
+    session: Session, employee: EmployeeRow, link: ScimUserRow, base: str
 ) -> dict[str, Any]:
-    if groups is None:
-        groups = groups_of(session, [employee.id]).get(employee.id, [])
-    return user_document(employee, link, base=base, groups=groups)
+    return _user_views(session, [(employee, link)], base)[0]
 
 
-def _with_groups(
-    session: Session, rows: list[tuple[EmployeeRow, ScimUserRow]]
-) -> list[tuple[tuple[EmployeeRow, ScimUserRow], list[tuple[str, str]]]]:
+def _user_views(
+    session: Session, rows: list[tuple[EmployeeRow, ScimUserRow]], base: str
+) -> list[dict[str, Any]]:
+    """The Users, with their groups and, for a manager who is a User too, the manager's
+    `$ref` (one imported but never provisioned has no SCIM resource to point to)."""
     groups = groups_of(session, [e.id for e, _ in rows])
-    return [((e, link), groups.get(e.id, [])) for e, link in rows]
+    managers = [e.manager_external_id for e, _ in rows if e.manager_external_id]
+    users = set(provisioned_row_ids(session, managers)) if managers else set()
+    return [
+        user_document(
+            employee,
+            link,
+            base=base,
+            groups=groups.get(employee.id, []),
+            manager_is_user=employee.manager_external_id in users,
+        )
+        for employee, link in rows
+    ]
 
 
 def _adoptable(session: Session, number: str | None, email: str | None) -> EmployeeRow | None:
@@ -362,6 +364,7 @@ def list_groups(
         total=lambda where: find_groups(session, where, offset=0, limit=0)[0],
         everything=lambda: views(all_groups(session)),
         model=Group,
+        vocabulary=group_names(),
     )
 
 
@@ -485,6 +488,7 @@ def _listed(
     total: Callable[[ColumnElement[bool] | None], int],
     everything: Callable[[], list[dict[str, Any]]],
     model: type,
+    vocabulary: Vocabulary,
 ) -> Page:
     """One page of a filtered list: in SQL where the filter's attributes have columns, on the
     rendered documents otherwise (RFC 7644 §3.4.2.4: startIndex is 1-based)."""
@@ -492,10 +496,12 @@ def _listed(
     count = max(min(count, MAX_RESULTS), 0)
     where = None
     if filter_text:
+        node = filters.parse(filter_text, vocabulary)
         try:
-            where = clause(filters.parse(filter_text))
+            where = clause(node)
         except filters.NeedsDocuments:
-            kept = [d for d in everything() if filters.matches(filter_text, model, d)]
+            bound = filters.bound(node, model)
+            kept = [d for d in everything() if filters.matches(bound, model, d)]
             return Page(len(kept), start, kept[start - 1 : start - 1 + count])
     return Page(total(where), start, page(where, start - 1, count))
 
@@ -515,6 +521,17 @@ def _patched(model: type, current: dict[str, Any], payload: Any) -> dict[str, An
     except (ValueError, TypeError, KeyError) as refused:
         raise bad_request(f"PATCH: {refused}") from None
     return resource.model_dump(mode="json")
+
+
+def _qualified_paths(payload: Any) -> Any:
+    """An operation's path naming an enterprise attribute by its short name
+    (`employeeNumber`, `manager.value`) gets the extension's URN, which scim2-models needs."""
+    if not isinstance(payload, dict) or not isinstance(payload.get("Operations"), list):
+        return payload
+    for operation in payload["Operations"]:
+        if isinstance(operation, dict) and isinstance(operation.get("path"), str):
+            operation["path"] = user_names().qualified(operation["path"])
+    return payload
 
 
 def _entra_booleans(payload: Any) -> Any:

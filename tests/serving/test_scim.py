@@ -18,6 +18,7 @@ from tests.serving.test_pipeline import company, handle_of, step
 Headers = dict[str, str]
 CORE = "urn:ietf:params:scim:schemas:core:2.0:User"
 ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group"
 PATCH = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 SCIM_JSON = {"Content-Type": "application/scim+json"}
 
@@ -82,7 +83,7 @@ def test_an_idp_creates_finds_pages_and_patches_people_as_employees(
     assert body[ENTERPRISE] == {
         "employeeNumber": "E900",
         "department": "Data",
-        "manager": {"value": "MGR", "$ref": "http://testserver/scim/v2/Users/MGR"},
+        "manager": {"value": "MGR"},  # imported, not a User: no $ref to a 404
     }
     profile = client.get("/api/v1/employees/E900", headers=admin_headers).json()
     assert (profile["name"], profile["email"], profile["title"]) == (
@@ -528,3 +529,162 @@ def test_an_approval_asked_after_the_manager_left_goes_above_them(
     hr = token_for(state, Role.HR, "CAT")
     [waiting] = client.get("/api/v1/approvals", headers=hr).json()["items"]
     assert waiting["employee"]["external_id"] == "ANA"
+
+
+def test_enterprise_attributes_answer_to_their_short_names(
+    client: TestClient, state: ServiceState, admin_headers: Headers
+) -> None:
+    """RFC 7644 §3.10: an extension attribute may be named without its URN when no core
+    attribute has its name, in filters, `attributes`/`excludedAttributes` and PATCH paths."""
+    company(client, admin_headers)
+    scim = scim_token(state)
+    for number, name, department, manager in (
+        ("E90001", "dana", "Data", "MGR"),
+        ("E90002", "eli", "Sales", "LEAD"),
+    ):
+        created = client.post(
+            "/scim/v2/Users",
+            json=user(
+                name,
+                displayName=name.title(),
+                enterprise={
+                    "employeeNumber": number,
+                    "department": department,
+                    "manager": {"value": manager},
+                },
+            ),
+            headers=scim,
+        )
+        assert created.status_code == 201, created.text
+
+    # Filters: short, full and differently cased names find the same people, in SQL (the
+    # first five) and on the rendered Users (displayName, manager.$ref have no column).
+    for query in (
+        'employeeNumber eq "E90001"',
+        'employeenumber eq "e90001"',
+        f'{ENTERPRISE}:employeeNumber eq "E90001"',
+        'department eq "data" and manager.value eq "MGR"',
+        'manager eq "MGR"',
+        'displayName eq "Dana" and employeeNumber sw "E9"',
+        'not (employeeNumber eq "E90002") and manager.value pr',
+    ):
+        assert found(client, scim, f"filter={query}") == ["E90001"], query
+    assert found(client, scim, "filter=employeeNumber pr") == ["E90001", "E90002"]
+    searched = client.post(
+        "/scim/v2/Users/.search", json={"filter": 'Manager.Value eq "LEAD"'}, headers=scim
+    )
+    assert [r["id"] for r in searched.json()["Resources"]] == ["E90002"], searched.text
+
+    # attributes / excludedAttributes.
+    narrowed = client.get(
+        "/scim/v2/Users/E90001?attributes=employeeNumber,manager.value", headers=scim
+    ).json()
+    assert narrowed[ENTERPRISE] == {"employeeNumber": "E90001", "manager": {"value": "MGR"}}
+    assert "userName" not in narrowed
+    listed = client.get(
+        '/scim/v2/Users?filter=employeeNumber eq "E90002"&excludedAttributes=department,manager',
+        headers=scim,
+    ).json()
+    assert listed["Resources"][0][ENTERPRISE] == {"employeeNumber": "E90002"}
+
+    # PATCH paths.
+    patched = client.patch(
+        "/scim/v2/Users/E90001",
+        json=patch(
+            {"op": "replace", "path": "department", "value": "Platform"},
+            {"op": "replace", "path": "manager.value", "value": "LEAD"},
+        ),
+        headers=scim,
+    )
+    assert patched.status_code == 200, patched.text
+    assert patched.json()[ENTERPRISE]["department"] == "Platform"
+    assert patched.json()[ENTERPRISE]["manager"] == {"value": "LEAD"}
+    profile = client.get("/api/v1/employees/E90001", headers=admin_headers).json()
+    assert (profile["department"], profile["manager_external_id"]) == ("Platform", "LEAD")
+    removed = client.patch(
+        "/scim/v2/Users/E90001", json=patch({"op": "remove", "path": "Manager"}), headers=scim
+    )
+    assert removed.status_code == 200 and "manager" not in removed.json()[ENTERPRISE]
+    assert found(client, scim, 'filter=department eq "platform"') == ["E90001"]
+
+
+def test_a_filter_on_an_unknown_attribute_is_refused_and_no_published_one_is(
+    client: TestClient, state: ServiceState, admin_headers: Headers
+) -> None:
+    company(client, admin_headers)
+    scim = scim_token(state)
+    client.post(
+        "/scim/v2/Users",
+        json=user("ana", enterprise={"employeeNumber": "ANA", "manager": {"value": "MGR"}}),
+        headers=scim,
+    )
+    client.post("/scim/v2/Groups", json={"displayName": "leads"}, headers=scim)
+    for endpoint, query, named in (
+        ("Users", 'bogus eq "x"', "bogus"),
+        ("Users", "bogus pr", "bogus"),
+        ("Users", 'userName eq "ana" or bogus eq "x"', "bogus"),
+        ("Users", 'name.nickname eq "x"', "name.nickname"),
+        ("Users", 'emails[bogus eq "x"]', "bogus"),
+        ("Users", f'{ENTERPRISE}:costCenter eq "x"', "costCenter"),
+        ("Users", 'urn:example:params:scim:schemas:extension:acme:2.0:User:x eq "y"', "acme"),
+        ("Groups", 'department eq "x"', "department"),
+        ("Groups", "bogus pr", "bogus"),
+    ):
+        refused = client.get(f"/scim/v2/{endpoint}?filter={query}", headers=scim)
+        assert refused.status_code == 400, (query, refused.text)
+        body = refused.json()
+        assert body["scimType"] == "invalidFilter" and named in body["detail"], body
+    searched = client.post("/scim/v2/Users/.search", json={"filter": "bogus pr"}, headers=scim)
+    assert searched.status_code == 400 and searched.json()["scimType"] == "invalidFilter"
+
+    # Every attribute and sub-attribute /Schemas publishes, with its URN and without, and
+    # the common ones (RFC 7643 §3.1), is taken.
+    schemas = {s["id"]: s for s in client.get("/scim/v2/Schemas", headers=scim).json()["Resources"]}
+    for endpoint, urns in (("Users", (CORE, ENTERPRISE)), ("Groups", (GROUP,))):
+        names = ["id", "externalId", "meta.created", "meta.lastModified", "meta.version"]
+        for urn in urns:
+            for attribute in schemas[urn]["attributes"]:
+                paths = [attribute["name"]] + [
+                    f"{attribute['name']}.{sub['name']}"
+                    for sub in attribute.get("subAttributes", [])
+                ]
+                names += [form for path in paths for form in (path, f"{urn}:{path}")]
+        for name in names:
+            answer = client.get(f"/scim/v2/{endpoint}?filter={name} pr", headers=scim)
+            assert answer.status_code == 200, (endpoint, name, answer.text)
+    assert found(client, scim, "filter=manager.$ref pr") == []  # MGR is not a User
+
+
+def test_the_managers_ref_points_to_a_user_or_is_left_out(
+    client: TestClient, state: ServiceState, admin_headers: Headers
+) -> None:
+    """RFC 7643 §4.3: manager.$ref is the URI of the manager's SCIM resource. A manager who
+    was imported and never provisioned has none: `value` (their id) only, never a 404 link."""
+    company(client, admin_headers)
+    scim = scim_token(state)
+    ana = client.post(
+        "/scim/v2/Users",
+        json=user("ana", enterprise={"employeeNumber": "ANA", "manager": {"value": "MGR"}}),
+        headers=scim,
+    )
+    assert ana.status_code == 201, ana.text
+    assert ana.json()[ENTERPRISE]["manager"] == {"value": "MGR"}
+    assert client.get("/scim/v2/Users/MGR", headers=scim).status_code == 404
+
+    mia = client.post(
+        "/scim/v2/Users", json=user("mia", enterprise={"employeeNumber": "MGR"}), headers=scim
+    )
+    assert mia.status_code == 201, mia.text
+    read = client.get("/scim/v2/Users/ANA", headers=scim)
+    manager = read.json()[ENTERPRISE]["manager"]
+    assert manager == {"value": "MGR", "$ref": "http://testserver/scim/v2/Users/MGR"}
+    assert read.headers["ETag"] != ana.headers["ETag"]  # what the User says moved
+    followed = client.get(manager["$ref"].removeprefix("http://testserver"), headers=scim)
+    assert followed.status_code == 200 and followed.json()["id"] == "MGR"
+    listed = client.get('/scim/v2/Users?filter=userName eq "ana"', headers=scim).json()
+    assert listed["Resources"][0][ENTERPRISE]["manager"] == manager
+    assert found(client, scim, "filter=manager.$ref pr") == ["ANA"]
+    # Deleted over SCIM, the manager is no SCIM resource again.
+    assert client.delete("/scim/v2/Users/MGR", headers=scim).status_code == 204
+    again = client.get("/scim/v2/Users/ANA", headers=scim).json()
+    assert again[ENTERPRISE]["manager"] == {"value": "MGR"}
