@@ -29,9 +29,17 @@ class Stage(StrEnum):
     REJECTED = "rejected"
     WITHDRAWN = "withdrawn"
     DECLINED = "declined"
-    # An invitation or offer left unanswered when the posting's last seat was taken: it
-    # lapsed at once (nothing more can happen; the person is told why).
+    # An invitation or offer that can no longer be answered: the posting's last seat was
+    # taken, or the person left (deactivated); why is kept in the pair's reason_code.
     LAPSED = "lapsed"
+
+
+class LapseReason(StrEnum):
+    """Why a pair lapsed, stored in its reason_code (a lapse from before reasons were kept
+    has none: it just lapsed)."""
+
+    SEATS_FILLED = "seats_filled"
+    PERSON_LEFT = "person_left"  # deactivated by the HR system or identity provider
 
 
 class Action(StrEnum):

@@ -113,7 +113,7 @@ def lapsed(
     now: dt.datetime,
 ) -> None:
     noun = "invitation" if was == Stage.INVITED.value else "offer"
-    notice = messages.lapsed(settings.public_url, opportunity, noun=noun)
+    notice = messages.lapsed(settings.public_url, opportunity, noun=noun, reason=pair.reason_code)
     notify(session, settings, pair.employee_external_id, notice, now=now)
 
 

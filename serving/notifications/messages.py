@@ -146,12 +146,20 @@ def assignment(
     )
 
 
-def lapsed(url: str, opportunity: OpportunityRow, *, noun: str) -> Notice:
+# Why an invitation or offer lapsed (data.workflow.LapseReason), said to its addressee.
+LAPSE_WORDS = {
+    "seats_filled": "Every seat of {posting} was taken, so your {noun}",
+    "person_left": "Your profile was deactivated by the HR system, so your {noun} for {posting}",
+}
+
+
+def lapsed(url: str, opportunity: OpportunityRow, *, noun: str, reason: str | None) -> Notice:
+    """The stored reason, never a guessed one: a lapse without one says only that it lapsed."""
+    words = LAPSE_WORDS.get(reason or "", "Your {noun} for {posting}")
     return Notice(
         "lapsed",
         f"Your {noun} for “{opportunity.title}” lapsed",
-        f"Every seat of {_posting(opportunity)} was taken, so your {noun} can no longer be "
-        "accepted.",
+        words.format(posting=_posting(opportunity), noun=noun) + " can no longer be accepted.",
         opportunity_link(url, opportunity.external_id),
     )
 

@@ -3,7 +3,8 @@ DELETE) leaves matching and every pipeline in the same transaction; reactivated,
 matched again. Nothing is deleted: their profile, pairs and the interaction log stay, each
 change a logged step by the provisioning token.
 
-- Invitations and offers waiting for their answer lapse (nobody can accept them any more).
+- Invitations and offers waiting for their answer lapse (nobody can accept them any more),
+  the pair saying why (LapseReason.PERSON_LEFT: the lead is not told every seat was taken).
 - Applications, waitlist places and accepted offers not yet assigned are withdrawn, and a
   manager approval pending on them is cancelled; a mentor's slot they held passes on.
 - Assigned work stays assigned: its lead completes (and rates) it as for anyone who leaves.
@@ -29,7 +30,7 @@ from data.storage.offboarding import (
 from data.storage.opportunities import get_opportunity
 from data.storage.tables import EmployeeRow, InteractionRow, PipelineRow
 from data.storage.tokens import revoke_token
-from data.workflow import Stage
+from data.workflow import LapseReason, Stage
 from serving.auth import Principal
 from serving.deps import after_commit
 from serving.errors import Conflict
@@ -59,6 +60,8 @@ def deactivate(
             continue
         lapse = stage in LAPSING
         values: dict[str, Any] = {"stage": (Stage.LAPSED if lapse else Stage.WITHDRAWN).value}
+        if lapse:
+            values["reason_code"] = LapseReason.PERSON_LEFT.value
         if pair.approval == "pending":
             values["approval"] = "cancelled"  # nobody is waiting for it any more
         _move(session, pair, now, values)

@@ -30,7 +30,15 @@ from data.storage.tables import (
     PipelineRow,
     SkillProposalRow,
 )
-from data.workflow import FINAL, Action, Stage, StepRefused, allowed_steps, next_stage
+from data.workflow import (
+    FINAL,
+    Action,
+    LapseReason,
+    Stage,
+    StepRefused,
+    allowed_steps,
+    next_stage,
+)
 from fairness.audit_log import AuditLog
 from fairness.audit_record import served_page
 from matching.results import resolve_candidate
@@ -491,15 +499,22 @@ def _propose_skills(
 
 
 def lapse_words(pair: PipelineRow, opportunity: OpportunityRow) -> str | None:
-    """Why an invitation or offer can no longer be accepted, in the invitee's words; None
-    while it can. One that lapsed when the last seat went says when; one still waiting on a
-    posting that filled some other way (before lapsing existed, or by an edit) says the same."""
+    """Why an invitation or offer can no longer be accepted, in words both the invitee and the
+    lead may read; None while it can. A lapse says its stored reason (the last seat taken, or
+    the person deactivated); one from before reasons were kept says only that it lapsed. One
+    still waiting on a posting that filled some other way (before lapsing existed, or by an
+    edit) says the seats were taken."""
     invited = pair.stage == Stage.INVITED.value or (
         pair.stage == Stage.LAPSED.value and pair.origin == ORIGIN[Action.INVITE]
     )
     noun = "invitation" if invited else "offer"
     if pair.stage == Stage.LAPSED.value:
-        return f"This {noun} lapsed: every seat was taken on {pair.updated_at.date().isoformat()}"
+        day = pair.updated_at.date().isoformat()
+        if pair.reason_code == LapseReason.SEATS_FILLED:
+            return f"This {noun} lapsed: every seat was taken on {day}"
+        if pair.reason_code == LapseReason.PERSON_LEFT:
+            return f"This {noun} lapsed on {day}: the person left (deactivated by the HR system)"
+        return f"This {noun} lapsed"
     waiting = pair.stage in (Stage.INVITED.value, Stage.OFFERED.value)
     # A mentor's freed slot offered to the waitlist keeps the posting `filled` (nobody new
     # may ask) with a seat free: that offer stands.
@@ -521,7 +536,13 @@ def _lapse_unanswered(
     for pair in pairs.unanswered_pairs(session, opportunity.external_id):
         was = pair.stage
         try:
-            pairs.move_pair(session, pair, now=now, stage=Stage.LAPSED.value)
+            pairs.move_pair(
+                session,
+                pair,
+                now=now,
+                stage=Stage.LAPSED.value,
+                reason_code=LapseReason.SEATS_FILLED.value,
+            )
         except pairs.PairChanged as changed:  # answered at this very moment: try again
             raise Conflict(f"{changed}; try again") from None
         notifications.lapsed(session, state.settings, pair, opportunity, was=was, now=now)

@@ -197,6 +197,11 @@ def test_the_workflow_reaches_each_person_by_email_with_a_link_to_act(
     assert "fits the quarter" in inbox.to("ana@corp.example")[1].get_content()
     # The last seat went to Ana: Ben's invitation lapsed, and he is told.
     assert subjects(inbox, "ben@corp.example")[-1] == "Your invitation for “Churn model” lapsed"
+    assert "Every seat of “Churn model”" in inbox.to("ben@corp.example")[-1].get_content()
+    board = client.get("/api/v1/opportunities/GIG-BIG/pipeline", headers=lead).json()
+    [lapse] = board["stages"]["lapsed"]  # the lead reads the same reason
+    assert lapse["reason_code"] == "seats_filled"
+    assert lapse["lapsed"].startswith("This invitation lapsed: every seat was taken on 20")
 
     # The link opens the page to act on: Ben's posting page answers, and a new invitation
     # (to the small gig) is accepted from it.

@@ -26,7 +26,7 @@ const DONE = {
 const STAGE_WORDS = {
   invited: "Invited, no answer yet", applied: "Applied", shortlisted: "Shortlisted", offered: "Offered, waiting for their answer",
   accepted: "Accepted the offer", assigned: "Assigned", completed: "Completed", rejected: "Rejected", withdrawn: "Withdrew",
-  declined: "Declined", waitlisted: "On the waitlist", lapsed: "Invitation or offer lapsed when every seat was taken",
+  declined: "Declined", waitlisted: "On the waitlist", lapsed: "Invitation or offer lapsed",
 };
 const APPROVAL_WORDS = {
   pending: "Waiting for their manager's approval before you can assign", approved: "Their manager approved",
@@ -125,6 +125,13 @@ function pairCard(opportunity, pair, moved) {
     stepControls(opportunity, pair, moved));
 }
 
+// A closed pair in words: a lapse says why as the server stored it (seats taken, the person
+// left; an old one just "lapsed"); a rejection its reason code.
+function closedWords(pair) {
+  if (pair.stage === "lapsed") return pair.lapsed || STAGE_WORDS.lapsed;
+  return `${STAGE_WORDS[pair.stage] || words(pair.stage)}${pair.reason_code ? ` (${words(pair.reason_code)})` : ""}`;
+}
+
 /**
  * The board. `board`: the pipeline answer; `moved(pairId)`: re-render, then focus that card.
  */
@@ -188,5 +195,5 @@ export function pipelineBoard(opportunity, board, moved, { recommended, kind }) 
           h("ol", {}, waitlist.map((p) => h("li", {}, `${nameOf(p.candidate)}${p.candidate.identity && p.candidate.identity.email ? ` (${p.candidate.identity.email})` : ""}`)))]
         : h("p", { class: "meta" }, "Nobody is waiting for a seat.")) : null,
     closed.length ? h("details", { class: "closed" }, h("summary", {}, `Closed (${closed.length}): rejected, withdrawn, declined or lapsed`),
-      h("ul", { class: "plain" }, closed.map((p) => h("li", {}, `${nameOf(p.candidate)}: ${STAGE_WORDS[p.stage]}${p.reason_code ? ` (${words(p.reason_code)})` : ""}`)))) : null);
+      h("ul", { class: "plain" }, closed.map((p) => h("li", {}, `${nameOf(p.candidate)}: ${closedWords(p)}`)))) : null);
 }
