@@ -7,6 +7,9 @@
 - `finish`: the state is claimed once, the code exchanged (with the verifier, and the secret of
   a confidential client), the ID token checked, the person matched and their groups mapped, and
   a server-side session opened like a token sign-in's.
+- `return_to`: the in-app place (a URL fragment such as `#opportunity=O42`) a sign-in started
+  from, kept through the provider's round trip so a deep link survives signing in; only a
+  fragment of a few safe characters is taken, never a URL (no open redirect).
 - `logout_url`: where the browser goes after signing out of a single sign-on session: the
   provider's end_session_endpoint (RP-initiated logout) with the ID token as hint, back here.
 """
@@ -15,10 +18,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hmac
+import re
 import secrets
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, unquote, urlencode
 
 import httpx
 from authlib.integrations.base_client.errors import OAuthError
@@ -36,6 +40,10 @@ from serving.sso.refusals import SsoRefusal
 CALLBACK_PATH = "/api/v1/sso/callback"
 STATE_COOKIE = "talent_sso_state"
 STATE_COOKIE_PATH = "/api/v1/sso/"
+RETURN_COOKIE = "talent_sso_return"
+# An in-app place: a fragment of the app's own page (`#matches`, `#opportunity=O%2042`). No
+# slash, quote, angle bracket or scheme can pass, so "/" + it never leaves this site.
+_RETURN_TO = re.compile(r"#[A-Za-z0-9._~%=:,+-]{1,200}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +65,24 @@ def redirect_uri(settings: Settings) -> str:
 
 def after_logout_uri(settings: Settings) -> str:
     return settings.sso_redirect_base_url.rstrip("/") + "/"
+
+
+def safe_return_to(value: str | None) -> str | None:
+    """The fragment a sign-in may return to, or None (absent, or not a plain in-app fragment)."""
+    if value is None or not _RETURN_TO.fullmatch(value):
+        return None
+    return value
+
+
+def return_cookie_value(fragment: str) -> str:
+    """The fragment as a cookie carries it (percent-encoded: no character a cookie quotes)."""
+    return quote(fragment, safe="")
+
+
+def return_to_of(cookie: str | None) -> str | None:
+    """The fragment a finished sign-in goes to: the cookie's, checked again (a cookie is the
+    browser's to send, so it is trusted no more than the query it came from)."""
+    return safe_return_to(unquote(cookie)) if cookie else None
 
 
 def begin(session: Session, settings: Settings, provider: Provider, secret: bytes) -> Started:

@@ -24,7 +24,7 @@ PAGE_HEADERS = {
 
 
 def refusal_page(refusal: SsoRefusal, *, provider_name: str) -> HTMLResponse:
-    explanation = refusal.explanation
+    explanation = refusal.explanation.for_provider(provider_name)
     retry = (
         ""
         if refusal.kind == "not_configured"

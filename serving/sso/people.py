@@ -75,7 +75,7 @@ def _matched_employee(session: Session, settings: Settings, claims: dict[str, An
         # Core 5.7: an unverified address proves nothing. Providers that omit the flag (Entra
         # ID) are trusted on their own claim.
         if claims.get("email_verified") is False and settings.sso_match_claim == "email":
-            raise SsoRefusal("unknown_person", "the provider says the e-mail is not verified")
+            raise SsoRefusal("unverified_email", "the provider says the e-mail is not verified")
         address = value.strip().casefold()
         owner = email_owners(session, [address]).get(address)
         employee = get_employee(session, owner) if owner is not None else None

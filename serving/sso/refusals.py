@@ -20,6 +20,7 @@ RefusalKind = Literal[
     "wrong_issuer",
     "nonce_mismatch",
     "unknown_person",
+    "unverified_email",
     "inactive_person",
     "missing_group",
     "not_configured",
@@ -28,9 +29,18 @@ RefusalKind = Literal[
 
 @dataclass(frozen=True, slots=True)
 class Explanation:
+    """`{provider}` in the title or text stands for the provider's configured name."""
+
     status: int
     title: str
     text: str
+
+    def for_provider(self, name: str) -> Explanation:
+        return Explanation(
+            self.status,
+            self.title.replace("{provider}", name),
+            self.text.replace("{provider}", name),
+        )
 
 
 EXPLANATIONS: dict[RefusalKind, Explanation] = {
@@ -101,6 +111,13 @@ EXPLANATIONS: dict[RefusalKind, Explanation] = {
         "You are not known to this app",
         "You signed in, but no employee record here matches your account. Ask HR or your "
         "administrator to add you (or to check the e-mail address or employee id on file).",
+    ),
+    "unverified_email": Explanation(
+        403,
+        "Your e-mail address is not verified at {provider}",
+        "{provider} says the e-mail address of the account you signed in with is not verified, "
+        "so this app cannot tell whose it is. Verify the address at {provider} (or ask your "
+        "administrator to), then sign in again.",
     ),
     "inactive_person": Explanation(
         403,

@@ -13,7 +13,16 @@ from data.storage.web_sessions import end_session
 from serving.deps import SessionDep, StateDep
 from serving.session import COOKIE, cookie_session_id
 from serving.settings import Settings
-from serving.sso.flow import STATE_COOKIE, STATE_COOKIE_PATH, begin, finish
+from serving.sso.flow import (
+    RETURN_COOKIE,
+    STATE_COOKIE,
+    STATE_COOKIE_PATH,
+    begin,
+    finish,
+    return_cookie_value,
+    return_to_of,
+    safe_return_to,
+)
 from serving.sso.pages import PAGE_HEADERS, refusal_page
 from serving.sso.provider import Provider
 from serving.sso.refusals import SsoRefusal
@@ -59,8 +68,12 @@ def sso_settings(state: StateDep) -> dict[str, Any]:
 
 
 @router.get("/login", response_model=None)
-def login(request: Request, state: StateDep, session: SessionDep) -> Response:
-    """Off to the provider, with a new state, nonce and PKCE challenge."""
+def login(
+    request: Request, state: StateDep, session: SessionDep, return_to: str | None = None
+) -> Response:
+    """Off to the provider, with a new state, nonce and PKCE challenge. `return_to`: the page's
+    fragment (`#opportunity=O42`) to come back to; anything else is ignored, not refused (the
+    person still signs in, on the app's first page)."""
     settings = state.settings
     try:
         if not settings.sso_enabled:
@@ -72,6 +85,19 @@ def login(request: Request, state: StateDep, session: SessionDep) -> Response:
     response.set_cookie(
         STATE_COOKIE, started.state, max_age=started.lifetime_seconds, **STATE_COOKIE_FLAGS
     )
+    # Kept beside the state, for as long: a newer sign-in replaces (or clears) an older one's.
+    fragment = safe_return_to(return_to)
+    if fragment is None:
+        if return_to:
+            log.info("single sign-on: a return_to that is no in-app fragment was ignored")
+        response.delete_cookie(RETURN_COOKIE, **STATE_COOKIE_FLAGS)
+    else:
+        response.set_cookie(
+            RETURN_COOKIE,
+            return_cookie_value(fragment),
+            max_age=started.lifetime_seconds,
+            **STATE_COOKIE_FLAGS,
+        )
     return response
 
 
@@ -107,7 +133,8 @@ def callback(request: Request, state: StateDep, session: SessionDep) -> Response
             person.role.value,
             "".join(f" +{scope}" for scope in person.scopes),
         )
-        response = RedirectResponse("/", status_code=303, headers=PAGE_HEADERS)
+        fragment = return_to_of(request.cookies.get(RETURN_COOKIE)) or ""
+        response = RedirectResponse("/" + fragment, status_code=303, headers=PAGE_HEADERS)
         response.set_cookie(
             COOKIE,
             finished.opened.session_id,
@@ -115,6 +142,7 @@ def callback(request: Request, state: StateDep, session: SessionDep) -> Response
             **SESSION_COOKIE_FLAGS,
         )
     response.delete_cookie(STATE_COOKIE, **STATE_COOKIE_FLAGS)
+    response.delete_cookie(RETURN_COOKIE, **STATE_COOKIE_FLAGS)
     return response
 
 

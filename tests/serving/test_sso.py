@@ -27,7 +27,7 @@ from data.storage.sso_logins import claim_login, start_login
 from data.storage.tables import EmployeeRow
 from serving.session import COOKIE
 from serving.settings import Settings
-from serving.sso.flow import STATE_COOKIE
+from serving.sso.flow import RETURN_COOKIE, STATE_COOKIE
 from serving.sso.people import role_of
 from serving.state import ServiceState
 from tests.factories import make_employee
@@ -223,6 +223,7 @@ def test_a_valid_id_token_opens_a_session_as_the_matched_employee_with_the_group
         ({}, OTHER_KEY, "invalid_token", 401),
         ({"exp": None}, KEY, "invalid_token", 401),
         ({"email": "nobody@corp.example"}, KEY, "unknown_person", 403),
+        ({"email_verified": False}, KEY, "unverified_email", 403),
         ({"groups": ["people-team"]}, KEY, "missing_group", 403),
     ],
 )
@@ -244,6 +245,104 @@ def test_an_id_token_that_fails_a_check_is_refused_with_a_page_and_opens_no_sess
     assert f"{COOKIE}=" not in answer.headers.get("set-cookie", "").replace(f"{STATE_COOKIE}", "")
     logged = " ".join(record.getMessage() for record in caplog.records)
     assert reason in logged and provider.id_token not in logged and "e1@corp" not in logged
+
+
+def _set_cookies(answer: Any) -> dict[str, str]:
+    """The cookies a response sets (name: value; a deleted one's value is empty)."""
+    pairs = (line.split(";")[0].split("=", 1) for line in answer.headers.get_list("set-cookie"))
+    return {name: value.strip('"') for name, value in pairs}
+
+
+def _round_trip(
+    client: TestClient, provider: _Provider, return_to: str, *, forged: str | None = None
+) -> tuple[Any, Any]:
+    """A sign-in started with `return_to`, back with the cookies the browser was given (or a
+    forged return cookie): (the login's answer, the callback's)."""
+    started = client.get(
+        "/api/v1/sso/login", params={"return_to": return_to}, follow_redirects=False
+    )
+    assert started.status_code == 303, started.text
+    query = parse_qs(urlsplit(started.headers["location"]).query)
+    state, nonce = query["state"][0], query["nonce"][0]
+    assert not return_to or return_to not in started.headers["location"]  # not the provider's
+    provider.id_token = _sign(_claims(provider.issuer, nonce))
+    cookies = _set_cookies(started)
+    back = cookies.get(RETURN_COOKIE) if forged is None else forged
+    cookie = f"{STATE_COOKIE}={cookies[STATE_COOKIE]}" + (
+        f"; {RETURN_COOKIE}={back}" if back else ""
+    )
+    answer = client.get(
+        f"/api/v1/sso/callback?code=c&state={state}",
+        headers={"Cookie": cookie},
+        follow_redirects=False,
+    )
+    return started, answer
+
+
+@pytest.mark.parametrize("fragment", ["#opportunity=O-TRIAL-1", "#opportunity=O%20x.1_~", "#hr"])
+def test_a_sign_in_started_from_a_deep_link_comes_back_to_it(
+    sso_client: TestClient, provider: _Provider, fragment: str
+) -> None:
+    started, answer = _round_trip(sso_client, provider, fragment)
+    assert _set_cookies(started)[RETURN_COOKIE]  # kept beside the state, for the way back
+    assert answer.status_code == 303 and answer.headers["location"] == "/" + fragment
+    assert f"{COOKIE}=" in answer.headers["set-cookie"]
+    # Spent with the state: the browser's next sign-in without one lands on the first page.
+    assert _set_cookies(answer)[RETURN_COOKIE] == ""
+    _, plain = _round_trip(sso_client, provider, "")
+    assert plain.headers["location"] == "/"
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        "https://evil.example",
+        "//evil.example",
+        "/\\evil.example",
+        "javascript:alert(1)",
+        "#x/..//evil.example",
+        '#a"><script>alert(1)</script>',
+        "#a'b",
+        "#a<b",
+        "#a b",
+        "#",
+        "#" + "a" * 201,
+        "opportunity=O-TRIAL-1",
+    ],
+)
+def test_a_return_to_that_is_no_in_app_fragment_is_ignored(
+    sso_client: TestClient, provider: _Provider, hostile: str
+) -> None:
+    started, answer = _round_trip(sso_client, provider, hostile)
+    assert _set_cookies(started).get(RETURN_COOKIE, "") == ""
+    assert answer.status_code == 303 and answer.headers["location"] == "/"
+    # A return cookie the browser forged is checked as strictly as the query.
+    from urllib.parse import quote
+
+    _, forged = _round_trip(sso_client, provider, "#ok", forged=quote(hostile, safe=""))
+    assert forged.status_code == 303 and forged.headers["location"] == "/"
+
+
+def test_an_unverified_e_mail_is_refused_as_such_not_as_an_unknown_person(
+    sso_client: TestClient,
+    provider: _Provider,
+    state: ServiceState,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    name = state.settings.sso_provider_name
+    login_state, nonce = _start(sso_client)
+    # E1 is on file under this address: only the provider's flag stands in the way.
+    provider.id_token = _sign(_claims(provider.issuer, nonce, email_verified=False))
+    with caplog.at_level("WARNING", logger="talent.sso"):
+        answer = _return(sso_client, login_state)
+    assert answer.status_code == 403 and _reason(answer) == "unverified_email"
+    assert f"Your e-mail address is not verified at {name}" in answer.text
+    assert "not known to this app" not in answer.text
+    assert "(unverified_email)" in caplog.text and "e1@corp" not in caplog.text
+    # Verified (or a provider that sends no flag): the same person signs in.
+    login_state, nonce = _start(sso_client)
+    provider.id_token = _sign(_claims(provider.issuer, nonce, email_verified=True))
+    assert _return(sso_client, login_state).status_code == 303
 
 
 def test_a_state_comes_back_once_and_only_to_the_browser_that_started_it(

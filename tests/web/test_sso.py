@@ -2,8 +2,10 @@
 (`oidc-provider-mock` on 127.0.0.1): the person signs in at the provider and lands in the app as
 the matched employee with the role their groups give; an unknown person, a missing group, a
 replayed state, an expired ID token and a provider's error are each refused with a page saying
-so; signing out ends the provider's session too. The app is served at `localhost` and the
-provider at `127.0.0.1`: two sites, as in real life (the cookies' SameSite rules are exercised).
+so; signing out ends the provider's session too; a deep link (`#opportunity=<id>`) opened
+signed out survives the sign-in, through the provider or the token form. The app is served at
+`localhost` and the provider at `127.0.0.1`: two sites, as in real life (the cookies' SameSite
+rules are exercised).
 
 A second provider process issues ID tokens that expired before they were issued (the refusal
 is checked in the browser too). A wrong audience the mock cannot produce (its tokens are always
@@ -30,7 +32,7 @@ from sqlalchemy import select
 from data.demo import generate_company
 from data.importing.demo import store_demo_company
 from data.storage.engine import transaction
-from data.storage.tables import EmployeeRow
+from data.storage.tables import EmployeeRow, OpportunityRow
 from data.taxonomy.packaged import load_packaged_taxonomy
 from matching.encoder import SentenceEncoder
 from serving.app import create_app
@@ -119,6 +121,13 @@ def _served(
         lead, outsider = people[0], people[1]
         known = {"lead": (lead.external_id, lead.name, lead.email)}
         outsider_email = outsider.email
+        posting = session.scalars(
+            select(OpportunityRow)
+            .where(OpportunityRow.status == "open")
+            .order_by(OpportunityRow.external_id)
+        ).first()
+        assert posting is not None, "the demo company posts nothing open"
+        opportunity = (posting.external_id, posting.title)
     claims = [
         {
             "sub": "lead-person",
@@ -127,6 +136,13 @@ def _served(
         },
         {"sub": "stranger", "email": STRANGER, "groups": [USERS_GROUP]},
         {"sub": "outsider", "email": outsider_email, "groups": ["some-other-group"]},
+        # On file, but the provider has not verified the address.
+        {
+            "sub": "unverified",
+            "email": known["lead"][2],
+            "email_verified": False,
+            "groups": [USERS_GROUP],
+        },
     ]
     command = [sys.executable, "-m", "oidc_provider_mock", "--host", "127.0.0.1"]
     command += ["--port", str(provider_port), f"--token-max-age={token_max_age}"]
@@ -146,7 +162,13 @@ def _served(
         while not server.started and thread.is_alive() and time.monotonic() < deadline:
             time.sleep(0.1)
         assert server.started, "the test server did not start"
-        yield {"url": base, "lead": known["lead"], "state": state, "issuer": issuer}
+        yield {
+            "url": base,
+            "lead": known["lead"],
+            "opportunity": opportunity,
+            "state": state,
+            "issuer": issuer,
+        }
     finally:
         server.should_exit = True
         if thread.is_alive():
@@ -167,8 +189,10 @@ def _new_page(browser: object) -> object:
     return context.new_page()
 
 
-def _sign_in_at_provider(page: object, site: dict[str, object], sub: str) -> None:
-    page.goto(str(site["url"]) + "/")  # type: ignore[attr-defined]
+def _sign_in_at_provider(
+    page: object, site: dict[str, object], sub: str, fragment: str = ""
+) -> None:
+    page.goto(str(site["url"]) + "/" + fragment)  # type: ignore[attr-defined]
     page.get_by_role("link", name=f"Sign in with {PROVIDER_NAME}").click()  # type: ignore[attr-defined]
     page.get_by_role("button", name=sub, exact=True).click()  # type: ignore[attr-defined]
 
@@ -220,6 +244,41 @@ def test_a_person_in_the_groups_signs_in_as_their_employee_with_their_roles(
     page.context.close()  # type: ignore[attr-defined]
 
 
+def test_a_deep_link_opened_signed_out_survives_the_sign_in(
+    browser: object, sso_site: dict[str, object]
+) -> None:
+    from urllib.parse import quote
+
+    external_id, title = sso_site["opportunity"]  # type: ignore[misc]
+    fragment = f"#opportunity={quote(external_id, safe='')}"
+    page = _new_page(browser)
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))  # type: ignore[attr-defined]
+    callbacks: list[str] = []
+    page.on(  # type: ignore[attr-defined]
+        "response",
+        lambda r: (
+            callbacks.append(r.headers.get("location", "")) if "/sso/callback" in r.url else None
+        ),
+    )
+    # As from an e-mail: the posting's address, signed out, then the provider's sign-in.
+    _sign_in_at_provider(page, sso_site, "lead-person", fragment)
+    page.get_by_role("heading", level=1, name=title).wait_for()  # type: ignore[attr-defined]
+    assert callbacks == ["/" + fragment]
+    assert page.url == f"{sso_site['url']}/{fragment}"  # type: ignore[attr-defined]
+    page.get_by_role("button", name="Sign out").wait_for()  # type: ignore[attr-defined]
+    assert "talent_sso_return" not in {c["name"] for c in page.context.cookies()}  # type: ignore[attr-defined]
+    # The token form keeps the deep link too (the page never leaves).
+    other = _new_page(browser)
+    other.goto(f"{sso_site['url']}/{fragment}")  # type: ignore[attr-defined]
+    other.get_by_label("Your access token").fill(ADMIN_TOKEN)  # type: ignore[attr-defined]
+    other.get_by_role("button", name="Sign in", exact=True).click()  # type: ignore[attr-defined]
+    other.get_by_role("heading", level=1, name=title).wait_for()  # type: ignore[attr-defined]
+    assert errors == [], errors
+    page.context.close()  # type: ignore[attr-defined]
+    other.context.close()  # type: ignore[attr-defined]
+
+
 def test_a_replayed_state_is_refused(browser: object, sso_site: dict[str, object]) -> None:
     page = _new_page(browser)
     callbacks: list[str] = []
@@ -241,6 +300,11 @@ def test_a_replayed_state_is_refused(browser: object, sso_site: dict[str, object
     [
         ("stranger", "unknown_person", "You are not known to this app"),
         ("outsider", "missing_group", "You are not in a group allowed to use this app"),
+        (
+            "unverified",
+            "unverified_email",
+            f"Your e-mail address is not verified at {PROVIDER_NAME}",
+        ),
     ],
 )
 def test_a_person_the_app_cannot_admit_is_refused_with_a_page_saying_why(

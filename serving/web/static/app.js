@@ -129,7 +129,19 @@ $("#signout").addEventListener("click", async () => {
   try {
     const sso = await api("/api/v1/sso");
     if (!sso.enabled) return;
-    $("#sso-link").textContent = `Sign in with ${sso.provider_name}`;
+    const link = $("#sso-link");
+    link.textContent = `Sign in with ${sso.provider_name}`;
+    // A deep link opened signed out (`#opportunity=O42`, from an e-mail) survives the provider's
+    // round trip: the fragment never reaches a server, so the link hands it over (the server
+    // keeps only an in-app fragment). The token form keeps it anyway: the page never reloads.
+    const carry = () => {
+      link.href = location.hash.length > 1
+        ? `${sso.login_url}?return_to=${encodeURIComponent(location.hash)}`
+        : sso.login_url;
+    };
+    carry();
+    window.addEventListener("hashchange", carry);
+    link.addEventListener("click", carry);
     $("#sso").classList.remove("hidden");
     if (!sso.token_form) $("#signin").classList.add("hidden");
   } catch {
