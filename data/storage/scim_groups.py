@@ -1,7 +1,7 @@
 """Groups provisioned by SCIM (tables `scim_groups`, `scim_group_members`): a name and the
-people in it. The product's role groups (leads, hr, auditors, admins) are such groups; which
-group grants which role is the sign-in's configuration (TALENT_SSO_* group-to-role settings),
-read against `group_names_of`."""
+people in it, stored and served back to the provisioning system. They grant no role: roles
+come from the groups claim of the ID token at single sign-on (TALENT_SSO_*_GROUPS,
+serving/sso/people.py), never from these tables."""
 
 from __future__ import annotations
 

@@ -116,7 +116,8 @@ def resource_type_documents(base: str) -> list[dict[str, Any]]:
         "schemas": [rtype],
         "id": "Group",
         "name": "Group",
-        "description": "A group of people, such as a role group (leads, hr, auditors, admins)",
+        "description": "A group of people, kept as provisioned; it grants no role (roles "
+        "come from the identity provider's groups claim at single sign-on)",
         "endpoint": "/Groups",
         "schema": CORE_GROUP,
     }

@@ -593,12 +593,16 @@ def test_enterprise_attributes_answer_to_their_short_names(
         json=patch(
             {"op": "replace", "path": "department", "value": "Platform"},
             {"op": "replace", "path": "manager.value", "value": "LEAD"},
+            {"op": "replace", "path": "employeeNumber", "value": "E90009"},
         ),
         headers=scim,
     )
     assert patched.status_code == 200, patched.text
     assert patched.json()[ENTERPRISE]["department"] == "Platform"
     assert patched.json()[ENTERPRISE]["manager"] == {"value": "LEAD"}
+    # A later employeeNumber is kept as the User's attribute; the id stays.
+    assert patched.json()[ENTERPRISE]["employeeNumber"] == "E90009"
+    assert found(client, scim, 'filter=employeeNumber eq "E90009"') == ["E90001"]
     profile = client.get("/api/v1/employees/E90001", headers=admin_headers).json()
     assert (profile["department"], profile["manager_external_id"]) == ("Platform", "LEAD")
     removed = client.patch(
