@@ -8,6 +8,7 @@ and a failure puts it back with a later attempt time (or marks it failed for goo
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Sequence
 from typing import Any
 
@@ -19,6 +20,10 @@ from data.storage.tables import EmployeeRow, NotificationPreferenceRow, OutboxRo
 STATUSES = ("pending", "sending", "sent", "failed", "cancelled")
 DIGEST_PERIOD = {"daily": dt.timedelta(days=1), "weekly": dt.timedelta(days=7)}
 DEFAULT_DIGEST = "weekly"
+# A person's first digest comes one period after their schedule starts, less a moment of their
+# own within the period's last seventh (a weekly digest's first comes over one day, a daily's
+# over about 3.4 hours): a whole company seen on one worker round is not due on one round.
+FIRST_DIGEST_SPREAD = 1 / 7
 # Deactivated people (provisioning) hear nothing; the column exists once provisioning does.
 _ACTIVE = getattr(EmployeeRow, "active", None)
 
@@ -122,32 +127,75 @@ def retry_failed(session: Session, message_id: int, *, now: dt.datetime) -> bool
 
 
 def due_for_digest(session: Session, *, now: dt.datetime, limit: int) -> list[str]:
-    """People whose digest period has passed since their last one (those with no choice
-    saved get the default weekly digest by e-mail, if they have an address), longest waiting
-    first."""
+    """People whose digest period has passed since their last one (or since their schedule
+    started: start_digest_schedules), longest waiting first."""
     prefs = NotificationPreferenceRow
     last = prefs.last_digest_at
     due = or_(
         *(
-            and_(prefs.digest == name, or_(last.is_(None), last <= now - period))
+            and_(prefs.digest == name, last <= now - period)
             for name, period in DIGEST_PERIOD.items()
         )
     )
     query = (
         select(EmployeeRow.external_id)
-        .outerjoin(prefs, prefs.employee_external_id == EmployeeRow.external_id)
-        .where(
-            or_(
-                and_(prefs.employee_external_id.is_(None), EmployeeRow.email.is_not(None)),
-                and_(prefs.quiet.is_(False), due),
-            )
-        )
-        .order_by(last.is_not(None), last, EmployeeRow.id)
+        .join(prefs, prefs.employee_external_id == EmployeeRow.external_id)
+        .where(prefs.quiet.is_(False), last.is_not(None), due)
+        .order_by(last, EmployeeRow.id)
         .limit(limit)
     )
     if _ACTIVE is not None:
         query = query.where(_ACTIVE.is_(True))
     return list(session.scalars(query))
+
+
+def schedule_start(employee_external_id: str, digest: str, *, now: dt.datetime) -> dt.datetime:
+    """Where a person's digest schedule starts when the worker first sees them: now, moved
+    back by their own share of FIRST_DIGEST_SPREAD (stable: read off a hash of their id), so
+    the first digest lists what was posted over one full period, at most."""
+    share = int.from_bytes(hashlib.sha256(employee_external_id.encode()).digest()[:8], "big")
+    fraction = share / 2**64
+    return now - DIGEST_PERIOD[digest] * (FIRST_DIGEST_SPREAD * fraction)
+
+
+def start_digest_schedules(session: Session, *, now: dt.datetime, limit: int) -> int:
+    """Start the digest schedule of people the worker has not seen yet (no digest ever, no
+    schedule): nothing is sent now, their first digest comes about one period later. Those
+    with no preferences get a row of the defaults (when they have an address to send to, as
+    the default digest goes by e-mail). How many started."""
+    prefs = NotificationPreferenceRow
+    unseen = (
+        select(EmployeeRow.external_id)
+        .outerjoin(prefs, prefs.employee_external_id == EmployeeRow.external_id)
+        .where(
+            or_(
+                and_(prefs.employee_external_id.is_(None), EmployeeRow.email.is_not(None)),
+                and_(prefs.last_digest_at.is_(None), prefs.digest.in_(list(DIGEST_PERIOD))),
+            )
+        )
+        .order_by(EmployeeRow.id)
+        .limit(limit)
+    )
+    if _ACTIVE is not None:
+        unseen = unseen.where(_ACTIVE.is_(True))
+    started = 0
+    for external_id in list(session.scalars(unseen)):
+        row = get_preferences(session, external_id)
+        if row is None:
+            start = schedule_start(external_id, DEFAULT_DIGEST, now=now)
+            save_preferences(session, external_id, now=now, last_digest_at=start)
+            started += 1
+            continue
+        start = schedule_start(external_id, row.digest, now=now)
+        result = session.execute(
+            update(prefs)
+            .where(prefs.employee_external_id == external_id, prefs.last_digest_at.is_(None))
+            .values(last_digest_at=start)
+            .execution_options(synchronize_session=False)
+        )
+        started += result.rowcount  # type: ignore[attr-defined]
+    session.flush()
+    return started
 
 
 def stamp_digest(

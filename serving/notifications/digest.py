@@ -2,6 +2,12 @@
 opportunities posted since their last digest that the ranker puts in their matches, best
 first, queued as one message (nothing is queued when nothing new matched).
 
+A person's schedule starts the first time the worker sees them (for a company that turns the
+worker on, that round; later, the round after someone joins or turns their digest back on):
+nothing is sent then, and their first digest comes about one period later, at a moment of
+their own (data.storage.notifications.FIRST_DIGEST_SPREAD), so a whole company is never due
+at once; the per-round cap only smooths what is left.
+
 A digest is prepared in a transaction of its own per person: the person's `last_digest_at` is
 moved by compare-and-set in the same transaction as the message, so two workers never queue
 one person's digest twice, and a failure queues nothing and leaves the period due.
@@ -28,6 +34,7 @@ from training.live import LiveModel
 log = logging.getLogger("talent.notifications")
 
 DIGEST_SIZE = 5  # opportunities one digest lists at most
+SCHEDULES_PER_RUN = 1000  # schedules one round starts at most (no ranking: cheap)
 
 
 def queue_digests(state: ServiceState, *, now: dt.datetime | None = None) -> int:
@@ -36,6 +43,11 @@ def queue_digests(state: ServiceState, *, now: dt.datetime | None = None) -> int
     limit = state.settings.notify_digests_per_run
     if limit == 0:
         return 0
+    try:
+        with transaction(state.sessions) as session:
+            store.start_digest_schedules(session, now=now, limit=SCHEDULES_PER_RUN)
+    except IntegrityError:
+        pass  # another worker started some of them at the same moment: the next round goes on
     try:
         model = state.rankers.get("employee")
     except KeyError:
@@ -64,7 +76,9 @@ def _digest_for(
     if frequency not in store.DIGEST_PERIOD:
         return 0
     previous = prefs.last_digest_at if prefs is not None else None
-    since = _aware(previous) if previous is not None else now - store.DIGEST_PERIOD[frequency]
+    if previous is None:
+        return 0  # no schedule yet: the round's start_digest_schedules starts it, sending nothing
+    since = _aware(previous)
     if not store.stamp_digest(session, external_id, previous=previous, now=now):
         return 0
     if not deliverable_channels(session, state.settings, external_id):

@@ -85,6 +85,10 @@ def change_preferences(
             raise InvalidField(
                 "channels", f"{CHANNEL_NAMES[channel]} needs your incoming webhook: give {field}"
             )
+    if stored is not None and stored.digest not in store.DIGEST_PERIOD:
+        # Turned back on: a schedule of its own starts at the worker's next round (the first
+        # digest one period later), not one due at once since the last digest months ago.
+        values["last_digest_at"] = None
     return store.save_preferences(
         session,
         employee.external_id,

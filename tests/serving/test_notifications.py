@@ -23,7 +23,8 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from data.schemas import Role
-from data.storage.tables import OutboxRow, PipelineRow
+from data.storage import notifications as store
+from data.storage.tables import EmployeeRow, NotificationPreferenceRow, OutboxRow, PipelineRow
 from matching.aliases import candidate_alias
 from serving.app import create_app
 from serving.cli import app as cli
@@ -473,18 +474,88 @@ def test_a_digest_lists_new_matches_once_per_period(
     assert client.put("/api/v1/me/notifications", json=off, headers=ben).status_code == 200
 
     now = dt.datetime.now(dt.UTC)
-    assert queue_digests(notifying, now=now) >= 1
-    assert queue_digests(notifying, now=now + dt.timedelta(hours=1)) == 0  # not due again yet
-    deliver(notifying)
+    # The worker's first round starts each schedule and sends nothing; then a posting is new.
+    assert queue_digests(notifying, now=now) == 0
+    fresh = make_opportunity("GIG-NEW", owner="LEAD", title="Churn forecast", hours_per_week=4)
+    assert client.post("/api/v1/opportunities", json=fresh, headers=admin_headers).status_code in (
+        200,
+        201,
+    )
+    later = now + dt.timedelta(days=1)
+    assert queue_digests(notifying, now=later) >= 1
+    assert queue_digests(notifying, now=later + dt.timedelta(hours=1)) == 0  # not due again yet
+    deliver(notifying, at=later + dt.timedelta(hours=1))  # the digest is queued for `later`
     [digest] = inbox.to("ana@corp.example")
     assert "new match" in digest["Subject"] and digest["Subject"].endswith("today")
-    assert "Churn model" in digest.get_content()
-    assert f"{PUBLIC}/#opportunity=GIG-BIG" in digest.get_content()
+    assert "Churn forecast" in digest.get_content()
+    assert f"{PUBLIC}/#opportunity=GIG-NEW" in digest.get_content()
     assert inbox.to("ben@corp.example") == []  # his digest is off
     for value in DEMOGRAPHICS.values():
         assert value not in text_of(digest)
     # A day later nothing new was posted: no empty digest.
-    assert queue_digests(notifying, now=now + dt.timedelta(days=1, hours=1)) == 0
+    assert queue_digests(notifying, now=later + dt.timedelta(days=1, hours=1)) == 0
+
+
+def test_turning_the_worker_on_for_an_existing_company_sends_no_storm_of_digests(
+    app_client: TestClient, notifying: ServiceState, admin_headers: Headers
+) -> None:
+    """A company of people with the default weekly digest and none ever sent: the worker's
+    first rounds send nothing; the first digests come one period later, spread over the
+    period's last seventh (never all due on one round), each round within its cap."""
+    client = app_client
+    company(client, admin_headers)
+    staff = [
+        make_employee(
+            f"P{n:03}", availability_hours_per_week=20, skills=[{"name": PYTHON, "level": 4}]
+        )
+        for n in range(60)
+    ]
+    assert (
+        client.post("/api/v1/employees/bulk", json=staff, headers=admin_headers).status_code == 200
+    )
+    cap = 8
+    notifying.settings = notifying.settings.model_copy(update={"notify_digests_per_run": cap})
+    with notifying.sessions() as session:
+        everyone = set(session.scalars(select(EmployeeRow.external_id)))
+
+    def digests() -> list[OutboxRow]:
+        return [row for row in outbox(notifying) if row.event == "digest"]
+
+    def due(at: dt.datetime) -> list[str]:
+        with notifying.sessions() as session:
+            return store.due_for_digest(session, now=at, limit=1000)
+
+    start = dt.datetime.now(dt.UTC)
+    for later in (
+        dt.timedelta(0),
+        dt.timedelta(minutes=1),
+        dt.timedelta(hours=6),
+        dt.timedelta(days=5),
+    ):
+        assert queue_digests(notifying, now=start + later) == 0
+    assert digests() == []
+    # Every schedule started on the first round (none is left for a later storm).
+    with notifying.sessions() as session:
+        rows = session.scalars(select(NotificationPreferenceRow)).all()
+    assert {r.employee_external_id for r in rows} == everyone
+    assert all(r.last_digest_at is not None for r in rows)
+
+    # Nobody is due before six sevenths of the week; some are halfway through the last day;
+    # everyone one week after the start.
+    week = dt.timedelta(days=7)
+    assert due(start + week * 6 / 7 - dt.timedelta(minutes=1)) == []
+    assert 0 < len(due(start + week * 13 / 14)) < len(everyone)
+    assert set(due(start + week + dt.timedelta(minutes=1))) == everyone
+
+    fresh = make_opportunity("GIG-NEW", owner="LEAD", title="Churn forecast", hours_per_week=4)
+    created = client.post("/api/v1/opportunities", json=fresh, headers=admin_headers)
+    assert created.status_code in (200, 201), created.text
+    rounds = [
+        queue_digests(notifying, now=start + week + dt.timedelta(minutes=m)) for m in range(1, 4)
+    ]
+    assert all(0 < queued <= cap for queued in rounds), rounds
+    recipients = [row.recipient_external_id for row in digests()]
+    assert len(recipients) == len(set(recipients)) == sum(rounds)
 
 
 def test_the_server_sends_in_the_background_and_the_cli_from_scripts(
