@@ -156,6 +156,8 @@ def test_a_lead_moves_people_across_the_board_by_keyboard_and_sees_the_waitlist(
     assert "Closed (2)" in closed.inner_text()
     closed.locator("summary").press("Enter")
     assert f"{names[fourth]}: Rejected (timing)" in closed.inner_text()
+    # The lapse says its stored reason (the seat went), as the API's `lapsed` words do.
+    assert "This invitation lapsed: every seat was taken on 20" in closed.inner_text()
 
     # A full mentorship keeps a waitlist: its lead sees who waits, in their order.
     mentoring = "Board walk data mentoring"
