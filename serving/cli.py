@@ -259,8 +259,8 @@ def _records_of(state: ServiceState, kind: str, path: Path) -> list[tuple[int, d
     from serving.usecases.file_imports import export_records, is_contract_table
 
     suffix = path.suffix.lower()
-    if suffix in (".jsonl", ".ndjson", ".json"):
-        return read_records(path)
+    if suffix not in (".csv", ".xlsx"):
+        return read_records(path)  # JSON lines or an array; anything else refused by its type
     if suffix == ".csv":
         try:
             headers = read_table(path.name, path.read_bytes()).headers

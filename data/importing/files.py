@@ -30,7 +30,9 @@ def read_records(path: Path) -> list[Record]:
         return _read_json_array(text)
     if suffix in {".jsonl", ".ndjson"}:
         return _read_jsonl(text)
-    raise ImportRejected([RowError(0, "", f"unsupported file type {suffix!r}: use .jsonl or .csv")])
+    raise ImportRejected(
+        [RowError(0, "", f"unsupported file type {suffix!r}: use .jsonl, .json, .csv or .xlsx")]
+    )
 
 
 def _read_jsonl(text: str) -> list[Record]:

@@ -117,10 +117,14 @@ def test_token_create_needs_a_subject_for_people_roles() -> None:
 
 @pytest.mark.usefixtures("cli_env")
 def test_an_unknown_file_type_is_refused(tmp_path: Path) -> None:
-    path = tmp_path / "people.xlsx"
-    path.write_bytes(b"PK")
+    path = tmp_path / "people.txt"
+    path.write_text("external_id\nE1\n")
     result = runner.invoke(app, ["import", "employees", str(path)])
     assert result.exit_code == 1 and "unsupported file type" in result.output
+    broken = tmp_path / "people.xlsx"
+    broken.write_bytes(b"PK")
+    result = runner.invoke(app, ["import", "employees", str(broken)])
+    assert result.exit_code == 1 and "not a readable Excel workbook" in result.output
 
 
 @pytest.mark.slow
