@@ -170,18 +170,23 @@ def test_an_idp_creates_finds_pages_and_patches_people_as_employees(
     assert roles == {"scim"}
 
 
-def test_a_deactivated_person_leaves_matching_and_every_pipeline_and_comes_back(
-    client: TestClient, state: ServiceState, admin_headers: Headers
-) -> None:
-    company(client, admin_headers)
-    scim = scim_token(state)
-    for number in ("ANA", "MGR"):
+def link_users(client: TestClient, scim: Headers, *numbers: str) -> None:
+    """Imported people taken over by SCIM, matched by their employee numbers."""
+    for number in numbers:
         linked = client.post(
             "/scim/v2/Users",
             json=user(number.lower(), enterprise={"employeeNumber": number}),
             headers=scim,
         )
         assert linked.status_code == 201, linked.text
+
+
+def test_a_deactivated_person_leaves_matching_and_every_pipeline_and_comes_back(
+    client: TestClient, state: ServiceState, admin_headers: Headers
+) -> None:
+    company(client, admin_headers)
+    scim = scim_token(state)
+    link_users(client, scim, "ANA", "MGR")
     ana, lead = token_for(state, Role.EMPLOYEE, "ANA"), token_for(state, Role.LEAD, "LEAD")
     hr = token_for(state, Role.HR, "CAT")
     assert "ANA" in candidates(client, admin_headers, "MENTOR")
@@ -500,13 +505,7 @@ def test_an_approval_asked_after_the_manager_left_goes_above_them(
 ) -> None:
     company(client, admin_headers)
     scim = scim_token(state)
-    for number in ("ANA", "MGR"):
-        linked = client.post(
-            "/scim/v2/Users",
-            json=user(number.lower(), enterprise={"employeeNumber": number}),
-            headers=scim,
-        )
-        assert linked.status_code == 201, linked.text
+    link_users(client, scim, "ANA", "MGR")
     gone = client.patch(
         "/scim/v2/Users/MGR",
         json=patch({"op": "replace", "path": "active", "value": False}),
