@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
@@ -36,22 +37,8 @@ def session_digest(secret: bytes, session_id: str) -> str:
 def open_session(
     session: Session, *, secret: bytes, token_digest: str, expires_at: dt.datetime
 ) -> OpenedSession:
-    """A new session for the token whose keyed digest is `token_digest`, until `expires_at`.
-    Ended sessions are swept here, so the table holds only live ones (and those that ended
-    since the last sign-in)."""
-    now = dt.datetime.now(dt.UTC)
-    session.execute(delete(WebSessionRow).where(WebSessionRow.expires_at <= now))
-    session_id = secrets.token_urlsafe(32)
-    session.add(
-        WebSessionRow(
-            digest=session_digest(secret, session_id),
-            token_digest=token_digest,
-            created_at=now,
-            expires_at=expires_at,
-        )
-    )
-    session.flush()
-    return OpenedSession(session_id, expires_at)
+    """A new session for the token whose keyed digest is `token_digest`, until `expires_at`."""
+    return _open(session, secret, expires_at, token_digest=token_digest)
 
 
 def open_sso_session(
@@ -65,19 +52,32 @@ def open_sso_session(
     expires_at: dt.datetime,
 ) -> OpenedSession:
     """A new session for a person signed in by single sign-on, until `expires_at`."""
+    return _open(
+        session,
+        secret,
+        expires_at,
+        token_digest=None,
+        subject_external_id=subject_external_id,
+        role=role,
+        scopes=sorted(scopes),
+        id_token=id_token,
+    )
+
+
+def _open(
+    session: Session, secret: bytes, expires_at: dt.datetime, **principal: Any
+) -> OpenedSession:
+    """Ended sessions are swept here, so the table holds only live ones (and those that ended
+    since the last sign-in)."""
     now = dt.datetime.now(dt.UTC)
     session.execute(delete(WebSessionRow).where(WebSessionRow.expires_at <= now))
     session_id = secrets.token_urlsafe(32)
     session.add(
         WebSessionRow(
             digest=session_digest(secret, session_id),
-            token_digest=None,
-            subject_external_id=subject_external_id,
-            role=role,
-            scopes=sorted(scopes),
-            id_token=id_token,
             created_at=now,
             expires_at=expires_at,
+            **principal,
         )
     )
     session.flush()
