@@ -504,6 +504,22 @@ class RankingPolicyRow(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
 
+class InterleavingRow(Base):
+    """An interleaving test for one opportunity kind and direction: the live model's list and
+    a registered challenger's, team-drafted (serving/usecases/interleaving.py). `started_at`:
+    lists served from then on with this challenger are counted."""
+
+    __tablename__ = "interleaving_settings"
+
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    direction: Mapped[str] = mapped_column(String(20), primary_key=True)
+    challenger_version: Mapped[str] = mapped_column(String(64))
+    enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    updated_by: Mapped[str] = mapped_column(String(64), default="")
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
 class RankingOverrideRow(Base):
     """A person's decision on one candidate list: pin a candidate on top, or hide one."""
 
