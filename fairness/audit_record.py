@@ -21,6 +21,9 @@ class LoggedItem(TypedDict):
     similarity: float  # the retrieval cosine
     before: int  # rank by score
     after: int | None  # rank as served (None: hidden by an override)
+    # Probability it was on the first page under the logging policy, exploration included
+    # (fairness/exploration.py); first pages only, absent from records logged before it.
+    propensity: NotRequired[float]
 
 
 class EncodedMatrix(TypedDict):
