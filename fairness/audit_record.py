@@ -43,6 +43,15 @@ class ExplainedItem(TypedDict):
     explanation: dict[str, Any]  # what the page said
 
 
+class Interleaved(TypedDict):
+    """A list team-drafted from the live model's order and a challenger's (matching/
+    interleaving.py): enough to draft it again (replay) and to credit each shown item."""
+
+    challenger: str  # the challenger's model version
+    seed: int  # the draft's coin
+    teams: dict[str, str]  # served item id -> "live" | "challenger" (the page; pins in neither)
+
+
 class ServedRanking(TypedDict):
     request_id: str
     served_at: str  # ISO 8601, UTC
@@ -67,6 +76,7 @@ class ServedRanking(TypedDict):
     # items that passed, in the order the ranker gave them.
     filters: NotRequired[dict[str, Any]]
     key_id: NotRequired[str]  # the audit key that sealed it
+    interleaving: NotRequired[Interleaved]  # an interleaved list: whose each item was
 
 
 def page_bounds(record: ServedRanking) -> tuple[int, int]:
