@@ -154,6 +154,12 @@ class World:
             self.company.true_fit[self.employee_of[employee], self.opportunity_of[opportunity]]
         )
 
+    def expected(self, employee: str, opportunity: str) -> float:
+        """The true fit without its per-pair noise: every recorded and hidden taste, no chance."""
+        expected = self.company.expected_fit
+        assert expected is not None, "the company was generated without its noiseless fit"
+        return float(expected[self.employee_of[employee], self.opportunity_of[opportunity]])
+
     def draws(self, tag: int, round_: int, employee: str, opportunity: str, n: int) -> np.ndarray:
         """The same uniforms for the same person, opportunity and round in every arm."""
         key = (self.seed, tag, round_, self.employee_of[employee], self.opportunity_of[opportunity])
@@ -562,8 +568,10 @@ def served_figures(
             items = record["items"]
             if direction == "employee":
                 fits = [world.fit(query, i["id"]) for i in items]
+                expected = [world.expected(query, i["id"]) for i in items]
             else:
                 fits = [world.fit(i["id"], query) for i in items]
+                expected = [world.expected(i["id"], query) for i in items]
             served = [
                 f
                 for f, i in sorted(
@@ -580,9 +588,11 @@ def served_figures(
                 order = [fits[i] for i in np.argsort(-shadow, kind="stable")]
                 if (value := ndcg(order, fits)) is not None:
                     values["ndcg_emp_challenger"].append(value)
+            by_expected = [fits[i] for i in np.argsort(-np.array(expected), kind="stable")]
             for name, order in (
                 ("served", served),
                 ("before", before),
+                ("ceiling", by_expected),
                 ("oracle", sorted(fits, reverse=True)),
             ):
                 value = ndcg(order, fits)
@@ -754,6 +764,13 @@ def chart(rows: list[dict], key: str, title: str) -> str:
     references = [
         (key, "learned", key.replace("served", "oracle"), {"linestyle": ":"}, "oracle"),
         (
+            key,
+            "learned",
+            key.replace("served", "ceiling"),
+            {"linestyle": (0, (5, 1))},
+            "noiseless ceiling",
+        ),
+        (
             "ndcg_emp_served",
             "learned",
             "ndcg_emp_challenger",
@@ -795,11 +812,13 @@ COLUMNS = (
     "ndcg_emp_served",
     "ndcg_emp_before",
     "ndcg_emp_challenger",
+    "ndcg_emp_ceiling",
     "ndcg_emp_oracle",
     "ndcg_emp_feature_ceiling",
     "ndcg_emp_served_other_half",
     "ndcg_cand_served",
     "ndcg_cand_before",
+    "ndcg_cand_ceiling",
     "ndcg_cand_oracle",
     "lists",
     "applications_per_list",
@@ -833,6 +852,13 @@ td,th{{border:1px solid #ccc;padding:.2em .4em;text-align:right}}</style></head>
 <tr>{"".join(f"<th>{c}</th>" for c in COLUMNS)}</tr>{"".join(cells)}</table></div>
 </body></html>"""
     path.write_text(page)
+
+
+def _gap_closed(frozen: float | None, learned: float | None, ceiling: float | None) -> float | None:
+    """The share (%) of the distance from the frozen default to a ceiling that learning closed."""
+    if frozen is None or learned is None or ceiling is None or ceiling <= frozen:
+        return None
+    return 100 * (learned - frozen) / (ceiling - frozen)
 
 
 def main() -> None:
@@ -915,6 +941,14 @@ def main() -> None:
         lift = 100 * (learned / frozen - 1)
         if oracle is not None and oracle > frozen:
             gap = 100 * (learned - frozen) / (oracle - frozen)
+    ceiling_gap = _gap_closed(
+        last("frozen", "ndcg_emp_served"), learned, last("learned", "ndcg_emp_ceiling")
+    )
+    cand_ceiling_gap = _gap_closed(
+        last("frozen", "ndcg_cand_served"),
+        last("learned", "ndcg_cand_served"),
+        last("learned", "ndcg_cand_ceiling"),
+    )
     impacts = [r["impact_served_after"] for r in rows if r["arm"] == "learned"]
     impact_after = min((v for v in impacts if v is not None), default=None)
     unfair, fair = last("learned_unfair", "ndcg_cand_served"), last("learned", "ndcg_cand_served")
@@ -927,7 +961,9 @@ def main() -> None:
     line = (
         f"loop: rounds={args.rounds} ndcg_true_frozen={_fmt(frozen, 4)} "
         f"ndcg_true_learned={_fmt(learned, 4)} lift_pct={_fmt(lift, 2)} "
-        f"gap_closed_pct={_fmt(gap, 1)} fill_rate_frozen={_fmt(last('frozen', 'fill_rate'))} "
+        f"gap_closed_pct={_fmt(gap, 1)} ceiling_gap_closed_pct={_fmt(ceiling_gap, 1)} "
+        f"cand_ceiling_gap_closed_pct={_fmt(cand_ceiling_gap, 1)} "
+        f"fill_rate_frozen={_fmt(last('frozen', 'fill_rate'))} "
         f"fill_rate_learned={_fmt(last('learned', 'fill_rate'))} "
         f"impact_served_after={_fmt(impact_after)} "
         f"impact_lead_decisions={_fmt(last('learned', 'impact_lead_decisions'))}"

@@ -56,6 +56,8 @@ class DemoCompany:
     # When each opportunity was posted (the simulation's window opens then).
     posted_at: dict[str, dt.datetime] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)  # seconds per phase, not exported
+    # The hidden fit before its per-pair noise (truth.TrueFit.expected), not exported.
+    expected_fit: np.ndarray | None = None
 
     def fit_of(self, employee_id: str, opportunity_id: str) -> float:
         return self._truth().of(employee_id, opportunity_id)
@@ -255,6 +257,7 @@ def generate_company(
         opportunities=catalogue.opportunities,
         interactions=interactions,
         true_fit=truth.fit,
+        expected_fit=truth.expected,
         employee_ids=truth.employee_ids,
         opportunity_ids=truth.opportunity_ids,
         as_of=as_of,
@@ -301,6 +304,7 @@ def _opening_day(
         opportunities=opened,
         interactions=[],
         true_fit=truth.fit,
+        expected_fit=truth.expected,
         employee_ids=truth.employee_ids,
         opportunity_ids=truth.opportunity_ids,
         as_of=as_of,

@@ -80,6 +80,9 @@ class TrueFit:
     fit: np.ndarray  # (E, O) float32
     employee_ids: tuple[str, ...]
     opportunity_ids: tuple[str, ...]
+    # The fit before its per-pair noise (clipped the same way): what knowing every recorded and
+    # hidden taste, but not chance, would predict. Not saved with the matrix.
+    expected: np.ndarray | None = None
 
     def of(self, employee_id: str, opportunity_id: str) -> float:
         return float(
@@ -175,12 +178,14 @@ def compute_true_fit(
             (0.4 + 0.6 * level_fit) * (0.2 + 0.8 * availability),
         )
         fit[rows] = relevance * feasibility
+    expected = np.clip(fit, 0.0, 1.0)
     fit += rng.normal(0.0, NOISE_SD, size=fit.shape).astype(np.float32)
     np.clip(fit, 0.0, 1.0, out=fit)
     return TrueFit(
         fit=fit,
         employee_ids=tuple(e.external_id for e in employees),
         opportunity_ids=tuple(o.external_id for o in opportunities),
+        expected=expected,
     )
 
 
