@@ -25,6 +25,7 @@ from serving.routes import (
     employees,
     health,
     imports,
+    interleaving,
     me,
     occupations,
     opportunities,
@@ -153,7 +154,7 @@ def create_app(settings: Settings | None = None, *, state: ServiceState | None =
         skills,
         tokens,
     )
-    for module in (*routers, stats, audits, single_sign_on, notifications):
+    for module in (*routers, stats, audits, interleaving, single_sign_on, notifications):
         app.include_router(module.router)
     app.include_router(scim.router)  # /scim/v2: the provisioning token's, and only its
 
