@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from features.registry import FEATURES
 from training.evaluate import promotion_gate
@@ -107,3 +109,37 @@ def model_card(run: TrainingRun, *, fairness: tuple[bool, str] | None = None) ->
         "",
     ]
     return "\n".join(lines)
+
+
+def interleaving_section(tests: Sequence[Mapping[str, Any]]) -> str:
+    """The card's account of interleaving tests against this model (each as counted by
+    serving/usecases/interleaving.py): lists, wins each way, the challenger's win rate with its
+    95% Wilson interval (ties left out), and how to promote a challenger that won."""
+    if not tests:
+        return ""
+    lines = [
+        "## Interleaving",
+        "Lists team-drafted from this model's order and a challenger's; a list counts for the "
+        "model whose items drew more actions (ties left out).",
+        "",
+        "| kind | challenger | on | lists | challenger wins | live wins | ties | win rate "
+        "(95% interval) |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for test in tests:
+        rate, interval = test["win_rate"], test["interval_95"]
+        said = "n/a" if rate is None else f"{rate:.3f} ({interval[0]:.3f}-{interval[1]:.3f})"
+        lines.append(
+            f"| {test['kind']} | `{test['challenger_version']}` | "
+            f"{'yes' if test['enabled'] else 'no'} | {test['lists']} | "
+            f"{test['challenger_wins']} | {test['live_wins']} | {test['ties']} | {said} |"
+        )
+    for test in tests:
+        if test["winner"] == "challenger":
+            lines += [
+                "",
+                f"`{test['challenger_version']}` won on {test['kind']} lists: an admin may "
+                f"promote it (`{test['promote']}`, or `talent models promote "
+                f"{test['challenger_version']}`).",
+            ]
+    return "\n".join([*lines, ""])

@@ -360,7 +360,7 @@ def live_models(state: StateDep, session: SessionDep, user: CurrentUser) -> dict
     """The model serving each direction and its card (what it is for, what it learned from,
     how it scored against the baselines, its features)."""
     user.require(Role.HR, Role.ADMIN)
-    return {"items": model_cards(state)}
+    return {"items": model_cards(state, session)}
 
 
 @router.get(

@@ -6,16 +6,24 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from serving.state import ServiceState
+from serving.usecases.interleaving import interleaving_results
 from training.cold_start import DEFAULTS_DIR
 from training.live import COMPANY
+from training.model_card import interleaving_section
 
 
-def model_cards(state: ServiceState) -> list[dict[str, Any]]:
+def model_cards(state: ServiceState, session: Session | None = None) -> list[dict[str, Any]]:
+    """With a `session`, each card ends with the interleaving tests against it."""
     items = []
     for direction, live in sorted(state.rankers.describe().items()):
         version, source = live["version"], live["source"]
         card = _company_card(state, version) if source == COMPANY else _default_card(direction)
+        if session is not None:
+            section = interleaving_section(interleaving_results(session, direction))
+            card = f"{card.rstrip()}\n\n{section}" if section else card
         items.append({"direction": direction, "version": version, "source": source, "card": card})
     return items
 
