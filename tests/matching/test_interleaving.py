@@ -11,8 +11,8 @@ from matching.interleaving import (
     preference,
     score_order,
     team_draft,
-    win_rate,
     wilson,
+    win_rate,
 )
 
 
