@@ -49,3 +49,8 @@ def test_one_round_of_the_loop_bench_computes_every_figure(var_dir: Path, tmp_pa
     assert page.count("<svg") == 8  # one chart per figure
     assert page.count("<tr>") == 1 + 3  # the header, one row per arm
     assert "ndcg_emp_oracle" in page and "impact_served_before" in page
+    # The noiseless ceiling is measured per round on both sides, and the last line says how
+    # much of the way to it learning went (undefined only where the ceiling is not above frozen).
+    assert "ndcg_emp_ceiling" in page and "ndcg_cand_ceiling" in page
+    for name in ("ceiling_gap_closed_pct", "cand_ceiling_gap_closed_pct"):
+        assert re.fullmatch(r"-?\d+\.\d+|n/a", values[name]), (name, last)
