@@ -6,7 +6,9 @@ A kind without a stored policy uses the default: FA*IR on the candidate lists le
 HR sets their own), the minimum proportion p taken from the list's own candidate pool and
 alpha 0.3. On ten-item pages alpha 0.1 almost never binds (bench/fairness.py: the women's
 selection rate moved by 1%); 0.3 moves it by 3% for 0.1% of NDCG@10 against the true fit.
-Every change is an `oversight_events` row naming who, when and why.
+Exploration is on by default (5% of a first page's slots, from slot four on, drawn from the
+ten ranks below the page: fairness/exploration.py); HR switches it off or sets the share per
+kind. Every change is an `oversight_events` row naming who, when and why.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from data.schemas import OpportunityKind
 from data.storage import oversight as stored
 from data.storage.tables import RankingOverrideRow
 from fairness.demographics import ATTRIBUTES
+from fairness.exploration import DEFAULT_DEPTH, DEFAULT_SHARE, MAX_SHARE
 
 POLICIES = ("off", "fa*ir", "detgreedy")
 ACTIONS = ("pin", "hide")
@@ -35,6 +38,10 @@ class PolicySettings:
     alpha: float = 0.3
     targets: dict[str, float] | None = None  # DetGreedy; None: the pool's proportions
     paused: bool = False
+    # Honest exploration (fairness/exploration.py): HR switches it off per kind.
+    explore: bool = True
+    explore_share: float = DEFAULT_SHARE  # of a first page's slots, never the first three
+    explore_depth: int = DEFAULT_DEPTH  # drawn from this many ranks just below the page
 
     def __post_init__(self) -> None:
         if self.name not in POLICIES:
@@ -52,6 +59,10 @@ class PolicySettings:
             or sum(self.targets.values()) > 1 + 1e-9
         ):
             raise ValueError("targets must be proportions that sum to at most 1")
+        if not 0 <= self.explore_share <= MAX_SHARE:
+            raise ValueError(f"explore_share must lie between 0 and {MAX_SHARE}")
+        if not 1 <= self.explore_depth <= 100:
+            raise ValueError("explore_depth must lie between 1 and 100")
 
     def params(self) -> dict[str, Any]:
         values = asdict(self)

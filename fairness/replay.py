@@ -9,6 +9,7 @@ self-report since), the keyed digest says so and the order may differ for that r
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -48,6 +49,17 @@ class ReplayResult:
 
 
 def settings_from_log(policy: dict[str, Any]) -> PolicySettings:
+    """The settings a record was served with, exploration included (off where none logged)."""
+    settings = _reranking_from_log(policy)
+    explored = policy.get("exploration")
+    if explored is None:
+        return dataclasses.replace(settings, explore=False)
+    return dataclasses.replace(
+        settings, explore=True, explore_share=explored["share"], explore_depth=explored["depth"]
+    )
+
+
+def _reranking_from_log(policy: dict[str, Any]) -> PolicySettings:
     name = policy["name"]
     if name == "paused":
         return PolicySettings(paused=True)
@@ -105,6 +117,7 @@ def replay(
         overrides=overrides,
         key=key,
         tiers=declared_tiers(features) if record["policy"].get("declared_first") else None,
+        explore_seed=record["policy"].get("exploration", {}).get("seed"),
     )
     first, last = page_bounds(record)
     served = [item["id"] for item in served_page(record)]

@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from fairness.exploration import exploit_propensity, explore
 from fairness.fair_ranking import det_greedy, fair_rerank
 from fairness.policy import Override, PolicySettings
 from features.declared import tiered_scores
@@ -37,6 +38,8 @@ class ServedOrder:
     policy: dict[str, Any]  # what was applied, with the parameters actually used
     moves: list[dict[str, Any]] = field(default_factory=list)
     overrides: list[dict[str, Any]] = field(default_factory=list)
+    # Per candidate: the probability it was on the first page under this policy (exploration).
+    propensity: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
 
 def membership_digest(key: bytes, categories: Sequence[str | None]) -> str:
@@ -72,11 +75,14 @@ def serve_order(
     overrides: Sequence[Override] = (),
     key: bytes = b"",
     tiers: np.ndarray | None = None,
+    explore_seed: int | None = None,
 ) -> ServedOrder:
     """The served order of N candidates; `membership` is None where no re-ranking applies
     (an employee's own matches: the items are opportunities, not people). `tiers`: candidates
     of a higher tier come before lower ones, by score within a tier, before any re-ranking
-    (features/declared.py: those who declare a required skill first); logged in the policy."""
+    (features/declared.py: those who declare a required skill first); logged in the policy.
+    `explore_seed`: a first page, explored as the kind's settings say (fairness/exploration.py)
+    after re-ranking and overrides; None: not explored (a later page, or no seed)."""
     tiered = tiers is not None and not settings.paused and len(ids) > 0
     if tiered:
         scores = tiered_scores(scores, tiers)
@@ -94,8 +100,27 @@ def serve_order(
     if tiered:
         policy = {**policy, "declared_first": True}
     order, applied = _apply_overrides(order, ids, overrides)
+    propensity = exploit_propensity(order, page, len(ids))
+    if explore_seed is not None and settings.explore and not settings.paused and len(ids):
+        index = {e: i for i, e in enumerate(ids)}
+        pinned = {
+            index[o.employee_external_id]
+            for o in overrides
+            if o.action == "pin" and o.employee_external_id in index
+        }
+        explored = explore(
+            order,
+            page=page,
+            share=settings.explore_share,
+            depth=settings.explore_depth,
+            seed=explore_seed,
+            candidates=len(ids),
+            fixed=pinned,
+        )
+        order, propensity = explored.order, explored.propensity
+        policy = {**policy, "exploration": explored.log}
     moves = _moves(order, before, ids, page)
-    return ServedOrder(order, before, policy, moves, applied)
+    return ServedOrder(order, before, policy, moves, applied, propensity)
 
 
 def _rerank(

@@ -23,6 +23,7 @@ from data.taxonomy.relatedness import OccupationRelatedness
 from fairness import demographics
 from fairness.audit_log import encode_matrix
 from fairness.audit_record import ServedRanking
+from fairness.exploration import seed_for
 from fairness.policy import Override, PolicySettings, active_overrides, load_policy
 from fairness.rerank import Membership, ServedOrder, serve_order
 from features.declared import declared_tiers
@@ -311,6 +312,8 @@ def _serve(
             key=key,
             # A lead's candidates: who declares a required skill comes first (features/declared.py).
             tiers=declared_tiers(scored.features) if direction == "opportunity" else None,
+            # Only a list's first page explores (fairness/exploration.py); logged for replay.
+            explore_seed=None if offset else seed_for(request_id),
         )
     after = {int(i): rank for rank, i in enumerate(order.order.tolist(), start=1)}
     page_rows = order.order[offset : offset + limit].tolist()
@@ -343,6 +346,7 @@ def _serve(
                 "similarity": float(scored.similarity[i]),
                 "before": int(order.before[i]),
                 "after": after.get(i),
+                **({} if offset else {"propensity": float(order.propensity[i])}),
             }
             for i in range(len(ids))
         ],
