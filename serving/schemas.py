@@ -592,6 +592,9 @@ class PolicyOut(Out):
     alpha: float
     targets: dict[str, float] | None
     paused: bool
+    explore: bool = Field(description="exploration on: a few slots from just below the page")
+    explore_share: float = Field(description="expected share of a first page's slots explored")
+    explore_depth: int = Field(description="ranks below the page an explored item comes from")
 
 
 class OversightEvent(Out):

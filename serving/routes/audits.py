@@ -13,6 +13,7 @@ from data.schemas import ContractModel, IsoDate, OpportunityKind, Role
 from data.storage.oversight import events as oversight_events
 from fairness import demographics
 from fairness.audit_record import ServedRanking
+from fairness.exploration import DEFAULT_DEPTH, DEFAULT_SHARE, MAX_SHARE
 from fairness.policy import PolicySettings, all_policies, set_policy
 from fairness.report_html import building_page
 from serving.builds import Built
@@ -65,6 +66,10 @@ class PolicyIn(ContractModel):
         | None
     ) = None
     paused: bool = False
+    # Honest exploration (fairness/exploration.py): never the first three slots.
+    explore: bool = True
+    explore_share: float = Field(default=DEFAULT_SHARE, ge=0, le=MAX_SHARE)
+    explore_depth: int = Field(default=DEFAULT_DEPTH, ge=1, le=100)
     reason: Reason
 
 
@@ -94,6 +99,9 @@ def put_policy(
             alpha=body.alpha,
             targets=body.targets,
             paused=body.paused,
+            explore=body.explore,
+            explore_share=body.explore_share,
+            explore_depth=body.explore_depth,
         )
     except ValueError as invalid:
         field = "targets" if "targets" in str(invalid) else "protected"

@@ -1,0 +1,62 @@
+"""Exploration through the API: HR sets its share per kind or switches it off, an explored
+list's record carries each item's propensity, and replay reproduces the explored list."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from serving.state import ServiceState
+from tests.serving.test_fairness_api import company  # noqa: F401 - the shared fixture
+
+POLICY = "/api/v1/audits/policies/gig"
+
+
+def _served(client: TestClient, where: dict[str, Any], request_id: str) -> dict[str, Any]:
+    response = client.get(
+        f"/api/v1/opportunities/{where['gig']}/candidates?limit=10",
+        headers={**where["lead"], "X-Request-ID": request_id},
+    )
+    assert response.status_code == 200, response.text
+    path = f"/api/v1/audits/rankings/{response.json()['request_id']}"
+    return client.get(path, headers=where["auditor"]).json()
+
+
+def test_hr_sets_exploration_per_kind_and_an_explored_list_replays(
+    client: TestClient,
+    state: ServiceState,
+    company: dict[str, Any],  # noqa: F811 - the fixture imported above
+) -> None:
+    hr = company["hr"]
+    too_much = client.put(POLICY, json={"explore_share": 0.5, "reason": "more"}, headers=hr)
+    assert too_much.status_code == 422 and too_much.json()["detail"][0]["field"] == "explore_share"
+    set_ = client.put(POLICY, json={"explore_share": 0.25, "reason": "learn faster"}, headers=hr)
+    assert set_.status_code == 200 and set_.json()["explore_share"] == 0.25
+    listed = client.get("/api/v1/audits/policies", headers=hr).json()
+    assert listed["gig"]["explore"] is True and listed["role"]["explore_share"] == 0.05
+
+    for n in range(12):  # a 10-slot page explores with probability 1 - (1 - 0.357)^7 = 95%
+        record = _served(client, company, f"explore-{n}")
+        if record["policy"]["exploration"]["slots"]:
+            break
+    explored = record["policy"]["exploration"]
+    assert explored["slots"] and min(explored["slots"]) >= 4 and explored["share"] == 0.25
+    propensity = {i["id"]: i["propensity"] for i in record["items"]}
+    on_page = [i for i in record["items"] if i["after"] is not None and i["after"] <= 10]
+    # Every first-page slot holds one item, so the propensities sum to the page length.
+    assert abs(sum(propensity.values()) - 10) < 1e-9
+    assert all(i["propensity"] > 0 for i in on_page)
+    assert [i["propensity"] for i in on_page if i["after"] <= 3] == [1.0, 1.0, 1.0]
+    shown_from_below = [i for i in on_page if i["after"] in explored["slots"]]
+    assert shown_from_below and all(0 < i["propensity"] < 1 for i in shown_from_below)
+    replay = client.get(f"/api/v1/audits/rankings/{record['request_id']}/replay", headers=hr)
+    assert replay.json()["exact"] is True, replay.json()
+
+    off = client.put(POLICY, json={"explore": False, "reason": "pilot: no exploration"}, headers=hr)
+    assert off.status_code == 200 and off.json()["explore"] is False
+    plain = _served(client, company, record["request_id"] + "-again")
+    assert "exploration" not in plain["policy"]
+    assert sorted(i["propensity"] for i in plain["items"])[-10:] == [1.0] * 10
+    events = client.get("/api/v1/audits/oversight", headers=hr).json()["items"]
+    assert events[0]["details"]["after"]["explore"] is False
