@@ -86,6 +86,7 @@ def _database(settings: Settings) -> Iterator[sessionmaker[Session]]:
 class ImportKind(StrEnum):
     employees = "employees"
     opportunities = "opportunities"
+    history = "history"  # past applications, shortlists, offers, hires, completions
 
 
 @app.command("init-db")
@@ -211,10 +212,17 @@ def import_file(
         typer.Option(help="write the whole import report (every name, every merge) as JSON"),
     ] = None,
 ) -> None:
-    """Import employees or opportunities (upsert by external_id); all rows or none.
+    """Import employees or opportunities (upsert by external_id), or a company's history;
+    all rows or none.
 
     Prints what became of every name that was not an exact ESCO label, the skills merged
-    within a record, and the occupations inferred from titles."""
+    within a record, and the occupations inferred from titles. `history`: one event a row
+    (person, posting, event such as applied/shortlisted/offer/hired/completed, date, rating
+    1-5 for a completion), from an applicant-tracking or HR export; the people and postings
+    must be imported first; events already imported or logged are counted, not written."""
+    if kind is ImportKind.history:
+        _import_history(path, report)
+        return
     importer = import_employees if kind is ImportKind.employees else import_opportunities
     state = None
     try:
@@ -249,6 +257,40 @@ def import_file(
         console.print(line, markup=False, highlight=False)
     if report is not None:
         write_private(report, json.dumps(resolver.report.as_dict(), indent=1) + "\n")
+        console.print(f"import report: {report}")
+
+
+def _import_history(path: Path, report: Path | None) -> None:
+    """`talent import history`: data/importing/history.py, in one transaction."""
+    import hashlib
+
+    from data.importing.history import import_history
+
+    state = None
+    try:
+        state = build_state(Settings(), index=False)
+        records = _records_of(state, ImportKind.history.value, path)
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+        with transaction(state.sessions) as session:
+            done = import_history(session, records, source=digest)
+    except ImportRejected as rejected:
+        console.print(f"[red]{path}: {rejected}[/red]")
+        console.print(rejected.report(), markup=False, highlight=False)
+        if report is not None:
+            errors = [
+                {"row": e.row, "field": e.field, "message": e.message} for e in rejected.errors
+            ]
+            write_private(report, json.dumps({"errors": errors}, indent=1) + "\n")
+            console.print(f"errors: {report}")
+        raise typer.Exit(1) from rejected
+    finally:
+        if state is not None:
+            state.close()
+    console.print(f"{path}: {done.rows} rows", markup=False, highlight=False)
+    for line in done.lines():
+        console.print(line, markup=False, highlight=False)
+    if report is not None:
+        write_private(report, json.dumps(done.as_dict(), indent=1) + "\n")
         console.print(f"import report: {report}")
 
 

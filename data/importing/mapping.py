@@ -171,7 +171,61 @@ OPPORTUNITY_FIELDS: dict[str, FieldSpec] = {
     "status": FieldSpec("Status (draft, open, filled, closed)", "lower", ()),
 }
 
-FIELDS = {"employees": EMPLOYEE_FIELDS, "opportunities": OPPORTUNITY_FIELDS}
+# A company's past (`talent import history`, data/importing/history.py): one event a row, an
+# applicant-tracking system's "Candidate ID, Requisition ID, Stage, Date" or this contract's own.
+HISTORY_FIELDS: dict[str, FieldSpec] = {
+    "employee_external_id": FieldSpec(
+        "Employee ID",
+        "text",
+        (
+            "employeeid",
+            "candidateid",
+            "applicantid",
+            "workerid",
+            "personid",
+            "personnumber",
+            "employeenumber",
+            "empid",
+            "userid",
+        ),
+        True,
+    ),
+    "opportunity_external_id": FieldSpec(
+        "Posting ID",
+        "text",
+        (
+            "postingid",
+            "opportunityid",
+            "jobrequisitionid",
+            "requisitionid",
+            "reqid",
+            "jobid",
+            "jobpostingid",
+            "gigid",
+            "projectid",
+        ),
+        True,
+    ),
+    "type": FieldSpec(
+        "Event (applied, shortlisted, offer, hired, completed...)",
+        "text",
+        ("event", "eventtype", "stage", "status", "step", "action", "disposition", "outcome"),
+        True,
+    ),
+    "occurred_at": FieldSpec(
+        "Date",
+        "date",
+        ("date", "eventdate", "stagedate", "statusdate", "effectivedate", "timestamp", "when"),
+        True,
+    ),
+    "rating": FieldSpec("Rating (1-5)", "int", ("score", "performancerating", "feedbackrating")),
+}
+
+FIELDS = {
+    "employees": EMPLOYEE_FIELDS,
+    "opportunities": OPPORTUNITY_FIELDS,
+    "history": HISTORY_FIELDS,
+}
 # Fields no default may fill: each row says who or what it is.
 NO_DEFAULT = {
     "external_id",
@@ -267,7 +321,7 @@ def check_mapping(
                 "choose one",
             )
         used[chosen] = header
-    if "external_id" not in used:
+    if "external_id" in fields and "external_id" not in used:  # history rows have none
         raise MappingProblem(
             "mapping",
             f"no column is mapped to {fields['external_id'].label}: each row needs the id "
