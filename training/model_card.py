@@ -9,6 +9,7 @@ from typing import Any
 from features.registry import FEATURES
 from training.evaluate import promotion_gate
 from training.groups import Direction
+from training.off_policy import Comparison, Estimate
 from training.pipeline import TrainingRun
 
 DIRECTIONS = {1: "higher is never worse", -1: "higher is never better", 0: "free"}
@@ -29,9 +30,15 @@ PURPOSE = {
 }
 
 
-def model_card(run: TrainingRun, *, fairness: tuple[bool, str] | None = None) -> str:
+def model_card(
+    run: TrainingRun,
+    *,
+    fairness: tuple[bool, str] | None = None,
+    off_policy: tuple[bool, str, Comparison | None] | None = None,
+) -> str:
     """`fairness`: the fairness gate's verdict and reason (candidates' models), handed in by
-    the training use case: fairness code measures it, this module only writes it down."""
+    the training use case: fairness code measures it, this module only writes it down.
+    `off_policy`: the off-policy gate's verdict, reason and estimates on the explored lists."""
     evaluation, sizes, data_hash = run.evaluation, run.sizes, run.data_hash
     assert evaluation.ranker is not None
     ranker = evaluation.ranker
@@ -87,6 +94,8 @@ def model_card(run: TrainingRun, *, fairness: tuple[bool, str] | None = None) ->
             f"{'May replace' if allowed else 'Must not replace'} the live model: {why}. "
             "A model refused here is registered but not promoted.",
         ]
+    if off_policy is not None:
+        lines += _off_policy_section(*off_policy)
     importance = sorted(ranker.feature_importance().items(), key=lambda kv: -kv[1])
     total = sum(gain for _, gain in importance) or 1.0
     lines += [
@@ -143,3 +152,26 @@ def interleaving_section(tests: Sequence[Mapping[str, Any]]) -> str:
                 f"{test['challenger_version']}`).",
             ]
     return "\n".join([*lines, ""])
+
+
+def _off_policy_section(allowed: bool, why: str, comparison: Comparison | None) -> list[str]:
+    lines = ["", "## Off-policy gate (explored lists)"]
+    if comparison is not None:
+
+        def cell(e: Estimate) -> str:
+            return f"{e.value:.4f} ({e.low:.4f} to {e.high:.4f})"
+
+        lines += [
+            "Expected actions on a page of each ranker, from the served lists' logged "
+            "propensities (90% bootstrap intervals over lists):",
+            "",
+            "| ranker | IPS | SNIPS | doubly robust | page never explorable |",
+            "|---|---|---|---|---|",
+            *(
+                f"| {name} | {cell(v.ips)} | {cell(v.snips)} | {cell(v.dr)} | {v.unsupported:.0%} |"
+                for name, v in (("new", comparison.new), ("live", comparison.live))
+            ),
+            "",
+        ]
+    lines.append(f"{'May replace' if allowed else 'Must not replace'} the live model: {why}.")
+    return lines

@@ -1,5 +1,6 @@
 """Training as one call: read the company and its log, train a ranker per direction, gate it
-(quality, and fairness for the candidates' ranker), register it and promote what passes.
+(quality, off-policy value on the explored lists, and fairness for the candidates' ranker),
+register it and promote what passes.
 
 Used by `talent train` (which prints the result), by the server's scheduled retraining
 (`RetrainingSchedule`, every TALENT_RETRAIN_HOURS) and by bench/loop.py. One run at a time: a
@@ -20,6 +21,7 @@ from dataclasses import dataclass, field
 from data.storage.locks import TRAINING_LOCK, try_exclusive
 from fairness.model_gate import held_out_selection_gate
 from serving.state import ServiceState
+from serving.usecases.off_policy_gate import OffPolicyGate, off_policy_gate
 from serving.usecases.training_data import served_impressions
 from training.company import load_company
 from training.evaluate import promotion_gate
@@ -69,11 +71,13 @@ class DirectionResult:
     quality: Gate | None = None
     fairness: Gate | None = None  # candidates' models only
     promoted: bool = False
+    off_policy: Gate | None = None  # on the explored lists (serving/usecases/off_policy_gate.py)
 
     @property
     def refusal(self) -> str | None:
         """Why a registered model may not replace the live one (None: it may)."""
-        refused = [g.reason for g in (self.quality, self.fairness) if g and not g.allowed]
+        gates = (self.quality, self.fairness, self.off_policy)
+        refused = [g.reason for g in gates if g and not g.allowed]
         return "; ".join(refused) or None
 
 
@@ -114,6 +118,8 @@ class TrainingResult:
                 why = result.quality.reason
                 if result.fairness is not None:
                     why += f"; fairness: {result.fairness.reason}"
+                if result.off_policy is not None:
+                    why += f"; {result.off_policy.reason}"
                 lines.append(f"promoted {result.version} ({why})")
             else:
                 lines.append(f"not promoted {result.version}: {result.refusal}")
@@ -196,6 +202,15 @@ def _fairness_gate(state: ServiceState, run: TrainingRun) -> Gate | None:
     return Gate(verdict.allowed, verdict.reason)
 
 
+def _off_policy(state: ServiceState, run: TrainingRun) -> OffPolicyGate:
+    assert run.evaluation.ranker is not None
+    live = state.rankers.get(run.direction.value).ranker
+    with state.sessions() as session:
+        return off_policy_gate(
+            session, run.direction.value, run.evaluation.ranker.predict, live.predict
+        )
+
+
 @contextmanager
 def _one_at_a_time(state: ServiceState) -> Iterator[None]:
     if not _RUNNING.acquire(blocking=False):
@@ -244,6 +259,7 @@ def train_and_promote(
             assert evaluation.ranker is not None
             quality = Gate(*promotion_gate(evaluation))
             fairness = _fairness_gate(state, run)
+            explored = _off_policy(state, run)
             metrics = {f"test_{k}": v for k, v in evaluation.logged["ranker"].items()}
             if "ranker" in evaluation.true_fit_ndcg10:
                 metrics["test_true_fit_ndcg@10"] = evaluation.true_fit_ndcg10["ranker"]
@@ -253,10 +269,13 @@ def train_and_promote(
                 metrics=metrics,
                 data_hash=run.data_hash,
                 card=model_card(
-                    run, fairness=(fairness.allowed, fairness.reason) if fairness else None
+                    run,
+                    fairness=(fairness.allowed, fairness.reason) if fairness else None,
+                    off_policy=(explored.allowed, explored.reason, explored.comparison),
                 ),
             )
             allowed = quality.allowed and (fairness is None or fairness.allowed)
+            allowed = allowed and explored.allowed
             if promote and allowed:
                 registry.promote(version)
             results[direction.value] = DirectionResult(
@@ -266,6 +285,7 @@ def train_and_promote(
                 quality=quality,
                 fairness=fairness,
                 promoted=promote and allowed,
+                off_policy=Gate(explored.allowed, explored.reason),
             )
     result = TrainingResult(trained.read, results, trained.true_fit_ignored)
     if result.promoted:

@@ -3,11 +3,16 @@ list's record carries each item's propensity, and replay reproduces the explored
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
+import numpy as np
 from fastapi.testclient import TestClient
 
+from data.storage.engine import transaction
+from data.storage.tables import InteractionRow
 from serving.state import ServiceState
+from serving.usecases.off_policy_gate import logged_lists, off_policy_gate
 from tests.serving.test_fairness_api import company  # noqa: F401 - the shared fixture
 
 POLICY = "/api/v1/audits/policies/gig"
@@ -60,3 +65,46 @@ def test_hr_sets_exploration_per_kind_and_an_explored_list_replays(
     assert sorted(i["propensity"] for i in plain["items"])[-10:] == [1.0] * 10
     events = client.get("/api/v1/audits/oversight", headers=hr).json()["items"]
     assert events[0]["details"]["after"]["explore"] is False
+
+
+def test_an_explored_lists_propensities_and_what_people_did_reach_the_gate(
+    client: TestClient,
+    state: ServiceState,
+    company: dict[str, Any],  # noqa: F811 - the fixture imported above
+) -> None:
+    hr = company["hr"]
+    client.put(POLICY, json={"explore_share": 0.25, "reason": "learn faster"}, headers=hr)
+    records = [_served(client, company, f"gate-{n}") for n in range(7)]
+    latest = records[-1]  # the gate reads the latest 15% of explored lists: this one
+    on_page = sorted(
+        (i for i in latest["items"] if i["after"] is not None and i["after"] <= 10),
+        key=lambda i: i["after"],
+    )
+    acted = on_page[-1]  # the lead shortlists the last one on the page
+    with transaction(state.sessions) as session:
+        session.add(
+            InteractionRow(
+                request_id=latest["request_id"],
+                employee_external_id=acted["id"],
+                opportunity_external_id=company["gig"],
+                type="shortlist",
+                occurred_at=dt.datetime.now(dt.UTC),
+            )
+        )
+    with state.sessions() as session:
+        lists = logged_lists(session, "opportunity")
+        assert len(lists) == 1
+        (logged,) = lists
+        ids = [i["id"] for i in latest["items"]]
+        assert logged.propensity.tolist() == [i["propensity"] for i in latest["items"]]
+        assert {ids[j] for j in np.flatnonzero(logged.shown)} == {i["id"] for i in on_page}
+        assert [ids[j] for j in np.flatnonzero(logged.reward)] == [acted["id"]]
+        # Scored by the gate: a ranker that puts the shortlisted person first is worth one
+        # action on this list, by IPS (its page holds them, shown with their propensity).
+        first = ids.index(acted["id"])
+        favourite = lambda rows: -np.abs(np.arange(len(rows)) - first)  # noqa: E731
+        verdict = off_policy_gate(session, "opportunity", favourite, favourite)
+    assert verdict.allowed and "not judged" in verdict.reason
+    assert verdict.comparison is not None and verdict.comparison.new.lists == 1
+    expected = 1 / acted["propensity"] if acted["propensity"] < 1 else 1.0
+    assert verdict.comparison.new.ips.value == expected
