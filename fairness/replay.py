@@ -85,7 +85,10 @@ def replay(
     explain_again: Explainer,
     membership: Membership | None,
     key: bytes,
+    ranked_by: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> ReplayResult:
+    """`ranked_by`: the scores the policy re-ranked, from the model's (an interleaved list: the
+    team draft's stand-ins, drafted again by the caller, which knows the challenger)."""
     items = record["items"]
     ids = [item["id"] for item in items]
     features = decode_matrix(record["features"])
@@ -108,7 +111,7 @@ def replay(
         if o["in_list"]
     ]
     order = serve_order(
-        scores,
+        scores if ranked_by is None else ranked_by(scores),
         similarity,
         ids,
         settings=settings,

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from data.storage.engine import make_engine, make_session_factory
 from data.storage.versions import aggregate_data_version
 from fairness import demographics
-from fairness.audit_log import AuditLog
+from fairness.audit_log import AuditLog, decode_matrix
 from fairness.audit_record import ServedRanking
 from fairness.outcomes import marketplace_outcomes
 from fairness.policy import log_event
@@ -40,6 +40,7 @@ from serving.auth import Principal
 from serving.builds import Build, Builds, Built, Busy
 from serving.errors import NotFound, Unavailable
 from serving.state import ServiceState
+from serving.usecases.interleaving import replay_scores
 from training.global_view import global_view
 from training.live import LiveRankers
 
@@ -81,6 +82,7 @@ def replay_ranking(
         explain_again=explain_again,
         membership=membership,
         key=state.pseudonym_key,
+        ranked_by=_interleaved(state, record),
     ).as_dict()
     if items:
         _log_read(session, user, request_id, "replayed the served ranking item by item")
@@ -88,6 +90,19 @@ def replay_ranking(
     served, replayed = result.pop("served"), result.pop("replayed")
     result["items"] = {"served": len(served), "replayed": len(replayed)}
     return result
+
+
+def _interleaved(
+    state: ServiceState, record: ServedRanking
+) -> Callable[[np.ndarray], np.ndarray] | None:
+    """An interleaved record's draft, made again with its challenger (None: not interleaved)."""
+    if "interleaving" not in record:
+        return None
+    try:
+        return replay_scores(state, record, decode_matrix(record["features"]))
+    except Exception as missing:  # a deleted artefact
+        version = record["interleaving"]["challenger"]
+        raise Unavailable(f"challenger version {version} cannot be loaded: {missing}") from None
 
 
 def fairness_report(

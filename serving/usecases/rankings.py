@@ -48,6 +48,7 @@ from serving.auth import Principal
 from serving.deps import live_model
 from serving.errors import Conflict, NotFound
 from serving.state import ServiceState
+from serving.usecases.interleaving import ListDraft, draft_for
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +102,16 @@ def serve_matches(
         now=now,
         offset=offset,
         filters=filters.as_dict(),
+        draft=draft_for(
+            state,
+            session,
+            scored,
+            direction="employee",
+            kind=kind,
+            live_version=model.version,
+            query_external_id=employee.external_id,
+            now=now,
+        ),
     )
     with stage("page"):
         rows = {row.id: row for row in scored.items}
@@ -177,6 +188,16 @@ def serve_candidates(
         overrides=overrides,
         key=state.pseudonym_key,
         now=now,
+        draft=draft_for(
+            state,
+            session,
+            scored,
+            direction="opportunity",
+            kind=opportunity.kind,
+            live_version=model.version,
+            query_external_id=opportunity.external_id,
+            now=now,
+        ),
     )
     with stage("page"):
         rows = {row.id: row for row in scored.items}
@@ -298,11 +319,13 @@ def _serve(
     now: dt.datetime | None = None,
     offset: int = 0,
     filters: dict[str, Any] | None = None,
+    draft: ListDraft | None = None,
 ) -> Served:
     ids = scored.ids
     with stage("rerank"):
         order = serve_order(
-            scored.scores,
+            # Interleaving: the policy re-ranks the team draft (serving/usecases/interleaving.py).
+            scored.scores if draft is None else draft.scores,
             scored.similarity,
             ids,
             settings=settings,
@@ -365,6 +388,8 @@ def _serve(
         record["offset"] = offset
     if filters:
         record["filters"] = filters
+    if draft is not None:
+        record["interleaving"] = draft.logged(ids, page_rows, order.overrides)
     page = scored.hits(page_rows)
     if settings.paused:  # what people see is the similarity order, and its scores
         page = [dataclasses.replace(hit, score=hit.similarity) for hit in page]
