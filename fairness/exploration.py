@@ -3,7 +3,8 @@ probability of being on the page is logged, so later models can be judged off-po
 (training/off_policy.py) on lists the live model did not choose alone.
 
 The policy, on the first page of a list of `page` slots:
-- the first PROTECTED_SLOTS slots and pinned items are never explored;
+- the first PROTECTED_SLOTS slots, pinned items and (under FA*IR, fairness/rerank.py) the
+  protected group's candidates are never explored away;
 - each other slot is explored independently with probability `slot_probability`, chosen so
   that the expected number of explored slots is `share` of the page (5% by default: one slot
   in two ten-item pages), all of it from slot four on;

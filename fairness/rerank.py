@@ -103,11 +103,16 @@ def serve_order(
     propensity = exploit_propensity(order, page, len(ids))
     if explore_seed is not None and settings.explore and not settings.paused and len(ids):
         index = {e: i for i, e in enumerate(ids)}
-        pinned = {
+        fixed = {
             index[o.employee_external_id]
             for o in overrides
             if o.action == "pin" and o.employee_external_id in index
         }
+        if policy.get("name") == "fa*ir" and policy.get("applied") and membership is not None:
+            # FA*IR's minimum of protected candidates holds on every prefix of the page: an
+            # explored slot never displaces one of them (one more join, first pages only).
+            categories = list(membership(settings.attribute))
+            fixed |= {i for i, c in enumerate(categories) if c == settings.protected}
         explored = explore(
             order,
             page=page,
@@ -115,7 +120,7 @@ def serve_order(
             depth=settings.explore_depth,
             seed=explore_seed,
             candidates=len(ids),
-            fixed=pinned,
+            fixed=fixed,
         )
         order, propensity = explored.order, explored.propensity
         policy = {**policy, "exploration": explored.log}
