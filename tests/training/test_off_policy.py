@@ -123,3 +123,19 @@ def test_the_gate_refuses_a_clear_loss_and_passes_a_tie(
 def test_a_shown_item_without_a_propensity_is_refused() -> None:
     with pytest.raises(ValueError, match="positive propensity"):
         LoggedList(np.zeros((2, 1)), np.zeros(2), np.ones(2, dtype=bool), np.zeros(2), 1)
+
+
+def test_the_model_card_shows_the_three_estimates_with_intervals_for_both_rankers(
+    world: tuple[list[LoggedList], list[np.ndarray]],
+) -> None:
+    from training.model_card import _off_policy_section
+
+    lists, _ = world
+    comparison = compare(lists[:300], _swap_deep, lambda f: -f[:, 1])
+    allowed, reason = off_policy_verdict(comparison)
+    text = "\n".join(_off_policy_section(allowed, reason, comparison))
+    assert "| ranker | IPS | SNIPS | doubly robust |" in text
+    new_row = next(line for line in text.splitlines() if line.startswith("| new |"))
+    assert f"{comparison.new.dr.value:.4f} ({comparison.new.dr.low:.4f} to" in new_row
+    assert f"{comparison.new.ips.low:.4f}" in new_row and "| live |" in text
+    assert text.endswith(f"the live model: {reason}.")
