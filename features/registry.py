@@ -38,7 +38,8 @@ class Feature:
     unsaid_against: bool = False
     # A +1 feature is said as raising a score only above this value: "fits this line of work
     # (fit 0.09)" or "close to the one it is for (relatedness 0.00)" is no reason, whatever a
-    # tree credited it against a reference that had less.
+    # tree credited it against a reference that had less. A feature with no direction (the
+    # history ones) is said, either way, only above it: at or under it there is no such history.
     said_above: float = 0.0
 
 
@@ -228,6 +229,50 @@ FEATURES: tuple[Feature, ...] = (
         "The skills on offer match your interests (similarity {value:.2f})",
         +1,
         kinds=("mentorship",),
+    ),
+    # What a person's and a posting's own history say (features/history.py); 0 with none.
+    # A masked candidate's other applications are theirs: never said to a lead.
+    Feature(
+        "history_liked_similarity",
+        "similarity of the posting to what the person applied to, saved, accepted or rated "
+        "well before (shrunk towards 0 while that history is short; 0 with none)",
+        "Like the work you applied to or saved before",
+        0,
+        said_above=0.05,
+    ),
+    Feature(
+        "history_passed_similarity",
+        "similarity of the posting to what the person dismissed or declined before "
+        "(shrunk towards 0 while that history is short; 0 with none)",
+        "Like work you dismissed or declined before",
+        0,
+        said_above=0.05,
+    ),
+    Feature(
+        "history_department_affinity",
+        "(the person's earlier applications, saves and acceptances in the posting's department "
+        "- their dismissals and declines there) / (all of them + 1)",
+        "You applied to or saved {department} work before",
+        0,
+        said_above=0.05,
+    ),
+    Feature(
+        "posting_chosen_similarity",
+        "similarity of the person to those the posting's lead shortlisted, invited, offered "
+        "or took on before (shrunk towards 0 while there are few; 0 with none)",
+        "People with profiles like yours were chosen for it",
+        0,
+        lead_template="Resembles candidates already chosen for this posting",
+        said_above=0.05,
+    ),
+    Feature(
+        "posting_passed_similarity",
+        "similarity of the person to those the posting's lead turned down before (shrunk "
+        "towards 0 while there are few; 0 with none)",
+        "People with profiles like yours were turned down for it",
+        0,
+        lead_template="Resembles candidates already turned down for this posting",
+        said_above=0.05,
     ),
 )
 

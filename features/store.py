@@ -23,6 +23,7 @@ from features.composition import (
     compose_employees,
     compose_opportunities,
 )
+from features.history import HISTORY_FEATURES, HistoryItems, HistoryTimelines
 from features.inputs import OpportunityInputs, PersonInputs
 from features.registry import FEATURE_NAMES
 from features.taxonomy_facts import (
@@ -143,11 +144,13 @@ class FeatureStore:
         tool_categories: Mapping[str, str] | None = None,
         occupation_relatedness: OccupationRelatedness | None = None,
         occupation_profiles: OccupationProfiles | None = None,
+        history_items: HistoryItems | None = None,
     ) -> None:
         """`embed` maps short texts to unit vectors (the skill-vector cache); composed profile
         vectors are computed here unless the caller already has them (the serving engine).
         `tool_categories` (tool id -> category id), `occupation_relatedness` and
-        `occupation_profiles` default to the packaged taxonomy's."""
+        `occupation_profiles` default to the packaged taxonomy's. `history_items`: vectors of
+        the postings and people the events name beyond these (features/history.py)."""
         if tool_categories is None:
             tool_categories = packaged_tool_categories()
         if occupation_relatedness is None:
@@ -175,7 +178,17 @@ class FeatureStore:
         self.opportunity_vectors = np.ascontiguousarray(opportunity_vectors, dtype=np.float32)
         self._build_text_vectors(people, opportunities, embed, skill_labels)
         self._build_skill_similarity(embed, skill_labels)
+        events = list(events)
         self._build_events(events)
+        self._history = HistoryTimelines(
+            events,
+            person_index=self.person_index,
+            opportunity_index=self.opportunity_index,
+            person_vectors=self.person_vectors,
+            opportunity_vectors=self.opportunity_vectors,
+            opportunity_departments=[o.department for o in opportunities],
+            extra=history_items,
+        )
 
     # -- construction ----------------------------------------------------------------------
     def _build_skills(
@@ -699,4 +712,6 @@ class FeatureStore:
                 0.0,
             ),
         }
+        history = self._history.features(people, opportunities, at)
+        columns_out.update({name: history[name] for name in HISTORY_FEATURES})
         return np.column_stack([columns_out[name] for name in FEATURE_NAMES]).astype(np.float32)

@@ -502,6 +502,24 @@ class MatchEngine:
                 out[i] = pool.vectors[pool.position_of[row_id]]
             return out
 
+    def held_vectors(
+        self, *, employees: list[int], opportunities: list[int]
+    ) -> tuple[list[int], np.ndarray, list[int], np.ndarray]:
+        """The vectors the pools hold for whichever of these rows they hold (a history names
+        rows that may have left): (employee rows found, their vectors, opportunity rows found,
+        theirs)."""
+        with self._lock:
+            people = [r for r in employees if r in self.employees.position_of]
+            people_vectors = self.employees.vectors[
+                [self.employees.position_of[r] for r in people]
+            ].copy()
+            postings = [r for r in opportunities if r in self._kind_of]
+            posting_vectors = np.zeros((len(postings), self.dim), dtype=np.float32)
+            for i, row_id in enumerate(postings):
+                pool = self.opportunities[self._kind_of[row_id]]
+                posting_vectors[i] = pool.vectors[pool.position_of[row_id]]
+            return people, people_vectors, postings, posting_vectors
+
     @property
     def sizes(self) -> dict[str, int]:
         sizes = {"employees": len(self.employees)}

@@ -93,6 +93,7 @@ def pair_details(
         "resemblance": _resemblance(similarity),
         "band_part": _band_part(float(row[FEATURE_NAMES.index("level_position")])),
         "kind": opportunity.kind,
+        "department": opportunity.department or "this department's",
     }
 
 
@@ -327,5 +328,11 @@ def _said_with_its_direction(amounts: np.ndarray, row: np.ndarray) -> dict[str, 
     for name in [n for n, amount in out.items() if amount > 0]:
         spec = BY_NAME[name]
         if spec.monotone > 0 and values[name] <= spec.said_above and spec.zero_texts is None:
+            del out[name]
+    # A history feature (no direction) at or under its floor means "no such history": whatever
+    # a tree made of it, "Like the work you applied to before" would be untrue.
+    for name in list(out):
+        spec = BY_NAME[name]
+        if spec.monotone == 0 and spec.said_above > 0 and values[name] <= spec.said_above:
             del out[name]
     return out

@@ -26,6 +26,7 @@ from data.schemas import OpportunityKind
 from data.storage.interactions import history_events
 from data.storage.snapshots import Snapshot, snapshots_by_external_id, snapshots_by_id
 from data.storage.tables import EmployeeRow, OpportunityRow
+from features.history import HistoryItems
 from features.inputs import opportunity_inputs_from_row, person_inputs_from_row
 from features.registry import FEATURE_NAMES
 from features.store import FeatureStore, epoch_seconds
@@ -209,6 +210,7 @@ def _feature_store(
             people=[p.external_id for p in people],
             opportunities=[o.external_id for o in opportunities],
         )
+        extra = history_items_for(session, matcher, events, people, opportunities)
     with stage("features"):
         return FeatureStore(
             person_inputs,
@@ -219,4 +221,37 @@ def _feature_store(
             reference_date=now.date(),
             person_vectors=matcher.employee_vectors([p.id for p in people]),
             opportunity_vectors=matcher.opportunity_vectors([o.id for o in opportunities]),
+            history_items=extra,
         )
+
+
+def history_items_for(
+    session: Session,
+    matcher: MatchEngine,
+    events: Sequence[Any],
+    people: Sequence[EmployeeRow],
+    opportunities: Sequence[OpportunityRow],
+) -> HistoryItems:
+    """The postings and people the history names beyond this request's: their vectors from the
+    engine's pools (nothing re-encoded) and postings' departments (features/history.py)."""
+    have_people = {p.external_id for p in people}
+    have_postings = {o.external_id for o in opportunities}
+    want_people = sorted({e[0] for e in events} - have_people)
+    want_postings = sorted({e[1] for e in events} - have_postings)
+    if not want_people and not want_postings:
+        return HistoryItems()
+    person_rows = snapshots_by_external_id(session, EmployeeRow, want_people, skills=False)
+    posting_rows = snapshots_by_external_id(session, OpportunityRow, want_postings, skills=False)
+    found_people, people_vectors, found_postings, posting_vectors = matcher.held_vectors(
+        employees=[r.id for r in person_rows.values()],
+        opportunities=[r.id for r in posting_rows.values()],
+    )
+    person_by_row = {r.id: r for r in person_rows.values()}
+    posting_by_row = {r.id: r for r in posting_rows.values()}
+    return HistoryItems(
+        opportunity_ids=[posting_by_row[r].external_id for r in found_postings],
+        opportunity_vectors=posting_vectors,
+        opportunity_departments=[posting_by_row[r].department or "" for r in found_postings],
+        person_ids=[person_by_row[r].external_id for r in found_people],
+        person_vectors=people_vectors,
+    )

@@ -21,7 +21,13 @@ from data.storage.tables import EmployeeRow, OpportunityRow
 from features.inputs import PersonInputs, opportunity_inputs_from_row, person_inputs_from_row
 from features.store import FeatureStore
 from matching.engine import MatchEngine
-from matching.pipeline import Scored, Scorer, as_of_seconds, employees_by_external_id
+from matching.pipeline import (
+    Scored,
+    Scorer,
+    as_of_seconds,
+    employees_by_external_id,
+    history_items_for,
+)
 
 MAX_LEVEL = 5
 
@@ -80,6 +86,7 @@ def what_if(
         people=[p.external_id for p in people_rows],
         opportunities=[o.external_id for o in scored.items],
     )
+    extra = history_items_for(session, matcher, events, people_rows, scored.items)
     others = [person_inputs_from_row(p) for p in owners]
     opportunity_vectors = matcher.opportunity_vectors([o.id for o in scored.items])
     results = []
@@ -93,6 +100,7 @@ def what_if(
             reference_date=now.date(),
             opportunity_vectors=opportunity_vectors,
             # person_vectors left out: the edited profile's vector is recomposed
+            history_items=extra,
         )
         features = store.compute(
             np.zeros(len(jobs), dtype=np.int64), np.arange(len(jobs)), as_of_seconds(now)

@@ -30,6 +30,7 @@ import numpy as np
 
 from data.taxonomy.model import Taxonomy
 from data.taxonomy.occupation_profiles import OccupationProfiles
+from features.history import HISTORY_FEATURES
 from features.inputs import opportunity_inputs, person_inputs
 from features.registry import FEATURE_NAMES, registry_hash
 from features.store import PRIOR_COMPLETION_RATE, FeatureStore
@@ -43,7 +44,11 @@ from training.split import time_split
 
 DEFAULTS_DIR = Path(__file__).parent / "default_rankers"
 # Values a feature takes for a company with no log: what the default model is trained on.
-NO_HISTORY = {"past_completion_rate": PRIOR_COMPLETION_RATE, "opportunity_popularity": 0.0}
+NO_HISTORY = {
+    "past_completion_rate": PRIOR_COMPLETION_RATE,
+    "opportunity_popularity": 0.0,
+    **dict.fromkeys(HISTORY_FEATURES, 0.0),
+}
 # (seed, drawn from the whole taxonomy?) of the companies trained on, and of those held out.
 TRAIN_COMPANIES = ((101, True), (102, True), (103, True), (105, False))
 HOLDOUT_COMPANIES = {"whole_taxonomy": (104, True), "demo_departments": (104, False)}

@@ -168,25 +168,49 @@ def applicants(
     return [(row, at) for row, at in session.execute(query).all()]
 
 
-# The events the history features count: a person's acceptances (the demo's) or assignments
-# (the live workflow's) and completions, and the applications an opportunity received.
-PERSON_HISTORY = (
-    InteractionType.ACCEPT.value,
+# The events the history features count. A person's: acceptances (the demo's) or assignments
+# (the live workflow's) and completions, and what they applied to, saved, dismissed, declined
+# or rated (features/history.py); an opportunity's: the applications it received and its lead's
+# choices (shortlists, invitations, offers, assignments, rejections).
+PERSON_HISTORY = tuple(
+    dict.fromkeys(
+        (
+            InteractionType.ACCEPT.value,
+            InteractionType.ASSIGN.value,
+            InteractionType.COMPLETE.value,
+            InteractionType.RATE.value,
+            InteractionType.APPLY.value,
+            InteractionType.SAVE.value,
+            InteractionType.UNSAVE.value,
+            InteractionType.ACCEPT_OFFER.value,
+            InteractionType.DISMISS.value,
+            InteractionType.UNDISMISS.value,
+            InteractionType.DECLINE.value,
+        )
+    )
+)
+OPPORTUNITY_HISTORY = (
+    InteractionType.APPLY.value,
+    InteractionType.SHORTLIST.value,
+    InteractionType.INVITE.value,
+    InteractionType.OFFER.value,
     InteractionType.ASSIGN.value,
-    InteractionType.COMPLETE.value,
+    InteractionType.ACCEPT.value,
+    InteractionType.REJECT.value,
 )
 
 
 def history_events(
     session: Session, *, people: Sequence[str], opportunities: Sequence[str]
 ) -> list[Any]:
-    """(employee, opportunity, type, occurred_at) rows the history features count, for these
-    people and opportunities (columns only; no ORM objects)."""
+    """(employee, opportunity, type, occurred_at, rating) rows the history features count, for
+    these people and opportunities (columns only; no ORM objects)."""
     query = select(
         InteractionRow.employee_external_id,
         InteractionRow.opportunity_external_id,
         InteractionRow.type,
         InteractionRow.occurred_at,
+        InteractionRow.rating,
     ).where(
         or_(
             and_(
@@ -194,7 +218,7 @@ def history_events(
                 InteractionRow.employee_external_id.in_(list(people)),
             ),
             and_(
-                InteractionRow.type == InteractionType.APPLY.value,
+                InteractionRow.type.in_(OPPORTUNITY_HISTORY),
                 InteractionRow.opportunity_external_id.in_(list(opportunities)),
             ),
         )
