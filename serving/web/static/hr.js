@@ -340,23 +340,31 @@ export function policies(me, root) {
           return;
         }
         act(e.target, async () => {
-          await api(`/api/v1/audits/policies/${enc(kind)}`, { method: "PUT", body: { ...update, reason: reason.value.trim() } });
+          await api(`/api/v1/audits/policies/${enc(kind)}`, { method: "PUT", body: { ...kept, ...update, reason: reason.value.trim() } });
           render();
         }, done);
       };
+      // A change of policy or pause keeps the kind's exploration as it is.
+      const kept = { explore: p.explore, explore_share: p.explore_share, explore_depth: p.explore_depth };
+      const { policy: name, ...params } = p;
+      const exploring = h("p", { class: "meta" }, p.explore
+        ? `Exploration on: about ${Math.round(p.explore_share * 100)}% of a first page's slots, never the first three, show one of the ${p.explore_depth} just below the page.`
+        : "Exploration off: every page is the ranking's own order.");
       const chooser = h("select", { id: `pol-${kind}` }, [["fa*ir", "Keep a protected group's share up at every point of the list (FA*IR)"], ["detgreedy", "Keep each group near its share of the candidates (DetGreedy)"], ["off", "Off: the model's order"]]
         .map(([v, t]) => h("option", { value: v, selected: v === p.policy }, t)));
       return h("article", { class: "card" },
         h("h2", {}, KINDS[kind] || words(kind)),
         h("p", {}, p.paused ? "Paused: lists are in plain similarity order." : policyInWords(p)),
         !p.paused && p.policy !== "off" ? h("p", { class: "meta" }, policyTechnical(p)) : null,
+        exploring,
         h("label", { for: `pol-${kind}` }, "Re-ranking policy"), chooser,
         h("label", { for: id }, "Reason"), reason, problem,
         h("div", { class: "row" },
           h("button", { type: "button", class: "secondary", onclick: change({ policy: chooser.value, attribute: p.attribute, paused: p.paused }, "Policy saved") }, "Save policy"),
           p.paused
             ? h("button", { type: "button", onclick: change({ paused: false, policy: p.policy, attribute: p.attribute, protected: p.protected, alpha: p.alpha }, "Resumed") }, `Resume ${kind} ranking`)
-            : h("button", { type: "button", class: "danger", onclick: change({ paused: true }, "Paused") }, `Pause ${kind} ranking`)));
+            : h("button", { type: "button", class: "danger", onclick: change({ paused: true }, "Paused") }, `Pause ${kind} ranking`),
+          h("button", { type: "button", class: "secondary", onclick: change({ ...params, policy: name, explore: !p.explore }, p.explore ? "Exploration off" : "Exploration on") }, p.explore ? "Turn exploration off" : "Turn exploration on")));
     });
   });
   render();
