@@ -15,6 +15,7 @@ from sqlalchemy import select
 from data.schemas import Role
 from data.storage.audit import find_body
 from data.storage.tables import OversightEventRow
+from fairness.audit_record import served_page
 from serving.state import ServiceState
 from tests.factories import PYTHON, make_employee, make_opportunity
 from tests.serving.test_api import token_for
@@ -265,3 +266,38 @@ def test_only_an_admin_turns_interleaving_on_and_hr_reads_it(
             select(OversightEventRow).where(OversightEventRow.action == "interleaving_on")
         ).one()
     assert event.details["after"]["challenger_version"] == challenger and event.reason == REASON
+
+
+def test_a_leads_candidates_are_drafted_then_fairly_re_ranked_and_an_invite_credits_its_team(
+    client: TestClient, state: ServiceState, admin_headers: dict[str, str]
+) -> None:
+    _company(client, admin_headers)
+    version = _register(state, "opportunity", seed=21)
+    body = {"enabled": True, "challenger_version": version, "reason": REASON}
+    put = client.put("/api/v1/interleaving/gig/opportunity", json=body, headers=admin_headers)
+    assert put.status_code == 200
+    lead = token_for(state, Role.LEAD, "LEAD")
+    shown = client.get("/api/v1/opportunities/G0/candidates", headers=lead).json()
+    record = _record(state, shown["request_id"])
+    # The kind's FA*IR policy re-ranked the drafted order, and met its minimum.
+    assert record["policy"]["name"] == "fa*ir" and record["policy"]["applied"] is True
+    assert record["policy"]["satisfied"] is True
+    page = [item["id"] for item in served_page(record)]
+    teams = record["interleaving"]["teams"]
+    assert sorted(teams) == sorted(page) and {"live", "challenger"} <= set(teams.values())
+    replay = client.get(
+        f"/api/v1/audits/rankings/{record['request_id']}/replay", headers=admin_headers
+    ).json()
+    assert replay["exact"] is True and replay["membership_unchanged"] is True, replay
+
+    # The lead invites a candidate the challenger drafted, by the handle the list showed.
+    handles = [item["candidate"]["handle"] for item in shown["items"]]
+    picked = next(
+        handle for handle, pid in zip(handles, page, strict=True) if teams[pid] == "challenger"
+    )
+    invite = {"action": "invite", "candidate": picked, "note": "join us?"}
+    invited = client.post("/api/v1/opportunities/G0/pipeline", json=invite, headers=lead)
+    assert invited.status_code == 201, invited.json()
+    results = client.get("/api/v1/interleaving", headers=admin_headers).json()["items"]
+    [test] = [t for t in results if t["direction"] == "opportunity"]
+    assert (test["lists"], test["challenger_wins"], test["live_wins"]) == (1, 1, 0)
