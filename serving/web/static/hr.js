@@ -375,12 +375,25 @@ export function models(me, root) {
   root.append(h("h1", {}, "Live models"), body);
   load(body, async () => {
     const r = await api("/api/v1/audits/models");
+    // An interleaving challenger that won (its card says so) can be promoted here, by an admin.
+    const tests = me.role === "admin" ? (await api("/api/v1/interleaving")).items : [];
     return r.items.map((m) => h("article", { class: "card" },
       h("h2", {}, m.direction === "employee" ? "The model behind employees' matches" : "The model behind leads' candidates"),
       h("p", { class: "meta" }, m.source === "company" ? "Trained on this company's history and promoted." : "The packaged cold-start model.",
         " ", versionInWords(m.version)),
-      markdown(m.card)));
+      markdown(m.card),
+      ...tests.filter((t) => t.direction === m.direction && t.winner === "challenger").map(promoteWinner)));
   });
+}
+
+/** Promote an interleaving test's winning challenger, with the reason the log keeps. */
+function promoteWinner(t) {
+  const id = `promote-${t.kind}-${t.direction}`;
+  const reason = h("input", { type: "text", id, class: "wide", placeholder: "why (logged)" });
+  const button = h("button", { type: "button" }, `Promote the challenger (${t.kind} lists)`);
+  button.onclick = () => act(button, () => api(`/api/v1/interleaving/${encodeURIComponent(t.kind)}/${encodeURIComponent(t.direction)}/promote`,
+    { method: "POST", body: { reason: reason.value.trim() } }), (done) => `Promoted ${done.promoted}: it serves from now on`);
+  return h("div", { class: "row" }, h("label", { for: id }, "Reason"), reason, button);
 }
 
 /** A model version ("employee-20261205-223952-fa6a198d") as a date, the full id in its title. */
