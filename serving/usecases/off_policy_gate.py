@@ -21,11 +21,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from data.schemas import InteractionType, Role
-from data.storage.tables import InteractionRow
+from data.storage.acted_on import events_since
 from fairness.audit_log import AuditLog, decode_matrix
 from fairness.audit_record import ServedRanking, page_bounds
 from features.registry import registry_hash
@@ -76,14 +75,7 @@ def _acted_on(
     if not records:
         return set(), {}
     start = min(dt.datetime.fromisoformat(r["served_at"]) for r in records)
-    rows = session.execute(
-        select(
-            InteractionRow.request_id,
-            InteractionRow.employee_external_id,
-            InteractionRow.opportunity_external_id,
-            InteractionRow.occurred_at,
-        ).where(InteractionRow.type.in_(POSITIVE), InteractionRow.occurred_at >= start)
-    ).all()
+    rows = events_since(session, POSITIVE, start)
     with_id = {(r, e, o) for r, e, o, _ in rows if r}
     without: dict[tuple[str, str], list[dt.datetime]] = defaultdict(list)
     for r, e, o, at in rows:
