@@ -237,6 +237,7 @@ def sentence(feature: str, value: float, details: dict[str, Any]) -> str | None:
         "free_hours": free_hours_text(float(details.get("availability", 0.0)), 0.0),
         "mentor_ahead": mentor_ahead_text(value),
         **asked_words(details.get("kind", "gig")),
+        "department": "this department's",
     }
     return spec.template.format(value=value, **{**derived, **details})
 
