@@ -242,3 +242,8 @@ def _assemble(
         group_time=group_time[by_time],
         group_key=group_key[by_time],
     )
+
+
+# Other sources of groups (training/candidate_lists.py) assemble theirs the same way.
+assemble_groups = _assemble
+kinds_of = _kinds_of
