@@ -21,6 +21,7 @@ from data.schemas import EmployeeIn, OpportunityIn
 from features.inputs import opportunity_inputs, person_inputs
 from features.store import FeatureStore
 from training.baselines import BM25Skills
+from training.candidate_lists import candidate_list_groups, merge_groups
 from training.dataset import RankingSet, ranking_set
 from training.evaluate import Evaluation, evaluate
 from training.groups import Direction, QueryGroups, build_groups, opportunity_kinds
@@ -118,6 +119,7 @@ def evaluate_company(
     directions: Sequence[Direction] = tuple(Direction),
     min_informative_groups: int = MIN_INFORMATIVE_GROUPS,
     other_lists: Collection[str] = (),
+    candidate_lists: Sequence[object] = (),
     incumbents: Mapping[Direction, tuple[str, LambdaRanker]] | None = None,
     dask_client: object | None = None,
 ) -> dict[Direction, TrainingRun | NotEnoughHistory]:
@@ -128,6 +130,8 @@ def evaluate_company(
 
     `true_fit` is (matrix, employee ids, opportunity ids) when known (the demo company);
     `other_lists` the request ids of leads' candidate lists (see `label_interactions`);
+    `candidate_lists`: the candidates those lists showed (serving/usecases/training_data.py),
+    each list a group of the candidates' ranker beside the applicants (training/candidate_lists);
     `dask_client`: train on that Dask cluster (training/distributed.py).
     """
     people = [person_inputs(e) for e in employees]
@@ -148,6 +152,10 @@ def evaluate_company(
     runs: dict[Direction, TrainingRun | NotEnoughHistory] = {}
     for direction in directions:
         groups = build_groups(labels, kinds=kinds, direction=direction)
+        if direction is Direction.OPPORTUNITY:
+            groups = merge_groups(
+                groups, candidate_list_groups(candidate_lists, interactions, kinds=kinds)
+            )
         split = time_split(groups)
         train_groups = split.train
         parts = [ranking_set(store, part) for part in split]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import threading
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Sequence
@@ -44,7 +45,7 @@ from serving.auth import Principal
 from serving.errors import Conflict, InvalidField, NotFound
 from serving.state import ServiceState
 from training.ranker import LambdaRanker
-from training.registry import DIRECTIONS, RegistryError
+from training.registry import RegistryError
 
 # What counts as acting on an item: an employee applying to or saving an opportunity on their
 # matches; a lead inviting or shortlisting a candidate on the opportunity's list.
@@ -53,6 +54,7 @@ ACTED_ON = {
     "opportunity": (InteractionType.INVITE.value, InteractionType.SHORTLIST.value),
 }
 ADMIN = "admin"
+LOG = logging.getLogger("talent.interleaving")
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,13 +102,14 @@ def draft_for(
     if not len(scored.ids) or load_policy(session, kind).paused:
         return None
     try:
-        challenger = challenger_ranker(state, row.challenger_version)
-    except (RegistryError, OSError, ValueError):
-        return None  # its artefact went away: serve plainly rather than fail the list
+        challenger = challenger_ranker(state, row.challenger_version).predict(scored.features)
+    except Exception as broken:  # artefact gone, or features changed since: serve plainly
+        LOG.warning("interleaving challenger %s not usable: %s", row.challenger_version, broken)
+        return None
     seed = draft_seed(query_external_id, kind, row.challenger_version, f"{now:%Y-%m-%d}")
     draft = draft_lists(
         scored.scores,
-        challenger.predict(scored.features),
+        challenger,
         tiers=declared_tiers(scored.features) if direction == "opportunity" else None,
         seed=seed,
     )
@@ -226,7 +229,7 @@ def _check_challenger(state: ServiceState, session: Session, version: str, direc
         )
     try:
         challenger_ranker(state, version)
-    except (RegistryError, OSError, ValueError) as broken:
+    except Exception as broken:  # a missing or unreadable artefact
         raise InvalidField("challenger_version", f"{version} cannot be loaded: {broken}") from None
 
 
@@ -363,8 +366,6 @@ def promote_winner(
             f"{counted.challenger_wins} lists for it, {counted.live_wins} for the live model): "
             "not promoted"
         )
-    if direction not in DIRECTIONS:
-        raise InvalidField("direction", f"direction must be one of {DIRECTIONS}", where="path")
     try:
         promoted = state.rankers.registry.promote(row.challenger_version)
     except RegistryError as refused:
