@@ -26,7 +26,16 @@ class RankingSet:
 
     @property
     def has_positions(self) -> bool:
-        return bool(len(self.positions)) and bool((self.positions > 0).all())
+        """Whether any row was shown in a served list (imported history never was)."""
+        return bool((self.positions > 0).any())
+
+    def examined_positions(self) -> np.ndarray | None:
+        """Positions for position debiasing: a row no served list showed (imported history,
+        training/labels.py) counts as position 1, examined for sure (propensity 1, the
+        position-based model's reference); None when no row was served."""
+        if not self.has_positions:
+            return None
+        return np.where(self.positions > 0, self.positions, 1).astype(np.int32)
 
 
 def ranking_set(store: FeatureStore, groups: QueryGroups) -> RankingSet:

@@ -78,7 +78,7 @@ def evaluate(
     model ranked the held-out lists, so what was clicked sits where it put it: unweighted, the
     comparison favours it (bench/loop.py: the gate refused retrained models that ranked better
     against the true fit). The gate weighs each logged gain by its inverse propensity."""
-    positions = train.positions if train.has_positions else None
+    positions = train.examined_positions()
     scores: dict[str, np.ndarray] = {}
     if dask_client is not None:  # training/distributed.py: no positions through Dask
         ranker = fit_on_dask(LambdaRanker(seed=seed), train, valid, dask_client)
@@ -147,8 +147,10 @@ def evaluate(
     result.held_out_scores = {k: scores[k] for k in ("ranker", "live") if k in scores}
     if incumbent is not None:
         weights = None
-        if examination_eta is not None and test.has_positions:
-            weights = np.minimum(test.positions.astype(np.float64) ** examination_eta, MAX_IPS)
+        examined = test.examined_positions()
+        if examination_eta is not None and examined is not None:
+            # Imported history sits at 1: weight 1, nothing to correct (training/dataset.py).
+            weights = np.minimum(examined.astype(np.float64) ** examination_eta, MAX_IPS)
             result.gate_weighting = (
                 f"logged outcomes weighted by inverse examination propensity (position^"
                 f"{examination_eta:.2f}, at most {MAX_IPS:g})"

@@ -6,6 +6,14 @@ kind is ranked on its own page. Opportunity direction ("candidates"): one group 
 opportunity, the employees who applied, graded by how far they got; no position was logged for
 a lead's view of applicants, so it is 0, and the group's time is the first application.
 
+Imported history (training/labels.py) was never served as a list, so the employee direction
+has no impression of it. Its lists are formed from what the history has: each person's
+applications of one kind opened by an imported event are one list ("<person>@history"),
+graded by how far each got (the postings they applied to and were not advanced in are its
+negatives), position 0 (no examination to correct for: propensity 1), timed at its first
+application. The candidates' lists need nothing new: an opportunity's group is every
+applicant, imported or not.
+
 Rows of a group are contiguous and groups run in time order (ties by key), which is what
 LightGBM's `group` sizes expect and what a time split needs.
 """
@@ -126,28 +134,41 @@ def opportunity_kinds(opportunities: Iterable[Any]) -> dict[str, str]:
 
 
 def employee_groups(labels: InteractionLabels, *, kinds: Mapping[str, str]) -> QueryGroups:
-    """One group per served list and kind; rows by position (1 first)."""
+    """One group per served list and kind, rows by position (1 first); then one per person
+    and kind from imported history, position 0 (see the module note)."""
     shown = labels.impressions
-    kind = _kinds_of(shown.opportunity_external_id, kinds)
-    requests, request_of_row = np.unique(shown.request_id, return_inverse=True)
+    past = labels.applications
+    history = past.imported if len(past.imported) == len(past) else np.zeros(len(past), bool)
+    people = past.employee_external_id[history]
+    request_id = np.concatenate([shown.request_id, np.char.add(people, "@history")])
+    employee = np.concatenate([shown.employee_external_id, people])
+    opportunity = np.concatenate(
+        [shown.opportunity_external_id, past.opportunity_external_id[history]]
+    )
+    at = np.concatenate([shown.occurred_at, past.applied_at[history]])
+    label = np.concatenate([shown.label, past.label[history]])
+    position = np.concatenate([shown.position, np.zeros(len(people), dtype=np.int32)])
+    dismissed = np.concatenate([shown.dismissed, np.zeros(len(people), dtype=bool)])
+    kind = _kinds_of(opportunity, kinds)
+    requests, request_of_row = np.unique(request_id, return_inverse=True)
     kind_names, kind_of_row = np.unique(kind, return_inverse=True)
     combined = request_of_row.astype(np.int64) * len(kind_names) + kind_of_row
     codes, group_of_row = np.unique(combined, return_inverse=True)
     return _assemble(
         Direction.EMPLOYEE,
         group_of_row=group_of_row,
-        group_time=_earliest(shown.occurred_at, group_of_row, len(codes)),
+        group_time=_earliest(at, group_of_row, len(codes)),
         group_key=requests[codes // len(kind_names)],
-        within=(shown.position,),
-        query=shown.employee_external_id,
-        item=shown.opportunity_external_id,
-        employee=shown.employee_external_id,
-        opportunity=shown.opportunity_external_id,
+        within=(position,),
+        query=employee,
+        item=opportunity,
+        employee=employee,
+        opportunity=opportunity,
         kind=kind,
-        label=shown.label,
-        position=shown.position,
-        dismissed=shown.dismissed,
-        occurred_at=shown.occurred_at,
+        label=label,
+        position=position,
+        dismissed=dismissed,
+        occurred_at=at,
     )
 
 

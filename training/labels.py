@@ -20,19 +20,31 @@ Opportunity direction: one sample per (employee, opportunity) application (or wa
 graded by how far the applicant got: apply 1, shortlist or offer 2, accept or assign 3,
 completed with a good rating 4. Saves do not
 make an application; decisions on a pair that never applied are not counted.
+
+Imported history (`talent import history`, data/importing/history.py; marked in the row's
+`details`): the company's applicant-tracking past, where no list of this product was served,
+so no impression and no position exists for it. Its events are credited to no impression
+(they are counted in `imported`, not `unattributed`) and only grade applications. A pair's
+first imported event of any step past an invitation opens its application, a rejection,
+withdrawal or declined offer included: an ATS lists its candidates by where they ended, and
+the posting's applicants who were not advanced are exactly the negatives a lead's list needs.
+Such applications are flagged `imported`; training/groups.py also forms each person's
+lists from them (employee direction), and their rows carry position 0, which
+training/propensity.py weighs as examined for sure (propensity 1, inverse weight 1).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any
 
 import numpy as np
 
 from data.schemas import InteractionType
+from data.storage.history_import import is_imported
 
 GOOD_RATING = 4
 
@@ -93,6 +105,24 @@ _DISMISS = InteractionType.DISMISS.value
 # mentorship's next slot.
 _ASKED = frozenset({InteractionType.APPLY.value, InteractionType.WAITLIST.value})
 _COMPLETE = InteractionType.COMPLETE.value
+# Imported steps that make the pair one of the posting's candidates (see the module note).
+_OPENS_IMPORTED = (
+    frozenset(
+        t.value
+        for t in (
+            InteractionType.SHORTLIST,
+            InteractionType.REJECT,
+            InteractionType.OFFER,
+            InteractionType.ACCEPT_OFFER,
+            InteractionType.DECLINE,
+            InteractionType.WITHDRAW,
+            InteractionType.ACCEPT,
+            InteractionType.ASSIGN,
+            InteractionType.COMPLETE,
+        )
+    )
+    | _ASKED
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +151,8 @@ class ApplicationLabels:
     opportunity_external_id: np.ndarray
     applied_at: np.ndarray  # int64 epoch seconds (UTC) of the first application
     label: np.ndarray  # int8 grade, 1..4
+    # bool: opened by an imported history event (no list of this product led to it)
+    imported: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
 
     def __len__(self) -> int:
         return len(self.label)
@@ -133,6 +165,7 @@ class InteractionLabels:
     # Events after an impression (view, apply, ...) whose pair had never been shown before
     # them: nothing to credit. Many of them point at applications made outside the lists.
     unattributed: int
+    imported: int = 0  # events from a history import: they grade applications only
 
 
 def epoch_seconds(value: dt.datetime) -> float:
@@ -162,6 +195,7 @@ def label_interactions(
     position: list[int] = []
     rating: list[int] = []
     seconds: list[float] = []
+    imported: list[bool] = []
     for event in events:
         value = str(getattr(event.type, "value", event.type))
         if value not in _RANK:
@@ -173,6 +207,7 @@ def label_interactions(
         position.append(event.position or 0)
         rating.append(event.rating or 0)
         seconds.append(epoch_seconds(event.occurred_at))
+        imported.append(is_imported(getattr(event, "details", None)))
     rank = np.fromiter((_RANK[k] for k in kind), dtype=np.int8, count=len(kind))
     order = np.lexsort((rank, np.asarray(seconds, dtype=np.float64))).tolist()
 
@@ -187,7 +222,9 @@ def label_interactions(
     shown_in: dict[tuple[str, str, str], int] = {}  # (request, employee, opportunity) -> row
     latest: dict[tuple[str, str], int] = {}  # (employee, opportunity) -> most recent row
     applied: dict[tuple[str, str], list[int]] = {}  # pair -> [first apply seconds, grade]
+    from_history: set[tuple[str, str]] = set()  # applications an imported event opened
     unattributed = 0
+    n_imported = 0
 
     for i in order:
         pair = (employee[i], opportunity[i])
@@ -211,6 +248,14 @@ def label_interactions(
             continue
 
         grade = _grade(value, rating[i])
+        if imported[i]:
+            n_imported += 1
+            if pair not in applied and value in _OPENS_IMPORTED:
+                applied[pair] = [int(seconds[i]), max(_INTEREST, grade)]
+                from_history.add(pair)
+            elif grade and pair in applied:
+                applied[pair][1] = max(applied[pair][1], grade)
+            continue
         if value in _ASKED and pair not in applied:
             applied[pair] = [int(seconds[i]), _INTEREST]
         elif grade and pair in applied:
@@ -246,8 +291,9 @@ def label_interactions(
         opportunity_external_id=np.array([p[1] for p in pairs], dtype=str),
         applied_at=np.array([v[0] for v in applied.values()], dtype=np.int64),
         label=np.array([v[1] for v in applied.values()], dtype=np.int8),
+        imported=np.array([p in from_history for p in pairs], dtype=bool),
     )
-    return InteractionLabels(impressions, applications, unattributed)
+    return InteractionLabels(impressions, applications, unattributed, n_imported)
 
 
 def _grade(value: str, rating: int) -> int:

@@ -67,6 +67,7 @@ def model_card(
         f"{sizes.get('informative_groups', 0)} with differing grades",
         *(f"- {kind}: {count}" for kind, count in sorted(run.log.outcomes.items())),
         f"- outcomes on pairs no list had shown: {run.log.unattributed}",
+        f"- events from an imported history (no list served, position-free): {run.log.imported}",
         "",
         "## Results on the held-out period",
         "| ranker | NDCG@5 | NDCG@10 | MAP | recall@5 | NDCG@10 vs true fit |",

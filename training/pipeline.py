@@ -51,10 +51,15 @@ class LogSummary:
     impressions: int
     outcomes: dict[str, int]
     unattributed: int  # outcomes on pairs no list had shown before them
+    imported: int = 0  # events from a history import (no list served them, no position)
 
     def describe(self) -> str:
         outcomes = ", ".join(f"{k} {v}" for k, v in sorted(self.outcomes.items())) or "none"
-        return f"{self.lists} served lists, {self.impressions} impressions, outcomes: {outcomes}"
+        imported = f" ({self.imported} of them imported history)" if self.imported else ""
+        return (
+            f"{self.lists} served lists, {self.impressions} impressions, outcomes: "
+            f"{outcomes}{imported}"
+        )
 
 
 def summarize_log(events: Sequence[object], labels: InteractionLabels) -> LogSummary:
@@ -65,6 +70,7 @@ def summarize_log(events: Sequence[object], labels: InteractionLabels) -> LogSum
         impressions=len(labels.impressions),
         outcomes=dict(kinds),
         unattributed=labels.unattributed,
+        imported=labels.imported,
     )
 
 
@@ -204,8 +210,9 @@ def evaluate_company(
 
 
 def _position_bias(groups: QueryGroups) -> PositionBiasEstimate | None:
-    """Eta by intervention harvesting, where the log holds positions and enough repeats."""
-    if not len(groups) or (groups.position < 1).any():
+    """Eta by intervention harvesting, where the log holds positions and enough repeats
+    (from served rows only: imported history has no position, training/labels.py)."""
+    if not (groups.position >= 1).any():
         return None
     try:
         return estimate_position_bias(groups.position, groups.label, pairs=groups.pair_codes())

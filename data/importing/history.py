@@ -23,7 +23,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from data.importing.errors import ImportRejected, RowError
@@ -33,9 +32,9 @@ from data.storage.history_import import (
     IMPORT_SOURCE,
     EventKey,
     add_imported_events,
+    known_ids,
     stored_events,
 )
-from data.storage.queries import rows_in
 from data.storage.tables import EmployeeRow, OpportunityRow
 
 T = InteractionType
@@ -185,8 +184,8 @@ def import_history(
     report = HistoryReport(rows=total)
     errors: list[RowError] = []
     events = [e for row, record in records if (e := _event(row, record, now, errors, report))]
-    people = _known(session, EmployeeRow, {e.person for e in events})
-    postings = _known(session, OpportunityRow, {e.posting for e in events})
+    people = known_ids(session, EmployeeRow, {e.person for e in events})
+    postings = known_ids(session, OpportunityRow, {e.posting for e in events})
     for event in events:
         if event.person not in people:
             errors.append(RowError(event.row, "employee_external_id", "unknown person"))
@@ -346,8 +345,3 @@ def _rating_clash(event: _Event, where: str, rating: int | None) -> RowError:
     return RowError(
         event.row, "rating", f"the same event is in {where} with {said} (the log is append-only)"
     )
-
-
-def _known(session: Session, table: type, external_ids: set[str]) -> set[str]:
-    query = select(table.external_id)  # type: ignore[attr-defined]
-    return {row[0] for row in rows_in(session, query, table.external_id, sorted(external_ids))}  # type: ignore[attr-defined]

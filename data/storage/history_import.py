@@ -81,3 +81,9 @@ def add_imported_events(
     if events:
         mark_sealable(session)  # a bulk insert passes no ORM event: say so by hand
     return len(events)
+
+
+def known_ids(session: Session, table: type, external_ids: set[str]) -> set[str]:
+    """Which of these external ids `table` (people or postings) holds."""
+    column = table.external_id  # type: ignore[attr-defined]
+    return {row[0] for row in rows_in(session, select(column), column, sorted(external_ids))}
