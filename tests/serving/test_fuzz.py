@@ -71,6 +71,7 @@ BUSINESS_RULES = (
     # a completion needs its rating, a rejection its reason, used skills must resolve
     "/api/v1/opportunities/{external_id}/pipeline",
     "/api/v1/audits/policies/{kind}",
+    "/api/v1/interleaving/{kind}/{direction}",  # the challenger must be a registered version
     "/api/v1/skills/{skill_id}/review",
     "/api/v1/skills/aliases",  # the skill must exist; the alias must not name another skill
     # `to` before `from`: each date is valid alone
