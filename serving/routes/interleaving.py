@@ -78,7 +78,7 @@ def results(session: SessionDep, user: CurrentUser) -> dict[str, Any]:
 @router.put(
     "/{kind}/{direction}",
     response_model=InterleavingSettingOut,
-    responses=documented(403, 415),
+    responses=documented(400, 403, 404, 415),
 )
 def put_interleaving(
     state: StateDep,
@@ -105,7 +105,7 @@ def put_interleaving(
 @router.post(
     "/{kind}/{direction}/promote",
     response_model=PromotedOut,
-    responses=documented(403, 404, 409, 415),
+    responses=documented(400, 403, 404, 409, 415),
 )
 def promote(
     state: StateDep,

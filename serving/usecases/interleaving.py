@@ -181,6 +181,8 @@ def set_interleaving(
     as an oversight event with the reason."""
     kind = OpportunityKind(kind).value
     row = stored.setting(session, kind, direction)
+    if row is None and not enabled and challenger_version is None:
+        raise NotFound(f"no interleaving test for {kind} ({direction} direction) to turn off")
     version = challenger_version or (row.challenger_version if row is not None else None)
     if version is None:
         raise InvalidField("challenger_version", "name the registered model version to test")

@@ -237,6 +237,13 @@ def test_a_version_that_cannot_be_a_challenger_is_refused_naming_the_field(
         headers=admin_headers,
     )
     assert bad_kind.status_code == 422
+    off = {"enabled": False, "reason": REASON}  # no test to turn off
+    assert (
+        client.put(
+            "/api/v1/interleaving/gig/opportunity", json=off, headers=admin_headers
+        ).status_code
+        == 404
+    )
     with state.sessions() as session:  # nothing stored, nothing logged
         assert not session.scalars(
             select(OversightEventRow).where(OversightEventRow.action.like("interleaving%"))
