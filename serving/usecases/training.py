@@ -146,11 +146,14 @@ def train_rankers(
     }
     known = {o.external_id for o in company.opportunities}
     people = {e.external_id for e in company.employees}
-    shown = [
-        i
-        for i in served.impressions
-        if i.opportunity_external_id in known and i.employee_external_id in people
-    ]
+    shown, shown_to_leads = (
+        [
+            i
+            for i in found
+            if i.opportunity_external_id in known and i.employee_external_id in people
+        ]
+        for found in (served.impressions, served.candidate_impressions)
+    )
     read = LogRead(
         len(company.interactions),
         served.lists,
@@ -178,6 +181,7 @@ def train_rankers(
         seed=seed,
         min_informative_groups=min_groups,
         other_lists={i.request_id for i in served.candidate_impressions},
+        candidate_lists=shown_to_leads,
         incumbents=incumbents,
         dask_client=dask_client,
     )

@@ -42,8 +42,8 @@ class ServedImpression:
 class ServedLists:
     impressions: list[ServedImpression]  # the employees' pages: what labelling reads
     lists: int  # employees' lists they came from
-    # Leads' candidate lists: counted and kept, but not labelled (the candidates' ranker
-    # learns from each opportunity's applicants, training/groups.py).
+    # Leads' candidate lists: each a group of the candidates' ranker beside the applicants,
+    # graded by what the lead did through it (training/candidate_lists.py).
     candidate_impressions: list[ServedImpression]
     candidate_lists: int
 
