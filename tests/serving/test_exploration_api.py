@@ -64,7 +64,9 @@ def test_hr_sets_exploration_per_kind_and_an_explored_list_replays(
     assert "exploration" not in plain["policy"]
     assert sorted(i["propensity"] for i in plain["items"])[-10:] == [1.0] * 10
     events = client.get("/api/v1/audits/oversight", headers=hr).json()["items"]
-    assert events[0]["details"]["after"]["explore"] is False
+    change = next(e for e in events if e["action"] == "policy")  # newest first
+    assert change["details"]["after"]["explore"] is False
+    assert change["details"]["before"]["explore_share"] == 0.25
 
 
 def test_an_explored_lists_propensities_and_what_people_did_reach_the_gate(
