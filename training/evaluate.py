@@ -12,11 +12,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from features.history import HISTORY_FEATURES
 from training import baselines
 from training.dataset import RankingSet
 from training.distributed import fit_on_dask
 from training.metrics import ndcg_at, ndcg_per_group, ranking_report
 from training.ranker import LambdaRanker
+
+# What a log says beyond the profiles (training/cold_start.NO_HISTORY: 0 in the defaults).
+LOG_FEATURES = (*HISTORY_FEATURES, "past_completion_rate", "opportunity_popularity")
 
 BASELINES = ("bm25_skills", "embedding_similarity", "required_skill_overlap")
 
@@ -106,26 +110,43 @@ def evaluate(
             valid=(valid.features, valid.labels, valid.sizes),
             init_model=base,
         )
+        # The same, with new trees splitting on what the log says only (the person's and the
+        # posting's history, their track record and popularity): a correction on top of the
+        # live model per person and posting, GLMix-style, with few ways to overfit.
+        personal = LambdaRanker(seed=seed, min_trees=1, only_features=LOG_FEATURES).fit(
+            train.features,
+            train.labels,
+            train.sizes,
+            positions=positions,
+            valid=(valid.features, valid.labels, valid.sizes),
+            init_model=base,
+        )
+        models = {"scratch": ranker, "personal": personal, "continued": continued}
         on_valid = {
             name: ranking_report(model.predict(valid.features), valid.labels, valid.sizes)[
                 "ndcg@10"
             ]
-            for name, model in (("scratch", ranker), ("continued", continued))
+            for name, model in models.items()
         }
         scores["ranker_from_scratch"] = ranker.predict(test.features)
         scores["ranker_continued"] = continued.predict(test.features)
-        if _continuing_wins(ranker, continued, valid):
-            ranker = continued
-            added = continued.best_iteration_ - continued.base_trees_
-            origin = (
-                f"boosting continued from {version} ({added} new trees on its "
-                f"{continued.base_trees_}): validation NDCG@10 "
-                f"{on_valid['continued']:.4f} vs {on_valid['scratch']:.4f} from scratch"
-            )
+        scores["ranker_continued_on_history"] = personal.predict(test.features)
+        # Each step away from the live model must lead the one before by more than noise.
+        chosen = "scratch"
+        for name in ("personal", "continued"):
+            if _continuing_wins(models[chosen], models[name], valid):
+                chosen = name
+        ranker = models[chosen]
+        compared = ", ".join(f"{n} {on_valid[n]:.4f}" for n in models if n != chosen)
+        if chosen == "scratch":
+            origin = f"{origin}: validation NDCG@10 {on_valid['scratch']:.4f} vs {compared}"
         else:
+            added = ranker.best_iteration_ - ranker.base_trees_
+            what = "on the history features only " if chosen == "personal" else ""
             origin = (
-                f"{origin}: validation NDCG@10 {on_valid['scratch']:.4f} vs "
-                f"{on_valid['continued']:.4f} continuing from {version}"
+                f"boosting continued from {version} ({added} new trees {what}on its "
+                f"{ranker.base_trees_}): validation NDCG@10 {on_valid[chosen]:.4f} vs "
+                f"{compared}"
             )
     scores = {"ranker": ranker.predict(test.features), **scores}
     if positions is not None and dask_client is None:  # what debiasing buys

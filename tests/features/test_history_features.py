@@ -71,10 +71,9 @@ def test_what_a_person_applied_to_makes_similar_postings_closer_as_of_that_momen
     before = history(s, "ME", "DATA2", 10)
     after = history(s, "ME", "DATA2", 11)
     assert before["history_liked_similarity"] == 0.0  # not yet happened
-    # cos(DATA1, DATA2) = 0.8, one event shrunk by one pseudo-event: 0.8 / 2.
-    assert after["history_liked_similarity"] == pytest.approx(0.4)
+    assert after["history_liked_similarity"] == pytest.approx(0.8)  # cos(DATA1, DATA2)
     assert history(s, "ME", "FIN", 11)["history_liked_similarity"] == pytest.approx(0.0)
-    assert after["history_department_affinity"] == pytest.approx(0.5)
+    assert after["history_department_affinity"] == pytest.approx(1.0)
     assert history(s, "ME", "FIN", 11)["history_department_affinity"] == 0.0
 
 
@@ -82,8 +81,8 @@ def test_the_pair_s_own_events_never_count_for_it() -> None:
     """The application to DATA1 is what training labels: DATA1's own features must not see it."""
     s = store([event("ME", "DATA1", "apply", 10), event("ME", "DATA2", "save", 12)])
     own = history(s, "ME", "DATA1", 20)
-    assert own["history_liked_similarity"] == pytest.approx(0.8 / 2)  # only the DATA2 save
-    assert own["history_department_affinity"] == pytest.approx(1 / 2)
+    assert own["history_liked_similarity"] == pytest.approx(0.8)  # only the DATA2 save
+    assert own["history_department_affinity"] == pytest.approx(1.0)
 
 
 def test_dismissals_count_against_and_an_undo_cancels_from_its_moment() -> None:
@@ -96,7 +95,7 @@ def test_dismissals_count_against_and_an_undo_cancels_from_its_moment() -> None:
     )
     saved = history(s, "ME", "DATA2", 7)
     undone = history(s, "ME", "DATA2", 9)
-    assert saved["history_liked_similarity"] == pytest.approx(0.4)
+    assert saved["history_liked_similarity"] == pytest.approx(0.8)
     assert undone["history_liked_similarity"] == pytest.approx(0.0)
     fin = history(s, "ME", "FIN", 9)
     assert fin["history_passed_similarity"] == 0.0  # its own dismissal left out
@@ -104,14 +103,14 @@ def test_dismissals_count_against_and_an_undo_cancels_from_its_moment() -> None:
     other_fin = history(store([event("ME", "FIN", "dismiss", 5)]), "ME", "DATA1", 9)
     assert other_fin["history_department_affinity"] == 0.0  # FIN is another department
     s2 = store([event("ME", "DATA1", "dismiss", 5)])
-    assert history(s2, "ME", "DATA2", 9)["history_department_affinity"] == pytest.approx(-0.5)
-    assert history(s2, "ME", "DATA2", 9)["history_passed_similarity"] == pytest.approx(0.4)
+    assert history(s2, "ME", "DATA2", 9)["history_department_affinity"] == pytest.approx(-1.0)
+    assert history(s2, "ME", "DATA2", 9)["history_passed_similarity"] == pytest.approx(0.8)
 
 
 def test_a_posting_s_chosen_candidates_make_similar_people_closer() -> None:
     s = store([event("ME", "DATA1", "shortlist", 10), event("OTHER", "DATA1", "reject", 10)])
     alike = history(s, "ALIKE", "DATA1", 11)
-    assert alike["posting_chosen_similarity"] == pytest.approx(0.6 / 2)
+    assert alike["posting_chosen_similarity"] == pytest.approx(0.6)
     assert alike["posting_passed_similarity"] == pytest.approx(0.0)
     assert history(s, "ME", "DATA1", 11)["posting_chosen_similarity"] == 0.0  # itself
     assert history(s, "OTHER", "DATA1", 11)["posting_passed_similarity"] == 0.0  # itself
@@ -130,8 +129,8 @@ def test_postings_beyond_the_scored_ones_count_through_the_engine_s_vectors() ->
     without = history(store(events), "ME", "DATA2", 11)
     assert without["history_liked_similarity"] == 0.0
     found = history(store(events, extra=elsewhere), "ME", "DATA2", 11)
-    assert found["history_liked_similarity"] == pytest.approx(0.6 / 2)  # NOWHERE: not held
-    assert found["history_department_affinity"] == pytest.approx(1 / 2)
+    assert found["history_liked_similarity"] == pytest.approx(0.6)  # NOWHERE: not held
+    assert found["history_department_affinity"] == pytest.approx(1.0)
 
 
 def test_a_good_rating_is_liked_and_a_poor_one_passed() -> None:

@@ -43,9 +43,9 @@ def test_an_application_makes_the_next_list_read_the_person_s_history(
     shown = [i["opportunity"]["external_id"] for i in second["items"]]
     assert "FRESH" not in shown and "GIG-DATA" in shown
     after = _history_columns(client, auditor, second["request_id"])
-    # GIG-DATA resembles the forecast gig applied to (one event, shrunk by one: at most 0.5).
-    assert 0.0 < after["history_liked_similarity"]["GIG-DATA"] <= 0.5
-    assert after["history_department_affinity"]["GIG-DATA"] == 0.5  # same department, 1 / 2
+    # GIG-DATA resembles the forecast gig applied to; both are the same department's.
+    assert 0.0 < after["history_liked_similarity"]["GIG-DATA"] <= 1.0
+    assert after["history_department_affinity"]["GIG-DATA"] == 1.0
     assert after["history_passed_similarity"]["GIG-DATA"] == 0.0
     # The more alike posting is the closer one.
     assert after["history_liked_similarity"]["GIG-DATA"] > after["history_liked_similarity"].get(
