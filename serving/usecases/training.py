@@ -24,10 +24,9 @@ from serving.state import ServiceState
 from serving.usecases.off_policy_gate import OffPolicyGate, off_policy_gate
 from serving.usecases.training_data import served_impressions
 from training.company import load_company
-from training.evaluate import GATE_MIN_GROUPS, Evaluation, promotion_gate
+from training.evaluate import promotion_gate
 from training.groups import Direction
 from training.model_card import model_card
-from training.off_policy import CONFIDENCE, MIN_LISTS
 from training.pipeline import NotEnoughHistory, TrainingRun, TrueFit, evaluate_company
 
 logger = logging.getLogger(__name__)
@@ -264,7 +263,7 @@ def train_and_promote(
             assert evaluation.ranker is not None
             fairness = _fairness_gate(state, run)
             explored = _off_policy(state, run)
-            quality = _quality_gate(evaluation, explored)
+            quality = Gate(*promotion_gate(evaluation))
             metrics = {f"test_{k}": v for k, v in evaluation.logged["ranker"].items()}
             if "ranker" in evaluation.true_fit_ndcg10:
                 metrics["test_true_fit_ndcg@10"] = evaluation.true_fit_ndcg10["ranker"]
@@ -296,29 +295,6 @@ def train_and_promote(
     if result.promoted:
         state.rankers.refresh()
     return result
-
-
-def _quality_gate(evaluation: Evaluation, explored: OffPolicyGate) -> Gate:
-    """The logged-outcome gate; where it refuses only for want of held-out lists with
-    differing outcomes (a pilot's first weeks: most lists have no click at all), the explored
-    lists can supply the evidence: a doubly robust difference wholly above zero on enough of
-    them lets the model replace the live one. A verdict of "worse" is never overruled."""
-    allowed, reason = promotion_gate(evaluation)
-    comparison = explored.comparison
-    too_few = len(evaluation.gate_differences) < GATE_MIN_GROUPS
-    if allowed or not too_few or comparison is None or comparison.new.lists < MIN_LISTS:
-        return Gate(allowed, reason)
-    difference = comparison.dr_difference
-    if difference.low <= 0:
-        return Gate(allowed, reason)
-    return Gate(
-        True,
-        f"{len(evaluation.gate_differences)} held-out lists with differing outcomes are too "
-        f"few to judge by logged NDCG@10 (the gate needs {GATE_MIN_GROUPS}), but on "
-        f"{comparison.new.lists} explored lists its doubly robust value is above the live "
-        f"model's beyond noise (difference {difference.value:+.4f}, {CONFIDENCE:.0%} interval "
-        f"{difference.low:+.4f} to {difference.high:+.4f}): it may replace it",
-    )
 
 
 class RetrainingSchedule:
