@@ -52,7 +52,7 @@ def settings_from_log(policy: dict[str, Any]) -> PolicySettings:
     """The settings a record was served with, exploration included (off where none logged)."""
     settings = _reranking_from_log(policy)
     explored = policy.get("exploration")
-    if explored is None:
+    if explored is None or "off" in explored:  # none logged, or left off (DetGreedy)
         return dataclasses.replace(settings, explore=False)
     return dataclasses.replace(
         settings, explore=True, explore_share=explored["share"], explore_depth=explored["depth"]

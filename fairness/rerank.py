@@ -101,7 +101,12 @@ def serve_order(
         policy = {**policy, "declared_first": True}
     order, applied = _apply_overrides(order, ids, overrides)
     propensity = exploit_propensity(order, page, len(ids))
-    if explore_seed is not None and settings.explore and not settings.paused and len(ids):
+    # DetGreedy bounds every group's count on every prefix of the page, from below and above:
+    # a swap with an item from below the page can break either, so its lists are not explored.
+    bounded = policy.get("name") == "detgreedy" and bool(policy.get("applied"))
+    if bounded and explore_seed is not None and settings.explore:
+        policy = {**policy, "exploration": {"off": "detgreedy bounds every group on the page"}}
+    elif explore_seed is not None and settings.explore and not settings.paused and len(ids):
         index = {e: i for i, e in enumerate(ids)}
         fixed = {
             index[o.employee_external_id]

@@ -150,3 +150,25 @@ def test_under_fair_exploration_never_displaces_a_protected_candidate() -> None:
         assert all(served.propensity[i] == 1 for i in women)
         explored_once |= bool(served.policy["exploration"]["slots"])
     assert explored_once
+
+
+def test_under_detgreedy_a_list_is_not_explored_and_says_why() -> None:
+    """DetGreedy bounds each group's count on every prefix from both sides: no swap is safe."""
+    rng = np.random.default_rng(3)
+    scores = rng.random(N)
+    ids = [f"E{i:02d}" for i in range(N)]
+    categories = ["female" if i % 3 == 0 else "male" for i in range(N)]
+    settings = PolicySettings(name="detgreedy", explore_share=0.25)
+    plain = serve_order(
+        scores, scores, ids, settings=settings, page=PAGE,
+        membership=lambda _a: categories, key=b"k",
+    )  # fmt: skip
+    for seed in range(50):
+        served = serve_order(
+            scores, scores, ids, settings=settings, page=PAGE,
+            membership=lambda _a: categories, key=b"k", explore_seed=seed,
+        )  # fmt: skip
+        assert served.order.tolist() == plain.order.tolist()
+        assert "off" in served.policy["exploration"]
+        assert set(served.propensity.tolist()) <= {0.0, 1.0}
+    assert settings_from_log(served.policy).explore is False  # replay serves it unexplored
