@@ -13,9 +13,10 @@ and never events on the pair itself (the pair's own application is what training
 - posting_passed_similarity    the same over the people turned down
 
 Each is 0 with no such history: the packaged default rankers are trained on 0
-(training/cold_start.NO_HISTORY) and so score a person with history exactly as one without. An undo (unsave, undismiss) is the same event with
-weight -1, so it cancels from its moment on. Everything is prefix sums over events sorted by
-(owner, time) and binary searches: no Python loop per pair.
+(training/cold_start.NO_HISTORY) and so score a person with history exactly as one without.
+An undo (unsave, undismiss) is the same event with weight -1, so it cancels from its moment
+on. Everything is prefix sums over events sorted by (owner, time) and binary searches: no
+Python loop per pair.
 
 Per-person and per-posting terms in the manner of GLMix: v_posting . mean(liked) is a per-person
 linear term over the embedding whose coefficients are the person's shrunk mean of what they
@@ -157,6 +158,20 @@ def _mean(summed: np.ndarray, count: np.ndarray) -> np.ndarray:
     return np.where(count > 1e-9, summed / np.maximum(count, 1e-9), 0.0)
 
 
+def _similarity(
+    line: _Timeline, owners: np.ndarray, items: np.ndarray, at: np.ndarray, vectors: np.ndarray
+) -> np.ndarray:
+    """Mean similarity of each row's item vector (`vectors`, of `items`) to the items of its
+    owner's events before `at`, the events on the pair itself left out (each contributed the
+    item's own v . v to the sum)."""
+    own = line.own_weight_before(owners, items, at)
+    total = line.weight_before(owners, at) - own
+    summed = line.similarity_sum(owners, at, vectors) - own * np.einsum(
+        "ij,ij->i", vectors, vectors
+    )
+    return _mean(summed, total)
+
+
 class HistoryTimelines:
     """The four timelines of one log, over a store's people and postings (plus `extra`)."""
 
@@ -253,19 +268,20 @@ class HistoryTimelines:
         """The five history columns for store rows people[i], opportunities[i] at time at[i]."""
         p_vec = self.person_vectors[people]
         o_vec = self.opportunity_vectors[opportunities]
-        p_self = np.einsum("ij,ij->i", p_vec, p_vec)
-        o_self = np.einsum("ij,ij->i", o_vec, o_vec)
-        out: dict[str, np.ndarray] = {}
-        for name, column in (
-            (LIKED, "history_liked_similarity"),
-            (PASSED, "history_passed_similarity"),
-        ):
-            line = self.timelines[name]
-            own = line.own_weight_before(people, opportunities, at)
-            total = line.weight_before(people, at) - own
-            # The pair's own events contribute o . o each: taken out again.
-            summed = line.similarity_sum(people, at, o_vec) - own * o_self
-            out[column] = _mean(summed, total)
+        out = {
+            "history_liked_similarity": _similarity(
+                self.timelines[LIKED], people, opportunities, at, o_vec
+            ),
+            "history_passed_similarity": _similarity(
+                self.timelines[PASSED], people, opportunities, at, o_vec
+            ),
+            "posting_chosen_similarity": _similarity(
+                self.timelines[CHOSEN], opportunities, people, at, p_vec
+            ),
+            "posting_passed_similarity": _similarity(
+                self.timelines[TURNED_DOWN], opportunities, people, at, p_vec
+            ),
+        }
         department = self.departments[opportunities]
         owner = people * self.n_departments + np.maximum(department, 0)
         same, every = np.zeros(len(people)), np.zeros(len(people))
@@ -275,13 +291,4 @@ class HistoryTimelines:
             same += sign * np.where(department >= 0, in_department, 0.0)
             every += self.timelines[name].weight_before(people, at) - own
         out["history_department_affinity"] = _mean(same, every)
-        for name, column in (
-            (CHOSEN, "posting_chosen_similarity"),
-            (TURNED_DOWN, "posting_passed_similarity"),
-        ):
-            line = self.timelines[name]
-            own = line.own_weight_before(opportunities, people, at)
-            total = line.weight_before(opportunities, at) - own
-            summed = line.similarity_sum(opportunities, at, p_vec) - own * p_self
-            out[column] = _mean(summed, total)
         return {k: v.astype(np.float32) for k, v in out.items()}
