@@ -18,8 +18,9 @@ M = min(depth, items below the page), each eligible slot is explored with probab
 E[min(X, M)] / E and each pool item shown with probability E[min(X, M)] / M; every other slot
 item is shown with probability 1 and everything deeper with 0. They sum to the page length.
 
-The random draw comes from `seed` alone (derived from the request id and logged), so replay
-reproduces the explored list bit for bit.
+The random draw comes from `seed` alone (derived from the list's identity: whose, which kind,
+page size, filters, day; logged), so replay reproduces the explored list bit for bit and a later
+page continues the explored first page.
 """
 
 from __future__ import annotations
@@ -45,9 +46,10 @@ class Explored:
     log: dict[str, Any]  # what the audit record keeps (parameters, seed, slots explored)
 
 
-def seed_for(request_id: str) -> int:
-    """A 63-bit seed from the request id: the same request explores the same way on replay."""
-    return int.from_bytes(hashlib.sha256(request_id.encode()).digest()[:8], "big") >> 1
+def seed_for(identity: str) -> int:
+    """A 63-bit seed from a list's identity (serving/usecases/rankings.list_identity): every
+    page of one list, and its replay, explore the first page the same way."""
+    return int.from_bytes(hashlib.sha256(identity.encode()).digest()[:8], "big") >> 1
 
 
 def slot_probability(share: float, page: int) -> float:

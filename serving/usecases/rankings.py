@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -299,6 +300,21 @@ def _page(
     return body
 
 
+def list_identity(
+    direction: str,
+    query_external_id: str,
+    kind: str,
+    limit: int,
+    filters: dict[str, Any] | None,
+    now: dt.datetime | None,
+) -> str:
+    """What makes two requests pages of one list: whose, which kind, the page size, the filters
+    and the day (a reload the same day shows the same explored list)."""
+    day = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).date().isoformat()
+    parts = [direction, query_external_id, kind, limit, filters or {}, day]
+    return json.dumps(parts, sort_keys=True, default=str)
+
+
 def _serve(
     scored: Scored,
     *,
@@ -335,8 +351,12 @@ def _serve(
             key=key,
             # A lead's candidates: who declares a required skill comes first (features/declared.py).
             tiers=declared_tiers(scored.features) if direction == "opportunity" else None,
-            # Only a list's first page explores (fairness/exploration.py); logged for replay.
-            explore_seed=None if offset else seed_for(request_id),
+            # The first page explores (fairness/exploration.py), seeded by the list, not the
+            # request: a later page re-draws the same first page and continues it, so an item an
+            # explored slot displaced shows there and none shows twice. Logged for replay.
+            explore_seed=seed_for(
+                list_identity(direction, query_external_id, kind, limit, filters, now)
+            ),
         )
     after = {int(i): rank for rank, i in enumerate(order.order.tolist(), start=1)}
     page_rows = order.order[offset : offset + limit].tolist()

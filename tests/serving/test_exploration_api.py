@@ -18,9 +18,11 @@ from tests.serving.test_fairness_api import company  # noqa: F401 - the shared f
 POLICY = "/api/v1/audits/policies/gig"
 
 
-def _served(client: TestClient, where: dict[str, Any], request_id: str) -> dict[str, Any]:
+def _served(
+    client: TestClient, where: dict[str, Any], request_id: str, limit: int = 10
+) -> dict[str, Any]:
     response = client.get(
-        f"/api/v1/opportunities/{where['gig']}/candidates?limit=10",
+        f"/api/v1/opportunities/{where['gig']}/candidates?limit={limit}",
         headers={**where["lead"], "X-Request-ID": request_id},
     )
     assert response.status_code == 200, response.text
@@ -41,16 +43,20 @@ def test_hr_sets_exploration_per_kind_and_an_explored_list_replays(
     listed = client.get("/api/v1/audits/policies", headers=hr).json()
     assert listed["gig"]["explore"] is True and listed["role"]["explore_share"] == 0.05
 
-    for n in range(12):  # a 10-slot page explores with probability 1 - (1 - 0.357)^7 = 95%
-        record = _served(client, company, f"explore-{n}")
+    # A list is explored the same way all day (seeded by the list, not the request): lists of
+    # other page sizes are other lists. A 10-slot page explores with probability 95%.
+    for limit in range(10, 22):
+        record = _served(client, company, f"explore-{limit}", limit)
         if record["policy"]["exploration"]["slots"]:
             break
+    again = _served(client, company, "explore-reload", limit)
+    assert again["policy"]["exploration"] == record["policy"]["exploration"]
     explored = record["policy"]["exploration"]
     assert explored["slots"] and min(explored["slots"]) >= 4 and explored["share"] == 0.25
     propensity = {i["id"]: i["propensity"] for i in record["items"]}
-    on_page = [i for i in record["items"] if i["after"] is not None and i["after"] <= 10]
+    on_page = [i for i in record["items"] if i["after"] is not None and i["after"] <= limit]
     # Every first-page slot holds one item, so the propensities sum to the page length.
-    assert abs(sum(propensity.values()) - 10) < 1e-9
+    assert abs(sum(propensity.values()) - limit) < 1e-9
     assert all(i["propensity"] > 0 for i in on_page)
     assert [i["propensity"] for i in on_page if i["after"] <= 3] == [1.0, 1.0, 1.0]
     shown_from_below = [i for i in on_page if i["after"] in explored["slots"]]
@@ -63,6 +69,7 @@ def test_hr_sets_exploration_per_kind_and_an_explored_list_replays(
     plain = _served(client, company, record["request_id"] + "-again")
     assert "exploration" not in plain["policy"]
     assert sorted(i["propensity"] for i in plain["items"])[-10:] == [1.0] * 10
+    assert "exploration" not in _served(client, company, "reload-off", limit)["policy"]
     events = client.get("/api/v1/audits/oversight", headers=hr).json()["items"]
     change = next(e for e in events if e["action"] == "policy")  # newest first
     assert change["details"]["after"]["explore"] is False

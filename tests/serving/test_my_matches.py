@@ -147,6 +147,26 @@ def test_a_later_page_continues_the_list_and_is_logged_as_that_page(
     assert _record(state, filtered["request_id"])["filters"] == {"words": "churn"}
 
 
+def test_a_later_page_continues_an_explored_first_page_without_repeating_an_item(
+    client: TestClient, state: ServiceState, admin_headers: Headers
+) -> None:
+    """Exploration swaps a first-page slot with an item from below the page; the next page is
+    drawn from the same list, so it shows the displaced item and never the one pulled up."""
+    _company(client, admin_headers)
+    hr = token_for(state, Role.HR, "ANA")
+    most = {"policy": "off", "explore_share": 0.25, "explore_depth": 2, "reason": "paging"}
+    put = client.put("/api/v1/audits/policies/gig", json=most, headers=hr)
+    assert put.status_code == 200, put.text
+    ana = token_for(state, Role.EMPLOYEE, "ANA")
+    url = "/api/v1/employees/ANA/matches?kind=gig&limit=4"
+    first = client.get(url, headers=ana).json()
+    second = client.get(f"{url}&offset=4", headers=ana).json()
+    shown = _ids(first) + _ids(second)
+    assert len(shown) == len(set(shown)) == first["retrieval"]["ranked"], shown
+    explored = _record(state, first["request_id"])["policy"]["exploration"]
+    assert _record(state, second["request_id"])["policy"]["exploration"] == explored
+
+
 def test_saves_and_dismissals_are_listed_and_can_be_taken_back(
     client: TestClient, state: ServiceState, admin_headers: Headers
 ) -> None:
