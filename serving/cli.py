@@ -240,14 +240,7 @@ def import_file(
         with transaction(state.sessions) as session:
             refresh_planner_statistics(session)
     except ImportRejected as rejected:
-        console.print(f"[red]{path}: {rejected}[/red]")
-        console.print(rejected.report(), markup=False, highlight=False)
-        if report is not None:  # the file asked for says what was wrong (nothing was written)
-            errors = [
-                {"row": e.row, "field": e.field, "message": e.message} for e in rejected.errors
-            ]
-            write_private(report, json.dumps({"errors": errors}, indent=1) + "\n")
-            console.print(f"errors: {report}")
+        _refused(path, rejected, report)
         raise typer.Exit(1) from rejected
     finally:
         if state is not None:
@@ -258,6 +251,17 @@ def import_file(
     if report is not None:
         write_private(report, json.dumps(resolver.report.as_dict(), indent=1) + "\n")
         console.print(f"import report: {report}")
+
+
+def _refused(path: Path, rejected: ImportRejected, report: Path | None) -> None:
+    """Say why an import was refused; the report file asked for lists each row's error
+    (nothing was written)."""
+    console.print(f"[red]{path}: {rejected}[/red]")
+    console.print(rejected.report(), markup=False, highlight=False)
+    if report is not None:
+        errors = [{"row": e.row, "field": e.field, "message": e.message} for e in rejected.errors]
+        write_private(report, json.dumps({"errors": errors}, indent=1) + "\n")
+        console.print(f"errors: {report}")
 
 
 def _import_history(path: Path, report: Path | None) -> None:
@@ -274,14 +278,7 @@ def _import_history(path: Path, report: Path | None) -> None:
         with transaction(state.sessions) as session:
             done = import_history(session, records, source=digest)
     except ImportRejected as rejected:
-        console.print(f"[red]{path}: {rejected}[/red]")
-        console.print(rejected.report(), markup=False, highlight=False)
-        if report is not None:
-            errors = [
-                {"row": e.row, "field": e.field, "message": e.message} for e in rejected.errors
-            ]
-            write_private(report, json.dumps({"errors": errors}, indent=1) + "\n")
-            console.print(f"errors: {report}")
+        _refused(path, rejected, report)
         raise typer.Exit(1) from rejected
     finally:
         if state is not None:
