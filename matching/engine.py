@@ -492,15 +492,9 @@ class MatchEngine:
             return self.employees.vectors[[self.employees.position_of[r] for r in row_ids]].copy()
 
     def opportunity_vectors(self, row_ids: list[int]) -> np.ndarray | None:
-        with self._lock:
-            out = np.zeros((len(row_ids), self.dim), dtype=np.float32)
-            for i, row_id in enumerate(row_ids):
-                kind = self._kind_of.get(row_id)
-                if kind is None:
-                    return None
-                pool = self.opportunities[kind]
-                out[i] = pool.vectors[pool.position_of[row_id]]
-            return out
+        """Composed vectors of these opportunities as indexed (None if one is not in a pool)."""
+        _, _, found, vectors = self.held_vectors(employees=[], opportunities=row_ids)
+        return vectors if len(found) == len(row_ids) else None
 
     def held_vectors(
         self, *, employees: list[int], opportunities: list[int]
