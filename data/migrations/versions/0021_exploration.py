@@ -1,4 +1,4 @@
-"""exploration: reserved (no schema change yet)
+"""exploration: no schema change (its settings live in the policy row's params); kept so the chain stays linear
 
 Revision ID: 0021
 Revises: 0020
