@@ -676,7 +676,7 @@ def feature_ceiling(
     windows: list[tuple[dt.datetime, dt.datetime]],
     rows: list[dict],
 ) -> None:
-    """What any ranker over the 20 features could reach: a LightGBM regression fitted on the
+    """What any ranker over the features could reach: a LightGBM regression fitted on the
     hidden true fit itself (the feature rows the audit log kept for every served pool) of half
     the people, scored on the other half's lists against what was served to them."""
     pools = []
@@ -688,7 +688,12 @@ def feature_ceiling(
                     [world.fit(record["query_external_id"], i["id"]) for i in record["items"]]
                 )
                 served = np.array([-(i["after"] or 10**9) for i in record["items"]], dtype=float)
-                pools.append((round_, person % 2, decode_matrix(record["features"]), fits, served))
+                expected = np.array(
+                    [world.expected(record["query_external_id"], i["id"]) for i in record["items"]]
+                )
+                pools.append(
+                    (round_, person % 2, decode_matrix(record["features"]), fits, served, expected)
+                )
     fitted = [p for p in pools if p[1] == 0 and len(p[3])]
     if not fitted:
         return
@@ -706,24 +711,37 @@ def feature_ceiling(
         num_boost_round=300,
     )
     for row in rows:
-        scored = {"ceiling": [], "served": []}
-        for round_, half, features, fits, served in pools:
+        scored = {"ceiling": [], "served": [], "noiseless": []}
+        for round_, half, features, fits, served, expected in pools:
             if round_ != row["round"] or half != 1 or len(fits) < 2:
                 continue
-            for name, score in (("ceiling", model.predict(features)), ("served", served)):
+            for name, score in (
+                ("ceiling", model.predict(features)),
+                ("served", served),
+                ("noiseless", expected),
+            ):
                 value = ndcg([fits[i] for i in np.argsort(-score, kind="stable")], list(fits))
                 if value is not None:
                     scored[name].append(value)
         if scored["ceiling"]:
             row["ndcg_emp_feature_ceiling"] = float(np.mean(scored["ceiling"]))
             row["ndcg_emp_served_other_half"] = float(np.mean(scored["served"]))
+            row["ndcg_emp_noiseless_other_half"] = float(np.mean(scored["noiseless"]))
     last = rows[-1]
     if "ndcg_emp_feature_ceiling" in last:
+        # How much of the frozen-to-noiseless gap a perfectly taught ranker over these features
+        # closes: the most any learning from use could close without new features.
+        reachable = _gap_closed(
+            last["ndcg_emp_served_other_half"],
+            last["ndcg_emp_feature_ceiling"],
+            last["ndcg_emp_noiseless_other_half"],
+        )
         print(
             f"  features ceiling (a regression on the hidden true fit of half the people, on the "
             f"other half's lists): {last['ndcg_emp_feature_ceiling']:.4f} vs "
-            f"{last['ndcg_emp_served_other_half']:.4f} served by {inst.arm.name} in the last "
-            "round",
+            f"{last['ndcg_emp_served_other_half']:.4f} served by {inst.arm.name} and "
+            f"{last['ndcg_emp_noiseless_other_half']:.4f} for the noiseless ceiling in the last "
+            f"round: features_ceiling_gap_closed_pct={_fmt(reachable, 1)}",
             flush=True,
         )
 
