@@ -13,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -459,8 +460,10 @@ class ModelVersionRow(Base):
 class AuditRecordRow(Base):
     """One served ranking, append-only and hash-chained (see fairness/audit_log.py).
 
-    `body` is the canonical JSON the hash covers; the other columns repeat a few of its fields
-    so reports can filter without parsing every record. No demographics are ever stored here.
+    The hash covers the record's canonical JSON: kept as text in `body` by rows filed before
+    revision 0023, zstd-compressed in `body_zstd` (with `body` empty) since; the other columns
+    repeat a few of its fields so reports and searches can filter without reading every record
+    (`item_ids`, `interleaved`: NULL before 0023). No demographics are ever stored here.
     """
 
     __tablename__ = "audit_records"
@@ -472,6 +475,9 @@ class AuditRecordRow(Base):
     kind: Mapped[str] = mapped_column(String(20), index=True)
     query_external_id: Mapped[str] = mapped_column(String(64), index=True)
     body: Mapped[str] = mapped_column(Text)
+    body_zstd: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    item_ids: Mapped[str | None] = mapped_column(Text, nullable=True)  # JSON array, pool order
+    interleaved: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
 
