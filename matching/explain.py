@@ -272,11 +272,9 @@ def _explanation(
     contribution: np.ndarray, row: np.ndarray, details: dict[str, Any], audience: str
 ) -> dict[str, Any]:
     base = float(contribution[-1])
-    spoken = {
-        name: amount
-        for name, amount in _said_with_its_direction(contribution[:-1], row).items()
-        if audience == EMPLOYEE or BY_NAME[name].lead_template is not None
-    }
+    amounts, values = contribution[:-1].tolist(), row.tolist()
+    said = _said_with_its_direction(amounts, values)
+    spoken = said if audience == EMPLOYEE else {n: a for n, a in said.items() if n in _TO_LEADS}
     ranked = sorted(spoken.items(), key=lambda kv: (-kv[1], kv[0]))
     if audience != EMPLOYEE:
         # A lead's sentences are said from the masked card (matching/masking.py), which alone
@@ -294,46 +292,73 @@ def _explanation(
     negative = [kv for kv in reversed(ranked) if kv[1] < -NEGLIGIBLE][:NEGATIVE_REASONS]
     reasons = []
     for name, amount in positive + negative:
-        value = float(row[FEATURE_NAMES.index(name)])
+        value = float(values[_INDEX[name]])
         text = sentence(name, value, details)
         if text is None:
             continue
         reasons.append({"feature": name, "text": text, "contribution": amount})
-    contributions = dict(zip(FEATURE_NAMES, map(float, contribution[:-1]), strict=True))
+    contributions = dict(zip(FEATURE_NAMES, amounts, strict=True))
     return {"reasons": reasons, "base_value": base, "contributions": contributions}
 
 
-def _said_with_its_direction(amounts: np.ndarray, row: np.ndarray) -> dict[str, float]:
+# The registry's facts that every row's explanation reads, looked up once (a page's words were
+# ~70 µs a row, most of it these lookups, against ~200 µs of TreeSHAP: bench/scoring.py).
+_INDEX = {name: i for i, name in enumerate(FEATURE_NAMES)}
+_TO_LEADS = frozenset(f for f in FEATURE_NAMES if BY_NAME[f].lead_template is not None)
+# Per feature, in registry order: (name, direction, has a zero sentence, opposite, unsaid against).
+_DIRECTIONS = [
+    (
+        f,
+        BY_NAME[f].monotone,
+        BY_NAME[f].zero_texts is not None,
+        BY_NAME[f].opposite,
+        BY_NAME[f].unsaid_against,
+    )
+    for f in FEATURE_NAMES
+]
+# (name, index, floor) of the +1 features without a zero sentence, said as raising a score only
+# above their floor; and of the history features (no direction) with a floor.
+_RAISES_ABOVE = [
+    (f, i, BY_NAME[f].said_above)
+    for i, f in enumerate(FEATURE_NAMES)
+    if BY_NAME[f].monotone > 0 and BY_NAME[f].zero_texts is None
+]
+_HISTORY_ABOVE = [
+    (f, i, BY_NAME[f].said_above)
+    for i, f in enumerate(FEATURE_NAMES)
+    if BY_NAME[f].monotone == 0 and BY_NAME[f].said_above > 0
+]
+
+
+def _said_with_its_direction(amounts: list[float], values: list[float]) -> dict[str, float]:
     """Each feature's amount, where an amount against a monotone feature's direction is said
     by its opposite ("Holds 2 of 6 required skills" lowering a score becomes "Required skills
     not held: 4 of 6"), or not at all for a share of skills with none (`unsaid_against`): more
     of a +1 feature never lowers a score, so "Has 2 of 6 (lowers)" would read as if holding
     them were held against the person, when it is the 4 missing that count against them
     relative to others. Features that read right either way ("Needs 10 h/week; you have 6")
-    keep their amounts."""
+    keep their amounts. `amounts` and `values` are one row's, in registry order."""
     out: dict[str, float] = {}
-    for name, amount, value in zip(FEATURE_NAMES, amounts.tolist(), row.tolist(), strict=True):
-        spec = BY_NAME[name]
+    for (name, monotone, zero_text, opposite, unsaid_against), amount, value in zip(
+        _DIRECTIONS, amounts, values, strict=True
+    ):
         # A zero with its own sentence reads right either way ("No required skill is missing").
-        if spec.monotone * amount >= 0 or (value == 0 and spec.zero_texts is not None):
+        if monotone * amount >= 0 or (value == 0 and zero_text):
             out[name] = out.get(name, 0.0) + amount
-        elif spec.opposite is not None:
-            out[spec.opposite] = out.get(spec.opposite, 0.0) + amount
-        elif not spec.unsaid_against:
+        elif opposite is not None:
+            out[opposite] = out.get(opposite, 0.0) + amount
+        elif not unsaid_against:
             out[name] = out.get(name, 0.0) + amount
     # None of a thing to have more of, or too little (Feature.said_above), is no reason a score
     # rose ("Holds 0 of the 1 required skills (raises)"): a tree can credit the least value
     # against a reference that held less of something else; left unsaid, its amount stays in
     # `contributions`.
-    values = dict(zip(FEATURE_NAMES, row.tolist(), strict=True))
-    for name in [n for n, amount in out.items() if amount > 0]:
-        spec = BY_NAME[name]
-        if spec.monotone > 0 and values[name] <= spec.said_above and spec.zero_texts is None:
+    for name, i, floor in _RAISES_ABOVE:
+        if out.get(name, 0.0) > 0 and values[i] <= floor:
             del out[name]
     # A history feature (no direction) at or under its floor means "no such history": whatever
     # a tree made of it, "Like the work you applied to before" would be untrue.
-    for name in list(out):
-        spec = BY_NAME[name]
-        if spec.monotone == 0 and spec.said_above > 0 and values[name] <= spec.said_above:
+    for name, i, floor in _HISTORY_ABOVE:
+        if name in out and values[i] <= floor:
             del out[name]
     return out
