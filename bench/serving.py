@@ -19,6 +19,7 @@ then indexed (`talent index`), in a fresh data folder on a fresh PostgreSQL data
     profiles written to bench/profile-serving-{emp,lead}.txt: where a page's time goes.
 Last line:
   serving: p99_ms_emp=… p99_ms_lead=… p99_vs_retrieval_emp=… rss_mb=… http_rps_1w=… http_rps_2w=…
+  audit_kb=… (the mean stored size of the bench's audit records: body and search columns)
 """
 
 from __future__ import annotations
@@ -106,12 +107,13 @@ def peak_rss_mb() -> float:
 
 def in_process(args: argparse.Namespace) -> dict[str, object]:
     """What one worker does per request, timed stage by stage; run in a fresh process."""
-    from sqlalchemy import func, select
+    from sqlalchemy import select
 
     from data.schemas import Role
+    from data.storage.audit import stored_bytes
     from data.storage.employees import get_employee
     from data.storage.opportunities import get_opportunity
-    from data.storage.tables import AuditRecordRow, EmployeeRow, OpportunityRow
+    from data.storage.tables import EmployeeRow, OpportunityRow
     from matching.pipeline import RETRIEVE_DEPTH
     from matching.stages import recording, stage
     from serving.auth import Principal
@@ -221,10 +223,8 @@ def in_process(args: argparse.Namespace) -> dict[str, object]:
             path.write_text(profiler.output_text(unicode=False, color=False))
             print(f"  profile of {len(work)} {direction} requests: {path}", flush=True)
     with state.sessions() as session:  # what the audit log grows by (docs/scaling.md)
-        count, size = session.execute(
-            select(func.count(), func.avg(func.length(AuditRecordRow.body)))
-        ).one()
-    results["audit_records"], results["audit_bytes_per_list"] = count, float(size or 0)
+        count, size = stored_bytes(session)  # a fresh database: the bench's records only
+    results["audit_records"], results["audit_bytes_per_list"] = count, size
     state.close()
     return results
 
@@ -367,7 +367,8 @@ async def main_async(args: argparse.Namespace) -> int:
         f"serving: p99_ms_emp={emp['p99_ms']:.1f} p99_ms_lead={lead['p99_ms']:.1f} "
         f"p99_vs_retrieval_emp={emp['p99_ms'] / emp['retrieval_p99_ms']:.1f} "
         f"rss_mb={results['peak_rss_mb']:.0f} http_rps_1w={http[1][0].rps:.1f} "
-        f"http_rps_2w={http[2][0].rps:.1f}",
+        f"http_rps_2w={http[2][0].rps:.1f} "
+        f"audit_kb={results['audit_bytes_per_list'] / 1024:.1f}",
         flush=True,
     )
     return 1 if failed else 0

@@ -46,7 +46,6 @@ verification found; cached for a couple of seconds, and never a walk of the whol
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import fcntl
 import hashlib
@@ -62,9 +61,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
-import numpy as np
 from sqlalchemy import Engine, event
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -73,6 +71,9 @@ from data.storage import audit as stored
 from data.storage.audit import GENESIS
 from data.storage.engine import transaction
 from data.storage.tables import AuditRecordRow, AuditSealRow
+from fairness.audit_codec import compact, expand, parse
+from fairness.audit_codec import decode_matrix as decode_matrix  # read here by many callers
+from fairness.audit_codec import encode_matrix as encode_matrix
 from fairness.audit_record import ServedRanking
 
 logger = logging.getLogger(__name__)
@@ -103,6 +104,17 @@ def canonical(body: dict[str, Any]) -> str:
     return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
 
 
+def searched_columns(body: dict[str, Any]) -> dict[str, Any]:
+    """What a record repeats outside its compressed body for SQL to search: its scored items'
+    ids (a JSON array whose elements read exactly as `listed_id` writes one) and whether it
+    was interleaved. Verify checks they agree with the body."""
+    ids = [item["id"] for item in body.get("items", [])]
+    return {
+        "item_ids": json.dumps(ids, separators=(",", ":"), ensure_ascii=True),
+        "interleaved": "interleaving" in body,
+    }
+
+
 class AuditKey:
     """The secret that seals records and signs checkpoints (two keys derived from it)."""
 
@@ -121,17 +133,6 @@ class AuditKey:
 
     def sign(self, text: str) -> str:
         return hmac.new(self._sign_key, text.encode(), hashlib.sha256).hexdigest()
-
-
-def encode_matrix(matrix: np.ndarray) -> dict[str, Any]:
-    """A float32 matrix as JSON: exact bytes, so a replay scores the very same inputs."""
-    data = np.ascontiguousarray(matrix, dtype="<f4")
-    return {"shape": list(data.shape), "f4_base64": base64.b64encode(data.tobytes()).decode()}
-
-
-def decode_matrix(encoded: dict[str, Any]) -> np.ndarray:
-    raw = base64.b64decode(encoded["f4_base64"])
-    return np.frombuffer(raw, dtype="<f4").reshape(encoded["shape"]).astype(np.float32)
 
 
 class AuditIntegrityError(RuntimeError):
@@ -425,17 +426,21 @@ class AuditLog:
                     request_id = f"{request_id}~{seq}"
                 taken.add(request_id)
                 filed = {**pending.body, "request_id": request_id}
-                text = canonical({**filed, "seq": seq, "key_id": self.key.key_id})
+                sealed = compact({**filed, "seq": seq, "key_id": self.key.key_id})
+                text = canonical(sealed)
                 link, previous = previous, self.key.seal(previous, text)
+                searched = searched_columns(filed)
                 stored.add_record(
                     session,
                     AuditRecordRow(
                         seq=seq,
                         served_at=pending.served_at,
-                        body=text,
+                        body="",  # the sealed text is stored compressed
+                        body_zstd=stored.pack_body(text, searched["item_ids"]),
                         prev_hash=link,
                         hash=previous,
                         **{name: filed[name] for name in INDEXED},
+                        **searched,
                     ),
                 )
                 rows.append((seq, previous))
@@ -702,12 +707,13 @@ class AuditLog:
                 f"{noun} {row.seq} does not link to the {noun} before it "
                 f"(a {noun} was deleted, reordered or its link edited)"
             )
-        body = _parse(row.body)
+        text = _sealed_text(row)
+        body = _parse(text) if text is not None else None
         key_id = body.get("key_id") if body is not None else None
         if key_id is not None and key_id != self.key.key_id:
             foreign.setdefault(str(key_id), []).append(row.seq)
             return None
-        if body is None or self.key.seal(row.prev_hash, row.body) != row.hash:
+        if body is None or self.key.seal(row.prev_hash, text) != row.hash:
             problems.append(
                 f"{noun} {row.seq} was edited (its seal does not match: changed, or "
                 "re-sealed without the audit key)"
@@ -960,7 +966,7 @@ class AuditLog:
     def find(session: Session, request_id: str) -> ServedRanking | None:
         """The record of one served ranking (the newest, if an id was reused)."""
         text = stored.find_body(session, request_id)
-        return json.loads(text) if text is not None else None
+        return cast(ServedRanking, parse(text)) if text is not None else None
 
     @staticmethod
     def between(
@@ -984,7 +990,7 @@ class AuditLog:
             newest_first=newest_first,
             limit=limit,
         ):
-            yield json.loads(text)
+            yield cast(ServedRanking, parse(text))
 
 
 def _seal_in_background(ref: weakref.ref[AuditLog]) -> None:
@@ -1089,6 +1095,16 @@ def _foreign_keys(
         )
 
 
+def _sealed_text(row: AuditRecordRow | AuditSealRow) -> str | None:
+    """The text a row's seal covers; None when a record's stored body cannot be read back."""
+    if isinstance(row, AuditSealRow):
+        return row.body
+    try:
+        return stored.record_text(row)
+    except stored.UnreadableBody:
+        return None
+
+
 def _parse(text: str) -> dict[str, Any] | None:
     try:
         body = json.loads(text)
@@ -1104,6 +1120,15 @@ def _check_columns(row: AuditRecordRow, body: dict[str, Any], result: Verificati
         stale.append("served_at")
     if body.get("seq") != row.seq:
         stale.append("seq")
+    # NULL only on a record filed before they existed (revision 0023), stored as plain text; a
+    # compressed one without them would be hidden from the searches that read them.
+    if row.body_zstd is not None or row.item_ids is not None or row.interleaved is not None:
+        try:
+            expected = searched_columns(expand(body))
+        except (ValueError, KeyError, TypeError):  # sealed as written, so written wrong
+            result.problems.append(f"record {row.seq}: its packed items cannot be read")
+            return
+        stale += [name for name, value in expected.items() if getattr(row, name) != value]
     if stale:
         result.problems.append(
             f"record {row.seq}: columns {', '.join(stale)} disagree with its body"

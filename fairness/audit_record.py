@@ -3,6 +3,8 @@
 The serving path writes it (serving/usecases/rankings.py), the audit log seals it as canonical
 JSON (adding `seq` and `key_id`), and replay, HR's report, the monitor and the handle lookup
 read it back. Keys are JSON names and stay stable: a sealed record is never rewritten.
+Since revision 0023 the log seals `items` packed as `items_packed` (fairness/audit_codec.py)
+and expands them on every read: readers always see the shape below.
 """
 
 from __future__ import annotations
@@ -27,8 +29,12 @@ class LoggedItem(TypedDict):
 
 
 class EncodedMatrix(TypedDict):
+    """The exact float32 rows the model scored (fairness/audit_log.encode_matrix): one of the
+    two encodings, read alike by decode_matrix."""
+
     shape: list[int]
-    f4_base64: str  # little-endian float32: the exact rows the model scored
+    f4_columns_zstd: NotRequired[str]  # since revision 0023: column by column, zstd, base64
+    f4_base64: NotRequired[str]  # before: row-major little-endian float32, base64
 
 
 class ModelRef(TypedDict):

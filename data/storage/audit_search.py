@@ -4,10 +4,11 @@ the rankings that listed any of some ids as an item."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from typing import Any, Literal
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from data.storage.tables import AuditRecordRow, EmployeeRow, OpportunityRow
@@ -75,10 +76,21 @@ def ids_named(
 
 
 def rankings_listing(session: Session, since_seq: int, ids: Sequence[str]) -> set[int]:
-    """Rankings (by seq, from `since_seq` on) that listed any of `ids` as an item: the sealed
-    body is canonical JSON, so an item reads `"id":"X"`."""
+    """Rankings (by seq, from `since_seq` on) that listed any of `ids` as an item: a record's
+    `item_ids` is a JSON array, so an item reads as its JSON string; a record filed before that
+    column (revision 0023) is searched in its plain body, canonical JSON, where an item reads
+    `"id":"X"`."""
     if not ids:
         return set()
-    clauses = [AuditRecordRow.body.contains(f'"id":"{i}"', autoescape=True) for i in ids]
-    query = select(AuditRecordRow.seq).where(AuditRecordRow.seq >= since_seq, or_(*clauses))
+    listed = or_(*(AuditRecordRow.item_ids.contains(json_string(i), autoescape=True) for i in ids))
+    in_body = or_(*(AuditRecordRow.body.contains(f'"id":"{i}"', autoescape=True) for i in ids))
+    query = select(AuditRecordRow.seq).where(
+        AuditRecordRow.seq >= since_seq,
+        or_(listed, and_(AuditRecordRow.item_ids.is_(None), in_body)),
+    )
     return set(session.scalars(query))
+
+
+def json_string(value: str) -> str:
+    """An id as the canonical JSON of a record writes it (fairness/audit_log.canonical)."""
+    return json.dumps(value, ensure_ascii=True)

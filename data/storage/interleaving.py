@@ -6,13 +6,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator, Sequence
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
+from data.storage.audit import STORED, body_text
 from data.storage.tables import AuditRecordRow, InteractionRow, InterleavingRow
 
-# Canonical JSON (fairness/audit_log.canonical) writes the key this way: a plain-text filter
-# skips the records of lists that were not interleaved without parsing them.
+# A record filed before the `interleaved` column (revision 0023) says so only in its plain
+# body, canonical JSON (fairness/audit_log.canonical), which writes the key this way: a
+# plain-text filter skips the lists that were not interleaved without parsing them.
 INTERLEAVED_MARK = '%"interleaving":{%'
 
 
@@ -56,18 +58,25 @@ def interleaved_bodies(
     """Bodies of the interleaved lists of a kind and direction served from `since`, oldest
     first."""
     query = (
-        select(AuditRecordRow.body)
+        select(*STORED)
         .where(
             AuditRecordRow.direction == direction,
             AuditRecordRow.kind == kind,
             AuditRecordRow.served_at >= since,
-            AuditRecordRow.body.like(INTERLEAVED_MARK),
+            or_(
+                AuditRecordRow.interleaved.is_(True),
+                and_(
+                    AuditRecordRow.interleaved.is_(None),
+                    AuditRecordRow.body.like(INTERLEAVED_MARK),
+                ),
+            ),
         )
         .order_by(AuditRecordRow.seq)
     )
-    result = session.scalars(query.execution_options(yield_per=500))
+    result = session.execute(query.execution_options(yield_per=500))
     try:
-        yield from result
+        for stored in result:
+            yield body_text(*stored)
     finally:
         result.close()
 

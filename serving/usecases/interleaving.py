@@ -11,7 +11,6 @@ team; counting reads only the sealed records and the interaction log, so it can 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import threading
 from collections import OrderedDict, defaultdict
@@ -26,6 +25,7 @@ from data.schemas import InteractionType, OpportunityKind
 from data.storage import interleaving as stored
 from data.storage import models as stored_models
 from data.storage.tables import InterleavingRow
+from fairness.audit_codec import parse as parse_record
 from fairness.audit_record import Interleaved, ServedRanking, served_page
 from fairness.policy import load_policy, log_event
 from features.declared import declared_tiers, tiered_scores
@@ -262,7 +262,7 @@ def count_test(session: Session, row: InterleavingRow) -> WinRate:
     records: list[ServedRanking] = [
         record
         for record in map(
-            json.loads,
+            parse_record,  # packed items expanded, as AuditLog's readers see them
             stored.interleaved_bodies(session, direction=row.direction, kind=row.kind, since=since),
         )
         if record["interleaving"]["challenger"] == row.challenger_version

@@ -5,6 +5,7 @@ alike."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hashlib
 import json
@@ -18,8 +19,12 @@ import numpy as np
 import pytest
 from sqlalchemy import delete, select, update
 
+from data.storage import audit as stored
+from data.storage.audit_search import rankings_listing
 from data.storage.engine import transaction
+from data.storage.interleaving import interleaved_bodies
 from data.storage.tables import AuditRecordRow
+from fairness.audit_codec import compact, expand
 from fairness.audit_log import (
     GENESIS,
     AuditIntegrityError,
@@ -107,17 +112,52 @@ def about(result: Verification, seq: int) -> str:
     return "\n".join(p for p in result.problems if re.search(rf"\b{seq}\b", p))
 
 
-def change(log: AuditLog, record: int, /, **values: Any) -> None:
-    """Tamper with one stored record the way someone with database access could."""
+def change(log: AuditLog, record: int, /, *, raw: bool = False, **values: Any) -> None:
+    """Tamper with one stored record the way someone with database access could: a new `body`
+    text is written the way the row keeps it (compressed, for a record filed since 0023),
+    unless `raw`."""
     with transaction(log.sessions) as session:
+        row = session.get(AuditRecordRow, record)
+        if "body" in values and not raw and row is not None and row.body_zstd is not None:
+            values["body_zstd"] = stored.pack_body(values.pop("body"), row.item_ids or "")
         session.execute(update(AuditRecordRow).where(AuditRecordRow.seq == record).values(**values))
 
 
 def stored_body(log: AuditLog, seq: int) -> dict[str, Any]:
     with log.sessions() as session:
-        text = session.scalar(select(AuditRecordRow.body).where(AuditRecordRow.seq == seq))
-    assert text is not None
-    return json.loads(text)
+        row = session.get(AuditRecordRow, seq)
+        assert row is not None
+        return expand(json.loads(stored.record_text(row)))
+
+
+def old_encode_matrix(matrix: np.ndarray) -> dict[str, Any]:
+    """How feature rows were written before they were packed (revision 0023)."""
+    data = np.ascontiguousarray(matrix, dtype="<f4")
+    return {"shape": list(data.shape), "f4_base64": base64.b64encode(data.tobytes()).decode()}
+
+
+def file_as_before_0023(log: AuditLog, record: dict[str, Any]) -> int:
+    """File a record the way the log did before revision 0023: plain canonical JSON in `body`,
+    the feature rows as plain base64, no search columns. Its seq."""
+    record = {**record, "features": old_encode_matrix(decode_matrix(record["features"]))}
+    with transaction(log.sessions) as session:
+        seq, previous = stored.newest(session)
+        seq += 1
+        text = canonical({**record, "seq": seq, "key_id": KEY.key_id})
+        session.add(
+            AuditRecordRow(
+                seq=seq,
+                request_id=record["request_id"],
+                served_at=dt.datetime.fromisoformat(record["served_at"]),
+                direction=record["direction"],
+                kind=record["kind"],
+                query_external_id=record["query_external_id"],
+                body=text,
+                prev_hash=previous,
+                hash=KEY.seal(previous, text),
+            )
+        )
+    return seq
 
 
 # ---------------------------------------------------------------------------- appending, reading
@@ -161,7 +201,7 @@ def test_an_empty_log_is_unverifiable_until_something_vouches_for_it(
 def test_the_first_record_links_to_the_genesis_hash(log: AuditLog) -> None:
     record = make_record("req-1")
     appended = log.append(record)
-    sealed = canonical({**record, "seq": 1, "key_id": KEY.key_id})
+    sealed = canonical(compact({**record, "seq": 1, "key_id": KEY.key_id}))
     assert appended.hash == KEY.seal(GENESIS, sealed)
     assert appended.hash != sha256_chain(GENESIS, sealed)
 
@@ -499,3 +539,110 @@ def test_appending_behind_a_truncation_is_refused(log: AuditLog) -> None:
     with pytest.raises(AuditIntegrityError, match="records were deleted"):
         log.append(make_record("after-the-gap"))
     assert find(log, "after-the-gap") is None
+
+
+# ---------------------------------------------------------------------------- compact records
+
+
+def test_a_record_is_stored_compressed_and_read_back_as_sealed(log: AuditLog) -> None:
+    record = make_record("req-1", seed=3)
+    appended = log.append(record)
+
+    with log.sessions() as session:
+        row = session.get(AuditRecordRow, 1)
+        assert row is not None
+        assert row.body == "" and row.body_zstd is not None
+        text = stored.record_text(row)
+        assert json.loads(row.item_ids or "") == ["E0", "E1", "E2"]
+        assert row.interleaved is False
+    # The seal covers the canonical JSON of the record as sealed (its items packed); the row
+    # keeps that text compressed, and readers get the items back as they were served.
+    sealed = json.loads(text)
+    assert "items_packed" in sealed and "items" not in sealed
+    assert text == canonical(compact({**record, "seq": 1, "key_id": KEY.key_id}))
+    assert appended.hash == KEY.seal(GENESIS, text)
+    assert len(row.body_zstd) < len(text)
+    assert expand(sealed) == {**record, "seq": 1, "key_id": KEY.key_id}
+    assert "f4_columns_zstd" in record["features"] and "f4_base64" not in record["features"]
+
+
+def test_records_filed_before_compression_still_verify_and_read_beside_new_ones(
+    log: AuditLog,
+) -> None:
+    old = make_record("old-1", seed=1)
+    file_as_before_0023(log, old)
+    log.append(make_record("new-2", seed=2))
+    file_as_before_0023(log, make_record("old-3", seed=3))  # a second process, not upgraded
+    log.append(make_record("new-4", seed=4))
+
+    result = verify(log)
+    assert result.ok, result.problems
+    assert result.records == 4
+    found = find(log, "old-1")
+    assert found is not None and "f4_base64" in found["features"]
+    assert decode_matrix(found["features"]).tobytes() == decode_matrix(old["features"]).tobytes()
+    assert between(log) == ["old-1", "new-2", "old-3", "new-4"]
+
+
+def test_tampering_with_a_compressed_body_is_named(log: AuditLog) -> None:
+    fill(log, 5)
+    with log.sessions() as session:
+        packed = session.scalar(select(AuditRecordRow.body_zstd).where(AuditRecordRow.seq == 2))
+    assert packed is not None
+    flipped = bytearray(packed)
+    flipped[len(flipped) // 2] ^= 0x01
+    change(log, 2, body_zstd=bytes(flipped))  # a bit flipped in the stored bytes
+    body = stored_body(log, 3)
+    body["items"][0]["score"] = 0.01
+    change(log, 3, body=canonical(body))  # recompressed after an edit
+    change(log, 4, raw=True, body="{}")  # plain text written beside the compressed body
+    change(log, 5, body_zstd=b"not a zstd frame")
+
+    result = verify(log)
+
+    assert not result.ok
+    for seq in (2, 3, 4, 5):
+        assert "edited" in about(result, seq), result.problems
+    assert about(result, 1) == ""
+
+
+@pytest.mark.parametrize(
+    ("values", "named"),
+    [
+        # The body is read with its item ids: edited ids no longer give the sealed text.
+        ({"item_ids": None}, "was edited"),
+        ({"item_ids": '["E9"]'}, "was edited"),
+        ({"interleaved": True}, "interleaved disagree"),
+        ({"interleaved": None}, "interleaved disagree"),
+    ],
+)
+def test_a_search_column_edited_without_its_body_is_named(
+    log: AuditLog, values: dict[str, Any], named: str
+) -> None:
+    fill(log, 3)
+    change(log, 2, **values)
+
+    result = verify(log)
+
+    assert named in about(result, 2), result.problems
+    assert about(result, 1) == "" and about(result, 3) == ""
+
+
+def test_searches_find_old_and_new_records_by_item_and_by_interleaving(log: AuditLog) -> None:
+    teams = {"interleaving": {"challenger": "v2", "seed": 7, "teams": {"E0": "live"}}}
+    file_as_before_0023(log, make_record("old-plain", seed=1))
+    file_as_before_0023(log, {**make_record("old-drafted", seed=2), **teams})
+    log.append(make_record("new-plain", seed=3))
+    log.append({**make_record("new-drafted", seed=4), **teams})
+    odd = make_record("new-odd", seed=5)
+    odd["items"][1]["id"] = 'E"1'  # escaped in JSON: found as itself, never as "E1"
+    log.append(odd)
+
+    with log.sessions() as session:
+        assert rankings_listing(session, 1, ["E2"]) == {1, 2, 3, 4, 5}
+        assert rankings_listing(session, 2, ["E1"]) == {2, 3, 4}
+        assert rankings_listing(session, 1, ['E"1']) == {5}
+        assert rankings_listing(session, 1, ["E7"]) == set()
+        drafted = interleaved_bodies(session, direction="opportunity", kind="gig", since=MORNING)
+        assert [json.loads(b)["request_id"] for b in drafted] == ["old-drafted", "new-drafted"]
+    assert verify(log).ok

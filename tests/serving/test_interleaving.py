@@ -5,7 +5,6 @@ is promoted from there (logged). Off, a list is served exactly as before."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
@@ -13,8 +12,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from data.schemas import Role
-from data.storage.audit import find_body
 from data.storage.tables import OversightEventRow
+from fairness.audit_log import AuditLog
 from fairness.audit_record import served_page
 from serving.state import ServiceState
 from tests.factories import PYTHON, make_employee, make_opportunity
@@ -74,9 +73,9 @@ def _turn_on(client: TestClient, admin: dict[str, str], version: str, **extra: A
 
 def _record(state: ServiceState, request_id: str) -> dict[str, Any]:
     with state.sessions() as session:
-        body = find_body(session, request_id)
-    assert body is not None
-    return json.loads(body)
+        record = AuditLog.find(session, request_id)
+    assert record is not None
+    return dict(record)
 
 
 def _matches(client: TestClient, state: ServiceState, person: str) -> tuple[list[str], dict]:
