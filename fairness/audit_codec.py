@@ -76,17 +76,25 @@ def encode_matrix(matrix: np.ndarray) -> dict[str, Any]:
     data = np.asarray(matrix, dtype="<f4")
     if data.ndim != 2:
         raise ValueError(f"a feature matrix has two dimensions, not {data.ndim}")
+    rows, columns = data.shape
+    # Every column's distinct bit patterns in one sort of the transposed matrix (a np.unique
+    # per column took ~3 ms of the serving path at 200 × 29; this ~0.3 ms).
+    bits = np.ascontiguousarray(data.T).view("<u4")
+    ranked = np.sort(bits, axis=1)
+    first = np.ones(ranked.shape, dtype=bool)
+    first[:, 1:] = ranked[:, 1:] != ranked[:, :-1]
+    distinct = first.sum(axis=1)
     blocks = []
-    for j in range(data.shape[1]):
-        column = np.ascontiguousarray(data[:, j])
-        bits = column.view("<u4")
-        table, rows = np.unique(bits, return_inverse=True)
-        if 0 < len(table) <= TABLE and len(table) * 4 + len(column) < column.nbytes:
-            blocks += [bytes([TABLED, len(table) - 1]), table.astype("<u4").tobytes()]
-            blocks.append(rows.astype(np.uint8).tobytes())
+    for j in range(columns):
+        count = int(distinct[j])
+        if 0 < count <= TABLE and count * 4 + rows < rows * 4:
+            table = ranked[j][first[j]]
+            picks = np.searchsorted(table, bits[j])
+            blocks += [bytes([TABLED, count - 1]), table.astype("<u4").tobytes()]
+            blocks.append(picks.astype(np.uint8).tobytes())
         else:
-            blocks += [bytes([PLANES]), _planes(column)]
-    return {"shape": list(data.shape), "f4_columns_zstd": _compress(b"".join(blocks))}
+            blocks += [bytes([PLANES]), _planes(bits[j])]
+    return {"shape": [rows, columns], "f4_columns_zstd": _compress(b"".join(blocks))}
 
 
 def decode_matrix(encoded: dict[str, Any]) -> np.ndarray:
@@ -98,26 +106,31 @@ def decode_matrix(encoded: dict[str, Any]) -> np.ndarray:
     rows, columns = shape
     # A table column is the shorter form, so a whole matrix never exceeds this.
     raw = _decompress(encoded["f4_columns_zstd"], columns * (1 + rows * 4))
-    matrix = np.empty((rows, columns), dtype=np.float32)
+    data = np.frombuffer(raw, dtype=np.uint8)
+    bits = np.empty((columns, rows), dtype="<u4")  # column by column, transposed at the end
     at = 0
     for j in range(columns):
-        kind = raw[at]
-        if kind == PLANES:
-            matrix[:, j] = _unplanes(raw[at + 1 : at + 1 + rows * 4], "<f4")
+        kind = raw[at] if at < len(raw) else None
+        if kind == PLANES and at + 1 + rows * 4 <= len(raw):
+            planes = data[at + 1 : at + 1 + rows * 4].reshape(4, rows)
+            bits[j] = np.ascontiguousarray(planes.T).view("<u4").ravel()
             at += 1 + rows * 4
-        elif kind == TABLED:
+        elif kind == TABLED and at + 1 < len(raw):
             count = raw[at + 1] + 1
-            table = np.frombuffer(raw[at + 2 : at + 2 + count * 4], dtype="<u4")
-            picks = np.frombuffer(raw[at + 2 + count * 4 : at + 2 + count * 4 + rows], np.uint8)
-            if len(table) != count or len(picks) != rows or (rows and picks.max() >= count):
-                raise ValueError(f"column {j} of a packed matrix is damaged")
-            matrix[:, j] = table[picks].view("<f4")
-            at += 2 + count * 4 + rows
+            end = at + 2 + count * 4 + rows
+            if end > len(raw):
+                raise ValueError(f"column {j} of a packed matrix is cut short")
+            table = data[at + 2 : at + 2 + count * 4].view("<u4")
+            picks = data[at + 2 + count * 4 : end]
+            if rows and picks.max() >= count:
+                raise ValueError(f"column {j} of a packed matrix points past its values")
+            bits[j] = table[picks]
+            at = end
         else:
-            raise ValueError(f"column {j} of a packed matrix has an unknown form {kind}")
+            raise ValueError(f"column {j} of a packed matrix is damaged (form {kind})")
     if at != len(raw):
         raise ValueError("a packed matrix holds more bytes than its columns")
-    return matrix
+    return np.ascontiguousarray(bits.T).view(np.float32)
 
 
 # -- the scored items ----------------------------------------------------------------------------
