@@ -48,7 +48,8 @@ class OpportunityInputs:
     occupation_id: str | None = None  # from the posting's own title and text
 
 
-def _implied(occupation_id: str | None, declared: dict[str, int]) -> frozenset[str]:
+def implied_skills(occupation_id: str | None, declared: dict[str, int]) -> frozenset[str]:
+    """The skills an occupation implies that were not declared."""
     return occupation_skill_ids(occupation_id) - declared.keys()
 
 
@@ -65,7 +66,7 @@ def person_inputs(employee: EmployeeIn) -> PersonInputs:
         skills=skills,
         interests=tuple(employee.interests),
         aspirations=employee.aspirations,
-        implied=_implied(employee.occupation_id, skills),
+        implied=implied_skills(employee.occupation_id, skills),
         occupation_id=employee.occupation_id,
     )
 
@@ -101,7 +102,7 @@ def person_inputs_from_row(row: EmployeeRow) -> PersonInputs:
         skills=skills,
         interests=tuple(row.interests),
         aspirations=row.aspirations,
-        implied=_implied(row.occupation_id, skills),
+        implied=implied_skills(row.occupation_id, skills),
         occupation_id=row.occupation_id,
     )
 

@@ -44,6 +44,7 @@ from matching.pool import (
     day_number,
     is_remote,
 )
+from matching.read_model import ReadModel
 from matching.records import (
     EmployeeRecord,
     OpportunityRecord,
@@ -109,6 +110,8 @@ class MatchEngine:
         # each row's updated_at as indexed (see `catch_up`).
         self._last_interaction = 0
         self._stamps: dict[tuple[str, int], dt.datetime] = {}
+        # Each held row's feature inputs: a page reads its features from here, not the database.
+        self.read_model = ReadModel()
         self._lock = threading.RLock()
 
     # -- building --------------------------------------------------------------------------
@@ -127,9 +130,11 @@ class MatchEngine:
     def _load_all(self, session: Session, batch: int) -> None:
         for rows in batches(session, EmployeeRow, batch):
             self.refresh_employees(map(employee_record, _active(rows)), index=False)
+            self.read_model.put_people(_active(rows))
             self._stamp(EmployeeRow.__tablename__, rows)
         for rows in batches(session, OpportunityRow, batch):
             self.refresh_opportunities(map(opportunity_record, rows), index=False)
+            self.read_model.put_postings(rows)
             self._stamp(OpportunityRow.__tablename__, rows)
         self.rebuild_indexes()
 
@@ -306,11 +311,13 @@ class MatchEngine:
         rows = list(rows)
         self.remove_employees([row.id for row in rows if not row.active])
         self.refresh_employees(map(employee_record, _active(rows)))
+        self.read_model.put_people(_active(rows))
         self._stamp(EmployeeRow.__tablename__, rows)
 
     def refresh_opportunity_rows(self, rows: Iterable[OpportunityRow]) -> None:
         rows = list(rows)
         self.refresh_opportunities(map(opportunity_record, rows))
+        self.read_model.put_postings(rows)
         self._stamp(OpportunityRow.__tablename__, rows)
 
     def refresh_employees(self, records: Iterable[EmployeeRecord], *, index: bool = True) -> None:
@@ -420,9 +427,11 @@ class MatchEngine:
     def remove_employees(self, row_ids: list[int]) -> None:
         with self._lock:
             self._deactivate(self.employees, row_ids)
+            self.read_model.drop_people(row_ids)
 
     def remove_opportunities(self, row_ids: list[int]) -> None:
         with self._lock:
+            self.read_model.drop_postings(row_ids)
             for row_id in row_ids:
                 kind = self._kind_of.pop(row_id, None)
                 if kind is not None:
@@ -432,10 +441,12 @@ class MatchEngine:
         """Index a stored employee this process has not seen yet (written by another process)."""
         if row.active and row.id not in self.employees.position_of:
             self.refresh_employees([employee_record(row)])
+            self.read_model.put_people([row])
 
     def ensure_opportunity(self, row: OpportunityRow) -> None:
         if row.id not in self._kind_of:
             self.refresh_opportunities([opportunity_record(row)])
+            self.read_model.put_postings([row])
 
     # -- queries ---------------------------------------------------------------------------
     def matches_for_employee(self, employee_row: int, *, kind: str, limit: int) -> Retrieval:
@@ -546,6 +557,7 @@ class MatchEngine:
                 "nprobe": info.nprobe,
                 "recall_at_50": info.recall_at_50,
             }
+        arrays["read_model"] = self.read_model.to_array()
         meta = {
             "model_id": self.cache.encoder.model_id,
             "database": self.database_key,
@@ -568,6 +580,7 @@ class MatchEngine:
                 {k[len(prefix) :]: v for k, v in arrays.items() if k.startswith(prefix)}
             )
             pool.index.restore(arrays[f"{name}.index"], IndexInfo(**meta["indexes"][name]))
+        self.read_model.restore(arrays["read_model"])
         self.locations.codes = dict(meta["locations"])
         self._owner_of = {int(k): v for k, v in meta["owners"].items()}
         self._employee_row_of = dict(

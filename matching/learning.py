@@ -12,10 +12,11 @@ skill id), and only the courses teaching those skills are read, never the whole 
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
@@ -26,6 +27,20 @@ from data.storage.opportunities import openings_on_skills
 MAX_LEVEL = 5
 # Roles are not a way to learn a skill: they are the job itself.
 ON_THE_JOB_KINDS = (OpportunityKind.GIG.value, OpportunityKind.MENTORSHIP.value)
+
+
+class Openings(Protocol):
+    """Where the open postings asking for skills are known (matching/read_model.py)."""
+
+    def openings(
+        self,
+        skill_ids: Sequence[str],
+        *,
+        kinds: Sequence[str],
+        not_owned_by: str,
+        excluding: Collection[str] = (),
+        per_level: int | None = None,
+    ) -> list[tuple[str, int, str, str, str, float]]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +77,7 @@ def learning_for(
     employee_external_id: str,
     per_gap: int = 2,
     exclude_opportunities: Collection[str] = (),
+    held: Openings | None = None,
 ) -> list[dict[str, Any]]:
     """Up to `per_gap` courses and up to `per_gap` openings per gap, gap by gap in the given order.
 
@@ -71,6 +87,7 @@ def learning_for(
     the skill (required or preferred), not owned by the person and not in
     `exclude_opportunities` (the opportunity the gaps come from, say), the level asked closest
     to one above the person's first. A "gap" already closed (held >= asked) yields nothing.
+    `held`: the open postings by skill in memory (the engine's read model), else the database.
     """
     open_gaps = [g for g in gaps if g.level_held < g.level_asked]
     if not open_gaps or per_gap <= 0:
@@ -80,8 +97,8 @@ def learning_for(
     for step in course_steps(session, skill_ids):
         steps[step.skill_id].append(step)
     openings: dict[str, list[_Opening]] = defaultdict(list)
-    found = openings_on_skills(
-        session,
+    ask = held.openings if held is not None else functools.partial(openings_on_skills, session)
+    found = ask(
         skill_ids,
         kinds=ON_THE_JOB_KINDS,
         not_owned_by=employee_external_id,

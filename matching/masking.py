@@ -198,6 +198,9 @@ def card(facts: dict[str, Any], posting: Posting, masked: Masked, k: int) -> dic
 
 
 def levels_of(employee: Any) -> dict[str, int]:
+    """Skill id -> level held, of a stored row (skills as rows) or of feature inputs (a dict)."""
+    if isinstance(employee.skills, dict):
+        return {skill_id: int(level) for skill_id, level in employee.skills.items()}
     return {s.skill_id: int(s.level) for s in employee.skills}
 
 

@@ -14,20 +14,31 @@ rows and the owners are read as snapshots (data/storage/snapshots.py), not ORM o
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 import numpy as np
 from sqlalchemy.orm import Session
 
-from data.schemas import OpportunityKind
 from data.storage.interactions import history_events
-from data.storage.snapshots import Snapshot, snapshots_by_external_id, snapshots_by_id
+from data.storage.snapshots import (
+    Snapshot,
+    shown_rows_by_id,
+    snapshots_by_external_id,
+    snapshots_by_id,
+    with_skills,
+)
 from data.storage.tables import EmployeeRow, OpportunityRow
 from features.history import HistoryItems
-from features.inputs import opportunity_inputs_from_row, person_inputs_from_row
+from features.inputs import (
+    OpportunityInputs,
+    PersonInputs,
+    opportunity_inputs_from_row,
+    person_inputs_from_row,
+)
 from features.registry import FEATURE_NAMES
 from features.store import FeatureStore, epoch_seconds
 from matching.eligibility import MaskReport
@@ -53,11 +64,15 @@ class RankedHit:
 class Scored:
     """The eligible items retrieved for one request, in retrieval order, with their scores."""
 
+    # The rows as stored, for what a page shows; without their skills until
+    # `show_skills` reads them (data/storage/snapshots.py `with_skills`).
     items: list[EmployeeRow] | list[OpportunityRow]
     similarity: np.ndarray
     features: np.ndarray  # rows the ranker scored, registry order
     scores: np.ndarray
     report: MaskReport
+    # What each item's features were computed from (matching/read_model.py), same order.
+    inputs: list[PersonInputs] | list[OpportunityInputs] = dataclasses.field(default_factory=list)
 
     def only(self, keep: Callable[[Any], bool]) -> Scored:
         """The items `keep` accepts, in the same order with their rows and scores (a person's
@@ -69,7 +84,16 @@ class Scored:
             self.features[kept],
             self.scores[kept],
             self.report,
+            [self.inputs[i] for i in kept],  # type: ignore[arg-type]
         )
+
+    def show_skills(self, session: Session, indices: Sequence[int] | None = None) -> None:
+        """Read the skills of these items (all, by default) for what a page says of them."""
+        chosen = self.items if indices is None else [self.items[i] for i in indices]
+        if chosen:
+            table = EmployeeRow if isinstance(self.inputs[0], PersonInputs) else OpportunityRow
+            with stage("load_rows"):
+                with_skills(session, table, chosen)  # type: ignore[arg-type]
 
     @property
     def ids(self) -> list[str]:
@@ -102,20 +126,27 @@ def score_matches(
     if not retrieval.hits:
         return _empty(retrieval.report)
     with stage("load_rows"):
-        rows = snapshots_by_id(session, OpportunityRow, [h.row_id for h in retrieval.hits])
+        rows = shown_rows_by_id(session, OpportunityRow, [h.row_id for h in retrieval.hits])
         # A row deleted by another process may still be indexed here: skip it, do not fail.
         retrieval = _present(retrieval, rows)
         opportunities = [rows[h.row_id] for h in retrieval.hits]
-        owners = owners_of(session, opportunities, {employee.external_id})
-    people = [employee, *owners]
-    store = _feature_store(session, matcher, people, opportunities, now)
+        jobs = posting_inputs(session, matcher, [o.id for o in opportunities])
+        owners = owner_inputs(session, matcher, jobs, {employee.external_id})
+    store = _feature_store(
+        session,
+        matcher,
+        {employee.id: person_inputs_from_row(employee), **owners},
+        dict(zip([o.id for o in opportunities], jobs, strict=True)),
+        now,
+        labels=label_lookup(matcher, employee),
+    )
     with stage("features"):
         features = store.compute(
             np.zeros(len(opportunities), dtype=np.int64),
             np.arange(len(opportunities)),
             as_of_seconds(now),
         )
-    return _scored(scorer, retrieval, opportunities, features)
+    return _scored(scorer, retrieval, opportunities, features, jobs)
 
 
 def score_candidates(
@@ -132,18 +163,77 @@ def score_candidates(
     if not retrieval.hits:
         return _empty(retrieval.report)
     with stage("load_rows"):
-        rows = snapshots_by_id(session, EmployeeRow, [h.row_id for h in retrieval.hits])
+        rows = shown_rows_by_id(session, EmployeeRow, [h.row_id for h in retrieval.hits])
         retrieval = _present(retrieval, rows)
         candidates = [rows[h.row_id] for h in retrieval.hits]
-        owner = owners_of(session, [opportunity], {c.external_id for c in candidates})
-    store = _feature_store(session, matcher, [*candidates, *owner], [opportunity], now)
+        people = person_inputs(session, matcher, [c.id for c in candidates])
+        job = opportunity_inputs_from_row(opportunity)
+        owner = owner_inputs(session, matcher, [job], {c.external_id for c in candidates})
+    store = _feature_store(
+        session,
+        matcher,
+        {**dict(zip([c.id for c in candidates], people, strict=True)), **owner},
+        {opportunity.id: job},
+        now,
+        labels=label_lookup(matcher, opportunity),
+    )
     with stage("features"):
         features = store.compute(
             np.arange(len(candidates)),
             np.zeros(len(candidates), dtype=np.int64),
             as_of_seconds(now),
         )
-    return _scored(scorer, retrieval, candidates, features)
+    return _scored(scorer, retrieval, candidates, features, people)
+
+
+def person_inputs(session: Session, matcher: MatchEngine, row_ids: list[int]) -> list[PersonInputs]:
+    """These employees' feature inputs from the engine's memory; any it does not hold yet
+    (written by another process a moment ago) read from the database and held from now on."""
+    held = matcher.read_model.people(row_ids)
+    missing = [r for r in row_ids if r not in held]
+    if missing:
+        found = snapshots_by_id(session, EmployeeRow, missing)
+        matcher.read_model.put_people(found.values())
+        held.update(matcher.read_model.people(list(found)))
+    return [held[r] for r in row_ids]
+
+
+def posting_inputs(
+    session: Session, matcher: MatchEngine, row_ids: list[int]
+) -> list[OpportunityInputs]:
+    held = matcher.read_model.postings(row_ids)
+    missing = [r for r in row_ids if r not in held]
+    if missing:
+        found = snapshots_by_id(session, OpportunityRow, missing)
+        matcher.read_model.put_postings(found.values())
+        held.update(matcher.read_model.postings(list(found)))
+    return [held[r] for r in row_ids]
+
+
+def owner_inputs(
+    session: Session,
+    matcher: MatchEngine,
+    opportunities: Sequence[OpportunityInputs],
+    excluding: set[str],
+) -> dict[int, PersonInputs]:
+    """The leads who posted these opportunities (time zone and mentor-level features read
+    them), from memory like everyone else."""
+    owners = sorted({o.owner_external_id for o in opportunities} - excluding)
+    rows = matcher.read_model.person_rows(owners)
+    unknown = {e for e in owners if e not in rows}
+    if unknown:  # not held: a lead deactivated since, or written elsewhere a moment ago
+        found = employees_by_external_id(session, unknown)
+        matcher.read_model.put_people(found)
+        rows.update({s.external_id: s.id for s in found})
+    chosen = [rows[e] for e in owners if e in rows]
+    return dict(zip(chosen, person_inputs(session, matcher, chosen), strict=True))
+
+
+def label_lookup(matcher: MatchEngine, *rows: Any) -> Callable[[str], str]:
+    """Skill labels: these rows' own (read fresh with them, maybe newer than memory), else those
+    the engine holds."""
+    own = {s.skill_id: s.skill.label for row in rows for s in row.skills}
+    return lambda skill_id: own.get(skill_id) or matcher.read_model.label(skill_id)
 
 
 def _present(retrieval: Retrieval, rows: dict[int, object]) -> Retrieval:
@@ -156,11 +246,12 @@ def _scored(
     retrieval: Retrieval,
     items: list[EmployeeRow] | list[OpportunityRow],
     features: np.ndarray,
+    inputs: list[PersonInputs] | list[OpportunityInputs],
 ) -> Scored:
     similarity = np.array([h.score for h in retrieval.hits], dtype=np.float64)
     with stage("score"):
         scores = np.asarray(scorer.predict(features), dtype=np.float64)
-    return Scored(items, similarity, features, scores, retrieval.report)
+    return Scored(items, similarity, features, scores, retrieval.report, inputs)
 
 
 def _empty(report: MaskReport) -> Scored:
@@ -176,17 +267,6 @@ def employees_by_external_id(
     return list(found.values())
 
 
-def owners_of(
-    session: Session, opportunities: Sequence[Any], excluding: set[str]
-) -> list[Snapshot]:
-    """The leads who posted these opportunities. Their skills feed one feature only, the
-    mentor's level in a mentorship's skills; for other kinds they are left unread (the rows
-    with their ~15 skills each were a third of a page's time at 100k people)."""
-    mentoring = any(o.kind == OpportunityKind.MENTORSHIP.value for o in opportunities)
-    owners = {o.owner_external_id for o in opportunities} - excluding
-    return employees_by_external_id(session, owners, skills=mentoring)
-
-
 def as_of_seconds(now: dt.datetime) -> int:
     return epoch_seconds(now) + 1  # history strictly before this second: all logged so far
 
@@ -194,43 +274,39 @@ def as_of_seconds(now: dt.datetime) -> int:
 def _feature_store(
     session: Session,
     matcher: MatchEngine,
-    people: Sequence[EmployeeRow],
-    opportunities: Sequence[OpportunityRow],
+    people: dict[int, PersonInputs],
+    opportunities: dict[int, OpportunityInputs],
     now: dt.datetime,
+    *,
+    labels: Callable[[str], str],
 ) -> FeatureStore:
-    with stage("load_rows"):
-        labels = {
-            s.skill_id: s.skill.label for row in (*people, *opportunities) for s in row.skills
-        }
-        person_inputs = [person_inputs_from_row(p) for p in people]
-        opportunity_inputs = [opportunity_inputs_from_row(o) for o in opportunities]
+    """The store over these people and postings (by row id: their vectors are the pools')."""
     with stage("history"):
         events = history_events(
             session,
-            people=[p.external_id for p in people],
-            opportunities=[o.external_id for o in opportunities],
+            people=[p.external_id for p in people.values()],
+            opportunities=[o.external_id for o in opportunities.values()],
         )
-        extra = history_items_for(session, matcher, events, people, opportunities)
+        extra = history_items_for(matcher, events, people.values(), opportunities.values())
     with stage("features"):
         return FeatureStore(
-            person_inputs,
-            opportunity_inputs,
+            list(people.values()),
+            list(opportunities.values()),
             embed=matcher.cache.vectors,
-            skill_labels=labels.__getitem__,
+            skill_labels=labels,
             events=events,
             reference_date=now.date(),
-            person_vectors=matcher.employee_vectors([p.id for p in people]),
-            opportunity_vectors=matcher.opportunity_vectors([o.id for o in opportunities]),
+            person_vectors=matcher.employee_vectors(list(people)),
+            opportunity_vectors=matcher.opportunity_vectors(list(opportunities)),
             history_items=extra,
         )
 
 
 def history_items_for(
-    session: Session,
     matcher: MatchEngine,
     events: Sequence[Any],
-    people: Sequence[EmployeeRow],
-    opportunities: Sequence[OpportunityRow],
+    people: Iterable[PersonInputs],
+    opportunities: Iterable[OpportunityInputs],
 ) -> HistoryItems:
     """The postings and people the history names beyond this request's: their vectors from the
     engine's pools (nothing re-encoded) and postings' departments (features/history.py)."""
@@ -240,18 +316,18 @@ def history_items_for(
     want_postings = sorted({e[1] for e in events} - have_postings)
     if not want_people and not want_postings:
         return HistoryItems()
-    person_rows = snapshots_by_external_id(session, EmployeeRow, want_people, skills=False)
-    posting_rows = snapshots_by_external_id(session, OpportunityRow, want_postings, skills=False)
+    person_rows = matcher.read_model.person_rows(want_people)
+    posting_rows = matcher.read_model.posting_rows(want_postings)
     found_people, people_vectors, found_postings, posting_vectors = matcher.held_vectors(
-        employees=[r.id for r in person_rows.values()],
-        opportunities=[r.id for r in posting_rows.values()],
+        employees=list(person_rows.values()), opportunities=list(posting_rows.values())
     )
-    person_by_row = {r.id: r for r in person_rows.values()}
-    posting_by_row = {r.id: r for r in posting_rows.values()}
+    person_of = {r: e for e, r in person_rows.items()}
+    postings = matcher.read_model.postings(found_postings)
+    kept = [i for i, r in enumerate(found_postings) if r in postings]  # one dropped meanwhile
     return HistoryItems(
-        opportunity_ids=[posting_by_row[r].external_id for r in found_postings],
-        opportunity_vectors=posting_vectors,
-        opportunity_departments=[posting_by_row[r].department or "" for r in found_postings],
-        person_ids=[person_by_row[r].external_id for r in found_people],
+        opportunity_ids=[postings[found_postings[i]].external_id for i in kept],
+        opportunity_vectors=posting_vectors[kept],
+        opportunity_departments=[postings[found_postings[i]].department or "" for i in kept],
+        person_ids=[person_of[r] for r in found_people],
         person_vectors=people_vectors,
     )

@@ -14,7 +14,7 @@ from data.storage.opportunities import opportunity_document
 from data.storage.tables import EmployeeRow, OpportunityRow
 from matching.aliases import candidate_alias
 from matching.explain import inferred_note
-from matching.learning import SkillGap, learning_for
+from matching.learning import Openings, SkillGap, learning_for
 from matching.masking import lead_reasons, revealed_card, shared_reasons
 from matching.pipeline import RankedHit
 
@@ -205,7 +205,11 @@ def skill_gaps(employee: EmployeeRow, opportunity: OpportunityRow) -> list[Skill
 
 
 def learning_for_page(
-    session: Session, employee: EmployeeRow, opportunities: list[OpportunityRow]
+    session: Session,
+    employee: EmployeeRow,
+    opportunities: list[OpportunityRow],
+    *,
+    held: Openings | None = None,
 ) -> list[list[dict[str, Any]]]:
     """ "Close the gap" items for each opportunity on a page, from one batched lookup: courses
     from the catalog and other open gigs or mentorships that build the missing skills."""
@@ -216,6 +220,7 @@ def learning_for_page(
         distinct,
         employee_external_id=employee.external_id,
         exclude_opportunities=[o.external_id for o in opportunities],
+        held=held,
     )
     by_gap: dict[tuple[str, int, int], list[dict[str, Any]]] = {}
     for entry in found:

@@ -18,15 +18,16 @@ from sqlalchemy.orm import Session
 
 from data.storage.interactions import history_events
 from data.storage.tables import EmployeeRow, OpportunityRow
-from features.inputs import PersonInputs, opportunity_inputs_from_row, person_inputs_from_row
+from features.inputs import PersonInputs, person_inputs_from_row
 from features.store import FeatureStore
 from matching.engine import MatchEngine
 from matching.pipeline import (
     Scored,
     Scorer,
     as_of_seconds,
-    employees_by_external_id,
     history_items_for,
+    label_lookup,
+    owner_inputs,
 )
 
 MAX_LEVEL = 5
@@ -73,29 +74,25 @@ def what_if(
         return None
     target = ids.index(opportunity.external_id)
     current_rank = int((scored.scores > scored.scores[target]).sum()) + 1
-    owners = employees_by_external_id(
-        session, {o.owner_external_id for o in scored.items} - {employee.external_id}
-    )
-    people_rows = [employee, *owners]
-    jobs = [opportunity_inputs_from_row(o) for o in scored.items]
-    labels = {
-        s.skill_id: s.skill.label for row in (*people_rows, *scored.items) for s in row.skills
-    }
+    jobs = list(scored.inputs)
+    owners = owner_inputs(session, matcher, jobs, {employee.external_id})
+    others = list(owners.values())
+    labels = label_lookup(matcher, employee, opportunity)
     events = history_events(
         session,
-        people=[p.external_id for p in people_rows],
-        opportunities=[o.external_id for o in scored.items],
+        people=[employee.external_id, *(p.external_id for p in others)],
+        opportunities=[o.external_id for o in jobs],
     )
-    extra = history_items_for(session, matcher, events, people_rows, scored.items)
-    others = [person_inputs_from_row(p) for p in owners]
+    me = person_inputs_from_row(employee)
+    extra = history_items_for(matcher, events, [me, *others], jobs)
     opportunity_vectors = matcher.opportunity_vectors([o.id for o in scored.items])
     results = []
-    for edit, person in _edits(person_inputs_from_row(employee), opportunity):
+    for edit, person in _edits(me, opportunity):
         store = FeatureStore(
             [person, *others],
             jobs,
             embed=matcher.cache.vectors,
-            skill_labels=labels.__getitem__,
+            skill_labels=labels,
             events=events,
             reference_date=now.date(),
             opportunity_vectors=opportunity_vectors,

@@ -48,18 +48,34 @@ _LINKS: dict[type, tuple[Table, Column[Any]]] = {
 def _snapshots(
     session: Session, table: type, column: str, values: Iterable[Any], *, skills: bool = True
 ) -> list[Snapshot]:
+    found = _main_rows(session, table, column, values)
+    if skills:
+        _read_skills(session, table, found)
+    else:
+        for snapshot in found.values():
+            snapshot.skills = []
+    return list(found.values())
+
+
+def _main_rows(
+    session: Session, table: type, column: str, values: Iterable[Any]
+) -> dict[int, Snapshot]:
+    """The rows' own columns, by row id; `skills` left unset."""
     main: Table = table.__table__  # type: ignore[attr-defined]
-    link, owner = _LINKS[table]
-    taxonomy = SkillRow.__table__
     found: dict[int, Snapshot] = {}
     names = [c.name for c in main.columns]  # zipped with each row: RowMapping costs more
     for chunk in chunked(values):
         for row in session.execute(select(*main.columns).where(main.c[column].in_(chunk))):
             snapshot = Snapshot(dict(zip(names, row, strict=True)))
-            snapshot.skills = []
             found[snapshot.id] = snapshot
-    if not skills:
-        return list(found.values())
+    return found
+
+
+def _read_skills(session: Session, table: type, found: dict[int, Snapshot]) -> None:
+    link, owner = _LINKS[table]
+    taxonomy = SkillRow.__table__
+    for snapshot in found.values():
+        snapshot.skills = []
     held = [c.name for c in link.columns]
     query = select(*link.columns, *(taxonomy.c[n] for n in SKILL_COLUMNS)).join(
         taxonomy, taxonomy.c.skill_id == link.c.skill_id
@@ -72,7 +88,21 @@ def _snapshots(
                 dict(zip(SKILL_COLUMNS, row[len(held) :], strict=True), skill_id=values["skill_id"])
             )
             found[row[at]].skills.append(Snapshot(values))
-    return list(found.values())
+
+
+def shown_rows_by_id(session: Session, table: type, row_ids: Iterable[int]) -> dict[int, Snapshot]:
+    """Employees or opportunities by row id without their skills, which stay unset (reading
+    one fails loudly) until `with_skills` reads them for the rows a page shows: at 100k people
+    the ~3,000 skills of a page's ~200 retrieved rows were most of its database time, and
+    their features come from memory (matching/read_model.py)."""
+    return _main_rows(session, table, "id", row_ids)
+
+
+def with_skills(session: Session, table: type, snapshots: Iterable[Snapshot]) -> None:
+    """Read the skills of those of these snapshots that do not hold them yet (one query)."""
+    wanted = {s.id: s for s in snapshots if "skills" not in s.__dict__}
+    if wanted:
+        _read_skills(session, table, wanted)
 
 
 def snapshots_by_id(session: Session, table: type, row_ids: Iterable[int]) -> dict[int, Snapshot]:

@@ -83,6 +83,8 @@ def serve_matches(
     model = live_model(state, "employee")
     now = dt.datetime.now(dt.UTC)
     everything = score_matches(session, state.matcher, model, employee, kind=kind, now=now)
+    if filters.active:  # a skill or a word filter reads the postings' skills
+        everything.show_skills(session)
     scored = everything.only(filters.keeps) if filters.active else everything
     committed = state.matcher.committed_hours(employee.id)
     served = _serve(
@@ -99,6 +101,7 @@ def serve_matches(
         details=lambda i: pair_details(
             employee, scored.items[i], scored.features[i], committed_hours=committed
         ),
+        shown=lambda page: scored.show_skills(session, page),
         audience=EMPLOYEE,
         now=now,
         offset=offset,
@@ -117,7 +120,7 @@ def serve_matches(
     with stage("page"):
         rows = {row.id: row for row in scored.items}
         page = [rows[hit.row_id] for hit in served.page]
-        learning = learning_for_page(session, employee, page)
+        learning = learning_for_page(session, employee, page, held=state.matcher.read_model)
         items = opportunity_items(employee, served.page, rows, served.explanations, learning)
     seeker = Seeker.of(employee, committed_hours=committed)
     # A later page or a filtered list is short for reasons of its own: `matched` says them.
@@ -181,6 +184,7 @@ def serve_candidates(
         limit=limit,
         contributions=model.contributions,
         details=lambda i: pair_details(scored.items[i], opportunity, scored.features[i]),
+        shown=lambda page: scored.show_skills(session, page),
         audience=LEAD,
         # Protected attributes are joined here for the re-ranker only: the lead's response
         # carries no moves, scores or amounts (they would show who was moved up), and the
@@ -211,9 +215,12 @@ def serve_candidates(
         else:
             # Coarsened within the pool the lead could be shown in any one list (the route's
             # largest limit), so that no card is told apart from k-1 others there.
-            visible = [scored.items[i] for i in served.order.order[:VISIBLE_POOL].tolist()]
-            masked = mask_pool(visible, opportunity, k=state.settings.mask_k)
-            cards = {row.id: view for row, view in zip(visible, masked, strict=True)}
+            visible = served.order.order[:VISIBLE_POOL].tolist()
+            # From the inputs the features were computed from: no skills read for 100 people.
+            masked = mask_pool(
+                [scored.inputs[i] for i in visible], opportunity, k=state.settings.mask_k
+            )
+            cards = {scored.items[i].id: view for i, view in zip(visible, masked, strict=True)}
         items = candidate_items(
             opportunity,
             served.page,
@@ -329,6 +336,7 @@ def _serve(
     contributions: Contributions,
     details: Callable[[int], dict[str, Any]],
     audience: str,
+    shown: Callable[[list[int]], None] | None = None,
     membership: Membership | None = None,
     overrides: Sequence[Override] = (),
     key: bytes = b"",
@@ -360,6 +368,8 @@ def _serve(
         )
     after = {int(i): rank for rank, i in enumerate(order.order.tolist(), start=1)}
     page_rows = order.order[offset : offset + limit].tolist()
+    if shown is not None:
+        shown(page_rows)  # what the page says of its items reads their skills
     with stage("explain"):
         page_details = [details(i) for i in page_rows]
         if settings.paused:

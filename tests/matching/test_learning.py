@@ -13,8 +13,10 @@ from data.demo import CourseIn
 from data.importing import import_employees, import_opportunities
 from data.storage.courses import upsert_courses
 from data.storage.engine import transaction
-from data.storage.tables import SkillRow
+from data.storage.snapshots import snapshots_by_external_id, snapshots_by_id
+from data.storage.tables import OpportunityRow, SkillRow
 from matching.learning import SkillGap, learning_for
+from matching.read_model import ReadModel
 from serving.state import ServiceState
 from tests.factories import PYTHON, make_employee, make_opportunity
 
@@ -235,3 +237,31 @@ def test_query_count_does_not_grow_with_the_number_of_gaps(state: ServiceState) 
             assert learning_for(session, [], employee_external_id="ANA") == []
     assert counts[1] == counts[10] <= 2
     assert statements == []
+
+
+def test_the_engine_s_memory_suggests_what_the_database_does(company: ServiceState) -> None:
+    """The match pages ask the engine's read model (no query per page); it must agree."""
+    gaps = list(_gaps(company).values())
+    held = ReadModel()
+    with company.sessions() as session:
+        rows = session.scalars(select(OpportunityRow.id)).all()
+        held.put_postings(snapshots_by_id(session, OpportunityRow, rows).values())
+        for person in ("ANA", "LEAD"):
+            for per_gap in (1, 2, 50):
+                for excluded in ((), ("G-NEAR", "G-PY")):
+                    asked = {
+                        "employee_external_id": person,
+                        "per_gap": per_gap,
+                        "exclude_opportunities": excluded,
+                    }
+                    from_memory = learning_for(session, gaps, **asked, held=held)
+                    assert from_memory == learning_for(session, gaps, **asked)
+        # A posting that closes, or stops asking for the skill, leaves the suggestions.
+        near = snapshots_by_external_id(session, OpportunityRow, ["G-NEAR"])["G-NEAR"]
+        near.status = "closed"
+        held.put_postings([near])
+        items = learning_for(session, gaps, employee_external_id="ANA", per_gap=50, held=held)
+        assert "G-NEAR" not in _ids(items) and "G-PY" in _ids(items)
+        held.drop_postings([snapshots_by_external_id(session, OpportunityRow, ["G-PY"])["G-PY"].id])
+        items = learning_for(session, gaps, employee_external_id="ANA", per_gap=50, held=held)
+        assert "G-PY" not in _ids(items) and "M-MID" in _ids(items)

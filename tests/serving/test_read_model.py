@@ -1,0 +1,145 @@
+"""A page's features come from the engine's memory (matching/read_model.py), and they are the
+features the database says: after a write through the API, after another process's write
+caught up by the freshness poll, and after a restart from the engine's snapshot."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import numpy as np
+from fastapi.testclient import TestClient
+from sqlalchemy import update
+
+from data.schemas import Role
+from data.storage.engine import transaction
+from data.storage.interactions import history_events
+from data.storage.snapshots import snapshots_by_external_id
+from data.storage.tables import EmployeeRow, EmployeeSkillRow, OpportunityRow
+from fairness.audit_log import decode_matrix
+from features.inputs import opportunity_inputs_from_row, person_inputs_from_row
+from features.store import FeatureStore
+from matching.engine import MatchEngine
+from matching.pipeline import as_of_seconds, history_items_for
+from serving.state import ServiceState
+from tests.serving.test_api import seed, token_for
+
+
+def _record(client: TestClient, auditor: dict[str, str], body: dict[str, Any]) -> dict:
+    return client.get(f"/api/v1/audits/rankings/{body['request_id']}", headers=auditor).json()
+
+
+def features_from_the_database(state: ServiceState, record: dict[str, Any]) -> np.ndarray:
+    """The served list's feature rows computed again from the rows as stored now."""
+    ids = [item["id"] for item in record["items"]]
+    query = record["query_external_id"]
+    now = dt.datetime.fromisoformat(record["served_at"])
+    with state.sessions() as session:
+        if record["direction"] == "employee":
+            people = list(snapshots_by_external_id(session, EmployeeRow, [query]).values())
+            found = snapshots_by_external_id(session, OpportunityRow, ids)
+            postings = [found[i] for i in ids]
+        else:
+            found = snapshots_by_external_id(session, EmployeeRow, ids)
+            people = [found[i] for i in ids]
+            postings = list(snapshots_by_external_id(session, OpportunityRow, [query]).values())
+        owners = {o.owner_external_id for o in postings} - {p.external_id for p in people}
+        people += list(snapshots_by_external_id(session, EmployeeRow, sorted(owners)).values())
+        person_inputs = [person_inputs_from_row(p) for p in people]
+        posting_inputs = [opportunity_inputs_from_row(o) for o in postings]
+        events = history_events(
+            session,
+            people=[p.external_id for p in people],
+            opportunities=[o.external_id for o in postings],
+        )
+        labels = {s.skill_id: s.skill.label for row in (*people, *postings) for s in row.skills}
+        store = FeatureStore(
+            person_inputs,
+            posting_inputs,
+            embed=state.matcher.cache.vectors,
+            skill_labels=labels.__getitem__,
+            events=events,
+            reference_date=now.date(),
+            person_vectors=state.matcher.employee_vectors([p.id for p in people]),
+            opportunity_vectors=state.matcher.opportunity_vectors([o.id for o in postings]),
+            history_items=history_items_for(state.matcher, events, person_inputs, posting_inputs),
+        )
+    n = len(ids)
+    pairs = (
+        (np.zeros(n, np.int64), np.arange(n))
+        if record["direction"] == "employee"
+        else (
+            np.arange(n),
+            np.zeros(n, np.int64),
+        )
+    )
+    return store.compute(*pairs, as_of_seconds(now))
+
+
+def _assert_parity(state: ServiceState, record: dict[str, Any]) -> None:
+    served = decode_matrix(record["features"])
+    assert served.shape[0] >= 2, record["items"]
+    np.testing.assert_array_equal(served, features_from_the_database(state, record))
+
+
+def test_served_features_are_the_database_s_in_both_directions(
+    client: TestClient, state: ServiceState, admin_headers: dict[str, str]
+) -> None:
+    seed(client, admin_headers)
+    auditor = token_for(state, Role.HR, "LEAD", ("auditor",))
+    me = token_for(state, Role.EMPLOYEE, "DATA")
+    lead = token_for(state, Role.LEAD, "LEAD")
+    matches = client.get("/api/v1/employees/DATA/matches?kind=gig", headers=me).json()
+    _assert_parity(state, _record(client, auditor, matches))
+    candidates = client.get("/api/v1/opportunities/GIG-DATA/candidates", headers=lead).json()
+    _assert_parity(state, _record(client, auditor, candidates))
+
+
+def test_a_profile_change_reaches_the_next_lists_features(
+    client: TestClient, state: ServiceState, admin_headers: dict[str, str]
+) -> None:
+    seed(client, admin_headers)
+    auditor = token_for(state, Role.HR, "LEAD", ("auditor",))
+    lead = token_for(state, Role.LEAD, "LEAD")
+    wes = token_for(state, Role.EMPLOYEE, "WEB")
+    url = "/api/v1/opportunities/GIG-WEB/candidates"
+    before = _record(client, auditor, client.get(url, headers=lead).json())
+    # Wes raises a skill through the API (this process: the write refreshes the engine).
+    skills = client.get("/api/v1/employees/WEB", headers=wes).json()["skills"]
+    javascript = next(s["skill_id"] for s in skills if s["level"] == 4)
+    put = client.put(f"/api/v1/employees/WEB/skills/{javascript}", json={"level": 5}, headers=wes)
+    assert put.status_code == 200, put.text
+    after = _record(client, auditor, client.get(url, headers=lead).json())
+    _assert_parity(state, after)
+    row = [i["id"] for i in after["items"]].index("WEB")
+    assert not np.array_equal(
+        decode_matrix(after["features"])[row],
+        decode_matrix(before["features"])[[i["id"] for i in before["items"]].index("WEB")],
+    )
+
+    # Another process lowers it straight in the database: the freshness poll catches it up.
+    with transaction(state.sessions) as session:
+        web = session.query(EmployeeRow).filter_by(external_id="WEB").one()
+        session.execute(
+            update(EmployeeSkillRow)
+            .where(EmployeeSkillRow.employee_id == web.id, EmployeeSkillRow.skill_id == javascript)
+            .values(level=1)
+        )
+        web.updated_at = dt.datetime.now(dt.UTC)
+    assert state.catch_up() >= 1
+    _assert_parity(state, _record(client, auditor, client.get(url, headers=lead).json()))
+
+
+def test_the_read_model_survives_a_restart_from_the_snapshot(
+    client: TestClient, state: ServiceState, admin_headers: dict[str, str], tmp_path
+) -> None:
+    seed(client, admin_headers)
+    path = tmp_path / "engine.npz"
+    state.matcher.save(path)
+    restored = MatchEngine(state.matcher.cache, database=state.settings.database_url)
+    with state.sessions() as session:
+        restored.load(session, snapshot=path)
+    held = state.matcher.read_model
+    rows = sorted(held.person_rows(["LEAD", "DATA", "WEB", "SHY"]).values())
+    assert restored.read_model.people(rows) == held.people(rows)
+    assert restored.read_model.sizes == held.sizes
