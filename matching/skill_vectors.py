@@ -1,15 +1,15 @@
-"""Persistent cache of short-text vectors (skill labels, interests, titles), keyed by text hash.
+"""Vectors of profile texts (skill labels, interests, titles), read from the one text store.
 
-Profiles are composed from these vectors, so each distinct label is encoded once per model,
-across profiles, restarts and re-indexing.
+Profiles are composed from these vectors, and their skill labels are mostly taxonomy labels
+the normalisers already encoded: both read and fill the same store
+(data/taxonomy/text_vectors.py), so each distinct text is encoded once per model, across
+profiles, normalisers, restarts and re-indexing.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
-import os
-import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
@@ -17,6 +17,7 @@ from typing import Protocol
 import numpy as np
 
 from data.schemas import normalize_label
+from data.taxonomy.text_vectors import TextVectorStore
 
 
 class Encoder(Protocol):
@@ -27,62 +28,65 @@ class Encoder(Protocol):
 
 @functools.lru_cache(maxsize=100_000)
 def text_key(text: str) -> str:
-    # Memoised: every ranked list looks up the same few thousand labels again.
+    """The earlier cache's key of a text (its file is still read: `_LegacyVectors`)."""
     return hashlib.sha1(normalize_label(text).encode()).hexdigest()
 
 
+class _LegacyVectors:
+    """The earlier profile cache (`skill_vectors.npz`, keyed by a hash of the normalised
+    text): read once, so texts it holds are taken into the store rather than encoded."""
+
+    def __init__(self, path: Path, model_id: str) -> None:
+        self.rows: dict[str, int] = {}
+        self.matrix = np.zeros((0, 0), dtype=np.float32)
+        try:
+            with np.load(path, allow_pickle=False) as stored:
+                if str(stored["model_id"]) != model_id:
+                    return  # vectors of another model are useless
+                self.matrix = stored["vectors"].astype(np.float32)
+                self.rows = {str(key): row for row, key in enumerate(stored["keys"])}
+        except (OSError, ValueError, KeyError):
+            return  # unreadable: what it held is encoded again
+
+    def take(self, store: TextVectorStore, texts: list[str]) -> None:
+        found = [(t, self.rows.get(text_key(t))) for t in texts]
+        found = [(t, row) for t, row in found if row is not None]
+        if found:
+            store.adopt([t for t, _ in found], self.matrix[[row for _, row in found]])
+
+
 class SkillVectorCache:
+    """`vectors(texts)` for profile composition: the store's rows, new texts encoded.
+
+    `path` is where the earlier layout kept this cache (`<var>/vectors/skill_vectors.npz`); the
+    store lives beside it, in the same directory as the normalisers' vectors.
+    """
+
     def __init__(self, encoder: Encoder, path: Path | None = None) -> None:
         self.encoder = encoder
         self.path = path
-        self._rows: dict[str, int] = {}
-        self._matrix = np.zeros((0, 0), dtype=np.float32)
-        self._lock = threading.Lock()
-        self._dirty = False
-        if path is not None and path.exists():
-            self._load(path)
+        self.store = TextVectorStore.shared(
+            path.parent if path is not None else None, encoder.model_id
+        )
+        self._legacy = (
+            _LegacyVectors(path, encoder.model_id) if path is not None and path.exists() else None
+        )
 
     def __len__(self) -> int:
-        return len(self._rows)
+        return len(self.store)
 
     def vectors(self, texts: Sequence[str]) -> np.ndarray:
         """One row per text, encoding (in one batch) only those never seen before."""
-        keys = [text_key(t) for t in texts]
-        with self._lock:
-            missing: dict[str, str] = {}
-            for key, text in zip(keys, texts, strict=True):
-                if key not in self._rows and key not in missing:
-                    missing[key] = text
+        if self._legacy is not None:
+            missing = self.store.missing(texts)
             if missing:
-                self._append(list(missing), self.encoder.encode(list(missing.values())))
-            return self._matrix[[self._rows[k] for k in keys]]
+                self._legacy.take(self.store, missing)
+        return self.store.vectors(texts, self._encode)
 
-    def _append(self, keys: list[str], vectors: np.ndarray) -> None:
-        start = len(self._rows)
-        if self._matrix.size == 0:
-            self._matrix = vectors.astype(np.float32)
-        else:
-            self._matrix = np.vstack([self._matrix, vectors.astype(np.float32)])
-        for offset, key in enumerate(keys):
-            self._rows[key] = start + offset
-        self._dirty = True
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        return self.encoder.encode(texts)
 
     def save(self) -> None:
-        """Write atomically (temp file + rename) so a crash never leaves a torn cache."""
-        if self.path is None or not self._dirty:
-            return
-        with self._lock:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            # Per process: several server workers may save the same cache at once.
-            tmp = self.path.with_suffix(f".{os.getpid()}.tmp.npz")
-            keys = np.array(sorted(self._rows, key=self._rows.__getitem__), dtype="U40")
-            np.savez(tmp, keys=keys, vectors=self._matrix, model_id=np.array(self.encoder.model_id))
-            os.replace(tmp, self.path)
-            self._dirty = False
-
-    def _load(self, path: Path) -> None:
-        with np.load(path, allow_pickle=False) as stored:
-            if str(stored["model_id"]) != self.encoder.model_id:
-                return  # vectors of another model are useless; start afresh
-            self._matrix = stored["vectors"].astype(np.float32)
-            self._rows = {str(key): row for row, key in enumerate(stored["keys"])}
+        """Write what was added since the last save (a new segment: atomic, and several
+        server workers may save at once)."""
+        self.store.save()

@@ -440,26 +440,40 @@ def revoke_token_command(
 
 
 @app.command()
-def index() -> None:
-    """Encode skill labels (cached in var/vectors) and build the search indexes.
+def index(
+    taxonomy: Annotated[
+        bool,
+        typer.Option(
+            "--taxonomy/--no-taxonomy",
+            help="also encode the taxonomy's skill labels and occupation titles (~77k texts, "
+            "minutes on two cores; --no-taxonomy: a server encodes them in the background "
+            "and serves lexical skill and title lookups meanwhile)",
+        ),
+    ] = True,
+) -> None:
+    """Encode profile texts (kept in var/vectors) and build the search indexes.
 
-    Also encodes the taxonomy's skill labels and occupation titles for the normalisers, so
-    that no request ever pays for it.
+    Every text is encoded once, ever: the profiles' skill labels, the taxonomy's labels and
+    the occupation titles share one store, so a second run encodes only what is new.
     """
     started = time.perf_counter()
-    console.print("encoding profile skill labels (new ones only) and building the FAISS indexes")
+    console.print("encoding profile texts (new ones only) and building the FAISS indexes")
     state = build_state(Settings())
-    console.print(
-        f"encoding the labels of {len(state.taxonomy)} taxonomy skills and the titles of "
-        f"{len(state.occupations)} occupations (cached once)"
-    )
-    state.warm_up()
+    profiles = state.encoder.texts_encoded
+    if taxonomy:
+        missing = state.normalizer.missing_vectors() + state.occupations.missing_vectors()
+        console.print(
+            f"the labels of {len(state.taxonomy)} taxonomy skills and the titles of "
+            f"{len(state.occupations)} occupations: {missing} texts not yet encoded"
+        )
+        state.warm_up(background=False)
     state.close()
     sizes = ", ".join(f"{name}={size}" for name, size in state.matcher.sizes.items())
     console.print(
         f"indexed in {time.perf_counter() - started:.1f}s ({sizes}); "
-        f"{len(state.matcher.cache)} cached text vectors; "
-        f"{state.encoder.texts_encoded} texts encoded by the transformer in this run"
+        f"{len(state.vectors)} stored text vectors; "
+        f"{state.encoder.texts_encoded} texts encoded by the transformer in this run "
+        f"({profiles} for profiles)"
     )
 
 

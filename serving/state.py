@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +29,7 @@ from data.taxonomy.model import Taxonomy
 from data.taxonomy.normalizer import SkillNormalizer
 from data.taxonomy.occupations import OccupationNormalizer
 from data.taxonomy.packaged import load_packaged_taxonomy
+from data.taxonomy.text_vectors import TextVectorStore
 from fairness.audit_log import AuditLog
 from fairness.monitor import FairnessMonitor
 from matching.encoder import SentenceEncoder
@@ -44,6 +47,37 @@ logger = logging.getLogger(__name__)
 BACKGROUND_CONNECTIONS = 3
 # What the start-up asks the normalisers once, to load the model (any words would do).
 WARM_UP_QUERY = "data analysis"
+# How long `close` waits for a background encoding to finish its chunk (it then saves).
+BACKGROUND_STOP_SECONDS = 60.0
+
+
+@dataclass
+class VectorProgress:
+    """The background encoding of the normalisers' texts, as `/readyz` reports it."""
+
+    state: str = "idle"  # idle | encoding | ready | failed
+    # Per kind (skill_labels, occupation_titles): texts to encode, and encoded so far.
+    missing: dict[str, int] = field(default_factory=dict)
+    done: dict[str, int] = field(default_factory=dict)
+    started: float | None = None
+    seconds: float | None = None  # from start to full quality
+    error: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "state": self.state,
+            "full_quality": self.state in ("idle", "ready"),
+            "texts_to_encode": sum(self.missing.values()),
+            "texts_encoded": sum(self.done.values()),
+            "by_kind": {
+                k: {"to_encode": n, "encoded": self.done.get(k, 0)} for k, n in self.missing.items()
+            },
+        }
+        if self.seconds is not None:
+            out["seconds"] = round(self.seconds, 1)
+        if self.error is not None:
+            out["error"] = self.error
+        return out
 
 
 @dataclass
@@ -53,6 +87,8 @@ class ServiceState:
     sessions: sessionmaker[Session]
     taxonomy: Taxonomy  # what everyone may be suggested: reviewed skills only
     encoder: SentenceEncoder
+    # Every encoded text (taxonomy labels and titles, profile texts): one store per process.
+    vectors: TextVectorStore
     normalizer: SkillNormalizer
     occupations: OccupationNormalizer
     matcher: MatchEngine
@@ -90,17 +126,83 @@ class ServiceState:
     import_jobs: Any = None
     # serving/builds.Builds (HR's reports and aggregates), made on first use.
     builds: Any = None
+    # With texts to encode, `warm_up` serves at once and encodes them on a thread of its own
+    # (the normalisers answer lexically meanwhile); False: it encodes them first (the CLI).
+    background_vectors: bool = True
+    vector_progress: VectorProgress = field(default_factory=VectorProgress)
+    _encoding: threading.Thread | None = None
+    _stop_encoding: threading.Event = field(default_factory=threading.Event)
 
-    def warm_up(self) -> None:
-        """Encode the taxonomy's skill labels and occupation titles (or read them from
-        var/vectors) before the first request: never inside one."""
-        self.normalizer.warm_up()
-        self.occupations.warm_up()
-        # With the vectors read from var/vectors nothing above loads the model: the first
-        # query would (7-10 s inside someone's first autocomplete). One query of each kind
-        # loads it and builds whatever a query alone builds.
-        self.normalizer.suggest(WARM_UP_QUERY, limit=1)
-        self.occupations.normalize(WARM_UP_QUERY)
+    def warm_up(self, *, background: bool | None = None) -> None:
+        """Have the taxonomy's skill labels and occupation titles encoded (or read from
+        var/vectors), never inside a request.
+
+        When every vector is stored, load them and the model now (seconds). When some are
+        missing (a fresh clone: ~77k texts, minutes on two cores) and `background`, start a
+        thread that encodes them and return at once: until it is done the skill suggestions
+        and occupation lookups are lexical (exact, run-together, partial labels; title word
+        evidence), imports wait for the vectors, and `/readyz` shows the progress.
+        """
+        self.normalizer.warm_up_lexical()
+        background = self.background_vectors if background is None else background
+        missing = {
+            "skill_labels": self.normalizer.missing_vectors(),
+            "occupation_titles": self.occupations.missing_vectors(),
+        }
+        if not background or not any(missing.values()):
+            self.normalizer.warm_up()
+            self.occupations.warm_up()
+            # With the vectors read from var/vectors nothing above loads the model: the first
+            # query would (7-10 s inside someone's first autocomplete). One query of each
+            # kind loads it and builds whatever a query alone builds.
+            self.normalizer.suggest(WARM_UP_QUERY, limit=1)
+            self.occupations.normalize(WARM_UP_QUERY)
+            return
+        self.vector_progress = VectorProgress(
+            "encoding", missing, dict.fromkeys(missing, 0), time.monotonic()
+        )
+        self.normalizer.lexical_until_ready = True
+        self.occupations.lexical_until_ready = True
+        self._encoding = threading.Thread(
+            target=self._encode_in_background, name="vectors", daemon=True
+        )
+        self._encoding.start()
+        logger.info(
+            "serving now with lexical normalisers; encoding %d label and title texts in the "
+            "background (progress in /readyz)",
+            sum(missing.values()),
+        )
+
+    def _encode_in_background(self) -> None:
+        progress = self.vector_progress
+
+        def step(kind: str) -> Any:
+            def report(done: int, total: int) -> None:
+                progress.done[kind] = done
+                if done % 8192 == 0 or (done and done == total):
+                    logger.info("encoded %d of %d %s", done, total, kind.replace("_", " "))
+
+            return report
+
+        try:
+            self.normalizer.prepare(step("skill_labels"), stop=self._stop_encoding)
+            self.occupations.prepare(step("occupation_titles"), stop=self._stop_encoding)
+        except Exception as exc:  # the lexical answers go on; say why full quality never came
+            logger.exception("background encoding failed")
+            progress.state, progress.error = "failed", f"{type(exc).__name__}: {exc}"
+            return
+        if self._stop_encoding.is_set():
+            return
+        progress.seconds = time.monotonic() - (progress.started or time.monotonic())
+        progress.state = "ready"
+        logger.info("full quality: every label and title encoded in %.0f s", progress.seconds)
+
+    def wait_for_vectors(self, timeout: float | None = None) -> bool:
+        """Block until a background encoding has finished (True) or `timeout` passed."""
+        if self._encoding is not None:
+            self._encoding.join(timeout)
+            return not self._encoding.is_alive()
+        return True
 
     def catch_up(self) -> int:
         """Take in what other processes wrote (imports on the command line, another server
@@ -134,7 +236,11 @@ class ServiceState:
             self.import_jobs.shutdown()
         if self.builds is not None:
             self.builds.shutdown()
+        if self._encoding is not None:
+            self._stop_encoding.set()  # after its current chunk, which it saves
+            self._encoding.join(BACKGROUND_STOP_SECONDS)
         self.matcher.cache.save()
+        self.vectors.save()
         if self.indexed:
             self.matcher.save(snapshot_path(self.settings))
         self.audit.close()  # its sealing thread finishes before the engines go
@@ -182,6 +288,9 @@ def build_state(
     health_engine = make_engine(url, pool_size=1, max_overflow=0, pool_timeout=2)
     vectors_dir = settings.var_dir / "vectors"
     encoder = encoder or SentenceEncoder(device=settings.encoder_device)
+    # One store for the profile texts and both normalisers' (each text encoded once, ever):
+    # the cache and the normalisers below open the same one (directory and model id).
+    vectors = TextVectorStore.shared(vectors_dir, encoder.model_id)
     cache = SkillVectorCache(encoder, vectors_dir / "skill_vectors.npz")
     with sessions() as session:
         taxonomy = load_taxonomy(session, base=load_packaged_taxonomy())
@@ -216,6 +325,7 @@ def build_state(
         sessions=sessions,
         taxonomy=taxonomy,
         encoder=encoder,
+        vectors=vectors,
         normalizer=normalizer,
         occupations=occupations,
         matcher=matcher,

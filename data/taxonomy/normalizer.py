@@ -1,9 +1,16 @@
 """Map free-text skill names to taxonomy skills: exact labels, typos, then all the evidence.
 
 The encoder is injected as a plain function (texts -> L2-normalised float32 rows) so that
-`data/` stays free of torch and of `matching/`. Each label text is encoded once, in one batch,
-when first needed, and can be persisted as .npy keyed by the label list. A name one typo away
-from a single label is that skill without the encoder (data/taxonomy/spelling.py).
+`data/` stays free of torch and of `matching/`. Each label text is encoded once, when first
+needed, and with a `cache_path` kept in the process's one text store
+(data/taxonomy/text_vectors.py), shared with the occupation titles and the profile texts. A
+name one typo away from a single label is that skill without the encoder
+(data/taxonomy/spelling.py).
+
+A server starts before the labels are encoded (`lexical_until_ready`): until `prepare` has
+finished in the background, `suggest` answers by exact, run-together and partial labels alone;
+`resolve` (which stores what it finds) waits for the label vectors instead, so no profile is
+saved with a lower-quality match.
 
 Every other name is scored against candidates found two ways, the skills nearest by embedding
 and the skills whose labels share its words (BM25, data/taxonomy/lexical.py); each candidate's
@@ -30,7 +37,16 @@ from data.taxonomy.lexical import LexicalIndex, core_forms, product_like, raw_wo
 from data.taxonomy.model import Taxonomy, TaxonomySkill
 from data.taxonomy.spelling import SCORE as SPELLING_SCORE
 from data.taxonomy.spelling import SpellingIndex
-from data.taxonomy.text_vectors import Embedder, cache_file, load_or_encode, safe_name, unit_rows
+from data.taxonomy.text_vectors import (
+    ENCODE_CHUNK,
+    Embedder,
+    Progress,
+    TextVectorStore,
+    cache_file,
+    read_legacy_list,
+    safe_name,
+    unit_rows,
+)
 
 _MAX_SLUG = 80
 _MAX_QUERY_WORDS = 12  # longer texts are sentences, not skill names: look at their start only
@@ -46,6 +62,7 @@ SUGGEST_FLOOR = 0.05
 # A product's name typed run together ("powerbi"): found by rule, not by an exact label.
 JOINED_SCORE = 0.95
 _JOINED_MIN = 5  # letters: shorter run-together keys ("msbi") name too many things
+WARM_UP_TEXT = "data analysis"  # asked once after a background `prepare`: any words would do
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,8 +174,8 @@ class _LabelIndex:
 class SkillNormalizer:
     """Suggest and resolve taxonomy skills for free text.
 
-    `cache_path` is a directory for the label embeddings; `embed_key` names the encoder in the
-    cache file name, since vectors from another model must not be reused.
+    `cache_path` is the directory of the text store that keeps the label embeddings; `embed_key`
+    is the encoder's model id, since vectors from another model must not be reused.
     """
 
     def __init__(
@@ -181,6 +198,14 @@ class SkillNormalizer:
         self.min_score = min_score
         self.cache_path = Path(cache_path) if cache_path is not None else None
         self.embed_key = safe_name(embed_key, "default")
+        self.store = (
+            TextVectorStore.shared(self.cache_path, embed_key)
+            if self.cache_path is not None and embed is not None
+            else None
+        )
+        # Set by a server that encodes the labels in the background (`prepare`): until then
+        # `suggest` answers lexically rather than encoding 45k labels inside a request.
+        self.lexical_until_ready = False
         self.calibration = calibration
         self._index: _LabelIndex | None = None
         self._spelling: SpellingIndex | None = None
@@ -213,7 +238,7 @@ class SkillNormalizer:
             matches.append(SkillMatch(skill.skill_id, skill.label, score, method))
         if len(matches) >= limit:
             return matches
-        if self.embed is None or not self.taxonomy.skills:
+        if self.embed is None or not self.taxonomy.skills or not self._embedding_ready():
             partial = self._partial_matches(text)
             ranked = sorted(partial.items(), key=lambda item: (-item[1], item[0]))
             scored = [(skill_id, coverage, "partial_label") for skill_id, coverage in ranked]
@@ -263,7 +288,8 @@ class SkillNormalizer:
             else:
                 pending.append(i)
         if pending and self.embed is not None and self.taxonomy.skills:
-            ranked = self._ranked([texts[i] for i in pending], 1)
+            # Kept in the store: a name kept as a custom skill is composed into its profile.
+            ranked = self._ranked([texts[i] for i in pending], 1, remember=True)
             for i, candidates in zip(pending, ranked, strict=True):
                 best = next((c for c in candidates if c.skill_id in self.taxonomy.skills), None)
                 if best is None:
@@ -306,11 +332,56 @@ class SkillNormalizer:
             else:
                 self._waiting.append(skill)  # encoded on the index's next use
 
+    @property
+    def ready(self) -> bool:
+        """Suggestions use the embedding (the label vectors are loaded), or there is none."""
+        return self.embed is None or self._index is not None
+
     def warm_up(self) -> None:
         """Encode the labels and index their words now (at start-up), not on the first request."""
-        self._spelling_index()
+        self.warm_up_lexical()
         if self.embed is not None:
             self._current_index().lexical()
+
+    def warm_up_lexical(self) -> None:
+        """What the encoder-free path needs (spelling, vocabulary, run-together names): built
+        before the first request, so it never waits behind the label index."""
+        self._spelling_index()
+        self._joined_names()
+
+    def missing_vectors(self) -> int:
+        """Label texts whose vectors are neither in the store nor in an earlier layout's file
+        (taken into the store now): what building the label index would encode."""
+        if self.embed is None or self._index is not None:
+            return 0
+        texts, owners = self._texts(list(self.taxonomy.skills.values()))
+        if self.store is None:
+            return len(set(texts))
+        self._adopt_legacy(texts, owners)
+        return len(self.store.missing(texts))
+
+    def prepare(
+        self,
+        progress: Progress | None = None,
+        *,
+        chunk: int = ENCODE_CHUNK,
+        stop: threading.Event | None = None,
+    ) -> None:
+        """Encode the label texts the store lacks, a chunk at a time (each saved, so another
+        worker or a restart goes on from there), build the label index and load the model:
+        for a thread started with the server, which answers `suggest` lexically
+        (`lexical_until_ready`) until this returns."""
+        if self.embed is None:
+            return
+        if self.store is not None:
+            texts, owners = self._texts(list(self.taxonomy.skills.values()))
+            self._adopt_legacy(texts, owners)
+            self.store.fill(texts, self._encode, progress=progress, chunk=chunk, stop=stop)
+            if stop is not None and stop.is_set():
+                return
+        self._current_index().lexical()
+        self._ranked([WARM_UP_TEXT], 1)  # loads the model, if nothing above needed it
+        self.lexical_until_ready = False
 
     # -- internals -------------------------------------------------------------------------
 
@@ -337,10 +408,12 @@ class SkillNormalizer:
                 f"{self.embed_key!r})"
             )
 
-    def _ranked(self, texts: list[str], limit: int) -> list[list[_Candidate]]:
+    def _ranked(
+        self, texts: list[str], limit: int, *, remember: bool = False
+    ) -> list[list[_Candidate]]:
         """For each text, its best `limit` candidates by calibrated score."""
         out: list[list[_Candidate]] = []
-        for found in self.candidate_evidence(texts):
+        for found in self.candidate_evidence(texts, remember=remember):
             if not found.skill_numbers:
                 out.append([])
                 continue
@@ -361,12 +434,14 @@ class SkillNormalizer:
             )
         return out
 
-    def candidate_evidence(self, texts: list[str]) -> list[_Evidence]:
+    def candidate_evidence(self, texts: list[str], *, remember: bool = False) -> list[_Evidence]:
         """Each text's candidate skills (nearest by cosine, best by BM25, labels inside it)
         with their evidence features (data/taxonomy/calibration.py FEATURES), vectorised per
-        block of names: one matrix product and one BM25 retrieval for the whole block."""
+        block of names: one matrix product and one BM25 retrieval for the whole block.
+        `remember`: keep the names' vectors in the store (names that become profile skills;
+        not what someone types into a search box, keystroke by keystroke)."""
         index = self._current_index()
-        queries = self._encode(texts)
+        queries = self._stored(texts) if remember else self._encode(texts)
         self._check_dimension(queries, index)
         lexical = index.lexical()
         rows, bm25 = lexical.retrieve([words(text) for text in texts], _BM25_ROWS)
@@ -474,6 +549,15 @@ class SkillNormalizer:
         # Unit rows even for an encoder that forgot: the inner product stays a cosine.
         return unit_rows(self.embed(texts), len(texts))
 
+    def _stored(self, texts: list[str]) -> np.ndarray:
+        """The texts' vectors from the store, encoding only those it lacks."""
+        if self.store is None:
+            return self._encode(texts)
+        return self.store.vectors(texts, self._encode)
+
+    def _embedding_ready(self) -> bool:
+        return not self.lexical_until_ready
+
     @staticmethod
     def _texts(skills: list[TaxonomySkill]) -> tuple[list[str], list[str]]:
         texts: list[str] = []
@@ -550,6 +634,8 @@ class SkillNormalizer:
     def _vocabulary(self) -> frozenset[str]:
         """Words of the labels known when the spelling index was built (tools' names apart:
         a product's name is not a word of the vocabulary)."""
+        if self._words is not None:
+            return self._words
         with self._lock:
             if self._words is None:
                 self._words = frozenset(
@@ -582,9 +668,26 @@ class SkillNormalizer:
                 self._waiting = []
                 if new:
                     texts, owners = self._texts(new)
-                    self._index = self._index.extended(new, texts, owners, self._encode(texts))
+                    self._index = self._index.extended(new, texts, owners, self._stored(texts))
+                    self._save()
             return self._index
 
     def _load_or_encode(self, texts: list[str], owners: list[str]) -> np.ndarray:
+        """The label texts' vectors: from the store (or an earlier layout's file, taken into
+        it), encoding only what neither holds."""
+        self._adopt_legacy(texts, owners)
+        vectors = self._stored(texts)
+        self._save()
+        return vectors
+
+    def _adopt_legacy(self, texts: list[str], owners: list[str]) -> None:
+        if self.store is None or not self.store.missing(texts):
+            return
         path = cache_file(self.cache_path, "skill-labels", self.embed_key, texts, owners)
-        return load_or_encode(path, texts, self._encode)
+        legacy = read_legacy_list(path, len(texts))
+        if legacy is not None:
+            self.store.adopt(texts, legacy)
+
+    def _save(self) -> None:
+        if self.store is not None:
+            self.store.save()

@@ -11,7 +11,11 @@ A title is matched:
 2. by its head noun when the words before it name nothing ESCO knows ("Fish Cook (Ikan
    Bakar)" is a cook, "Confinement Dietician" a dietitian);
 3. by lexical evidence (IDF-weighted word overlap with every title, O*NET's included) and
-   embedding evidence (cosine with ESCO's titles), combined.
+   embedding evidence (cosine with ESCO's titles), combined. The titles' vectors come from the
+   process's one text store (data/taxonomy/text_vectors.py); a server that encodes them in the
+   background (`lexical_until_ready`) answers `normalize` by the lexical evidence alone until
+   `prepare` has finished, while `normalize_many` and `infer` (imports, which store what they
+   find) wait for the vectors.
 A title that names no occupation on its own ("Employee", "Team Member", "Senior Associate
 II": every word spread over many kinds of work) is placed by the record's skills, or not at
 all; never by what its words resemble. The record's skills and a posting's description
@@ -31,7 +35,16 @@ import numpy as np
 
 from data.schemas import normalize_label
 from data.taxonomy.model import Taxonomy
-from data.taxonomy.text_vectors import Embedder, cache_file, load_or_encode, safe_name, unit_rows
+from data.taxonomy.text_vectors import (
+    ENCODE_CHUNK,
+    Embedder,
+    Progress,
+    TextVectorStore,
+    cache_file,
+    read_legacy_list,
+    safe_name,
+    unit_rows,
+)
 from data.taxonomy.title_evidence import SkillProfiles, TitleLexicon
 from data.taxonomy.title_words import (
     LEADING_WORDS,
@@ -111,6 +124,9 @@ class _Query:
     forms: tuple[str, ...] = ()  # the title proper with some or all level words taken off
 
 
+WARM_UP_TEXT = "data analyst"  # asked once after a background `prepare`: any title would do
+
+
 class OccupationNormalizer:
     """Rank the taxonomy's occupations for a job title (and, optionally, a set of skills)."""
 
@@ -133,6 +149,12 @@ class OccupationNormalizer:
         self.min_score = min_score
         self.cache_path = Path(cache_path) if cache_path is not None else None
         self.embed_key = safe_name(embed_key, "default")
+        self.store = (
+            TextVectorStore.shared(self.cache_path, embed_key)
+            if self.cache_path is not None and embed is not None
+            else None
+        )
+        self.lexical_until_ready = False  # set by a server that runs `prepare` in the background
         occupations = sorted(taxonomy.occupations.values(), key=lambda o: o.occupation_id)
         self._ids = [o.occupation_id for o in occupations]
         # ESCO's titles: embedded (the cached vectors are these texts, in this order).
@@ -195,8 +217,12 @@ class OccupationNormalizer:
     ) -> list[OccupationMatch]:
         """Occupations for the title, best first, with at most SAME_WORK_CAP of one kind of
         work (the same O*NET occupations) before the other kinds (so scores may step up)."""
-        return self.normalize_many(
-            [title], limit=limit, skill_ids=[skill_ids], descriptions=[description]
+        return self._normalize_many(
+            [title],
+            limit=limit,
+            skill_ids=[skill_ids],
+            descriptions=[description],
+            lexical_if_unready=True,
         )[0]
 
     def normalize_many(
@@ -212,6 +238,24 @@ class OccupationNormalizer:
         batch. A generic title is ranked by `skill_ids` alone (empty without them). An
         occupation's own label gets its embedding neighbours after it when more than one is
         asked for, unless `neighbours_of_exact` is False (then it comes alone, unencoded)."""
+        return self._normalize_many(
+            titles,
+            limit=limit,
+            skill_ids=skill_ids,
+            descriptions=descriptions,
+            neighbours_of_exact=neighbours_of_exact,
+        )
+
+    def _normalize_many(
+        self,
+        titles: list[str],
+        *,
+        limit: int,
+        skill_ids: list[Collection[str]] | None,
+        descriptions: list[str] | None,
+        neighbours_of_exact: bool = True,
+        lexical_if_unready: bool = False,
+    ) -> list[list[OccupationMatch]]:
         if limit < 1:
             raise ValueError("limit must be at least 1")
         skill_ids = skill_ids or [() for _ in titles]
@@ -223,7 +267,8 @@ class OccupationNormalizer:
             if not q.generic and ((limit > 1 and neighbours_of_exact) or not self._exact_label(q))
         ]
         encoded: dict[int, np.ndarray] = {}
-        if pending and self.embed is not None and self._ids:
+        unready = lexical_if_unready and self.lexical_until_ready and self._vectors is None
+        if pending and self.embed is not None and self._ids and not unready:
             vectors = self._encode([queries[i].core for i in pending])
             encoded = dict(zip(pending, vectors, strict=True))
         return [
@@ -252,10 +297,46 @@ class OccupationNormalizer:
         """True when the title names no occupation on its own (placed by skills only)."""
         return self._query(title).generic
 
+    @property
+    def ready(self) -> bool:
+        """Titles are matched by embedding too (their vectors are loaded), or there is none."""
+        return self.embed is None or self._vectors is not None
+
     def warm_up(self) -> None:
         """Encode every title now (at start-up), not on the first request."""
         if self.embed is not None:
             self._title_vectors()
+
+    def missing_vectors(self) -> int:
+        """Titles whose vectors are neither in the store nor in an earlier layout's file
+        (taken into the store now): what `warm_up` would encode."""
+        if self.embed is None or self._vectors is not None:
+            return 0
+        if self.store is None:
+            return len(set(self._texts))
+        self._adopt_legacy()
+        return len(self.store.missing(self._texts))
+
+    def prepare(
+        self,
+        progress: Progress | None = None,
+        *,
+        chunk: int = ENCODE_CHUNK,
+        stop: threading.Event | None = None,
+    ) -> None:
+        """Encode the titles the store lacks, a chunk at a time (each saved), load their
+        vectors and the model: for a thread started with the server, which answers
+        `normalize` lexically (`lexical_until_ready`) until this returns."""
+        if self.embed is None:
+            return
+        if self.store is not None:
+            self._adopt_legacy()
+            self.store.fill(self._texts, self._encode, progress=progress, chunk=chunk, stop=stop)
+            if stop is not None and stop.is_set():
+                return
+        self._title_vectors()
+        self.normalize_many([WARM_UP_TEXT], limit=1)  # loads the model if nothing above did
+        self.lexical_until_ready = False
 
     # -- the query -------------------------------------------------------------------------
 
@@ -487,13 +568,20 @@ class OccupationNormalizer:
     def _title_vectors(self) -> np.ndarray:
         with self._lock:
             if self._vectors is None:
-                owners = [self._ids[n] for n in self._owners]
-                path = cache_file(
-                    self.cache_path,
-                    "occupation-titles",
-                    self.embed_key,
-                    self._texts,
-                    owners,
-                )
-                self._vectors = load_or_encode(path, self._texts, self._encode)
+                if self.store is None:
+                    self._vectors = self._encode(self._texts)
+                else:
+                    self._adopt_legacy()
+                    self._vectors = self.store.vectors(self._texts, self._encode)
+                    self.store.save()
             return self._vectors
+
+    def _adopt_legacy(self) -> None:
+        """Titles' vectors from the earlier layout's file, taken into the store unencoded."""
+        if self.store is None or not self.store.missing(self._texts):
+            return
+        owners = [self._ids[n] for n in self._owners]
+        path = cache_file(self.cache_path, "occupation-titles", self.embed_key, self._texts, owners)
+        legacy = read_legacy_list(path, len(self._texts))
+        if legacy is not None:
+            self.store.adopt(self._texts, legacy)

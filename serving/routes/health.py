@@ -9,8 +9,10 @@ seconds, never a walk of the whole chain.
 
 Without a token `/readyz` says only `{"ready": true}` (or 503 and false): no headcount, no model
 version. That answer is reused for a second, so probes cost next to nothing however many come
-(the request guard does not throttle probes). With an HR or admin token it adds the details and
-the fairness monitor's reading, and `/metrics` the fairness gauges. Probes skip the request
+(the request guard does not throttle probes). With an HR or admin token it adds the details
+(among them `vectors`: the background encoding of the taxonomy's texts after a fresh start;
+the service is ready meanwhile, with lexical skill and title lookups) and the fairness
+monitor's reading, and `/metrics` the fairness gauges. Probes skip the request
 guard's count of failed sign-ins, so failures here are counted per client address: past
 FAILED_TOKENS a minute, a token is no longer looked up and the caller gets the anonymous answer.
 """
@@ -169,6 +171,8 @@ async def readyz(request: Request) -> JSONResponse:
     }
     if state.rankers.problems:
         details["model_problems"] = dict(state.rankers.problems)
+    # Labels and titles still being encoded after a fresh start (served lexically meanwhile).
+    details["vectors"] = state.vector_progress.as_dict()
     if reading.audit is not None:
         details["audit"] = reading.audit.as_dict()
     # The fairness monitor's last reading (recomputed in the background).

@@ -409,8 +409,9 @@ def test_label_embeddings_are_cached_and_extended(tmp_path: Path) -> None:
     first = SkillNormalizer(_small_taxonomy(), embed, cache_path=tmp_path, embed_key="trigram")
     first.warm_up()
     assert embed.texts_seen == 5  # 3 labels + 2 alt labels, encoded once
-    (cache_file,) = tmp_path.glob("skill-labels-trigram-*.npy")
-    assert np.load(cache_file, allow_pickle=False).shape == (5, 64)
+    # Saved in the text store (data/taxonomy/text_vectors.py): one segment of 5 rows.
+    (segment,) = tmp_path.glob("texts/trigram/*.npy")
+    assert np.load(segment, allow_pickle=False).shape == (5, 64)
 
     again = CountingEmbedder()
     second = SkillNormalizer(_small_taxonomy(), again, cache_path=tmp_path, embed_key="trigram")
@@ -427,7 +428,9 @@ def test_label_embeddings_are_cached_and_extended(tmp_path: Path) -> None:
     second.add_reviewed(TaxonomySkill(custom.skill_id, custom.label, source="custom"))
     near = second.suggest("zzz qqqq", limit=1)[0]
     assert (near.skill_id, near.method) == (custom.skill_id, "embedding")
-    assert again.texts_seen == 5  # the queries and the one new label, nothing else
+    # The queries and nothing else: the reviewed skill's label is the name `resolve` encoded
+    # (and kept in the store), so it is not encoded again.
+    assert again.texts_seen == 4
 
 
 # -- the normaliser with the real encoder ------------------------------------------------------
