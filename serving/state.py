@@ -47,8 +47,9 @@ logger = logging.getLogger(__name__)
 BACKGROUND_CONNECTIONS = 3
 # What the start-up asks the normalisers once, to load the model (any words would do).
 WARM_UP_QUERY = "data analysis"
-# How long `close` waits for a background encoding to finish its chunk (it then saves).
-BACKGROUND_STOP_SECONDS = 60.0
+# How long `close` waits for a background encoding to finish its chunk (it then saves); a
+# chunk cut short is lost, and encoded again at the next start.
+BACKGROUND_STOP_SECONDS = 5.0
 
 
 @dataclass
@@ -179,7 +180,7 @@ class ServiceState:
         def step(kind: str) -> Any:
             def report(done: int, total: int) -> None:
                 progress.done[kind] = done
-                if done % 8192 == 0 or (done and done == total):
+                if done % 16384 == 0 or (done and done == total):
                     logger.info("encoded %d of %d %s", done, total, kind.replace("_", " "))
 
             return report

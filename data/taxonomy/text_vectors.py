@@ -39,9 +39,9 @@ Embedder = Callable[[list[str]], np.ndarray]
 Progress = Callable[[int, int], None]  # (texts done, texts to do) of a background fill
 
 # A store of more segments than this is merged into one at its next save. Background encoding
-# saves every ENCODE_CHUNK texts: ~10 segments for the whole taxonomy.
+# saves every ENCODE_CHUNK texts: ~19 segments for the whole taxonomy, merged once on the way.
 MAX_SEGMENTS = 12
-ENCODE_CHUNK = 8192  # texts per background batch: ~30 s on two quiet cores, then saved
+ENCODE_CHUNK = 4096  # texts per background batch: ~15 s on two quiet cores, then saved
 
 
 def safe_name(text: str, default: str) -> str:
