@@ -6,7 +6,10 @@ inside) is sealed together with the previous record's seal:
 seal_n = HMAC-SHA256(key, seal_{n-1} + "\n" + body_n), with 64 zeros before the first. Editing a
 body breaks its seal; deleting or reordering records breaks the next record's link; and since
 the key is not stored beside the log, someone who can write the database cannot re-seal an
-edited chain (a plain SHA-256 chain could simply be recomputed).
+edited chain (a plain SHA-256 chain could simply be recomputed). Since revision 0023 the JSON
+sealed holds the items' numbers packed (fairness/audit_codec.py, expanded again on every read)
+and the row keeps it zstd-compressed (data/storage/audit.py); the seal covers the same text
+either way, and records filed before are read and verified as they were written.
 
 The interaction log (applications, shortlists, rejections, assignments: data/storage/
 interactions.py) and the oversight record (auditor reads, reveals, pins, pauses, policy changes:
@@ -106,8 +109,8 @@ def canonical(body: dict[str, Any]) -> str:
 
 def searched_columns(body: dict[str, Any]) -> dict[str, Any]:
     """What a record repeats outside its compressed body for SQL to search: its scored items'
-    ids (a JSON array whose elements read exactly as `listed_id` writes one) and whether it
-    was interleaved. Verify checks they agree with the body."""
+    ids (a JSON array, each id as data/storage/audit_search.json_string writes it) and
+    whether it was interleaved. Verify checks they agree with the body."""
     ids = [item["id"] for item in body.get("items", [])]
     return {
         "item_ids": json.dumps(ids, separators=(",", ":"), ensure_ascii=True),
