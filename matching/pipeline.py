@@ -23,6 +23,7 @@ from typing import Any, Protocol
 import numpy as np
 from sqlalchemy.orm import Session
 
+from data.schemas import OpportunityKind
 from data.storage.interactions import history_events
 from data.storage.snapshots import (
     Snapshot,
@@ -216,8 +217,9 @@ def owner_inputs(
     opportunities: Sequence[OpportunityInputs],
     excluding: set[str],
 ) -> dict[int, PersonInputs]:
-    """The leads who posted these opportunities (time zone and mentor-level features read
-    them), from memory like everyone else."""
+    """The leads who posted these opportunities, from memory like everyone else. Their skills
+    feed one feature only, the mentor's level in a mentorship's skills: for other kinds they are
+    left out (in the store's skill vocabulary, ~200 leads' skills slowed every page)."""
     owners = sorted({o.owner_external_id for o in opportunities} - excluding)
     rows = matcher.read_model.person_rows(owners)
     unknown = {e for e in owners if e not in rows}
@@ -226,7 +228,10 @@ def owner_inputs(
         matcher.read_model.put_people(found)
         rows.update({s.external_id: s.id for s in found})
     chosen = [rows[e] for e in owners if e in rows]
-    return dict(zip(chosen, person_inputs(session, matcher, chosen), strict=True))
+    found = person_inputs(session, matcher, chosen)
+    if not any(o.kind == OpportunityKind.MENTORSHIP.value for o in opportunities):
+        found = [dataclasses.replace(p, skills={}, implied=frozenset()) for p in found]
+    return dict(zip(chosen, found, strict=True))
 
 
 def label_lookup(matcher: MatchEngine, *rows: Any) -> Callable[[str], str]:
