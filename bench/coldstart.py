@@ -10,8 +10,10 @@ manifest does, the index when its snapshot does, training when the rankers' stam
 - first_page_s: from the start until the demo employee's first page of gig matches answers 200
   (the service's real work: retrieval, features, ranker, audit record);
 - full_quality_s: until `/readyz` (admin token) says the taxonomy's texts are all encoded
-  (`details.vectors.full_quality`); a commit without that report encoded them before serving,
-  so its first page came at full quality.
+  (`details.vectors.full_quality`; a commit without that report encoded them before serving)
+  and the rankers trained on the demo history are live (`details.models`: a direction whose
+  model the promotion gate refused keeps the packaged default, so once training is done, the
+  first look at which the models changed, or TRAINED_GRACE_S after it).
 
 Run `--ref` of an older commit for the baseline on the same machine. Last line:
 `coldstart: install_s=… first_page_s=… full_quality_s=… …`.
@@ -36,6 +38,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 ADMIN_TOKEN = "demo-admin-token"  # the Makefile's default TALENT_ADMIN_TOKEN
 POLL_SECONDS = 0.5
+TRAINED_GRACE_S = 15.0  # a promoted model is live within TALENT_MODEL_POLL_SECONDS (5 s)
 
 
 def free_port() -> int:
@@ -100,6 +103,7 @@ def main() -> int:
     seen: dict[str, float] = {}
     token: str | None = None
     details: dict = {}
+    first_models: dict | None = None
     try:
         while time.monotonic() - started < args.timeout:
             now = time.monotonic() - started
@@ -126,8 +130,18 @@ def main() -> int:
                 status, body = get(f"{base}/readyz", ADMIN_TOKEN, timeout=10)
                 if status == 200:
                     details = json.loads(body).get("details", {})
+                    models = details.get("models", {})
+                    first_models = first_models if first_models is not None else models
                     vectors = details.get("vectors")
-                    if vectors is None or vectors.get("full_quality"):
+                    if "vectors_s" not in seen and (vectors is None or vectors["full_quality"]):
+                        seen["vectors_s"] = time.monotonic() - started
+                        print(f"  vectors_s={seen['vectors_s']:.0f}", flush=True)
+                    trained = "train_s" in seen and (
+                        models != first_models
+                        or seen["first_page_s"] > seen["train_s"]
+                        or now - seen["train_s"] > TRAINED_GRACE_S
+                    )
+                    if "vectors_s" in seen and trained:
                         seen["full_quality_s"] = time.monotonic() - started
                         break
             time.sleep(POLL_SECONDS)
@@ -153,10 +167,13 @@ def main() -> int:
         "index_s": seen.get("index_s"),
         "train_s": seen.get("train_s"),
         "serving_s": seen.get("serving_s"),
+        "vectors_s": seen.get("vectors_s"),
     }
     line = " ".join(f"{k}={v:.0f}" for k, v in fields.items() if v is not None)
     encoded = vectors.get("texts_encoded")
     tail = f" background_texts={encoded}" if encoded is not None else ""
+    sources = ",".join(f"{d}:{m.get('source')}" for d, m in details.get("models", {}).items())
+    tail += f" models={sources}" if sources else ""
     print(f"coldstart: {line}{tail} cores={os.cpu_count()} commit={commit}")
     return 0
 
