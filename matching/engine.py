@@ -557,7 +557,7 @@ class MatchEngine:
                 "nprobe": info.nprobe,
                 "recall_at_50": info.recall_at_50,
             }
-        arrays["read_model"] = self.read_model.to_array()
+        arrays.update(self.read_model.to_arrays())
         meta = {
             "model_id": self.cache.encoder.model_id,
             "database": self.database_key,
@@ -580,7 +580,7 @@ class MatchEngine:
                 {k[len(prefix) :]: v for k, v in arrays.items() if k.startswith(prefix)}
             )
             pool.index.restore(arrays[f"{name}.index"], IndexInfo(**meta["indexes"][name]))
-        self.read_model.restore(arrays["read_model"])
+        self.read_model.restore({k: v for k, v in arrays.items() if k.startswith("read_model.")})
         self.locations.codes = dict(meta["locations"])
         self._owner_of = {int(k): v for k, v in meta["owners"].items()}
         self._employee_row_of = dict(

@@ -7,9 +7,10 @@ it keeps its vectors, current the same way (a refresh after a write, the freshne
 restart's reconciliation), and saves them in its snapshot; a page then reads from the database
 only the rows it shows.
 
-A person is held without the skills their occupation implies (features/inputs.py `implied`):
-those are the occupation's profile less what they declared, derived on the way out instead
-of kept once per person (~40 ids each at 100k people).
+A person is held as one compact tuple (~0.9 KB at 100k people, against ~1.7 KB as a
+`PersonInputs` with its dict of skills) and made into `PersonInputs` on the way out, for the
+~200 people a page reads; so are the skills their occupation implies (features/inputs.py
+`implied`: the occupation's profile less what they declared, ~40 ids each).
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ class ReadModel:
     """Feature inputs by row id, the external ids they answer to, and the skills' labels."""
 
     def __init__(self) -> None:
-        self._people: dict[int, PersonInputs] = {}
+        self._people: dict[int, _Person] = {}
         self._postings: dict[int, OpportunityInputs] = {}
         self._person_row: dict[str, int] = {}
         self._posting_row: dict[str, int] = {}
@@ -58,9 +59,9 @@ class ReadModel:
         """Hold these employees as stored (ORM rows or snapshots with their skills)."""
         held = [(row.id, _compact_person(person_inputs_from_row(row)), row) for row in rows]
         with self._lock:
-            for row_id, inputs, row in held:
-                self._people[row_id] = inputs
-                self._person_row[inputs.external_id] = row_id
+            for row_id, person, row in held:
+                self._people[row_id] = person
+                self._person_row[person[0]] = row_id
                 self._learn_labels(row)
 
     def put_postings(self, rows: Iterable[Any]) -> None:
@@ -77,8 +78,8 @@ class ReadModel:
         with self._lock:
             for row_id in row_ids:
                 gone = self._people.pop(row_id, None)
-                if gone is not None and self._person_row.get(gone.external_id) == row_id:
-                    del self._person_row[gone.external_id]
+                if gone is not None and self._person_row.get(gone[0]) == row_id:
+                    del self._person_row[gone[0]]
 
     def drop_postings(self, row_ids: Iterable[int]) -> None:
         with self._lock:
@@ -110,10 +111,7 @@ class ReadModel:
         """The inputs held for whichever of these rows are held, implied skills derived."""
         with self._lock:
             found = {r: self._people[r] for r in row_ids if r in self._people}
-        return {
-            r: dataclasses.replace(p, implied=implied_skills(p.occupation_id, p.skills))
-            for r, p in found.items()
-        }
+        return {r: _person_inputs(p) for r, p in found.items()}
 
     def postings(self, row_ids: Sequence[int]) -> dict[int, OpportunityInputs]:
         with self._lock:
@@ -171,39 +169,96 @@ class ReadModel:
         return {"people": len(self._people), "postings": len(self._postings)}
 
     # -- the engine's snapshot -------------------------------------------------------------
-    def to_array(self) -> np.ndarray:
-        """Everything held, as UTF-8 JSON bytes (the snapshot file takes plain arrays only)."""
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        """Everything held, as UTF-8 JSON bytes (the snapshot file takes plain arrays only),
+        people in chunks so that a restore never holds all of them twice."""
         with self._lock:
-            state = {
-                "people": [[r, *_person_fields(p)] for r, p in self._people.items()],
+            people = [[r, *_person_fields(p)] for r, p in self._people.items()]
+            rest = {
                 "postings": [[r, *_posting_fields(o)] for r, o in self._postings.items()],
                 "open": sorted(self._open),
                 "labels": self._labels,
+                "people_chunks": -(-len(people) // SNAPSHOT_CHUNK),
             }
-        return np.frombuffer(json.dumps(state, separators=(",", ":")).encode(), dtype=np.uint8)
+        arrays = {"read_model.rest": _json_bytes(rest)}
+        for n, start in enumerate(range(0, len(people), SNAPSHOT_CHUNK)):
+            arrays[f"read_model.people.{n}"] = _json_bytes(people[start : start + SNAPSHOT_CHUNK])
+        return arrays
 
-    def restore(self, array: np.ndarray) -> None:
-        state = json.loads(array.tobytes().decode())
+    def restore(self, arrays: dict[str, np.ndarray]) -> None:
+        rest = json.loads(arrays["read_model.rest"].tobytes())
+        people: dict[int, _Person] = {}
+        for n in range(rest["people_chunks"]):
+            for fields in json.loads(arrays[f"read_model.people.{n}"].tobytes()):
+                people[int(fields[0])] = _person_from(fields[1:])
         with self._lock:
-            self._people = {int(f[0]): _person_from(f[1:]) for f in state["people"]}
-            self._postings = {int(f[0]): _posting_from(f[1:]) for f in state["postings"]}
-            self._person_row = {p.external_id: r for r, p in self._people.items()}
+            self._people = people
+            self._postings = {int(f[0]): _posting_from(f[1:]) for f in rest["postings"]}
+            self._person_row = {p[0]: r for r, p in self._people.items()}
             self._posting_row = {o.external_id: r for r, o in self._postings.items()}
             self._open, self._asking = set(), defaultdict(dict)
-            for row_id in state["open"]:
+            for row_id in rest["open"]:
                 self._note_asks(row_id, self._postings[row_id], open_now=True)
-            self._labels = {_intern(k): v for k, v in state["labels"].items()}
+            self._labels = {_intern(k): v for k, v in rest["labels"].items()}
 
 
-def _compact_person(inputs: PersonInputs) -> PersonInputs:
-    return dataclasses.replace(
-        inputs,
-        location=_intern(inputs.location),
-        timezone=_intern(inputs.timezone),
-        department=_intern(inputs.department),
-        skills={_intern(k): v for k, v in inputs.skills.items()},
-        implied=frozenset(),
+SNAPSHOT_CHUNK = 20_000
+
+# One held person: (external_id, level, availability, location, timezone, department,
+# hire_date, skill ids, their levels as bytes, interests, aspirations, occupation_id).
+_Person = tuple[
+    str,
+    int,
+    float,
+    str,
+    str,
+    str,
+    dt.date | None,
+    tuple[str, ...],
+    bytes,
+    tuple[str, ...],
+    str,
+    str | None,
+]
+
+
+def _compact_person(p: PersonInputs) -> _Person:
+    return (
+        p.external_id,
+        p.level,
+        p.availability,
+        _intern(p.location),
+        _intern(p.timezone),
+        _intern(p.department),
+        p.hire_date,
+        tuple(_intern(k) for k in p.skills),
+        bytes(p.skills.values()),
+        tuple(_intern(i) for i in p.interests),
+        p.aspirations,
+        p.occupation_id,
     )
+
+
+def _person_inputs(p: _Person) -> PersonInputs:
+    skills = dict(zip(p[7], p[8], strict=True))
+    return PersonInputs(
+        external_id=p[0],
+        level=p[1],
+        availability=p[2],
+        location=p[3],
+        timezone=p[4],
+        department=p[5],
+        hire_date=p[6],
+        skills=skills,
+        interests=p[9],
+        aspirations=p[10],
+        implied=implied_skills(p[11], skills),
+        occupation_id=p[11],
+    )
+
+
+def _json_bytes(value: Any) -> np.ndarray:
+    return np.frombuffer(json.dumps(value, separators=(",", ":")).encode(), dtype=np.uint8)
 
 
 def _compact_posting(inputs: OpportunityInputs) -> OpportunityInputs:
@@ -217,37 +272,24 @@ def _compact_posting(inputs: OpportunityInputs) -> OpportunityInputs:
 
 
 # The snapshot's field order; a snapshot of another order is refused by its format version.
-def _person_fields(p: PersonInputs) -> list[Any]:
-    return [
-        p.external_id,
-        p.level,
-        p.availability,
-        p.location,
-        p.timezone,
-        p.department,
-        p.hire_date.isoformat() if p.hire_date else None,
-        p.skills,
-        list(p.interests),
-        p.aspirations,
-        p.occupation_id,
-    ]
+def _person_fields(p: _Person) -> list[Any]:
+    return [*p[:6], p[6].isoformat() if p[6] else None, p[7], list(p[8]), *p[9:]]
 
 
-def _person_from(f: list[Any]) -> PersonInputs:
-    return _compact_person(
-        PersonInputs(
-            external_id=f[0],
-            level=f[1],
-            availability=f[2],
-            location=f[3],
-            timezone=f[4],
-            department=f[5],
-            hire_date=dt.date.fromisoformat(f[6]) if f[6] else None,
-            skills=f[7],
-            interests=tuple(f[8]),
-            aspirations=f[9],
-            occupation_id=f[10],
-        )
+def _person_from(f: list[Any]) -> _Person:
+    return (
+        f[0],
+        f[1],
+        f[2],
+        _intern(f[3]),
+        _intern(f[4]),
+        _intern(f[5]),
+        dt.date.fromisoformat(f[6]) if f[6] else None,
+        tuple(_intern(k) for k in f[7]),
+        bytes(f[8]),
+        tuple(_intern(i) for i in f[9]),
+        f[10],
+        f[11],
     )
 
 

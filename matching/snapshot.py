@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-FORMAT_VERSION = 2  # 2: the read model (matching/read_model.py) is in it
+FORMAT_VERSION = 3  # 3: the read model (matching/read_model.py) is in it, people in chunks
 
 
 def save_snapshot(path: Path, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> None:
