@@ -29,7 +29,7 @@ from data.taxonomy.model import Taxonomy
 from data.taxonomy.normalizer import SkillNormalizer
 from data.taxonomy.occupations import OccupationNormalizer
 from data.taxonomy.packaged import load_packaged_taxonomy
-from data.taxonomy.text_vectors import TextVectorStore
+from data.taxonomy.text_vectors import Progress, TextVectorStore
 from fairness.audit_log import AuditLog
 from fairness.monitor import FairnessMonitor
 from matching.encoder import SentenceEncoder
@@ -177,9 +177,11 @@ class ServiceState:
     def _encode_in_background(self) -> None:
         progress = self.vector_progress
 
-        def step(kind: str) -> Any:
+        def step(kind: str) -> Progress:
             def report(done: int, total: int) -> None:
-                progress.done[kind] = done
+                # At the end, all of the kind's count (some may have been encoded meanwhile
+                # as another kind's texts, or by another worker).
+                progress.done[kind] = progress.missing[kind] if done == total else done
                 if done % 16384 == 0 or (done and done == total):
                     logger.info("encoded %d of %d %s", done, total, kind.replace("_", " "))
 
