@@ -12,6 +12,7 @@ only a keyed digest of it, so a replay can tell whether it changed since.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import math
@@ -83,6 +84,8 @@ def serve_order(
     (features/declared.py: those who declare a required skill first); logged in the policy.
     `explore_seed`: a first page, explored as the kind's settings say (fairness/exploration.py)
     after re-ranking and overrides; None: not explored (a later page, or no seed)."""
+    if membership is not None:  # re-ranking and exploration both read it: one join
+        membership = functools.cache(membership)
     tiered = tiers is not None and not settings.paused and len(ids) > 0
     if tiered:
         scores = tiered_scores(scores, tiers)

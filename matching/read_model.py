@@ -15,6 +15,7 @@ A person is held as one compact tuple (~0.9 KB at 100k people, against ~1.7 KB a
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import datetime as dt
 import json
@@ -49,9 +50,9 @@ class ReadModel:
         self._posting_row: dict[str, int] = {}
         self._labels: dict[str, str] = {}
         # The open postings by the skills they ask (learning suggestions: where to build a
-        # skill on the job): skill id -> {posting row: level asked}.
+        # skill on the job): skill id -> level asked -> [(external id, row)], sorted.
         self._open: set[int] = set()
-        self._asking: dict[str, dict[int, int]] = defaultdict(dict)
+        self._asking: dict[str, dict[int, list[tuple[str, int]]]] = _asks()
         self._lock = threading.Lock()
 
     # -- writing ---------------------------------------------------------------------------
@@ -93,13 +94,16 @@ class ReadModel:
         if open_now:
             self._open.add(row_id)
             for skill_id, level in (*inputs.required.items(), *inputs.preferred.items()):
-                self._asking[skill_id][row_id] = level
+                bisect.insort(self._asking[skill_id][level], (inputs.external_id, row_id))
 
     def _forget_asks(self, row_id: int) -> None:
         previous = self._postings.get(row_id)
         if previous is not None and row_id in self._open:
-            for skill_id in (*previous.required, *previous.preferred):
-                self._asking[skill_id].pop(row_id, None)
+            for skill_id, level in (*previous.required.items(), *previous.preferred.items()):
+                asking = self._asking[skill_id][level]
+                at = bisect.bisect_left(asking, (previous.external_id, row_id))
+                if at < len(asking) and asking[at] == (previous.external_id, row_id):
+                    del asking[at]
         self._open.discard(row_id)
 
     def _learn_labels(self, row: Any) -> None:
@@ -141,21 +145,21 @@ class ReadModel:
         found = []
         with self._lock:
             for skill_id in dict.fromkeys(skill_ids):
-                by_level: dict[int, list[OpportunityInputs]] = defaultdict(list)
-                for row_id, level in self._asking.get(skill_id, {}).items():
-                    posting = self._postings[row_id]
-                    if (
-                        posting.kind in kinds
-                        and posting.owner_external_id != not_owned_by
-                        and posting.external_id not in excluding
-                    ):
-                        by_level[level].append(posting)
-                for level, postings in by_level.items():
-                    postings.sort(key=lambda p: p.external_id)
-                    found += [
-                        (skill_id, level, p.kind, p.external_id, p.title, p.hours)
-                        for p in postings[:per_level]
-                    ]
+                # Each level's askers are kept in external id order: the first that pass the
+                # filters are the ones wanted, however many postings ask (hundreds at 10k).
+                for level, asking in self._asking.get(skill_id, {}).items():
+                    taken = 0
+                    for _, row_id in asking:
+                        if per_level is not None and taken >= per_level:
+                            break
+                        p = self._postings[row_id]
+                        if (
+                            p.kind in kinds
+                            and p.owner_external_id != not_owned_by
+                            and p.external_id not in excluding
+                        ):
+                            found.append((skill_id, level, p.kind, p.external_id, p.title, p.hours))
+                            taken += 1
         return found
 
     def label(self, skill_id: str) -> str:
@@ -196,13 +200,18 @@ class ReadModel:
             self._postings = {int(f[0]): _posting_from(f[1:]) for f in rest["postings"]}
             self._person_row = {p[0]: r for r, p in self._people.items()}
             self._posting_row = {o.external_id: r for r, o in self._postings.items()}
-            self._open, self._asking = set(), defaultdict(dict)
+            self._open, self._asking = set(), _asks()
             for row_id in rest["open"]:
                 self._note_asks(row_id, self._postings[row_id], open_now=True)
             self._labels = {_intern(k): v for k, v in rest["labels"].items()}
 
 
 SNAPSHOT_CHUNK = 20_000
+
+
+def _asks() -> dict[str, dict[int, list[tuple[str, int]]]]:
+    return defaultdict(lambda: defaultdict(list))
+
 
 # One held person: (external_id, level, availability, location, timezone, department,
 # hire_date, skill ids, their levels as bytes, interests, aspirations, occupation_id).

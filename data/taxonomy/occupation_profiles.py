@@ -39,6 +39,7 @@ OPTIONAL = 0.6
 TOOL = 0.6
 REQUIRED = 1.0
 PREFERRED = 0.6
+MAX_KEPT_VECTORS = 50_000  # postings' category vectors kept (one per distinct tools asked)
 
 
 class OccupationProfiles:
@@ -64,7 +65,7 @@ class OccupationProfiles:
         self.tool_categories = tool_categories
         self._occupations = {o.occupation_id: o for o in occupations}
         self._profiles: dict[str, dict[str, float]] = {}
-        self._vectors: dict[str, dict[str, float]] = {}
+        self._vectors: dict[tuple[str, tuple[str, ...]], dict[str, float]] = {}
         self._masses: dict[str, float] = {}
         self._lock = threading.Lock()
 
@@ -132,16 +133,16 @@ class OccupationProfiles:
         self, occupation_id: str | None, asked: Collection[str]
     ) -> dict[str, float]:
         """The unit category vector of the occupation's tools and the tools the posting asks
-        (kept per occupation: most postings ask no tool beyond it)."""
-        extra = [s for s in asked if s in self.tool_categories]
-        if extra:
-            return self.category_vector([*self.occupation_tools(occupation_id), *extra])
-        key = occupation_id or ""
+        (kept per occupation and tools asked beyond it: a page reads ~200 postings')."""
+        extra = tuple(sorted({s for s in asked if s in self.tool_categories}))
+        key = (occupation_id or "", extra)
         with self._lock:
             found = self._vectors.get(key)
         if found is None:
-            found = self.category_vector(self.occupation_tools(occupation_id))
+            found = self.category_vector([*self.occupation_tools(occupation_id), *extra])
             with self._lock:
+                if len(self._vectors) >= MAX_KEPT_VECTORS:
+                    self._vectors.clear()
                 self._vectors[key] = found
         return found
 
