@@ -52,9 +52,10 @@ from matching.records import (
     opportunity_record,
 )
 from matching.skill_vectors import SkillVectorCache
-from matching.snapshot import load_snapshot, save_snapshot
+from matching.snapshot import load_snapshot, save_snapshot, snapshot_arrays
 
 EXCLUDING_EVENTS = (InteractionType.APPLY.value, InteractionType.DISMISS.value)
+READ_MODEL = "read_model."  # the snapshot's arrays of the read model
 # How far back `catch_up` compares rows' updated_at with what is indexed.
 CATCH_UP_LOOKBACK = dt.timedelta(minutes=10)
 
@@ -118,6 +119,8 @@ class MatchEngine:
     def load(self, session: Session, *, snapshot: Path | None = None, batch: int = 5000) -> None:
         """Fill the pools from the database, starting from a saved snapshot when one fits."""
         restored_at = self._restore(snapshot) if snapshot is not None else None
+        if restored_at is not None and snapshot is not None:
+            self.read_model.restore(snapshot_arrays(snapshot, READ_MODEL))
         self._load_interactions(session)
         self._load_commitments(session)
         if restored_at is None:
@@ -570,7 +573,7 @@ class MatchEngine:
 
     def _restore(self, path: Path) -> dt.datetime | None:
         """Fill the pools from a snapshot; returns when it was taken, or None if unusable."""
-        loaded = load_snapshot(path, model_id=self.cache.encoder.model_id)
+        loaded = load_snapshot(path, model_id=self.cache.encoder.model_id, leave_out=READ_MODEL)
         if loaded is None:
             return None
         arrays, meta = loaded
@@ -580,7 +583,6 @@ class MatchEngine:
                 {k[len(prefix) :]: v for k, v in arrays.items() if k.startswith(prefix)}
             )
             pool.index.restore(arrays[f"{name}.index"], IndexInfo(**meta["indexes"][name]))
-        self.read_model.restore({k: v for k, v in arrays.items() if k.startswith("read_model.")})
         self.locations.codes = dict(meta["locations"])
         self._owner_of = {int(k): v for k, v in meta["owners"].items()}
         self._employee_row_of = dict(

@@ -28,14 +28,26 @@ def save_snapshot(path: Path, arrays: dict[str, np.ndarray], meta: dict[str, Any
 
 
 def load_snapshot(
-    path: Path, *, model_id: str
+    path: Path, *, model_id: str, leave_out: str | None = None
 ) -> tuple[dict[str, np.ndarray], dict[str, Any]] | None:
-    """(arrays, header) of a snapshot written by this format for this encoder, else None."""
+    """(arrays, header) of a snapshot written by this format for this encoder, else None.
+    `leave_out`: a prefix of arrays not read now (`snapshot_arrays` reads them later, once
+    the others are let go: a worker's peak memory at start is what it holds at once)."""
     if not path.exists():
         return None
     with np.load(path, allow_pickle=False) as stored:
         meta = json.loads(str(stored["meta"]))
         if meta.get("format_version") != FORMAT_VERSION or meta.get("model_id") != model_id:
             return None
-        arrays = {key: stored[key] for key in stored.files if key != "meta"}
+        arrays = {
+            key: stored[key]
+            for key in stored.files
+            if key != "meta" and not (leave_out and key.startswith(leave_out))
+        }
     return arrays, meta
+
+
+def snapshot_arrays(path: Path, prefix: str) -> dict[str, np.ndarray]:
+    """The arrays of a snapshot whose names start with `prefix`."""
+    with np.load(path, allow_pickle=False) as stored:
+        return {key: stored[key] for key in stored.files if key.startswith(prefix)}
