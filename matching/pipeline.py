@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -27,10 +27,8 @@ from data.schemas import OpportunityKind
 from data.storage.interactions import history_events
 from data.storage.snapshots import (
     Snapshot,
-    shown_rows_by_id,
     snapshots_by_external_id,
     snapshots_by_id,
-    with_skills,
 )
 from data.storage.tables import EmployeeRow, OpportunityRow
 from features.history import HistoryItems
@@ -62,12 +60,20 @@ class RankedHit:
 
 
 @dataclass(frozen=True, slots=True)
+class ItemRef:
+    """A retrieved item whose row was not read: scoring needs only its inputs, held in memory
+    (matching/read_model.py); `Scored.show` reads the rows a page shows."""
+
+    id: int
+    external_id: str
+
+
+@dataclass(frozen=True, slots=True)
 class Scored:
     """The eligible items retrieved for one request, in retrieval order, with their scores."""
 
-    # The rows as stored, for what a page shows; without their skills until
-    # `show_skills` reads them (data/storage/snapshots.py `with_skills`).
-    items: list[EmployeeRow] | list[OpportunityRow]
+    # Each item's row as stored (with its skills) once `show` read it, else its `ItemRef`.
+    items: list[Any]
     similarity: np.ndarray
     features: np.ndarray  # rows the ranker scored, registry order
     scores: np.ndarray
@@ -88,13 +94,20 @@ class Scored:
             [self.inputs[i] for i in kept],  # type: ignore[arg-type]
         )
 
-    def show_skills(self, session: Session, indices: Sequence[int] | None = None) -> None:
-        """Read the skills of these items (all, by default) for what a page says of them."""
-        chosen = self.items if indices is None else [self.items[i] for i in indices]
-        if chosen:
-            table = EmployeeRow if isinstance(self.inputs[0], PersonInputs) else OpportunityRow
-            with stage("load_rows"):
-                with_skills(session, table, chosen)  # type: ignore[arg-type]
+    def show(self, session: Session, indices: Sequence[int] | None = None) -> None:
+        """Read the rows of these items (all, by default) for what a page says of them."""
+        wanted = [
+            i
+            for i in (range(len(self.items)) if indices is None else indices)
+            if isinstance(self.items[i], ItemRef)
+        ]
+        if not wanted:
+            return
+        table = EmployeeRow if isinstance(self.inputs[0], PersonInputs) else OpportunityRow
+        with stage("load_rows"):
+            rows = snapshots_by_id(session, table, [self.items[i].id for i in wanted])
+        for i in wanted:  # a row deleted since retrieval stays a reference
+            self.items[i] = rows.get(self.items[i].id, self.items[i])
 
     @property
     def ids(self) -> list[str]:
@@ -127,27 +140,24 @@ def score_matches(
     if not retrieval.hits:
         return _empty(retrieval.report)
     with stage("load_rows"):
-        rows = shown_rows_by_id(session, OpportunityRow, [h.row_id for h in retrieval.hits])
+        held = posting_inputs(session, matcher, [h.row_id for h in retrieval.hits])
         # A row deleted by another process may still be indexed here: skip it, do not fail.
-        retrieval = _present(retrieval, rows)
-        opportunities = [rows[h.row_id] for h in retrieval.hits]
-        jobs = posting_inputs(session, matcher, [o.id for o in opportunities])
+        retrieval = _present(retrieval, held)
+        jobs = [held[h.row_id] for h in retrieval.hits]
         owners = owner_inputs(session, matcher, jobs, {employee.external_id})
     store = _feature_store(
         session,
         matcher,
         {employee.id: person_inputs_from_row(employee), **owners},
-        dict(zip([o.id for o in opportunities], jobs, strict=True)),
+        {h.row_id: held[h.row_id] for h in retrieval.hits},
         now,
         labels=label_lookup(matcher, employee),
     )
     with stage("features"):
         features = store.compute(
-            np.zeros(len(opportunities), dtype=np.int64),
-            np.arange(len(opportunities)),
-            as_of_seconds(now),
+            np.zeros(len(jobs), dtype=np.int64), np.arange(len(jobs)), as_of_seconds(now)
         )
-    return _scored(scorer, retrieval, opportunities, features, jobs)
+    return _scored(scorer, retrieval, features, jobs)
 
 
 def score_candidates(
@@ -164,51 +174,51 @@ def score_candidates(
     if not retrieval.hits:
         return _empty(retrieval.report)
     with stage("load_rows"):
-        rows = shown_rows_by_id(session, EmployeeRow, [h.row_id for h in retrieval.hits])
-        retrieval = _present(retrieval, rows)
-        candidates = [rows[h.row_id] for h in retrieval.hits]
-        people = person_inputs(session, matcher, [c.id for c in candidates])
+        held = person_inputs(session, matcher, [h.row_id for h in retrieval.hits])
+        retrieval = _present(retrieval, held)
+        people = [held[h.row_id] for h in retrieval.hits]
         job = opportunity_inputs_from_row(opportunity)
-        owner = owner_inputs(session, matcher, [job], {c.external_id for c in candidates})
+        owner = owner_inputs(session, matcher, [job], {p.external_id for p in people})
     store = _feature_store(
         session,
         matcher,
-        {**dict(zip([c.id for c in candidates], people, strict=True)), **owner},
+        {**{h.row_id: held[h.row_id] for h in retrieval.hits}, **owner},
         {opportunity.id: job},
         now,
         labels=label_lookup(matcher, opportunity),
     )
     with stage("features"):
         features = store.compute(
-            np.arange(len(candidates)),
-            np.zeros(len(candidates), dtype=np.int64),
-            as_of_seconds(now),
+            np.arange(len(people)), np.zeros(len(people), dtype=np.int64), as_of_seconds(now)
         )
-    return _scored(scorer, retrieval, candidates, features, people)
+    return _scored(scorer, retrieval, features, people)
 
 
-def person_inputs(session: Session, matcher: MatchEngine, row_ids: list[int]) -> list[PersonInputs]:
+def person_inputs(
+    session: Session, matcher: MatchEngine, row_ids: list[int]
+) -> dict[int, PersonInputs]:
     """These employees' feature inputs from the engine's memory; any it does not hold yet
-    (written by another process a moment ago) read from the database and held from now on."""
+    (written by another process a moment ago) read from the database and held from now on;
+    rows not stored at all are left out."""
     held = matcher.read_model.people(row_ids)
     missing = [r for r in row_ids if r not in held]
     if missing:
         found = snapshots_by_id(session, EmployeeRow, missing)
         matcher.read_model.put_people(found.values())
         held.update(matcher.read_model.people(list(found)))
-    return [held[r] for r in row_ids]
+    return held
 
 
 def posting_inputs(
     session: Session, matcher: MatchEngine, row_ids: list[int]
-) -> list[OpportunityInputs]:
+) -> dict[int, OpportunityInputs]:
     held = matcher.read_model.postings(row_ids)
     missing = [r for r in row_ids if r not in held]
     if missing:
         found = snapshots_by_id(session, OpportunityRow, missing)
         matcher.read_model.put_postings(found.values())
         held.update(matcher.read_model.postings(list(found)))
-    return [held[r] for r in row_ids]
+    return held
 
 
 def owner_inputs(
@@ -227,11 +237,12 @@ def owner_inputs(
         found = employees_by_external_id(session, unknown)
         matcher.read_model.put_people(found)
         rows.update({s.external_id: s.id for s in found})
-    chosen = [rows[e] for e in owners if e in rows]
-    found = person_inputs(session, matcher, chosen)
+    found = person_inputs(session, matcher, [rows[e] for e in owners if e in rows])
     if not any(o.kind == OpportunityKind.MENTORSHIP.value for o in opportunities):
-        found = [dataclasses.replace(p, skills={}, implied=frozenset()) for p in found]
-    return dict(zip(chosen, found, strict=True))
+        found = {
+            r: dataclasses.replace(p, skills={}, implied=frozenset()) for r, p in found.items()
+        }
+    return found
 
 
 def label_lookup(matcher: MatchEngine, *rows: Any) -> Callable[[str], str]:
@@ -241,7 +252,7 @@ def label_lookup(matcher: MatchEngine, *rows: Any) -> Callable[[str], str]:
     return lambda skill_id: own.get(skill_id) or matcher.read_model.label(skill_id)
 
 
-def _present(retrieval: Retrieval, rows: dict[int, object]) -> Retrieval:
+def _present(retrieval: Retrieval, rows: Mapping[int, object]) -> Retrieval:
     hits = [h for h in retrieval.hits if h.row_id in rows]
     return retrieval if len(hits) == len(retrieval.hits) else Retrieval(hits, retrieval.report)
 
@@ -249,13 +260,13 @@ def _present(retrieval: Retrieval, rows: dict[int, object]) -> Retrieval:
 def _scored(
     scorer: Scorer,
     retrieval: Retrieval,
-    items: list[EmployeeRow] | list[OpportunityRow],
     features: np.ndarray,
     inputs: list[PersonInputs] | list[OpportunityInputs],
 ) -> Scored:
     similarity = np.array([h.score for h in retrieval.hits], dtype=np.float64)
     with stage("score"):
         scores = np.asarray(scorer.predict(features), dtype=np.float64)
+    items: list[Any] = [ItemRef(h.row_id, h.external_id) for h in retrieval.hits]
     return Scored(items, similarity, features, scores, retrieval.report, inputs)
 
 

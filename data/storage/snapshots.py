@@ -90,21 +90,6 @@ def _read_skills(session: Session, table: type, found: dict[int, Snapshot]) -> N
             found[row[at]].skills.append(Snapshot(values))
 
 
-def shown_rows_by_id(session: Session, table: type, row_ids: Iterable[int]) -> dict[int, Snapshot]:
-    """Employees or opportunities by row id without their skills, which stay unset (reading
-    one fails loudly) until `with_skills` reads them for the rows a page shows: at 100k people
-    the ~3,000 skills of a page's ~200 retrieved rows were most of its database time, and
-    their features come from memory (matching/read_model.py)."""
-    return _main_rows(session, table, "id", row_ids)
-
-
-def with_skills(session: Session, table: type, snapshots: Iterable[Snapshot]) -> None:
-    """Read the skills of those of these snapshots that do not hold them yet (one query)."""
-    wanted = {s.id: s for s in snapshots if "skills" not in s.__dict__}
-    if wanted:
-        _read_skills(session, table, wanted)
-
-
 def snapshots_by_id(session: Session, table: type, row_ids: Iterable[int]) -> dict[int, Snapshot]:
     """Employees or opportunities by row id (ids not stored are left out)."""
     return {s.id: s for s in _snapshots(session, table, "id", row_ids)}

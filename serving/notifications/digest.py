@@ -88,6 +88,7 @@ def _digest_for(
     fresh = []
     for kind in kinds or [k.value for k in OpportunityKind]:
         scored = score_matches(session, state.matcher, model, employee, kind=kind, now=now)
+        scored.show(session)  # when each was posted, and what the message says of it
         for item, score in zip(scored.items, scored.scores, strict=True):
             posted = getattr(item, "posted_at", None)
             if posted is not None and _aware(posted) > since:

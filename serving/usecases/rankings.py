@@ -83,8 +83,8 @@ def serve_matches(
     model = live_model(state, "employee")
     now = dt.datetime.now(dt.UTC)
     everything = score_matches(session, state.matcher, model, employee, kind=kind, now=now)
-    if filters.active:  # a skill or a word filter reads the postings' skills
-        everything.show_skills(session)
+    if filters.active:  # filters read the postings' rows
+        everything.show(session)
     scored = everything.only(filters.keeps) if filters.active else everything
     committed = state.matcher.committed_hours(employee.id)
     served = _serve(
@@ -101,7 +101,7 @@ def serve_matches(
         details=lambda i: pair_details(
             employee, scored.items[i], scored.features[i], committed_hours=committed
         ),
-        shown=lambda page: scored.show_skills(session, page),
+        shown=lambda page: scored.show(session, page),
         audience=EMPLOYEE,
         now=now,
         offset=offset,
@@ -135,7 +135,7 @@ def serve_matches(
     body["offset"] = offset
     body["next_offset"] = offset + limit if offset + limit < len(scored.items) else None
     body["filters"] = filters.as_dict()
-    body["facets"] = facets(everything.items)
+    body["facets"] = facets(everything.inputs)
     if kind == OpportunityKind.ROLE.value:
         body["next_moves"] = good_next_moves(state, employee)
     return body
@@ -184,7 +184,7 @@ def serve_candidates(
         limit=limit,
         contributions=model.contributions,
         details=lambda i: pair_details(scored.items[i], opportunity, scored.features[i]),
-        shown=lambda page: scored.show_skills(session, page),
+        shown=lambda page: scored.show(session, page),
         audience=LEAD,
         # Protected attributes are joined here for the re-ranker only: the lead's response
         # carries no moves, scores or amounts (they would show who was moved up), and the
