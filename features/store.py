@@ -455,9 +455,15 @@ class FeatureStore:
                 return out
             row_of = {t: i for i, t in enumerate(texts)}
             vectors = embed(texts)
-            for i, group in enumerate(groups):
-                if group:
-                    out[i] = vectors[[row_of[t] for t in group]].mean(axis=0)
+            # Each group's mean, summed in the group's order one position at a time for all
+            # groups at once: the same floats as a mean per group, ~10x fewer numpy calls.
+            lengths = np.array([len(g) for g in groups], dtype=np.int64)
+            flat = np.array([row_of[t] for g in groups for t in g], dtype=np.int64)
+            starts = np.cumsum(lengths) - lengths
+            for k in range(int(lengths.max())):
+                has = np.flatnonzero(lengths > k)
+                out[has] += vectors[flat[starts[has] + k]]
+            out /= np.maximum(lengths, 1).astype(np.float32)[:, None]
             return _unit_rows(out) * (np.linalg.norm(out, axis=1, keepdims=True) > 0)
 
         self.p_interests = mean_vectors([list(p.interests) for p in people])

@@ -214,3 +214,23 @@ def test_tenure_is_taken_at_each_pairs_own_time() -> None:
     a_year_earlier = features_of(store, 0, 0, dt.datetime(2025, 11, 1, tzinfo=dt.UTC))
     now = features_of(store, 0, 0, dt.datetime(2026, 11, 1, tzinfo=dt.UTC))
     assert now["tenure_years"] - a_year_earlier["tenure_years"] == pytest.approx(1.0, abs=0.01)
+
+
+def test_interest_and_aspiration_vectors_are_each_person_s_own_mean() -> None:
+    """The text means are computed for a whole request at once: each person's must be the mean
+    of their own texts' vectors, to the bit, whatever the others hold."""
+    interests = [(), ("analytics",), ("analytics", "design", "analytics"), ("x", "y", "z", "w")]
+    people = [
+        person(f"P{i}", interests=chosen, aspirations="lead a team" if i % 2 else "")
+        for i, chosen in enumerate(interests)
+    ]
+    store = store_of(people, [job("J")])
+    for i, chosen in enumerate(interests):
+        if not chosen:
+            assert not store.p_interests[i].any()
+            continue
+        mean = ENCODER.encode(list(chosen)).mean(axis=0)
+        np.testing.assert_array_equal(store.p_interests[i], mean / np.linalg.norm(mean))
+    lead = ENCODER.encode(["lead a team"])[0]
+    np.testing.assert_array_equal(store.p_aspirations[1], lead / np.linalg.norm(lead))
+    assert not store.p_aspirations[0].any()
