@@ -84,19 +84,36 @@ def database_url(
 LABEL_VECTOR_CACHE = Path(__file__).resolve().parents[1] / ".cache" / "test-label-vectors"
 
 
+def copy_text_store(source: Path, target: Path) -> None:
+    """The encoded texts (data/taxonomy/text_vectors.py) of one vectors folder into another,
+    without the files of a write in progress."""
+    if (source / "texts").is_dir():
+        shutil.copytree(
+            source / "texts",
+            target / "texts",
+            ignore=shutil.ignore_patterns("*.tmp", "*.lock"),
+            dirs_exist_ok=True,
+        )
+
+
 @pytest.fixture(scope="session")
 def var_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """Shared across backends so the encoded label vectors are computed once per run."""
     path = tmp_path_factory.mktemp("var")
     vectors = path / "vectors"
     vectors.mkdir()
-    for cached in LABEL_VECTOR_CACHE.glob("*.npy"):
+    for cached in LABEL_VECTOR_CACHE.glob("*.npy"):  # the earlier layout: taken in unencoded
         shutil.copy(cached, vectors / cached.name)
+    copy_text_store(LABEL_VECTOR_CACHE, vectors)  # the text store, where a run left one
     yield path
-    LABEL_VECTOR_CACHE.mkdir(parents=True, exist_ok=True)
-    for made in [*vectors.glob("skill-labels-*.npy"), *vectors.glob("occupation-titles-*.npy")]:
-        if not (LABEL_VECTOR_CACHE / made.name).exists():
-            shutil.copy(made, LABEL_VECTOR_CACHE / made.name)
+    # The run's store holds everything the cached one did and what the run encoded: keep it.
+    if (vectors / "texts").is_dir():
+        staging = LABEL_VECTOR_CACHE / "staging"
+        shutil.rmtree(staging, ignore_errors=True)
+        copy_text_store(vectors, staging)
+        shutil.rmtree(LABEL_VECTOR_CACHE / "texts", ignore_errors=True)
+        (staging / "texts").rename(LABEL_VECTOR_CACHE / "texts")
+        shutil.rmtree(staging)
 
 
 @pytest.fixture(scope="session")

@@ -15,7 +15,7 @@ from matching.encoder import SentenceEncoder
 from serving.app import create_app
 from serving.settings import Settings
 from serving.state import build_state
-from tests.conftest import ADMIN_TOKEN
+from tests.conftest import ADMIN_TOKEN, copy_text_store
 
 
 class CountingEncoder:
@@ -44,6 +44,7 @@ def test_the_first_skill_suggestion_after_a_start_encodes_only_what_was_typed(
     (tmp_path / "vectors").mkdir()
     for cached in (var_dir / "vectors").glob("*.npy"):
         shutil.copy(cached, tmp_path / "vectors" / cached.name)
+    copy_text_store(var_dir / "vectors", tmp_path / "vectors")
     started = settings.model_copy(
         update={"database_url": f"sqlite:///{tmp_path / 'start.db'}", "var_dir": tmp_path}
     )

@@ -28,7 +28,13 @@ from serving.app import create_app
 from serving.cli import DEMO_TOKENS
 from serving.settings import Settings
 from serving.state import build_state
-from tests.conftest import ADMIN_TOKEN, AUDIT_KEY, LABEL_VECTOR_CACHE, TOKEN_SECRET
+from tests.conftest import (
+    ADMIN_TOKEN,
+    AUDIT_KEY,
+    LABEL_VECTOR_CACHE,
+    TOKEN_SECRET,
+    copy_text_store,
+)
 from tests.web.browsing import ARGS, CHROMIUM, STARTUP_SECONDS, Site, free_port
 
 
@@ -43,6 +49,7 @@ def site(
     for cached in [*LABEL_VECTOR_CACHE.glob("*.npy"), *(var_dir / "vectors").glob("*-model-*.npy")]:
         if not (folder / "vectors" / cached.name).exists():
             shutil.copy(cached, folder / "vectors" / cached.name)
+    copy_text_store(var_dir / "vectors", folder / "vectors")
     settings = Settings(
         database_url=f"sqlite:///{folder / 'web.db'}",
         var_dir=folder,
