@@ -89,7 +89,9 @@ def test_stamping_a_seal_does_not_notify_other_processes(upgraded: str) -> None:
             listener.execute(text("SELECT 1"))
             raw = listener.connection.driver_connection
             assert raw is not None
-            heard = [n.payload for n in raw.notifies(timeout=1, stop_after=2)]
+            # The first may be slow on a busy machine; a second would come right behind it.
+            heard = [n.payload for n in raw.notifies(timeout=15, stop_after=1)]
+            heard += [n.payload for n in raw.notifies(timeout=1, stop_after=1)]
         assert heard == ["interactions"]  # the rewrite, not the stamp
     finally:
         engine.dispose()
