@@ -83,7 +83,7 @@ from data.taxonomy.model import Taxonomy, TaxonomyOccupation, TaxonomySkill  # n
 from data.taxonomy.normalizer import SkillNormalizer  # noqa: E402
 from data.taxonomy.occupations import OccupationNormalizer  # noqa: E402
 from data.taxonomy.packaged import load_packaged_taxonomy, occupation_skill_ids  # noqa: E402
-from data.taxonomy.text_vectors import safe_name  # noqa: E402
+from data.taxonomy.text_vectors import TextVectorStore, safe_name  # noqa: E402
 from matching.encoder import SentenceEncoder  # noqa: E402
 
 SHARED = REPO.parent / "shared"
@@ -194,10 +194,11 @@ def _capture(texts: list[str]) -> np.ndarray:
 
 
 def seed_from_product(memo: VectorMemo, kind: str, normalizer: Any, folders: list[Path]) -> int:
-    """Take in the vectors the product cached for a normaliser's texts (data/taxonomy/
-    text_vectors.py: `<kind>-<model>-<digest>.npy`, one row per text, in the normaliser's
-    order). The texts are what its warm-up asks to encode, caught before anything is encoded;
-    a file of the same length is used only if three of its rows match a fresh encoding."""
+    """Take in the vectors the product cached for a normaliser's texts: its text store
+    (data/taxonomy/text_vectors.py, `texts/<model>/`) when it holds every one, else a file of
+    the earlier layout (`<kind>-<model>-<digest>.npy`, one row per text, in the normaliser's
+    order), used only if three of its rows match a fresh encoding. The texts are what its
+    warm-up asks to encode, caught before anything is encoded."""
     try:
         normalizer.warm_up()
         return 0  # it encoded nothing: no embedding texts
@@ -205,6 +206,12 @@ def seed_from_product(memo: VectorMemo, kind: str, normalizer: Any, folders: lis
         texts = captured.texts
     if memo.knows(texts):
         return 0
+    for folder in folders:
+        store = TextVectorStore(folder, memo.encoder.model_id)
+        if len(store) and not store.missing(texts):
+            before = len(memo.rows)
+            memo.remember(texts, store.rows(texts))
+            return len(memo.rows) - before
     name = safe_name(memo.encoder.model_id, "default")
     for folder in folders:
         for path in sorted(folder.glob(f"{kind}-{name}-*.npy")):
