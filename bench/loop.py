@@ -265,6 +265,14 @@ def instance(
     shared = root / "vectors"
     for cached in [*vectors.glob("*.np*"), *shared.glob("*.np*")]:
         shutil.copy(cached, folder / "vectors" / cached.name)
+    for store in (vectors / "texts", shared / "texts"):  # the text store's segments
+        if store.is_dir():
+            shutil.copytree(
+                store,
+                folder / "vectors" / "texts",
+                ignore=shutil.ignore_patterns("*.tmp", "*.lock"),
+                dirs_exist_ok=True,
+            )
     keys = _secrets()
     settings = Settings(
         database_url=f"sqlite:///{folder / 'talent.db'}",
@@ -280,7 +288,12 @@ def instance(
     with state.sessions() as session:
         state.matcher.load(session)
     state.matcher.cache.save()
-    shutil.copytree(folder / "vectors", shared, dirs_exist_ok=True)
+    shutil.copytree(
+        folder / "vectors",
+        shared,
+        ignore=shutil.ignore_patterns("*.tmp", "*.lock"),
+        dirs_exist_ok=True,
+    )
     owners = {o.owner_external_id for o in company.opportunities if o.owner_external_id}
     with transaction(state.sessions) as session:
 
