@@ -200,25 +200,31 @@ def person_inputs(
     """These employees' feature inputs from the engine's memory; any it does not hold yet
     (written by another process a moment ago) read from the database and held from now on;
     rows not stored at all are left out."""
-    held = matcher.read_model.people(row_ids)
-    missing = [r for r in row_ids if r not in held]
-    if missing:
-        found = snapshots_by_id(session, EmployeeRow, missing)
-        matcher.read_model.put_people(found.values())
-        held.update(matcher.read_model.people(list(found)))
-    return held
+    held = matcher.read_model
+    return _held_inputs(session, EmployeeRow, row_ids, held.people, held.put_people)
 
 
 def posting_inputs(
     session: Session, matcher: MatchEngine, row_ids: list[int]
 ) -> dict[int, OpportunityInputs]:
-    held = matcher.read_model.postings(row_ids)
-    missing = [r for r in row_ids if r not in held]
+    held = matcher.read_model
+    return _held_inputs(session, OpportunityRow, row_ids, held.postings, held.put_postings)
+
+
+def _held_inputs(
+    session: Session,
+    table: type,
+    row_ids: list[int],
+    read: Callable[[Sequence[int]], dict[int, Any]],
+    hold: Callable[[Iterable[Any]], None],
+) -> dict[int, Any]:
+    found = read(row_ids)
+    missing = [r for r in row_ids if r not in found]
     if missing:
-        found = snapshots_by_id(session, OpportunityRow, missing)
-        matcher.read_model.put_postings(found.values())
-        held.update(matcher.read_model.postings(list(found)))
-    return held
+        rows = snapshots_by_id(session, table, missing)
+        hold(rows.values())
+        found.update(read(list(rows)))
+    return found
 
 
 def owner_inputs(

@@ -143,3 +143,25 @@ def test_the_read_model_survives_a_restart_from_the_snapshot(
     rows = sorted(held.person_rows(["LEAD", "DATA", "WEB", "SHY"]).values())
     assert restored.read_model.people(rows) == held.people(rows)
     assert restored.read_model.sizes == held.sizes
+
+
+def test_a_row_the_memory_lacks_is_read_from_the_database_and_held(
+    client: TestClient, state: ServiceState, admin_headers: dict[str, str]
+) -> None:
+    """A row another process wrote a moment ago, not yet taken in: read once, then held."""
+    seed(client, admin_headers)
+    held = state.matcher.read_model
+    rows = held.person_rows(["DATA", "WEB"])
+    postings = held.posting_rows(["GIG-DATA"])
+    held.drop_people(rows.values())
+    held.drop_postings(postings.values())
+    assert held.people(list(rows.values())) == {}
+    auditor = token_for(state, Role.HR, "LEAD", ("auditor",))
+    lead = token_for(state, Role.LEAD, "LEAD")
+    me = token_for(state, Role.EMPLOYEE, "DATA")
+    candidates = client.get("/api/v1/opportunities/GIG-DATA/candidates", headers=lead).json()
+    _assert_parity(state, _record(client, auditor, candidates))
+    matches = client.get("/api/v1/employees/DATA/matches?kind=gig", headers=me).json()
+    _assert_parity(state, _record(client, auditor, matches))
+    assert set(held.people(list(rows.values()))) == set(rows.values())
+    assert set(held.postings(list(postings.values()))) == set(postings.values())
