@@ -165,9 +165,6 @@ class ReadModel:
     def label(self, skill_id: str) -> str:
         return self._labels[skill_id]
 
-    def has_labels(self, skill_ids: Iterable[str]) -> bool:
-        return all(s in self._labels for s in skill_ids)
-
     @property
     def sizes(self) -> dict[str, int]:
         return {"people": len(self._people), "postings": len(self._postings)}

@@ -48,34 +48,18 @@ _LINKS: dict[type, tuple[Table, Column[Any]]] = {
 def _snapshots(
     session: Session, table: type, column: str, values: Iterable[Any], *, skills: bool = True
 ) -> list[Snapshot]:
-    found = _main_rows(session, table, column, values)
-    if skills:
-        _read_skills(session, table, found)
-    else:
-        for snapshot in found.values():
-            snapshot.skills = []
-    return list(found.values())
-
-
-def _main_rows(
-    session: Session, table: type, column: str, values: Iterable[Any]
-) -> dict[int, Snapshot]:
-    """The rows' own columns, by row id; `skills` left unset."""
     main: Table = table.__table__  # type: ignore[attr-defined]
+    link, owner = _LINKS[table]
+    taxonomy = SkillRow.__table__
     found: dict[int, Snapshot] = {}
     names = [c.name for c in main.columns]  # zipped with each row: RowMapping costs more
     for chunk in chunked(values):
         for row in session.execute(select(*main.columns).where(main.c[column].in_(chunk))):
             snapshot = Snapshot(dict(zip(names, row, strict=True)))
+            snapshot.skills = []
             found[snapshot.id] = snapshot
-    return found
-
-
-def _read_skills(session: Session, table: type, found: dict[int, Snapshot]) -> None:
-    link, owner = _LINKS[table]
-    taxonomy = SkillRow.__table__
-    for snapshot in found.values():
-        snapshot.skills = []
+    if not skills:
+        return list(found.values())
     held = [c.name for c in link.columns]
     query = select(*link.columns, *(taxonomy.c[n] for n in SKILL_COLUMNS)).join(
         taxonomy, taxonomy.c.skill_id == link.c.skill_id
@@ -88,6 +72,7 @@ def _read_skills(session: Session, table: type, found: dict[int, Snapshot]) -> N
                 dict(zip(SKILL_COLUMNS, row[len(held) :], strict=True), skill_id=values["skill_id"])
             )
             found[row[at]].skills.append(Snapshot(values))
+    return list(found.values())
 
 
 def snapshots_by_id(session: Session, table: type, row_ids: Iterable[int]) -> dict[int, Snapshot]:
