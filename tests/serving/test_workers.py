@@ -28,6 +28,7 @@ from tests.conftest import (
     LABEL_VECTOR_CACHE,
     TOKEN_SECRET,
     _postgres_database,
+    copy_text_store,
 )
 from tests.factories import PYTHON, make_employee, make_opportunity
 from training.ranker import LambdaRanker
@@ -63,6 +64,7 @@ def two_workers(
     (shared / "vectors").mkdir(parents=True)
     for cached in [*LABEL_VECTOR_CACHE.glob("*.npy"), *(var_dir / "vectors").glob("*.npy")]:
         shutil.copy(cached, shared / "vectors" / cached.name)
+    copy_text_store(var_dir / "vectors", shared / "vectors")
     env = {
         **os.environ,
         "TALENT_DATABASE_URL": postgres_url,
