@@ -50,6 +50,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import html
+import json
 import io
 import math
 import secrets
@@ -274,6 +275,7 @@ def instance(
                 dirs_exist_ok=True,
             )
     keys = _secrets()
+    (folder / "secrets.json").write_text(json.dumps(keys))  # to reopen a kept instance (--keep)
     settings = Settings(
         database_url=f"sqlite:///{folder / 'talent.db'}",
         var_dir=folder,
@@ -925,6 +927,12 @@ def main() -> None:
         default=REPO / "var" / "vectors",
         help="label vectors `talent index` cached (else every arm encodes them)",
     )
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        help="keep each arm's instance (database, models, audit log, secrets.json) in this new "
+        "folder, to study its log after the run",
+    )
     args = parser.parse_args()
     arms = [a for a in ARMS if a.name in args.arms.split(",")]
 
@@ -953,13 +961,16 @@ def main() -> None:
         f"{1 - company.bias.shortlist_penalty:.1f} at shortlist and at offer)"
     )
     print(settings_line, flush=True)
-    root = Path(tempfile.mkdtemp(prefix="talent-bench-loop-"))
+    if args.keep:
+        args.keep.mkdir(parents=True)
+    root = args.keep or Path(tempfile.mkdtemp(prefix="talent-bench-loop-"))
     rows: list[dict] = []
     try:
         for arm in arms:
             rows += run_arm(arm, world, args.rounds, root, args.min_groups, args.vectors)
     finally:
-        shutil.rmtree(root, ignore_errors=True)
+        if not args.keep:
+            shutil.rmtree(root, ignore_errors=True)
 
     def last(arm: str, key: str) -> float | None:
         mine = [r for r in rows if r["arm"] == arm]
