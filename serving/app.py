@@ -21,6 +21,7 @@ from serving.notifications import routes as notifications
 from serving.notifications.worker import delivery_round
 from serving.routes import (
     audits,
+    bias_audit,
     career,
     employees,
     health,
@@ -154,8 +155,10 @@ def create_app(settings: Settings | None = None, *, state: ServiceState | None =
         skills,
         tokens,
     )
-    for module in (*routers, stats, audits, interleaving, single_sign_on, notifications):
+    audit_routes = (audits, bias_audit)
+    for module in (*routers, stats, *audit_routes, interleaving, single_sign_on, notifications):
         app.include_router(module.router)
+    app.include_router(bias_audit.public_router)  # the published LL144 summary: no sign-in
     app.include_router(scim.router)  # /scim/v2: the provisioning token's, and only its
 
     _finish_openapi(app)
