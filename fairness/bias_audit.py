@@ -41,13 +41,14 @@ from fairness.audit_log import AuditLog
 from fairness.demographics import categories
 from fairness.metrics import (
     MIN_SHARE,
+    CategoryRate,
     ImpactReport,
     category_labels,
     intersection,
     scoring_impact,
     selection_impact,
 )
-from fairness.small_cells import check_min_cell
+from fairness.small_cells import check_min_cell, reason
 
 KINDS = ("gig", "mentorship", "role")
 INTERSECTION = ("gender", "race_ethnicity")
@@ -103,7 +104,8 @@ class BiasAudit:
             for row in shown["categories"]:
                 count = row["count"]
                 row["share"] = None if count is None or not known_rows else count / known_rows
-            hidden = impact.unknown_label in impact.suppressed(min_cell)
+            suppressed = impact.suppressed(min_cell)
+            hidden = impact.unknown_label in suppressed
             tables.append(
                 {
                     "measure": measure,
@@ -115,9 +117,7 @@ class BiasAudit:
                     "unknown_rows": None if hidden else impact.unknown_count,
                     "unknown_people": None if hidden else self.unknown_people[measure, attribute],
                     "excluded": [
-                        {k: row[k] for k in ("category", "count", "people", "rate", "too_few")}
-                        for row in shown["categories"]
-                        if row["excluded"]
+                        _excluded(c, suppressed, min_cell) for c in impact.categories if c.excluded
                     ],
                     "warnings": shown["warnings"],
                 }
@@ -135,6 +135,27 @@ class BiasAudit:
             "min_cell": min_cell,
             "tables": tables,
         }
+
+
+def _excluded(row: CategoryRate, suppressed: set[str], min_cell: int | None) -> dict[str, Any]:
+    """An excluded category as listed: with its count and rate, or said to be suppressed (LL144
+    asks that every excluded category be reported; a small cell's figures are not)."""
+    if row.category in suppressed:
+        why = f"under {MIN_SHARE:.0%} of the data; figures suppressed: {reason(min_cell or 0)}"
+        return {
+            "category": row.category,
+            "count": None,
+            "people": None,
+            "rate": None,
+            "too_few": why,
+        }
+    return {
+        "category": row.category,
+        "count": row.count,
+        "people": row.people,
+        "rate": row.rate,
+        "too_few": row.too_few,
+    }
 
 
 def build_bias_audit(

@@ -257,7 +257,8 @@ def _finish_openapi(app: FastAPI) -> None:
         schemes["bearer"] = {"type": "http", "scheme": "bearer"}
         for path, operations in document["paths"].items():
             for operation in operations.values():
-                if path.startswith("/api/") and not path.startswith(SESSION_PATH):
+                public = path.startswith((SESSION_PATH, bias_audit.PUBLIC_PREFIX))
+                if path.startswith("/api/") and not public:
                     operation["security"] = [{"bearer": []}]
                 for status, response in operation.get("responses", {}).items():
                     content = response.get("content", {})

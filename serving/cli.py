@@ -866,6 +866,60 @@ def audit_report(
         console.print(f"[red]below four-fifths[/]: {breach}")
 
 
+class AuditKind(StrEnum):
+    all = "all"
+    gig = "gig"
+    mentorship = "mentorship"
+    role = "role"
+
+
+@audit_app.command("bias-audit")
+def audit_bias_audit(
+    start: Annotated[dt.datetime, typer.Option(formats=["%Y-%m-%d"], help="first day")],
+    end: Annotated[dt.datetime, typer.Option(formats=["%Y-%m-%d"], help="last day, included")],
+    out: Annotated[Path, typer.Option(help="FILE.csv, .pdf, .html or .json")],
+    kind: Annotated[AuditKind, typer.Option(help="one kind of opportunity, or all")] = (
+        AuditKind.all
+    ),
+    every_cell: Annotated[
+        bool,
+        typer.Option(
+            "--every-cell/--suppress-small-cells",
+            help="show cells under TALENT_MIN_CELL_SIZE people (the independent auditor's copy)",
+        ),
+    ] = False,
+) -> None:
+    """The bias audit of [start, end] in NYC Local Law 144's form (docs/bias-audit.md)."""
+    from fairness.bias_audit import build_bias_audit
+    from serving.usecases.bias_audit import rendered
+
+    fmt = out.suffix.lower().lstrip(".")
+    if fmt not in ("csv", "pdf", "html", "json"):
+        raise typer.BadParameter("write a .csv, .pdf, .html or .json file", param_hint="--out")
+    if end < start:
+        raise typer.BadParameter("the period ends before it starts", param_hint="--end")
+    settings = Settings()
+    with _database(settings) as sessions, sessions() as session:
+        audit = build_bias_audit(
+            session,
+            _audit_log(settings, sessions),
+            start.date(),
+            end.date(),
+            kind=None if kind is AuditKind.all else kind.value,
+        )
+    document = audit.as_dict(None if every_cell else settings.min_cell_size)
+    body = json.dumps(document, indent=1) + "\n" if fmt == "json" else rendered(document, fmt)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(body, bytes):
+        out.write_bytes(body)
+    else:
+        out.write_text(body, encoding="utf-8")
+    console.print(
+        f"wrote {out}: {document['applications']} applications, "
+        f"{document['candidate_lists']} candidate lists"
+    )
+
+
 @app.command()
 def notify(
     once: Annotated[

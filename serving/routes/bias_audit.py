@@ -29,8 +29,9 @@ from serving.usecases.bias_audit import (
 
 router = APIRouter(prefix="/api/v1/audits", tags=["audits"], responses=API_ERRORS)
 # No token is read here: the guard's and validation's answers only.
+PUBLIC_PREFIX = "/api/v1/public"
 public_router = APIRouter(
-    prefix="/api/v1/public", tags=["public"], responses=documented(408, 413, 422, 429, 503)
+    prefix=PUBLIC_PREFIX, tags=["public"], responses=documented(408, 413, 422, 429, 503)
 )
 MAX_PERIOD_DAYS = 3 * 366  # an audit reads the whole logs of its period
 
@@ -52,6 +53,8 @@ FILES = {
 def _period(start: dt.date, end: dt.date) -> None:
     if end < start:
         raise InvalidField("period_end", "must not be before period_start", where="query")
+    if end >= dt.date.max:
+        raise InvalidField("period_end", "must be before 9999-12-31", where="query")
     if (end - start).days >= MAX_PERIOD_DAYS:
         raise InvalidField(
             "period_end", f"a period is at most {MAX_PERIOD_DAYS} days", where="query"

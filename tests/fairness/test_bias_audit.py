@@ -160,6 +160,17 @@ def test_the_public_summary_suppresses_small_cells_and_names_no_one(
     assert "Person " not in page and "Lena" not in page
     for who in ("M01", "F01", "N01", "U1", "LEAD"):
         assert who not in page
-    nonbinary = _rows(_table(public, "shortlisted", "gender"))["nonbinary"]
-    assert nonbinary["suppressed"] and nonbinary["count"] is None
+    gender = _table(public, "shortlisted", "gender")
+    assert _rows(gender)["nonbinary"]["suppressed"] and _rows(gender)["nonbinary"]["count"] is None
+    # Still listed as excluded (LL144), its figures withheld.
+    assert gender["excluded"] == [
+        {
+            "category": "nonbinary",
+            "count": None,
+            "people": None,
+            "rate": None,
+            "too_few": "under 2% of the data; figures suppressed: fewer than 10 people",
+        }
+    ]
+    assert "figures suppressed: fewer than 10 people" in page
     assert "2026-11-01 to 2026-11-30" in page and "Published" in page

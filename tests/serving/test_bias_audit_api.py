@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
+import shutil
 from typing import Any
 
 import pytest
@@ -28,6 +29,8 @@ def tokens(
     client: TestClient, state: ServiceState, admin_headers: dict[str, str]
 ) -> dict[str, dict[str, str]]:
     store_fixture(client, state, admin_headers)
+    # Published summaries are files in the var folder the session's tests share.
+    shutil.rmtree(state.settings.var_dir / "published", ignore_errors=True)
     return {
         "employee": token_for(state, Role.EMPLOYEE, "M01"),
         "lead": token_for(state, Role.LEAD, "LEAD"),
@@ -65,6 +68,8 @@ def test_employees_and_leads_are_refused(
         ("period_start=2026-11-01&period_end=30.11.2026", "period_end"),
         ("period_start=2026-11-01", "period_end"),
         ("period_start=2026-11-30&period_end=2026-11-01", "period_end"),
+        ("period_start=9999-12-30&period_end=9999-12-31", "period_end"),
+        ("period_start=2020-01-01&period_end=2026-11-01", "period_end"),
         (f"{PERIOD}&kind=internship", "kind"),
         (f"{PERIOD}&format=docx", "format"),
     ],

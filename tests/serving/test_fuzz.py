@@ -79,6 +79,10 @@ BUSINESS_RULES = (
     "/api/v1/audits/report",
     "/api/v1/audits/report.html",
     "/api/v1/audits/outcomes",
+    # the same, and a period of at most three years
+    "/api/v1/audits/bias-audit",
+    "/api/v1/audits/bias-audit/publish",
+    "/api/v1/audits/impact-assessment",
     "/api/v1/employees/{external_id}/career-target",  # the role or occupation must exist
     "/api/v1/employees/{external_id}/matches",  # `starts_until` before `starts_from`
     # a person's token names a person who exists; the auditor permission is for HR and admin
