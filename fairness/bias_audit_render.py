@@ -106,7 +106,8 @@ body{font:13px/1.45 sans-serif;max-width:1000px;margin:1.5em auto;padding:0 1em;
 h1{font-size:1.5em}h2{font-size:1.15em;margin-top:1.6em;border-bottom:1px solid #ccc}
 table{border-collapse:collapse;margin:.4em 0}td,th{padding:.2em .6em;border-bottom:1px solid #eee;
 text-align:right}th:first-child,td:first-child{text-align:left}.note{color:#555}
-.meta td{text-align:left}.suppressed{color:#777;font-style:italic}
+.meta td{text-align:left}.meta th{text-align:left;white-space:nowrap;vertical-align:top}
+td.note{white-space:nowrap}.suppressed{color:#777;font-style:italic}
 .todo{border:2px dashed #b35c00;background:#fff6ec;padding:.6em 1em;margin:.6em 0}
 @page{size:A4;margin:1.5cm}
 """
