@@ -107,7 +107,7 @@ h1{font-size:1.5em}h2{font-size:1.15em;margin-top:1.6em;border-bottom:1px solid 
 table{border-collapse:collapse;margin:.4em 0}td,th{padding:.2em .6em;border-bottom:1px solid #eee;
 text-align:right}th:first-child,td:first-child{text-align:left}.note{color:#555}
 .meta td{text-align:left}.meta th{text-align:left;white-space:nowrap;vertical-align:top}
-td.note{white-space:nowrap}.suppressed{color:#777;font-style:italic}
+table:not(.meta) td:first-child{width:34%}.suppressed{color:#777;font-style:italic}
 .todo{border:2px dashed #b35c00;background:#fff6ec;padding:.6em 1em;margin:.6em 0}
 @page{size:A4;margin:1.5cm}
 """
@@ -161,7 +161,7 @@ def _table(table: dict[str, Any]) -> str:
                 f'<td colspan="6">suppressed: {_h(row["reason"])}</td></tr>'
             )
             continue
-        note = "excluded: under 2% of the data" if row["excluded"] else ""
+        note = "excluded (under 2%)" if row["excluded"] else ""
         if row["category"] == table["reference"]:
             note = "highest rate"
         rows.append(
