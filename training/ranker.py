@@ -43,24 +43,13 @@ class LambdaRanker:
     # (NDCG@10 0.893 at 1 tree, 0.915 at 50), so an unfloored stop keeps a 1-tree model.
     min_trees: int = 50
     debias_positions: bool = True
-    # Only these features may split (LightGBM's feature_contri: 0 gain for the others); None:
-    # all. Continuing from a global model with only the history features is a per-person and
-    # per-posting correction on top of it (GLMix's idea), which few weeks of logs can fit.
-    only_features: tuple[str, ...] | None = None
     seed: int = 7
     booster_: lgb.Booster | None = field(default=None, init=False, repr=False)
     best_iteration_: int = field(default=0, init=False)
     base_trees_: int = field(default=0, init=False)  # trees taken over from `init_model`
 
     def _params(self) -> dict[str, object]:
-        restricted = {}
-        if self.only_features is not None:
-            unknown = set(self.only_features) - set(FEATURE_NAMES)
-            if unknown:
-                raise ValueError(f"not in the feature registry: {sorted(unknown)}")
-            restricted = {"feature_contri": [float(n in self.only_features) for n in FEATURE_NAMES]}
         return {
-            **restricted,
             "objective": "lambdarank",
             "metric": "ndcg",
             "eval_at": [10],
