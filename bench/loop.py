@@ -50,8 +50,8 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import html
-import json
 import io
+import json
 import math
 import secrets
 import shutil
