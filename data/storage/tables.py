@@ -641,3 +641,50 @@ class OutboxRow(Base):
 # Learning recommendations also look up open gigs and mentorships by skill; the primary key
 # (opportunity_id, skill_id) cannot serve a lookup by skill alone.
 Index("ix_opportunity_skills_skill_id", OpportunitySkillRow.skill_id)
+
+
+class ReviewRequestRow(Base):
+    """A person's request that a human review one decision about them (serving/usecases/
+    reviews.py): the decision is the interaction row that recorded the step. HR decides once:
+    the decision is a compare-and-set on `status` and `version`, so two HR decisions on one
+    request cannot both win."""
+
+    __tablename__ = "review_requests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    employee_external_id: Mapped[str] = mapped_column(String(64), index=True)
+    opportunity_external_id: Mapped[str] = mapped_column(String(64))
+    decision_id: Mapped[int] = mapped_column(Integer, index=True)  # interactions.id
+    decision: Mapped[str] = mapped_column(String(40))  # what the step was, in the decisions' words
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(12), index=True)  # open | upheld | overturned
+    remedy: Mapped[str] = mapped_column(Text, default="")
+    answer: Mapped[str] = mapped_column(Text, default="")  # HR's reasons, told to the person
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    due_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    decided_by_role: Mapped[str | None] = mapped_column(String(20))
+    decided_by: Mapped[str | None] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+
+
+class DataCorrectionRow(Base):
+    """A person's proposed correction of one HR-owned field of their record (title, level,
+    department, manager, hire date), with their reason; HR accepts (applied to the record) or
+    refuses with a reason. Decided once, by compare-and-set like review requests."""
+
+    __tablename__ = "data_corrections"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    employee_external_id: Mapped[str] = mapped_column(String(64), index=True)
+    field: Mapped[str] = mapped_column(String(40))
+    current_value: Mapped[str | None] = mapped_column(Text)  # as stored when proposed (JSON)
+    proposed_value: Mapped[str | None] = mapped_column(Text)  # JSON
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(12), index=True)  # pending | accepted | refused
+    answer: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    decided_by_role: Mapped[str | None] = mapped_column(String(20))
+    decided_by: Mapped[str | None] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
