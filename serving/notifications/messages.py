@@ -46,6 +46,8 @@ ACTION_WORDS = {
     "lapsed": "Open the opportunity",
     "applied": "Open my opportunities",
     "digest": "Open my matches",
+    "review_decided": "Open decisions about me",
+    "correction_decided": "Open decisions about me",
 }
 
 
@@ -185,4 +187,31 @@ def digest(url: str, opportunities: Sequence[OpportunityRow], *, frequency: str)
         f"{n} new {'match' if n == 1 else 'matches'} for you {period}",
         f"New opportunities that match your skills {period}:\n\n" + "\n".join(lines),
         link_to(url, "matches"),
+    )
+
+
+def review_decided(url: str, *, outcome: str, answer: str, remedy: str) -> Notice:
+    """To the person who asked for a review: HR's outcome, reasons and remedy (no name: the
+    decision was HR's)."""
+    words = "upheld the decision" if outcome == "upheld" else "overturned the decision"
+    why = f" HR's reasons: {answer}" if answer else ""
+    fix = f"\n\nWhat will be done: {remedy}" if remedy else ""
+    return Notice(
+        "review_decided",
+        f"Your review request was answered: {outcome}",
+        f"A person in HR reviewed the decision you asked about and {words}.{why}{fix}",
+        link_to(url, "decisions"),
+    )
+
+
+def correction_decided(url: str, *, field: str, accepted: bool, answer: str) -> Notice:
+    """To the person who proposed a correction of their record."""
+    outcome = "accepted" if accepted else "refused"
+    done = "Your record now says what you proposed." if accepted else "Your record is unchanged."
+    why = f" HR's reasons: {answer}" if answer else ""
+    return Notice(
+        "correction_decided",
+        f"Your correction of {field} was {outcome}",
+        f"HR {outcome} the correction of {field} you proposed. {done}{why}",
+        link_to(url, "decisions"),
     )
