@@ -15,6 +15,7 @@ from data.storage.tables import (
     AuditSealRow,
     CourseRow,
     CourseSkillRow,
+    DataCorrectionRow,
     DemographicsRow,
     EmployeeRow,
     EmployeeSkillRow,
@@ -30,6 +31,7 @@ from data.storage.tables import (
     PipelineRow,
     RankingOverrideRow,
     RankingPolicyRow,
+    ReviewRequestRow,
     ScimGroupMemberRow,
     ScimGroupRow,
     ScimUserRow,
@@ -74,6 +76,9 @@ def clear_company_data(session: Session) -> None:
         # Messages about the people above, and their choices of how to hear of them.
         OutboxRow,
         NotificationPreferenceRow,
+        # A person's requests for a review of a decision, and corrections of their record.
+        ReviewRequestRow,
+        DataCorrectionRow,
     ):
         session.execute(delete(table))
     session.execute(delete(SkillRow).where(SkillRow.source == "custom"))
