@@ -67,6 +67,13 @@ class Settings(BaseSettings, NotificationSettings):
         description="How often the server retrains, gates and promotes the rankers on the "
         "company's own log (hours since the last training; 0: never)",
     )
+    auto_interleave: bool = Field(
+        default=True,
+        description="When the held-out lists cannot tell a retrained ranker from the live one, "
+        "interleave the two on every kind HR has not paused and an admin has not switched off, "
+        "and let the next retraining promote it if people preferred its items at least as "
+        "often on enough lists (serving/usecases/training.py)",
+    )
     fairness_gate_tolerance: float = Field(
         default=0.05,
         ge=0,

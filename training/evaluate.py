@@ -217,11 +217,7 @@ def promotion_gate(evaluation: Evaluation) -> tuple[bool, str]:
             f"{GATE_MIN_GROUPS}) to tell it from the live model (NDCG@10 {new:.4f} vs "
             f"{live:.4f}): too little evidence to replace it; the live model stays"
         )
-    rng = np.random.default_rng(0)
-    draws = rng.integers(0, len(differences), size=(GATE_RESAMPLES, len(differences)))
-    means = differences[draws].mean(axis=1)
-    tail = (1 - GATE_CONFIDENCE) / 2
-    low, high = (float(np.quantile(means, q)) for q in (tail, 1 - tail))
+    low, high = gate_interval(differences)
     mean = float(differences.mean())
     measured = (
         f"NDCG@10 on the latest {len(differences)} held-out lists {new:.4f} vs the live "
@@ -231,6 +227,30 @@ def promotion_gate(evaluation: Evaluation) -> tuple[bool, str]:
     if mean < -GATE_TOLERANCE:
         return False, f"{measured}: it ranks worse; the live model stays"
     return True, measured
+
+
+def gate_interval(differences: np.ndarray) -> tuple[float, float]:
+    """The paired bootstrap interval (GATE_CONFIDENCE) of the mean per-list difference."""
+    rng = np.random.default_rng(0)
+    draws = rng.integers(0, len(differences), size=(GATE_RESAMPLES, len(differences)))
+    means = differences[draws].mean(axis=1)
+    tail = (1 - GATE_CONFIDENCE) / 2
+    low, high = (float(np.quantile(means, q)) for q in (tail, 1 - tail))
+    return low, high
+
+
+def gate_undecided(evaluation: Evaluation) -> bool:
+    """Whether the held-out lists leave the comparison open: too few of them, or a model
+    refused whose interval still reaches zero. Logged outcomes favour the live model, which
+    placed what was clicked; an interleaving test (serving/usecases/training.py) compares the
+    two on the same lists instead. Only a model clearly worse (the whole interval below zero)
+    is settled here."""
+    if "live" not in evaluation.logged:
+        return False
+    differences = evaluation.gate_differences
+    if len(differences) < GATE_MIN_GROUPS:
+        return True
+    return gate_interval(differences)[1] >= 0
 
 
 def _leads_clearly(challenger: LambdaRanker, base: LambdaRanker, valid: RankingSet) -> bool:

@@ -255,9 +255,15 @@ def interleaving_settings(session: Session) -> list[dict[str, Any]]:
 
 def count_test(session: Session, row: InterleavingRow) -> WinRate:
     """Which team's items people acted on, list by list, for the test's challenger since it
-    started. An action is credited to the list its request id names, else (a save carries its
-    own request's id) to the newest interleaved list of that query served before it that showed
-    the item. Lists an admin previewed are not what anyone acted on, and are left out."""
+    started."""
+    return win_rate(list_credits(session, row))
+
+
+def list_credits(session: Session, row: InterleavingRow) -> list[dict[str, int]]:
+    """Per interleaved list of the test, the actions on each team's items. An action is
+    credited to the list its request id names, else (a save carries its own request's id) to
+    the newest interleaved list of that query served before it that showed the item. Lists an
+    admin previewed are not what anyone acted on, and are left out."""
     since = _utc(row.started_at)
     records: list[ServedRanking] = [
         record
@@ -295,7 +301,7 @@ def count_test(session: Session, row: InterleavingRow) -> WinRate:
         if team in (LIVE, CHALLENGER):
             tally = credits[record["request_id"]]
             tally[team] = tally.get(team, 0) + 1
-    return win_rate(list(credits.values()))
+    return list(credits.values())
 
 
 def _newest_showing(
@@ -335,6 +341,118 @@ def interleaving_results(session: Session, direction: str | None = None) -> list
             }
         )
     return results
+
+
+# -- tests the retraining runs itself ---------------------------------------------------------
+
+# The actor of the tests the scheduled retraining starts and ends (serving/usecases/training.py).
+RETRAINING = "retraining"
+
+
+@dataclass(frozen=True, slots=True)
+class RunningTest:
+    """A direction's enabled tests of one challenger, counted together over their kinds."""
+
+    challenger: str
+    kinds: tuple[str, ...]
+    counted: WinRate
+
+
+def running_test(session: Session, direction: str) -> RunningTest | None:
+    """The direction's enabled test, its lists of every kind pooled (one ranker serves every
+    kind of a direction); None when no test is on. Tests of another challenger than the newest
+    enabled one (an admin's, per kind) are left to the admin."""
+    rows = [r for r in stored.all_settings(session) if r.direction == direction and r.enabled]
+    if not rows:
+        return None
+    newest = max(rows, key=lambda r: _utc(r.started_at))
+    mine = [r for r in rows if r.challenger_version == newest.challenger_version]
+    credits = [c for row in mine for c in list_credits(session, row)]
+    return RunningTest(newest.challenger_version, tuple(r.kind for r in mine), win_rate(credits))
+
+
+def start_retraining_test(
+    session: Session, *, direction: str, challenger_version: str, reason: str
+) -> list[str]:
+    """Interleave `challenger_version` with the live model on every kind of the direction
+    that HR has not paused and no admin has switched off (an admin's "off" stays off); the
+    kinds it started on. Logged as the retraining's oversight events."""
+    now = dt.datetime.now(dt.UTC)
+    started = []
+    for kind in OpportunityKind:
+        row = stored.setting(session, kind.value, direction)
+        if row is not None and not row.enabled and row.updated_by != RETRAINING:
+            continue
+        if load_policy(session, kind.value).paused:
+            continue
+        before = _setting_document(row) if row is not None else None
+        row = stored.save_setting(
+            session,
+            kind.value,
+            direction,
+            challenger_version=challenger_version,
+            enabled=True,
+            by=RETRAINING,
+            now=now,
+        )
+        log_event(
+            session,
+            actor_role=RETRAINING,
+            actor=RETRAINING,
+            action="interleaving_on",
+            kind=kind.value,
+            reason=reason,
+            details={"direction": direction, "before": before, "after": _setting_document(row)},
+        )
+        started.append(kind.value)
+    return started
+
+
+def end_retraining_test(
+    session: Session, test: RunningTest, *, direction: str, promoted: bool, reason: str
+) -> None:
+    """Switch the test's kinds off, each an oversight event; with `promoted`, one more for the
+    promotion, with the counts it rested on."""
+    now = dt.datetime.now(dt.UTC)
+    counts = {
+        "version": test.challenger,
+        "direction": direction,
+        "by": "interleaving",
+        "lists": test.counted.lists,
+        "challenger_wins": test.counted.challenger_wins,
+        "live_wins": test.counted.live_wins,
+        "win_rate": test.counted.rate,
+        "interval_95": list(test.counted.interval or ()),
+    }
+    for kind in test.kinds:
+        stored.save_setting(
+            session,
+            kind,
+            direction,
+            challenger_version=test.challenger,
+            enabled=False,
+            by=RETRAINING,
+            now=now,
+        )
+        log_event(
+            session,
+            actor_role=RETRAINING,
+            actor=RETRAINING,
+            action="interleaving_off",
+            kind=kind,
+            reason=reason,
+            details=counts,
+        )
+    if promoted:
+        log_event(
+            session,
+            actor_role=RETRAINING,
+            actor=RETRAINING,
+            action="promote",
+            kind=None,
+            reason=reason,
+            details={**counts, "kinds": list(test.kinds)},
+        )
 
 
 # -- promoting the winner -------------------------------------------------------------------

@@ -18,16 +18,24 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from data.storage.engine import transaction
 from data.storage.locks import TRAINING_LOCK, try_exclusive
 from fairness.model_gate import held_out_selection_gate
 from serving.state import ServiceState
+from serving.usecases.interleaving import (
+    RunningTest,
+    end_retraining_test,
+    running_test,
+    start_retraining_test,
+)
 from serving.usecases.off_policy_gate import OffPolicyGate, off_policy_gate
 from serving.usecases.training_data import served_impressions
 from training.company import load_company
-from training.evaluate import promotion_gate
+from training.evaluate import GATE_MIN_GROUPS, Evaluation, gate_undecided, promotion_gate
 from training.groups import Direction
 from training.model_card import model_card
 from training.pipeline import NotEnoughHistory, TrainingRun, TrueFit, evaluate_company
+from training.registry import RegistryError
 
 logger = logging.getLogger(__name__)
 _RUNNING = threading.Lock()
@@ -72,6 +80,10 @@ class DirectionResult:
     fairness: Gate | None = None  # candidates' models only
     promoted: bool = False
     off_policy: Gate | None = None  # on the explored lists (serving/usecases/off_policy_gate.py)
+    # The interleaving test this run judged (before training) and the one it started, in words.
+    interleaving_judged: str | None = None
+    interleaving_started: str | None = None
+    promoted_by_interleaving: str | None = None  # the version a won test promoted
 
     @property
     def refusal(self) -> str | None:
@@ -98,7 +110,9 @@ class TrainingResult:
 
     @property
     def promoted(self) -> list[str]:
-        return [d.version for d in self.directions.values() if d.promoted and d.version]
+        by_gate = [d.version for d in self.directions.values() if d.promoted and d.version]
+        won = [d.promoted_by_interleaving for d in self.directions.values()]
+        return [*(v for v in won if v), *by_gate]
 
     def registered(self, direction: str) -> str | None:
         result = self.directions.get(direction)
@@ -108,6 +122,8 @@ class TrainingResult:
         """Per direction what became of it, as `talent train` prints it."""
         lines = []
         for result in self.directions.values():
+            if result.interleaving_judged:
+                lines.append(result.interleaving_judged)
             if result.version is None:
                 continue
             lines.append(f"registered {result.version}")
@@ -123,6 +139,8 @@ class TrainingResult:
                 lines.append(f"promoted {result.version} ({why})")
             else:
                 lines.append(f"not promoted {result.version}: {result.refusal}")
+            if result.interleaving_started:
+                lines.append(result.interleaving_started)
         return lines
 
 
@@ -215,6 +233,80 @@ def _off_policy(state: ServiceState, run: TrainingRun) -> OffPolicyGate:
         )
 
 
+def _judge_test(state: ServiceState, direction: str) -> tuple[str | None, str | None]:
+    """The direction's running interleaving test, judged once it has GATE_MIN_GROUPS lists
+    where people preferred one model's items: its challenger is promoted when preferred at
+    least as often as the live model (the same non-inferiority the held-out gate asks, on a
+    fairer comparison: both models' items on the same lists, in alternating places), else the
+    test ends. Fewer such lists: it runs on. (what was done, in words; the version promoted)"""
+    with transaction(state.sessions) as session:
+        test = running_test(session, direction)
+        if test is None or test.challenger == state.rankers.get(direction).version:
+            return None, None
+        counted = test.counted
+        if counted.decided < GATE_MIN_GROUPS:
+            return (
+                f"interleaving {test.challenger} runs on: {counted.decided} of "
+                f"{counted.lists} lists showed a preference (the judgement needs "
+                f"{GATE_MIN_GROUPS})",
+                None,
+            )
+        measured = _measured(test)
+        if counted.challenger_wins < counted.live_wins:
+            end_retraining_test(
+                session,
+                test,
+                direction=direction,
+                promoted=False,
+                reason=f"the live model's items were preferred: {measured}",
+            )
+            return f"interleaving ended, the live model stays: {measured}", None
+        try:
+            state.rankers.registry.promote(test.challenger)
+        except RegistryError as refused:
+            end_retraining_test(
+                session, test, direction=direction, promoted=False, reason=str(refused)
+            )
+            return f"interleaving ended, {test.challenger} not promoted: {refused}", None
+        end_retraining_test(
+            session,
+            test,
+            direction=direction,
+            promoted=True,
+            reason=f"preferred at least as often as the live model: {measured}",
+        )
+    return f"promoted {test.challenger} by interleaving ({measured})", test.challenger
+
+
+def _measured(test: RunningTest) -> str:
+    counted = test.counted
+    low, high = counted.interval or (0.0, 1.0)
+    return (
+        f"{test.challenger}'s items preferred on {counted.challenger_wins} of "
+        f"{counted.decided} interleaved lists with a preference (win rate {counted.rate:.3f}, "
+        f"95% interval {low:.3f}-{high:.3f}; {counted.lists} lists, kinds "
+        f"{', '.join(test.kinds)})"
+    )
+
+
+def _start_test(
+    state: ServiceState, direction: str, version: str, quality: Gate, evaluation: Evaluation
+) -> str | None:
+    """Interleave a model the held-out lists could not judge (the other gates let it by)."""
+    if quality.allowed or not gate_undecided(evaluation):
+        return None
+    with transaction(state.sessions) as session:
+        kinds = start_retraining_test(
+            session,
+            direction=direction,
+            challenger_version=version,
+            reason=f"the held-out lists could not judge it: {quality.reason}",
+        )
+    if not kinds:
+        return None
+    return f"interleaving {version} with the live model on {', '.join(kinds)}"
+
+
 @contextmanager
 def _one_at_a_time(state: ServiceState) -> Iterator[None]:
     if not _RUNNING.acquire(blocking=False):
@@ -243,6 +335,13 @@ def train_and_promote(
     are refreshed when a model was promoted. `on_trained` sees the runs before registration
     (the command line prints their tables there)."""
     with _one_at_a_time(state):
+        judged = (
+            {d.value: _judge_test(state, d.value) for d in Direction}
+            if promote and state.settings.auto_interleave
+            else {}
+        )
+        if any(promoted for _, promoted in judged.values()):
+            state.rankers.refresh()  # the retraining continues from the test's winner
         trained = train_rankers(
             state,
             seed=seed,
@@ -256,8 +355,14 @@ def train_and_promote(
         registry = state.rankers.registry
         results: dict[str, DirectionResult] = {}
         for direction, run in trained.runs.items():
+            said, won = judged.get(direction.value, (None, None))
             if isinstance(run, Exception):
-                results[direction.value] = DirectionResult(direction.value, not_trained=str(run))
+                results[direction.value] = DirectionResult(
+                    direction.value,
+                    not_trained=str(run),
+                    interleaving_judged=said,
+                    promoted_by_interleaving=won,
+                )
                 continue
             evaluation = run.evaluation
             assert evaluation.ranker is not None
@@ -282,6 +387,10 @@ def train_and_promote(
             allowed = allowed and explored.allowed
             if promote and allowed:
                 registry.promote(version)
+            started = None
+            others_allow = (fairness is None or fairness.allowed) and explored.allowed
+            if promote and not allowed and others_allow and state.settings.auto_interleave:
+                started = _start_test(state, direction.value, version, quality, evaluation)
             results[direction.value] = DirectionResult(
                 direction.value,
                 run=run,
@@ -290,6 +399,9 @@ def train_and_promote(
                 fairness=fairness,
                 promoted=promote and allowed,
                 off_policy=Gate(explored.allowed, explored.reason),
+                interleaving_judged=said,
+                interleaving_started=started,
+                promoted_by_interleaving=won,
             )
     result = TrainingResult(trained.read, results, trained.true_fit_ignored)
     if result.promoted:
