@@ -71,6 +71,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from data.storage import audit as stored
+from data.storage import retention as retained
 from data.storage.audit import GENESIS
 from data.storage.engine import transaction
 from data.storage.tables import AuditRecordRow, AuditSealRow
@@ -78,6 +79,7 @@ from fairness.audit_codec import compact, parse
 from fairness.audit_codec import decode_matrix as decode_matrix  # read here by many callers
 from fairness.audit_codec import encode_matrix as encode_matrix
 from fairness.audit_record import ServedRanking
+from fairness.audit_redaction import Redaction
 
 logger = logging.getLogger(__name__)
 
@@ -245,6 +247,9 @@ class Verification:
         default_factory=lambda: {name: StreamCounts() for name in STREAMS}
     )
     anchored: bool = False  # a head file or a checkpoint vouched for the log
+    # The last record and seal a retention purge deleted: the chains are walked from there.
+    purged: tuple[int, int] = (0, 0)
+    redacted: int = 0  # records and rows an erasure rewrote, each vouched for by a redaction
     # The newest record's and seal's (seq, seal) the walk verified: what a checkpoint vouches.
     newest: tuple[int, str, int, str] = (0, GENESIS, 0, GENESIS)
 
@@ -272,6 +277,8 @@ class Verification:
                 name: {"sealed": counts.sealed, "pending": counts.pending}
                 for name, counts in self.streams.items()
             },
+            "purged_through": {"records": self.purged[0], "seals": self.purged[1]},
+            "redacted": self.redacted,
             "problems": self.problems,
         }
 
@@ -655,8 +662,10 @@ class AuditLog:
         except ValueError as unreadable:
             result.problems.append(f"the head file is unreadable ({unreadable})")
             head = None
-        records = self._verify_records(session, result, batch)
-        seals = self._verify_seals(session, result)
+        base = self._purge_base(session, result)
+        redactions = {(r.stream, r.row_key): r for r in _redactions(session)}
+        records = self._verify_records(session, result, batch, base[:2], redactions)
+        seals = self._verify_seals(session, result, base[2:], redactions)
         last_record, last_seal = max(records, default=0), max(seals, default=0)
         result.newest = (
             last_record,
@@ -677,13 +686,43 @@ class AuditLog:
         self._remember(result)
         return result
 
-    def _verify_records(self, session: Session, result: Verification, batch: int) -> dict[int, str]:
-        expected_seq, previous = 1, GENESIS
-        seals: dict[int, str] = {}
+    def _purge_base(self, session: Session, result: Verification) -> Anchor:
+        """Where the chains start: after the last record and seal a retention purge deleted
+        (its checkpoint signed with this key), else at the first."""
+        text = retained.purge_base(session)
+        if text is None:
+            return (0, GENESIS, 0, GENESIS)
+        try:
+            base = Checkpoint.from_json(text)
+        except ValueError as unreadable:
+            result.problems.append(f"the last purge's checkpoint is unreadable ({unreadable})")
+            return (0, GENESIS, 0, GENESIS)
+        if not base.valid(self.key):
+            result.problems.append(
+                "the last purge's checkpoint is not signed with this audit key (forged or "
+                "edited): the chains are walked from their first record and seal instead"
+            )
+            return (0, GENESIS, 0, GENESIS)
+        result.anchored = True
+        result.purged = (base.records, base.seals or 0)
+        return (base.records, base.head, base.seals or 0, base.seals_head or GENESIS)
+
+    def _verify_records(
+        self,
+        session: Session,
+        result: Verification,
+        batch: int,
+        base: tuple[int, str] = (0, GENESIS),
+        redactions: dict[tuple[str, int], Redaction] | None = None,
+    ) -> dict[int, str]:
+        expected_seq, previous = base[0] + 1, base[1]
+        seals: dict[int, str] = {base[0]: base[1]} if base[0] else {}
         foreign: dict[str, list[int]] = {}
         for row in stored.records_in_order(session, batch=batch):
             result.records += 1
-            body = self._check_link(row, expected_seq, previous, "record", result.problems, foreign)
+            body = self._check_link(
+                row, expected_seq, previous, "record", result.problems, foreign, redactions, result
+            )
             if body is not None:
                 _check_columns(row, body, result)
             seals[row.seq] = row.hash
@@ -699,9 +738,11 @@ class AuditLog:
         noun: str,
         problems: list[str],
         foreign: dict[str, list[int]],
+        redactions: dict[tuple[str, int], Redaction] | None = None,
+        result: Verification | None = None,
     ) -> dict[str, Any] | None:
         """What is wrong with one link of a chain (a record or a seal); its body if its seal
-        holds."""
+        holds (or, for a record an erasure rewrote, its signed redaction does)."""
         if row.seq != expected_seq:
             problems.append(
                 f"{noun} {row.seq} follows {noun} {expected_seq - 1}: "
@@ -718,6 +759,15 @@ class AuditLog:
         if key_id is not None and key_id != self.key.key_id:
             foreign.setdefault(str(key_id), []).append(row.seq)
             return None
+        redaction = (redactions or {}).get(("records", row.seq)) if noun == "record" else None
+        if (
+            body is not None
+            and redaction is not None
+            and redaction.vouches(self.key.sign, original=row.hash, text=cast(str, text))
+        ):
+            if result is not None:
+                result.redacted += 1
+            return body
         if body is None or self.key.seal(row.prev_hash, text) != row.hash:
             problems.append(
                 f"{noun} {row.seq} was edited (its seal does not match: changed, or "
@@ -726,10 +776,17 @@ class AuditLog:
             return None
         return body
 
-    def _verify_seals(self, session: Session, result: Verification) -> dict[int, str]:
+    def _verify_seals(
+        self,
+        session: Session,
+        result: Verification,
+        base: tuple[int, str] = (0, GENESIS),
+        redactions: dict[tuple[str, int], Redaction] | None = None,
+    ) -> dict[int, str]:
         """The chain of seals, and every row each one covers, a window of seals at a time."""
-        expected_seq, previous = 1, GENESIS
-        hashes: dict[int, str] = {}
+        expected_seq, previous = base[0] + 1, base[1]
+        hashes: dict[int, str] = {base[0]: base[1]} if base[0] else {}
+        redactions = redactions or {}
         foreign: dict[str, list[int]] = {}
         findings = _Findings()
         window: list[tuple[int, str, dict[str, Any] | None]] = []
@@ -753,12 +810,12 @@ class AuditLog:
                 hashes[row.seq] = row.hash
                 expected_seq, previous = row.seq + 1, row.hash
                 if listed >= VERIFY_WINDOW:
-                    self._check_sealed_rows(session, window, findings, result)
+                    self._check_sealed_rows(session, window, findings, result, redactions)
                     window, listed = [], 0
             if len(rows) < 500:
                 break
         if window:
-            self._check_sealed_rows(session, window, findings, result)
+            self._check_sealed_rows(session, window, findings, result, redactions)
         _foreign_keys(foreign, "seal", self.key, result.problems)
         last = expected_seq - 1
         newest_now = stored.newest_seal(session)[0]
@@ -777,6 +834,7 @@ class AuditLog:
         window: list[tuple[int, str, dict[str, Any] | None]],
         findings: _Findings,
         result: Verification,
+        redactions: dict[tuple[str, int], Redaction] | None = None,
     ) -> None:
         first, last = window[0][0], window[-1][0]
         of_seal = {seq: (stream, body) for seq, stream, body in window}
@@ -805,6 +863,16 @@ class AuditLog:
                     findings.add("stamp", stream, row_id, seq)
                     clean.discard(seq)
                 elif digest != _digest(text):
+                    redaction = (redactions or {}).get((stream, row_id))
+                    if redaction is not None and redaction.vouches(
+                        self.key.sign, original=digest, text=text
+                    ):
+                        # Rewritten by an erasure: the seal's digest over all its rows no
+                        # longer applies; each other row still matches its own digest.
+                        result.streams[stream].sealed += 1
+                        result.redacted += 1
+                        clean.discard(seq)
+                        continue
                     findings.add("rewritten", stream, row_id, seq)
                     clean.discard(seq)
                 else:
@@ -848,7 +916,11 @@ class AuditLog:
                 f"{name} ({checkpoint.at}) records {checkpoint.records} entries but the log ends "
                 f"at {last}: the newest records were deleted"
             )
-        elif checkpoint.records > 0 and records.get(checkpoint.records) != checkpoint.head:
+        elif (
+            checkpoint.records > 0
+            and checkpoint.records >= result.purged[0]  # older ones: purged with their records
+            and records.get(checkpoint.records) != checkpoint.head
+        ):
             result.problems.append(
                 f"record {checkpoint.records} differs from {name} ({checkpoint.at}): the log "
                 "was rewritten after it"
@@ -861,7 +933,11 @@ class AuditLog:
                 f"chain ends at {last_seal}: seals were deleted (and with them the record of the "
                 "interactions and oversight events they covered)"
             )
-        elif checkpoint.seals > 0 and seals.get(checkpoint.seals) != checkpoint.seals_head:
+        elif (
+            checkpoint.seals > 0
+            and checkpoint.seals >= result.purged[1]
+            and seals.get(checkpoint.seals) != checkpoint.seals_head
+        ):
             result.problems.append(
                 f"seal {checkpoint.seals} differs from {name} ({checkpoint.at}): the seals were "
                 "rewritten after it"
@@ -937,8 +1013,9 @@ class AuditLog:
         problems: list[str] = []
         foreign: dict[str, list[int]] = {}
         seq, previous, seal_seq, seal_previous = cursor
+        redactions = {(r.stream, r.row_key): r for r in _redactions(session)}
         for row in stored.records_after(session, seq, limit=HEALTH_STEP):
-            body = self._check_link(row, seq + 1, previous, "record", problems, foreign)
+            body = self._check_link(row, seq + 1, previous, "record", problems, foreign, redactions)
             if body is not None:
                 result = Verification()
                 _check_columns(row, body, result)
@@ -1062,6 +1139,13 @@ class _Findings:
             counted = f"1 {one}" if len(rows) == 1 else f"{len(rows)} {many}"
             problems.append(f"{counted} {self.WHAT[what]}: {named}{more}")
         return problems
+
+
+def _redactions(session: Session) -> list[Redaction]:
+    return [
+        Redaction(r.stream, r.row_key, r.original, r.redacted, r.at, r.signature)
+        for r in retained.redaction_rows(session)
+    ]
 
 
 def _row_text(stream: str, row: dict[str, Any]) -> str:

@@ -1,7 +1,8 @@
 """Remove a company's people, opportunities, course catalog, history and pipeline, skill
-proposals, tokens and their web sessions, audit trail, oversight decisions, skill aliases,
-import jobs, the column mappings of uploaded files, notifications and people's choices of them
-(the taxonomy and the model registry stay).
+proposals, tokens and their web sessions, audit trail (with its purges and redactions),
+oversight decisions, retention periods, skill aliases, import jobs, the column mappings of
+uploaded files, notifications and people's choices of them (the taxonomy and the model
+registry stay).
 Used to rebuild the demo company."""
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ from sqlalchemy.orm import Session
 
 from data.storage.tables import (
     ApiTokenRow,
+    AuditPurgeRow,
     AuditRecordRow,
+    AuditRedactionRow,
     AuditSealRow,
     CourseRow,
     CourseSkillRow,
@@ -31,6 +34,7 @@ from data.storage.tables import (
     PipelineRow,
     RankingOverrideRow,
     RankingPolicyRow,
+    RetentionPolicyRow,
     ReviewRequestRow,
     ScimGroupMemberRow,
     ScimGroupRow,
@@ -46,6 +50,9 @@ def clear_company_data(session: Session) -> None:
     for table in (
         AuditRecordRow,
         AuditSealRow,  # the seals over the interactions and oversight events below
+        AuditPurgeRow,  # where the purged chains start, and the redactions of erasures
+        AuditRedactionRow,
+        RetentionPolicyRow,
         OversightEventRow,
         RankingOverrideRow,
         RankingPolicyRow,

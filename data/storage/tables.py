@@ -497,6 +497,49 @@ class AuditSealRow(Base):
     hash: Mapped[str] = mapped_column(String(64), unique=True)
 
 
+class AuditPurgeRow(Base):
+    """One retention purge of the oldest records and seals (serving/usecases/retention.py):
+    `base` is a checkpoint (fairness/audit_log.Checkpoint JSON, signed with the audit key) of
+    the last record and seal it deleted, from which verify walks the chains that remain."""
+
+    __tablename__ = "audit_purges"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(String(64))
+    base: Mapped[str] = mapped_column(Text)
+    counts: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class AuditRedactionRow(Base):
+    """A sealed record or row rewritten by an erasure (a person's ids pseudonymised), vouched
+    for by a signature with the audit key over its original seal or digest and the digest of
+    what it holds now (fairness/audit_redaction.py). One per row: a later erasure replaces it."""
+
+    __tablename__ = "audit_redactions"
+    __table_args__ = (UniqueConstraint("stream", "row_key", name="uq_audit_redactions_row"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    stream: Mapped[str] = mapped_column(String(20))  # records | interactions | oversight
+    row_key: Mapped[int] = mapped_column(Integer)  # the record's seq, or the row's id
+    original: Mapped[str] = mapped_column(String(64))  # the seal, or the row's sealed digest
+    redacted: Mapped[str] = mapped_column(String(64))  # SHA-256 of the text as it stands
+    at: Mapped[str] = mapped_column(String(40))
+    signature: Mapped[str] = mapped_column(String(64))
+
+
+class RetentionPolicyRow(Base):
+    """HR's retention period for one kind of record (serving/usecases/retention.py); a kind
+    without a row keeps the period from the settings."""
+
+    __tablename__ = "retention_policies"
+
+    kind: Mapped[str] = mapped_column(String(40), primary_key=True)
+    days: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    updated_by: Mapped[str] = mapped_column(String(64))
+
+
 class RankingPolicyRow(Base):
     """The fair re-ranking policy for one opportunity kind, and whether HR paused ranking."""
 
