@@ -60,7 +60,10 @@ def my_reviews(session: SessionDep, user: CurrentUser) -> dict[str, Any]:
 
 
 @router.post(
-    "/me/reviews", status_code=201, response_model=ReviewOut, responses=documented(403, 404, 409)
+    "/me/reviews",
+    status_code=201,
+    response_model=ReviewOut,
+    responses=documented(400, 403, 404, 409, 415),
 )
 def ask_review(session: SessionDep, user: CurrentUser, body: ReviewAsk) -> dict[str, Any]:
     """Ask for a person in HR to review one decision about you (its `decision_id` from
@@ -77,7 +80,7 @@ def my_corrections(session: SessionDep, user: CurrentUser) -> dict[str, Any]:
     "/me/corrections",
     status_code=201,
     response_model=CorrectionOut,
-    responses=documented(403, 404, 409),
+    responses=documented(400, 403, 404, 409, 415),
 )
 def propose_correction(
     session: SessionDep, user: CurrentUser, body: CorrectionAsk
@@ -132,7 +135,7 @@ def review_settings(session: SessionDep, user: CurrentUser) -> dict[str, Any]:
     return {"days": reviews.sla(session)}
 
 
-@router.put("/reviews/settings", response_model=SlaOut, responses=documented(403, 415))
+@router.put("/reviews/settings", response_model=SlaOut, responses=documented(400, 403, 415))
 def set_review_settings(session: SessionDep, user: CurrentUser, body: SlaIn) -> dict[str, Any]:
     """The days HR has to answer a review request (on the oversight log)."""
     return reviews.set_sla(session, user, body.days, body.reason)
@@ -149,7 +152,7 @@ def review_detail(
 @router.post(
     "/reviews/{review_id}/decision",
     response_model=ReviewOut,
-    responses=documented(403, 404, 409, 415),
+    responses=documented(400, 403, 404, 409, 415),
 )
 def decide_review(
     state: StateDep, session: SessionDep, user: CurrentUser, review_id: Id, body: ReviewDecide
@@ -181,7 +184,7 @@ def correction_queue(
 @router.post(
     "/corrections/{correction_id}/decision",
     response_model=CorrectionOut,
-    responses=documented(403, 404, 409, 415),
+    responses=documented(400, 403, 404, 409, 415),
 )
 def decide_correction(
     state: StateDep,

@@ -93,6 +93,12 @@ BUSINESS_RULES = (
     "/api/v1/imports/files/dry-run",
     # a chat channel needs its webhook, e-mail an address and the company's SMTP
     "/api/v1/me/notifications",
+    # a review is of another's decision; a correction's value must suit its field and differ
+    # from the record; an overturned review needs its remedy, a refused correction its reason
+    "/api/v1/me/reviews",
+    "/api/v1/me/corrections",
+    "/api/v1/reviews/{review_id}/decision",
+    "/api/v1/corrections/{correction_id}/decision",
 )
 ACCEPTED = ["2xx", "401", "403", "404", "409", "429"]
 # Stored company data a rejected request must leave untouched (tokens and audit records are
