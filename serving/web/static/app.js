@@ -7,6 +7,7 @@ import * as manager from "./manager.js";
 import * as hr from "./hr.js";
 import * as admin from "./admin.js";
 import * as notifications from "./notifications.js";
+import * as rights from "./rights.js";
 
 function sections(me) {
   const list = [];
@@ -15,6 +16,10 @@ function sections(me) {
     list.push(["applications", "My applications", employee.applications]);
     list.push(["career", "Career path", employee.career]);
     list.push(["profile", "Profile", employee.profile]);
+  }
+  // A person's own decisions, reviews and corrections (a lead is a person too).
+  if ((me.role === "employee" || me.role === "lead") && me.subject_external_id) {
+    list.push(["decisions", "Decisions about me", rights.decisions]);
   }
   if (me.role === "admin") list.push(["admin", "Admin console", admin.console_]);
   if (me.role === "lead" || me.role === "admin") {
@@ -27,6 +32,7 @@ function sections(me) {
     list.push(["audit", "Audit log", hr.audit]);
     list.push(["policies", "Policies", hr.policies]);
     list.push(["models", "Models", hr.models]);
+    list.push(["reviews", "Reviews and corrections", rights.hrQueue]);
   }
   // A manager's people's approvals; HR's the escalated ones.
   if (me.direct_reports > 0 || me.role === "hr" || me.role === "admin") {

@@ -2,6 +2,7 @@
 // opportunities, applications, a career path, the profile.
 import { act, api, h, likelySkills, load, say, tabs, words } from "./ui.js";
 import { focusWhenShown, whyBox } from "./why.js";
+import { rankingNotice } from "./rights.js";
 import {
   STAGE_WORDS, applyControls, askedSkillChips, learningList, opportunityHref, pairButtons, postingLine, saveButton, skillChips, step,
 } from "./opportunity.js";
@@ -266,7 +267,7 @@ export function matches(me, root) {
     if (kind === "saved" || kind === "dismissed") reactionList(me, kind, target);
     else kindList(me, kind, target);
   }, { label: "Kinds of opportunity" });
-  root.append(h("h1", {}, "My matches"), list, panel);
+  root.append(h("h1", {}, "My matches"), rankingNotice("employee"), list, panel);
 }
 
 /** Occupations next to the person's own, readiest first, with the gap: worth aiming at

@@ -1,6 +1,7 @@
 // What a project lead sees: their postings as a searchable, paged list; each one's pipeline as a
 // board, its recommended (masked) candidates, and a form to edit it; and a form to post one.
 // An admin sees every posting and posts on a lead's behalf.
+import { rankingNotice } from "./rights.js";
 import { act, api, h, load, say, words } from "./ui.js";
 import { focusWhenShown, whyBox } from "./why.js";
 import { cardLine, nameOf, pipelineBoard, skillList, step } from "./lead-board.js";
@@ -139,6 +140,7 @@ function detail(me, externalId, root, { focus = false, changed = () => {} } = {}
       h("details", { class: "edit" }, h("summary", {}, "Edit this posting"), postingForm({ o: fresh, me, saved: () => { render(); changed(); } })),
       pipelineBoard(fresh.external_id, board, moved, { recommended: candidates.items.length > 0, kind: fresh.kind }),
       fresh.needs_skills ? null : h("section", { "aria-labelledby": "rec-h" }, h("h2", { id: "rec-h" }, "Recommended candidates (names hidden until they apply)"),
+        rankingNotice("lead"),
         candidates.items.map((item) => candidateCard(fresh.external_id, item, render, inPipeline)), whyCandidates(candidates)),
       overrides.items.length ? h("section", { "aria-labelledby": "ov-h" }, h("h2", { id: "ov-h" }, "Pins and hides"),
         h("ul", { class: "plain" }, overrides.items.map((x) => h("li", { class: "row" },
