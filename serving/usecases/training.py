@@ -292,10 +292,15 @@ def _measured(test: RunningTest) -> str:
 def _start_test(
     state: ServiceState, direction: str, version: str, quality: Gate, evaluation: Evaluation
 ) -> str | None:
-    """Interleave a model the held-out lists could not judge (the other gates let it by)."""
+    """Interleave a model the held-out lists could not judge (the other gates let it by),
+    unless a test still short of lists runs: its count would start again, and on a side with
+    few preferences a week (a lead's candidates) no test would ever reach a judgement."""
     if quality.allowed or not gate_undecided(evaluation):
         return None
     with transaction(state.sessions) as session:
+        running = running_test(session, direction)
+        if running is not None:  # judged before training and still short of lists: it runs on
+            return f"{version} waits: interleaving {running.challenger} runs on"
         kinds = start_retraining_test(
             session,
             direction=direction,

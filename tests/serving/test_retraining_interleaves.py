@@ -133,6 +133,14 @@ def test_with_too_few_preferences_it_runs_on(
     assert any(f"interleaving {challenger} runs on" in line for line in said), said
     _ids, record = _matches(client, state, "P5")
     assert record["interleaving"]["challenger"] == challenger
+    # A newer model the held-out lists cannot judge waits for it rather than restart the count.
+    newer = _register(state, "employee", seed=12)
+    waits = training_usecase._start_test(
+        state, "employee", newer, training_usecase.Gate(False, "too few"), _evaluation([0.1])
+    )
+    assert waits == f"{newer} waits: interleaving {challenger} runs on"
+    _ids, record = _matches(client, state, "P4")
+    assert record["interleaving"]["challenger"] == challenger
 
 
 def test_switched_off_the_retraining_leaves_a_running_test_alone(
