@@ -30,6 +30,7 @@ from serving.routes import (
     me,
     occupations,
     opportunities,
+    personal_data,
     pipeline,
     reactions,
     rights,
@@ -42,6 +43,7 @@ from serving.session import SESSION_PATH
 from serving.settings import Settings
 from serving.sso import routes as single_sign_on
 from serving.state import ServiceState, build_state
+from serving.usecases.retention import scheduled_purge
 from serving.usecases.training import RetrainingSchedule
 from serving.watcher import Refresher
 
@@ -117,10 +119,23 @@ def create_app(settings: Settings | None = None, *, state: ServiceState | None =
         )
         trainer = Refresher([("retraining", retraining.run_if_due, retraining.check_seconds)])
         trainer.start()
+        # The retention purge (TALENT_RETENTION_PURGE_HOURS; 0: off): checkpoints, verifies and
+        # deletes what is past its period, logged (serving/usecases/retention.py).
+        janitor = Refresher(
+            [
+                (
+                    "retention purge",
+                    lambda: scheduled_purge(service),
+                    settings.retention_purge_hours * 3600,
+                )
+            ]
+        )
+        janitor.start()
         feed = change_feed(service, watcher)
         yield
         if feed is not None:
             feed.stop()
+        janitor.stop()
         trainer.stop()
         courier.stop()
         watcher.stop()
@@ -143,8 +158,10 @@ def create_app(settings: Settings | None = None, *, state: ServiceState | None =
     # occupations before opportunities: /opportunities/suggest-skills is not an opportunity id.
     # The pipeline's routes before the reactions' `/{external_id}/{reaction}`, which would
     # otherwise claim `/{external_id}/pipeline`.
+    # personal_data before me and employees: /me/export and /employees/{id}/export|erasure.
     routers = (
         health,
+        personal_data,
         me,
         occupations,
         employees,

@@ -50,6 +50,11 @@ app.add_typer(taxonomy_app, name="taxonomy")
 app.add_typer(token_app, name="token")
 app.add_typer(models_app, name="models")
 app.add_typer(audit_app, name="audit")
+retention_app = typer.Typer(
+    help="Retention periods and the purge of what is past them (docs/retention.md).",
+    no_args_is_help=True,
+)
+app.add_typer(retention_app, name="retention")
 console = Console(soft_wrap=True)
 
 DEMO_TOKENS = (
@@ -827,6 +832,70 @@ def audit_checkpoint(
         f"wrote {out}: {exported.records} records, {exported.seals} seals, "
         f"head {exported.head[:16]}…"
     )
+
+
+@retention_app.command("show")
+def retention_show() -> None:
+    """How long each kind of record is kept, and where the period comes from."""
+    from serving.usecases.retention import periods
+
+    settings = Settings()
+    with _database(settings) as sessions, sessions() as session:
+        shown = periods(session, settings)
+    table = Table(title="retention")
+    for column in ("kind", "days", "minimum", "source", "what"):
+        table.add_column(column)
+    for name, period in shown.items():
+        table.add_row(
+            name,
+            str(period["days"]),
+            str(period["minimum_days"]),
+            period["source"],
+            period["meaning"],
+        )
+    console.print(table)
+
+
+@retention_app.command("purge")
+def retention_purge(
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="count only; change nothing")] = False,
+    checkpoint_out: Annotated[
+        Path | None,
+        typer.Option(help="where to write the checkpoint exported before the purge"),
+    ] = None,
+) -> None:
+    """Seal, verify and checkpoint the audit log, then delete what is past its period (audit
+    records, seals with their interactions and oversight events, profiles of people who left,
+    finished notifications); logged as an oversight event. Exit 1, deleting nothing, when the
+    log does not verify."""
+    from fairness.audit_log import AuditIntegrityError
+    from serving.usecases.retention import run_purge
+
+    settings = Settings()
+    with _database(settings) as sessions:
+        try:
+            done = run_purge(
+                sessions,
+                _audit_log(settings, sessions),
+                settings,
+                actor_role="admin",
+                actor="talent retention purge",
+                dry_run=dry_run,
+            )
+        except AuditIntegrityError as refused:
+            console.print(f"[red]{refused}[/]", highlight=False)
+            raise typer.Exit(code=1) from None
+    verb = "would delete" if dry_run else "deleted"
+    counted = ", ".join(
+        f"{count} {kind.replace('_', ' ')}" for kind, count in done["counts"].items()
+    )
+    console.print(f"retention purge {verb}: {counted}")
+    if done["checkpoint"] is not None:
+        path = checkpoint_out or settings.var_dir / "audit" / f"purge-{done['at'][:19]}.json"
+        path = path.with_name(path.name.replace(":", "-"))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(done["checkpoint"], indent=1) + "\n")
+        console.print(f"checkpoint before the purge: {path} (keep a copy off this machine)")
 
 
 @audit_app.command("report")

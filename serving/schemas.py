@@ -628,6 +628,13 @@ class VerifyOut(Out):
     records: int
     seals: int = Field(description="seals over the interaction log and the oversight record")
     streams: dict[str, SealedStreamOut]
+    purged_through: dict[str, int] = Field(
+        description="the last record and seal a retention purge deleted: verified from there"
+    )
+    redacted: int = Field(
+        description="records and rows an erasure pseudonymised, each vouched for by a redaction "
+        "signed with the audit key"
+    )
     problems: list[str]
 
 

@@ -74,6 +74,38 @@ class Settings(BaseSettings, NotificationSettings):
         "and let the next retraining promote it if people preferred its items at least as "
         "often on enough lists (serving/usecases/training.py)",
     )
+    # Retention (serving/usecases/retention.py, docs/retention.md): days each kind of record
+    # is kept; HR may change them (PUT /api/v1/retention), never the logs below six months.
+    retention_audit_records_days: int = Field(
+        default=1095,
+        ge=183,
+        description="Days served-ranking audit records are kept (at least 183: the EU AI Act's "
+        "six months for a deployer's logs)",
+    )
+    retention_oversight_days: int = Field(
+        default=1095, ge=183, description="Days oversight events are kept (at least 183)"
+    )
+    retention_interactions_days: int = Field(
+        default=730,
+        ge=183,
+        description="Days the interaction log (impressions, applications, decisions) is kept "
+        "(at least 183: it is the record of the decisions)",
+    )
+    retention_departed_profiles_days: int = Field(
+        default=365,
+        ge=1,
+        description="Days the profile of a person who left (deactivated) is kept before it is "
+        "erased (their ids pseudonymised in the logs)",
+    )
+    retention_outbox_days: int = Field(
+        default=90, ge=1, description="Days delivered, failed or cancelled notifications are kept"
+    )
+    retention_purge_hours: float = Field(
+        default=0.0,
+        ge=0,
+        description="How often the server runs the retention purge (hours; 0: never, run "
+        "`talent retention purge` or POST /api/v1/retention/purge instead)",
+    )
     fairness_gate_tolerance: float = Field(
         default=0.05,
         ge=0,

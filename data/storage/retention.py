@@ -12,14 +12,18 @@ from typing import Any
 from sqlalchemy import Text, delete, func, or_, select
 from sqlalchemy.orm import Session
 
-from data.storage.audit import SEALED_COLUMNS, SEALED_TABLES, _plain
+from data.storage.audit import SEALED_COLUMNS, SEALED_TABLES, STORED, _plain, body_text
 from data.storage.tables import (
     AuditPurgeRow,
     AuditRecordRow,
     AuditRedactionRow,
     AuditSealRow,
+    EmployeeRow,
+    OutboxRow,
     RetentionPolicyRow,
 )
+
+FINISHED = ("sent", "failed", "cancelled")  # notifications nobody will send again
 
 
 def stored_periods(session: Session) -> dict[str, RetentionPolicyRow]:
@@ -139,24 +143,28 @@ def save_redaction(session: Session, **values: Any) -> None:
     session.flush()
 
 
-def records_naming(session: Session, external_id: str) -> list[AuditRecordRow]:
-    """Records that may name the id (asked about, or among the scored items), oldest first,
-    locked for the erasure's rewrite; the caller reads each text to be sure."""
+def _naming(external_id: str) -> Any:
+    """Records that may name the id: asked about, or among the scored items."""
     quoted = f'%"{_escaped(external_id)}"%'
-    query = (
-        select(AuditRecordRow)
-        .where(
-            or_(
-                AuditRecordRow.query_external_id == external_id,
-                AuditRecordRow.item_ids.like(quoted, escape="\\"),
-                # Filed before revision 0023: no item column, the text in `body`.
-                AuditRecordRow.body.like(quoted, escape="\\"),
-            )
-        )
-        .order_by(AuditRecordRow.seq)
-        .with_for_update()
+    return or_(
+        AuditRecordRow.query_external_id == external_id,
+        AuditRecordRow.item_ids.like(quoted, escape="\\"),
+        # Filed before revision 0023: no item column, the text in `body`.
+        AuditRecordRow.body.like(quoted, escape="\\"),
     )
-    return list(session.scalars(query))
+
+
+def records_naming(session: Session, external_id: str) -> list[AuditRecordRow]:
+    """Records that may name the id, oldest first, locked for the erasure's rewrite; the
+    caller reads each text to be sure."""
+    query = select(AuditRecordRow).where(_naming(external_id)).order_by(AuditRecordRow.seq)
+    return list(session.scalars(query.with_for_update()))
+
+
+def record_texts_naming(session: Session, external_id: str) -> list[str]:
+    """The sealed texts of the records that may name the id, oldest first."""
+    query = select(*STORED).where(_naming(external_id)).order_by(AuditRecordRow.seq)
+    return [body_text(*row) for row in session.execute(query)]
 
 
 def rows_naming(
@@ -188,3 +196,30 @@ def seal_body(session: Session, seq: int) -> str | None:
 
 def _escaped(value: str) -> str:
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+# -- people who left, finished notifications --------------------------------------------------
+
+
+def departed_before(session: Session, cutoff: dt.datetime) -> list[EmployeeRow]:
+    """People deactivated before `cutoff` (their profile's period has run out)."""
+    query = (
+        select(EmployeeRow)
+        .where(EmployeeRow.active.is_(False), EmployeeRow.deactivated_at < cutoff)
+        .order_by(EmployeeRow.id)
+    )
+    return list(session.scalars(query))
+
+
+def _finished(cutoff: dt.datetime) -> tuple[Any, ...]:
+    return (OutboxRow.status.in_(FINISHED), OutboxRow.created_at < cutoff)
+
+
+def finished_messages(session: Session, cutoff: dt.datetime) -> int:
+    query = select(func.count()).select_from(OutboxRow).where(*_finished(cutoff))
+    return session.scalar(query) or 0
+
+
+def delete_finished_messages(session: Session, cutoff: dt.datetime) -> int:
+    result = session.execute(delete(OutboxRow).where(*_finished(cutoff)))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
