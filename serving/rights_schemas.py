@@ -62,7 +62,13 @@ class DecisionsOut(BaseModel):
 
 
 class ReviewAsk(ContractModel):
-    decision_id: int = Field(ge=1, le=2**31 - 1, description="a decision's id from /me/decisions")
+    """One decision: its `decision_id`, or `opportunity_external_id` for the newest decision
+    about you on that posting that is not your own step."""
+
+    decision_id: int | None = Field(
+        default=None, ge=1, le=2**31 - 1, description="a decision's id from /me/decisions"
+    )
+    opportunity_external_id: str | None = Field(default=None, min_length=1, max_length=64)
     reason: str = Reason
 
 

@@ -67,8 +67,16 @@ def my_reviews(session: SessionDep, user: CurrentUser) -> dict[str, Any]:
 )
 def ask_review(session: SessionDep, user: CurrentUser, body: ReviewAsk) -> dict[str, Any]:
     """Ask for a person in HR to review one decision about you (its `decision_id` from
-    /me/decisions), saying why. HR answers within the service-level time it set."""
-    return reviews.ask_review(session, user, body.decision_id, body.reason, now=_now())
+    /me/decisions, or `opportunity_external_id` for the newest one on that posting), saying
+    why. HR answers within the service-level time it set."""
+    return reviews.ask_review(
+        session,
+        user,
+        body.reason,
+        decision_id=body.decision_id,
+        opportunity_external_id=body.opportunity_external_id,
+        now=_now(),
+    )
 
 
 @router.get("/me/corrections", response_model=CorrectionsOut, responses=documented(403))

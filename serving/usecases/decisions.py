@@ -306,3 +306,18 @@ def own_decision(session: Session, employee_external_id: str, decision_id: int) 
         if decision.id == decision_id:
             return decision
     raise NotFound({"field": "decision_id", "message": f"no decision {decision_id} about you"})
+
+
+def newest_decision_on(
+    session: Session, employee_external_id: str, opportunity_external_id: str
+) -> Decision:
+    """The newest decision about the person on one posting that was not their own step."""
+    for decision in reversed(decisions_of(session, employee_external_id)):
+        if decision.opportunity_external_id == opportunity_external_id and reviewable(decision):
+            return decision
+    raise NotFound(
+        {
+            "field": "opportunity_external_id",
+            "message": f"no decision about you on {opportunity_external_id!r}",
+        }
+    )

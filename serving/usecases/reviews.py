@@ -26,6 +26,7 @@ from serving.usecases.decisions import (
     by_role,
     employee_only,
     lists_for,
+    newest_decision_on,
     own_decision,
     place_in,
     reviewable,
@@ -59,10 +60,22 @@ def set_sla(session: Session, user: Principal, days: int, reason: str) -> dict[s
 
 
 def ask_review(
-    session: Session, user: Principal, decision_id: int, reason: str, *, now: dt.datetime
+    session: Session,
+    user: Principal,
+    reason: str,
+    *,
+    decision_id: int | None = None,
+    opportunity_external_id: str | None = None,
+    now: dt.datetime,
 ) -> dict[str, Any]:
     me = employee_only(user)
-    decision = own_decision(session, me, decision_id)
+    if (decision_id is None) == (opportunity_external_id is None):
+        raise InvalidField("decision_id", "name the decision_id or the opportunity_external_id")
+    if decision_id is None:
+        decision = newest_decision_on(session, me, str(opportunity_external_id))
+        decision_id = decision.id
+    else:
+        decision = own_decision(session, me, decision_id)
     if not reviewable(decision):
         raise InvalidField(
             "decision_id", "this step was your own; only others' decisions are reviewed"

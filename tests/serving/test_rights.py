@@ -456,3 +456,30 @@ def test_the_ranking_notice_says_what_is_read_never_read_and_links_the_live_card
     assert "gender" in body["never_reads"] and "race ethnicity" in body["never_reads"]
     assert body["reads"] and body["models"] and body["models"][0]["card"]
     assert "quiet" in body["quiet_mode"].lower() and "HR" in body["pause"]
+
+
+def test_a_review_may_name_the_posting_for_its_newest_decision(
+    client: TestClient, state: ServiceState, admin_headers: Headers
+) -> None:
+    tokens = rejected_ana(client, state, admin_headers)
+    ana = tokens["ana"]
+    both = client.post(
+        "/api/v1/me/reviews",
+        json={"decision_id": 1, "opportunity_external_id": "GIG-SMALL", "reason": "x"},
+        headers=ana,
+    )
+    assert both.status_code == 422 and both.json()["detail"][0]["field"] == "decision_id"
+    elsewhere = client.post(
+        "/api/v1/me/reviews",
+        json={"opportunity_external_id": "GIG-BIG", "reason": "x"},
+        headers=ana,
+    )
+    assert elsewhere.status_code == 404
+    assert "opportunity_external_id" in json.dumps(elsewhere.json()["detail"])
+    asked = client.post(
+        "/api/v1/me/reviews",
+        json={"opportunity_external_id": "GIG-SMALL", "reason": "x"},
+        headers=ana,
+    )
+    assert asked.status_code == 201, asked.text
+    assert asked.json()["decision_id"] == the_rejection(client, ana)["decision_id"]
