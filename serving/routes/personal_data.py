@@ -19,7 +19,7 @@ from serving.deps import CurrentUser, SessionDep, StateDep, after_commit
 from serving.errors import API_ERRORS, Conflict, NotFound, documented
 from serving.schemas import Out
 from serving.usecases.personal_data import erase_person, export_person
-from serving.usecases.retention import periods, run_purge, set_periods
+from serving.usecases.retention import MINIMUM_LOG_DAYS, periods, run_purge, set_periods
 from serving.validation import Reason
 
 router = APIRouter(prefix="/api/v1", tags=["personal data"], responses=API_ERRORS)
@@ -66,16 +66,18 @@ class PeriodOut(Out):
     meaning: str
 
 
-Days = Annotated[int | None, Field(default=None, ge=0, le=MAX_DAYS)]
+Days = Annotated[int | None, Field(default=None, ge=1, le=MAX_DAYS)]
+# The three logs: the schema says their minimum, so a client learns it from the OpenAPI document.
+LogDays = Annotated[int | None, Field(default=None, ge=MINIMUM_LOG_DAYS, le=MAX_DAYS)]
 
 
 class PeriodsIn(ContractModel):
     """Days each kind of record is kept; a kind left out keeps its period. The three logs
     (audit records, oversight events, interactions) are kept at least 183 days."""
 
-    audit_records_days: Days = None
-    oversight_days: Days = None
-    interactions_days: Days = None
+    audit_records_days: LogDays = None
+    oversight_days: LogDays = None
+    interactions_days: LogDays = None
     departed_profiles_days: Days = None
     outbox_days: Days = None
     reason: Reason

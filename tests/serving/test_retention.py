@@ -8,8 +8,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+import pytest
 from fastapi.testclient import TestClient
+from pydantic import ValidationError
 from sqlalchemy import func, select, update
+from typer.testing import CliRunner
 
 from data.schemas import Role
 from data.storage import audit as stored
@@ -22,8 +25,11 @@ from data.storage.tables import (
     OversightEventRow,
     PipelineRow,
 )
+from serving.cli import app as cli
+from serving.errors import InvalidField
+from serving.settings import Settings
 from serving.state import ServiceState
-from serving.usecases.retention import run_purge
+from serving.usecases.retention import run_purge, set_periods
 from tests.factories import make_employee
 from tests.serving.test_api import seed, token_for
 
@@ -292,3 +298,55 @@ def test_employees_cannot_erase_anyone_not_even_themselves(
     assert client.get("/api/v1/employees/DATA", headers=admin_headers).status_code == 200
     missing = client.post("/api/v1/employees/NOBODY/erasure", json=body, headers=tokens["hr"])
     assert missing.status_code == 404
+
+
+def test_the_use_case_refuses_a_short_log_period_whoever_calls_it(state: ServiceState) -> None:
+    with state.sessions() as session, pytest.raises(InvalidField) as refused:
+        set_periods(
+            session,
+            state.settings,
+            {"interactions_days": 30},
+            actor_role="admin",
+            actor="test",
+            reason="too short",
+        )
+    assert refused.value.detail[0]["field"] == "interactions_days"
+
+
+def test_settings_refuse_a_short_audit_period(settings: Settings) -> None:
+    with pytest.raises(ValidationError, match="retention_audit_records_days"):
+        Settings(**{**settings.model_dump(), "retention_audit_records_days": 90})
+
+
+def test_the_cli_shows_periods_and_purges_dry(
+    client: TestClient,
+    state: ServiceState,
+    admin_headers: dict[str, str],
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _company(client, state, admin_headers)
+    monkeypatch.setenv("TALENT_DATABASE_URL", settings.resolved_database_url)
+    monkeypatch.setenv("TALENT_VAR_DIR", str(settings.var_dir))
+    assert settings.audit_key is not None and settings.token_secret is not None
+    monkeypatch.setenv("TALENT_AUDIT_KEY", settings.audit_key.get_secret_value())
+    monkeypatch.setenv("TALENT_TOKEN_SECRET", settings.token_secret.get_secret_value())
+    with state.sessions() as session:
+        before = session.scalar(select(func.count()).select_from(AuditRecordRow))
+
+    shown = CliRunner().invoke(cli, ["retention", "show"])
+    assert shown.exit_code == 0, shown.output
+    assert "audit_records_days" in shown.output and "183" in shown.output
+    dry = CliRunner().invoke(cli, ["retention", "purge", "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert "would delete: 0 audit records" in dry.output
+    with state.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(AuditRecordRow)) == before
+
+    done = CliRunner().invoke(cli, ["retention", "purge"])
+    assert done.exit_code == 0, done.output
+    assert (
+        "deleted: 0 audit records" in done.output and "checkpoint before the purge" in done.output
+    )
+    assert len(_oversight(state, "retention_purge")) == 1
+    assert _verify(state)["ok"]
