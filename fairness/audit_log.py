@@ -820,6 +820,9 @@ class AuditLog:
         last = expected_seq - 1
         newest_now = stored.newest_seal(session)[0]
         for stream in STREAMS:
+            if base[0]:  # stamped with a seal a purge deleted (with every row it covered)
+                purged = stored.sealed_rows(session, stream, 1, base[0])
+                findings.add_all("lost", stream, [(r["id"], r["sealed_by"]) for r in purged])
             # Stamped with a seal that does not exist even now: its seal was deleted.
             beyond = stored.stamped_beyond(session, stream, max(last, newest_now))
             findings.add_all("lost", stream, beyond)

@@ -350,3 +350,30 @@ def test_the_cli_shows_periods_and_purges_dry(
     )
     assert len(_oversight(state, "retention_purge")) == 1
     assert _verify(state)["ok"]
+
+
+def test_a_row_stamped_with_a_purged_seal_is_named(
+    client: TestClient, state: ServiceState, admin_headers: dict[str, str]
+) -> None:
+    """Rows under a purged seal are deleted with it: one that claims such a seal afterwards
+    was inserted (or kept back) and is named."""
+    tokens = _company(client, state, admin_headers)
+    applied = client.post("/api/v1/opportunities/GIG-DATA/applications", headers=tokens["web"])
+    assert applied.status_code == 201
+    state.audit.seal_pending()
+    done = run_purge(
+        state.sessions, state.audit, state.settings, actor_role="hr", actor="test", now=LATER
+    )
+    assert done["through"]["seals"] >= 1 and _verify(state)["ok"]
+    with transaction(state.sessions) as session:
+        session.add(
+            InteractionRow(
+                employee_external_id="WEB",
+                opportunity_external_id="GIG-DATA",
+                type="accept",
+                occurred_at=dt.datetime(2026, 11, 2, tzinfo=dt.UTC),
+                sealed_by=1,
+            )
+        )
+    problems = _verify(state)["problems"]
+    assert any("missing from the seal chain" in p for p in problems), problems
