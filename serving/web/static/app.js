@@ -17,10 +17,6 @@ function sections(me) {
     list.push(["career", "Career path", employee.career]);
     list.push(["profile", "Profile", employee.profile]);
   }
-  // A person's own decisions, reviews and corrections (a lead is a person too).
-  if ((me.role === "employee" || me.role === "lead") && me.subject_external_id) {
-    list.push(["decisions", "Decisions about me", rights.decisions]);
-  }
   if (me.role === "admin") list.push(["admin", "Admin console", admin.console_]);
   if (me.role === "lead" || me.role === "admin") {
     list.push(["opportunities", "My opportunities", lead.opportunities]);
@@ -37,6 +33,10 @@ function sections(me) {
   // A manager's people's approvals; HR's the escalated ones.
   if (me.direct_reports > 0 || me.role === "hr" || me.role === "admin") {
     list.push(["approvals", "Approvals", manager.approvals]);
+  }
+  // A person's own decisions, reviews and corrections (a lead is a person too).
+  if ((me.role === "employee" || me.role === "lead") && me.subject_external_id) {
+    list.push(["decisions", "Decisions about me", rights.decisions]);
   }
   // Anyone who is a person (not the bootstrap admin) chooses how they hear of things.
   if (me.subject_external_id) list.push(["notifications", "Notifications", notifications.settings]);
