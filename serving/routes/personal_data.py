@@ -128,7 +128,7 @@ def person_export(session: SessionDep, user: CurrentUser, external_id: str) -> d
 @router.post(
     "/employees/{external_id}/erasure",
     response_model=ErasureOut,
-    responses=documented(403, 404, 409),
+    responses=documented(400, 415, 403, 404, 409),
 )
 def erasure(
     state: StateDep, session: SessionDep, user: CurrentUser, external_id: str, body: ErasureIn
@@ -165,7 +165,9 @@ def retention(state: StateDep, session: SessionDep, user: CurrentUser) -> dict[s
     return periods(session, state.settings)
 
 
-@router.put("/retention", response_model=dict[str, PeriodOut], responses=documented(403, 422))
+@router.put(
+    "/retention", response_model=dict[str, PeriodOut], responses=documented(400, 415, 403, 422)
+)
 def put_retention(
     state: StateDep, session: SessionDep, user: CurrentUser, body: PeriodsIn
 ) -> dict[str, Any]:

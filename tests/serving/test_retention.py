@@ -259,7 +259,9 @@ def test_erasure_leaves_the_audit_log_verifying_and_the_id_found_nowhere(
     counts = erased.json()["counts"]
     assert counts["records"] >= 2 and counts["interactions"] >= 1 and counts["oversight"] >= 1
     assert client.get("/api/v1/employees/DATA", headers=admin_headers).status_code == 404
+    assert client.get("/api/v1/me", headers=tokens["data"]).status_code == 401  # tokens gone
     state.audit.seal_pending()
+    assert client.get("/readyz", headers=admin_headers).json()["ready"] is True
     result = _verify(state)
     assert result["ok"], result["problems"]
     assert result["redacted"] >= counts["records"] + counts["interactions"]
