@@ -483,3 +483,46 @@ def test_a_review_may_name_the_posting_for_its_newest_decision(
     )
     assert asked.status_code == 201, asked.text
     assert asked.json()["decision_id"] == the_rejection(client, ana)["decision_id"]
+
+
+def test_a_declined_approval_and_a_withdrawn_offer_say_their_roles(
+    client: TestClient, state: ServiceState, admin_headers: Headers
+) -> None:
+    company(client, admin_headers)
+    ana, lead = token_for(state, Role.EMPLOYEE, "ANA"), token_for(state, Role.LEAD, "LEAD")
+    manager = token_for(state, Role.EMPLOYEE, "MGR")
+    assert step(client, ana, "GIG-BIG", action="apply").status_code == 201
+    for action in ("shortlist", "offer"):
+        assert step(client, lead, "GIG-BIG", action=action, candidate="ANA").status_code == 200
+    assert step(client, ana, "GIG-BIG", action="accept_offer").status_code == 200
+    declined = client.post(
+        "/api/v1/approvals/GIG-BIG/ANA",
+        json={"decision": "decline", "reason": "quarter-end close"},
+        headers=manager,
+    )
+    assert declined.status_code == 200, declined.text
+    assert step(client, ana, "GIG-SMALL", action="apply").status_code == 201
+    assert step(client, lead, "GIG-SMALL", action="offer", candidate="ANA").status_code == 200
+    taken_back = step(
+        client, lead, "GIG-SMALL", action="reject", candidate="ANA", reason_code="other"
+    )
+    assert taken_back.status_code == 200, taken_back.text
+
+    mine = client.get("/api/v1/me/decisions", headers=ana).json()
+    steps = {
+        i["opportunity"]["external_id"]: [(s["step"], s["by"], s["words"]) for s in i["steps"]]
+        for i in mine["items"]
+    }
+    assert steps["GIG-BIG"] == [
+        ("apply", "you", "You applied"),
+        ("shortlist", "lead", "Shortlisted"),
+        ("offer", "lead", "Offered"),
+        ("accept_offer", "you", "You accepted the offer"),
+        ("approval_declined", "manager", "Manager's approval declined: quarter-end close"),
+    ]
+    assert steps["GIG-SMALL"][-1] == (
+        "reject",
+        "lead",
+        "Offer withdrawn (the lead's reason: other)",
+    )
+    assert "MGR" not in json.dumps(mine) and "Mia" not in json.dumps(mine)
