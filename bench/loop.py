@@ -36,11 +36,14 @@ table go to bench/loop.html. The last line:
 closed in the last round; `impact_served_after`: the lowest round's ratio in the learned arm.)
 
 What it taught the product: a ranker trained from scratch on a few weeks of logs loses to the
-packaged default (0.69 vs 0.81 NDCG@10 on the held-out lists in round 1), so `talent train`
-also continues boosting from the live model and keeps whichever wins on validation; and a
-candidates' ranker promoted on a handful of held-out postings ranked far worse against the
-true fit, so the promotion gate wants 30 held-out lists with differing outcomes, and weighs
-their clicks by inverse examination propensity (training/evaluate.py).
+packaged default (0.69 vs 0.81 NDCG@10 on the held-out lists in round 1), and so did a deeper
+continuation chosen by early stopping on a few hundred noisy lists, so retraining corrects the
+live model by a bounded step (training/evaluate.py, CORRECTION_TREES; `bench/loop_study.py`
+on a `--keep` instance compares the ways of fitting); a candidates' ranker promoted on a
+handful of held-out postings ranked far worse against the true fit, so the promotion gate wants
+30 held-out lists with differing outcomes; and those lists, ranked by the live model, kept out
+corrections that ranked better, so what they cannot judge is interleaved with the live model
+and judged by people's preferences at the next retraining (docs/interleaving.md).
 `--tastes interest-led` runs a company whose people weigh interest over skill, unlike the
 generated companies the default was trained on.
 """
