@@ -205,7 +205,12 @@ def place_in(record: ServedRanking, employee_external_id: str) -> dict[str, Any]
             feature = reason.get("feature")
             if feature not in FEATURE_NAMES:
                 continue
-            text = sentence(feature, float(row[FEATURE_NAMES.index(feature)]), explained["details"])
+            try:
+                text = sentence(
+                    feature, float(row[FEATURE_NAMES.index(feature)]), explained["details"]
+                )
+            except (KeyError, IndexError, ValueError):  # a record older than the template
+                continue
             if text is not None:
                 effect = reason.get("effect") or ("raises" if reason["amount"] > 0 else "lowers")
                 reasons.append({"text": text, "effect": effect})

@@ -365,11 +365,11 @@ def test_a_correction_accepted_changes_the_record_and_one_refused_does_not(
 
     level = client.post(
         "/api/v1/me/corrections",
-        json={"field": "level", "value": 4, "reason": "promoted in June"},
+        json={"field": "level", "value": 7, "reason": "promoted in June"},
         headers=ana,
     )
     assert level.status_code == 201, level.text
-    assert level.json()["current_value"] == 3 and level.json()["proposed_value"] == 4
+    assert level.json()["current_value"] == 3 and level.json()["proposed_value"] == 7
     title = client.post(
         "/api/v1/me/corrections",
         json={"field": "title", "value": "Chief Analyst", "reason": "my title"},
@@ -385,6 +385,8 @@ def test_a_correction_accepted_changes_the_record_and_one_refused_does_not(
         == 409
     )
 
+    before = client.get("/api/v1/employees/ANA/matches?kind=gig", headers=ana).json()
+    assert "GIG-BIG" in {i["opportunity"]["external_id"] for i in before["items"]}
     queue = client.get("/api/v1/corrections?status=pending", headers=hr).json()["items"]
     assert [(c["field"], c["employee_external_id"]) for c in queue] == [
         ("level", "ANA"),
@@ -418,13 +420,15 @@ def test_a_correction_accepted_changes_the_record_and_one_refused_does_not(
     )
 
     profile = client.get("/api/v1/employees/ANA", headers=ana).json()
-    assert profile["level"] == 4 and profile["title"] == "Data Analyst"
+    assert profile["level"] == 7 and profile["title"] == "Data Analyst"
+    # The match engine read the new level: the gigs for levels 2 to 5 are no match any more.
+    after = client.get("/api/v1/employees/ANA/matches?kind=gig", headers=ana).json()
+    assert "GIG-BIG" not in {i["opportunity"]["external_id"] for i in after["items"]}
     mine = {
         c["field"]: c for c in client.get("/api/v1/me/corrections", headers=ana).json()["items"]
     }
     assert mine["level"]["status"] == "accepted" and mine["title"]["status"] == "refused"
     assert mine["title"]["answer"] == "not in the HR system" and mine["title"]["decided_by"] == "hr"
-    # The match engine reads the new level: a role for level 4 and up is matched.
     with state.sessions() as session:
         told = session.scalars(
             select(OutboxRow).where(OutboxRow.event == "correction_decided")
