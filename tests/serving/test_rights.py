@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -530,3 +531,40 @@ def test_a_declined_approval_and_a_withdrawn_offer_say_their_roles(
         "Offer withdrawn (the lead's reason: other)",
     )
     assert "MGR" not in json.dumps(mine) and "Mia" not in json.dumps(mine)
+
+
+def test_two_hr_decisions_sent_at_once_one_wins_the_other_gets_409(
+    client: TestClient, state: ServiceState, admin_headers: Headers
+) -> None:
+    tokens = rejected_ana(client, state, admin_headers)
+    rejection = the_rejection(client, tokens["ana"])
+    asked = client.post(
+        "/api/v1/me/reviews",
+        json={"decision_id": rejection["decision_id"], "reason": "why"},
+        headers=tokens["ana"],
+    ).json()
+    deciders = [tokens["hr"], token_for(state, Role.HR, "MGR")]
+    bodies = [{"outcome": "upheld"}, {"outcome": "overturned", "remedy": "interview"}]
+    start = threading.Barrier(2)
+    answers: list[int] = []
+
+    def decide(who: Headers, body: dict[str, str]) -> None:
+        start.wait()
+        url = f"/api/v1/reviews/{asked['id']}/decision"
+        answers.append(client.post(url, json=body, headers=who).status_code)
+
+    threads = [
+        threading.Thread(target=decide, args=pair) for pair in zip(deciders, bodies, strict=True)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(answers) == [200, 409]
+    with state.sessions() as session:
+        row = session.get(ReviewRequestRow, asked["id"])
+        assert row.version == 2 and row.status in ("upheld", "overturned")
+        decided = session.scalars(
+            select(OversightEventRow).where(OversightEventRow.action == "review_decided")
+        ).all()
+        assert len(decided) == 1
