@@ -379,3 +379,34 @@ def test_a_row_stamped_with_a_purged_seal_is_named(
         )
     problems = _verify(state)["problems"]
     assert any("missing from the seal chain" in p for p in problems), problems
+
+
+def test_a_purge_erases_people_who_left_longer_ago_than_their_period(
+    client: TestClient, state: ServiceState, admin_headers: dict[str, str]
+) -> None:
+    tokens = _company(client, state, admin_headers)
+    now = dt.datetime.now(dt.UTC)
+    left = {"WEB": now - dt.timedelta(days=400), "SHY": now - dt.timedelta(days=30)}
+    with transaction(state.sessions) as session:
+        for person, when in left.items():
+            session.execute(
+                update(EmployeeRow)
+                .where(EmployeeRow.external_id == person)
+                .values(active=False, deactivated_at=when)
+            )
+    dry = run_purge(
+        state.sessions, state.audit, state.settings, actor_role="hr", actor="t", dry_run=True
+    )
+    assert dry["counts"]["departed_profiles"] == 1
+    assert client.get("/api/v1/employees/WEB", headers=admin_headers).status_code == 200
+
+    done = run_purge(state.sessions, state.audit, state.settings, actor_role="hr", actor="t")
+
+    assert done["counts"]["departed_profiles"] == 1
+    assert client.get("/api/v1/employees/WEB", headers=admin_headers).status_code == 404
+    assert client.get("/api/v1/employees/SHY", headers=admin_headers).status_code == 200
+    (erasure,) = _oversight(state, "erasure")
+    assert erasure.reason == "retention period after leaving"
+    assert client.get("/api/v1/me", headers=tokens["web"]).status_code == 401
+    state.audit.seal_pending()
+    assert _verify(state)["ok"]
