@@ -51,8 +51,8 @@ def person_rows(session: Session, employee: EmployeeRow) -> dict[str, Any]:
 
 def erase_rows(session: Session, employee: EmployeeRow, pseudonym: str) -> dict[str, int]:
     """Outside the sealed logs: the person's id becomes `pseudonym` where the rows stay as
-    evidence (pipeline, overrides, postings they own), and everything else about them is
-    deleted, profile last; counts."""
+    evidence (others' pairs they approved, overrides, postings they own), and everything else
+    about them is deleted (their own pairs included), profile last; counts."""
     me, row_id = employee.external_id, employee.id
 
     def rename(column: Any, **more: Any) -> int:
@@ -60,7 +60,10 @@ def erase_rows(session: Session, employee: EmployeeRow, pseudonym: str) -> dict[
         result = session.execute(update(column.class_).where(column == me).values(values))
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
-    counts = {"pipeline": rename(PipelineRow.employee_external_id, note="")}
+    # Their pairs go: a lead's pipeline cannot show a person who no longer exists, and every
+    # step of each pair stays, pseudonymised, in the sealed interaction log.
+    removed = session.execute(delete(PipelineRow).where(PipelineRow.employee_external_id == me))
+    counts = {"pipeline": int(removed.rowcount or 0)}  # type: ignore[attr-defined]
     rename(PipelineRow.approver_external_id)
     rename(PipelineRow.approval_decided_by)
     counts["overrides"] = rename(RankingOverrideRow.employee_external_id)

@@ -11,13 +11,14 @@ place (rank, score, the opportunity) with the list's size: never another person'
 Steps taken by others name the role, not the person.
 
 Erasure deletes the profile (skills, demographics, identity-provider links), their tokens and
-sessions, notification settings and messages, skill proposals, review requests and
-corrections; it replaces the person's id by a random pseudonym nobody keeps in everything that
-is evidence of what the system did: the served-ranking records, the interaction log and the
-oversight events (signed redactions keep them verifying: fairness/audit_purge.py), their
-pipeline rows (so selection rates stay countable) and overrides on them. Free text someone else
-wrote (a lead's note, a reason) is emptied where it is the person's, kept where it is another
-person's record. The oversight event of the erasure names the pseudonym, never the id.
+sessions, notification settings and messages, skill proposals, review requests, corrections
+and their pipeline pairs (a lead's pipeline cannot show a person who no longer exists); it
+replaces the person's id by a random pseudonym nobody keeps in everything that is evidence of
+what the system and people did: the served-ranking records, the interaction log (every step of
+those pairs) and the oversight events (signed redactions keep them verifying:
+fairness/audit_purge.py), overrides on them, others' pairs they approved, postings they own.
+Free text is not searched for the id. The oversight event of the erasure names the pseudonym,
+never the id.
 """
 
 from __future__ import annotations

@@ -260,6 +260,11 @@ def test_erasure_leaves_the_audit_log_verifying_and_the_id_found_nowhere(
     assert counts["records"] >= 2 and counts["interactions"] >= 1 and counts["oversight"] >= 1
     assert client.get("/api/v1/employees/DATA", headers=admin_headers).status_code == 404
     assert client.get("/api/v1/me", headers=tokens["data"]).status_code == 401  # tokens gone
+    # The lead's pages still work with a pseudonymised applicant in the pipeline.
+    for page in ("applications", "candidates", "pipeline"):
+        shown = client.get(f"/api/v1/opportunities/GIG-DATA/{page}", headers=tokens["lead"])
+        assert shown.status_code == 200, (page, shown.text)
+        assert '"DATA"' not in shown.text and "Dana Data" not in shown.text
     state.audit.seal_pending()
     assert client.get("/readyz", headers=admin_headers).json()["ready"] is True
     result = _verify(state)
