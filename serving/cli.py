@@ -800,6 +800,16 @@ def audit_verify(
             f"audit log intact: {result.records} records, chain verified; {result.seals} seals "
             f"over {sealed}{against}"
         )
+        if result.purged != (0, 0):
+            console.print(
+                f"verified from the last retention purge's signed checkpoint (records up to "
+                f"{result.purged[0]} and seals up to {result.purged[1]} were purged)"
+            )
+        if result.redacted:
+            console.print(
+                f"{result.redacted} records and rows were pseudonymised by an erasure, each "
+                "vouched for by a redaction signed with the audit key"
+            )
         pending = sum(c.pending for c in result.streams.values())
         if pending:
             console.print(f"{pending} rows written since the last seal (sealed within moments)")

@@ -357,6 +357,8 @@ def test_the_cli_shows_periods_and_purges_dry(
     )
     assert len(_oversight(state, "retention_purge")) == 1
     assert _verify(state)["ok"]
+    verified = CliRunner().invoke(cli, ["audit", "verify"])
+    assert verified.exit_code == 0 and "audit log intact" in verified.output, verified.output
 
 
 def test_a_row_stamped_with_a_purged_seal_is_named(
