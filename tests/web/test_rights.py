@@ -4,7 +4,7 @@ a review asked for one decision, and HR's page deciding it, the person then read
 from __future__ import annotations
 
 from tests.web.browsing import HR, LEAD, Site, scan_here, signed_in
-from tests.web.test_lead import token_of
+from tests.web.test_lead import open_posting, token_of
 
 PERSON = "E00140"  # nobody else's flows use this person
 
@@ -82,3 +82,11 @@ def test_a_person_asks_for_a_review_of_a_rejection_and_hr_overturns_it(
     page.reload()
     _tab(page, "decisions")
     page.locator("#my-reviews", has_text="overturned").wait_for()  # type: ignore[attr-defined]
+
+    # The lead's recommended candidates say the same, from the lead's side.
+    lead = signed_in(browser, site, LEAD)
+    open_posting(lead, "Rights walk data tidy-up")
+    notice = lead.locator("section[aria-labelledby=rec-h] [data-notice=lead]")  # type: ignore[attr-defined]
+    notice.locator("summary", has_text="ranked automatically").click()
+    notice.get_by_text("It never reads:").wait_for()
+    assert "human review" in notice.inner_text()
