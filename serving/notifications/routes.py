@@ -19,6 +19,7 @@ from serving.auth import Principal
 from serving.deps import CurrentUser, SessionDep, StateDep
 from serving.errors import API_ERRORS, Conflict, Forbidden, NotFound, documented
 from serving.notifications.preferences import change_preferences, preferences_document
+from serving.routes.pagination import MAX_ROW_ID
 from serving.timestamps import utc_iso
 
 router = APIRouter(prefix="/api/v1", tags=["notifications"], responses=API_ERRORS)
@@ -150,7 +151,7 @@ def outbox(
         Literal["pending", "sending", "sent", "failed", "cancelled"] | None, Query()
     ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    before: Annotated[int | None, Query(ge=1)] = None,
+    before: Annotated[int | None, Query(ge=1, le=MAX_ROW_ID)] = None,
 ) -> dict[str, Any]:
     """Messages newest first, by status, with their attempts and last error (admins)."""
     user.require(Role.ADMIN)
@@ -168,7 +169,7 @@ def outbox(
     responses=documented(403, 404, 409),
 )
 def retry(
-    session: SessionDep, user: CurrentUser, message_id: Annotated[int, Path(ge=1)]
+    session: SessionDep, user: CurrentUser, message_id: Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
 ) -> dict[str, Any]:
     """Send a failed message again (its attempts counted afresh), at the worker's next round."""
     user.require(Role.ADMIN)
