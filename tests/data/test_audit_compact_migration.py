@@ -111,6 +111,9 @@ def test_the_revision_goes_back_down_only_while_nothing_is_stored_compressed(
         log.append(make_record("new-3", seed=3))
     finally:
         engine.dispose()
+    # Later revisions go down first, so 0023's refusal is what is tested on both databases
+    # (PostgreSQL would roll a refused multi-step downgrade back to the head).
+    command.downgrade(alembic_config(url), "0023")
     with pytest.raises(RuntimeError, match="1 audit records are stored compressed"):
         command.downgrade(alembic_config(url), "0022")
     engine = make_engine(url)
