@@ -1,8 +1,8 @@
 """Remove a company's people, opportunities, course catalog, history and pipeline, skill
 proposals, tokens and their web sessions, audit trail (with its purges and redactions),
-oversight decisions, retention periods, skill aliases, import jobs, the column mappings of
-uploaded files, notifications and people's choices of them (the taxonomy and the model
-registry stay).
+oversight decisions, retention periods, the review deadline, skill aliases, import jobs, the
+column mappings of uploaded files, notifications and people's choices of them (the taxonomy
+and the model registry stay).
 Used to rebuild the demo company."""
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
+from data.storage.reviews import SLA_KEY as REVIEW_SLA_KEY
 from data.storage.tables import (
     ApiTokenRow,
     AuditPurgeRow,
@@ -39,6 +40,7 @@ from data.storage.tables import (
     ScimGroupMemberRow,
     ScimGroupRow,
     ScimUserRow,
+    ServiceMetaRow,
     SkillAliasRow,
     SkillProposalRow,
     SkillRow,
@@ -89,4 +91,5 @@ def clear_company_data(session: Session) -> None:
     ):
         session.execute(delete(table))
     session.execute(delete(SkillRow).where(SkillRow.source == "custom"))
+    session.execute(delete(ServiceMetaRow).where(ServiceMetaRow.key == REVIEW_SLA_KEY))
     session.flush()
