@@ -9,7 +9,7 @@ from typing import Any
 from fairness.bias_audit_render import page
 from fairness.impact_assessment import HR_SECTIONS
 
-TODO = "HR to complete"
+FOR_HR = "HR to complete"
 
 
 def _h(value: Any) -> str:
@@ -22,7 +22,7 @@ def _ratio(value: float | None) -> str:
 
 def _todo(title: str, asks: str) -> str:
     return (
-        f'<div class="todo"><strong>[{TODO}] {_h(title)}</strong>'
+        f'<div class="todo"><strong>[{FOR_HR}] {_h(title)}</strong>'
         f'<p class="note">{_h(asks)}</p><p>&nbsp;</p></div>'
     )
 
@@ -96,7 +96,7 @@ def render_assessment(assessment: dict[str, Any]) -> str:
         "<h1>Impact assessment of automated ranking — draft</h1>",
         f"<p>Drafted {_h(assessment['drafted_at'])} from the system's own records, for the "
         f"period {_h(period['start'])} to {_h(period['end'])} (UTC days). Sections marked "
-        f"<strong>[{TODO}]</strong> are not the system's to answer.</p>",
+        f"<strong>[{FOR_HR}]</strong> are not the system's to answer.</p>",
         "<h2>1. Purpose and intended use</h2>",
         f"<p>{_h(assessment['purpose'])}</p>",
         _todo("Intended benefits and the decisions the ranking informs", "in your own words"),
