@@ -358,17 +358,25 @@ class RunningTest:
     counted: WinRate
 
 
+def running_challenger(session: Session, direction: str) -> tuple[str, list[InterleavingRow]]:
+    """The newest enabled challenger of the direction and its enabled rows, one per kind
+    (("", []) when no test is on); no counting."""
+    rows = [r for r in stored.all_settings(session) if r.direction == direction and r.enabled]
+    if not rows:
+        return "", []
+    newest = max(rows, key=lambda r: _utc(r.started_at)).challenger_version
+    return newest, [r for r in rows if r.challenger_version == newest]
+
+
 def running_test(session: Session, direction: str) -> RunningTest | None:
     """The direction's enabled test, its lists of every kind pooled (one ranker serves every
     kind of a direction); None when no test is on. Tests of another challenger than the newest
     enabled one (an admin's, per kind) are left to the admin."""
-    rows = [r for r in stored.all_settings(session) if r.direction == direction and r.enabled]
-    if not rows:
+    challenger, mine = running_challenger(session, direction)
+    if not mine:
         return None
-    newest = max(rows, key=lambda r: _utc(r.started_at))
-    mine = [r for r in rows if r.challenger_version == newest.challenger_version]
     credits = [c for row in mine for c in list_credits(session, row)]
-    return RunningTest(newest.challenger_version, tuple(r.kind for r in mine), win_rate(credits))
+    return RunningTest(challenger, tuple(r.kind for r in mine), win_rate(credits))
 
 
 def start_retraining_test(

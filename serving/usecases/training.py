@@ -25,6 +25,7 @@ from serving.state import ServiceState
 from serving.usecases.interleaving import (
     RunningTest,
     end_retraining_test,
+    running_challenger,
     running_test,
     start_retraining_test,
 )
@@ -298,9 +299,10 @@ def _start_test(
     if quality.allowed or not gate_undecided(evaluation):
         return None
     with transaction(state.sessions) as session:
-        running = running_test(session, direction)
-        if running is not None:  # judged before training and still short of lists: it runs on
-            return f"{version} waits: interleaving {running.challenger} runs on"
+        # Judged before training and still short of lists: it runs on (no need to count again).
+        running, _rows = running_challenger(session, direction)
+        if running:
+            return f"{version} waits: interleaving {running} runs on"
         kinds = start_retraining_test(
             session,
             direction=direction,
