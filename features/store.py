@@ -10,6 +10,7 @@ training rows never see their own future.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Protocol
 from zoneinfo import ZoneInfo
@@ -25,6 +26,16 @@ from features.composition import (
 )
 from features.history import HISTORY_FEATURES, HistoryItems, HistoryTimelines
 from features.inputs import OpportunityInputs, PersonInputs
+from features.item_facts import (
+    CATEGORIES,
+    SKILLS,
+    FactsContext,
+    PersonFacts,
+    PostingFacts,
+    context_for,
+    gather_people,
+    gather_postings,
+)
 from features.registry import FEATURE_NAMES
 from features.taxonomy_facts import (
     OccupationProfiles,
@@ -69,6 +80,7 @@ def _unit_rows(matrix: np.ndarray) -> np.ndarray:
     return (matrix / np.maximum(norms, 1e-12)).astype(np.float32)
 
 
+@functools.lru_cache(maxsize=4096)  # a few hundred zones a day: ZoneInfo per person was ~10 us
 def _offset_hours(timezone: str, when: dt.date) -> float:
     moment = dt.datetime.combine(when, dt.time(12), tzinfo=ZoneInfo(timezone))
     offset = moment.utcoffset()
@@ -121,6 +133,12 @@ def _lookup(keys: np.ndarray, values: np.ndarray, wanted: np.ndarray) -> np.ndar
     return np.where(keys[found] == wanted, values[found], 0.0).astype(np.float32)
 
 
+def _first_seen(codes: np.ndarray) -> np.ndarray:
+    """The distinct codes in the order they first appear."""
+    distinct, first = np.unique(codes, return_index=True)
+    return distinct[np.argsort(first)]
+
+
 class _Codes:
     def __init__(self) -> None:
         self.codes: dict[str, int] = {}
@@ -145,12 +163,16 @@ class FeatureStore:
         occupation_relatedness: OccupationRelatedness | None = None,
         occupation_profiles: OccupationProfiles | None = None,
         history_items: HistoryItems | None = None,
+        person_facts: Sequence[PersonFacts | None] | None = None,
+        posting_facts: Sequence[PostingFacts | None] | None = None,
     ) -> None:
         """`embed` maps short texts to unit vectors (the skill-vector cache); composed profile
         vectors are computed here unless the caller already has them (the serving engine).
         `tool_categories` (tool id -> category id), `occupation_relatedness` and
         `occupation_profiles` default to the packaged taxonomy's. `history_items`: vectors of
-        the postings and people the events name beyond these (features/history.py)."""
+        the postings and people the events name beyond these (features/history.py).
+        `person_facts`, `posting_facts`: each item's facts as kept by its holder
+        (features/item_facts.py), None where not kept; made here when not given."""
         if tool_categories is None:
             tool_categories = packaged_tool_categories()
         if occupation_relatedness is None:
@@ -160,12 +182,16 @@ class FeatureStore:
         self.person_index = {p.external_id: i for i, p in enumerate(people)}
         self.opportunity_index = {o.external_id: i for i, o in enumerate(opportunities)}
         self.people, self.opportunities = list(people), list(opportunities)
-        self._build_skills(people, opportunities)
-        self._build_tool_categories(people, tool_categories)
+        context = context_for(tool_categories, occupation_profiles)
+        held = gather_people(self.people, person_facts, context)
+        asked = gather_postings(self.opportunities, posting_facts, context)
+        size = len(SKILLS)  # after the facts: every code they hold is below it
+        self._build_skills(held, asked, size)
+        self._build_tool_categories(context, size)
         self._build_people(people, reference_date)
         self._build_opportunities(opportunities)
         self._build_occupations(people, opportunities, occupation_relatedness)
-        self._build_profiles(people, opportunities, occupation_profiles)
+        self._build_profiles(held, asked, context, size)
         if person_vectors is None or opportunity_vectors is None:
             dim = int(embed(["dimension"]).shape[1])
             if person_vectors is None:
@@ -191,69 +217,39 @@ class FeatureStore:
         )
 
     # -- construction ----------------------------------------------------------------------
-    def _build_skills(
-        self, people: Sequence[PersonInputs], opportunities: Sequence[OpportunityInputs]
-    ) -> None:
-        vocabulary: dict[str, int] = {}
-        for item in people:
-            for skill in item.skills:
-                vocabulary.setdefault(skill, len(vocabulary))
-        for opportunity in opportunities:
-            for skill in (*opportunity.required, *opportunity.preferred):
-                vocabulary.setdefault(skill, len(vocabulary))
-        self.vocabulary = vocabulary
-        self._width = np.int64(max(len(vocabulary), 1))
-        keys, levels = [], []
-        for position, item in enumerate(people):
-            for skill, level in item.skills.items():
-                keys.append(position * self._width + vocabulary[skill])
-                levels.append(level)
-        order = np.argsort(np.array(keys, dtype=np.int64), kind="stable")
-        self._skill_keys = np.array(keys, dtype=np.int64)[order]
-        self._skill_levels = np.array(levels, dtype=np.float32)[order]
+    def _build_skills(self, people: PersonFacts, postings: PostingFacts, size: int) -> None:
+        """The request's skill columns in first-seen order (people's skills, then what the
+        postings ask), each person's held skills as sorted keys person * width + column, and
+        each posting's asked skills; from the items' facts, no loop over skills."""
+        self._vocab = _first_seen(np.concatenate([people.skills, postings.asked]))
+        self._width = np.int64(max(len(self._vocab), 1))
+        column = np.full(size, -1, dtype=np.int64)  # skill code -> column here, -1: none
+        column[self._vocab] = np.arange(len(self._vocab))
+        self._column = column
+        owner = np.repeat(np.arange(len(people.skill_counts)), people.skill_counts)
+        keys = owner * self._width + column[people.skills]
+        order = np.argsort(keys, kind="stable")
+        self._skill_keys = keys[order]
+        self._skill_levels = people.levels[order]
         # Implied skills matter only where some opportunity asks for them.
-        implied = [
-            position * self._width + vocabulary[skill]
-            for position, item in enumerate(people)
-            for skill in item.implied
-            if skill in vocabulary
-        ]
-        self._implied_keys = np.sort(np.array(implied, dtype=np.int64))
-        pointer, columns, asked, required = [0], [], [], []
-        for opportunity in opportunities:
-            for skills, is_required in (
-                (opportunity.required, True),
-                (opportunity.preferred, False),
-            ):
-                for skill, level in skills.items():
-                    columns.append(vocabulary[skill])
-                    asked.append(level)
-                    required.append(is_required)
-            pointer.append(len(columns))
-        self._pointer = np.array(pointer, dtype=np.int64)
-        self._columns = np.array(columns, dtype=np.int64)
-        self._asked = np.array(asked, dtype=np.float32)
-        self._required = np.array(required, dtype=bool)
+        owner = np.repeat(np.arange(len(people.implied_counts)), people.implied_counts)
+        implied = column[people.implied]
+        known = implied >= 0
+        self._implied_keys = np.sort(owner[known] * self._width + implied[known])
+        self._pointer = np.concatenate([[0], np.cumsum(postings.asked_counts)]).astype(np.int64)
+        self._columns = column[postings.asked]
+        self._asked = postings.asked_levels
+        self._required = postings.required
 
-    def _build_tool_categories(
-        self, people: Sequence[PersonInputs], tool_categories: Mapping[str, str]
-    ) -> None:
-        """Each vocabulary skill's tool category (-1: none) and the categories each person
-        holds a tool of, as sorted keys person * categories + category."""
-        codes: dict[str, int] = {}
-        self._category = np.array(
-            [
-                codes.setdefault(tool_categories[skill], len(codes))
-                if skill in tool_categories
-                else -1
-                for skill in self.vocabulary
-            ],
-            dtype=np.int64,
-        )
-        self._n_categories = np.int64(max(len(codes), 1))
+    def _build_tool_categories(self, context: FactsContext, size: int) -> None:
+        """Each column's tool category (-1: none) and the categories each person holds a tool
+        of, as sorted keys person * categories + category (codes only compared for equality)."""
+        _, category = context.per_skill(size)
+        self._category = category[self._vocab]
+        self._n_categories = np.int64(max(len(CATEGORIES), 1))
         people_of = self._skill_keys // self._width
-        held = self._category[self._skill_keys % self._width] if len(codes) else np.array([])
-        tools = held >= 0 if len(held) else np.zeros(0, dtype=bool)
+        held = self._category[self._skill_keys % self._width]
+        tools = held >= 0
         self._category_keys = np.unique(people_of[tools] * self._n_categories + held[tools])
 
     def _build_occupations(
@@ -282,91 +278,52 @@ class FeatureStore:
         self._relatedness = table
 
     def _build_profiles(
-        self,
-        people: Sequence[PersonInputs],
-        opportunities: Sequence[OpportunityInputs],
-        profiles: OccupationProfiles,
+        self, people: PersonFacts, postings: PostingFacts, context: FactsContext, size: int
     ) -> None:
         """What profile_fit and tool_category_fit read (data/taxonomy/occupation_profiles.py):
         each held skill's weight and each person's total; each posting's profile over the
         skills someone here holds, as sorted keys posting * width + skill, and its total; the
         person's tools per category and each posting's unit category vector, keyed alike."""
         width = self._width
-        column_weight = np.array([profiles.weight(s) for s in self.vocabulary], dtype=np.float32)
+        n_people = len(people.skill_counts)
+        weight, _ = context.per_skill(size)
         held_columns = self._skill_keys % width
-        self._held_weight = column_weight[held_columns] if len(held_columns) else np.zeros(0)
+        self._held_weight = weight[self._vocab][held_columns]
         self._person_start = np.searchsorted(
-            self._skill_keys, np.arange(len(people) + 1, dtype=np.int64) * width
+            self._skill_keys, np.arange(n_people + 1, dtype=np.int64) * width
         )
         self._person_mass = np.bincount(
-            self._skill_keys // width, weights=self._held_weight, minlength=len(people)
+            self._skill_keys // width, weights=self._held_weight, minlength=n_people
         ).astype(np.float32)
-        held_anywhere = np.unique(held_columns).tolist()
-        skill_of = list(self.vocabulary)  # column -> skill id
-        held_skills = [(skill_of[c], c) for c in held_anywhere]
-        held_set = set(held_anywhere)
-        keys: list[int] = []
-        weights: list[float] = []
-        mass: list[float] = []
-        categories: dict[str, int] = {}
-        category_keys: list[int] = []
-        category_weights: list[float] = []
-        posting_vectors = []
-        for position, opportunity in enumerate(opportunities):
-            occupation = opportunity.occupation_id
-            profile = profiles.profile(occupation)
-            asked = profiles.asked(occupation, opportunity.required, opportunity.preferred)
-            mass.append(
-                profiles.mass(occupation) + sum(w - profile.get(s, 0.0) for s, w in asked.items())
-            )
-            base = int(position * width)
-            # Whichever is smaller: the skills someone here holds, or the posting's profile.
-            if len(held_skills) <= len(profile) + len(asked):
-                for skill_id, column in held_skills:
-                    weight = asked.get(skill_id) or profile.get(skill_id, 0.0)
-                    if weight > 0:
-                        keys.append(base + column)
-                        weights.append(weight)
-            else:
-                for skill_id, weight in {**profile, **asked}.items():
-                    column = self.vocabulary.get(skill_id)
-                    if column is not None and column in held_set:
-                        keys.append(base + column)
-                        weights.append(weight)
-            posting_vectors.append(
-                profiles.posting_categories(
-                    occupation, (*opportunity.required, *opportunity.preferred)
-                )
-            )
-        person_vectors = [profiles.person_categories(p.skills) for p in people]
-        for vector in (*posting_vectors, *person_vectors):
-            for category in vector:
-                categories.setdefault(category, len(categories))
-        self._n_profile_categories = np.int64(max(len(categories), 1))
-        order = np.argsort(np.array(keys, dtype=np.int64), kind="stable")
-        self._profile_keys = np.array(keys, dtype=np.int64)[order]
-        self._profile_weights = np.array(weights, dtype=np.float32)[order]
-        self._profile_mass = np.array(mass, dtype=np.float32)
-        for position, vector in enumerate(posting_vectors):
-            for category, weight in vector.items():
-                category_keys.append(
-                    position * int(self._n_profile_categories) + categories[category]
-                )
-                category_weights.append(weight)
-        order = np.argsort(np.array(category_keys, dtype=np.int64), kind="stable")
-        self._posting_category_keys = np.array(category_keys, dtype=np.int64)[order]
-        self._posting_category_weights = np.array(category_weights, dtype=np.float32)[order]
-        held_keys: list[int] = []
-        held_weights: list[float] = []
-        starts = [0]
-        for vector in person_vectors:
-            for category in sorted(vector, key=categories.__getitem__):
-                held_keys.append(categories[category])
-                held_weights.append(vector[category])
-            starts.append(len(held_keys))
-        self._person_categories = np.array(held_keys, dtype=np.int64)
-        self._person_category_weights = np.array(held_weights, dtype=np.float32)
-        self._person_category_start = np.array(starts, dtype=np.int64)
+        held_anywhere = np.zeros(len(self._vocab) + 1, dtype=bool)
+        held_anywhere[held_columns] = True
+        posting = np.repeat(np.arange(len(postings.profile_counts)), postings.profile_counts)
+        column = self._column[postings.profile]
+        kept = (column >= 0) & held_anywhere[column]
+        keys = posting[kept] * width + column[kept]
+        order = np.argsort(keys, kind="stable")
+        self._profile_keys = keys[order]
+        self._profile_weights = postings.profile_weights[kept][order]
+        self._profile_mass = postings.mass
+        # Category codes in first-seen order (postings', then people's), as the sums over a
+        # person's categories have always run in that order.
+        seen = _first_seen(np.concatenate([postings.categories, people.categories]))
+        self._n_profile_categories = np.int64(max(len(seen), 1))
+        code = np.full(len(CATEGORIES), -1, dtype=np.int64)
+        code[seen] = np.arange(len(seen))
+        posting = np.repeat(np.arange(len(postings.category_counts)), postings.category_counts)
+        keys = posting * self._n_profile_categories + code[postings.categories]
+        order = np.argsort(keys, kind="stable")
+        self._posting_category_keys = keys[order]
+        self._posting_category_weights = postings.category_weights[order]
+        owner = np.repeat(np.arange(n_people), people.category_counts)
+        held = code[people.categories]
+        order = np.lexsort((held, owner))
+        self._person_categories = held[order]
+        self._person_category_weights = people.category_weights[order]
+        self._person_category_start = np.concatenate(
+            [[0], np.cumsum(people.category_counts)]
+        ).astype(np.int64)
 
     def _build_skill_similarity(
         self,
@@ -375,11 +332,10 @@ class FeatureStore:
     ) -> None:
         """Cosines (clipped to [0, 1]) between every skill some posting asks for and every
         skill some person holds: asked x held, a few thousand each at most."""
-        skills = list(self.vocabulary)
         asked = np.unique(self._columns)
         held = np.unique(self._skill_keys % self._width)
-        self._asked_row = np.full(len(skills) + 1, -1, dtype=np.int64)
-        self._held_row = np.full(len(skills) + 1, -1, dtype=np.int64)
+        self._asked_row = np.full(len(self._vocab) + 1, -1, dtype=np.int64)
+        self._held_row = np.full(len(self._vocab) + 1, -1, dtype=np.int64)
         self._asked_row[asked] = np.arange(len(asked))
         self._held_row[held] = np.arange(len(held))
         people = len(self.people)
@@ -390,10 +346,11 @@ class FeatureStore:
             self._similarity = np.zeros((max(len(asked), 1), max(len(held), 1)), np.float32)
             return
         wanted = np.unique(np.concatenate([asked, held]))
-        vectors = _unit_rows(np.asarray(embed([skill_labels(skills[i]) for i in wanted])))
-        row_of = {int(c): i for i, c in enumerate(wanted.tolist())}
-        a = vectors[[row_of[int(c)] for c in asked.tolist()]]
-        h = vectors[[row_of[int(c)] for c in held.tolist()]]
+        ids = SKILLS.ids
+        labels = [skill_labels(ids[c]) for c in self._vocab[wanted].tolist()]
+        vectors = _unit_rows(np.asarray(embed(labels)))
+        a = vectors[np.searchsorted(wanted, asked)]
+        h = vectors[np.searchsorted(wanted, held)]
         self._similarity = np.clip(a @ h.T, 0.0, 1.0).astype(np.float32)
 
     def _build_people(self, people: Sequence[PersonInputs], reference: dt.date) -> None:

@@ -38,8 +38,10 @@ from features.inputs import (
     opportunity_inputs_from_row,
     person_inputs_from_row,
 )
+from features.item_facts import FactsContext, PersonFacts, PostingFacts, context_for
 from features.registry import FEATURE_NAMES
 from features.store import FeatureStore, epoch_seconds
+from features.taxonomy_facts import packaged_profiles, packaged_tool_categories
 from matching.eligibility import MaskReport
 from matching.engine import MatchEngine, Retrieval
 from matching.stages import stage
@@ -139,16 +141,23 @@ def score_matches(
         retrieval = matcher.matches_for_employee(employee.id, kind=kind, limit=RETRIEVE_DEPTH)
     if not retrieval.hits:
         return _empty(retrieval.report)
+    context = facts_context()
     with stage("load_rows"):
-        held = posting_inputs(session, matcher, [h.row_id for h in retrieval.hits])
+        held = _held_inputs(
+            session,
+            OpportunityRow,
+            [h.row_id for h in retrieval.hits],
+            lambda rows: matcher.read_model.postings_with_facts(rows, context),
+            matcher.read_model.put_postings,
+        )
         # A row deleted by another process may still be indexed here: skip it, do not fail.
         retrieval = _present(retrieval, held)
-        jobs = [held[h.row_id] for h in retrieval.hits]
-        owners = owner_inputs(session, matcher, jobs, {employee.external_id})
+        jobs = [held[h.row_id][0] for h in retrieval.hits]
+        owners = owners_with_facts(session, matcher, jobs, {employee.external_id}, context)
     store = _feature_store(
         session,
         matcher,
-        {employee.id: person_inputs_from_row(employee), **owners},
+        {employee.id: (person_inputs_from_row(employee), None), **owners},
         {h.row_id: held[h.row_id] for h in retrieval.hits},
         now,
         labels=label_lookup(matcher, employee),
@@ -173,17 +182,24 @@ def score_candidates(
         retrieval = matcher.candidates_for_opportunity(opportunity.id, limit=RETRIEVE_DEPTH)
     if not retrieval.hits:
         return _empty(retrieval.report)
+    context = facts_context()
     with stage("load_rows"):
-        held = person_inputs(session, matcher, [h.row_id for h in retrieval.hits])
+        held = _held_inputs(
+            session,
+            EmployeeRow,
+            [h.row_id for h in retrieval.hits],
+            lambda rows: matcher.read_model.people_with_facts(rows, context),
+            matcher.read_model.put_people,
+        )
         retrieval = _present(retrieval, held)
-        people = [held[h.row_id] for h in retrieval.hits]
+        people = [held[h.row_id][0] for h in retrieval.hits]
         job = opportunity_inputs_from_row(opportunity)
-        owner = owner_inputs(session, matcher, [job], {p.external_id for p in people})
+        owner = owners_with_facts(session, matcher, [job], {p.external_id for p in people}, context)
     store = _feature_store(
         session,
         matcher,
         {**{h.row_id: held[h.row_id] for h in retrieval.hits}, **owner},
-        {opportunity.id: job},
+        {opportunity.id: (job, None)},
         now,
         labels=label_lookup(matcher, opportunity),
     )
@@ -236,6 +252,18 @@ def owner_inputs(
     """The leads who posted these opportunities, from memory like everyone else. Their skills
     feed one feature only, the mentor's level in a mentorship's skills: for other kinds they are
     left out (in the store's skill vocabulary, ~200 leads' skills slowed every page)."""
+    found = owners_with_facts(session, matcher, opportunities, excluding, facts_context())
+    return {r: inputs for r, (inputs, _) in found.items()}
+
+
+def owners_with_facts(
+    session: Session,
+    matcher: MatchEngine,
+    opportunities: Sequence[OpportunityInputs],
+    excluding: set[str],
+    context: FactsContext,
+) -> dict[int, tuple[PersonInputs, PersonFacts | None]]:
+    """`owner_inputs`, each with its facts as held (None where its skills are left out)."""
     owners = sorted({o.owner_external_id for o in opportunities} - excluding)
     rows = matcher.read_model.person_rows(owners)
     unknown = {e for e in owners if e not in rows}
@@ -243,12 +271,13 @@ def owner_inputs(
         found = employees_by_external_id(session, unknown)
         matcher.read_model.put_people(found)
         rows.update({s.external_id: s.id for s in found})
-    found = person_inputs(session, matcher, [rows[e] for e in owners if e in rows])
+    held = matcher.read_model.people_with_facts([rows[e] for e in owners if e in rows], context)
     if not any(o.kind == OpportunityKind.MENTORSHIP.value for o in opportunities):
-        found = {
-            r: dataclasses.replace(p, skills={}, implied=frozenset()) for r, p in found.items()
+        return {
+            r: (dataclasses.replace(p, skills={}, implied=frozenset()), None)
+            for r, (p, _) in held.items()
         }
-    return found
+    return dict(held)
 
 
 def label_lookup(matcher: MatchEngine, *rows: Any) -> Callable[[str], str]:
@@ -293,16 +322,24 @@ def as_of_seconds(now: dt.datetime) -> int:
     return epoch_seconds(now) + 1  # history strictly before this second: all logged so far
 
 
+def facts_context() -> FactsContext:
+    """The packaged taxonomy's, which the store uses by default (features/item_facts.py)."""
+    return context_for(packaged_tool_categories(), packaged_profiles())
+
+
 def _feature_store(
     session: Session,
     matcher: MatchEngine,
-    people: dict[int, PersonInputs],
-    opportunities: dict[int, OpportunityInputs],
+    people_held: dict[int, tuple[PersonInputs, PersonFacts | None]],
+    opportunities_held: dict[int, tuple[OpportunityInputs, PostingFacts | None]],
     now: dt.datetime,
     *,
     labels: Callable[[str], str],
 ) -> FeatureStore:
-    """The store over these people and postings (by row id: their vectors are the pools')."""
+    """The store over these people and postings (by row id: their vectors are the pools'),
+    with the facts held for them (None: made by the store)."""
+    people = {r: inputs for r, (inputs, _) in people_held.items()}
+    opportunities = {r: inputs for r, (inputs, _) in opportunities_held.items()}
     with stage("history"):
         events = history_events(
             session,
@@ -321,6 +358,8 @@ def _feature_store(
             person_vectors=matcher.employee_vectors(list(people)),
             opportunity_vectors=matcher.opportunity_vectors(list(opportunities)),
             history_items=extra,
+            person_facts=[facts for _, facts in people_held.values()],
+            posting_facts=[facts for _, facts in opportunities_held.values()],
         )
 
 

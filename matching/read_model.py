@@ -35,6 +35,7 @@ from features.inputs import (
     opportunity_inputs_from_row,
     person_inputs_from_row,
 )
+from features.item_facts import FactsContext, PersonFacts, PostingFacts, person_facts, posting_facts
 
 OPEN = OpportunityStatus.OPEN.value
 _intern = sys.intern  # the same department, place or skill id held once, not once per person
@@ -53,6 +54,11 @@ class ReadModel:
         # skill on the job): skill id -> level asked -> [(external id, row)], sorted.
         self._open: set[int] = set()
         self._asking: dict[str, dict[int, list[tuple[str, int]]]] = _asks()
+        # What the skill features read of each item (features/item_facts.py), made the first
+        # time a page scores it, with the held value it was made from: a put replaces that
+        # value, and facts of a replaced value are never used again.
+        self._person_facts: dict[int, tuple[_Person, PersonFacts]] = {}
+        self._posting_facts: dict[int, tuple[OpportunityInputs, PostingFacts]] = {}
         self._lock = threading.Lock()
 
     # -- writing ---------------------------------------------------------------------------
@@ -62,6 +68,7 @@ class ReadModel:
         with self._lock:
             for row_id, person, row in held:
                 self._people[row_id] = person
+                self._person_facts.pop(row_id, None)
                 self._person_row[person[0]] = row_id
                 self._learn_labels(row)
 
@@ -71,6 +78,7 @@ class ReadModel:
             for row_id, inputs, row in held:
                 self._forget_asks(row_id)
                 self._postings[row_id] = inputs
+                self._posting_facts.pop(row_id, None)
                 self._posting_row[inputs.external_id] = row_id
                 self._learn_labels(row)
                 self._note_asks(row_id, inputs, open_now=row.status == OPEN)
@@ -78,6 +86,7 @@ class ReadModel:
     def drop_people(self, row_ids: Iterable[int]) -> None:
         with self._lock:
             for row_id in row_ids:
+                self._person_facts.pop(row_id, None)
                 gone = self._people.pop(row_id, None)
                 if gone is not None and self._person_row.get(gone[0]) == row_id:
                     del self._person_row[gone[0]]
@@ -86,6 +95,7 @@ class ReadModel:
         with self._lock:
             for row_id in row_ids:
                 self._forget_asks(row_id)
+                self._posting_facts.pop(row_id, None)
                 gone = self._postings.pop(row_id, None)
                 if gone is not None and self._posting_row.get(gone.external_id) == row_id:
                     del self._posting_row[gone.external_id]
@@ -120,6 +130,48 @@ class ReadModel:
     def postings(self, row_ids: Sequence[int]) -> dict[int, OpportunityInputs]:
         with self._lock:
             return {r: self._postings[r] for r in row_ids if r in self._postings}
+
+    def people_with_facts(
+        self, row_ids: Sequence[int], context: FactsContext
+    ) -> dict[int, tuple[PersonInputs, PersonFacts]]:
+        """`people`, each with its facts, both from the same held value."""
+        with self._lock:
+            found = {r: self._people[r] for r in row_ids if r in self._people}
+            kept = {r: self._person_facts.get(r) for r in found}
+        out, made = {}, {}
+        for row_id, held in found.items():
+            inputs = _person_inputs(held)
+            facts = _kept(kept[row_id], held, context)
+            if facts is None:
+                facts = person_facts([inputs], context)
+                made[row_id] = (held, facts)
+            out[row_id] = (inputs, facts)
+        if made:
+            with self._lock:
+                for row_id, entry in made.items():
+                    if self._people.get(row_id) is entry[0]:  # not replaced meanwhile
+                        self._person_facts[row_id] = entry
+        return out
+
+    def postings_with_facts(
+        self, row_ids: Sequence[int], context: FactsContext
+    ) -> dict[int, tuple[OpportunityInputs, PostingFacts]]:
+        with self._lock:
+            found = {r: self._postings[r] for r in row_ids if r in self._postings}
+            kept = {r: self._posting_facts.get(r) for r in found}
+        out, made = {}, {}
+        for row_id, held in found.items():
+            facts = _kept(kept[row_id], held, context)
+            if facts is None:
+                facts = posting_facts([held], context)
+                made[row_id] = (held, facts)
+            out[row_id] = (held, facts)
+        if made:
+            with self._lock:
+                for row_id, entry in made.items():
+                    if self._postings.get(row_id) is entry[0]:
+                        self._posting_facts[row_id] = entry
+        return out
 
     def person_rows(self, external_ids: Iterable[str]) -> dict[str, int]:
         with self._lock:
@@ -195,6 +247,7 @@ class ReadModel:
         with self._lock:
             self._people = people
             self._postings = {int(f[0]): _posting_from(f[1:]) for f in rest["postings"]}
+            self._person_facts, self._posting_facts = {}, {}
             self._person_row = {p[0]: r for r, p in self._people.items()}
             self._posting_row = {o.external_id: r for r, o in self._postings.items()}
             self._open, self._asking = set(), _asks()
@@ -204,6 +257,13 @@ class ReadModel:
 
 
 SNAPSHOT_CHUNK = 20_000
+
+
+def _kept(entry: tuple[Any, Any] | None, held: object, context: FactsContext) -> Any:
+    """The kept facts if made from this very held value in this context, else None."""
+    if entry is None or entry[0] is not held or entry[1].context is not context:
+        return None
+    return entry[1]
 
 
 def _asks() -> dict[str, dict[int, list[tuple[str, int]]]]:
