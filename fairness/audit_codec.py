@@ -31,6 +31,8 @@ from typing import Any
 import numpy as np
 import zstandard
 
+from fairness import audit_explained
+
 # zstd level of the packed blocks: on a 200 × 29 matrix level 3 took 0.06 ms, level 19 took
 # 12 ms for 8% less; the record is packed while the appender holds the chain's lock.
 LEVEL = 3
@@ -154,24 +156,30 @@ def compact_items(items: list[dict[str, Any]]) -> dict[str, Any] | None:
     if any(set(item) != keys or not isinstance(item["id"], str) for item in items):
         return None
     columns, blocks = [], []
+    decoded: dict[str, np.ndarray] = {}
     for name in (f for f in FIELDS if f in keys):
         values = [item[name] for item in items]
         if name in FLOATS:
             if not all(type(v) is float for v in values):
                 return None
             wide = np.array(values, dtype="<f8")
-            narrow = wide.astype("<f4")
+            with np.errstate(over="ignore"):  # beyond float32's range: kept float64 below
+                narrow = wide.astype("<f4")
             exact = np.array_equal(narrow.astype("<f8").view("<u8"), wide.view("<u8"))
             array = narrow if exact else wide
+            decoded[name] = wide
         else:
             if not all(
                 (type(v) is int and 0 <= v <= INT_MAX) or (v is None and name == "after")
                 for v in values
             ):
                 return None
-            array = np.array([-1 if v is None else v for v in values], dtype="<i4")
-        columns.append(f"{name}:{array.dtype.str}")
-        blocks.append(_planes(array))
+            array = np.array([NONE if v is None else v for v in values], dtype="<i8")
+            decoded[name] = array
+        form = FORMS.get(name, "")
+        stored = _to_stored(form, name, array, decoded)
+        columns.append(f"{name}:{array.dtype.str}" + (f":{form}" if form else ""))
+        blocks.append(_planes(stored))
     return {
         "ids": [item["id"] for item in items],
         "columns": columns,
@@ -183,45 +191,133 @@ def expand_items(packed: dict[str, Any]) -> list[dict[str, Any]]:
     """The items `compact_items` packed, as they were (ValueError if damaged)."""
     ids = packed["ids"]
     count = len(ids)
-    layout = [column.split(":") for column in packed["columns"]]
-    if any(len(c) != 2 or c[0] not in FIELDS or c[1] not in ("<f8", "<f4", "<i4") for c in layout):
-        raise ValueError(f"unknown packed item columns {packed['columns']}")
-    sizes = [np.dtype(dtype).itemsize * count for _, dtype in layout]
+    layout = [_column(spec) for spec in packed["columns"]]
+    sizes = [_stored_dtype(form, dtype).itemsize * count for _, dtype, form in layout]
     raw = _decompress(packed["zstd"], sum(sizes))
     if len(raw) != sum(sizes):
         raise ValueError(f"packed items hold {len(raw)} bytes, not {sum(sizes)}")
     items: list[dict[str, Any]] = [{"id": item_id} for item_id in ids]
+    decoded: dict[str, np.ndarray] = {}
     at = 0
-    for (name, dtype), size in zip(layout, sizes, strict=True):
-        values = _unplanes(raw[at : at + size], dtype)
+    for (name, dtype, form), size in zip(layout, sizes, strict=True):
+        stored = _unplanes(raw[at : at + size], _stored_dtype(form, dtype).str)
         at += size
-        if dtype == "<i4":
-            for item, value in zip(items, values.tolist(), strict=True):
-                item[name] = None if value == -1 else value
-        else:
-            for item, value in zip(items, values.astype("<f8").tolist(), strict=True):
+        values = _from_stored(form, name, dtype, stored, decoded)
+        if name in FLOATS:
+            decoded[name] = values.astype("<f8")
+            for item, value in zip(items, decoded[name].tolist(), strict=True):
                 item[name] = value
+        else:
+            decoded[name] = values.astype("<i8")
+            for item, value in zip(items, decoded[name].tolist(), strict=True):
+                if not (0 <= value <= INT_MAX or (value == NONE and name == "after")):
+                    raise ValueError(f"packed item {name} {value} is out of range")
+                item[name] = None if value == NONE else value
     return items
+
+
+# How each field is written since packed items were first written (no third part: as it is):
+#   d: floats as the difference of each one's bits from the one before (mod 2**width): the
+#      similarities arrive sorted, so their differences are small numbers;
+#   r: ranks as their difference from a rank the fields before predict: `before` from the
+#      scores' order, `after` from `before` (only the re-ranker's moves differ).
+FORMS = {"similarity": "d", "before": "r", "after": "r"}
+NONE = -(2**40)  # `after` of a hidden item (-1 in the first packed form): no rank difference
+
+
+def _column(spec: str) -> tuple[str, str, str]:
+    parts = spec.split(":")
+    name, dtype = parts[0], parts[1] if len(parts) > 1 else ""
+    form = parts[2] if len(parts) == 3 else ""
+    known = (name in FLOATS and dtype in ("<f8", "<f4") and form in ("", "d")) or (
+        name in INTS and (dtype, form) in (("<i4", ""), ("<i8", "r"))
+    )
+    if len(parts) not in (2, 3) or not known:
+        raise ValueError(f"unknown packed item column {spec!r}")
+    return name, dtype, form
+
+
+def _stored_dtype(form: str, dtype: str) -> np.dtype[Any]:
+    if form == "d":
+        return np.dtype(dtype.replace("f", "u"))
+    return np.dtype(dtype)
+
+
+def _predicted(name: str, decoded: dict[str, np.ndarray]) -> np.ndarray:
+    """The rank the fields decoded before predict for `name` (form r)."""
+    if name == "before":
+        if "score" not in decoded:
+            raise ValueError("packed item ranks come before their scores")
+        order = np.argsort(-decoded["score"], kind="stable")
+        rank = np.empty(len(order), dtype="<i8")
+        rank[order] = np.arange(1, len(order) + 1)
+        return rank
+    if "before" not in decoded:
+        raise ValueError("packed served ranks come before the ranks by score")
+    return decoded["before"]
+
+
+def _to_stored(
+    form: str, name: str, array: np.ndarray, decoded: dict[str, np.ndarray]
+) -> np.ndarray:
+    if form == "d":
+        bits = array.view(_stored_dtype(form, array.dtype.str))
+        return np.diff(bits, prepend=bits.dtype.type(0))  # unsigned: wraps, exactly undone
+    if form == "r":
+        residual = array - _predicted(name, decoded)
+        return np.where(array == NONE, NONE, residual).astype("<i8")
+    return array
+
+
+def _from_stored(
+    form: str, name: str, dtype: str, stored: np.ndarray, decoded: dict[str, np.ndarray]
+) -> np.ndarray:
+    if form == "d":
+        return np.cumsum(stored, dtype=stored.dtype).view(dtype)
+    if form == "r":
+        return np.where(stored == NONE, NONE, stored + _predicted(name, decoded))
+    if dtype == "<i4":
+        return np.where(stored == -1, NONE, stored.astype("<i8"))
+    return stored
 
 
 # -- whole records -------------------------------------------------------------------------------
 
 
 def compact(body: dict[str, Any]) -> dict[str, Any]:
-    """The record as sealed: its items packed where they can be (see compact_items)."""
-    packed = compact_items(body.get("items", []))
-    if packed is None:
-        return body
-    kept = {k: v for k, v in body.items() if k != "items"}
-    return {**kept, "items_packed": packed}
+    """The record as sealed: its items and its explained page packed where they can be (see
+    compact_items and fairness/audit_explained.py)."""
+    packed = dict(body)
+    items = compact_items(body.get("items", []))
+    if items is not None:
+        del packed["items"]
+        packed["items_packed"] = items
+    if body.get("explained"):
+        floats: list[float] = []
+        tree = audit_explained.shred(body["explained"], floats)
+        del packed["explained"]
+        packed["explained_packed"] = {
+            "count": len(body["explained"]),
+            "tree": tree,
+            "f8": _compress(audit_explained.pack_floats(floats)),
+        }
+    return packed
 
 
 def expand(body: dict[str, Any]) -> dict[str, Any]:
-    """A sealed record in the shape every reader knows (one filed before packing is unchanged)."""
-    if "items_packed" not in body:
+    """A sealed record in the shape every reader knows (one filed before packing is unchanged;
+    ValueError if a packed part is damaged)."""
+    if "items_packed" not in body and "explained_packed" not in body:
         return body
-    kept = {k: v for k, v in body.items() if k != "items_packed"}
-    return {**kept, "items": expand_items(body["items_packed"])}
+    expanded = dict(body)
+    if "items_packed" in body:
+        expanded["items"] = expand_items(expanded.pop("items_packed"))
+    if "explained_packed" in body:
+        page = expanded.pop("explained_packed")
+        count = int(page["count"])
+        raw = _decompress(page["f8"], audit_explained.MAX_VALUES * 8)
+        expanded["explained"] = audit_explained.unpack(page["tree"], count, raw)
+    return expanded
 
 
 def parse(text: str) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+import zstandard
 
 from fairness.audit_codec import (
     compact,
@@ -91,8 +92,9 @@ def test_items_come_back_exactly_as_logged(propensity: bool) -> None:
     back = expand_items(json.loads(json.dumps(packed)))
     assert back == logged
     assert [type(i["after"]) for i in back] == [type(i["after"]) for i in logged]
-    # The similarity is float32 and kept so; a score is float64 and kept so.
-    assert "similarity:<f4" in packed["columns"] and "score:<f8" in packed["columns"]
+    # The similarity is float32 and kept so (as differences: it arrives sorted); a score is
+    # float64 and kept so; ranks as differences from the ranks the scores and `before` predict.
+    assert packed["columns"][:4] == ["score:<f8", "similarity:<f4:d", "before:<i8:r", "after:<i8:r"]
     assert len(json.dumps(packed)) < len(json.dumps(logged)) / 2
 
 
@@ -100,7 +102,7 @@ def test_a_similarity_that_is_not_a_float32_is_kept_as_float64() -> None:
     logged = items(10)
     logged[3]["similarity"] = 0.1  # not a float32 value
     packed = compact_items(logged)
-    assert packed is not None and "similarity:<f8" in packed["columns"]
+    assert packed is not None and "similarity:<f8:d" in packed["columns"]
     assert expand_items(packed) == logged
 
 
@@ -138,3 +140,165 @@ def test_a_record_packs_and_expands_to_itself_and_an_old_one_reads_unchanged() -
     assert expand(json.loads(json.dumps(sealed))) == record
     assert expand({"items": []}) == {"items": []}
     assert compact({"items": []}) == {"items": []}
+
+
+# Floats a bit-exact packing must keep as they are: signed zeros, infinities, a NaN, the
+# smallest and largest subnormals of float32 and float64, and the largest finite values.
+ODD_FLOATS = [
+    -0.0,
+    0.0,
+    float("inf"),
+    float("-inf"),
+    float("nan"),
+    float(np.float32(1e-45)),
+    float(np.nextafter(np.float32(2**-126), np.float32(0))),
+    5e-324,
+    -2.2250738585072014e-308 / 3,
+    float(np.finfo(np.float32).max),
+    1.7976931348623157e308,
+]
+
+
+def bits(values: list[float]) -> bytes:
+    return np.array(values, dtype="<f8").tobytes()
+
+
+def test_odd_floats_in_the_matrix_come_back_bit_for_bit() -> None:
+    matrix = realistic_matrix(len(ODD_FLOATS))
+    with np.errstate(over="ignore"):  # the float64 extremes become float32 infinities
+        matrix[:, 4] = np.array(ODD_FLOATS, dtype=np.float64).astype(np.float32)
+    matrix[-1, 4] = -np.float32(1e-45)  # a negative subnormal of float32 itself
+    matrix[::2, 5] = -0.0  # a column of few values (tabled) holding -0.0 beside 0.0
+    matrix[1::2, 5] = 0.0
+
+    encoded = json.loads(json.dumps(encode_matrix(matrix)))
+
+    assert decode_matrix(encoded).tobytes() == matrix.tobytes()
+
+
+def test_odd_floats_in_the_items_come_back_bit_for_bit() -> None:
+    logged = items(len(ODD_FLOATS))
+    for item, odd in zip(logged, ODD_FLOATS, strict=True):
+        item["score"] = odd
+        item["similarity"] = odd  # some are not float32 values: the column is kept float64
+        item["propensity"] = odd
+    # `before` is the rank the scores give, but a NaN score ranks wherever the server put it.
+    logged[4]["before"], logged[0]["before"] = logged[0]["before"], logged[4]["before"]
+
+    packed = compact_items(logged)
+
+    assert packed is not None
+    back = expand_items(json.loads(json.dumps(packed)))
+    for name in ("score", "similarity", "propensity"):
+        assert bits([i[name] for i in back]) == bits([i[name] for i in logged])
+    assert [(i["id"], i["before"], i["after"]) for i in back] == [
+        (i["id"], i["before"], i["after"]) for i in logged
+    ]
+
+
+def test_items_in_the_first_packed_form_still_read() -> None:
+    """Items as revision 0023 packed them: int32 ranks with -1 for a hidden item, no forms."""
+    logged = items(9)  # the eighth is hidden by an override
+    assert logged[7]["after"] is None
+    columns = {
+        "score:<f8": np.array([i["score"] for i in logged], dtype="<f8"),
+        "similarity:<f4": np.array([i["similarity"] for i in logged], dtype="<f4"),
+        "before:<i4": np.array([i["before"] for i in logged], dtype="<i4"),
+        "after:<i4": np.array([-1 if i["after"] is None else i["after"] for i in logged], "<i4"),
+        "propensity:<f8": np.array([i["propensity"] for i in logged], dtype="<f8"),
+    }
+    planes = b"".join(a.view(np.uint8).reshape(-1, a.itemsize).T.tobytes() for a in columns.values())
+    packed = {
+        "ids": [i["id"] for i in logged],
+        "columns": list(columns),
+        "zstd": base64.b64encode(zstandard.ZstdCompressor().compress(planes)).decode(),
+    }
+
+    assert expand_items(packed) == logged
+
+
+def explained(count: int = 20, seed: int = 0) -> list[dict[str, Any]]:
+    """An employee's page as the serving path explains it: details the templates were filled
+    with, and each item's contributions by feature (float64) and the reasons said."""
+    rng = np.random.default_rng(seed)
+    names = [f"feature_{j}" for j in range(29)]
+    page = []
+    for i in range(count):
+        amounts = rng.normal(scale=0.1, size=29).tolist()
+        page.append(
+            {
+                "id": f"O{i:04d}",
+                "details": {
+                    "asked": "required skills",
+                    "hours": float(rng.integers(4, 40)),
+                    "matched": int(rng.integers(0, 5)),
+                    "matched_names": ": " + ", ".join(f"skill {k}" for k in range(i % 3)),
+                },
+                "explanation": {
+                    "base_value": -0.702983321371262,
+                    "contributions": dict(zip(names, amounts, strict=True)),
+                    "reasons": [
+                        {"contribution": amounts[k], "feature": names[k], "text": f"said {k}"}
+                        for k in range(i % 4)
+                    ],
+                },
+            }
+        )
+    return page
+
+
+def test_an_explained_page_packs_by_column_and_comes_back_exactly() -> None:
+    page = explained()
+    page[1]["explanation"]["contributions"].update(zip(["a", "b", "c"], ODD_FLOATS[:3]))
+    page[2]["explanation"]["contributions"].update(zip(["a", "b", "c"], ODD_FLOATS[3:6]))
+    for entry in page[:1] + page[3:]:
+        entry["explanation"]["contributions"].update(zip(["a", "b", "c"], ODD_FLOATS[6:9]))
+    record = {"request_id": "r", "items": items(20), "explained": page}
+
+    sealed = json.loads(json.dumps(compact(record)))
+    back = expand(sealed)
+
+    assert "explained" not in sealed and "explained_packed" in sealed
+    assert json.dumps(back, sort_keys=True) == json.dumps(record, sort_keys=True)
+    for got, logged in zip(back["explained"], page, strict=True):
+        names = sorted(logged["explanation"]["contributions"])
+        assert bits([got["explanation"]["contributions"][n] for n in names]) == bits(
+            [logged["explanation"]["contributions"][n] for n in names]
+        )
+        # An int stays an int, a float a float (what a reader shows of the details).
+        assert [type(v) for v in got["details"].values()] == [
+            type(logged["details"][k]) for k in got["details"]
+        ]
+    packed_bytes = len(zstandard.ZstdCompressor(level=7).compress(json.dumps(sealed).encode()))
+    plain_bytes = len(zstandard.ZstdCompressor(level=7).compress(json.dumps(record).encode()))
+    assert packed_bytes < 0.85 * plain_bytes
+
+
+def test_an_uneven_page_is_packed_as_json_where_its_entries_differ() -> None:
+    page = explained(4)
+    del page[2]["details"]["hours"]  # the entries' details differ: kept as they are
+    page[3]["explanation"]["base_value"] = 1  # an int among floats: kept as JSON
+    record = {"request_id": "r", "explained": page}
+
+    sealed = json.loads(json.dumps(compact(record)))
+
+    assert expand(sealed) == record
+    assert [type(e["explanation"]["base_value"]) for e in expand(sealed)["explained"]] == [
+        float,
+        float,
+        float,
+        int,
+    ]
+    assert compact({"request_id": "r", "explained": []}) == {"request_id": "r", "explained": []}
+
+
+def test_a_damaged_explained_page_is_refused() -> None:
+    sealed = compact({"request_id": "r", "explained": explained(3)})
+    page = sealed["explained_packed"]
+    for damaged in (
+        {**page, "count": 4},  # more entries than its columns hold
+        {**page, "f8": base64.b64encode(zstandard.ZstdCompressor().compress(b"\0" * 16)).decode()},
+        {**page, "tree": {"x": []}},
+    ):
+        with pytest.raises(ValueError):
+            expand({**sealed, "explained_packed": damaged})
