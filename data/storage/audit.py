@@ -4,16 +4,23 @@ the seals over the interaction log and the oversight record (audit_seals, and ea
 fairness/audit_log.py seals them; this module only reads and writes rows.
 
 A served ranking's sealed text is its canonical JSON. Rows filed before revision 0023 hold it
-in `body`; rows filed since hold it zstd-compressed in `body_zstd`, `body` empty. Every reader
-here hands back the text, whichever way it was stored, so the seal means what it always meant.
+in `body`; rows filed since hold it zstd-compressed in `body_zstd`, `body` empty: first with
+the row's item ids as zstd's dictionary (a bare zstd frame), and since issue 27 with a shipped
+text ahead of the ids (`audit_dictionary_1.json.gz`, the frame after a form byte, 1). Every
+reader here hands back the text, whichever way it was stored, so the seal means what it always
+meant.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import gzip
+import hashlib
 import threading
 import weakref
 from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
 from typing import Any
 
 import zstandard
@@ -37,13 +44,23 @@ class UnreadableBody(ValueError):
     not decompress with its item ids (damaged or forged; verify names it as edited)."""
 
 
+# What the records' keys, feature names, detail names and templates' words share, frozen: rows
+# compressed with it are read with it as long as the log is kept (bench/audit_dictionary.py).
+SHIPPED = Path(__file__).with_name("audit_dictionary_1.json.gz")
+SHIPPED_SHA256 = "5fee6344b1c5f2b201f5ac7173385904750d9bd91285cee7d6b00db80a8c03b4"
+WITH_SHIPPED = b"\x01"  # body_zstd's first byte: a frame compressed with the shipped text
+ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"  # the first form: a bare frame, the ids alone its dictionary
+
+
 def pack_body(body: str, item_ids: str) -> bytes:
-    """What `body_zstd` holds for a record's sealed text: zstd, with the row's `item_ids` as
-    a dictionary of raw content, so that the ids the body repeats are stored once (they cost
-    ~750 bytes compressed at 200 items). A new compressor each time: the dictionary is the
-    record's own (and a zstd context is not thread-safe)."""
-    compressor = zstandard.ZstdCompressor(level=BODY_LEVEL, dict_data=_dictionary(item_ids))
-    return compressor.compress(body.encode())
+    """What `body_zstd` holds for a record's sealed text: zstd, with the shipped text and then
+    the row's `item_ids` as a dictionary of raw content, so that what every record repeats, and
+    the ids the body repeats, are stored once (~1.3 KB and ~750 bytes at 200 items). A new
+    compressor each time: the dictionary ends with the record's own ids (and a zstd context is
+    not thread-safe)."""
+    dictionary = _dictionary(_shipped() + item_ids.encode())
+    compressor = zstandard.ZstdCompressor(level=BODY_LEVEL, dict_data=dictionary)
+    return WITH_SHIPPED + compressor.compress(body.encode())
 
 
 def body_text(body: str, body_zstd: bytes | None, item_ids: str | None) -> str:
@@ -54,9 +71,16 @@ def body_text(body: str, body_zstd: bytes | None, item_ids: str | None) -> str:
         raise UnreadableBody("a compressed record has text in its plain body as well")
     if item_ids is None:
         raise UnreadableBody("a compressed record has lost the item ids it is read with")
+    stored = bytes(body_zstd)
+    if stored[:1] == WITH_SHIPPED:
+        frame, content = stored[1:], _shipped() + item_ids.encode()
+    elif stored[:4] == ZSTD_MAGIC:
+        frame, content = stored, item_ids.encode()
+    else:
+        raise UnreadableBody("its compressed body is in no form the log writes")
     try:
-        reader = zstandard.ZstdDecompressor(dict_data=_dictionary(item_ids))
-        return reader.decompress(bytes(body_zstd), max_output_size=MAX_BODY_BYTES).decode()
+        reader = zstandard.ZstdDecompressor(dict_data=_dictionary(content))
+        return reader.decompress(frame, max_output_size=MAX_BODY_BYTES).decode()
     except (zstandard.ZstdError, UnicodeDecodeError) as bad:
         raise UnreadableBody(f"its compressed body does not decompress ({bad})") from None
 
@@ -69,10 +93,18 @@ def record_text(row: AuditRecordRow) -> str:
     return body_text(row.body, row.body_zstd, row.item_ids)
 
 
-def _dictionary(item_ids: str) -> zstandard.ZstdCompressionDict:
-    return zstandard.ZstdCompressionDict(
-        item_ids.encode(), dict_type=zstandard.DICT_TYPE_RAWCONTENT
-    )
+def _dictionary(content: bytes) -> zstandard.ZstdCompressionDict:
+    return zstandard.ZstdCompressionDict(content, dict_type=zstandard.DICT_TYPE_RAWCONTENT)
+
+
+@functools.cache
+def _shipped() -> bytes:
+    """The shipped text, refused if it is not the one records were compressed with (they would
+    read as damaged, and verify would name them edited)."""
+    text = gzip.decompress(SHIPPED.read_bytes())
+    if hashlib.sha256(text).hexdigest() != SHIPPED_SHA256:
+        raise RuntimeError(f"{SHIPPED} is not the text audit records were compressed with")
+    return text
 
 
 # What a seal covers of each row, in this order: the columns as they were when sealing began

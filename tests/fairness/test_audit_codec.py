@@ -196,25 +196,30 @@ def test_odd_floats_in_the_items_come_back_bit_for_bit() -> None:
     ]
 
 
-def test_items_in_the_first_packed_form_still_read() -> None:
-    """Items as revision 0023 packed them: int32 ranks with -1 for a hidden item, no forms."""
-    logged = items(9)  # the eighth is hidden by an override
-    assert logged[7]["after"] is None
+def first_packed_items(logged: list[dict[str, Any]]) -> dict[str, Any]:
+    """Items as revision 0023 packed them (until issue 27's forms): int32 ranks with -1 for a
+    hidden item, every column as it is."""
     columns = {
         "score:<f8": np.array([i["score"] for i in logged], dtype="<f8"),
         "similarity:<f4": np.array([i["similarity"] for i in logged], dtype="<f4"),
         "before:<i4": np.array([i["before"] for i in logged], dtype="<i4"),
         "after:<i4": np.array([-1 if i["after"] is None else i["after"] for i in logged], "<i4"),
-        "propensity:<f8": np.array([i["propensity"] for i in logged], dtype="<f8"),
     }
+    if "propensity" in logged[0]:
+        columns["propensity:<f8"] = np.array([i["propensity"] for i in logged], dtype="<f8")
     planes = b"".join(a.view(np.uint8).reshape(-1, a.itemsize).T.tobytes() for a in columns.values())
-    packed = {
+    return {
         "ids": [i["id"] for i in logged],
         "columns": list(columns),
         "zstd": base64.b64encode(zstandard.ZstdCompressor().compress(planes)).decode(),
     }
 
-    assert expand_items(packed) == logged
+
+def test_items_in_the_first_packed_form_still_read() -> None:
+    logged = items(9)
+    assert logged[7]["after"] is None  # hidden by an override: -1 in that form
+
+    assert expand_items(first_packed_items(logged)) == logged
 
 
 def explained(count: int = 20, seed: int = 0) -> list[dict[str, Any]]:

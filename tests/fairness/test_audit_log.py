@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+import zstandard
 from sqlalchemy import delete, select, update
 
 from data.storage import audit as stored
@@ -153,6 +154,47 @@ def file_as_before_0023(log: AuditLog, record: dict[str, Any]) -> int:
                 kind=record["kind"],
                 query_external_id=record["query_external_id"],
                 body=text,
+                prev_hash=previous,
+                hash=KEY.seal(previous, text),
+            )
+        )
+    return seq
+
+
+def file_as_first_compact(log: AuditLog, record: dict[str, Any]) -> int:
+    """File a record the way the log did from revision 0023 until issue 27's forms: items in the
+    first packed form, the explained page as it is, the text zstd-compressed with the item ids
+    alone as dictionary (a bare frame). Its seq."""
+    from tests.fairness.test_audit_codec import first_packed_items
+
+    with transaction(log.sessions) as session:
+        seq, previous = stored.newest(session)
+        seq += 1
+        body = {k: v for k, v in record.items() if k != "items"}
+        body |= {"seq": seq, "key_id": KEY.key_id}
+        if record["items"]:
+            body["items_packed"] = first_packed_items(record["items"])
+        else:
+            body["items"] = []
+        text = canonical(body)
+        ids = json.dumps([i["id"] for i in record["items"]], separators=(",", ":"))
+        dictionary = zstandard.ZstdCompressionDict(
+            ids.encode(), dict_type=zstandard.DICT_TYPE_RAWCONTENT
+        )
+        session.add(
+            AuditRecordRow(
+                seq=seq,
+                request_id=record["request_id"],
+                served_at=dt.datetime.fromisoformat(record["served_at"]),
+                direction=record["direction"],
+                kind=record["kind"],
+                query_external_id=record["query_external_id"],
+                body="",
+                body_zstd=zstandard.ZstdCompressor(level=7, dict_data=dictionary).compress(
+                    text.encode()
+                ),
+                item_ids=ids,
+                interleaved="interleaving" in record,
                 prev_hash=previous,
                 hash=KEY.seal(previous, text),
             )
@@ -582,6 +624,31 @@ def test_records_filed_before_compression_still_verify_and_read_beside_new_ones(
     assert found is not None and "f4_base64" in found["features"]
     assert decode_matrix(found["features"]).tobytes() == decode_matrix(old["features"]).tobytes()
     assert between(log) == ["old-1", "new-2", "old-3", "new-4"]
+
+
+def test_records_in_the_first_compressed_form_verify_and_read_beside_new_ones(
+    log: AuditLog,
+) -> None:
+    first = make_record("first-1", seed=1)
+    first["items"][1]["after"] = None  # hidden by an override: -1 in that form
+    file_as_first_compact(log, first)
+    log.append(make_record("new-2", seed=2))
+    file_as_first_compact(log, make_record("first-3", seed=3))  # a process not upgraded yet
+    log.append(make_record("new-4", seed=4))
+
+    result = verify(log)
+    assert result.ok, result.problems
+    assert result.records == 4
+    found = find(log, "first-1")
+    assert found is not None
+    assert found["items"] == first["items"]
+    assert decode_matrix(found["features"]).tobytes() == decode_matrix(first["features"]).tobytes()
+    assert between(log) == ["first-1", "new-2", "first-3", "new-4"]
+    with log.sessions() as session:
+        forms = [bytes(row.body_zstd)[:1] for row in stored.records_in_order(session)]
+    assert forms == [stored.ZSTD_MAGIC[:1], stored.WITH_SHIPPED] * 2
+    with log.sessions() as session:
+        assert rankings_listing(session, 1, ["E1"]) == {1, 2, 3, 4}
 
 
 def test_tampering_with_a_compressed_body_is_named(log: AuditLog) -> None:
