@@ -15,7 +15,6 @@ this one. Usage: python bench/audit_dictionary.py DATABASE_URL OUT.json.gz
 from __future__ import annotations
 
 import gzip
-import json
 import sys
 from pathlib import Path
 

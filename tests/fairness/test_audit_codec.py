@@ -207,7 +207,9 @@ def first_packed_items(logged: list[dict[str, Any]]) -> dict[str, Any]:
     }
     if "propensity" in logged[0]:
         columns["propensity:<f8"] = np.array([i["propensity"] for i in logged], dtype="<f8")
-    planes = b"".join(a.view(np.uint8).reshape(-1, a.itemsize).T.tobytes() for a in columns.values())
+    planes = b"".join(
+        a.view(np.uint8).reshape(-1, a.itemsize).T.tobytes() for a in columns.values()
+    )
     return {
         "ids": [i["id"] for i in logged],
         "columns": list(columns),
@@ -254,10 +256,16 @@ def explained(count: int = 20, seed: int = 0) -> list[dict[str, Any]]:
 
 def test_an_explained_page_packs_by_column_and_comes_back_exactly() -> None:
     page = explained()
-    page[1]["explanation"]["contributions"].update(zip(["a", "b", "c"], ODD_FLOATS[:3]))
-    page[2]["explanation"]["contributions"].update(zip(["a", "b", "c"], ODD_FLOATS[3:6]))
+    page[1]["explanation"]["contributions"].update(
+        zip(["a", "b", "c"], ODD_FLOATS[:3], strict=True)
+    )
+    page[2]["explanation"]["contributions"].update(
+        zip(["a", "b", "c"], ODD_FLOATS[3:6], strict=True)
+    )
     for entry in page[:1] + page[3:]:
-        entry["explanation"]["contributions"].update(zip(["a", "b", "c"], ODD_FLOATS[6:9]))
+        entry["explanation"]["contributions"].update(
+            zip(["a", "b", "c"], ODD_FLOATS[6:9], strict=True)
+        )
     record = {"request_id": "r", "items": items(20), "explained": page}
 
     sealed = json.loads(json.dumps(compact(record)))
