@@ -24,7 +24,9 @@ from typing import Any
 
 import numpy as np
 
-MAX_VALUES = 1_000_000  # most floats a packed page may claim (a forged count is refused)
+# Most entries and floats a packed page may claim: a forged count is refused, not allocated.
+MAX_ENTRIES = 100_000
+MAX_VALUES = 1_000_000
 
 
 def shred(entries: list[Any], floats: list[float]) -> dict[str, Any]:
@@ -78,6 +80,8 @@ def unshred(node: Any, count: int, floats: _Floats) -> list[Any]:
             or not all(type(n) is int and n >= 0 for n in lengths)
         ):
             raise ValueError("a packed page's list lengths are damaged")
+        if sum(lengths) > MAX_VALUES:
+            raise ValueError("a packed page's lists claim more entries than a page holds")
         flat = unshred(node["v"], sum(lengths), floats)
         entries, at = [], 0
         for n in lengths:
@@ -95,6 +99,8 @@ def unshred(node: Any, count: int, floats: _Floats) -> list[Any]:
 
 
 def unpack(tree: Any, count: int, raw: bytes) -> list[Any]:
+    if not 0 <= count <= MAX_ENTRIES:
+        raise ValueError(f"a packed page claims {count} entries")
     floats = _Floats(raw)
     entries = unshred(tree, count, floats)
     if floats.at != len(floats.values):

@@ -312,6 +312,8 @@ def test_a_damaged_explained_page_is_refused() -> None:
         {**page, "count": 4},  # more entries than its columns hold
         {**page, "f8": base64.b64encode(zstandard.ZstdCompressor().compress(b"\0" * 16)).decode()},
         {**page, "tree": {"x": []}},
+        {**page, "count": 10**12, "tree": {"o": {}}},  # no column to say it is wrong
+        {**page, "count": 1, "tree": {"l": [10**12], "v": {"o": {}}}},
     ):
         with pytest.raises(ValueError):
             expand({**sealed, "explained_packed": damaged})
