@@ -27,6 +27,7 @@ from matching.engine import MatchEngine
 from serving.app import create_app
 from serving.settings import Settings
 from serving.state import ServiceState, build_state
+from tests.helpers.tiers import assign_tiers
 from training.live import LiveRankers
 
 # The matcher's "today" in tests: the factories' start dates lie after it, whatever the real date.
@@ -35,6 +36,11 @@ DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 ADMIN_TOKEN = "test-admin-token-0123456789"
 AUDIT_KEY = "test-audit-key-0123456789abcdef"
 TOKEN_SECRET = "test-token-secret-0123456789abcdef"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Each test's tier (unit, db, e2e, perf, bench), by the rules in tests/helpers/tiers.py."""
+    assign_tiers(items)
 
 
 @pytest.fixture(scope="session")
@@ -176,3 +182,16 @@ def client(state: ServiceState) -> Iterator[TestClient]:
 @pytest.fixture
 def admin_headers() -> dict[str, str]:
     return {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+
+
+@pytest.fixture
+def cli_env(settings: Settings, state: ServiceState, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Point the CLI (configured by environment, like in production) at the test database."""
+    monkeypatch.setenv("TALENT_DATABASE_URL", settings.resolved_database_url)
+    monkeypatch.setenv("TALENT_VAR_DIR", str(settings.var_dir))
+    for name, secret in (
+        ("AUDIT_KEY", settings.audit_key),
+        ("TOKEN_SECRET", settings.token_secret),
+    ):
+        assert secret is not None
+        monkeypatch.setenv(f"TALENT_{name}", secret.get_secret_value())

@@ -11,7 +11,7 @@ from data.storage.oversight import add_event
 from data.storage.versions import aggregate_data_version
 from serving.state import ServiceState
 from tests.factories import make_employee, make_opportunity
-from tests.serving.test_api import token_for
+from tests.helpers.api import token_for
 
 
 def test_every_write_a_report_reads_moves_the_version_and_reads_do_not(

@@ -26,6 +26,7 @@ from data.demo import (
 from data.demo.families import build_families
 from data.schemas import EmployeeIn, InteractionIn, OpportunityIn, OpportunityKind
 from data.taxonomy.model import Taxonomy, TaxonomyOccupation, TaxonomySkill
+from tests.helpers.perf import assert_within_budget
 
 SMALL = {"employees": 200, "opportunities": 40}
 
@@ -600,7 +601,7 @@ def test_default_size_is_fast_and_sized_as_documented() -> None:
     company = generate_company(taxonomy)
     elapsed = time.perf_counter() - started
     counts = company.summary()["interactions"]["by_type"]
-    assert elapsed < 60, f"generation took {elapsed:.1f} s"
+    assert_within_budget(elapsed, 60, "generating the default demo company")
     assert 50_000 <= counts["impression"] <= 150_000
     assert 1_000 <= counts["apply"] <= 10_000
 

@@ -22,7 +22,7 @@ from data.taxonomy.title_evidence import GENERIC_SPREAD
 from data.taxonomy.title_words import LEADING_WORDS, tokens
 from serving.state import ServiceState
 from tests.factories import make_employee, make_opportunity
-from tests.serving.test_api import token_for
+from tests.helpers.api import token_for
 
 # Titles a real HR export carries that name no kind of work on their own (issue 23).
 GENERIC_TITLES = [

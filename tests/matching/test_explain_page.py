@@ -23,7 +23,7 @@ from data.taxonomy.packaged import load_packaged_taxonomy
 from features.registry import FEATURE_NAMES
 from serving.state import ServiceState
 from tests.conftest import TODAY
-from tests.serving.test_api import token_for
+from tests.helpers.api import token_for
 from training.live import LiveModel
 
 PAGE = 5

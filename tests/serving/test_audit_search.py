@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from data.schemas import Role
 from data.storage.tables import EmployeeRow, OpportunityRow
 from serving.state import ServiceState
-from tests.serving.test_api import token_for
+from tests.helpers.api import token_for
 from tests.serving.test_fairness_api import stored_demo_with_open_gig
 
 

@@ -18,7 +18,7 @@ from features.inputs import PersonInputs
 from serving.state import ServiceState
 from serving.usecases.bias_audit import NEVER_READ
 from tests.fairness.bias_audit_fixture import NOV, make_record, pdf_text, store_fixture
-from tests.serving.test_api import token_for
+from tests.helpers.api import token_for
 
 AUDIT = "/api/v1/audits/bias-audit"
 PERIOD = "period_start=2026-11-01&period_end=2026-11-30"

@@ -12,7 +12,6 @@ from typer.testing import CliRunner
 from serving.cli import app
 from serving.state import ServiceState
 from tests.fairness.bias_audit_fixture import pdf_text, store_fixture
-from tests.serving.test_cli import cli_env  # noqa: F401 (a fixture)
 
 runner = CliRunner()
 PERIOD = ["--start", "2026-11-01", "--end", "2026-11-30"]
@@ -23,7 +22,7 @@ def test_the_cli_writes_the_audit_as_csv_and_pdf(
     state: ServiceState,
     admin_headers: dict[str, str],
     tmp_path: Path,
-    cli_env: None,  # noqa: F811
+    cli_env: None,
 ) -> None:
     store_fixture(client, state, admin_headers)
     out = tmp_path / "ll144.csv"

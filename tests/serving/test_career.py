@@ -14,7 +14,7 @@ from data.storage.engine import transaction
 from data.taxonomy.relatedness import OccupationRelatedness
 from serving.state import ServiceState
 from tests.factories import PYTHON, make_employee, make_opportunity
-from tests.serving.test_api import token_for
+from tests.helpers.api import token_for
 
 MINING = "data mining"
 

@@ -29,19 +29,6 @@ from training.registry import ModelRegistry
 runner = CliRunner()
 
 
-@pytest.fixture
-def cli_env(settings: Settings, state: ServiceState, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Point the CLI (configured by environment, like in production) at the test database."""
-    monkeypatch.setenv("TALENT_DATABASE_URL", settings.resolved_database_url)
-    monkeypatch.setenv("TALENT_VAR_DIR", str(settings.var_dir))
-    for name, secret in (
-        ("AUDIT_KEY", settings.audit_key),
-        ("TOKEN_SECRET", settings.token_secret),
-    ):
-        assert secret is not None
-        monkeypatch.setenv(f"TALENT_{name}", secret.get_secret_value())
-
-
 def served_record(request_id: str, *, day: int) -> dict:
     """A one-candidate list as the serving path logs it, served on 2026-11-`day`."""
     return {

@@ -29,7 +29,7 @@ from fairness.audit_log import AuditLog
 from serving.app import create_app
 from serving.state import ServiceState
 from tests.factories import PYTHON, make_employee, make_opportunity
-from tests.serving.test_api import seed, token_for
+from tests.helpers.api import seed, token_for
 
 CONCURRENT = 32
 

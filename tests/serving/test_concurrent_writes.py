@@ -22,7 +22,7 @@ from data.storage.tables import SkillRow
 from serving.errors import install_error_handlers
 from serving.state import ServiceState
 from tests.factories import make_employee, make_opportunity
-from tests.serving.test_api import seed, token_for
+from tests.helpers.api import seed, token_for
 
 WRITERS = 8
 

@@ -15,7 +15,7 @@ from features.declared import declared_tiers
 from features.registry import FEATURE_NAMES
 from serving.state import ServiceState
 from tests.factories import make_employee, make_opportunity
-from tests.serving.test_api import token_for
+from tests.helpers.api import token_for
 
 REQUIRED = ["design database scheme", "database management systems", "SQL", "data models"]
 OFF = PolicySettings(name="off")

@@ -19,7 +19,7 @@ from data.schemas import Role
 from matching.eligibility import RULES
 from serving.state import ServiceState
 from tests.factories import make_employee, make_opportunity
-from tests.serving.test_api import token_for
+from tests.helpers.api import token_for
 
 Headers = dict[str, str]
 PAST = "2026-10-01"  # before the test company's today (tests/conftest.TODAY)

@@ -21,7 +21,7 @@ from matching.masking import lead_reasons, shared_reasons
 from serving.state import ServiceState
 from tests.conftest import TODAY
 from tests.factories import make_employee, make_opportunity
-from tests.serving.test_api import token_for
+from tests.helpers.api import token_for
 
 IDENTITY = re.compile(r"\b(zyxalia|quorrin|she|her|hers|he|him|his)\b", re.IGNORECASE)
 

@@ -18,7 +18,7 @@ from data.storage.tables import AuditRecordRow
 from data.taxonomy.packaged import load_packaged_taxonomy
 from serving.state import ServiceState
 from tests.conftest import TODAY
-from tests.serving.test_api import token_for
+from tests.helpers.api import token_for
 
 PROTECTED_WORDS = ("gender", "female", "male", "race", "ethnicity", "age_band", "disability")
 

@@ -20,7 +20,7 @@ from data.storage.tables import (
 )
 from serving.state import ServiceState
 from tests.factories import make_employee
-from tests.serving.test_api import token_for
+from tests.helpers.api import token_for
 
 WORKDAY = (
     "Employee ID,Worker,Business Title,Supervisory Organization,Location,Manager ID,Hire Date,"

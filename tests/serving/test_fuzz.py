@@ -46,7 +46,7 @@ from data.storage.tables import (
     SkillRow,
 )
 from serving.state import ServiceState
-from tests.serving.test_api import seed, token_for
+from tests.helpers.api import seed, token_for
 
 if TYPE_CHECKING:
     from hypothesis.strategies import SearchStrategy

@@ -21,7 +21,7 @@ import serving.usecases.audit as audit_usecases
 from data.schemas import Role
 from serving.app import create_app
 from serving.state import ServiceState
-from tests.serving.test_api import token_for
+from tests.helpers.api import token_for
 from tests.serving.test_fairness_api import candidates, company  # noqa: F401 (a fixture)
 
 REPORTS_AT_ONCE = 16

@@ -22,7 +22,6 @@ from data.taxonomy.packaged import load_packaged_taxonomy
 from serving.cli import app
 from serving.state import ServiceState
 from tests.factories import make_employee, make_opportunity
-from tests.serving.test_cli import cli_env  # noqa: F401  (the fixture)
 
 runner = CliRunner()
 ATS_HEADER = "Candidate ID,Requisition ID,Stage,Date,Rating\n"

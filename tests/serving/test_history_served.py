@@ -12,7 +12,7 @@ from features.history import HISTORY_FEATURES
 from features.registry import FEATURE_NAMES
 from serving.state import ServiceState
 from tests.factories import make_opportunity
-from tests.serving.test_api import seed, token_for
+from tests.helpers.api import seed, token_for
 
 
 def _history_columns(client: TestClient, auditor: dict[str, str], request_id: str) -> dict:

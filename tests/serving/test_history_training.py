@@ -26,7 +26,6 @@ from serving.state import ServiceState
 from serving.usecases.training import train_and_promote
 from tests.conftest import TODAY
 from tests.factories import PYTHON, make_employee, make_opportunity
-from tests.serving.test_cli import cli_env  # noqa: F401  (the fixture)
 
 PEOPLE = 80
 POSTINGS = 160

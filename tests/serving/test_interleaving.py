@@ -17,7 +17,7 @@ from fairness.audit_log import AuditLog
 from fairness.audit_record import served_page
 from serving.state import ServiceState
 from tests.factories import PYTHON, make_employee, make_opportunity
-from tests.serving.test_api import token_for
+from tests.helpers.api import token_for
 from tests.training.test_ranker import synthetic
 from training.ranker import LambdaRanker
 

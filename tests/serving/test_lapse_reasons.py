@@ -13,7 +13,7 @@ from data.schemas import Role
 from data.storage.tables import OpportunityRow, PipelineRow
 from serving.notifications import messages
 from serving.state import ServiceState
-from tests.serving.test_api import token_for
+from tests.helpers.api import token_for
 from tests.serving.test_pipeline import company, handle_of, step
 from tests.serving.test_scim import patch, scim_token, user
 

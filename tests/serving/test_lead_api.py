@@ -17,7 +17,7 @@ from data.storage.tables import InteractionRow
 from matching.aliases import candidate_alias
 from serving.state import ServiceState
 from tests.factories import make_employee, make_opportunity
-from tests.serving.test_api import token_for
+from tests.helpers.api import token_for
 from tests.serving.test_pipeline import company, handle_of, step
 
 Headers = dict[str, str]

@@ -22,7 +22,7 @@ from serving.middleware import TokenBuckets
 from serving.session import COOKIE
 from serving.settings import Settings
 from serving.state import ServiceState
-from tests.serving.test_api import token_for
+from tests.helpers.api import token_for
 
 
 def _envelope(response: object, status: int, error: str) -> dict:

@@ -30,7 +30,7 @@ from matching.masking import Masked, Posting, card, full_facts, levels_of
 from matching.results import candidate_handle
 from serving.state import ServiceState
 from tests.conftest import TODAY
-from tests.serving.test_api import token_for
+from tests.helpers.api import token_for
 
 pytestmark = pytest.mark.slow
 LISTS = 6

@@ -20,8 +20,7 @@ from serving.state import ServiceState
 from serving.usecases.training_data import served_impressions
 from tests.conftest import TODAY
 from tests.factories import PYTHON, make_employee, make_opportunity
-from tests.serving.test_api import token_for
-from tests.serving.test_cli import cli_env  # noqa: F401  (fixture)
+from tests.helpers.api import token_for
 from training.registry import ModelRegistry
 
 runner = CliRunner()

@@ -17,7 +17,7 @@ from fairness.audit_record import ServedRanking, served_page
 from matching.explain import free_hours_text, sentence
 from serving.state import ServiceState
 from tests.factories import PYTHON, make_employee, make_opportunity
-from tests.serving.test_api import token_for
+from tests.helpers.api import token_for
 from tests.serving.test_pipeline import handle_of, step
 from training.labels import label_interactions
 

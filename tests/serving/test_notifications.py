@@ -32,8 +32,8 @@ from serving.notifications.delivery import Courier, Round
 from serving.notifications.digest import queue_digests
 from serving.state import ServiceState
 from tests.factories import PYTHON, make_employee, make_opportunity
+from tests.helpers.api import token_for
 from tests.serving.notification_servers import Hooks, Inbox, smtp_server, webhook_receiver
-from tests.serving.test_api import token_for
 from tests.serving.test_pipeline import handle_of, step
 
 Headers = dict[str, str]

@@ -35,7 +35,7 @@ from serving.app import create_app
 from serving.state import ServiceState
 from tests.conftest import TODAY
 from tests.factories import PYTHON, make_employee, make_opportunity
-from tests.serving.test_api import token_for
+from tests.helpers.api import token_for
 
 Headers = dict[str, str]
 

@@ -14,7 +14,7 @@ from data.schemas import Role
 from data.storage.tables import SkillRow
 from serving.state import ServiceState
 from tests.factories import make_employee, make_opportunity
-from tests.serving.test_api import seed, token_for
+from tests.helpers.api import seed, token_for
 
 PERSON = "Lucas Tanaka lucas.tanaka@corp.example"
 

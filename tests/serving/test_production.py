@@ -20,7 +20,7 @@ from serving import cli
 from serving.app import create_app
 from serving.state import ServiceState
 from tests.conftest import AUDIT_KEY, TODAY
-from tests.serving.test_api import token_for
+from tests.helpers.api import token_for
 
 
 def _demo_state(state: ServiceState) -> dict[str, str]:

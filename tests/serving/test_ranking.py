@@ -21,7 +21,7 @@ from features.inputs import opportunity_inputs, person_inputs
 from features.store import FeatureStore, epoch_seconds
 from serving.state import ServiceState
 from tests.conftest import TODAY
-from tests.serving.test_api import seed, token_for
+from tests.helpers.api import seed, token_for
 from tests.training.test_ranker import synthetic
 from training.cold_start import load_default_ranker
 from training.company import load_company

@@ -22,7 +22,7 @@ from features.store import FeatureStore
 from matching.engine import MatchEngine
 from matching.pipeline import as_of_seconds, history_items_for
 from serving.state import ServiceState
-from tests.serving.test_api import seed, token_for
+from tests.helpers.api import seed, token_for
 
 
 def _record(client: TestClient, auditor: dict[str, str], body: dict[str, Any]) -> dict:

@@ -23,7 +23,7 @@ from tests.fairness.test_report_html import (
     UNICODE,
     shown_as,
 )
-from tests.serving.test_api import token_for
+from tests.helpers.api import token_for
 
 LONG_DEPARTMENT = ("Department of " + "very long names " * 11).strip()  # 189 of 200 characters
 LONG_GROUP = ("A self-described group whose name runs on " + "and on " * 5).strip()  # 76 of 80

@@ -31,7 +31,7 @@ from serving.settings import Settings
 from serving.state import ServiceState
 from serving.usecases.retention import run_purge, set_periods
 from tests.factories import make_employee
-from tests.serving.test_api import seed, token_for
+from tests.helpers.api import seed, token_for
 
 LATER = dt.datetime.now(dt.UTC) + dt.timedelta(days=4 * 365)  # every period has run out
 

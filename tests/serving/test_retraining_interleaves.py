@@ -19,7 +19,7 @@ from serving.state import ServiceState
 from serving.usecases import training as training_usecase
 from serving.usecases.interleaving import RETRAINING, start_retraining_test
 from serving.usecases.training import train_and_promote
-from tests.serving.test_api import token_for
+from tests.helpers.api import token_for
 from tests.serving.test_interleaving import PEOPLE, _company, _matches, _register
 from training.evaluate import GATE_MIN_GROUPS, Evaluation, gate_undecided
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from data.schemas import Role
 from data.storage.tables import SkillRow
 from serving.state import ServiceState
-from tests.serving.test_api import seed, token_for
+from tests.helpers.api import seed, token_for
 
 
 def _queue(client: TestClient, hr: dict[str, str]) -> list[str]:

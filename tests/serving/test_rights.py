@@ -24,7 +24,7 @@ from serving.errors import Conflict
 from serving.state import ServiceState
 from serving.usecases import reviews
 from tests.factories import PYTHON, make_employee
-from tests.serving.test_api import token_for
+from tests.helpers.api import token_for
 from tests.serving.test_pipeline import company, handle_of, step
 
 Headers = dict[str, str]

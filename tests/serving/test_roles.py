@@ -15,21 +15,11 @@ from data.schemas import Role
 from data.storage.engine import transaction
 from data.storage.tables import ApiTokenRow
 from serving.cli import app as cli
-from serving.settings import Settings
 from serving.state import ServiceState
 from tests.factories import make_employee
-from tests.serving.test_api import bearer, seed, token_for
+from tests.helpers.api import bearer, seed, token_for
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def cli_env(settings: Settings, state: ServiceState, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("TALENT_DATABASE_URL", settings.resolved_database_url)
-    monkeypatch.setenv("TALENT_VAR_DIR", str(settings.var_dir))
-    assert settings.audit_key is not None and settings.token_secret is not None
-    monkeypatch.setenv("TALENT_AUDIT_KEY", settings.audit_key.get_secret_value())
-    monkeypatch.setenv("TALENT_TOKEN_SECRET", settings.token_secret.get_secret_value())
 
 
 def _hired(client: TestClient, admin: dict[str, str]) -> None:

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from data.schemas import Role
 from data.storage.tables import DemographicsRow, InteractionRow, OversightEventRow, PipelineRow
 from serving.state import ServiceState
-from tests.serving.test_api import token_for
+from tests.helpers.api import token_for
 from tests.serving.test_pipeline import company, handle_of, step
 
 Headers = dict[str, str]

@@ -20,7 +20,7 @@ from scim2_tester import Status, check_server
 from data.schemas import Role
 from serving.app import create_app
 from serving.state import ServiceState
-from tests.serving.test_api import token_for
+from tests.helpers.api import token_for
 
 FAILING = {Status.ERROR, Status.CRITICAL}
 

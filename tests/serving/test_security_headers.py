@@ -14,7 +14,7 @@ from data.schemas import Role
 from serving.app import create_app
 from serving.routes import me
 from serving.state import ServiceState
-from tests.serving.test_api import seed, token_for
+from tests.helpers.api import seed, token_for
 
 COMMON = {
     "x-content-type-options": "nosniff",

@@ -22,7 +22,7 @@ from serving.errors import Unauthorized
 from serving.session import COOKIE
 from serving.state import ServiceState
 from tests.conftest import ADMIN_TOKEN
-from tests.serving.test_api import seed, token_for
+from tests.helpers.api import seed, token_for
 
 PAGE = {"X-Requested-With": "talent-web"}
 

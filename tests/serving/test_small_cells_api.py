@@ -17,7 +17,7 @@ from data.storage.employees import list_employees
 from data.storage.opportunities import get_opportunity
 from fairness.demographics import ATTRIBUTES, categories
 from serving.state import ServiceState
-from tests.serving.test_api import token_for
+from tests.helpers.api import token_for
 from tests.serving.test_fairness_api import candidates, company  # noqa: F401 (a fixture)
 
 MIN_CELL = 10

@@ -17,7 +17,7 @@ from data.taxonomy.packaged import load_packaged_taxonomy
 from serving.state import ServiceState
 from tests.conftest import TODAY
 from tests.factories import PYTHON, make_employee
-from tests.serving.test_api import token_for
+from tests.helpers.api import token_for
 
 
 def test_a_job_title_finds_its_esco_occupation(

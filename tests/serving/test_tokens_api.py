@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from data.schemas import Role
 from serving.state import ServiceState
 from tests.factories import make_employee
-from tests.serving.test_api import bearer, token_for
+from tests.helpers.api import bearer, token_for
 
 
 def _person(client: TestClient, admin: dict[str, str]) -> None:

@@ -1,6 +1,7 @@
 """Two server processes on one PostgreSQL database: what is written through one is matched by
-the other within two seconds, carried by the database's change notifications (the periodic
-poll is set to half a minute here, so it cannot be what delivers it)."""
+the other, carried by the database's change notifications (the periodic poll is set to an hour
+here, longer than the test, so it cannot be what delivers it). How fast (tenths of a second on
+two cores, docs/scaling.md) is printed, not asserted: wall-clock bounds are the perf tier's."""
 
 from __future__ import annotations
 
@@ -34,8 +35,7 @@ from tests.factories import PYTHON, make_employee, make_opportunity
 from training.ranker import LambdaRanker
 from training.registry import ModelRegistry
 
-VISIBLE_WITHIN_S = 2.0
-POLL_S = 30  # the safety-net poll: far slower than what the test asks for
+POLL_S = 3600  # the safety-net poll: never due while the test runs
 READY_TIMEOUT_S = 180
 ADMIN = {"authorization": f"Bearer {ADMIN_TOKEN}"}
 
@@ -133,7 +133,7 @@ def _seconds_until(check: Callable[[], bool], limit: float = 10.0) -> float:
 
 
 @pytest.mark.slow
-def test_a_write_through_one_worker_is_matched_by_the_other_within_two_seconds(
+def test_a_write_through_one_worker_is_matched_by_the_other_through_notifications(
     two_workers: tuple[httpx.Client, httpx.Client, Path], postgres_url: str
 ) -> None:
     a, b, shared = two_workers
@@ -219,5 +219,4 @@ def test_a_write_through_one_worker_is_matched_by_the_other_within_two_seconds(
         ("policy", policy_s),
         ("promoted model", model_s),
     ):
-        print(f"{what}: {seconds:.2f} s")
-        assert seconds < VISIBLE_WITHIN_S, f"the {what} took {seconds:.2f} s to reach worker B"
+        print(f"{what}: {seconds:.2f} s")  # each within _seconds_until's limit: it arrived

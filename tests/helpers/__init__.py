@@ -1,0 +1,1 @@
+"""What several test modules share: request helpers, the test tiers, performance budgets."""
