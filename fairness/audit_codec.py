@@ -11,12 +11,15 @@ written as binary columns, zstd-compressed, base64 in the JSON, and read back bi
   other column as its little-endian float32 bytes grouped by position (every row's first
   byte, then every second byte, ...), so that its sign and exponent bytes compress.
 - `compact_items` (`items_packed`): the ids as a JSON list, each numeric field as a column
-  (float64, or float32 where every value is one exactly; int32 with -1 for "none"), bytes
-  grouped by position likewise. A list whose items hold anything else is left as it is.
+  (float64, or float32 where every value is one exactly), bytes grouped by position likewise;
+  since issue 27 the similarities as differences of their bits (`:d`) and the ranks as int64
+  differences from the ranks the scores and `before` predict (`:r`), the first form's int32
+  ranks (-1 for "none") still read. A list whose items hold anything else is left as it is.
+- the explained page (`explained_packed`, since issue 27): by column, fairness/audit_explained.py.
 
-Readers never see the packed forms of items: `expand` turns a sealed record back into the
-shape fairness/audit_record.py defines (fairness/audit_log.py does it on every read). Records
-filed before (`f4_base64`, plain `items`) read as they always did.
+Readers never see the packed forms of items or of the page: `expand` turns a sealed record back
+into the shape fairness/audit_record.py defines (fairness/audit_log.py does it on every read).
+Records filed before (`f4_base64`, plain `items`, plain `explained`) read as they always did.
 
 Measured on 200-item lists of the demo company (docs/architecture.md, "Audit log").
 """
