@@ -3,8 +3,9 @@
 The serving path writes it (serving/usecases/rankings.py), the audit log seals it as canonical
 JSON (adding `seq` and `key_id`), and replay, HR's report, the monitor and the handle lookup
 read it back. Keys are JSON names and stay stable: a sealed record is never rewritten.
-Since revision 0023 the log seals `items` packed as `items_packed` (fairness/audit_codec.py)
-and expands them on every read: readers always see the shape below.
+Since revision 0023 the log seals `items` packed as `items_packed` (fairness/audit_codec.py),
+since issue 27 `explained` as `explained_packed` too, and expands them on every read: readers
+always see the shape below.
 """
 
 from __future__ import annotations
