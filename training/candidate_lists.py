@@ -86,7 +86,6 @@ def candidate_list_groups(
         label=label,
         position=position,
         dismissed=dismissed,
-        viewed=np.zeros(len(keys), dtype=bool),  # a lead opening a card is not recorded
         occurred_at=at,
     )
 
@@ -108,7 +107,6 @@ def merge_groups(first: QueryGroups, second: QueryGroups | None) -> QueryGroups:
         "label",
         "position",
         "dismissed",
-        "viewed",
         "occurred_at",
     )
     joined = {c: np.concatenate([getattr(first, c), getattr(second, c)]) for c in columns}
@@ -135,6 +133,5 @@ def merge_groups(first: QueryGroups, second: QueryGroups | None) -> QueryGroups:
         label=joined["label"],
         position=joined["position"],
         dismissed=joined["dismissed"],
-        viewed=joined["viewed"],
         occurred_at=joined["occurred_at"],
     )

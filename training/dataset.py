@@ -20,16 +20,9 @@ class RankingSet:
     opportunities: np.ndarray
     # Cosine of the composed vectors (retrieval's score): the embedding baseline's, not a feature.
     similarity: np.ndarray | None = None
-    # Opened from the list (bool per row); None where the source records no views.
-    viewed: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.labels)
-
-    @property
-    def has_views(self) -> bool:
-        """Whether any row was opened from its list (training/targets.py fits on views then)."""
-        return self.viewed is not None and bool(np.asarray(self.viewed).any())
 
     @property
     def has_positions(self) -> bool:
@@ -62,5 +55,4 @@ def ranking_set(store: FeatureStore, groups: QueryGroups) -> RankingSet:
         people=people,
         opportunities=jobs,
         similarity=store.composed_similarity(people, jobs),
-        viewed=np.asarray(groups.viewed, dtype=bool),
     )

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
@@ -18,7 +17,6 @@ from training.dataset import RankingSet
 from training.distributed import fit_on_dask
 from training.metrics import ndcg_at, ndcg_per_group, ranking_report
 from training.ranker import LambdaRanker
-from training.targets import view_label_gain, with_views
 
 BASELINES = ("bm25_skills", "embedding_similarity", "required_skill_overlap")
 
@@ -81,7 +79,6 @@ def evaluate(
     comparison favours it (bench/loop.py: the gate refused retrained models that ranked better
     against the true fit). The gate weighs each logged gain by its inverse propensity."""
     positions = train.examined_positions()
-    train_labels, valid_labels, gains = _fitted_labels(train, valid)
     scores: dict[str, np.ndarray] = {}
     if dask_client is not None:  # training/distributed.py: no positions through Dask
         ranker = fit_on_dask(LambdaRanker(seed=seed), train, valid, dask_client)
@@ -91,12 +88,12 @@ def evaluate(
             "(LightGBM's Dask interface: no position debiasing)"
         )
     else:
-        ranker = LambdaRanker(seed=seed, **gains).fit(
+        ranker = LambdaRanker(seed=seed).fit(
             train.features,
-            train_labels,
+            train.labels,
             train.sizes,
             positions=positions,
-            valid=(valid.features, valid_labels, valid.sizes),
+            valid=(valid.features, valid.labels, valid.sizes),
         )
         origin = "trained from scratch"
     if warm_start is not None:
@@ -108,8 +105,7 @@ def evaluate(
             n_estimators=CORRECTION_TREES,
             num_leaves=CORRECTION_LEAVES,
             min_child_samples=CORRECTION_MIN_ROWS,
-            **gains,
-        ).fit(train.features, train_labels, train.sizes, positions=positions, init_model=base)
+        ).fit(train.features, train.labels, train.sizes, positions=positions, init_model=base)
         on_valid = {
             name: ranking_report(model.predict(valid.features), valid.labels, valid.sizes)[
                 "ndcg@10"
@@ -132,11 +128,11 @@ def evaluate(
             )
     scores = {"ranker": ranker.predict(test.features), **scores}
     if positions is not None and dask_client is None:  # what debiasing buys
-        naive = LambdaRanker(seed=seed, debias_positions=False, **gains).fit(
+        naive = LambdaRanker(seed=seed, debias_positions=False).fit(
             train.features,
-            train_labels,
+            train.labels,
             train.sizes,
-            valid=(valid.features, valid_labels, valid.sizes),
+            valid=(valid.features, valid.labels, valid.sizes),
         )
         scores["ranker_no_position_debiasing"] = naive.predict(test.features)
     if incumbent is not None:
@@ -241,20 +237,6 @@ def gate_interval(differences: np.ndarray) -> tuple[float, float]:
     tail = (1 - GATE_CONFIDENCE) / 2
     low, high = (float(np.quantile(means, q)) for q in (tail, 1 - tail))
     return low, high
-
-
-def _fitted_labels(
-    train: RankingSet, valid: RankingSet
-) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
-    """The labels a ranker is fitted and stopped on, and its gain setting: views below every
-    action where the training rows record any (training/targets.py), else the grades."""
-    if not train.has_views:
-        return train.labels, valid.labels, {}
-    return (
-        with_views(train.labels, train.viewed),
-        with_views(valid.labels, valid.viewed),
-        {"label_gain": view_label_gain()},
-    )
 
 
 def gate_undecided(evaluation: Evaluation) -> bool:

@@ -50,7 +50,6 @@ class QueryGroups:
     label: np.ndarray  # int8 grade 0..4
     position: np.ndarray  # int32, 1-based; 0 where no position was logged
     dismissed: np.ndarray  # bool
-    viewed: np.ndarray  # bool: opened from the list (employee direction; False elsewhere)
     # int64 epoch seconds: the impression (employee direction) or the application (opportunity
     # direction). Features of a row must be computed as of this time, never later.
     occurred_at: np.ndarray
@@ -69,7 +68,6 @@ class QueryGroups:
             "kind",
             "position",
             "dismissed",
-            "viewed",
             "occurred_at",
         ):
             if len(getattr(self, name)) != rows:
@@ -120,7 +118,6 @@ class QueryGroups:
             label=self.label[rows],
             position=self.position[rows],
             dismissed=self.dismissed[rows],
-            viewed=self.viewed[rows],
             occurred_at=self.occurred_at[rows],
             group_sizes=self.group_sizes[chosen],
             group_time=self.group_time[chosen],
@@ -152,7 +149,6 @@ def employee_groups(labels: InteractionLabels, *, kinds: Mapping[str, str]) -> Q
     label = np.concatenate([shown.label, past.label[history]])
     position = np.concatenate([shown.position, np.zeros(len(people), dtype=np.int32)])
     dismissed = np.concatenate([shown.dismissed, np.zeros(len(people), dtype=bool)])
-    viewed = np.concatenate([shown.viewed, np.zeros(len(people), dtype=bool)])
     kind = _kinds_of(opportunity, kinds)
     requests, request_of_row = np.unique(request_id, return_inverse=True)
     kind_names, kind_of_row = np.unique(kind, return_inverse=True)
@@ -172,7 +168,6 @@ def employee_groups(labels: InteractionLabels, *, kinds: Mapping[str, str]) -> Q
         label=label,
         position=position,
         dismissed=dismissed,
-        viewed=viewed,
         occurred_at=at,
     )
 
@@ -197,7 +192,6 @@ def opportunity_groups(labels: InteractionLabels, *, kinds: Mapping[str, str]) -
         label=applied.label,
         position=np.zeros(rows, dtype=np.int32),
         dismissed=np.zeros(rows, dtype=bool),
-        viewed=np.zeros(rows, dtype=bool),
         occurred_at=applied.applied_at,
     )
 
@@ -245,7 +239,6 @@ def _assemble(
     position: np.ndarray,
     dismissed: np.ndarray,
     occurred_at: np.ndarray,
-    viewed: np.ndarray,
 ) -> QueryGroups:
     """Number groups by (time, key), then order rows by group and the `within` keys."""
     by_time = np.lexsort((group_key, group_time))
@@ -265,7 +258,6 @@ def _assemble(
         label=label[order],
         position=position[order],
         dismissed=dismissed[order],
-        viewed=viewed[order],
         occurred_at=occurred_at[order],
         group_sizes=np.bincount(row_group, minlength=len(by_time)).astype(np.int64),
         group_time=group_time[by_time],

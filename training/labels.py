@@ -3,11 +3,9 @@
 Grades (issue 4): shown and ignored 0; apply, save or joining a waitlist 1; shortlist, offer
 or accepting an offer 2; accept (the demo's word) or assign 3; completed with a rating of 4 or
 5: 4. A completion with a lower rating (or none) keeps what an acceptance gives, 3: finishing
-says the person was taken on, the rating says it did not go well. Reject, invite, decline,
-withdraw, approval, the service's own offer of a freed waitlist slot and the employee's own
-rating change nothing; a dismissal keeps 0 and is recorded as a flag, and so is a view (the
-person opened the item from the list: weaker evidence than any action, training/targets.py
-says how training weighs it).
+says the person was taken on, the rating says it did not go well. Reject, view, invite,
+decline, withdraw, approval, the service's own offer of a freed waitlist slot and the
+employee's own rating change nothing; a dismissal keeps 0 and is recorded as a flag.
 
 Employee direction: one sample per impression. Every later event of the same (employee,
 opportunity) pair is credited to one impression: the impression of that pair in the list the
@@ -103,7 +101,6 @@ _ACCEPT = int(Grade.ACCEPT)
 _INTEREST = int(Grade.INTEREST)
 _IMPRESSION = InteractionType.IMPRESSION.value
 _DISMISS = InteractionType.DISMISS.value
-_VIEW = InteractionType.VIEW.value
 # What makes an application (opportunity direction): applying, or asking for a full
 # mentorship's next slot.
 _ASKED = frozenset({InteractionType.APPLY.value, InteractionType.WAITLIST.value})
@@ -141,7 +138,6 @@ class ImpressionLabels:
     occurred_at: np.ndarray  # int64 epoch seconds (UTC) of the impression
     label: np.ndarray  # int8 grade
     dismissed: np.ndarray  # bool
-    viewed: np.ndarray  # bool: the person opened the item from this list (or after it)
 
     def __len__(self) -> int:
         return len(self.label)
@@ -223,7 +219,6 @@ def label_interactions(
     i_seconds: list[int] = []
     i_label: list[int] = []
     i_dismissed: list[bool] = []
-    i_viewed: list[bool] = []
     shown_in: dict[tuple[str, str, str], int] = {}  # (request, employee, opportunity) -> row
     latest: dict[tuple[str, str], int] = {}  # (employee, opportunity) -> most recent row
     applied: dict[tuple[str, str], list[int]] = {}  # pair -> [first apply seconds, grade]
@@ -250,7 +245,6 @@ def label_interactions(
             i_seconds.append(at)
             i_label.append(_IGNORED)
             i_dismissed.append(False)
-            i_viewed.append(False)
             continue
 
         grade = _grade(value, rating[i])
@@ -279,8 +273,6 @@ def label_interactions(
             unattributed += 1
         elif value == _DISMISS:
             i_dismissed[row] = True
-        elif value == _VIEW:
-            i_viewed[row] = True
         elif grade:
             i_label[row] = max(i_label[row], grade)
 
@@ -292,7 +284,6 @@ def label_interactions(
         occurred_at=np.array(i_seconds, dtype=np.int64),
         label=np.array(i_label, dtype=np.int8),
         dismissed=np.array(i_dismissed, dtype=bool),
-        viewed=np.array(i_viewed, dtype=bool),
     )
     pairs = list(applied)
     applications = ApplicationLabels(

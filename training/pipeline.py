@@ -101,8 +101,6 @@ def _data_hash(rows: RankingSet) -> str:
     digest = hashlib.sha256()
     for array in (rows.people, rows.opportunities, rows.labels, rows.positions, rows.sizes):
         digest.update(np.ascontiguousarray(array).tobytes())
-    if rows.has_views:  # a log without views keeps the hash it had before views were recorded
-        digest.update(np.ascontiguousarray(rows.viewed, dtype=bool).tobytes())
     return digest.hexdigest()
 
 

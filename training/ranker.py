@@ -44,15 +44,12 @@ class LambdaRanker:
     min_trees: int = 50
     debias_positions: bool = True
     seed: int = 7
-    # A gain per integer label; None: LightGBM's 2^label - 1 (training/targets.py sets it).
-    label_gain: tuple[float, ...] | None = None
     booster_: lgb.Booster | None = field(default=None, init=False, repr=False)
     best_iteration_: int = field(default=0, init=False)
     base_trees_: int = field(default=0, init=False)  # trees taken over from `init_model`
 
     def _params(self) -> dict[str, object]:
-        gains = {} if self.label_gain is None else {"label_gain": list(self.label_gain)}
-        return gains | {
+        return {
             "objective": "lambdarank",
             "metric": "ndcg",
             "eval_at": [10],

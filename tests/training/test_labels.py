@@ -229,35 +229,3 @@ def test_steps_that_came_from_a_leads_list_grade_the_application_but_no_impressi
         )
     )
     assert applications == {"A": 3, "B": 2}  # the candidates' ranker still learns from both
-
-
-def test_a_view_flags_the_impression_of_the_list_it_names_and_changes_no_grade() -> None:
-    events = [
-        *shown("r1", "E1", ["A", "B", "C"], 0),
-        *shown("r2", "E1", ["A", "B", "C"], 60 * 24 * 7),
-        ev("view", "E1", "A", 60 * 24 * 7 + 1, request_id="r1"),  # opened late from week 1
-        ev("view", "E1", "B", 60 * 24 * 7 + 2),  # no list named: the latest one showing B
-        ev("view", "E1", "C", 3, request_id="r1"),
-        ev("apply", "E1", "C", 4, request_id="r1"),
-    ]
-    labels = label_interactions(events)
-    rows = labels.impressions
-    flagged = {
-        (r, o): v
-        for r, o, v in zip(
-            rows.request_id.tolist(),
-            rows.opportunity_external_id.tolist(),
-            rows.viewed.tolist(),
-            strict=True,
-        )
-    }
-    assert flagged == {
-        ("r1", "A"): True,
-        ("r1", "B"): False,
-        ("r1", "C"): True,
-        ("r2", "A"): False,
-        ("r2", "B"): True,
-        ("r2", "C"): False,
-    }
-    assert rows.label.tolist() == [0, 0, 1, 0, 0, 0]
-    assert labels.unattributed == 0
