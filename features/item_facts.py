@@ -11,13 +11,15 @@ concatenates them. Values are the ones the per-request loops computed, converted
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Iterable, Mapping, Sequence, Sized
 from dataclasses import dataclass, fields
 
 import numpy as np
 
-from features.inputs import OpportunityInputs, PersonInputs
+from data.taxonomy.packaged import occupation_skill_ids
+from features.inputs import OpportunityInputs, PersonInputs, implied_skills
 from features.taxonomy_facts import OccupationProfiles
 
 
@@ -36,14 +38,14 @@ class Codes:
     def of(self, ids: Iterable[str]) -> np.ndarray:
         ids = list(ids)
         try:
-            return np.array([self._codes[i] for i in ids], dtype=np.int64)
+            return np.array([self._codes[i] for i in ids], dtype=np.int32)
         except KeyError:
             with self._lock:  # two threads must not give one code to two ids
                 for i in ids:
                     if i not in self._codes:
                         self._codes[i] = len(self.ids)
                         self.ids.append(i)
-            return np.array([self._codes[i] for i in ids], dtype=np.int64)
+            return np.array([self._codes[i] for i in ids], dtype=np.int32)
 
 
 SKILLS = Codes()
@@ -59,20 +61,34 @@ class FactsContext:
         self.profiles = profiles
         self._weight = np.zeros(0, dtype=np.float32)
         self._category = np.zeros(0, dtype=np.int64)
+        self._profiles: dict[str | None, tuple[np.ndarray, np.ndarray]] = {}
         self._lock = threading.Lock()
         none = np.zeros(1, dtype=np.int64)
         # A person with no skills (a lead whose skills no feature of the page reads).
         self.no_skills = PersonFacts(
             self,
             none,
-            np.zeros(0, np.int64),
+            np.zeros(0, np.int32),
             np.zeros(0, np.float32),
             none,
-            np.zeros(0, np.int64),
+            np.zeros(0, np.int32),
+            np.zeros(1, dtype=bool),
             none,
-            np.zeros(0, np.int64),
+            np.zeros(0, np.int32),
             np.zeros(0, np.float32),
         )
+
+    def profile_arrays(self, occupation_id: str | None) -> tuple[np.ndarray, np.ndarray]:
+        """(skill codes, float32 weights) of the occupation's profile, made once."""
+        found = self._profiles.get(occupation_id)
+        if found is None:
+            profile = self.profiles.profile(occupation_id)
+            found = (
+                _frozen(SKILLS.of(profile)),
+                _frozen(np.array(list(profile.values()), dtype=np.float32)),
+            )
+            self._profiles[occupation_id] = found  # the same arrays if two threads race
+        return found
 
     def per_skill(self, size: int) -> tuple[np.ndarray, np.ndarray]:
         """(profile weight, tool category code or -1) of skill codes 0..size-1."""
@@ -117,10 +133,13 @@ class PersonFacts:
 
     context: FactsContext
     skill_counts: np.ndarray  # per person
-    skills: np.ndarray  # skill codes, each person's in their skills' order
+    skills: np.ndarray  # skill codes (int32), each person's in their skills' order
     levels: np.ndarray  # float32, alike
     implied_counts: np.ndarray
-    implied: np.ndarray  # skill codes of what their occupation implies
+    # Skill codes of what their occupation implies; where `implied_derived`, the occupation's
+    # whole list (shared by everyone in it) and the declared skills are to be taken out.
+    implied: np.ndarray
+    implied_derived: np.ndarray  # bool per person
     category_counts: np.ndarray
     categories: np.ndarray  # tool category codes held (profiles.person_categories' order)
     category_weights: np.ndarray  # float32
@@ -135,9 +154,14 @@ class PostingFacts:
     asked: np.ndarray  # skill codes: required, then preferred, each in its order
     asked_levels: np.ndarray  # float32
     required: np.ndarray  # bool
+    # The posting's profile: its occupation's (arrays shared by every posting of it), with
+    # what the posting asks over it (`overrides`: where both list a skill, these win).
     profile_counts: np.ndarray
-    profile: np.ndarray  # skill codes of the posting's profile (occupation's, asked over it)
+    profile: np.ndarray
     profile_weights: np.ndarray  # float32
+    override_counts: np.ndarray
+    overrides: np.ndarray
+    override_weights: np.ndarray  # float32
     mass: np.ndarray  # float32: the profile's whole weight
     category_counts: np.ndarray
     categories: np.ndarray  # tool category codes of the posting's unit category vector
@@ -145,28 +169,73 @@ class PostingFacts:
 
 
 def _counts(groups: Sequence[Sized]) -> np.ndarray:
+    if len(groups) == 1:  # an item's own facts: one array per count, shared
+        return _count(len(groups[0]))
     return np.array([len(g) for g in groups], dtype=np.int64)
+
+
+@functools.lru_cache(maxsize=4096)
+def _count(n: int) -> np.ndarray:
+    return _frozen(np.array([n], dtype=np.int64))
 
 
 def person_facts(people: Sequence[PersonInputs], context: FactsContext) -> PersonFacts:
     profiles = context.profiles
     categories = [profiles.person_categories(p.skills) for p in people]
+    # Held once per occupation where the implied skills are the occupation's less the declared
+    # (features/inputs.py implied_skills: everyone served), ~60 codes a person otherwise.
+    derived = [p.implied == implied_skills(p.occupation_id, p.skills) for p in people]
+    implied = [
+        _occupation_codes(p.occupation_id) if d else SKILLS.of(p.implied)
+        for p, d in zip(people, derived, strict=True)
+    ]
     return PersonFacts(
         context,
         _counts([p.skills for p in people]),
         SKILLS.of(s for p in people for s in p.skills),
         np.array([v for p in people for v in p.skills.values()], dtype=np.float32),
-        _counts([p.implied for p in people]),
-        SKILLS.of(s for p in people for s in p.implied),
+        _counts(implied),
+        _joined(implied, np.int32),
+        _FLAGS[derived[0]] if len(derived) == 1 else np.array(derived, dtype=bool),
         _counts(categories),
-        CATEGORIES.of(c for vector in categories for c in vector),
-        np.array([w for vector in categories for w in vector.values()], dtype=np.float32),
+        *(
+            (CATEGORIES.of(c for v in categories for c in v), _weights(categories))
+            if any(categories)
+            else (_NO_CODES, _NO_WEIGHTS)  # no tools: most people, shared
+        ),
     )
+
+
+def _weights(vectors: Sequence[dict[str, float]]) -> np.ndarray:
+    return np.array([w for vector in vectors for w in vector.values()], dtype=np.float32)
+
+
+_FLAGS = {flag: np.array([flag], dtype=bool) for flag in (False, True)}
+_NO_CODES = np.zeros(0, dtype=np.int32)
+_NO_WEIGHTS = np.zeros(0, dtype=np.float32)
+for _shared in (*_FLAGS.values(), _NO_CODES, _NO_WEIGHTS):
+    _shared.flags.writeable = False
+
+
+@functools.lru_cache(maxsize=8192)
+def _occupation_codes(occupation_id: str | None) -> np.ndarray:
+    return _frozen(SKILLS.of(sorted(occupation_skill_ids(occupation_id))))
+
+
+def _joined(parts: Sequence[np.ndarray], dtype: type) -> np.ndarray:
+    if not parts:
+        return np.zeros(0, dtype=dtype)
+    return np.concatenate(parts) if len(parts) != 1 else parts[0]
+
+
+def _frozen(array: np.ndarray) -> np.ndarray:
+    array.flags.writeable = False  # shared between items: never written
+    return array
 
 
 def posting_facts(postings: Sequence[OpportunityInputs], context: FactsContext) -> PostingFacts:
     profiles = context.profiles
-    merged, masses, vectors = [], [], []
+    shared, over, masses, vectors = [], [], [], []
     for o in postings:
         occupation = o.occupation_id
         profile = profiles.profile(occupation)
@@ -174,9 +243,8 @@ def posting_facts(postings: Sequence[OpportunityInputs], context: FactsContext) 
         masses.append(
             profiles.mass(occupation) + sum(w - profile.get(s, 0.0) for s, w in asked.items())
         )
-        # Where both list a skill the posting's ask wins (the store's former lookup,
-        # `asked.get(s) or profile.get(s)`: an ask is never 0).
-        merged.append({**profile, **asked})
+        shared.append(context.profile_arrays(occupation))
+        over.append(asked)
         vectors.append(profiles.posting_categories(occupation, (*o.required, *o.preferred)))
     return PostingFacts(
         context,
@@ -190,9 +258,12 @@ def posting_facts(postings: Sequence[OpportunityInputs], context: FactsContext) 
             [r for o in postings for r in (True,) * len(o.required) + (False,) * len(o.preferred)],
             dtype=bool,
         ),
-        _counts(merged),
-        SKILLS.of(s for m in merged for s in m),
-        np.array([w for m in merged for w in m.values()], dtype=np.float32),
+        _counts([codes for codes, _ in shared]),
+        _joined([codes for codes, _ in shared], np.int32),
+        _joined([weights for _, weights in shared], np.float32),
+        _counts(over),
+        SKILLS.of(s for m in over for s in m),
+        np.array([w for m in over for w in m.values()], dtype=np.float32),
         np.array(masses, dtype=np.float32),
         _counts(vectors),
         CATEGORIES.of(c for v in vectors for c in v),

@@ -235,7 +235,10 @@ class FeatureStore:
         owner = np.repeat(np.arange(len(people.implied_counts)), people.implied_counts)
         implied = column[people.implied]
         known = implied >= 0
-        self._implied_keys = np.sort(owner[known] * self._width + implied[known])
+        implied_keys = owner[known] * self._width + implied[known]
+        # An occupation's whole list stands for what it implies less what the person declared.
+        declared = people.implied_derived[owner[known]] & np.isin(implied_keys, self._skill_keys)
+        self._implied_keys = np.sort(implied_keys[~declared])
         self._pointer = np.concatenate([[0], np.cumsum(postings.asked_counts)]).astype(np.int64)
         self._columns = column[postings.asked]
         self._asked = postings.asked_levels
@@ -270,12 +273,14 @@ class FeatureStore:
             [posting_codes.setdefault(o.occupation_id, len(posting_codes)) for o in opportunities],
             dtype=np.int64,
         )
-        postings = list(posting_codes)
-        table = np.zeros((max(len(person_codes), 1), max(len(postings), 1)), dtype=np.float32)
-        for occupation, row in person_codes.items():
-            if occupation is not None and postings:
-                table[row, : len(postings)] = relatedness.scores(occupation, postings)
-        self._relatedness = table
+        self._posting_occupations = list(posting_codes)
+        self._person_occupations = list(person_codes)
+        self._occupation_scores = relatedness
+        shape = (max(len(person_codes), 1), max(len(posting_codes), 1))
+        self._relatedness = np.zeros(shape, dtype=np.float32)
+        # Rows are filled for the people some pair asks about: a page's ~200 leads are in the
+        # store for their time zones and mentor levels, and paid ~2 ms of rows no pair read.
+        self._related_rows = np.zeros(shape[0], dtype=bool)
 
     def _build_profiles(
         self, people: PersonFacts, postings: PostingFacts, context: FactsContext, size: int
@@ -297,13 +302,24 @@ class FeatureStore:
         ).astype(np.float32)
         held_anywhere = np.zeros(len(self._vocab) + 1, dtype=bool)
         held_anywhere[held_columns] = True
-        posting = np.repeat(np.arange(len(postings.profile_counts)), postings.profile_counts)
-        column = self._column[postings.profile]
+        # Each posting's occupation profile, then what it asks over it: sorted stably by key,
+        # a skill listed by both comes out twice, the ask last, and the ask is kept.
+        posting = np.concatenate(
+            [
+                np.repeat(np.arange(len(postings.profile_counts)), postings.profile_counts),
+                np.repeat(np.arange(len(postings.override_counts)), postings.override_counts),
+            ]
+        )
+        column = self._column[np.concatenate([postings.profile, postings.overrides])]
+        weights = np.concatenate([postings.profile_weights, postings.override_weights])
         kept = (column >= 0) & held_anywhere[column]
         keys = posting[kept] * width + column[kept]
         order = np.argsort(keys, kind="stable")
-        self._profile_keys = keys[order]
-        self._profile_weights = postings.profile_weights[kept][order]
+        keys, weights = keys[order], weights[kept][order]
+        last = np.ones(len(keys), dtype=bool)
+        last[:-1] = keys[1:] != keys[:-1]
+        self._profile_keys = keys[last]
+        self._profile_weights = weights[last]
         self._profile_mass = postings.mass
         # Category codes in first-seen order (postings', then people's), as the sums over a
         # person's categories have always run in that order.
@@ -550,7 +566,16 @@ class FeatureStore:
         return fit, category_fit
 
     def _occupation_relatedness(self, people: np.ndarray, opportunities: np.ndarray) -> np.ndarray:
-        return self._relatedness[self.p_occupation[people], self.o_occupation[opportunities]]
+        rows = self.p_occupation[people]
+        postings = self._posting_occupations
+        for row in np.unique(rows[~self._related_rows[rows]]).tolist():
+            occupation = self._person_occupations[row]
+            if occupation is not None and postings:
+                self._relatedness[row, : len(postings)] = self._occupation_scores.scores(
+                    occupation, postings
+                )
+            self._related_rows[row] = True
+        return self._relatedness[rows, self.o_occupation[opportunities]]
 
     @staticmethod
     def _count_before(keys: np.ndarray, positions: np.ndarray, at: np.ndarray) -> np.ndarray:
