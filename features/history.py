@@ -1,8 +1,7 @@
 """What a person's own history and a posting's own history say about a pair, as of its time.
 
-A person's history: what they opened from a list, applied to, saved, accepted or rated well
-("liked"; an opening counts VIEW_WEIGHT of an action) and what they dismissed or declined
-("passed"), each an event with the posting's vector and department. A
+A person's history: what they applied to, saved, accepted or rated well ("liked") and what they
+dismissed or declined ("passed"), each an event with the posting's vector and department. A
 posting's history: whom its lead shortlisted, invited, offered or took on ("chosen") and whom
 they turned down. For a pair (person, posting) at time t, only events strictly before t count,
 and never events on the pair itself (the pair's own application is what training labels):
@@ -42,16 +41,10 @@ _TIME_SLOT = np.int64(2**34)  # > any epoch second we store: key = code * slot +
 SHRINK = 0.0
 PAIR_BLOCK = 1 << 15  # pairs whose (pair, dim) prefix sums are gathered at once
 RATED_WELL, RATED_BADLY = 4, 2
-# What opening a posting from a list adds to the liked history, against 1 for an application.
-# Views are several times as frequent as actions, so a person's taste shows weeks earlier:
-# with them the learned employee ranker closed 28% of the gap to the noiseless ceiling in
-# bench/loop.py's sixth week, without them 17% (bench/NOTES.md).
-VIEW_WEIGHT = 0.3
 
 # event type -> (timeline, weight): which of the four timelines an event adds to.
 LIKED, PASSED, CHOSEN, TURNED_DOWN = "liked", "passed", "chosen", "turned_down"
 EVENT_ROLES: Mapping[str, tuple[str, float]] = {
-    "view": (LIKED, VIEW_WEIGHT),
     "apply": (LIKED, 1.0),
     "save": (LIKED, 1.0),
     "accept_offer": (LIKED, 1.0),

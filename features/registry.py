@@ -234,9 +234,9 @@ FEATURES: tuple[Feature, ...] = (
     # A masked candidate's other applications are theirs: never said to a lead.
     Feature(
         "history_liked_similarity",
-        "similarity of the posting to what the person opened, applied to, saved, accepted or "
-        "rated well before (an opening weighs 0.3 of an action; 0 with no such history)",
-        "Like the work you looked at or applied to before",
+        "similarity of the posting to what the person applied to, saved, accepted or rated "
+        "well before (shrunk towards 0 while that history is short; 0 with none)",
+        "Like the work you applied to or saved before",
         0,
         said_above=0.05,
     ),
@@ -250,9 +250,9 @@ FEATURES: tuple[Feature, ...] = (
     ),
     Feature(
         "history_department_affinity",
-        "(the person's earlier openings, applications, saves and acceptances in the posting's "
-        "department - their dismissals and declines there) / (all of them + 1)",
-        "You looked at or applied to {department} work before",
+        "(the person's earlier applications, saves and acceptances in the posting's department "
+        "- their dismissals and declines there) / (all of them + 1)",
+        "You applied to or saved {department} work before",
         0,
         said_above=0.05,
     ),

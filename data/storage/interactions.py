@@ -209,9 +209,9 @@ def applicants(
 
 
 # The events the history features count. A person's: acceptances (the demo's) or assignments
-# (the live workflow's) and completions, and what they opened, applied to, saved, dismissed,
-# declined or rated (features/history.py); an opportunity's: the applications it received and
-# its lead's choices (shortlists, invitations, offers, assignments, rejections).
+# (the live workflow's) and completions, and what they applied to, saved, dismissed, declined
+# or rated (features/history.py); an opportunity's: the applications it received and its lead's
+# choices (shortlists, invitations, offers, assignments, rejections).
 PERSON_HISTORY = tuple(
     dict.fromkeys(
         (
@@ -219,7 +219,6 @@ PERSON_HISTORY = tuple(
             InteractionType.ASSIGN.value,
             InteractionType.COMPLETE.value,
             InteractionType.RATE.value,
-            InteractionType.VIEW.value,
             InteractionType.APPLY.value,
             InteractionType.SAVE.value,
             InteractionType.UNSAVE.value,

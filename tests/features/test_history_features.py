@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from features import FEATURE_NAMES, FeatureStore
-from features.history import HISTORY_FEATURES, VIEW_WEIGHT, HistoryItems
+from features.history import HISTORY_FEATURES, HistoryItems
 from tests.features.test_store import ENCODER, REFERENCE, event, job, person
 from training.cold_start import NO_HISTORY
 
@@ -143,17 +143,3 @@ def test_a_good_rating_is_liked_and_a_poor_one_passed() -> None:
     assert history(store([rated(1)]), "ME", "DATA2", 11)["history_passed_similarity"] > 0
     neutral = history(store([rated(3)]), "ME", "DATA2", 11)
     assert neutral == {name: 0.0 for name in HISTORY_FEATURES}
-
-
-def test_an_opened_posting_counts_as_a_weaker_like_than_an_application() -> None:
-    # Opened FIN (orthogonal to DATA2) and applied to DATA1 (cos 0.8 with DATA2): the mean is
-    # weighted, an opening VIEW_WEIGHT of an application.
-    s = store([event("ME", "FIN", "view", 9), event("ME", "DATA1", "apply", 10)])
-    only_viewed = history(s, "ME", "DATA2", 10)["history_liked_similarity"]
-    assert only_viewed == pytest.approx(0.0)  # what was opened is unlike DATA2
-    both = history(s, "ME", "DATA2", 11)["history_liked_similarity"]
-    assert both == pytest.approx(0.8 * 1.0 / (1.0 + VIEW_WEIGHT))
-    # One opening alone already says where the person's taste lies.
-    opened = store([event("ME", "DATA1", "view", 9)])
-    assert history(opened, "ME", "DATA2", 10)["history_liked_similarity"] == pytest.approx(0.8)
-    assert history(opened, "ME", "DATA2", 10)["history_department_affinity"] == pytest.approx(1.0)

@@ -1,5 +1,5 @@
 """An employee opening an opportunity from a served list: logged once per list, changing no
-match, and read by the person's history features (a weaker like than an application)."""
+match, and read by training as a view of that list's impression."""
 
 from __future__ import annotations
 
@@ -9,11 +9,10 @@ from data.schemas import Role
 from data.storage.engine import transaction
 from data.storage.interactions import interactions_in_time_order
 from data.storage.tokens import issue_token
-from fairness.audit_log import decode_matrix
-from features.registry import FEATURE_NAMES
 from serving.state import ServiceState
+from serving.usecases.training_data import served_impressions
 from tests.factories import PYTHON, make_employee, make_opportunity
-from tests.helpers.api import seed, token_for
+from training.labels import label_interactions
 
 Headers = dict[str, str]
 
@@ -53,62 +52,47 @@ def _matches(client: TestClient, ana: Headers) -> dict:
     return body
 
 
-def test_a_view_is_logged_once_per_list_and_changes_no_match(
+def test_a_view_is_logged_once_per_list_and_training_credits_that_list(
     client: TestClient, state: ServiceState, admin_headers: Headers
 ) -> None:
     _company(client, admin_headers)
     ana = _token(state, Role.EMPLOYEE, "ANA")
     first = _matches(client, ana)
-    assert "G1" in [i["opportunity"]["external_id"] for i in first["items"]]
+    shown = [i["opportunity"]["external_id"] for i in first["items"]]
+    assert "G1" in shown
     url = "/api/v1/opportunities/G1/views"
 
     opened = client.post(url, json={"request_id": first["request_id"]}, headers=ana)
     assert opened.status_code == 201 and opened.json()["created"] is True
     again = client.post(url, json={"request_id": first["request_id"]}, headers=ana)
     assert again.status_code == 200 and again.json()["created"] is False
-    # A view hides nothing: the card is still in the next list, and opening it from that list
-    # is a new view.
+    # A view hides nothing: the card is still in the next list.
     second = _matches(client, ana)
     assert "G1" in [i["opportunity"]["external_id"] for i in second["items"]]
     assert (
         client.post(url, json={"request_id": second["request_id"]}, headers=ana).status_code == 201
     )
+
     with state.sessions() as session:
-        views = [e for e in interactions_in_time_order(session) if e.type == "view"]
+        events = interactions_in_time_order(session)
+        served = served_impressions(session)
+    views = [e for e in events if e.type == "view"]
     assert [(v.employee_external_id, v.request_id) for v in views] == [
         ("ANA", first["request_id"]),
         ("ANA", second["request_id"]),
     ]
-
-
-def test_what_a_person_opened_reaches_the_history_features_of_their_next_list(
-    client: TestClient, state: ServiceState, admin_headers: Headers
-) -> None:
-    seed(client, admin_headers)
-    lead, me = token_for(state, Role.LEAD, "LEAD"), token_for(state, Role.EMPLOYEE, "DATA")
-    auditor = token_for(state, Role.HR, "LEAD", ("auditor",))
-    fresh = make_opportunity("FRESH", owner="LEAD", title="Forecast model for finance")
-    assert client.post("/api/v1/opportunities", json=fresh, headers=lead).status_code == 201
-    first = client.get("/api/v1/employees/DATA/matches?kind=gig", headers=me).json()
-    liked = _liked(client, auditor, first["request_id"])
-    assert liked and all(v == 0.0 for v in liked.values()), liked
-
-    opened = {"request_id": first["request_id"]}
-    assert (
-        client.post("/api/v1/opportunities/FRESH/views", json=opened, headers=me).status_code == 201
-    )
-    second = client.get("/api/v1/employees/DATA/matches?kind=gig", headers=me).json()
-    shown = [i["opportunity"]["external_id"] for i in second["items"]]
-    assert "FRESH" in shown and "GIG-DATA" in shown  # opening leaves the card where it was
-    liked = _liked(client, auditor, second["request_id"])
-    assert 0.0 < liked["GIG-DATA"] <= 1.0  # like the forecast gig opened
-    assert liked["FRESH"] == 0.0  # never the pair's own event
-
-
-def _liked(client: TestClient, auditor: Headers, request_id: str) -> dict[str, float]:
-    record = client.get(f"/api/v1/audits/rankings/{request_id}", headers=auditor).json()
-    column = decode_matrix(record["features"])[:, FEATURE_NAMES.index("history_liked_similarity")]
-    return dict(zip([i["id"] for i in record["items"]], column.tolist(), strict=True))
+    labels = label_interactions([*events, *served.impressions]).impressions
+    viewed = {
+        (r, o)
+        for r, o, v in zip(
+            labels.request_id.tolist(),
+            labels.opportunity_external_id.tolist(),
+            labels.viewed.tolist(),
+            strict=True,
+        )
+        if v
+    }
+    assert viewed == {(first["request_id"], "G1"), (second["request_id"], "G1")}
 
 
 def test_without_a_list_a_view_counts_once_a_day(
