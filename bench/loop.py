@@ -360,11 +360,7 @@ def employees_answer(inst: Instance, world: World, round_: int) -> None:
                 pair.approval = done["approval"]["status"]
 
 
-def employees_browse(
-    inst: Instance, world: World, round_: int, *, views: bool = True
-) -> dict[str, int]:
-    """`views`: whether people's opening of an item is recorded (`POST …/views`), as the web
-    app does; without, training sees only applications, saves and dismissals."""
+def employees_browse(inst: Instance, world: World, round_: int) -> dict[str, int]:
     counts = Counter()
     for employee, kind in world.browsers(round_):
         me = inst.headers("employee", employee)
@@ -381,14 +377,6 @@ def employees_browse(
             if u[0] >= (1.0 / position) ** POSITION_DECAY:
                 continue  # not examined
             viewed = u[1] < 0.12 + 0.75 * fit
-            if viewed and views:
-                seen = inst.call(
-                    "POST",
-                    f"/api/v1/opportunities/{opportunity}/views",
-                    me,
-                    json={"request_id": page["request_id"]},
-                )
-                counts["views"] += seen is not None
             if viewed and u[2] < float(np.clip(2.0 * fit - 0.2, 0.02, 0.9)) * world.willing(
                 employee, kind
             ):
@@ -644,14 +632,7 @@ def lead_impact(inst: Instance, world: World) -> float | None:
 
 
 def run_arm(
-    arm: Arm,
-    world: World,
-    rounds: int,
-    root: Path,
-    min_groups: int,
-    vectors: Path,
-    *,
-    views: bool = True,
+    arm: Arm, world: World, rounds: int, root: Path, min_groups: int, vectors: Path
 ) -> list[dict]:
     rows: list[dict] = []
     windows: list[tuple[dt.datetime, dt.datetime]] = []
@@ -661,7 +642,7 @@ def run_arm(
             clock = time.perf_counter()
             start = dt.datetime.now(dt.UTC)
             employees_answer(inst, world, round_)
-            counts = employees_browse(inst, world, round_, views=views)
+            counts = employees_browse(inst, world, round_)
             managers_decide(inst, world, round_)
             leads_act(inst, world, round_)
             end = dt.datetime.now(dt.UTC) + dt.timedelta(microseconds=1)
@@ -675,7 +656,6 @@ def run_arm(
                 **figures,
                 "lists": counts["lists"],
                 "applications_per_list": counts["applications"] / max(counts["lists"], 1),
-                "views_per_list": counts["views"] / max(counts["lists"], 1),
                 "fill_rate": len(filled) / n_opportunities,
                 "time_to_fill_rounds": statistics.median(filled) if filled else None,
                 "impact_lead_decisions": lead_impact(inst, world),
@@ -878,7 +858,6 @@ COLUMNS = (
     "ndcg_cand_oracle",
     "lists",
     "applications_per_list",
-    "views_per_list",
     "fill_rate",
     "time_to_fill_rounds",
     "impact_served_before",
@@ -952,11 +931,6 @@ def main() -> None:
         help="label vectors `talent index` cached (else every arm encodes them)",
     )
     parser.add_argument(
-        "--no-views",
-        action="store_true",
-        help="do not record people opening items (POST …/views): training sees actions only",
-    )
-    parser.add_argument(
         "--keep",
         type=Path,
         help="keep each arm's instance (database, models, audit log, secrets.json) in this new "
@@ -985,8 +959,7 @@ def main() -> None:
     settings_line = (
         f"{args.employees} employees, {args.opportunities} opportunities, {args.tastes} "
         f"tastes, seed {args.seed}, "
-        f"{args.rounds} rounds, {args.browse_share:.0%} of employees browse per round"
-        f"{' (views not recorded)' if args.no_views else ''}; bias "
+        f"{args.rounds} rounds, {args.browse_share:.0%} of employees browse per round; bias "
         f"against {company.bias.attribute}={company.bias.group} (perceived fit x "
         f"{1 - company.bias.shortlist_penalty:.1f} at shortlist and at offer)"
     )
@@ -997,15 +970,7 @@ def main() -> None:
     rows: list[dict] = []
     try:
         for arm in arms:
-            rows += run_arm(
-                arm,
-                world,
-                args.rounds,
-                root,
-                args.min_groups,
-                args.vectors,
-                views=not args.no_views,
-            )
+            rows += run_arm(arm, world, args.rounds, root, args.min_groups, args.vectors)
     finally:
         if not args.keep:
             shutil.rmtree(root, ignore_errors=True)

@@ -10,8 +10,6 @@ true fit, beside the packaged default and the noiseless ceiling:
 Ways of fitting, all on the same lists:
 - correction_N: the packaged default continued by N trees of 3 leaves (>= 100 rows a leaf), no
   early stopping: what training does with a model live (training/evaluate.py);
-- correction_30_views_G: the same 30 trees fitted with views below actions at gain G (where the
-  log records views: training/targets.py);
 - continued_early_stop: 15-leaf trees continued from the default, stopped early on the
   validation lists (the choice before issue 26's correction);
 - scratch: a ranker from scratch, stopped early;
@@ -26,7 +24,6 @@ noiseless ceiling it closes. (Study tool: the demo company is regenerated from t
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import datetime as dt
 import json
 import sys
@@ -55,7 +52,6 @@ from training.groups import Direction, build_groups, opportunity_kinds  # noqa: 
 from training.labels import label_interactions  # noqa: E402
 from training.ranker import LambdaRanker  # noqa: E402
 from training.split import time_split  # noqa: E402
-from training.targets import view_label_gain, with_views  # noqa: E402
 
 Predict = Callable[[np.ndarray], np.ndarray]
 
@@ -152,22 +148,6 @@ def main() -> None:
             train.features, train.labels, train.sizes, positions=positions, init_model=default
         )
         models[f"correction_{trees}"] = fitted.predict
-    if train.has_views:  # views below actions, at several gains (training/targets.py)
-        print(
-            f"views on {int(train.viewed.sum())} rows, actions on {int((train.labels > 0).sum())}",
-            flush=True,
-        )
-        with_gain = dataclasses.replace(_correction(30), label_gain=view_label_gain())
-        for gain in (0.1, 0.3, 0.5, 0.8):
-            gains = (*view_label_gain()[:1], gain, *view_label_gain()[2:])
-            fitted = dataclasses.replace(with_gain, label_gain=gains).fit(
-                train.features,
-                with_views(train.labels, train.viewed),
-                train.sizes,
-                positions=positions,
-                init_model=default,
-            )
-            models[f"correction_30_views_{gain}"] = fitted.predict
     models["continued_early_stop"] = (
         LambdaRanker(seed=7)
         .fit(

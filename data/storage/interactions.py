@@ -84,46 +84,6 @@ def record_reaction(
     return True
 
 
-def record_view(
-    session: Session,
-    *,
-    employee: EmployeeRow,
-    opportunity: OpportunityRow,
-    list_request_id: str | None,
-    now: dt.datetime,
-) -> bool:
-    """Store that a person opened an opportunity; False if this view was recorded before.
-
-    A view counts once per served list it came from (`list_request_id`), and once a day
-    without one: opening the same card twice from one list says nothing more, opening it
-    again from next week's list does (training credits each view to the list's impression)."""
-    if opportunity.owner_external_id == employee.external_id:
-        raise ReactionRefused("this is your own opportunity")
-    same = [
-        InteractionRow.employee_external_id == employee.external_id,
-        InteractionRow.opportunity_external_id == opportunity.external_id,
-        InteractionRow.type == InteractionType.VIEW.value,
-    ]
-    if list_request_id is not None:
-        same.append(InteractionRow.request_id == list_request_id)
-    else:
-        midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
-        same.append(InteractionRow.occurred_at >= midnight)
-    if session.scalar(select(func.count()).select_from(InteractionRow).where(*same)):
-        return False
-    session.add(
-        InteractionRow(
-            request_id=list_request_id,
-            employee_external_id=employee.external_id,
-            opportunity_external_id=opportunity.external_id,
-            type=InteractionType.VIEW.value,
-            occurred_at=now,
-        )
-    )
-    session.flush()
-    return True
-
-
 # The reactions a person can take back, and the event that takes each back.
 UNDONE_BY = {
     InteractionType.SAVE: InteractionType.UNSAVE,

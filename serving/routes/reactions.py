@@ -1,4 +1,4 @@
-"""An employee opens, applies to, saves or dismisses an opportunity (acting as themself)."""
+"""An employee applies to, saves or dismisses an opportunity (acting as themself)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from enum import StrEnum
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
-from data.schemas import ContractModel, InteractionType
+from data.schemas import InteractionType
 from data.storage.employees import get_employee
 from data.storage.interactions import (
     UNDONE_BY,
@@ -20,7 +20,6 @@ from serving.access import visible_opportunity
 from serving.deps import CurrentUser, SessionDep, StateDep, after_commit
 from serving.errors import API_ERRORS, Conflict, Forbidden, NotFound, documented
 from serving.usecases.pipeline import StepInput, take_step
-from serving.usecases.views import view_opportunity
 
 router = APIRouter(prefix="/api/v1/opportunities", tags=["reactions"], responses=API_ERRORS)
 
@@ -121,55 +120,6 @@ EVENT_OF = {
     Reaction.saves: InteractionType.SAVE,
     Reaction.dismissals: InteractionType.DISMISS,
 }
-
-
-class ViewIn(ContractModel):
-    request_id: str | None = Field(
-        default=None,
-        max_length=64,
-        pattern=r"^[A-Za-z0-9._:-]+$",
-        description="the served list the opportunity was opened from (its `request_id`)",
-    )
-
-
-class ViewOut(BaseModel):
-    employee_external_id: str
-    opportunity_external_id: str
-    request_id: str | None
-    created: bool = Field(
-        description="false: this view was recorded before (same list, or the same day)"
-    )
-
-
-# Declared before the reactions' pattern, which would read "views" as an unknown reaction.
-@router.post(
-    "/{external_id}/views",
-    status_code=201,
-    responses={
-        200: {"model": ViewOut, "description": "Recorded before: nothing changed"},
-        **documented(403, 404, 409, 415, 422),
-    },
-)
-def view(
-    response: Response,
-    session: SessionDep,
-    user: CurrentUser,
-    external_id: str,
-    body: ViewIn | None = None,
-) -> ViewOut:
-    """Record that you opened this opportunity, from the served list `request_id` names
-    (what a match page answers). Training reads a view as weaker interest than applying or
-    saving; it changes neither your matches nor the workflow. Once per list (once a day
-    without one)."""
-    request_id = body.request_id if body is not None else None
-    created = view_opportunity(session, user, external_id, list_request_id=request_id)
-    response.status_code = 201 if created else 200
-    return ViewOut(
-        employee_external_id=user.subject_external_id or "",
-        opportunity_external_id=external_id,
-        request_id=request_id,
-        created=created,
-    )
 
 
 @router.post(

@@ -47,16 +47,10 @@ from serving.state import ServiceState
 from training.ranker import LambdaRanker
 from training.registry import RegistryError
 
-# What counts as acting on an item: an employee opening (the click of the interleaving
-# literature), applying to or saving an opportunity on their matches, each once (an item
-# opened then applied to counts twice); a lead inviting or shortlisting a candidate on the
-# opportunity's list.
+# What counts as acting on an item: an employee applying to or saving an opportunity on their
+# matches; a lead inviting or shortlisting a candidate on the opportunity's list.
 ACTED_ON = {
-    "employee": (
-        InteractionType.VIEW.value,
-        InteractionType.APPLY.value,
-        InteractionType.SAVE.value,
-    ),
+    "employee": (InteractionType.APPLY.value, InteractionType.SAVE.value),
     "opportunity": (InteractionType.INVITE.value, InteractionType.SHORTLIST.value),
 }
 ADMIN = "admin"

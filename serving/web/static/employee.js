@@ -82,25 +82,12 @@ function dismissButton(o, card) {
   }, "Not for me");
 }
 
-/** Log that the person opened this card's opportunity, once per card: training reads views
- * as weak interest (POST …/views). Fire and forget: a view that fails to log bothers no one. */
-function viewNoter(o, listId) {
-  let noted = false;
-  return () => {
-    if (noted) return;
-    noted = true;
-    api(`/api/v1/opportunities/${encodeURIComponent(o.external_id)}/views`, { method: "POST", body: listId ? { request_id: listId } : {} }).catch(() => {});
-  };
-}
-
-function matchCard(me, item, refresh, listId) {
+function matchCard(me, item, refresh) {
   const o = item.opportunity;
-  const noteView = viewNoter(o, listId);
   const ex = item.explanation;
   const [cls, text] = strength(ex, o.kind);
   const whatIf = h("div", { class: "meta", "aria-live": "polite" });
   const apply = applyControls(o, (message) => { say(message); refresh(); });
-  apply.open.addEventListener("click", noteView);  // opening the application form is a look too
   const card = h("article", { class: "card", "aria-labelledby": `m-${o.external_id}` });
   // A time-zone difference is something to weigh, whichever way it moved the score: neither
   // a gap anyone closes nor a reason the work suits them.
@@ -111,7 +98,7 @@ function matchCard(me, item, refresh, listId) {
   const fill = (...parts) => card.append(...parts.flat(Infinity).filter(Boolean));
   fill(
     h("div", { class: "row" },
-      h("h3", { id: `m-${o.external_id}`, class: "grow", tabindex: "-1" }, h("a", { href: opportunityHref(o.external_id), onclick: noteView }, o.title)),
+      h("h3", { id: `m-${o.external_id}`, class: "grow", tabindex: "-1" }, h("a", { href: opportunityHref(o.external_id) }, o.title)),
       h("span", { class: `strength ${cls}` }, text)),
     h("p", { class: "meta" }, postingLine(o)),
     reasons.length ? h("ul", { class: "reasons", "aria-label": "Why this match" }, reasons.map((r) => h("li", {}, r.text))) : null,
@@ -207,7 +194,7 @@ function kindList(me, kind, target) {
   const render = () => load(target, async () => {
     const body = await api(`/api/v1/employees/${me_(me)}/matches?${query(kind, filters, 0)}`);
     const invitations = body.invitations.map((p) => invitationCard(p, render));
-    const list = h("div", { class: "cards" }, body.items.map((item) => matchCard(me, item, render, body.request_id)));
+    const list = h("div", { class: "cards" }, body.items.map((item) => matchCard(me, item, render)));
     const filtered = Object.keys(body.filters || {}).length > 0;
     const summary = h("p", { class: "meta", role: "status", id: `sum-${kind}` });
     let shown = body.items.length;
@@ -221,7 +208,7 @@ function kindList(me, kind, target) {
     const more = h("button", { type: "button", class: "secondary more" }, "Show more");
     more.addEventListener("click", () => act(more, async () => {
       const page = await api(`/api/v1/employees/${me_(me)}/matches?${query(kind, filters, next)}`);
-      const cards = page.items.map((item) => matchCard(me, item, render, page.request_id));
+      const cards = page.items.map((item) => matchCard(me, item, render));
       list.append(...cards);
       shown += page.items.length;
       next = page.next_offset;
