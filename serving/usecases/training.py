@@ -17,6 +17,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from data.storage.engine import transaction
 from data.storage.locks import TRAINING_LOCK, try_exclusive
@@ -143,6 +144,24 @@ class TrainingResult:
             if result.interleaving_started:
                 lines.append(result.interleaving_started)
         return lines
+
+
+def demo_true_fit_file(var_dir: Path) -> Path:
+    """Where `talent demo` leaves its company's hidden true fit."""
+    return var_dir / "demo" / "true_fit.npz"
+
+
+def demo_true_fit(var_dir: Path) -> TrueFit | None:
+    """The demo company's hidden true fit, when there is one (`train_rankers` ignores it for
+    another company)."""
+    # Imported here: the server never loads the demo simulator (tests/test_layers.py).
+    from data.demo import load_true_fit
+
+    truth_file = demo_true_fit_file(var_dir)
+    if not truth_file.exists():
+        return None
+    truth = load_true_fit(truth_file)
+    return (truth.fit, truth.employee_ids, truth.opportunity_ids)
 
 
 def train_rankers(

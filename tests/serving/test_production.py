@@ -18,6 +18,7 @@ from data.storage.engine import transaction
 from data.taxonomy.packaged import load_packaged_taxonomy
 from serving import cli
 from serving.app import create_app
+from serving.cli import server as cli_server
 from serving.state import ServiceState
 from tests.conftest import AUDIT_KEY, TODAY
 from tests.helpers.api import token_for
@@ -70,7 +71,7 @@ def test_the_production_banner_prints_no_token(
         settings = state.settings.model_copy(
             update={"environment": environment, "var_dir": tmp_path}
         )
-        cli._print_banner(settings, "127.0.0.1", 8000)
+        cli_server._print_banner(settings, "127.0.0.1", 8000)
         printed = capsys.readouterr().out
         assert ("demo-employee-token" in printed) is shown, printed
         assert all((token in printed) is shown for token in tokens.values())

@@ -1,0 +1,5 @@
+"""`python -m serving.cli`, as the `talent` entry point."""
+
+from serving.cli import main
+
+main()
