@@ -1,4 +1,5 @@
-"""Who may know that a record exists: the checks routes share."""
+"""Who may know that a record exists, and who may act on it: the checks routes and use cases
+share (serving/permissions.py offers them to routes as FastAPI dependencies)."""
 
 from __future__ import annotations
 
@@ -27,6 +28,32 @@ def visible_opportunity(session: Session, user: Principal, external_id: str) -> 
         )
     ):
         raise NotFound(f"no opportunity {external_id!r}")
+    return row
+
+
+OWNER_OR_ADMIN = "only the lead who owns this opportunity or an admin may do this"
+
+
+def is_owner_or_admin(user: Principal, opportunity: OpportunityRow) -> bool:
+    """The lead who owns the posting, or an admin (another lead, HR or the candidates: no)."""
+    return user.role is Role.ADMIN or (
+        user.role is Role.LEAD and user.is_self(opportunity.owner_external_id)
+    )
+
+
+def require_owner_or_admin(
+    user: Principal, opportunity: OpportunityRow, *, refusal: str = OWNER_OR_ADMIN
+) -> None:
+    """403 with `refusal` unless the caller is the owning lead or an admin."""
+    if not is_owner_or_admin(user, opportunity):
+        raise Forbidden(refusal)
+
+
+def owned_opportunity(session: Session, user: Principal, external_id: str) -> OpportunityRow:
+    """The opportunity for its owning lead or an admin: 404 for whoever may not know it exists
+    (`visible_opportunity`), 403 for anyone else who may read it but not act on it."""
+    row = visible_opportunity(session, user, external_id)
+    require_owner_or_admin(user, row)
     return row
 
 

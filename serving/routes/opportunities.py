@@ -40,7 +40,7 @@ from matching.results import (
     candidate_handle,
     masked_candidate,
 )
-from serving.access import visible_opportunity
+from serving.access import owned_opportunity, require_owner_or_admin, visible_opportunity
 from serving.auth import Principal
 from serving.deps import (
     CurrentUser,
@@ -60,6 +60,7 @@ from serving.errors import (
     one_record,
 )
 from serving.etags import IfMatch, check_if_match, etag_responses, tagged
+from serving.permissions import OwnedOpportunity
 from serving.routes.imports import job_accepted
 from serving.routes.pagination import Cursor, decode_cursor, next_cursor
 from serving.schemas import (
@@ -76,10 +77,11 @@ from serving.schemas import (
     UpsertOut,
 )
 from serving.timestamps import utc_iso
+from serving.usecases.approvals import recheck_approvals
 from serving.usecases.imports import bulk_import
 from serving.usecases.indexing import reindex
 from serving.usecases.overrides import override_candidate
-from serving.usecases.pipeline import check_posting_edit, recheck_approvals
+from serving.usecases.pipeline import check_posting_edit
 from serving.usecases.postings import posting_documents, seats_taken
 from serving.usecases.rankings import serve_candidates
 from serving.validation import Reason
@@ -100,14 +102,6 @@ def _tagged(response: Response, session: SessionDep, row: OpportunityRow) -> dic
     seats taken."""
     document = tagged(response, opportunity_document(row))
     return {**document, "seats_taken": seats_taken(session, [row])[row.external_id]}
-
-
-def _owner_or_admin(user: Principal, row: OpportunityRow) -> None:
-    if user.role is Role.ADMIN:
-        return
-    if user.role is Role.LEAD and user.is_self(row.owner_external_id):
-        return
-    raise Forbidden("only the lead who owns this opportunity or an admin may do this")
 
 
 @router.post(
@@ -342,13 +336,11 @@ def update(
 ) -> dict[str, Any]:
     """Change only the fields sent. Edits of one posting run one at a time, each on what the
     one before stored."""
-    row = visible_opportunity(session, user, external_id)
-    _owner_or_admin(user, row)
+    row = owned_opportunity(session, user, external_id)
     locked = lock_row(session, row)
     if locked is None:
         raise NotFound(f"no opportunity {external_id!r}")
-    row = visible_opportunity(session, user, external_id)  # as stored now: owner, status
-    _owner_or_admin(user, row)
+    row = owned_opportunity(session, user, external_id)  # as stored now: owner, status
     check_if_match(if_match, opportunity_document(row))
     edited = body.model_dump(exclude_unset=True, mode="json")
     check_posting_edit(row, edited)
@@ -378,8 +370,7 @@ def candidates(
     """Ranked candidates with identities masked; only an admin also sees their external ids.
     A posting that needs skills (none required, its title placed in no occupation) has none:
     409, saying what to set."""
-    opportunity = visible_opportunity(session, user, external_id)
-    _owner_or_admin(user, opportunity)
+    opportunity = owned_opportunity(session, user, external_id)
     if not any(s.required for s in opportunity.skills):
         choices = ", ".join(
             f"{c['label']} ({c['occupation_id']})" for c in opportunity.occupation_choices or []
@@ -403,12 +394,10 @@ def candidates(
     responses=documented(403, 404),
 )
 def applications(
-    state: StateDep, session: SessionDep, user: CurrentUser, external_id: str
+    state: StateDep, session: SessionDep, user: CurrentUser, opportunity: OwnedOpportunity
 ) -> dict[str, Any]:
     """Who applied, masked like candidates (a lead sees handles and aliases, an admin also
     external ids); the pipeline names them (`candidate.identity`)."""
-    opportunity = visible_opportunity(session, user, external_id)
-    _owner_or_admin(user, opportunity)
     return {
         "items": [
             {
@@ -421,7 +410,7 @@ def applications(
                 ),
                 "applied_at": utc_iso(applied_at),
             }
-            for row, applied_at in applicants(session, external_id)
+            for row, applied_at in applicants(session, opportunity.external_id)
         ]
     }
 
@@ -441,9 +430,8 @@ class OverrideIn(ContractModel):
 
 def _overseer(user: Principal, row: OpportunityRow) -> None:
     """The owning lead, HR or an admin may override a candidate list."""
-    if user.role in (Role.HR, Role.ADMIN):
-        return
-    _owner_or_admin(user, row)
+    if user.role is not Role.HR:
+        require_owner_or_admin(user, row)
 
 
 def _override_document(

@@ -1,5 +1,6 @@
 """The workflow over HTTP: take a step on a pair, list each side's pipeline, answer approvals,
-switch quiet mode, and accept or decline the skill updates completed work proposes."""
+switch quiet mode, and accept or decline the skill updates completed work proposes. The rules
+are the use cases' (serving/usecases/pipeline.py, approvals.py): routes parse and present."""
 
 from __future__ import annotations
 
@@ -21,8 +22,8 @@ from matching.results import masked_candidate
 from serving.access import own_profile, visible_opportunity
 from serving.auth import Principal
 from serving.deps import CurrentUser, SessionDep, StateDep, after_commit
-from serving.errors import API_ERRORS, Conflict, Forbidden, NotFound, documented
-from serving.notifications import events as notifications
+from serving.errors import API_ERRORS, Forbidden, NotFound, documented
+from serving.permissions import OwnedOpportunity
 from serving.schemas import (
     ApprovalOut,
     ApprovalsOut,
@@ -35,16 +36,21 @@ from serving.schemas import (
 )
 from serving.state import ServiceState
 from serving.timestamps import utc_iso
+from serving.usecases.approvals import (
+    approval_document,
+    decide_approval,
+    escalation_window,
+    waiting_approvals,
+)
 from serving.usecases.pipeline import (
     RATE,
     StepInput,
     allowed_for,
     lapse_words,
-    log_approval,
     reveal,
     take_step,
 )
-from serving.usecases.postings import posting_document, seats_taken
+from serving.usecases.postings import seats_taken
 from serving.usecases.profiles import set_skill_level
 from serving.validation import Reason
 
@@ -104,33 +110,6 @@ class StepIn(ContractModel):
     )
 
 
-def _approval(pair: PipelineRow, escalate_after: dt.timedelta) -> dict[str, Any]:
-    approval: dict[str, Any] = {"status": pair.approval}
-    if pair.approval == "none":
-        return approval
-    approval.update(
-        approver_external_id=pair.approver_external_id,
-        requested_at=utc_iso(pair.approval_requested_at),
-        escalated=_escalated(pair, escalate_after),
-    )
-    if pair.approval_decided_at is not None:
-        approval.update(decided_at=utc_iso(pair.approval_decided_at), reason=pair.approval_reason)
-    return approval
-
-
-def _escalated(pair: PipelineRow, escalate_after: dt.timedelta) -> bool:
-    """Pending too long, or nobody to ask: HR decides."""
-    if pair.approval != "pending":
-        return False
-    if pair.approver_external_id is None:
-        return True
-    requested = pair.approval_requested_at
-    assert requested is not None
-    if requested.tzinfo is None:
-        requested = requested.replace(tzinfo=dt.UTC)
-    return dt.datetime.now(dt.UTC) - requested > escalate_after
-
-
 def pair_document(
     state: ServiceState,
     session: Session,
@@ -143,7 +122,6 @@ def pair_document(
 ) -> dict[str, Any]:
     """The pair as one side sees it: the lead the (masked until revealed) candidate, the
     employee the opportunity; each with the steps it may take next."""
-    escalate_after = dt.timedelta(days=state.settings.approval_escalation_days)
     acting = Role.ADMIN if user.role is Role.ADMIN else side
     document: dict[str, Any] = {
         "id": pair.id,
@@ -152,7 +130,7 @@ def pair_document(
         "allowed_next": allowed_for(pair, acting),
         "origin": pair.origin,
         "note": pair.note,
-        "approval": _approval(pair, escalate_after),
+        "approval": approval_document(pair, escalation_window(state.settings)),
         "created_at": utc_iso(pair.created_at),
         "updated_at": utc_iso(pair.updated_at),
     }
@@ -259,17 +237,12 @@ def step(
     responses=documented(403, 404),
 )
 def opportunity_pipeline(
-    state: StateDep, session: SessionDep, user: CurrentUser, external_id: str
+    state: StateDep, session: SessionDep, user: CurrentUser, opportunity: OwnedOpportunity
 ) -> dict[str, Any]:
     """Invitees, applicants and everyone after them, by stage (owning lead, admin). A lead
     sees a candidate's name and contact once the candidate applied or accepted; each first
     sight is logged for HR."""
-    opportunity = visible_opportunity(session, user, external_id)
-    if not (
-        user.role is Role.ADMIN
-        or (user.role is Role.LEAD and user.is_self(opportunity.owner_external_id))
-    ):
-        raise Forbidden("only the lead who owns this opportunity or an admin may do this")
+    external_id = opportunity.external_id
     stages: dict[str, list[dict[str, Any]]] = {s.value: [] for s in Stage if s is not Stage.NONE}
     for pair in pairs.pairs_of_opportunity(session, external_id):
         stages[pair.stage].append(
@@ -385,68 +358,11 @@ def set_quiet_mode(
 # -- approvals ------------------------------------------------------------------------------
 
 
-def _approval_item(
-    state: ServiceState, session: Session, pair: PipelineRow
-) -> dict[str, Any] | None:
-    employee = get_employee(session, pair.employee_external_id)
-    opportunity = get_opportunity(session, pair.opportunity_external_id)
-    if employee is None or opportunity is None:
-        return None
-    current = _current_work(session, employee.external_id, besides=pair.id)
-    others = sum(c["hours_per_week"] for c in current)
-    return {
-        "pair_id": pair.id,
-        "employee": {
-            "external_id": employee.external_id,
-            "name": employee.name,
-            "email": employee.email,
-        },
-        "opportunity": posting_document(session, opportunity),
-        "hours_per_week": opportunity.hours_per_week,
-        "share_of_week": round(
-            opportunity.hours_per_week / state.settings.working_hours_per_week, 3
-        ),
-        "other_commitments_hours_per_week": others,
-        "commitments": current,
-        "availability_hours_per_week": employee.availability_hours_per_week,
-        "hours_left_per_week": round(
-            employee.availability_hours_per_week - others - opportunity.hours_per_week, 2
-        ),
-        "approval": _approval(pair, dt.timedelta(days=state.settings.approval_escalation_days)),
-    }
-
-
-def _current_work(session: Session, employee: str, *, besides: int) -> list[dict[str, Any]]:
-    """The accepted offers and assignments holding someone's hours today (not the one asked
-    about), each named: a manager weighs the week with what it is already spent on."""
-    held = pairs.current_work(session, today=dt.date.today(), employee_external_ids=[employee])
-    return [
-        {
-            "opportunity_external_id": pair.opportunity_external_id,
-            "title": opportunity.title if opportunity is not None else "a posting since removed",
-            "hours_per_week": hours,
-            "ends_on": ends.isoformat() if ends else None,
-        }
-        for pair, opportunity, hours, ends in held
-        if pair.id != besides
-    ]
-
-
 @router.get("/approvals", response_model=ApprovalsOut, response_model_exclude_unset=True)
 def approvals(state: StateDep, session: SessionDep, user: CurrentUser) -> dict[str, Any]:
     """Approvals waiting: a manager's own people's; HR's the escalated ones (pending longer
     than the company allows, or with no manager on record); an admin's all."""
-    escalate_after = dt.timedelta(days=state.settings.approval_escalation_days)
-    if user.role is Role.ADMIN:
-        waiting = pairs.pending_approvals(session)
-    elif user.role is Role.HR:
-        waiting = [p for p in pairs.pending_approvals(session) if _escalated(p, escalate_after)]
-    elif user.subject_external_id is not None:
-        waiting = pairs.pending_approvals(session, approver=user.subject_external_id)
-    else:
-        raise Forbidden("approvals are for managers, HR and admins")
-    items = [_approval_item(state, session, pair) for pair in waiting]
-    return {"items": [item for item in items if item is not None]}
+    return {"items": waiting_approvals(state, session, user)}
 
 
 class DecisionIn(ContractModel):
@@ -470,40 +386,15 @@ def decide(
 ) -> dict[str, Any]:
     """Approve or decline a gig that takes a large share of someone's week, saying why (the
     employee's manager; HR once it escalated; an admin)."""
-    pair = pairs.get_pair(session, employee_external_id, opportunity_external_id)
-    which = f"{employee_external_id!r} on {opportunity_external_id!r}"
-    if pair is None or pair.approval == "none":
-        raise NotFound(f"no approval for {which}")
-    escalate_after = dt.timedelta(days=state.settings.approval_escalation_days)
-    mine = pair.approver_external_id is not None and user.is_self(pair.approver_external_id)
-    hr_may = user.role is Role.HR and _escalated(pair, escalate_after)
-    if not (mine or hr_may or user.role is Role.ADMIN):
-        if user.role is Role.HR:
-            raise Forbidden("HR decides an approval only once it has escalated")
-        raise NotFound(f"no approval for {which}")  # someone else's people: not yours to know
-    if pair.approval != "pending":
-        raise Conflict(f"this approval was already decided: {pair.approval}")
-    now = dt.datetime.now(dt.UTC)
-    try:
-        pairs.move_pair(
-            session,
-            pair,
-            now=now,
-            approval="approved" if body.decision == "approve" else "declined",
-            approval_decided_at=now,
-            approval_decided_by=user.actor,
-            approval_reason=body.reason,
-        )
-    except pairs.PairChanged as changed:
-        raise Conflict(str(changed)) from None
-    log_approval(session, user, pair, decision=body.decision, reason=body.reason, now=now)
-    opportunity = get_opportunity(session, opportunity_external_id)
-    if opportunity is not None:  # the applicant hears the decision (same transaction)
-        notifications.approval_decided(session, state.settings, pair, opportunity, now=now)
-    item = _approval_item(state, session, pair)
-    if item is None:
-        raise NotFound(f"no approval for {which}")
-    return item
+    return decide_approval(
+        state,
+        session,
+        user,
+        opportunity_external_id,
+        employee_external_id,
+        decision=body.decision,
+        reason=body.reason,
+    )
 
 
 # -- skill proposals ----------------------------------------------------------------------------

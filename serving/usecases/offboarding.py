@@ -35,8 +35,9 @@ from serving.auth import Principal
 from serving.deps import after_commit
 from serving.errors import Conflict
 from serving.state import ServiceState
+from serving.usecases.approvals import approver_for
 from serving.usecases.indexing import reindex
-from serving.usecases.pipeline import _held_a_waitlist_slot, _pass_slot_on, approver_for
+from serving.usecases.pipeline import _held_a_waitlist_slot, _pass_slot_on
 
 WHY = "the person was deactivated by the HR system"
 LAPSING = (Stage.INVITED, Stage.OFFERED)
@@ -75,7 +76,7 @@ def deactivate(
     next_approver = approver_for(session, employee)
     for pair in approvals_waiting_on(session, employee.external_id):
         # Their own manager decides instead; without one, HR does (an approval with no
-        # approver is HR's, serving/routes/pipeline.py).
+        # approver is HR's, serving/usecases/approvals.py).
         _move(session, pair, now, {"approver_external_id": next_approver})
         done["approvals_moved"] += 1
     tokens = live_token_ids(session, employee.external_id)

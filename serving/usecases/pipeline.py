@@ -42,10 +42,12 @@ from data.workflow import (
 from fairness.audit_log import AuditLog
 from fairness.audit_record import served_page
 from matching.results import resolve_candidate
+from serving.access import require_owner_or_admin
 from serving.auth import Principal
 from serving.errors import Conflict, Forbidden, InvalidField, NotFound
 from serving.notifications import events as notifications
 from serving.state import ServiceState
+from serving.usecases.approvals import approver_for, needs_approval
 from serving.usecases.overrides import shown_candidates
 
 REASON_CODES = ("skills", "availability", "timing", "other")
@@ -127,58 +129,6 @@ def check_posting_edit(opportunity: OpportunityRow, edited: dict[str, Any]) -> N
     reopening = edited.get("status") == OpportunityStatus.OPEN.value
     if reopening and opportunity.seats_filled >= seats:
         raise InvalidField("status", "every seat is taken: add seats to open it again")
-
-
-def recheck_approvals(state: ServiceState, session: Session, opportunity: OpportunityRow) -> None:
-    """After an edit: pairs that accepted before the gig grew past the company's share of a
-    week now need their manager's approval too (assignment waits for it)."""
-    if not needs_approval(state, opportunity):
-        return
-    now = dt.datetime.now(dt.UTC)
-    for pair in pairs.pairs_of_opportunity(session, opportunity.external_id):
-        if pair.stage != Stage.ACCEPTED.value or pair.approval in ("pending", "approved"):
-            continue
-        employee = get_employee(session, pair.employee_external_id)
-        approver = approver_for(session, employee)
-        try:
-            pairs.move_pair(
-                session,
-                pair,
-                now=now,
-                approval="pending",
-                approver_external_id=approver,
-                approval_requested_at=now,
-            )
-        except pairs.PairChanged as changed:
-            raise Conflict(f"{changed}; try the edit again") from None
-        notifications.approval_asked(session, state.settings, pair, employee, opportunity, now=now)
-
-
-MANAGER_CHAIN_LIMIT = 20  # deeper than any real hierarchy; stops a cycle in the data
-
-
-def approver_for(session: Session, employee: EmployeeRow | None) -> str | None:
-    """Who approves the employee's time: their manager, or the first active one above a
-    deactivated manager; None (HR decides) without one on record."""
-    seen: set[str] = set()
-    manager = employee.manager_external_id if employee is not None else None
-    while manager and manager not in seen and len(seen) < MANAGER_CHAIN_LIMIT:
-        seen.add(manager)
-        row = get_employee(session, manager)
-        if row is None:
-            return None
-        if row.active:
-            return row.external_id
-        manager = row.manager_external_id
-    return None
-
-
-def needs_approval(state: ServiceState, opportunity: OpportunityRow) -> bool:
-    """A gig taking more than the company's share of a working week needs the manager."""
-    if opportunity.kind != OpportunityKind.GIG.value:
-        return False
-    settings = state.settings
-    return opportunity.hours_per_week > settings.approval_share * settings.working_hours_per_week
 
 
 def take_step(
@@ -325,11 +275,11 @@ def _candidate_for_lead(
 ) -> EmployeeRow:
     """The lead's steps are the owning lead's, on a candidate named by the handle its lists
     (or its pipeline) showed it; an admin may also use the external id."""
-    if not (
-        user.role is Role.ADMIN
-        or (user.role is Role.LEAD and user.is_self(opportunity.owner_external_id))
-    ):
-        raise Forbidden("only the lead who owns this opportunity (or an admin) takes this step")
+    require_owner_or_admin(
+        user,
+        opportunity,
+        refusal="only the lead who owns this opportunity (or an admin) takes this step",
+    )
     if not step.candidate:
         raise InvalidField("candidate", "name the candidate by the handle you were shown")
     found: str | None = None
@@ -696,30 +646,6 @@ def _log(
             actor_role=user.role.value,
             actor=user.actor,
             details=details or None,
-        )
-    )
-
-
-def log_approval(
-    session: Session,
-    user: Principal,
-    pair: PipelineRow,
-    *,
-    decision: str,
-    reason: str,
-    now: dt.datetime,
-) -> None:
-    """The manager's (or HR's) decision, in the pair's log."""
-    session.add(
-        InteractionRow(
-            request_id=pair.request_id,
-            employee_external_id=pair.employee_external_id,
-            opportunity_external_id=pair.opportunity_external_id,
-            type=InteractionType.APPROVAL.value,
-            occurred_at=now,
-            actor_role=user.role.value,
-            actor=user.actor,
-            details={"decision": decision, "reason": reason},
         )
     )
 
