@@ -584,12 +584,6 @@ ORM_WRITES_ALLOWED = (
     # answering skill proposals: data/storage/pipeline.py
     "serving/routes/pipeline.py::answer_proposal: sets SkillProposalRow.status",
     "serving/routes/pipeline.py::answer_proposal: sets SkillProposalRow.decided_at",
-    # interaction rows logged by use cases: data/storage/interactions.py
-    "serving/usecases/approvals.py::_log_decision: session.add()",
-    "serving/usecases/offboarding.py::_log: session.add()",
-    "serving/usecases/pipeline.py::_lapse_unanswered: session.add()",
-    "serving/usecases/pipeline.py::_log: session.add()",
-    "serving/usecases/pipeline.py::_log_system: session.add()",
     # skill review: data/storage/skills.py
     "serving/usecases/skills.py::review_skill: sets SkillRow.status",
     "serving/usecases/skills.py::_publish: sets SkillRow.status",

@@ -110,6 +110,36 @@ def _append(
     session.flush()
 
 
+def log_step(
+    session: Session,
+    *,
+    request_id: str | None,
+    employee_external_id: str,
+    opportunity_external_id: str,
+    type: InteractionType,
+    occurred_at: dt.datetime,
+    actor_role: str,
+    actor: str,
+    details: dict[str, Any] | None,
+    rating: int | None = None,
+) -> None:
+    """Append one workflow event on a pair, with who took it and what they said (a step, an
+    approval, a lapse, a freed slot, an offboarding). Added to the session, written with it."""
+    session.add(
+        InteractionRow(
+            request_id=request_id,
+            employee_external_id=employee_external_id,
+            opportunity_external_id=opportunity_external_id,
+            type=type.value,
+            rating=rating,
+            occurred_at=occurred_at,
+            actor_role=actor_role,
+            actor=actor,
+            details=details,
+        )
+    )
+
+
 def standing_reactions(
     session: Session, employee_external_id: str, type: InteractionType
 ) -> dict[str, dt.datetime]:

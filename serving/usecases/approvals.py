@@ -17,8 +17,9 @@ from sqlalchemy.orm import Session
 from data.schemas import InteractionType, OpportunityKind, Role
 from data.storage import pipeline as pairs
 from data.storage.employees import get_employee
+from data.storage.interactions import log_step
 from data.storage.opportunities import get_opportunity
-from data.storage.tables import EmployeeRow, InteractionRow, OpportunityRow, PipelineRow
+from data.storage.tables import EmployeeRow, OpportunityRow, PipelineRow
 from data.workflow import Stage
 from serving.auth import Principal
 from serving.errors import Conflict, Forbidden, NotFound
@@ -235,15 +236,14 @@ def _log_decision(
     now: dt.datetime,
 ) -> None:
     """The manager's (or HR's) decision, in the pair's log."""
-    session.add(
-        InteractionRow(
-            request_id=pair.request_id,
-            employee_external_id=pair.employee_external_id,
-            opportunity_external_id=pair.opportunity_external_id,
-            type=InteractionType.APPROVAL.value,
-            occurred_at=now,
-            actor_role=user.role.value,
-            actor=user.actor,
-            details={"decision": decision, "reason": reason},
-        )
+    log_step(
+        session,
+        request_id=pair.request_id,
+        employee_external_id=pair.employee_external_id,
+        opportunity_external_id=pair.opportunity_external_id,
+        type=InteractionType.APPROVAL,
+        occurred_at=now,
+        actor_role=user.role.value,
+        actor=user.actor,
+        details={"decision": decision, "reason": reason},
     )

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from data.schemas import InteractionType
 from data.storage import pipeline as pairs
+from data.storage.interactions import log_step
 from data.storage.offboarding import (
     approvals_waiting_on,
     live_token_ids,
@@ -28,7 +29,7 @@ from data.storage.offboarding import (
     set_active,
 )
 from data.storage.opportunities import get_opportunity
-from data.storage.tables import EmployeeRow, InteractionRow, PipelineRow
+from data.storage.tables import EmployeeRow, PipelineRow
 from data.storage.tokens import revoke_token
 from data.workflow import LapseReason, Stage
 from serving.auth import Principal
@@ -105,17 +106,16 @@ def _move(session: Session, pair: PipelineRow, now: dt.datetime, values: dict[st
 def _log(
     session: Session, user: Principal, pair: PipelineRow, event: InteractionType, now: dt.datetime
 ) -> None:
-    session.add(
-        InteractionRow(
-            request_id=pair.request_id,
-            employee_external_id=pair.employee_external_id,
-            opportunity_external_id=pair.opportunity_external_id,
-            type=event.value,
-            occurred_at=now,
-            actor_role=user.role.value,
-            actor=user.actor,
-            details={"why": WHY},
-        )
+    log_step(
+        session,
+        request_id=pair.request_id,
+        employee_external_id=pair.employee_external_id,
+        opportunity_external_id=pair.opportunity_external_id,
+        type=event,
+        occurred_at=now,
+        actor_role=user.role.value,
+        actor=user.actor,
+        details={"why": WHY},
     )
 
 

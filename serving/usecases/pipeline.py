@@ -21,11 +21,10 @@ from data.importing.errors import RowError
 from data.schemas import InteractionType, OpportunityKind, OpportunityStatus, Role, SkillRef
 from data.storage import pipeline as pairs
 from data.storage.employees import get_employee
-from data.storage.interactions import take_back_reaction
+from data.storage.interactions import log_step, take_back_reaction
 from data.storage.oversight import add_event
 from data.storage.tables import (
     EmployeeRow,
-    InteractionRow,
     OpportunityRow,
     PipelineRow,
     SkillProposalRow,
@@ -496,17 +495,16 @@ def _lapse_unanswered(
         except pairs.PairChanged as changed:  # answered at this very moment: try again
             raise Conflict(f"{changed}; try again") from None
         notifications.lapsed(session, state.settings, pair, opportunity, was=was, now=now)
-        session.add(
-            InteractionRow(
-                request_id=pair.request_id,
-                employee_external_id=pair.employee_external_id,
-                opportunity_external_id=opportunity.external_id,
-                type=InteractionType.LAPSE.value,
-                occurred_at=now,
-                actor_role=SYSTEM,
-                actor=SYSTEM,
-                details={"why": "every seat was taken"},
-            )
+        log_step(
+            session,
+            request_id=pair.request_id,
+            employee_external_id=pair.employee_external_id,
+            opportunity_external_id=opportunity.external_id,
+            type=InteractionType.LAPSE,
+            occurred_at=now,
+            actor_role=SYSTEM,
+            actor=SYSTEM,
+            details={"why": "every seat was taken"},
         )
 
 
@@ -635,18 +633,17 @@ def _log(
     rating: int | None = None,
     details: dict[str, Any],
 ) -> None:
-    session.add(
-        InteractionRow(
-            request_id=source,
-            employee_external_id=employee.external_id,
-            opportunity_external_id=opportunity.external_id,
-            type=event.value,
-            rating=rating,
-            occurred_at=now,
-            actor_role=user.role.value,
-            actor=user.actor,
-            details=details or None,
-        )
+    log_step(
+        session,
+        request_id=source,
+        employee_external_id=employee.external_id,
+        opportunity_external_id=opportunity.external_id,
+        type=event,
+        rating=rating,
+        occurred_at=now,
+        actor_role=user.role.value,
+        actor=user.actor,
+        details=details or None,
     )
 
 
@@ -658,17 +655,16 @@ def _log_system(
     *,
     now: dt.datetime,
 ) -> None:
-    session.add(
-        InteractionRow(
-            request_id=pair.request_id,
-            employee_external_id=pair.employee_external_id,
-            opportunity_external_id=opportunity.external_id,
-            type=event.value,
-            occurred_at=now,
-            actor_role=SYSTEM,
-            actor=SYSTEM,
-            details={"action": Action.OFFER.value, "note": "the next free slot, in waitlist order"},
-        )
+    log_step(
+        session,
+        request_id=pair.request_id,
+        employee_external_id=pair.employee_external_id,
+        opportunity_external_id=opportunity.external_id,
+        type=event,
+        occurred_at=now,
+        actor_role=SYSTEM,
+        actor=SYSTEM,
+        details={"action": Action.OFFER.value, "note": "the next free slot, in waitlist order"},
     )
 
 
