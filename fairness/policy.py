@@ -157,7 +157,8 @@ def add_override(
     now = dt.datetime.now(dt.UTC)
     for previous in active_override_rows(session, opportunity_external_id):
         if previous.employee_external_id == employee_external_id:
-            previous.revoked_at = now  # the newest decision on a candidate replaces the older
+            # the newest decision on a candidate replaces the older
+            stored.revoke_override_row(previous, now)
     row = RankingOverrideRow(
         opportunity_external_id=opportunity_external_id,
         employee_external_id=employee_external_id,
@@ -186,7 +187,7 @@ def revoke_override(
     row = stored.override_row(session, override_id)
     if row is None or row.revoked_at is not None:
         return None
-    row.revoked_at = dt.datetime.now(dt.UTC)
+    stored.revoke_override_row(row, dt.datetime.now(dt.UTC))
     log_event(
         session,
         actor_role=actor_role,

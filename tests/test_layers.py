@@ -573,17 +573,10 @@ ORM_WRITES_ALLOWED = (
     "fairness/audit_purge.py::pseudonymise: sets AuditRecordRow.item_ids",
     "fairness/audit_purge.py::pseudonymise: sets AuditRecordRow.body",
     "fairness/audit_purge.py::pseudonymise: sets AuditRecordRow.query_external_id",
-    # revoking a ranking override: data/storage/oversight.py
-    "fairness/policy.py::add_override: sets RankingOverrideRow.revoked_at",
-    "fairness/policy.py::revoke_override: sets RankingOverrideRow.revoked_at",
     # a route editing a profile: data/storage/employees.py, called from a use case
     "serving/routes/career.py::set_target: sets EmployeeRow.target_opportunity_external_id",
     "serving/routes/career.py::set_target: sets EmployeeRow.target_occupation_id",
     "serving/routes/career.py::set_target: sets EmployeeRow.target_set_at",
-    "serving/routes/pipeline.py::set_quiet_mode: sets EmployeeRow.quiet_mode",
-    # answering skill proposals: data/storage/pipeline.py
-    "serving/routes/pipeline.py::answer_proposal: sets SkillProposalRow.status",
-    "serving/routes/pipeline.py::answer_proposal: sets SkillProposalRow.decided_at",
     # skill review: data/storage/skills.py
     "serving/usecases/skills.py::review_skill: sets SkillRow.status",
     "serving/usecases/skills.py::_publish: sets SkillRow.status",

@@ -216,6 +216,11 @@ def levels_and_titles(session: Session, external_ids: Sequence[str]) -> dict[str
     return {external_id: (level, title) for external_id, level, title in rows}
 
 
+def set_quiet_mode(row: EmployeeRow, quiet: bool) -> None:
+    """Whether the person's manager sees their applications before an approval is needed."""
+    row.quiet_mode = quiet
+
+
 def direct_report_count(session: Session, manager_external_id: str) -> int:
     query = select(func.count()).where(EmployeeRow.manager_external_id == manager_external_id)
     return session.scalar(query) or 0

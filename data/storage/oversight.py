@@ -65,6 +65,11 @@ def override_row(session: Session, override_id: int) -> RankingOverrideRow | Non
     return session.get(RankingOverrideRow, override_id)
 
 
+def revoke_override_row(row: RankingOverrideRow, at: dt.datetime) -> None:
+    """End an override from `at` (a newer decision on the same candidate, or its revocation)."""
+    row.revoked_at = at
+
+
 def active_override_rows(
     session: Session, opportunity_external_id: str
 ) -> list[RankingOverrideRow]:

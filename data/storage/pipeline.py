@@ -320,6 +320,15 @@ def pending_approvals(
     return list(session.scalars(query.order_by(PipelineRow.approval_requested_at, PipelineRow.id)))
 
 
+def decide_proposals(
+    proposals: Sequence[SkillProposalRow], *, accepted: bool, now: dt.datetime
+) -> None:
+    """The person's answer to the pending proposals of one skill."""
+    for proposal in proposals:
+        proposal.status = "accepted" if accepted else "declined"
+        proposal.decided_at = now
+
+
 def add_pairs(session: Session, rows: Sequence[PipelineRow]) -> None:
     """Pairs of an imported history, in bulk."""
     session.add_all(rows)

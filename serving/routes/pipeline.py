@@ -15,6 +15,7 @@ from data.schemas import ContractModel, Role, SkillRef
 from data.storage import pipeline as pairs
 from data.storage.applicants import applicants
 from data.storage.employees import get_employee
+from data.storage.employees import set_quiet_mode as store_quiet_mode
 from data.storage.opportunities import get_opportunity, opportunity_document
 from data.storage.tables import EmployeeRow, OpportunityRow, PipelineRow, SkillProposalRow
 from data.workflow import Action, Stage
@@ -351,7 +352,7 @@ def set_quiet_mode(
     employee = own_profile(
         session, user, external_id, refusal="only the person (or an admin) sets quiet mode"
     )
-    employee.quiet_mode = body.quiet_mode
+    store_quiet_mode(employee, body.quiet_mode)
     return {"employee_external_id": external_id, "quiet_mode": employee.quiet_mode}
 
 
@@ -471,8 +472,6 @@ def answer_proposal(
         have = {s.skill_id: s.level for s in employee.skills}
         if row.level > have.get(row.skill_id, 0):
             set_skill_level(state, session, user, employee, row.skill_id, row.level)
-    for proposal in pending:
-        proposal.status = "accepted" if body.decision == "accept" else "declined"
-        proposal.decided_at = dt.datetime.now(dt.UTC)
+    pairs.decide_proposals(pending, accepted=body.decision == "accept", now=dt.datetime.now(dt.UTC))
     session.flush()
     return _proposal(row, employee)
