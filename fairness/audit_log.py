@@ -73,7 +73,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from data.storage import audit as stored
 from data.storage import retention as retained
 from data.storage.audit import GENESIS
-from data.storage.engine import transaction
+from data.storage.engine import read_snapshot, transaction
 from data.storage.tables import AuditRecordRow, AuditSealRow
 from fairness.audit_codec import compact, parse
 from fairness.audit_codec import decode_matrix as decode_matrix  # read here by many callers
@@ -461,11 +461,22 @@ class AuditLog:
 
     def _check_against_head(self, records: tuple[int, str], seals: tuple[int, str]) -> None:
         """Refuse to append (or seal) behind a truncation: records chained after a gap would
-        look intact to the next verify, and the head file would move past what was deleted."""
+        look intact to the next verify, and the head file would move past what was deleted.
+        Called under the chain's lock: no append or seal commits between the rows read and
+        the head file read here."""
+        self._check_head(self._read_head(), records, seals)
+
+    def _read_head(self) -> Checkpoint | None:
         try:
-            head = self.head()
+            return self.head()
         except ValueError as unreadable:
             raise AuditIntegrityError(f"the head file is unreadable ({unreadable})") from None
+
+    def _check_head(
+        self, head: Checkpoint | None, records: tuple[int, str], seals: tuple[int, str]
+    ) -> None:
+        """AuditIntegrityError when the log (as read after `head`) ends before what the head
+        file vouches for, or differs from it where they end together."""
         if head is None:
             return
         if not head.valid(self.key):
@@ -662,10 +673,13 @@ class AuditLog:
         except ValueError as unreadable:
             result.problems.append(f"the head file is unreadable ({unreadable})")
             head = None
-        base = self._purge_base(session, result)
-        redactions = {(r.stream, r.row_key): r for r in _redactions(session)}
-        records = self._verify_records(session, result, batch, base[:2], redactions)
-        seals = self._verify_seals(session, result, base[2:], redactions)
+        # One snapshot for the whole walk: a seal committed between two of its queries would
+        # otherwise show rows stamped by a seal the walk never read, as if it had been deleted.
+        with read_snapshot(_engine_of(session)) as snapshot:
+            base = self._purge_base(snapshot, result)
+            redactions = {(r.stream, r.row_key): r for r in _redactions(snapshot)}
+            records = self._verify_records(snapshot, result, batch, base[:2], redactions)
+            seals = self._verify_seals(snapshot, result, base[2:], redactions)
         last_record, last_seal = max(records, default=0), max(seals, default=0)
         result.newest = (
             last_record,
@@ -979,12 +993,19 @@ class AuditLog:
         self._health = None
 
     def _check_health(self, session: Session) -> AuditHealth:
+        problems: list[str] = []
+        # The head file first: it is written after its rows commit, so rows read after it
+        # reach at least as far; read the other way round, an append committed in between
+        # would look like deleted records.
+        try:
+            head = self._read_head()
+        except AuditIntegrityError as unreadable:
+            problems.append(str(unreadable))
+            head = None
         records, seals = stored.newest(session), stored.newest_seal(session)
         here: Anchor = (*records, *seals)
-        problems: list[str] = []
         try:
-            self._check_against_head(records, seals)
-            head = self.head()
+            self._check_head(head, records, seals)
         except AuditIntegrityError as refused:
             problems.append(str(refused))
             head = None
@@ -1185,6 +1206,11 @@ def _foreign_keys(
             f"{len(seqs)} {noun}(s) ({span}) were sealed with key {key_id}, not with "
             f"this key ({key.key_id}): wrong TALENT_AUDIT_KEY, or forged {noun}s"
         )
+
+
+def _engine_of(session: Session) -> Engine:
+    bind = session.get_bind()
+    return bind if isinstance(bind, Engine) else bind.engine
 
 
 def _sealed_text(row: AuditRecordRow | AuditSealRow) -> str | None:

@@ -76,3 +76,20 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+@contextmanager
+def read_snapshot(bind: Engine) -> Iterator[Session]:
+    """A session of its own whose every read sees the database as of its first one: for walks
+    over several tables (verifying the audit log) that a writer committing between two of
+    their queries would otherwise see half done. Writes nothing; rolled back at the end."""
+    session = Session(bind=bind)
+    try:
+        if bind.dialect.name == "postgresql":
+            session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+        else:  # SQLite (WAL): a deferred transaction reads one snapshot until it ends
+            session.execute(text("BEGIN"))
+        yield session
+    finally:
+        session.rollback()
+        session.close()

@@ -583,6 +583,35 @@ def test_appending_behind_a_truncation_is_refused(log: AuditLog) -> None:
     assert find(log, "after-the-gap") is None
 
 
+def test_readiness_is_not_fooled_by_an_append_committed_while_it_looks(
+    log: AuditLog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another request appends between readiness reading the log's end and its head file:
+    the head file then runs ahead of the rows read, which must not read as deleted records
+    (a damaged log refuses every ranking)."""
+    fill(log, 2)
+    newest, looking = stored.newest, threading.get_ident()
+    appended: list[str] = []
+
+    def newest_then_an_append_elsewhere(session: Any) -> tuple[int, str]:
+        found = newest(session)
+        if threading.get_ident() == looking and not appended:
+            with ThreadPoolExecutor(1) as other:  # commits and moves the head file
+                appended.append(
+                    other.submit(log.append, make_record("meanwhile")).result().request_id
+                )
+        return found
+
+    monkeypatch.setattr(stored, "newest", newest_then_an_append_elsewhere)
+    with log.sessions() as session:
+        health = log.health(session, max_age=0)
+    assert appended == ["meanwhile"]
+    assert not health.damaged, health.problems
+    monkeypatch.undo()
+    with log.sessions() as session:
+        assert log.health(session, max_age=0).status == "intact"
+
+
 # ---------------------------------------------------------------------------- compact records
 
 

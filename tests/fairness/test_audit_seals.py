@@ -177,6 +177,43 @@ def test_rows_written_since_the_last_seal_are_pending_not_problems(
     assert verify(quiet).streams["interactions"].sealed == 1
 
 
+def test_a_seal_committed_while_verify_walks_is_not_taken_for_a_deleted_one(
+    state: ServiceState, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another worker seals between two of verify's queries (the sealer runs beside every
+    request): the walk reads one snapshot, so those rows are pending in it, never 'lost'."""
+    quiet = AuditLog(state.sessions, KEY, seal_writes=False)
+    with transaction(state.sessions) as session:  # a bulk insert nobody is told of
+        session.execute(
+            InteractionRow.__table__.insert(),
+            [
+                {
+                    "employee_external_id": "E1",
+                    "opportunity_external_id": "O1",
+                    "type": "apply",
+                    "occurred_at": MORNING,
+                }
+            ],
+        )
+    newest_seal, walking = stored.newest_seal, threading.get_ident()
+    sealed_meanwhile: list[int] = []
+
+    def newest_then_a_seal_elsewhere(session: Any) -> tuple[int, str]:
+        found = newest_seal(session)
+        if threading.get_ident() == walking and not sealed_meanwhile:
+            with ThreadPoolExecutor(1) as other:  # commits before the walk's next query
+                sealed_meanwhile.append(other.submit(quiet.seal_pending).result())
+        return found
+
+    monkeypatch.setattr(stored, "newest_seal", newest_then_a_seal_elsewhere)
+    result = verify(quiet)
+    assert sealed_meanwhile == [1]
+    assert result.problems == []
+    assert result.streams["interactions"].pending == 1  # as it stood when the walk began
+    monkeypatch.undo()
+    assert verify(quiet).streams["interactions"].sealed == 1
+
+
 def test_an_old_databases_rows_are_sealed_when_the_log_first_opens(
     state: ServiceState, tmp_path: Path
 ) -> None:
