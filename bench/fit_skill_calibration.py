@@ -1,4 +1,4 @@
-"""Fit the skill normaliser's calibration with the real encoder (data/taxonomy/calibrate.py).
+"""Fit the skill normaliser's calibration with the real encoder (tools/taxonomy/calibrate.py).
 
 Seeded (--seed, default 7): the same taxonomy and encoder give the same coefficients. Label
 vectors come from the product's cache in var/vectors (encoded there once if missing). With
@@ -22,11 +22,11 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from data.taxonomy import calibration as calibration_module  # noqa: E402
-from data.taxonomy.calibrate import SCRIPT, run, write_fitted  # noqa: E402
 from data.taxonomy.calibration import FEATURES  # noqa: E402
 from data.taxonomy.model import Taxonomy  # noqa: E402
 from data.taxonomy.normalizer import SkillNormalizer  # noqa: E402
 from data.taxonomy.packaged import load_packaged_taxonomy  # noqa: E402
+from tools.taxonomy.calibrate import SCRIPT, run, write_fitted  # noqa: E402
 
 
 class MemoEmbedder:

@@ -5,12 +5,14 @@
 `serving` may import everything; `matching`, `fairness` and `training` may import `features`
 and `data` but not one another (matching hands its re-ranking to `serving`, which wires
 `fairness` in; fairness gets the explainer and the models' views handed in); `features` imports
-only `data`; `data` imports none of them. Beyond the layers: no import cycles among the
-project's modules; no SQL statement (`select`, `insert`, `update`, `delete`, `text`, `func`)
-outside `data/storage/` and `data/migrations/`; the demographics table is read only through
-`fairness/demographics.py`; the server does not load the demo-company simulator; and no ORM
-write outside `data/storage/` beyond an allow-list that may only shrink (`orm_writes` below
-says what it sees and what it cannot).
+only `data`; `data` imports none of them. The build tools in `tools/` (the taxonomy build:
+run from a checkout, never shipped) may import the packages; nothing shipped imports a tool,
+and pyproject.toml's package list leaves `tools/` out. Beyond the layers: no import cycles among
+the project's modules (tools included); no SQL statement (`select`, `insert`, `update`,
+`delete`, `text`, `func`) outside `data/storage/` and `data/migrations/`; the demographics
+table is read only through `fairness/demographics.py`; the server does not load the
+demo-company simulator; and no ORM write outside `data/storage/` beyond an allow-list that
+may only shrink (`orm_writes` below says what it sees and what it cannot).
 
 A forbidden import fails with the file and the import named; `test_the_checker_catches_...`
 shows each rule failing on a synthetic tree.
@@ -19,15 +21,19 @@ shows each rule failing on a synthetic tree.
 from __future__ import annotations
 
 import ast
+import tomllib
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import setuptools
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("data", "features", "matching", "training", "fairness", "serving")
+PACKAGES = ("data", "features", "matching", "training", "fairness", "serving")  # shipped
+TOOLS = "tools"  # build-time scripts, read here too, not shipped
+SCANNED = (*PACKAGES, TOOLS)
 ALLOWED = {
     "data": set(),
     "features": {"data"},
@@ -35,6 +41,7 @@ ALLOWED = {
     "fairness": {"features", "data"},
     "training": {"features", "data"},
     "serving": set(PACKAGES),
+    TOOLS: set(PACKAGES),
 }
 SQL_NAMES = {"select", "insert", "update", "delete", "text", "func"}
 SQL_HOMES = ("data/storage/", "data/migrations/")
@@ -102,7 +109,7 @@ def imports_of(root: Path, path: Path) -> Iterator[Import]:
 
 def project_imports(root: Path) -> list[Import]:
     found = []
-    for package in PACKAGES:
+    for package in SCANNED:
         for path in sorted((root / package).rglob("*.py")):
             found.extend(imports_of(root, path))
     return found
@@ -113,7 +120,7 @@ def layer_violations(root: Path) -> list[str]:
     for imp in project_imports(root):
         source = imp.module.split(".")[0]
         target = imp.target.split(".")[0]
-        if target in PACKAGES and target != source and target not in ALLOWED[source]:
+        if target in SCANNED and target != source and target not in ALLOWED[source]:
             problems.append(f"{imp.file}:{imp.line} imports {imp.target} ({source} → {target})")
     return problems
 
@@ -544,7 +551,7 @@ def _own_nodes(body: list[ast.stmt]) -> Iterator[ast.AST]:
 def orm_writes(root: Path) -> list[OrmWrite]:
     trees = {
         path: ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-        for package in PACKAGES
+        for package in SCANNED
         for path in sorted((root / package).rglob("*.py"))
     }
     tables, returns = orm_tables(root), _returns_by_module(root, trees)
@@ -604,7 +611,7 @@ def orm_write_problems(found: list[OrmWrite], allowed: tuple[str, ...]) -> list[
 def _graph(root: Path) -> dict[str, set[str]]:
     """Module-level import edges between the project's modules (lazy and TYPE_CHECKING
     imports left out: they do not run when the module loads)."""
-    modules = {module_name(root, p) for package in PACKAGES for p in (root / package).rglob("*.py")}
+    modules = {module_name(root, p) for package in SCANNED for p in (root / package).rglob("*.py")}
     graph: dict[str, set[str]] = {m: set() for m in modules}
     for imp in project_imports(root):
         if not imp.top_level:
@@ -681,6 +688,18 @@ def test_the_server_does_not_load_the_demo_simulator() -> None:
     assert sorted(m for m in loaded if m.startswith(NOT_IN_THE_SERVER)) == []
 
 
+def test_the_build_tools_are_not_shipped() -> None:
+    """setuptools' own search with pyproject.toml's settings (namespace packages included,
+    its default there): every layer is in the distribution, no package of `tools/`."""
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    find = config["tool"]["setuptools"]["packages"]["find"]
+    shipped = setuptools.find_namespace_packages(
+        str(ROOT), include=find.get("include", ("*",)), exclude=find.get("exclude", ())
+    )
+    assert {name.split(".")[0] for name in shipped} == set(PACKAGES)
+    assert (ROOT / TOOLS / "taxonomy" / "derive.py").is_file()  # there to be left out
+
+
 # ---------------------------------------------------------------------------- the checker itself
 
 
@@ -735,8 +754,33 @@ def _tree(root: Path, files: dict[str, str]) -> Path:
             import_cycles,
             "matching.a → matching.b → matching.a",
         ),
+        (
+            {
+                "serving/cli/taxonomy.py": "from tools.taxonomy import derive\n",
+                "tools/taxonomy/derive.py": "",
+            },
+            layer_violations,
+            "serving/cli/taxonomy.py:1 imports tools.taxonomy (serving → tools)",
+        ),
+        (
+            {
+                "data/taxonomy/packaged.py": "def rebuild():\n    import tools.taxonomy.derive\n",
+                "tools/taxonomy/derive.py": "",
+            },
+            layer_violations,
+            "data/taxonomy/packaged.py:2 imports tools.taxonomy.derive (data → tools)",
+        ),
     ],
-    ids=["data-up", "fairness-training", "matching-fairness", "sql", "demographics", "cycle"],
+    ids=[
+        "data-up",
+        "fairness-training",
+        "matching-fairness",
+        "sql",
+        "demographics",
+        "cycle",
+        "shipped-imports-tool",
+        "shipped-imports-tool-lazily",
+    ],
 )
 def test_the_checker_catches_a_forbidden_import_in_a_synthetic_tree(
     tmp_path: Path, files: dict[str, str], check: object, expected: str
@@ -757,6 +801,7 @@ def test_the_checker_lets_allowed_and_lazy_imports_through(tmp_path: Path) -> No
             "training/cold.py": "def build():\n    from data.demo import company\n",
             "data/demo/company.py": "",
             "data/storage/audit.py": "from sqlalchemy import select, text\n",
+            "tools/taxonomy/derive.py": "from data.schemas import Y\nimport serving.app\n",
         },
     )
     assert layer_violations(root) == [] and sql_outside_storage(root) == []

@@ -188,7 +188,7 @@ def tools_in_title(taxonomy: Taxonomy, title: str) -> list[OpportunitySkillRef]:
     """The tools and technologies a posting's title names by their name or an alias ("Tableau
     dashboard developer", "Salesforce administrator"), longest names first, none overlapping,
     as required skills the title implies. Aliases that are ordinary words ("Access", "Word")
-    were never made (data/taxonomy/derive_onet.py), so "Access Coordinator" names none."""
+    were never made (tools/taxonomy/derive_onet.py), so "Access Coordinator" names none."""
     words = normalize_label(title).split(" ")
     taken = [False] * len(words)
     found: dict[str, OpportunitySkillRef] = {}

@@ -5,7 +5,7 @@ Evidence of two kinds goes in: the embedding's cosine and the words the name sha
 skill's labels (data/taxonomy/lexical.py). A small logistic model turns it into a probability,
 so that the review threshold (`SkillNormalizer.min_score`) means the same whichever evidence
 found the skill. The coefficients below are written by `python -m bench.fit_skill_calibration`
-(seeded; the fitting is data/taxonomy/calibrate.py), on the taxonomy itself: held-out alt
+(seeded; the fitting is tools/taxonomy/calibrate.py), on the taxonomy itself: held-out alt
 labels and tool aliases (the right skill is known), made-up brand-like words and tools taken
 out of the index (no right skill exists), each name with its top candidates by cosine and by
 BM25.

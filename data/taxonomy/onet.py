@@ -16,7 +16,7 @@ from data.taxonomy.model import Taxonomy, TaxonomySkill
 
 ONET_FILE = "onet.json.gz"
 ONET_DERIVE_COMMAND = (
-    "python -m data.taxonomy.derive_onet --onet ../shared/onet --crosswalk ../shared/crosswalk "
+    "python -m tools.taxonomy.derive_onet --onet ../shared/onet --crosswalk ../shared/crosswalk "
     "--esco ../shared/esco --out data/taxonomy/onet.json.gz"
 )
 TOOL_PREFIX = "tool:"

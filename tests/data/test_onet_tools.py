@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 
 from data.schemas import normalize_label
-from data.taxonomy import derive_onet
-from data.taxonomy._onet_names import CURATED_ALIASES, EnglishWords, NameRules
 from data.taxonomy.model import Taxonomy
 from data.taxonomy.onet import ONET_FILE
 from data.taxonomy.packaged import load_packaged_taxonomy
+from tools.taxonomy import derive_onet
+from tools.taxonomy._onet_names import CURATED_ALIASES, EnglishWords, NameRules
 
 REPO = Path(__file__).resolve().parents[2]
 SHARED = REPO.parent / "shared"

@@ -13,7 +13,13 @@ import numpy as np
 import pytest
 
 from data.taxonomy import calibration as calibration_module
-from data.taxonomy.calibrate import (
+from data.taxonomy.calibration import FEATURES, FITTED, UNSUPPORTED_CAP, Calibration
+from data.taxonomy.lexical import LexicalIndex, core_forms, is_acronym_of, stem, words
+from data.taxonomy.model import Taxonomy, TaxonomySkill
+from data.taxonomy.normalizer import SkillNormalizer
+from data.taxonomy.packaged import load_packaged_taxonomy
+from matching.encoder import SentenceEncoder
+from tools.taxonomy.calibrate import (
     draw_names,
     examples,
     fitted_block,
@@ -22,12 +28,6 @@ from data.taxonomy.calibrate import (
     reliability,
     write_fitted,
 )
-from data.taxonomy.calibration import FEATURES, FITTED, UNSUPPORTED_CAP, Calibration
-from data.taxonomy.lexical import LexicalIndex, core_forms, is_acronym_of, stem, words
-from data.taxonomy.model import Taxonomy, TaxonomySkill
-from data.taxonomy.normalizer import SkillNormalizer
-from data.taxonomy.packaged import load_packaged_taxonomy
-from matching.encoder import SentenceEncoder
 
 TOOLS = [
     ("tool:tableau", "Tableau", ()),

@@ -24,11 +24,11 @@ from data.taxonomy import (
     read_esco_csv,
     taxonomy_from_json,
 )
-from data.taxonomy._blob import guess_label, label_first_words, split_blob
-from data.taxonomy.derive import main as derive_main
 from data.taxonomy.spelling import SpellingIndex, within_one_edit
 from matching.encoder import SentenceEncoder
 from serving.state import ServiceState
+from tools.taxonomy._blob import guess_label, label_first_words, split_blob
+from tools.taxonomy.derive import main as derive_main
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "esco_csv"
 PACKAGED_FILE = Path(data.taxonomy.__file__).parent / "esco_taxonomy.json.gz"

