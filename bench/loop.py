@@ -52,11 +52,11 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import hashlib
 import html
 import io
 import json
 import math
-import secrets
 import shutil
 import statistics
 import sys
@@ -71,6 +71,7 @@ from typing import Any
 
 import lightgbm as lgb
 import numpy as np
+import time_machine
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -105,6 +106,9 @@ OFFER_ACCEPT = 0.9
 APPROVE = 0.9
 ROUND_WEEKS = 2  # how many weeks of an assignment one round covers, for completions
 OUT = REPO / "bench" / "loop.html"
+# The simulated company's first Monday: the clock every arm starts from (see SimulatedClock).
+START = dt.datetime(2026, 12, 7, 9, 0, tzinfo=dt.UTC)
+CALL_STEP = dt.timedelta(seconds=1)  # what one API call moves the simulated clock
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,6 +202,36 @@ class World:
         )
 
 
+# -- simulated time ------------------------------------------------------------------------------
+
+
+class SimulatedClock:
+    """Every wall-clock reading in this process (the service's `now`, its logs' times, model
+    versions, the bench's round windows) comes from here while an arm runs: round r starts on
+    START + (r - 1) weeks and each API call moves the clock one second. On the wall clock, two
+    runs of the same code logged different lists in the same second, cut the training split at
+    a different list and seeded interleaving drafts with differently named challengers, and so
+    learned differently (bench/NOTES.md); on this clock they serve, log and train alike.
+    Monotonic clocks (timeouts, caches' ages, this bench's own timings) are left alone."""
+
+    def __init__(self, start: dt.datetime = START) -> None:
+        self._travel = time_machine.travel(start, tick=False)
+        self._at: Any = None
+
+    def __enter__(self) -> SimulatedClock:
+        self._at = self._travel.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._travel.stop()
+
+    def tick(self) -> None:
+        self._at.shift(CALL_STEP)
+
+    def start_round(self, round_: int) -> None:
+        self._at.move_to(START + dt.timedelta(weeks=round_ - 1))
+
+
 # -- one arm: a real instance, its people's tokens, and what the bench knows of its pipeline ------
 
 
@@ -219,6 +253,7 @@ class Instance:
     client: TestClient
     tokens: dict[tuple[str, str], dict[str, str]]  # (role, person) -> headers
     auditor: dict[str, str]
+    clock: SimulatedClock
     pairs: dict[tuple[str, str], Pair] = field(default_factory=dict)
     refused: Counter[str] = field(default_factory=Counter)
     refusal_example: dict[str, Any] = field(default_factory=dict)  # what the API said, once
@@ -228,12 +263,17 @@ class Instance:
     # The employee ranker the last retraining registered, promoted or not: scored in the shadow
     # on the next round's served pools, to tell whether the gate kept a better model out.
     challenger: str | None = None
+    calls: int = 0
 
     def headers(self, role: str, person: str) -> dict[str, str]:
         return self.tokens[(role, person)]
 
     def call(self, method: str, path: str, headers: dict[str, str], **kwargs: Any) -> Any:
-        response = self.client.request(method, path, headers=headers, **kwargs)
+        self.clock.tick()
+        self.calls += 1
+        # Numbered, not random: ties between lists and replays read the same in every run.
+        numbered = {**headers, "X-Request-ID": f"{self.arm.name}-{self.calls:07d}"}
+        response = self.client.request(method, path, headers=numbered, **kwargs)
         if response.status_code >= 500:
             raise RuntimeError(f"{method} {path}: {response.status_code} {response.text}")
         if response.status_code >= 400:
@@ -250,18 +290,29 @@ class Instance:
         )
 
 
-def _secrets() -> dict[str, str]:
+def _secrets(seed: int) -> dict[str, str]:
+    """Derived from the seed: masked candidates' handles (keyed by the pseudonym secret) and so
+    the order of equal-scored rows are the same in every run."""
+
+    def derived(name: str) -> str:
+        return hashlib.sha256(f"bench-loop:{seed}:{name}".encode()).hexdigest()
+
     return {
-        "admin_token": "bench-admin-" + secrets.token_hex(16),
-        "audit_key": secrets.token_hex(32),
-        "token_secret": secrets.token_hex(32),
-        "pseudonym_secret": secrets.token_hex(32),
+        "admin_token": "bench-admin-" + derived("admin")[:32],
+        "audit_key": derived("audit"),
+        "token_secret": derived("tokens"),
+        "pseudonym_secret": derived("pseudonyms"),
     }
 
 
 @contextmanager
 def instance(
-    arm: Arm, company: DemoCompany, root: Path, vectors: Path = REPO / "var" / "vectors"
+    arm: Arm,
+    company: DemoCompany,
+    root: Path,
+    clock: SimulatedClock,
+    seed: int,
+    vectors: Path = REPO / "var" / "vectors",
 ) -> Iterator[Instance]:
     folder = root / arm.name
     (folder / "vectors").mkdir(parents=True)
@@ -277,7 +328,7 @@ def instance(
                 ignore=shutil.ignore_patterns("*.tmp", "*.lock"),
                 dirs_exist_ok=True,
             )
-    keys = _secrets()
+    keys = _secrets(seed)
     (folder / "secrets.json").write_text(json.dumps(keys))  # to reopen a kept instance (--keep)
     settings = Settings(
         database_url=f"sqlite:///{folder / 'talent.db'}",
@@ -321,7 +372,7 @@ def instance(
         tokens[("hr", hr)] = token(Role.HR, hr)
         auditor = token(Role.HR, hr, ("auditor",))
     with TestClient(create_app(settings, state=state)) as client:
-        inst = Instance(arm, folder, settings, state, client, tokens, auditor)
+        inst = Instance(arm, folder, settings, state, client, tokens, auditor, clock)
         if not arm.fair:
             for kind in KINDS:
                 set_off = inst.call(
@@ -637,8 +688,12 @@ def run_arm(
     rows: list[dict] = []
     windows: list[tuple[dt.datetime, dt.datetime]] = []
     n_opportunities = len(world.company.opportunities)
-    with instance(arm, world.company, root, vectors) as inst:
+    with (
+        SimulatedClock() as simulated,
+        instance(arm, world.company, root, simulated, world.seed, vectors) as inst,
+    ):
         for round_ in range(1, rounds + 1):
+            simulated.start_round(round_)
             clock = time.perf_counter()
             start = dt.datetime.now(dt.UTC)
             employees_answer(inst, world, round_)
@@ -945,7 +1000,7 @@ def main() -> None:
         employees=args.employees,
         opportunities=args.opportunities,
         seed=args.seed,
-        as_of=dt.date.today(),
+        as_of=START.date(),
         with_history=False,
         tastes=TASTES[args.tastes],
     )
