@@ -35,7 +35,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.loop import ndcg  # noqa: E402
+from bench.loop import START, ndcg  # noqa: E402
 from data.demo import TASTES, DemoCompany, generate_company  # noqa: E402
 from data.taxonomy.packaged import load_packaged_taxonomy  # noqa: E402
 from fairness.audit_log import AuditLog, decode_matrix  # noqa: E402
@@ -87,7 +87,7 @@ def main() -> None:
         employees=args.employees,
         opportunities=args.opportunities,
         seed=args.seed,
-        as_of=dt.date.today(),
+        as_of=START.date(),  # as bench/loop.py generated it
         with_history=False,
         tastes=TASTES[args.tastes],
     )
