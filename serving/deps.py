@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
 from sqlalchemy.orm import Session
 
-from data.importing import SkillResolver
 from data.schemas import Role
 from serving.auth import Principal, authenticate, authenticate_session
-from serving.errors import Forbidden, Unavailable
+from serving.errors import Forbidden
 from serving.session import cross_site_risk, request_credential
 from serving.state import ServiceState
-from training.live import LiveModel
-
-AFTER_COMMIT = "after_commit"
+from serving.unit_of_work import forget_after_commit, run_after_commit
 
 
 def get_state(request: Request) -> ServiceState:
@@ -31,15 +28,15 @@ def get_session(state: StateDep) -> Iterator[Session]:
 
     Function scope: the commit happens before the response is sent, so a client never reads a
     success whose commit then failed. Work that must only happen once data is durable (index
-    refreshes) is queued with `after_commit` and runs right after the commit.
+    refreshes) is queued with `serving.unit_of_work.after_commit` and runs right after it.
     """
     session = state.sessions()
     try:
         yield session
         session.commit()
-        for callback in session.info.pop(AFTER_COMMIT, []):
-            callback()
+        run_after_commit(session)
     except BaseException:
+        forget_after_commit(session)
         session.rollback()
         raise
     finally:
@@ -47,10 +44,6 @@ def get_session(state: StateDep) -> Iterator[Session]:
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
-
-
-def after_commit(session: Session, callback: Callable[[], None]) -> None:
-    session.info.setdefault(AFTER_COMMIT, []).append(callback)
 
 
 def get_principal(
@@ -88,33 +81,8 @@ def vouch(request: Request, user: Principal) -> None:
 CurrentUser = Annotated[Principal, Depends(get_principal)]
 
 
-def resolver_for(
-    state: ServiceState, user: Principal, *, bulk: bool = False, job: bool = False
-) -> SkillResolver:
-    """Skill resolution for one request: new custom skills are credited to the caller, and the
-    free-text names one request may introduce are capped (higher for an admin's bulk import,
-    higher still for one running as a background job: it costs no request its time)."""
-    settings = state.settings
-    if job:
-        cap = settings.max_new_skill_names_job
-    else:
-        cap = settings.max_new_skill_names_bulk if bulk else settings.max_new_skill_names
-    return state.skill_resolver(
-        created_by=user.actor, max_new_names=cap, restricted=user.role is not Role.ADMIN
-    )
-
-
 def filed_as(request: Request, request_id: str) -> str:
     """The id the audit log filed a served ranking under becomes the request's id (and its
     X-Request-ID header): a client that reused an id learns the one that counts."""
     request.state.request_id = request_id
     return request_id
-
-
-def live_model(state: ServiceState, direction: str) -> LiveModel:
-    """The ranker serving this direction; 503 (with the reason) when none could be loaded."""
-    try:
-        return state.rankers.get(direction)
-    except KeyError:
-        reason = state.rankers.problems.get(direction, "no model loaded")
-        raise Unavailable(f"no {direction} ranker is available: {reason}") from None

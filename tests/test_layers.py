@@ -125,6 +125,21 @@ def layer_violations(root: Path) -> list[str]:
     return problems
 
 
+USE_CASES = "serving/usecases/"
+# What a request's plumbing is made of: a use case is called by routes, the CLI, jobs and the
+# bench alike, so it takes the state, a session and the caller, never these.
+NOT_IN_USE_CASES = ("fastapi", "starlette", "serving.deps", "serving.routes", "serving.permissions")
+
+
+def use_case_plumbing(root: Path) -> list[str]:
+    return [
+        f"{imp.file}:{imp.line} imports {imp.target} (a use case is not a route)"
+        for imp in project_imports(root)
+        if imp.file.startswith(USE_CASES)
+        and any(imp.target == n or imp.target.startswith(f"{n}.") for n in NOT_IN_USE_CASES)
+    ]
+
+
 def sql_outside_storage(root: Path) -> list[str]:
     problems = []
     for imp in project_imports(root):
@@ -666,6 +681,10 @@ def test_layers_point_one_way() -> None:
     assert layer_violations(ROOT) == []
 
 
+def test_use_cases_import_no_route_or_request_dependency() -> None:
+    assert use_case_plumbing(ROOT) == []
+
+
 def test_no_sql_statement_outside_storage() -> None:
     assert sql_outside_storage(ROOT) == []
 
@@ -770,6 +789,11 @@ def _tree(root: Path, files: dict[str, str]) -> Path:
             layer_violations,
             "data/taxonomy/packaged.py:2 imports tools.taxonomy.derive (data → tools)",
         ),
+        (
+            {"serving/usecases/rank.py": "def serve():\n    from serving.deps import live_model\n"},
+            use_case_plumbing,
+            "serving/usecases/rank.py:2 imports serving.deps (a use case is not a route)",
+        ),
     ],
     ids=[
         "data-up",
@@ -780,6 +804,7 @@ def _tree(root: Path, files: dict[str, str]) -> Path:
         "cycle",
         "shipped-imports-tool",
         "shipped-imports-tool-lazily",
+        "use-case-imports-a-dependency",
     ],
 )
 def test_the_checker_catches_a_forbidden_import_in_a_synthetic_tree(

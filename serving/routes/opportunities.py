@@ -46,9 +46,7 @@ from serving.deps import (
     CurrentUser,
     SessionDep,
     StateDep,
-    after_commit,
     filed_as,
-    resolver_for,
 )
 from serving.errors import (
     API_ERRORS,
@@ -77,6 +75,7 @@ from serving.schemas import (
     UpsertOut,
 )
 from serving.timestamps import utc_iso
+from serving.unit_of_work import after_commit
 from serving.usecases.approvals import recheck_approvals
 from serving.usecases.imports import bulk_import
 from serving.usecases.indexing import reindex
@@ -84,6 +83,7 @@ from serving.usecases.overrides import override_candidate
 from serving.usecases.pipeline import check_posting_edit
 from serving.usecases.postings import posting_documents, seats_taken
 from serving.usecases.rankings import serve_candidates
+from serving.usecases.serving_context import resolver_for
 from serving.validation import Reason
 
 router = APIRouter(prefix="/api/v1/opportunities", tags=["opportunities"], responses=API_ERRORS)

@@ -15,9 +15,10 @@ from data.storage.tables import EmployeeRow
 from fairness.audit_log import AuditIntegrityError
 from fairness.policy import log_event
 from serving.auth import Principal
-from serving.deps import CurrentUser, SessionDep, StateDep, after_commit
+from serving.deps import CurrentUser, SessionDep, StateDep
 from serving.errors import API_ERRORS, Conflict, NotFound, documented
 from serving.schemas import Out
+from serving.unit_of_work import after_commit
 from serving.usecases.personal_data import erase_person, export_person
 from serving.usecases.retention import MINIMUM_LOG_DAYS, periods, run_purge, set_periods
 from serving.validation import Reason

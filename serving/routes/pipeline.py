@@ -22,7 +22,7 @@ from data.workflow import Action, Stage
 from matching.results import masked_candidate
 from serving.access import own_profile, visible_opportunity
 from serving.auth import Principal
-from serving.deps import CurrentUser, SessionDep, StateDep, after_commit
+from serving.deps import CurrentUser, SessionDep, StateDep
 from serving.errors import API_ERRORS, Forbidden, NotFound, documented
 from serving.permissions import OwnedOpportunity
 from serving.schemas import (
@@ -37,6 +37,7 @@ from serving.schemas import (
 )
 from serving.state import ServiceState
 from serving.timestamps import utc_iso
+from serving.unit_of_work import after_commit
 from serving.usecases.approvals import (
     approval_document,
     decide_approval,

@@ -17,8 +17,9 @@ from data.storage.interactions import (
 )
 from data.workflow import Action
 from serving.access import visible_opportunity
-from serving.deps import CurrentUser, SessionDep, StateDep, after_commit
+from serving.deps import CurrentUser, SessionDep, StateDep
 from serving.errors import API_ERRORS, Conflict, Forbidden, NotFound, documented
+from serving.unit_of_work import after_commit
 from serving.usecases.pipeline import StepInput, take_step
 
 router = APIRouter(prefix="/api/v1/opportunities", tags=["reactions"], responses=API_ERRORS)

@@ -28,11 +28,11 @@ from data.storage.import_mappings import save_mapping, saved_mapping
 from data.storage.queries import rows_by_external_id
 from data.storage.tables import EmployeeRow, OpportunityRow
 from serving.auth import Principal
-from serving.deps import resolver_for
 from serving.errors import InvalidField, NotFound
 from serving.state import ServiceState
 from serving.timestamps import utc_iso
 from serving.usecases.imports import IMPORTERS, REPORT_LIMIT, jobs_of
+from serving.usecases.serving_context import resolver_for
 
 TABLES = {"employees": EmployeeRow, "opportunities": OpportunityRow}
 

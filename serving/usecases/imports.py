@@ -29,10 +29,11 @@ from data.storage.imports import create_job, finish_job, get_job, set_progress
 from data.storage.tables import ImportJobRow
 from data.storage.tokens import token_by_id
 from serving.auth import Principal
-from serving.deps import after_commit, resolver_for
 from serving.state import ServiceState
 from serving.timestamps import utc_iso
+from serving.unit_of_work import after_commit
 from serving.usecases.indexing import reindex
+from serving.usecases.serving_context import resolver_for
 
 log = logging.getLogger(__name__)
 

@@ -33,9 +33,9 @@ from data.storage.tables import EmployeeRow, PipelineRow
 from data.storage.tokens import revoke_token
 from data.workflow import LapseReason, Stage
 from serving.auth import Principal
-from serving.deps import after_commit
 from serving.errors import Conflict
 from serving.state import ServiceState
+from serving.unit_of_work import after_commit
 from serving.usecases.approvals import approver_for
 from serving.usecases.indexing import reindex
 from serving.usecases.pipeline import _held_a_waitlist_slot, _pass_slot_on

@@ -22,11 +22,12 @@ from data.storage.locks import lock_row
 from data.storage.skills import forget_unused_custom, unreviewed_held
 from data.storage.tables import EmployeeRow
 from serving.auth import Principal
-from serving.deps import after_commit, resolver_for
 from serving.errors import Forbidden, InvalidField, NotFound, RecordRejected, one_record
 from serving.etags import check_if_match
 from serving.state import ServiceState
+from serving.unit_of_work import after_commit
 from serving.usecases.indexing import reindex
+from serving.usecases.serving_context import resolver_for
 
 # Set by the employer's records, not by the person: level opens higher roles, hire date feeds
 # tenure, name and e-mail say who someone is (so nobody can take another's), and the rest is

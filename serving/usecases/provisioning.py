@@ -47,7 +47,6 @@ from data.storage.scim_users import (
 from data.storage.tables import EmployeeRow, ScimGroupRow, ScimUserRow
 from fairness.policy import log_event
 from serving.auth import Principal
-from serving.deps import after_commit, resolver_for
 from serving.scim import search as filters
 from serving.scim.discovery import MAX_RESULTS
 from serving.scim.errors import ScimError, bad_request, conflict, not_found
@@ -65,8 +64,10 @@ from serving.scim.users import (
     validation_words,
 )
 from serving.state import ServiceState
+from serving.unit_of_work import after_commit
 from serving.usecases.indexing import reindex
 from serving.usecases.offboarding import deactivate, reactivate
+from serving.usecases.serving_context import resolver_for
 
 # SCIM attribute names of the import's fields, for errors that name what was sent.
 SCIM_NAMES = {

@@ -46,10 +46,10 @@ from matching.shortfall import Posting, Seeker, why_candidates, why_matches
 from matching.stages import stage
 from matching.whatif import what_if
 from serving.auth import Principal
-from serving.deps import live_model
 from serving.errors import Conflict, NotFound
 from serving.state import ServiceState
 from serving.usecases.interleaving import ListDraft, draft_for
+from serving.usecases.serving_context import live_model
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,9 +17,9 @@ from data.storage.tables import SkillRow
 from data.taxonomy.normalizer import custom_skill_id
 from fairness.policy import log_event
 from serving.auth import Principal
-from serving.deps import after_commit
 from serving.errors import Conflict, InvalidField, NotFound
 from serving.state import ServiceState
+from serving.unit_of_work import after_commit
 from serving.usecases.indexing import reindex
 
 
