@@ -26,7 +26,8 @@ def declared_tiers(features: np.ndarray) -> np.ndarray:
         return np.zeros(len(features), dtype=np.int64)
     holds = features[:, _COVERAGE] > 0
     asked_none = (features[:, _MISSING] == 0) & ~holds
-    return (holds | asked_none).astype(np.int64)
+    declared: np.ndarray = (holds | asked_none).astype(np.int64)
+    return declared
 
 
 def tiered_scores(scores: np.ndarray, tiers: np.ndarray) -> np.ndarray:

@@ -33,6 +33,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from features.events import Event, event_kind
+
 _TIME_SLOT = np.int64(2**34)  # > any epoch second we store: key = code * slot + time
 # Pseudo-events a history's mean is shrunk by, towards 0 (the no-history value). 0: a plain
 # mean. Shrinking by one made the features grow with the length of a history, so trees fitted
@@ -124,7 +126,8 @@ class _Timeline:
 
     def weight_before(self, owners: np.ndarray, at: np.ndarray) -> np.ndarray:
         lo, hi = self._window(owners, at)
-        return self.cum_w[hi] - self.cum_w[lo]
+        weights: np.ndarray = self.cum_w[hi] - self.cum_w[lo]
+        return weights
 
     def own_weight_before(
         self, owners: np.ndarray, items: np.ndarray, at: np.ndarray
@@ -177,7 +180,7 @@ class HistoryTimelines:
 
     def __init__(
         self,
-        events: Iterable[object],
+        events: Iterable[Event],
         *,
         person_index: Mapping[str, int],
         opportunity_index: Mapping[str, int],
@@ -223,7 +226,7 @@ class HistoryTimelines:
             TURNED_DOWN: [],
         }
         for event in events:
-            kind = str(getattr(event.type, "value", event.type))  # type: ignore[attr-defined]
+            kind = event_kind(event)
             role = EVENT_ROLES.get(kind)
             if kind == "rate":
                 rating = getattr(event, "rating", None)
@@ -233,11 +236,11 @@ class HistoryTimelines:
                     role = (PASSED, 1.0)
             if role is None:
                 continue
-            person = people.get(event.employee_external_id)  # type: ignore[attr-defined]
-            posting = postings.get(event.opportunity_external_id)  # type: ignore[attr-defined]
+            person = people.get(event.employee_external_id)
+            posting = postings.get(event.opportunity_external_id)
             if person is None or posting is None:
                 continue  # a posting or person the log names but nobody holds any more
-            when = _epoch(event.occurred_at)  # type: ignore[attr-defined]
+            when = _epoch(event.occurred_at)
             name, weight = role
             rows[name].append((person, posting, when, weight))
         self.timelines = {name: self._timeline(name, entries) for name, entries in rows.items()}

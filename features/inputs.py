@@ -77,7 +77,8 @@ def opportunity_inputs(opportunity: OpportunityIn) -> OpportunityInputs:
         title=opportunity.title,
         kind=opportunity.kind.value,
         owner_external_id=opportunity.owner_external_id,
-        department=opportunity.department,
+        # "" when none is given: such a posting shares a department with none (history.py).
+        department=opportunity.department or "",
         location=opportunity.location,
         hours=opportunity.hours_per_week,
         level_min=opportunity.level_min,

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Protocol
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -24,6 +23,7 @@ from features.composition import (
     compose_employees,
     compose_opportunities,
 )
+from features.events import Event, event_kind
 from features.history import HISTORY_FEATURES, HistoryItems, HistoryTimelines
 from features.inputs import OpportunityInputs, PersonInputs
 from features.item_facts import (
@@ -60,15 +60,6 @@ SIMILARITY_BLOCK = 1 << 21
 PROFILE_BLOCK = 1 << 17
 
 
-class Event(Protocol):
-    employee_external_id: str
-    opportunity_external_id: str
-    occurred_at: dt.datetime
-
-    @property
-    def type(self) -> object: ...
-
-
 def epoch_seconds(value: dt.datetime) -> int:
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.UTC)
@@ -77,7 +68,8 @@ def epoch_seconds(value: dt.datetime) -> int:
 
 def _unit_rows(matrix: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-    return (matrix / np.maximum(norms, 1e-12)).astype(np.float32)
+    unit: np.ndarray = (matrix / np.maximum(norms, 1e-12)).astype(np.float32)
+    return unit
 
 
 @functools.lru_cache(maxsize=4096)  # a few hundred zones a day: ZoneInfo per person was ~10 us
@@ -437,7 +429,8 @@ class FeatureStore:
                 has = np.flatnonzero(lengths > k)
                 out[has] += vectors[flat[starts[has] + k]]
             out /= np.maximum(lengths, 1).astype(np.float32)[:, None]
-            return _unit_rows(out) * (np.linalg.norm(out, axis=1, keepdims=True) > 0)
+            means: np.ndarray = _unit_rows(out) * (np.linalg.norm(out, axis=1, keepdims=True) > 0)
+            return means
 
         self.p_interests = mean_vectors([list(p.interests) for p in people])
         self.p_aspirations = mean_vectors(
@@ -453,7 +446,7 @@ class FeatureStore:
     def _build_events(self, events: Iterable[Event]) -> None:
         accepted, completed, applied = [], [], []
         for event in events:
-            kind = str(getattr(event.type, "value", event.type))
+            kind = event_kind(event)
             at = epoch_seconds(event.occurred_at)
             person = self.person_index.get(event.employee_external_id)
             opportunity = self.opportunity_index.get(event.opportunity_external_id)
@@ -484,7 +477,8 @@ class FeatureStore:
         if len(self._implied_keys) == 0:
             return np.zeros(len(keys), dtype=bool)
         found = np.minimum(np.searchsorted(self._implied_keys, keys), len(self._implied_keys) - 1)
-        return self._implied_keys[found] == keys
+        implied: np.ndarray = self._implied_keys[found] == keys
+        return implied
 
     def _related(self, people: np.ndarray, columns: np.ndarray) -> np.ndarray:
         """Whether each person holds a tool of the same category as each asked skill."""
@@ -493,7 +487,8 @@ class FeatureStore:
             return np.zeros(len(columns), dtype=bool)
         keys = people.astype(np.int64) * self._n_categories + np.maximum(category, 0)
         found = np.minimum(np.searchsorted(self._category_keys, keys), len(self._category_keys) - 1)
-        return (category >= 0) & (self._category_keys[found] == keys)
+        related: np.ndarray = (category >= 0) & (self._category_keys[found] == keys)
+        return related
 
     def _nearest_held(self, people: np.ndarray, columns: np.ndarray, has: np.ndarray) -> np.ndarray:
         """For each (person, asked skill) row, the cosine of the asked skill to the nearest
@@ -575,20 +570,23 @@ class FeatureStore:
                     occupation, postings
                 )
             self._related_rows[row] = True
-        return self._relatedness[rows, self.o_occupation[opportunities]]
+        relatedness: np.ndarray = self._relatedness[rows, self.o_occupation[opportunities]]
+        return relatedness
 
     @staticmethod
     def _count_before(keys: np.ndarray, positions: np.ndarray, at: np.ndarray) -> np.ndarray:
         base = positions.astype(np.int64) * _TIME_SLOT
-        return np.searchsorted(keys, base + at) - np.searchsorted(keys, base)
+        counts: np.ndarray = np.searchsorted(keys, base + at) - np.searchsorted(keys, base)
+        return counts
 
     def composed_similarity(self, people: np.ndarray, opportunities: np.ndarray) -> np.ndarray:
         """Cosine of the composed profile and posting vectors (what retrieval ranks by): a
         baseline, not a feature, since adding a skill can move a profile's mean away."""
         people, opportunities = np.asarray(people), np.asarray(opportunities)
-        return np.einsum(
+        cosines: np.ndarray = np.einsum(
             "ij,ij->i", self.person_vectors[people], self.opportunity_vectors[opportunities]
         )
+        return cosines
 
     def compute(
         self, people: np.ndarray, opportunities: np.ndarray, at: np.ndarray | int

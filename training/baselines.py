@@ -34,7 +34,10 @@ def required_skill_overlap(features: np.ndarray) -> np.ndarray:
 
 
 def _tokens(texts: list[str]) -> list[list[str]]:
-    return bm25s.tokenize(texts, stopwords="en", return_ids=False, show_progress=False)
+    tokens: list[list[str]] = bm25s.tokenize(  # bm25s is untyped
+        texts, stopwords="en", return_ids=False, show_progress=False
+    )
+    return tokens
 
 
 class BM25Skills:

@@ -19,10 +19,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Protocol
 
 import numpy as np
 
+from features.events import LoggedEvent, event_kind
 from training.groups import Direction, QueryGroups, assemble_groups, kinds_of
 
 LEAD_GRADES = {
@@ -35,6 +36,26 @@ LEAD_GRADES = {
 TURNED_DOWN = "reject"
 
 
+class ShownCandidate(Protocol):
+    """A candidate a lead's list showed (serving/usecases/training_data.ServedImpression),
+    always with its list and position."""
+
+    @property
+    def request_id(self) -> str: ...
+
+    @property
+    def employee_external_id(self) -> str: ...
+
+    @property
+    def opportunity_external_id(self) -> str: ...
+
+    @property
+    def occurred_at(self) -> dt.datetime: ...
+
+    @property
+    def position(self) -> int: ...
+
+
 def _seconds(value: dt.datetime) -> int:
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.UTC)
@@ -42,7 +63,10 @@ def _seconds(value: dt.datetime) -> int:
 
 
 def candidate_list_groups(
-    impressions: Sequence[Any], events: Iterable[Any], *, kinds: Mapping[str, str]
+    impressions: Sequence[ShownCandidate],
+    events: Iterable[LoggedEvent],
+    *,
+    kinds: Mapping[str, str],
 ) -> QueryGroups | None:
     """One group per served candidate list (`impressions`: its shown candidates, shaped like
     ServedImpression), graded by the lead's later steps in `events`; None when there are none."""
@@ -52,11 +76,11 @@ def candidate_list_groups(
     grade: dict[tuple[str, str, str], int] = {}
     rejected: set[tuple[str, str, str]] = set()
     for event in events:
-        request = getattr(event, "request_id", None)
-        if request is None or request not in lists:
+        through = event.request_id
+        if through is None or through not in lists:
             continue
-        kind = str(getattr(event.type, "value", event.type))
-        key = (request, event.employee_external_id, event.opportunity_external_id)
+        kind = event_kind(event)
+        key = (through, event.employee_external_id, event.opportunity_external_id)
         if kind in LEAD_GRADES:
             grade[key] = max(grade.get(key, 0), LEAD_GRADES[kind])
         elif kind == TURNED_DOWN:

@@ -25,6 +25,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -41,6 +42,9 @@ from training.labels import label_interactions
 from training.metrics import ndcg_at
 from training.ranker import LambdaRanker
 from training.split import time_split
+
+if TYPE_CHECKING:  # the demo generator is imported where a company is generated
+    from data.demo.company import DemoCompany
 
 DEFAULTS_DIR = Path(__file__).parent / "default_rankers"
 # Values a feature takes for a company with no log: what the default model is trained on.
@@ -149,9 +153,11 @@ def _sampled_tool_lists(taxonomy: Taxonomy, seed: int) -> Taxonomy:
     return copy
 
 
-def _described(company: object, taxonomy: Taxonomy, seed: int, whole: bool) -> dict[str, object]:
-    employees = company.employees  # type: ignore[attr-defined]
-    postings = company.opportunities  # type: ignore[attr-defined]
+def _described(
+    company: DemoCompany, taxonomy: Taxonomy, seed: int, whole: bool
+) -> dict[str, object]:
+    employees = company.employees
+    postings = company.opportunities
     held = {s.skill_id for e in employees for s in e.skills}
     asked = {s.skill_id for o in postings for s in (*o.required_skills, *o.preferred_skills)}
     skills = held | asked
@@ -166,7 +172,7 @@ def _described(company: object, taxonomy: Taxonomy, seed: int, whole: bool) -> d
         ),
         "employees": len(employees),
         "opportunities": len(postings),
-        "interactions": len(company.interactions),  # type: ignore[attr-defined]
+        "interactions": len(company.interactions),
     }
 
 
@@ -202,6 +208,7 @@ def build_default_rankers(
         holdouts[name], held_out[name] = _company_sets(
             taxonomy, company_seed, embed, employees, opportunities, whole_taxonomy=whole
         )
+    directions: dict[str, dict[str, object]] = {}
     meta: dict[str, object] = {
         "feature_hash": registry_hash(),
         "features": list(FEATURE_NAMES),
@@ -213,7 +220,7 @@ def build_default_rankers(
         "held_out": held_out,
         "taxonomy_version": taxonomy.version,
         "created": dt.date.today().isoformat(),
-        "directions": {},
+        "directions": directions,
     }
     out_dir.mkdir(parents=True, exist_ok=True)
     for direction in Direction:
@@ -225,7 +232,7 @@ def build_default_rankers(
             train[0], train[1], train[2], positions=positions, valid=valid[:3]
         )
         ranker.save(out_dir / f"{direction.value}.txt")
-        meta["directions"][direction.value] = {  # type: ignore[index]
+        directions[direction.value] = {
             "trees": ranker.best_iteration_,
             "train_rows": len(train[1]),
             # On the company drawn from the whole taxonomy (the key the model card reads), and

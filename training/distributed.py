@@ -17,14 +17,18 @@ import itertools
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING
 
+import lightgbm as lgb
 import numpy as np
 
 from features.registry import FEATURE_NAMES
 from training.dataset import RankingSet
 from training.metrics import ndcg_at
-from training.ranker import LambdaRanker
+from training.ranker import LambdaRanker, dense
+
+if TYPE_CHECKING:  # an optional dependency, imported when a cluster is asked for
+    from distributed import Client
 
 
 class DaskUnavailable(RuntimeError):
@@ -32,7 +36,7 @@ class DaskUnavailable(RuntimeError):
 
 
 @contextmanager
-def dask_client(address: str) -> Iterator[Any]:
+def dask_client(address: str) -> Iterator[Client]:
     """A client of the scheduler at `address` (`tcp://host:8786`)."""
     try:
         from distributed import Client
@@ -58,12 +62,11 @@ def group_partitions(sizes: np.ndarray, parts: int) -> list[np.ndarray]:
 
 
 def fit_on_dask(
-    template: LambdaRanker, train: RankingSet, valid: RankingSet, client: Any
+    template: LambdaRanker, train: RankingSet, valid: RankingSet, client: Client
 ) -> LambdaRanker:
     """Train `template`'s model on the cluster behind `client`; returns a fitted LambdaRanker
     (the booster is brought back to this process)."""
     import dask.array as da
-    import lightgbm as lgb
 
     workers = max(1, len(client.scheduler_info()["workers"]))
     parts = group_partitions(np.asarray(train.sizes), workers)
@@ -91,7 +94,7 @@ def fit_on_dask(
     return ranker
 
 
-def best_iteration(booster: Any, valid: RankingSet, template: LambdaRanker) -> int:
+def best_iteration(booster: lgb.Booster, valid: RankingSet, template: LambdaRanker) -> int:
     """The iteration early stopping would have kept: the best validation NDCG@10 from
     `min_trees` trees on, stopping once `early_stopping_rounds` trees bring nothing better.
     Scores are accumulated one tree at a time (each tree predicted once)."""
@@ -99,7 +102,7 @@ def best_iteration(booster: Any, valid: RankingSet, template: LambdaRanker) -> i
     scores = np.zeros(len(valid.labels))
     best, best_score = trees, float("-inf")
     for tree in range(trees):
-        scores += booster.predict(valid.features, start_iteration=tree, num_iteration=1)
+        scores += dense(booster.predict(valid.features, start_iteration=tree, num_iteration=1))
         count = tree + 1
         if count < template.min_trees:
             continue

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -17,6 +18,9 @@ from training.dataset import RankingSet
 from training.distributed import fit_on_dask
 from training.metrics import ndcg_at, ndcg_per_group, ranking_report
 from training.ranker import LambdaRanker
+
+if TYPE_CHECKING:  # an optional dependency, imported where a cluster is asked for
+    from distributed import Client
 
 BASELINES = ("bm25_skills", "embedding_similarity", "required_skill_overlap")
 
@@ -64,7 +68,7 @@ def evaluate(
     incumbent: Callable[[np.ndarray], np.ndarray] | None = None,
     warm_start: tuple[str, LambdaRanker] | None = None,
     examination_eta: float | None = None,
-    dask_client: object | None = None,
+    dask_client: Client | None = None,
 ) -> Evaluation:
     """`incumbent`: the model serving now, scored on the same held-out groups as `live` (what
     the promotion gate compares the new one with).

@@ -8,7 +8,7 @@ what the model does with the feature, not what the data says about people.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict
 
 import numpy as np
 
@@ -20,6 +20,12 @@ TOP_FEATURES = 4
 MAX_ROWS = 2000
 
 
+class FeatureShare(TypedDict):
+    feature: str
+    share: float  # of the model's total gain
+    meaning: str
+
+
 def global_view(
     ranker: LambdaRanker, sample: np.ndarray | None, *, seed: int = 0
 ) -> dict[str, Any]:
@@ -27,7 +33,7 @@ def global_view(
     total = sum(gains.values()) or 1.0
     importance = sorted(
         (
-            {"feature": f, "share": g / total, "meaning": BY_NAME[f].meaning}
+            FeatureShare(feature=f, share=g / total, meaning=BY_NAME[f].meaning)
             for f, g in gains.items()
         ),
         key=lambda item: -item["share"],

@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Protocol
 
 import numpy as np
 
@@ -89,11 +89,13 @@ class QueryGroups:
     @property
     def group_starts(self) -> np.ndarray:
         """Index of each group's first row."""
-        return np.cumsum(self.group_sizes) - self.group_sizes
+        starts: np.ndarray = np.cumsum(self.group_sizes) - self.group_sizes
+        return starts
 
     @property
     def group_kind(self) -> np.ndarray:
-        return self.kind[self.group_starts]
+        kinds: np.ndarray = self.kind[self.group_starts]
+        return kinds
 
     def pair_codes(self) -> np.ndarray:
         """An int64 code per row, equal for rows of the same (employee, opportunity) pair."""
@@ -128,7 +130,17 @@ class QueryGroups:
         return self.select_groups(self.group_kind == str(kind))
 
 
-def opportunity_kinds(opportunities: Iterable[Any]) -> dict[str, str]:
+class Posting(Protocol):
+    """What `opportunity_kinds` reads: `OpportunityIn`, a stored row, feature inputs."""
+
+    @property
+    def external_id(self) -> str: ...
+
+    @property
+    def kind(self) -> object: ...  # an `OpportunityKind` or its value
+
+
+def opportunity_kinds(opportunities: Iterable[Posting]) -> dict[str, str]:
     """external id -> kind, from anything shaped like `OpportunityIn`."""
     return {o.external_id: str(getattr(o.kind, "value", o.kind)) for o in opportunities}
 

@@ -39,12 +39,12 @@ import datetime as dt
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from enum import IntEnum
-from typing import Any
 
 import numpy as np
 
 from data.schemas import InteractionType
 from data.storage.history_import import is_imported
+from features.events import LoggedEvent, event_kind
 
 GOOD_RATING = 4
 
@@ -176,7 +176,7 @@ def epoch_seconds(value: dt.datetime) -> float:
 
 
 def label_interactions(
-    events: Iterable[Any], *, other_lists: Collection[str] = ()
+    events: Iterable[LoggedEvent], *, other_lists: Collection[str] = ()
 ) -> InteractionLabels:
     """Graded samples for both directions from events shaped like `InteractionIn`.
 
@@ -197,7 +197,7 @@ def label_interactions(
     seconds: list[float] = []
     imported: list[bool] = []
     for event in events:
-        value = str(getattr(event.type, "value", event.type))
+        value = event_kind(event)
         if value not in _RANK:
             raise ValueError(f"unknown interaction type {value!r}")
         request.append(event.request_id)
@@ -266,15 +266,15 @@ def label_interactions(
         if name is not None and name in other_lists:
             unattributed += 1
             continue
-        row = shown_in.get((name, *pair)) if name is not None else None
-        if row is None:
-            row = latest.get(pair)
-        if row is None:
+        shown = shown_in.get((name, *pair)) if name is not None else None
+        if shown is None:
+            shown = latest.get(pair)
+        if shown is None:
             unattributed += 1
         elif value == _DISMISS:
-            i_dismissed[row] = True
+            i_dismissed[shown] = True
         elif grade:
-            i_label[row] = max(i_label[row], grade)
+            i_label[shown] = max(i_label[shown], grade)
 
     impressions = ImpressionLabels(
         request_id=np.array(i_request, dtype=str),

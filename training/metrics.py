@@ -24,7 +24,8 @@ def _graded(labels: np.ndarray) -> np.ndarray | None:
     """Labels relative to the group's lowest, or None when they are all equal."""
     if len(labels) == 0 or labels.max() == (lowest := labels.min()):
         return None
-    return (labels - lowest).astype(np.float64)
+    graded: np.ndarray = (labels - lowest).astype(np.float64)
+    return graded
 
 
 def _dcg(gains: np.ndarray, k: int) -> float:

@@ -14,14 +14,16 @@ import hashlib
 from collections import Counter
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from data.schemas import EmployeeIn, OpportunityIn
-from features.inputs import opportunity_inputs, person_inputs
+from features.events import LoggedEvent, event_kind
+from features.inputs import OpportunityInputs, PersonInputs, opportunity_inputs, person_inputs
 from features.store import FeatureStore
 from training.baselines import BM25Skills
-from training.candidate_lists import candidate_list_groups, merge_groups
+from training.candidate_lists import ShownCandidate, candidate_list_groups, merge_groups
 from training.dataset import RankingSet, ranking_set
 from training.evaluate import Evaluation, evaluate
 from training.groups import Direction, QueryGroups, build_groups, opportunity_kinds
@@ -29,6 +31,9 @@ from training.labels import InteractionLabels, label_interactions
 from training.propensity import PositionBiasEstimate, estimate_position_bias
 from training.ranker import LambdaRanker
 from training.split import time_split
+
+if TYPE_CHECKING:  # an optional dependency, imported where a cluster is asked for
+    from distributed import Client
 
 Embed = Callable[[Sequence[str]], np.ndarray]
 TrueFit = tuple[np.ndarray, Sequence[str], Sequence[str]]  # matrix, employee ids, opp. ids
@@ -62,8 +67,8 @@ class LogSummary:
         )
 
 
-def summarize_log(events: Sequence[object], labels: InteractionLabels) -> LogSummary:
-    kinds = Counter(str(getattr(e.type, "value", e.type)) for e in events)  # type: ignore[attr-defined]
+def summarize_log(events: Sequence[LoggedEvent], labels: InteractionLabels) -> LogSummary:
+    kinds = Counter(event_kind(e) for e in events)
     kinds.pop("impression", None)
     return LogSummary(
         lists=len(set(labels.impressions.request_id.tolist())),
@@ -115,7 +120,7 @@ def informative_groups(rows: RankingSet) -> int:
 def evaluate_company(
     employees: Sequence[EmployeeIn],
     opportunities: Sequence[OpportunityIn],
-    interactions: Sequence[object],
+    interactions: Sequence[LoggedEvent],
     *,
     embed: Embed,
     skill_labels: Callable[[str], str],
@@ -125,9 +130,9 @@ def evaluate_company(
     directions: Sequence[Direction] = tuple(Direction),
     min_informative_groups: int = MIN_INFORMATIVE_GROUPS,
     other_lists: Collection[str] = (),
-    candidate_lists: Sequence[object] = (),
+    candidate_lists: Sequence[ShownCandidate] = (),
     incumbents: Mapping[Direction, tuple[str, LambdaRanker]] | None = None,
-    dask_client: object | None = None,
+    dask_client: Client | None = None,
 ) -> dict[Direction, TrainingRun | NotEnoughHistory]:
     """Train and evaluate a ranker per direction; a direction without enough history says so.
 
@@ -221,15 +226,16 @@ def _position_bias(groups: QueryGroups) -> PositionBiasEstimate | None:
 
 
 def _true_fit_lookup(
-    true_fit: TrueFit, people: Sequence[object], jobs: Sequence[object]
+    true_fit: TrueFit, people: Sequence[PersonInputs], jobs: Sequence[OpportunityInputs]
 ) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
     matrix, fit_people, fit_jobs = true_fit
     person_of = {e: i for i, e in enumerate(fit_people)}
     job_of = {o: i for i, o in enumerate(fit_jobs)}
-    person_rows = np.array([person_of[p.external_id] for p in people])  # type: ignore[attr-defined]
-    job_rows = np.array([job_of[o.external_id] for o in jobs])  # type: ignore[attr-defined]
+    person_rows = np.array([person_of[p.external_id] for p in people])
+    job_rows = np.array([job_of[o.external_id] for o in jobs])
 
     def lookup(who: np.ndarray, what: np.ndarray) -> np.ndarray:
-        return matrix[person_rows[who], job_rows[what]]
+        fit: np.ndarray = matrix[person_rows[who], job_rows[what]]
+        return fit
 
     return lookup

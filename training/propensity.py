@@ -67,7 +67,8 @@ def inverse_propensity_weights(
         weights = np.where(positive, weights, 1.0)
     if weights.size == 0:
         return weights
-    return weights / weights.mean()
+    normalised: np.ndarray = weights / weights.mean()
+    return normalised
 
 
 @dataclass(frozen=True, slots=True)

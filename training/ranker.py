@@ -8,8 +8,10 @@ as LightGBM's text format: no pickle.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import lightgbm as lgb
 import numpy as np
@@ -24,10 +26,19 @@ from features.registry import FEATURE_NAMES, monotone_constraints
 ONE_THREAD_ROWS = 4096
 
 
-def _threads(rows: int) -> dict[str, int]:
+def _threads(rows: int) -> dict[str, Any]:
     """LightGBM's prediction threads for a batch: one for a request's few rows; its default
-    (every core) for bulk scoring (evaluation, global views)."""
+    (every core) for bulk scoring (evaluation, global views). LightGBM parameters, passed
+    through `Booster.predict`'s **kwargs (typed Any there)."""
     return {"num_threads": 1} if rows <= ONE_THREAD_ROWS else {}
+
+
+def dense(predicted: object) -> np.ndarray:
+    """`Booster.predict`'s answer as the array it is for dense rows (it is declared to return
+    sparse matrices too, which only sparse rows give)."""
+    if not isinstance(predicted, np.ndarray):
+        raise TypeError(f"expected dense predictions, got {type(predicted).__name__}")
+    return predicted
 
 
 @dataclass
@@ -48,7 +59,7 @@ class LambdaRanker:
     best_iteration_: int = field(default=0, init=False)
     base_trees_: int = field(default=0, init=False)  # trees taken over from `init_model`
 
-    def _params(self) -> dict[str, object]:
+    def _params(self) -> dict[str, Any]:  # LightGBM's own parameter dict (lgb.train's type)
         return {
             "objective": "lambdarank",
             "metric": "ndcg",
@@ -88,7 +99,7 @@ class LambdaRanker:
             feature_name=list(FEATURE_NAMES),
             free_raw_data=False,
         )
-        callbacks = []
+        callbacks: list[Callable[..., Any]] = []
         valid_sets = []
         base = init_model._trees() if init_model is not None else None
         stop = _FlooredEarlyStop(self.min_trees, self.early_stopping_rounds)
@@ -120,17 +131,21 @@ class LambdaRanker:
         return lgb.Booster(model_str=booster.model_to_string(num_iteration=self.best_iteration_))
 
     def predict(self, features: np.ndarray) -> np.ndarray:
-        return self._booster().predict(
-            features, num_iteration=self.best_iteration_, **_threads(len(features))
+        return dense(
+            self._booster().predict(
+                features, num_iteration=self.best_iteration_, **_threads(len(features))
+            )
         )
 
     def contributions(self, features: np.ndarray) -> np.ndarray:
         """TreeSHAP contributions per feature, plus the base value as the last column."""
-        return self._booster().predict(
-            features,
-            num_iteration=self.best_iteration_,
-            pred_contrib=True,
-            **_threads(len(features)),
+        return dense(
+            self._booster().predict(
+                features,
+                num_iteration=self.best_iteration_,
+                pred_contrib=True,
+                **_threads(len(features)),
+            )
         )
 
     def feature_importance(self) -> dict[str, float]:
@@ -167,9 +182,10 @@ class _FlooredEarlyStop:
         # the floor and the patience count new trees only.
         trees = env.iteration + 1
         new_trees = trees - env.begin_iteration
-        result = env.evaluation_result_list[0]
-        if new_trees < self.min_trees or result is None:
+        results = env.evaluation_result_list
+        if new_trees < self.min_trees or not results:
             return
+        result = results[0]
         if result[2] > self.best_score:
             self.best_iteration, self.best_score = trees, result[2]
         elif trees - self.best_iteration >= self.patience:
