@@ -178,6 +178,11 @@ def add_alias(
     return row
 
 
+def delete_alias(session: Session, row: SkillAliasRow) -> None:
+    """Forget a company's name for a skill."""
+    session.delete(row)
+
+
 def custom_skills_by_use(session: Session, *, status: str, limit: int) -> list[SkillRow]:
     """Custom skills in one review status, the most held (by people and postings) first."""
     held = (
@@ -351,6 +356,16 @@ def reviewed_custom_skill(
     row.status, row.label = "reviewed", label
     session.flush()
     return row
+
+
+def publish_skill(row: SkillRow, label: str) -> None:
+    """A custom skill HR approved under `label`."""
+    row.status, row.label = "reviewed", label
+
+
+def reject_skill(row: SkillRow) -> None:
+    """A custom skill HR rejected (the caller retires it from suggestions after the commit)."""
+    row.status = "rejected"
 
 
 def reviewed_since(

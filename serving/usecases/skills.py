@@ -62,7 +62,7 @@ def review_skill(
             row = _publish(state, session, row, label or row.label)
             result["published_as"] = row.skill_id
         else:
-            row.status = "rejected"
+            stored.reject_skill(row)
             after_commit(session, lambda: state.normalizer.retire(skill_id))
         result |= {"status": row.status, "label": row.label}
     log_event(
@@ -85,7 +85,7 @@ def _publish(state: ServiceState, session: Session, row: SkillRow, label: str) -
         target = stored.reviewed_custom_skill(session, new_id, label, created_by=row.created_by)
         _move(state, session, row.skill_id, new_id)
         row = target
-    row.status, row.label = "reviewed", label
+    stored.publish_skill(row, label)
     published = stored.skill_from_row(row)
     after_commit(session, lambda: state.normalizer.add_reviewed(published))
     return row
@@ -159,6 +159,6 @@ def remove_alias(
     )
     skill = state.taxonomy.skill(row.skill_id)
     removed = {"alias": row.alias, "skill_id": row.skill_id, "label": skill.label if skill else ""}
-    session.delete(row)
+    stored.delete_alias(session, row)
     after_commit(session, lambda: state.taxonomy.remove_name_alias(alias))
     return removed
