@@ -94,7 +94,6 @@ from fairness.audit_sealing import Checkpoint as Checkpoint
 from fairness.audit_sealing import canonical as canonical
 from fairness.audit_sealing import (
     record_text,
-    row_digest,
     row_text,
     seal_body,
     utc,
@@ -105,7 +104,7 @@ from fairness.audit_verify import VERIFY_WINDOW as VERIFY_WINDOW
 from fairness.audit_verify import Anchor as Anchor
 from fairness.audit_verify import StreamCounts as StreamCounts
 from fairness.audit_verify import Verification as Verification
-from fairness.audit_verify import read_redactions, verify_log
+from fairness.audit_verify import verify_log
 
 logger = logging.getLogger(__name__)
 
@@ -114,11 +113,6 @@ SEAL_ROWS = 2000  # rows under one seal: its body lists each id and digest (~50 
 SEAL_TRANSACTION = 10_000  # rows sealed per transaction (appends wait for the chain's lock)
 SEAL_PAUSE = 0.5  # seconds between two seals: writes in between share the next one
 SEAL_IDLE = 2.0  # the sealing thread ends after this long without a write
-
-# fairness/audit_purge.py reads these under the names they had here.
-_digest = row_digest
-_row_text = row_text
-_redactions = read_redactions
 
 
 @dataclass(frozen=True, slots=True)

@@ -38,13 +38,12 @@ from fairness.audit_log import (
     AuditIntegrityError,
     AuditLog,
     Checkpoint,
-    _digest,
-    _redactions,
-    _row_text,
     canonical,
     searched_columns,
 )
 from fairness.audit_redaction import Redaction, replace_ids
+from fairness.audit_sealing import row_digest, row_text
+from fairness.audit_verify import read_redactions
 
 # Columns of a sealed row that may hold a person's id as a whole value (besides `details`).
 PERSON_COLUMNS = {"interactions": ("employee_external_id", "actor"), "oversight": ("actor",)}
@@ -159,7 +158,7 @@ def pseudonymise(
     no longer matches its seal."""
     replacements = {external_id: pseudonym}
     at = now.astimezone(dt.UTC).isoformat(timespec="seconds")
-    vouched = {(r.stream, r.row_key): r for r in _redactions(session)}
+    vouched = {(r.stream, r.row_key): r for r in read_redactions(session)}
     counts = {"records": 0, **{stream: 0 for stream in STREAMS}}
     for row in retained.records_naming(session, external_id):
         text = stored.record_text(row)
@@ -176,12 +175,12 @@ def pseudonymise(
         if rewritten == body:
             continue
         new_text = canonical(rewritten)
-        if row.body_zstd is not None:
-            item_ids = searched_columns(rewritten)["item_ids"]
-            row.body_zstd, row.item_ids = stored.pack_body(new_text, item_ids), item_ids
-        else:
-            row.body = new_text
-        row.query_external_id = rewritten["query_external_id"]
+        retained.rewrite_record(
+            row,
+            new_text,
+            item_ids=searched_columns(rewritten)["item_ids"],
+            query_external_id=rewritten["query_external_id"],
+        )
         _vouch(log, session, "records", row.seq, row.hash, new_text, at)
         counts["records"] += 1
     for stream in STREAMS:
@@ -200,9 +199,9 @@ def pseudonymise(
                     seal_rows[seal] = {int(i): d for i, d in body.get("rows", [])}
                 original = seal_rows[seal].get(values["id"])
                 earlier = vouched.get((stream, values["id"]))
-                text = _row_text(stream, values)
+                text = row_text(stream, values)
                 if original is None or not (
-                    _digest(text) == original
+                    row_digest(text) == original
                     or (
                         earlier is not None
                         and earlier.vouches(log.key.sign, original=original, text=text)
@@ -213,7 +212,7 @@ def pseudonymise(
                         "run `talent audit verify` first"
                     )
                 _vouch(
-                    log, session, stream, values["id"], original, _row_text(stream, rewritten), at
+                    log, session, stream, values["id"], original, row_text(stream, rewritten), at
                 )
             changed = {n: v for n, v in rewritten.items() if v != values[n]}
             retained.rewrite_row(session, stream, values["id"], changed)

@@ -591,11 +591,6 @@ ORM_WRITES_ALLOWED = (
     # the chosen occupations written onto the rows just upserted: belongs in
     # data/storage/opportunities.upsert_opportunities
     "data/importing/service.py::import_opportunities: sets OpportunityRow.occupation_choices",
-    # pseudonymising sealed audit records in place: a data/storage/audit.py rewrite
-    "fairness/audit_purge.py::pseudonymise: sets AuditRecordRow.body_zstd",
-    "fairness/audit_purge.py::pseudonymise: sets AuditRecordRow.item_ids",
-    "fairness/audit_purge.py::pseudonymise: sets AuditRecordRow.body",
-    "fairness/audit_purge.py::pseudonymise: sets AuditRecordRow.query_external_id",
     # a route editing a profile: data/storage/employees.py, called from a use case
     "serving/routes/career.py::set_target: sets EmployeeRow.target_opportunity_external_id",
     "serving/routes/career.py::set_target: sets EmployeeRow.target_occupation_id",

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Text, delete, func, or_, select
 from sqlalchemy.orm import Session
 
-from data.storage.audit import SEALED_COLUMNS, SEALED_TABLES, STORED, _plain, body_text
+from data.storage.audit import SEALED_COLUMNS, SEALED_TABLES, STORED, _plain, body_text, pack_body
 from data.storage.tables import (
     AuditPurgeRow,
     AuditRecordRow,
@@ -183,6 +183,18 @@ def rows_naming(
         .with_for_update()
     )
     return [_plain(row._mapping) for row in session.execute(query)]
+
+
+def rewrite_record(
+    row: AuditRecordRow, text: str, *, item_ids: str, query_external_id: str
+) -> None:
+    """An erased record's new sealed text, stored in the form the record has: compressed
+    with its item ids (which the text's items may have changed), or plain."""
+    if row.body_zstd is not None:
+        row.body_zstd, row.item_ids = pack_body(text, item_ids), item_ids
+    else:
+        row.body = text
+    row.query_external_id = query_external_id
 
 
 def rewrite_row(session: Session, stream: str, row_id: int, values: dict[str, Any]) -> None:
