@@ -175,10 +175,7 @@ def import_opportunities(
     _store_missing_skills(
         session, resolver, [o.required_skills + o.preferred_skills for o in items]
     )
-    counts = upsert_opportunities(session, items, occupations)
-    written = rows_by_external_id(session, OpportunityRow, list(choices))
-    for external_id, listed in choices.items():
-        written[external_id].occupation_choices = listed
+    counts = upsert_opportunities(session, items, occupations, occupation_choices=choices)
     progress("stored", total, total)
     return items, counts
 

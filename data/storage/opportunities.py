@@ -27,10 +27,12 @@ def upsert_opportunities(
     opportunities: Sequence[OpportunityIn],
     occupations: Mapping[str, OccupationValue | None] | None = None,
     *,
+    occupation_choices: Mapping[str, list[dict[str, Any]] | None] | None = None,
     posted_at: dt.datetime | None = None,
 ) -> UpsertCounts:
     """Create or replace opportunities. Every skill must carry a resolved `skill_id`;
-    `occupations` (by external id) replaces the stored occupation of those it names. A new
+    `occupations` (by external id) replaces the stored occupation of those it names, and
+    `occupation_choices` the closest occupations offered to the lead of those it names. A new
     opportunity is stamped `posted_at` (now, unless given). Stored rows are locked and read
     afresh first, as in `upsert_employees`."""
     posted_at = posted_at or dt.datetime.now(dt.UTC)
@@ -45,6 +47,8 @@ def upsert_opportunities(
         apply_opportunity(row, opportunity)
         if occupations is not None and opportunity.external_id in occupations:
             apply_occupation(row, occupations[opportunity.external_id])
+        if occupation_choices is not None and opportunity.external_id in occupation_choices:
+            row.occupation_choices = occupation_choices[opportunity.external_id]
     session.flush()
     return UpsertCounts(created=created, updated=len(opportunities) - created)
 
