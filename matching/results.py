@@ -98,8 +98,8 @@ def opportunity_items(
     explanations: list[dict[str, Any]],
     learning: list[list[dict[str, Any]]],
 ) -> list[dict[str, Any]]:
-    """An employee's match cards: the opportunity, the model's reasons, the skills view, the
-    ways to close the gap, and where to ask "what if"."""
+    """An employee's match cards: the opportunity, the model's reasons, the skills view and the
+    ways to close the gap (serving/presenters/matches.py adds the API's link to the what-if)."""
     return [
         {
             "opportunity": opportunity_document(rows[hit.row_id]),
@@ -108,8 +108,6 @@ def opportunity_items(
             "explanation": {
                 **_explanation(hit, employee, rows[hit.row_id], reasons),
                 "learning": learn,
-                "what_if": f"/api/v1/employees/{employee.external_id}/matches/"
-                f"{hit.external_id}/what-if",
             },
         }
         for rank, (hit, reasons, learn) in enumerate(

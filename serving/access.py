@@ -66,12 +66,32 @@ def _asked_to_approve(session: Session, user: Principal, row: OpportunityRow) ->
     )
 
 
+SELF_OR_ADMIN = "only the employee themself or an admin may do this"
+SELF_HR_OR_ADMIN = "only the employee themself, HR or an admin may do this"
+
+
+def is_self_or(user: Principal, external_id: str, *roles: Role) -> bool:
+    """The person acting on their own record, or a caller in one of `roles`."""
+    return user.is_self(external_id) or user.role in roles
+
+
+def require_self_or(
+    user: Principal, external_id: str, *roles: Role, refusal: str | None = None
+) -> None:
+    """403 unless the caller is the person named or in one of `roles`: with `refusal`, or
+    without one the words of `Principal.require` (the roles that may)."""
+    if is_self_or(user, external_id, *roles):
+        return
+    if refusal is not None:
+        raise Forbidden(refusal)
+    user.require(*roles)  # refuses: the caller holds none of `roles`
+
+
 def own_profile(
     session: Session, user: Principal, external_id: str, *, refusal: str
 ) -> EmployeeRow:
     """The person's own record, for the person or an admin; anyone else gets `refusal` (403)."""
-    if not (user.role is Role.ADMIN or user.is_self(external_id)):
-        raise Forbidden(refusal)
+    require_self_or(user, external_id, Role.ADMIN, refusal=refusal)
     employee = get_employee(session, external_id)
     if employee is None:
         raise NotFound(f"no employee {external_id!r}")

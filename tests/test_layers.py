@@ -140,6 +140,31 @@ def use_case_plumbing(root: Path) -> list[str]:
     ]
 
 
+ROUTE_HELPERS = ("serving/routes/", "serving/presenters/")
+# The one route module other routes share: the list cursors. A document shape belongs in
+# serving/presenters/ and a permission in serving/access.py, where use cases reach them too.
+SHARED_ROUTE_MODULES = ("serving.routes.pagination",)
+
+
+def route_to_route(root: Path) -> list[str]:
+    """A route module (or a presenter) importing another route module than the shared ones."""
+    problems = []
+    for imp in project_imports(root):
+        if not imp.file.startswith(ROUTE_HELPERS):
+            continue
+        named = [f"{imp.target}.{n}" for n in imp.names] if imp.target == "serving.routes" else []
+        for target in named or [imp.target]:
+            if (
+                target.startswith("serving.routes.")
+                and target != imp.module
+                and target not in SHARED_ROUTE_MODULES
+            ):
+                problems.append(
+                    f"{imp.file}:{imp.line} imports {target} (presenters: serving/presenters/)"
+                )
+    return problems
+
+
 def sql_outside_storage(root: Path) -> list[str]:
     problems = []
     for imp in project_imports(root):
@@ -673,6 +698,10 @@ def test_use_cases_import_no_route_or_request_dependency() -> None:
     assert use_case_plumbing(ROOT) == []
 
 
+def test_routes_import_no_other_route_module_but_the_shared_ones() -> None:
+    assert route_to_route(ROOT) == []
+
+
 def test_no_sql_statement_outside_storage() -> None:
     assert sql_outside_storage(ROOT) == []
 
@@ -782,6 +811,24 @@ def _tree(root: Path, files: dict[str, str]) -> Path:
             use_case_plumbing,
             "serving/usecases/rank.py:2 imports serving.deps (a use case is not a route)",
         ),
+        (
+            {
+                "serving/routes/employees.py": "from serving.routes.pipeline import pair_doc\n",
+                "serving/routes/pipeline.py": "",
+            },
+            route_to_route,
+            "serving/routes/employees.py:1 imports serving.routes.pipeline "
+            "(presenters: serving/presenters/)",
+        ),
+        (
+            {
+                "serving/presenters/pairs.py": "from serving.routes import pagination, pipeline\n",
+                "serving/routes/pipeline.py": "",
+            },
+            route_to_route,
+            "serving/presenters/pairs.py:1 imports serving.routes.pipeline "
+            "(presenters: serving/presenters/)",
+        ),
     ],
     ids=[
         "data-up",
@@ -793,6 +840,8 @@ def _tree(root: Path, files: dict[str, str]) -> Path:
         "shipped-imports-tool",
         "shipped-imports-tool-lazily",
         "use-case-imports-a-dependency",
+        "route-imports-a-route",
+        "presenter-imports-a-route",
     ],
 )
 def test_the_checker_catches_a_forbidden_import_in_a_synthetic_tree(
@@ -815,9 +864,15 @@ def test_the_checker_lets_allowed_and_lazy_imports_through(tmp_path: Path) -> No
             "data/demo/company.py": "",
             "data/storage/audit.py": "from sqlalchemy import select, text\n",
             "tools/taxonomy/derive.py": "from data.schemas import Y\nimport serving.app\n",
+            "serving/routes/employees.py": (
+                "from serving.routes.pagination import Cursor\nfrom . import pagination\n"
+                "from serving.presenters.pairs import pair_document\n"
+            ),
+            "serving/routes/pagination.py": "",
         },
     )
     assert layer_violations(root) == [] and sql_outside_storage(root) == []
+    assert route_to_route(root) == []
     assert "data.demo.company" not in loaded_by(root, "serving.app")
 
 

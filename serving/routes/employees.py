@@ -20,12 +20,16 @@ from data.schemas import (
 from data.storage.employees import employee_profile, get_employee, list_employees
 from data.storage.interactions import standing_reactions
 from data.storage.opportunities import get_opportunity, opportunity_document
-from data.storage.pipeline import get_pair, invitations_of
+from data.storage.pipeline import get_pair
 from data.storage.tables import EmployeeRow
 from matching.filters import MatchFilters
 from matching.pipeline import RETRIEVE_DEPTH
-from serving.access import visible_opportunity
-from serving.auth import Principal
+from serving.access import (
+    SELF_HR_OR_ADMIN,
+    SELF_OR_ADMIN,
+    require_self_or,
+    visible_opportunity,
+)
 from serving.deps import (
     CurrentUser,
     SessionDep,
@@ -34,15 +38,13 @@ from serving.deps import (
 )
 from serving.errors import (
     API_ERRORS,
-    Forbidden,
     InvalidField,
     NotFound,
     documented,
 )
 from serving.etags import IfMatch, etag_responses, tagged
-from serving.routes.imports import job_accepted
+from serving.presenters.imports import job_accepted
 from serving.routes.pagination import Cursor, decode_cursor, next_cursor
-from serving.routes.pipeline import pair_document
 from serving.schemas import (
     ImportJobOut,
     LearningItem,
@@ -60,9 +62,10 @@ from serving.schemas import (
 from serving.timestamps import utc_iso
 from serving.usecases import profiles
 from serving.usecases.imports import bulk_import
+from serving.usecases.matches_page import matches_page
 from serving.usecases.opportunity_page import opportunity_view
 from serving.usecases.profiles import update_profile
-from serving.usecases.rankings import serve_matches, what_if_page
+from serving.usecases.rankings import what_if_page
 
 router = APIRouter(prefix="/api/v1/employees", tags=["employees"], responses=API_ERRORS)
 NO_NUL = r"^[^\x00]*$"  # the request guard refuses NUL anywhere: the schema says so too
@@ -79,16 +82,6 @@ class ReactionItem(Out):
 
 class ReactionListOut(Out):
     items: list[ReactionItem]
-
-
-def _self_or_admin(user: Principal, external_id: str) -> None:
-    if not (user.role is Role.ADMIN or user.is_self(external_id)):
-        raise Forbidden("only the employee themself or an admin may do this")
-
-
-def _self_hr_or_admin(user: Principal, external_id: str) -> None:
-    if not (user.role in (Role.ADMIN, Role.HR) or user.is_self(external_id)):
-        raise Forbidden("only the employee themself, HR or an admin may do this")
 
 
 def _load(session: SessionDep, external_id: str) -> EmployeeRow:
@@ -149,7 +142,7 @@ def read(
     response: Response, session: SessionDep, user: CurrentUser, external_id: str
 ) -> dict[str, Any]:
     """The profile, with its version in the `ETag` header (for `If-Match` on a write)."""
-    _self_hr_or_admin(user, external_id)
+    require_self_or(user, external_id, Role.ADMIN, Role.HR, refusal=SELF_HR_OR_ADMIN)
     return tagged(response, employee_profile(_load(session, external_id)))
 
 
@@ -169,7 +162,7 @@ def replace(
     """Replace a profile; optional fields left out keep their stored values. An employee may
     change their own skills, interests, aspirations, bio, location, availability and what they
     are open to; the fields HR owns need HR or an admin."""
-    _self_hr_or_admin(user, external_id)
+    require_self_or(user, external_id, Role.ADMIN, Role.HR, refusal=SELF_HR_OR_ADMIN)
     row = _load(session, external_id)
     profile = update_profile(
         state, session, user, row, body.model_fields_set, body, if_match=if_match
@@ -188,7 +181,7 @@ def update(
     if_match: IfMatch = None,
 ) -> dict[str, Any]:
     """Change only the fields sent; the rest stay as stored."""
-    _self_hr_or_admin(user, external_id)
+    require_self_or(user, external_id, Role.ADMIN, Role.HR, refusal=SELF_HR_OR_ADMIN)
     row = _load(session, external_id)
     profile = update_profile(
         state, session, user, row, body.model_fields_set, body, if_match=if_match
@@ -248,7 +241,7 @@ def matches(
     """Open opportunities of one kind ranked for this person, with matched and missing skills.
     The filters narrow the eligible list the ranker ordered (its order kept); `matched` says
     how many passed them, `next_offset` where the next page starts (null: none)."""
-    _self_or_admin(user, external_id)
+    require_self_or(user, external_id, Role.ADMIN, refusal=SELF_OR_ADMIN)
     if starts_from and starts_until and starts_from > starts_until:
         raise InvalidField("starts_until", "is before starts_from", where="query")
     employee = _load(session, external_id)
@@ -262,7 +255,7 @@ def matches(
         starts_from=starts_from,
         starts_until=starts_until,
     )
-    body = serve_matches(
+    body = matches_page(
         state,
         session,
         user,
@@ -274,25 +267,7 @@ def matches(
         offset=offset,
     )
     filed_as(request, body["request_id"])
-    saved = standing_reactions(session, external_id, InteractionType.SAVE)
-    for item in body["items"]:
-        item["saved"] = item["opportunity"]["external_id"] in saved
-    body["invitations"] = [
-        pair_document(state, session, user, pair, side=Role.EMPLOYEE, opportunity=opportunity)
-        for pair in invitations_of(session, external_id, lapsed_since=_recently())
-        if (opportunity := get_opportunity(session, pair.opportunity_external_id)) is not None
-        and opportunity.kind == kind.value
-    ]
     return body
-
-
-# How long a lapsed invitation stays on My matches, saying why, before only My applications
-# keeps it (among the closed).
-LAPSED_SHOWN = dt.timedelta(days=14)
-
-
-def _recently() -> dt.datetime:
-    return dt.datetime.now(dt.UTC) - LAPSED_SHOWN
 
 
 @router.get(
@@ -303,7 +278,7 @@ def _recently() -> dt.datetime:
 def saved_opportunities(session: SessionDep, user: CurrentUser, external_id: str) -> dict[str, Any]:
     """What this person saved and has not unsaved, newest first (unsave:
     `DELETE /api/v1/opportunities/{id}/saves`)."""
-    _self_or_admin(user, external_id)
+    require_self_or(user, external_id, Role.ADMIN, refusal=SELF_OR_ADMIN)
     _load(session, external_id)
     return _reaction_list(session, external_id, InteractionType.SAVE)
 
@@ -318,7 +293,7 @@ def dismissed_opportunities(
 ) -> dict[str, Any]:
     """What this person marked "not for me" and has not taken back, newest first (undo:
     `DELETE /api/v1/opportunities/{id}/dismissals`)."""
-    _self_or_admin(user, external_id)
+    require_self_or(user, external_id, Role.ADMIN, refusal=SELF_OR_ADMIN)
     _load(session, external_id)
     return _reaction_list(session, external_id, InteractionType.DISMISS)
 
@@ -362,7 +337,7 @@ def what_if_for_match(
 ) -> dict[str, Any]:
     """Which one skill added, or one level raised, would move this opportunity up the most,
     rescored by the live model; and where to correct the profile."""
-    _self_or_admin(user, external_id)
+    require_self_or(user, external_id, Role.ADMIN, refusal=SELF_OR_ADMIN)
     employee = _load(session, external_id)
     return what_if_page(
         state, session, employee, visible_opportunity(session, user, opportunity_id)
@@ -385,7 +360,7 @@ def set_skill_level(
     if_match: IfMatch = None,
 ) -> dict[str, Any]:
     """Add a skill to my profile or correct its level (from a match card); matchable at once."""
-    _self_or_admin(user, external_id)
+    require_self_or(user, external_id, Role.ADMIN, refusal=SELF_OR_ADMIN)
     row = _load(session, external_id)
     profile = profiles.set_skill_level(
         state, session, user, row, skill_id, body.level, if_match=if_match
@@ -407,7 +382,7 @@ def remove_skill(
     skill_id: str,
     if_match: IfMatch = None,
 ) -> dict[str, Any]:
-    _self_or_admin(user, external_id)
+    require_self_or(user, external_id, Role.ADMIN, refusal=SELF_OR_ADMIN)
     row = _load(session, external_id)
     profile = profiles.remove_skill(state, session, user, row, skill_id, if_match=if_match)
     return tagged(response, profile)
@@ -459,13 +434,7 @@ def opportunity_page(
     skills they hold and lack for it with ways to close the gaps, whether they saved or
     dismissed it, and their place in its pipeline. Anyone who may read the posting may read
     it for themself (a manager opens the gig a report asks for); an admin for anyone."""
-    _self_or_admin(user, external_id)
+    require_self_or(user, external_id, Role.ADMIN, refusal=SELF_OR_ADMIN)
     employee = _load(session, external_id)
     opportunity = visible_opportunity(session, user, opportunity_id)
-    view = opportunity_view(state, session, employee, opportunity)
-    pair = get_pair(session, employee.external_id, opportunity.external_id)
-    if pair is not None:
-        view["for_you"]["pair"] = pair_document(
-            state, session, user, pair, side=Role.EMPLOYEE, opportunity=opportunity
-        )
-    return view
+    return opportunity_view(state, session, user, employee, opportunity)

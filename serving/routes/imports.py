@@ -14,6 +14,7 @@ from data.importing.tables import MAX_ROWS
 from data.schemas import ContractModel, Role
 from serving.deps import CurrentUser, SessionDep, StateDep
 from serving.errors import API_ERRORS, NotFound, documented
+from serving.presenters.imports import job_accepted
 from serving.schemas import ImportErrorOut, ImportJobOut, ImportReportOut
 from serving.usecases import file_imports
 from serving.usecases.imports import jobs_of
@@ -209,13 +210,3 @@ def read(
     if row is None or row.kind.startswith(file_imports.DRY_RUN):
         raise NotFound(f"no import job {job_id!r}")
     return jobs.view(row)
-
-
-def job_accepted(body: dict[str, Any]) -> JSONResponse:
-    """202 with the job and where to poll it (a bulk route's response model is its 200's)."""
-    job = ImportJobOut.model_validate(body)
-    return JSONResponse(
-        job.model_dump(mode="json"),
-        status_code=202,
-        headers={"Location": f"/api/v1/imports/{job.job_id}"},
-    )

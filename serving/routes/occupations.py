@@ -11,8 +11,9 @@ from fastapi import APIRouter, Query
 from data.importing.occupations import implied_skills, suggested_skills, tools_in_title
 from data.schemas import Role
 from data.storage.employees import get_employee, occupation_document
+from serving.access import require_self_or
 from serving.deps import CurrentUser, SessionDep, StateDep
-from serving.errors import API_ERRORS, Forbidden, InvalidField, NotFound, documented
+from serving.errors import API_ERRORS, InvalidField, NotFound, documented
 from serving.schemas import MaybeSkillsOut, OccupationsOut, SkillSuggestionsOut
 
 router = APIRouter(tags=["occupations"], responses=API_ERRORS)
@@ -135,8 +136,13 @@ def skills_you_may_have(
     """Skills the person's occupation usually involves that their profile lacks. They count
     for matching only as "may have" (a separate signal from declared skills), are never shown
     to a lead as the person's, and become theirs when confirmed with a level."""
-    if not (user.role in (Role.ADMIN, Role.HR) or user.is_self(external_id)):
-        raise Forbidden("only the employee themself, HR or an admin may see this")
+    require_self_or(
+        user,
+        external_id,
+        Role.ADMIN,
+        Role.HR,
+        refusal="only the employee themself, HR or an admin may see this",
+    )
     row = get_employee(session, external_id)
     if row is None:
         raise NotFound(f"no employee {external_id!r}")

@@ -59,7 +59,7 @@ from serving.errors import (
 )
 from serving.etags import IfMatch, check_if_match, etag_responses, tagged
 from serving.permissions import OwnedOpportunity
-from serving.routes.imports import job_accepted
+from serving.presenters.imports import job_accepted
 from serving.routes.pagination import Cursor, decode_cursor, next_cursor
 from serving.schemas import (
     ApplicantsOut,

@@ -14,6 +14,7 @@ from data.storage.employees import get_employee
 from data.storage.tables import EmployeeRow
 from fairness.audit_log import AuditIntegrityError
 from fairness.policy import log_event
+from serving.access import require_self_or
 from serving.auth import Principal
 from serving.deps import CurrentUser, SessionDep, StateDep
 from serving.errors import API_ERRORS, Conflict, NotFound, documented
@@ -118,8 +119,7 @@ def my_export(session: SessionDep, user: CurrentUser) -> dict[str, Any]:
 def person_export(session: SessionDep, user: CurrentUser, external_id: str) -> dict[str, Any]:
     """A named person's data (HR, admin; the person themself); HR's and admins' reads are
     logged as oversight events."""
-    if not user.is_self(external_id):
-        user.require(Role.HR, Role.ADMIN)
+    require_self_or(user, external_id, Role.HR, Role.ADMIN)
     document = export_person(session, _person(session, external_id))
     if not user.is_self(external_id):
         _logged(session, user, "export", external_id, "a person's data exported")

@@ -16,15 +16,14 @@ from data.storage import pipeline as pairs
 from data.storage.applicants import applicants
 from data.storage.employees import get_employee
 from data.storage.employees import set_quiet_mode as store_quiet_mode
-from data.storage.opportunities import get_opportunity, opportunity_document
-from data.storage.tables import EmployeeRow, OpportunityRow, PipelineRow, SkillProposalRow
+from data.storage.tables import EmployeeRow
 from data.workflow import Action, Stage
-from matching.results import masked_candidate
-from serving.access import own_profile, visible_opportunity
+from serving.access import is_self_or, own_profile, visible_opportunity
 from serving.auth import Principal
 from serving.deps import CurrentUser, SessionDep, StateDep
 from serving.errors import API_ERRORS, Forbidden, NotFound, documented
 from serving.permissions import OwnedOpportunity
+from serving.presenters.pairs import pair_document, proposal_document
 from serving.schemas import (
     ApprovalOut,
     ApprovalsOut,
@@ -35,23 +34,9 @@ from serving.schemas import (
     SkillProposalsOut,
     StepOut,
 )
-from serving.state import ServiceState
-from serving.timestamps import utc_iso
 from serving.unit_of_work import after_commit
-from serving.usecases.approvals import (
-    approval_document,
-    decide_approval,
-    escalation_window,
-    waiting_approvals,
-)
-from serving.usecases.pipeline import (
-    RATE,
-    StepInput,
-    allowed_for,
-    lapse_words,
-    reveal,
-    take_step,
-)
+from serving.usecases.approvals import decide_approval, waiting_approvals
+from serving.usecases.pipeline import RATE, StepInput, take_step
 from serving.usecases.postings import seats_taken
 from serving.usecases.profiles import set_skill_level
 from serving.validation import Reason
@@ -112,69 +97,6 @@ class StepIn(ContractModel):
     )
 
 
-def pair_document(
-    state: ServiceState,
-    session: Session,
-    user: Principal,
-    pair: PipelineRow,
-    *,
-    side: Role,
-    employee: EmployeeRow | None = None,
-    opportunity: OpportunityRow | None = None,
-) -> dict[str, Any]:
-    """The pair as one side sees it: the lead the (masked until revealed) candidate, the
-    employee the opportunity; each with the steps it may take next."""
-    acting = Role.ADMIN if user.role is Role.ADMIN else side
-    document: dict[str, Any] = {
-        "id": pair.id,
-        "opportunity_external_id": pair.opportunity_external_id,
-        "stage": pair.stage,
-        "allowed_next": allowed_for(pair, acting),
-        "origin": pair.origin,
-        "note": pair.note,
-        "approval": approval_document(pair, escalation_window(state.settings)),
-        "created_at": utc_iso(pair.created_at),
-        "updated_at": utc_iso(pair.updated_at),
-    }
-    for name in ("reason_code", "hours_per_week", "lead_rating", "employee_rating", "request_id"):
-        if getattr(pair, name) is not None:
-            document[name] = getattr(pair, name)
-    for name in ("starts_on", "ends_on"):
-        if getattr(pair, name) is not None:
-            document[name] = getattr(pair, name).isoformat()
-    if pair.skills_used is not None:
-        document["skills_used"] = pair.skills_used
-    if side is Role.LEAD:
-        employee = employee or get_employee(session, pair.employee_external_id)
-        opportunity = opportunity or get_opportunity(session, pair.opportunity_external_id)
-        assert employee is not None and opportunity is not None
-        revealed = reveal(session, user, pair, now=dt.datetime.now(dt.UTC))
-        candidate = masked_candidate(
-            employee,
-            opportunity,
-            state.pseudonym_key,
-            reveal_id=user.role is Role.ADMIN,
-            revealed=revealed,
-        )
-        if revealed:
-            candidate["identity"] = {
-                "external_id": employee.external_id,
-                "name": employee.name,
-                "email": employee.email,
-            }
-        document["candidate"] = candidate
-    else:
-        opportunity = opportunity or get_opportunity(session, pair.opportunity_external_id)
-        assert opportunity is not None
-        document["opportunity"] = opportunity_document(opportunity)
-    lapsed = lapse_words(pair, opportunity) if opportunity is not None else None
-    if lapsed is not None:
-        document["lapsed"] = lapsed
-        accepting = (Action.ACCEPT_INVITATION.value, Action.ACCEPT_OFFER.value)
-        document["allowed_next"] = [a for a in document["allowed_next"] if a not in accepting]
-    return document
-
-
 @router.post(
     "/opportunities/{external_id}/pipeline",
     status_code=201,
@@ -228,7 +150,7 @@ def step(
     return {
         **document,
         "created": result.created,
-        "proposals": [_proposal(row, result.employee) for row in result.proposals],
+        "proposals": [proposal_document(row, result.employee) for row in result.proposals],
     }
 
 
@@ -297,7 +219,7 @@ def employee_pipeline(
         and employee.manager_external_id is not None
         and user.is_self(employee.manager_external_id)
     )
-    if not (user.role is Role.ADMIN or user.is_self(external_id) or manager_may):
+    if not (is_self_or(user, external_id, Role.ADMIN) or manager_may):
         raise Forbidden("only the person (or an admin) sees their applications")
     groups: dict[str, list[dict[str, Any]]] = {name: [] for name in EMPLOYEE_GROUPS}
     group_of = {stage.value: name for name, stages in EMPLOYEE_GROUPS.items() for stage in stages}
@@ -402,23 +324,6 @@ def decide(
 # -- skill proposals ----------------------------------------------------------------------------
 
 
-def _proposal(row: SkillProposalRow, employee: EmployeeRow) -> dict[str, Any]:
-    have = {s.skill_id: s.level for s in employee.skills}
-    document: dict[str, Any] = {
-        "id": row.id,
-        "skill_id": row.skill_id,
-        "label": row.skill.label,
-        "level": row.level,
-        "current_level": have.get(row.skill_id, 0),
-        "opportunity_external_id": row.opportunity_external_id,
-        "status": row.status,
-        "created_at": utc_iso(row.created_at),
-    }
-    if row.decided_at is not None:
-        document["decided_at"] = utc_iso(row.decided_at)
-    return document
-
-
 def _own_profile(session: Session, user: Principal, external_id: str) -> EmployeeRow:
     return own_profile(
         session,
@@ -437,7 +342,8 @@ def _own_profile(session: Session, user: Principal, external_id: str) -> Employe
 def skill_proposals(session: SessionDep, user: CurrentUser, external_id: str) -> dict[str, Any]:
     """Skills your completed work showed above your profile's levels, to accept or decline."""
     employee = _own_profile(session, user, external_id)
-    return {"items": [_proposal(r, employee) for r in pairs.proposals_of(session, external_id)]}
+    rows = pairs.proposals_of(session, external_id)
+    return {"items": [proposal_document(r, employee) for r in rows]}
 
 
 class ProposalAnswerIn(ContractModel):
@@ -475,4 +381,4 @@ def answer_proposal(
             set_skill_level(state, session, user, employee, row.skill_id, row.level)
     pairs.decide_proposals(pending, accepted=body.decision == "accept", now=dt.datetime.now(dt.UTC))
     session.flush()
-    return _proposal(row, employee)
+    return proposal_document(row, employee)

@@ -1,6 +1,6 @@
 """One posting as one person sees it: the posting in full, who leads it, its seats and state in
 words, and what it is for them (skills held and missing, ways to close the gaps, saved or
-dismissed). The route adds their place in its pipeline (serving/routes/pipeline.pair_document)."""
+dismissed, and their place in its pipeline)."""
 
 from __future__ import annotations
 
@@ -8,12 +8,15 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from data.schemas import InteractionType, OpportunityStatus
+from data.schemas import InteractionType, OpportunityStatus, Role
 from data.storage.employees import get_employee
 from data.storage.interactions import standing_reactions
 from data.storage.opportunities import opportunity_document
+from data.storage.pipeline import get_pair
 from data.storage.tables import EmployeeRow, OpportunityRow
 from matching.results import learning_for_page, skill_overlap
+from serving.auth import Principal
+from serving.presenters.pairs import pair_document
 from serving.state import ServiceState
 
 STATE_WORDS = {
@@ -27,9 +30,11 @@ STATE_WORDS = {
 def opportunity_view(
     state: ServiceState,
     session: Session,
+    user: Principal,
     employee: EmployeeRow,
     opportunity: OpportunityRow,
 ) -> dict[str, Any]:
+    """The page `user` reads for `employee` (themself; an admin for anyone)."""
     owner = get_employee(session, opportunity.owner_external_id)
     own = opportunity.owner_external_id == employee.external_id
     taken = opportunity.seats_filled + state.matcher.history_acceptances(opportunity.id)
@@ -42,6 +47,7 @@ def opportunity_view(
     dismissed = standing_reactions(session, employee.external_id, InteractionType.DISMISS)
     overlap = skill_overlap(employee, opportunity)
     learning = [] if own else learning_for_page(session, employee, [opportunity])[0]
+    pair = get_pair(session, employee.external_id, opportunity.external_id)
     return {
         "opportunity": {**opportunity_document(opportunity), "seats_taken": taken},
         "lead": (
@@ -57,6 +63,12 @@ def opportunity_view(
             "learning": learning,
             "saved": opportunity.external_id in saved,
             "dismissed": opportunity.external_id in dismissed,
-            "pair": None,
+            "pair": (
+                pair_document(
+                    state, session, user, pair, side=Role.EMPLOYEE, opportunity=opportunity
+                )
+                if pair is not None
+                else None
+            ),
         },
     }

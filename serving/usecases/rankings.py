@@ -41,12 +41,13 @@ from matching.filters import MatchFilters, facets
 from matching.masking import VISIBLE_POOL, mask_pool, revealed_card
 from matching.next_moves import next_moves
 from matching.pipeline import RankedHit, Scored, score_candidates, score_matches
-from matching.results import candidate_items, learning_for_page, opportunity_items
+from matching.results import candidate_items, learning_for_page
 from matching.shortfall import Posting, Seeker, why_candidates, why_matches
 from matching.stages import stage
 from matching.whatif import what_if
 from serving.auth import Principal
 from serving.errors import Conflict, NotFound
+from serving.presenters.matches import match_cards
 from serving.state import ServiceState
 from serving.usecases.interleaving import ListDraft, draft_for
 from serving.usecases.serving_context import live_model
@@ -121,7 +122,7 @@ def serve_matches(
         rows = {row.id: row for row in scored.items}
         page = [rows[hit.row_id] for hit in served.page]
         learning = learning_for_page(session, employee, page, held=state.matcher.read_model)
-        items = opportunity_items(employee, served.page, rows, served.explanations, learning)
+        items = match_cards(employee, served.page, rows, served.explanations, learning)
     seeker = Seeker.of(employee, committed_hours=committed)
     # A later page or a filtered list is short for reasons of its own: `matched` says them.
     plain = not filters.active and offset == 0
