@@ -1,6 +1,6 @@
 """Save and restore a snapshot as one versioned file of plain data: named arrays and a JSON
-header. What goes in it is the engine's business (`MatchEngine.snapshot_state`); this module
-only writes and reads the file.
+header. What goes in it is the engine's business (`Retriever.snapshot_state` and the read
+model's arrays, put together by `MatchEngine.save`); this module only writes and reads the file.
 
 One `.npz` written to a temporary name and renamed over the old one, so a reader never sees a
 half-written snapshot. A snapshot of another format version or another encoder is ignored

@@ -1,0 +1,232 @@
+"""Keeping the in-memory retriever and read model current with the database.
+
+Three ways in: a full load at start (or a reconciliation against a restored snapshot), a
+refresh of the rows a request just wrote, and `catch_up`, the freshness poll that takes in what
+other processes wrote (rows whose `updated_at` moved, events after the newest one applied).
+This is the only part of the engine that reads storage; `matching.retrieval` never does.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections import defaultdict
+from collections.abc import Callable, Collection, Iterable
+from typing import TypeVar
+
+from sqlalchemy.orm import Session
+
+from data.storage.matchable import COMMITMENT_EVENTS, mask_events, row_ids, stamps
+from data.storage.pipeline import commitments
+from data.storage.queries import batches, rows_of
+from data.storage.tables import EmployeeRow, OpportunityRow
+from matching.read_model import ReadModel
+from matching.records import employee_record, opportunity_record
+from matching.retrieval import Assignments, Retriever
+
+# How far back `catch_up` compares rows' updated_at with what is indexed.
+CATCH_UP_LOOKBACK = dt.timedelta(minutes=10)
+
+Row = TypeVar("Row", EmployeeRow, OpportunityRow)
+
+
+class DatabaseSync:
+    """Feeds a `Retriever` and a `ReadModel` from storage, and remembers what it fed them."""
+
+    def __init__(self, retriever: Retriever, read_model: ReadModel) -> None:
+        self.retriever = retriever
+        self.read_model = read_model
+        # What other processes may have written since: the newest interaction id applied, and
+        # each row's updated_at as indexed (see `catch_up`).
+        self._last_interaction = 0
+        self._stamps: dict[tuple[str, int], dt.datetime] = {}
+        self._lock = threading.Lock()
+
+    # -- start -----------------------------------------------------------------------------
+    def load(
+        self, session: Session, *, restored_at: dt.datetime | None = None, batch: int = 5000
+    ) -> None:
+        """Fill everything from the database; after a snapshot taken at `restored_at` was
+        restored, only what changed since."""
+        self._load_interactions(session)
+        self._load_commitments(session)
+        if restored_at is None:
+            self._load_all(session, batch)
+        else:
+            self._reconcile(session, restored_at, batch)
+        self.retriever.sync_accepted()
+
+    def _load_all(self, session: Session, batch: int) -> None:
+        for people in batches(session, EmployeeRow, batch):
+            self.retriever.refresh_employees(map(employee_record, _active(people)), index=False)
+            self.read_model.put_people(_active(people))
+            self._stamp(EmployeeRow.__tablename__, people)
+        for postings in batches(session, OpportunityRow, batch):
+            self.retriever.refresh_opportunities(map(opportunity_record, postings), index=False)
+            self.read_model.put_postings(postings)
+            self._stamp(OpportunityRow.__tablename__, postings)
+        self.retriever.rebuild_indexes()
+
+    def _reconcile(self, session: Session, saved_at: dt.datetime, batch: int) -> None:
+        """Refresh rows changed since the snapshot and drop rows deleted since."""
+        margin = saved_at - dt.timedelta(seconds=5)  # clocks and timestamp resolution
+        self.remove_employees(
+            self._refresh_since(
+                session,
+                EmployeeRow,
+                self.retriever.employees.position_of,
+                self.refresh_employee_rows,
+                margin=margin,
+                batch=batch,
+            )
+        )
+        self.remove_opportunities(
+            self._refresh_since(
+                session,
+                OpportunityRow,
+                self.retriever.kind_of,
+                self.refresh_opportunity_rows,
+                margin=margin,
+                batch=batch,
+            )
+        )
+
+    def _refresh_since(
+        self,
+        session: Session,
+        table: type[Row],
+        held: Collection[int],
+        refresh: Callable[[list[Row]], None],
+        *,
+        margin: dt.datetime,
+        batch: int,
+    ) -> list[int]:
+        """Refresh the rows of `table` stamped since `margin` or not `held`; returns the held
+        rows the table no longer has."""
+        stamped = stamps(session, table)
+        stale = [row_id for row_id, at in stamped if row_id not in held or _naive_utc(at) >= margin]
+        for start in range(0, len(stale), batch):
+            refresh(rows_of(session, table, stale[start : start + batch]))
+        return list(set(held) - {row_id for row_id, _ in stamped})
+
+    # -- events and assignments ------------------------------------------------------------
+    def _load_interactions(self, session: Session, *, after_id: int = 0) -> int:
+        """Apply the logged events the masks use (after `after_id`); returns how many."""
+        events = mask_events(session, after_id=after_id)
+        if not events:
+            return 0
+        committing = [e[1] for e in events if e[3] in COMMITMENT_EVENTS]
+        if committing and after_id:
+            self._load_commitments(session, employees=committing)
+        opportunity_rows = row_ids(session, OpportunityRow, [e[2] for e in events])
+        employee_rows = row_ids(session, EmployeeRow, [e[1] for e in events])
+        known = [
+            (employee_rows[employee], opportunity_rows[opportunity], kind)
+            for _, employee, opportunity, kind in events
+            if employee in employee_rows and opportunity in opportunity_rows
+        ]
+        self.retriever.record_interactions(known)
+        with self._lock:
+            self._last_interaction = max(self._last_interaction, *(e[0] for e in events))
+        return len(events)
+
+    def _load_commitments(self, session: Session, *, employees: list[str] | None = None) -> None:
+        """Read the current assignments (of these people, or everyone's)."""
+        today = self.retriever.today()
+        found: dict[str, Assignments] = defaultdict(list)
+        for employee, hours, ends_on in commitments(
+            session, today=today, employee_external_ids=employees
+        ):
+            found[employee].append((hours, ends_on))
+        rows = row_ids(session, EmployeeRow, list(found) + list(employees or ()))
+        self.retriever.replace_commitments(
+            {
+                rows[external_id]: found.get(external_id, [])
+                for external_id in set(found) | set(employees or ())
+                if external_id in rows
+            },
+            everyone=employees is None,
+        )
+
+    # -- freshness -------------------------------------------------------------------------
+    def catch_up(self, session: Session, *, lookback: dt.timedelta = CATCH_UP_LOOKBACK) -> int:
+        """Index what other processes wrote (an import on the command line, another server
+        worker): rows whose `updated_at` differs from what this process indexed, within the
+        lookback, and new interactions. Returns how many rows and events it applied.
+
+        The lookback covers transactions that commit well after they stamped their rows
+        (PostgreSQL's now() is the transaction's start); a row stamped earlier than that and
+        committed later still is caught by the next restart's reconciliation."""
+        applied = self._load_interactions(session, after_id=self._last_interaction)
+        since = dt.datetime.now(dt.UTC) - lookback
+        applied += self._refresh_restamped(session, EmployeeRow, self.refresh_employee_rows, since)
+        applied += self._refresh_restamped(
+            session, OpportunityRow, self.refresh_opportunity_rows, since
+        )
+        return applied
+
+    def _refresh_restamped(
+        self,
+        session: Session,
+        table: type[Row],
+        refresh: Callable[[list[Row]], None],
+        since: dt.datetime,
+    ) -> int:
+        """Refresh the rows of `table` whose `updated_at` since `since` is not the one
+        indexed; returns how many."""
+        stale = [
+            row_id
+            for row_id, at in stamps(session, table, since=since)
+            if self._stamps.get((table.__tablename__, row_id)) != _naive_utc(at)
+        ]
+        refresh(rows_of(session, table, stale))
+        return len(stale)
+
+    def _stamp(self, table: str, rows: Iterable[EmployeeRow | OpportunityRow]) -> None:
+        for row in rows:
+            if isinstance(row.updated_at, dt.datetime):  # not a pending SQL expression
+                self._stamps[(table, row.id)] = _naive_utc(row.updated_at)
+
+    def refresh_employee_rows(self, rows: Iterable[EmployeeRow]) -> None:
+        """Index these people as stored; those deactivated (SCIM) leave the pool instead."""
+        rows = list(rows)
+        self.remove_employees([row.id for row in rows if not row.active])
+        self.retriever.refresh_employees(map(employee_record, _active(rows)))
+        self.read_model.put_people(_active(rows))
+        self._stamp(EmployeeRow.__tablename__, rows)
+
+    def refresh_opportunity_rows(self, rows: Iterable[OpportunityRow]) -> None:
+        rows = list(rows)
+        self.retriever.refresh_opportunities(map(opportunity_record, rows))
+        self.read_model.put_postings(rows)
+        self._stamp(OpportunityRow.__tablename__, rows)
+
+    def ensure_employee(self, row: EmployeeRow) -> None:
+        """Index a stored employee this process has not seen yet (written by another process)."""
+        if row.active and not self.retriever.holds_employee(row.id):
+            self.retriever.refresh_employees([employee_record(row)])
+            self.read_model.put_people([row])
+
+    def ensure_opportunity(self, row: OpportunityRow) -> None:
+        if not self.retriever.holds_opportunity(row.id):
+            self.retriever.refresh_opportunities([opportunity_record(row)])
+            self.read_model.put_postings([row])
+
+    def remove_employees(self, row_ids: list[int]) -> None:
+        self.retriever.remove_employees(row_ids)
+        self.read_model.drop_people(row_ids)
+
+    def remove_opportunities(self, row_ids: list[int]) -> None:
+        self.read_model.drop_postings(row_ids)
+        self.retriever.remove_opportunities(row_ids)
+
+
+def _naive_utc(value: dt.datetime) -> dt.datetime:
+    if value.tzinfo is not None:
+        value = value.astimezone(dt.UTC).replace(tzinfo=None)
+    return value
+
+
+def _active(rows: Iterable[EmployeeRow]) -> list[EmployeeRow]:
+    """People still provisioned: a deactivated person is neither matched nor a candidate."""
+    return [row for row in rows if row.active is not False]
