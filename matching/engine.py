@@ -86,13 +86,15 @@ class MatchEngine:
         return self.retriever.sizes
 
     # -- building and snapshots ------------------------------------------------------------
-    def load(self, session: Session, *, snapshot: Path | None = None, batch: int = 5000) -> None:
-        """Fill the pools from the database, starting from a saved snapshot when one fits."""
+    def load(self, session: Session, *, snapshot: Path | None = None, batch: int = 5000) -> bool:
+        """Fill the pools from the database, starting from a saved snapshot when one fits (the
+        same encoder and the same database); True if it started from the snapshot."""
         restored_at = self._restore(snapshot) if snapshot is not None else None
         if restored_at is not None and snapshot is not None:
             self.read_model.restore(snapshot_arrays(snapshot, READ_MODEL))
         self.sync.load(session, restored_at=restored_at, batch=batch)
         self.cache.save()
+        return restored_at is not None
 
     def save(self, path: Path) -> None:
         arrays, state = self.retriever.snapshot_state()
@@ -111,6 +113,10 @@ class MatchEngine:
         if loaded is None:
             return None
         arrays, meta = loaded
+        if meta.get("database") != self.database_key:
+            # Another database's rows: reconciling by time would keep its rows that this one
+            # never had, or had changed before the snapshot was taken.
+            return None
         self.retriever.restore_state(arrays, meta)
         return dt.datetime.fromisoformat(meta["saved_at"])
 

@@ -114,8 +114,8 @@ def test_snapshot_round_trip_and_catch_up_with_later_edits(
         import_employees(session, [(1, edited)], company.skill_resolver())
     restored, rebuilt = engine(cache, HashEncoder()), engine(cache, HashEncoder())
     with company.sessions() as session:
-        restored.load(session, snapshot=snapshot)
-        rebuilt.load(session)
+        assert restored.load(session, snapshot=snapshot) is True
+        assert rebuilt.load(session) is False
     for external_id in ("ANA", "BEN", "CAT"):
         a = restored.matches_for_employee(
             row_id(company, restored, external_id), kind="gig", limit=5
@@ -126,5 +126,6 @@ def test_snapshot_round_trip_and_catch_up_with_later_edits(
         ]
     other_database = engine(cache, HashEncoder(), database="another")
     with company.sessions() as session:
-        other_database.load(session, snapshot=snapshot)  # ignored: built from this database
+        # Built from another database (the "db" the snapshot names): rebuilt, not reused.
+        assert other_database.load(session, snapshot=snapshot) is False
     assert other_database.sizes == rebuilt.sizes
