@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -99,10 +100,16 @@ def _apply_profile(row: EmployeeRow, employee: EmployeeIn) -> None:
 
 
 class OccupationValue(Protocol):
-    occupation_id: str
-    label: str
-    score: float
-    source: str
+    """Read-only, so that a frozen dataclass (the importer's `OccupationChoice`) is one."""
+
+    @property
+    def occupation_id(self) -> str: ...
+    @property
+    def label(self) -> str: ...
+    @property
+    def score(self) -> float: ...
+    @property
+    def source(self) -> str: ...
 
 
 def apply_occupation(row: EmployeeRow | OpportunityRow, value: OccupationValue | None) -> None:
@@ -219,6 +226,22 @@ def levels_and_titles(session: Session, external_ids: Sequence[str]) -> dict[str
 def set_quiet_mode(row: EmployeeRow, quiet: bool) -> None:
     """Whether the person's manager sees their applications before an approval is needed."""
     row.quiet_mode = quiet
+
+
+def set_career_target(
+    session: Session,
+    row: EmployeeRow,
+    *,
+    opportunity_external_id: str | None,
+    occupation_id: str | None,
+    set_at: dt.datetime | None,
+) -> None:
+    """Where the person wants to be (a role posted here, an occupation, or neither), flushed so
+    the caller reads it back in the same transaction."""
+    row.target_opportunity_external_id = opportunity_external_id
+    row.target_occupation_id = occupation_id
+    row.target_set_at = set_at
+    session.flush()
 
 
 def direct_report_count(session: Session, manager_external_id: str) -> int:

@@ -4,7 +4,6 @@ the occupations between, or ask which occupations next to mine fit me best."""
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 from typing import Annotated, Any, Self
 
 from fastapi import APIRouter, Query
@@ -12,7 +11,7 @@ from pydantic import Field, model_validator
 from sqlalchemy.orm import Session
 
 from data.importing.occupations import implied_skills
-from data.schemas import ContractModel, OpportunityKind
+from data.schemas import ContractModel
 from data.storage.opportunities import get_opportunity
 from data.storage.pipeline import pairs_of_employee
 from data.storage.tables import EmployeeRow
@@ -23,10 +22,11 @@ from matching.next_moves import next_moves
 from serving.access import own_profile
 from serving.auth import Principal
 from serving.deps import CurrentUser, SessionDep, StateDep
-from serving.errors import API_ERRORS, Conflict, InvalidField, documented
+from serving.errors import API_ERRORS, Conflict, documented
 from serving.schemas import CareerPathOut, CareerTargetOut, Out, RoleMoveOut
 from serving.state import ServiceState
 from serving.timestamps import utc_iso
+from serving.usecases.career_target import choose_target
 
 router = APIRouter(prefix="/api/v1/employees", tags=["career"], responses=API_ERRORS)
 
@@ -139,23 +139,13 @@ def set_target(
     """Pick where you want to be: a role posted here, or an occupation (GET
     /api/v1/occupations/normalize finds its id)."""
     employee = _person(session, user, external_id)
-    if body.opportunity_external_id is not None:
-        role = get_opportunity(session, body.opportunity_external_id)
-        if role is None or role.status == "draft":
-            raise InvalidField("opportunity_external_id", "no such role")
-        if role.kind != OpportunityKind.ROLE.value:
-            raise InvalidField(
-                "opportunity_external_id", f"{role.external_id!r} is a {role.kind}, not a role"
-            )
-    if body.occupation_id is not None and body.occupation_id not in state.taxonomy.occupations:
-        raise InvalidField(
-            "occupation_id", "unknown occupation; GET /api/v1/occupations/normalize?q= finds it"
-        )
-    employee.target_opportunity_external_id = body.opportunity_external_id
-    employee.target_occupation_id = body.occupation_id
-    cleared = body.opportunity_external_id is None and body.occupation_id is None
-    employee.target_set_at = None if cleared else dt.datetime.now(dt.UTC)
-    session.flush()
+    choose_target(
+        state,
+        session,
+        employee,
+        opportunity_external_id=body.opportunity_external_id,
+        occupation_id=body.occupation_id,
+    )
     return _target_document(employee, _target(state, session, employee))
 
 
