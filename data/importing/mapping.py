@@ -360,7 +360,7 @@ def apply_mapping(
     out = Mapped()
     for row, cells in table.rows:
         record: dict[str, Any] = {}
-        values = {name: value for name, value in defaults.items() if value.strip()}
+        values: dict[str, Cell] = {name: value for name, value in defaults.items() if value.strip()}
         for index, name in columns:
             if name is not None and index < len(cells) and cell_text(cells[index]):
                 values[name] = cells[index]

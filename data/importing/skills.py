@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -16,6 +16,9 @@ from data.schemas import SkillRef, normalize_label
 from data.storage.skills import stored_skills
 from data.taxonomy.model import Taxonomy, TaxonomySkill
 from data.taxonomy.normalizer import custom_skill_id
+
+# An employee's or a posting's skill refs: resolving keeps the kind it was given.
+RefT = TypeVar("RefT", bound=SkillRef)
 
 NAME_BLOCK = 2048  # names per encoder call when progress is reported (a few seconds each)
 
@@ -141,11 +144,11 @@ class SkillResolver:
                     progress(start + len(part), len(unknown))
 
     def resolve_refs(
-        self, row: int, field: str, refs: Sequence[SkillRef], errors: list[RowError]
-    ) -> list[SkillRef]:
+        self, row: int, field: str, refs: Sequence[RefT], errors: list[RowError]
+    ) -> list[RefT]:
         """The refs with ids. Two names for one skill merge into one entry at the higher
         level ("Python" and "Python programming"), reported in `report.merges`."""
-        resolved: list[SkillRef] = []
+        resolved: list[RefT] = []
         at: dict[str, int] = {}  # skill id -> its position in `resolved`
         merges: dict[str, SkillMerge] = {}
         for index, ref in enumerate(refs):
@@ -194,11 +197,11 @@ class SkillResolver:
         return resolved
 
     def drop_required_from_preferred(
-        self, row: int, required: list[SkillRef], preferred: list[SkillRef]
-    ) -> list[SkillRef]:
+        self, row: int, required: Sequence[SkillRef], preferred: list[RefT]
+    ) -> list[RefT]:
         """Preferred entries naming a required skill are dropped: required wins."""
         wanted = {ref.skill_id: ref for ref in required}
-        kept = []
+        kept: list[RefT] = []
         for ref in preferred:
             both = wanted.get(ref.skill_id)
             if both is None:

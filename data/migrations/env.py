@@ -5,8 +5,11 @@ would commit every DDL statement as it goes, so a failed migration left half-alt
 all of it applies, or none of it.
 """
 
+import sqlite3
+
 from alembic import context
-from sqlalchemy import event, text
+from sqlalchemy import Connection, Engine, event, text
+from sqlalchemy.pool import ConnectionPoolEntry
 
 from data.storage.engine import make_engine
 from data.storage.locks import MIGRATION_LOCK
@@ -17,16 +20,21 @@ target_metadata = Base.metadata
 
 
 def run_migrations_online() -> None:
-    engine = make_engine(config.get_main_option("sqlalchemy.url"))
+    url = config.get_main_option("sqlalchemy.url")
+    if url is None:  # data/storage/migrate.py sets it
+        raise RuntimeError("no sqlalchemy.url: run migrations through data/storage/migrate.py")
+    engine = make_engine(url)
     sqlite = engine.dialect.name == "sqlite"
     if sqlite:
 
         @event.listens_for(engine, "connect")
-        def _manual_transactions(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+        def _manual_transactions(
+            dbapi_connection: sqlite3.Connection, _record: ConnectionPoolEntry
+        ) -> None:
             dbapi_connection.isolation_level = None  # the driver begins nothing by itself
 
         @event.listens_for(engine, "begin")
-        def _begin(connection) -> None:  # type: ignore[no-untyped-def]
+        def _begin(connection: Connection) -> None:
             connection.exec_driver_sql("BEGIN")
 
     try:
@@ -35,14 +43,16 @@ def run_migrations_online() -> None:
         engine.dispose()
 
 
-def _migrate(engine, sqlite: bool) -> None:  # type: ignore[no-untyped-def]
+def _migrate(engine: Engine, sqlite: bool) -> None:
     with engine.connect() as connection:
         if sqlite:
             # SQLite rebuilds a table to alter it (batch mode): copy, drop, rename. Dropping a
             # table that others reference fails while foreign keys are enforced, so they are
             # off during the migration (a PRAGMA has no effect inside a transaction, hence
             # before it) and every reference is checked before the commit.
-            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+            driver = connection.connection.driver_connection
+            assert driver is not None, "a connection just opened holds its driver's"
+            driver.execute("PRAGMA foreign_keys=OFF")
         context.configure(
             connection=connection, target_metadata=target_metadata, render_as_batch=sqlite
         )

@@ -368,7 +368,7 @@ def watch_commits(engine: Engine, callback: Callable[[], None]) -> None:
     key = _database(engine)
     with _watchers_lock:
         alive = [ref for ref in _watchers.get(key, []) if ref() is not None]
-        _watchers[key] = [*alive, weakref.WeakMethod(callback)]  # type: ignore[arg-type]
+        _watchers[key] = [*alive, weakref.WeakMethod(callback)]
 
 
 def unwatch_commits(engine: Engine, callback: Callable[[], None]) -> None:

@@ -11,8 +11,12 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import make_url
+
+if TYPE_CHECKING:
+    import psycopg
 
 CHANNEL = "talent_changes"
 EVERYTHING = frozenset({"*"})  # reported after a (re)connection: something may have been missed
@@ -73,7 +77,7 @@ class ChangeFeed:
                 self.connected.clear()
             self._stop.wait(self.retry)
 
-    def _listen(self, connection) -> None:
+    def _listen(self, connection: psycopg.Connection[Any]) -> None:
         while not self._stop.is_set():
             tables = {n.payload for n in connection.notifies(timeout=0.5, stop_after=1)}
             if not tables:

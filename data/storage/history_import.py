@@ -85,5 +85,5 @@ def add_imported_events(
 
 def known_ids(session: Session, table: type, external_ids: set[str]) -> set[str]:
     """Which of these external ids `table` (people or postings) holds."""
-    column = table.external_id  # type: ignore[attr-defined]
+    column = table.external_id  # type: ignore[attr-defined]  # as in queries.rows_by_external_id
     return {row[0] for row in rows_in(session, select(column), column, sorted(external_ids))}

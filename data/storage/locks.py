@@ -64,7 +64,9 @@ def begin_write(session: Session) -> None:
     if not is_sqlite(session):
         return
     connection = session.connection()
-    if not connection.connection.dbapi_connection.in_transaction:  # type: ignore[union-attr]
+    driver = connection.connection.driver_connection  # sqlite3's own connection
+    assert driver is not None, "a connection in use holds its driver's"
+    if not driver.in_transaction:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
@@ -94,7 +96,7 @@ def lock_rows(
     stale = []
     for external_id, (row_id, version) in current.items():
         held = session.identity_map.get(identity_key(table, row_id))
-        if held is not None and held.version != version:  # type: ignore[attr-defined]
+        if held is not None and held.version != version:
             stale.append(external_id)
     for chunk in chunked(stale):
         fresh = select(table).where(table.external_id.in_(chunk))

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from data.schemas import InteractionType
 from data.storage.queries import rows_in
-from data.storage.tables import InteractionRow
+from data.storage.tables import EmployeeRow, InteractionRow, OpportunityRow
 
 # Steps that start or end an accepted offer or an assignment change the person's free hours
 # (an approval declined frees the hours its accepted offer held).
@@ -36,7 +36,10 @@ MASK_EVENTS = (
 
 
 def stamps(
-    session: Session, table: type, *, since: dt.datetime | None = None
+    session: Session,
+    table: type[EmployeeRow] | type[OpportunityRow],
+    *,
+    since: dt.datetime | None = None,
 ) -> list[tuple[int, dt.datetime]]:
     """(row id, updated_at) of every row, or of those changed since `since`."""
     query = select(table.id, table.updated_at)
@@ -61,7 +64,9 @@ def mask_events(session: Session, *, after_id: int = 0) -> list[Any]:
     return list(session.execute(query))
 
 
-def row_ids(session: Session, table: type, external_ids: Sequence[str]) -> dict[str, int]:
+def row_ids(
+    session: Session, table: type[EmployeeRow] | type[OpportunityRow], external_ids: Sequence[str]
+) -> dict[str, int]:
     """External id -> row id (unknown ids are left out)."""
     query = select(table.external_id, table.id)
-    return dict(rows_in(session, query, table.external_id, external_ids))  # type: ignore[arg-type]
+    return dict(rows_in(session, query, table.external_id, external_ids))

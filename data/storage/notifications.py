@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from data.storage.queries import affected_rows
 from data.storage.tables import EmployeeRow, NotificationPreferenceRow, OutboxRow
 
 STATUSES = ("pending", "sending", "sent", "failed", "cancelled")
@@ -79,7 +80,7 @@ def claim(session: Session, message_id: int, *, now: dt.datetime, until: dt.date
         .values(status="sending", claimed_until=until, attempts=OutboxRow.attempts + 1)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    return affected_rows(result) == 1
 
 
 def finish(session: Session, message_id: int, *, status: str, **values: Any) -> None:
@@ -123,7 +124,7 @@ def retry_failed(session: Session, message_id: int, *, now: dt.datetime) -> bool
         .values(status="pending", attempts=0, next_attempt_at=now, claimed_until=None)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    return affected_rows(result) == 1
 
 
 def due_for_digest(session: Session, *, now: dt.datetime, limit: int) -> list[str]:
@@ -193,7 +194,7 @@ def start_digest_schedules(session: Session, *, now: dt.datetime, limit: int) ->
             .values(last_digest_at=start)
             .execution_options(synchronize_session=False)
         )
-        started += result.rowcount  # type: ignore[attr-defined]
+        started += affected_rows(result)
     session.flush()
     return started
 
@@ -222,7 +223,7 @@ def stamp_digest(
         .values(last_digest_at=now)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    return affected_rows(result) == 1
 
 
 def is_active(employee: EmployeeRow) -> bool:

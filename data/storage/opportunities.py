@@ -6,8 +6,8 @@ import datetime as dt
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import UnaryExpression, func, or_, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from data.schemas import OpportunityIn, OpportunityStatus
 from data.storage.employees import (
@@ -67,6 +67,8 @@ def apply_opportunity(row: OpportunityRow, opportunity: OpportunityIn) -> None:
     row.title = opportunity.title
     row.description = opportunity.description
     row.owner_external_id = opportunity.owner_external_id
+    if opportunity.department is None:  # import_opportunities gives it its owner's first
+        raise ValueError(f"opportunity {opportunity.external_id}: department not resolved")
     row.department = opportunity.department
     row.location = opportunity.location
     row.hours_per_week = opportunity.hours_per_week
@@ -148,6 +150,7 @@ def list_opportunities(
 ) -> list[OpportunityRow]:
     """A page in id order after `after_id` (newest first: in reverse, before it; 0 starts
     either); `words` must each appear in the title (or id)."""
+    order: UnaryExpression[int] | InstrumentedAttribute[int]
     if newest_first:
         start = select(OpportunityRow)
         if after_id:
@@ -253,7 +256,7 @@ def openings_on_skills(
     )
     if excluding:
         query = query.where(OpportunityRow.external_id.not_in(list(excluding)))
-    found = []
+    found: list[Any] = []
     for chunk in chunked(skill_ids):
         ranked = query.where(OpportunitySkillRow.skill_id.in_(chunk)).subquery()
         outer = select(*(c for c in ranked.c if c.name != "rank"))

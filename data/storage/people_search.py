@@ -6,12 +6,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TypeVarTuple
 
 from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from data.storage.tables import ApiTokenRow, EmployeeRow, OpportunityRow
+
+Ts = TypeVarTuple("Ts")
 
 LEAD_ROLE = "lead"
 
@@ -21,7 +23,7 @@ def _contains(word: str) -> str:
     return f"%{escaped}%"
 
 
-def _named(query: Select[Any], words: Sequence[str]) -> Select[Any]:
+def _named(query: Select[*Ts], words: Sequence[str]) -> Select[*Ts]:
     for word in words:
         pattern = _contains(word)
         query = query.where(

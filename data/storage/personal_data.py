@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
+from data.storage.queries import affected_rows
 from data.storage.tables import (
     ApiTokenRow,
     DataCorrectionRow,
@@ -58,12 +59,12 @@ def erase_rows(session: Session, employee: EmployeeRow, pseudonym: str) -> dict[
     def rename(column: Any, **more: Any) -> int:
         values = {column.key: pseudonym, **more}
         result = session.execute(update(column.class_).where(column == me).values(values))
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+        return affected_rows(result)
 
     # Their pairs go: a lead's pipeline cannot show a person who no longer exists, and every
     # step of each pair stays, pseudonymised, in the sealed interaction log.
     removed = session.execute(delete(PipelineRow).where(PipelineRow.employee_external_id == me))
-    counts = {"pipeline": int(removed.rowcount or 0)}  # type: ignore[attr-defined]
+    counts = {"pipeline": affected_rows(removed)}
     rename(PipelineRow.approver_external_id)
     rename(PipelineRow.approval_decided_by)
     counts["overrides"] = rename(RankingOverrideRow.employee_external_id)
@@ -82,7 +83,7 @@ def erase_rows(session: Session, employee: EmployeeRow, pseudonym: str) -> dict[
         )
     )
     deleted = session.execute(delete(ApiTokenRow).where(ApiTokenRow.subject_external_id == me))
-    counts["tokens"] = int(deleted.rowcount or 0)  # type: ignore[attr-defined]
+    counts["tokens"] = affected_rows(deleted)
     for table, column in (
         (NotificationPreferenceRow, NotificationPreferenceRow.employee_external_id),
         (OutboxRow, OutboxRow.recipient_external_id),
@@ -92,13 +93,13 @@ def erase_rows(session: Session, employee: EmployeeRow, pseudonym: str) -> dict[
     ):
         session.execute(delete(table).where(column == me))
     # Explicitly, not by ON DELETE CASCADE (SQLite enforces it only with a PRAGMA).
-    for table, column in (
+    for owned, owner_id in (
         (DemographicsRow, DemographicsRow.employee_id),
         (EmployeeSkillRow, EmployeeSkillRow.employee_id),
         (ScimGroupMemberRow, ScimGroupMemberRow.employee_id),
         (ScimUserRow, ScimUserRow.employee_id),
     ):
-        session.execute(delete(table).where(column == row_id))
+        session.execute(delete(owned).where(owner_id == row_id))
     session.expunge(employee)
     session.execute(delete(EmployeeRow).where(EmployeeRow.id == row_id))
     counts["profile"] = 1

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from data.schemas import OpportunityStatus
-from data.storage.queries import rows_in
+from data.storage.queries import affected_rows, rows_in
 from data.storage.tables import OpportunityRow, PipelineRow, SkillProposalRow
 from data.workflow import LAPSES_FROM, Stage
 
@@ -91,7 +91,7 @@ def move_pair(session: Session, pair: PipelineRow, *, now: dt.datetime, **values
         .execution_options(synchronize_session=False)
     )
     session.refresh(pair)
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if affected_rows(result) != 1:
         raise PairChanged(f"the pair changed a moment ago (it is now {pair.stage!r})")
 
 
@@ -105,7 +105,7 @@ def mark_revealed(session: Session, pair: PipelineRow, *, now: dt.datetime) -> b
         .execution_options(synchronize_session=False)
     )
     session.refresh(pair)
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    return affected_rows(result) == 1
 
 
 def take_seat(session: Session, opportunity: OpportunityRow) -> None:
@@ -131,7 +131,7 @@ def take_seat(session: Session, opportunity: OpportunityRow) -> None:
         .execution_options(synchronize_session=False)
     )
     session.refresh(opportunity)
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if affected_rows(result) != 1:
         raise NoSeatLeft(
             f"all {opportunity.seats} seat(s) of {opportunity.external_id!r} are taken"
         )
@@ -194,7 +194,7 @@ def stages_of(
     query = select(PipelineRow.employee_external_id, PipelineRow.stage).where(
         PipelineRow.opportunity_external_id == opportunity_external_id
     )
-    return dict(rows_in(session, query, PipelineRow.employee_external_id, employee_external_ids))  # type: ignore[arg-type]
+    return dict(rows_in(session, query, PipelineRow.employee_external_id, employee_external_ids))
 
 
 def invitations_of(
@@ -277,7 +277,7 @@ def current_work(
         rows = list(session.execute(query))
     else:
         rows = rows_in(session, query, PipelineRow.employee_external_id, employee_external_ids)
-    work = []
+    work: list[tuple[PipelineRow, OpportunityRow | None, float, dt.date | None]] = []
     for pair, opportunity in rows:
         if pair.stage == Stage.ASSIGNED.value:
             work.append((pair, opportunity, float(pair.hours_per_week or 0.0), pair.ends_on))

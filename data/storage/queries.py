@@ -9,13 +9,24 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, select
+from sqlalchemy import CursorResult, Result, Select, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 MAX_PARAMETERS = 900
 
 T = TypeVar("T")
 K = TypeVar("K", bound=Hashable)
+
+
+def affected_rows(result: Result[*tuple[Any, ...]]) -> int:
+    """The rows an UPDATE or DELETE run through `Session.execute` matched.
+
+    `Session.execute` is annotated to return `Result`; for a DML statement it returns the
+    `CursorResult` that carries `rowcount`. Narrowed here once, not ignored at every caller.
+    """
+    if not isinstance(result, CursorResult):
+        raise TypeError(f"not the result of an UPDATE or DELETE: {type(result).__name__}")
+    return result.rowcount
 
 
 def chunked(values: Iterable[T], size: int = MAX_PARAMETERS) -> Iterator[list[T]]:
@@ -26,7 +37,10 @@ def chunked(values: Iterable[T], size: int = MAX_PARAMETERS) -> Iterator[list[T]
 
 
 def rows_in(
-    session: Session, query: Select[Any], column: InstrumentedAttribute[Any], values: Iterable[Any]
+    session: Session,
+    query: Select[*tuple[Any, ...]],
+    column: InstrumentedAttribute[Any],
+    values: Iterable[Any],
 ) -> list[Any]:
     """The result rows of `query` where `column` is one of `values`."""
     return [
@@ -35,7 +49,10 @@ def rows_in(
 
 
 def scalars_in(
-    session: Session, query: Select[Any], column: InstrumentedAttribute[Any], values: Iterable[Any]
+    session: Session,
+    query: Select[*tuple[Any, ...]],
+    column: InstrumentedAttribute[Any],
+    values: Iterable[Any],
 ) -> list[Any]:
     """The first column (or the entity) of `query` where `column` is one of `values`."""
     return [x for chunk in chunked(values) for x in session.scalars(query.where(column.in_(chunk)))]
@@ -48,27 +65,35 @@ def rows_by_key(
     return {getattr(row, key.key): row for row in scalars_in(session, select(table), key, values)}
 
 
+# The `type: ignore[attr-defined]` below: `T` is any mapped table with the column read, and no
+# Protocol can say so (mypy matches none against a `Mapped[...]` class attribute, and a TypeVar
+# constrained to the tables refuses the `type[EmployeeRow] | type[OpportunityRow]` callers pass).
+
+
 def rows_by_external_id(
     session: Session, table: type[T], external_ids: Sequence[str]
 ) -> dict[str, T]:
     """Employees, opportunities or courses by external id (unknown ids are left out)."""
-    return rows_by_key(session, table, table.external_id, external_ids)  # type: ignore[attr-defined]
+    column = table.external_id  # type: ignore[attr-defined]  # any table with the column
+    return rows_by_key(session, table, column, external_ids)
 
 
 def rows_by_id(session: Session, table: type[T], row_ids: Iterable[int]) -> dict[int, T]:
-    return rows_by_key(session, table, table.id, row_ids)  # type: ignore[attr-defined]
+    column = table.id  # type: ignore[attr-defined]  # any table with the column
+    return rows_by_key(session, table, column, row_ids)
 
 
 def batches(session: Session, table: type[T], size: int) -> Iterator[list[T]]:
     """Every row of `table` (employees or opportunities), `size` at a time, in id order."""
+    row_id = table.id  # type: ignore[attr-defined]  # any table with the column
     last = 0
     while True:
-        query = select(table).where(table.id > last).order_by(table.id).limit(size)  # type: ignore[attr-defined]
+        query = select(table).where(row_id > last).order_by(row_id).limit(size)
         rows = list(session.scalars(query))
         if not rows:
             return
         yield rows
-        last = rows[-1].id  # type: ignore[attr-defined]
+        last = getattr(rows[-1], row_id.key)
 
 
 def rows_of(session: Session, table: type[T], row_ids: Sequence[int]) -> list[T]:

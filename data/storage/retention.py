@@ -13,6 +13,7 @@ from sqlalchemy import Text, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from data.storage.audit import SEALED_COLUMNS, SEALED_TABLES, STORED, _plain, body_text, pack_body
+from data.storage.queries import affected_rows
 from data.storage.tables import (
     AuditPurgeRow,
     AuditRecordRow,
@@ -95,7 +96,7 @@ def delete_records_through(session: Session, seq: int) -> int:
             AuditRedactionRow.stream == "records", AuditRedactionRow.row_key <= seq
         )
     )
-    return int(result.rowcount or 0)
+    return affected_rows(result)
 
 
 def count_sealed_through(session: Session, stream: str, seal: int) -> int:
@@ -115,7 +116,7 @@ def delete_sealed_through(session: Session, seal: int) -> dict[str, int]:
             )
         )
         result = session.execute(delete(table).where(table.c.sealed_by <= seal))
-        deleted[stream] = int(result.rowcount or 0)
+        deleted[stream] = affected_rows(result)
     session.execute(delete(AuditSealRow).where(AuditSealRow.seq <= seal))
     return deleted
 
@@ -234,4 +235,4 @@ def finished_messages(session: Session, cutoff: dt.datetime) -> int:
 
 def delete_finished_messages(session: Session, cutoff: dt.datetime) -> int:
     result = session.execute(delete(OutboxRow).where(*_finished(cutoff)))
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return affected_rows(result)

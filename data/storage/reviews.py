@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from data.storage.queries import affected_rows
 from data.storage.tables import (
     DataCorrectionRow,
     InteractionRow,
@@ -103,7 +104,7 @@ def decide_once(
         .values(**values, version=table.version + 1)
         .execution_options(synchronize_session=False)
     )
-    decided = bool(done.rowcount)  # type: ignore[attr-defined]
+    decided = bool(affected_rows(done))
     if decided:
         row = session.get(table, row_id)
         if row is not None:

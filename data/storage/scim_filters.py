@@ -138,7 +138,7 @@ def _member(node: Comparison) -> ColumnElement[bool]:
 
 
 def _compare(target: Column, op: CompareOperator, value: Any, name: str) -> ColumnElement[bool]:
-    column = target.column
+    column: ColumnElement[Any] = target.column
     if target.kind == "bool":
         if not isinstance(value, bool) or op not in (CompareOperator.eq, CompareOperator.ne):
             raise FilterRefused(f"{name} compares with eq/ne and true or false")
@@ -154,7 +154,7 @@ def _compare(target: Column, op: CompareOperator, value: Any, name: str) -> Colu
     if target.absent is not None and value == target.absent.lower():
         return false()
     pattern = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    clauses = {
+    clauses: dict[CompareOperator, Callable[[], ColumnElement[bool]]] = {
         CompareOperator.eq: lambda: column == value,
         CompareOperator.ne: lambda: or_(column.is_(None), column != value),
         CompareOperator.co: lambda: column.like(f"%{pattern}%", escape="\\"),

@@ -94,7 +94,7 @@ def provisioned_row_ids(session: Session, external_ids: Sequence[str]) -> dict[s
     query = select(EmployeeRow.external_id, EmployeeRow.id).join(
         ScimUserRow, ScimUserRow.employee_id == EmployeeRow.id
     )
-    return dict(rows_in(session, query, EmployeeRow.external_id, list(external_ids)))  # type: ignore[arg-type]
+    return dict(rows_in(session, query, EmployeeRow.external_id, list(external_ids)))
 
 
 def group_names_of(session: Session, employee_external_id: str) -> list[str]:

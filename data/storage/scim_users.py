@@ -20,7 +20,7 @@ from data.storage.tables import EmployeeRow, ScimGroupMemberRow, ScimGroupRow, S
 NOT_PROVIDED = "Not provided"
 
 
-def provisioned() -> Select[tuple[EmployeeRow, ScimUserRow]]:
+def provisioned() -> Select[EmployeeRow, ScimUserRow]:
     """Every provisioned person with their SCIM name, in a stable order (for paging)."""
     return (
         select(EmployeeRow, ScimUserRow)
@@ -35,7 +35,9 @@ def find_provisioned(
     """(how many match, one page of them)."""
     query = provisioned() if where is None else provisioned().where(where)
     total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    page = session.execute(query.offset(offset).limit(limit)) if limit else []
+    if not limit:
+        return total or 0, []
+    page = session.execute(query.offset(offset).limit(limit))
     return total or 0, [(employee, link) for employee, link in page]
 
 

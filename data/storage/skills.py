@@ -58,9 +58,10 @@ def upsert_skills(
     else:
         found = rows_in(session, select(*columns), SkillRow.skill_id, list(incoming))
     stored = {row.skill_id: row for row in found if row.skill_id in incoming}
-    new, changed = [], []
+    new: list[dict[str, object]] = []
+    changed: list[dict[str, object]] = []
     for skill_id, skill in incoming.items():
-        values = {
+        values: dict[str, object] = {
             "label": skill.label,
             "alt_labels": list(skill.alt_labels),
             "skill_type": skill.skill_type,
@@ -79,8 +80,8 @@ def upsert_skills(
     if changed:
         session.execute(update(SkillRow), changed)
         # rows this session holds as objects must not keep their old labels
-        for skill_id in {c["skill_id"] for c in changed}:
-            held = session.identity_map.get(session.identity_key(SkillRow, skill_id))
+        for changed_id in {c["skill_id"] for c in changed}:
+            held = session.identity_map.get(session.identity_key(SkillRow, changed_id))
             if held is not None:
                 session.expire(held)
     session.flush()
@@ -490,34 +491,35 @@ def merge_skill(session: Session, source: str, target: str) -> tuple[list[int], 
         employees.append(row.employee_id)
     opportunities: list[int] = []
     query = select(OpportunitySkillRow).where(OpportunitySkillRow.skill_id == source)
-    for row in session.scalars(query):
-        both = session.get(OpportunitySkillRow, (row.opportunity_id, target))
-        if both is None:
+    for asked in session.scalars(query):
+        asked_too = session.get(OpportunitySkillRow, (asked.opportunity_id, target))
+        if asked_too is None:
             session.add(
                 OpportunitySkillRow(
-                    opportunity_id=row.opportunity_id,
+                    opportunity_id=asked.opportunity_id,
                     skill_id=target,
-                    level=row.level,
-                    required=row.required,
-                    position=row.position,
+                    level=asked.level,
+                    required=asked.required,
+                    position=asked.position,
                 )
             )
         else:
-            both.level, both.required = max(both.level, row.level), both.required or row.required
-        session.delete(row)
-        opportunities.append(row.opportunity_id)
-    for row in session.scalars(select(CourseSkillRow).where(CourseSkillRow.skill_id == source)):
-        if session.get(CourseSkillRow, (row.course_id, target)) is None:
+            asked_too.level = max(asked_too.level, asked.level)
+            asked_too.required = asked_too.required or asked.required
+        session.delete(asked)
+        opportunities.append(asked.opportunity_id)
+    for taught in session.scalars(select(CourseSkillRow).where(CourseSkillRow.skill_id == source)):
+        if session.get(CourseSkillRow, (taught.course_id, target)) is None:
             session.add(
                 CourseSkillRow(
-                    course_id=row.course_id,
+                    course_id=taught.course_id,
                     skill_id=target,
-                    level_from=row.level_from,
-                    level_to=row.level_to,
-                    position=row.position,
+                    level_from=taught.level_from,
+                    level_to=taught.level_to,
+                    position=taught.position,
                 )
             )
-        session.delete(row)
+        session.delete(taught)
     # The company's own names for the skill, completed work's confirmations and the profile
     # updates they propose follow the skill.
     session.execute(
@@ -565,7 +567,9 @@ def _lock_holders(session: Session, skill_id: str) -> None:
     lock_rows(session, OpportunityRow, list(session.scalars(postings)))
 
 
-def _touch(session: Session, table: type, row_ids: list[int]) -> None:
+def _touch(
+    session: Session, table: type[EmployeeRow] | type[OpportunityRow], row_ids: list[int]
+) -> None:
     """Mark rows changed, so other processes' freshness polls and snapshots see the edit, and
     count the write in their `version` (a writer that read them before reads them again)."""
     for chunk in chunked(row_ids):

@@ -13,11 +13,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Column, Table, select
+from sqlalchemy import FromClause, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import KeyedColumnElement
 
 from data.storage.queries import chunked
 from data.storage.tables import (
+    Base,
     EmployeeRow,
     EmployeeSkillRow,
     OpportunityRow,
@@ -30,7 +32,15 @@ SKILL_COLUMNS = ("label", "skill_type", "source", "status")
 
 
 class Snapshot:
-    """Attributes only; `skills` in position order."""
+    """Attributes only; `skills` in position order.
+
+    The three declared here are the ones every employee and opportunity snapshot has and this
+    module reads; the other columns are set from the row, read by name as on the ORM row.
+    """
+
+    id: int
+    external_id: str
+    skills: list[Snapshot]
 
     def __init__(self, values: dict[str, Any]) -> None:
         self.__dict__.update(values)
@@ -39,16 +49,16 @@ class Snapshot:
         return f"Snapshot({getattr(self, 'external_id', '?')!r})"
 
 
-_LINKS: dict[type, tuple[Table, Column[Any]]] = {
+_LINKS: dict[type[Base], tuple[FromClause, KeyedColumnElement[Any]]] = {
     EmployeeRow: (EmployeeSkillRow.__table__, EmployeeSkillRow.__table__.c.employee_id),
     OpportunityRow: (OpportunitySkillRow.__table__, OpportunitySkillRow.__table__.c.opportunity_id),
 }
 
 
 def _snapshots(
-    session: Session, table: type, column: str, values: Iterable[Any], *, skills: bool = True
+    session: Session, table: type[Base], column: str, values: Iterable[Any], *, skills: bool = True
 ) -> list[Snapshot]:
-    main: Table = table.__table__  # type: ignore[attr-defined]
+    main = table.__table__
     link, owner = _LINKS[table]
     taxonomy = SkillRow.__table__
     found: dict[int, Snapshot] = {}
@@ -75,13 +85,15 @@ def _snapshots(
     return list(found.values())
 
 
-def snapshots_by_id(session: Session, table: type, row_ids: Iterable[int]) -> dict[int, Snapshot]:
+def snapshots_by_id(
+    session: Session, table: type[Base], row_ids: Iterable[int]
+) -> dict[int, Snapshot]:
     """Employees or opportunities by row id (ids not stored are left out)."""
     return {s.id: s for s in _snapshots(session, table, "id", row_ids)}
 
 
 def snapshots_by_external_id(
-    session: Session, table: type, external_ids: Sequence[str], *, skills: bool = True
+    session: Session, table: type[Base], external_ids: Sequence[str], *, skills: bool = True
 ) -> dict[str, Snapshot]:
     """By external id; `skills=False` leaves every `skills` list empty (one query, not two)."""
     found = _snapshots(session, table, "external_id", external_ids, skills=skills)

@@ -14,6 +14,7 @@ from typing import Literal
 from sqlalchemy import delete, update
 from sqlalchemy.orm import Session
 
+from data.storage.queries import affected_rows
 from data.storage.tables import SsoLoginRow
 
 # A domain tag in the digest: a state never shares one with a token or a session id.
@@ -78,6 +79,6 @@ def claim_login(
     row = session.get(SsoLoginRow, digest, populate_existing=True)
     if row is None:
         return ClaimedLogin("unknown")
-    if not claimed.rowcount:  # type: ignore[attr-defined]
+    if not affected_rows(claimed):
         return ClaimedLogin("used" if row.used_at is not None else "expired")
     return ClaimedLogin("claimed", row.nonce, row.code_verifier)

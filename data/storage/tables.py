@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -76,7 +77,7 @@ class ImportJobRow(Base):
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    result: Mapped[dict | None] = mapped_column(JSON)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     # host:pid:start of the process running it (data/storage/imports.py): a restart fails the
     # jobs of processes that are gone.
     owner: Mapped[str | None] = mapped_column(String(200))
@@ -94,7 +95,7 @@ class ImportMappingRow(Base):
     kind: Mapped[str] = mapped_column(String(20))  # employees | opportunities
     header_key: Mapped[str] = mapped_column(String(64))  # digest of the header row, normalised
     headers: Mapped[list[str]] = mapped_column(JSON)
-    mapping: Mapped[dict] = mapped_column(JSON)  # header -> field (or null: not imported)
+    mapping: Mapped[dict[str, Any]] = mapped_column(JSON)  # header -> field (or null: not imported)
     updated_by: Mapped[str] = mapped_column(String(64))
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
@@ -170,7 +171,7 @@ class ScimUserRow(Base):
     user_name: Mapped[str] = mapped_column(String(254))
     user_name_key: Mapped[str] = mapped_column(String(254), unique=True)  # casefolded
     scim_external_id: Mapped[str | None] = mapped_column(String(254), index=True)
-    attributes: Mapped[dict] = mapped_column(JSON, default=dict)
+    attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
@@ -259,7 +260,7 @@ class OpportunityRow(Base):
     occupation_source: Mapped[str | None] = mapped_column(String(10))  # inferred | declared
     # A title placed nowhere: the closest occupations for its lead to choose from
     # ([{occupation_id, label, score}]); the posting "needs skills" while it has no required ones.
-    occupation_choices: Mapped[list[dict] | None] = mapped_column(JSON)
+    occupation_choices: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     updated_at: Mapped[dt.datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
     )
@@ -310,7 +311,7 @@ class InteractionRow(Base):
     # the skills a completed gig used. Empty for impressions and the demo history.
     actor_role: Mapped[str | None] = mapped_column(String(20))
     actor: Mapped[str | None] = mapped_column(String(64))
-    details: Mapped[dict | None] = mapped_column(JSON)
+    details: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     # The audit seal that covers this row (fairness/audit_log.py); NULL until it is sealed,
     # just after the transaction that wrote it commits.
     sealed_by: Mapped[int | None] = mapped_column(Integer, index=True)
@@ -354,7 +355,8 @@ class PipelineRow(Base):
     ends_on: Mapped[dt.date | None] = mapped_column(Date)
     lead_rating: Mapped[int | None] = mapped_column(Integer)
     employee_rating: Mapped[int | None] = mapped_column(Integer)
-    skills_used: Mapped[list[dict] | None] = mapped_column(JSON)  # [{skill_id, label, level}]
+    # [{skill_id, label, level}]
+    skills_used: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     # When the lead first saw who this is (after an application or an accepted invitation).
     revealed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
@@ -508,7 +510,7 @@ class AuditPurgeRow(Base):
     at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     actor: Mapped[str] = mapped_column(String(64))
     base: Mapped[str] = mapped_column(Text)
-    counts: Mapped[dict] = mapped_column(JSON, default=dict)
+    counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
 class AuditRedactionRow(Base):
@@ -547,7 +549,7 @@ class RankingPolicyRow(Base):
 
     kind: Mapped[str] = mapped_column(String(20), primary_key=True)
     policy: Mapped[str] = mapped_column(String(20))  # off | fa*ir | detgreedy
-    params: Mapped[dict] = mapped_column(JSON, default=dict)
+    params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     paused: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_by: Mapped[str] = mapped_column(String(64), default="")
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
@@ -598,7 +600,7 @@ class OversightEventRow(Base):
     kind: Mapped[str | None] = mapped_column(String(20))
     opportunity_external_id: Mapped[str | None] = mapped_column(String(64))
     reason: Mapped[str] = mapped_column(Text, default="")
-    details: Mapped[dict] = mapped_column(JSON, default=dict)
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     sealed_by: Mapped[int | None] = mapped_column(Integer, index=True)  # as interactions'
 
 

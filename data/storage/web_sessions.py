@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
+from data.storage.queries import affected_rows
 from data.storage.tables import WebSessionRow
 
 # A domain tag in the digest: a session id and a token with the same text never share one.
@@ -100,14 +101,14 @@ def end_session(session: Session, secret: bytes, session_id: str) -> bool:
         delete(WebSessionRow).where(WebSessionRow.digest == session_digest(secret, session_id))
     )
     session.flush()
-    return bool(ended.rowcount)  # type: ignore[attr-defined]
+    return bool(affected_rows(ended))
 
 
 def end_sessions_of(session: Session, token_digest: str) -> int:
     """End every session opened with one token (when it is revoked)."""
     ended = session.execute(delete(WebSessionRow).where(WebSessionRow.token_digest == token_digest))
     session.flush()
-    return int(ended.rowcount)  # type: ignore[attr-defined]
+    return affected_rows(ended)
 
 
 def _aware(value: dt.datetime) -> dt.datetime:
