@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from data.demo.config import PROTECTED_ATTRIBUTES, BiasConfig, HistoryConfig
-from data.demo.courses import CourseIn, generate_courses
+from data.demo.courses import generate_courses
 from data.demo.demographics import attribute_values
 from data.demo.families import JobFamily, build_families
 from data.demo.history import simulate_history
@@ -22,7 +22,7 @@ from data.demo.people import generate_workforce
 from data.demo.policy import overlap_scores
 from data.demo.skillspace import SkillSpace, build_skill_space
 from data.demo.truth import STANDARD, Tastes, TrueFit, compute_true_fit, save_true_fit
-from data.schemas import EmployeeIn, InteractionIn, OpportunityIn, OpportunityStatus
+from data.schemas import CourseIn, EmployeeIn, InteractionIn, OpportunityIn, OpportunityStatus
 from data.taxonomy.model import Taxonomy
 
 DEFAULT_AS_OF = dt.date(2026, 6, 1)

@@ -42,7 +42,9 @@ FIELDS = {
 }
 
 
-def _draw(rng: np.random.Generator, table: tuple[tuple[str | None, float], ...], n: int) -> list:
+def _draw(
+    rng: np.random.Generator, table: tuple[tuple[str | None, float], ...], n: int
+) -> list[str | None]:
     shares = np.array([share for _, share in table])
     picks = rng.choice(len(table), size=n, p=shares / shares.sum())
     return [table[i][0] for i in picks.tolist()]

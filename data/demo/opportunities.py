@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 
@@ -21,6 +22,8 @@ from data.schemas import (
     SkillRef,
 )
 from data.taxonomy.model import Taxonomy
+
+K = TypeVar("K")  # a kind or a status, drawn in proportion
 
 KIND_SHARES = {
     OpportunityKind.GIG: 0.5,
@@ -67,7 +70,7 @@ def opportunity_id(index: int) -> str:
     return f"O{index + 1:04d}"
 
 
-def _quota(rng: np.random.Generator, shares: dict, n: int) -> list:
+def _quota(rng: np.random.Generator, shares: Mapping[K, float], n: int) -> list[K]:
     """Exactly proportional counts (largest remainders), shuffled: the mix holds at any size."""
     keys = list(shares)
     raw = np.array([shares[k] for k in keys]) * n
@@ -139,7 +142,7 @@ def _gig_title(
     rng: np.random.Generator,
     taxonomy: Taxonomy,
     family: JobFamily,
-    skills: list[SkillRef],
+    skills: Sequence[SkillRef],
     department: str,
 ) -> str:
     # ESCO labels are noun phrases ("C++") or verb phrases ("migrate existing data"); every
@@ -157,7 +160,7 @@ def _gig_title(
 
 
 def _mentorship_title(
-    rng: np.random.Generator, taxonomy: Taxonomy, skills: list[SkillRef], mentor: EmployeeIn
+    rng: np.random.Generator, taxonomy: Taxonomy, skills: Sequence[SkillRef], mentor: EmployeeIn
 ) -> str:
     first, second = _label(taxonomy, skills[0]), _label(taxonomy, skills[1])
     templates = (

@@ -18,7 +18,7 @@ from data.demo.skillspace import SkillSpace, opportunity_matrix
 
 def overlap_scores(space: SkillSpace) -> np.ndarray:
     """(E, O) cosine similarity of skill bags; 0 where either side lists nothing."""
-    people = space.proficiency.astype(np.float32)
+    people: np.ndarray = space.proficiency.astype(np.float32)
     asked = opportunity_matrix(space)
     people_norm = np.linalg.norm(people, axis=1, keepdims=True)
     asked_norm = np.linalg.norm(asked, axis=1, keepdims=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,7 +23,9 @@ class SkillSpace:
     preferred_level: np.ndarray  # (O, Q)
 
 
-def _padded(lists: list[list[SkillRef]], column: dict[str, int]) -> tuple[np.ndarray, np.ndarray]:
+def _padded(
+    lists: Sequence[Sequence[SkillRef]], column: dict[str, int]
+) -> tuple[np.ndarray, np.ndarray]:
     width = max(1, max((len(x) for x in lists), default=0))
     ids = np.full((len(lists), width), PAD, dtype=np.int64)
     levels = np.zeros((len(lists), width), dtype=np.float32)

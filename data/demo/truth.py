@@ -106,7 +106,8 @@ def _growth(proficiency: np.ndarray, ids: np.ndarray, levels: np.ndarray) -> np.
     valid = ids != PAD
     held = proficiency[:, np.where(valid, ids, 0)]
     room = np.clip((levels + 1.0 - held) / (levels + 1.0), 0.0, 1.0)
-    return np.where(valid, room, 0.0).sum(axis=2) / np.maximum(valid.sum(axis=1), 1)
+    growth: np.ndarray = np.where(valid, room, 0.0).sum(axis=2) / np.maximum(valid.sum(axis=1), 1)
+    return growth
 
 
 def _interest_hits(interest: np.ndarray, space: SkillSpace) -> np.ndarray:

@@ -2,8 +2,9 @@
 
 from data.taxonomy.esco_csv import EscoCsvError, read_esco_csv
 from data.taxonomy.model import Taxonomy, TaxonomyOccupation, TaxonomySkill
-from data.taxonomy.normalizer import Embedder, SkillMatch, SkillNormalizer, custom_skill_id
+from data.taxonomy.normalizer import SkillMatch, SkillNormalizer, custom_skill_id
 from data.taxonomy.packaged import load_packaged_taxonomy, taxonomy_from_json
+from data.taxonomy.text_vectors import Embedder
 
 __all__ = [
     "Embedder",

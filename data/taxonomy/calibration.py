@@ -62,7 +62,8 @@ class Calibration:
         features = np.asarray(features, dtype=np.float64)
         if features.ndim != 2 or features.shape[1] != len(FEATURES):
             raise ValueError(f"expected (n, {len(FEATURES)}) features, got {features.shape}")
-        return features @ np.asarray(self.coefficients) + self.intercept
+        logits: np.ndarray = features @ np.asarray(self.coefficients) + self.intercept
+        return logits
 
     def probability(self, features: np.ndarray) -> np.ndarray:
         """(pairs, len(FEATURES)) -> probability per pair, capped where unsupported."""

@@ -41,12 +41,12 @@ class ByContent(Generic[Built]):
                 if known is occupations and size == len(occupations):
                     return found
             key = self._key(taxonomy)
-            found = self._built.get(key)
-            if found is None:
-                found = self._built[key] = self._build(taxonomy)
+            built = self._built.get(key)
+            if built is None:
+                built = self._built[key] = self._build(taxonomy)
                 while len(self._built) > KEPT:
                     self._built.popitem(last=False)
             self._built.move_to_end(key)
-            self._recent.insert(0, (occupations, len(occupations), found))
+            self._recent.insert(0, (occupations, len(occupations), built))
             del self._recent[KEPT:]
-            return found
+            return built

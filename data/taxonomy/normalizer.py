@@ -159,7 +159,8 @@ class _LabelIndex:
 
     def best_scores(self, query: np.ndarray) -> np.ndarray:
         """Cosine of the query with each skill's closest text (label or any alt label)."""
-        return self.best_scores_many(query[None, :])[0]
+        scores: np.ndarray = self.best_scores_many(query[None, :])[0]
+        return scores
 
     def best_scores_many(self, queries: np.ndarray) -> np.ndarray:
         """`best_scores` for each row of `queries`: (queries, skills)."""
@@ -317,18 +318,20 @@ class SkillNormalizer:
         label index, which only grows; suggestions skip what the taxonomy no longer holds."""
         with self._lock:
             self.taxonomy.remove_skill(skill_id)
-            position = self._index.positions.get(skill_id) if self._index is not None else None
-            if position is not None:
-                self._index.retired[position] = True
+            index = self._index
+            position = index.positions.get(skill_id) if index is not None else None
+            if index is not None and position is not None:
+                index.retired[position] = True
 
     def add_reviewed(self, skill: TaxonomySkill) -> None:
         """A skill HR reviewed (or another process stored) joins the vocabulary everyone is
         suggested; the label index grows on its next use."""
         with self._lock:
             self.taxonomy.add_skill(skill)
-            position = self._index.positions.get(skill.skill_id) if self._index else None
-            if position is not None:
-                self._index.retired[position] = False
+            index = self._index
+            position = index.positions.get(skill.skill_id) if index else None
+            if index is not None and position is not None:
+                index.retired[position] = False
             else:
                 self._waiting.append(skill)  # encoded on the index's next use
 
@@ -488,10 +491,10 @@ class SkillNormalizer:
                 compared.setdefault(number, []).append(row)
         inside: dict[int, float] = {}
         for skill_id, coverage in self._partial_matches(text).items():
-            number = index.positions.get(skill_id)  # None: added by another thread just now
-            if number is not None and not index.retired[number]:
-                compared.setdefault(number, [])
-                inside[number] = coverage
+            known = index.positions.get(skill_id)  # None: added by another thread just now
+            if known is not None and not index.retired[known]:
+                compared.setdefault(known, [])
+                inside[known] = coverage
         numbers = list(compared)
         if not numbers:
             return _Evidence(index, [], np.zeros((0, len(FEATURES))), [])

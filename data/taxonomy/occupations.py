@@ -443,8 +443,8 @@ class OccupationNormalizer:
         final: dict[int, float] = {}
         if skills:
             fit, held = self.profiles.scores(skills)
-            for number in np.flatnonzero(held >= SKILLS_MIN_HELD):
-                final[int(number)] = float(fit[number])
+            for found in np.flatnonzero(held >= SKILLS_MIN_HELD):
+                final[int(found)] = float(fit[found])
         for number in votes:
             # The one occupation a posting's text names is the post's work ("Team Member ...
             # we need a welder"); several named are only hints.

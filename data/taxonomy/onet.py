@@ -107,14 +107,14 @@ def with_onet(esco: Taxonomy, obj: Any) -> Taxonomy:
             continue
         if codes not in shared:  # many occupations share their codes: sort once per codes
             shared[codes] = _titles_and_tools(codes, code_titles, code_tools, order)
-        titles, tools = shared[codes]
+        onet_titles, tools = shared[codes]
         # derive_onet deduplicated each code's titles by normalised label; casefold is
         # enough against ESCO's own labels (and 10x cheaper at start-up)
         own = {n.casefold() for n in (occupation.label, *occupation.alt_labels)}
         occupations.append(
             dataclasses.replace(
                 occupation,
-                other_titles=tuple(t for t in titles if t.casefold() not in own),
+                other_titles=tuple(t for t in onet_titles if t.casefold() not in own),
                 onet_codes=codes,
                 tool_ids=tools,
             )

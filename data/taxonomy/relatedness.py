@@ -144,8 +144,8 @@ class OccupationRelatedness:
         if take <= 0:
             return []
         top = np.argpartition(-row, take - 1)[:take] if take < len(row) else np.arange(len(row))
-        top = sorted(top, key=lambda j: (-row[j], self._ids[j]))
-        return [(self._ids[j], float(row[j])) for j in top if row[j] > 0]
+        ranked = sorted(top, key=lambda j: (-row[j], self._ids[j]))
+        return [(self._ids[j], float(row[j])) for j in ranked if row[j] > 0]
 
     def _row(self, i: int) -> np.ndarray:
         with self._lock:
@@ -170,7 +170,7 @@ class OccupationRelatedness:
         tool_weight = np.where(self._has_tools & self._has_tools[i], TOOL_WEIGHT, 0.0)
         walk_weight = np.where(self._has_crosswalk & self._has_crosswalk[i], CROSSWALK_WEIGHT, 0.0)
         total = HIERARCHY_WEIGHT + SKILL_WEIGHT + tool_weight + walk_weight
-        row = (
+        row: np.ndarray = (
             HIERARCHY_WEIGHT * hierarchy
             + SKILL_WEIGHT * skills
             + tool_weight * tools
@@ -206,7 +206,8 @@ class _Hierarchy:
 
     def row(self, i: int) -> np.ndarray:
         def same(codes: np.ndarray) -> np.ndarray:
-            return (codes == codes[i]) & (codes[i] >= 0)
+            matches: np.ndarray = (codes == codes[i]) & (codes[i] >= 0)
+            return matches
 
         filed_under = ((self._parent == self._own[i]) & (self._own[i] >= 0)) | (
             (self._own == self._parent[i]) & (self._parent[i] >= 0)
@@ -257,7 +258,8 @@ def _profile_matrix(
 
 
 def _cosine_row(matrix: sp.csr_matrix, i: int) -> np.ndarray:
-    return np.clip((matrix @ matrix[i].T).toarray().ravel(), 0.0, 1.0)
+    cosines: np.ndarray = np.clip((matrix @ matrix[i].T).toarray().ravel(), 0.0, 1.0)
+    return cosines
 
 
 _cached = ByContent(

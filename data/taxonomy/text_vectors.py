@@ -73,13 +73,15 @@ def unit_rows(vectors: np.ndarray, count: int) -> np.ndarray:
             f"embed returned shape {vectors.shape} for {count} texts; expected one row per text"
         )
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    return vectors / np.maximum(norms, 1e-12)
+    unit: np.ndarray = vectors / np.maximum(norms, 1e-12)
+    return unit
 
 
 def read_legacy_list(path: Path | None, count: int) -> np.ndarray | None:
     """The vectors of an earlier-layout label-list file, if it holds `count` rows."""
     if path is None or not path.is_file():
         return None
+    vectors: np.ndarray
     try:
         vectors = np.load(path, allow_pickle=False)
     except (OSError, ValueError):
