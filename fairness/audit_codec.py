@@ -29,6 +29,7 @@ from __future__ import annotations
 import base64
 import json
 import threading
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -102,7 +103,7 @@ def encode_matrix(matrix: np.ndarray) -> dict[str, Any]:
     return {"shape": [rows, columns], "f4_columns_zstd": _compress(b"".join(blocks))}
 
 
-def decode_matrix(encoded: dict[str, Any]) -> np.ndarray:
+def decode_matrix(encoded: Mapping[str, Any]) -> np.ndarray:
     """The float32 rows a record logged, from either encoding (ValueError if damaged)."""
     shape = [int(n) for n in encoded["shape"]]
     if "f4_base64" in encoded:  # a record filed before packing: row-major, plain

@@ -60,7 +60,7 @@ class _Floats:
     def take(self, count: int) -> list[float]:
         if count < 0 or self.at + count > len(self.values):
             raise ValueError("a packed page claims more floats than it holds")
-        taken = self.values[self.at : self.at + count].tolist()
+        taken: list[float] = self.values[self.at : self.at + count].tolist()
         self.at += count
         return taken
 
@@ -94,7 +94,8 @@ def unshred(node: Any, count: int, floats: _Floats) -> list[Any]:
         return floats.take(count)
     if "j" in node and isinstance(node["j"], list) and len(node["j"]) == count:
         # A copy: entries read back share nothing with the tree (nor with each other).
-        return json.loads(json.dumps(node["j"]))
+        copied: list[Any] = json.loads(json.dumps(node["j"]))
+        return copied
     raise ValueError("a packed page's tree is damaged")
 
 

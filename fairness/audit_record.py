@@ -95,5 +95,9 @@ def page_bounds(record: ServedRanking) -> tuple[int, int]:
 def served_page(record: ServedRanking) -> list[LoggedItem]:
     """The items on the page that was served, in served order."""
     first, last = page_bounds(record)
-    shown = [i for i in record["items"] if i["after"] is not None and first < i["after"] <= last]
-    return sorted(shown, key=lambda i: i["after"])  # type: ignore[arg-type, return-value]
+    shown: list[tuple[int, LoggedItem]] = []
+    for item in record["items"]:
+        after = item["after"]
+        if after is not None and first < after <= last:
+            shown.append((after, item))
+    return [item for _, item in sorted(shown, key=lambda pair: pair[0])]

@@ -231,7 +231,7 @@ def check_link(
         if result is not None:
             result.redacted += 1
         return body
-    if body is None or key.seal(row.prev_hash, text) != row.hash:
+    if text is None or body is None or key.seal(row.prev_hash, text) != row.hash:
         problems.append(
             f"{noun} {row.seq} was edited (its seal does not match: changed, or "
             "re-sealed without the audit key)"

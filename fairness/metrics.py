@@ -57,8 +57,12 @@ REFERENCE = "reference (highest rate)"
 TOO_FEW = "too few to judge"
 NO_RATIO = "no ratio"
 
+# One category label per person, None (or NaN, pd.NA, blank) where it is unknown: numpy's
+# ArrayLike has no None in it.
+Categories = ArrayLike | Sequence[str | None]
 
-def category_labels(values: ArrayLike, *, unknown: str = "unknown") -> np.ndarray:
+
+def category_labels(values: Categories, *, unknown: str = "unknown") -> np.ndarray:
     """One string label per person; None, NaN, pd.NA and blank strings become `unknown`."""
     column = np.asarray(values, dtype=object)
     if column.ndim != 1:
@@ -157,7 +161,8 @@ class ImpactReport:
 
     def min_shown_ratio(self, min_cell: int | None) -> float | None:
         """The lowest impact ratio among the categories shown (None: none can be shown)."""
-        return self.as_dict(min_cell)["min_impact_ratio"]
+        ratio: float | None = self.as_dict(min_cell)["min_impact_ratio"]
+        return ratio
 
     def as_dict(self, min_cell: int | None = None) -> dict[str, Any]:
         """As published; with `min_cell`, small cells suppressed (fairness/small_cells.py).
@@ -484,7 +489,7 @@ def _check_lengths(values: np.ndarray, labels: np.ndarray) -> None:
 
 def selection_impact(
     selected: ArrayLike,
-    categories: ArrayLike,
+    categories: Categories,
     *,
     attribute: str,
     min_share: float = MIN_SHARE,
@@ -580,7 +585,9 @@ class ShownQualityReport:
 
 def _stratum_codes(strata: Iterable[Hashable]) -> np.ndarray:
     # A Series keeps tuple keys (skill cluster, level) whole where np.asarray would split them.
-    codes, _ = pd.factorize(pd.Series(list(strata), dtype=object), use_na_sentinel=False)
+    codes: np.ndarray = pd.factorize(pd.Series(list(strata), dtype=object), use_na_sentinel=False)[
+        0
+    ]
     return codes
 
 

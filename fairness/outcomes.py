@@ -28,7 +28,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from statistics import median
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 from sqlalchemy.orm import Session
@@ -60,6 +60,10 @@ EVENTS = (
 )
 
 
+@overload
+def _utc(value: dt.datetime) -> dt.datetime: ...
+@overload
+def _utc(value: dt.datetime | None) -> dt.datetime | None: ...
 def _utc(value: dt.datetime | None) -> dt.datetime | None:
     if value is None:
         return None
@@ -333,7 +337,7 @@ def _career_paths(
         for p in pairs
         if p.employee_external_id in targets
         and p.stage == Stage.COMPLETED.value
-        and _utc(p.updated_at) >= _utc(targets[p.employee_external_id].target_set_at)  # type: ignore[operator]
+        and _utc(p.updated_at) >= _utc(targets[p.employee_external_id].target_set_at)
     )
     roles = [
         (employee, opportunity)

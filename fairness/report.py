@@ -491,6 +491,12 @@ def _lead_decisions(
 TRAILING_WEEKS = 4  # a week's shortlisting point reads this many weeks of applications
 
 
+def _monday(week: str) -> dt.date:
+    """The Monday of an ISO week written "2026-W05"."""
+    year, number = week.split("-W")
+    return dt.date.fromisocalendar(int(year), int(number), 1)
+
+
 def _weekly_shortlisting(
     pairs: list[tuple[str, str]],
     applied: dict[tuple[str, str], list[bool]],
@@ -501,9 +507,7 @@ def _weekly_shortlisting(
     """Per ISO week with applications: each gender's shortlisting rate over the trailing
     `TRAILING_WEEKS` weeks (one week of a company of 2,000 holds some 35 applicants a group,
     too few to judge), for the groups large enough to judge and shown; the others with n."""
-    mondays = np.array(
-        [dt.date.fromisocalendar(*map(int, week_of[p].split("-W")), 1).toordinal() for p in pairs]
-    )
+    mondays = np.array([_monday(week_of[p]).toordinal() for p in pairs])
     people = np.array([p[0] for p in pairs], dtype=object)
     chosen = np.array([applied[p][0] for p in pairs], dtype=bool)
     out = []

@@ -20,7 +20,7 @@ import html
 import io
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from matplotlib import font_manager
@@ -75,8 +75,8 @@ def _svg(figure: Figure) -> str:
         text.set_usetex(False)
     buffer = io.StringIO()
     figure.savefig(buffer, format="svg", bbox_inches="tight")
-    text = buffer.getvalue()
-    return text[text.index("<svg") :]
+    svg = buffer.getvalue()
+    return svg[svg.index("<svg") :]
 
 
 def _new_chart() -> tuple[Figure, Any]:
@@ -212,7 +212,7 @@ def _axis_labels(impact: dict[str, Any], names: Sequence[str]) -> list[str]:
 
 
 def _drawn(
-    values: dict[str, float | None], names: Sequence[str], judged: Sequence[str]
+    values: Mapping[str, float | None], names: Sequence[str], judged: Sequence[str]
 ) -> list[float]:
     drawn = [values.get(n) if n in judged else None for n in names]
     return [float("nan") if v is None else v for v in drawn]

@@ -87,7 +87,7 @@ def serve_order(
     if membership is not None:  # re-ranking and exploration both read it: one join
         membership = functools.cache(membership)
     tiered = tiers is not None and not settings.paused and len(ids) > 0
-    if tiered:
+    if tiered and tiers is not None:  # `tiered` says so; the checker reads only this line
         scores = tiered_scores(scores, tiers)
     base_scores = similarity if settings.paused else scores
     base = np.lexsort((np.arange(len(ids)), -np.asarray(base_scores)))

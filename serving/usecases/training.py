@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from data.storage.engine import transaction
 from data.storage.locks import TRAINING_LOCK, try_exclusive
@@ -38,6 +39,9 @@ from training.groups import Direction
 from training.model_card import model_card
 from training.pipeline import NotEnoughHistory, TrainingRun, TrueFit, evaluate_company
 from training.registry import RegistryError
+
+if TYPE_CHECKING:  # an optional dependency (training/distributed.py), imported when asked for
+    from distributed import Client
 
 logger = logging.getLogger(__name__)
 _RUNNING = threading.Lock()
@@ -171,7 +175,7 @@ def train_rankers(
     as_of: dt.date | None = None,
     min_groups: int = 10,
     true_fit: TrueFit | None = None,
-    dask_client: object | None = None,
+    dask_client: Client | None = None,
 ) -> Trained:
     """Label the stored history and train/evaluate both directions against the live models."""
     with state.sessions() as session:
@@ -354,7 +358,7 @@ def train_and_promote(
     min_groups: int = 10,
     promote: bool = True,
     true_fit: TrueFit | None = None,
-    dask_client: object | None = None,
+    dask_client: Client | None = None,
     on_trained: Callable[[Trained], None] | None = None,
 ) -> TrainingResult:
     """Train, gate, register and (with `promote`) promote each direction; the live rankers
