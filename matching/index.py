@@ -41,6 +41,12 @@ def _positions(positions: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(positions, dtype=np.int64).ravel()
 
 
+def _selector(positions: np.ndarray) -> faiss.IDSelector:
+    """The selector faiss's `remove_ids` builds itself from an array of ids (its stubs take
+    only a selector): a batch, as no index here keeps a hash-table direct map."""
+    return faiss.IDSelectorBatch(positions)
+
+
 def exact_top_k(
     vectors: np.ndarray, query: np.ndarray, k: int, candidates: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -128,7 +134,9 @@ class VectorIndex:
         recall = 0.0
         nprobe = nlist
         for nprobe in [p for p in NPROBE_CANDIDATES if p < nlist] + [nlist]:
-            _, found = index.search(queries, k, params=faiss.SearchParametersIVF(nprobe=nprobe))
+            params = faiss.SearchParametersIVF()
+            params.nprobe = nprobe
+            _, found = index.search(queries, k, params=params)
             recall = float(
                 np.mean([len(t & set(f.tolist())) / k for t, f in zip(truth, found, strict=True)])
             )
@@ -140,7 +148,7 @@ class VectorIndex:
     def upsert(self, positions: np.ndarray, vectors: np.ndarray) -> None:
         positions, vectors = _positions(positions), _as_rows(vectors)
         with self._lock:
-            self._index.remove_ids(positions)
+            self._index.remove_ids(_selector(positions))
             self._index.add_with_ids(vectors, positions)
             self.info = IndexInfo(
                 self.info.kind, len(self), self.info.nlist, self.info.nprobe, self.info.recall_at_50
@@ -148,7 +156,7 @@ class VectorIndex:
 
     def remove(self, positions: np.ndarray) -> None:
         with self._lock:
-            self._index.remove_ids(_positions(positions))
+            self._index.remove_ids(_selector(_positions(positions)))
             self.info = IndexInfo(
                 self.info.kind, len(self), self.info.nlist, self.info.nprobe, self.info.recall_at_50
             )
@@ -197,9 +205,14 @@ class VectorIndex:
                 # as many eligible vectors are scanned as an unmasked search scans in total.
                 share = eligible / max(len(allowed), 1)
                 nprobe = min(self.info.nlist, math.ceil(self.info.nprobe / share))
-                params = faiss.SearchParametersIVF(sel=selector, nprobe=nprobe)
+                ivf_params = faiss.SearchParametersIVF()
+                ivf_params.nprobe = nprobe
+                params: faiss.SearchParameters = ivf_params
             else:
-                params = faiss.SearchParameters(sel=selector)
+                params = faiss.SearchParameters()
+            # Set as an attribute, as faiss's keyword form does: the parameters keep a
+            # reference to the selector (faiss/class_wrappers.py, handle_SearchParameters).
+            params.sel = selector
             scores, found = self._index.search(query, k, params=params)
             del selector, bitmap  # the selector points into the bitmap: keep both until here
         keep = found[0] >= 0

@@ -50,8 +50,8 @@ class _LegacyVectors:
             return  # unreadable: what it held is encoded again
 
     def take(self, store: TextVectorStore, texts: list[str]) -> None:
-        found = [(t, self.rows.get(text_key(t))) for t in texts]
-        found = [(t, row) for t, row in found if row is not None]
+        looked_up = [(t, self.rows.get(text_key(t))) for t in texts]
+        found = [(t, row) for t, row in looked_up if row is not None]
         if found:
             store.adopt([t for t, _ in found], self.matrix[[row for _, row in found]])
 

@@ -23,7 +23,8 @@ def save_snapshot(path: Path, arrays: dict[str, np.ndarray], meta: dict[str, Any
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp.npz")  # workers may save at once
     header = {"format_version": FORMAT_VERSION, **meta}
-    np.savez(tmp, meta=np.array(json.dumps(header)), **arrays)
+    # allow_pickle is numpy's default, written out so that `**arrays` cannot be read as it.
+    np.savez(tmp, allow_pickle=True, meta=np.array(json.dumps(header)), **arrays)
     os.replace(tmp, path)
 
 
