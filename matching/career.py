@@ -22,7 +22,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy.orm import Session
 
@@ -181,6 +181,22 @@ def _stones(relatedness: OccupationRelatedness, from_id: str, to_id: str) -> lis
     return best[1]
 
 
+# One skill a path step builds. Functional form: "from" is a keyword.
+SkillBuild = TypedDict(
+    "SkillBuild", {"skill_id": str, "name": str, "from": int, "to": int, "closes_gap": bool}
+)
+
+
+class PathStep(TypedDict):
+    order: int
+    kind: str
+    external_id: str
+    title: str
+    hours: float  # a course's hours in all; an opening's hours a week
+    hours_are: str  # "total" | "per week"
+    builds: list[SkillBuild]
+
+
 @dataclass
 class _Step:
     kind: str
@@ -202,10 +218,10 @@ def _steps(options: list[dict[str, Any]]) -> list[_Step]:
     return list(by_key.values())
 
 
-def _plan(steps: list[_Step], gaps: dict[str, SkillGap]) -> tuple[list[dict[str, Any]], set[str]]:
+def _plan(steps: list[_Step], gaps: dict[str, SkillGap]) -> tuple[list[PathStep], set[str]]:
     remaining = set(gaps)
     reached = {s: g.level_held for s, g in gaps.items()}  # as the path so far leaves each skill
-    chosen: list[dict[str, Any]] = []
+    chosen: list[PathStep] = []
 
     def gains(step: _Step) -> list[tuple[str, int]]:
         return [
@@ -225,7 +241,7 @@ def _plan(steps: list[_Step], gaps: dict[str, SkillGap]) -> tuple[list[dict[str,
         if value(best) <= 0:
             break
         pool.remove(best)
-        builds = [
+        builds: list[SkillBuild] = [
             {
                 "skill_id": s,
                 "name": gaps[s].skill_name,

@@ -18,10 +18,11 @@ import dataclasses
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Generic, Never, Protocol
 
 import numpy as np
 from sqlalchemy.orm import Session
+from typing_extensions import TypeVar
 
 from data.schemas import OpportunityKind
 from data.storage.interactions import history_events
@@ -48,6 +49,15 @@ from matching.stages import stage
 
 RETRIEVE_DEPTH = 200
 
+# What a request's items were scored from: a person's matches are postings, a posting's
+# candidates people. Unparametrised, `Scored` is either.
+InputsT = TypeVar(
+    "InputsT",
+    bound=PersonInputs | OpportunityInputs,
+    default=PersonInputs | OpportunityInputs,
+    covariant=True,
+)
+
 
 class Scorer(Protocol):
     def predict(self, features: np.ndarray) -> np.ndarray: ...
@@ -71,7 +81,7 @@ class ItemRef:
 
 
 @dataclass(frozen=True, slots=True)
-class Scored:
+class Scored(Generic[InputsT]):
     """The eligible items retrieved for one request, in retrieval order, with their scores."""
 
     # Each item's row as stored (with its skills) once `show` read it, else its `ItemRef`.
@@ -81,19 +91,19 @@ class Scored:
     scores: np.ndarray
     report: MaskReport
     # What each item's features were computed from (matching/read_model.py), same order.
-    inputs: list[PersonInputs] | list[OpportunityInputs] = dataclasses.field(default_factory=list)
+    inputs: Sequence[InputsT] = dataclasses.field(default_factory=list)
 
-    def only(self, keep: Callable[[Any], bool]) -> Scored:
+    def only(self, keep: Callable[[Any], bool]) -> Scored[InputsT]:
         """The items `keep` accepts, in the same order with their rows and scores (a person's
         filters: each item's score stands alone, so the ranker's order is kept)."""
         kept = [i for i, item in enumerate(self.items) if keep(item)]
         return Scored(
-            [self.items[i] for i in kept],  # type: ignore[arg-type]
+            [self.items[i] for i in kept],
             self.similarity[kept],
             self.features[kept],
             self.scores[kept],
             self.report,
-            [self.inputs[i] for i in kept],  # type: ignore[arg-type]
+            [self.inputs[i] for i in kept],
         )
 
     def show(self, session: Session, indices: Sequence[int] | None = None) -> None:
@@ -135,7 +145,7 @@ def score_matches(
     *,
     kind: str,
     now: dt.datetime,
-) -> Scored:
+) -> Scored[OpportunityInputs]:
     """The eligible opportunities of one kind for this employee, scored."""
     with stage("retrieve"):
         retrieval = matcher.matches_for_employee(employee.id, kind=kind, limit=RETRIEVE_DEPTH)
@@ -176,7 +186,7 @@ def score_candidates(
     opportunity: OpportunityRow,
     *,
     now: dt.datetime,
-) -> Scored:
+) -> Scored[PersonInputs]:
     """The eligible employees for this opportunity, scored."""
     with stage("retrieve"):
         retrieval = matcher.candidates_for_opportunity(opportunity.id, limit=RETRIEVE_DEPTH)
@@ -296,8 +306,8 @@ def _scored(
     scorer: Scorer,
     retrieval: Retrieval,
     features: np.ndarray,
-    inputs: list[PersonInputs] | list[OpportunityInputs],
-) -> Scored:
+    inputs: Sequence[InputsT],
+) -> Scored[InputsT]:
     similarity = np.array([h.score for h in retrieval.hits], dtype=np.float64)
     with stage("score"):
         scores = np.asarray(scorer.predict(features), dtype=np.float64)
@@ -305,7 +315,8 @@ def _scored(
     return Scored(items, similarity, features, scores, retrieval.report, inputs)
 
 
-def _empty(report: MaskReport) -> Scored:
+def _empty(report: MaskReport) -> Scored[Never]:
+    """No items (of either kind)."""
     nothing = np.zeros(0, dtype=np.float64)
     return Scored([], nothing, np.zeros((0, len(FEATURE_NAMES)), np.float32), nothing, report)
 

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from typing import Any
+from typing import Any, TypedDict
 
 import numpy as np
 from sqlalchemy.orm import Session
 
 from data.storage.interactions import history_events
 from data.storage.tables import EmployeeRow, OpportunityRow
-from features.inputs import PersonInputs, person_inputs_from_row
+from features.inputs import OpportunityInputs, PersonInputs, person_inputs_from_row
 from features.store import FeatureStore
 from matching.engine import MatchEngine
 from matching.pipeline import (
@@ -33,9 +33,26 @@ from matching.pipeline import (
 MAX_LEVEL = 5
 
 
+class SkillEdit(TypedDict):
+    change: str  # "add" | "raise"
+    skill_id: str
+    skill_name: str
+    from_level: int
+    to_level: int
+    required: bool
+
+
+class WhatIfOption(TypedDict):
+    edit: SkillEdit
+    score: float
+    score_change: float
+    rank: int
+    rank_change: int
+
+
 def _edits(
     person: PersonInputs, opportunity: OpportunityRow
-) -> list[tuple[dict[str, Any], PersonInputs]]:
+) -> list[tuple[SkillEdit, PersonInputs]]:
     out = []
     for skill in opportunity.skills:
         held = person.skills.get(skill.skill_id, 0)
@@ -45,7 +62,7 @@ def _edits(
             level, change = held + 1, "raise"
         else:
             continue
-        edit = {
+        edit: SkillEdit = {
             "change": change,
             "skill_id": skill.skill_id,
             "skill_name": skill.skill.label,
@@ -64,7 +81,7 @@ def what_if(
     scorer: Scorer,
     employee: EmployeeRow,
     opportunity: OpportunityRow,
-    scored: Scored,
+    scored: Scored[OpportunityInputs],
     *,
     now: dt.datetime,
 ) -> dict[str, Any] | None:
@@ -86,7 +103,7 @@ def what_if(
     me = person_inputs_from_row(employee)
     extra = history_items_for(matcher, events, [me, *others], jobs)
     opportunity_vectors = matcher.opportunity_vectors([o.id for o in scored.items])
-    results = []
+    results: list[WhatIfOption] = []
     for edit, person in _edits(me, opportunity):
         store = FeatureStore(
             [person, *others],
