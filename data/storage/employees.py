@@ -1,4 +1,5 @@
-"""Employee profiles: upsert by external id, read back in the data-contract shape."""
+"""Employee profiles: upsert by external id, read back as rows or in the data-contract shape
+(serving/presenters/profiles.py makes the API's document)."""
 
 from __future__ import annotations
 
@@ -119,17 +120,6 @@ def apply_occupation(row: EmployeeRow | OpportunityRow, value: OccupationValue |
     row.occupation_source = value.source if value else None
 
 
-def occupation_document(row: EmployeeRow | OpportunityRow) -> dict[str, Any] | None:
-    if row.occupation_id is None:
-        return None
-    return {
-        "occupation_id": row.occupation_id,
-        "label": row.occupation_label or "",
-        "score": row.occupation_score,
-        "source": row.occupation_source or "inferred",
-    }
-
-
 def departments_of(session: Session, external_ids: Sequence[str]) -> dict[str, str]:
     """Each known person's department, by external id."""
     query = select(EmployeeRow.external_id, EmployeeRow.department)
@@ -173,8 +163,9 @@ def list_employees(session: Session, *, limit: int, after_id: int = 0) -> list[E
     return list(session.scalars(query.limit(limit)))
 
 
-def employee_profile(row: EmployeeRow) -> dict[str, Any]:
-    """The profile in the data-contract shape, without demographics (never part of a profile)."""
+def profile_record(row: EmployeeRow) -> dict[str, Any]:
+    """The profile as an import sends it (`EmployeeIn`'s fields, never demographics): what a
+    change is applied to, and what serving/presenters/profiles.py shows with its occupation."""
     return {
         "external_id": row.external_id,
         "name": row.name,
@@ -194,22 +185,16 @@ def employee_profile(row: EmployeeRow) -> dict[str, Any]:
         "bio": row.bio,
         "availability_hours_per_week": row.availability_hours_per_week,
         "open_to": list(row.open_to),
-        "occupation": occupation_document(row),
+        **declared_occupation(row),
     }
 
 
-def as_import_record(document: dict[str, Any]) -> dict[str, Any]:
-    """A stored profile's or posting's document as an import record (to apply a change to): a
-    declared occupation goes back as its id, an inferred one is inferred again from the (maybe
-    new) title."""
-    occupation = document.pop("occupation")
-    if occupation is not None and occupation["source"] == "declared":
-        document["occupation_id"] = occupation["occupation_id"]
-    return document
-
-
-def profile_record(row: EmployeeRow) -> dict[str, Any]:
-    return as_import_record(employee_profile(row))
+def declared_occupation(row: EmployeeRow | OpportunityRow) -> dict[str, str]:
+    """A declared occupation as an import record names it (its id); an inferred one is left
+    out, to be inferred again from the (maybe new) title."""
+    if row.occupation_id is None or row.occupation_source != "declared":
+        return {}
+    return {"occupation_id": row.occupation_id}
 
 
 def existing_external_ids(session: Session, external_ids: Sequence[str]) -> set[str]:

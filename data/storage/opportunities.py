@@ -1,4 +1,5 @@
-"""Opportunities (gigs, mentorships, roles): upsert by external id, read back as the contract."""
+"""Opportunities (gigs, mentorships, roles): upsert by external id, read back as rows or in the
+data-contract shape (serving/presenters/opportunities.py makes the API's document)."""
 
 from __future__ import annotations
 
@@ -14,8 +15,7 @@ from data.storage.employees import (
     OccupationValue,
     UpsertCounts,
     apply_occupation,
-    as_import_record,
-    occupation_document,
+    declared_occupation,
 )
 from data.storage.locks import lock_rows
 from data.storage.queries import chunked, rows_by_external_id, rows_in
@@ -183,7 +183,10 @@ def count_opportunities(
     return int(session.scalar(query) or 0)
 
 
-def opportunity_document(row: OpportunityRow) -> dict[str, Any]:
+def posting_record(row: OpportunityRow) -> dict[str, Any]:
+    """The posting as an import sends it (`OpportunityIn`'s fields): what a change is applied
+    to, and what serving/presenters/opportunities.py shows with its occupation and state."""
+
     def skills(required: bool) -> list[dict[str, Any]]:
         return [
             {"skill_id": s.skill_id, "name": s.skill.label, "level": s.level}
@@ -209,15 +212,29 @@ def opportunity_document(row: OpportunityRow) -> dict[str, Any]:
         "level_max": row.level_max,
         "seats": row.seats,
         "status": row.status,
-        "occupation": occupation_document(row),
-        # Matched with nobody until it has a required skill (eligibility: needs_skills).
-        "needs_skills": not any(s.required for s in row.skills),
-        "occupation_choices": list(row.occupation_choices or []),
+        **declared_occupation(row),
     }
 
 
-def posting_record(row: OpportunityRow) -> dict[str, Any]:
-    return as_import_record(opportunity_document(row))
+def opportunity_document(row: OpportunityRow) -> dict[str, Any]:
+    """Left only for matching/results.py's cards, until they take the document from
+    serving/presenters/opportunities.py like every other caller (the two are checked equal by
+    tests/data/test_occupation_titles.py). Do not add callers."""
+    document = {k: v for k, v in posting_record(row).items() if k != "occupation_id"}
+    occupation = None
+    if row.occupation_id is not None:
+        occupation = {
+            "occupation_id": row.occupation_id,
+            "label": row.occupation_label or "",
+            "score": row.occupation_score,
+            "source": row.occupation_source or "inferred",
+        }
+    return {
+        **document,
+        "occupation": occupation,
+        "needs_skills": not any(s.required for s in row.skills),
+        "occupation_choices": list(row.occupation_choices or []),
+    }
 
 
 def openings_on_skills(

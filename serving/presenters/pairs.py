@@ -10,11 +10,12 @@ from sqlalchemy.orm import Session
 
 from data.schemas import Role
 from data.storage.employees import get_employee
-from data.storage.opportunities import get_opportunity, opportunity_document
+from data.storage.opportunities import get_opportunity
 from data.storage.tables import EmployeeRow, OpportunityRow, PipelineRow, SkillProposalRow
 from data.workflow import Action
 from matching.results import masked_candidate
 from serving.auth import Principal
+from serving.presenters.opportunities import opportunity_document
 from serving.state import ServiceState
 from serving.timestamps import utc_iso
 from serving.usecases.approvals import approval_document, escalation_window

@@ -19,6 +19,7 @@ from fairness.report_html import building_page
 from serving.builds import Built
 from serving.deps import CurrentUser, SessionDep, StateDep
 from serving.errors import API_ERRORS, Conflict, InvalidField, documented
+from serving.presenters.policies import policy_document
 from serving.schemas import (
     BuildingOut,
     CheckpointOut,
@@ -73,14 +74,10 @@ class PolicyIn(ContractModel):
     reason: Reason
 
 
-def _policy_document(settings: PolicySettings) -> dict[str, Any]:
-    return {"policy": settings.name, **settings.params(), "paused": settings.paused}
-
-
 @router.get("/policies", response_model=dict[str, PolicyOut], responses=documented(403))
 def policies(session: SessionDep, user: CurrentUser) -> dict[str, Any]:
     user.require(Role.HR, Role.ADMIN)
-    return {kind: _policy_document(s) for kind, s in all_policies(session).items()}
+    return {kind: policy_document(s) for kind, s in all_policies(session).items()}
 
 
 @router.put("/policies/{kind}", response_model=PolicyOut, responses=documented(400, 415, 403))
@@ -114,7 +111,7 @@ def put_policy(
         actor=user.actor,
         reason=body.reason,
     )
-    return _policy_document(settings)
+    return policy_document(settings)
 
 
 def _name_reported_groups(session: SessionDep, body: PolicyIn) -> None:

@@ -23,6 +23,7 @@ from serving.access import own_profile
 from serving.auth import Principal
 from serving.deps import CurrentUser, SessionDep, StateDep
 from serving.errors import API_ERRORS, Conflict, documented
+from serving.presenters.career import target_document
 from serving.schemas import CareerPathOut, CareerTargetOut, Out, RoleMoveOut
 from serving.state import ServiceState
 from serving.timestamps import utc_iso
@@ -115,14 +116,6 @@ def _target(state: ServiceState, session: Session, employee: EmployeeRow) -> Car
     return None
 
 
-def _target_document(employee: EmployeeRow, target: CareerTarget | None) -> dict[str, Any]:
-    document: dict[str, Any] = {"employee_external_id": employee.external_id, "target": None}
-    if target is not None:
-        document["target"] = {"kind": target.kind, "id": target.external_id, "label": target.label}
-        document["set_at"] = utc_iso(employee.target_set_at)
-    return document
-
-
 @router.put(
     "/{external_id}/career-target",
     response_model=CareerTargetOut,
@@ -146,7 +139,7 @@ def set_target(
         opportunity_external_id=body.opportunity_external_id,
         occupation_id=body.occupation_id,
     )
-    return _target_document(employee, _target(state, session, employee))
+    return target_document(employee, _target(state, session, employee))
 
 
 @router.get(

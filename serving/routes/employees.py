@@ -17,9 +17,9 @@ from data.schemas import (
     OpportunityStatus,
     Role,
 )
-from data.storage.employees import employee_profile, get_employee, list_employees
+from data.storage.employees import get_employee, list_employees
 from data.storage.interactions import standing_reactions
-from data.storage.opportunities import get_opportunity, opportunity_document
+from data.storage.opportunities import get_opportunity
 from data.storage.pipeline import get_pair
 from data.storage.tables import EmployeeRow
 from matching.filters import MatchFilters
@@ -44,6 +44,8 @@ from serving.errors import (
 )
 from serving.etags import IfMatch, etag_responses, tagged
 from serving.presenters.imports import job_accepted
+from serving.presenters.opportunities import opportunity_document
+from serving.presenters.profiles import employee_profile
 from serving.routes.pagination import Cursor, decode_cursor, next_cursor
 from serving.schemas import (
     ImportJobOut,

@@ -10,10 +10,11 @@ from fastapi import APIRouter, Query
 
 from data.importing.occupations import implied_skills, suggested_skills, tools_in_title
 from data.schemas import Role
-from data.storage.employees import get_employee, occupation_document
+from data.storage.employees import get_employee
 from serving.access import require_self_or
 from serving.deps import CurrentUser, SessionDep, StateDep
 from serving.errors import API_ERRORS, InvalidField, NotFound, documented
+from serving.presenters.occupations import occupation_document
 from serving.schemas import MaybeSkillsOut, OccupationsOut, SkillSuggestionsOut
 
 router = APIRouter(tags=["occupations"], responses=API_ERRORS)

@@ -25,19 +25,16 @@ from data.storage.opportunities import (
     count_opportunities,
     get_opportunity,
     list_opportunities,
-    opportunity_document,
     posting_record,
 )
 from data.storage.oversight import override_row
 from data.storage.people_search import OwnerCandidate, departments, owner_candidates
-from data.storage.tables import OpportunityRow, RankingOverrideRow
+from data.storage.tables import OpportunityRow
 from fairness.policy import (
     active_override_rows,
     revoke_override,
 )
-from matching.aliases import candidate_alias
 from matching.results import (
-    candidate_handle,
     masked_candidate,
 )
 from serving.access import owned_opportunity, require_owner_or_admin, visible_opportunity
@@ -60,6 +57,7 @@ from serving.errors import (
 from serving.etags import IfMatch, check_if_match, etag_responses, tagged
 from serving.permissions import OwnedOpportunity
 from serving.presenters.imports import job_accepted
+from serving.presenters.opportunities import opportunity_document, override_document
 from serving.routes.pagination import Cursor, decode_cursor, next_cursor
 from serving.schemas import (
     ApplicantsOut,
@@ -434,22 +432,6 @@ def _overseer(user: Principal, row: OpportunityRow) -> None:
         require_owner_or_admin(user, row)
 
 
-def _override_document(
-    row: RankingOverrideRow, opportunity: OpportunityRow, key: bytes, *, reveal_id: bool
-) -> dict[str, Any]:
-    handle = candidate_handle(key, opportunity, row.employee_external_id)
-    return {
-        "id": row.id,
-        "candidate": handle,
-        "alias": candidate_alias(handle),
-        **({"external_id": row.employee_external_id} if reveal_id else {}),
-        "action": row.action,
-        "reason": row.reason,
-        "by_role": row.created_by_role,
-        "created_at": utc_iso(row.created_at),
-    }
-
-
 @router.post(
     "/{external_id}/overrides",
     status_code=201,
@@ -469,7 +451,7 @@ def add_candidate_override(
     row = override_candidate(
         state, session, user, opportunity, body.candidate, action=body.action, reason=body.reason
     )
-    return _override_document(
+    return override_document(
         row, opportunity, state.pseudonym_key, reveal_id=user.role is not Role.LEAD
     )
 
@@ -487,7 +469,7 @@ def list_candidate_overrides(
     _overseer(user, opportunity)
     return {
         "items": [
-            _override_document(
+            override_document(
                 row, opportunity, state.pseudonym_key, reveal_id=user.role is not Role.LEAD
             )
             for row in active_override_rows(session, external_id)

@@ -11,11 +11,11 @@ from sqlalchemy.orm import Session
 from data.schemas import InteractionType, OpportunityStatus, Role
 from data.storage.employees import get_employee
 from data.storage.interactions import standing_reactions
-from data.storage.opportunities import opportunity_document
 from data.storage.pipeline import get_pair
 from data.storage.tables import EmployeeRow, OpportunityRow
 from matching.results import learning_for_page, skill_overlap
 from serving.auth import Principal
+from serving.presenters.opportunities import opportunity_document
 from serving.presenters.pairs import pair_document
 from serving.state import ServiceState
 

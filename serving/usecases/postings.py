@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 from data.schemas import InteractionType
 from data.storage.applicants import applicants
 from data.storage.interactions import people_by_opportunity
-from data.storage.opportunities import opportunity_document
 from data.storage.people_search import names_of
 from data.storage.tables import OpportunityRow
+from serving.presenters.opportunities import opportunity_document
 
 # The demo history records a lead taking someone on as an `accept` event (no pipeline row);
 # the live workflow counts its assignments in `seats_filled`. The engine adds the two, so

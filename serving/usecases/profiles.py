@@ -17,13 +17,14 @@ from sqlalchemy.orm import Session
 
 from data.importing import import_employees
 from data.schemas import EmployeeIn, EmployeePatch, Role
-from data.storage.employees import employee_profile, get_employee, profile_record
+from data.storage.employees import get_employee, profile_record
 from data.storage.locks import lock_row
 from data.storage.skills import forget_unused_custom, unreviewed_held
 from data.storage.tables import EmployeeRow
 from serving.auth import Principal
 from serving.errors import Forbidden, InvalidField, NotFound, RecordRejected, one_record
 from serving.etags import check_if_match
+from serving.presenters.profiles import employee_profile
 from serving.state import ServiceState
 from serving.unit_of_work import after_commit
 from serving.usecases.indexing import reindex

@@ -12,14 +12,14 @@ from sqlalchemy import select
 from data.demo import generate_company
 from data.importing.demo import DemoToken, store_demo_company
 from data.schemas import Role
-from data.storage.employees import employee_profile
 from data.storage.engine import make_engine, make_session_factory, transaction
 from data.storage.interactions import count_interactions
 from data.storage.migrate import upgrade_to_head
-from data.storage.opportunities import opportunity_document
 from data.storage.skills import upsert_skills
 from data.storage.tables import EmployeeRow, OpportunityRow
 from data.taxonomy.packaged import load_packaged_taxonomy
+from serving.presenters.opportunities import opportunity_document
+from serving.presenters.profiles import employee_profile
 from tests.conftest import DEFAULT_POSTGRES_URL, _postgres_database
 
 
