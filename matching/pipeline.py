@@ -57,6 +57,7 @@ InputsT = TypeVar(
     default=PersonInputs | OpportunityInputs,
     covariant=True,
 )
+HeldT = TypeVar("HeldT")  # what the read model holds of a row (inputs, maybe with facts)
 
 
 class Scorer(Protocol):
@@ -241,9 +242,9 @@ def _held_inputs(
     session: Session,
     table: type,
     row_ids: list[int],
-    read: Callable[[Sequence[int]], dict[int, Any]],
+    read: Callable[[Sequence[int]], dict[int, HeldT]],
     hold: Callable[[Iterable[Any]], None],
-) -> dict[int, Any]:
+) -> dict[int, HeldT]:
     found = read(row_ids)
     missing = [r for r in row_ids if r not in found]
     if missing:

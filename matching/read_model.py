@@ -23,7 +23,7 @@ import sys
 import threading
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -257,9 +257,12 @@ class ReadModel:
 
 
 SNAPSHOT_CHUNK = 20_000
+FactsT = TypeVar("FactsT", PersonFacts, PostingFacts)
 
 
-def _kept(entry: tuple[Any, Any] | None, held: object, context: FactsContext) -> Any:
+def _kept(
+    entry: tuple[object, FactsT] | None, held: object, context: FactsContext
+) -> FactsT | None:
     """The kept facts if made from this very held value in this context, else None."""
     if entry is None or entry[0] is not held or entry[1].context is not context:
         return None
