@@ -10,7 +10,6 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from data.storage.opportunities import opportunity_document
 from data.storage.tables import EmployeeRow, OpportunityRow
 from matching.aliases import candidate_alias
 from matching.explain import inferred_note
@@ -98,11 +97,11 @@ def opportunity_items(
     explanations: list[dict[str, Any]],
     learning: list[list[dict[str, Any]]],
 ) -> list[dict[str, Any]]:
-    """An employee's match cards: the opportunity, the model's reasons, the skills view and the
-    ways to close the gap (serving/presenters/matches.py adds the API's link to the what-if)."""
+    """What an employee's match cards say of each pair: the model's reasons, the skills view and
+    the ways to close the gap (serving/presenters/matches.py adds the posting as the API shows
+    it and the API's link to the what-if)."""
     return [
         {
-            "opportunity": opportunity_document(rows[hit.row_id]),
             "score": hit.score,
             "rank": rank,
             "explanation": {

@@ -216,27 +216,6 @@ def posting_record(row: OpportunityRow) -> dict[str, Any]:
     }
 
 
-def opportunity_document(row: OpportunityRow) -> dict[str, Any]:
-    """Left only for matching/results.py's cards, until they take the document from
-    serving/presenters/opportunities.py like every other caller (the two are checked equal by
-    tests/data/test_occupation_titles.py). Do not add callers."""
-    document = {k: v for k, v in posting_record(row).items() if k != "occupation_id"}
-    occupation = None
-    if row.occupation_id is not None:
-        occupation = {
-            "occupation_id": row.occupation_id,
-            "label": row.occupation_label or "",
-            "score": row.occupation_score,
-            "source": row.occupation_source or "inferred",
-        }
-    return {
-        **document,
-        "occupation": occupation,
-        "needs_skills": not any(s.required for s in row.skills),
-        "occupation_choices": list(row.occupation_choices or []),
-    }
-
-
 def openings_on_skills(
     session: Session,
     skill_ids: Sequence[str],

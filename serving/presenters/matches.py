@@ -8,6 +8,7 @@ from typing import Any
 from data.storage.tables import EmployeeRow, OpportunityRow
 from matching.pipeline import RankedHit
 from matching.results import opportunity_items
+from serving.presenters.opportunities import opportunity_document
 
 
 def what_if_path(employee_external_id: str, opportunity_external_id: str) -> str:
@@ -23,8 +24,12 @@ def match_cards(
     explanations: list[dict[str, Any]],
     learning: list[list[dict[str, Any]]],
 ) -> list[dict[str, Any]]:
-    """The cards of one page, each with where to ask "what if"."""
-    cards = opportunity_items(employee, hits, rows, explanations, learning)
-    for hit, card in zip(hits, cards, strict=True):
-        card["explanation"]["what_if"] = what_if_path(employee.external_id, hit.external_id)
+    """The cards of one page: the posting as the API shows it, then what matching says of the
+    pair, with where to ask "what if"."""
+    cards = []
+    for hit, item in zip(
+        hits, opportunity_items(employee, hits, rows, explanations, learning), strict=True
+    ):
+        item["explanation"]["what_if"] = what_if_path(employee.external_id, hit.external_id)
+        cards.append({"opportunity": opportunity_document(rows[hit.row_id]), **item})
     return cards
