@@ -29,7 +29,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from data.demo import generate_company
+from data.demo import DemoCompany, generate_company
 from data.taxonomy.packaged import load_packaged_taxonomy
 from fairness.exposure import group_exposure
 from fairness.metrics import selection_impact
@@ -198,10 +198,10 @@ def epoch_seconds_of(day: dt.date) -> int:
     return epoch_seconds(dt.datetime.combine(day, dt.time(12), tzinfo=dt.UTC))
 
 
-def leads_shortlist_ratio(company: object) -> float:
+def leads_shortlist_ratio(company: DemoCompany) -> float:
     """Shortlisted / applied by gender among the company's applications (the biased labels)."""
     applied: dict[tuple[str, str], bool] = {}
-    for event in company.interactions:  # type: ignore[attr-defined]
+    for event in company.interactions:
         pair = (event.employee_external_id, event.opportunity_external_id)
         kind = str(getattr(event.type, "value", event.type))
         if kind == "apply":
@@ -210,7 +210,7 @@ def leads_shortlist_ratio(company: object) -> float:
             applied[pair] = True
     gender = {
         e.external_id: (e.demographics.gender if e.demographics else None)
-        for e in company.employees  # type: ignore[attr-defined]
+        for e in company.employees
     }
     pairs = list(applied)
     labels = np.array(["unknown" if gender[p[0]] is None else gender[p[0]] for p in pairs])

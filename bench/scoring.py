@@ -150,7 +150,7 @@ def compiled(path: Path, booster: lgb.Booster, x: np.ndarray, args: argparse.Nam
     out = []
     work = Path(tempfile.mkdtemp(prefix="scoring-bench-"))
     try:
-        import lleaves  # type: ignore[import-not-found]
+        import lleaves  # type: ignore[import-not-found]  # optional: tried, not a dependency
 
         model = lleaves.Model(model_file=str(path))
         started = time.perf_counter()
@@ -169,8 +169,8 @@ def compiled(path: Path, booster: lgb.Booster, x: np.ndarray, args: argparse.Nam
     except Exception as missing:  # not installed, or cannot compile with this llvmlite
         out.append(f"lleaves=unavailable({type(missing).__name__})")
     try:
-        import tl2cgen  # type: ignore[import-not-found]
-        import treelite  # type: ignore[import-not-found]
+        import tl2cgen  # type: ignore[import-not-found]  # optional: tried, not a dependency
+        import treelite  # type: ignore[import-not-found]  # optional: tried, not a dependency
 
         library = work / f"{path.stem}.tl2cgen.so"
         started = time.perf_counter()

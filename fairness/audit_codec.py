@@ -36,6 +36,7 @@ import numpy as np
 import zstandard
 
 from fairness import audit_explained
+from fairness.audit_record import EncodedMatrix
 
 # zstd level of the packed blocks: on a 200 × 29 matrix level 3 took 0.06 ms, level 19 took
 # 12 ms for 8% less; the record is packed while the appender holds the chain's lock.
@@ -77,7 +78,7 @@ def _unplanes(raw: bytes, dtype: str) -> np.ndarray:
 # -- the feature matrix ------------------------------------------------------------------------
 
 
-def encode_matrix(matrix: np.ndarray) -> dict[str, Any]:
+def encode_matrix(matrix: np.ndarray) -> EncodedMatrix:
     """A float32 matrix as JSON: exact bytes, so a replay scores the very same inputs."""
     data = np.asarray(matrix, dtype="<f4")
     if data.ndim != 2:

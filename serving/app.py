@@ -286,4 +286,5 @@ def _finish_openapi(app: FastAPI) -> None:
         app.openapi_schema = document
         return document
 
+    # FastAPI's documented way to extend the document; mypy forbids assigning to a method.
     app.openapi = openapi  # type: ignore[method-assign]

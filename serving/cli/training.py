@@ -254,7 +254,9 @@ def models_build_default(
     with console.status("generating companies and training the default rankers"):
         meta = build_default_rankers(load_packaged_taxonomy(), cache.vectors, seed=seed)
     cache.save()
-    for direction, info in meta["directions"].items():  # type: ignore[union-attr]
+    directions = meta["directions"]
+    assert isinstance(directions, dict)
+    for direction, info in directions.items():
         console.print(f"{direction}: {info}")
     console.print(f"written to {DEFAULTS_DIR}")
 

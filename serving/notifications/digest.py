@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -85,7 +86,7 @@ def _digest_for(
         return 0  # nowhere to send it: no ranking spent on it (the period still moves)
     kinds = [k.value for k in OpportunityKind if k.value in (employee.open_to or [])]
     state.matcher.ensure_employee(employee)
-    fresh = []
+    fresh: list[tuple[float, str, Any]] = []  # the items are rows once shown
     for kind in kinds or [k.value for k in OpportunityKind]:
         scored = score_matches(session, state.matcher, model, employee, kind=kind, now=now)
         scored.show(session)  # when each was posted, and what the message says of it
@@ -97,7 +98,7 @@ def _digest_for(
         return 0
     fresh.sort(key=lambda found: (-found[0], found[1]))
     best = [item for _, _, item in fresh[:DIGEST_SIZE]]
-    notice = messages.digest(state.settings.public_url, best, frequency=frequency)  # type: ignore[arg-type]
+    notice = messages.digest(state.settings.public_url, best, frequency=frequency)
     return 1 if notify(session, state.settings, external_id, notice, now=now) else 0
 
 

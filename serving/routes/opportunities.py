@@ -133,6 +133,8 @@ class PostingIn(OpportunityIn):
     """A posting as sent: a lead may leave `owner_external_id` out (it is theirs); an admin
     posting on a lead's behalf names that lead."""
 
+    # Optional here, required on OpportunityIn: pydantic allows a field narrowed or widened
+    # in a subclass, mypy does not.
     owner_external_id: ExternalId | None = None  # type: ignore[assignment]
 
 

@@ -5,7 +5,7 @@ are the use cases' (serving/usecases/pipeline.py, approvals.py): routes parse an
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from fastapi import APIRouter, Path, Request, Response
 from pydantic import Field
@@ -59,7 +59,7 @@ StepName = Literal[
     "complete",
     "rate",
 ]
-assert set(StepName.__args__) == {a.value for a in Action} | {RATE}  # type: ignore[attr-defined]
+assert set(get_args(StepName)) == {a.value for a in Action} | {RATE}
 
 
 class StepIn(ContractModel):

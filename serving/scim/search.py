@@ -53,6 +53,7 @@ def bound(node: FilterNode, model: type) -> Any:
     """The resolved filter bound to the resource's model, for `matches` (an operator or value
     the attribute cannot take is refused here, once, not per document)."""
     try:
+        # Parametrised by the resource type read at run time: mypy wants a static type there.
         return ScimFilter[model](node)  # type: ignore[index]
     except Exception as exc:
         raise bad_request(f"filter: {exc}", "invalidFilter") from None

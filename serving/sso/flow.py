@@ -35,7 +35,7 @@ from serving.settings import Settings
 from serving.sso.id_token import validate_id_token
 from serving.sso.people import SsoPerson, person_of
 from serving.sso.provider import Provider
-from serving.sso.refusals import SsoRefusal
+from serving.sso.refusals import RefusalKind, SsoRefusal
 
 CALLBACK_PATH = "/api/v1/sso/callback"
 STATE_COOKIE = "talent_sso_state"
@@ -122,10 +122,8 @@ def finish(
         raise SsoRefusal("unknown_state", "the callback carries no state or no code")
     claimed = claim_login(session, secret=secret, state=state)
     if claimed.outcome != "claimed":
-        kind = {"used": "replayed_state", "expired": "expired_state"}.get(
-            claimed.outcome, "unknown_state"
-        )
-        raise SsoRefusal(kind, f"state {claimed.outcome}")  # type: ignore[arg-type]
+        kinds: dict[str, RefusalKind] = {"used": "replayed_state", "expired": "expired_state"}
+        raise SsoRefusal(kinds.get(claimed.outcome, "unknown_state"), f"state {claimed.outcome}")
     if browser_state is None or not hmac.compare_digest(browser_state, state):
         raise SsoRefusal("other_browser", "the state cookie is missing or names another sign-in")
     metadata = provider.metadata()

@@ -511,6 +511,7 @@ def _patched(model: type, current: dict[str, Any], payload: Any) -> dict[str, An
     """The resource after the PATCH operations (RFC 7644 §3.5.2), all or nothing."""
     resource = model.model_validate({k: v for k, v in current.items() if k != "meta"})
     try:
+        # Parametrised by the resource type read at run time: mypy wants a static type there.
         patch = PatchOp[model].model_validate(  # type: ignore[index]
             payload, scim_ctx=Context.RESOURCE_PATCH_REQUEST
         )

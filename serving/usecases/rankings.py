@@ -404,7 +404,7 @@ def _serve(
             }
             for i in range(len(ids))
         ],
-        "features": encode_matrix(scored.features),  # type: ignore[typeddict-item]
+        "features": encode_matrix(scored.features),
         "audience": audience,
         # What the page's explanations were built from and what they said (replay checks it).
         "explained": [
