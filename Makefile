@@ -85,7 +85,7 @@ bench: $(STAMP) index
 	$(BIN)/python bench/report.py
 
 clean:
-	rm -rf var .pytest_cache .ruff_cache
+	rm -rf var .pytest_cache .ruff_cache .mypy_cache
 
 bench-retrieval: $(STAMP)
 	$(BIN)/python bench/retrieval.py

@@ -243,8 +243,8 @@ def run_child(backend: Backend, args: argparse.Namespace) -> dict[str, object]:
         "--profiled",
         str(args.profiled),
     ]
-    if args.profiles:
-        argv += ["--profiles", str(Path(args.profiles).resolve())]
+    # Always passed: left out, '' (no profiles) would become the child's default folder.
+    argv += ["--profiles", str(Path(args.profiles).resolve()) if args.profiles else ""]
     env = {**backend.env, "TALENT_ADMIN_TOKEN": "bench-child-admin-token-0123456789"}
     started = time.perf_counter()
     done = subprocess.run(argv, cwd=REPO, env=env)
