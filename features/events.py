@@ -16,8 +16,8 @@ import datetime as dt
 from typing import Protocol
 
 
-class Event(Protocol):
-    """What the history features and the store's counts read (features/history.py, store.py)."""
+class PairAt(Protocol):
+    """A person and a posting at a moment: what every logged event and shown item names."""
 
     @property
     def employee_external_id(self) -> str: ...
@@ -27,6 +27,10 @@ class Event(Protocol):
 
     @property
     def occurred_at(self) -> dt.datetime: ...
+
+
+class Event(PairAt, Protocol):
+    """What the history features and the store's counts read (features/history.py, store.py)."""
 
     @property
     def type(self) -> object:

@@ -23,7 +23,7 @@ from typing import Protocol
 
 import numpy as np
 
-from features.events import LoggedEvent, event_kind
+from features.events import LoggedEvent, PairAt, event_kind
 from training.groups import Direction, QueryGroups, assemble_groups, kinds_of
 
 LEAD_GRADES = {
@@ -36,21 +36,12 @@ LEAD_GRADES = {
 TURNED_DOWN = "reject"
 
 
-class ShownCandidate(Protocol):
+class ShownCandidate(PairAt, Protocol):
     """A candidate a lead's list showed (serving/usecases/training_data.ServedImpression),
     always with its list and position."""
 
     @property
     def request_id(self) -> str: ...
-
-    @property
-    def employee_external_id(self) -> str: ...
-
-    @property
-    def opportunity_external_id(self) -> str: ...
-
-    @property
-    def occurred_at(self) -> dt.datetime: ...
 
     @property
     def position(self) -> int: ...
