@@ -21,14 +21,13 @@ FIELDS = (
 )
 
 
-def test_one_round_of_the_loop_bench_computes_every_figure(var_dir: Path, tmp_path: Path) -> None:
-    report = tmp_path / "loop.html"
+def run_loop(var_dir: Path, report: Path, *options: str) -> str:
+    """bench/loop.py with these options, its label vectors and report path; its printout."""
     done = subprocess.run(
         [
             sys.executable,
             str(REPO / "bench" / "loop.py"),
-            *("--employees", "150", "--opportunities", "30", "--rounds", "1"),
-            *("--browse-share", "0.5", "--min-groups", "1"),
+            *options,
             *("--vectors", str(var_dir / "vectors"), "--out", str(report)),
         ],
         capture_output=True,
@@ -36,15 +35,26 @@ def test_one_round_of_the_loop_bench_computes_every_figure(var_dir: Path, tmp_pa
         timeout=600,
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    last = done.stdout.strip().splitlines()[-1]
+    return done.stdout
+
+
+def test_one_round_of_the_loop_bench_computes_every_figure(var_dir: Path, tmp_path: Path) -> None:
+    report = tmp_path / "loop.html"
+    stdout = run_loop(
+        var_dir,
+        report,
+        *("--employees", "150", "--opportunities", "30", "--rounds", "1"),
+        *("--browse-share", "0.5", "--min-groups", "1"),
+    )
+    last = stdout.strip().splitlines()[-1]
     assert last.startswith("loop: rounds=1 "), last
     values = dict(re.findall(r"(\w+)=(\S+)", last))
     for name in FIELDS:
         assert re.fullmatch(r"-?\d+\.\d+", values[name]), (name, last)
     # Each arm served lists in its round and said what its training did.
     for arm in ("learned", "frozen", "learned_unfair"):
-        assert f"  {arm} round 1: emp NDCG 0." in done.stdout, done.stdout[-3000:]
-    assert "trained:" in done.stdout
+        assert f"  {arm} round 1: emp NDCG 0." in stdout, stdout[-3000:]
+    assert "trained:" in stdout
     page = report.read_text()
     assert page.count("<svg") == 8  # one chart per figure
     assert page.count("<tr>") == 1 + 3  # the header, one row per arm
@@ -63,20 +73,13 @@ def test_two_runs_of_the_loop_bench_serve_train_and_score_alike(
     and registers the same models: a change's effect is not lost in run-to-run noise."""
 
     def run(name: str) -> list[str]:
-        done = subprocess.run(
-            [
-                sys.executable,
-                str(REPO / "bench" / "loop.py"),
-                *("--employees", "300", "--opportunities", "50", "--rounds", "2"),
-                *("--browse-share", "0.6", "--min-groups", "1", "--arms", "learned"),
-                *("--vectors", str(var_dir / "vectors"), "--out", str(tmp_path / name)),
-            ],
-            capture_output=True,
-            text=True,
-            timeout=600,
+        stdout = run_loop(
+            var_dir,
+            tmp_path / name,
+            *("--employees", "300", "--opportunities", "50", "--rounds", "2"),
+            *("--browse-share", "0.6", "--min-groups", "1", "--arms", "learned"),
         )
-        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-        lines = [line for line in done.stdout.splitlines() if "round" in line or "loop:" in line]
+        lines = [line for line in stdout.splitlines() if "round" in line or "loop:" in line]
         # Wall-clock durations are the only thing allowed to differ.
         return [re.sub(r"\d+s (served|trained)|whole bench \d+s", "", line) for line in lines]
 
