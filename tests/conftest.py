@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 from sqlalchemy import create_engine, delete, text
 from sqlalchemy.engine import make_url
 
@@ -130,9 +131,9 @@ def settings(database_url: str, var_dir: Path) -> Settings:
     return Settings(
         database_url=database_url,
         var_dir=var_dir,
-        admin_token=ADMIN_TOKEN,
-        audit_key=AUDIT_KEY,
-        token_secret=TOKEN_SECRET,
+        admin_token=SecretStr(ADMIN_TOKEN),
+        audit_key=SecretStr(AUDIT_KEY),
+        token_secret=SecretStr(TOKEN_SECRET),
         model_poll_seconds=0,
         monitor_seconds=0,
         freshness_seconds=0,

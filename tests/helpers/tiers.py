@@ -105,7 +105,9 @@ def read_slow_tests(path: Path = SLOW_TESTS) -> set[str]:
 
 def assign_tiers(items: Iterable[pytest.Item]) -> None:
     """Mark every test with its tier; refuse the collection where a test has none or two."""
-    unplaced, doubled, seen = [], [], set()
+    unplaced: list[str] = []
+    doubled: list[str] = []
+    seen: set[str] = set()
     slow = read_slow_tests()
     for item in items:
         if item.nodeid.split("[", 1)[0] in slow and not item.get_closest_marker("slow"):

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 
 from serving.app import create_app
 from serving.settings import Settings
@@ -43,9 +44,9 @@ def test_a_start_without_vectors_serves_lexically_then_reaches_full_quality(
     settings = Settings(
         database_url=f"sqlite:///{tmp_path / 'cold.db'}",
         var_dir=tmp_path,
-        admin_token=ADMIN_TOKEN,
-        audit_key=AUDIT_KEY,
-        token_secret=TOKEN_SECRET,
+        admin_token=SecretStr(ADMIN_TOKEN),
+        audit_key=SecretStr(AUDIT_KEY),
+        token_secret=SecretStr(TOKEN_SECRET),
         model_poll_seconds=0,
         monitor_seconds=0,
         freshness_seconds=0,

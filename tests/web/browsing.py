@@ -8,8 +8,10 @@ import os
 import socket
 from dataclasses import dataclass
 from pathlib import Path
+from weakref import WeakKeyDictionary
 
 import httpx
+from playwright.sync_api import Browser, Page
 
 from serving.state import ServiceState
 from tests.conftest import ADMIN_TOKEN
@@ -30,6 +32,8 @@ ARGS = [
 EMPLOYEE, LEAD, HR = "demo-employee-token", "demo-lead-token", "demo-hr-token"
 # Start-up encodes the taxonomy's labels when no cached vectors exist (a clean clone run alone).
 STARTUP_SECONDS = 900
+# The JavaScript errors each signed-in page raised (Playwright's Page takes no attribute of ours).
+_PAGE_ERRORS: WeakKeyDictionary[Page, list[str]] = WeakKeyDictionary()
 
 
 @dataclass
@@ -61,12 +65,12 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def signed_in(browser: object, site: Site, token: str) -> object:
-    context = browser.new_context(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
+def signed_in(browser: Browser, site: Site, token: str) -> Page:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
-    page.errors = errors  # type: ignore[attr-defined]
+    _PAGE_ERRORS[page] = errors
     page.goto(site.url + "/")
     page.get_by_label("Your access token").fill(token)
     page.get_by_label("Your access token").press("Enter")  # Enter signs in
@@ -74,18 +78,23 @@ def signed_in(browser: object, site: Site, token: str) -> object:
     return page
 
 
-def check_every_section(page: object, persona: str) -> None:
+def page_errors(page: Page) -> list[str]:
+    """The JavaScript errors a page from `signed_in` has raised so far."""
+    return _PAGE_ERRORS[page]
+
+
+def check_every_section(page: Page, persona: str) -> None:
     """Each section of the persona: no serious or critical axe violation, and a screenshot at
     both widths."""
     from axe_playwright_python.sync_playwright import Axe
 
     axe = Axe()
     ARTIFACTS.mkdir(exist_ok=True)
-    tabs = page.locator("#tabs [role=tab]")  # type: ignore[attr-defined]
+    tabs = page.locator("#tabs [role=tab]")
     names = [tabs.nth(i).get_attribute("data-name") for i in range(tabs.count())]
     for name in names:
-        page.locator(f'#tabs [data-name="{name}"]').click()  # type: ignore[attr-defined]
-        page.wait_for_function(  # type: ignore[attr-defined]
+        page.locator(f'#tabs [data-name="{name}"]').click()
+        page.wait_for_function(
             "() => !document.querySelector('#view').textContent.includes('Loading…')"
         )
         results = axe.run(page)
@@ -96,17 +105,17 @@ def check_every_section(page: object, persona: str) -> None:
         ]
         assert bad == [], f"{persona}/{name}: {bad}"
         for label, (width, height) in WIDTHS.items():
-            page.set_viewport_size({"width": width, "height": height})  # type: ignore[attr-defined]
-            page.screenshot(path=str(ARTIFACTS / f"{persona}-{name}-{label}.png"), full_page=True)  # type: ignore[attr-defined]
-            overflow = page.evaluate(  # type: ignore[attr-defined]
+            page.set_viewport_size({"width": width, "height": height})
+            page.screenshot(path=str(ARTIFACTS / f"{persona}-{name}-{label}.png"), full_page=True)
+            overflow = page.evaluate(
                 "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
             )
             assert overflow <= 1, f"{persona}/{name} is {overflow}px too wide at {width}px"
-        page.set_viewport_size({"width": 1280, "height": 900})  # type: ignore[attr-defined]
-    assert page.errors == [], page.errors  # type: ignore[attr-defined]
+        page.set_viewport_size({"width": 1280, "height": 900})
+    assert page_errors(page) == [], page_errors(page)
 
 
-def scan_here(page: object, name: str) -> None:
+def scan_here(page: Page, name: str) -> None:
     """The view as it is now: no serious or critical axe violation, nothing wider than the
     screen at either width, and a screenshot of each."""
     from axe_playwright_python.sync_playwright import Axe
@@ -120,10 +129,10 @@ def scan_here(page: object, name: str) -> None:
     assert bad == [], f"{name}: {bad}"
     ARTIFACTS.mkdir(exist_ok=True)
     for label, (width, height) in WIDTHS.items():
-        page.set_viewport_size({"width": width, "height": height})  # type: ignore[attr-defined]
-        page.screenshot(path=str(ARTIFACTS / f"{name}-{label}.png"), full_page=True)  # type: ignore[attr-defined]
-        overflow = page.evaluate(  # type: ignore[attr-defined]
+        page.set_viewport_size({"width": width, "height": height})
+        page.screenshot(path=str(ARTIFACTS / f"{name}-{label}.png"), full_page=True)
+        overflow = page.evaluate(
             "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
         )
         assert overflow <= 1, f"{name} is {overflow}px too wide at {width}px"
-    page.set_viewport_size({"width": 1280, "height": 900})  # type: ignore[attr-defined]
+    page.set_viewport_size({"width": 1280, "height": 900})

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 import uvicorn
+from playwright.sync_api import Browser
+from pydantic import SecretStr
 
 from data.demo import generate_company
 from data.importing.demo import store_demo_company
@@ -53,9 +55,9 @@ def site(
     settings = Settings(
         database_url=f"sqlite:///{folder / 'web.db'}",
         var_dir=folder,
-        admin_token=ADMIN_TOKEN,
-        audit_key=AUDIT_KEY,
-        token_secret=TOKEN_SECRET,
+        admin_token=SecretStr(ADMIN_TOKEN),
+        audit_key=SecretStr(AUDIT_KEY),
+        token_secret=SecretStr(TOKEN_SECRET),
         model_poll_seconds=0,
         monitor_seconds=0,
         freshness_seconds=0,
@@ -88,7 +90,7 @@ def site(
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
+def browser() -> Iterator[Browser]:
     if CHROMIUM.strip().lower() == "off":
         pytest.skip("browser tests disabled by TALENT_TEST_BROWSER=off")
     if not Path(CHROMIUM).exists():

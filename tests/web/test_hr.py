@@ -8,8 +8,10 @@ import datetime as dt
 import re
 from typing import Any
 
+from playwright.sync_api import Browser, Page
+
 from fairness.audit_log import AuditLog
-from tests.web.browsing import HR, Site, check_every_section, scan_here, signed_in
+from tests.web.browsing import HR, Site, check_every_section, page_errors, scan_here, signed_in
 
 AUDITOR = "demo-auditor-token"
 
@@ -29,20 +31,20 @@ def _serve_candidate_lists(site: Site, n: int = 8, kinds: tuple[str, ...] = ("gi
     ]
 
 
-def _view(page: object) -> Any:
-    return page.locator("#view")  # type: ignore[attr-defined]
+def _view(page: Page) -> Any:
+    return page.locator("#view")
 
 
-def _tab(page: object, name: str) -> None:
-    page.locator(f'#tabs [data-name="{name}"]').click()  # type: ignore[attr-defined]
-    page.wait_for_function(  # type: ignore[attr-defined]
+def _tab(page: Page, name: str) -> None:
+    page.locator(f'#tabs [data-name="{name}"]').click()
+    page.wait_for_function(
         "() => !document.querySelector('#view').textContent.includes('Loading…')"
         " && !document.querySelector('#view').textContent.includes('Building the figures')"
     )
 
 
 def test_a_group_too_few_to_judge_is_named_with_its_n_and_never_flagged(
-    browser: object, site: Site
+    browser: Browser, site: Site
 ) -> None:
     # Every open posting's list: enough people in this company of 150 for two groups to judge.
     _serve_candidate_lists(site, 40, ("gig", "mentorship", "role"))
@@ -62,7 +64,7 @@ def test_a_group_too_few_to_judge_is_named_with_its_n_and_never_flagged(
         said = f"too few to judge (n = {row['people']})"
         assert view.get_by_text(said).count() >= 1, said
     scan_here(page, "hr-fairness")
-    assert page.errors == []  # type: ignore[attr-defined]
+    assert page_errors(page) == []
     # An auditor sees every cell: the judged groups drawn as a dot with its 95% interval, and
     # a verdict in words; the groups too few to judge still without one.
     audited = site.api("GET", "/api/v1/audits/report", token=AUDITOR)
@@ -71,7 +73,7 @@ def test_a_group_too_few_to_judge_is_named_with_its_n_and_never_flagged(
     assert len(judged) >= 2, focus
     page = signed_in(browser, site, AUDITOR)
     _tab(page, "dashboard")
-    chart = page.locator("figure", has_text=f"Impact ratio by {drawn[0]}, after re-ranking").first  # type: ignore[attr-defined]
+    chart = page.locator("figure", has_text=f"Impact ratio by {drawn[0]}, after re-ranking").first
     assert chart.locator("svg .ratio-dot").count() == len(judged)
     assert chart.locator("svg line.interval").count() == len(judged) - 1  # the reference has none
     text = chart.inner_text()
@@ -87,7 +89,7 @@ def test_a_group_too_few_to_judge_is_named_with_its_n_and_never_flagged(
     scan_here(page, "hr-fairness-auditor")
 
 
-def test_the_weekly_trend_draws_the_weeks_with_served_lists(browser: object, site: Site) -> None:
+def test_the_weekly_trend_draws_the_weeks_with_served_lists(browser: Browser, site: Site) -> None:
     # Lists served one and two weeks ago: copies of today's, filed with earlier dates.
     served = _serve_candidate_lists(site, 40, ("gig", "mentorship", "role"))
     with site.state.sessions() as session:
@@ -105,7 +107,7 @@ def test_the_weekly_trend_draws_the_weeks_with_served_lists(browser: object, sit
     }  # as the report names them
     page = signed_in(browser, site, HR)
     _tab(page, "dashboard")
-    trend = page.locator("figure", has_text="per week in served candidate lists").first  # type: ignore[attr-defined]
+    trend = page.locator("figure", has_text="per week in served candidate lists").first
     trend.wait_for()
     assert trend.locator("path.trend-line").count() >= 1
     assert trend.locator("circle.point").count() >= 3
@@ -118,7 +120,7 @@ def test_the_weekly_trend_draws_the_weeks_with_served_lists(browser: object, sit
 
 
 def test_hr_searches_the_audit_log_by_words_and_a_person_needs_the_auditor(
-    browser: object, site: Site
+    browser: Browser, site: Site
 ) -> None:
     gig = _open_postings(site, 1)[0]
     served = site.api("GET", f"/api/v1/opportunities/{gig['external_id']}/candidates?limit=10")
@@ -127,32 +129,32 @@ def test_hr_searches_the_audit_log_by_words_and_a_person_needs_the_auditor(
     # The title's words out of order, with the kind: every word must match, anywhere.
     words = gig["title"].split()
     query = " ".join([*reversed(words), "gig"])
-    page.get_by_label("Find a served ranking").fill(query)  # type: ignore[attr-defined]
-    page.get_by_role("button", name="Search", exact=True).click()  # type: ignore[attr-defined]
-    rows = page.locator("table.rankings tbody tr")  # type: ignore[attr-defined]
+    page.get_by_label("Find a served ranking").fill(query)
+    page.get_by_role("button", name="Search", exact=True).click()
+    rows = page.locator("table.rankings tbody tr")
     rows.first.wait_for()
     assert rows.count() >= 1
     for i in range(rows.count()):
         assert gig["title"] in rows.nth(i).locator("td.for").inner_text()
     # The request id shortened, its full value in the title.
-    full = page.locator(f'table.rankings abbr[title="{served["request_id"]}"]')  # type: ignore[attr-defined]
+    full = page.locator(f'table.rankings abbr[title="{served["request_id"]}"]')
     assert full.count() >= 1
     assert full.first.inner_text() == served["request_id"][:8] + "…"
     scan_here(page, "hr-audit-search")
     # A word no ranking holds: nothing matches, and the page says so.
-    page.get_by_label("Find a served ranking").fill(f"{words[0]} zzznothing")  # type: ignore[attr-defined]
-    page.get_by_role("button", name="Search", exact=True).click()  # type: ignore[attr-defined]
-    page.get_by_text("No served ranking matches").wait_for()  # type: ignore[attr-defined]
+    page.get_by_label("Find a served ranking").fill(f"{words[0]} zzznothing")
+    page.get_by_role("button", name="Search", exact=True).click()
+    page.get_by_text("No served ranking matches").wait_for()
     # A person's id, without the auditor permission: nothing, and why.
     record = site.api("GET", f"/api/v1/audits/rankings/{served['request_id']}", token=AUDITOR)
     person = record["items"][0]["id"]
-    page.get_by_label("Find a served ranking").fill(person)  # type: ignore[attr-defined]
-    page.get_by_role("button", name="Search", exact=True).click()  # type: ignore[attr-defined]
-    page.get_by_text("needs the auditor permission", exact=False).first.wait_for()  # type: ignore[attr-defined]
+    page.get_by_label("Find a served ranking").fill(person)
+    page.get_by_role("button", name="Search", exact=True).click()
+    page.get_by_text("needs the auditor permission", exact=False).first.wait_for()
 
 
 def test_an_auditor_finds_a_person_by_id_and_sees_names_not_ids(
-    browser: object, site: Site
+    browser: Browser, site: Site
 ) -> None:
     gig = _open_postings(site, 1)[0]
     served = site.api("GET", f"/api/v1/opportunities/{gig['external_id']}/candidates?limit=10")
@@ -162,11 +164,11 @@ def test_an_auditor_finds_a_person_by_id_and_sees_names_not_ids(
     site.api("GET", f"/api/v1/employees/{person}/matches?kind=gig&limit=5")  # their own list
     page = signed_in(browser, site, AUDITOR)
     # The header says the token carries the auditor permission, not only its role.
-    assert page.locator("#who").inner_text().endswith("· HR · auditor")  # type: ignore[attr-defined]
+    assert page.locator("#who").inner_text().endswith("· HR · auditor")
     _tab(page, "audit")
-    page.get_by_label("Find a served ranking").fill(person)  # type: ignore[attr-defined]
-    page.get_by_role("button", name="Search", exact=True).click()  # type: ignore[attr-defined]
-    rows = page.locator("table.rankings tbody tr")  # type: ignore[attr-defined]
+    page.get_by_label("Find a served ranking").fill(person)
+    page.get_by_role("button", name="Search", exact=True).click()
+    rows = page.locator("table.rankings tbody tr")
     rows.first.wait_for()
     texts = [rows.nth(i).inner_text() for i in range(rows.count())]
     # Their own matches, named; and the lead's list they were in, by the posting's title.
@@ -175,23 +177,23 @@ def test_an_auditor_finds_a_person_by_id_and_sees_names_not_ids(
     assert not any("auditors only" in t for t in texts)
     scan_here(page, "hr-auditor-person")
     # By name too, words in any order.
-    page.get_by_label("Find a served ranking").fill(" ".join(profile["name"].split()[::-1]))  # type: ignore[attr-defined]
-    page.get_by_role("button", name="Search", exact=True).click()  # type: ignore[attr-defined]
-    page.locator("table.rankings td.for", has_text=profile["name"]).first.wait_for()  # type: ignore[attr-defined]
+    page.get_by_label("Find a served ranking").fill(" ".join(profile["name"].split()[::-1]))
+    page.get_by_role("button", name="Search", exact=True).click()
+    page.locator("table.rankings td.for", has_text=profile["name"]).first.wait_for()
     # Plain HR sees the same employee list without whom it was for.
     plain = site.api("GET", "/api/v1/audits/rankings?limit=50", token=HR)["items"]
     theirs = [i for i in plain if i["direction"] == "employee"]
     assert theirs and all(i["query_name"] is None for i in theirs)
 
 
-def test_hr_replays_a_ranking_and_pauses_a_kind(browser: object, site: Site) -> None:
+def test_hr_replays_a_ranking_and_pauses_a_kind(browser: Browser, site: Site) -> None:
     _serve_candidate_lists(site, 1)
     page = signed_in(browser, site, HR)
     _tab(page, "audit")
-    page.get_by_role("button", name="Replay ranking").first.click()  # type: ignore[attr-defined]
-    page.get_by_text("Reproduced exactly").wait_for()  # type: ignore[attr-defined]
-    page.locator('#tabs [data-name="policies"]').click()  # type: ignore[attr-defined]
-    role = page.locator("article.card", has_text="roles")  # type: ignore[attr-defined]
+    page.get_by_role("button", name="Replay ranking").first.click()
+    page.get_by_text("Reproduced exactly").wait_for()
+    page.locator('#tabs [data-name="policies"]').click()
+    role = page.locator("article.card", has_text="roles")
     role.get_by_label("Reason").fill("role matching under review")
     role.get_by_role("button", name="Pause role ranking").click()
     role.get_by_text("Paused: lists are in plain similarity order.").wait_for()
@@ -199,8 +201,8 @@ def test_hr_replays_a_ranking_and_pauses_a_kind(browser: object, site: Site) -> 
     assert policies["role"]["paused"] is True
     # The oversight table names the pause in words.
     _tab(page, "audit")
-    page.locator("table", has_text="role matching under review").first.wait_for()  # type: ignore[attr-defined]
-    report = page.context.new_page()  # type: ignore[attr-defined]
+    page.locator("table", has_text="role matching under review").first.wait_for()
+    report = page.context.new_page()
     report.goto(site.url + "/api/v1/audits/report.html")  # the session cookie opens it
     report.get_by_role("heading", name="Fairness report").wait_for()
     check_every_section(page, "hr")
@@ -258,65 +260,63 @@ _OUTSIDE_THE_PHONE = """() => {
 }"""
 
 
-def _everything_in_view_on_a_phone(page: object, name: str) -> None:
-    page.set_viewport_size({"width": 390, "height": 844})  # type: ignore[attr-defined]
-    outside = page.evaluate(_OUTSIDE_THE_PHONE)  # type: ignore[attr-defined]
-    page.set_viewport_size({"width": 1280, "height": 900})  # type: ignore[attr-defined]
+def _everything_in_view_on_a_phone(page: Page, name: str) -> None:
+    page.set_viewport_size({"width": 390, "height": 844})
+    outside = page.evaluate(_OUTSIDE_THE_PHONE)
+    page.set_viewport_size({"width": 1280, "height": 900})
     assert outside == [], f"{name} at 390 px: {outside[:6]}"
 
 
 def test_every_hr_page_fits_a_phone_with_its_axes_and_columns_in_view(
-    browser: object, site: Site
+    browser: Browser, site: Site
 ) -> None:
     _serve_candidate_lists(site, 40, ("gig", "mentorship", "role"))
     page = signed_in(browser, site, AUDITOR)
     for name in ("dashboard", "outcomes", "audit", "policies", "models"):
         _tab(page, name)
         if name == "audit":
-            page.locator("table.rankings").wait_for()  # type: ignore[attr-defined]
-            page.locator("table.oversight").wait_for()  # type: ignore[attr-defined]
+            page.locator("table.rankings").wait_for()
+            page.locator("table.oversight").wait_for()
         if name == "outcomes":  # what the skills figure counts, in words
             said = _view(page).inner_text()
             assert "Skills confirmed by work: skills used in work completed" in said
             assert "Profile edits and imports are not counted" in said
         if name == "dashboard":
-            assert page.locator("#view svg .four-fifths").count() >= 1  # type: ignore[attr-defined]
+            assert page.locator("#view svg .four-fifths").count() >= 1
         _everything_in_view_on_a_phone(page, name)
     # Models: a company model's card (as training/model_card.py writes it) in words people
     # read; the technical names in a second line, the hash and version shortened.
     models = site.api("GET", "/api/v1/audits/models", token=HR)
     models["items"][0] |= {"source": "company", "version": _VERSION, "card": _CARD}
-    page.route(  # type: ignore[attr-defined]
-        "**/api/v1/audits/models", lambda route: route.fulfill(json=models)
-    )
+    page.route("**/api/v1/audits/models", lambda route: route.fulfill(json=models))
     _tab(page, "dashboard")
     _tab(page, "models")
     _everything_in_view_on_a_phone(page, "models with a company card")
     text = _view(page).inner_text()
     assert "->" not in text and "Model card: how it ranks opportunities for an employee" in text
-    assert _HASH not in text and page.locator(f'abbr[title="{_HASH}"]').count() == 1  # type: ignore[attr-defined]
-    assert _VERSION not in text and page.locator(f'abbr[title="{_VERSION}"]').count() == 1  # type: ignore[attr-defined]
+    assert _HASH not in text and page.locator(f'abbr[title="{_HASH}"]').count() == 1
+    assert _VERSION not in text and page.locator(f'abbr[title="{_VERSION}"]').count() == 1
     assert "Version of 2026-12-05 22:39 UTC" in text
     for tech, said in (
         ("ranker_from_scratch", "Trained from scratch"),
         ("bm25_skills", "Skill keyword match"),
     ):
-        cell = page.locator("table.card-table tbody th", has_text=tech).first  # type: ignore[attr-defined]
+        cell = page.locator("table.card-table tbody th", has_text=tech).first
         assert cell.inner_text().startswith(said), cell.inner_text()
     scan_here(page, "hr-models-company")
     # Policies in words, headings capitalised, the method a second line.
     _tab(page, "policies")
-    headings = page.locator("#view article h2").all_inner_texts()  # type: ignore[attr-defined]
+    headings = page.locator("#view article h2").all_inner_texts()
     assert headings and all(t[0].isupper() for t in headings), headings
     assert "alpha" not in _view(page).locator("article p:not(.meta)").all_inner_texts().__str__()
 
 
 def test_a_policy_change_without_a_reason_is_said_beside_the_reason(
-    browser: object, site: Site
+    browser: Browser, site: Site
 ) -> None:
     page = signed_in(browser, site, HR)
     _tab(page, "policies")
-    gig = page.locator("article.card", has_text="Gigs").first  # type: ignore[attr-defined]
+    gig = page.locator("article.card", has_text="Gigs").first
     for button in ("Save policy", "Pause gig ranking"):
         gig.get_by_role("button", name=button).click()
         reason = gig.get_by_label("Reason")
@@ -325,7 +325,7 @@ def test_a_policy_change_without_a_reason_is_said_beside_the_reason(
         assert "Say why" in problem.inner_text()
         assert reason.get_attribute("aria-describedby") == "why-gig-error"
         assert reason.get_attribute("aria-invalid") == "true"
-        assert page.evaluate("() => document.activeElement.id") == "why-gig"  # type: ignore[attr-defined]
+        assert page.evaluate("() => document.activeElement.id") == "why-gig"
         reason.fill("x")  # typing clears the message
         assert not problem.is_visible()
         reason.fill("")

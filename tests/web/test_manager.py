@@ -4,12 +4,14 @@ the approval's link to the gig."""
 
 from __future__ import annotations
 
+from playwright.sync_api import Browser
+
 from tests.conftest import ADMIN_TOKEN
-from tests.web.browsing import EMPLOYEE, LEAD, Site, scan_here, signed_in
+from tests.web.browsing import EMPLOYEE, LEAD, Site, page_errors, scan_here, signed_in
 from tests.web.test_lead import token_of
 
 
-def test_a_manager_approves_a_large_gig_with_a_reason(browser: object, site: Site) -> None:
+def test_a_manager_approves_a_large_gig_with_a_reason(browser: Browser, site: Site) -> None:
     site.api(
         "POST",
         "/api/v1/opportunities/bulk",
@@ -40,10 +42,10 @@ def test_a_manager_approves_a_large_gig_with_a_reason(browser: object, site: Sit
         json={"action": "accept_offer"},
     )
     page = signed_in(browser, site, LEAD)  # E00002 manages E00001
-    page.locator('#tabs [data-name="approvals"]').click()  # type: ignore[attr-defined]
-    card = page.locator("article.card", has_text="Quarter-end data sweep")  # type: ignore[attr-defined]
+    page.locator('#tabs [data-name="approvals"]').click()
+    card = page.locator("article.card", has_text="Quarter-end data sweep")
     card.get_by_role("button", name="Approve").click()
-    page.get_by_role("status").get_by_text("Give a reason").wait_for()  # type: ignore[attr-defined]
+    page.get_by_role("status").get_by_text("Give a reason").wait_for()
     card.get_by_label("Reason").fill("Three weeks, after our release")
     card.get_by_role("button", name="Approve").click()
     card.wait_for(state="detached")
@@ -54,7 +56,7 @@ def test_a_manager_approves_a_large_gig_with_a_reason(browser: object, site: Sit
 
 
 def test_a_manager_reads_the_week_and_follows_the_link_to_the_gig(
-    browser: object, site: Site
+    browser: Browser, site: Site
 ) -> None:
     # A person of the lead's own (E00002 manages them), 16 free hours a week.
     site.api(
@@ -105,18 +107,18 @@ def test_a_manager_reads_the_week_and_follows_the_link_to_the_gig(
                 json=body,
             )
     mine = signed_in(browser, site, robin)
-    mine.locator('#tabs [data-name="applications"]').click()  # type: ignore[attr-defined]
-    committed = mine.locator("#committed-hours")  # type: ignore[attr-defined]
+    mine.locator('#tabs [data-name="applications"]').click()
+    committed = mine.locator("#committed-hours")
     committed.wait_for()
     assert committed.inner_text() == (
         "You have committed 18 h a week (accepted offers and current work): "
         "2 h a week more than the 16 free hours your profile gives."
     ), committed.inner_text()
-    mine.close()  # type: ignore[attr-defined]
+    mine.close()
 
     page = signed_in(browser, site, LEAD)
-    page.locator('#tabs [data-name="approvals"]').click()  # type: ignore[attr-defined]
-    card = page.locator("article.card", has_text="Supplier data migration")  # type: ignore[attr-defined]
+    page.locator('#tabs [data-name="approvals"]').click()
+    card = page.locator("article.card", has_text="Supplier data migration")
     text = card.inner_text()
     assert (
         "10 h on top of 8 h already committed is 2 h a week more than they have free (16 h)."
@@ -127,17 +129,17 @@ def test_a_manager_reads_the_week_and_follows_the_link_to_the_gig(
     scan_here(page, "manager-approvals")
     card.get_by_role("button", name="Open the gig: Supplier data migration").click()
     # The posting and Robin's week: not the manager's own fit, no Apply; the way back.
-    page.get_by_role("heading", name="Supplier data migration", exact=True).wait_for()  # type: ignore[attr-defined]
-    view = page.locator("#view").inner_text()  # type: ignore[attr-defined]
+    page.get_by_role("heading", name="Supplier data migration", exact=True).wait_for()
+    view = page.locator("#view").inner_text()
     assert "Robin Weekday's week" in view and "perform data cleansing (level 2)" in view
     assert "You and this work" not in view and "Back to My opportunities" not in view
-    assert page.get_by_role("button", name="Apply").count() == 0  # type: ignore[attr-defined]
+    assert page.get_by_role("button", name="Apply").count() == 0
     scan_here(page, "manager-approval-gig")
-    page.get_by_role("button", name="← Back to Approvals").click()  # type: ignore[attr-defined]
-    page.get_by_role("heading", name="Approvals", exact=True).wait_for()  # type: ignore[attr-defined]
+    page.get_by_role("button", name="← Back to Approvals").click()
+    page.get_by_role("heading", name="Approvals", exact=True).wait_for()
     # The heading shows at once; the list, and the focus on the link left, once it has loaded.
-    page.wait_for_function(  # type: ignore[attr-defined]
+    page.wait_for_function(
         "() => document.activeElement"
         " && document.activeElement.textContent === 'Open the gig: Supplier data migration'"
     )
-    assert page.errors == [], page.errors  # type: ignore[attr-defined]
+    assert page_errors(page) == [], page_errors(page)

@@ -7,53 +7,54 @@ from __future__ import annotations
 
 import datetime as dt
 
+from playwright.sync_api import Browser
 from sqlalchemy import delete
 
 from data.storage.engine import transaction
 from data.storage.tables import NotificationPreferenceRow, OutboxRow
 from tests.conftest import ADMIN_TOKEN
-from tests.web.browsing import EMPLOYEE, Site, scan_here, signed_in
+from tests.web.browsing import EMPLOYEE, Site, page_errors, scan_here, signed_in
 
 
 def test_a_person_chooses_how_to_hear_by_keyboard_and_finds_it_saved(
-    browser: object, site: Site
+    browser: Browser, site: Site
 ) -> None:
     me = site.api("GET", "/api/v1/me", token=EMPLOYEE)["subject_external_id"]
     page = signed_in(browser, site, EMPLOYEE)
     try:
-        page.locator('#tabs [data-name="notifications"]').click()  # type: ignore[attr-defined]
-        page.get_by_role("heading", name="Notifications").wait_for()  # type: ignore[attr-defined]
+        page.locator('#tabs [data-name="notifications"]').click()
+        page.get_by_role("heading", name="Notifications").wait_for()
         # E-mail is not set up on this site: its box says so and cannot be ticked.
-        email = page.get_by_label("E-mail (not set up here)")  # type: ignore[attr-defined]
+        email = page.get_by_label("E-mail (not set up here)")
         assert email.is_disabled() and not email.is_checked()
-        assert page.get_by_label("Weekly").is_checked()  # type: ignore[attr-defined]
+        assert page.get_by_label("Weekly").is_checked()
 
-        page.get_by_label("Slack", exact=True).focus()  # type: ignore[attr-defined]
-        page.keyboard.press("Space")  # type: ignore[attr-defined]
-        page.get_by_role("button", name="Save").press("Enter")  # type: ignore[attr-defined]
-        refusal = page.get_by_role("status").get_by_text("needs your incoming webhook")  # type: ignore[attr-defined]
+        page.get_by_label("Slack", exact=True).focus()
+        page.keyboard.press("Space")
+        page.get_by_role("button", name="Save").press("Enter")
+        refusal = page.get_by_role("status").get_by_text("needs your incoming webhook")
         refusal.wait_for()
         assert "channels" in refusal.inner_text()
 
-        page.get_by_label("Slack", exact=True).focus()  # type: ignore[attr-defined]
-        page.keyboard.press("Space")  # type: ignore[attr-defined]
-        page.get_by_label("Daily").focus()  # type: ignore[attr-defined]
-        page.keyboard.press("Space")  # type: ignore[attr-defined]
-        page.get_by_label("Quiet: send me nothing at all").focus()  # type: ignore[attr-defined]
-        page.keyboard.press("Space")  # type: ignore[attr-defined]
-        page.get_by_role("button", name="Save").press("Enter")  # type: ignore[attr-defined]
-        page.get_by_role("status").get_by_text("Notification choices saved").wait_for()  # type: ignore[attr-defined]
+        page.get_by_label("Slack", exact=True).focus()
+        page.keyboard.press("Space")
+        page.get_by_label("Daily").focus()
+        page.keyboard.press("Space")
+        page.get_by_label("Quiet: send me nothing at all").focus()
+        page.keyboard.press("Space")
+        page.get_by_role("button", name="Save").press("Enter")
+        page.get_by_role("status").get_by_text("Notification choices saved").wait_for()
 
-        page.goto(site.url + "/#notifications")  # type: ignore[attr-defined]
-        page.reload()  # type: ignore[attr-defined]
-        page.get_by_label("Daily").wait_for()  # type: ignore[attr-defined]
-        assert page.get_by_label("Daily").is_checked()  # type: ignore[attr-defined]
-        assert page.get_by_label("Quiet: send me nothing at all").is_checked()  # type: ignore[attr-defined]
-        assert not page.get_by_label("Slack", exact=True).is_checked()  # type: ignore[attr-defined]
+        page.goto(site.url + "/#notifications")
+        page.reload()
+        page.get_by_label("Daily").wait_for()
+        assert page.get_by_label("Daily").is_checked()
+        assert page.get_by_label("Quiet: send me nothing at all").is_checked()
+        assert not page.get_by_label("Slack", exact=True).is_checked()
         saved = site.api("GET", "/api/v1/me/notifications", token=EMPLOYEE)
         assert (saved["digest"], saved["quiet"], saved["channels"]) == ("daily", True, [])
         scan_here(page, "employee-notifications")
-        assert page.errors == []  # type: ignore[attr-defined]
+        assert page_errors(page) == []
     finally:  # the shared company as it was: no choice saved
         with transaction(site.state.sessions) as session:
             session.execute(
@@ -64,7 +65,7 @@ def test_a_person_chooses_how_to_hear_by_keyboard_and_finds_it_saved(
 
 
 def test_an_admin_sees_a_failed_message_with_its_error_and_retries_it(
-    browser: object, site: Site
+    browser: Browser, site: Site
 ) -> None:
     now = dt.datetime.now(dt.UTC)
     with transaction(site.state.sessions) as session:
@@ -86,19 +87,19 @@ def test_an_admin_sees_a_failed_message_with_its_error_and_retries_it(
         message = row.id
     try:
         page = signed_in(browser, site, ADMIN_TOKEN)
-        page.get_by_role("tab", name="Admin console").click()  # type: ignore[attr-defined]
-        page.get_by_role("tab", name="Notifications").click()  # type: ignore[attr-defined]
-        failed = page.get_by_role("row").filter(has_text="Web test gig")  # type: ignore[attr-defined]
+        page.get_by_role("tab", name="Admin console").click()
+        page.get_by_role("tab", name="Notifications").click()
+        failed = page.get_by_role("row").filter(has_text="Web test gig")
         failed.wait_for()
         assert "down for maintenance" in failed.inner_text() and "8" in failed.inner_text()
-        assert "Failed: 1" in page.locator("#outbox-counts").inner_text()  # type: ignore[attr-defined]
+        assert "Failed: 1" in page.locator("#outbox-counts").inner_text()
         scan_here(page, "admin-notifications")
-        page.get_by_role("button", name=f"Retry message {message}").press("Enter")  # type: ignore[attr-defined]
-        page.get_by_role("status").get_by_text(f"Message {message} will be sent again").wait_for()  # type: ignore[attr-defined]
-        page.get_by_text("No messages with this status.").wait_for()  # type: ignore[attr-defined]
-        page.get_by_label("Show").select_option("pending")  # type: ignore[attr-defined]
-        page.get_by_role("row").filter(has_text="Web test gig").wait_for()  # type: ignore[attr-defined]
-        assert page.errors == []  # type: ignore[attr-defined]
+        page.get_by_role("button", name=f"Retry message {message}").press("Enter")
+        page.get_by_role("status").get_by_text(f"Message {message} will be sent again").wait_for()
+        page.get_by_text("No messages with this status.").wait_for()
+        page.get_by_label("Show").select_option("pending")
+        page.get_by_role("row").filter(has_text="Web test gig").wait_for()
+        assert page_errors(page) == []
     finally:
         with transaction(site.state.sessions) as session:
             session.execute(delete(OutboxRow).where(OutboxRow.id == message))

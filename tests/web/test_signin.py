@@ -3,13 +3,15 @@ reference is served offline."""
 
 from __future__ import annotations
 
+from playwright.sync_api import Browser
+
 from tests.web.browsing import Site
 
 
 def test_without_a_token_the_page_asks_for_one_and_a_wrong_one_is_explained(
-    browser: object, site: Site
+    browser: Browser, site: Site
 ) -> None:
-    context = browser.new_context()  # type: ignore[attr-defined]
+    context = browser.new_context()
     page = context.new_page()
     page.goto(site.url + "/")
     page.get_by_label("Your access token").fill("not-a-token")

@@ -23,10 +23,12 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import pytest
 import uvicorn
-from playwright.sync_api import expect
+from playwright.sync_api import Browser, Page, expect
+from pydantic import SecretStr
 from sqlalchemy import select
 
 from data.demo import generate_company
@@ -47,6 +49,15 @@ USERS_GROUP, LEADS_GROUP, HR_GROUP, AUDITORS_GROUP = "talent-users", "talent-lea
 STRANGER = "stranger@elsewhere.example"
 
 
+@dataclass(frozen=True)
+class SsoSite:
+    """The app served with single sign-on, and what the tests look for in it."""
+
+    url: str
+    lead: tuple[str, str, str | None]  # the signing-in lead's external id, name and e-mail
+    opportunity: tuple[str, str]  # an open posting's external id and title
+
+
 def _wait_for_port(port: int, process: subprocess.Popen[bytes], seconds: float = 20) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -61,21 +72,21 @@ def _wait_for_port(port: int, process: subprocess.Popen[bytes], seconds: float =
 @pytest.fixture(scope="module")
 def sso_site(
     tmp_path_factory: pytest.TempPathFactory, encoder: SentenceEncoder
-) -> Iterator[dict[str, object]]:
+) -> Iterator[SsoSite]:
     yield from _served(tmp_path_factory, encoder)
 
 
 @pytest.fixture(scope="module")
 def expiring_site(
     tmp_path_factory: pytest.TempPathFactory, encoder: SentenceEncoder
-) -> Iterator[dict[str, object]]:
+) -> Iterator[SsoSite]:
     """A provider whose ID tokens expired an hour before they were issued."""
     yield from _served(tmp_path_factory, encoder, token_max_age=-3600)
 
 
 def _served(
     tmp_path_factory: pytest.TempPathFactory, encoder: SentenceEncoder, token_max_age: int = 3600
-) -> Iterator[dict[str, object]]:
+) -> Iterator[SsoSite]:
     """A small company served on SQLite with single sign-on through a provider process."""
     folder = tmp_path_factory.mktemp("sso-web")
     (folder / "vectors").mkdir()
@@ -86,9 +97,9 @@ def _served(
     settings = Settings(
         database_url=url,
         var_dir=folder,
-        admin_token=ADMIN_TOKEN,
-        audit_key=AUDIT_KEY,
-        token_secret=TOKEN_SECRET,
+        admin_token=SecretStr(ADMIN_TOKEN),
+        audit_key=SecretStr(AUDIT_KEY),
+        token_secret=SecretStr(TOKEN_SECRET),
         model_poll_seconds=0,
         monitor_seconds=0,
         freshness_seconds=0,
@@ -96,7 +107,7 @@ def _served(
         sso_issuer=issuer,
         sso_client_id=CLIENT_ID,
         # The mock takes any secret; it authenticates no public client (no PKCE extension).
-        sso_client_secret="test-client-secret",
+        sso_client_secret=SecretStr("test-client-secret"),
         sso_redirect_base_url=base,
         sso_provider_name=PROVIDER_NAME,
         sso_required_groups=(USERS_GROUP,),
@@ -107,7 +118,7 @@ def _served(
     state = build_state(settings, encoder=encoder, index=False)
     # The sign-in needs no skill search: skip encoding the taxonomy before the first request
     # (minutes without cached vectors; the other browser tests cover it).
-    state.warm_up = lambda: None  # type: ignore[method-assign]
+    pytest.MonkeyPatch().setattr(state, "warm_up", lambda: None)
     company = generate_company(
         load_packaged_taxonomy(), employees=30, opportunities=5, seed=7, as_of=dt.date.today()
     )
@@ -162,13 +173,7 @@ def _served(
         while not server.started and thread.is_alive() and time.monotonic() < deadline:
             time.sleep(0.1)
         assert server.started, "the test server did not start"
-        yield {
-            "url": base,
-            "lead": known["lead"],
-            "opportunity": opportunity,
-            "state": state,
-            "issuer": issuer,
-        }
+        yield SsoSite(url=base, lead=known["lead"], opportunity=opportunity)
     finally:
         server.should_exit = True
         if thread.is_alive():
@@ -182,80 +187,76 @@ def _served(
         state.close()
 
 
-def _new_page(browser: object) -> object:
-    context = browser.new_context(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
+def _new_page(browser: Browser) -> Page:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
     # The provider's pages link a stylesheet on a CDN: nothing is fetched from outside.
     context.route("https://**/*", lambda route: route.abort())
     return context.new_page()
 
 
-def _sign_in_at_provider(
-    page: object, site: dict[str, object], sub: str, fragment: str = ""
-) -> None:
-    page.goto(str(site["url"]) + "/" + fragment)  # type: ignore[attr-defined]
-    page.get_by_role("link", name=f"Sign in with {PROVIDER_NAME}").click()  # type: ignore[attr-defined]
-    page.get_by_role("button", name=sub, exact=True).click()  # type: ignore[attr-defined]
+def _sign_in_at_provider(page: Page, site: SsoSite, sub: str, fragment: str = "") -> None:
+    page.goto(site.url + "/" + fragment)
+    page.get_by_role("link", name=f"Sign in with {PROVIDER_NAME}").click()
+    page.get_by_role("button", name=sub, exact=True).click()
 
 
-def _refusal(page: object) -> tuple[str, str]:
-    reason = page.locator("#refusal-reason")  # type: ignore[attr-defined]
+def _refusal(page: Page) -> tuple[str, str]:
+    reason = page.locator("#refusal-reason")
     reason.wait_for()
-    return str(reason.get_attribute("data-reason")), page.locator("h1").inner_text()  # type: ignore[attr-defined]
+    return str(reason.get_attribute("data-reason")), page.locator("h1").inner_text()
 
 
 def test_a_person_in_the_groups_signs_in_as_their_employee_with_their_roles(
-    browser: object, sso_site: dict[str, object]
+    browser: Browser, sso_site: SsoSite
 ) -> None:
     from axe_playwright_python.sync_playwright import Axe
 
     page = _new_page(browser)
-    page.goto(str(sso_site["url"]) + "/")  # type: ignore[attr-defined]
-    link = page.get_by_role("link", name=f"Sign in with {PROVIDER_NAME}")  # type: ignore[attr-defined]
+    page.goto(sso_site.url + "/")
+    link = page.get_by_role("link", name=f"Sign in with {PROVIDER_NAME}")
     link.wait_for()
     # The token form stays as the fallback.
-    assert page.get_by_label("Your access token").is_visible()  # type: ignore[attr-defined]
+    assert page.get_by_label("Your access token").is_visible()
     results = Axe().run(page)
     serious = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
     assert not serious, serious
     _sign_in_at_provider(page, sso_site, "lead-person")
-    external_id, name, _ = sso_site["lead"]  # type: ignore[misc]
-    page.get_by_role("button", name="Sign out").wait_for()  # type: ignore[attr-defined]
-    expect(page.locator("#who")).to_have_text(f"{name} · lead · auditor")  # type: ignore[attr-defined]
-    me = page.evaluate(  # type: ignore[attr-defined]
-        "fetch('/api/v1/me').then((r) => r.json())"
-    )
+    external_id, name, _ = sso_site.lead
+    page.get_by_role("button", name="Sign out").wait_for()
+    expect(page.locator("#who")).to_have_text(f"{name} · lead · auditor")
+    me = page.evaluate("fetch('/api/v1/me').then((r) => r.json())")
     assert me["role"] == "lead" and me["subject_external_id"] == external_id
     assert me["scopes"] == ["auditor"]
-    cookies = {c["name"]: c for c in page.context.cookies()}  # type: ignore[attr-defined]
+    cookies = {c["name"]: c for c in page.context.cookies()}
     assert (
         cookies["talent_session"]["httpOnly"] and cookies["talent_session"]["sameSite"] == "Strict"
     )
     assert "talent_sso_state" not in cookies  # spent
 
     # Signing out ends the session here and at the provider, which sends the browser back.
-    page.get_by_role("button", name="Sign out").click()  # type: ignore[attr-defined]
-    page.wait_for_url("**/oauth2/end_session**")  # type: ignore[attr-defined]
-    assert "id_token_hint=" in page.url and "post_logout_redirect_uri=" in page.url  # type: ignore[attr-defined]
-    page.locator("form button[type=submit]").first.click()  # type: ignore[attr-defined]
-    page.get_by_role("link", name=f"Sign in with {PROVIDER_NAME}").wait_for()  # type: ignore[attr-defined]
-    assert page.url.startswith(str(sso_site["url"]))  # type: ignore[attr-defined]
-    state = page.evaluate("fetch('/api/v1/session').then((r) => r.json())")  # type: ignore[attr-defined]
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url("**/oauth2/end_session**")
+    assert "id_token_hint=" in page.url and "post_logout_redirect_uri=" in page.url
+    page.locator("form button[type=submit]").first.click()
+    page.get_by_role("link", name=f"Sign in with {PROVIDER_NAME}").wait_for()
+    assert page.url.startswith(sso_site.url)
+    state = page.evaluate("fetch('/api/v1/session').then((r) => r.json())")
     assert state == {"signed_in": False}
-    page.context.close()  # type: ignore[attr-defined]
+    page.context.close()
 
 
 def test_a_deep_link_opened_signed_out_survives_the_sign_in(
-    browser: object, sso_site: dict[str, object]
+    browser: Browser, sso_site: SsoSite
 ) -> None:
     from urllib.parse import quote
 
-    external_id, title = sso_site["opportunity"]  # type: ignore[misc]
+    external_id, title = sso_site.opportunity
     fragment = f"#opportunity={quote(external_id, safe='')}"
     page = _new_page(browser)
     errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))  # type: ignore[attr-defined]
+    page.on("pageerror", lambda error: errors.append(str(error)))
     callbacks: list[str] = []
-    page.on(  # type: ignore[attr-defined]
+    page.on(
         "response",
         lambda r: (
             callbacks.append(r.headers.get("location", "")) if "/sso/callback" in r.url else None
@@ -263,36 +264,36 @@ def test_a_deep_link_opened_signed_out_survives_the_sign_in(
     )
     # As from an e-mail: the posting's address, signed out, then the provider's sign-in.
     _sign_in_at_provider(page, sso_site, "lead-person", fragment)
-    page.get_by_role("heading", level=1, name=title).wait_for()  # type: ignore[attr-defined]
+    page.get_by_role("heading", level=1, name=title).wait_for()
     assert callbacks == ["/" + fragment]
-    assert page.url == f"{sso_site['url']}/{fragment}"  # type: ignore[attr-defined]
-    page.get_by_role("button", name="Sign out").wait_for()  # type: ignore[attr-defined]
-    assert "talent_sso_return" not in {c["name"] for c in page.context.cookies()}  # type: ignore[attr-defined]
+    assert page.url == f"{sso_site.url}/{fragment}"
+    page.get_by_role("button", name="Sign out").wait_for()
+    assert "talent_sso_return" not in {c["name"] for c in page.context.cookies()}
     # The token form keeps the deep link too (the page never leaves).
     other = _new_page(browser)
-    other.goto(f"{sso_site['url']}/{fragment}")  # type: ignore[attr-defined]
-    other.get_by_label("Your access token").fill(ADMIN_TOKEN)  # type: ignore[attr-defined]
-    other.get_by_role("button", name="Sign in", exact=True).click()  # type: ignore[attr-defined]
-    other.get_by_role("heading", level=1, name=title).wait_for()  # type: ignore[attr-defined]
+    other.goto(f"{sso_site.url}/{fragment}")
+    other.get_by_label("Your access token").fill(ADMIN_TOKEN)
+    other.get_by_role("button", name="Sign in", exact=True).click()
+    other.get_by_role("heading", level=1, name=title).wait_for()
     assert errors == [], errors
-    page.context.close()  # type: ignore[attr-defined]
-    other.context.close()  # type: ignore[attr-defined]
+    page.context.close()
+    other.context.close()
 
 
-def test_a_replayed_state_is_refused(browser: object, sso_site: dict[str, object]) -> None:
+def test_a_replayed_state_is_refused(browser: Browser, sso_site: SsoSite) -> None:
     page = _new_page(browser)
     callbacks: list[str] = []
-    page.on(  # type: ignore[attr-defined]
+    page.on(
         "request",
         lambda request: callbacks.append(request.url) if "/sso/callback" in request.url else None,
     )
     _sign_in_at_provider(page, sso_site, "lead-person")
-    page.get_by_role("button", name="Sign out").wait_for()  # type: ignore[attr-defined]
+    page.get_by_role("button", name="Sign out").wait_for()
     assert len(callbacks) == 1
-    page.goto(callbacks[0])  # the same code and state again  # type: ignore[attr-defined]
+    page.goto(callbacks[0])  # the same code and state again
     reason, title = _refusal(page)
     assert reason == "replayed_state" and title == "This sign-in link was already used"
-    page.context.close()  # type: ignore[attr-defined]
+    page.context.close()
 
 
 @pytest.mark.parametrize(
@@ -308,7 +309,7 @@ def test_a_replayed_state_is_refused(browser: object, sso_site: dict[str, object
     ],
 )
 def test_a_person_the_app_cannot_admit_is_refused_with_a_page_saying_why(
-    browser: object, sso_site: dict[str, object], sub: str, reason: str, title: str
+    browser: Browser, sso_site: SsoSite, sub: str, reason: str, title: str
 ) -> None:
     from axe_playwright_python.sync_playwright import Axe
 
@@ -319,28 +320,28 @@ def test_a_person_the_app_cannot_admit_is_refused_with_a_page_saying_why(
         v for v in Axe().run(page).response["violations"] if v["impact"] in ("serious", "critical")
     ]
     assert not serious, serious
-    state = page.evaluate("fetch('/api/v1/session').then((r) => r.json())")  # type: ignore[attr-defined]
+    state = page.evaluate("fetch('/api/v1/session').then((r) => r.json())")
     assert state == {"signed_in": False}
-    page.context.close()  # type: ignore[attr-defined]
+    page.context.close()
 
 
 def test_a_sign_in_denied_at_the_provider_is_refused_with_a_page(
-    browser: object, sso_site: dict[str, object]
+    browser: Browser, sso_site: SsoSite
 ) -> None:
     page = _new_page(browser)
-    page.goto(str(sso_site["url"]) + "/")  # type: ignore[attr-defined]
-    page.get_by_role("link", name=f"Sign in with {PROVIDER_NAME}").click()  # type: ignore[attr-defined]
-    page.get_by_role("button", name="Deny").click()  # type: ignore[attr-defined]
+    page.goto(sso_site.url + "/")
+    page.get_by_role("link", name=f"Sign in with {PROVIDER_NAME}").click()
+    page.get_by_role("button", name="Deny").click()
     assert _refusal(page)[0] == "provider_error"
-    page.context.close()  # type: ignore[attr-defined]
+    page.context.close()
 
 
 def test_an_expired_id_token_is_refused_with_a_page(
-    browser: object, expiring_site: dict[str, object]
+    browser: Browser, expiring_site: SsoSite
 ) -> None:
     page = _new_page(browser)
     _sign_in_at_provider(page, expiring_site, "lead-person")
     assert _refusal(page) == ("expired_token", "The sign-in has expired")
-    state = page.evaluate("fetch('/api/v1/session').then((r) => r.json())")  # type: ignore[attr-defined]
+    state = page.evaluate("fetch('/api/v1/session').then((r) => r.json())")
     assert state == {"signed_in": False}
-    page.context.close()  # type: ignore[attr-defined]
+    page.context.close()
