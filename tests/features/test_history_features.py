@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pytest
 
 from features import FEATURE_NAMES, FeatureStore
+from features.events import Event
 from features.history import HISTORY_FEATURES, HistoryItems
-from tests.features.test_store import ENCODER, REFERENCE, event, job, person
+from tests.features.test_store import ENCODER, REFERENCE, LoggedEvent, event, job, person
 from training.cold_start import NO_HISTORY
 
 DIM = 8  # the fake encoder's, which the other features use
@@ -28,12 +30,12 @@ PEOPLE_VECTORS = {
 }
 
 
-def padded(rows: object) -> np.ndarray:
-    matrix = np.array(list(rows), dtype=np.float32)  # type: ignore[call-overload]
+def padded(rows: Iterable[list[float]]) -> np.ndarray:
+    matrix = np.array(list(rows), dtype=np.float32)
     return np.pad(matrix, ((0, 0), (0, DIM - matrix.shape[1])))
 
 
-def store(events: Sequence[object] = (), *, extra: HistoryItems | None = None) -> FeatureStore:
+def store(events: Sequence[Event] = (), *, extra: HistoryItems | None = None) -> FeatureStore:
     people = [person(p) for p in PEOPLE_VECTORS]
     jobs = [
         job("DATA1", department="Data"),
@@ -134,10 +136,8 @@ def test_postings_beyond_the_scored_ones_count_through_the_engine_s_vectors() ->
 
 
 def test_a_good_rating_is_liked_and_a_poor_one_passed() -> None:
-    def rated(stars: int) -> object:
-        e = event("ME", "DATA1", "rate", 10)
-        e.rating = stars  # type: ignore[attr-defined]
-        return e
+    def rated(stars: int) -> LoggedEvent:
+        return dataclasses.replace(event("ME", "DATA1", "rate", 10), rating=stars)
 
     assert history(store([rated(5)]), "ME", "DATA2", 11)["history_liked_similarity"] > 0
     assert history(store([rated(1)]), "ME", "DATA2", 11)["history_passed_similarity"] > 0

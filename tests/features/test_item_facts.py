@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Sequence
+from typing import TypedDict, Unpack
 
 import numpy as np
 import pytest
@@ -15,7 +16,13 @@ from data.demo import generate_company
 from data.taxonomy.packaged import load_packaged_taxonomy
 from features import FeatureStore, opportunity_inputs, person_inputs
 from features.inputs import OpportunityInputs, PersonInputs
-from features.item_facts import context_for, person_facts, posting_facts
+from features.item_facts import (
+    PersonFacts,
+    PostingFacts,
+    context_for,
+    person_facts,
+    posting_facts,
+)
 from features.taxonomy_facts import packaged_profiles, packaged_tool_categories
 from tests.matching.fakes import HashEncoder
 
@@ -34,8 +41,15 @@ def company() -> tuple[list[PersonInputs], list[OpportunityInputs]]:
     )
 
 
+class KeptFacts(TypedDict, total=False):
+    """Facts as their holders keep them, None where one is made per request."""
+
+    person_facts: Sequence[PersonFacts | None]
+    posting_facts: Sequence[PostingFacts | None]
+
+
 def store_of(
-    people: Sequence[PersonInputs], jobs: Sequence[OpportunityInputs], **facts: object
+    people: Sequence[PersonInputs], jobs: Sequence[OpportunityInputs], **facts: Unpack[KeptFacts]
 ) -> FeatureStore:
     return FeatureStore(
         people,
@@ -45,7 +59,7 @@ def store_of(
         embed=ENCODER.encode,
         skill_labels=lambda skill: f"label of {skill}",
         reference_date=dt.date(2026, 11, 1),
-        **facts,  # type: ignore[arg-type]
+        **facts,
     )
 
 
@@ -54,7 +68,7 @@ def same_bits(a: np.ndarray, b: np.ndarray) -> None:
     np.testing.assert_array_equal(a.view(np.uint32), b.view(np.uint32))
 
 
-def kept_facts(people: Sequence[PersonInputs], jobs: Sequence[OpportunityInputs]) -> dict:
+def kept_facts(people: Sequence[PersonInputs], jobs: Sequence[OpportunityInputs]) -> KeptFacts:
     context = context_for(packaged_tool_categories(), packaged_profiles())
     return {
         "person_facts": [person_facts([p], context) for p in people],
@@ -109,7 +123,7 @@ def test_facts_made_with_another_taxonomy_are_made_again(company) -> None:
     people, jobs = company
     group, page = people[:40], jobs[:10]
     other = context_for({}, packaged_profiles())  # no tool categories at all
-    stale = {
+    stale: KeptFacts = {
         "person_facts": [person_facts([p], other) for p in group],
         "posting_facts": [posting_facts([o], other) for o in page],
     }

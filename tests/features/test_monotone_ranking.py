@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -187,7 +187,7 @@ def store_of(people: Sequence[PersonInputs], jobs: Sequence[OpportunityInputs]) 
         skill_labels=lambda skill: f"label of {skill}",
         reference_date=REFERENCE,
         tool_categories=TOOL_CATEGORIES,
-        occupation_relatedness=TableRelatedness(),  # type: ignore[arg-type]
+        occupation_relatedness=TableRelatedness(),  # type: ignore[arg-type]  # a stand-in class
     )
 
 
@@ -420,7 +420,10 @@ def test_no_reason_says_holding_more_lowers_a_score(
         }
     ]  # fmt: skip
     for audience in (EMPLOYEE, LEAD):
-        reasons = explain_rows(contributions, row, details, audience=audience)[0]["reasons"]
+        # Either audience's reasons: an employee's say "contribution", a lead's "amount".
+        reasons: Sequence[Mapping[str, Any]] = explain_rows(
+            contributions, row, details, audience=audience
+        )[0]["reasons"]
         for reason in reasons:
             spec = BY_NAME[reason["feature"]]
             amount = reason.get("amount", reason.get("contribution"))

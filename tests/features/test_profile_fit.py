@@ -129,9 +129,10 @@ def test_blocks_of_pairs_give_what_one_pair_at_a_time_gives(monkeypatch: pytest.
     jobs = [_title_only("DRAFT", "occ:drafter"), _title_only("SURVEY", "occ:surveyor")]
     store = _store(people, jobs)
     pairs = [(p, j) for p in range(len(people)) for j in range(len(jobs))]
-    whole = store.compute(*map(np.array, zip(*pairs, strict=True)), 0)
+    who, what = (np.array(side) for side in zip(*pairs, strict=True))
+    whole = store.compute(who, what, 0)
     monkeypatch.setattr(store_module, "PROFILE_BLOCK", 3)
-    blocked = store.compute(*map(np.array, zip(*pairs, strict=True)), 0)
+    blocked = store.compute(who, what, 0)
     np.testing.assert_allclose(whole, blocked)
     one_by_one = np.vstack([store.compute(np.array([p]), np.array([j]), 0) for p, j in pairs])
     np.testing.assert_allclose(whole, one_by_one)

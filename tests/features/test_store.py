@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Sequence
-from types import SimpleNamespace
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pytest
 
 from data.demo import generate_company
 from data.schemas import Demographics
+from data.taxonomy.occupation_profiles import OccupationProfiles
 from data.taxonomy.packaged import load_packaged_taxonomy
+from data.taxonomy.relatedness import OccupationRelatedness
 from features import FEATURE_NAMES, FEATURES, FeatureStore, opportunity_inputs, person_inputs
+from features.events import Event
 from features.inputs import OpportunityInputs, PersonInputs
 from tests.matching.fakes import HashEncoder
 
@@ -56,9 +58,20 @@ def job(external_id: str, **overrides: object) -> OpportunityInputs:
     return OpportunityInputs(**values)
 
 
-def event(who: str, what: str, kind: str, day: int) -> SimpleNamespace:
+@dataclasses.dataclass(frozen=True)
+class LoggedEvent:
+    """An interaction as the features read it (features.events.Event), with its stars if rated."""
+
+    employee_external_id: str
+    opportunity_external_id: str
+    type: str
+    occurred_at: dt.datetime
+    rating: int | None = None
+
+
+def event(who: str, what: str, kind: str, day: int) -> LoggedEvent:
     at = dt.datetime(2026, 10, day, 12, tzinfo=dt.UTC)
-    return SimpleNamespace(
+    return LoggedEvent(
         employee_external_id=who, opportunity_external_id=what, type=kind, occurred_at=at
     )
 
@@ -66,10 +79,12 @@ def event(who: str, what: str, kind: str, day: int) -> SimpleNamespace:
 def store_of(
     people: Sequence[PersonInputs],
     jobs: Sequence[OpportunityInputs],
-    events=(),
-    **taxonomy_facts: object,
+    events: Sequence[Event] = (),
+    *,
+    tool_categories: Mapping[str, str] | None = None,
+    occupation_relatedness: OccupationRelatedness | None = None,
+    occupation_profiles: OccupationProfiles | None = None,
 ) -> FeatureStore:
-    """`taxonomy_facts`: tool_categories, occupation_relatedness, occupation_profiles."""
     return FeatureStore(
         people,
         jobs,
@@ -79,7 +94,9 @@ def store_of(
         skill_labels=lambda skill: f"skill {skill}",
         events=events,
         reference_date=REFERENCE,
-        **taxonomy_facts,  # type: ignore[arg-type]
+        tool_categories=tool_categories,
+        occupation_relatedness=occupation_relatedness,
+        occupation_profiles=occupation_profiles,
     )
 
 
