@@ -6,6 +6,7 @@ R+1's served pools (the whole scored pool of every list the audit log kept) agai
 true fit, beside the packaged default and the noiseless ceiling:
 
   python bench/loop_study.py DIR/learned [--train-rounds 5] [--tastes …] [--direction …]
+                             [--fits all|glmix]
 
 Ways of fitting, all on the same lists:
 - correction_N: the packaged default continued by N trees of 3 leaves (>= 100 rows a leaf), no
@@ -19,7 +20,16 @@ Ways of fitting, all on the same lists:
   ceiling);
 - linear_correction_l2_*: the default's score plus an L2-pulled linear term in the standardised
   features, fitted on the lists' preference pairs weighted by the less wanted item's chance of
-  being examined (30 numbers instead of trees; no better on the runs measured, bench/NOTES.md).
+  being examined (30 numbers instead of trees; no better on the runs measured, bench/NOTES.md);
+- glmix_<global>_l2_*: GLMix-style per-entity effects on top of a global model (correction_30 or
+  the default): each list's query (a person, or a posting on the candidate side) with at least
+  MIN_ACTIONS actions in its own lists gets coefficients over a few standardised features
+  (EFFECT_FEATURES) and the item's department, fitted on its own preference pairs with the
+  global score as offset and an L2 pull to 0; `_features` / `_departments` keep one part only;
+  glmix_alternated_l2_3 refits the global correction once with the terms as offset;
+  correction_30_all_lists is the correction fitted on every logged list, as the terms are.
+  `--fits glmix` fits only these (beside the default and correction_30) and prints each one's
+  per-list difference from correction_30, also over the lists whose query has a term.
 Each line: NDCG@10 against the true fit and the share of the gap between the default and the
 noiseless ceiling it closes. (Study tool: the demo company is regenerated from the seed.)
 """
@@ -31,7 +41,9 @@ import datetime as dt
 import json
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -43,20 +55,22 @@ from data.demo import TASTES, DemoCompany, generate_company  # noqa: E402
 from data.taxonomy.packaged import load_packaged_taxonomy  # noqa: E402
 from fairness.audit_log import AuditLog, decode_matrix  # noqa: E402
 from features.inputs import opportunity_inputs, person_inputs  # noqa: E402
+from features.registry import FEATURE_NAMES  # noqa: E402
 from features.store import FeatureStore  # noqa: E402
 from serving.settings import Settings  # noqa: E402
 from serving.state import build_state  # noqa: E402
 from serving.usecases.training_data import served_impressions  # noqa: E402
 from training.candidate_lists import candidate_list_groups, merge_groups  # noqa: E402
 from training.cold_start import load_default_ranker  # noqa: E402
-from training.company import load_company  # noqa: E402
-from training.dataset import ranking_set  # noqa: E402
+from training.company import CompanyData, load_company  # noqa: E402
+from training.dataset import RankingSet, ranking_set  # noqa: E402
 from training.groups import Direction, build_groups, opportunity_kinds  # noqa: E402
 from training.labels import label_interactions  # noqa: E402
 from training.ranker import LambdaRanker  # noqa: E402
 from training.split import time_split  # noqa: E402
 
 Predict = Callable[[np.ndarray], np.ndarray]
+Score = Callable[[np.ndarray, dict[str, Any]], np.ndarray]  # a pool's features and its audit record
 
 
 def _utc(value: dt.datetime) -> dt.datetime:
@@ -76,6 +90,12 @@ def main() -> None:
     parser.add_argument("--employees", type=int, default=1000)
     parser.add_argument("--opportunities", type=int, default=150)
     parser.add_argument("--direction", default="employee", choices=[d.value for d in Direction])
+    parser.add_argument(
+        "--fits",
+        default="all",
+        choices=["all", "glmix"],
+        help="glmix: only the default, correction_30 and the per-entity effects (fast)",
+    )
     args = parser.parse_args()
     keys = json.loads((args.folder / "secrets.json").read_text())
     settings = Settings(
@@ -146,6 +166,18 @@ def main() -> None:
     )
     default = load_default_ranker(direction).ranker
     models: dict[str, Predict] = {"default": default.predict}
+    if args.fits == "glmix":
+        models["correction_30"] = (
+            _correction(30)
+            .fit(train.features, train.labels, train.sizes, positions=positions, init_model=default)
+            .predict
+        )
+        glmix, entities = _glmix_fits(
+            default, models["correction_30"], ranking_set(store, groups), store, loaded, direction
+        )
+        scores = {name: _plain(predict) for name, predict in models.items()} | glmix
+        _report(pools, company, direction, scores, paired_with="correction_30", entities=entities)
+        return
     for trees in (15, 30, 50):
         fitted = _correction(trees).fit(
             train.features, train.labels, train.sizes, positions=positions, init_model=default
@@ -181,7 +213,7 @@ def main() -> None:
         models[f"linear_correction_l2_{l2:g}"] = _linear_correction(
             default.predict, train.features, train.labels, train.sizes, positions, l2=l2
         )
-    _report(pools, company, direction, models)
+    _report(pools, company, direction, {name: _plain(p) for name, p in models.items()})
 
 
 def _linear_correction(
@@ -209,19 +241,7 @@ def _linear_correction(
 
     z, b = standard(features), base(features)
     z = np.hstack([z, b[:, None]])
-    better, worse, weight = [], [], []
-    start = 0
-    for size in sizes.tolist():
-        rows = np.arange(start, start + size)
-        start += size
-        grades = labels[rows]
-        for i in rows[grades > 0]:
-            for j in rows[grades < labels[i]]:
-                seen = 1.0 if positions is None else (1.0 / max(int(positions[j]), 1)) ** decay
-                better.append(i)
-                worse.append(j)
-                weight.append(seen)
-    bi, wj, w = np.array(better), np.array(worse), np.array(weight)
+    bi, wj, w, _group = _preference_pairs(labels, sizes, positions, decay=decay)
     diff_z, diff_b = z[bi] - z[wj], b[bi] - b[wj]
 
     def loss(theta: np.ndarray) -> tuple[float, np.ndarray]:
@@ -238,6 +258,264 @@ def _linear_correction(
         return scores + np.hstack([standard(x), scores[:, None]]) @ theta
 
     return predict
+
+
+def _preference_pairs(
+    labels: np.ndarray, sizes: np.ndarray, positions: np.ndarray | None, *, decay: float = 0.8
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(better row, worse row, weight, list index) for every pair of one list's rows graded
+    differently, weighted by how likely the worse row was examined: (1/position)^decay."""
+    better, worse, weight, group = [], [], [], []
+    start = 0
+    for index, size in enumerate(sizes.tolist()):
+        rows = np.arange(start, start + size)
+        start += size
+        grades = labels[rows]
+        for i in rows[grades > 0]:
+            for j in rows[grades < labels[i]]:
+                seen = 1.0 if positions is None else (1.0 / max(int(positions[j]), 1)) ** decay
+                better.append(i)
+                worse.append(j)
+                weight.append(seen)
+                group.append(index)
+    return (
+        np.array(better, dtype=np.int64),
+        np.array(worse, dtype=np.int64),
+        np.array(weight, dtype=np.float64),
+        np.array(group, dtype=np.int64),
+    )
+
+
+# What a per-entity term reads: a few standardised features where a person's (or a posting's
+# lead's) own weighing may differ from everyone's (skill against interest, level, hours, moving
+# department, their own history), and the item's department (a person's family of work).
+EFFECT_FEATURES = (
+    "required_coverage",
+    "skill_similarity",
+    "profile_fit",
+    "interest_alignment",
+    "aspiration_similarity",
+    "level_outside_band",
+    "availability_slack",
+    "cross_department",
+    "history_liked_similarity",
+)
+MIN_ACTIONS = 2  # positively graded rows of an entity's own lists before it gets a term
+
+
+@dataclass(frozen=True)
+class EntityEffects:
+    """Per-entity (the list's query: a person, or a posting) coefficients over standardised
+    EFFECT_FEATURES and a one-hot of the item's department, added to a global score: GLMix's
+    random effects, each fitted on that entity's own lists by a pairwise logistic loss with the
+    global score as offset and an L2 pull to 0 (the prior's mean), so an entity with a few
+    pairs moves little and one without enough history not at all."""
+
+    columns: np.ndarray
+    mean: np.ndarray
+    scale: np.ndarray
+    departments: dict[str, int]
+    coefficients: dict[str, np.ndarray]
+
+    def design(self, features: np.ndarray, departments: list[str]) -> np.ndarray:
+        z = np.nan_to_num((features[:, self.columns] - self.mean) / self.scale)
+        onehot = np.zeros((len(features), len(self.departments)))
+        for row, name in enumerate(departments):
+            if name in self.departments:
+                onehot[row, self.departments[name]] = 1.0
+        return np.hstack([z, onehot])
+
+    def terms(
+        self, entities: list[str], features: np.ndarray, departments: list[str]
+    ) -> np.ndarray:
+        """Each row's entity term (0 for an entity without one)."""
+        if not self.coefficients or not len(features):
+            return np.zeros(len(features))
+        width = len(self.columns) + len(self.departments)
+        thetas = np.vstack([self.coefficients.get(e, np.zeros(width)) for e in entities])
+        summed: np.ndarray = np.sum(self.design(features, departments) * thetas, axis=1)
+        return summed
+
+
+def _fit_effects(
+    logged: RankingSet,
+    offset: np.ndarray,
+    entity_of_row: list[str],
+    department_of_row: list[str],
+    *,
+    l2: float,
+    use: str = "both",
+    min_actions: int = MIN_ACTIONS,
+) -> EntityEffects:
+    """`use`: "both", "features" (no department one-hot) or "departments" (no features)."""
+    from scipy.optimize import minimize
+
+    columns = np.array([FEATURE_NAMES.index(name) for name in EFFECT_FEATURES])
+    raw = logged.features[:, columns]
+    mean, scale = np.nanmean(raw, axis=0), np.nanstd(raw, axis=0) + 1e-9
+    departments = {name: k for k, name in enumerate(sorted(set(department_of_row)))}
+    shape = EntityEffects(columns, mean, scale, departments, {})
+    design = shape.design(logged.features, department_of_row)
+    mask = np.ones(design.shape[1])
+    if use == "features":
+        mask[len(columns) :] = 0.0
+    elif use == "departments":
+        mask[: len(columns)] = 0.0
+    design = design * mask
+    better, worse, weight, group = _preference_pairs(
+        logged.labels, logged.sizes, logged.examined_positions()
+    )
+    starts = np.concatenate([[0], np.cumsum(logged.sizes)[:-1]])
+    entity_of_group = np.array([entity_of_row[s] for s in starts.tolist()])
+    actions: dict[str, int] = {}
+    for g, first in enumerate(starts.tolist()):
+        entity = str(entity_of_group[g])
+        actions[entity] = actions.get(entity, 0) + int(
+            (logged.labels[first : first + logged.sizes[g]] > 0).sum()
+        )
+    coefficients: dict[str, np.ndarray] = {}
+    pair_entity = entity_of_group[group]
+    for entity, count in sorted(actions.items()):
+        if count < min_actions:
+            continue
+        at = pair_entity == entity
+        diff_x = design[better[at]] - design[worse[at]]
+        diff_g = offset[better[at]] - offset[worse[at]]
+        w = weight[at]
+
+        def loss(
+            theta: np.ndarray, dx: np.ndarray = diff_x, dg: np.ndarray = diff_g, w: np.ndarray = w
+        ) -> tuple[float, np.ndarray]:
+            margin = dg + dx @ theta
+            value = np.sum(w * np.logaddexp(0.0, -margin)) + l2 * theta @ theta
+            grad = -(dx.T @ (w / (1.0 + np.exp(margin)))) + 2 * l2 * theta
+            return float(value), grad
+
+        theta = minimize(loss, np.zeros(design.shape[1]), jac=True, method="L-BFGS-B").x
+        coefficients[entity] = theta * mask
+    sizes = [np.linalg.norm(t) for t in coefficients.values()]
+    print(
+        f"    effects l2={l2:g} {use}: {len(coefficients)} of {len(actions)} entities with "
+        f">= {min_actions} actions, median |theta| {np.median(sizes) if sizes else 0:.3f}",
+        flush=True,
+    )
+    return EntityEffects(columns, mean, scale, departments, coefficients)
+
+
+def _glmix_fits(
+    default: LambdaRanker,
+    correction: Predict,
+    logged: RankingSet,
+    store: FeatureStore,
+    loaded: CompanyData,
+    direction: Direction,
+) -> tuple[dict[str, Score], dict[str, set[str]]]:
+    """Global model + per-entity effects, fitted on every list logged before the cut (the
+    global correction as shipped sees only the time split's training part); and the entities
+    each model has a term for."""
+    person_id = {i: e for e, i in store.person_index.items()}
+    posting_id = {i: o for o, i in store.opportunity_index.items()}
+    department_of = _departments(loaded, direction)
+    if direction is Direction.EMPLOYEE:
+        entity_of_row = [person_id[i] for i in logged.people.tolist()]
+        department_of_row = [department_of[posting_id[j]] for j in logged.opportunities.tolist()]
+    else:
+        entity_of_row = [posting_id[j] for j in logged.opportunities.tolist()]
+        department_of_row = [department_of[person_id[i]] for i in logged.people.tolist()]
+    positions = logged.examined_positions()
+    print(
+        f"    all logged lists: {len(logged.sizes)} ({len(logged)} rows, "
+        f"{int((logged.labels > 0).sum())} actions)",
+        flush=True,
+    )
+    all_lists = (
+        _correction(30)
+        .fit(logged.features, logged.labels, logged.sizes, positions=positions, init_model=default)
+        .predict
+    )
+    models: dict[str, Score] = {"correction_30_all_lists": _plain(all_lists)}
+    entities: dict[str, set[str]] = {}
+    global_scores = {"correction_30": correction, "default": default.predict}
+    variants = [
+        ("correction_30", 1.0, "both"),
+        ("correction_30", 3.0, "both"),
+        ("correction_30", 10.0, "both"),
+        ("correction_30", 3.0, "features"),
+        ("correction_30", 3.0, "departments"),
+        ("default", 3.0, "both"),
+    ]
+    for base_name, l2, use in variants:
+        base = global_scores[base_name]
+        effects = _fit_effects(
+            logged, base(logged.features), entity_of_row, department_of_row, l2=l2, use=use
+        )
+        name = f"glmix_{base_name}_l2_{l2:g}" + ("" if use == "both" else f"_{use}")
+        models[name] = _with_effects(base, effects, department_of)
+        entities[name] = set(effects.coefficients)
+    # GLMix's coordinate descent, one more pass: the global correction refitted with the
+    # entities' terms as offset, then the terms refitted on the new global score.
+    effects = _fit_effects(
+        logged, correction(logged.features), entity_of_row, department_of_row, l2=3.0
+    )
+    offsets = effects.terms(entity_of_row, logged.features, department_of_row)
+    refitted = _correction_with_offset(default, logged, offsets)
+    effects = _fit_effects(
+        logged, refitted(logged.features), entity_of_row, department_of_row, l2=3.0
+    )
+    models["glmix_alternated_l2_3"] = _with_effects(refitted, effects, department_of)
+    entities["glmix_alternated_l2_3"] = set(effects.coefficients)
+    return models, entities
+
+
+def _correction_with_offset(
+    default: LambdaRanker, logged: RankingSet, offsets: np.ndarray
+) -> Predict:
+    """correction_30's trees fitted on every logged list with the default's score plus each
+    row's entity term as the starting score (LightGBM's init_score: what continuing from the
+    default does, with the entity terms added), so the trees learn what the terms leave."""
+    import lightgbm as lgb
+
+    params = _correction(30)._params()  # the shipped correction's parameters, nothing else
+    data = lgb.Dataset(
+        logged.features,
+        logged.labels,
+        group=logged.sizes,
+        position=logged.examined_positions(),
+        init_score=default.predict(logged.features) + offsets,
+        feature_name=list(FEATURE_NAMES),
+    )
+    booster = lgb.train(params, data, num_boost_round=30)
+
+    def predict(x: np.ndarray) -> np.ndarray:
+        corrected: np.ndarray = default.predict(x) + np.asarray(booster.predict(x))
+        return corrected
+
+    return predict
+
+
+def _departments(loaded: CompanyData, direction: Direction) -> dict[str, str]:
+    """Each item's department by external id: a posting's (its owner's when unset), or a
+    person's."""
+    people = {e.external_id: e.department for e in loaded.employees}
+    if direction is Direction.OPPORTUNITY:
+        return people
+    return {
+        o.external_id: o.department or people.get(o.owner_external_id, "")
+        for o in loaded.opportunities
+    }
+
+
+def _with_effects(base: Predict, effects: EntityEffects, department_of: dict[str, str]) -> Score:
+    def score(features: np.ndarray, record: dict[str, Any]) -> np.ndarray:
+        departments = [department_of.get(item["id"], "") for item in record["items"]]
+        query = [record["query_external_id"]] * len(features)
+        return base(features) + effects.terms(query, features, departments)
+
+    return score
+
+
+def _plain(predict: Predict) -> Score:
+    return lambda features, _record: predict(features)
 
 
 def _fits(record: dict, company: DemoCompany, direction: Direction) -> tuple[np.ndarray, ...]:
@@ -276,23 +554,55 @@ def _true_fit_lists(
 
 
 def _report(
-    pools: list[dict], company: DemoCompany, direction: Direction, models: dict[str, Predict]
+    pools: list[dict[str, Any]],
+    company: DemoCompany,
+    direction: Direction,
+    models: dict[str, Score],
+    *,
+    paired_with: str | None = None,
+    entities: dict[str, set[str]] | None = None,
 ) -> None:
+    """Each model's mean NDCG@10 and share of the gap closed; with `paired_with`, its per-list
+    difference from that model (mean ± standard error), and for a model with per-entity terms
+    the same over the lists whose query has a term."""
     scored: dict[str, list[float]] = {name: [] for name in [*models, "ceiling"]}
+    queries: list[str] = []
     for record in pools:
         fits, expected = _fits(record, company, direction)
         features = decode_matrix(record["features"])
-        orders = {name: -predict(features) for name, predict in models.items()}
+        orders = {name: -score(features, record) for name, score in models.items()}
         orders["ceiling"] = -expected
-        for name, order in orders.items():
-            value = ndcg([fits[i] for i in np.argsort(order, kind="stable")], list(fits))
-            if value is not None:
-                scored[name].append(value)
-    base, top = np.mean(scored["default"]), np.mean(scored["ceiling"])
-    for name, values in scored.items():
-        mean = float(np.mean(values))
+        per_model = {
+            name: ndcg([fits[i] for i in np.argsort(order, kind="stable")], list(fits))
+            for name, order in orders.items()
+        }
+        if any(value is None for value in per_model.values()):
+            continue  # a pool NDCG cannot score (no fit above 0): left out for every model
+        queries.append(record["query_external_id"])
+        for name, value in per_model.items():
+            scored[name].append(float(value or 0.0))
+    arrays = {name: np.array(values) for name, values in scored.items()}
+    base, top = arrays["default"].mean(), arrays["ceiling"].mean()
+    for name, values in arrays.items():
+        mean = float(values.mean())
         closed = 100 * (mean - base) / (top - base)
-        print(f"  {name:34s} NDCG@10 {mean:.4f}  gap closed {closed:6.1f}%  ({len(values)} lists)")
+        line = f"  {name:36s} NDCG@10 {mean:.4f}  gap closed {closed:6.1f}%  ({len(values)} lists)"
+        if paired_with is not None and name not in (paired_with, "ceiling", "default"):
+            line += "  vs " + _paired(values - arrays[paired_with])
+            having = (entities or {}).get(name)
+            if having is not None:
+                at = np.array([q in having for q in queries])
+                line += f"; on the {int(at.sum())} with a term " + _paired(
+                    values[at] - arrays[paired_with][at]
+                )
+        print(line, flush=True)
+
+
+def _paired(difference: np.ndarray) -> str:
+    if len(difference) < 2:
+        return "n/a"
+    error = difference.std(ddof=1) / np.sqrt(len(difference))
+    return f"{difference.mean():+.4f} ± {error:.4f}"
 
 
 if __name__ == "__main__":
