@@ -74,7 +74,9 @@ test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "$(FAST_TIERS)" --durations=15
 
 # ruff, then mypy: strict on data features matching training fairness serving, less the modules
-# pyproject.toml lists as not yet strict ([tool.mypy]; that list only shrinks).
+# pyproject.toml lists as not yet strict; tests/ checked too, not strict, where a stale
+# `type: ignore` fails, less the test modules listed as not yet checked ([tool.mypy]; both
+# lists only shrink).
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy

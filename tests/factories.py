@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict
 
 PYTHON = "Python (computer programming)"
+
+
+class CompanySize(TypedDict):
+    """How big a demo company `generate_company(taxonomy, **size)` makes."""
+
+    employees: int
+    opportunities: int
 
 
 def make_employee(external_id: str = "E1", **overrides: Any) -> dict[str, Any]:

@@ -142,7 +142,7 @@ def test_the_vector_memo_answers_each_text_with_its_own_vector_whatever_repeats(
     tmp_path: Path,
 ) -> None:
     encoder = _LengthEncoder()
-    memo = VectorMemo(encoder, tmp_path / "memo.npz")  # type: ignore[arg-type]
+    memo = VectorMemo(encoder, tmp_path / "memo.npz")  # type: ignore[arg-type]  # stand-in encoder
     batches = [["ab", "c", "ab", "def", "c"], ["ghij", "ab", "klmno"], ["p", "p", "qq"]]
     for n, batch in enumerate(batches):
         if n % 2 == 0:  # given with vectors (a product cache), or encoded on demand
@@ -150,7 +150,7 @@ def test_the_vector_memo_answers_each_text_with_its_own_vector_whatever_repeats(
         else:
             memo(batch)
     memo.save()
-    again = VectorMemo(encoder, tmp_path / "memo.npz")  # type: ignore[arg-type]
+    again = VectorMemo(encoder, tmp_path / "memo.npz")  # type: ignore[arg-type]  # stand-in encoder
     texts = sorted({t for batch in batches for t in batch})
     assert len(again.rows) == len(texts)
     for reader in (memo, again):

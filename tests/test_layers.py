@@ -23,7 +23,7 @@ from __future__ import annotations
 import ast
 import tomllib
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -108,7 +108,7 @@ def imports_of(root: Path, path: Path) -> Iterator[Import]:
 
 
 def project_imports(root: Path) -> list[Import]:
-    found = []
+    found: list[Import] = []
     for package in SCANNED:
         for path in sorted((root / package).rglob("*.py")):
             found.extend(imports_of(root, path))
@@ -840,10 +840,10 @@ def _tree(root: Path, files: dict[str, str]) -> Path:
     ],
 )
 def test_the_checker_catches_a_forbidden_import_in_a_synthetic_tree(
-    tmp_path: Path, files: dict[str, str], check: object, expected: str
+    tmp_path: Path, files: dict[str, str], check: Callable[[Path], list[str]], expected: str
 ) -> None:
     root = _tree(tmp_path, files)
-    found = check(root)  # type: ignore[operator]
+    found = check(root)
     assert expected in found, found
 
 

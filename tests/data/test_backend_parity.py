@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -31,7 +32,7 @@ def postgres_url() -> Iterator[str]:
     yield from _postgres_database(base_url)
 
 
-def snapshot(url: str) -> dict[str, object]:
+def snapshot(url: str) -> dict[str, Any]:
     """Store a small demo company at `url` and read everything back in contract form."""
     upgrade_to_head(url)
     engine = make_engine(url)

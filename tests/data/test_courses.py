@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -16,9 +17,10 @@ from sqlalchemy import Column, Index, Table, func, select
 
 import data.demo.company as company_module
 from data.demo import CourseIn, CourseSkill, DemoCompany, export_jsonl, generate_company
-from data.demo.courses import asked_levels
+from data.demo.courses import asked_levels, generate_courses
 from data.demo.export import COURSES_FILE
 from data.importing.demo import store_demo_company
+from data.schemas import OpportunityIn
 from data.storage.courses import (
     count_courses,
     course_document,
@@ -32,8 +34,9 @@ from data.storage.tables import Base, CourseSkillRow
 from data.taxonomy.model import Taxonomy
 from data.taxonomy.packaged import load_packaged_taxonomy
 from serving.state import ServiceState
+from tests.factories import CompanySize
 
-SMALL = {"employees": 200, "opportunities": 40}
+SMALL: CompanySize = {"employees": 200, "opportunities": 40}
 # SHA-256 of the seed-7 SMALL export made before the catalog existed: adding courses must leave
 # people, opportunities, history and true fit exactly as they were. If you change one of those
 # generators on purpose, recompute these. (Recomputed when the package took in all of ESCO:
@@ -143,11 +146,11 @@ def test_people_opportunities_and_history_are_as_before_the_catalog(
 def test_course_draws_do_not_leak_into_other_phases(
     taxonomy: Taxonomy, company: DemoCompany, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    original = company_module.generate_courses
-
-    def greedy(rng: np.random.Generator, *args: object, **kwargs: object) -> list[CourseIn]:
+    def greedy(
+        rng: np.random.Generator, taxonomy: Taxonomy, opportunities: Sequence[OpportunityIn]
+    ) -> list[CourseIn]:
         rng.random(10_000)  # a catalog that draws differently
-        return original(rng, *args, **kwargs)
+        return generate_courses(rng, taxonomy, opportunities)
 
     monkeypatch.setattr(company_module, "generate_courses", greedy)
     changed = generate_company(taxonomy, **SMALL, seed=7)
@@ -174,25 +177,29 @@ def test_course_records_are_validated() -> None:
     with pytest.raises(ValidationError, match="must be above level_from"):
         CourseSkill(skill_id="custom:sql", level_from=3, level_to=3)
     with pytest.raises(ValidationError, match="at most once"):
-        CourseIn(
-            external_id="C1",
-            title="SQL twice",
-            provider="In-house Academy",
-            format="workshop",
-            hours=4,
-            skills=[
-                {"skill_id": "custom:sql", "level_from": 0, "level_to": 2},
-                {"skill_id": "custom:sql", "level_from": 2, "level_to": 3},
-            ],
+        CourseIn.model_validate(
+            {
+                "external_id": "C1",
+                "title": "SQL twice",
+                "provider": "In-house Academy",
+                "format": "workshop",
+                "hours": 4,
+                "skills": [
+                    {"skill_id": "custom:sql", "level_from": 0, "level_to": 2},
+                    {"skill_id": "custom:sql", "level_from": 2, "level_to": 3},
+                ],
+            }
         )
     with pytest.raises(ValidationError, match="hours"):
-        CourseIn(
-            external_id="C1",
-            title="SQL",
-            provider="In-house Academy",
-            format="workshop",
-            hours=0,
-            skills=[{"skill_id": "custom:sql", "level_from": 0, "level_to": 2}],
+        CourseIn.model_validate(
+            {
+                "external_id": "C1",
+                "title": "SQL",
+                "provider": "In-house Academy",
+                "format": "workshop",
+                "hours": 0,
+                "skills": [{"skill_id": "custom:sql", "level_from": 0, "level_to": 2}],
+            }
         )
 
 

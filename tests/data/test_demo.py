@@ -26,9 +26,10 @@ from data.demo import (
 from data.demo.families import build_families
 from data.schemas import EmployeeIn, InteractionIn, OpportunityIn, OpportunityKind
 from data.taxonomy.model import Taxonomy, TaxonomyOccupation, TaxonomySkill
+from tests.factories import CompanySize
 from tests.helpers.perf import assert_within_budget
 
-SMALL = {"employees": 200, "opportunities": 40}
+SMALL: CompanySize = {"employees": 200, "opportunities": 40}
 
 # occupation label -> (essential skill labels, optional skill labels)
 _OCCUPATIONS = {
@@ -231,7 +232,7 @@ def test_personas_are_usable_for_the_demo(company: DemoCompany) -> None:
 
 def test_managers_form_a_tree_within_departments(company: DemoCompany) -> None:
     by_id = {e.external_id: e for e in company.employees}
-    roots = Counter()
+    roots: Counter[str] = Counter()
     for employee in company.employees:
         if employee.manager_external_id is None:
             roots[employee.department] += 1
@@ -467,15 +468,15 @@ def _accept_ratio(company: DemoCompany) -> float:
         (i.employee_external_id, i.opportunity_external_id) for i in _events(company, "apply")
     ]
     fit = _event_fit(company, "apply")
-    women = np.array([e in women for e, _ in applied])
+    by_woman = np.array([e in women for e, _ in applied])
     won = np.array([pair in accepted for pair in applied])
     strata = np.digitize(fit, np.quantile(fit, [0.2, 0.4, 0.6, 0.8]))
     ratios, weights = [], []
     for stratum in range(5):
         here = strata == stratum
-        others = won[here & ~women].mean()
-        if (here & women).sum() >= 20 and others > 0:
-            ratios.append(won[here & women].mean() / others)
+        others = won[here & ~by_woman].mean()
+        if (here & by_woman).sum() >= 20 and others > 0:
+            ratios.append(won[here & by_woman].mean() / others)
             weights.append(here.sum())
     return float(np.average(ratios, weights=weights))
 
@@ -483,10 +484,14 @@ def _accept_ratio(company: DemoCompany) -> float:
 @pytest.fixture(scope="module")
 def bias_pair(taxonomy: Taxonomy) -> tuple[DemoCompany, DemoCompany]:
     history = HistoryConfig(sessions_per_employee=15)
-    kwargs = {"employees": 600, "opportunities": 80, "seed": 5, "history": history}
-    biased = generate_company(taxonomy, **kwargs, bias=BiasConfig())
+    size: CompanySize = {"employees": 600, "opportunities": 80}
+    biased = generate_company(taxonomy, **size, seed=5, history=history, bias=BiasConfig())
     fair = generate_company(
-        taxonomy, **kwargs, bias=BiasConfig(shortlist_penalty=0.0, accept_penalty=0.0)
+        taxonomy,
+        **size,
+        seed=5,
+        history=history,
+        bias=BiasConfig(shortlist_penalty=0.0, accept_penalty=0.0),
     )
     return biased, fair
 
@@ -618,7 +623,7 @@ def test_without_history_the_same_company_opens_cold(
     ]
     opening = dt.datetime.combine(cold.as_of, dt.time(0), dt.UTC)
     assert {o.status.value for o in cold.opportunities} == {"open"}
-    assert all(o.start_date > cold.as_of for o in cold.opportunities)
+    assert all(o.start_date is not None and o.start_date > cold.as_of for o in cold.opportunities)
     assert set(cold.posted_at.values()) == {opening}
 
 

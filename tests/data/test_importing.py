@@ -207,7 +207,8 @@ def test_every_name_that_is_not_an_exact_label_is_reported_with_how_and_score(
     assert lead.score >= state.normalizer.min_score
     nonsense = by_name["qwertyuiop zzz"]
     assert (nonsense.method, nonsense.review) == ("custom", True)
-    assert nonsense.nearest and nonsense.nearest_score < state.normalizer.min_score
+    assert nonsense.nearest and nonsense.nearest_score is not None
+    assert nonsense.nearest_score < state.normalizer.min_score
     assert report.summary()["flagged_for_review"] == 1
 
 

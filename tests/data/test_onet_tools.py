@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import json
 from collections import defaultdict
+from collections.abc import Set as AbstractSet
 from pathlib import Path
 
 import pytest
@@ -207,7 +208,9 @@ def test_the_attribution_is_kept() -> None:
 # -- the rules, on names made up for the purpose -----------------------------------------
 
 
-def _rules(labels: list[str], ordinary: str = "", esco: set[str] = frozenset()) -> NameRules:
+def _rules(
+    labels: list[str], ordinary: str = "", esco: AbstractSet[str] = frozenset()
+) -> NameRules:
     from collections import Counter
 
     words = EnglishWords(Counter({w: 5 for w in ordinary.split()}), Counter(), frozenset({"Apple"}))
@@ -277,7 +280,7 @@ def test_derive_onet_reproduces_the_shipped_file(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("typed", ["tableau", "Power BI", "Apache Hadoop"])
-def test_custom_skills_the_taxonomy_now_names_merge_into_it(state, typed: str) -> None:  # type: ignore[no-untyped-def]
+def test_custom_skills_the_taxonomy_now_names_merge_into_it(state, typed: str) -> None:
     """A database from before the tools: a custom skill typed as a tool's name (its label, an
     alias, or a name an ESCO skill took from O*NET), held by a profile and a posting, becomes
     that skill when the newer taxonomy loads; the custom row goes, nothing is held twice, and
@@ -343,7 +346,7 @@ def test_custom_skills_the_taxonomy_now_names_merge_into_it(state, typed: str) -
         assert sync_packaged_taxonomy(session, packaged) is None  # loaded: nothing more to do
 
 
-def test_custom_skills_named_otherwise_stay(state) -> None:  # type: ignore[no-untyped-def]
+def test_custom_skills_named_otherwise_stay(state) -> None:
     from sqlalchemy import delete
 
     from data.storage.engine import transaction

@@ -26,14 +26,22 @@ def _taxonomy(*occupations: TaxonomyOccupation, version: str = "") -> Taxonomy:
     return Taxonomy.build(skills, occupations, version=version)
 
 
-def _occupation(name: str, code: str = "", skills: tuple[str, ...] = (), **fields: object):
+def _occupation(
+    name: str,
+    code: str = "",
+    skills: tuple[str, ...] = (),
+    *,
+    onet_codes: tuple[str, ...] = (),
+    tool_ids: tuple[str, ...] = (),
+) -> TaxonomyOccupation:
     return TaxonomyOccupation(
         occupation_id=f"esco:{name}",
         label=name,
         code=code,
         isco_group=code.split(".")[0],
         essential_skill_ids=skills,
-        **fields,  # type: ignore[arg-type]
+        onet_codes=onet_codes,
+        tool_ids=tool_ids,
     )
 
 

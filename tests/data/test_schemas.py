@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from data.schemas import EmployeeIn, InteractionIn, OpportunityIn
 from tests.factories import make_employee, make_opportunity
 
 
-def error_fields(model: type, record: dict[str, Any]) -> set[str]:
+def error_fields(model: type[BaseModel], record: dict[str, Any]) -> set[str]:
     with pytest.raises(ValidationError) as caught:
         model.model_validate(record)
     return {".".join(str(p) for p in err["loc"]) for err in caught.value.errors()}

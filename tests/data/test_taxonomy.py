@@ -590,7 +590,8 @@ def test_a_newer_taxonomy_moves_profiles_off_retired_ids(state: ServiceState) ->
         held = [(r.skill_id, r.level) for r in session.scalars(select(EmployeeSkillRow))]
         assert held == [(USE_E_SERVICES, 4)]
         assert session.get(SkillRow, RETIRED_USE_E_SERVICES) is None
-        assert session.get(ServiceMetaRow, TAXONOMY_VERSION_KEY).value == packaged.version
+        meta = session.get(ServiceMetaRow, TAXONOMY_VERSION_KEY)
+        assert meta is not None and meta.value == packaged.version
     with transaction(state.sessions) as session:
         assert sync_packaged_taxonomy(session, packaged) is None  # already loaded: no work
 

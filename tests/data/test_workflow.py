@@ -82,7 +82,8 @@ def test_every_stage_is_reachable_and_every_pair_can_end() -> None:
     assert reachable | SYSTEM_STAGES == set(Stage)
     assert set(LAPSES_FROM) <= reachable and SYSTEM_STAGES <= FINAL
     for stage in STEPS:  # from every open stage, some path ends the pair
-        seen, todo = set(), [stage]
+        seen: set[Stage] = set()
+        todo = [stage]
         while todo and not seen & FINAL:
             current = todo.pop()
             seen.add(current)

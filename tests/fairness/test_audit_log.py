@@ -37,6 +37,7 @@ from fairness.audit_log import (
     decode_matrix,
     encode_matrix,
 )
+from fairness.audit_record import ServedRanking
 from serving.state import ServiceState
 from tests.conftest import AUDIT_KEY
 
@@ -54,7 +55,7 @@ def make_record(
     kind: str = "gig",
     query_external_id: str = "O1",
     seed: int = 0,
-) -> dict[str, Any]:
+) -> ServedRanking:
     """A record shaped like the serving path's: three scored candidates and their features."""
     rng = np.random.default_rng(seed)
     scores = np.sort(rng.random(3))[::-1]
@@ -88,7 +89,7 @@ def verify(log: AuditLog, checkpoint: Checkpoint | None = None) -> Verification:
         return log.verify(session, checkpoint=checkpoint)
 
 
-def find(log: AuditLog, request_id: str) -> dict[str, Any] | None:
+def find(log: AuditLog, request_id: str) -> ServedRanking | None:
     with log.sessions() as session:
         return AuditLog.find(session, request_id)
 

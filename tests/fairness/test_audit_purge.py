@@ -150,7 +150,8 @@ def test_erasure_pseudonymises_records_and_the_chain_still_verifies(log: AuditLo
         text = _text(log, seq)
         assert '"E1"' not in text and "erased-0123" in text and '"E0"' in text
     with log.sessions() as session:
-        assert session.get(AuditRecordRow, 4).query_external_id == "erased-0123"  # type: ignore[union-attr]
+        purged = session.get(AuditRecordRow, 4)
+        assert purged is not None and purged.query_external_id == "erased-0123"
         assert (
             session.scalar(select(func.count()).where(AuditRecordRow.item_ids.like('%"E1"%'))) == 0
         )

@@ -285,7 +285,7 @@ def test_fair_rerank_rejects_bad_input(overrides: dict[str, object], message: st
     }
     arguments.update(overrides)
     with pytest.raises(ValueError, match=message):
-        fair_rerank(**arguments)  # type: ignore[arg-type]
+        fair_rerank(**arguments)  # type: ignore[arg-type]  # wrong on purpose, to be refused
 
 
 # ---------------------------------------------------------------------------- DetGreedy
@@ -422,4 +422,4 @@ def test_det_greedy_rejects_bad_input(
     groups: list[object], targets: dict[object, float], k: int, message: str
 ) -> None:
     with pytest.raises(ValueError, match=message):
-        det_greedy([0.3, 0.2, 0.1], groups, targets, k=k)  # type: ignore[arg-type]
+        det_greedy([0.3, 0.2, 0.1], groups, targets, k=k)  # type: ignore[arg-type]  # wrong on purpose

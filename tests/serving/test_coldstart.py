@@ -53,7 +53,7 @@ def test_a_start_without_vectors_serves_lexically_then_reaches_full_quality(
         rate_limit_per_minute=0,
     )
     encoder = GatedEncoder()
-    state = build_state(settings, encoder=encoder, index=False)  # type: ignore[arg-type]
+    state = build_state(settings, encoder=encoder, index=False)  # type: ignore[arg-type]  # stand-in encoder
     try:
         with TestClient(create_app(settings, state=state)) as client:
             assert encoder.started.wait(60)
@@ -92,7 +92,7 @@ def test_a_start_without_vectors_serves_lexically_then_reaches_full_quality(
     # Saved as it went: a restart encodes none of it again.
     again = GatedEncoder()
     again.go.set()
-    restarted = build_state(settings, encoder=again, index=False)  # type: ignore[arg-type]
+    restarted = build_state(settings, encoder=again, index=False)  # type: ignore[arg-type]  # stand-in encoder
     try:
         assert restarted.normalizer.missing_vectors() == 0
         assert restarted.occupations.missing_vectors() == 0

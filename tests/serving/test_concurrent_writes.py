@@ -9,8 +9,8 @@ import sqlite3
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING
 
-import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -24,15 +24,18 @@ from serving.state import ServiceState
 from tests.factories import make_employee, make_opportunity
 from tests.helpers.api import seed, token_for
 
+if TYPE_CHECKING:  # the TestClient's responses: httpx2's where installed (starlette)
+    import httpx2
+
 WRITERS = 8
 
 
-def together(n: int, call: Callable[[int], httpx.Response]) -> list[httpx.Response]:
+def together(n: int, call: Callable[[int], httpx2.Response]) -> list[httpx2.Response]:
     """`call(0..n-1)` from n threads released at the same moment. The TestClient runs sync
     routes in its thread pool, so these really are worked on at once."""
     start = threading.Barrier(n)
 
-    def run(i: int) -> httpx.Response:
+    def run(i: int) -> httpx2.Response:
         start.wait()
         return call(i)
 
@@ -46,11 +49,11 @@ def taxonomy_ids(state: ServiceState, n: int) -> list[str]:
         return list(session.scalars(query.order_by(SkillRow.skill_id).limit(n)))
 
 
-def statuses(answers: list[httpx.Response]) -> list[int]:
+def statuses(answers: list[httpx2.Response]) -> list[int]:
     return sorted(a.status_code for a in answers)
 
 
-def assert_enveloped(answer: httpx.Response) -> None:
+def assert_enveloped(answer: httpx2.Response) -> None:
     """Every refusal is JSON in the envelope, never a plain-text 500."""
     assert answer.status_code < 500, answer.text[:300]
     if answer.status_code >= 400:
@@ -288,7 +291,7 @@ def test_concurrent_skill_puts_and_deletes_of_different_skills_all_take_effect(
     ]
     added = [s for s in taxonomy_ids(state, 40) if s not in held][: WRITERS - len(held)]
 
-    def call(i: int) -> httpx.Response:
+    def call(i: int) -> httpx2.Response:
         if i < len(held):
             return client.delete(f"/api/v1/employees/DATA/skills/{held[i]}", headers=dana)
         skill = added[i - len(held)]

@@ -185,7 +185,7 @@ def test_profile_corrections_from_a_match_card_are_validated(
 
 
 def token_for_employee(client: TestClient, demo: dict[str, Any]) -> dict[str, str]:
-    state: ServiceState = client.app.state.service  # type: ignore[attr-defined]
+    state: ServiceState = client.app.state.service  # type: ignore[attr-defined]  # any ASGI app
     return token_for(state, Role.EMPLOYEE, demo["employees"][1])
 
 

@@ -120,5 +120,7 @@ def test_the_first_train_learns_from_an_imported_past_with_no_served_lists(
     # (mean average precision, an advanced candidate or posting as the relevant one: which
     # of the four was hired is chance, so NDCG cannot reach 1).
     for name in ("opportunity", "employee"):
-        logged = result.directions[name].run.evaluation.logged  # type: ignore[union-attr]
+        run = result.directions[name].run
+        assert run is not None, name
+        logged = run.evaluation.logged
         assert logged["ranker"]["map"] >= 0.95, (name, logged["ranker"])

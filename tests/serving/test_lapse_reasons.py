@@ -24,7 +24,7 @@ def lapsed_pair(client: TestClient, lead: Headers, opportunity: str) -> dict[str
     board = client.get(f"/api/v1/opportunities/{opportunity}/pipeline", headers=lead)
     assert board.status_code == 200, board.text
     [pair] = board.json()["stages"]["lapsed"]
-    return pair  # type: ignore[no-any-return]
+    return pair
 
 
 def test_a_deactivated_invitee_lapses_as_having_left_not_as_seats_taken(

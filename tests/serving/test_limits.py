@@ -9,6 +9,7 @@ import re
 import stat
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from fastapi.testclient import TestClient
@@ -24,12 +25,15 @@ from serving.settings import Settings
 from serving.state import ServiceState
 from tests.helpers.api import token_for
 
+if TYPE_CHECKING:  # the TestClient's responses: httpx2's where installed (starlette)
+    import httpx2
 
-def _envelope(response: object, status: int, error: str) -> dict:
-    assert response.status_code == status, response.text  # type: ignore[attr-defined]
-    body = response.json()  # type: ignore[attr-defined]
+
+def _envelope(response: httpx2.Response, status: int, error: str) -> dict:
+    assert response.status_code == status, response.text
+    body = response.json()
     assert set(body) == {"error", "detail", "request_id"} and body["error"] == error, body
-    assert body["request_id"] == response.headers["x-request-id"]  # type: ignore[attr-defined]
+    assert body["request_id"] == response.headers["x-request-id"]
     return body
 
 
@@ -249,11 +253,12 @@ def test_forwarded_for_from_a_trusted_proxy_is_believed(state: ServiceState) -> 
 
 
 def test_trusted_proxies_are_addresses_or_networks(state: ServiceState) -> None:
+    # A comma list, as the environment gives it: the field's validator splits it.
     parsed = Settings(trusted_proxies="10.0.0.5, 10.1.0.0/16 ::1")  # type: ignore[arg-type]
     assert parsed.trusted_proxies == ("10.0.0.5", "10.1.0.0/16", "::1")
     assert Settings().trusted_proxies == ()
     with pytest.raises(ValidationError, match=re.escape("TALENT_TRUSTED_PROXIES: 'proxy.local'")):
-        Settings(trusted_proxies="10.0.0.5,proxy.local")  # type: ignore[arg-type]
+        Settings(trusted_proxies="10.0.0.5,proxy.local")  # type: ignore[arg-type]  # a comma list
 
 
 def test_token_buckets_refill_at_their_rate() -> None:

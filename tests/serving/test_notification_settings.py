@@ -14,7 +14,7 @@ from serving.notifications.delivery import backoff
 from serving.notifications.settings import DEFAULT_WEBHOOK_HOSTS, webhook_url_problem
 from serving.settings import Settings
 
-MAIL = {
+MAIL: dict[str, Any] = {
     "public_url": "https://talent.corp.example",
     "smtp_host": "smtp.corp.example",
     "smtp_from": "Talent <talent@corp.example>",
@@ -23,6 +23,7 @@ MAIL = {
 
 def refusal(**values: Any) -> str:
     with pytest.raises(ValidationError) as caught:
+        # pydantic-settings takes _env_file at run time; its __init__ signature does not say so.
         Settings(_env_file=None, **values)  # type: ignore[call-arg]
     return str(caught.value)
 

@@ -586,11 +586,13 @@ def test_the_server_sends_in_the_background_and_the_cli_from_scripts(
     # With no server worker, `talent notify --once` sends what is due, configured (like in
     # production) by the environment.
     settings = notifying.settings
+    audit_key, token_secret = settings.audit_key, settings.token_secret
+    assert audit_key is not None and token_secret is not None  # the suite's settings carry both
     environment = {
         "DATABASE_URL": settings.resolved_database_url,
         "VAR_DIR": str(settings.var_dir),
-        "AUDIT_KEY": settings.audit_key.get_secret_value(),  # type: ignore[union-attr]
-        "TOKEN_SECRET": settings.token_secret.get_secret_value(),  # type: ignore[union-attr]
+        "AUDIT_KEY": audit_key.get_secret_value(),
+        "TOKEN_SECRET": token_secret.get_secret_value(),
         "PUBLIC_URL": PUBLIC,
         "SMTP_HOST": "127.0.0.1",
         "SMTP_PORT": str(port),

@@ -11,7 +11,7 @@ import datetime as dt
 import socket
 import threading
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import uvicorn
@@ -36,6 +36,9 @@ from serving.state import ServiceState
 from tests.conftest import TODAY
 from tests.factories import PYTHON, make_employee, make_opportunity
 from tests.helpers.api import token_for
+
+if TYPE_CHECKING:  # the TestClient's responses: httpx2's where installed (starlette)
+    import httpx2
 
 Headers = dict[str, str]
 
@@ -72,7 +75,7 @@ def company(client: TestClient, admin: Headers) -> None:
     )
 
 
-def step(client: TestClient, who: Headers, opportunity: str, **body: Any) -> httpx.Response:
+def step(client: TestClient, who: Headers, opportunity: str, **body: Any) -> httpx2.Response:
     return client.post(f"/api/v1/opportunities/{opportunity}/pipeline", json=body, headers=who)
 
 

@@ -5,8 +5,8 @@ envelope (401, 404, 422, 429, 500), the HTML report, the web page, the API refer
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -16,6 +16,9 @@ from serving.routes import me
 from serving.state import ServiceState
 from tests.helpers.api import seed, token_for
 
+if TYPE_CHECKING:  # the TestClient's responses: httpx2's where installed (starlette)
+    import httpx2
+
 COMMON = {
     "x-content-type-options": "nosniff",
     "referrer-policy": ("no-referrer", "same-origin"),
@@ -23,7 +26,7 @@ COMMON = {
 }
 
 
-def _secured(response: httpx.Response, *, cacheable: bool = False) -> None:
+def _secured(response: httpx2.Response, *, cacheable: bool = False) -> None:
     where = f"{response.request.method} {response.request.url.path} -> {response.status_code}"
     for name, allowed in COMMON.items():
         value = response.headers.get(name)

@@ -158,7 +158,9 @@ def test_a_session_ends_when_it_expires_and_never_outlives_its_token(
         )
     signed = client.post("/api/v1/session", json={"token": brief.token})
     client.cookies.clear()
-    max_age = int(re.search(r"Max-Age=(\d+)", signed.headers["set-cookie"]).group(1))  # type: ignore[union-attr]
+    lifetime = re.search(r"Max-Age=(\d+)", signed.headers["set-cookie"])
+    assert lifetime, signed.headers["set-cookie"]
+    max_age = int(lifetime.group(1))
     assert 3590 <= max_age <= 3600  # the token's hour, not the session's twelve
     session_id = _sign_in(client, _token(state, Role.EMPLOYEE, "WEB"))
     assert client.get("/api/v1/me", headers=_cookie(session_id)).status_code == 200

@@ -118,11 +118,13 @@ def sso_client(
         }
     )
     monkeypatch.setattr(state, "settings", settings)
+    admin_token = settings.admin_token
+    assert admin_token is not None  # the suite's settings carry one
     with TestClient(create_app(settings, state=state)) as client:
         client.post(
             "/api/v1/employees/bulk",
             json=[make_employee("E1"), make_employee("E2")],
-            headers={"Authorization": f"Bearer {settings.admin_token.get_secret_value()}"},  # type: ignore[union-attr]
+            headers={"Authorization": f"Bearer {admin_token.get_secret_value()}"},
         ).raise_for_status()
         yield client
 

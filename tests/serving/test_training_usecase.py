@@ -170,7 +170,8 @@ def test_a_candidates_model_passing_both_gates_is_promoted_and_goes_live(
     again = train_and_promote(state, as_of=TODAY, seed=8, promote=False)
     assert again.directions["opportunity"].version not in (None, candidates.version)
     assert not again.promoted
-    assert state.rankers.registry.live("opportunity").version == candidates.version  # type: ignore[union-attr]
+    live = state.rankers.registry.live("opportunity")
+    assert live is not None and live.version == candidates.version
     assert again.outcome_lines(promote=False) == [
         f"registered {again.directions['opportunity'].version}"
     ]
@@ -204,7 +205,7 @@ def test_retraining_is_off_at_zero_hours(state: ServiceState) -> None:
 def test_the_server_retrains_on_its_own_thread_when_due(state: ServiceState) -> None:
     settings = state.settings.model_copy(update={"retrain_hours": 0.5 / 3600})  # 0.5 s
     with TestClient(create_app(settings, state=state)) as client:
-        schedule = client.app.state.retraining  # type: ignore[attr-defined]
+        schedule = client.app.state.retraining  # type: ignore[attr-defined]  # app: any ASGI app
         deadline = time.monotonic() + 30
         while schedule.last_result is None and time.monotonic() < deadline:
             time.sleep(0.1)

@@ -263,7 +263,9 @@ def test_a_lead_searches_postings_and_pages_through_them(browser: Browser, site:
     admin.locator('#tabs [data-name="opportunities"]').click()
     line = admin.locator("#opp-page")
     line.wait_for()
-    total = int(re.search(r"· (\d+) postings", line.inner_text()).group(1))  # type: ignore[union-attr]
+    counted = re.search(r"· (\d+) postings", line.inner_text())
+    assert counted, line.inner_text()
+    total = int(counted.group(1))
     assert total >= 54, line.inner_text()
     assert "posted by " in admin.locator("#opp-results li").first.inner_text()
     assert page_errors(page) == [] and page_errors(admin) == [], (
