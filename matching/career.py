@@ -22,7 +22,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, TypedDict
+from typing import TypedDict
 
 from sqlalchemy.orm import Session
 
@@ -30,6 +30,7 @@ from data.storage.tables import EmployeeRow
 from data.taxonomy.model import Taxonomy
 from data.taxonomy.relatedness import OccupationRelatedness
 from matching.learning import SkillGap, learning_for
+from matching.views import LearningItem
 
 KIND_ORDER = {"course": 0, "mentorship": 1, "gig": 2}
 MAX_STEPS = 12
@@ -53,6 +54,61 @@ class CareerTarget:
     occupation_id: str | None = None  # the occupation itself, or the role's occupation
 
 
+class TargetRef(TypedDict):
+    kind: str  # role | occupation
+    id: str  # the role's external id or the occupation id
+    label: str
+
+
+class SkillShort(TypedDict):
+    """A target skill the person holds below the level it needs (0: not at all)."""
+
+    skill_id: str
+    name: str
+    level_held: int
+    level_needed: int
+    confirmed_by_work: bool  # the level held comes from completed work, not the profile
+
+
+class SkillUnmet(TypedDict):
+    skill_id: str
+    name: str
+    level_needed: int
+
+
+class Progress(TypedDict):
+    skills_needed: int
+    skills_met: int
+    share: float
+
+
+class Occupation(TypedDict):
+    occupation_id: str
+    label: str
+
+
+class RouteStep(Occupation):
+    relatedness: float  # to the step before
+
+
+class OccupationRoute(TypedDict):
+    from_occupation: Occupation
+    to_occupation: Occupation
+    relatedness: float  # of the direct move
+    steps: list[RouteStep]
+    weakest: float
+
+
+class CareerPath(TypedDict):
+    target: TargetRef
+    gap: list[SkillShort]
+    path: list[PathStep]
+    not_closed: list[SkillUnmet]  # built only part of the way
+    not_covered: list[SkillUnmet]  # nothing open builds them
+    progress: Progress
+    route: OccupationRoute | None
+
+
 def career_path(
     session: Session,
     employee: EmployeeRow,
@@ -60,7 +116,7 @@ def career_path(
     *,
     confirmed: Mapping[str, int],
     taxonomy: Taxonomy | None = None,
-) -> dict[str, Any]:
+) -> CareerPath:
     """The gap, the path that closes it and, given the taxonomy, the route between the
     person's occupation and the target's."""
     profile = {s.skill_id: s.level for s in employee.skills}
@@ -121,7 +177,7 @@ def career_path(
 
 def occupation_route(
     taxonomy: Taxonomy, from_id: str | None, to_id: str | None
-) -> dict[str, Any] | None:
+) -> OccupationRoute | None:
     """The moves from one occupation to another: {from_occupation, to_occupation, relatedness
     (of the direct move), steps: [{occupation_id, label, relatedness to the step before}],
     weakest}; None when either end is unknown."""
@@ -134,7 +190,7 @@ def occupation_route(
     hops = [from_id, *stones, to_id]
     moves = [relatedness.score(a, b) for a, b in itertools.pairwise(hops)]
 
-    def named(occupation_id: str) -> dict[str, str]:
+    def named(occupation_id: str) -> Occupation:
         return {"occupation_id": occupation_id, "label": taxonomy.occupations[occupation_id].label}
 
     return {
@@ -206,7 +262,7 @@ class _Step:
     reaches: dict[str, int]  # skill id -> the level this step takes it to
 
 
-def _steps(options: list[dict[str, Any]]) -> list[_Step]:
+def _steps(options: list[LearningItem]) -> list[_Step]:
     by_key: dict[tuple[str, str], _Step] = {}
     for option in options:
         key = (option["kind"], option["external_id"])

@@ -16,8 +16,8 @@ belong to.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Final, Literal, TypedDict, overload
 
 import numpy as np
 
@@ -25,8 +25,11 @@ from data.storage.tables import EmployeeRow, OpportunityRow
 from data.taxonomy.packaged import occupation_skill_ids
 from features.registry import BY_NAME, FEATURE_NAMES
 from features.taxonomy_facts import packaged_tool_categories
+from matching.views import EmployeeExplanation, EmployeeReason, LeadWeighing, WeighedReason
 
-EMPLOYEE, LEAD = "employee", "lead"
+# Final, so that each is its Literal and `explain` knows which shape it returns.
+EMPLOYEE: Final = "employee"
+LEAD: Final = "lead"
 POSITIVE_REASONS, NEGATIVE_REASONS = 3, 2
 NAMES_SHOWN = 4  # skill names listed in one sentence before "and N more"
 NEGLIGIBLE = 1e-6
@@ -35,8 +38,13 @@ Contributions = Callable[[np.ndarray], np.ndarray]
 PAUSED = "Automated ranking is paused by HR for this kind: ordered by skill similarity"
 
 
-def paused_explanation() -> dict[str, Any]:
+def paused_explanation() -> EmployeeExplanation:
     """While HR pauses a kind, no model decides the order, so none is put into words."""
+    return {"reasons": [], "paused": PAUSED}
+
+
+def paused_weighing() -> LeadWeighing:
+    """`paused_explanation` for a lead's candidates (the same document)."""
     return {"reasons": [], "paused": PAUSED}
 
 
@@ -48,13 +56,45 @@ def _names(labels: Sequence[str]) -> str:
     return f": {shown}" + (f" and {more} more" if more > 0 else "")
 
 
+class AskedWords(TypedDict):
+    asked: str  # what the posting's required skills are called
+    asked_missing: str  # and those the person lacks
+
+
+class PairDetails(AskedWords):
+    """What a reason's template is filled with (features/registry.py), logged with the
+    explanation. Readers of logged details take any mapping: older records lack later keys."""
+
+    matched: int
+    required: int
+    matched_names: str
+    missing_count: int
+    missing_names: str
+    implied: int
+    implied_names: str
+    related: int
+    related_names: str
+    preferred_matched: int
+    preferred: int
+    hours: float
+    availability: float
+    free_hours: str
+    mentor_ahead: str
+    location_text: str
+    applications: int
+    resemblance: str
+    band_part: str
+    kind: str
+    department: str
+
+
 def pair_details(
     employee: EmployeeRow,
     opportunity: OpportunityRow,
     row: np.ndarray,
     *,
     committed_hours: float = 0.0,
-) -> dict[str, Any]:
+) -> PairDetails:
     """What the templates may say about one pair (skills, hours, level; no identity).
     `committed_hours`: hours a week the person already gives to assignments."""
     have = {s.skill_id: s.level for s in employee.skills}
@@ -97,7 +137,7 @@ def pair_details(
     }
 
 
-def asked_words(kind: str) -> dict[str, str]:
+def asked_words(kind: str) -> AskedWords:
     """What a posting's required skills are called: a mentorship's are the mentor's skills on
     offer, there to be learned ("0 of 3 required skills" would read as a failing)."""
     if kind == "mentorship":
@@ -178,7 +218,7 @@ def _resemblance(similarity: float) -> str:
     return "loosely"
 
 
-def _speaks_of(feature: str, details: dict[str, Any]) -> bool:
+def _speaks_of(feature: str, details: Mapping[str, Any]) -> bool:
     """Whether a feature means something for this pair's kind (a mentorship's feature is never
     a reason about a gig)."""
     kinds = BY_NAME[feature].kinds
@@ -189,7 +229,7 @@ def _speaks_of(feature: str, details: dict[str, Any]) -> bool:
 COUNTED_BY = {"implied_required_coverage": "implied", "required_related_coverage": "related"}
 
 
-def _in_words(feature: str, value: float, details: dict[str, Any]) -> str | None:
+def _in_words(feature: str, value: float, details: Mapping[str, Any]) -> str | None:
     """An employee's sentence with no raw score in it ("(similarity 0.59)", "(relatedness
     1.00)" mean nothing to a reader): the amount said in words, or left out."""
     if feature == "skill_similarity":
@@ -220,7 +260,7 @@ WITHOUT_SCORE = {
 }
 
 
-def sentence(feature: str, value: float, details: dict[str, Any]) -> str | None:
+def sentence(feature: str, value: float, details: Mapping[str, Any]) -> str | None:
     """The employee's sentence about one feature of their match (a lead's: matching/masking)."""
     spec = BY_NAME[feature]
     if not _speaks_of(feature, details):
@@ -242,55 +282,113 @@ def sentence(feature: str, value: float, details: dict[str, Any]) -> str | None:
     return spec.template.format(value=value, **{**derived, **details})
 
 
+@overload
 def explain_rows(
     contributions: np.ndarray,
     features: np.ndarray,
-    details: Sequence[dict[str, Any]],
+    details: Sequence[Mapping[str, Any]],
+    *,
+    audience: Literal["employee"],
+) -> list[EmployeeExplanation]: ...
+@overload
+def explain_rows(
+    contributions: np.ndarray,
+    features: np.ndarray,
+    details: Sequence[Mapping[str, Any]],
+    *,
+    audience: Literal["lead"],
+) -> list[LeadWeighing]: ...
+@overload
+def explain_rows(
+    contributions: np.ndarray,
+    features: np.ndarray,
+    details: Sequence[Mapping[str, Any]],
     *,
     audience: str,
-) -> list[dict[str, Any]]:
+) -> list[EmployeeExplanation] | list[LeadWeighing]: ...
+def explain_rows(
+    contributions: np.ndarray,
+    features: np.ndarray,
+    details: Sequence[Mapping[str, Any]],
+    *,
+    audience: str,
+) -> list[EmployeeExplanation] | list[LeadWeighing]:
     """One explanation per row from precomputed contributions (n x (features + 1), base last)."""
-    out = []
-    for contribution, row, detail in zip(contributions, features, details, strict=True):
-        out.append(_explanation(contribution, row, detail, audience))
-    return out
+    rows = zip(contributions, features, details, strict=True)
+    if audience == EMPLOYEE:
+        return [_for_employee(contribution, row, detail) for contribution, row, detail in rows]
+    return [_for_lead(contribution, row, detail) for contribution, row, detail in rows]
 
 
+@overload
 def explain(
     contributions_of: Contributions,
     features: np.ndarray,
-    details: Sequence[dict[str, Any]],
+    details: Sequence[Mapping[str, Any]],
+    *,
+    audience: Literal["employee"],
+) -> list[EmployeeExplanation]: ...
+@overload
+def explain(
+    contributions_of: Contributions,
+    features: np.ndarray,
+    details: Sequence[Mapping[str, Any]],
+    *,
+    audience: Literal["lead"],
+) -> list[LeadWeighing]: ...
+@overload
+def explain(
+    contributions_of: Contributions,
+    features: np.ndarray,
+    details: Sequence[Mapping[str, Any]],
     *,
     audience: str,
-) -> list[dict[str, Any]]:
+) -> list[EmployeeExplanation] | list[LeadWeighing]: ...
+def explain(
+    contributions_of: Contributions,
+    features: np.ndarray,
+    details: Sequence[Mapping[str, Any]],
+    *,
+    audience: str,
+) -> list[EmployeeExplanation] | list[LeadWeighing]:
     if not len(features):
         return []
     return explain_rows(contributions_of(features), features, details, audience=audience)
 
 
-def _explanation(
-    contribution: np.ndarray, row: np.ndarray, details: dict[str, Any], audience: str
-) -> dict[str, Any]:
+def _ranked(
+    amounts: list[float], values: list[float], *, to_leads: bool
+) -> list[tuple[str, float]]:
+    """The features said, strongest first, each with its amount (said with its direction)."""
+    said = _said_with_its_direction(amounts, values)
+    spoken = {n: a for n, a in said.items() if n in _TO_LEADS} if to_leads else said
+    return sorted(spoken.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+def _for_lead(
+    contribution: np.ndarray, row: np.ndarray, details: Mapping[str, Any]
+) -> LeadWeighing:
+    # A lead's sentences are said from the masked card (matching/masking.py), which alone
+    # knows what this lead may see of this person, from the amounts shared by every card
+    # alike (one person's own amounts would tell cards apart); the amounts stay here and in
+    # the audit record, never in a lead's answer.
+    reasons: list[WeighedReason] = [
+        {"feature": name, "effect": "raises" if amount > 0 else "lowers", "amount": amount}
+        for name, amount in _ranked(contribution[:-1].tolist(), row.tolist(), to_leads=True)
+        if abs(amount) > NEGLIGIBLE and _speaks_of(name, details)
+    ]
+    return {"reasons": reasons}
+
+
+def _for_employee(
+    contribution: np.ndarray, row: np.ndarray, details: Mapping[str, Any]
+) -> EmployeeExplanation:
     base = float(contribution[-1])
     amounts, values = contribution[:-1].tolist(), row.tolist()
-    said = _said_with_its_direction(amounts, values)
-    spoken = said if audience == EMPLOYEE else {n: a for n, a in said.items() if n in _TO_LEADS}
-    ranked = sorted(spoken.items(), key=lambda kv: (-kv[1], kv[0]))
-    if audience != EMPLOYEE:
-        # A lead's sentences are said from the masked card (matching/masking.py), which alone
-        # knows what this lead may see of this person, from the amounts shared by every card
-        # alike (one person's own amounts would tell cards apart); the amounts stay here and in
-        # the audit record, never in a lead's answer.
-        return {
-            "reasons": [
-                {"feature": name, "effect": "raises" if amount > 0 else "lowers", "amount": amount}
-                for name, amount in ranked
-                if abs(amount) > NEGLIGIBLE and _speaks_of(name, details)
-            ]
-        }
+    ranked = _ranked(amounts, values, to_leads=False)
     positive = [kv for kv in ranked if kv[1] > NEGLIGIBLE][:POSITIVE_REASONS]
     negative = [kv for kv in reversed(ranked) if kv[1] < -NEGLIGIBLE][:NEGATIVE_REASONS]
-    reasons = []
+    reasons: list[EmployeeReason] = []
     for name, amount in positive + negative:
         value = float(values[_INDEX[name]])
         text = sentence(name, value, details)

@@ -16,13 +16,14 @@ import functools
 from collections import defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 from sqlalchemy.orm import Session
 
 from data.schemas import OpportunityKind
 from data.storage.courses import CourseStep, course_steps
 from data.storage.opportunities import openings_on_skills
+from matching.views import LearningItem
 
 MAX_LEVEL = 5
 # Roles are not a way to learn a skill: they are the job itself.
@@ -78,7 +79,7 @@ def learning_for(
     per_gap: int = 2,
     exclude_opportunities: Collection[str] = (),
     held: Openings | None = None,
-) -> list[dict[str, Any]]:
+) -> list[LearningItem]:
     """Up to `per_gap` courses and up to `per_gap` openings per gap, gap by gap in the given order.
 
     Courses: those the person can start (`level_from <= level_held`) that reach the asked level,
@@ -110,31 +111,31 @@ def learning_for(
     for row in found:
         openings[row[0]].append(_Opening(*row))
 
-    items: list[dict[str, Any]] = []
+    items: list[LearningItem] = []
     for gap in open_gaps:
-        gap_fields = {
-            "skill_id": gap.skill_id,
-            "skill_name": gap.skill_name,
-            "level_held": gap.level_held,
-            "level_asked": gap.level_asked,
-        }
         for step, closes in _courses_for(gap, steps[gap.skill_id], per_gap):
-            items.append(
-                {
-                    **gap_fields,
-                    "kind": "course",
-                    "external_id": step.course_external_id,
-                    "title": step.title,
-                    "level_to": step.level_to,
-                    "hours": step.hours,
-                    "closes_gap": closes,
-                    **({"url": step.url} if step.url else {}),
-                }
-            )
+            course: LearningItem = {
+                "skill_id": gap.skill_id,
+                "skill_name": gap.skill_name,
+                "level_held": gap.level_held,
+                "level_asked": gap.level_asked,
+                "kind": "course",
+                "external_id": step.course_external_id,
+                "title": step.title,
+                "level_to": step.level_to,
+                "hours": step.hours,
+                "closes_gap": closes,
+            }
+            if step.url:
+                course["url"] = step.url
+            items.append(course)
         for opening in _openings_for(gap, openings[gap.skill_id], per_gap):
             items.append(
                 {
-                    **gap_fields,
+                    "skill_id": gap.skill_id,
+                    "skill_name": gap.skill_name,
+                    "level_held": gap.level_held,
+                    "level_asked": gap.level_asked,
                     "kind": opening.kind,
                     "external_id": opening.external_id,
                     "title": opening.title,

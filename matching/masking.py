@@ -25,9 +25,17 @@ import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 
 from features.registry import BY_NAME
+from matching.views import (
+    AskedSkillHeld,
+    CandidateView,
+    Coverage,
+    LeadReason,
+    LeadWeighing,
+    RankedFeature,
+)
 
 # From finest to coarsest. "skills": each asked skill held at or above the asked level, below
 # it, or not held; "held": held or not, without the band; "counts": how many required and
@@ -82,7 +90,19 @@ def _share(held: int, of: int) -> str:
     return "most" if held * 2 >= of else "some"
 
 
-def full_facts(levels: dict[str, int], person_level: int, posting: Posting) -> dict[str, Any]:
+class Facts(TypedDict):
+    """Everything a card may ever show about one person, before it is coarsened."""
+
+    bands: tuple[str, ...]  # per asked skill, in the posting's order (`_band`)
+    required: int
+    required_held: int
+    required_at_level: int
+    preferred: int
+    preferred_held: int
+    level_in_range: bool
+
+
+def full_facts(levels: dict[str, int], person_level: int, posting: Posting) -> Facts:
     """Everything a card may ever show about one person (the finest detail level)."""
     bands = [_band(levels.get(s.skill_id, 0), s.level_asked) for s in posting.skills]
     required = [b for b, s in zip(bands, posting.skills, strict=True) if s.required]
@@ -100,7 +120,7 @@ def full_facts(levels: dict[str, int], person_level: int, posting: Posting) -> d
     }
 
 
-def signature(facts: dict[str, Any], detail: str) -> tuple[Any, ...]:
+def signature(facts: Facts, detail: str) -> tuple[object, ...]:
     """The visible combination of a card at one detail level (equal tuples look alike)."""
     if detail == "skills":
         return (detail, facts["bands"], facts["level_in_range"])
@@ -120,7 +140,7 @@ class Masked:
     shared_by: int  # cards of the pool that look exactly like this one
 
 
-def anonymise(pool: Sequence[dict[str, Any]], k: int = DEFAULT_K) -> list[Masked]:
+def anonymise(pool: Sequence[Facts], k: int = DEFAULT_K) -> list[Masked]:
     """The detail level of each card of a pool (facts from `full_facts`, in the served order)
     such that each card looks exactly like at least k-1 others (or like the whole pool, when
     it has fewer than k people)."""
@@ -131,7 +151,7 @@ def anonymise(pool: Sequence[dict[str, Any]], k: int = DEFAULT_K) -> list[Masked
     placed: dict[int, str] = {}
     accepted: list[tuple[str, list[int]]] = []  # (detail, members) of every kept group
     for detail in DETAIL_LEVELS[:-1]:
-        groups: dict[tuple[Any, ...], list[int]] = defaultdict(list)
+        groups: dict[tuple[object, ...], list[int]] = defaultdict(list)
         for i in remaining:
             groups[signature(pool[i], detail)].append(i)
         left = []
@@ -164,12 +184,12 @@ def anonymise(pool: Sequence[dict[str, Any]], k: int = DEFAULT_K) -> list[Masked
     return [Masked(placed[i], sizes[signature(pool[i], placed[i])]) for i in range(len(pool))]
 
 
-def card(facts: dict[str, Any], posting: Posting, masked: Masked, k: int) -> dict[str, Any]:
+def card(facts: Facts, posting: Posting, masked: Masked, k: int) -> CandidateView:
     """The lead's view of one candidate at its detail level (no handle: the caller adds it)."""
     detail = masked.detail
-    view: dict[str, Any] = {"detail": detail, "shared_by": masked.shared_by, "k": k}
+    view: CandidateView = {"detail": detail, "shared_by": masked.shared_by, "k": k}
     if detail in ("skills", "held"):
-        view["asked_skills"] = [
+        asked: list[AskedSkillHeld] = [
             {
                 "skill_id": s.skill_id,
                 "name": s.name,
@@ -179,15 +199,17 @@ def card(facts: dict[str, Any], posting: Posting, masked: Masked, k: int) -> dic
             }
             for s, band in zip(posting.skills, facts["bands"], strict=True)
         ]
+        view["asked_skills"] = asked
     if detail in ("skills", "held", "counts"):
-        view["coverage"] = {
+        coverage: Coverage = {
             "required": facts["required"],
             "required_held": facts["required_held"],
             "preferred": facts["preferred"],
             "preferred_held": facts["preferred_held"],
         }
         if detail == "skills":
-            view["coverage"]["required_at_level"] = facts["required_at_level"]
+            coverage["required_at_level"] = facts["required_at_level"]
+        view["coverage"] = coverage
         view["level_in_range"] = facts["level_in_range"]
     if detail == "coarse":
         view["coverage"] = {
@@ -206,14 +228,14 @@ def levels_of(employee: Any) -> dict[str, int]:
 
 def mask_pool(
     employees: Iterable[Any], opportunity: Any, *, k: int = DEFAULT_K
-) -> list[dict[str, Any]]:
+) -> list[CandidateView]:
     """The lead's cards for a pool of people (served order), each shared by >= k of them."""
     posting = Posting.of(opportunity)
     facts = [full_facts(levels_of(e), int(e.level), posting) for e in employees]
     return [card(f, posting, m, k) for f, m in zip(facts, anonymise(facts, k), strict=True)]
 
 
-def revealed_card(employee: Any, opportunity: Any) -> dict[str, Any]:
+def revealed_card(employee: Any, opportunity: Any) -> CandidateView:
     """The finest card, for a person who revealed themselves to this lead for this posting (an
     application or an accepted invitation): no anonymity set to keep."""
     posting = Posting.of(opportunity)
@@ -231,23 +253,38 @@ POSITIVE_REASONS, NEGATIVE_REASONS = 3, 2
 NEGLIGIBLE = 1e-6
 
 
-def text_facts(view: dict[str, Any], *, inferred: str = "") -> dict[str, Any]:
+class CardFacts(TypedDict):
+    """What a lead's sentence (a feature's `lead_template`) may name about a card."""
+
+    inferred: str
+    required: NotRequired[int]
+    required_held: NotRequired[int | str]  # a count, or a share at the "coarse" level
+    required_missing: NotRequired[int]
+    preferred: NotRequired[int]
+    preferred_held: NotRequired[int]
+    required_at_level: NotRequired[int]
+    required_short: NotRequired[int]
+    level_range: NotRequired[str]  # within | outside
+
+
+def text_facts(view: CandidateView, *, inferred: str = "") -> CardFacts:
     """What a lead's sentence may name about a card: exactly the facts the card shows, and
     where the posting's required skills came from (`inferred`: ' (typical for: …)' when its
     title implied them; a fact about the posting, not the person)."""
-    facts: dict[str, Any] = {"inferred": inferred}
-    coverage = view.get("coverage") or {}
-    if "required_held" in coverage:
-        facts |= {
-            "required": coverage["required"],
-            "required_held": coverage["required_held"],
-            "required_missing": coverage["required"] - coverage["required_held"],
-            "preferred": coverage["preferred"],
-            "preferred_held": coverage["preferred_held"],
-        }
+    facts: CardFacts = {"inferred": inferred}
+    coverage: Coverage | None = view.get("coverage")
+    if coverage is None:
+        pass
+    elif "required_held" in coverage:
+        facts["required"] = coverage["required"]
+        facts["required_held"] = coverage["required_held"]
+        facts["required_missing"] = coverage["required"] - coverage["required_held"]
+        facts["preferred"] = coverage["preferred"]
+        facts["preferred_held"] = coverage["preferred_held"]
     elif "required_share" in coverage:
-        facts |= {"required": coverage["required"], "required_held": coverage["required_share"]}
-    if "required_at_level" in coverage:
+        facts["required"] = coverage["required"]
+        facts["required_held"] = coverage["required_share"]
+    if coverage is not None and "required_at_level" in coverage:
         facts["required_at_level"] = coverage["required_at_level"]
         facts["required_short"] = coverage["required"] - coverage["required_at_level"]
     if "level_in_range" in view:
@@ -256,12 +293,12 @@ def text_facts(view: dict[str, Any], *, inferred: str = "") -> dict[str, Any]:
 
 
 def lead_reasons(
-    ranked: Sequence[dict[str, Any]], view: dict[str, Any], *, inferred: str = ""
-) -> list[dict[str, Any]]:
+    ranked: Sequence[RankedFeature], view: CandidateView, *, inferred: str = ""
+) -> list[LeadReason]:
     """The strongest features the card can speak of, each as a sentence with its direction:
     `ranked` comes from matching/explain (feature and effect, strongest first)."""
     facts = text_facts(view, inferred=inferred)
-    said: list[dict[str, Any]] = []
+    said: list[LeadReason] = []
     wanted = {"raises": POSITIVE_REASONS, "lowers": NEGATIVE_REASONS}
     raising = [r for r in ranked if r["effect"] == "raises"]
     lowering = [r for r in reversed(ranked) if r["effect"] == "lowers"]  # strongest first
@@ -284,9 +321,7 @@ def lead_reasons(
     return said
 
 
-def _said_already(
-    feature: str, effect: str, facts: dict[str, Any], said: Sequence[dict[str, Any]]
-) -> bool:
+def _said_already(feature: str, effect: str, facts: CardFacts, said: Sequence[LeadReason]) -> bool:
     """A lowering "short of the asked level on 10 of the 10" beside "not held: 10 of 10" says
     one fact twice when every skill short is one not held: the second of them is left out."""
     pair = {"required_missing", "worst_level_deficit"}
@@ -301,7 +336,7 @@ def _said_already(
     )
 
 
-def _is_zero(feature: str, facts: dict[str, Any]) -> bool:
+def _is_zero(feature: str, facts: CardFacts) -> bool:
     """Whether a feature's value reads as zero on the card (for its zero sentence)."""
     return {
         "required_missing": facts.get("required_missing") == 0,
@@ -311,8 +346,8 @@ def _is_zero(feature: str, facts: dict[str, Any]) -> bool:
 
 
 def shared_reasons(
-    explanations: Sequence[dict[str, Any]], views: Sequence[dict[str, Any]]
-) -> list[list[dict[str, Any]]]:
+    explanations: Sequence[LeadWeighing], views: Sequence[CandidateView]
+) -> list[list[RankedFeature]]:
     """For each card of a page, the features the model weighed, strongest first, from the mean
     amounts of all the page's cards that look exactly alike: which reasons a card shows, and
     which way they push, must not tell apart cards that look the same (one person's own
@@ -320,13 +355,13 @@ def shared_reasons(
     alike: dict[str, list[int]] = defaultdict(list)
     for i, view in enumerate(views):
         alike[_looks(view)].append(i)
-    out: list[list[dict[str, Any]]] = [[] for _ in views]
+    out: list[list[RankedFeature]] = [[] for _ in views]
     for members in alike.values():
         totals: dict[str, float] = defaultdict(float)
         for i in members:
             for reason in explanations[i].get("reasons", []):
                 totals[reason["feature"]] += reason["amount"] / len(members)
-        ranked = [
+        ranked: list[RankedFeature] = [
             {"feature": name, "effect": "raises" if amount > 0 else "lowers"}
             for name, amount in sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))
             if abs(amount) > NEGLIGIBLE
@@ -336,6 +371,6 @@ def shared_reasons(
     return out
 
 
-def _looks(view: dict[str, Any]) -> str:
+def _looks(view: CandidateView) -> str:
     """A card as a lead tells cards apart (the count of look-alikes is the same for all)."""
     return json.dumps({k: v for k, v in view.items() if k != "shared_by"}, sort_keys=True)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Iterable
-from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -16,14 +15,31 @@ from matching.explain import inferred_note
 from matching.learning import Openings, SkillGap, learning_for
 from matching.masking import lead_reasons, revealed_card, shared_reasons
 from matching.pipeline import RankedHit
+from matching.views import (
+    AskedSkill,
+    Candidate,
+    CandidateItem,
+    CandidateView,
+    EmployeeExplanation,
+    Gap,
+    LeadExplanation,
+    LeadWeighing,
+    LearningItem,
+    MatchedSkill,
+    OpportunityItem,
+    PairExplanation,
+    ReasonsAndGaps,
+    SkillOverlap,
+)
 
 
-def skill_overlap(employee: EmployeeRow, opportunity: OpportunityRow) -> dict[str, Any]:
+def skill_overlap(employee: EmployeeRow, opportunity: OpportunityRow) -> SkillOverlap:
     """Which asked-for skills the person has (with both levels) and which are missing."""
     have = {s.skill_id: s.level for s in employee.skills}
-    matched, missing = [], []
+    matched: list[MatchedSkill] = []
+    missing: list[AskedSkill] = []
     for skill in opportunity.skills:
-        entry = {
+        entry: AskedSkill = {
             "skill_id": skill.skill_id,
             "name": skill.skill.label,
             "level_required": skill.level,
@@ -42,8 +58,8 @@ def _explanation(
     hit: RankedHit,
     employee: EmployeeRow,
     opportunity: OpportunityRow,
-    reasons: dict[str, Any],
-) -> dict[str, Any]:
+    reasons: EmployeeExplanation,
+) -> PairExplanation:
     """The model's reasons and exact contributions, plus the skills view. Scores and
     contributions are not rounded: base_value + sum(contributions) == score."""
     return {
@@ -73,30 +89,27 @@ GAP_FEATURES = frozenset(
 MENTEE_GAPS = GAP_FEATURES - {"required_missing", "worst_level_deficit"}
 
 
-def for_and_against(explanation: dict[str, Any], *, kind: str = "gig") -> dict[str, Any]:
+def for_and_against(explanation: EmployeeExplanation, *, kind: str = "gig") -> ReasonsAndGaps:
     """An employee's reasons split by their sign: what speaks for the match stays `reasons`,
     what stands against it becomes `gaps` (a card lists them apart, never a shortfall among
     the "why" bullets). The audit record keeps the model's explanation as it was made."""
     reasons = explanation.get("reasons", [])
-    return {
-        **explanation,
-        "reasons": [r for r in reasons if r["contribution"] > 0],
-        "gaps": [
-            {"feature": r["feature"], "text": r["text"]}
-            for r in reasons
-            if r["contribution"] < 0
-            and r["feature"] in (MENTEE_GAPS if kind == "mentorship" else GAP_FEATURES)
-        ],
-    }
+    gaps: list[Gap] = [
+        {"feature": r["feature"], "text": r["text"]}
+        for r in reasons
+        if r["contribution"] < 0
+        and r["feature"] in (MENTEE_GAPS if kind == "mentorship" else GAP_FEATURES)
+    ]
+    return {**explanation, "reasons": [r for r in reasons if r["contribution"] > 0], "gaps": gaps}
 
 
 def opportunity_items(
     employee: EmployeeRow,
     hits: list[RankedHit],
     rows: dict[int, OpportunityRow],
-    explanations: list[dict[str, Any]],
-    learning: list[list[dict[str, Any]]],
-) -> list[dict[str, Any]]:
+    explanations: list[EmployeeExplanation],
+    learning: list[list[LearningItem]],
+) -> list[OpportunityItem]:
     """What an employee's match cards say of each pair: the model's reasons, the skills view and
     the ways to close the gap (serving/presenters/matches.py adds the posting as the API shows
     it and the API's link to the what-if)."""
@@ -133,14 +146,16 @@ def masked_candidate(
     *,
     reveal_id: bool,
     revealed: bool,
-) -> dict[str, Any]:
+) -> Candidate:
     """One candidate outside a ranked list (an applicant, a pipeline pair): the finest card
     once the person revealed themselves to this lead for this posting, else only the handle
     (there is no pool here to hide them in; the lead saw their card in the list they came from).
     No name, contact, title, department, no free text and no skill the posting did not ask."""
-    view = revealed_card(employee, opportunity) if revealed else {"detail": "withheld"}
+    view: CandidateView = (
+        revealed_card(employee, opportunity) if revealed else {"detail": "withheld"}
+    )
     handle = candidate_handle(key, opportunity, employee.external_id)
-    candidate = {"handle": handle, "alias": candidate_alias(handle), **view}
+    candidate: Candidate = {"handle": handle, "alias": candidate_alias(handle), **view}
     if reveal_id:
         candidate["external_id"] = employee.external_id
     return candidate
@@ -151,15 +166,16 @@ def candidate_items(
     hits: list[RankedHit],
     rows: dict[int, EmployeeRow],
     key: bytes,
-    explanations: list[dict[str, Any]],
-    cards: dict[int, dict[str, Any]],
+    explanations: list[LeadWeighing],
+    cards: dict[int, CandidateView],
     *,
     reveal_ids: bool,
-) -> list[dict[str, Any]]:
+) -> list[CandidateItem]:
     """A lead's page: each candidate's masked card (`cards`, by row id, from
     matching/masking.mask_pool over the pool the lead can be shown) and the model's reasons said
     from that card."""
-    items, note = [], inferred_note(opportunity)
+    items: list[CandidateItem] = []
+    note = inferred_note(opportunity)
     views = [cards[hit.row_id] for hit in hits]
     weighed = shared_reasons(explanations, views)
     for rank, (hit, model, view, ranked) in enumerate(
@@ -167,14 +183,15 @@ def candidate_items(
     ):
         employee = rows[hit.row_id]
         handle = candidate_handle(key, opportunity, employee.external_id)
-        candidate = {"handle": handle, "alias": candidate_alias(handle), **view}
-        reasons = lead_reasons(ranked, view, inferred=note)
-        explanation = {**model, "reasons": reasons}
-        item: dict[str, Any] = {"candidate": candidate, "rank": rank, "explanation": explanation}
+        candidate: Candidate = {"handle": handle, "alias": candidate_alias(handle), **view}
+        explanation: LeadExplanation = {"reasons": lead_reasons(ranked, view, inferred=note)}
+        if "paused" in model:  # the model's document with its reasons said from the card
+            explanation["paused"] = model["paused"]
+        item: CandidateItem = {"candidate": candidate, "rank": rank, "explanation": explanation}
         if reveal_ids:  # admins only: a lead gets no score (see matching/explain.py)
             candidate["external_id"] = employee.external_id
             item["score"] = hit.score
-            item["explanation"]["similarity"] = hit.similarity
+            explanation["similarity"] = hit.similarity
         items.append(item)
     return items
 
@@ -207,7 +224,7 @@ def learning_for_page(
     opportunities: list[OpportunityRow],
     *,
     held: Openings | None = None,
-) -> list[list[dict[str, Any]]]:
+) -> list[list[LearningItem]]:
     """ "Close the gap" items for each opportunity on a page, from one batched lookup: courses
     from the catalog and other open gigs or mentorships that build the missing skills."""
     gaps = [skill_gaps(employee, o) for o in opportunities]
@@ -219,7 +236,7 @@ def learning_for_page(
         exclude_opportunities=[o.external_id for o in opportunities],
         held=held,
     )
-    by_gap: dict[tuple[str, int, int], list[dict[str, Any]]] = {}
+    by_gap: dict[tuple[str, int, int], list[LearningItem]] = {}
     for entry in found:
         key = (entry["skill_id"], entry["level_held"], entry["level_asked"])
         by_gap.setdefault(key, []).append(entry)

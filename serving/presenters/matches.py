@@ -3,12 +3,24 @@ holds; the links into this API are the API's to write."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict
 
 from data.storage.tables import EmployeeRow, OpportunityRow
 from matching.pipeline import RankedHit
 from matching.results import opportunity_items
+from matching.views import CardExplanation, EmployeeExplanation, LearningItem
 from serving.presenters.opportunities import opportunity_document
+
+
+class LinkedExplanation(CardExplanation):
+    what_if: str  # where this card's "what if" is asked
+
+
+class MatchCard(TypedDict):
+    opportunity: dict[str, Any]  # serving/presenters/opportunities.opportunity_document
+    score: float
+    rank: int
+    explanation: LinkedExplanation
 
 
 def what_if_path(employee_external_id: str, opportunity_external_id: str) -> str:
@@ -21,15 +33,22 @@ def match_cards(
     employee: EmployeeRow,
     hits: list[RankedHit],
     rows: dict[int, OpportunityRow],
-    explanations: list[dict[str, Any]],
-    learning: list[list[dict[str, Any]]],
-) -> list[dict[str, Any]]:
+    explanations: list[EmployeeExplanation],
+    learning: list[list[LearningItem]],
+) -> list[MatchCard]:
     """The cards of one page: the posting as the API shows it, then what matching says of the
     pair, with where to ask "what if"."""
-    cards = []
-    for hit, item in zip(
-        hits, opportunity_items(employee, hits, rows, explanations, learning), strict=True
-    ):
-        item["explanation"]["what_if"] = what_if_path(employee.external_id, hit.external_id)
-        cards.append({"opportunity": opportunity_document(rows[hit.row_id]), **item})
-    return cards
+    return [
+        {
+            "opportunity": opportunity_document(rows[hit.row_id]),
+            "score": item["score"],
+            "rank": item["rank"],
+            "explanation": {
+                **item["explanation"],
+                "what_if": what_if_path(employee.external_id, hit.external_id),
+            },
+        }
+        for hit, item in zip(
+            hits, opportunity_items(employee, hits, rows, explanations, learning), strict=True
+        )
+    ]
