@@ -33,9 +33,9 @@ class MatchFilters:
     def active(self) -> bool:
         return self != MatchFilters()
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> dict[str, str | float | bool]:
         """The filters that are set (what the audit record and the answer repeat)."""
-        out = {}
+        out: dict[str, str | float | bool] = {}
         for name, value in asdict(self).items():
             if value in ("", None, False):
                 continue

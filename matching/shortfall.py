@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 from data.storage.scim_users import NOT_PROVIDED
 from matching.eligibility import RULES, MaskReport
@@ -113,6 +113,45 @@ class Words:
     field: str | None = None  # the field there
 
 
+class RuleSaid(TypedDict):
+    """A rule that removed items, in words: counts exact, or None where banded."""
+
+    rule: str
+    removed: int | None
+    removed_words: str
+    alone: int | None  # removed by this rule and no other
+    alone_words: str
+    text: str
+    change: str | None
+    where: str | None
+    field: str | None
+
+
+class Change(TypedDict):
+    text: str
+    where: str | None
+    field: str | None
+    would_add: int | None  # items it would bring back on its own (None: not counted)
+
+
+class Why(TypedDict):
+    """What left a list empty or short, and what could be changed."""
+
+    summary: str
+    considered: int
+    eligible: int
+    shown: int
+    asked: int
+    rules: list[RuleSaid]
+    changes: list[Change]
+
+
+@dataclass(frozen=True, slots=True)
+class _Rule:
+    said: RuleSaid
+    alone_order: float  # where what it alone removed sorts (a banded count has no exact value)
+
+
 def _many(count: Count, one: str, many: str) -> str:
     """ "1 asks ..." / "40 ask ..." / "Fewer than 5 ask ..."."""
     verb = one if count.shown == 1 else many
@@ -193,7 +232,7 @@ def _seeker_words(rule: str, n: Count, kind: str, seeker: Seeker) -> Words:
 
 def why_matches(
     report: MaskReport, *, kind: str, seeker: Seeker, shown: int, asked: int
-) -> dict[str, Any] | None:
+) -> Why | None:
     """Why this person's list of `kind` holds `shown` items where `asked` were asked for (None
     when it is full)."""
     if shown >= asked:
@@ -318,7 +357,7 @@ def why_candidates(
     exact: bool,
     own: bool,
     holding_required: int | None = None,
-) -> dict[str, Any] | None:
+) -> Why | None:
     """Why a lead's list of candidates holds `shown` people where `asked` were asked for, or,
     however long it is, that none of them declares any skill it requires.
     `hidden`: eligible people the list's own overrides hid; `exact`: counts said exactly (an
@@ -330,20 +369,18 @@ def why_candidates(
     count = _exact if exact else (lambda n: _banded(n, report.pool, k))
     rules = _rules(report, count, lambda rule, n: _lead_words(rule, n, posting, own=own))
     if hidden:  # the reader's own decisions: said exactly
-        rules.append(
-            {
-                "rule": "hidden_from_this_list",
-                "removed": hidden,
-                "removed_words": str(hidden),
-                "alone": None,
-                "alone_words": "",
-                "text": f"{hidden} {'is' if hidden == 1 else 'are'} hidden from this list",
-                "change": "Show them again under Pins and hides",
-                "where": "posting",
-                "field": "overrides",
-                "_alone_order": 0.0,
-            }
-        )
+        said: RuleSaid = {
+            "rule": "hidden_from_this_list",
+            "removed": hidden,
+            "removed_words": str(hidden),
+            "alone": None,
+            "alone_words": "",
+            "text": f"{hidden} {'is' if hidden == 1 else 'are'} hidden from this list",
+            "change": "Show them again under Pins and hides",
+            "where": "posting",
+            "field": "overrides",
+        }
+        rules.append(_Rule(said, 0.0))
     changes = _changes(
         rules, more=("more person could be proposed", "more people could be proposed")
     )
@@ -398,16 +435,16 @@ def _rules(
     report: MaskReport,
     count: Callable[[int], Count],
     words: Callable[[str, Count], Words],
-) -> list[dict[str, Any]]:
+) -> list[_Rule]:
     """Each rule that removed anything, largest first (ties in the rules' own order)."""
-    said = []
+    said: list[tuple[tuple[float, int], float, RuleSaid]] = []
     for position, rule in enumerate(RULES):
         removed = report.removed_by_rule.get(rule, 0)
         if not removed:
             continue
         n, alone = count(removed), count(report.only_by_rule.get(rule, 0))
         w = words(rule, n)
-        entry = {
+        entry: RuleSaid = {
             "rule": rule,
             "removed": n.shown,
             "removed_words": n.words,
@@ -421,22 +458,27 @@ def _rules(
         said.append(((-n.order, position), alone.order, entry))
     said.sort(key=lambda s: s[0])
     # The order a change would bring items back in, kept beside each entry for `_changes`.
-    return [{**entry, "_alone_order": alone} for _, alone, entry in said]
+    return [_Rule(entry, alone) for _, alone, entry in said]
 
 
-def _changes(rules: list[dict[str, Any]], *, more: tuple[str, str]) -> list[dict[str, Any]]:
+def _changes(rules: list[_Rule], *, more: tuple[str, str]) -> list[Change]:
     """The changes the rules name, those bringing back the most on their own first."""
-    found = []
+    found: list[tuple[tuple[float, int], Change]] = []
     for position, rule in enumerate(rules):
-        alone = rule["_alone_order"]
-        if not rule["change"]:
+        alone, said = rule.alone_order, rule.said
+        if not said["change"]:
             continue
-        text = rule["change"]
+        text = said["change"]
         if alone:
-            then = more[0] if rule["alone"] == 1 else more[1]
-            text += f" ({rule['alone_words']} {then} with that change alone)"
-        entry = {"text": text, "where": rule["where"], "field": rule["field"]}
-        found.append(((-alone, position), {**entry, "would_add": rule["alone"]}))
+            then = more[0] if said["alone"] == 1 else more[1]
+            text += f" ({said['alone_words']} {then} with that change alone)"
+        entry: Change = {
+            "text": text,
+            "where": said["where"],
+            "field": said["field"],
+            "would_add": said["alone"],
+        }
+        found.append(((-alone, position), entry))
     found.sort(key=lambda f: f[0])
     return [entry for _, entry in found]
 
@@ -445,31 +487,32 @@ def _capital(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _main_reason(rules: list[dict[str, Any]]) -> str:
+def _main_reason(rules: list[_Rule]) -> str:
     """ ": <the reason to name first>." The one whose change alone would bring back the most
     (what the reader can do something about), else the one that removed the most."""
     if not rules:
         return "."
-    actionable = [r for r in rules if r["change"] and r["_alone_order"] > 0]
-    main = max(actionable, key=lambda r: r["_alone_order"]) if actionable else rules[0]
-    return f": {main['text'][:1].lower()}{main['text'][1:]}."
+    actionable = [r for r in rules if r.said["change"] and r.alone_order > 0]
+    main = max(actionable, key=lambda r: r.alone_order) if actionable else rules[0]
+    text = main.said["text"]
+    return f": {text[:1].lower()}{text[1:]}."
 
 
 def _why(
     summary: str,
     report: MaskReport,
-    rules: list[dict[str, Any]],
-    changes: list[dict[str, Any]],
+    rules: list[_Rule],
+    changes: list[Change],
     *,
     shown: int,
     asked: int,
-) -> dict[str, Any]:
+) -> Why:
     return {
         "summary": summary,
         "considered": report.pool,
         "eligible": report.eligible,
         "shown": shown,
         "asked": asked,
-        "rules": [{k: v for k, v in r.items() if not k.startswith("_")} for r in rules],
+        "rules": [r.said for r in rules],
         "changes": changes,
     }

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from typing import Any, TypedDict
+from typing import NotRequired, TypedDict
 
 import numpy as np
 from sqlalchemy.orm import Session
@@ -50,6 +50,27 @@ class WhatIfOption(TypedDict):
     rank_change: int
 
 
+class Standing(TypedDict):
+    score: float
+    rank: int  # among the person's current matches, by the model's score
+
+
+class ProfileLink(TypedDict):
+    method: str
+    path: str
+    body: dict[str, str]
+
+
+class WhatIf(TypedDict):
+    opportunity_external_id: str
+    current: Standing
+    best: WhatIfOption | None
+    options: list[WhatIfOption]  # best first
+    note: str
+    model: NotRequired[dict[str, str]]  # the live model (serving/usecases/rankings.py)
+    correct_profile: NotRequired[ProfileLink]  # where the profile is corrected (the same)
+
+
 def _edits(
     person: PersonInputs, opportunity: OpportunityRow
 ) -> list[tuple[SkillEdit, PersonInputs]]:
@@ -84,7 +105,7 @@ def what_if(
     scored: Scored[OpportunityInputs],
     *,
     now: dt.datetime,
-) -> dict[str, Any] | None:
+) -> WhatIf | None:
     """None when the opportunity is not among the employee's current matches."""
     ids = scored.ids
     if opportunity.external_id not in ids:

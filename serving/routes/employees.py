@@ -24,6 +24,7 @@ from data.storage.pipeline import get_pair
 from data.storage.tables import EmployeeRow
 from matching.filters import MatchFilters
 from matching.pipeline import RETRIEVE_DEPTH
+from matching.whatif import WhatIf
 from serving.access import (
     SELF_HR_OR_ADMIN,
     SELF_OR_ADMIN,
@@ -336,7 +337,7 @@ def what_if_for_match(
     user: CurrentUser,
     external_id: str,
     opportunity_id: str,
-) -> dict[str, Any]:
+) -> WhatIf:
     """Which one skill added, or one level raised, would move this opportunity up the most,
     rescored by the live model; and where to correct the profile."""
     require_self_or(user, external_id, Role.ADMIN, refusal=SELF_OR_ADMIN)

@@ -12,10 +12,11 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
+import numpy as np
 from sqlalchemy.orm import Session
 
 from data.schemas import OpportunityKind
@@ -23,7 +24,7 @@ from data.storage.tables import EmployeeRow, OpportunityRow
 from data.taxonomy.relatedness import OccupationRelatedness
 from fairness import demographics
 from fairness.audit_log import encode_matrix
-from fairness.audit_record import ServedRanking
+from fairness.audit_record import LoggedItem, ServedRanking
 from fairness.exploration import seed_for
 from fairness.policy import Override, PolicySettings, active_overrides, load_policy
 from fairness.rerank import Membership, ServedOrder, serve_order
@@ -32,33 +33,48 @@ from features.registry import FEATURE_NAMES, registry_hash
 from matching.explain import (
     EMPLOYEE,
     LEAD,
-    Contributions,
+    PairDetails,
     explain,
     pair_details,
     paused_explanation,
+    paused_weighing,
 )
 from matching.filters import MatchFilters, facets
 from matching.masking import VISIBLE_POOL, mask_pool, revealed_card
 from matching.next_moves import next_moves
 from matching.pipeline import RankedHit, Scored, score_candidates, score_matches
 from matching.results import candidate_items, learning_for_page
-from matching.shortfall import Posting, Seeker, why_candidates, why_matches
+from matching.shortfall import Posting, Seeker, Why, why_candidates, why_matches
 from matching.stages import stage
-from matching.whatif import what_if
+from matching.views import CandidateItem, EmployeeExplanation, LeadWeighing
+from matching.whatif import WhatIf, what_if
 from serving.auth import Principal
 from serving.errors import Conflict, NotFound
-from serving.presenters.matches import match_cards
+from serving.presenters.matches import MatchCard, match_cards
 from serving.state import ServiceState
 from serving.usecases.interleaving import ListDraft, draft_for
 from serving.usecases.serving_context import live_model
 
+# What the model's reasons are made into: an employee's, or a lead's (said from the card).
+ExplanationT = TypeVar("ExplanationT", EmployeeExplanation, LeadWeighing)
+
 
 @dataclass(frozen=True, slots=True)
-class Served:
+class Audience(Generic[ExplanationT]):
+    """Who reads a ranking's explanations, and how they are made for them."""
+
+    name: str  # the record's `audience`: employee | lead
+    # The page's feature rows and their details -> one explanation per row.
+    explain: Callable[[np.ndarray, Sequence[Mapping[str, Any]]], list[ExplanationT]]
+    paused: Callable[[], ExplanationT]  # what is said while HR pauses the kind
+
+
+@dataclass(frozen=True, slots=True)
+class Served(Generic[ExplanationT]):
     """A ranking ready to be shown, and the record that says so."""
 
     page: list[RankedHit]
-    explanations: list[dict[str, Any]]  # one per page item, same order
+    explanations: list[ExplanationT]  # one per page item, same order
     order: ServedOrder
     record: ServedRanking
 
@@ -98,12 +114,15 @@ def serve_matches(
         model=model.describe(),
         settings=load_policy(session, kind),
         limit=limit,
-        contributions=model.contributions,
         details=lambda i: pair_details(
             employee, scored.items[i], scored.features[i], committed_hours=committed
         ),
         shown=lambda page: scored.show(session, page),
-        audience=EMPLOYEE,
+        audience=Audience(
+            EMPLOYEE,
+            lambda rows, details: explain(model.contributions, rows, details, audience=EMPLOYEE),
+            paused_explanation,
+        ),
         now=now,
         offset=offset,
         filters=filters.as_dict(),
@@ -183,10 +202,13 @@ def serve_candidates(
         model=model.describe(),
         settings=load_policy(session, opportunity.kind),
         limit=limit,
-        contributions=model.contributions,
         details=lambda i: pair_details(scored.items[i], opportunity, scored.features[i]),
         shown=lambda page: scored.show(session, page),
-        audience=LEAD,
+        audience=Audience(
+            LEAD,
+            lambda rows, details: explain(model.contributions, rows, details, audience=LEAD),
+            paused_weighing,
+        ),
         # Protected attributes are joined here for the re-ranker only: the lead's response
         # carries no moves, scores or amounts (they would show who was moved up), and the
         # audit log keeps a keyed digest of the membership, not the membership.
@@ -255,7 +277,7 @@ def serve_candidates(
 
 def what_if_page(
     state: ServiceState, session: Session, employee: EmployeeRow, opportunity: OpportunityRow
-) -> dict[str, Any]:
+) -> WhatIf:
     """Which one skill added, or one level raised, would move this opportunity up the most,
     rescored by the live model; and where to correct the profile."""
     if load_policy(session, opportunity.kind).paused:
@@ -286,16 +308,16 @@ def what_if_page(
 def _page(
     state: ServiceState,
     model: dict[str, str],
-    served: Served,
+    served: Served[EmployeeExplanation] | Served[LeadWeighing],
     scored: Scored,
-    items: list[dict[str, Any]],
+    items: list[MatchCard] | list[CandidateItem],
     *,
-    why: dict[str, Any] | None,
+    why: Why | None,
 ) -> dict[str, Any]:
     """The response, once built, and its record appended (filed under a unique request id: an
     id a client reused gets a suffix, which the response then carries). `why`: what left the
     list empty or short, when it is."""
-    body = {
+    body: dict[str, Any] = {
         "items": items,
         "model": model,
         "ranking": {"policy": served.order.policy["name"]},
@@ -313,7 +335,7 @@ def list_identity(
     query_external_id: str,
     kind: str,
     limit: int,
-    filters: dict[str, Any] | None,
+    filters: dict[str, str | float | bool] | None,
     now: dt.datetime | None,
 ) -> str:
     """What makes two requests pages of one list: whose, which kind, the page size, the filters
@@ -334,18 +356,17 @@ def _serve(
     model: dict[str, str],
     settings: PolicySettings,
     limit: int,
-    contributions: Contributions,
-    details: Callable[[int], dict[str, Any]],
-    audience: str,
+    details: Callable[[int], PairDetails],
+    audience: Audience[ExplanationT],
     shown: Callable[[list[int]], None] | None = None,
     membership: Membership | None = None,
     overrides: Sequence[Override] = (),
     key: bytes = b"",
     now: dt.datetime | None = None,
     offset: int = 0,
-    filters: dict[str, Any] | None = None,
+    filters: dict[str, str | float | bool] | None = None,
     draft: ListDraft | None = None,
-) -> Served:
+) -> Served[ExplanationT]:
     ids = scored.ids
     with stage("rerank"):
         order = serve_order(
@@ -374,11 +395,9 @@ def _serve(
     with stage("explain"):
         page_details = [details(i) for i in page_rows]
         if settings.paused:
-            explanations = [paused_explanation() for _ in page_rows]
+            explanations = [audience.paused() for _ in page_rows]
         else:
-            explanations = explain(
-                contributions, scored.features[page_rows], page_details, audience=audience
-            )
+            explanations = audience.explain(scored.features[page_rows], page_details)
     record: ServedRanking = {
         "request_id": request_id,
         "served_at": (now or dt.datetime.now(dt.UTC)).isoformat(),
@@ -393,22 +412,12 @@ def _serve(
         },
         "policy": order.policy,
         "page_size": limit,
-        "items": [
-            {
-                "id": ids[i],
-                "score": float(scored.scores[i]),
-                "similarity": float(scored.similarity[i]),
-                "before": int(order.before[i]),
-                "after": after.get(i),
-                **({} if offset else {"propensity": float(order.propensity[i])}),
-            }
-            for i in range(len(ids))
-        ],
+        "items": [_logged(i, ids[i], scored, order, after.get(i), offset) for i in range(len(ids))],
         "features": encode_matrix(scored.features),
-        "audience": audience,
+        "audience": audience.name,
         # What the page's explanations were built from and what they said (replay checks it).
         "explained": [
-            {"id": ids[i], "details": d, "explanation": e}
+            {"id": ids[i], "details": dict(d), "explanation": dict(e)}
             for i, d, e in zip(page_rows, page_details, explanations, strict=True)
         ],
         "moves": order.moves,
@@ -425,6 +434,22 @@ def _serve(
     if settings.paused:  # what people see is the similarity order, and its scores
         page = [dataclasses.replace(hit, score=hit.similarity) for hit in page]
     return Served(page, explanations, order, record)
+
+
+def _logged(
+    i: int, item_id: str, scored: Scored, order: ServedOrder, after: int | None, offset: int
+) -> LoggedItem:
+    """Item `i` as the record keeps it (its propensity on a first page only)."""
+    item: LoggedItem = {
+        "id": item_id,
+        "score": float(scored.scores[i]),
+        "similarity": float(scored.similarity[i]),
+        "before": int(order.before[i]),
+        "after": after,
+    }
+    if not offset:
+        item["propensity"] = float(order.propensity[i])
+    return item
 
 
 def refuse_deactivated(employee: EmployeeRow) -> None:
