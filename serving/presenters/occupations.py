@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TypedDict
 
 from data.storage.tables import EmployeeRow, OpportunityRow
 
 
-def occupation_document(row: EmployeeRow | OpportunityRow) -> dict[str, Any] | None:
+class OccupationDocument(TypedDict):
+    occupation_id: str
+    label: str
+    score: float | None  # how sure the placement is
+    source: str  # declared | inferred
+
+
+def occupation_document(row: EmployeeRow | OpportunityRow) -> OccupationDocument | None:
     """The occupation with how sure the placement is and where it came from (declared by the
     import, or inferred from the title); None when the title placed it nowhere."""
     if row.occupation_id is None:
