@@ -254,7 +254,9 @@ def test_forwarded_for_from_a_trusted_proxy_is_believed(state: ServiceState) -> 
 
 def test_trusted_proxies_are_addresses_or_networks(state: ServiceState) -> None:
     # A comma list, as the environment gives it: the field's validator splits it.
-    parsed = Settings(trusted_proxies="10.0.0.5, 10.1.0.0/16 ::1")  # type: ignore[arg-type]
+    parsed = Settings(
+        trusted_proxies="10.0.0.5, 10.1.0.0/16 ::1"  # type: ignore[arg-type]  # a comma list
+    )
     assert parsed.trusted_proxies == ("10.0.0.5", "10.1.0.0/16", "::1")
     assert Settings().trusted_proxies == ()
     with pytest.raises(ValidationError, match=re.escape("TALENT_TRUSTED_PROXIES: 'proxy.local'")):
