@@ -101,9 +101,9 @@ class BiasAudit:
         for (measure, attribute), impact in self.impacts.items():
             shown = impact.as_dict(min_cell)
             known_rows = sum(c.count for c in impact.categories)
-            for row in shown["categories"]:
-                count = row["count"]
-                row["share"] = None if count is None or not known_rows else count / known_rows
+            rows: list[dict[str, Any]] = [
+                {**row, "share": _share(row["count"], known_rows)} for row in shown["categories"]
+            ]
             suppressed = impact.suppressed(min_cell)
             hidden = impact.unknown_label in suppressed
             tables.append(
@@ -113,7 +113,7 @@ class BiasAudit:
                     "attribute": attribute,
                     "attribute_name": ATTRIBUTE_NAMES[attribute],
                     "reference": None if shown["min_impact_ratio"] is None else impact.reference,
-                    "categories": shown["categories"],
+                    "categories": rows,
                     "unknown_rows": None if hidden else impact.unknown_count,
                     "unknown_people": None if hidden else self.unknown_people[measure, attribute],
                     "excluded": [
@@ -135,6 +135,11 @@ class BiasAudit:
             "min_cell": min_cell,
             "tables": tables,
         }
+
+
+def _share(count: int | None, known_rows: int) -> float | None:
+    """A category's share of the rows with a known category (None: suppressed)."""
+    return None if count is None or not known_rows else count / known_rows
 
 
 def _excluded(row: CategoryRate, suppressed: set[str], min_cell: int | None) -> dict[str, Any]:

@@ -14,13 +14,19 @@ distribution (for instance the make-up of the eligible pool). Logarithms there a
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Literal, NotRequired, TypedDict
 
 import numpy as np
 
 from fairness.metrics import category_labels
-from fairness.small_cells import check_min_cell, hidden_rows, reason, suppressed_marker
+from fairness.small_cells import (
+    SuppressedMarker,
+    check_min_cell,
+    hidden_rows,
+    reason,
+    suppressed_marker,
+)
 
 # A group absent from the top k would have Skew = ln(0) = -inf. Its share is replaced by this
 # value (shares above zero are left exact), giving ln(0.001 / target): finite, and far below any
@@ -45,6 +51,40 @@ class GroupExposure:
     exposure_ratio: float  # mean_exposure ÷ the highest group's mean_exposure
 
 
+class ShownExposure(TypedDict):
+    """A group's row of a published exposure table: GroupExposure's fields, in its order."""
+
+    category: str
+    appearances: int
+    exposure: float
+    share: float
+    mean_exposure: float
+    exposure_ratio: float | None  # None: the group it compares with is suppressed
+    suppressed: Literal[False]
+
+
+class SuppressedExposure(SuppressedMarker):
+    """A suppressed group's row: its name, every figure null."""
+
+    category: str
+    appearances: None
+    exposure: None
+    share: None
+    mean_exposure: None
+    exposure_ratio: None
+
+
+class ExposureTable(TypedDict):
+    """An exposure report as published (ExposureReport.as_dict)."""
+
+    rankings: int
+    min_exposure_ratio: float | None
+    unknown_appearances: int | None  # None: suppressed
+    unknown_share: float | None
+    groups: list[ShownExposure | SuppressedExposure]
+    notes: NotRequired[list[str]]  # only when a group or the ratios are suppressed
+
+
 @dataclass(frozen=True, slots=True)
 class ExposureReport:
     rankings: int
@@ -60,7 +100,7 @@ class ExposureReport:
     def min_exposure_ratio(self) -> float | None:
         return min((g.exposure_ratio for g in self.groups), default=None)
 
-    def as_dict(self, min_cell: int | None = None) -> dict[str, Any]:
+    def as_dict(self, min_cell: int | None = None) -> ExposureTable:
         """As published; with `min_cell`, groups of fewer people suppressed (and a second one,
         or the unknown share, where the shares' total would give a lone one back). Ratios are
         to the most exposed group: when it is suppressed, none is shown."""
@@ -72,19 +112,31 @@ class ExposureReport:
         )
         top = self.groups[0].category if self.groups else None
         no_ratios = top in hidden
-        groups = []
-        for group in self.groups:
-            if group.category in hidden:
-                continue
-            row = asdict(group) | {"suppressed": False}
-            if no_ratios:
-                row["exposure_ratio"] = None
-            groups.append(row)
+        groups: list[ShownExposure | SuppressedExposure] = [
+            {
+                "category": group.category,
+                "appearances": group.appearances,
+                "exposure": group.exposure,
+                "share": group.share,
+                "mean_exposure": group.mean_exposure,
+                "exposure_ratio": None if no_ratios else group.exposure_ratio,
+                "suppressed": False,
+            }
+            for group in self.groups
+            if group.category not in hidden
+        ]
         for name in sorted(g.category for g in self.groups if g.category in hidden):
-            empty = dict.fromkeys(
-                ("appearances", "exposure", "share", "mean_exposure", "exposure_ratio")
+            groups.append(
+                {
+                    "category": name,
+                    "appearances": None,
+                    "exposure": None,
+                    "share": None,
+                    "mean_exposure": None,
+                    "exposure_ratio": None,
+                    **suppressed_marker(min_cell or 0),
+                }
             )
-            groups.append({"category": name, **empty, **suppressed_marker(min_cell or 0)})
         ratios = [g["exposure_ratio"] for g in groups if g["exposure_ratio"] is not None]
         unknown_hidden = self.unknown_label in hidden
         notes = []
@@ -92,14 +144,16 @@ class ExposureReport:
             notes.append(f"groups suppressed: {reason(min_cell or 0)}, or to protect such a group")
         if no_ratios:
             notes.append("exposure ratios not shown: the group they compare with is suppressed")
-        return {
+        table: ExposureTable = {
             "rankings": self.rankings,
             "min_exposure_ratio": min(ratios) if ratios else None,
             "unknown_appearances": None if unknown_hidden else self.unknown_appearances,
             "unknown_share": None if unknown_hidden else self.unknown_share,
             "groups": groups,
-            **({"notes": notes} if notes else {}),
         }
+        if notes:
+            table["notes"] = notes
+        return table
 
 
 def group_exposure(

@@ -34,14 +34,20 @@ groups inside the same stratum only.
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Sequence
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Literal, TypedDict
 
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
-from fairness.small_cells import check_min_cell, hidden_rows, reason, suppressed_marker
+from fairness.small_cells import (
+    SuppressedMarker,
+    check_min_cell,
+    hidden_rows,
+    reason,
+    suppressed_marker,
+)
 
 FOUR_FIFTHS = 0.8
 SEPARATOR = " × "
@@ -120,6 +126,78 @@ class CategoryRate:
     too_few: str | None = None  # why it is left out: "too few to judge (n = 11): ..."
 
 
+class ShownRate(TypedDict):
+    """A category's row of a published impact table: CategoryRate's fields, in its order."""
+
+    category: str
+    count: int
+    selected: int
+    rate: float
+    impact_ratio: float | None
+    excluded: bool
+    small_sample: bool
+    below_four_fifths: bool
+    people: int
+    rate_ci: tuple[float, float] | None
+    impact_ratio_ci: tuple[float, float] | None
+    verdict: str
+    too_few: str | None
+    suppressed: Literal[False]
+
+
+class SuppressedRate(SuppressedMarker):
+    """A suppressed category's row: its name, every figure null."""
+
+    category: str
+    count: None
+    selected: None
+    rate: None
+    impact_ratio: None
+    excluded: None
+    small_sample: None
+    people: None
+    rate_ci: None
+    impact_ratio_ci: None
+    too_few: None
+    below_four_fifths: Literal[False]
+    verdict: Literal["suppressed"]
+
+
+class ImpactTable(TypedDict):
+    """An impact report as published (ImpactReport.as_dict)."""
+
+    attribute: str
+    measure: str
+    threshold: float
+    min_impact_ratio: float | None
+    flagged: list[str]
+    below: list[str]
+    unsure: list[str]
+    min_group: int
+    unknown_count: int | None  # None: suppressed
+    categories: list[ShownRate | SuppressedRate]
+    warnings: list[str]
+
+
+def _shown_rate(c: CategoryRate) -> ShownRate:
+    return {
+        "category": c.category,
+        "count": c.count,
+        "selected": c.selected,
+        "rate": c.rate,
+        "impact_ratio": c.impact_ratio,
+        "excluded": c.excluded,
+        "small_sample": c.small_sample,
+        "below_four_fifths": c.below_four_fifths,
+        "people": c.people,
+        "rate_ci": c.rate_ci,
+        "impact_ratio_ci": c.impact_ratio_ci,
+        "verdict": c.verdict,
+        "too_few": c.too_few,
+        "suppressed": False,
+    }
+
+
 @dataclass(frozen=True, slots=True)
 class ImpactReport:
     attribute: str  # e.g. "gender" or "gender × race_ethnicity"
@@ -164,7 +242,7 @@ class ImpactReport:
         ratio: float | None = self.as_dict(min_cell)["min_impact_ratio"]
         return ratio
 
-    def as_dict(self, min_cell: int | None = None) -> dict[str, Any]:
+    def as_dict(self, min_cell: int | None = None) -> ImpactTable:
         """As published; with `min_cell`, small cells suppressed (fairness/small_cells.py).
 
         A ratio needs the reference category's rate: when that category is suppressed, no
@@ -172,16 +250,14 @@ class ImpactReport:
         hidden = self.suppressed(min_cell)
         shown = [c for c in self.categories if c.category not in hidden]
         no_ratios = self.reference is not None and self.reference in hidden
-        rows = []
+        rows: list[ShownRate | SuppressedRate] = []
         for c in shown:
-            row = asdict(c) | {"suppressed": False}
+            row = _shown_rate(c)
             if no_ratios:
-                row |= {
-                    "impact_ratio": None,
-                    "impact_ratio_ci": None,
-                    "below_four_fifths": False,
-                    "verdict": NO_RATIO if c.too_few is None else TOO_FEW,
-                }
+                row["impact_ratio"] = None
+                row["impact_ratio_ci"] = None
+                row["below_four_fifths"] = False
+                row["verdict"] = NO_RATIO if c.too_few is None else TOO_FEW
             rows.append(row)
         ratios = [r["impact_ratio"] for r in rows if r["impact_ratio"] is not None]
         warnings = [
@@ -215,25 +291,19 @@ class ImpactReport:
         }
 
 
-def _suppressed_rate(name: str, min_cell: int) -> dict[str, Any]:
-    empty = dict.fromkeys(
-        (
-            "count",
-            "selected",
-            "rate",
-            "impact_ratio",
-            "excluded",
-            "small_sample",
-            "people",
-            "rate_ci",
-            "impact_ratio_ci",
-            "too_few",
-        ),
-        None,
-    )
+def _suppressed_rate(name: str, min_cell: int) -> SuppressedRate:
     return {
         "category": name,
-        **empty,
+        "count": None,
+        "selected": None,
+        "rate": None,
+        "impact_ratio": None,
+        "excluded": None,
+        "small_sample": None,
+        "people": None,
+        "rate_ci": None,
+        "impact_ratio_ci": None,
+        "too_few": None,
         "below_four_fifths": False,
         "verdict": "suppressed",
         **suppressed_marker(min_cell),
@@ -565,6 +635,29 @@ class ShownQuality:
     strata: int  # shared strata behind mean/gap
 
 
+class ShownQualityRow(TypedDict):
+    """ShownQuality's fields, in its order."""
+
+    category: str
+    raw_mean: float
+    mean: float | None
+    peer_mean: float | None
+    gap: float | None
+    difference: float | None
+    rows: int
+    strata: int
+
+
+class ShownQualityTable(TypedDict):
+    """A shown-quality comparison as published (ShownQualityReport.as_dict)."""
+
+    attribute: str
+    best_served: str | None
+    unknown_count: int
+    unmatched_rows: int
+    categories: list[ShownQualityRow]
+
+
 @dataclass(frozen=True, slots=True)
 class ShownQualityReport:
     attribute: str
@@ -573,13 +666,25 @@ class ShownQualityReport:
     unknown_count: int
     unmatched_rows: int  # known rows in strata where a single group is present: no comparison
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> ShownQualityTable:
         return {
             "attribute": self.attribute,
             "best_served": self.best_served,
             "unknown_count": self.unknown_count,
             "unmatched_rows": self.unmatched_rows,
-            "categories": [asdict(c) for c in self.categories],
+            "categories": [
+                {
+                    "category": c.category,
+                    "raw_mean": c.raw_mean,
+                    "mean": c.mean,
+                    "peer_mean": c.peer_mean,
+                    "gap": c.gap,
+                    "difference": c.difference,
+                    "rows": c.rows,
+                    "strata": c.strata,
+                }
+                for c in self.categories
+            ],
         }
 
 

@@ -26,9 +26,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from statistics import median
-from typing import Any, overload
+from typing import Any, TypedDict, overload
 
 import numpy as np
 from sqlalchemy.orm import Session
@@ -47,7 +47,7 @@ from data.storage.pipeline import proposal_counts
 from data.storage.tables import PipelineRow
 from data.workflow import Stage
 from fairness.demographics import ATTRIBUTES, categories
-from fairness.metrics import category_labels, selection_impact
+from fairness.metrics import ImpactTable, category_labels, selection_impact
 from fairness.small_cells import check_min_cell
 
 DAYS_PER_QUARTER = 365.25 / 4
@@ -58,6 +58,108 @@ EVENTS = (
     InteractionType.COMPLETE.value,
     *TAKEN_ON,
 )
+
+
+# The outcome figures as published, section by section ("from" is a keyword: the functional
+# form names it).
+OutcomesWindow = TypedDict(
+    "OutcomesWindow",
+    {
+        "from": str | None,
+        "to": str | None,
+        "department": str | None,
+        "days": float | None,  # the window's length (an open end closed by its events)
+        "min_cell": int | None,
+    },
+)
+
+
+class FillCount(TypedDict):
+    posted: int
+    filled_internally: int
+    rate: float | None
+
+
+class FillRate(FillCount):
+    by_kind: dict[str, FillCount]
+    by_department: dict[str, FillCount]
+
+
+class MedianDays(TypedDict):
+    median_days: float | None
+    n: int
+
+
+class Shares(TypedDict):
+    employees: int
+    applied: float | None
+    assigned: float | None
+
+
+class GroupParticipation(TypedDict):
+    applied: ImpactTable
+    assigned: ImpactTable
+
+
+class Participation(Shares):
+    by_department: dict[str, Shares]
+    by_group: dict[str, GroupParticipation]  # per attribute
+
+
+class MobilityVelocity(TypedDict):
+    assignments: int
+    role_moves: int
+    assignments_per_100_per_quarter: float | None
+    role_moves_per_100_per_quarter: float | None
+
+
+class SkillsGapClosure(TypedDict):
+    skills_confirmed: int
+    people_with_confirmed_skills: int
+    profile_updates_proposed: int
+    profile_updates_accepted: int
+    through_courses: str
+
+
+class MentorLoad(TypedDict):
+    mentorships: int
+    capacity: int
+    mentees_now: int
+    load: float | None
+    full: int
+    waitlisted: int
+    longest_waitlist: int
+
+
+class CareerPaths(TypedDict):
+    people_with_target: int
+    targeting_roles: int
+    targeting_occupations: int
+    skills_confirmed_since_target: int
+    roles_filled: int
+    roles_filled_by_path_followers: int
+    share_by_path_followers: float | None
+
+
+class MonthCounts(TypedDict):
+    applications: int
+    assignments: int
+
+
+class MarketplaceOutcomes(TypedDict):
+    window: OutcomesWindow
+    employees: int
+    internal_fill_rate: FillRate
+    time_to_first_application: MedianDays
+    time_to_fill: MedianDays
+    participation: Participation
+    mobility_velocity: MobilityVelocity
+    skills_gap_closure: SkillsGapClosure
+    time_to_proficiency: MedianDays
+    mentors: MentorLoad
+    identity_reveals: int
+    career_paths: CareerPaths
+    trend: dict[str, MonthCounts]  # "2026-05" -> that month's counts, oldest first
 
 
 @overload
@@ -76,7 +178,7 @@ def _inside(at: dt.datetime | None, start: dt.datetime | None, end: dt.datetime 
     return (start is None or at >= start) and (end is None or at < end)
 
 
-def _days(values: Iterable[float]) -> dict[str, Any]:
+def _days(values: Iterable[float]) -> MedianDays:
     values = sorted(values)
     if not values:
         return {"median_days": None, "n": 0}
@@ -94,7 +196,7 @@ def marketplace_outcomes(
     *,
     department: str | None = None,
     min_cell: int | None = None,
-) -> dict[str, Any]:
+) -> MarketplaceOutcomes:
     """The outcome figures for opportunities posted, and steps taken, in [start, end);
     `min_cell`: suppress cells by group of fewer people (None: every cell, for auditors)."""
     check_min_cell(min_cell)
@@ -201,8 +303,10 @@ def _span_days(
     return (hi - lo).total_seconds() / 86400
 
 
-def _fill_by(posted: list[Any], filled: list[Any], key: Any) -> dict[str, dict[str, Any]]:
-    out: dict[str, dict[str, Any]] = {}
+def _fill_by(
+    posted: list[Any], filled: list[Any], key: Callable[[Any], str]
+) -> dict[str, FillCount]:
+    out: dict[str, FillCount] = {}
     for name in sorted({key(o) for o in posted}):
         n = sum(key(o) == name for o in posted)
         k = sum(key(o) == name for o in filled)
@@ -217,8 +321,8 @@ def _participation(
     appliers: set[str],
     assignees: set[str],
     min_cell: int | None,
-) -> dict[str, Any]:
-    def shares(members: list[str]) -> dict[str, Any]:
+) -> Participation:
+    def shares(members: list[str]) -> Shares:
         return {
             "employees": len(members),
             "applied": _share(sum(m in appliers for m in members), len(members)),
@@ -233,7 +337,7 @@ def _participation(
     known = categories(session, people)
     applied = np.array([p in appliers for p in people], dtype=bool)
     assigned = np.array([p in assignees for p in people], dtype=bool)
-    by_group: dict[str, dict[str, Any]] = {}
+    by_group: dict[str, GroupParticipation] = {}
     for attribute in ATTRIBUTES:
         labels = category_labels([known.get(p, {}).get(attribute) for p in people])
         by_group[attribute] = {
@@ -253,7 +357,7 @@ def _completed_in(pair: PipelineRow, start: dt.datetime | None, end: dt.datetime
 
 def _skills_closure(
     session: Session, pairs: list[PipelineRow], start: dt.datetime | None, end: dt.datetime | None
-) -> dict[str, Any]:
+) -> SkillsGapClosure:
     confirmed = [
         (p.opportunity_external_id, s["skill_id"])
         for p in pairs
@@ -297,7 +401,7 @@ def _proficiency_days(
     return days
 
 
-def _mentor_load(pairs: list[PipelineRow], opportunities: dict[str, Any]) -> dict[str, Any]:
+def _mentor_load(pairs: list[PipelineRow], opportunities: dict[str, Any]) -> MentorLoad:
     mentorships = {
         k: o for k, o in opportunities.items() if o.kind == OpportunityKind.MENTORSHIP.value
     }
@@ -328,7 +432,7 @@ def _career_paths(
     pairs: list[PipelineRow],
     first: dict[tuple[str, str], dict[str, dt.datetime]],
     opportunities: dict[str, Any],
-) -> dict[str, Any]:
+) -> CareerPaths:
     """Who follows a path, the skills work confirmed since they set it, and the share of
     roles filled by someone who had that role as their target."""
     targets = {row.external_id: row for row in career_targets(session) if row.external_id in people}
@@ -365,9 +469,9 @@ def _career_paths(
 
 def _trend(
     first: dict[tuple[str, str], dict[str, dt.datetime]], opportunities: dict[str, Any]
-) -> dict[str, dict[str, int]]:
+) -> dict[str, MonthCounts]:
     """Applications and assignments per month (the chart's series)."""
-    months: dict[str, dict[str, int]] = defaultdict(lambda: {"applications": 0, "assignments": 0})
+    months: dict[str, MonthCounts] = defaultdict(lambda: {"applications": 0, "assignments": 0})
     for (_, opportunity), seen in first.items():
         if opportunity not in opportunities:
             continue

@@ -29,7 +29,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from sqlalchemy.orm import Session
@@ -48,18 +48,39 @@ from fairness.metrics import (
     BELOW,
     FOUR_FIFTHS,
     UNSURE,
+    ImpactTable,
+    ShownQualityTable,
+    ShownRate,
     category_labels,
     intersection,
     scoring_impact,
     selection_impact,
     shown_quality_gap,
 )
-from fairness.outcomes import marketplace_outcomes
+from fairness.outcomes import MarketplaceOutcomes, marketplace_outcomes
+from fairness.report_sections import (
+    CandidateLists,
+    EmployeeSide,
+    EmployeeSideTable,
+    GlobalView,
+    ImpactTables,
+    Interventions,
+    LeadDecisions,
+    ModelReading,
+    OversightLine,
+    ReportDocument,
+    ReportWindow,
+    ShareByPosition,
+    ShownQualityShown,
+    ShownQualitySuppressed,
+    WeeklySelection,
+    WeeklyShortlisting,
+)
 from fairness.small_cells import check_min_cell, hidden_rows, reason, suppressed_marker
 
 # A model's global view (importances, partial dependence) from a sample of the feature rows it
 # scored; the serving layer hands it in, so the report does not need the training code.
-ModelView = Callable[[np.ndarray | None], dict[str, Any]]
+ModelView = Callable[[np.ndarray | None], GlobalView]
 
 INTERSECTION = ("gender", "race_ethnicity")
 MIN_LISTS_PER_CELL = 20
@@ -68,35 +89,38 @@ UNKNOWN = "unknown"
 
 @dataclass
 class FairnessReport:
-    window: dict[str, Any]
-    candidate_lists: dict[str, Any] = field(default_factory=dict)
-    lead_decisions: dict[str, Any] = field(default_factory=dict)
-    employee_side: dict[str, Any] = field(default_factory=dict)
-    trend: list[dict[str, Any]] = field(default_factory=list)
-    interventions: dict[str, Any] = field(default_factory=dict)
-    oversight: list[dict[str, Any]] = field(default_factory=list)
+    """The report's sections (fairness/report_sections.py); a section with nothing to report
+    is None, published as `{}`."""
+
+    window: ReportWindow
+    candidate_lists: CandidateLists | None = None
+    lead_decisions: LeadDecisions | None = None
+    employee_side: EmployeeSide | None = None
+    trend: list[WeeklySelection] = field(default_factory=list)
+    interventions: Interventions | None = None
+    oversight: list[OversightLine] = field(default_factory=list)
     breaches: list[str] = field(default_factory=list)
     cautions: list[str] = field(default_factory=list)
-    models: dict[str, Any] = field(default_factory=dict)  # per direction: the global view
-    outcomes: dict[str, Any] = field(default_factory=dict)  # fairness/outcomes.py
+    models: dict[str, ModelReading] = field(default_factory=dict)  # per direction
+    outcomes: MarketplaceOutcomes | None = None  # fairness/outcomes.py
     # A group too few to judge: the stages it was too few at, and its line among the cautions.
     too_few_stages: dict[tuple[str, ...], list[str]] = field(default_factory=dict, repr=False)
     too_few_lines: dict[tuple[str, ...], int] = field(default_factory=dict, repr=False)
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> ReportDocument:
         return {
             "window": self.window,
             "threshold": FOUR_FIFTHS,
             "breaches": self.breaches,
             "cautions": self.cautions,
-            "candidate_lists": self.candidate_lists,
-            "lead_decisions": self.lead_decisions,
-            "employee_side": self.employee_side,
+            "candidate_lists": self.candidate_lists or {},
+            "lead_decisions": self.lead_decisions or {},
+            "employee_side": self.employee_side or {},
             "trend": self.trend,
-            "interventions": self.interventions,
+            "interventions": self.interventions or {},
             "oversight": self.oversight,
             "models": self.models,
-            "outcomes": self.outcomes,
+            "outcomes": self.outcomes or {},
         }
 
 
@@ -115,7 +139,7 @@ def _impacts(
     columns: dict[str, np.ndarray],
     people: Sequence[str],
     min_cell: int | None,
-) -> dict[str, Any]:
+) -> ImpactTables:
     return {
         attribute: selection_impact(selected, labels, attribute=attribute, people=people).as_dict(
             min_cell
@@ -231,7 +255,7 @@ def _candidate_lists(
         return
     columns = _by_attribute(rows_person, known)
     selected_before, selected_after = np.array(before), np.array(after)
-    report.candidate_lists = {
+    lists: CandidateLists = {
         "appearances": len(rows_person),
         "selection_before_reranking": _impacts(selected_before, columns, rows_person, min_cell),
         "selection_after_reranking": _impacts(selected_after, columns, rows_person, min_cell),
@@ -243,22 +267,21 @@ def _candidate_lists(
         },
     }
     if len(records) >= MIN_LISTS_PER_CELL:
-        report.candidate_lists |= {
-            "exposure_before_reranking": _exposure(pages_before, known, focus).as_dict(min_cell),
-            "exposure_after_reranking": _exposure(pages_after, known, focus).as_dict(min_cell),
-            "share_by_position": _share_by_position(
-                pages_before, pages_after, known, focus, min_cell
-            ),
-        }
+        lists["exposure_before_reranking"] = _exposure(pages_before, known, focus).as_dict(min_cell)
+        lists["exposure_after_reranking"] = _exposure(pages_after, known, focus).as_dict(min_cell)
+        lists["share_by_position"] = _share_by_position(
+            pages_before, pages_after, known, focus, min_cell
+        )
     else:
         # Each position holds one person per list: with a few lists, a position's share is
         # someone's category, and the log says who sat there.
-        report.candidate_lists["withheld"] = (
+        lists["withheld"] = (
             f"exposure and share by position need at least {MIN_LISTS_PER_CELL} lists in the "
             f"window ({len(records)} here): fewer would identify people"
         )
+    report.candidate_lists = lists
     moved_shown, moved_hidden = _counts_shown(moved_categories, moved_people, min_cell)
-    report.interventions = {
+    interventions: Interventions = {
         "rankings": len(records),
         "reranked": reranked,
         "paused": paused,
@@ -270,17 +293,17 @@ def _candidate_lists(
         "hides": hidden,
     }
     if moved_hidden:
-        report.interventions["suppressed"] = {
+        interventions["suppressed"] = {
             "moved_up_by_category": moved_hidden,
             **suppressed_marker(min_cell or 0),
         }
-    judge(
-        report,
-        "served candidate lists",
-        report.candidate_lists["selection_after_reranking"][focus],
-        "selection",
-    )
+    report.interventions = interventions
+    judge(report, "served candidate lists", lists["selection_after_reranking"][focus], "selection")
     report.trend = _weekly(weekly, weekly_lists, known, focus, min_cell)
+
+
+# Each week's selection before and after re-ranking: its name and its column in `weekly`'s rows.
+WEEKLY_COLUMNS: tuple[tuple[Literal["before", "after"], int], ...] = (("before", 1), ("after", 2))
 
 
 def _weekly(
@@ -289,11 +312,11 @@ def _weekly(
     known: dict[str, dict[str, str | None]],
     focus: str,
     min_cell: int | None,
-) -> list[dict[str, Any]]:
+) -> list[WeeklySelection]:
     """Per ISO week with served lists: each group's selection rate before and after
     re-ranking (groups too few to judge that week, or suppressed, left out) and the lowest
     impact ratio among the groups judged."""
-    trend = []
+    trend: list[WeeklySelection] = []
     for week in sorted(weekly):
         ids = [row[0] for row in weekly[week]]
         labels = category_labels([known.get(p, {}).get(focus) for p in ids])
@@ -304,9 +327,9 @@ def _weekly(
                 attribute=focus,
                 people=ids,
             ).as_dict(min_cell)
-            for name, column in (("before", 1), ("after", 2))
+            for name, column in WEEKLY_COLUMNS
         }
-        rates: dict[str, dict[str, float]] = defaultdict(dict)
+        rates: dict[str, dict[Literal["before", "after"], float]] = defaultdict(dict)
         set_aside: dict[str, int | None] = {}
         for name, impact in impacts.items():
             for row in impact["categories"]:
@@ -328,7 +351,9 @@ def _weekly(
     return trend
 
 
-def _interval(row: dict[str, Any]) -> str:
+def _interval(row: ShownRate) -> str:
+    # Judged rows only: a verdict on a ratio is read from its interval.
+    assert row["impact_ratio_ci"] is not None, row
     low, high = row["impact_ratio_ci"]
     return f"95% interval {low:.2f} to {high:.2f}"
 
@@ -342,7 +367,7 @@ STAGE = {
 }
 
 
-def judge(report: FairnessReport, where: str, impact: dict[str, Any], outcome: str) -> None:
+def judge(report: FairnessReport, where: str, impact: ImpactTable, outcome: str) -> None:
     """The verdicts of one published impact table (small cells already suppressed): breaches
     where the whole interval is under four-fifths, cautions where it reaches 0.8 and for the
     groups too few to judge. A group too few to judge at several stages of one table (the
@@ -398,13 +423,13 @@ def _share_by_position(
     known: dict[str, dict[str, str | None]],
     focus: str,
     min_cell: int | None,
-) -> dict[str, Any]:
+) -> ShareByPosition:
     """Each category's share of position 1, 2, ... over all pages, before and after.
 
     With `min_cell`, a category's share at a position is null where fewer people of it held
     that position (the same person often holds a position in every list of one posting)."""
     depth = max((len(p) for p in before + after), default=0)
-    out: dict[str, Any] = {"positions": list(range(1, depth + 1))}
+    by_stage: dict[str, dict[str, list[float | None]]] = {}
     suppressed: dict[str, dict[str, list[int]]] = {}
     for name, pages in (("before", before), ("after", after)):
         counts: dict[str, np.ndarray] = defaultdict(lambda: np.zeros(depth))
@@ -416,14 +441,21 @@ def _share_by_position(
                 counts[category][rank] += 1
                 holders[category][rank].add(person)
                 totals[rank] += 1
-        shares = {c: (v / np.maximum(totals, 1)).round(4).tolist() for c, v in counts.items()}
+        shares: dict[str, list[float | None]] = {
+            c: (v / np.maximum(totals, 1)).round(4).tolist() for c, v in counts.items()
+        }
         if min_cell is not None:
             for rank in range(depth):
                 cells = {c: (len(holders[c][rank]),) for c in counts}
                 for category in hidden_rows(cells, min_cell):
                     shares[category][rank] = None
                     suppressed.setdefault(name, {}).setdefault(category, []).append(rank + 1)
-        out[name] = shares
+        by_stage[name] = shares
+    out: ShareByPosition = {
+        "positions": list(range(1, depth + 1)),
+        "before": by_stage["before"],
+        "after": by_stage["after"],
+    }
     if suppressed:
         out["suppressed"] = {"reason": reason(min_cell or 0), "positions": suppressed}
     return out
@@ -477,15 +509,20 @@ def _lead_decisions(
     pairs = list(applied)
     people = [p[0] for p in pairs]
     columns = _by_attribute(people, categories(session, sorted(set(people))))
-    report.lead_decisions = {"applications": len(pairs)}
-    for index, name in enumerate(("shortlisted", "offered", "accepted")):
-        chosen = np.array([applied[p][index] for p in pairs])
-        report.lead_decisions[name] = _impacts(chosen, columns, people, min_cell)
-    for name in ("shortlisted", "offered", "accepted"):
-        judge(report, "lead decisions", report.lead_decisions[name]["gender"], name)
-    report.lead_decisions["weekly"] = _weekly_shortlisting(
-        pairs, applied, applied_week, columns["gender"], min_cell
-    )
+    stages = ("shortlisted", "offered", "accepted")
+    tables = {
+        name: _impacts(np.array([applied[p][index] for p in pairs]), columns, people, min_cell)
+        for index, name in enumerate(stages)
+    }
+    for name in stages:
+        judge(report, "lead decisions", tables[name]["gender"], name)
+    report.lead_decisions = {
+        "applications": len(pairs),
+        "shortlisted": tables["shortlisted"],
+        "offered": tables["offered"],
+        "accepted": tables["accepted"],
+        "weekly": _weekly_shortlisting(pairs, applied, applied_week, columns["gender"], min_cell),
+    }
 
 
 TRAILING_WEEKS = 4  # a week's shortlisting point reads this many weeks of applications
@@ -503,14 +540,14 @@ def _weekly_shortlisting(
     week_of: dict[tuple[str, str], str],
     genders: np.ndarray,
     min_cell: int | None,
-) -> list[dict[str, Any]]:
+) -> list[WeeklyShortlisting]:
     """Per ISO week with applications: each gender's shortlisting rate over the trailing
     `TRAILING_WEEKS` weeks (one week of a company of 2,000 holds some 35 applicants a group,
     too few to judge), for the groups large enough to judge and shown; the others with n."""
     mondays = np.array([_monday(week_of[p]).toordinal() for p in pairs])
     people = np.array([p[0] for p in pairs], dtype=object)
     chosen = np.array([applied[p][0] for p in pairs], dtype=bool)
-    out = []
+    out: list[WeeklyShortlisting] = []
     for monday in sorted(set(mondays.tolist())):
         rows = (mondays <= monday) & (mondays > monday - 7 * TRAILING_WEEKS)
         impact = selection_impact(
@@ -571,26 +608,49 @@ def _employee_side(
     keep = np.array([str(g) not in hidden for g in groups], dtype=bool)
     kept_groups = groups[keep]
     kept_strata = [s for s, k in zip(strata, keep, strict=True) if k]
-    report.employee_side = {"rows": len(rows)}
-    for name, column in (("level", 0), ("hours", 1)):
-        values = np.array([offered[o][column] for _, o in rows])[keep]
-        quality = shown_quality_gap(values, kept_groups, kept_strata, attribute=focus).as_dict()
-        report.employee_side[name] = _quality_shown(quality, hidden, min_cell)
+    tables = {
+        name: _quality_shown(
+            shown_quality_gap(
+                np.array([offered[o][column] for _, o in rows])[keep],
+                kept_groups,
+                kept_strata,
+                attribute=focus,
+            ).as_dict(),
+            hidden,
+            min_cell,
+        )
+        for name, column in (("level", 0), ("hours", 1))
+    }
+    report.employee_side = {"rows": len(rows), "level": tables["level"], "hours": tables["hours"]}
 
 
 def _quality_shown(
-    quality: dict[str, Any], hidden: set[str], min_cell: int | None
-) -> dict[str, Any]:
+    quality: ShownQualityTable, hidden: set[str], min_cell: int | None
+) -> EmployeeSideTable:
     """A shown-quality comparison (among the groups shown) with the suppressed groups listed
     as such."""
-    rows = [row | {"suppressed": False} for row in quality["categories"]]
+    rows: list[ShownQualityShown | ShownQualitySuppressed] = [
+        {**row, "suppressed": False} for row in quality["categories"]
+    ]
     for name in sorted(hidden - {UNKNOWN}):
-        empty = dict.fromkeys(
-            ("raw_mean", "mean", "peer_mean", "gap", "difference", "rows", "strata")
+        rows.append(
+            {
+                "category": name,
+                "raw_mean": None,
+                "mean": None,
+                "peer_mean": None,
+                "gap": None,
+                "difference": None,
+                "rows": None,
+                "strata": None,
+                **suppressed_marker(min_cell or 0),
+            }
         )
-        rows.append({"category": name, **empty, **suppressed_marker(min_cell or 0)})
-    return quality | {
+    return {
+        "attribute": quality["attribute"],
+        "best_served": quality["best_served"],
         "unknown_count": None if UNKNOWN in hidden else quality["unknown_count"],
+        "unmatched_rows": quality["unmatched_rows"],
         "categories": rows,
     }
 

@@ -20,7 +20,7 @@ least `min_cell` people, or it is suppressed anyway).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Literal, TypedDict
 
 DEFAULT_MIN_CELL = 10
 
@@ -29,7 +29,14 @@ def reason(min_cell: int) -> str:
     return f"fewer than {min_cell} people"
 
 
-def suppressed_marker(min_cell: int) -> dict[str, Any]:
+class SuppressedMarker(TypedDict):
+    """What a suppressed row says about itself (its figures are null)."""
+
+    suppressed: Literal[True]
+    reason: str
+
+
+def suppressed_marker(min_cell: int) -> SuppressedMarker:
     """What a suppressed row says about itself (its figures are null)."""
     return {"suppressed": True, "reason": reason(min_cell)}
 

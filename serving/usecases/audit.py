@@ -29,11 +29,12 @@ from data.storage.versions import aggregate_data_version
 from fairness import demographics
 from fairness.audit_log import AuditLog, decode_matrix
 from fairness.audit_record import ServedRanking
-from fairness.outcomes import marketplace_outcomes
+from fairness.outcomes import MarketplaceOutcomes, marketplace_outcomes
 from fairness.policy import log_event
 from fairness.replay import replay
 from fairness.report import FairnessReport, ModelView, build_report
 from fairness.report_html import render_html
+from fairness.report_sections import GlobalView
 from fairness.small_cells import DEFAULT_MIN_CELL
 from matching.explain import explain, paused_explanation
 from serving.auth import Principal
@@ -43,6 +44,7 @@ from serving.state import ServiceState
 from serving.usecases.interleaving import replay_scores
 from training.global_view import global_view
 from training.live import LiveRankers
+from training.ranker import LambdaRanker
 
 
 def read_ranking(session: Session, user: Principal, request_id: str) -> ServedRanking:
@@ -118,20 +120,31 @@ def fairness_report(
     than `min_cell` people suppressed (None: every cell, for auditors)."""
     live = {d: rankers.get(d) for d in rankers.describe()}  # one read per direction
     views: dict[str, tuple[str, ModelView]] = {
-        d: (m.version, partial(_cached_view, (d, m.version), partial(global_view, m.ranker)))
+        d: (m.version, partial(_cached_view, (d, m.version), partial(_global_view, m.ranker)))
         for d, m in live.items()
     }
     return build_report(session, audit, start, end, models=views, min_cell=min_cell)
 
 
-_VIEWS: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
+def _global_view(ranker: LambdaRanker, rows: np.ndarray | None) -> GlobalView:
+    """training/global_view.py's view as the report's section reads it (its keys, in its
+    order)."""
+    view = global_view(ranker, rows)
+    return {
+        "importance": view["importance"],
+        "partial_dependence": view["partial_dependence"],
+        "rows": view["rows"],
+    }
+
+
+_VIEWS: OrderedDict[tuple[Any, ...], GlobalView] = OrderedDict()
 _VIEWS_LOCK = threading.Lock()
 VIEWS_KEPT = 8
 
 
 def _cached_view(
     model: tuple[str, str], view: ModelView, rows: np.ndarray | None
-) -> dict[str, Any]:
+) -> GlobalView:
     """A model's global view, reused while the model and the sampled rows are the same: it is
     a fifth of a report's build (partial dependence scores ~100k rows), and its sample moves
     only every few dozen rankings (fairness/report.py `_view_sample`)."""
@@ -243,7 +256,7 @@ def outcomes_build(
     params = ("outcomes", start, end, department, min_cell)
     builds = builds_of(state)
 
-    def build(reading: Callable[[str], None]) -> dict[str, Any]:
+    def build(reading: Callable[[str], None]) -> MarketplaceOutcomes:
         with builds.sessions() as own:
             reading(aggregate_data_version(own))
             return marketplace_outcomes(own, start, end, department=department, min_cell=min_cell)
