@@ -28,7 +28,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from statistics import median
-from typing import Any, TypedDict, overload
+from typing import Protocol, TypedDict, overload
 
 import numpy as np
 from sqlalchemy.orm import Session
@@ -58,6 +58,16 @@ EVENTS = (
     InteractionType.COMPLETE.value,
     *TAKEN_ON,
 )
+
+
+class OpportunityFacts(Protocol):
+    """What the figures read of an opportunity (data/storage/outcomes.py opportunity_facts)."""
+
+    external_id: str
+    kind: str
+    department: str
+    seats: int
+    posted_at: dt.datetime | None
 
 
 # The outcome figures as published, section by section ("from" is a keyword: the functional
@@ -203,7 +213,7 @@ def marketplace_outcomes(
     start, end = _utc(start), _utc(end)
     departments = employee_departments(session)
     people = [e for e, d in departments.items() if department is None or d == department]
-    opportunities = {
+    opportunities: dict[str, OpportunityFacts] = {
         row.external_id: row
         for row in opportunity_facts(session)
         if department is None or row.department == department
@@ -304,7 +314,9 @@ def _span_days(
 
 
 def _fill_by(
-    posted: list[Any], filled: list[Any], key: Callable[[Any], str]
+    posted: list[OpportunityFacts],
+    filled: list[OpportunityFacts],
+    key: Callable[[OpportunityFacts], str],
 ) -> dict[str, FillCount]:
     out: dict[str, FillCount] = {}
     for name in sorted({key(o) for o in posted}):
@@ -401,7 +413,9 @@ def _proficiency_days(
     return days
 
 
-def _mentor_load(pairs: list[PipelineRow], opportunities: dict[str, Any]) -> MentorLoad:
+def _mentor_load(
+    pairs: list[PipelineRow], opportunities: dict[str, OpportunityFacts]
+) -> MentorLoad:
     mentorships = {
         k: o for k, o in opportunities.items() if o.kind == OpportunityKind.MENTORSHIP.value
     }
@@ -431,7 +445,7 @@ def _career_paths(
     people: set[str],
     pairs: list[PipelineRow],
     first: dict[tuple[str, str], dict[str, dt.datetime]],
-    opportunities: dict[str, Any],
+    opportunities: dict[str, OpportunityFacts],
 ) -> CareerPaths:
     """Who follows a path, the skills work confirmed since they set it, and the share of
     roles filled by someone who had that role as their target."""
@@ -468,7 +482,8 @@ def _career_paths(
 
 
 def _trend(
-    first: dict[tuple[str, str], dict[str, dt.datetime]], opportunities: dict[str, Any]
+    first: dict[tuple[str, str], dict[str, dt.datetime]],
+    opportunities: dict[str, OpportunityFacts],
 ) -> dict[str, MonthCounts]:
     """Applications and assignments per month (the chart's series)."""
     months: dict[str, MonthCounts] = defaultdict(lambda: {"applications": 0, "assignments": 0})
