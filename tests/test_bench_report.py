@@ -49,7 +49,9 @@ def test_each_figure_gets_its_same_run_baseline_ratio_and_verdict() -> None:
 
 
 def test_a_line_of_another_form_is_not_a_result() -> None:
-    assert report.parse_line("retrieval: build_s=46.7 speedup_vs_full_encode=52x")[1] == {
+    parsed = report.parse_line("retrieval: build_s=46.7 speedup_vs_full_encode=52x")
+    assert parsed is not None
+    assert parsed[1] == {
         "build_s": "46.7",
         "speedup_vs_full_encode": "52x",
     }

@@ -41,11 +41,13 @@ def company(state: ServiceState) -> dict[str, Any]:
     posting's lead is served a full pool of candidates; that posting."""
     demo, _ = stored_demo_with_open_gig(state, employees=1000, opportunities=40)
     with state.sessions() as session:
-        rows = {
+        found = {
             o.external_id: get_opportunity(session, o.external_id)
             for o in demo.opportunities
             if o.status.value == "open"
         }
+        rows = {external_id: row for external_id, row in found.items() if row is not None}
+        assert rows == found  # every open posting of the demo is stored
     pools = {
         external_id: len(
             state.matcher.candidates_for_opportunity(row.id, limit=RETRIEVE_DEPTH).hits

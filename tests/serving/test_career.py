@@ -232,7 +232,9 @@ def test_a_person_without_an_occupation_has_no_route_and_no_next_moves(
     _company(client, state, admin_headers)
     ana = token_for(state, Role.EMPLOYEE, "ANA")
     with transaction(state.sessions) as session:
-        get_employee(session, "ANA").occupation_id = None
+        employee = get_employee(session, "ANA")
+        assert employee is not None
+        employee.occupation_id = None
     assert (
         client.put(
             "/api/v1/employees/ANA/career-target",

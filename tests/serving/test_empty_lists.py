@@ -343,7 +343,7 @@ def test_a_leads_short_list_says_why_with_small_counts_banded_and_nobody_named(
     }
 
 
-POSTING_RULES = {
+POSTING_RULES: dict[str, tuple[dict[str, Any], str, str, dict[str, Any]]] = {
     # rule: (how the posting breaks it, words, the field the change names, the fix)
     "opportunity_not_open": ({"status": "closed"}, "It is closed;", "status", {"status": "open"}),
     "start_date_passed": (

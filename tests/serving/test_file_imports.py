@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import time
+from collections.abc import Mapping
 
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
@@ -37,7 +38,7 @@ def _file(text: str, name: str = "workers.csv", kind: str = "employees") -> dict
 def _counts(state: ServiceState) -> tuple[int, ...]:
     with state.sessions() as session:
         return tuple(
-            session.scalar(select(func.count()).select_from(table))
+            session.scalars(select(func.count()).select_from(table)).one()
             for table in (EmployeeRow, SkillRow, ImportJobRow, ImportMappingRow, OversightEventRow)
         )
 
@@ -121,7 +122,7 @@ def test_a_workday_file_is_mapped_tried_without_a_write_then_imported_as_a_job(
 def test_bad_files_and_mappings_are_refused_naming_the_problem(
     client: TestClient, admin_headers: dict[str, str]
 ) -> None:
-    def refused(path: str, body: dict[str, object]) -> tuple[str, str]:
+    def refused(path: str, body: Mapping[str, object]) -> tuple[str, str]:
         answer = client.post(f"/api/v1/imports/files{path}", json=body, headers=admin_headers)
         assert answer.status_code == 422, answer.text
         [problem] = answer.json()["detail"]

@@ -81,7 +81,8 @@ def test_a_good_export_is_written_once_with_its_words_and_counts_reported(
     # No list was served: no position, no request id; the origin is in the sealed details.
     assert all(r.position is None and r.request_id is None for r in rows)
     assert all(r.details and r.details["source"] == "import" for r in rows)
-    assert rows[0].details["row"] == 2 and len(rows[0].details["file"]) == 16
+    first = rows[0].details
+    assert first is not None and first["row"] == 2 and len(first["file"]) == 16
     state.audit.seal_pending()
     assert all(r.sealed_by is not None for r in _logged(state))
 

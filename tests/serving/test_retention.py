@@ -133,7 +133,7 @@ def test_a_purge_checkpoints_deletes_and_leaves_a_log_that_verifies_and_catches_
     assert applied.status_code == 201
     state.audit.seal_pending()  # a second seal: the first (DATA's application) can go
     with state.sessions() as session:
-        before = session.scalar(select(func.count()).select_from(AuditRecordRow))
+        before = session.scalars(select(func.count()).select_from(AuditRecordRow)).one()
         newest = stored.newest(session)[0]
     assert before >= 3
 
@@ -163,9 +163,9 @@ def test_a_dry_run_counts_and_changes_nothing(
     _company(client, state, admin_headers)
     with state.sessions() as session:
         before = (
-            session.scalar(select(func.count()).select_from(AuditRecordRow)),
-            session.scalar(select(func.count()).select_from(InteractionRow)),
-            session.scalar(select(func.count()).select_from(OversightEventRow)),
+            session.scalars(select(func.count()).select_from(AuditRecordRow)).one(),
+            session.scalars(select(func.count()).select_from(InteractionRow)).one(),
+            session.scalars(select(func.count()).select_from(OversightEventRow)).one(),
         )
 
     done = run_purge(
@@ -182,9 +182,9 @@ def test_a_dry_run_counts_and_changes_nothing(
     assert done["checkpoint"] is None
     with state.sessions() as session:
         after = (
-            session.scalar(select(func.count()).select_from(AuditRecordRow)),
-            session.scalar(select(func.count()).select_from(InteractionRow)),
-            session.scalar(select(func.count()).select_from(OversightEventRow)),
+            session.scalars(select(func.count()).select_from(AuditRecordRow)).one(),
+            session.scalars(select(func.count()).select_from(InteractionRow)).one(),
+            session.scalars(select(func.count()).select_from(OversightEventRow)).one(),
         )
         assert session.scalar(select(func.count()).select_from(AuditPurgeRow)) == 0
     assert after == before
@@ -339,7 +339,7 @@ def test_the_cli_shows_periods_and_purges_dry(
     monkeypatch.setenv("TALENT_AUDIT_KEY", settings.audit_key.get_secret_value())
     monkeypatch.setenv("TALENT_TOKEN_SECRET", settings.token_secret.get_secret_value())
     with state.sessions() as session:
-        before = session.scalar(select(func.count()).select_from(AuditRecordRow))
+        before = session.scalars(select(func.count()).select_from(AuditRecordRow)).one()
 
     shown = CliRunner().invoke(cli, ["retention", "show"])
     assert shown.exit_code == 0, shown.output

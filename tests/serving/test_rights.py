@@ -307,8 +307,9 @@ def test_of_two_hr_decisions_on_one_request_only_the_first_wins(
     # Both read the open request at version 1; the first commits its decision, then the second
     # (which read before the first committed) tries its own on what it read.
     with state.sessions() as one, state.sessions() as two:
-        assert stored.review(one, asked["id"]).status == "open"
-        assert stored.review(two, asked["id"]).status == "open"
+        read_one, read_two = stored.review(one, asked["id"]), stored.review(two, asked["id"])
+        assert read_one is not None and read_one.status == "open"
+        assert read_two is not None and read_two.status == "open"
         reviews.decide(
             state,
             one,
@@ -336,6 +337,7 @@ def test_of_two_hr_decisions_on_one_request_only_the_first_wins(
         two.rollback()
     with state.sessions() as session:
         row = session.get(ReviewRequestRow, asked["id"])
+        assert row is not None
         assert (row.status, row.decided_by, row.version) == ("upheld", "CAT", 2)
 
 
@@ -563,6 +565,7 @@ def test_two_hr_decisions_sent_at_once_one_wins_the_other_gets_409(
     assert sorted(answers) == [200, 409]
     with state.sessions() as session:
         row = session.get(ReviewRequestRow, asked["id"])
+        assert row is not None
         assert row.version == 2 and row.status in ("upheld", "overturned")
         decided = session.scalars(
             select(OversightEventRow).where(OversightEventRow.action == "review_decided")

@@ -435,7 +435,7 @@ def test_groups_map_to_the_highest_role_and_the_auditor_permission() -> None:
     ],
 )  # fmt: skip
 def test_single_sign_on_settings_say_which_setting_is_wrong(
-    values: dict[str, str], named: str
+    values: dict[str, Any], named: str
 ) -> None:
     with pytest.raises(ValidationError, match=named.replace("(", r"\(").replace(")", r"\)")):
         Settings(**values)
