@@ -14,7 +14,7 @@ from sqlalchemy import select
 from data.schemas import Role
 from data.storage.tables import OversightEventRow
 from fairness.audit_log import AuditLog
-from fairness.audit_record import served_page
+from fairness.audit_record import ServedRanking, served_page
 from serving.state import ServiceState
 from tests.factories import PYTHON, make_employee, make_opportunity
 from tests.helpers.api import token_for
@@ -71,14 +71,16 @@ def _turn_on(client: TestClient, admin: dict[str, str], version: str, **extra: A
     return client.put("/api/v1/interleaving/gig/employee", json=body, headers=admin)
 
 
-def _record(state: ServiceState, request_id: str) -> dict[str, Any]:
+def _record(state: ServiceState, request_id: str) -> ServedRanking:
     with state.sessions() as session:
         record = AuditLog.find(session, request_id)
     assert record is not None
-    return dict(record)
+    return record.copy()
 
 
-def _matches(client: TestClient, state: ServiceState, person: str) -> tuple[list[str], dict]:
+def _matches(
+    client: TestClient, state: ServiceState, person: str
+) -> tuple[list[str], ServedRanking]:
     headers = token_for(state, Role.EMPLOYEE, person)
     body = client.get(f"/api/v1/employees/{person}/matches?kind=gig", headers=headers).json()
     ids = [item["opportunity"]["external_id"] for item in body["items"]]
@@ -163,7 +165,7 @@ def test_actions_credit_the_team_whose_item_it_was_list_by_list(
     assert low < 0.5 < high
 
 
-def _record_of_last(state: ServiceState, person: str) -> dict[str, Any]:
+def _record_of_last(state: ServiceState, person: str) -> ServedRanking:
     from fairness.audit_log import AuditLog
 
     with state.sessions() as session:
