@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import sys
-from collections import Counter
+from collections import defaultdict
 
 from tests.helpers.tiers import SLOW_TESTS
 
@@ -26,13 +26,13 @@ HEADER = (
 )
 
 
-def slowest(durations: list[str], threshold_s: float = THRESHOLD_S) -> Counter[str]:
-    seconds: Counter[str] = Counter()
+def slowest(durations: list[str], threshold_s: float = THRESHOLD_S) -> dict[str, float]:
+    seconds: defaultdict[str, float] = defaultdict(float)
     for line in durations:
         match = LINE.match(line)
         if match:
             seconds[match.group(2).split("[", 1)[0]] += float(match.group(1))
-    return Counter({test: s for test, s in seconds.items() if s > threshold_s})
+    return {test: s for test, s in seconds.items() if s > threshold_s}
 
 
 def main() -> None:

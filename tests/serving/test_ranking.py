@@ -158,7 +158,9 @@ def test_the_packaged_defaults_match_this_feature_set_and_beat_similarity_cold()
     for direction in Direction:
         default = load_default_ranker(direction)
         assert default.ranker.best_iteration_ > 0
-        holdout = default.meta["directions"][direction.value]["holdout_true_fit_ndcg@10"]
+        directions = default.meta["directions"]
+        assert isinstance(directions, dict)  # meta is JSON: narrowed before it is read
+        holdout = directions[direction.value]["holdout_true_fit_ndcg@10"]
         assert holdout["default_ranker"] > holdout["embedding_similarity"]
 
 

@@ -49,7 +49,7 @@ def test_the_first_skill_suggestion_after_a_start_encodes_only_what_was_typed(
         update={"database_url": f"sqlite:///{tmp_path / 'start.db'}", "var_dir": tmp_path}
     )
     counting = CountingEncoder(encoder)
-    state = build_state(started, encoder=counting, index=False)
+    state = build_state(started, encoder=counting, index=False)  # type: ignore[arg-type]  # stand-in
     try:
         with TestClient(create_app(started, state=state)) as client:
             # Every label came from the files: what start-up encoded is its own probe query,
