@@ -11,6 +11,7 @@ import datetime as dt
 import json
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,13 @@ from data.storage import audit as stored
 from data.storage.engine import transaction
 from data.storage.interactions import add_interactions
 from data.storage.oversight import add_event
-from data.storage.tables import AuditSealRow, InteractionRow, OversightEventRow
+from data.storage.tables import (
+    AuditRecordRow,
+    AuditSealRow,
+    Base,
+    InteractionRow,
+    OversightEventRow,
+)
 from fairness.audit_log import (
     CHECKPOINT_FORMAT_V1,
     AuditIntegrityError,
@@ -33,6 +40,9 @@ from fairness.audit_log import (
 )
 from serving.state import ServiceState
 from tests.fairness.test_audit_log import KEY, make_record
+
+# The Core table: a bulk insert past the ORM.
+INTERACTIONS = Base.metadata.tables["interactions"]
 
 MORNING = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)
 
@@ -161,7 +171,7 @@ def test_rows_written_since_the_last_seal_are_pending_not_problems(
     # A bulk insert that does not say so: nobody is told of the commit.
     with transaction(state.sessions) as session:
         session.execute(
-            InteractionRow.__table__.insert(),
+            INTERACTIONS.insert(),
             [
                 {
                     "employee_external_id": "E1",
@@ -185,7 +195,7 @@ def test_a_seal_committed_while_verify_walks_is_not_taken_for_a_deleted_one(
     quiet = AuditLog(state.sessions, KEY, seal_writes=False)
     with transaction(state.sessions) as session:  # a bulk insert nobody is told of
         session.execute(
-            InteractionRow.__table__.insert(),
+            INTERACTIONS.insert(),
             [
                 {
                     "employee_external_id": "E1",
@@ -220,7 +230,7 @@ def test_an_old_databases_rows_are_sealed_when_the_log_first_opens(
     """Rows from before sealing existed (`sealed_by` NULL after migration 0012)."""
     with transaction(state.sessions) as session:
         session.execute(
-            InteractionRow.__table__.insert(),
+            INTERACTIONS.insert(),
             [
                 {
                     "employee_external_id": f"E{n}",
@@ -430,13 +440,18 @@ def test_health_is_cached_and_incremental(
         assert first.status == "intact"
         assert log.health(session) is first  # reused: nothing was written since
     walks: list[int] = []
-    monkeypatch.setattr(stored, "records_in_order", lambda *a, **k: walks.append(1) or iter(()))
+
+    def records_in_order(*args: object, **kwargs: object) -> Iterator[object]:
+        walks.append(1)
+        return iter(())
+
+    monkeypatch.setattr(stored, "records_in_order", records_in_order)
     log.append(make_record("req-2"))  # the head file moved: the next probe looks again
     with transaction(state.sessions) as session:  # record 2 edited after it was appended
         session.execute(
-            update(stored.AuditRecordRow)
-            .where(stored.AuditRecordRow.seq == 2)
-            .values(body=stored.AuditRecordRow.body + " ")
+            update(AuditRecordRow)
+            .where(AuditRecordRow.seq == 2)
+            .values(body=AuditRecordRow.body + " ")
         )
     with state.sessions() as session:
         fresh = log.health(session)
