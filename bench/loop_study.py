@@ -50,10 +50,12 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.loop import START, ndcg  # noqa: E402
+from bench.loop import PAGE, START, ndcg  # noqa: E402
 from data.demo import TASTES, DemoCompany, generate_company  # noqa: E402
+from data.demo.demographics import attribute_values  # noqa: E402
 from data.taxonomy.packaged import load_packaged_taxonomy  # noqa: E402
 from fairness.audit_log import AuditLog, decode_matrix  # noqa: E402
+from fairness.metrics import selection_impact  # noqa: E402
 from features.inputs import opportunity_inputs, person_inputs  # noqa: E402
 from features.registry import FEATURE_NAMES  # noqa: E402
 from features.store import FeatureStore  # noqa: E402
@@ -441,7 +443,10 @@ def _glmix_fits(
         ("correction_30", 3.0, "both"),
         ("correction_30", 10.0, "both"),
         ("correction_30", 3.0, "features"),
+        ("correction_30", 1.0, "departments"),
         ("correction_30", 3.0, "departments"),
+        ("correction_30", 10.0, "departments"),
+        ("correction_30", 30.0, "departments"),
         ("default", 3.0, "both"),
     ]
     for base_name, l2, use in variants:
@@ -564,9 +569,22 @@ def _report(
 ) -> None:
     """Each model's mean NDCG@10 and share of the gap closed; with `paired_with`, its per-list
     difference from that model (mean ± standard error), and for a model with per-entity terms
-    the same over the lists whose query has a term."""
+    the same over the lists whose query has a term. Candidate lists: also the gender impact
+    ratio of being in a model's top ten (before fair re-ranking, which serving adds)."""
     scored: dict[str, list[float]] = {name: [] for name in [*models, "ceiling"]}
     queries: list[str] = []
+    gender = dict(
+        zip(
+            company.employee_ids,
+            (
+                v or "unknown"
+                for v in attribute_values([e.demographics for e in company.employees], "gender")
+            ),
+            strict=True,
+        )
+    )
+    top: dict[str, list[bool]] = {name: [] for name in scored}
+    shown: list[str] = []
     for record in pools:
         fits, expected = _fits(record, company, direction)
         features = decode_matrix(record["features"])
@@ -581,12 +599,26 @@ def _report(
         queries.append(record["query_external_id"])
         for name, value in per_model.items():
             scored[name].append(float(value or 0.0))
+        if direction is Direction.OPPORTUNITY:
+            shown.extend(item["id"] for item in record["items"])
+            for name, order in orders.items():
+                chosen = np.zeros(len(order), dtype=bool)
+                chosen[np.argsort(order, kind="stable")[:PAGE]] = True
+                top[name].extend(chosen.tolist())
     arrays = {name: np.array(values) for name, values in scored.items()}
-    base, top = arrays["default"].mean(), arrays["ceiling"].mean()
+    base, ceiling = arrays["default"].mean(), arrays["ceiling"].mean()
     for name, values in arrays.items():
         mean = float(values.mean())
-        closed = 100 * (mean - base) / (top - base)
+        closed = 100 * (mean - base) / (ceiling - base)
         line = f"  {name:36s} NDCG@10 {mean:.4f}  gap closed {closed:6.1f}%  ({len(values)} lists)"
+        if shown:
+            ratio = selection_impact(
+                np.array(top[name]),
+                np.array([gender[e] for e in shown]),
+                attribute="gender",
+                people=np.array(shown),
+            ).min_impact_ratio
+            line += f"  top-{PAGE} impact {ratio:.3f}" if ratio is not None else ""
         if paired_with is not None and name not in (paired_with, "ceiling", "default"):
             line += "  vs " + _paired(values - arrays[paired_with])
             having = (entities or {}).get(name)
