@@ -21,7 +21,7 @@ from typing import Any, Final, Literal, TypedDict, overload
 
 import numpy as np
 
-from data.storage.tables import EmployeeRow, OpportunityRow
+from data.storage.snapshots import StoredAskedSkill, StoredEmployee, StoredOpportunity
 from data.taxonomy.packaged import occupation_skill_ids
 from features.registry import BY_NAME, FEATURE_NAMES
 from features.taxonomy_facts import packaged_tool_categories
@@ -89,8 +89,8 @@ class PairDetails(AskedWords):
 
 
 def pair_details(
-    employee: EmployeeRow,
-    opportunity: OpportunityRow,
+    employee: StoredEmployee,
+    opportunity: StoredOpportunity,
     row: np.ndarray,
     *,
     committed_hours: float = 0.0,
@@ -176,7 +176,7 @@ def mentor_ahead_text(levels: float) -> str:
     return "about level with you"
 
 
-def _related_tools(employee: EmployeeRow, missing: Sequence[Any]) -> list[str]:
+def _related_tools(employee: StoredEmployee, missing: Sequence[StoredAskedSkill]) -> list[str]:
     """'Tableau, similar to Microsoft Power BI' for each required tool not held whose category
     the person holds a tool of (what required_related_coverage credits)."""
     categories = packaged_tool_categories()
@@ -193,7 +193,7 @@ def _related_tools(employee: EmployeeRow, missing: Sequence[Any]) -> list[str]:
     return out
 
 
-def inferred_note(opportunity: OpportunityRow) -> str:
+def inferred_note(opportunity: StoredOpportunity) -> str:
     """' (typical for: business analyst)' when the posting's required skills were implied by
     its occupation rather than chosen by its lead; '' otherwise."""
     if opportunity.occupation_label and any(s.inferred for s in opportunity.skills if s.required):

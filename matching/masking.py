@@ -25,8 +25,10 @@ import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, NotRequired, TypedDict
+from typing import NotRequired, TypedDict
 
+from data.storage.snapshots import StoredAskedSkill, StoredEmployee, StoredOpportunity
+from features.inputs import PersonInputs
 from features.registry import BY_NAME
 from matching.views import (
     AskedSkillHeld,
@@ -65,8 +67,9 @@ class Posting:
     level_max: int | None
 
     @classmethod
-    def of(cls, opportunity: Any) -> Posting:
-        asked = sorted(opportunity.skills, key=lambda s: (not s.required, s.position))
+    def of(cls, opportunity: StoredOpportunity) -> Posting:
+        skills: Sequence[StoredAskedSkill] = opportunity.skills
+        asked = sorted(skills, key=lambda s: (not s.required, s.position))
         return cls(
             tuple(
                 AskedSkill(s.skill_id, s.skill.label, bool(s.required), int(s.level)) for s in asked
@@ -219,7 +222,7 @@ def card(facts: Facts, posting: Posting, masked: Masked, k: int) -> CandidateVie
     return view
 
 
-def levels_of(employee: Any) -> dict[str, int]:
+def levels_of(employee: StoredEmployee | PersonInputs) -> dict[str, int]:
     """Skill id -> level held, of a stored row (skills as rows) or of feature inputs (a dict)."""
     if isinstance(employee.skills, dict):
         return {skill_id: int(level) for skill_id, level in employee.skills.items()}
@@ -227,7 +230,10 @@ def levels_of(employee: Any) -> dict[str, int]:
 
 
 def mask_pool(
-    employees: Iterable[Any], opportunity: Any, *, k: int = DEFAULT_K
+    employees: Iterable[StoredEmployee | PersonInputs],
+    opportunity: StoredOpportunity,
+    *,
+    k: int = DEFAULT_K,
 ) -> list[CandidateView]:
     """The lead's cards for a pool of people (served order), each shared by >= k of them."""
     posting = Posting.of(opportunity)
@@ -235,7 +241,7 @@ def mask_pool(
     return [card(f, posting, m, k) for f, m in zip(facts, anonymise(facts, k), strict=True)]
 
 
-def revealed_card(employee: Any, opportunity: Any) -> CandidateView:
+def revealed_card(employee: StoredEmployee, opportunity: StoredOpportunity) -> CandidateView:
     """The finest card, for a person who revealed themselves to this lead for this posting (an
     application or an accepted invitation): no anonymity set to keep."""
     posting = Posting.of(opportunity)

@@ -27,7 +27,10 @@ from typing_extensions import TypeVar
 from data.schemas import OpportunityKind
 from data.storage.interactions import history_events
 from data.storage.snapshots import (
-    Snapshot,
+    EmployeeSnapshot,
+    OpportunitySnapshot,
+    StoredEmployee,
+    StoredOpportunity,
     snapshots_by_external_id,
     snapshots_by_id,
 )
@@ -57,6 +60,13 @@ InputsT = TypeVar(
     default=PersonInputs | OpportunityInputs,
     covariant=True,
 )
+# And the rows read of them (`Scored.show`): postings' or people's.
+RowT = TypeVar(
+    "RowT",
+    bound=EmployeeSnapshot | OpportunitySnapshot,
+    default=EmployeeSnapshot | OpportunitySnapshot,
+    covariant=True,
+)
 HeldT = TypeVar("HeldT")  # what the read model holds of a row (inputs, maybe with facts)
 
 
@@ -82,19 +92,21 @@ class ItemRef:
 
 
 @dataclass(frozen=True, slots=True)
-class Scored(Generic[InputsT]):
+class Scored(Generic[InputsT, RowT]):
     """The eligible items retrieved for one request, in retrieval order, with their scores."""
 
     # Each item's row as stored (with its skills) once `show` read it, else its `ItemRef`.
-    items: list[Any]
+    items: list[ItemRef | RowT]
     similarity: np.ndarray
     features: np.ndarray  # rows the ranker scored, registry order
     scores: np.ndarray
     report: MaskReport
+    # How `show` reads the items' rows: row ids -> their snapshots (ids not stored left out).
+    read_rows: Callable[[Session, list[int]], Mapping[int, RowT]]
     # What each item's features were computed from (matching/read_model.py), same order.
     inputs: Sequence[InputsT] = dataclasses.field(default_factory=list)
 
-    def only(self, keep: Callable[[Any], bool]) -> Scored[InputsT]:
+    def only(self, keep: Callable[[ItemRef | RowT], bool]) -> Scored[InputsT, RowT]:
         """The items `keep` accepts, in the same order with their rows and scores (a person's
         filters: each item's score stands alone, so the ranker's order is kept)."""
         kept = [i for i, item in enumerate(self.items) if keep(item)]
@@ -104,6 +116,7 @@ class Scored(Generic[InputsT]):
             self.features[kept],
             self.scores[kept],
             self.report,
+            self.read_rows,
             [self.inputs[i] for i in kept],
         )
 
@@ -116,11 +129,22 @@ class Scored(Generic[InputsT]):
         ]
         if not wanted:
             return
-        table = EmployeeRow if isinstance(self.inputs[0], PersonInputs) else OpportunityRow
         with stage("load_rows"):
-            rows = snapshots_by_id(session, table, [self.items[i].id for i in wanted])
+            rows = self.read_rows(session, [self.items[i].id for i in wanted])
         for i in wanted:  # a row deleted since retrieval stays a reference
             self.items[i] = rows.get(self.items[i].id, self.items[i])
+
+    def row(self, i: int) -> RowT:
+        """Item `i`'s row, which `show` must have read (else LookupError: not shown, or
+        deleted since retrieval)."""
+        item = self.items[i]
+        if isinstance(item, ItemRef):
+            raise LookupError(f"{item.external_id!r}'s row was not read")
+        return item
+
+    def shown_rows(self) -> dict[int, RowT]:
+        """The rows `show` read, by row id (items not shown, or deleted since, left out)."""
+        return {item.id: item for item in self.items if not isinstance(item, ItemRef)}
 
     @property
     def ids(self) -> list[str]:
@@ -146,7 +170,7 @@ def score_matches(
     *,
     kind: str,
     now: dt.datetime,
-) -> Scored[OpportunityInputs]:
+) -> Scored[OpportunityInputs, OpportunitySnapshot]:
     """The eligible opportunities of one kind for this employee, scored."""
     with stage("retrieve"):
         retrieval = matcher.matches_for_employee(employee.id, kind=kind, limit=RETRIEVE_DEPTH)
@@ -156,7 +180,7 @@ def score_matches(
     with stage("load_rows"):
         held = _held_inputs(
             session,
-            OpportunityRow,
+            _postings_by_id,
             [h.row_id for h in retrieval.hits],
             lambda rows: matcher.read_model.postings_with_facts(rows, context),
             matcher.read_model.put_postings,
@@ -177,7 +201,7 @@ def score_matches(
         features = store.compute(
             np.zeros(len(jobs), dtype=np.int64), np.arange(len(jobs)), as_of_seconds(now)
         )
-    return _scored(scorer, retrieval, features, jobs)
+    return _scored(scorer, retrieval, features, jobs, _postings_by_id)
 
 
 def score_candidates(
@@ -187,7 +211,7 @@ def score_candidates(
     opportunity: OpportunityRow,
     *,
     now: dt.datetime,
-) -> Scored[PersonInputs]:
+) -> Scored[PersonInputs, EmployeeSnapshot]:
     """The eligible employees for this opportunity, scored."""
     with stage("retrieve"):
         retrieval = matcher.candidates_for_opportunity(opportunity.id, limit=RETRIEVE_DEPTH)
@@ -197,7 +221,7 @@ def score_candidates(
     with stage("load_rows"):
         held = _held_inputs(
             session,
-            EmployeeRow,
+            _people_by_id,
             [h.row_id for h in retrieval.hits],
             lambda rows: matcher.read_model.people_with_facts(rows, context),
             matcher.read_model.put_people,
@@ -218,7 +242,7 @@ def score_candidates(
         features = store.compute(
             np.arange(len(people)), np.zeros(len(people), dtype=np.int64), as_of_seconds(now)
         )
-    return _scored(scorer, retrieval, features, people)
+    return _scored(scorer, retrieval, features, people, _people_by_id)
 
 
 def person_inputs(
@@ -228,19 +252,27 @@ def person_inputs(
     (written by another process a moment ago) read from the database and held from now on;
     rows not stored at all are left out."""
     held = matcher.read_model
-    return _held_inputs(session, EmployeeRow, row_ids, held.people, held.put_people)
+    return _held_inputs(session, _people_by_id, row_ids, held.people, held.put_people)
 
 
 def posting_inputs(
     session: Session, matcher: MatchEngine, row_ids: list[int]
 ) -> dict[int, OpportunityInputs]:
     held = matcher.read_model
-    return _held_inputs(session, OpportunityRow, row_ids, held.postings, held.put_postings)
+    return _held_inputs(session, _postings_by_id, row_ids, held.postings, held.put_postings)
+
+
+def _people_by_id(session: Session, row_ids: list[int]) -> dict[int, EmployeeSnapshot]:
+    return snapshots_by_id(session, EmployeeRow, row_ids)
+
+
+def _postings_by_id(session: Session, row_ids: list[int]) -> dict[int, OpportunitySnapshot]:
+    return snapshots_by_id(session, OpportunityRow, row_ids)
 
 
 def _held_inputs(
     session: Session,
-    table: type,
+    read_rows: Callable[[Session, list[int]], Mapping[int, EmployeeSnapshot | OpportunitySnapshot]],
     row_ids: list[int],
     read: Callable[[Sequence[int]], dict[int, HeldT]],
     hold: Callable[[Iterable[Any]], None],
@@ -248,7 +280,7 @@ def _held_inputs(
     found = read(row_ids)
     missing = [r for r in row_ids if r not in found]
     if missing:
-        rows = snapshots_by_id(session, table, missing)
+        rows = read_rows(session, missing)
         hold(rows.values())
         found.update(read(list(rows)))
     return found
@@ -291,7 +323,9 @@ def owners_with_facts(
     return dict(held)
 
 
-def label_lookup(matcher: MatchEngine, *rows: Any) -> Callable[[str], str]:
+def label_lookup(
+    matcher: MatchEngine, *rows: StoredEmployee | StoredOpportunity
+) -> Callable[[str], str]:
     """Skill labels: these rows' own (read fresh with them, maybe newer than memory), else those
     the engine holds."""
     own = {s.skill_id: s.skill.label for row in rows for s in row.skills}
@@ -308,23 +342,29 @@ def _scored(
     retrieval: Retrieval,
     features: np.ndarray,
     inputs: Sequence[InputsT],
-) -> Scored[InputsT]:
+    read_rows: Callable[[Session, list[int]], Mapping[int, RowT]],
+) -> Scored[InputsT, RowT]:
     similarity = np.array([h.score for h in retrieval.hits], dtype=np.float64)
     with stage("score"):
         scores = np.asarray(scorer.predict(features), dtype=np.float64)
-    items: list[Any] = [ItemRef(h.row_id, h.external_id) for h in retrieval.hits]
-    return Scored(items, similarity, features, scores, retrieval.report, inputs)
+    items: list[ItemRef | RowT] = [ItemRef(h.row_id, h.external_id) for h in retrieval.hits]
+    return Scored(items, similarity, features, scores, retrieval.report, read_rows, inputs)
 
 
-def _empty(report: MaskReport) -> Scored[Never]:
+def _no_rows(session: Session, row_ids: list[int]) -> dict[int, Never]:
+    return {}
+
+
+def _empty(report: MaskReport) -> Scored[Never, Never]:
     """No items (of either kind)."""
     nothing = np.zeros(0, dtype=np.float64)
-    return Scored([], nothing, np.zeros((0, len(FEATURE_NAMES)), np.float32), nothing, report)
+    features = np.zeros((0, len(FEATURE_NAMES)), np.float32)
+    return Scored([], nothing, features, nothing, report, _no_rows)
 
 
 def employees_by_external_id(
     session: Session, external_ids: set[str], *, skills: bool = True
-) -> list[Snapshot]:
+) -> list[EmployeeSnapshot]:
     """These employees, read-only (in a stable order; unknown ids are left out)."""
     found = snapshots_by_external_id(session, EmployeeRow, sorted(external_ids), skills=skills)
     return list(found.values())

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 
 from sqlalchemy.orm import Session
 
-from data.storage.tables import EmployeeRow, OpportunityRow
+from data.storage.snapshots import StoredAskedSkill, StoredEmployee, StoredOpportunity
 from matching.aliases import candidate_alias
 from matching.explain import inferred_note
 from matching.learning import Openings, SkillGap, learning_for
@@ -33,7 +33,7 @@ from matching.views import (
 )
 
 
-def skill_overlap(employee: EmployeeRow, opportunity: OpportunityRow) -> SkillOverlap:
+def skill_overlap(employee: StoredEmployee, opportunity: StoredOpportunity) -> SkillOverlap:
     """Which asked-for skills the person has (with both levels) and which are missing."""
     have = {s.skill_id: s.level for s in employee.skills}
     matched: list[MatchedSkill] = []
@@ -56,8 +56,8 @@ def skill_overlap(employee: EmployeeRow, opportunity: OpportunityRow) -> SkillOv
 
 def _explanation(
     hit: RankedHit,
-    employee: EmployeeRow,
-    opportunity: OpportunityRow,
+    employee: StoredEmployee,
+    opportunity: StoredOpportunity,
     reasons: EmployeeExplanation,
 ) -> PairExplanation:
     """The model's reasons and exact contributions, plus the skills view. Scores and
@@ -104,9 +104,9 @@ def for_and_against(explanation: EmployeeExplanation, *, kind: str = "gig") -> R
 
 
 def opportunity_items(
-    employee: EmployeeRow,
+    employee: StoredEmployee,
     hits: list[RankedHit],
-    rows: dict[int, OpportunityRow],
+    rows: Mapping[int, StoredOpportunity],
     explanations: list[EmployeeExplanation],
     learning: list[list[LearningItem]],
 ) -> list[OpportunityItem]:
@@ -128,7 +128,7 @@ def opportunity_items(
     ]
 
 
-def candidate_handle(key: bytes, opportunity: OpportunityRow, employee_external_id: str) -> str:
+def candidate_handle(key: bytes, opportunity: StoredOpportunity, employee_external_id: str) -> str:
     """A pseudonym for one candidate on one opportunity of one lead: the lead can refer to
     someone without knowing who, and cannot link them across opportunities (or with what
     another lead sees)."""
@@ -140,8 +140,8 @@ def candidate_handle(key: bytes, opportunity: OpportunityRow, employee_external_
 
 
 def masked_candidate(
-    employee: EmployeeRow,
-    opportunity: OpportunityRow,
+    employee: StoredEmployee,
+    opportunity: StoredOpportunity,
     key: bytes,
     *,
     reveal_id: bool,
@@ -162,9 +162,9 @@ def masked_candidate(
 
 
 def candidate_items(
-    opportunity: OpportunityRow,
+    opportunity: StoredOpportunity,
     hits: list[RankedHit],
-    rows: dict[int, EmployeeRow],
+    rows: Mapping[int, StoredEmployee],
     key: bytes,
     explanations: list[LeadWeighing],
     cards: dict[int, CandidateView],
@@ -197,7 +197,7 @@ def candidate_items(
 
 
 def resolve_candidate(
-    key: bytes, opportunity: OpportunityRow, handle: str, shown: Iterable[str]
+    key: bytes, opportunity: StoredOpportunity, handle: str, shown: Iterable[str]
 ) -> str | None:
     """The employee behind a handle, among the people `shown` for this opportunity (a lead can
     act only on handles it was given)."""
@@ -207,10 +207,11 @@ def resolve_candidate(
     return None
 
 
-def skill_gaps(employee: EmployeeRow, opportunity: OpportunityRow) -> list[SkillGap]:
+def skill_gaps(employee: StoredEmployee, opportunity: StoredOpportunity) -> list[SkillGap]:
     """Asked-for skills the person lacks or holds below the asked level, required first."""
     have = {s.skill_id: s.level for s in employee.skills}
-    asked = sorted(opportunity.skills, key=lambda s: (not s.required, s.position))
+    skills: Sequence[StoredAskedSkill] = opportunity.skills
+    asked = sorted(skills, key=lambda s: (not s.required, s.position))
     return [
         SkillGap(s.skill_id, s.skill.label, have.get(s.skill_id, 0), s.level)
         for s in asked
@@ -220,8 +221,8 @@ def skill_gaps(employee: EmployeeRow, opportunity: OpportunityRow) -> list[Skill
 
 def learning_for_page(
     session: Session,
-    employee: EmployeeRow,
-    opportunities: list[OpportunityRow],
+    employee: StoredEmployee,
+    opportunities: Sequence[StoredOpportunity],
     *,
     held: Openings | None = None,
 ) -> list[list[LearningItem]]:

@@ -17,9 +17,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypedDict
+from typing import TypedDict
 
 from data.storage.scim_users import NOT_PROVIDED
+from data.storage.snapshots import StoredEmployee, StoredOpportunity
 from matching.eligibility import RULES, MaskReport
 
 PLURAL = {"gig": "gigs", "mentorship": "mentorships", "role": "roles"}
@@ -36,7 +37,7 @@ class Seeker:
     skills: int
 
     @classmethod
-    def of(cls, employee: Any, *, committed_hours: float) -> Seeker:
+    def of(cls, employee: StoredEmployee, *, committed_hours: float) -> Seeker:
         return cls(
             level=int(employee.level),
             free_hours=float(employee.availability_hours_per_week) - committed_hours,
@@ -62,7 +63,7 @@ class Posting:
     occupation_choices: tuple[str, ...]
 
     @classmethod
-    def of(cls, opportunity: Any) -> Posting:
+    def of(cls, opportunity: StoredOpportunity) -> Posting:
         return cls(
             kind=str(opportunity.kind),
             status=str(opportunity.status),

@@ -17,6 +17,7 @@ import numpy as np
 from sqlalchemy.orm import Session
 
 from data.storage.interactions import history_events
+from data.storage.snapshots import OpportunitySnapshot
 from data.storage.tables import EmployeeRow, OpportunityRow
 from features.inputs import OpportunityInputs, PersonInputs, person_inputs_from_row
 from features.store import FeatureStore
@@ -102,7 +103,7 @@ def what_if(
     scorer: Scorer,
     employee: EmployeeRow,
     opportunity: OpportunityRow,
-    scored: Scored[OpportunityInputs],
+    scored: Scored[OpportunityInputs, OpportunitySnapshot],
     *,
     now: dt.datetime,
 ) -> WhatIf | None:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from data.schemas import EmployeeIn
 from data.storage.locks import lock_rows
 from data.storage.queries import rows_in, scalars_in
+from data.storage.snapshots import StoredEmployee, StoredOpportunity
 from data.storage.tables import DemographicsRow, EmployeeRow, EmployeeSkillRow, OpportunityRow
 
 
@@ -189,7 +190,7 @@ def profile_record(row: EmployeeRow) -> dict[str, Any]:
     }
 
 
-def declared_occupation(row: EmployeeRow | OpportunityRow) -> dict[str, str]:
+def declared_occupation(row: StoredEmployee | StoredOpportunity) -> dict[str, str]:
     """A declared occupation as an import record names it (its id); an inferred one is left
     out, to be inferred again from the (maybe new) title."""
     if row.occupation_id is None or row.occupation_source != "declared":

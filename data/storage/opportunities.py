@@ -19,6 +19,7 @@ from data.storage.employees import (
 )
 from data.storage.locks import lock_rows
 from data.storage.queries import chunked, rows_by_external_id, rows_in
+from data.storage.snapshots import StoredOpportunity
 from data.storage.tables import OpportunityRow, OpportunitySkillRow
 
 
@@ -183,7 +184,7 @@ def count_opportunities(
     return int(session.scalar(query) or 0)
 
 
-def posting_record(row: OpportunityRow) -> dict[str, Any]:
+def posting_record(row: StoredOpportunity) -> dict[str, Any]:
     """The posting as an import sends it (`OpportunityIn`'s fields): what a change is applied
     to, and what serving/presenters/opportunities.py shows with its occupation and state."""
 

@@ -3,9 +3,11 @@ holds; the links into this API are the API's to write."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, TypedDict
 
-from data.storage.tables import EmployeeRow, OpportunityRow
+from data.storage.snapshots import StoredOpportunity
+from data.storage.tables import EmployeeRow
 from matching.pipeline import RankedHit
 from matching.results import opportunity_items
 from matching.views import CardExplanation, EmployeeExplanation, LearningItem
@@ -32,7 +34,7 @@ def what_if_path(employee_external_id: str, opportunity_external_id: str) -> str
 def match_cards(
     employee: EmployeeRow,
     hits: list[RankedHit],
-    rows: dict[int, OpportunityRow],
+    rows: Mapping[int, StoredOpportunity],
     explanations: list[EmployeeExplanation],
     learning: list[list[LearningItem]],
 ) -> list[MatchCard]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TypedDict
 
-from data.storage.tables import EmployeeRow, OpportunityRow
+from data.storage.snapshots import StoredEmployee, StoredOpportunity
 
 
 class OccupationDocument(TypedDict):
@@ -14,7 +14,7 @@ class OccupationDocument(TypedDict):
     source: str  # declared | inferred
 
 
-def occupation_document(row: EmployeeRow | OpportunityRow) -> OccupationDocument | None:
+def occupation_document(row: StoredEmployee | StoredOpportunity) -> OccupationDocument | None:
     """The occupation with how sure the placement is and where it came from (declared by the
     import, or inferred from the title); None when the title placed it nowhere."""
     if row.occupation_id is None:

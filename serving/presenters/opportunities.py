@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from data.storage.opportunities import posting_record
+from data.storage.snapshots import StoredOpportunity
 from data.storage.tables import OpportunityRow, RankingOverrideRow
 from matching.aliases import candidate_alias
 from matching.results import candidate_handle
@@ -12,7 +13,7 @@ from serving.presenters.occupations import occupation_document
 from serving.timestamps import utc_iso
 
 
-def opportunity_document(row: OpportunityRow) -> dict[str, Any]:
+def opportunity_document(row: StoredOpportunity) -> dict[str, Any]:
     """The posting in the data-contract shape (so it can be sent back as an import record),
     with its occupation in full and the read-only state of a posting placed in none."""
     record = {k: v for k, v in posting_record(row).items() if k != "occupation_id"}

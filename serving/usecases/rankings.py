@@ -115,7 +115,7 @@ def serve_matches(
         settings=load_policy(session, kind),
         limit=limit,
         details=lambda i: pair_details(
-            employee, scored.items[i], scored.features[i], committed_hours=committed
+            employee, scored.row(i), scored.features[i], committed_hours=committed
         ),
         shown=lambda page: scored.show(session, page),
         audience=Audience(
@@ -138,7 +138,7 @@ def serve_matches(
         ),
     )
     with stage("page"):
-        rows = {row.id: row for row in scored.items}
+        rows = scored.shown_rows()  # the page's, read by `shown`
         page = [rows[hit.row_id] for hit in served.page]
         learning = learning_for_page(session, employee, page, held=state.matcher.read_model)
         items = match_cards(employee, served.page, rows, served.explanations, learning)
@@ -202,7 +202,7 @@ def serve_candidates(
         model=model.describe(),
         settings=load_policy(session, opportunity.kind),
         limit=limit,
-        details=lambda i: pair_details(scored.items[i], opportunity, scored.features[i]),
+        details=lambda i: pair_details(scored.row(i), opportunity, scored.features[i]),
         shown=lambda page: scored.show(session, page),
         audience=Audience(
             LEAD,
@@ -228,7 +228,7 @@ def serve_candidates(
         ),
     )
     with stage("page"):
-        rows = {row.id: row for row in scored.items}
+        rows = scored.shown_rows()  # the page's, read by `shown`
         pinned = {o.employee_external_id for o in overrides if o.action == "pin"}
         admin = user.role.value == "admin"
         if admin:  # sees who each candidate is (operations, evaluation): nothing to hide
