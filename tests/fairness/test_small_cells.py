@@ -60,7 +60,9 @@ def test_the_one_applicant_of_a_department_is_not_shown_and_not_derivable() -> N
     assert all(c["suppressed"] for c in shown["categories"])
     assert {c["category"] for c in shown["categories"]} == {"female", "male"}
     assert all(c["count"] is None and c["selected"] is None for c in shown["categories"])
-    assert shown["categories"][0]["reason"] == "fewer than 10 people"
+    first = shown["categories"][0]
+    assert first["suppressed"] is True  # (checked above for all) narrows to SuppressedRate
+    assert first["reason"] == "fewer than 10 people"
     assert shown["unknown_count"] is None and shown["min_impact_ratio"] is None
     assert not any("female:" in w for w in shown["warnings"])  # the warnings name counts
     # Every cell, as an auditor reads it.
