@@ -49,7 +49,7 @@ def test_learns_the_ordering_and_beats_random() -> None:
     random = ndcg_at(np.random.default_rng(0).random(len(yt)), yt, st, 10)
     assert learned > random + 0.2
     importance = ranker.feature_importance()
-    assert max(importance, key=importance.get) == "required_coverage"
+    assert max(importance, key=importance.__getitem__) == "required_coverage"
 
 
 def test_seeded_training_is_reproducible_and_saves_without_pickle(tmp_path: Path) -> None:
