@@ -38,7 +38,7 @@ from serving.state import ServiceState
 from serving.unit_of_work import after_commit
 from serving.usecases.approvals import approver_for
 from serving.usecases.indexing import reindex
-from serving.usecases.pipeline import _held_a_waitlist_slot, _pass_slot_on
+from serving.usecases.pipeline import held_a_waitlist_slot, pass_slot_on
 
 WHY = "the person was deactivated by the HR system"
 LAPSING = (Stage.INVITED, Stage.OFFERED)
@@ -72,8 +72,8 @@ def deactivate(
         opportunity = get_opportunity(session, pair.opportunity_external_id)
         if opportunity is not None:
             touched.add(opportunity.external_id)
-            if _held_a_waitlist_slot(pair, stage, opportunity):
-                _pass_slot_on(session, opportunity, now=now)
+            if held_a_waitlist_slot(pair, stage, opportunity):
+                pass_slot_on(state, session, opportunity, now=now)
     next_approver = approver_for(session, employee)
     for pair in approvals_waiting_on(session, employee.external_id):
         # Their own manager decides instead; without one, HR does (an approval with no

@@ -240,8 +240,8 @@ def take_step(
         result.proposals = _propose_skills(session, user, employee, opportunity, pair, now)
         if opportunity.kind == OpportunityKind.MENTORSHIP.value:
             _free_mentor_slot(state, session, opportunity, now=now)
-    elif to in FINAL and _held_a_waitlist_slot(pair, stage, opportunity):
-        _pass_slot_on(state, session, opportunity, now=now)
+    elif to in FINAL and held_a_waitlist_slot(pair, stage, opportunity):
+        pass_slot_on(state, session, opportunity, now=now)
     _after_commit(state, session, result, action)
     return result
 
@@ -519,7 +519,7 @@ def _free_mentor_slot(
         _offer_slot(state, session, waiting[0], opportunity, now=now)
 
 
-def _held_a_waitlist_slot(pair: PipelineRow, stage: Stage, opportunity: OpportunityRow) -> bool:
+def held_a_waitlist_slot(pair: PipelineRow, stage: Stage, opportunity: OpportunityRow) -> bool:
     """The pair ending now had been offered a freed slot from the waitlist, not yet taken."""
     return (
         opportunity.kind == OpportunityKind.MENTORSHIP.value
@@ -528,7 +528,7 @@ def _held_a_waitlist_slot(pair: PipelineRow, stage: Stage, opportunity: Opportun
     )
 
 
-def _pass_slot_on(
+def pass_slot_on(
     state: ServiceState, session: Session, opportunity: OpportunityRow, *, now: dt.datetime
 ) -> None:
     """An offered slot was declined (or withdrawn, or taken back): the next on the waitlist

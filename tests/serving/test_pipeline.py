@@ -367,6 +367,35 @@ def test_a_declined_waitlist_offer_passes_to_the_next_and_then_reopens_the_mento
     assert board["status"] == "open" and board["seats_filled"] == 0
 
 
+def test_a_person_erased_while_offered_a_waitlist_slot_passes_it_to_the_next(
+    client: TestClient, state: ServiceState, admin_headers: Headers
+) -> None:
+    company(client, admin_headers)
+    lead = token_for(state, Role.LEAD, "LEAD")
+    ana, ben, cat = (token_for(state, Role.EMPLOYEE, p) for p in ("ANA", "BEN", "CAT"))
+    assert step(client, ana, "MENTOR", action="apply").status_code == 201
+    for who, action in ((lead, "offer"), (ana, "accept_offer"), (lead, "assign")):
+        body = {"candidate": "ANA"} if who is lead else {}
+        assert step(client, who, "MENTOR", action=action, **body).status_code == 200
+    for who in (ben, cat):
+        assert step(client, who, "MENTOR", action="join_waitlist").status_code == 201
+    done = step(client, lead, "MENTOR", action="complete", candidate="ANA", rating=4)
+    assert done.status_code == 200
+    offered = client.get("/api/v1/employees/BEN/pipeline", headers=ben).json()["offers"]
+    assert [p["opportunity_external_id"] for p in offered] == ["MENTOR"]
+
+    # Ben leaves (erased at his request) holding the offered slot: it goes to Cat, next in line.
+    erased = client.post(
+        "/api/v1/employees/BEN/erasure", json={"reason": "the person asked"}, headers=admin_headers
+    )
+
+    assert erased.status_code == 200, erased.text
+    offers = client.get("/api/v1/employees/CAT/pipeline", headers=cat).json()["offers"]
+    assert [p["opportunity_external_id"] for p in offers] == ["MENTOR"]
+    board = client.get("/api/v1/opportunities/MENTOR/pipeline", headers=lead).json()
+    assert board["status"] == "filled"  # held for Cat
+
+
 def handle_of_pair(client: TestClient, lead: Headers, opportunity: str, stage: str) -> str:
     board = client.get(f"/api/v1/opportunities/{opportunity}/pipeline", headers=lead).json()
     [pair] = board["stages"][stage]
