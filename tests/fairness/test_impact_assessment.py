@@ -8,6 +8,7 @@ import datetime as dt
 
 from fastapi.testclient import TestClient
 
+from fairness.audit_record import ServedRanking
 from fairness.impact_assessment import AssessmentFacts, draft
 from fairness.impact_assessment_html import render_assessment
 from serving.state import ServiceState
@@ -20,7 +21,9 @@ BALANCED_WEEK = dt.datetime(2026, 11, 3, 10, tzinfo=dt.UTC)  # 2026-W45
 SKEWED_WEEK = dt.datetime(2026, 11, 10, 10, tzinfo=dt.UTC)  # 2026-W46
 
 
-def _list(request_id: str, at: dt.datetime, on_page: list[str], off_page: list[str]) -> dict:
+def _list(
+    request_id: str, at: dt.datetime, on_page: list[str], off_page: list[str]
+) -> ServedRanking:
     record = make_record(request_id, "gig", at, [(p, 1.0) for p in on_page + off_page])
     record["page_size"] = len(on_page)
     return record
