@@ -17,6 +17,7 @@ from data.storage.engine import transaction
 from data.storage.interactions import count_interactions
 from data.storage.tables import AuditRecordRow, ModelVersionRow
 from data.taxonomy.packaged import load_packaged_taxonomy
+from fairness.audit_record import ServedRanking
 from features.registry import FEATURE_NAMES
 from serving.cli import app
 from serving.settings import Settings
@@ -29,19 +30,25 @@ from training.registry import ModelRegistry
 runner = CliRunner()
 
 
-def served_record(request_id: str, *, day: int) -> dict:
+def served_record(request_id: str, *, day: int) -> ServedRanking:
     """A one-candidate list as the serving path logs it, served on 2026-11-`day`."""
     return {
         "request_id": request_id,
         "served_at": f"2026-11-{day:02d}T10:00:00+00:00",
+        "caller_role": "lead",
         "direction": "opportunity",
         "kind": "gig",
         "query_external_id": "O1",
+        "model": {"version": "test", "source": "default", "feature_hash": "x"},
         "policy": {"name": "off"},
         "page_size": 1,
         "items": [{"id": "E1", "score": 0.5, "similarity": 0.5, "before": 1, "after": 1}],
+        "features": {"shape": [0, 0], "f4_base64": ""},
+        "audience": "lead",
+        "explained": [],
         "moves": [],
         "overrides": [],
+        "retrieval": {},
     }
 
 
