@@ -124,7 +124,8 @@ def test_rows_no_list_served_are_weighed_as_examined_for_sure() -> None:
         people=np.zeros(4, dtype=np.int64),
         opportunities=np.zeros(4, dtype=np.int64),
     )
-    assert mixed.examined_positions().tolist() == [1, 1, 1, 3]
+    examined = mixed.examined_positions()
+    assert examined is not None and examined.tolist() == [1, 1, 1, 3]
     history_only = RankingSet(
         features=np.zeros((2, 1)),
         labels=labels[:2],
