@@ -39,7 +39,9 @@ class Spy:
 
     def predict(self, data: np.ndarray, **kwargs: Any) -> np.ndarray:
         self.calls.append(kwargs)
-        return self.booster.predict(data, **kwargs)
+        scores = self.booster.predict(data, **kwargs)
+        assert isinstance(scores, np.ndarray)  # sparse only for sparse input; these rows are dense
+        return scores
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.booster, name)
@@ -55,6 +57,7 @@ def test_scores_and_contributions_equal_lightgbm_defaults_bit_for_bit(
     assert np.array_equal(ranker.predict(x), booster.predict(x))
     page = x[:50]
     want = booster.predict(page, pred_contrib=True)
+    assert isinstance(want, np.ndarray)  # dense rows in, dense contributions out
     assert np.array_equal(ranker.contributions(page), want)
     # Each row of contributions still adds up to its score (TreeSHAP's promise).
     assert np.allclose(want.sum(axis=1), booster.predict(page), atol=1e-9)
