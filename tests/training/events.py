@@ -15,12 +15,16 @@ def at(minutes: float) -> dt.datetime:
 
 
 def ev(kind: str, who: str, what: str, minutes: float, **extra: object) -> InteractionIn:
-    return InteractionIn(
-        employee_external_id=who,
-        opportunity_external_id=what,
-        type=kind,
-        occurred_at=at(minutes),
-        **extra,
+    """`kind` and `extra` (position, rating, request_id) as a client sends them, validated as
+    the API validates them: "impression" becomes InteractionType.IMPRESSION."""
+    return InteractionIn.model_validate(
+        {
+            "employee_external_id": who,
+            "opportunity_external_id": what,
+            "type": kind,
+            "occurred_at": at(minutes),
+            **extra,
+        }
     )
 
 
