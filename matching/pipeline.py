@@ -68,6 +68,7 @@ RowT = TypeVar(
     covariant=True,
 )
 HeldT = TypeVar("HeldT")  # what the read model holds of a row (inputs, maybe with facts)
+ReadT = TypeVar("ReadT", EmployeeSnapshot, OpportunitySnapshot)  # rows read to be held
 
 
 class Scorer(Protocol):
@@ -272,10 +273,10 @@ def _postings_by_id(session: Session, row_ids: list[int]) -> dict[int, Opportuni
 
 def _held_inputs(
     session: Session,
-    read_rows: Callable[[Session, list[int]], Mapping[int, EmployeeSnapshot | OpportunitySnapshot]],
+    read_rows: Callable[[Session, list[int]], Mapping[int, ReadT]],
     row_ids: list[int],
     read: Callable[[Sequence[int]], dict[int, HeldT]],
-    hold: Callable[[Iterable[Any]], None],
+    hold: Callable[[Iterable[ReadT]], None],
 ) -> dict[int, HeldT]:
     found = read(row_ids)
     missing = [r for r in row_ids if r not in found]
