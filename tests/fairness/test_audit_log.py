@@ -11,9 +11,10 @@ import hashlib
 import json
 import re
 import threading
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, SupportsFloat
 
 import numpy as np
 import pytest
@@ -37,7 +38,7 @@ from fairness.audit_log import (
     decode_matrix,
     encode_matrix,
 )
-from fairness.audit_record import ServedRanking
+from fairness.audit_record import EncodedMatrix, Interleaved, ServedRanking
 from serving.state import ServiceState
 from tests.conftest import AUDIT_KEY
 
@@ -66,6 +67,7 @@ def make_record(
         "direction": direction,
         "kind": kind,
         "query_external_id": query_external_id,
+        "model": {"version": "test", "source": "default", "feature_hash": "x"},
         "policy": {"name": "off"},
         "page_size": 3,
         "items": [
@@ -73,8 +75,11 @@ def make_record(
             for i, s in enumerate(scores)
         ],
         "features": encode_matrix(rng.normal(size=(3, 4)).astype(np.float32)),
+        "audience": "lead",
+        "explained": [],
         "moves": [],
         "overrides": [],
+        "retrieval": {},
     }
 
 
@@ -132,13 +137,13 @@ def stored_body(log: AuditLog, seq: int) -> dict[str, Any]:
         return expand(json.loads(stored.record_text(row)))
 
 
-def old_encode_matrix(matrix: np.ndarray) -> dict[str, Any]:
+def old_encode_matrix(matrix: np.ndarray) -> EncodedMatrix:
     """How feature rows were written before they were packed (revision 0023)."""
     data = np.ascontiguousarray(matrix, dtype="<f4")
     return {"shape": list(data.shape), "f4_base64": base64.b64encode(data.tobytes()).decode()}
 
 
-def file_as_before_0023(log: AuditLog, record: dict[str, Any]) -> int:
+def file_as_before_0023(log: AuditLog, record: Mapping[str, Any]) -> int:
     """File a record the way the log did before revision 0023: plain canonical JSON in `body`,
     the feature rows as plain base64, no search columns. Its seq."""
     record = {**record, "features": old_encode_matrix(decode_matrix(record["features"]))}
@@ -162,7 +167,7 @@ def file_as_before_0023(log: AuditLog, record: dict[str, Any]) -> int:
     return seq
 
 
-def file_as_first_compact(log: AuditLog, record: dict[str, Any]) -> int:
+def file_as_first_compact(log: AuditLog, record: Mapping[str, Any]) -> int:
     """File a record the way the log did from revision 0023 until issue 27's forms: items in the
     first packed form, the explained page as it is, the text zstd-compressed with the item ids
     alone as dictionary (a bare frame). Its seq."""
@@ -304,7 +309,14 @@ def test_between_keeps_served_times_in_the_half_open_window_and_the_direction(
 def test_encoded_matrix_round_trips_float32_bit_exactly() -> None:
     rng = np.random.default_rng(11)
     matrix = rng.normal(scale=1e3, size=(5, 7)).astype(np.float32)
-    awkward = [np.nan, np.inf, -np.inf, -0.0, np.finfo(np.float32).tiny / 4, 1 / 3]
+    awkward: list[SupportsFloat] = [
+        np.nan,
+        np.inf,
+        -np.inf,
+        -0.0,
+        np.finfo(np.float32).tiny / 4,
+        1 / 3,
+    ]
     matrix[0, : len(awkward)] = awkward
 
     decoded = decode_matrix(json.loads(json.dumps(encode_matrix(matrix))))
@@ -675,7 +687,7 @@ def test_records_in_the_first_compressed_form_verify_and_read_beside_new_ones(
     assert decode_matrix(found["features"]).tobytes() == decode_matrix(first["features"]).tobytes()
     assert between(log) == ["first-1", "new-2", "first-3", "new-4"]
     with log.sessions() as session:
-        forms = [bytes(row.body_zstd)[:1] for row in stored.records_in_order(session)]
+        forms = [bytes(row.body_zstd or b"")[:1] for row in stored.records_in_order(session)]
     assert forms == [stored.ZSTD_MAGIC[:1], stored.WITH_SHIPPED] * 2
     with log.sessions() as session:
         assert rankings_listing(session, 1, ["E1"]) == {1, 2, 3, 4}
@@ -726,11 +738,11 @@ def test_a_search_column_edited_without_its_body_is_named(
 
 
 def test_searches_find_old_and_new_records_by_item_and_by_interleaving(log: AuditLog) -> None:
-    teams = {"interleaving": {"challenger": "v2", "seed": 7, "teams": {"E0": "live"}}}
+    teams: Interleaved = {"challenger": "v2", "seed": 7, "teams": {"E0": "live"}}
     file_as_before_0023(log, make_record("old-plain", seed=1))
-    file_as_before_0023(log, {**make_record("old-drafted", seed=2), **teams})
+    file_as_before_0023(log, {**make_record("old-drafted", seed=2), "interleaving": teams})
     log.append(make_record("new-plain", seed=3))
-    log.append({**make_record("new-drafted", seed=4), **teams})
+    log.append({**make_record("new-drafted", seed=4), "interleaving": teams})
     odd = make_record("new-odd", seed=5)
     odd["items"][1]["id"] = 'E"1'  # escaped in JSON: found as itself, never as "E1"
     log.append(odd)
