@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic import command
@@ -18,6 +19,7 @@ from data.storage.engine import make_engine, make_session_factory
 from data.storage.interleaving import interleaved_bodies
 from data.storage.migrate import alembic_config, upgrade_to_head
 from fairness.audit_log import AuditLog, canonical, decode_matrix
+from fairness.audit_record import Interleaved
 from tests.data.test_migrations import empty_url  # noqa: F401 (a fixture)
 from tests.fairness.test_audit_log import KEY, MORNING, make_record, old_encode_matrix
 
@@ -29,7 +31,9 @@ def _records_at_0022(url: str) -> list[str]:
     command.upgrade(alembic_config(url), "0022")
     engine = make_engine(url)
     texts, previous = [], GENESIS
-    interleaved = {"interleaving": {"challenger": "v2", "seed": 3, "teams": {"E0": "live"}}}
+    interleaved: dict[str, Any] = {
+        "interleaving": {"challenger": "v2", "seed": 3, "teams": {"E0": "live"}}
+    }
     with engine.begin() as connection:
         for seq, extra in ((1, {}), (2, interleaved)):
             record = {**make_record(f"old-{seq}", seed=seq), **extra}
@@ -77,8 +81,8 @@ def test_old_records_are_kept_as_written_and_read_beside_new_ones(
         assert [tuple(row) for row in kept] == [(t, None, None, None) for t in texts]
         sessions = make_session_factory(engine)
         log = AuditLog(sessions, KEY, tmp_path / "head.json", seal_writes=False)
-        drafted = {"interleaving": {"challenger": "v2", "seed": 4, "teams": {"E1": "live"}}}
-        log.append({**make_record("new-3", seed=3), **drafted})
+        drafted: Interleaved = {"challenger": "v2", "seed": 4, "teams": {"E1": "live"}}
+        log.append({**make_record("new-3", seed=3), "interleaving": drafted})
         log.append(make_record("new-4", seed=4))
         with sessions() as session:
             result = log.verify(session)
