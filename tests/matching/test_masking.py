@@ -4,6 +4,7 @@ fewer than k candidates of the list share."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from types import SimpleNamespace
 from typing import Any
 
@@ -12,6 +13,7 @@ from hypothesis import strategies as st
 
 from matching.masking import (
     DETAIL_LEVELS,
+    Facts,
     Masked,
     anonymise,
     mask_pool,
@@ -45,7 +47,7 @@ def person(levels: dict[str, int], level: int = 3) -> Any:
     return SimpleNamespace(skills=skills, level=level)
 
 
-def looks(card: dict[str, Any]) -> str:
+def looks(card: Mapping[str, Any]) -> str:
     """What a lead can tell cards apart by (the handle is added later and differs always)."""
     return repr({k: v for k, v in card.items() if k != "shared_by"})
 
@@ -131,8 +133,15 @@ def test_every_card_looks_like_at_least_k_cards_of_its_pool(
 
 
 def test_anonymise_keeps_the_finest_level_a_group_of_k_allows() -> None:
-    facts = [{"bands": ("at_or_above",), "required": 1, "required_held": 1}] * 5
-    for fact in facts:
-        fact.update(required_at_level=1, preferred=0, preferred_held=0, level_in_range=True)
+    fact: Facts = {
+        "bands": ("at_or_above",),
+        "required": 1,
+        "required_held": 1,
+        "required_at_level": 1,
+        "preferred": 0,
+        "preferred_held": 0,
+        "level_in_range": True,
+    }
+    facts = [fact] * 5
     assert anonymise(facts, k=5) == [Masked("skills", 5)] * 5
     assert DETAIL_LEVELS[0] == "skills" and DETAIL_LEVELS[-1] == "withheld"
