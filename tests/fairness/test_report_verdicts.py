@@ -4,13 +4,17 @@ suppressed group."""
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 
-from fairness.metrics import selection_impact
+from fairness.audit_record import ServedRanking
+from fairness.metrics import ImpactTable, selection_impact
 from fairness.report import FairnessReport, _view_sample, judge
+from fairness.report_sections import ReportWindow
 
 
-def _impact(**groups: tuple[int, int]) -> dict:
+def _impact(**groups: tuple[int, int]) -> ImpactTable:
     flags: list[int] = []
     labels: list[str] = []
     for name, (selected, total) in groups.items():
@@ -19,8 +23,13 @@ def _impact(**groups: tuple[int, int]) -> dict:
     return selection_impact(np.array(flags), labels, attribute="gender").as_dict()
 
 
-def _judged(impact: dict) -> FairnessReport:
-    report = FairnessReport(window={})
+def _verdicts_only() -> FairnessReport:
+    """A report to judge into: judge reads no window, so it is left empty."""
+    return FairnessReport(window=cast(ReportWindow, {}))
+
+
+def _judged(impact: ImpactTable) -> FairnessReport:
+    report = _verdicts_only()
     judge(report, "lead decisions", impact, "shortlisted")
     return report
 
@@ -46,7 +55,7 @@ def test_a_tiny_group_is_a_caution_never_a_breach() -> None:
 
 def test_a_group_too_few_at_every_stage_is_one_line_naming_each_stage() -> None:
     # The same applicants at each stage: a tiny group is too few at all three, said once.
-    report = FairnessReport(window={})
+    report = _verdicts_only()
     for stage, chosen in (("shortlisted", 300), ("offered", 200), ("accepted", 100)):
         impact = _impact(men=(chosen, 1000), women=(chosen - 5, 1000), nonbinary=(0, 20))
         judge(report, "lead decisions", impact, stage)
@@ -76,7 +85,8 @@ def test_a_suppressed_group_is_never_named() -> None:
 
 
 def test_a_models_sample_moves_every_fifty_rankings() -> None:
-    served = [{"seq": seq} for seq in range(1, 160)]
+    # _view_sample reads only each record's seq.
+    served = cast(list[ServedRanking], [{"seq": seq} for seq in range(1, 160)])
     assert _view_sample(served[:130])[-1]["seq"] == 100
     assert _view_sample(served[:149])[-1]["seq"] == 100  # the same sample, 19 lists later
     assert _view_sample(served[:150])[-1]["seq"] == 150
