@@ -14,6 +14,7 @@ from __future__ import annotations
 import itertools
 import json
 from collections import defaultdict
+from collections.abc import Mapping
 from typing import Any
 
 import pytest
@@ -26,7 +27,7 @@ from data.storage.employees import get_employee
 from data.storage.engine import transaction
 from data.storage.opportunities import get_opportunity
 from data.taxonomy.packaged import load_packaged_taxonomy
-from matching.masking import Masked, Posting, card, full_facts, levels_of
+from matching.masking import Facts, Masked, Posting, card, full_facts, levels_of
 from matching.results import candidate_handle
 from serving.state import ServiceState
 from tests.conftest import TODAY
@@ -111,6 +112,7 @@ def test_masked_candidates_cannot_be_linked_across_lists_or_found_after_a_reveal
             )
             assert body.status_code == 200, body.text
             opportunity = get_opportunity(session, external_id)
+            assert opportunity is not None
             postings[external_id] = (lead, opportunity, Posting.of(opportunity))
             handles = {
                 item["candidate"]["handle"]: item["candidate"] for item in body.json()["items"]
@@ -121,7 +123,9 @@ def test_masked_candidates_cannot_be_linked_across_lists_or_found_after_a_reveal
                 if handle in handles:
                     found.append((employee.external_id, handles[handle]))
                     if employee.external_id not in people:
-                        people[employee.external_id] = get_employee(session, employee.external_id)
+                        row = get_employee(session, employee.external_id)
+                        assert row is not None
+                        people[employee.external_id] = row
             assert len(found) == len(handles)
             return found
 
@@ -189,17 +193,19 @@ def test_masked_candidates_cannot_be_linked_across_lists_or_found_after_a_reveal
         for first in sorted(seen[p])
         if any(x != first and postings[x][0] == postings[first][0] for x in seen[p])
     )
-    lead = token_for(state, Role.LEAD, postings[first][0])
+    lead_headers = token_for(state, Role.LEAD, postings[first][0])
     applied = client.post(
         f"/api/v1/opportunities/{first}/applications",
         headers=token_for(state, Role.EMPLOYEE, person),
     )
     assert applied.status_code == 201, applied.text
-    board = client.get(f"/api/v1/opportunities/{first}/pipeline", headers=lead)
+    board = client.get(f"/api/v1/opportunities/{first}/pipeline", headers=lead_headers)
     assert board.status_code == 200, board.text
     assert person in board.text  # revealed: the lead knows who applied
     for other in others:
-        body = client.get(f"/api/v1/opportunities/{other}/candidates?limit=100", headers=lead)
+        body = client.get(
+            f"/api/v1/opportunities/{other}/candidates?limit=100", headers=lead_headers
+        )
         cards = [
             (who, item["candidate"])
             for item in body.json()["items"]
@@ -229,16 +235,14 @@ def _could_be(row: Any, posting: Posting, cards: list[tuple[str, dict[str, Any]]
     ]
 
 
-def _visible(card: dict[str, Any]) -> str:
+def _visible(card: Mapping[str, Any]) -> str:
     """A card as the lead compares it: everything but the count of look-alikes and the
     pseudonym (the handle, and the alias read off it: keyed per list, never the same twice)."""
     shown = {k: v for k, v in card.items() if k not in ("handle", "alias", "shared_by")}
     return json.dumps(shown, sort_keys=True)
 
 
-def _visible_from(
-    facts: dict[str, Any], detail: str, posting: Posting, like: dict[str, Any]
-) -> str:
+def _visible_from(facts: Facts, detail: str, posting: Posting, like: dict[str, Any]) -> str:
     """The card a person with these facts would get at this detail level."""
     made = card(facts, posting, Masked(detail, like.get("shared_by", 0)), like.get("k", 0))
     return _visible(made)
