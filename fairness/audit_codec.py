@@ -30,13 +30,13 @@ import base64
 import json
 import threading
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import zstandard
 
 from fairness import audit_explained
-from fairness.audit_record import EncodedMatrix
+from fairness.audit_record import EncodedMatrix, ServedRanking
 
 # zstd level of the packed blocks: on a 200 × 29 matrix level 3 took 0.06 ms, level 19 took
 # 12 ms for 8% less; the record is packed while the appender holds the chain's lock.
@@ -328,3 +328,9 @@ def expand(body: dict[str, Any]) -> dict[str, Any]:
 def parse(text: str) -> dict[str, Any]:
     """A sealed record's text, read and expanded."""
     return expand(json.loads(text))
+
+
+def parse_served(text: str) -> ServedRanking:
+    """A served ranking's record from its sealed text: the log stores only `ServedRanking`
+    bodies, so this is the one place the parsed JSON is taken for one."""
+    return cast(ServedRanking, parse(text))

@@ -64,7 +64,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import Engine, event
 from sqlalchemy.exc import IntegrityError
@@ -76,7 +76,7 @@ from data.storage.engine import transaction
 from data.storage.tables import AuditRecordRow, AuditSealRow
 from fairness.audit_codec import decode_matrix as decode_matrix  # read here by many callers
 from fairness.audit_codec import encode_matrix as encode_matrix
-from fairness.audit_codec import parse
+from fairness.audit_codec import parse_served
 from fairness.audit_head import AuditIntegrityError as AuditIntegrityError
 from fairness.audit_head import check_head, read_head, read_head_or_refuse, write_head
 from fairness.audit_health import HEALTH_SECONDS as HEALTH_SECONDS
@@ -432,7 +432,7 @@ class AuditLog:
     def find(session: Session, request_id: str) -> ServedRanking | None:
         """The record of one served ranking (the newest, if an id was reused)."""
         text = stored.find_body(session, request_id)
-        return cast(ServedRanking, parse(text)) if text is not None else None
+        return parse_served(text) if text is not None else None
 
     @staticmethod
     def between(
@@ -456,7 +456,7 @@ class AuditLog:
             newest_first=newest_first,
             limit=limit,
         ):
-            yield cast(ServedRanking, parse(text))
+            yield parse_served(text)
 
 
 def _seal_in_background(ref: weakref.ref[AuditLog]) -> None:

@@ -10,7 +10,7 @@ self-report since), the keyed digest says so and the order may differ for that r
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -24,7 +24,8 @@ from features.declared import declared_tiers
 
 # (feature rows of the explained page, their logged details, audience, paused) -> the page's
 # explanations, as the serving path writes them: handed in by the caller, which knows how.
-Explainer = Callable[[np.ndarray, Sequence[dict[str, Any]], str, bool], list[dict[str, Any]]]
+# The page's explanations made again (compared with the logged ones, key for key).
+Explainer = Callable[[np.ndarray, Sequence[dict[str, Any]], str, bool], Sequence[Mapping[str, Any]]]
 
 
 @dataclass

@@ -12,7 +12,7 @@ The seed is logged with the list (fairness/audit_record.py), so the draft is rep
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,7 +42,7 @@ def score_order(scores: np.ndarray) -> np.ndarray:
     return np.lexsort((np.arange(len(scores)), -scores))
 
 
-def team_draft(live: Sequence[int], challenger: Sequence[int], *, seed: int) -> Draft:
+def team_draft(live: Iterable[int], challenger: Iterable[int], *, seed: int) -> Draft:
     """Interleave two orders of the same item indices; every item appears once."""
     live, challenger = [int(i) for i in live], [int(i) for i in challenger]
     if sorted(live) != sorted(challenger) or len(set(live)) != len(live):

@@ -22,7 +22,8 @@ from data.taxonomy.text_vectors import TextVectorStore
 
 
 class Encoder(Protocol):
-    model_id: str
+    @property
+    def model_id(self) -> str: ...  # read-only: SentenceEncoder derives it from its model
 
     def encode(self, texts: Sequence[str]) -> np.ndarray: ...
 

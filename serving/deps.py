@@ -17,7 +17,8 @@ from serving.unit_of_work import forget_after_commit, run_after_commit
 
 
 def get_state(request: Request) -> ServiceState:
-    return request.app.state.service
+    state: ServiceState = request.app.state.service  # Starlette's app.state is untyped
+    return state
 
 
 StateDep = Annotated[ServiceState, Depends(get_state)]

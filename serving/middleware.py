@@ -307,14 +307,14 @@ class RequestGuard:
         raw = [name.lower() for name, _ in scope.get("headers", [])]
         for name in ("authorization", "cookie"):
             if raw.count(name.encode()) > 1:
-                detail = [{"loc": ["header", name], "field": name, "message": "sent twice"}]
-                return 400, envelope_body("bad_request", detail, request_id), {}
+                twice = [{"loc": ["header", name], "field": name, "message": "sent twice"}]
+                return 400, envelope_body("bad_request", twice, request_id), {}
         if scope["path"] in UNGATED:  # probes read neither a body nor the query
             return None
         for part, text in (("path", scope["path"]), ("query", scope["query_string"].decode())):
             if "\x00" in unquote(text):
-                detail = [{"loc": [part], "field": part, "message": "contains NUL"}]
-                return 422, envelope_body("validation_failed", detail, request_id), {}
+                fields = [{"loc": [part], "field": part, "message": "contains NUL"}]
+                return 422, envelope_body("validation_failed", fields, request_id), {}
         length = headers.get("content-length")
         if length is not None and (
             not length.isdigit() or int(length) > self.settings.max_body_bytes
@@ -414,9 +414,9 @@ class RequestGuard:
         except TimeoutError:
             limit = self.settings.body_timeout_seconds
             detail = f"the request body took longer than {limit:g} s to arrive"
-            body = envelope_body("request_timeout", detail, request_id)
+            refusal = envelope_body("request_timeout", detail, request_id)
             # The rest of the body may still be on its way: this connection cannot carry on.
-            await _respond(send, 408, body, {"connection": "close"})
+            await _respond(send, 408, refusal, {"connection": "close"})
             return None
         body, delivered = b"".join(chunks), False
 

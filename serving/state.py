@@ -8,7 +8,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -39,6 +39,10 @@ from serving.keys import audit_key, pseudonym_key, token_secret
 from serving.settings import Settings
 from training.live import LiveRankers
 from training.registry import ModelRegistry
+
+if TYPE_CHECKING:  # made lazily by the modules that use them, which import this one
+    from serving.builds import Builds
+    from serving.usecases.imports import ImportJobs
 
 logger = logging.getLogger(__name__)
 
@@ -123,10 +127,10 @@ class ServiceState:
 
     indexed: bool = True
     taxonomy_changes: list[str] = field(default_factory=list)
-    # serving/usecases/imports.ImportJobs, made on a process's first background import.
-    import_jobs: Any = None
-    # serving/builds.Builds (HR's reports and aggregates), made on first use.
-    builds: Any = None
+    # Made on a process's first background import.
+    import_jobs: ImportJobs | None = None
+    # HR's reports and aggregates, made on first use.
+    builds: Builds | None = None
     # With texts to encode, `warm_up` serves at once and encodes them on a thread of its own
     # (the normalisers answer lexically meanwhile); False: it encodes them first (the CLI).
     background_vectors: bool = True
@@ -268,7 +272,9 @@ def prepare_database(
         upgrade_to_head(url)
         with transaction(sessions) as session:
             sync = sync_packaged_taxonomy(session, load_packaged_taxonomy())
-    changes = sync.lines() if sync is not None else []
+    if sync is None:
+        return engine, sessions, []
+    changes = sync.lines()
     for line in changes:
         logger.info("taxonomy %s -> %s: %s", sync.previous, load_packaged_taxonomy().version, line)
     return engine, sessions, changes

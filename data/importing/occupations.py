@@ -35,9 +35,13 @@ class OccupationChoice:
 
 
 class OccupationMatchLike(Protocol):
-    occupation_id: str
-    label: str
-    score: float
+    # Read-only, as on the normaliser's frozen OccupationMatch.
+    @property
+    def occupation_id(self) -> str: ...
+    @property
+    def label(self) -> str: ...
+    @property
+    def score(self) -> float: ...
 
 
 class OccupationInferrer(Protocol):

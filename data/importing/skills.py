@@ -24,11 +24,17 @@ NAME_BLOCK = 2048  # names per encoder call when progress is reported (a few sec
 
 
 class SkillMatchLike(Protocol):
-    skill_id: str
-    label: str
-    score: float
-    method: str
-    nearest: tuple[str, float] | None
+    # Read-only, as on the normaliser's frozen SkillMatch.
+    @property
+    def skill_id(self) -> str: ...
+    @property
+    def label(self) -> str: ...
+    @property
+    def score(self) -> float: ...
+    @property
+    def method(self) -> str: ...
+    @property
+    def nearest(self) -> tuple[str, float] | None: ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,7 @@ import datetime as dt
 import json
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -18,6 +18,9 @@ from data.storage.maintenance import refresh_planner_statistics
 from serving.cli.console import console, progress_bar
 from serving.cli.database import database
 from serving.settings import Settings
+
+if TYPE_CHECKING:
+    from rich.progress import TaskID
 
 DEMO_TOKENS = (
     DemoToken("employee", Role.EMPLOYEE, "demo-employee-token"),
@@ -73,7 +76,7 @@ def demo(
     export_dir = export_dir or settings.var_dir / "demo"
     started = time.perf_counter()
     with database(settings) as sessions, progress_bar() as progress:
-        tasks: dict[str, int] = {}
+        tasks: dict[str, TaskID] = {}
 
         def report(phase: str, done: int, total: int) -> None:
             if phase not in tasks:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from contextlib import ExitStack
 from typing import Annotated
 
@@ -33,6 +34,7 @@ def notify(
 
     settings = Settings()
     with ExitStack() as stack:
+        run: Callable[[], RoundReport]
         if digests:
             state = build_state(settings)
             stack.callback(state.close)

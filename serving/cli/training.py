@@ -17,6 +17,8 @@ from serving.settings import Settings
 from serving.state import build_state
 
 if TYPE_CHECKING:
+    from distributed import Client
+
     from serving.usecases.training import Trained
     from training.pipeline import TrainingRun
 
@@ -24,7 +26,7 @@ models_app = typer.Typer(help="Ranker model versions.", no_args_is_help=True)
 
 
 @contextmanager
-def _dask(address: str | None) -> Iterator[object | None]:
+def _dask(address: str | None) -> Iterator[Client | None]:
     """The Dask cluster at `address` for one command (None: train here)."""
     from training.distributed import DaskUnavailable, dask_client
 

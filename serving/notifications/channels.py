@@ -15,6 +15,7 @@ import urllib.error
 import urllib.request
 from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
+from typing import Any
 
 from serving.notifications.settings import NotificationSettings
 
@@ -90,10 +91,10 @@ def _text(words: bytes | str) -> str:
     return words.decode("utf-8", "replace") if isinstance(words, bytes) else str(words)
 
 
-def slack_payload(*, subject: str, body: str, link: str, action: str) -> dict:
+def slack_payload(*, subject: str, body: str, link: str, action: str) -> dict[str, Any]:
     """Slack's incoming-webhook format: `text` for notifications and old clients, blocks for
     the message with a button to the page."""
-    blocks: list[dict] = [
+    blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": subject[:150]}},
         {"type": "section", "text": {"type": "mrkdwn", "text": _slack_escape(body)[:3000]}},
     ]
@@ -118,9 +119,9 @@ def _slack_escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def teams_payload(*, subject: str, body: str, link: str, action: str) -> dict:
+def teams_payload(*, subject: str, body: str, link: str, action: str) -> dict[str, Any]:
     """Microsoft Teams' incoming-webhook (Workflows) format: a message with one Adaptive Card."""
-    card: dict = {
+    card: dict[str, Any] = {
         "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
         "type": "AdaptiveCard",
         "version": "1.4",
@@ -165,7 +166,7 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
 _OPENER = urllib.request.build_opener(_NoRedirects)
 
 
-def post_webhook(url: str, payload: dict, *, outbox_id: int, timeout: float) -> None:
+def post_webhook(url: str, payload: dict[str, Any], *, outbox_id: int, timeout: float) -> None:
     request = urllib.request.Request(
         url,
         data=json.dumps(payload).encode("utf-8"),

@@ -139,15 +139,15 @@ class Courier:
         subject, body, link, action = row.subject, row.body, row.link, action_words(row.event)
         outbox_id = row.id
         if row.recipient_external_id is None:
-            url = (
+            company_url = (
                 self.settings.slack_webhook_url
                 if row.channel == "slack"
                 else self.settings.teams_webhook_url
             )
-            if url is None:
+            if company_url is None:
                 raise Cancelled(f"the company's {row.channel} webhook is no longer configured")
             return self._webhook(
-                row.channel, url.get_secret_value(), outbox_id, subject, body, link, action
+                row.channel, company_url.get_secret_value(), outbox_id, subject, body, link, action
             )
         employee = get_employee(session, row.recipient_external_id)
         if employee is None or not store.is_active(employee):

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import Field
 
 from data.schemas import ContractModel, IsoDate, OpportunityKind, Role
+from data.storage.audit_search import opportunity_titles, person_names
 from data.storage.oversight import events as oversight_events
 from fairness import demographics
 from fairness.audit_record import ServedRanking
@@ -40,7 +41,7 @@ from serving.usecases.audit import (
     replay_ranking,
     report_build,
 )
-from serving.usecases.audit_search import opportunity_titles, person_names, search_rankings
+from serving.usecases.audit_search import search_rankings
 from serving.usecases.model_cards import model_cards
 from serving.validation import Reason
 
@@ -270,7 +271,7 @@ def replay_served(
 RETRY_AFTER_S = 2
 # The contract of every built read (report, report.html, outcomes): 200 with the figures when
 # they are cached or built within a short wait; else 202 with the job, to ask again.
-BUILDING = {
+BUILDING: dict[int | str, dict[str, Any]] = {
     202: {
         "model": BuildingOut,
         "description": "Not built yet: built on a worker thread, never in a request slot. Ask "

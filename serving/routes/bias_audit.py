@@ -38,7 +38,7 @@ MAX_PERIOD_DAYS = 3 * 366  # an audit reads the whole logs of its period
 Start = Annotated[IsoDate, Query(description="first day audited (YYYY-MM-DD, UTC)")]
 End = Annotated[IsoDate, Query(description="last day audited, included (YYYY-MM-DD, UTC)")]
 Kind = Annotated[OpportunityKind | None, Query(description="one kind; every kind when left out")]
-FILES = {
+FILES: dict[int | str, dict[str, Any]] = {
     200: {
         "content": {
             "text/csv": {"schema": {"type": "string"}},

@@ -23,7 +23,7 @@ from serving.access import own_profile
 from serving.auth import Principal
 from serving.deps import CurrentUser, SessionDep, StateDep
 from serving.errors import API_ERRORS, Conflict, documented
-from serving.presenters.career import target_document
+from serving.presenters.career import TargetDocument, target_document
 from serving.schemas import CareerPathOut, CareerTargetOut, Out, RoleMoveOut
 from serving.state import ServiceState
 from serving.timestamps import utc_iso
@@ -128,7 +128,7 @@ def set_target(
     user: CurrentUser,
     external_id: str,
     body: CareerTargetIn,
-) -> dict[str, Any]:
+) -> TargetDocument:
     """Pick where you want to be: a role posted here, or an occupation (GET
     /api/v1/occupations/normalize finds its id)."""
     employee = _person(session, user, external_id)
@@ -168,7 +168,12 @@ def read_path(
         confirmed=_confirmed_by_work(session, external_id),
         taxonomy=state.taxonomy,
     )
-    return {"employee_external_id": external_id, "set_at": utc_iso(employee.target_set_at), **path}
+    set_at = employee.target_set_at
+    return {
+        "employee_external_id": external_id,
+        "set_at": utc_iso(set_at) if set_at is not None else None,
+        **path,
+    }
 
 
 @router.get(

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Path, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from data.importing.mapping import propose_mapping
 from data.importing.tables import MAX_ROWS
 from data.schemas import ContractModel, Role
 from serving.deps import CurrentUser, SessionDep, StateDep
@@ -187,7 +188,7 @@ def file_import(
     `index` + 1 is the row in the file) and remember the mapping for files with these columns."""
     user.require(Role.ADMIN)
     table = file_imports.uploaded_table(body.filename, body.content)
-    mapping = body.mapping or file_imports.propose_mapping(body.kind, table.headers)
+    mapping = body.mapping or propose_mapping(body.kind, table.headers)
     mapped = file_imports.mapped_rows(body.kind, table, mapping, body.defaults)
     return job_accepted(
         file_imports.start_import(

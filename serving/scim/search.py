@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from scim2_models import ScimFilter
+from scim2_models import Resource, ScimFilter
 from scim2_models.path.expressions import FilterNode
 from sqlalchemy import ColumnElement
 
@@ -49,17 +49,17 @@ def _refused_as_scim(
         raise bad_request(f"filter: {refused}", "invalidFilter") from None
 
 
-def bound(node: FilterNode, model: type) -> Any:
+def bound(node: FilterNode, model: type[Resource[Any]]) -> Any:
     """The resolved filter bound to the resource's model, for `matches` (an operator or value
     the attribute cannot take is refused here, once, not per document)."""
     try:
         # Parametrised by the resource type read at run time: mypy wants a static type there.
-        return ScimFilter[model](node)  # type: ignore[index]
+        return ScimFilter[model](node)  # type: ignore[valid-type]
     except Exception as exc:
         raise bad_request(f"filter: {exc}", "invalidFilter") from None
 
 
-def matches(scim_filter: Any, model: type, document: dict[str, Any]) -> bool:
+def matches(scim_filter: Any, model: type[Resource[Any]], document: dict[str, Any]) -> bool:
     """Evaluate a bound filter on one rendered document (the attributes with no column)."""
     try:
         resource = model.model_validate(document)

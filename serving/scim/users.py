@@ -264,11 +264,10 @@ def weak_etag(document: dict[str, Any]) -> str:
     return f'W/"{digest[:16]}"'
 
 
-def _aware(value: Any) -> Any:
-    if isinstance(value, dt.datetime) and value.tzinfo is None:
-        return value.replace(tzinfo=dt.UTC)
-    return value
+def _aware(value: dt.datetime) -> dt.datetime:
+    """SQLite hands timestamps back without their zone: they were stored in UTC."""
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value
 
 
-def _iso(value: Any) -> str:
+def _iso(value: dt.datetime) -> str:
     return _aware(value).isoformat().replace("+00:00", "Z")

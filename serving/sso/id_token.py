@@ -18,7 +18,7 @@ from joserfc.errors import (
     JoseError,
     MissingClaimError,
 )
-from joserfc.jwk import KeySet
+from joserfc.jwk import KeySet, KeySetSerialization
 from joserfc.jws import JWSRegistry
 
 from serving.sso.refusals import RefusalKind, SsoRefusal
@@ -36,7 +36,7 @@ _CLAIM_KINDS: dict[str, RefusalKind] = {
 def validate_id_token(
     id_token: str,
     *,
-    keys: Callable[[bool], dict[str, Any]],
+    keys: Callable[[bool], KeySetSerialization],
     algorithms: tuple[str, ...],
     issuer: str,
     client_id: str,

@@ -7,9 +7,10 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import httpx
+from joserfc.jwk import KeySetSerialization
 
 from serving.settings import Settings
 from serving.sso.refusals import SsoRefusal
@@ -39,7 +40,7 @@ class Provider:
         self.timeout = settings.sso_timeout_seconds
         self._lock = threading.Lock()
         self._metadata: tuple[float, ProviderMetadata] | None = None
-        self._keys: tuple[float, dict[str, Any]] | None = None
+        self._keys: tuple[float, KeySetSerialization] | None = None
 
     def metadata(self) -> ProviderMetadata:
         with self._lock:
@@ -53,7 +54,7 @@ class Provider:
             self._metadata = (time.monotonic(), metadata)
         return metadata
 
-    def keys(self, *, refresh: bool = False) -> dict[str, Any]:
+    def keys(self, *, refresh: bool = False) -> KeySetSerialization:
         """The provider's JSON Web Key Set; `refresh` re-reads it (at most every 30 s)."""
         with self._lock:
             cached = self._keys
@@ -64,9 +65,11 @@ class Provider:
         key_set = self._get_json(self.metadata().jwks_uri)
         if not isinstance(key_set.get("keys"), list):
             raise SsoRefusal("provider_unreachable", "the provider's key set has no 'keys' list")
+        # A JWKS document with its 'keys' list: each key is checked by joserfc on import.
+        jwks = cast(KeySetSerialization, key_set)
         with self._lock:
-            self._keys = (time.monotonic(), key_set)
-        return key_set
+            self._keys = (time.monotonic(), jwks)
+        return jwks
 
     def _get_json(self, url: str) -> dict[str, Any]:
         try:

@@ -105,7 +105,9 @@ def approval_document(pair: PipelineRow, escalate_after: dt.timedelta) -> dict[s
         return approval
     approval.update(
         approver_external_id=pair.approver_external_id,
-        requested_at=utc_iso(pair.approval_requested_at),
+        requested_at=(
+            utc_iso(pair.approval_requested_at) if pair.approval_requested_at is not None else None
+        ),
         escalated=escalated(pair, escalate_after),
     )
     if pair.approval_decided_at is not None:

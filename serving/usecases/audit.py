@@ -17,7 +17,7 @@ import datetime as dt
 import hashlib
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from typing import Any
 
@@ -73,7 +73,7 @@ def replay_ranking(
 
     def explain_again(
         rows: np.ndarray, details: Sequence[dict[str, Any]], audience: str, paused: bool
-    ) -> list[dict[str, Any]]:
+    ) -> Sequence[Mapping[str, Any]]:
         if paused:
             return [paused_explanation() for _ in details]
         return explain(ranker.contributions, rows, details, audience=audience)
@@ -142,9 +142,7 @@ _VIEWS_LOCK = threading.Lock()
 VIEWS_KEPT = 8
 
 
-def _cached_view(
-    model: tuple[str, str], view: ModelView, rows: np.ndarray | None
-) -> GlobalView:
+def _cached_view(model: tuple[str, str], view: ModelView, rows: np.ndarray | None) -> GlobalView:
     """A model's global view, reused while the model and the sampled rows are the same: it is
     a fifth of a report's build (partial dependence scores ~100k rows), and its sample moves
     only every few dozen rankings (fairness/report.py `_view_sample`)."""

@@ -25,7 +25,7 @@ from data.schemas import InteractionType, OpportunityKind
 from data.storage import interleaving as stored
 from data.storage import models as stored_models
 from data.storage.tables import InterleavingRow
-from fairness.audit_codec import parse as parse_record
+from fairness.audit_codec import parse_served
 from fairness.audit_record import Interleaved, ServedRanking, served_page
 from fairness.policy import load_policy, log_event
 from features.declared import declared_tiers, tiered_scores
@@ -268,7 +268,7 @@ def list_credits(session: Session, row: InterleavingRow) -> list[dict[str, int]]
     records: list[ServedRanking] = [
         record
         for record in map(
-            parse_record,  # packed items expanded, as AuditLog's readers see them
+            parse_served,  # packed items expanded, as AuditLog's readers see them
             stored.interleaved_bodies(session, direction=row.direction, kind=row.kind, since=since),
         )
         if record["interleaving"]["challenger"] == row.challenger_version
@@ -276,8 +276,8 @@ def list_credits(session: Session, row: InterleavingRow) -> list[dict[str, int]]
     ]
     by_request = {record["request_id"]: record for record in records}
     by_query: dict[str, list[ServedRanking]] = defaultdict(list)
-    for record in records:
-        by_query[record["query_external_id"]].append(record)
+    for served in records:
+        by_query[served["query_external_id"]].append(served)
     credits: dict[str, dict[str, int]] = {r["request_id"]: {} for r in records}
     actions = stored.interactions_since(
         session,
@@ -307,7 +307,7 @@ def list_credits(session: Session, row: InterleavingRow) -> list[dict[str, int]]
 def _newest_showing(
     records: Sequence[ServedRanking], item: str, at: dt.datetime
 ) -> ServedRanking | None:
-    for record in reversed(records):
+    for record in records[::-1]:  # newest first
         if dt.datetime.fromisoformat(record["served_at"]) > at:
             continue
         if any(shown["id"] == item for shown in served_page(record)):

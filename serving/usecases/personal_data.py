@@ -25,17 +25,17 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from data.storage.personal_data import erase_rows, person_rows
 from data.storage.retention import record_texts_naming
 from data.storage.tables import EmployeeRow
-from fairness.audit_codec import parse
+from fairness.audit_codec import parse_served
 from fairness.audit_log import AuditLog
 from fairness.audit_purge import pseudonymise
-from fairness.audit_record import ServedRanking, page_bounds
+from fairness.audit_record import page_bounds
 from fairness.policy import log_event
 
 FORMAT = "talent-personal-data/1"
@@ -183,15 +183,13 @@ def export_person(session: Session, employee: EmployeeRow) -> dict[str, Any]:
 
 def served_lists(session: Session, me: str) -> list[dict[str, Any]]:
     """The served lists the person appeared in, as they appear to them (from the audit log)."""
-    shown = []
+    shown: list[dict[str, Any]] = []
     for text in record_texts_naming(session, me):
-        body = cast(ServedRanking, parse(text))
+        body = parse_served(text)
         first, last = page_bounds(body)
         if body["direction"] == "employee" and body["query_external_id"] == me:
-            page = sorted(
-                (i for i in body["items"] if i["after"] is not None and first < i["after"] <= last),
-                key=lambda i: i["after"],
-            )
+            ranked = [(i["after"], i) for i in body["items"] if i["after"] is not None]
+            page = [i for after, i in sorted(ranked, key=lambda p: p[0]) if first < after <= last]
             reasons = {e["id"]: e.get("explanation") for e in body.get("explained", [])}
             shown.append(
                 {

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
-from scim2_models import Context, Group, PatchOp, SCIMException
+from scim2_models import Context, Group, PatchOp, Resource, SCIMException
 from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
@@ -488,7 +488,7 @@ def _listed(
     page: Callable[[ColumnElement[bool] | None, int, int], list[dict[str, Any]]],
     total: Callable[[ColumnElement[bool] | None], int],
     everything: Callable[[], list[dict[str, Any]]],
-    model: type,
+    model: type[Resource[Any]],
     vocabulary: Vocabulary,
 ) -> Page:
     """One page of a filtered list: in SQL where the filter's attributes have columns, on the
@@ -507,12 +507,12 @@ def _listed(
     return Page(total(where), start, page(where, start - 1, count))
 
 
-def _patched(model: type, current: dict[str, Any], payload: Any) -> dict[str, Any]:
+def _patched(model: type[Resource[Any]], current: dict[str, Any], payload: Any) -> dict[str, Any]:
     """The resource after the PATCH operations (RFC 7644 §3.5.2), all or nothing."""
     resource = model.model_validate({k: v for k, v in current.items() if k != "meta"})
     try:
         # Parametrised by the resource type read at run time: mypy wants a static type there.
-        patch = PatchOp[model].model_validate(  # type: ignore[index]
+        patch = PatchOp[model].model_validate(  # type: ignore[valid-type]
             payload, scim_ctx=Context.RESOURCE_PATCH_REQUEST
         )
         patch.patch(resource)

@@ -20,6 +20,7 @@ from fastapi.testclient import TestClient
 import serving.usecases.audit as audit_usecases
 from data.schemas import Role
 from serving.app import create_app
+from serving.builds import Builds
 from serving.state import ServiceState
 from tests.helpers.api import token_for
 from tests.serving.test_fairness_api import candidates, company  # noqa: F401 (a fixture)
@@ -34,9 +35,20 @@ def builds_reset(state: ServiceState, monkeypatch: pytest.MonkeyPatch) -> Iterat
     previous = state.builds
     state.builds = None
     yield
-    if state.builds is not None:
-        state.builds.shutdown()
+    made = _made(state)  # by the test's requests, if any
+    if made is not None:
+        made.shutdown()
     state.builds = previous
+
+
+def _made(state: ServiceState) -> Builds | None:
+    return state.builds
+
+
+def _builds(state: ServiceState) -> Builds:
+    """The builds the test's requests made (a report asked for makes them)."""
+    assert state.builds is not None, "no report or aggregate was asked for yet"
+    return state.builds
 
 
 def _settings(state: ServiceState, monkeypatch: pytest.MonkeyPatch, **changes: Any) -> None:
@@ -63,7 +75,7 @@ def test_a_built_report_is_reused_until_the_data_it_read_changes(
     candidates(client, company)
     first = client.get("/api/v1/audits/report", headers=company["hr"])
     assert first.status_code == 200, first.text
-    builds = state.builds
+    builds = _builds(state)
     ran = builds.builds_run
     again = client.get("/api/v1/audits/report", headers=company["hr"])
     assert again.json() == first.json() and builds.builds_run == ran  # from the cache
@@ -121,15 +133,15 @@ def test_a_report_not_built_yet_is_a_job_to_poll_and_identical_requests_share_it
     release.set()
     done = _poll(client, poll, company["hr"])
     assert done.status_code == 200 and "candidate_lists" in done.json()
-    assert state.builds.builds_run == 1
+    assert _builds(state).builds_run == 1
     # The job read the data as of its start or newer (here: with the list served meanwhile).
     assert done.json()["interventions"]["rankings"] == 1
     html = _poll(client, "/api/v1/audits/report.html?from=2026-01-01", company["hr"])
     assert html.status_code == 200 and "<h1>Fairness report</h1>" in html.text
     # Asked afresh (no job): the page's build read the newer data and left its report cached.
-    ran = state.builds.builds_run
+    ran = _builds(state).builds_run
     fresh = client.get(url, headers=company["hr"])
-    assert fresh.json() == done.json() and state.builds.builds_run == ran
+    assert fresh.json() == done.json() and _builds(state).builds_run == ran
     # The contract is in the OpenAPI document.
     schema = client.get("/openapi.json").json()
     for path in ("/api/v1/audits/report", "/api/v1/audits/outcomes"):
