@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypedDict
 
 import pytest
 from sqlalchemy import event, select
@@ -28,13 +28,16 @@ def _skill_id(state: ServiceState, label: str) -> str:
 
 
 def _course(external_id: str, skill_id: str, levels: tuple[int, int], hours: float) -> CourseIn:
-    return CourseIn(
-        external_id=external_id,
-        title=f"Course {external_id}",
-        provider="In-house Academy",
-        format="self-paced",
-        hours=hours,
-        skills=[{"skill_id": skill_id, "level_from": levels[0], "level_to": levels[1]}],
+    # Validated from plain values, as an import reads them ("self-paced" -> CourseFormat).
+    return CourseIn.model_validate(
+        {
+            "external_id": external_id,
+            "title": f"Course {external_id}",
+            "provider": "In-house Academy",
+            "format": "self-paced",
+            "hours": hours,
+            "skills": [{"skill_id": skill_id, "level_from": levels[0], "level_to": levels[1]}],
+        }
     )
 
 
@@ -100,7 +103,15 @@ def _gaps(state: ServiceState) -> dict[str, SkillGap]:
     }
 
 
-def _ids(items: list[dict[str, Any]], kind: str | None = None) -> list[str]:
+class _Asked(TypedDict):
+    """learning_for's arguments that the memory and the database are both asked with."""
+
+    employee_external_id: str
+    per_gap: int
+    exclude_opportunities: tuple[str, ...]
+
+
+def _ids(items: Sequence[Mapping[str, Any]], kind: str | None = None) -> list[str]:
     return [i["external_id"] for i in items if kind is None or i["kind"] == kind]
 
 
@@ -249,7 +260,7 @@ def test_the_engine_s_memory_suggests_what_the_database_does(company: ServiceSta
         for person in ("ANA", "LEAD"):
             for per_gap in (1, 2, 50):
                 for excluded in ((), ("G-NEAR", "G-PY")):
-                    asked = {
+                    asked: _Asked = {
                         "employee_external_id": person,
                         "per_gap": per_gap,
                         "exclude_opportunities": excluded,
