@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from data.schemas import EmployeeIn, OpportunityIn
-from data.storage.tables import EmployeeRow, OpportunityRow
+from data.storage.snapshots import StoredEmployee, StoredOpportunity
 from data.taxonomy.packaged import occupation_skill_ids
 
 
@@ -89,8 +89,9 @@ def opportunity_inputs(opportunity: OpportunityIn) -> OpportunityInputs:
     )
 
 
-def person_inputs_from_row(row: EmployeeRow) -> PersonInputs:
-    """The same fields read from a stored profile (the serving path)."""
+def person_inputs_from_row(row: StoredEmployee) -> PersonInputs:
+    """The same fields read from a stored profile, its ORM row or its snapshot (the serving
+    path)."""
     skills = {s.skill_id: s.level for s in row.skills}
     return PersonInputs(
         external_id=row.external_id,
@@ -108,7 +109,7 @@ def person_inputs_from_row(row: EmployeeRow) -> PersonInputs:
     )
 
 
-def opportunity_inputs_from_row(row: OpportunityRow) -> OpportunityInputs:
+def opportunity_inputs_from_row(row: StoredOpportunity) -> OpportunityInputs:
     return OpportunityInputs(
         external_id=row.external_id,
         title=row.title,

@@ -28,6 +28,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from data.schemas import OpportunityStatus
+from data.storage.snapshots import StoredEmployee, StoredOpportunity
 from features.inputs import (
     OpportunityInputs,
     PersonInputs,
@@ -62,7 +63,7 @@ class ReadModel:
         self._lock = threading.Lock()
 
     # -- writing ---------------------------------------------------------------------------
-    def put_people(self, rows: Iterable[Any]) -> None:
+    def put_people(self, rows: Iterable[StoredEmployee]) -> None:
         """Hold these employees as stored (ORM rows or snapshots with their skills)."""
         held = [(row.id, _compact_person(person_inputs_from_row(row)), row) for row in rows]
         with self._lock:
@@ -72,7 +73,7 @@ class ReadModel:
                 self._person_row[person[0]] = row_id
                 self._learn_labels(row)
 
-    def put_postings(self, rows: Iterable[Any]) -> None:
+    def put_postings(self, rows: Iterable[StoredOpportunity]) -> None:
         held = [(row.id, _compact_posting(opportunity_inputs_from_row(row)), row) for row in rows]
         with self._lock:
             for row_id, inputs, row in held:
@@ -116,7 +117,7 @@ class ReadModel:
                     del asking[at]
         self._open.discard(row_id)
 
-    def _learn_labels(self, row: Any) -> None:
+    def _learn_labels(self, row: StoredEmployee | StoredOpportunity) -> None:
         for skill in row.skills:
             self._labels[_intern(skill.skill_id)] = skill.skill.label
 
