@@ -18,6 +18,7 @@ from data.taxonomy.packaged import load_packaged_taxonomy
 from features.registry import FEATURE_NAMES
 from matching.explain import EMPLOYEE, LEAD, explain_rows
 from matching.masking import lead_reasons, shared_reasons
+from matching.views import CandidateView, Coverage, LeadWeighing, RankedFeature
 from serving.state import ServiceState
 from tests.conftest import TODAY
 from tests.factories import make_employee, make_opportunity
@@ -252,9 +253,9 @@ def test_golden_sentences_for_a_fixed_fixture() -> None:
         ("required_coverage", "raises"),
         ("worst_level_deficit", "lowers"),
     ]
-    coverage = {"required": 5, "required_held": 4, "required_at_level": 3}
+    coverage: Coverage = {"required": 5, "required_held": 4, "required_at_level": 3}
     coverage |= {"preferred": 2, "preferred_held": 1}
-    card = {"detail": "skills", "coverage": coverage, "level_in_range": True}
+    card: CandidateView = {"detail": "skills", "coverage": coverage, "level_in_range": True}
     [ranked] = shared_reasons([theirs], [card])
     assert lead_reasons(ranked, card) == [
         {
@@ -269,7 +270,10 @@ def test_golden_sentences_for_a_fixed_fixture() -> None:
         },
     ]
     # A coarser card: the sentences say no more than it shows.
-    coarse = {"detail": "coarse", "coverage": {"required": 5, "required_share": "most"}}
+    coarse: CandidateView = {
+        "detail": "coarse",
+        "coverage": {"required": 5, "required_share": "most"},
+    }
     assert [r["text"] for r in lead_reasons(ranked, coarse)] == [
         "Holds most of the 5 required skills"
     ]
@@ -279,13 +283,17 @@ def test_golden_sentences_for_a_fixed_fixture() -> None:
 def test_cards_that_look_alike_carry_the_same_reasons() -> None:
     """One person's own amounts depend on levels and hours the card does not show: cards that
     look alike get the reasons of their mean, so the reasons cannot tell them apart."""
-    card = {"detail": "counts", "coverage": {"required": 3, "required_held": 2}}
+    card: CandidateView = {"detail": "counts", "coverage": {"required": 3, "required_held": 2}}
     card["coverage"] |= {"preferred": 0, "preferred_held": 0}
     card["level_in_range"] = True
-    first = {"reasons": [{"feature": "required_coverage", "effect": "raises", "amount": 0.3}]}
+    first: LeadWeighing = {
+        "reasons": [{"feature": "required_coverage", "effect": "raises", "amount": 0.3}]
+    }
     first["reasons"].append({"feature": "worst_level_deficit", "effect": "lowers", "amount": -0.1})
-    second = {"reasons": [{"feature": "worst_level_deficit", "effect": "raises", "amount": 0.2}]}
-    other = {**card, "level_in_range": False}
+    second: LeadWeighing = {
+        "reasons": [{"feature": "worst_level_deficit", "effect": "raises", "amount": 0.2}]
+    }
+    other: CandidateView = {**card, "level_in_range": False}
     shared = shared_reasons([first, second, first], [card, card, other])
     assert (
         shared[0]
@@ -315,7 +323,7 @@ def test_a_zero_reads_as_a_plain_statement_not_as_zero_of_something() -> None:
         "No required skill is missing",
     ]
     [theirs] = explain_rows(contributions, values, [details], audience=LEAD)
-    card = {"detail": "counts", "coverage": {"required": 1, "required_held": 1}}
+    card: CandidateView = {"detail": "counts", "coverage": {"required": 1, "required_held": 1}}
     card["coverage"] |= {"preferred": 0, "preferred_held": 0}
     card = {**card, "level_in_range": True}
     [ranked] = shared_reasons([theirs], [card])
@@ -353,13 +361,13 @@ def test_a_lead_card_never_says_one_shortfall_twice() -> None:
     asked level on 10 of the 10 required skills". When every skill short is one not held, the
     second is left out, whichever comes first, and the slot goes to the next reason; when some
     are held below the level, both are said."""
-    ranked = [
+    ranked: list[RankedFeature] = [
         {"feature": "level_outside_band", "effect": "raises"},
         {"feature": "preferred_coverage", "effect": "raises"},
         {"feature": "worst_level_deficit", "effect": "lowers"},
         {"feature": "required_missing", "effect": "lowers"},
     ]
-    blind = {"detail": "counts", "level_in_range": True}
+    blind: CandidateView = {"detail": "counts", "level_in_range": True}
     blind["coverage"] = {"required": 10, "required_held": 0, "required_at_level": 0}
     blind["coverage"] |= {"preferred": 1, "preferred_held": 1}
     lowering = [r["text"] for r in lead_reasons(ranked, blind) if r["effect"] == "lowers"]
@@ -367,7 +375,7 @@ def test_a_lead_card_never_says_one_shortfall_twice() -> None:
     for order in (ranked, [*ranked[:2], ranked[3], ranked[2]]):
         said = [r["feature"] for r in lead_reasons(order, blind) if r["effect"] == "lowers"]
         assert len(said) == 1
-    partly = {**blind, "coverage": {**blind["coverage"], "required_held": 6}}
+    partly: CandidateView = {**blind, "coverage": {**blind["coverage"], "required_held": 6}}
     partly["coverage"]["required_at_level"] = 3
     lowering = [r["text"] for r in lead_reasons(ranked, partly) if r["effect"] == "lowers"]
     assert len(lowering) == 2
