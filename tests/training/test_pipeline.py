@@ -10,6 +10,7 @@ import numpy as np
 from data.demo import generate_company
 from data.taxonomy.packaged import load_packaged_taxonomy
 from tests.matching.fakes import HashEncoder
+from tests.training.company_inputs import CompanyInputs
 from training.evaluate import BASELINES, GATE_MIN_GROUPS, Evaluation, promotion_gate
 from training.groups import Direction
 from training.pipeline import NotEnoughHistory, TrainingRun, evaluate_company
@@ -99,7 +100,7 @@ def test_the_gate_keeps_the_live_model_when_retraining_on_poisoned_logs_ranks_wo
     company = generate_company(
         taxonomy, employees=600, opportunities=100, seed=3, as_of=dt.date(2026, 11, 1)
     )
-    kwargs = {
+    kwargs: CompanyInputs = {
         "embed": HashEncoder(dim=16).encode,
         "skill_labels": lambda skill: taxonomy.skills[skill].label,
         "reference_date": company.as_of,
