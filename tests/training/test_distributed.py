@@ -10,6 +10,7 @@ import pytest
 from data.demo import generate_company
 from data.taxonomy.packaged import load_packaged_taxonomy
 from tests.matching.fakes import HashEncoder
+from tests.training.company_inputs import CompanyInputs
 from training.distributed import group_partitions
 from training.groups import Direction
 from training.pipeline import TrainingRun, evaluate_company
@@ -30,7 +31,7 @@ def test_a_two_worker_dask_cluster_trains_a_model_as_good_as_one_process() -> No
     company = generate_company(
         taxonomy, employees=600, opportunities=80, seed=3, as_of=dt.date(2026, 11, 1)
     )
-    inputs = {
+    inputs: CompanyInputs = {
         "embed": HashEncoder(dim=16).encode,
         "skill_labels": lambda skill: taxonomy.skills[skill].label,
         "reference_date": company.as_of,
