@@ -64,8 +64,8 @@ TOO_FEW = "too few to judge"
 NO_RATIO = "no ratio"
 
 # One category label per person, None (or NaN, pd.NA, blank) where it is unknown: numpy's
-# ArrayLike has no None in it.
-Categories = ArrayLike | Sequence[str | None]
+# ArrayLike has no None in it, and a list of labels with a NaN among them is not one either.
+Categories = ArrayLike | Sequence[str | float | None]
 
 
 def category_labels(values: Categories, *, unknown: str = "unknown") -> np.ndarray:
@@ -85,7 +85,7 @@ class Intersection:
 
 
 def intersection(
-    *columns: ArrayLike,
+    *columns: Categories,
     names: Sequence[str],
     unknown: str = "unknown",
     separator: str = SEPARATOR,
@@ -591,7 +591,7 @@ def selection_impact(
 
 def scoring_impact(
     scores: ArrayLike,
-    categories: ArrayLike,
+    categories: Categories,
     *,
     attribute: str,
     min_share: float = MIN_SHARE,
@@ -698,7 +698,7 @@ def _stratum_codes(strata: Iterable[Hashable]) -> np.ndarray:
 
 def shown_quality_gap(
     values: ArrayLike,
-    groups: ArrayLike,
+    groups: Categories,
     strata: Iterable[Hashable],
     *,
     attribute: str,
