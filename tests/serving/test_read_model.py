@@ -37,11 +37,11 @@ def features_from_the_database(state: ServiceState, record: dict[str, Any]) -> n
     with state.sessions() as session:
         if record["direction"] == "employee":
             people = list(snapshots_by_external_id(session, EmployeeRow, [query]).values())
-            found = snapshots_by_external_id(session, OpportunityRow, ids)
-            postings = [found[i] for i in ids]
+            found_postings = snapshots_by_external_id(session, OpportunityRow, ids)
+            postings = [found_postings[i] for i in ids]
         else:
-            found = snapshots_by_external_id(session, EmployeeRow, ids)
-            people = [found[i] for i in ids]
+            found_people = snapshots_by_external_id(session, EmployeeRow, ids)
+            people = [found_people[i] for i in ids]
             postings = list(snapshots_by_external_id(session, OpportunityRow, [query]).values())
         owners = {o.owner_external_id for o in postings} - {p.external_id for p in people}
         people += list(snapshots_by_external_id(session, EmployeeRow, sorted(owners)).values())
@@ -52,7 +52,8 @@ def features_from_the_database(state: ServiceState, record: dict[str, Any]) -> n
             people=[p.external_id for p in people],
             opportunities=[o.external_id for o in postings],
         )
-        labels = {s.skill_id: s.skill.label for row in (*people, *postings) for s in row.skills}
+        labels = {s.skill_id: s.skill.label for p in people for s in p.skills}
+        labels |= {s.skill_id: s.skill.label for o in postings for s in o.skills}
         store = FeatureStore(
             person_inputs,
             posting_inputs,
