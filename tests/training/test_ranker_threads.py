@@ -35,7 +35,8 @@ class Spy:
     """The booster, recording the keyword arguments of each predict call."""
 
     def __init__(self, booster: lgb.Booster) -> None:
-        self.booster, self.calls = booster, []  # type: ignore[var-annotated]
+        self.booster = booster
+        self.calls: list[dict[str, Any]] = []
 
     def predict(self, data: np.ndarray, **kwargs: Any) -> np.ndarray:
         self.calls.append(kwargs)
@@ -66,8 +67,9 @@ def test_scores_and_contributions_equal_lightgbm_defaults_bit_for_bit(
 def test_a_requests_rows_use_one_thread_and_bulk_scoring_the_default(
     ranker: LambdaRanker,
 ) -> None:
-    spy = Spy(ranker.booster_)  # type: ignore[arg-type]
-    ranker.booster_ = spy  # type: ignore[assignment]
+    assert ranker.booster_ is not None
+    spy = Spy(ranker.booster_)
+    ranker.booster_ = spy  # type: ignore[assignment]  # a stand-in recording the Booster's calls
     try:
         ranker.predict(rows_with_edges(200, seed=1))
         ranker.contributions(rows_with_edges(20, seed=2))

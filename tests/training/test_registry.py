@@ -50,7 +50,8 @@ def test_promote_and_rollback(registry: ModelRegistry) -> None:
     live = registry.live("employee")
     assert live is not None and live.version == second
     assert registry.rollback("employee").version == first
-    assert registry.live("employee").version == first  # type: ignore[union-attr]
+    back = registry.live("employee")
+    assert back is not None and back.version == first
     statuses = {v.version: v.status for v in registry.versions("employee")}
     assert statuses == {first: "promoted", second: "retired"}
 
