@@ -343,10 +343,12 @@ def test_a_full_mentorship_offers_its_next_slot_in_waitlist_order(
     assert [e.employee_external_id for e in offered] == ["BEN"]
 
 
-def test_a_declined_waitlist_offer_passes_to_the_next_and_then_reopens_the_mentor(
-    client: TestClient, state: ServiceState, admin_headers: Headers
-) -> None:
-    company(client, admin_headers)
+def slot_offered_to_ben(
+    client: TestClient, state: ServiceState, admin: Headers
+) -> tuple[Headers, Headers, Headers]:
+    """Ana mentored and done, Ben then Cat on the waitlist: the freed slot is offered to Ben.
+    The lead's, Ben's and Cat's headers."""
+    company(client, admin)
     lead = token_for(state, Role.LEAD, "LEAD")
     ana, ben, cat = (token_for(state, Role.EMPLOYEE, p) for p in ("ANA", "BEN", "CAT"))
     assert step(client, ana, "MENTOR", action="apply").status_code == 201
@@ -357,6 +359,13 @@ def test_a_declined_waitlist_offer_passes_to_the_next_and_then_reopens_the_mento
         assert step(client, who, "MENTOR", action="join_waitlist").status_code == 201
     done = step(client, lead, "MENTOR", action="complete", candidate="ANA", rating=4)
     assert done.status_code == 200
+    return lead, ben, cat
+
+
+def test_a_declined_waitlist_offer_passes_to_the_next_and_then_reopens_the_mentor(
+    client: TestClient, state: ServiceState, admin_headers: Headers
+) -> None:
+    lead, ben, cat = slot_offered_to_ben(client, state, admin_headers)
     assert step(client, ben, "MENTOR", action="decline_offer").status_code == 200
     offers = client.get("/api/v1/employees/CAT/pipeline", headers=cat).json()["offers"]
     assert [p["opportunity_external_id"] for p in offers] == ["MENTOR"]
@@ -370,17 +379,7 @@ def test_a_declined_waitlist_offer_passes_to_the_next_and_then_reopens_the_mento
 def test_a_person_erased_while_offered_a_waitlist_slot_passes_it_to_the_next(
     client: TestClient, state: ServiceState, admin_headers: Headers
 ) -> None:
-    company(client, admin_headers)
-    lead = token_for(state, Role.LEAD, "LEAD")
-    ana, ben, cat = (token_for(state, Role.EMPLOYEE, p) for p in ("ANA", "BEN", "CAT"))
-    assert step(client, ana, "MENTOR", action="apply").status_code == 201
-    for who, action in ((lead, "offer"), (ana, "accept_offer"), (lead, "assign")):
-        body = {"candidate": "ANA"} if who is lead else {}
-        assert step(client, who, "MENTOR", action=action, **body).status_code == 200
-    for who in (ben, cat):
-        assert step(client, who, "MENTOR", action="join_waitlist").status_code == 201
-    done = step(client, lead, "MENTOR", action="complete", candidate="ANA", rating=4)
-    assert done.status_code == 200
+    lead, ben, cat = slot_offered_to_ben(client, state, admin_headers)
     offered = client.get("/api/v1/employees/BEN/pipeline", headers=ben).json()["offers"]
     assert [p["opportunity_external_id"] for p in offered] == ["MENTOR"]
 
