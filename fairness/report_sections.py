@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Literal, NotRequired, TypedDict
 
 from fairness.exposure import ExposureTable
-from fairness.metrics import ImpactTable
+from fairness.metrics import ImpactTable, ShownQualityRow
 from fairness.outcomes import MarketplaceOutcomes
 from fairness.small_cells import SuppressedMarker
 
@@ -103,17 +103,9 @@ class LeadDecisions(TypedDict):
     weekly: list[WeeklyShortlisting]
 
 
-class ShownQualityShown(TypedDict):
-    """A group's row of the employee-side comparison (fairness/metrics.py ShownQualityRow)."""
+class ShownQualityShown(ShownQualityRow):
+    """A group's row of the employee-side comparison, shown."""
 
-    category: str
-    raw_mean: float
-    mean: float | None
-    peer_mean: float | None
-    gap: float | None
-    difference: float | None
-    rows: int
-    strata: int
     suppressed: Literal[False]
 
 
