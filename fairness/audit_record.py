@@ -5,7 +5,8 @@ JSON (adding `seq` and `key_id`), and replay, HR's report, the monitor and the h
 read it back. Keys are JSON names and stay stable: a sealed record is never rewritten.
 Since revision 0023 the log seals `items` packed as `items_packed` (fairness/audit_codec.py),
 since issue 27 `explained` as `explained_packed` too, and expands them on every read: readers
-always see the shape below.
+always see the shape below. Since issue 27 an employee's explanations are kept without their
+contributions, which `contributions_sha256` stands for (fairness/audit_contributions.py).
 """
 
 from __future__ import annotations
@@ -84,6 +85,10 @@ class ServedRanking(TypedDict):
     filters: NotRequired[dict[str, Any]]
     key_id: NotRequired[str]  # the audit key that sealed it
     interleaving: NotRequired[Interleaved]  # an interleaved list: whose each item was
+    # Since issue 27: the page's explanations are kept without their per-feature contributions,
+    # which this digest stands for (fairness/audit_contributions.py); absent on lists whose
+    # explanations carry none (leads') and on records filed before.
+    contributions_sha256: NotRequired[str]
 
 
 def page_bounds(record: ServedRanking) -> tuple[int, int]:

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from fairness.audit_contributions import contributions_digest, without_contributions
 from fairness.audit_log import decode_matrix
 from fairness.audit_record import ServedRanking, page_bounds, served_page
 from fairness.policy import Override, PolicySettings
@@ -134,9 +135,9 @@ def replay(
         details = [e["details"] for e in explained]
         audience = record.get("audience", "employee")
         again = explain_again(features[rows], details, audience, settings.paused)
-        explanation_match = again == [e["explanation"] for e in explained]
-        if not explanation_match:
-            notes.append("a recomputed explanation differs from the one served")
+        explanation_match = _explanations_match(
+            record, again, [e["explanation"] for e in explained], notes
+        )
     except KeyError as missing:  # logged before a template asked for this detail
         explanation_match = False
         notes.append(
@@ -155,3 +156,27 @@ def replay(
         replayed=replayed,
         notes=notes,
     )
+
+
+def _explanations_match(
+    record: ServedRanking,
+    again: Sequence[Mapping[str, Any]],
+    logged: Sequence[Mapping[str, Any]],
+    notes: list[str],
+) -> bool:
+    """The page's explanations made again against the record's: what they said key for key and,
+    where the record keeps its contributions as a digest (since issue 27), the digest of the
+    contributions made again."""
+    digest = record.get("contributions_sha256")
+    if digest is None:  # filed before, or a list whose explanations carry no contributions
+        said_alike = list(again) == list(logged)
+        if not said_alike:
+            notes.append("a recomputed explanation differs from the one served")
+        return said_alike
+    said_alike = [without_contributions(e) for e in again] == list(logged)
+    if not said_alike:
+        notes.append("a recomputed explanation differs from the one served")
+    amounts_alike = contributions_digest(again) == digest
+    if not amounts_alike:
+        notes.append("the recomputed contributions differ from those the page was explained with")
+    return said_alike and amounts_alike

@@ -19,8 +19,9 @@ from serving.auth import Principal
 from serving.deps import CurrentUser, SessionDep, StateDep
 from serving.errors import API_ERRORS, Conflict, NotFound, documented
 from serving.schemas import Out
+from serving.state import ServiceState
 from serving.unit_of_work import after_commit
-from serving.usecases.personal_data import erase_person, export_person
+from serving.usecases.personal_data import Contributions, erase_person, export_person
 from serving.usecases.retention import MINIMUM_LOG_DAYS, periods, run_purge, set_periods
 from serving.validation import Reason
 
@@ -103,12 +104,18 @@ def _person(session: SessionDep, external_id: str) -> EmployeeRow:
     return employee
 
 
+def _contributions(state: ServiceState) -> Contributions:
+    """The contributions of a logged model version (the export shows them from records that
+    keep only their digest)."""
+    return lambda version, rows: state.rankers.ranker_for(version).contributions(rows)
+
+
 @router.get("/me/export", response_model=PersonalDataOut, responses=documented(403, 404))
-def my_export(session: SessionDep, user: CurrentUser) -> dict[str, Any]:
+def my_export(session: SessionDep, state: StateDep, user: CurrentUser) -> dict[str, Any]:
     """Everything the service holds about the signed-in person, as JSON (GDPR Art. 15, 20)."""
     if user.subject_external_id is None:
         raise NotFound("this token acts as no employee: ask for a person's export by id")
-    return export_person(session, _person(session, user.subject_external_id))
+    return export_person(session, _person(session, user.subject_external_id), _contributions(state))
 
 
 @router.get(
@@ -116,11 +123,13 @@ def my_export(session: SessionDep, user: CurrentUser) -> dict[str, Any]:
     response_model=PersonalDataOut,
     responses=documented(403, 404),
 )
-def person_export(session: SessionDep, user: CurrentUser, external_id: str) -> dict[str, Any]:
+def person_export(
+    session: SessionDep, state: StateDep, user: CurrentUser, external_id: str
+) -> dict[str, Any]:
     """A named person's data (HR, admin; the person themself); HR's and admins' reads are
     logged as oversight events."""
     require_self_or(user, external_id, Role.HR, Role.ADMIN)
-    document = export_person(session, _person(session, external_id))
+    document = export_person(session, _person(session, external_id), _contributions(state))
     if not user.is_self(external_id):
         _logged(session, user, "export", external_id, "a person's data exported")
     return document

@@ -23,6 +23,11 @@ from data.schemas import OpportunityKind
 from data.storage.tables import EmployeeRow, OpportunityRow
 from data.taxonomy.relatedness import OccupationRelatedness
 from fairness import demographics
+from fairness.audit_contributions import (
+    contributions_digest,
+    has_contributions,
+    without_contributions,
+)
 from fairness.audit_log import encode_matrix
 from fairness.audit_record import LoggedItem, ServedRanking
 from fairness.exploration import seed_for
@@ -415,15 +420,18 @@ def _serve(
         "items": [_logged(i, ids[i], scored, order, after.get(i), offset) for i in range(len(ids))],
         "features": encode_matrix(scored.features),
         "audience": audience.name,
-        # What the page's explanations were built from and what they said (replay checks it).
+        # What the page's explanations were built from and what they said (replay checks it);
+        # their contributions as one digest (fairness/audit_contributions.py).
         "explained": [
-            {"id": ids[i], "details": dict(d), "explanation": dict(e)}
+            {"id": ids[i], "details": dict(d), "explanation": without_contributions(e)}
             for i, d, e in zip(page_rows, page_details, explanations, strict=True)
         ],
         "moves": order.moves,
         "overrides": order.overrides,
         "retrieval": scored.report.as_dict(),
     }
+    if has_contributions(explanations):
+        record["contributions_sha256"] = contributions_digest(explanations)
     if offset:
         record["offset"] = offset
     if filters:
