@@ -59,7 +59,9 @@ def _explain_again(state: ServiceState, record: ServedRanking, nudge: float = 0.
     def again(
         rows: np.ndarray, details: Sequence[dict[str, Any]], audience: str, paused: bool
     ) -> Sequence[Mapping[str, Any]]:
-        made = explain(ranker.contributions, rows, details, audience=audience)
+        made: list[dict[str, Any]] = [
+            dict(e) for e in explain(ranker.contributions, rows, details, audience=audience)
+        ]
         if nudge:
             first = made[0]["contributions"]
             name = next(iter(first))
