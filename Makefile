@@ -73,10 +73,8 @@ FAST_TIERS := (unit or (db and sqlite)) and not slow
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "$(FAST_TIERS)" --durations=15
 
-# ruff, then mypy: strict on data features matching training fairness serving, less the modules
-# pyproject.toml lists as not yet strict; tests/ checked too, not strict, where a stale
-# `type: ignore` fails, less the test modules listed as not yet checked ([tool.mypy]; both
-# lists only shrink).
+# ruff, then mypy: strict on data features matching training fairness serving; tests/ checked
+# too, not strict, where a stale `type: ignore` fails ([tool.mypy] in pyproject.toml).
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
