@@ -5,8 +5,9 @@ JSON (adding `seq` and `key_id`), and replay, HR's report, the monitor and the h
 read it back. Keys are JSON names and stay stable: a sealed record is never rewritten.
 Since revision 0023 the log seals `items` packed as `items_packed` (fairness/audit_codec.py),
 since issue 27 `explained` as `explained_packed` too, and expands them on every read: readers
-always see the shape below. Since issue 27 an employee's explanations are kept without their
-contributions, which `contributions_sha256` stands for (fairness/audit_contributions.py).
+always see the shape below. Since issue 27 the model's numbers are kept as digests
+(`scores_sha256`, `explained_sha256`: fairness/audit_digests.py): each item's score rounded to
+float32, the page's explanations without their contributions and amounts.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing_extensions import TypedDict
 
 class LoggedItem(TypedDict):
     id: str  # the external id of the opportunity (employee direction) or the person
-    score: float  # the model's score
+    score: float  # the model's score (rounded to float32 where the record has scores_sha256)
     similarity: float  # the retrieval cosine
     before: int  # rank by score
     after: int | None  # rank as served (None: hidden by an override)
@@ -85,10 +86,11 @@ class ServedRanking(TypedDict):
     filters: NotRequired[dict[str, Any]]
     key_id: NotRequired[str]  # the audit key that sealed it
     interleaving: NotRequired[Interleaved]  # an interleaved list: whose each item was
-    # Since issue 27: the page's explanations are kept without their per-feature contributions,
-    # which this digest stands for (fairness/audit_contributions.py); absent on lists whose
-    # explanations carry none (leads') and on records filed before.
-    contributions_sha256: NotRequired[str]
+    # Since issue 27 (fairness/audit_digests.py): the exact float64 scores, which `items` hold
+    # rounded to float32; and the explanations as served, which `explained` holds without their
+    # numbers (absent where they held none: a paused kind). Absent on records filed before.
+    scores_sha256: NotRequired[str]
+    explained_sha256: NotRequired[str]
 
 
 def page_bounds(record: ServedRanking) -> tuple[int, int]:

@@ -1,7 +1,9 @@
 """Replay: reproduce a served ranking from its audit record and its model version.
 
 The record holds the exact feature rows the model scored, so scoring them again with the same
-model version must give the logged scores bit for bit; the policy is re-applied with the
+model version must give the logged scores bit for bit (since issue 27 the record proves them by
+digest, and the page's explanations' numbers likewise: fairness/audit_digests.py); the policy is
+re-applied with the
 parameters logged (p, alpha, targets as used), the overrides as logged, and the protected
 attribute joined now. If that membership differs from serving time (a person changed their
 self-report since), the keyed digest says so and the order may differ for that reason alone.
@@ -16,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from fairness.audit_contributions import contributions_digest, without_contributions
+from fairness.audit_digests import as_kept, explained_digest, said, scores_digest
 from fairness.audit_log import decode_matrix
 from fairness.audit_record import ServedRanking, page_bounds, served_page
 from fairness.policy import Override, PolicySettings
@@ -127,7 +129,14 @@ def replay(
     first, last = page_bounds(record)
     served = [item["id"] for item in served_page(record)]
     replayed = [ids[i] for i in order.order[first:last].tolist()]
-    difference = float(np.max(np.abs(scores - logged))) if len(ids) else 0.0
+    # A record with a scores digest keeps each score rounded to float32: compared as kept, and
+    # bit for bit through the digest (fairness/audit_digests.py).
+    digest = record.get("scores_sha256")
+    kept = np.array([as_kept(s) for s in scores.tolist()]) if digest is not None else scores
+    difference = float(np.max(np.abs(kept - logged))) if len(ids) else 0.0
+    scores_match = bool(np.array_equal(kept, logged)) and (
+        digest is None or scores_digest(scores) == digest
+    )
     explained = record.get("explained", [])
     position = {item_id: i for i, item_id in enumerate(ids)}
     rows = [position[e["id"]] for e in explained]
@@ -147,7 +156,7 @@ def replay(
     return ReplayResult(
         request_id=record["request_id"],
         model_version=record["model"]["version"],
-        scores_match=bool(np.array_equal(scores, logged)),
+        scores_match=scores_match,
         max_score_difference=difference,
         order_match=replayed == served,
         explanation_match=explanation_match,
@@ -165,18 +174,18 @@ def _explanations_match(
     notes: list[str],
 ) -> bool:
     """The page's explanations made again against the record's: what they said key for key and,
-    where the record keeps its contributions as a digest (since issue 27), the digest of the
-    contributions made again."""
-    digest = record.get("contributions_sha256")
-    if digest is None:  # filed before, or a list whose explanations carry no contributions
+    where the record keeps them as a digest (since issue 27), the digest of them made again,
+    numbers included."""
+    digest = record.get("explained_sha256")
+    if digest is None:  # filed before, or explanations that held no numbers (paused)
         said_alike = list(again) == list(logged)
         if not said_alike:
             notes.append("a recomputed explanation differs from the one served")
         return said_alike
-    said_alike = [without_contributions(e) for e in again] == list(logged)
+    said_alike = [said(e) for e in again] == list(logged)
     if not said_alike:
         notes.append("a recomputed explanation differs from the one served")
-    amounts_alike = contributions_digest(again) == digest
+    amounts_alike = explained_digest(again) == digest
     if not amounts_alike:
-        notes.append("the recomputed contributions differ from those the page was explained with")
+        notes.append("the recomputed explanations' numbers differ from those served")
     return said_alike and amounts_alike

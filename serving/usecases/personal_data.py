@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -35,17 +35,16 @@ from data.storage.personal_data import erase_rows, person_rows
 from data.storage.retention import record_texts_naming
 from data.storage.tables import EmployeeRow
 from fairness.audit_codec import parse_served
-from fairness.audit_contributions import FIELD, contributions_digest
+from fairness.audit_digests import explained_digest
 from fairness.audit_log import AuditLog, decode_matrix
 from fairness.audit_purge import pseudonymise
 from fairness.audit_record import ExplainedItem, ServedRanking, page_bounds
 from fairness.policy import log_event
-from features.registry import FEATURE_NAMES
 
 FORMAT = "talent-personal-data/1"
-# (model version, feature rows) -> each row's contributions, base value last (the model's
-# TreeSHAP): how the export shows the amounts a record keeps only as a digest.
-Contributions = Callable[[str, np.ndarray], np.ndarray]
+# (model version, the page's feature rows, their details, audience) -> the page's explanations
+# made again by that model: how the export shows the numbers a record keeps only as a digest.
+ExplainAgain = Callable[[str, np.ndarray, list[dict[str, Any]], str], Sequence[Mapping[str, Any]]]
 PROFILE_FIELDS = (
     "external_id",
     "name",
@@ -89,7 +88,7 @@ def _columns(row: Any, names: tuple[str, ...]) -> dict[str, Any]:
 
 
 def export_person(
-    session: Session, employee: EmployeeRow, contributions: Contributions | None = None
+    session: Session, employee: EmployeeRow, explain_again: ExplainAgain | None = None
 ) -> dict[str, Any]:
     """The person's data as one JSON-ready document (see the module's docstring)."""
     me = employee.external_id
@@ -186,16 +185,16 @@ def export_person(
         "data_corrections": [
             _columns(c, ("field", "reason", "status", "answer")) for c in held["corrections"]
         ],
-        "served_lists": served_lists(session, me, contributions),
+        "served_lists": served_lists(session, me, explain_again),
     }
 
 
 def served_lists(
-    session: Session, me: str, contributions: Contributions | None = None
+    session: Session, me: str, explain_again: ExplainAgain | None = None
 ) -> list[dict[str, Any]]:
     """The served lists the person appeared in, as they appear to them (from the audit log);
-    on their own lists, each card's contributions as the page had them (made again by the
-    record's model where the record keeps them as a digest)."""
+    the explanations with their numbers as the page had them (made again by the record's model
+    where the record keeps them as a digest; scores as the record keeps them)."""
     shown: list[dict[str, Any]] = []
     for text in record_texts_naming(session, me):
         body = parse_served(text)
@@ -203,7 +202,7 @@ def served_lists(
         if body["direction"] == "employee" and body["query_external_id"] == me:
             ranked = [(i["after"], i) for i in body["items"] if i["after"] is not None]
             page = [i for after, i in sorted(ranked, key=lambda p: p[0]) if first < after <= last]
-            reasons = {e["id"]: e.get("explanation") for e in _explained(body, contributions)}
+            reasons = {e["id"]: e.get("explanation") for e in _explained(body, explain_again)}
             shown.append(
                 {
                     "request_id": body["request_id"],
@@ -226,7 +225,7 @@ def served_lists(
         mine = next((i for i in body["items"] if i["id"] == me), None)
         if mine is None:
             continue
-        explained = next((e for e in body.get("explained", []) if e["id"] == me), None)
+        explained = next((e for e in _explained(body, explain_again) if e["id"] == me), None)
         on_page = mine["after"] is not None and first < mine["after"] <= last
         shown.append(
             {
@@ -281,27 +280,24 @@ def erase_person(
     return {"pseudonym": pseudonym, "employee_row_id": row_id, "counts": counts}
 
 
-def _explained(body: ServedRanking, contributions: Contributions | None) -> list[ExplainedItem]:
-    """The record's explained page, each explanation with its contributions: as kept, or made
-    again from the logged rows by the logged model and shown only if their digest is the one
-    the record was sealed with (a model that can no longer be loaded: shown without them)."""
+def _explained(body: ServedRanking, explain_again: ExplainAgain | None) -> list[ExplainedItem]:
+    """The record's explained page with the numbers the explanations held: as kept, or made again
+    from the logged rows by the logged model, shown only if their digest is the one the record
+    was sealed with (a model that can no longer be loaded: what they said, without numbers)."""
     explained = list(body.get("explained", []))
-    digest = body.get("contributions_sha256")
-    if digest is None or contributions is None or not explained:
+    digest = body.get("explained_sha256")
+    if digest is None or explain_again is None or not explained:
         return explained
     position = {item["id"]: i for i, item in enumerate(body["items"])}
     rows = decode_matrix(dict(body["features"]))[[position[e["id"]] for e in explained]]
+    details = [dict(e["details"]) for e in explained]
     try:
-        amounts = contributions(body["model"]["version"], rows)
+        again = explain_again(body["model"]["version"], rows, details, body["audience"])
     except Exception:  # a deleted artefact or a rebuilt default: said without them
         return explained
-    again = [
-        {**e["explanation"], FIELD: dict(zip(FEATURE_NAMES, row[:-1].tolist(), strict=True))}
-        for e, row in zip(explained, amounts, strict=True)
-    ]
-    if contributions_digest(again) != digest:
+    if explained_digest(again) != digest:
         return explained
     return [
-        {"id": e["id"], "details": e["details"], "explanation": a}
+        {"id": e["id"], "details": e["details"], "explanation": dict(a)}
         for e, a in zip(explained, again, strict=True)
     ]

@@ -23,10 +23,12 @@ from data.schemas import OpportunityKind
 from data.storage.tables import EmployeeRow, OpportunityRow
 from data.taxonomy.relatedness import OccupationRelatedness
 from fairness import demographics
-from fairness.audit_contributions import (
-    contributions_digest,
-    has_contributions,
-    without_contributions,
+from fairness.audit_digests import (
+    as_kept,
+    explained_digest,
+    holds_numbers,
+    said,
+    scores_digest,
 )
 from fairness.audit_log import encode_matrix
 from fairness.audit_record import LoggedItem, ServedRanking
@@ -418,20 +420,22 @@ def _serve(
         "policy": order.policy,
         "page_size": limit,
         "items": [_logged(i, ids[i], scored, order, after.get(i), offset) for i in range(len(ids))],
+        # The exact scores as a digest, each item's rounded to float32 (fairness/audit_digests.py).
+        "scores_sha256": scores_digest(scored.scores),
         "features": encode_matrix(scored.features),
         "audience": audience.name,
         # What the page's explanations were built from and what they said (replay checks it);
-        # their contributions as one digest (fairness/audit_contributions.py).
+        # their numbers as one digest (fairness/audit_digests.py).
         "explained": [
-            {"id": ids[i], "details": dict(d), "explanation": without_contributions(e)}
+            {"id": ids[i], "details": dict(d), "explanation": said(e)}
             for i, d, e in zip(page_rows, page_details, explanations, strict=True)
         ],
         "moves": order.moves,
         "overrides": order.overrides,
         "retrieval": scored.report.as_dict(),
     }
-    if has_contributions(explanations):
-        record["contributions_sha256"] = contributions_digest(explanations)
+    if holds_numbers(explanations):
+        record["explained_sha256"] = explained_digest(explanations)
     if offset:
         record["offset"] = offset
     if filters:
@@ -450,7 +454,7 @@ def _logged(
     """Item `i` as the record keeps it (its propensity on a first page only)."""
     item: LoggedItem = {
         "id": item_id,
-        "score": float(scored.scores[i]),
+        "score": as_kept(scored.scores[i]),
         "similarity": float(scored.similarity[i]),
         "before": int(order.before[i]),
         "after": after,
