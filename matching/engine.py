@@ -28,13 +28,11 @@ from matching.read_model import ReadModel
 from matching.records import EmployeeRecord, OpportunityRecord
 from matching.retrieval import Assignments, Hit, Retrieval, Retriever
 from matching.skill_vectors import SkillVectorCache
-from matching.snapshot import load_snapshot, save_snapshot, snapshot_arrays
+from matching.snapshot import open_snapshot, save_snapshot
 from matching.sync import CATCH_UP_LOOKBACK, DatabaseSync
 from matching.workflow_state import EXCLUDING_EVENTS
 
 __all__ = ["CATCH_UP_LOOKBACK", "EXCLUDING_EVENTS", "Hit", "MatchEngine", "Retrieval"]
-
-READ_MODEL = "read_model."  # the snapshot's arrays of the read model
 
 
 class MatchEngine:
@@ -90,8 +88,6 @@ class MatchEngine:
         """Fill the pools from the database, starting from a saved snapshot when one fits (the
         same encoder and the same database); True if it started from the snapshot."""
         restored_at = self._restore(snapshot) if snapshot is not None else None
-        if restored_at is not None and snapshot is not None:
-            self.read_model.restore(snapshot_arrays(snapshot, READ_MODEL))
         self.sync.load(session, restored_at=restored_at, batch=batch)
         self.cache.save()
         return restored_at is not None
@@ -108,17 +104,20 @@ class MatchEngine:
         save_snapshot(path, arrays, meta)
 
     def _restore(self, path: Path) -> dt.datetime | None:
-        """Fill the pools from a snapshot; returns when it was taken, or None if unusable."""
-        loaded = load_snapshot(path, model_id=self.cache.encoder.model_id, leave_out=READ_MODEL)
-        if loaded is None:
-            return None
-        arrays, meta = loaded
-        if meta.get("database") != self.database_key:
-            # Another database's rows: reconciling by time would keep its rows that this one
-            # never had, or had changed before the snapshot was taken.
-            return None
-        self.retriever.restore_state(arrays, meta)
-        return dt.datetime.fromisoformat(meta["saved_at"])
+        """Fill the pools and the read model from a snapshot; returns when it was taken, or
+        None if unusable. Each array is read from the file when its part is restored and let go
+        after (matching/snapshot.py `SnapshotReader`): at 100k people, reading the whole file
+        first and copying it into the pools held ~2.5x the pools' memory at once."""
+        with open_snapshot(path, model_id=self.cache.encoder.model_id) as stored:
+            if stored is None:
+                return None
+            if stored.meta.get("database") != self.database_key:
+                # Another database's rows: reconciling by time would keep its rows that this
+                # one never had, or had changed before the snapshot was taken.
+                return None
+            self.retriever.restore_state(stored, stored.meta)
+            self.read_model.restore(stored)
+            return dt.datetime.fromisoformat(stored.meta["saved_at"])
 
     def rebuild_indexes(self) -> None:
         self.retriever.rebuild_indexes()

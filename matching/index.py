@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import threading
 from dataclasses import dataclass
+from typing import IO
 
 import faiss
 import numpy as np
@@ -226,8 +227,15 @@ class VectorIndex:
         with self._lock:
             return faiss.serialize_index(self._index)
 
-    def restore(self, blob: np.ndarray, info: IndexInfo) -> None:
-        index = faiss.deserialize_index(np.ascontiguousarray(blob, dtype=np.uint8))
+    def restore(self, blob: np.ndarray | IO[bytes], info: IndexInfo) -> None:
+        """The index `to_bytes` gave, from those bytes or from a stream of them (read a
+        megabyte at a time: no copy of the serialised index beside the index)."""
+        if isinstance(blob, np.ndarray):
+            index = faiss.deserialize_index(np.ascontiguousarray(blob, dtype=np.uint8))
+        else:
+            # In faiss's Python module (python_callbacks), not in the stubs it ships.
+            reader: faiss.IOReader = faiss.PyCallbackIOReader(blob.read)  # type: ignore[attr-defined]
+            index = faiss.read_index(reader)
         if info.kind == "ivf":
             faiss.extract_index_ivf(index).nprobe = info.nprobe
         with self._lock:

@@ -8,6 +8,7 @@ new items take the next position (capacity doubles, so adding is amortised O(1))
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -138,18 +139,26 @@ class Pool:
         out.update({f"col_{name}": self.column(name) for name in self.columns})
         return out
 
-    def restore_arrays(self, arrays: dict[str, np.ndarray]) -> None:
-        n = len(arrays["row_ids"])
-        self.size = 0
-        self._reserve(n)
+    def restore_arrays(self, arrays: Mapping[str, np.ndarray]) -> None:
+        """Take the arrays `arrays` gave, as the pool's own where they are (arrays read from
+        a snapshot: no second copy of 150 MB of vectors at 100k people), copied where they
+        are views of another pool's; capacity is their length."""
+        row_ids = _own(arrays["row_ids"], np.dtype(np.int64))
+        n = len(row_ids)
+        self._row_ids = row_ids
+        self._vectors = _own(arrays["vectors"], np.dtype(np.float32)).reshape(n, self.dim)
+        self._active = _own(arrays["active"], np.dtype(bool))
+        self._columns = {
+            name: _own(arrays[f"col_{name}"], dtype) for name, dtype in self.columns.items()
+        }
         self.size = n
-        self._vectors[:n] = arrays["vectors"]
-        self._row_ids[:n] = arrays["row_ids"]
-        self._active[:n] = arrays["active"]
-        for name in self.columns:
-            self._columns[name][:n] = arrays[f"col_{name}"]
-        self.external_ids = [str(x) for x in arrays["external_ids"]]
-        self.position_of = {int(r): i for i, r in enumerate(self.row_ids)}
+        self.external_ids = [str(x) for x in arrays["external_ids"].tolist()]
+        self.position_of = {r: i for i, r in enumerate(row_ids.tolist())}
+
+
+def _own(array: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """`array` as a writable, C-ordered array of `dtype` owning its memory (copied if not)."""
+    return np.require(array, dtype=dtype, requirements=("C", "W", "O"))
 
 
 class EmployeePool(Pool):

@@ -22,7 +22,7 @@ import json
 import sys
 import threading
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
 import numpy as np
@@ -39,7 +39,8 @@ from features.inputs import (
 from features.item_facts import FactsContext, PersonFacts, PostingFacts, person_facts, posting_facts
 
 OPEN = OpportunityStatus.OPEN.value
-_intern = sys.intern  # the same department, place or skill id held once, not once per person
+# The same department, place, skill id or aspiration held once, not once per person.
+_intern = sys.intern
 
 
 class ReadModel:
@@ -239,7 +240,9 @@ class ReadModel:
             arrays[f"read_model.people.{n}"] = _json_bytes(people[start : start + SNAPSHOT_CHUNK])
         return arrays
 
-    def restore(self, arrays: dict[str, np.ndarray]) -> None:
+    def restore(self, arrays: Mapping[str, np.ndarray]) -> None:
+        """What `to_arrays` gave (or a snapshot open for reading: each chunk of people is read
+        from the file, parsed and let go before the next)."""
         rest = json.loads(arrays["read_model.rest"].tobytes())
         people: dict[int, _Person] = {}
         for n in range(rest["people_chunks"]):
@@ -300,13 +303,25 @@ def _compact_person(p: PersonInputs) -> _Person:
         _intern(p.location),
         _intern(p.timezone),
         _intern(p.department),
-        p.hire_date,
+        _one_date(p.hire_date),
         tuple(_intern(k) for k in p.skills),
         bytes(p.skills.values()),
         tuple(_intern(i) for i in p.interests),
-        p.aspirations,
-        p.occupation_id,
+        _intern(p.aspirations),
+        _intern_or_none(p.occupation_id),
     )
+
+
+def _intern_or_none(value: str | None) -> str | None:
+    return None if value is None else _intern(value)
+
+
+# Hire dates held once each (~5,000 distinct days among 100k people), like the strings above.
+_DATES: dict[dt.date, dt.date] = {}
+
+
+def _one_date(value: dt.date | None) -> dt.date | None:
+    return None if value is None else _DATES.setdefault(value, value)
 
 
 def _person_inputs(p: _Person) -> PersonInputs:
@@ -354,12 +369,12 @@ def _person_from(f: list[Any]) -> _Person:
         _intern(f[3]),
         _intern(f[4]),
         _intern(f[5]),
-        dt.date.fromisoformat(f[6]) if f[6] else None,
+        _one_date(dt.date.fromisoformat(f[6]) if f[6] else None),
         tuple(_intern(k) for k in f[7]),
         bytes(f[8]),
         tuple(_intern(i) for i in f[9]),
-        f[10],
-        f[11],
+        _intern(f[10]),
+        _intern_or_none(f[11]),
     )
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,6 +42,7 @@ from matching.pool import (
     is_remote,
 )
 from matching.records import EmployeeRecord, OpportunityRecord
+from matching.snapshot import SnapshotReader
 from matching.workflow_state import WorkflowState
 
 Assignments = list[tuple[float, dt.date | None]]  # (hours a week, last day or None)
@@ -401,15 +402,20 @@ class Retriever:
             }
         return arrays, meta
 
-    def restore_state(self, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> None:
-        """Fill the pools from what `snapshot_state` gave."""
+    def restore_state(self, arrays: Mapping[str, np.ndarray], meta: dict[str, Any]) -> None:
+        """Fill the pools from what `snapshot_state` gave (or a snapshot file open for
+        reading, whose arrays are read one at a time and whose indexes are read from the file
+        as they are built: matching/snapshot.py `SnapshotReader`)."""
         with self._lock:
             for name, pool in self._pools().items():
-                prefix = f"{name}."
-                pool.restore_arrays(
-                    {k[len(prefix) :]: v for k, v in arrays.items() if k.startswith(prefix)}
-                )
-                pool.index.restore(arrays[f"{name}.index"], IndexInfo(**meta["indexes"][name]))
+                pool.restore_arrays(_Prefixed(arrays, f"{name}."))
+                index = f"{name}.index"
+                info = IndexInfo(**meta["indexes"][name])
+                if isinstance(arrays, SnapshotReader):
+                    with arrays.raw(index) as stream:
+                        pool.index.restore(stream, info)
+                else:
+                    pool.index.restore(arrays[index], info)
             self.locations.codes = dict(meta["locations"])
             self._owner_of = {int(k): v for k, v in meta["owners"].items()}
             self._employee_row_of = dict(
@@ -419,6 +425,23 @@ class Retriever:
                 for row_id, active in zip(pool.row_ids.tolist(), pool.active.tolist(), strict=True):
                     if active:
                         self.kind_of[row_id] = kind
+
+
+class _Prefixed(Mapping[str, np.ndarray]):
+    """The arrays of one pool, named without its prefix, each read when asked for."""
+
+    def __init__(self, arrays: Mapping[str, np.ndarray], prefix: str) -> None:
+        self._arrays, self._prefix = arrays, prefix
+
+    def __getitem__(self, key: str) -> np.ndarray:
+        return self._arrays[self._prefix + key]
+
+    def __iter__(self) -> Iterator[str]:
+        n = len(self._prefix)
+        return (k[n:] for k in self._arrays if k.startswith(self._prefix))
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
 def _hits(pool: EmployeePool | OpportunityPool, found: np.ndarray, scores: np.ndarray) -> list[Hit]:

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 
@@ -28,27 +30,56 @@ def save_snapshot(path: Path, arrays: dict[str, np.ndarray], meta: dict[str, Any
     os.replace(tmp, path)
 
 
-def load_snapshot(
-    path: Path, *, model_id: str, leave_out: str | None = None
-) -> tuple[dict[str, np.ndarray], dict[str, Any]] | None:
-    """(arrays, header) of a snapshot written by this format for this encoder, else None.
-    `leave_out`: a prefix of arrays not read now (`snapshot_arrays` reads them later, once
-    the others are let go: a worker's peak memory at start is what it holds at once)."""
+class SnapshotReader(Mapping[str, np.ndarray]):
+    """A snapshot file open for reading: its header, and each array read from the file when it
+    is asked for, never all of them at once (a worker's peak memory at start is what it holds
+    at once: at 100k people the file is ~450 MB)."""
+
+    def __init__(self, stored: Any, meta: dict[str, Any]) -> None:
+        self._stored = stored  # numpy's NpzFile, open
+        self.meta = meta
+        self._keys = [key for key in stored.files if key != "meta"]
+
+    def __getitem__(self, key: str) -> np.ndarray:
+        if key not in self._keys:
+            raise KeyError(key)
+        array: np.ndarray = self._stored[key]
+        return array
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def raw(self, key: str) -> IO[bytes]:
+        """The bytes of a one-dimensional uint8 array as a stream read from the file, for a
+        reader that can take them a piece at a time (a FAISS index: no copy of it in memory
+        beside the index it becomes)."""
+        if key not in self._keys:
+            raise KeyError(key)
+        member: IO[bytes] = self._stored.zip.open(f"{key}.npy")
+        version = np.lib.format.read_magic(member)
+        if version == (1, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_1_0(member)
+        elif version == (2, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_2_0(member)
+        else:
+            raise ValueError(f"{key}: .npy format {version} is not read as a stream")
+        if dtype != np.uint8 or len(shape) != 1 or fortran:
+            raise ValueError(f"{key}: {dtype} {shape}, not bytes")
+        return member
+
+
+@contextmanager
+def open_snapshot(path: Path, *, model_id: str) -> Iterator[SnapshotReader | None]:
+    """The snapshot, open, if it was written by this format for this encoder; else None."""
     if not path.exists():
-        return None
+        yield None
+        return
     with np.load(path, allow_pickle=False) as stored:
         meta = json.loads(str(stored["meta"]))
         if meta.get("format_version") != FORMAT_VERSION or meta.get("model_id") != model_id:
-            return None
-        arrays = {
-            key: stored[key]
-            for key in stored.files
-            if key != "meta" and not (leave_out and key.startswith(leave_out))
-        }
-    return arrays, meta
-
-
-def snapshot_arrays(path: Path, prefix: str) -> dict[str, np.ndarray]:
-    """The arrays of a snapshot whose names start with `prefix`."""
-    with np.load(path, allow_pickle=False) as stored:
-        return {key: stored[key] for key in stored.files if key.startswith(prefix)}
+            yield None
+        else:
+            yield SnapshotReader(stored, meta)

@@ -157,6 +157,10 @@ class ServiceState:
         if not background or not any(missing.values()):
             self.normalizer.warm_up()
             self.occupations.warm_up()
+            # The normalisers hold copies of their rows now: the store's mapped pages of them
+            # need not stay resident too (~115 MB at 100k people), nor count in the peak
+            # while the model loads below.
+            self.vectors.release_pages()
             # With the vectors read from var/vectors nothing above loads the model: the first
             # query would (7-10 s inside someone's first autocomplete). One query of each
             # kind loads it and builds whatever a query alone builds.
@@ -202,6 +206,7 @@ class ServiceState:
             return
         progress.seconds = time.monotonic() - (progress.started or time.monotonic())
         progress.state = "ready"
+        self.vectors.release_pages()  # as `warm_up` does: the normalisers hold copies
         logger.info("full quality: every label and title encoded in %.0f s", progress.seconds)
 
     def wait_for_vectors(self, timeout: float | None = None) -> bool:

@@ -181,3 +181,15 @@ def test_a_normaliser_serves_lexically_until_its_background_prepare_is_done(
     # warm-up query and this one encoded).
     assert encoder.texts_encoded == 7 + 2 and after[0].score != before[0].score
     assert len(list((tmp_path / "texts" / encoder.model_id).glob("*.json"))) == 2  # per chunk
+
+
+def test_released_pages_of_a_mapped_segment_read_back_the_same(tmp_path: Path) -> None:
+    encoder = HashEncoder()
+    store = TextVectorStore(tmp_path, encoder.model_id)
+    texts = [f"label {i}" for i in range(50)]
+    store.vectors(texts, encoder.encode)
+    store.save()  # its rows now read from the saved segment, memory-mapped
+    before = store.rows(texts)
+    assert store.release_pages() >= 1
+    assert np.array_equal(store.rows(texts), before)
+    assert np.array_equal(TextVectorStore(tmp_path, encoder.model_id).rows(texts), before)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 import pytest
 
@@ -71,12 +73,15 @@ def test_update_and_remove_without_rebuild(built: tuple[VectorIndex, np.ndarray]
     assert len(index) == len(vectors) - 1
 
 
+@pytest.mark.parametrize("source", ["bytes", "stream"])
 def test_persistence_round_trip_gives_identical_results(
-    built: tuple[VectorIndex, np.ndarray],
+    built: tuple[VectorIndex, np.ndarray], source: str
 ) -> None:
     index, _ = built
     copy = VectorIndex(32)
-    copy.restore(index.to_bytes(), index.info)
+    blob = index.to_bytes()
+    # A snapshot file's index is read as a stream (matching/snapshot.py SnapshotReader.raw).
+    copy.restore(blob if source == "bytes" else io.BytesIO(blob.tobytes()), index.info)
     for query in unit_rows(10, 32, seed=4):
         assert index.search(query, 20)[0].tolist() == copy.search(query, 20)[0].tolist()
     assert copy.info == index.info

@@ -172,3 +172,23 @@ def test_state_restored_from_a_snapshot_answers_alike(retriever: Retriever) -> N
         "ANA",
         "BEN",
     ]
+
+
+def test_a_restored_retriever_holds_arrays_of_its_own(retriever: Retriever) -> None:
+    # The pools take a snapshot's arrays without copying them (matching/pool.py), but never
+    # another pool's: a removal in the restored one leaves the original as it was.
+    arrays, meta = retriever.snapshot_state()
+    restored = Retriever(embed, dim=DIM, today=lambda: TODAY)
+    restored.restore_state(arrays, meta)
+    before = shown(retriever, ANA)
+    restored.remove_employees([ANA])
+    restored.remove_opportunities([G_PY])
+    assert "ANA" not in {
+        h.external_id for h in restored.candidates_for_opportunity(G_DATA, limit=10).hits
+    }
+    assert "G_PY" not in shown(restored, BEN)
+    assert [h.external_id for h in retriever.candidates_for_opportunity(G_PY, limit=10).hits] == [
+        "ANA",
+        "BEN",
+    ]
+    assert shown(retriever, ANA) == before and "G_PY" in before
