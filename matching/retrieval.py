@@ -418,8 +418,10 @@ class Retriever:
                     pool.index.restore(arrays[index], info)
             self.locations.codes = dict(meta["locations"])
             self._owner_of = {int(k): v for k, v in meta["owners"].items()}
+            # The row ids as the pool's `position_of` holds them (in position order): one int
+            # object per person, not two.
             self._employee_row_of = dict(
-                zip(self.employees.external_ids, self.employees.row_ids.tolist(), strict=True)
+                zip(self.employees.external_ids, self.employees.position_of, strict=True)
             )
             for kind, pool in self.opportunities.items():
                 for row_id, active in zip(pool.row_ids.tolist(), pool.active.tolist(), strict=True):
