@@ -6,7 +6,7 @@ R+1's served pools (the whole scored pool of every list the audit log kept) agai
 true fit, beside the packaged default and the noiseless ceiling:
 
   python bench/loop_study.py DIR/learned [--train-rounds 5] [--tastes …] [--direction …]
-                             [--fits all|glmix]
+                             [--fits all|glmix|coengagement]
 
 Ways of fitting, all on the same lists:
 - correction_N: the packaged default continued by N trees of 3 leaves (>= 100 rows a leaf), no
@@ -32,6 +32,22 @@ Ways of fitting, all on the same lists:
   per-list difference from correction_30, also over the lists whose query has a term
   (measured: bench/NOTES.md, "Learning from use"; only the per-person department term, L2 = 1,
   was ahead in most rounds of two worlds, and by little).
+- `--fits coengagement` (employees' lists only): history signals no feature reads yet, each
+  computed for a row (person, posting) from the events strictly before its list's time, the
+  events on the pair itself left out (CO_SIGNALS): co-engagement, the mean cosine between the
+  posting's and each liked posting's column of the people x postings engagement matrix (liked:
+  apply, save, accept, rated well; an undo cancels), the person's own row left out; and the
+  affinity to the posting's occupation, occupation family (ISCO minor group) and tools, as
+  history_department_affinity reads departments: (liked - passed sharing it) / all events, tools
+  shared by Jaccard (a posting's tools: its own tool skills and its occupation's first
+  OCCUPATION_TOOLS). Scored: correction_30 as shipped; correction_30_plus_<signal>, the same 30
+  trees fitted with the signal as one more column (LightGBM's init_score = the default's score,
+  which cannot read it), also with 20 rows a leaf instead of 100; correction_30_linear_<signal>,
+  correction_30 plus a linear term in the signal fitted on every logged list's preference pairs;
+  and <signal>_alone, the pools ranked by the signal (ties by the default's score). Each against
+  correction_30 per list, also over the lists where the signal is non-zero for some item; and
+  each signal's within-list correlation with the true fit and with what correction_30 leaves of
+  it (measured: bench/NOTES.md, "Learning from use": none closes more of the gap).
 Each line: NDCG@10 against the true fit and the share of the gap between the default and the
 noiseless ceiling it closes; on candidate lists, the gender impact ratio of each top ten.
 (Study tool: the demo company is regenerated from the seed.)
@@ -69,7 +85,7 @@ from training.candidate_lists import candidate_list_groups, merge_groups  # noqa
 from training.cold_start import load_default_ranker  # noqa: E402
 from training.company import CompanyData, load_company  # noqa: E402
 from training.dataset import RankingSet, ranking_set  # noqa: E402
-from training.groups import Direction, build_groups, opportunity_kinds  # noqa: E402
+from training.groups import Direction, QueryGroups, build_groups, opportunity_kinds  # noqa: E402
 from training.labels import label_interactions  # noqa: E402
 from training.ranker import LambdaRanker  # noqa: E402
 from training.split import time_split  # noqa: E402
@@ -98,8 +114,9 @@ def main() -> None:
     parser.add_argument(
         "--fits",
         default="all",
-        choices=["all", "glmix"],
-        help="glmix: only the default, correction_30 and the per-entity effects (fast)",
+        choices=["all", "glmix", "coengagement"],
+        help="glmix: only the default, correction_30 and the per-entity effects (fast); "
+        "coengagement: correction_30 with co-engagement or occupation/tool affinity added",
     )
     args = parser.parse_args()
     keys = json.loads((args.folder / "secrets.json").read_text())
@@ -160,7 +177,8 @@ def main() -> None:
     if direction is Direction.OPPORTUNITY:
         lists = [i for i in served.candidate_impressions if _utc(i.occurred_at) < cut]
         groups = merge_groups(groups, candidate_list_groups(lists, events, kinds=kinds))
-    train, valid, _test = (ranking_set(store, part) for part in time_split(groups))
+    parts = time_split(groups)
+    train, valid, _test = (ranking_set(store, part) for part in parts)
     positions = train.examined_positions()
     valid_set = (valid.features, valid.labels, valid.sizes)
     print(
@@ -182,6 +200,23 @@ def main() -> None:
         )
         scores = {name: _plain(predict) for name, predict in models.items()} | glmix
         _report(pools, company, direction, scores, paired_with="correction_30", entities=entities)
+        return
+    if args.fits == "coengagement":
+        if direction is not Direction.EMPLOYEE:
+            parser.error("--fits coengagement reads a person's history: employees' lists only")
+        history = CoEngagement(loaded, store, state.taxonomy)
+        history.describe(cut)
+        logged = ranking_set(store, groups)
+        pool_signals = history.signals(*_rows_of_pools(pools, store))
+        scores = _coengagement_fits(
+            default,
+            (train, history.signals(*_rows_of_groups(parts.train, store))),
+            (logged, history.signals(*_rows_of_groups(groups, store))),
+            pool_signals,
+            pools,
+        )
+        _information(pools, company, pool_signals, scores["correction_30"])
+        _report(pools, company, direction, scores, paired_with="correction_30", entities=ENTITIES)
         return
     for trees in (15, 30, 50):
         fitted = _correction(trees).fit(
@@ -499,6 +534,407 @@ def _correction_with_offset(
         return corrected
 
     return predict
+
+
+CO_SIGNALS = (
+    "coengagement",
+    "occupation_affinity",
+    "family_affinity",
+    "tool_affinity",
+)
+OCCUPATION_TOOLS = 10  # an occupation's first (hottest) O*NET tools a posting counts as its own
+LINEAR_L2 = 1.0  # the pull to 0 on a signal's linear term (signals lie in [-1, 1])
+SLOT = np.int64(2**34)  # > any epoch second: key = code * SLOT + time
+# Per model, the query ids of the scored lists where its signal is non-zero for some item.
+ENTITIES: dict[str, set[str]] = {}
+
+
+class CoEngagement:
+    """The log's liked and passed events (features/history.py's roles) over the store's people
+    and postings, and each posting's occupation, family and tools: the signals CO_SIGNALS for
+    rows of lists, each from the events strictly before its list's time."""
+
+    def __init__(self, loaded: CompanyData, store: FeatureStore, taxonomy: Any) -> None:
+        from features.events import event_kind
+        from features.history import EVENT_ROLES, LIKED, PASSED, RATED_BADLY, RATED_WELL
+
+        self.n_people = len(store.person_index)
+        self.n_postings = len(store.opportunity_index)
+        entries = []
+        for event in loaded.interactions:
+            kind = event_kind(event)
+            role = EVENT_ROLES.get(kind)
+            rating = getattr(event, "rating", None)
+            if kind == "rate" and rating is not None:
+                role = (LIKED, 1.0) if rating >= RATED_WELL else None
+                role = (PASSED, 1.0) if rating <= RATED_BADLY else role
+            person = store.person_index.get(event.employee_external_id)
+            posting = store.opportunity_index.get(event.opportunity_external_id)
+            if role is None or role[0] not in (LIKED, PASSED) or person is None or posting is None:
+                continue
+            when = int(_utc(event.occurred_at).timestamp())
+            entries.append((person, posting, when, role[1], role[0] == LIKED))
+        table = np.array(entries, dtype=np.float64).reshape(-1, 5)
+        order = np.argsort(table[:, 2], kind="stable")
+        table = table[order]
+        self.person = table[:, 0].astype(np.int64)
+        self.posting = table[:, 1].astype(np.int64)
+        self.time = table[:, 2].astype(np.int64)
+        self.weight = table[:, 3]
+        self.liked = table[:, 4] > 0
+        postings = {o.external_id: o for o in loaded.opportunities}
+        occupation = np.full(self.n_postings, -1, dtype=np.int64)
+        family = np.full(self.n_postings, -1, dtype=np.int64)
+        tools: list[set[str]] = [set() for _ in range(self.n_postings)]
+        codes: dict[str, int] = {}
+        for external_id, j in store.opportunity_index.items():
+            posting_in = postings.get(external_id)
+            if posting_in is None:
+                continue
+            own = [s.skill_id for s in [*posting_in.required_skills, *posting_in.preferred_skills]]
+            tools[j] = {s for s in own if s in taxonomy.tool_categories}
+            known = taxonomy.occupations.get(posting_in.occupation_id or "")
+            if known is not None:
+                occupation[j] = codes.setdefault(known.occupation_id, len(codes))
+                if known.isco_group:
+                    family[j] = codes.setdefault("isco:" + known.isco_group[:3], len(codes))
+                tools[j] |= set(known.tool_ids[:OCCUPATION_TOOLS])
+        self.sharing = {
+            "occupation_affinity": _same(occupation),
+            "family_affinity": _same(family),
+            "tool_affinity": _jaccard(tools),
+        }
+
+    def engagement(self, before: int) -> Any:
+        """The people x postings matrix (1: liked, net of undos) of the events before `before`."""
+        from scipy import sparse
+
+        k = int(np.searchsorted(self.time, before, side="left"))
+        at = self.liked[:k]
+        summed = sparse.csr_matrix(
+            (self.weight[:k][at], (self.person[:k][at], self.posting[:k][at])),
+            shape=(self.n_people, self.n_postings),
+        )
+        summed.sum_duplicates()
+        return (summed > 0).astype(np.float64).tocsr()
+
+    def describe(self, cut: dt.datetime) -> None:
+        """How much co-engagement there is by the cut: people with a liked posting someone else
+        liked too, postings liked by two or more."""
+        matrix = self.engagement(int(cut.timestamp()))
+        likers = np.asarray(matrix.sum(axis=0)).ravel()
+        shared = np.asarray(matrix @ (likers >= 2)).ravel()
+        print(
+            f"    by the cut: {int((np.asarray(matrix.sum(axis=1)).ravel() > 0).sum())} people "
+            f"liked something, {int((shared > 0).sum())} of them a posting someone else liked; "
+            f"{int((likers > 0).sum())} postings liked, {int((likers >= 2).sum())} by 2 or more",
+            flush=True,
+        )
+
+    def signals(
+        self,
+        list_person: np.ndarray,
+        list_time: np.ndarray,
+        row_list: np.ndarray,
+        row_posting: np.ndarray,
+    ) -> np.ndarray:
+        """rows x CO_SIGNALS for rows (list row_list[i], posting row_posting[i]) of lists
+        (person list_person[g] at list_time[g]): each from the events strictly before the
+        list's time, the events on the row's own pair left out."""
+        liked = self._history(list_person, list_time, self.liked)
+        passed = self._history(list_person, list_time, ~self.liked)
+        out = np.zeros((len(row_list), len(CO_SIGNALS)))
+        own_l, own_p = liked[row_list, row_posting], passed[row_list, row_posting]
+        every = liked.sum(axis=1)[row_list] + passed.sum(axis=1)[row_list] - own_l - own_p
+        for k, name in enumerate(CO_SIGNALS[1:], start=1):
+            share = self.sharing[name]
+            summed = ((liked - passed) @ share)[row_list, row_posting]
+            summed -= (own_l - own_p) * share[row_posting, row_posting]
+            out[:, k] = np.where(every > 1e-9, summed / np.maximum(every, 1e-9), 0.0)
+        out[:, 0] = self._coengagement(list_person, list_time, row_list, row_posting)
+        return out
+
+    def _history(self, person: np.ndarray, time: np.ndarray, chosen: np.ndarray) -> np.ndarray:
+        """lists x postings: the summed weights of each list's person's chosen events before
+        the list's time (a difference array over the lists sorted by person and time: an event
+        adds from its person's first list after it to their last)."""
+        order = np.lexsort((time, person))
+        keys = person[order] * SLOT + time[order]
+        owner, when = self.person[chosen], self.time[chosen]
+        start = np.searchsorted(keys, owner * SLOT + when, side="right")
+        end = np.searchsorted(keys, (owner + 1) * SLOT, side="left")
+        steps = np.zeros((len(keys) + 1, self.n_postings))
+        np.add.at(steps, (start, self.posting[chosen]), self.weight[chosen])
+        np.add.at(steps, (end, self.posting[chosen]), -self.weight[chosen])
+        sorted_history = np.cumsum(steps, axis=0)[:-1]
+        history = np.zeros_like(sorted_history)
+        history[order] = sorted_history
+        return history
+
+    def _coengagement(
+        self,
+        list_person: np.ndarray,
+        list_time: np.ndarray,
+        row_list: np.ndarray,
+        row_posting: np.ndarray,
+    ) -> np.ndarray:
+        """Per list (not per pair): the item-item cosines of the engagement matrix before its
+        time without its person's row, averaged over the person's liked postings."""
+        out = np.zeros(len(row_list))
+        starts = np.searchsorted(row_list, np.arange(len(list_person)), side="left")
+        ends = np.searchsorted(row_list, np.arange(len(list_person)), side="right")
+        for g in range(len(list_person)):
+            rows = slice(starts[g], ends[g])
+            if starts[g] == ends[g]:
+                continue
+            full = self.engagement(int(list_time[g]))
+            row = full[int(list_person[g])].toarray().ravel()
+            mine = row > 0
+            if not mine.any():
+                continue
+            counts = (full.T @ full).toarray() - np.outer(row, row)  # the person's row left out
+            norms = np.sqrt(np.diag(counts))
+            with np.errstate(divide="ignore", invalid="ignore"):
+                cosine = np.nan_to_num(counts / np.outer(norms, norms))
+            summed = cosine[:, mine].sum(axis=1)
+            postings = row_posting[rows]
+            own = mine[postings]
+            total = summed[postings] - np.where(own, cosine[postings, postings], 0.0)
+            size = mine.sum() - own
+            out[rows] = np.where(size > 0, total / np.maximum(size, 1), 0.0)
+        return out
+
+
+def _information(
+    pools: list[dict[str, Any]], company: DemoCompany, pool_signals: np.ndarray, shipped: Score
+) -> None:
+    """Whether a signal says anything about the true fit that correction_30 does not: over the
+    scored lists where it varies, the mean within-list correlation of the signal with the true
+    fit, and with what of the true fit a line in correction_30's score leaves (mean ± standard
+    error over lists); two history features the rankers read, for reference."""
+    reference = ["history_department_affinity", "history_liked_similarity"]
+    names = [*CO_SIGNALS, *reference]
+    found: dict[str, list[tuple[float, float]]] = {name: [] for name in names}
+    start = 0
+    for record in pools:
+        fits, _ = _fits(record, company, Direction.EMPLOYEE)
+        features = decode_matrix(record["features"])
+        rows = slice(start, start + len(fits))
+        start += len(fits)
+        if len(fits) < 3 or np.ptp(fits) == 0:
+            continue
+        score = shipped(features, record)
+        slope = np.polyfit(score, fits, 1) if np.ptp(score) > 0 else np.zeros(2)
+        residual = fits - np.polyval(slope, score)
+        columns = [pool_signals[rows, k] for k in range(len(CO_SIGNALS))]
+        columns += [features[:, FEATURE_NAMES.index(name)] for name in reference]
+        for name, values in zip(names, columns, strict=True):
+            if np.ptp(values) > 0:
+                found[name].append(
+                    (np.corrcoef(values, fits)[0, 1], np.corrcoef(values, residual)[0, 1])
+                )
+    for name, pairs in found.items():
+        if len(pairs) < 2:
+            print(f"    {name}: varies in {len(pairs)} lists", flush=True)
+            continue
+        table = np.array(pairs)
+        mean, error = table.mean(axis=0), table.std(axis=0, ddof=1) / np.sqrt(len(table))
+        print(
+            f"    {name}: varies in {len(table)} lists; within-list correlation with the true fit "
+            f"{mean[0]:+.3f} ± {error[0]:.3f}, with what correction_30 leaves of it "
+            f"{mean[1]:+.3f} ± {error[1]:.3f}",
+            flush=True,
+        )
+
+
+def _same(codes: np.ndarray) -> np.ndarray:
+    """postings x postings: 1 where both have the same known code."""
+    return ((codes[:, None] == codes[None, :]) & (codes[:, None] >= 0)).astype(np.float64)
+
+
+def _jaccard(sets: list[set[str]]) -> np.ndarray:
+    names = sorted(set().union(*sets))
+    at = {name: k for k, name in enumerate(names)}
+    member = np.zeros((len(sets), len(names)))
+    for j, items in enumerate(sets):
+        member[j, [at[i] for i in items]] = 1.0
+    shared = member @ member.T
+    sizes = member.sum(axis=1)
+    union = sizes[:, None] + sizes[None, :] - shared
+    return np.where(union > 0, shared / np.maximum(union, 1e-9), 0.0)
+
+
+def _rows_of_groups(
+    groups: QueryGroups, store: FeatureStore
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(list person, list time, row's list, row's posting) of a time split part's lists."""
+    row_list = np.repeat(np.arange(groups.n_groups), groups.group_sizes)
+    starts = groups.group_starts
+    person = np.array([store.person_index[e] for e in groups.employee_external_id[starts].tolist()])
+    time = np.asarray(groups.occurred_at)[starts].astype(np.int64)
+    spread = np.maximum.reduceat(groups.occurred_at, starts) - np.minimum.reduceat(
+        groups.occurred_at, starts
+    )
+    assert int(spread.max(initial=0)) == 0, "a list's rows at different times"
+    posting = np.array(
+        [store.opportunity_index[o] for o in groups.opportunity_external_id.tolist()]
+    )
+    return person, time, row_list, posting
+
+
+def _rows_of_pools(
+    pools: list[dict[str, Any]], store: FeatureStore
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    person = np.array([store.person_index[r["query_external_id"]] for r in pools])
+    time = np.array(
+        [int(_utc(dt.datetime.fromisoformat(r["served_at"])).timestamp()) for r in pools]
+    )
+    row_list = np.repeat(np.arange(len(pools)), [len(r["items"]) for r in pools])
+    posting = np.array(
+        [store.opportunity_index[i["id"]] for r in pools for i in r["items"]], dtype=np.int64
+    )
+    return person, time, row_list, posting
+
+
+def _coengagement_fits(
+    default: LambdaRanker,
+    training: tuple[RankingSet, np.ndarray],
+    every_list: tuple[RankingSet, np.ndarray],
+    pool_signals: np.ndarray,
+    pools: list[dict[str, Any]],
+) -> dict[str, Score]:
+    """correction_30 as shipped; the same trees with each signal as one more column (fitted on
+    the time split's training part, as shipped); correction_30 plus a linear term in each signal
+    fitted on every logged list's preference pairs (as the GLMix terms are: the training part
+    holds few rows with any history); each signal alone."""
+    import lightgbm as lgb
+    from scipy.optimize import minimize
+
+    from features.registry import monotone_constraints
+
+    sizes = [len(r["items"]) for r in pools]
+    bounds = np.concatenate([[0], np.cumsum(sizes)])
+    at = {r["request_id"]: k for k, r in enumerate(pools)}
+
+    def of(record: dict[str, Any], column: int) -> np.ndarray:
+        k = at[record["request_id"]]
+        values: np.ndarray = pool_signals[bounds[k] : bounds[k + 1], column]
+        return values
+
+    train, train_signals = training
+    positions = train.examined_positions()
+    nonzero = train_signals != 0
+    liked_at = FEATURE_NAMES.index("history_liked_similarity")
+    share = lambda x: f"{(x[:, liked_at] != 0).mean():.2f}"  # noqa: E731
+    print(
+        f"    rows with history_liked_similarity != 0: train {share(train.features)}"
+        f", every list {share(every_list[0].features)}, scored "
+        f"{share(np.vstack([decode_matrix(r['features']) for r in pools])).strip()}",
+        flush=True,
+    )
+    print(
+        "    train rows with a non-zero signal: "
+        + ", ".join(f"{n} {nonzero[:, k].mean():.2f}" for k, n in enumerate(CO_SIGNALS))
+        + "; scored rows: "
+        + ", ".join(
+            f"{n} {(pool_signals[:, k] != 0).mean():.2f}" for k, n in enumerate(CO_SIGNALS)
+        ),
+        flush=True,
+    )
+    shipped = (
+        _correction(30)
+        .fit(train.features, train.labels, train.sizes, positions=positions, init_model=default)
+        .predict
+    )
+    models: dict[str, Score] = {
+        "default": _plain(default.predict),
+        "correction_30": _plain(shipped),
+    }
+    base = default.predict(train.features)
+    every = list(range(len(CO_SIGNALS)))
+    # (columns added, rows a leaf): as shipped (100), and with leaves of 20 rows, which a column
+    # non-zero on a few percent of the rows can fill.
+    columns = [([], 100), *(([k], 100) for k in every), (every, 100), ([], 20), (every, 20)]
+    for chosen, leaf in columns:
+        params = _correction(30)._params()
+        params["min_data_in_leaf"] = leaf
+        params["monotone_constraints"] = monotone_constraints() + [0] * len(chosen)
+        names = [CO_SIGNALS[k] for k in chosen]
+        data = lgb.Dataset(
+            np.hstack([train.features, train_signals[:, chosen]]),
+            train.labels,
+            group=train.sizes,
+            position=positions,
+            init_score=base,
+            feature_name=[*FEATURE_NAMES, *names],
+        )
+        booster = lgb.train(params, data, num_boost_round=30)
+        used = booster.feature_importance("split")[len(FEATURE_NAMES) :]
+        label = "_plus_" + ("all" if len(chosen) > 1 else names[0]) if chosen else "_init_score"
+        label += "" if leaf == 100 else f"_leaf_{leaf}"
+        print(f"    correction_30{label}: splits on the new columns {used.tolist()}", flush=True)
+
+        def score(
+            features: np.ndarray,
+            record: dict[str, Any],
+            booster: lgb.Booster = booster,
+            chosen: list[int] = chosen,
+        ) -> np.ndarray:
+            extra = np.column_stack([of(record, k) for k in chosen]) if chosen else None
+            wide = features if extra is None else np.hstack([features, extra])
+            out: np.ndarray = default.predict(features) + np.asarray(booster.predict(wide))
+            return out
+
+        models["correction_30" + label] = score
+    logged, logged_signals = every_list
+    offset = shipped(logged.features)
+    better, worse, weight, _group = _preference_pairs(
+        logged.labels, logged.sizes, logged.examined_positions()
+    )
+    for chosen in [*([k] for k in every), every]:
+        diff_x = logged_signals[better][:, chosen] - logged_signals[worse][:, chosen]
+        diff_g = offset[better] - offset[worse]
+
+        def loss(
+            theta: np.ndarray, diff_x: np.ndarray = diff_x, diff_g: np.ndarray = diff_g
+        ) -> tuple[float, np.ndarray]:
+            margin = diff_g + diff_x @ theta
+            value = np.sum(weight * np.logaddexp(0.0, -margin)) + LINEAR_L2 * theta @ theta
+            grad = -(diff_x.T @ (weight / (1.0 + np.exp(margin)))) + 2 * LINEAR_L2 * theta
+            return float(value), grad
+
+        theta = minimize(loss, np.zeros(len(chosen)), jac=True, method="L-BFGS-B").x
+        label = "all" if len(chosen) > 1 else CO_SIGNALS[chosen[0]]
+        informative = int((np.abs(diff_x).sum(axis=1) > 0).sum())
+        print(
+            f"    linear {label}: {informative} of {len(diff_x)} pairs differ in it, "
+            f"theta {np.round(theta, 3).tolist()}",
+            flush=True,
+        )
+
+        def linear(
+            features: np.ndarray,
+            record: dict[str, Any],
+            theta: np.ndarray = theta,
+            chosen: list[int] = chosen,
+        ) -> np.ndarray:
+            extra = np.column_stack([of(record, k) for k in chosen])
+            out: np.ndarray = shipped(features) + extra @ theta
+            return out
+
+        models[f"correction_30_linear_{label}"] = linear
+    for k, name in enumerate(CO_SIGNALS):
+        having = {r["query_external_id"] for r in pools if (of(r, k) != 0).any()}
+        ENTITIES[f"correction_30_linear_{name}"] = having
+
+        def alone(features: np.ndarray, record: dict[str, Any], k: int = k) -> np.ndarray:
+            out: np.ndarray = of(record, k) + 1e-9 * default.predict(features)
+            return out
+
+        models[f"{name}_alone"] = alone
+        ENTITIES[f"{name}_alone"] = having
+        ENTITIES[f"correction_30_plus_{name}"] = having
+    return models
 
 
 def _departments(loaded: CompanyData, direction: Direction) -> dict[str, str]:
