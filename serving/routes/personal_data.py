@@ -14,15 +14,13 @@ from data.storage.employees import get_employee
 from data.storage.tables import EmployeeRow
 from fairness.audit_log import AuditIntegrityError
 from fairness.policy import log_event
-from matching.explain import explain
 from serving.access import require_self_or
 from serving.auth import Principal
 from serving.deps import CurrentUser, SessionDep, StateDep
 from serving.errors import API_ERRORS, Conflict, NotFound, documented
 from serving.schemas import Out
-from serving.state import ServiceState
 from serving.unit_of_work import after_commit
-from serving.usecases.personal_data import ExplainAgain, erase_person, export_person
+from serving.usecases.personal_data import erase_person, export_person
 from serving.usecases.retention import MINIMUM_LOG_DAYS, periods, run_purge, set_periods
 from serving.validation import Reason
 
@@ -105,20 +103,12 @@ def _person(session: SessionDep, external_id: str) -> EmployeeRow:
     return employee
 
 
-def _explain_again(state: ServiceState) -> ExplainAgain:
-    """A logged page's explanations made by its model version (the export shows their numbers
-    from records that keep only their digest)."""
-    return lambda version, rows, details, audience: explain(
-        state.rankers.ranker_for(version).contributions, rows, details, audience=audience
-    )
-
-
 @router.get("/me/export", response_model=PersonalDataOut, responses=documented(403, 404))
 def my_export(session: SessionDep, state: StateDep, user: CurrentUser) -> dict[str, Any]:
     """Everything the service holds about the signed-in person, as JSON (GDPR Art. 15, 20)."""
     if user.subject_external_id is None:
         raise NotFound("this token acts as no employee: ask for a person's export by id")
-    return export_person(session, _person(session, user.subject_external_id), _explain_again(state))
+    return export_person(session, _person(session, user.subject_external_id), state.rankers)
 
 
 @router.get(
@@ -132,7 +122,7 @@ def person_export(
     """A named person's data (HR, admin; the person themself); HR's and admins' reads are
     logged as oversight events."""
     require_self_or(user, external_id, Role.HR, Role.ADMIN)
-    document = export_person(session, _person(session, external_id), _explain_again(state))
+    document = export_person(session, _person(session, external_id), state.rankers)
     if not user.is_self(external_id):
         _logged(session, user, "export", external_id, "a person's data exported")
     return document

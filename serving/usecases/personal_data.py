@@ -25,10 +25,8 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-import numpy as np
 from sqlalchemy.orm import Session
 
 from data.storage.personal_data import erase_rows, person_rows
@@ -40,11 +38,10 @@ from fairness.audit_log import AuditLog, decode_matrix
 from fairness.audit_purge import pseudonymise
 from fairness.audit_record import ExplainedItem, ServedRanking, page_bounds
 from fairness.policy import log_event
+from matching.explain import explain
+from training.live import LiveRankers
 
 FORMAT = "talent-personal-data/1"
-# (model version, the page's feature rows, their details, audience) -> the page's explanations
-# made again by that model: how the export shows the numbers a record keeps only as a digest.
-ExplainAgain = Callable[[str, np.ndarray, list[dict[str, Any]], str], Sequence[Mapping[str, Any]]]
 PROFILE_FIELDS = (
     "external_id",
     "name",
@@ -88,7 +85,7 @@ def _columns(row: Any, names: tuple[str, ...]) -> dict[str, Any]:
 
 
 def export_person(
-    session: Session, employee: EmployeeRow, explain_again: ExplainAgain | None = None
+    session: Session, employee: EmployeeRow, rankers: LiveRankers | None = None
 ) -> dict[str, Any]:
     """The person's data as one JSON-ready document (see the module's docstring)."""
     me = employee.external_id
@@ -185,12 +182,12 @@ def export_person(
         "data_corrections": [
             _columns(c, ("field", "reason", "status", "answer")) for c in held["corrections"]
         ],
-        "served_lists": served_lists(session, me, explain_again),
+        "served_lists": served_lists(session, me, rankers),
     }
 
 
 def served_lists(
-    session: Session, me: str, explain_again: ExplainAgain | None = None
+    session: Session, me: str, rankers: LiveRankers | None = None
 ) -> list[dict[str, Any]]:
     """The served lists the person appeared in, as they appear to them (from the audit log);
     the explanations with their numbers as the page had them (made again by the record's model
@@ -202,7 +199,7 @@ def served_lists(
         if body["direction"] == "employee" and body["query_external_id"] == me:
             ranked = [(i["after"], i) for i in body["items"] if i["after"] is not None]
             page = [i for after, i in sorted(ranked, key=lambda p: p[0]) if first < after <= last]
-            reasons = {e["id"]: e.get("explanation") for e in _explained(body, explain_again)}
+            reasons = {e["id"]: e.get("explanation") for e in _explained(body, rankers)}
             shown.append(
                 {
                     "request_id": body["request_id"],
@@ -225,7 +222,7 @@ def served_lists(
         mine = next((i for i in body["items"] if i["id"] == me), None)
         if mine is None:
             continue
-        explained = next((e for e in _explained(body, explain_again) if e["id"] == me), None)
+        explained = next((e for e in _explained(body, rankers) if e["id"] == me), None)
         on_page = mine["after"] is not None and first < mine["after"] <= last
         shown.append(
             {
@@ -280,19 +277,20 @@ def erase_person(
     return {"pseudonym": pseudonym, "employee_row_id": row_id, "counts": counts}
 
 
-def _explained(body: ServedRanking, explain_again: ExplainAgain | None) -> list[ExplainedItem]:
+def _explained(body: ServedRanking, rankers: LiveRankers | None) -> list[ExplainedItem]:
     """The record's explained page with the numbers the explanations held: as kept, or made again
     from the logged rows by the logged model, shown only if their digest is the one the record
     was sealed with (a model that can no longer be loaded: what they said, without numbers)."""
     explained = list(body.get("explained", []))
     digest = body.get("explained_sha256")
-    if digest is None or explain_again is None or not explained:
+    if digest is None or rankers is None or not explained:
         return explained
     position = {item["id"]: i for i, item in enumerate(body["items"])}
     rows = decode_matrix(dict(body["features"]))[[position[e["id"]] for e in explained]]
     details = [dict(e["details"]) for e in explained]
     try:
-        again = explain_again(body["model"]["version"], rows, details, body["audience"])
+        ranker = rankers.ranker_for(body["model"]["version"])
+        again = explain(ranker.contributions, rows, details, audience=body["audience"])
     except Exception:  # a deleted artefact or a rebuilt default: said without them
         return explained
     if explained_digest(again) != digest:
