@@ -4,8 +4,9 @@ The record holds the exact feature rows the model scored, so scoring them again 
 model version must give the logged scores bit for bit (since issue 27 the record proves them by
 digest, and the page's explanations' numbers likewise: fairness/audit_digests.py); the policy
 is re-applied with the parameters logged (p, alpha, targets as used), the overrides as logged,
-and the protected attribute joined now. If that membership differs from serving time (a person changed their
-self-report since), the keyed digest says so and the order may differ for that reason alone.
+and the protected attribute joined now. If that membership differs from serving time (a person
+changed their self-report since), the keyed digest says so and the order may differ for that
+reason alone.
 """
 
 from __future__ import annotations
