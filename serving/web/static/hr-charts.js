@@ -29,6 +29,9 @@ function svgOf(width, height, label) {
 }
 
 const range = (ci, format) => (ci ? `${format(ci[0])} to ${format(ci[1])}` : "");
+// Ratios always with two decimals, so a ratio and its interval read alike ("0.80 (0.58 to 1.09)",
+// never "0.8 (0.58 to 1.09)").
+const ratio = (v) => Number(v).toFixed(2);
 // Every chart draws on a narrow canvas and scales to the width it has (a phone's ~340 px
 // included), so its axis and the four-fifths line are always in view, never scrolled away.
 const WIDTH = 420;
@@ -198,7 +201,7 @@ export function impactTable(title, impact) {
       const why = notJudged(r);
       return [r.category, String(r.people ?? "—"),
         r.rate === null ? "—" : `${pct(r.rate)}${r.rate_ci ? ` (${range(r.rate_ci, pct)})` : ""}`,
-        r.impact_ratio === null || why ? "—" : `${num(r.impact_ratio, 2)}${r.impact_ratio_ci ? ` (${range(r.impact_ratio_ci, (v) => num(v, 2))})` : ""}`,
+        r.impact_ratio === null || why ? "—" : `${ratio(r.impact_ratio)}${r.impact_ratio_ci ? ` (${range(r.impact_ratio_ci, ratio)})` : ""}`,
         why ? (r.too_few || why) : r.verdict === "no ratio" ? noRatio(impact) : words(r.verdict)];
     }), { className: "impact", rowClass: (i) => (notJudged(rows[i]) ? "not-judged" : null) });
 }
