@@ -396,8 +396,11 @@ class AuditLog:
         self.forget_health()
 
     def pending(self) -> int:
-        """Interaction and oversight rows committed but not sealed yet."""
-        with self.sessions() as session:
+        """Interaction and oversight rows committed but not sealed yet. Counted under the
+        writer's lock: a seal commits before its head file is written (both under that lock),
+        so 0 means every row is sealed and the head file says so (a verify right after sees
+        no seal the head file lacks)."""
+        with self._writer, self.sessions() as session:
             return sum(stored.unsealed(session, stream) for stream in STREAMS)
 
     # -- verifying -------------------------------------------------------------------------
