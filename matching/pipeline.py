@@ -315,13 +315,10 @@ def owners_with_facts(
         found = employees_by_external_id(session, unknown)
         matcher.read_model.put_people(found)
         rows.update({s.external_id: s.id for s in found})
-    held = matcher.read_model.people_with_facts([rows[e] for e in owners if e in rows], context)
+    known = [rows[e] for e in owners if e in rows]
     if not any(o.kind == OpportunityKind.MENTORSHIP.value for o in opportunities):
-        return {
-            r: (dataclasses.replace(p, skills={}, implied=frozenset()), None)
-            for r, (p, _) in held.items()
-        }
-    return dict(held)
+        return {r: (p, None) for r, p in matcher.read_model.people_without_skills(known).items()}
+    return dict(matcher.read_model.people_with_facts(known, context))
 
 
 def label_lookup(

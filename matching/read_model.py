@@ -129,6 +129,13 @@ class ReadModel:
             found = {r: self._people[r] for r in row_ids if r in self._people}
         return {r: _person_inputs(p) for r, p in found.items()}
 
+    def people_without_skills(self, row_ids: Sequence[int]) -> dict[int, PersonInputs]:
+        """`people` with no skills and so none implied: what a page that reads only a lead's
+        other inputs needs, without deriving ~200 leads' implied skills it would drop."""
+        with self._lock:
+            found = {r: self._people[r] for r in row_ids if r in self._people}
+        return {r: _person_inputs(p, skills=False) for r, p in found.items()}
+
     def postings(self, row_ids: Sequence[int]) -> dict[int, OpportunityInputs]:
         with self._lock:
             return {r: self._postings[r] for r in row_ids if r in self._postings}
@@ -325,8 +332,8 @@ def _one_date(value: dt.date | None) -> dt.date | None:
     return None if value is None else _DATES.setdefault(value, value)
 
 
-def _person_inputs(p: _Person) -> PersonInputs:
-    skills = dict(zip(p[7], p[8], strict=True))
+def _person_inputs(p: _Person, *, skills: bool = True) -> PersonInputs:
+    levels = dict(zip(p[7], p[8], strict=True)) if skills else {}
     return PersonInputs(
         external_id=p[0],
         level=p[1],
@@ -335,10 +342,10 @@ def _person_inputs(p: _Person) -> PersonInputs:
         timezone=p[4],
         department=p[5],
         hire_date=p[6],
-        skills=skills,
+        skills=levels,
         interests=p[9],
         aspirations=p[10],
-        implied=implied_skills(p[11], skills),
+        implied=implied_skills(p[11], levels) if skills else frozenset(),
         occupation_id=p[11],
     )
 

@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
+from threadpoolctl import threadpool_limits
 
 from data.storage.changes import ChangeFeed, listens
 from serving.auth import verified_token_key
@@ -87,6 +88,10 @@ def change_feed(service: ServiceState, watcher: Refresher) -> ChangeFeed | None:
 
 def create_app(settings: Settings | None = None, *, state: ServiceState | None = None) -> FastAPI:
     settings = settings or Settings()
+    # A request multiplies matrices of a few hundred rows: OpenBLAS's second thread costs more
+    # to wake than it saves, and spins on a core another request wants. Set here, on the
+    # process's main thread: OpenBLAS ignored the same call from the lifespan's thread.
+    threadpool_limits(limits=1, user_api="blas")
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

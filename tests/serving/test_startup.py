@@ -10,11 +10,12 @@ from pathlib import Path
 
 import numpy as np
 from fastapi.testclient import TestClient
+from threadpoolctl import threadpool_info, threadpool_limits
 
 from matching.encoder import SentenceEncoder
 from serving.app import create_app
 from serving.settings import Settings
-from serving.state import build_state
+from serving.state import ServiceState, build_state
 from tests.conftest import ADMIN_TOKEN, copy_text_store
 
 
@@ -67,3 +68,21 @@ def test_the_first_skill_suggestion_after_a_start_encodes_only_what_was_typed(
             assert len(counting.texts) - len(at_start) <= 2, counting.texts[len(at_start) :]
     finally:
         state.close()
+
+
+def _blas_threads() -> set[int]:
+    """Threads of each BLAS that keeps one count for the whole process (numpy's and scipy's
+    OpenBLAS; faiss's OpenMP build keeps one per calling thread)."""
+    return {p["num_threads"] for p in threadpool_info() if p.get("threading_layer") == "pthreads"}
+
+
+def test_a_server_multiplies_its_small_matrices_on_one_blas_thread(state: ServiceState) -> None:
+    """OpenBLAS's second thread on a request's few hundred rows cost more to wake than it
+    saved: two SQLite workers served 12.7-18.3 pages a second with it and 27.8-31.3 without."""
+    threadpool_limits(limits=2, user_api="blas")
+    assert _blas_threads() == {2}
+    app = create_app(state.settings, state=state)
+    assert _blas_threads() == {1}
+    with TestClient(app) as client:
+        assert client.get("/healthz").status_code == 200
+        assert _blas_threads() == {1}
