@@ -121,6 +121,9 @@ def in_process(args: argparse.Namespace) -> dict[str, object]:
     from serving.state import build_state
     from serving.usecases.rankings import serve_candidates, serve_matches
 
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=1, user_api="blas")  # as a worker's create_app does
     baseline_rss = peak_rss_mb()
     started = time.perf_counter()
     state = build_state(Settings())
