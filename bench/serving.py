@@ -108,6 +108,7 @@ def peak_rss_mb() -> float:
 def in_process(args: argparse.Namespace) -> dict[str, object]:
     """What one worker does per request, timed stage by stage; run in a fresh process."""
     from sqlalchemy import select
+    from threadpoolctl import threadpool_limits
 
     from data.schemas import Role
     from data.storage.audit import stored_bytes
@@ -120,8 +121,6 @@ def in_process(args: argparse.Namespace) -> dict[str, object]:
     from serving.settings import Settings
     from serving.state import build_state
     from serving.usecases.rankings import serve_candidates, serve_matches
-
-    from threadpoolctl import threadpool_limits
 
     threadpool_limits(limits=1, user_api="blas")  # as a worker's create_app does
     baseline_rss = peak_rss_mb()
