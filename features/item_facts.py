@@ -43,8 +43,9 @@ class Codes:
             with self._lock:  # two threads must not give one code to two ids
                 for i in ids:
                     if i not in self._codes:
-                        self._codes[i] = len(self.ids)
+                        # The id first, then its code: a reader that sees the code finds the id.
                         self.ids.append(i)
+                        self._codes[i] = len(self.ids) - 1
             return np.array([self._codes[i] for i in ids], dtype=np.int32)
 
 
@@ -59,8 +60,9 @@ class FactsContext:
     def __init__(self, tool_categories: Mapping[str, str], profiles: OccupationProfiles) -> None:
         self.tool_categories = tool_categories
         self.profiles = profiles
-        self._weight = np.zeros(0, dtype=np.float32)
-        self._category = np.zeros(0, dtype=np.int64)
+        # (profile weight, tool category code) per skill code, replaced as one pair: a reader
+        # never sees one grown and the other not (that read a code past the end under load).
+        self._per_skill = (np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.int64))
         self._profiles: dict[str | None, tuple[np.ndarray, np.ndarray]] = {}
         self._lock = threading.Lock()
         none = np.zeros(1, dtype=np.int64)
@@ -92,11 +94,12 @@ class FactsContext:
 
     def per_skill(self, size: int) -> tuple[np.ndarray, np.ndarray]:
         """(profile weight, tool category code or -1) of skill codes 0..size-1."""
-        weight, category = self._weight, self._category
-        if len(weight) >= size:
-            return weight, category
+        held = self._per_skill
+        if len(held[0]) >= size:
+            return held
         with self._lock:
-            have = len(self._weight)
+            weight, category = self._per_skill
+            have = len(weight)
             if have < size:
                 ids = SKILLS.ids[have:size]
                 grown = np.array([self.profiles.weight(s) for s in ids], dtype=np.float32)
@@ -104,9 +107,11 @@ class FactsContext:
                 codes = CATEGORIES.of(c for c in cats if c is not None)
                 found = np.full(len(ids), -1, dtype=np.int64)
                 found[[i for i, c in enumerate(cats) if c is not None]] = codes
-                self._weight = np.concatenate([self._weight, grown])
-                self._category = np.concatenate([self._category, found])
-            return self._weight, self._category
+                self._per_skill = (
+                    np.concatenate([weight, grown]),
+                    np.concatenate([category, found]),
+                )
+            return self._per_skill
 
 
 _contexts: dict[tuple[int, int], tuple[Mapping[str, str], OccupationProfiles, FactsContext]] = {}

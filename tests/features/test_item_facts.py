@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import sys
+import threading
 from collections.abc import Sequence
 from typing import TypedDict, Unpack
 
@@ -17,6 +19,8 @@ from data.taxonomy.packaged import load_packaged_taxonomy
 from features import FeatureStore, opportunity_inputs, person_inputs
 from features.inputs import OpportunityInputs, PersonInputs
 from features.item_facts import (
+    SKILLS,
+    FactsContext,
     PersonFacts,
     PostingFacts,
     context_for,
@@ -129,3 +133,39 @@ def test_facts_made_with_another_taxonomy_are_made_again(company) -> None:
     }
     pairs = (np.repeat(np.arange(40), 10), np.tile(np.arange(10), 40), AT)
     same_bits(store_of(group, page, **stale).compute(*pairs), store_of(group, page).compute(*pairs))
+
+
+def test_skill_lookups_grown_by_one_request_are_whole_to_another() -> None:
+    """Two requests at once, one meeting skills never seen before: the other must never read a
+    code whose weight or tool category is not there yet (it raised IndexError under load)."""
+    context = FactsContext(packaged_tool_categories(), packaged_profiles())
+    skills = [f"race-{i}" for i in range(20_000)]  # never coded before in this process
+    stop, failures = threading.Event(), []
+
+    def read() -> None:
+        while not stop.is_set():
+            size = len(SKILLS)
+            if size == 0:
+                continue
+            try:
+                weight, category = context.per_skill(size)
+                weight[size - 1], category[size - 1]
+            except IndexError as failed:
+                failures.append(failed)
+                return
+
+    readers = [threading.Thread(target=read) for _ in range(3)]
+    switching = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads between almost any two bytecodes
+    try:
+        for reader in readers:
+            reader.start()
+        for start in range(0, len(skills), 2):
+            SKILLS.of(skills[start : start + 2])
+            context.per_skill(len(SKILLS))
+    finally:
+        stop.set()
+        for reader in readers:
+            reader.join()
+        sys.setswitchinterval(switching)
+    assert failures == []
