@@ -317,7 +317,7 @@ def owners_with_facts(
         rows.update({s.external_id: s.id for s in found})
     known = [rows[e] for e in owners if e in rows]
     if not any(o.kind == OpportunityKind.MENTORSHIP.value for o in opportunities):
-        return {r: (p, None) for r, p in matcher.read_model.people_without_skills(known).items()}
+        return {r: (p, None) for r, p in matcher.read_model.people(known, skills=False).items()}
     return dict(matcher.read_model.people_with_facts(known, context))
 
 

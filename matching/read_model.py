@@ -123,18 +123,13 @@ class ReadModel:
             self._labels[_intern(skill.skill_id)] = skill.skill.label
 
     # -- reading ---------------------------------------------------------------------------
-    def people(self, row_ids: Sequence[int]) -> dict[int, PersonInputs]:
-        """The inputs held for whichever of these rows are held, implied skills derived."""
+    def people(self, row_ids: Sequence[int], *, skills: bool = True) -> dict[int, PersonInputs]:
+        """The inputs held for whichever of these rows are held, implied skills derived; with
+        `skills=False` none of either (a page that reads only leads' other inputs need not
+        derive ~200 leads' implied skills it would drop)."""
         with self._lock:
             found = {r: self._people[r] for r in row_ids if r in self._people}
-        return {r: _person_inputs(p) for r, p in found.items()}
-
-    def people_without_skills(self, row_ids: Sequence[int]) -> dict[int, PersonInputs]:
-        """`people` with no skills and so none implied: what a page that reads only a lead's
-        other inputs needs, without deriving ~200 leads' implied skills it would drop."""
-        with self._lock:
-            found = {r: self._people[r] for r in row_ids if r in self._people}
-        return {r: _person_inputs(p, skills=False) for r, p in found.items()}
+        return {r: _person_inputs(p, skills=skills) for r, p in found.items()}
 
     def postings(self, row_ids: Sequence[int]) -> dict[int, OpportunityInputs]:
         with self._lock:
