@@ -7,6 +7,7 @@ service and the use cases know:
   matching/workflow_state.py  the applications, dismissals, acceptances and assignments the
                               eligibility masks read (held by the retriever)
   matching/read_model.py      each held row's feature inputs, for the ranker
+  matching/history_log.py     the logged events the history features read
   matching/sync.py            loading, reconciling and refreshing both from storage
   matching/snapshot.py        the snapshot file
 """
@@ -23,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from data.storage.tables import EmployeeRow, OpportunityRow
 from matching.encoder import EMBEDDING_DIM
+from matching.history_log import HistoryLog
 from matching.pool import EmployeePool, LocationCodes, OpportunityPool
 from matching.read_model import ReadModel
 from matching.records import EmployeeRecord, OpportunityRecord
@@ -51,7 +53,9 @@ class MatchEngine:
         self.retriever = Retriever(cache.vectors, dim=dim, today=today, exact_below=exact_below)
         # Each held row's feature inputs: a page reads its features from here, not the database.
         self.read_model = ReadModel()
-        self.sync = DatabaseSync(self.retriever, self.read_model)
+        # The events a page's history features read: from here, not the database.
+        self.history = HistoryLog()
+        self.sync = DatabaseSync(self.retriever, self.read_model, self.history)
 
     # -- the retriever's parts, as callers knew them ---------------------------------------
     @property

@@ -25,7 +25,6 @@ from sqlalchemy.orm import Session
 from typing_extensions import TypeVar
 
 from data.schemas import OpportunityKind
-from data.storage.interactions import history_events
 from data.storage.snapshots import (
     EmployeeSnapshot,
     OpportunitySnapshot,
@@ -391,7 +390,7 @@ def _feature_store(
     people = {r: inputs for r, (inputs, _) in people_held.items()}
     opportunities = {r: inputs for r, (inputs, _) in opportunities_held.items()}
     with stage("history"):
-        events = history_events(
+        events = matcher.history.events(
             session,
             people=[p.external_id for p in people.values()],
             opportunities=[o.external_id for o in opportunities.values()],

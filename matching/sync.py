@@ -20,6 +20,7 @@ from data.storage.matchable import COMMITMENT_EVENTS, mask_events, row_ids, stam
 from data.storage.pipeline import commitments
 from data.storage.queries import batches, rows_of
 from data.storage.tables import EmployeeRow, OpportunityRow
+from matching.history_log import HistoryLog
 from matching.read_model import ReadModel
 from matching.records import employee_record, opportunity_record
 from matching.retrieval import Assignments, Retriever
@@ -31,11 +32,13 @@ Row = TypeVar("Row", EmployeeRow, OpportunityRow)
 
 
 class DatabaseSync:
-    """Feeds a `Retriever` and a `ReadModel` from storage, and remembers what it fed them."""
+    """Feeds a `Retriever`, a `ReadModel` and a `HistoryLog` from storage, and remembers what it
+    fed them."""
 
-    def __init__(self, retriever: Retriever, read_model: ReadModel) -> None:
+    def __init__(self, retriever: Retriever, read_model: ReadModel, history: HistoryLog) -> None:
         self.retriever = retriever
         self.read_model = read_model
+        self.history = history
         # What other processes may have written since: the newest interaction id applied, and
         # each row's updated_at as indexed (see `catch_up`).
         self._last_interaction = 0
@@ -50,6 +53,7 @@ class DatabaseSync:
         restored, only what changed since."""
         self._load_interactions(session)
         self._load_commitments(session)
+        self.history.load(session)
         if restored_at is None:
             self._load_all(session, batch)
         else:
@@ -158,6 +162,7 @@ class DatabaseSync:
         (PostgreSQL's now() is the transaction's start); a row stamped earlier than that and
         committed later still is caught by the next restart's reconciliation."""
         applied = self._load_interactions(session, after_id=self._last_interaction)
+        self.history.refresh(session)
         since = dt.datetime.now(dt.UTC) - lookback
         applied += self._refresh_restamped(session, EmployeeRow, self.refresh_employee_rows, since)
         applied += self._refresh_restamped(

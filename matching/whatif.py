@@ -16,7 +16,6 @@ from typing import NotRequired, TypedDict
 import numpy as np
 from sqlalchemy.orm import Session
 
-from data.storage.interactions import history_events
 from data.storage.snapshots import OpportunitySnapshot
 from data.storage.tables import EmployeeRow, OpportunityRow
 from features.inputs import OpportunityInputs, PersonInputs, person_inputs_from_row
@@ -117,7 +116,7 @@ def what_if(
     owners = owner_inputs(session, matcher, jobs, {employee.external_id})
     others = list(owners.values())
     labels = label_lookup(matcher, employee, opportunity)
-    events = history_events(
+    events = matcher.history.events(
         session,
         people=[employee.external_id, *(p.external_id for p in others)],
         opportunities=[o.external_id for o in jobs],

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from data.schemas import InteractionIn, InteractionType, OpportunityStatus
 from data.storage.audit import mark_sealable
-from data.storage.tables import EmployeeRow, InteractionRow, OpportunityRow
+from data.storage.tables import EmployeeRow, InteractionRow, OpportunityRow, OversightEventRow
 
 
 def add_interactions(
@@ -234,7 +234,8 @@ def history_events(
     session: Session, *, people: Sequence[str], opportunities: Sequence[str]
 ) -> list[Any]:
     """(employee, opportunity, type, occurred_at, rating) rows the history features count, for
-    these people and opportunities (columns only; no ORM objects)."""
+    these people and opportunities (columns only; no ORM objects), by id. A page reads them
+    from the engine (matching/history_log.py); this is the database's answer to compare."""
     query = select(
         InteractionRow.employee_external_id,
         InteractionRow.opportunity_external_id,
@@ -253,7 +254,62 @@ def history_events(
             ),
         )
     )
+    return list(session.execute(query.order_by(InteractionRow.id)))
+
+
+# Every event type the history features count, on either side.
+HISTORY_TYPES = tuple(dict.fromkeys(PERSON_HISTORY + OPPORTUNITY_HISTORY))
+_LOGGED_COLUMNS = (
+    InteractionRow.id,
+    InteractionRow.employee_external_id,
+    InteractionRow.opportunity_external_id,
+    InteractionRow.type,
+    InteractionRow.occurred_at,
+    InteractionRow.rating,
+)
+# Oversight actions that delete or rename logged events (a reader holding them reads them again).
+LOG_REWRITES = ("erasure", "retention_purge")
+
+
+def newest_interaction_id(session: Session) -> int:
+    return int(session.scalar(select(func.max(InteractionRow.id))) or 0)
+
+
+def history_through(session: Session, newest: int) -> list[Any]:
+    """(id, employee, opportunity, type, occurred_at, rating) of every event the history
+    features count with an id up to `newest`, by id."""
+    query = (
+        select(*_LOGGED_COLUMNS)
+        .where(InteractionRow.id <= newest, InteractionRow.type.in_(HISTORY_TYPES))
+        .order_by(InteractionRow.id)
+    )
     return list(session.execute(query))
+
+
+def interactions_since(
+    session: Session, after_id: int, *, also: Sequence[tuple[int, int]] = ()
+) -> list[Any]:
+    """(id, employee, opportunity, type, occurred_at, rating) of every event after `after_id`
+    and in the id ranges `also` (inclusive), by id: of every type, so a reader sees which ids
+    are missing (not committed yet, or never)."""
+    where = or_(
+        InteractionRow.id > after_id, *(InteractionRow.id.between(lo, hi) for lo, hi in also)
+    )
+    return list(session.execute(select(*_LOGGED_COLUMNS).where(where).order_by(InteractionRow.id)))
+
+
+def interaction_ids_between(session: Session, low: int, high: int) -> list[int]:
+    """The ids stored in (low, high]."""
+    query = select(InteractionRow.id).where(InteractionRow.id > low, InteractionRow.id <= high)
+    return list(session.scalars(query))
+
+
+def newest_log_rewrite(session: Session) -> int:
+    """The id of the newest oversight event that deleted or renamed logged events (0: none)."""
+    query = select(func.max(OversightEventRow.id)).where(
+        OversightEventRow.action.in_(LOG_REWRITES)
+    )
+    return int(session.scalar(query) or 0)
 
 
 def interactions_in_time_order(session: Session) -> list[InteractionRow]:

@@ -19,6 +19,7 @@ from serving.auth import Principal
 from serving.deps import CurrentUser, SessionDep, StateDep
 from serving.errors import API_ERRORS, Conflict, NotFound, documented
 from serving.schemas import Out
+from serving.state import ServiceState
 from serving.unit_of_work import after_commit
 from serving.usecases.personal_data import erase_person, export_person
 from serving.usecases.retention import MINIMUM_LOG_DAYS, periods, run_purge, set_periods
@@ -157,7 +158,7 @@ def erasure(
     except AuditIntegrityError as refused:
         raise Conflict(str(refused)) from None
     row_id = done["employee_row_id"]
-    after_commit(session, lambda: state.matcher.remove_employees([row_id]))
+    after_commit(session, lambda: _forget(state, row_id))
     return {"pseudonym": done["pseudonym"], "counts": done["counts"]}
 
 
@@ -198,7 +199,7 @@ def purge(
     first, then purges; logged with the counts. 409 if the log does not verify."""
     user.require(Role.HR, Role.ADMIN)
     try:
-        return run_purge(
+        done = run_purge(
             state.sessions,
             state.audit,
             state.settings,
@@ -208,6 +209,16 @@ def purge(
         )
     except AuditIntegrityError as refused:
         raise Conflict(str(refused)) from None
+    if not dry_run:
+        state.matcher.history.stale = True  # events deleted and renamed: read them again
+    return done
+
+
+def _forget(state: ServiceState, row_id: int) -> None:
+    """After an erasure: the person leaves the engine, and their events, renamed, are read
+    again before the next page uses any history."""
+    state.matcher.remove_employees([row_id])
+    state.matcher.history.stale = True
 
 
 def _actor(user: Principal, erased: str) -> str:

@@ -213,3 +213,4 @@ def scheduled_purge(state: ServiceState) -> None:
         actor_role="admin",
         actor="retention schedule",
     )
+    state.matcher.history.stale = True  # events deleted and renamed: read them again
