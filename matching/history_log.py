@@ -15,9 +15,10 @@ leaves a hole for good). What is deleted or renamed (an erasure, a retention pur
 the oversight event each logs: the next read after one (`stale`, in this process; `refresh`'s
 poll, from another) reads the whole history again.
 
-Held as columns (ids, person and posting codes, type, time in microseconds, rating), ~30 bytes
-an event; looked up through each side's owner order, re-sorted once enough events have been
-added unsorted.
+Held as columns (ids, person and posting codes, type, time in microseconds, rating) and each
+side's owner order, ~70 bytes an event; an owner's events are found by binary search in that
+order, and the events added since it was last sorted by a scan, until there are enough of them
+to sort again.
 """
 
 from __future__ import annotations
