@@ -35,8 +35,9 @@ from fairness.exposure import group_exposure
 from fairness.metrics import selection_impact
 from fairness.policy import PolicySettings
 from fairness.rerank import ServedOrder, serve_order
+from features.events import epoch_seconds
 from features.inputs import opportunity_inputs, person_inputs
-from features.store import FeatureStore, epoch_seconds
+from features.store import FeatureStore
 from matching.encoder import SentenceEncoder
 from matching.skill_vectors import SkillVectorCache
 from training.cold_start import load_default_ranker

@@ -30,8 +30,9 @@ sys.path.insert(0, str(REPO))
 
 from data.demo import generate_company  # noqa: E402
 from data.taxonomy.packaged import load_packaged_taxonomy  # noqa: E402
+from features.events import epoch_seconds  # noqa: E402
 from features.inputs import opportunity_inputs, person_inputs  # noqa: E402
-from features.store import FeatureStore, epoch_seconds  # noqa: E402
+from features.store import FeatureStore  # noqa: E402
 from matching.encoder import SentenceEncoder  # noqa: E402
 from matching.skill_vectors import SkillVectorCache  # noqa: E402
 from training.dataset import RankingSet  # noqa: E402

@@ -27,13 +27,12 @@ coefficients of their own. The global ranker learns how much each term weighs.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from features.events import Event, event_kind
+from features.events import NO_RATING, Event, EventColumns
 
 _TIME_SLOT = np.int64(2**34)  # > any epoch second we store: key = code * slot + time
 # Pseudo-events a history's mean is shrunk by, towards 0 (the no-history value). 0: a plain
@@ -46,6 +45,7 @@ RATED_WELL, RATED_BADLY = 4, 2
 
 # event type -> (timeline, weight): which of the four timelines an event adds to.
 LIKED, PASSED, CHOSEN, TURNED_DOWN = "liked", "passed", "chosen", "turned_down"
+ROLES = (LIKED, PASSED, CHOSEN, TURNED_DOWN)
 EVENT_ROLES: Mapping[str, tuple[str, float]] = {
     "apply": (LIKED, 1.0),
     "save": (LIKED, 1.0),
@@ -84,12 +84,6 @@ class HistoryItems:
     opportunity_departments: Sequence[str] = ()
     person_ids: Sequence[str] = ()
     person_vectors: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
-
-
-def _epoch(value: dt.datetime) -> int:
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.UTC)
-    return int(value.timestamp())
 
 
 class _Timeline:
@@ -180,7 +174,7 @@ class HistoryTimelines:
 
     def __init__(
         self,
-        events: Iterable[Event],
+        events: Iterable[Event] | EventColumns,
         *,
         person_index: Mapping[str, int],
         opportunity_index: Mapping[str, int],
@@ -219,51 +213,49 @@ class HistoryTimelines:
         )
         self.n_departments = max(len(codes), 1)
 
-        rows: dict[str, list[tuple[int, int, int, float]]] = {
-            LIKED: [],
-            PASSED: [],
-            CHOSEN: [],
-            TURNED_DOWN: [],
+        columns = events if isinstance(events, EventColumns) else EventColumns.of(events)
+        person, posting = columns.mapped(people, postings)
+        known = (person >= 0) & (posting >= 0)  # else a row nobody holds any more
+        role_of = {name: np.zeros(len(columns), bool) for name in ROLES}
+        weight = np.zeros(len(columns), np.float64)
+        kinds, kind_of = np.unique(columns.kind, return_inverse=True)
+        for k, kind in enumerate(kinds.tolist()):
+            if kind in EVENT_ROLES:
+                name, value = EVENT_ROLES[kind]
+                this = kind_of == k
+                role_of[name] |= this
+                weight[this] = value
+        rated = columns.kind == "rate"
+        role_of[LIKED] |= rated & (columns.rating >= RATED_WELL)
+        role_of[PASSED] |= rated & (columns.rating != NO_RATING) & (columns.rating <= RATED_BADLY)
+        weight[rated] = 1.0
+        rows = {
+            name: (person[keep], posting[keep], columns.at[keep], weight[keep])
+            for name, keep in ((n, role_of[n] & known) for n in ROLES)
         }
-        for event in events:
-            kind = event_kind(event)
-            role = EVENT_ROLES.get(kind)
-            if kind == "rate":
-                rating = getattr(event, "rating", None)
-                if rating is not None and rating >= RATED_WELL:
-                    role = (LIKED, 1.0)
-                elif rating is not None and rating <= RATED_BADLY:
-                    role = (PASSED, 1.0)
-            if role is None:
-                continue
-            person = people.get(event.employee_external_id)
-            posting = postings.get(event.opportunity_external_id)
-            if person is None or posting is None:
-                continue  # a posting or person the log names but nobody holds any more
-            when = _epoch(event.occurred_at)
-            name, weight = role
-            rows[name].append((person, posting, when, weight))
-        self.timelines = {name: self._timeline(name, entries) for name, entries in rows.items()}
+        self.timelines = {name: self._timeline(name, *entries) for name, entries in rows.items()}
         self.department_timelines = {
-            name: self._department_timeline(rows[name]) for name in (LIKED, PASSED)
+            name: self._department_timeline(*rows[name]) for name in (LIKED, PASSED)
         }
 
-    def _timeline(self, name: str, entries: list[tuple[int, int, int, float]]) -> _Timeline:
-        array = np.array(entries, dtype=np.float64).reshape(-1, 4)
-        person, posting = array[:, 0].astype(np.int64), array[:, 1].astype(np.int64)
-        times, weights = array[:, 2].astype(np.int64), array[:, 3]
+    def _timeline(
+        self,
+        name: str,
+        person: np.ndarray,
+        posting: np.ndarray,
+        times: np.ndarray,
+        weights: np.ndarray,
+    ) -> _Timeline:
         if name in (LIKED, PASSED):  # owned by the person, items are postings
             return _Timeline(person, times, posting, weights, self.opportunity_vectors)
         return _Timeline(posting, times, person, weights, self.person_vectors)
 
-    def _department_timeline(self, entries: list[tuple[int, int, int, float]]) -> _Timeline:
-        array = np.array(entries, dtype=np.float64).reshape(-1, 4)
-        person, posting = array[:, 0].astype(np.int64), array[:, 1].astype(np.int64)
+    def _department_timeline(
+        self, person: np.ndarray, posting: np.ndarray, times: np.ndarray, weights: np.ndarray
+    ) -> _Timeline:
         known = self.departments[posting] >= 0
         owner = person[known] * self.n_departments + self.departments[posting[known]]
-        return _Timeline(
-            owner, array[known, 2].astype(np.int64), posting[known], array[known, 3], None
-        )
+        return _Timeline(owner, times[known], posting[known], weights[known], None)
 
     def features(
         self, people: np.ndarray, opportunities: np.ndarray, at: np.ndarray

@@ -23,7 +23,7 @@ from features.composition import (
     compose_employees,
     compose_opportunities,
 )
-from features.events import Event, event_kind
+from features.events import Event, EventColumns, epoch_seconds
 from features.history import HISTORY_FEATURES, HistoryItems, HistoryTimelines
 from features.inputs import OpportunityInputs, PersonInputs
 from features.item_facts import (
@@ -58,12 +58,6 @@ REQUIRED_SIMILARITY_WEIGHT = 0.8
 SIMILARITY_BLOCK = 1 << 21
 # Pairs whose (pair, held skill) rows are expanded at once for the profile fits.
 PROFILE_BLOCK = 1 << 17
-
-
-def epoch_seconds(value: dt.datetime) -> int:
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.UTC)
-    return int(value.timestamp())
 
 
 def _unit_rows(matrix: np.ndarray) -> np.ndarray:
@@ -147,7 +141,7 @@ class FeatureStore:
         *,
         embed: Callable[[Sequence[str]], np.ndarray],
         skill_labels: Callable[[str], str],
-        events: Iterable[Event] = (),
+        events: Iterable[Event] | EventColumns = (),
         reference_date: dt.date,
         person_vectors: np.ndarray | None = None,
         opportunity_vectors: np.ndarray | None = None,
@@ -196,10 +190,10 @@ class FeatureStore:
         self.opportunity_vectors = np.ascontiguousarray(opportunity_vectors, dtype=np.float32)
         self._build_text_vectors(people, opportunities, embed, skill_labels)
         self._build_skill_similarity(embed, skill_labels)
-        events = list(events)
-        self._build_events(events)
+        columns = events if isinstance(events, EventColumns) else EventColumns.of(events)
+        self._build_events(columns)
         self._history = HistoryTimelines(
-            events,
+            columns,
             person_index=self.person_index,
             opportunity_index=self.opportunity_index,
             person_vectors=self.person_vectors,
@@ -443,24 +437,16 @@ class FeatureStore:
             ]
         )
 
-    def _build_events(self, events: Iterable[Event]) -> None:
-        accepted, completed, applied = [], [], []
-        for event in events:
-            kind = event_kind(event)
-            at = epoch_seconds(event.occurred_at)
-            person = self.person_index.get(event.employee_external_id)
-            opportunity = self.opportunity_index.get(event.opportunity_external_id)
-            # "accept": the demo history's word for a lead taking someone on; "assign": the
-            # live workflow's.
-            if kind in ("accept", "assign") and person is not None:
-                accepted.append(person * _TIME_SLOT + at)
-            elif kind == "complete" and person is not None:
-                completed.append(person * _TIME_SLOT + at)
-            elif kind == "apply" and opportunity is not None:
-                applied.append(opportunity * _TIME_SLOT + at)
-        self._accepted = np.sort(np.array(accepted, dtype=np.int64))
-        self._completed = np.sort(np.array(completed, dtype=np.int64))
-        self._applied = np.sort(np.array(applied, dtype=np.int64))
+    def _build_events(self, events: EventColumns) -> None:
+        person, opportunity = events.mapped(self.person_index, self.opportunity_index)
+        # "accept": the demo history's word for a lead taking someone on; "assign": the
+        # live workflow's.
+        accepted = np.isin(events.kind, ("accept", "assign")) & (person >= 0)
+        completed = (events.kind == "complete") & (person >= 0)
+        applied = (events.kind == "apply") & (opportunity >= 0)
+        self._accepted = np.sort(person[accepted] * _TIME_SLOT + events.at[accepted])
+        self._completed = np.sort(person[completed] * _TIME_SLOT + events.at[completed])
+        self._applied = np.sort(opportunity[applied] * _TIME_SLOT + events.at[applied])
 
     # -- features --------------------------------------------------------------------------
     def _levels_held(self, people: np.ndarray, columns: np.ndarray) -> np.ndarray:

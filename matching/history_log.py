@@ -15,7 +15,7 @@ leaves a hole for good). What is deleted or renamed (an erasure, a retention pur
 the oversight event each logs: the next read after one (`stale`, in this process; `refresh`'s
 poll, from another) reads the whole history again.
 
-Held as columns (ids, person and posting codes, type, time in microseconds, rating) and each
+Held as columns (ids, person and posting codes, type, time in epoch seconds, rating) and each
 side's owner order, ~70 bytes an event; an owner's events are found by binary search in that
 order, and the events added since it was last sorted by a scan, until there are enough of them
 to sort again.
@@ -23,12 +23,11 @@ to sort again.
 
 from __future__ import annotations
 
-import datetime as dt
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from itertools import pairwise
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 from sqlalchemy.orm import Session
@@ -43,6 +42,7 @@ from data.storage.interactions import (
     newest_interaction_id,
     newest_log_rewrite,
 )
+from features.events import NO_RATING, EventColumns, epoch_seconds
 
 # How long an id missing below the newest one read is looked for (a transaction still open).
 HOLE_PATIENCE = 600.0  # seconds
@@ -53,24 +53,6 @@ MAX_RANGES = 32
 START_WINDOW = 1_000
 # Events added since the last sort that a lookup scans instead of searching.
 UNSORTED_LIMIT = 8192
-_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-_NO_RATING = -1
-
-
-class HeldEvent(NamedTuple):
-    """One logged event, as `data.storage.interactions.history_events` returned its columns."""
-
-    employee_external_id: str
-    opportunity_external_id: str
-    type: str
-    occurred_at: dt.datetime
-    rating: int | None
-
-
-def _micros(value: dt.datetime) -> int:
-    if value.tzinfo is None:  # SQLite hands back stored times naive, in UTC
-        value = value.replace(tzinfo=dt.UTC)
-    return (value - _EPOCH) // dt.timedelta(microseconds=1)
 
 
 class _Codes:
@@ -123,6 +105,7 @@ class _Log:
         self.holes: dict[int, float] = {}  # missing id -> when it was first missed
         self.people, self.postings = _Codes(), _Codes()
         self.types = {name: code for code, name in enumerate(HISTORY_TYPES)}
+        self.type_names = np.array(HISTORY_TYPES, dtype=str)
         self.person_side = np.isin(np.array(HISTORY_TYPES), PERSON_HISTORY)
         self.posting_side = np.isin(np.array(HISTORY_TYPES), OPPORTUNITY_HISTORY)
         self.size = 0
@@ -130,7 +113,7 @@ class _Log:
         self.person = np.zeros(1024, np.int64)
         self.posting = np.zeros(1024, np.int64)
         self.type = np.zeros(1024, np.int8)
-        self.micros = np.zeros(1024, np.int64)
+        self.seconds = np.zeros(1024, np.int64)
         self.rating = np.zeros(1024, np.int16)
         self.by_person, self.by_posting = _Owners(), _Owners()
 
@@ -142,7 +125,7 @@ class _Log:
         end = self.size + len(wanted)
         if end > len(self.ids):
             capacity = max(end, 2 * len(self.ids))
-            for name in ("ids", "person", "posting", "type", "micros", "rating"):
+            for name in ("ids", "person", "posting", "type", "seconds", "rating"):
                 column = getattr(self, name)
                 grown = np.zeros(capacity, column.dtype)
                 grown[: self.size] = column[: self.size]
@@ -152,43 +135,35 @@ class _Log:
         self.person[span] = [self.people.of(r[1]) for r in wanted]
         self.posting[span] = [self.postings.of(r[2]) for r in wanted]
         self.type[span] = [self.types[r[3]] for r in wanted]
-        self.micros[span] = [_micros(r[4]) for r in wanted]
-        self.rating[span] = [_NO_RATING if r[5] is None else r[5] for r in wanted]
+        self.seconds[span] = [epoch_seconds(r[4]) for r in wanted]
+        self.rating[span] = [NO_RATING if r[5] is None else r[5] for r in wanted]
         self.size = end
         if end - self.by_person.sorted_upto > max(UNSORTED_LIMIT, end // 4):
             self.by_person.sort(self.person[:end])
             self.by_posting.sort(self.posting[:end])
 
-    def events_of(self, people: Iterable[str], postings: Iterable[str]) -> list[HeldEvent]:
+    def events_of(self, people: Iterable[str], postings: Iterable[str]) -> EventColumns:
         person_codes, posting_codes = self.people.known(people), self.postings.known(postings)
-        found = []
+        found = [np.zeros(0, np.int64)]
         if len(person_codes):
             mine = self.by_person.of(person_codes, self.person[: self.size])
             found.append(mine[self.person_side[self.type[mine]]])
         if len(posting_codes):
             theirs = self.by_posting.of(posting_codes, self.posting[: self.size])
             found.append(theirs[self.posting_side[self.type[theirs]]])
-        if not found:
-            return []
         positions = np.unique(np.concatenate(found))
         positions = positions[np.argsort(self.ids[positions], kind="stable")]
-        return [
-            HeldEvent(
-                self.people.name[person],
-                self.postings.name[posting],
-                HISTORY_TYPES[kind],
-                _EPOCH + dt.timedelta(microseconds=micros),
-                None if rating == _NO_RATING else rating,
-            )
-            for person, posting, kind, micros, rating in zip(
-                self.person[positions].tolist(),
-                self.posting[positions].tolist(),
-                self.type[positions].tolist(),
-                self.micros[positions].tolist(),
-                self.rating[positions].tolist(),
-                strict=True,
-            )
-        ]
+        person_codes, person = np.unique(self.person[positions], return_inverse=True)
+        posting_codes, posting = np.unique(self.posting[positions], return_inverse=True)
+        return EventColumns(
+            [self.people.name[c] for c in person_codes.tolist()],
+            [self.postings.name[c] for c in posting_codes.tolist()],
+            person.astype(np.int64),
+            posting.astype(np.int64),
+            self.type_names[self.type[positions]],
+            self.seconds[positions],
+            self.rating[positions].astype(np.int64),
+        )
 
     def give_up(self, now: float) -> None:
         """Forget ids missing for longer than HOLE_PATIENCE."""
@@ -242,7 +217,7 @@ class HistoryLog:
 
     def events(
         self, session: Session, *, people: Iterable[str], opportunities: Iterable[str]
-    ) -> list[HeldEvent]:
+    ) -> EventColumns:
         """The events the history features count for these people (their own) and postings
         (what they received and their leads did), by id, including all logged until now."""
         if self._log is None or self.stale:

@@ -18,7 +18,7 @@ import dataclasses
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, Never, Protocol
+from typing import Generic, Never, Protocol
 
 import numpy as np
 from sqlalchemy.orm import Session
@@ -34,6 +34,7 @@ from data.storage.snapshots import (
     snapshots_by_id,
 )
 from data.storage.tables import EmployeeRow, OpportunityRow
+from features.events import EventColumns, epoch_seconds
 from features.history import HistoryItems
 from features.inputs import (
     OpportunityInputs,
@@ -43,7 +44,7 @@ from features.inputs import (
 )
 from features.item_facts import FactsContext, PersonFacts, PostingFacts, context_for
 from features.registry import FEATURE_NAMES
-from features.store import FeatureStore, epoch_seconds
+from features.store import FeatureStore
 from features.taxonomy_facts import packaged_profiles, packaged_tool_categories
 from matching.eligibility import MaskReport
 from matching.engine import MatchEngine, Retrieval
@@ -414,7 +415,7 @@ def _feature_store(
 
 def history_items_for(
     matcher: MatchEngine,
-    events: Sequence[Any],
+    events: EventColumns,
     people: Iterable[PersonInputs],
     opportunities: Iterable[OpportunityInputs],
 ) -> HistoryItems:
@@ -422,8 +423,8 @@ def history_items_for(
     engine's pools (nothing re-encoded) and postings' departments (features/history.py)."""
     have_people = {p.external_id for p in people}
     have_postings = {o.external_id for o in opportunities}
-    want_people = sorted({e[0] for e in events} - have_people)
-    want_postings = sorted({e[1] for e in events} - have_postings)
+    want_people = sorted(events.person_ids() - have_people)
+    want_postings = sorted(events.posting_ids() - have_postings)
     if not want_people and not want_postings:
         return HistoryItems()
     person_rows = matcher.read_model.person_rows(want_people)

@@ -17,6 +17,7 @@ from data.schemas import InteractionIn, InteractionType, Role
 from data.storage.engine import transaction
 from data.storage.interactions import add_interactions, history_events
 from data.storage.tables import InteractionRow, OversightEventRow
+from features.events import EventColumns
 from matching.history_log import HOLE_PATIENCE, HistoryLog
 from serving.state import ServiceState
 from tests.helpers.api import seed, token_for
@@ -51,20 +52,16 @@ HISTORY = [
 ]
 
 
-def _utc(value: dt.datetime) -> dt.datetime:
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
-
-
-def _plain(events: Sequence[Any]) -> list[tuple[Any, ...]]:
-    return [(e[0], e[1], e[2], _utc(e[3]), e[4]) for e in events]
-
-
 def _held_and_stored(
     held: HistoryLog, session: Session, people: Sequence[str] = PEOPLE
 ) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
     kept = held.events(session, people=people, opportunities=POSTINGS)
-    stored = history_events(session, people=people, opportunities=POSTINGS)
-    return _plain(kept), _plain(stored)
+    stored = EventColumns.of(history_events(session, people=people, opportunities=POSTINGS))
+    return list(kept.rows()), list(stored.rows())
+
+
+def _seconds(minutes: int) -> int:
+    return int((T0 + dt.timedelta(minutes=minutes)).timestamp())
 
 
 def _company(client: TestClient, state: ServiceState, admin: dict[str, str]) -> None:
@@ -83,7 +80,7 @@ def test_held_events_are_the_database_s_after_writes_from_anywhere(
         kept, stored = _held_and_stored(held, session)
     assert kept == stored
     assert len(kept) == 10  # not the impression
-    assert ("SHY", "GIG-CLOSED", "rate", T0 + dt.timedelta(minutes=9), 2) in kept
+    assert ("SHY", "GIG-CLOSED", "rate", _seconds(9), 2) in kept
 
     # This process: an application through the API is in the next read.
     me = token_for(state, Role.EMPLOYEE, "WEB")
@@ -183,9 +180,7 @@ def test_an_erasure_or_a_purge_elsewhere_is_read_again(
             )
         )
     with state.sessions() as session:
-        assert "DATA" in {
-            e[0] for e in _plain(held.events(session, people=PEOPLE, opportunities=[]))
-        }
+        assert "DATA" in held.events(session, people=PEOPLE, opportunities=[]).person_ids()
         state.matcher.catch_up(session)
         kept, stored = _held_and_stored(held, session)
     assert kept == stored and "DATA" not in {e[0] for e in kept}

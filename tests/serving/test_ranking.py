@@ -17,8 +17,9 @@ from data.storage.engine import transaction
 from data.storage.tables import DemographicsRow
 from data.taxonomy.packaged import load_packaged_taxonomy
 from fairness.policy import PolicySettings, set_policy
+from features.events import epoch_seconds
 from features.inputs import opportunity_inputs, person_inputs
-from features.store import FeatureStore, epoch_seconds
+from features.store import FeatureStore
 from serving.state import ServiceState
 from tests.conftest import TODAY
 from tests.helpers.api import seed, token_for

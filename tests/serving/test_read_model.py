@@ -17,6 +17,7 @@ from data.storage.interactions import history_events
 from data.storage.snapshots import snapshots_by_external_id
 from data.storage.tables import EmployeeRow, EmployeeSkillRow, OpportunityRow
 from fairness.audit_log import decode_matrix
+from features.events import EventColumns
 from features.inputs import opportunity_inputs_from_row, person_inputs_from_row
 from features.store import FeatureStore
 from matching.engine import MatchEngine
@@ -47,10 +48,12 @@ def features_from_the_database(state: ServiceState, record: dict[str, Any]) -> n
         people += list(snapshots_by_external_id(session, EmployeeRow, sorted(owners)).values())
         person_inputs = [person_inputs_from_row(p) for p in people]
         posting_inputs = [opportunity_inputs_from_row(o) for o in postings]
-        events = history_events(
-            session,
-            people=[p.external_id for p in people],
-            opportunities=[o.external_id for o in postings],
+        events = EventColumns.of(
+            history_events(
+                session,
+                people=[p.external_id for p in people],
+                opportunities=[o.external_id for o in postings],
+            )
         )
         labels = {s.skill_id: s.skill.label for p in people for s in p.skills}
         labels |= {s.skill_id: s.skill.label for o in postings for s in o.skills}
