@@ -177,6 +177,17 @@ class ReadModel:
                         self._posting_facts[row_id] = entry
         return out
 
+    def make_facts(self, context: FactsContext, *, chunk: int = 2000) -> None:
+        """Make the facts of every held person and posting that has none in `context` yet: at
+        start, so that a page does not make them for the ~200 items it first sees (at 100k
+        people ~0.025 ms a person and ~0.06 ms a posting, ~5 ms of a lead's page)."""
+        with self._lock:
+            people, postings = list(self._people), list(self._postings)
+        for start in range(0, len(people), chunk):
+            self.people_with_facts(people[start : start + chunk], context)
+        for start in range(0, len(postings), chunk):
+            self.postings_with_facts(postings[start : start + chunk], context)
+
     def person_rows(self, external_ids: Iterable[str]) -> dict[str, int]:
         with self._lock:
             return {e: self._person_row[e] for e in external_ids if e in self._person_row}

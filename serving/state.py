@@ -34,6 +34,7 @@ from fairness.audit_log import AuditLog
 from fairness.monitor import FairnessMonitor
 from matching.encoder import SentenceEncoder
 from matching.engine import CATCH_UP_LOOKBACK, MatchEngine
+from matching.pipeline import facts_context
 from matching.skill_vectors import SkillVectorCache
 from serving.keys import audit_key, pseudonym_key, token_secret
 from serving.settings import Settings
@@ -149,6 +150,7 @@ class ServiceState:
         evidence), imports wait for the vectors, and `/readyz` shows the progress.
         """
         self.normalizer.warm_up_lexical()
+        self.matcher.read_model.make_facts(facts_context())
         background = self.background_vectors if background is None else background
         missing = {
             "skill_labels": self.normalizer.missing_vectors(),

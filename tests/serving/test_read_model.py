@@ -8,6 +8,7 @@ import datetime as dt
 from typing import Any
 
 import numpy as np
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 
@@ -20,6 +21,7 @@ from fairness.audit_log import decode_matrix
 from features.events import EventColumns
 from features.inputs import opportunity_inputs_from_row, person_inputs_from_row
 from features.store import FeatureStore
+from matching import read_model
 from matching.engine import MatchEngine
 from matching.pipeline import as_of_seconds, history_items_for
 from serving.state import ServiceState
@@ -169,3 +171,27 @@ def test_a_row_the_memory_lacks_is_read_from_the_database_and_held(
     _assert_parity(state, _record(client, auditor, matches))
     assert set(held.people(list(rows.values()))) == set(rows.values())
     assert set(held.postings(list(postings.values()))) == set(postings.values())
+
+
+def test_a_warmed_server_makes_no_item_facts_inside_a_page(
+    client: TestClient,
+    state: ServiceState,
+    admin_headers: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The skill facts of every held person and posting are made at start (`warm_up`), not by
+    the first page that retrieves them (~5 ms of a lead's page at 100k people otherwise)."""
+    seed(client, admin_headers)
+    state.warm_up()
+
+    def refused(*args: object, **kwargs: object) -> None:
+        raise AssertionError("facts made inside a page")
+
+    monkeypatch.setattr(read_model, "person_facts", refused)
+    monkeypatch.setattr(read_model, "posting_facts", refused)
+    lead = token_for(state, Role.LEAD, "LEAD")
+    me = token_for(state, Role.EMPLOYEE, "DATA")
+    listed = client.get("/api/v1/opportunities/GIG-DATA/candidates", headers=lead)
+    assert listed.status_code == 200 and listed.json()["items"], listed.text
+    matched = client.get("/api/v1/employees/DATA/matches?kind=gig", headers=me)
+    assert matched.status_code == 200 and matched.json()["items"], matched.text
