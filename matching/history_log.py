@@ -201,19 +201,28 @@ class HistoryLog:
     def load(self, session: Session) -> None:
         """Read the whole history (at start, and after events were deleted or renamed)."""
         with self._loading:
-            self.stale = False
-            rewrites = newest_log_rewrite(session)
-            newest = newest_interaction_id(session)
-            log = _Log(newest)
-            log.add(history_through(session, newest))
-            # Ids taken by transactions still open now: looked for at the next reads.
-            stored = set(interaction_ids_between(session, newest - START_WINDOW, newest))
-            now = self._clock()
-            log.holes = {
-                i: now for i in range(max(newest - START_WINDOW, 0) + 1, newest) if i not in stored
-            }
-            with self._lock:
-                self._log, self._rewrites = log, rewrites
+            self._load(session)
+
+    def _load_if_due(self, session: Session) -> None:
+        """Load unless another thread has loaded since this one found it due."""
+        with self._loading:
+            if self._log is None or self.stale:
+                self._load(session)
+
+    def _load(self, session: Session) -> None:
+        self.stale = False
+        rewrites = newest_log_rewrite(session)
+        newest = newest_interaction_id(session)
+        log = _Log(newest)
+        log.add(history_through(session, newest))
+        # Ids taken by transactions still open now: looked for at the next reads.
+        stored = set(interaction_ids_between(session, newest - START_WINDOW, newest))
+        now = self._clock()
+        log.holes = {
+            i: now for i in range(max(newest - START_WINDOW, 0) + 1, newest) if i not in stored
+        }
+        with self._lock:
+            self._log, self._rewrites = log, rewrites
 
     def events(
         self, session: Session, *, people: Iterable[str], opportunities: Iterable[str]
@@ -221,7 +230,7 @@ class HistoryLog:
         """The events the history features count for these people (their own) and postings
         (what they received and their leads did), by id, including all logged until now."""
         if self._log is None or self.stale:
-            self.load(session)
+            self._load_if_due(session)
         self._advance(session)
         with self._lock:
             assert self._log is not None
