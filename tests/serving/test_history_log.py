@@ -64,19 +64,21 @@ def _seconds(minutes: int) -> int:
     return int((T0 + dt.timedelta(minutes=minutes)).timestamp())
 
 
-def _company(client: TestClient, state: ServiceState, admin: dict[str, str]) -> None:
+def _company(client: TestClient, state: ServiceState, admin: dict[str, str]) -> HistoryLog:
+    """The seeded company with HISTORY logged, and the engine's history read at once."""
     seed(client, admin)
     with transaction(state.sessions) as session:
         add_interactions(session, HISTORY)
+    with state.sessions() as session:
+        state.matcher.history.load(session)
+    return state.matcher.history
 
 
 def test_held_events_are_the_database_s_after_writes_from_anywhere(
     client: TestClient, state: ServiceState, admin_headers: dict[str, str]
 ) -> None:
-    _company(client, state, admin_headers)
-    held = state.matcher.history
+    held = _company(client, state, admin_headers)
     with state.sessions() as session:
-        held.load(session)
         kept, stored = _held_and_stored(held, session)
     assert kept == stored
     assert len(kept) == 10  # not the impression
@@ -151,10 +153,7 @@ def test_an_id_committed_after_a_newer_one_is_taken_in_until_it_is_given_up(
 def test_an_erasure_or_a_purge_elsewhere_is_read_again(
     client: TestClient, state: ServiceState, admin_headers: dict[str, str]
 ) -> None:
-    _company(client, state, admin_headers)
-    held = state.matcher.history
-    with state.sessions() as session:
-        held.load(session)
+    held = _company(client, state, admin_headers)
     hr = token_for(state, Role.HR, None)
     erased = client.post(
         "/api/v1/employees/SHY/erasure", json={"reason": "the person asked"}, headers=hr
