@@ -9,11 +9,14 @@ the last page, by id: usually none, one primary-key range read.
 
 Freshness is the database's for what is added: every read first takes in the events after the
 newest id held. Ids are not committed in their order on PostgreSQL (a transaction that took id
-10 may commit after the one that took 11), so an id missing below the newest one read is looked
-for again at each read until it appears or `HOLE_PATIENCE` has passed (a rolled-back insert
-leaves a hole for good). What is deleted or renamed (an erasure, a retention purge) is seen by
-the oversight event each logs: the next read after one (`stale`, in this process; `refresh`'s
-poll, from another) reads the whole history again.
+10 may commit after the one that took 11, and a large import's ids may wait minutes), so an id
+missing below the newest one read is looked for again at each read until it appears or
+`HOLE_PATIENCE` has passed (a rolled-back insert leaves a hole for good); the whole history is
+read in one snapshot with the ids missing at that moment. What is deleted or renamed is read
+again whole: in this process after its own erasure or purge (`mark_stale`), and by `refresh`
+(the freshness poll) when the log's marks moved: an oversight event of an erasure or a purge
+(counted, not only the newest: they too commit out of order), the oldest id (a purge deletes
+the oldest events before it logs itself) or a newest id below the one held (a reset).
 
 Held as columns (ids, person and posting codes, type, time in epoch seconds, rating) and each
 side's owner order, ~70 bytes an event; an owner's events are found by binary search in that
@@ -26,31 +29,35 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
-from itertools import pairwise
+from contextlib import nullcontext
 from typing import Any
 
 import numpy as np
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from data.storage.engine import read_snapshot
 from data.storage.interactions import (
     HISTORY_TYPES,
     OPPORTUNITY_HISTORY,
     PERSON_HISTORY,
+    LogMarks,
     history_through,
     interaction_ids_between,
     interactions_since,
-    newest_interaction_id,
-    newest_log_rewrite,
+    log_marks,
 )
 from features.events import NO_RATING, EventColumns, epoch_seconds
 
 # How long an id missing below the newest one read is looked for (a transaction still open).
 HOLE_PATIENCE = 600.0  # seconds
-# At most this many missing ids are remembered (the newest), asked for as at most MAX_RANGES
-# ranges of ids; at start, the last START_WINDOW ids are checked for ones not committed yet.
-MAX_HOLES = 10_000
+# Missing ids are asked for as at most MAX_RANGES ranges of ids; at start, the last
+# START_WINDOW ids are checked for ones not committed yet.
 MAX_RANGES = 32
 START_WINDOW = 1_000
+# At most this many missing ids are remembered, the newest (16 bytes each): a jump of more
+# (a sequence restarted far ahead) is not a transaction's.
+MAX_HOLES = 1_000_000
 # Events added since the last sort that a lookup scans instead of searching.
 UNSORTED_LIMIT = 8192
 
@@ -97,12 +104,59 @@ class _Owners:
         return np.concatenate(found)
 
 
+class _Holes:
+    """Ids missing below the newest one read, oldest first, each with when it was first
+    missed: a transaction that took the id may still commit (a large import's are many)."""
+
+    def __init__(self) -> None:
+        self.ids = np.zeros(0, np.int64)  # ascending
+        self.since = np.zeros(0, np.float64)  # non-decreasing along ids
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def add(self, missing: np.ndarray, now: float) -> None:
+        """Ids above every one held here."""
+        self.ids = np.concatenate([self.ids, missing])
+        self.since = np.concatenate([self.since, np.full(len(missing), now)])
+
+    def fill(self, found: np.ndarray) -> np.ndarray:
+        """Which of `found` (ids read again) were missing: they are missing no more."""
+        filled = np.isin(found, self.ids)
+        if filled.any():
+            keep = ~np.isin(self.ids, found[filled])
+            self.ids, self.since = self.ids[keep], self.since[keep]
+        return filled
+
+    def give_up(self, now: float) -> None:
+        """Forget ids missing for longer than HOLE_PATIENCE."""
+        expired = int(np.searchsorted(self.since, now - HOLE_PATIENCE, side="left"))
+        if expired:
+            self.ids, self.since = self.ids[expired:], self.since[expired:]
+
+    def ranges(self) -> list[tuple[int, int]]:
+        """The missing ids as inclusive ranges of consecutive ids, the closest merged (the
+        ids held between them read again, and skipped) until at most MAX_RANGES are left."""
+        if not len(self.ids):
+            return []
+        breaks = np.flatnonzero(np.diff(self.ids) > 1)
+        if len(breaks) >= MAX_RANGES:  # keep the widest gaps apart
+            gaps = np.diff(self.ids)[breaks]
+            breaks = np.sort(
+                breaks[np.argsort(gaps, kind="stable")[len(breaks) - MAX_RANGES + 1 :]]
+            )
+        starts = np.concatenate([[0], breaks + 1])
+        ends = np.concatenate([breaks, [len(self.ids) - 1]])
+        return list(zip(self.ids[starts].tolist(), self.ids[ends].tolist(), strict=True))
+
+
 class _Log:
-    """The held events: growable columns and each side's owner order."""
+    """The held events: growable columns and each side's owner order, and the ids below the
+    newest one read that are still missing."""
 
     def __init__(self, newest: int) -> None:
         self.newest = newest  # every id up to it is held, settled or a hole
-        self.holes: dict[int, float] = {}  # missing id -> when it was first missed
+        self.holes = _Holes()
         self.people, self.postings = _Codes(), _Codes()
         self.types = {name: code for code, name in enumerate(HISTORY_TYPES)}
         self.type_names = np.array(HISTORY_TYPES, dtype=str)
@@ -165,26 +219,17 @@ class _Log:
             self.rating[positions].astype(np.int64),
         )
 
-    def give_up(self, now: float) -> None:
-        """Forget ids missing for longer than HOLE_PATIENCE."""
-        for missing in [i for i, since in self.holes.items() if now - since > HOLE_PATIENCE]:
-            del self.holes[missing]
-
     def take_in(self, rows: Sequence[Any], read_after: int, now: float) -> None:
-        """Events read after `read_after` (and any holes asked for), of every type, by id."""
-        read = {r[0] for r in rows}
-        fresh = [r for r in rows if r[0] > self.newest or self.holes.pop(r[0], None) is not None]
-        self.add(fresh)
-        top = max(read, default=read_after)
+        """Events read after `read_after` and in the holes asked for, of every type, by id."""
+        ids = np.array([r[0] for r in rows], dtype=np.int64)
+        fresh = ids > self.newest
+        fresh[~fresh] = self.holes.fill(ids[~fresh])
+        self.add([r for r, keep in zip(rows, fresh.tolist(), strict=True) if keep])
+        top = max(int(ids.max()) if len(ids) else read_after, read_after)
         if top > self.newest:
-            start = max(self.newest, top - MAX_HOLES)
-            self.holes.update(
-                (missing, now) for missing in range(start + 1, top) if missing not in read
-            )
+            between = np.arange(max(self.newest, top - MAX_HOLES) + 1, top, dtype=np.int64)
+            self.holes.add(between[~np.isin(between, ids)], now)
             self.newest = top
-        if len(self.holes) > MAX_HOLES:
-            for missing in sorted(self.holes)[: len(self.holes) - MAX_HOLES]:
-                del self.holes[missing]
 
 
 class HistoryLog:
@@ -193,36 +238,51 @@ class HistoryLog:
     def __init__(self, *, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
         self._log: _Log | None = None
-        self._rewrites = 0  # the newest log-rewriting oversight event taken in
-        self.stale = False  # set after this process deleted or renamed events
+        self._marks: LogMarks | None = None  # the log's marks when it was read
+        # Full reads asked for (`mark_stale`) and the last one done: a read asked for while
+        # another runs is done again after it.
+        self._asked = self._done = 0
         self._lock = threading.Lock()  # guards the held log
         self._loading = threading.Lock()  # one full read at a time
+
+    @property
+    def stale(self) -> bool:
+        return self._asked > self._done
+
+    def mark_stale(self) -> None:
+        """Events were deleted or renamed here: read them all again before the next page."""
+        with self._lock:
+            self._asked += 1
 
     def load(self, session: Session) -> None:
         """Read the whole history (at start, and after events were deleted or renamed)."""
         with self._loading:
             self._load(session)
 
-    def _load_if_due(self, session: Session) -> None:
+    def _load_if_due(self, session: Session, *, force: bool = False) -> None:
         """Load unless another thread has loaded since this one found it due."""
         with self._loading:
-            if self._log is None or self.stale:
+            if force or self._log is None or self.stale:
                 self._load(session)
 
     def _load(self, session: Session) -> None:
-        self.stale = False
-        rewrites = newest_log_rewrite(session)
-        newest = newest_interaction_id(session)
-        log = _Log(newest)
-        log.add(history_through(session, newest))
-        # Ids taken by transactions still open now: looked for at the next reads.
-        stored = set(interaction_ids_between(session, newest - START_WINDOW, newest))
-        now = self._clock()
-        log.holes = {
-            i: now for i in range(max(newest - START_WINDOW, 0) + 1, newest) if i not in stored
-        }
+        asked = self._asked
+        # One snapshot for the marks, the events and the ids missing among the newest: read
+        # one by one, an id committed between two reads would be neither held nor missed.
+        bind = session.get_bind()
+        snapshot_of = read_snapshot(bind) if isinstance(bind, Engine) else nullcontext(session)
+        with snapshot_of as snapshot:
+            marks = log_marks(snapshot)
+            log = _Log(marks.newest)
+            log.add(history_through(snapshot, marks.newest))
+            low = max(marks.newest - START_WINDOW, 0)
+            stored = interaction_ids_between(snapshot, low, marks.newest)
+        # Ids taken by transactions still open then: looked for at the next reads.
+        between = np.arange(low + 1, marks.newest, dtype=np.int64)
+        log.holes.add(between[~np.isin(between, stored)], self._clock())
         with self._lock:
-            self._log, self._rewrites = log, rewrites
+            self._log, self._marks = log, marks
+            self._done = max(self._done, asked)
 
     def events(
         self, session: Session, *, people: Iterable[str], opportunities: Iterable[str]
@@ -237,53 +297,34 @@ class HistoryLog:
             return self._log.events_of(people, opportunities)
 
     def refresh(self, session: Session) -> None:
-        """The freshness poll: read everything again if events were deleted or renamed since,
-        else take in what was added."""
-        if self._log is None:
+        """The freshness poll: read everything again if events were deleted or renamed since
+        (here or by another process), else take in what was added."""
+        if self._log is None or self._marks is None:
             return
-        rewritten = newest_log_rewrite(session) > self._rewrites
-        # Fewer ids than held: the company's data was cleared and loaded again (`talent demo`).
-        cleared = newest_interaction_id(session) < self._log.newest
-        if self.stale or rewritten or cleared:
-            self.load(session)
+        marks, held = log_marks(session), self._marks
+        rewritten = (marks.rewrites, marks.newest_rewrite) != (held.rewrites, held.newest_rewrite)
+        # The oldest events purged (the oversight event follows in a transaction of its own),
+        # or the company's data cleared and loaded again (`talent demo`).
+        deleted = held.oldest != 0 and marks.oldest != held.oldest
+        if self.stale or rewritten or deleted or marks.newest < self._log.newest:
+            self._load_if_due(session, force=True)
         else:
             self._advance(session)
 
     def _advance(self, session: Session) -> None:
         with self._lock:
-            assert self._log is not None
-            if self._log.holes:
-                self._log.give_up(self._clock())
-            after, holes = self._log.newest, _ranges(self._log.holes)
+            log = self._log
+            assert log is not None
+            log.holes.give_up(self._clock())
+            after, holes = log.newest, log.holes.ranges()
         rows = interactions_since(session, after, also=holes)
         if not rows:
             return
         with self._lock:
-            self._log.take_in(rows, after, self._clock())
+            if self._log is log:  # else read again meanwhile: the new one reads its own
+                log.take_in(rows, after, self._clock())
 
     @property
     def held(self) -> int:
         """How many events are held (0 before the first read)."""
         return 0 if self._log is None else self._log.size
-
-
-def _ranges(holes: Iterable[int]) -> list[tuple[int, int]]:
-    """Missing ids as inclusive ranges of consecutive ids; the closest merged (reading the ids
-    held between them again, which are skipped) until at most MAX_RANGES are left."""
-    ranges: list[list[int]] = []
-    for i in sorted(holes):
-        if ranges and i == ranges[-1][1] + 1:
-            ranges[-1][1] = i
-        else:
-            ranges.append([i, i])
-    if len(ranges) <= MAX_RANGES:
-        return [(lo, hi) for lo, hi in ranges]
-    gaps = np.array([b[0] - a[1] for a, b in pairwise(ranges)])
-    breaks = set(np.argsort(gaps, kind="stable")[len(gaps) - (MAX_RANGES - 1) :].tolist())
-    merged, start = [], ranges[0][0]
-    for k in range(len(ranges) - 1):
-        if k in breaks:  # one of the widest gaps: the ranges stay apart there
-            merged.append((start, ranges[k][1]))
-            start = ranges[k + 1][0]
-    merged.append((start, ranges[-1][1]))
-    return merged

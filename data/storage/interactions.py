@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import and_, func, insert, or_, select
 from sqlalchemy.orm import Session
@@ -271,10 +271,6 @@ _LOGGED_COLUMNS = (
 LOG_REWRITES = ("erasure", "retention_purge")
 
 
-def newest_interaction_id(session: Session) -> int:
-    return int(session.scalar(select(func.max(InteractionRow.id))) or 0)
-
-
 def history_through(session: Session, newest: int) -> list[Any]:
     """(id, employee, opportunity, type, occurred_at, rating) of every event the history
     features count with an id up to `newest`, by id."""
@@ -304,12 +300,25 @@ def interaction_ids_between(session: Session, low: int, high: int) -> list[int]:
     return list(session.scalars(query))
 
 
-def newest_log_rewrite(session: Session) -> int:
-    """The id of the newest oversight event that deleted or renamed logged events (0: none)."""
-    query = select(func.max(OversightEventRow.id)).where(
-        OversightEventRow.action.in_(LOG_REWRITES)
+class LogMarks(NamedTuple):
+    """What tells a holder of the log that rows were deleted or renamed since it read them."""
+
+    oldest: int  # the oldest interaction's id (0: none): a purge or a reset raises it
+    newest: int  # the newest interaction's id (0: none): a reset may lower it
+    rewrites: int  # oversight events that deleted or renamed events (a reset deletes them)
+    newest_rewrite: int  # the newest one's id
+
+
+def log_marks(session: Session) -> LogMarks:
+    """The log's marks, in one statement."""
+    rewrites = OversightEventRow.action.in_(LOG_REWRITES)
+    query = select(
+        select(func.min(InteractionRow.id)).scalar_subquery(),
+        select(func.max(InteractionRow.id)).scalar_subquery(),
+        select(func.count()).select_from(OversightEventRow).where(rewrites).scalar_subquery(),
+        select(func.max(OversightEventRow.id)).where(rewrites).scalar_subquery(),
     )
-    return int(session.scalar(query) or 0)
+    return LogMarks(*(value or 0 for value in session.execute(query).one()))
 
 
 def interactions_in_time_order(session: Session) -> list[InteractionRow]:

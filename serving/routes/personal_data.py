@@ -199,7 +199,7 @@ def purge(
     first, then purges; logged with the counts. 409 if the log does not verify."""
     user.require(Role.HR, Role.ADMIN)
     try:
-        done = run_purge(
+        return run_purge(
             state.sessions,
             state.audit,
             state.settings,
@@ -209,16 +209,16 @@ def purge(
         )
     except AuditIntegrityError as refused:
         raise Conflict(str(refused)) from None
-    if not dry_run:
-        state.matcher.history.stale = True  # events deleted and renamed: read them again
-    return done
+    finally:
+        if not dry_run:  # events deleted and renamed, even by a purge that failed half-way
+            state.matcher.history.mark_stale()
 
 
 def _forget(state: ServiceState, row_id: int) -> None:
     """After an erasure: the person leaves the engine, and their events, renamed, are read
     again before the next page uses any history."""
     state.matcher.remove_employees([row_id])
-    state.matcher.history.stale = True
+    state.matcher.history.mark_stale()
 
 
 def _actor(user: Principal, erased: str) -> str:

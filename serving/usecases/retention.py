@@ -206,11 +206,13 @@ def run_purge(
 def scheduled_purge(state: ServiceState) -> None:
     """The server's scheduled purge (TALENT_RETENTION_PURGE_HOURS); what it raises is logged by
     the refresher, and a log that does not verify is left as it is (nothing deleted)."""
-    run_purge(
-        state.sessions,
-        state.audit,
-        state.settings,
-        actor_role="admin",
-        actor="retention schedule",
-    )
-    state.matcher.history.stale = True  # events deleted and renamed: read them again
+    try:
+        run_purge(
+            state.sessions,
+            state.audit,
+            state.settings,
+            actor_role="admin",
+            actor="retention schedule",
+        )
+    finally:  # events deleted and renamed, even by a purge that failed half-way
+        state.matcher.history.mark_stale()

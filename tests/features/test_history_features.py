@@ -136,10 +136,11 @@ def test_postings_beyond_the_scored_ones_count_through_the_engine_s_vectors() ->
 
 
 def test_a_good_rating_is_liked_and_a_poor_one_passed() -> None:
-    def rated(stars: int) -> LoggedEvent:
+    def rated(stars: int | None) -> LoggedEvent:
         return dataclasses.replace(event("ME", "DATA1", "rate", 10), rating=stars)
 
     assert history(store([rated(5)]), "ME", "DATA2", 11)["history_liked_similarity"] > 0
     assert history(store([rated(1)]), "ME", "DATA2", 11)["history_passed_similarity"] > 0
-    neutral = history(store([rated(3)]), "ME", "DATA2", 11)
-    assert neutral == {name: 0.0 for name in HISTORY_FEATURES}
+    for unsure in (3, None):
+        neutral = history(store([rated(unsure)]), "ME", "DATA2", 11)
+        assert neutral == {name: 0.0 for name in HISTORY_FEATURES}

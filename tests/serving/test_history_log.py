@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlalchemy import delete, func, insert, select, text
+from sqlalchemy import delete, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from data.schemas import InteractionIn, InteractionType, Role
@@ -97,22 +97,38 @@ def test_held_events_are_the_database_s_after_writes_from_anywhere(
     assert ("DATA", "GIG-WEB", "decline") in [e[:3] for e in kept]
 
 
-def _insert_with_id(state: ServiceState, event_id: int, posting: str) -> None:
+def _insert_with_ids(
+    state: ServiceState, event_ids: Sequence[int], posting: str, people: Sequence[str] = ("WEB",)
+) -> None:
+    """Events with these ids, as transactions that took them would commit them."""
     with transaction(state.sessions) as session:
         session.execute(
-            insert(InteractionRow).values(
-                id=event_id,
-                employee_external_id="WEB",
-                opportunity_external_id=posting,
-                type="save",
-                occurred_at=T0,
-            )
+            insert(InteractionRow),
+            [
+                {
+                    "id": event_id,
+                    "employee_external_id": people[k % len(people)],
+                    "opportunity_external_id": posting,
+                    "type": "save",
+                    "occurred_at": T0 + dt.timedelta(seconds=k),
+                }
+                for k, event_id in enumerate(event_ids)
+            ],
         )
         if session.get_bind().dialect.name == "postgresql":  # later inserts go past these ids
             session.execute(
                 text("SELECT setval(pg_get_serial_sequence('interactions', 'id'), :n)"),
-                {"n": event_id + 10},
+                {"n": max(event_ids) + 10},
             )
+
+
+def _insert_with_id(state: ServiceState, event_id: int, posting: str) -> None:
+    _insert_with_ids(state, [event_id], posting)
+
+
+def _newest(state: ServiceState) -> int:
+    with state.sessions() as session:
+        return int(session.scalar(select(func.max(InteractionRow.id))) or 0)
 
 
 def test_an_id_committed_after_a_newer_one_is_taken_in_until_it_is_given_up(
@@ -183,3 +199,93 @@ def test_an_erasure_or_a_purge_elsewhere_is_read_again(
         state.matcher.catch_up(session)
         kept, stored = _held_and_stored(held, session)
     assert kept == stored and "DATA" not in {e[0] for e in kept}
+
+
+def test_a_large_import_committed_after_newer_events_is_taken_in_whole(
+    client: TestClient, state: ServiceState, admin_headers: dict[str, str]
+) -> None:
+    """An import took 20,000 ids in one transaction; a live event took the next id and
+    committed first. Once the import commits, a page has every one of its events (found by
+    person through the owner order, sorted once this many have come in)."""
+    held = _company(client, state, admin_headers)
+    newest = _newest(state)
+    _insert_with_id(state, newest + 20_001, "GIG-WEB")
+    with state.sessions() as session:
+        kept, stored = _held_and_stored(held, session)
+    assert kept == stored
+    _insert_with_ids(state, range(newest + 1, newest + 20_001), "GIG-DATA", PEOPLE)
+    with state.sessions() as session:
+        kept, stored = _held_and_stored(held, session)
+        assert len(kept) > 20_000 and kept == stored
+        assert held.events(session, people=["SHY"], opportunities=[]).posting_ids() == {
+            "GIG-DATA",
+            "GIG-CLOSED",
+            "NOT-HELD",
+        }
+
+
+def test_many_scattered_missing_ids_are_all_found_when_they_commit(
+    client: TestClient, state: ServiceState, admin_headers: dict[str, str]
+) -> None:
+    """Forty ids missing among forty committed ones: asked for as at most a few dozen ranges,
+    every one is taken in once it commits, and none of those held twice."""
+    held = _company(client, state, admin_headers)
+    newest = _newest(state)
+    _insert_with_ids(state, range(newest + 2, newest + 82, 2), "GIG-WEB")
+    with state.sessions() as session:
+        held.events(session, people=["WEB"], opportunities=[])
+    _insert_with_ids(state, range(newest + 1, newest + 81, 2), "GIG-DATA")
+    with state.sessions() as session:
+        kept, stored = _held_and_stored(held, session, ["WEB"])
+    assert kept == stored
+    assert sum(e[:3] == ("WEB", e[1], "save") for e in kept) == 80
+
+
+def test_deletions_and_renames_another_process_did_not_announce_in_order_are_read_again(
+    client: TestClient, state: ServiceState, admin_headers: dict[str, str]
+) -> None:
+    """The poll reads the history again when the oldest events went without an oversight
+    event yet (a purge logs itself after it deleted), and when a rewriting oversight event
+    commits below one already taken in."""
+    held = _company(client, state, admin_headers)
+    with transaction(state.sessions) as session:  # the purge's first transaction
+        cut = session.scalar(
+            select(InteractionRow.id).where(
+                InteractionRow.employee_external_id == "DATA", InteractionRow.type == "apply"
+            )
+        )
+        session.execute(delete(InteractionRow).where(InteractionRow.id <= cut))
+    with state.sessions() as session:
+        state.matcher.catch_up(session)
+        kept, stored = _held_and_stored(held, session)
+    assert kept == stored and ("DATA", "GIG-DATA", "apply") not in [e[:3] for e in kept]
+
+    def rewrite(event_id: int, renamed: str) -> None:
+        with transaction(state.sessions) as session:
+            session.execute(
+                update(InteractionRow)
+                .where(InteractionRow.employee_external_id == renamed)
+                .values(employee_external_id=f"erased-{renamed}")
+            )
+            session.add(
+                OversightEventRow(
+                    id=event_id,
+                    at=dt.datetime.now(dt.UTC),
+                    actor_role="hr",
+                    actor="hr",
+                    action="erasure",
+                    reason="asked",
+                    details={},
+                )
+            )
+
+    with state.sessions() as session:
+        top = int(session.scalar(select(func.max(OversightEventRow.id))) or 0)
+    rewrite(top + 10, "WEB")  # took its id second, committed first
+    with state.sessions() as session:
+        state.matcher.catch_up(session)
+    rewrite(top + 5, "SHY")
+    with state.sessions() as session:
+        state.matcher.catch_up(session)
+        kept, stored = _held_and_stored(held, session, [*PEOPLE, "erased-SHY"])
+    assert kept == stored and "SHY" not in {e[0] for e in kept}
