@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from sqlalchemy.orm import Session
 
-from data.storage.demographics import attribute_rows, reported_values
+from data.storage.demographics import attribute_rows, attribute_rows_by_id, reported_values
 
 ATTRIBUTES = ("gender", "race_ethnicity", "age_band", "disability")
 
@@ -36,3 +36,13 @@ def column(session: Session, employee_ids: Sequence[str], attribute: str) -> lis
     """One attribute for each id, in order (None: not reported or no record)."""
     known = categories(session, employee_ids, [attribute])
     return [known.get(e, {}).get(attribute) for e in employee_ids]
+
+
+def column_of_rows(
+    session: Session, employee_row_ids: Sequence[int], attribute: str
+) -> list[str | None]:
+    """`column` for people named by their employee row ids (the serving path holds those)."""
+    if attribute not in ATTRIBUTES:
+        raise ValueError(f"unknown protected attribute {attribute!r}; known: {ATTRIBUTES}")
+    known = attribute_rows_by_id(session, employee_row_ids, [attribute])
+    return [known.get(r, {}).get(attribute) for r in employee_row_ids]

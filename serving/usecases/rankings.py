@@ -197,7 +197,7 @@ def serve_candidates(
     model = live_model(state, "opportunity")
     now = dt.datetime.now(dt.UTC)
     scored = score_candidates(session, state.matcher, model, opportunity, now=now)
-    ids = scored.ids
+    row_ids = [item.id for item in scored.items]
     overrides = active_overrides(session, opportunity.external_id)
     served = _serve(
         scored,
@@ -219,7 +219,7 @@ def serve_candidates(
         # Protected attributes are joined here for the re-ranker only: the lead's response
         # carries no moves, scores or amounts (they would show who was moved up), and the
         # audit log keeps a keyed digest of the membership, not the membership.
-        membership=lambda attribute: demographics.column(session, ids, attribute),
+        membership=lambda attribute: demographics.column_of_rows(session, row_ids, attribute),
         overrides=overrides,
         key=state.pseudonym_key,
         now=now,
@@ -262,7 +262,7 @@ def serve_candidates(
         )
         for item, hit in zip(items, served.page, strict=True):
             item["pinned"] = hit.external_id in pinned
-    retrieved = set(ids)
+    retrieved = set(scored.ids)
     why = why_candidates(
         scored.report,
         posting=Posting.of(opportunity),

@@ -138,6 +138,8 @@ def test_replay_reproduces_served_lists_in_both_directions(
         path = f"/api/v1/audits/rankings/{request_id}/replay"
         result = client.get(path, headers=company["hr"]).json()
         assert result["exact"] is True, result
+        # The lead's list was re-ranked on the membership stored: replay reads the same.
+        assert result["membership_unchanged"] is (True if request_id == served[0] else None)
         # The explanations served are recomputed from the logged inputs and model version.
         assert result["explanation_match"] is True
         assert result["scores_match"] and result["max_score_difference"] == 0.0
