@@ -323,8 +323,3 @@ class HistoryLog:
         with self._lock:
             if self._log is log:  # else read again meanwhile: the new one reads its own
                 log.take_in(rows, after, self._clock())
-
-    @property
-    def held(self) -> int:
-        """How many events are held (0 before the first read)."""
-        return 0 if self._log is None else self._log.size

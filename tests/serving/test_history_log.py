@@ -64,6 +64,19 @@ def _seconds(minutes: int) -> int:
     return int((T0 + dt.timedelta(minutes=minutes)).timestamp())
 
 
+def _logged(action: str, event_id: int | None = None) -> OversightEventRow:
+    """The oversight event another process's erasure or purge writes."""
+    return OversightEventRow(
+        id=event_id,
+        at=dt.datetime.now(dt.UTC),
+        actor_role="hr",
+        actor="hr",
+        action=action,
+        reason="the person asked" if action == "erasure" else "past its retention period",
+        details={},
+    )
+
+
 def _company(client: TestClient, state: ServiceState, admin: dict[str, str]) -> HistoryLog:
     """The seeded company with HISTORY logged, and the engine's history read at once."""
     seed(client, admin)
@@ -184,16 +197,7 @@ def test_an_erasure_or_a_purge_elsewhere_is_read_again(
     # Another process purges DATA's events and logs it; this one's freshness poll reads again.
     with transaction(state.sessions) as session:
         session.execute(delete(InteractionRow).where(InteractionRow.employee_external_id == "DATA"))
-        session.add(
-            OversightEventRow(
-                at=dt.datetime.now(dt.UTC),
-                actor_role="admin",
-                actor="retention schedule",
-                action="retention_purge",
-                reason="records past their retention period",
-                details={},
-            )
-        )
+        session.add(_logged("retention_purge"))
     with state.sessions() as session:
         assert "DATA" in held.events(session, people=PEOPLE, opportunities=[]).person_ids()
         state.matcher.catch_up(session)
@@ -267,17 +271,7 @@ def test_deletions_and_renames_another_process_did_not_announce_in_order_are_rea
                 .where(InteractionRow.employee_external_id == renamed)
                 .values(employee_external_id=f"erased-{renamed}")
             )
-            session.add(
-                OversightEventRow(
-                    id=event_id,
-                    at=dt.datetime.now(dt.UTC),
-                    actor_role="hr",
-                    actor="hr",
-                    action="erasure",
-                    reason="asked",
-                    details={},
-                )
-            )
+            session.add(_logged("erasure", event_id))
 
     with state.sessions() as session:
         top = int(session.scalar(select(func.max(OversightEventRow.id))) or 0)
