@@ -35,6 +35,7 @@ import resource
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import numpy as np
@@ -152,10 +153,12 @@ def in_process(args: argparse.Namespace) -> dict[str, object]:
     ) -> tuple[list[float], list[float], dict[str, list[float]], int]:
         totals, retrieval, stages, empty = [], [], {s: [] for s in STAGES}, 0
         for i, (external_id, extra) in enumerate(work):
-            request_id = f"bench-{i}-{external_id}"
+            # Minted as the server mints one for a request that brings none (the web app's
+            # do not): the page does not wait for its record's commit.
+            request_id = uuid.uuid4().hex
             with recording() as times, state.sessions() as session:
                 begun = time.perf_counter()
-                items, only_retrieval = serve_one(session, external_id, extra, request_id)
+                items, only_retrieval = serve_one(session, external_id, extra, request_id, i)
                 totals.append(time.perf_counter() - begun)
                 session.commit()
             empty += items == 0
@@ -164,25 +167,38 @@ def in_process(args: argparse.Namespace) -> dict[str, object]:
                 stages[name].append(times.get(name, 0.0))
         return totals, retrieval, stages, empty
 
-    def one_match(session, external_id, kinds, request_id):
-        kind = kinds[len(request_id) % len(kinds)]
+    def one_match(session, external_id, kinds, request_id, i):
+        kind = kinds[i % len(kinds)]  # the person's kinds in turn
         with stage("lookup"):
             employee = get_employee(session, external_id)
         user = Principal(Role.EMPLOYEE, external_id)
         body = serve_matches(
-            state, session, user, employee, kind=kind, limit=PAGE, request_id=request_id
+            state,
+            session,
+            user,
+            employee,
+            kind=kind,
+            limit=PAGE,
+            request_id=request_id,
+            fresh_request_id=True,
         )
         # Retrieval alone, on the same query, after the request (its own timing, not counted).
         begun = time.perf_counter()
         state.matcher.matches_for_employee(employee.id, kind=kind, limit=RETRIEVE_DEPTH)
         return len(body["items"]), time.perf_counter() - begun
 
-    def one_candidates(session, external_id, owner, request_id):
+    def one_candidates(session, external_id, owner, request_id, _i):
         with stage("lookup"):
             opportunity = get_opportunity(session, external_id)
         user = Principal(Role.LEAD, owner)
         body = serve_candidates(
-            state, session, user, opportunity, limit=PAGE, request_id=request_id
+            state,
+            session,
+            user,
+            opportunity,
+            limit=PAGE,
+            request_id=request_id,
+            fresh_request_id=True,
         )
         begun = time.perf_counter()
         state.matcher.candidates_for_opportunity(opportunity.id, limit=RETRIEVE_DEPTH)
@@ -341,11 +357,17 @@ async def main_async(args: argparse.Namespace) -> int:
             failed = failed or stats.error_count > 0
             print(f"  {workers} worker(s): peak RSS per worker {rss:.0f} MB", flush=True)
     finally:
-        if backend.drop_database is not None:
-            backend.drop_database()
-        if not args.keep:
+        if args.keep:  # its data folder and database, to run the in-process half again
+            kept = {
+                name: backend.env[name]
+                for name in ("TALENT_VAR_DIR", "TALENT_DATABASE_URL", "XDG_CONFIG_HOME")
+            }
+            print("  kept: " + " ".join(f"{k}={v}" for k, v in kept.items()), flush=True)
+        else:
             import shutil
 
+            if backend.drop_database is not None:
+                backend.drop_database()
             shutil.rmtree(backend.root, ignore_errors=True)
     emp, lead = results["emp"], results["lead"]
     summary = {
@@ -398,7 +420,9 @@ def main() -> None:
     )
     parser.add_argument("--profiled", type=int, default=100, help="requests profiled per side")
     parser.add_argument("--json", help="also write every figure to this file")
-    parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the temporary folder and database"
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)  # the in-process half, internal
     args = parser.parse_args()
     if args.child:

@@ -205,8 +205,11 @@ class RequestGuard:
             return
         headers = _headers(scope)
         incoming = headers.get("x-request-id", "")
-        request_id = incoming if REQUEST_ID.match(incoming) else uuid.uuid4().hex
-        scope.setdefault("state", {})["request_id"] = request_id
+        minted = not REQUEST_ID.match(incoming)
+        request_id = uuid.uuid4().hex if minted else incoming
+        # A minted id is in no audit record yet: a page filed under it need not wait to learn
+        # whether the log gave it a suffix (fairness/audit_log.py, append_soon).
+        scope.setdefault("state", {}).update(request_id=request_id, request_id_minted=minted)
         call = _Call(client=self._client(scope))
         started = time.perf_counter()
 

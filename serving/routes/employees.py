@@ -268,6 +268,7 @@ def matches(
         request_id=request.state.request_id,
         filters=filters,
         offset=offset,
+        fresh_request_id=request.state.request_id_minted,
     )
     filed_as(request, body["request_id"])
     return body

@@ -381,7 +381,13 @@ def candidates(
             + (f" (closest occupations: {choices})" if choices else "")
         )
     body = serve_candidates(
-        state, session, user, opportunity, limit=limit, request_id=request.state.request_id
+        state,
+        session,
+        user,
+        opportunity,
+        limit=limit,
+        request_id=request.state.request_id,
+        fresh_request_id=request.state.request_id_minted,
     )
     filed_as(request, body["request_id"])
     return body

@@ -35,6 +35,7 @@ def matches_page(
     request_id: str,
     filters: MatchFilters,
     offset: int,
+    fresh_request_id: bool = False,
 ) -> dict[str, Any]:
     """The page `user` reads for `employee` (themself; an admin for anyone), its ranking filed
     in the audit log under the returned `request_id`."""
@@ -48,6 +49,7 @@ def matches_page(
         request_id=request_id,
         filters=filters,
         offset=offset,
+        fresh_request_id=fresh_request_id,
     )
     external_id = employee.external_id
     saved = standing_reactions(session, external_id, InteractionType.SAVE)

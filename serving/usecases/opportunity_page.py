@@ -46,7 +46,14 @@ def opportunity_view(
     saved = standing_reactions(session, employee.external_id, InteractionType.SAVE)
     dismissed = standing_reactions(session, employee.external_id, InteractionType.DISMISS)
     overlap = skill_overlap(employee, opportunity)
-    learning = [] if own else learning_for_page(session, employee, [opportunity])[0]
+    matcher = state.matcher  # the courses and openings a match page of it would show
+    learning = (
+        []
+        if own
+        else learning_for_page(
+            session, employee, [opportunity], held=matcher.read_model, catalog=matcher.courses
+        )[0]
+    )
     pair = get_pair(session, employee.external_id, opportunity.external_id)
     return {
         "opportunity": {**opportunity_document(opportunity), "seats_taken": taken},

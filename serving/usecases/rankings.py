@@ -97,10 +97,13 @@ def serve_matches(
     request_id: str,
     filters: MatchFilters | None = None,
     offset: int = 0,
+    fresh_request_id: bool = False,
 ) -> dict[str, Any]:
     """Open opportunities of one kind ranked for this person, with the reasons, the skills
     matched and missing, and ways to close the gaps. `filters` narrow the eligible list the
-    ranker scored (its order kept); `offset` skips the ranks of the pages before."""
+    ranker scored (its order kept); `offset` skips the ranks of the pages before.
+    `fresh_request_id`: the server minted `request_id`, so no record holds it and the page need
+    not wait for its record's commit."""
     filters = filters or MatchFilters()
     refuse_deactivated(employee)
     state.matcher.ensure_employee(employee)
@@ -147,7 +150,10 @@ def serve_matches(
     with stage("page"):
         rows = scored.shown_rows()  # the page's, read by `shown`
         page = [rows[hit.row_id] for hit in served.page]
-        learning = learning_for_page(session, employee, page, held=state.matcher.read_model)
+        matcher = state.matcher
+        learning = learning_for_page(
+            session, employee, page, held=matcher.read_model, catalog=matcher.courses
+        )
         items = match_cards(employee, served.page, rows, served.explanations, learning)
     seeker = Seeker.of(employee, committed_hours=committed)
     # A later page or a filtered list is short for reasons of its own: `matched` says them.
@@ -157,7 +163,7 @@ def serve_matches(
         if plain
         else None
     )
-    body = _page(state, model.describe(), served, scored, items, why=why)
+    body = _page(state, model.describe(), served, scored, items, why=why, fresh_id=fresh_request_id)
     body["matched"] = len(scored.items)
     body["offset"] = offset
     body["next_offset"] = offset + limit if offset + limit < len(scored.items) else None
@@ -191,8 +197,10 @@ def serve_candidates(
     *,
     limit: int,
     request_id: str,
+    fresh_request_id: bool = False,
 ) -> dict[str, Any]:
-    """Ranked candidates with identities masked; only an admin also sees their external ids."""
+    """Ranked candidates with identities masked; only an admin also sees their external ids.
+    `fresh_request_id`: the server minted `request_id` (as for serve_matches)."""
     state.matcher.ensure_opportunity(opportunity)
     model = live_model(state, "opportunity")
     now = dt.datetime.now(dt.UTC)
@@ -276,7 +284,7 @@ def serve_candidates(
             (scored.features[:, FEATURE_NAMES.index("required_coverage")] > 0).sum()
         ),
     )
-    body = _page(state, model.describe(), served, scored, items, why=why)
+    body = _page(state, model.describe(), served, scored, items, why=why, fresh_id=fresh_request_id)
     if not admin:  # exact counts of people could single someone out: `why` says them banded
         del body["retrieval"]["removed_by_rule"]
     return body
@@ -320,10 +328,12 @@ def _page(
     items: list[MatchCard] | list[CandidateItem],
     *,
     why: Why | None,
+    fresh_id: bool = False,
 ) -> dict[str, Any]:
     """The response, once built, and its record appended (filed under a unique request id: an
-    id a client reused gets a suffix, which the response then carries). `why`: what left the
-    list empty or short, when it is."""
+    id a client reused gets a suffix, which the response then carries; an id the server minted
+    is filed as it is, without waiting for the commit). `why`: what left the list empty or
+    short, when it is."""
     body: dict[str, Any] = {
         "items": items,
         "model": model,
@@ -333,7 +343,11 @@ def _page(
     if why is not None:
         body["why"] = why
     with stage("audit_write"):
-        body["request_id"] = state.audit.append(served.record).request_id
+        audit = state.audit
+        record = served.record
+        body["request_id"] = (
+            audit.append_soon(record) if fresh_id else audit.append(record).request_id
+        )
     return body
 
 

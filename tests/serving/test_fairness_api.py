@@ -4,8 +4,10 @@ one's group, a replayable audit log, pause and overrides with reasons, reports a
 from __future__ import annotations
 
 import re
+import time
 from typing import Any
 
+import httpx2
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import delete
@@ -307,6 +309,25 @@ def test_a_reused_request_id_cannot_hide_an_earlier_ranking(
     assert verified["ok"] is True, verified
 
 
+def refused_after_damage(
+    client: TestClient, state: ServiceState, company: dict[str, Any]
+) -> httpx2.Response:
+    """The first page after someone deleted records: a page does not wait for its record's
+    commit, so the one page served before the writer finds the damage is answered, its record
+    held (not lost) until the log is repaired; every page after it waits for its own record,
+    and is refused."""
+    url = f"/api/v1/opportunities/{company['gig']}/candidates"
+    first = client.get(url, headers=company["lead"])
+    if first.status_code != 200:
+        return first
+    deadline = time.monotonic() + 20
+    while not state.audit.writes_failing:
+        assert time.monotonic() < deadline, "the writer never found the damage"
+        time.sleep(0.01)
+    assert state.audit.queued() == 1  # the page served before: held, not dropped
+    return client.get(url, headers=company["lead"])
+
+
 def test_a_damaged_audit_log_stops_serving_rankings(
     client: TestClient, state: ServiceState, company: dict[str, Any]
 ) -> None:
@@ -314,9 +335,7 @@ def test_a_damaged_audit_log_stops_serving_rankings(
     candidates(client, company)
     with transaction(state.sessions) as session:
         session.execute(delete(AuditRecordRow).where(AuditRecordRow.seq == 2))
-    refused = client.get(
-        f"/api/v1/opportunities/{company['gig']}/candidates", headers=company["lead"]
-    )
+    refused = refused_after_damage(client, state, company)
     assert refused.status_code == 503 and refused.json()["error"] == "audit_log_damaged"
     assert first["items"]  # served before the damage, and logged
 
