@@ -23,6 +23,7 @@ import numpy as np
 from sqlalchemy.orm import Session
 
 from data.storage.tables import EmployeeRow, OpportunityRow
+from matching.course_catalog import CourseCatalog
 from matching.encoder import EMBEDDING_DIM
 from matching.history_log import HistoryLog
 from matching.pool import EmployeePool, LocationCodes, OpportunityPool
@@ -55,6 +56,7 @@ class MatchEngine:
         self.read_model = ReadModel()
         # The events a page's history features read: from here, not the database.
         self.history = HistoryLog()
+        self.courses = CourseCatalog()  # for the learning suggestions
         self.sync = DatabaseSync(self.retriever, self.read_model, self.history)
 
     # -- the retriever's parts, as callers knew them ---------------------------------------

@@ -5,9 +5,10 @@ it). For each gap this suggests courses from the catalog that take the person fr
 are to the asked level, and open gigs or mentorships that ask for the skill, where it can be
 built on the job.
 
-It runs on the request path of the match endpoints, once per returned page: two queries per
-call however many gaps it gets (course steps and openings on the gap skills, each batched by
-skill id), and only the courses teaching those skills are read, never the whole catalog.
+It runs on the request path of the match endpoints, once per returned page. Served pages read
+the courses and the open postings from memory (matching/course_catalog.py, the engine's read
+model); without them, two queries per call however many gaps it gets (course steps and
+openings on the gap skills, each batched by skill id).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from sqlalchemy.orm import Session
 from data.schemas import OpportunityKind
 from data.storage.courses import CourseStep, course_steps
 from data.storage.opportunities import openings_on_skills
+from matching.course_catalog import CourseCatalog
 from matching.views import LearningItem
 
 MAX_LEVEL = 5
@@ -79,6 +81,7 @@ def learning_for(
     per_gap: int = 2,
     exclude_opportunities: Collection[str] = (),
     held: Openings | None = None,
+    catalog: CourseCatalog | None = None,
 ) -> list[LearningItem]:
     """Up to `per_gap` courses and up to `per_gap` openings per gap, gap by gap in the given order.
 
@@ -88,14 +91,16 @@ def learning_for(
     the skill (required or preferred), not owned by the person and not in
     `exclude_opportunities` (the opportunity the gaps come from, say), the level asked closest
     to one above the person's first. A "gap" already closed (held >= asked) yields nothing.
-    `held`: the open postings by skill in memory (the engine's read model), else the database.
+    `held`: the open postings by skill in memory (the engine's read model), else the database;
+    `catalog`: the courses in memory (matching/course_catalog.py), else the database.
     """
     open_gaps = [g for g in gaps if g.level_held < g.level_asked]
     if not open_gaps or per_gap <= 0:
         return []
     skill_ids = sorted({g.skill_id for g in open_gaps})
     steps: dict[str, list[CourseStep]] = defaultdict(list)
-    for step in course_steps(session, skill_ids):
+    held_steps = catalog.steps(session, skill_ids) if catalog is not None else None
+    for step in held_steps if held_steps is not None else course_steps(session, skill_ids):
         steps[step.skill_id].append(step)
     openings: dict[str, list[_Opening]] = defaultdict(list)
     ask = held.openings if held is not None else functools.partial(openings_on_skills, session)

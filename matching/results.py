@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from data.storage.snapshots import StoredAskedSkill, StoredEmployee, StoredOpportunity
 from matching.aliases import candidate_alias
+from matching.course_catalog import CourseCatalog
 from matching.explain import inferred_note
 from matching.learning import Openings, SkillGap, learning_for
 from matching.masking import lead_reasons, revealed_card, shared_reasons
@@ -225,6 +226,7 @@ def learning_for_page(
     opportunities: Sequence[StoredOpportunity],
     *,
     held: Openings | None = None,
+    catalog: CourseCatalog | None = None,
 ) -> list[list[LearningItem]]:
     """ "Close the gap" items for each opportunity on a page, from one batched lookup: courses
     from the catalog and other open gigs or mentorships that build the missing skills."""
@@ -236,6 +238,7 @@ def learning_for_page(
         employee_external_id=employee.external_id,
         exclude_opportunities=[o.external_id for o in opportunities],
         held=held,
+        catalog=catalog,
     )
     by_gap: dict[tuple[str, int, int], list[LearningItem]] = {}
     for entry in found:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from data.schemas import CourseIn
@@ -108,13 +108,8 @@ def course_document(row: CourseRow) -> dict[str, Any]:
     return document
 
 
-def course_steps(session: Session, skill_ids: Sequence[str]) -> list[CourseStep]:
-    """Every course step on these skills, in one query per 900 skills (one in practice).
-
-    Only the courses teaching the asked skills come back, never the whole catalog, so the cost
-    follows the number of gaps rather than the size of the catalog.
-    """
-    query = select(
+def _steps_query() -> Select[str, int, int, str, str, float, str | None]:
+    return select(
         CourseSkillRow.skill_id,
         CourseSkillRow.level_from,
         CourseSkillRow.level_to,
@@ -123,5 +118,19 @@ def course_steps(session: Session, skill_ids: Sequence[str]) -> list[CourseStep]
         CourseRow.hours,
         CourseRow.url,
     ).join(CourseRow, CourseRow.id == CourseSkillRow.course_id)
-    rows = rows_in(session, query, CourseSkillRow.skill_id, sorted(set(skill_ids)))
+
+
+def all_course_steps(session: Session) -> list[CourseStep]:
+    """Every step of every course (what a catalog held in memory reads, in one query)."""
+    rows: Sequence[Any] = session.execute(_steps_query()).all()
+    return [CourseStep(*row) for row in rows]
+
+
+def course_steps(session: Session, skill_ids: Sequence[str]) -> list[CourseStep]:
+    """Every course step on these skills, in one query per 900 skills (one in practice).
+
+    Only the courses teaching the asked skills come back, never the whole catalog, so the cost
+    follows the number of gaps rather than the size of the catalog.
+    """
+    rows = rows_in(session, _steps_query(), CourseSkillRow.skill_id, sorted(set(skill_ids)))
     return [CourseStep(*row) for row in rows]

@@ -15,6 +15,7 @@ from data.storage.courses import upsert_courses
 from data.storage.engine import transaction
 from data.storage.snapshots import snapshots_by_external_id, snapshots_by_id
 from data.storage.tables import OpportunityRow, SkillRow
+from matching.course_catalog import REFRESH_SECONDS, CourseCatalog
 from matching.learning import SkillGap, learning_for
 from matching.read_model import ReadModel
 from serving.state import ServiceState
@@ -276,3 +277,35 @@ def test_the_engine_s_memory_suggests_what_the_database_does(company: ServiceSta
         held.drop_postings([snapshots_by_external_id(session, OpportunityRow, ["G-PY"])["G-PY"].id])
         items = learning_for(session, gaps, employee_external_id="ANA", per_gap=50, held=held)
         assert "G-PY" not in _ids(items) and "M-MID" in _ids(items)
+
+
+def test_the_held_course_catalog_suggests_what_the_database_does_and_ages(
+    company: ServiceState,
+) -> None:
+    """Match pages read the courses from memory: the same suggestions, no query a page, and a
+    catalog changed by another process shows once the held one is REFRESH_SECONDS old."""
+    gaps = list(_gaps(company).values())
+    now = [0.0]
+    catalog = CourseCatalog(clock=lambda: now[0])
+    with company.sessions() as session:
+        for per_gap in (1, 2, 50):
+            asked: _Asked = {
+                "employee_external_id": "ANA",
+                "per_gap": per_gap,
+                "exclude_opportunities": (),
+            }
+            from_memory = learning_for(session, gaps, **asked, catalog=catalog)
+            assert from_memory == learning_for(session, gaps, **asked)
+        session.connection()
+        with _count_queries(company) as statements:
+            catalog.steps(session, [gaps[0].skill_id])
+        assert statements == []
+    python = gaps[1].skill_id
+    with transaction(company.sessions) as session:  # as `talent demo` would, elsewhere
+        upsert_courses(session, [_course("C-PY-5", python, (0, 5), 40)])
+    with company.sessions() as session:
+        items = learning_for(session, gaps, employee_external_id="ANA", catalog=catalog)
+        assert "C-PY-5" not in _ids(items, "course")
+        now[0] += REFRESH_SECONDS
+        items = learning_for(session, gaps, employee_external_id="ANA", catalog=catalog)
+        assert "C-PY-5" in _ids(items, "course")
