@@ -563,6 +563,9 @@ class AuditLog:
         cover, and say what does not hold; with an exported `checkpoint`, also whether the log
         still holds everything it held then (fairness/audit_verify.py). The verdict stands for
         readiness until the log changes under it or a later one passes."""
+        # The walk reads one snapshot, which may begin before a statement that would wait for
+        # the queued records (settle_reads): they are written first.
+        self.flush(READ_WAIT)
         result = verify_log(session, self.key, self.head_path, checkpoint=checkpoint, batch=batch)
         self._readiness.remember(result)
         return result
