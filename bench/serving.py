@@ -154,7 +154,7 @@ def in_process(args: argparse.Namespace) -> dict[str, object]:
         totals, retrieval, stages, empty = [], [], {s: [] for s in STAGES}, 0
         for i, (external_id, extra) in enumerate(work):
             # Minted as the server mints one for a request that brings none (the web app's
-            # do not): the page does not wait for its record's commit.
+            # do not): the audit log need not look whether it is taken.
             request_id = uuid.uuid4().hex
             with recording() as times, state.sessions() as session:
                 begun = time.perf_counter()

@@ -42,16 +42,6 @@ Appends are group commits: concurrent callers queue their records and whichever 
 writer's lock writes everything queued in one transaction, on the log's own connection, so an
 append never waits on (or holds) a request's connection and 50 requests cost a few commits.
 
-A served page does not wait for its record's commit (`append_soon`): the record joins the queue
-and a writer thread commits it, usually within milliseconds. What a crash can lose: the records
-of pages answered in the moments before a hard kill of the process (SIGKILL, power) that were
-not committed yet; a clean shutdown (`close`) writes them first. What it cannot lose: any record
-committed, the chain's integrity (a lost record never leaves a gap: sequence numbers are given
-at commit), and any page served while appends fail: after a failed write, and while more than
-MAX_QUEUED records wait, pages wait for their own commit again and fail with it. Readers of the
-records in this process wait for those queued before them (`settle_reads`), so a page's record
-is found right after the page; another process's reader may miss it for those milliseconds.
-
 `health()` is what readiness probes ask: whether an append would be refused (the head file
 check), whether the records and seals added since the last look verify, and what the last full
 verification found; cached for a couple of seconds, and never a walk of the whole chain.
@@ -123,10 +113,6 @@ SEAL_ROWS = 2000  # rows under one seal: its body lists each id and digest (~50 
 SEAL_TRANSACTION = 10_000  # rows sealed per transaction (appends wait for the chain's lock)
 SEAL_PAUSE = 0.5  # seconds between two seals: writes in between share the next one
 SEAL_IDLE = 2.0  # the sealing thread ends after this long without a write
-MAX_QUEUED = 2000  # records waiting for their commit before a page waits for its own again
-READ_WAIT = 5.0  # seconds a reader of the records waits for those queued before it
-CLOSE_WAIT = 30.0  # seconds a closing log waits for its queued records
-RETRY_PAUSE = (0.05, 5.0)  # the writer thread's pause after a failed write: first, longest
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,9 +129,9 @@ class _Pending:
     body: ServedRanking
     served_at: dt.datetime
     done: threading.Event = field(default_factory=threading.Event)
+    fresh_id: bool = False  # minted by this server: no record can hold it yet
     result: Appended | None = None
     error: BaseException | None = None
-    ticket: int = 0  # > 0: nobody waits for it (append_soon); its place in the queue
 
     def outcome(self) -> Appended:
         if self.error is not None:
@@ -176,15 +162,6 @@ class AuditLog:
         self._queue: list[_Pending] = []
         self._queue_lock = threading.Lock()
         self._writer = threading.Lock()  # one group commit (or seal) at a time in this process
-        # Records filed without a waiting caller: tickets given, and the newest committed (the
-        # queue is first in, first out, and a failed batch goes back to its front).
-        self._issued = 0
-        self._committed = 0
-        self._settled = threading.Condition()
-        self._drainer: threading.Thread | None = None  # under _queue_lock
-        self._failing = False  # the last write failed: pages wait for their own commit
-        self._in_writer = threading.local()
-        self._settling: list[tuple[Engine, Any]] = []  # settle_reads' listeners, for close()
         self._kick = threading.Event()
         self._sealer: threading.Thread | None = None
         self._sealer_lock = threading.Lock()
@@ -203,15 +180,8 @@ class AuditLog:
 
     def close(self) -> None:
         """Stop sealing writes (rows committed later wait for another log, or the next start);
-        returns once the sealing thread has finished. Records queued by `append_soon` are
-        written first (for up to CLOSE_WAIT seconds)."""
-        if not self.flush(0 if self._failing else CLOSE_WAIT):
-            logger.error("audit log: closed with %d served lists not written", self.queued())
+        returns once the sealing thread has finished."""
         self._stopped.set()
-        for engine, listener in self._settling:
-            if event.contains(engine, "before_cursor_execute", listener):
-                event.remove(engine, "before_cursor_execute", listener)
-        self._settling.clear()
         if isinstance(self._engine, Engine):
             stored.unwatch_commits(self._engine, self.seal_soon)
         with self._sealer_lock:
@@ -226,14 +196,18 @@ class AuditLog:
             pool.dispose()
 
     # -- appending -------------------------------------------------------------------------
-    def append(self, body: ServedRanking) -> Appended:
-        """Add a record after the newest one (its `seq` is set here); returns once committed."""
+    def append(self, body: ServedRanking, *, fresh_id: bool = False) -> Appended:
+        """Add a record after the newest one (its `seq` is set here); returns once committed.
+
+        `fresh_id`: the server minted the record's request id (a random UUID) for a request that
+        brought none, so no record can hold it and the log need not look whether one does."""
         # Stored in UTC: SQLite keeps no offset, so mixed offsets would compare wrongly.
-        pending = _Pending(body, utc(dt.datetime.fromisoformat(body["served_at"])))
+        served_at = utc(dt.datetime.fromisoformat(body["served_at"]))
+        pending = _Pending(body, served_at, fresh_id=fresh_id)
         with self._queue_lock:
             self._queue.append(pending)
         while not pending.done.is_set():
-            with self._writing():
+            with self._writer:
                 if pending.done.is_set():  # the previous writer took it in its batch
                     break
                 with self._queue_lock:
@@ -241,125 +215,7 @@ class AuditLog:
                 self._write(batch)
         return pending.outcome()
 
-    def append_soon(self, body: ServedRanking) -> str:
-        """Queue a record for the writer thread and return the request id it is filed under,
-        without waiting for the commit (the module docstring says what a crash can lose).
-
-        Only for a request id this server minted: a client's own id may already be in the log,
-        and then it is filed with a suffix the response must carry, so such a record (like any
-        while writes fail or the queue is full) waits for its commit through `append`."""
-        pending = _Pending(body, utc(dt.datetime.fromisoformat(body["served_at"])))
-        with self._queue_lock:
-            queued = not self._failing and len(self._queue) < MAX_QUEUED
-            if queued:
-                self._issued += 1
-                pending.ticket = self._issued
-                self._queue.append(pending)
-                self._start_drainer()
-        if not queued:
-            return self.append(body).request_id
-        return body["request_id"]
-
-    def queued(self) -> int:
-        """Records filed by `append_soon` and not committed yet."""
-        return self._issued - self._committed
-
-    def drop_queued(self) -> int:
-        """Forget the records still queued, for a log about to be emptied (they would have
-        been deleted with it); how many. Call it within `quiet()`."""
-        with self._queue_lock:
-            dropped = [p for p in self._queue if p.ticket]
-            self._queue = [p for p in self._queue if not p.ticket]
-            self._failing = False
-        if dropped:
-            with self._settled:
-                self._committed = max(self._committed, max(p.ticket for p in dropped))
-                self._settled.notify_all()
-        return len(dropped)
-
-    @property
-    def writes_failing(self) -> bool:
-        """The last write of records failed (the next success clears it)."""
-        return self._failing
-
-    def flush(self, timeout: float | None = None) -> bool:
-        """Wait until every record queued so far is committed; False if `timeout` passed first."""
-        target = self._issued
-        if self._committed >= target:
-            return True
-        with self._queue_lock:
-            self._start_drainer()
-        with self._settled:
-            return self._settled.wait_for(lambda: self._committed >= target, timeout)
-
-    def settle_reads(self, engine: Engine) -> None:
-        """A statement on `engine` that reads the records first waits (up to READ_WAIT seconds)
-        for those this log queued before it: a page's record is there for whoever asks next."""
-        ref = weakref.ref(self)
-
-        def before(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-            log = ref()
-            if log is None or log._committed >= log._issued or "audit_records" not in statement:
-                return
-            if getattr(log._in_writer, "on", False):
-                return  # the writer's own statements (a log sharing the readers' engine)
-            if not log.flush(READ_WAIT):
-                logger.warning("audit log: read with %d served lists not written yet", log.queued())
-
-        event.listen(engine, "before_cursor_execute", before)
-        self._settling.append((engine, before))
-
-    def _start_drainer(self) -> None:
-        """Under _queue_lock: make sure a writer thread will take the queue."""
-        if self._drainer is None and self._queue:
-            self._drainer = threading.Thread(
-                target=_drain_in_background, args=(weakref.ref(self),), daemon=True
-            )
-            self._drainer.start()
-
-    def _drain_once(self) -> bool:
-        """Write one batch of the queue; False once it is empty (and the thread may end)."""
-        with self._writing():
-            with self._queue_lock:
-                if not self._queue:
-                    self._drainer = None
-                    return False
-                batch, self._queue = self._queue[:MAX_BATCH], self._queue[MAX_BATCH:]
-            self._write(batch)
-        return True
-
-    @contextmanager
-    def _writing(self) -> Iterator[None]:
-        """The writer's lock; meanwhile this thread's reads of the records wait for nothing
-        (what they would wait for needs this lock)."""
-        with self._writer:
-            self._in_writer.on = True
-            try:
-                yield
-            finally:
-                self._in_writer.on = False
-
     def _write(self, batch: list[_Pending], *, attempts: int = 20) -> None:
-        try:
-            self._write_batch(batch, attempts=attempts)
-        except BaseException:
-            # Nobody waits for the queued ones: back to the queue's front, in order, and the
-            # pages that follow wait for their own commit until a write succeeds again.
-            detached = [p for p in batch if p.ticket]
-            with self._queue_lock:
-                self._failing = True
-                self._queue = detached + self._queue
-                self._start_drainer()
-            raise
-        tickets = [p.ticket for p in batch if p.ticket]
-        with self._queue_lock:
-            self._failing = False
-        if tickets:
-            with self._settled:
-                self._committed = max(self._committed, tickets[-1])
-                self._settled.notify_all()
-
-    def _write_batch(self, batch: list[_Pending], *, attempts: int) -> None:
         try:
             for attempt in range(attempts):
                 try:
@@ -376,9 +232,8 @@ class AuditLog:
             )
         except BaseException as failed:
             for pending in batch:
-                if not pending.ticket:
-                    pending.error = failed
-                    pending.done.set()
+                pending.error = failed
+                pending.done.set()
             raise
         for pending, result in zip(batch, results, strict=True):
             pending.result = result
@@ -391,11 +246,10 @@ class AuditLog:
         rows: list[tuple[int, str]] = []
         with transaction(self.sessions) as session:
             stored.lock_chain(session)
-            seq, previous = stored.newest(session)
-            seals = stored.newest_seal(session)
+            (seq, previous), seals = stored.chain_ends(session)
             self._check_against_head((seq, previous), seals)
-            wanted = sorted({p.body["request_id"] for p in batch})
-            taken = stored.taken_request_ids(session, wanted)
+            wanted = sorted({p.body["request_id"] for p in batch if not p.fresh_id})
+            taken = stored.taken_request_ids(session, wanted) if wanted else set()
             for pending in batch:
                 seq += 1
                 request_id = pending.body["request_id"]
@@ -488,7 +342,7 @@ class AuditLog:
         number sealed. AuditIntegrityError (sealing nothing) behind a truncated chain."""
         total = 0
         while True:
-            with self._writing():
+            with self._writer:
                 sealed = self._seal_rows(SEAL_TRANSACTION)
             total += sealed
             if sealed < SEAL_TRANSACTION:
@@ -498,8 +352,7 @@ class AuditLog:
         sealed = 0
         with transaction(self.sessions) as session:
             stored.lock_chain(session)
-            records = stored.newest(session)
-            seq, previous = stored.newest_seal(session)
+            records, (seq, previous) = stored.chain_ends(session)
             self._check_against_head(records, (seq, previous))
             at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
             for stream in STREAMS:
@@ -540,10 +393,8 @@ class AuditLog:
     @contextmanager
     def quiet(self) -> Iterator[None]:
         """No append or seal of this process runs meanwhile: for wiping the log and its head
-        file together (a seal committed before the wipe must not write its head after it).
-        Records already queued are written before (unless writes are failing)."""
-        self.flush(0 if self._failing else CLOSE_WAIT)
-        with self._writing():
+        file together (a seal committed before the wipe must not write its head after it)."""
+        with self._writer:
             yield
         self.forget_health()
 
@@ -552,7 +403,7 @@ class AuditLog:
         writer's lock: a seal commits before its head file is written (both under that lock),
         so 0 means every row is sealed and the head file says so (a verify right after sees
         no seal the head file lacks)."""
-        with self._writing(), self.sessions() as session:
+        with self._writer, self.sessions() as session:
             return sum(stored.unsealed(session, stream) for stream in STREAMS)
 
     # -- verifying -------------------------------------------------------------------------
@@ -563,9 +414,6 @@ class AuditLog:
         cover, and say what does not hold; with an exported `checkpoint`, also whether the log
         still holds everything it held then (fairness/audit_verify.py). The verdict stands for
         readiness until the log changes under it or a later one passes."""
-        # The walk reads one snapshot, which may begin before a statement that would wait for
-        # the queued records (settle_reads): they are written first.
-        self.flush(READ_WAIT)
         result = verify_log(session, self.key, self.head_path, checkpoint=checkpoint, batch=batch)
         self._readiness.remember(result)
         return result
@@ -639,33 +487,6 @@ def _seal_in_background(ref: weakref.ref[AuditLog]) -> None:
         log._seal_once()
         del log
         stopped.wait(SEAL_PAUSE)
-
-
-def _drain_in_background(ref: weakref.ref[AuditLog]) -> None:
-    """The writer thread of `append_soon`: writes the queue until it is empty; after a failed
-    write (the database away) it pauses, longer each time, and tries again."""
-    pause = RETRY_PAUSE[0]
-    while True:
-        log = ref()
-        if log is None:
-            return
-        try:
-            if not log._drain_once():
-                return
-            pause = RETRY_PAUSE[0]
-        except Exception as failed:
-            if log._stopped.is_set():  # closed: what is left is lost, and close() said so
-                return
-            logger.error(
-                "audit log: %d served lists not written yet (retrying in %.2fs): %s: %s",
-                log.queued(),
-                pause,
-                type(failed).__name__,
-                failed,
-            )
-            del log
-            time.sleep(pause)
-            pause = min(pause * 2, RETRY_PAUSE[1])
 
 
 def _close(ref: weakref.ref[AuditLog]) -> None:

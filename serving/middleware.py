@@ -46,6 +46,7 @@ from prometheus_client import Counter, Histogram
 from starlette.concurrency import run_in_threadpool
 
 from matching.stages import recording
+from serving.connections import ConnectionAges
 from serving.errors import envelope_body
 from serving.session import SESSION_PATH, request_credential
 from serving.settings import Settings
@@ -196,6 +197,9 @@ class RequestGuard:
         self.known = KnownCredentials()
         self.verify = verify
         self.proxies = _networks(settings.trusted_proxies)
+        self.connections = (
+            ConnectionAges()
+        )  # keep-alive connections recycled: serving/connections.py
         self._gate: asyncio.Semaphore | None = None  # made in the server's event loop
         self._lane: asyncio.Semaphore | None = None
 
@@ -207,8 +211,7 @@ class RequestGuard:
         incoming = headers.get("x-request-id", "")
         minted = not REQUEST_ID.match(incoming)
         request_id = uuid.uuid4().hex if minted else incoming
-        # A minted id is in no audit record yet: a page filed under it need not wait to learn
-        # whether the log gave it a suffix (fairness/audit_log.py, append_soon).
+        # A minted id is in no audit record yet: the log need not look whether it is taken.
         scope.setdefault("state", {}).update(request_id=request_id, request_id_minted=minted)
         call = _Call(client=self._client(scope))
         started = time.perf_counter()
@@ -219,6 +222,8 @@ class RequestGuard:
                 # As filed: the audit log gives a reused id a suffix, and the route says so.
                 filed = scope["state"].get("request_id", request_id)
                 raw = [*message.get("headers", []), (b"x-request-id", filed.encode())]
+                if self.connections.closing(scope.get("client")):
+                    raw.append((b"connection", b"close"))
                 if stages:
                     raw.append((b"server-timing", _server_timing(stages)))
                 message["headers"] = _secured(raw, scope["path"])

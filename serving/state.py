@@ -333,7 +333,6 @@ def build_state(
         audit_key(settings),
         settings.var_dir / "audit" / "head.json",
     )
-    audit.settle_reads(engine)  # a page's record is found by whoever asks next
     rankers = LiveRankers(ModelRegistry(settings.var_dir / "models", sessions))
     rankers.refresh()
     return ServiceState(

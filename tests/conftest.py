@@ -159,7 +159,6 @@ def state(session_state: ServiceState) -> ServiceState:
     # The cleared audit chain starts again at 1: its old head must go with it, and a seal of
     # the last test's writes must not land in between (its head written after the wipe).
     with session_state.audit.quiet():
-        session_state.audit.drop_queued()  # e.g. held behind a log a test damaged
         with transaction(session_state.sessions) as session:
             clear_company_data(session)
             session.execute(delete(ModelVersionRow))

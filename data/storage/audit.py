@@ -160,6 +160,20 @@ def newest(session: Session) -> tuple[int, str]:
     return (last[0], last[1]) if last else (0, GENESIS)
 
 
+def chain_ends(session: Session) -> tuple[tuple[int, str], tuple[int, str]]:
+    """`newest` and `newest_seal` in one statement (one round trip, one snapshot)."""
+
+    def last(table: Any) -> tuple[Any, Any]:
+        newest_first = select(table.seq).order_by(table.seq.desc()).limit(1).scalar_subquery()
+        top = select(table.hash).order_by(table.seq.desc()).limit(1).scalar_subquery()
+        return newest_first, top
+
+    row = session.execute(select(*last(AuditRecordRow), *last(AuditSealRow))).one()
+    record = (row[0], row[1]) if row[0] is not None else (0, GENESIS)
+    seal = (row[2], row[3]) if row[2] is not None else (0, GENESIS)
+    return record, seal
+
+
 def taken_request_ids(session: Session, request_ids: Iterable[str]) -> set[str]:
     query = select(AuditRecordRow.request_id)
     return set(scalars_in(session, query, AuditRecordRow.request_id, request_ids))

@@ -174,13 +174,7 @@ async def readyz(request: Request) -> JSONResponse:
     # Labels and titles still being encoded after a fresh start (served lexically meanwhile).
     details["vectors"] = state.vector_progress.as_dict()
     if reading.audit is not None:
-        # `queued`: served lists this worker has not written yet (usually 0; they pile up
-        # only while writes fail, and then pages wait for their own record again).
-        details["audit"] = {
-            **reading.audit.as_dict(),
-            "queued": state.audit.queued(),
-            "writes_failing": state.audit.writes_failing,
-        }
+        details["audit"] = reading.audit.as_dict()
     # The fairness monitor's last reading (recomputed in the background).
     if state.monitor.reading is not None:
         details["fairness"] = state.monitor.reading

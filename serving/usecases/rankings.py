@@ -102,8 +102,8 @@ def serve_matches(
     """Open opportunities of one kind ranked for this person, with the reasons, the skills
     matched and missing, and ways to close the gaps. `filters` narrow the eligible list the
     ranker scored (its order kept); `offset` skips the ranks of the pages before.
-    `fresh_request_id`: the server minted `request_id`, so no record holds it and the page need
-    not wait for its record's commit."""
+    `fresh_request_id`: the server minted `request_id` (a random UUID), so no record holds it
+    and the audit log need not look."""
     filters = filters or MatchFilters()
     refuse_deactivated(employee)
     state.matcher.ensure_employee(employee)
@@ -331,8 +331,8 @@ def _page(
     fresh_id: bool = False,
 ) -> dict[str, Any]:
     """The response, once built, and its record appended (filed under a unique request id: an
-    id a client reused gets a suffix, which the response then carries; an id the server minted
-    is filed as it is, without waiting for the commit). `why`: what left the list empty or
+    id a client reused gets a suffix, which the response then carries; an id the server minted,
+    `fresh_id`, is in no record, so the log does not look). `why`: what left the list empty or
     short, when it is."""
     body: dict[str, Any] = {
         "items": items,
@@ -343,11 +343,7 @@ def _page(
     if why is not None:
         body["why"] = why
     with stage("audit_write"):
-        audit = state.audit
-        record = served.record
-        body["request_id"] = (
-            audit.append_soon(record) if fresh_id else audit.append(record).request_id
-        )
+        body["request_id"] = state.audit.append(served.record, fresh_id=fresh_id).request_id
     return body
 
 

@@ -544,6 +544,24 @@ def test_an_indexed_column_edited_without_its_body_disagrees_with_the_body(
 # ---------------------------------------------------------------------------- concurrency
 
 
+def test_the_chain_s_two_ends_are_read_in_one_statement_as_they_are_apart(
+    log: AuditLog,
+) -> None:
+    def apart() -> tuple[tuple[int, str], tuple[int, str]]:
+        with log.sessions() as session:
+            return stored.newest(session), stored.newest_seal(session)
+
+    def together() -> tuple[tuple[int, str], tuple[int, str]]:
+        with log.sessions() as session:
+            return stored.chain_ends(session)
+
+    assert together() == apart() == ((0, GENESIS), (0, GENESIS))
+    fill(log, 3)
+    log.append(make_record("minted", seed=4), fresh_id=True)
+    assert together() == apart() and together()[0][0] == 4
+    assert find(log, "minted") is not None
+
+
 def test_concurrent_appends_leave_a_gap_free_chain(log: AuditLog) -> None:
     threads, each = 4, 10
     start = threading.Barrier(threads)
