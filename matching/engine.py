@@ -101,6 +101,7 @@ class MatchEngine:
     def save(self, path: Path) -> None:
         arrays, state = self.retriever.snapshot_state()
         arrays.update(self.read_model.to_arrays())
+        arrays.update(self.sync.stamps_to_arrays())
         meta = {
             "model_id": self.cache.encoder.model_id,
             "database": self.database_key,
@@ -123,6 +124,7 @@ class MatchEngine:
                 return None
             self.retriever.restore_state(stored, stored.meta)
             self.read_model.restore(stored)
+            self.sync.restore_stamps(stored)
             return dt.datetime.fromisoformat(stored.meta["saved_at"])
 
     def rebuild_indexes(self) -> None:

@@ -11,9 +11,10 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import TypeVar
 
+import numpy as np
 from sqlalchemy.orm import Session
 
 from data.storage.matchable import COMMITMENT_EVENTS, mask_events, row_ids, stamps
@@ -43,7 +44,32 @@ class DatabaseSync:
         # each row's updated_at as indexed (see `catch_up`).
         self._last_interaction = 0
         self._stamps: dict[tuple[str, int], dt.datetime] = {}
+        # The stamps a snapshot held, by table and row (microseconds), until `_reconcile`.
+        self._restored_stamps: dict[str, dict[int, int]] = {}
         self._lock = threading.Lock()
+
+    # -- snapshots ---------------------------------------------------------------------------
+    def stamps_to_arrays(self) -> dict[str, np.ndarray]:
+        """Each indexed row's `updated_at`, for the snapshot: a start from it then knows which
+        rows it holds as they are stored (`_reconcile`)."""
+        arrays: dict[str, np.ndarray] = {}
+        for table in STAMPED:
+            held = [(r, at) for (t, r), at in self._stamps.items() if t == table]
+            arrays[f"stamps.{table}.rows"] = np.array([r for r, _ in held], dtype=np.int64)
+            arrays[f"stamps.{table}.micros"] = np.array(
+                [_micros(at) for _, at in held], dtype=np.int64
+            )
+        return arrays
+
+    def restore_stamps(self, arrays: Mapping[str, np.ndarray]) -> None:
+        """What `stamps_to_arrays` gave; a snapshot without them restores none."""
+        restored: dict[str, dict[int, int]] = {}
+        for table in STAMPED:
+            rows, micros = f"stamps.{table}.rows", f"stamps.{table}.micros"
+            if rows in arrays and micros in arrays:
+                found = zip(arrays[rows].tolist(), arrays[micros].tolist(), strict=True)
+                restored[table] = dict(found)
+        self._restored_stamps = restored
 
     # -- start -----------------------------------------------------------------------------
     def load(
@@ -106,9 +132,24 @@ class DatabaseSync:
         batch: int,
     ) -> list[int]:
         """Refresh the rows of `table` stamped since `margin` or not `held`; returns the held
-        rows the table no longer has."""
+        rows the table no longer has.
+
+        A held row whose stamp the snapshot recorded is current when the stamp is still the
+        same, and stale when it is not, whenever it was stamped: so it is stamped here, and the
+        freshness polls of the next ten minutes do not read again every row of a bulk import
+        the snapshot already holds (at 100k people they did, at each worker's first poll)."""
         stamped = stamps(session, table)
-        stale = [row_id for row_id, at in stamped if row_id not in held or _naive_utc(at) >= margin]
+        recorded = self._restored_stamps.pop(table.__tablename__, None)
+        stale: list[int] = []
+        for row_id, at in stamped:
+            naive = _naive_utc(at)
+            if row_id not in held or naive >= margin:  # the margin: clocks and resolution
+                stale.append(row_id)
+            elif recorded is not None and row_id in recorded:
+                if recorded[row_id] == _micros(naive):
+                    self._stamps[(table.__tablename__, row_id)] = naive
+                else:
+                    stale.append(row_id)
         for start in range(0, len(stale), batch):
             refresh(rows_of(session, table, stale[start : start + batch]))
         return list(set(held) - {row_id for row_id, _ in stamped})
@@ -224,6 +265,14 @@ class DatabaseSync:
     def remove_opportunities(self, row_ids: list[int]) -> None:
         self.read_model.drop_postings(row_ids)
         self.retriever.remove_opportunities(row_ids)
+
+
+def _micros(naive_utc: dt.datetime) -> int:
+    return round((naive_utc - _EPOCH).total_seconds() * 1_000_000)
+
+
+_EPOCH = dt.datetime(1970, 1, 1)
+STAMPED = (EmployeeRow.__tablename__, OpportunityRow.__tablename__)
 
 
 def _naive_utc(value: dt.datetime) -> dt.datetime:

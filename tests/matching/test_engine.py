@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import numpy as np
 import pytest
+from sqlalchemy import update
 
 from data.importing import import_employees, import_opportunities
 from data.storage.engine import transaction
+from data.storage.tables import EmployeeRow
 from matching.engine import MatchEngine
 from matching.skill_vectors import SkillVectorCache
 from serving.state import ServiceState
@@ -129,3 +132,41 @@ def test_snapshot_round_trip_and_catch_up_with_later_edits(
         # Built from another database (the "db" the snapshot names): rebuilt, not reused.
         assert other_database.load(session, snapshot=snapshot) is False
     assert other_database.sizes == rebuilt.sizes
+
+
+def test_a_start_from_a_snapshot_knows_its_rows_stamps_and_reads_only_what_changed(
+    company: ServiceState, tmp_path: Path
+) -> None:
+    """The first freshness poll after a start used to read again every row stamped in the last
+    ten minutes (after a bulk import, the whole company). The snapshot keeps each row's stamp:
+    rows stored as the snapshot holds them are current, and a row whose stamp moved is read,
+    even when its new stamp is older than the snapshot (a transaction that committed late)."""
+    cache, snapshot = tmp_path / "cache.npz", tmp_path / "index" / "snapshot.npz"
+    original = engine(cache, HashEncoder())
+    with company.sessions() as session:
+        original.load(session)
+    original.save(snapshot)
+    with transaction(company.sessions) as session:
+        edited = make_employee(
+            "BEN", skills=[{"name": PYTHON, "level": 5}, {"name": "SQL", "level": 5}]
+        )
+        import_employees(session, [(1, edited)], company.skill_resolver())
+        # Stamped before the snapshot was taken, committed after it.
+        session.execute(
+            update(EmployeeRow)
+            .where(EmployeeRow.external_id == "BEN")
+            .values(updated_at=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=3))
+        )
+    restored, rebuilt = engine(cache, HashEncoder()), engine(cache, HashEncoder())
+    with company.sessions() as session:
+        assert restored.load(session, snapshot=snapshot) is True
+        rebuilt.load(session)
+        assert restored.catch_up(session) == 0  # nothing read again: every stamp is known
+    ben = restored.matches_for_employee(row_id(company, restored, "BEN"), kind="gig", limit=5)
+    again = rebuilt.matches_for_employee(row_id(company, rebuilt, "BEN"), kind="gig", limit=5)
+    assert [(h.external_id, round(h.score, 5)) for h in ben.hits] == [
+        (h.external_id, round(h.score, 5)) for h in again.hits
+    ]
+    assert restored.read_model.people([row_id(company, restored, "BEN")]) == (
+        rebuilt.read_model.people([row_id(company, rebuilt, "BEN")])
+    )
