@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import random
 import re
@@ -307,7 +308,9 @@ def stop_server(server: subprocess.Popen[bytes]) -> None:
         server.wait(timeout=STOP_GRACE_S)
     except subprocess.TimeoutExpired:
         print(f"  server did not stop within {STOP_GRACE_S:.0f}s of SIGINT; killing", flush=True)
-        server.kill()
+        # Its workers too: the server runs in a session of its own (start_server).
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(server.pid, signal.SIGKILL)
         server.wait()
 
 
