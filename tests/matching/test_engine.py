@@ -101,20 +101,31 @@ def test_masks_apply_in_both_directions_and_are_reported(
     }
 
 
-def test_snapshot_round_trip_and_catch_up_with_later_edits(
-    company: ServiceState, tmp_path: Path
-) -> None:
+def snapshot_then_edit_ben(
+    company: ServiceState, tmp_path: Path, *, stamped_at: dt.datetime | None = None
+) -> tuple[Path, Path]:
+    """A snapshot of the company, then an edit after it: BEN turns into a data person (stamped
+    `stamped_at`, else when written). The cache's and the snapshot's paths."""
     cache, snapshot = tmp_path / "cache.npz", tmp_path / "index" / "snapshot.npz"
     original = engine(cache, HashEncoder())
     with company.sessions() as session:
         original.load(session)
     original.save(snapshot)
-    # An edit after the snapshot: BEN turns into a data person.
     with transaction(company.sessions) as session:
         edited = make_employee(
             "BEN", skills=[{"name": PYTHON, "level": 5}, {"name": "SQL", "level": 5}]
         )
         import_employees(session, [(1, edited)], company.skill_resolver())
+        if stamped_at is not None:
+            ben = update(EmployeeRow).where(EmployeeRow.external_id == "BEN")
+            session.execute(ben.values(updated_at=stamped_at))
+    return cache, snapshot
+
+
+def test_snapshot_round_trip_and_catch_up_with_later_edits(
+    company: ServiceState, tmp_path: Path
+) -> None:
+    cache, snapshot = snapshot_then_edit_ben(company, tmp_path)
     restored, rebuilt = engine(cache, HashEncoder()), engine(cache, HashEncoder())
     with company.sessions() as session:
         assert restored.load(session, snapshot=snapshot) is True
@@ -141,22 +152,9 @@ def test_a_start_from_a_snapshot_knows_its_rows_stamps_and_reads_only_what_chang
     ten minutes (after a bulk import, the whole company). The snapshot keeps each row's stamp:
     rows stored as the snapshot holds them are current, and a row whose stamp moved is read,
     even when its new stamp is older than the snapshot (a transaction that committed late)."""
-    cache, snapshot = tmp_path / "cache.npz", tmp_path / "index" / "snapshot.npz"
-    original = engine(cache, HashEncoder())
-    with company.sessions() as session:
-        original.load(session)
-    original.save(snapshot)
-    with transaction(company.sessions) as session:
-        edited = make_employee(
-            "BEN", skills=[{"name": PYTHON, "level": 5}, {"name": "SQL", "level": 5}]
-        )
-        import_employees(session, [(1, edited)], company.skill_resolver())
-        # Stamped before the snapshot was taken, committed after it.
-        session.execute(
-            update(EmployeeRow)
-            .where(EmployeeRow.external_id == "BEN")
-            .values(updated_at=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=3))
-        )
+    # Stamped before the snapshot was taken, committed after it.
+    stamped = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=3)
+    cache, snapshot = snapshot_then_edit_ben(company, tmp_path, stamped_at=stamped)
     restored, rebuilt = engine(cache, HashEncoder()), engine(cache, HashEncoder())
     with company.sessions() as session:
         assert restored.load(session, snapshot=snapshot) is True
