@@ -268,7 +268,7 @@ class DatabaseSync:
 
 
 def _micros(naive_utc: dt.datetime) -> int:
-    return round((naive_utc - _EPOCH).total_seconds() * 1_000_000)
+    return (naive_utc - _EPOCH) // dt.timedelta(microseconds=1)
 
 
 _EPOCH = dt.datetime(1970, 1, 1)

@@ -32,7 +32,8 @@ class ConnectionAges:
         self.max_age = max_age
         self.max_requests = max_requests
         self._clock = clock
-        self._seen: OrderedDict[tuple[str, int], list[float]] = OrderedDict()  # first, requests
+        # Per connection: when its first response went, and how many have gone since.
+        self._seen: OrderedDict[tuple[str, int], list[float]] = OrderedDict()
 
     def closing(self, address: Sequence[Any] | None) -> bool:
         """Count a response on the connection from `address` (the ASGI scope's client: host
@@ -43,7 +44,7 @@ class ConnectionAges:
         now = self._clock()
         entry = self._seen.get(client)
         if entry is None:
-            entry = self._seen[client] = [now, 0.0]
+            entry = self._seen[client] = [now, 0]
             while len(self._seen) > MAX_TRACKED:
                 self._seen.popitem(last=False)
         entry[1] += 1

@@ -197,9 +197,8 @@ class RequestGuard:
         self.known = KnownCredentials()
         self.verify = verify
         self.proxies = _networks(settings.trusted_proxies)
-        self.connections = (
-            ConnectionAges()
-        )  # keep-alive connections recycled: serving/connections.py
+        # Keep-alive connections recycled, so clients spread over workers (serving/connections.py).
+        self.connections = ConnectionAges()
         self._gate: asyncio.Semaphore | None = None  # made in the server's event loop
         self._lane: asyncio.Semaphore | None = None
 
