@@ -40,10 +40,6 @@ class CourseCatalog:
         by_skill = self._current(session)
         return [step for skill_id in sorted(set(skill_ids)) for step in by_skill.get(skill_id, ())]
 
-    def forget(self) -> None:
-        """Read the catalog again at the next page (after this process wrote courses)."""
-        self._read_at = None
-
     def _current(self, session: Session) -> dict[str, tuple[CourseStep, ...]]:
         read_at = self._read_at
         if read_at is not None and self._clock() - read_at < self.refresh_seconds:

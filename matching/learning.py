@@ -99,8 +99,8 @@ def learning_for(
         return []
     skill_ids = sorted({g.skill_id for g in open_gaps})
     steps: dict[str, list[CourseStep]] = defaultdict(list)
-    held_steps = catalog.steps(session, skill_ids) if catalog is not None else None
-    for step in held_steps if held_steps is not None else course_steps(session, skill_ids):
+    ask_courses = catalog.steps if catalog is not None else course_steps
+    for step in ask_courses(session, skill_ids):
         steps[step.skill_id].append(step)
     openings: dict[str, list[_Opening]] = defaultdict(list)
     ask = held.openings if held is not None else functools.partial(openings_on_skills, session)
