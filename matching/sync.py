@@ -17,7 +17,7 @@ from typing import TypeVar
 import numpy as np
 from sqlalchemy.orm import Session
 
-from data.storage.matchable import COMMITMENT_EVENTS, mask_events, row_ids, stamps
+from data.storage.matchable import COMMITMENT_EVENTS, mask_events, row_counts, row_ids, stamps
 from data.storage.pipeline import commitments
 from data.storage.queries import batches, rows_of
 from data.storage.tables import EmployeeRow, OpportunityRow
@@ -43,7 +43,7 @@ class DatabaseSync:
         # What other processes may have written since: the newest interaction id applied, and
         # each row's updated_at as indexed (see `catch_up`).
         self._last_interaction = 0
-        self._stamps: dict[tuple[str, int], dt.datetime] = {}
+        self._stamps: dict[str, dict[int, dt.datetime]] = {table: {} for table in STAMPED}
         # The stamps a snapshot held, by table and row (microseconds), until `_reconcile`.
         self._restored_stamps: dict[str, dict[int, int]] = {}
         self._lock = threading.Lock()
@@ -54,7 +54,7 @@ class DatabaseSync:
         rows it holds as they are stored (`_reconcile`)."""
         arrays: dict[str, np.ndarray] = {}
         for table in STAMPED:
-            held = [(r, at) for (t, r), at in self._stamps.items() if t == table]
+            held = list(self._stamps[table].items())
             arrays[f"stamps.{table}.rows"] = np.array([r for r, _ in held], dtype=np.int64)
             arrays[f"stamps.{table}.micros"] = np.array(
                 [_micros(at) for _, at in held], dtype=np.int64
@@ -147,7 +147,7 @@ class DatabaseSync:
                 stale.append(row_id)
             elif recorded is not None and row_id in recorded:
                 if recorded[row_id] == _micros(naive):
-                    self._stamps[(table.__tablename__, row_id)] = naive
+                    self._stamps[table.__tablename__][row_id] = naive
                 else:
                     stale.append(row_id)
         for start in range(0, len(stale), batch):
@@ -209,7 +209,56 @@ class DatabaseSync:
         applied += self._refresh_restamped(
             session, OpportunityRow, self.refresh_opportunity_rows, since
         )
-        return applied
+        return applied + self._drop_deleted(session)
+
+    def _drop_deleted(self, session: Session) -> int:
+        """Drop the rows another process deleted (an erasure, a reset by `talent demo`), which
+        no stamp tells: when a table's row count is not the number of its rows stamped here, its
+        ids are read whole; rows held but no longer stored leave, rows stored but not held as
+        stored (committed after the lookback) are read. Returns how many rows it dropped or read.
+
+        A deletion offset by an insert not yet stamped keeps the counts equal until that row
+        is stamped (the next poll, or a restart's reconciliation past the lookback)."""
+        counts = row_counts(session, STAMPED)
+        return self._reconcile_ids(
+            session,
+            EmployeeRow,
+            counts[EmployeeRow.__tablename__],
+            self.retriever.employees.position_of,
+            self.remove_employees,
+            self.refresh_employee_rows,
+        ) + self._reconcile_ids(
+            session,
+            OpportunityRow,
+            counts[OpportunityRow.__tablename__],
+            self.retriever.kind_of,
+            self.remove_opportunities,
+            self.refresh_opportunity_rows,
+        )
+
+    def _reconcile_ids(
+        self,
+        session: Session,
+        table: type[Row],
+        count: int,
+        held: Collection[int],
+        remove: Callable[[list[int]], None],
+        refresh: Callable[[list[Row]], None],
+    ) -> int:
+        stamped = self._stamps[table.__tablename__]
+        if count == len(stamped):
+            return 0
+        # Only rows held before the read can be gone: one a request stamps meanwhile was
+        # committed before it was stamped, but perhaps after this read began.
+        known = set(stamped) | set(held)
+        stored = {row_id: _naive_utc(at) for row_id, at in stamps(session, table)}
+        gone = sorted(known - stored.keys())
+        remove(gone)
+        for row_id in gone:
+            stamped.pop(row_id, None)
+        unread = [row_id for row_id, at in stored.items() if stamped.get(row_id) != at]
+        refresh(rows_of(session, table, unread))
+        return len(gone) + len(unread)
 
     def _refresh_restamped(
         self,
@@ -223,7 +272,7 @@ class DatabaseSync:
         stale = [
             row_id
             for row_id, at in stamps(session, table, since=since)
-            if self._stamps.get((table.__tablename__, row_id)) != _naive_utc(at)
+            if self._stamps[table.__tablename__].get(row_id) != _naive_utc(at)
         ]
         refresh(rows_of(session, table, stale))
         return len(stale)
@@ -231,7 +280,7 @@ class DatabaseSync:
     def _stamp(self, table: str, rows: Iterable[EmployeeRow | OpportunityRow]) -> None:
         for row in rows:
             if isinstance(row.updated_at, dt.datetime):  # not a pending SQL expression
-                self._stamps[(table, row.id)] = _naive_utc(row.updated_at)
+                self._stamps[table][row.id] = _naive_utc(row.updated_at)
 
     def refresh_employee_rows(self, rows: Iterable[EmployeeRow]) -> None:
         """Index these people as stored; those deactivated (SCIM) leave the pool instead."""
@@ -252,11 +301,13 @@ class DatabaseSync:
         if row.active and not self.retriever.holds_employee(row.id):
             self.retriever.refresh_employees([employee_record(row)])
             self.read_model.put_people([row])
+            self._stamp(EmployeeRow.__tablename__, [row])
 
     def ensure_opportunity(self, row: OpportunityRow) -> None:
         if not self.retriever.holds_opportunity(row.id):
             self.retriever.refresh_opportunities([opportunity_record(row)])
             self.read_model.put_postings([row])
+            self._stamp(OpportunityRow.__tablename__, [row])
 
     def remove_employees(self, row_ids: list[int]) -> None:
         self.retriever.remove_employees(row_ids)

@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from data.schemas import InteractionType
@@ -46,6 +46,13 @@ def stamps(
     if since is not None:
         query = query.where(table.updated_at >= since)
     return [(row_id, at) for row_id, at in session.execute(query)]
+
+
+def row_counts(session: Session, tables: Sequence[str]) -> dict[str, int]:
+    """How many rows each of these matchable tables holds, in one statement."""
+    by_name = {EmployeeRow.__tablename__: EmployeeRow, OpportunityRow.__tablename__: OpportunityRow}
+    counts = [select(func.count()).select_from(by_name[t]).scalar_subquery() for t in tables]
+    return dict(zip(tables, session.execute(select(*counts)).one(), strict=True))
 
 
 def mask_events(session: Session, *, after_id: int = 0) -> list[Any]:

@@ -10,13 +10,13 @@ from typing import Any
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import update
+from sqlalchemy import delete, update
 
 from data.schemas import Role
 from data.storage.engine import transaction
 from data.storage.interactions import history_events
 from data.storage.snapshots import snapshots_by_external_id
-from data.storage.tables import EmployeeRow, EmployeeSkillRow, OpportunityRow
+from data.storage.tables import EmployeeRow, EmployeeSkillRow, OpportunityRow, OpportunitySkillRow
 from fairness.audit_log import decode_matrix
 from features.events import EventColumns
 from features.inputs import opportunity_inputs_from_row, person_inputs_from_row
@@ -24,6 +24,7 @@ from features.store import FeatureStore
 from matching import read_model
 from matching.engine import MatchEngine
 from matching.pipeline import as_of_seconds, history_items_for
+from serving.routes import personal_data as personal_data_routes
 from serving.state import ServiceState
 from tests.helpers.api import seed, token_for
 
@@ -195,3 +196,61 @@ def test_a_warmed_server_makes_no_item_facts_inside_a_page(
     assert listed.status_code == 200 and listed.json()["items"], listed.text
     matched = client.get("/api/v1/employees/DATA/matches?kind=gig", headers=me)
     assert matched.status_code == 200 and matched.json()["items"], matched.text
+
+
+def test_a_person_another_worker_erased_leaves_this_worker_at_its_next_poll(
+    client: TestClient,
+    state: ServiceState,
+    admin_headers: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An erasure deletes the profile; the worker that did it forgets the person at once, the
+    others only learn of it from the database: their next freshness poll must drop the person
+    from their index and read model, or a lead there would still be shown them."""
+    seed(client, admin_headers)
+    listed = client.get("/api/v1/opportunities/GIG-DATA/candidates", headers=admin_headers)
+    assert "DATA" in [item["candidate"]["external_id"] for item in listed.json()["items"]]
+    held = state.matcher.read_model
+    row_id = held.person_rows(["DATA"])["DATA"]
+    # As another worker's erasure: this process is not told.
+    monkeypatch.setattr(personal_data_routes, "_forget", lambda state, row_id: None)
+    hr = token_for(state, Role.HR, None)
+    erased = client.post(
+        "/api/v1/employees/DATA/erasure", json={"reason": "the person asked"}, headers=hr
+    )
+    assert erased.status_code == 200, erased.text
+    assert held.people([row_id])  # not yet known here
+
+    with state.sessions() as session:
+        state.matcher.catch_up(session)
+    assert held.people([row_id]) == {}
+    pool = state.matcher.retriever.employees  # a removed person keeps a place, inactive
+    assert not pool.active[pool.position_of[row_id]]
+    listed = client.get("/api/v1/opportunities/GIG-DATA/candidates", headers=admin_headers)
+    assert listed.status_code == 200, listed.text
+    shown = [item["candidate"]["external_id"] for item in listed.json()["items"]]
+    assert shown and "DATA" not in shown and not any(e.startswith("erased-") for e in shown)
+
+
+def test_a_posting_deleted_behind_the_server_s_back_is_no_longer_matched(
+    client: TestClient, state: ServiceState, admin_headers: dict[str, str]
+) -> None:
+    """Another process deletes a posting outright (a reset of the company's data does): no
+    stamp moves, yet the next freshness poll drops it, and no list offers it."""
+    seed(client, admin_headers)
+    me = token_for(state, Role.EMPLOYEE, "WEB")
+    matches = client.get("/api/v1/employees/WEB/matches?kind=gig", headers=me).json()
+    assert "GIG-WEB" in [item["opportunity"]["external_id"] for item in matches["items"]]
+    row_id = state.matcher.read_model.posting_rows(["GIG-WEB"])["GIG-WEB"]
+    with transaction(state.sessions) as session:
+        session.execute(
+            delete(OpportunitySkillRow).where(OpportunitySkillRow.opportunity_id == row_id)
+        )
+        session.execute(delete(OpportunityRow).where(OpportunityRow.id == row_id))
+    with state.sessions() as session:
+        assert state.matcher.catch_up(session) >= 1
+        assert state.matcher.catch_up(session) == 0  # once dropped, nothing more to do
+    assert state.matcher.read_model.postings([row_id]) == {}
+    matches = client.get("/api/v1/employees/WEB/matches?kind=gig", headers=me)
+    assert matches.status_code == 200, matches.text
+    assert "GIG-WEB" not in [item["opportunity"]["external_id"] for item in matches.json()["items"]]
