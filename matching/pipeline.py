@@ -92,6 +92,15 @@ class ItemRef:
     external_id: str
 
 
+class RowsGone(LookupError):
+    """Rows a page was to show were deleted since this process last heard (another worker's
+    erasure, in the moments before this one's freshness poll): retrieve again without them."""
+
+    def __init__(self, gone: Sequence[ItemRef]) -> None:
+        super().__init__(f"rows deleted since retrieval: {[g.external_id for g in gone]}")
+        self.row_ids = [g.id for g in gone]
+
+
 @dataclass(frozen=True, slots=True)
 class Scored(Generic[InputsT, RowT]):
     """The eligible items retrieved for one request, in retrieval order, with their scores."""
@@ -134,6 +143,13 @@ class Scored(Generic[InputsT, RowT]):
             rows = self.read_rows(session, [self.items[i].id for i in wanted])
         for i in wanted:  # a row deleted since retrieval stays a reference
             self.items[i] = rows.get(self.items[i].id, self.items[i])
+
+    def show_page(self, session: Session, indices: Sequence[int]) -> None:
+        """`show` the rows a page shows; RowsGone if any was deleted since retrieval."""
+        self.show(session, indices)
+        gone = [item for i in indices if isinstance(item := self.items[i], ItemRef)]
+        if gone:
+            raise RowsGone(gone)
 
     def row(self, i: int) -> RowT:
         """Item `i`'s row, which `show` must have read (else LookupError: not shown, or

@@ -49,7 +49,7 @@ from matching.explain import (
 from matching.filters import MatchFilters, facets
 from matching.masking import VISIBLE_POOL, mask_pool, revealed_card
 from matching.next_moves import next_moves
-from matching.pipeline import RankedHit, Scored, score_candidates, score_matches
+from matching.pipeline import RankedHit, RowsGone, Scored, score_candidates, score_matches
 from matching.results import candidate_items, learning_for_page
 from matching.shortfall import Posting, Seeker, Why, why_candidates, why_matches
 from matching.stages import stage
@@ -99,6 +99,50 @@ def serve_matches(
     offset: int = 0,
     fresh_request_id: bool = False,
 ) -> dict[str, Any]:
+    """Open opportunities of one kind ranked for this person (`_serve_matches`); once more
+    without the postings another process deleted moments ago, if the page was to show one."""
+    try:
+        return _serve_matches(
+            state,
+            session,
+            user,
+            employee,
+            kind=kind,
+            limit=limit,
+            request_id=request_id,
+            filters=filters,
+            offset=offset,
+            fresh_request_id=fresh_request_id,
+        )
+    except RowsGone as gone:
+        state.matcher.remove_opportunities(gone.row_ids)
+        return _serve_matches(
+            state,
+            session,
+            user,
+            employee,
+            kind=kind,
+            limit=limit,
+            request_id=request_id,
+            filters=filters,
+            offset=offset,
+            fresh_request_id=fresh_request_id,
+        )
+
+
+def _serve_matches(
+    state: ServiceState,
+    session: Session,
+    user: Principal,
+    employee: EmployeeRow,
+    *,
+    kind: str,
+    limit: int,
+    request_id: str,
+    filters: MatchFilters | None = None,
+    offset: int = 0,
+    fresh_request_id: bool = False,
+) -> dict[str, Any]:
     """Open opportunities of one kind ranked for this person, with the reasons, the skills
     matched and missing, and ways to close the gaps. `filters` narrow the eligible list the
     ranker scored (its order kept); `offset` skips the ranks of the pages before.
@@ -127,7 +171,7 @@ def serve_matches(
         details=lambda i: pair_details(
             employee, scored.row(i), scored.features[i], committed_hours=committed
         ),
-        shown=lambda page: scored.show(session, page),
+        shown=lambda page: scored.show_page(session, page),
         audience=Audience(
             EMPLOYEE,
             lambda rows, details: explain(model.contributions, rows, details, audience=EMPLOYEE),
@@ -199,6 +243,41 @@ def serve_candidates(
     request_id: str,
     fresh_request_id: bool = False,
 ) -> dict[str, Any]:
+    """Ranked candidates (`_serve_candidates`); once more without the people another process
+    erased moments ago, if the page was to show one."""
+    try:
+        return _serve_candidates(
+            state,
+            session,
+            user,
+            opportunity,
+            limit=limit,
+            request_id=request_id,
+            fresh_request_id=fresh_request_id,
+        )
+    except RowsGone as gone:
+        state.matcher.remove_employees(gone.row_ids)
+        return _serve_candidates(
+            state,
+            session,
+            user,
+            opportunity,
+            limit=limit,
+            request_id=request_id,
+            fresh_request_id=fresh_request_id,
+        )
+
+
+def _serve_candidates(
+    state: ServiceState,
+    session: Session,
+    user: Principal,
+    opportunity: OpportunityRow,
+    *,
+    limit: int,
+    request_id: str,
+    fresh_request_id: bool = False,
+) -> dict[str, Any]:
     """Ranked candidates with identities masked; only an admin also sees their external ids.
     `fresh_request_id`: the server minted `request_id` (as for serve_matches)."""
     state.matcher.ensure_opportunity(opportunity)
@@ -218,7 +297,7 @@ def serve_candidates(
         settings=load_policy(session, opportunity.kind),
         limit=limit,
         details=lambda i: pair_details(scored.row(i), opportunity, scored.features[i]),
-        shown=lambda page: scored.show(session, page),
+        shown=lambda page: scored.show_page(session, page),
         audience=Audience(
             LEAD,
             lambda rows, details: explain(model.contributions, rows, details, audience=LEAD),

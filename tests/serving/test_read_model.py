@@ -226,10 +226,34 @@ def test_a_person_another_worker_erased_leaves_this_worker_at_its_next_poll(
     assert held.people([row_id]) == {}
     pool = state.matcher.retriever.employees  # a removed person keeps a place, inactive
     assert not pool.active[pool.position_of[row_id]]
-    listed = client.get("/api/v1/opportunities/GIG-DATA/candidates", headers=admin_headers)
+    _assert_listed_without_data(client, admin_headers)
+
+
+def _assert_listed_without_data(client: TestClient, admin: dict[str, str]) -> None:
+    listed = client.get("/api/v1/opportunities/GIG-DATA/candidates", headers=admin)
     assert listed.status_code == 200, listed.text
     shown = [item["candidate"]["external_id"] for item in listed.json()["items"]]
     assert shown and "DATA" not in shown and not any(e.startswith("erased-") for e in shown)
+
+
+def test_a_list_asked_for_before_the_poll_leaves_out_the_person_erased_elsewhere(
+    client: TestClient,
+    state: ServiceState,
+    admin_headers: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """In the moments between another worker's erasure and this one's poll, a list that
+    retrieves the person is served without them (it failed with a 500), and they leave."""
+    seed(client, admin_headers)
+    row_id = state.matcher.read_model.person_rows(["DATA"])["DATA"]
+    monkeypatch.setattr(personal_data_routes, "_forget", lambda state, row_id: None)
+    hr = token_for(state, Role.HR, None)
+    erased = client.post(
+        "/api/v1/employees/DATA/erasure", json={"reason": "the person asked"}, headers=hr
+    )
+    assert erased.status_code == 200, erased.text
+    _assert_listed_without_data(client, admin_headers)
+    assert state.matcher.read_model.people([row_id]) == {}
 
 
 def test_a_posting_deleted_behind_the_server_s_back_is_no_longer_matched(
@@ -247,10 +271,11 @@ def test_a_posting_deleted_behind_the_server_s_back_is_no_longer_matched(
             delete(OpportunitySkillRow).where(OpportunitySkillRow.opportunity_id == row_id)
         )
         session.execute(delete(OpportunityRow).where(OpportunityRow.id == row_id))
-    with state.sessions() as session:
-        assert state.matcher.catch_up(session) >= 1
-        assert state.matcher.catch_up(session) == 0  # once dropped, nothing more to do
-    assert state.matcher.read_model.postings([row_id]) == {}
+    # A page before the poll: served without it (it failed with a 500).
     matches = client.get("/api/v1/employees/WEB/matches?kind=gig", headers=me)
     assert matches.status_code == 200, matches.text
+    assert state.matcher.read_model.postings([row_id]) == {}
+    with state.sessions() as session:
+        assert state.matcher.catch_up(session) >= 1  # the stamp it held goes too
+        assert state.matcher.catch_up(session) == 0  # nothing more to do
     assert "GIG-WEB" not in [item["opportunity"]["external_id"] for item in matches.json()["items"]]
