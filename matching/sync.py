@@ -297,17 +297,20 @@ class DatabaseSync:
         self._stamp(OpportunityRow.__tablename__, rows)
 
     def ensure_employee(self, row: EmployeeRow) -> None:
-        """Index a stored employee this process has not seen yet (written by another process)."""
-        if row.active and not self.retriever.holds_employee(row.id):
-            self.retriever.refresh_employees([employee_record(row)])
-            self.read_model.put_people([row])
-            self._stamp(EmployeeRow.__tablename__, [row])
+        """Hold a page's person as `row` says: one this process has not seen yet, or whose
+        stamp moved since (another worker wrote it, before this one's freshness poll)."""
+        if row.active and self._moved(EmployeeRow.__tablename__, row):
+            self.refresh_employee_rows([row])
 
     def ensure_opportunity(self, row: OpportunityRow) -> None:
-        if not self.retriever.holds_opportunity(row.id):
-            self.retriever.refresh_opportunities([opportunity_record(row)])
-            self.read_model.put_postings([row])
-            self._stamp(OpportunityRow.__tablename__, [row])
+        """The same for a lead's page's posting."""
+        if self._moved(OpportunityRow.__tablename__, row):
+            self.refresh_opportunity_rows([row])
+
+    def _moved(self, table: str, row: EmployeeRow | OpportunityRow) -> bool:
+        at = row.updated_at
+        held = self._stamps[table].get(row.id)
+        return held is None or not isinstance(at, dt.datetime) or held != _naive_utc(at)
 
     def remove_employees(self, row_ids: list[int]) -> None:
         self.retriever.remove_employees(row_ids)

@@ -279,3 +279,59 @@ def test_a_posting_deleted_behind_the_server_s_back_is_no_longer_matched(
         assert state.matcher.catch_up(session) >= 1  # the stamp it held goes too
         assert state.matcher.catch_up(session) == 0  # nothing more to do
     assert "GIG-WEB" not in [item["opportunity"]["external_id"] for item in matches.json()["items"]]
+
+
+def _lower_skill_elsewhere(state: ServiceState, external_id: str, level: int) -> None:
+    """Another worker's profile edit: the row and its stamp change, this process is not told."""
+    with transaction(state.sessions) as session:
+        person = session.query(EmployeeRow).filter_by(external_id=external_id).one()
+        session.execute(
+            update(EmployeeSkillRow)
+            .where(EmployeeSkillRow.employee_id == person.id)
+            .values(level=level)
+        )
+        person.updated_at = dt.datetime.now(dt.UTC)
+
+
+def test_a_person_s_own_page_reads_their_latest_profile_before_any_poll(
+    client: TestClient,
+    state: ServiceState,
+    admin_headers: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A person edits their profile on one worker and opens their matches on another: the
+    page is ranked on the profile as stored, not on the one this worker held (its page reads
+    the person's row anyway, so a stamp that moved refreshes them first). So does a lead's
+    page for its posting."""
+    seed(client, admin_headers)
+    auditor = token_for(state, Role.HR, "LEAD", ("auditor",))
+    me = token_for(state, Role.EMPLOYEE, "DATA")
+    url = "/api/v1/employees/DATA/matches?kind=gig"
+    before = _record(client, auditor, client.get(url, headers=me).json())
+    _lower_skill_elsewhere(state, "DATA", 1)
+    after = _record(client, auditor, client.get(url, headers=me).json())
+    _assert_parity(state, after)
+    assert not np.array_equal(decode_matrix(after["features"]), decode_matrix(before["features"]))
+    # Held as stored now: the next page reads nothing again.
+    refreshed: list[object] = []
+    sync = state.matcher.sync
+    monkeypatch.setattr(sync, "refresh_employee_rows", refreshed.append)
+    monkeypatch.setattr(sync, "refresh_opportunity_rows", refreshed.append)
+    assert client.get(url, headers=me).status_code == 200
+    assert refreshed == []
+    monkeypatch.undo()
+
+    lead = token_for(state, Role.LEAD, "LEAD")
+    candidates = "/api/v1/opportunities/GIG-DATA/candidates"
+    before = _record(client, auditor, client.get(candidates, headers=lead).json())
+    with transaction(state.sessions) as session:
+        posting = session.query(OpportunityRow).filter_by(external_id="GIG-DATA").one()
+        session.execute(
+            update(OpportunitySkillRow)
+            .where(OpportunitySkillRow.opportunity_id == posting.id)
+            .values(level=5)
+        )
+        posting.updated_at = dt.datetime.now(dt.UTC)
+    after = _record(client, auditor, client.get(candidates, headers=lead).json())
+    _assert_parity(state, after)
+    assert not np.array_equal(decode_matrix(after["features"]), decode_matrix(before["features"]))
