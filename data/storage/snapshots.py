@@ -22,7 +22,7 @@ from sqlalchemy import FromClause, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import KeyedColumnElement
 
-from data.storage.queries import chunked
+from data.storage.queries import one_of
 from data.storage.tables import (
     EmployeeRow,
     EmployeeSkillRow,
@@ -194,8 +194,8 @@ def _snapshots(
     held_by: dict[int, list[SkillT]] = {}  # each snapshot's own `skills` list
     names = [c.name for c in main.columns]  # zipped with each row: RowMapping costs more
     at_id = names.index("id")
-    for chunk in chunked(values):
-        for row in session.execute(select(*main.columns).where(main.c[column].in_(chunk))):
+    for condition in one_of(session, main.c[column], values):
+        for row in session.execute(select(*main.columns).where(condition)).all():
             fields = dict(zip(names, row, strict=True))
             fields["skills"] = held_by[row[at_id]] = []
             found[row[at_id]] = shape.row(fields)
@@ -206,8 +206,8 @@ def _snapshots(
         taxonomy, taxonomy.c.skill_id == link.c.skill_id
     )
     at = held.index(owner.name)
-    for chunk in chunked(found):
-        for row in session.execute(query.where(owner.in_(chunk)).order_by(owner, link.c.position)):
+    for condition in one_of(session, owner, found):
+        for row in session.execute(query.where(condition).order_by(owner, link.c.position)).all():
             fields = dict(zip(held, row, strict=False))
             fields["skill"] = SkillSnapshot(
                 dict(zip(SKILL_COLUMNS, row[len(held) :], strict=True), skill_id=fields["skill_id"])
