@@ -152,6 +152,13 @@ class MatchEngine:
     def remove_opportunities(self, row_ids: list[int]) -> None:
         self.sync.remove_opportunities(row_ids)
 
+    def forget_employees(self, row_ids: list[int]) -> None:
+        """Deleted people (an erasure): removed as `remove_employees` does, and forgotten."""
+        self.sync.forget_employees(row_ids)
+
+    def forget_opportunities(self, row_ids: list[int]) -> None:
+        self.sync.forget_opportunities(row_ids)
+
     def refresh_employees(self, records: Iterable[EmployeeRecord], *, index: bool = True) -> None:
         """Index records built without storage (the benchmark's); the read model is not fed."""
         self.retriever.refresh_employees(records, index=index)

@@ -246,6 +246,11 @@ class HistoryLog:
         self._loading = threading.Lock()  # one full read at a time
 
     @property
+    def marks(self) -> LogMarks | None:
+        """The log's marks when it was last read whole (None before)."""
+        return self._marks
+
+    @property
     def stale(self) -> bool:
         return self._asked > self._done
 

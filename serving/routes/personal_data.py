@@ -217,7 +217,7 @@ def purge(
 def _forget(state: ServiceState, row_id: int) -> None:
     """After an erasure: the person leaves the engine, and their events, renamed, are read
     again before the next page uses any history."""
-    state.matcher.remove_employees([row_id])
+    state.matcher.forget_employees([row_id])
     state.matcher.history.mark_stale()
 
 

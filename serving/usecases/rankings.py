@@ -115,7 +115,7 @@ def serve_matches(
             fresh_request_id=fresh_request_id,
         )
     except RowsGone as gone:
-        state.matcher.remove_opportunities(gone.row_ids)
+        state.matcher.forget_opportunities(gone.row_ids)
         return _serve_matches(
             state,
             session,
@@ -256,7 +256,7 @@ def serve_candidates(
             fresh_request_id=fresh_request_id,
         )
     except RowsGone as gone:
-        state.matcher.remove_employees(gone.row_ids)
+        state.matcher.forget_employees(gone.row_ids)
         return _serve_candidates(
             state,
             session,
