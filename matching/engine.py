@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 from sqlalchemy.orm import Session
 
+from data.storage.snapshots import StoredEmployee, StoredOpportunity
 from data.storage.tables import EmployeeRow, OpportunityRow
 from matching.course_catalog import CourseCatalog
 from matching.encoder import EMBEDDING_DIM
@@ -134,10 +135,10 @@ class MatchEngine:
     def catch_up(self, session: Session, *, lookback: dt.timedelta = CATCH_UP_LOOKBACK) -> int:
         return self.sync.catch_up(session, lookback=lookback)
 
-    def refresh_employee_rows(self, rows: Iterable[EmployeeRow]) -> None:
+    def refresh_employee_rows(self, rows: Iterable[StoredEmployee]) -> None:
         self.sync.refresh_employee_rows(rows)
 
-    def refresh_opportunity_rows(self, rows: Iterable[OpportunityRow]) -> None:
+    def refresh_opportunity_rows(self, rows: Iterable[StoredOpportunity]) -> None:
         self.sync.refresh_opportunity_rows(rows)
 
     def ensure_employee(self, row: EmployeeRow) -> None:
@@ -151,6 +152,13 @@ class MatchEngine:
 
     def remove_opportunities(self, row_ids: list[int]) -> None:
         self.sync.remove_opportunities(row_ids)
+
+    def person_moved(self, row: StoredEmployee) -> bool:
+        """Whether this person's row as read is not the one held (written since, elsewhere)."""
+        return self.sync.moved(EmployeeRow.__tablename__, row)
+
+    def posting_moved(self, row: StoredOpportunity) -> bool:
+        return self.sync.moved(OpportunityRow.__tablename__, row)
 
     def forget_employees(self, row_ids: list[int]) -> None:
         """Deleted people (an erasure): removed as `remove_employees` does, and forgotten."""

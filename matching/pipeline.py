@@ -92,13 +92,18 @@ class ItemRef:
     external_id: str
 
 
-class RowsGone(LookupError):
-    """Rows a page was to show were deleted since this process last heard (another worker's
-    erasure, in the moments before this one's freshness poll): retrieve again without them."""
+class PageRowsChanged(LookupError):
+    """Rows a page was to show changed since this process last took them in (another worker
+    deleted them, or wrote them, before this one's freshness poll): take them in as stored and
+    rank again. `gone`: row ids deleted; `moved`: the rows as stored now."""
 
-    def __init__(self, gone: Sequence[ItemRef]) -> None:
-        super().__init__(f"rows deleted since retrieval: {[g.external_id for g in gone]}")
-        self.row_ids = [g.id for g in gone]
+    def __init__(
+        self, gone: Sequence[ItemRef], moved: Sequence[EmployeeSnapshot | OpportunitySnapshot]
+    ) -> None:
+        named = [g.external_id for g in gone] + [m.external_id for m in moved]
+        super().__init__(f"rows changed since retrieval: {named}")
+        self.gone = [g.id for g in gone]
+        self.moved = list(moved)
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,12 +149,22 @@ class Scored(Generic[InputsT, RowT]):
         for i in wanted:  # a row deleted since retrieval stays a reference
             self.items[i] = rows.get(self.items[i].id, self.items[i])
 
-    def show_page(self, session: Session, indices: Sequence[int]) -> None:
-        """`show` the rows a page shows; RowsGone if any was deleted since retrieval."""
+    def show_page(
+        self,
+        session: Session,
+        indices: Sequence[int],
+        moved: Callable[[RowT], bool] | None = None,
+    ) -> None:
+        """`show` the rows a page shows; PageRowsChanged if any was deleted since retrieval,
+        or is one that `moved` says changed since it was held."""
         self.show(session, indices)
-        gone = [item for i in indices if isinstance(item := self.items[i], ItemRef)]
-        if gone:
-            raise RowsGone(gone)
+        shown = [self.items[i] for i in indices]
+        gone = [item for item in shown if isinstance(item, ItemRef)]
+        changed = (
+            [] if moved is None else [r for r in shown if not isinstance(r, ItemRef) and moved(r)]
+        )
+        if gone or changed:
+            raise PageRowsChanged(gone, changed)
 
     def row(self, i: int) -> RowT:
         """Item `i`'s row, which `show` must have read (else LookupError: not shown, or

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from data.storage.tables import EmployeeRow, OpportunityRow
+from data.storage.snapshots import StoredEmployee, StoredOpportunity
 from features.composition import EmployeeText, LeveledSkill, OpportunityText
 
 
@@ -42,7 +42,7 @@ class OpportunityRecord:
     seats_filled: int = 0  # seats taken by live assignments
 
 
-def employee_record(row: EmployeeRow) -> EmployeeRecord:
+def employee_record(row: StoredEmployee) -> EmployeeRecord:
     return EmployeeRecord(
         row_id=row.id,
         external_id=row.external_id,
@@ -58,7 +58,7 @@ def employee_record(row: EmployeeRow) -> EmployeeRecord:
     )
 
 
-def opportunity_record(row: OpportunityRow) -> OpportunityRecord:
+def opportunity_record(row: StoredOpportunity) -> OpportunityRecord:
     return OpportunityRecord(
         row_id=row.id,
         external_id=row.external_id,

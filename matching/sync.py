@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from data.storage.matchable import COMMITMENT_EVENTS, mask_events, row_counts, row_ids, stamps
 from data.storage.pipeline import commitments
 from data.storage.queries import batches, rows_of
+from data.storage.snapshots import StoredEmployee, StoredOpportunity
 from data.storage.tables import EmployeeRow, OpportunityRow
 from matching.history_log import HistoryLog
 from matching.read_model import ReadModel
@@ -299,12 +300,12 @@ class DatabaseSync:
         refresh(rows_of(session, table, stale))
         return len(stale)
 
-    def _stamp(self, table: str, rows: Iterable[EmployeeRow | OpportunityRow]) -> None:
+    def _stamp(self, table: str, rows: Iterable[StoredEmployee | StoredOpportunity]) -> None:
         for row in rows:
             if isinstance(row.updated_at, dt.datetime):  # not a pending SQL expression
                 self._stamps[table][row.id] = _naive_utc(row.updated_at)
 
-    def refresh_employee_rows(self, rows: Iterable[EmployeeRow]) -> None:
+    def refresh_employee_rows(self, rows: Iterable[StoredEmployee]) -> None:
         """Index these people as stored; those deactivated (SCIM) leave the pool instead."""
         rows = list(rows)
         self.remove_employees([row.id for row in rows if not row.active])
@@ -312,7 +313,7 @@ class DatabaseSync:
         self.read_model.put_people(_active(rows))
         self._stamp(EmployeeRow.__tablename__, rows)
 
-    def refresh_opportunity_rows(self, rows: Iterable[OpportunityRow]) -> None:
+    def refresh_opportunity_rows(self, rows: Iterable[StoredOpportunity]) -> None:
         rows = list(rows)
         self.retriever.refresh_opportunities(map(opportunity_record, rows))
         self.read_model.put_postings(rows)
@@ -321,15 +322,16 @@ class DatabaseSync:
     def ensure_employee(self, row: EmployeeRow) -> None:
         """Hold a page's person as `row` says: one this process has not seen yet, or whose
         stamp moved since (another worker wrote it, before this one's freshness poll)."""
-        if row.active and self._moved(EmployeeRow.__tablename__, row):
+        if row.active and self.moved(EmployeeRow.__tablename__, row):
             self.refresh_employee_rows([row])
 
     def ensure_opportunity(self, row: OpportunityRow) -> None:
         """The same for a lead's page's posting."""
-        if self._moved(OpportunityRow.__tablename__, row):
+        if self.moved(OpportunityRow.__tablename__, row):
             self.refresh_opportunity_rows([row])
 
-    def _moved(self, table: str, row: EmployeeRow | OpportunityRow) -> bool:
+    def moved(self, table: str, row: StoredEmployee | StoredOpportunity) -> bool:
+        """Whether `row`, as read, is not held as stored (none held, or another stamp)."""
         at = row.updated_at
         held = self._stamps[table].get(row.id)
         return held is None or not isinstance(at, dt.datetime) or held != _naive_utc(at)
@@ -372,6 +374,6 @@ def _naive_utc(value: dt.datetime) -> dt.datetime:
     return value
 
 
-def _active(rows: Iterable[EmployeeRow]) -> list[EmployeeRow]:
+def _active(rows: Iterable[StoredEmployee]) -> list[StoredEmployee]:
     """People still provisioned: a deactivated person is neither matched nor a candidate."""
     return [row for row in rows if row.active is not False]

@@ -20,6 +20,7 @@ import numpy as np
 from sqlalchemy.orm import Session
 
 from data.schemas import OpportunityKind
+from data.storage.snapshots import EmployeeSnapshot, OpportunitySnapshot
 from data.storage.tables import EmployeeRow, OpportunityRow
 from data.taxonomy.relatedness import OccupationRelatedness
 from fairness import demographics
@@ -49,7 +50,13 @@ from matching.explain import (
 from matching.filters import MatchFilters, facets
 from matching.masking import VISIBLE_POOL, mask_pool, revealed_card
 from matching.next_moves import next_moves
-from matching.pipeline import RankedHit, RowsGone, Scored, score_candidates, score_matches
+from matching.pipeline import (
+    PageRowsChanged,
+    RankedHit,
+    Scored,
+    score_candidates,
+    score_matches,
+)
 from matching.results import candidate_items, learning_for_page
 from matching.shortfall import Posting, Seeker, Why, why_candidates, why_matches
 from matching.stages import stage
@@ -99,35 +106,34 @@ def serve_matches(
     offset: int = 0,
     fresh_request_id: bool = False,
 ) -> dict[str, Any]:
-    """Open opportunities of one kind ranked for this person (`_serve_matches`); once more
-    without the postings another process deleted moments ago, if the page was to show one."""
-    try:
-        return _serve_matches(
-            state,
-            session,
-            user,
-            employee,
-            kind=kind,
-            limit=limit,
-            request_id=request_id,
-            filters=filters,
-            offset=offset,
-            fresh_request_id=fresh_request_id,
-        )
-    except RowsGone as gone:
-        state.matcher.forget_opportunities(gone.row_ids)
-        return _serve_matches(
-            state,
-            session,
-            user,
-            employee,
-            kind=kind,
-            limit=limit,
-            request_id=request_id,
-            filters=filters,
-            offset=offset,
-            fresh_request_id=fresh_request_id,
-        )
+    """Open opportunities of one kind ranked for this person (`_serve_matches`), ranked again
+    when a posting the page was to show changed since this process held it (another worker
+    closed, edited or deleted it moments ago): the page shows postings as they are stored."""
+    for attempt in range(PAGE_ATTEMPTS):
+        try:
+            return _serve_matches(
+                state,
+                session,
+                user,
+                employee,
+                kind=kind,
+                limit=limit,
+                request_id=request_id,
+                filters=filters,
+                offset=offset,
+                fresh_request_id=fresh_request_id,
+                check_rows=attempt < PAGE_ATTEMPTS - 1,
+            )
+        except PageRowsChanged as changed:
+            state.matcher.forget_opportunities(changed.gone)
+            state.matcher.refresh_opportunity_rows(
+                [r for r in changed.moved if isinstance(r, OpportunitySnapshot)]
+            )
+    raise AssertionError("unreachable: the last attempt does not check its rows")
+
+
+# A page whose rows changed under it is ranked again; the last attempt shows them as read.
+PAGE_ATTEMPTS = 3
 
 
 def _serve_matches(
@@ -142,6 +148,7 @@ def _serve_matches(
     filters: MatchFilters | None = None,
     offset: int = 0,
     fresh_request_id: bool = False,
+    check_rows: bool = True,
 ) -> dict[str, Any]:
     """Open opportunities of one kind ranked for this person, with the reasons, the skills
     matched and missing, and ways to close the gaps. `filters` narrow the eligible list the
@@ -171,7 +178,9 @@ def _serve_matches(
         details=lambda i: pair_details(
             employee, scored.row(i), scored.features[i], committed_hours=committed
         ),
-        shown=lambda page: scored.show_page(session, page),
+        shown=lambda page: scored.show_page(
+            session, page, state.matcher.posting_moved if check_rows else None
+        ),
         audience=Audience(
             EMPLOYEE,
             lambda rows, details: explain(model.contributions, rows, details, audience=EMPLOYEE),
@@ -243,29 +252,27 @@ def serve_candidates(
     request_id: str,
     fresh_request_id: bool = False,
 ) -> dict[str, Any]:
-    """Ranked candidates (`_serve_candidates`); once more without the people another process
-    erased moments ago, if the page was to show one."""
-    try:
-        return _serve_candidates(
-            state,
-            session,
-            user,
-            opportunity,
-            limit=limit,
-            request_id=request_id,
-            fresh_request_id=fresh_request_id,
-        )
-    except RowsGone as gone:
-        state.matcher.forget_employees(gone.row_ids)
-        return _serve_candidates(
-            state,
-            session,
-            user,
-            opportunity,
-            limit=limit,
-            request_id=request_id,
-            fresh_request_id=fresh_request_id,
-        )
+    """Ranked candidates (`_serve_candidates`), ranked again when a person the page was to
+    show changed since this process held them (another worker deactivated, edited or erased
+    them moments ago)."""
+    for attempt in range(PAGE_ATTEMPTS):
+        try:
+            return _serve_candidates(
+                state,
+                session,
+                user,
+                opportunity,
+                limit=limit,
+                request_id=request_id,
+                fresh_request_id=fresh_request_id,
+                check_rows=attempt < PAGE_ATTEMPTS - 1,
+            )
+        except PageRowsChanged as changed:
+            state.matcher.forget_employees(changed.gone)
+            state.matcher.refresh_employee_rows(
+                [r for r in changed.moved if isinstance(r, EmployeeSnapshot)]
+            )
+    raise AssertionError("unreachable: the last attempt does not check its rows")
 
 
 def _serve_candidates(
@@ -277,6 +284,7 @@ def _serve_candidates(
     limit: int,
     request_id: str,
     fresh_request_id: bool = False,
+    check_rows: bool = True,
 ) -> dict[str, Any]:
     """Ranked candidates with identities masked; only an admin also sees their external ids.
     `fresh_request_id`: the server minted `request_id` (as for serve_matches)."""
@@ -297,7 +305,9 @@ def _serve_candidates(
         settings=load_policy(session, opportunity.kind),
         limit=limit,
         details=lambda i: pair_details(scored.row(i), opportunity, scored.features[i]),
-        shown=lambda page: scored.show_page(session, page),
+        shown=lambda page: scored.show_page(
+            session, page, state.matcher.person_moved if check_rows else None
+        ),
         audience=Audience(
             LEAD,
             lambda rows, details: explain(model.contributions, rows, details, audience=LEAD),

@@ -360,3 +360,46 @@ def test_a_person_s_own_page_reads_their_latest_profile_before_any_poll(
     after = _record(client, auditor, client.get(candidates, headers=lead).json())
     _assert_parity(state, after)
     assert not np.array_equal(decode_matrix(after["features"]), decode_matrix(before["features"]))
+
+
+def test_a_page_shows_rows_as_stored_when_another_worker_changed_them_moments_ago(
+    client: TestClient,
+    state: ServiceState,
+    admin_headers: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Before this worker's freshness poll, another one deactivates a person (SCIM, offboarding)
+    and closes a posting: a lead's list here no longer offers the person, nor a person's list
+    the posting, because the page reads its rows anyway and ranks again when a stamp moved."""
+    seed(client, admin_headers)
+    listed = client.get("/api/v1/opportunities/GIG-DATA/candidates", headers=admin_headers)
+    assert "DATA" in [item["candidate"]["external_id"] for item in listed.json()["items"]]
+    web = token_for(state, Role.EMPLOYEE, "WEB")
+    assert "GIG-WEB" in _gigs_offered(client, "WEB", web)
+    now = dt.datetime.now(dt.UTC)
+    with transaction(state.sessions) as session:
+        session.execute(
+            update(EmployeeRow)
+            .where(EmployeeRow.external_id == "DATA")
+            .values(active=False, deactivated_at=now, updated_at=now)
+        )
+        session.execute(
+            update(OpportunityRow)
+            .where(OpportunityRow.external_id == "GIG-WEB")
+            .values(status="closed", updated_at=now)
+        )
+
+    listed = client.get("/api/v1/opportunities/GIG-DATA/candidates", headers=admin_headers)
+    assert listed.status_code == 200, listed.text
+    assert "DATA" not in [item["candidate"]["external_id"] for item in listed.json()["items"]]
+    assert "GIG-WEB" not in _gigs_offered(client, "WEB", web)
+    with state.sessions() as session:  # taken in already: the poll finds nothing to do
+        assert state.matcher.catch_up(session) == 0
+    # Rows held as stored are not read again: the next pages rank once.
+    refreshed: list[object] = []
+    monkeypatch.setattr(state.matcher.sync, "refresh_employee_rows", refreshed.append)
+    monkeypatch.setattr(state.matcher.sync, "refresh_opportunity_rows", refreshed.append)
+    listed = client.get("/api/v1/opportunities/GIG-DATA/candidates", headers=admin_headers)
+    assert listed.status_code == 200 and listed.json()["items"]
+    assert _gigs_offered(client, "WEB", web)
+    assert refreshed == []
