@@ -149,6 +149,11 @@ class Scored(Generic[InputsT, RowT]):
         for i in wanted:  # a row deleted since retrieval stays a reference
             self.items[i] = rows.get(self.items[i].id, self.items[i])
 
+    def read_all(self, session: Session) -> Scored[InputsT, RowT]:
+        """Every item's row read (`show`), and the items deleted since retrieval left out."""
+        self.show(session)
+        return self.only(lambda item: not isinstance(item, ItemRef))
+
     def show_page(
         self,
         session: Session,

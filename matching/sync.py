@@ -57,6 +57,7 @@ class DatabaseSync:
         self._counted_marks: tuple[int, int, int] | None = None
         self._counted_at = -float("inf")
         self._lock = threading.Lock()
+        self._refreshing = threading.RLock()  # a row and its stamp, taken in together
 
     # -- snapshots ---------------------------------------------------------------------------
     def stamps_to_arrays(self) -> dict[str, np.ndarray]:
@@ -306,18 +307,23 @@ class DatabaseSync:
                 self._stamps[table][row.id] = _naive_utc(row.updated_at)
 
     def refresh_employee_rows(self, rows: Iterable[StoredEmployee]) -> None:
-        """Index these people as stored; those deactivated (SCIM) leave the pool instead."""
+        """Index these people as stored; those deactivated (SCIM) leave the pool instead.
+        Each row and its stamp are taken in together (the poll and a page may refresh one row
+        at once: interleaved, an older row could stay held under the newer stamp, which no
+        later comparison would catch)."""
         rows = list(rows)
-        self.remove_employees([row.id for row in rows if not row.active])
-        self.retriever.refresh_employees(map(employee_record, _active(rows)))
-        self.read_model.put_people(_active(rows))
-        self._stamp(EmployeeRow.__tablename__, rows)
+        with self._refreshing:
+            self.remove_employees([row.id for row in rows if not row.active])
+            self.retriever.refresh_employees(map(employee_record, _active(rows)))
+            self.read_model.put_people(_active(rows))
+            self._stamp(EmployeeRow.__tablename__, rows)
 
     def refresh_opportunity_rows(self, rows: Iterable[StoredOpportunity]) -> None:
         rows = list(rows)
-        self.retriever.refresh_opportunities(map(opportunity_record, rows))
-        self.read_model.put_postings(rows)
-        self._stamp(OpportunityRow.__tablename__, rows)
+        with self._refreshing:
+            self.retriever.refresh_opportunities(map(opportunity_record, rows))
+            self.read_model.put_postings(rows)
+            self._stamp(OpportunityRow.__tablename__, rows)
 
     def ensure_employee(self, row: EmployeeRow) -> None:
         """Hold a page's person as `row` says: one this process has not seen yet, or whose

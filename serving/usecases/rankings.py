@@ -129,7 +129,7 @@ def serve_matches(
             state.matcher.refresh_opportunity_rows(
                 [r for r in changed.moved if isinstance(r, OpportunitySnapshot)]
             )
-    raise AssertionError("unreachable: the last attempt does not check its rows")
+    raise AssertionError("unreachable: the last attempt reads every row and raises nothing")
 
 
 # A page whose rows changed under it is ranked again; the last attempt shows them as read.
@@ -154,15 +154,18 @@ def _serve_matches(
     matched and missing, and ways to close the gaps. `filters` narrow the eligible list the
     ranker scored (its order kept); `offset` skips the ranks of the pages before.
     `fresh_request_id`: the server minted `request_id` (a random UUID), so no record holds it
-    and the audit log need not look."""
+    and the audit log need not look. `check_rows`: False on the last attempt, which reads every
+    retrieved row, leaves out those deleted and shows the others as read."""
     filters = filters or MatchFilters()
     refuse_deactivated(employee)
     state.matcher.ensure_employee(employee)
     model = live_model(state, "employee")
     now = dt.datetime.now(dt.UTC)
     everything = score_matches(session, state.matcher, model, employee, kind=kind, now=now)
-    if filters.active:  # filters read the postings' rows
-        everything.show(session)
+    if filters.active or not check_rows:
+        # Filters read the postings' rows; a last attempt reads them all, so that a posting
+        # deleted meanwhile is left out wherever it ranked.
+        everything = everything.read_all(session)
     scored = everything.only(filters.keeps) if filters.active else everything
     committed = state.matcher.committed_hours(employee.id)
     served = _serve(
@@ -272,7 +275,7 @@ def serve_candidates(
             state.matcher.refresh_employee_rows(
                 [r for r in changed.moved if isinstance(r, EmployeeSnapshot)]
             )
-    raise AssertionError("unreachable: the last attempt does not check its rows")
+    raise AssertionError("unreachable: the last attempt reads every row and raises nothing")
 
 
 def _serve_candidates(
@@ -292,6 +295,8 @@ def _serve_candidates(
     model = live_model(state, "opportunity")
     now = dt.datetime.now(dt.UTC)
     scored = score_candidates(session, state.matcher, model, opportunity, now=now)
+    if not check_rows:  # a last attempt: everyone deleted meanwhile left out, as for postings
+        scored = scored.read_all(session)
     row_ids = [item.id for item in scored.items]
     overrides = active_overrides(session, opportunity.external_id)
     served = _serve(

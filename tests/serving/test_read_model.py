@@ -27,6 +27,7 @@ from matching.engine import MatchEngine
 from matching.pipeline import as_of_seconds, history_items_for
 from serving.routes import personal_data as personal_data_routes
 from serving.state import ServiceState
+from serving.usecases import rankings
 from tests.helpers.api import seed, token_for
 
 
@@ -403,3 +404,29 @@ def test_a_page_shows_rows_as_stored_when_another_worker_changed_them_moments_ag
     assert listed.status_code == 200 and listed.json()["items"]
     assert _gigs_offered(client, "WEB", web)
     assert refreshed == []
+
+
+@pytest.mark.parametrize("query", ["", "&hours_max=80"], ids=["plain", "filtered"])
+def test_a_last_attempt_leaves_out_every_posting_deleted_meanwhile(
+    client: TestClient,
+    state: ServiceState,
+    admin_headers: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+    query: str,
+) -> None:
+    """However many retrieved rows were deleted before the poll (a reset), the last attempt
+    reads every retrieved row and leaves the deleted out: a list, never a 500. A filtered list
+    reads every row anyway (it failed with an AttributeError on the deleted one)."""
+    seed(client, admin_headers)
+    monkeypatch.setattr(rankings, "PAGE_ATTEMPTS", 1)  # the first attempt is the last
+    data = token_for(state, Role.EMPLOYEE, "DATA")
+    url = f"/api/v1/employees/DATA/matches?kind=gig{query}"
+
+    def offered() -> list[str]:
+        matches = client.get(url, headers=data)
+        assert matches.status_code == 200, matches.text
+        return [item["opportunity"]["external_id"] for item in matches.json()["items"]]
+
+    assert "GIG-DATA" in offered()
+    _delete_posting(state, state.matcher.read_model.posting_rows(["GIG-DATA"])["GIG-DATA"])
+    assert "GIG-DATA" not in offered()
