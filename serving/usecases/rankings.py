@@ -109,31 +109,47 @@ def serve_matches(
     """Open opportunities of one kind ranked for this person (`_serve_matches`), ranked again
     when a posting the page was to show changed since this process held it (another worker
     closed, edited or deleted it moments ago): the page shows postings as they are stored."""
-    for attempt in range(PAGE_ATTEMPTS):
-        try:
-            return _serve_matches(
-                state,
-                session,
-                user,
-                employee,
-                kind=kind,
-                limit=limit,
-                request_id=request_id,
-                filters=filters,
-                offset=offset,
-                fresh_request_id=fresh_request_id,
-                check_rows=attempt < PAGE_ATTEMPTS - 1,
-            )
-        except PageRowsChanged as changed:
-            state.matcher.forget_opportunities(changed.gone)
-            state.matcher.refresh_opportunity_rows(
-                [r for r in changed.moved if isinstance(r, OpportunitySnapshot)]
-            )
-    raise AssertionError("unreachable: the last attempt reads every row and raises nothing")
+    return _as_stored(
+        lambda check_rows: _serve_matches(
+            state,
+            session,
+            user,
+            employee,
+            kind=kind,
+            limit=limit,
+            request_id=request_id,
+            filters=filters,
+            offset=offset,
+            fresh_request_id=fresh_request_id,
+            check_rows=check_rows,
+        ),
+        forget=state.matcher.forget_opportunities,
+        take_in=lambda moved: state.matcher.refresh_opportunity_rows(
+            [r for r in moved if isinstance(r, OpportunitySnapshot)]
+        ),
+    )
 
 
 # A page whose rows changed under it is ranked again; the last attempt shows them as read.
 PAGE_ATTEMPTS = 3
+
+
+def _as_stored(
+    serve: Callable[[bool], dict[str, Any]],
+    *,
+    forget: Callable[[list[int]], None],
+    take_in: Callable[[list[EmployeeSnapshot | OpportunitySnapshot]], None],
+) -> dict[str, Any]:
+    """`serve(check_rows)` until its page's rows are held as stored: the rows deleted since
+    are forgotten and the rows written since taken in before each new attempt; the last one
+    checks nothing (it reads every row, see `_serve_matches`)."""
+    for attempt in range(PAGE_ATTEMPTS):
+        try:
+            return serve(attempt < PAGE_ATTEMPTS - 1)
+        except PageRowsChanged as changed:
+            forget(changed.gone)
+            take_in(changed.moved)
+    raise AssertionError("unreachable: the last attempt reads every row and raises nothing")
 
 
 def _serve_matches(
@@ -258,24 +274,22 @@ def serve_candidates(
     """Ranked candidates (`_serve_candidates`), ranked again when a person the page was to
     show changed since this process held them (another worker deactivated, edited or erased
     them moments ago)."""
-    for attempt in range(PAGE_ATTEMPTS):
-        try:
-            return _serve_candidates(
-                state,
-                session,
-                user,
-                opportunity,
-                limit=limit,
-                request_id=request_id,
-                fresh_request_id=fresh_request_id,
-                check_rows=attempt < PAGE_ATTEMPTS - 1,
-            )
-        except PageRowsChanged as changed:
-            state.matcher.forget_employees(changed.gone)
-            state.matcher.refresh_employee_rows(
-                [r for r in changed.moved if isinstance(r, EmployeeSnapshot)]
-            )
-    raise AssertionError("unreachable: the last attempt reads every row and raises nothing")
+    return _as_stored(
+        lambda check_rows: _serve_candidates(
+            state,
+            session,
+            user,
+            opportunity,
+            limit=limit,
+            request_id=request_id,
+            fresh_request_id=fresh_request_id,
+            check_rows=check_rows,
+        ),
+        forget=state.matcher.forget_employees,
+        take_in=lambda moved: state.matcher.refresh_employee_rows(
+            [r for r in moved if isinstance(r, EmployeeSnapshot)]
+        ),
+    )
 
 
 def _serve_candidates(
