@@ -249,14 +249,14 @@ class DatabaseSync:
             EmployeeRow,
             counts[EmployeeRow.__tablename__],
             self.retriever.employees.position_of,
-            self.remove_employees,
+            self.forget_employees,
             self.refresh_employee_rows,
         ) + self._reconcile_ids(
             session,
             OpportunityRow,
             counts[OpportunityRow.__tablename__],
             self.retriever.kind_of,
-            self.remove_opportunities,
+            self.forget_opportunities,
             self.refresh_opportunity_rows,
         )
 
@@ -266,7 +266,7 @@ class DatabaseSync:
         table: type[Row],
         count: int,
         held: Collection[int],
-        remove: Callable[[list[int]], None],
+        forget: Callable[[list[int]], None],
         refresh: Callable[[list[Row]], None],
     ) -> int:
         stamped = self._stamps[table.__tablename__]
@@ -277,9 +277,7 @@ class DatabaseSync:
         known = set(stamped) | set(held)
         stored = {row_id: _naive_utc(at) for row_id, at in stamps(session, table)}
         gone = sorted(known - stored.keys())
-        remove(gone)
-        for row_id in gone:
-            stamped.pop(row_id, None)
+        forget(gone)
         unread = [row_id for row_id, at in stored.items() if stamped.get(row_id) != at]
         refresh(rows_of(session, table, unread))
         return len(gone) + len(unread)
